@@ -1,0 +1,35 @@
+# Two commands for a fresh machine with Python 3.11 and make: `make report`, `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install report test lab lint bench clean
+
+install: $(STAMP)
+
+# Re-install only when pyproject.toml changed (or the venv is new).
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+report: install
+	$(BIN)/forecast report --out reports/latest
+
+test: install
+	$(BIN)/python -m pytest -q
+
+lab: install
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+lint: install
+	$(BIN)/ruff check forecast tests benchmarks
+	$(BIN)/ruff format --check forecast tests benchmarks
+
+bench: install
+	$(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf reports/latest .pytest_cache

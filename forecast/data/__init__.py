@@ -1,0 +1,75 @@
+"""Data layer: raw readers, canonical tables with validation, and the monthly panel.
+
+Typical use::
+
+    from forecast import data
+    tables = data.load_tables()          # bundled datasets/, validated
+    panel = data.monthly_panel(tables)   # one row per month, 1990-01 .. as-of
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from forecast.constants import BUNDLED_DATA_DIR
+from forecast.data.errors import DataError
+from forecast.data.panel import CLASS_COLUMNS, TARGETS, Tables, monthly_panel, yearly_summary
+from forecast.data.raw import read_cns_export, read_cns_json, read_csis, read_events_template
+from forecast.data.tables import SPECS, TableSpec, read_table
+
+__all__ = [
+    "CLASS_COLUMNS",
+    "DataError",
+    "SPECS",
+    "TARGETS",
+    "TableSpec",
+    "Tables",
+    "load_table",
+    "load_tables",
+    "monthly_panel",
+    "read_cns_export",
+    "read_cns_json",
+    "read_csis",
+    "read_events_template",
+    "yearly_summary",
+]
+
+
+def load_table(name: str, data_dir: str | Path | None = None, today: dt.date | None = None):
+    """Load and validate one canonical table by name (e.g. ``"missile_tests"``).
+
+    Parameters
+    ----------
+    name : str
+        One of ``SPECS``: missile_tests, nuclear_tests, provocations_csis,
+        negotiation_states, exercises, leaders.
+    data_dir : str or Path, optional
+        Folder holding the table; defaults to the bundled ``datasets/``.
+    today : date, optional
+        Reference date for the "no future dates" rule.
+
+    Returns
+    -------
+    DataFrame
+        The validated, typed table.
+    """
+    if name not in SPECS:
+        raise KeyError(f"unknown table {name!r}; choose one of {sorted(SPECS)}")
+    folder = Path(data_dir) if data_dir is not None else BUNDLED_DATA_DIR
+    return read_table(folder / SPECS[name].filename, SPECS[name], today=today)
+
+
+def load_tables(data_dir: str | Path | None = None) -> Tables:
+    """Load and validate all six canonical tables.
+
+    Parameters
+    ----------
+    data_dir : str or Path, optional
+        Folder holding the tables; defaults to the bundled ``datasets/``.
+
+    Returns
+    -------
+    Tables
+    """
+    return Tables(**{name: load_table(name, data_dir) for name in SPECS})

@@ -1,0 +1,46 @@
+"""The one exception raised for bad input data."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+
+class DataError(ValueError):
+    """Input data that cannot be used, with where it is wrong and how to fix it.
+
+    Parameters
+    ----------
+    file : str or Path
+        The file (or table name) that holds the problem.
+    problem : str
+        What is wrong.
+    fix : str
+        What the user should do about it.
+    rows : sequence of int, optional
+        Line numbers in the file (the header is line 1, the first data row line 2).
+    column : str, optional
+        The offending column.
+    """
+
+    def __init__(
+        self,
+        file: str | Path,
+        problem: str,
+        fix: str,
+        rows: Sequence[int] | None = None,
+        column: str | None = None,
+    ) -> None:
+        self.file = str(file)
+        self.problem = problem
+        self.fix = fix
+        self.rows = list(rows) if rows is not None else []
+        self.column = column
+        where = [self.file]
+        if self.rows:
+            shown = ", ".join(str(r) for r in self.rows[:5])
+            more = f" (and {len(self.rows) - 5} more)" if len(self.rows) > 5 else ""
+            where.append(f"{'line' if len(self.rows) == 1 else 'lines'} {shown}{more}")
+        if column:
+            where.append(f"column '{column}'")
+        super().__init__(f"{', '.join(where)}: {problem}. Fix: {fix}")

@@ -1,0 +1,205 @@
+"""The monthly panel: one row per month, counts and covariates.
+
+This is the data contract every model reads (like Prophet's ``ds``/``y``).
+
+Columns
+-------
+month : Timestamp
+    First day of the month.
+year, month_of_year : int
+    Calendar year and month (1-12).
+launch_days : int
+    Distinct dates with at least one CNS launch (the default target; salvos
+    inflate missile counts). A month-precision record (8 before 1993) counts as
+    one launch day in its month.
+missiles : int
+    CNS missiles launched (one per row of ``missile_tests.csv``).
+launch_days_<class> : int
+    Launch days with at least one missile of that class (``srbm``, ``mrbm``,
+    ``irbm``, ``icbm``, ``slbm``, ``slv``, ``hgv``, ``unknown``). A day with two
+    classes counts once in each.
+nuclear_tests : int
+    Nuclear tests in the month.
+csis_missile_events : int
+    CSIS "Missile Provocation" events (broader scope than CNS: cruise missiles,
+    rocket systems, engine tests).
+state : str
+    Negotiation state covering most days of the month (ties go to the later state).
+exercise_days : int
+    Days in the month on which at least one major US-ROK exercise was held
+    (exercises with scale ``suspended`` do not count).
+dprk_leader, us_president, rok_president : str
+    Leader in office on most days of the month.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from forecast.constants import MISSILE_CLASSES, PANEL_START, STATES
+from forecast.data.errors import DataError
+
+#: Panel column holding the launch days of one class.
+CLASS_COLUMNS = {c: f"launch_days_{c.lower()}" for c in MISSILE_CLASSES}
+
+#: Count columns a model may use as its target.
+TARGETS = ("launch_days", "missiles", "csis_missile_events")
+
+
+@dataclass
+class Tables:
+    """The six canonical tables, validated."""
+
+    missile_tests: pd.DataFrame
+    nuclear_tests: pd.DataFrame
+    provocations_csis: pd.DataFrame
+    negotiation_states: pd.DataFrame
+    exercises: pd.DataFrame
+    leaders: pd.DataFrame
+
+    @property
+    def as_of(self) -> pd.Timestamp:
+        """Last day the data is complete for: the end of the coded state timeline."""
+        return self.negotiation_states["end"].max()
+
+
+def _daily(periods: pd.DataFrame, value: str, index: pd.DatetimeIndex) -> pd.Series:
+    """Expand contiguous ``start/end`` periods into one value per day of ``index``."""
+    periods = periods.sort_values("start")
+    pos = np.searchsorted(periods["start"].to_numpy(), index.to_numpy(), side="right") - 1
+    values = periods[value].to_numpy()[np.clip(pos, 0, None)]
+    inside = (pos >= 0) & (index.to_numpy() <= periods["end"].to_numpy()[np.clip(pos, 0, None)])
+    return pd.Series(np.where(inside, values, None), index=index)
+
+
+def _most_days(daily: pd.Series, freq: str) -> pd.Series:
+    """The value covering most days of each period (ties: the later value)."""
+    frame = daily.rename("value").to_frame()
+    frame["period"] = daily.index.to_period(freq)
+    frame["order"] = np.arange(len(frame))
+    stats = frame.groupby(["period", "value"]).agg(days=("order", "size"), last=("order", "max"))
+    best = stats.reset_index().sort_values(["period", "days", "last"]).groupby("period").tail(1)
+    return best.set_index("period")["value"]
+
+
+def daily_states(tables: Tables, start, end) -> pd.Series:
+    """Negotiation state on every day from ``start`` to ``end``."""
+    days = pd.date_range(start, end, freq="D")
+    return _daily(tables.negotiation_states, "state", days)
+
+
+def monthly_panel(tables: Tables, start: str = PANEL_START, end: str | None = None) -> pd.DataFrame:
+    """Build the monthly panel from the canonical tables.
+
+    Parameters
+    ----------
+    tables : Tables
+        Validated tables (see :func:`forecast.data.load_tables`).
+    start : str, default "1990-01"
+        First month (``YYYY-MM``); must be covered by the state timeline.
+    end : str, optional
+        Last month; defaults to the data's as-of month (the end of the state
+        timeline), so quiet months at the end are kept as zeros.
+
+    Returns
+    -------
+    DataFrame
+        One row per month; columns documented in this module's docstring.
+    """
+    states = tables.negotiation_states
+    first = pd.Period(start, "M")
+    last = pd.Period(end, "M") if end else tables.as_of.to_period("M")
+    if first.start_time < states["start"].min() or last.end_time.normalize() > tables.as_of:
+        raise DataError(
+            "negotiation_states.csv",
+            f"the panel {first}..{last} is not covered by the state timeline "
+            f"({states['start'].min():%Y-%m-%d}..{tables.as_of:%Y-%m-%d})",
+            "choose months inside the timeline, or extend it with 'forecast data set-state'",
+        )
+    if last < first:
+        raise ValueError(f"panel end {last} is before its start {first}")
+    months = pd.period_range(first, last, freq="M")
+    late = tables.missile_tests[tables.missile_tests["date"] > tables.as_of]
+    if len(late):
+        raise DataError(
+            "missile_tests.csv",
+            f"{len(late)} launch(es) after the end of the state timeline ({tables.as_of:%Y-%m-%d})",
+            "code the negotiation state for those months with 'forecast data set-state'",
+        )
+
+    panel = pd.DataFrame({"month": months.to_timestamp()})
+    panel["year"] = panel["month"].dt.year
+    panel["month_of_year"] = panel["month"].dt.month
+
+    def monthly(series: pd.Series, how: str) -> np.ndarray:
+        counts = getattr(series.groupby(series.dt.to_period("M")), how)()
+        return counts.reindex(months, fill_value=0).to_numpy().astype(int)
+
+    mt = tables.missile_tests
+    panel["launch_days"] = monthly(mt["date"], "nunique")
+    panel["missiles"] = monthly(mt["date"], "size")
+    for cls, column in CLASS_COLUMNS.items():
+        panel[column] = monthly(mt.loc[mt["missile_class"] == cls, "date"], "nunique")
+    panel["nuclear_tests"] = monthly(tables.nuclear_tests["date"], "size")
+    csis = tables.provocations_csis
+    panel["csis_missile_events"] = monthly(
+        csis.loc[csis["type"] == "Missile Provocation", "date"], "size"
+    )
+
+    days = pd.date_range(months[0].start_time, months[-1].end_time.normalize(), freq="D")
+    panel["state"] = _most_days(_daily(states, "state", days), "M").reindex(months).to_numpy()
+    panel["state"] = pd.Categorical(panel["state"], categories=STATES)
+
+    held = tables.exercises[tables.exercises["scale"] != "suspended"]
+    on = pd.Series(False, index=days)
+    for row in held.itertuples():
+        on[(days >= row.start) & (days <= row.end)] = True
+    panel["exercise_days"] = on.groupby(days.to_period("M")).sum().reindex(months).to_numpy()
+
+    for country, column in (
+        ("DPRK", "dprk_leader"),
+        ("US", "us_president"),
+        ("ROK", "rok_president"),
+    ):
+        terms = tables.leaders[tables.leaders["country"] == country]
+        if terms.empty:
+            panel[column] = None
+            continue
+        panel[column] = _most_days(_daily(terms, "leader", days), "M").reindex(months).to_numpy()
+    return panel
+
+
+def yearly_summary(tables: Tables, start: str = PANEL_START) -> pd.DataFrame:
+    """Per-year table: launch days, missiles, by class, nuclear tests, CSIS events, state.
+
+    Parameters
+    ----------
+    tables : Tables
+        Validated tables.
+    start : str, default "1990-01"
+        First month of the underlying panel.
+
+    Returns
+    -------
+    DataFrame
+        One row per year; ``state`` is the negotiation state covering most days
+        of the year.
+    """
+    panel = monthly_panel(tables, start=start)
+    counts = [
+        "launch_days",
+        "missiles",
+        *CLASS_COLUMNS.values(),
+        "nuclear_tests",
+        "csis_missile_events",
+        "exercise_days",
+    ]
+    table = panel.groupby("year")[counts].sum()
+    first = panel["month"].iloc[0]
+    last = panel["month"].iloc[-1] + pd.offsets.MonthEnd(0)
+    years = _most_days(daily_states(tables, first, last), "Y")
+    table["state"] = years.to_numpy()
+    return table.reset_index()

@@ -1,0 +1,354 @@
+"""Readers of the raw public formats, each returning a canonical table.
+
+- :func:`read_cns_json`: the CNS database as JSON (``test.en.json`` with its
+  ``missile.en.json`` and ``facility.en.json`` lookups).
+- :func:`read_cns_export`: the official CNS export users download from NTI
+  (latin-1 CSV with 19 columns, or its .xlsx twin).
+- :func:`read_csis`: the CSIS Beyond Parallel provocations list.
+- :func:`read_events_template`: the project's simple template for new events.
+
+Free-text columns (descriptions, notes, source prose) are never read into the
+returned tables.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from forecast.constants import MISSILE_CLASSES, OUTCOMES
+from forecast.data.errors import DataError
+from forecast.data.tables import (
+    DATE,
+    MISSILE_TESTS,
+    NUMBER,
+    PROVOCATIONS,
+    TEXT,
+    TableSpec,
+    _line,
+    read_table,
+    validate_frame,
+)
+
+#: Landing areas: raw spellings (CNS JSON keys and export text) -> canonical label.
+LANDING_LABELS = {
+    "sea-of-japan": "Sea of Japan (East Sea)",
+    "sea of japan or east sea": "Sea of Japan (East Sea)",
+    "yellow-sea": "Yellow Sea (West Sea)",
+    "yellow sea or west sea": "Yellow Sea (West Sea)",
+    "pacific-ocean": "Pacific Ocean",
+    "pacific ocean": "Pacific Ocean",
+    "north-korea": "North Korea",
+    "north korea": "North Korea",
+    "na": "n/a",
+    "n/a": "n/a",
+    "unknown": "unknown",
+    "": "unknown",
+}
+
+CNS_EXPORT_COLUMNS = (
+    "F1",
+    "Date",
+    "Date Entered/Updated",
+    "Launch Time (UTC)",
+    "Missile Name",
+    "Missile Type",
+    "Launch Agency/Authority",
+    "Facility Name",
+    "Facility Location",
+    "Other Name",
+    "Facility Latitude",
+    "Facility Longitude",
+    "Landing Location",
+    "Apogee",
+    "Distance Travelled",
+    "Confirmation Status",
+    "Test Outcome",
+    "Additional Information",
+    "Source(s)",
+)
+
+#: Launch times the CNS JSON writes on a 12-hour clock without AM/PM; the official
+#: export (and launch reports: 09:30 and 09:40 Korean time) give 00:29 and 00:40 UTC.
+TIME_ERRATA = {("2016-02-07", "12:29"): "00:29", ("2017-07-04", "12:40"): "00:40"}
+
+EVENTS_TEMPLATE_COLUMNS = ("date", "missile_class", "n_missiles", "outcome", "source")
+
+
+def _landing(value: str) -> str:
+    key = str(value).strip().lower()
+    if key in LANDING_LABELS:
+        return LANDING_LABELS[key]
+    if "pacific" in key:
+        return "Pacific Ocean"
+    if "japan" in key or "east sea" in key:
+        return "Sea of Japan (East Sea)"
+    return "unknown"
+
+
+def _km(value) -> float:
+    """'1,380 km' / '350' / 'unknown' / 'na' -> float or NaN."""
+    text = str(value).strip().lower().replace(",", "").replace("km", "").strip()
+    try:
+        return float(text)
+    except ValueError:
+        return np.nan
+
+
+def _finish(df: pd.DataFrame, path: str) -> pd.DataFrame:
+    """Number missiles within each launch day and validate as ``missile_tests``."""
+    df = df.reset_index(drop=True)
+    df["salvo_index"] = df.groupby("date", sort=False).cumcount() + 1
+    as_text = df.copy()
+    as_text["date"] = df["date"].dt.strftime("%Y-%m-%d")
+    for c in ("salvo_index", "apogee_km", "distance_km"):
+        as_text[c] = df[c].map(lambda v: "" if pd.isna(v) else f"{v:g}")
+    return validate_frame(as_text.astype(str), MISSILE_TESTS, path)
+
+
+def read_cns_json(folder: str | Path) -> pd.DataFrame:
+    """Read the CNS database kept as JSON into the ``missile_tests`` table.
+
+    Parameters
+    ----------
+    folder : str or Path
+        Folder with ``test.en.json``, ``missile.en.json`` and ``facility.en.json``.
+
+    Returns
+    -------
+    DataFrame
+        One row per missile, canonical columns (see ``datasets/README.md``).
+    """
+    folder = Path(folder)
+    try:
+        tests = json.loads((folder / "test.en.json").read_text(encoding="utf-8"))
+        missiles = json.loads((folder / "missile.en.json").read_text(encoding="utf-8"))
+        facilities = json.loads((folder / "facility.en.json").read_text(encoding="utf-8"))
+    except FileNotFoundError as err:
+        raise DataError(
+            err.filename,
+            "file not found",
+            "point --raw at the folder holding cns_nagix/ (e.g. ../shared/data)",
+        ) from None
+    facilities = facilities["facilities"]
+    records = []
+    for time_bin in tests["timeBins"]:
+        for rec in time_bin["data"]:
+            date = rec["date"]
+            precision = "day" if len(date) == 10 else "month"
+            if precision == "month":
+                date = f"{date}-01"
+            missile = missiles[rec["missile"]]
+            time = str(rec.get("time", "unknown"))
+            match = re.match(r"^(\d{1,2}):(\d{2})", time)
+            time_utc = f"{int(match[1]):02d}:{match[2]}" if match else ""
+            time_utc = TIME_ERRATA.get((date, time_utc), time_utc)
+            cls = missile["type"] if missile["type"] in MISSILE_CLASSES else "unknown"
+            records.append(
+                {
+                    "date": pd.Timestamp(date),
+                    "date_precision": precision,
+                    "time_utc": time_utc,
+                    "missile": missile["name"],
+                    "missile_class": cls,
+                    "facility": facilities[rec["facility"]]["name"],
+                    "landing": _landing(rec.get("landing", "unknown")),
+                    "apogee_km": _km(rec.get("apogee")),
+                    "distance_km": _km(rec.get("distance")),
+                    "outcome": str(rec["outcome"]).lower(),
+                }
+            )
+    df = pd.DataFrame.from_records(records)
+    return _finish(df.sort_values("date", kind="stable"), str(folder / "test.en.json"))
+
+
+def _export_date(value: str, path: str, line: int) -> tuple[pd.Timestamp, str]:
+    text = str(value).strip()
+    for fmt, precision in (("%d-%b-%y", "day"), ("%b-%y", "month"), ("%Y-%m-%d", "day")):
+        try:
+            return pd.Timestamp(dt.datetime.strptime(text[:10], fmt)), precision
+        except ValueError:
+            continue
+    raise DataError(
+        path,
+        f"cannot read the date {text!r}",
+        "CNS export dates look like 9-Apr-84 (day) or Sep-84 (month only)",
+        rows=[line],
+        column="Date",
+    )
+
+
+def _export_time(value: str) -> str:
+    text = str(value).strip()
+    for fmt in ("%I:%M:%S %p", "%H:%M:%S", "%H:%M"):
+        try:
+            return dt.datetime.strptime(text, fmt).strftime("%H:%M")
+        except ValueError:
+            continue
+    return ""
+
+
+def _read_export_frame(path: Path) -> pd.DataFrame:
+    if not path.is_file():
+        raise DataError(path, "file not found", "check the path to the CNS export")
+    if path.stat().st_size == 0:
+        raise DataError(path, "the file is empty", "download the CNS export again")
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        try:
+            return pd.read_excel(path, dtype=str, keep_default_na=False)
+        except Exception as err:  # openpyxl raises many types on a bad workbook
+            raise DataError(
+                path, f"cannot read the workbook ({err})", "save it again as .xlsx"
+            ) from None
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")  # the official export's encoding
+    return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+
+
+def read_cns_export(path: str | Path) -> pd.DataFrame:
+    """Read the official CNS export (.csv in latin-1 or .xlsx) into ``missile_tests``.
+
+    Parameters
+    ----------
+    path : str or Path
+        The export file as downloaded from NTI.
+
+    Returns
+    -------
+    DataFrame
+        One row per missile, canonical columns. Missile classes come from the
+        export's ``Missile Type`` column.
+    """
+    path = Path(path)
+    df = _read_export_frame(path)
+    missing = [c for c in ("Date", "Missile Name", "Missile Type", "Test Outcome") if c not in df]
+    if missing:
+        raise DataError(
+            path,
+            f"missing column(s) {missing}",
+            "this does not look like a CNS export; its header has: "
+            + ", ".join(CNS_EXPORT_COLUMNS),
+            rows=[1],
+        )
+    if df.empty:
+        raise DataError(path, "the export has a header but no rows", "download it again")
+    records = []
+    for idx, row in df.iterrows():
+        date, precision = _export_date(row["Date"], str(path), _line(idx))
+        cls = str(row["Missile Type"]).strip()
+        outcome = str(row["Test Outcome"]).strip().lower() or "unknown"
+        records.append(
+            {
+                "date": date,
+                "date_precision": precision,
+                "time_utc": _export_time(row.get("Launch Time (UTC)", "")),
+                "missile": str(row["Missile Name"]).strip() or "Unknown",
+                "missile_class": cls if cls in MISSILE_CLASSES else cls.lower(),
+                "facility": str(row.get("Facility Name", "")).strip() or "Unknown",
+                "landing": _landing(row.get("Landing Location", "")),
+                "apogee_km": _km(row.get("Apogee", "")),
+                "distance_km": _km(row.get("Distance Travelled", "")),
+                "outcome": outcome,
+            }
+        )
+    out = pd.DataFrame.from_records(records)
+    return _finish(out.sort_values("date", kind="stable"), str(path))
+
+
+def read_csis(path: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Read the CSIS provocations list, keeping date, type and short title.
+
+    Rows repeating the same ``(date, type, event)`` are reports of one event and
+    are collapsed into one row.
+
+    Parameters
+    ----------
+    path : str or Path
+        ``north_korea_provocations_1958_present.csv``.
+
+    Returns
+    -------
+    table : DataFrame
+        ``date, type, event`` sorted by date, duplicates removed.
+    dropped : DataFrame
+        The rows that were removed as duplicates (for the data card).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(path, "file not found", "point --raw at ../shared/data")
+    raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    raw = raw[["date", "type", "event"]].apply(lambda s: s.str.strip())
+    dup = raw.duplicated(keep="first")
+    dropped = raw[dup].copy()
+    kept = raw[~dup].sort_values(["date", "type", "event"], kind="stable")
+    table = validate_frame(kept.reset_index(drop=True), PROVOCATIONS, str(path))
+    return table, dropped.reset_index(drop=True)
+
+
+def read_events_template(path: str | Path) -> pd.DataFrame:
+    """Read the events template (one row per launch day and class) as ``missile_tests``.
+
+    The template's columns are ``date,missile_class,n_missiles,outcome,source``;
+    each row becomes ``n_missiles`` rows of the missile table, with the missile
+    name ``unspecified <class>`` and unknown facility, landing and ranges.
+
+    Parameters
+    ----------
+    path : str or Path
+        A UTF-8 CSV file.
+
+    Returns
+    -------
+    DataFrame
+        Canonical ``missile_tests`` rows.
+    """
+    spec = TableSpec(
+        name="events",
+        filename=Path(path).name,
+        columns={
+            "date": DATE,
+            "missile_class": MISSILE_CLASSES,
+            "n_missiles": NUMBER,
+            "outcome": OUTCOMES,
+            "source": TEXT,
+        },
+        key=("date", "missile_class"),
+    )
+    events = read_table(path, spec)
+    bad = events.index[events["n_missiles"].isna() | (events["n_missiles"] % 1 != 0)]
+    bad = bad.union(events.index[events["n_missiles"] < 1])
+    if len(bad):
+        raise DataError(
+            path,
+            "n_missiles must be a whole number of at least 1",
+            "write how many missiles were launched that day in that class (1, 2, ...)",
+            rows=[_line(i) for i in bad],
+            column="n_missiles",
+        )
+    rows = []
+    for _, ev in events.iterrows():
+        for _ in range(int(ev["n_missiles"])):
+            rows.append(
+                {
+                    "date": ev["date"],
+                    "date_precision": "day",
+                    "time_utc": "",
+                    "missile": f"unspecified {ev['missile_class']}",
+                    "missile_class": ev["missile_class"],
+                    "facility": "Unknown",
+                    "landing": "unknown",
+                    "apogee_km": np.nan,
+                    "distance_km": np.nan,
+                    "outcome": ev["outcome"],
+                }
+            )
+    return _finish(pd.DataFrame.from_records(rows).sort_values("date", kind="stable"), str(path))

@@ -1,0 +1,473 @@
+"""The canonical tables: their contracts, validation on load, and atomic writing.
+
+Each table in ``datasets/`` has a :class:`TableSpec` below. :func:`read_table`
+reads a CSV, checks it against its spec and returns a typed DataFrame, or raises
+:class:`~forecast.data.errors.DataError` naming the file, the line(s), the column
+and the fix. Every loader in the package goes through here, so a file is either
+used whole and valid, or not at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import re
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from forecast.constants import (
+    COUNTRIES,
+    CSIS_TYPES,
+    EXERCISE_SCALES,
+    MISSILE_CLASSES,
+    OUTCOMES,
+    STATES,
+)
+from forecast.data.errors import DataError
+
+# Column kinds understood by the validator.
+DATE = "date"  # ISO YYYY-MM-DD, required
+TIME = "time"  # HH:MM or empty
+TEXT = "text"  # non-empty string
+OPTIONAL_TEXT = "optional_text"
+NUMBER = "number"  # non-negative number or empty
+BOOL = "bool"  # true / false
+
+_TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """The contract of one canonical table.
+
+    Parameters
+    ----------
+    name : str
+        Short name, used by loaders (``"missile_tests"``).
+    filename : str
+        File name inside a data folder.
+    columns : dict
+        Column name -> kind (one of ``date``, ``time``, ``text``,
+        ``optional_text``, ``number``, ``bool``) or a tuple of allowed labels.
+    key : tuple of str
+        Columns that identify a row; duplicates are refused.
+    checks : list of callables
+        Table-level checks ``check(df, path)`` raising :class:`DataError`.
+    description : str
+        One line for the data card and ``--help`` texts.
+    """
+
+    name: str
+    filename: str
+    columns: dict[str, str | tuple[str, ...]]
+    key: tuple[str, ...]
+    checks: list[Callable[[pd.DataFrame, str], None]] = field(default_factory=list)
+    description: str = ""
+
+
+def _line(index) -> int:
+    """File line of a DataFrame row read with a header (header is line 1)."""
+    return int(index) + 2
+
+
+def _check_periods(df: pd.DataFrame, path: str, group: str | None = None) -> None:
+    """Check ``start <= end`` and, per group, contiguous non-overlapping periods."""
+    bad = df.index[df["end"] < df["start"]]
+    if len(bad):
+        raise DataError(
+            path,
+            "period ends before it starts",
+            "swap or correct 'start' and 'end' so that start <= end",
+            rows=[_line(i) for i in bad],
+            column="end",
+        )
+    groups = [(None, df)] if group is None else list(df.groupby(group, sort=False))
+    for _, part in groups:
+        part = part.sort_values("start")
+        prev_end = part["end"].shift()
+        gap = part["start"] - prev_end
+        overl = part.index[gap < pd.Timedelta(days=1)]
+        if len(overl):
+            raise DataError(
+                path,
+                "period overlaps the one before it",
+                "make each 'start' the day after the previous period's 'end'",
+                rows=[_line(i) for i in overl],
+                column="start",
+            )
+        holes = part.index[gap > pd.Timedelta(days=1)]
+        if len(holes):
+            raise DataError(
+                path,
+                "gap between this period and the one before it",
+                "make each 'start' the day after the previous period's 'end' "
+                "(periods must be contiguous)",
+                rows=[_line(i) for i in holes],
+                column="start",
+            )
+
+
+def _check_state_periods(df: pd.DataFrame, path: str) -> None:
+    _check_periods(df, path)
+
+
+def _check_leader_periods(df: pd.DataFrame, path: str) -> None:
+    _check_periods(df, path, group="country")
+
+
+def _check_exercise_periods(df: pd.DataFrame, path: str) -> None:
+    bad = df.index[df["end"] < df["start"]]
+    if len(bad):
+        raise DataError(
+            path,
+            "exercise ends before it starts",
+            "correct 'start' and 'end' so that start <= end",
+            rows=[_line(i) for i in bad],
+            column="end",
+        )
+
+
+def _check_date_precision(df: pd.DataFrame, path: str) -> None:
+    bad = df.index[(df["date_precision"] == "month") & (df["date"].dt.day != 1)]
+    if len(bad):
+        raise DataError(
+            path,
+            "a month-precision date must be written as the first of the month",
+            "write the date as YYYY-MM-01 or set date_precision to 'day'",
+            rows=[_line(i) for i in bad],
+            column="date",
+        )
+
+
+MISSILE_TESTS = TableSpec(
+    name="missile_tests",
+    filename="missile_tests.csv",
+    columns={
+        "date": DATE,
+        "date_precision": ("day", "month"),
+        "salvo_index": NUMBER,
+        "time_utc": TIME,
+        "missile": TEXT,
+        "missile_class": MISSILE_CLASSES,
+        "facility": TEXT,
+        "landing": TEXT,
+        "apogee_km": NUMBER,
+        "distance_km": NUMBER,
+        "outcome": OUTCOMES,
+    },
+    key=("date", "salvo_index"),
+    checks=[_check_date_precision],
+    description="One row per missile launched (CNS scope).",
+)
+
+NUCLEAR_TESTS = TableSpec(
+    name="nuclear_tests",
+    filename="nuclear_tests.csv",
+    columns={
+        "date": DATE,
+        "site": TEXT,
+        "yield_kt": NUMBER,
+        "yield_kt_low": NUMBER,
+        "yield_kt_high": NUMBER,
+        "source": TEXT,
+    },
+    key=("date",),
+    description="North Korea's nuclear tests with estimated yields.",
+)
+
+PROVOCATIONS = TableSpec(
+    name="provocations_csis",
+    filename="provocations_csis.csv",
+    columns={"date": DATE, "type": CSIS_TYPES, "event": TEXT},
+    key=("date", "type", "event"),
+    description="CSIS Beyond Parallel provocations (date, type, short title).",
+)
+
+NEGOTIATION_STATES = TableSpec(
+    name="negotiation_states",
+    filename="negotiation_states.csv",
+    columns={
+        "start": DATE,
+        "end": DATE,
+        "state": STATES,
+        "defining_events": TEXT,
+        "source": TEXT,
+    },
+    key=("start",),
+    checks=[_check_state_periods],
+    description="Contiguous periods of US/DPRK negotiation state.",
+)
+
+EXERCISES = TableSpec(
+    name="exercises",
+    filename="exercises.csv",
+    columns={
+        "name": TEXT,
+        "start": DATE,
+        "end": DATE,
+        "scale": EXERCISE_SCALES,
+        "approximate": BOOL,
+        "source": TEXT,
+    },
+    key=("name", "start"),
+    checks=[_check_exercise_periods],
+    description="Major US-ROK exercises with dates and scale.",
+)
+
+LEADERS = TableSpec(
+    name="leaders",
+    filename="leaders.csv",
+    columns={
+        "country": COUNTRIES,
+        "leader": TEXT,
+        "start": DATE,
+        "end": DATE,
+        "source": TEXT,
+    },
+    key=("country", "start"),
+    checks=[_check_leader_periods],
+    description="Leader terms in the DPRK, the US and the ROK.",
+)
+
+#: Every canonical table, by name.
+SPECS: dict[str, TableSpec] = {
+    s.name: s
+    for s in (MISSILE_TESTS, NUCLEAR_TESTS, PROVOCATIONS, NEGOTIATION_STATES, EXERCISES, LEADERS)
+}
+
+
+def _decode(raw: bytes, path: str) -> str:
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        raise DataError(
+            path,
+            f"the file is not UTF-8 (byte 0x{raw[err.start]:02x} cannot be decoded)",
+            "re-save the file as UTF-8 (for the CNS export, use 'forecast data import "
+            "--format cns', which reads its latin-1 encoding)",
+            rows=[line],
+        ) from None
+    if not text.strip():
+        raise DataError(path, "the file is empty", "write a header row and at least one data row")
+    return text
+
+
+def _parse_column(values: pd.Series, kind, column: str, path: str, today: dt.date):
+    """Parse one column of strings into its typed form, raising on bad cells."""
+    stripped = values.str.strip()
+    if isinstance(kind, tuple):
+        bad = values.index[~stripped.isin(kind)]
+        if len(bad):
+            shown = sorted(set(stripped[bad]))[:3]
+            raise DataError(
+                path,
+                f"unknown label(s) {shown}",
+                f"use one of {list(kind)}",
+                rows=[_line(i) for i in bad],
+                column=column,
+            )
+        return stripped
+    if kind == DATE:
+        ok = stripped.str.match(_DATE_RE)
+        parsed = pd.to_datetime(stripped.where(ok), format="%Y-%m-%d", errors="coerce")
+        bad = values.index[parsed.isna()]
+        if len(bad):
+            raise DataError(
+                path,
+                f"not a valid date: {stripped[bad[0]]!r}",
+                "write dates as YYYY-MM-DD (e.g. 2017-07-04)",
+                rows=[_line(i) for i in bad],
+                column=column,
+            )
+        future = values.index[parsed.dt.date > today]
+        if len(future):
+            raise DataError(
+                path,
+                f"date {stripped[future[0]]} is in the future (today is {today})",
+                "correct the date; only events that have happened can be recorded",
+                rows=[_line(i) for i in future],
+                column=column,
+            )
+        return parsed
+    if kind == TIME:
+        bad = values.index[(stripped != "") & ~stripped.str.match(_TIME_RE)]
+        if len(bad):
+            raise DataError(
+                path,
+                f"not a valid time: {stripped[bad[0]]!r}",
+                "write times as HH:MM in UTC (24-hour clock), or leave empty if unknown",
+                rows=[_line(i) for i in bad],
+                column=column,
+            )
+        return stripped
+    if kind == TEXT:
+        bad = values.index[stripped == ""]
+        if len(bad):
+            raise DataError(
+                path,
+                "required value is empty",
+                f"fill in '{column}' on every row",
+                rows=[_line(i) for i in bad],
+                column=column,
+            )
+        return stripped
+    if kind == OPTIONAL_TEXT:
+        return stripped
+    if kind == NUMBER:
+        parsed = pd.to_numeric(stripped.replace("", np.nan), errors="coerce")
+        bad = values.index[parsed.isna() & (stripped != "")]
+        if len(bad):
+            raise DataError(
+                path,
+                f"not a number: {stripped[bad[0]]!r}",
+                "write a plain number (no units), or leave empty if unknown",
+                rows=[_line(i) for i in bad],
+                column=column,
+            )
+        neg = values.index[parsed < 0]
+        if len(neg):
+            raise DataError(
+                path,
+                f"negative value {parsed[neg[0]]:g}",
+                "counts and distances cannot be negative: correct the value",
+                rows=[_line(i) for i in neg],
+                column=column,
+            )
+        return parsed
+    if kind == BOOL:
+        lowered = stripped.str.lower()
+        bad = values.index[~lowered.isin(["true", "false"])]
+        if len(bad):
+            raise DataError(
+                path,
+                f"not true/false: {stripped[bad[0]]!r}",
+                "write 'true' or 'false'",
+                rows=[_line(i) for i in bad],
+                column=column,
+            )
+        return lowered == "true"
+    raise ValueError(f"unknown column kind {kind!r}")  # pragma: no cover - programming error
+
+
+def validate_frame(
+    df: pd.DataFrame, spec: TableSpec, path: str, today: dt.date | None = None
+) -> pd.DataFrame:
+    """Validate a frame of strings against ``spec`` and return it typed.
+
+    Parameters
+    ----------
+    df : DataFrame
+        All columns as strings (as read with ``dtype=str``).
+    spec : TableSpec
+        The table contract.
+    path : str
+        File name to name in errors.
+    today : date, optional
+        Dates after this are refused; defaults to today's date.
+
+    Returns
+    -------
+    DataFrame
+        Only the spec's columns, in the spec's order, typed.
+
+    Raises
+    ------
+    DataError
+        On the first violation found.
+    """
+    today = today or dt.date.today()
+    missing = [c for c in spec.columns if c not in df.columns]
+    if missing:
+        raise DataError(
+            path,
+            f"missing column(s) {missing}",
+            f"the header must contain: {','.join(spec.columns)}",
+            rows=[1],
+        )
+    if df.empty:
+        raise DataError(path, "the file has a header but no rows", "add at least one data row")
+    out = pd.DataFrame(index=df.index)
+    for column, kind in spec.columns.items():
+        out[column] = _parse_column(df[column].astype(str), kind, column, path, today)
+    dup = out.index[out.duplicated(subset=list(spec.key), keep="first")]
+    if len(dup):
+        raise DataError(
+            path,
+            f"duplicate row(s): the key {list(spec.key)} repeats an earlier row",
+            "delete the repeated row or correct its key columns",
+            rows=[_line(i) for i in dup],
+            column=spec.key[0],
+        )
+    for check in spec.checks:
+        check(out, path)
+    return out.reset_index(drop=True)
+
+
+def read_table(path: str | Path, spec: TableSpec, today: dt.date | None = None) -> pd.DataFrame:
+    """Read and validate one canonical table.
+
+    Parameters
+    ----------
+    path : str or Path
+        The CSV file.
+    spec : TableSpec
+        Its contract (see :data:`SPECS`).
+    today : date, optional
+        Reference date for the "no future dates" rule.
+
+    Returns
+    -------
+    DataFrame
+        The typed, validated table.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(
+            path,
+            "file not found",
+            "run 'forecast data build --raw ../shared/data' or point --data-dir at a folder "
+            f"holding {spec.filename}",
+        )
+    text = _decode(path.read_bytes(), str(path))
+    try:
+        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+        raise DataError(
+            path, f"the file is not valid CSV ({err})", "check quoting and separators"
+        ) from None
+    return validate_frame(df, spec, str(path), today=today)
+
+
+def format_table(df: pd.DataFrame, spec: TableSpec) -> str:
+    """Render a typed table as the canonical CSV text (inverse of :func:`read_table`)."""
+    out = df[list(spec.columns)].copy()
+    for column, kind in spec.columns.items():
+        if kind == DATE:
+            out[column] = out[column].dt.strftime("%Y-%m-%d")
+        elif kind == NUMBER:
+            out[column] = out[column].map(lambda v: "" if pd.isna(v) else f"{v:g}")
+        elif kind == BOOL:
+            out[column] = out[column].map({True: "true", False: "false"})
+    return out.to_csv(index=False, lineterminator="\n")
+
+
+def write_atomic(path: str | Path, text: str) -> None:
+    """Write ``text`` to ``path`` via a temporary file and an atomic rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

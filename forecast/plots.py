@@ -1,0 +1,179 @@
+"""Every figure of the workbench, with one state -> colour mapping.
+
+Plot functions take data and an optional ``ax`` and return the axes; they never
+call ``plt.show()``.
+"""
+
+from __future__ import annotations
+
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.patches import Patch
+
+from forecast.constants import STATES
+from forecast.data.panel import CLASS_COLUMNS
+
+#: The one colour of each negotiation state, used by every figure.
+STATE_COLORS: dict[str, str] = {
+    "no_talks": "#d9d9d9",
+    "stalled": "#fdd0a2",
+    "active_talks": "#c7e9c0",
+    "summitry": "#9ecae1",
+}
+
+#: Human labels of the states.
+STATE_LABELS: dict[str, str] = {
+    "no_talks": "No talks",
+    "stalled": "Stalled",
+    "active_talks": "Active talks",
+    "summitry": "Summitry",
+}
+
+#: Colours of the missile-class groups in stacked bars.
+CLASS_GROUPS: dict[str, tuple[tuple[str, ...], str]] = {
+    "SRBM": (("SRBM",), "#4c72b0"),
+    "MRBM/IRBM": (("MRBM", "IRBM"), "#dd8452"),
+    "ICBM": (("ICBM",), "#c44e52"),
+    "SLBM/SLV/other": (("SLBM", "SLV", "HGV", "unknown"), "#8172b3"),
+}
+
+
+def shade_states(ax: plt.Axes, panel: pd.DataFrame, alpha: float = 0.6) -> plt.Axes:
+    """Shade the background of ``ax`` by the negotiation state of each month.
+
+    Parameters
+    ----------
+    ax : Axes
+        Axes with a date x-axis.
+    panel : DataFrame
+        Monthly panel with ``month`` and ``state`` columns.
+    alpha : float
+        Opacity of the shading.
+    """
+    months = panel["month"]
+    runs = (panel["state"] != panel["state"].shift()).cumsum()
+    for _, run in panel.groupby(runs):
+        start = run["month"].iloc[0]
+        end = run["month"].iloc[-1] + pd.offsets.MonthBegin(1)
+        ax.axvspan(start, end, color=STATE_COLORS[run["state"].iloc[0]], alpha=alpha, lw=0)
+    ax.set_xlim(months.iloc[0], months.iloc[-1] + pd.offsets.MonthBegin(1))
+    return ax
+
+
+def state_legend_handles() -> list[Patch]:
+    """Legend patches for the four states, in the canonical order."""
+    return [Patch(color=STATE_COLORS[s], label=STATE_LABELS[s]) for s in STATES]
+
+
+def plot_timeline(panel: pd.DataFrame, ax: plt.Axes | None = None) -> plt.Axes:
+    """Launch days per month by missile class, over the negotiation-state timeline.
+
+    Parameters
+    ----------
+    panel : DataFrame
+        The monthly panel (:func:`forecast.data.monthly_panel`).
+    ax : Axes, optional
+        Where to draw; a new wide figure if omitted.
+
+    Returns
+    -------
+    Axes
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(12, 4.5))
+    shade_states(ax, panel)
+    bottom = pd.Series(0, index=panel.index)
+    handles = []
+    for label, (classes, color) in CLASS_GROUPS.items():
+        heights = sum(panel[CLASS_COLUMNS[c]] for c in classes)
+        ax.bar(panel["month"], heights, bottom=bottom, width=25, color=color, align="edge")
+        handles.append(Patch(color=color, label=label))
+        bottom = bottom + heights
+    ax.set_ylabel("Launch days per month\n(days with >= 1 launch of the class)")
+    ax.set_xlabel("Month")
+    ax.xaxis.set_major_locator(mdates.YearLocator(5))
+    ax.xaxis.set_minor_locator(mdates.YearLocator(1))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+    ax.set_title("North Korean missile launch days by class, shaded by negotiation state")
+    ax.legend(
+        handles=handles + state_legend_handles(),
+        loc="upper left",
+        ncol=2,
+        fontsize="small",
+        frameon=True,
+    )
+    return ax
+
+
+def _year_axis(ax: plt.Axes) -> None:
+    ax.set_xlabel("Year")
+    ax.grid(axis="y", alpha=0.3)
+
+
+def plot_days_vs_missiles(summary: pd.DataFrame, ax: plt.Axes | None = None) -> plt.Axes:
+    """Launch days and missiles per year, side by side (salvos inflate missile counts).
+
+    Parameters
+    ----------
+    summary : DataFrame
+        Output of :func:`forecast.data.yearly_summary`.
+    ax : Axes, optional
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(12, 4))
+    years = summary["year"]
+    ax.bar(years - 0.2, summary["launch_days"], width=0.4, label="Launch days", color="#4c72b0")
+    ax.bar(years + 0.2, summary["missiles"], width=0.4, label="Missiles", color="#c44e52")
+    ax.set_ylabel("Count per year")
+    ax.set_title("Launch days vs missiles per year (CNS)")
+    ax.legend()
+    _year_axis(ax)
+    return ax
+
+
+def plot_sources(summary: pd.DataFrame, ax: plt.Axes | None = None) -> plt.Axes:
+    """CNS launch days vs CSIS missile events per year: two scopes of "a launch".
+
+    Parameters
+    ----------
+    summary : DataFrame
+        Output of :func:`forecast.data.yearly_summary`.
+    ax : Axes, optional
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(12, 4))
+    ax.plot(summary["year"], summary["launch_days"], marker="o", label="CNS launch days")
+    ax.plot(
+        summary["year"],
+        summary["csis_missile_events"],
+        marker="s",
+        label="CSIS missile provocations (incl. cruise missiles, rockets)",
+    )
+    ax.set_ylabel("Events per year")
+    ax.set_title("Coverage of the two sources")
+    ax.legend()
+    _year_axis(ax)
+    return ax
+
+
+def plot_exercise_days(panel: pd.DataFrame, ax: plt.Axes | None = None) -> plt.Axes:
+    """Days per month with a major US-ROK exercise under way, over the state shading.
+
+    Parameters
+    ----------
+    panel : DataFrame
+        The monthly panel.
+    ax : Axes, optional
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(12, 3.5))
+    shade_states(ax, panel)
+    ax.bar(panel["month"], panel["exercise_days"], width=25, align="edge", color="#55a868")
+    ax.set_ylabel("Exercise days per month")
+    ax.set_xlabel("Month")
+    ax.xaxis.set_major_locator(mdates.YearLocator(5))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+    ax.set_title("Major US-ROK exercises (held, not suspended), shaded by negotiation state")
+    ax.legend(handles=state_legend_handles(), loc="upper left", fontsize="small", ncol=4)
+    return ax

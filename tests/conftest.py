@@ -1,0 +1,53 @@
+"""Shared fixtures: one seed, the raw sources, the bundled tables, figure clean-up."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
+
+from forecast.constants import BUNDLED_DATA_DIR  # noqa: E402
+
+#: The one seed every random step in the tests derives from.
+SEED = 20251231
+
+REPO = Path(__file__).resolve().parent.parent
+RAW_DIR = REPO.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def raw_dir() -> Path:
+    """The raw public sources (../shared/data, beside the checkout)."""
+    if not RAW_DIR.is_dir():
+        pytest.skip(f"raw sources not found at {RAW_DIR}")
+    return RAW_DIR
+
+
+@pytest.fixture(scope="session")
+def tables():
+    from forecast.data import load_tables
+
+    return load_tables()
+
+
+@pytest.fixture(scope="session")
+def panel(tables):
+    from forecast.data import monthly_panel
+
+    return monthly_panel(tables)
+
+
+@pytest.fixture(scope="session")
+def bundled_dir() -> Path:
+    return BUNDLED_DATA_DIR
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")

@@ -1,0 +1,65 @@
+"""Notebooks: committed clean, shaped like PyMC's examples, and runnable in FAST mode."""
+
+from __future__ import annotations
+
+import nbformat
+import papermill as pm
+import pytest
+from conftest import SEED
+
+from forecast.report import notebook_paths
+
+NOTEBOOKS = notebook_paths()
+
+
+def test_there_are_notebooks():
+    assert NOTEBOOKS, "no numbered notebooks in notebooks/"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_is_committed_without_outputs(path):
+    nb = nbformat.read(path, as_version=4)
+    dirty = [
+        i
+        for i, c in enumerate(nb.cells)
+        if c.cell_type == "code" and (c.outputs or c.execution_count)
+    ]
+    assert not dirty, f"{path.name}: cells {dirty} have outputs; clear them before committing"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_has_the_expected_shape(path):
+    nb = nbformat.read(path, as_version=4)
+    first = nb.cells[0]
+    assert first.cell_type == "markdown" and first.source.startswith("# ")
+    assert "What you will learn" in first.source
+    params = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(params) == 1
+    for name in ("FAST", "SEED"):
+        assert f"{name} =" in params[0].source
+    for before, cell in zip(nb.cells, nb.cells[1:], strict=False):
+        if cell.cell_type == "code":
+            assert before.cell_type == "markdown", f"{path.name}: code cell without prose before it"
+    assert "versions()" in nb.cells[-1].source
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_runs_in_fast_mode(path, tmp_path):
+    out = tmp_path / path.name
+    pm.execute_notebook(
+        str(path),
+        str(out),
+        parameters={"FAST": True, "SEED": SEED},
+        progress_bar=False,
+        cwd=str(path.parent),
+    )
+    nb = nbformat.read(out, as_version=4)
+    images = sum(
+        1
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+        if "image/png" in o.get("data", {})
+    )
+    assert images >= 1, f"{path.name} drew no figure"
