@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from forecast.constants import BUNDLED_DATA_DIR
-from forecast.data.errors import DataError
+from forecast.errors import ConfigError, InputError
 
 app = typer.Typer(
     help="Scenario forecasts of North Korean weapons tests conditioned on negotiation state.",
@@ -26,10 +26,6 @@ app.add_typer(data_app, name="data")
 
 console = Console(soft_wrap=True)
 err_console = Console(stderr=True)
-
-
-class UsageProblem(Exception):
-    """A bad command-line argument detected after parsing (exit code 2)."""
 
 
 @data_app.command("build")
@@ -62,7 +58,7 @@ def data_summary(
     from forecast.data import load_tables, yearly_summary
 
     if since < 1990:
-        raise UsageProblem(f"--since {since}: the panel starts in 1990; use 1990 or later")
+        raise ConfigError("--since", f"{since} is before the panel start (1990)", "use 1990 or later")
     table = yearly_summary(load_tables(data_dir), start=f"{since}-01")
     out = Table(title=f"North Korean missile launches per year (CNS), {since}-")
     headers = {
@@ -106,7 +102,7 @@ def main() -> None:
     """Entry point: run the app, turning known errors into a message and exit code 2."""
     try:
         app()  # standalone: usage errors exit 2 with click's message, --help exits 0
-    except (DataError, UsageProblem) as err:
+    except InputError as err:
         err_console.print(f"[bold red]error:[/] {err}", highlight=False, soft_wrap=True)
         sys.exit(2)
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from forecast.data.errors import DataError
+from forecast.errors import DataError
 from forecast.data.raw import read_cns_json, read_csis
 from forecast.data.tables import SPECS, format_table, read_table, write_atomic
 

@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.constants import MISSILE_CLASSES, PANEL_START, STATES
-from forecast.data.errors import DataError
+from forecast.errors import DataError
 
 #: Panel column holding the launch days of one class.
 CLASS_COLUMNS = {c: f"launch_days_{c.lower()}" for c in MISSILE_CLASSES}

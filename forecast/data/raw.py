@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.constants import MISSILE_CLASSES, OUTCOMES
-from forecast.data.errors import DataError
+from forecast.errors import DataError
 from forecast.data.tables import (
     DATE,
     MISSILE_TESTS,

@@ -2,7 +2,7 @@
 
 Each table in ``datasets/`` has a :class:`TableSpec` below. :func:`read_table`
 reads a CSV, checks it against its spec and returns a typed DataFrame, or raises
-:class:`~forecast.data.errors.DataError` naming the file, the line(s), the column
+:class:`~forecast.errors.DataError` naming the file, the line(s), the column
 and the fix. Every loader in the package goes through here, so a file is either
 used whole and valid, or not at all.
 """
@@ -29,7 +29,7 @@ from forecast.constants import (
     OUTCOMES,
     STATES,
 )
-from forecast.data.errors import DataError
+from forecast.errors import DataError
 
 # Column kinds understood by the validator.
 DATE = "date"  # ISO YYYY-MM-DD, required

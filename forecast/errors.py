@@ -1,4 +1,7 @@
-"""The one exception raised for bad input data."""
+"""Exceptions for bad input: each names the file, where it is wrong, and the fix.
+
+The CLI turns any :class:`InputError` into a message on stderr and exit code 2.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +9,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 
-class DataError(ValueError):
-    """Input data that cannot be used, with where it is wrong and how to fix it.
+class InputError(ValueError):
+    """A file or argument that cannot be used, with where it is wrong and how to fix it.
 
     Parameters
     ----------
@@ -44,3 +47,15 @@ class DataError(ValueError):
         if column:
             where.append(f"column '{column}'")
         super().__init__(f"{', '.join(where)}: {problem}. Fix: {fix}")
+
+
+class DataError(InputError):
+    """A data table (bundled, overlay or imported) that fails validation."""
+
+
+class RunFileError(InputError):
+    """A saved fit or run folder that cannot be loaded or rebuilt."""
+
+
+class ConfigError(InputError):
+    """A bad model option, scenario file or command-line argument."""

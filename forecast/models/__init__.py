@@ -1,0 +1,39 @@
+"""Bayesian count models of launch frequency conditioned on negotiation state.
+
+Every model shares :class:`~forecast.models.base.BaseModel`'s interface::
+
+    model = get_model("state_rate", until="2019-10")
+    model.build(panel)
+    model.fit(random_seed=1)
+    model.state_effects()           # rate ratios vs no_talks, 94% HDI
+    model.save("runs/x/fit.nc"); BaseModel.load("runs/x/fit.nc")
+    model.simulate(future, random_seed=1)
+"""
+
+from __future__ import annotations
+
+from forecast.errors import ConfigError
+from forecast.models.base import BaseModel
+from forecast.models.count import ConstantRate, RecentRate, SelfExciting, StateRate
+from forecast.models.diagnostics import Diagnostics, diagnose
+from forecast.models.hierarchical import ClassHierarchical
+
+#: Registered models, by the name the CLI uses.
+REGISTRY: dict[str, type[BaseModel]] = {
+    cls.name: cls for cls in (ConstantRate, RecentRate, StateRate, SelfExciting, ClassHierarchical)
+}
+
+
+def get_model(name: str, **kwargs) -> BaseModel:
+    """Instantiate a registered model by name (kwargs go to its constructor)."""
+    if name not in REGISTRY:
+        raise ConfigError("--model", f"unknown model {name!r}", f"use one of {sorted(REGISTRY)}")
+    return REGISTRY[name](**kwargs)
+
+
+def load_model(path) -> BaseModel:
+    """Load a saved fit (see :meth:`BaseModel.load`)."""
+    return BaseModel.load(path)
+
+
+__all__ = ["REGISTRY", "BaseModel", "Diagnostics", "diagnose", "get_model", "load_model"]

@@ -1,0 +1,160 @@
+"""Building blocks shared by the count models, each with its forward simulation.
+
+Every component appears twice: once as PyMC graph (fitting) and once as NumPy
+code on posterior draws (simulating the future). Keeping both here, side by side,
+is what keeps the two in step.
+
+The log rate of a month is a sum of components::
+
+    log mu[t] = level[year(t)] + state_effect[state(t)] + season[month_of_year(t)]
+                + beta_exercise * exercise_share[t] + excitation[t]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pymc as pm
+import pytensor.tensor as pt
+
+from forecast.constants import STATES
+
+#: Months of history the self-excitation term looks back over.
+EXCITATION_LAGS = 6
+
+
+@dataclass
+class Design:
+    """Arrays a model needs from the monthly panel (training window only).
+
+    Attributes
+    ----------
+    months : DatetimeIndex
+        First day of each month.
+    y : ndarray
+        Target counts, shape ``(n_months,)`` or ``(n_months, n_series)``.
+    state_idx, moy_idx, year_idx : ndarray of int
+        State code (index into :data:`~forecast.constants.STATES`), month of year
+        (0-11) and year (0 = first training year).
+    exercise_share : ndarray
+        Share of the month's days with a major exercise held (0-1).
+    lags : ndarray
+        ``log1p`` of the target in the previous 1..L months, shape ``(n_months, L)``
+        (months before the panel start count as zero).
+    """
+
+    months: pd.DatetimeIndex
+    y: np.ndarray
+    state_idx: np.ndarray
+    moy_idx: np.ndarray
+    year_idx: np.ndarray
+    exercise_share: np.ndarray
+    lags: np.ndarray
+
+    @property
+    def years(self) -> np.ndarray:
+        """Calendar years covered, one per level step."""
+        first = self.months[0].year
+        return np.arange(first, first + self.year_idx.max() + 1)
+
+
+def lag_matrix(series: np.ndarray, n_lags: int = EXCITATION_LAGS) -> np.ndarray:
+    """``log1p`` of ``series`` shifted by 1..n_lags (zeros before the start)."""
+    out = np.zeros((len(series), n_lags))
+    logged = np.log1p(np.asarray(series, dtype=float))
+    for k in range(1, n_lags + 1):
+        out[k:, k - 1] = logged[:-k]
+    return out
+
+
+def design(panel: pd.DataFrame, target: str | list[str], start: int = 0) -> Design:
+    """Design arrays from ``panel`` rows ``start:`` (earlier rows feed the lags only)."""
+    y_all = panel[target].to_numpy()
+    lag_source = y_all if y_all.ndim == 1 else y_all.sum(axis=1)
+    months = pd.DatetimeIndex(panel["month"]).normalize()
+    part = slice(start, None)
+    years = months.year[part]
+    return Design(
+        months=months[part],
+        y=y_all[part].astype("int64"),
+        state_idx=np.array([STATES.index(s) for s in panel["state"].astype(str)])[part],
+        moy_idx=(months.month - 1).to_numpy()[part],
+        year_idx=np.asarray(years - years.min()),
+        exercise_share=(panel["exercise_days"] / months.days_in_month).to_numpy()[part],
+        lags=lag_matrix(lag_source)[part],
+    )
+
+
+# --- PyMC pieces -----------------------------------------------------------------------
+
+
+def level_walk(priors: dict, n_years: int) -> pt.TensorVariable:
+    """Yearly Gaussian random walk on the log rate (centred).
+
+    Priors used: ``level_start`` (mu, sigma of the first year's log rate) and
+    ``level_step`` (half-normal scale of the yearly step's sd). The centred form
+    samples far better here than the non-centred one: recent years are well
+    informed by the data, and the state effects are only identified against them.
+    """
+    step_sd = pm.HalfNormal("level_step_sd", sigma=priors["level_step"]["sigma"])
+    init = pm.Normal.dist(**priors["level_start"])
+    return pm.GaussianRandomWalk("level", sigma=step_sd, init_dist=init, dims="year")
+
+
+def state_effects(priors: dict, name: str = "state_effect", dims=("state",)) -> pt.TensorVariable:
+    """Log rate ratio of each state against ``no_talks`` (fixed at 0)."""
+    sigma = priors["state_effect"]["sigma"]
+    contrast_dims = tuple("state_contrast" if d == "state" else d for d in dims)
+    raw = pm.Normal(f"{name}_raw", 0.0, sigma, dims=contrast_dims)
+    zero = pt.zeros_like(raw[..., :1])
+    return pm.Deterministic(name, pt.concatenate([zero, raw], axis=-1), dims=dims)
+
+
+def seasonality(priors: dict) -> pt.TensorVariable:
+    """Partially pooled month-of-year effects summing to zero (non-centred)."""
+    sd = pm.HalfNormal("season_sd", sigma=priors["season"]["sigma"])
+    z = pm.ZeroSumNormal("season_z", sigma=1.0, dims="month_of_year")
+    return pm.Deterministic("season", sd * z, dims="month_of_year")
+
+
+def exercise_term(priors: dict) -> pt.TensorVariable:
+    """Coefficient on the share of the month with a major exercise held."""
+    return pm.Normal("beta_exercise", 0.0, priors["exercise"]["sigma"])
+
+
+def excitation(priors: dict, lags) -> pt.TensorVariable:
+    """Discrete Hawkes-style term: sum_k eta * decay**(k-1) * log1p(y[t-k])."""
+    eta = pm.HalfNormal("excitation", sigma=priors["excitation"]["sigma"])
+    decay = pm.Beta("excitation_decay", **priors["excitation_decay"])
+    weights = eta * decay ** pt.arange(EXCITATION_LAGS)
+    return pt.dot(lags, weights)
+
+
+def dispersion(priors: dict, name: str = "alpha", dims=None) -> pt.TensorVariable:
+    """Negative-binomial shape (variance = mu + mu**2 / alpha)."""
+    return pm.Gamma(name, **priors["alpha"], dims=dims)
+
+
+# --- NumPy counterparts -------------------------------------------------------------------
+
+
+def walk_forward(
+    level_last: np.ndarray, step_sd: np.ndarray, n_years: int, rng: np.random.Generator
+) -> np.ndarray:
+    """Continue the yearly walk ``n_years`` past the last fitted year.
+
+    Returns shape ``(n_draws, n_years + 1)``; column 0 is the last fitted year.
+    """
+    steps = rng.normal(size=(len(level_last), n_years)) * step_sd[:, None]
+    return level_last[:, None] + np.concatenate(
+        [np.zeros((len(level_last), 1)), np.cumsum(steps, axis=1)], axis=1
+    )
+
+
+def negbin(mu: np.ndarray, alpha: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Negative-binomial draws as a gamma-Poisson mixture (PyMC's parametrisation)."""
+    alpha = np.broadcast_to(alpha, mu.shape)
+    lam = rng.gamma(alpha, mu / alpha)
+    return rng.poisson(lam)

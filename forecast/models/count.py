@@ -1,0 +1,180 @@
+"""Single-series negative-binomial models built from switchable components.
+
+=================  =====  =====  ======  ========  ==========  ===================
+model              level  state  season  exercise  excitation  window
+=================  =====  =====  ======  ========  ==========  ===================
+``constant_rate``  --     --     --      --        --          training window
+``recent_rate``    --     --     --      --        --          last 24 months
+``state_rate``     yes    yes    yes     yes       --          training window
+``self_exciting``  yes    yes    yes     yes       yes         training window
+=================  =====  =====  ======  ========  ==========  ===================
+
+See :mod:`forecast.models.components` for the pieces and their priors.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+import pymc as pm
+import pytensor.tensor as pt
+import xarray as xr
+
+from forecast.constants import STATES
+from forecast.models import components as C
+from forecast.models.base import BaseModel
+
+#: Prior defaults shared by the component models. Scales are on the log rate of
+#: launch days per month, unless said otherwise.
+COMPONENT_PRIORS = {
+    # first training year's log rate: exp(-1.5 +- 2 sd) covers 0.01..2.7 per month
+    "level_start": {"mu": -1.5, "sigma": 1.0},
+    # sd of the yearly change in the log level: half-normal scale
+    "level_step": {"sigma": 0.5},
+    # log rate ratio of each state vs no_talks: N(0, 1) keeps ratios within ~0.14..7
+    "state_effect": {"sigma": 1.0},
+    # sd of the month-of-year effects (partially pooled, summing to zero)
+    "season": {"sigma": 0.5},
+    # effect of a month fully covered by a major exercise
+    "exercise": {"sigma": 0.5},
+    # negative-binomial shape: Gamma(2, 1) puts most mass on 0.2..5 (strong to mild overdispersion)
+    "alpha": {"alpha": 2.0, "beta": 1.0},
+    # self-excitation: weight of log1p(last month's count), and its monthly decay
+    "excitation": {"sigma": 0.5},
+    "excitation_decay": {"alpha": 2.0, "beta": 2.0},
+}
+
+
+class CountModel(BaseModel):
+    """Negative-binomial model of one monthly count with switchable components."""
+
+    #: Components in the log rate (see module docstring).
+    components: ClassVar[tuple[str, ...]] = ()
+
+    def _coords(self, d: C.Design) -> dict:
+        return {
+            "month": d.months,
+            "state": list(STATES),
+            "state_contrast": list(STATES[1:]),
+            "month_of_year": np.arange(1, 13),
+            "year": d.years,
+            "year_step": d.years[1:],
+            "lag": np.arange(1, C.EXCITATION_LAGS + 1),
+        }
+
+    def design(self) -> C.Design:
+        """Design arrays of the training window."""
+        return C.design(self.panel, self.target, start=self.start)
+
+    def _build(self) -> pm.Model:
+        d = self.design()
+        p = self.priors
+        with pm.Model(coords=self._coords(d)) as model:
+            if self.components:
+                log_mu = self._log_rate(d, p)
+            else:
+                log_rate = pm.Normal("log_rate", **p["log_rate"])
+                log_mu = pt.ones(len(d.y)) * log_rate
+            mu = pm.Deterministic("mu", pt.exp(log_mu), dims="month")
+            alpha = C.dispersion(p)
+            pm.NegativeBinomial("y", mu=mu, alpha=alpha, observed=d.y, dims="month")
+        return model
+
+    def _log_rate(self, d: C.Design, p: dict):
+        log_mu = C.level_walk(p, len(d.years))[d.year_idx]
+        if "state" in self.components:
+            log_mu = log_mu + C.state_effects(p)[d.state_idx]
+        if "season" in self.components:
+            log_mu = log_mu + C.seasonality(p)[d.moy_idx]
+        if "exercise" in self.components:
+            log_mu = log_mu + C.exercise_term(p) * d.exercise_share
+        if "excitation" in self.components:
+            lags = pm.Data("lags", d.lags, dims=("month", "lag"))
+            log_mu = log_mu + C.excitation(p, lags)
+        return log_mu
+
+    def _simulate(self, post: xr.Dataset, fut: dict, rng: np.random.Generator) -> dict:
+        n, h = post.sizes["draw"], len(fut["months"])
+        if not self.components:
+            log_mu = np.repeat(post["log_rate"].values[:, None], h, axis=1)
+        else:
+            level = post["level"].values
+            last_year = int(post["year"].values[-1])
+            ahead = fut["year"] - last_year
+            path = C.walk_forward(level[:, -1], post["level_step_sd"].values, ahead.max(), rng)
+            log_mu = path[:, ahead]
+            if "state" in self.components:
+                log_mu = log_mu + post["state_effect"].values[:, fut["state_idx"]]
+            if "season" in self.components:
+                log_mu = log_mu + post["season"].values[:, fut["moy_idx"]]
+            if "exercise" in self.components:
+                log_mu = log_mu + post["beta_exercise"].values[:, None] * fut["exercise_share"]
+        alpha = post["alpha"].values[:, None]
+        if "excitation" not in self.components:
+            rate = np.exp(log_mu)
+            counts = C.negbin(rate, alpha, rng)
+        else:
+            counts, rate = self._simulate_excited(post, log_mu, alpha, rng)
+        del n
+        return {"counts": (("draw", "month"), counts), "rate": (("draw", "month"), rate)}
+
+    def _simulate_excited(self, post, log_mu, alpha, rng):
+        """Month by month, feeding each month's simulated counts into the next."""
+        n, h = log_mu.shape
+        lags = C.EXCITATION_LAGS
+        history = self.training[self.target].to_numpy()[-lags:][::-1]  # most recent first
+        recent = np.tile(np.log1p(history.astype(float)), (n, 1))
+        eta = post["excitation"].values
+        weights = eta[:, None] * post["excitation_decay"].values[:, None] ** np.arange(lags)
+        counts = np.zeros((n, h), dtype=np.int64)
+        rate = np.zeros((n, h))
+        for t in range(h):
+            rate[:, t] = np.exp(log_mu[:, t] + (weights * recent).sum(axis=1))
+            counts[:, t] = C.negbin(rate[:, t], alpha[:, 0], rng)
+            recent = np.concatenate([np.log1p(counts[:, t : t + 1]), recent[:, :-1]], axis=1)
+        return counts, rate
+
+
+class ConstantRate(CountModel):
+    """Baseline: one negative-binomial rate over the whole training window."""
+
+    name = "constant_rate"
+    description = "Baseline: one negative-binomial rate over the training window."
+    default_priors = {
+        # log launch days per month: exp(N(-0.5, 1.5)) spans 0.03..12 at 2 sd
+        "log_rate": {"mu": -0.5, "sigma": 1.5},
+        "alpha": {"alpha": 2.0, "beta": 1.0},
+    }
+    summary_vars = ("log_rate", "alpha")
+
+
+class RecentRate(ConstantRate):
+    """Baseline: one negative-binomial rate over the last 24 months only."""
+
+    name = "recent_rate"
+    description = "Baseline: negative binomial fitted to the last 24 months only."
+    window_months = 24
+
+    def _min_start(self, n_rows: int) -> int:
+        return max(0, n_rows - self.window_months)
+
+
+class StateRate(CountModel):
+    """Negative-binomial GLM: drifting level + state effect + season + exercises."""
+
+    name = "state_rate"
+    description = "Level random walk + negotiation-state effect + seasonality + exercises."
+    components = ("level", "state", "season", "exercise")
+    default_priors = {k: v for k, v in COMPONENT_PRIORS.items() if not k.startswith("excitation")}
+    summary_vars = ("state_effect", "level_step_sd", "season_sd", "beta_exercise", "alpha")
+
+
+class SelfExciting(StateRate):
+    """``state_rate`` plus discrete Hawkes self-excitation from recent launch months."""
+
+    name = "self_exciting"
+    description = "state_rate plus self-excitation from the last six months' counts."
+    components = ("level", "state", "season", "exercise", "excitation")
+    default_priors = dict(COMPONENT_PRIORS)
+    summary_vars = (*StateRate.summary_vars, "excitation", "excitation_decay")

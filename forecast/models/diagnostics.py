@@ -1,0 +1,117 @@
+"""Convergence diagnostics with a pass/fail verdict, computed by ArviZ."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import arviz as az
+import numpy as np
+
+#: Thresholds of the verdict (Vehtari et al. 2021 recommendations).
+RHAT_MAX = 1.01
+ESS_MIN = 400
+BFMI_MIN = 0.3
+
+
+@dataclass(frozen=True)
+class Diagnostics:
+    """Summary of a fit's convergence.
+
+    Attributes
+    ----------
+    max_rhat : float
+        Largest rank-normalised split r-hat over the free parameters.
+    min_ess_bulk, min_ess_tail : float
+        Smallest bulk and tail effective sample sizes.
+    divergences : int
+        Divergent transitions after tuning.
+    min_bfmi : float
+        Smallest Bayesian fraction of missing information over chains.
+    passed : bool
+        ``max_rhat <= 1.01``, both ESS ``>= 400`` and no divergences.
+    problems : tuple of str
+        Plain-language reasons for a failed verdict (and a low-BFMI warning).
+    """
+
+    max_rhat: float
+    min_ess_bulk: float
+    min_ess_tail: float
+    divergences: int
+    min_bfmi: float
+    passed: bool
+    problems: tuple[str, ...]
+
+    def to_dict(self) -> dict:
+        """A JSON-ready dict."""
+        out = asdict(self)
+        out["problems"] = list(self.problems)
+        return out
+
+    def verdict(self) -> str:
+        """One line for the CLI and the report."""
+        head = "PASS" if self.passed else "FAIL"
+        body = (
+            f"max r-hat {self.max_rhat:.3f}, min ESS bulk {self.min_ess_bulk:.0f} / "
+            f"tail {self.min_ess_tail:.0f}, {self.divergences} divergences, "
+            f"min BFMI {self.min_bfmi:.2f}"
+        )
+        extra = f" -- {'; '.join(self.problems)}" if self.problems else ""
+        return f"{head}: {body}{extra}"
+
+
+def diagnose(idata: az.InferenceData, var_names: list[str] | None = None) -> Diagnostics:
+    """Compute r-hat, ESS, divergences and BFMI and give a verdict.
+
+    Parameters
+    ----------
+    idata : InferenceData
+        A fit with ``posterior`` and ``sample_stats`` groups.
+    var_names : list of str, optional
+        Variables to check; defaults to every posterior variable.
+
+    Returns
+    -------
+    Diagnostics
+    """
+    post = idata.posterior if var_names is None else idata.posterior[var_names]
+    rhat = az.rhat(post)
+    ess_bulk = az.ess(post, method="bulk")
+    ess_tail = az.ess(post, method="tail")
+
+    def extreme(ds, fn) -> float:
+        values = [float(fn(ds[v].values)) for v in ds.data_vars if ds[v].size]
+        values = [v for v in values if np.isfinite(v)]
+        return fn(np.array(values)) if values else float("nan")
+
+    max_rhat = extreme(rhat, np.nanmax)
+    min_bulk = extreme(ess_bulk, np.nanmin)
+    min_tail = extreme(ess_tail, np.nanmin)
+    divergences = int(idata.sample_stats["diverging"].sum())
+    try:
+        min_bfmi = float(np.min(az.bfmi(idata)))
+    except (KeyError, AttributeError):
+        min_bfmi = float("nan")
+
+    problems = []
+    if not max_rhat <= RHAT_MAX:
+        problems.append(f"r-hat {max_rhat:.3f} > {RHAT_MAX}: chains disagree; run longer")
+    if not min_bulk >= ESS_MIN:
+        problems.append(f"bulk ESS {min_bulk:.0f} < {ESS_MIN}: draw more samples")
+    if not min_tail >= ESS_MIN:
+        problems.append(f"tail ESS {min_tail:.0f} < {ESS_MIN}: draw more samples")
+    if divergences:
+        problems.append(
+            f"{divergences} divergent transitions: raise target_accept or reparametrise"
+        )
+    passed = not problems
+    if min_bfmi < BFMI_MIN:
+        problems.append(f"BFMI {min_bfmi:.2f} < {BFMI_MIN}: energy poorly explored (warning)")
+    return Diagnostics(
+        max_rhat=max_rhat,
+        min_ess_bulk=min_bulk,
+        min_ess_tail=min_tail,
+        divergences=divergences,
+        min_bfmi=min_bfmi,
+        passed=passed,
+        problems=tuple(problems),
+    )

@@ -1,0 +1,180 @@
+"""Launch days by weapon class, with state effects partially pooled across classes.
+
+For class ``c`` in month ``t``::
+
+    log mu[t, c] = level[year(t)] + class_offset[c] + state_effect[c, state(t)]
+                   + season[month_of_year(t)] + beta_exercise * exercise_share[t]
+    state_effect[c, s] = state_effect_mean[s] + state_pooling_sd * z[c, s]   (s != no_talks)
+
+Nuclear tests get their own rare-event term with strongly regularised priors::
+
+    nuclear_tests[t] ~ Poisson(exp(nuclear_log_rate + nuclear_state_effect[state(t)]))
+
+so ``P(nuclear test)`` comes with honest width from six events.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pymc as pm
+import pytensor.tensor as pt
+import xarray as xr
+
+from forecast.data.panel import CLASS_COLUMNS
+from forecast.errors import ConfigError
+from forecast.models import components as C
+from forecast.models.count import COMPONENT_PRIORS, CountModel
+
+#: Weapon-class groups modelled, with the CNS classes in each.
+WEAPON_CLASSES: dict[str, tuple[str, ...]] = {
+    "SRBM": ("SRBM",),
+    "MRBM/IRBM": ("MRBM", "IRBM"),
+    "ICBM": ("ICBM",),
+    "SLBM/SLV/other": ("SLBM", "SLV", "HGV", "unknown"),
+}
+
+
+def class_group_columns() -> dict[str, list[str]]:
+    """Panel columns summed into each weapon-class group."""
+    return {g: [CLASS_COLUMNS[c] for c in classes] for g, classes in WEAPON_CLASSES.items()}
+
+
+class ClassHierarchical(CountModel):
+    """Launch days per weapon class with partially pooled state effects, plus nuclear tests.
+
+    A day with launches in two classes counts once in each, so the sum over
+    classes can exceed the month's launch days (rarely: about 1 month in 20 of
+    the Kim Jong Un era).
+    """
+
+    name = "class_hierarchical"
+    description = "Launch days by weapon class, pooled state effects; nuclear-test term."
+    components = ("level", "state", "season", "exercise")
+    default_priors = {
+        **{k: v for k, v in COMPONENT_PRIORS.items() if not k.startswith("excitation")},
+        # log share of each class around the common level (sums to zero over classes)
+        "class_offset": {"sigma": 1.5},
+        # sd of a class's state effect around the pooled mean effect
+        "state_pooling": {"sigma": 0.5},
+        # nuclear tests: log rate per month (6 tests in 432 months is about exp(-4.3))
+        "nuclear_log_rate": {"mu": -4.5, "sigma": 1.0},
+        # nuclear state effects: strongly regularised toward no effect
+        "nuclear_state_effect": {"sigma": 0.5},
+    }
+    summary_vars = (
+        "state_effect_mean",
+        "state_pooling_sd",
+        "class_offset",
+        "level_step_sd",
+        "alpha",
+        "nuclear_log_rate",
+        "nuclear_state_effect",
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.target != "launch_days":
+            raise ConfigError(
+                "--target",
+                f"{self.name} models launch days by class, not {self.target!r}",
+                "use --target launch_days",
+            )
+
+    def columns(self) -> list[str]:
+        cols = [c for group in class_group_columns().values() for c in group]
+        return [*super().columns(), *cols, "nuclear_tests"]
+
+    def class_counts(self):
+        """Training counts per class group, shape ``(n_months, n_classes)``."""
+        return np.column_stack(
+            [self.panel[cols].sum(axis=1).to_numpy() for cols in class_group_columns().values()]
+        )
+
+    def design(self) -> C.Design:
+        panel = self.panel.assign(
+            **{f"_group_{i}": col for i, col in enumerate(self.class_counts().T)}
+        )
+        groups = [f"_group_{i}" for i in range(len(WEAPON_CLASSES))]
+        return C.design(panel, groups, start=self.start)
+
+    def _coords(self, d: C.Design) -> dict:
+        return {**super()._coords(d), "weapon_class": list(WEAPON_CLASSES)}
+
+    def _build(self) -> pm.Model:
+        d = self.design()
+        p = self.priors
+        nuclear = self.panel["nuclear_tests"].to_numpy()[self.start :]
+        with pm.Model(coords=self._coords(d)) as model:
+            level = C.level_walk(p, len(d.years))[d.year_idx]
+            offset = pm.ZeroSumNormal(
+                "class_offset", sigma=p["class_offset"]["sigma"], dims="weapon_class"
+            )
+            mean_raw = pm.Normal(
+                "state_effect_mean_raw", 0.0, p["state_effect"]["sigma"], dims="state_contrast"
+            )
+            pool_sd = pm.HalfNormal("state_pooling_sd", sigma=p["state_pooling"]["sigma"])
+            z = pm.Normal("state_effect_z", 0.0, 1.0, dims=("weapon_class", "state_contrast"))
+            raw = mean_raw[None, :] + pool_sd * z
+            zeros = pt.zeros((len(WEAPON_CLASSES), 1))
+            effect = pm.Deterministic(
+                "state_effect", pt.concatenate([zeros, raw], axis=1), dims=("weapon_class", "state")
+            )
+            pm.Deterministic(
+                "state_effect_mean", pt.concatenate([pt.zeros(1), mean_raw]), dims="state"
+            )
+            season = C.seasonality(p)[d.moy_idx]
+            exercise = C.exercise_term(p) * d.exercise_share
+            common = level + season + exercise
+            log_mu = common[:, None] + offset[None, :] + effect[:, d.state_idx].T
+            mu = pm.Deterministic("mu", pt.exp(log_mu), dims=("month", "weapon_class"))
+            alpha = C.dispersion(p, dims="weapon_class")
+            pm.NegativeBinomial(
+                "y", mu=mu, alpha=alpha[None, :], observed=d.y, dims=("month", "weapon_class")
+            )
+
+            nuc_rate = pm.Normal("nuclear_log_rate", **p["nuclear_log_rate"])
+            nuc_raw = pm.Normal(
+                "nuclear_state_effect_raw",
+                0.0,
+                p["nuclear_state_effect"]["sigma"],
+                dims="state_contrast",
+            )
+            nuc_effect = pm.Deterministic(
+                "nuclear_state_effect", pt.concatenate([pt.zeros(1), nuc_raw]), dims="state"
+            )
+            pm.Poisson(
+                "nuclear", mu=pt.exp(nuc_rate + nuc_effect[d.state_idx]), observed=nuclear,
+                dims="month",
+            )
+        return model
+
+    def _simulate(self, post: xr.Dataset, fut: dict, rng: np.random.Generator) -> dict:
+        level = post["level"].values
+        ahead = fut["year"] - int(post["year"].values[-1])
+        path = C.walk_forward(level[:, -1], post["level_step_sd"].values, ahead.max(), rng)
+        common = (
+            path[:, ahead]
+            + post["season"].values[:, fut["moy_idx"]]
+            + post["beta_exercise"].values[:, None] * fut["exercise_share"]
+        )
+        effect = post["state_effect"].values[:, :, fut["state_idx"]]  # draw, class, month
+        log_mu = common[:, :, None] + post["class_offset"].values[:, None, :]
+        log_mu = log_mu + np.moveaxis(effect, 1, 2)
+        rate = np.exp(log_mu)
+        counts = C.negbin(rate, post["alpha"].values[:, None, :], rng)
+        nuc_log = post["nuclear_log_rate"].values[:, None] + post["nuclear_state_effect"].values[
+            :, fut["state_idx"]
+        ]
+        nuclear = rng.poisson(np.exp(nuc_log))
+        return {
+            "counts": (("draw", "month"), counts.sum(axis=2)),
+            "rate": (("draw", "month"), rate.sum(axis=2)),
+            "class_counts": (("draw", "month", "weapon_class"), counts),
+            "nuclear_tests": (("draw", "month"), nuclear),
+        }
+
+    def _sim_coords(self) -> dict:
+        return {"weapon_class": list(WEAPON_CLASSES)}
+
+
+__all__ = ["WEAPON_CLASSES", "ClassHierarchical", "class_group_columns"]
