@@ -15,6 +15,9 @@ from rich.table import Table
 from forecast.constants import BUNDLED_DATA_DIR
 from forecast.errors import ConfigError, InputError
 
+#: Registered model names (kept in step with forecast.models.REGISTRY by a test).
+MODEL_NAMES = ("constant_rate", "recent_rate", "state_rate", "self_exciting", "class_hierarchical")
+
 app = typer.Typer(
     help="Scenario forecasts of North Korean weapons tests conditioned on negotiation state.",
     no_args_is_help=True,
@@ -58,7 +61,9 @@ def data_summary(
     from forecast.data import load_tables, yearly_summary
 
     if since < 1990:
-        raise ConfigError("--since", f"{since} is before the panel start (1990)", "use 1990 or later")
+        raise ConfigError(
+            "--since", f"{since} is before the panel start (1990)", "use 1990 or later"
+        )
     table = yearly_summary(load_tables(data_dir), start=f"{since}-01")
     out = Table(title=f"North Korean missile launches per year (CNS), {since}-")
     headers = {
@@ -83,6 +88,101 @@ def data_summary(
     wide = Console(width=max(console.width, 150)) if not console.is_terminal else console
     wide.print(out)
     console.print("Class columns count launch days with at least one missile of that class.")
+
+
+@app.command("fit")
+def fit(
+    out: Path = typer.Option(..., "--out", help="Run folder to write (fit.nc, run.json)."),
+    model: str = typer.Option("state_rate", "--model", help=f"One of: {', '.join(MODEL_NAMES)}."),
+    target: str = typer.Option(
+        "launch_days", "--target", help="launch_days, missiles or csis_missile_events."
+    ),
+    since: str = typer.Option(None, "--since", help="First training month (YYYY-MM)."),
+    until: str = typer.Option(None, "--until", help="Last training month (YYYY-MM[-DD])."),
+    draws: int = typer.Option(1000, "--draws", min=1, help="Posterior draws per chain."),
+    tune: int = typer.Option(1000, "--tune", min=0, help="Tuning steps per chain."),
+    chains: int = typer.Option(4, "--chains", min=1, help="Chains."),
+    seed: int = typer.Option(1, "--seed", help="Random seed for every random step."),
+    sampler: str = typer.Option("pymc", "--sampler", help="pymc, nutpie or numpyro."),
+    priors: Path = typer.Option(None, "--priors", help="YAML file of prior overrides."),
+    data_dir: Path = typer.Option(None, "--data-dir", help="Data folder."),
+    force: bool = typer.Option(False, "--force", help="Replace an existing run in --out."),
+) -> None:
+    """Fit a model, print the diagnostics verdict and state effects, save the run."""
+    import time
+    import warnings
+
+    from forecast.data import load_tables, monthly_panel
+    from forecast.models import get_model
+    from forecast.runs import check_new_run_dir, save_run
+
+    check_new_run_dir(out, force=force)
+    overrides = _read_priors(priors)
+    for label, value in (("--since", since), ("--until", until)):
+        _check_month(label, value)
+    m = get_model(model, priors=overrides, target=target, since=since, until=until)
+    m.build(monthly_panel(load_tables(data_dir)))
+    started = time.perf_counter()
+    with warnings.catch_warnings():  # the verdict is printed below, in plain words
+        warnings.simplefilter("ignore", RuntimeWarning)
+        m.fit(draws=draws, tune=tune, chains=chains, random_seed=seed, nuts_sampler=sampler)
+    seconds = time.perf_counter() - started
+    save_run(m, out, extra={"fit_seconds": round(seconds, 1), "data_dir": str(data_dir or "")})
+    console.print(f"[bold]{m.name}[/] on {len(m.training)} months, fitted in {seconds:.0f} s")
+    style = "green" if m.diagnostics.passed else "bold red"
+    console.print(f"Diagnostics: [{style}]{m.diagnostics.verdict()}[/]", highlight=False)
+    if "state_effect" in m.idata.posterior:
+        _print_effects(m.state_effects())
+    console.print(f"run written: {out}")
+
+
+def _check_month(label: str, value: str | None) -> None:
+    import pandas as pd
+
+    if value is None:
+        return
+    try:
+        pd.Timestamp(value)
+    except ValueError:
+        raise ConfigError(label, f"not a month: {value!r}", "write YYYY-MM or YYYY-MM-DD") from None
+
+
+def _read_priors(path: Path | None) -> dict | None:
+    import yaml
+
+    if path is None:
+        return None
+    try:
+        loaded = yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError) as err:
+        raise ConfigError(
+            path, f"cannot read the priors file ({err})", "write a YAML mapping"
+        ) from None
+    if not isinstance(loaded, dict):
+        raise ConfigError(
+            path, "the priors file is not a mapping", "e.g. state_effect: {sigma: 0.5}"
+        )
+    return loaded
+
+
+def _print_effects(effects) -> None:
+    table = Table(title="Rate ratio vs no_talks (posterior mean, 94% HDI)")
+    by_class = "weapon_class" in effects
+    if by_class:
+        table.add_column("class")
+    for name in ("state", "rate ratio", "HDI low", "HDI high", "P(ratio < 1)"):
+        table.add_column(name, justify="left" if name == "state" else "right")
+    for row in effects.itertuples(index=False):
+        cells = [row.weapon_class] if by_class else []
+        cells += [
+            row.state,
+            f"{row.rate_ratio_mean:.2f}",
+            f"{row.hdi_low:.2f}",
+            f"{row.hdi_high:.2f}",
+            f"{row.p_below_1:.2f}",
+        ]
+        table.add_row(*cells)
+    console.print(table)
 
 
 @app.command("report")

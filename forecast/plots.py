@@ -177,3 +177,35 @@ def plot_exercise_days(panel: pd.DataFrame, ax: plt.Axes | None = None) -> plt.A
     ax.set_title("Major US-ROK exercises (held, not suspended), shaded by negotiation state")
     ax.legend(handles=state_legend_handles(), loc="upper left", fontsize="small", ncol=4)
     return ax
+
+
+def plot_state_effects(effects: pd.DataFrame, ax: plt.Axes | None = None) -> plt.Axes:
+    """Rate ratio of each state against no talks, posterior mean and HDI, log scale.
+
+    Parameters
+    ----------
+    effects : DataFrame
+        Output of ``model.state_effects()`` (one row per state, or per weapon
+        class and state).
+    ax : Axes, optional
+    """
+    rows = effects[effects["state"] != "no_talks"].reset_index(drop=True)
+    by_class = "weapon_class" in rows
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 1.2 + 0.45 * len(rows)))
+    labels = []
+    for i, row in rows.iterrows():
+        color = STATE_COLORS[row["state"]]
+        ax.plot([row["hdi_low"], row["hdi_high"]], [i, i], color="#555555", lw=2, zorder=1)
+        ax.scatter(row["rate_ratio_mean"], i, s=90, color=color, edgecolor="#333333", zorder=2)
+        label = STATE_LABELS[row["state"]]
+        labels.append(f"{row['weapon_class']}: {label}" if by_class else label)
+    ax.axvline(1.0, color="#333333", ls="--", lw=1)
+    ax.set_xscale("log")
+    ax.set_yticks(range(len(rows)), labels)
+    ax.invert_yaxis()
+    prob = int(round(100 * effects.attrs.get("hdi_prob", 0.94)))
+    ax.set_xlabel(f"Rate ratio of launch days vs no talks (mean and {prob}% HDI, log scale)")
+    ax.set_title("Effect of the negotiation state on the monthly launch-day rate")
+    ax.grid(axis="x", alpha=0.3, which="both")
+    return ax

@@ -13,10 +13,10 @@ import datetime as dt
 from pathlib import Path
 
 from forecast.constants import BUNDLED_DATA_DIR
-from forecast.errors import DataError
 from forecast.data.panel import CLASS_COLUMNS, TARGETS, Tables, monthly_panel, yearly_summary
 from forecast.data.raw import read_cns_export, read_cns_json, read_csis, read_events_template
 from forecast.data.tables import SPECS, TableSpec, read_table
+from forecast.errors import DataError
 
 __all__ = [
     "CLASS_COLUMNS",

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from forecast.errors import DataError
 from forecast.data.raw import read_cns_json, read_csis
 from forecast.data.tables import SPECS, format_table, read_table, write_atomic
+from forecast.errors import DataError
 
 #: Where each raw source lives under the ``--raw`` folder.
 RAW_LAYOUT = {

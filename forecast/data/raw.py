@@ -23,7 +23,6 @@ import numpy as np
 import pandas as pd
 
 from forecast.constants import MISSILE_CLASSES, OUTCOMES
-from forecast.errors import DataError
 from forecast.data.tables import (
     DATE,
     MISSILE_TESTS,
@@ -35,6 +34,7 @@ from forecast.data.tables import (
     read_table,
     validate_frame,
 )
+from forecast.errors import DataError
 
 #: Landing areas: raw spellings (CNS JSON keys and export text) -> canonical label.
 LANDING_LABELS = {

@@ -15,7 +15,7 @@ from __future__ import annotations
 from forecast.errors import ConfigError
 from forecast.models.base import BaseModel
 from forecast.models.count import ConstantRate, RecentRate, SelfExciting, StateRate
-from forecast.models.diagnostics import Diagnostics, diagnose
+from forecast.models.diagnostics import Diagnostics, PriorCheck, diagnose, prior_predictive_check
 from forecast.models.hierarchical import ClassHierarchical
 
 #: Registered models, by the name the CLI uses.
@@ -36,4 +36,13 @@ def load_model(path) -> BaseModel:
     return BaseModel.load(path)
 
 
-__all__ = ["REGISTRY", "BaseModel", "Diagnostics", "diagnose", "get_model", "load_model"]
+__all__ = [
+    "REGISTRY",
+    "BaseModel",
+    "Diagnostics",
+    "PriorCheck",
+    "diagnose",
+    "get_model",
+    "load_model",
+    "prior_predictive_check",
+]

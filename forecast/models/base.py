@@ -148,7 +148,9 @@ class BaseModel:
         """Panel up to ``until`` and the row where training starts (earlier rows: lags)."""
         missing = [c for c in self.columns() if c not in panel]
         if missing:
-            raise ConfigError("panel", f"missing column(s) {missing}", "build it with monthly_panel")
+            raise ConfigError(
+                "panel", f"missing column(s) {missing}", "build it with monthly_panel"
+            )
         months = pd.to_datetime(panel["month"])
         keep = panel[months <= self.until] if self.until is not None else panel
         keep = keep[self.columns()].reset_index(drop=True)
@@ -265,9 +267,16 @@ class BaseModel:
             )
         self.idata = idata
         self.diagnostics = diagnose(idata, var_names=self.free_vars())
-        self._stamp(sampler={"draws": draws, "tune": tune, "chains": chains,
-                             "random_seed": random_seed, "nuts_sampler": nuts_sampler,
-                             "target_accept": target_accept})
+        self._stamp(
+            sampler={
+                "draws": draws,
+                "tune": tune,
+                "chains": chains,
+                "random_seed": random_seed,
+                "nuts_sampler": nuts_sampler,
+                "target_accept": target_accept,
+            }
+        )
         if not self.diagnostics.passed:
             warnings.warn(
                 f"{self.name}: the fit failed its diagnostics: {self.diagnostics.verdict()}",
@@ -499,5 +508,7 @@ class BaseModel:
             )
         model.idata = idata
         diag = meta.get("diagnostics")
-        model.diagnostics = Diagnostics(**{**diag, "problems": tuple(diag["problems"])}) if diag else None
+        model.diagnostics = (
+            Diagnostics(**{**diag, "problems": tuple(diag["problems"])}) if diag else None
+        )
         return model

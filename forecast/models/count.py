@@ -29,9 +29,9 @@ from forecast.models.base import BaseModel
 #: launch days per month, unless said otherwise.
 COMPONENT_PRIORS = {
     # first training year's log rate: exp(-1.5 +- 2 sd) covers 0.01..2.7 per month
-    "level_start": {"mu": -1.5, "sigma": 1.0},
+    "level_start": {"mu": -1.5, "sigma": 0.8},
     # sd of the yearly change in the log level: half-normal scale
-    "level_step": {"sigma": 0.5},
+    "level_step": {"sigma": 0.3},
     # log rate ratio of each state vs no_talks: N(0, 1) keeps ratios within ~0.14..7
     "state_effect": {"sigma": 1.0},
     # sd of the month-of-year effects (partially pooled, summing to zero)
@@ -41,7 +41,7 @@ COMPONENT_PRIORS = {
     # negative-binomial shape: Gamma(2, 1) puts most mass on 0.2..5 (strong to mild overdispersion)
     "alpha": {"alpha": 2.0, "beta": 1.0},
     # self-excitation: weight of log1p(last month's count), and its monthly decay
-    "excitation": {"sigma": 0.5},
+    "excitation": {"sigma": 0.3},
     "excitation_decay": {"alpha": 2.0, "beta": 2.0},
 }
 

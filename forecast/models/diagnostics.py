@@ -115,3 +115,63 @@ def diagnose(idata: az.InferenceData, var_names: list[str] | None = None) -> Dia
         passed=passed,
         problems=tuple(problems),
     )
+
+
+@dataclass(frozen=True)
+class PriorCheck:
+    """Result of :func:`prior_predictive_check`.
+
+    Attributes
+    ----------
+    share_below : float
+        Share of prior predictive months with fewer than ``max_count`` events.
+    share_zero : float
+        Share of prior predictive months with no event.
+    quantile_99 : float
+        99th percentile of the prior predictive monthly count.
+    passed : bool
+        ``share_below >= 0.99`` and ``share_zero < 0.95`` (plausible, not all mass at 0).
+    """
+
+    share_below: float
+    share_zero: float
+    quantile_99: float
+    max_count: int
+    passed: bool
+
+
+def prior_predictive_check(
+    model, draws: int = 500, random_seed: int = 1, max_count: int = 30
+) -> PriorCheck:
+    """Check a built model's priors imply plausible monthly counts.
+
+    Parameters
+    ----------
+    model : BaseModel
+        A built model (``model.build(panel)`` called).
+    draws : int
+        Prior predictive draws.
+    random_seed : int
+        Seed.
+    max_count : int
+        99% of prior predictive months must fall below this (30: more launch
+        days than a month has days is impossible, so 30 is already generous).
+
+    Returns
+    -------
+    PriorCheck
+    """
+    prior = model.sample_prior_predictive(draws=draws, random_seed=random_seed)
+    y = prior.prior_predictive["y"]
+    if "weapon_class" in y.dims:
+        y = y.sum("weapon_class")
+    values = y.values.ravel()
+    share_below = float((values < max_count).mean())
+    share_zero = float((values == 0).mean())
+    return PriorCheck(
+        share_below=share_below,
+        share_zero=share_zero,
+        quantile_99=float(np.quantile(values, 0.99)),
+        max_count=max_count,
+        passed=share_below >= 0.99 and share_zero < 0.95,
+    )

@@ -2,7 +2,7 @@
 
 For class ``c`` in month ``t``::
 
-    log mu[t, c] = level[year(t)] + class_offset[c] + state_effect[c, state(t)]
+    log mu[t, c] = level[year(t)] + class_log_share[c] + state_effect[c, state(t)]
                    + season[month_of_year(t)] + beta_exercise * exercise_share[t]
     state_effect[c, s] = state_effect_mean[s] + state_pooling_sd * z[c, s]   (s != no_talks)
 
@@ -10,7 +10,9 @@ Nuclear tests get their own rare-event term with strongly regularised priors::
 
     nuclear_tests[t] ~ Poisson(exp(nuclear_log_rate + nuclear_state_effect[state(t)]))
 
-so ``P(nuclear test)`` comes with honest width from six events.
+so ``P(nuclear test)`` comes with honest width from six events. The class shares
+are ``softmax(class_offset)``, so in the reference state ``exp(level)`` is the
+expected total over classes, as in the single-series models.
 """
 
 from __future__ import annotations
@@ -52,8 +54,8 @@ class ClassHierarchical(CountModel):
     components = ("level", "state", "season", "exercise")
     default_priors = {
         **{k: v for k, v in COMPONENT_PRIORS.items() if not k.startswith("excitation")},
-        # log share of each class around the common level (sums to zero over classes)
-        "class_offset": {"sigma": 1.5},
+        # class offsets; shares are softmax(offset), so sd 1 lets one class dominate
+        "class_offset": {"sigma": 1.0},
         # sd of a class's state effect around the pooled mean effect
         "state_pooling": {"sigma": 0.5},
         # nuclear tests: log rate per month (6 tests in 432 months is about exp(-4.3))
@@ -64,7 +66,7 @@ class ClassHierarchical(CountModel):
     summary_vars = (
         "state_effect_mean",
         "state_pooling_sd",
-        "class_offset",
+        "class_log_share",
         "level_step_sd",
         "alpha",
         "nuclear_log_rate",
@@ -109,6 +111,9 @@ class ClassHierarchical(CountModel):
             offset = pm.ZeroSumNormal(
                 "class_offset", sigma=p["class_offset"]["sigma"], dims="weapon_class"
             )
+            log_share = pm.Deterministic(
+                "class_log_share", offset - pt.logsumexp(offset), dims="weapon_class"
+            )
             mean_raw = pm.Normal(
                 "state_effect_mean_raw", 0.0, p["state_effect"]["sigma"], dims="state_contrast"
             )
@@ -125,7 +130,7 @@ class ClassHierarchical(CountModel):
             season = C.seasonality(p)[d.moy_idx]
             exercise = C.exercise_term(p) * d.exercise_share
             common = level + season + exercise
-            log_mu = common[:, None] + offset[None, :] + effect[:, d.state_idx].T
+            log_mu = common[:, None] + log_share[None, :] + effect[:, d.state_idx].T
             mu = pm.Deterministic("mu", pt.exp(log_mu), dims=("month", "weapon_class"))
             alpha = C.dispersion(p, dims="weapon_class")
             pm.NegativeBinomial(
@@ -143,7 +148,9 @@ class ClassHierarchical(CountModel):
                 "nuclear_state_effect", pt.concatenate([pt.zeros(1), nuc_raw]), dims="state"
             )
             pm.Poisson(
-                "nuclear", mu=pt.exp(nuc_rate + nuc_effect[d.state_idx]), observed=nuclear,
+                "nuclear",
+                mu=pt.exp(nuc_rate + nuc_effect[d.state_idx]),
+                observed=nuclear,
                 dims="month",
             )
         return model
@@ -158,13 +165,14 @@ class ClassHierarchical(CountModel):
             + post["beta_exercise"].values[:, None] * fut["exercise_share"]
         )
         effect = post["state_effect"].values[:, :, fut["state_idx"]]  # draw, class, month
-        log_mu = common[:, :, None] + post["class_offset"].values[:, None, :]
+        log_mu = common[:, :, None] + post["class_log_share"].values[:, None, :]
         log_mu = log_mu + np.moveaxis(effect, 1, 2)
         rate = np.exp(log_mu)
         counts = C.negbin(rate, post["alpha"].values[:, None, :], rng)
-        nuc_log = post["nuclear_log_rate"].values[:, None] + post["nuclear_state_effect"].values[
-            :, fut["state_idx"]
-        ]
+        nuc_log = (
+            post["nuclear_log_rate"].values[:, None]
+            + post["nuclear_state_effect"].values[:, fut["state_idx"]]
+        )
         nuclear = rng.poisson(np.exp(nuc_log))
         return {
             "counts": (("draw", "month"), counts.sum(axis=2)),
