@@ -209,3 +209,180 @@ def plot_state_effects(effects: pd.DataFrame, ax: plt.Axes | None = None) -> plt
     ax.set_title("Effect of the negotiation state on the monthly launch-day rate")
     ax.grid(axis="x", alpha=0.3, which="both")
     return ax
+
+
+#: Axis label of each model target, per month.
+TARGET_LABELS: dict[str, str] = {
+    "launch_days": "Launch days per month",
+    "missiles": "Missiles per month",
+    "csis_missile_events": "CSIS missile events per month",
+}
+
+
+def _date_axis(ax: plt.Axes) -> None:
+    ax.set_xlabel("Month")
+    ax.xaxis.set_major_locator(mdates.YearLocator(5))
+    ax.xaxis.set_minor_locator(mdates.YearLocator(1))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+
+
+def plot_predictive_bands(
+    predictive,
+    panel: pd.DataFrame,
+    target: str = "launch_days",
+    label: str = "Predictive",
+    log_scale: bool = False,
+    ax: plt.Axes | None = None,
+) -> plt.Axes:
+    """Prior or posterior predictive monthly counts (50% and 90% bands) against the data.
+
+    Parameters
+    ----------
+    predictive : xarray.DataArray
+        Simulated monthly counts with a ``month`` dimension, e.g.
+        ``idata.prior_predictive["y"]``; every other dimension (chain, draw) is
+        pooled. Sum a ``weapon_class`` dimension out first.
+    panel : DataFrame
+        The months simulated (``model.training``): observed ``target`` and state shading.
+    target : str
+        Panel column that was modelled.
+    label : str
+        Legend label of the bands, e.g. ``"Prior predictive"``.
+    log_scale : bool
+        Symmetric-log count axis (linear below 1), for wide prior predictives.
+    ax : Axes, optional
+
+    Returns
+    -------
+    Axes
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(12, 4.5))
+    pooled = [d for d in predictive.dims if d != "month"]
+    q = predictive.quantile([0.05, 0.25, 0.5, 0.75, 0.95], dim=pooled)
+    months = pd.to_datetime(predictive["month"].values)
+    shade_states(ax, panel, alpha=0.45)
+    ax.fill_between(months, q[0], q[4], color="#4c72b0", alpha=0.25, lw=0, label=f"{label}, 90%")
+    ax.fill_between(months, q[1], q[3], color="#4c72b0", alpha=0.45, lw=0, label=f"{label}, 50%")
+    ax.plot(months, q[2], color="#4c72b0", lw=1, label=f"{label}, median")
+    ax.plot(
+        pd.to_datetime(panel["month"]),
+        panel[target],
+        "o",
+        ms=2.5,
+        color="black",
+        label="Observed",
+    )
+    if log_scale:
+        ax.set_yscale("symlog", linthresh=1)
+        ax.set_ylim(bottom=0)
+    ax.set_ylabel(TARGET_LABELS.get(target, target))
+    _date_axis(ax)
+    ax.set_title(f"{label} vs observed {TARGET_LABELS.get(target, target).lower()}")
+    ax.legend(
+        handles=[*ax.get_legend_handles_labels()[0], *state_legend_handles()],
+        loc="upper left",
+        ncol=2,
+        fontsize="small",
+    )
+    return ax
+
+
+def plot_level(
+    level,
+    panel: pd.DataFrame | None = None,
+    target: str = "launch_days",
+    hdi_prob: float = 0.94,
+    ax: plt.Axes | None = None,
+) -> plt.Axes:
+    """Fitted yearly level as expected counts per month: posterior mean and HDI of ``exp(level)``.
+
+    ``exp(level)`` is the expected monthly count in ``no_talks``, in a month with
+    no exercise and an average season.
+
+    Parameters
+    ----------
+    level : xarray.DataArray
+        Posterior ``level`` (log rate) with dims ``chain``, ``draw`` and ``year``.
+    panel : DataFrame, optional
+        The fitted months (``model.training``): adds state shading and the
+        observed mean count per month of each year (all states).
+    target : str
+        Panel column that was modelled.
+    hdi_prob : float
+        Width of the credible band.
+    ax : Axes, optional
+
+    Returns
+    -------
+    Axes
+    """
+    import arviz as az
+    import numpy as np
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(12, 4.5))
+    rate = np.exp(level).rename("rate")
+    mean = rate.mean(("chain", "draw")).values
+    hdi = az.hdi(rate, hdi_prob=hdi_prob)["rate"]
+    low, high = hdi.sel(hdi="lower").values, hdi.sel(hdi="higher").values
+    years = [int(y) for y in level["year"].values]
+    edges = pd.to_datetime([f"{y}-01-01" for y in [*years, years[-1] + 1]])
+    if panel is not None:
+        shade_states(ax, panel, alpha=0.45)
+    prob = int(round(100 * hdi_prob))
+    ax.stairs(
+        high, edges, baseline=low, fill=True, color="#4c72b0", alpha=0.35, label=f"{prob}% HDI"
+    )
+    ax.stairs(mean, edges, color="#4c72b0", lw=2, label="Posterior mean")
+    if panel is not None:
+        yearly = panel.groupby(pd.to_datetime(panel["month"]).dt.year)[target].mean()
+        mid = pd.to_datetime([f"{y}-07-01" for y in yearly.index])
+        ax.plot(mid, yearly.values, "o", color="black", ms=4, label="Observed mean (all states)")
+    ax.set_xlim(edges[0], edges[-1])
+    ax.set_ylabel(f"Expected {TARGET_LABELS.get(target, target).lower()}\n(no talks, no exercise)")
+    _date_axis(ax)
+    ax.set_xlabel("Year")
+    ax.set_title("Fitted level: the no-talks rate, year by year")
+    handles = ax.get_legend_handles_labels()[0]
+    extra = state_legend_handles() if panel is not None else []
+    ax.legend(handles=[*handles, *extra], loc="upper left", ncol=2, fontsize="small")
+    return ax
+
+
+def plot_rate_ratio_draws(draws: dict, ax: plt.Axes | None = None) -> plt.Axes:
+    """Distributions of rate-ratio draws (e.g. under several priors), log scale.
+
+    Parameters
+    ----------
+    draws : dict of str to array-like
+        Label -> rate ratios (any shape; flattened). Values outside
+        ``[1e-3, 1e3]`` are counted in the edge bins.
+    ax : Axes, optional
+
+    Returns
+    -------
+    Axes
+    """
+    import numpy as np
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 4))
+    bins = np.logspace(-3, 3, 61)
+    for label, values in draws.items():
+        flat = np.clip(np.asarray(values, dtype=float).ravel(), bins[0], bins[-1])
+        ax.hist(
+            flat,
+            bins=bins,
+            weights=np.full(flat.size, 1 / flat.size),
+            histtype="step",
+            lw=2,
+            label=label,
+        )
+    ax.axvline(1.0, color="#333333", ls="--", lw=1)
+    ax.set_xscale("log")
+    ax.set_xlabel("Rate ratio of launch days vs no talks (log scale)")
+    ax.set_ylabel("Share of draws per bin")
+    ax.grid(axis="x", alpha=0.3, which="major")
+    ax.legend(fontsize="small")
+    return ax

@@ -129,7 +129,7 @@ def excitation(priors: dict, lags) -> pt.TensorVariable:
     eta = pm.HalfNormal("excitation", sigma=priors["excitation"]["sigma"])
     decay = pm.Beta("excitation_decay", **priors["excitation_decay"])
     weights = eta * decay ** pt.arange(EXCITATION_LAGS)
-    return pt.dot(lags, weights)
+    return (lags * weights[None, :]).sum(axis=1)  # elementwise: no BLAS needed
 
 
 def dispersion(priors: dict, name: str = "alpha", dims=None) -> pt.TensorVariable:

@@ -28,9 +28,12 @@ from forecast.models.base import BaseModel
 #: Prior defaults shared by the component models. Scales are on the log rate of
 #: launch days per month, unless said otherwise.
 COMPONENT_PRIORS = {
-    # first training year's log rate: exp(-1.5 +- 2 sd) covers 0.01..2.7 per month
-    "level_start": {"mu": -1.5, "sigma": 0.8},
-    # sd of the yearly change in the log level: half-normal scale
+    # first training year's log rate: exp(-2 +- 2 sd) covers 0.03..0.5 launch days per month
+    # (the 1990s rate); later years move away from it through the walk
+    "level_start": {"mu": -2.0, "sigma": 0.7},
+    # sd of the yearly change in the log level: half-normal scale. Tight enough that 99% of
+    # prior-predictive months stay below 30 launch days over a 36-year walk, loose enough
+    # for the real year-to-year swings (2017 -> 2018: 15 -> 0 launch days)
     "level_step": {"sigma": 0.3},
     # log rate ratio of each state vs no_talks: N(0, 1) keeps ratios within ~0.14..7
     "state_effect": {"sigma": 1.0},

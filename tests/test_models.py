@@ -1,0 +1,276 @@
+"""Models: priors, prior predictive checks, parameter recovery, diagnostics, save/load."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import arviz as az
+import numpy as np
+import pandas as pd
+import pytest
+import simulated as sim
+from conftest import SEED
+
+from forecast.errors import ConfigError, RunFileError
+from forecast.models import REGISTRY, BaseModel, get_model, prior_predictive_check
+
+SMALL = {"draws": 400, "tune": 400, "chains": 2, "progressbar": False}
+
+
+def fit(model, panel, **kw):
+    model.build(panel)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(random_seed=SEED, **(SMALL | kw))
+    return model
+
+
+def inside_hdi(model, var: str, truth, hdi_prob: float = 0.94) -> None:
+    hdi = az.hdi(model.idata.posterior[var], hdi_prob=hdi_prob)[var]
+    low = hdi.sel(hdi="lower").values
+    high = hdi.sel(hdi="higher").values
+    truth = np.asarray(truth, dtype=float)
+    ok = (low <= truth + 1e-9) & (truth - 1e-9 <= high)
+    assert ok.all(), f"{model.name}.{var}: truth {truth} outside {hdi_prob:.0%} HDI {low}..{high}"
+
+
+# --- priors ---------------------------------------------------------------------------------
+
+
+def test_user_priors_override_defaults_key_by_key():
+    model = get_model("state_rate", priors={"state_effect": {"sigma": 0.3}})
+    assert model.priors["state_effect"] == {"sigma": 0.3}
+    assert model.priors["level_start"] == REGISTRY["state_rate"].default_priors["level_start"]
+    assert REGISTRY["state_rate"].default_priors["state_effect"] == {"sigma": 1.0}
+
+
+@pytest.mark.parametrize(
+    "priors, words",
+    [
+        ({"bogus": {"sigma": 1}}, "unknown prior 'bogus'"),
+        ({"state_effect": {"mu": 1}}, "unknown parameter(s) ['mu']"),
+    ],
+)
+def test_unknown_priors_are_refused(priors, words):
+    with pytest.raises(ConfigError) as info:
+        get_model("state_rate", priors=priors)
+    assert words in str(info.value)
+
+
+def test_unknown_model_and_target_are_refused():
+    with pytest.raises(ConfigError, match="unknown model 'nope'"):
+        get_model("nope")
+    with pytest.raises(ConfigError, match="unknown target"):
+        get_model("state_rate", target="tweets")
+    with pytest.raises(ConfigError, match="not 'missiles'"):
+        get_model("class_hierarchical", target="missiles")
+
+
+def test_every_prior_dict_is_documented():
+    source = {name: cls.__module__ for name, cls in REGISTRY.items()}
+    for name, cls in REGISTRY.items():
+        assert cls.default_priors, name
+        assert cls.description, name
+        assert source[name].startswith("forecast.models")
+
+
+@pytest.mark.parametrize("name", sorted(REGISTRY))
+def test_default_priors_pass_the_prior_predictive_check(name, panel):
+    model = get_model(name)
+    model.build(panel)
+    check = prior_predictive_check(model, draws=300, random_seed=SEED)
+    assert check.passed, check
+    assert check.share_below >= 0.99
+    assert 0 < check.share_zero < 0.95
+
+
+def test_a_too_wide_prior_fails_the_prior_predictive_check(panel):
+    model = get_model("state_rate", priors={"level_start": {"sigma": 5.0}})
+    model.build(panel)
+    check = prior_predictive_check(model, draws=300, random_seed=SEED)
+    assert not check.passed
+    assert check.quantile_99 > 30
+
+
+def test_training_window_options(panel):
+    model = get_model("state_rate", since="2010-01", until="2019-10-31")
+    model.build(panel)
+    assert model.training["month"].iloc[0] == pd.Timestamp("2010-01-01")
+    assert model.training["month"].iloc[-1] == pd.Timestamp("2019-10-01")
+    recent = get_model("recent_rate", until="2019-10")
+    recent.build(panel)
+    assert len(recent.training) == 24
+    assert recent.training["month"].iloc[0] == pd.Timestamp("2017-11-01")
+    with pytest.raises(ConfigError, match="at least 12 months"):
+        get_model("state_rate", since="2025-06").build(panel)
+
+
+# --- parameter recovery -----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def state_fit():
+    return fit(get_model("state_rate"), sim.state_panel(240, seed=SEED))
+
+
+@pytest.mark.slow
+def test_constant_rate_recovers_rate_and_dispersion():
+    model = fit(get_model("constant_rate"), sim.constant_panel(240, SEED, rate=2.5, alpha=3.0))
+    inside_hdi(model, "log_rate", np.log(2.5))
+    inside_hdi(model, "alpha", 3.0)
+
+
+@pytest.mark.slow
+def test_recent_rate_sees_only_the_last_24_months():
+    early = sim.constant_panel(216, SEED, rate=0.3, alpha=3.0)
+    late = sim.constant_panel(24, SEED + 1, rate=4.0, alpha=3.0)
+    late["month"] = pd.date_range(early["month"].iloc[-1], periods=25, freq="MS")[1:]
+    model = fit(get_model("recent_rate"), pd.concat([early, late], ignore_index=True))
+    inside_hdi(model, "log_rate", np.log(4.0))
+    assert float(model.idata.posterior["log_rate"].mean()) > np.log(2.0)
+
+
+@pytest.mark.slow
+def test_state_rate_recovers_state_effects_and_dispersion(state_fit):
+    truth = [sim.TRUE_STATE_EFFECT[s] for s in state_fit.idata.posterior["state"].values]
+    inside_hdi(state_fit, "state_effect", truth)
+    inside_hdi(state_fit, "alpha", sim.default_params()["alpha"])
+    inside_hdi(state_fit, "beta_exercise", sim.default_params()["beta_exercise"])
+
+
+@pytest.mark.slow
+def test_self_exciting_recovers_excitation():
+    model = fit(get_model("self_exciting"), sim.exciting_panel(300, seed=SEED))
+    params = sim.default_params()
+    truth = [params["state_effect"][s] for s in model.idata.posterior["state"].values]
+    inside_hdi(model, "excitation", params["excitation"])
+    inside_hdi(model, "state_effect", truth)
+    inside_hdi(model, "alpha", params["alpha"])
+
+
+@pytest.mark.slow
+def test_class_hierarchical_recovers_shares_and_pooled_effects():
+    shares = {"SRBM": 0.55, "MRBM/IRBM": 0.2, "ICBM": 0.1, "SLBM/SLV/other": 0.15}
+    panel = sim.class_panel(240, SEED, shares, sim.TRUE_STATE_EFFECT)
+    model = fit(get_model("class_hierarchical"), panel)
+    post = model.idata.posterior
+    inside_hdi(model, "class_log_share", np.log([shares[c] for c in post["weapon_class"].values]))
+    inside_hdi(model, "state_effect_mean", [sim.TRUE_STATE_EFFECT[s] for s in post["state"].values])
+    nuclear = np.exp(post["nuclear_log_rate"]).mean()
+    assert 0.005 < float(nuclear) < 0.06
+
+
+# --- diagnostics ------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_verdict_fails_on_a_deliberately_bad_fit(panel):
+    model = fit(get_model("state_rate"), panel, tune=5, draws=100)
+    assert not model.diagnostics.passed
+    assert "FAIL" in model.diagnostics.verdict()
+
+
+@pytest.mark.slow
+def test_verdict_passes_on_the_defaults_on_the_full_data(panel):
+    model = get_model("state_rate")
+    model.build(panel)
+    model.fit(random_seed=SEED, progressbar=False)
+    assert model.diagnostics.passed, model.diagnostics.verdict()
+    effects = model.state_effects()
+    assert list(effects["state"]) == ["no_talks", "stalled", "active_talks", "summitry"]
+    assert (effects["hdi_low"] <= effects["rate_ratio_mean"]).all()
+    assert (effects["rate_ratio_mean"] <= effects["hdi_high"]).all()
+
+
+@pytest.mark.slow
+def test_same_seed_same_numbers():
+    panel = sim.constant_panel(120, SEED, rate=2.0, alpha=3.0)
+    a = fit(get_model("constant_rate"), panel, draws=100, tune=100)
+    b = fit(get_model("constant_rate"), panel, draws=100, tune=100)
+    np.testing.assert_array_equal(a.idata.posterior["log_rate"], b.idata.posterior["log_rate"])
+
+
+# --- save / load ------------------------------------------------------------------------------
+
+
+def _future(model, months=12, state="stalled"):
+    start = model.training["month"].iloc[-1] + pd.offsets.MonthBegin(1)
+    return pd.DataFrame(
+        {
+            "month": pd.date_range(start, periods=months, freq="MS"),
+            "state": state,
+            "exercise_days": 0,
+        }
+    )
+
+
+@pytest.mark.slow
+def test_save_load_round_trip_gives_identical_posteriors_and_predictions(state_fit, tmp_path):
+    path = state_fit.save(tmp_path / "fit.nc")
+    loaded = BaseModel.load(path)
+    assert type(loaded) is type(state_fit)
+    assert loaded.config() == state_fit.config()
+    for var in state_fit.idata.posterior.data_vars:
+        np.testing.assert_array_equal(
+            loaded.idata.posterior[var].values, state_fit.idata.posterior[var].values
+        )
+    a = state_fit.simulate(_future(state_fit), random_seed=SEED)
+    b = loaded.simulate(_future(loaded), random_seed=SEED)
+    np.testing.assert_array_equal(a["counts"].values, b["counts"].values)
+    assert loaded.diagnostics == state_fit.diagnostics
+    meta = loaded.metadata()
+    assert meta["package_version"] and len(meta["data_hash"]) == 64
+    assert meta["sampler"]["random_seed"] == SEED
+
+
+@pytest.mark.slow
+def test_corrupted_truncated_foreign_and_tampered_files_are_refused(state_fit, tmp_path):
+    good = state_fit.save(tmp_path / "fit.nc")
+
+    garbage = tmp_path / "garbage.nc"
+    garbage.write_bytes(b"this is not netCDF" * 100)
+    with pytest.raises(RunFileError, match="not a readable netCDF"):
+        BaseModel.load(garbage)
+
+    truncated = tmp_path / "truncated.nc"
+    truncated.write_bytes(good.read_bytes()[:5000])
+    with pytest.raises(RunFileError, match="not a readable netCDF"):
+        BaseModel.load(truncated)
+
+    foreign = tmp_path / "foreign.nc"
+    az.from_dict(posterior={"theta": np.zeros((2, 10))}).to_netcdf(foreign)
+    with pytest.raises(RunFileError, match="not a forecast fit"):
+        BaseModel.load(foreign)
+
+    tampered = tmp_path / "tampered.nc"
+    idata = az.from_netcdf(good)
+    meta = json.loads(idata.posterior.attrs["forecast_model"])
+    meta["panel"] = meta["panel"].replace('"stalled"', '"summitry"', 1)
+    idata.posterior.attrs["forecast_model"] = json.dumps(meta)
+    idata.to_netcdf(tampered)
+    with pytest.raises(RunFileError, match="does not match its hash"):
+        BaseModel.load(tampered)
+
+    with pytest.raises(RunFileError, match="file not found"):
+        BaseModel.load(tmp_path / "missing.nc")
+
+
+# --- simulation -------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_simulation_is_seeded_and_checks_its_months(state_fit):
+    future = _future(state_fit)
+    a = state_fit.simulate(future, random_seed=1, draws=200)
+    b = state_fit.simulate(future, random_seed=1, draws=200)
+    c = state_fit.simulate(future, random_seed=2, draws=200)
+    assert a["counts"].dims == ("draw", "month")
+    assert a.sizes == {"draw": 200, "month": 12}
+    np.testing.assert_array_equal(a["counts"].values, b["counts"].values)
+    assert not np.array_equal(a["counts"].values, c["counts"].values)
+    late = future.assign(month=future["month"] + pd.DateOffset(months=2))
+    with pytest.raises(ConfigError, match="month by month"):
+        state_fit.simulate(late)
+    with pytest.raises(ConfigError, match="unknown state"):
+        state_fit.simulate(future.assign(state="peace"))
