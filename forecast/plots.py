@@ -219,8 +219,8 @@ TARGET_LABELS: dict[str, str] = {
 }
 
 
-def _date_axis(ax: plt.Axes) -> None:
-    ax.set_xlabel("Month")
+def _date_axis(ax: plt.Axes, label: str = "Month") -> None:
+    ax.set_xlabel(label)
     ax.xaxis.set_major_locator(mdates.YearLocator(5))
     ax.xaxis.set_minor_locator(mdates.YearLocator(1))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
@@ -231,10 +231,11 @@ def plot_predictive_bands(
     panel: pd.DataFrame,
     target: str = "launch_days",
     label: str = "Predictive",
+    by_year: bool = False,
     log_scale: bool = False,
     ax: plt.Axes | None = None,
 ) -> plt.Axes:
-    """Prior or posterior predictive monthly counts (50% and 90% bands) against the data.
+    """Prior or posterior predictive counts (50% and 90% bands) against the data, over time.
 
     Parameters
     ----------
@@ -248,6 +249,9 @@ def plot_predictive_bands(
         Panel column that was modelled.
     label : str
         Legend label of the bands, e.g. ``"Prior predictive"``.
+    by_year : bool
+        Sum the months of each calendar year (each draw separately) and show
+        yearly totals: smoother bands than single months of small counts.
     log_scale : bool
         Symmetric-log count axis (linear below 1), for wide prior predictives.
     ax : Axes, optional
@@ -258,33 +262,104 @@ def plot_predictive_bands(
     """
     if ax is None:
         _, ax = plt.subplots(figsize=(12, 4.5))
-    pooled = [d for d in predictive.dims if d != "month"]
-    q = predictive.quantile([0.05, 0.25, 0.5, 0.75, 0.95], dim=pooled)
     months = pd.to_datetime(predictive["month"].values)
+    observed = pd.Series(panel[target].to_numpy(), index=pd.to_datetime(panel["month"]))
+    unit = TARGET_LABELS.get(target, target)
+    if by_year:
+        predictive = predictive.assign_coords(period=("month", months.year)).groupby("period").sum()
+        observed = observed.groupby(observed.index.year).sum()
+        starts = pd.to_datetime([f"{y}-01-01" for y in predictive["period"].values])
+        edges = starts.append(pd.DatetimeIndex([starts[-1] + pd.DateOffset(years=1)]))
+        obs_x = pd.to_datetime([f"{y}-07-01" for y in observed.index])
+        unit = unit.replace("per month", "per year")
+    else:
+        predictive = predictive.rename(month="period")
+        edges = months.append(pd.DatetimeIndex([months[-1] + pd.offsets.MonthBegin(1)]))
+        obs_x = observed.index + pd.Timedelta(days=14)
+    pooled = [d for d in predictive.dims if d != "period"]
+    q = predictive.quantile([0.05, 0.25, 0.5, 0.75, 0.95], dim=pooled).values
     shade_states(ax, panel, alpha=0.45)
-    ax.fill_between(months, q[0], q[4], color="#4c72b0", alpha=0.25, lw=0, label=f"{label}, 90%")
-    ax.fill_between(months, q[1], q[3], color="#4c72b0", alpha=0.45, lw=0, label=f"{label}, 50%")
-    ax.plot(months, q[2], color="#4c72b0", lw=1, label=f"{label}, median")
+    color = "#4c72b0"
+    ax.stairs(q[4], edges, baseline=q[0], fill=True, color=color, alpha=0.3, label=f"{label}, 90%")
+    ax.stairs(q[3], edges, baseline=q[1], fill=True, color=color, alpha=0.5, label=f"{label}, 50%")
+    ax.stairs(q[2], edges, color=color, lw=1.2, label=f"{label}, median")
     ax.plot(
-        pd.to_datetime(panel["month"]),
-        panel[target],
-        "o",
-        ms=2.5,
-        color="black",
-        label="Observed",
+        obs_x, observed.to_numpy(), "o", ms=3 if by_year else 2.5, color="black", label="Observed"
     )
     if log_scale:
         ax.set_yscale("symlog", linthresh=1)
-        ax.set_ylim(bottom=0)
-    ax.set_ylabel(TARGET_LABELS.get(target, target))
-    _date_axis(ax)
-    ax.set_title(f"{label} vs observed {TARGET_LABELS.get(target, target).lower()}")
+    ax.set_ylim(bottom=0)
+    ax.set_ylabel(unit)
+    _date_axis(ax, "Year" if by_year else "Month")
+    ax.set_title(f"{label} vs observed {unit.lower()}")
     ax.legend(
         handles=[*ax.get_legend_handles_labels()[0], *state_legend_handles()],
         loc="upper left",
         ncol=2,
         fontsize="small",
     )
+    return ax
+
+
+def plot_count_distribution(
+    predictive: dict,
+    observed: pd.Series,
+    max_count: int = 30,
+    interval: float | None = 0.9,
+    target: str = "launch_days",
+    ax: plt.Axes | None = None,
+) -> plt.Axes:
+    """Share of months with 0, 1, 2, ... counts: predictive draws against the data, log scale.
+
+    Parameters
+    ----------
+    predictive : dict of str to xarray.DataArray
+        Label -> simulated monthly counts with a ``month`` dimension (other
+        dimensions pooled, as in :func:`plot_predictive_bands`).
+    observed : Series
+        Observed monthly counts.
+    max_count : int
+        Counts at or above this share the last bin, labelled ``>= max_count``.
+    interval : float, optional
+        Width of the band of the share across draws (each draw is one simulated
+        history); ``None`` draws the pooled share only.
+    target : str
+        Panel column that was modelled (axis label).
+    ax : Axes, optional
+
+    Returns
+    -------
+    Axes
+    """
+    import numpy as np
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(10, 4.5))
+    bins = np.arange(max_count + 1)
+    for (label, draws), color in zip(predictive.items(), plt.cm.tab10.colors, strict=False):
+        pooled = [d for d in draws.dims if d != "month"]
+        values = draws.stack(sample=pooled).transpose("sample", "month").values
+        clipped = np.minimum(values, max_count).astype(int)
+        shares = np.stack([np.bincount(row, minlength=max_count + 1) for row in clipped])
+        shares = shares / clipped.shape[1]
+        ax.plot(bins, shares.mean(axis=0), "-", marker=".", color=color, label=label)
+        if interval is not None:
+            tail = (1 - interval) / 2
+            low, high = np.quantile(shares, [tail, 1 - tail], axis=0)
+            ax.fill_between(bins, low, high, color=color, alpha=0.2, lw=0)
+    clipped = np.minimum(np.asarray(observed), max_count).astype(int)
+    seen = np.bincount(clipped, minlength=max_count + 1) / len(clipped)
+    ax.plot(bins[seen > 0], seen[seen > 0], "o", color="black", label="Observed")
+    ax.set_yscale("log")
+    ticks = bins[:: max(1, max_count // 10)]
+    ax.set_xticks([*ticks, max_count], [*map(str, ticks), f">={max_count}"])
+    unit = TARGET_LABELS.get(target, target)
+    ax.set_xlabel(f"{unit} (count in one month)")
+    ax.set_ylabel("Share of months (log scale)")
+    band = "" if interval is None else f" (band: {interval:.0%} of simulated histories)"
+    ax.set_title(f"How many months have 0, 1, 2, ... counts{band}")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize="small")
     return ax
 
 
@@ -340,9 +415,9 @@ def plot_level(
         mid = pd.to_datetime([f"{y}-07-01" for y in yearly.index])
         ax.plot(mid, yearly.values, "o", color="black", ms=4, label="Observed mean (all states)")
     ax.set_xlim(edges[0], edges[-1])
+    ax.set_ylim(bottom=0)
     ax.set_ylabel(f"Expected {TARGET_LABELS.get(target, target).lower()}\n(no talks, no exercise)")
-    _date_axis(ax)
-    ax.set_xlabel("Year")
+    _date_axis(ax, "Year")
     ax.set_title("Fitted level: the no-talks rate, year by year")
     handles = ax.get_legend_handles_labels()[0]
     extra = state_legend_handles() if panel is not None else []
@@ -371,17 +446,11 @@ def plot_rate_ratio_draws(draws: dict, ax: plt.Axes | None = None) -> plt.Axes:
     bins = np.logspace(-3, 3, 61)
     for label, values in draws.items():
         flat = np.clip(np.asarray(values, dtype=float).ravel(), bins[0], bins[-1])
-        ax.hist(
-            flat,
-            bins=bins,
-            weights=np.full(flat.size, 1 / flat.size),
-            histtype="step",
-            lw=2,
-            label=label,
-        )
+        weights = np.full(flat.size, 1 / flat.size)
+        ax.hist(flat, bins=bins, weights=weights, histtype="step", lw=2, label=label)
     ax.axvline(1.0, color="#333333", ls="--", lw=1)
     ax.set_xscale("log")
-    ax.set_xlabel("Rate ratio of launch days vs no talks (log scale)")
+    ax.set_xlabel("Rate ratio of launch days vs no talks (log scale; edge bins hold the tails)")
     ax.set_ylabel("Share of draws per bin")
     ax.grid(axis="x", alpha=0.3, which="major")
     ax.legend(fontsize="small")

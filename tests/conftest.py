@@ -47,6 +47,16 @@ def bundled_dir() -> Path:
     return BUNDLED_DATA_DIR
 
 
+@pytest.fixture(scope="session")
+def fast_report(tmp_path_factory) -> Path:
+    """The report built once in FAST mode: every notebook executed by papermill."""
+    from forecast.report import build_report
+
+    out = tmp_path_factory.mktemp("reports") / "latest"
+    build_report(out, fast=True, seed=SEED)
+    return out
+
+
 @pytest.fixture(autouse=True)
 def _close_figures():
     yield

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -67,3 +68,50 @@ def test_build_writes_to_out_and_reports_duplicates(raw_dir, bundled_dir, tmp_pa
     assert result.returncode == 0, result.stderr
     assert "missile_tests.csv: 314 rows" in result.stdout
     assert "collapsed 3 duplicate CSIS row(s)" in result.stdout
+
+
+def test_cli_model_names_match_the_registry():
+    from forecast.cli import MODEL_NAMES
+    from forecast.models import REGISTRY
+
+    assert set(MODEL_NAMES) == set(REGISTRY)
+
+
+@pytest.mark.slow
+def test_fit_writes_the_run_and_prints_verdict_and_effects(tmp_path):
+    out = tmp_path / "run"
+    args = ["fit", "--model", "state_rate", "--until", "2019-10-31", "--draws", "100"]
+    args += ["--tune", "100", "--chains", "2", "--seed", "1", "--out", str(out)]
+    result = run(*args)
+    assert result.returncode == 0, result.stderr
+    assert "Diagnostics: FAIL" in result.stdout  # 100 draws cannot reach ESS 400
+    assert "active_talks" in result.stdout and "HDI" in result.stdout
+    assert {p.name for p in out.iterdir()} >= {"fit.nc", "run.json", "effects.png"}
+    record = json.loads((out / "run.json").read_text())
+    assert record["config"]["model"] == "state_rate"
+    assert record["config"]["until"] == "2019-10"
+    assert record["training_months"] == {"first": "1990-01", "last": "2019-10", "n": 358}
+    assert record["sampler"]["random_seed"] == 1
+    assert record["diagnostics"]["passed"] is False
+    assert [e["state"] for e in record["state_effects"]][0] == "no_talks"
+    again = run(*args)
+    assert again.returncode == 2
+    assert "already holds a fit" in again.stderr
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["--model", "nope"], "unknown model 'nope'"),
+        (["--target", "tweets"], "unknown target"),
+        (["--until", "last-tuesday"], "not a month"),
+        (["--sampler", "gibbs"], "unknown sampler"),
+        (["--since", "2025-06"], "at least 12 months"),
+    ],
+)
+def test_fit_rejects_bad_arguments_with_exit_2(args, words, tmp_path):
+    result = run("fit", "--out", str(tmp_path / "run"), "--draws", "10", "--tune", "10", *args)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert words in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "run").exists()

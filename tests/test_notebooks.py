@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import nbformat
-import papermill as pm
 import pytest
 from conftest import SEED
 
@@ -45,21 +44,26 @@ def test_notebook_has_the_expected_shape(path):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_notebook_runs_in_fast_mode(path, tmp_path):
-    out = tmp_path / path.name
-    pm.execute_notebook(
-        str(path),
-        str(out),
-        parameters={"FAST": True, "SEED": SEED},
-        progress_bar=False,
-        cwd=str(path.parent),
-    )
-    nb = nbformat.read(out, as_version=4)
+def test_notebook_runs_in_fast_mode(path, fast_report):
+    """The report fixture executed every notebook with papermill (FAST=True, SEED)."""
+    executed = nbformat.read(fast_report / path.name, as_version=4)
+    params = executed.metadata["papermill"]["parameters"]
+    assert params["FAST"] is True and params["SEED"] == SEED
+    errors = [
+        o
+        for c in executed.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+        if o.output_type == "error"
+    ]
+    assert not errors
     images = sum(
         1
-        for c in nb.cells
+        for c in executed.cells
         if c.cell_type == "code"
         for o in c.outputs
         if "image/png" in o.get("data", {})
     )
     assert images >= 1, f"{path.name} drew no figure"
+    seconds = executed.metadata["papermill"]["duration"]
+    assert seconds < 240, f"{path.name} took {seconds:.0f} s in FAST mode"

@@ -11,10 +11,8 @@ from forecast.report import build_report, notebook_paths
 
 
 @pytest.fixture(scope="module")
-def report_dir(tmp_path_factory):
-    out = tmp_path_factory.mktemp("reports") / "latest"
-    build_report(out, fast=True)
-    return out
+def report_dir(fast_report):
+    return fast_report
 
 
 @pytest.mark.slow
