@@ -1,0 +1,361 @@
+"""Scenarios: negotiation-state paths -> future covariates -> simulated counts -> summaries.
+
+A scenario file is YAML of exactly this shape::
+
+    start: 2019-11          # first forecast month; default: the month after the fitted data
+    horizon: 12             # months (1..120)
+    scenarios:
+      stalled:
+        label: Talks stay stalled after Stockholm
+        states: {2019-11: stalled}
+      summit:
+        label: A third summit in spring
+        states: {2019-11: stalled, 2020-03: summitry}
+        exercises: {2020-03: suspended}     # optional covariate override
+
+``states`` is a step function: each entry holds from its month until the next
+entry. A scenario **without** a ``states`` key means "the last observed state
+persists" (the state of the last fitted month). ``exercises`` works the same way
+with the scales of ``exercises.csv``: ``full`` or ``simulation`` keep the usual
+exercise calendar, ``reduced`` halves it, ``suspended`` removes it; without it
+the usual calendar applies (mean exercise days per calendar month over the last
+five fitted years).
+
+Every scenario is simulated from the same posterior draws with the same seed,
+so comparisons between scenarios carry the joint uncertainty (common random
+numbers).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+import yaml
+
+from forecast.constants import EXERCISE_SCALES, HDI_PROB, STATES
+from forecast.errors import ConfigError
+
+#: Longest horizon accepted, in months.
+MAX_HORIZON = 120
+
+#: Total-count quantiles reported over the horizon.
+TOTAL_QUANTILES = (0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95)
+
+#: Thresholds k of P(total >= k) in the probability table.
+THRESHOLDS = (1, 5, 10, 20)
+
+#: Central intervals of the monthly table (widths).
+MONTHLY_INTERVALS = (0.50, 0.80, HDI_PROB)
+
+#: How each exercise scale scales the usual calendar.
+EXERCISE_FACTOR = {"full": 1.0, "simulation": 1.0, "reduced": 0.5, "suspended": 0.0}
+
+#: Years of fitted data that define the usual exercise calendar.
+CALENDAR_YEARS = 5
+
+
+@dataclass
+class Scenario:
+    """One scenario: a label and step-function paths of states and exercise scales."""
+
+    name: str
+    label: str
+    states: dict[pd.Period, str] = field(default_factory=dict)
+    exercises: dict[pd.Period, str] = field(default_factory=dict)
+
+
+@dataclass
+class ScenarioSet:
+    """A validated scenario file."""
+
+    start: pd.Period | None
+    horizon: int
+    scenarios: dict[str, Scenario]
+    source: str = ""
+
+    @property
+    def names(self) -> list[str]:
+        return list(self.scenarios)
+
+
+def _month(value, file: str, key: str) -> pd.Period:
+    try:
+        if not re.match(r"^\d{4}-\d{2}(-\d{2})?$", str(value)):
+            raise ValueError
+        return pd.Period(str(value), "M")
+    except (ValueError, TypeError):
+        raise ConfigError(
+            file, f"key '{key}': {value!r} is not a month", "write months as YYYY-MM"
+        ) from None
+
+
+def _steps(raw, allowed, file: str, key: str, start: pd.Period | None) -> dict[pd.Period, str]:
+    if not isinstance(raw, dict) or not raw:
+        raise ConfigError(
+            file,
+            f"key '{key}' is empty or not a mapping",
+            "give {YYYY-MM: value, ...}, or remove the key (no states: the last observed "
+            "state persists)",
+        )
+    out = {}
+    for month, value in raw.items():
+        period = _month(month, file, f"{key}.{month}")
+        if value not in allowed:
+            raise ConfigError(
+                file, f"key '{key}.{month}': unknown value {value!r}", f"use one of {list(allowed)}"
+            )
+        if start is not None and period < start:
+            raise ConfigError(
+                file,
+                f"key '{key}.{month}' is before the scenario start {start}",
+                "move the month to the start or later, or change 'start'",
+            )
+        out[period] = value
+    return dict(sorted(out.items()))
+
+
+def parse_scenarios(spec: dict, source: str = "<scenarios>") -> ScenarioSet:
+    """Validate a scenario mapping (as loaded from YAML).
+
+    Parameters
+    ----------
+    spec : dict
+        ``{"start": ..., "horizon": ..., "scenarios": {...}}``.
+    source : str
+        File name for error messages.
+
+    Returns
+    -------
+    ScenarioSet
+    """
+    if not isinstance(spec, dict):
+        raise ConfigError(source, "the file is not a YAML mapping", "see scenarios/current.yaml")
+    unknown = sorted(set(spec) - {"start", "horizon", "scenarios"})
+    if unknown:
+        raise ConfigError(source, f"unknown key(s) {unknown}", "use start, horizon, scenarios")
+    start = _month(spec["start"], source, "start") if spec.get("start") is not None else None
+    horizon = spec.get("horizon")
+    if not isinstance(horizon, int) or isinstance(horizon, bool) or not 0 < horizon <= MAX_HORIZON:
+        raise ConfigError(
+            source,
+            f"key 'horizon': {horizon!r} is not a number of months in 1..{MAX_HORIZON}",
+            "set horizon to e.g. 12",
+        )
+    raw = spec.get("scenarios")
+    if not isinstance(raw, dict) or not raw:
+        raise ConfigError(source, "key 'scenarios' is missing or empty", "define at least one")
+    scenarios = {}
+    for name, body in raw.items():
+        key = f"scenarios.{name}"
+        body = body or {}
+        if not isinstance(body, dict):
+            raise ConfigError(source, f"key '{key}' is not a mapping", "give label and states")
+        extra = sorted(set(body) - {"label", "states", "exercises"})
+        if extra:
+            raise ConfigError(
+                source, f"key '{key}': unknown key(s) {extra}", "use label, states, exercises"
+            )
+        states = (
+            _steps(body["states"], STATES, source, f"{key}.states", start)
+            if "states" in body
+            else {}
+        )
+        exercises = (
+            _steps(body["exercises"], EXERCISE_SCALES, source, f"{key}.exercises", start)
+            if "exercises" in body
+            else {}
+        )
+        scenarios[str(name)] = Scenario(
+            name=str(name), label=str(body.get("label", name)), states=states, exercises=exercises
+        )
+    return ScenarioSet(start=start, horizon=horizon, scenarios=scenarios, source=source)
+
+
+def load_scenarios(path: str | Path) -> ScenarioSet:
+    """Read and validate a scenario YAML file (see the module docstring for its shape)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(path, "scenario file not found", "check the path to the YAML file")
+    try:
+        spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as err:
+        raise ConfigError(path, f"not valid YAML ({err})", "check indentation and colons") from None
+    return parse_scenarios(spec, source=str(path))
+
+
+def usual_exercise_days(training: pd.DataFrame) -> np.ndarray:
+    """Mean exercise days per calendar month over the last five fitted years."""
+    recent = training.tail(12 * CALENDAR_YEARS)
+    by_month = recent.groupby(pd.to_datetime(recent["month"]).dt.month)["exercise_days"].mean()
+    return by_month.reindex(range(1, 13), fill_value=0.0).to_numpy()
+
+
+def _step_values(months: pd.PeriodIndex, steps: dict, before: str) -> list[str]:
+    """Value of a step function at each month (``before`` until the first step)."""
+    values = []
+    for month in months:
+        current = before
+        for step_month, value in steps.items():  # sorted by month
+            if step_month <= month:
+                current = value
+        values.append(current)
+    return values
+
+
+def future_covariates(
+    scenario: Scenario, months: pd.PeriodIndex, training: pd.DataFrame
+) -> pd.DataFrame:
+    """Future ``month, state, exercise_days`` of one scenario.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    months : PeriodIndex
+        Months to cover (from the month after the fitted data).
+    training : DataFrame
+        The model's training panel (last state, usual exercise calendar).
+    """
+    last_state = str(training["state"].iloc[-1])
+    states = _step_values(months, scenario.states, last_state)
+    scales = _step_values(months, scenario.exercises, "full")
+    usual = usual_exercise_days(training)
+    days = [usual[m.month - 1] * EXERCISE_FACTOR[s] for m, s in zip(months, scales, strict=True)]
+    return pd.DataFrame({"month": months.to_timestamp(), "state": states, "exercise_days": days})
+
+
+def simulate_scenarios(
+    model, scenario_set: ScenarioSet, random_seed: int = 1, draws: int | None = None
+) -> xr.Dataset:
+    """Simulate every scenario of a set from one fitted model.
+
+    Months between the fitted data end and the scenario start are simulated
+    with the last observed state and dropped.
+
+    Parameters
+    ----------
+    model : BaseModel
+        A fitted model.
+    scenario_set : ScenarioSet
+    random_seed : int
+        Seed shared by every scenario (common random numbers).
+    draws : int, optional
+        Posterior draws to use (default: all).
+
+    Returns
+    -------
+    xarray.Dataset
+        Dims ``(scenario, draw, month)``: ``counts``, ``rate`` (and
+        ``class_counts``, ``nuclear_tests`` for class models). Scenario labels
+        are in the ``label`` coordinate.
+    """
+    training = model.training
+    first = pd.Period(training["month"].iloc[-1], "M") + 1
+    start = scenario_set.start or first
+    if start < first:
+        raise ConfigError(
+            scenario_set.source,
+            f"key 'start': {start} is not after the fitted data (which end {first - 1})",
+            f"refit with --until {start - 1} to forecast from {start}, or move 'start'",
+        )
+    months = pd.period_range(first, start + scenario_set.horizon - 1, freq="M")
+    for scenario in scenario_set.scenarios.values():
+        for key, steps in (("states", scenario.states), ("exercises", scenario.exercises)):
+            early = [m for m in steps if m < start]
+            if early:
+                raise ConfigError(
+                    scenario_set.source,
+                    f"key 'scenarios.{scenario.name}.{key}.{early[0]}' is before the forecast "
+                    f"start {start}",
+                    "move the month to the start or later",
+                )
+    sims = []
+    for scenario in scenario_set.scenarios.values():
+        future = future_covariates(scenario, months, training)
+        sims.append(model.simulate(future, random_seed=random_seed, draws=draws))
+    ds = xr.concat(sims, dim=pd.Index(scenario_set.names, name="scenario"))
+    ds = ds.sel(month=ds["month"] >= start.to_timestamp())
+    labels = [s.label for s in scenario_set.scenarios.values()]
+    ds = ds.assign_coords(label=("scenario", labels))
+    ds.attrs.update(start=str(start), horizon=scenario_set.horizon, random_seed=random_seed)
+    return ds
+
+
+# --- summaries ---------------------------------------------------------------------------------
+
+
+def _interval_columns(width: float) -> tuple[str, str]:
+    pct = int(round(width * 100))
+    return f"lo{pct}", f"hi{pct}"
+
+
+def monthly_summary(ds: xr.Dataset, var: str = "counts") -> pd.DataFrame:
+    """Per scenario and month: mean, median and central 50/80/94% intervals."""
+    x = ds[var]
+    cols = {"mean": x.mean("draw"), "median": x.median("draw")}
+    for width in MONTHLY_INTERVALS:
+        lo, hi = _interval_columns(width)
+        cols[lo] = x.quantile((1 - width) / 2, dim="draw").drop_vars("quantile")
+        cols[hi] = x.quantile((1 + width) / 2, dim="draw").drop_vars("quantile")
+    table = xr.Dataset(cols).to_dataframe().reset_index()
+    return table.drop(columns=[c for c in ("label",) if c in table])
+
+
+def totals(ds: xr.Dataset, var: str = "counts") -> xr.DataArray:
+    """Draws of the total over the horizon, dims ``(scenario, draw)``."""
+    return ds[var].sum("month")
+
+
+def total_summary(ds: xr.Dataset, var: str = "counts") -> pd.DataFrame:
+    """Totals over the horizon: mean, q05..q95 and P(at least 1), per scenario."""
+    tot = totals(ds, var)
+    table = pd.DataFrame({"scenario": ds["scenario"].values, "label": ds["label"].values})
+    table["mean"] = tot.mean("draw").values
+    for q in TOTAL_QUANTILES:
+        table[f"q{int(round(q * 100)):02d}"] = tot.quantile(q, dim="draw").values
+    table["p_any"] = (tot >= 1).mean("draw").values
+    return table
+
+
+def probability_table(ds: xr.Dataset) -> pd.DataFrame:
+    """P(total >= k) for several k, plus P(ICBM) and P(nuclear test) when available."""
+    tot = totals(ds)
+    table = pd.DataFrame({"scenario": ds["scenario"].values, "label": ds["label"].values})
+    for k in THRESHOLDS:
+        table[f"p_ge_{k}"] = (tot >= k).mean("draw").values
+    if "class_counts" in ds:
+        icbm = ds["class_counts"].sel(weapon_class="ICBM").sum("month")
+        table["p_icbm"] = (icbm >= 1).mean("draw").values
+    if "nuclear_tests" in ds:
+        table["p_nuclear"] = (ds["nuclear_tests"].sum("month") >= 1).mean("draw").values
+    return table
+
+
+def comparisons(ds: xr.Dataset, hdi_prob: float = HDI_PROB) -> pd.DataFrame:
+    """Every ordered pair of scenarios: difference in totals, P(A > B), rate ratio.
+
+    The difference is taken draw by draw (same posterior draw, same seed), so its
+    interval reflects the joint uncertainty of the two forecasts.
+    """
+    tot = totals(ds)
+    rate = ds["rate"].sum("month")
+    rows = []
+    for a, b in itertools.permutations(ds["scenario"].values, 2):
+        diff = (tot.sel(scenario=a) - tot.sel(scenario=b)).values
+        rows.append(
+            {
+                "scenario_a": a,
+                "scenario_b": b,
+                "diff_mean": diff.mean(),
+                "diff_lo": np.quantile(diff, (1 - hdi_prob) / 2),
+                "diff_hi": np.quantile(diff, (1 + hdi_prob) / 2),
+                "p_a_greater": (diff > 0).mean(),
+                "rate_ratio": float(rate.sel(scenario=a).mean() / rate.sel(scenario=b).mean()),
+            }
+        )
+    return pd.DataFrame(rows)
