@@ -185,6 +185,41 @@ def _print_effects(effects) -> None:
     console.print(table)
 
 
+@app.command("scenarios")
+def scenarios(
+    run_dir: Path = typer.Argument(..., help="Run folder made by 'forecast fit'."),
+    config: Path = typer.Option(..., "--config", help="Scenario YAML file."),
+    out: Path = typer.Option(..., "--out", help="Output folder (replaced when complete)."),
+    draws: int = typer.Option(None, "--draws", min=1, help="Posterior draws (default: all)."),
+    seed: int = typer.Option(1, "--seed", help="Random seed shared by every scenario."),
+) -> None:
+    """Simulate each scenario of a YAML file from a fitted run; write tables and figures."""
+    from forecast.runs import load_run
+    from forecast.scenarios import load_scenarios, simulate_scenarios, write_scenario_outputs
+
+    spec = load_scenarios(config)
+    model, _ = load_run(run_dir)
+    ds = simulate_scenarios(model, spec, random_seed=seed, draws=draws)
+    tables = write_scenario_outputs(ds, model.training, out)
+    summary = tables["summary"]
+    table = Table(
+        title=f"Totals over {spec.horizon} months from {ds.attrs['start']} ({model.name})"
+    )
+    for name in ("scenario", "mean", "q10", "q50", "q90", "P(>=1)"):
+        table.add_column(name, justify="left" if name == "scenario" else "right")
+    for row in summary.itertuples(index=False):
+        table.add_row(
+            row.scenario,
+            f"{row.mean:.1f}",
+            f"{row.q10:g}",
+            f"{row.q50:g}",
+            f"{row.q90:g}",
+            f"{row.p_any:.2f}",
+        )
+    console.print(table)
+    console.print(f"written: {out}")
+
+
 @app.command("report")
 def report(
     out: Path = typer.Option(Path("reports/latest"), "--out", help="Output folder."),

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
+from matplotlib.colors import ListedColormap
 from matplotlib.patches import Patch
 
 from forecast.constants import STATES
@@ -331,7 +333,6 @@ def plot_count_distribution(
     -------
     Axes
     """
-    import numpy as np
 
     if ax is None:
         _, ax = plt.subplots(figsize=(10, 4.5))
@@ -342,7 +343,9 @@ def plot_count_distribution(
         clipped = np.minimum(values, max_count).astype(int)
         shares = np.stack([np.bincount(row, minlength=max_count + 1) for row in clipped])
         shares = shares / clipped.shape[1]
-        ax.plot(bins, shares.mean(axis=0), "-", marker=".", color=color, label=label)
+        mean = shares.mean(axis=0)
+        mean = np.where(mean > 0, mean, np.nan)  # log axis: leave never-simulated counts out
+        ax.plot(bins, mean, "-", marker=".", color=color, label=label)
         if interval is not None:
             tail = (1 - interval) / 2
             low, high = np.quantile(shares, [tail, 1 - tail], axis=0)
@@ -393,7 +396,6 @@ def plot_level(
     Axes
     """
     import arviz as az
-    import numpy as np
 
     if ax is None:
         _, ax = plt.subplots(figsize=(12, 4.5))
@@ -439,7 +441,6 @@ def plot_rate_ratio_draws(draws: dict, ax: plt.Axes | None = None) -> plt.Axes:
     -------
     Axes
     """
-    import numpy as np
 
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 4))
@@ -454,4 +455,167 @@ def plot_rate_ratio_draws(draws: dict, ax: plt.Axes | None = None) -> plt.Axes:
     ax.set_ylabel("Share of draws per bin")
     ax.grid(axis="x", alpha=0.3, which="major")
     ax.legend(fontsize="small")
+    return ax
+
+
+#: Palette for scenarios, assigned in the order of the scenario file (colour-blind safe).
+SCENARIO_PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442")
+
+
+def scenario_colors(names) -> dict[str, str]:
+    """The one colour of each scenario: the palette in the order the scenarios are given."""
+    return {n: SCENARIO_PALETTE[i % len(SCENARIO_PALETTE)] for i, n in enumerate(names)}
+
+
+def plot_scenarios(
+    ds, history: pd.DataFrame, ax: plt.Axes | None = None, history_months: int = 36
+) -> plt.Axes:
+    """Fan chart: observed months, then each scenario's median and 50%/80% bands.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        Output of :func:`forecast.scenarios.simulate_scenarios`.
+    history : DataFrame
+        Observed panel rows (``month``, ``state`` and the model's target).
+    ax : Axes, optional
+        Where to draw; a new figure with one state ribbon per scenario if omitted.
+    history_months : int
+        Observed months shown before the forecast.
+
+    Returns
+    -------
+    Axes
+        The main axes (``ax.figure`` to save).
+    """
+    names = list(ds["scenario"].values)
+    labels = dict(zip(names, ds["label"].values, strict=True))
+    colors = scenario_colors(names)
+    target = ds.attrs.get("target", "launch_days")
+    ribbons = None
+    if ax is None:
+        fig = plt.figure(figsize=(12, 5.5 + 0.35 * len(names)))
+        grid = fig.add_gridspec(
+            1 + len(names), 1, height_ratios=[12] + [1] * len(names), hspace=0.15
+        )
+        ax = fig.add_subplot(grid[0])
+        ribbons = [fig.add_subplot(grid[i + 1], sharex=ax) for i in range(len(names))]
+    past = history.tail(history_months)
+    shade_states(ax, past, alpha=0.5)
+    ax.bar(past["month"], past[target], width=25, align="edge", color="#444444", label="Observed")
+    months = pd.DatetimeIndex(ds["month"].values)
+    centers = months + pd.Timedelta(days=14)
+    for name in names:
+        y = ds["counts"].sel(scenario=name)
+        lo80, lo50, med, hi50, hi80 = (
+            y.quantile(q, dim="draw").values for q in (0.1, 0.25, 0.5, 0.75, 0.9)
+        )
+        ax.fill_between(centers, lo80, hi80, color=colors[name], alpha=0.15, lw=0)
+        ax.fill_between(centers, lo50, hi50, color=colors[name], alpha=0.3, lw=0)
+        ax.plot(centers, y.mean("draw").values, color=colors[name], lw=2, label=labels[name])
+        del med
+    ax.set_xlim(past["month"].iloc[0], months[-1] + pd.offsets.MonthBegin(1))
+    ax.set_ylabel(f"{target.replace('_', ' ').capitalize()} per month")
+    ax.set_title(
+        f"Forecast by scenario from {months[0]:%B %Y}: mean (line), 50% and 80% bands; "
+        "observed months shaded by negotiation state"
+    )
+    ax.legend(loc="upper left", fontsize="small")
+    ax.grid(axis="y", alpha=0.3)
+    if ribbons is None:
+        _date_axis(ax)
+        return ax
+    codes = {s: i for i, s in enumerate(STATES)}
+    cmap = ListedColormap([STATE_COLORS[s] for s in STATES])
+    for rax, name in zip(ribbons, names, strict=True):
+        state_path = ds["state"].sel(scenario=name).values if "state" in ds else None
+        if state_path is None:
+            continue
+        edges = list(months) + [months[-1] + pd.offsets.MonthBegin(1)]
+        rax.pcolormesh(
+            mdates.date2num(edges),
+            [0, 1],
+            np.array([[codes[s] for s in state_path]]),
+            cmap=cmap,
+            vmin=-0.5,
+            vmax=len(STATES) - 0.5,
+        )
+        rax.set_yticks([])
+        rax.set_ylabel(
+            name, rotation=0, ha="right", va="center", color=colors[name], fontsize="small"
+        )
+        rax.tick_params(labelbottom=False)
+    ribbons[-1].tick_params(labelbottom=True)
+    ribbons[-1].xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
+    ribbons[-1].set_xlabel("Month (ribbons: each scenario's negotiation state)")
+    ax.tick_params(labelbottom=False)
+    ax.legend(
+        handles=ax.get_legend_handles_labels()[0] + state_legend_handles(),
+        loc="upper left",
+        fontsize="small",
+        ncol=2,
+    )
+    return ax
+
+
+def plot_totals(ds, ax: plt.Axes | None = None) -> plt.Axes:
+    """Total over the horizon per scenario: mean, 50% and 90% intervals.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        Output of :func:`forecast.scenarios.simulate_scenarios`.
+    ax : Axes, optional
+    """
+    names = list(ds["scenario"].values)
+    labels = dict(zip(names, ds["label"].values, strict=True))
+    colors = scenario_colors(names)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 1.2 + 0.6 * len(names)))
+    totals = ds["counts"].sum("month")
+    for i, name in enumerate(names):
+        t = totals.sel(scenario=name)
+        q05, q25, q75, q95 = (float(t.quantile(q)) for q in (0.05, 0.25, 0.75, 0.95))
+        ax.plot([q05, q95], [i, i], color=colors[name], lw=2)
+        ax.plot([q25, q75], [i, i], color=colors[name], lw=7, solid_capstyle="butt")
+        ax.scatter(float(t.mean()), i, s=60, color="white", edgecolor=colors[name], zorder=3)
+    ax.set_yticks(range(len(names)), [labels[n] for n in names])
+    ax.invert_yaxis()
+    months = pd.DatetimeIndex(ds["month"].values)
+    target = ds.attrs.get("target", "launch_days").replace("_", " ")
+    ax.set_xlabel(
+        f"Total {target} {months[0]:%b %Y} - {months[-1]:%b %Y} (mean, 50% and 90% intervals)"
+    )
+    ax.set_title("Totals over the horizon, by scenario")
+    ax.grid(axis="x", alpha=0.3)
+    return ax
+
+
+def plot_probabilities(table: pd.DataFrame, ax: plt.Axes | None = None) -> plt.Axes:
+    """The probability table as an annotated heatmap (scenarios x events).
+
+    Parameters
+    ----------
+    table : DataFrame
+        Output of :func:`forecast.scenarios.probability_table`.
+    ax : Axes, optional
+    """
+    import seaborn as sns
+
+    names = {
+        "p_ge_1": "P(>= 1)",
+        "p_ge_5": "P(>= 5)",
+        "p_ge_10": "P(>= 10)",
+        "p_ge_20": "P(>= 20)",
+        "p_icbm": "P(ICBM launch)",
+        "p_nuclear": "P(nuclear test)",
+    }
+    cols = [c for c in names if c in table]
+    grid = table.set_index("label")[cols].rename(columns=names)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(1.6 * len(cols) + 4, 0.7 * len(grid) + 1.5))
+    sns.heatmap(grid, annot=True, fmt=".0%", cmap="Reds", vmin=0, vmax=1, cbar=False, ax=ax)
+    ax.set_ylabel("")
+    ax.set_xlabel("Probability over the horizon (counts are launch days)")
+    ax.set_title("Event probabilities by scenario")
     return ax

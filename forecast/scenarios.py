@@ -251,7 +251,8 @@ def simulate_scenarios(
     -------
     xarray.Dataset
         Dims ``(scenario, draw, month)``: ``counts``, ``rate`` (and
-        ``class_counts``, ``nuclear_tests`` for class models). Scenario labels
+        ``class_counts``, ``nuclear_tests`` for class models); the covariate
+        paths ``state`` and ``exercise_days`` (scenario, month). Scenario labels
         are in the ``label`` coordinate.
     """
     training = model.training
@@ -277,7 +278,10 @@ def simulate_scenarios(
     sims = []
     for scenario in scenario_set.scenarios.values():
         future = future_covariates(scenario, months, training)
-        sims.append(model.simulate(future, random_seed=random_seed, draws=draws))
+        one = model.simulate(future, random_seed=random_seed, draws=draws)
+        one["state"] = ("month", future["state"].to_numpy(dtype=str))
+        one["exercise_days"] = ("month", future["exercise_days"].to_numpy(dtype=float))
+        sims.append(one)
     ds = xr.concat(sims, dim=pd.Index(scenario_set.names, name="scenario"))
     ds = ds.sel(month=ds["month"] >= start.to_timestamp())
     labels = [s.label for s in scenario_set.scenarios.values()]
@@ -359,3 +363,62 @@ def comparisons(ds: xr.Dataset, hdi_prob: float = HDI_PROB) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+#: Columns of ``summary.csv``.
+SUMMARY_COLUMNS = ["scenario", "mean", "q05", "q10", "q25", "q50", "q75", "q90", "q95", "p_any"]
+
+
+def write_scenario_outputs(ds: xr.Dataset, history: pd.DataFrame, out: str | Path) -> dict:
+    """Write the tables, figures and draws of a scenario simulation, atomically.
+
+    Parameters
+    ----------
+    ds : Dataset
+        Output of :func:`simulate_scenarios`.
+    history : DataFrame
+        Observed months (the model's training panel) for the fan chart.
+    out : str or Path
+        Folder to write; built next to it and moved into place when complete.
+
+    Returns
+    -------
+    dict of DataFrame
+        ``summary``, ``monthly``, ``comparisons``, ``probabilities``.
+    """
+    import os
+    import shutil
+    import tempfile
+
+    import matplotlib.pyplot as plt
+
+    from forecast.plots import plot_probabilities, plot_scenarios, plot_totals
+
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tables = {
+        "summary": total_summary(ds)[[*SUMMARY_COLUMNS, "label"]],
+        "monthly": monthly_summary(ds),
+        "comparisons": comparisons(ds),
+        "probabilities": probability_table(ds),
+    }
+    tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}."))
+    try:
+        for name, table in tables.items():
+            table.to_csv(tmp / f"{name}.csv", index=False, float_format="%.4g")
+        for name, plot in (
+            ("fan", lambda: plot_scenarios(ds, history)),
+            ("totals", lambda: plot_totals(ds)),
+            ("probabilities", lambda: plot_probabilities(tables["probabilities"])),
+        ):
+            fig = plot().figure
+            fig.savefig(tmp / f"{name}.png", dpi=110, bbox_inches="tight")
+            plt.close(fig)
+        ds.to_netcdf(tmp / "draws.nc")
+        if out.exists():
+            shutil.rmtree(out)
+        os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return tables
