@@ -207,7 +207,8 @@ def plot_state_effects(effects: pd.DataFrame, ax: plt.Axes | None = None) -> plt
     ax.set_yticks(range(len(rows)), labels)
     ax.invert_yaxis()
     prob = int(round(100 * effects.attrs.get("hdi_prob", 0.94)))
-    ax.set_xlabel(f"Rate ratio of launch days vs no talks (mean and {prob}% HDI, log scale)")
+    target = effects.attrs.get("target", "launch_days").replace("_", " ")
+    ax.set_xlabel(f"Rate ratio of {target} vs no talks (mean and {prob}% HDI, log scale)")
     ax.set_title("Effect of the negotiation state on the monthly launch-day rate")
     ax.grid(axis="x", alpha=0.3, which="both")
     return ax

@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import pytest
+from conftest import REPO
 
 
 def run(*args, cwd=None):
@@ -115,3 +116,74 @@ def test_fit_rejects_bad_arguments_with_exit_2(args, words, tmp_path):
     assert words in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "run").exists()
+
+
+@pytest.fixture(scope="module")
+def small_runs(tmp_path_factory):
+    """Two quick real fits: state_rate to 2019-10, class_hierarchical on all the data."""
+    root = tmp_path_factory.mktemp("runs")
+    small = ["--draws", "100", "--tune", "100", "--chains", "2", "--seed", "1"]
+    specs = {
+        "2019-10": ["--model", "state_rate", "--until", "2019-10-31"],
+        "latest": ["--model", "class_hierarchical"],
+    }
+    for name, args in specs.items():
+        result = run("fit", *args, *small, "--out", str(root / name))
+        assert result.returncode == 0, result.stderr
+    return root
+
+
+SUMMARY_COLUMNS = "scenario,mean,q05,q10,q25,q50,q75,q90,q95,p_any"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "run_name, config, first_month",
+    [("2019-10", "2019-11-after-stockholm.yaml", "2019-11"), ("latest", "current.yaml", "2026-01")],
+)
+def test_shipped_scenarios_run_end_to_end(small_runs, run_name, config, first_month, tmp_path):
+    import pandas as pd
+
+    out = tmp_path / "out"
+    result = run(
+        "scenarios",
+        str(small_runs / run_name),
+        "--config",
+        str(REPO / "scenarios" / config),
+        "--out",
+        str(out),
+        "--seed",
+        "2",
+    )
+    assert result.returncode == 0, result.stderr
+    expected = {"summary.csv", "monthly.csv", "comparisons.csv", "probabilities.csv"}
+    expected |= {"fan.png", "totals.png", "probabilities.png", "draws.nc"}
+    assert {p.name for p in out.iterdir()} == expected
+    summary = pd.read_csv(out / "summary.csv")
+    assert ",".join(summary.columns).startswith(SUMMARY_COLUMNS)
+    assert len(summary) == 4
+    monthly = pd.read_csv(out / "monthly.csv")
+    assert monthly["month"].min().startswith(first_month)
+    assert monthly.groupby("scenario").size().eq(12).all()
+    comparisons = pd.read_csv(out / "comparisons.csv")
+    assert len(comparisons) == 4 * 3
+    probabilities = pd.read_csv(out / "probabilities.csv")
+    if run_name == "latest":
+        assert {"p_icbm", "p_nuclear"} <= set(probabilities.columns)
+        assert probabilities["p_nuclear"].between(0, 1).all()
+
+
+def test_scenarios_with_a_bad_file_exits_2(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("horizon: 500\nscenarios: {a: {}}\n")
+    result = run("scenarios", str(tmp_path), "--config", str(bad), "--out", str(tmp_path / "o"))
+    assert result.returncode == 2
+    assert "key 'horizon'" in result.stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_scenarios_with_a_missing_run_exits_2(tmp_path):
+    config = REPO / "scenarios" / "current.yaml"
+    result = run("scenarios", str(tmp_path / "nope"), "--config", str(config), "--out", "x")
+    assert result.returncode == 2
+    assert "run folder not found" in result.stderr

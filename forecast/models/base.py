@@ -291,10 +291,14 @@ class BaseModel:
         return [rv.name for rv in self.model.free_RVs]
 
     def summary(self, var_names: list[str] | None = None, hdi_prob: float = HDI_PROB):
-        """ArviZ summary table of the key parameters."""
+        """ArviZ summary table of the key parameters.
+
+        The reference state (fixed at 0, so r-hat is undefined) is left out.
+        """
         self._require("idata", "fit")
         names = var_names or list(self.summary_vars)
-        return az.summary(self.idata, var_names=names, hdi_prob=hdi_prob)
+        coords = {"state": list(STATES[1:])}
+        return az.summary(self.idata, var_names=names, hdi_prob=hdi_prob, coords=coords)
 
     def state_effects(self, hdi_prob: float = HDI_PROB) -> pd.DataFrame:
         """Rate ratio of each state against ``no_talks``: mean, HDI and P(ratio < 1).
@@ -320,7 +324,7 @@ class BaseModel:
                 "p_below_1": (log_rr < 0).mean(("chain", "draw")).to_series(),
             }
         )
-        table.attrs.update(reference=REFERENCE_STATE, hdi_prob=hdi_prob)
+        table.attrs.update(reference=REFERENCE_STATE, hdi_prob=hdi_prob, target=self.target)
         return table.reset_index()
 
     # --- simulation -----------------------------------------------------------------------

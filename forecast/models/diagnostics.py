@@ -129,6 +129,8 @@ class PriorCheck:
         Share of prior predictive months with no event.
     quantile_99 : float
         99th percentile of the prior predictive monthly count.
+    max_count : int
+        The threshold used for ``share_below``.
     passed : bool
         ``share_below >= 0.99`` and ``share_zero < 0.95`` (plausible, not all mass at 0).
     """
@@ -138,6 +140,10 @@ class PriorCheck:
     quantile_99: float
     max_count: int
     passed: bool
+
+    def to_dict(self) -> dict:
+        """A JSON-ready dict."""
+        return asdict(self)
 
 
 def prior_predictive_check(
