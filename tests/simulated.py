@@ -66,7 +66,7 @@ def default_params() -> dict:
         "season": season - season.mean(),
         "beta_exercise": 0.4,
         "alpha": 4.0,
-        "excitation": 0.35,
+        "excitation": 0.6,
         "excitation_decay": 0.5,
     }
 
@@ -86,7 +86,8 @@ def exciting_panel(n_months: int, seed: int, params: dict | None = None) -> pd.D
     params = params or default_params()
     panel = base_panel(n_months, rng)
     base = log_rate(panel, params, rng)
-    weights = params["excitation"] * params["excitation_decay"] ** np.arange(6)
+    kernel = params["excitation_decay"] ** np.arange(6)
+    weights = params["excitation"] * kernel / kernel.sum()
     y = np.zeros(n_months, dtype=int)
     for t in range(n_months):
         past = np.log1p(y[max(0, t - 6) : t][::-1])

@@ -129,8 +129,8 @@ def regular_cutoffs(start, end, every: int = 6) -> list[pd.Period]:
 def check_cutoffs(cutoffs: Iterable, panel: pd.DataFrame) -> list[pd.Period]:
     """Validate cutoffs against the panel; return them sorted and de-duplicated.
 
-    A cutoff needs :data:`MIN_HISTORY` months of data up to it and at least one
-    observed month after it.
+    A cutoff must be at least :data:`MIN_HISTORY` months after the panel's first
+    month and before its last (so at least one observed month follows it).
 
     Parameters
     ----------
@@ -149,14 +149,15 @@ def check_cutoffs(cutoffs: Iterable, panel: pd.DataFrame) -> list[pd.Period]:
             "--cutoffs", "no cutoff months were given", "give months, or --every/--from/--to"
         )
     months = pd.PeriodIndex(pd.to_datetime(panel["month"]), freq="M")
-    first, last = months.min() + MIN_HISTORY - 1, months.max()
+    first, last = months.min() + MIN_HISTORY, months.max()
     bad = sorted({c for c in cutoffs if c < first or c >= last})
     if bad:
         shown = ", ".join(str(c) for c in bad[:5]) + (" ..." if len(bad) > 5 else "")
         raise ConfigError(
             "--cutoffs",
-            f"cutoff(s) {shown} outside the data: a fit needs {MIN_HISTORY} months up to its "
-            f"cutoff and a forecast needs an observed month after it",
+            f"cutoff(s) {shown} outside the data: a cutoff must be at least {MIN_HISTORY} "
+            f"months after the panel start ({months.min()}) and before its last month ({last}), "
+            "so there is a forecast month to score",
             f"choose cutoffs from {first} to {last - 1}",
         )
     return sorted(set(cutoffs))
@@ -460,8 +461,8 @@ def backtest(
     models : sequence of str
         Registered model names (baselines included, e.g. ``constant_rate``).
     cutoffs : iterable of str or Period
-        Last fitted month of each fold (see :func:`regular_cutoffs`); each needs
-        24 months of data up to it and at least one month after it.
+        Last fitted month of each fold (see :func:`regular_cutoffs`), from 24
+        months after the panel start to the month before its last.
     horizon : int
         Months forecast after each cutoff (those after the data are dropped).
     seed : int

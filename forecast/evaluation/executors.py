@@ -96,6 +96,7 @@ def run_tasks(
     progress: bool = True,
     description: str = "folds",
     label: Callable[[Any], str] = str,
+    connect_timeout: float = 20.0,
 ) -> list:
     """Apply ``func`` to every item, serially, in local processes or on Dask.
 
@@ -117,6 +118,8 @@ def run_tasks(
         Label of the progress bar.
     label : callable
         Names an item in the progress display and in error messages.
+    connect_timeout : float
+        Seconds to wait for the Dask scheduler before giving up.
 
     Returns
     -------
@@ -144,7 +147,7 @@ def run_tasks(
                 bar.console.print(f"{description}: {finished}/{len(items)} done ({name})")
 
         if scheduler is not None:
-            _run_dask(func, items, scheduler, done, label)
+            _run_dask(func, items, scheduler, done, label, connect_timeout)
         elif workers == 1 or len(items) <= 1:
             for i, item in enumerate(items):
                 done(i, _call(func, item, label))
@@ -177,11 +180,11 @@ def _run_local(func, items, workers, done, label) -> None:
                 done(i, future.result())
 
 
-def _run_dask(func, items, scheduler, done, label) -> None:
+def _run_dask(func, items, scheduler, done, label, connect_timeout) -> None:
     from distributed import Client, as_completed
 
     try:
-        client = Client(scheduler, timeout="20s")
+        client = Client(scheduler, timeout=f"{connect_timeout}s")
     except (OSError, TimeoutError) as err:
         raise ConfigError(
             "--scheduler",

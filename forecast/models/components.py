@@ -124,11 +124,23 @@ def exercise_term(priors: dict) -> pt.TensorVariable:
     return pm.Normal("beta_exercise", 0.0, priors["exercise"]["sigma"])
 
 
+def excitation_weights(branching, decay, xp=pt):
+    """Lag weights ``branching * kernel``, the kernel geometric and summing to one.
+
+    The weights sum to ``branching`` < 1, so the feedback of log1p counts on the
+    log rate is sub-linear and simulated paths cannot explode.
+    """
+    lags = xp.arange(EXCITATION_LAGS)
+    kernel = decay**lags
+    return branching * kernel / kernel.sum(axis=-1, keepdims=True)
+
+
 def excitation(priors: dict, lags) -> pt.TensorVariable:
-    """Discrete Hawkes-style term: sum_k eta * decay**(k-1) * log1p(y[t-k])."""
-    eta = pm.HalfNormal("excitation", sigma=priors["excitation"]["sigma"])
+    """Discrete Hawkes-style term: sum_k w_k * log1p(y[t-k]), weights from
+    :func:`excitation_weights` (branching ratio and geometric decay)."""
+    branching = pm.Beta("excitation", **priors["excitation"])
     decay = pm.Beta("excitation_decay", **priors["excitation_decay"])
-    weights = eta * decay ** pt.arange(EXCITATION_LAGS)
+    weights = excitation_weights(branching, decay)
     return (lags * weights[None, :]).sum(axis=1)  # elementwise: no BLAS needed
 
 

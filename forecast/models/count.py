@@ -43,8 +43,10 @@ COMPONENT_PRIORS = {
     "exercise": {"sigma": 0.5},
     # negative-binomial shape: Gamma(2, 1) puts most mass on 0.2..5 (strong to mild overdispersion)
     "alpha": {"alpha": 2.0, "beta": 1.0},
-    # self-excitation: weight of log1p(last month's count), and its monthly decay
-    "excitation": {"sigma": 0.3},
+    # self-excitation: branching ratio (total weight of log1p of the last six months' counts,
+    # kept below 1 so simulated paths cannot explode; Beta(2, 5) has mean 0.29), and the
+    # geometric decay of the weights from one lag to the next
+    "excitation": {"alpha": 2.0, "beta": 5.0},
     "excitation_decay": {"alpha": 2.0, "beta": 2.0},
 }
 
@@ -128,8 +130,9 @@ class CountModel(BaseModel):
         lags = C.EXCITATION_LAGS
         history = self.training[self.target].to_numpy()[-lags:][::-1]  # most recent first
         recent = np.tile(np.log1p(history.astype(float)), (n, 1))
-        eta = post["excitation"].values
-        weights = eta[:, None] * post["excitation_decay"].values[:, None] ** np.arange(lags)
+        weights = C.excitation_weights(
+            post["excitation"].values[:, None], post["excitation_decay"].values[:, None], xp=np
+        )
         counts = np.zeros((n, h), dtype=np.int64)
         rate = np.zeros((n, h))
         for t in range(h):

@@ -1,0 +1,427 @@
+"""Evaluation: every score against hand-computed values, skill, backtest folds and executors."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import SEED
+from scipy import stats
+
+from forecast.errors import ConfigError
+from forecast.evaluation import (
+    backtest,
+    brier_any,
+    compare_models,
+    crps,
+    fold_seeds,
+    interval_coverage,
+    log_score,
+    pit_bounds,
+    pit_cdf,
+    pit_histogram,
+    pit_table,
+    regular_cutoffs,
+    rps,
+    score_forecasts,
+    skill,
+    summarise,
+)
+from forecast.evaluation.backtest import SCORE_TABLE_COLUMNS
+from forecast.evaluation.executors import run_tasks
+from forecast.models import get_model
+
+# Three tiny ensembles, worked out by hand below.
+#   A: draws 0, 0, 1, 3 and y = 1
+#   B: draws 2, 2, 2, 2 and y = 0
+#   C: draws 0, 1, 2, 3, 4 and y = 4
+A = np.array([0, 0, 1, 3])
+B = np.array([2, 2, 2, 2])
+C = np.array([0, 1, 2, 3, 4])
+
+
+# --- scores against hand-computed values -------------------------------------------------------
+
+
+def test_crps_by_hand():
+    # CRPS of the empirical distribution = E|X - y| - E|X - X'| / 2 (1/m**2 weights).
+    # A: E|X - 1| = (1 + 1 + 0 + 2) / 4 = 1; ordered |xi - xj| sum to 2 * (0+1+3+1+3+2) = 20,
+    #    / 16 = 1.25; CRPS = 1 - 0.625 = 0.375.
+    # B: every draw 2 from y = 0; no spread. CRPS = 2.
+    # C: E|X - 4| = (4+3+2+1+0) / 5 = 2; ordered |i - j| over 0..4 sum to
+    #    2 * (1*4 + 2*3 + 3*2 + 4*1) = 40, / 25 = 1.6; CRPS = 2 - 0.8 = 1.2.
+    assert crps([1], [A]) == pytest.approx([0.375])
+    assert crps([0], [B]) == pytest.approx([2.0])
+    assert crps([4], [C]) == pytest.approx([1.2])
+    # the point forecast y: CRPS = |x - y|; a perfect one scores 0
+    assert crps([3.0, 5.0], [[5.0], [5.0]]) == pytest.approx([2.0, 0.0])
+
+
+def test_crps_estimator_is_the_empirical_one_not_the_fair_one():
+    import scoringrules as sr
+
+    # fair estimator on C divides E|X - X'| by m (m - 1) = 20: 2 - 40 / 20 / 2 = 1.0, not 1.2
+    fair = sr.crps_ensemble(np.array([4.0]), C[None, :].astype(float), estimator="fair")
+    assert fair == pytest.approx([1.0])
+    assert crps([4], [C]) == pytest.approx([1.2])
+
+
+def test_rps_by_hand():
+    # A, y = 1: F(0) = .5, F(1) = .75, F(2) = .75, F(3) = 1; 1{y <= k} = 0, 1, 1, 1
+    #    (.5)^2 + (.25)^2 + (.25)^2 + 0 = 0.375
+    # B, y = 0: F = 0, 0, 1 at k = 0, 1, 2; 1{0 <= k} = 1: 1 + 1 + 0 = 2
+    # C, y = 4: F(k) = (k+1)/5; 1{4 <= k} only at k = 4: .04 + .16 + .36 + .64 + 0 = 1.2
+    assert rps([1], [A]) == pytest.approx([0.375])
+    assert rps([0], [B]) == pytest.approx([2.0])
+    assert rps([4], [C]) == pytest.approx([1.2])
+    # y above every draw: draws all 0, y = 3: F = 1 at k = 0, 1, 2 and 1{3 <= k} = 0 there: 3
+    assert rps([3], [[0, 0]]) == pytest.approx([3.0])
+
+
+def test_rps_equals_crps_for_integer_forecasts():
+    rng = np.random.default_rng(SEED)
+    draws = rng.negative_binomial(0.7, 0.2, size=(200, 300))
+    obs = rng.negative_binomial(0.7, 0.2, size=200)
+    np.testing.assert_allclose(rps(obs, draws), crps(obs, draws), rtol=1e-10, atol=1e-12)
+
+
+def test_log_score_by_hand():
+    # p(k) = (n_k + 0.5) / (m + 0.5 * (K + 2)), K = max(max draw, y); support 0..K+1
+    # A, y = 1: K = 3, 5 cells; n_1 = 1: p = 1.5 / (4 + 2.5) = 3/13
+    # B, y = 0: K = 2, 4 cells; n_0 = 0: p = 0.5 / (4 + 2) = 1/12
+    # C, y = 4: K = 4, 6 cells; n_4 = 1: p = 1.5 / (5 + 3) = 3/16
+    # draws 0,0,0,0 and y = 5 (outside every draw): K = 5, 7 cells: p = 0.5 / 7.5 = 1/15
+    assert log_score([1], [A]) == pytest.approx([math.log(13 / 3)])
+    assert log_score([0], [B]) == pytest.approx([math.log(12)])
+    assert log_score([4], [C]) == pytest.approx([math.log(16 / 3)])
+    assert log_score([5], [[0, 0, 0, 0]]) == pytest.approx([math.log(15)])
+    # smoothing 1 on A: p = 2 / (4 + 5) = 2/9
+    assert log_score([1], [A], smoothing=1.0) == pytest.approx([math.log(9 / 2)])
+    with pytest.raises(ValueError, match="smoothing must be positive"):
+        log_score([1], [A], smoothing=0)
+
+
+def test_brier_any_by_hand():
+    # A: P(X >= 1) = 2/4, y >= 1: (.5 - 1)^2 = .25
+    # B: P = 1, y = 0: 1;  C: P = 4/5, y >= 1: (.8 - 1)^2 = .04;  draws 0,0 and y = 0: 0
+    assert brier_any([1], [A]) == pytest.approx([0.25])
+    assert brier_any([0], [B]) == pytest.approx([1.0])
+    assert brier_any([4], [C]) == pytest.approx([0.04])
+    assert brier_any([0], [[0, 0]]) == pytest.approx([0.0])
+
+
+def test_interval_coverage_by_hand():
+    # linear quantiles of A = 0,0,1,3 (position 3q): q.25 -> 0, q.75 -> 1 + .25*2 = 1.5,
+    # q.10 -> 0, q.90 -> 1 + .7*2 = 2.4, q.03 -> 0, q.97 -> 1 + .91*2 = 2.82
+    # y = 2: outside [0, 1.5], inside [0, 2.4] and [0, 2.82]
+    got = interval_coverage([2], [A])
+    assert got == {"covered_50": [False], "covered_80": [True], "covered_94": [True]}
+    # C = 0..4 (value 4q): 50% is [1, 3]; y = 3 sits on the upper bound and counts as covered
+    got = interval_coverage([3, 4], [C, C])
+    assert got["covered_50"].tolist() == [True, False]
+    # 94% of C is [0.12, 3.88]: y = 4 outside
+    assert got["covered_94"].tolist() == [True, False]
+    # B: every quantile is 2; y = 0 is never covered
+    assert not any(v[0] for v in interval_coverage([0], [B]).values())
+
+
+def test_pit_bounds_by_hand():
+    # A, y = 1: F(0) = .5, F(1) = .75;  B, y = 0: F(-1) = F(0) = 0;  C, y = 4: F(3) = .8, F(4) = 1
+    lo, hi = pit_bounds([1, 0, 4], [np.r_[A, 0], np.r_[B, 2], C])
+    # (A and B padded with one more draw: A' = 0,0,1,3,0: F(0) = .6, F(1) = .8; B' still 0, 0)
+    assert lo == pytest.approx([0.6, 0.0, 0.8])
+    assert hi == pytest.approx([0.8, 0.0, 1.0])
+    lo, hi = pit_bounds([1], [A])
+    assert (lo[0], hi[0]) == pytest.approx((0.5, 0.75))
+
+
+def test_pit_histogram_by_hand():
+    # three forecasts, J = 2 bins:
+    #   (lo, hi) = (.2, .6): F(.5 | y) = (.5 - .2) / .4 = .75  -> bins .75, .25
+    #   (1, 1) (y above every draw): F(.5) = 0, F(1) = 1       -> bins 0, 1
+    #   (0, 0) (y below every draw): F(0) = 0, F(.5) = 1       -> bins 1, 0
+    # mean: 1.75/3, 1.25/3
+    table = pit_histogram([0.2, 1.0, 0.0], [0.6, 1.0, 0.0], bins=2)
+    assert table["freq"].to_numpy() == pytest.approx([1.75 / 3, 1.25 / 3])
+    assert table["density"].to_numpy() == pytest.approx([3.5 / 3, 2.5 / 3])
+    assert table["bin_hi"].tolist() == [0.5, 1.0]
+    assert table.attrs["n"] == 3
+    assert pit_cdf([0.0, 0.4, 1.0], [0.2], [0.6]) == pytest.approx([0.0, 0.5, 1.0])
+    with pytest.raises(ValueError, match="0 <= pit_lo <= pit_hi <= 1"):
+        pit_histogram([0.5], [0.4])
+
+
+def test_pit_histogram_of_a_calibrated_poisson_forecast_is_flat():
+    rng = np.random.default_rng(SEED)
+    lam = rng.uniform(0.3, 6.0, size=20_000)
+    y = rng.poisson(lam)
+    exact = pit_histogram(stats.poisson.cdf(y - 1, lam), stats.poisson.cdf(y, lam), bins=10)
+    np.testing.assert_allclose(exact["freq"], 0.1, atol=0.01)
+    # the same from 2,000 predictive draws per forecast (empirical CDF)
+    draws = rng.poisson(lam[:3000, None], size=(3000, 2000))
+    sampled = pit_histogram(*pit_bounds(y[:3000], draws), bins=10)
+    np.testing.assert_allclose(sampled["freq"], 0.1, atol=0.02)
+    # too narrow (Poisson draws for negative-binomial truth): a U shape
+    y_wide = rng.negative_binomial(1.0, 1 / (1 + lam[:3000]))
+    narrow = pit_histogram(*pit_bounds(y_wide, draws), bins=10)["freq"].to_numpy()
+    assert narrow[0] > 0.15 and narrow[-1] > 0.15 and narrow[3:7].max() < 0.1
+
+
+def test_score_forecasts_puts_every_score_side_by_side():
+    got = score_forecasts([1, 4], [np.r_[A, 3, 0], np.r_[C, 4]])
+    expected = {"crps", "log_score", "rps", "brier_any", "pit", "pit_lo", "pit_hi"}
+    assert expected | {"covered_50", "covered_80", "covered_94"} <= set(got)
+    np.testing.assert_allclose(got["pit"], (got["pit_lo"] + got["pit_hi"]) / 2)
+    np.testing.assert_allclose(got["crps"], got["rps"])
+    with pytest.raises(ValueError, match="non-negative integers"):
+        score_forecasts([-1], [A])
+    with pytest.raises(ValueError, match="shape"):
+        score_forecasts([1, 2], [A])
+
+
+# --- skill and summary -------------------------------------------------------------------------
+
+
+def test_skill_against_the_best_baseline_by_hand():
+    summary = pd.DataFrame(
+        {
+            "model": ["constant_rate", "recent_rate", "state_rate"] * 3,
+            "state_path": ["observed"] * 6 + ["persist"] * 3,
+            "horizon": [1] * 3 + [2] * 3 + [1] * 3,
+            "crps": [1.0, 0.8, 0.6, 0.5, 1.0, 0.75, 2.0, 4.0, 1.0],
+        }
+    )
+    got = skill(summary, "crps")
+    # observed h1: best baseline recent (0.8): state 1 - .6/.8 = .25, constant 1 - 1/.8 = -.25
+    # observed h2: best baseline constant (0.5): state 1 - .75/.5 = -.5, recent 1 - 1/.5 = -1
+    # persist h1: best baseline constant (2.0): state 1 - 1/2 = .5, recent 1 - 4/2 = -1
+    assert got["crps_skill"].to_numpy() == pytest.approx(
+        [-0.25, 0.0, 0.25, 0.0, -1.0, -0.5, 0.0, -1.0, 0.5]
+    )
+    assert got["crps_baseline"].tolist() == ["recent_rate"] * 3 + ["constant_rate"] * 6
+    # a single baseline: everything against it
+    only = skill(summary, "crps", baselines=["recent_rate"])
+    assert only["crps_skill"].iloc[6:].to_numpy() == pytest.approx([0.5, 0.0, 0.75])
+
+
+def test_summarise_means_coverage_and_skill_by_hand():
+    rows = []
+    for model, crps_values, covered in (
+        ("constant_rate", (1.0, 3.0), (True, False)),
+        ("state_rate", (0.5, 1.5), (True, True)),
+    ):
+        for value, cov in zip(crps_values, covered, strict=True):
+            rows.append(
+                {
+                    "model": model,
+                    "state_path": "observed",
+                    "horizon": 1,
+                    "crps": value,
+                    "log_score": value,
+                    "rps": value,
+                    "brier_any": value / 10,
+                    "pit": 0.5,
+                    "covered_50": cov,
+                    "covered_80": True,
+                    "covered_94": True,
+                }
+            )
+    table = summarise(pd.DataFrame(rows)).set_index("model")
+    # constant: mean crps 2, coverage_50 .5; state: mean crps 1, skill 1 - 1/2 = .5
+    assert table.loc["constant_rate", "crps"] == 2.0
+    assert table.loc["state_rate", "crps"] == 1.0
+    assert table.loc["state_rate", "crps_skill"] == pytest.approx(0.5)
+    assert table.loc["state_rate", "brier_any_skill"] == pytest.approx(0.5)
+    assert table.loc["constant_rate", "coverage_50"] == 0.5
+    assert table.loc["state_rate", "coverage_50"] == 1.0
+    assert table.loc["state_rate", "n"] == 2
+
+
+# --- configuration errors ----------------------------------------------------------------------
+
+
+def test_regular_cutoffs():
+    cutoffs = regular_cutoffs("2005-01", "2024-12", every=6)
+    assert len(cutoffs) == 40
+    assert (str(cutoffs[0]), str(cutoffs[1]), str(cutoffs[-1])) == ("2005-01", "2005-07", "2024-07")
+    assert [str(c) for c in regular_cutoffs("2020-01", "2020-03", 1)] == [
+        "2020-01",
+        "2020-02",
+        "2020-03",
+    ]
+    with pytest.raises(ConfigError, match="not a number of months"):
+        regular_cutoffs("2005-01", "2024-12", every=0)
+    with pytest.raises(ConfigError, match="is before"):
+        regular_cutoffs("2024-12", "2005-01")
+    with pytest.raises(ConfigError, match="not a month"):
+        regular_cutoffs("soon", "2024-12")
+
+
+@pytest.mark.parametrize(
+    "kwargs, words",
+    [
+        ({"models": ["nope"]}, "unknown model(s) ['nope']"),
+        ({"models": []}, "no model was given"),
+        ({"cutoffs": []}, "no cutoff months were given"),
+        ({"cutoffs": ["1990-06"]}, "cutoff(s) 1990-06 outside the data"),
+        ({"cutoffs": ["1991-12", "2019-06"]}, "cutoff(s) 1991-12 outside"),
+        ({"cutoffs": ["2025-12"]}, "choose cutoffs from 1992-01 to 2025-11"),
+        ({"cutoffs": ["2031-01"]}, "outside the data"),
+        ({"cutoffs": ["not-a-month"]}, "is not a month"),
+        ({"horizon": 0}, "--horizon"),
+        ({"horizon": 2.5}, "not a whole number"),
+        ({"draws": 0}, "--draws"),
+        ({"target": "tweets"}, "unknown target"),
+        ({"workers": 0}, "--workers"),
+        ({"workers": 2, "scheduler": "tcp://127.0.0.1:8786"}, "not both"),
+        ({"scheduler": "localhost"}, "not a scheduler address"),
+        ({"baselines": ["nope"]}, "--baselines"),
+    ],
+)
+def test_bad_backtest_arguments_are_refused_before_any_fit(panel, kwargs, words):
+    args = {"models": ["constant_rate"], "cutoffs": ["2019-06"], "horizon": 3} | kwargs
+    with pytest.raises(ConfigError) as info:
+        backtest(panel, args.pop("models"), args.pop("cutoffs"), progress=False, **args)
+    assert words in str(info.value)
+
+
+def test_fold_seeds_depend_only_on_seed_model_and_cutoff():
+    a = fold_seeds(SEED, "state_rate", "2019-06")
+    assert a == fold_seeds(SEED, "state_rate", pd.Period("2019-06", "M"))
+    assert len(set(a)) == 2
+    others = {
+        fold_seeds(SEED + 1, "state_rate", "2019-06"),
+        fold_seeds(SEED, "constant_rate", "2019-06"),
+        fold_seeds(SEED, "state_rate", "2019-07"),
+    }
+    assert a not in others and len(others) == 3
+
+
+def _fail_on_three(x: int) -> int:
+    if x == 3:
+        raise ValueError("three is bad")
+    return x * x
+
+
+def test_run_tasks_keeps_order_and_names_a_failing_task():
+    assert run_tasks(_fail_on_three, [1, 2, 4], progress=False) == [1, 4, 16]
+    with pytest.raises(RuntimeError, match="task 3 failed: three is bad"):
+        run_tasks(_fail_on_three, [1, 3], progress=False)
+
+
+# --- real backtests: serial, local processes, Dask -----------------------------------------------
+
+TINY = {
+    "models": ["constant_rate", "recent_rate"],
+    # the second cutoff is two months before the data end: horizons 1-2 only
+    "cutoffs": ["2017-06", "2025-10"],
+    "horizon": 3,
+    "seed": SEED,
+    "draws": 100,
+    "tune": 100,
+    "chains": 1,
+    "progress": False,
+}
+
+
+def run_tiny(panel, **kw):
+    args = TINY | kw
+    return backtest(panel, args.pop("models"), args.pop("cutoffs"), **args)
+
+
+@pytest.fixture(scope="module")
+def serial(panel):
+    return run_tiny(panel)
+
+
+@pytest.mark.slow
+def test_backtest_tables_have_one_row_per_forecast(serial, panel, tmp_path):
+    scores = serial.scores
+    assert list(scores.columns) == SCORE_TABLE_COLUMNS
+    # 2 models x 2 paths x (3 + 2 horizons): months after 2025-12 are dropped
+    assert len(scores) == 2 * 2 * 5
+    late = scores[scores["cutoff"] == pd.Timestamp("2025-10-01")]
+    assert sorted(late["horizon"].unique()) == [1, 2]
+    truth = panel.set_index("month")
+    assert (scores["observed"].to_numpy() == truth.loc[scores["target_month"], "launch_days"]).all()
+    # observed path: the states that happened; persist path: the cutoff's state throughout
+    obs = scores[scores["state_path"] == "observed"]
+    assert (obs["state"].to_numpy() == truth.loc[obs["target_month"], "state"].astype(str)).all()
+    per = scores[scores["state_path"] == "persist"]
+    at_cutoff = truth.loc[per["cutoff"], "state"].astype(str).to_numpy()
+    assert (per["state"].to_numpy() == at_cutoff).all()
+    assert scores["crps"].ge(0).all() and scores[["pit_lo", "pit_hi"]].stack().between(0, 1).all()
+    np.testing.assert_allclose(scores["crps"], scores["rps"])
+    # summary: both models, both paths, three horizons; the better baseline has skill 0
+    summary = serial.summary
+    assert len(summary) == 2 * 2 * 3
+    assert (summary.groupby(["state_path", "horizon"])["crps_skill"].max() == 0).all()
+    assert summary.loc[summary["horizon"] == 3, "n"].eq(1).all()
+    assert len(serial.folds) == 4 and set(serial.folds["n_forecasts"]) == {2, 3}
+    assert set(pit_table(scores, bins=5)["n"]) == {5}
+    out = serial.write(tmp_path / "bt")
+    assert {p.name for p in out.iterdir()} == {
+        "scores.csv",
+        "summary.csv",
+        "folds.csv",
+        "settings.json",
+    }
+    assert len(pd.read_csv(out / "scores.csv")) == len(scores)
+
+
+@pytest.mark.slow
+def test_local_processes_give_the_serial_results(serial, panel):
+    parallel = run_tiny(panel, workers=2)
+    pd.testing.assert_frame_equal(parallel.scores, serial.scores)
+    pd.testing.assert_frame_equal(parallel.summary, serial.summary)
+
+
+@pytest.mark.slow
+def test_a_dask_cluster_gives_the_serial_results(serial, panel):
+    from distributed import LocalCluster
+
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        remote = run_tiny(panel, scheduler=cluster.scheduler_address)
+    pd.testing.assert_frame_equal(remote.scores, serial.scores)
+    pd.testing.assert_frame_equal(remote.summary, serial.summary)
+
+
+def test_an_unreachable_scheduler_is_a_clear_error(panel):
+    with pytest.raises(ConfigError, match="cannot connect to the Dask scheduler"):
+        run_tasks(
+            _fail_on_three, [1], scheduler="tcp://127.0.0.1:9", progress=False, connect_timeout=1
+        )
+
+
+# --- in-sample comparison ------------------------------------------------------------------------
+
+
+def _fit(name, panel, **window):
+    model = get_model(name, **window)
+    model.build(panel)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(draws=150, tune=150, chains=2, cores=1, random_seed=SEED, progressbar=False)
+    return model
+
+
+@pytest.mark.slow
+def test_compare_models_gives_stacking_weights_summing_to_one(panel):
+    window = {"since": "2016-01", "until": "2019-12"}
+    fits = [_fit("constant_rate", panel, **window), _fit("state_rate", panel, **window)]
+    table = compare_models(fits)
+    assert set(table.index) == {"constant_rate", "state_rate"}
+    assert table["weight"].sum() == pytest.approx(1.0)
+    assert {"elpd_loo", "p_loo", "elpd_diff", "se"} <= set(table.columns)
+    recent = _fit("recent_rate", panel, until="2019-12")
+    with pytest.raises(ConfigError, match="cannot compare them"):
+        compare_models([fits[0], recent])
+    with pytest.raises(ConfigError, match="fewer than two"):
+        compare_models(fits[:1])
+    with pytest.raises(ConfigError, match="not fitted"):
+        compare_models({"a": fits[0], "b": get_model("constant_rate")})
