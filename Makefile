@@ -29,7 +29,9 @@ lint: install
 	$(BIN)/ruff format --check forecast tests benchmarks
 
 bench: install
-	$(BIN)/python benchmarks/run_all.py
+	$(BIN)/python benchmarks/data_panel.py
+	$(BIN)/python benchmarks/fit_models.py --warm --samplers pymc nutpie
+	$(BIN)/python benchmarks/simulate_scenarios.py
 
 clean:
 	rm -rf reports/latest .pytest_cache

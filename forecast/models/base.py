@@ -253,6 +253,8 @@ class BaseModel:
         if nuts_sampler not in SAMPLERS:
             raise ConfigError("--sampler", f"unknown sampler {nuts_sampler!r}", f"use {SAMPLERS}")
         cores = cores or min(chains, os.cpu_count() or 1)
+        # nutpie and the JAX samplers ignore idata_kwargs: log-likelihood is added after
+        kwargs = {"idata_kwargs": {"log_likelihood": True}} if nuts_sampler == "pymc" else {}
         with self.model:
             idata = pm.sample(
                 draws=draws,
@@ -263,8 +265,10 @@ class BaseModel:
                 nuts_sampler=nuts_sampler,
                 target_accept=target_accept,
                 progressbar=progressbar,
-                idata_kwargs={"log_likelihood": True},
+                **kwargs,
             )
+            if "log_likelihood" not in idata.groups():
+                pm.compute_log_likelihood(idata, progressbar=False)
         self.idata = idata
         self.diagnostics = diagnose(idata, var_names=self.free_vars())
         self._stamp(
