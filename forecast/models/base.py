@@ -334,9 +334,18 @@ class BaseModel:
     # --- simulation -----------------------------------------------------------------------
 
     def posterior_draws(self, draws: int | None, rng: np.random.Generator) -> xr.Dataset:
-        """Posterior as one ``draw`` dimension, subsampled to ``draws`` if given."""
+        """Posterior as one ``draw`` dimension, subsampled to ``draws`` if given.
+
+        Per-training-month deterministics (``mu``) are left out: simulation never
+        needs them and they dominate the cost of stacking.
+        """
         self._require("idata", "fit")
-        post = self.idata.posterior.stack(sample=("chain", "draw"))
+        cached = getattr(self, "_stacked", (None, None))
+        if cached[0] is not self.idata:  # stack once per fit; scenarios reuse it
+            post = self.idata.posterior
+            post = post.drop_vars([v for v in post.data_vars if "month" in post[v].dims])
+            self._stacked = (self.idata, post.stack(sample=("chain", "draw")))
+        post = self._stacked[1]
         n = post.sizes["sample"]
         if draws is None or draws == n:
             idx = np.arange(n)
@@ -476,6 +485,8 @@ class BaseModel:
             raise RunFileError(path, "file not found", "check the path to fit.nc")
         try:
             idata = az.from_netcdf(path)
+            for group in idata.groups():  # read now: lazy groups re-read the file on access
+                getattr(idata, group).load()
         except Exception as err:  # netCDF4/h5 raise many types on a damaged file
             raise RunFileError(
                 path, f"not a readable netCDF file ({type(err).__name__})", fix_refit
