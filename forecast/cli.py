@@ -30,6 +30,19 @@ app.add_typer(data_app, name="data")
 console = Console(soft_wrap=True)
 err_console = Console(stderr=True)
 
+DATA_DIR_OPTION = typer.Option(
+    None,
+    "--data-dir",
+    help="Overlay data folder merged over the bundled datasets/ (default: $FORECAST_DATA_DIR, "
+    "else ./local-data if it exists).",
+)
+
+
+def _data_dir(data_dir: Path | None) -> Path | None:
+    from forecast.data.overlay import resolve_data_dir
+
+    return resolve_data_dir(data_dir)
+
 
 @data_app.command("build")
 def data_build(
@@ -52,19 +65,24 @@ def data_build(
 
 @data_app.command("summary")
 def data_summary(
-    data_dir: Path = typer.Option(
-        None, "--data-dir", help="Data folder (default: the bundled datasets/)."
-    ),
+    data_dir: Path = DATA_DIR_OPTION,
     since: int = typer.Option(1990, "--since", help="First year shown."),
 ) -> None:
     """Print a per-year table of launch days, missiles, classes, nuclear tests and state."""
+    import dataclasses
+
     from forecast.data import load_tables, yearly_summary
 
     if since < 1990:
         raise ConfigError(
             "--since", f"{since} is before the panel start (1990)", "use 1990 or later"
         )
-    table = yearly_summary(load_tables(data_dir), start=f"{since}-01")
+    tables = load_tables(_data_dir(data_dir))
+    mt = tables.missile_tests
+    late = mt[mt["date"] > tables.as_of]
+    if len(late):  # imported but not yet covered by the state timeline: show the rest
+        tables = dataclasses.replace(tables, missile_tests=mt[mt["date"] <= tables.as_of])
+    table = yearly_summary(tables, start=f"{since}-01")
     out = Table(title=f"North Korean missile launches per year (CNS), {since}-")
     headers = {
         "year": "year",
@@ -88,6 +106,14 @@ def data_summary(
     wide = Console(width=max(console.width, 150)) if not console.is_terminal else console
     wide.print(out)
     console.print("Class columns count launch days with at least one missile of that class.")
+    if len(late):
+        console.print(
+            f"[bold yellow]not shown:[/] {late['date'].nunique()} launch day(s) "
+            f"({late['date'].min():%Y-%m-%d}..{late['date'].max():%Y-%m-%d}) after the end of "
+            f"the state timeline ({tables.as_of:%Y-%m-%d}); code their state with "
+            "'forecast data set-state START STATE --source TEXT'",
+            highlight=False,
+        )
 
 
 @app.command("fit")
@@ -105,7 +131,7 @@ def fit(
     seed: int = typer.Option(1, "--seed", help="Random seed for every random step."),
     sampler: str = typer.Option("pymc", "--sampler", help="pymc, nutpie or numpyro."),
     priors: Path = typer.Option(None, "--priors", help="YAML file of prior overrides."),
-    data_dir: Path = typer.Option(None, "--data-dir", help="Data folder."),
+    data_dir: Path = DATA_DIR_OPTION,
     force: bool = typer.Option(False, "--force", help="Replace an existing run in --out."),
 ) -> None:
     """Fit a model, print the diagnostics verdict and state effects, save the run."""
@@ -113,10 +139,12 @@ def fit(
     import warnings
 
     from forecast.data import load_tables, monthly_panel
+    from forecast.ledger import write_forecast
     from forecast.models import get_model
     from forecast.runs import check_new_run_dir, save_run
 
     check_new_run_dir(out, force=force)
+    data_dir = _data_dir(data_dir)
     overrides = _read_priors(priors)
     for label, value in (("--since", since), ("--until", until)):
         _check_month(label, value)
@@ -128,6 +156,7 @@ def fit(
         m.fit(draws=draws, tune=tune, chains=chains, random_seed=seed, nuts_sampler=sampler)
     seconds = time.perf_counter() - started
     save_run(m, out, extra={"fit_seconds": round(seconds, 1), "data_dir": str(data_dir or "")})
+    write_forecast(m, out, seed=seed)
     console.print(f"[bold]{m.name}[/] on {len(m.training)} months, fitted in {seconds:.0f} s")
     style = "green" if m.diagnostics.passed else "bold red"
     console.print(f"Diagnostics: [{style}]{m.diagnostics.verdict()}[/]", highlight=False)
@@ -224,13 +253,179 @@ def scenarios(
 def report(
     out: Path = typer.Option(Path("reports/latest"), "--out", help="Output folder."),
     fast: bool = typer.Option(False, "--fast", help="Small settings, for a quick check."),
-    data_dir: Path = typer.Option(None, "--data-dir", help="Data folder."),
+    data_dir: Path = DATA_DIR_OPTION,
 ) -> None:
     """Execute the notebooks and render a self-contained HTML report."""
     from forecast.report import build_report
 
-    index = build_report(out, fast=fast, data_dir=data_dir)
+    index = build_report(out, fast=fast, data_dir=_data_dir(data_dir))
     console.print(f"report written: {index}")
+
+
+@data_app.command("import")
+def data_import(
+    file: Path = typer.Argument(..., help="CNS export (.csv/.xlsx) or events template (.csv)."),
+    fmt: str = typer.Option(..., "--format", help="cns (the official CNS export) or events."),
+    data_dir: Path = typer.Option(
+        None,
+        "--data-dir",
+        help="Overlay folder to write (default: $FORECAST_DATA_DIR, else ./local-data).",
+    ),
+) -> None:
+    """Validate new launches and append those not already recorded to the overlay."""
+    from forecast.data.overlay import import_launches, overlay_for_writing
+
+    folder = overlay_for_writing(data_dir)
+    report = import_launches(file, fmt, folder)
+    added, skipped = report.added, report.skipped
+    if len(added):
+        console.print(
+            f"added {len(added)} row(s), {added['date'].nunique()} launch day(s), "
+            f"{added['date'].min():%Y-%m-%d}..{added['date'].max():%Y-%m-%d} "
+            f"to {report.path}",
+            highlight=False,
+        )
+    else:
+        console.print(f"added nothing: {report.path} is unchanged", highlight=False)
+    if len(skipped):
+        console.print(
+            f"skipped {len(skipped)} row(s) ({skipped['date'].nunique()} launch day(s)) "
+            "already recorded (duplicates)",
+            highlight=False,
+        )
+    late = report.late
+    if len(late):
+        console.print(
+            f"{late['date'].nunique()} launch day(s) after the end of the state timeline "
+            f"({report.as_of:%Y-%m-%d}): code their state with "
+            "'forecast data set-state START STATE --source TEXT'",
+            highlight=False,
+        )
+
+
+@data_app.command("set-state")
+def data_set_state(
+    start: str = typer.Argument(..., help="First day (YYYY-MM-DD)."),
+    state: str = typer.Argument(..., help="no_talks, stalled, active_talks or summitry."),
+    source: str = typer.Option(..., "--source", help="Where the coding comes from."),
+    end: str = typer.Option(
+        None, "--end", help="Last day (default: the end of the last complete month)."
+    ),
+    events: str = typer.Option(None, "--events", help="Short summary of the defining events."),
+    data_dir: Path = typer.Option(
+        None,
+        "--data-dir",
+        help="Overlay folder to write (default: $FORECAST_DATA_DIR, else ./local-data).",
+    ),
+) -> None:
+    """Code the negotiation state of a period in the overlay (extends or overrides)."""
+    from forecast.data.overlay import overlay_for_writing, set_state
+
+    report = set_state(overlay_for_writing(data_dir), start, state, source, end=end, events=events)
+    console.print(
+        f"{report.state} from {report.start:%Y-%m-%d} to {report.end:%Y-%m-%d} written to "
+        f"{report.path}; the state timeline now ends {report.as_of:%Y-%m-%d}",
+        highlight=False,
+    )
+
+
+@app.command("refit")
+def refit(
+    run_dir: Path = typer.Argument(..., help="Run folder made by 'forecast fit'."),
+    out: Path = typer.Option(..., "--out", help="New run folder."),
+    data_dir: Path = DATA_DIR_OPTION,
+    until: str = typer.Option(
+        None, "--until", help="Last training month (default: all data; the old until is dropped)."
+    ),
+    draws: int = typer.Option(None, "--draws", min=1, help="Draws per chain (default: as before)."),
+    tune: int = typer.Option(None, "--tune", min=0, help="Tuning steps (default: as before)."),
+    chains: int = typer.Option(None, "--chains", min=1, help="Chains (default: as before)."),
+    force: bool = typer.Option(False, "--force", help="Replace an existing run in --out."),
+) -> None:
+    """Refit a run's model on the data now available; write the run and what_changed.md/.html."""
+    import time
+
+    from forecast.data import load_tables, monthly_panel
+    from forecast.ledger import make_forecast, read_forecast, write_forecast
+    from forecast.refit import REPORT_HTML, REPORT_MD, refit_model, render_html, what_changed
+    from forecast.runs import check_new_run_dir, load_run, save_run
+
+    if Path(out).resolve() == Path(run_dir).resolve():
+        raise ConfigError("--out", "the new run would replace the old one", "choose another --out")
+    check_new_run_dir(out, force=force)
+    _check_month("--until", until)
+    old, _ = load_run(run_dir)
+    data_dir = _data_dir(data_dir)
+    tables = load_tables(data_dir)
+    seed = old.metadata().get("sampler", {}).get("random_seed", 1)
+    started = time.perf_counter()
+    new = refit_model(
+        old, monthly_panel(tables), until=until, draws=draws, tune=tune, chains=chains
+    )
+    seconds = time.perf_counter() - started
+    save_run(
+        new,
+        out,
+        extra={
+            "fit_seconds": round(seconds, 1),
+            "data_dir": str(data_dir or ""),
+            "refit_of": str(run_dir),
+        },
+    )
+    new_forecast = write_forecast(new, out, seed=seed)
+    old_forecast = read_forecast(run_dir) or make_forecast(old, seed=seed)
+    md = what_changed(old, new, tables, old_forecast, new_forecast, run_dir, out)
+    from forecast.data.tables import write_atomic
+
+    write_atomic(Path(out) / REPORT_MD, md)
+    write_atomic(Path(out) / REPORT_HTML, render_html(md, title=f"What changed: {Path(out).name}"))
+    console.print(
+        f"[bold]{new.name}[/] refitted on {len(new.training)} months "
+        f"(was {len(old.training)}) in {seconds:.0f} s"
+    )
+    style = "green" if new.diagnostics.passed else "bold red"
+    console.print(f"Diagnostics: [{style}]{new.diagnostics.verdict()}[/]", highlight=False)
+    console.print(f"run written: {out}; report: {Path(out) / REPORT_MD}")
+
+
+@app.command("ledger")
+def ledger_cmd(
+    runs: Path = typer.Option(Path("runs"), "--runs", help="Folder of run folders."),
+    data_dir: Path = DATA_DIR_OPTION,
+) -> None:
+    """List runs with their frozen forecasts, scored on the months observed since."""
+    from forecast.data import load_tables, monthly_panel
+    from forecast.ledger import ledger
+
+    table = ledger(runs, monthly_panel(load_tables(_data_dir(data_dir))))
+    if table.empty:
+        console.print(f"no runs in {runs}")
+        return
+    out = Table(title=f"Forecast ledger ({runs}): persist scenario, 12 months")
+    headers = ["run", "model", "target", "months", "observed", "CRPS", "Brier", "in 80%", "status"]
+    for name in headers:
+        out.add_column(name, justify="right" if name in ("observed", "CRPS", "Brier") else "left")
+
+    def fmt(value, spec):
+        return "" if value is None or value != value else format(value, spec)
+
+    for row in table.itertuples(index=False):
+        months = (
+            "" if row.first_month != row.first_month else f"{row.first_month}..{row.last_month}"
+        )
+        out.add_row(
+            row.run,
+            fmt(row.model, ""),
+            fmt(row.target, ""),
+            months,
+            fmt(row.observed, ".0f"),
+            fmt(row.crps, ".3f"),
+            fmt(row.brier_any, ".3f"),
+            "" if row.in_80 != row.in_80 else f"{row.in_80:.0f}/{row.observed:.0f}",
+            row.status,
+        )
+    wide = Console(width=max(console.width, 150)) if not console.is_terminal else console
+    wide.print(out)
 
 
 def main() -> None:

@@ -45,7 +45,8 @@ def load_table(name: str, data_dir: str | Path | None = None, today: dt.date | N
         One of ``SPECS``: missile_tests, nuclear_tests, provocations_csis,
         negotiation_states, exercises, leaders.
     data_dir : str or Path, optional
-        Folder holding the table; defaults to the bundled ``datasets/``.
+        Folder holding the table (read alone, no overlay merge); defaults to the
+        bundled ``datasets/``. Use :func:`load_tables` for bundled + overlay.
     today : date, optional
         Reference date for the "no future dates" rule.
 
@@ -60,16 +61,24 @@ def load_table(name: str, data_dir: str | Path | None = None, today: dt.date | N
     return read_table(folder / SPECS[name].filename, SPECS[name], today=today)
 
 
-def load_tables(data_dir: str | Path | None = None) -> Tables:
-    """Load and validate all six canonical tables.
+def load_tables(data_dir: str | Path | None = None, today: dt.date | None = None) -> Tables:
+    """Load and validate all six canonical tables, with an overlay folder merged over them.
 
     Parameters
     ----------
     data_dir : str or Path, optional
-        Folder holding the tables; defaults to the bundled ``datasets/``.
+        Overlay folder (see :mod:`forecast.data.overlay` for the merge rules);
+        ``None`` means the bundled ``datasets/`` only. A folder holding full
+        copies of the bundled tables merges to the bundled data. A folder that
+        does not exist is refused. This function never reads the environment:
+        the CLI resolves ``--data-dir`` / ``FORECAST_DATA_DIR`` / ``./local-data``.
+    today : date, optional
+        Reference date for the "no future dates" rule.
 
     Returns
     -------
     Tables
     """
-    return Tables(**{name: load_table(name, data_dir) for name in SPECS})
+    from forecast.data.overlay import load_merged
+
+    return load_merged(data_dir, today=today)

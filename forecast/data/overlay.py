@@ -1,0 +1,490 @@
+"""The overlay folder: user data merged over the bundled ``datasets/``.
+
+Where the overlay is
+--------------------
+Commands take ``--data-dir DIR``; without it the environment variable
+``FORECAST_DATA_DIR`` is used, and without that ``./local-data`` (relative to
+the working directory). :func:`resolve_data_dir` applies that order for
+commands that *read*: the default ``./local-data`` that does not exist means
+"bundled data only", while a folder named explicitly (option or variable) must
+exist. Commands that *write* (``data import``, ``data set-state``) create it.
+Nothing here writes to ``datasets/`` (only ``forecast data build`` does).
+
+The library call :func:`forecast.data.load_tables` takes the overlay folder as
+an argument (``None``: bundled only) and never looks at the environment, so
+notebooks and tests are reproducible.
+
+How the overlay merges (one file per table, same name and columns as the bundled one)
+-------------------------------------------------------------------------------------
+- ``missile_tests.csv``, ``nuclear_tests.csv``, ``provocations_csis.csv``,
+  ``exercises.csv``: overlay rows are **appended**. An overlay row whose key
+  (the table's :attr:`~forecast.data.tables.TableSpec.key`, e.g.
+  ``date, salvo_index``) is already in the bundled table is a duplicate and is
+  dropped: the bundled row wins. So an overlay holding a full copy of the
+  bundled tables merges to the bundled data, and launches imported before a
+  new bundled release that covers them are not counted twice. The overlay
+  adds; to *correct* a bundled row, fix the source and rebuild.
+- ``negotiation_states.csv`` and ``leaders.csv`` (per country): overlay
+  periods **override**: each overlay period replaces the bundled coverage of
+  its dates (a bundled period is cut around it, keeping its label on either
+  side), and periods after the bundled end extend the timeline. Overlay
+  periods must not overlap each other but may leave gaps, as long as the
+  merged timeline is contiguous; otherwise a :class:`DataError` names the
+  overlay file and the uncovered days.
+- A missing overlay file leaves that table as bundled. A broken overlay file
+  raises :class:`DataError` naming the overlay file, line and column.
+
+Importing launches
+------------------
+:func:`import_launches` validates a CNS export (``cns``) or an events template
+(``events``) with :func:`~forecast.data.read_cns_export` /
+:func:`~forecast.data.read_events_template`, drops duplicates and appends the
+rest to the overlay's ``missile_tests.csv`` (written atomically, or not at all).
+
+- A CNS row duplicates an existing (bundled or overlay) row with the same
+  ``date`` and ``salvo_index`` (position among the rows of its day). Because
+  the export dates some launches by the Korean day, a row also duplicates the
+  row of the **day before** with the same ``salvo_index`` and the same known
+  launch time at or after 15:00 UTC (that launch's Korean date is the next day).
+- An events-template row (one launch day and class) duplicates the existing
+  data when a launch of that class is already recorded on that date, whatever
+  its number of missiles. New rows get the salvo positions after the last one
+  recorded that day.
+
+Launches after the end of the coded state timeline are accepted (import, then
+``forecast data set-state``); the panel refuses them until their state is coded.
+
+Setting a state
+---------------
+:func:`set_state` writes one period ``START..END`` into the overlay's
+``negotiation_states.csv``, replacing whatever overlay periods covered those
+days. ``END`` defaults to the last day of the last complete month (the month
+before today): the panel works on whole months and no date may be in the
+future. A ``START`` in the current month therefore needs an explicit ``END``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pandas as pd
+
+from forecast.constants import BUNDLED_DATA_DIR, STATES
+from forecast.data.panel import Tables
+from forecast.data.raw import read_cns_export, read_events_template
+from forecast.data.tables import (
+    MISSILE_TESTS,
+    NEGOTIATION_STATES,
+    SPECS,
+    TableSpec,
+    _line,
+    format_table,
+    read_table,
+    validate_frame,
+    write_atomic,
+)
+from forecast.errors import ConfigError, DataError
+
+#: Environment variable naming the overlay folder.
+ENV_VAR = "FORECAST_DATA_DIR"
+
+#: Default overlay folder, relative to the working directory.
+DEFAULT_OVERLAY = Path("local-data")
+
+#: Tables whose overlay periods override the bundled coverage (name -> group column).
+PERIOD_TABLES = {"negotiation_states": None, "leaders": "country"}
+
+#: A launch at or after this UTC hour falls on the next Korean day (UTC+9).
+KOREAN_DAY_HOUR = 15
+
+IMPORT_FORMATS = ("cns", "events")
+
+
+# --- where the overlay is ---
+
+
+def resolve_data_dir(data_dir: str | Path | None) -> Path | None:
+    """The overlay folder a reading command should use (``None``: bundled data only)."""
+    if data_dir is not None:
+        return Path(data_dir)
+    env = os.environ.get(ENV_VAR)
+    if env:
+        return Path(env)
+    return DEFAULT_OVERLAY if DEFAULT_OVERLAY.is_dir() else None
+
+
+def overlay_for_writing(data_dir: str | Path | None) -> Path:
+    """The overlay folder a writing command should use; never the bundled ``datasets/``."""
+    folder = resolve_data_dir(data_dir) or DEFAULT_OVERLAY
+    if folder.resolve() == BUNDLED_DATA_DIR.resolve():
+        raise ConfigError(
+            "--data-dir",
+            f"{folder} is the bundled datasets/ folder, which only 'forecast data build' writes",
+            "import into an overlay folder, e.g. --data-dir local-data",
+        )
+    return folder
+
+
+# --- reading and merging ---
+
+
+def _check_no_overlap(group: str | None):
+    def check(df: pd.DataFrame, path: str) -> None:
+        bad = df.index[df["end"] < df["start"]]
+        if len(bad):
+            raise DataError(
+                path,
+                "period ends before it starts",
+                "swap or correct 'start' and 'end' so that start <= end",
+                rows=[_line(i) for i in bad],
+                column="end",
+            )
+        parts = [df] if group is None else [p for _, p in df.groupby(group, sort=False)]
+        for part in parts:
+            part = part.sort_values("start")
+            overl = part.index[part["start"] <= part["end"].shift()]
+            if len(overl):
+                raise DataError(
+                    path,
+                    "overlay period overlaps the one before it",
+                    "make each 'start' later than the previous period's 'end'",
+                    rows=[_line(i) for i in overl],
+                    column="start",
+                )
+
+    return check
+
+
+def overlay_spec(name: str) -> TableSpec:
+    """The contract of an overlay table: as bundled, but periods may leave gaps."""
+    spec = SPECS[name]
+    if name in PERIOD_TABLES:
+        return replace(spec, checks=[_check_no_overlap(PERIOD_TABLES[name])])
+    return spec
+
+
+def _append(base: pd.DataFrame, over: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
+    key = list(spec.key)
+    dup = pd.MultiIndex.from_frame(over[key]).isin(pd.MultiIndex.from_frame(base[key]))
+    new = over[~dup]
+    if new.empty:
+        return base
+    merged = pd.concat([base, new], ignore_index=True)
+    return merged.sort_values(key, kind="stable").reset_index(drop=True)
+
+
+def _subtract(base: pd.DataFrame, over: pd.DataFrame) -> pd.DataFrame:
+    """Cut the days covered by ``over`` out of the periods of ``base``."""
+    pieces = []
+    day = pd.Timedelta(days=1)
+    for _, row in base.iterrows():
+        segments = [(row["start"], row["end"])]
+        for o_start, o_end in zip(over["start"], over["end"], strict=True):
+            nxt = []
+            for s, e in segments:
+                if o_end < s or o_start > e:
+                    nxt.append((s, e))
+                    continue
+                if s < o_start:
+                    nxt.append((s, o_start - day))
+                if e > o_end:
+                    nxt.append((o_end + day, e))
+            segments = nxt
+        for s, e in segments:
+            pieces.append({**row.to_dict(), "start": s, "end": e})
+    return pd.DataFrame(pieces, columns=base.columns)
+
+
+def merge_periods(
+    base: pd.DataFrame, over: pd.DataFrame, group: str | None, path: str | Path
+) -> pd.DataFrame:
+    """Overlay periods replace the base coverage of their dates; the result must be contiguous."""
+    parts = []
+    groups = [None] if group is None else sorted(set(base[group]) | set(over[group]))
+    for g in groups:
+        b = base if g is None else base[base[group] == g]
+        o = over if g is None else over[over[group] == g]
+        kept = _subtract(b, o)
+        part = pd.concat([x for x in (kept, o) if len(x)], ignore_index=True)
+        part = part.sort_values("start").reset_index(drop=True)
+        gaps = part.index[(part["start"] - part["end"].shift()) > pd.Timedelta(days=1)]
+        if len(gaps):
+            i = gaps[0]
+            first = part.loc[i - 1, "end"] + pd.Timedelta(days=1)
+            last = part.loc[i, "start"] - pd.Timedelta(days=1)
+            who = "" if g is None else f" ({g})"
+            raise DataError(
+                path,
+                f"the merged timeline{who} has a gap from {first:%Y-%m-%d} to {last:%Y-%m-%d}",
+                "overlay periods must join the bundled timeline: start the overlay period on "
+                f"{first:%Y-%m-%d} or earlier",
+                column="start",
+            )
+        parts.append(part)
+    merged = pd.concat(parts, ignore_index=True)
+    sort = ["start"] if group is None else [group, "start"]
+    if group is not None:  # keep the bundled order of countries
+        order = {c: i for i, c in enumerate(dict.fromkeys([*base[group], *over[group]]))}
+        merged = merged.assign(_o=merged[group].map(order)).sort_values(["_o", "start"])
+        return merged.drop(columns="_o").reset_index(drop=True)
+    return merged.sort_values(sort).reset_index(drop=True)
+
+
+def merge_table(name: str, base: pd.DataFrame, over: pd.DataFrame, path: str | Path):
+    """Merge one overlay table over its bundled twin (see the module docstring)."""
+    if name in PERIOD_TABLES:
+        return merge_periods(base, over, PERIOD_TABLES[name], path)
+    return _append(base, over, SPECS[name])
+
+
+def read_overlay_table(folder: Path, name: str, today: dt.date | None = None):
+    """The overlay's table ``name``, validated, or ``None`` when the file is absent."""
+    path = folder / SPECS[name].filename
+    if not path.exists():
+        return None
+    return read_table(path, overlay_spec(name), today=today)
+
+
+def load_merged(data_dir: str | Path | None = None, today: dt.date | None = None) -> Tables:
+    """The bundled tables with the overlay folder ``data_dir`` merged over them.
+
+    Parameters
+    ----------
+    data_dir : str or Path, optional
+        Overlay folder; ``None`` means the bundled data only. A folder that does
+        not exist is refused (a typo would otherwise silently drop the overlay).
+    today : date, optional
+        Reference date for the "no future dates" rule.
+    """
+    bundled = {
+        n: read_table(BUNDLED_DATA_DIR / s.filename, s, today=today) for n, s in SPECS.items()
+    }
+    if data_dir is None:
+        return Tables(**bundled)
+    folder = Path(data_dir)
+    if not folder.is_dir():
+        raise DataError(
+            folder,
+            "overlay data folder not found",
+            "create it with 'forecast data import FILE --data-dir DIR' or "
+            "'forecast data set-state', or leave out --data-dir for the bundled data",
+        )
+    if folder.resolve() == BUNDLED_DATA_DIR.resolve():
+        return Tables(**bundled)
+    merged = {}
+    for name, base in bundled.items():
+        over = read_overlay_table(folder, name, today=today)
+        merged[name] = (
+            base if over is None else merge_table(name, base, over, folder / SPECS[name].filename)
+        )
+    return Tables(**merged)
+
+
+# --- import ---
+
+
+@dataclass
+class ImportReport:
+    """What :func:`import_launches` did."""
+
+    path: Path
+    added: pd.DataFrame
+    skipped: pd.DataFrame
+    as_of: pd.Timestamp
+    written: bool
+
+    @property
+    def late(self) -> pd.DataFrame:
+        """Added launches after the end of the coded state timeline."""
+        return self.added[self.added["date"] > self.as_of]
+
+
+def _empty_missiles() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in MISSILE_TESTS.columns})
+
+
+def _cns_duplicates(incoming: pd.DataFrame, existing: pd.DataFrame) -> pd.Series:
+    keys = pd.MultiIndex.from_frame(existing[["date", "salvo_index"]])
+    same = pd.MultiIndex.from_frame(incoming[["date", "salvo_index"]]).isin(keys)
+    timed = existing[existing["time_utc"] >= f"{KOREAN_DAY_HOUR:02d}:00"]
+    shifted = set(
+        zip(
+            timed["date"] + pd.Timedelta(days=1),
+            timed["salvo_index"],
+            timed["time_utc"],
+            strict=True,
+        )
+    )
+    korean = [
+        (d, s, t) in shifted
+        for d, s, t in zip(
+            incoming["date"], incoming["salvo_index"], incoming["time_utc"], strict=True
+        )
+    ]
+    return pd.Series(same, index=incoming.index) | pd.Series(korean, index=incoming.index)
+
+
+def _event_duplicates(incoming: pd.DataFrame, existing: pd.DataFrame) -> pd.Series:
+    keys = pd.MultiIndex.from_frame(existing[["date", "missile_class"]])
+    dup = pd.MultiIndex.from_frame(incoming[["date", "missile_class"]]).isin(keys)
+    return pd.Series(dup, index=incoming.index)
+
+
+def import_launches(
+    file: str | Path, fmt: str, data_dir: str | Path, today: dt.date | None = None
+) -> ImportReport:
+    """Validate ``file`` and append its new launches to the overlay's ``missile_tests.csv``.
+
+    Parameters
+    ----------
+    file : str or Path
+        A CNS export (.csv or .xlsx) or an events template CSV.
+    fmt : {"cns", "events"}
+        Format of ``file``.
+    data_dir : str or Path
+        The overlay folder (created when something is written).
+    today : date, optional
+        Reference date for the "no future dates" rule of the overlay tables (the
+        imported file itself is checked against the real date by its reader).
+
+    Returns
+    -------
+    ImportReport
+        Rows added and rows skipped as duplicates. Nothing is written when the
+        file is refused (:class:`DataError`) or holds nothing new.
+    """
+    if fmt not in IMPORT_FORMATS:
+        raise ConfigError("--format", f"unknown format {fmt!r}", f"use one of {IMPORT_FORMATS}")
+    folder = Path(data_dir)
+    if folder.exists() and not folder.is_dir():
+        raise ConfigError("--data-dir", f"{folder} is not a folder", "point it at a folder")
+    incoming = read_cns_export(file) if fmt == "cns" else read_events_template(file)
+    tables = load_merged(folder if folder.is_dir() else None, today=today)
+    existing = tables.missile_tests
+    if fmt == "cns":
+        dup = _cns_duplicates(incoming, existing)
+        added = incoming[~dup].copy()
+    else:
+        dup = _event_duplicates(incoming, existing)
+        added = incoming[~dup].copy()
+        last = existing.groupby("date")["salvo_index"].max()
+        offset = added["date"].map(last).fillna(0)
+        added["salvo_index"] = added.groupby("date").cumcount() + 1 + offset
+    skipped = incoming[dup].reset_index(drop=True)
+    added = added.reset_index(drop=True)
+    target = folder / MISSILE_TESTS.filename
+    written = False
+    if len(added):
+        own = read_overlay_table(folder, "missile_tests", today=today) if folder.is_dir() else None
+        rows = added if own is None else pd.concat([own, added], ignore_index=True)
+        rows = rows.sort_values(["date", "salvo_index"], kind="stable").reset_index(drop=True)
+        text = format_table(rows, MISSILE_TESTS)
+        # the written table must read back as a valid overlay table
+        check = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+        validate_frame(check, MISSILE_TESTS, str(target), today=today)
+        write_atomic(target, text)
+        written = True
+    return ImportReport(target, added, skipped, tables.as_of, written)
+
+
+# --- set-state ---
+
+
+def default_state_end(today: dt.date | None = None) -> pd.Timestamp:
+    """Last day of the last complete month before ``today``."""
+    today = today or dt.date.today()
+    return pd.Timestamp(today).to_period("M").start_time - pd.Timedelta(days=1)
+
+
+def _date(label: str, value) -> pd.Timestamp:
+    try:
+        stamp = pd.Timestamp(dt.date.fromisoformat(str(value)))
+    except ValueError:
+        raise ConfigError(label, f"not a date: {value!r}", "write YYYY-MM-DD") from None
+    return stamp
+
+
+@dataclass
+class StateReport:
+    """What :func:`set_state` wrote."""
+
+    path: Path
+    start: pd.Timestamp
+    end: pd.Timestamp
+    state: str
+    as_of: pd.Timestamp
+
+
+def set_state(
+    data_dir: str | Path,
+    start: str,
+    state: str,
+    source: str,
+    end: str | None = None,
+    events: str | None = None,
+    today: dt.date | None = None,
+) -> StateReport:
+    """Code the negotiation state from ``start`` to ``end`` in the overlay.
+
+    Parameters
+    ----------
+    data_dir : str or Path
+        The overlay folder (created if needed).
+    start, end : str
+        ``YYYY-MM-DD``; ``end`` defaults to :func:`default_state_end`.
+    state : str
+        One of :data:`forecast.constants.STATES`.
+    source : str
+        Where the coding comes from (required, as in the bundled table).
+    events : str, optional
+        Short dated summary for ``defining_events``.
+    today : date, optional
+        Reference date (no future dates).
+
+    Returns
+    -------
+    StateReport
+    """
+    today = today or dt.date.today()
+    if state not in STATES:
+        raise ConfigError("STATE", f"unknown state {state!r}", f"use one of {list(STATES)}")
+    first = _date("START", start)
+    last = _date("--end", end) if end is not None else default_state_end(today)
+    if end is None and last < first:
+        raise ConfigError(
+            "--end",
+            f"START {first:%Y-%m-%d} is in the current month, which is not complete",
+            "pass --end (at most today's date); the panel uses whole months, so set the "
+            "state again once the month has ended",
+        )
+    if last < first:
+        raise ConfigError("--end", f"{last:%Y-%m-%d} is before START {first:%Y-%m-%d}", "swap them")
+    if last.date() > today:
+        raise ConfigError(
+            "--end", f"{last:%Y-%m-%d} is in the future (today is {today})", "use a past date"
+        )
+    folder = Path(data_dir)
+    target = folder / NEGOTIATION_STATES.filename
+    own = read_overlay_table(folder, "negotiation_states", today=today) if folder.is_dir() else None
+    row = pd.DataFrame(
+        {
+            "start": [first],
+            "end": [last],
+            "state": [state],
+            "defining_events": [events or f"coded with 'forecast data set-state' on {today}"],
+            "source": [source],
+        }
+    )
+    periods = row if own is None else pd.concat([_subtract(own, row), row], ignore_index=True)
+    periods = periods.sort_values("start").reset_index(drop=True)
+    text = format_table(periods, NEGOTIATION_STATES)
+    check = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    periods = validate_frame(check, overlay_spec("negotiation_states"), str(target), today=today)
+    bundled = read_table(BUNDLED_DATA_DIR / NEGOTIATION_STATES.filename, NEGOTIATION_STATES, today)
+    merged = merge_periods(bundled, periods, None, target)
+    write_atomic(target, text)
+    return StateReport(target, first, last, state, merged["end"].max())

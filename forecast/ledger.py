@@ -1,0 +1,194 @@
+"""The forecast ledger: each run's frozen forecast, scored once its months are observed.
+
+Every run folder written by ``forecast fit`` or ``forecast refit`` gets a
+``forecast.json``: the ``persist`` scenario (the last fitted state carries on,
+usual exercise calendar) simulated for the :data:`HORIZON` months after the
+fitted data, with the monthly predictive summary (mean, quantiles, P(at least
+1)), up to :data:`MAX_DRAWS` predictive draws per month (aligned by draw, so
+totals can be formed), a UTC timestamp, and hashes of the data and the config.
+
+:func:`ledger` lists the runs of a folder and scores each frozen forecast on the
+months the current data now covers: mean CRPS (``scoringrules.crps_ensemble``
+through :func:`forecast.evaluation.scores.crps`), mean Brier score of
+P(at least 1), and how many observed months fell inside the central 80%
+interval.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from forecast.data.tables import write_atomic
+from forecast.errors import RunFileError
+
+FORECAST_FILE = "forecast.json"
+
+#: Months frozen per run.
+HORIZON = 12
+
+#: Predictive draws kept per month.
+MAX_DRAWS = 1000
+
+#: Quantiles stored per month.
+QUANTILES = (0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95)
+
+
+def config_hash(meta: dict) -> str:
+    """SHA-256 of a fit's config and sampler settings."""
+    payload = json.dumps({"config": meta["config"], "sampler": meta.get("sampler")}, sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def make_forecast(model, seed: int = 1, horizon: int = HORIZON) -> dict:
+    """Simulate the persist scenario from a fitted model and summarise it (JSON-ready)."""
+    from forecast.scenarios import Scenario, ScenarioSet, simulate_scenarios
+
+    n = model.idata.posterior.sizes["chain"] * model.idata.posterior.sizes["draw"]
+    persist = Scenario("persist", "The last observed state persists")
+    spec = ScenarioSet(start=None, horizon=horizon, scenarios={"persist": persist})
+    ds = simulate_scenarios(model, spec, random_seed=seed, draws=min(n, MAX_DRAWS))
+    counts = ds["counts"].sel(scenario="persist").transpose("draw", "month").values
+    counts = np.rint(counts).astype(int)
+    months = pd.DatetimeIndex(ds["month"].values).strftime("%Y-%m")
+    rows = []
+    for j, month in enumerate(months):
+        x = counts[:, j]
+        row = {"month": month, "mean": float(x.mean())}
+        row.update({f"q{int(round(q * 100)):02d}": float(np.quantile(x, q)) for q in QUANTILES})
+        row["p_any"] = float((x >= 1).mean())
+        rows.append(row)
+    meta = model.metadata()
+    return {
+        "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "model": model.name,
+        "target": model.target,
+        "scenario": "persist",
+        "state": str(model.training["state"].iloc[-1]),
+        "last_fitted_month": f"{pd.Timestamp(model.training['month'].iloc[-1]):%Y-%m}",
+        "first_month": months[0],
+        "horizon": horizon,
+        "seed": seed,
+        "data_hash": meta["data_hash"],
+        "config_hash": config_hash(meta),
+        "months": rows,
+        "draws": {m: counts[:, j].tolist() for j, m in enumerate(months)},
+    }
+
+
+def write_forecast(model, run_dir: str | Path, seed: int = 1) -> dict:
+    """Freeze the run's forecast into ``run_dir/forecast.json`` (atomically)."""
+    forecast = make_forecast(model, seed=seed)
+    write_atomic(Path(run_dir) / FORECAST_FILE, json.dumps(forecast) + "\n")
+    return forecast
+
+
+def read_forecast(run_dir: str | Path) -> dict | None:
+    """A run's frozen forecast, or ``None`` when it has none."""
+    path = Path(run_dir) / FORECAST_FILE
+    if not path.is_file():
+        return None
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError as err:
+        raise RunFileError(path, f"not valid JSON ({err})", "refit the run") from None
+
+
+def total_summary(forecast: dict) -> dict:
+    """Mean, 10/50/90% quantiles and P(>=1) of the total over the forecast's months."""
+    draws = np.array(list(forecast["draws"].values()))  # (month, draw)
+    total = draws.sum(axis=0)
+    return {
+        "first": forecast["first_month"],
+        "last": forecast["months"][-1]["month"],
+        "mean": float(total.mean()),
+        "q10": float(np.quantile(total, 0.1)),
+        "q50": float(np.quantile(total, 0.5)),
+        "q90": float(np.quantile(total, 0.9)),
+        "p_any": float((total >= 1).mean()),
+    }
+
+
+def score_forecast(forecast: dict, panel: pd.DataFrame) -> pd.DataFrame:
+    """Score a frozen forecast on the months ``panel`` covers.
+
+    Returns
+    -------
+    DataFrame
+        One row per observed month: ``month, observed, mean, lo80, hi80,
+        in_80, crps, brier_any``. Empty when no forecast month is observed yet.
+    """
+    import scoringrules as sr
+
+    observed = panel.assign(key=pd.to_datetime(panel["month"]).dt.strftime("%Y-%m"))
+    observed = observed.set_index("key")[forecast["target"]]
+    rows = []
+    for month, draws in forecast["draws"].items():
+        if month not in observed.index:
+            continue
+        y = int(observed[month])
+        x = np.asarray(draws)
+        lo, hi = np.quantile(x, 0.1), np.quantile(x, 0.9)
+        rows.append(
+            {
+                "month": month,
+                "observed": y,
+                "mean": float(x.mean()),
+                "lo80": float(lo),
+                "hi80": float(hi),
+                "in_80": bool(lo <= y <= hi),
+                # the estimator of forecast.evaluation.scores (the draws' empirical CRPS),
+                # called directly: importing forecast.evaluation loads the backtest stack
+                "crps": float(sr.crps_ensemble(float(y), x.astype(float), estimator="qd")),
+                "brier_any": float(((x >= 1).mean() - (y >= 1)) ** 2),
+            }
+        )
+    columns = ["month", "observed", "mean", "lo80", "hi80", "in_80", "crps", "brier_any"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def ledger(runs_dir: str | Path, panel: pd.DataFrame) -> pd.DataFrame:
+    """One row per run folder under ``runs_dir`` with its frozen forecast and scores.
+
+    Columns: ``run, model, target, created_at, first_month, last_month,
+    observed`` (months scored), ``crps``, ``brier_any`` (means), ``in_80`` (months
+    inside the 80% interval), ``status``.
+    """
+    rows = []
+    runs_dir = Path(runs_dir)
+    folders = sorted(p for p in runs_dir.iterdir() if p.is_dir()) if runs_dir.is_dir() else []
+    for folder in folders:
+        if not (folder / "fit.nc").exists() and not (folder / FORECAST_FILE).exists():
+            continue
+        forecast = read_forecast(folder)
+        row = {"run": folder.name}
+        if forecast is None:
+            rows.append({**row, "status": "no frozen forecast (fitted before the ledger)"})
+            continue
+        scores = score_forecast(forecast, panel)
+        row.update(
+            model=forecast["model"],
+            target=forecast["target"],
+            created_at=forecast["created_at"],
+            first_month=forecast["first_month"],
+            last_month=forecast["months"][-1]["month"],
+            observed=len(scores),
+        )
+        if len(scores):
+            row.update(
+                crps=scores["crps"].mean(),
+                brier_any=scores["brier_any"].mean(),
+                in_80=int(scores["in_80"].sum()),
+                status="scored" if len(scores) == forecast["horizon"] else "partly observed",
+            )
+        else:
+            row["status"] = "waiting for data"
+        rows.append(row)
+    columns = ["run", "model", "target", "created_at", "first_month", "last_month", "observed"]
+    columns += ["crps", "brier_any", "in_80", "status"]
+    return pd.DataFrame(rows).reindex(columns=columns)

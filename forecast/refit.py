@@ -1,0 +1,223 @@
+"""Refit a run on the data now available, and say what changed.
+
+:func:`refit_model` rebuilds the old run's model with the same name, priors,
+target, ``since`` and sampler settings (draws, tune, chains, seed, sampler,
+target_accept), taken from the metadata stored in its ``fit.nc``. The old run's
+``until`` is **dropped** (unless a new one is given), so the refit uses every
+month the data now covers: the point of a refit is to learn from new data.
+
+:func:`what_changed` writes a markdown report comparing the two fits: the
+launches after the old fit's last month (and any month whose count was revised),
+the state rate ratios before and after (mean and 94% HDI), the frozen
+persist-scenario forecasts before and after (totals over 12 months), and the
+score of the old forecast on the months now observed (CRPS, Brier of P(at least
+1), and whether each month fell in the 80% interval). :func:`render_html` turns
+it into a standalone page with ``mistune``.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import pandas as pd
+
+from forecast.constants import HDI_PROB
+from forecast.data.panel import Tables
+from forecast.ledger import score_forecast, total_summary
+
+REPORT_MD = "what_changed.md"
+REPORT_HTML = "what_changed.html"
+
+
+def refit_model(old, panel: pd.DataFrame, until: str | None = None, **overrides):
+    """Fit a new model configured like ``old`` on ``panel``.
+
+    Parameters
+    ----------
+    old : BaseModel
+        The fitted model of the old run.
+    panel : DataFrame
+        The monthly panel of the data now available.
+    until : str, optional
+        Last training month; default: all of ``panel`` (the old ``until`` is dropped).
+    **overrides
+        Sampler settings replacing the stored ones (``draws``, ``tune``, ``chains``,
+        ``random_seed``, ``nuts_sampler``, ``target_accept``).
+    """
+    import warnings
+
+    from forecast.models import get_model
+
+    meta = old.metadata()
+    config = meta["config"]
+    sampler = {**meta.get("sampler", {}), **{k: v for k, v in overrides.items() if v is not None}}
+    model = get_model(
+        config["model"],
+        priors=config["priors"],
+        target=config["target"],
+        since=config["since"],
+        until=until,
+    )
+    model.build(panel)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        model.fit(**sampler, progressbar=False)
+    return model
+
+
+def _month_end(model) -> pd.Timestamp:
+    return pd.Timestamp(model.training["month"].iloc[-1]) + pd.offsets.MonthEnd(0)
+
+
+def new_events(old, tables: Tables) -> pd.DataFrame:
+    """Launch days after the old fit's last month: date, classes, missiles."""
+    mt = tables.missile_tests
+    late = mt[mt["date"] > _month_end(old)]
+    if late.empty:
+        return pd.DataFrame(columns=["date", "classes", "missiles"])
+    grouped = late.groupby("date").agg(
+        classes=("missile_class", lambda s: ", ".join(sorted(set(s)))),
+        missiles=("missile_class", "size"),
+    )
+    return grouped.reset_index()
+
+
+def revised_months(old, new) -> pd.DataFrame:
+    """Months of the old fit whose target count differs in the new data."""
+    target = old.target
+    a = old.training[["month", target]].assign(month=lambda d: pd.to_datetime(d["month"]))
+    b = new.panel[["month", target]].assign(month=lambda d: pd.to_datetime(d["month"]))
+    both = a.merge(b, on="month", suffixes=("_old", "_new"))
+    return both[both[f"{target}_old"] != both[f"{target}_new"]].reset_index(drop=True)
+
+
+def _table(frame: pd.DataFrame) -> str:
+    head = "| " + " | ".join(str(c) for c in frame.columns) + " |"
+    rule = "|" + "---|" * len(frame.columns)
+    body = ["| " + " | ".join(str(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join([head, rule, *body])
+
+
+def _effects(model) -> pd.DataFrame | None:
+    if "state_effect" not in model.idata.posterior:
+        return None
+    return model.state_effects(hdi_prob=HDI_PROB)
+
+
+def what_changed(
+    old,
+    new,
+    tables: Tables,
+    old_forecast: dict,
+    new_forecast: dict,
+    old_dir: str | Path,
+    new_dir: str | Path,
+) -> str:
+    """The markdown report comparing an old run with its refit."""
+    pct = int(round(HDI_PROB * 100))
+    target = new.target
+    lines = [
+        f"# What changed: {Path(old_dir).name} -> {Path(new_dir).name}",
+        "",
+        f"Model `{new.name}`, target `{target}`, same priors and sampler settings. The old fit "
+        f"ran to {old.training['month'].iloc[-1]:%Y-%m} ({len(old.training)} months); the refit "
+        f"runs to {new.training['month'].iloc[-1]:%Y-%m} ({len(new.training)} months).",
+        "",
+        "## New events since the old fit",
+        "",
+    ]
+    events = new_events(old, tables)
+    if events.empty:
+        lines.append("No launches after the old fit's last month.")
+    else:
+        shown = events.assign(date=events["date"].dt.strftime("%Y-%m-%d"))
+        lines += [
+            f"{len(events)} launch day(s), {int(events['missiles'].sum())} missile(s):",
+            "",
+            _table(shown),
+        ]
+    revised = revised_months(old, new)
+    if len(revised):
+        shown = revised.assign(month=revised["month"].dt.strftime("%Y-%m"))
+        lines += ["", f"Months of the old fit whose `{target}` changed:", "", _table(shown)]
+    lines += ["", f"## State rate ratios vs no_talks (mean, {pct}% HDI)", ""]
+    before, after = _effects(old), _effects(new)
+    if before is None or after is None:
+        lines.append(f"`{new.name}` has no state effect.")
+    else:
+        keys = [c for c in ("weapon_class", "state") if c in after]
+        both = before.merge(after, on=keys, suffixes=("_before", "_after"))
+
+        def cell(row, when):
+            return (
+                f"{getattr(row, f'rate_ratio_mean_{when}'):.2f} "
+                f"[{getattr(row, f'hdi_low_{when}'):.2f}, {getattr(row, f'hdi_high_{when}'):.2f}]"
+            )
+
+        table = pd.DataFrame(
+            {
+                **{k: both[k] for k in keys},
+                "before": [cell(r, "before") for r in both.itertuples()],
+                "after": [cell(r, "after") for r in both.itertuples()],
+                "shift of the mean": [
+                    f"{r.rate_ratio_mean_after - r.rate_ratio_mean_before:+.2f}"
+                    for r in both.itertuples()
+                ],
+            }
+        )
+        lines.append(_table(table))
+    lines += ["", "## Forecast: the last state persists, 12 months", ""]
+    totals = []
+    for label, fc in (("before", old_forecast), ("after", new_forecast)):
+        t = total_summary(fc)
+        totals.append(
+            {
+                "fit": label,
+                "months": f"{t['first']}..{t['last']}",
+                "state": fc["state"],
+                "mean total": f"{t['mean']:.1f}",
+                "80% interval": f"{t['q10']:g}..{t['q90']:g}",
+                "P(>=1)": f"{t['p_any']:.2f}",
+            }
+        )
+    lines.append(_table(pd.DataFrame(totals)))
+    lines += ["", "## How the old forecast did on the months now observed", ""]
+    scores = score_forecast(old_forecast, new.panel)
+    if scores.empty:
+        lines.append("None of the old forecast's months is observed yet.")
+    else:
+        lines += [
+            f"{len(scores)} month(s) observed: mean CRPS {scores['crps'].mean():.3f}, "
+            f"mean Brier of P(>=1) {scores['brier_any'].mean():.3f}, "
+            f"{int(scores['in_80'].sum())} of {len(scores)} inside the 80% interval.",
+            "",
+            _table(
+                scores.assign(
+                    mean=scores["mean"].round(2),
+                    lo80=scores["lo80"].map("{:g}".format),
+                    hi80=scores["hi80"].map("{:g}".format),
+                    crps=scores["crps"].round(3),
+                    brier_any=scores["brier_any"].round(3),
+                    in_80=scores["in_80"].map({True: "yes", False: "no"}),
+                )
+            ),
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def render_html(markdown: str, title: str = "What changed") -> str:
+    """A standalone HTML page of a markdown report (tables rendered by mistune)."""
+    import mistune
+
+    body = mistune.create_markdown(plugins=["table"])(markdown)
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
+<style>
+body {{ font-family: system-ui, sans-serif; max-width: 1000px; margin: 2em auto; color: #222; }}
+table {{ border-collapse: collapse; }} td, th {{ border: 1px solid #ccc; padding: 4px 10px; }}
+th {{ background: #f2f2f2; }}
+</style></head><body>
+{body}
+</body></html>
+"""

@@ -1,0 +1,233 @@
+"""The overlay folder: merge rules, 'data import' and 'data set-state' through the CLI."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from forecast.data import DataError, load_tables
+from forecast.data.overlay import import_launches, merge_periods, resolve_data_dir
+
+EXPORT = "cns_export/north_korea_missile_test_database.csv"
+HEADER = "date,missile_class,n_missiles,outcome,source\n"
+NEW_EVENTS = (
+    HEADER + "2026-01-04,SRBM,2,success,https://example.org/a\n"
+    "2026-01-27,unknown,1,unknown,https://example.org/b\n"
+    "2026-03-10,SRBM,3,success,https://example.org/c\n"
+)
+
+
+def run(*args, cwd=None, env=None):
+    return subprocess.run(
+        [sys.executable, "-m", "forecast.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+    )
+
+
+def snapshot(folder):
+    return {p.name: p.read_bytes() for p in folder.iterdir()} if folder.exists() else None
+
+
+def test_an_overlay_of_full_copies_merges_to_the_bundled_data(tmp_path, bundled_dir, tables):
+    for f in bundled_dir.glob("*.csv"):
+        (tmp_path / f.name).write_bytes(f.read_bytes())
+    merged = load_tables(tmp_path)
+    for name in tables.__dataclass_fields__:
+        pd.testing.assert_frame_equal(getattr(merged, name), getattr(tables, name))
+
+
+def test_a_missing_overlay_folder_is_refused_when_named(tmp_path):
+    with pytest.raises(DataError, match="overlay data folder not found"):
+        load_tables(tmp_path / "nope")
+
+
+def test_default_overlay_resolution(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("FORECAST_DATA_DIR", raising=False)
+    assert resolve_data_dir(None) is None  # no ./local-data: bundled only
+    (tmp_path / "local-data").mkdir()
+    assert resolve_data_dir(None).name == "local-data"
+    monkeypatch.setenv("FORECAST_DATA_DIR", str(tmp_path / "elsewhere"))
+    assert resolve_data_dir(None) == tmp_path / "elsewhere"
+    assert resolve_data_dir(tmp_path / "given") == tmp_path / "given"
+
+
+def test_overlay_periods_replace_the_bundled_coverage(tables):
+    states = tables.negotiation_states
+    inside = pd.DataFrame(
+        {
+            "start": [pd.Timestamp("2018-04-01")],
+            "end": [pd.Timestamp("2018-04-30")],
+            "state": ["stalled"],
+            "defining_events": ["test"],
+            "source": ["test"],
+        }
+    )
+    merged = merge_periods(states, inside, None, "overlay.csv")
+    day = merged[(merged["start"] <= "2018-04-15") & (merged["end"] >= "2018-04-15")]
+    assert day["state"].tolist() == ["stalled"]
+    assert merged["start"].min() == states["start"].min()
+    assert merged["end"].max() == states["end"].max()
+    gap = inside.assign(start=pd.Timestamp("2026-03-01"), end=pd.Timestamp("2026-03-31"))
+    with pytest.raises(DataError, match="gap from 2026-01-01 to 2026-02-28"):
+        merge_periods(states, gap, None, "overlay.csv")
+
+
+def test_importing_the_cns_export_adds_nothing(raw_dir, tmp_path):
+    overlay = tmp_path / "overlay"
+    result = run("data", "import", str(raw_dir / EXPORT), "--format", "cns", "--data-dir", overlay)
+    assert result.returncode == 0, result.stderr
+    assert "added nothing" in result.stdout
+    assert "skipped 245 row(s)" in result.stdout and "duplicates" in result.stdout
+    assert not (overlay / "missile_tests.csv").exists()
+
+
+def test_import_then_set_state_shows_2026_in_the_summary(tmp_path):
+    overlay = tmp_path / "overlay"
+    events = tmp_path / "events.csv"
+    events.write_text(NEW_EVENTS)
+    result = run("data", "import", str(events), "--format", "events", "--data-dir", overlay)
+    assert result.returncode == 0, result.stderr
+    assert "added 6 row(s), 3 launch day(s), 2026-01-04..2026-03-10" in result.stdout
+    assert "set-state" in result.stdout  # after the end of the state timeline
+    again = run("data", "import", str(events), "--format", "events", "--data-dir", overlay)
+    assert "added nothing" in again.stdout and "skipped 6 row(s)" in again.stdout
+
+    before = run("data", "summary", "--data-dir", overlay, "--since", "2025")
+    assert before.returncode == 0, before.stderr
+    assert "│ 2026" not in before.stdout and "not shown: 3 launch day(s)" in before.stdout
+
+    state = ["data", "set-state", "2026-01-01", "no_talks", "--end", "2026-06-30"]
+    result = run(*state, "--source", "https://example.org/s", "--data-dir", overlay)
+    assert result.returncode == 0, result.stderr
+    assert "timeline now ends 2026-06-30" in result.stdout
+    after = run("data", "summary", "--data-dir", overlay, "--since", "2025")
+    assert after.returncode == 0, after.stderr
+    row = next(line for line in after.stdout.splitlines() if "│ 2026" in line)
+    cells = [c.strip() for c in row.split("│")[1:-1]]
+    assert cells[:4] == ["2026", "3", "6", "2"]
+    assert cells[-1] == "no_talks"
+    assert "not shown" not in after.stdout
+
+    # an event on a recorded day of another class continues that day's salvo positions
+    more = tmp_path / "more.csv"
+    more.write_text(HEADER + "2026-01-04,MRBM,1,failure,https://example.org/d\n")
+    result = run("data", "import", str(more), "--format", "events", "--data-dir", overlay)
+    assert result.returncode == 0, result.stderr
+    table = pd.read_csv(overlay / "missile_tests.csv")
+    assert table.loc[table["missile_class"] == "MRBM", "salvo_index"].tolist() == [3]
+
+
+def test_set_state_refuses_a_gap_and_the_future(tmp_path):
+    overlay = tmp_path / "overlay"
+    gap = run("data", "set-state", "2026-03-01", "stalled", "--end", "2026-03-31")
+    assert gap.returncode == 2  # --source is required
+    gap = run(
+        *("data", "set-state", "2026-03-01", "stalled", "--end", "2026-03-31"),
+        *("--source", "x", "--data-dir", overlay),
+    )
+    assert gap.returncode == 2 and "gap from 2026-01-01 to 2026-02-28" in gap.stderr
+    future = run(
+        *("data", "set-state", "2026-01-01", "stalled", "--end", "2099-01-31"),
+        *("--source", "x", "--data-dir", overlay),
+    )
+    assert future.returncode == 2 and "future" in future.stderr
+    bad = run("data", "set-state", "2026-01-01", "detente", "--source", "x", "--data-dir", overlay)
+    assert bad.returncode == 2 and "unknown state" in bad.stderr
+    assert not overlay.exists()
+
+
+GOOD_ROW = "2026-02-02,SRBM,1,success,https://example.org/x\n"
+
+MALFORMED = [
+    ("bad date", HEADER + "2026-02-30,SRBM,1,success,src\n", ("not a valid date", "line 2")),
+    ("unknown class", HEADER + GOOD_ROW + "2026-02-03,Cruise,1,success,src\n", ("unknown label",)),
+    ("negative count", HEADER + "2026-02-03,SRBM,-2,success,src\n", ("negative",)),
+    ("zero missiles", HEADER + "2026-02-03,SRBM,0,success,src\n", ("at least 1", "n_missiles")),
+    ("fractional", HEADER + "2026-02-03,SRBM,1.5,success,src\n", ("whole number",)),
+    ("bad outcome", HEADER + "2026-02-03,SRBM,1,partial,src\n", ("unknown label", "outcome")),
+    ("wrong header", "day,class,n,outcome,source\n" + GOOD_ROW, ("missing column", "line 1")),
+    ("empty", "", ("empty",)),
+    ("header only", HEADER, ("no rows",)),
+    ("duplicate in file", HEADER + GOOD_ROW + GOOD_ROW, ("duplicate", "line 3")),
+    ("future date", HEADER + "2099-01-01,SRBM,1,success,src\n", ("future",)),
+    ("missing source", HEADER + "2026-02-03,SRBM,1,success,  \n", ("empty", "source")),
+    ("not a number", HEADER + "2026-02-03,SRBM,two,success,src\n", ("not a number",)),
+]
+
+
+@pytest.fixture(scope="module")
+def seeded_overlay(tmp_path_factory):
+    """An overlay holding one imported launch, to check it stays byte-for-byte unchanged."""
+    root = tmp_path_factory.mktemp("seeded")
+    events = root / "seed.csv"
+    events.write_text(HEADER + "2026-01-04,SRBM,1,success,https://example.org/a\n")
+    result = run("data", "import", str(events), "--format", "events", "--data-dir", root / "ov")
+    assert result.returncode == 0, result.stderr
+    return root / "ov"
+
+
+@pytest.mark.parametrize("name, text, words", MALFORMED, ids=[m[0] for m in MALFORMED])
+def test_a_malformed_import_is_refused_and_leaves_the_overlay_unchanged(
+    name, text, words, seeded_overlay, tmp_path
+):
+    bad = tmp_path / "bad.csv"
+    bad.write_text(text, encoding="utf-8")
+    before = snapshot(seeded_overlay)
+    with pytest.raises(DataError) as info:
+        import_launches(bad, "events", seeded_overlay)
+    message = str(info.value)
+    assert "bad.csv" in message and "Fix:" in message
+    for word in words:
+        assert word in message, f"{name}: {word!r} not in {message!r}"
+    assert snapshot(seeded_overlay) == before
+
+
+def test_a_wrongly_encoded_import_exits_2_and_leaves_the_overlay_unchanged(
+    seeded_overlay, tmp_path
+):
+    bad = tmp_path / "latin.csv"
+    bad.write_bytes((HEADER + "2026-02-03,SRBM,1,success,Pyongyang café\n").encode("latin-1"))
+    before = snapshot(seeded_overlay)
+    result = run("data", "import", str(bad), "--format", "events", "--data-dir", seeded_overlay)
+    assert result.returncode == 2, result.stdout
+    assert "Traceback" not in result.stderr
+    assert "latin.csv" in result.stderr and "line 2" in result.stderr
+    assert "not UTF-8" in result.stderr
+    assert snapshot(seeded_overlay) == before
+
+
+def test_a_file_that_is_no_cns_export_is_refused(seeded_overlay, tmp_path):
+    bad = tmp_path / "events.csv"
+    bad.write_text(NEW_EVENTS)
+    before = snapshot(seeded_overlay)
+    result = run("data", "import", str(bad), "--format", "cns", "--data-dir", seeded_overlay)
+    assert result.returncode == 2 and "does not look like a CNS export" in result.stderr
+    assert snapshot(seeded_overlay) == before
+
+
+def test_a_broken_overlay_file_is_named(seeded_overlay, tmp_path):
+    broken = tmp_path / "ov"
+    broken.mkdir()
+    text = (
+        (seeded_overlay / "missile_tests.csv")
+        .read_text()
+        .replace(",SRBM,Unknown", ",XRBM,Unknown", 1)
+    )
+    (broken / "missile_tests.csv").write_text(text)
+    result = run("data", "summary", "--data-dir", broken)
+    assert result.returncode == 2
+    assert "missile_tests.csv" in result.stderr and "unknown label" in result.stderr
+
+
+def test_nothing_is_written_to_the_bundled_folder(bundled_dir, tmp_path):
+    events = tmp_path / "events.csv"
+    events.write_text(NEW_EVENTS)
+    result = run("data", "import", str(events), "--format", "events", "--data-dir", bundled_dir)
+    assert result.returncode == 2 and "only 'forecast data build' writes" in result.stderr

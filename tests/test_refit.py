@@ -1,0 +1,117 @@
+"""Refit on new data, the what-changed report, and the forecast ledger (real small fits)."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+
+import pytest
+
+SMALL = ["--draws", "100", "--tune", "100", "--chains", "2", "--seed", "1"]
+EVENTS = (
+    "date,missile_class,n_missiles,outcome,source\n"
+    "2026-01-04,SRBM,2,success,https://example.org/a\n"
+    "2026-01-27,unknown,1,unknown,https://example.org/b\n"
+    "2026-03-10,SRBM,3,success,https://example.org/c\n"
+)
+
+
+def run(*args):
+    result = subprocess.run(
+        [sys.executable, "-m", "forecast.cli", *map(str, args)], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """A fit to 2024-12 on the bundled data, and its refit on an overlay coding 2026-01..06."""
+    from forecast.data.overlay import import_launches, set_state
+
+    root = tmp_path_factory.mktemp("refit")
+    overlay = root / "overlay"
+    (root / "events.csv").write_text(EVENTS)
+    import_launches(root / "events.csv", "events", overlay)
+    set_state(overlay, "2026-01-01", "no_talks", "https://example.org/s", end="2026-06-30")
+    old = root / "runs" / "old"
+    window = ["--since", "2012-01", "--until", "2024-12"]  # a short window samples fast
+    run("fit", "--model", "state_rate", *window, *SMALL, "--out", old)
+    new = root / "runs" / "new"
+    refit = run("refit", old, "--data-dir", overlay, "--out", new)
+    return {"root": root, "old": old, "new": new, "overlay": overlay, "stdout": refit.stdout}
+
+
+@pytest.mark.slow
+def test_fit_freezes_its_forecast(runs):
+    forecast = json.loads((runs["old"] / "forecast.json").read_text())
+    assert forecast["first_month"] == "2025-01" and forecast["horizon"] == 12
+    assert forecast["scenario"] == "persist" and forecast["state"] == "no_talks"
+    assert len(forecast["months"]) == 12 and len(forecast["draws"]["2025-06"]) == 200
+    assert len(forecast["data_hash"]) == 64 and len(forecast["config_hash"]) == 64
+
+
+@pytest.mark.slow
+def test_refit_keeps_the_config_and_drops_until(runs):
+    old = json.loads((runs["old"] / "run.json").read_text())
+    new = json.loads((runs["new"] / "run.json").read_text())
+    assert new["config"]["until"] is None and old["config"]["until"] == "2024-12"
+    assert new["config"]["since"] == old["config"]["since"] == "2012-01"
+    assert new["config"]["priors"] == old["config"]["priors"]
+    assert new["sampler"] == old["sampler"]
+    assert new["training_months"]["last"] == "2026-06"
+    assert new["refit_of"] == str(runs["old"])
+    forecast = json.loads((runs["new"] / "forecast.json").read_text())
+    assert forecast["first_month"] == "2026-07"
+
+
+@pytest.mark.slow
+def test_what_changed_names_the_new_events(runs):
+    md = (runs["new"] / "what_changed.md").read_text()
+    for date in ("2025-05-08", "2026-01-04", "2026-01-27", "2026-03-10"):
+        assert f"| {date} |" in md
+    assert "| 2026-03-10 | SRBM | 3 |" in md
+    assert "State rate ratios" in md and "| active_talks |" in md
+    assert "12 month(s) observed: mean CRPS" in md  # the old forecast scored on 2025
+    assert "2025-01..2025-12" in md and "2026-07..2027-06" in md
+    page = (runs["new"] / "what_changed.html").read_text()
+    assert "<table>" in page and "2026-03-10" in page
+
+
+@pytest.mark.slow
+def test_the_ledger_scores_a_run_once_its_months_are_observed(runs):
+    from forecast.data import load_tables, monthly_panel
+    from forecast.ledger import ledger
+
+    table = ledger(runs["root"] / "runs", monthly_panel(load_tables())).set_index("run")
+    old = table.loc["old"]
+    assert old["observed"] == 12 and old["status"] == "scored"
+    assert 0 < old["crps"] < 5 and 0 <= old["brier_any"] <= 1
+    assert 0 <= old["in_80"] <= 12
+    assert table.loc["new", "status"] == "waiting for data"
+
+    result = run("ledger", "--runs", runs["root"] / "runs")
+    line = next(r for r in result.stdout.splitlines() if "│ old" in r)
+    assert "2025-01..2025-12" in line and "scored" in line
+    assert f"{old['crps']:.3f}" in line and f"{old['in_80']:.0f}/12" in line
+    assert math.isfinite(old["crps"])
+
+
+@pytest.mark.slow
+def test_ledger_scores_agree_with_the_evaluation_module(runs):
+    import numpy as np
+
+    from forecast.data import load_tables, monthly_panel
+    from forecast.evaluation.scores import brier_any, crps
+    from forecast.ledger import read_forecast, score_forecast
+
+    forecast = read_forecast(runs["old"])
+    scores = score_forecast(forecast, monthly_panel(load_tables()))
+    draws = np.array([forecast["draws"][m] for m in scores["month"]])
+    np.testing.assert_allclose(scores["crps"], crps(scores["observed"], draws))
+    np.testing.assert_allclose(scores["brier_any"], brier_any(scores["observed"], draws))
+    lo, hi = np.quantile(draws, 0.1, axis=1), np.quantile(draws, 0.9, axis=1)
+    inside = (lo <= scores["observed"]) & (scores["observed"] <= hi)
+    assert scores["in_80"].tolist() == inside.tolist()
