@@ -254,11 +254,14 @@ def report(
     out: Path = typer.Option(Path("reports/latest"), "--out", help="Output folder."),
     fast: bool = typer.Option(False, "--fast", help="Small settings, for a quick check."),
     data_dir: Path = DATA_DIR_OPTION,
+    scenarios: Path = typer.Option(
+        None, "--scenarios", help="Scenario YAML of the outlook (default: scenarios/current.yaml)."
+    ),
 ) -> None:
-    """Execute the notebooks and render a self-contained HTML report."""
+    """Fit what the report needs, execute the notebooks and render a self-contained HTML report."""
     from forecast.report import build_report
 
-    index = build_report(out, fast=fast, data_dir=_data_dir(data_dir))
+    index = build_report(out, fast=fast, data_dir=_data_dir(data_dir), scenarios=scenarios)
     console.print(f"report written: {index}")
 
 

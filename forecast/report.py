@@ -16,17 +16,23 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
+import pandas as pd
+from rich.progress import Progress
 
-matplotlib.use("Agg")
+from forecast import __version__
+from forecast.constants import NOTEBOOK_DIR
+from forecast.data import load_tables, monthly_panel, yearly_summary
+from forecast.plots import plot_scenarios, plot_state_effects, plot_timeline
 
-import matplotlib.pyplot as plt  # noqa: E402
-from rich.progress import Progress  # noqa: E402
+#: The shipped scenario file of the current outlook.
+CURRENT_SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios" / "current.yaml"
 
-from forecast import __version__  # noqa: E402
-from forecast.constants import NOTEBOOK_DIR  # noqa: E402
-from forecast.data import load_tables, monthly_panel, yearly_summary  # noqa: E402
-from forecast.plots import plot_timeline  # noqa: E402
+#: The model the report fits on all data.
+REPORT_MODEL = "class_hierarchical"
+
+#: Sampler settings of a FAST report fit (a full report uses the package defaults).
+FAST_SAMPLER = {"draws": 150, "tune": 150, "chains": 2}
 
 
 def figure_to_data_uri(fig: plt.Figure) -> str:
@@ -89,9 +95,99 @@ def execute_notebook(
     return page
 
 
-def _index_page(data_dir, pages: list[Path]) -> str:
-    tables = load_tables(data_dir)
-    panel = monthly_panel(tables)
+def fit_report_model(panel, run_dir: Path, fast: bool, seed: int):
+    """Fit the report's model on every month and save it as a run folder.
+
+    Parameters
+    ----------
+    panel : DataFrame
+        The monthly panel.
+    run_dir : Path
+        Run folder to write (``fit.nc``, ``run.json``, ``effects.png``).
+    fast : bool
+        Small sampler settings (:data:`FAST_SAMPLER`) instead of the defaults.
+    seed : int
+        Seed of the fit.
+
+    Returns
+    -------
+    BaseModel
+        The fitted model (``model.diagnostics`` holds the verdict).
+    """
+    import logging
+    import time
+    import warnings
+
+    from forecast.models import get_model
+    from forecast.runs import save_run
+
+    model = get_model(REPORT_MODEL)
+    model.build(panel)
+    started = time.perf_counter()
+    pymc_log = logging.getLogger("pymc")
+    level = pymc_log.level
+    pymc_log.setLevel(logging.WARNING)  # keep the progress bar readable
+    try:
+        with warnings.catch_warnings():  # the verdict goes on the index page instead
+            warnings.simplefilter("ignore", RuntimeWarning)
+            model.fit(**(FAST_SAMPLER if fast else {}), random_seed=seed, progressbar=False)
+    finally:
+        pymc_log.setLevel(level)
+    extra = {"fit_seconds": round(time.perf_counter() - started, 1), "fast": fast}
+    save_run(model, run_dir, extra=extra)
+    return model
+
+
+def headline_table(ds) -> pd.DataFrame:
+    """Per scenario: expected total, 80% interval, P(at least 1), P(ICBM), P(nuclear test)."""
+    from forecast.scenarios import probability_table, total_summary
+
+    tot = total_summary(ds)
+    prob = probability_table(ds)
+    table = tot[["scenario", "label", "mean", "q10", "q90", "p_any"]].copy()
+    for col in ("p_icbm", "p_nuclear"):
+        table[col] = prob[col].to_numpy() if col in prob else float("nan")
+    return table
+
+
+def _headline_html(table) -> str:
+    def pct(x) -> str:
+        return "n/a" if x != x else f"{x:.0%}"
+
+    head = (
+        "<tr><th>Scenario</th><th>Expected launch days</th><th>80% interval</th>"
+        "<th>P(at least 1)</th><th>P(ICBM launch)</th><th>P(nuclear test)</th></tr>"
+    )
+    rows = "\n".join(
+        f'<tr data-scenario="{html.escape(str(r.scenario))}">'
+        f"<td><b>{html.escape(str(r.scenario))}</b>: {html.escape(str(r.label))}</td>"
+        f"<td>{r.mean:.1f}</td><td>{r.q10:.0f} to {r.q90:.0f}</td>"
+        f"<td>{pct(r.p_any)}</td><td>{pct(r.p_icbm)}</td><td>{pct(r.p_nuclear)}</td></tr>"
+        for r in table.itertuples()
+    )
+    return f'<table id="headline">{head}\n{rows}\n</table>'
+
+
+def _banner(fast: bool, passed: bool) -> str:
+    reasons = []
+    if fast:
+        reasons.append("this report was built in <b>FAST mode</b> (a few hundred draws)")
+    if not passed:
+        reasons.append("the fit <b>failed its convergence checks</b>")
+    if not reasons:
+        return ""
+    return (
+        '<div id="warning" class="warning" role="alert"><b>Warning:</b> '
+        + " and ".join(reasons)
+        + ": treat every number on this page and in the notebooks as illustrative, not as a "
+        "forecast. Rebuild with <code>forecast report</code> (without <code>--fast</code>) "
+        "and check the verdict below before quoting them.</div>"
+    )
+
+
+def _index_page(
+    tables, panel, pages: list[Path], model=None, ds=None, fast: bool = False, scenario_file=None
+) -> str:
     summary = yearly_summary(tables)
     fig, ax = plt.subplots(figsize=(12, 4.5))
     plot_timeline(panel, ax=ax)
@@ -108,6 +204,31 @@ def _index_page(data_dir, pages: list[Path]) -> str:
     )
     as_of = tables.as_of.date().isoformat()
     built = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+    outlook = ""
+    banner = ""
+    if model is not None and ds is not None:
+        passed = bool(model.diagnostics.passed)
+        banner = _banner(fast, passed)
+        fan = figure_to_data_uri(plot_scenarios(ds, model.training).figure)
+        effects = figure_to_data_uri(plot_state_effects(model.state_effects()).figure)
+        months = ds["month"].values
+        first, last = (dt.date.fromisoformat(str(m)[:10]) for m in (months[0], months[-1]))
+        train = model.training["month"]
+        verdict_class = "pass" if passed else "fail"
+        source = html.escape(Path(scenario_file).name) if scenario_file else "scenarios"
+        outlook = f"""<h2>The current outlook, {first:%B %Y} to {last:%B %Y}</h2>
+<p>Launch days over the next {len(months)} months under each scenario of <code>{source}</code>,
+from <code>{model.name}</code> fitted on {train.iloc[0]:%Y-%m} to {train.iloc[-1]:%Y-%m}.
+Each forecast is conditional on its negotiation path; which path is likely is the analyst's
+call. The 80% interval leaves 10% of simulations below and 10% above.</p>
+{_headline_html(headline_table(ds))}
+<img id="fan" alt="Fan chart of launch days per month by scenario" src="{fan}">
+<h2>Diagnostics of the fit</h2>
+<p id="diagnostics" class="{verdict_class}">{html.escape(model.diagnostics.verdict())}</p>
+<h2>State effects</h2>
+<p>Rate ratios of each negotiation state against no talks (94% HDI), by weapon class.</p>
+<img id="effects" alt="State effects as rate ratios against no talks" src="{effects}">
+"""
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <title>forecast: North Korean weapons tests and negotiations</title>
@@ -115,10 +236,15 @@ def _index_page(data_dir, pages: list[Path]) -> str:
 body {{ font-family: system-ui, sans-serif; max-width: 1100px; margin: 2em auto; color: #222; }}
 table {{ border-collapse: collapse; }} td, th {{ border: 1px solid #ccc; padding: 4px 10px; }}
 th {{ background: #f2f2f2; }} td {{ text-align: right; }} td:last-child {{ text-align: left; }}
+#headline td:first-child {{ text-align: left; }} #headline td:last-child {{ text-align: right; }}
 img {{ max-width: 100%; }} .meta {{ color: #666; }}
+.warning {{ background: #fff3cd; border: 2px solid #d39e00; padding: 0.8em 1em; margin: 1em 0; }}
+.fail {{ color: #b00020; font-weight: bold; }} .pass {{ color: #1b7a1b; font-weight: bold; }}
 </style></head><body>
 <h1>North Korean weapons tests and the state of negotiations</h1>
 <p class="meta">Data as of <b>{as_of}</b> &middot; built {built} &middot; forecast {__version__}</p>
+{banner}
+{outlook}
 <h2>Launches over time</h2>
 <p>Launch days per month (CNS Missile Test Database), stacked by missile class, with the
 coded negotiation state shaded behind.</p>
@@ -141,44 +267,67 @@ def build_report(
     data_dir: str | Path | None = None,
     seed: int = 1,
     notebooks: list[Path] | None = None,
+    scenarios: str | Path | None = None,
 ) -> Path:
-    """Execute the notebooks and write the HTML report folder.
+    """Fit the report's model, execute the notebooks and write the HTML report folder.
+
+    The report fits :data:`REPORT_MODEL` on every month into ``out/runs/latest``,
+    simulates the scenario file, and passes ``RUN_DIR`` and ``SCENARIO_FILE`` to
+    the notebooks that declare them, so they reuse that fit.
 
     Parameters
     ----------
     out : str or Path
         Destination folder (replaced whole when the build succeeds).
     fast : bool
-        Pass ``FAST=True`` to the notebooks (small, real sampling).
+        Pass ``FAST=True`` to the notebooks and fit with small sampler settings
+        (the index page then carries a warning banner).
     data_dir : str or Path, optional
-        Data folder passed to the notebooks and the index page.
+        Data folder passed to the notebooks and used by the fit and the index page.
     seed : int
-        Seed passed to every notebook.
+        Seed of the fit, the simulations and every notebook.
     notebooks : list of Path, optional
         Notebooks to run; defaults to every numbered notebook in ``notebooks/``.
+    scenarios : str or Path, optional
+        Scenario YAML of the outlook; defaults to ``scenarios/current.yaml``.
 
     Returns
     -------
     Path
         The ``index.html`` of the finished report.
     """
+    from forecast.scenarios import load_scenarios, simulate_scenarios
+
     out = Path(out).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     notebooks = notebook_paths() if notebooks is None else notebooks
-    params = {"FAST": fast, "SEED": seed}
+    scenario_file = Path(scenarios).resolve() if scenarios is not None else CURRENT_SCENARIOS
+    scenario_set = load_scenarios(scenario_file)  # fail before the slow steps
+    params = {"FAST": fast, "SEED": seed, "SCENARIO_FILE": str(scenario_file)}
     if data_dir is not None:
         params["DATA_DIR"] = str(Path(data_dir).resolve())
     tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}."))
     try:
         pages = []
         with Progress(transient=True) as progress:
-            task = progress.add_task("Rendering notebooks", total=len(notebooks) + 1)
+            task = progress.add_task("Loading data", total=len(notebooks) + 3)
+            tables = load_tables(data_dir)
+            panel = monthly_panel(tables)
+            progress.update(task, description=f"Fitting {REPORT_MODEL}")
+            run_dir = tmp / "runs" / "latest"
+            model = fit_report_model(panel, run_dir, fast=fast, seed=seed)
+            params["RUN_DIR"] = str(run_dir)
+            progress.advance(task)
+            progress.update(task, description=f"Simulating {scenario_file.name}")
+            ds = simulate_scenarios(model, scenario_set, random_seed=seed)
+            progress.advance(task)
             for nb in notebooks:
                 progress.update(task, description=f"Running {nb.name}")
                 pages.append(execute_notebook(nb, tmp, params))
                 progress.advance(task)
             progress.update(task, description="Writing index.html")
-            (tmp / "index.html").write_text(_index_page(data_dir, pages), encoding="utf-8")
+            page = _index_page(tables, panel, pages, model, ds, fast, scenario_file)
+            (tmp / "index.html").write_text(page, encoding="utf-8")
             progress.advance(task)
         old = None
         if out.exists():

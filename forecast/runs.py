@@ -12,16 +12,12 @@ import datetime as dt
 import json
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-
-from forecast import versions  # noqa: E402
-from forecast.data.tables import write_atomic  # noqa: E402
-from forecast.errors import ConfigError, RunFileError  # noqa: E402
-from forecast.models import BaseModel  # noqa: E402
+from forecast import versions
+from forecast.data.tables import write_atomic
+from forecast.errors import ConfigError, RunFileError
+from forecast.models import BaseModel
 
 FIT_FILE = "fit.nc"
 RUN_FILE = "run.json"

@@ -301,7 +301,8 @@ class BaseModel:
         """
         self._require("idata", "fit")
         names = var_names or list(self.summary_vars)
-        coords = {"state": list(STATES[1:])}
+        has_state = any("state" in self.idata.posterior[n].dims for n in names)
+        coords = {"state": list(STATES[1:])} if has_state else None
         return az.summary(self.idata, var_names=names, hdi_prob=hdi_prob, coords=coords)
 
     def state_effects(self, hdi_prob: float = HDI_PROB) -> pd.DataFrame:
