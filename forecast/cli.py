@@ -249,6 +249,87 @@ def scenarios(
     console.print(f"written: {out}")
 
 
+@app.command("backtest")
+def backtest_command(
+    out: Path = typer.Option(..., "--out", help="Output folder (scores, summary, figures)."),
+    models: str = typer.Option(
+        "constant_rate,recent_rate,state_rate,self_exciting", "--models", help="Comma-separated."
+    ),
+    cutoffs: str = typer.Option(None, "--cutoffs", help="Comma-separated YYYY-MM cutoffs."),
+    every: int = typer.Option(None, "--every", min=1, help="Regular cutoffs every N months..."),
+    start: str = typer.Option("2005-01", "--from", help="...from this month..."),
+    end: str = typer.Option("2024-12", "--to", help="...to this month."),
+    horizon: int = typer.Option(12, "--horizon", help="Months forecast after each cutoff."),
+    seed: int = typer.Option(1, "--seed", help="Root seed (each fold derives its own)."),
+    draws: int = typer.Option(500, "--draws", help="Posterior draws per chain, per fold."),
+    tune: int = typer.Option(500, "--tune", help="Tuning steps per chain, per fold."),
+    chains: int = typer.Option(2, "--chains", help="Chains per fold (run sequentially)."),
+    workers: int = typer.Option(1, "--workers", help="Local processes running folds."),
+    scheduler: str = typer.Option(None, "--scheduler", help="Dask scheduler, tcp://HOST:PORT."),
+    data_dir: Path = DATA_DIR_OPTION,
+) -> None:
+    """Rolling-origin backtest: fit at each cutoff, forecast, score against what happened."""
+    from forecast.data import load_tables, monthly_panel
+    from forecast.evaluation import backtest, regular_cutoffs
+
+    if cutoffs and every:
+        raise ConfigError("--cutoffs/--every", "both given", "use one of them")
+    if cutoffs:
+        chosen = [c.strip() for c in cutoffs.split(",") if c.strip()]
+    elif every:
+        chosen = regular_cutoffs(start, end, every=every)
+    else:
+        raise ConfigError("--cutoffs/--every", "no cutoffs given", "pass --cutoffs or --every")
+    panel = monthly_panel(load_tables(_data_dir(data_dir)))
+    result = backtest(
+        panel,
+        [m.strip() for m in models.split(",") if m.strip()],
+        chosen,
+        horizon=horizon,
+        seed=seed,
+        draws=draws,
+        tune=tune,
+        chains=chains,
+        workers=workers,
+        scheduler=scheduler,
+    )
+    result.write(out)
+    _backtest_figures(result, out)
+    table = Table(title=f"Mean CRPS by horizon ({len(chosen)} cutoffs, persisting-state path)")
+    persist = result.summary[result.summary["state_path"] == "persist"]
+    for name in ("model", "horizon", "crps", "crps_skill", "coverage_80"):
+        table.add_column(name, justify="left" if name == "model" else "right")
+    for row in persist.itertuples(index=False):
+        if row.horizon in (1, 2, 3, 6, 12):
+            table.add_row(
+                row.model,
+                str(row.horizon),
+                f"{row.crps:.3f}",
+                f"{row.crps_skill:+.2f}",
+                f"{row.coverage_80:.2f}",
+            )
+    console.print(table)
+    console.print(f"written: {out} ({result.seconds:.0f} s)")
+
+
+def _backtest_figures(result, out: Path) -> None:
+    """Score-by-horizon, PIT and coverage figures of a backtest, as PNG in ``out``."""
+    import matplotlib.pyplot as plt
+
+    from forecast.evaluation import pit_table
+    from forecast.plots import plot_coverage, plot_pit, plot_scores_by_horizon
+
+    figures = {
+        "scores_by_horizon.png": lambda: plot_scores_by_horizon(result.summary).figure,
+        "pit.png": lambda: plot_pit(pit_table(result.scores))[0].figure,
+        "coverage.png": lambda: plot_coverage(result.summary).figure,
+    }
+    for name, draw in figures.items():
+        fig = draw()
+        fig.savefig(out / name, dpi=110, bbox_inches="tight")
+        plt.close(fig)
+
+
 @app.command("report")
 def report(
     out: Path = typer.Option(Path("reports/latest"), "--out", help="Output folder."),

@@ -620,3 +620,117 @@ def plot_probabilities(table: pd.DataFrame, ax: plt.Axes | None = None) -> plt.A
     ax.set_xlabel("Probability over the horizon (counts are launch days)")
     ax.set_title("Event probabilities by scenario")
     return ax
+
+
+#: Colours of the models in evaluation figures (baselines in greys).
+MODEL_COLORS: dict[str, str] = {
+    "constant_rate": "#9e9e9e",
+    "recent_rate": "#4d4d4d",
+    "state_rate": "#0072B2",
+    "self_exciting": "#D55E00",
+    "class_hierarchical": "#009E73",
+}
+
+
+def plot_scores_by_horizon(
+    summary: pd.DataFrame, score: str = "crps", state_path: str = "persist", ax=None
+) -> plt.Axes:
+    """Mean score of each model by forecast horizon (lower is better).
+
+    Parameters
+    ----------
+    summary : DataFrame
+        ``BacktestResult.summary`` (columns model, state_path, horizon, score).
+    score : str
+        Score column (``crps``, ``log_score``, ``rps``, ``brier_any``).
+    state_path : str
+        ``persist`` (what a user could have forecast) or ``observed``.
+    ax : Axes, optional
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 4.5))
+    rows = summary[summary["state_path"] == state_path]
+    for model, part in rows.groupby("model", sort=False):
+        ax.plot(
+            part["horizon"],
+            part[score],
+            marker="o",
+            label=model,
+            color=MODEL_COLORS.get(model),
+        )
+    ax.set_xlabel("Forecast horizon (months after the cutoff)")
+    ax.set_ylabel(f"Mean {score.upper().replace('_', ' ')} (launch days; lower is better)")
+    ax.set_title(f"Backtest scores by horizon ({state_path} state path)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize="small")
+    return ax
+
+
+def plot_pit(pit: pd.DataFrame, state_path: str = "persist", axes=None):
+    """Non-randomised PIT histograms, one panel per model (flat = calibrated).
+
+    Parameters
+    ----------
+    pit : DataFrame
+        Output of :func:`forecast.evaluation.pit_table`.
+    state_path : str
+        Which state path to show.
+    axes : array of Axes, optional
+        One per model.
+
+    Returns
+    -------
+    ndarray of Axes
+    """
+    rows = pit[pit["state_path"] == state_path]
+    models = list(dict.fromkeys(rows["model"]))
+    if axes is None:
+        _, axes = plt.subplots(1, len(models), figsize=(3.2 * len(models), 3.2), sharey=True)
+    axes = np.atleast_1d(axes)
+    for ax, model in zip(axes, models, strict=True):
+        part = rows[rows["model"] == model]
+        width = part["bin_hi"] - part["bin_lo"]
+        ax.bar(
+            part["bin_lo"],
+            part["density"],
+            width=width,
+            align="edge",
+            color=MODEL_COLORS.get(model),
+        )
+        ax.axhline(1.0, color="#333333", ls="--", lw=1)
+        ax.set_title(f"{model} (n={int(part['n'].iloc[0])})", fontsize="medium")
+        ax.set_xlabel("PIT value")
+    axes[0].set_ylabel("Density (1 = calibrated)")
+    return axes
+
+
+def plot_coverage(summary: pd.DataFrame, state_path: str = "persist", ax=None) -> plt.Axes:
+    """Share of outcomes inside the central 50/80/94% intervals, against the nominal level.
+
+    Parameters
+    ----------
+    summary : DataFrame
+        ``BacktestResult.summary`` (``coverage_50``, ``coverage_80``, ``coverage_94``).
+    state_path : str
+    ax : Axes, optional
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 5))
+    rows = summary[summary["state_path"] == state_path]
+    levels = [c for c in ("coverage_50", "coverage_80", "coverage_94") if c in rows]
+    nominal = [int(c.split("_")[1]) / 100 for c in levels]
+    for model, part in rows.groupby("model", sort=False):
+        ax.plot(
+            nominal,
+            [part[c].mean() for c in levels],
+            marker="o",
+            label=model,
+            color=MODEL_COLORS.get(model),
+        )
+    ax.plot([0.4, 1.0], [0.4, 1.0], color="#333333", ls="--", lw=1, label="nominal")
+    ax.set_xlabel("Nominal interval level")
+    ax.set_ylabel("Share of months inside the interval (all horizons)")
+    ax.set_title(f"Interval coverage ({state_path} state path)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize="small")
+    return ax

@@ -187,3 +187,57 @@ def test_scenarios_with_a_missing_run_exits_2(tmp_path):
     result = run("scenarios", str(tmp_path / "nope"), "--config", str(config), "--out", "x")
     assert result.returncode == 2
     assert "run folder not found" in result.stderr
+
+
+@pytest.mark.slow
+def test_backtest_writes_scores_summary_and_figures(tmp_path):
+    import pandas as pd
+
+    out = tmp_path / "bt"
+    result = run(
+        "backtest",
+        "--models",
+        "constant_rate,recent_rate",
+        "--cutoffs",
+        "2012-12,2016-06",
+        "--horizon",
+        "3",
+        "--draws",
+        "100",
+        "--tune",
+        "100",
+        "--chains",
+        "1",
+        "--seed",
+        "3",
+        "--out",
+        str(out),
+    )
+    assert result.returncode == 0, result.stderr
+    names = {"scores.csv", "summary.csv", "scores_by_horizon.png", "pit.png", "coverage.png"}
+    assert names <= {p.name for p in out.iterdir()}
+    scores = pd.read_csv(out / "scores.csv")
+    needed = (
+        "model,cutoff,horizon,target_month,observed,crps,log_score,rps,brier_any,pit,covered_80"
+    )
+    assert set(needed.split(",")) | {"state_path"} <= set(scores.columns)
+    # 2 models x 2 cutoffs x 2 state paths x 3 horizons
+    assert len(scores) == 24
+    assert set(scores["state_path"]) == {"observed", "persist"}
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["--models", "constant_rate,oracle", "--cutoffs", "2016-06"], "oracle"),
+        (["--models", "constant_rate", "--cutoffs", "1989-01"], "1989-01"),
+        (["--models", "constant_rate", "--cutoffs", "2030-01"], "2030-01"),
+        (["--models", "constant_rate", "--cutoffs", "2016-06", "--horizon", "0"], "--horizon"),
+        (["--models", "constant_rate"], "no cutoffs given"),
+    ],
+)
+def test_backtest_rejects_bad_arguments(args, words, tmp_path):
+    result = run("backtest", *args, "--out", str(tmp_path / "bt"))
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert words in result.stderr
+    assert "Traceback" not in result.stderr
