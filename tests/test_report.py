@@ -96,6 +96,7 @@ def test_notebooks_that_take_a_run_reuse_the_report_fit(report_dir):
         ]
         if "RUN_DIR" in params:
             assert params["RUN_DIR"].endswith(os.path.join("runs", "latest"))
+        if "SCENARIO_FILE" in params:
             assert params["SCENARIO_FILE"].endswith("current.yaml")
 
 
