@@ -375,8 +375,8 @@ def test_backtest_tables_have_one_row_per_forecast(serial, panel, tmp_path):
 @pytest.mark.slow
 def test_local_processes_give_the_serial_results(serial, panel):
     parallel = run_tiny(panel, workers=2)
-    pd.testing.assert_frame_equal(parallel.scores, serial.scores)
-    pd.testing.assert_frame_equal(parallel.summary, serial.summary)
+    pd.testing.assert_frame_equal(parallel.scores, serial.scores, check_exact=True)
+    pd.testing.assert_frame_equal(parallel.summary, serial.summary, check_exact=True)
 
 
 @pytest.mark.slow
@@ -387,8 +387,8 @@ def test_a_dask_cluster_gives_the_serial_results(serial, panel):
         n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
     ) as cluster:
         remote = run_tiny(panel, scheduler=cluster.scheduler_address)
-    pd.testing.assert_frame_equal(remote.scores, serial.scores)
-    pd.testing.assert_frame_equal(remote.summary, serial.summary)
+    pd.testing.assert_frame_equal(remote.scores, serial.scores, check_exact=True)
+    pd.testing.assert_frame_equal(remote.summary, serial.summary, check_exact=True)
 
 
 def test_an_unreachable_scheduler_is_a_clear_error(panel):

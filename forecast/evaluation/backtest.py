@@ -26,10 +26,13 @@ scores, and folds can be spread over as many cores as there are folds.
 Cost: a fold is one NUTS fit. The defaults (``draws=500, tune=500,
 chains=2``) give 1,000 posterior draws per forecast, enough for scores that
 are means of many forecasts, but not for the convergence bar of a published
-fit: at these settings ``state_rate`` and ``self_exciting`` fits often fail
-:func:`forecast.models.diagnose` on ESS (the ``folds`` table records each
-verdict). On one core a fold took about 5 s (``constant_rate``,
-``recent_rate``) and 35-45 s (``state_rate``) in our runs; see
+fit: at these settings most fits fail :func:`forecast.models.diagnose` on ESS,
+and with shorter tuning a ``state_rate`` or ``self_exciting`` chain now and
+then sticks in the funnel of the level walk's step sd (r-hat > 2, hundreds of
+divergences); the ``folds`` table records each fit's verdict so such folds can
+be found. A fold at the defaults takes about 5-15 s of CPU
+(``constant_rate``, ``recent_rate``: mostly compilation), 25 s
+(``state_rate``) and up to 85 s (``self_exciting``) on one core; see
 ``benchmarks/backtest.py``.
 """
 
@@ -309,9 +312,10 @@ def run_fold(fold: Fold, panel: pd.DataFrame, settings: BacktestSettings) -> Fol
     -------
     FoldResult
         ``scores``: one row per state path and horizon (columns
-        :data:`SCORE_TABLE_COLUMNS`); ``info``: fit time and diagnostics.
+        :data:`SCORE_TABLE_COLUMNS`); ``info``: wall and CPU seconds (CPU time
+        is the honest cost when other work shares the cores) and diagnostics.
     """
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     model = get_model(fold.model, until=str(fold.cutoff), target=settings.target)
     model.build(panel)
     last_fit = pd.Period(model.training["month"].iloc[-1], "M")
@@ -319,7 +323,7 @@ def run_fold(fold: Fold, panel: pd.DataFrame, settings: BacktestSettings) -> Fol
         raise ConfigError("--cutoffs", f"{fold}: the fit ends {last_fit}", "check the panel")
     pymc_log = logging.getLogger("pymc")
     level = pymc_log.level
-    pymc_log.setLevel(logging.ERROR)
+    pymc_log.setLevel(logging.CRITICAL)  # verdicts go to the folds table
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -373,6 +377,7 @@ def run_fold(fold: Fold, panel: pd.DataFrame, settings: BacktestSettings) -> Fol
         "n_forecasts": n_months,
         "fit_seconds": fit_seconds,
         "seconds": time.perf_counter() - started,
+        "cpu_seconds": time.process_time() - cpu_started,
         "passed": diag.passed,
         "max_rhat": diag.max_rhat,
         "min_ess_bulk": diag.min_ess_bulk,

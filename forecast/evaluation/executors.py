@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import multiprocessing
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from typing import Any
 
 from rich.console import Console
@@ -169,13 +169,12 @@ def _run_local(func, items, workers, done, label) -> None:
         futures = {pool.submit(func, item): i for i, item in enumerate(items)}
         pending = set(futures)
         while pending:
-            finished, pending = wait(pending, return_when=FIRST_EXCEPTION)
+            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in finished:
                 i = futures[future]
                 err = future.exception()
                 if err is not None:
-                    for other in pending:
-                        other.cancel()
+                    pool.shutdown(wait=False, cancel_futures=True)
                     raise RuntimeError(f"task {label(items[i])} failed: {err}") from err
                 done(i, future.result())
 
