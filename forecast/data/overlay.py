@@ -69,6 +69,7 @@ import datetime as dt
 import io
 import os
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -81,7 +82,7 @@ from forecast.data.tables import (
     NEGOTIATION_STATES,
     SPECS,
     TableSpec,
-    _line,
+    _check_periods,
     format_table,
     read_table,
     validate_frame,
@@ -132,38 +133,12 @@ def overlay_for_writing(data_dir: str | Path | None) -> Path:
 # --- reading and merging ---
 
 
-def _check_no_overlap(group: str | None):
-    def check(df: pd.DataFrame, path: str) -> None:
-        bad = df.index[df["end"] < df["start"]]
-        if len(bad):
-            raise DataError(
-                path,
-                "period ends before it starts",
-                "swap or correct 'start' and 'end' so that start <= end",
-                rows=[_line(i) for i in bad],
-                column="end",
-            )
-        parts = [df] if group is None else [p for _, p in df.groupby(group, sort=False)]
-        for part in parts:
-            part = part.sort_values("start")
-            overl = part.index[part["start"] <= part["end"].shift()]
-            if len(overl):
-                raise DataError(
-                    path,
-                    "overlay period overlaps the one before it",
-                    "make each 'start' later than the previous period's 'end'",
-                    rows=[_line(i) for i in overl],
-                    column="start",
-                )
-
-    return check
-
-
 def overlay_spec(name: str) -> TableSpec:
     """The contract of an overlay table: as bundled, but periods may leave gaps."""
     spec = SPECS[name]
     if name in PERIOD_TABLES:
-        return replace(spec, checks=[_check_no_overlap(PERIOD_TABLES[name])])
+        check = partial(_check_periods, group=PERIOD_TABLES[name], allow_gaps=True)
+        return replace(spec, checks=[check])
     return spec
 
 

@@ -77,8 +77,11 @@ def _line(index) -> int:
     return int(index) + 2
 
 
-def _check_periods(df: pd.DataFrame, path: str, group: str | None = None) -> None:
-    """Check ``start <= end`` and, per group, contiguous non-overlapping periods."""
+def _check_periods(
+    df: pd.DataFrame, path: str, group: str | None = None, allow_gaps: bool = False
+) -> None:
+    """Check ``start <= end`` and, per group, non-overlapping (and unless
+    ``allow_gaps``, contiguous) periods."""
     bad = df.index[df["end"] < df["start"]]
     if len(bad):
         raise DataError(
@@ -103,7 +106,7 @@ def _check_periods(df: pd.DataFrame, path: str, group: str | None = None) -> Non
                 column="start",
             )
         holes = part.index[gap > pd.Timedelta(days=1)]
-        if len(holes):
+        if len(holes) and not allow_gaps:
             raise DataError(
                 path,
                 "gap between this period and the one before it",
