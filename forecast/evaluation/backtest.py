@@ -52,6 +52,7 @@ import arviz as az
 import numpy as np
 import pandas as pd
 
+from forecast.constants import TARGET_ACCEPT
 from forecast.errors import ConfigError
 from forecast.evaluation.executors import check_executor, run_tasks
 from forecast.evaluation.scores import (
@@ -212,7 +213,7 @@ class BacktestSettings:
     draws: int = DEFAULT_SAMPLER["draws"]
     tune: int = DEFAULT_SAMPLER["tune"]
     chains: int = DEFAULT_SAMPLER["chains"]
-    target_accept: float = 0.9
+    target_accept: float = TARGET_ACCEPT
     sim_draws: int | None = None
     target: str = "launch_days"
 
@@ -449,7 +450,7 @@ def backtest(
     draws: int = DEFAULT_SAMPLER["draws"],
     tune: int = DEFAULT_SAMPLER["tune"],
     chains: int = DEFAULT_SAMPLER["chains"],
-    target_accept: float = 0.9,
+    target_accept: float = TARGET_ACCEPT,
     sim_draws: int | None = None,
     target: str = "launch_days",
     baselines: Sequence[str] = BASELINES,

@@ -27,7 +27,7 @@ import pymc as pm
 import xarray as xr
 
 from forecast import __version__
-from forecast.constants import HDI_PROB, REFERENCE_STATE, STATES
+from forecast.constants import HDI_PROB, REFERENCE_STATE, STATES, TARGET_ACCEPT
 from forecast.data.panel import TARGETS
 from forecast.errors import ConfigError, RunFileError
 from forecast.models.diagnostics import Diagnostics, diagnose
@@ -222,7 +222,8 @@ class BaseModel:
         chains: int = 4,
         random_seed: int = 1,
         nuts_sampler: str = "pymc",
-        target_accept: float = 0.9,
+        target_accept: float = TARGET_ACCEPT,
+        init: str = "jitter+adapt_full",
         progressbar: bool = True,
         cores: int | None = None,
     ) -> az.InferenceData:
@@ -238,6 +239,13 @@ class BaseModel:
             ``pymc`` needs nothing extra; the others need the ``fast`` extra.
         target_accept : float
             NUTS target acceptance rate.
+        init : str
+            Initialisation and mass-matrix adaptation of PyMC's own NUTS. The
+            default adapts a dense mass matrix: in years where one negotiation
+            state held throughout, only level plus state effect is identified,
+            and a dense matrix follows that ridge (state_rate on 1984-2019: 16-20 s
+            instead of 37 s, same effective sample size). Ignored by the other
+            samplers, which adapt their own.
         progressbar : bool
             Show the sampler's progress bar.
         cores : int, optional
@@ -254,8 +262,14 @@ class BaseModel:
             raise ConfigError("--sampler", f"unknown sampler {nuts_sampler!r}", f"use {SAMPLERS}")
         cores = cores or min(chains, os.cpu_count() or 1)
         # nutpie and the JAX samplers ignore idata_kwargs: log-likelihood is added after
-        kwargs = {"idata_kwargs": {"log_likelihood": True}} if nuts_sampler == "pymc" else {}
-        with self.model:
+        kwargs = (
+            {"idata_kwargs": {"log_likelihood": True}, "init": init}
+            if nuts_sampler == "pymc"
+            else {}
+        )
+        with self.model, warnings.catch_warnings():
+            # PyMC flags dense adaptation as experimental; it is what makes these fits mix
+            warnings.filterwarnings("ignore", "QuadPotentialFullAdapt", UserWarning)
             idata = pm.sample(
                 draws=draws,
                 tune=tune,
@@ -279,6 +293,7 @@ class BaseModel:
                 "random_seed": random_seed,
                 "nuts_sampler": nuts_sampler,
                 "target_accept": target_accept,
+                **({"init": init} if nuts_sampler == "pymc" else {}),
             }
         )
         if not self.diagnostics.passed:

@@ -31,10 +31,11 @@ COMPONENT_PRIORS = {
     # first training year's log rate: exp(-2 +- 2 sd) covers 0.03..0.5 launch days per month
     # (the 1990s rate); later years move away from it through the walk
     "level_start": {"mu": -2.0, "sigma": 0.7},
-    # sd of the yearly change in the log level: half-normal scale. Tight enough that 99% of
-    # prior-predictive months stay below 30 launch days over a 36-year walk, loose enough
-    # for the real year-to-year swings (2017 -> 2018: 15 -> 0 launch days)
-    "level_step": {"sigma": 0.3},
+    # sd of the yearly change in the log level: Gamma(2, 8), mean 0.25, 99% below 0.83, no
+    # mass at zero (a half-normal's mass near zero made chains stick in short windows).
+    # Tight enough that 99% of prior-predictive months stay below 30 launch days over a
+    # 36-year walk, loose enough for the real swings (2017 -> 2018: 15 -> 0 launch days)
+    "level_step": {"alpha": 2.0, "beta": 8.0},
     # log rate ratio of each state vs no_talks: N(0, 1) keeps ratios within ~0.14..7
     "state_effect": {"sigma": 1.0},
     # sd of the month-of-year effects (partially pooled, summing to zero)
