@@ -25,7 +25,7 @@ machine the run actually got (other jobs on a shared machine lower it); the
 1-minute load average before and after each run.
 
 Run with ``python benchmarks/backtest.py [--every 6 --from 2005-01 --to 2024-12]
-[--models constant_rate,recent_rate,state_rate] [--draws 500 --tune 500 --chains 2]``;
+[--models constant_rate,recent_rate,state_rate] [--draws 500 --tune 500 --chains 2] [--out DIR]``;
 the markdown table goes to stdout, progress to stderr.
 """
 
@@ -66,6 +66,7 @@ def main() -> None:
     parser.add_argument("--chains", type=int, default=DEFAULT_SAMPLER["chains"])
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--no-warm", action="store_true", help="skip the untimed warm-up fits")
+    parser.add_argument("--out", help="also write the serial run's scores.csv etc. to this folder")
     args = parser.parse_args()
 
     models = args.models.split(",")
@@ -94,7 +95,9 @@ def main() -> None:
         rows.append((name, n_workers, seconds, cpu, load, os.getloadavg()[0], same, result))
         return result
 
-    run("serial", 1, workers=1)
+    serial = run("serial", 1, workers=1)
+    if args.out:
+        serial.write(args.out)
     run("local processes", 2, workers=2)
 
     from distributed import LocalCluster
