@@ -44,6 +44,14 @@ def _data_dir(data_dir: Path | None) -> Path | None:
     return resolve_data_dir(data_dir)
 
 
+def _print_caveats(tables, panel) -> None:
+    """Print the data caveats of a panel (months some tables do not cover), in yellow."""
+    from forecast.data.panel import data_caveats
+
+    for caveat in data_caveats(tables, panel):
+        console.print(f"[bold yellow]data caveat:[/] {caveat}", highlight=False, soft_wrap=True)
+
+
 @data_app.command("build")
 def data_build(
     raw: Path = typer.Option(..., "--raw", help="Folder with the raw sources (../shared/data)."),
@@ -106,6 +114,9 @@ def data_summary(
     wide = Console(width=max(console.width, 150)) if not console.is_terminal else console
     wide.print(out)
     console.print("Class columns count launch days with at least one missile of that class.")
+    from forecast.data import monthly_panel
+
+    _print_caveats(tables, monthly_panel(tables, start=f"{since}-01"))
     if len(late):
         console.print(
             f"[bold yellow]not shown:[/] {late['date'].nunique()} launch day(s) "
@@ -149,7 +160,9 @@ def fit(
     for label, value in (("--since", since), ("--until", until)):
         _check_month(label, value)
     m = get_model(model, priors=overrides, target=target, since=since, until=until)
-    m.build(monthly_panel(load_tables(data_dir)))
+    tables = load_tables(data_dir)
+    m.build(monthly_panel(tables))
+    _print_caveats(tables, m.training)
     started = time.perf_counter()
     with warnings.catch_warnings():  # the verdict is printed below, in plain words
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -413,6 +426,42 @@ def data_set_state(
     )
 
 
+@data_app.command("add-exercise")
+def data_add_exercise(
+    name: str = typer.Argument(..., help="Exercise name, e.g. 'Freedom Shield 26'."),
+    start: str = typer.Argument(..., help="First day (YYYY-MM-DD)."),
+    end: str = typer.Argument(..., help="Last day (YYYY-MM-DD)."),
+    source: str = typer.Option(..., "--source", help="Where the dates come from."),
+    scale: str = typer.Option(
+        "full", "--scale", help="full, reduced, simulation or suspended (called off)."
+    ),
+    approximate: bool = typer.Option(False, "--approximate", help="The dates are approximate."),
+    data_dir: Path = typer.Option(
+        None,
+        "--data-dir",
+        help="Overlay folder to write (default: $FORECAST_DATA_DIR, else ./local-data).",
+    ),
+) -> None:
+    """Add a major US-ROK exercise to the overlay's exercise calendar."""
+    from forecast.data.overlay import add_exercise, overlay_for_writing
+
+    report = add_exercise(
+        overlay_for_writing(data_dir),
+        name,
+        start,
+        end,
+        source,
+        scale=scale,
+        approximate=approximate,
+    )
+    console.print(
+        f"{report.name} ({report.scale}) from {report.start:%Y-%m-%d} to {report.end:%Y-%m-%d} "
+        f"written to {report.path}; the exercise calendar is now coded to "
+        f"{report.exercises_through:%Y-%m-%d}",
+        highlight=False,
+    )
+
+
 @app.command("refit")
 def refit(
     run_dir: Path = typer.Argument(..., help="Run folder made by 'forecast fit'."),
@@ -424,12 +473,16 @@ def refit(
     draws: int = typer.Option(None, "--draws", min=1, help="Draws per chain (default: as before)."),
     tune: int = typer.Option(None, "--tune", min=0, help="Tuning steps (default: as before)."),
     chains: int = typer.Option(None, "--chains", min=1, help="Chains (default: as before)."),
+    scenarios: Path = typer.Option(
+        None, "--scenarios", help="Scenario YAML to simulate from both fits and compare."
+    ),
     force: bool = typer.Option(False, "--force", help="Replace an existing run in --out."),
 ) -> None:
     """Refit a run's model on the data now available; write the run and what_changed.md/.html."""
     import time
 
     from forecast.data import load_tables, monthly_panel
+    from forecast.data.overlay import read_source_log
     from forecast.ledger import make_forecast, read_forecast, write_forecast
     from forecast.refit import REPORT_HTML, REPORT_MD, refit_model, render_html, what_changed
     from forecast.runs import check_new_run_dir, load_run, save_run
@@ -438,6 +491,11 @@ def refit(
         raise ConfigError("--out", "the new run would replace the old one", "choose another --out")
     check_new_run_dir(out, force=force)
     _check_month("--until", until)
+    scenario_set = None
+    if scenarios is not None:
+        from forecast.scenarios import load_scenarios
+
+        scenario_set = load_scenarios(scenarios)
     old, _ = load_run(run_dir)
     data_dir = _data_dir(data_dir)
     tables = load_tables(data_dir)
@@ -447,6 +505,7 @@ def refit(
         old, monthly_panel(tables), until=until, draws=draws, tune=tune, chains=chains
     )
     seconds = time.perf_counter() - started
+    _print_caveats(tables, new.training)
     save_run(
         new,
         out,
@@ -458,7 +517,17 @@ def refit(
     )
     new_forecast = write_forecast(new, out, seed=seed)
     old_forecast = read_forecast(run_dir) or make_forecast(old, seed=seed)
-    md = what_changed(old, new, tables, old_forecast, new_forecast, run_dir, out)
+    md = what_changed(
+        old,
+        new,
+        tables,
+        old_forecast,
+        new_forecast,
+        run_dir,
+        out,
+        scenarios=scenario_set,
+        sources=read_source_log(data_dir),
+    )
     from forecast.data.tables import write_atomic
 
     write_atomic(Path(out) / REPORT_MD, md)

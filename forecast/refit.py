@@ -8,8 +8,11 @@ month the data now covers: the point of a refit is to learn from new data.
 
 :func:`what_changed` writes a markdown report comparing the two fits: the
 launches after the old fit's last month (and any month whose count was revised),
+the data caveats (months past the exercise calendar or the CSIS list), whether the
+sampler settings changed,
 the state rate ratios before and after (mean and 94% HDI), the frozen
-persist-scenario forecasts before and after (totals over 12 months), and the
+persist-scenario forecasts before and after (totals over 12 months), the totals
+of a scenario file simulated from both fits (``--scenarios``), and the
 score of the old forecast on the months now observed (CRPS, Brier of P(at least
 1), and whether each month fell in the 80% interval). :func:`render_html` turns
 it into a standalone page with ``mistune``.
@@ -66,21 +69,107 @@ def refit_model(old, panel: pd.DataFrame, until: str | None = None, **overrides)
     return model
 
 
+def settings_note(old, new) -> str:
+    """One sentence: priors and sampler settings of the refit against the old run's."""
+    before = old.metadata().get("sampler", {})
+    after = new.metadata().get("sampler", {})
+    changed = [
+        f"{key} {before.get(key)} -> {after.get(key)}"
+        for key in sorted(set(before) | set(after))
+        if before.get(key) != after.get(key)
+    ]
+    if not changed:
+        return "Same priors and sampler settings."
+    return f"Same priors; sampler settings changed: {', '.join(changed)}."
+
+
+def scenario_changes(old, new, scenario_set, random_seed: int = 1):
+    """Totals of each scenario of ``scenario_set`` simulated from both fits.
+
+    Parameters
+    ----------
+    old, new : BaseModel
+        The old run's model and its refit.
+    scenario_set : ScenarioSet
+        Scenarios to simulate (see :func:`forecast.scenarios.load_scenarios`).
+    random_seed : int
+        Seed of both simulations (common random numbers).
+
+    Returns
+    -------
+    table : DataFrame
+        One row per scenario: forecast months, mean total and 80% interval
+        before and after, and the shift of the mean (empty if either fit cannot
+        simulate the set).
+    problems : list of str
+        Why a fit could not simulate the set (e.g. a state step in a month the
+        refit has already observed).
+    """
+    from forecast.errors import InputError
+    from forecast.scenarios import simulate_scenarios
+    from forecast.scenarios import total_summary as scenario_totals
+
+    found, problems = {}, []
+    for when, model in (("before", old), ("after", new)):
+        try:
+            ds = simulate_scenarios(model, scenario_set, random_seed=random_seed)
+        except InputError as err:
+            who = "the old fit" if when == "before" else "the refit"
+            problems.append(f"{who} cannot simulate {scenario_set.source}: {err}")
+            continue
+        table = scenario_totals(ds).set_index("scenario")
+        months = pd.DatetimeIndex(ds["month"].values)
+        table["months"] = f"{months[0]:%Y-%m}..{months[-1]:%Y-%m}"
+        found[when] = table
+    if problems:
+        return pd.DataFrame(), problems
+    before, after = found["before"], found["after"]
+
+    def cell(table, name):
+        row = table.loc[name]
+        return f"{row['mean']:.1f} [{row['q10']:g}, {row['q90']:g}]"
+
+    rows = [
+        {
+            "scenario": name,
+            "months before": before.loc[name, "months"],
+            "before": cell(before, name),
+            "months after": after.loc[name, "months"],
+            "after": cell(after, name),
+            "shift of the mean": f"{after.loc[name, 'mean'] - before.loc[name, 'mean']:+.1f}",
+        }
+        for name in after.index
+    ]
+    return pd.DataFrame(rows), []
+
+
 def _month_end(model) -> pd.Timestamp:
     return pd.Timestamp(model.training["month"].iloc[-1]) + pd.offsets.MonthEnd(0)
 
 
-def new_events(old, tables: Tables) -> pd.DataFrame:
-    """Launch days after the old fit's last month: date, classes, missiles."""
+def new_events(old, tables: Tables, sources: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Launch days after the old fit's last month: date, classes, missiles (and sources).
+
+    ``sources`` is the overlay's source log (:func:`forecast.data.overlay.read_source_log`);
+    when given, a ``source`` column lists the sources of each day's imported rows
+    (``bundled`` for rows of the bundled data).
+    """
     mt = tables.missile_tests
     late = mt[mt["date"] > _month_end(old)]
+    columns = ["date", "classes", "missiles", *(["source"] if sources is not None else [])]
     if late.empty:
-        return pd.DataFrame(columns=["date", "classes", "missiles"])
-    grouped = late.groupby("date").agg(
-        classes=("missile_class", lambda s: ", ".join(sorted(set(s)))),
-        missiles=("missile_class", "size"),
-    )
-    return grouped.reset_index()
+        return pd.DataFrame(columns=columns)
+    if sources is not None:
+        late = late.merge(
+            sources[["date", "salvo_index", "source"]], on=["date", "salvo_index"], how="left"
+        ).fillna({"source": "bundled"})
+    aggregations = {
+        "classes": ("missile_class", lambda s: ", ".join(sorted(set(s)))),
+        "missiles": ("missile_class", "size"),
+    }
+    if sources is not None:
+        aggregations["source"] = ("source", lambda s: "; ".join(dict.fromkeys(s)))
+    return late.groupby("date").agg(**aggregations).reset_index()[columns]
 
 
 def revised_months(old, new) -> pd.DataFrame:
@@ -113,21 +202,46 @@ def what_changed(
     new_forecast: dict,
     old_dir: str | Path,
     new_dir: str | Path,
+    scenarios=None,
+    sources: pd.DataFrame | None = None,
 ) -> str:
-    """The markdown report comparing an old run with its refit."""
+    """The markdown report comparing an old run with its refit.
+
+    Parameters
+    ----------
+    old, new : BaseModel
+        The old run's model and its refit.
+    tables : Tables
+        The data the refit used (for the new events and the data caveats).
+    old_forecast, new_forecast : dict
+        The frozen persist-scenario forecasts of both runs (see :mod:`forecast.ledger`).
+    old_dir, new_dir : str or Path
+        The run folders (for the title).
+    scenarios : ScenarioSet, optional
+        A scenario file to simulate from both fits and compare.
+    sources : DataFrame, optional
+        The overlay's source log, to show where each new event came from.
+    """
+    from forecast.data.panel import data_caveats
+
     pct = int(round(HDI_PROB * 100))
     target = new.target
     lines = [
         f"# What changed: {Path(old_dir).name} -> {Path(new_dir).name}",
         "",
-        f"Model `{new.name}`, target `{target}`, same priors and sampler settings. The old fit "
+        f"Model `{new.name}`, target `{target}`. {settings_note(old, new)} The old fit "
         f"ran to {old.training['month'].iloc[-1]:%Y-%m} ({len(old.training)} months); the refit "
         f"runs to {new.training['month'].iloc[-1]:%Y-%m} ({len(new.training)} months).",
         "",
+    ]
+    caveats = data_caveats(tables, new.training)
+    if caveats:
+        lines += ["## Data caveats", "", *[f"- {c}" for c in caveats], ""]
+    lines += [
         "## New events since the old fit",
         "",
     ]
-    events = new_events(old, tables)
+    events = new_events(old, tables, sources)
     if events.empty:
         lines.append("No launches after the old fit's last month.")
     else:
@@ -182,6 +296,15 @@ def what_changed(
             }
         )
     lines.append(_table(pd.DataFrame(totals)))
+    if scenarios is not None:
+        seed = new.metadata().get("sampler", {}).get("random_seed", 1)
+        table, problems = scenario_changes(old, new, scenarios, random_seed=seed)
+        lines += [
+            "",
+            f"## Scenarios of {scenarios.source}: total over the horizon (mean, 80% interval)",
+            "",
+        ]
+        lines += [f"- {p}" for p in problems] if problems else [_table(table)]
     lines += ["", "## How the old forecast did on the months now observed", ""]
     scores = score_forecast(old_forecast, new.panel)
     if scores.empty:

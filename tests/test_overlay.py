@@ -8,7 +8,7 @@ import sys
 import pandas as pd
 import pytest
 
-from forecast.data import DataError, load_tables
+from forecast.data import SPECS, DataError, load_tables, monthly_panel
 from forecast.data.overlay import import_launches, merge_periods, resolve_data_dir
 
 EXPORT = "cns_export/north_korea_missile_test_database.csv"
@@ -38,8 +38,9 @@ def test_an_overlay_of_full_copies_merges_to_the_bundled_data(tmp_path, bundled_
     for f in bundled_dir.glob("*.csv"):
         (tmp_path / f.name).write_bytes(f.read_bytes())
     merged = load_tables(tmp_path)
-    for name in tables.__dataclass_fields__:
+    for name in SPECS:
         pd.testing.assert_frame_equal(getattr(merged, name), getattr(tables, name))
+    assert merged.exercises_through == merged.csis_through == tables.as_of
 
 
 def test_a_missing_overlay_folder_is_refused_when_named(tmp_path):
@@ -122,6 +123,17 @@ def test_import_then_set_state_shows_2026_in_the_summary(tmp_path):
     assert result.returncode == 0, result.stderr
     table = pd.read_csv(overlay / "missile_tests.csv")
     assert table.loc[table["missile_class"] == "MRBM", "salvo_index"].tolist() == [3]
+    # each imported row's source is kept in the overlay's source log
+    from forecast.data.overlay import read_source_log
+
+    log = read_source_log(overlay)
+    assert len(log) == 7 and set(log["file"]) == {"events.csv", "more.csv"}
+    day = log[log["date"] == "2026-01-04"].set_index("salvo_index")["source"]
+    assert day.to_dict() == {
+        1: "https://example.org/a",
+        2: "https://example.org/a",
+        3: "https://example.org/d",
+    }
 
 
 def test_set_state_refuses_a_gap_and_the_future(tmp_path):
@@ -141,6 +153,70 @@ def test_set_state_refuses_a_gap_and_the_future(tmp_path):
     bad = run("data", "set-state", "2026-01-01", "detente", "--source", "x", "--data-dir", overlay)
     assert bad.returncode == 2 and "unknown state" in bad.stderr
     assert not overlay.exists()
+
+
+def test_add_exercise_codes_new_months_and_the_caveats_say_what_is_assumed(tmp_path):
+    overlay = tmp_path / "overlay"
+    state = ["data", "set-state", "2026-01-01", "stalled", "--end", "2026-06-30"]
+    assert run(*state, "--source", "https://example.org/s", "--data-dir", overlay).returncode == 0
+    summary = run("data", "summary", "--data-dir", overlay, "--since", "2025")
+    assert summary.returncode == 0, summary.stderr
+    text = " ".join(summary.stdout.split())  # rich wraps long lines
+    assert (
+        "exercise calendar is coded to 2025-12-31: exercise_days is 0 in 2026-01..2026-06" in text
+    )
+    assert "CSIS provocations list ends 2025-12-31" in text and "leaders are coded to" in text
+
+    add = ["data", "add-exercise", "Spring Drill 26", "2026-03-09", "2026-03-19"]
+    result = run(*add, "--source", "https://example.org/e", "--data-dir", overlay)
+    assert result.returncode == 0, result.stderr
+    assert "calendar is now coded to 2026-03-19" in result.stdout
+    tables = load_tables(overlay)
+    assert tables.exercises_through == pd.Timestamp("2026-03-19")
+    panel = monthly_panel(tables).set_index("month")
+    assert panel.loc["2026-03-01", "exercise_days"] == 11
+    assert panel.loc["2026-02-01", "exercise_days"] == 0
+    from forecast.data.panel import data_caveats
+
+    caveats = data_caveats(tables, panel.reset_index())
+    assert "coded to 2026-03-19: exercise_days is 0 in 2026-04..2026-06" in caveats[0]
+    assert not data_caveats(load_tables(), monthly_panel(load_tables()))  # bundled: none
+
+    before = snapshot(overlay)
+    again = run(*add, "--source", "x", "--data-dir", overlay)
+    assert again.returncode == 2 and "already recorded" in again.stderr
+    bundled = ["data", "add-exercise", "Freedom Shield 25", "2025-03-10", "2025-03-20"]
+    dup = run(*bundled, "--source", "x", "--data-dir", overlay)
+    assert dup.returncode == 2 and "already recorded in the bundled data" in dup.stderr
+    future = run(
+        "data",
+        "add-exercise",
+        "Later",
+        "2026-03-01",
+        "2099-03-10",
+        "--source",
+        "x",
+        "--data-dir",
+        overlay,
+    )
+    assert future.returncode == 2 and "future" in future.stderr
+    swapped = run(
+        "data",
+        "add-exercise",
+        "Swapped",
+        "2026-03-10",
+        "2026-03-01",
+        "--source",
+        "x",
+        "--data-dir",
+        overlay,
+    )
+    assert swapped.returncode == 2 and "before START" in swapped.stderr
+    scale = run(
+        *add[:2], "Other", *add[3:], "--scale", "huge", "--source", "x", "--data-dir", overlay
+    )
+    assert scale.returncode == 2 and "unknown scale" in scale.stderr
+    assert snapshot(overlay) == before
 
 
 GOOD_ROW = "2026-02-02,SRBM,1,success,https://example.org/x\n"

@@ -17,6 +17,16 @@ EVENTS = (
     "2026-03-10,SRBM,3,success,https://example.org/c\n"
 )
 
+# same calendar months from both fits: the old fit (data to 2024-12) simulates 2025-01..2026-06
+# with its last state and drops them
+SCENARIOS = """
+start: 2026-07
+horizon: 6
+scenarios:
+  persist: {label: The last state persists}
+  talks: {label: Talks from September, states: {2026-09: active_talks}}
+"""
+
 
 def run(*args):
     result = subprocess.run(
@@ -40,7 +50,10 @@ def runs(tmp_path_factory):
     window = ["--since", "2012-01", "--until", "2024-12"]  # a short window samples fast
     run("fit", "--model", "state_rate", *window, *SMALL, "--out", old)
     new = root / "runs" / "new"
-    refit = run("refit", old, "--data-dir", overlay, "--out", new)
+    (root / "outlook.yaml").write_text(SCENARIOS)
+    refit = run(
+        "refit", old, "--data-dir", overlay, "--out", new, "--scenarios", root / "outlook.yaml"
+    )
     return {"root": root, "old": old, "new": new, "overlay": overlay, "stdout": refit.stdout}
 
 
@@ -72,10 +85,19 @@ def test_what_changed_names_the_new_events(runs):
     md = (runs["new"] / "what_changed.md").read_text()
     for date in ("2025-05-08", "2026-01-04", "2026-01-27", "2026-03-10"):
         assert f"| {date} |" in md
-    assert "| 2026-03-10 | SRBM | 3 |" in md
+    assert "| 2026-03-10 | SRBM | 3 | https://example.org/c |" in md  # the template's source
+    assert "| 2025-05-08 |" in md and "| bundled |" in md
     assert "State rate ratios" in md and "| active_talks |" in md
     assert "12 month(s) observed: mean CRPS" in md  # the old forecast scored on 2025
     assert "2025-01..2025-12" in md and "2026-07..2027-06" in md
+    assert "Same priors and sampler settings." in md
+    # the overlay coded states to 2026-06 but no exercises, CSIS events or leaders
+    assert "## Data caveats" in md and "exercise_days is 0 in 2026-01..2026-06" in md
+    section = md.split("## Scenarios of")[1].split("##")[0]
+    for name in ("| persist | 2026-07..2026-12 |", "| talks | 2026-07..2026-12 |"):
+        assert name in section
+    assert "added nothing" not in section and "cannot simulate" not in section
+    assert "data caveat:" in runs["stdout"]
     page = (runs["new"] / "what_changed.html").read_text()
     assert "<table>" in page and "2026-03-10" in page
 
@@ -115,3 +137,23 @@ def test_ledger_scores_agree_with_the_evaluation_module(runs):
     lo, hi = np.quantile(draws, 0.1, axis=1), np.quantile(draws, 0.9, axis=1)
     inside = (lo <= scores["observed"]) & (scores["observed"] <= hi)
     assert scores["in_80"].tolist() == inside.tolist()
+
+
+@pytest.mark.slow
+def test_what_changed_says_when_sampler_settings_were_overridden(runs):
+    from forecast.refit import scenario_changes, settings_note
+    from forecast.runs import load_run
+    from forecast.scenarios import parse_scenarios
+
+    old, _ = load_run(runs["old"])
+    new, _ = load_run(runs["new"])
+    assert settings_note(old, new) == "Same priors and sampler settings."
+    new._stamp(sampler={**new.metadata()["sampler"], "draws": 50})
+    assert settings_note(old, new) == "Same priors; sampler settings changed: draws 100 -> 50."
+
+    # a state step in a month the refit has observed: reported, not raised
+    spent = parse_scenarios(
+        {"horizon": 3, "scenarios": {"talks": {"states": {"2026-03": "active_talks"}}}}, "x.yaml"
+    )
+    table, problems = scenario_changes(old, new, spent)
+    assert table.empty and len(problems) == 1 and problems[0].startswith("the refit cannot")

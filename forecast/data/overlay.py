@@ -40,6 +40,10 @@ Importing launches
 (``events``) with :func:`~forecast.data.read_cns_export` /
 :func:`~forecast.data.read_events_template`, drops duplicates and appends the
 rest to the overlay's ``missile_tests.csv`` (written atomically, or not at all).
+The canonical table has no source column, so each added row's source (the
+template's ``source``, or ``CNS export <file>``) goes to the overlay's
+``import_sources.csv`` with the file name and date of the import
+(:func:`read_source_log`); ``forecast refit`` shows it next to the new events.
 
 - A CNS row duplicates an existing (bundled or overlay) row with the same
   ``date`` and ``salvo_index`` (position among the rows of its day). Because
@@ -53,6 +57,14 @@ rest to the overlay's ``missile_tests.csv`` (written atomically, or not at all).
 
 Launches after the end of the coded state timeline are accepted (import, then
 ``forecast data set-state``); the panel refuses them until their state is coded.
+
+Adding an exercise
+------------------
+:func:`add_exercise` appends one major US-ROK exercise to the overlay's
+``exercises.csv``. Months after the exercise calendar's end (the bundled data's
+end, or the last overlay exercise, whichever is later) get 0 exercise days by
+assumption; :func:`forecast.data.panel.data_caveats` says so wherever a panel
+runs past it.
 
 Setting a state
 ---------------
@@ -74,10 +86,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from forecast.constants import BUNDLED_DATA_DIR, STATES
+from forecast.constants import BUNDLED_DATA_DIR, EXERCISE_SCALES, STATES
 from forecast.data.panel import Tables
 from forecast.data.raw import read_cns_export, read_events_template
 from forecast.data.tables import (
+    EXERCISES,
     MISSILE_TESTS,
     NEGOTIATION_STATES,
     SPECS,
@@ -103,6 +116,9 @@ PERIOD_TABLES = {"negotiation_states": None, "leaders": "country"}
 KOREAN_DAY_HOUR = 15
 
 IMPORT_FORMATS = ("cns", "events")
+
+#: Overlay file logging where each imported missile row came from (not a canonical table).
+SOURCE_LOG = "import_sources.csv"
 
 
 # --- where the overlay is ---
@@ -250,13 +266,23 @@ def load_merged(data_dir: str | Path | None = None, today: dt.date | None = None
         )
     if folder.resolve() == BUNDLED_DATA_DIR.resolve():
         return Tables(**bundled)
-    merged = {}
+    merged, overlay = {}, {}
     for name, base in bundled.items():
-        over = read_overlay_table(folder, name, today=today)
+        over = overlay[name] = read_overlay_table(folder, name, today=today)
         merged[name] = (
             base if over is None else merge_table(name, base, over, folder / SPECS[name].filename)
         )
-    return Tables(**merged)
+    bundled_end = Tables(**bundled).as_of
+
+    def through(name: str, column: str) -> pd.Timestamp:
+        over = overlay[name]
+        return bundled_end if over is None or over.empty else max(bundled_end, over[column].max())
+
+    return Tables(
+        **merged,
+        exercises_through=through("exercises", "end"),
+        csis_through=through("provocations_csis", "date"),
+    )
 
 
 # --- import ---
@@ -361,9 +387,50 @@ def import_launches(
         # the written table must read back as a valid overlay table
         check = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
         validate_frame(check, MISSILE_TESTS, str(target), today=today)
+        log = _source_log(folder, added, file, fmt, today)
         write_atomic(target, text)
+        write_atomic(folder / SOURCE_LOG, log)
         written = True
     return ImportReport(target, added, skipped, tables.as_of, written)
+
+
+def _source_log(folder: Path, added: pd.DataFrame, file, fmt: str, today) -> str:
+    """The overlay's source log with the rows of ``added`` appended (as CSV text)."""
+    source = (
+        added["source"]
+        if "source" in added
+        else pd.Series(f"CNS export {Path(file).name}", added.index)
+    )
+    new = pd.DataFrame(
+        {
+            "date": added["date"].dt.strftime("%Y-%m-%d"),
+            "salvo_index": added["salvo_index"].astype(int),
+            "missile_class": added["missile_class"],
+            "source": source,
+            "file": Path(file).name,
+            "format": fmt,
+            "imported_on": f"{today or dt.date.today()}",
+        }
+    )
+    path = folder / SOURCE_LOG
+    if path.exists():
+        new = pd.concat([pd.read_csv(path, dtype=str, keep_default_na=False), new])
+    return new.to_csv(index=False, lineterminator="\n")
+
+
+def read_source_log(data_dir: str | Path | None) -> pd.DataFrame:
+    """The overlay's source log (one row per imported missile), empty if there is none.
+
+    Columns: ``date`` (Timestamp), ``salvo_index`` (int), ``missile_class``,
+    ``source`` (the template's source, or ``CNS export <file>``), ``file``,
+    ``format``, ``imported_on``.
+    """
+    path = Path(data_dir) / SOURCE_LOG if data_dir is not None else None
+    if path is None or not path.exists():
+        columns = ["date", "salvo_index", "missile_class", "source", "file", "format"]
+        return pd.DataFrame(columns=[*columns, "imported_on"])
+    log = pd.read_csv(path, dtype=str, keep_default_na=False)
+    return log.assign(date=pd.to_datetime(log["date"]), salvo_index=log["salvo_index"].astype(int))
 
 
 # --- set-state ---
@@ -463,3 +530,95 @@ def set_state(
     merged = merge_periods(bundled, periods, None, target)
     write_atomic(target, text)
     return StateReport(target, first, last, state, merged["end"].max())
+
+
+@dataclass
+class ExerciseReport:
+    """What :func:`add_exercise` wrote."""
+
+    path: Path
+    name: str
+    start: pd.Timestamp
+    end: pd.Timestamp
+    scale: str
+    exercises_through: pd.Timestamp
+
+
+def add_exercise(
+    data_dir: str | Path,
+    name: str,
+    start: str,
+    end: str,
+    source: str,
+    scale: str = "full",
+    approximate: bool = False,
+    today: dt.date | None = None,
+) -> ExerciseReport:
+    """Add one major US-ROK exercise to the overlay's exercise calendar.
+
+    Parameters
+    ----------
+    data_dir : str or Path
+        The overlay folder (created if needed).
+    name : str
+        Exercise name, e.g. ``"Freedom Shield 26"``.
+    start, end : str
+        First and last day (``YYYY-MM-DD``), not in the future.
+    source : str
+        Where the dates come from (required, as in the bundled table).
+    scale : {"full", "reduced", "simulation", "suspended"}
+        ``suspended`` records an exercise that was called off (0 exercise days);
+        the others count as exercise days.
+    approximate : bool
+        The dates are approximate (e.g. only the month is reported).
+    today : date, optional
+        Reference date (no future dates).
+
+    Returns
+    -------
+    ExerciseReport
+    """
+    today = today or dt.date.today()
+    if scale not in EXERCISE_SCALES:
+        raise ConfigError(
+            "--scale", f"unknown scale {scale!r}", f"use one of {list(EXERCISE_SCALES)}"
+        )
+    if not name.strip() or not source.strip():
+        raise ConfigError("NAME/--source", "name and source must not be empty", "give both")
+    first, last = _date("START", start), _date("END", end)
+    if last < first:
+        raise ConfigError("END", f"{last:%Y-%m-%d} is before START {first:%Y-%m-%d}", "swap them")
+    if last.date() > today:
+        raise ConfigError(
+            "END", f"{last:%Y-%m-%d} is in the future (today is {today})", "use a past date"
+        )
+    folder = Path(data_dir)
+    target = folder / EXERCISES.filename
+    own = read_overlay_table(folder, "exercises", today=today) if folder.is_dir() else None
+    bundled = read_table(BUNDLED_DATA_DIR / EXERCISES.filename, EXERCISES, today)
+    for where, table in (("the bundled data", bundled), (str(target), own)):
+        if table is not None and ((table["name"] == name) & (table["start"] == first)).any():
+            raise ConfigError(
+                "NAME",
+                f"{name!r} starting {first:%Y-%m-%d} is already recorded in {where}",
+                f"nothing was written; to correct an overlay row, edit or delete it in {target}",
+            )
+    row = pd.DataFrame(
+        {
+            "name": [name],
+            "start": [first],
+            "end": [last],
+            "scale": [scale],
+            "approximate": [approximate],
+            "source": [source],
+        }
+    )
+    rows = row if own is None else pd.concat([own, row], ignore_index=True)
+    rows = rows.sort_values(["start", "name"]).reset_index(drop=True)
+    text = format_table(rows, EXERCISES)
+    check = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    rows = validate_frame(check, overlay_spec("exercises"), str(target), today=today)
+    write_atomic(target, text)
+    states = read_table(BUNDLED_DATA_DIR / NEGOTIATION_STATES.filename, NEGOTIATION_STATES, today)
+    through = max(states["end"].max(), rows["end"].max())
+    return ExerciseReport(target, name, first, last, scale, through)

@@ -60,10 +60,72 @@ class Tables:
     exercises: pd.DataFrame
     leaders: pd.DataFrame
 
+    #: Last day the exercise calendar is coded for (default: :attr:`as_of`). Set by
+    #: the overlay merge to the later of the bundled data's end and the last overlay
+    #: exercise: after it, months have 0 exercise days by assumption, not by record.
+    exercises_through: pd.Timestamp | None = None
+    #: Last day the CSIS list covers (default: :attr:`as_of`); the overlay cannot add to it.
+    csis_through: pd.Timestamp | None = None
+
     @property
     def as_of(self) -> pd.Timestamp:
         """Last day the data is complete for: the end of the coded state timeline."""
         return self.negotiation_states["end"].max()
+
+    @property
+    def leaders_through(self) -> pd.Timestamp:
+        """Last day every country's leader is coded for."""
+        return self.leaders.groupby("country")["end"].max().min()
+
+
+def data_caveats(tables: Tables, panel: pd.DataFrame) -> list[str]:
+    """Plain-language warnings about panel months that some tables do not cover.
+
+    The state timeline can be extended with ``forecast data set-state`` beyond
+    the bundled data; the other tables then fall silent for the new months. Each
+    caveat names the months and what they were given instead (0 exercise days, 0
+    CSIS events, no leader), and the fix where there is one.
+
+    Parameters
+    ----------
+    tables : Tables
+        The tables the panel was built from.
+    panel : DataFrame
+        A monthly panel (see :func:`monthly_panel`).
+
+    Returns
+    -------
+    list of str
+        Empty when every table covers every month of the panel.
+    """
+    last_month = pd.Timestamp(panel["month"].iloc[-1]).to_period("M")
+    checks = (
+        (
+            tables.exercises_through or tables.as_of,
+            "the exercise calendar is coded to {through}: exercise_days is 0 in {months} "
+            "by assumption; if a major exercise was held, add it with 'forecast data "
+            "add-exercise' (e.g. Freedom Shield in March, Ulchi Freedom Shield in August)",
+        ),
+        (
+            tables.csis_through or tables.as_of,
+            "the CSIS provocations list ends {through}: csis_missile_events is 0 in {months} "
+            "by assumption (do not fit that target past {through})",
+        ),
+        (
+            tables.leaders_through,
+            "leaders are coded to {through}: dprk_leader, us_president and rok_president are "
+            "empty in {months}",
+        ),
+    )
+    caveats = []
+    for through, text in checks:
+        after = through.to_period("M") + 1
+        if after <= last_month:
+            months = after.strftime("%Y-%m")
+            if after < last_month:
+                months += f"..{last_month:%Y-%m}"
+            caveats.append(text.format(through=f"{through:%Y-%m-%d}", months=months))
+    return caveats
 
 
 def _daily(periods: pd.DataFrame, value: str, index: pd.DatetimeIndex) -> pd.Series:

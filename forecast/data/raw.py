@@ -309,7 +309,8 @@ def read_events_template(path: str | Path) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        Canonical ``missile_tests`` rows.
+        Canonical ``missile_tests`` rows, plus the row's ``source`` (which the
+        canonical table has no column for; the overlay keeps it in its source log).
     """
     spec = TableSpec(
         name="events",
@@ -349,6 +350,9 @@ def read_events_template(path: str | Path) -> pd.DataFrame:
                     "apogee_km": np.nan,
                     "distance_km": np.nan,
                     "outcome": ev["outcome"],
+                    "source": ev["source"],
                 }
             )
-    return _finish(pd.DataFrame.from_records(rows).sort_values("date", kind="stable"), str(path))
+    frame = pd.DataFrame.from_records(rows).sort_values("date", kind="stable")
+    sources = frame.pop("source").to_numpy()
+    return _finish(frame, str(path)).assign(source=sources)
