@@ -450,6 +450,16 @@ def _date(label: str, value) -> pd.Timestamp:
     return stamp
 
 
+def _check_range(first: pd.Timestamp, last: pd.Timestamp, label: str, today: dt.date) -> None:
+    """Refuse a period that ends before it starts or ends in the future."""
+    if last < first:
+        raise ConfigError(label, f"{last:%Y-%m-%d} is before START {first:%Y-%m-%d}", "swap them")
+    if last.date() > today:
+        raise ConfigError(
+            label, f"{last:%Y-%m-%d} is in the future (today is {today})", "use a past date"
+        )
+
+
 @dataclass
 class StateReport:
     """What :func:`set_state` wrote."""
@@ -503,12 +513,7 @@ def set_state(
             "pass --end (at most today's date); the panel uses whole months, so set the "
             "state again once the month has ended",
         )
-    if last < first:
-        raise ConfigError("--end", f"{last:%Y-%m-%d} is before START {first:%Y-%m-%d}", "swap them")
-    if last.date() > today:
-        raise ConfigError(
-            "--end", f"{last:%Y-%m-%d} is in the future (today is {today})", "use a past date"
-        )
+    _check_range(first, last, "--end", today)
     folder = Path(data_dir)
     target = folder / NEGOTIATION_STATES.filename
     own = read_overlay_table(folder, "negotiation_states", today=today) if folder.is_dir() else None
@@ -586,12 +591,7 @@ def add_exercise(
     if not name.strip() or not source.strip():
         raise ConfigError("NAME/--source", "name and source must not be empty", "give both")
     first, last = _date("START", start), _date("END", end)
-    if last < first:
-        raise ConfigError("END", f"{last:%Y-%m-%d} is before START {first:%Y-%m-%d}", "swap them")
-    if last.date() > today:
-        raise ConfigError(
-            "END", f"{last:%Y-%m-%d} is in the future (today is {today})", "use a past date"
-        )
+    _check_range(first, last, "END", today)
     folder = Path(data_dir)
     target = folder / EXERCISES.filename
     own = read_overlay_table(folder, "exercises", today=today) if folder.is_dir() else None
