@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install report test lab lint bench clean
+.PHONY: install report test lab lint bench bench-backtest clean
 
 install: $(STAMP)
 
@@ -32,6 +32,10 @@ bench: install
 	$(BIN)/python benchmarks/data_panel.py
 	$(BIN)/python benchmarks/fit_models.py --warm --samplers pymc nutpie
 	$(BIN)/python benchmarks/simulate_scenarios.py
+
+# The issue-size backtest benchmark (serial, 2 local workers, Dask): about 45 minutes.
+bench-backtest: install
+	$(BIN)/python benchmarks/backtest.py
 
 clean:
 	rm -rf reports/latest .pytest_cache
