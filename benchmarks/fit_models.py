@@ -6,7 +6,7 @@ goes to stderr and a markdown table (ready to paste into the README) to stdout.
 Each fit runs in its own fresh Python process (``multiprocessing`` ``spawn``),
 which loads the bundled data, builds the model and calls
 ``model.fit(progressbar=False)`` with the requested settings and the project's
-defaults otherwise (``target_accept=0.9``; PyMC's sampler runs
+defaults otherwise (``target_accept=0.95``, dense mass matrix; PyMC's sampler runs
 ``min(chains, nproc)`` chains in parallel, nutpie uses its own threads).
 A fresh process per fit keeps one fit's memory and in-memory caches out of the
 next, and is what a ``forecast fit`` command pays; it starts its own children

@@ -14,6 +14,7 @@ import io
 import os
 import shutil
 import tempfile
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -268,6 +269,7 @@ def build_report(
     seed: int = 1,
     notebooks: list[Path] | None = None,
     scenarios: str | Path | None = None,
+    workers: int = 2,
 ) -> Path:
     """Fit the report's model, execute the notebooks and write the HTML report folder.
 
@@ -290,6 +292,10 @@ def build_report(
         Notebooks to run; defaults to every numbered notebook in ``notebooks/``.
     scenarios : str or Path, optional
         Scenario YAML of the outlook; defaults to ``scenarios/current.yaml``.
+    workers : int
+        Notebooks executed at the same time (each in its own kernel; they share
+        nothing but read-only inputs). Two keep both cores of a small machine
+        busy through the kernels' start-up, imports and plotting.
 
     Returns
     -------
@@ -308,7 +314,6 @@ def build_report(
         params["DATA_DIR"] = str(Path(data_dir).resolve())
     tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}."))
     try:
-        pages = []
         with Progress(transient=True) as progress:
             task = progress.add_task("Loading data", total=len(notebooks) + 3)
             tables = load_tables(data_dir)
@@ -321,10 +326,15 @@ def build_report(
             progress.update(task, description=f"Simulating {scenario_file.name}")
             ds = simulate_scenarios(model, scenario_set, random_seed=seed)
             progress.advance(task)
-            for nb in notebooks:
-                progress.update(task, description=f"Running {nb.name}")
-                pages.append(execute_notebook(nb, tmp, params))
-                progress.advance(task)
+            progress.update(task, description=f"Running {len(notebooks)} notebooks")
+            with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+                futures = [pool.submit(execute_notebook, nb, tmp, params) for nb in notebooks]
+                for future in as_completed(futures):
+                    if future.exception() is not None:  # a failed notebook stops the build
+                        pool.shutdown(cancel_futures=True)
+                        raise future.exception()
+                    progress.advance(task)
+                pages = [future.result() for future in futures]  # in notebook order
             progress.update(task, description="Writing index.html")
             page = _index_page(tables, panel, pages, model, ds, fast, scenario_file)
             (tmp / "index.html").write_text(page, encoding="utf-8")
