@@ -619,6 +619,5 @@ def add_exercise(
     check = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
     rows = validate_frame(check, overlay_spec("exercises"), str(target), today=today)
     write_atomic(target, text)
-    states = read_table(BUNDLED_DATA_DIR / NEGOTIATION_STATES.filename, NEGOTIATION_STATES, today)
-    through = max(states["end"].max(), rows["end"].max())
+    through = load_merged(folder, today=today).exercises_through  # the one definition
     return ExerciseReport(target, name, first, last, scale, through)
