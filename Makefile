@@ -1,15 +1,27 @@
-# Two commands for a fresh machine with Python 3.11 and make: `make report`, `make test`.
-PYTHON ?= python3
+# Two commands for a fresh machine with Python >= 3.12 and make: `make report`, `make test`.
+# The Python is found by itself: the first of python3.13, python3.12 that runs, then pyenv's
+# installed versions (newest first), then python3 if it is recent enough. PYTHON=... overrides.
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+PY_OK := import sys; sys.exit(sys.version_info < (3, 12))
 
-.PHONY: install report test lab lint bench bench-backtest clean
+ifndef PYTHON
+PYTHON := $(shell for p in python3.13 python3.12 \
+	$$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -rV) \
+	python3; do "$$p" -c '$(PY_OK)' >/dev/null 2>&1 && { command -v "$$p"; break; }; done)
+endif
+
+.PHONY: install report test lab lint bench bench-samplers bench-backtest bench-report skill clean
 
 install: $(STAMP)
 
-# Re-install only when pyproject.toml changed (or the venv is new).
+# (Re)create the venv when it is missing or older than Python 3.12 (e.g. one made by an earlier
+# version of this project); re-install only when pyproject.toml changed.
 $(STAMP): pyproject.toml
+	@test -n "$(PYTHON)" || { echo "No Python >= 3.12 found: install one (e.g. 'pyenv install 3.12', or your system's python3.12 package) or run make PYTHON=/path/to/python3.12"; exit 1; }
+	@if [ -x $(BIN)/python ] && ! $(BIN)/python -c '$(PY_OK)' 2>/dev/null; then \
+		echo "Replacing $(VENV) (made with an older Python)"; rm -rf $(VENV); fi
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
@@ -27,15 +39,6 @@ lab: install
 lint: install
 	$(BIN)/ruff check forecast tests benchmarks
 	$(BIN)/ruff format --check forecast tests benchmarks
-
-bench: install
-	$(BIN)/python benchmarks/data_panel.py
-	$(BIN)/python benchmarks/fit_models.py --warm --samplers pymc nutpie
-	$(BIN)/python benchmarks/simulate_scenarios.py
-
-# The issue-size backtest benchmark (serial, 2 local workers, Dask): about 45 minutes.
-bench-backtest: install
-	$(BIN)/python benchmarks/backtest.py
 
 clean:
 	rm -rf reports/latest .pytest_cache

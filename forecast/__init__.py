@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
+
+from forecast import noise as _noise  # noqa: E402
+
+_noise.install()
 
 #: Packages whose versions a notebook's closing cell reports.
-_REPORTED = ("forecast", "pymc", "pytensor", "arviz", "numpy", "pandas", "xarray", "matplotlib")
+_REPORTED = (
+    "forecast",
+    "pymc",
+    "pytensor",
+    "nutpie",
+    "arviz",
+    "numpy",
+    "pandas",
+    "xarray",
+    "matplotlib",
+)
 
 
 def versions() -> dict[str, str]:

@@ -136,25 +136,27 @@ def fit(
     ),
     since: str = typer.Option(None, "--since", help="First training month (YYYY-MM)."),
     until: str = typer.Option(None, "--until", help="Last training month (YYYY-MM[-DD])."),
-    draws: int = typer.Option(1000, "--draws", min=1, help="Posterior draws per chain."),
-    tune: int = typer.Option(1000, "--tune", min=0, help="Tuning steps per chain."),
-    chains: int = typer.Option(4, "--chains", min=1, help="Chains."),
+    preset: str = typer.Option(
+        "full", "--preset", help="Sampler preset: full (4 x 1000 draws) or fast (2 x 250)."
+    ),
+    draws: int = typer.Option(None, "--draws", min=1, help="Draws per chain (default: preset)."),
+    tune: int = typer.Option(None, "--tune", min=0, help="Tuning steps (default: preset)."),
+    chains: int = typer.Option(None, "--chains", min=1, help="Chains (default: preset)."),
     seed: int = typer.Option(1, "--seed", help="Random seed for every random step."),
-    sampler: str = typer.Option("pymc", "--sampler", help="pymc, nutpie or numpyro."),
+    sampler: str = typer.Option(
+        None, "--sampler", help="nutpie (default), nutpie-jax, pymc or numpyro."
+    ),
     priors: Path = typer.Option(None, "--priors", help="YAML file of prior overrides."),
     data_dir: Path = DATA_DIR_OPTION,
     force: bool = typer.Option(False, "--force", help="Replace an existing run in --out."),
 ) -> None:
     """Fit a model, print the diagnostics verdict and state effects, save the run."""
-    import time
-    import warnings
-
     from forecast.data import load_tables, monthly_panel
-    from forecast.ledger import write_forecast
-    from forecast.models import get_model
-    from forecast.runs import check_new_run_dir, save_run
+    from forecast.models import get_model, resolve_sampler
+    from forecast.runs import check_new_run_dir, fit_run
 
     check_new_run_dir(out, force=force)
+    settings = resolve_sampler(preset, draws=draws, tune=tune, chains=chains, backend=sampler)
     data_dir = _data_dir(data_dir)
     overrides = _read_priors(priors)
     for label, value in (("--since", since), ("--until", until)):
@@ -163,17 +165,19 @@ def fit(
     tables = load_tables(data_dir)
     m.build(monthly_panel(tables))
     _print_caveats(tables, m.training)
-    started = time.perf_counter()
-    with warnings.catch_warnings():  # the verdict is printed below, in plain words
-        warnings.simplefilter("ignore", RuntimeWarning)
-        m.fit(draws=draws, tune=tune, chains=chains, random_seed=seed, nuts_sampler=sampler)
-    seconds = time.perf_counter() - started
-    save_run(m, out, extra={"fit_seconds": round(seconds, 1), "data_dir": str(data_dir or "")})
-    write_forecast(m, out, seed=seed)
-    console.print(f"[bold]{m.name}[/] on {len(m.training)} months, fitted in {seconds:.0f} s")
+    run = fit_run(
+        m,
+        None,
+        settings,
+        seed=seed,
+        out=out,
+        progress=True,
+        extra={"data_dir": str(data_dir or ""), "preset": preset},
+    )
+    console.print(f"[bold]{m.name}[/] on {len(m.training)} months, fitted in {run.seconds:.0f} s")
     style = "green" if m.diagnostics.passed else "bold red"
     console.print(f"Diagnostics: [{style}]{m.diagnostics.verdict()}[/]", highlight=False)
-    if "state_effect" in m.idata.posterior:
+    if "state_effect" in m.posterior:
         _print_effects(m.state_effects())
     console.print(f"run written: {out}")
 
@@ -479,13 +483,11 @@ def refit(
     force: bool = typer.Option(False, "--force", help="Replace an existing run in --out."),
 ) -> None:
     """Refit a run's model on the data now available; write the run and what_changed.md/.html."""
-    import time
-
     from forecast.data import load_tables, monthly_panel
     from forecast.data.overlay import read_source_log
-    from forecast.ledger import make_forecast, read_forecast, write_forecast
+    from forecast.ledger import make_forecast, read_forecast
     from forecast.refit import REPORT_HTML, REPORT_MD, refit_model, render_html, what_changed
-    from forecast.runs import check_new_run_dir, load_run, save_run
+    from forecast.runs import check_new_run_dir, load_run
 
     if Path(out).resolve() == Path(run_dir).resolve():
         raise ConfigError("--out", "the new run would replace the old one", "choose another --out")
@@ -500,22 +502,19 @@ def refit(
     data_dir = _data_dir(data_dir)
     tables = load_tables(data_dir)
     seed = old.metadata().get("sampler", {}).get("random_seed", 1)
-    started = time.perf_counter()
-    new = refit_model(
-        old, monthly_panel(tables), until=until, draws=draws, tune=tune, chains=chains
+    run = refit_model(
+        old,
+        monthly_panel(tables),
+        until=until,
+        out=out,
+        extra={"data_dir": str(data_dir or ""), "refit_of": str(run_dir)},
+        progress=True,
+        draws=draws,
+        tune=tune,
+        chains=chains,
     )
-    seconds = time.perf_counter() - started
+    new, new_forecast, seconds = run.model, run.forecast, run.seconds
     _print_caveats(tables, new.training)
-    save_run(
-        new,
-        out,
-        extra={
-            "fit_seconds": round(seconds, 1),
-            "data_dir": str(data_dir or ""),
-            "refit_of": str(run_dir),
-        },
-    )
-    new_forecast = write_forecast(new, out, seed=seed)
     old_forecast = read_forecast(run_dir) or make_forecast(old, seed=seed)
     md = what_changed(
         old,

@@ -49,7 +49,7 @@ def make_forecast(model, seed: int = 1, horizon: int = HORIZON) -> dict:
     """Simulate the persist scenario from a fitted model and summarise it (JSON-ready)."""
     from forecast.scenarios import Scenario, ScenarioSet, simulate_scenarios
 
-    n = model.idata.posterior.sizes["chain"] * model.idata.posterior.sizes["draw"]
+    n = model.posterior.sizes["chain"] * model.posterior.sizes["draw"]
     persist = Scenario("persist", "The last observed state persists")
     spec = ScenarioSet(start=None, horizon=horizon, scenarios={"persist": persist})
     ds = simulate_scenarios(model, spec, random_seed=seed, draws=min(n, MAX_DRAWS))

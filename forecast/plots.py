@@ -402,8 +402,8 @@ def plot_level(
         _, ax = plt.subplots(figsize=(12, 4.5))
     rate = np.exp(level).rename("rate")
     mean = rate.mean(("chain", "draw")).values
-    hdi = az.hdi(rate, hdi_prob=hdi_prob)["rate"]
-    low, high = hdi.sel(hdi="lower").values, hdi.sel(hdi="higher").values
+    hdi = az.hdi(rate, prob=hdi_prob)
+    low, high = hdi.sel(ci_bound="lower").values, hdi.sel(ci_bound="upper").values
     years = [int(y) for y in level["year"].values]
     edges = pd.to_datetime([f"{y}-01-01" for y in [*years, years[-1] + 1]])
     if panel is not None:

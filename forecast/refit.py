@@ -33,8 +33,17 @@ REPORT_MD = "what_changed.md"
 REPORT_HTML = "what_changed.html"
 
 
-def refit_model(old, panel: pd.DataFrame, until: str | None = None, **overrides):
-    """Fit a new model configured like ``old`` on ``panel``.
+def refit_model(
+    old,
+    panel: pd.DataFrame,
+    until: str | None = None,
+    *,
+    out: str | Path | None = None,
+    extra: dict | None = None,
+    progress: bool = False,
+    **overrides,
+):
+    """Fit a new model configured like ``old`` on ``panel`` (through :func:`forecast.runs.fit_run`).
 
     Parameters
     ----------
@@ -44,29 +53,29 @@ def refit_model(old, panel: pd.DataFrame, until: str | None = None, **overrides)
         The monthly panel of the data now available.
     until : str, optional
         Last training month; default: all of ``panel`` (the old ``until`` is dropped).
+    out : str or Path, optional
+        Run folder to write (see :func:`forecast.runs.fit_run`).
+    extra : dict, optional
+        More provenance for ``run.json``.
+    progress : bool
+        Show the sampler's progress bar.
     **overrides
-        Sampler settings replacing the stored ones (``draws``, ``tune``, ``chains``,
-        ``random_seed``, ``nuts_sampler``, ``target_accept``).
+        Sampler settings replacing the stored ones (``draws``, ``tune``, ``chains``, ...;
+        ``None`` values are ignored).
+
+    Returns
+    -------
+    forecast.runs.Run
     """
-    import warnings
+    from forecast.models import resolve_sampler
+    from forecast.runs import fit_run
 
-    from forecast.models import get_model
-
-    meta = old.metadata()
-    config = meta["config"]
-    sampler = {**meta.get("sampler", {}), **{k: v for k, v in overrides.items() if v is not None}}
-    model = get_model(
-        config["model"],
-        priors=config["priors"],
-        target=config["target"],
-        since=config["since"],
-        until=until,
+    stored = dict(old.metadata().get("sampler", {}))
+    seed = stored.pop("random_seed", 1)
+    sampler = resolve_sampler(stored or None, **overrides)
+    return fit_run(
+        old.clone(until=until), panel, sampler, seed=seed, out=out, extra=extra, progress=progress
     )
-    model.build(panel)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        model.fit(**sampler, progressbar=False)
-    return model
 
 
 def settings_note(old, new) -> str:
@@ -189,7 +198,7 @@ def _table(frame: pd.DataFrame) -> str:
 
 
 def _effects(model) -> pd.DataFrame | None:
-    if "state_effect" not in model.idata.posterior:
+    if "state_effect" not in model.posterior:
         return None
     return model.state_effects(hdi_prob=HDI_PROB)
 

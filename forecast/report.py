@@ -32,9 +32,6 @@ CURRENT_SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios" / "curr
 #: The model the report fits on all data.
 REPORT_MODEL = "class_hierarchical"
 
-#: Sampler settings of a FAST report fit (a full report uses the package defaults).
-FAST_SAMPLER = {"draws": 150, "tune": 150, "chains": 2}
-
 
 def figure_to_data_uri(fig: plt.Figure) -> str:
     """Encode a figure as an inline PNG data URI (so pages work offline)."""
@@ -104,9 +101,9 @@ def fit_report_model(panel, run_dir: Path, fast: bool, seed: int):
     panel : DataFrame
         The monthly panel.
     run_dir : Path
-        Run folder to write (``fit.nc``, ``run.json``, ``effects.png``).
+        Run folder to write (``fit.nc``, ``run.json``, ``forecast.json``, ``effects.png``).
     fast : bool
-        Small sampler settings (:data:`FAST_SAMPLER`) instead of the defaults.
+        The ``fast`` sampler preset instead of ``full``.
     seed : int
         Seed of the fit.
 
@@ -115,28 +112,18 @@ def fit_report_model(panel, run_dir: Path, fast: bool, seed: int):
     BaseModel
         The fitted model (``model.diagnostics`` holds the verdict).
     """
-    import logging
-    import time
-    import warnings
-
     from forecast.models import get_model
-    from forecast.runs import save_run
+    from forecast.runs import fit_run
 
-    model = get_model(REPORT_MODEL)
-    model.build(panel)
-    started = time.perf_counter()
-    pymc_log = logging.getLogger("pymc")
-    level = pymc_log.level
-    pymc_log.setLevel(logging.WARNING)  # keep the progress bar readable
-    try:
-        with warnings.catch_warnings():  # the verdict goes on the index page instead
-            warnings.simplefilter("ignore", RuntimeWarning)
-            model.fit(**(FAST_SAMPLER if fast else {}), random_seed=seed, progressbar=False)
-    finally:
-        pymc_log.setLevel(level)
-    extra = {"fit_seconds": round(time.perf_counter() - started, 1), "fast": fast}
-    save_run(model, run_dir, extra=extra)
-    return model
+    run = fit_run(
+        get_model(REPORT_MODEL),
+        panel,
+        "fast" if fast else "full",
+        seed=seed,
+        out=run_dir,
+        extra={"fast": fast},
+    )
+    return run.model
 
 
 def headline_table(ds) -> pd.DataFrame:

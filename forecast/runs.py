@@ -1,27 +1,165 @@
-"""Run folders: a fit with its provenance, written and read in one place.
+"""Runs: the one fitting lifecycle, and run folders written and read in one place.
 
-A run folder holds ``fit.nc`` (the posterior with everything needed to rebuild
-the model, see :meth:`forecast.models.BaseModel.save`), ``run.json`` (config,
-sampler settings, diagnostics, state effects, data hash, versions, timings) and
-``effects.png``.
+:func:`fit_run` is how every fit in the package is made (CLI ``fit`` and ``refit``, the
+report, backtest folds, benchmarks, notebooks): build the model if needed, sample it with a
+named preset (:data:`forecast.models.sampling.PRESETS`), quietly and timed, diagnose, and
+when given a folder save the run and freeze its forecast. Nothing else calls
+:meth:`forecast.models.BaseModel.fit`.
+
+A run folder holds ``fit.nc`` (the posterior with everything needed to rebuild the model,
+see :meth:`forecast.models.BaseModel.save`), ``run.json`` (config, sampler settings,
+diagnostics, state effects, data hash, versions, timings), ``forecast.json`` (the frozen
+forecast of :mod:`forecast.ledger`) and ``effects.png``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+import pandas as pd
 
 from forecast import versions
 from forecast.data.tables import write_atomic
 from forecast.errors import ConfigError, RunFileError
 from forecast.models import BaseModel
+from forecast.models.sampling import Sampler, resolve_sampler
+from forecast.noise import quiet
 
 FIT_FILE = "fit.nc"
 RUN_FILE = "run.json"
 EFFECTS_FIGURE = "effects.png"
+
+
+@dataclass
+class Run:
+    """A fitted model and what :func:`fit_run` recorded about it.
+
+    Attributes
+    ----------
+    model : BaseModel
+        The fitted model (``model.diagnostics`` holds the verdict).
+    record : dict
+        The content of ``run.json``.
+    seconds : float
+        Wall time of the fit (build excluded).
+    path : Path, optional
+        The run folder, when one was written.
+    forecast : dict, optional
+        The frozen forecast (``forecast.json``), when one was written.
+    """
+
+    model: BaseModel
+    record: dict = field(default_factory=dict)
+    seconds: float = 0.0
+    path: Path | None = None
+    forecast: dict | None = None
+
+
+def fit_run(
+    model: BaseModel,
+    panel: pd.DataFrame | None = None,
+    preset: str | Sampler | dict = "full",
+    *,
+    seed: int = 1,
+    out: str | Path | None = None,
+    extra: dict | None = None,
+    progress: bool = False,
+    freeze: bool = True,
+    **changes,
+) -> Run:
+    """Fit a model the one way: build, sample quietly and timed, diagnose, save, freeze.
+
+    Parameters
+    ----------
+    model : BaseModel
+        A configured model; built on ``panel`` unless ``panel`` is None (then it must be
+        built already, e.g. a backtest model moved with ``set_until``).
+    panel : DataFrame, optional
+        The monthly panel.
+    preset : str, Sampler or dict
+        A name of :data:`forecast.models.sampling.PRESETS` (``full``, ``fast``,
+        ``backtest``, ``mock``), a Sampler, or settings.
+    seed : int
+        One seed for the fit and the frozen forecast.
+    out : str or Path, optional
+        Folder to write the run into (it must exist or be creatable; callers that replace a
+        folder pass the temporary folder of :func:`forecast.outputs.output_dir`).
+    extra : dict, optional
+        More provenance for ``run.json`` (e.g. ``data_dir``, ``refit_of``).
+    progress : bool
+        Show a progress bar while sampling (on stderr).
+    freeze : bool
+        Write the frozen forecast (``forecast.json``) when saving.
+    **changes
+        Sampler settings changed from the preset (``draws``, ``tune``, ``chains``, ...).
+
+    Returns
+    -------
+    Run
+    """
+    sampler = resolve_sampler(preset, **changes)
+    if panel is not None:
+        model.build(panel)
+    elif model.model is None:
+        raise ConfigError(model.name, "the model is not built", "pass the panel to fit_run")
+    started = time.perf_counter()
+    with quiet(), _progress(progress, f"Fitting {model.name}") as bar:
+        model.fit(sampler, random_seed=seed, progress=bar)
+    seconds = time.perf_counter() - started
+    run = Run(model=model, seconds=seconds)
+    if out is not None:
+        preset_name = preset if isinstance(preset, str) else "custom"
+        info = {"fit_seconds": round(seconds, 1), "preset": preset_name, **(extra or {})}
+        run.path, run.record = save_run(model, out, extra=info)
+        if freeze:
+            from forecast.ledger import write_forecast
+
+            run.forecast = write_forecast(model, out, seed=seed)
+    return run
+
+
+class _progress:
+    """A rich progress bar for one fit (or nothing), as ``(Progress, task)``."""
+
+    def __init__(self, enabled: bool, description: str) -> None:
+        self.enabled = enabled
+        self.description = description
+        self.bar = None
+
+    def __enter__(self):
+        if not self.enabled:
+            return None
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        self.bar = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("draws"),
+            TimeElapsedColumn(),
+            TextColumn("{task.fields[divergences]} divergences"),
+            console=Console(stderr=True),
+            transient=True,
+        )
+        self.bar.__enter__()
+        task = self.bar.add_task(self.description, total=None, divergences=0)
+        return self.bar, task
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
 
 
 def check_new_run_dir(run_dir: str | Path, force: bool = False) -> Path:
@@ -36,28 +174,8 @@ def check_new_run_dir(run_dir: str | Path, force: bool = False) -> Path:
     return run_dir
 
 
-def save_run(model: BaseModel, run_dir: str | Path, extra: dict | None = None) -> Path:
-    """Write a fitted model's run folder.
-
-    Parameters
-    ----------
-    model : BaseModel
-        A fitted model.
-    run_dir : str or Path
-        Destination folder (created if needed).
-    extra : dict, optional
-        More provenance for ``run.json`` (e.g. ``fit_seconds``, ``data_dir``).
-
-    Returns
-    -------
-    Path
-        The run folder.
-    """
-    from forecast.plots import plot_state_effects
-
-    run_dir = Path(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    model.save(run_dir / FIT_FILE)
+def run_record(model: BaseModel, extra: dict | None = None) -> dict:
+    """The ``run.json`` record of a fitted model."""
     training = model.training
     record = {
         **model.metadata(),
@@ -70,14 +188,42 @@ def save_run(model: BaseModel, run_dir: str | Path, extra: dict | None = None) -
         "versions": versions(),
         **(extra or {}),
     }
-    if "state_effect" in model.idata.posterior:
-        effects = model.state_effects()
-        record["state_effects"] = json.loads(effects.to_json(orient="records"))
-        ax = plot_state_effects(effects)
+    if "state_effect" in model.posterior:
+        record["state_effects"] = json.loads(model.state_effects().to_json(orient="records"))
+    return record
+
+
+def save_run(model: BaseModel, run_dir: str | Path, extra: dict | None = None):
+    """Write a fitted model's run folder (``fit.nc``, ``run.json``, ``effects.png``).
+
+    Parameters
+    ----------
+    model : BaseModel
+        A fitted model.
+    run_dir : str or Path
+        Destination folder (created if needed).
+    extra : dict, optional
+        More provenance for ``run.json`` (e.g. ``fit_seconds``, ``data_dir``).
+
+    Returns
+    -------
+    path : Path
+        The run folder.
+    record : dict
+        What ``run.json`` holds.
+    """
+    from forecast.plots import plot_state_effects
+
+    run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    model.save(run_dir / FIT_FILE)
+    record = run_record(model, extra)
+    if "state_effects" in record:
+        ax = plot_state_effects(model.state_effects())
         ax.figure.savefig(run_dir / EFFECTS_FIGURE, dpi=110, bbox_inches="tight")
         plt.close(ax.figure)
     write_atomic(run_dir / RUN_FILE, json.dumps(record, indent=2) + "\n")
-    return run_dir
+    return run_dir, record
 
 
 def load_run(run_dir: str | Path) -> tuple[BaseModel, dict]:

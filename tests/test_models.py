@@ -3,33 +3,31 @@
 from __future__ import annotations
 
 import json
-import warnings
 
 import arviz as az
 import numpy as np
 import pandas as pd
 import pytest
 import simulated as sim
+import xarray as xr
 from conftest import SEED
 
 from forecast.errors import ConfigError, RunFileError
 from forecast.models import REGISTRY, BaseModel, get_model, prior_predictive_check
+from forecast.models import sampling
+from forecast.runs import fit_run
 
-SMALL = {"draws": 400, "tune": 400, "chains": 2, "progressbar": False}
+SMALL = {"draws": 400, "tune": 400, "chains": 2}
 
 
 def fit(model, panel, **kw):
-    model.build(panel)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        model.fit(random_seed=SEED, **(SMALL | kw))
-    return model
+    return fit_run(model, panel, "fast", seed=SEED, **(SMALL | kw)).model
 
 
 def inside_hdi(model, var: str, truth, hdi_prob: float = 0.94) -> None:
-    hdi = az.hdi(model.idata.posterior[var], hdi_prob=hdi_prob)[var]
-    low = hdi.sel(hdi="lower").values
-    high = hdi.sel(hdi="higher").values
+    hdi = az.hdi(model.posterior[var], prob=hdi_prob)
+    low = hdi.sel(ci_bound="lower").values
+    high = hdi.sel(ci_bound="upper").values
     truth = np.asarray(truth, dtype=float)
     ok = (low <= truth + 1e-9) & (truth - 1e-9 <= high)
     assert ok.all(), f"{model.name}.{var}: truth {truth} outside {hdi_prob:.0%} HDI {low}..{high}"
@@ -128,12 +126,12 @@ def test_recent_rate_sees_only_the_last_24_months():
     late["month"] = pd.date_range(early["month"].iloc[-1], periods=25, freq="MS")[1:]
     model = fit(get_model("recent_rate"), pd.concat([early, late], ignore_index=True))
     inside_hdi(model, "log_rate", np.log(4.0))
-    assert float(model.idata.posterior["log_rate"].mean()) > np.log(2.0)
+    assert float(model.posterior["log_rate"].mean()) > np.log(2.0)
 
 
 @pytest.mark.slow
 def test_state_rate_recovers_state_effects_and_dispersion(state_fit):
-    truth = [sim.TRUE_STATE_EFFECT[s] for s in state_fit.idata.posterior["state"].values]
+    truth = [sim.TRUE_STATE_EFFECT[s] for s in state_fit.posterior["state"].values]
     inside_hdi(state_fit, "state_effect", truth)
     inside_hdi(state_fit, "alpha", sim.default_params()["alpha"])
     inside_hdi(state_fit, "beta_exercise", sim.default_params()["beta_exercise"])
@@ -143,7 +141,7 @@ def test_state_rate_recovers_state_effects_and_dispersion(state_fit):
 def test_self_exciting_recovers_excitation():
     model = fit(get_model("self_exciting"), sim.exciting_panel(300, seed=SEED))
     params = sim.default_params()
-    truth = [params["state_effect"][s] for s in model.idata.posterior["state"].values]
+    truth = [params["state_effect"][s] for s in model.posterior["state"].values]
     inside_hdi(model, "excitation", params["excitation"])
     inside_hdi(model, "state_effect", truth)
     inside_hdi(model, "alpha", params["alpha"])
@@ -154,7 +152,7 @@ def test_class_hierarchical_recovers_shares_and_pooled_effects():
     shares = {"SRBM": 0.55, "MRBM/IRBM": 0.2, "ICBM": 0.1, "SLBM/SLV/other": 0.15}
     panel = sim.class_panel(240, SEED, shares, sim.TRUE_STATE_EFFECT)
     model = fit(get_model("class_hierarchical"), panel)
-    post = model.idata.posterior
+    post = model.posterior
     inside_hdi(model, "class_log_share", np.log([shares[c] for c in post["weapon_class"].values]))
     inside_hdi(model, "state_effect_mean", [sim.TRUE_STATE_EFFECT[s] for s in post["state"].values])
     nuclear = np.exp(post["nuclear_log_rate"]).mean()
@@ -173,9 +171,7 @@ def test_verdict_fails_on_a_deliberately_bad_fit(panel):
 
 @pytest.mark.slow
 def test_verdict_passes_on_the_defaults_on_the_full_data(panel):
-    model = get_model("state_rate")
-    model.build(panel)
-    model.fit(random_seed=SEED, progressbar=False)
+    model = fit_run(get_model("state_rate"), panel, "full", seed=SEED).model
     assert model.diagnostics.passed, model.diagnostics.verdict()
     effects = model.state_effects()
     assert list(effects["state"]) == ["no_talks", "stalled", "active_talks", "summitry"]
@@ -188,7 +184,7 @@ def test_same_seed_same_numbers():
     panel = sim.constant_panel(120, SEED, rate=2.0, alpha=3.0)
     a = fit(get_model("constant_rate"), panel, draws=100, tune=100)
     b = fit(get_model("constant_rate"), panel, draws=100, tune=100)
-    np.testing.assert_array_equal(a.idata.posterior["log_rate"], b.idata.posterior["log_rate"])
+    np.testing.assert_array_equal(a.posterior["log_rate"], b.posterior["log_rate"])
 
 
 # --- save / load ------------------------------------------------------------------------------
@@ -211,10 +207,8 @@ def test_save_load_round_trip_gives_identical_posteriors_and_predictions(state_f
     loaded = BaseModel.load(path)
     assert type(loaded) is type(state_fit)
     assert loaded.config() == state_fit.config()
-    for var in state_fit.idata.posterior.data_vars:
-        np.testing.assert_array_equal(
-            loaded.idata.posterior[var].values, state_fit.idata.posterior[var].values
-        )
+    for var in state_fit.posterior.data_vars:
+        np.testing.assert_array_equal(loaded.posterior[var].values, state_fit.posterior[var].values)
     a = state_fit.simulate(_future(state_fit), random_seed=SEED)
     b = loaded.simulate(_future(loaded), random_seed=SEED)
     np.testing.assert_array_equal(a["counts"].values, b["counts"].values)
@@ -239,18 +233,30 @@ def test_corrupted_truncated_foreign_and_tampered_files_are_refused(state_fit, t
         BaseModel.load(truncated)
 
     foreign = tmp_path / "foreign.nc"
-    az.from_dict(posterior={"theta": np.zeros((2, 10))}).to_netcdf(foreign)
+    az.from_dict({"posterior": {"theta": np.zeros((2, 10))}}).to_netcdf(foreign)
     with pytest.raises(RunFileError, match="not a forecast fit"):
         BaseModel.load(foreign)
 
     tampered = tmp_path / "tampered.nc"
-    idata = az.from_netcdf(good)
-    meta = json.loads(idata.posterior.attrs["forecast_model"])
+    tree = xr.open_datatree(good).load()
+    meta = json.loads(tree["posterior"].attrs["forecast_model"])
     meta["panel"] = meta["panel"].replace('"stalled"', '"summitry"', 1)
-    idata.posterior.attrs["forecast_model"] = json.dumps(meta)
-    idata.to_netcdf(tampered)
+    tree["posterior"].attrs["forecast_model"] = json.dumps(meta)
+    tree.to_netcdf(tampered)
     with pytest.raises(RunFileError, match="does not match its hash"):
         BaseModel.load(tampered)
+
+    old = tmp_path / "old.nc"
+    tree = xr.open_datatree(good).load()
+    meta = json.loads(tree["posterior"].attrs["forecast_model"])
+    meta["package_version"] = "0.1.0"
+    tree["posterior"].attrs["forecast_model"] = json.dumps(meta)
+    tree.to_netcdf(old)
+    with pytest.raises(RunFileError) as info:
+        BaseModel.load(old)
+    message = str(info.value)
+    assert "written by forecast 0.1.0" in message
+    assert "forecast fit --model state_rate" in message and "--out NEW_RUN" in message
 
     with pytest.raises(RunFileError, match="file not found"):
         BaseModel.load(tmp_path / "missing.nc")
@@ -274,3 +280,68 @@ def test_simulation_is_seeded_and_checks_its_months(state_fit):
         state_fit.simulate(late)
     with pytest.raises(ConfigError, match="unknown state"):
         state_fit.simulate(future.assign(state="peace"))
+
+
+# --- compile once, sample many times -------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_a_moved_window_sees_no_month_after_its_cutoff(panel):
+    """Folds re-use one compiled model; the months after a cutoff never reach the fit."""
+    sampling.clear_compiled()
+    model = get_model("state_rate")
+    model.build(panel, keep_future=True)
+    fold = fit_run(model.set_until("2015-06"), None, "backtest", seed=SEED, draws=100, tune=100)
+    assert fold.model.training["month"].iloc[-1] == pd.Timestamp("2015-06-01")
+    assert len(sampling._COMPILED) == 1
+    first = fold.model.posterior["state_effect"].values.copy()
+
+    other = fit_run(model.set_until("2016-06"), None, "backtest", seed=SEED, draws=100, tune=100)
+    assert len(sampling._COMPILED) == 1  # the second cutoff re-used the compiled model
+    assert not np.array_equal(other.model.posterior["state_effect"].values, first)
+
+    changed = panel.copy()
+    after = changed["month"] > pd.Timestamp("2015-06-01")
+    changed.loc[after, "launch_days"] = 25  # what happened later cannot change the fold
+    twin = get_model("state_rate")
+    twin.build(changed, keep_future=True)
+    again = fit_run(twin.set_until("2015-06"), None, "backtest", seed=SEED, draws=100, tune=100)
+    np.testing.assert_array_equal(again.model.posterior["state_effect"].values, first)
+
+
+def test_clone_keeps_priors_and_changes_the_window():
+    model = get_model("state_rate", priors={"state_effect": {"sigma": 0.3}}, until="2019-10")
+    copy = model.clone(until="2015-01")
+    assert type(copy) is type(model)
+    assert copy.priors == model.priors and copy.priors is not model.priors
+    assert copy.config()["until"] == "2015-01" and model.config()["until"] == "2019-10"
+    with pytest.raises(TypeError):
+        model.clone(draws=10)
+
+
+def test_the_mock_sampler_fits_and_saves_a_run_in_a_second(panel, tmp_path):
+    run = fit_run(get_model("state_rate"), panel, "mock", seed=SEED, out=tmp_path / "run")
+    assert (tmp_path / "run" / "fit.nc").is_file() and (
+        tmp_path / "run" / "forecast.json"
+    ).is_file()
+    assert run.model.sampler["backend"] == "mock"
+    loaded = BaseModel.load(tmp_path / "run" / "fit.nc")
+    assert loaded.posterior.sizes["draw"] == sampling.PRESETS["mock"].draws
+
+
+def test_presets_are_defined_once_and_validated():
+    assert set(sampling.PRESETS) == {"full", "fast", "backtest", "mock"}
+    assert sampling.resolve_sampler("fast", draws=50).draws == 50
+    assert sampling.resolve_sampler({"chains": 3}).chains == 3
+    with pytest.raises(ConfigError, match="unknown sampler preset"):
+        sampling.resolve_sampler("fastest")
+    with pytest.raises(ConfigError, match="unknown sampler"):
+        sampling.resolve_sampler("full", backend="stan")
+    with pytest.raises(ConfigError, match="--draws"):
+        sampling.resolve_sampler("full", draws=0)
+
+
+@pytest.mark.slow
+def test_a_saved_run_is_small(state_fit, tmp_path):
+    path = state_fit.save(tmp_path / "fit.nc")
+    assert path.stat().st_size < 3_000_000

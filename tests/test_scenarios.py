@@ -39,8 +39,14 @@ def fixed_state_model(panel, level=0.6931471805599453, effects=(0.0, -0.5, -1.2,
         "beta_exercise": 0.0,
         "alpha": alpha,
     }
+    # the one point repeated N_DRAWS times: simulations never resample a posterior upwards
     model.idata = az.from_dict(
-        posterior={k: np.asarray(v)[None, None, ...] for k, v in point.items()},
+        {
+            "posterior": {
+                k: np.broadcast_to(np.asarray(v, dtype=float), (1, N_DRAWS, *np.shape(v))).copy()
+                for k, v in point.items()
+            }
+        },
         dims={"level": ["year"], "state_effect": ["state"], "season": ["month_of_year"]},
         coords={"year": years, "state": list(STATES), "month_of_year": np.arange(1, 13)},
     )

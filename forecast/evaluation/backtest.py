@@ -41,7 +41,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import logging
 import time
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
@@ -61,7 +60,8 @@ from forecast.evaluation.scores import (
     coverage_column,
     score_forecasts,
 )
-from forecast.models import REGISTRY, BaseModel, get_model
+from forecast.models import PRESETS, REGISTRY, BaseModel, get_model
+from forecast.runs import fit_run
 from forecast.scenarios import MAX_HORIZON, Scenario, future_covariates
 
 #: Models whose skill is the reference (the best of them per horizon and path).
@@ -297,6 +297,29 @@ def persist_future(model: BaseModel, months: pd.PeriodIndex) -> pd.DataFrame:
     return future_covariates(Scenario(name="persist", label="persist"), months, model.training)
 
 
+#: Models built in this process for backtest folds, by model, target and panel (see
+#: :func:`fold_model`).
+_FOLD_MODELS: dict = {}
+
+
+def fold_model(name: str, panel: pd.DataFrame, target: str) -> BaseModel:
+    """The model a worker re-uses for every cutoff of one model (built once, compiled once).
+
+    It is built on the whole panel with the months after any cutoff kept in its grid, so that
+    :meth:`~forecast.models.BaseModel.set_until` moves the training window per fold without
+    rebuilding or recompiling; the likelihood only ever sees months up to the cutoff.
+    """
+    from forecast.models.base import data_hash
+
+    key = (name, target, data_hash(panel.astype({"state": str})))
+    model = _FOLD_MODELS.get(key)
+    if model is None:
+        model = get_model(name, target=target)
+        model.build(panel, keep_future=True)
+        _FOLD_MODELS[key] = model
+    return model
+
+
 def run_fold(fold: Fold, panel: pd.DataFrame, settings: BacktestSettings) -> FoldResult:
     """Fit one model up to one cutoff and score its forecasts along both state paths.
 
@@ -317,28 +340,19 @@ def run_fold(fold: Fold, panel: pd.DataFrame, settings: BacktestSettings) -> Fol
         is the honest cost when other work shares the cores) and diagnostics.
     """
     started, cpu_started = time.perf_counter(), time.process_time()
-    model = get_model(fold.model, until=str(fold.cutoff), target=settings.target)
-    model.build(panel)
+    model = fold_model(fold.model, panel, settings.target).set_until(fold.cutoff)
     last_fit = pd.Period(model.training["month"].iloc[-1], "M")
     if last_fit != fold.cutoff:
-        raise ConfigError("--cutoffs", f"{fold}: the fit ends {last_fit}", "check the panel")
-    pymc_log = logging.getLogger("pymc")
-    level = pymc_log.level
-    pymc_log.setLevel(logging.CRITICAL)  # verdicts go to the folds table
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            model.fit(
-                draws=settings.draws,
-                tune=settings.tune,
-                chains=settings.chains,
-                random_seed=fold.fit_seed,
-                target_accept=settings.target_accept,
-                progressbar=False,
-                cores=1,
-            )
-    finally:
-        pymc_log.setLevel(level)
+        raise ConfigError(
+            "--cutoffs", f"{fold}: the fit ends {last_fit}", "choose cutoffs inside the panel"
+        )
+    sampler = PRESETS["backtest"].replace(
+        draws=settings.draws,
+        tune=settings.tune,
+        chains=settings.chains,
+        target_accept=settings.target_accept,
+    )
+    fit_run(model, None, sampler, seed=fold.fit_seed, freeze=False)
     fit_seconds = time.perf_counter() - started
 
     last = pd.Period(pd.to_datetime(panel["month"]).max(), "M")
@@ -651,7 +665,7 @@ def compare_models(
     Parameters
     ----------
     models : mapping of name to BaseModel, or sequence of BaseModel
-        Fitted models (``fit`` keeps the pointwise log-likelihood).
+        Fitted models (their pointwise log-likelihood is computed when missing).
     method : {"stacking", "BB-pseudo-BMA", "pseudo-BMA"}
         How ``az.compare`` weights the models.
 
@@ -667,13 +681,11 @@ def compare_models(
         raise ConfigError("models", "fewer than two models to compare", "give two or more fits")
     idatas, reference = {}, None
     for name, model in models.items():
-        idata = getattr(model, "idata", None)
-        if idata is None or "log_likelihood" not in idata.groups():
-            raise ConfigError(
-                name, "not fitted, or fitted without the log-likelihood", "fit it with model.fit()"
-            )
+        if getattr(model, "idata", None) is None:
+            raise ConfigError(name, "not fitted", "fit it with forecast.runs.fit_run")
+        idata = model.log_likelihood()
         months = tuple(pd.to_datetime(model.training["month"]))
-        shape = idata.log_likelihood["y"].shape[2:]
+        shape = idata["log_likelihood"]["y"].shape[2:]
         key = (model.target, months, shape)
         if reference is None:
             reference = (name, key)
@@ -688,4 +700,4 @@ def compare_models(
         idatas[name] = idata
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        return az.compare(idatas, ic="loo", method=method, var_name="y")
+        return az.compare(idatas, method=method, var_name="y")

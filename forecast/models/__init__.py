@@ -4,7 +4,7 @@ Every model shares :class:`~forecast.models.base.BaseModel`'s interface::
 
     model = get_model("state_rate", until="2019-10")
     model.build(panel)
-    model.fit(random_seed=1)
+    model.fit("fast", random_seed=1)   # or forecast.runs.fit_run for the whole lifecycle
     model.state_effects()           # rate ratios vs no_talks, 94% HDI
     model.save("runs/x/fit.nc"); BaseModel.load("runs/x/fit.nc")
     model.simulate(future, random_seed=1)
@@ -17,6 +17,7 @@ from forecast.models.base import BaseModel
 from forecast.models.count import ConstantRate, RecentRate, SelfExciting, StateRate
 from forecast.models.diagnostics import Diagnostics, PriorCheck, diagnose, prior_predictive_check
 from forecast.models.hierarchical import ClassHierarchical
+from forecast.models.sampling import PRESETS, Sampler, resolve_sampler
 
 #: Registered models, by the name the CLI uses.
 REGISTRY: dict[str, type[BaseModel]] = {
@@ -37,7 +38,9 @@ def load_model(path) -> BaseModel:
 
 
 __all__ = [
+    "PRESETS",
     "REGISTRY",
+    "Sampler",
     "BaseModel",
     "Diagnostics",
     "PriorCheck",
@@ -45,4 +48,5 @@ __all__ = [
     "get_model",
     "load_model",
     "prior_predictive_check",
+    "resolve_sampler",
 ]

@@ -1,11 +1,22 @@
 """The one small base class every model shares.
 
-A model is configured in ``__init__`` (priors, target, training window), builds
-its PyMC graph from the monthly panel in :meth:`BaseModel.build`, samples in
-:meth:`BaseModel.fit` (keeping the ``InferenceData`` on the object), and
-simulates the future from posterior draws in :meth:`BaseModel.simulate`.
-:meth:`BaseModel.save` writes a netCDF file that :meth:`BaseModel.load` can
-rebuild the model from, with no other file needed.
+A model is configured in ``__init__`` (priors, target, training window), builds its PyMC
+graph from the monthly panel in :meth:`BaseModel.build`, samples in :meth:`BaseModel.fit`
+(keeping the posterior, an ArviZ ``DataTree``, on the object), and simulates the future from
+posterior draws in :meth:`BaseModel.simulate`. :meth:`BaseModel.save` writes a netCDF file
+that :meth:`BaseModel.load` can rebuild the model from, with no other file needed.
+
+Compile once, sample many times
+-------------------------------
+The graph's parameters cover every month of the *grid* (the panel rows the model was built
+on), while the likelihood covers only the *training* months, given to the graph as data
+(``train_idx``, ``y_train``). :meth:`BaseModel.set_until` moves the end of the training
+window inside the grid without rebuilding anything, so a backtest builds and compiles one model
+for all its cutoffs (:mod:`forecast.models.sampling` caches the compiled model by
+:meth:`BaseModel.graph_key`). Months of the grid after the training window have parameters
+(e.g. a yearly level) informed by their prior only; nothing of them reaches the fit, and the
+simulation of the future starts from the last training month. A model built for one fit
+(``forecast fit``) has a grid that ends at its ``until``.
 """
 
 from __future__ import annotations
@@ -14,8 +25,6 @@ import copy
 import hashlib
 import io
 import json
-import os
-import tempfile
 import warnings
 from pathlib import Path
 from typing import ClassVar
@@ -27,19 +36,20 @@ import pymc as pm
 import xarray as xr
 
 from forecast import __version__
-from forecast.constants import HDI_PROB, REFERENCE_STATE, STATES, TARGET_ACCEPT
+from forecast.constants import HDI_PROB, REFERENCE_STATE, STATES
 from forecast.data.panel import TARGETS
 from forecast.errors import ConfigError, RunFileError
 from forecast.models.diagnostics import Diagnostics, diagnose
-
-#: Samplers ``fit`` accepts; the non-default ones need the ``fast`` extra.
-SAMPLERS = ("pymc", "nutpie", "numpyro", "blackjax")
+from forecast.models.sampling import Sampler, resolve_sampler, sample
 
 #: Attribute under which the model's metadata is stored in the netCDF posterior.
 ATTR = "forecast_model"
 
 #: Panel columns stored with a fit so it can be rebuilt without the data files.
 BASE_COLUMNS = ("month", "state", "exercise_days")
+
+#: First package version whose saved fits this version reads (ArviZ 1 / PyMC 6 runs).
+FIRST_READABLE_VERSION = (0, 2)
 
 
 def merge_priors(defaults: dict, user: dict | None, model: str) -> dict:
@@ -86,6 +96,13 @@ def data_hash(frame: pd.DataFrame) -> str:
     return hashlib.sha256(frame.to_json(orient="split", date_format="iso").encode()).hexdigest()
 
 
+def _version_tuple(text: str) -> tuple[int, ...]:
+    parts = []
+    for piece in str(text).split(".")[:2]:
+        parts.append(int(piece) if piece.isdigit() else 0)
+    return tuple(parts)
+
+
 class BaseModel:
     """Common interface of every model.
 
@@ -108,6 +125,8 @@ class BaseModel:
     default_priors: ClassVar[dict] = {}
     #: Variables shown by :meth:`summary` and checked by the diagnostics.
     summary_vars: ClassVar[tuple[str, ...]] = ()
+    #: Whether the model is fitted by MCMC (baselines that only count are not).
+    uses_mcmc: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -120,13 +139,16 @@ class BaseModel:
             raise ConfigError("--target", f"unknown target {target!r}", f"use one of {TARGETS}")
         self.priors = merge_priors(self.default_priors, priors, self.name)
         self.target = target
-        self.since = pd.Timestamp(since).to_period("M").start_time if since else None
-        self.until = pd.Timestamp(until).to_period("M").start_time if until else None
+        self.since = _month_start(since, "--since")
+        self.until = _month_start(until, "--until")
         self.panel: pd.DataFrame | None = None
+        self.grid_start: int = 0
         self.start: int = 0
+        self.stop: int = 0
         self.model: pm.Model | None = None
-        self.idata: az.InferenceData | None = None
+        self.idata: xr.DataTree | None = None
         self.diagnostics: Diagnostics | None = None
+        self.sampler: dict = {}
 
     # --- configuration ------------------------------------------------------------------
 
@@ -140,32 +162,61 @@ class BaseModel:
             "priors": self.priors,
         }
 
+    def clone(self, **changes) -> BaseModel:
+        """An unfitted copy with the same configuration (priors included).
+
+        Parameters
+        ----------
+        **changes
+            ``target``, ``since`` or ``until`` to change (``until=None`` keeps every month).
+
+        Returns
+        -------
+        BaseModel
+            Not built; call :meth:`build`.
+        """
+        config = self.config()
+        unknown = sorted(set(changes) - {"target", "since", "until"})
+        if unknown:
+            raise TypeError(f"clone() got unexpected setting(s) {unknown}")
+        config.update(changes)
+        return type(self)(
+            priors=copy.deepcopy(self.priors),
+            target=config["target"],
+            since=config["since"],
+            until=config["until"],
+        )
+
     def columns(self) -> list[str]:
         """Panel columns this model reads."""
         return [*BASE_COLUMNS, self.target]
 
-    def _window(self, panel: pd.DataFrame) -> tuple[pd.DataFrame, int]:
-        """Panel up to ``until`` and the row where training starts (earlier rows: lags)."""
+    def _grid(self, panel: pd.DataFrame, keep_future: bool) -> tuple[pd.DataFrame, int]:
+        """The panel rows of the graph and the first row after the lag rows (``since``)."""
         missing = [c for c in self.columns() if c not in panel]
         if missing:
             raise ConfigError(
                 "panel", f"missing column(s) {missing}", "build it with monthly_panel"
             )
         months = pd.to_datetime(panel["month"])
-        keep = panel[months <= self.until] if self.until is not None else panel
+        keep = panel if keep_future or self.until is None else panel[months <= self.until]
         keep = keep[self.columns()].reset_index(drop=True)
-        kept_months = pd.to_datetime(keep["month"])
-        start = int((kept_months < self.since).sum()) if self.since is not None else 0
-        start = max(start, self._min_start(len(keep)))
-        if len(keep) - start < 12:
+        kept = pd.to_datetime(keep["month"])
+        first = int((kept < self.since).sum()) if self.since is not None else 0
+        return keep, first
+
+    def _train_rows(self, stop: int) -> tuple[int, int]:
+        """First and (exclusive) last training row for a window ending before ``stop``."""
+        start = max(self.grid_start, self._min_start(stop))
+        if stop - start < 12:
             raise ConfigError(
                 "--since/--until",
-                f"the training window has {len(keep) - start} months",
+                f"the training window has {max(stop - start, 0)} months",
                 "choose a window of at least 12 months inside the data",
             )
-        return keep, start
+        return start, stop
 
-    def _min_start(self, n_rows: int) -> int:
+    def _min_start(self, stop: int) -> int:
         """First training row allowed by the model (``recent_rate`` overrides)."""
         return 0
 
@@ -173,7 +224,13 @@ class BaseModel:
     def training(self) -> pd.DataFrame:
         """The months the model is fitted to."""
         self._require("panel", "build")
-        return self.panel.iloc[self.start :].reset_index(drop=True)
+        return self.panel.iloc[self.start : self.stop].reset_index(drop=True)
+
+    @property
+    def grid(self) -> pd.DataFrame:
+        """The months the graph's parameters cover (training months and any after them)."""
+        self._require("panel", "build")
+        return self.panel.iloc[self.grid_start :].reset_index(drop=True)
 
     def _require(self, attr: str, step: str) -> None:
         if getattr(self, attr) is None:
@@ -181,27 +238,79 @@ class BaseModel:
 
     # --- the interface -----------------------------------------------------------------
 
-    def build(self, panel: pd.DataFrame) -> pm.Model:
+    def build(self, panel: pd.DataFrame, keep_future: bool = False) -> pm.Model:
         """Build the PyMC model on ``panel`` (the monthly panel, whole or sliced).
 
         Parameters
         ----------
         panel : DataFrame
             Output of :func:`forecast.data.monthly_panel`; rows before ``since``
-            feed lagged terms only, rows after ``until`` are dropped.
+            feed lagged terms only.
+        keep_future : bool
+            Keep the rows after ``until`` in the grid (not in the training window), so that
+            :meth:`set_until` can move the window later without rebuilding (backtests).
 
         Returns
         -------
         pymc.Model
         """
-        self.panel, self.start = self._window(panel)
+        self.panel, self.grid_start = self._grid(panel, keep_future)
+        months = pd.to_datetime(self.panel["month"])
+        stop = int((months <= self.until).sum()) if self.until is not None else len(self.panel)
+        self.start, self.stop = self._train_rows(stop)
         self.model = self._build()
+        self.idata, self.diagnostics = None, None
         return self.model
 
     def _build(self) -> pm.Model:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def sample_prior_predictive(self, draws: int = 500, random_seed: int = 1) -> az.InferenceData:
+    def _train_data(self) -> dict[str, np.ndarray]:
+        """Values of the graph's training-window data containers (subclasses extend)."""
+        rows = np.arange(self.start, self.stop)
+        return {"train_idx": rows - self.grid_start}
+
+    def set_until(self, until) -> BaseModel:
+        """Move the end of the training window inside the grid (no rebuild, no recompile).
+
+        Parameters
+        ----------
+        until : str or Period or Timestamp
+            Last training month; must be inside the grid the model was built on.
+
+        Returns
+        -------
+        BaseModel
+            ``self``, unfitted, with ``until`` changed.
+        """
+        self._require("model", "build")
+        cutoff = _month_start(str(pd.Period(until, "M")), "--until")
+        months = pd.to_datetime(self.panel["month"])
+        if cutoff > months.iloc[-1]:
+            raise ConfigError(
+                "--until",
+                f"{cutoff:%Y-%m} is after the model's months (which end {months.iloc[-1]:%Y-%m})",
+                "build the model on a panel that covers the cutoff",
+            )
+        self.until = cutoff
+        self.start, self.stop = self._train_rows(int((months <= cutoff).sum()))
+        with self.model:
+            pm.set_data(self._train_data(), coords={"train_month": self.training["month"]})
+        self.idata, self.diagnostics = None, None
+        return self
+
+    def graph_key(self) -> tuple:
+        """What the compiled graph depends on, beside the training-window data."""
+        self._require("panel", "build")
+        return (
+            type(self).__name__,
+            json.dumps(self.priors, sort_keys=True),
+            self.target,
+            self.grid_start,
+            data_hash(self.panel.astype({"state": str})),
+        )
+
+    def sample_prior_predictive(self, draws: int = 500, random_seed: int = 1) -> xr.DataTree:
         """Draw from the prior and prior predictive.
 
         Parameters
@@ -212,96 +321,53 @@ class BaseModel:
             Seed.
         """
         self._require("model", "build")
-        with self.model:
+        with self.model, warnings.catch_warnings():
+            warnings.simplefilter("ignore")
             return pm.sample_prior_predictive(draws=draws, random_seed=random_seed)
 
     def fit(
         self,
-        draws: int = 1000,
-        tune: int = 1000,
-        chains: int = 4,
+        sampler: str | Sampler | dict | None = None,
         random_seed: int = 1,
-        nuts_sampler: str = "pymc",
-        target_accept: float = TARGET_ACCEPT,
-        init: str = "jitter+adapt_full",
-        progressbar: bool = True,
-        cores: int | None = None,
-    ) -> az.InferenceData:
-        """Sample the posterior with NUTS, record diagnostics, keep the result.
+        progress=None,
+        **changes,
+    ) -> xr.DataTree:
+        """Sample the posterior, record diagnostics, keep the result.
+
+        Use :func:`forecast.runs.fit_run` for the whole lifecycle (fit, diagnose, save, freeze
+        the forecast); this method is the sampling step.
 
         Parameters
         ----------
-        draws, tune, chains : int
-            Sampler settings.
+        sampler : str, Sampler or dict, optional
+            A preset of :data:`forecast.models.sampling.PRESETS` (default ``full``), a
+            :class:`~forecast.models.sampling.Sampler`, or settings.
         random_seed : int
             One seed for everything random in the fit.
-        nuts_sampler : {"pymc", "nutpie", "numpyro", "blackjax"}
-            ``pymc`` needs nothing extra; the others need the ``fast`` extra.
-        target_accept : float
-            NUTS target acceptance rate.
-        init : str
-            Initialisation and mass-matrix adaptation of PyMC's own NUTS. The
-            default adapts a dense mass matrix: in years where one negotiation
-            state held throughout, only level plus state effect is identified,
-            and a dense matrix follows that ridge (state_rate on 1984-2019: 16-20 s
-            instead of 37 s, same effective sample size). Ignored by the other
-            samplers, which adapt their own.
-        progressbar : bool
-            Show the sampler's progress bar.
-        cores : int, optional
-            Chains run in parallel; defaults to ``min(chains, os.cpu_count())``
-            (PyMC's own default halves the count, assuming hyper-threads).
+        progress : tuple, optional
+            ``(rich Progress, task)`` updated while sampling.
+        **changes
+            Sampler settings changed from the preset (``draws``, ``tune``, ``chains``, ...).
 
         Returns
         -------
-        InferenceData
+        xarray.DataTree
             Also kept as ``self.idata``; ``self.diagnostics`` holds the verdict.
         """
         self._require("model", "build")
-        if nuts_sampler not in SAMPLERS:
-            raise ConfigError("--sampler", f"unknown sampler {nuts_sampler!r}", f"use {SAMPLERS}")
-        cores = cores or min(chains, os.cpu_count() or 1)
-        # nutpie and the JAX samplers ignore idata_kwargs: log-likelihood is added after
-        kwargs = (
-            {"idata_kwargs": {"log_likelihood": True}, "init": init}
-            if nuts_sampler == "pymc"
-            else {}
+        settings = resolve_sampler(sampler, **changes)
+        idata = sample(
+            self.model,
+            settings,
+            random_seed,
+            key=self.graph_key(),
+            var_names=self.trace_vars(),
+            progress=progress,
         )
-        with self.model, warnings.catch_warnings():
-            # PyMC flags dense adaptation as experimental; it is what makes these fits mix
-            warnings.filterwarnings("ignore", "QuadPotentialFullAdapt", UserWarning)
-            idata = pm.sample(
-                draws=draws,
-                tune=tune,
-                chains=chains,
-                cores=cores,
-                random_seed=random_seed,
-                nuts_sampler=nuts_sampler,
-                target_accept=target_accept,
-                progressbar=progressbar,
-                **kwargs,
-            )
-            if "log_likelihood" not in idata.groups():
-                pm.compute_log_likelihood(idata, progressbar=False)
         self.idata = idata
         self.diagnostics = diagnose(idata, var_names=self.free_vars())
-        self._stamp(
-            sampler={
-                "draws": draws,
-                "tune": tune,
-                "chains": chains,
-                "random_seed": random_seed,
-                "nuts_sampler": nuts_sampler,
-                "target_accept": target_accept,
-                **({"init": init} if nuts_sampler == "pymc" else {}),
-            }
-        )
-        if not self.diagnostics.passed:
-            warnings.warn(
-                f"{self.name}: the fit failed its diagnostics: {self.diagnostics.verdict()}",
-                RuntimeWarning,
-                stacklevel=2,
-            )
+        self.sampler = {**settings.to_dict(), "random_seed": int(random_seed)}
+        self._stamp()
         return idata
 
     def free_vars(self) -> list[str]:
@@ -309,16 +375,39 @@ class BaseModel:
         self._require("model", "build")
         return [rv.name for rv in self.model.free_RVs]
 
+    def trace_vars(self) -> list[str]:
+        """Variables kept in a fit: free variables and deterministics without a month dim.
+
+        Per-month deterministics (``mu``) are left out: they can be recomputed from the
+        posterior (:meth:`log_likelihood`, :meth:`posterior_predictive`) and would make a
+        saved run many times larger.
+        """
+        self._require("model", "build")
+        dims = self.model.named_vars_to_dims
+        keep = list(self.free_vars())
+        for det in self.model.deterministics:
+            if "month" not in dims.get(det.name, ()):
+                keep.append(det.name)
+        return keep
+
+    @property
+    def posterior(self) -> xr.Dataset:
+        """The posterior draws as a Dataset (dims ``chain``, ``draw``, ...)."""
+        self._require("idata", "fit")
+        return self.idata["posterior"].to_dataset()
+
     def summary(self, var_names: list[str] | None = None, hdi_prob: float = HDI_PROB):
-        """ArviZ summary table of the key parameters.
+        """ArviZ summary table (mean, sd, HDI, MCSE, ESS, r-hat) of the key parameters.
 
         The reference state (fixed at 0, so r-hat is undefined) is left out.
         """
-        self._require("idata", "fit")
         names = var_names or list(self.summary_vars)
-        has_state = any("state" in self.idata.posterior[n].dims for n in names)
+        post = self.posterior
+        has_state = any("state" in post[n].dims for n in names)
         coords = {"state": list(STATES[1:])} if has_state else None
-        return az.summary(self.idata, var_names=names, hdi_prob=hdi_prob, coords=coords)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return az.summary(post, var_names=names, ci_prob=hdi_prob, ci_kind="hdi", coords=coords)
 
     def state_effects(self, hdi_prob: float = HDI_PROB) -> pd.DataFrame:
         """Rate ratio of each state against ``no_talks``: mean, HDI and P(ratio < 1).
@@ -328,45 +417,68 @@ class BaseModel:
         DataFrame
             One row per state (and weapon class, for models that have them).
         """
-        self._require("idata", "fit")
-        if "state_effect" not in self.idata.posterior:
+        post = self.posterior
+        if "state_effect" not in post:
             raise ConfigError(
                 self.name, "this model has no state effect", "use state_rate or a richer model"
             )
-        log_rr = self.idata.posterior["state_effect"]
+        log_rr = post["state_effect"]
         ratio = np.exp(log_rr)
-        hdi = az.hdi(ratio, hdi_prob=hdi_prob)["state_effect"]
+        hdi = az.hdi(ratio, prob=hdi_prob)
         table = pd.DataFrame(
             {
                 "rate_ratio_mean": ratio.mean(("chain", "draw")).to_series(),
-                "hdi_low": hdi.sel(hdi="lower", drop=True).to_series(),
-                "hdi_high": hdi.sel(hdi="higher", drop=True).to_series(),
+                "hdi_low": hdi.sel(ci_bound="lower", drop=True).to_series(),
+                "hdi_high": hdi.sel(ci_bound="upper", drop=True).to_series(),
                 "p_below_1": (log_rr < 0).mean(("chain", "draw")).to_series(),
             }
         )
         table.attrs.update(reference=REFERENCE_STATE, hdi_prob=hdi_prob, target=self.target)
         return table.reset_index()
 
+    def log_likelihood(self) -> xr.DataTree:
+        """Add the pointwise log-likelihood of the training months to ``idata`` (for LOO)."""
+        self._require("idata", "fit")
+        if "log_likelihood" not in self.idata.children:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                pm.compute_log_likelihood(self.idata, model=self.model, progressbar=False)
+        return self.idata
+
+    def posterior_predictive(self, random_seed: int = 1) -> xr.DataTree:
+        """Add in-sample posterior predictive draws of the training months to ``idata``."""
+        self._require("idata", "fit")
+        if "posterior_predictive" not in self.idata.children:
+            with self.model, warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                pm.sample_posterior_predictive(
+                    self.idata,
+                    random_seed=random_seed,
+                    extend_inferencedata=True,
+                    progressbar=False,
+                )
+        return self.idata
+
     # --- simulation -----------------------------------------------------------------------
 
     def posterior_draws(self, draws: int | None, rng: np.random.Generator) -> xr.Dataset:
-        """Posterior as one ``draw`` dimension, subsampled to ``draws`` if given.
-
-        Per-training-month deterministics (``mu``) are left out: simulation never
-        needs them and they dominate the cost of stacking.
-        """
+        """Posterior as one ``draw`` dimension, subsampled to ``draws`` if given."""
         self._require("idata", "fit")
         cached = getattr(self, "_stacked", (None, None))
         if cached[0] is not self.idata:  # stack once per fit; scenarios reuse it
-            post = self.idata.posterior
-            post = post.drop_vars([v for v in post.data_vars if "month" in post[v].dims])
-            self._stacked = (self.idata, post.stack(sample=("chain", "draw")))
+            self._stacked = (self.idata, self.posterior.stack(sample=("chain", "draw")))
         post = self._stacked[1]
         n = post.sizes["sample"]
         if draws is None or draws == n:
             idx = np.arange(n)
         else:
-            idx = rng.choice(n, size=draws, replace=draws > n)
+            if draws > n:
+                raise ConfigError(
+                    "--draws",
+                    f"{draws} draws asked for, the posterior holds {n}",
+                    f"ask for at most {n} (or refit with more draws)",
+                )
+            idx = rng.choice(n, size=draws, replace=False)
         post = post.isel(sample=idx).drop_vars(["sample", "chain", "draw"])
         return post.rename({"sample": "draw"}).transpose("draw", ...)
 
@@ -394,7 +506,9 @@ class BaseModel:
             "state_idx": np.array([STATES.index(s) for s in future["state"]]),
             "moy_idx": (stamps.month - 1).to_numpy(),
             "year": stamps.year.to_numpy(),
-            "exercise_share": (future["exercise_days"] / stamps.days_in_month).to_numpy(),
+            "exercise_share": (
+                np.asarray(future["exercise_days"], dtype=float) / stamps.days_in_month
+            ).to_numpy(),
         }
 
     def simulate(
@@ -410,7 +524,7 @@ class BaseModel:
         random_seed : int
             Seed; the same seed gives the same draws.
         draws : int, optional
-            Number of posterior draws to use (default: all).
+            Number of posterior draws to use (default: all; at most all).
 
         Returns
         -------
@@ -436,30 +550,42 @@ class BaseModel:
 
     # --- save / load ----------------------------------------------------------------------
 
-    def _stamp(self, sampler: dict | None = None) -> None:
+    def _stamp(self) -> None:
         """Write provenance into the posterior's attrs."""
-        stored = self.panel.assign(month=pd.to_datetime(self.panel["month"]).dt.strftime("%Y-%m"))
-        stored["state"] = stored["state"].astype(str)
+        stored = self.training_panel_for_storage()
         meta = {
             "config": self.config(),
+            "grid_start": self.grid_start,
             "start": self.start,
+            "stop": self.stop,
             "data_hash": data_hash(stored),
             "package_version": __version__,
-            "sampler": sampler or {},
+            "sampler": self.sampler,
             "diagnostics": self.diagnostics.to_dict() if self.diagnostics else None,
             "panel": stored.to_json(orient="split"),
         }
-        self.idata.posterior.attrs[ATTR] = json.dumps(meta)
+        self.idata["posterior"].attrs[ATTR] = json.dumps(meta)
+
+    def training_panel_for_storage(self) -> pd.DataFrame:
+        """The panel rows a saved fit keeps: the grid up to the end of the training window."""
+        stored = self.panel.iloc[: self.stop]
+        stored = stored.assign(month=pd.to_datetime(stored["month"]).dt.strftime("%Y-%m"))
+        stored["state"] = stored["state"].astype(str)
+        return stored.reset_index(drop=True)
 
     def metadata(self) -> dict:
         """Provenance stored with the fit (config, data hash, version, sampler, diagnostics)."""
         self._require("idata", "fit")
-        meta = json.loads(self.idata.posterior.attrs[ATTR])
+        meta = json.loads(self.idata["posterior"].attrs[ATTR])
         meta.pop("panel")
         return meta
 
     def save(self, path: str | Path) -> Path:
-        """Write the fit as netCDF (atomically) with everything needed to rebuild it.
+        """Write the fit as netCDF with everything needed to rebuild it.
+
+        The posterior and the sampler statistics are kept (compressed); what can be
+        recomputed from them (per-month deterministics, log-likelihood, predictive draws) is
+        not. Write into a temporary location and move it into place to make it atomic.
 
         Parameters
         ----------
@@ -468,15 +594,22 @@ class BaseModel:
         """
         self._require("idata", "fit")
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        os.close(fd)
-        try:
-            self.idata.to_netcdf(tmp)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        keep = xr.DataTree()
+        for group in ("posterior", "sample_stats"):
+            ds = self.idata[group].to_dataset()
+            if group == "sample_stats":
+                wanted = [v for v in ("diverging", "energy", "tree_depth", "n_steps") if v in ds]
+                ds = ds[wanted]
+            keep[group] = ds
+        encoding = {
+            f"/{group}": {
+                name: {"zlib": True, "complevel": 4}
+                for name, var in keep[group].to_dataset().data_vars.items()
+                if var.dtype.kind in "fiub"
+            }
+            for group in ("posterior", "sample_stats")
+        }
+        keep.to_netcdf(path, encoding=encoding, engine="netcdf4")
         return path
 
     @classmethod
@@ -500,34 +633,35 @@ class BaseModel:
         if not path.is_file():
             raise RunFileError(path, "file not found", "check the path to fit.nc")
         try:
-            idata = az.from_netcdf(path)
-            for group in idata.groups():  # read now: lazy groups re-read the file on access
-                getattr(idata, group).load()
+            tree = xr.open_datatree(path, engine="netcdf4")
+            tree = tree.load()  # read now: lazy groups would re-read the file on access
         except Exception as err:  # netCDF4/h5 raise many types on a damaged file
             raise RunFileError(
                 path, f"not a readable netCDF file ({type(err).__name__})", fix_refit
             ) from None
-        if "posterior" not in idata.groups() or ATTR not in idata.posterior.attrs:
+        if "posterior" not in tree.children or ATTR not in tree["posterior"].attrs:
             raise RunFileError(
                 path, "not a forecast fit (no model metadata in the posterior)", fix_refit
             )
         try:
-            meta = json.loads(idata.posterior.attrs[ATTR])
+            meta = json.loads(tree["posterior"].attrs[ATTR])
             config = meta["config"]
             panel = pd.read_json(io.StringIO(meta["panel"]), orient="split", dtype=False)
-        except (ValueError, KeyError) as err:
+        except (ValueError, KeyError, TypeError) as err:
             raise RunFileError(path, f"damaged model metadata ({err})", fix_refit) from None
-        if data_hash(panel) != meta["data_hash"]:
-            raise RunFileError(path, "the stored data does not match its hash", fix_refit)
         name = config.get("model")
-        if name not in REGISTRY:
-            raise RunFileError(path, f"unknown model {name!r}", f"use one of {sorted(REGISTRY)}")
-        if str(meta.get("package_version", "")).split(".")[0] != __version__.split(".")[0]:
+        written = str(meta.get("package_version", ""))
+        if _version_tuple(written) < FIRST_READABLE_VERSION:
             raise RunFileError(
                 path,
-                f"written by forecast {meta.get('package_version')}, this is {__version__}",
-                fix_refit,
+                f"written by forecast {written} (PyMC 5 / ArviZ 0.x), which this version "
+                f"({__version__}) does not read",
+                "re-fit it: " + _refit_command(config),
             )
+        if data_hash(panel) != meta["data_hash"]:
+            raise RunFileError(path, "the stored data does not match its hash", fix_refit)
+        if name not in REGISTRY:
+            raise RunFileError(path, f"unknown model {name!r}", f"use one of {sorted(REGISTRY)}")
         model = REGISTRY[name](
             priors=config["priors"],
             target=config["target"],
@@ -536,14 +670,40 @@ class BaseModel:
         )
         panel["month"] = pd.to_datetime(panel["month"])
         model.build(panel)
-        missing = sorted(set(model.free_vars()) - set(idata.posterior.data_vars))
-        if missing or model.start != meta["start"]:
+        missing = sorted(set(model.free_vars()) - set(tree["posterior"].to_dataset().data_vars))
+        if missing or (model.start, model.stop) != (meta.get("start"), meta.get("stop")):
             raise RunFileError(
-                path, f"the posterior does not fit the rebuilt model (missing {missing})", fix_refit
+                path,
+                f"the posterior does not fit the rebuilt model (missing {missing})",
+                "re-fit it: " + _refit_command(config),
             )
-        model.idata = idata
+        model.idata = tree
+        model.sampler = meta.get("sampler", {})
         diag = meta.get("diagnostics")
         model.diagnostics = (
             Diagnostics(**{**diag, "problems": tuple(diag["problems"])}) if diag else None
         )
         return model
+
+
+def _month_start(value, label: str) -> pd.Timestamp | None:
+    if value is None:
+        return None
+    try:
+        return pd.Timestamp(str(value)).to_period("M").start_time
+    except ValueError:
+        raise ConfigError(label, f"not a month: {value!r}", "write YYYY-MM or YYYY-MM-DD") from None
+
+
+def _refit_command(config: dict) -> str:
+    """The ``forecast fit`` command that re-creates a fit of ``config``."""
+    parts = [f"forecast fit --model {config.get('model')}"]
+    if config.get("target") not in (None, "launch_days"):
+        parts.append(f"--target {config['target']}")
+    for key in ("since", "until"):
+        if config.get(key):
+            parts.append(f"--{key} {config[key]}")
+    if config.get("priors"):
+        parts.append("[--priors FILE if you changed them]")
+    parts.append("--out NEW_RUN")
+    return " ".join(parts)

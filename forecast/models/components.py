@@ -116,7 +116,7 @@ def state_effects(priors: dict, name: str = "state_effect", dims=("state",)) -> 
     sigma = priors["state_effect"]["sigma"]
     contrast_dims = tuple("state_contrast" if d == "state" else d for d in dims)
     raw = pm.Normal(f"{name}_raw", 0.0, sigma, dims=contrast_dims)
-    zero = pt.zeros_like(raw[..., :1])
+    zero = pt.zeros((*raw.shape[:-1], 1)) if raw.ndim > 1 else pt.zeros(1)
     return pm.Deterministic(name, pt.concatenate([zero, raw], axis=-1), dims=dims)
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 import numpy as np
+import pandas as pd
 import pymc as pm
 import pytensor.tensor as pt
 import xarray as xr
@@ -61,22 +62,30 @@ class CountModel(BaseModel):
     def _coords(self, d: C.Design) -> dict:
         return {
             "month": d.months,
+            "train_month": self.training["month"].to_numpy(),
             "state": list(STATES),
             "state_contrast": list(STATES[1:]),
             "month_of_year": np.arange(1, 13),
             "year": d.years,
-            "year_step": d.years[1:],
             "lag": np.arange(1, C.EXCITATION_LAGS + 1),
         }
 
     def design(self) -> C.Design:
-        """Design arrays of the training window."""
-        return C.design(self.panel, self.target, start=self.start)
+        """Design arrays of the grid (training months and any after them)."""
+        return C.design(self.panel, self.target, start=self.grid_start)
+
+    def _train_data(self) -> dict:
+        data = super()._train_data()
+        y = self.panel[self.target].to_numpy()[self.start : self.stop]
+        return {**data, "y_train": y.astype("int64")}
 
     def _build(self) -> pm.Model:
         d = self.design()
         p = self.priors
+        data = self._train_data()
         with pm.Model(coords=self._coords(d)) as model:
+            train_idx = pm.Data("train_idx", data["train_idx"], dims="train_month")
+            y_train = pm.Data("y_train", data["y_train"], dims="train_month")
             if self.components:
                 log_mu = self._log_rate(d, p)
             else:
@@ -84,7 +93,9 @@ class CountModel(BaseModel):
                 log_mu = pt.ones(len(d.y)) * log_rate
             mu = pm.Deterministic("mu", pt.exp(log_mu), dims="month")
             alpha = C.dispersion(p)
-            pm.NegativeBinomial("y", mu=mu, alpha=alpha, observed=d.y, dims="month")
+            pm.NegativeBinomial(
+                "y", mu=mu[train_idx], alpha=alpha, observed=y_train, dims="train_month"
+            )
         return model
 
     def _log_rate(self, d: C.Design, p: dict):
@@ -96,19 +107,21 @@ class CountModel(BaseModel):
         if "exercise" in self.components:
             log_mu = log_mu + C.exercise_term(p) * d.exercise_share
         if "excitation" in self.components:
-            lags = pm.Data("lags", d.lags, dims=("month", "lag"))
-            log_mu = log_mu + C.excitation(p, lags)
+            log_mu = log_mu + C.excitation(p, d.lags)
         return log_mu
+
+    def _last_train_year(self) -> int:
+        return int(pd.Timestamp(self.training["month"].iloc[-1]).year)
 
     def _simulate(self, post: xr.Dataset, fut: dict, rng: np.random.Generator) -> dict:
         n, h = post.sizes["draw"], len(fut["months"])
         if not self.components:
             log_mu = np.repeat(post["log_rate"].values[:, None], h, axis=1)
         else:
-            level = post["level"].values
-            last_year = int(post["year"].values[-1])
+            last_year = self._last_train_year()
+            level = post["level"].sel(year=last_year).values
             ahead = fut["year"] - last_year
-            path = C.walk_forward(level[:, -1], post["level_step_sd"].values, ahead.max(), rng)
+            path = C.walk_forward(level, post["level_step_sd"].values, ahead.max(), rng)
             log_mu = path[:, ahead]
             if "state" in self.components:
                 log_mu = log_mu + post["state_effect"].values[:, fut["state_idx"]]
@@ -163,8 +176,8 @@ class RecentRate(ConstantRate):
     description = "Baseline: negative binomial fitted to the last 24 months only."
     window_months = 24
 
-    def _min_start(self, n_rows: int) -> int:
-        return max(0, n_rows - self.window_months)
+    def _min_start(self, stop: int) -> int:
+        return max(0, stop - self.window_months)
 
 
 class StateRate(CountModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import asdict, dataclass
 
 import arviz as az
@@ -59,12 +60,12 @@ class Diagnostics:
         return f"{head}: {body}{extra}"
 
 
-def diagnose(idata: az.InferenceData, var_names: list[str] | None = None) -> Diagnostics:
+def diagnose(idata, var_names: list[str] | None = None) -> Diagnostics:
     """Compute r-hat, ESS, divergences and BFMI and give a verdict.
 
     Parameters
     ----------
-    idata : InferenceData
+    idata : xarray.DataTree
         A fit with ``posterior`` and ``sample_stats`` groups.
     var_names : list of str, optional
         Variables to check; defaults to every posterior variable.
@@ -73,10 +74,14 @@ def diagnose(idata: az.InferenceData, var_names: list[str] | None = None) -> Dia
     -------
     Diagnostics
     """
-    post = idata.posterior if var_names is None else idata.posterior[var_names]
-    rhat = az.rhat(post)
-    ess_bulk = az.ess(post, method="bulk")
-    ess_tail = az.ess(post, method="tail")
+    post = idata["posterior"].to_dataset()
+    if var_names is not None:
+        post = post[var_names]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # r-hat of a constant (a fixed reference level) is nan
+        rhat = az.rhat(post)
+        ess_bulk = az.ess(post, method="bulk")
+        ess_tail = az.ess(post, method="tail")
 
     def extreme(ds, fn) -> float:
         values = [float(fn(ds[v].values)) for v in ds.data_vars if ds[v].size]
@@ -86,10 +91,11 @@ def diagnose(idata: az.InferenceData, var_names: list[str] | None = None) -> Dia
     max_rhat = extreme(rhat, np.nanmax)
     min_bulk = extreme(ess_bulk, np.nanmin)
     min_tail = extreme(ess_tail, np.nanmin)
-    divergences = int(idata.sample_stats["diverging"].sum())
+    stats = idata["sample_stats"].to_dataset() if "sample_stats" in idata.children else None
+    divergences = int(stats["diverging"].sum()) if stats is not None and "diverging" in stats else 0
     try:
-        min_bfmi = float(np.min(az.bfmi(idata)))
-    except (KeyError, AttributeError):
+        min_bfmi = float(np.min(az.bfmi(idata)["energy"].values))
+    except (KeyError, AttributeError, ValueError, TypeError):
         min_bfmi = float("nan")
 
     problems = []
@@ -168,7 +174,7 @@ def prior_predictive_check(
     PriorCheck
     """
     prior = model.sample_prior_predictive(draws=draws, random_seed=random_seed)
-    y = prior.prior_predictive["y"]
+    y = prior["prior_predictive"]["y"]
     if "weapon_class" in y.dims:
         y = y.sum("weapon_class")
     values = y.values.ravel()

@@ -25,6 +25,7 @@ import xarray as xr
 from forecast.data.panel import CLASS_COLUMNS
 from forecast.errors import ConfigError
 from forecast.models import components as C
+from forecast.models.base import BaseModel
 from forecast.models.count import COMPONENT_PRIORS, CountModel
 
 #: Weapon-class groups modelled, with the CNS classes in each.
@@ -87,7 +88,7 @@ class ClassHierarchical(CountModel):
         return [*super().columns(), *cols, "nuclear_tests"]
 
     def class_counts(self):
-        """Training counts per class group, shape ``(n_months, n_classes)``."""
+        """Counts per class group of every panel row, shape ``(n_months, n_classes)``."""
         return np.column_stack(
             [self.panel[cols].sum(axis=1).to_numpy() for cols in class_group_columns().values()]
         )
@@ -97,7 +98,15 @@ class ClassHierarchical(CountModel):
             **{f"_group_{i}": col for i, col in enumerate(self.class_counts().T)}
         )
         groups = [f"_group_{i}" for i in range(len(WEAPON_CLASSES))]
-        return C.design(panel, groups, start=self.start)
+        return C.design(panel, groups, start=self.grid_start)
+
+    def _train_data(self) -> dict:
+        rows = slice(self.start, self.stop)
+        return {
+            **BaseModel._train_data(self),
+            "y_train": self.class_counts()[rows].astype("int64"),
+            "nuclear_train": self.panel["nuclear_tests"].to_numpy()[rows].astype("int64"),
+        }
 
     def _coords(self, d: C.Design) -> dict:
         return {**super()._coords(d), "weapon_class": list(WEAPON_CLASSES)}
@@ -105,8 +114,11 @@ class ClassHierarchical(CountModel):
     def _build(self) -> pm.Model:
         d = self.design()
         p = self.priors
-        nuclear = self.panel["nuclear_tests"].to_numpy()[self.start :]
+        data = self._train_data()
         with pm.Model(coords=self._coords(d)) as model:
+            train_idx = pm.Data("train_idx", data["train_idx"], dims="train_month")
+            y_train = pm.Data("y_train", data["y_train"], dims=("train_month", "weapon_class"))
+            nuclear = pm.Data("nuclear_train", data["nuclear_train"], dims="train_month")
             level = C.level_walk(p, len(d.years))[d.year_idx]
             offset = pm.ZeroSumNormal(
                 "class_offset", sigma=p["class_offset"]["sigma"], dims="weapon_class"
@@ -120,7 +132,7 @@ class ClassHierarchical(CountModel):
             pool_sd = pm.HalfNormal("state_pooling_sd", sigma=p["state_pooling"]["sigma"])
             z = pm.Normal("state_effect_z", 0.0, 1.0, dims=("weapon_class", "state_contrast"))
             raw = mean_raw[None, :] + pool_sd * z
-            zeros = pt.zeros((len(WEAPON_CLASSES), 1))
+            zeros = pt.zeros((len(WEAPON_CLASSES), 1))  # a constant shape, so JAX can trace it
             effect = pm.Deterministic(
                 "state_effect", pt.concatenate([zeros, raw], axis=1), dims=("weapon_class", "state")
             )
@@ -134,7 +146,11 @@ class ClassHierarchical(CountModel):
             mu = pm.Deterministic("mu", pt.exp(log_mu), dims=("month", "weapon_class"))
             alpha = C.dispersion(p, dims="weapon_class")
             pm.NegativeBinomial(
-                "y", mu=mu, alpha=alpha[None, :], observed=d.y, dims=("month", "weapon_class")
+                "y",
+                mu=mu[train_idx],
+                alpha=alpha[None, :],
+                observed=y_train,
+                dims=("train_month", "weapon_class"),
             )
 
             nuc_rate = pm.Normal("nuclear_log_rate", **p["nuclear_log_rate"])
@@ -147,18 +163,15 @@ class ClassHierarchical(CountModel):
             nuc_effect = pm.Deterministic(
                 "nuclear_state_effect", pt.concatenate([pt.zeros(1), nuc_raw]), dims="state"
             )
-            pm.Poisson(
-                "nuclear",
-                mu=pt.exp(nuc_rate + nuc_effect[d.state_idx]),
-                observed=nuclear,
-                dims="month",
-            )
+            nuclear_rate = pt.exp(nuc_rate + nuc_effect[d.state_idx])
+            pm.Poisson("nuclear", mu=nuclear_rate[train_idx], observed=nuclear, dims="train_month")
         return model
 
     def _simulate(self, post: xr.Dataset, fut: dict, rng: np.random.Generator) -> dict:
-        level = post["level"].values
-        ahead = fut["year"] - int(post["year"].values[-1])
-        path = C.walk_forward(level[:, -1], post["level_step_sd"].values, ahead.max(), rng)
+        last_year = self._last_train_year()
+        level = post["level"].sel(year=last_year).values
+        ahead = fut["year"] - last_year
+        path = C.walk_forward(level, post["level_step_sd"].values, ahead.max(), rng)
         common = (
             path[:, ahead]
             + post["season"].values[:, fut["moy_idx"]]
