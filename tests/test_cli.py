@@ -78,14 +78,13 @@ def test_cli_model_names_match_the_registry():
     assert set(MODEL_NAMES) == set(REGISTRY)
 
 
-@pytest.mark.slow
 def test_fit_writes_the_run_and_prints_verdict_and_effects(tmp_path):
     out = tmp_path / "run"
-    args = ["fit", "--model", "state_rate", "--until", "2019-10-31", "--draws", "100"]
-    args += ["--tune", "100", "--chains", "2", "--seed", "1", "--out", str(out)]
+    args = ["fit", "--model", "state_rate", "--until", "2019-10-31", "--preset", "mock"]
+    args += ["--seed", "1", "--out", str(out)]
     result = run(*args)
     assert result.returncode == 0, result.stderr
-    assert "Diagnostics: FAIL" in result.stdout  # 100 draws cannot reach ESS 400
+    assert "Diagnostics: FAIL" in result.stdout and "stand-in sampler" in result.stdout
     assert "active_talks" in result.stdout and "HDI" in result.stdout
     assert {p.name for p in out.iterdir()} >= {"fit.nc", "run.json", "effects.png"}
     record = json.loads((out / "run.json").read_text())
@@ -107,11 +106,12 @@ def test_fit_writes_the_run_and_prints_verdict_and_effects(tmp_path):
         (["--target", "tweets"], "unknown target"),
         (["--until", "last-tuesday"], "not a month"),
         (["--sampler", "gibbs"], "unknown sampler"),
+        (["--preset", "fastest"], "unknown sampler preset"),
         (["--since", "2025-06"], "at least 12 months"),
     ],
 )
 def test_fit_rejects_bad_arguments_with_exit_2(args, words, tmp_path):
-    result = run("fit", "--out", str(tmp_path / "run"), "--draws", "10", "--tune", "10", *args)
+    result = run("fit", "--out", str(tmp_path / "run"), "--preset", "mock", *args)
     assert result.returncode == 2, result.stdout + result.stderr
     assert words in result.stderr
     assert "Traceback" not in result.stderr
@@ -120,9 +120,9 @@ def test_fit_rejects_bad_arguments_with_exit_2(args, words, tmp_path):
 
 @pytest.fixture(scope="module")
 def small_runs(tmp_path_factory):
-    """Two quick real fits: state_rate to 2019-10, class_hierarchical on all the data."""
+    """Two stand-in fits (prior draws): state_rate to 2019-10, class_hierarchical on all data."""
     root = tmp_path_factory.mktemp("runs")
-    small = ["--draws", "100", "--tune", "100", "--chains", "2", "--seed", "1"]
+    small = ["--preset", "mock", "--seed", "1"]
     specs = {
         "2019-10": ["--model", "state_rate", "--until", "2019-10-31"],
         "latest": ["--model", "class_hierarchical"],
@@ -136,7 +136,6 @@ def small_runs(tmp_path_factory):
 SUMMARY_COLUMNS = "scenario,mean,q05,q10,q25,q50,q75,q90,q95,p_any"
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize(
     "run_name, config, first_month",
     [("2019-10", "2019-11-after-stockholm.yaml", "2019-11"), ("latest", "current.yaml", "2026-01")],

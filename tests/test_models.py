@@ -13,8 +13,7 @@ import xarray as xr
 from conftest import SEED
 
 from forecast.errors import ConfigError, RunFileError
-from forecast.models import REGISTRY, BaseModel, get_model, prior_predictive_check
-from forecast.models import sampling
+from forecast.models import REGISTRY, BaseModel, get_model, prior_predictive_check, sampling
 from forecast.runs import fit_run
 
 SMALL = {"draws": 400, "tune": 400, "chains": 2}

@@ -366,6 +366,10 @@ class BaseModel:
         )
         self.idata = idata
         self.diagnostics = diagnose(idata, var_names=self.free_vars())
+        if settings.backend == "mock":  # prior draws: never let them pass as a posterior
+            self.diagnostics = self.diagnostics.failed(
+                "stand-in sampler (prior draws, no MCMC): for tests only, not a posterior"
+            )
         self.sampler = {**settings.to_dict(), "random_seed": int(random_seed)}
         self._stamp()
         return idata

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from dataclasses import asdict, dataclass
 
@@ -47,6 +48,10 @@ class Diagnostics:
         out = asdict(self)
         out["problems"] = list(self.problems)
         return out
+
+    def failed(self, reason: str) -> Diagnostics:
+        """The same figures with ``reason`` added and the verdict failed."""
+        return dataclasses.replace(self, passed=False, problems=(reason, *self.problems))
 
     def verdict(self) -> str:
         """One line for the CLI and the report."""
