@@ -164,6 +164,13 @@ class Event:
             return "nuclear tests"
         return f"changes to {'/'.join(self.to)}" if self.to else "state changes"
 
+    @property
+    def singular(self) -> str:
+        """One event, e.g. ``"ICBM launch day"``."""
+        if self.kind == "state_change":
+            return f"change to {'/'.join(self.to)}" if self.to else "state change"
+        return self.unit[:-1]
+
 
 @dataclass(frozen=True)
 class Question:
@@ -199,8 +206,12 @@ class Question:
 
     @property
     def unit(self) -> str:
-        """Unit of the answer."""
-        return "month" if self.answer_type == "date" else self.event.unit
+        """Unit of the answer (binary: what the probability is of)."""
+        kind = self.answer_type
+        if kind == "binary":
+            threshold = self.inner.threshold if self.inner is not None else self.threshold
+            return f"P(>= {threshold} {self.event.unit})"
+        return f"month of the first {self.event.singular}" if kind == "date" else self.event.unit
 
     @property
     def given_months(self) -> pd.PeriodIndex:
@@ -666,7 +677,7 @@ def _outcome_values(question: Question, counts: np.ndarray) -> np.ndarray:
     if kind == "numeric":
         return counts.sum(axis=1) if complete else np.full(counts.shape[0], -1)
     happened = (counts > 0).any(axis=1)
-    first = (counts > 0).argmax(axis=1)
+    first = (counts > 0).argmax(axis=1) if counts.shape[1] else np.zeros(counts.shape[0], int)
     return np.where(happened, first, width if complete else -1)
 
 
@@ -1050,9 +1061,10 @@ def plot_answers(table: pd.DataFrame, ax=None):
         _, axes = plt.subplots(
             len(kinds),
             1,
-            figsize=(7.5, sum(heights)),
+            figsize=(9, sum(heights)),
             gridspec_kw={"height_ratios": heights},
             squeeze=False,
+            layout="constrained",
         )
         axes = list(axes[:, 0])
     else:
@@ -1073,18 +1085,18 @@ def plot_answers(table: pd.DataFrame, ax=None):
             axis.hlines(y, lo, hi, color="tab:blue", lw=3, label="10-90% interval")
             axis.plot(mid, y, "o", color="white", mec="tab:blue", label="median")
             axis.plot(rows["mean"].astype(float), y, "|", color="black", ms=12, label="mean")
-            axis.set(xlabel="count in the window")
-            axis.legend(fontsize=7, loc="lower right")
+            axis.set(xlabel="count in the window (unit in brackets)")
+            axis.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
         else:
             _plot_dates(axis, rows, y)
         axis.set_yticks(y, labels, fontsize=8)
         axis.set_title(f"{kind} questions", fontsize=9, loc="left")
-    axes[0].figure.tight_layout()
     return axes
 
 
 def _plot_dates(axis, rows: pd.DataFrame, y: np.ndarray) -> None:
     """Date answers: 10-90% interval of the first-event month; open end when past the window."""
+    import matplotlib.dates as mdates
 
     def when(label: str, end: str) -> pd.Timestamp:
         if label.startswith("after "):
@@ -1098,4 +1110,7 @@ def _plot_dates(axis, rows: pd.DataFrame, y: np.ndarray) -> None:
         end = (pd.Period(row.window_end, "M") + 1).to_timestamp()
         axis.axvline(end, color="0.7", lw=0.8, ls=":")
         axis.text(end, yi, f"  P(none) {row.p_none:.2f}", va="center", fontsize=7)
-    axis.set(xlabel="month of the first event (10-90% interval; dotted: window end)")
+    locator = mdates.AutoDateLocator(maxticks=8)
+    axis.xaxis.set_major_locator(locator)
+    axis.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    axis.set(xlabel="month of the first event (10-90% interval, o median; dotted: window end)")
