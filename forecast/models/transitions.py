@@ -451,12 +451,11 @@ class TransitionModel:
             ``sd``, ``lo``, ``hi``.
         """
         alpha = self.posterior_alpha
-        total = alpha.sum(axis=1, keepdims=True)
-        rest = total - alpha
+        rest = alpha.sum(axis=1, keepdims=True) - alpha
         rows = []
         for i, origin in enumerate(STATES):
             for j, target in enumerate(STATES):
-                dist = stats.beta(alpha[i, j], rest[i, 0])
+                dist = stats.beta(alpha[i, j], rest[i, j])
                 rows.append(
                     {
                         "from_state": origin,
