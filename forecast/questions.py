@@ -966,7 +966,9 @@ def reliability_table(probabilities, outcomes, bins: int = 10) -> pd.DataFrame:
     DataFrame
         Non-empty bins only: ``bin_lo``, ``bin_hi``, ``n``,
         ``mean_probability``, ``observed_frequency``, ``lo90``, ``hi90``
-        (Jeffreys 90% interval of the observed frequency).
+        (Jeffreys 90% interval of the observed frequency, with the bound set to
+        0 or 1 when no or every outcome happened, as Brown, Cai and DasGupta 2001
+        recommend).
     """
     from scipy import stats
 
@@ -985,6 +987,7 @@ def reliability_table(probabilities, outcomes, bins: int = 10) -> pd.DataFrame:
         if not n:
             continue
         hits = float(o[inside].sum())
+        jeffreys = stats.beta(hits + 0.5, n - hits + 0.5)
         rows.append(
             {
                 "bin_lo": edges[b],
@@ -992,8 +995,8 @@ def reliability_table(probabilities, outcomes, bins: int = 10) -> pd.DataFrame:
                 "n": n,
                 "mean_probability": float(p[inside].mean()),
                 "observed_frequency": hits / n,
-                "lo90": float(stats.beta.ppf(0.05, hits + 0.5, n - hits + 0.5)),
-                "hi90": float(stats.beta.ppf(0.95, hits + 0.5, n - hits + 0.5)),
+                "lo90": float(jeffreys.ppf(0.05)) if hits > 0 else 0.0,
+                "hi90": float(jeffreys.ppf(0.95)) if hits < n else 1.0,
             }
         )
     return pd.DataFrame(rows)
