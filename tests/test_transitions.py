@@ -26,6 +26,7 @@ from forecast.models.transitions import (
     state_codes,
     state_labels,
     state_probabilities,
+    unique_paths,
 )
 
 NT, ST, AT, SU = range(4)
@@ -410,6 +411,19 @@ def test_state_and_change_probabilities_on_hand_made_paths():
     assert state_probabilities(labels).equals(probs)
     groups = path_groups(paths).values.tolist()
     assert groups == ["to active_talks", "to stalled", "to active_talks", "stays no_talks"]
+
+
+def test_unique_paths_map_every_draw_to_its_path():
+    paths = hand_paths().copy(data=np.array([[NT, NT, AT], [NT, NT, NT], [NT, NT, AT], [SU] * 3]))
+    table, inverse = unique_paths(paths)
+    assert table["draws"].tolist() == [2, 1, 1]
+    assert table.iloc[0][["2026-01", "2026-02", "2026-03"]].tolist() == [
+        "no_talks",
+        "no_talks",
+        "active_talks",
+    ]
+    for draw, row in enumerate(inverse):
+        assert table.iloc[row, :3].tolist() == [STATES[c] for c in paths.values[draw]]
 
 
 def test_p_change_differs_from_p_different_when_paths_return():

@@ -120,6 +120,7 @@ __all__ = [
     "state_codes",
     "state_labels",
     "state_probabilities",
+    "unique_paths",
 ]
 
 #: Number of states.
@@ -636,7 +637,9 @@ class TransitionModel:
         gen = _rng(rng)
         if isinstance(months, bool) or not isinstance(months, (int, np.integer)) or months < 1:
             raise ConfigError(
-                source, f"horizon {months!r} is not a positive number of months", "12"
+                source,
+                f"horizon {months!r} is not a positive number of months",
+                "use a horizon such as 12",
             )
         months = int(months)
         n = self.n_draws if draws is None else int(draws)
@@ -1027,6 +1030,38 @@ def path_groups(paths: xr.DataArray) -> xr.DataArray:
         for f, i in zip(first, initial, strict=True)
     ]
     return xr.DataArray(np.array(labels), dims=("draw",), coords={"draw": paths["draw"].values})
+
+
+def unique_paths(paths: xr.DataArray) -> tuple[pd.DataFrame, np.ndarray]:
+    """The distinct state paths and which draws follow each.
+
+    A count model that takes one covariate path per call can then simulate
+    each distinct path once, for the draws that follow it (a year of months
+    from the data end gives a few dozen to a few hundred distinct paths per
+    1,000 draws).
+
+    Parameters
+    ----------
+    paths : DataArray
+        State paths (draw, month), codes or labels.
+
+    Returns
+    -------
+    paths : DataFrame
+        One row per distinct path (most frequent first): one column per month
+        (``YYYY-MM``) with the state labels, and ``draws`` (how many follow it).
+    inverse : ndarray of int
+        For each draw, the row of its path.
+    """
+    codes = _codes(paths)
+    unique, inverse, counts = np.unique(codes, axis=0, return_inverse=True, return_counts=True)
+    order = np.argsort(-counts, kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    months = pd.DatetimeIndex(paths["month"].values).strftime("%Y-%m")
+    table = pd.DataFrame(np.array(STATES)[unique[order]], columns=months)
+    table["draws"] = counts[order]
+    return table, rank[inverse.ravel()]
 
 
 # --- dwell times -------------------------------------------------------------------------------
