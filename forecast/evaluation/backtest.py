@@ -672,8 +672,8 @@ def compare_models(
     Returns
     -------
     DataFrame
-        ``az.compare``'s table: ``rank``, ``elpd_loo``, ``p_loo``, ``elpd_diff``,
-        ``weight`` (sums to 1), ``se``, ``dse``, ``warning``, ``scale``.
+        ``az.compare``'s table (ArviZ 1): ``rank``, ``elpd``, ``p``, ``elpd_diff``,
+        ``weight`` (sums to 1), ``se``, ``dse``, ``warning``.
     """
     if not isinstance(models, Mapping):
         models = {m.name: m for m in models}

@@ -89,7 +89,11 @@ def diagnose(idata, var_names: list[str] | None = None) -> Diagnostics:
         ess_tail = az.ess(post, method="tail")
 
     def extreme(ds, fn) -> float:
-        values = [float(fn(ds[v].values)) for v in ds.data_vars if ds[v].size]
+        values = [
+            float(fn(ds[v].values))
+            for v in ds.data_vars
+            if ds[v].size and np.isfinite(ds[v].values).any()
+        ]
         values = [v for v in values if np.isfinite(v)]
         return fn(np.array(values)) if values else float("nan")
 
