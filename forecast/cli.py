@@ -16,7 +16,15 @@ from forecast.constants import BUNDLED_DATA_DIR
 from forecast.errors import ConfigError, InputError
 
 #: Registered model names (kept in step with forecast.models.REGISTRY by a test).
-MODEL_NAMES = ("constant_rate", "recent_rate", "state_rate", "self_exciting", "class_hierarchical")
+MODEL_NAMES = (
+    "empirical_recent",
+    "last_value",
+    "constant_rate",
+    "recent_rate",
+    "state_rate",
+    "self_exciting",
+    "class_hierarchical",
+)
 
 app = typer.Typer(
     help="Scenario forecasts of North Korean weapons tests conditioned on negotiation state.",
@@ -268,9 +276,18 @@ def scenarios(
 
 @app.command("backtest")
 def backtest_command(
-    out: Path = typer.Option(..., "--out", help="Output folder (scores, summary, figures)."),
+    out: Path = typer.Option(..., "--out", help="Output folder (scores, summaries, figures)."),
     models: str = typer.Option(
-        "constant_rate,recent_rate,state_rate,self_exciting", "--models", help="Comma-separated."
+        "empirical_recent,last_value,constant_rate,recent_rate,state_rate",
+        "--models",
+        help="Comma-separated registered models (the naive baselines among them set the "
+        "skill reference).",
+    ),
+    pools: str = typer.Option(
+        None, "--pools", help="Pools to score, e.g. pool:a+b (equal weights), stack:a+b."
+    ),
+    oracles: bool = typer.Option(
+        True, "--oracles/--no-oracles", help="Score the oracles (the ceiling of skill)."
     ),
     cutoffs: str = typer.Option(None, "--cutoffs", help="Comma-separated YYYY-MM cutoffs."),
     every: int = typer.Option(None, "--every", min=1, help="Regular cutoffs every N months..."),
@@ -278,9 +295,10 @@ def backtest_command(
     end: str = typer.Option("2024-12", "--to", help="...to this month."),
     horizon: int = typer.Option(12, "--horizon", help="Months forecast after each cutoff."),
     seed: int = typer.Option(1, "--seed", help="Root seed (each fold derives its own)."),
-    draws: int = typer.Option(500, "--draws", help="Posterior draws per chain, per fold."),
-    tune: int = typer.Option(500, "--tune", help="Tuning steps per chain, per fold."),
-    chains: int = typer.Option(2, "--chains", help="Chains per fold (run sequentially)."),
+    draws: int = typer.Option(None, "--draws", help="Draws per chain, per fold (preset 500)."),
+    tune: int = typer.Option(None, "--tune", help="Tuning steps per chain (preset 300)."),
+    chains: int = typer.Option(None, "--chains", help="Chains per fold (preset 2)."),
+    bootstrap: int = typer.Option(1000, "--bootstrap", help="Resamples for skill intervals."),
     workers: int = typer.Option(1, "--workers", help="Local processes running folds."),
     scheduler: str = typer.Option(None, "--scheduler", help="Dask scheduler, tcp://HOST:PORT."),
     data_dir: Path = DATA_DIR_OPTION,
@@ -288,15 +306,19 @@ def backtest_command(
     """Rolling-origin backtest: fit at each cutoff, forecast, score against what happened."""
     from forecast.data import load_tables, monthly_panel
     from forecast.evaluation import backtest, regular_cutoffs
+    from forecast.models import PRESETS
 
     if cutoffs and every:
-        raise ConfigError("--cutoffs/--every", "both given", "use one of them")
+        raise ConfigError(
+            "--cutoffs/--every", "both given", "use --cutoffs for a list, or --every for a grid"
+        )
     if cutoffs:
         chosen = [c.strip() for c in cutoffs.split(",") if c.strip()]
     elif every:
         chosen = regular_cutoffs(start, end, every=every)
     else:
         raise ConfigError("--cutoffs/--every", "no cutoffs given", "pass --cutoffs or --every")
+    preset = PRESETS["backtest"]
     panel = monthly_panel(load_tables(_data_dir(data_dir)))
     result = backtest(
         panel,
@@ -304,29 +326,46 @@ def backtest_command(
         chosen,
         horizon=horizon,
         seed=seed,
-        draws=draws,
-        tune=tune,
-        chains=chains,
+        draws=draws or preset.draws,
+        tune=preset.tune if tune is None else tune,
+        chains=chains or preset.chains,
+        pools=pools or (),
+        oracles=oracles,
+        bootstrap=bootstrap,
         workers=workers,
         scheduler=scheduler,
     )
     result.write(out)
     _backtest_figures(result, out)
-    table = Table(title=f"Mean CRPS by horizon ({len(chosen)} cutoffs, persisting-state path)")
-    persist = result.summary[result.summary["state_path"] == "persist"]
-    for name in ("model", "horizon", "crps", "crps_skill", "coverage_80"):
-        table.add_column(name, justify="left" if name == "model" else "right")
-    for row in persist.itertuples(index=False):
-        if row.horizon in (1, 2, 3, 6, 12):
-            table.add_row(
-                row.model,
-                str(row.horizon),
-                f"{row.crps:.3f}",
-                f"{row.crps_skill:+.2f}",
-                f"{row.coverage_80:.2f}",
-            )
-    console.print(table)
+    console.print(_band_table(result, len(chosen)))
     console.print(f"written: {out} ({result.seconds:.0f} s)")
+
+
+def _band_table(result, n_cutoffs: int) -> Table:
+    """The by-band skill table of a backtest (persist path) for the terminal."""
+    table = Table(
+        title=f"CRPS skill vs the best naive baseline by horizon band ({n_cutoffs} cutoffs, "
+        "state held at the cutoff; 90% bootstrap interval; randomised-PIT coverage of 80%)"
+    )
+    for name in ("model", "band", "CRPS", "skill", "90% interval", "PIT 80%", "baseline"):
+        table.add_column(name, justify="left" if name in ("model", "baseline") else "right")
+    band = result.tables["by_band"]
+    for row in band[band["state_path"] == "persist"].itertuples(index=False):
+        interval = (
+            ""
+            if row.crps_skill_lo != row.crps_skill_lo
+            else f"{row.crps_skill_lo:+.2f}..{row.crps_skill_hi:+.2f}"
+        )
+        table.add_row(
+            row.model,
+            row.band,
+            f"{row.crps:.3f}",
+            f"{row.crps_skill:+.2f}",
+            interval,
+            f"{row.pit_cov_80:.2f}",
+            str(row.crps_baseline),
+        )
+    return table
 
 
 def _backtest_figures(result, out: Path) -> None:

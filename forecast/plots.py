@@ -705,20 +705,20 @@ def plot_pit(pit: pd.DataFrame, state_path: str = "persist", axes=None):
 
 
 def plot_coverage(summary: pd.DataFrame, state_path: str = "persist", ax=None) -> plt.Axes:
-    """Share of outcomes inside the central 50/80/94% intervals, against the nominal level.
+    """Randomised-PIT coverage of the central 50/80/94% intervals against the nominal level.
 
     Parameters
     ----------
     summary : DataFrame
-        ``BacktestResult.summary`` (``coverage_50``, ``coverage_80``, ``coverage_94``).
+        ``BacktestResult.summary`` (``pit_cov_50``, ``pit_cov_80``, ``pit_cov_94``).
     state_path : str
     ax : Axes, optional
     """
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 5))
     rows = summary[summary["state_path"] == state_path]
-    levels = [c for c in ("coverage_50", "coverage_80", "coverage_94") if c in rows]
-    nominal = [int(c.split("_")[1]) / 100 for c in levels]
+    levels = [c for c in ("pit_cov_50", "pit_cov_80", "pit_cov_94") if c in rows]
+    nominal = [int(c.rsplit("_", 1)[1]) / 100 for c in levels]
     for model, part in rows.groupby("model", sort=False):
         ax.plot(
             nominal,
@@ -729,8 +729,8 @@ def plot_coverage(summary: pd.DataFrame, state_path: str = "persist", ax=None) -
         )
     ax.plot([0.4, 1.0], [0.4, 1.0], color="#333333", ls="--", lw=1, label="nominal")
     ax.set_xlabel("Nominal interval level")
-    ax.set_ylabel("Share of months inside the interval (all horizons)")
-    ax.set_title(f"Interval coverage ({state_path} state path)")
+    ax.set_ylabel("Share of randomised-PIT mass inside (all horizons)")
+    ax.set_title(f"Calibration: randomised-PIT coverage ({state_path} state path)")
     ax.grid(alpha=0.3)
     ax.legend(fontsize="small")
     return ax

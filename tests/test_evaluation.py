@@ -18,9 +18,11 @@ from forecast.evaluation import (
     crps,
     fold_seeds,
     interval_coverage,
+    interval_score,
     log_score,
     pit_bounds,
     pit_cdf,
+    pit_coverage,
     pit_histogram,
     pit_table,
     regular_cutoffs,
@@ -29,7 +31,7 @@ from forecast.evaluation import (
     skill,
     summarise,
 )
-from forecast.evaluation.backtest import SCORE_TABLE_COLUMNS
+from forecast.evaluation.backtest import KEY_COLUMNS
 from forecast.evaluation.executors import run_tasks
 from forecast.models import get_model
 
@@ -127,6 +129,40 @@ def test_interval_coverage_by_hand():
     assert not any(v[0] for v in interval_coverage([0], [B]).values())
 
 
+def test_randomised_pit_coverage_by_hand():
+    # A, y = 1: PIT uniform on [F(0), F(1)] = [.5, .75]: inside [.1, .9] wholly (80%: 1),
+    #   inside [.25, .75] wholly (50%: 1)
+    # A, y = 0: [0, .5]: [.1, .5] of it in the 80% interval -> .4 / .5 = .8; [.25, .5] in the
+    #   50% interval -> .25 / .5 = .5
+    # C, y = 4: [.8, 1]: [.8, .9] -> .5 of it in the 80% interval; nothing in the 50%
+    # B, y = 2: [0, 1] (every draw is 2): exactly the width of each interval
+    bounds = [pit_bounds([y], [d]) for y, d in ((1, A), (0, A), (4, C), (2, B))]
+    lo, hi = (np.concatenate(b) for b in zip(*bounds, strict=True))
+    assert pit_coverage(lo, hi, 0.8) == pytest.approx([1.0, 0.8, 0.5, 0.8])
+    assert pit_coverage(lo, hi, 0.5) == pytest.approx([1.0, 0.5, 0.0, 0.5])
+    # a point mass (lo == hi) counts wholly inside or outside
+    assert pit_coverage([0.95, 0.5], [0.95, 0.5], 0.8).tolist() == [0.0, 1.0]
+    with pytest.raises(ValueError, match="width"):
+        pit_coverage(lo, hi, 1.2)
+
+
+def test_randomised_pit_coverage_of_calibrated_poisson_forecasts_is_nominal():
+    rng = np.random.default_rng(SEED)
+    obs = rng.poisson(1.3, size=4000)
+    draws = rng.poisson(1.3, size=(4000, 2000))
+    lo, hi = pit_bounds(obs, draws)
+    for width in (0.5, 0.8, 0.94):
+        assert pit_coverage(lo, hi, width).mean() == pytest.approx(width, abs=0.015)
+    # the closed integer interval over-covers the same calibrated forecasts (why it is secondary)
+    assert interval_coverage(obs, draws)["covered_80"].mean() > 0.85
+
+
+def test_interval_score_by_hand():
+    # C = 0..4: 80% interval from linear quantiles [0.4, 3.6], width 3.2, alpha .2
+    # y = 2 inside: 3.2; y = 4 above: 3.2 + (2 / .2) * .4 = 7.2; y = 0 below: 3.2 + 10 * .4 = 7.2
+    assert interval_score([2, 4, 0], [C, C, C]) == pytest.approx([3.2, 7.2, 7.2])
+
+
 def test_pit_bounds_by_hand():
     # A, y = 1: F(0) = .5, F(1) = .75;  B, y = 0: F(-1) = F(0) = 0;  C, y = 4: F(3) = .8, F(4) = 1
     lo, hi = pit_bounds([1, 0, 4], [np.r_[A, 0], np.r_[B, 2], C])
@@ -193,7 +229,7 @@ def test_skill_against_the_best_baseline_by_hand():
             "crps": [1.0, 0.8, 0.6, 0.5, 1.0, 0.75, 2.0, 4.0, 1.0],
         }
     )
-    got = skill(summary, "crps")
+    got = skill(summary, "crps", baselines=["constant_rate", "recent_rate"])
     # observed h1: best baseline recent (0.8): state 1 - .6/.8 = .25, constant 1 - 1/.8 = -.25
     # observed h2: best baseline constant (0.5): state 1 - .75/.5 = -.5, recent 1 - 1/.5 = -1
     # persist h1: best baseline constant (2.0): state 1 - 1/2 = .5, recent 1 - 4/2 = -1
@@ -228,7 +264,7 @@ def test_summarise_means_coverage_and_skill_by_hand():
                     "covered_94": True,
                 }
             )
-    table = summarise(pd.DataFrame(rows)).set_index("model")
+    table = summarise(pd.DataFrame(rows), baselines=["constant_rate"]).set_index("model")
     # constant: mean crps 2, coverage_50 .5; state: mean crps 1, skill 1 - 1/2 = .5
     assert table.loc["constant_rate", "crps"] == 2.0
     assert table.loc["state_rate", "crps"] == 1.0
@@ -339,7 +375,9 @@ def serial(panel):
 @pytest.mark.slow
 def test_backtest_tables_have_one_row_per_forecast(serial, panel, tmp_path):
     scores = serial.scores
-    assert list(scores.columns) == SCORE_TABLE_COLUMNS
+    assert list(scores.columns[: len(KEY_COLUMNS)]) == KEY_COLUMNS
+    for column in ("crps", "log_score", "interval_score", "pit_lo", "pit_hi", "pit_cov_80"):
+        assert column in scores
     # 2 models x 2 paths x (3 + 2 horizons): months after 2025-12 are dropped
     assert len(scores) == 2 * 2 * 5
     late = scores[scores["cutoff"] == pd.Timestamp("2025-10-01")]
@@ -365,6 +403,10 @@ def test_backtest_tables_have_one_row_per_forecast(serial, panel, tmp_path):
     assert {p.name for p in out.iterdir()} == {
         "scores.csv",
         "summary.csv",
+        "by_band.csv",
+        "by_era.csv",
+        "evidence.csv",
+        "after_changes.csv",
         "folds.csv",
         "settings.json",
     }
@@ -422,3 +464,142 @@ def test_compare_models_gives_stacking_weights_summing_to_one(panel):
         compare_models(fits[:1])
     with pytest.raises(ConfigError, match="not fitted"):
         compare_models({"a": fits[0], "b": get_model("constant_rate")})
+
+
+# --- skill intervals, pools and stacking ---------------------------------------------------------
+
+
+def _scores(model_crps: dict, cutoffs=("2010-01", "2010-07", "2011-01", "2011-07")):
+    rows = []
+    for model, values in model_crps.items():
+        for cutoff, value in zip(cutoffs, values, strict=True):
+            rows.append(
+                {"model": model, "cutoff": pd.Timestamp(cutoff), "horizon": 1, "crps": value}
+            )
+    return pd.DataFrame(rows)
+
+
+def test_bootstrap_skill_interval_by_hand():
+    from forecast.evaluation import bootstrap_skill
+
+    # the model halves the baseline's CRPS at every cutoff: every resample gives skill .5
+    scores = _scores({"m": [0.5, 1.0, 1.5, 2.0], "b": [1.0, 2.0, 3.0, 4.0]})
+    assert bootstrap_skill(scores, "m", "b", n_boot=200, seed=SEED) == pytest.approx((0.5, 0.5))
+    # better at two cutoffs, worse at two: the interval straddles the point estimate 0
+    scores = _scores({"m": [0.5, 0.5, 1.5, 1.5], "b": [1.0, 1.0, 1.0, 1.0]})
+    lo, hi = bootstrap_skill(scores, "m", "b", n_boot=2000, seed=SEED)
+    assert lo < 0 < hi
+    assert bootstrap_skill(scores, "m", "b", n_boot=0) != bootstrap_skill(
+        scores, "m", "b", n_boot=0
+    )
+
+
+def test_stacking_weights_find_the_better_member_and_a_known_mixture():
+    from forecast.evaluation import stacking_weights
+
+    # member 0 gives every observation more probability: all weight on it
+    dens = np.array([[0.5, 0.1], [0.4, 0.2], [0.6, 0.3]])
+    assert stacking_weights(dens) == pytest.approx([1.0, 0.0], abs=1e-6)
+    # data drawn from a 30/70 mixture of two disjoint forecasts: the weights recover it
+    rng = np.random.default_rng(SEED)
+    from_second = rng.random(5000) < 0.7
+    dens = np.where(from_second[:, None], [[0.001, 0.5]], [[0.5, 0.001]])
+    assert stacking_weights(dens)[1] == pytest.approx(from_second.mean(), abs=0.01)
+    assert stacking_weights(np.zeros((0, 3))) == pytest.approx([1 / 3] * 3)
+
+
+def _member_scores(n_cutoffs=40, seed=SEED):
+    """Two members' log scores: 'good' beats 'bad' at every resolved forecast."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    cutoffs = pd.period_range("2010-01", periods=n_cutoffs, freq="M")
+    for cutoff in cutoffs:
+        for h in range(1, 13):
+            target = (cutoff + h).to_timestamp()
+            for model, base in (("good", 1.0), ("bad", 2.0)):
+                rows.append(
+                    {
+                        "model": model,
+                        "cutoff": cutoff.to_timestamp(),
+                        "state_path": "persist",
+                        "horizon": h,
+                        "target_month": target,
+                        "log_score": base + rng.random() * 0.1,
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+def test_stacking_weights_use_only_forecasts_resolved_by_the_cutoff():
+    from forecast.evaluation.combine import MIN_RESOLVED, weights_at
+
+    scores = _member_scores()
+    cutoff = pd.Timestamp("2012-01-01")
+    weights = weights_at(scores, ["good", "bad"], cutoff)
+    assert weights["1-3"][0] > 0.99  # enough resolved short forecasts: the good member wins
+    # change every outcome that resolved after the cutoff: the weights do not move
+    later = scores["target_month"] > cutoff
+    flipped = scores.copy()
+    flipped.loc[later & (flipped["model"] == "good"), "log_score"] = 50.0
+    again = weights_at(flipped, ["good", "bad"], cutoff)
+    for band in weights:
+        np.testing.assert_array_equal(weights[band], again[band])
+    # too few resolved forecasts in a band: equal weights
+    early = weights_at(scores, ["good", "bad"], pd.Timestamp("2010-03-01"))
+    assert early["7-12"] == pytest.approx([0.5, 0.5]) and MIN_RESOLVED > 0
+
+
+def test_mixture_draws_follow_the_weights():
+    from forecast.evaluation.combine import _allocate, mix_draws
+
+    assert _allocate(np.array([0.5, 0.5]), 1001).sum() == 1001
+    assert _allocate(np.array([0.25, 0.75]), 1000).tolist() == [250, 750]
+    rng = np.random.default_rng(SEED)
+    mixed = mix_draws([np.zeros(1000, int), np.ones(1000, int)], np.array([0.3, 0.7]), rng)
+    assert len(mixed) == 1000 and mixed.sum() == 700
+
+
+def test_pool_names_are_checked():
+    from forecast.evaluation import check_pools
+
+    specs = check_pools("pool:constant_rate+recent_rate,stack:recent_rate+empirical_recent")
+    assert [s.kind for s in specs] == ["pool", "stack"]
+    for bad in ("pool:constant_rate", "mix:constant_rate+recent_rate", "pool:a+b"):
+        with pytest.raises(ConfigError):
+            check_pools(bad)
+
+
+@pytest.mark.slow
+def test_oracles_pools_and_naive_baselines_in_one_backtest(panel):
+    cutoffs = ["2016-06", "2017-06", "2018-06"]
+    result = backtest(
+        panel,
+        ["empirical_recent", "last_value", "recent_rate"],
+        cutoffs,
+        horizon=3,
+        seed=SEED,
+        draws=100,
+        tune=100,
+        chains=2,
+        pools=["pool:empirical_recent+recent_rate"],
+        oracles=True,
+        bootstrap=50,
+        progress=False,
+    )
+    scores = result.scores
+    models = set(scores["model"])
+    assert {"oracle_12", "oracle_3", "pool:empirical_recent+recent_rate"} <= models
+    # last_value is a point forecast: its CRPS is the absolute error
+    last = scores[(scores["model"] == "last_value") & (scores["state_path"] == "persist")]
+    truth = panel.set_index("month")["launch_days"]
+    previous = truth.loc[pd.to_datetime(last["cutoff"])].to_numpy()
+    np.testing.assert_allclose(last["crps"], np.abs(last["observed"] - previous))
+    # the oracle of the next 3 months knows their mean: its predictive mean is close to it
+    oracle = scores[(scores["model"] == "oracle_3") & (scores["state_path"] == "persist")]
+    block = oracle.groupby("cutoff")["observed"].transform("mean")
+    assert np.abs(oracle["pred_mean"] - block).max() < 0.5
+    # the band table has a skill and a bootstrap interval for every non-baseline model
+    band = result.tables["by_band"]
+    row = band[(band["model"] == "pool:empirical_recent+recent_rate") & (band["band"] == "1-3")]
+    assert row["crps_skill_lo"].iloc[0] <= row["crps_skill"].iloc[0] <= row["crps_skill_hi"].iloc[0]
+    assert set(result.settings["baselines"]) == {"empirical_recent", "last_value", "recent_rate"}

@@ -67,12 +67,12 @@ def test_unknown_model_and_target_are_refused():
 def test_every_prior_dict_is_documented():
     source = {name: cls.__module__ for name, cls in REGISTRY.items()}
     for name, cls in REGISTRY.items():
-        assert cls.default_priors, name
+        assert cls.default_priors or not cls.uses_mcmc, name
         assert cls.description, name
         assert source[name].startswith("forecast.models")
 
 
-@pytest.mark.parametrize("name", sorted(REGISTRY))
+@pytest.mark.parametrize("name", sorted(n for n, c in REGISTRY.items() if c.uses_mcmc))
 def test_default_priors_pass_the_prior_predictive_check(name, panel):
     model = get_model(name)
     model.build(panel)
@@ -344,3 +344,30 @@ def test_presets_are_defined_once_and_validated():
 def test_a_saved_run_is_small(state_fit, tmp_path):
     path = state_fit.save(tmp_path / "fit.nc")
     assert path.stat().st_size < 3_000_000
+
+
+# --- naive baselines ---------------------------------------------------------------------------
+
+
+def test_empirical_recent_draws_only_the_last_twelve_counts(panel):
+    model = fit_run(get_model("empirical_recent", until="2019-10"), panel, "full").model
+    last12 = panel.set_index("month").loc["2018-11-01":"2019-10-01", "launch_days"].to_numpy()
+    kept = model.posterior["recent_counts"].values.reshape(-1)
+    assert sorted(kept) == sorted(last12)
+    assert model.diagnostics.verdict().startswith("NOT SAMPLED")
+    future = _future(model, months=6)
+    sims = model.simulate(future, random_seed=SEED, draws=12_000)["counts"].values
+    assert set(np.unique(sims)) <= set(last12)
+    # each month's predictive is the 12 values with weight 1/12: frequencies match
+    values, counts = np.unique(last12, return_counts=True)
+    for v, c in zip(values, counts, strict=True):
+        assert abs((sims == v).mean() - c / 12) < 0.01
+
+
+def test_last_value_is_a_point_forecast_and_round_trips(panel, tmp_path):
+    model = fit_run(get_model("last_value", until="2017-09"), panel, "full").model
+    y = int(panel.set_index("month").loc["2017-09-01", "launch_days"])
+    sims = model.simulate(_future(model), random_seed=1, draws=50)["counts"].values
+    assert (sims == y).all()
+    loaded = BaseModel.load(model.save(tmp_path / "fit.nc"))
+    assert (loaded.simulate(_future(loaded), random_seed=2, draws=5)["counts"].values == y).all()

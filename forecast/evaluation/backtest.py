@@ -1,39 +1,39 @@
 """Rolling-origin backtests: fit up to each cutoff, forecast what came next, score it.
 
-For every model and every cutoff month ``C`` (a *fold*), the model is fitted
-to the panel up to and including ``C`` and forecasts months ``C + 1 .. C + H``
-(horizon ``h = 1 .. H``) along two state paths, from the same fit:
+For every model and every cutoff month ``C`` (a *fold*), the model is fitted to the panel up
+to and including ``C`` and forecasts months ``C + 1 .. C + H`` (horizon ``h = 1 .. H``)
+along two state paths, from the same fit:
 
-``observed``
-    The negotiation states and exercise days that really happened (taken from
-    the panel): how good is the model *given* the state path, i.e. as a
-    scenario tool.
 ``persist``
     The state at the cutoff persists and exercises follow the usual calendar
-    (:func:`forecast.scenarios.future_covariates` with a scenario without
-    states): what the model would have said with no foresight.
+    (:func:`forecast.scenarios.future_covariates` with a scenario without states): what
+    the model would have said with no foresight. The headline tables use this path.
+``observed``
+    The negotiation states and exercise days that really happened: how good is the model
+    *given* the state path, i.e. as a scenario tool. Comparing the two paths measures the
+    conditional claim (:func:`forecast.evaluation.skill.evidence_table`).
 
-Both paths are simulated with the same seed (common random numbers), so their
-difference is due to the covariates alone. Target months after the last panel
-month are not forecast (only observed months are scored).
+Both paths are simulated with the same seed (common random numbers), so their difference
+is due to the covariates alone. Target months after the last panel month are not forecast.
 
-Seeds: each fold's fit and simulation seeds are derived from ``(seed, model,
-cutoff)`` alone (SHA-256, then NumPy's ``SeedSequence``), never from the order
-or place in which folds run; fits run their chains one after another
-(``cores=1``). Serial, local-process and Dask runs therefore give identical
-scores, and folds can be spread over as many cores as there are folds.
+Beside the registered models (baselines included), a backtest scores
 
-Cost: a fold is one NUTS fit. The defaults (``draws=500, tune=500,
-chains=2``) give 1,000 posterior draws per forecast, enough for scores that
-are means of many forecasts, but not for the convergence bar of a published
-fit: at these settings most fits fail :func:`forecast.models.diagnose` on ESS,
-and with shorter tuning a ``state_rate`` or ``self_exciting`` chain now and
-then sticks in the funnel of the level walk's step sd (r-hat > 2, hundreds of
-divergences); the ``folds`` table records each fit's verdict so such folds can
-be found. A fold at the defaults takes about 5-15 s of CPU
-(``constant_rate``, ``recent_rate``: mostly compilation), 25 s
-(``state_rate``) and up to 85 s (``self_exciting``) on one core; see
-``benchmarks/backtest.py``.
+- *oracles* (``oracle_12``, ``oracle_3``): a negative binomial around the true mean of the
+  next 12 (3) months, with the dispersion of the training data. They peek by design and
+  show the ceiling every skill figure is read against; they are never a baseline.
+- *pools* (``pool:a+b`` with equal weights, ``stack:a+b`` with weights per horizon band
+  learned only from forecasts that had resolved by each cutoff, see
+  :mod:`forecast.evaluation.combine`), built from the members' predictive draws.
+
+Seeds: each fold's fit and simulation seeds are derived from ``(seed, model, cutoff)``
+alone (SHA-256, then NumPy's ``SeedSequence``), never from the order or place in which
+folds run. Serial, local-process and Dask runs therefore give identical scores.
+
+Cost: compile once, sample many times. A worker builds each model once on the whole panel
+(:func:`fold_model`) and moves its training window per fold
+(:meth:`forecast.models.BaseModel.set_until`), so the compiled model is re-used: a fold
+costs its sampling (preset ``backtest``: 2 chains x 500 draws, one core) and its
+simulation, not a compilation.
 """
 
 from __future__ import annotations
@@ -42,30 +42,25 @@ import functools
 import hashlib
 import json
 import time
-import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import arviz as az
 import numpy as np
 import pandas as pd
 
-from forecast.constants import TARGET_ACCEPT
 from forecast.errors import ConfigError
 from forecast.evaluation.executors import check_executor, run_tasks
-from forecast.evaluation.scores import (
-    COVERAGE_WIDTHS,
-    SCORE_COLUMNS,
-    coverage_column,
-    score_forecasts,
-)
+from forecast.evaluation.scores import score_forecasts
 from forecast.models import PRESETS, REGISTRY, BaseModel, get_model
 from forecast.runs import fit_run
 from forecast.scenarios import MAX_HORIZON, Scenario, future_covariates
 
-#: Models whose skill is the reference (the best of them per horizon and path).
-BASELINES: tuple[str, ...] = ("constant_rate", "recent_rate")
+#: The naive baselines: skill is measured against the best of them per horizon (band).
+BASELINES: tuple[str, ...] = ("constant_rate", "recent_rate", "empirical_recent", "last_value")
+
+#: Forecasts that know the future mean (the ceiling), scored beside the models.
+ORACLES: dict[str, int] = {"oracle_12": 12, "oracle_3": 3}
 
 #: State paths of the forecasts.
 STATE_PATHS: tuple[str, ...] = ("observed", "persist")
@@ -73,11 +68,11 @@ STATE_PATHS: tuple[str, ...] = ("observed", "persist")
 #: Months of data a cutoff needs before it (``recent_rate`` fits the last 24).
 MIN_HISTORY = 24
 
-#: Sampler defaults of a backtest fold (see the module docstring for the cost).
-DEFAULT_SAMPLER = {"draws": 500, "tune": 500, "chains": 2}
+#: Training months whose counts set an oracle's dispersion.
+ORACLE_DISPERSION_MONTHS = 60
 
-#: Columns of the ``scores`` table, in order.
-SCORE_TABLE_COLUMNS = [
+#: Columns of the ``scores`` table, in order (the score columns follow ``score_forecasts``).
+KEY_COLUMNS = [
     "model",
     "cutoff",
     "state_path",
@@ -86,13 +81,6 @@ SCORE_TABLE_COLUMNS = [
     "observed",
     "state",
     "exercise_days",
-    "pred_mean",
-    "p_any",
-    *SCORE_COLUMNS,
-    "pit",
-    "pit_lo",
-    "pit_hi",
-    *(coverage_column(w) for w in COVERAGE_WIDTHS),
 ]
 
 
@@ -114,7 +102,7 @@ def regular_cutoffs(start, end, every: int = 6) -> list[pd.Period]:
     start, end : str or Period or Timestamp
         First and last allowed cutoff month, e.g. ``"2005-01"``, ``"2024-12"``.
     every : int
-        Months between cutoffs.
+        Months between cutoffs (5 or 7 spread the cutoffs over the calendar months).
 
     Returns
     -------
@@ -135,17 +123,6 @@ def check_cutoffs(cutoffs: Iterable, panel: pd.DataFrame) -> list[pd.Period]:
 
     A cutoff must be at least :data:`MIN_HISTORY` months after the panel's first
     month and before its last (so at least one observed month follows it).
-
-    Parameters
-    ----------
-    cutoffs : iterable of str, Period or Timestamp
-        Last month of each fit.
-    panel : DataFrame
-        The monthly panel.
-
-    Returns
-    -------
-    list of Period
     """
     cutoffs = [_period(c, "--cutoffs") for c in cutoffs]
     if not cutoffs:
@@ -167,7 +144,7 @@ def check_cutoffs(cutoffs: Iterable, panel: pd.DataFrame) -> list[pd.Period]:
     return sorted(set(cutoffs))
 
 
-def check_models(models: Sequence[str], what: str = "--models") -> list[str]:
+def check_models(models: Sequence[str] | str, what: str = "--models") -> list[str]:
     """Validate model names (non-empty, registered); keep order, drop repeats."""
     if isinstance(models, str):
         models = [m.strip() for m in models.split(",") if m.strip()]
@@ -184,7 +161,11 @@ def _positive(value, what: str, minimum: int = 1, maximum: int | None = None) ->
     ok = isinstance(value, int | np.integer) and not isinstance(value, bool)
     if not ok or value < minimum or (maximum is not None and value > maximum):
         upper = f"..{maximum}" if maximum is not None else " or more"
-        raise ConfigError(what, f"{value!r} is not a whole number in {minimum}{upper}", "fix it")
+        raise ConfigError(
+            what,
+            f"{value!r} is not a whole number in {minimum}{upper}",
+            f"give a whole number from {minimum}{upper}",
+        )
     return int(value)
 
 
@@ -199,36 +180,42 @@ class BacktestSettings:
     seed : int
         Root seed; each fold derives its own from ``(seed, model, cutoff)``.
     draws, tune, chains : int
-        NUTS settings of each fold's fit (chains run sequentially).
+        Sampler settings of each fold's fit (preset ``backtest`` by default).
     target_accept : float
         NUTS target acceptance rate.
     sim_draws : int, optional
-        Posterior draws per forecast (default: all, ``draws * chains``).
+        Predictive draws per forecast (default: ``draws * chains``; every model, baselines
+        and oracles included, is scored on this many draws).
     target : str
         Panel column forecast.
     """
 
     horizon: int = 12
     seed: int = 1
-    draws: int = DEFAULT_SAMPLER["draws"]
-    tune: int = DEFAULT_SAMPLER["tune"]
-    chains: int = DEFAULT_SAMPLER["chains"]
-    target_accept: float = TARGET_ACCEPT
+    draws: int = PRESETS["backtest"].draws
+    tune: int = PRESETS["backtest"].tune
+    chains: int = PRESETS["backtest"].chains
+    target_accept: float = PRESETS["backtest"].target_accept
     sim_draws: int | None = None
     target: str = "launch_days"
 
     def __post_init__(self) -> None:
         _positive(self.horizon, "--horizon", 1, MAX_HORIZON)
-        _positive(self.seed, "--seed", 0)
-        _positive(self.draws, "--draws")
-        _positive(self.tune, "--tune", 0)
-        _positive(self.chains, "--chains")
+        _positive(self.seed, "--seed", 0, 2**32 - 1)
+        _positive(self.draws, "--draws", 1, 20_000)
+        _positive(self.tune, "--tune", 0, 20_000)
+        _positive(self.chains, "--chains", 1, 16)
         if self.sim_draws is not None:
-            _positive(self.sim_draws, "--sim-draws")
+            _positive(self.sim_draws, "--sim-draws", 1, self.draws * self.chains)
         if not 0 < self.target_accept < 1:
             raise ConfigError(
                 "--target-accept", f"{self.target_accept!r} is not in (0, 1)", "use e.g. 0.9"
             )
+
+    @property
+    def n_draws(self) -> int:
+        """Predictive draws per forecast."""
+        return self.sim_draws or self.draws * self.chains
 
 
 # --- folds -----------------------------------------------------------------------------------
@@ -236,15 +223,6 @@ class BacktestSettings:
 
 def fold_seeds(seed: int, model: str, cutoff) -> tuple[int, int]:
     """Fit and simulation seeds of one fold, from ``(seed, model, cutoff)`` only.
-
-    Parameters
-    ----------
-    seed : int
-        The backtest's root seed.
-    model : str
-        Model name.
-    cutoff : str or Period
-        Cutoff month.
 
     Returns
     -------
@@ -273,9 +251,33 @@ class Fold:
 
 @dataclass
 class FoldResult:
-    """Scores of one fold (both state paths) and facts about its fit."""
+    """The forecasts of one model at one cutoff, along both state paths.
 
-    scores: pd.DataFrame
+    Attributes
+    ----------
+    model : str
+        Model (or oracle, pool) name.
+    cutoff : Period
+        Last month the forecasts knew.
+    months : PeriodIndex
+        Forecast months (horizon 1 first).
+    observed : ndarray of int
+        What happened in those months.
+    draws : dict of str to ndarray
+        Per state path, predictive draws of shape ``(months, draws)`` (int32).
+    states, exercise_days : dict of str to ndarray
+        Per state path, the covariate path simulated.
+    info : dict
+        Facts about the fit (seeds, seconds, diagnostics).
+    """
+
+    model: str
+    cutoff: pd.Period
+    months: pd.PeriodIndex
+    observed: np.ndarray
+    draws: dict[str, np.ndarray]
+    states: dict[str, np.ndarray]
+    exercise_days: dict[str, np.ndarray]
     info: dict = field(default_factory=dict)
 
 
@@ -297,8 +299,16 @@ def persist_future(model: BaseModel, months: pd.PeriodIndex) -> pd.DataFrame:
     return future_covariates(Scenario(name="persist", label="persist"), months, model.training)
 
 
-#: Models built in this process for backtest folds, by model, target and panel (see
-#: :func:`fold_model`).
+def forecast_months(panel: pd.DataFrame, cutoff: pd.Period, horizon: int):
+    """Months forecast after ``cutoff`` (those the panel observes) and what happened in them."""
+    last = pd.Period(pd.to_datetime(panel["month"]).max(), "M")
+    n_months = min(horizon, (last - cutoff).n)
+    months = pd.period_range(cutoff + 1, periods=n_months, freq="M")
+    index = pd.PeriodIndex(pd.to_datetime(panel["month"]), freq="M")
+    return months, index.isin(months)
+
+
+#: Models built in this process for backtest folds (see :func:`fold_model`).
 _FOLD_MODELS: dict = {}
 
 
@@ -321,23 +331,22 @@ def fold_model(name: str, panel: pd.DataFrame, target: str) -> BaseModel:
 
 
 def run_fold(fold: Fold, panel: pd.DataFrame, settings: BacktestSettings) -> FoldResult:
-    """Fit one model up to one cutoff and score its forecasts along both state paths.
+    """Fit one model up to one cutoff and forecast along both state paths.
 
     Parameters
     ----------
     fold : Fold
         Model, cutoff and seeds.
     panel : DataFrame
-        The whole monthly panel (the model slices it at the cutoff).
+        The whole monthly panel (the model trains on it up to the cutoff).
     settings : BacktestSettings
         Horizon, sampler settings, target.
 
     Returns
     -------
     FoldResult
-        ``scores``: one row per state path and horizon (columns
-        :data:`SCORE_TABLE_COLUMNS`); ``info``: wall and CPU seconds (CPU time
-        is the honest cost when other work shares the cores) and diagnostics.
+        ``info`` holds wall and CPU seconds (CPU time is the honest cost when other work
+        shares the cores) and the fit's diagnostics.
     """
     started, cpu_started = time.perf_counter(), time.process_time()
     model = fold_model(fold.model, panel, settings.target).set_until(fold.cutoff)
@@ -355,33 +364,15 @@ def run_fold(fold: Fold, panel: pd.DataFrame, settings: BacktestSettings) -> Fol
     fit_run(model, None, sampler, seed=fold.fit_seed, freeze=False)
     fit_seconds = time.perf_counter() - started
 
-    last = pd.Period(pd.to_datetime(panel["month"]).max(), "M")
-    n_months = min(settings.horizon, (last - fold.cutoff).n)
-    months = pd.period_range(fold.cutoff + 1, periods=n_months, freq="M")
-    in_months = pd.PeriodIndex(pd.to_datetime(panel["month"]), freq="M").isin(months)
-    observed = panel.loc[in_months, settings.target].to_numpy()
+    months, rows = forecast_months(panel, fold.cutoff, settings.horizon)
     futures = {"observed": observed_future(panel, months), "persist": persist_future(model, months)}
-    frames = []
+    draws, states, exercise = {}, {}, {}
     for path in STATE_PATHS:
         future = futures[path]
-        sim = model.simulate(future, random_seed=fold.sim_seed, draws=settings.sim_draws)
-        draws = sim["counts"].transpose("month", "draw").values
-        scores = score_forecasts(observed, draws)
-        frames.append(
-            pd.DataFrame(
-                {
-                    "model": fold.model,
-                    "cutoff": fold.cutoff.to_timestamp(),
-                    "state_path": path,
-                    "horizon": np.arange(1, n_months + 1),
-                    "target_month": months.to_timestamp(),
-                    "observed": observed.astype(np.int64),
-                    "state": future["state"].astype(str).to_numpy(),
-                    "exercise_days": future["exercise_days"].to_numpy(dtype=float),
-                    **scores,
-                }
-            )
-        )
+        sim = model.simulate(future, random_seed=fold.sim_seed, draws=settings.n_draws)
+        draws[path] = sim["counts"].transpose("month", "draw").values.astype(np.int32)
+        states[path] = future["state"].astype(str).to_numpy()
+        exercise[path] = future["exercise_days"].to_numpy(dtype=float)
     diag = model.diagnostics
     info = {
         "model": fold.model,
@@ -389,7 +380,7 @@ def run_fold(fold: Fold, panel: pd.DataFrame, settings: BacktestSettings) -> Fol
         "fit_seed": fold.fit_seed,
         "sim_seed": fold.sim_seed,
         "n_train": len(model.training),
-        "n_forecasts": n_months,
+        "n_forecasts": len(months),
         "fit_seconds": fit_seconds,
         "seconds": time.perf_counter() - started,
         "cpu_seconds": time.process_time() - cpu_started,
@@ -400,7 +391,93 @@ def run_fold(fold: Fold, panel: pd.DataFrame, settings: BacktestSettings) -> Fol
         "divergences": diag.divergences,
         "verdict": diag.verdict(),
     }
-    return FoldResult(pd.concat(frames, ignore_index=True)[SCORE_TABLE_COLUMNS], info)
+    observed = panel.loc[rows, settings.target].to_numpy().astype(np.int64)
+    return FoldResult(fold.model, fold.cutoff, months, observed, draws, states, exercise, info)
+
+
+# --- oracles ---------------------------------------------------------------------------------
+
+
+def nb_dispersion(counts: np.ndarray) -> float:
+    """Method-of-moments negative-binomial shape of ``counts`` (large when not overdispersed)."""
+    counts = np.asarray(counts, dtype=float)
+    mean, var = counts.mean(), counts.var(ddof=1) if len(counts) > 1 else 0.0
+    if mean <= 0 or var <= mean:
+        return 1e6
+    return float(mean**2 / (var - mean))
+
+
+def oracle_results(
+    panel: pd.DataFrame, cutoffs: Sequence[pd.Period], settings: BacktestSettings
+) -> list[FoldResult]:
+    """Forecasts that know the mean of the next 12 (3) months: the ceiling of skill.
+
+    At each cutoff, ``oracle_k`` forecasts every month of the next ``k`` months (and, for
+    later horizons, of each later block of ``k`` months) as negative binomial around that
+    block's true mean, with the dispersion of the last :data:`ORACLE_DISPERSION_MONTHS`
+    training months. It uses the future by design: read it as what is possible, not as a
+    model.
+    """
+    target = panel[settings.target].to_numpy()
+    index = pd.PeriodIndex(pd.to_datetime(panel["month"]), freq="M")
+    results = []
+    for cutoff in cutoffs:
+        months, rows = forecast_months(panel, cutoff, settings.horizon)
+        observed = target[rows].astype(np.int64)
+        end = int(np.flatnonzero(index == cutoff)[0]) + 1
+        alpha = nb_dispersion(target[max(0, end - ORACLE_DISPERSION_MONTHS) : end])
+        for name, block in ORACLES.items():
+            rng = np.random.default_rng(fold_seeds(settings.seed, name, cutoff)[1])
+            future = target[end : end + ((len(months) - 1) // block + 1) * block]
+            means = np.array(
+                [
+                    future[(i // block) * block : (i // block + 1) * block].mean()
+                    for i in range(len(months))
+                ]
+            )
+            lam = rng.gamma(
+                alpha, np.maximum(means, 1e-9)[:, None] / alpha, (len(months), settings.n_draws)
+            )
+            draws = rng.poisson(lam).astype(np.int32)
+            paths = {p: draws for p in STATE_PATHS}
+            states = {p: np.full(len(months), "-", dtype=object) for p in STATE_PATHS}
+            zeros = {p: np.zeros(len(months)) for p in STATE_PATHS}
+            info = {"model": name, "cutoff": cutoff.to_timestamp(), "verdict": "oracle (peeks)"}
+            results.append(FoldResult(name, cutoff, months, observed, paths, states, zeros, info))
+    return results
+
+
+# --- scoring ---------------------------------------------------------------------------------
+
+
+def score_result(result: FoldResult) -> pd.DataFrame:
+    """Every score of every forecast of one fold (one row per state path and horizon)."""
+    frames = []
+    n = len(result.months)
+    for path in STATE_PATHS:
+        scores = score_forecasts(result.observed, result.draws[path])
+        frames.append(
+            pd.DataFrame(
+                {
+                    "model": result.model,
+                    "cutoff": result.cutoff.to_timestamp(),
+                    "state_path": path,
+                    "horizon": np.arange(1, n + 1),
+                    "target_month": result.months.to_timestamp(),
+                    "observed": result.observed,
+                    "state": result.states[path],
+                    "exercise_days": result.exercise_days[path],
+                    **scores,
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def score_results(results: Sequence[FoldResult]) -> pd.DataFrame:
+    """The ``scores`` table of many folds, sorted by model, cutoff, path and horizon."""
+    scores = pd.concat([score_result(r) for r in results], ignore_index=True)
+    return scores.sort_values(["model", "cutoff", "state_path", "horizon"], ignore_index=True)
 
 
 # --- the backtest --------------------------------------------------------------------------
@@ -408,17 +485,18 @@ def run_fold(fold: Fold, panel: pd.DataFrame, settings: BacktestSettings) -> Fol
 
 @dataclass
 class BacktestResult:
-    """Scores of every forecast, per-fold facts, and the summary table.
+    """Scores of every forecast, per-fold facts, and the summary tables.
 
     Attributes
     ----------
     scores : DataFrame
-        One row per model, cutoff, state path and horizon
-        (:data:`SCORE_TABLE_COLUMNS`).
+        One row per model, cutoff, state path and horizon (:data:`KEY_COLUMNS` and every
+        score of :func:`forecast.evaluation.scores.score_forecasts`).
     folds : DataFrame
         One row per fit: seeds, training months, seconds, diagnostics.
-    summary : DataFrame
-        :func:`summarise` of ``scores``.
+    tables : dict of str to DataFrame
+        The summaries of :func:`forecast.evaluation.skill.summary_tables` (``by_horizon``,
+        ``by_band``, ``by_era``, ``evidence``, ``after_changes``, ``weights``).
     settings : dict
         Models, cutoffs, baselines and :class:`BacktestSettings`.
     seconds : float
@@ -427,28 +505,30 @@ class BacktestResult:
 
     scores: pd.DataFrame
     folds: pd.DataFrame
-    summary: pd.DataFrame
+    tables: dict
     settings: dict
     seconds: float
 
+    @property
+    def summary(self) -> pd.DataFrame:
+        """Mean scores, skill and calibration by model, state path and horizon."""
+        return self.tables["by_horizon"]
+
     def write(self, out: str | Path) -> Path:
-        """Write ``scores.csv``, ``summary.csv``, ``folds.csv`` and ``settings.json``.
+        """Write ``scores.csv``, ``folds.csv``, one CSV per summary table, ``settings.json``.
 
         Parameters
         ----------
         out : str or Path
             Folder (created if needed).
-
-        Returns
-        -------
-        Path
-            The folder.
         """
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
         self.scores.to_csv(out / "scores.csv", index=False, date_format="%Y-%m")
-        self.summary.to_csv(out / "summary.csv", index=False)
         self.folds.to_csv(out / "folds.csv", index=False, date_format="%Y-%m")
+        names = {"by_horizon": "summary"}
+        for name, table in self.tables.items():
+            table.to_csv(out / f"{names.get(name, name)}.csv", index=False, date_format="%Y-%m")
         meta = {**self.settings, "seconds": round(self.seconds, 1)}
         (out / "settings.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
         return out
@@ -461,13 +541,16 @@ def backtest(
     horizon: int = 12,
     *,
     seed: int = 1,
-    draws: int = DEFAULT_SAMPLER["draws"],
-    tune: int = DEFAULT_SAMPLER["tune"],
-    chains: int = DEFAULT_SAMPLER["chains"],
-    target_accept: float = TARGET_ACCEPT,
+    draws: int = PRESETS["backtest"].draws,
+    tune: int = PRESETS["backtest"].tune,
+    chains: int = PRESETS["backtest"].chains,
+    target_accept: float = PRESETS["backtest"].target_accept,
     sim_draws: int | None = None,
     target: str = "launch_days",
     baselines: Sequence[str] = BASELINES,
+    pools: Sequence[str] = (),
+    oracles: bool = False,
+    bootstrap: int = 1000,
     workers: int = 1,
     scheduler: str | None = None,
     progress: bool = True,
@@ -479,24 +562,29 @@ def backtest(
     panel : DataFrame
         The whole monthly panel (:func:`forecast.data.monthly_panel`).
     models : sequence of str
-        Registered model names (baselines included, e.g. ``constant_rate``).
+        Registered model names. The naive baselines present among them set the skill
+        reference; pool members are added when missing.
     cutoffs : iterable of str or Period
-        Last fitted month of each fold (see :func:`regular_cutoffs`), from 24
-        months after the panel start to the month before its last.
+        Last fitted month of each fold (see :func:`regular_cutoffs`).
     horizon : int
         Months forecast after each cutoff (those after the data are dropped).
     seed : int
         Root seed; fold seeds come from ``(seed, model, cutoff)``.
-    draws, tune, chains : int
-        NUTS settings per fold (default 500, 500, 2; chains run sequentially).
-    target_accept : float
-        NUTS target acceptance rate.
+    draws, tune, chains, target_accept
+        Sampler settings per fold (default: the ``backtest`` preset).
     sim_draws : int, optional
-        Posterior draws per forecast (default: all ``draws * chains``).
+        Predictive draws per forecast (default ``draws * chains``).
     target : str
         Panel column forecast (``launch_days`` by default).
     baselines : sequence of str
-        Models whose best (per horizon and path) is the skill reference.
+        Models whose best (per horizon and band) is the skill reference.
+    pools : sequence of str
+        Pools to score: ``"pool:a+b"`` (equal weights) or ``"stack:a+b"`` (weights per
+        horizon band learned from forecasts resolved by each cutoff).
+    oracles : bool
+        Also score the oracles (the ceiling).
+    bootstrap : int
+        Resamples of the cutoffs for the skill intervals (0: none).
     workers : int
         Local processes running folds in parallel (1: serial, in this process).
     scheduler : str, optional
@@ -508,7 +596,13 @@ def backtest(
     -------
     BacktestResult
     """
+    from forecast.evaluation.combine import check_pools, pool_results
+    from forecast.evaluation.skill import summary_tables
+
     models = check_models(models)
+    pool_specs = check_pools(pools)
+    for spec in pool_specs:
+        models += [m for m in spec.members if m not in models]
     baselines = check_models(baselines, "--baselines")
     cutoffs = check_cutoffs(cutoffs, panel)
     settings = BacktestSettings(
@@ -521,6 +615,7 @@ def backtest(
         sim_draws=sim_draws,
         target=target,
     )
+    _positive(bootstrap, "--bootstrap", 0, 100_000)
     get_model(models[0], target=target)  # refuse a bad target before any work
     check_executor(workers, scheduler)
     folds = make_folds(models, cutoffs, seed)
@@ -529,175 +624,29 @@ def backtest(
     results = run_tasks(
         task, folds, workers=workers, scheduler=scheduler, progress=progress, label=str
     )
+    member_scores = score_results(results)
+    pooled, weights = pool_results(pool_specs, results, member_scores, seed=seed)
+    extra = oracle_results(panel, cutoffs, settings) if oracles else []
+    scores = score_results([*results, *pooled, *extra]) if (pooled or extra) else member_scores
     seconds = time.perf_counter() - started
-    scores = pd.concat([r.scores for r in results], ignore_index=True)
-    scores = scores.sort_values(["model", "cutoff", "state_path", "horizon"], ignore_index=True)
     meta = {
         "models": models,
-        "baselines": baselines,
+        "baselines": [b for b in baselines if b in models],
+        "pools": [s.name for s in pool_specs],
+        "oracles": list(ORACLES) if oracles else [],
         "cutoffs": [str(c) for c in cutoffs],
         "workers": workers,
         "scheduler": scheduler,
+        "bootstrap": bootstrap,
         **asdict(settings),
     }
+    tables = summary_tables(scores, meta["baselines"], bootstrap=bootstrap, seed=seed)
+    if len(weights):
+        tables["weights"] = weights
     return BacktestResult(
         scores=scores,
         folds=pd.DataFrame([r.info for r in results]),
-        summary=summarise(scores, baselines),
+        tables=tables,
         settings=meta,
         seconds=seconds,
     )
-
-
-# --- summaries --------------------------------------------------------------------------------
-
-#: Grouping of the summary table.
-SUMMARY_KEYS = ["model", "state_path", "horizon"]
-
-
-def skill(summary: pd.DataFrame, score: str = "crps", baselines=BASELINES) -> pd.DataFrame:
-    """Skill of every row against the best baseline at the same horizon and state path.
-
-    ``skill = 1 - mean score(model) / mean score(best baseline)``, where the best
-    baseline is the baseline with the lower mean ``score`` at that horizon and
-    state path. Positive: better than every baseline; 0: the best baseline itself.
-
-    Parameters
-    ----------
-    summary : DataFrame
-        Mean scores with columns ``model``, ``state_path``, ``horizon`` and ``score``.
-    score : str
-        A negatively oriented score column (e.g. ``crps``).
-    baselines : sequence of str
-        Baseline model names; those absent from ``summary`` are ignored.
-
-    Returns
-    -------
-    DataFrame
-        Same index as ``summary``, columns ``{score}_skill`` and
-        ``{score}_baseline`` (the best baseline's name); NaN where no baseline
-        was scored or its mean score is 0.
-    """
-    keys = ["state_path", "horizon"]
-    base = summary[summary["model"].isin(list(baselines))]
-    best = base.loc[base.groupby(keys)[score].idxmin(), [*keys, "model", score]]
-    best = best.rename(columns={"model": "_base_model", score: "_base_score"})
-    merged = summary[keys].merge(best, on=keys, how="left")
-    denom = merged["_base_score"].where(merged["_base_score"] > 0)
-    out = pd.DataFrame(
-        {
-            f"{score}_skill": (1 - summary[score].to_numpy() / denom.to_numpy()),
-            f"{score}_baseline": merged["_base_model"].to_numpy(),
-        },
-        index=summary.index,
-    )
-    return out
-
-
-def summarise(scores: pd.DataFrame, baselines=BASELINES) -> pd.DataFrame:
-    """Mean scores, skill against the best baseline and coverage, by model, path and horizon.
-
-    Parameters
-    ----------
-    scores : DataFrame
-        The ``scores`` table of a backtest.
-    baselines : sequence of str
-        Reference models for the skill columns (see :func:`skill`).
-
-    Returns
-    -------
-    DataFrame
-        One row per model, state path and horizon: ``n`` (forecasts), the mean of
-        each score, ``{score}_skill`` and ``{score}_baseline`` for every score,
-        ``coverage_50/80/94`` (share of observations inside the central interval)
-        and ``pit_mean``.
-    """
-    coverage = [c for c in scores.columns if c.startswith("covered_")]
-    named = {"n": ("crps", "size")}
-    named |= {s: (s, "mean") for s in SCORE_COLUMNS}
-    named |= {c.replace("covered_", "coverage_"): (c, "mean") for c in coverage}
-    named |= {"pit_mean": ("pit", "mean")}
-    table = scores.groupby(SUMMARY_KEYS, observed=True).agg(**named).reset_index()
-    for score in SCORE_COLUMNS:
-        table = table.join(skill(table, score, baselines))
-    return table
-
-
-def pit_table(scores: pd.DataFrame, bins: int = 10, by=("model", "state_path")) -> pd.DataFrame:
-    """Non-randomised PIT histograms of a backtest, one per group.
-
-    Parameters
-    ----------
-    scores : DataFrame
-        The ``scores`` table (``pit_lo``, ``pit_hi``).
-    bins : int
-        Number of bins.
-    by : sequence of str
-        Grouping columns (default: one histogram per model and state path).
-
-    Returns
-    -------
-    DataFrame
-        The ``by`` columns, ``bin_lo``, ``bin_hi``, ``freq``, ``density`` and ``n``.
-    """
-    from forecast.evaluation.scores import pit_histogram
-
-    frames = []
-    for key, group in scores.groupby(list(by), observed=True):
-        hist = pit_histogram(group["pit_lo"].to_numpy(), group["pit_hi"].to_numpy(), bins)
-        key = key if isinstance(key, tuple) else (key,)
-        frames.append(hist.assign(**dict(zip(by, key, strict=True)), n=len(group)))
-    return pd.concat(frames, ignore_index=True)[[*by, "bin_lo", "bin_hi", "freq", "density", "n"]]
-
-
-# --- in-sample comparison ---------------------------------------------------------------------
-
-
-def compare_models(
-    models: Mapping[str, BaseModel] | Sequence[BaseModel], method: str = "stacking"
-) -> pd.DataFrame:
-    """PSIS-LOO comparison of fitted models with stacking weights (``az.compare``).
-
-    LOO compares the models' predictions of the *same* months, so every model
-    must be fitted to the same training months and target (``recent_rate``,
-    which fits only the last 24 months, cannot join the others).
-
-    Parameters
-    ----------
-    models : mapping of name to BaseModel, or sequence of BaseModel
-        Fitted models (their pointwise log-likelihood is computed when missing).
-    method : {"stacking", "BB-pseudo-BMA", "pseudo-BMA"}
-        How ``az.compare`` weights the models.
-
-    Returns
-    -------
-    DataFrame
-        ``az.compare``'s table (ArviZ 1): ``rank``, ``elpd``, ``p``, ``elpd_diff``,
-        ``weight`` (sums to 1), ``se``, ``dse``, ``warning``.
-    """
-    if not isinstance(models, Mapping):
-        models = {m.name: m for m in models}
-    if len(models) < 2:
-        raise ConfigError("models", "fewer than two models to compare", "give two or more fits")
-    idatas, reference = {}, None
-    for name, model in models.items():
-        if getattr(model, "idata", None) is None:
-            raise ConfigError(name, "not fitted", "fit it with forecast.runs.fit_run")
-        idata = model.log_likelihood()
-        months = tuple(pd.to_datetime(model.training["month"]))
-        shape = idata["log_likelihood"]["y"].shape[2:]
-        key = (model.target, months, shape)
-        if reference is None:
-            reference = (name, key)
-        elif key != reference[1]:
-            raise ConfigError(
-                name,
-                f"fitted to other observations than {reference[0]} (target, training months "
-                "or series differ), so PSIS-LOO cannot compare them",
-                "fit every model to the same months and target (recent_rate and "
-                "class_hierarchical only compare with their own kind)",
-            )
-        idatas[name] = idata
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        return az.compare(idatas, method=method, var_name="y")

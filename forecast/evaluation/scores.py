@@ -35,12 +35,24 @@ RPS
     empirical CDF of the draws.
 Brier score of "at least one"
     ``(P(X >= 1) - 1{y >= 1})**2`` with ``P`` the share of draws >= 1.
-Interval coverage
+Interval coverage (secondary)
     Central intervals from draw quantiles (NumPy's default linear
     interpolation, as in :func:`forecast.scenarios.monthly_summary`); covered
-    if ``lo <= y <= hi``. For counts the closed integer bounds cover at least
-    their nominal share, so coverage above nominal is expected; the PIT is the
-    sharper calibration check.
+    if ``lo <= y <= hi``. For counts a closed integer interval covers a count
+    more often than its nominal level by construction (any interval holding 0
+    covers every zero month when P(0) >= 0.1), so this is kept only as a
+    secondary column; calibration is read from the randomised PIT below.
+Randomised-PIT coverage (the calibration measure)
+    For a count forecast with CDF ``F`` the randomised PIT is uniform on
+    ``[F(y - 1), F(y)]``; it is exactly uniform on [0, 1] when the forecast is
+    calibrated. The coverage of the central ``w`` interval is the share of that
+    PIT mass inside ``[(1 - w) / 2, (1 + w) / 2]`` (the whole mass, 0 or 1, when
+    ``F(y - 1) = F(y)``), averaged over forecasts: exactly ``w`` when calibrated,
+    below ``w`` when the forecasts are too narrow, above when too wide.
+Interval score
+    ``scoringrules.interval_score`` (Gneiting & Raftery 2007) of the central
+    80 % interval from the draw quantiles: its width plus ``2 / alpha`` times
+    the distance by which ``y`` falls outside it.
 non-randomised PIT (Czado, Gneiting & Held 2009, Biometrics 65:1254)
     Per forecast ``pit_lo = F(y - 1)``, ``pit_hi = F(y)`` from the empirical
     CDF (no smoothing), and :func:`pit_histogram` averages the piecewise-linear
@@ -66,7 +78,15 @@ LOG_SCORE_SMOOTHING = 0.5
 CRPS_ESTIMATOR = "qd"
 
 #: Score columns, all negatively oriented (lower is better).
-SCORE_COLUMNS: tuple[str, ...] = ("crps", "log_score", "rps", "brier_any")
+SCORE_COLUMNS: tuple[str, ...] = ("crps", "log_score", "rps", "brier_any", "interval_score")
+
+#: Width of the central interval of the interval score.
+INTERVAL_SCORE_WIDTH = 0.80
+
+
+def pit_coverage_column(width: float) -> str:
+    """Column name of a randomised-PIT coverage, e.g. ``pit_cov_80`` for 0.80."""
+    return f"pit_cov_{int(round(width * 100))}"
 
 
 def coverage_column(width: float) -> str:
@@ -245,6 +265,60 @@ def pit_bounds(obs, draws) -> tuple[np.ndarray, np.ndarray]:
     return lo, hi
 
 
+def pit_coverage(pit_lo, pit_hi, width: float) -> np.ndarray:
+    """Share of each forecast's randomised-PIT mass inside the central ``width`` interval.
+
+    Parameters
+    ----------
+    pit_lo, pit_hi : array_like, shape (n,)
+        ``F(y - 1)`` and ``F(y)`` of each forecast (:func:`pit_bounds`).
+    width : float
+        Width of the central interval, in (0, 1).
+
+    Returns
+    -------
+    ndarray, shape (n,)
+        ``|[F(y-1), F(y)] & [(1-w)/2, (1+w)/2]| / (F(y) - F(y-1))``, or 1/0 whether the
+        point ``F(y)`` lies inside when the two bounds coincide. Its mean over calibrated
+        forecasts is ``width``.
+    """
+    if not 0 < width < 1:
+        raise ValueError(f"width must be in (0, 1), got {width}")
+    lo = np.asarray(pit_lo, dtype=float)
+    hi = np.asarray(pit_hi, dtype=float)
+    a, b = (1 - width) / 2, (1 + width) / 2
+    overlap = np.clip(np.minimum(hi, b) - np.maximum(lo, a), 0.0, None)
+    span = hi - lo
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(span > 0, overlap / span, ((lo >= a) & (lo <= b)).astype(float))
+    return share
+
+
+def interval_score(obs, draws, width: float = INTERVAL_SCORE_WIDTH) -> np.ndarray:
+    """Interval score of the central ``width`` interval of each forecast (lower is better).
+
+    Parameters
+    ----------
+    obs : array_like, shape (n,)
+        Observed values.
+    draws : array_like, shape (n, m)
+        Predictive draws.
+    width : float
+        Nominal coverage of the interval (``alpha = 1 - width``).
+
+    Returns
+    -------
+    ndarray, shape (n,)
+        ``scoringrules.interval_score`` with the ``(1 -+ width) / 2`` draw quantiles.
+    """
+    obs, draws = _check(obs, draws)
+    lo, hi = np.quantile(draws, [(1 - width) / 2, (1 + width) / 2], axis=1)
+    out = sr.interval_score(
+        obs.astype(float), lo.astype(float), hi.astype(float), 1 - width, backend="numpy"
+    )
+    return np.asarray(out, dtype=float)
+
+
 def pit_cdf(u, pit_lo, pit_hi) -> np.ndarray:
     """Mean over forecasts of the conditional PIT CDF ``F(u | y)`` (Czado et al. 2009).
 
@@ -330,9 +404,10 @@ def score_forecasts(
     Returns
     -------
     dict of str to ndarray
-        ``crps``, ``log_score``, ``rps``, ``brier_any``, ``pit``, ``pit_lo``,
-        ``pit_hi``, ``covered_<width>``, plus the forecast's ``pred_mean`` and
-        ``p_any`` (share of draws >= 1) for reference.
+        ``crps``, ``log_score``, ``rps``, ``brier_any``, ``interval_score``, ``pit``,
+        ``pit_lo``, ``pit_hi``, ``pit_cov_<width>`` (randomised-PIT coverage),
+        ``covered_<width>`` (closed-interval coverage), plus the forecast's ``pred_mean``
+        and ``p_any`` (share of draws >= 1) for reference.
     """
     obs, draws = _counts(obs, draws)
     pit_lo, pit_hi = pit_bounds(obs, draws)
@@ -343,8 +418,10 @@ def score_forecasts(
         "log_score": log_score(obs, draws),
         "rps": rps(obs, draws),
         "brier_any": brier_any(obs, draws),
+        "interval_score": interval_score(obs, draws),
         "pit": (pit_lo + pit_hi) / 2,
         "pit_lo": pit_lo,
         "pit_hi": pit_hi,
+        **{pit_coverage_column(w): pit_coverage(pit_lo, pit_hi, w) for w in widths},
         **interval_coverage(obs, draws, widths),
     }

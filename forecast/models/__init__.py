@@ -17,11 +17,21 @@ from forecast.models.base import BaseModel
 from forecast.models.count import ConstantRate, RecentRate, SelfExciting, StateRate
 from forecast.models.diagnostics import Diagnostics, PriorCheck, diagnose, prior_predictive_check
 from forecast.models.hierarchical import ClassHierarchical
+from forecast.models.naive import EmpiricalRecent, LastValue
 from forecast.models.sampling import PRESETS, Sampler, resolve_sampler
 
 #: Registered models, by the name the CLI uses.
 REGISTRY: dict[str, type[BaseModel]] = {
-    cls.name: cls for cls in (ConstantRate, RecentRate, StateRate, SelfExciting, ClassHierarchical)
+    cls.name: cls
+    for cls in (
+        EmpiricalRecent,
+        LastValue,
+        ConstantRate,
+        RecentRate,
+        StateRate,
+        SelfExciting,
+        ClassHierarchical,
+    )
 }
 
 

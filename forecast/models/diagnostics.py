@@ -49,12 +49,25 @@ class Diagnostics:
         out["problems"] = list(self.problems)
         return out
 
+    @classmethod
+    def not_sampled(cls, reason: str) -> Diagnostics:
+        """The verdict of a model with nothing to sample (a counting baseline)."""
+        nan = float("nan")
+        return cls(nan, nan, nan, 0, nan, passed=True, problems=(reason,))
+
+    @property
+    def sampled(self) -> bool:
+        """Whether the figures come from MCMC draws."""
+        return self.max_rhat == self.max_rhat or self.min_ess_bulk == self.min_ess_bulk
+
     def failed(self, reason: str) -> Diagnostics:
         """The same figures with ``reason`` added and the verdict failed."""
         return dataclasses.replace(self, passed=False, problems=(reason, *self.problems))
 
     def verdict(self) -> str:
         """One line for the CLI and the report."""
+        if not self.sampled:
+            return f"NOT SAMPLED: {'; '.join(self.problems)}"
         head = "PASS" if self.passed else "FAIL"
         body = (
             f"max r-hat {self.max_rhat:.3f}, min ESS bulk {self.min_ess_bulk:.0f} / "

@@ -255,6 +255,9 @@ def _nutpie(model, sampler: Sampler, seed: int, key, var_names, progress) -> xr.
 def _pymc(model, sampler: Sampler, seed: int, var_names, progress) -> xr.DataTree:
     cores = sampler.cores or min(sampler.chains, os.cpu_count() or 1)
     nuts_sampler = "numpyro" if sampler.backend == "numpyro" else "pymc"
+    nuts = {"target_accept": sampler.target_accept}
+    if nuts_sampler == "numpyro":  # dense mass matrix, chains vectorised on one device
+        nuts |= {"dense_mass": True, "chain_method": "vectorized"}
     extra = {"init": "jitter+adapt_full"} if nuts_sampler == "pymc" else {}
     with model:
         return pm.sample(
@@ -268,7 +271,7 @@ def _pymc(model, sampler: Sampler, seed: int, var_names, progress) -> xr.DataTre
             progressbar=progress is not None,
             quiet=progress is None,
             compute_convergence_checks=False,
-            nuts={"target_accept": sampler.target_accept},
+            nuts=nuts,
             **extra,
         )
 

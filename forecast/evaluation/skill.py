@@ -1,0 +1,341 @@
+"""Summaries of a backtest's scores: skill against the best naive baseline, calibration,
+results by horizon band and era with bootstrap intervals, and the evidence for the state effect.
+
+Every table is computed from the ``scores`` table of :func:`forecast.evaluation.backtest`
+(one row per model, cutoff, state path and horizon); presentation (README, notebook 05, the
+report, the CLI) renders these tables and recomputes nothing.
+
+Skill
+    ``1 - mean score(model) / mean score(best baseline)``, where the best baseline is the naive
+    baseline with the lowest mean score in the same group (horizon or band, state path, era).
+    Positive: better than every baseline; 0: the best baseline itself.
+Bootstrap intervals
+    Paired over cutoffs: resample the cutoffs with replacement, recompute both means on the
+    same forecasts, and take the 5th and 95th percentiles of the skill (a 90 % interval).
+    Forecasts from one cutoff share its errors, so cutoffs, not forecasts, are the unit.
+Calibration
+    The randomised-PIT coverage of the central 50/80/94 % intervals (``pit_cov_*``, exactly
+    the nominal level when calibrated); the closed-interval coverage (``coverage_*``) is kept
+    as a secondary column.
+Evidence for the state effect
+    The same fits forecast along the states that really happened (``observed``) and along
+    the state at the cutoff (``persist``): if knowing the states helps, the observed path
+    scores better, most of all in the months after a real change of state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from forecast.evaluation.combine import BANDS, band_of
+from forecast.evaluation.scores import SCORE_COLUMNS
+
+#: Eras of the by-era table, by cutoff (the Kim Jong Un era starts in 2012).
+ERAS: dict[str, tuple[str | None, str | None]] = {
+    "before 2012": (None, "2011-12"),
+    "2012 on": ("2012-01", None),
+}
+
+#: Horizons of the short skill table (README, notebook 05).
+HEADLINE_HORIZONS = (1, 2, 3, 6, 12)
+
+
+def _means(scores: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    pit = [c for c in scores.columns if c.startswith("pit_cov_")]
+    closed = [c for c in scores.columns if c.startswith("covered_")]
+    named = {"n": ("crps", "size")}
+    named |= {s: (s, "mean") for s in SCORE_COLUMNS if s in scores}
+    named |= {c: (c, "mean") for c in pit}
+    named |= {c.replace("covered_", "coverage_"): (c, "mean") for c in closed}
+    if "pit" in scores:
+        named["pit_mean"] = ("pit", "mean")
+    return scores.groupby(keys, observed=True).agg(**named).reset_index()
+
+
+def skill(summary: pd.DataFrame, score: str = "crps", baselines=(), keys=None) -> pd.DataFrame:
+    """Skill of every row against the best baseline in the same group.
+
+    Parameters
+    ----------
+    summary : DataFrame
+        Mean scores with columns ``model``, the grouping ``keys`` and ``score``.
+    score : str
+        A negatively oriented score column (e.g. ``crps``).
+    baselines : sequence of str
+        Baseline model names; those absent from ``summary`` are ignored.
+    keys : list of str, optional
+        Grouping (default: ``state_path`` and ``horizon``).
+
+    Returns
+    -------
+    DataFrame
+        Same index as ``summary``, columns ``{score}_skill`` and ``{score}_baseline`` (the
+        best baseline's name); NaN where no baseline was scored or its mean score is 0.
+    """
+    keys = keys or ["state_path", "horizon"]
+    base = summary[summary["model"].isin(list(baselines))]
+    best = base.loc[base.groupby(keys)[score].idxmin(), [*keys, "model", score]]
+    best = best.rename(columns={"model": "_base_model", score: "_base_score"})
+    merged = summary[keys].merge(best, on=keys, how="left")
+    denom = merged["_base_score"].where(merged["_base_score"] > 0)
+    return pd.DataFrame(
+        {
+            f"{score}_skill": (1 - summary[score].to_numpy() / denom.to_numpy()),
+            f"{score}_baseline": merged["_base_model"].to_numpy(),
+        },
+        index=summary.index,
+    )
+
+
+def summarise(scores: pd.DataFrame, baselines=()) -> pd.DataFrame:
+    """Mean scores, skill and calibration by model, state path and horizon."""
+    table = _means(scores, ["model", "state_path", "horizon"])
+    for score in SCORE_COLUMNS:
+        if score in table:
+            table = table.join(skill(table, score, baselines))
+    return table
+
+
+def with_band(scores: pd.DataFrame) -> pd.DataFrame:
+    """``scores`` with a ``band`` column (``1-3``, ``4-6``, ``7-12``)."""
+    return scores.assign(band=scores["horizon"].map(band_of))
+
+
+def with_era(scores: pd.DataFrame) -> pd.DataFrame:
+    """``scores`` with an ``era`` column from each cutoff (see :data:`ERAS`)."""
+    cutoff = pd.to_datetime(scores["cutoff"])
+    era = pd.Series("", index=scores.index)
+    for name, (lo, hi) in ERAS.items():
+        inside = pd.Series(True, index=scores.index)
+        if lo is not None:
+            inside &= cutoff >= pd.Timestamp(lo)
+        if hi is not None:
+            inside &= cutoff <= pd.Timestamp(hi)
+        era[inside] = name
+    return scores.assign(era=era)
+
+
+def bootstrap_skill(
+    scores: pd.DataFrame,
+    model: str,
+    baseline: str,
+    score: str = "crps",
+    n_boot: int = 1000,
+    seed: int = 1,
+    level: float = 0.90,
+) -> tuple[float, float]:
+    """Paired bootstrap interval of ``model``'s skill against ``baseline`` over cutoffs.
+
+    Parameters
+    ----------
+    scores : DataFrame
+        Rows of one group (one state path, band or horizon, era) for both models.
+    model, baseline : str
+        Model names.
+    score : str
+        The score column.
+    n_boot : int
+        Resamples (0: no interval).
+    seed : int
+        Seed of the resampling.
+    level : float
+        Coverage of the interval.
+
+    Returns
+    -------
+    lo, hi : float
+        Percentiles of the resampled skill (NaN when ``n_boot`` is 0 or a model is missing).
+    """
+    paired = scores[scores["model"].isin([model, baseline])].pivot_table(
+        index=["cutoff", "horizon"], columns="model", values=score, aggfunc="first"
+    )
+    if n_boot == 0 or model not in paired or baseline not in paired:
+        return float("nan"), float("nan")
+    paired = paired[[model, baseline]].dropna()
+    by_cutoff = paired.groupby(level="cutoff").agg(["sum", "size"])
+    sums_m = by_cutoff[(model, "sum")].to_numpy()
+    sums_b = by_cutoff[(baseline, "sum")].to_numpy()
+    sizes = by_cutoff[(model, "size")].to_numpy()
+    rng = np.random.default_rng(seed)
+    pick = rng.integers(0, len(sizes), size=(n_boot, len(sizes)))
+    mean_m = sums_m[pick].sum(axis=1) / sizes[pick].sum(axis=1)
+    mean_b = sums_b[pick].sum(axis=1) / sizes[pick].sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        draws = 1 - mean_m / mean_b
+    tail = (1 - level) / 2
+    lo, hi = np.nanquantile(draws, [tail, 1 - tail])
+    return float(lo), float(hi)
+
+
+def grouped_skill(
+    scores: pd.DataFrame,
+    keys: list[str],
+    baselines: Sequence[str],
+    n_boot: int = 1000,
+    seed: int = 1,
+) -> pd.DataFrame:
+    """Mean scores, calibration and CRPS skill with a bootstrap interval, per ``keys`` group."""
+    table = _means(scores, ["model", *keys])
+    for score in ("crps", "log_score", "brier_any", "interval_score"):
+        if score in table:
+            table = table.join(skill(table, score, baselines, keys=keys))
+    lows, highs = [], []
+    for row in table.itertuples(index=False):
+        baseline = row.crps_baseline
+        if not isinstance(baseline, str) or row.model == baseline:
+            lows.append(np.nan)
+            highs.append(np.nan)
+            continue
+        part = scores
+        for key in keys:
+            part = part[part[key] == getattr(row, key)]
+        lo, hi = bootstrap_skill(part, row.model, baseline, "crps", n_boot, seed)
+        lows.append(lo)
+        highs.append(hi)
+    return table.assign(crps_skill_lo=lows, crps_skill_hi=highs)
+
+
+def evidence_table(scores: pd.DataFrame, n_boot: int = 1000, seed: int = 1) -> pd.DataFrame:
+    """Observed vs held state path, per model and band: does knowing the states help?
+
+    Returns
+    -------
+    DataFrame
+        ``model, band, n, crps_persist, crps_observed, gain`` (``1 - observed / persist``:
+        positive when the real states improve the forecast) with a paired bootstrap
+        interval ``gain_lo, gain_hi`` over cutoffs.
+    """
+    banded = with_band(scores)
+    rows = []
+    for (model, band), part in banded.groupby(["model", "band"], sort=False):
+        wide = part.pivot_table(
+            index=["cutoff", "horizon"], columns="state_path", values="crps", aggfunc="first"
+        )
+        if not {"observed", "persist"} <= set(wide.columns):
+            continue
+        long = wide[["observed", "persist"]].stack().rename("crps").reset_index()
+        long = long.rename(columns={"state_path": "model"}).assign(
+            model=lambda d: d["model"].astype(str)
+        )
+        lo, hi = bootstrap_skill(long, "observed", "persist", "crps", n_boot, seed)
+        rows.append(
+            {
+                "model": model,
+                "band": band,
+                "n": len(wide),
+                "crps_persist": wide["persist"].mean(),
+                "crps_observed": wide["observed"].mean(),
+                "gain": 1 - wide["observed"].mean() / wide["persist"].mean(),
+                "gain_lo": lo,
+                "gain_hi": hi,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def after_changes_table(scores: pd.DataFrame) -> pd.DataFrame:
+    """Forecasts of months after a real change of state (the observed state differs from the
+    cutoff's): mean CRPS along the observed and the held path, per model.
+
+    Returns
+    -------
+    DataFrame
+        ``model, n, crps_persist, crps_observed, gain`` over the forecasts whose target
+        month's real state differs from the state at their cutoff.
+    """
+    wide = scores.pivot_table(
+        index=["model", "cutoff", "horizon"],
+        columns="state_path",
+        values=["crps", "state"],
+        aggfunc="first",
+    )
+    if ("state", "observed") not in wide or ("state", "persist") not in wide:
+        return pd.DataFrame(columns=["model", "n", "crps_persist", "crps_observed", "gain"])
+    changed = wide[wide[("state", "observed")] != wide[("state", "persist")]]
+    rows = []
+    for model, part in changed.groupby(level="model"):
+        persist = part[("crps", "persist")].astype(float).mean()
+        observed = part[("crps", "observed")].astype(float).mean()
+        rows.append(
+            {
+                "model": model,
+                "n": len(part),
+                "crps_persist": persist,
+                "crps_observed": observed,
+                "gain": 1 - observed / persist if persist > 0 else np.nan,
+            }
+        )
+    return pd.DataFrame(rows, columns=["model", "n", "crps_persist", "crps_observed", "gain"])
+
+
+def headline_table(by_horizon: pd.DataFrame, state_path: str = "persist") -> pd.DataFrame:
+    """CRPS skill at horizons 1, 2, 3, 6 and 12, one row per model (wide)."""
+    part = by_horizon[
+        (by_horizon["state_path"] == state_path) & by_horizon["horizon"].isin(HEADLINE_HORIZONS)
+    ]
+    return part.pivot_table(index="model", columns="horizon", values="crps_skill").reset_index()
+
+
+def summary_tables(
+    scores: pd.DataFrame, baselines: Sequence[str], bootstrap: int = 1000, seed: int = 1
+) -> dict[str, pd.DataFrame]:
+    """Every summary of a backtest's scores.
+
+    Returns
+    -------
+    dict of str to DataFrame
+        ``by_horizon`` (:func:`summarise`), ``by_band`` (per model, state path and band,
+        with bootstrap skill intervals), ``by_era`` (the same per era, persist path),
+        ``evidence`` (:func:`evidence_table`), ``after_changes``
+        (:func:`after_changes_table`).
+    """
+    banded = with_band(scores)
+    by_band = grouped_skill(banded, ["state_path", "band"], baselines, bootstrap, seed)
+    persist = with_era(banded[banded["state_path"] == "persist"])
+    by_era = grouped_skill(persist, ["era", "band"], baselines, bootstrap, seed)
+    return {
+        "by_horizon": summarise(scores, baselines),
+        "by_band": by_band,
+        "by_era": by_era,
+        "evidence": evidence_table(scores, bootstrap, seed),
+        "after_changes": after_changes_table(scores),
+    }
+
+
+def pit_table(scores: pd.DataFrame, bins: int = 10, by=("model", "state_path")) -> pd.DataFrame:
+    """Non-randomised PIT histograms of a backtest, one per group.
+
+    Returns
+    -------
+    DataFrame
+        The ``by`` columns, ``bin_lo``, ``bin_hi``, ``freq``, ``density`` and ``n``.
+    """
+    from forecast.evaluation.scores import pit_histogram
+
+    frames = []
+    for key, group in scores.groupby(list(by), observed=True):
+        hist = pit_histogram(group["pit_lo"].to_numpy(), group["pit_hi"].to_numpy(), bins)
+        key = key if isinstance(key, tuple) else (key,)
+        frames.append(hist.assign(**dict(zip(by, key, strict=True)), n=len(group)))
+    return pd.concat(frames, ignore_index=True)[[*by, "bin_lo", "bin_hi", "freq", "density", "n"]]
+
+
+__all__ = [
+    "BANDS",
+    "ERAS",
+    "HEADLINE_HORIZONS",
+    "after_changes_table",
+    "bootstrap_skill",
+    "evidence_table",
+    "grouped_skill",
+    "headline_table",
+    "pit_table",
+    "skill",
+    "summarise",
+    "summary_tables",
+    "with_band",
+    "with_era",
+]
