@@ -14,8 +14,9 @@ Dask, 2 workers
     be); its start-up time is printed below the table.
 
 Before timing, one untimed tiny fit of each model (``--no-warm`` to skip) fills
-PyTensor's on-disk compilation cache, so that no configuration pays for
-compiling C code that a later one reuses. Every configuration must produce the
+PyTensor's on-disk numba cache, so that no configuration pays for compiling code
+that a later one reuses; each worker still compiles each model once (nutpie's
+wrapper), then re-uses it for every cutoff. Every configuration must produce the
 same scores (same seed); the table says whether it did.
 
 Columns: ``wall s`` of the whole backtest; ``speed-up`` against serial;
@@ -25,7 +26,8 @@ machine the run actually got (other jobs on a shared machine lower it); the
 1-minute load average before and after each run.
 
 Run with ``python benchmarks/backtest.py [--every 6 --from 2005-01 --to 2024-12]
-[--models constant_rate,recent_rate,state_rate] [--draws 500 --tune 500 --chains 2] [--out DIR]``;
+[--models constant_rate,recent_rate,state_rate] [--draws 500 --tune 300 --chains 2] [--out DIR]``
+(the ``backtest`` preset: 1,000 draws per fold);
 the markdown table goes to stdout, progress to stderr.
 """
 
@@ -35,23 +37,21 @@ import argparse
 import os
 import sys
 import time
-import warnings
 
 import pandas as pd
 
 from forecast.data import load_tables, monthly_panel
-from forecast.evaluation import DEFAULT_SAMPLER, backtest, regular_cutoffs
-from forecast.models import get_model
+from forecast.evaluation import backtest, regular_cutoffs
+from forecast.models import PRESETS, get_model
+from forecast.runs import fit_run
+
+PRESET = PRESETS["backtest"]
 
 
 def warm(panel: pd.DataFrame, models: list[str]) -> None:
-    """One tiny fit per model, so PyTensor's compile cache is populated."""
+    """One tiny fit per model, so PyTensor's numba cache is populated."""
     for name in models:
-        model = get_model(name, until="2019-06")
-        model.build(panel)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            model.fit(draws=20, tune=20, chains=1, cores=1, progressbar=False)
+        fit_run(get_model(name, until="2019-06"), panel, "backtest", draws=20, tune=20)
 
 
 def main() -> None:
@@ -61,9 +61,10 @@ def main() -> None:
     parser.add_argument("--from", dest="start", default="2005-01")
     parser.add_argument("--to", dest="end", default="2024-12")
     parser.add_argument("--horizon", type=int, default=12)
-    parser.add_argument("--draws", type=int, default=DEFAULT_SAMPLER["draws"])
-    parser.add_argument("--tune", type=int, default=DEFAULT_SAMPLER["tune"])
-    parser.add_argument("--chains", type=int, default=DEFAULT_SAMPLER["chains"])
+    parser.add_argument("--draws", type=int, default=PRESET.draws)
+    parser.add_argument("--tune", type=int, default=PRESET.tune)
+    parser.add_argument("--chains", type=int, default=PRESET.chains)
+    parser.add_argument("--no-dask", action="store_true", help="skip the Dask configuration")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--no-warm", action="store_true", help="skip the untimed warm-up fits")
     parser.add_argument("--out", help="also write the serial run's scores.csv etc. to this folder")
@@ -81,6 +82,7 @@ def main() -> None:
         "draws": args.draws,
         "tune": args.tune,
         "chains": args.chains,
+        "progress": True,
     }
 
     rows = []
@@ -100,20 +102,22 @@ def main() -> None:
         serial.write(args.out)
     run("local processes", 2, workers=2)
 
-    from distributed import LocalCluster
+    cluster_s = float("nan")
+    if not args.no_dask:
+        from distributed import LocalCluster
 
-    start = time.perf_counter()
-    with LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-    ) as cluster:
-        cluster_s = time.perf_counter() - start
-        run("Dask LocalCluster", 2, scheduler=cluster.scheduler_address)
+        start = time.perf_counter()
+        with LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster:
+            cluster_s = time.perf_counter() - start
+            run("Dask LocalCluster", 2, scheduler=cluster.scheduler_address)
 
     n_folds = len(models) * len(cutoffs)
     print(
         f"\n{len(cutoffs)} cutoffs ({cutoffs[0]}..{cutoffs[-1]}, every {args.every} months) x "
         f"{len(models)} models ({', '.join(models)}) = {n_folds} folds; horizon {args.horizon}; "
-        f"draws={args.draws}, tune={args.tune}, chains={args.chains} (sequential, cores=1)\n"
+        f"draws={args.draws}, tune={args.tune}, chains={args.chains} per fold (one core)\n"
     )
     print(
         "| executor | workers | wall s | speed-up | fold CPU s | cores used | "
@@ -126,7 +130,8 @@ def main() -> None:
             f"| {name} | {workers} | {seconds:.1f} | {serial_s / seconds:.2f} | {cpu:.0f} | "
             f"{cpu / seconds:.2f} | {before:.1f} / {after:.1f} | {'yes' if same else 'NO'} |"
         )
-    print(f"\nDask LocalCluster start-up (not in the table): {cluster_s:.1f} s")
+    if not args.no_dask:
+        print(f"\nDask LocalCluster start-up (not in the table): {cluster_s:.1f} s")
 
 
 if __name__ == "__main__":

@@ -7,9 +7,11 @@ when given a folder save the run and freeze its forecast. Nothing else calls
 :meth:`forecast.models.BaseModel.fit`.
 
 A run folder holds ``fit.nc`` (the posterior with everything needed to rebuild the model,
-see :meth:`forecast.models.BaseModel.save`), ``run.json`` (config, sampler settings,
-diagnostics, state effects, data hash, versions, timings), ``forecast.json`` (the frozen
-forecast of :mod:`forecast.ledger`) and ``effects.png``.
+see :meth:`forecast.models.BaseModel.save`), ``transitions.nc`` (the negotiation-state
+transition model of :mod:`forecast.models.transitions`, fitted on the same training months:
+it is exact and instant, so every run carries it and every refit refits it), ``run.json``
+(config, sampler settings, diagnostics, state effects, data hash, versions, timings),
+``forecast.json`` (the frozen forecast of :mod:`forecast.ledger`) and ``effects.png``.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from forecast.models.sampling import Sampler, resolve_sampler
 from forecast.noise import quiet
 
 FIT_FILE = "fit.nc"
+TRANSITIONS_FILE = "transitions.nc"
 RUN_FILE = "run.json"
 EFFECTS_FIGURE = "effects.png"
 
@@ -217,6 +220,8 @@ def save_run(model: BaseModel, run_dir: str | Path, extra: dict | None = None):
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     model.save(run_dir / FIT_FILE)
+    seed = int(model.sampler.get("random_seed", 1))
+    fit_transitions(model, seed=seed).to_dataset().to_netcdf(run_dir / TRANSITIONS_FILE)
     record = run_record(model, extra)
     if "state_effects" in record:
         ax = plot_state_effects(model.state_effects())
@@ -224,6 +229,32 @@ def save_run(model: BaseModel, run_dir: str | Path, extra: dict | None = None):
         plt.close(ax.figure)
     write_atomic(run_dir / RUN_FILE, json.dumps(record, indent=2) + "\n")
     return run_dir, record
+
+
+def fit_transitions(model: BaseModel, seed: int = 1):
+    """The state-transition model fitted on the states of ``model``'s training months."""
+    from forecast.models.transitions import TransitionModel
+
+    return TransitionModel(random_seed=seed).fit(model.training)
+
+
+def load_transitions(run_dir: str | Path):
+    """The transition model of a run folder (fitted now for runs saved without one)."""
+    import xarray as xr
+
+    from forecast.models.transitions import TransitionModel
+
+    path = Path(run_dir) / TRANSITIONS_FILE
+    if not path.is_file():
+        model, _ = load_run(run_dir)
+        return fit_transitions(model, seed=int(model.sampler.get("random_seed", 1)))
+    try:
+        with xr.open_dataset(path) as ds:
+            return TransitionModel.from_dataset(ds.load(), source=str(path))
+    except (OSError, ValueError) as err:
+        raise RunFileError(
+            path, f"not a readable transition model ({type(err).__name__})", "re-run the fit"
+        ) from None
 
 
 def load_run(run_dir: str | Path) -> tuple[BaseModel, dict]:

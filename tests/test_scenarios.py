@@ -225,3 +225,21 @@ def test_exercise_override_changes_the_covariate(sim_panel):
     assert future["exercise_days"].iloc[0] == usual[0]
     assert (future["exercise_days"].iloc[2:] == 0).all()
     assert (future["state"] == "summitry").all()
+
+
+def test_a_state_path_per_draw_gives_each_draw_its_own_effect(model):
+    """Draws following talks get the talks rate, draws following no talks the no-talks rate."""
+    months = pd.date_range("2010-01-01", periods=6, freq="MS")
+    future = pd.DataFrame({"month": months, "state": "stalled", "exercise_days": 0})
+    paths = np.zeros((N_DRAWS, 6), dtype=int)  # no_talks
+    paths[N_DRAWS // 2 :, 3:] = STATES.index("active_talks")  # half switch in month 4
+    ds = model.simulate(future, random_seed=SEED, state_paths=paths)
+    rate = ds["rate"].values
+    assert rate.shape == (N_DRAWS, 6)
+    np.testing.assert_allclose(rate[: N_DRAWS // 2], 2.0)
+    np.testing.assert_allclose(rate[N_DRAWS // 2 :, :3], 2.0)
+    np.testing.assert_allclose(rate[N_DRAWS // 2 :, 3:], 2.0 * np.exp(-1.2))
+    counts = ds["counts"].values
+    assert counts[N_DRAWS // 2 :, 3:].mean() == pytest.approx(2.0 * np.exp(-1.2), rel=0.05)
+    with pytest.raises(ConfigError, match="state paths"):
+        model.simulate(future, state_paths=paths[:, :5])

@@ -486,11 +486,13 @@ class BaseModel:
         post = post.isel(sample=idx).drop_vars(["sample", "chain", "draw"])
         return post.rename({"sample": "draw"}).transpose("draw", ...)
 
-    def future_design(self, future: pd.DataFrame) -> dict:
+    def future_design(self, future: pd.DataFrame, state_paths=None) -> dict:
         """Check a future covariate frame and turn it into index arrays.
 
         ``future`` has one row per month from the month after the training data,
-        with columns ``month``, ``state`` and ``exercise_days``.
+        with columns ``month``, ``state`` and ``exercise_days``. ``state_paths``
+        (draw, month) of state codes replaces the ``state`` column with a path per
+        draw (see :meth:`simulate`).
         """
         self._require("panel", "build")
         months = pd.DatetimeIndex(pd.to_datetime(future["month"])).to_period("M")
@@ -501,13 +503,27 @@ class BaseModel:
                 f"the simulation must run month by month from {expected} (got {months[:1]})",
                 "start the scenario the month after the fitted data end",
             )
-        unknown = sorted(set(future["state"]) - set(STATES))
-        if unknown:
-            raise ConfigError("future states", f"unknown state(s) {unknown}", f"use {STATES}")
+        if state_paths is None:
+            unknown = sorted(set(future["state"]) - set(STATES))
+            if unknown:
+                raise ConfigError("future states", f"unknown state(s) {unknown}", f"use {STATES}")
+            state_idx = np.array([STATES.index(s) for s in future["state"]])
+        else:
+            state_idx = np.asarray(state_paths, dtype=int)
+            if state_idx.ndim != 2 or state_idx.shape[1] != len(months):
+                raise ConfigError(
+                    "state paths",
+                    f"shape {state_idx.shape} is not (draws, {len(months)} months)",
+                    "give one state path per draw covering every future month",
+                )
+            if state_idx.min() < 0 or state_idx.max() >= len(STATES):
+                raise ConfigError(
+                    "state paths", "a state code is out of range", f"use 0..{len(STATES) - 1}"
+                )
         stamps = months.to_timestamp()
         return {
             "months": stamps,
-            "state_idx": np.array([STATES.index(s) for s in future["state"]]),
+            "state_idx": state_idx,
             "moy_idx": (stamps.month - 1).to_numpy(),
             "year": stamps.year.to_numpy(),
             "exercise_share": (
@@ -516,7 +532,11 @@ class BaseModel:
         }
 
     def simulate(
-        self, future: pd.DataFrame, random_seed: int = 1, draws: int | None = None
+        self,
+        future: pd.DataFrame,
+        random_seed: int = 1,
+        draws: int | None = None,
+        state_paths=None,
     ) -> xr.Dataset:
         """Simulate future monthly counts from posterior draws.
 
@@ -529,6 +549,10 @@ class BaseModel:
             Seed; the same seed gives the same draws.
         draws : int, optional
             Number of posterior draws to use (default: all; at most all).
+        state_paths : array of int, shape (draws, months), optional
+            A state path per draw (codes into :data:`~forecast.constants.STATES`), e.g.
+            simulated by the transition model: draw ``i`` follows path ``i``, so the
+            forecast integrates over which state comes. Replaces ``future["state"]``.
 
         Returns
         -------
@@ -538,8 +562,10 @@ class BaseModel:
             ``nuclear_tests`` (draw, month).
         """
         rng = np.random.default_rng(random_seed)
+        if state_paths is not None and draws is None:
+            draws = len(state_paths)
         post = self.posterior_draws(draws, rng)
-        fut = self.future_design(future)
+        fut = self.future_design(future, state_paths)
         data = self._simulate(post, fut, rng)
         coords = {"draw": np.arange(post.sizes["draw"]), "month": fut["months"]}
         ds = xr.Dataset(data, coords={**coords, **self._sim_coords()})

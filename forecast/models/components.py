@@ -173,6 +173,27 @@ def walk_forward(
     )
 
 
+def by_state(values: np.ndarray, state_idx: np.ndarray) -> np.ndarray:
+    """Pick each future month's state effect from posterior draws.
+
+    Parameters
+    ----------
+    values : ndarray, shape (draw, ..., state)
+        Posterior draws of an effect per state.
+    state_idx : ndarray of int, shape (month,) or (draw, month)
+        One state path for every draw, or a path per draw (paths simulated by the
+        transition model).
+
+    Returns
+    -------
+    ndarray, shape (draw, ..., month)
+    """
+    if state_idx.ndim == 1:
+        return values[..., state_idx]
+    index = state_idx.reshape(state_idx.shape[0], *([1] * (values.ndim - 2)), -1)
+    return np.take_along_axis(values, index, axis=-1)
+
+
 def negbin(mu: np.ndarray, alpha: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Negative-binomial draws as a gamma-Poisson mixture (PyMC's parametrisation)."""
     alpha = np.broadcast_to(alpha, mu.shape)

@@ -124,7 +124,7 @@ class CountModel(BaseModel):
             path = C.walk_forward(level, post["level_step_sd"].values, ahead.max(), rng)
             log_mu = path[:, ahead]
             if "state" in self.components:
-                log_mu = log_mu + post["state_effect"].values[:, fut["state_idx"]]
+                log_mu = log_mu + C.by_state(post["state_effect"].values, fut["state_idx"])
             if "season" in self.components:
                 log_mu = log_mu + post["season"].values[:, fut["moy_idx"]]
             if "exercise" in self.components:

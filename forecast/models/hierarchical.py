@@ -177,14 +177,13 @@ class ClassHierarchical(CountModel):
             + post["season"].values[:, fut["moy_idx"]]
             + post["beta_exercise"].values[:, None] * fut["exercise_share"]
         )
-        effect = post["state_effect"].values[:, :, fut["state_idx"]]  # draw, class, month
+        effect = C.by_state(post["state_effect"].values, fut["state_idx"])  # draw, class, month
         log_mu = common[:, :, None] + post["class_log_share"].values[:, None, :]
         log_mu = log_mu + np.moveaxis(effect, 1, 2)
         rate = np.exp(log_mu)
         counts = C.negbin(rate, post["alpha"].values[:, None, :], rng)
-        nuc_log = (
-            post["nuclear_log_rate"].values[:, None]
-            + post["nuclear_state_effect"].values[:, fut["state_idx"]]
+        nuc_log = post["nuclear_log_rate"].values[:, None] + C.by_state(
+            post["nuclear_state_effect"].values, fut["state_idx"]
         )
         nuclear = rng.poisson(np.exp(nuc_log))
         return {

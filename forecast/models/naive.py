@@ -82,11 +82,18 @@ class NaiveModel(BaseModel):
         self._stamp()
         return self.idata
 
-    def simulate(self, future, random_seed: int = 1, draws: int | None = None) -> xr.Dataset:
-        """Future counts: ``draws`` independent draws per month from the statistic."""
+    def simulate(
+        self, future, random_seed: int = 1, draws: int | None = None, state_paths=None
+    ) -> xr.Dataset:
+        """Future counts: ``draws`` independent draws per month from the statistic.
+
+        A baseline knows no state: ``state_paths`` only sets the number of draws.
+        """
         self._require("idata", "fit")
         rng = np.random.default_rng(random_seed)
         fut = self.future_design(future)
+        if draws is None and state_paths is not None:
+            draws = len(state_paths)
         n = DEFAULT_DRAWS if draws is None else int(draws)
         counts = self.posterior["recent_counts"].values.reshape(-1)
         sims = self._draw(counts, n, len(fut["months"]), rng)
