@@ -7,9 +7,11 @@ when given a folder save the run and freeze its forecast. Nothing else calls
 :meth:`forecast.models.BaseModel.fit`.
 
 A run folder holds ``fit.nc`` (the posterior with everything needed to rebuild the model,
-see :meth:`forecast.models.BaseModel.save`), ``transitions.nc`` (the negotiation-state
-transition model of :mod:`forecast.models.transitions`, fitted on the same training months:
-it is exact and instant, so every run carries it and every refit refits it), ``run.json``
+see :meth:`forecast.models.BaseModel.save`), ``outlook.nc`` (three small exact models fitted
+on the same training months: the negotiation-state transitions of
+:mod:`forecast.models.transitions`, the weapon-class mix of launch days and the nuclear-test
+rate of :mod:`forecast.models.events`; they are instant, so every run carries them and every
+refit refits them), ``run.json``
 (config, sampler settings, diagnostics, state effects, data hash, versions, timings),
 ``forecast.json`` (the frozen forecast of :mod:`forecast.ledger`) and ``effects.png``.
 """
@@ -33,7 +35,7 @@ from forecast.models.sampling import Sampler, resolve_sampler
 from forecast.noise import quiet
 
 FIT_FILE = "fit.nc"
-TRANSITIONS_FILE = "transitions.nc"
+OUTLOOK_FILE = "outlook.nc"
 RUN_FILE = "run.json"
 EFFECTS_FIGURE = "effects.png"
 
@@ -220,8 +222,7 @@ def save_run(model: BaseModel, run_dir: str | Path, extra: dict | None = None):
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     model.save(run_dir / FIT_FILE)
-    seed = int(model.sampler.get("random_seed", 1))
-    fit_transitions(model, seed=seed).to_dataset().to_netcdf(run_dir / TRANSITIONS_FILE)
+    save_outlook(fit_outlook(model), run_dir / OUTLOOK_FILE)
     record = run_record(model, extra)
     if "state_effects" in record:
         ax = plot_state_effects(model.state_effects())
@@ -231,30 +232,77 @@ def save_run(model: BaseModel, run_dir: str | Path, extra: dict | None = None):
     return run_dir, record
 
 
-def fit_transitions(model: BaseModel, seed: int = 1):
-    """The state-transition model fitted on the states of ``model``'s training months."""
+@dataclass
+class Outlook:
+    """The small exact models a run carries beside its count model.
+
+    Attributes
+    ----------
+    transitions : TransitionModel
+        How negotiation states follow each other.
+    class_mix : ClassMix or None
+        P(a launch day includes each weapon-class group) (None when the data lacked the
+        class columns, e.g. a run refitted from a stored panel).
+    nuclear : NuclearRate or None
+        The nuclear-test rate.
+    """
+
+    transitions: object
+    class_mix: object = None
+    nuclear: object = None
+
+
+def fit_outlook(model: BaseModel) -> Outlook:
+    """Fit the outlook models on the training months of ``model`` (from the panel it was
+    built on, which holds the class and nuclear columns)."""
+    from forecast.models.events import ClassMix, NuclearRate
     from forecast.models.transitions import TransitionModel
 
-    return TransitionModel(random_seed=seed).fit(model.training)
+    seed = int(model.sampler.get("random_seed", 1))
+    source = model.source_panel
+    months = pd.to_datetime(model.training["month"])
+    rows = source[pd.to_datetime(source["month"]).isin(months)].reset_index(drop=True)
+    outlook = Outlook(TransitionModel(random_seed=seed).fit(rows))
+    if "nuclear_tests" in rows and "launch_days_icbm" in rows:
+        outlook.class_mix = ClassMix(random_seed=seed).fit(rows)
+        outlook.nuclear = NuclearRate(random_seed=seed).fit(rows)
+    return outlook
 
 
-def load_transitions(run_dir: str | Path):
-    """The transition model of a run folder (fitted now for runs saved without one)."""
+def save_outlook(outlook: Outlook, path: Path) -> None:
+    """Write the outlook models as groups of one netCDF file."""
     import xarray as xr
 
+    groups = {"transitions": outlook.transitions.to_dataset()}
+    if outlook.class_mix is not None:
+        groups["class_mix"] = outlook.class_mix.to_dataset()
+        groups["nuclear_rate"] = outlook.nuclear.to_dataset()
+    xr.DataTree.from_dict(groups).to_netcdf(path, engine="netcdf4")
+
+
+def load_outlook(run_dir: str | Path) -> Outlook:
+    """The outlook models of a run folder."""
+    import xarray as xr
+
+    from forecast.models.events import ClassMix, NuclearRate
     from forecast.models.transitions import TransitionModel
 
-    path = Path(run_dir) / TRANSITIONS_FILE
+    path = Path(run_dir) / OUTLOOK_FILE
     if not path.is_file():
-        model, _ = load_run(run_dir)
-        return fit_transitions(model, seed=int(model.sampler.get("random_seed", 1)))
+        raise RunFileError(path, "the run has no outlook models", "re-run the fit or refit")
     try:
-        with xr.open_dataset(path) as ds:
-            return TransitionModel.from_dataset(ds.load(), source=str(path))
-    except (OSError, ValueError) as err:
+        tree = xr.open_datatree(path, engine="netcdf4").load()
+        outlook = Outlook(
+            TransitionModel.from_dataset(tree["transitions"].to_dataset(), source=str(path))
+        )
+        if "class_mix" in tree.children:
+            outlook.class_mix = ClassMix.from_dataset(tree["class_mix"].to_dataset(), str(path))
+            outlook.nuclear = NuclearRate.from_dataset(tree["nuclear_rate"].to_dataset(), str(path))
+    except (OSError, ValueError, KeyError) as err:
         raise RunFileError(
-            path, f"not a readable transition model ({type(err).__name__})", "re-run the fit"
+            path, f"not a readable outlook file ({type(err).__name__})", "re-run the fit"
         ) from None
+    return outlook
 
 
 def load_run(run_dir: str | Path) -> tuple[BaseModel, dict]:

@@ -142,6 +142,7 @@ class BaseModel:
         self.since = _month_start(since, "--since")
         self.until = _month_start(until, "--until")
         self.panel: pd.DataFrame | None = None
+        self.source_panel: pd.DataFrame | None = None
         self.grid_start: int = 0
         self.start: int = 0
         self.stop: int = 0
@@ -254,6 +255,7 @@ class BaseModel:
         -------
         pymc.Model
         """
+        self.source_panel = panel
         self.panel, self.grid_start = self._grid(panel, keep_future)
         months = pd.to_datetime(self.panel["month"])
         stop = int((months <= self.until).sum()) if self.until is not None else len(self.panel)
