@@ -61,3 +61,30 @@ def fast_report(tmp_path_factory) -> Path:
 def _close_figures():
     yield
     plt.close("all")
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory) -> Path:
+    """A real but tiny fit (constant_rate, 20 draws, 1 chain) saved as a run folder.
+
+    For the run-folder and scenario tests that need a loadable fit; its numbers mean
+    nothing. Treat it as read-only (copy it before changing anything).
+    """
+    import warnings
+
+    from forecast.data import load_tables, monthly_panel
+    from forecast.ledger import write_forecast
+    from forecast.models import get_model
+    from forecast.outputs import output_dir
+    from forecast.runs import save_run
+
+    model = get_model("constant_rate")
+    model.build(monthly_panel(load_tables()))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(draws=20, tune=20, chains=1, random_seed=SEED, progressbar=False)
+    out = tmp_path_factory.mktemp("tiny") / "run"
+    with output_dir(out, "fit") as tmp:
+        save_run(model, tmp, extra={"data_dir": ""})
+        write_forecast(model, tmp, seed=SEED)
+    return out
