@@ -126,6 +126,12 @@ def _steps(raw, allowed, file: str, key: str, start: pd.Period | None) -> dict[p
     out = {}
     for month, value in raw.items():
         period = _month(month, file, f"{key}.{month}")
+        if period in out:
+            raise ConfigError(
+                file,
+                f"key '{key}': the month {period} is given twice ({month!r} and an earlier key)",
+                "give each month once (a step holds until the next one)",
+            )
         if value not in allowed:
             raise ConfigError(
                 file, f"key '{key}.{month}': unknown value {value!r}", f"use one of {list(allowed)}"

@@ -65,6 +65,8 @@ def commit_files(folder: str | Path, files: dict[str, str]) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     recover(folder, names=files)
     encoded = {name: text.encode("utf-8") for name, text in files.items()}
+    for name in encoded:
+        _check_replaceable(folder / name)
     staged = []
     try:
         for name, data in encoded.items():
@@ -81,6 +83,31 @@ def commit_files(folder: str | Path, files: dict[str, str]) -> None:
     _apply(folder, journal["files"])
 
 
+def _check_replaceable(path: Path) -> None:
+    """Refuse, before the commit point, a target file that cannot be replaced.
+
+    Hard-linking a file is refused for exactly the files a rename over them would fail
+    on (immutable or append-only, a folder in its place), root included, so a throw-away
+    link is the probe.
+    """
+    if not path.exists() and not path.is_symlink():
+        return
+    if path.is_dir():
+        raise DataError(path, "a folder has the name of an overlay table", "rename or move it")
+    probe = path.with_name(f".{path.name}.forecast-probe")
+    try:
+        probe.unlink(missing_ok=True)
+        os.link(path, probe)
+        probe.unlink()
+    except OSError as err:
+        raise DataError(
+            path,
+            f"this file cannot be replaced ({err.strerror or err}); nothing was written",
+            "make the file and its folder writable for you (e.g. chattr -i, chmod u+w), "
+            "or use another --data-dir",
+        ) from None
+
+
 def _apply(folder: Path, hashes: dict[str, str]) -> None:
     for i, name in enumerate(hashes):
         source = _staged(folder, name)
@@ -95,7 +122,7 @@ def _apply(folder: Path, hashes: dict[str, str]) -> None:
 
 def _ours(name: str, names) -> bool:
     """Whether ``name`` is a staging or temporary file this module (or an older write) made."""
-    patterns = [f".*{STAGED}", f".*{STAGED}.*.tmp", f".{JOURNAL}.*.tmp"]
+    patterns = [f".*{STAGED}", f".*{STAGED}.*.tmp", f".{JOURNAL}.*.tmp", ".*.forecast-probe"]
     patterns += [f".{known}.*.tmp" for known in names]
     return any(fnmatch.fnmatchcase(name, p) for p in patterns)
 
@@ -127,9 +154,19 @@ def recover(folder: str | Path, names=()) -> str | None:
         return None
     journal = folder / JOURNAL
     try:
-        if journal.exists():
+        present = journal.exists()
+        if not present:
+            entries = list(folder.iterdir())
+    except OSError as err:
+        raise DataError(
+            folder,
+            f"cannot read the overlay folder ({err.strerror or err})",
+            "check that the folder exists and that you may read it (ls -ld FOLDER)",
+        ) from None
+    try:
+        if present:
             return _roll_forward(folder, journal)
-        leftovers = [p for p in folder.iterdir() if _ours(p.name, names)]
+        leftovers = [p for p in entries if _ours(p.name, names)]
         for path in leftovers:
             path.unlink(missing_ok=True)
         return "rolled back" if leftovers else None
