@@ -35,7 +35,8 @@ in and removes the old one: a crash between those two renames leaves the old
 outputs in the hidden ``.NAME.*.old`` folder beside the target. On any exception
 (or Ctrl-C) the temporary folder is removed and the target is left as it was. A
 temporary folder left by a killed process (it holds a :data:`TMP_SENTINEL` with
-the writer's process id) is removed by the next write to the same target.
+the writer's process id, now dead), or an old copy swapped out but not yet removed
+(it carries our marker), is removed by the next write to the same target.
 
 Files
 -----
@@ -263,14 +264,13 @@ def _files(folder: Path) -> list[str]:
         rel = Path(root).relative_to(folder)
         for name in files + [d for d in dirs if os.path.islink(os.path.join(root, d))]:
             found.append((rel / name).as_posix())
-    return sorted(f for f in found if f != MARKER)
+    return sorted(f for f in found if f not in (MARKER, TMP_SENTINEL))
 
 
 def write_marker(folder: Path, command: str) -> None:
     """Write :data:`MARKER` into ``folder``, listing every file the command wrote there."""
     from forecast import __version__
 
-    (folder / TMP_SENTINEL).unlink(missing_ok=True)
     record = {
         "command": command,
         "written_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -492,8 +492,13 @@ def clean_stale(target: Path) -> None:
         sentinel = folder / TMP_SENTINEL
         try:
             pid = int(sentinel.read_text().strip())
+        except FileNotFoundError:
+            # an old copy swapped out by a writer killed before removing it: ours if marked
+            if folder.is_dir() and read_marker(folder) is not None:
+                shutil.rmtree(folder, ignore_errors=True)
+            continue
         except (OSError, ValueError):
-            continue  # not ours, or being written: leave it
+            continue  # not ours: leave it
         if not _pid_alive(pid):
             shutil.rmtree(folder, ignore_errors=True)
 
@@ -547,6 +552,7 @@ def output_dir(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    (target / TMP_SENTINEL).unlink(missing_ok=True)
 
 
 def _recheck(target: Path, command: str, force: bool, what: str) -> None:

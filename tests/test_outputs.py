@@ -138,7 +138,7 @@ def test_output_dir_writes_the_marker_and_swaps_in(tmp_path, umask022):
         (tmp / "sub" / "x.txt").write_text("x")
     assert read_marker(out)["command"] == "scenarios"
     assert read_marker(out)["files"] == ["sub/x.txt", "summary.csv"]
-    assert not (out / TMP_SENTINEL).exists()
+    assert not (out / TMP_SENTINEL).exists()  # removed after the swap
     assert _mode(out) == 0o755 and _mode(out / "summary.csv") == 0o644
     assert _leftovers(tmp_path) == []
 

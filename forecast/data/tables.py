@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -550,10 +551,31 @@ def read_table(path: str | Path, spec: TableSpec, today: dt.date | None = None) 
     return validate_frame(parse_csv(text, path), spec, str(path), today=today)
 
 
+def _long_row(text: str) -> int:
+    """Line number of the first CSV record with more fields than the header."""
+    import csv
+
+    reader = csv.reader(io.StringIO(text))
+    width = len(next(reader, []))
+    for record in reader:
+        if len(record) > width:
+            return reader.line_num
+    return 1
+
+
 def parse_csv(text: str, path: str | Path) -> pd.DataFrame:
     """Parse CSV text as strings; malformed CSV raises :class:`DataError` naming ``path``."""
     try:
-        return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, index_col=False)
+    except pd.errors.ParserWarning:  # a row with more fields than the header
+        raise DataError(
+            path,
+            "a row has more fields than the header",
+            "quote fields that contain commas (\"like, this\"), or remove the extra commas",
+            rows=[_long_row(text)],
+        ) from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as err:
         detail = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         line = re.search(r"line (\d+)", detail)
