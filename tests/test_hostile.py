@@ -283,8 +283,18 @@ def test_set_state_in_the_future_says_so(tmp_path):
 
 
 def test_set_state_before_the_timeline_is_refused(tmp_path):
-    result = cli("data", "set-state", "1980-01-01", "stalled", "--source", "x", "--end",
-                 "1980-12-31", "--data-dir", "o")  # fmt: skip
+    result = cli(
+        "data",
+        "set-state",
+        "1980-01-01",
+        "stalled",
+        "--source",
+        "x",
+        "--end",
+        "1980-12-31",
+        "--data-dir",
+        "o",
+    )
     refused(result, "START", "1990-01-01")
 
 
@@ -357,7 +367,7 @@ ALIAS_BOMB = "a: &a ['lol','lol','lol','lol','lol','lol','lol','lol','lol']\n" +
         (
             "horizon: 12\nscenarios:\n  a: {states: {2026-01: stalled, 2026-01-15: summitry}}\n",
             ["twice"],
-        ),  # fmt: skip
+        ),
         ("- horizon\n- 12\n", ["not a mapping"]),
         ("", ["empty"]),
         ("horizon: [12\n", ["not valid YAML"]),

@@ -88,8 +88,9 @@ def test_import_killed_at_each_step_leaves_old_or_new(overlays, tmp_path, point,
     old, new, second = overlays
     victim = tmp_path / "victim"
     shutil.copytree(old, victim)
-    done = forecast("data", "import", second, "--format", "events", "--data-dir", victim,
-                    kill_at=point)  # fmt: skip
+    done = forecast(
+        "data", "import", second, "--format", "events", "--data-dir", victim, kill_at=point
+    )
     assert done.returncode == -signal.SIGKILL, done.stderr
     _consistent(victim)
     assert tree_digest(victim) == tree_digest(old if outcome == "old" else new)
@@ -99,8 +100,16 @@ def test_an_import_killed_before_its_commit_can_be_repeated(overlays, tmp_path):
     old, new, second = overlays
     victim = tmp_path / "victim"
     shutil.copytree(old, victim)
-    killed = forecast("data", "import", second, "--format", "events", "--data-dir", victim,
-                      kill_at="overlay-staged")  # fmt: skip
+    killed = forecast(
+        "data",
+        "import",
+        second,
+        "--format",
+        "events",
+        "--data-dir",
+        victim,
+        kill_at="overlay-staged",
+    )
     assert killed.returncode == -signal.SIGKILL
     again = forecast("data", "import", second, "--format", "events", "--data-dir", victim)
     assert again.returncode == 0, again.stderr
@@ -118,8 +127,18 @@ def test_imports_killed_at_random_times_leave_old_or_new(overlays, tmp_path):
         victim = tmp_path / f"victim{i}"
         shutil.copytree(old, victim)
         proc = subprocess.Popen(
-            [sys.executable, "-m", "forecast.cli", "data", "import", str(second), "--format",
-             "events", "--data-dir", str(victim)],  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "forecast.cli",
+                "data",
+                "import",
+                str(second),
+                "--format",
+                "events",
+                "--data-dir",
+                str(victim),
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             env=env,
@@ -135,7 +154,9 @@ def test_imports_killed_at_random_times_leave_old_or_new(overlays, tmp_path):
     assert seen  # which states were hit depends on the machine's speed
 
 
-@pytest.mark.parametrize("point, outcome", [("output-before-swap", "old"), ("output-exchanged", "new")])
+@pytest.mark.parametrize(
+    "point, outcome", [("output-before-swap", "old"), ("output-exchanged", "new")]
+)
 def test_scenarios_killed_while_swapping_leaves_old_or_new(tiny_run, tmp_path, point, outcome):
     config = REPO / "scenarios" / "current.yaml"
     args = ["scenarios", tiny_run, "--config", config, "--draws", "10"]

@@ -573,7 +573,7 @@ def parse_csv(text: str, path: str | Path) -> pd.DataFrame:
         raise DataError(
             path,
             "a row has more fields than the header",
-            "quote fields that contain commas (\"like, this\"), or remove the extra commas",
+            'quote fields that contain commas ("like, this"), or remove the extra commas',
             rows=[_long_row(text)],
         ) from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as err:
