@@ -83,36 +83,49 @@ def commit_files(folder: str | Path, files: dict[str, str]) -> None:
     _apply(folder, journal["files"])
 
 
-def _check_replaceable(path: Path) -> None:
-    """Refuse, before the commit point, a target file that cannot be replaced.
+#: ``FS_IOC_GETFLAGS`` and the inode flags that forbid replacing a file (Linux).
+_FS_IOC_GETFLAGS = 0x80086601
+_FS_IMMUTABLE_FL, _FS_APPEND_FL = 0x10, 0x20
 
-    Hard-linking a file is refused for exactly the files a rename over them would fail
-    on (immutable or append-only, a folder in its place), root included, so a throw-away
-    link is the probe.
-    """
-    if not path.exists() and not path.is_symlink():
-        return
+
+def _locked(path: Path) -> bool:
+    """Whether ``path`` is immutable or append-only (``chattr +i``/``+a``): root cannot
+    replace it either. ``False`` where the flags cannot be read (other systems)."""
+    import array
+    import fcntl
+
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return False  # unreadable: reading it fails first, with its own message
+    try:
+        flags = array.array("i", [0, 0])
+        fcntl.ioctl(fd, _FS_IOC_GETFLAGS, flags, True)
+        return bool(flags[0] & (_FS_IMMUTABLE_FL | _FS_APPEND_FL))
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+
+
+def _check_replaceable(path: Path) -> None:
+    """Refuse, before the commit point, a target that a rename cannot replace."""
     if path.is_dir():
         raise DataError(path, "a folder has the name of an overlay table", "rename or move it")
-    probe = path.with_name(f".{path.name}.forecast-probe")
-    try:
-        probe.unlink(missing_ok=True)
-        os.link(path, probe)
-        probe.unlink()
-    except OSError as err:
+    if path.exists() and _locked(path):
         raise DataError(
             path,
-            f"this file cannot be replaced ({err.strerror or err}); nothing was written",
-            "make the file and its folder writable for you (e.g. chattr -i, chmod u+w), "
-            "or use another --data-dir",
-        ) from None
+            "this file cannot be replaced (it is immutable or append-only); nothing was written",
+            "make it writable again (chattr -i FILE), or use another --data-dir",
+        )
 
 
 def _apply(folder: Path, hashes: dict[str, str]) -> None:
     for i, name in enumerate(hashes):
-        source = _staged(folder, name)
-        if source.exists():
-            os.replace(source, folder / name)
+        try:
+            os.replace(_staged(folder, name), folder / name)
+        except FileNotFoundError:
+            pass  # already applied (by an earlier recovery, or a concurrent reader)
         if i == 0:
             kill_point("overlay-half-applied")
     _fsync_dir(folder)
@@ -122,7 +135,7 @@ def _apply(folder: Path, hashes: dict[str, str]) -> None:
 
 def _ours(name: str, names) -> bool:
     """Whether ``name`` is a staging or temporary file this module (or an older write) made."""
-    patterns = [f".*{STAGED}", f".*{STAGED}.*.tmp", f".{JOURNAL}.*.tmp", ".*.forecast-probe"]
+    patterns = [f".*{STAGED}", f".*{STAGED}.*.tmp", f".{JOURNAL}.*.tmp"]
     patterns += [f".{known}.*.tmp" for known in names]
     return any(fnmatch.fnmatchcase(name, p) for p in patterns)
 
