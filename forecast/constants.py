@@ -98,3 +98,15 @@ MAX_WORKERS = 64
 #: Largest CSV table or import file read (the bundled tables are under 200 kB, the CNS
 #: export about 150 kB): 50 MB is far past any real file and far below the memory limit.
 MAX_TABLE_BYTES = 50_000_000
+
+#: Most missiles in one import file: the whole CNS database since 1984 holds about 320, so
+#: 10,000 is far past any real update and keeps a wrong file from building a huge table.
+MAX_IMPORT_MISSILES = 10_000
+
+#: Largest simulation of one scenario file: posterior draws x scenarios x simulated months
+#: (the months from the end of the fitted data to the end of the horizon). The shipped files
+#: need 4,000 x 4 x 12 = 192,000; 20 million keeps a class_hierarchical simulation near 1 GB.
+MAX_SIMULATION_CELLS = 20_000_000
+
+#: Largest JSON file of a run folder read (run.json, forecast.json are a few hundred kB).
+MAX_JSON_BYTES = 50_000_000

@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from forecast.constants import MAX_JSON_BYTES
 from forecast.data.tables import write_atomic
 from forecast.errors import RunFileError
 
@@ -98,6 +99,8 @@ def read_forecast(run_dir: str | Path) -> dict | None:
         "lists the run without a frozen forecast)"
     )
     try:
+        if path.stat().st_size > MAX_JSON_BYTES:
+            raise RunFileError(path, f"larger than {MAX_JSON_BYTES:,} bytes", fix)
         forecast = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as err:
         raise RunFileError(path, f"cannot read it ({getattr(err, 'strerror', err)})", fix) from None

@@ -18,7 +18,8 @@ Every command that writes a folder of results (``fit``, ``refit``, ``scenarios``
 Anything else is refused before any work starts, with a :class:`ConfigError`
 naming ``--out``, the problem and the fix: an existing file, a folder with other
 content and no marker, a folder written by another command, a folder that is not
-writable, and anything inside (or containing) the bundled ``datasets/`` folder,
+writable, the current folder or one of its parents, and anything inside (or
+containing) the bundled ``datasets/`` folder,
 whatever path spelling leads there (the path is resolved, so symlinks, ``..`` and
 sub-folders are caught). Only ``forecast data build`` writes ``datasets/``.
 
@@ -357,6 +358,13 @@ def check_output_dir(
     kind = COMMAND_KINDS[command]
     target = _resolved(path)
     refuse_bundled(path, what)
+    here = Path.cwd().resolve()
+    if target == here or target in here.parents or target == Path(target.anchor):
+        raise ConfigError(
+            what,
+            f"{path} is the current folder or one of its parents",
+            "give the name of a sub-folder for the outputs, e.g. --out runs/NAME",
+        )
     if target.exists() and not target.is_dir():
         raise ConfigError(
             what,

@@ -15,6 +15,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 
 from forecast import versions
+from forecast.constants import MAX_JSON_BYTES
 from forecast.data.tables import write_atomic
 from forecast.errors import RunFileError
 from forecast.models import BaseModel
@@ -95,6 +96,8 @@ def read_run_record(run_dir: str | Path) -> dict:
     path = Path(run_dir) / RUN_FILE
     fix = "restore run.json from a copy, or delete it and re-run 'forecast fit'"
     try:
+        if path.stat().st_size > MAX_JSON_BYTES:
+            raise RunFileError(path, f"larger than {MAX_JSON_BYTES:,} bytes", fix)
         record = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return {}

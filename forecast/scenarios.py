@@ -38,7 +38,14 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from forecast.constants import EXERCISE_SCALES, HDI_PROB, MAX_HORIZON, MAX_SCENARIOS, STATES
+from forecast.constants import (
+    EXERCISE_SCALES,
+    HDI_PROB,
+    MAX_HORIZON,
+    MAX_SCENARIOS,
+    MAX_SIMULATION_CELLS,
+    STATES,
+)
 from forecast.errors import ConfigError
 
 #: Total-count quantiles reported over the horizon.
@@ -299,7 +306,25 @@ def simulate_scenarios(
             f"key 'start': {start} is not after the fitted data (which end {first - 1})",
             f"refit with --until {start - 1} to forecast from {start}, or move 'start'",
         )
+    gap = (start - first).n
+    if gap > MAX_HORIZON:
+        raise ConfigError(
+            scenario_set.source,
+            f"key 'start': {start} is {gap} months after the fitted data (which end {first - 1}); "
+            f"the months in between are simulated too, and at most {MAX_HORIZON} are allowed",
+            "refit on the data now available, or move 'start' closer",
+        )
     months = pd.period_range(first, start + scenario_set.horizon - 1, freq="M")
+    posterior = model.idata.posterior
+    n_draws = draws or int(posterior.sizes["chain"] * posterior.sizes["draw"])
+    cells = n_draws * len(scenario_set.scenarios) * len(months)
+    if cells > MAX_SIMULATION_CELLS:
+        raise ConfigError(
+            scenario_set.source,
+            f"{n_draws:,} draws x {len(scenario_set.scenarios)} scenarios x {len(months)} months "
+            f"= {cells:,} simulated values, more than {MAX_SIMULATION_CELLS:,}",
+            "use fewer scenarios, a shorter horizon or an earlier start, or fewer draws (--draws)",
+        )
     for scenario in scenario_set.scenarios.values():
         for key, steps in (("states", scenario.states), ("exercises", scenario.exercises)):
             early = [m for m in steps if m < start]

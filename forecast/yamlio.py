@@ -159,6 +159,10 @@ def load_yaml(path: str | Path, what: str = "YAML file", example: str = "") -> d
             raise ConfigError(path, f"{what} not found", "check the path")
         if path.is_dir():
             raise ConfigError(path, f"the {what} is a folder", "give the path of the YAML file")
+        if not path.is_file():
+            raise ConfigError(
+                path, f"the {what} is not a regular file (a device or pipe?)", "give a YAML file"
+            )
         size = path.stat().st_size
         if size > MAX_YAML_BYTES:
             raise ConfigError(

@@ -686,3 +686,56 @@ def test_main_maps_os_errors_and_marks_bugs_as_internal():
 def test_usage_errors_still_exit_2():
     result = cli("fit", "--draws", "many", "--out", "x")
     assert result.exit_code == 2 and "Traceback" not in result.stdout + result.stderr
+
+
+# --- files that are not files, the current folder, budgets -------------------------------
+
+
+def test_a_pipe_or_device_as_input_is_refused_without_blocking(tmp_path, no_work):
+    import os
+
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    refused(cli("scenarios", "run", "--config", fifo, "--out", "o"), "not a regular file")
+    refused(cli("fit", "--out", "run", "--priors", "/dev/zero"), "not a regular file")
+    events_fifo = tmp_path / "events.csv"
+    os.mkfifo(events_fifo)
+    result = cli("data", "import", events_fifo, "--format", "events", "--data-dir", "o")
+    refused(result, "not a regular file")
+
+
+@pytest.mark.parametrize("out", [".", "..", "/"])
+def test_the_current_folder_or_above_is_never_an_output(tmp_path, no_work, out):
+    refused(cli("fit", "--out", out, "--force"), "--out")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_import_of_absurd_total_size_is_refused(tmp_path):
+    rows = [f"{d.date()},SRBM,100,success,x" for d in pd_dates(101)]
+    file = events(tmp_path, *rows)
+    result = cli("data", "import", file, "--format", "events", "--data-dir", tmp_path / "o")
+    refused(result, "more than 10,000")
+
+
+def pd_dates(n):
+    import pandas as pd
+
+    return pd.date_range("2000-01-01", periods=n, freq="D")
+
+
+def test_a_scenario_start_far_after_the_fit_is_refused(run_copy, tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text("start: 2090-01\nhorizon: 12\nscenarios: {a: {}}\n")
+    result = cli("scenarios", run_copy, "--config", path, "--out", tmp_path / "o")
+    refused(result, "key 'start'", "months after the fitted data")
+
+
+def test_a_simulation_beyond_the_memory_budget_is_refused(tiny_run):
+    from forecast.errors import ConfigError
+    from forecast.runs import load_run
+    from forecast.scenarios import parse_scenarios, simulate_scenarios
+
+    model, _ = load_run(tiny_run)
+    spec = {"horizon": 120, "scenarios": {f"s{i}": {} for i in range(50)}}
+    with pytest.raises(ConfigError, match="simulated values, more than 20,000,000"):
+        simulate_scenarios(model, parse_scenarios(spec, "big.yaml"), draws=5000)

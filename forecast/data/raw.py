@@ -24,6 +24,7 @@ import pandas as pd
 
 from forecast.constants import (
     EARLIEST_EVENT_DATE,
+    MAX_IMPORT_MISSILES,
     MAX_MISSILES_PER_DAY,
     MISSILE_CLASSES,
     OUTCOMES,
@@ -278,6 +279,12 @@ def read_cns_export(path: str | Path) -> pd.DataFrame:
         )
     if df.empty:
         raise DataError(path, "the export has a header but no rows", "download it again")
+    if len(df) > MAX_IMPORT_MISSILES:
+        raise DataError(
+            path,
+            f"{len(df):,} rows, more than {MAX_IMPORT_MISSILES:,} (the CNS export holds about 250)",
+            "check that this is the CNS export",
+        )
     records = []
     for idx, row in df.iterrows():
         date, precision = _export_date(row["Date"], str(path), _line(idx))
@@ -416,6 +423,14 @@ def _check_missile_counts(events: pd.DataFrame, path) -> None:
             "one day (the most so far is about 25, on 2022-11-02)",
             f"check the number (a typo?); at most {cap} per row",
             rows=[_line(i) for i in big],
+            column="n_missiles",
+        )
+    if events["n_missiles"].sum() > MAX_IMPORT_MISSILES:
+        raise DataError(
+            path,
+            f"{events['n_missiles'].sum():g} missiles in one file, more than "
+            f"{MAX_IMPORT_MISSILES:,} (the whole CNS database since 1984 holds about 320)",
+            "check that this is the right file; import a long history in parts",
             column="n_missiles",
         )
     per_day = events.groupby("date")["n_missiles"].transform("sum")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import stat
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -325,7 +326,14 @@ def _decode(raw: bytes, path: str) -> str:
 def read_bytes_checked(path: Path, what: str = "file", limit: int = MAX_TABLE_BYTES) -> bytes:
     """Read a user's file, mapping OS errors and oversized files to :class:`DataError`."""
     try:
-        size = path.stat().st_size
+        info = path.stat()
+        if stat.S_ISDIR(info.st_mode):
+            raise DataError(path, f"the {what} is a folder", "give the path of the file")
+        if not stat.S_ISREG(info.st_mode):
+            raise DataError(
+                path, f"the {what} is not a regular file (a device or pipe?)", "give a file"
+            )
+        size = info.st_size
         if size > limit:
             raise DataError(
                 path,
