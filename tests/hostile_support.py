@@ -90,12 +90,13 @@ def immutable(path: Path):
 
 
 @contextlib.contextmanager
-def unreadable(path: Path, monkeypatch):
+def unreadable(path: Path):
     """Make a file or folder unreadable: chmod 000, and for root (who ignores modes) make
     opening, listing and stat-free reads of it raise ``PermissionError`` as the OS would."""
     mode = path.stat().st_mode
     path.chmod(0)
     target = path.resolve()
+    monkeypatch = pytest.MonkeyPatch()  # its own: undoing it leaves the test's patches alone
     if os.geteuid() == 0:
         real_open, real_iterdir = pathlib.Path.open, pathlib.Path.iterdir
 

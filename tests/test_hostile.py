@@ -409,11 +409,11 @@ def test_scenario_files_with_bad_bytes(tmp_path, no_work, content, words):
     refused(cli("scenarios", "run", "--config", path, "--out", "o"), *words)
 
 
-def test_scenario_file_that_is_a_folder_or_unreadable(tmp_path, no_work, monkeypatch):
+def test_scenario_file_that_is_a_folder_or_unreadable(tmp_path, no_work):
     refused(cli("scenarios", "run", "--config", tmp_path, "--out", "o"), "is a folder")
     path = tmp_path / "s.yaml"
     path.write_text("horizon: 12\nscenarios: {a: {}}\n")
-    with unreadable(path, monkeypatch):
+    with unreadable(path):
         result = cli("scenarios", "run", "--config", path, "--out", "o")
     refused(result, "s.yaml", "Permission denied")
 
@@ -476,9 +476,9 @@ def test_hostile_cns_exports(tmp_path, content, words):
     assert not (tmp_path / "o").exists()
 
 
-def test_an_unreadable_import_file_is_reported(tmp_path, monkeypatch):
+def test_an_unreadable_import_file_is_reported(tmp_path):
     file = events(tmp_path, "2025-01-04,SRBM,2,success,x")
-    with unreadable(file, monkeypatch):
+    with unreadable(file):
         result = cli("data", "import", file, "--format", "events", "--data-dir", tmp_path / "o")
     refused(result, "events.csv", "Permission denied")
 
@@ -488,16 +488,16 @@ def test_an_import_file_that_is_a_folder_is_reported(tmp_path):
     refused(result, str(tmp_path))
 
 
-def test_an_unreadable_overlay_table_is_reported(tmp_path, monkeypatch):
+def test_an_unreadable_overlay_table_is_reported(tmp_path):
     overlay = copy_bundled(tmp_path / "o")
-    with unreadable(overlay / "exercises.csv", monkeypatch):
+    with unreadable(overlay / "exercises.csv"):
         result = cli("data", "summary", "--data-dir", overlay)
     refused(result, "exercises.csv", "Permission denied")
 
 
-def test_an_unreadable_overlay_folder_is_reported(tmp_path, monkeypatch):
+def test_an_unreadable_overlay_folder_is_reported(tmp_path):
     overlay = copy_bundled(tmp_path / "o")
-    with unreadable(overlay, monkeypatch):
+    with unreadable(overlay):
         result = cli("data", "summary", "--data-dir", overlay)
     refused(result, "Permission denied")
 
