@@ -563,11 +563,14 @@ def _long_row(text: str) -> int:
     """Line number of the first CSV record with more fields than the header."""
     import csv
 
-    reader = csv.reader(io.StringIO(text))
-    width = len(next(reader, []))
-    for record in reader:
-        if len(record) > width:
-            return reader.line_num
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        width = len(next(reader, []))
+        for record in reader:
+            if len(record) > width:
+                return reader.line_num
+    except csv.Error:
+        pass
     return 1
 
 
