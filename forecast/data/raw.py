@@ -377,6 +377,14 @@ def read_events_template(path: str | Path) -> pd.DataFrame:
         key=("date", "missile_class"),
         earliest=EARLIEST_EVENT_DATE,
     )
+    if not Path(path).exists():
+        raise DataError(
+            path,
+            "file not found",
+            "check the path of the events file (columns: "
+            + ",".join(EVENTS_TEMPLATE_COLUMNS)
+            + ")",
+        )
     events = read_table(path, spec)
     _check_missile_counts(events, path)
     rows = []
