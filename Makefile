@@ -28,7 +28,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 report: install
-	$(BIN)/forecast report --out reports/latest
+	$(BIN)/forecast report --out reports/latest --force
 
 test: install
 	$(BIN)/python -m pytest -q

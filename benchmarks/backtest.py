@@ -69,6 +69,10 @@ def main() -> None:
     parser.add_argument("--no-warm", action="store_true", help="skip the untimed warm-up fits")
     parser.add_argument("--out", help="also write the serial run's scores.csv etc. to this folder")
     args = parser.parse_args()
+    if args.out:  # refuse a folder the backtest may not write before 45 minutes of work
+        from forecast.outputs import check_output_dir
+
+        check_output_dir(args.out, "backtest", force=True)
 
     models = args.models.split(",")
     cutoffs = regular_cutoffs(args.start, args.end, args.every)
@@ -99,7 +103,7 @@ def main() -> None:
 
     serial = run("serial", 1, workers=1)
     if args.out:
-        serial.write(args.out)
+        serial.write(args.out, force=True)  # an earlier benchmark's output is replaced
     run("local processes", 2, workers=2)
 
     cluster_s = float("nan")

@@ -1,6 +1,13 @@
 """The ``forecast`` command line: thin commands over the package API.
 
-Bad input prints one clear message on stderr (no traceback) and exits with 2.
+Bad input prints one clear message on stderr (no traceback) and exits with 2: every
+:class:`~forecast.errors.InputError` (raised where the problem is found, naming the
+file, where and the fix), and, as a last resort in :func:`main`, OS errors (a file
+that cannot be read or written: named with its path), decoding and parser errors.
+Options are checked against the limits of :mod:`forecast.constants` and output
+folders against the rule of :mod:`forecast.outputs` before any expensive work.
+Anything else is a bug in forecast: :func:`main` prints it as one ``internal error``
+line and exits with 1 (``FORECAST_DEBUG=1`` shows the traceback).
 """
 
 from __future__ import annotations
@@ -12,7 +19,16 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from forecast.constants import BUNDLED_DATA_DIR
+from forecast.constants import (
+    BUNDLED_DATA_DIR,
+    MAX_BACKTEST_EVERY,
+    MAX_CHAINS,
+    MAX_DRAWS,
+    MAX_HORIZON,
+    MAX_SEED,
+    MAX_TUNE,
+    MAX_WORKERS,
+)
 from forecast.errors import ConfigError, InputError
 
 #: Registered model names (kept in step with forecast.models.REGISTRY by a test).
@@ -60,6 +76,26 @@ def _print_caveats(tables, panel) -> None:
         console.print(f"[bold yellow]data caveat:[/] {caveat}", highlight=False, soft_wrap=True)
 
 
+def _check_int(label: str, value: int | None, low: int, high: int, why: str = "") -> None:
+    """Refuse an integer option outside ``low..high`` (before any work)."""
+    if value is None:
+        return
+    if not low <= value <= high:
+        raise ConfigError(
+            label,
+            f"{value} is outside {low:,}..{high:,}" + (f" ({why})" if why else ""),
+            f"pass {label} with a value from {low:,} to {high:,}",
+        )
+
+
+def _check_sampler(draws=None, tune=None, chains=None, seed=None) -> None:
+    """The sampler options against the limits of :mod:`forecast.constants`."""
+    _check_int("--draws", draws, 1, MAX_DRAWS, "draws per chain; the default is 1,000")
+    _check_int("--tune", tune, 0, MAX_TUNE, "tuning steps per chain; the default is 1,000")
+    _check_int("--chains", chains, 1, MAX_CHAINS)
+    _check_int("--seed", seed, 0, MAX_SEED, "seeds are 32-bit unsigned integers")
+
+
 @data_app.command("build")
 def data_build(
     raw: Path = typer.Option(..., "--raw", help="Folder with the raw sources (../shared/data)."),
@@ -70,6 +106,8 @@ def data_build(
     """Rebuild the derived canonical tables from the raw public sources."""
     from forecast.data.build import build_datasets
 
+    if out.exists() and not out.is_dir():
+        raise ConfigError("--out", f"{out} is a file, not a data folder", "point --out at a folder")
     report = build_datasets(raw, out)
     for name, n in report.written.items():
         console.print(f"wrote {out / (name + '.csv')}: {n} rows")
@@ -94,6 +132,12 @@ def data_summary(
             "--since", f"{since} is before the panel start (1990)", "use 1990 or later"
         )
     tables = load_tables(_data_dir(data_dir))
+    if since > tables.as_of.year:
+        raise ConfigError(
+            "--since",
+            f"{since} is after the last year of the data ({tables.as_of.year})",
+            f"use a year from 1990 to {tables.as_of.year}",
+        )
     mt = tables.missile_tests
     late = mt[mt["date"] > tables.as_of]
     if len(late):  # imported but not yet covered by the state timeline: show the rest
@@ -160,28 +204,31 @@ def fit(
 ) -> None:
     """Fit a model, print the diagnostics verdict and state effects, save the run."""
     from forecast.data import load_tables, monthly_panel
-    from forecast.models import get_model, resolve_sampler
+    from forecast.models import resolve_sampler
+    from forecast.outputs import output_dir
     from forecast.runs import check_new_run_dir, fit_run
 
-    check_new_run_dir(out, force=force)
+    check_new_run_dir(out, force=force)  # before any work: new, empty or --force over a run
+    _check_sampler(draws, tune, chains, seed)
     settings = resolve_sampler(preset, draws=draws, tune=tune, chains=chains, backend=sampler)
     data_dir = _data_dir(data_dir)
     overrides = _read_priors(priors)
     for label, value in (("--since", since), ("--until", until)):
         _check_month(label, value)
-    m = get_model(model, priors=overrides, target=target, since=since, until=until)
+    m = _get_model(model, overrides, priors, target=target, since=since, until=until)
     tables = load_tables(data_dir)
     m.build(monthly_panel(tables))
     _print_caveats(tables, m.training)
-    run = fit_run(
-        m,
-        None,
-        settings,
-        seed=seed,
-        out=out,
-        progress=True,
-        extra={"data_dir": str(data_dir or ""), "preset": preset},
-    )
+    with output_dir(out, "fit", force=force) as tmp:  # built beside --out, swapped in whole
+        run = fit_run(
+            m,
+            None,
+            settings,
+            seed=seed,
+            out=tmp,
+            progress=True,
+            extra={"data_dir": _recorded(data_dir), "preset": preset},
+        )
     console.print(f"[bold]{m.name}[/] on {len(m.training)} months, fitted in {run.seconds:.0f} s")
     style = "green" if m.diagnostics.passed else "bold red"
     console.print(f"Diagnostics: [{style}]{m.diagnostics.verdict()}[/]", highlight=False)
@@ -196,27 +243,39 @@ def _check_month(label: str, value: str | None) -> None:
     if value is None:
         return
     try:
-        pd.Timestamp(value)
-    except ValueError:
-        raise ConfigError(label, f"not a month: {value!r}", "write YYYY-MM or YYYY-MM-DD") from None
+        stamp = pd.Timestamp(value)
+        if pd.isna(stamp) or not 1984 <= stamp.year <= 2200:
+            raise ValueError
+    except (ValueError, TypeError, OverflowError):
+        raise ConfigError(
+            label, f"not a month: {value!r}", "write YYYY-MM or YYYY-MM-DD (1984 or later)"
+        ) from None
 
 
 def _read_priors(path: Path | None) -> dict | None:
-    import yaml
+    """The ``--priors`` file, read with the safe YAML loader (see :mod:`forecast.yamlio`)."""
+    from forecast.yamlio import load_yaml
 
     if path is None:
         return None
+    return load_yaml(path, "priors file", example="state_effect: {sigma: 0.5}")
+
+
+def _get_model(name: str, overrides: dict | None, priors_file: Path | None, **kwargs):
+    """``get_model``, with a bad prior reported against the ``--priors`` file."""
+    from forecast.models import get_model
+
     try:
-        loaded = yaml.safe_load(path.read_text())
-    except (OSError, yaml.YAMLError) as err:
-        raise ConfigError(
-            path, f"cannot read the priors file ({err})", "write a YAML mapping"
-        ) from None
-    if not isinstance(loaded, dict):
-        raise ConfigError(
-            path, "the priors file is not a mapping", "e.g. state_effect: {sigma: 0.5}"
-        )
-    return loaded
+        return get_model(name, priors=overrides, **kwargs)
+    except ConfigError as err:
+        if priors_file is None or not err.file.startswith("priors of"):
+            raise
+        raise ConfigError(priors_file, f"{err.problem} ({err.file})", err.fix) from None
+
+
+def _recorded(data_dir: Path | None) -> str:
+    """The overlay folder as recorded in run.json: absolute, so a refit finds it anywhere."""
+    return str(Path(data_dir).resolve()) if data_dir is not None else ""
 
 
 def _print_effects(effects) -> None:
@@ -243,18 +302,33 @@ def _print_effects(effects) -> None:
 def scenarios(
     run_dir: Path = typer.Argument(..., help="Run folder made by 'forecast fit'."),
     config: Path = typer.Option(..., "--config", help="Scenario YAML file."),
-    out: Path = typer.Option(..., "--out", help="Output folder (replaced when complete)."),
+    out: Path = typer.Option(..., "--out", help="Output folder (new or empty; see --force)."),
     draws: int = typer.Option(None, "--draws", min=1, help="Posterior draws (default: all)."),
     seed: int = typer.Option(1, "--seed", help="Random seed shared by every scenario."),
+    force: bool = typer.Option(
+        False, "--force", help="Replace earlier 'forecast scenarios' outputs in --out."
+    ),
 ) -> None:
     """Simulate each scenario of a YAML file from a fitted run; write tables and figures."""
+    from forecast.outputs import check_output_dir
     from forecast.runs import load_run
     from forecast.scenarios import load_scenarios, simulate_scenarios, write_scenario_outputs
 
+    check_output_dir(out, "scenarios", force=force)
+    _check_sampler(seed=seed)
     spec = load_scenarios(config)
     model, _ = load_run(run_dir)
+    posterior = model.idata.posterior
+    available = int(posterior.sizes["chain"] * posterior.sizes["draw"])
+    if draws is not None and draws > available:
+        raise ConfigError(
+            "--draws",
+            f"{draws:,} draws asked, but {run_dir} holds {available:,} posterior draws (more "
+            "would only repeat them, at the cost of memory and disk)",
+            f"pass --draws from 1 to {available:,}, or leave it out to use all of them",
+        )
     ds = simulate_scenarios(model, spec, random_seed=seed, draws=draws)
-    tables = write_scenario_outputs(ds, model.training, out)
+    tables = write_scenario_outputs(ds, model.training, out, force=force)
     summary = tables["summary"]
     table = Table(
         title=f"Totals over {spec.horizon} months from {ds.attrs['start']} ({model.name})"
@@ -302,12 +376,21 @@ def backtest_command(
     workers: int = typer.Option(1, "--workers", help="Local processes running folds."),
     scheduler: str = typer.Option(None, "--scheduler", help="Dask scheduler, tcp://HOST:PORT."),
     data_dir: Path = DATA_DIR_OPTION,
+    force: bool = typer.Option(
+        False, "--force", help="Replace earlier 'forecast backtest' outputs in --out."
+    ),
 ) -> None:
     """Rolling-origin backtest: fit at each cutoff, forecast, score against what happened."""
     from forecast.data import load_tables, monthly_panel
     from forecast.evaluation import backtest, regular_cutoffs
     from forecast.models import PRESETS
+    from forecast.outputs import check_output_dir
 
+    check_output_dir(out, "backtest", force=force)
+    _check_sampler(draws, tune, chains, seed)
+    _check_int("--horizon", horizon, 1, MAX_HORIZON, "months")
+    _check_int("--every", every, 1, MAX_BACKTEST_EVERY, "months between cutoffs")
+    _check_int("--workers", workers, 1, MAX_WORKERS)
     if cutoffs and every:
         raise ConfigError(
             "--cutoffs/--every", "both given", "use --cutoffs for a list, or --every for a grid"
@@ -335,8 +418,7 @@ def backtest_command(
         workers=workers,
         scheduler=scheduler,
     )
-    result.write(out)
-    _backtest_figures(result, out)
+    result.write(out, force=force, also=lambda folder: _backtest_figures(result, folder))
     console.print(_band_table(result, len(chosen)))
     console.print(f"written: {out} ({result.seconds:.0f} s)")
 
@@ -394,11 +476,13 @@ def report(
     scenarios: Path = typer.Option(
         None, "--scenarios", help="Scenario YAML of the outlook (default: scenarios/current.yaml)."
     ),
+    force: bool = typer.Option(False, "--force", help="Replace an earlier report in --out."),
 ) -> None:
     """Fit what the report needs, execute the notebooks and render a self-contained HTML report."""
     from forecast.report import build_report
 
-    index = build_report(out, fast=fast, data_dir=_data_dir(data_dir), scenarios=scenarios)
+    data_dir = _data_dir(data_dir)
+    index = build_report(out, fast=fast, data_dir=data_dir, scenarios=scenarios, force=force)
     console.print(f"report written: {index}")
 
 
@@ -525,51 +609,54 @@ def refit(
     from forecast.data import load_tables, monthly_panel
     from forecast.data.overlay import read_source_log
     from forecast.ledger import make_forecast, read_forecast
+    from forecast.outputs import output_dir
     from forecast.refit import REPORT_HTML, REPORT_MD, refit_model, render_html, what_changed
     from forecast.runs import check_new_run_dir, load_run
 
     if Path(out).resolve() == Path(run_dir).resolve():
         raise ConfigError("--out", "the new run would replace the old one", "choose another --out")
-    check_new_run_dir(out, force=force)
+    check_new_run_dir(out, force=force, command="refit")
+    _check_sampler(draws, tune, chains)
     _check_month("--until", until)
     scenario_set = None
     if scenarios is not None:
         from forecast.scenarios import load_scenarios
 
         scenario_set = load_scenarios(scenarios)
-    old, _ = load_run(run_dir)
-    data_dir = _data_dir(data_dir)
+    old, record = load_run(run_dir)
+    data_dir = _refit_data_dir(data_dir, record, run_dir)
     tables = load_tables(data_dir)
     seed = old.metadata().get("sampler", {}).get("random_seed", 1)
-    run = refit_model(
-        old,
-        monthly_panel(tables),
-        until=until,
-        out=out,
-        extra={"data_dir": str(data_dir or ""), "refit_of": str(run_dir)},
-        progress=True,
-        draws=draws,
-        tune=tune,
-        chains=chains,
-    )
-    new, new_forecast, seconds = run.model, run.forecast, run.seconds
-    _print_caveats(tables, new.training)
-    old_forecast = read_forecast(run_dir) or make_forecast(old, seed=seed)
-    md = what_changed(
-        old,
-        new,
-        tables,
-        old_forecast,
-        new_forecast,
-        run_dir,
-        out,
-        scenarios=scenario_set,
-        sources=read_source_log(data_dir),
-    )
-    from forecast.data.tables import write_atomic
+    with output_dir(out, "refit", force=force) as tmp:  # built beside --out, swapped in whole
+        run = refit_model(
+            old,
+            monthly_panel(tables),
+            until=until,
+            out=tmp,
+            extra={"data_dir": _recorded(data_dir), "refit_of": str(Path(run_dir).resolve())},
+            progress=True,
+            draws=draws,
+            tune=tune,
+            chains=chains,
+        )
+        new, new_forecast, seconds = run.model, run.forecast, run.seconds
+        _print_caveats(tables, new.training)
+        old_forecast = read_forecast(run_dir) or make_forecast(old, seed=seed)
+        md = what_changed(
+            old,
+            new,
+            tables,
+            old_forecast,
+            new_forecast,
+            run_dir,
+            out,
+            scenarios=scenario_set,
+            sources=read_source_log(data_dir),
+        )
+        from forecast.data.tables import write_atomic
 
-    write_atomic(Path(out) / REPORT_MD, md)
-    write_atomic(Path(out) / REPORT_HTML, render_html(md, title=f"What changed: {Path(out).name}"))
+        write_atomic(tmp / REPORT_MD, md)
+        write_atomic(tmp / REPORT_HTML, render_html(md, title=f"What changed: {Path(out).name}"))
     console.print(
         f"[bold]{new.name}[/] refitted on {len(new.training)} months "
         f"(was {len(old.training)}) in {seconds:.0f} s"
@@ -577,6 +664,35 @@ def refit(
     style = "green" if new.diagnostics.passed else "bold red"
     console.print(f"Diagnostics: [{style}]{new.diagnostics.verdict()}[/]", highlight=False)
     console.print(f"run written: {out}; report: {Path(out) / REPORT_MD}")
+
+
+def _refit_data_dir(data_dir: Path | None, record: dict, run_dir: Path) -> Path | None:
+    """The overlay a refit reads: ``--data-dir``/``$FORECAST_DATA_DIR`` if given, else the
+    one the old run recorded (if it still exists), never silently none.
+    """
+    import os
+
+    from forecast.data.overlay import ENV_VAR
+
+    if data_dir is not None or os.environ.get(ENV_VAR):
+        return _data_dir(data_dir)
+    recorded = record.get("data_dir") or ""
+    if not isinstance(recorded, str) or not recorded:
+        return _data_dir(None)
+    if Path(recorded).is_dir():
+        console.print(
+            f"using the overlay data folder the old run was fitted with: {recorded} "
+            "(pass --data-dir to choose another)",
+            highlight=False,
+        )
+        return Path(recorded)
+    raise ConfigError(
+        "--data-dir",
+        f"the old run {run_dir} was fitted with the overlay data folder {recorded}, which no "
+        "longer exists; refitting without it would silently drop its data",
+        f"restore that folder, or pass --data-dir DIR (--data-dir {BUNDLED_DATA_DIR} for the "
+        "bundled data only)",
+    )
 
 
 @app.command("ledger")
@@ -619,13 +735,76 @@ def ledger_cmd(
     wide.print(out)
 
 
-def main() -> None:
-    """Entry point: run the app, turning known errors into a message and exit code 2."""
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the app; known errors become one ``error:`` line and exit code 2.
+
+    Usage errors exit 2 with click's message and ``--help`` exits 0 (click's standalone
+    mode). An :class:`InputError` prints its message (file, where, problem, fix). OS,
+    decoding and parser errors that escaped the commands' own checks are reported with
+    the file they carry (:func:`describe_error`). Any other exception is a bug in
+    forecast: one ``internal error`` line and exit code 1 (set ``FORECAST_DEBUG=1`` for the
+    traceback).
+    """
+    import os
+
     try:
-        app()  # standalone: usage errors exit 2 with click's message, --help exits 0
-    except InputError as err:
-        err_console.print(f"[bold red]error:[/] {err}", highlight=False, soft_wrap=True)
-        sys.exit(2)
+        app(args=argv, prog_name="forecast")
+    except SystemExit:
+        raise
+    except Exception as err:  # noqa: BLE001 - the one place that turns errors into exit codes
+        if os.environ.get("FORECAST_DEBUG"):
+            raise
+        message, code = describe_error(err)
+        label = "error" if code == 2 else "internal error"
+        err_console.print(f"[bold red]{label}:[/] {message}", highlight=False, soft_wrap=True)
+        sys.exit(code)
+
+
+def describe_error(err: BaseException) -> tuple[str, int]:
+    """The message and exit code of an exception that reached :func:`main`.
+
+    Returns
+    -------
+    message : str
+        For bad input: the file, the problem and the fix.
+    code : int
+        2 for bad input (anything the user can fix), 1 for a bug in forecast.
+    """
+    import json
+
+    if isinstance(err, InputError):
+        return str(err), 2
+    if isinstance(err, OSError):
+        where = err.filename if err.filename is not None else "a file or folder"
+        if getattr(err, "filename2", None):
+            where = f"{where} -> {err.filename2}"
+        return (
+            f"{where}: {err.strerror or err}. Fix: check that the path exists, is a file or "
+            "folder as expected, and that you may read (or write) it; nothing was replaced",
+            2,
+        )
+    if isinstance(err, UnicodeError):
+        return f"a file is not UTF-8 text ({err}). Fix: save it as UTF-8", 2
+    if isinstance(err, json.JSONDecodeError):
+        return f"a JSON file is damaged ({err}). Fix: restore it or re-create it", 2
+    pandas_errors = sys.modules.get("pandas.errors")
+    parser = (pandas_errors.ParserError, pandas_errors.EmptyDataError) if pandas_errors else ()
+    if parser and isinstance(err, parser):
+        return f"a CSV file cannot be parsed ({err}). Fix: check its quoting and separators", 2
+    yaml = sys.modules.get("yaml")
+    if yaml is not None and isinstance(err, yaml.YAMLError):
+        return f"a YAML file cannot be parsed ({err}). Fix: check its indentation and colons", 2
+    if isinstance(err, MemoryError):
+        return (
+            "out of memory. Fix: use smaller settings (--draws, --chains, horizon, number of "
+            "scenarios)",
+            2,
+        )
+    return (
+        f"{type(err).__name__}: {err}. This is a bug in forecast, not in your input: please "
+        "report it with the command line (FORECAST_DEBUG=1 shows the traceback)",
+        1,
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover

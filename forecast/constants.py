@@ -43,3 +43,70 @@ BUNDLED_DATA_DIR = Path(__file__).resolve().parent.parent / "datasets"
 
 #: Folder holding the notebooks.
 NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
+
+
+# --- LIMITS -------------------------------------------------------------------------------------
+# Every plausibility bound on user input lives here, once, with why the number is plausible.
+# Input outside a limit is refused with a ConfigError/DataError before any work starts.
+
+#: Earliest event date: the CNS Missile Test Database starts in 1984 (the first Scud-B tests
+#: in April 1984); nothing the models use is older.
+EARLIEST_EVENT_DATE = "1984-01-01"
+
+#: Earliest start of a negotiation-state period: the coded timeline starts on 1990-01-01.
+EARLIEST_STATE_DATE = "1990-01-01"
+
+#: Most missiles on one launch day (per events-template row and per day in the merged
+#: table). North Korea's biggest day so far is 2022-11-02 with about 23-25 missiles; 100 is
+#: four times that: generous for a real salvo, small enough that a typo (1e6, 1e300) cannot
+#: exhaust memory.
+MAX_MISSILES_PER_DAY = 100
+
+#: Longest major exercise, in days. Freedom Shield/Ulchi Freedom Shield and Foal Eagle (the
+#: longest, about two months) run 10-60 days; 120 leaves room for combined spring drills.
+MAX_EXERCISE_DAYS = 120
+
+#: NUTS draws and tuning steps per chain: the defaults are 1,000; 20,000 is 20 times that
+#: (a fit of state_rate at that size already takes most of an hour on two cores).
+MAX_DRAWS = 20_000
+MAX_TUNE = 20_000
+
+#: Chains per fit: 4 by default; 16 covers any workstation.
+MAX_CHAINS = 16
+
+#: Seeds are 32-bit unsigned integers (numpy's SeedSequence and PyMC accept 0..2**32-1).
+MAX_SEED = 2**32 - 1
+
+#: Longest scenario horizon, in months (10 years: far past anything the models can say).
+MAX_HORIZON = 120
+
+#: Most scenarios in one scenario file (the shipped files have 4; every pair is compared,
+#: so the comparison table grows with the square of this number).
+MAX_SCENARIOS = 50
+
+#: Largest YAML file read (scenario and priors files are a few hundred bytes).
+MAX_YAML_BYTES = 1_000_000
+
+#: Most YAML aliases (``*name``) in one file: none is needed; a few are tolerated. An
+#: "alias bomb" (nested lists of aliases) needs many.
+MAX_YAML_ALIASES = 10
+
+#: Backtest: most months between cutoffs, most local worker processes.
+MAX_BACKTEST_EVERY = 120
+MAX_WORKERS = 64
+
+#: Largest CSV table or import file read (the bundled tables are under 200 kB, the CNS
+#: export about 150 kB): 50 MB is far past any real file and far below the memory limit.
+MAX_TABLE_BYTES = 50_000_000
+
+#: Most missiles in one import file: the whole CNS database since 1984 holds about 320, so
+#: 10,000 is far past any real update and keeps a wrong file from building a huge table.
+MAX_IMPORT_MISSILES = 10_000
+
+#: Largest simulation of one scenario file: posterior draws x scenarios x simulated months
+#: (the months from the end of the fitted data to the end of the horizon). The shipped files
+#: need 4,000 x 4 x 12 = 192,000; 20 million keeps a class_hierarchical simulation near 1 GB.
+MAX_SIMULATION_CELLS = 20_000_000
+
+#: Largest JSON file of a run folder read (run.json, forecast.json are a few hundred kB).
+MAX_JSON_BYTES = 50_000_000

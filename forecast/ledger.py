@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from forecast.constants import MAX_JSON_BYTES
 from forecast.data.tables import write_atomic
 from forecast.errors import RunFileError
 
@@ -84,19 +85,67 @@ def make_forecast(model, seed: int = 1, horizon: int = HORIZON) -> dict:
 def write_forecast(model, run_dir: str | Path, seed: int = 1) -> dict:
     """Freeze the run's forecast into ``run_dir/forecast.json`` (atomically)."""
     forecast = make_forecast(model, seed=seed)
-    write_atomic(Path(run_dir) / FORECAST_FILE, json.dumps(forecast) + "\n")
+    write_atomic(Path(run_dir) / FORECAST_FILE, json.dumps(forecast) + "\n")  # umask modes
     return forecast
 
 
 def read_forecast(run_dir: str | Path) -> dict | None:
     """A run's frozen forecast, or ``None`` when it has none."""
     path = Path(run_dir) / FORECAST_FILE
-    if not path.is_file():
+    if not path.exists():
         return None
+    fix = (
+        "restore forecast.json from a copy, or move it out of the run folder (the ledger then "
+        "lists the run without a frozen forecast)"
+    )
     try:
-        return json.loads(path.read_text())
-    except json.JSONDecodeError as err:
-        raise RunFileError(path, f"not valid JSON ({err})", "refit the run") from None
+        if path.stat().st_size > MAX_JSON_BYTES:
+            raise RunFileError(path, f"larger than {MAX_JSON_BYTES:,} bytes", fix)
+        forecast = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as err:
+        raise RunFileError(path, f"cannot read it ({getattr(err, 'strerror', err)})", fix) from None
+    except (json.JSONDecodeError, RecursionError) as err:
+        raise RunFileError(path, f"not valid JSON ({err})", fix) from None
+    problem = _forecast_problem(forecast)
+    if problem:
+        raise RunFileError(path, f"not a frozen forecast: {problem}", fix)
+    return forecast
+
+
+def _forecast_problem(forecast) -> str | None:
+    """What is wrong with a loaded ``forecast.json`` (``None``: usable)."""
+    if not isinstance(forecast, dict):
+        return "not a JSON object"
+    needed = ("model", "target", "first_month", "horizon", "months", "draws", "state")
+    missing = [k for k in needed if k not in forecast]
+    if missing:
+        return f"missing key(s) {missing}"
+    from forecast.data.panel import TARGETS
+
+    if forecast["target"] not in TARGETS:
+        return f"unknown target {forecast['target']!r}"
+    months, draws = forecast["months"], forecast["draws"]
+    if (
+        not isinstance(months, list)
+        or not months
+        or not all(isinstance(m, dict) and isinstance(m.get("month"), str) for m in months)
+    ):
+        return "'months' is not a list of monthly summaries"
+    if not isinstance(draws, dict) or not draws:
+        return "'draws' is not a mapping of months to draws"
+    sizes = set()
+    for month, values in draws.items():
+        if not isinstance(values, list) or not values:
+            return f"draws of {month!r} are not a list"
+        if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+            return f"draws of {month!r} are not all numbers"
+        sizes.add(len(values))
+    if len(sizes) != 1:
+        return "the months have different numbers of draws"
+    horizon = forecast["horizon"]
+    if not isinstance(horizon, int) or isinstance(horizon, bool) or horizon < 1:
+        return "'horizon' is not a positive whole number"
+    return None
 
 
 def total_summary(forecast: dict) -> dict:
@@ -161,7 +210,18 @@ def ledger(runs_dir: str | Path, panel: pd.DataFrame) -> pd.DataFrame:
     """
     rows = []
     runs_dir = Path(runs_dir)
-    folders = sorted(p for p in runs_dir.iterdir() if p.is_dir()) if runs_dir.is_dir() else []
+    if not runs_dir.is_dir():
+        raise RunFileError(
+            runs_dir,
+            "folder of runs not found" if not runs_dir.exists() else "not a folder",
+            "pass --runs DIR, the folder that holds your run folders (e.g. runs)",
+        )
+    try:
+        folders = sorted(p for p in runs_dir.iterdir() if p.is_dir())
+    except OSError as err:
+        raise RunFileError(
+            runs_dir, f"cannot list the folder ({err.strerror or err})", "check its permissions"
+        ) from None
     for folder in folders:
         if not (folder / "fit.nc").exists() and not (folder / FORECAST_FILE).exists():
             continue

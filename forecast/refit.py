@@ -190,10 +190,18 @@ def revised_months(old, new) -> pd.DataFrame:
     return both[both[f"{target}_old"] != both[f"{target}_new"]].reset_index(drop=True)
 
 
+def _cell(value) -> str:
+    """A markdown table cell: ``|`` escaped and line breaks flattened (sources are free text)."""
+    text = " ".join(str(value).split("\n"))
+    return text.replace("\r", " ").replace("\\", "\\\\").replace("|", "\\|")
+
+
 def _table(frame: pd.DataFrame) -> str:
-    head = "| " + " | ".join(str(c) for c in frame.columns) + " |"
+    head = "| " + " | ".join(_cell(c) for c in frame.columns) + " |"
     rule = "|" + "---|" * len(frame.columns)
-    body = ["| " + " | ".join(str(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    body = [
+        "| " + " | ".join(_cell(v) for v in row) + " |" for row in frame.itertuples(index=False)
+    ]
     return "\n".join([head, rule, *body])
 
 

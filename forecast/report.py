@@ -1,8 +1,9 @@
 """The shareable report: notebooks executed with papermill, exported to HTML.
 
-:func:`build_report` builds the whole folder in a temporary directory next to
-the destination and moves it into place only when complete, so a failed build
-never leaves a half-written report behind.
+:func:`build_report` builds the whole folder with :func:`forecast.outputs.output_dir`:
+in a temporary directory next to the destination, swapped into place only when
+complete, so a failed build never leaves a half-written report behind; the
+destination must be new, empty, or (with ``force``) an earlier report.
 """
 
 from __future__ import annotations
@@ -11,9 +12,6 @@ import base64
 import datetime as dt
 import html
 import io
-import os
-import shutil
-import tempfile
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
@@ -257,6 +255,7 @@ def build_report(
     notebooks: list[Path] | None = None,
     scenarios: str | Path | None = None,
     workers: int = 2,
+    force: bool = False,
 ) -> Path:
     """Fit the report's model, execute the notebooks and write the HTML report folder.
 
@@ -283,24 +282,25 @@ def build_report(
         Notebooks executed at the same time (each in its own kernel; they share
         nothing but read-only inputs). Two keep both cores of a small machine
         busy through the kernels' start-up, imports and plotting.
+    force : bool
+        Replace an earlier report in ``out`` (see :mod:`forecast.outputs`).
 
     Returns
     -------
     Path
         The ``index.html`` of the finished report.
     """
+    from forecast.outputs import check_output_dir, output_dir
     from forecast.scenarios import load_scenarios, simulate_scenarios
 
-    out = Path(out).resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
+    out = check_output_dir(out, "report", force=force)  # refuse before the slow steps
     notebooks = notebook_paths() if notebooks is None else notebooks
     scenario_file = Path(scenarios).resolve() if scenarios is not None else CURRENT_SCENARIOS
     scenario_set = load_scenarios(scenario_file)  # fail before the slow steps
     params = {"FAST": fast, "SEED": seed, "SCENARIO_FILE": str(scenario_file)}
     if data_dir is not None:
         params["DATA_DIR"] = str(Path(data_dir).resolve())
-    tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}."))
-    try:
+    with output_dir(out, "report", force=force) as tmp:
         with Progress(transient=True) as progress:
             task = progress.add_task("Loading data", total=len(notebooks) + 3)
             tables = load_tables(data_dir)
@@ -326,15 +326,4 @@ def build_report(
             page = _index_page(tables, panel, pages, model, ds, fast, scenario_file)
             (tmp / "index.html").write_text(page, encoding="utf-8")
             progress.advance(task)
-        old = None
-        if out.exists():
-            old = out.with_name(f".{out.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            os.replace(out, old)
-        os.replace(tmp, out)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return out / "index.html"

@@ -28,6 +28,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from forecast import versions
+from forecast.constants import MAX_JSON_BYTES
 from forecast.data.tables import write_atomic
 from forecast.errors import ConfigError, RunFileError
 from forecast.models import BaseModel
@@ -167,16 +168,15 @@ class _progress:
             self.bar.__exit__(*exc)
 
 
-def check_new_run_dir(run_dir: str | Path, force: bool = False) -> Path:
-    """Refuse to overwrite an existing run unless ``force``."""
-    run_dir = Path(run_dir)
-    if (run_dir / FIT_FILE).exists() and not force:
-        raise ConfigError(
-            "--out",
-            f"{run_dir} already holds a fit",
-            "choose another --out, or pass --force to replace it",
-        )
-    return run_dir
+def check_new_run_dir(run_dir: str | Path, force: bool = False, command: str = "fit") -> Path:
+    """Refuse, before any work, a run folder ``fit``/``refit`` may not write.
+
+    The output-folder rule of :func:`forecast.outputs.check_output_dir`: new, empty, or
+    an earlier run (replaced only with ``force``); never inside ``datasets/``.
+    """
+    from forecast.outputs import check_output_dir
+
+    return check_output_dir(run_dir, command, force=force)
 
 
 def run_record(model: BaseModel, extra: dict | None = None) -> dict:
@@ -311,12 +311,43 @@ def load_run(run_dir: str | Path) -> tuple[BaseModel, dict]:
     if not run_dir.is_dir():
         raise RunFileError(run_dir, "run folder not found", "pass a folder made by 'forecast fit'")
     model = BaseModel.load(run_dir / FIT_FILE)
-    try:
-        record = json.loads((run_dir / RUN_FILE).read_text())
-    except FileNotFoundError:
-        record = {}
-    except json.JSONDecodeError as err:
-        raise RunFileError(
-            run_dir / RUN_FILE, f"not valid JSON ({err})", "re-run the fit"
-        ) from None
+    record = read_run_record(run_dir)
+    check_record_matches(record, model, run_dir / RUN_FILE)
     return model, record
+
+
+def read_run_record(run_dir: str | Path) -> dict:
+    """A run's ``run.json`` (``{}`` when absent), refusing one that is not a JSON object."""
+    path = Path(run_dir) / RUN_FILE
+    fix = "restore run.json from a copy, or delete it and re-run 'forecast fit'"
+    try:
+        if path.stat().st_size > MAX_JSON_BYTES:
+            raise RunFileError(path, f"larger than {MAX_JSON_BYTES:,} bytes", fix)
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError) as err:
+        raise RunFileError(path, f"cannot read it ({getattr(err, 'strerror', err)})", fix) from None
+    except (json.JSONDecodeError, RecursionError) as err:
+        raise RunFileError(path, f"not valid JSON ({err})", fix) from None
+    if not isinstance(record, dict):
+        raise RunFileError(path, "not a JSON object", fix)
+    return record
+
+
+def check_record_matches(record: dict, model: BaseModel, path: Path) -> None:
+    """Refuse a ``run.json`` whose config, sampler or data hash disagree with ``fit.nc``."""
+    meta = model.metadata()
+    differ = [
+        key
+        for key in ("config", "sampler", "data_hash")
+        if key in record and key in meta and record[key] != meta[key]
+    ]
+    if differ:
+        raise RunFileError(
+            path,
+            f"run.json disagrees with fit.nc on {', '.join(differ)} (edited by hand, or copied "
+            "from another run?)",
+            "restore the run.json written with this fit.nc, or re-run 'forecast fit' "
+            "(fit.nc is what the commands use)",
+        )

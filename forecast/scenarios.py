@@ -28,6 +28,7 @@ numbers).
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import re
 from dataclasses import dataclass, field
@@ -36,13 +37,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import xarray as xr
-import yaml
 
-from forecast.constants import EXERCISE_SCALES, HDI_PROB, STATES
+from forecast.constants import (
+    EXERCISE_SCALES,
+    HDI_PROB,
+    MAX_HORIZON,
+    MAX_SCENARIOS,
+    MAX_SIMULATION_CELLS,
+    STATES,
+)
 from forecast.errors import ConfigError
-
-#: Longest horizon accepted, in months.
-MAX_HORIZON = 120
 
 #: Total-count quantiles reported over the horizon.
 TOTAL_QUANTILES = (0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95)
@@ -84,14 +88,31 @@ class ScenarioSet:
         return list(self.scenarios)
 
 
+#: Years a scenario month may name (the panel starts in 1990; nothing is forecast past 2200).
+MONTH_YEARS = (1990, 2200)
+
+
 def _month(value, file: str, key: str) -> pd.Period:
+    """A scenario month: ``YYYY-MM`` or a real date ``YYYY-MM-DD`` (text or a date object)."""
+    if isinstance(value, dt.date):  # a mapping built in Python (our YAML keeps dates as text)
+        value = value.isoformat()[:10]
+    text = str(value).strip()
+    match = re.fullmatch(r"(\d{4})-(\d{2})(-\d{2})?", text)
     try:
-        if not re.match(r"^\d{4}-\d{2}(-\d{2})?$", str(value)):
+        if match is None:
             raise ValueError
-        return pd.Period(str(value), "M")
+        if match[3]:
+            dt.date.fromisoformat(text)  # refuses 2026-02-30
+        year, month = int(match[1]), int(match[2])
+        if not 1 <= month <= 12 or not MONTH_YEARS[0] <= year <= MONTH_YEARS[1]:
+            raise ValueError
+        return pd.Period(year=year, month=month, freq="M")
     except (ValueError, TypeError):
         raise ConfigError(
-            file, f"key '{key}': {value!r} is not a month", "write months as YYYY-MM"
+            file,
+            f"key '{key}': {value!r} is not a month",
+            f"write months as YYYY-MM (or a real date YYYY-MM-DD), years "
+            f"{MONTH_YEARS[0]}..{MONTH_YEARS[1]}",
         ) from None
 
 
@@ -103,9 +124,21 @@ def _steps(raw, allowed, file: str, key: str, start: pd.Period | None) -> dict[p
             "give {YYYY-MM: value, ...}, or remove the key (no states: the last observed "
             "state persists)",
         )
+    if len(raw) > 2 * MAX_HORIZON:
+        raise ConfigError(
+            file,
+            f"key '{key}' has {len(raw)} entries, more than {2 * MAX_HORIZON}",
+            "give one entry per change of value (a step holds until the next one)",
+        )
     out = {}
     for month, value in raw.items():
         period = _month(month, file, f"{key}.{month}")
+        if period in out:
+            raise ConfigError(
+                file,
+                f"key '{key}': the month {period} is given twice ({month!r} and an earlier key)",
+                "give each month once (a step holds until the next one)",
+            )
         if value not in allowed:
             raise ConfigError(
                 file, f"key '{key}.{month}': unknown value {value!r}", f"use one of {list(allowed)}"
@@ -150,6 +183,12 @@ def parse_scenarios(spec: dict, source: str = "<scenarios>") -> ScenarioSet:
     raw = spec.get("scenarios")
     if not isinstance(raw, dict) or not raw:
         raise ConfigError(source, "key 'scenarios' is missing or empty", "define at least one")
+    if len(raw) > MAX_SCENARIOS:
+        raise ConfigError(
+            source,
+            f"key 'scenarios': {len(raw)} scenarios, more than {MAX_SCENARIOS}",
+            f"split them into files of at most {MAX_SCENARIOS} scenarios",
+        )
     scenarios = {}
     for name, body in raw.items():
         key = f"scenarios.{name}"
@@ -171,21 +210,24 @@ def parse_scenarios(spec: dict, source: str = "<scenarios>") -> ScenarioSet:
             if "exercises" in body
             else {}
         )
+        label = body.get("label", name)
+        if not isinstance(label, str | int | float) or isinstance(label, bool):
+            raise ConfigError(source, f"key '{key}.label' is not text", "write a short sentence")
+        if str(name) in scenarios:
+            raise ConfigError(
+                source, f"scenario name {name!r} appears twice", "give each scenario its own name"
+            )
         scenarios[str(name)] = Scenario(
-            name=str(name), label=str(body.get("label", name)), states=states, exercises=exercises
+            name=str(name), label=str(label)[:200], states=states, exercises=exercises
         )
     return ScenarioSet(start=start, horizon=horizon, scenarios=scenarios, source=source)
 
 
 def load_scenarios(path: str | Path) -> ScenarioSet:
     """Read and validate a scenario YAML file (see the module docstring for its shape)."""
-    path = Path(path)
-    if not path.is_file():
-        raise ConfigError(path, "scenario file not found", "check the path to the YAML file")
-    try:
-        spec = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as err:
-        raise ConfigError(path, f"not valid YAML ({err})", "check indentation and colons") from None
+    from forecast.yamlio import load_yaml
+
+    spec = load_yaml(path, "scenario file", example="see scenarios/current.yaml")
     return parse_scenarios(spec, source=str(path))
 
 
@@ -264,7 +306,25 @@ def simulate_scenarios(
             f"key 'start': {start} is not after the fitted data (which end {first - 1})",
             f"refit with --until {start - 1} to forecast from {start}, or move 'start'",
         )
+    gap = (start - first).n
+    if gap > MAX_HORIZON:
+        raise ConfigError(
+            scenario_set.source,
+            f"key 'start': {start} is {gap} months after the fitted data (which end {first - 1}); "
+            f"the months in between are simulated too, and at most {MAX_HORIZON} are allowed",
+            "refit on the data now available, or move 'start' closer",
+        )
     months = pd.period_range(first, start + scenario_set.horizon - 1, freq="M")
+    posterior = model.idata.posterior
+    n_draws = draws or int(posterior.sizes["chain"] * posterior.sizes["draw"])
+    cells = n_draws * len(scenario_set.scenarios) * len(months)
+    if cells > MAX_SIMULATION_CELLS:
+        raise ConfigError(
+            scenario_set.source,
+            f"{n_draws:,} draws x {len(scenario_set.scenarios)} scenarios x {len(months)} months "
+            f"= {cells:,} simulated values, more than {MAX_SIMULATION_CELLS:,}",
+            "use fewer scenarios, a shorter horizon or an earlier start, or fewer draws (--draws)",
+        )
     for scenario in scenario_set.scenarios.values():
         for key, steps in (("states", scenario.states), ("exercises", scenario.exercises)):
             early = [m for m in steps if m < start]
@@ -369,8 +429,14 @@ def comparisons(ds: xr.Dataset, hdi_prob: float = HDI_PROB) -> pd.DataFrame:
 SUMMARY_COLUMNS = ["scenario", "mean", "q05", "q10", "q25", "q50", "q75", "q90", "q95", "p_any"]
 
 
-def write_scenario_outputs(ds: xr.Dataset, history: pd.DataFrame, out: str | Path) -> dict:
-    """Write the tables, figures and draws of a scenario simulation, atomically.
+def write_scenario_outputs(
+    ds: xr.Dataset, history: pd.DataFrame, out: str | Path, force: bool = False
+) -> dict:
+    """Write the tables, figures and draws of a scenario simulation, all or nothing.
+
+    The folder is written with :func:`forecast.outputs.output_dir`: refused unless it
+    is new, empty, or (with ``force``) an earlier output of ``forecast scenarios``;
+    built beside ``out`` and swapped in when complete.
 
     Parameters
     ----------
@@ -379,31 +445,27 @@ def write_scenario_outputs(ds: xr.Dataset, history: pd.DataFrame, out: str | Pat
     history : DataFrame
         Observed months (the model's training panel) for the fan chart.
     out : str or Path
-        Folder to write; built next to it and moved into place when complete.
+        Folder to write.
+    force : bool
+        Replace an earlier ``forecast scenarios`` output in ``out``.
 
     Returns
     -------
     dict of DataFrame
         ``summary``, ``monthly``, ``comparisons``, ``probabilities``.
     """
-    import os
-    import shutil
-    import tempfile
-
     import matplotlib.pyplot as plt
 
+    from forecast.outputs import output_dir
     from forecast.plots import plot_probabilities, plot_scenarios, plot_totals
 
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
     tables = {
         "summary": total_summary(ds)[[*SUMMARY_COLUMNS, "label"]],
         "monthly": monthly_summary(ds),
         "comparisons": comparisons(ds),
         "probabilities": probability_table(ds),
     }
-    tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}."))
-    try:
+    with output_dir(out, "scenarios", force=force) as tmp:
         for name, table in tables.items():
             table.to_csv(tmp / f"{name}.csv", index=False, float_format="%.4g")
         for name, plot in (
@@ -412,13 +474,9 @@ def write_scenario_outputs(ds: xr.Dataset, history: pd.DataFrame, out: str | Pat
             ("probabilities", lambda: plot_probabilities(tables["probabilities"])),
         ):
             fig = plot().figure
-            fig.savefig(tmp / f"{name}.png", dpi=110, bbox_inches="tight")
-            plt.close(fig)
+            try:
+                fig.savefig(tmp / f"{name}.png", dpi=110, bbox_inches="tight")
+            finally:
+                plt.close(fig)
         ds.to_netcdf(tmp / "draws.nc")
-        if out.exists():
-            shutil.rmtree(out)
-        os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return tables

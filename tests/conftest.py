@@ -61,3 +61,28 @@ def fast_report(tmp_path_factory) -> Path:
 def _close_figures():
     yield
     plt.close("all")
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory) -> Path:
+    """A stand-in fit (constant_rate, prior draws: preset ``mock``) saved as a run folder.
+
+    For the run-folder and scenario tests that need a loadable fit; its numbers mean
+    nothing. Treat it as read-only (copy it before changing anything).
+    """
+    from forecast.data import load_tables, monthly_panel
+    from forecast.models import get_model
+    from forecast.outputs import output_dir
+    from forecast.runs import fit_run
+
+    out = tmp_path_factory.mktemp("tiny") / "run"
+    with output_dir(out, "fit") as tmp:
+        fit_run(
+            get_model("constant_rate"),
+            monthly_panel(load_tables()),
+            "mock",
+            seed=SEED,
+            out=tmp,
+            extra={"data_dir": ""},
+        )
+    return out

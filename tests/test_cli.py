@@ -157,7 +157,7 @@ def test_shipped_scenarios_run_end_to_end(small_runs, run_name, config, first_mo
     assert result.returncode == 0, result.stderr
     expected = {"summary.csv", "monthly.csv", "comparisons.csv", "probabilities.csv"}
     expected |= {"fan.png", "totals.png", "probabilities.png", "draws.nc"}
-    assert {p.name for p in out.iterdir()} == expected
+    assert {p.name for p in out.iterdir()} == expected | {".forecast-output.json"}
     summary = pd.read_csv(out / "summary.csv")
     assert ",".join(summary.columns).startswith(SUMMARY_COLUMNS)
     assert len(summary) == 4

@@ -141,7 +141,7 @@ def test_index_renders_in_headless_chromium(report_dir, tmp_path):
 def test_a_failing_build_leaves_the_old_report_untouched(report_dir, tmp_path):
     before = (report_dir / "index.html").read_bytes()
     with pytest.raises(DataError):
-        build_report(report_dir, fast=True, data_dir=tmp_path / "missing")
+        build_report(report_dir, fast=True, data_dir=tmp_path / "missing", force=True)
     assert (report_dir / "index.html").read_bytes() == before
     leftovers = [p for p in report_dir.parent.iterdir() if p.name.startswith(".latest")]
     assert not leftovers

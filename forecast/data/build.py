@@ -14,7 +14,8 @@ from pathlib import Path
 import pandas as pd
 
 from forecast.data.raw import read_cns_json, read_csis
-from forecast.data.tables import SPECS, format_table, read_table, write_atomic
+from forecast.data.tables import SPECS, format_table, read_table
+from forecast.data.transaction import commit_files
 from forecast.errors import DataError
 
 #: Where each raw source lives under the ``--raw`` folder.
@@ -69,9 +70,17 @@ def build_datasets(raw_dir: str | Path, out_dir: str | Path) -> BuildReport:
             f"only in CSIS: {sorted(d.date() for d in csis_nuclear - coded_nuclear)})",
             "check the dates against the CSIS 'Nuclear Provocation' rows",
         )
-    written = {}
+    written, texts = {}, {}
     for name, table in (("missile_tests", missiles), ("provocations_csis", csis)):
         spec = SPECS[name]
-        write_atomic(out_dir / spec.filename, format_table(table, spec))
+        texts[spec.filename] = format_table(table, spec)
         written[name] = len(table)
+    try:
+        commit_files(out_dir, texts)  # both derived tables, or neither
+    except OSError as err:
+        raise DataError(
+            out_dir,
+            f"cannot write the tables ({err.strerror or err})",
+            "check that you may write the data folder",
+        ) from None
     return BuildReport(written=written, csis_duplicates=dropped)

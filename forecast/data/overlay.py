@@ -66,6 +66,16 @@ end, or the last overlay exercise, whichever is later) get 0 exercise days by
 assumption; :func:`forecast.data.panel.data_caveats` says so wherever a panel
 runs past it.
 
+Writing safely
+--------------
+Nothing here writes inside the bundled ``datasets/`` (the folder is resolved, so a
+symlink, ``..`` or a sub-folder that leads there is refused too). An overlay folder
+holds the user's own files as well, so it is never replaced whole: each write
+replaces only our table files, through :func:`forecast.data.transaction.commit_files`,
+which makes a multi-file update (``missile_tests.csv`` with ``import_sources.csv``)
+all-or-nothing even under SIGKILL; every read and write first completes or undoes an
+interrupted update (:func:`forecast.data.transaction.recover`).
+
 Setting a state
 ---------------
 :func:`set_state` writes one period ``START..END`` into the overlay's
@@ -86,7 +96,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from forecast.constants import BUNDLED_DATA_DIR, EXERCISE_SCALES, STATES
+from forecast.constants import (
+    BUNDLED_DATA_DIR,
+    EARLIEST_EVENT_DATE,
+    EARLIEST_STATE_DATE,
+    EXERCISE_SCALES,
+    MAX_EXERCISE_DAYS,
+    MAX_MISSILES_PER_DAY,
+    STATES,
+)
 from forecast.data.panel import Tables
 from forecast.data.raw import read_cns_export, read_events_template
 from forecast.data.tables import (
@@ -96,11 +114,14 @@ from forecast.data.tables import (
     SPECS,
     TableSpec,
     _check_periods,
+    _decode,
     format_table,
+    parse_csv,
+    read_bytes_checked,
     read_table,
     validate_frame,
-    write_atomic,
 )
+from forecast.data.transaction import commit_files, recover
 from forecast.errors import ConfigError, DataError
 
 #: Environment variable naming the overlay folder.
@@ -120,6 +141,9 @@ IMPORT_FORMATS = ("cns", "events")
 #: Overlay file logging where each imported missile row came from (not a canonical table).
 SOURCE_LOG = "import_sources.csv"
 
+#: Every file of ours an overlay folder may hold.
+OVERLAY_FILES = (*(spec.filename for spec in SPECS.values()), SOURCE_LOG)
+
 
 # --- where the overlay is ---
 
@@ -135,14 +159,26 @@ def resolve_data_dir(data_dir: str | Path | None) -> Path | None:
 
 
 def overlay_for_writing(data_dir: str | Path | None) -> Path:
-    """The overlay folder a writing command should use; never the bundled ``datasets/``."""
+    """The overlay folder a writing command should use; never in or above ``datasets/``.
+
+    Refused before any work (:class:`ConfigError` naming ``--data-dir``): a path that
+    resolves to, inside or above the bundled folder (symlinks, ``..``, sub-folders), an
+    existing file, and a folder (or nearest existing parent) that cannot be written.
+    """
+    from forecast.outputs import _nearest_existing, _probe_writable, refuse_bundled
+
     folder = resolve_data_dir(data_dir) or DEFAULT_OVERLAY
-    if folder.resolve() == BUNDLED_DATA_DIR.resolve():
+    refuse_bundled(folder, "--data-dir")
+    if folder.exists() and not folder.is_dir():
         raise ConfigError(
-            "--data-dir",
-            f"{folder} is the bundled datasets/ folder, which only 'forecast data build' writes",
-            "import into an overlay folder, e.g. --data-dir local-data",
+            "--data-dir", f"{folder} is a file, not a folder", "point --data-dir at a folder"
         )
+    existing = _nearest_existing(folder.resolve())
+    if not existing.is_dir():
+        raise ConfigError(
+            "--data-dir", f"{existing} is a file, so {folder} cannot be created", "fix the path"
+        )
+    _probe_writable(existing, "--data-dir", folder)
     return folder
 
 
@@ -257,6 +293,8 @@ def load_merged(data_dir: str | Path | None = None, today: dt.date | None = None
     if data_dir is None:
         return Tables(**bundled)
     folder = Path(data_dir)
+    if folder.exists() and not folder.is_dir():
+        raise DataError(folder, "the overlay data folder is a file", "point --data-dir at a folder")
     if not folder.is_dir():
         raise DataError(
             folder,
@@ -266,6 +304,7 @@ def load_merged(data_dir: str | Path | None = None, today: dt.date | None = None
         )
     if folder.resolve() == BUNDLED_DATA_DIR.resolve():
         return Tables(**bundled)
+    recover(folder, names=OVERLAY_FILES)
     merged, overlay = {}, {}
     for name, base in bundled.items():
         over = overlay[name] = read_overlay_table(folder, name, today=today)
@@ -363,6 +402,7 @@ def import_launches(
     folder = Path(data_dir)
     if folder.exists() and not folder.is_dir():
         raise ConfigError("--data-dir", f"{folder} is not a folder", "point it at a folder")
+    recover(folder, names=OVERLAY_FILES)
     incoming = read_cns_export(file) if fmt == "cns" else read_events_template(file)
     tables = load_merged(folder if folder.is_dir() else None, today=today)
     existing = tables.missile_tests
@@ -383,15 +423,32 @@ def import_launches(
         own = read_overlay_table(folder, "missile_tests", today=today) if folder.is_dir() else None
         rows = added if own is None else pd.concat([own, added], ignore_index=True)
         rows = rows.sort_values(["date", "salvo_index"], kind="stable").reset_index(drop=True)
+        _check_day_totals(existing, added, file)
         text = format_table(rows, MISSILE_TESTS)
         # the written table must read back as a valid overlay table
         check = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
         validate_frame(check, MISSILE_TESTS, str(target), today=today)
         log = _source_log(folder, added, file, fmt, today)
-        write_atomic(target, text)
-        write_atomic(folder / SOURCE_LOG, log)
+        # one transaction: the table and its source log land together or not at all
+        commit_files(folder, {MISSILE_TESTS.filename: text, SOURCE_LOG: log})
         written = True
     return ImportReport(target, added, skipped, tables.as_of, written)
+
+
+def _check_day_totals(existing: pd.DataFrame, added: pd.DataFrame, file) -> None:
+    """At most :data:`MAX_MISSILES_PER_DAY` missiles per day once the import is merged."""
+    both = pd.concat([existing["date"], added["date"]], ignore_index=True)
+    counts = both.value_counts()
+    over = counts[counts > MAX_MISSILES_PER_DAY]
+    if len(over):
+        day = over.index.min()
+        raise DataError(
+            file,
+            f"with this import {day:%Y-%m-%d} would have {over[day]} missiles, more than "
+            f"{MAX_MISSILES_PER_DAY} in one day",
+            "check the rows of that day (are they already recorded under another class?)",
+            column="date",
+        )
 
 
 def _source_log(folder: Path, added: pd.DataFrame, file, fmt: str, today) -> str:
@@ -414,8 +471,27 @@ def _source_log(folder: Path, added: pd.DataFrame, file, fmt: str, today) -> str
     )
     path = folder / SOURCE_LOG
     if path.exists():
-        new = pd.concat([pd.read_csv(path, dtype=str, keep_default_na=False), new])
+        new = pd.concat([_read_log_text(path), new])
     return new.to_csv(index=False, lineterminator="\n")
+
+
+#: Columns of the overlay's source log.
+SOURCE_LOG_COLUMNS = ("date", "salvo_index", "missile_class", "source", "file", "format")
+
+
+def _read_log_text(path: Path) -> pd.DataFrame:
+    """The source log as strings, refusing a damaged one with the fix."""
+    log = parse_csv(_decode(read_bytes_checked(path, "source log"), str(path)), path)
+    missing = [c for c in SOURCE_LOG_COLUMNS if c not in log.columns]
+    if missing:
+        raise DataError(
+            path,
+            f"missing column(s) {missing}",
+            f"restore the header {','.join(SOURCE_LOG_COLUMNS)},imported_on (the file is "
+            "written by 'forecast data import')",
+            rows=[1],
+        )
+    return log
 
 
 def read_source_log(data_dir: str | Path | None) -> pd.DataFrame:
@@ -427,10 +503,19 @@ def read_source_log(data_dir: str | Path | None) -> pd.DataFrame:
     """
     path = Path(data_dir) / SOURCE_LOG if data_dir is not None else None
     if path is None or not path.exists():
-        columns = ["date", "salvo_index", "missile_class", "source", "file", "format"]
-        return pd.DataFrame(columns=[*columns, "imported_on"])
-    log = pd.read_csv(path, dtype=str, keep_default_na=False)
-    return log.assign(date=pd.to_datetime(log["date"]), salvo_index=log["salvo_index"].astype(int))
+        return pd.DataFrame(columns=[*SOURCE_LOG_COLUMNS, "imported_on"])
+    log = _read_log_text(path)
+    dates = pd.to_datetime(log["date"], format="%Y-%m-%d", errors="coerce")
+    index = pd.to_numeric(log["salvo_index"], errors="coerce")
+    bad = log.index[dates.isna() | index.isna()]
+    if len(bad):
+        raise DataError(
+            path,
+            "not a date or not a salvo number",
+            "correct the row (dates YYYY-MM-DD, salvo_index a whole number) or delete it",
+            rows=[int(i) + 2 for i in bad],
+        )
+    return log.assign(date=dates, salvo_index=index.astype(int))
 
 
 # --- set-state ---
@@ -505,6 +590,20 @@ def set_state(
     if state not in STATES:
         raise ConfigError("STATE", f"unknown state {state!r}", f"use one of {list(STATES)}")
     first = _date("START", start)
+    if first < pd.Timestamp(EARLIEST_STATE_DATE):
+        raise ConfigError(
+            "START",
+            f"{first:%Y-%m-%d} is before {EARLIEST_STATE_DATE}, where the coded state timeline "
+            "starts",
+            "the bundled timeline covers 1990 on; correct the date",
+        )
+    if first.date() > today:
+        raise ConfigError(
+            "START",
+            f"{first:%Y-%m-%d} is in the future (today is {today})",
+            "code a state only for days that have passed; scenarios (forecast scenarios) are "
+            "the place for future states",
+        )
     last = _date("--end", end) if end is not None else default_state_end(today)
     if end is None and last < first:
         raise ConfigError(
@@ -515,6 +614,7 @@ def set_state(
         )
     _check_range(first, last, "--end", today)
     folder = Path(data_dir)
+    recover(folder, names=OVERLAY_FILES)
     target = folder / NEGOTIATION_STATES.filename
     own = read_overlay_table(folder, "negotiation_states", today=today) if folder.is_dir() else None
     row = pd.DataFrame(
@@ -533,7 +633,7 @@ def set_state(
     periods = validate_frame(check, overlay_spec("negotiation_states"), str(target), today=today)
     bundled = read_table(BUNDLED_DATA_DIR / NEGOTIATION_STATES.filename, NEGOTIATION_STATES, today)
     merged = merge_periods(bundled, periods, None, target)
-    write_atomic(target, text)
+    commit_files(folder, {NEGOTIATION_STATES.filename: text})
     return StateReport(target, first, last, state, merged["end"].max())
 
 
@@ -592,7 +692,23 @@ def add_exercise(
         raise ConfigError("NAME/--source", "name and source must not be empty", "give both")
     first, last = _date("START", start), _date("END", end)
     _check_range(first, last, "END", today)
+    if first < pd.Timestamp(EARLIEST_EVENT_DATE):
+        raise ConfigError(
+            "START",
+            f"{first:%Y-%m-%d} is before {EARLIEST_EVENT_DATE}; the data start in 1984 and the "
+            "panel in 1990",
+            "correct the date (a typo in the year?)",
+        )
+    days = (last - first).days + 1
+    if days > MAX_EXERCISE_DAYS:
+        raise ConfigError(
+            "START/END",
+            f"{days} days, longer than {MAX_EXERCISE_DAYS} (the longest recorded exercise ran "
+            "about two months)",
+            "check the dates; record a long campaign as its separate exercises",
+        )
     folder = Path(data_dir)
+    recover(folder, names=OVERLAY_FILES)
     target = folder / EXERCISES.filename
     own = read_overlay_table(folder, "exercises", today=today) if folder.is_dir() else None
     bundled = read_table(BUNDLED_DATA_DIR / EXERCISES.filename, EXERCISES, today)
@@ -618,6 +734,6 @@ def add_exercise(
     text = format_table(rows, EXERCISES)
     check = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
     rows = validate_frame(check, overlay_spec("exercises"), str(target), today=today)
-    write_atomic(target, text)
+    commit_files(folder, {EXERCISES.filename: text})
     through = load_merged(folder, today=today).exercises_through  # the one definition
     return ExerciseReport(target, name, first, last, scale, through)

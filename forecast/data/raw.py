@@ -22,7 +22,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from forecast.constants import MISSILE_CLASSES, OUTCOMES
+from forecast.constants import (
+    EARLIEST_EVENT_DATE,
+    MAX_IMPORT_MISSILES,
+    MAX_MISSILES_PER_DAY,
+    MISSILE_CLASSES,
+    OUTCOMES,
+)
 from forecast.data.tables import (
     DATE,
     MISSILE_TESTS,
@@ -30,7 +36,10 @@ from forecast.data.tables import (
     PROVOCATIONS,
     TEXT,
     TableSpec,
+    _decode,
     _line,
+    parse_csv,
+    read_bytes_checked,
     read_table,
     validate_frame,
 )
@@ -126,17 +135,46 @@ def read_cns_json(folder: str | Path) -> pd.DataFrame:
         One row per missile, canonical columns (see ``datasets/README.md``).
     """
     folder = Path(folder)
+    tests = _read_json(folder / "test.en.json")
+    missiles = _read_json(folder / "missile.en.json")
+    facilities = _read_json(folder / "facility.en.json")
     try:
-        tests = json.loads((folder / "test.en.json").read_text(encoding="utf-8"))
-        missiles = json.loads((folder / "missile.en.json").read_text(encoding="utf-8"))
-        facilities = json.loads((folder / "facility.en.json").read_text(encoding="utf-8"))
-    except FileNotFoundError as err:
+        records = _cns_records(tests, missiles, facilities["facilities"])
+    except (KeyError, TypeError, IndexError, AttributeError, ValueError) as err:
         raise DataError(
-            err.filename,
-            "file not found",
-            "point --raw at the folder holding cns_nagix/ (e.g. ../shared/data)",
+            folder / "test.en.json",
+            f"unexpected structure of the CNS JSON ({type(err).__name__}: {err})",
+            "restore the files of cns_nagix/ from the CNS database as downloaded (test.en.json "
+            "holds timeBins of records whose missile and facility keys are in "
+            "missile.en.json and facility.en.json)",
         ) from None
-    facilities = facilities["facilities"]
+    df = pd.DataFrame.from_records(records)
+    return _finish(df.sort_values("date", kind="stable"), str(folder / "test.en.json"))
+
+
+def _read_json(path: Path):
+    """A raw JSON file, with OS, decoding and syntax errors as :class:`DataError`."""
+    if not path.exists():
+        raise DataError(
+            path, "file not found", "point --raw at the folder holding cns_nagix/ (../shared/data)"
+        )
+    raw = read_bytes_checked(path, "JSON file")
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as err:
+        raise DataError(path, f"not UTF-8 ({err.reason})", "download the file again") from None
+    except json.JSONDecodeError as err:
+        raise DataError(
+            path,
+            f"not valid JSON ({err.msg}, column {err.colno}); the file may be truncated",
+            "download the file again",
+            rows=[err.lineno],
+        ) from None
+    except RecursionError:
+        raise DataError(path, "the JSON nests too deeply", "download the file again") from None
+
+
+def _cns_records(tests: dict, missiles: dict, facilities: dict) -> list[dict]:
     records = []
     for time_bin in tests["timeBins"]:
         for rec in time_bin["data"]:
@@ -164,8 +202,7 @@ def read_cns_json(folder: str | Path) -> pd.DataFrame:
                     "outcome": str(rec["outcome"]).lower(),
                 }
             )
-    df = pd.DataFrame.from_records(records)
-    return _finish(df.sort_values("date", kind="stable"), str(folder / "test.en.json"))
+    return records
 
 
 def _export_date(value: str, path: str, line: int) -> tuple[pd.Timestamp, str]:
@@ -195,23 +232,24 @@ def _export_time(value: str) -> str:
 
 
 def _read_export_frame(path: Path) -> pd.DataFrame:
-    if not path.is_file():
+    if not path.exists():
         raise DataError(path, "file not found", "check the path to the CNS export")
-    if path.stat().st_size == 0:
+    raw = read_bytes_checked(path, "CNS export")
+    if not raw:
         raise DataError(path, "the file is empty", "download the CNS export again")
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         try:
-            return pd.read_excel(path, dtype=str, keep_default_na=False)
+            return pd.read_excel(io.BytesIO(raw), dtype=str, keep_default_na=False)
         except Exception as err:  # openpyxl raises many types on a bad workbook
             raise DataError(
-                path, f"cannot read the workbook ({err})", "save it again as .xlsx"
+                path, f"cannot read the workbook ({type(err).__name__})", "save it again as .xlsx"
             ) from None
-    raw = path.read_bytes()
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         text = raw.decode("latin-1")  # the official export's encoding
-    return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    text = _decode(text.encode("utf-8"), str(path))  # refuses empty and binary content
+    return parse_csv(text, path)
 
 
 def read_cns_export(path: str | Path) -> pd.DataFrame:
@@ -241,6 +279,12 @@ def read_cns_export(path: str | Path) -> pd.DataFrame:
         )
     if df.empty:
         raise DataError(path, "the export has a header but no rows", "download it again")
+    if len(df) > MAX_IMPORT_MISSILES:
+        raise DataError(
+            path,
+            f"{len(df):,} rows, more than {MAX_IMPORT_MISSILES:,} (the CNS export holds about 250)",
+            "check that this is the CNS export",
+        )
     records = []
     for idx, row in df.iterrows():
         date, precision = _export_date(row["Date"], str(path), _line(idx))
@@ -283,9 +327,17 @@ def read_csis(path: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
         The rows that were removed as duplicates (for the data card).
     """
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise DataError(path, "file not found", "point --raw at ../shared/data")
-    raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    raw = parse_csv(_decode(read_bytes_checked(path, "CSIS list"), str(path)), path)
+    missing = [c for c in ("date", "type", "event") if c not in raw.columns]
+    if missing:
+        raise DataError(
+            path,
+            f"missing column(s) {missing} (the header has {list(raw.columns)[:8]})",
+            "restore the CSIS file as downloaded: its header must name date, type and event",
+            rows=[1],
+        )
     raw = raw[["date", "type", "event"]].apply(lambda s: s.str.strip())
     dup = raw.duplicated(keep="first")
     dropped = raw[dup].copy()
@@ -323,18 +375,18 @@ def read_events_template(path: str | Path) -> pd.DataFrame:
             "source": TEXT,
         },
         key=("date", "missile_class"),
+        earliest=EARLIEST_EVENT_DATE,
     )
-    events = read_table(path, spec)
-    bad = events.index[events["n_missiles"].isna() | (events["n_missiles"] % 1 != 0)]
-    bad = bad.union(events.index[events["n_missiles"] < 1])
-    if len(bad):
+    if not Path(path).exists():
         raise DataError(
             path,
-            "n_missiles must be a whole number of at least 1",
-            "write how many missiles were launched that day in that class (1, 2, ...)",
-            rows=[_line(i) for i in bad],
-            column="n_missiles",
+            "file not found",
+            "check the path of the events file (columns: "
+            + ",".join(EVENTS_TEMPLATE_COLUMNS)
+            + ")",
         )
+    events = read_table(path, spec)
+    _check_missile_counts(events, path)
     rows = []
     for _, ev in events.iterrows():
         for _ in range(int(ev["n_missiles"])):
@@ -356,3 +408,47 @@ def read_events_template(path: str | Path) -> pd.DataFrame:
     frame = pd.DataFrame.from_records(rows).sort_values("date", kind="stable")
     sources = frame.pop("source").to_numpy()
     return _finish(frame, str(path)).assign(source=sources)
+
+
+def _check_missile_counts(events: pd.DataFrame, path) -> None:
+    """Whole numbers 1..MAX per row and at most MAX missiles per day, before expanding rows."""
+    bad = events.index[events["n_missiles"].isna() | (events["n_missiles"] % 1 != 0)]
+    bad = bad.union(events.index[events["n_missiles"] < 1])
+    if len(bad):
+        raise DataError(
+            path,
+            "n_missiles must be a whole number of at least 1",
+            "write how many missiles were launched that day in that class (1, 2, ...)",
+            rows=[_line(i) for i in bad],
+            column="n_missiles",
+        )
+    cap = MAX_MISSILES_PER_DAY
+    big = events.index[events["n_missiles"] > cap]
+    if len(big):
+        raise DataError(
+            path,
+            f"n_missiles {events.loc[big[0], 'n_missiles']:g} is more than {cap} missiles in "
+            "one day (the most so far is about 25, on 2022-11-02)",
+            f"check the number (a typo?); at most {cap} per row",
+            rows=[_line(i) for i in big],
+            column="n_missiles",
+        )
+    if events["n_missiles"].sum() > MAX_IMPORT_MISSILES:
+        raise DataError(
+            path,
+            f"{events['n_missiles'].sum():g} missiles in one file, more than "
+            f"{MAX_IMPORT_MISSILES:,} (the whole CNS database since 1984 holds about 320)",
+            "check that this is the right file; import a long history in parts",
+            column="n_missiles",
+        )
+    per_day = events.groupby("date")["n_missiles"].transform("sum")
+    over = events.index[per_day > cap]
+    if len(over):
+        raise DataError(
+            path,
+            f"{per_day[over[0]]:g} missiles on {events.loc[over[0], 'date']:%Y-%m-%d}, more "
+            f"than {cap} in one day",
+            f"check the rows of that day: at most {cap} missiles per launch day",
+            rows=[_line(i) for i in over],
+            column="n_missiles",
+        )

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 import re
-import tempfile
+import stat
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +24,12 @@ import pandas as pd
 from forecast.constants import (
     COUNTRIES,
     CSIS_TYPES,
+    EARLIEST_EVENT_DATE,
+    EARLIEST_STATE_DATE,
     EXERCISE_SCALES,
+    MAX_EXERCISE_DAYS,
+    MAX_MISSILES_PER_DAY,
+    MAX_TABLE_BYTES,
     MISSILE_CLASSES,
     OUTCOMES,
     STATES,
@@ -62,6 +67,10 @@ class TableSpec:
         Table-level checks ``check(df, path)`` raising :class:`DataError`.
     description : str
         One line for the data card and ``--help`` texts.
+    earliest : str, optional
+        Earliest date (``YYYY-MM-DD``) allowed in the ``date`` or ``start`` column (see the
+        limits in :mod:`forecast.constants`; an ``end`` before its ``start`` is refused by the
+        period checks); ``None``: no lower bound.
     """
 
     name: str
@@ -70,6 +79,7 @@ class TableSpec:
     key: tuple[str, ...]
     checks: list[Callable[[pd.DataFrame, str], None]] = field(default_factory=list)
     description: str = ""
+    earliest: str | None = None
 
 
 def _line(index) -> int:
@@ -135,6 +145,44 @@ def _check_exercise_periods(df: pd.DataFrame, path: str) -> None:
             rows=[_line(i) for i in bad],
             column="end",
         )
+    days = (df["end"] - df["start"]).dt.days + 1
+    long = df.index[days > MAX_EXERCISE_DAYS]
+    if len(long):
+        raise DataError(
+            path,
+            f"exercise lasts {days[long[0]]} days, longer than {MAX_EXERCISE_DAYS} (the longest "
+            "recorded, Foal Eagle, ran about two months)",
+            "check 'start' and 'end' (a typo in the year?); record a long campaign as its "
+            "separate exercises",
+            rows=[_line(i) for i in long],
+            column="end",
+        )
+
+
+def _check_missiles_per_day(df: pd.DataFrame, path: str) -> None:
+    """At most :data:`MAX_MISSILES_PER_DAY` missiles (rows, salvo positions) per launch day."""
+    per_day = df.groupby("date")["date"].transform("size")
+    bad = df.index[(per_day > MAX_MISSILES_PER_DAY) | (df["salvo_index"] > MAX_MISSILES_PER_DAY)]
+    if len(bad):
+        raise DataError(
+            path,
+            f"more than {MAX_MISSILES_PER_DAY} missiles on {df.loc[bad[0], 'date']:%Y-%m-%d} "
+            "(the most on one day so far is about 25, on 2022-11-02)",
+            f"check the rows of that day: one row per missile, salvo_index 1..n with n at "
+            f"most {MAX_MISSILES_PER_DAY}",
+            rows=[_line(i) for i in bad],
+            column="salvo_index",
+        )
+    whole = df.index[df["salvo_index"].isna() | (df["salvo_index"] % 1 != 0)]
+    whole = whole.union(df.index[df["salvo_index"] < 1])
+    if len(whole):
+        raise DataError(
+            path,
+            "salvo_index must be a whole number of at least 1",
+            "number the missiles of each launch day 1, 2, 3, ...",
+            rows=[_line(i) for i in whole],
+            column="salvo_index",
+        )
 
 
 def _check_date_precision(df: pd.DataFrame, path: str) -> None:
@@ -166,8 +214,9 @@ MISSILE_TESTS = TableSpec(
         "outcome": OUTCOMES,
     },
     key=("date", "salvo_index"),
-    checks=[_check_date_precision],
+    checks=[_check_date_precision, _check_missiles_per_day],
     description="One row per missile launched (CNS scope).",
+    earliest=EARLIEST_EVENT_DATE,
 )
 
 NUCLEAR_TESTS = TableSpec(
@@ -183,6 +232,7 @@ NUCLEAR_TESTS = TableSpec(
     },
     key=("date",),
     description="North Korea's nuclear tests with estimated yields.",
+    earliest=EARLIEST_EVENT_DATE,
 )
 
 PROVOCATIONS = TableSpec(
@@ -206,6 +256,7 @@ NEGOTIATION_STATES = TableSpec(
     key=("start",),
     checks=[_check_state_periods],
     description="Contiguous periods of US/DPRK negotiation state.",
+    earliest=EARLIEST_STATE_DATE,
 )
 
 EXERCISES = TableSpec(
@@ -222,6 +273,7 @@ EXERCISES = TableSpec(
     key=("name", "start"),
     checks=[_check_exercise_periods],
     description="Major US-ROK exercises with dates and scale.",
+    earliest=EARLIEST_EVENT_DATE,
 )
 
 LEADERS = TableSpec(
@@ -260,10 +312,47 @@ def _decode(raw: bytes, path: str) -> str:
         ) from None
     if not text.strip():
         raise DataError(path, "the file is empty", "write a header row and at least one data row")
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise DataError(
+            path,
+            "the file holds binary data (NUL bytes), not CSV text",
+            "give the CSV file itself (exported as UTF-8 text)",
+            rows=[line],
+        )
     return text
 
 
-def _parse_column(values: pd.Series, kind, column: str, path: str, today: dt.date):
+def read_bytes_checked(path: Path, what: str = "file", limit: int = MAX_TABLE_BYTES) -> bytes:
+    """Read a user's file, mapping OS errors and oversized files to :class:`DataError`."""
+    try:
+        info = path.stat()
+        if stat.S_ISDIR(info.st_mode):
+            raise DataError(path, f"the {what} is a folder", "give the path of the file")
+        if not stat.S_ISREG(info.st_mode):
+            raise DataError(
+                path, f"the {what} is not a regular file (a device or pipe?)", "give a file"
+            )
+        size = info.st_size
+        if size > limit:
+            raise DataError(
+                path,
+                f"the {what} is {size:,} bytes, more than {limit:,}",
+                "check that this is the right file (the tables are well under a megabyte)",
+            )
+        with path.open("rb") as fh:
+            return fh.read(limit + 1)
+    except OSError as err:
+        raise DataError(
+            path,
+            f"cannot read the {what} ({err.strerror or err})",
+            "check that it exists, is a file, and that you may read it",
+        ) from None
+
+
+def _parse_column(
+    values: pd.Series, kind, column: str, path: str, today: dt.date, earliest: str | None = None
+):
     """Parse one column of strings into its typed form, raising on bad cells."""
     stripped = values.str.strip()
     if isinstance(kind, tuple):
@@ -290,6 +379,17 @@ def _parse_column(values: pd.Series, kind, column: str, path: str, today: dt.dat
                 rows=[_line(i) for i in bad],
                 column=column,
             )
+        if earliest is not None:
+            early = values.index[parsed < pd.Timestamp(earliest)]
+            if len(early):
+                raise DataError(
+                    path,
+                    f"date {stripped[early[0]]} is before {earliest}, the earliest this table "
+                    "records",
+                    "correct the date (a typo in the year?)",
+                    rows=[_line(i) for i in early],
+                    column=column,
+                )
         future = values.index[parsed.dt.date > today]
         if len(future):
             raise DataError(
@@ -333,6 +433,15 @@ def _parse_column(values: pd.Series, kind, column: str, path: str, today: dt.dat
                 f"not a number: {stripped[bad[0]]!r}",
                 "write a plain number (no units), or leave empty if unknown",
                 rows=[_line(i) for i in bad],
+                column=column,
+            )
+        inf = values.index[np.isinf(parsed.astype(float))]
+        if len(inf):
+            raise DataError(
+                path,
+                f"not a finite number: {stripped[inf[0]]!r}",
+                "write a plain number, or leave empty if unknown",
+                rows=[_line(i) for i in inf],
                 column=column,
             )
         neg = values.index[parsed < 0]
@@ -399,7 +508,14 @@ def validate_frame(
         raise DataError(path, "the file has a header but no rows", "add at least one data row")
     out = pd.DataFrame(index=df.index)
     for column, kind in spec.columns.items():
-        out[column] = _parse_column(df[column].astype(str), kind, column, path, today)
+        out[column] = _parse_column(
+            df[column].astype(str),
+            kind,
+            column,
+            path,
+            today,
+            spec.earliest if column in ("date", "start") else None,
+        )
     dup = out.index[out.duplicated(subset=list(spec.key), keep="first")]
     if len(dup):
         raise DataError(
@@ -432,21 +548,55 @@ def read_table(path: str | Path, spec: TableSpec, today: dt.date | None = None) 
         The typed, validated table.
     """
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise DataError(
             path,
             "file not found",
             "run 'forecast data build --raw ../shared/data' or point --data-dir at a folder "
             f"holding {spec.filename}",
         )
-    text = _decode(path.read_bytes(), str(path))
+    text = _decode(read_bytes_checked(path), str(path))
+    return validate_frame(parse_csv(text, path), spec, str(path), today=today)
+
+
+def _long_row(text: str) -> int:
+    """Line number of the first CSV record with more fields than the header."""
+    import csv
+
+    reader = csv.reader(io.StringIO(text, newline=""))
     try:
-        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+        width = len(next(reader, []))
+        for record in reader:
+            if len(record) > width:
+                return reader.line_num
+    except csv.Error:
+        pass
+    return 1
+
+
+def parse_csv(text: str, path: str | Path) -> pd.DataFrame:
+    """Parse CSV text as strings; malformed CSV raises :class:`DataError` naming ``path``."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, index_col=False)
+    except pd.errors.ParserWarning:  # a row with more fields than the header
         raise DataError(
-            path, f"the file is not valid CSV ({err})", "check quoting and separators"
+            path,
+            "a row has more fields than the header",
+            'quote fields that contain commas ("like, this"), or remove the extra commas',
+            rows=[_long_row(text)],
         ) from None
-    return validate_frame(df, spec, str(path), today=today)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as err:
+        detail = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        line = re.search(r"line (\d+)", detail)
+        raise DataError(
+            path,
+            f"the file is not valid CSV ({detail})",
+            "check the quoting (a field with a comma or quote must be in double quotes, "
+            "with inner quotes doubled) and that every row has as many fields as the header",
+            rows=[int(line[1])] if line else None,
+        ) from None
 
 
 def format_table(df: pd.DataFrame, spec: TableSpec) -> str:
@@ -463,14 +613,10 @@ def format_table(df: pd.DataFrame, spec: TableSpec) -> str:
 
 
 def write_atomic(path: str | Path, text: str) -> None:
-    """Write ``text`` to ``path`` via a temporary file and an atomic rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write ``text`` to ``path`` via a temporary file and an atomic rename.
+
+    The file gets the user's umask (see :func:`forecast.outputs.write_text_atomic`).
+    """
+    from forecast.outputs import write_text_atomic
+
+    write_text_atomic(path, text)

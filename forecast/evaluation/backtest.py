@@ -49,6 +49,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from forecast.constants import MAX_CHAINS, MAX_DRAWS, MAX_SEED, MAX_TUNE
 from forecast.errors import ConfigError
 from forecast.evaluation.executors import check_executor, run_tasks
 from forecast.evaluation.scores import score_forecasts
@@ -164,7 +165,8 @@ def _positive(value, what: str, minimum: int = 1, maximum: int | None = None) ->
         raise ConfigError(
             what,
             f"{value!r} is not a whole number in {minimum}{upper}",
-            f"give a whole number from {minimum}{upper}",
+            f"pass {what} with a whole number from {minimum}"
+            + (f" to {maximum}" if maximum is not None else " up"),
         )
     return int(value)
 
@@ -201,10 +203,10 @@ class BacktestSettings:
 
     def __post_init__(self) -> None:
         _positive(self.horizon, "--horizon", 1, MAX_HORIZON)
-        _positive(self.seed, "--seed", 0, 2**32 - 1)
-        _positive(self.draws, "--draws", 1, 20_000)
-        _positive(self.tune, "--tune", 0, 20_000)
-        _positive(self.chains, "--chains", 1, 16)
+        _positive(self.seed, "--seed", 0, MAX_SEED)
+        _positive(self.draws, "--draws", 1, MAX_DRAWS)
+        _positive(self.tune, "--tune", 0, MAX_TUNE)
+        _positive(self.chains, "--chains", 1, MAX_CHAINS)
         if self.sim_draws is not None:
             _positive(self.sim_draws, "--sim-draws", 1, self.draws * self.chains)
         if not 0 < self.target_accept < 1:
@@ -353,7 +355,10 @@ def run_fold(fold: Fold, panel: pd.DataFrame, settings: BacktestSettings) -> Fol
     last_fit = pd.Period(model.training["month"].iloc[-1], "M")
     if last_fit != fold.cutoff:
         raise ConfigError(
-            "--cutoffs", f"{fold}: the fit ends {last_fit}", "choose cutoffs inside the panel"
+            "--cutoffs",
+            f"{fold}: the fit ends {last_fit}, not at the cutoff",
+            "choose cutoffs inside the panel's months (see 'forecast data summary'), at least "
+            "one month before its last",
         )
     sampler = PRESETS["backtest"].replace(
         draws=settings.draws,
@@ -514,16 +519,36 @@ class BacktestResult:
         """Mean scores, skill and calibration by model, state path and horizon."""
         return self.tables["by_horizon"]
 
-    def write(self, out: str | Path) -> Path:
+    def write(self, out: str | Path, force: bool = False, also=None) -> Path:
         """Write ``scores.csv``, ``folds.csv``, one CSV per summary table, ``settings.json``.
+
+        The folder is written with :func:`forecast.outputs.output_dir`: new, empty, or
+        (with ``force``) an earlier backtest output; built beside ``out`` and swapped in.
 
         Parameters
         ----------
         out : str or Path
-            Folder (created if needed).
+            Folder to write.
+        force : bool
+            Replace an earlier ``forecast backtest`` output in ``out``.
+        also : callable, optional
+            ``also(folder)`` writes more files (e.g. figures) into the folder before it
+            is swapped in.
+
+        Returns
+        -------
+        Path
+            The folder.
         """
-        out = Path(out)
-        out.mkdir(parents=True, exist_ok=True)
+        from forecast.outputs import output_dir
+
+        with output_dir(out, "backtest", force=force) as tmp:
+            self._write_files(tmp)
+            if also is not None:
+                also(tmp)
+        return Path(out)
+
+    def _write_files(self, out: Path) -> None:
         self.scores.to_csv(out / "scores.csv", index=False, date_format="%Y-%m")
         self.folds.to_csv(out / "folds.csv", index=False, date_format="%Y-%m")
         names = {"by_horizon": "summary"}
@@ -531,7 +556,6 @@ class BacktestResult:
             table.to_csv(out / f"{names.get(name, name)}.csv", index=False, date_format="%Y-%m")
         meta = {**self.settings, "seconds": round(self.seconds, 1)}
         (out / "settings.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
-        return out
 
 
 def backtest(

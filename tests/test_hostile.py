@@ -1,0 +1,741 @@
+"""Hostile input, tried as a careless or unlucky user would: every case must end in one clear
+``error:`` line naming the file and the fix, exit code 2, no traceback, no byte changed.
+
+Most cases run the real entry point (``forecast.cli.main``) in process; the ones that would
+need a fit check that the refusal comes before any (a tripwire fails the test if data is
+loaded or sampling starts). The bundled ``datasets/`` is hashed around every test.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+from conftest import REPO
+from hostile_support import (
+    cli,
+    copy_bundled,
+    fake_output,
+    immutable,
+    refused,
+    tree_digest,
+    unreadable,
+)
+
+from forecast.constants import BUNDLED_DATA_DIR
+
+SCENARIOS = REPO / "scenarios" / "current.yaml"
+HEADER = "date,missile_class,n_missiles,outcome,source\n"
+
+
+@pytest.fixture(autouse=True)
+def _guard(tmp_path, monkeypatch):
+    """Work in a scratch folder, without an overlay from the environment; datasets/ unchanged."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("FORECAST_DATA_DIR", raising=False)
+    before = tree_digest(BUNDLED_DATA_DIR)
+    yield
+    assert tree_digest(BUNDLED_DATA_DIR) == before, "datasets/ changed"
+
+
+@pytest.fixture
+def no_work(monkeypatch):
+    """Fail the test if a command loads the data or starts sampling (refusals come first)."""
+    import forecast.data
+    from forecast.models.base import BaseModel
+
+    def tripwire(*args, **kwargs):
+        raise AssertionError("the command started working before refusing")
+
+    monkeypatch.setattr(forecast.data, "load_tables", tripwire)
+    monkeypatch.setattr(BaseModel, "fit", tripwire)
+
+
+def events(tmp_path, *rows: str, name="events.csv") -> Path:
+    path = tmp_path / name
+    path.write_text(HEADER + "".join(r + "\n" for r in rows))
+    return path
+
+
+# --- output folders: never inside datasets/, never a user's folder ------------------------------
+
+BUNDLED_SPELLINGS = {
+    "datasets": lambda tmp: BUNDLED_DATA_DIR,
+    "sub-folder": lambda tmp: BUNDLED_DATA_DIR / "mine",
+    "dot-dot": lambda tmp: BUNDLED_DATA_DIR / "mine" / ".." / ".." / BUNDLED_DATA_DIR.name,
+    "symlink": lambda tmp: _link(tmp),
+}
+
+
+def _link(tmp):
+    link = tmp / "looks-harmless"
+    link.symlink_to(BUNDLED_DATA_DIR)
+    return link
+
+
+@pytest.mark.parametrize("spelling", BUNDLED_SPELLINGS)
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["scenarios", "RUN", "--config", str(SCENARIOS), "--force"],
+        ["fit", "--force"],
+        ["backtest", "--cutoffs", "2016-06", "--force"],
+        ["refit", "RUN", "--force"],
+        ["report", "--fast", "--force"],
+    ],
+    ids=["scenarios", "fit", "backtest", "refit", "report"],
+)
+def test_no_command_writes_into_datasets(tmp_path, no_work, spelling, command):
+    out = BUNDLED_SPELLINGS[spelling](tmp_path)
+    args = [str(tmp_path / "run") if a == "RUN" else a for a in command]
+    refused(cli(*args, "--out", out), "--out", "only 'forecast data build' writes there")
+
+
+@pytest.mark.parametrize("spelling", BUNDLED_SPELLINGS)
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["data", "import", "EVENTS", "--format", "events"],
+        ["data", "set-state", "2025-01-01", "stalled", "--source", "x", "--end", "2025-01-31"],
+        ["data", "add-exercise", "FS", "2025-03-10", "2025-03-20", "--source", "x"],
+    ],
+    ids=["import", "set-state", "add-exercise"],
+)
+def test_no_overlay_command_writes_into_datasets(tmp_path, spelling, command):
+    file = events(tmp_path, "2025-01-04,SRBM,2,success,x")
+    args = [str(file) if a == "EVENTS" else a for a in command]
+    target = BUNDLED_SPELLINGS[spelling](tmp_path)
+    refused(cli(*args, "--data-dir", target), "--data-dir", "bundled data folder")
+
+
+def test_scenarios_refuses_a_users_folder_and_keeps_every_byte(tmp_path, no_work):
+    mine = tmp_path / "analysis"
+    mine.mkdir()
+    (mine / "notes.md").write_text("three weeks of notes\n")
+    (mine / "summary.csv").write_text("my own summary\n")
+    before = tree_digest(mine)
+    result = cli("scenarios", tmp_path / "run", "--config", SCENARIOS, "--out", mine, "--force")
+    refused(result, "--out", "notes.md", "did not write")
+    assert tree_digest(mine) == before
+
+
+def test_scenarios_refuses_to_write_over_the_run_it_reads(tmp_path, no_work):
+    run = fake_output(tmp_path / "run", "fit", files=("fit.nc", "run.json", "forecast.json"))
+    before = tree_digest(run)
+    result = cli("scenarios", run, "--config", SCENARIOS, "--out", run, "--force")
+    refused(result, "written by 'forecast fit'")
+    assert tree_digest(run) == before
+
+
+@pytest.mark.parametrize("command", ["fit", "scenarios", "backtest"])
+def test_an_existing_file_as_out_is_refused(tmp_path, no_work, command):
+    target = tmp_path / "results.txt"
+    target.write_text("keep me\n")
+    extra = {
+        "fit": [],
+        "scenarios": [tmp_path / "run", "--config", SCENARIOS],
+        "backtest": ["--cutoffs", "2016-06"],
+    }[command]
+    refused(cli(command, *extra, "--out", target), "existing file")
+    assert target.read_text() == "keep me\n"
+
+
+def test_fit_over_an_earlier_run_needs_force(tmp_path, no_work):
+    run = fake_output(tmp_path / "run", "fit")
+    refused(cli("fit", "--out", run), "already holds a fit", "--force")
+
+
+def test_fit_force_refuses_a_run_folder_holding_user_files(tmp_path, no_work):
+    run = fake_output(tmp_path / "run", "fit")
+    (run / "my-reading.md").write_text("notes")
+    before = tree_digest(run)
+    refused(cli("fit", "--out", run, "--force"), "my-reading.md")
+    assert tree_digest(run) == before
+
+
+def test_backtest_force_refuses_a_folder_of_another_command(tmp_path, no_work):
+    other = fake_output(tmp_path / "scen", "scenarios", files=("summary.csv",))
+    refused(cli("backtest", "--cutoffs", "2016-06", "--out", other, "--force"), "scenario outputs")
+
+
+def test_fit_into_a_read_only_folder_is_refused_before_sampling(tmp_path, no_work):
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    with immutable(folder):
+        refused(cli("fit", "--out", folder / "run"), "cannot write into", "shared")
+
+
+def test_an_out_below_a_file_is_refused(tmp_path, no_work):
+    (tmp_path / "plain").write_text("x")
+    refused(cli("fit", "--out", tmp_path / "plain" / "run"), "is a file")
+
+
+def test_overlay_folder_that_is_a_file_is_refused(tmp_path):
+    (tmp_path / "overlay").write_text("not a folder")
+    file = events(tmp_path, "2025-01-04,SRBM,2,success,x")
+    result = cli("data", "import", file, "--format", "events", "--data-dir", tmp_path / "overlay")
+    refused(result, "is a file")
+    assert (tmp_path / "overlay").read_text() == "not a folder"
+
+
+def test_read_only_overlay_folder_is_refused_cleanly(tmp_path):
+    overlay = tmp_path / "overlay"
+    overlay.mkdir()
+    file = events(tmp_path, "2025-01-04,SRBM,2,success,x")
+    with immutable(overlay):
+        result = cli("data", "import", file, "--format", "events", "--data-dir", overlay)
+    refused(result, "--data-dir", "cannot write into")
+    assert list(overlay.iterdir()) == []
+
+
+def test_read_only_overlay_table_is_refused_without_a_half_update(tmp_path):
+    overlay = tmp_path / "overlay"
+    first = events(tmp_path, "2025-01-04,SRBM,2,success,x", name="a.csv")
+    assert cli("data", "import", first, "--format", "events", "--data-dir", overlay).exit_code == 0
+    before = tree_digest(overlay)
+    second = events(tmp_path, "2025-02-04,SRBM,1,success,y", name="b.csv")
+    with immutable(overlay / "missile_tests.csv"):
+        result = cli("data", "import", second, "--format", "events", "--data-dir", overlay)
+    refused(result, "missile_tests.csv", "cannot be replaced")
+    assert tree_digest(overlay) == before
+
+
+# --- limits --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "row, words",
+    [
+        ("2025-01-04,SRBM,1e300,success,x", ["n_missiles", "more than 100"]),
+        ("2025-01-04,SRBM,1000000,success,x", ["n_missiles", "more than 100"]),
+        ("2025-01-04,SRBM,101,success,x", ["n_missiles"]),
+        ("2025-01-04,SRBM,inf,success,x", ["n_missiles", "finite"]),
+        ("2025-01-04,SRBM,2.5,success,x", ["whole number"]),
+        ("2025-01-04,SRBM,0,success,x", ["at least 1"]),
+        ("1950-06-25,SRBM,1,success,x", ["1950-06-25", "1984-01-01"]),
+        ("2999-01-01,SRBM,1,success,x", ["in the future"]),
+        ("2025-02-30,SRBM,1,success,x", ["not a valid date"]),
+    ],
+)
+def test_events_template_limits(tmp_path, row, words):
+    file = events(tmp_path, row)
+    started = time.perf_counter()
+    result = cli("data", "import", file, "--format", "events", "--data-dir", tmp_path / "o")
+    refused(result, "events.csv", *words)
+    assert time.perf_counter() - started < 20
+    assert not (tmp_path / "o").exists()
+
+
+def test_events_template_caps_missiles_per_day_across_rows(tmp_path):
+    file = events(tmp_path, "2025-01-04,SRBM,60,success,x", "2025-01-04,IRBM,60,success,y")
+    result = cli("data", "import", file, "--format", "events", "--data-dir", tmp_path / "o")
+    refused(result, "120 missiles on 2025-01-04")
+
+
+def test_overlay_table_with_an_absurd_salvo_index_is_refused(tmp_path):
+    overlay = tmp_path / "o"
+    overlay.mkdir()
+    (overlay / "missile_tests.csv").write_text(
+        "date,date_precision,salvo_index,time_utc,missile,missile_class,facility,landing,"
+        "apogee_km,distance_km,outcome\n"
+        "2025-01-04,day,1000000000,,x,SRBM,Unknown,unknown,,,success\n"
+    )
+    refused(cli("data", "summary", "--data-dir", overlay), "missile_tests.csv", "salvo_index")
+
+
+@pytest.mark.parametrize(
+    "row, words",
+    [
+        ("Ulchi,1900-08-01,1900-08-10,full,false,x", ["1900-08-01", "1984-01-01"]),
+        ("Marathon,1990-01-01,2025-12-31,full,false,x", ["longer than 120"]),
+    ],
+)
+def test_overlay_exercise_limits(tmp_path, row, words):
+    overlay = tmp_path / "o"
+    overlay.mkdir()
+    (overlay / "exercises.csv").write_text("name,start,end,scale,approximate,source\n" + row + "\n")
+    refused(cli("data", "summary", "--data-dir", overlay), "exercises.csv", *words)
+
+
+@pytest.mark.parametrize(
+    "start, end, words",
+    [
+        ("1900-03-01", "1900-03-10", ["START", "1984"]),
+        ("1989-01-01", "2025-01-01", ["START/END", "longer than 120"]),
+        ("2025-03-01", "2025-02-01", ["before START"]),
+        ("2025-02-30", "2025-03-10", ["not a date"]),
+    ],
+)
+def test_add_exercise_limits(tmp_path, start, end, words):
+    overlay = tmp_path / "o"
+    result = cli("data", "add-exercise", "X", start, end, "--source", "s", "--data-dir", overlay)
+    refused(result, *words)
+    assert not (overlay / "exercises.csv").exists()
+
+
+def test_set_state_in_the_future_says_so(tmp_path):
+    result = cli("data", "set-state", "2099-01-01", "stalled", "--source", "x", "--data-dir", "o")
+    text = refused(result, "START", "in the future")
+    assert "current month" not in text
+
+
+def test_set_state_before_the_timeline_is_refused(tmp_path):
+    result = cli(
+        "data",
+        "set-state",
+        "1980-01-01",
+        "stalled",
+        "--source",
+        "x",
+        "--end",
+        "1980-12-31",
+        "--data-dir",
+        "o",
+    )
+    refused(result, "START", "1990-01-01")
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["--seed", "-5"], ["--seed", "-5"]),
+        (["--seed", str(2**32)], ["--seed"]),
+        (["--draws", "1000000"], ["--draws", "20,000"]),
+        (["--tune", "1000000"], ["--tune"]),
+        (["--chains", "100"], ["--chains", "16"]),
+        (["--until", "1900-01"], ["--until", "not a month"]),
+        (["--until", "2026-13"], ["--until"]),
+    ],
+)
+def test_fit_option_limits_come_before_any_work(tmp_path, no_work, args, words):
+    refused(cli("fit", "--out", tmp_path / "run", *args), *words)
+    assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["--cutoffs", "2016-06", "--workers", "1000"], ["--workers"]),
+        (["--every", "1000"], ["--every"]),
+        (["--cutoffs", "2016-06", "--horizon", "1000"], ["--horizon"]),
+        (["--cutoffs", "2016-06", "--seed", "-1"], ["--seed"]),
+        (["--cutoffs", "2016-06", "--draws", "999999"], ["--draws"]),
+    ],
+)
+def test_backtest_option_limits_come_before_any_work(tmp_path, no_work, args, words):
+    refused(cli("backtest", "--out", tmp_path / "bt", *args), *words)
+
+
+def test_backtest_errors_always_carry_a_real_fix():
+    source = (REPO / "forecast" / "evaluation" / "backtest.py").read_text()
+    assert '"fix it"' not in source
+    from forecast.errors import ConfigError
+    from forecast.evaluation.backtest import BacktestSettings
+
+    with pytest.raises(ConfigError) as info:
+        BacktestSettings(draws=0)
+    assert "Fix: pass --draws with a whole number from 1 to 20000" in str(info.value)
+
+
+def test_scenarios_seed_is_checked_before_any_work(tmp_path, no_work):
+    args = ["scenarios", tmp_path / "run", "--config", SCENARIOS, "--out", tmp_path / "o"]
+    refused(cli(*args, "--seed", "-5"), "--seed")
+
+
+def test_summary_since_after_the_data_is_refused():
+    refused(cli("data", "summary", "--since", "2100"), "--since", "after the last year")
+
+
+# --- scenario and priors YAML ---------------------------------------------------------------------
+
+ALIAS_BOMB = "a: &a ['lol','lol','lol','lol','lol','lol','lol','lol','lol']\n" + "".join(
+    f"{chr(98 + i)}: &{chr(98 + i)} [{','.join([f'*{chr(97 + i)}'] * 9)}]\n" for i in range(8)
+)
+
+
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        (ALIAS_BOMB, ["YAML aliases"]),
+        ("horizon: 12\nhorizon: 24\nscenarios: {a: {}}\n", ["'horizon' appears twice", "line 2"]),
+        ("horizon: 12\nscenarios:\n  a:\n    states: {2026-02-30: stalled}\n", ["2026-02-30"]),
+        ("start: 2026-02-30\nhorizon: 12\nscenarios: {a: {}}\n", ["key 'start'", "2026-02-30"]),
+        ("start: 0999-01\nhorizon: 12\nscenarios: {a: {}}\n", ["key 'start'"]),
+        (
+            "horizon: 12\nscenarios:\n  a: {states: {2026-01: stalled, 2026-01-15: summitry}}\n",
+            ["twice"],
+        ),
+        ("- horizon\n- 12\n", ["not a mapping"]),
+        ("", ["empty"]),
+        ("horizon: [12\n", ["not valid YAML"]),
+        ("horizon: !!python/object/apply:os.system ['true']\n", ["not valid YAML"]),
+        ("a: " + "[" * 3000, ["not valid YAML"]),
+        ("horizon: 12\nscenarios: {a: {states: {2026-01: peace}}}\n", ["unknown value 'peace'"]),
+        ("horizon: 10000\nscenarios: {a: {}}\n", ["key 'horizon'"]),
+        ("horizon: 12\nscenarios: {a: {label: [1, 2]}}\n", ["not text"]),
+    ],
+)
+def test_hostile_scenario_files(tmp_path, no_work, text, words):
+    path = tmp_path / "s.yaml"
+    path.write_text(text)
+    before = path.read_bytes()
+    started = time.perf_counter()
+    result = cli("scenarios", tmp_path / "run", "--config", path, "--out", tmp_path / "o")
+    refused(result, "s.yaml", *words)
+    assert time.perf_counter() - started < 10
+    assert path.read_bytes() == before
+
+
+def test_too_many_scenarios_are_refused(tmp_path, no_work):
+    path = tmp_path / "s.yaml"
+    path.write_text("horizon: 12\nscenarios:\n" + "".join(f"  s{i}: {{}}\n" for i in range(51)))
+    refused(cli("scenarios", "run", "--config", path, "--out", "o"), "51 scenarios")
+
+
+@pytest.mark.parametrize(
+    "content, words",
+    [
+        (b"horizon: 12\x00\x01\x02\n", ["binary"]),
+        (b"horizon: \xff\xfe12\n", ["not UTF-8"]),
+        (b"horizon: 12\n" + b"#" * 1_100_000, ["larger than 1,000,000"]),
+    ],
+)
+def test_scenario_files_with_bad_bytes(tmp_path, no_work, content, words):
+    path = tmp_path / "s.yaml"
+    path.write_bytes(content)
+    refused(cli("scenarios", "run", "--config", path, "--out", "o"), *words)
+
+
+def test_scenario_file_that_is_a_folder_or_unreadable(tmp_path, no_work):
+    refused(cli("scenarios", "run", "--config", tmp_path, "--out", "o"), "is a folder")
+    path = tmp_path / "s.yaml"
+    path.write_text("horizon: 12\nscenarios: {a: {}}\n")
+    with unreadable(path):
+        result = cli("scenarios", "run", "--config", path, "--out", "o")
+    refused(result, "s.yaml", "Permission denied")
+
+
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("state_effect: {sigma: -1}\n", ["state_effect.sigma", "greater than 0"]),
+        ('state_effect: {sigma: "wide"}\n', ["state_effect.sigma", "not a number"]),
+        ("state_effect: {sigma: .nan}\n", ["finite"]),
+        ("state_effect: {sigma: 1.0e+400}\n", ["finite"]),
+        ("state_effect: {sigma: 1e400}\n", ["not a number"]),  # YAML 1.1: text
+        ("alpha: {alpha: 0}\n", ["alpha.alpha", "greater than 0"]),
+        ("state_effect: 5\n", ["not a mapping"]),
+        ("state_effect: {sigma: 1}\nstate_effect: {sigma: 2}\n", ["appears twice"]),
+        ("state_effect: {scale: 1}\n", ["unknown parameter"]),
+        ("telepathy: {sigma: 1}\n", ["unknown prior"]),
+        ("[1, 2]\n", ["not a mapping"]),
+    ],
+)
+def test_bad_priors_fail_before_the_data_is_loaded(tmp_path, no_work, text, words):
+    path = tmp_path / "priors.yaml"
+    path.write_text(text)
+    started = time.perf_counter()
+    refused(cli("fit", "--out", tmp_path / "run", "--priors", path), "priors.yaml", *words)
+    assert time.perf_counter() - started < 5
+    assert not (tmp_path / "run").exists()
+
+
+# --- data files: OS and parser errors ----------------------------------------------------------
+
+
+CNS_HEADER = (
+    "F1,Date,Date Entered/Updated,Launch Time (UTC),Missile Name,Missile Type,Launch "
+    "Agency/Authority,Facility Name,Facility Location,Other Name,Facility Latitude,Facility "
+    "Longitude,Landing Location,Apogee,Distance Travelled,Confirmation Status,Test Outcome,"
+    "Additional Information,Source(s)\n"
+)
+
+
+@pytest.mark.parametrize(
+    "content, words",
+    [
+        (CNS_HEADER.encode() + b'1,"4-Jan-25,,,Hwasong,SRBM\n2,5-Jan-25\n', ["not valid CSV"]),
+        (CNS_HEADER.encode() + bytes(range(256)) * 4, ["binary data"]),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", ["binary data"]),
+        (
+            CNS_HEADER.encode() + b"1,1950-06-25,,,Scud,SRBM,,,,,,,,,,,Success,,\n",
+            ["1950-06-25", "1984-01-01"],
+        ),
+        (b"a,b\n1,2\n", ["missing column"]),
+        (b"", ["empty"]),
+    ],
+)
+def test_hostile_cns_exports(tmp_path, content, words):
+    path = tmp_path / "export.csv"
+    path.write_bytes(content)
+    result = cli("data", "import", path, "--format", "cns", "--data-dir", tmp_path / "o")
+    refused(result, "export.csv", *words)
+    assert not (tmp_path / "o").exists()
+
+
+def test_an_unreadable_import_file_is_reported(tmp_path):
+    file = events(tmp_path, "2025-01-04,SRBM,2,success,x")
+    with unreadable(file):
+        result = cli("data", "import", file, "--format", "events", "--data-dir", tmp_path / "o")
+    refused(result, "events.csv", "Permission denied")
+
+
+def test_an_import_file_that_is_a_folder_is_reported(tmp_path):
+    result = cli("data", "import", tmp_path, "--format", "cns", "--data-dir", tmp_path / "o")
+    refused(result, str(tmp_path))
+
+
+def test_an_unreadable_overlay_table_is_reported(tmp_path):
+    overlay = copy_bundled(tmp_path / "o")
+    with unreadable(overlay / "exercises.csv"):
+        result = cli("data", "summary", "--data-dir", overlay)
+    refused(result, "exercises.csv", "Permission denied")
+
+
+def test_an_unreadable_overlay_folder_is_reported(tmp_path):
+    overlay = copy_bundled(tmp_path / "o")
+    with unreadable(overlay):
+        result = cli("data", "summary", "--data-dir", overlay)
+    refused(result, "Permission denied")
+
+
+def test_a_folder_in_place_of_an_overlay_table_is_reported(tmp_path):
+    overlay = tmp_path / "o"
+    (overlay / "missile_tests.csv").mkdir(parents=True)
+    refused(cli("data", "summary", "--data-dir", overlay), "missile_tests.csv")
+
+
+def test_a_damaged_source_log_stops_the_import_without_changes(tmp_path):
+    overlay = tmp_path / "o"
+    first = events(tmp_path, "2025-01-04,SRBM,2,success,x", name="a.csv")
+    assert cli("data", "import", first, "--format", "events", "--data-dir", overlay).exit_code == 0
+    (overlay / "import_sources.csv").write_text('date,"broken\n')
+    before = tree_digest(overlay)
+    second = events(tmp_path, "2025-02-04,SRBM,1,success,y", name="b.csv")
+    result = cli("data", "import", second, "--format", "events", "--data-dir", overlay)
+    refused(result, "import_sources.csv")
+    assert tree_digest(overlay) == before
+
+
+@pytest.fixture
+def raw_copy(raw_dir, tmp_path):
+    raw = tmp_path / "raw"
+    shutil.copytree(raw_dir, raw)
+    return raw
+
+
+@pytest.mark.parametrize(
+    "damage, words",
+    [
+        ("truncate-json", ["test.en.json", "not valid JSON"]),
+        ("empty-json-object", ["test.en.json", "unexpected structure"]),
+        ("rename-csis-header", ["north_korea_provocations_1958_present.csv", "missing column"]),
+        ("binary-csis", ["north_korea_provocations_1958_present.csv", "binary"]),
+    ],
+)
+def test_damaged_raw_sources_in_data_build(raw_copy, tmp_path, damage, words):
+    test_json = raw_copy / "cns_nagix" / "test.en.json"
+    csis = raw_copy / "csis_provocations" / "north_korea_provocations_1958_present.csv"
+    if damage == "truncate-json":
+        test_json.write_bytes(test_json.read_bytes()[: test_json.stat().st_size // 2])
+    elif damage == "empty-json-object":
+        test_json.write_text("{}")
+    elif damage == "rename-csis-header":
+        lines = csis.read_text().splitlines(keepends=True)
+        csis.write_text(lines[0].replace("date", "Date", 1) + "".join(lines[1:]))
+    else:
+        csis.write_bytes(b"\x00\x01" * 100)
+    out = copy_bundled(tmp_path / "out")
+    before = tree_digest(out)
+    refused(cli("data", "build", "--raw", raw_copy, "--out", out), *words)
+    assert tree_digest(out) == before
+
+
+# --- run folders --------------------------------------------------------------------------------
+
+
+def test_ledger_with_a_missing_runs_folder_exits_2(tmp_path):
+    refused(cli("ledger", "--runs", tmp_path / "nope"), "nope", "--runs")
+
+
+@pytest.mark.parametrize(
+    "content, words",
+    [
+        ("{}", ["missing key"]),
+        ("[]", ["not a JSON object"]),
+        ("{not json", ["not valid JSON"]),
+        (
+            '{"model": "m", "target": "launch_days", "first_month": "2026-01", "horizon": 1, '
+            '"state": "x", "months": [{"month": "2026-01"}], "draws": {"2026-01": ["a"]}}',
+            ["not all numbers"],
+        ),
+        (
+            '{"model": "m", "target": "tweets", "first_month": "2026-01", "horizon": 1, '
+            '"state": "x", "months": [{"month": "2026-01"}], "draws": {"2026-01": [1]}}',
+            ["unknown target"],
+        ),
+    ],
+)
+def test_ledger_with_a_damaged_forecast_json(tmp_path, content, words):
+    run = tmp_path / "runs" / "r1"
+    run.mkdir(parents=True)
+    (run / "forecast.json").write_text(content)
+    refused(cli("ledger", "--runs", tmp_path / "runs"), "forecast.json", *words)
+
+
+@pytest.fixture
+def run_copy(tiny_run, tmp_path):
+    run = tmp_path / "run"
+    shutil.copytree(tiny_run, run)
+    return run
+
+
+def test_scenarios_refuses_resampling_up(run_copy, tmp_path):
+    args = ["scenarios", run_copy, "--config", SCENARIOS, "--out", tmp_path / "o"]
+    refused(cli(*args, "--draws", "1000000"), "--draws", "holds 100 posterior draws")
+    assert not (tmp_path / "o").exists()
+
+
+def test_an_edited_run_json_that_disagrees_with_fit_nc_is_noticed(run_copy, tmp_path):
+    record = json.loads((run_copy / "run.json").read_text())
+    record["config"]["priors"]["log_rate"]["sigma"] = 9.0
+    (run_copy / "run.json").write_text(json.dumps(record))
+    result = cli("scenarios", run_copy, "--config", SCENARIOS, "--out", tmp_path / "o")
+    refused(result, "run.json", "disagrees with fit.nc", "config")
+
+
+@pytest.mark.parametrize("content", ["[]", "{oops", "\xff"])
+def test_a_damaged_run_json_is_reported(run_copy, tmp_path, content):
+    (run_copy / "run.json").write_text(content, encoding="latin-1")
+    result = cli("scenarios", run_copy, "--config", SCENARIOS, "--out", tmp_path / "o")
+    refused(result, "run.json")
+
+
+@pytest.mark.parametrize("damage", ["garbage", "folder"])
+def test_a_damaged_fit_nc_is_reported(run_copy, tmp_path, damage):
+    (run_copy / "fit.nc").unlink()
+    if damage == "garbage":
+        (run_copy / "fit.nc").write_bytes(b"CDF\x01" + b"\x00" * 64)
+    else:
+        (run_copy / "fit.nc").mkdir()
+    result = cli("scenarios", run_copy, "--config", SCENARIOS, "--out", tmp_path / "o")
+    refused(result, "fit.nc")
+
+
+def test_refit_refuses_to_drop_the_overlay_the_old_run_used(run_copy, tmp_path, no_work):
+    record = json.loads((run_copy / "run.json").read_text())
+    record["data_dir"] = str(tmp_path / "gone-overlay")
+    (run_copy / "run.json").write_text(json.dumps(record))
+    result = cli("refit", run_copy, "--out", tmp_path / "new")
+    refused(result, "--data-dir", "gone-overlay", "no longer exists")
+    assert not (tmp_path / "new").exists()
+
+
+def test_refit_uses_the_recorded_overlay_when_it_still_exists(tmp_path, capsys):
+    from forecast.cli import _refit_data_dir
+
+    overlay = tmp_path / "overlay"
+    overlay.mkdir()
+    assert _refit_data_dir(None, {"data_dir": str(overlay)}, tmp_path) == overlay
+    assert "using the overlay data folder the old run was fitted with" in capsys.readouterr().out
+    assert _refit_data_dir(tmp_path, {"data_dir": str(overlay)}, tmp_path) == tmp_path
+
+
+def test_scenarios_write_replace_and_protect_user_files(run_copy, tmp_path):
+    out = tmp_path / "out"
+    args = ["scenarios", run_copy, "--config", SCENARIOS, "--out", out, "--draws", "10"]
+    first = cli(*args)
+    assert first.exit_code == 0, first.stdout + first.stderr
+    assert (out / "summary.csv").is_file() and (out / ".forecast-output.json").is_file()
+    refused(cli(*args), "already holds scenario outputs", "--force")
+    assert cli(*args, "--force").exit_code == 0
+    (out / "my-notes.md").write_text("mine")
+    before = tree_digest(out)
+    refused(cli(*args, "--force"), "my-notes.md")
+    assert tree_digest(out) == before
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out.")]
+
+
+def test_what_changed_escapes_pipes_and_newlines_in_sources():
+    import pandas as pd
+
+    from forecast.refit import _table, render_html
+
+    md = _table(pd.DataFrame({"date": ["2026-01-04"], "source": ["KCNA | AP\nYonhap"]}))
+    assert md.splitlines()[-1] == "| 2026-01-04 | KCNA \\| AP Yonhap |"
+    assert "<td>KCNA | AP Yonhap</td>" in render_html(md)
+
+
+# --- the last resort in main() ------------------------------------------------------------------
+
+
+def test_main_maps_os_errors_and_marks_bugs_as_internal():
+    from forecast.cli import describe_error
+
+    message, code = describe_error(PermissionError(13, "Permission denied", "/x/overlay.csv"))
+    assert code == 2 and "/x/overlay.csv" in message and "Fix:" in message
+    message, code = describe_error(IsADirectoryError(21, "Is a directory", "/x/d"))
+    assert code == 2 and "/x/d" in message
+    message, code = describe_error(ZeroDivisionError("division by zero"))
+    assert code == 1 and "bug in forecast" in message
+
+
+def test_usage_errors_still_exit_2():
+    result = cli("fit", "--draws", "many", "--out", "x")
+    assert result.exit_code == 2 and "Traceback" not in result.stdout + result.stderr
+
+
+# --- files that are not files, the current folder, budgets -------------------------------
+
+
+def test_a_pipe_or_device_as_input_is_refused_without_blocking(tmp_path, no_work):
+    import os
+
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    refused(cli("scenarios", "run", "--config", fifo, "--out", "o"), "not a regular file")
+    refused(cli("fit", "--out", "run", "--priors", "/dev/zero"), "not a regular file")
+    events_fifo = tmp_path / "events.csv"
+    os.mkfifo(events_fifo)
+    result = cli("data", "import", events_fifo, "--format", "events", "--data-dir", "o")
+    refused(result, "not a regular file")
+
+
+@pytest.mark.parametrize("out", [".", "..", "/"])
+def test_the_current_folder_or_above_is_never_an_output(tmp_path, no_work, out):
+    refused(cli("fit", "--out", out, "--force"), "--out")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_import_of_absurd_total_size_is_refused(tmp_path):
+    rows = [f"{d.date()},SRBM,100,success,x" for d in pd_dates(101)]
+    file = events(tmp_path, *rows)
+    result = cli("data", "import", file, "--format", "events", "--data-dir", tmp_path / "o")
+    refused(result, "more than 10,000")
+
+
+def pd_dates(n):
+    import pandas as pd
+
+    return pd.date_range("2000-01-01", periods=n, freq="D")
+
+
+def test_a_scenario_start_far_after_the_fit_is_refused(run_copy, tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text("start: 2090-01\nhorizon: 12\nscenarios: {a: {}}\n")
+    result = cli("scenarios", run_copy, "--config", path, "--out", tmp_path / "o")
+    refused(result, "key 'start'", "months after the fitted data")
+
+
+def test_a_simulation_beyond_the_memory_budget_is_refused(tiny_run):
+    from forecast.errors import ConfigError
+    from forecast.runs import load_run
+    from forecast.scenarios import parse_scenarios, simulate_scenarios
+
+    model, _ = load_run(tiny_run)
+    spec = {"horizon": 120, "scenarios": {f"s{i}": {} for i in range(50)}}
+    with pytest.raises(ConfigError, match="simulated values, more than 20,000,000"):
+        simulate_scenarios(model, parse_scenarios(spec, "big.yaml"), draws=5000)
