@@ -519,11 +519,8 @@ def label_rank_plot(pc, units: dict[str, str] | None = None) -> plt.Figure:
         title = _label(var, coords)
         if units and var in units:
             title = f"{title}\n({units[var]})"
-        ax.set(
-            xlabel="Fractional rank (all chains pooled)",
-            ylabel="ECDF - uniform CDF",
-            title=title,
-        )
+        ax.set(xlabel="Fractional rank (all chains pooled)", ylabel="ECDF - uniform CDF")
+        ax.set_title(title, fontsize="small")
         first = first or ax
     _chain_legend(pc, "ecdf_lines", first, "lower right")
     fig = first.figure
