@@ -29,6 +29,9 @@ def versions() -> dict[str, str]:
 
     found = {"python": platform.python_version()}
     for name in _REPORTED:
+        if name == "forecast":  # the code running, not the metadata of an older install
+            found[name] = __version__
+            continue
         try:
             found[name] = version(name)
         except PackageNotFoundError:

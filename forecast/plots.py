@@ -229,6 +229,15 @@ def _date_axis(ax: plt.Axes, label: str = "Month") -> None:
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
 
 
+def _by_month(draws):
+    """Simulated counts with their month dimension named ``month``.
+
+    The observed variable of a model (and so its prior and posterior predictive draws) runs
+    over the training months, dim ``train_month``; the figures call it ``month``.
+    """
+    return draws.rename(train_month="month") if "train_month" in draws.dims else draws
+
+
 def plot_predictive_bands(
     predictive,
     panel: pd.DataFrame,
@@ -243,8 +252,8 @@ def plot_predictive_bands(
     Parameters
     ----------
     predictive : xarray.DataArray
-        Simulated monthly counts with a ``month`` dimension, e.g.
-        ``idata.prior_predictive["y"]``; every other dimension (chain, draw) is
+        Simulated monthly counts with a ``month`` (or ``train_month``) dimension, e.g.
+        ``idata["prior_predictive"]["y"]``; every other dimension (chain, draw) is
         pooled. Sum a ``weapon_class`` dimension out first.
     panel : DataFrame
         The months simulated (``model.training``): observed ``target`` and state shading.
@@ -265,6 +274,7 @@ def plot_predictive_bands(
     """
     if ax is None:
         _, ax = plt.subplots(figsize=(12, 4.5))
+    predictive = _by_month(predictive)
     months = pd.to_datetime(predictive["month"].values)
     observed = pd.Series(panel[target].to_numpy(), index=pd.to_datetime(panel["month"]))
     unit = TARGET_LABELS.get(target, target)
@@ -317,8 +327,8 @@ def plot_count_distribution(
     Parameters
     ----------
     predictive : dict of str to xarray.DataArray
-        Label -> simulated monthly counts with a ``month`` dimension (other
-        dimensions pooled, as in :func:`plot_predictive_bands`).
+        Label -> simulated monthly counts with a ``month`` (or ``train_month``) dimension
+        (other dimensions pooled, as in :func:`plot_predictive_bands`).
     observed : Series
         Observed monthly counts.
     max_count : int
@@ -339,6 +349,7 @@ def plot_count_distribution(
         _, ax = plt.subplots(figsize=(10, 4.5))
     bins = np.arange(max_count + 1)
     for (label, draws), color in zip(predictive.items(), plt.cm.tab10.colors, strict=False):
+        draws = _by_month(draws)
         pooled = [d for d in draws.dims if d != "month"]
         values = draws.stack(sample=pooled).transpose("sample", "month").values
         clipped = np.minimum(values, max_count).astype(int)
@@ -426,6 +437,96 @@ def plot_level(
     extra = state_legend_handles() if panel is not None else []
     ax.legend(handles=[*handles, *extra], loc="upper left", ncol=2, fontsize="small")
     return ax
+
+
+def _label(var: str, ax_coords: dict) -> str:
+    sel = ", ".join(str(v) for v in ax_coords.values())
+    return f"{var}[{sel}]" if sel else var
+
+
+def _chain_axes(pc):
+    """``(variable, coordinates, axes)`` of every plot of an ArviZ PlotCollection."""
+    plots = pc.viz["plot"]
+    for var in plots.data_vars:
+        axes = plots[var]
+        other = [d for d in axes.dims if d != "column"]
+        for idx in np.ndindex(*[axes.sizes[d] for d in other]):
+            coords = {d: axes[d].values[i] for d, i in zip(other, idx, strict=True)}
+            yield var, coords, axes.sel(coords)
+
+
+def _n_rows(pc) -> int:
+    rows = pc.viz["row_index"]
+    return 1 + max(int(rows[v].max()) for v in rows.data_vars)
+
+
+def _chain_legend(pc, visual: str, ax: plt.Axes, loc: str) -> None:
+    lines = pc.viz[visual]
+    first = next(iter(lines.data_vars))
+    per_chain = lines[first]
+    per_chain = per_chain.isel({d: 0 for d in per_chain.dims if d != "chain"})
+    handles = list(per_chain.values)
+    labels = [f"chain {c}" for c in per_chain["chain"].values]
+    ax.legend(handles, labels, fontsize="small", loc=loc, ncol=len(handles))
+
+
+def label_trace_plot(pc, units: dict[str, str]) -> plt.Figure:
+    """Units, a chain legend and a readable size for ArviZ's ``plot_trace_dist(compact=False)``.
+
+    Parameters
+    ----------
+    pc : arviz_plots.PlotCollection
+        What ``az.plot_trace_dist`` returned (one row per variable and coordinate; the
+        ``dist`` column left, the ``trace`` column right).
+    units : dict of str to str
+        Variable name -> axis label with its unit, e.g. ``"log rate ratio vs no talks"``.
+
+    Returns
+    -------
+    Figure
+    """
+    first = None
+    for var, coords, axes in _chain_axes(pc):
+        dist, trace = axes.sel(column="dist").item(), axes.sel(column="trace").item()
+        unit = units.get(var, var)
+        dist.set(xlabel=unit, ylabel="Density", title=_label(var, coords))
+        trace.set(xlabel="Draw (after tuning)", ylabel=unit, title=_label(var, coords))
+        first = first or trace
+    _chain_legend(pc, "trace", first, "upper right")
+    fig = first.figure
+    fig.set_size_inches(12, 2.2 * _n_rows(pc))
+    fig.tight_layout()
+    return fig
+
+
+def label_rank_plot(pc, units: dict[str, str] | None = None) -> plt.Figure:
+    """Axis labels, a chain legend and a readable size for ArviZ's ``plot_rank`` (Delta-ECDF).
+
+    Parameters
+    ----------
+    pc : arviz_plots.PlotCollection
+        What ``az.plot_rank`` returned.
+    units : dict of str to str, optional
+        Variable name -> description added to each title.
+
+    Returns
+    -------
+    Figure
+    """
+    first = None
+    for var, coords, axes in _chain_axes(pc):
+        ax = axes.item()
+        title = _label(var, coords)
+        if units and var in units:
+            title = f"{title}\n({units[var]})"
+        ax.set(xlabel="Fractional rank (all chains pooled)", ylabel="ECDF - uniform CDF")
+        ax.set_title(title, fontsize="small")
+        first = first or ax
+    _chain_legend(pc, "ecdf_lines", first, "lower right")
+    fig = first.figure
+    fig.set_size_inches(12, 2.8 * _n_rows(pc))
+    fig.tight_layout()
+    return fig
 
 
 def plot_rate_ratio_draws(draws: dict, ax: plt.Axes | None = None) -> plt.Axes:

@@ -31,6 +31,23 @@ CURRENT_SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios" / "curr
 REPORT_MODEL = "class_hierarchical"
 
 
+def kernel_config():
+    """Jupyter settings of the notebooks' kernels.
+
+    CurveZMQ keys are provisioned by the kernel manager when the kernelspec declares support
+    (ipykernel 7.4's does), so the local kernel's messages are encrypted and it no longer
+    prints "Kernel is running over TCP without encryption" on every start (jupyter_client
+    8.10's ``transport_encryption``; older versions, which lack it and whose kernels do not
+    warn, get no setting). A kernel without support runs as before.
+    """
+    from jupyter_client.manager import KernelManager
+    from traitlets.config import Config
+
+    if "transport_encryption" not in KernelManager.class_trait_names():
+        return Config()
+    return Config({"KernelManager": {"transport_encryption": "auto"}})
+
+
 def figure_to_data_uri(fig: plt.Figure) -> str:
     """Encode a figure as an inline PNG data URI (so pages work offline)."""
     buf = io.BytesIO()
@@ -80,6 +97,7 @@ def execute_notebook(
         kernel_name=kernel_name,
         progress_bar=False,
         cwd=str(source.parent),
+        config=kernel_config(),
     )
     exporter = HTMLExporter(template_name="lab")
     exporter.exclude_input = True

@@ -65,5 +65,22 @@ def test_notebook_runs_in_fast_mode(path, fast_report):
         if "image/png" in o.get("data", {})
     )
     assert images >= 1, f"{path.name} drew no figure"
-    seconds = executed.metadata["papermill"]["duration"]
-    assert seconds < 240, f"{path.name} took {seconds:.0f} s in FAST mode"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_output_has_no_warnings(path, fast_report):
+    """Executed notebooks show our output only: no library warning reaches a reader.
+
+    Harmless library noise is filtered once, in :mod:`forecast.noise`; anything else has a cause
+    to fix. (No wall-time check here: time limits live in the benchmarks.)
+    """
+    executed = nbformat.read(fast_report / path.name, as_version=4)
+    warned = [
+        (i, o.text.strip()[:300])
+        for i, c in enumerate(executed.cells)
+        if c.cell_type == "code"
+        for o in c.outputs
+        if o.output_type == "stream" and o.name == "stderr" and "warn" in o.text.lower()
+    ]
+    assert not warned, f"{path.name} printed warnings: {warned}"

@@ -19,6 +19,19 @@ CURRENT = ("persist", "talks_resume", "summit", "no_talks")
 CHROMIUM = "/usr/bin/chromium"
 
 
+def test_notebook_kernels_ask_for_transport_encryption():
+    """No "Kernel is running over TCP without encryption" line per notebook on stderr."""
+    from jupyter_client.manager import KernelManager
+
+    from forecast.report import kernel_config
+
+    config = kernel_config()
+    if "transport_encryption" in KernelManager.class_trait_names():
+        assert config.KernelManager.transport_encryption == "auto"
+    else:
+        assert not config
+
+
 @pytest.fixture(scope="module")
 def report_dir(fast_report):
     return fast_report

@@ -41,6 +41,7 @@ from forecast.data.panel import TARGETS
 from forecast.errors import ConfigError, RunFileError
 from forecast.models.diagnostics import Diagnostics, diagnose
 from forecast.models.sampling import Sampler, resolve_sampler, sample
+from forecast.noise import quiet
 
 #: Attribute under which the model's metadata is stored in the netCDF posterior.
 ATTR = "forecast_model"
@@ -364,7 +365,7 @@ class BaseModel:
             Seed.
         """
         self._require("model", "build")
-        with self.model, warnings.catch_warnings():
+        with self.model, quiet(), warnings.catch_warnings():  # no "Sampling: [...]" log line
             warnings.simplefilter("ignore")
             return pm.sample_prior_predictive(draws=draws, random_seed=random_seed)
 
@@ -496,7 +497,7 @@ class BaseModel:
         """Add in-sample posterior predictive draws of the training months to ``idata``."""
         self._require("idata", "fit")
         if "posterior_predictive" not in self.idata.children:
-            with self.model, warnings.catch_warnings():
+            with self.model, quiet(), warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 pm.sample_posterior_predictive(
                     self.idata,

@@ -1,0 +1,84 @@
+"""Figures: predictive draws over training months, and ArviZ's chain plots with units."""
+
+from __future__ import annotations
+
+import arviz as az
+import numpy as np
+import pandas as pd
+import xarray as xr
+from conftest import SEED
+
+from forecast import __version__, plots, versions
+
+
+def _panel(n: int = 36) -> pd.DataFrame:
+    months = pd.date_range("2020-01-01", periods=n, freq="MS")
+    rng = np.random.default_rng(SEED)
+    return pd.DataFrame({"month": months, "state": "no_talks", "launch_days": rng.poisson(1.0, n)})
+
+
+def _draws(panel: pd.DataFrame) -> xr.DataArray:
+    """Predictive draws as a model gives them: over the training months, ``train_month``."""
+    rng = np.random.default_rng(SEED)
+    values = rng.poisson(1.0, (2, 50, len(panel)))
+    return xr.DataArray(
+        values, dims=("chain", "draw", "train_month"), coords={"train_month": panel["month"]}
+    )
+
+
+def test_predictive_figures_read_draws_over_training_months():
+    panel = _panel()
+    y = _draws(panel)
+    ax = plots.plot_predictive_bands(y, panel, label="Posterior predictive", by_year=True)
+    assert ax.get_ylabel() == "Launch days per year"
+    assert ax.get_xlabel() == "Year"
+    ax = plots.plot_count_distribution({"posterior predictive": y}, panel["launch_days"])
+    shares = ax.get_lines()[0].get_ydata()
+    assert np.isclose(np.nansum(shares), 1.0)  # every simulated month counted once
+
+
+def _posterior() -> xr.DataTree:
+    rng = np.random.default_rng(SEED)
+    states = ["no_talks", "stalled"]
+    post = xr.Dataset(
+        {
+            "alpha": (("chain", "draw"), rng.gamma(2.0, 1.0, (2, 100))),
+            "state_effect": (("chain", "draw", "state"), rng.normal(0, 1, (2, 100, 2))),
+        },
+        coords={"chain": [0, 1], "draw": np.arange(100), "state": states},
+    )
+    return xr.DataTree.from_dict({"posterior": post})
+
+
+UNITS = {"alpha": "NB shape (no unit)", "state_effect": "log rate ratio vs no talks"}
+
+
+def test_trace_plot_gets_units_and_a_chain_legend():
+    pc = az.plot_trace_dist(
+        _posterior(),
+        var_names=["alpha", "state_effect"],
+        coords={"state": ["stalled"]},
+        compact=False,
+    )
+    fig = plots.label_trace_plot(pc, UNITS)
+    xlabels = {ax.get_xlabel() for ax in fig.axes}
+    ylabels = {ax.get_ylabel() for ax in fig.axes}
+    assert {"NB shape (no unit)", "log rate ratio vs no talks", "Draw (after tuning)"} <= xlabels
+    assert {"Density", "NB shape (no unit)", "log rate ratio vs no talks"} <= ylabels
+    assert "state_effect[stalled]" in {ax.get_title() for ax in fig.axes}
+    legends = [ax.get_legend() for ax in fig.axes if ax.get_legend() is not None]
+    assert [t.get_text() for t in legends[0].get_texts()] == ["chain 0", "chain 1"]
+
+
+def test_rank_plot_gets_axis_labels_and_a_chain_legend():
+    pc = az.plot_rank(_posterior(), var_names=["alpha", "state_effect"])
+    fig = plots.label_rank_plot(pc, UNITS)
+    labelled = [ax for ax in fig.axes if ax.get_xlabel()]
+    assert len(labelled) == 3  # alpha and two states
+    assert all(ax.get_ylabel() == "ECDF - uniform CDF" for ax in labelled)
+    assert any("(log rate ratio vs no talks)" in ax.get_title() for ax in labelled)
+    assert any(ax.get_legend() is not None for ax in fig.axes)
+
+
+def test_versions_names_the_running_package():
+    assert versions()["forecast"] == __version__
