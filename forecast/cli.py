@@ -33,6 +33,7 @@ from forecast.errors import ConfigError, InputError
 
 #: Registered model names (kept in step with forecast.models.REGISTRY by a test).
 MODEL_NAMES = (
+    "ar_level",
     "empirical_recent",
     "last_value",
     "constant_rate",
@@ -182,7 +183,11 @@ def data_summary(
 @app.command("fit")
 def fit(
     out: Path = typer.Option(..., "--out", help="Run folder to write (fit.nc, run.json)."),
-    model: str = typer.Option("state_rate", "--model", help=f"One of: {', '.join(MODEL_NAMES)}."),
+    model: str = typer.Option(
+        "default",
+        "--model",
+        help=f"default (the best in the evaluation) or one of: {', '.join(MODEL_NAMES)}.",
+    ),
     target: str = typer.Option(
         "launch_days", "--target", help="launch_days, missiles or csis_missile_events."
     ),
@@ -311,7 +316,7 @@ def scenarios(
 ) -> None:
     """Simulate each scenario of a YAML file from a fitted run; write tables and figures."""
     from forecast.outputs import check_output_dir
-    from forecast.runs import load_run
+    from forecast.runs import load_outlook, load_run
     from forecast.scenarios import load_scenarios, simulate_scenarios, write_scenario_outputs
 
     check_output_dir(out, "scenarios", force=force)
@@ -327,7 +332,8 @@ def scenarios(
             "would only repeat them, at the cost of memory and disk)",
             f"pass --draws from 1 to {available:,}, or leave it out to use all of them",
         )
-    ds = simulate_scenarios(model, spec, random_seed=seed, draws=draws)
+    outlook = load_outlook(run_dir, required=False)
+    ds = simulate_scenarios(model, spec, random_seed=seed, draws=draws, outlook=outlook)
     tables = write_scenario_outputs(ds, model.training, out, force=force)
     summary = tables["summary"]
     table = Table(
@@ -352,7 +358,7 @@ def scenarios(
 def backtest_command(
     out: Path = typer.Option(..., "--out", help="Output folder (scores, summaries, figures)."),
     models: str = typer.Option(
-        "empirical_recent,last_value,constant_rate,recent_rate,state_rate",
+        "empirical_recent,last_value,constant_rate,recent_rate,default",
         "--models",
         help="Comma-separated registered models (the naive baselines among them set the "
         "skill reference).",
@@ -466,6 +472,22 @@ def _backtest_figures(result, out: Path) -> None:
         fig = draw()
         fig.savefig(out / name, dpi=110, bbox_inches="tight")
         plt.close(fig)
+
+
+@app.command("models")
+def models_command() -> None:
+    """List the registered models, the default marked."""
+    from forecast.models import DEFAULT_MODEL, REGISTRY
+
+    table = Table(title="Registered models ('default' names the one marked *)")
+    for name in ("", "model", "kind", "description"):
+        table.add_column(name)
+    for name, cls in REGISTRY.items():
+        kind = "Bayesian (MCMC)" if cls.uses_mcmc else "counting baseline"
+        if name in ("constant_rate", "recent_rate"):
+            kind += ", baseline"
+        table.add_row("*" if name == DEFAULT_MODEL else "", name, kind, cls.description)
+    console.print(table)
 
 
 @app.command("report")

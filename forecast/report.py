@@ -27,8 +27,8 @@ from forecast.plots import plot_scenarios, plot_state_effects, plot_timeline
 #: The shipped scenario file of the current outlook.
 CURRENT_SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios" / "current.yaml"
 
-#: The model the report fits on all data.
-REPORT_MODEL = "class_hierarchical"
+#: The model the report fits on all data: the default model (the best in the evaluation).
+REPORT_MODEL = "default"
 
 
 def kernel_config():
@@ -309,6 +309,7 @@ def build_report(
         The ``index.html`` of the finished report.
     """
     from forecast.outputs import check_output_dir, output_dir
+    from forecast.runs import load_outlook
     from forecast.scenarios import load_scenarios, simulate_scenarios
 
     out = check_output_dir(out, "report", force=force)  # refuse before the slow steps
@@ -329,7 +330,8 @@ def build_report(
             params["RUN_DIR"] = str(run_dir)
             progress.advance(task)
             progress.update(task, description=f"Simulating {scenario_file.name}")
-            ds = simulate_scenarios(model, scenario_set, random_seed=seed)
+            outlook = load_outlook(run_dir)
+            ds = simulate_scenarios(model, scenario_set, random_seed=seed, outlook=outlook)
             progress.advance(task)
             progress.update(task, description=f"Running {len(notebooks)} notebooks")
             with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:

@@ -280,8 +280,9 @@ def save_outlook(outlook: Outlook, path: Path) -> None:
     xr.DataTree.from_dict(groups).to_netcdf(path, engine="netcdf4")
 
 
-def load_outlook(run_dir: str | Path) -> Outlook:
-    """The outlook models of a run folder."""
+def load_outlook(run_dir: str | Path, required: bool = True) -> Outlook | None:
+    """The outlook models of a run folder (``None`` for a run without them, unless
+    ``required``)."""
     import xarray as xr
 
     from forecast.models.events import ClassMix, NuclearRate
@@ -289,6 +290,8 @@ def load_outlook(run_dir: str | Path) -> Outlook:
 
     path = Path(run_dir) / OUTLOOK_FILE
     if not path.is_file():
+        if not required:
+            return None
         raise RunFileError(path, "the run has no outlook models", "re-run the fit or refit")
     try:
         tree = xr.open_datatree(path, engine="netcdf4").load()

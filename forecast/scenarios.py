@@ -272,7 +272,11 @@ def future_covariates(
 
 
 def simulate_scenarios(
-    model, scenario_set: ScenarioSet, random_seed: int = 1, draws: int | None = None
+    model,
+    scenario_set: ScenarioSet,
+    random_seed: int = 1,
+    draws: int | None = None,
+    outlook=None,
 ) -> xr.Dataset:
     """Simulate every scenario of a set from one fitted model.
 
@@ -288,14 +292,18 @@ def simulate_scenarios(
         Seed shared by every scenario (common random numbers).
     draws : int, optional
         Posterior draws to use (default: all).
+    outlook : forecast.runs.Outlook, optional
+        The run's outlook models: when the count model does not simulate weapon classes
+        and nuclear tests itself, its launch days are split into classes by the class mix
+        and nuclear tests are drawn from the nuclear rate (same seed in every scenario).
 
     Returns
     -------
     xarray.Dataset
-        Dims ``(scenario, draw, month)``: ``counts``, ``rate`` (and
-        ``class_counts``, ``nuclear_tests`` for class models); the covariate
-        paths ``state`` and ``exercise_days`` (scenario, month). Scenario labels
-        are in the ``label`` coordinate.
+        Dims ``(scenario, draw, month)``: ``counts``, ``rate``, and ``class_counts``
+        (with a ``weapon_class`` dim), ``nuclear_tests`` when the model or the outlook
+        provides them; the covariate paths ``state`` and ``exercise_days`` (scenario,
+        month). Scenario labels are in the ``label`` coordinate.
     """
     training = model.training
     first = pd.Period(training["month"].iloc[-1], "M") + 1
@@ -339,6 +347,7 @@ def simulate_scenarios(
     for scenario in scenario_set.scenarios.values():
         future = future_covariates(scenario, months, training)
         one = model.simulate(future, random_seed=random_seed, draws=draws)
+        one = add_outlook_events(one, outlook, random_seed)
         one["state"] = ("month", future["state"].to_numpy(dtype=str))
         one["exercise_days"] = ("month", future["exercise_days"].to_numpy(dtype=float))
         sims.append(one)
@@ -348,6 +357,34 @@ def simulate_scenarios(
     ds = ds.assign_coords(label=("scenario", labels))
     ds.attrs.update(start=str(start), horizon=scenario_set.horizon, random_seed=random_seed)
     return ds
+
+
+def add_outlook_events(sim: xr.Dataset, outlook, random_seed: int) -> xr.Dataset:
+    """Add ``class_counts`` and ``nuclear_tests`` drawn by the outlook models, when missing.
+
+    Parameters
+    ----------
+    sim : Dataset
+        One simulation (``counts`` with dims draw, month) of a launch-day model.
+    outlook : forecast.runs.Outlook or None
+        The run's class mix and nuclear rate (nothing is added when None).
+    random_seed : int
+        Seed of these draws (the same for every scenario: common random numbers).
+    """
+    if outlook is None or getattr(outlook, "class_mix", None) is None:
+        return sim
+    if sim.attrs.get("target", "launch_days") != "launch_days":
+        return sim
+    rng = np.random.default_rng([random_seed, 7])
+    if "class_counts" not in sim:
+        classes = outlook.class_mix.simulate(sim["counts"].values, rng)
+        names = list(outlook.class_mix.posterior["weapon_class"].values)
+        sim = sim.assign_coords(weapon_class=names)
+        sim["class_counts"] = (("draw", "month", "weapon_class"), classes)
+    if "nuclear_tests" not in sim:
+        n, h = sim.sizes["draw"], sim.sizes["month"]
+        sim["nuclear_tests"] = (("draw", "month"), outlook.nuclear.simulate(n, h, rng))
+    return sim
 
 
 # --- summaries ---------------------------------------------------------------------------------

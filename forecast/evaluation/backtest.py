@@ -147,9 +147,11 @@ def check_cutoffs(cutoffs: Iterable, panel: pd.DataFrame) -> list[pd.Period]:
 
 def check_models(models: Sequence[str] | str, what: str = "--models") -> list[str]:
     """Validate model names (non-empty, registered); keep order, drop repeats."""
+    from forecast.models import resolve_name
+
     if isinstance(models, str):
         models = [m.strip() for m in models.split(",") if m.strip()]
-    models = list(dict.fromkeys(models))
+    models = list(dict.fromkeys(resolve_name(m) for m in models))
     if not models:
         raise ConfigError(what, "no model was given", f"use some of {sorted(REGISTRY)}")
     unknown = [m for m in models if m not in REGISTRY]

@@ -16,6 +16,7 @@ from forecast.errors import ConfigError
 from forecast.models.base import BaseModel
 from forecast.models.count import ConstantRate, RecentRate, SelfExciting, StateRate
 from forecast.models.diagnostics import Diagnostics, PriorCheck, diagnose, prior_predictive_check
+from forecast.models.dynamic import ARLevel
 from forecast.models.hierarchical import ClassHierarchical
 from forecast.models.naive import EmpiricalRecent, LastValue
 from forecast.models.sampling import PRESETS, Sampler, resolve_sampler
@@ -24,6 +25,7 @@ from forecast.models.sampling import PRESETS, Sampler, resolve_sampler
 REGISTRY: dict[str, type[BaseModel]] = {
     cls.name: cls
     for cls in (
+        ARLevel,
         EmpiricalRecent,
         LastValue,
         ConstantRate,
@@ -35,8 +37,20 @@ REGISTRY: dict[str, type[BaseModel]] = {
 }
 
 
+#: The model the evaluation ranks best (README, "Evaluation"): what ``default`` names in every
+#: command that takes ``--model``/``--models``, the report and the scenario outlook.
+DEFAULT_MODEL = "ar_level"
+
+
+def resolve_name(name: str) -> str:
+    """A registered model name, with ``default`` standing for :data:`DEFAULT_MODEL`."""
+    return DEFAULT_MODEL if name == "default" else name
+
+
 def get_model(name: str, **kwargs) -> BaseModel:
-    """Instantiate a registered model by name (kwargs go to its constructor)."""
+    """Instantiate a registered model by name (``default``: :data:`DEFAULT_MODEL`; kwargs
+    go to its constructor)."""
+    name = resolve_name(name)
     if name not in REGISTRY:
         raise ConfigError("--model", f"unknown model {name!r}", f"use one of {sorted(REGISTRY)}")
     return REGISTRY[name](**kwargs)
@@ -48,6 +62,7 @@ def load_model(path) -> BaseModel:
 
 
 __all__ = [
+    "DEFAULT_MODEL",
     "PRESETS",
     "REGISTRY",
     "Sampler",
@@ -58,5 +73,6 @@ __all__ = [
     "get_model",
     "load_model",
     "prior_predictive_check",
+    "resolve_name",
     "resolve_sampler",
 ]

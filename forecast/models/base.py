@@ -169,6 +169,9 @@ class BaseModel:
     summary_vars: ClassVar[tuple[str, ...]] = ()
     #: Whether the model is fitted by MCMC (baselines that only count are not).
     uses_mcmc: ClassVar[bool] = True
+    #: Sampler settings that suit this model's geometry, applied over every preset (settings
+    #: a caller changes explicitly win).
+    sampler_overrides: ClassVar[dict] = {}
 
     def __init__(
         self,
@@ -186,6 +189,7 @@ class BaseModel:
         self.panel: pd.DataFrame | None = None
         self.source_panel: pd.DataFrame | None = None
         self.grid_start: int = 0
+        self.since_row: int = 0
         self.start: int = 0
         self.stop: int = 0
         self.model: pm.Model | None = None
@@ -234,8 +238,8 @@ class BaseModel:
         """Panel columns this model reads."""
         return [*BASE_COLUMNS, self.target]
 
-    def _grid(self, panel: pd.DataFrame, keep_future: bool) -> tuple[pd.DataFrame, int]:
-        """The panel rows of the graph and the first row after the lag rows (``since``)."""
+    def _rows(self, panel: pd.DataFrame, keep_future: bool) -> pd.DataFrame:
+        """The panel rows and columns the model keeps (up to ``until`` unless ``keep_future``)."""
         missing = [c for c in self.columns() if c not in panel]
         if missing:
             raise ConfigError(
@@ -243,10 +247,11 @@ class BaseModel:
             )
         months = pd.to_datetime(panel["month"])
         keep = panel if keep_future or self.until is None else panel[months <= self.until]
-        keep = keep[self.columns()].reset_index(drop=True)
-        kept = pd.to_datetime(keep["month"])
-        first = int((kept < self.since).sum()) if self.since is not None else 0
-        return keep, first
+        return keep[self.columns()].reset_index(drop=True)
+
+    def _grid_start(self, stop: int, keep_future: bool) -> int:
+        """First row of the graph's months (earlier rows feed lagged terms only)."""
+        return self.since_row
 
     def _train_rows(self, stop: int) -> tuple[int, int]:
         """First and (exclusive) last training row for a window ending before ``stop``."""
@@ -298,9 +303,11 @@ class BaseModel:
         pymc.Model
         """
         self.source_panel = panel
-        self.panel, self.grid_start = self._grid(panel, keep_future)
+        self.panel = self._rows(panel, keep_future)
         months = pd.to_datetime(self.panel["month"])
         stop = int((months <= self.until).sum()) if self.until is not None else len(self.panel)
+        self.since_row = int((months < self.since).sum()) if self.since is not None else 0
+        self.grid_start = self._grid_start(stop, keep_future)
         self.start, self.stop = self._train_rows(stop)
         self.model = self._build()
         self.idata, self.diagnostics = None, None
@@ -400,6 +407,9 @@ class BaseModel:
         """
         self._require("model", "build")
         settings = resolve_sampler(sampler, **changes)
+        suited = {k: v for k, v in self.sampler_overrides.items() if changes.get(k) is None}
+        if settings.backend in ("nutpie", "nutpie-jax") and suited:
+            settings = settings.replace(**suited)
         idata = sample(
             self.model,
             settings,
@@ -437,6 +447,12 @@ class BaseModel:
             if "month" not in dims.get(det.name, ()):
                 keep.append(det.name)
         return keep
+
+    def stored_vars(self) -> list[str]:
+        """Variables a saved run keeps: the trace without per-month variables (a latent path
+        such as ``ar_level``'s innovations is needed in memory only)."""
+        dims = self.model.named_vars_to_dims
+        return [v for v in self.trace_vars() if "month" not in dims.get(v, ())]
 
     @property
     def posterior(self) -> xr.Dataset:
@@ -671,6 +687,8 @@ class BaseModel:
         keep = xr.DataTree()
         for group in ("posterior", "sample_stats"):
             ds = self.idata[group].to_dataset()
+            if group == "posterior":
+                ds = ds[[v for v in self.stored_vars() if v in ds]]
             if group == "sample_stats":
                 wanted = [v for v in ("diverging", "energy", "tree_depth", "n_steps") if v in ds]
                 ds = ds[wanted]
@@ -744,7 +762,8 @@ class BaseModel:
         )
         panel["month"] = pd.to_datetime(panel["month"])
         model.build(panel)
-        missing = sorted(set(model.free_vars()) - set(tree["posterior"].to_dataset().data_vars))
+        stored = set(model.stored_vars()) & set(model.free_vars())
+        missing = sorted(stored - set(tree["posterior"].to_dataset().data_vars))
         if missing or (model.start, model.stop) != (meta.get("start"), meta.get("stop")):
             raise RunFileError(
                 path,

@@ -126,11 +126,10 @@ class _Conjugate:
         return model
 
     def _draw_index(self, n: int, rng: np.random.Generator) -> np.ndarray:
-        if n > self.n_draws:
-            raise ConfigError(
-                "--draws", f"{n} draws asked for, {self.name} holds {self.n_draws}", "ask for fewer"
-            )
-        return rng.choice(self.n_draws, size=n, replace=False) if n < self.n_draws else np.arange(n)
+        """Posterior draws to pair with ``n`` simulated paths (iid draws: resampling is fine)."""
+        if n == self.n_draws:
+            return np.arange(n)
+        return rng.choice(self.n_draws, size=n, replace=n > self.n_draws)
 
 
 class ClassMix(_Conjugate):
