@@ -107,7 +107,7 @@ def test_fit_writes_the_run_and_prints_verdict_and_effects(tmp_path):
         (["--until", "last-tuesday"], "not a month"),
         (["--sampler", "gibbs"], "unknown sampler"),
         (["--preset", "fastest"], "unknown sampler preset"),
-        (["--since", "2025-06"], "at least 12 months"),
+        (["--model", "state_rate", "--since", "2025-06"], "at least 12 months"),
     ],
 )
 def test_fit_rejects_bad_arguments_with_exit_2(args, words, tmp_path):

@@ -184,9 +184,8 @@ def test_scenarios_killed_while_swapping_leaves_old_or_new(tiny_run, tmp_path, p
 def test_a_huge_missile_count_is_refused_within_the_memory_limit(tmp_path):
     file = tmp_path / "events.csv"
     file.write_text(HEADER + "2025-01-04,SRBM,1e300,success,x\n")
-    started = time.perf_counter()
+    # a hang would hit the subprocess timeout (a guard, not a speed test)
     done = forecast("data", "import", file, "--format", "events", "--data-dir", tmp_path / "o")
     assert done.returncode == 2, done.stderr
     assert "more than 100" in done.stderr and "Traceback" not in done.stderr
-    assert time.perf_counter() - started < 30
     assert not (tmp_path / "o").exists()

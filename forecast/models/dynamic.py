@@ -78,8 +78,9 @@ class ARLevel(CountModel):
     components = ("state", "season", "exercise")
     default_priors = {
         # mean log launch days per month over each era's training months: exp(-1 +- 2 sd)
-        # spans 0.05..2.7 per month (the Kim Jong Il era averaged 0.1, Kim Jong Un's 1.1)
-        "era_mean": {"mu": -1.0, "sigma": 2.0},
+        # spans 0.02..7 per month (the Kim Jong Il era averaged 0.1, Kim Jong Un's 1.1); a
+        # sd of 2 put 2% of prior months above 30 launch days (the prior predictive check)
+        "era_mean": {"mu": -1.0, "sigma": 1.5},
         # log rate ratio of each state vs no_talks: strong shrinkage (ratios within ~0.4..2.7
         # at 2 sd); the few state switches since 2005 cannot support more
         "state_effect": {"sigma": 0.5},
@@ -90,8 +91,9 @@ class ARLevel(CountModel):
         # persistence of the monthly level, on the logit scale: logit 2 +- 1 is phi 0.73..0.95
         # (a shock halves in 2-13 months)
         "ar_phi": {"mu": 2.0, "sigma": 1.0},
-        # sd of the monthly level innovations, on the log scale: 0.3 x/÷ 2
-        "ar_sigma": {"mu": float(np.log(0.3)), "sigma": 0.7},
+        # sd of the monthly level innovations, on the log scale: 0.3 x/÷ 1.65 (0.11..0.8 at
+        # 2 sd; the 2005-2025 fit gives 0.42 +- 0.1)
+        "ar_sigma": {"mu": float(np.log(0.3)), "sigma": 0.5},
         # negative-binomial shape, on the log scale: 2 x/÷ 2.7 (overdispersion of bursts)
         "alpha": {"mu": float(np.log(2.0)), "sigma": 1.0},
     }

@@ -65,6 +65,9 @@ class NaiveModel(BaseModel):
     def free_vars(self) -> list[str]:
         return []
 
+    def trace_vars(self) -> list[str]:
+        return ["recent_counts"]
+
     def fit(self, sampler=None, random_seed: int = 1, progress=None, **changes) -> xr.DataTree:
         """Keep the last ``window_months`` counts (no sampling)."""
         counts = self.training[self.target].to_numpy().astype("int64")[-self.window_months :]
