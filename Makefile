@@ -12,7 +12,7 @@ PYTHON := $(shell for p in python3.13 python3.12 \
 	python3; do "$$p" -c '$(PY_OK)' >/dev/null 2>&1 && { command -v "$$p"; break; }; done)
 endif
 
-.PHONY: install report test lab lint bench bench-samplers bench-backtest bench-report skill clean
+.PHONY: install report test lab lint bench bench-samplers bench-backtest skill clean
 
 install: $(STAMP)
 
@@ -39,6 +39,28 @@ lab: install
 lint: install
 	$(BIN)/ruff check forecast tests benchmarks
 	$(BIN)/ruff format --check forecast tests benchmarks
+
+# The README's evaluation (issue-13 protocol): every month 2005-2024 as a cutoff, horizons 1-12,
+# the naive baselines, the default and the previous default, pools and the oracles. About 30
+# minutes on 2 idle cores; writes out/skill (scores, by_band, by_era, evidence, figures).
+skill: install
+	$(BIN)/forecast backtest --models empirical_recent,last_value,constant_rate,recent_rate,ar_level,state_rate \
+		--pools pool:ar_level+recent_rate,stack:ar_level+recent_rate --oracles \
+		--every 1 --from 2005-01 --to 2024-12 --horizon 12 --seed 20251231 \
+		--workers 2 --out out/skill --force
+
+# Speed (README "Speed"): the samplers side by side, cold and warm.
+bench-samplers: install
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	$(BIN)/python benchmarks/samplers.py --models state_rate ar_level class_hierarchical
+
+# The issue-size backtest (40 origins x constant_rate, recent_rate, state_rate; 2 workers).
+bench-backtest: install
+	$(BIN)/python benchmarks/backtest.py --no-dask
+
+bench: install
+	$(BIN)/python benchmarks/data_panel.py
+	$(BIN)/python benchmarks/simulate_scenarios.py
 
 clean:
 	rm -rf reports/latest .pytest_cache

@@ -419,7 +419,7 @@ class BaseModel:
             progress=progress,
         )
         self.idata = idata
-        self.diagnostics = diagnose(idata, var_names=self.free_vars())
+        self.diagnostics = diagnose(idata, var_names=self.diagnostic_vars())
         if settings.backend == "mock":  # prior draws: never let them pass as a posterior
             self.diagnostics = self.diagnostics.failed(
                 "stand-in sampler (prior draws, no MCMC): for tests only, not a posterior"
@@ -432,6 +432,10 @@ class BaseModel:
         """Names of the model's free random variables."""
         self._require("model", "build")
         return [rv.name for rv in self.model.free_RVs]
+
+    def diagnostic_vars(self) -> list[str]:
+        """Variables the convergence verdict checks: by default every free variable."""
+        return self.free_vars()
 
     def trace_vars(self) -> list[str]:
         """Variables kept in a fit: free variables and deterministics without a month dim.

@@ -34,6 +34,7 @@ which the era's long-run level is derived (``era_level = era_mean - mean of z ov
 months``), so the level the data pin down is sampled directly instead of a long-run level
 that trades off against a persistent ``z``.
 
+The convergence verdict checks the parameters the forecast uses (:meth:`ARLevel.diagnostic_vars`).
 Saved runs keep the parameters and ``z_last`` (the level's deviation at the last training
 month, which the forecast starts from), not the 200-400 monthly innovations: a run of this
 model is a few hundred kB. A loaded run simulates the future; in-sample checks (posterior
@@ -172,6 +173,13 @@ class ARLevel(CountModel):
                 "y", mu=mu[train_idx], alpha=alpha, observed=y_train, dims="train_month"
             )
         return model
+
+    def diagnostic_vars(self) -> list[str]:
+        """The parameters the forecast uses: every free variable but the monthly innovations,
+        whose place is taken by ``z_last`` (the level the forecast starts from). The maximum
+        r-hat over 200-400 innovations exceeds 1.01 by chance alone in short chains."""
+        keep = [v for v in self.free_vars() if v != "ar_innovation"]
+        return [*keep, "z_last", "era_level"]
 
     def _last_era(self) -> str:
         return str(leaders(self.training).iloc[-1])
