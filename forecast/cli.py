@@ -717,16 +717,84 @@ def _refit_data_dir(data_dir: Path | None, record: dict, run_dir: Path) -> Path 
     )
 
 
+@app.command("questions")
+def questions_command(
+    run_dir: Path = typer.Argument(..., help="Run folder made by 'forecast fit'."),
+    config: Path = typer.Option(
+        ..., "--config", help="Question file (YAML), e.g. questions/2026.yaml."
+    ),
+    out: Path = typer.Option(..., "--out", help="Output folder (new or empty; see --force)."),
+    draws: int = typer.Option(None, "--draws", min=1, help="Draws (default: the posterior's)."),
+    seed: int = typer.Option(1, "--seed", help="Random seed."),
+    force: bool = typer.Option(
+        False, "--force", help="Replace earlier 'forecast questions' outputs in --out."
+    ),
+) -> None:
+    """Answer forecast questions from a run, all things considered (states follow the run's
+    transition model); freeze the answers for the ledger's track record."""
+    import json
+
+    import matplotlib.pyplot as plt
+
+    from forecast.outlook import ANSWERS_FILE, answer_questions, freeze_answers, outlook_tables
+    from forecast.outputs import check_output_dir, output_dir, write_text_atomic
+    from forecast.plots import plot_state_probabilities
+    from forecast.questions import load_questions, plot_answers
+    from forecast.runs import load_outlook, load_run
+
+    check_output_dir(out, "questions", force=force)
+    _check_sampler(seed=seed)
+    questions = load_questions(config)
+    model, _ = load_run(run_dir)
+    outlook = load_outlook(run_dir)
+    answers, outcomes, sim = answer_questions(model, outlook, questions, seed, draws)
+    tables = outlook_tables(sim)
+    record = freeze_answers(answers, outcomes, config, run_dir, seed)
+    with output_dir(out, "questions", force=force) as tmp:
+        answers.to_csv(tmp / "answers.csv", index=False, float_format="%.4g")
+        tables["states"].to_csv(tmp / "states.csv", index=False, float_format="%.4g")
+        tables["totals"].to_csv(tmp / "outlook.csv", index=False, float_format="%.4g")
+        write_text_atomic(tmp / ANSWERS_FILE, json.dumps(record) + "\n")
+        for name, draw in (
+            ("answers.png", lambda: plot_answers(answers)[0].figure),
+            ("states.png", lambda: plot_state_probabilities(tables["states"]).figure),
+        ):
+            fig = draw()
+            fig.savefig(tmp / name, dpi=110, bbox_inches="tight")
+            plt.close(fig)
+    table = Table(title=f"Answers from {model.name} (data to {answers['data_as_of'].iloc[0]})")
+    for name in ("question", "type", "answer"):
+        table.add_column(name)
+    for row in answers.itertuples(index=False):
+        if row.probability == row.probability:
+            text = f"{row.probability:.0%}"
+        elif row.answer_type == "date":
+            text = f"median {row.q50} (80%: {row.q10} to {row.q90}; none {row.p_none:.0%})"
+        else:
+            text = f"{row.mean:.1f} (80%: {row.q10:g} to {row.q90:g})"
+        table.add_row(row.question, row.type, text)
+    console.print(table)
+    console.print(f"written: {out}")
+
+
 @app.command("ledger")
 def ledger_cmd(
     runs: Path = typer.Option(Path("runs"), "--runs", help="Folder of run folders."),
+    answers: Path = typer.Option(
+        None,
+        "--answers",
+        help="Folder of 'forecast questions' outputs (default: ./answers if it exists).",
+    ),
     data_dir: Path = DATA_DIR_OPTION,
 ) -> None:
-    """List runs with their frozen forecasts, scored on the months observed since."""
+    """List runs with their frozen forecasts, and answered questions, scored on the data since."""
     from forecast.data import load_tables, monthly_panel
-    from forecast.ledger import ledger
+    from forecast.ledger import answers_ledger, ledger
 
-    table = ledger(runs, monthly_panel(load_tables(_data_dir(data_dir))))
+    panel = monthly_panel(load_tables(_data_dir(data_dir)))
+    if answers is not None or Path("answers").is_dir():
+        _print_answers(answers_ledger(answers or Path("answers"), panel), answers or "answers")
+    table = ledger(runs, panel)
     if table.empty:
         console.print(f"no runs in {runs}")
         return
@@ -755,6 +823,38 @@ def ledger_cmd(
         )
     wide = Console(width=max(console.width, 150)) if not console.is_terminal else console
     wide.print(out)
+
+
+def _print_answers(table, folder) -> None:
+    """The track record of answered questions."""
+    out = Table(title=f"Track record of answered questions ({folder})")
+    for name in ("folder", "question", "type", "answer", "status", "outcome", "Brier", "CRPS"):
+        out.add_column(name)
+
+    def fmt(value, spec):
+        if value is None or value != value:
+            return ""
+        return format(value, spec) if isinstance(value, int | float) else str(value)
+
+    for row in table.itertuples(index=False):
+        out.add_row(
+            row.folder,
+            row.question,
+            row.type,
+            fmt(row.answer, ".2f"),
+            row.status,
+            fmt(row.outcome, ""),
+            fmt(row.brier, ".3f"),
+            fmt(row.crps, ".2f"),
+        )
+    resolved = table[table["status"] == "resolved"]
+    console.print(out)
+    if len(resolved):
+        console.print(
+            f"{len(resolved)} resolved: mean Brier {resolved['brier'].mean():.3f} "
+            f"({resolved['brier'].notna().sum()} binary), mean CRPS {resolved['crps'].mean():.2f}",
+            highlight=False,
+        )
 
 
 def main(argv: list[str] | None = None) -> None:

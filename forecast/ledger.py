@@ -252,3 +252,52 @@ def ledger(runs_dir: str | Path, panel: pd.DataFrame) -> pd.DataFrame:
     columns = ["run", "model", "target", "created_at", "first_month", "last_month", "observed"]
     columns += ["crps", "brier_any", "in_80", "status"]
     return pd.DataFrame(rows).reindex(columns=columns)
+
+
+def answers_ledger(answers_dir: str | Path, panel: pd.DataFrame) -> pd.DataFrame:
+    """The track record of frozen question answers (``forecast questions`` output folders).
+
+    Every folder under ``answers_dir`` (or ``answers_dir`` itself) holding an
+    ``answers.json`` contributes one row per question, scored once the data in ``panel``
+    resolve it (:func:`forecast.outlook.score_answers`).
+
+    Returns
+    -------
+    DataFrame
+        ``folder, question, type, answer`` (the probability, or the mean), ``status``,
+        ``outcome``, ``brier``, ``log_score``, ``crps``.
+    """
+    from forecast.outlook import ANSWERS_FILE, read_answers, score_answers
+
+    answers_dir = Path(answers_dir)
+    if not answers_dir.is_dir():
+        raise RunFileError(
+            answers_dir,
+            "folder of answers not found" if not answers_dir.exists() else "not a folder",
+            "pass --answers DIR, the folder that holds 'forecast questions' outputs",
+        )
+    folders = [answers_dir] if (answers_dir / ANSWERS_FILE).is_file() else []
+    folders += sorted(p for p in answers_dir.iterdir() if (p / ANSWERS_FILE).is_file())
+    frames = []
+    for folder in folders:
+        record = read_answers(folder)
+        scores = score_answers(record, panel)
+        given = {a["question"]: a for a in record["answers"]}
+        scores.insert(0, "folder", folder.name)
+        scores.insert(
+            3,
+            "answer",
+            [
+                given.get(q, {}).get("probability")
+                if given.get(q, {}).get("probability") == given.get(q, {}).get("probability")
+                and given.get(q, {}).get("probability") is not None
+                else given.get(q, {}).get("mean")
+                for q in scores["question"]
+            ],
+        )
+        frames.append(scores)
+    columns = ["folder", "question", "type", "answer", "status", "outcome"]
+    columns += ["brier", "log_score", "crps"]
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(frames, ignore_index=True).reindex(columns=columns)

@@ -77,6 +77,7 @@ COMMAND_KINDS = {
     "scenarios": "scenarios",
     "backtest": "backtest",
     "report": "report",
+    "questions": "questions",
 }
 
 #: What each kind of folder holds, in words (for messages).
@@ -85,6 +86,7 @@ KIND_WORDS = {
     "scenarios": "scenario outputs",
     "backtest": "backtest outputs",
     "report": "a report",
+    "questions": "answered questions",
 }
 
 #: Names a folder of each kind holds, to recognise folders written before markers existed.

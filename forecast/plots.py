@@ -835,3 +835,39 @@ def plot_coverage(summary: pd.DataFrame, state_path: str = "persist", ax=None) -
     ax.grid(alpha=0.3)
     ax.legend(fontsize="small")
     return ax
+
+
+def plot_state_probabilities(states: pd.DataFrame, ax: plt.Axes | None = None) -> plt.Axes:
+    """P(each negotiation state) per future month, stacked, in the state colours.
+
+    Parameters
+    ----------
+    states : DataFrame
+        ``month`` and one column per state (rows sum to 1), e.g. the ``states`` table of
+        :func:`forecast.outlook.outlook_tables`.
+    ax : Axes, optional
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 4))
+    months = pd.to_datetime(states["month"])
+    bottom = np.zeros(len(states))
+    width = 25  # days
+    for state in STATES:
+        values = states[state].to_numpy(dtype=float)
+        ax.bar(
+            months,
+            values,
+            width=width,
+            bottom=bottom,
+            color=STATE_COLORS[state],
+            edgecolor="#777777",
+            linewidth=0.3,
+            label=STATE_LABELS[state],
+        )
+        bottom += values
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("Probability of the state (share of simulated paths)")
+    ax.set_title("Negotiation state by month, from the transition model")
+    _date_axis(ax)
+    ax.legend(fontsize="small", loc="lower left")
+    return ax

@@ -83,7 +83,6 @@ import numpy as np
 import pandas as pd
 import scoringrules as sr
 import xarray as xr
-import yaml
 
 from forecast.constants import STATES
 from forecast.data.panel import CLASS_COLUMNS
@@ -448,11 +447,11 @@ def parse_questions(spec, source: str = "<questions>") -> list[Question]:
 
 
 def _read_yaml(path: Path):
-    """Read one YAML document (the one place to swap in the project's safe loader)."""
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as err:
-        raise ConfigError(path, f"not valid YAML ({err})", "check indentation and colons") from None
+    """Read one YAML document with the project's safe loader (duplicate keys, aliases and size
+    refused; see :mod:`forecast.yamlio`)."""
+    from forecast.yamlio import load_yaml
+
+    return load_yaml(path, "question file", "questions: [{id: ..., type: binary, ...}]")
 
 
 def load_questions(path: str | Path) -> list[Question]:

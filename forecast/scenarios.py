@@ -15,7 +15,30 @@ A scenario file is YAML of exactly this shape::
 
 ``states`` is a step function: each entry holds from its month until the next
 entry. A scenario **without** a ``states`` key means "the last observed state
-persists" (the state of the last fitted month). ``exercises`` works the same way
+persists" (the state of the last fitted month).
+
+A third kind of scenario lets the state-transition model of the run
+(:mod:`forecast.models.transitions`) choose the states::
+
+      outlook:
+        label: All things considered (states follow the transition model)
+        transitions: true
+      talks_then_model:
+        label: Talks resume in March, then the model
+        states: {2026-03: active_talks}   # fixed through its last step month ...
+        transitions: true                 # ... then the chain takes over
+      summit_announced:
+        label: A summit is announced
+        transitions: true
+        conditions:                       # override: P(summitry within 3 months) = 0.7
+          - {state: summitry, within: 3, probability: 0.7}
+
+With ``transitions: true`` every draw follows its own state path, simulated from
+its own posterior transition matrix, so the forecast integrates over which state
+comes; ``conditions`` (at most three; ``state`` may be a list) set the share of
+paths in which an event happens within the first ``within`` forecast months
+(exact conditioning of the chain, see
+:meth:`~forecast.models.transitions.TransitionModel.simulate`). ``exercises`` works the same way
 with the scales of ``exercises.csv``: ``full`` or ``simulation`` keep the usual
 exercise calendar, ``reduced`` halves it, ``suspended`` removes it; without it
 the usual calendar applies (mean exercise days per calendar month over the last
@@ -72,6 +95,11 @@ class Scenario:
     label: str
     states: dict[pd.Period, str] = field(default_factory=dict)
     exercises: dict[pd.Period, str] = field(default_factory=dict)
+    #: Later months (after the last ``states`` step) follow the transition model.
+    transitions: bool = False
+    #: Event-probability overrides of the transition model (``state``, ``within``,
+    #: ``probability``).
+    conditions: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -153,6 +181,39 @@ def _steps(raw, allowed, file: str, key: str, start: pd.Period | None) -> dict[p
     return dict(sorted(out.items()))
 
 
+#: Conditions a transition scenario may set.
+MAX_CONDITIONS = 3
+
+
+def _conditions(raw, source: str, key: str) -> list[dict]:
+    """Validate the shape of a scenario's ``conditions`` (the transition model checks the rest)."""
+    if raw is None:
+        return []
+    items = [raw] if isinstance(raw, dict) else raw
+    example = "e.g. [{state: summitry, within: 3, probability: 0.7}]"
+    if not isinstance(items, list) or not items or len(items) > MAX_CONDITIONS:
+        raise ConfigError(
+            source, f"key '{key}' is not a list of 1..{MAX_CONDITIONS} conditions", example
+        )
+    out = []
+    for i, item in enumerate(items):
+        where = f"{key}[{i}]"
+        if not isinstance(item, dict) or set(item) != {"state", "within", "probability"}:
+            raise ConfigError(source, f"key '{where}' needs state, within, probability", example)
+        states = item["state"] if isinstance(item["state"], list) else [item["state"]]
+        unknown = [s for s in states if s not in STATES]
+        if unknown or not states:
+            raise ConfigError(source, f"key '{where}.state': unknown {unknown}", f"use {STATES}")
+        within = item["within"]
+        if not isinstance(within, int) or isinstance(within, bool) or within < 1:
+            raise ConfigError(source, f"key '{where}.within': {within!r}", "a number of months")
+        p = item["probability"]
+        if not isinstance(p, int | float) or isinstance(p, bool) or not 0 <= p <= 1:
+            raise ConfigError(source, f"key '{where}.probability': {p!r}", "a number in 0..1")
+        out.append({"state": states, "within": within, "probability": float(p)})
+    return out
+
+
 def parse_scenarios(spec: dict, source: str = "<scenarios>") -> ScenarioSet:
     """Validate a scenario mapping (as loaded from YAML).
 
@@ -195,10 +256,25 @@ def parse_scenarios(spec: dict, source: str = "<scenarios>") -> ScenarioSet:
         body = body or {}
         if not isinstance(body, dict):
             raise ConfigError(source, f"key '{key}' is not a mapping", "give label and states")
-        extra = sorted(set(body) - {"label", "states", "exercises"})
+        allowed = {"label", "states", "exercises", "transitions", "conditions"}
+        extra = sorted(set(body) - allowed)
         if extra:
             raise ConfigError(
-                source, f"key '{key}': unknown key(s) {extra}", "use label, states, exercises"
+                source,
+                f"key '{key}': unknown key(s) {extra}",
+                "use label, states, exercises, transitions, conditions",
+            )
+        transitions = body.get("transitions", False)
+        if not isinstance(transitions, bool):
+            raise ConfigError(
+                source, f"key '{key}.transitions': {transitions!r} is not true/false", "write true"
+            )
+        conditions = _conditions(body.get("conditions"), source, f"{key}.conditions")
+        if conditions and not transitions:
+            raise ConfigError(
+                source,
+                f"key '{key}.conditions' needs the transition model",
+                "add 'transitions: true' to the scenario (conditions change its probabilities)",
             )
         states = (
             _steps(body["states"], STATES, source, f"{key}.states", start)
@@ -218,7 +294,12 @@ def parse_scenarios(spec: dict, source: str = "<scenarios>") -> ScenarioSet:
                 source, f"scenario name {name!r} appears twice", "give each scenario its own name"
             )
         scenarios[str(name)] = Scenario(
-            name=str(name), label=str(label)[:200], states=states, exercises=exercises
+            name=str(name),
+            label=str(label)[:200],
+            states=states,
+            exercises=exercises,
+            transitions=transitions,
+            conditions=conditions,
         )
     return ScenarioSet(start=start, horizon=horizon, scenarios=scenarios, source=source)
 
@@ -324,6 +405,10 @@ def simulate_scenarios(
         )
     months = pd.period_range(first, start + scenario_set.horizon - 1, freq="M")
     posterior = model.idata.posterior
+    if draws is None and not getattr(model, "uses_mcmc", True):
+        from forecast.models.naive import DEFAULT_DRAWS
+
+        draws = DEFAULT_DRAWS
     n_draws = draws or int(posterior.sizes["chain"] * posterior.sizes["draw"])
     cells = n_draws * len(scenario_set.scenarios) * len(months)
     if cells > MAX_SIMULATION_CELLS:
@@ -344,11 +429,29 @@ def simulate_scenarios(
                     "move the month to the start or later",
                 )
     sims = []
+    chained = any(s.transitions for s in scenario_set.scenarios.values())
     for scenario in scenario_set.scenarios.values():
         future = future_covariates(scenario, months, training)
-        one = model.simulate(future, random_seed=random_seed, draws=draws)
+        paths = None
+        if scenario.transitions:
+            paths = transition_paths(
+                scenario, outlook, months, n_draws, random_seed, scenario_set.source
+            )
+        one = model.simulate(future, random_seed=random_seed, draws=draws, state_paths=paths)
         one = add_outlook_events(one, outlook, random_seed)
-        one["state"] = ("month", future["state"].to_numpy(dtype=str))
+        if chained:
+            codes = (
+                paths
+                if paths is not None
+                else np.broadcast_to(
+                    [STATES.index(x) for x in future["state"]], (one.sizes["draw"], len(months))
+                )
+            )
+            one["state_draws"] = (("draw", "month"), np.asarray(codes, dtype=np.int8))
+            modal = np.array(STATES)[_modal(np.asarray(codes))]
+            one["state"] = ("month", modal)
+        else:
+            one["state"] = ("month", future["state"].to_numpy(dtype=str))
         one["exercise_days"] = ("month", future["exercise_days"].to_numpy(dtype=float))
         sims.append(one)
     ds = xr.concat(sims, dim=pd.Index(scenario_set.names, name="scenario"))
@@ -357,6 +460,56 @@ def simulate_scenarios(
     ds = ds.assign_coords(label=("scenario", labels))
     ds.attrs.update(start=str(start), horizon=scenario_set.horizon, random_seed=random_seed)
     return ds
+
+
+def _modal(codes: np.ndarray) -> np.ndarray:
+    """The most frequent state code of each month (column) of ``codes`` (draw, month)."""
+    counts = np.stack([(codes == i).sum(axis=0) for i in range(len(STATES))])
+    return counts.argmax(axis=0)
+
+
+def transition_paths(scenario: Scenario, outlook, months, n_draws: int, seed: int, source: str):
+    """State paths of a ``transitions: true`` scenario: one per draw, codes (draw, month).
+
+    Months up to the last ``states`` step are fixed; the run's transition model simulates the
+    rest (each path from its own posterior transition matrix), with the scenario's
+    ``conditions``.
+    """
+    model = getattr(outlook, "transitions", None)
+    if model is None:
+        raise ConfigError(
+            source,
+            f"scenario {scenario.name!r} follows the transition model, but the run has none",
+            "refit the run with this version ('forecast refit RUN --out NEW'), which saves it",
+        )
+    fixed = {str(month): state for month, state in scenario.states.items()}
+    paths = model.simulate(
+        months=len(months),
+        draws=n_draws,
+        rng=np.random.default_rng([seed, 11]),
+        fixed=fixed or None,
+        conditions=scenario.conditions or None,
+        start=months[0],
+        source=source,
+    )
+    return paths.values
+
+
+def state_probabilities(ds: xr.Dataset) -> pd.DataFrame:
+    """P(each state) per scenario and month (from ``state_draws``; fixed paths give 0/1).
+
+    Returns
+    -------
+    DataFrame
+        ``scenario, month`` and one column per state; empty when ``ds`` has no per-draw
+        state paths (no scenario follows the transition model).
+    """
+    if "state_draws" not in ds:
+        return pd.DataFrame(columns=["scenario", "month", *STATES])
+    codes = ds["state_draws"]
+    parts = {state: (codes == i).mean("draw") for i, state in enumerate(STATES)}
+    table = xr.Dataset(parts).to_dataframe().reset_index()
+    return table.drop(columns=[c for c in ("label",) if c in table])
 
 
 def add_outlook_events(sim: xr.Dataset, outlook, random_seed: int) -> xr.Dataset:
@@ -375,13 +528,14 @@ def add_outlook_events(sim: xr.Dataset, outlook, random_seed: int) -> xr.Dataset
         return sim
     if sim.attrs.get("target", "launch_days") != "launch_days":
         return sim
-    rng = np.random.default_rng([random_seed, 7])
     if "class_counts" not in sim:
+        rng = np.random.default_rng([random_seed, 7])
         classes = outlook.class_mix.simulate(sim["counts"].values, rng)
         names = list(outlook.class_mix.posterior["weapon_class"].values)
         sim = sim.assign_coords(weapon_class=names)
         sim["class_counts"] = (("draw", "month", "weapon_class"), classes)
-    if "nuclear_tests" not in sim:
+    if "nuclear_tests" not in sim:  # its own stream: the same draws in every scenario
+        rng = np.random.default_rng([random_seed, 8])
         n, h = sim.sizes["draw"], sim.sizes["month"]
         sim["nuclear_tests"] = (("draw", "month"), outlook.nuclear.simulate(n, h, rng))
     return sim
@@ -502,6 +656,8 @@ def write_scenario_outputs(
         "comparisons": comparisons(ds),
         "probabilities": probability_table(ds),
     }
+    if "state_draws" in ds:
+        tables["states"] = state_probabilities(ds)
     with output_dir(out, "scenarios", force=force) as tmp:
         for name, table in tables.items():
             table.to_csv(tmp / f"{name}.csv", index=False, float_format="%.4g")

@@ -213,7 +213,10 @@ def test_file_errors(tmp_path):
     with pytest.raises(ConfigError, match="not valid YAML"):
         load_questions(bad)
     bad.write_text("- just a list\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match="not a YAML mapping"):
+    with pytest.raises(ConfigError, match="a YAML list, not a mapping"):
+        load_questions(bad)
+    bad.write_text("as_of: 2025-12\nas_of: 2026-01\nquestions: []\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="appears twice"):
         load_questions(bad)
 
 

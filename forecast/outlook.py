@@ -1,0 +1,270 @@
+"""What to expect, not only what if: the unconditional forecast and forecast questions.
+
+A scenario fixes the negotiation path; readers also ask what to expect *all things
+considered*. :func:`simulate_outlook` simulates state paths from the run's transition model
+jointly with the count model's draws (each draw its own path), so the forecast integrates over
+which state comes; it is the ``transitions: true`` scenario of :mod:`forecast.scenarios`, so
+there is one way to simulate. :func:`outlook_tables` summarises it: P(each state) per month,
+the total overall and split by the path taken.
+
+:func:`answer_questions` answers a question file (:mod:`forecast.questions`) from such
+simulations: unconditional questions from the outlook, conditional ones from a simulation
+with the given state path imposed (so every draw follows it). The answers are frozen in
+``answers.json`` with the draws each needs for scoring; :func:`score_answers` scores them
+once the data cover their windows (Brier and log score for binary questions, CRPS for
+numeric and date questions), and ``forecast ledger`` shows the track record.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from forecast.constants import MAX_JSON_BYTES, STATES
+from forecast.errors import ConfigError, RunFileError
+
+ANSWERS_FILE = "answers.json"
+
+#: Draws of each answer kept for scoring (enough for a Brier score to 0.001).
+KEPT_DRAWS = 1000
+
+
+def simulate_outlook(
+    model,
+    outlook,
+    horizon: int,
+    random_seed: int = 1,
+    draws: int | None = None,
+    fixed: dict | None = None,
+    label: str = "All things considered",
+) -> xr.Dataset:
+    """Simulate the next ``horizon`` months with the states following the transition model.
+
+    Parameters
+    ----------
+    model : BaseModel
+        A fitted launch-day model.
+    outlook : forecast.runs.Outlook
+        The run's transition, class-mix and nuclear models.
+    horizon : int
+        Months after the fitted data.
+    random_seed : int
+        Seed.
+    draws : int, optional
+        Draws (default: the model's posterior draws).
+    fixed : dict, optional
+        ``{YYYY-MM: state}``: months up to the last key are fixed (a conditional question's
+        path), the chain takes over after.
+    label : str
+        Label of the simulation.
+
+    Returns
+    -------
+    xarray.Dataset
+        Dims (draw, month): ``counts``, ``rate``, ``class_counts`` (with ``weapon_class``),
+        ``nuclear_tests``, ``state`` (labels, one path per draw) with an ``initial_state``
+        coordinate (the state of the last fitted month), ``launch_days`` (= ``counts``).
+    """
+    from forecast.scenarios import Scenario, ScenarioSet, _month, simulate_scenarios
+
+    states = {_month(k, "question", "given"): v for k, v in (fixed or {}).items()}
+    scenario = Scenario("outlook", label, states=states, transitions=True)
+    spec = ScenarioSet(start=None, horizon=horizon, scenarios={"outlook": scenario})
+    ds = simulate_scenarios(model, spec, random_seed=random_seed, draws=draws, outlook=outlook)
+    one = ds.sel(scenario="outlook", drop=True)
+    codes = one["state_draws"].values
+    initial = str(model.training["state"].iloc[-1])
+    one = one.drop_vars(["state", "state_draws"])
+    one["state"] = (("draw", "month"), np.array(STATES)[codes])
+    one["launch_days"] = one["counts"]
+    return one.assign_coords(initial_state=("draw", np.full(one.sizes["draw"], initial)))
+
+
+def outlook_tables(sim: xr.Dataset) -> dict[str, pd.DataFrame]:
+    """Summaries of an outlook simulation.
+
+    Returns
+    -------
+    dict of DataFrame
+        ``states``: P(each state) per month; ``totals``: the total of launch days over the
+        horizon (mean, 10/50/90 % quantiles, P(at least 1), P(ICBM launch), P(nuclear test)),
+        overall and for each path taken (``stays <state>`` or ``to <state>``: the first state
+        the path enters), with the share of draws on each path.
+    """
+    from forecast.models.transitions import path_groups, state_probabilities
+
+    codes = xr.DataArray(
+        np.array([[STATES.index(s) for s in row] for row in sim["state"].values]),
+        dims=("draw", "month"),
+        coords={"month": sim["month"].values},
+    )
+    codes = codes.assign_coords(initial_state=sim["initial_state"])
+    states = state_probabilities(codes).reset_index()
+    states["month"] = states["month"].dt.to_timestamp()
+    groups = path_groups(codes).values
+    total = sim["counts"].sum("month").values
+    icbm = sim["class_counts"].sel(weapon_class="ICBM").sum("month").values
+    nuclear = sim["nuclear_tests"].sum("month").values
+    rows = []
+    for name, mask in [("all paths", np.ones(len(total), bool))] + [
+        (g, groups == g) for g in pd.Series(groups).value_counts().index
+    ]:
+        rows.append(
+            {
+                "path": name,
+                "share": mask.mean(),
+                "mean": total[mask].mean(),
+                "q10": np.quantile(total[mask], 0.1),
+                "q50": np.quantile(total[mask], 0.5),
+                "q90": np.quantile(total[mask], 0.9),
+                "p_any": (total[mask] >= 1).mean(),
+                "p_icbm": (icbm[mask] >= 1).mean(),
+                "p_nuclear": (nuclear[mask] >= 1).mean(),
+            }
+        )
+    return {"states": states, "totals": pd.DataFrame(rows)}
+
+
+# --- questions ----------------------------------------------------------------------------------
+
+
+def _horizon(model, questions) -> int:
+    first = pd.Period(model.training["month"].iloc[-1], "M") + 1
+    last = max(q.end for q in questions)
+    early = [q.id for q in questions if q.start < first]
+    if early:
+        raise ConfigError(
+            questions[0].source,
+            f"question(s) {early} start before the month after the fitted data ({first})",
+            "ask about months after the data, or refit the run on data that end before them",
+        )
+    return (last - first).n + 1
+
+
+def answer_questions(model, outlook, questions, random_seed: int = 1, draws: int | None = None):
+    """Answer every question from the model and its outlook.
+
+    Returns
+    -------
+    answers : DataFrame
+        One row per question (:data:`forecast.questions.ANSWER_COLUMNS`).
+    outcomes : dict
+        Per question id, the simulated outcomes kept for scoring (at most
+        :data:`KEPT_DRAWS`).
+    sim : Dataset
+        The unconditional outlook simulation.
+    """
+    from forecast.questions import answer, simulated_outcomes
+
+    if model.target != "launch_days":
+        raise ConfigError(
+            "RUN_DIR",
+            f"the run forecasts {model.target}, the questions count launch days",
+            "answer questions from a run fitted to launch_days (the default)",
+        )
+    horizon = _horizon(model, questions)
+    sim = simulate_outlook(model, outlook, horizon, random_seed, draws)
+    as_of = f"{pd.Timestamp(model.training['month'].iloc[-1]) + pd.offsets.MonthEnd(0):%Y-%m-%d}"
+    rows, outcomes = [], {}
+    for question in questions:
+        sims = sim
+        if question.type == "conditional":
+            fixed = {str(m): s for m, s in question.given.items()}
+            last = max(question.given_months)
+            fixed[str(last)] = question.given[max(question.given)]
+            sims = simulate_outlook(model, outlook, horizon, random_seed, draws, fixed=fixed)
+        row = {**answer(question, sims), "model": model.name, "data_as_of": as_of}
+        rows.append(row)
+        values = np.asarray(simulated_outcomes(question, sims).values)
+        outcomes[question.id] = _keep(values)
+    from forecast.questions import ANSWER_COLUMNS
+
+    return pd.DataFrame(rows, columns=list(ANSWER_COLUMNS)), outcomes, sim
+
+
+def _keep(values: np.ndarray) -> list[int]:
+    """JSON-ready simulated outcome codes (1/0, counts, month indices), at most KEPT_DRAWS."""
+    return [int(v) for v in np.asarray(values)[:KEPT_DRAWS]]
+
+
+def freeze_answers(
+    answers: pd.DataFrame, outcomes: dict, questions_file: Path, run_dir: Path, seed: int
+) -> dict:
+    """The ``answers.json`` record: answers, kept outcomes, and where they came from."""
+    text = Path(questions_file).read_bytes()
+    return {
+        "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "questions_file": str(Path(questions_file).resolve()),
+        "questions_hash": hashlib.sha256(text).hexdigest(),
+        "questions_text": text.decode("utf-8"),
+        "run": str(Path(run_dir).resolve()),
+        "seed": seed,
+        "answers": json.loads(answers.to_json(orient="records", date_format="iso")),
+        "outcomes": outcomes,
+    }
+
+
+def read_answers(folder: Path) -> dict:
+    """A frozen ``answers.json``, refusing a damaged one."""
+    path = Path(folder) / ANSWERS_FILE
+    fix = "re-run 'forecast questions' into a new folder"
+    try:
+        if path.stat().st_size > MAX_JSON_BYTES:
+            raise RunFileError(path, f"larger than {MAX_JSON_BYTES:,} bytes", fix)
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as err:
+        raise RunFileError(path, f"cannot read it ({err})", fix) from None
+    except json.JSONDecodeError as err:
+        raise RunFileError(path, f"not valid JSON ({err})", fix) from None
+    needed = {"answers", "outcomes", "questions_text"}
+    if not isinstance(record, dict) or not needed <= set(record):
+        raise RunFileError(path, f"not a frozen answers file (needs {sorted(needed)})", fix)
+    return record
+
+
+def score_answers(record: dict, observed: pd.DataFrame) -> pd.DataFrame:
+    """Score the frozen answers whose questions the observed data resolve.
+
+    Parameters
+    ----------
+    record : dict
+        A frozen ``answers.json`` (:func:`freeze_answers`).
+    observed : DataFrame
+        The monthly panel of the data now available.
+
+    Returns
+    -------
+    DataFrame
+        One row per question: ``question, type, status`` (``waiting``, ``resolved``,
+        ``annulled``), ``outcome``, ``brier``, ``log_score`` (binary), ``crps`` (numeric,
+        date).
+    """
+    from forecast.questions import outcome_code, parse_questions, resolve, score
+    from forecast.yamlio import load_yaml_text
+
+    questions = parse_questions(
+        load_yaml_text(record["questions_text"], "answers.json"), "answers.json"
+    )
+    rows = []
+    for question in questions:
+        outcome = resolve(question, observed)
+        row = {"question": question.id, "type": question.type, "outcome": None}
+        if outcome is None:
+            rows.append({**row, "status": "waiting"})
+            continue
+        if isinstance(outcome, str) and outcome == "annulled":
+            rows.append({**row, "status": "annulled", "outcome": outcome})
+            continue
+        draws = np.asarray(record["outcomes"].get(question.id, []), dtype=float)
+        scores = score(question, outcome, draws)
+        rows.append(
+            {**row, "status": "resolved", "outcome": str(outcome_code(question, outcome)), **scores}
+        )
+    columns = ["question", "type", "status", "outcome", "brier", "log_score", "crps"]
+    return pd.DataFrame(rows).reindex(columns=columns)

@@ -1,0 +1,242 @@
+"""The unconditional outlook, transition scenarios, forecast questions and their track record.
+
+Plumbing runs use the stand-in sampler (prior draws): these tests check the joint simulation,
+the files and the scores against hand-computed values, not the statistics of a fit.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from conftest import REPO, SEED
+
+from forecast.constants import STATES
+from forecast.errors import ConfigError
+from forecast.models import get_model
+from forecast.outlook import (
+    answer_questions,
+    freeze_answers,
+    outlook_tables,
+    score_answers,
+    simulate_outlook,
+)
+from forecast.questions import load_questions, parse_questions
+from forecast.runs import fit_run, load_outlook, load_run
+from forecast.scenarios import parse_scenarios, simulate_scenarios
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory, panel):
+    out = tmp_path_factory.mktemp("outlook") / "run"
+    fit_run(get_model("ar_level"), panel, "mock", seed=SEED, out=out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def fitted(run_dir):
+    model, _ = load_run(run_dir)
+    return model, load_outlook(run_dir)
+
+
+def test_every_run_carries_its_outlook_models(fitted):
+    model, outlook = fitted
+    assert outlook.transitions.last_state == str(model.training["state"].iloc[-1])
+    assert str(outlook.transitions.last_month) == f"{model.training['month'].iloc[-1]:%Y-%m}"
+    shares = outlook.class_mix.posterior["share"]
+    assert list(shares["weapon_class"].values) == ["SRBM", "MRBM/IRBM", "ICBM", "SLBM/SLV/other"]
+    assert 0 < outlook.nuclear.p_any(12) < 1
+
+
+def test_the_outlook_gives_each_draw_its_own_state_path(fitted):
+    model, outlook = fitted
+    sim = simulate_outlook(model, outlook, horizon=12, random_seed=SEED)
+    assert sim["state"].dims == ("draw", "month") and sim.sizes["month"] == 12
+    assert set(np.unique(sim["state"].values)) <= set(STATES)
+    assert len({tuple(row) for row in sim["state"].values}) > 1  # paths differ between draws
+    assert (sim["initial_state"].values == "no_talks").all()
+    assert {"class_counts", "nuclear_tests", "launch_days"} <= set(sim.data_vars)
+    # a launch day carries at most one day of each class group
+    assert (sim["class_counts"] <= sim["counts"]).all()
+    tables = outlook_tables(sim)
+    np.testing.assert_allclose(tables["states"][list(STATES)].sum(axis=1), 1.0)
+    totals = tables["totals"].set_index("path")
+    assert totals.loc["all paths", "share"] == 1.0
+    assert totals.drop("all paths")["share"].sum() == pytest.approx(1.0)
+    overall = sim["counts"].sum("month").values
+    assert totals.loc["all paths", "mean"] == pytest.approx(overall.mean())
+    again = simulate_outlook(model, outlook, horizon=12, random_seed=SEED)
+    np.testing.assert_array_equal(again["counts"].values, sim["counts"].values)
+
+
+def test_a_transition_scenario_with_a_condition_hits_it_exactly(fitted):
+    model, outlook = fitted
+    spec = parse_scenarios(
+        {
+            "horizon": 6,
+            "scenarios": {
+                "summit": {
+                    "transitions": True,
+                    "conditions": [{"state": "summitry", "within": 3, "probability": 0.7}],
+                },
+                "talks": {"states": {"2026-02": "active_talks"}, "transitions": True},
+            },
+        },
+        "s.yaml",
+    )
+    ds = simulate_scenarios(model, spec, random_seed=SEED, outlook=outlook)
+    codes = ds["state_draws"].sel(scenario="summit").values
+    hit = (codes[:, :3] == STATES.index("summitry")).any(axis=1).mean()
+    assert abs(hit - 0.7) <= 1 / codes.shape[0]
+    talks = ds["state_draws"].sel(scenario="talks").values
+    assert (talks[:, 0] == STATES.index("no_talks")).all()  # before the first step: last state
+    assert (talks[:, 1] == STATES.index("active_talks")).all()  # the fixed month
+    assert len(np.unique(talks[:, 2:])) > 1  # then the chain
+
+
+@pytest.mark.parametrize(
+    "body, words",
+    [
+        ({"transitions": "yes"}, "not true/false"),
+        ({"conditions": [{"state": "summitry", "within": 3, "probability": 0.7}]}, "needs the"),
+        (
+            {
+                "transitions": True,
+                "conditions": [{"state": "peace", "within": 3, "probability": 1}],
+            },
+            "unknown",
+        ),
+        (
+            {
+                "transitions": True,
+                "conditions": [{"state": "stalled", "within": 0, "probability": 1}],
+            },
+            "within",
+        ),
+        (
+            {
+                "transitions": True,
+                "conditions": [{"state": "stalled", "within": 2, "probability": 1.5}],
+            },
+            "probability",
+        ),
+        ({"transitions": True, "conditions": [{"state": "stalled"}]}, "needs state, within"),
+    ],
+)
+def test_bad_transition_scenarios_are_refused(body, words):
+    with pytest.raises(ConfigError, match=words):
+        parse_scenarios({"horizon": 6, "scenarios": {"x": body}}, "s.yaml")
+
+
+def test_a_run_without_a_transition_model_is_refused_for_transition_scenarios(fitted):
+    model, _ = fitted
+    spec = parse_scenarios({"horizon": 3, "scenarios": {"x": {"transitions": True}}}, "s.yaml")
+    with pytest.raises(ConfigError, match="transition model"):
+        simulate_scenarios(model, spec, outlook=None)
+
+
+QUESTIONS = """
+questions:
+  - id: any-q1
+    title: At least one launch day in 2026-01..03?
+    type: binary
+    event: launch_day
+    window: {start: 2026-01, end: 2026-03}
+    resolution: CNS launch days.
+  - id: days-h1
+    title: Launch days in 2026-01..06
+    type: numeric
+    event: launch_day
+    window: {start: 2026-01, end: 2026-06}
+    resolution: CNS launch days.
+  - id: days-if-talks
+    title: Launch days in 2026-01..06 if talks resume in February
+    type: conditional
+    given: {2026-01: no_talks, 2026-02: active_talks}
+    given_through: 2026-06
+    question: {type: numeric, event: launch_day, window: {start: 2026-01, end: 2026-06}}
+    resolution: Annulled unless the states follow the path.
+"""
+
+
+def test_answers_come_from_the_joint_simulation(fitted, tmp_path):
+    model, outlook = fitted
+    path = tmp_path / "q.yaml"
+    path.write_text(QUESTIONS)
+    questions = load_questions(path)
+    answers, outcomes, sim = answer_questions(model, outlook, questions, random_seed=SEED)
+    answers = answers.set_index("question")
+    share = (sim["counts"].isel(month=slice(0, 3)).sum("month") >= 1).mean().item()
+    assert answers.loc["any-q1", "probability"] == pytest.approx(share)
+    total = sim["counts"].isel(month=slice(0, 6)).sum("month").values
+    assert answers.loc["days-h1", "mean"] == pytest.approx(total.mean())
+    # the conditional answer comes from a simulation with the given path imposed
+    assert answers.loc["days-if-talks", "p_given"] == 1.0
+    assert len(outcomes["any-q1"]) <= 1000 and set(outcomes["any-q1"]) <= {0, 1}
+    late = parse_questions(
+        yaml.safe_load(
+            QUESTIONS.replace("start: 2026-01, end: 2026-03", "start: 2025-06, end: 2026-03")
+        ),
+        "late.yaml",
+    )
+    with pytest.raises(ConfigError, match="before the month after the fitted data"):
+        answer_questions(model, outlook, late)
+
+
+def test_frozen_answers_are_scored_by_hand_once_resolved(fitted, tmp_path):
+    model, outlook = fitted
+    path = tmp_path / "q.yaml"
+    path.write_text(QUESTIONS)
+    questions = load_questions(path)
+    answers, _, _ = answer_questions(model, outlook, questions, random_seed=SEED)
+    # hand-made outcomes: 3 of 4 draws saw a launch day; counts 0, 2, 4, 6 over the half year
+    outcomes = {"any-q1": [1, 1, 1, 0], "days-h1": [0, 2, 4, 6], "days-if-talks": [1, 1, 1, 1]}
+    record = freeze_answers(answers, outcomes, path, tmp_path, SEED)
+    months = pd.date_range("2026-01-01", periods=6, freq="MS")
+    observed = pd.DataFrame(
+        {"month": months, "launch_days": [0, 1, 0, 2, 0, 0], "state": "no_talks"}
+    )
+    table = score_answers(record, observed).set_index("question")
+    assert table.loc["any-q1", "status"] == "resolved"
+    assert table.loc["any-q1", "brier"] == pytest.approx((0.75 - 1) ** 2)
+    # CRPS of the draws 0, 2, 4, 6 at y = 3: E|X - 3| = 2, E|X - X'| = 2.5, CRPS = 2 - 1.25
+    assert table.loc["days-h1", "crps"] == pytest.approx(0.75)
+    assert table.loc["days-if-talks", "status"] == "annulled"  # talks did not resume
+    early = score_answers(record, observed.iloc[:2]).set_index("question")["status"]
+    # February's launch resolves any-q1 YES; the half year is not over; February had no talks
+    assert early.to_dict() == {
+        "any-q1": "resolved",
+        "days-h1": "waiting",
+        "days-if-talks": "annulled",
+    }
+
+
+def test_the_questions_command_writes_answers_and_the_ledger_scores_them(run_dir, tmp_path):
+    from hostile_support import cli, refused
+
+    out = tmp_path / "answers" / "2026"
+    result = cli(
+        *[
+            "questions",
+            str(run_dir),
+            "--config",
+            str(REPO / "questions" / "2026.yaml"),
+            "--out",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    names = {p.name for p in out.iterdir()}
+    assert {"answers.csv", "answers.json", "answers.png", "states.csv", "outlook.csv"} <= names
+    record = json.loads((out / "answers.json").read_text())
+    assert len(record["answers"]) == len(record["outcomes"]) == 8
+    answers = pd.read_csv(out / "answers.csv")
+    assert answers["probability"].dropna().between(0, 1).all()
+    assert (answers["data_as_of"] == "2025-12-31").all()
+    ledger = cli("ledger", "--runs", run_dir.parent, "--answers", tmp_path / "answers")
+    assert ledger.exit_code == 0, ledger.output
+    assert "Track record of answered questions" in ledger.output and "waiting" in ledger.output
+    refused(cli("ledger", "--answers", tmp_path / "nowhere"), "folder of answers not found")
