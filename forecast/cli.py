@@ -369,6 +369,9 @@ def backtest_command(
     oracles: bool = typer.Option(
         True, "--oracles/--no-oracles", help="Score the oracles (the ceiling of skill)."
     ),
+    questions: bool = typer.Option(
+        False, "--questions", help="Also backtest forecast questions and the state transitions."
+    ),
     cutoffs: str = typer.Option(None, "--cutoffs", help="Comma-separated YYYY-MM cutoffs."),
     every: int = typer.Option(None, "--every", min=1, help="Regular cutoffs every N months..."),
     start: str = typer.Option("2005-01", "--from", help="...from this month..."),
@@ -420,6 +423,7 @@ def backtest_command(
         chains=chains or preset.chains,
         pools=pools or (),
         oracles=oracles,
+        questions=questions,
         bootstrap=bootstrap,
         workers=workers,
         scheduler=scheduler,

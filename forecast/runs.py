@@ -253,15 +253,17 @@ class Outlook:
 
 
 def fit_outlook(model: BaseModel) -> Outlook:
-    """Fit the outlook models on the training months of ``model`` (from the panel it was
-    built on, which holds the class and nuclear columns)."""
+    """Fit the outlook models on every month of the panel ``model`` was built on, from its
+    start to ``model``'s last training month (the coded timeline since 1990: every state
+    switch, every test; the panel holds the class and nuclear columns the count model
+    does not keep)."""
     from forecast.models.events import ClassMix, NuclearRate
     from forecast.models.transitions import TransitionModel
 
     seed = int(model.sampler.get("random_seed", 1))
     source = model.source_panel
-    months = pd.to_datetime(model.training["month"])
-    rows = source[pd.to_datetime(source["month"]).isin(months)].reset_index(drop=True)
+    last = pd.Timestamp(model.training["month"].iloc[-1])
+    rows = source[pd.to_datetime(source["month"]) <= last].reset_index(drop=True)
     outlook = Outlook(TransitionModel(random_seed=seed).fit(rows))
     if "nuclear_tests" in rows and "launch_days_icbm" in rows:
         outlook.class_mix = ClassMix(random_seed=seed).fit(rows)

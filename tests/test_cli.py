@@ -220,12 +220,12 @@ def test_backtest_writes_scores_summary_and_figures(tmp_path):
         "model,cutoff,horizon,target_month,observed,crps,log_score,rps,brier_any,pit,covered_80"
     )
     assert set(needed.split(",")) | {"state_path"} <= set(scores.columns)
-    # (2 models + 2 oracles) x 2 cutoffs x 2 state paths x 3 horizons
-    assert len(scores) == 48
+    # (2 models + 2 oracles) x 2 cutoffs x 3 state paths x 3 horizons
+    assert len(scores) == 72
     assert set(scores["model"]) == {"constant_rate", "recent_rate", "oracle_12", "oracle_3"}
     assert "by_band.csv" in {p.name for p in out.iterdir()}
     assert "CRPS skill vs the best naive baseline" in result.stdout
-    assert set(scores["state_path"]) == {"observed", "persist"}
+    assert set(scores["state_path"]) == {"observed", "persist", "transition"}
 
 
 @pytest.mark.parametrize(

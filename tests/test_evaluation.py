@@ -378,8 +378,8 @@ def test_backtest_tables_have_one_row_per_forecast(serial, panel, tmp_path):
     assert list(scores.columns[: len(KEY_COLUMNS)]) == KEY_COLUMNS
     for column in ("crps", "log_score", "interval_score", "pit_lo", "pit_hi", "pit_cov_80"):
         assert column in scores
-    # 2 models x 2 paths x (3 + 2 horizons): months after 2025-12 are dropped
-    assert len(scores) == 2 * 2 * 5
+    # 2 models x 3 paths x (3 + 2 horizons): months after 2025-12 are dropped
+    assert len(scores) == 2 * 3 * 5
     late = scores[scores["cutoff"] == pd.Timestamp("2025-10-01")]
     assert sorted(late["horizon"].unique()) == [1, 2]
     truth = panel.set_index("month")
@@ -392,9 +392,9 @@ def test_backtest_tables_have_one_row_per_forecast(serial, panel, tmp_path):
     assert (per["state"].to_numpy() == at_cutoff).all()
     assert scores["crps"].ge(0).all() and scores[["pit_lo", "pit_hi"]].stack().between(0, 1).all()
     np.testing.assert_allclose(scores["crps"], scores["rps"])
-    # summary: both models, both paths, three horizons; the better baseline has skill 0
+    # summary: both models, three paths, three horizons; the better baseline has skill 0
     summary = serial.summary
-    assert len(summary) == 2 * 2 * 3
+    assert len(summary) == 2 * 3 * 3
     assert (summary.groupby(["state_path", "horizon"])["crps_skill"].max() == 0).all()
     assert summary.loc[summary["horizon"] == 3, "n"].eq(1).all()
     assert len(serial.folds) == 4 and set(serial.folds["n_forecasts"]) == {2, 3}
@@ -583,6 +583,7 @@ def test_oracles_pools_and_naive_baselines_in_one_backtest(panel):
         chains=2,
         pools=["pool:empirical_recent+recent_rate"],
         oracles=True,
+        questions=True,
         bootstrap=50,
         progress=False,
     )
@@ -603,3 +604,47 @@ def test_oracles_pools_and_naive_baselines_in_one_backtest(panel):
     row = band[(band["model"] == "pool:empirical_recent+recent_rate") & (band["band"] == "1-3")]
     assert row["crps_skill_lo"].iloc[0] <= row["crps_skill"].iloc[0] <= row["crps_skill_hi"].iloc[0]
     assert set(result.settings["baselines"]) == {"empirical_recent", "last_value", "recent_rate"}
+    # the unconditional (transition) path is scored like the others; a state-free baseline
+    # forecasts the same along every path
+    assert set(scores["state_path"]) == {"observed", "persist", "transition"}
+    evidence = result.tables["evidence"]
+    flat = evidence[evidence["model"] == "empirical_recent"]
+    assert set(flat["path"]) == {"observed", "transition"} and (flat["gain"] == 0).all()
+    # questions answered at every cutoff by the first Bayesian model, scored by hand
+    questions = result.tables["questions"]
+    binary = questions[questions["type"] == "binary"]
+    assert set(binary["question"]) == {"launch-3m"}  # the only window within 3 months
+    np.testing.assert_allclose(binary["brier"], (binary["answer"] - binary["outcome"]) ** 2)
+    np.testing.assert_allclose(binary["brier_base"], (binary["base_rate"] - binary["outcome"]) ** 2)
+    assert result.tables["question_reliability"]["n"].sum() == len(binary)
+    assert {"change", "state"} == set(result.tables["transition_calibration"]["event"])
+
+
+def test_question_window_outcomes_and_base_rates_by_hand():
+    from forecast.evaluation.question_backtest import TEMPLATES, window_outcomes
+
+    months = pd.date_range("2000-01-01", periods=10, freq="MS")
+    panel = pd.DataFrame({"month": months, "launch_days": [0, 0, 0, 0, 2, 0, 0, 0, 0, 1]})
+    panel["state"] = "no_talks"
+    panel["nuclear_tests"] = 0
+    for column in (
+        "launch_days_srbm",
+        "launch_days_mrbm",
+        "launch_days_irbm",
+        "launch_days_icbm",
+        "launch_days_slbm",
+        "launch_days_slv",
+        "launch_days_hgv",
+        "launch_days_unknown",
+        "missiles",
+    ):
+        panel[column] = 0
+    template = next(t for t in TEMPLATES if t["id"] == "launch-3m")
+    got = window_outcomes(template, panel)
+    # windows of 3 months starting 2000-02 .. 2000-08 (the first month is the state-change lag)
+    # YES when they hold May or October: Feb-Apr no, Mar-May .. May-Jul yes, Jun-Aug and
+    # Jul-Sep no, Aug-Oct yes
+    assert [str(p) for p in got.index] == [f"2000-{m:02d}" for m in range(4, 11)]
+    assert got.tolist() == [0, 1, 1, 1, 0, 0, 1]
+    # base rate at a cutoff: the windows ended by then (2000-06: 2 of 3)
+    assert got[got.index <= pd.Period("2000-06", "M")].mean() == pytest.approx(2 / 3)

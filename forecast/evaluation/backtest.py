@@ -12,9 +12,13 @@ along two state paths, from the same fit:
     The negotiation states and exercise days that really happened: how good is the model
     *given* the state path, i.e. as a scenario tool. Comparing the two paths measures the
     conditional claim (:func:`forecast.evaluation.skill.evidence_table`).
+``transition``
+    The unconditional forecast: every draw follows its own state path from a transition
+    model fitted on the states up to the cutoff (:mod:`forecast.models.transitions`), usual
+    exercise calendar. It must at least match ``persist``.
 
-Both paths are simulated with the same seed (common random numbers), so their difference
-is due to the covariates alone. Target months after the last panel month are not forecast.
+The paths are simulated with the same seed (common random numbers), so their differences
+are due to the covariates alone. Target months after the last panel month are not forecast.
 
 Beside the registered models (baselines included), a backtest scores
 
@@ -64,7 +68,7 @@ BASELINES: tuple[str, ...] = ("constant_rate", "recent_rate", "empirical_recent"
 ORACLES: dict[str, int] = {"oracle_12": 12, "oracle_3": 3}
 
 #: State paths of the forecasts.
-STATE_PATHS: tuple[str, ...] = ("observed", "persist")
+STATE_PATHS: tuple[str, ...] = ("observed", "persist", "transition")
 
 #: Months of data a cutoff needs before it (``recent_rate`` fits the last 24).
 MIN_HISTORY = 24
@@ -283,6 +287,8 @@ class FoldResult:
     states: dict[str, np.ndarray]
     exercise_days: dict[str, np.ndarray]
     info: dict = field(default_factory=dict)
+    #: The transition path's state codes (draw, month), when simulated.
+    paths: np.ndarray | None = None
 
 
 def make_folds(models: Sequence[str], cutoffs: Sequence[pd.Period], seed: int) -> list[Fold]:
@@ -372,13 +378,24 @@ def run_fold(fold: Fold, panel: pd.DataFrame, settings: BacktestSettings) -> Fol
     fit_seconds = time.perf_counter() - started
 
     months, rows = forecast_months(panel, fold.cutoff, settings.horizon)
-    futures = {"observed": observed_future(panel, months), "persist": persist_future(model, months)}
+    persist = persist_future(model, months)
+    futures = {
+        "observed": observed_future(panel, months),
+        "persist": persist,
+        "transition": persist,
+    }
+    paths = transition_paths(panel, fold, months, settings.n_draws)
     draws, states, exercise = {}, {}, {}
     for path in STATE_PATHS:
         future = futures[path]
-        sim = model.simulate(future, random_seed=fold.sim_seed, draws=settings.n_draws)
+        chain = paths if path == "transition" else None
+        sim = model.simulate(
+            future, random_seed=fold.sim_seed, draws=settings.n_draws, state_paths=chain
+        )
         draws[path] = sim["counts"].transpose("month", "draw").values.astype(np.int32)
-        states[path] = future["state"].astype(str).to_numpy()
+        states[path] = (
+            future["state"].astype(str).to_numpy() if chain is None else _modal_states(chain)
+        )
         exercise[path] = future["exercise_days"].to_numpy(dtype=float)
     diag = model.diagnostics
     info = {
@@ -399,7 +416,30 @@ def run_fold(fold: Fold, panel: pd.DataFrame, settings: BacktestSettings) -> Fol
         "verdict": diag.verdict(),
     }
     observed = panel.loc[rows, settings.target].to_numpy().astype(np.int64)
-    return FoldResult(fold.model, fold.cutoff, months, observed, draws, states, exercise, info)
+    result = FoldResult(fold.model, fold.cutoff, months, observed, draws, states, exercise, info)
+    result.paths = paths
+    return result
+
+
+def transition_paths(panel: pd.DataFrame, fold: Fold, months, n_draws: int) -> np.ndarray:
+    """State paths (draw, month) from a transition model fitted on the states to the cutoff."""
+    from forecast.models.transitions import TransitionModel
+
+    index = pd.PeriodIndex(pd.to_datetime(panel["month"]), freq="M")
+    history = panel.loc[index <= fold.cutoff, ["month", "state"]]
+    model = TransitionModel(random_seed=fold.sim_seed).fit(history)
+    paths = model.simulate(
+        months=len(months), draws=n_draws, rng=np.random.default_rng(fold.sim_seed)
+    )
+    return paths.values.astype(np.int8)
+
+
+def _modal_states(paths: np.ndarray) -> np.ndarray:
+    """The most frequent state of each month of ``paths`` (draw, month), as labels."""
+    from forecast.constants import STATES
+
+    counts = np.stack([(paths == i).sum(axis=0) for i in range(len(STATES))])
+    return np.array(STATES)[counts.argmax(axis=0)]
 
 
 # --- oracles ---------------------------------------------------------------------------------
@@ -485,6 +525,28 @@ def score_results(results: Sequence[FoldResult]) -> pd.DataFrame:
     """The ``scores`` table of many folds, sorted by model, cutoff, path and horizon."""
     scores = pd.concat([score_result(r) for r in results], ignore_index=True)
     return scores.sort_values(["model", "cutoff", "state_path", "horizon"], ignore_index=True)
+
+
+def question_tables(results, panel, models, cutoffs, seed: int) -> dict:
+    """The question backtest of the default model and the transition model's calibration."""
+    from forecast.evaluation.question_backtest import (
+        question_backtest,
+        question_reliability,
+        question_summary,
+    )
+    from forecast.models import DEFAULT_MODEL
+    from forecast.models.transitions import calibration_backtest, calibration_scores
+
+    bayesian = [m for m in models if REGISTRY[m].uses_mcmc]
+    model = DEFAULT_MODEL if DEFAULT_MODEL in models else (bayesian or models)[0]
+    table = question_backtest(results, panel, model, seed)
+    calibration = calibration_backtest(panel, origins=cutoffs, random_seed=seed)
+    return {
+        "questions": table,
+        "question_summary": question_summary(table),
+        "question_reliability": question_reliability(table),
+        "transition_calibration": calibration_scores(calibration),
+    }
 
 
 # --- the backtest --------------------------------------------------------------------------
@@ -576,6 +638,7 @@ def backtest(
     baselines: Sequence[str] = BASELINES,
     pools: Sequence[str] = (),
     oracles: bool = False,
+    questions: bool = False,
     bootstrap: int = 1000,
     workers: int = 1,
     scheduler: str | None = None,
@@ -609,6 +672,11 @@ def backtest(
         horizon band learned from forecasts resolved by each cutoff).
     oracles : bool
         Also score the oracles (the ceiling).
+    questions : bool
+        Also backtest forecast questions with the default model (or the first Bayesian
+        model) and the transition model's calibration (:mod:`forecast.evaluation.
+        question_backtest`): tables ``questions``, ``question_summary``,
+        ``question_reliability``, ``transition_calibration``.
     bootstrap : int
         Resamples of the cutoffs for the skill intervals (0: none).
     workers : int
@@ -669,6 +737,8 @@ def backtest(
     tables = summary_tables(scores, meta["baselines"], bootstrap=bootstrap, seed=seed)
     if len(weights):
         tables["weights"] = weights
+    if questions:
+        tables |= question_tables(results, panel, models, cutoffs, seed)
     return BacktestResult(
         scores=scores,
         folds=pd.DataFrame([r.info for r in results]),

@@ -220,13 +220,17 @@ def grouped_skill(
 
 
 def evidence_table(scores: pd.DataFrame, n_boot: int = 1000, seed: int = 1) -> pd.DataFrame:
-    """Observed vs held state path, per model and band: does knowing the states help?
+    """The other state paths against the held one, per model and band.
+
+    ``observed`` vs ``persist`` asks whether knowing the states that came helps (the
+    conditional claim); ``transition`` vs ``persist`` whether the unconditional forecast,
+    integrating over the states the transition model expects, does at least as well.
 
     Returns
     -------
     DataFrame
-        ``model, band, n, crps_persist, crps_observed, gain`` (``1 - observed / persist``:
-        positive when the real states improve the forecast) with a paired bootstrap
+        ``model, band, path, n, crps_persist, crps_path, gain`` (``1 - path / persist``:
+        positive when the path improves on holding the state) with a paired bootstrap
         interval ``gain_lo, gain_hi`` over cutoffs.
     """
     banded = with_band(scores)
@@ -235,26 +239,32 @@ def evidence_table(scores: pd.DataFrame, n_boot: int = 1000, seed: int = 1) -> p
         wide = part.pivot_table(
             index=["cutoff", "horizon"], columns="state_path", values="crps", aggfunc="first"
         )
-        if not {"observed", "persist"} <= set(wide.columns):
+        if "persist" not in wide:
             continue
-        long = wide[["observed", "persist"]].stack().rename("crps").reset_index()
-        long = long.rename(columns={"state_path": "model"}).assign(
-            model=lambda d: d["model"].astype(str)
-        )
-        lo, hi = bootstrap_skill(long, "observed", "persist", "crps", n_boot, seed)
-        rows.append(
-            {
-                "model": model,
-                "band": band,
-                "n": len(wide),
-                "crps_persist": wide["persist"].mean(),
-                "crps_observed": wide["observed"].mean(),
-                "gain": 1 - wide["observed"].mean() / wide["persist"].mean(),
-                "gain_lo": lo,
-                "gain_hi": hi,
-            }
-        )
-    return pd.DataFrame(rows)
+        for path in ("observed", "transition"):
+            if path not in wide:
+                continue
+            pair = wide[[path, "persist"]].dropna()
+            long = pair.stack().rename("crps").reset_index()
+            long = long.rename(columns={"state_path": "model"}).assign(
+                model=lambda d: d["model"].astype(str)
+            )
+            lo, hi = bootstrap_skill(long, path, "persist", "crps", n_boot, seed)
+            rows.append(
+                {
+                    "model": model,
+                    "band": band,
+                    "path": path,
+                    "n": len(pair),
+                    "crps_persist": pair["persist"].mean(),
+                    "crps_path": pair[path].mean(),
+                    "gain": 1 - pair[path].mean() / pair["persist"].mean(),
+                    "gain_lo": lo,
+                    "gain_hi": hi,
+                }
+            )
+    columns = ["model", "band", "path", "n", "crps_persist", "crps_path", "gain"]
+    return pd.DataFrame(rows, columns=[*columns, "gain_lo", "gain_hi"])
 
 
 def after_changes_table(scores: pd.DataFrame) -> pd.DataFrame:

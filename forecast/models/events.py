@@ -17,12 +17,17 @@ years), and are fitted on a run's training months and saved with it.
     (groups are not exclusive: a day can carry two).
 :class:`NuclearRate`
     A Poisson rate of nuclear tests per month, ``lambda ~ Gamma(a, b)`` with ``a = a0 w_0 +
-    sum_t w_t y_t`` and ``b = b0 w_0 + sum_t w_t`` (the prior is placed at the first training
-    month and discounted with the data). With the half-life of 28 months, fitted by the
-    prequential log score of the months 1995-2024 (each month predicted from the months
-    before it), old tests fade: six tests in 2006-2017 and none since give P(test in 2026)
-    of about 0.08, against 0.15-0.22 from a constant rate. A state effect is left out: six
-    tests cannot identify one.
+    sum_t w_t y_t`` and ``b = b0 w_0 + sum_t w_t`` (the prior is placed at the first month,
+    1990, and discounted with the data). With a half-life of 28 months old tests fade: six
+    tests in 2006-2017 and none since give P(test in the 12 months after 2025) of about
+    0.06 (a "moratorium" regime from Kim's declaration of 2018-04-20 gives 0.05), against
+    0.16 from a constant rate. The data cannot choose between these: over 2005-2024 their
+    Brier scores of P(test within 12 months) do not separate (0.23-0.25), none beats the
+    hindsight base rate, and a half-life fitted by the prequential log score drifts from
+    84 months to no discount at all (research notes of issue 13). 28 months is therefore a
+    stated assumption, shown beside the constant-rate sensitivity (:meth:`NuclearRate.
+    p_any` with ``half_life=inf``) wherever P(nuclear test) is reported. A state effect is
+    left out: six tests cannot identify one.
 """
 
 from __future__ import annotations
@@ -191,9 +196,8 @@ class NuclearRate(_Conjugate):
     """A discounted gamma-Poisson rate of nuclear tests per month."""
 
     name = "nuclear_rate"
-    #: ``rate``: Gamma(0.5, 60) placed at the first training month (one test in ten years,
-    #: weak); ``half_life``: 28 months (chosen by the prequential log score of the months
-    #: 1995-2024, see the module docstring).
+    #: ``rate``: Gamma(0.5, 60) placed at the first month (one test in ten years, weak);
+    #: ``half_life``: 28 months, an assumption the data cannot test (module docstring).
     default_priors: ClassVar[dict] = {"rate": {"alpha": 0.5, "beta": 60.0}, "half_life": 28.0}
 
     def _validate(self) -> None:
