@@ -24,7 +24,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from forecast.constants import MAX_JSON_BYTES
 from forecast.data.tables import write_atomic
 from forecast.errors import RunFileError
 
@@ -98,14 +97,9 @@ def read_forecast(run_dir: str | Path) -> dict | None:
         "restore forecast.json from a copy, or move it out of the run folder (the ledger then "
         "lists the run without a frozen forecast)"
     )
-    try:
-        if path.stat().st_size > MAX_JSON_BYTES:
-            raise RunFileError(path, f"larger than {MAX_JSON_BYTES:,} bytes", fix)
-        forecast = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as err:
-        raise RunFileError(path, f"cannot read it ({getattr(err, 'strerror', err)})", fix) from None
-    except (json.JSONDecodeError, RecursionError) as err:
-        raise RunFileError(path, f"not valid JSON ({err})", fix) from None
+    from forecast.outputs import read_json
+
+    forecast = read_json(path, fix)
     problem = _forecast_problem(forecast)
     if problem:
         raise RunFileError(path, f"not a frozen forecast: {problem}", fix)

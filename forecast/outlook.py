@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from forecast.constants import MAX_JSON_BYTES, STATES
+from forecast.constants import STATES
 from forecast.errors import ConfigError, RunFileError
 
 ANSWERS_FILE = "answers.json"
@@ -212,16 +212,11 @@ def freeze_answers(
 
 def read_answers(folder: Path) -> dict:
     """A frozen ``answers.json``, refusing a damaged one."""
+    from forecast.outputs import read_json
+
     path = Path(folder) / ANSWERS_FILE
     fix = "re-run 'forecast questions' into a new folder"
-    try:
-        if path.stat().st_size > MAX_JSON_BYTES:
-            raise RunFileError(path, f"larger than {MAX_JSON_BYTES:,} bytes", fix)
-        record = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as err:
-        raise RunFileError(path, f"cannot read it ({err})", fix) from None
-    except json.JSONDecodeError as err:
-        raise RunFileError(path, f"not valid JSON ({err})", fix) from None
+    record = read_json(path, fix)
     needed = {"answers", "outcomes", "questions_text"}
     if not isinstance(record, dict) or not needed <= set(record):
         raise RunFileError(path, f"not a frozen answers file (needs {sorted(needed)})", fix)

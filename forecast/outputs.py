@@ -227,6 +227,30 @@ def write_bytes_atomic(path: str | Path, data: bytes, fsync: bool = True) -> Non
         _fsync_dir(path.parent)
 
 
+def read_json(path: str | Path, fix: str, missing_ok: bool = False):
+    """Read one of our JSON files (run.json, forecast.json, answers.json) with the same
+    checks everywhere: size cap, OS and decoding errors, invalid JSON -> RunFileError naming
+    the file and ``fix``. Returns ``None`` for a missing file when ``missing_ok``."""
+    import json
+
+    from forecast.constants import MAX_JSON_BYTES
+    from forecast.errors import RunFileError
+
+    path = Path(path)
+    try:
+        if path.stat().st_size > MAX_JSON_BYTES:
+            raise RunFileError(path, f"larger than {MAX_JSON_BYTES:,} bytes", fix)
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        if missing_ok:
+            return None
+        raise RunFileError(path, "file not found", fix) from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise RunFileError(path, f"cannot read it ({getattr(err, 'strerror', err)})", fix) from None
+    except (json.JSONDecodeError, RecursionError) as err:
+        raise RunFileError(path, f"not valid JSON ({err})", fix) from None
+
+
 def write_text_atomic(path: str | Path, text: str) -> None:
     """Write ``text`` (UTF-8, newlines as given) to ``path`` atomically, mode from the umask."""
     write_bytes_atomic(path, text.encode("utf-8"))

@@ -28,7 +28,6 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from forecast import versions
-from forecast.constants import MAX_JSON_BYTES
 from forecast.data.tables import write_atomic
 from forecast.errors import ConfigError, RunFileError
 from forecast.models import BaseModel
@@ -323,18 +322,13 @@ def load_run(run_dir: str | Path) -> tuple[BaseModel, dict]:
 
 def read_run_record(run_dir: str | Path) -> dict:
     """A run's ``run.json`` (``{}`` when absent), refusing one that is not a JSON object."""
+    from forecast.outputs import read_json
+
     path = Path(run_dir) / RUN_FILE
     fix = "restore run.json from a copy, or delete it and re-run 'forecast fit'"
-    try:
-        if path.stat().st_size > MAX_JSON_BYTES:
-            raise RunFileError(path, f"larger than {MAX_JSON_BYTES:,} bytes", fix)
-        record = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+    record = read_json(path, fix, missing_ok=True)
+    if record is None:
         return {}
-    except (OSError, UnicodeDecodeError) as err:
-        raise RunFileError(path, f"cannot read it ({getattr(err, 'strerror', err)})", fix) from None
-    except (json.JSONDecodeError, RecursionError) as err:
-        raise RunFileError(path, f"not valid JSON ({err})", fix) from None
     if not isinstance(record, dict):
         raise RunFileError(path, "not a JSON object", fix)
     return record
