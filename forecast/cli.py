@@ -478,6 +478,59 @@ def _backtest_figures(result, out: Path) -> None:
         plt.close(fig)
 
 
+@app.command("contrasts")
+def contrasts_command(
+    out: Path = typer.Option(..., "--out", help="Output folder (new or empty; see --force)."),
+    model: str = typer.Option("default", "--model", help="A model with state effects."),
+    since: str = typer.Option(
+        "1990-01,2000-01,2005-01,2012-01", "--since", help="Comma-separated first months."
+    ),
+    preset: str = typer.Option("full", "--preset", help="Sampler preset of every fit."),
+    seed: int = typer.Option(1, "--seed", help="Random seed."),
+    data_dir: Path = DATA_DIR_OPTION,
+    force: bool = typer.Option(False, "--force", help="Replace earlier outputs in --out."),
+) -> None:
+    """Fit a model from several first months and compare its state contrasts (do they depend
+    on the 1990s?)."""
+    import matplotlib.pyplot as plt
+
+    from forecast.data import load_tables, monthly_panel
+    from forecast.evaluation.contrasts import contrasts_by_window
+    from forecast.models import get_model, resolve_sampler
+    from forecast.outputs import check_output_dir, output_dir
+    from forecast.plots import plot_contrasts
+
+    check_output_dir(out, "contrasts", force=force)
+    _check_sampler(seed=seed)
+    resolve_sampler(preset)
+    windows = [w.strip() for w in since.split(",") if w.strip()]
+    for window in windows:
+        _check_month("--since", window)
+    if "state_effect" not in get_model(model).default_priors:
+        raise ConfigError("--model", f"{model} has no state effect", "use default or state_rate")
+    panel = monthly_panel(load_tables(_data_dir(data_dir)))
+    table = contrasts_by_window(panel, model, windows, preset, seed, progress=True)
+    with output_dir(out, "contrasts", force=force) as tmp:
+        table.to_csv(tmp / "contrasts.csv", index=False, float_format="%.4g")
+        fig = plot_contrasts(table).figure
+        fig.savefig(tmp / "contrasts.png", dpi=110, bbox_inches="tight")
+        plt.close(fig)
+    shown = Table(title="Rate ratio vs no talks (94% HDI) and 12-month total with the state held")
+    for name in ("since", "state", "rate ratio", "HDI", "expected total", "80% interval"):
+        shown.add_column(name)
+    for row in table.itertuples(index=False):
+        shown.add_row(
+            row.since,
+            row.state,
+            f"{row.rate_ratio:.2f}",
+            f"{row.hdi_low:.2f}..{row.hdi_high:.2f}",
+            f"{row.expected_total:.1f}",
+            f"{row.total_q10:g}..{row.total_q90:g}",
+        )
+    console.print(shown)
+    console.print(f"written: {out}")
+
+
 @app.command("models")
 def models_command() -> None:
     """List the registered models, the default marked."""

@@ -78,6 +78,7 @@ COMMAND_KINDS = {
     "backtest": "backtest",
     "report": "report",
     "questions": "questions",
+    "contrasts": "contrasts",
 }
 
 #: What each kind of folder holds, in words (for messages).
@@ -87,6 +88,7 @@ KIND_WORDS = {
     "backtest": "backtest outputs",
     "report": "a report",
     "questions": "answered questions",
+    "contrasts": "state contrasts",
 }
 
 #: Names a folder of each kind holds, to recognise folders written before markers existed.

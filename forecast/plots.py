@@ -871,3 +871,40 @@ def plot_state_probabilities(states: pd.DataFrame, ax: plt.Axes | None = None) -
     _date_axis(ax)
     ax.legend(fontsize="small", loc="lower left")
     return ax
+
+
+def plot_contrasts(table: pd.DataFrame, ax: plt.Axes | None = None) -> plt.Axes:
+    """Rate ratio of each state against no talks, by first training month (94% HDI).
+
+    Parameters
+    ----------
+    table : DataFrame
+        Output of :func:`forecast.evaluation.contrasts.contrasts_by_window`.
+    ax : Axes, optional
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 4.5))
+    windows = list(dict.fromkeys(table["since"]))
+    states = [s for s in STATES if s != "no_talks"]
+    width = 0.8 / len(states)
+    for j, state in enumerate(states):
+        part = table[table["state"] == state].set_index("since").reindex(windows)
+        x = np.arange(len(windows)) + (j - (len(states) - 1) / 2) * width
+        ax.errorbar(
+            x,
+            part["rate_ratio"],
+            yerr=[part["rate_ratio"] - part["hdi_low"], part["hdi_high"] - part["rate_ratio"]],
+            fmt="o",
+            color=STATE_COLORS[state],
+            markeredgecolor="#333333",
+            ecolor="#555555",
+            capsize=3,
+            label=STATE_LABELS[state],
+        )
+    ax.axhline(1.0, color="#333333", ls="--", lw=1)
+    ax.set_xticks(np.arange(len(windows)), [f"from {w}" for w in windows])
+    ax.set_xlabel("First month of the training window (all fits end at the data's end)")
+    ax.set_ylabel("Rate ratio vs no talks (94% HDI)")
+    ax.set_title("State contrasts by training window")
+    ax.legend(fontsize="small")
+    return ax
