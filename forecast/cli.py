@@ -562,20 +562,80 @@ def models_command() -> None:
 
 @app.command("report")
 def report(
-    out: Path = typer.Option(Path("reports/latest"), "--out", help="Output folder."),
+    out: Path = typer.Option(Path("reports/latest"), "--out", help="Report folder to write."),
+    run: Path = typer.Option(
+        None, "--run", help="Use this run folder (made by 'forecast fit'); nothing is fitted."
+    ),
+    run_out: Path = typer.Option(
+        None,
+        "--run-out",
+        help="Without --run: the run folder the report's fit is written to (default: "
+        "runs/report; the rule of 'forecast fit': new, empty, or replaced with --force).",
+    ),
+    single_file: Path = typer.Option(
+        None, "--single-file", help="Also write the whole report as one HTML file (FILE.html)."
+    ),
     fast: bool = typer.Option(False, "--fast", help="Small settings, for a quick check."),
     data_dir: Path = DATA_DIR_OPTION,
     scenarios: Path = typer.Option(
         None, "--scenarios", help="Scenario YAML of the outlook (default: scenarios/current.yaml)."
     ),
-    force: bool = typer.Option(False, "--force", help="Replace an earlier report in --out."),
+    seed: int = typer.Option(1, "--seed", help="Seed of the fit, simulations and notebooks."),
+    force: bool = typer.Option(
+        False,
+        "--force",
+        help="Replace an earlier report in --out, an earlier run in --run-out and an existing "
+        "--single-file.",
+    ),
+    today: str = TODAY_OPTION,
 ) -> None:
-    """Fit what the report needs, execute the notebooks and render a self-contained HTML report."""
-    from forecast.report import build_report
+    """Render the shareable report: index page, notebook pages, headline CSVs.
 
+    The report folder holds no fit: with --run it uses that run folder, otherwise it fits the
+    default model into --run-out (runs/report) first. The pages name the run by its path.
+    """
+    from forecast.report import SIZE_TARGET_BYTES, build_report, folder_size
+
+    _check_sampler(seed=seed)
+    day = _today(today)
     data_dir = _data_dir(data_dir)
-    index = build_report(out, fast=fast, data_dir=data_dir, scenarios=scenarios, force=force)
-    console.print(f"report written: {index}")
+    if run is not None and run_out is not None:
+        raise ConfigError(
+            "--run-out",
+            "--run and --run-out were both given",
+            "use --run to reuse a run, or --run-out to fit a new one, not both",
+        )
+    from forecast.data import load_tables
+
+    _print_freshness(load_tables(data_dir), data_dir, day)
+    paths = build_report(
+        out,
+        fast=fast,
+        data_dir=data_dir,
+        scenarios=scenarios,
+        seed=seed,
+        force=force,
+        run=run,
+        run_out=run_out,
+        single_file=single_file,
+        today=day,
+    )
+    verb = "fitted into" if paths.fitted else "using the run"
+    console.print(f"{verb} {paths.run_dir}", highlight=False)
+    size = folder_size(paths.index.parent)
+    console.print(f"report written: {paths.index} ({size / 2**20:.1f} MB)", highlight=False)
+    if paths.single_file is not None:
+        single = paths.single_file.stat().st_size
+        console.print(
+            f"single file written: {paths.single_file} ({single / 2**20:.1f} MB)", highlight=False
+        )
+        size = max(size, single)
+    if size > SIZE_TARGET_BYTES:
+        console.print(
+            f"[bold yellow]note:[/] larger than {SIZE_TARGET_BYTES / 2**20:.0f} MB, which may be "
+            "too big to mail",
+            highlight=False,
+        )
 
 
 @data_app.command("import")
