@@ -605,9 +605,6 @@ def report(
             "--run and --run-out were both given",
             "use --run to reuse a run, or --run-out to fit a new one, not both",
         )
-    from forecast.data import load_tables
-
-    _print_freshness(load_tables(data_dir), data_dir, day)
     paths = build_report(
         out,
         fast=fast,
@@ -619,6 +616,7 @@ def report(
         run_out=run_out,
         single_file=single_file,
         today=day,
+        on_data=lambda tables: _print_freshness(tables, data_dir, day),
     )
     verb = "fitted into" if paths.fitted else "using the run"
     console.print(f"{verb} {paths.run_dir}", highlight=False)

@@ -205,7 +205,7 @@ def freshness_html(record: Freshness) -> str:
         f"{len(record.missing_months)} complete month(s), <b>{record.missing_span}</b>. "
         "Every forecast here starts after the data's end, so part of it is already in the past. "
         "To bring the new events in, then rebuild:"
-        f"<pre>{commands}\nforecast report --force</pre></div>"
+        f"<pre>{commands}\nmake report   # or: forecast report --force</pre></div>"
     )
 
 

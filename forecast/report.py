@@ -705,6 +705,7 @@ def build_report(
     single_file: str | Path | None = None,
     today: dt.date | None = None,
     keep_notebooks: bool = False,
+    on_data: Callable | None = None,
 ) -> ReportPaths:
     """Fit (or load) the report's model, execute the notebooks and write the report.
 
@@ -741,6 +742,9 @@ def build_report(
     keep_notebooks : bool
         Keep the executed notebooks in ``out/notebooks/`` (for checking them; a reader does
         not need them).
+    on_data : callable, optional
+        Called with the loaded tables once every destination has been checked, before the
+        slow steps (the CLI prints the data's age there).
 
     Returns
     -------
@@ -769,6 +773,8 @@ def build_report(
     tables = load_tables(data_dir)
     panel = monthly_panel(tables)
     freshness = data_freshness(tables, today=today, data_dir=data_dir)
+    if on_data is not None:
+        on_data(tables)
     params = {"FAST": fast, "SEED": seed, "SCENARIO_FILE": str(scenario_file)}
     if data_dir is not None:
         params["DATA_DIR"] = str(Path(data_dir).resolve())
