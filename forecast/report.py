@@ -53,6 +53,7 @@ from forecast.constants import NOTEBOOK_DIR
 from forecast.data import load_tables, monthly_panel, yearly_summary
 from forecast.errors import ConfigError
 from forecast.plots import band_table, plot_scenarios, plot_state_effects, plot_timeline
+from forecast.present import readable
 
 #: The shipped scenario file of the current outlook.
 CURRENT_SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios" / "current.yaml"
@@ -334,13 +335,6 @@ def headline_table(ds) -> pd.DataFrame:
     for col in ("p_icbm", "p_nuclear"):
         table[col] = prob[col].to_numpy() if col in prob else float("nan")
     return table
-
-
-def readable(table: pd.DataFrame, digits: int = 2) -> pd.DataFrame:
-    """A copy of ``table`` with its float columns rounded to ``digits`` for reading (CSV or
-    screen); computing functions return full precision, presenting ones call this."""
-    floats = table.select_dtypes("float").columns
-    return table.assign(**{c: table[c].round(digits) for c in floats})
 
 
 def _pct(x) -> str:
