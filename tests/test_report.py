@@ -304,3 +304,24 @@ def test_a_failing_build_leaves_the_old_report_untouched(report_dir, tmp_path):
     assert (report_dir / "index.html").read_bytes() == before
     leftovers = [p for p in report_dir.parent.iterdir() if p.name.startswith(".latest")]
     assert not leftovers
+
+
+def test_a_run_folder_inside_the_report_is_refused_before_any_work(tmp_path, monkeypatch):
+    import forecast.report
+
+    def tripwire(*args, **kwargs):
+        raise AssertionError("the report started working before refusing")
+
+    monkeypatch.setattr(forecast.report, "load_tables", tripwire)
+    with pytest.raises(ConfigError, match="overlap"):
+        build_report(tmp_path / "report", run_out=tmp_path / "report" / "runs" / "latest")
+    assert not (tmp_path / "report").exists()
+
+
+def test_report_takes_either_a_run_or_a_run_folder_to_fit(tmp_path):
+    from hostile_support import cli, refused
+
+    result = cli(
+        "report", "--run", tmp_path / "a", "--run-out", tmp_path / "b", "--out", tmp_path / "r"
+    )
+    refused(result, "--run-out")
