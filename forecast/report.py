@@ -650,10 +650,10 @@ def single_file_page(ctx: ReportContext, sections=None) -> str:
 def check_single_file(path: str | Path, force: bool = False) -> Path:
     """Refuse, before any work, a ``--single-file`` destination that may not be written.
 
-    It must end in ``.html``, lie outside the bundled ``datasets/``, have a folder as its
-    parent, and be new unless ``force`` (then it must be a file, which is replaced).
+    It must end in ``.html``, lie outside the bundled ``datasets/``, be new unless ``force``
+    (then it must be a file, which is replaced), and its folder must exist or be creatable.
     """
-    from forecast.outputs import refuse_bundled
+    from forecast.outputs import _nearest_existing, _probe_writable, refuse_bundled
 
     target = Path(path).expanduser()
     refuse_bundled(target, "--single-file")
@@ -669,9 +669,12 @@ def check_single_file(path: str | Path, force: bool = False) -> Path:
             f"{path} already exists",
             "pass --force to replace it, or choose another file name",
         )
-    parent = target.resolve().parent
-    if not parent.is_dir():
-        raise ConfigError("--single-file", f"the folder {parent} does not exist", "create it first")
+    existing = _nearest_existing(target.resolve().parent)
+    if not existing.is_dir():
+        raise ConfigError(
+            "--single-file", f"{existing} is a file, so {path} cannot be created", "fix the path"
+        )
+    _probe_writable(existing, "--single-file", target)  # missing folders are created
     return target
 
 
@@ -810,6 +813,7 @@ def build_report(
             readable(headline_table(ds), 3).to_csv(tmp / "headline.csv", index=False)
             readable(band_table(ds), 2).to_csv(tmp / "fan_bands.csv", index=False)
             if single_file is not None:
+                single_file.parent.mkdir(parents=True, exist_ok=True)
                 write_text_atomic(single_file, single_file_page(ctx))
             progress.advance(task)
     return ReportPaths(

@@ -223,6 +223,8 @@ def test_a_single_file_that_exists_is_refused_before_any_work(tmp_path):
     with pytest.raises(ConfigError, match=".html"):
         check_single_file(tmp_path / "report.pdf")
     assert check_single_file(existing, force=True) == existing
+    new = tmp_path / "reports" / "latest.html"  # a fresh clone has no reports/ yet
+    assert check_single_file(new) == new and not new.parent.exists()
 
 
 @pytest.mark.slow
