@@ -675,7 +675,8 @@ def check_single_file(path: str | Path, force: bool = False) -> Path:
             "--single-file", f"{existing} is a file, so {path} cannot be created", "fix the path"
         )
     _probe_writable(existing, "--single-file", target)  # missing folders are created
-    return target
+    # absolute: papermill changes the working folder while the notebooks run
+    return target.resolve()
 
 
 @dataclass
@@ -705,6 +706,8 @@ def build_report(
     on_data: Callable | None = None,
 ) -> ReportPaths:
     """Fit (or load) the report's model, execute the notebooks and write the report.
+
+    Relative paths are taken from the current folder when the build starts.
 
     Parameters
     ----------

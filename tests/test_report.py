@@ -213,7 +213,7 @@ def test_the_single_file_holds_every_page_and_is_small(fast_report_paths):
     assert "@media print" in text
 
 
-def test_a_single_file_that_exists_is_refused_before_any_work(tmp_path):
+def test_a_single_file_that_exists_is_refused_before_any_work(tmp_path, monkeypatch):
     from forecast.report import check_single_file
 
     existing = tmp_path / "report.html"
@@ -225,6 +225,8 @@ def test_a_single_file_that_exists_is_refused_before_any_work(tmp_path):
     assert check_single_file(existing, force=True) == existing
     new = tmp_path / "reports" / "latest.html"  # a fresh clone has no reports/ yet
     assert check_single_file(new) == new and not new.parent.exists()
+    monkeypatch.chdir(tmp_path)  # a relative path is fixed when the build starts
+    assert check_single_file("reports/latest.html") == new.resolve()
 
 
 @pytest.mark.slow
