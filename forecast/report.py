@@ -84,6 +84,7 @@ td, th { border: 1px solid #ccc; padding: 4px 10px; }
 th { background: #f2f2f2; } td { text-align: right; } td:last-child { text-align: left; }
 #headline td:first-child, #past-scores td:first-child { text-align: left; }
 #headline td:last-child, #past-scores td:last-child { text-align: right; }
+h1 { font-size: 1.7em; margin: 0.4em 0 0.3em; }
 img { max-width: 100%; } .meta { color: #555; }
 pre { background: #f6f6f6; padding: 0.6em 0.8em; overflow-x: auto; white-space: pre-wrap; }
 .warning { background: #fff3cd; border: 2px solid #d39e00; padding: 0.8em 1em; margin: 1em 0; }
