@@ -27,8 +27,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# The report's fit goes to its own run folder, runs/report, outside the report (which stays small
+# enough to mail); the same report as one file goes to reports/latest.html. --force replaces the
+# earlier report, that run and that file. To rebuild the pages from the run without refitting:
+#   forecast report --run runs/report --out reports/latest --single-file reports/latest.html --force
 report: install
-	$(BIN)/forecast report --out reports/latest --force
+	$(BIN)/forecast report --out reports/latest --single-file reports/latest.html --force
 
 test: install
 	$(BIN)/python -m pytest -q
@@ -63,4 +67,4 @@ bench: install
 	$(BIN)/python benchmarks/simulate_scenarios.py
 
 clean:
-	rm -rf reports/latest .pytest_cache
+	rm -rf reports/latest reports/latest.html .pytest_cache

@@ -77,6 +77,32 @@ def _print_caveats(tables, panel) -> None:
         console.print(f"[bold yellow]data caveat:[/] {caveat}", highlight=False, soft_wrap=True)
 
 
+TODAY_OPTION = typer.Option(
+    None,
+    "--today",
+    help="Judge the data's age as on this day, YYYY-MM-DD (default: today's date).",
+)
+
+
+def _today(value: str | None):
+    """The ``--today`` option as a date (``None``: the real today)."""
+    import datetime as dt
+
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ConfigError("--today", f"not a date: {value!r}", "write YYYY-MM-DD") from None
+
+
+def _print_freshness(tables, data_dir, today) -> None:
+    """Print the data's as-of date and age; when stale, the missing months and the commands."""
+    from forecast.freshness import data_freshness, print_freshness
+
+    print_freshness(console, data_freshness(tables, today=today, data_dir=data_dir))
+
+
 def _check_int(label: str, value: int | None, low: int, high: int, why: str = "") -> None:
     """Refuse an integer option outside ``low..high`` (before any work)."""
     if value is None:
@@ -122,17 +148,20 @@ def data_build(
 def data_summary(
     data_dir: Path = DATA_DIR_OPTION,
     since: int = typer.Option(1990, "--since", help="First year shown."),
+    today: str = TODAY_OPTION,
 ) -> None:
     """Print a per-year table of launch days, missiles, classes, nuclear tests and state."""
     import dataclasses
 
     from forecast.data import load_tables, yearly_summary
 
+    day = _today(today)
     if since < 1990:
         raise ConfigError(
             "--since", f"{since} is before the panel start (1990)", "use 1990 or later"
         )
-    tables = load_tables(_data_dir(data_dir))
+    data_dir = _data_dir(data_dir)
+    tables = load_tables(data_dir)
     if since > tables.as_of.year:
         raise ConfigError(
             "--since",
@@ -178,6 +207,7 @@ def data_summary(
             "'forecast data set-state START STATE --source TEXT'",
             highlight=False,
         )
+    _print_freshness(tables, data_dir, day)
 
 
 @app.command("fit")
@@ -206,6 +236,7 @@ def fit(
     priors: Path = typer.Option(None, "--priors", help="YAML file of prior overrides."),
     data_dir: Path = DATA_DIR_OPTION,
     force: bool = typer.Option(False, "--force", help="Replace an existing run in --out."),
+    today: str = TODAY_OPTION,
 ) -> None:
     """Fit a model, print the diagnostics verdict and state effects, save the run."""
     from forecast.data import load_tables, monthly_panel
@@ -215,6 +246,7 @@ def fit(
 
     check_new_run_dir(out, force=force)  # before any work: new, empty or --force over a run
     _check_sampler(draws, tune, chains, seed)
+    day = _today(today)
     settings = resolve_sampler(preset, draws=draws, tune=tune, chains=chains, backend=sampler)
     data_dir = _data_dir(data_dir)
     overrides = _read_priors(priors)
@@ -223,6 +255,7 @@ def fit(
     m = _get_model(model, overrides, priors, target=target, since=since, until=until)
     tables = load_tables(data_dir)
     m.build(monthly_panel(tables))
+    _print_freshness(tables, data_dir, day)
     _print_caveats(tables, m.training)
     with output_dir(out, "fit", force=force) as tmp:  # built beside --out, swapped in whole
         run = fit_run(
@@ -310,17 +343,26 @@ def scenarios(
     out: Path = typer.Option(..., "--out", help="Output folder (new or empty; see --force)."),
     draws: int = typer.Option(None, "--draws", min=1, help="Posterior draws (default: all)."),
     seed: int = typer.Option(1, "--seed", help="Random seed shared by every scenario."),
+    data_dir: Path = DATA_DIR_OPTION,
     force: bool = typer.Option(
         False, "--force", help="Replace earlier 'forecast scenarios' outputs in --out."
     ),
+    today: str = TODAY_OPTION,
 ) -> None:
-    """Simulate each scenario of a YAML file from a fitted run; write tables and figures."""
+    """Simulate each scenario of a YAML file from a fitted run; write tables and figures.
+
+    Prints the data's age, says when the forecast starts in the past, and scores it on the
+    forecast months the data (with the overlay) now cover.
+    """
+    from forecast.data import load_tables, monthly_panel
+    from forecast.freshness import forecast_timing, past_score_summary, score_past_months
     from forecast.outputs import check_output_dir
     from forecast.runs import load_outlook, load_run
     from forecast.scenarios import load_scenarios, simulate_scenarios, write_scenario_outputs
 
     check_output_dir(out, "scenarios", force=force)
     _check_sampler(seed=seed)
+    day = _today(today)
     spec = load_scenarios(config)
     model, _ = load_run(run_dir)
     posterior = model.idata.posterior
@@ -332,13 +374,15 @@ def scenarios(
             "would only repeat them, at the cost of memory and disk)",
             f"pass --draws from 1 to {available:,}, or leave it out to use all of them",
         )
+    data_dir = _data_dir(data_dir)
+    tables = load_tables(data_dir)
+    _print_freshness(tables, data_dir, day)
     outlook = load_outlook(run_dir, required=False)
     ds = simulate_scenarios(model, spec, random_seed=seed, draws=draws, outlook=outlook)
-    tables = write_scenario_outputs(ds, model.training, out, force=force)
-    summary = tables["summary"]
-    table = Table(
-        title=f"Totals over {spec.horizon} months from {ds.attrs['start']} ({model.name})"
-    )
+    tables_out = write_scenario_outputs(ds, model.training, out, force=force)
+    summary = tables_out["summary"]
+    timing = forecast_timing(ds["month"].values, today=day)
+    table = Table(title=f"{timing.title} ({model.name}): totals over {spec.horizon} months")
     for name in ("scenario", "mean", "q10", "q50", "q90", "P(>=1)"):
         table.add_column(name, justify="left" if name == "scenario" else "right")
     for row in summary.itertuples(index=False):
@@ -351,7 +395,33 @@ def scenarios(
             f"{row.p_any:.2f}",
         )
     console.print(table)
+    if timing.partly_past:
+        _print_past_scores(past_score_summary(score_past_months(ds, monthly_panel(tables))))
     console.print(f"written: {out}")
+
+
+def _print_past_scores(summary) -> None:
+    """The scenarios scored on the forecast months already observed (or why none are)."""
+    if summary.empty:
+        console.print(
+            "None of the forecast's past months is in the data yet: import them (see above) "
+            "to score it.",
+            highlight=False,
+        )
+        return
+    table = Table(title="Scored on the forecast months now observed")
+    for name in ("scenario", "months", "observed", "expected", "in 80%", "mean CRPS"):
+        table.add_column(name, justify="left" if name == "scenario" else "right")
+    for row in summary.itertuples(index=False):
+        table.add_row(
+            row.scenario,
+            str(row.months),
+            f"{row.observed:.0f}",
+            f"{row.expected:.1f}",
+            f"{row.in_80:.0f}/{row.months}",
+            f"{row.crps:.2f}",
+        )
+    console.print(table)
 
 
 @app.command("backtest")
@@ -549,20 +619,78 @@ def models_command() -> None:
 
 @app.command("report")
 def report(
-    out: Path = typer.Option(Path("reports/latest"), "--out", help="Output folder."),
+    out: Path = typer.Option(Path("reports/latest"), "--out", help="Report folder to write."),
+    run: Path = typer.Option(
+        None, "--run", help="Use this run folder (made by 'forecast fit'); nothing is fitted."
+    ),
+    run_out: Path = typer.Option(
+        None,
+        "--run-out",
+        help="Without --run: the run folder the report's fit is written to (default: "
+        "runs/report; the rule of 'forecast fit': new, empty, or replaced with --force).",
+    ),
+    single_file: Path = typer.Option(
+        None, "--single-file", help="Also write the whole report as one HTML file (FILE.html)."
+    ),
     fast: bool = typer.Option(False, "--fast", help="Small settings, for a quick check."),
     data_dir: Path = DATA_DIR_OPTION,
     scenarios: Path = typer.Option(
         None, "--scenarios", help="Scenario YAML of the outlook (default: scenarios/current.yaml)."
     ),
-    force: bool = typer.Option(False, "--force", help="Replace an earlier report in --out."),
+    seed: int = typer.Option(1, "--seed", help="Seed of the fit, simulations and notebooks."),
+    force: bool = typer.Option(
+        False,
+        "--force",
+        help="Replace an earlier report in --out, an earlier run in --run-out and an existing "
+        "--single-file.",
+    ),
+    today: str = TODAY_OPTION,
 ) -> None:
-    """Fit what the report needs, execute the notebooks and render a self-contained HTML report."""
-    from forecast.report import build_report
+    """Render the shareable report: index page, notebook pages, headline CSVs.
 
+    The report folder holds no fit: with --run it uses that run folder, otherwise it fits the
+    default model into --run-out (runs/report) first. The pages name the run by its path.
+    """
+    from forecast.report import SIZE_TARGET_BYTES, build_report, folder_size
+
+    _check_sampler(seed=seed)
+    day = _today(today)
     data_dir = _data_dir(data_dir)
-    index = build_report(out, fast=fast, data_dir=data_dir, scenarios=scenarios, force=force)
-    console.print(f"report written: {index}")
+    if run is not None and run_out is not None:
+        raise ConfigError(
+            "--run-out",
+            "--run and --run-out were both given",
+            "use --run to reuse a run, or --run-out to fit a new one, not both",
+        )
+    paths = build_report(
+        out,
+        fast=fast,
+        data_dir=data_dir,
+        scenarios=scenarios,
+        seed=seed,
+        force=force,
+        run=run,
+        run_out=run_out,
+        single_file=single_file,
+        today=day,
+        on_data=lambda tables: _print_freshness(tables, data_dir, day),
+    )
+    verb = "fitted into" if paths.fitted else "using the run"
+    console.print(f"{verb} {paths.run_dir}", highlight=False)
+    size = folder_size(paths.index.parent)
+    console.print(f"report written: {paths.index} ({size / 2**20:.1f} MB)", highlight=False)
+    if paths.single_file is not None:
+        single = paths.single_file.stat().st_size
+        console.print(
+            f"single file written: {paths.single_file} ({single / 2**20:.1f} MB)", highlight=False
+        )
+        size = max(size, single)
+    if size > SIZE_TARGET_BYTES:
+        console.print(
+            f"[bold yellow]note:[/] larger than {SIZE_TARGET_BYTES / 2**20:.0f} MB, which may be "
+            "too big to mail",
+            highlight=False,
+        )
 
 
 @data_app.command("import")

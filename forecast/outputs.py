@@ -113,7 +113,15 @@ LEGACY_NAMES = {
         "pit.png",
         "coverage.png",
     ),
-    "report": ("index.html", "runs", "[0-9][0-9]_*.html", "[0-9][0-9]_*.ipynb"),
+    "report": (
+        "index.html",
+        "runs",
+        "notebooks",
+        "headline.csv",
+        "fan_bands.csv",
+        "[0-9][0-9]_*.html",
+        "[0-9][0-9]_*.ipynb",
+    ),
 }
 
 #: Environment variable of the interruption tests: kill this process at a named point.

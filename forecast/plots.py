@@ -290,7 +290,9 @@ def plot_predictive_bands(
         edges = months.append(pd.DatetimeIndex([months[-1] + pd.offsets.MonthBegin(1)]))
         obs_x = observed.index + pd.Timedelta(days=14)
     pooled = [d for d in predictive.dims if d != "period"]
-    q = predictive.quantile([0.05, 0.25, 0.5, 0.75, 0.95], dim=pooled).values
+    # inverted_cdf: each quantile is a simulated count (whole, nested bands), drawn as steps
+    levels = [0.05, 0.25, 0.5, 0.75, 0.95]
+    q = predictive.quantile(levels, dim=pooled, method="inverted_cdf").values
     shade_states(ax, panel, alpha=0.45)
     color = "#4c72b0"
     ax.stairs(q[4], edges, baseline=q[0], fill=True, color=color, alpha=0.3, label=f"{label}, 90%")
@@ -560,19 +562,95 @@ def plot_rate_ratio_draws(draws: dict, ax: plt.Axes | None = None) -> plt.Axes:
     return ax
 
 
-#: Palette for scenarios, assigned in the order of the scenario file (colour-blind safe).
+#: Palette for scenarios (colour-blind safe), for names without a colour of their own.
 SCENARIO_PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442")
+
+#: The one colour of each shipped scenario name, the same on every page: a scenario in which
+#: the negotiations go the same way keeps its colour across files (``stalled``/``persist`` blue,
+#: talks resuming green, a summit purple, no talks or a collapse vermilion).
+SCENARIO_COLORS: dict[str, str] = {
+    "persist": "#0072B2",
+    "stalled": "#0072B2",
+    "talks_resume": "#009E73",
+    "summit": "#CC79A7",
+    "no_talks": "#D55E00",
+    "collapse": "#D55E00",
+}
 
 
 def scenario_colors(names) -> dict[str, str]:
-    """The one colour of each scenario: the palette in the order the scenarios are given."""
-    return {n: SCENARIO_PALETTE[i % len(SCENARIO_PALETTE)] for i, n in enumerate(names)}
+    """The one colour of each scenario: :data:`SCENARIO_COLORS` for the shipped names, then
+    the palette's unused colours in the order the other scenarios are given."""
+    names = list(names)
+    colors = {n: SCENARIO_COLORS[n] for n in names if n in SCENARIO_COLORS}
+    free = [c for c in SCENARIO_PALETTE if c not in colors.values()] or list(SCENARIO_PALETTE)
+    others = [n for n in names if n not in colors]
+    colors.update({n: free[i % len(free)] for i, n in enumerate(others)})
+    return {n: colors[n] for n in names}
+
+
+#: Quantile levels of the fan chart's bands: 80% (0.1-0.9) and 50% (0.25-0.75), and the median.
+BAND_LEVELS = (0.1, 0.25, 0.5, 0.75, 0.9)
+
+
+def band_column(level: float) -> str:
+    """Column name of a quantile level in :func:`band_table` (``q10``, ``q25``, ...)."""
+    return f"q{int(round(level * 100)):02d}"
+
+
+def band_table(ds, levels=BAND_LEVELS, var: str = "counts") -> pd.DataFrame:
+    """The fan chart's numbers: per scenario and month, the mean and the quantiles drawn.
+
+    Quantiles are taken with the ``inverted_cdf`` method, so each is one of the simulated
+    counts: whole numbers, never decreasing in the level (the bands are nested), and drawn as
+    steps, not as smooth curves between months.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        Output of :func:`forecast.scenarios.simulate_scenarios`.
+    levels : sequence of float
+        Quantile levels, increasing.
+    var : str
+        The simulated variable.
+
+    Returns
+    -------
+    DataFrame
+        ``scenario, label, month, mean`` and one ``qNN`` column per level.
+    """
+    rows = []
+    labels = dict(zip(ds["scenario"].values, ds["label"].values, strict=True))
+    for name in ds["scenario"].values:
+        draws = ds[var].sel(scenario=name).transpose("draw", "month").values
+        q = np.quantile(draws, list(levels), axis=0, method="inverted_cdf")
+        frame = pd.DataFrame(
+            {
+                "scenario": str(name),
+                "label": str(labels[name]),
+                "month": pd.DatetimeIndex(ds["month"].values),
+                "mean": draws.mean(axis=0),
+            }
+        )
+        for level, values in zip(levels, q, strict=True):
+            frame[band_column(level)] = values
+        rows.append(frame)
+    return pd.concat(rows, ignore_index=True)
+
+
+def _month_edges(months: pd.DatetimeIndex) -> pd.DatetimeIndex:
+    """Month starts plus the start of the month after the last: the edges of monthly steps."""
+    return months.append(pd.DatetimeIndex([months[-1] + pd.offsets.MonthBegin(1)]))
 
 
 def plot_scenarios(
     ds, history: pd.DataFrame, ax: plt.Axes | None = None, history_months: int = 36
 ) -> plt.Axes:
-    """Fan chart: observed months, then each scenario's median and 50%/80% bands.
+    """Fan chart: observed months, then each scenario's mean and 50%/80% bands, as steps.
+
+    The bands are :func:`band_table`'s whole-number quantiles, drawn month by month as
+    steps (a month's band covers the month), so they do not suggest fractions of a launch
+    day or a smooth path between months.
 
     Parameters
     ----------
@@ -606,17 +684,32 @@ def plot_scenarios(
     shade_states(ax, past, alpha=0.5)
     ax.bar(past["month"], past[target], width=25, align="edge", color="#444444", label="Observed")
     months = pd.DatetimeIndex(ds["month"].values)
-    centers = months + pd.Timedelta(days=14)
+    edges = _month_edges(months)
+    bands = band_table(ds)
     for name in names:
-        y = ds["counts"].sel(scenario=name)
-        lo80, lo50, med, hi50, hi80 = (
-            y.quantile(q, dim="draw").values for q in (0.1, 0.25, 0.5, 0.75, 0.9)
+        b = bands[bands["scenario"] == name]
+        color = colors[name]
+        ax.stairs(
+            b["q90"].to_numpy(),
+            edges,
+            baseline=b["q10"].to_numpy(),
+            fill=True,
+            color=color,
+            alpha=0.15,
+            lw=0,
         )
-        ax.fill_between(centers, lo80, hi80, color=colors[name], alpha=0.15, lw=0)
-        ax.fill_between(centers, lo50, hi50, color=colors[name], alpha=0.3, lw=0)
-        ax.plot(centers, y.mean("draw").values, color=colors[name], lw=2, label=labels[name])
-        del med
-    ax.set_xlim(past["month"].iloc[0], months[-1] + pd.offsets.MonthBegin(1))
+        ax.stairs(
+            b["q75"].to_numpy(),
+            edges,
+            baseline=b["q25"].to_numpy(),
+            fill=True,
+            color=color,
+            alpha=0.3,
+            lw=0,
+        )
+        ax.stairs(b["mean"].to_numpy(), edges, baseline=None, color=color, lw=2, label=labels[name])
+    ax.set_xlim(past["month"].iloc[0], edges[-1])
+    ax.set_ylim(bottom=0)
     ax.set_ylabel(f"{target.replace('_', ' ').capitalize()} per month")
     ax.set_title(
         f"Forecast by scenario from {months[0]:%B %Y}: mean (line), 50% and 80% bands; "
@@ -625,7 +718,7 @@ def plot_scenarios(
     ax.legend(loc="upper left", fontsize="small")
     ax.grid(axis="y", alpha=0.3)
     if ribbons is None:
-        _date_axis(ax)
+        _month_axis(ax)
         return ax
     codes = {s: i for i, s in enumerate(STATES)}
     cmap = ListedColormap([STATE_COLORS[s] for s in STATES])
@@ -633,9 +726,8 @@ def plot_scenarios(
         state_path = ds["state"].sel(scenario=name).values if "state" in ds else None
         if state_path is None:
             continue
-        edges = list(months) + [months[-1] + pd.offsets.MonthBegin(1)]
         rax.pcolormesh(
-            mdates.date2num(edges),
+            mdates.date2num(list(edges)),
             [0, 1],
             np.array([[codes[s] for s in state_path]]),
             cmap=cmap,
@@ -647,8 +739,7 @@ def plot_scenarios(
             name, rotation=0, ha="right", va="center", color=colors[name], fontsize="small"
         )
         rax.tick_params(labelbottom=False)
-    ribbons[-1].tick_params(labelbottom=True)
-    ribbons[-1].xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
+    _month_axis(ribbons[-1])
     ribbons[-1].set_xlabel("Month (ribbons: each scenario's negotiation state)")
     ax.tick_params(labelbottom=False)
     ax.legend(
@@ -658,6 +749,18 @@ def plot_scenarios(
         ncol=2,
     )
     return ax
+
+
+def _month_axis(ax: plt.Axes) -> None:
+    """Month-and-year ticks on a short date axis (a few years at most): every year labelled,
+    months between it by their short name."""
+    locator = mdates.AutoDateLocator(minticks=6, maxticks=16)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_minor_locator(mdates.MonthLocator())
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, show_offset=False))
+    ax.tick_params(labelbottom=True)
+    if not ax.get_xlabel():
+        ax.set_xlabel("Month")
 
 
 def plot_totals(ds, ax: plt.Axes | None = None) -> plt.Axes:

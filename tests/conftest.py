@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import matplotlib
@@ -15,6 +16,12 @@ from forecast.constants import BUNDLED_DATA_DIR  # noqa: E402
 
 #: The one seed every random step in the tests derives from.
 SEED = 20251231
+
+#: A fixed "today" on which the bundled data (to 2025-12-31) are stale: late November 2026.
+STALE_TODAY = dt.date(2026, 11, 25)
+
+#: A fixed "today" on which they are fresh.
+FRESH_TODAY = dt.date(2026, 1, 20)
 
 REPO = Path(__file__).resolve().parent.parent
 RAW_DIR = REPO.parent / "shared" / "data"
@@ -48,13 +55,28 @@ def bundled_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def fast_report(tmp_path_factory) -> Path:
-    """The report built once in FAST mode: every notebook executed by papermill."""
+def fast_report_paths(tmp_path_factory):
+    """The report built once in FAST mode, on :data:`STALE_TODAY`: every notebook executed by
+    papermill (kept in ``notebooks/`` for the notebook tests), the fit in a run folder beside
+    the report, and the single-file form."""
     from forecast.report import build_report
 
-    out = tmp_path_factory.mktemp("reports") / "latest"
-    build_report(out, fast=True, seed=SEED)
-    return out
+    base = tmp_path_factory.mktemp("reports")
+    return build_report(
+        base / "latest",
+        fast=True,
+        seed=SEED,
+        run_out=base / "runs" / "report",
+        single_file=base / "report.html",
+        today=STALE_TODAY,
+        keep_notebooks=True,
+    )
+
+
+@pytest.fixture(scope="session")
+def fast_report(fast_report_paths) -> Path:
+    """The folder of the FAST report."""
+    return fast_report_paths.index.parent
 
 
 @pytest.fixture(autouse=True)

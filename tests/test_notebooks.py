@@ -46,7 +46,7 @@ def test_notebook_has_the_expected_shape(path):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_runs_in_fast_mode(path, fast_report):
     """The report fixture executed every notebook with papermill (FAST=True, SEED)."""
-    executed = nbformat.read(fast_report / path.name, as_version=4)
+    executed = nbformat.read(fast_report / "notebooks" / path.name, as_version=4)
     params = executed.metadata["papermill"]["parameters"]
     assert params["FAST"] is True and params["SEED"] == SEED
     errors = [
@@ -75,7 +75,7 @@ def test_notebook_output_has_no_warnings(path, fast_report):
     Harmless library noise is filtered once, in :mod:`forecast.noise`; anything else has a cause
     to fix. (No wall-time check here: time limits live in the benchmarks.)
     """
-    executed = nbformat.read(fast_report / path.name, as_version=4)
+    executed = nbformat.read(fast_report / "notebooks" / path.name, as_version=4)
     warned = [
         (i, o.text.strip()[:300])
         for i, c in enumerate(executed.cells)
@@ -84,3 +84,19 @@ def test_notebook_output_has_no_warnings(path, fast_report):
         if o.output_type == "stream" and o.name == "stderr" and "warn" in o.text.lower()
     ]
     assert not warned, f"{path.name} printed warnings: {warned}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_markdown_needs_no_mathjax(path):
+    """The pages are exported without MathJax (nothing from the network): no LaTeX math."""
+    import re
+
+    nb = nbformat.read(path, as_version=4)
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "markdown":
+            continue
+        text = re.sub(r"`[^`]*`", "", cell.source)  # code spans may hold anything
+        assert not re.search(r"\$[^$\s][^$]*\$|\\\(|\\\[|\\begin\{", text), (
+            f"{path.name} cell {i} uses LaTeX math, which the offline pages do not render: "
+            "write it in plain text or Unicode"
+        )

@@ -82,3 +82,48 @@ def test_rank_plot_gets_axis_labels_and_a_chain_legend():
 
 def test_versions_names_the_running_package():
     assert versions()["forecast"] == __version__
+
+
+def _scenario_draws():
+    """A small scenario simulation as simulate_scenarios returns it (integer counts)."""
+    rng = np.random.default_rng(SEED)
+    months = pd.date_range("2026-01-01", periods=12, freq="MS")
+    names = ["persist", "talks_resume", "my_own"]
+    counts = rng.negative_binomial(2, 0.3, size=(len(names), 500, len(months)))
+    ds = xr.Dataset(
+        {
+            "counts": (("scenario", "draw", "month"), counts),
+            "state": (("scenario", "month"), np.full((len(names), len(months)), "no_talks")),
+        },
+        coords={"scenario": names, "month": months, "label": ("scenario", names)},
+    )
+    ds.attrs["target"] = "launch_days"
+    return ds
+
+
+def test_fan_chart_bands_are_nested_whole_numbers_drawn_as_steps():
+    from matplotlib.patches import StepPatch
+
+    ds = _scenario_draws()
+    table = plots.band_table(ds)
+    levels = [plots.band_column(q) for q in plots.BAND_LEVELS]
+    values = table[levels].to_numpy()
+    assert (np.diff(values, axis=1) >= 0).all(), "quantile bands must be nested"
+    assert np.array_equal(values, np.round(values)), "bands of counts must be whole numbers"
+    assert len(table) == ds.sizes["scenario"] * ds.sizes["month"]
+    history = pd.DataFrame(
+        {"month": pd.date_range("2023-01-01", "2025-12-01", freq="MS"), "state": "no_talks"}
+    ).assign(launch_days=1)
+    ax = plots.plot_scenarios(ds, history)
+    steps = [p for p in ax.patches if isinstance(p, StepPatch)]
+    assert len(steps) == 3 * ds.sizes["scenario"]  # 80% band, 50% band, mean line
+    assert ax.figure.axes[-1].get_xaxis().get_major_formatter() is not None
+    assert ax.figure.axes[-1].get_xticklabels()[0].get_text() != ""
+
+
+def test_each_scenario_keeps_its_colour_whatever_the_file():
+    a = plots.scenario_colors(["persist", "talks_resume", "summit", "no_talks"])
+    b = plots.scenario_colors(["summit", "mine", "talks_resume"])
+    assert a["summit"] == b["summit"] and a["talks_resume"] == b["talks_resume"]
+    assert b["mine"] not in (b["summit"], b["talks_resume"])
+    assert plots.scenario_colors(["stalled"])["stalled"] == a["persist"]

@@ -1,0 +1,315 @@
+"""How old the data is, what it lacks, and forecasts that start in the past.
+
+One place for the data's age, used by ``forecast data summary``, ``fit``, ``scenarios`` and
+the report's first screen. :func:`data_freshness` computes a :class:`Freshness` record from
+the tables and a ``today`` (injectable; the default is :func:`datetime.date.today`);
+:func:`freshness_lines` and :func:`freshness_html` render it for the terminal and for HTML.
+
+The data's as-of date is the end of the coded negotiation-state timeline
+(:attr:`forecast.data.panel.Tables.as_of`): the panel, and so every fit, stops there, even when
+launches after it have been imported. The data are **stale** when they lack at least
+:data:`STALE_AFTER_MONTHS` complete calendar months before today: the message then names those
+months and the commands that bring them in.
+
+A forecast made from the data's end starts in the month after the as-of date. When that month
+is before today's month, the forecast is "from the data's end, partly in the past"
+(:func:`forecast_timing`); the months of it that the data (with the user's overlay) now cover
+are scored by :func:`score_past_months` with :func:`forecast.ledger.score_forecast`, as the
+ledger scores frozen forecasts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+#: Complete calendar months the data may lack before they are called stale (and warned about).
+STALE_AFTER_MONTHS = 2
+
+
+@dataclass
+class Freshness:
+    """The age of the data on a given day.
+
+    Attributes
+    ----------
+    as_of : date
+        Last day the data are complete for (the end of the state timeline).
+    today : date
+        The day the age is measured on.
+    age_days : int
+        Days from ``as_of`` to ``today`` (0 when ``today`` is not later).
+    age_months : int
+        Calendar months from the as-of month to today's month (0 when not later).
+    missing_months : list of str
+        Complete months (``YYYY-MM``) after the as-of date and before today's month: the
+        months the data lack.
+    stale : bool
+        At least :data:`STALE_AFTER_MONTHS` complete months are missing.
+    commands : list of str
+        The commands that bring the missing months in, in the order to run them.
+    late_launch_days : int
+        Launch days imported after the as-of date (they wait for ``set-state``).
+    """
+
+    as_of: dt.date
+    today: dt.date
+    age_days: int
+    age_months: int
+    missing_months: list[str] = field(default_factory=list)
+    stale: bool = False
+    commands: list[str] = field(default_factory=list)
+    late_launch_days: int = 0
+
+    @property
+    def missing_span(self) -> str:
+        """The missing months as ``YYYY-MM..YYYY-MM`` (or one month, or ``""``)."""
+        if not self.missing_months:
+            return ""
+        first, last = self.missing_months[0], self.missing_months[-1]
+        return first if first == last else f"{first}..{last}"
+
+    @property
+    def age_words(self) -> str:
+        """``"11 months old"``, ``"12 days old"`` or ``"current"``."""
+        if self.age_days <= 0:
+            return "current"
+        if self.age_months >= 2:
+            return f"{self.age_months} months old"
+        return f"{self.age_days} day{'s' if self.age_days != 1 else ''} old"
+
+
+def _month_end(period: pd.Period) -> dt.date:
+    return period.end_time.date()
+
+
+def data_freshness(
+    tables, today: dt.date | None = None, data_dir: str | Path | None = None
+) -> Freshness:
+    """The age of ``tables`` on ``today``, the months they lack and the commands to add them.
+
+    Parameters
+    ----------
+    tables : Tables
+        The loaded tables (bundled data merged with the overlay).
+    today : date, optional
+        The day to measure on (default: :func:`datetime.date.today`; tests pass a fixed day).
+    data_dir : str or Path, optional
+        The overlay folder in use, named in the commands (``--data-dir``) when given.
+
+    Returns
+    -------
+    Freshness
+    """
+    today = today or dt.date.today()
+    as_of = pd.Timestamp(tables.as_of).date()
+    first_missing = pd.Period(as_of + dt.timedelta(days=1), "M")
+    this_month = pd.Period(today, "M")
+    missing = [str(p) for p in pd.period_range(first_missing, this_month - 1, freq="M")]
+    if today <= as_of:
+        missing = []
+    age_days = max(0, (today - as_of).days)
+    age_months = max(0, (this_month - pd.Period(as_of, "M")).n)
+    late = tables.missile_tests[tables.missile_tests["date"] > pd.Timestamp(as_of)]
+    record = Freshness(
+        as_of=as_of,
+        today=today,
+        age_days=age_days,
+        age_months=age_months,
+        missing_months=missing,
+        stale=len(missing) >= STALE_AFTER_MONTHS,
+        late_launch_days=int(late["date"].nunique()),
+    )
+    if missing:
+        record.commands = update_commands(as_of, _month_end(this_month - 1), data_dir)
+    return record
+
+
+def update_commands(
+    as_of: dt.date, through: dt.date, data_dir: str | Path | None = None
+) -> list[str]:
+    """The exact commands that bring the months after ``as_of`` (to ``through``) into the data.
+
+    Launches first (``data import``, either format), then the negotiation state of the new
+    months (``set-state``, which extends the timeline and so the as-of date), then the
+    exercises held in them (``add-exercise``). Words in capitals are for the user to fill in.
+    """
+    where = f" --data-dir {data_dir}" if data_dir is not None else ""
+    start = as_of + dt.timedelta(days=1)
+    return [
+        f"forecast data import NEW_LAUNCHES.csv --format events{where}   "
+        "# or the CNS export: --format cns",
+        f"forecast data set-state {start:%Y-%m-%d} STATE --end {through:%Y-%m-%d} "
+        f'--source "WHERE THE CODING COMES FROM"{where}',
+        f"forecast data add-exercise NAME START END --source URL{where}   "
+        "# each major US-ROK exercise held since",
+    ]
+
+
+def freshness_lines(record: Freshness) -> list[tuple[str, str]]:
+    """The record as terminal lines, each ``(style, text)``; the CLI prints them with rich.
+
+    Style is ``""`` for plain information, ``"warning"`` for a stale-data warning and
+    ``"command"`` for a command to run.
+    """
+    lines = [("", f"Data as of {record.as_of:%Y-%m-%d} ({record.age_words} on {record.today})")]
+    if record.late_launch_days:
+        lines.append(
+            (
+                "warning",
+                f"{record.late_launch_days} imported launch day(s) after {record.as_of} wait "
+                "for their negotiation state (set-state below) before any fit uses them",
+            )
+        )
+    if not record.stale:
+        return lines
+    n = len(record.missing_months)
+    lines.append(
+        (
+            "warning",
+            f"the data lack {n} complete month(s), {record.missing_span}: fits and forecasts "
+            f"end at {record.as_of:%Y-%m}, and a forecast 'from the end of the data' starts "
+            "in the past. Bring the new events in with:",
+        )
+    )
+    lines += [("command", command) for command in record.commands]
+    return lines
+
+
+def print_freshness(console, record: Freshness) -> None:
+    """Print :func:`freshness_lines` on a rich console (warnings in yellow)."""
+    styles = {"": "", "warning": "[bold yellow]stale data:[/] ", "command": "  "}
+    for style, text in freshness_lines(record):
+        markup = styles[style] + (f"[cyan]{text}[/]" if style == "command" else text)
+        console.print(markup, highlight=False, soft_wrap=True)
+
+
+def freshness_html(record: Freshness) -> str:
+    """The record as HTML: a one-line age, and a warning banner with the commands when stale."""
+    age = (
+        f'<p id="data-age" class="meta">Data as of <b>{record.as_of:%Y-%m-%d}</b>: '
+        f"{html.escape(record.age_words)} on {record.today:%Y-%m-%d}.</p>"
+    )
+    if not record.stale:
+        return age
+    commands = "\n".join(html.escape(c) for c in record.commands)
+    return (
+        f"{age}\n"
+        '<div id="stale" class="warning" role="alert"><b>Old data:</b> the data end '
+        f"{record.as_of:%Y-%m-%d}, {html.escape(record.age_words)}; they lack "
+        f"{len(record.missing_months)} complete month(s), <b>{record.missing_span}</b>. "
+        "Every forecast here starts after the data's end, so part of it is already in the past. "
+        "To bring the new events in, then rebuild:"
+        f"<pre>{commands}\nmake report   # or: forecast report --force</pre></div>"
+    )
+
+
+# --- forecasts that start in the past ---------------------------------------------------------
+
+
+@dataclass
+class ForecastTiming:
+    """Where a forecast's months sit against today.
+
+    Attributes
+    ----------
+    first, last : Period
+        First and last forecast months.
+    past : list of str
+        Forecast months before today's month (``YYYY-MM``).
+    """
+
+    first: pd.Period
+    last: pd.Period
+    past: list[str]
+
+    @property
+    def partly_past(self) -> bool:
+        """The forecast starts before today's month."""
+        return bool(self.past)
+
+    @property
+    def title(self) -> str:
+        """A heading: "The current outlook" or "A forecast from the data's end, partly in
+        the past" (or "in the past" when every month is)."""
+        span = f"{self.first:%B %Y} to {self.last:%B %Y}"
+        if not self.past:
+            return f"The current outlook, {span}"
+        n = (self.last - self.first).n + 1
+        where = "in the past" if len(self.past) == n else "partly in the past"
+        return f"A forecast from the data's end, {where}: {span}"
+
+
+def forecast_timing(months, today: dt.date | None = None) -> ForecastTiming:
+    """Which of the forecast ``months`` (timestamps or periods) are before today's month."""
+    today = today or dt.date.today()
+    periods = pd.PeriodIndex(pd.DatetimeIndex(pd.to_datetime(list(months))), freq="M")
+    now = pd.Period(today, "M")
+    past = [str(p) for p in periods if p < now]
+    return ForecastTiming(first=periods[0], last=periods[-1], past=past)
+
+
+def score_past_months(ds, panel: pd.DataFrame) -> pd.DataFrame:
+    """Score each scenario of a simulation on the forecast months the panel now covers.
+
+    Each scenario's monthly draws are put in the form of a frozen forecast and scored by
+    :func:`forecast.ledger.score_forecast` (CRPS, Brier of P(at least 1), inside the
+    central 80% interval).
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        Output of :func:`forecast.scenarios.simulate_scenarios`.
+    panel : DataFrame
+        The monthly panel now available (bundled data with the user's overlay).
+
+    Returns
+    -------
+    DataFrame
+        One row per scenario and observed month: ``scenario, label, month, observed, mean,
+        lo80, hi80, in_80, crps, brier_any``. Empty when no forecast month is observed.
+    """
+    from forecast.ledger import score_forecast
+
+    target = ds.attrs.get("target", "launch_days")
+    months = pd.DatetimeIndex(ds["month"].values).strftime("%Y-%m")
+    frames = []
+    for name, label in zip(ds["scenario"].values, ds["label"].values, strict=True):
+        counts = ds["counts"].sel(scenario=name).transpose("draw", "month").values
+        counts = np.rint(counts).astype(int)
+        forecast = {
+            "target": target,
+            "draws": {m: counts[:, j].tolist() for j, m in enumerate(months)},
+        }
+        scores = score_forecast(forecast, panel)
+        frames.append(scores.assign(scenario=str(name), label=str(label)))
+    columns = ["scenario", "label", "month", "observed", "mean", "lo80", "hi80", "in_80"]
+    columns += ["crps", "brier_any"]
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(frames, ignore_index=True)[columns]
+
+
+def past_score_summary(scores: pd.DataFrame) -> pd.DataFrame:
+    """Per scenario: months scored, observed and expected totals, months inside the 80%
+    interval, mean CRPS (from :func:`score_past_months`)."""
+    if scores.empty:
+        return pd.DataFrame(
+            columns=["scenario", "label", "months", "observed", "expected", "in_80", "crps"]
+        )
+    return (
+        scores.groupby(["scenario", "label"], sort=False)
+        .agg(
+            months=("month", "size"),
+            observed=("observed", "sum"),
+            expected=("mean", "sum"),
+            in_80=("in_80", "sum"),
+            crps=("crps", "mean"),
+        )
+        .reset_index()
+    )

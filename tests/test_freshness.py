@@ -1,0 +1,183 @@
+"""The data's age: computed once (forecast.freshness), shown by the CLI and the report."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+from conftest import FRESH_TODAY, REPO, SEED, STALE_TODAY
+
+from forecast.freshness import (
+    STALE_AFTER_MONTHS,
+    data_freshness,
+    forecast_timing,
+    freshness_html,
+    freshness_lines,
+    past_score_summary,
+    score_past_months,
+)
+
+CURRENT = REPO / "scenarios" / "current.yaml"
+
+
+def test_stale_data_name_the_missing_months_and_the_commands(tables):
+    record = data_freshness(tables, today=STALE_TODAY)
+    assert record.as_of == dt.date(2025, 12, 31)
+    assert record.stale and record.age_months == 11 and record.age_days == 329
+    assert record.missing_months == [f"2026-{m:02d}" for m in range(1, 11)]
+    assert record.missing_span == "2026-01..2026-10"
+    joined = "\n".join(record.commands)
+    assert "forecast data import" in joined and "--format events" in joined
+    assert "forecast data set-state 2026-01-01 STATE --end 2026-10-31" in joined
+    assert "forecast data add-exercise" in joined
+
+
+def test_fresh_data_carry_no_warning(tables):
+    record = data_freshness(tables, today=FRESH_TODAY)
+    assert not record.stale and record.missing_months == [] and record.commands == []
+    assert record.age_words == "20 days old"
+    assert [style for style, _ in freshness_lines(record)] == [""]
+    assert 'id="stale"' not in freshness_html(record)
+
+
+@pytest.mark.parametrize(
+    "today, stale",
+    [
+        (dt.date(2025, 12, 31), False),  # the as-of day itself
+        (dt.date(2026, 2, 27), False),  # one complete month missing
+        (dt.date(2026, 3, 1), True),  # STALE_AFTER_MONTHS complete months missing
+        (dt.date(2024, 6, 1), False),  # a "today" before the data's end: not stale
+    ],
+)
+def test_the_threshold_counts_complete_missing_months(tables, today, stale):
+    record = data_freshness(tables, today=today)
+    assert record.stale is stale
+    assert (len(record.missing_months) >= STALE_AFTER_MONTHS) is stale
+
+
+def test_commands_name_the_overlay_folder(tables, tmp_path):
+    record = data_freshness(tables, today=STALE_TODAY, data_dir=tmp_path / "overlay")
+    assert all(f"--data-dir {tmp_path / 'overlay'}" in c for c in record.commands)
+
+
+def test_a_forecast_that_starts_before_this_month_is_labelled_past():
+    months = pd.date_range("2026-01-01", periods=12, freq="MS")
+    partly = forecast_timing(months, today=STALE_TODAY)
+    assert partly.partly_past and len(partly.past) == 10
+    assert partly.title.startswith("A forecast from the data's end, partly in the past")
+    current = forecast_timing(months, today=FRESH_TODAY)
+    assert not current.partly_past and current.title.startswith("The current outlook")
+    assert forecast_timing(months, today=dt.date(2027, 6, 1)).title.startswith(
+        "A forecast from the data's end, in the past"
+    )
+
+
+@pytest.fixture(scope="module")
+def early_forecast(panel):
+    """A stand-in fit to 2025-06 and the current scenarios simulated from it (2025-07..)."""
+    from forecast.models import get_model
+    from forecast.runs import fit_run
+    from forecast.scenarios import load_scenarios, simulate_scenarios
+
+    run = fit_run(get_model("constant_rate", until="2025-06-30"), panel, "mock", seed=SEED)
+    return simulate_scenarios(run.model, load_scenarios(CURRENT), random_seed=SEED)
+
+
+def test_months_now_observed_are_scored_like_the_ledger(early_forecast, panel):
+    from forecast.ledger import score_forecast
+
+    scores = score_past_months(early_forecast, panel)
+    assert sorted(scores["month"].unique()) == [f"2025-{m:02d}" for m in range(7, 13)]
+    persist = scores[scores["scenario"] == "persist"].reset_index(drop=True)
+    counts = early_forecast["counts"].sel(scenario="persist").transpose("draw", "month").values
+    months = pd.DatetimeIndex(early_forecast["month"].values).strftime("%Y-%m")
+    frozen = {
+        "target": "launch_days",
+        "draws": {m: counts[:, j].astype(int).tolist() for j, m in enumerate(months)},
+    }
+    expected = score_forecast(frozen, panel)
+    pd.testing.assert_series_equal(persist["crps"], expected["crps"])
+    summary = past_score_summary(scores)
+    assert list(summary["months"]) == [6] * 4
+    observed = panel.set_index("month").loc["2025-07-01":"2025-12-01", "launch_days"].sum()
+    assert (summary["observed"] == observed).all()
+
+
+def test_nothing_to_score_when_no_forecast_month_is_observed(tiny_run, panel):
+    from forecast.runs import load_run
+    from forecast.scenarios import load_scenarios, simulate_scenarios
+
+    model, _ = load_run(tiny_run)
+    ds = simulate_scenarios(model, load_scenarios(CURRENT), random_seed=SEED)
+    assert score_past_months(ds, panel).empty
+    assert past_score_summary(score_past_months(ds, panel)).empty
+
+
+# --- the commands ------------------------------------------------------------------------------
+
+
+def run(*args):
+    return subprocess.run(
+        [sys.executable, "-m", "forecast.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
+
+
+def test_data_summary_warns_on_stale_data_only():
+    stale = run("data", "summary", "--since", "2024", "--today", STALE_TODAY)
+    assert stale.returncode == 0, stale.stderr
+    assert "Data as of 2025-12-31 (11 months old on 2026-11-25)" in stale.stdout
+    assert "stale data:" in stale.stdout and "2026-01..2026-10" in stale.stdout
+    assert "forecast data set-state 2026-01-01 STATE --end 2026-10-31" in stale.stdout
+    fresh = run("data", "summary", "--since", "2024", "--today", FRESH_TODAY)
+    assert fresh.returncode == 0, fresh.stderr
+    assert "Data as of 2025-12-31 (20 days old on 2026-01-20)" in fresh.stdout
+    assert "stale data:" not in fresh.stdout
+
+
+def test_a_bad_today_exits_2():
+    result = run("data", "summary", "--today", "late November")
+    assert result.returncode == 2 and "--today" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_fit_states_the_data_age(tmp_path):
+    args = ["fit", "--model", "constant_rate", "--preset", "mock", "--out", tmp_path / "run"]
+    stale = run(*args, "--today", STALE_TODAY)
+    assert stale.returncode == 0, stale.stderr
+    assert "stale data:" in stale.stdout and "forecast data import" in stale.stdout
+    fresh = run(*args, "--force", "--today", FRESH_TODAY)
+    assert fresh.returncode == 0, fresh.stderr
+    assert "20 days old" in fresh.stdout and "stale data:" not in fresh.stdout
+
+
+def test_scenarios_label_and_score_a_forecast_in_the_past(tmp_path):
+    fitted = run(
+        "fit", "--model", "constant_rate", "--preset", "mock", "--until", "2025-06",
+        "--out", tmp_path / "run",
+    )  # fmt: skip
+    assert fitted.returncode == 0, fitted.stderr
+    args = ["scenarios", tmp_path / "run", "--config", CURRENT, "--out", tmp_path / "out"]
+    result = run(*args, "--today", STALE_TODAY)
+    assert result.returncode == 0, result.stderr
+    text = " ".join(result.stdout.split())
+    assert "A forecast from the data's end, in the past" in text
+    assert "Scored on the forecast months now observed" in text
+    assert "stale data:" in text
+
+
+def test_scenarios_from_the_data_end_are_current_while_the_data_are_fresh(tiny_run, tmp_path):
+    args = ["scenarios", tiny_run, "--config", CURRENT, "--out", tmp_path / "out"]
+    fresh = run(*args, "--today", FRESH_TODAY)
+    assert fresh.returncode == 0, fresh.stderr
+    text = " ".join(fresh.stdout.split())
+    assert "The current outlook, January 2026 to December 2026" in text
+    assert "stale data:" not in text
+    stale = run(*args, "--force", "--today", STALE_TODAY)
+    text = " ".join(stale.stdout.split())
+    assert "partly in the past" in text and "None of the forecast's past months" in text
