@@ -58,6 +58,9 @@ from forecast.present import readable
 #: The shipped scenario file of the current outlook.
 CURRENT_SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios" / "current.yaml"
 
+#: The shipped question file the index page answers.
+CURRENT_QUESTIONS = Path(__file__).resolve().parent.parent / "questions" / "2026.yaml"
+
 #: The model the report fits on all data: the default model (the best in the evaluation).
 REPORT_MODEL = "default"
 
@@ -410,6 +413,14 @@ class ReportContext:
     run_dir: Path | None = None
     single: bool = False
     built: str = field(default_factory=lambda: dt.datetime.now().strftime("%Y-%m-%d %H:%M"))
+    #: The unconditional outlook's tables (:func:`forecast.outlook.outlook_tables`) and the
+    #: answered questions (None: the run has no outlook models).
+    outlook: dict | None = None
+    answers: pd.DataFrame | None = None
+    #: Questions left out because the fitted data already cover their months.
+    unanswered: list = field(default_factory=list)
+    #: P(nuclear test) over the outlook's horizon with no discount (the sensitivity).
+    nuclear_constant: float | None = None
 
     @property
     def today(self) -> dt.date:
@@ -513,6 +524,87 @@ call. The 80% interval leaves 10% of simulations below and 10% above. The number
 <img id="fan" alt="Fan chart of launch days per month by scenario" src="{fan}">"""
 
 
+def expectations_section(ctx: ReportContext) -> str:
+    """The unconditional forecast (states from the transition model) and the answered
+    questions."""
+    from forecast.freshness import forecast_timing
+    from forecast.plots import plot_state_probabilities
+    from forecast.present import readable
+
+    if ctx.outlook is None:
+        return ""
+    states = ctx.outlook["states"]
+    timing = forecast_timing(states["month"].values, today=ctx.today)
+    figure = figure_to_data_uri(plot_state_probabilities(states).figure)
+    totals = ctx.outlook["totals"]
+    rows = "\n".join(
+        f"<tr><td>{html.escape(str(r.path))}</td><td>{r.share:.0%}</td><td>{r.mean:.1f}</td>"
+        f"<td>{r.q10:.0f} to {r.q90:.0f}</td><td>{r.p_icbm:.0%}</td><td>{r.p_nuclear:.0%}</td>"
+        "</tr>"
+        for r in totals.itertuples()
+    )
+    first, last = states["month"].iloc[0], states["month"].iloc[-1]
+    head = (
+        "<tr><th>State path</th><th>Share of paths</th><th>Expected launch days</th>"
+        "<th>80% interval</th><th>P(ICBM launch)</th><th>P(nuclear test)</th></tr>"
+    )
+    when = (
+        f"{first:%B %Y} to {last:%B %Y}"
+        if not timing.partly_past
+        else f"from the data's end, {first:%B %Y} to {last:%B %Y} "
+        f"({'in' if len(timing.past) == len(states) else 'partly in'} the past)"
+    )
+    parts = [
+        f'<h2 id="expectations">What to expect, all things considered: {when}</h2>',
+        "<p>Here no path is chosen: each simulation follows its own path of negotiation states, "
+        "drawn from the transition model fitted on the coded timeline since 1990, so the "
+        "forecast integrates over which state comes. The first row is the forecast over all "
+        "paths; the others split it by the first state a path enters (a path that "
+        '"stays" never leaves the current state).</p>',
+        f'<table id="expectations-table">{head}\n{rows}\n</table>',
+        f'<img id="states" alt="Probability of each negotiation state by month" src="{figure}">',
+    ]
+    if ctx.nuclear_constant is not None:
+        parts.append(
+            "<p>P(nuclear test) assumes old tests fade with a half-life of 28 months; a "
+            f"constant rate since 1990 would give {ctx.nuclear_constant:.0%}. The data cannot "
+            'tell these apart (README, "Evaluation").</p>'
+        )
+    if ctx.answers is not None and len(ctx.answers):
+        answers = readable(ctx.answers, 2)
+        cells = []
+        for r in answers.itertuples():
+            if r.probability == r.probability:
+                text = f"{r.probability:.0%}"
+            elif r.answer_type == "date":
+                text = (
+                    f"median {r.q50} (80%: {r.q10} to {r.q90}; none in the window {r.p_none:.0%})"
+                )
+            else:
+                text = f"{r.mean} (80%: {r.q10} to {r.q90})"
+            cells.append(
+                f"<tr><td>{html.escape(str(r.title))}</td><td>{html.escape(text)}</td></tr>"
+            )
+        parts += [
+            "<h3>Forecast questions</h3>",
+            "<p>The questions of <code>questions/2026.yaml</code>, asked as forecasting "
+            "platforms ask them, answered from the same simulations (conditional questions "
+            "from simulations that follow the given path). The answers are in "
+            "<code>answers.csv</code>; <code>forecast questions</code> freezes them and "
+            "<code>forecast ledger</code> scores them once the data cover their months.</p>",
+            '<table id="questions"><tr><th>Question</th><th>Answer</th></tr>\n'
+            + "\n".join(cells)
+            + "\n</table>",
+        ]
+    if ctx.unanswered:
+        parts.append(
+            "<p>Left out because the fitted data already cover their months: "
+            + ", ".join(html.escape(q) for q in ctx.unanswered)
+            + ".</p>"
+        )
+    return "\n".join(p for p in parts if p)
+
+
 def diagnostics_section(ctx: ReportContext) -> str:
     """The fit's convergence verdict."""
     if not ctx.has_outlook:
@@ -581,6 +673,7 @@ INDEX_SECTIONS: list[Callable[[ReportContext], str]] = [
     freshness_section,
     warning_section,
     outlook_section,
+    expectations_section,
     diagnostics_section,
     effects_section,
     timeline_section,
@@ -680,6 +773,36 @@ def check_single_file(path: str | Path, force: bool = False) -> Path:
     return target.resolve()
 
 
+def expect(model, outlook, questions_file: Path, seed: int, panel: pd.DataFrame) -> dict:
+    """The unconditional outlook and the answered questions for the index page.
+
+    Questions about months the fitted data already cover are left out (and named); a run
+    without outlook models (fitted by an older version) gives no section.
+    """
+    from forecast.outlook import answer_questions, outlook_tables, simulate_outlook
+    from forecast.questions import load_questions
+
+    if outlook is None or model.target != "launch_days":
+        return {}
+    questions = load_questions(questions_file)
+    first = pd.Period(model.training["month"].iloc[-1], "M") + 1
+    asked = [q for q in questions if q.start >= first]
+    late = [q.id for q in questions if q.start < first]
+    if asked:
+        answers, _, sim = answer_questions(model, outlook, asked, random_seed=seed)
+    else:
+        answers, sim = None, simulate_outlook(model, outlook, 12, random_seed=seed)
+    history = panel[pd.to_datetime(panel["month"]) < first.start_time]
+    constant = type(outlook.nuclear)(priors={"half_life": float("inf")}, random_seed=seed)
+    constant.fit(history)
+    return {
+        "outlook": outlook_tables(sim),
+        "answers": answers,
+        "unanswered": late,
+        "nuclear_constant": constant.p_any(sim.sizes["month"]),
+    }
+
+
 @dataclass
 class ReportPaths:
     """What :func:`build_report` wrote: the index, the run it used, the single file if any."""
@@ -705,6 +828,7 @@ def build_report(
     today: dt.date | None = None,
     keep_notebooks: bool = False,
     on_data: Callable | None = None,
+    questions: str | Path | None = None,
 ) -> ReportPaths:
     """Fit (or load) the report's model, execute the notebooks and write the report.
 
@@ -746,6 +870,8 @@ def build_report(
     on_data : callable, optional
         Called with the loaded tables once every destination has been checked, before the
         slow steps (the CLI prints the data's age there).
+    questions : str or Path, optional
+        Question file the index answers (default :data:`CURRENT_QUESTIONS`).
 
     Returns
     -------
@@ -794,9 +920,9 @@ def build_report(
         params["RUN_DIR"] = str(run_dir)
         progress.advance(task)
         progress.update(task, description=f"Simulating {scenario_file.name}")
-        ds = simulate_scenarios(
-            model, scenario_set, random_seed=seed, outlook=load_outlook(run_dir, required=False)
-        )
+        outlook = load_outlook(run_dir, required=False)
+        ds = simulate_scenarios(model, scenario_set, random_seed=seed, outlook=outlook)
+        expectations = expect(model, outlook, questions or CURRENT_QUESTIONS, seed, panel)
         progress.advance(task)
         with output_dir(out, "report", force=force) as tmp:
             progress.update(task, description=f"Running {len(notebooks)} notebooks")
@@ -812,10 +938,15 @@ def build_report(
                 fast=fast_fit,
                 scenario_file=scenario_file,
                 run_dir=run_dir,
+                **expectations,
             )
             (tmp / "index.html").write_text(index_page(ctx), encoding="utf-8")
             readable(headline_table(ds), 3).to_csv(tmp / "headline.csv", index=False)
             readable(band_table(ds), 2).to_csv(tmp / "fan_bands.csv", index=False)
+            if ctx.outlook is not None:
+                readable(ctx.outlook["totals"], 3).to_csv(tmp / "outlook.csv", index=False)
+            if ctx.answers is not None:
+                readable(ctx.answers, 3).to_csv(tmp / "answers.csv", index=False)
             if single_file is not None:
                 single_file.parent.mkdir(parents=True, exist_ok=True)
                 write_text_atomic(single_file, single_file_page(ctx))

@@ -371,3 +371,20 @@ def test_last_value_is_a_point_forecast_and_round_trips(panel, tmp_path):
     assert (sims == y).all()
     loaded = BaseModel.load(model.save(tmp_path / "fit.nc"))
     assert (loaded.simulate(_future(loaded), random_seed=2, draws=5)["counts"].values == y).all()
+
+
+def test_the_default_model_trains_from_2005_unless_told_otherwise(panel):
+    from forecast.models import DEFAULT_MODEL
+
+    model = get_model("default")
+    assert model.name == DEFAULT_MODEL == "ar_level"
+    model.build(panel)
+    assert model.training["month"].iloc[0] == pd.Timestamp("2005-01-01")
+    assert get_model("default", since=None).config()["since"] == "2005-01"
+    early = get_model("default", since="1990-01")
+    early.build(panel)
+    assert early.training["month"].iloc[0] == pd.Timestamp("1990-01-01")
+    # an early cutoff still sees 60 months: the window reaches back before 2005
+    short = get_model("default", until="2006-06")
+    short.build(panel)
+    assert len(short.training) == 60

@@ -329,3 +329,26 @@ def test_report_takes_either_a_run_or_a_run_folder_to_fit(tmp_path):
         "report", "--run", tmp_path / "a", "--run-out", tmp_path / "b", "--out", tmp_path / "r"
     )
     refused(result, "--run-out")
+
+
+def test_the_index_answers_the_shipped_questions_all_things_considered(tiny_run, tmp_path):
+    """The 'what to expect' section: the outlook over all state paths and the questions."""
+    import datetime as dt
+
+    import pandas as pd
+
+    paths = build_report(
+        tmp_path / "report",
+        fast=True,
+        run=tiny_run,
+        notebooks=[],
+        today=dt.date(2026, 1, 15),
+    )
+    index = paths.index.read_text()
+    assert '<h2 id="expectations">What to expect, all things considered' in index
+    assert 'id="questions"' in index and "Will North Korea conduct a nuclear test in 2026?" in index
+    assert "a constant rate since 1990 would give" in index
+    outlook = pd.read_csv(tmp_path / "report" / "outlook.csv")
+    assert outlook["path"].iloc[0] == "all paths" and outlook["share"].iloc[0] == 1.0
+    answers = pd.read_csv(tmp_path / "report" / "answers.csv")
+    assert len(answers) == 8 and answers["probability"].dropna().between(0, 1).all()

@@ -102,7 +102,9 @@ class ARLevel(CountModel):
     #: Diagonal mass matrix (see the module docstring) and a higher target acceptance.
     sampler_overrides: ClassVar[dict] = {"adaptation": "diag", "target_accept": 0.97}
 
-    def __init__(self, priors=None, target="launch_days", since=DEFAULT_SINCE, until=None):
+    def __init__(self, priors=None, target="launch_days", since=None, until=None):
+        # no ``since`` means the default window (from 2005); fit from 1990 with since="1990-01"
+        since = DEFAULT_SINCE if since is None else since
         super().__init__(priors=priors, target=target, since=since, until=until)
 
     def columns(self) -> list[str]:
