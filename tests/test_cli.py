@@ -157,15 +157,18 @@ def test_shipped_scenarios_run_end_to_end(small_runs, run_name, config, first_mo
     assert result.returncode == 0, result.stderr
     expected = {"summary.csv", "monthly.csv", "comparisons.csv", "probabilities.csv"}
     expected |= {"fan.png", "totals.png", "probabilities.png", "draws.nc"}
+    if config == "current.yaml":  # two scenarios follow the transition model
+        expected |= {"states.csv"}
     assert {p.name for p in out.iterdir()} == expected | {".forecast-output.json"}
     summary = pd.read_csv(out / "summary.csv")
     assert ",".join(summary.columns).startswith(SUMMARY_COLUMNS)
-    assert len(summary) == 4
+    expected_rows = 5 if config == "current.yaml" else 4
+    assert len(summary) == expected_rows
     monthly = pd.read_csv(out / "monthly.csv")
     assert monthly["month"].min().startswith(first_month)
     assert monthly.groupby("scenario").size().eq(12).all()
     comparisons = pd.read_csv(out / "comparisons.csv")
-    assert len(comparisons) == 4 * 3
+    assert len(comparisons) == expected_rows * (expected_rows - 1)
     probabilities = pd.read_csv(out / "probabilities.csv")
     if run_name == "latest":
         assert {"p_icbm", "p_nuclear"} <= set(probabilities.columns)

@@ -15,7 +15,7 @@ from forecast.errors import ConfigError, DataError
 from forecast.report import SIZE_TARGET_BYTES, build_report, folder_size, notebook_paths
 
 #: The scenarios of scenarios/current.yaml, in the file's order.
-CURRENT = ("persist", "talks_resume", "summit", "no_talks")
+CURRENT = ("persist", "talks_resume", "summit", "outlook", "summit_announced")
 
 CHROMIUM = "/usr/bin/chromium"
 
