@@ -43,11 +43,10 @@ simulation, not a compilation.
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -56,6 +55,14 @@ import pandas as pd
 from forecast.constants import MAX_CHAINS, MAX_DRAWS, MAX_SEED, MAX_TUNE
 from forecast.errors import ConfigError
 from forecast.evaluation.executors import check_executor, run_tasks
+from forecast.evaluation.folds import (
+    STATE_PATHS,
+    Fold,
+    FoldResult,
+    _period,
+    check_models,
+    fold_seeds,
+)
 from forecast.evaluation.scores import score_forecasts
 from forecast.models import PRESETS, REGISTRY, BaseModel, get_model
 from forecast.runs import fit_run
@@ -66,9 +73,6 @@ BASELINES: tuple[str, ...] = ("constant_rate", "recent_rate", "empirical_recent"
 
 #: Forecasts that know the future mean (the ceiling), scored beside the models.
 ORACLES: dict[str, int] = {"oracle_12": 12, "oracle_3": 3}
-
-#: State paths of the forecasts.
-STATE_PATHS: tuple[str, ...] = ("observed", "persist", "transition")
 
 #: Months of data a cutoff needs before it (``recent_rate`` fits the last 24).
 MIN_HISTORY = 24
@@ -90,13 +94,6 @@ KEY_COLUMNS = [
 
 
 # --- configuration ---------------------------------------------------------------------------
-
-
-def _period(value, what: str) -> pd.Period:
-    try:
-        return pd.Period(value, "M")
-    except (ValueError, TypeError):
-        raise ConfigError(what, f"{value!r} is not a month", "write months as YYYY-MM") from None
 
 
 def regular_cutoffs(start, end, every: int = 6) -> list[pd.Period]:
@@ -147,21 +144,6 @@ def check_cutoffs(cutoffs: Iterable, panel: pd.DataFrame) -> list[pd.Period]:
             f"choose cutoffs from {first} to {last - 1}",
         )
     return sorted(set(cutoffs))
-
-
-def check_models(models: Sequence[str] | str, what: str = "--models") -> list[str]:
-    """Validate model names (non-empty, registered); keep order, drop repeats."""
-    from forecast.models import resolve_name
-
-    if isinstance(models, str):
-        models = [m.strip() for m in models.split(",") if m.strip()]
-    models = list(dict.fromkeys(resolve_name(m) for m in models))
-    if not models:
-        raise ConfigError(what, "no model was given", f"use some of {sorted(REGISTRY)}")
-    unknown = [m for m in models if m not in REGISTRY]
-    if unknown:
-        raise ConfigError(what, f"unknown model(s) {unknown}", f"use some of {sorted(REGISTRY)}")
-    return models
 
 
 def _positive(value, what: str, minimum: int = 1, maximum: int | None = None) -> int:
@@ -227,68 +209,6 @@ class BacktestSettings:
 
 
 # --- folds -----------------------------------------------------------------------------------
-
-
-def fold_seeds(seed: int, model: str, cutoff) -> tuple[int, int]:
-    """Fit and simulation seeds of one fold, from ``(seed, model, cutoff)`` only.
-
-    Returns
-    -------
-    fit_seed, sim_seed : int
-        Independent 32-bit seeds; the same arguments always give the same pair
-        (in any process: no use of Python's salted ``hash``).
-    """
-    key = f"{int(seed)}|{model}|{_period(cutoff, 'cutoff')}".encode()
-    entropy = int.from_bytes(hashlib.sha256(key).digest()[:16], "little")
-    fit_seed, sim_seed = np.random.SeedSequence(entropy).generate_state(2)
-    return int(fit_seed), int(sim_seed)
-
-
-@dataclass(frozen=True)
-class Fold:
-    """One fit: a model and a cutoff month, with the fold's seeds."""
-
-    model: str
-    cutoff: pd.Period
-    fit_seed: int
-    sim_seed: int
-
-    def __str__(self) -> str:
-        return f"{self.model} @ {self.cutoff}"
-
-
-@dataclass
-class FoldResult:
-    """The forecasts of one model at one cutoff, along both state paths.
-
-    Attributes
-    ----------
-    model : str
-        Model (or oracle, pool) name.
-    cutoff : Period
-        Last month the forecasts knew.
-    months : PeriodIndex
-        Forecast months (horizon 1 first).
-    observed : ndarray of int
-        What happened in those months.
-    draws : dict of str to ndarray
-        Per state path, predictive draws of shape ``(months, draws)`` (int32).
-    states, exercise_days : dict of str to ndarray
-        Per state path, the covariate path simulated.
-    info : dict
-        Facts about the fit (seeds, seconds, diagnostics).
-    """
-
-    model: str
-    cutoff: pd.Period
-    months: pd.PeriodIndex
-    observed: np.ndarray
-    draws: dict[str, np.ndarray]
-    states: dict[str, np.ndarray]
-    exercise_days: dict[str, np.ndarray]
-    info: dict = field(default_factory=dict)
-    #: The transition path's state codes (draw, month), when simulated.
-    paths: np.ndarray | None = None
 
 
 def make_folds(models: Sequence[str], cutoffs: Sequence[pd.Period], seed: int) -> list[Fold]:

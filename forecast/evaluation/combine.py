@@ -55,7 +55,7 @@ class PoolSpec:
 
 def check_pools(pools: Sequence[str] | str) -> list[PoolSpec]:
     """Parse pool names such as ``pool:a+b`` or ``stack:a+b+c`` (members must be registered)."""
-    from forecast.evaluation.backtest import check_models
+    from forecast.evaluation.folds import check_models
 
     if isinstance(pools, str):
         pools = [p.strip() for p in pools.split(",") if p.strip()]
@@ -162,7 +162,7 @@ def pool_results(specs, results, member_scores: pd.DataFrame, seed: int = 1):
     weights : DataFrame
         ``pool, cutoff, band, model, weight`` of every pool and cutoff.
     """
-    from forecast.evaluation.backtest import STATE_PATHS, FoldResult, fold_seeds
+    from forecast.evaluation.folds import STATE_PATHS, FoldResult, fold_seeds
 
     by_key = {(r.model, r.cutoff): r for r in results}
     out, rows = [], []
