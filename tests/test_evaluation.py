@@ -407,6 +407,7 @@ def test_backtest_tables_have_one_row_per_forecast(serial, panel, tmp_path):
         "by_era.csv",
         "evidence.csv",
         "after_changes.csv",
+        "headline.csv",
         "folds.csv",
         "settings.json",
     }

@@ -52,6 +52,7 @@ from forecast.evaluation.scores import (
 from forecast.evaluation.skill import (
     bootstrap_skill,
     evidence_table,
+    headline_skill,
     headline_table,
     pit_table,
     skill,
@@ -77,6 +78,7 @@ __all__ = [
     "crps",
     "evidence_table",
     "fold_seeds",
+    "headline_skill",
     "headline_table",
     "interval_coverage",
     "interval_score",
