@@ -35,7 +35,7 @@ from forecast.evaluation.backtest import (
 )
 from forecast.evaluation.combine import BANDS, check_pools, stacking_weights
 from forecast.evaluation.executors import run_tasks
-from forecast.evaluation.insample import compare_models
+from forecast.evaluation.insample import compare_models, loo_check
 from forecast.evaluation.scores import (
     brier_any,
     crps,
@@ -83,6 +83,7 @@ __all__ = [
     "interval_coverage",
     "interval_score",
     "log_score",
+    "loo_check",
     "pit_bounds",
     "pit_cdf",
     "pit_coverage",
