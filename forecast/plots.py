@@ -888,15 +888,21 @@ def plot_scores_by_horizon(
 
 
 def plot_skill(
-    table: pd.DataFrame, by: str = "band", models=None, ax=None, title: str | None = None
+    table: pd.DataFrame,
+    by: str = "band",
+    models=None,
+    ax=None,
+    title: str | None = None,
+    value: str = "crps_skill",
+    ylabel: str | None = None,
 ) -> plt.Axes:
     """CRPS skill against the best naive baseline, with its bootstrap interval, per model.
 
     Parameters
     ----------
     table : DataFrame
-        A summary table with ``model``, ``by``, ``crps_skill`` and optionally
-        ``crps_skill_lo``/``crps_skill_hi`` (e.g. ``by_band``, ``by_era`` of
+        A summary table with ``model``, ``by``, ``value`` and optionally ``{value}_lo`` and
+        ``{value}_hi`` (e.g. ``by_band``, ``by_era`` of
         :func:`forecast.evaluation.summary_tables`), one state path or era.
     by : str
         The column on the x axis (``band``, ``horizon``, ``era``).
@@ -904,6 +910,10 @@ def plot_skill(
         Models to show, in this order (default: all in the table).
     ax : Axes, optional
     title : str, optional
+    value : str
+        The column shown (e.g. ``gain`` of the evidence table).
+    ylabel : str, optional
+        The y label (default: that of the CRPS skill).
     """
     if ax is None:
         _, ax = plt.subplots(figsize=(10, 4.5))
@@ -913,11 +923,11 @@ def plot_skill(
     for j, model in enumerate(models):
         part = table[table["model"] == model].set_index(by).reindex(groups)
         x = np.arange(len(groups)) + (j - (len(models) - 1) / 2) * width
-        skill = part["crps_skill"].to_numpy(dtype=float)
+        skill = part[value].to_numpy(dtype=float)
         yerr = None
-        if "crps_skill_lo" in part:
-            lo = part["crps_skill_lo"].to_numpy(dtype=float)
-            hi = part["crps_skill_hi"].to_numpy(dtype=float)
+        if f"{value}_lo" in part:
+            lo = part[f"{value}_lo"].to_numpy(dtype=float)
+            hi = part[f"{value}_hi"].to_numpy(dtype=float)
             yerr = np.nan_to_num(np.vstack([skill - lo, hi - skill]))
         ax.errorbar(
             x, skill, yerr=yerr, fmt="o", capsize=3, color=MODEL_COLORS.get(model), label=model
@@ -926,7 +936,9 @@ def plot_skill(
     ax.set_xticks(np.arange(len(groups)), [str(g) for g in groups])
     labels = {"band": "Horizon band (months after the cutoff)", "horizon": "Horizon (months)"}
     ax.set_xlabel(labels.get(by, by))
-    ax.set_ylabel("CRPS skill vs the best naive baseline\n(0 = the baseline, higher is better)")
+    ax.set_ylabel(
+        ylabel or "CRPS skill vs the best naive baseline\n(0 = the baseline, higher is better)"
+    )
     ax.set_title(title or "Skill with its 90% bootstrap interval over cutoffs")
     ax.grid(alpha=0.3, axis="y")
     ax.legend(fontsize="small", ncol=2)

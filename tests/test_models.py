@@ -371,3 +371,15 @@ def test_last_value_is_a_point_forecast_and_round_trips(panel, tmp_path):
     assert (sims == y).all()
     loaded = BaseModel.load(model.save(tmp_path / "fit.nc"))
     assert (loaded.simulate(_future(loaded), random_seed=2, draws=5)["counts"].values == y).all()
+
+
+def test_ar_level_rebuilds_its_monthly_level_from_a_fit_in_memory(panel, tmp_path):
+    run = fit_run(get_model("default"), panel, "mock", seed=SEED, out=tmp_path / "run")
+    model = run.model
+    level = model.monthly_level()
+    assert level.dims == ("chain", "draw", "month") and level.sizes["month"] == len(model.training)
+    # the last month's level is the era level plus the deviation the forecast starts from
+    last = model.posterior["era_level"].sel(era=model._last_era()) + model.posterior["z_last"]
+    np.testing.assert_allclose(level.isel(month=-1).values, last.values, atol=1e-9)
+    with pytest.raises(ConfigError, match="innovations"):  # a saved run keeps z_last only
+        BaseModel.load(tmp_path / "run" / "fit.nc").monthly_level()

@@ -30,6 +30,7 @@ from forecast.evaluation.backtest import (
     backtest,
     check_cutoffs,
     fold_seeds,
+    read_summary,
     regular_cutoffs,
     run_fold,
 )
@@ -89,6 +90,7 @@ __all__ = [
     "pit_coverage",
     "pit_histogram",
     "pit_table",
+    "read_summary",
     "regular_cutoffs",
     "rps",
     "run_fold",
