@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.colors import ListedColormap
 from matplotlib.patches import Patch
+from matplotlib.ticker import PercentFormatter
 
 from forecast.constants import STATES
 from forecast.data.panel import CLASS_COLUMNS
@@ -933,6 +934,7 @@ def plot_skill(
             x, skill, yerr=yerr, fmt="o", capsize=3, color=MODEL_COLORS.get(model), label=model
         )
     ax.axhline(0.0, color="#333333", ls="--", lw=1)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_xticks(np.arange(len(groups)), [str(g) for g in groups])
     labels = {"band": "Horizon band (months after the cutoff)", "horizon": "Horizon (months)"}
     ax.set_xlabel(labels.get(by, by))
