@@ -449,6 +449,38 @@ def plot_level(
     return ax
 
 
+def plot_level_ratio(
+    level, reference, panel: pd.DataFrame, labels=("this fit", "the reference"), ax=None
+) -> plt.Axes:
+    """Month by month, one fitted level against another: the ratio of their posterior mean
+    rates ``E[exp(level)] / E[exp(reference)]`` (1: the same level), over the negotiation states.
+
+    Parameters
+    ----------
+    level, reference : xarray.DataArray
+        Monthly levels (log rate, dims ``chain``, ``draw``, ``month``) of two fits of the same
+        months, e.g. :meth:`forecast.models.dynamic.ARLevel.monthly_level` under two priors.
+    panel : DataFrame
+        The fitted months (``model.training``), for the state shading.
+    labels : tuple of str
+        Names of the two fits, for the axis label.
+    ax : Axes, optional
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(12, 3.8))
+    ratio = np.exp(level).mean(("chain", "draw")) / np.exp(reference).mean(("chain", "draw"))
+    months = pd.DatetimeIndex(level["month"].values)
+    shade_states(ax, panel, alpha=0.45)
+    ax.stairs(ratio.values, _month_edges(months), baseline=None, color="#4c72b0", lw=2)
+    ax.axhline(1.0, color="#333333", ls="--", lw=1)
+    ax.set_xlim(months[0], months[-1] + pd.offsets.MonthBegin(1))
+    ax.set_ylabel(f"Level, {labels[0]}\n/ level, {labels[1]}")
+    _date_axis(ax)
+    ax.set_title(f"The fitted no-talks level, {labels[0]} against {labels[1]} (1 = the same)")
+    ax.legend(handles=state_legend_handles(), loc="lower right", ncol=4, fontsize="small")
+    return ax
+
+
 def _label(var: str, ax_coords: dict) -> str:
     sel = ", ".join(str(v) for v in ax_coords.values())
     return f"{var}[{sel}]" if sel else var

@@ -160,3 +160,15 @@ def test_monthly_level_is_drawn_month_by_month():
     )
     ax = plots.plot_level(level, panel)
     assert "month by month" in ax.get_title()
+
+
+def test_level_ratio_is_one_for_the_same_level():
+    panel = _panel(24)
+    rng = np.random.default_rng(SEED)
+    level = xr.DataArray(
+        rng.normal(0, 0.1, (2, 30, 24)),
+        dims=("chain", "draw", "month"),
+        coords={"month": panel["month"].to_numpy()},
+    )
+    ax = plots.plot_level_ratio(level, level, panel, labels=("a", "b"))
+    np.testing.assert_allclose(ax.patches[-1].get_data()[0], 1.0)
