@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.colors import ListedColormap
 from matplotlib.patches import Patch
+from matplotlib.ticker import PercentFormatter
 
 from forecast.constants import STATES
 from forecast.data.panel import CLASS_COLUMNS
@@ -387,7 +388,7 @@ def plot_level(
     hdi_prob: float = 0.94,
     ax: plt.Axes | None = None,
 ) -> plt.Axes:
-    """Fitted yearly level as expected counts per month: posterior mean and HDI of ``exp(level)``.
+    """Fitted level as expected counts per month: posterior mean and HDI of ``exp(level)``.
 
     ``exp(level)`` is the expected monthly count in ``no_talks``, in a month with
     no exercise and an average season.
@@ -395,7 +396,9 @@ def plot_level(
     Parameters
     ----------
     level : xarray.DataArray
-        Posterior ``level`` (log rate) with dims ``chain``, ``draw`` and ``year``.
+        Posterior level (log rate) with dims ``chain``, ``draw`` and ``year`` (a yearly
+        level, ``state_rate``) or ``month`` (a monthly level, e.g.
+        :meth:`forecast.models.dynamic.ARLevel.monthly_level`).
     panel : DataFrame, optional
         The fitted months (``model.training``): adds state shading and the
         observed mean count per month of each year (all states).
@@ -417,8 +420,12 @@ def plot_level(
     mean = rate.mean(("chain", "draw")).values
     hdi = az.hdi(rate, prob=hdi_prob)
     low, high = hdi.sel(ci_bound="lower").values, hdi.sel(ci_bound="upper").values
-    years = [int(y) for y in level["year"].values]
-    edges = pd.to_datetime([f"{y}-01-01" for y in [*years, years[-1] + 1]])
+    monthly = "month" in level.dims
+    if monthly:
+        edges = _month_edges(pd.DatetimeIndex(level["month"].values))
+    else:
+        years = [int(y) for y in level["year"].values]
+        edges = pd.to_datetime([f"{y}-01-01" for y in [*years, years[-1] + 1]])
     if panel is not None:
         shade_states(ax, panel, alpha=0.45)
     prob = int(round(100 * hdi_prob))
@@ -433,11 +440,44 @@ def plot_level(
     ax.set_xlim(edges[0], edges[-1])
     ax.set_ylim(bottom=0)
     ax.set_ylabel(f"Expected {TARGET_LABELS.get(target, target).lower()}\n(no talks, no exercise)")
-    _date_axis(ax, "Year")
-    ax.set_title("Fitted level: the no-talks rate, year by year")
+    _date_axis(ax, "Month" if monthly else "Year")
+    step = "month by month" if monthly else "year by year"
+    ax.set_title(f"Fitted level: the no-talks rate, {step}")
     handles = ax.get_legend_handles_labels()[0]
     extra = state_legend_handles() if panel is not None else []
     ax.legend(handles=[*handles, *extra], loc="upper left", ncol=2, fontsize="small")
+    return ax
+
+
+def plot_level_ratio(
+    level, reference, panel: pd.DataFrame, labels=("this fit", "the reference"), ax=None
+) -> plt.Axes:
+    """Month by month, one fitted level against another: the ratio of their posterior mean
+    rates ``E[exp(level)] / E[exp(reference)]`` (1: the same level), over the negotiation states.
+
+    Parameters
+    ----------
+    level, reference : xarray.DataArray
+        Monthly levels (log rate, dims ``chain``, ``draw``, ``month``) of two fits of the same
+        months, e.g. :meth:`forecast.models.dynamic.ARLevel.monthly_level` under two priors.
+    panel : DataFrame
+        The fitted months (``model.training``), for the state shading.
+    labels : tuple of str
+        Names of the two fits, for the axis label.
+    ax : Axes, optional
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(12, 3.8))
+    ratio = np.exp(level).mean(("chain", "draw")) / np.exp(reference).mean(("chain", "draw"))
+    months = pd.DatetimeIndex(level["month"].values)
+    shade_states(ax, panel, alpha=0.45)
+    ax.stairs(ratio.values, _month_edges(months), baseline=None, color="#4c72b0", lw=2)
+    ax.axhline(1.0, color="#333333", ls="--", lw=1)
+    ax.set_xlim(months[0], months[-1] + pd.offsets.MonthBegin(1))
+    ax.set_ylabel(f"Level, {labels[0]}\n/ level, {labels[1]}")
+    _date_axis(ax)
+    ax.set_title(f"The fitted no-talks level, {labels[0]} against {labels[1]} (1 = the same)")
+    ax.legend(handles=state_legend_handles(), loc="lower right", ncol=4, fontsize="small")
     return ax
 
 
@@ -575,6 +615,9 @@ SCENARIO_COLORS: dict[str, str] = {
     "summit": "#CC79A7",
     "no_talks": "#D55E00",
     "collapse": "#D55E00",
+    # scenarios whose states follow the transition model (notebook 04)
+    "outlook": "#E69F00",
+    "summit_announced": "#56B4E9",
 }
 
 
@@ -826,13 +869,20 @@ def plot_probabilities(table: pd.DataFrame, ax: plt.Axes | None = None) -> plt.A
     return ax
 
 
-#: Colours of the models in evaluation figures (baselines in greys).
+#: Colours of the models in evaluation figures (baselines in greys, the oracles dark).
 MODEL_COLORS: dict[str, str] = {
-    "constant_rate": "#9e9e9e",
-    "recent_rate": "#4d4d4d",
-    "state_rate": "#0072B2",
+    "ar_level": "#0072B2",
+    "state_rate": "#56B4E9",
     "self_exciting": "#D55E00",
     "class_hierarchical": "#009E73",
+    "constant_rate": "#9e9e9e",
+    "recent_rate": "#4d4d4d",
+    "empirical_recent": "#7f7f7f",
+    "last_value": "#c7c7c7",
+    "pool:ar_level+recent_rate": "#CC79A7",
+    "stack:ar_level+recent_rate": "#E69F00",
+    "oracle_12": "#882255",
+    "oracle_3": "#332288",
 }
 
 
@@ -867,6 +917,65 @@ def plot_scores_by_horizon(
     ax.set_title(f"Backtest scores by horizon ({state_path} state path)")
     ax.grid(alpha=0.3)
     ax.legend(fontsize="small")
+    return ax
+
+
+def plot_skill(
+    table: pd.DataFrame,
+    by: str = "band",
+    models=None,
+    ax=None,
+    title: str | None = None,
+    value: str = "crps_skill",
+    ylabel: str | None = None,
+) -> plt.Axes:
+    """CRPS skill against the best naive baseline, with its bootstrap interval, per model.
+
+    Parameters
+    ----------
+    table : DataFrame
+        A summary table with ``model``, ``by``, ``value`` and optionally ``{value}_lo`` and
+        ``{value}_hi`` (e.g. ``by_band``, ``by_era`` of
+        :func:`forecast.evaluation.summary_tables`), one state path or era.
+    by : str
+        The column on the x axis (``band``, ``horizon``, ``era``).
+    models : list of str, optional
+        Models to show, in this order (default: all in the table).
+    ax : Axes, optional
+    title : str, optional
+    value : str
+        The column shown (e.g. ``gain`` of the evidence table).
+    ylabel : str, optional
+        The y label (default: that of the CRPS skill).
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(10, 4.5))
+    models = list(dict.fromkeys(table["model"])) if models is None else list(models)
+    groups = list(dict.fromkeys(table[by]))
+    width = 0.8 / max(len(models), 1)
+    for j, model in enumerate(models):
+        part = table[table["model"] == model].set_index(by).reindex(groups)
+        x = np.arange(len(groups)) + (j - (len(models) - 1) / 2) * width
+        skill = part[value].to_numpy(dtype=float)
+        yerr = None
+        if f"{value}_lo" in part:
+            lo = part[f"{value}_lo"].to_numpy(dtype=float)
+            hi = part[f"{value}_hi"].to_numpy(dtype=float)
+            yerr = np.nan_to_num(np.vstack([skill - lo, hi - skill]))
+        ax.errorbar(
+            x, skill, yerr=yerr, fmt="o", capsize=3, color=MODEL_COLORS.get(model), label=model
+        )
+    ax.axhline(0.0, color="#333333", ls="--", lw=1)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_xticks(np.arange(len(groups)), [str(g) for g in groups])
+    labels = {"band": "Horizon band (months after the cutoff)", "horizon": "Horizon (months)"}
+    ax.set_xlabel(labels.get(by, by))
+    ax.set_ylabel(
+        ylabel or "CRPS skill vs the best naive baseline\n(0 = the baseline, higher is better)"
+    )
+    ax.set_title(title or "Skill with its 90% bootstrap interval over cutoffs")
+    ax.grid(alpha=0.3, axis="y")
+    ax.legend(fontsize="small", ncol=2)
     return ax
 
 

@@ -53,3 +53,37 @@ def styled(
     formats.update({c: "{:.0%}" for c in percent})
     style = table.style.format(formats, na_rep="n/a")
     return style.hide(axis="index") if hide_index else style
+
+
+def with_interval(
+    value, low, high, digits: int = 2, signed: bool = True, percent: bool = False
+) -> pd.Series:
+    """``value (low to high)`` as text, element by element (an estimate and its interval in
+    one table cell); a missing interval shows the value alone.
+
+    Parameters
+    ----------
+    value, low, high : Series or array-like
+        The estimates and the interval bounds.
+    digits : int
+        Decimals shown.
+    signed : bool
+        Show a sign on every number (skill and gains: ``+0.07``).
+    percent : bool
+        Show fractions as percentages (``0.07`` as ``+7.0%`` with ``digits=1``).
+    """
+    scale, unit = (100.0, "%") if percent else (1.0, "")
+
+    def text(x) -> str:
+        x = round(float(x) * scale, digits) + 0.0  # + 0.0: no "-0.0"
+        return f"{x:{'+' if signed else ''}.{digits}f}{unit}"
+
+    cells = []
+    for v, lo, hi in zip(pd.Series(value), pd.Series(low), pd.Series(high), strict=True):
+        if pd.isna(v):
+            cells.append("n/a")
+        elif pd.isna(lo) or pd.isna(hi):
+            cells.append(text(v))
+        else:
+            cells.append(f"{text(v)} ({text(lo)} to {text(hi)})")
+    return pd.Series(cells, index=getattr(value, "index", None))

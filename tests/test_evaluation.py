@@ -407,6 +407,7 @@ def test_backtest_tables_have_one_row_per_forecast(serial, panel, tmp_path):
         "by_era.csv",
         "evidence.csv",
         "after_changes.csv",
+        "headline.csv",
         "folds.csv",
         "settings.json",
     }
@@ -648,3 +649,20 @@ def test_question_window_outcomes_and_base_rates_by_hand():
     assert got.tolist() == [0, 1, 1, 1, 0, 0, 1]
     # base rate at a cutoff: the windows ended by then (2000-06: 2 of 3)
     assert got[got.index <= pd.Period("2000-06", "M")].mean() == pytest.approx(2 / 3)
+
+
+def test_the_committed_evaluation_tables_read_back():
+    """docs/evaluation: the full protocol's summaries (make skill), as notebook 05 reads them."""
+    from pathlib import Path
+
+    from forecast.evaluation import read_summary
+
+    folder = Path(__file__).resolve().parent.parent / "docs" / "evaluation"
+    tables, settings = read_summary(folder)
+    assert {"by_horizon", "by_band", "by_era", "evidence", "after_changes"} <= set(tables)
+    assert len(settings["cutoffs"]) == 240 and settings["horizon"] == 12
+    assert {"path", "crps_path", "gain_lo"} <= set(tables["evidence"].columns)
+    if "headline" in tables:
+        assert set(tables["headline"]["horizon"]) == {1, 2, 3, 6, 12}
+    with pytest.raises(ConfigError, match="settings.json"):
+        read_summary(folder.parent)

@@ -388,3 +388,15 @@ def test_the_default_model_trains_from_2005_unless_told_otherwise(panel):
     short = get_model("default", until="2006-06")
     short.build(panel)
     assert len(short.training) == 60
+
+
+def test_ar_level_rebuilds_its_monthly_level_from_a_fit_in_memory(panel, tmp_path):
+    run = fit_run(get_model("default"), panel, "mock", seed=SEED, out=tmp_path / "run")
+    model = run.model
+    level = model.monthly_level()
+    assert level.dims == ("chain", "draw", "month") and level.sizes["month"] == len(model.training)
+    # the last month's level is the era level plus the deviation the forecast starts from
+    last = model.posterior["era_level"].sel(era=model._last_era()) + model.posterior["z_last"]
+    np.testing.assert_allclose(level.isel(month=-1).values, last.values, atol=1e-9)
+    with pytest.raises(ConfigError, match="innovations"):  # a saved run keeps z_last only
+        BaseModel.load(tmp_path / "run" / "fit.nc").monthly_level()

@@ -127,3 +127,48 @@ def test_each_scenario_keeps_its_colour_whatever_the_file():
     assert a["summit"] == b["summit"] and a["talks_resume"] == b["talks_resume"]
     assert b["mine"] not in (b["summit"], b["talks_resume"])
     assert plots.scenario_colors(["stalled"])["stalled"] == a["persist"]
+
+
+def test_skill_figure_and_interval_cells():
+    from forecast.present import with_interval
+
+    table = pd.DataFrame(
+        {
+            "model": ["ar_level", "ar_level", "recent_rate", "recent_rate"],
+            "band": ["1-3", "4-6", "1-3", "4-6"],
+            "crps_skill": [0.07, -0.00001, 0.0, 0.0],
+            "crps_skill_lo": [0.02, -0.02, np.nan, np.nan],
+            "crps_skill_hi": [0.13, 0.05, np.nan, np.nan],
+        }
+    )
+    ax = plots.plot_skill(table)
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["1-3", "4-6"]
+    assert "baseline" in ax.get_ylabel()
+    cells = with_interval(
+        table["crps_skill"], table["crps_skill_lo"], table["crps_skill_hi"], 1, percent=True
+    )
+    assert cells.tolist() == ["+7.0% (+2.0% to +13.0%)", "+0.0% (-2.0% to +5.0%)", "+0.0%", "+0.0%"]
+
+
+def test_monthly_level_is_drawn_month_by_month():
+    panel = _panel(24)
+    rng = np.random.default_rng(SEED)
+    level = xr.DataArray(
+        rng.normal(0, 0.1, (2, 30, 24)),
+        dims=("chain", "draw", "month"),
+        coords={"month": panel["month"].to_numpy()},
+    )
+    ax = plots.plot_level(level, panel)
+    assert "month by month" in ax.get_title()
+
+
+def test_level_ratio_is_one_for_the_same_level():
+    panel = _panel(24)
+    rng = np.random.default_rng(SEED)
+    level = xr.DataArray(
+        rng.normal(0, 0.1, (2, 30, 24)),
+        dims=("chain", "draw", "month"),
+        coords={"month": panel["month"].to_numpy()},
+    )
+    ax = plots.plot_level_ratio(level, level, panel, labels=("a", "b"))
+    np.testing.assert_allclose(ax.patches[-1].get_data()[0], 1.0)

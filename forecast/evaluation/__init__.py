@@ -30,12 +30,13 @@ from forecast.evaluation.backtest import (
     backtest,
     check_cutoffs,
     fold_seeds,
+    read_summary,
     regular_cutoffs,
     run_fold,
 )
 from forecast.evaluation.combine import BANDS, check_pools, stacking_weights
 from forecast.evaluation.executors import run_tasks
-from forecast.evaluation.insample import compare_models
+from forecast.evaluation.insample import compare_models, loo_check
 from forecast.evaluation.scores import (
     brier_any,
     crps,
@@ -52,6 +53,7 @@ from forecast.evaluation.scores import (
 from forecast.evaluation.skill import (
     bootstrap_skill,
     evidence_table,
+    headline_skill,
     headline_table,
     pit_table,
     skill,
@@ -77,15 +79,18 @@ __all__ = [
     "crps",
     "evidence_table",
     "fold_seeds",
+    "headline_skill",
     "headline_table",
     "interval_coverage",
     "interval_score",
     "log_score",
+    "loo_check",
     "pit_bounds",
     "pit_cdf",
     "pit_coverage",
     "pit_histogram",
     "pit_table",
+    "read_summary",
     "regular_cutoffs",
     "rps",
     "run_fold",

@@ -542,6 +542,48 @@ class BacktestResult:
         (out / "settings.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
 
 
+#: Files of a backtest folder that are not summary tables.
+NOT_SUMMARIES = ("scores.csv", "folds.csv")
+
+
+def read_summary(folder: str | Path) -> tuple[dict[str, pd.DataFrame], dict]:
+    """The summary tables and settings a backtest wrote (:meth:`BacktestResult.write`, e.g.
+    ``make skill``; ``docs/evaluation`` keeps those of the full evaluation protocol).
+
+    Parameters
+    ----------
+    folder : str or Path
+        A backtest output folder (``scores.csv`` and ``folds.csv`` are not read).
+
+    Returns
+    -------
+    tables : dict of str to DataFrame
+        By table name, as in ``BacktestResult.tables`` (``summary.csv`` is ``by_horizon``).
+        An evidence table written before the ``transition`` path existed (columns
+        ``crps_observed``, no ``path``) is given the current columns.
+    settings : dict
+        ``settings.json`` (models, baselines, cutoffs, sampler settings, seconds).
+    """
+    folder = Path(folder)
+    settings_file = folder / "settings.json"
+    if not settings_file.is_file():
+        raise ConfigError(
+            "RESULTS_DIR", f"{folder} has no settings.json", "point it at a backtest's --out folder"
+        )
+    names = {"summary": "by_horizon"}
+    tables = {
+        names.get(path.stem, path.stem): pd.read_csv(path)
+        for path in sorted(folder.glob("*.csv"))
+        if path.name not in NOT_SUMMARIES
+    }
+    evidence = tables.get("evidence")
+    if evidence is not None and "path" not in evidence:
+        evidence = evidence.rename(columns={"crps_observed": "crps_path"})
+        evidence.insert(2, "path", "observed")
+        tables["evidence"] = evidence
+    return tables, json.loads(settings_file.read_text(encoding="utf-8"))
+
+
 def backtest(
     panel: pd.DataFrame,
     models: Sequence[str],

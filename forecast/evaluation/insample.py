@@ -64,3 +64,50 @@ def compare_models(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         return az.compare(idatas, method=method, var_name="y")
+
+
+def loo_check(model: BaseModel) -> tuple[dict, pd.DataFrame]:
+    """PSIS-LOO of one fitted model, month by month (which months surprise it?).
+
+    ArviZ's warning about large Pareto shapes is not printed: the returned table carries
+    every month's shape ``k`` and the threshold above which ArviZ calls it bad, for the
+    reader to see.
+
+    Parameters
+    ----------
+    model : BaseModel
+        A model fitted in this session (its pointwise log-likelihood is computed when
+        missing).
+
+    Returns
+    -------
+    summary : dict
+        ``elpd``, ``se``, ``p`` (effective number of parameters), ``good_k`` (ArviZ's
+        threshold for the Pareto shape, ``min(1 - 1 / log10(draws), 0.7)``), ``n_bad``
+        (months above it) and ``n`` (months).
+    months : DataFrame
+        One row per training month: ``month``, the observed ``target`` count, ``pareto_k``
+        and ``elpd_i`` (its log predictive density left out).
+    """
+    idata = model.log_likelihood()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        loo = az.loo(idata, var_name="y", pointwise=True)
+    k = pd.Series(loo.pareto_k.values).to_numpy()
+    months = pd.DataFrame(
+        {
+            "month": pd.to_datetime(model.training["month"]).to_numpy(),
+            model.target: model.training[model.target].to_numpy(),
+            "pareto_k": k,
+            "elpd_i": pd.Series(loo.elpd_i.values).to_numpy(),
+        }
+    )
+    summary = {
+        "elpd": float(loo.elpd),
+        "se": float(loo.se),
+        "p": float(loo.p),
+        "good_k": float(loo.good_k),
+        "n_bad": int((k > loo.good_k).sum()),
+        "n": len(k),
+    }
+    return summary, months

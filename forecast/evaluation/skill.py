@@ -310,6 +310,19 @@ def headline_table(by_horizon: pd.DataFrame, state_path: str = "persist") -> pd.
     return part.pivot_table(index="model", columns="horizon", values="crps_skill").reset_index()
 
 
+def headline_skill(
+    scores: pd.DataFrame,
+    baselines: Sequence[str],
+    horizons: Sequence[int] = HEADLINE_HORIZONS,
+    n_boot: int = 1000,
+    seed: int = 1,
+) -> pd.DataFrame:
+    """Mean scores and CRPS skill with a bootstrap interval at a few horizons (1, 2, 3, 6, 12),
+    per model and state path: the long form of :func:`headline_table` with intervals."""
+    part = scores[scores["horizon"].isin(list(horizons))]
+    return grouped_skill(part, ["state_path", "horizon"], baselines, n_boot, seed)
+
+
 def summary_tables(
     scores: pd.DataFrame, baselines: Sequence[str], bootstrap: int = 1000, seed: int = 1
 ) -> dict[str, pd.DataFrame]:
@@ -321,7 +334,7 @@ def summary_tables(
         ``by_horizon`` (:func:`summarise`), ``by_band`` (per model, state path and band,
         with bootstrap skill intervals), ``by_era`` (the same per era, persist path),
         ``evidence`` (:func:`evidence_table`), ``after_changes``
-        (:func:`after_changes_table`).
+        (:func:`after_changes_table`), ``headline`` (:func:`headline_skill`).
     """
     banded = with_band(scores)
     by_band = grouped_skill(banded, ["state_path", "band"], baselines, bootstrap, seed)
@@ -333,6 +346,7 @@ def summary_tables(
         "by_era": by_era,
         "evidence": evidence_table(scores, bootstrap, seed),
         "after_changes": after_changes_table(scores),
+        "headline": headline_skill(scores, baselines, n_boot=bootstrap, seed=seed),
     }
 
 
@@ -362,6 +376,7 @@ __all__ = [
     "bootstrap_skill",
     "evidence_table",
     "grouped_skill",
+    "headline_skill",
     "headline_table",
     "pit_table",
     "skill",

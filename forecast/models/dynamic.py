@@ -183,6 +183,48 @@ class ARLevel(CountModel):
         keep = [v for v in self.free_vars() if v != "ar_innovation"]
         return [*keep, "z_last", "era_level"]
 
+    def monthly_level(self) -> xr.DataArray:
+        """The fitted level of every training month: ``era_level[era(t)] + z[t]`` (log scale).
+
+        ``exp`` of it is the expected launch days in a ``no_talks`` month with an average
+        season and no exercise: the part of the rate that negotiations do not explain.
+        The path ``z`` is rebuilt from the monthly innovations, which only a fit made in this
+        session holds (a saved run keeps ``z_last`` alone).
+
+        Returns
+        -------
+        xarray.DataArray
+            Dims ``chain``, ``draw``, ``month`` (the training months).
+        """
+        post = self.posterior
+        if "ar_innovation" not in post:
+            from forecast.errors import ConfigError
+
+            raise ConfigError(
+                self.name,
+                "this fit has no monthly innovations (a saved run keeps only the last level)",
+                "fit the model in this session with forecast.runs.fit_run",
+            )
+        shocks = (post["ar_innovation"] * post["ar_sigma"]).transpose(..., "month").values
+        phi = post["ar_phi"].values[..., None]
+        z = np.empty_like(shocks)
+        z[..., 0] = shocks[..., 0]
+        for t in range(1, shocks.shape[-1]):  # z_t = phi z_(t-1) + sigma e_t, z_0 = sigma e_0
+            z[..., t] = phi[..., 0] * z[..., t - 1] + shocks[..., t]
+        era_idx = np.array([self._eras().index(x) for x in leaders(self.grid)])
+        level = post["era_level"].transpose("chain", "draw", "era").values[..., era_idx] + z
+        rows = np.arange(self.start, self.stop) - self.grid_start
+        return xr.DataArray(
+            level[..., rows],
+            dims=("chain", "draw", "month"),
+            coords={
+                "chain": post["chain"].values,
+                "draw": post["draw"].values,
+                "month": pd.to_datetime(self.training["month"]).to_numpy(),
+            },
+            name="level",
+        )
+
     def _last_era(self) -> str:
         return str(leaders(self.training).iloc[-1])
 
