@@ -135,7 +135,8 @@ def test_the_report_folder_holds_no_run_but_names_it(fast_report_paths, report_d
 def test_the_report_folder_holds_what_a_reader_needs_and_is_small(report_dir):
     names = {p.name for p in report_dir.iterdir()}
     pages = {f"{nb.stem}.html" for nb in notebook_paths()}
-    expected = {"index.html", "headline.csv", "fan_bands.csv", ".forecast-output.json", *pages}
+    tables = {"headline.csv", "fan_bands.csv", "outlook.csv", "answers.csv"}
+    expected = {"index.html", ".forecast-output.json", *tables, *pages}
     assert names - {"notebooks"} == expected  # notebooks/: kept for the tests only
     size = folder_size(report_dir) - folder_size(report_dir / "notebooks")
     assert size < SIZE_TARGET_BYTES, f"report folder {size / 2**20:.1f} MB"
@@ -143,6 +144,13 @@ def test_the_report_folder_holds_what_a_reader_needs_and_is_small(report_dir):
 
     headline = pd.read_csv(report_dir / "headline.csv")
     assert list(headline["scenario"]) == list(CURRENT)
+    from forecast.questions import load_questions
+    from forecast.report import CURRENT_QUESTIONS
+
+    answers = pd.read_csv(report_dir / "answers.csv")
+    assert list(answers["question"]) == [q.id for q in load_questions(CURRENT_QUESTIONS)]
+    binary = answers[answers["answer_type"] == "binary"]
+    assert len(binary) and binary["probability"].between(0, 1).all()
 
 
 @pytest.mark.slow
