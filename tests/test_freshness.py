@@ -79,11 +79,12 @@ def test_a_forecast_that_starts_before_this_month_is_labelled_past():
 def early_forecast(panel):
     """A stand-in fit to 2025-06 and the current scenarios simulated from it (2025-07..)."""
     from forecast.models import get_model
-    from forecast.runs import fit_run
+    from forecast.runs import fit_outlook, fit_run
     from forecast.scenarios import load_scenarios, simulate_scenarios
 
     run = fit_run(get_model("constant_rate", until="2025-06-30"), panel, "mock", seed=SEED)
-    return simulate_scenarios(run.model, load_scenarios(CURRENT), random_seed=SEED)
+    outlook = fit_outlook(run.model)
+    return simulate_scenarios(run.model, load_scenarios(CURRENT), random_seed=SEED, outlook=outlook)
 
 
 def test_months_now_observed_are_scored_like_the_ledger(early_forecast, panel):
@@ -101,17 +102,18 @@ def test_months_now_observed_are_scored_like_the_ledger(early_forecast, panel):
     expected = score_forecast(frozen, panel)
     pd.testing.assert_series_equal(persist["crps"], expected["crps"])
     summary = past_score_summary(scores)
-    assert list(summary["months"]) == [6] * 4
+    assert list(summary["months"]) == [6] * early_forecast.sizes["scenario"]
     observed = panel.set_index("month").loc["2025-07-01":"2025-12-01", "launch_days"].sum()
     assert (summary["observed"] == observed).all()
 
 
 def test_nothing_to_score_when_no_forecast_month_is_observed(tiny_run, panel):
-    from forecast.runs import load_run
+    from forecast.runs import load_outlook, load_run
     from forecast.scenarios import load_scenarios, simulate_scenarios
 
     model, _ = load_run(tiny_run)
-    ds = simulate_scenarios(model, load_scenarios(CURRENT), random_seed=SEED)
+    outlook = load_outlook(tiny_run)
+    ds = simulate_scenarios(model, load_scenarios(CURRENT), random_seed=SEED, outlook=outlook)
     assert score_past_months(ds, panel).empty
     assert past_score_summary(score_past_months(ds, panel)).empty
 
