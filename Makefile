@@ -12,7 +12,7 @@ PYTHON := $(shell for p in python3.13 python3.12 \
 	python3; do "$$p" -c '$(PY_OK)' >/dev/null 2>&1 && { command -v "$$p"; break; }; done)
 endif
 
-.PHONY: install report test lab lint bench bench-samplers bench-backtest skill clean
+.PHONY: install report test lab lint bench bench-samplers bench-backtest bench-report skill clean
 
 install: $(STAMP)
 
@@ -61,6 +61,10 @@ bench-samplers: install
 # The issue-size backtest (40 origins x constant_rate, recent_rate, state_rate; 2 workers).
 bench-backtest: install
 	$(BIN)/python benchmarks/backtest.py --no-dask
+
+# make report warm and on a fresh clone, and make test on a fresh clone (about 20 minutes).
+bench-report: install
+	$(BIN)/python benchmarks/report.py --what warm fresh test
 
 bench: install
 	$(BIN)/python benchmarks/data_panel.py
