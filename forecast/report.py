@@ -60,6 +60,9 @@ CURRENT_SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios" / "curr
 
 #: The shipped question file the index page answers.
 CURRENT_QUESTIONS = Path(__file__).resolve().parent.parent / "questions" / "2026.yaml"
+#: The full evaluation protocol's summary tables (``make skill``), read by the index page's
+#: "How far to trust these numbers" and by notebook 05.
+EVALUATION_DIR = Path(__file__).resolve().parent.parent / "docs" / "evaluation"
 
 #: The model the report fits on all data: the default model (the best in the evaluation).
 REPORT_MODEL = "default"
@@ -605,6 +608,55 @@ def expectations_section(ctx: ReportContext) -> str:
     return "\n".join(p for p in parts if p)
 
 
+def trust_section(ctx: ReportContext, folder: Path = EVALUATION_DIR) -> str:
+    """How far to trust the numbers: the full backtest's skill, calibration and the evidence
+    for the state effect, for the run's model, in a table and in words."""
+    from forecast.evaluation import read_summary
+    from forecast.evaluation.findings import evidence_findings, skill_findings
+    from forecast.models import DEFAULT_MODEL
+    from forecast.present import with_interval
+
+    if not (folder / "settings.json").is_file():
+        return ""
+    tables, settings = read_summary(folder)
+    model = ctx.model.name if ctx.has_outlook else DEFAULT_MODEL
+    cutoffs = settings.get("cutoffs") or []
+    span = (
+        f"{len(cutoffs)} monthly cutoffs {cutoffs[0][:7]} to {cutoffs[-1][:7]}" if cutoffs else ""
+    )
+    head = (
+        '<h2 id="trust">How far to trust these numbers</h2>\n'
+        f"<p>The same model was fitted at each of {span} on the data up to it and scored on the "
+        "months that followed (the state held at the cutoff, as a user forecasts; CRPS of "
+        "launch days, lower is better). Skill is the share by which its error is below the best "
+        "naive forecast's, with a 90% block-bootstrap interval. Details: notebook 05.</p>"
+    )
+    band = tables["by_band"]
+    rows = band[(band["model"] == model) & (band["state_path"] == "persist")]
+    if rows.empty:
+        return head + f"<p>The evaluation does not cover <code>{html.escape(model)}</code>.</p>"
+    skill = with_interval(
+        rows["crps_skill"], rows["crps_skill_lo"], rows["crps_skill_hi"], 1, percent=True
+    )
+    table = pd.DataFrame(
+        {
+            "Months ahead": rows["band"].to_numpy(),
+            "Skill vs the best naive forecast (90% interval)": skill.to_numpy(),
+            "Best naive forecast": rows["crps_baseline"].to_numpy(),
+            "Outcomes inside the 80% interval": [f"{x:.1%}" for x in rows["pit_cov_80"]],
+        }
+    )
+    words = skill_findings(band, model, tables.get("by_era"))
+    if "evidence" in tables:
+        words += evidence_findings(tables["evidence"], tables.get("after_changes"), model)
+    items = "\n".join(f"<li>{html.escape(w)}</li>" for w in words)
+    return (
+        head
+        + table.to_html(index=False, border=0, table_id="trust-table", escape=True)
+        + f'\n<ul id="trust-words">\n{items}\n</ul>'
+    )
+
+
 def diagnostics_section(ctx: ReportContext) -> str:
     """The fit's convergence verdict."""
     if not ctx.has_outlook:
@@ -674,6 +726,7 @@ INDEX_SECTIONS: list[Callable[[ReportContext], str]] = [
     warning_section,
     outlook_section,
     expectations_section,
+    trust_section,
     diagnostics_section,
     effects_section,
     timeline_section,

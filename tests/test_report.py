@@ -360,3 +360,18 @@ def test_the_index_answers_the_shipped_questions_all_things_considered(tiny_run,
     assert outlook["path"].iloc[0] == "all paths" and outlook["share"].iloc[0] == 1.0
     answers = pd.read_csv(tmp_path / "report" / "answers.csv")
     assert len(answers) == 8 and answers["probability"].dropna().between(0, 1).all()
+
+
+@pytest.mark.slow
+def test_the_index_says_how_far_to_trust_the_numbers(index):
+    from forecast.evaluation import read_summary
+    from forecast.evaluation.findings import evidence_findings
+    from forecast.models import DEFAULT_MODEL
+    from forecast.report import EVALUATION_DIR
+
+    assert 'id="trust"' in index and 'id="trust-table"' in index
+    tables, _ = read_summary(EVALUATION_DIR)
+    verdict = evidence_findings(tables["evidence"], tables.get("after_changes"), DEFAULT_MODEL)[-1]
+    assert verdict.replace("'", "&#x27;") in index
+    # the section comes after the forecasts it qualifies, before the diagnostics
+    assert index.index('id="outlook"') < index.index('id="trust"') < index.index('id="diagnostics"')

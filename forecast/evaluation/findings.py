@@ -1,0 +1,161 @@
+"""What a backtest's summary tables say, in sentences computed from them.
+
+Notebook 05 and the report's "How far to trust these numbers" print these, so that the words
+stay true when the tables are regenerated (``make skill``, ``docs/evaluation``). Each function
+takes the tables of :func:`forecast.evaluation.read_summary` and returns a list of sentences;
+presenting them (as a list, as HTML) is the caller's job.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+#: The era whose cutoffs had few launches (see :func:`forecast.evaluation.skill.by_era`).
+QUIET_ERA = "before 2012"
+#: The randomised-PIT coverage of the 80% interval below which intervals are called too narrow.
+NARROW_BELOW = 0.77
+
+
+def _persist(table: pd.DataFrame, model: str) -> pd.DataFrame:
+    rows = table[table["model"] == model]
+    if "state_path" in rows:
+        rows = rows[rows["state_path"] == "persist"]
+    return rows
+
+
+def skill_findings(
+    by_band: pd.DataFrame,
+    model: str,
+    by_era: pd.DataFrame | None = None,
+    ceiling: str = "oracle_12",
+) -> list[str]:
+    """The model's skill against the best naive baseline, state held at the cutoff.
+
+    Parameters
+    ----------
+    by_band : DataFrame
+        ``by_band.csv``: one row per model, state path and band, with ``crps_skill``,
+        ``crps_skill_lo``/``_hi`` (90% block-bootstrap interval), ``crps_baseline`` and
+        ``pit_cov_80``.
+    model : str
+        The model to describe (the default).
+    by_era : DataFrame, optional
+        ``by_era.csv``, for a sentence on the quiet years before 2012.
+    ceiling : str
+        The oracle whose skill is the ceiling (leave out if the tables have none).
+
+    Returns
+    -------
+    list of str
+    """
+    rows = _persist(by_band, model).set_index("band")
+    if rows.empty:
+        return [f"The evaluation tables do not hold {model}."]
+    out = []
+    lo, hi = rows["crps_skill"].min(), rows["crps_skill"].max()
+    baselines = sorted(set(rows["crps_baseline"]))
+    sentence = (
+        f"Against the best naive forecast ({', '.join(baselines)}), {model}'s mean CRPS is "
+        f"{lo:.1%} to {hi:.1%} better across the horizon bands"
+    )
+    oracle = _persist(by_band, ceiling).set_index("band")
+    if not oracle.empty:
+        share = (rows["crps_skill"] / oracle["crps_skill"].reindex(rows.index)).dropna()
+        sentence += (
+            f", {share.min():.0%} to {share.max():.0%} of what knowing the next 12 months' "
+            "average would give"
+        )
+    out.append(sentence + ".")
+    if "crps_skill_lo" in rows:
+        unclear = rows[rows["crps_skill_lo"] <= 0]
+        for band, row in unclear.iterrows():
+            out.append(
+                f"At {band} months the 90% interval of the skill, {row['crps_skill_lo']:+.1%} to "
+                f"{row['crps_skill_hi']:+.1%}, includes zero: there it cannot be told apart "
+                f"from {row['crps_baseline']}."
+            )
+        if unclear.empty:
+            out.append("In every band the 90% interval of the skill lies above zero.")
+    cover = rows["pit_cov_80"]
+    narrow = cover[cover < NARROW_BELOW]
+    out.append(
+        f"Its 80% intervals hold {cover.min():.1%} to {cover.max():.1%} of the outcomes "
+        "(randomised PIT)"
+        + (
+            f"; at {', '.join(narrow.index)} months they are slightly too narrow."
+            if len(narrow)
+            else "."
+        )
+    )
+    if by_era is not None:
+        early = by_era[(by_era["model"] == model) & (by_era["era"] == QUIET_ERA)]
+        early = _persist(early, model)
+        worse = early[early["crps_skill"] < 0]
+        if len(worse):
+            out.append(
+                f"With cutoffs {QUIET_ERA}, when launches were rare, it is worse than "
+                f"{early['crps_baseline'].iloc[0]} in {len(worse)} of {len(early)} bands "
+                f"({early['crps_skill'].min():+.1%} to {early['crps_skill'].max():+.1%}): "
+                "its skill comes from the Kim Jong Un years."
+            )
+    return out
+
+
+def evidence_findings(
+    evidence: pd.DataFrame, after_changes: pd.DataFrame | None, model: str
+) -> list[str]:
+    """Whether knowing the negotiation states that came improved the model's forecasts.
+
+    Parameters
+    ----------
+    evidence : DataFrame
+        ``evidence.csv``: per model and band, ``gain`` = 1 - CRPS with the states that came /
+        CRPS with the state held, with ``gain_lo``/``gain_hi``; rows of the ``observed`` path.
+    after_changes : DataFrame, optional
+        ``after_changes.csv``: the same gain over the months after a real change of state.
+    model : str
+
+    Returns
+    -------
+    list of str
+        The last sentence is the verdict: whether the tables support the state effect as a
+        forecasting input.
+    """
+    rows = evidence[evidence["model"] == model]
+    if "path" in rows:
+        rows = rows[rows["path"] == "observed"]
+    rows = rows.set_index("band")
+    if rows.empty:
+        return [f"The evidence table does not hold {model}."]
+    helps = rows.index[rows["gain_lo"] > 0].tolist()
+    hurts = rows.index[rows["gain_hi"] < 0].tolist()
+    out = [
+        f"Forecasting with the negotiation states that really came instead of the state at the "
+        f"cutoff changed {model}'s mean CRPS by {-rows['gain'].max():+.1%} to "
+        f"{-rows['gain'].min():+.1%} across the horizon bands (negative: better); "
+        + (
+            "the 90% interval of the gain includes zero in every band."
+            if not helps and not hurts
+            else f"it helped credibly at {', '.join(helps) or 'no band'} months and hurt at "
+            f"{', '.join(hurts) or 'no band'} months."
+        )
+    ]
+    if after_changes is not None and model in set(after_changes["model"]):
+        row = after_changes.set_index("model").loc[model]
+        out.append(
+            f"On the {row['n']:.0f} forecasts of months after a real change of state, where it "
+            f"should matter most, the real states {'improved' if row['gain'] > 0 else 'worsened'} "
+            f"the CRPS by {abs(row['gain']):.1%}."
+        )
+    if helps:
+        out.append(
+            "Knowing the states helped in some bands: there the state effect has shown "
+            "forecasting value."
+        )
+    else:
+        out.append(
+            "So the evidence that the state of negotiations improves forecasts of launch days is "
+            "nil to weak: read scenario differences as the model's conditional beliefs, with "
+            "their wide intervals, not as effects the forecasts have been shown to need."
+        )
+    return out

@@ -1,0 +1,105 @@
+"""The sentences of notebook 05 and the report follow the evaluation tables they describe."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from forecast.evaluation.findings import evidence_findings, skill_findings
+
+
+def band_rows(model, skills, lows, highs, cover=(0.80, 0.79, 0.78), baseline="recent_rate"):
+    return pd.DataFrame(
+        {
+            "model": model,
+            "state_path": "persist",
+            "band": ["1-3", "4-6", "7-12"],
+            "crps_skill": skills,
+            "crps_skill_lo": lows,
+            "crps_skill_hi": highs,
+            "crps_baseline": baseline,
+            "pit_cov_80": cover,
+        }
+    )
+
+
+def test_skill_sentences_name_the_bands_whose_interval_includes_zero():
+    table = pd.concat(
+        [
+            band_rows("m", [0.07, 0.06, 0.05], [0.02, 0.005, -0.017], [0.13, 0.11, 0.096]),
+            band_rows("oracle_12", [0.14, 0.20, 0.25], [0.1] * 3, [0.3] * 3),
+        ]
+    )
+    words = skill_findings(table, "m")
+    assert words[0].startswith("Against the best naive forecast (recent_rate), m's mean CRPS")
+    assert "5.0% to 7.0% better" in words[0]
+    # 0.05 / 0.25 = 20%, 0.07 / 0.14 = 50%: the share of the oracle's skill
+    assert "20% to 50% of what knowing" in words[0]
+    unclear = [w for w in words if "includes zero" in w]
+    assert len(unclear) == 1 and unclear[0].startswith("At 7-12 months")
+    assert "-1.7% to +9.6%" in unclear[0]
+    assert not any("too narrow" in w for w in words)
+
+
+def test_skill_sentences_flag_narrow_intervals_and_the_quiet_era():
+    table = band_rows("m", [0.07, 0.06, 0.05], [0.01] * 3, [0.1] * 3, cover=(0.80, 0.78, 0.768))
+    era = pd.concat(
+        [
+            band_rows(
+                "m", [-0.004, -0.02, 0.01], [-0.1] * 3, [0.1] * 3, baseline="constant_rate"
+            ).assign(era="before 2012"),
+            band_rows("m", [0.07, 0.06, 0.05], [0.01] * 3, [0.1] * 3).assign(era="2012 on"),
+        ]
+    )
+    words = skill_findings(table, "m", era)
+    assert "In every band the 90% interval of the skill lies above zero." in words
+    assert any(w.endswith("at 7-12 months they are slightly too narrow.") for w in words)
+    quiet = [w for w in words if w.startswith("With cutoffs before 2012")]
+    assert quiet and "constant_rate in 2 of 3 bands (-2.0% to +1.0%)" in quiet[0]
+
+
+def test_skill_sentences_for_a_model_the_tables_lack():
+    assert skill_findings(band_rows("m", [0.1] * 3, [0] * 3, [0.2] * 3), "other") == [
+        "The evaluation tables do not hold other."
+    ]
+
+
+def evidence_rows(gains, lows, highs, model="m"):
+    return pd.DataFrame(
+        {
+            "model": model,
+            "band": ["1-3", "4-6", "7-12"],
+            "path": "observed",
+            "gain": gains,
+            "gain_lo": lows,
+            "gain_hi": highs,
+        }
+    )
+
+
+def test_no_evidence_when_every_interval_includes_zero():
+    after = pd.DataFrame({"model": ["m"], "n": [681], "gain": [-0.005]})
+    words = evidence_findings(
+        evidence_rows([-0.008, -0.005, 0.002], [-0.02, -0.01, -0.003], [0.003, 0.003, 0.007]),
+        after,
+        "m",
+    )
+    # the CRPS change is -gain: from -0.2% (better) to +0.8% (worse)
+    assert "by -0.2% to +0.8%" in words[0]
+    assert words[0].endswith("includes zero in every band.")
+    assert words[1].startswith("On the 681 forecasts") and "worsened the CRPS by 0.5%" in words[1]
+    assert words[-1].startswith("So the evidence that the state of negotiations")
+
+
+@pytest.mark.parametrize(
+    ("lows", "highs", "helps", "hurts"),
+    [
+        ([0.01, -0.01, -0.01], [0.05, 0.01, 0.01], "1-3", "no band"),
+        ([-0.05, -0.01, -0.01], [-0.01, 0.01, 0.01], "no band", "1-3"),
+    ],
+)
+def test_evidence_names_where_the_states_helped_or_hurt(lows, highs, helps, hurts):
+    words = evidence_findings(evidence_rows([0.02, 0.0, 0.0], lows, highs), None, "m")
+    assert f"helped credibly at {helps} months and hurt at {hurts} months." in words[0]
+    assert len(words) == 2
+    assert words[-1].startswith("Knowing the states helped") == (helps != "no band")
