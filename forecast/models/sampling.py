@@ -192,10 +192,19 @@ def compiled_nutpie(model: pm.Model, key, backend: str = "numba", var_names=None
     import nutpie
 
     full_key = None if key is None else (key, backend, tuple(var_names or ()))
+    values = _data_values(model)
     with _COMPILED_LOCK:
-        compiled = _COMPILED.get(full_key) if full_key is not None else None
-    if compiled is not None:
-        return compiled.with_data(**_data_values(model))
+        cached = _COMPILED.get(full_key) if full_key is not None else None
+    if cached is not None:
+        compiled, at_compile = cached
+        # nutpie's JAX model keeps only the data its functions read; the others were folded in
+        # as constants, so a change to one of them needs a new compilation
+        known = getattr(compiled, "_shared_data", None)
+        if known is None:
+            return compiled.with_data(**values)
+        folded = [k for k in values if k not in known]
+        if all(np.array_equal(values[k], at_compile[k]) for k in folded):
+            return compiled.with_data(**{k: v for k, v in values.items() if k in known})
     compiled = nutpie.compile_pymc_model(
         model,
         backend=backend,
@@ -204,7 +213,7 @@ def compiled_nutpie(model: pm.Model, key, backend: str = "numba", var_names=None
     )
     if full_key is not None:
         with _COMPILED_LOCK:
-            _COMPILED[full_key] = compiled
+            _COMPILED[full_key] = (compiled, values)
     return compiled
 
 
