@@ -23,8 +23,10 @@ $(STAMP): pyproject.toml
 	@if [ -x $(BIN)/python ] && ! $(BIN)/python -c '$(PY_OK)' 2>/dev/null; then \
 		echo "Replacing $(VENV) (made with an older Python)"; rm -rf $(VENV); fi
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@# -qq: pip's errors only (a pip configuration naming missing index folders prints a WARNING
+	@# per package); PYTHONWARNINGS: setuptools' notice on editable installs. Output stays ours.
+	$(BIN)/python -m pip install --quiet --quiet --upgrade pip
+	PYTHONWARNINGS=ignore $(BIN)/python -m pip install --quiet --quiet -e '.[test]'
 	touch $(STAMP)
 
 # The report's fit goes to its own run folder, runs/report, outside the report (which stays small
@@ -55,7 +57,7 @@ skill: install
 
 # Speed (README "Speed"): the samplers side by side, cold and warm.
 bench-samplers: install
-	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	PYTHONWARNINGS=ignore $(BIN)/python -m pip install --quiet --quiet -e '.[test,bench]'
 	$(BIN)/python benchmarks/samplers.py --models state_rate ar_level class_hierarchical
 
 # The issue-size backtest (40 origins x constant_rate, recent_rate, state_rate; 2 workers).
