@@ -36,8 +36,10 @@ $(STAMP): pyproject.toml
 report: install
 	$(BIN)/forecast report --out reports/latest --single-file reports/latest.html --force
 
+# Two pytest workers, one per core; each test file runs whole on one worker (its module
+# fixtures are built once), the notebook and report tests together (they share the FAST report).
 test: install
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadgroup
 
 lab: install
 	$(BIN)/jupyter lab --notebook-dir=notebooks
@@ -58,7 +60,10 @@ skill: install
 # Speed (README "Speed"): the samplers side by side, cold and warm.
 bench-samplers: install
 	PYTHONWARNINGS=ignore $(BIN)/python -m pip install --quiet --quiet -e '.[test,bench]'
-	$(BIN)/python benchmarks/samplers.py --models state_rate ar_level class_hierarchical
+	$(BIN)/python benchmarks/samplers.py --models state_rate \
+		--configs package pymc-default nutpie-diag numpyro pymc-nuts nutpie-jax
+	$(BIN)/python benchmarks/samplers.py --models ar_level --configs package pymc-default nutpie-lowrank numpyro
+	$(BIN)/python benchmarks/samplers.py --models class_hierarchical --configs package pymc-default
 
 # The issue-size backtest (40 origins x constant_rate, recent_rate, state_rate; 2 workers).
 bench-backtest: install
