@@ -304,6 +304,36 @@ def parse_scenarios(spec: dict, source: str = "<scenarios>") -> ScenarioSet:
     return ScenarioSet(start=start, horizon=horizon, scenarios=scenarios, source=source)
 
 
+def with_scenarios(
+    scenario_set: ScenarioSet, extra: dict, source: str = "<added scenarios>"
+) -> ScenarioSet:
+    """``scenario_set`` plus the scenarios of ``extra`` that it does not define yet.
+
+    Parameters
+    ----------
+    scenario_set : ScenarioSet
+        A loaded scenario file.
+    extra : dict
+        Scenario name to its specification, as under ``scenarios:`` in a file (validated the
+        same way, with the set's start and horizon).
+    source : str
+        Named in the error of an invalid specification.
+
+    Returns
+    -------
+    ScenarioSet
+        The file's scenarios first, in their order, then the added ones.
+    """
+    added = {name: spec for name, spec in extra.items() if name not in scenario_set.scenarios}
+    if not added:
+        return scenario_set
+    start = None if scenario_set.start is None else str(scenario_set.start)
+    spec = {"start": start, "horizon": scenario_set.horizon, "scenarios": added}
+    parsed = parse_scenarios(spec, source=source)
+    merged = {**scenario_set.scenarios, **parsed.scenarios}
+    return ScenarioSet(scenario_set.start, scenario_set.horizon, merged, scenario_set.source)
+
+
 def load_scenarios(path: str | Path) -> ScenarioSet:
     """Read and validate a scenario YAML file (see the module docstring for its shape)."""
     from forecast.yamlio import load_yaml

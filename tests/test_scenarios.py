@@ -253,3 +253,17 @@ def test_a_state_path_per_draw_gives_each_draw_its_own_effect(model):
     assert counts[N_DRAWS // 2 :, 3:].mean() == pytest.approx(2.0 * np.exp(-1.2), rel=0.05)
     with pytest.raises(ConfigError, match="state paths"):
         model.simulate(future, state_paths=paths[:, :5])
+
+
+def test_with_scenarios_adds_only_what_a_file_lacks():
+    from forecast.scenarios import with_scenarios
+
+    shipped = load_scenarios(REPO / "scenarios" / "current.yaml")
+    assert with_scenarios(shipped, {"outlook": {"transitions": True}}) is shipped
+    old = load_scenarios(REPO / "scenarios" / "2019-11-after-stockholm.yaml")
+    both = with_scenarios(old, {"outlook": {"label": "All", "transitions": True}})
+    assert both.names == [*old.names, "outlook"]
+    assert both.scenarios["outlook"].transitions and both.horizon == old.horizon
+    assert both.start == old.start and both.source == old.source
+    with pytest.raises(ConfigError, match="EXTRA"):
+        with_scenarios(old, {"bad": {"states": {"2019-12": "war"}}}, source="EXTRA")
