@@ -54,6 +54,7 @@ from forecast.data import load_tables, monthly_panel, yearly_summary
 from forecast.errors import ConfigError
 from forecast.plots import band_table, plot_scenarios, plot_state_effects, plot_timeline
 from forecast.present import readable
+from forecast.scenarios import headline_table
 
 #: The shipped scenario file of the current outlook.
 CURRENT_SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios" / "current.yaml"
@@ -225,7 +226,10 @@ def run_notebook(
         parameters=params,
         kernel_name=kernel_name,
         progress_bar=False,
-        cwd=str(source.parent),
+        # the kernel starts in the notebook's folder; papermill's ``cwd=`` would chdir the whole
+        # process, which races when notebooks run in parallel threads (a kernel could start in
+        # the folder another thread had just restored)
+        resources={"metadata": {"path": str(source.parent)}},
         config=kernel_config(),
     )
     return executed
@@ -330,18 +334,6 @@ def fit_report_model(panel, run_dir: Path, fast: bool, seed: int, data_dir=None)
 
 
 # --- tables ------------------------------------------------------------------------------------
-
-
-def headline_table(ds) -> pd.DataFrame:
-    """Per scenario: expected total, 80% interval, P(at least 1), P(ICBM), P(nuclear test)."""
-    from forecast.scenarios import probability_table, total_summary
-
-    tot = total_summary(ds)
-    prob = probability_table(ds)
-    table = tot[["scenario", "label", "mean", "q10", "q90", "p_any"]].copy()
-    for col in ("p_icbm", "p_nuclear"):
-        table[col] = prob[col].to_numpy() if col in prob else float("nan")
-    return table
 
 
 def _pct(x) -> str:
@@ -612,7 +604,7 @@ def trust_section(ctx: ReportContext, folder: Path = EVALUATION_DIR) -> str:
     """How far to trust the numbers: the full backtest's skill, calibration and the evidence
     for the state effect, for the run's model, in a table and in words."""
     from forecast.evaluation import read_summary
-    from forecast.evaluation.findings import evidence_findings, skill_findings
+    from forecast.evaluation.findings import evidence_findings, held_state_rows, skill_findings
     from forecast.models import DEFAULT_MODEL
     from forecast.present import with_interval
 
@@ -632,7 +624,7 @@ def trust_section(ctx: ReportContext, folder: Path = EVALUATION_DIR) -> str:
         "naive forecast's, with a 90% block-bootstrap interval. Details: notebook 05.</p>"
     )
     band = tables["by_band"]
-    rows = band[(band["model"] == model) & (band["state_path"] == "persist")]
+    rows = held_state_rows(band, model)
     if rows.empty:
         return head + f"<p>The evaluation does not cover <code>{html.escape(model)}</code>.</p>"
     skill = with_interval(
