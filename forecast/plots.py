@@ -732,24 +732,16 @@ def plot_scenarios(
     for name in names:
         b = bands[bands["scenario"] == name]
         color = colors[name]
-        ax.stairs(
-            b["q90"].to_numpy(),
-            edges,
-            baseline=b["q10"].to_numpy(),
-            fill=True,
-            color=color,
-            alpha=0.15,
-            lw=0,
-        )
-        ax.stairs(
-            b["q75"].to_numpy(),
-            edges,
-            baseline=b["q25"].to_numpy(),
-            fill=True,
-            color=color,
-            alpha=0.3,
-            lw=0,
-        )
+        for low, high, alpha in (("q10", "q90", 0.15), ("q25", "q75", 0.3)):
+            ax.stairs(
+                b[high].to_numpy(),
+                edges,
+                baseline=b[low].to_numpy(),
+                fill=True,
+                color=color,
+                alpha=alpha,
+                lw=0,
+            )
         ax.stairs(b["mean"].to_numpy(), edges, baseline=None, color=color, lw=2, label=labels[name])
     ax.set_xlim(past["month"].iloc[0], edges[-1])
     ax.set_ylim(bottom=0)

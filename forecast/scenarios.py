@@ -621,6 +621,17 @@ def probability_table(ds: xr.Dataset) -> pd.DataFrame:
     return table
 
 
+def headline_table(ds: xr.Dataset) -> pd.DataFrame:
+    """Per scenario: expected total, 80% interval (``q10``, ``q90``), P(at least 1), P(ICBM),
+    P(nuclear test): the numbers the report's headline and notebook 04 show."""
+    tot = total_summary(ds)
+    prob = probability_table(ds)
+    table = tot[["scenario", "label", "mean", "q10", "q90", "p_any"]].copy()
+    for col in ("p_icbm", "p_nuclear"):
+        table[col] = prob[col].to_numpy() if col in prob else float("nan")
+    return table
+
+
 def comparisons(ds: xr.Dataset, hdi_prob: float = HDI_PROB) -> pd.DataFrame:
     """Every ordered pair of scenarios: difference in totals, P(A > B), rate ratio.
 

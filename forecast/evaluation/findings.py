@@ -16,7 +16,8 @@ QUIET_ERA = "before 2012"
 NARROW_BELOW = 0.77
 
 
-def _persist(table: pd.DataFrame, model: str) -> pd.DataFrame:
+def held_state_rows(table: pd.DataFrame, model: str) -> pd.DataFrame:
+    """The model's rows of a summary table, state held at the cutoff (the user's forecast)."""
     rows = table[table["model"] == model]
     if "state_path" in rows:
         rows = rows[rows["state_path"] == "persist"]
@@ -48,7 +49,7 @@ def skill_findings(
     -------
     list of str
     """
-    rows = _persist(by_band, model).set_index("band")
+    rows = held_state_rows(by_band, model).set_index("band")
     if rows.empty:
         return [f"The evaluation tables do not hold {model}."]
     out = []
@@ -58,7 +59,7 @@ def skill_findings(
         f"Against the best naive forecast ({', '.join(baselines)}), {model}'s mean CRPS is "
         f"{lo:.1%} to {hi:.1%} better across the horizon bands"
     )
-    oracle = _persist(by_band, ceiling).set_index("band")
+    oracle = held_state_rows(by_band, ceiling).set_index("band")
     if not oracle.empty:
         share = (rows["crps_skill"] / oracle["crps_skill"].reindex(rows.index)).dropna()
         sentence += (
@@ -89,7 +90,7 @@ def skill_findings(
     )
     if by_era is not None:
         early = by_era[(by_era["model"] == model) & (by_era["era"] == QUIET_ERA)]
-        early = _persist(early, model)
+        early = held_state_rows(early, model)
         worse = early[early["crps_skill"] < 0]
         if len(worse):
             out.append(
