@@ -23,8 +23,9 @@ few seconds, far longer than sampling a small fold takes. :func:`sample` keeps t
 model of every graph it has seen in this process (keyed by the model's structure, see
 :meth:`forecast.models.BaseModel.graph_key`) and re-uses it with the new data
 (``CompiledModel.with_data``): a backtest compiles each model once per worker. The numba code
-is also cached on disk by PyTensor (``~/.pytensor``), so a new process pays the numba
-compilation only once per machine; what remains per process is nutpie's wrapper (about 4 s).
+is also cached on disk (``~/.pytensor``): PyTensor caches the graph's functions, and
+:mod:`forecast.models.numba_cache` caches nutpie's two C callbacks that wrap them, so a new
+process with a graph this machine has seen compiles nothing and loads it in about a second.
 
 A stand-in sampler for tests of plumbing (``backend="mock"``, preset ``mock``) draws the
 "posterior" from the prior with :func:`pymc.testing.mock_sample`: no MCMC, milliseconds,
@@ -45,6 +46,7 @@ import pymc as pm
 import xarray as xr
 
 from forecast.errors import ConfigError
+from forecast.models.numba_cache import compile_numba_model
 
 #: Inference backends :func:`sample` knows.
 BACKENDS = ("nutpie", "nutpie-jax", "pymc", "numpyro", "mock")
@@ -175,7 +177,9 @@ def _data_values(model: pm.Model) -> dict[str, np.ndarray]:
     return {v.name: v.get_value() for v in model.data_vars}
 
 
-def compiled_nutpie(model: pm.Model, key, backend: str = "numba", var_names=None):
+def compiled_nutpie(
+    model: pm.Model, key, backend: str = "numba", var_names=None, cached_wrappers: bool = True
+):
     """nutpie's compiled model for ``model``, from the cache when its structure was seen.
 
     Parameters
@@ -188,6 +192,9 @@ def compiled_nutpie(model: pm.Model, key, backend: str = "numba", var_names=None
         nutpie's compilation backend.
     var_names : list of str, optional
         Variables kept in the trace.
+    cached_wrappers : bool
+        numba backend: compile nutpie's callbacks with disk-cached wrappers
+        (:mod:`forecast.models.numba_cache`, the default) or nutpie's own way (benchmarks).
     """
     import nutpie
 
@@ -205,12 +212,12 @@ def compiled_nutpie(model: pm.Model, key, backend: str = "numba", var_names=None
         folded = [k for k in values if k not in known]
         if all(np.array_equal(values[k], at_compile[k]) for k in folded):
             return compiled.with_data(**{k: v for k, v in values.items() if k in known})
-    compiled = nutpie.compile_pymc_model(
-        model,
-        backend=backend,
-        gradient_backend="jax" if backend == "jax" else "pytensor",
-        var_names=var_names,
-    )
+    if backend == "numba":
+        compiled = compile_numba_model(model, var_names=var_names, cached=cached_wrappers)
+    else:
+        compiled = nutpie.compile_pymc_model(
+            model, backend=backend, gradient_backend="jax", var_names=var_names
+        )
     if full_key is not None:
         with _COMPILED_LOCK:
             _COMPILED[full_key] = (compiled, values)
