@@ -11,8 +11,12 @@ Checked causes (see the README's "Speed" section for the backend choice):
 - PyTensor's "could not link to a BLAS installation": raised when the C backend is set up,
   which PyMC 6 no longer uses by default (the numba backend does its own BLAS calls through
   SciPy); harmless for us.
-- numba's "Cannot cache compiled function ... dynamic globals": nutpie's wrapper around the
-  log density cannot be cached on disk by design; the inner numba code is cached.
+- numba's "Cannot cache compiled function ... dynamic globals": nutpie's own wrapper around
+  the log density cannot be cached on disk by design (we compile our own cacheable wrapper,
+  :mod:`forecast.models.numba_cache`, and fall back to nutpie's only with another nutpie).
+- PyMC's "QuadPotentialFullAdapt is an experimental feature": the dense mass-matrix
+  adaptation of PyMC's own NUTS (``--sampler pymc``, ``init="jitter+adapt_full"``), which we
+  chose on purpose and whose results the diagnostics check like any other.
 - ArviZ's ``MigrationWarning`` about functions renamed in ArviZ 1: raised by libraries we do
   not control (PyMC's converters); our own code uses the ArviZ 1 names.
 """
@@ -27,6 +31,7 @@ import warnings
 KNOWN_HARMLESS: tuple[tuple[str, str], ...] = (
     (r"PyTensor could not link to a BLAS installation", "UserWarning"),
     (r"Cannot cache compiled function .* dynamic globals", "NumbaWarning"),
+    (r"QuadPotentialFullAdapt is an experimental feature", "UserWarning"),
     (r".*", "MigrationWarning"),
 )
 

@@ -657,6 +657,48 @@ def comparisons(ds: xr.Dataset, hdi_prob: float = HDI_PROB) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def against(ds: xr.Dataset, reference: str, hdi_prob: float = HDI_PROB) -> pd.DataFrame:
+    """Every other scenario against ``reference``: :func:`comparisons` plus a sentence.
+
+    Parameters
+    ----------
+    ds : Dataset
+        Output of :func:`simulate_scenarios`.
+    reference : str
+        The scenario the others are compared with (e.g. ``persist``).
+    hdi_prob : float
+        Width of the central interval of the difference.
+
+    Returns
+    -------
+    DataFrame
+        One row per other scenario: ``scenario``, ``diff_mean``, ``diff_lo``, ``diff_hi``,
+        ``p_a_greater``, ``rate_ratio`` and ``in_words``, the comparison in a sentence.
+    """
+    names = list(ds["scenario"].values)
+    if reference not in names:
+        raise ConfigError("reference", f"no scenario {reference!r}", f"use one of {names}")
+    labels = dict(zip(names, ds["label"].values, strict=True))
+    comp = comparisons(ds, hdi_prob)
+    comp = comp[comp["scenario_b"] == reference].drop(columns="scenario_b")
+    comp = comp.rename(columns={"scenario_a": "scenario"}).reset_index(drop=True)
+    width = f"{hdi_prob:.0%}"
+    words = []
+    for row in comp.itertuples():
+        label = labels[row.scenario]
+        if row.diff_mean == 0 and row.diff_lo == 0 and row.diff_hi == 0:
+            words.append(f"'{label}': the same path as the reference, no difference.")
+            continue
+        more = "more" if row.diff_mean >= 0 else "fewer"
+        words.append(
+            f"'{label}': {abs(row.diff_mean):.1f} {more} launch days on average "
+            f"({width} interval {row.diff_lo:+.0f} to {row.diff_hi:+.0f}); P(more launch days "
+            f"than the reference) = {row.p_a_greater:.0%}; its expected rate is "
+            f"{row.rate_ratio:.2f} times the reference's."
+        )
+    return comp.assign(in_words=words)
+
+
 #: Columns of ``summary.csv``.
 SUMMARY_COLUMNS = ["scenario", "mean", "q05", "q10", "q25", "q50", "q75", "q90", "q95", "p_any"]
 

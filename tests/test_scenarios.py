@@ -14,6 +14,7 @@ from forecast.constants import STATES
 from forecast.errors import ConfigError
 from forecast.models import get_model
 from forecast.scenarios import (
+    against,
     comparisons,
     load_scenarios,
     monthly_summary,
@@ -101,6 +102,31 @@ def test_ordering_follows_the_state_effects(model):
     np.testing.assert_allclose(
         comp.loc[("summitry", "no_talks"), "rate_ratio"], np.exp(0.4), rtol=1e-9
     )
+
+
+def test_against_a_reference_in_numbers_and_words(model):
+    spec = scenario_set(
+        same={"label": "Same", "states": {"2010-01": "no_talks"}},
+        base={"label": "Base", "states": {"2010-01": "no_talks"}},
+        talks={"label": "Talks", "states": {"2010-01": "active_talks"}},
+        horizon=12,
+    )
+    ds = simulate_scenarios(model, spec, random_seed=SEED, draws=2000)
+    table = against(ds, "base").set_index("scenario")
+    assert list(table.index) == ["same", "talks"]
+    totals = ds["counts"].sum("month")
+    diff = (totals.sel(scenario="talks") - totals.sel(scenario="base")).values
+    row = table.loc["talks"]
+    np.testing.assert_allclose(row["diff_mean"], diff.mean())
+    np.testing.assert_allclose(row["p_a_greater"], (diff > 0).mean())
+    np.testing.assert_allclose(row["diff_lo"], np.quantile(diff, 0.03))
+    # active talks -1.2 on the log rate: fewer launch days, at exp(-1.2) times the rate
+    assert row["diff_mean"] < 0
+    assert row["in_words"].startswith(f"'Talks': {abs(diff.mean()):.1f} fewer launch days")
+    assert f"{np.exp(-1.2):.2f} times the reference's" in row["in_words"]
+    assert table.loc["same", "in_words"] == "'Same': the same path as the reference, no difference."
+    with pytest.raises(ConfigError, match="no scenario 'nope'"):
+        against(ds, "nope")
 
 
 def test_summaries_are_ordered_and_consistent_with_p_any(model):

@@ -114,9 +114,7 @@ def _cached_cfunc(source: str, name: str, signature: str, inner, record):
     if inner_key is None:  # PyTensor did not cache the graph's function: neither can we
         raise LookupError("the inner function has no PyTensor cache key")
     key = hashlib.sha256(
-        "\n".join(
-            [WRAPPER_VERSION, source, inner_key, str(record), numba.__version__]
-        ).encode()
+        "\n".join([WRAPPER_VERSION, source, inner_key, str(record), numba.__version__]).encode()
     ).hexdigest()
     env = {
         # numba's cached code re-imports the module named here to rebuild its environment
