@@ -60,10 +60,11 @@ skill: install
 # Speed (README "Speed"): the samplers side by side, cold and warm.
 bench-samplers: install
 	PYTHONWARNINGS=ignore $(BIN)/python -m pip install --quiet --quiet -e '.[test,bench]'
-	$(BIN)/python benchmarks/samplers.py --models state_rate \
-		--configs package pymc-default nutpie-diag numpyro pymc-nuts nutpie-jax
-	$(BIN)/python benchmarks/samplers.py --models ar_level --configs package pymc-default nutpie-lowrank numpyro
-	$(BIN)/python benchmarks/samplers.py --models class_hierarchical --configs package pymc-default
+	$(BIN)/python benchmarks/samplers.py --models state_rate
+	$(BIN)/python benchmarks/samplers.py --models ar_level \
+		--configs package package-nutpie-compile pymc-default nutpie-lowrank numpyro
+	$(BIN)/python benchmarks/samplers.py --models class_hierarchical \
+		--configs package package-nutpie-compile pymc-default
 
 # The issue-size backtest (40 origins x constant_rate, recent_rate, state_rate; 2 workers).
 bench-backtest: install

@@ -144,13 +144,20 @@ def kernel_config():
     prints "Kernel is running over TCP without encryption" on every start (jupyter_client
     8.10's ``transport_encryption``; older versions, which lack it and whose kernels do not
     warn, get no setting). A kernel without support runs as before.
+
+    The kernel's own log (its stderr, which is our terminal) is limited to critical
+    messages: jupyter_client interrupts every kernel (SIGINT) before asking it to shut down,
+    and a kernel still busy with a message then logs "KeyboardInterrupt caught in kernel"
+    for a notebook that has finished. What a notebook's cells raise does not go through
+    that log: nbclient reports it and the report fails with the cell's error.
     """
     from jupyter_client.manager import KernelManager
     from traitlets.config import Config
 
-    if "transport_encryption" not in KernelManager.class_trait_names():
-        return Config()
-    return Config({"KernelManager": {"transport_encryption": "auto"}})
+    config = Config({"NotebookClient": {"extra_arguments": ["--IPKernelApp.log_level=CRITICAL"]}})
+    if "transport_encryption" in KernelManager.class_trait_names():
+        config.KernelManager.transport_encryption = "auto"
+    return config
 
 
 def figure_to_data_uri(fig: plt.Figure, dpi: int = 100) -> str:

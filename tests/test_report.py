@@ -66,7 +66,32 @@ def test_notebook_kernels_ask_for_transport_encryption():
     if "transport_encryption" in KernelManager.class_trait_names():
         assert config.KernelManager.transport_encryption == "auto"
     else:
-        assert not config
+        assert "transport_encryption" not in config.KernelManager
+
+
+def test_notebook_kernels_log_only_critical_messages_to_our_terminal(tmp_path, capfd):
+    """A kernel interrupted at shutdown logs nothing on stderr; cell output is unaffected."""
+    import nbformat
+
+    from forecast.report import run_notebook
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+    nb.cells = [
+        nbformat.v4.new_code_cell(
+            "log = get_ipython().kernel.log\n"
+            "log.error('probe: an error line of the kernel log')\n"
+            "log.critical('probe: a critical line of the kernel log')\n"
+            "print('cell output')"
+        ),
+    ]
+    source = tmp_path / "probe.ipynb"
+    nbformat.write(nb, source)
+    executed = nbformat.read(run_notebook(source, tmp_path / "out.ipynb", {}), as_version=4)
+    assert executed.cells[0].outputs[-1]["text"].strip() == "cell output"
+    err = capfd.readouterr().err  # the kernel's stderr is this process's
+    assert "probe: a critical line of the kernel log" in err
+    assert "probe: an error line" not in err
 
 
 @pytest.fixture(scope="module")
