@@ -293,6 +293,9 @@ def test_a_moved_window_sees_no_month_after_its_cutoff(panel):
     fold = fit_run(model.set_until("2015-06"), None, "backtest", seed=SEED, draws=100, tune=100)
     assert fold.model.training["month"].iloc[-1] == pd.Timestamp("2015-06-01")
     assert len(sampling._COMPILED) == 1
+    ((compiled, _),) = sampling._COMPILED.values()
+    # our model's callbacks come from the disk-cached wrappers, not nutpie's fallback
+    assert compiled.compiled_logp_func._pyfunc.__name__ == "logp_cfunc"
     first = fold.model.posterior["state_effect"].values.copy()
 
     other = fit_run(model.set_until("2016-06"), None, "backtest", seed=SEED, draws=100, tune=100)

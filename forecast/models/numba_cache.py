@@ -217,10 +217,11 @@ def compile_numba_model(model: pm.Model, var_names=None, cached: bool = True):
         Ready for ``nutpie.sample`` and ``with_data``; the same log density either way.
     """
     import nutpie
+    from numba.core.errors import NumbaError
 
     if cached:
         try:
             return _compile_cached(model, var_names)
-        except (AttributeError, ImportError, LookupError, TypeError, ValueError):
-            pass  # another nutpie or PyTensor release: nutpie's own path below
+        except (AttributeError, ImportError, LookupError, NumbaError, TypeError, ValueError):
+            pass  # another nutpie or PyTensor release, or data numba cannot view: nutpie's path
     return nutpie.compile_pymc_model(model, backend="numba", var_names=var_names)
