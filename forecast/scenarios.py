@@ -638,10 +638,15 @@ def comparisons(ds: xr.Dataset, hdi_prob: float = HDI_PROB) -> pd.DataFrame:
     The difference is taken draw by draw (same posterior draw, same seed), so its
     interval reflects the joint uncertainty of the two forecasts.
     """
+    return _compare(ds, itertools.permutations(ds["scenario"].values, 2), hdi_prob)
+
+
+def _compare(ds: xr.Dataset, pairs, hdi_prob: float) -> pd.DataFrame:
+    """The rows of :func:`comparisons` for the given ``(a, b)`` pairs."""
     tot = totals(ds)
     rate = ds["rate"].sum("month")
     rows = []
-    for a, b in itertools.permutations(ds["scenario"].values, 2):
+    for a, b in pairs:
         diff = (tot.sel(scenario=a) - tot.sel(scenario=b)).values
         rows.append(
             {
@@ -679,9 +684,9 @@ def against(ds: xr.Dataset, reference: str, hdi_prob: float = HDI_PROB) -> pd.Da
     if reference not in names:
         raise ConfigError("reference", f"no scenario {reference!r}", f"use one of {names}")
     labels = dict(zip(names, ds["label"].values, strict=True))
-    comp = comparisons(ds, hdi_prob)
-    comp = comp[comp["scenario_b"] == reference].drop(columns="scenario_b")
-    comp = comp.rename(columns={"scenario_a": "scenario"}).reset_index(drop=True)
+    pairs = [(name, reference) for name in names if name != reference]
+    comp = _compare(ds, pairs, hdi_prob).drop(columns="scenario_b")
+    comp = comp.rename(columns={"scenario_a": "scenario"})
     width = f"{hdi_prob:.0%}"
     words = []
     for row in comp.itertuples():

@@ -24,7 +24,6 @@ to ``nutpie.compile_pymc_model``, which is correct but slower to compile.
 from __future__ import annotations
 
 import hashlib
-import textwrap
 
 import numpy as np
 import pymc as pm
@@ -52,55 +51,51 @@ def _data_lines(keys: list[str], arrays: dict[str, np.ndarray]) -> list[str]:
     return lines
 
 
+def _wrapper_source(signature: str, checks: dict[str, int], body: list[str], failed: int) -> str:
+    """A C-callback function: argument checks, ``body`` in a ``try``, ``failed`` on exceptions.
+
+    ``checks`` maps an argument to the value it must have (else ``-1``, as nutpie expects).
+    """
+    lines = [f"def {signature}:"]
+    for argument, value in checks.items():
+        lines += [f"    if {argument} != {value}:", "        return -1"]
+    lines += ["    try:", *(" " * 8 + line for line in body)]
+    lines += ["    except Exception:", f"        return {failed}", "    return 0"]
+    return "\n".join(lines) + "\n"
+
+
 def _logp_source(n_dim: int, keys: list[str], arrays: dict[str, np.ndarray]) -> str:
-    body = "\n".join(
-        [
-            f"x = carray(x_, ({n_dim},))",
-            f"out = carray(out_, ({n_dim},))",
-            "logp = carray(logp_, ())",
-            *_data_lines(keys, arrays),
-            f"logp_val, grad = inner(x{''.join(', ' + k for k in keys)})",
-            "logp[()] = logp_val",
-            "out[...] = grad",
-            "if not np.all(np.isfinite(out)):",
-            "    return 3",
-            "if not np.isfinite(logp_val):",
-            "    return 4",
-        ]
-    )
-    return (
-        "def logp_cfunc(dim, x_, out_, logp_, user_data_):\n"
-        f"    if dim != {n_dim}:\n"
-        "        return -1\n"
-        "    try:\n"
-        f"{textwrap.indent(body, ' ' * 8)}\n"
-        "    except Exception:\n"
-        "        return 1\n"
-        "    return 0\n"
+    body = [
+        f"x = carray(x_, ({n_dim},))",
+        f"out = carray(out_, ({n_dim},))",
+        "logp = carray(logp_, ())",
+        *_data_lines(keys, arrays),
+        f"logp_val, grad = inner(x{''.join(', ' + k for k in keys)})",
+        "logp[()] = logp_val",
+        "out[...] = grad",
+        "if not np.all(np.isfinite(out)):",
+        "    return 3",
+        "if not np.isfinite(logp_val):",
+        "    return 4",
+    ]
+    return _wrapper_source(
+        "logp_cfunc(dim, x_, out_, logp_, user_data_)", {"dim": n_dim}, body, failed=1
     )
 
 
 def _expand_source(n_dim: int, n_expanded: int, keys: list[str], arrays) -> str:
-    body = "\n".join(
-        [
-            f"x = carray(x_, ({n_dim},))",
-            f"out = carray(out_, ({n_expanded},))",
-            *_data_lines(keys, arrays),
-            f"(values,) = inner(x{''.join(', ' + k for k in keys)})",
-            "out[...] = values",
-        ]
-    )
-    return (
-        "def expand_cfunc(dim, expanded, x_, out_, user_data_):\n"
-        f"    if dim != {n_dim}:\n"
-        "        return -1\n"
-        f"    if expanded != {n_expanded}:\n"
-        "        return -1\n"
-        "    try:\n"
-        f"{textwrap.indent(body, ' ' * 8)}\n"
-        "    except Exception:\n"
-        "        return -2\n"
-        "    return 0\n"
+    body = [
+        f"x = carray(x_, ({n_dim},))",
+        f"out = carray(out_, ({n_expanded},))",
+        *_data_lines(keys, arrays),
+        f"(values,) = inner(x{''.join(', ' + k for k in keys)})",
+        "out[...] = values",
+    ]
+    return _wrapper_source(
+        "expand_cfunc(dim, expanded, x_, out_, user_data_)",
+        {"dim": n_dim, "expanded": n_expanded},
+        body,
+        failed=-2,
     )
 
 
