@@ -90,10 +90,11 @@ def _one(config: str, model_name: str, cache_dir: str, queue) -> None:
     started = time.perf_counter()
     import numpy as np
 
+    from forecast.catalog import resolve_sampler
     from forecast.data import load_tables, monthly_panel
     from forecast.models import get_model
     from forecast.models.diagnostics import diagnose
-    from forecast.models.sampling import compiled_nutpie, resolve_sampler, sample
+    from forecast.models.sampling import compiled_nutpie, sample
     from forecast.noise import quiet
 
     panel = monthly_panel(load_tables())

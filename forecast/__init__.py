@@ -5,6 +5,7 @@ from __future__ import annotations
 __version__ = "0.2.0"
 
 from forecast import noise as _noise  # noqa: E402
+from forecast import timing as _timing  # noqa: E402, F401 - first: a command's clock starts
 
 _noise.install()
 

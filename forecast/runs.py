@@ -26,13 +26,22 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pandas as pd
+import xarray as xr
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from forecast import versions
+from forecast.catalog import Sampler, resolve_sampler
 from forecast.data.tables import write_atomic
 from forecast.errors import ConfigError, RunFileError
+from forecast.ledger import write_forecast
 from forecast.models import BaseModel
-from forecast.models.sampling import Sampler, resolve_sampler
+from forecast.models.events import ClassMix, NuclearRate
+from forecast.models.transitions import TransitionModel
 from forecast.noise import quiet
+from forecast.outputs import check_output_dir, read_json
+from forecast.plots import plot_state_effects
+from forecast.timing import Phases
 
 FIT_FILE = "fit.nc"
 OUTLOOK_FILE = "outlook.nc"
@@ -75,6 +84,7 @@ def fit_run(
     extra: dict | None = None,
     progress: bool = False,
     freeze: bool = True,
+    phases: Phases | None = None,
     **changes,
 ) -> Run:
     """Fit a model the one way: build, sample quietly and timed, diagnose, save, freeze.
@@ -100,6 +110,8 @@ def fit_run(
         Show a progress bar while sampling (on stderr).
     freeze : bool
         Write the frozen forecast (``forecast.json``) when saving.
+    phases : Phases, optional
+        Records the wall time of each step (``forecast fit --verbose``).
     **changes
         Sampler settings changed from the preset (``draws``, ``tune``, ``chains``, ...).
 
@@ -107,24 +119,34 @@ def fit_run(
     -------
     Run
     """
+    phases = phases if phases is not None else Phases(time.perf_counter())
     sampler = resolve_sampler(preset, **changes)
     if panel is not None:
         model.build(panel)
     elif model.model is None:
         raise ConfigError(model.name, "the model is not built", "pass the panel to fit_run")
+    phases.lap("model build")
     started = time.perf_counter()
     with quiet(), _progress(progress, f"Fitting {model.name}") as bar:
         model.fit(sampler, random_seed=seed, progress=bar)
     seconds = time.perf_counter() - started
+    attrs = model.idata["posterior"].attrs
+    compiled = float(attrs.get("compile_seconds", 0.0))
+    phases.split(
+        "diagnostics",
+        {
+            "compile or cache load": compiled,
+            "sampling": float(attrs.get("sampling_seconds", seconds)) - compiled,
+        },
+    )
     run = Run(model=model, seconds=seconds)
     if out is not None:
         preset_name = preset if isinstance(preset, str) else "custom"
         info = {"fit_seconds": round(seconds, 1), "preset": preset_name, **(extra or {})}
-        run.path, run.record = save_run(model, out, extra=info)
+        run.path, run.record = save_run(model, out, extra=info, phases=phases)
         if freeze:
-            from forecast.ledger import write_forecast
-
             run.forecast = write_forecast(model, out, seed=seed)
+            phases.lap("frozen forecast")
     return run
 
 
@@ -139,15 +161,6 @@ class _progress:
     def __enter__(self):
         if not self.enabled:
             return None
-        from rich.console import Console
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-        )
-
         self.bar = Progress(
             TextColumn("[bold]{task.description}"),
             BarColumn(),
@@ -173,8 +186,6 @@ def check_new_run_dir(run_dir: str | Path, force: bool = False, command: str = "
     The output-folder rule of :func:`forecast.outputs.check_output_dir`: new, empty, or
     an earlier run (replaced only with ``force``); never inside ``datasets/``.
     """
-    from forecast.outputs import check_output_dir
-
     return check_output_dir(run_dir, command, force=force)
 
 
@@ -197,7 +208,12 @@ def run_record(model: BaseModel, extra: dict | None = None) -> dict:
     return record
 
 
-def save_run(model: BaseModel, run_dir: str | Path, extra: dict | None = None):
+def save_run(
+    model: BaseModel,
+    run_dir: str | Path,
+    extra: dict | None = None,
+    phases: Phases | None = None,
+):
     """Write a fitted model's run folder (``fit.nc``, ``run.json``, ``effects.png``).
 
     Parameters
@@ -208,6 +224,8 @@ def save_run(model: BaseModel, run_dir: str | Path, extra: dict | None = None):
         Destination folder (created if needed).
     extra : dict, optional
         More provenance for ``run.json`` (e.g. ``fit_seconds``, ``data_dir``).
+    phases : Phases, optional
+        Records the wall time of each step.
 
     Returns
     -------
@@ -216,18 +234,20 @@ def save_run(model: BaseModel, run_dir: str | Path, extra: dict | None = None):
     record : dict
         What ``run.json`` holds.
     """
-    from forecast.plots import plot_state_effects
-
+    phases = phases if phases is not None else Phases(time.perf_counter())
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     model.save(run_dir / FIT_FILE)
+    phases.lap("save fit.nc")
     save_outlook(fit_outlook(model), run_dir / OUTLOOK_FILE)
+    phases.lap("outlook models")
     record = run_record(model, extra)
     if "state_effects" in record:
         ax = plot_state_effects(model.state_effects())
         ax.figure.savefig(run_dir / EFFECTS_FIGURE, dpi=110, bbox_inches="tight")
         plt.close(ax.figure)
     write_atomic(run_dir / RUN_FILE, json.dumps(record, indent=2) + "\n")
+    phases.lap("state effects, run.json and effects.png")
     return run_dir, record
 
 
@@ -256,9 +276,6 @@ def fit_outlook(model: BaseModel) -> Outlook:
     start to ``model``'s last training month (the coded timeline since 1990: every state
     switch, every test; the panel holds the class and nuclear columns the count model
     does not keep)."""
-    from forecast.models.events import ClassMix, NuclearRate
-    from forecast.models.transitions import TransitionModel
-
     seed = int(model.sampler.get("random_seed", 1))
     source = model.source_panel
     last = pd.Timestamp(model.training["month"].iloc[-1])
@@ -272,8 +289,6 @@ def fit_outlook(model: BaseModel) -> Outlook:
 
 def save_outlook(outlook: Outlook, path: Path) -> None:
     """Write the outlook models as groups of one netCDF file."""
-    import xarray as xr
-
     groups = {"transitions": outlook.transitions.to_dataset()}
     if outlook.class_mix is not None:
         groups["class_mix"] = outlook.class_mix.to_dataset()
@@ -284,11 +299,6 @@ def save_outlook(outlook: Outlook, path: Path) -> None:
 def load_outlook(run_dir: str | Path, required: bool = True) -> Outlook | None:
     """The outlook models of a run folder (``None`` for a run without them, unless
     ``required``)."""
-    import xarray as xr
-
-    from forecast.models.events import ClassMix, NuclearRate
-    from forecast.models.transitions import TransitionModel
-
     path = Path(run_dir) / OUTLOOK_FILE
     if not path.is_file():
         if not required:
@@ -322,8 +332,6 @@ def load_run(run_dir: str | Path) -> tuple[BaseModel, dict]:
 
 def read_run_record(run_dir: str | Path) -> dict:
     """A run's ``run.json`` (``{}`` when absent), refusing one that is not a JSON object."""
-    from forecast.outputs import read_json
-
     path = Path(run_dir) / RUN_FILE
     fix = "restore run.json from a copy, or delete it and re-run 'forecast fit'"
     record = read_json(path, fix, missing_ok=True)

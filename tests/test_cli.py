@@ -71,11 +71,11 @@ def test_build_writes_to_out_and_reports_duplicates(raw_dir, bundled_dir, tmp_pa
     assert "collapsed 3 duplicate CSIS row(s)" in result.stdout
 
 
-def test_cli_model_names_match_the_registry():
-    from forecast.cli import MODEL_NAMES
+def test_the_catalogue_names_the_registered_models():
+    from forecast.catalog import MODELS
     from forecast.models import REGISTRY
 
-    assert set(MODEL_NAMES) == set(REGISTRY)
+    assert list(MODELS) == list(REGISTRY)
 
 
 def test_fit_writes_the_run_and_prints_verdict_and_effects(tmp_path):
@@ -246,3 +246,70 @@ def test_backtest_rejects_bad_arguments(args, words, tmp_path):
     assert result.returncode == 2, result.stdout + result.stderr
     assert words in result.stderr
     assert "Traceback" not in result.stderr
+
+
+#: Modules a command that fits nothing must not load (the modelling and plotting layers).
+HEAVY = ("pymc", "pytensor", "arviz", "matplotlib", "scipy.stats", "nutpie", "numba")
+
+#: Light commands: help, listings, the yearly summary, and refusals of bad input.
+LIGHT = [
+    ["--help"],
+    ["models"],
+    ["questions", "--help"],
+    ["fit", "--help"],
+    ["data", "summary"],
+    ["data", "import", "nowhere.csv", "--format", "events"],
+    ["data", "set-state", "2026-01-01", "détente", "--source", "x"],
+    ["data", "add-exercise", "X", "2026-03-01", "2025-03-01", "--source", "x"],
+    ["fit", "--out", "{tmp}/run", "--draws", "0"],
+    ["fit", "--out", "{tmp}/run", "--model", "nope"],
+    ["fit", "--out", "{tmp}/run", "--until", "1789-07"],
+    ["fit", "--out", "{tmp}/file.txt"],
+    ["scenarios", "{tmp}/run", "--config", "{tmp}/missing.yaml", "--out", "{tmp}/s"],
+    ["questions", "{tmp}/run", "--config", "q.yaml", "--out", "{tmp}/file.txt"],
+    ["backtest", "--out", "{tmp}/b", "--cutoffs", "1989-01", "--models", "recent_rate"],
+    ["backtest", "--out", "{tmp}/b", "--every", "6", "--models", "oracle"],
+    ["contrasts", "--out", "{tmp}/c", "--model", "recent_rate"],
+    ["report", "--run", "{tmp}/run", "--run-out", "{tmp}/other"],
+    ["refit", "{tmp}/run", "--out", "{tmp}/run"],
+]
+
+
+@pytest.mark.parametrize("args", LIGHT, ids=lambda a: " ".join(a)[:40])
+def test_light_commands_load_no_modelling_layer(args, tmp_path):
+    """Help, listings and every refusal answer without PyMC, PyTensor, ArviZ, matplotlib or
+    SciPy's statistics (the command modules load the modelling layers only to do work)."""
+    (tmp_path / "file.txt").write_text("mine\n")
+    argv = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    probe = (
+        "import sys\n"
+        "from forecast.cli import main\n"
+        "try:\n"
+        f"    main({argv!r})\n"
+        "except SystemExit as exit:\n"
+        "    code = exit.code\n"
+        f"loaded = sorted(m for m in {HEAVY!r} if m in sys.modules)\n"
+        "print(f'EXIT {code} LOADED=' + ','.join(loaded))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    last = result.stdout.strip().splitlines()[-1]
+    code = int(last.split()[1])  # EXIT <code> LOADED=<modules>
+    assert code in (0, 2), result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    loaded = last.split("LOADED=")[1]
+    assert not loaded, f"{' '.join(args)} loaded {loaded}"
+
+
+def test_the_top_level_help_lines_are_the_commands_own():
+    """``forecast --help`` lists each command with the help it was registered with, which is
+    the first line of the command's own docstring."""
+    import click
+
+    from forecast.cli.app import COMMANDS, cli
+
+    ctx = click.Context(cli)
+    for name, (_, short) in COMMANDS.items():
+        command = cli.get_command(ctx, name)
+        assert command is not None and command.name == name
+        first = " ".join((command.help or "").split("\n\n")[0].split())
+        assert first == short, name

@@ -12,6 +12,7 @@ import simulated as sim
 import xarray as xr
 from conftest import SEED
 
+from forecast import catalog
 from forecast.errors import ConfigError, RunFileError
 from forecast.models import REGISTRY, BaseModel, get_model, prior_predictive_check, sampling
 from forecast.runs import fit_run
@@ -68,7 +69,9 @@ def test_every_prior_dict_is_documented():
     source = {name: cls.__module__ for name, cls in REGISTRY.items()}
     for name, cls in REGISTRY.items():
         assert cls.default_priors or not cls.uses_mcmc, name
-        assert cls.description, name
+        assert cls.entry().description, name
+        assert cls.entry().mcmc == cls.uses_mcmc, name
+        assert cls.entry().states == ("state_effect" in cls.default_priors), name
         assert source[name].startswith("forecast.models")
 
 
@@ -328,19 +331,19 @@ def test_the_mock_sampler_fits_and_saves_a_run_in_a_second(panel, tmp_path):
     ).is_file()
     assert run.model.sampler["backend"] == "mock"
     loaded = BaseModel.load(tmp_path / "run" / "fit.nc")
-    assert loaded.posterior.sizes["draw"] == sampling.PRESETS["mock"].draws
+    assert loaded.posterior.sizes["draw"] == catalog.PRESETS["mock"].draws
 
 
 def test_presets_are_defined_once_and_validated():
-    assert set(sampling.PRESETS) == {"full", "fast", "backtest", "mock"}
-    assert sampling.resolve_sampler("fast", draws=50).draws == 50
-    assert sampling.resolve_sampler({"chains": 3}).chains == 3
+    assert set(catalog.PRESETS) == {"full", "fast", "backtest", "mock"}
+    assert catalog.resolve_sampler("fast", draws=50).draws == 50
+    assert catalog.resolve_sampler({"chains": 3}).chains == 3
     with pytest.raises(ConfigError, match="unknown sampler preset"):
-        sampling.resolve_sampler("fastest")
+        catalog.resolve_sampler("fastest")
     with pytest.raises(ConfigError, match="unknown sampler"):
-        sampling.resolve_sampler("full", backend="stan")
+        catalog.resolve_sampler("full", backend="stan")
     with pytest.raises(ConfigError, match="--draws"):
-        sampling.resolve_sampler("full", draws=0)
+        catalog.resolve_sampler("full", draws=0)
 
 
 @pytest.mark.slow

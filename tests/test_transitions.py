@@ -13,21 +13,23 @@ from scipy import stats
 
 from forecast.constants import STATES
 from forecast.errors import ConfigError, RunFileError
-from forecast.models.transitions import (
-    TransitionModel,
+from forecast.evaluation.state_transitions import (
     calibration_backtest,
     calibration_scores,
-    change_probabilities,
     dwell_time_check,
     hazard_table,
-    path_groups,
-    reliability_table,
     spells,
+)
+from forecast.models.transitions import (
+    TransitionModel,
+    change_probabilities,
+    path_groups,
     state_codes,
     state_labels,
     state_probabilities,
     unique_paths,
 )
+from forecast.questions import reliability_table
 
 NT, ST, AT, SU = range(4)
 

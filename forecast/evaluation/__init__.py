@@ -19,85 +19,51 @@ Typical use::
 
 from __future__ import annotations
 
-from forecast.evaluation.backtest import (
-    BASELINES,
-    ORACLES,
-    STATE_PATHS,
-    BacktestResult,
-    BacktestSettings,
-    Fold,
-    FoldResult,
-    backtest,
-    check_cutoffs,
-    fold_seeds,
-    read_summary,
-    regular_cutoffs,
-    run_fold,
-)
-from forecast.evaluation.combine import BANDS, check_pools, stacking_weights
-from forecast.evaluation.executors import run_tasks
-from forecast.evaluation.insample import compare_models, loo_check
-from forecast.evaluation.scores import (
-    brier_any,
-    crps,
-    interval_coverage,
-    interval_score,
-    log_score,
-    pit_bounds,
-    pit_cdf,
-    pit_coverage,
-    pit_histogram,
-    rps,
-    score_forecasts,
-)
-from forecast.evaluation.skill import (
-    bootstrap_skill,
-    evidence_table,
-    headline_skill,
-    headline_table,
-    pit_table,
-    skill,
-    summarise,
-    summary_tables,
-)
+import lazy_loader
 
-__all__ = [
-    "BANDS",
-    "BASELINES",
-    "ORACLES",
-    "STATE_PATHS",
-    "BacktestResult",
-    "BacktestSettings",
-    "Fold",
-    "FoldResult",
-    "backtest",
-    "bootstrap_skill",
-    "brier_any",
-    "check_cutoffs",
-    "check_pools",
-    "compare_models",
-    "crps",
-    "evidence_table",
-    "fold_seeds",
-    "headline_skill",
-    "headline_table",
-    "interval_coverage",
-    "interval_score",
-    "log_score",
-    "loo_check",
-    "pit_bounds",
-    "pit_cdf",
-    "pit_coverage",
-    "pit_histogram",
-    "pit_table",
-    "read_summary",
-    "regular_cutoffs",
-    "rps",
-    "run_fold",
-    "run_tasks",
-    "score_forecasts",
-    "skill",
-    "stacking_weights",
-    "summarise",
-    "summary_tables",
-]
+# The face names what the package offers and loads a submodule when one of its names is first
+# used (Scientific Python's SPEC 1), so that a light submodule (the backtest plan, the pools'
+# parser) can be imported without the backtest that fits models.
+__getattr__, __dir__, __all__ = lazy_loader.attach(
+    __name__,
+    submod_attrs={
+        "backtest": [
+            "STATE_PATHS",
+            "BacktestResult",
+            "BacktestSettings",
+            "Fold",
+            "FoldResult",
+            "backtest",
+            "fold_seeds",
+            "read_summary",
+            "run_fold",
+        ],
+        "plan": ["BASELINES", "ORACLES", "check_cutoffs", "regular_cutoffs"],
+        "combine": ["BANDS", "check_pools", "stacking_weights"],
+        "executors": ["run_tasks"],
+        "insample": ["compare_models", "loo_check"],
+        "scores": [
+            "brier_any",
+            "crps",
+            "interval_coverage",
+            "interval_score",
+            "log_score",
+            "pit_bounds",
+            "pit_cdf",
+            "pit_coverage",
+            "pit_histogram",
+            "rps",
+            "score_forecasts",
+        ],
+        "skill": [
+            "bootstrap_skill",
+            "evidence_table",
+            "headline_skill",
+            "headline_table",
+            "pit_table",
+            "skill",
+            "summarise",
+            "summary_tables",
+        ],
+    },
+)

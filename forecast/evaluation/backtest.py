@@ -59,23 +59,18 @@ from forecast.evaluation.folds import (
     STATE_PATHS,
     Fold,
     FoldResult,
-    _period,
-    check_models,
     fold_seeds,
+)
+from forecast.evaluation.plan import (
+    BASELINES,
+    ORACLES,
+    check_cutoffs,
+    check_models,
 )
 from forecast.evaluation.scores import score_forecasts
 from forecast.models import PRESETS, REGISTRY, BaseModel, get_model
 from forecast.runs import fit_run
 from forecast.scenarios import MAX_HORIZON, Scenario, future_covariates
-
-#: The naive baselines: skill is measured against the best of them per horizon (band).
-BASELINES: tuple[str, ...] = ("constant_rate", "recent_rate", "empirical_recent", "last_value")
-
-#: Forecasts that know the future mean (the ceiling), scored beside the models.
-ORACLES: dict[str, int] = {"oracle_12": 12, "oracle_3": 3}
-
-#: Months of data a cutoff needs before it (``recent_rate`` fits the last 24).
-MIN_HISTORY = 24
 
 #: Training months whose counts set an oracle's dispersion.
 ORACLE_DISPERSION_MONTHS = 60
@@ -94,56 +89,6 @@ KEY_COLUMNS = [
 
 
 # --- configuration ---------------------------------------------------------------------------
-
-
-def regular_cutoffs(start, end, every: int = 6) -> list[pd.Period]:
-    """Cutoffs every ``every`` months from ``start`` to ``end`` (both included if on the grid).
-
-    Parameters
-    ----------
-    start, end : str or Period or Timestamp
-        First and last allowed cutoff month, e.g. ``"2005-01"``, ``"2024-12"``.
-    every : int
-        Months between cutoffs (5 or 7 spread the cutoffs over the calendar months).
-
-    Returns
-    -------
-    list of Period
-        E.g. ``regular_cutoffs("2005-01", "2024-12", 6)`` gives 40 months,
-        2005-01, 2005-07, ..., 2024-07.
-    """
-    first, last = _period(start, "--from"), _period(end, "--to")
-    if not isinstance(every, int) or isinstance(every, bool) or every < 1:
-        raise ConfigError("--every", f"{every!r} is not a number of months", "use 1 or more")
-    if last < first:
-        raise ConfigError("--from/--to", f"{last} is before {first}", "swap the two months")
-    return list(pd.period_range(first, last, freq="M")[::every])
-
-
-def check_cutoffs(cutoffs: Iterable, panel: pd.DataFrame) -> list[pd.Period]:
-    """Validate cutoffs against the panel; return them sorted and de-duplicated.
-
-    A cutoff must be at least :data:`MIN_HISTORY` months after the panel's first
-    month and before its last (so at least one observed month follows it).
-    """
-    cutoffs = [_period(c, "--cutoffs") for c in cutoffs]
-    if not cutoffs:
-        raise ConfigError(
-            "--cutoffs", "no cutoff months were given", "give months, or --every/--from/--to"
-        )
-    months = pd.PeriodIndex(pd.to_datetime(panel["month"]), freq="M")
-    first, last = months.min() + MIN_HISTORY, months.max()
-    bad = sorted({c for c in cutoffs if c < first or c >= last})
-    if bad:
-        shown = ", ".join(str(c) for c in bad[:5]) + (" ..." if len(bad) > 5 else "")
-        raise ConfigError(
-            "--cutoffs",
-            f"cutoff(s) {shown} outside the data: a cutoff must be at least {MIN_HISTORY} "
-            f"months after the panel start ({months.min()}) and before its last month ({last}), "
-            "so there is a forecast month to score",
-            f"choose cutoffs from {first} to {last - 1}",
-        )
-    return sorted(set(cutoffs))
 
 
 def _positive(value, what: str, minimum: int = 1, maximum: int | None = None) -> int:
@@ -454,8 +399,8 @@ def question_tables(results, panel, models, cutoffs, seed: int) -> dict:
         question_reliability,
         question_summary,
     )
+    from forecast.evaluation.state_transitions import calibration_backtest, calibration_scores
     from forecast.models import DEFAULT_MODEL
-    from forecast.models.transitions import calibration_backtest, calibration_scores
 
     bayesian = [m for m in models if REGISTRY[m].uses_mcmc]
     model = DEFAULT_MODEL if DEFAULT_MODEL in models else (bayesian or models)[0]

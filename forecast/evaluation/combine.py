@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.errors import ConfigError
+from forecast.evaluation.plan import check_models
 
 #: Resolved forecasts a band needs before its stacking weights leave 1/k.
 MIN_RESOLVED = 24
@@ -55,8 +56,6 @@ class PoolSpec:
 
 def check_pools(pools: Sequence[str] | str) -> list[PoolSpec]:
     """Parse pool names such as ``pool:a+b`` or ``stack:a+b+c`` (members must be registered)."""
-    from forecast.evaluation.folds import check_models
-
     if isinstance(pools, str):
         pools = [p.strip() for p in pools.split(",") if p.strip()]
     specs = []

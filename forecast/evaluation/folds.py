@@ -8,39 +8,15 @@ module and not on the backtest that runs them.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from forecast.errors import ConfigError
-from forecast.models import REGISTRY
+from forecast.evaluation.plan import _period
 
 #: State paths of the forecasts.
 STATE_PATHS: tuple[str, ...] = ("observed", "persist", "transition")
-
-
-def _period(value, what: str) -> pd.Period:
-    try:
-        return pd.Period(value, "M")
-    except (ValueError, TypeError):
-        raise ConfigError(what, f"{value!r} is not a month", "write months as YYYY-MM") from None
-
-
-def check_models(models: Sequence[str] | str, what: str = "--models") -> list[str]:
-    """Validate model names (non-empty, registered); keep order, drop repeats."""
-    from forecast.models import resolve_name
-
-    if isinstance(models, str):
-        models = [m.strip() for m in models.split(",") if m.strip()]
-    models = list(dict.fromkeys(resolve_name(m) for m in models))
-    if not models:
-        raise ConfigError(what, "no model was given", f"use some of {sorted(REGISTRY)}")
-    unknown = [m for m in models if m not in REGISTRY]
-    if unknown:
-        raise ConfigError(what, f"unknown model(s) {unknown}", f"use some of {sorted(REGISTRY)}")
-    return models
 
 
 def fold_seeds(seed: int, model: str, cutoff) -> tuple[int, int]:

@@ -11,7 +11,7 @@ table says whether the model beats the simplest honest forecast. A reliability t
 probabilities against the observed frequencies.
 
 The transition model's own calibration (P(state change) and P(each state) 1-12 months ahead,
-from origins it did not see) is :func:`forecast.models.transitions.calibration_backtest`.
+from origins it did not see) is :func:`forecast.evaluation.state_transitions.calibration_backtest`.
 """
 
 from __future__ import annotations

@@ -36,11 +36,12 @@ import pymc as pm
 import xarray as xr
 
 from forecast import __version__
+from forecast.catalog import MODELS, ModelEntry, Sampler, resolve_sampler
 from forecast.constants import HDI_PROB, REFERENCE_STATE, STATES
 from forecast.data.panel import TARGETS
 from forecast.errors import ConfigError, RunFileError
 from forecast.models.diagnostics import Diagnostics, diagnose
-from forecast.models.sampling import Sampler, resolve_sampler, sample
+from forecast.models.sampling import sample
 from forecast.noise import quiet
 
 #: Attribute under which the model's metadata is stored in the netCDF posterior.
@@ -161,8 +162,6 @@ class BaseModel:
 
     #: Registered name (used by the CLI).
     name: ClassVar[str] = "base"
-    #: One line for listings.
-    description: ClassVar[str] = ""
     #: Documented defaults; subclasses override.
     default_priors: ClassVar[dict] = {}
     #: Variables shown by :meth:`summary` and checked by the diagnostics.
@@ -172,6 +171,12 @@ class BaseModel:
     #: Sampler settings that suit this model's geometry, applied over every preset (settings
     #: a caller changes explicitly win).
     sampler_overrides: ClassVar[dict] = {}
+
+    @classmethod
+    def entry(cls) -> ModelEntry:
+        """The model's catalogue entry (:data:`forecast.catalog.MODELS`): its description and
+        kind."""
+        return MODELS[cls.name]
 
     def __init__(
         self,

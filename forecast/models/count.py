@@ -160,7 +160,6 @@ class ConstantRate(CountModel):
     """Baseline: one negative-binomial rate over the whole training window."""
 
     name = "constant_rate"
-    description = "Baseline: one negative-binomial rate over the training window."
     default_priors = {
         # log launch days per month: exp(N(-0.5, 1.5)) spans 0.03..12 at 2 sd
         "log_rate": {"mu": -0.5, "sigma": 1.5},
@@ -173,7 +172,6 @@ class RecentRate(ConstantRate):
     """Baseline: one negative-binomial rate over the last 24 months only."""
 
     name = "recent_rate"
-    description = "Baseline: negative binomial fitted to the last 24 months only."
     window_months = 24
 
     def _min_start(self, stop: int) -> int:
@@ -184,7 +182,6 @@ class StateRate(CountModel):
     """Negative-binomial GLM: drifting level + state effect + season + exercises."""
 
     name = "state_rate"
-    description = "Level random walk + negotiation-state effect + seasonality + exercises."
     components = ("level", "state", "season", "exercise")
     default_priors = {k: v for k, v in COMPONENT_PRIORS.items() if not k.startswith("excitation")}
     summary_vars = ("state_effect", "level_step_sd", "season_sd", "beta_exercise", "alpha")
@@ -194,7 +191,6 @@ class SelfExciting(StateRate):
     """``state_rate`` plus discrete Hawkes self-excitation from recent launch months."""
 
     name = "self_exciting"
-    description = "state_rate plus self-excitation from the last six months' counts."
     components = ("level", "state", "season", "exercise", "excitation")
     default_priors = dict(COMPONENT_PRIORS)
     summary_vars = (*StateRate.summary_vars, "excitation", "excitation_decay")

@@ -72,10 +72,6 @@ class ARLevel(CountModel):
     """Monthly AR(1) level around a level per leader era + state shifts, season, exercises."""
 
     name = "ar_level"
-    description = (
-        "Monthly AR(1) level around a level per leader era, state shifts, season, exercises "
-        "(the default)."
-    )
     components = ("state", "season", "exercise")
     default_priors = {
         # mean log launch days per month over each era's training months: exp(-1 +- 2 sd)

@@ -51,7 +51,6 @@ class ClassHierarchical(CountModel):
     """
 
     name = "class_hierarchical"
-    description = "Launch days by weapon class, pooled state effects; nuclear-test term."
     components = ("level", "state", "season", "exercise")
     default_priors = {
         **{k: v for k, v in COMPONENT_PRIORS.items() if not k.startswith("excitation")},

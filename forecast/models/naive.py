@@ -118,7 +118,6 @@ class EmpiricalRecent(NaiveModel):
     """The last 12 months' counts, each with weight 1/12, for every future month."""
 
     name = "empirical_recent"
-    description = "Baseline: the last 12 months' counts as the predictive distribution."
 
     def _draw(self, counts, n, h, rng) -> np.ndarray:
         return counts[rng.integers(0, len(counts), size=(n, h))]
@@ -128,7 +127,6 @@ class LastValue(NaiveModel):
     """All mass on the last month's count."""
 
     name = "last_value"
-    description = "Baseline: the last month's count, as a point forecast."
     window_months = 1
 
     def _draw(self, counts, n, h, rng) -> np.ndarray:

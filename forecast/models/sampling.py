@@ -1,16 +1,8 @@
-"""How a built model is sampled: sampler settings, the named presets, and the compiled-model cache.
+"""How a built model is sampled, and the compiled-model cache.
 
 One place decides how posteriors are drawn (:func:`sample`), with the settings of
-:class:`Sampler` and three named presets (:data:`PRESETS`):
-
-``full``
-    Published fits: 4 chains x 1,000 draws (what ``forecast fit`` and the report use).
-``fast``
-    Quick looks and FAST notebooks: 2 chains x 250 draws.
-``backtest``
-    One fold of a rolling-origin backtest: 4 chains x 500 draws = 2,000 draws per fold, run
-    one after another on one core (folds run side by side); enough that folds pass the
-    diagnostics (4 chains give r-hat its power; 2 chains of 500 did not).
+:class:`forecast.catalog.Sampler` and its named presets (:data:`forecast.catalog.PRESETS`,
+defined once there, where the command line checks them without loading PyMC).
 
 The default inference, chosen by measurement (``benchmarks/samplers.py``, README "Speed"), is
 nutpie's NUTS on the numba backend with a low-rank modified mass matrix: in the models of this
@@ -34,137 +26,19 @@ diagnostics meaningless. Tests of statistics keep real NUTS.
 
 from __future__ import annotations
 
-import dataclasses
+import contextlib
 import os
+import signal
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 import pymc as pm
 import xarray as xr
 
-from forecast.errors import ConfigError
+from forecast.catalog import Sampler
 from forecast.models.numba_cache import compile_numba_model
-
-#: Inference backends :func:`sample` knows.
-BACKENDS = ("nutpie", "nutpie-jax", "pymc", "numpyro", "mock")
-
-#: Mass-matrix adaptations of nutpie.
-ADAPTATIONS = ("low_rank", "diag")
-
-
-@dataclass(frozen=True)
-class Sampler:
-    """Settings of one posterior sampling run.
-
-    Attributes
-    ----------
-    draws, tune, chains : int
-        Draws kept per chain, tuning steps per chain, number of chains.
-    target_accept : float
-        NUTS target acceptance rate.
-    backend : str
-        One of :data:`BACKENDS`: ``nutpie`` (numba, the default), ``nutpie-jax``, ``pymc``
-        (PyMC's own NUTS, dense mass matrix), ``numpyro`` (needs the ``bench`` extra) or
-        ``mock`` (prior draws, for tests).
-    adaptation : str
-        nutpie's mass-matrix adaptation (``low_rank`` or ``diag``).
-    cores : int, optional
-        Chains run in parallel (default: ``min(chains, cpu count)``).
-    """
-
-    draws: int = 1000
-    tune: int = 500
-    chains: int = 4
-    target_accept: float = 0.9
-    backend: str = "nutpie"
-    adaptation: str = "low_rank"
-    cores: int | None = None
-
-    def __post_init__(self) -> None:
-        for name in ("draws", "chains"):
-            value = getattr(self, name)
-            if not isinstance(value, int | np.integer) or isinstance(value, bool) or value < 1:
-                raise ConfigError(
-                    f"--{name}", f"{value!r} is not a whole number >= 1", "use 1 or more"
-                )
-        if (
-            not isinstance(self.tune, int | np.integer)
-            or isinstance(self.tune, bool)
-            or self.tune < 0
-        ):
-            raise ConfigError(
-                "--tune", f"{self.tune!r} is not a whole number >= 0", "use 0 or more"
-            )
-        if not 0 < self.target_accept < 1:
-            raise ConfigError(
-                "--target-accept", f"{self.target_accept!r} is not in (0, 1)", "use e.g. 0.9"
-            )
-        if self.backend not in BACKENDS:
-            raise ConfigError(
-                "--sampler", f"unknown sampler {self.backend!r}", f"use one of {BACKENDS}"
-            )
-        if self.adaptation not in ADAPTATIONS:
-            raise ConfigError(
-                "adaptation", f"unknown adaptation {self.adaptation!r}", f"use one of {ADAPTATIONS}"
-            )
-
-    def replace(self, **changes) -> Sampler:
-        """A copy with some settings changed (``None`` values are ignored)."""
-        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
-
-    def to_dict(self) -> dict:
-        """JSON-ready settings."""
-        return dataclasses.asdict(self)
-
-    @property
-    def n_draws(self) -> int:
-        """Posterior draws in total (``draws * chains``)."""
-        return self.draws * self.chains
-
-
-#: The named presets, defined once (see the module docstring).
-PRESETS: dict[str, Sampler] = {
-    "full": Sampler(draws=1000, tune=500, chains=4),
-    "fast": Sampler(draws=250, tune=250, chains=2),
-    "backtest": Sampler(draws=500, tune=500, chains=4, cores=1),
-    "mock": Sampler(draws=50, tune=0, chains=2, backend="mock"),
-}
-
-
-def resolve_sampler(sampler: str | Sampler | dict | None = None, **changes) -> Sampler:
-    """The :class:`Sampler` for a preset name, a Sampler, or a dict of settings.
-
-    Parameters
-    ----------
-    sampler : str, Sampler or dict, optional
-        A name of :data:`PRESETS` (default ``full``), a :class:`Sampler`, or settings
-        (``{"draws": 500, ...}``) applied over ``full``.
-    **changes
-        Settings to change (``None`` values are ignored), e.g. ``draws=200``.
-    """
-    if sampler is None:
-        base = PRESETS["full"]
-    elif isinstance(sampler, Sampler):
-        base = sampler
-    elif isinstance(sampler, str):
-        if sampler not in PRESETS:
-            raise ConfigError(
-                "--preset", f"unknown sampler preset {sampler!r}", f"use one of {sorted(PRESETS)}"
-            )
-        base = PRESETS[sampler]
-    elif isinstance(sampler, dict):
-        known = {f.name for f in dataclasses.fields(Sampler)}
-        unknown = sorted(set(sampler) - known)
-        if unknown:
-            raise ConfigError("sampler", f"unknown setting(s) {unknown}", f"use {sorted(known)}")
-        base = PRESETS["full"].replace(**sampler)
-    else:
-        raise ConfigError("sampler", f"not a sampler: {sampler!r}", "pass a preset name")
-    return base.replace(**changes)
-
 
 # --- the compiled-model cache --------------------------------------------------------------
 
@@ -242,11 +116,41 @@ def _progress_callback(progress, task, total: int) -> Callable:
     return update
 
 
+@contextlib.contextmanager
+def _interrupts_raise():
+    """Make Ctrl-C end a sampling run with KeyboardInterrupt.
+
+    nutpie catches the KeyboardInterrupt of Ctrl-C, aborts its chains and returns the
+    draws made so far as if sampling had finished; a half-finished posterior must never
+    pass for a fit. The SIGINT handler installed here notes the interrupt (and raises, as
+    Python's own does, so nutpie stops); on leaving, a noted interrupt is raised again.
+    Outside the main thread (where signals cannot be handled) nothing changes.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    noted = []
+
+    def handler(signum, frame):
+        noted.append(signum)
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if noted:
+        raise KeyboardInterrupt
+
+
 def _nutpie(model, sampler: Sampler, seed: int, key, var_names, progress) -> xr.DataTree:
     import nutpie
 
     backend = "jax" if sampler.backend == "nutpie-jax" else "numba"
+    started = time.perf_counter()
     compiled = compiled_nutpie(model, key, backend=backend, var_names=var_names)
+    compile_seconds = time.perf_counter() - started
     cores = sampler.cores or min(sampler.chains, os.cpu_count() or 1)
     kwargs = {}
     if progress is not None:
@@ -254,19 +158,22 @@ def _nutpie(model, sampler: Sampler, seed: int, key, var_names, progress) -> xr.
         total = sampler.chains * (sampler.draws + sampler.tune)
         bar.update(task, total=total, completed=0)
         kwargs = {"progress_callback": _progress_callback(bar, task, total), "progress_rate": 200}
-    return nutpie.sample(
-        compiled,
-        draws=sampler.draws,
-        tune=max(sampler.tune, 1),
-        chains=sampler.chains,
-        cores=cores,
-        seed=int(seed),
-        save_warmup=False,
-        progress_bar=False,
-        adaptation=sampler.adaptation,
-        target_accept=sampler.target_accept,
-        **kwargs,
-    )
+    with _interrupts_raise():
+        idata = nutpie.sample(
+            compiled,
+            draws=sampler.draws,
+            tune=max(sampler.tune, 1),
+            chains=sampler.chains,
+            cores=cores,
+            seed=int(seed),
+            save_warmup=False,
+            progress_bar=False,
+            adaptation=sampler.adaptation,
+            target_accept=sampler.target_accept,
+            **kwargs,
+        )
+    idata["posterior"].attrs["compile_seconds"] = round(compile_seconds, 3)
+    return idata
 
 
 def _pymc(model, sampler: Sampler, seed: int, var_names, progress) -> xr.DataTree:
@@ -339,7 +246,13 @@ def sample(
     -------
     xarray.DataTree
         With ``posterior`` and ``sample_stats`` (``diverging`` at least); the posterior's
-        attrs hold ``sampling_seconds``.
+        attrs hold ``sampling_seconds`` (compilation included) and, for nutpie,
+        ``compile_seconds`` (compiling or loading the compiled model).
+
+    Raises
+    ------
+    KeyboardInterrupt
+        On Ctrl-C, even where the sampler would return the draws made so far.
     """
     started = time.perf_counter()
     if sampler.backend in ("nutpie", "nutpie-jax"):

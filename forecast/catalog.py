@@ -1,0 +1,253 @@
+"""What can be fitted, and how: the registered models by name and the sampler presets.
+
+This module is the one list of model names, their kinds and one-line descriptions, the
+default model, and the sampler settings with their named presets (:data:`PRESETS`). It
+imports nothing heavy, so the command line can list models, check ``--model``, ``--preset``
+and the sampler options, and print its help without loading PyMC.
+:data:`forecast.models.REGISTRY` maps the same names to the classes (a test keeps the two in
+step; each class takes its description from here), and :mod:`forecast.models.sampling` draws
+posteriors with these settings.
+
+The presets
+-----------
+``full``
+    Published fits: 4 chains x 1,000 draws, 500 tuning steps (what ``forecast fit`` and the
+    report use).
+``fast``
+    Quick looks and FAST notebooks: 2 chains x 250 draws, 250 tuning steps.
+``backtest``
+    One fold of a rolling-origin backtest: 4 chains x 500 draws = 2,000 draws per fold, run
+    one after another on one core (folds run side by side); enough that folds pass the
+    diagnostics (4 chains give r-hat its power; 2 chains of 500 did not).
+``mock``
+    A stand-in for tests of plumbing: prior draws, no MCMC (its verdict always fails).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from numbers import Integral
+
+from forecast.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    """One registered model.
+
+    Attributes
+    ----------
+    name : str
+        The name every command and :func:`forecast.models.get_model` use.
+    description : str
+        One line for listings and help.
+    mcmc : bool
+        Fitted by MCMC (a Bayesian model) rather than by counting.
+    states : bool
+        Has a negotiation-state effect (state contrasts, scenarios that differ by state).
+    """
+
+    name: str
+    description: str
+    mcmc: bool = True
+    states: bool = False
+
+    @property
+    def baseline(self) -> bool:
+        """A naive baseline of the evaluation (one of :data:`BASELINES`)."""
+        return self.name in BASELINES
+
+    @property
+    def kind(self) -> str:
+        """What the model is, in a few words."""
+        kind = "Bayesian (MCMC)" if self.mcmc else "counting baseline"
+        return kind + (", baseline" if self.baseline and self.mcmc else "")
+
+
+#: The naive baselines of the evaluation: skill is measured against the best of them per
+#: horizon band (in this order when they tie).
+BASELINES: tuple[str, ...] = ("constant_rate", "recent_rate", "empirical_recent", "last_value")
+
+
+#: Every registered model, in the order listings show them.
+MODELS: dict[str, ModelEntry] = {
+    entry.name: entry
+    for entry in (
+        ModelEntry(
+            "ar_level",
+            "Monthly AR(1) level around a level per leader era + state shift + season + "
+            "exercises, fitted from 2005.",
+            states=True,
+        ),
+        ModelEntry(
+            "empirical_recent",
+            "Baseline: the last 12 months' counts as the predictive distribution.",
+            mcmc=False,
+        ),
+        ModelEntry(
+            "last_value",
+            "Baseline: the last month's count, as a point forecast.",
+            mcmc=False,
+        ),
+        ModelEntry(
+            "constant_rate",
+            "Baseline: one negative-binomial rate over the training window.",
+        ),
+        ModelEntry(
+            "recent_rate",
+            "Baseline: negative binomial fitted to the last 24 months only.",
+        ),
+        ModelEntry(
+            "state_rate",
+            "Level random walk + negotiation-state effect + seasonality + exercises.",
+            states=True,
+        ),
+        ModelEntry(
+            "self_exciting",
+            "state_rate plus self-excitation from the last six months' counts.",
+            states=True,
+        ),
+        ModelEntry(
+            "class_hierarchical",
+            "Launch days by weapon class, pooled state effects; nuclear-test term.",
+            states=True,
+        ),
+    )
+}
+
+#: The model the evaluation ranks best (README, "Evaluation"): what ``default`` names in every
+#: command that takes ``--model``/``--models``, the report and the scenario outlook.
+DEFAULT_MODEL = "ar_level"
+
+
+def resolve_name(name: str) -> str:
+    """A registered model name, with ``default`` standing for :data:`DEFAULT_MODEL`."""
+    return DEFAULT_MODEL if name == "default" else name
+
+
+def check_name(name: str, option: str = "--model") -> str:
+    """The registered name of ``name`` (``default`` resolved), or a ConfigError naming
+    ``option``."""
+    resolved = resolve_name(name)
+    if resolved not in MODELS:
+        raise ConfigError(
+            option, f"unknown model {name!r}", f"use default or one of {', '.join(MODELS)}"
+        )
+    return resolved
+
+
+# --- sampler settings ----------------------------------------------------------------------
+
+#: Inference backends :func:`sample` knows.
+BACKENDS = ("nutpie", "nutpie-jax", "pymc", "numpyro", "mock")
+
+#: Mass-matrix adaptations of nutpie.
+ADAPTATIONS = ("low_rank", "diag")
+
+
+@dataclass(frozen=True)
+class Sampler:
+    """Settings of one posterior sampling run.
+
+    Attributes
+    ----------
+    draws, tune, chains : int
+        Draws kept per chain, tuning steps per chain, number of chains.
+    target_accept : float
+        NUTS target acceptance rate.
+    backend : str
+        One of :data:`BACKENDS`: ``nutpie`` (numba, the default), ``nutpie-jax``, ``pymc``
+        (PyMC's own NUTS, dense mass matrix), ``numpyro`` (needs the ``bench`` extra) or
+        ``mock`` (prior draws, for tests).
+    adaptation : str
+        nutpie's mass-matrix adaptation (``low_rank`` or ``diag``).
+    cores : int, optional
+        Chains run in parallel (default: ``min(chains, cpu count)``).
+    """
+
+    draws: int = 1000
+    tune: int = 500
+    chains: int = 4
+    target_accept: float = 0.9
+    backend: str = "nutpie"
+    adaptation: str = "low_rank"
+    cores: int | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("draws", "chains"):
+            value = getattr(self, name)
+            if not isinstance(value, Integral) or isinstance(value, bool) or value < 1:
+                raise ConfigError(
+                    f"--{name}", f"{value!r} is not a whole number >= 1", "use 1 or more"
+                )
+        if not isinstance(self.tune, Integral) or isinstance(self.tune, bool) or self.tune < 0:
+            raise ConfigError(
+                "--tune", f"{self.tune!r} is not a whole number >= 0", "use 0 or more"
+            )
+        if not 0 < self.target_accept < 1:
+            raise ConfigError(
+                "--target-accept", f"{self.target_accept!r} is not in (0, 1)", "use e.g. 0.9"
+            )
+        if self.backend not in BACKENDS:
+            raise ConfigError(
+                "--sampler", f"unknown sampler {self.backend!r}", f"use one of {BACKENDS}"
+            )
+        if self.adaptation not in ADAPTATIONS:
+            raise ConfigError(
+                "adaptation", f"unknown adaptation {self.adaptation!r}", f"use one of {ADAPTATIONS}"
+            )
+
+    def replace(self, **changes) -> Sampler:
+        """A copy with some settings changed (``None`` values are ignored)."""
+        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    def to_dict(self) -> dict:
+        """JSON-ready settings."""
+        return dataclasses.asdict(self)
+
+    @property
+    def n_draws(self) -> int:
+        """Posterior draws in total (``draws * chains``)."""
+        return self.draws * self.chains
+
+
+#: The named presets, defined once (see the module docstring).
+PRESETS: dict[str, Sampler] = {
+    "full": Sampler(draws=1000, tune=500, chains=4),
+    "fast": Sampler(draws=250, tune=250, chains=2),
+    "backtest": Sampler(draws=500, tune=500, chains=4, cores=1),
+    "mock": Sampler(draws=50, tune=0, chains=2, backend="mock"),
+}
+
+
+def resolve_sampler(sampler: str | Sampler | dict | None = None, **changes) -> Sampler:
+    """The :class:`Sampler` for a preset name, a Sampler, or a dict of settings.
+
+    Parameters
+    ----------
+    sampler : str, Sampler or dict, optional
+        A name of :data:`PRESETS` (default ``full``), a :class:`Sampler`, or settings
+        (``{"draws": 500, ...}``) applied over ``full``.
+    **changes
+        Settings to change (``None`` values are ignored), e.g. ``draws=200``.
+    """
+    if sampler is None:
+        base = PRESETS["full"]
+    elif isinstance(sampler, Sampler):
+        base = sampler
+    elif isinstance(sampler, str):
+        if sampler not in PRESETS:
+            raise ConfigError(
+                "--preset", f"unknown sampler preset {sampler!r}", f"use one of {sorted(PRESETS)}"
+            )
+        base = PRESETS[sampler]
+    elif isinstance(sampler, dict):
+        known = {f.name for f in dataclasses.fields(Sampler)}
+        unknown = sorted(set(sampler) - known)
+        if unknown:
+            raise ConfigError("sampler", f"unknown setting(s) {unknown}", f"use {sorted(known)}")
+        base = PRESETS["full"].replace(**sampler)
+    else:
+        raise ConfigError("sampler", f"not a sampler: {sampler!r}", "pass a preset name")
+    return base.replace(**changes)

@@ -1,0 +1,5 @@
+"""``python -m forecast.cli``: the same as the ``forecast`` command."""
+
+from forecast.cli.app import main
+
+main()

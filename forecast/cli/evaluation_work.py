@@ -1,0 +1,51 @@
+"""The work of the evaluation commands, once :mod:`forecast.cli.evaluation_commands` has
+checked them. Loads the modelling layers at its top."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+
+from forecast.cli.console import console
+from forecast.cli.tables import band_table, contrasts_table
+from forecast.evaluation import backtest as run_backtest
+from forecast.evaluation import pit_table
+from forecast.evaluation.contrasts import contrasts_by_window
+from forecast.outputs import output_dir
+from forecast.plots import plot_contrasts, plot_coverage, plot_pit, plot_scores_by_horizon
+
+
+def backtest(out: Path, panel, models, cutoffs, *, force: bool, **settings) -> None:
+    """``forecast backtest``: run the folds, write scores, summaries and figures."""
+    result = run_backtest(panel, models, cutoffs, **settings)
+    result.write(out, force=force, also=lambda folder: _figures(result, folder))
+    console.print(band_table(result.tables["by_band"], len(cutoffs)))
+    console.print(f"written: {out} ({result.seconds:.0f} s)")
+
+
+def _figures(result, out: Path) -> None:
+    """Score-by-horizon, PIT and coverage figures of a backtest, as PNG in ``out``."""
+    figures = {
+        "scores_by_horizon.png": lambda: plot_scores_by_horizon(result.summary).figure,
+        "pit.png": lambda: plot_pit(pit_table(result.scores))[0].figure,
+        "coverage.png": lambda: plot_coverage(result.summary).figure,
+    }
+    for name, draw in figures.items():
+        fig = draw()
+        fig.savefig(out / name, dpi=110, bbox_inches="tight")
+        plt.close(fig)
+
+
+def contrasts(
+    out: Path, panel, model: str, windows: list[str], preset: str, seed: int, *, force: bool
+) -> None:
+    """``forecast contrasts``: fit from each first month; compare the state contrasts."""
+    table = contrasts_by_window(panel, model, windows, preset, seed, progress=True)
+    with output_dir(out, "contrasts", force=force) as tmp:
+        table.to_csv(tmp / "contrasts.csv", index=False, float_format="%.4g")
+        fig = plot_contrasts(table).figure
+        fig.savefig(tmp / "contrasts.png", dpi=110, bbox_inches="tight")
+        plt.close(fig)
+    console.print(contrasts_table(table))
+    console.print(f"written: {out}")

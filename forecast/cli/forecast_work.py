@@ -1,0 +1,96 @@
+"""The work of ``forecast scenarios`` and ``forecast questions``, once
+:mod:`forecast.cli.run_commands` has checked them. Loads the modelling layers at its top."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+
+from forecast.cli.console import console, print_freshness
+from forecast.cli.tables import answers_table, past_scores_table, totals_table
+from forecast.data import monthly_panel
+from forecast.errors import ConfigError
+from forecast.freshness import (
+    data_freshness,
+    forecast_timing,
+    freshness_lines,
+    past_score_summary,
+    score_past_months,
+)
+from forecast.outlook import ANSWERS_FILE, answer_questions, freeze_answers, outlook_tables
+from forecast.outputs import output_dir, write_text_atomic
+from forecast.plots import plot_state_probabilities
+from forecast.questions import load_questions, plot_answers
+from forecast.runs import load_outlook, load_run
+from forecast.scenarios import simulate_scenarios, write_scenario_outputs
+
+
+def scenarios(
+    run_dir: Path,
+    spec,
+    out: Path,
+    draws: int | None,
+    seed: int,
+    tables,
+    data_dir: Path | None,
+    today,
+    *,
+    force: bool,
+) -> None:
+    """``forecast scenarios``: simulate each scenario from a run; write tables and figures."""
+    model, _ = load_run(run_dir)
+    posterior = model.idata.posterior
+    available = int(posterior.sizes["chain"] * posterior.sizes["draw"])
+    if draws is not None and draws > available:
+        raise ConfigError(
+            "--draws",
+            f"{draws:,} draws asked, but {run_dir} holds {available:,} posterior draws (more "
+            "would only repeat them, at the cost of memory and disk)",
+            f"pass --draws from 1 to {available:,}, or leave it out to use all of them",
+        )
+    print_freshness(freshness_lines(data_freshness(tables, today=today, data_dir=data_dir)))
+    outlook = load_outlook(run_dir, required=False)
+    ds = simulate_scenarios(model, spec, random_seed=seed, draws=draws, outlook=outlook)
+    written = write_scenario_outputs(ds, model.training, out, force=force)
+    timing = forecast_timing(ds["month"].values, today=today)
+    title = f"{timing.title} ({model.name}): totals over {spec.horizon} months"
+    console.print(totals_table(written["summary"], title))
+    if timing.partly_past:
+        summary = past_score_summary(score_past_months(ds, monthly_panel(tables)))
+        if summary.empty:
+            console.print(
+                "None of the forecast's past months is in the data yet: import them (see "
+                "above) to score it."
+            )
+        else:
+            console.print(past_scores_table(summary))
+    console.print(f"written: {out}")
+
+
+def questions(
+    run_dir: Path, config: Path, out: Path, draws: int | None, seed: int, *, force: bool
+) -> None:
+    """``forecast questions``: answer a question file from a run; freeze the answers."""
+    asked = load_questions(config)
+    model, _ = load_run(run_dir)
+    outlook = load_outlook(run_dir)
+    answers, outcomes, sim = answer_questions(model, outlook, asked, seed, draws)
+    tables = outlook_tables(sim)
+    record = freeze_answers(answers, outcomes, config, run_dir, seed)
+    with output_dir(out, "questions", force=force) as tmp:
+        answers.to_csv(tmp / "answers.csv", index=False, float_format="%.4g")
+        tables["states"].to_csv(tmp / "states.csv", index=False, float_format="%.4g")
+        tables["totals"].to_csv(tmp / "outlook.csv", index=False, float_format="%.4g")
+        write_text_atomic(tmp / ANSWERS_FILE, json.dumps(record) + "\n")
+        for name, draw in (
+            ("answers.png", lambda: plot_answers(answers)[0].figure),
+            ("states.png", lambda: plot_state_probabilities(tables["states"]).figure),
+        ):
+            fig = draw()
+            fig.savefig(tmp / name, dpi=110, bbox_inches="tight")
+            plt.close(fig)
+    title = f"Answers from {model.name} (data to {answers['data_as_of'].iloc[0]})"
+    console.print(answers_table(answers, title))
+    console.print(f"written: {out}")

@@ -1,0 +1,205 @@
+"""Result tables rendered for the terminal.
+
+Each function takes a table the package computed (a DataFrame) and returns a
+:class:`rich.table.Table`; nothing here computes a number. The cells are plain text (the
+console prints them with markup off).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.table import Table
+
+from forecast.catalog import DEFAULT_MODEL, MODELS
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+def _fmt(value, spec: str = "") -> str:
+    """A cell: empty for a missing value, else ``format(value, spec)`` (text as it is)."""
+    if value is None or value != value:
+        return ""
+    return format(value, spec) if isinstance(value, int | float) else str(value)
+
+
+def _table(title: str, columns: list[str], left: tuple[str, ...] = ()) -> Table:
+    table = Table(title=title)
+    for name in columns:
+        table.add_column(name, justify="left" if name in left else "right")
+    return table
+
+
+def models_table() -> Table:
+    """The registered models, the default marked."""
+    table = _table(
+        "Registered models ('default' names the one marked *)",
+        ["", "model", "kind", "description"],
+        left=("", "model", "kind", "description"),
+    )
+    for name, entry in MODELS.items():
+        table.add_row("*" if name == DEFAULT_MODEL else "", name, entry.kind, entry.description)
+    return table
+
+
+def effects_table(effects: pd.DataFrame) -> Table:
+    """Rate ratios of the states against no talks (:meth:`BaseModel.state_effects`)."""
+    by_class = "weapon_class" in effects
+    columns = ["state", "rate ratio", "HDI low", "HDI high", "P(ratio < 1)"]
+    table = _table(
+        "Rate ratio vs no_talks (posterior mean, 94% HDI)",
+        (["class"] if by_class else []) + columns,
+        left=("class", "state"),
+    )
+    for row in effects.itertuples(index=False):
+        cells = [row.weapon_class] if by_class else []
+        cells += [
+            row.state,
+            f"{row.rate_ratio_mean:.2f}",
+            f"{row.hdi_low:.2f}",
+            f"{row.hdi_high:.2f}",
+            f"{row.p_below_1:.2f}",
+        ]
+        table.add_row(*cells)
+    return table
+
+
+def totals_table(summary: pd.DataFrame, title: str) -> Table:
+    """Scenario totals: mean, 10/50/90% quantiles, P(at least one)."""
+    table = _table(title, ["scenario", "mean", "q10", "q50", "q90", "P(>=1)"], left=("scenario",))
+    for row in summary.itertuples(index=False):
+        table.add_row(
+            str(row.scenario),
+            f"{row.mean:.1f}",
+            f"{row.q10:g}",
+            f"{row.q50:g}",
+            f"{row.q90:g}",
+            f"{row.p_any:.2f}",
+        )
+    return table
+
+
+def past_scores_table(summary: pd.DataFrame) -> Table:
+    """Scenarios scored on the forecast months already observed."""
+    table = _table(
+        "Scored on the forecast months now observed",
+        ["scenario", "months", "observed", "expected", "in 80%", "mean CRPS"],
+        left=("scenario",),
+    )
+    for row in summary.itertuples(index=False):
+        table.add_row(
+            str(row.scenario),
+            str(row.months),
+            f"{row.observed:.0f}",
+            f"{row.expected:.1f}",
+            f"{row.in_80:.0f}/{row.months}",
+            f"{row.crps:.2f}",
+        )
+    return table
+
+
+def band_table(band: pd.DataFrame, n_cutoffs: int) -> Table:
+    """A backtest's skill by horizon band, the state held at the cutoff."""
+    table = _table(
+        f"CRPS skill vs the best naive baseline by horizon band ({n_cutoffs} cutoffs, state "
+        "held at the cutoff; 90% bootstrap interval; randomised-PIT coverage of 80%)",
+        ["model", "band", "CRPS", "skill", "90% interval", "PIT 80%", "baseline"],
+        left=("model", "baseline"),
+    )
+    for row in band[band["state_path"] == "persist"].itertuples(index=False):
+        interval = (
+            ""
+            if row.crps_skill_lo != row.crps_skill_lo
+            else f"{row.crps_skill_lo:+.2f}..{row.crps_skill_hi:+.2f}"
+        )
+        table.add_row(
+            row.model,
+            row.band,
+            f"{row.crps:.3f}",
+            f"{row.crps_skill:+.2f}",
+            interval,
+            f"{row.pit_cov_80:.2f}",
+            str(row.crps_baseline),
+        )
+    return table
+
+
+def contrasts_table(contrasts: pd.DataFrame) -> Table:
+    """State contrasts by training window."""
+    table = _table(
+        "Rate ratio vs no talks (94% HDI) and 12-month total with the state held",
+        ["since", "state", "rate ratio", "HDI", "expected total", "80% interval"],
+        left=("since", "state"),
+    )
+    for row in contrasts.itertuples(index=False):
+        table.add_row(
+            row.since,
+            row.state,
+            f"{row.rate_ratio:.2f}",
+            f"{row.hdi_low:.2f}..{row.hdi_high:.2f}",
+            f"{row.expected_total:.1f}",
+            f"{row.total_q10:g}..{row.total_q90:g}",
+        )
+    return table
+
+
+def answer_text(row) -> str:
+    """One answered question in words: a probability, a date's quantiles, or a number's."""
+    if row.probability == row.probability:
+        return f"{row.probability:.0%}"
+    if row.answer_type == "date":
+        return f"median {row.q50} (80%: {row.q10} to {row.q90}; none {row.p_none:.0%})"
+    return f"{row.mean:.1f} (80%: {row.q10:g} to {row.q90:g})"
+
+
+def answers_table(answers: pd.DataFrame, title: str) -> Table:
+    """Answered questions."""
+    table = _table(title, ["question", "type", "answer"], left=("question", "type", "answer"))
+    for row in answers.itertuples(index=False):
+        table.add_row(str(row.question), str(row.type), answer_text(row))
+    return table
+
+
+def ledger_table(ledger: pd.DataFrame, runs) -> Table:
+    """Frozen forecasts of run folders, scored on the months observed since."""
+    headers = ["run", "model", "target", "months", "observed", "CRPS", "Brier", "in 80%", "status"]
+    table = _table(
+        f"Forecast ledger ({runs}): persist scenario, 12 months",
+        headers,
+        left=tuple(h for h in headers if h not in ("observed", "CRPS", "Brier")),
+    )
+    for row in ledger.itertuples(index=False):
+        months = (
+            "" if row.first_month != row.first_month else f"{row.first_month}..{row.last_month}"
+        )
+        table.add_row(
+            str(row.run),
+            _fmt(row.model),
+            _fmt(row.target),
+            months,
+            _fmt(row.observed, ".0f"),
+            _fmt(row.crps, ".3f"),
+            _fmt(row.brier_any, ".3f"),
+            "" if row.in_80 != row.in_80 else f"{row.in_80:.0f}/{row.observed:.0f}",
+            str(row.status),
+        )
+    return table
+
+
+def track_record_table(record: pd.DataFrame, folder) -> Table:
+    """Answered questions and how they resolved."""
+    headers = ["folder", "question", "type", "answer", "status", "outcome", "Brier", "CRPS"]
+    table = _table(f"Track record of answered questions ({folder})", headers, left=tuple(headers))
+    for row in record.itertuples(index=False):
+        table.add_row(
+            str(row.folder),
+            str(row.question),
+            str(row.type),
+            _fmt(row.answer, ".2f"),
+            str(row.status),
+            _fmt(row.outcome),
+            _fmt(row.brier, ".3f"),
+            _fmt(row.crps, ".2f"),
+        )
+    return table

@@ -1,0 +1,99 @@
+"""What a backtest will run, checked before any fit: models, cutoffs, baselines, oracles.
+
+Light on purpose (pandas and the catalogue of models only): the command line checks a
+backtest's arguments here before it loads a model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import pandas as pd
+
+from forecast.catalog import BASELINES, MODELS, resolve_name
+from forecast.errors import ConfigError
+
+__all__ = [
+    "BASELINES",
+    "MIN_HISTORY",
+    "ORACLES",
+    "check_cutoffs",
+    "check_models",
+    "regular_cutoffs",
+]
+
+#: Forecasts that know the future mean (the ceiling), scored beside the models.
+ORACLES: dict[str, int] = {"oracle_12": 12, "oracle_3": 3}
+
+#: Months of data a cutoff needs before it (``recent_rate`` fits the last 24).
+MIN_HISTORY = 24
+
+
+def _period(value, what: str) -> pd.Period:
+    try:
+        return pd.Period(value, "M")
+    except (ValueError, TypeError):
+        raise ConfigError(what, f"{value!r} is not a month", "write months as YYYY-MM") from None
+
+
+def check_models(models: Sequence[str] | str, what: str = "--models") -> list[str]:
+    """Validate model names (non-empty, registered); keep order, drop repeats."""
+    if isinstance(models, str):
+        models = [m.strip() for m in models.split(",") if m.strip()]
+    models = list(dict.fromkeys(resolve_name(m) for m in models))
+    if not models:
+        raise ConfigError(what, "no model was given", f"use some of {sorted(MODELS)}")
+    unknown = [m for m in models if m not in MODELS]
+    if unknown:
+        raise ConfigError(what, f"unknown model(s) {unknown}", f"use some of {sorted(MODELS)}")
+    return models
+
+
+def regular_cutoffs(start, end, every: int = 6) -> list[pd.Period]:
+    """Cutoffs every ``every`` months from ``start`` to ``end`` (both included if on the grid).
+
+    Parameters
+    ----------
+    start, end : str or Period or Timestamp
+        First and last allowed cutoff month, e.g. ``"2005-01"``, ``"2024-12"``.
+    every : int
+        Months between cutoffs (5 or 7 spread the cutoffs over the calendar months).
+
+    Returns
+    -------
+    list of Period
+        E.g. ``regular_cutoffs("2005-01", "2024-12", 6)`` gives 40 months,
+        2005-01, 2005-07, ..., 2024-07.
+    """
+    first, last = _period(start, "--from"), _period(end, "--to")
+    if not isinstance(every, int) or isinstance(every, bool) or every < 1:
+        raise ConfigError("--every", f"{every!r} is not a number of months", "use 1 or more")
+    if last < first:
+        raise ConfigError("--from/--to", f"{last} is before {first}", "swap the two months")
+    return list(pd.period_range(first, last, freq="M")[::every])
+
+
+def check_cutoffs(cutoffs: Iterable, panel: pd.DataFrame) -> list[pd.Period]:
+    """Validate cutoffs against the panel; return them sorted and de-duplicated.
+
+    A cutoff must be at least :data:`MIN_HISTORY` months after the panel's first
+    month and before its last (so at least one observed month follows it).
+    """
+    cutoffs = [_period(c, "--cutoffs") for c in cutoffs]
+    if not cutoffs:
+        raise ConfigError(
+            "--cutoffs", "no cutoff months were given", "give months, or --every/--from/--to"
+        )
+    months = pd.PeriodIndex(pd.to_datetime(panel["month"]), freq="M")
+    first, last = months.min() + MIN_HISTORY, months.max()
+    bad = sorted({c for c in cutoffs if c < first or c >= last})
+    if bad:
+        shown = ", ".join(str(c) for c in bad[:5]) + (" ..." if len(bad) > 5 else "")
+        raise ConfigError(
+            "--cutoffs",
+            f"cutoff(s) {shown} outside the data: a cutoff must be at least {MIN_HISTORY} "
+            f"months after the panel start ({months.min()}) and before its last month ({last}), "
+            "so there is a forecast month to score",
+            f"choose cutoffs from {first} to {last - 1}",
+        )
+    return sorted(set(cutoffs))
