@@ -36,10 +36,11 @@ $(STAMP): pyproject.toml
 report: install
 	$(BIN)/forecast report --out reports/latest --single-file reports/latest.html --force
 
-# Two pytest workers, one per core; each test file runs whole on one worker (its module
-# fixtures are built once), the notebook and report tests together (they share the FAST report).
+# Two pytest workers, one per core; each test file runs whole on one worker (--dist loadfile),
+# so its module and session fixtures are built once (the FAST report and the notebooks it runs
+# are tested in one file). The 25 slowest tests are listed at the end.
 test: install
-	$(BIN)/python -m pytest -q -n 2 --dist loadgroup
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile --durations=25
 
 lab: install
 	$(BIN)/jupyter lab --notebook-dir=notebooks

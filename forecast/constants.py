@@ -110,3 +110,43 @@ MAX_SIMULATION_CELLS = 20_000_000
 
 #: Largest JSON file of a run folder read (run.json, forecast.json are a few hundred kB).
 MAX_JSON_BYTES = 50_000_000
+
+#: Highest apogee of a missile, in km. The highest so far is the Hwasong-19's 7,687 km
+#: (2024-10-31); 40,000 km is above the geostationary orbit (35,786 km): higher is a typo or
+#: a unit error (metres?), and 1e308 would overflow every sum.
+MAX_APOGEE_KM = 40_000
+
+#: Longest distance travelled, in km: half the Earth's circumference (about 20,000 km) is the
+#: farthest two points on its surface can be; the longest flight recorded is 4,500 km.
+MAX_DISTANCE_KM = 20_000
+
+#: Most questions in one question file (the shipped file has 8; each conditional question
+#: needs its own simulation of the whole horizon, so 3,000 would run for hours).
+MAX_QUESTIONS = 100
+
+#: Largest netCDF file of a run folder read (``fit.nc`` is about 1 MB at the defaults and a
+#: few hundred MB at the sampler limits: 16 chains x 20,000 draws).
+MAX_NETCDF_BYTES = 4_000_000_000
+
+#: Seconds a command waits for another command's lock on an overlay folder. An import,
+#: set-state or add-exercise holds it for about a second, a reader for less: a minute of
+#: waiting means the other command is stuck.
+OVERLAY_LOCK_TIMEOUT = 60.0
+
+#: Folders of the project checkout that no command writes its outputs into (besides the
+#: bundled ``datasets/``): the notebooks, the package, the shipped scenario and question files,
+#: the tests, benchmarks, docs and the git repository.
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+PROTECTED_DIRS: tuple[Path, ...] = tuple(
+    PROJECT_DIR / name
+    for name in (
+        "notebooks",
+        "forecast",
+        "scenarios",
+        "questions",
+        "tests",
+        "benchmarks",
+        "docs",
+        ".git",
+    )
+)

@@ -84,6 +84,60 @@ class Freshness:
         return f"{self.age_days} day{'s' if self.age_days != 1 else ''} old"
 
 
+def check_today(tables, today: dt.date | None) -> dt.date | None:
+    """Refuse a ``--today`` before the data begin or before the data end.
+
+    The data's age is measured from their end to ``today``; a ``today`` before the end
+    would call data "current" that hold events after it (``--today 1900-01-01``).
+
+    Parameters
+    ----------
+    tables : Tables or date-like
+        The loaded tables (their first event or state date and their as-of date), or just
+        the as-of date (``Timestamp``, ``date`` or ``YYYY-MM-DD``).
+    today : date or None
+        The ``--today`` option (``None``: the real today, which is always accepted).
+
+    Returns
+    -------
+    date or None
+        ``today``.
+
+    Raises
+    ------
+    ConfigError
+        Naming ``--today``, the data's first and last day, and the fix.
+    """
+    from forecast.errors import ConfigError
+
+    if today is None:
+        return None
+    if hasattr(tables, "negotiation_states"):
+        as_of = pd.Timestamp(tables.as_of).date()
+        starts = [tables.negotiation_states["start"].min(), tables.missile_tests["date"].min()]
+        first = min(pd.Timestamp(d) for d in starts if pd.notna(d)).date()
+    else:
+        as_of, first = pd.Timestamp(tables).date(), None
+    fix = (
+        "give a --today on or after the data's end (YYYY-MM-DD), or leave it out to use "
+        "today's date"
+    )
+    if first is not None and today < first:
+        raise ConfigError(
+            "--today",
+            f"{today} is before the data begin ({first}) and end ({as_of})",
+            fix,
+        )
+    if today < as_of:
+        raise ConfigError(
+            "--today",
+            f"{today} is before the end of the data ({as_of}): the data hold days after it, "
+            "so their age on that day means nothing",
+            fix,
+        )
+    return today
+
+
 def _month_end(period: pd.Period) -> dt.date:
     return period.end_time.date()
 
@@ -182,11 +236,22 @@ def freshness_lines(record: Freshness) -> list[tuple[str, str]]:
 
 
 def print_freshness(console, record: Freshness) -> None:
-    """Print :func:`freshness_lines` on a rich console (warnings in yellow)."""
-    styles = {"": "", "warning": "[bold yellow]stale data:[/] ", "command": "  "}
+    """Print :func:`freshness_lines` on a rich console (warnings in yellow).
+
+    The lines hold paths (``--data-dir``) a user typed: they are printed as
+    :class:`rich.text.Text`, never parsed as markup, so ``[/]`` or ``[bold]`` in a path print
+    as they are.
+    """
+    from rich.text import Text
+
     for style, text in freshness_lines(record):
-        markup = styles[style] + (f"[cyan]{text}[/]" if style == "command" else text)
-        console.print(markup, highlight=False, soft_wrap=True)
+        if style == "warning":
+            line = Text.assemble(("stale data:", "bold yellow"), " ", text)
+        elif style == "command":
+            line = Text.assemble("  ", (text, "cyan"))
+        else:
+            line = Text(text)
+        console.print(line, highlight=False, soft_wrap=True)
 
 
 def freshness_html(record: Freshness) -> str:

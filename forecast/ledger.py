@@ -270,8 +270,10 @@ def answers_ledger(answers_dir: str | Path, panel: pd.DataFrame) -> pd.DataFrame
             "folder of answers not found" if not answers_dir.exists() else "not a folder",
             "pass --answers DIR, the folder that holds 'forecast questions' outputs",
         )
-    folders = [answers_dir] if (answers_dir / ANSWERS_FILE).is_file() else []
-    folders += sorted(p for p in answers_dir.iterdir() if (p / ANSWERS_FILE).is_file())
+    # exists(), not is_file(): an answers.json that is a pipe or a device is named and refused
+    # by read_answers instead of being skipped in silence
+    folders = [answers_dir] if (answers_dir / ANSWERS_FILE).exists() else []
+    folders += sorted(p for p in answers_dir.iterdir() if (p / ANSWERS_FILE).exists())
     frames = []
     for folder in folders:
         record = read_answers(folder)

@@ -9,19 +9,32 @@ Every command that writes a folder of results (``fit``, ``refit``, ``scenarios``
 - a path that does not exist yet (its nearest existing parent must be a writable
   folder), or
 - an empty folder, or
-- a folder that carries our :data:`MARKER` (or, for folders written before markers
-  existed, holds only the file names that command writes) naming the **same**
-  command, and ``--force`` is given. ``fit`` and ``refit`` count as the same command
-  (both write run folders). ``--force`` is refused when the folder holds files that
-  the command did not write (the marker lists them): move them out first.
+- a folder that carries our :data:`MARKER` naming the **same** command, and ``--force``
+  is given. ``fit`` and ``refit`` count as the same command (both write run folders).
+  ``--force`` is refused when the folder holds files that the command did not write (the
+  marker lists them): move them out first.
+
+A folder without our marker is never replaced, whatever its files are called: a folder
+holding a ``summary.csv``, a ``run.json`` or an ``index.html`` of the user's own is
+refused, and the refusal names those files. (Versions before markers existed recognised
+their folders by the file names alone; that rule could delete a user's files and is gone:
+delete such an old output folder by hand.)
 
 Anything else is refused before any work starts, with a :class:`ConfigError`
 naming ``--out``, the problem and the fix: an existing file, a folder with other
 content and no marker, a folder written by another command, a folder that is not
-writable, the current folder or one of its parents, and anything inside (or
-containing) the bundled ``datasets/`` folder,
-whatever path spelling leads there (the path is resolved, so symlinks, ``..`` and
-sub-folders are caught). Only ``forecast data build`` writes ``datasets/``.
+writable, the current folder or one of its parents, a symbolic-link loop, anything
+inside (or containing) the bundled ``datasets/`` folder, and the project's own folders
+(:data:`~forecast.constants.PROTECTED_DIRS`: ``notebooks/``, the package, the shipped
+``scenarios/`` and ``questions/``...), whatever path spelling leads there. Paths are
+resolved as the operating system resolves them (:func:`os.path.realpath`: each symbolic
+link is followed before a ``..`` after it is applied), so ``link/../x`` is the ``x``
+beside the link's target, and that is where the outputs go. Only ``forecast data build``
+writes ``datasets/``.
+
+The same rule for one file: :func:`check_single_file` checks a ``--single-file
+FILE.html`` destination; with ``--force`` it replaces only a file that carries
+:data:`SINGLE_FILE_MARKER` (written by :func:`write_single_file`), never a user's own HTML.
 
 How a folder is written
 -----------------------
@@ -43,8 +56,17 @@ Files
 -----
 :func:`write_text_atomic` writes one file through a temporary file and an atomic
 rename, with the mode ``0o666 & ~umask`` that any other tool would give it
-(``tempfile.mkstemp`` alone would leave 0600). Multi-file updates of an overlay
-folder are transactions: see :mod:`forecast.data.transaction`.
+(``tempfile.mkstemp`` alone would leave 0600). :func:`write_csv` writes a table as CSV
+with spreadsheet formulas neutralised (:func:`forecast.present.safe_for_csv`): every CSV
+file a command writes goes through it. Multi-file updates of an overlay folder are
+transactions: see :mod:`forecast.data.transaction`.
+
+Reading
+-------
+Files a user may point us at are read only when they are regular files no larger than
+their limit, checked before they are opened (:func:`check_regular_file`,
+:func:`read_regular_bytes`): a named pipe would block forever and ``/dev/zero`` would be
+read until memory runs out.
 """
 
 from __future__ import annotations
@@ -53,16 +75,17 @@ import contextlib
 import ctypes
 import ctypes.util
 import datetime as dt
-import fnmatch
+import errno as errnos
 import json
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from forecast.constants import BUNDLED_DATA_DIR
-from forecast.errors import ConfigError
+from forecast.constants import BUNDLED_DATA_DIR, MAX_JSON_BYTES, PROTECTED_DIRS
+from forecast.errors import ConfigError, InputError, RunFileError
 
 #: Marker written into every output folder a command creates.
 MARKER = ".forecast-output.json"
@@ -77,6 +100,7 @@ COMMAND_KINDS = {
     "scenarios": "scenarios",
     "backtest": "backtest",
     "report": "report",
+    "report-fit": "report-run",
     "questions": "questions",
     "contrasts": "contrasts",
 }
@@ -87,42 +111,17 @@ KIND_WORDS = {
     "scenarios": "scenario outputs",
     "backtest": "backtest outputs",
     "report": "a report",
+    "report-run": "the fit of a report",
     "questions": "answered questions",
     "contrasts": "state contrasts",
 }
 
-#: Names a folder of each kind holds, to recognise folders written before markers existed.
-LEGACY_NAMES = {
-    "run": ("fit.nc", "run.json", "effects.png", "forecast.json", "what_changed.*"),
-    "scenarios": (
-        "summary.csv",
-        "monthly.csv",
-        "comparisons.csv",
-        "probabilities.csv",
-        "fan.png",
-        "totals.png",
-        "probabilities.png",
-        "draws.nc",
-    ),
-    "backtest": (
-        "scores.csv",
-        "summary.csv",
-        "folds.csv",
-        "settings.json",
-        "scores_by_horizon.png",
-        "pit.png",
-        "coverage.png",
-    ),
-    "report": (
-        "index.html",
-        "runs",
-        "notebooks",
-        "headline.csv",
-        "fan_bands.csv",
-        "[0-9][0-9]_*.html",
-        "[0-9][0-9]_*.ipynb",
-    ),
-}
+#: First line after the doctype of a ``--single-file`` report: only a file that carries it
+#: may be replaced with ``--force`` (see :func:`check_single_file`).
+SINGLE_FILE_MARKER = "<!-- forecast:single-file -->"
+
+#: Bytes of a file read to look for :data:`SINGLE_FILE_MARKER`.
+_MARKER_WINDOW = 4096
 
 #: Environment variable of the interruption tests: kill this process at a named point.
 KILL_HOOK = "FORECAST_TEST_KILL_AT"
@@ -140,17 +139,54 @@ def kill_point(name: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-# --- the bundled data ---
+# --- the bundled data and the project's folders ---
 
 
 def _resolved(path: str | Path) -> Path:
-    return Path(os.path.abspath(Path(path).expanduser())).resolve()
+    """``path`` resolved as the operating system resolves it (:func:`os.path.realpath`).
+
+    Each symbolic link is followed before a ``..`` after it is applied, so ``link/../x``
+    is the ``x`` beside the link's target (``os.path.abspath`` would drop ``link/..``
+    as text and name another folder).
+    """
+    return Path(os.path.realpath(Path(path).expanduser()))
+
+
+def refuse_link_loop(path: str | Path, what: str) -> None:
+    """Raise :class:`ConfigError` if ``path`` cannot be resolved (a symbolic-link loop).
+
+    Parameters
+    ----------
+    path : str or Path
+        The path as given.
+    what : str
+        The option naming it (``--out``, ``--single-file``, ``--data-dir``).
+    """
+    try:
+        os.stat(Path(path).expanduser())
+    except OSError as err:
+        if err.errno == errnos.ELOOP:
+            raise ConfigError(
+                what,
+                f"{path} cannot be resolved: its symbolic links form a loop (or a chain "
+                "of more than 40 links)",
+                "remove or correct the link (ls -l shows where each points), or choose "
+                "another path; nothing was written",
+            ) from None
+    except ValueError:  # an embedded NUL byte: no file system accepts it
+        raise ConfigError(
+            what, f"{path!r} holds a NUL byte", "give a path without control characters"
+        ) from None
 
 
 def inside_bundled(path: str | Path) -> bool:
     """Whether ``path`` (resolved) is the bundled ``datasets/``, inside it, or contains it."""
-    target, bundled = _resolved(path), BUNDLED_DATA_DIR.resolve()
-    return target == bundled or bundled in target.parents or target in bundled.parents
+    return _overlaps(_resolved(path), BUNDLED_DATA_DIR.resolve())
+
+
+def _overlaps(target: Path, folder: Path) -> bool:
+    """``target`` is ``folder``, inside it, or holds it."""
+    return target == folder or folder in target.parents or target in folder.parents
 
 
 def refuse_bundled(path: str | Path, what: str) -> None:
@@ -163,6 +199,7 @@ def refuse_bundled(path: str | Path, what: str) -> None:
     what : str
         The option naming it (``--out``, ``--data-dir``), for the message.
     """
+    refuse_link_loop(path, what)
     if inside_bundled(path):
         raise ConfigError(
             what,
@@ -171,6 +208,141 @@ def refuse_bundled(path: str | Path, what: str) -> None:
             "choose a folder outside datasets/ (e.g. --out runs/NAME, or --data-dir local-data "
             "for overlay data); nothing was written",
         )
+
+
+def refuse_protected(path: str | Path, what: str) -> None:
+    """Raise :class:`ConfigError` if ``path`` is the bundled data or a project folder.
+
+    :func:`refuse_bundled`, then the project's own folders
+    (:data:`~forecast.constants.PROTECTED_DIRS`: ``notebooks/``, the package, the shipped
+    scenario and question files, ...): a path resolving to one of them, inside one, or
+    holding one is refused, however it is spelled.
+
+    Parameters
+    ----------
+    path : str or Path
+        Where a command would write.
+    what : str
+        The option naming it, for the message.
+    """
+    refuse_bundled(path, what)
+    target = _resolved(path)
+    for folder in PROTECTED_DIRS:
+        if folder.is_dir() and _overlaps(target, folder.resolve()):
+            raise ConfigError(
+                what,
+                f"{path} resolves to {target}, which is or holds the project's own folder "
+                f"{folder.resolve()}",
+                "choose a folder outside the project's source folders, e.g. --out runs/NAME; "
+                "nothing was written",
+            )
+
+
+# --- reading a user's file ---
+
+
+def _stat_regular(path: Path, what: str, fix: str, limit: int, error) -> os.stat_result:
+    info = path.stat()  # FileNotFoundError and other OSErrors: the caller's to map
+    if stat.S_ISDIR(info.st_mode):
+        raise error(path, f"the {what} is a folder", "give the path of the file")
+    if not stat.S_ISREG(info.st_mode):
+        raise error(
+            path,
+            f"the {what} is not a regular file (a named pipe or a device such as /dev/zero?), "
+            "so it was not read",
+            f"give a regular file; {fix}",
+        )
+    if info.st_size > limit:
+        raise error(path, f"the {what} is {info.st_size:,} bytes, larger than {limit:,}", fix)
+    return info
+
+
+def check_regular_file(
+    path: str | Path,
+    what: str,
+    fix: str,
+    limit: int,
+    error: type[InputError] = RunFileError,
+) -> Path:
+    """Refuse, without opening it, anything but a regular file of at most ``limit`` bytes.
+
+    For readers that open the file themselves (netCDF: ``fit.nc``, ``outlook.nc``): a
+    named pipe would block the open, a device such as ``/dev/zero`` would be read until
+    memory runs out.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file.
+    what : str
+        What the file is, for messages (``"fit file"``).
+    fix : str
+        What the user should do.
+    limit : int
+        Largest size accepted, in bytes.
+    error : type of InputError
+        The exception raised (:class:`RunFileError` by default).
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Raises
+    ------
+    InputError
+        ``error``, naming the file: not found, a folder, not a regular file, too large, or
+        unreadable.
+    """
+    path = Path(path)
+    try:
+        _stat_regular(path, what, fix, limit, error)
+    except FileNotFoundError:
+        raise error(path, "file not found", fix) from None
+    except OSError as err:
+        raise error(path, f"cannot read it ({err.strerror or err})", fix) from None
+    return path
+
+
+def read_regular_bytes(
+    path: str | Path,
+    what: str,
+    fix: str,
+    limit: int,
+    error: type[InputError] = RunFileError,
+    missing_ok: bool = False,
+) -> bytes | None:
+    """The bytes of a regular file of at most ``limit`` bytes, checked before it is opened.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file.
+    what, fix, limit, error
+        As for :func:`check_regular_file`.
+    missing_ok : bool
+        Return ``None`` for a file that does not exist (instead of raising).
+
+    Returns
+    -------
+    bytes or None
+    """
+    path = Path(path)
+    try:
+        _stat_regular(path, what, fix, limit, error)
+        with path.open("rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):  # replaced since the check
+                raise error(path, f"the {what} is not a regular file", fix)
+            data = fh.read(limit + 1)
+    except FileNotFoundError:
+        if missing_ok:
+            return None
+        raise error(path, "file not found", fix) from None
+    except OSError as err:
+        raise error(path, f"cannot read it ({err.strerror or err})", fix) from None
+    if len(data) > limit:
+        raise error(path, f"the {what} is larger than {limit:,} bytes", fix)
+    return data
 
 
 # --- file modes ---
@@ -239,24 +411,18 @@ def write_bytes_atomic(path: str | Path, data: bytes, fsync: bool = True) -> Non
 
 def read_json(path: str | Path, fix: str, missing_ok: bool = False):
     """Read one of our JSON files (run.json, forecast.json, answers.json) with the same
-    checks everywhere: size cap, OS and decoding errors, invalid JSON -> RunFileError naming
-    the file and ``fix``. Returns ``None`` for a missing file when ``missing_ok``."""
-    import json
-
-    from forecast.constants import MAX_JSON_BYTES
-    from forecast.errors import RunFileError
-
+    checks everywhere: a regular file (not a pipe or device) of at most
+    :data:`~forecast.constants.MAX_JSON_BYTES`, checked before it is opened; OS and
+    decoding errors and invalid JSON -> :class:`RunFileError` naming the file and ``fix``.
+    Returns ``None`` for a missing file when ``missing_ok``."""
     path = Path(path)
+    raw = read_regular_bytes(path, "file", fix, MAX_JSON_BYTES, missing_ok=missing_ok)
+    if raw is None:
+        return None
     try:
-        if path.stat().st_size > MAX_JSON_BYTES:
-            raise RunFileError(path, f"larger than {MAX_JSON_BYTES:,} bytes", fix)
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        if missing_ok:
-            return None
-        raise RunFileError(path, "file not found", fix) from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise RunFileError(path, f"cannot read it ({getattr(err, 'strerror', err)})", fix) from None
+        return json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as err:
+        raise RunFileError(path, f"cannot read it ({err})", fix) from None
     except (json.JSONDecodeError, RecursionError) as err:
         raise RunFileError(path, f"not valid JSON ({err})", fix) from None
 
@@ -281,15 +447,28 @@ def apply_umask(folder: Path) -> None:
 
 # --- markers ---
 
+#: Largest marker file read (a marker lists the files of one output folder).
+_MAX_MARKER_BYTES = 10_000_000
+
 
 def read_marker(folder: str | Path) -> dict | None:
-    """The marker of an output folder, or ``None`` (absent, unreadable or not ours)."""
+    """The marker of an output folder, or ``None`` (absent, unreadable or not ours).
+
+    Ours means: a regular JSON file naming one of :data:`COMMAND_KINDS` and listing the
+    files the command wrote (a list of relative paths).
+    """
     path = Path(folder) / MARKER
     try:
+        info = path.lstat()
+        if not stat.S_ISREG(info.st_mode) or info.st_size > _MAX_MARKER_BYTES:
+            return None  # a link, pipe or device named like our marker: not ours
         record = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return None
     if not isinstance(record, dict) or record.get("command") not in COMMAND_KINDS:
+        return None
+    files = record.get("files")
+    if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
         return None
     return record
 
@@ -315,14 +494,6 @@ def write_marker(folder: Path, command: str) -> None:
         "files": _files(folder),
     }
     write_text_atomic(folder / MARKER, json.dumps(record, indent=2) + "\n")
-
-
-def _legacy_kind(entries: list[str]) -> str | None:
-    """The kind of a folder without marker, when all its names are one kind's outputs."""
-    for kind, patterns in LEGACY_NAMES.items():
-        if entries and all(any(fnmatch.fnmatch(e, p) for p in patterns) for e in entries):
-            return kind
-    return None
 
 
 # --- the rule ---
@@ -384,7 +555,7 @@ def check_output_dir(
     Returns
     -------
     Path
-        The resolved path.
+        The resolved path (:func:`os.path.realpath`): where the outputs go.
 
     Raises
     ------
@@ -392,8 +563,8 @@ def check_output_dir(
         Naming ``what``, the problem and the fix (see the module docstring for the rule).
     """
     kind = COMMAND_KINDS[command]
+    refuse_protected(path, what)  # symlink loops, datasets/, notebooks/, ...
     target = _resolved(path)
-    refuse_bundled(path, what)
     here = Path.cwd().resolve()
     if target == here or target in here.parents or target == Path(target.anchor):
         raise ConfigError(
@@ -426,19 +597,17 @@ def check_output_dir(
 
 
 def _check_existing(target, path, entries, command, kind, force, what) -> None:
+    """The rule for a folder that holds something: only our marked output is replaced."""
     marker = read_marker(target)
-    if marker is not None:
-        found_kind, files = COMMAND_KINDS[marker["command"]], marker.get("files")
-        by = f"'forecast {marker['command']}'"
-    else:
-        found_kind, files, by = _legacy_kind(entries), None, "an earlier forecast version"
-    if found_kind is None:
+    if marker is None:
         raise ConfigError(
             what,
             f"{path} is a folder with other content ({_shown(entries)}) that forecast did not "
-            "write",
-            "choose a new or empty folder for --out; nothing was changed",
+            f"write (it has no {MARKER} marker)",
+            "choose a new or empty folder for --out (--force replaces only a folder written by "
+            f"'forecast {command}'); nothing was changed",
         )
+    found_kind, by = COMMAND_KINDS[marker["command"]], f"'forecast {marker['command']}'"
     if found_kind != kind:
         raise ConfigError(
             what,
@@ -451,15 +620,132 @@ def _check_existing(target, path, entries, command, kind, force, what) -> None:
             f"{path} already holds {KIND_WORDS[kind]} (written by {by})",
             "choose another --out, or pass --force to replace it",
         )
-    if isinstance(files, list):
-        extra = sorted(set(_files(target)) - set(files))
-        if extra:
+    extra = sorted(set(_files(target)) - set(marker["files"]))
+    if extra:
+        raise ConfigError(
+            what,
+            f"{path} holds file(s) that {by} did not write: {_shown(extra)}",
+            "move them out of the folder (--force replaces the whole folder), or choose "
+            "another --out; nothing was changed",
+        )
+
+
+# --- one file: the single-file report ---
+
+
+def is_single_file(path: str | Path) -> bool:
+    """Whether ``path`` is a regular file that starts with our :data:`SINGLE_FILE_MARKER`
+    (within its first few kilobytes): a file :func:`write_single_file` wrote."""
+    path = Path(path)
+    try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            return False
+        with path.open("rb") as fh:
+            head = fh.read(_MARKER_WINDOW)
+    except OSError:
+        return False
+    return SINGLE_FILE_MARKER.encode() in head
+
+
+def mark_single_file(page: str) -> str:
+    """``page`` (an HTML document) with :data:`SINGLE_FILE_MARKER` as its second line (right
+    after the doctype; first when it has none). Idempotent."""
+    if SINGLE_FILE_MARKER in page[:_MARKER_WINDOW]:
+        return page
+    text = page.lstrip()
+    if text[:9].lower() == "<!doctype":
+        head, _, rest = text.partition("\n")
+        return f"{head}\n{SINGLE_FILE_MARKER}\n{rest}"
+    return f"{SINGLE_FILE_MARKER}\n{page}"
+
+
+def write_single_file(path: str | Path, page: str) -> None:
+    """Write the single-file report ``page`` to ``path`` atomically, marked as ours
+    (:func:`mark_single_file`), creating missing parent folders."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(path, mark_single_file(page))
+
+
+def check_single_file(path: str | Path, force: bool = False) -> Path:
+    """Refuse, before any work, a ``--single-file`` destination that may not be written.
+
+    It must end in ``.html``; lie outside the bundled ``datasets/`` and the project's own
+    folders (:func:`refuse_protected`), and resolve (no symbolic-link loop); be new unless
+    ``force``, and then be a regular file that :func:`write_single_file` wrote (it carries
+    :data:`SINGLE_FILE_MARKER`): a user's own HTML file is never replaced. Its folder must
+    exist or be creatable, and be writable.
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``--single-file`` destination as given.
+    force : bool
+        Replace a single-file report written earlier.
+
+    Returns
+    -------
+    Path
+        The resolved (absolute) path: the notebooks run in another working folder.
+
+    Raises
+    ------
+    ConfigError
+        Naming ``--single-file``, the problem and the fix.
+    """
+    what = "--single-file"
+    refuse_protected(path, what)
+    target = _resolved(path)
+    if Path(path).suffix.lower() != ".html" or target.suffix.lower() != ".html":
+        raise ConfigError(what, f"{path} does not end in .html", "name the file NAME.html")
+    if target.is_dir():
+        raise ConfigError(what, f"{path} is a folder", "give the path of a file")
+    if target.exists():
+        if not force:
             raise ConfigError(
                 what,
-                f"{path} holds file(s) that {by} did not write: {_shown(extra)}",
-                "move them out of the folder (--force replaces the whole folder), or choose "
-                "another --out; nothing was changed",
+                f"{path} already exists",
+                "pass --force to replace it, or choose another file name",
             )
+        if not is_single_file(target):
+            raise ConfigError(
+                what,
+                f"{path} is a file that 'forecast report' did not write (it lacks the line "
+                f"{SINGLE_FILE_MARKER}); --force replaces only a single-file report",
+                "move your file away or choose another file name; nothing was changed",
+            )
+    existing = _nearest_existing(target.parent)
+    if not existing.is_dir():
+        raise ConfigError(
+            what, f"{existing} is a file, so {path} cannot be created", "fix the path"
+        )
+    _probe_writable(existing, what, target)  # missing folders are created
+    return target
+
+
+# --- tables ---
+
+
+def write_csv(frame, path: str | Path, **kwargs) -> None:
+    """Write a table as CSV with spreadsheet formulas neutralised, atomically.
+
+    Every CSV file a command writes goes through here: text cells (and labels) that a
+    spreadsheet would run as a formula get a leading ``'``
+    (:func:`forecast.present.safe_for_csv`); numbers are written as they are.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The table.
+    path : str or Path
+        The file.
+    **kwargs
+        Passed to :meth:`pandas.DataFrame.to_csv` (``index``, ``float_format``, ...).
+    """
+    from forecast.present import safe_for_csv
+
+    kwargs.setdefault("lineterminator", "\n")
+    write_text_atomic(path, safe_for_csv(frame).to_csv(None, **kwargs))
 
 
 # --- writing a folder ---

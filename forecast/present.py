@@ -1,15 +1,32 @@
-"""Tables for people: numbers rounded for reading, in one place.
+"""Tables for people: numbers rounded for reading, in one place, and nothing a user wrote
+ever run as code.
 
 Computing functions return full precision (CSV files and further computation need it);
 the notebooks and the report round only where they show a table, with these helpers, so that
 a table never prints ``14.800000``.
+
+Labels, titles and sources are written by users. :func:`styled` escapes every cell and
+label as HTML (a scenario label ``<script>...`` shows as text), and :func:`safe_for_csv`
+neutralises spreadsheet formulas in text cells (a question title ``=HYPERLINK(...)`` is
+written as ``'=HYPERLINK(...)``): every CSV file a command writes goes through it
+(:func:`forecast.outputs.write_csv`).
 """
 
 from __future__ import annotations
 
 import numbers
+import re
 
 import pandas as pd
+
+#: Characters that make a spreadsheet (Excel, LibreOffice, Google Sheets) read a cell as a
+#: formula, or that some of them strip before doing so (tab, carriage return), and the
+#: full-width forms some locales accept.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+#: A text cell that is just a number (``-1.5``, ``+7%``, ``-2e-3``): a spreadsheet reads it
+#: as that number, not a formula, so it is left as it is.
+_PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?%?$")
 
 #: Decimals shown for counts averaged over draws (e.g. expected launch days: 14.8).
 COUNT_DIGITS = 1
@@ -48,11 +65,71 @@ def styled(
     hide_index: bool = False,
 ):
     """A pandas Styler of ``table``: floats with ``digits`` decimals, ``percent`` columns as
-    whole percentages (``0.41`` -> ``41%``)."""
+    whole percentages (``0.41`` -> ``41%``), every cell, row label and column label escaped
+    as HTML (labels are written by users: ``<script>`` shows as text)."""
     formats = {c: f"{{:.{digits}f}}" for c in table.select_dtypes("float").columns}
     formats.update({c: "{:.0%}" for c in percent})
-    style = table.style.format(formats, na_rep="n/a")
+    style = table.style.format(formats, na_rep="n/a", escape="html")
+    style = style.format_index(escape="html", axis=0).format_index(escape="html", axis=1)
     return style.hide(axis="index") if hide_index else style
+
+
+def neutralise_formula(value):
+    """``value`` with a leading ``'`` when it is text a spreadsheet would run as a formula.
+
+    Text starting with one of :data:`FORMULA_PREFIXES` (``=``, ``+``, ``-``, ``@``, tab,
+    carriage return) gets a leading single quote, which spreadsheets show as text; text that
+    is just a number (``-1.5``) and anything that is not text (numbers, dates, missing
+    values) are returned unchanged.
+    """
+    if (
+        isinstance(value, str)
+        and value.startswith(FORMULA_PREFIXES)
+        and not _PLAIN_NUMBER.match(value)
+    ):
+        return "'" + value
+    return value
+
+
+def _safe_labels(index: pd.Index) -> pd.Index:
+    if isinstance(index, pd.MultiIndex):
+        return index.set_levels([_safe_labels(level) for level in index.levels])
+    if index.dtype == object or pd.api.types.is_string_dtype(index.dtype):
+        return index.map(neutralise_formula)
+    return index
+
+
+def safe_for_csv(table: pd.DataFrame | pd.Series) -> pd.DataFrame | pd.Series:
+    """A copy of ``table`` fit to write as CSV: formulas in text cells and labels neutralised.
+
+    Every text cell, column name and row label is passed through
+    :func:`neutralise_formula`; numeric, boolean and date columns are left exactly as they
+    are (a negative number is not a formula).
+
+    Parameters
+    ----------
+    table : DataFrame or Series
+
+    Returns
+    -------
+    DataFrame or Series
+        Same shape and index; text columns stay text (a categorical column becomes text),
+        the others keep their dtype and values.
+    """
+    if isinstance(table, pd.Series):
+        return safe_for_csv(table.to_frame()).iloc[:, 0]
+    out = table.copy()
+    for i in range(out.shape[1]):
+        series = out.iloc[:, i]
+        if isinstance(series.dtype, pd.CategoricalDtype):
+            series = series.astype(object)
+        if series.dtype == object or pd.api.types.is_string_dtype(series.dtype):
+            out.isetitem(i, series.map(neutralise_formula))
+    out.columns = _safe_labels(out.columns)
+    out.index = _safe_labels(out.index)
+    out.columns.names = [neutralise_formula(n) for n in out.columns.names]
+    out.index.names = [neutralise_formula(n) for n in out.index.names]
+    return out
 
 
 def with_interval(

@@ -39,6 +39,14 @@ Event kinds (``event``: a kind, or a mapping with ``kind``)
     month whose state differs from the previous month's; with ``to: state``
     or a list, only changes into those states).
 
+Limits
+    At most :data:`~forecast.constants.MAX_QUESTIONS` questions per file; a window of at
+    most :data:`~forecast.constants.MAX_HORIZON` months that (like a given path) ends at most
+    ``MAX_HORIZON`` months after the current month (:func:`latest_month`), checked when the
+    file is read; once the data's end is known, :func:`check_question_horizon` applies the
+    exact rule of scenario horizons: at most ``MAX_HORIZON`` months after the data's last
+    month. A window ending 9999-12 is refused at once, never simulated.
+
 Resolution
 ----------
 :func:`resolve` reads a monthly table like the panel. A binary question
@@ -74,6 +82,7 @@ window lets one observe, and it is proper for it.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -84,7 +93,7 @@ import pandas as pd
 import scoringrules as sr
 import xarray as xr
 
-from forecast.constants import STATES
+from forecast.constants import MAX_HORIZON, MAX_QUESTIONS, STATES
 from forecast.data.panel import CLASS_COLUMNS
 from forecast.errors import ConfigError
 
@@ -292,6 +301,31 @@ def _parse_event(raw, source: str, where: str) -> Event:
     return Event(kind=kind, weapon_class=weapon_class, to=to)
 
 
+def latest_month(today: dt.date | None = None) -> pd.Period:
+    """The last month a question may reach: :data:`~forecast.constants.MAX_HORIZON` months
+    after ``today``'s month (default: the real today).
+
+    The data end no later than today and a forecast reaches at most ``MAX_HORIZON`` months
+    past the data's end (the limit of scenario horizons), so a later month can never be
+    answered; :func:`check_question_horizon` applies the exact rule once the data's end is
+    known.
+    """
+    return pd.Period(today or dt.date.today(), "M") + MAX_HORIZON
+
+
+def _check_reach(month: pd.Period, source: str, where: str, what: str) -> None:
+    latest = latest_month()
+    if month > latest:
+        raise _fail(
+            source,
+            where,
+            f"{what} {month} is more than {MAX_HORIZON} months after this month; a forecast "
+            f"reaches at most {MAX_HORIZON} months past the data's end (the data end no "
+            f"later than today), so nothing after {latest} can be answered",
+            f"ask about months up to {latest}",
+        )
+
+
 def _parse_window(raw, source: str, where: str) -> tuple[pd.Period, pd.Period]:
     if not isinstance(raw, Mapping) or set(raw) != {"start", "end"}:
         raise _fail(
@@ -301,6 +335,16 @@ def _parse_window(raw, source: str, where: str) -> tuple[pd.Period, pd.Period]:
     end = _month(raw["end"], source, f"{where}, window.end")
     if end < start:
         raise _fail(source, where, f"window ends {end} before it starts {start}", "swap them")
+    months = (end - start).n + 1
+    if months > MAX_HORIZON:
+        raise _fail(
+            source,
+            where,
+            f"the window {start}..{end} spans {months:,} months, more than {MAX_HORIZON} "
+            "(the longest forecast horizon)",
+            f"ask about a window of at most {MAX_HORIZON} months",
+        )
+    _check_reach(end, source, where, "the window ends")
     return start, end
 
 
@@ -346,9 +390,11 @@ def _parse_given(raw: Mapping, end: pd.Period, source: str, where: str) -> dict:
             )
         steps[period] = state
     steps = dict(sorted(steps.items()))
+    _check_reach(max(steps), source, where, "the given path reaches")
     through = end
     if raw.get("given_through") is not None:
         through = _month(raw["given_through"], source, f"{where}, given_through")
+        _check_reach(through, source, where, "given_through")
     if through < max(steps):
         raise _fail(
             source,
@@ -434,6 +480,13 @@ def parse_questions(spec, source: str = "<questions>") -> list[Question]:
     raw = spec.get("questions")
     if not isinstance(raw, list) or not raw:
         raise ConfigError(source, "key 'questions' is missing or empty", "list at least one")
+    if len(raw) > MAX_QUESTIONS:
+        raise ConfigError(
+            source,
+            f"key 'questions': {len(raw):,} questions, more than {MAX_QUESTIONS} (each "
+            "conditional question needs its own simulation)",
+            f"split them into files of at most {MAX_QUESTIONS} questions",
+        )
     questions, seen = [], set()
     for index, item in enumerate(raw):
         question = _parse_question(item, index, source)
@@ -454,12 +507,64 @@ def _read_yaml(path: Path):
     return load_yaml(path, "question file", "questions: [{id: ..., type: binary, ...}]")
 
 
-def load_questions(path: str | Path) -> list[Question]:
-    """Read and validate a question file (see the module docstring for its shape)."""
+def load_questions(path: str | Path, last_month=None) -> list[Question]:
+    """Read and validate a question file (see the module docstring for its shape).
+
+    Parameters
+    ----------
+    path : str or Path
+        The YAML file (a regular file; see :func:`forecast.yamlio.load_yaml`).
+    last_month : str, Period or Timestamp, optional
+        The last month of the data the questions will be answered from; when given,
+        :func:`check_question_horizon` is applied too.
+
+    Returns
+    -------
+    list of Question
+    """
     path = Path(path)
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():
         raise ConfigError(path, "question file not found", "check the path to the YAML file")
-    return parse_questions(_read_yaml(path), source=str(path))
+    questions = parse_questions(_read_yaml(path), source=str(path))
+    if last_month is not None:
+        check_question_horizon(questions, last_month)
+    return questions
+
+
+def question_end(question: Question) -> pd.Period:
+    """The last month a question needs: its window's end, or its given path's, if later."""
+    return max([question.end, *question.given, *filter(None, [question.given_through])])
+
+
+def check_question_horizon(questions: Iterable[Question], last_month) -> None:
+    """Refuse questions that end more than :data:`~forecast.constants.MAX_HORIZON` months
+    after the data's last month: the limit of scenario horizons (a window ending 9999-12
+    would be simulated month by month until memory runs out).
+
+    Parameters
+    ----------
+    questions : iterable of Question
+    last_month : str, Period or Timestamp
+        The last month of the data (of the fit the questions are answered from).
+
+    Raises
+    ------
+    ConfigError
+        Naming the question file, the questions and the fix.
+    """
+    questions = list(questions)
+    last = pd.Period(last_month, "M")
+    limit = last + MAX_HORIZON
+    late = [q.id for q in questions if question_end(q) > limit]
+    if late:
+        shown = ", ".join(late[:5]) + (f" (and {len(late) - 5} more)" if len(late) > 5 else "")
+        raise ConfigError(
+            questions[0].source,
+            f"question(s) {shown} reach past {limit}, more than {MAX_HORIZON} months after the "
+            f"data's last month ({last}), the longest forecast horizon",
+            "ask about months closer to the data, or bring the data up to date ('forecast "
+            "data import', 'set-state') and refit",
+        )
 
 
 def shift_question(question: Question, start) -> Question:

@@ -190,10 +190,28 @@ def revised_months(old, new) -> pd.DataFrame:
     return both[both[f"{target}_old"] != both[f"{target}_new"]].reset_index(drop=True)
 
 
+#: Characters of free text that markdown could turn into live HTML, escaped with a backslash
+#: by :func:`_text`: ``<``/``>`` (raw HTML such as ``<script>`` or ``<img onerror=...>``, and
+#: autolinks), ``[``/``]`` (links and images, ``javascript:`` URLs), ``&`` (entities), ``|``
+#: (table cells), and the backslash itself. Emphasis (``*``, ``_``) only styles text and is
+#: left alone, so names such as ``active_talks`` read as they are in the markdown file.
+_MARKDOWN_SPECIAL = "\\<>[]&|"
+
+
+def _text(value) -> str:
+    """Free text (an event's source, a scenario label, a file name) as literal markdown.
+
+    Every character of :data:`_MARKDOWN_SPECIAL` gets a backslash, so every markdown renderer
+    (mistune here, nbconvert for notebook 06, JupyterLab) shows the text as written and never
+    as HTML or a link; line breaks are flattened to spaces.
+    """
+    text = " ".join(str(value).replace("\r", " ").split("\n"))
+    return "".join(f"\\{c}" if c in _MARKDOWN_SPECIAL else c for c in text)
+
+
 def _cell(value) -> str:
-    """A markdown table cell: ``|`` escaped and line breaks flattened (sources are free text)."""
-    text = " ".join(str(value).split("\n"))
-    return text.replace("\r", " ").replace("\\", "\\\\").replace("|", "\\|")
+    """A markdown table cell: free text escaped (:func:`_text`; sources are free text)."""
+    return _text(value)
 
 
 def _table(frame: pd.DataFrame) -> str:
@@ -244,7 +262,7 @@ def what_changed(
     pct = int(round(HDI_PROB * 100))
     target = new.target
     lines = [
-        f"# What changed: {Path(old_dir).name} -> {Path(new_dir).name}",
+        f"# What changed: {_text(Path(old_dir).name)} -> {_text(Path(new_dir).name)}",
         "",
         f"Model `{new.name}`, target `{target}`. {settings_note(old, new)} The old fit "
         f"ran to {old.training['month'].iloc[-1]:%Y-%m} ({len(old.training)} months); the refit "
@@ -253,7 +271,7 @@ def what_changed(
     ]
     caveats = data_caveats(tables, new.training)
     if caveats:
-        lines += ["## Data caveats", "", *[f"- {c}" for c in caveats], ""]
+        lines += ["## Data caveats", "", *[f"- {_text(c)}" for c in caveats], ""]
     lines += [
         "## New events since the old fit",
         "",
@@ -318,10 +336,11 @@ def what_changed(
         table, problems = scenario_changes(old, new, scenarios, random_seed=seed)
         lines += [
             "",
-            f"## Scenarios of {scenarios.source}: total over the horizon (mean, 80% interval)",
+            f"## Scenarios of {_text(scenarios.source)}: total over the horizon (mean, 80% "
+            "interval)",
             "",
         ]
-        lines += [f"- {p}" for p in problems] if problems else [_table(table)]
+        lines += [f"- {_text(p)}" for p in problems] if problems else [_table(table)]
     lines += ["", "## How the old forecast did on the months now observed", ""]
     scores = score_forecast(old_forecast, new.panel)
     if scores.empty:
@@ -347,10 +366,11 @@ def what_changed(
 
 
 def render_html(markdown: str, title: str = "What changed") -> str:
-    """A standalone HTML page of a markdown report (tables rendered by mistune)."""
+    """A standalone HTML page of a markdown report (tables rendered by mistune; raw HTML in
+    the markdown is escaped, never passed through)."""
     import mistune
 
-    body = mistune.create_markdown(plugins=["table"])(markdown)
+    body = mistune.create_markdown(escape=True, plugins=["table"])(markdown)
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <style>

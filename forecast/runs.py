@@ -2,7 +2,7 @@
 
 :func:`fit_run` is how every fit in the package is made (CLI ``fit`` and ``refit``, the
 report, backtest folds, benchmarks, notebooks): build the model if needed, sample it with a
-named preset (:data:`forecast.models.sampling.PRESETS`), quietly and timed, diagnose, and
+named preset (:data:`forecast.catalog.PRESETS`), quietly and timed, diagnose, and
 when given a folder save the run and freeze its forecast. Nothing else calls
 :meth:`forecast.models.BaseModel.fit`.
 
@@ -32,6 +32,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from forecast import versions
 from forecast.catalog import Sampler, resolve_sampler
+from forecast.constants import MAX_NETCDF_BYTES
 from forecast.data.tables import write_atomic
 from forecast.errors import ConfigError, RunFileError
 from forecast.ledger import write_forecast
@@ -39,7 +40,7 @@ from forecast.models import BaseModel
 from forecast.models.events import ClassMix, NuclearRate
 from forecast.models.transitions import TransitionModel
 from forecast.noise import quiet
-from forecast.outputs import check_output_dir, read_json
+from forecast.outputs import check_output_dir, check_regular_file, read_json
 from forecast.plots import plot_state_effects
 from forecast.timing import Phases
 
@@ -65,6 +66,8 @@ class Run:
         The run folder, when one was written.
     forecast : dict, optional
         The frozen forecast (``forecast.json``), when one was written.
+    loaded : bool
+        The fit was read from a run folder (:func:`load_or_fit`), not made here.
     """
 
     model: BaseModel
@@ -72,6 +75,14 @@ class Run:
     seconds: float = 0.0
     path: Path | None = None
     forecast: dict | None = None
+    loaded: bool = False
+
+    def origin(self) -> str:
+        """Where the fit comes from, in words (for a notebook's or a command's output)."""
+        if self.loaded:
+            preset = self.record.get("preset") or "custom"
+            return f"read from the run {self.path} (fitted with the '{preset}' preset)"
+        return f"fitted here in {self.seconds:.0f} s"
 
 
 def fit_run(
@@ -97,7 +108,7 @@ def fit_run(
     panel : DataFrame, optional
         The monthly panel.
     preset : str, Sampler or dict
-        A name of :data:`forecast.models.sampling.PRESETS` (``full``, ``fast``,
+        A name of :data:`forecast.catalog.PRESETS` (``full``, ``fast``,
         ``backtest``, ``mock``), a Sampler, or settings.
     seed : int
         One seed for the fit and the frozen forecast.
@@ -300,10 +311,11 @@ def load_outlook(run_dir: str | Path, required: bool = True) -> Outlook | None:
     """The outlook models of a run folder (``None`` for a run without them, unless
     ``required``)."""
     path = Path(run_dir) / OUTLOOK_FILE
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():
         if not required:
             return None
         raise RunFileError(path, "the run has no outlook models", "re-run the fit or refit")
+    check_regular_file(path, "outlook file", "re-run the fit or refit", MAX_NETCDF_BYTES)
     try:
         tree = xr.open_datatree(path, engine="netcdf4").load()
         outlook = Outlook(
@@ -317,6 +329,45 @@ def load_outlook(run_dir: str | Path, required: bool = True) -> Outlook | None:
             path, f"not a readable outlook file ({type(err).__name__})", "re-run the fit"
         ) from None
     return outlook
+
+
+def load_or_fit(
+    model: BaseModel,
+    panel: pd.DataFrame,
+    preset: str | Sampler | dict = "full",
+    *,
+    seed: int = 1,
+    run_dir: str | Path | None = None,
+) -> Run:
+    """The fit of ``model``: read from ``run_dir`` when that run holds the same configuration
+    (model, priors, target, training window), else made here with :func:`fit_run`.
+
+    The report passes its run to the notebooks, which read it instead of fitting the same
+    model again; a notebook asked about another model (or window) fits that one.
+
+    Parameters
+    ----------
+    model : BaseModel
+        The configured model wanted (not fitted).
+    panel : DataFrame
+        The monthly panel (used only to fit).
+    preset : str, Sampler or dict
+        Sampler preset of a fit made here.
+    seed : int
+        Seed of a fit made here.
+    run_dir : str or Path, optional
+        A run folder to read.
+
+    Returns
+    -------
+    Run
+        ``loaded`` tells which way it went; :meth:`Run.origin` says it in words.
+    """
+    if run_dir is not None:
+        fitted, record = load_run(run_dir)
+        if fitted.config() == model.config():
+            return Run(model=fitted, record=record, path=Path(run_dir), loaded=True)
+    return fit_run(model, panel, preset, seed=seed)
 
 
 def load_run(run_dir: str | Path) -> tuple[BaseModel, dict]:

@@ -735,7 +735,7 @@ def write_scenario_outputs(
     """
     import matplotlib.pyplot as plt
 
-    from forecast.outputs import output_dir
+    from forecast.outputs import output_dir, write_csv
     from forecast.plots import plot_probabilities, plot_scenarios, plot_totals
 
     tables = {
@@ -748,7 +748,8 @@ def write_scenario_outputs(
         tables["states"] = state_probabilities(ds)
     with output_dir(out, "scenarios", force=force) as tmp:
         for name, table in tables.items():
-            table.to_csv(tmp / f"{name}.csv", index=False, float_format="%.4g")
+            # labels are the user's text: formulas neutralised (forecast.present.safe_for_csv)
+            write_csv(table, tmp / f"{name}.csv", index=False, float_format="%.4g")
         for name, plot in (
             ("fan", lambda: plot_scenarios(ds, history)),
             ("totals", lambda: plot_totals(ds)),

@@ -26,18 +26,6 @@ FRESH_TODAY = dt.date(2026, 1, 20)
 REPO = Path(__file__).resolve().parent.parent
 RAW_DIR = REPO.parent / "shared" / "data"
 
-#: Test files that share the session's FAST report (built once per pytest worker).
-REPORT_FILES = {"test_notebooks", "test_report"}
-
-
-def pytest_collection_modifyitems(config, items):
-    """With ``pytest -n 2 --dist loadgroup`` (``make test``), every test file runs whole on one
-    worker, so its module fixtures are built once; the report and notebook tests share one."""
-    for item in items:
-        module = item.path.stem
-        group = "report" if module in REPORT_FILES else module
-        item.add_marker(pytest.mark.xdist_group(group))
-
 
 @pytest.fixture(scope="session")
 def raw_dir() -> Path:

@@ -42,14 +42,20 @@ def _guard(tmp_path, monkeypatch):
 
 @pytest.fixture
 def no_work(monkeypatch):
-    """Fail the test if a command loads the data or starts sampling (refusals come first)."""
-    import forecast.data
+    """Fail the test if a command loads the data or starts sampling (refusals come first).
+
+    The wire is on :func:`forecast.data.overlay.load_merged`, which every
+    :func:`forecast.data.load_tables` call looks up when it runs: a module that binds
+    ``load_tables`` by name while the test runs (a command module imported lazily) keeps
+    the real function after the test.
+    """
+    import forecast.data.overlay
     from forecast.models.base import BaseModel
 
     def tripwire(*args, **kwargs):
         raise AssertionError("the command started working before refusing")
 
-    monkeypatch.setattr(forecast.data, "load_tables", tripwire)
+    monkeypatch.setattr(forecast.data.overlay, "load_merged", tripwire)
     monkeypatch.setattr(BaseModel, "fit", tripwire)
 
 
@@ -628,7 +634,7 @@ def test_refit_refuses_to_drop_the_overlay_the_old_run_used(run_copy, tmp_path, 
 
 
 def test_refit_uses_the_recorded_overlay_when_it_still_exists(tmp_path, capsys):
-    from forecast.cli import _refit_data_dir
+    from forecast.cli.fit_work import _refit_data_dir
 
     overlay = tmp_path / "overlay"
     overlay.mkdir()
@@ -666,7 +672,7 @@ def test_what_changed_escapes_pipes_and_newlines_in_sources():
 
 
 def test_main_maps_os_errors_and_marks_bugs_as_internal():
-    from forecast.cli import describe_error
+    from forecast.cli.app import describe_error
 
     message, code = describe_error(PermissionError(13, "Permission denied", "/x/overlay.csv"))
     assert code == 2 and "/x/overlay.csv" in message and "Fix:" in message
@@ -732,3 +738,61 @@ def test_a_simulation_beyond_the_memory_budget_is_refused(tiny_run):
     spec = {"horizon": 120, "scenarios": {f"s{i}": {} for i in range(50)}}
     with pytest.raises(ConfigError, match="simulated values, more than 20,000,000"):
         simulate_scenarios(model, parse_scenarios(spec, "big.yaml"), draws=5000)
+
+
+# --- issue 25: --force replaces only our own output; hostile text and files --------------------
+
+
+@pytest.mark.parametrize(
+    "command, names",
+    [
+        (["fit"], ["run.json"]),
+        (["fit"], ["what_changed.txt", "effects.png"]),
+        (["backtest", "--cutoffs", "2016-06"], ["settings.json", "scores.csv"]),
+        (["report", "--fast"], ["01_data.ipynb", "02_priors.ipynb", "index.html"]),
+    ],
+)
+def test_force_refuses_a_folder_of_the_users_own_files(tmp_path, no_work, command, names):
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    for name in names:
+        (mine / name).write_text("the user's own")
+    before = tree_digest(mine)
+    refused(cli(*command, "--out", mine, "--force"), "--out", *names)
+    assert tree_digest(mine) == before
+
+
+def test_single_file_force_refuses_the_users_own_html(tmp_path, no_work):
+    mine = tmp_path / "mine.html"
+    mine.write_text("<!DOCTYPE html>\n<p>mine</p>\n")
+    result = cli("report", "--out", tmp_path / "r", "--single-file", mine, "--force")
+    refused(result, "--single-file", "mine.html")
+    assert mine.read_text() == "<!DOCTYPE html>\n<p>mine</p>\n"
+
+
+def test_the_projects_notebooks_folder_is_never_an_output(no_work):
+    notebooks = REPO / "notebooks"
+    before = tree_digest(notebooks)
+    refused(cli("report", "--fast", "--out", notebooks, "--force"), "--out", "project's own")
+    assert tree_digest(notebooks) == before
+
+
+def test_an_import_with_a_duplicate_date_column_is_refused(tmp_path):
+    path = tmp_path / "events.csv"
+    path.write_text(
+        "date,missile_class,n_missiles,outcome,source,date\n2025-01-04,SRBM,1,success,a,2025-02-01\n"
+    )
+    result = cli("data", "import", path, "--format", "events", "--data-dir", tmp_path / "o")
+    refused(result, "events.csv", "more than once")
+    assert not (tmp_path / "o").exists()
+
+
+def test_set_state_over_covered_periods_through_the_command(tmp_path):
+    args = ["data", "set-state", "2026-01-01", "stalled", "--end", "2026-10-31"]
+    args += ["--source", "test", "--data-dir", tmp_path / "ov"]
+    for _ in range(2):  # the same period twice
+        result = cli(*args)
+        assert result.exit_code == 0, result.stdout + result.stderr
+    args[5] = "2026-11-30"  # extended
+    result = cli(*args)
+    assert result.exit_code == 0, result.stdout + result.stderr

@@ -1,10 +1,10 @@
-"""Notebooks: committed clean, shaped like PyMC's examples, and runnable in FAST mode."""
+"""Notebooks: committed clean and shaped like PyMC's examples (``test_report.py`` runs them in
+FAST mode, in the report they belong to)."""
 
 from __future__ import annotations
 
 import nbformat
 import pytest
-from conftest import SEED
 
 from forecast.report import notebook_paths
 
@@ -40,50 +40,6 @@ def test_notebook_has_the_expected_shape(path):
         if cell.cell_type == "code":
             assert before.cell_type == "markdown", f"{path.name}: code cell without prose before it"
     assert "versions()" in nb.cells[-1].source
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_notebook_runs_in_fast_mode(path, fast_report):
-    """The report fixture executed every notebook with papermill (FAST=True, SEED)."""
-    executed = nbformat.read(fast_report / "notebooks" / path.name, as_version=4)
-    params = executed.metadata["papermill"]["parameters"]
-    assert params["FAST"] is True and params["SEED"] == SEED
-    errors = [
-        o
-        for c in executed.cells
-        if c.cell_type == "code"
-        for o in c.outputs
-        if o.output_type == "error"
-    ]
-    assert not errors
-    images = sum(
-        1
-        for c in executed.cells
-        if c.cell_type == "code"
-        for o in c.outputs
-        if "image/png" in o.get("data", {})
-    )
-    assert images >= 1, f"{path.name} drew no figure"
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_notebook_output_has_no_warnings(path, fast_report):
-    """Executed notebooks show our output only: no library warning reaches a reader.
-
-    Harmless library noise is filtered once, in :mod:`forecast.noise`; anything else has a cause
-    to fix. (No wall-time check here: time limits live in the benchmarks.)
-    """
-    executed = nbformat.read(fast_report / "notebooks" / path.name, as_version=4)
-    warned = [
-        (i, o.text.strip()[:300])
-        for i, c in enumerate(executed.cells)
-        if c.cell_type == "code"
-        for o in c.outputs
-        if o.output_type == "stream" and o.name == "stderr" and "warn" in o.text.lower()
-    ]
-    assert not warned, f"{path.name} printed warnings: {warned}"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

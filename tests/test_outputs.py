@@ -97,14 +97,29 @@ def test_force_is_refused_when_the_folder_holds_files_we_did_not_write(tmp_path)
         check_output_dir(run, "fit", force=True)
 
 
-def test_a_legacy_folder_without_marker_is_recognised_by_its_names(tmp_path):
-    run = tmp_path / "old-run"
+@pytest.mark.parametrize(
+    "command, names",
+    [
+        ("fit", ("fit.nc", "run.json", "effects.png")),
+        ("fit", ("run.json",)),
+        ("scenarios", ("summary.csv",)),
+        ("report", ("index.html", "01_data.ipynb", "02_priors.ipynb")),
+        ("backtest", ("settings.json", "scores.csv")),
+    ],
+)
+def test_a_folder_without_marker_is_never_replaced_whatever_its_names(tmp_path, command, names):
+    # Formerly a folder holding only names the command writes was taken for an old output
+    # and replaced with --force: that deleted users' files. Now only our marker counts.
+    run = tmp_path / "mine"
     run.mkdir()
-    for name in ("fit.nc", "run.json", "effects.png"):
-        (run / name).write_text("x")
-    with pytest.raises(ConfigError, match="already holds a fit"):
-        check_output_dir(run, "fit")
-    assert check_output_dir(run, "fit", force=True) == run
+    for name in names:
+        (run / name).write_text("the user's own")
+    for force in (False, True):
+        with pytest.raises(ConfigError) as info:
+            check_output_dir(run, command, force=force)
+        assert all(name in str(info.value) for name in names), str(info.value)
+        assert "did not" in str(info.value)
+    assert sorted(p.name for p in run.iterdir()) == sorted(names)
 
 
 def test_an_existing_file_and_a_file_as_parent_are_refused(tmp_path):

@@ -617,10 +617,14 @@ def test_reliability_table_by_hand():
     plt.close("all")
 
 
-def test_reliability_is_shared_with_the_transition_model():
-    from forecast.models import transitions
+def test_the_transition_model_imports_no_product_layer():
+    """The transition chain is a model: its checks (which score it like a question) live in
+    the evaluation layer, so the model layer does not depend on forecast.questions."""
+    source = Path(REPO / "forecast" / "models" / "transitions.py").read_text(encoding="utf-8")
+    assert "forecast.questions" not in source
+    from forecast.evaluation import state_transitions
 
-    assert transitions.reliability_table is reliability_table
+    assert state_transitions.binary_scores is binary_scores
 
 
 def test_module_imports_stay_light():

@@ -7,9 +7,10 @@ import re
 import shutil
 import subprocess
 
+import nbformat
 import numpy as np
 import pytest
-from conftest import FRESH_TODAY, STALE_TODAY
+from conftest import FRESH_TODAY, SEED, STALE_TODAY
 
 from forecast.errors import ConfigError, DataError
 from forecast.report import SIZE_TARGET_BYTES, build_report, folder_size, notebook_paths
@@ -247,15 +248,20 @@ def test_the_single_file_holds_every_page_and_is_small(fast_report_paths):
 
 
 def test_a_single_file_that_exists_is_refused_before_any_work(tmp_path, monkeypatch):
-    from forecast.report import check_single_file
+    from forecast.outputs import check_single_file, write_single_file
 
     existing = tmp_path / "report.html"
-    existing.write_text("keep me")
+    write_single_file(existing, "<!DOCTYPE html><p>an earlier report</p>")
     with pytest.raises(ConfigError, match="--force"):
         check_single_file(existing)
     with pytest.raises(ConfigError, match=".html"):
         check_single_file(tmp_path / "report.pdf")
     assert check_single_file(existing, force=True) == existing
+    mine = tmp_path / "mine.html"  # a user's own page is never replaced, even with --force
+    mine.write_text("<p>keep me</p>")
+    with pytest.raises(ConfigError, match="--single-file"):
+        check_single_file(mine, force=True)
+    assert mine.read_text() == "<p>keep me</p>"
     new = tmp_path / "reports" / "latest.html"  # a fresh clone has no reports/ yet
     assert check_single_file(new) == new and not new.parent.exists()
     monkeypatch.chdir(tmp_path)  # a relative path is fixed when the build starts
@@ -344,12 +350,12 @@ def test_a_failing_build_leaves_the_old_report_untouched(report_dir, tmp_path):
 
 
 def test_a_run_folder_inside_the_report_is_refused_before_any_work(tmp_path, monkeypatch):
-    import forecast.report
+    import forecast.report.build
 
     def tripwire(*args, **kwargs):
         raise AssertionError("the report started working before refusing")
 
-    monkeypatch.setattr(forecast.report, "load_tables", tripwire)
+    monkeypatch.setattr(forecast.report.build, "load_tables", tripwire)
     with pytest.raises(ConfigError, match="overlap"):
         build_report(tmp_path / "report", run_out=tmp_path / "report" / "runs" / "latest")
     assert not (tmp_path / "report").exists()
@@ -362,6 +368,45 @@ def test_report_takes_either_a_run_or_a_run_folder_to_fit(tmp_path):
         "report", "--run", tmp_path / "a", "--run-out", tmp_path / "b", "--out", tmp_path / "r"
     )
     refused(result, "--run-out")
+
+
+def test_a_run_the_notebooks_cannot_use_is_refused_up_front(tiny_run, tmp_path):
+    """``--run`` of a model without state effects (the stand-in run is ``constant_rate``) is
+    refused before any work, naming --run and the models that would do."""
+    from hostile_support import cli, refused
+
+    result = cli("report", "--run", tiny_run, "--out", tmp_path / "r")
+    message = refused(result, "--run", "constant_rate", "ar_level")
+    assert "state effects" in message
+    assert not (tmp_path / "r").exists()
+
+
+def test_a_second_report_to_another_folder_fits_beside_the_first(tmp_path, monkeypatch):
+    """``--out reports/a`` then ``--out reports/b``: each report fits into its own run folder
+    (runs/report-a, runs/report-b) without extra flags; a run the user made with 'forecast
+    fit' is never replaced, even with --force, and the refusal names the option to choose
+    another folder. (The stand-in sampler keeps this a test of plumbing.)"""
+    from hostile_support import cli, refused
+
+    import forecast.catalog
+
+    monkeypatch.setitem(forecast.catalog.PRESETS, "fast", forecast.catalog.PRESETS["mock"])
+    monkeypatch.chdir(tmp_path)
+    first = build_report("reports/a", fast=True, notebooks=[], today=STALE_TODAY)
+    second = build_report("reports/b", fast=True, notebooks=[], today=STALE_TODAY)
+    assert first.run_dir == (tmp_path / "runs" / "report-a").resolve()
+    assert second.run_dir == (tmp_path / "runs" / "report-b").resolve()
+    assert (first.run_dir / "fit.nc").is_file() and (second.run_dir / "fit.nc").is_file()
+    again = build_report("reports/a", fast=True, notebooks=[], today=STALE_TODAY, force=True)
+    assert again.run_dir == first.run_dir  # the report's own fit is replaced with --force
+    made = cli("fit", "--model", "constant_rate", "--out", "runs/report-c", "--preset", "mock")
+    assert made.exit_code == 0, made.stderr
+    before = (tmp_path / "runs" / "report-c" / "fit.nc").read_bytes()
+    result = cli("report", "--out", "reports/c", "--fast", "--force")
+    message = refused(result, "runs/report-c", "--run-out", "'forecast fit'")
+    assert "for --out" not in message and "--out:" not in message  # names the option meant
+    assert (tmp_path / "runs" / "report-c" / "fit.nc").read_bytes() == before
+    assert not (tmp_path / "reports" / "c").exists()
 
 
 def test_the_index_answers_the_shipped_questions_all_things_considered(tiny_run, tmp_path):
@@ -400,3 +445,52 @@ def test_the_index_says_how_far_to_trust_the_numbers(index):
     assert verdict.replace("'", "&#x27;") in index
     # the section comes after the forecasts it qualifies, before the diagnostics
     assert index.index('id="outlook"') < index.index('id="trust"') < index.index('id="diagnostics"')
+
+
+# --- the notebooks, as the report executed them ---------------------------------------------
+
+NOTEBOOKS = notebook_paths()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_runs_in_fast_mode(path, fast_report):
+    """The report fixture executed every notebook with papermill (FAST=True, SEED)."""
+    executed = nbformat.read(fast_report / "notebooks" / path.name, as_version=4)
+    params = executed.metadata["papermill"]["parameters"]
+    assert params["FAST"] is True and params["SEED"] == SEED
+    errors = [
+        o
+        for c in executed.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+        if o.output_type == "error"
+    ]
+    assert not errors
+    images = sum(
+        1
+        for c in executed.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+        if "image/png" in o.get("data", {})
+    )
+    assert images >= 1, f"{path.name} drew no figure"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_output_has_no_warnings(path, fast_report):
+    """Executed notebooks show our output only: no library warning reaches a reader.
+
+    Harmless library noise is filtered once, in :mod:`forecast.noise`; anything else has a cause
+    to fix. (No wall-time check here: time limits live in the benchmarks.)
+    """
+    executed = nbformat.read(fast_report / "notebooks" / path.name, as_version=4)
+    warned = [
+        (i, o.text.strip()[:300])
+        for i, c in enumerate(executed.cells)
+        if c.cell_type == "code"
+        for o in c.outputs
+        if o.output_type == "stream" and o.name == "stderr" and "warn" in o.text.lower()
+    ]
+    assert not warned, f"{path.name} printed warnings: {warned}"

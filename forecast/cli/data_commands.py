@@ -20,7 +20,7 @@ from forecast.data.build import build_datasets
 from forecast.data.overlay import add_exercise, import_launches, overlay_for_writing, set_state
 from forecast.data.panel import data_caveats
 from forecast.errors import ConfigError
-from forecast.freshness import data_freshness, freshness_lines
+from forecast.freshness import check_today, data_freshness, freshness_lines
 
 app = typer.Typer(
     help="Build, inspect and extend the datasets.", no_args_is_help=True, rich_markup_mode=None
@@ -77,6 +77,7 @@ def data_summary(
         )
     data_dir = checks.data_dir(data_dir)
     tables = load_tables(data_dir)
+    check_today(tables, day)
     freshness = data_freshness(tables, today=day, data_dir=data_dir)
     if since > tables.as_of.year:
         raise ConfigError(

@@ -14,6 +14,7 @@ from forecast.constants import MAX_BACKTEST_EVERY, MAX_HORIZON, MAX_WORKERS
 from forecast.data import load_tables, monthly_panel
 from forecast.errors import ConfigError
 from forecast.evaluation.combine import check_pools
+from forecast.evaluation.executors import check_scheduler
 from forecast.evaluation.plan import check_cutoffs, check_models, regular_cutoffs
 from forecast.outputs import check_output_dir
 
@@ -84,6 +85,8 @@ def backtest(
         chosen = regular_cutoffs(start, end, every=every)
     else:
         raise ConfigError("--cutoffs/--every", "no cutoffs given", "pass --cutoffs or --every")
+    if scheduler is not None:
+        check_scheduler(scheduler, reach=True)
     names = check_models(models)
     pool_specs = check_pools(pools or ())
     panel = monthly_panel(load_tables(checks.data_dir(data_dir)))

@@ -12,7 +12,7 @@ from forecast.cli.tables import band_table, contrasts_table
 from forecast.evaluation import backtest as run_backtest
 from forecast.evaluation import pit_table
 from forecast.evaluation.contrasts import contrasts_by_window
-from forecast.outputs import output_dir
+from forecast.outputs import output_dir, write_csv
 from forecast.plots import plot_contrasts, plot_coverage, plot_pit, plot_scores_by_horizon
 
 
@@ -43,7 +43,7 @@ def contrasts(
     """``forecast contrasts``: fit from each first month; compare the state contrasts."""
     table = contrasts_by_window(panel, model, windows, preset, seed, progress=True)
     with output_dir(out, "contrasts", force=force) as tmp:
-        table.to_csv(tmp / "contrasts.csv", index=False, float_format="%.4g")
+        write_csv(table, tmp / "contrasts.csv", index=False, float_format="%.4g")
         fig = plot_contrasts(table).figure
         fig.savefig(tmp / "contrasts.png", dpi=110, bbox_inches="tight")
         plt.close(fig)

@@ -78,6 +78,11 @@ def fit(
             console.print("  " + line)
 
 
+def check_priors(name: str, priors: dict, priors_file: Path) -> None:
+    """Refuse a ``--priors`` file that does not fit the model, before any data are read."""
+    _configured(name, priors, priors_file)
+
+
 def _configured(name: str, priors: dict | None, priors_file: Path | None, **kwargs):
     """The configured model, a bad prior reported against the ``--priors`` file."""
     try:

@@ -20,9 +20,9 @@ from forecast.freshness import (
     score_past_months,
 )
 from forecast.outlook import ANSWERS_FILE, answer_questions, freeze_answers, outlook_tables
-from forecast.outputs import output_dir, write_text_atomic
+from forecast.outputs import output_dir, write_csv, write_text_atomic
 from forecast.plots import plot_state_probabilities
-from forecast.questions import load_questions, plot_answers
+from forecast.questions import check_question_horizon, load_questions, plot_answers
 from forecast.runs import load_outlook, load_run
 from forecast.scenarios import simulate_scenarios, write_scenario_outputs
 
@@ -75,14 +75,15 @@ def questions(
     """``forecast questions``: answer a question file from a run; freeze the answers."""
     asked = load_questions(config)
     model, _ = load_run(run_dir)
+    check_question_horizon(asked, model.training["month"].iloc[-1])
     outlook = load_outlook(run_dir)
     answers, outcomes, sim = answer_questions(model, outlook, asked, seed, draws)
     tables = outlook_tables(sim)
     record = freeze_answers(answers, outcomes, config, run_dir, seed)
     with output_dir(out, "questions", force=force) as tmp:
-        answers.to_csv(tmp / "answers.csv", index=False, float_format="%.4g")
-        tables["states"].to_csv(tmp / "states.csv", index=False, float_format="%.4g")
-        tables["totals"].to_csv(tmp / "outlook.csv", index=False, float_format="%.4g")
+        write_csv(answers, tmp / "answers.csv", index=False, float_format="%.4g")
+        write_csv(tables["states"], tmp / "states.csv", index=False, float_format="%.4g")
+        write_csv(tables["totals"], tmp / "outlook.csv", index=False, float_format="%.4g")
         write_text_atomic(tmp / ANSWERS_FILE, json.dumps(record) + "\n")
         for name, draw in (
             ("answers.png", lambda: plot_answers(answers)[0].figure),

@@ -20,6 +20,7 @@ from forecast.cli.console import console, wide
 from forecast.cli.tables import ledger_table, track_record_table
 from forecast.data import TARGETS, load_tables, monthly_panel
 from forecast.errors import ConfigError
+from forecast.freshness import check_today
 from forecast.ledger import answers_ledger, ledger
 from forecast.outputs import check_output_dir
 from forecast.scenarios import load_scenarios
@@ -77,8 +78,11 @@ def fit(
     if target not in TARGETS:
         raise ConfigError("--target", f"unknown target {target!r}", f"use one of {TARGETS}")
     overrides = checks.read_priors(priors)
+    if overrides is not None:  # the models own their priors: checking them loads the models
+        _work("fit").check_priors(name, overrides, priors)
     folder = checks.data_dir(data_dir)
     tables = load_tables(folder)
+    check_today(tables, day)
     _work("fit").fit(
         out,
         name,
@@ -158,6 +162,7 @@ def scenarios(
     spec = load_scenarios(config)
     folder = checks.data_dir(data_dir)
     tables = load_tables(folder)
+    check_today(tables, day)
     _work("forecast").scenarios(run_dir, spec, out, draws, seed, tables, folder, day, force=force)
 
 

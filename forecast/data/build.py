@@ -15,7 +15,7 @@ import pandas as pd
 
 from forecast.data.raw import read_cns_json, read_csis
 from forecast.data.tables import SPECS, format_table, read_table
-from forecast.data.transaction import commit_files
+from forecast.data.transaction import commit_files, overlay_lock
 from forecast.errors import DataError
 
 #: Where each raw source lives under the ``--raw`` folder.
@@ -58,6 +58,12 @@ def build_datasets(raw_dir: str | Path, out_dir: str | Path) -> BuildReport:
         raise DataError(raw_dir, "raw data folder not found", "pass --raw ../shared/data")
     missiles = read_cns_json(raw_dir / RAW_LAYOUT["cns_json"])
     csis, dropped = read_csis(raw_dir / RAW_LAYOUT["csis"])
+    # the hand-coded tables are checked and the derived ones written under the folder's lock
+    with overlay_lock(out_dir):
+        return _build_locked(out_dir, missiles, csis, dropped)
+
+
+def _build_locked(out_dir: Path, missiles, csis, dropped) -> BuildReport:
     coded = {name: read_table(out_dir / SPECS[name].filename, SPECS[name]) for name in CODED_TABLES}
 
     csis_nuclear = set(csis.loc[csis["type"] == "Nuclear Provocation", "date"])

@@ -74,7 +74,10 @@ holds the user's own files as well, so it is never replaced whole: each write
 replaces only our table files, through :func:`forecast.data.transaction.commit_files`,
 which makes a multi-file update (``missile_tests.csv`` with ``import_sources.csv``)
 all-or-nothing even under SIGKILL; every read and write first completes or undoes an
-interrupted update (:func:`forecast.data.transaction.recover`).
+interrupted update (:func:`forecast.data.transaction.recover`). Each command reads, changes
+and commits the folder under its exclusive lock
+(:func:`forecast.data.transaction.overlay_lock`), and readers read under it too, so two
+commands on one folder at the same time queue instead of losing an update.
 
 Setting a state
 ---------------
@@ -121,7 +124,7 @@ from forecast.data.tables import (
     read_table,
     validate_frame,
 )
-from forecast.data.transaction import commit_files, recover
+from forecast.data.transaction import commit_files, overlay_lock, recover
 from forecast.errors import ConfigError, DataError
 
 #: Environment variable naming the overlay folder.
@@ -162,13 +165,15 @@ def overlay_for_writing(data_dir: str | Path | None) -> Path:
     """The overlay folder a writing command should use; never in or above ``datasets/``.
 
     Refused before any work (:class:`ConfigError` naming ``--data-dir``): a path that
-    resolves to, inside or above the bundled folder (symlinks, ``..``, sub-folders), an
-    existing file, and a folder (or nearest existing parent) that cannot be written.
+    resolves to, inside or above the bundled folder or one of the project's own folders
+    (symlinks, ``..``, sub-folders; see :func:`forecast.outputs.refuse_protected`), a
+    symbolic-link loop, an existing file, and a folder (or nearest existing parent) that
+    cannot be written.
     """
-    from forecast.outputs import _nearest_existing, _probe_writable, refuse_bundled
+    from forecast.outputs import _nearest_existing, _probe_writable, refuse_protected
 
     folder = resolve_data_dir(data_dir) or DEFAULT_OVERLAY
-    refuse_bundled(folder, "--data-dir")
+    refuse_protected(folder, "--data-dir")
     if folder.exists() and not folder.is_dir():
         raise ConfigError(
             "--data-dir", f"{folder} is a file, not a folder", "point --data-dir at a folder"
@@ -223,7 +228,9 @@ def _subtract(base: pd.DataFrame, over: pd.DataFrame) -> pd.DataFrame:
             segments = nxt
         for s, e in segments:
             pieces.append({**row.to_dict(), "start": s, "end": e})
-    return pd.DataFrame(pieces, columns=base.columns)
+    if not pieces:  # every period covered: an empty table with the columns' types
+        return base.iloc[:0].reset_index(drop=True)
+    return pd.DataFrame(pieces, columns=base.columns).astype(base.dtypes.to_dict())
 
 
 def merge_periods(
@@ -304,10 +311,12 @@ def load_merged(data_dir: str | Path | None = None, today: dt.date | None = None
         )
     if folder.resolve() == BUNDLED_DATA_DIR.resolve():
         return Tables(**bundled)
-    recover(folder, names=OVERLAY_FILES)
-    merged, overlay = {}, {}
+    with overlay_lock(folder):  # no update lands halfway through the reading
+        recover(folder, names=OVERLAY_FILES)
+        overlay = {name: read_overlay_table(folder, name, today=today) for name in bundled}
+    merged = {}
     for name, base in bundled.items():
-        over = overlay[name] = read_overlay_table(folder, name, today=today)
+        over = overlay[name]
         merged[name] = (
             base if over is None else merge_table(name, base, over, folder / SPECS[name].filename)
         )
@@ -396,15 +405,27 @@ def import_launches(
     ImportReport
         Rows added and rows skipped as duplicates. Nothing is written when the
         file is refused (:class:`DataError`) or holds nothing new.
+
+    Notes
+    -----
+    The overlay is read, merged and committed under its lock
+    (:func:`forecast.data.transaction.overlay_lock`): imports into one folder at the same
+    time queue, and each builds on the one before.
     """
     if fmt not in IMPORT_FORMATS:
         raise ConfigError("--format", f"unknown format {fmt!r}", f"use one of {IMPORT_FORMATS}")
     folder = Path(data_dir)
     if folder.exists() and not folder.is_dir():
         raise ConfigError("--data-dir", f"{folder} is not a folder", "point it at a folder")
-    recover(folder, names=OVERLAY_FILES)
     incoming = read_cns_export(file) if fmt == "cns" else read_events_template(file)
-    tables = load_merged(folder if folder.is_dir() else None, today=today)
+    # read, merge and commit under the folder's lock: a concurrent import waits for this one
+    with overlay_lock(folder, create=True):
+        return _import_locked(incoming, file, fmt, folder, today)
+
+
+def _import_locked(incoming, file, fmt: str, folder: Path, today) -> ImportReport:
+    recover(folder, names=OVERLAY_FILES)
+    tables = load_merged(folder, today=today)
     existing = tables.missile_tests
     if fmt == "cns":
         dup = _cns_duplicates(incoming, existing)
@@ -614,9 +635,14 @@ def set_state(
         )
     _check_range(first, last, "--end", today)
     folder = Path(data_dir)
+    with overlay_lock(folder, create=True):  # read, change and commit as one step
+        return _set_state_locked(folder, first, last, state, source, events, today)
+
+
+def _set_state_locked(folder: Path, first, last, state, source, events, today) -> StateReport:
     recover(folder, names=OVERLAY_FILES)
     target = folder / NEGOTIATION_STATES.filename
-    own = read_overlay_table(folder, "negotiation_states", today=today) if folder.is_dir() else None
+    own = read_overlay_table(folder, "negotiation_states", today=today)
     row = pd.DataFrame(
         {
             "start": [first],
@@ -626,7 +652,10 @@ def set_state(
             "source": [source],
         }
     )
-    periods = row if own is None else pd.concat([_subtract(own, row), row], ignore_index=True)
+    # the new period replaces whatever overlay periods covered its days (all of them when it
+    # covers every one: the same period again, or an extension)
+    kept = _subtract(own, row) if own is not None else row.iloc[:0]
+    periods = pd.concat([kept, row], ignore_index=True) if len(kept) else row
     periods = periods.sort_values("start").reset_index(drop=True)
     text = format_table(periods, NEGOTIATION_STATES)
     check = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
@@ -708,9 +737,16 @@ def add_exercise(
             "check the dates; record a long campaign as its separate exercises",
         )
     folder = Path(data_dir)
+    with overlay_lock(folder, create=True):  # read, change and commit as one step
+        return _add_exercise_locked(folder, name, first, last, source, scale, approximate, today)
+
+
+def _add_exercise_locked(
+    folder: Path, name, first, last, source, scale, approximate, today
+) -> ExerciseReport:
     recover(folder, names=OVERLAY_FILES)
     target = folder / EXERCISES.filename
-    own = read_overlay_table(folder, "exercises", today=today) if folder.is_dir() else None
+    own = read_overlay_table(folder, "exercises", today=today)
     bundled = read_table(BUNDLED_DATA_DIR / EXERCISES.filename, EXERCISES, today)
     for where, table in (("the bundled data", bundled), (str(target), own)):
         if table is not None and ((table["name"] == name) & (table["start"] == first)).any():

@@ -17,6 +17,7 @@ import datetime as dt
 import io
 import json
 import re
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +27,7 @@ from forecast.constants import (
     EARLIEST_EVENT_DATE,
     MAX_IMPORT_MISSILES,
     MAX_MISSILES_PER_DAY,
+    MAX_TABLE_BYTES,
     MISSILE_CLASSES,
     OUTCOMES,
 )
@@ -38,6 +40,7 @@ from forecast.data.tables import (
     TableSpec,
     _decode,
     _line,
+    check_unique_columns,
     parse_csv,
     read_bytes_checked,
     read_table,
@@ -88,6 +91,9 @@ CNS_EXPORT_COLUMNS = (
 TIME_ERRATA = {("2016-02-07", "12:29"): "00:29", ("2017-07-04", "12:40"): "00:40"}
 
 EVENTS_TEMPLATE_COLUMNS = ("date", "missile_class", "n_missiles", "outcome", "source")
+
+#: Most parts (files) in an .xlsx workbook read: a one-sheet export has about a dozen.
+MAX_WORKBOOK_PARTS = 1_000
 
 
 def _landing(value: str) -> str:
@@ -238,18 +244,60 @@ def _read_export_frame(path: Path) -> pd.DataFrame:
     if not raw:
         raise DataError(path, "the file is empty", "download the CNS export again")
     if path.suffix.lower() in (".xlsx", ".xlsm"):
+        _check_workbook_size(raw, path)
         try:
-            return pd.read_excel(io.BytesIO(raw), dtype=str, keep_default_na=False)
+            frame = pd.read_excel(io.BytesIO(raw), dtype=str, keep_default_na=False)
         except Exception as err:  # openpyxl raises many types on a bad workbook
             raise DataError(
                 path, f"cannot read the workbook ({type(err).__name__})", "save it again as .xlsx"
             ) from None
+        _check_excel_columns(frame.columns, path)
+        return frame
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         text = raw.decode("latin-1")  # the official export's encoding
     text = _decode(text.encode("utf-8"), str(path))  # refuses empty and binary content
     return parse_csv(text, path)
+
+
+def _check_workbook_size(raw: bytes, path: Path) -> None:
+    """Refuse a workbook whose parts unpack to more than :data:`MAX_TABLE_BYTES`, before it is
+    parsed: an .xlsx is a zip archive, and a 1 MB file can unpack to gigabytes.
+
+    The sizes are those the archive declares; Python's zip reader never unpacks more than
+    the declared size of a part, so the declared total bounds what parsing can unpack.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError) as err:
+        raise DataError(
+            path, f"not a readable .xlsx workbook ({err})", "save it again as .xlsx"
+        ) from None
+    if len(parts) > MAX_WORKBOOK_PARTS:
+        raise DataError(
+            path,
+            f"the workbook holds {len(parts):,} parts, more than {MAX_WORKBOOK_PARTS:,}",
+            "check that this is the CNS export (save it again as .xlsx, or use the .csv)",
+        )
+    unpacked = sum(part.file_size for part in parts)
+    if unpacked > MAX_TABLE_BYTES:
+        raise DataError(
+            path,
+            f"the workbook unpacks to {unpacked:,} bytes, more than {MAX_TABLE_BYTES:,} "
+            "(the CNS export unpacks to well under a megabyte)",
+            "check that this is the CNS export (save it again as .xlsx, or use the .csv)",
+        )
+
+
+def _check_excel_columns(columns, path: Path) -> None:
+    """Refuse a sheet header naming a column twice (pandas renames the second ``X.1``)."""
+    names = [str(c) for c in columns]
+    original = [
+        m[1] if (m := re.match(r"^(.*)\.(\d+)$", n)) and m[1] in names else n for n in names
+    ]
+    check_unique_columns(original, path)
 
 
 def read_cns_export(path: str | Path) -> pd.DataFrame:

@@ -27,6 +27,8 @@ from forecast.constants import (
     EARLIEST_EVENT_DATE,
     EARLIEST_STATE_DATE,
     EXERCISE_SCALES,
+    MAX_APOGEE_KM,
+    MAX_DISTANCE_KM,
     MAX_EXERCISE_DAYS,
     MAX_MISSILES_PER_DAY,
     MAX_TABLE_BYTES,
@@ -197,6 +199,31 @@ def _check_date_precision(df: pd.DataFrame, path: str) -> None:
         )
 
 
+#: Plausible upper limits of the flight columns of ``missile_tests`` (see
+#: :mod:`forecast.constants`).
+FLIGHT_LIMITS = {
+    "apogee_km": (MAX_APOGEE_KM, "the highest so far is 7,687 km, Hwasong-19 on 2024-10-31"),
+    "distance_km": (
+        MAX_DISTANCE_KM,
+        "half the Earth's circumference; the longest so far is 4,500 km",
+    ),
+}
+
+
+def _check_flight(df: pd.DataFrame, path: str) -> None:
+    """Apogee and distance within :data:`FLIGHT_LIMITS` (a typo or a unit error otherwise)."""
+    for column, (limit, why) in FLIGHT_LIMITS.items():
+        bad = df.index[df[column] > limit]
+        if len(bad):
+            raise DataError(
+                path,
+                f"{column} {df.loc[bad[0], column]:g} is more than {limit:,} km ({why})",
+                "check the value and its unit (kilometres), or leave it empty if unknown",
+                rows=[_line(i) for i in bad],
+                column=column,
+            )
+
+
 MISSILE_TESTS = TableSpec(
     name="missile_tests",
     filename="missile_tests.csv",
@@ -214,7 +241,7 @@ MISSILE_TESTS = TableSpec(
         "outcome": OUTCOMES,
     },
     key=("date", "salvo_index"),
-    checks=[_check_date_precision, _check_missiles_per_day],
+    checks=[_check_date_precision, _check_missiles_per_day, _check_flight],
     description="One row per missile launched (CNS scope).",
     earliest=EARLIEST_EVENT_DATE,
 )
@@ -574,8 +601,41 @@ def _long_row(text: str) -> int:
     return 1
 
 
+def check_unique_columns(names, path: str | Path) -> None:
+    """Refuse a header that names a column twice (pandas would keep one, renaming the other).
+
+    Names are compared without surrounding spaces; empty names are left to the table's own
+    checks.
+    """
+    seen, repeated = set(), []
+    for name in (str(n).strip() for n in names):
+        if name and name in seen and name not in repeated:
+            repeated.append(name)
+        seen.add(name)
+    if repeated:
+        raise DataError(
+            path,
+            f"the header names the column(s) {repeated} more than once",
+            "keep one column of each name (check which one holds the right values) and "
+            "delete or rename the other",
+            rows=[1],
+            column=repeated[0],
+        )
+
+
+def _header(text: str) -> list[str]:
+    import csv
+
+    try:
+        return next(csv.reader(io.StringIO(text, newline="")), [])
+    except csv.Error:
+        return []  # the parser below names the problem
+
+
 def parse_csv(text: str, path: str | Path) -> pd.DataFrame:
-    """Parse CSV text as strings; malformed CSV raises :class:`DataError` naming ``path``."""
+    """Parse CSV text as strings; malformed CSV (or a header naming a column twice) raises
+    :class:`DataError` naming ``path``."""
+    check_unique_columns(_header(text), path)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", pd.errors.ParserWarning)

@@ -21,23 +21,202 @@ staging files (the update died before its commit point) and temporary files of
 ours are removed. So after a kill at any moment the folder reads back byte for byte
 as the old state or the new state, and no temporary file of ours stays behind once
 the folder is next used. Files of the user in the folder are never touched: only
-names this module creates (``.*.forecast-new``, ``.forecast-journal.json*``) are
-removed.
+names this module creates (``.*.forecast-new``, ``.forecast-journal.json*``,
+``.forecast-lock``) are removed.
+
+One writer at a time
+--------------------
+Every read-modify-commit of an overlay folder (``data import``, ``set-state``,
+``add-exercise``, ``data build``) and every read of one (:func:`recover` and the reading
+of its tables) holds the folder's exclusive lock, :func:`overlay_lock`: ``fcntl.flock`` on
+the hidden file :data:`LOCK` in the folder. Two commands on one folder therefore queue: the
+second reads the tables only once the first has committed, so no update is lost, and no
+reader sees a half-applied update or removes a writer's staging files. A command that
+cannot get the lock within :data:`~forecast.constants.OVERLAY_LOCK_TIMEOUT` seconds stops
+with a :class:`DataError` saying another command holds it (nothing written). The lock
+belongs to the process and dies with it (a killed command never leaves the folder
+locked); the lock file is removed when the lock is released (a waiter that then holds a
+removed file notices and locks the new one). A folder where the lock file cannot be
+created (read-only) is read without it: nobody can write it either.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import fcntl
 import fnmatch
 import hashlib
 import json
 import os
+import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
+from forecast.constants import OVERLAY_LOCK_TIMEOUT
 from forecast.errors import DataError
 from forecast.outputs import _fsync_dir, kill_point, write_bytes_atomic
 
 #: The journal file: its presence means "committed, maybe not yet applied".
 JOURNAL = ".forecast-journal.json"
+
+#: The lock file of an overlay folder (see :func:`overlay_lock`).
+LOCK = ".forecast-lock"
+
+#: Seconds to wait for an overlay's lock (default of :func:`overlay_lock`).
+LOCK_TIMEOUT = OVERLAY_LOCK_TIMEOUT
+
+#: Seconds between two attempts to take a lock held by another process.
+_LOCK_POLL = 0.05
+
+#: The overlay folders this thread holds the lock of (real path -> nesting depth).
+_held = threading.local()
+
+
+def _held_locks() -> dict[str, int]:
+    if not hasattr(_held, "folders"):
+        _held.folders = {}
+    return _held.folders
+
+
+def _open_lock(path: Path) -> int | None:
+    """Open (creating) the lock file; ``None`` when the folder does not allow it."""
+    try:
+        return os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o666)
+    except OSError as err:
+        if err.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            try:  # an existing lock file we may only read still locks
+                return os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
+            except OSError:
+                return None
+        raise
+
+
+def _acquire(folder: Path, timeout: float, create: bool) -> int | None:
+    """Take the exclusive lock of ``folder``; the locked descriptor, or ``None`` when the
+    folder is not writable (then nobody can update it either) or is gone (and not
+    ``create``)."""
+    path = folder / LOCK
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            fd = _open_lock(path)
+        except FileNotFoundError:  # the folder was removed by the lock's last holder
+            if not create:
+                return None
+            folder.mkdir(parents=True, exist_ok=True)
+            continue
+        except OSError as err:
+            raise DataError(
+                folder,
+                f"cannot create the lock file {LOCK} of the overlay folder ({err.strerror or err})",
+                "check that the folder exists and that you may write it",
+            ) from None
+        if fd is None:
+            return None
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    os.close(fd)
+                    raise DataError(
+                        folder,
+                        f"another forecast command is using this overlay folder (it holds the "
+                        f"lock {LOCK}); waited {timeout:g} s",
+                        "wait for the other command ('forecast data import', 'set-state', "
+                        "'add-exercise', or one reading the folder) to finish, then repeat "
+                        "this one; nothing was written",
+                    ) from None
+                time.sleep(_LOCK_POLL)
+            except OSError as err:  # a file system without flock (some network mounts)
+                if err.errno not in (errno.ENOLCK, errno.EOPNOTSUPP, errno.EINVAL):
+                    os.close(fd)
+                    raise
+                os.close(fd)
+                return None
+        try:  # the file we locked must still be the lock file (not removed by its last holder)
+            same = os.path.samestat(os.fstat(fd), os.stat(path, follow_symlinks=False))
+        except FileNotFoundError:
+            same = False
+        if same:
+            return fd
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def overlay_lock(
+    folder: str | Path, create: bool = False, timeout: float | None = None
+) -> Iterator[Path]:
+    """Hold the exclusive lock of the overlay folder ``folder`` (see the module docstring).
+
+    Nested use in one thread (an import reads the merged tables under its own lock) holds
+    the lock once; other threads and processes wait for it.
+
+    Parameters
+    ----------
+    folder : str or Path
+        The overlay folder.
+    create : bool
+        Create the folder (and its parents) when it does not exist, for a command that
+        writes it; if the folder was created here and is left empty, it is removed again
+        when the lock is released (a refused first import leaves nothing behind).
+        Without ``create`` a missing folder is not locked (there is nothing to protect).
+    timeout : float, optional
+        Seconds to wait for another process's lock (default :data:`LOCK_TIMEOUT`).
+
+    Yields
+    ------
+    Path
+        ``folder``.
+
+    Raises
+    ------
+    DataError
+        When the lock is not free within ``timeout`` seconds, or cannot be created.
+    """
+    folder = Path(folder)
+    key = os.path.realpath(folder)
+    held = _held_locks()
+    if key in held:
+        held[key] += 1
+        try:
+            yield folder
+        finally:
+            held[key] -= 1
+        return
+    created = False
+    if not folder.is_dir():
+        if not create:
+            yield folder
+            return
+        try:
+            folder.mkdir(parents=True)
+            created = True
+        except FileExistsError:
+            pass  # created meanwhile by another command
+        except OSError as err:
+            raise DataError(
+                folder,
+                f"cannot create the overlay folder ({err.strerror or err})",
+                "check the path and that you may write its parent folder",
+            ) from None
+    fd = _acquire(folder, LOCK_TIMEOUT if timeout is None else timeout, create)
+    held[key] = 1
+    try:
+        yield folder
+    finally:
+        del held[key]
+        if fd is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(folder / LOCK)  # while still locked: waiters then retry
+            if created:
+                with contextlib.suppress(OSError):
+                    folder.rmdir()  # only if nothing was written into it
+            os.close(fd)
+
 
 #: Suffix of staging files.
 STAGED = ".forecast-new"
@@ -60,9 +239,20 @@ def commit_files(folder: str | Path, files: dict[str, str]) -> None:
         The overlay folder (created if needed).
     files : dict of str to str
         File names (no folders) and their complete new text (UTF-8).
+
+    Notes
+    -----
+    Runs under the folder's lock (:func:`overlay_lock`); a caller that read the folder to
+    compute ``files`` must hold the lock from that read on, or a concurrent update between
+    the read and this commit would be lost.
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
+    with overlay_lock(folder, create=True):
+        _commit(folder, files)
+
+
+def _commit(folder: Path, files: dict[str, str]) -> None:
     recover(folder, names=files)
     encoded = {name: text.encode("utf-8") for name, text in files.items()}
     for name in encoded:
@@ -165,6 +355,11 @@ def recover(folder: str | Path, names=()) -> str | None:
     folder = Path(folder)
     if not folder.is_dir():
         return None
+    with overlay_lock(folder):
+        return _recover(folder, names)
+
+
+def _recover(folder: Path, names) -> str | None:
     journal = folder / JOURNAL
     try:
         present = journal.exists()

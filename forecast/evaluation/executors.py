@@ -29,6 +29,8 @@ cores.
 from __future__ import annotations
 
 import multiprocessing
+import socket
+import urllib.parse
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from typing import Any
@@ -45,6 +47,78 @@ from rich.progress import (
 
 from forecast.errors import ConfigError
 
+#: Address schemes of a Dask scheduler we connect to (``dask scheduler`` prints ``tcp://``;
+#: ``tls://`` for a cluster with TLS).
+SCHEDULER_SCHEMES = ("tcp", "tls")
+
+#: Seconds :func:`check_scheduler` waits for a scheduler to answer.
+SCHEDULER_TIMEOUT = 5.0
+
+_SCHEDULER_FIX = "give the address printed by 'dask scheduler', e.g. tcp://10.0.0.5:8786"
+
+
+def check_scheduler(address: str, reach: bool = False, timeout: float = SCHEDULER_TIMEOUT) -> str:
+    """Refuse a ``--scheduler`` that is not a Dask scheduler's ``tcp://HOST:PORT`` address.
+
+    Parameters
+    ----------
+    address : str
+        The ``--scheduler`` option.
+    reach : bool
+        Also open (and close) a TCP connection to it, so that an unreachable scheduler is
+        refused before any work instead of after the data and folds are prepared.
+    timeout : float
+        Seconds to wait for the connection when ``reach``.
+
+    Returns
+    -------
+    str
+        ``address``.
+
+    Raises
+    ------
+    ConfigError
+        Naming ``--scheduler``: not an address, another scheme (``file://``, ``http://``,
+        ``inproc://``, ...), no host or port, or (``reach``) cannot reach the Dask
+        scheduler at that address.
+    """
+    if not isinstance(address, str) or "://" not in address:
+        raise ConfigError("--scheduler", f"{address!r} is not a scheduler address", _SCHEDULER_FIX)
+    parts = urllib.parse.urlsplit(address)
+    scheme = parts.scheme.lower()
+    if scheme not in SCHEDULER_SCHEMES:
+        raise ConfigError(
+            "--scheduler",
+            f"{address!r} is not a scheduler address: {scheme or 'no'}:// is not one of "
+            f"{', '.join(s + '://' for s in SCHEDULER_SCHEMES)}",
+            _SCHEDULER_FIX,
+        )
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    extra = parts.path not in ("", "/") or parts.query or parts.fragment or parts.username
+    if not parts.hostname or port is None or port == 0 or extra:
+        raise ConfigError(
+            "--scheduler",
+            f"{address!r} is not a scheduler address: it needs a host and a port (1-65535), "
+            "and nothing else",
+            _SCHEDULER_FIX,
+        )
+    if reach:
+        try:
+            with socket.create_connection((parts.hostname, port), timeout=timeout):
+                pass
+        except OSError as err:
+            reason = err.strerror or str(err) or f"no answer within {timeout:g} s"
+            raise ConfigError(
+                "--scheduler",
+                f"cannot reach the Dask scheduler at {address} ({reason})",
+                "start one with 'dask scheduler' (and workers with 'dask worker ADDRESS'), or "
+                "check the address and that its port is open from this machine",
+            ) from None
+    return address
+
 
 def check_executor(workers: int = 1, scheduler: str | None = None) -> None:
     """Refuse an unusable combination of ``workers`` and ``scheduler``.
@@ -54,17 +128,13 @@ def check_executor(workers: int = 1, scheduler: str | None = None) -> None:
     workers : int
         Local processes (1 = serial).
     scheduler : str, optional
-        Address of a running Dask scheduler, ``tcp://HOST:PORT``.
+        Address of a running Dask scheduler, ``tcp://HOST:PORT`` (:func:`check_scheduler`;
+        its reachability is not checked here).
     """
     if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
         raise ConfigError("--workers", f"{workers!r} is not a number of processes", "use 1 or more")
     if scheduler is not None:
-        if not isinstance(scheduler, str) or "://" not in scheduler:
-            raise ConfigError(
-                "--scheduler",
-                f"{scheduler!r} is not a scheduler address",
-                "give the address printed by 'dask scheduler', e.g. tcp://10.0.0.5:8786",
-            )
+        check_scheduler(scheduler)
         if workers != 1:
             raise ConfigError(
                 "--workers/--scheduler",
@@ -184,10 +254,11 @@ def _run_dask(func, items, scheduler, done, label, connect_timeout) -> None:
 
     try:
         client = Client(scheduler, timeout=f"{connect_timeout}s")
-    except (OSError, TimeoutError) as err:
+    except Exception as err:  # distributed raises OSError, TimeoutError, ValueError, ...
         raise ConfigError(
             "--scheduler",
-            f"cannot connect to the Dask scheduler at {scheduler} ({err})",
+            f"cannot reach the Dask scheduler at {scheduler} (cannot connect to the Dask "
+            f"scheduler there: {type(err).__name__}: {err})",
             "start one with 'dask scheduler' and 'dask worker ADDRESS', or check the address",
         ) from None
     try:

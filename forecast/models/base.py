@@ -37,18 +37,23 @@ import xarray as xr
 
 from forecast import __version__
 from forecast.catalog import MODELS, ModelEntry, Sampler, resolve_sampler
-from forecast.constants import HDI_PROB, REFERENCE_STATE, STATES
+from forecast.constants import HDI_PROB, MAX_NETCDF_BYTES, REFERENCE_STATE, STATES
 from forecast.data.panel import TARGETS
 from forecast.errors import ConfigError, RunFileError
 from forecast.models.diagnostics import Diagnostics, diagnose
 from forecast.models.sampling import sample
 from forecast.noise import quiet
+from forecast.outputs import check_regular_file
 
 #: Attribute under which the model's metadata is stored in the netCDF posterior.
 ATTR = "forecast_model"
 
 #: Panel columns stored with a fit so it can be rebuilt without the data files.
 BASE_COLUMNS = ("month", "state", "exercise_days")
+
+#: Group of a saved fit that holds the panel rows it was built on (ArviZ's name for the data a
+#: model was fitted to, as pymc-marketing stores it).
+FIT_DATA = "fit_data"
 
 #: First package version whose saved fits this version reads (ArviZ 1 / PyMC 6 runs).
 FIRST_READABLE_VERSION = (0, 2)
@@ -396,7 +401,7 @@ class BaseModel:
         Parameters
         ----------
         sampler : str, Sampler or dict, optional
-            A preset of :data:`forecast.models.sampling.PRESETS` (default ``full``), a
+            A preset of :data:`forecast.catalog.PRESETS` (default ``full``), a
             :class:`~forecast.models.sampling.Sampler`, or settings.
         random_seed : int
             One seed for everything random in the fit.
@@ -458,10 +463,15 @@ class BaseModel:
         return keep
 
     def stored_vars(self) -> list[str]:
-        """Variables a saved run keeps: the trace without per-month variables (a latent path
-        such as ``ar_level``'s innovations is needed in memory only)."""
-        dims = self.model.named_vars_to_dims
-        return [v for v in self.trace_vars() if "month" not in dims.get(v, ())]
+        """Variables a saved run keeps: the whole trace (:meth:`trace_vars`), so that a loaded
+        run answers everything the fit in memory did (posterior predictive checks, LOO, the
+        monthly level). Latent paths by month (``ar_level``'s innovations) are stored in single
+        precision (:meth:`save`)."""
+        return self.trace_vars()
+
+    def _monthly(self, name: str) -> bool:
+        """Whether the model variable ``name`` has a month dimension (a latent path)."""
+        return "month" in self.model.named_vars_to_dims.get(name, ())
 
     @property
     def posterior(self) -> xr.Dataset:
@@ -661,9 +671,9 @@ class BaseModel:
             "package_version": __version__,
             "sampler": self.sampler,
             "diagnostics": self.diagnostics.to_dict() if self.diagnostics else None,
-            "panel": stored.to_json(orient="split"),
         }
         self.idata["posterior"].attrs[ATTR] = json.dumps(meta)
+        self.idata[FIT_DATA] = xr.Dataset.from_dataframe(stored.rename_axis("row"))
 
     def training_panel_for_storage(self) -> pd.DataFrame:
         """The panel rows a saved fit keeps: the grid up to the end of the training window."""
@@ -676,15 +686,17 @@ class BaseModel:
         """Provenance stored with the fit (config, data hash, version, sampler, diagnostics)."""
         self._require("idata", "fit")
         meta = json.loads(self.idata["posterior"].attrs[ATTR])
-        meta.pop("panel")
+        meta.pop("panel", None)  # runs saved by 0.2.0 kept the panel here
         return meta
 
     def save(self, path: str | Path) -> Path:
         """Write the fit as netCDF with everything needed to rebuild it.
 
-        The posterior and the sampler statistics are kept (compressed); what can be
-        recomputed from them (per-month deterministics, log-likelihood, predictive draws) is
-        not. Write into a temporary location and move it into place to make it atomic.
+        The posterior (latent paths by month in single precision), the sampler statistics
+        and the panel rows the model was built on (group ``fit_data``) are kept, compressed;
+        what can be recomputed from them (per-month deterministics, log-likelihood,
+        predictive draws) is not. Write into a temporary location and move it into place to
+        make it atomic.
 
         Parameters
         ----------
@@ -694,7 +706,7 @@ class BaseModel:
         self._require("idata", "fit")
         path = Path(path)
         keep = xr.DataTree()
-        for group in ("posterior", "sample_stats"):
+        for group in ("posterior", "sample_stats", FIT_DATA):
             ds = self.idata[group].to_dataset()
             if group == "posterior":
                 ds = ds[[v for v in self.stored_vars() if v in ds]]
@@ -702,14 +714,15 @@ class BaseModel:
                 wanted = [v for v in ("diverging", "energy", "tree_depth", "n_steps") if v in ds]
                 ds = ds[wanted]
             keep[group] = ds
-        encoding = {
-            f"/{group}": {
-                name: {"zlib": True, "complevel": 4}
-                for name, var in keep[group].to_dataset().data_vars.items()
-                if var.dtype.kind in "fiub"
-            }
-            for group in ("posterior", "sample_stats")
-        }
+        encoding = {}
+        for group in ("posterior", "sample_stats", FIT_DATA):
+            encoding[f"/{group}"] = {}
+            for name, var in keep[group].to_dataset().data_vars.items():
+                if var.dtype.kind not in "fiub":
+                    continue
+                encoding[f"/{group}"][name] = {"zlib": True, "complevel": 4}
+                if group == "posterior" and self._monthly(name):
+                    encoding[f"/{group}"][name]["dtype"] = "float32"
         keep.to_netcdf(path, encoding=encoding, engine="netcdf4")
         return path
 
@@ -731,8 +744,12 @@ class BaseModel:
 
         path = Path(path)
         fix_refit = "re-create it with 'forecast fit'"
-        if not path.is_file():
-            raise RunFileError(path, "file not found", "check the path to fit.nc")
+        check_regular_file(
+            path,
+            "fit file",
+            "check the path to fit.nc, or re-create it with 'forecast fit'",
+            MAX_NETCDF_BYTES,
+        )
         try:
             tree = xr.open_datatree(path, engine="netcdf4")
             tree = tree.load()  # read now: lazy groups would re-read the file on access
@@ -747,7 +764,7 @@ class BaseModel:
         try:
             meta = json.loads(tree["posterior"].attrs[ATTR])
             config = meta["config"]
-            panel = pd.read_json(io.StringIO(meta["panel"]), orient="split", dtype=False)
+            panel = _stored_panel(tree, meta)
         except (ValueError, KeyError, TypeError) as err:
             raise RunFileError(path, f"damaged model metadata ({err})", fix_refit) from None
         name = config.get("model")
@@ -779,6 +796,12 @@ class BaseModel:
                 f"the posterior does not fit the rebuilt model (missing {missing})",
                 "re-fit it: " + _refit_command(config),
             )
+        single = [v for v in tree["posterior"].data_vars if tree["posterior"][v].dtype == "float32"]
+        if single:  # latent paths stored in single precision: back to the graph's precision
+            posterior = tree["posterior"].to_dataset()
+            tree["posterior"] = posterior.assign(
+                {v: posterior[v].astype("float64") for v in single}
+            )
         model.idata = tree
         model.sampler = meta.get("sampler", {})
         diag = meta.get("diagnostics")
@@ -786,6 +809,14 @@ class BaseModel:
             Diagnostics(**{**diag, "problems": tuple(diag["problems"])}) if diag else None
         )
         return model
+
+
+def _stored_panel(tree: xr.DataTree, meta: dict) -> pd.DataFrame:
+    """The panel rows a saved fit was built on: its ``fit_data`` group (runs saved by 0.2.0:
+    the JSON in the posterior's attrs)."""
+    if FIT_DATA in tree.children:
+        return tree[FIT_DATA].to_dataset().to_dataframe().reset_index(drop=True)
+    return pd.read_json(io.StringIO(meta["panel"]), orient="split", dtype=False)
 
 
 def _month_start(value, label: str) -> pd.Timestamp | None:

@@ -51,6 +51,7 @@ import pymc as pm
 import pytensor.tensor as pt
 import xarray as xr
 
+from forecast.errors import ConfigError
 from forecast.models import components as C
 from forecast.models.count import CountModel
 
@@ -184,8 +185,8 @@ class ARLevel(CountModel):
 
         ``exp`` of it is the expected launch days in a ``no_talks`` month with an average
         season and no exercise: the part of the rate that negotiations do not explain.
-        The path ``z`` is rebuilt from the monthly innovations, which only a fit made in this
-        session holds (a saved run keeps ``z_last`` alone).
+        The path ``z`` is rebuilt from the monthly innovations, which a fit in memory and a
+        saved run (in single precision) both hold.
 
         Returns
         -------
@@ -194,12 +195,11 @@ class ARLevel(CountModel):
         """
         post = self.posterior
         if "ar_innovation" not in post:
-            from forecast.errors import ConfigError
-
             raise ConfigError(
                 self.name,
-                "this fit has no monthly innovations (a saved run keeps only the last level)",
-                "fit the model in this session with forecast.runs.fit_run",
+                "this fit has no monthly innovations (a run saved by forecast 0.2.0 keeps only "
+                "the last level)",
+                "refit it with 'forecast refit' or forecast.runs.fit_run",
             )
         shocks = (post["ar_innovation"] * post["ar_sigma"]).transpose(..., "month").values
         phi = post["ar_phi"].values[..., None]

@@ -1,0 +1,353 @@
+"""Building a report: check every destination, fit or load the run, simulate, run the
+notebooks, write the pages and the headline CSVs, swap the folder in."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from rich.progress import Progress
+
+from forecast.catalog import MODELS
+from forecast.data import load_tables, monthly_panel
+from forecast.errors import ConfigError
+from forecast.freshness import check_today, data_freshness
+from forecast.models import get_model
+from forecast.outlook import answer_questions, outlook_tables, simulate_outlook
+from forecast.outputs import (
+    check_output_dir,
+    check_single_file,
+    output_dir,
+    write_csv,
+    write_single_file,
+    write_text_atomic,
+)
+from forecast.plots import band_table
+from forecast.present import readable
+from forecast.questions import load_questions
+from forecast.report.notebooks import notebook_paths, run_notebooks
+from forecast.report.pages import index_page, single_file_page
+from forecast.report.sections import ReportContext
+from forecast.runs import fit_run, load_outlook, load_run, read_run_record
+from forecast.scenarios import headline_table, load_scenarios, simulate_scenarios
+
+#: The project folder (a source checkout or editable install).
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+
+#: The shipped scenario file of the current outlook.
+CURRENT_SCENARIOS = PROJECT_DIR / "scenarios" / "current.yaml"
+
+#: The shipped question file the index page answers.
+CURRENT_QUESTIONS = PROJECT_DIR / "questions" / "2026.yaml"
+
+#: The model the report fits on all data: the default model (the best in the evaluation).
+REPORT_MODEL = "default"
+
+#: Folder of the report's fits when no run is given (relative to the current folder): the
+#: report ``reports/NAME`` fits into ``runs/report-NAME``, so two reports never share a fit.
+RUN_FOLDER = Path("runs")
+
+#: Size a report folder and a single-file report should stay under (the issue's target).
+SIZE_TARGET_BYTES = 10 * 1024 * 1024
+
+
+def default_run_out(out: Path) -> Path:
+    """Where the report written to ``out`` fits its model when no run folder is named:
+    ``runs/report-NAME`` for ``--out .../NAME`` (one fit per report, never another's)."""
+    return RUN_FOLDER / f"report-{Path(out).resolve().name}"
+
+
+def fit_report_model(panel, run_dir: Path, fast: bool, seed: int, data_dir=None):
+    """Fit the report's model on every month and save it as a run folder.
+
+    Parameters
+    ----------
+    panel : DataFrame
+        The monthly panel.
+    run_dir : Path
+        Run folder to write (``fit.nc``, ``run.json``, ``forecast.json``, ``effects.png``);
+        callers pass the temporary folder of :func:`forecast.outputs.output_dir`.
+    fast : bool
+        The ``fast`` sampler preset instead of ``full``.
+    seed : int
+        Seed of the fit.
+    data_dir : str or Path, optional
+        The overlay folder, recorded in ``run.json`` (so ``forecast refit`` finds it).
+
+    Returns
+    -------
+    BaseModel
+        The fitted model (``model.diagnostics`` holds the verdict).
+    """
+    preset = "fast" if fast else "full"
+    recorded = str(Path(data_dir).resolve()) if data_dir is not None else ""
+    run = fit_run(
+        get_model(REPORT_MODEL),
+        panel,
+        preset,
+        seed=seed,
+        out=run_dir,
+        extra={"fast": fast, "preset": preset, "data_dir": recorded, "made_by": "report"},
+    )
+    return run.model
+
+
+def check_report_run(run_dir: str | Path) -> Path:
+    """Refuse, before any work, a ``--run`` the report's notebooks cannot use.
+
+    The notebooks explain a model's state effects on launch days: the run must be a fit of
+    a model with a negotiation-state effect (:data:`forecast.catalog.MODELS`) whose target is
+    ``launch_days``. Only ``run.json`` is read here; the fit itself is loaded later.
+    """
+    run_dir = Path(run_dir).resolve()
+    if not run_dir.is_dir():
+        raise ConfigError(
+            "--run", f"{run_dir} is not a run folder", "pass a folder made by 'forecast fit'"
+        )
+    record = read_run_record(run_dir)
+    config = record.get("config") if isinstance(record.get("config"), dict) else {}
+    name, target = config.get("model"), config.get("target", "launch_days")
+    usable = [n for n, entry in MODELS.items() if entry.states]
+    if name not in usable or target != "launch_days":
+        raise ConfigError(
+            "--run",
+            f"{run_dir} is a fit of {name!r} on {target!r}; the report's notebooks explain the "
+            "state effects of a model of launch days",
+            f"pass a run of one of {', '.join(usable)} on launch_days (e.g. 'forecast fit "
+            "--out runs/NAME'), or leave --run out to fit the default model",
+        )
+    return run_dir
+
+
+def expect(model, outlook, questions_file: Path, seed: int, panel: pd.DataFrame) -> dict:
+    """The unconditional outlook and the answered questions for the index page.
+
+    Questions about months the fitted data already cover are left out (and named); a run
+    without outlook models (fitted by an older version) gives no section.
+    """
+    if outlook is None or model.target != "launch_days":
+        return {}
+    questions = load_questions(questions_file, last_month=model.training["month"].iloc[-1])
+    first = pd.Period(model.training["month"].iloc[-1], "M") + 1
+    asked = [q for q in questions if q.start >= first]
+    late = [q.id for q in questions if q.start < first]
+    if asked:
+        answers, _, sim = answer_questions(model, outlook, asked, random_seed=seed)
+    else:
+        answers, sim = None, simulate_outlook(model, outlook, 12, random_seed=seed)
+    history = panel[pd.to_datetime(panel["month"]) < first.start_time]
+    constant = type(outlook.nuclear)(priors={"half_life": float("inf")}, random_seed=seed)
+    constant.fit(history)
+    return {
+        "outlook": outlook_tables(sim),
+        "answers": answers,
+        "unanswered": late,
+        "nuclear_constant": constant.p_any(sim.sizes["month"]),
+    }
+
+
+@dataclass
+class ReportPaths:
+    """What :func:`build_report` wrote and how long each step took.
+
+    Attributes
+    ----------
+    index : Path
+        The report's ``index.html``.
+    run_dir : Path
+        The run folder the report used (or fitted).
+    single_file : Path, optional
+        The single-file report, when one was written.
+    fitted : bool
+        The report fitted its own run.
+    seconds : dict of str to float
+        Wall time of each step (``fit or load``, ``simulate``, each notebook by name,
+        ``notebooks`` in all, ``pages``).
+    """
+
+    index: Path
+    run_dir: Path
+    single_file: Path | None = None
+    fitted: bool = False
+    seconds: dict = field(default_factory=dict)
+
+
+def build_report(
+    out: str | Path,
+    fast: bool = False,
+    data_dir: str | Path | None = None,
+    seed: int = 1,
+    notebooks: list[Path] | None = None,
+    scenarios: str | Path | None = None,
+    workers: int = 2,
+    force: bool = False,
+    run: str | Path | None = None,
+    run_out: str | Path | None = None,
+    single_file: str | Path | None = None,
+    today: dt.date | None = None,
+    keep_notebooks: bool = False,
+    on_data: Callable | None = None,
+    questions: str | Path | None = None,
+) -> ReportPaths:
+    """Fit (or load) the report's model, execute the notebooks and write the report.
+
+    Relative paths are taken from the current folder when the build starts.
+
+    Parameters
+    ----------
+    out : str or Path
+        Destination folder (replaced whole when the build succeeds).
+    fast : bool
+        Pass ``FAST=True`` to the notebooks and fit with small sampler settings
+        (the index page then carries a warning banner).
+    data_dir : str or Path, optional
+        Data folder passed to the notebooks and used by the fit and the index page.
+    seed : int
+        Seed of the fit, the simulations and every notebook.
+    notebooks : list of Path, optional
+        Notebooks to run; defaults to every numbered notebook in ``notebooks/``.
+    scenarios : str or Path, optional
+        Scenario YAML of the outlook; defaults to ``scenarios/current.yaml``.
+    workers : int
+        Notebooks executed at the same time (each in its own kernel).
+    force : bool
+        Replace an earlier report in ``out``, the earlier fit of a report in ``run_out`` and
+        an earlier single-file report (see :mod:`forecast.outputs`); never a run made by
+        ``forecast fit`` or a file of the user's.
+    run : str or Path, optional
+        An existing run folder to use (no fit). Its numbers are shown as they are; a run
+        made with the ``fast`` preset gets the FAST banner.
+    run_out : str or Path, optional
+        Without ``run``: the run folder the report's fit is written to (default
+        :func:`default_run_out`: ``runs/report-NAME`` for ``out`` ``.../NAME``).
+    single_file : str or Path, optional
+        Also write the whole report as one self-contained HTML file here.
+    today : date, optional
+        The day the data's age is measured on (default: today).
+    keep_notebooks : bool
+        Keep the executed notebooks in ``out/notebooks/`` (for checking them; a reader does
+        not need them).
+    on_data : callable, optional
+        Called with the loaded tables once every destination has been checked, before the
+        slow steps (the CLI prints the data's age there).
+    questions : str or Path, optional
+        Question file the index answers (default :data:`CURRENT_QUESTIONS`).
+
+    Returns
+    -------
+    ReportPaths
+    """
+    # every destination and input is checked before the slow steps
+    out = check_output_dir(out, "report", force=force)
+    if run is None:
+        named = run_out is not None
+        run_out = check_output_dir(
+            run_out if named else default_run_out(out),
+            "report-fit",
+            force=force,
+            what="--run-out" if named else "the report's run folder (choose it with --run-out)",
+        )
+        if run_out == out or out in run_out.parents or run_out in out.parents:
+            raise ConfigError(
+                "--run-out",
+                f"the run folder {run_out} and the report folder {out} overlap",
+                "keep the fit outside the report: e.g. --run-out runs/report",
+            )
+    notebooks = notebook_paths() if notebooks is None else notebooks
+    if run is not None:  # the notebooks explain state effects: refuse a run they cannot use
+        run = check_report_run(run) if notebooks else Path(run).resolve()
+    if single_file is not None:
+        single_file = check_single_file(single_file, force=force)
+    scenario_file = Path(scenarios).resolve() if scenarios is not None else CURRENT_SCENARIOS
+    scenario_set = load_scenarios(scenario_file)
+    tables = load_tables(data_dir)
+    check_today(tables, today)
+    panel = monthly_panel(tables)
+    freshness = data_freshness(tables, today=today, data_dir=data_dir)
+    if on_data is not None:
+        on_data(tables)
+    params = {"FAST": fast, "SEED": seed, "SCENARIO_FILE": str(scenario_file)}
+    if data_dir is not None:
+        params["DATA_DIR"] = str(Path(data_dir).resolve())
+    seconds: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(step: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        seconds[step] = now - clock
+        clock = now
+
+    with Progress(transient=True) as progress:
+        task = progress.add_task("Loading the run", total=len(notebooks) + 3)
+        if run is None:
+            progress.update(task, description=f"Fitting {REPORT_MODEL} into {run_out}")
+            with output_dir(run_out, "report-fit", force=force) as tmp_run:
+                model = fit_report_model(panel, tmp_run, fast=fast, seed=seed, data_dir=data_dir)
+            run_dir, fitted = run_out, True
+        else:
+            run_dir, fitted = run, False
+            model, _ = load_run(run_dir)
+        record = read_run_record(run_dir)
+        fast_fit = fast or record.get("preset") == "fast" or bool(record.get("fast"))
+        params["RUN_DIR"] = str(run_dir)
+        progress.advance(task)
+        lap("fit or load the run")
+        progress.update(task, description=f"Simulating {scenario_file.name}")
+        outlook = load_outlook(run_dir, required=False)
+        ds = simulate_scenarios(model, scenario_set, random_seed=seed, outlook=outlook)
+        expectations = expect(model, outlook, questions or CURRENT_QUESTIONS, seed, panel)
+        progress.advance(task)
+        lap("simulate the scenarios and the outlook")
+        with output_dir(out, "report", force=force) as tmp:
+            progress.update(task, description=f"Running {len(notebooks)} notebooks")
+            pages, by_notebook = run_notebooks(
+                notebooks,
+                tmp,
+                params,
+                workers=workers,
+                keep=keep_notebooks,
+                advance=lambda: progress.advance(task),
+            )
+            lap("notebooks")
+            progress.update(task, description="Writing the index")
+            ctx = ReportContext(
+                tables=tables,
+                panel=panel,
+                freshness=freshness,
+                pages=pages,
+                model=model,
+                ds=ds,
+                fast=fast_fit,
+                scenario_file=scenario_file,
+                run_dir=run_dir,
+                **expectations,
+            )
+            write_text_atomic(tmp / "index.html", index_page(ctx))
+            write_csv(readable(headline_table(ds), 3), tmp / "headline.csv", index=False)
+            write_csv(readable(band_table(ds), 2), tmp / "fan_bands.csv", index=False)
+            if ctx.outlook is not None:
+                write_csv(readable(ctx.outlook["totals"], 3), tmp / "outlook.csv", index=False)
+            if ctx.answers is not None:
+                write_csv(readable(ctx.answers, 3), tmp / "answers.csv", index=False)
+            if single_file is not None:
+                write_single_file(single_file, single_file_page(ctx))
+            progress.advance(task)
+        lap("pages")
+    seconds.update({f"notebook {name}": value for name, value in by_notebook.items()})
+    return ReportPaths(
+        index=out / "index.html",
+        run_dir=run_dir,
+        single_file=single_file,
+        fitted=fitted,
+        seconds=seconds,
+    )
+
+
+def folder_size(folder: str | Path) -> int:
+    """Bytes of every file under ``folder``."""
+    return sum(p.stat().st_size for p in Path(folder).rglob("*") if p.is_file())

@@ -1,0 +1,257 @@
+"""The report's notebook pages: run with papermill, exported to offline HTML by nbconvert.
+
+Each notebook is committed without outputs and declares its papermill parameters
+(``FAST``, ``SEED``, ``RUN_DIR``...); :func:`run_notebooks` executes them a few at a time
+(each in its own kernel), and :func:`export_notebook` turns an executed notebook into a
+page with code hidden, figures embedded, and no script, style sheet or font loaded from the
+network (the template in ``forecast/templates/forecast_offline`` drops nbconvert's
+require.js, MathJax and mermaid.js tags).
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+import papermill
+from jupyter_client.manager import KernelManager
+from nbconvert import HTMLExporter
+from traitlets.config import Config
+
+from forecast.constants import NOTEBOOK_DIR
+
+#: nbconvert template of the notebook pages (in ``forecast/templates``).
+TEMPLATE_DIR = Path(__file__).resolve().parents[1] / "templates"
+TEMPLATE_NAME = "forecast_offline"
+
+#: Markers the template puts around a notebook page's style and its cells.
+CSS_MARKERS = ("<!-- forecast:css -->", "<!-- /forecast:css -->")
+CELL_MARKERS = ("<!-- forecast:cells -->", "<!-- /forecast:cells -->")
+
+#: Style of the notebook pages added to JupyterLab's (``resources.forecast_css``).
+NOTEBOOK_CSS = """
+.jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th { font-variant-numeric: tabular-nums; }
+@media print {
+  .jp-Notebook { overflow: visible !important; padding: 0 !important; }
+  .jp-OutputArea-output { overflow: visible !important; }
+  .jp-RenderedHTMLCommon table { font-size: 8pt; }
+  .jp-Cell { break-inside: avoid-page; }
+  .jp-OutputArea-output img { max-width: 100% !important; height: auto; }
+  h1, h2, h3 { break-after: avoid-page; }
+}
+"""
+
+
+def kernel_config():
+    """Jupyter settings of the notebooks' kernels.
+
+    CurveZMQ keys are provisioned by the kernel manager when the kernelspec declares support
+    (ipykernel 7.4's does), so the local kernel's messages are encrypted and it no longer
+    prints "Kernel is running over TCP without encryption" on every start (jupyter_client
+    8.10's ``transport_encryption``; older versions, which lack it and whose kernels do not
+    warn, get no setting). A kernel without support runs as before.
+
+    The kernel's own log (its stderr, which is our terminal) is limited to critical
+    messages: jupyter_client interrupts every kernel (SIGINT) before asking it to shut down,
+    and a kernel still busy with a message then logs "KeyboardInterrupt caught in kernel"
+    for a notebook that has finished. What a notebook's cells raise does not go through
+    that log: nbclient reports it and the report fails with the cell's error.
+    """
+    config = Config({"NotebookClient": {"extra_arguments": ["--IPKernelApp.log_level=CRITICAL"]}})
+    if "transport_encryption" in KernelManager.class_trait_names():
+        config.KernelManager.transport_encryption = "auto"
+    return config
+
+
+def notebook_paths(folder: Path = NOTEBOOK_DIR) -> list[Path]:
+    """The report's notebooks, in their numbered order."""
+    return sorted(folder.glob("[0-9][0-9]_*.ipynb"))
+
+
+# --- notebook pages ----------------------------------------------------------------------------
+
+
+@dataclass
+class NotebookPage:
+    """One notebook exported as a page.
+
+    Attributes
+    ----------
+    name : str
+        The notebook's stem (``01_data``): page ``NAME.html``, anchor ``#NAME``.
+    title : str
+        Its first heading.
+    path : Path
+        The written page.
+    css : str
+        The page's style (JupyterLab's, once per single file).
+    cells : str
+        The page's body: the exported cells.
+    """
+
+    name: str
+    title: str
+    path: Path
+    css: str
+    cells: str
+
+
+def run_notebook(
+    source: Path, executed: Path, parameters: dict, kernel_name: str | None = None
+) -> Path:
+    """Run one notebook with papermill, passing the parameters it declares.
+
+    Parameters
+    ----------
+    source : Path
+        The notebook (committed without outputs).
+    executed : Path
+        Where the executed notebook is written.
+    parameters : dict
+        Papermill parameters (``FAST``, ``SEED``, ``DATA_DIR``...); only those the
+        notebook declares in its ``parameters`` cell are passed.
+    kernel_name : str, optional
+        Jupyter kernel; defaults to the one papermill finds for this Python.
+
+    Returns
+    -------
+    Path
+        ``executed``.
+    """
+    declared = papermill.inspect_notebook(str(source))
+    params = {k: v for k, v in parameters.items() if k in declared}
+    papermill.execute_notebook(
+        str(source),
+        str(executed),
+        parameters=params,
+        kernel_name=kernel_name,
+        progress_bar=False,
+        # the kernel starts in the notebook's folder; papermill's ``cwd=`` would chdir the whole
+        # process, which races when notebooks run in parallel threads (a kernel could start in
+        # the folder another thread had just restored)
+        resources={"metadata": {"path": str(source.parent)}},
+        config=kernel_config(),
+    )
+    return executed
+
+
+def _between(text: str, markers: tuple[str, str], where: str) -> str:
+    start, end = markers
+    if start not in text or end not in text:
+        raise RuntimeError(f"{where}: the template's markers {markers} are missing")
+    return text.split(start, 1)[1].split(end, 1)[0]
+
+
+def export_notebook(executed: Path, dest_dir: Path) -> NotebookPage:
+    """Export an executed notebook as an offline HTML page, code hidden.
+
+    Uses the ``forecast_offline`` template (JupyterLab's page without any script from the
+    network) with figures embedded as data URIs.
+
+    Parameters
+    ----------
+    executed : Path
+        An executed notebook.
+    dest_dir : Path
+        Folder receiving ``NAME.html``.
+
+    Returns
+    -------
+    NotebookPage
+    """
+    nb = nbformat.read(executed, as_version=4)
+    exporter = HTMLExporter(
+        template_name=TEMPLATE_NAME, extra_template_basedirs=[str(TEMPLATE_DIR)]
+    )
+    exporter.exclude_input = True
+    exporter.exclude_input_prompt = True
+    exporter.exclude_output_prompt = True
+    exporter.embed_images = True
+    body, _ = exporter.from_notebook_node(nb, resources={"forecast_css": NOTEBOOK_CSS})
+    page = dest_dir / f"{executed.stem}.html"
+    page.write_text(body, encoding="utf-8")
+    first = next((c.source for c in nb.cells if c.cell_type == "markdown"), executed.stem)
+    title = first.splitlines()[0].lstrip("# ").strip() if first else executed.stem
+    return NotebookPage(
+        name=executed.stem,
+        title=title,
+        path=page,
+        css=_between(body, CSS_MARKERS, str(page)),
+        cells=_between(body, CELL_MARKERS, str(page)),
+    )
+
+
+def execute_notebook(
+    source: Path, dest_dir: Path, parameters: dict, kernel_name: str | None = None
+) -> NotebookPage:
+    """Run one notebook (:func:`run_notebook`) into ``dest_dir`` and export its page there."""
+    executed = run_notebook(source, dest_dir / source.name, parameters, kernel_name)
+    return export_notebook(executed, dest_dir)
+
+
+def run_notebooks(
+    notebooks: list[Path],
+    dest_dir: Path,
+    parameters: dict,
+    workers: int = 2,
+    keep: bool = False,
+    advance: Callable[[], None] | None = None,
+) -> tuple[list[NotebookPage], dict[str, float]]:
+    """Execute the notebooks (``workers`` at a time) and write their pages into ``dest_dir``.
+
+    Parameters
+    ----------
+    notebooks : list of Path
+        The notebooks, in page order.
+    dest_dir : Path
+        Folder receiving the pages (and ``notebooks/`` with the executed notebooks when
+        ``keep``).
+    parameters : dict
+        Papermill parameters (each notebook receives those it declares).
+    workers : int
+        Notebooks executed at the same time, each in its own kernel.
+    keep : bool
+        Keep the executed notebooks.
+    advance : callable, optional
+        Called once per notebook finished (a progress bar's step).
+
+    Returns
+    -------
+    pages : list of NotebookPage
+        In the order of ``notebooks``.
+    seconds : dict of str to float
+        Wall time of each notebook's execution, by name.
+
+    Raises
+    ------
+    Exception
+        The first notebook that fails stops the build with its cell's error.
+    """
+    keep_dir = dest_dir / "notebooks"
+    if keep:
+        keep_dir.mkdir()
+    seconds: dict[str, float] = {}
+
+    def run(source: Path) -> Path:
+        started = time.perf_counter()
+        executed = run_notebook(source, where / source.name, parameters)
+        seconds[source.stem] = time.perf_counter() - started
+        return executed
+
+    with tempfile.TemporaryDirectory(prefix=".executed-", dir=dest_dir) as scratch:
+        where = keep_dir if keep else Path(scratch)
+        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+            futures = [pool.submit(run, nb) for nb in notebooks]
+            for future in as_completed(futures):
+                if future.exception() is not None:  # a failed notebook stops the build
+                    pool.shutdown(cancel_futures=True)
+                    raise future.exception()
+                if advance is not None:
+                    advance()
+        pages = [export_notebook(where / nb.name, dest_dir) for nb in notebooks]
+    return pages, seconds

@@ -1,0 +1,431 @@
+"""The index page's sections: each a function of the :class:`ReportContext` returning HTML.
+
+The index is built from :data:`INDEX_SECTIONS`, top to bottom; a new section is one more
+function in that list. Every text a user wrote (scenario labels, question titles, paths)
+is escaped.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import html
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from forecast import __version__
+from forecast.data import yearly_summary
+from forecast.plots import plot_scenarios, plot_state_effects, plot_timeline
+from forecast.report.notebooks import NotebookPage
+from forecast.scenarios import headline_table
+
+#: The full evaluation protocol's summary tables (``make skill``), read by the index page's
+#: "How far to trust these numbers" and by notebook 05.
+EVALUATION_DIR = Path(__file__).resolve().parents[2] / "docs" / "evaluation"
+
+
+def figure_to_data_uri(fig: plt.Figure, dpi: int = 100) -> str:
+    """Encode a figure as an inline PNG data URI (so pages work offline)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    plt.close(fig)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _pct(x) -> str:
+    return "n/a" if x != x else f"{x:.0%}"
+
+
+def _headline_html(table) -> str:
+    head = (
+        "<tr><th>Scenario</th><th>Expected launch days</th><th>80% interval</th>"
+        "<th>P(at least 1)</th><th>P(ICBM launch)</th><th>P(nuclear test)</th></tr>"
+    )
+    rows = "\n".join(
+        f'<tr data-scenario="{html.escape(str(r.scenario))}">'
+        f"<td><b>{html.escape(str(r.scenario))}</b>: {html.escape(str(r.label))}</td>"
+        f"<td>{r.mean:.1f}</td><td>{r.q10:.0f} to {r.q90:.0f}</td>"
+        f"<td>{_pct(r.p_any)}</td><td>{_pct(r.p_icbm)}</td><td>{_pct(r.p_nuclear)}</td></tr>"
+        for r in table.itertuples()
+    )
+    return f'<table id="headline">{head}\n{rows}\n</table>'
+
+
+def _past_scores_html(summary: pd.DataFrame) -> str:
+    head = (
+        "<tr><th>Scenario</th><th>Months scored</th><th>Observed launch days</th>"
+        "<th>Expected</th><th>Months inside the 80% interval</th><th>Mean CRPS</th></tr>"
+    )
+    rows = "\n".join(
+        f"<tr><td>{html.escape(str(r.label))}</td><td>{r.months}</td><td>{r.observed:.0f}</td>"
+        f"<td>{r.expected:.1f}</td><td>{r.in_80:.0f} of {r.months}</td><td>{r.crps:.2f}</td></tr>"
+        for r in summary.itertuples()
+    )
+    return f'<table id="past-scores">{head}\n{rows}\n</table>'
+
+
+@dataclass
+class ReportContext:
+    """Everything the index page's sections read.
+
+    Attributes
+    ----------
+    tables, panel
+        The data (bundled plus overlay) and its monthly panel.
+    freshness : forecast.freshness.Freshness
+        The data's age on ``today``.
+    pages : list of NotebookPage
+        The notebook pages, in order.
+    model, ds
+        The report's fitted model and its scenario simulation (both ``None``: no outlook).
+    fast : bool
+        Built with small settings (a warning banner says so).
+    scenario_file : Path, optional
+        The scenario YAML simulated.
+    run_dir : Path, optional
+        The run folder the model comes from (named on the page).
+    single : bool
+        Rendering for the single-file report: links to notebook pages become anchors.
+    built : str
+        When the report was built.
+    """
+
+    tables: object
+    panel: pd.DataFrame
+    freshness: object
+    pages: list[NotebookPage] = field(default_factory=list)
+    model: object = None
+    ds: object = None
+    fast: bool = False
+    scenario_file: Path | None = None
+    run_dir: Path | None = None
+    single: bool = False
+    built: str = field(default_factory=lambda: dt.datetime.now().strftime("%Y-%m-%d %H:%M"))
+    #: The unconditional outlook's tables (:func:`forecast.outlook.outlook_tables`) and the
+    #: answered questions (None: the run has no outlook models).
+    outlook: dict | None = None
+    answers: pd.DataFrame | None = None
+    #: Questions left out because the fitted data already cover their months.
+    unanswered: list = field(default_factory=list)
+    #: P(nuclear test) over the outlook's horizon with no discount (the sensitivity).
+    nuclear_constant: float | None = None
+
+    @property
+    def today(self) -> dt.date:
+        return self.freshness.today
+
+    @property
+    def has_outlook(self) -> bool:
+        return self.model is not None and self.ds is not None
+
+    def link(self, page: NotebookPage) -> str:
+        """Where a notebook page is: its file, or its section in the single file."""
+        return f"#{page.name}" if self.single else f"{page.name}.html"
+
+
+def title_section(ctx: ReportContext) -> str:
+    """The page title and when, with what and from which run it was built."""
+    run = ""
+    if ctx.run_dir is not None:
+        run = (
+            f" &middot; fitted run <code>{html.escape(str(ctx.run_dir))}</code> "
+            "(on the machine that built the report)"
+        )
+    return (
+        "<h1>North Korean weapons tests and the state of negotiations</h1>\n"
+        f'<p class="meta">Built {ctx.built} &middot; forecast {__version__}{run}</p>'
+    )
+
+
+def freshness_section(ctx: ReportContext) -> str:
+    """The data's as-of date and age; when stale, the missing months and the commands."""
+    from forecast.freshness import freshness_html
+
+    return freshness_html(ctx.freshness)
+
+
+def warning_section(ctx: ReportContext) -> str:
+    """A banner when the numbers are not to be quoted: a FAST build or a failed fit."""
+    if not ctx.has_outlook:
+        return ""
+    reasons = []
+    if ctx.fast:
+        reasons.append("this report was built in <b>FAST mode</b> (a few hundred draws)")
+    if not ctx.model.diagnostics.passed:
+        reasons.append("the fit <b>failed its convergence checks</b>")
+    if not reasons:
+        return ""
+    return (
+        '<div id="warning" class="warning" role="alert"><b>Warning:</b> '
+        + " and ".join(reasons)
+        + ": treat every number on this page and in the notebooks as illustrative, not as a "
+        "forecast. Rebuild with <code>forecast report</code> (without <code>--fast</code>) "
+        "and check the verdict below before quoting them.</div>"
+    )
+
+
+def _past_html(ctx: ReportContext, timing) -> str:
+    """What a forecast that starts in the past is, and its scores on the months observed."""
+    from forecast.freshness import past_score_summary, score_past_months
+
+    if not timing.partly_past:
+        return ""
+    past = timing.past
+    span = past[0] if len(past) == 1 else f"{past[0]} to {past[-1]}"
+    text = (
+        f'<p id="past" class="past">This forecast starts where the fitted data end, so its first '
+        f"{len(past)} month(s), <b>{span}</b>, are already in the past on {ctx.today}: read them "
+        "as what the model would have said then, not as an outlook. "
+    )
+    scores = past_score_summary(score_past_months(ctx.ds, ctx.panel))
+    if scores.empty:
+        return text + (
+            "None of those months is in the data yet, so the forecast cannot be scored on them; "
+            "import them and rebuild (see above) to forecast from now.</p>"
+        )
+    return (
+        text + "The months since imported score it as follows (CRPS in launch days, lower is "
+        "better).</p>\n" + _past_scores_html(scores)
+    )
+
+
+def outlook_section(ctx: ReportContext) -> str:
+    """Headline numbers and the fan chart of the scenarios (labelled past when they are)."""
+    from forecast.freshness import forecast_timing
+
+    if not ctx.has_outlook:
+        return ""
+    model, ds = ctx.model, ctx.ds
+    timing = forecast_timing(ds["month"].values, today=ctx.today)
+    fan = figure_to_data_uri(plot_scenarios(ds, model.training).figure)
+    train = model.training["month"]
+    source = html.escape(Path(ctx.scenario_file).name) if ctx.scenario_file else "scenarios"
+    n = ds.sizes["month"]
+    return f"""<h2 id="outlook">{html.escape(timing.title)}</h2>
+{_past_html(ctx, timing)}
+<p>Launch days over {n} months under each scenario of <code>{source}</code>,
+from <code>{model.name}</code> fitted on {train.iloc[0]:%Y-%m} to {train.iloc[-1]:%Y-%m}.
+Each forecast is conditional on its negotiation path; which path is likely is the analyst's
+call. The 80% interval leaves 10% of simulations below and 10% above. The numbers are in
+<code>headline.csv</code> and, month by month, <code>fan_bands.csv</code>.</p>
+{_headline_html(headline_table(ds))}
+<img id="fan" alt="Fan chart of launch days per month by scenario" src="{fan}">"""
+
+
+def expectations_section(ctx: ReportContext) -> str:
+    """The unconditional forecast (states from the transition model) and the answered
+    questions."""
+    from forecast.freshness import forecast_timing
+    from forecast.plots import plot_state_probabilities
+    from forecast.present import readable
+
+    if ctx.outlook is None:
+        return ""
+    states = ctx.outlook["states"]
+    timing = forecast_timing(states["month"].values, today=ctx.today)
+    figure = figure_to_data_uri(plot_state_probabilities(states).figure)
+    totals = ctx.outlook["totals"]
+    rows = "\n".join(
+        f"<tr><td>{html.escape(str(r.path))}</td><td>{r.share:.0%}</td><td>{r.mean:.1f}</td>"
+        f"<td>{r.q10:.0f} to {r.q90:.0f}</td><td>{r.p_icbm:.0%}</td><td>{r.p_nuclear:.0%}</td>"
+        "</tr>"
+        for r in totals.itertuples()
+    )
+    first, last = states["month"].iloc[0], states["month"].iloc[-1]
+    head = (
+        "<tr><th>State path</th><th>Share of paths</th><th>Expected launch days</th>"
+        "<th>80% interval</th><th>P(ICBM launch)</th><th>P(nuclear test)</th></tr>"
+    )
+    when = (
+        f"{first:%B %Y} to {last:%B %Y}"
+        if not timing.partly_past
+        else f"from the data's end, {first:%B %Y} to {last:%B %Y} "
+        f"({'in' if len(timing.past) == len(states) else 'partly in'} the past)"
+    )
+    parts = [
+        f'<h2 id="expectations">What to expect, all things considered: {when}</h2>',
+        "<p>Here no path is chosen: each simulation follows its own path of negotiation states, "
+        "drawn from the transition model fitted on the coded timeline since 1990, so the "
+        "forecast integrates over which state comes. The first row is the forecast over all "
+        "paths; the others split it by the first state a path enters (a path that "
+        '"stays" never leaves the current state).</p>',
+        f'<table id="expectations-table">{head}\n{rows}\n</table>',
+        f'<img id="states" alt="Probability of each negotiation state by month" src="{figure}">',
+    ]
+    if ctx.nuclear_constant is not None:
+        parts.append(
+            "<p>P(nuclear test) assumes old tests fade with a half-life of 28 months; a "
+            f"constant rate since 1990 would give {ctx.nuclear_constant:.0%}. The data cannot "
+            'tell these apart (README, "Evaluation").</p>'
+        )
+    if ctx.answers is not None and len(ctx.answers):
+        answers = readable(ctx.answers, 2)
+        cells = []
+        for r in answers.itertuples():
+            if r.probability == r.probability:
+                text = f"{r.probability:.0%}"
+            elif r.answer_type == "date":
+                text = (
+                    f"median {r.q50} (80%: {r.q10} to {r.q90}; none in the window {r.p_none:.0%})"
+                )
+            else:
+                text = f"{r.mean} (80%: {r.q10} to {r.q90})"
+            cells.append(
+                f"<tr><td>{html.escape(str(r.title))}</td><td>{html.escape(text)}</td></tr>"
+            )
+        parts += [
+            "<h3>Forecast questions</h3>",
+            "<p>The questions of <code>questions/2026.yaml</code>, asked as forecasting "
+            "platforms ask them, answered from the same simulations (conditional questions "
+            "from simulations that follow the given path). The answers are in "
+            "<code>answers.csv</code>; <code>forecast questions</code> freezes them and "
+            "<code>forecast ledger</code> scores them once the data cover their months.</p>",
+            '<table id="questions"><tr><th>Question</th><th>Answer</th></tr>\n'
+            + "\n".join(cells)
+            + "\n</table>",
+        ]
+    if ctx.unanswered:
+        parts.append(
+            "<p>Left out because the fitted data already cover their months: "
+            + ", ".join(html.escape(q) for q in ctx.unanswered)
+            + ".</p>"
+        )
+    return "\n".join(p for p in parts if p)
+
+
+def trust_section(ctx: ReportContext, folder: Path = EVALUATION_DIR) -> str:
+    """How far to trust the numbers: the full backtest's skill, calibration and the evidence
+    for the state effect, for the run's model, in a table and in words."""
+    from forecast.evaluation import read_summary
+    from forecast.evaluation.findings import evidence_findings, held_state_rows, skill_findings
+    from forecast.models import DEFAULT_MODEL
+    from forecast.present import with_interval
+
+    if not (folder / "settings.json").is_file():
+        return ""
+    tables, settings = read_summary(folder)
+    model = ctx.model.name if ctx.has_outlook else DEFAULT_MODEL
+    cutoffs = settings.get("cutoffs") or []
+    span = (
+        f"{len(cutoffs)} monthly cutoffs {cutoffs[0][:7]} to {cutoffs[-1][:7]}" if cutoffs else ""
+    )
+    head = (
+        '<h2 id="trust">How far to trust these numbers</h2>\n'
+        f"<p>The same model was fitted at each of {span} on the data up to it and scored on the "
+        "months that followed (the state held at the cutoff, as a user forecasts; CRPS of "
+        "launch days, lower is better). Skill is the share by which its error is below the best "
+        "naive forecast's, with a 90% block-bootstrap interval. Details: notebook 05.</p>"
+    )
+    band = tables["by_band"]
+    rows = held_state_rows(band, model)
+    if rows.empty:
+        return head + f"<p>The evaluation does not cover <code>{html.escape(model)}</code>.</p>"
+    skill = with_interval(
+        rows["crps_skill"], rows["crps_skill_lo"], rows["crps_skill_hi"], 1, percent=True
+    )
+    table = pd.DataFrame(
+        {
+            "Months ahead": rows["band"].to_numpy(),
+            "Skill vs the best naive forecast (90% interval)": skill.to_numpy(),
+            "Best naive forecast": rows["crps_baseline"].to_numpy(),
+            "Outcomes inside the 80% interval": [f"{x:.1%}" for x in rows["pit_cov_80"]],
+        }
+    )
+    words = skill_findings(band, model, tables.get("by_era"))
+    if "evidence" in tables:
+        words += evidence_findings(tables["evidence"], tables.get("after_changes"), model)
+    items = "\n".join(f"<li>{html.escape(w)}</li>" for w in words)
+    return (
+        head
+        + table.to_html(index=False, border=0, table_id="trust-table", escape=True)
+        + f'\n<ul id="trust-words">\n{items}\n</ul>'
+    )
+
+
+def diagnostics_section(ctx: ReportContext) -> str:
+    """The fit's convergence verdict."""
+    if not ctx.has_outlook:
+        return ""
+    passed = bool(ctx.model.diagnostics.passed)
+    verdict = html.escape(ctx.model.diagnostics.verdict())
+    return (
+        "<h2>Diagnostics of the fit</h2>\n"
+        f'<p id="diagnostics" class="{"pass" if passed else "fail"}">{verdict}</p>'
+    )
+
+
+def effects_section(ctx: ReportContext) -> str:
+    """Rate ratios of the states against no talks."""
+    if not ctx.has_outlook or "state_effect" not in ctx.model.posterior:
+        return ""
+    effects = figure_to_data_uri(plot_state_effects(ctx.model.state_effects()).figure)
+    return (
+        "<h2>State effects</h2>\n<p>Rate ratios of each negotiation state against no talks "
+        "(94% HDI).</p>\n"
+        f'<img id="effects" alt="State effects as rate ratios against no talks" src="{effects}">'
+    )
+
+
+def timeline_section(ctx: ReportContext) -> str:
+    """Launch days per month by class over the state timeline."""
+    fig, ax = plt.subplots(figsize=(12, 4.5))
+    plot_timeline(ctx.panel, ax=ax)
+    timeline = figure_to_data_uri(fig)
+    return (
+        "<h2>Launches over time</h2>\n<p>Launch days per month (CNS Missile Test Database), "
+        "stacked by missile class, with the coded negotiation state shaded behind.</p>\n"
+        f'<img id="timeline" alt="Timeline of launch days by class and negotiation state" '
+        f'src="{timeline}">'
+    )
+
+
+def recent_years_section(ctx: ReportContext) -> str:
+    """The last ten years in numbers."""
+    summary = yearly_summary(ctx.tables)
+    recent = summary[summary["year"] >= summary["year"].max() - 9]
+    cols = ["year", "launch_days", "missiles", "launch_days_icbm", "nuclear_tests", "state"]
+    names = ["Year", "Launch days", "Missiles", "ICBM launch days", "Nuclear tests", "State"]
+    rows = "\n".join(
+        "<tr>" + "".join(f"<td>{html.escape(str(r[c]))}</td>" for c in cols) + "</tr>"
+        for _, r in recent.iterrows()
+    )
+    header = "".join(f"<th>{n}</th>" for n in names)
+    return f'<h2>The last ten years</h2>\n<table id="summary"><tr>{header}</tr>\n{rows}\n</table>'
+
+
+def notebooks_section(ctx: ReportContext) -> str:
+    """Links to the notebook pages (or their sections in the single file)."""
+    if not ctx.pages:
+        return ""
+    links = "\n".join(
+        f'<li><a href="{ctx.link(p)}">{html.escape(p.title)}</a></li>' for p in ctx.pages
+    )
+    return f'<h2>Notebooks</h2>\n<ul id="notebooks">\n{links}\n</ul>'
+
+
+#: The index page, top to bottom: each function takes the :class:`ReportContext` and returns
+#: HTML (``""`` to leave its section out). Add a section by adding a function here.
+INDEX_SECTIONS: list[Callable[[ReportContext], str]] = [
+    title_section,
+    freshness_section,
+    warning_section,
+    outlook_section,
+    expectations_section,
+    trust_section,
+    diagnostics_section,
+    effects_section,
+    timeline_section,
+    recent_years_section,
+    notebooks_section,
+]
+
+
+def index_body(ctx: ReportContext, sections=None) -> str:
+    """The index's content: every section of ``sections`` (default :data:`INDEX_SECTIONS`)."""
+    sections = INDEX_SECTIONS if sections is None else sections
+    return "\n".join(part for part in (section(ctx) for section in sections) if part)
