@@ -8,8 +8,8 @@ fitted data, with the monthly predictive summary (mean, quantiles, P(at least
 totals can be formed), a UTC timestamp, and hashes of the data and the config.
 
 :func:`ledger` lists the runs of a folder and scores each frozen forecast on the
-months the current data now covers: mean CRPS (``scoringrules.crps_ensemble``
-through :func:`forecast.evaluation.scores.crps`), mean Brier score of
+months the current data now covers: mean CRPS (:func:`forecast.scores.crps`), mean
+Brier score of
 P(at least 1), and how many observed months fell inside the central 80%
 interval.
 """
@@ -26,6 +26,7 @@ import pandas as pd
 
 from forecast.data.tables import write_atomic
 from forecast.errors import RunFileError
+from forecast.scores import crps
 
 FORECAST_FILE = "forecast.json"
 
@@ -166,8 +167,6 @@ def score_forecast(forecast: dict, panel: pd.DataFrame) -> pd.DataFrame:
         One row per observed month: ``month, observed, mean, lo80, hi80,
         in_80, crps, brier_any``. Empty when no forecast month is observed yet.
     """
-    import scoringrules as sr
-
     observed = panel.assign(key=pd.to_datetime(panel["month"]).dt.strftime("%Y-%m"))
     observed = observed.set_index("key")[forecast["target"]]
     rows = []
@@ -185,9 +184,7 @@ def score_forecast(forecast: dict, panel: pd.DataFrame) -> pd.DataFrame:
                 "lo80": float(lo),
                 "hi80": float(hi),
                 "in_80": bool(lo <= y <= hi),
-                # the estimator of forecast.evaluation.scores (the draws' empirical CRPS),
-                # called directly: importing forecast.evaluation loads the backtest stack
-                "crps": float(sr.crps_ensemble(float(y), x.astype(float), estimator="qd")),
+                "crps": float(crps([y], [x])[0]),
                 "brier_any": float(((x >= 1).mean() - (y >= 1)) ** 2),
             }
         )

@@ -72,8 +72,7 @@ Scores (negatively oriented: lower is better)
 Brier ``(p - o) ** 2`` and log score ``-ln(p)`` if YES, ``-ln(1 - p)`` if NO,
 with ``p`` clipped to [0.001, 0.999] for the log score only (the range
 Metaculus accepts; a share of draws can be 0 or 1). CRPS of numeric questions:
-``scoringrules.crps_ensemble(..., estimator="qd")`` on the draws, as in
-:mod:`forecast.evaluation.scores`. Date questions: the same CRPS on the month
+:func:`forecast.scores.crps` on the draws. Date questions: the same CRPS on the month
 index within the window (0 = first month) with "no event in the window" set
 to the index one past the end, for the draws and the outcome alike; this is
 the CRPS of the censored variable ``min(T, end + 1)``, which is what the
@@ -90,12 +89,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import scoringrules as sr
 import xarray as xr
 
 from forecast.constants import MAX_HORIZON, MAX_QUESTIONS, STATES
 from forecast.data.panel import CLASS_COLUMNS
 from forecast.errors import ConfigError
+from forecast.scores import crps
 
 #: Question types.
 QUESTION_TYPES: tuple[str, ...] = ("binary", "numeric", "date", "conditional")
@@ -1006,9 +1005,8 @@ def binary_scores(
 
 
 def crps_draws(draws, observed: float) -> float:
-    """CRPS of one observation against predictive draws (``scoringrules``, estimator "qd")."""
-    draws = np.asarray(draws, dtype=float)
-    return float(sr.crps_ensemble(float(observed), draws, estimator="qd", backend="numpy"))
+    """CRPS of one observation against predictive draws (:func:`forecast.scores.crps`)."""
+    return float(crps([float(observed)], [np.asarray(draws, dtype=float)])[0])
 
 
 def outcome_code(question: Question, outcome) -> int:

@@ -13,10 +13,19 @@ from scipy import stats
 from forecast.errors import ConfigError
 from forecast.evaluation import (
     backtest,
-    brier_any,
     compare_models,
-    crps,
     fold_seeds,
+    pit_table,
+    regular_cutoffs,
+    skill,
+    summarise,
+)
+from forecast.evaluation.backtest import KEY_COLUMNS
+from forecast.evaluation.executors import run_tasks
+from forecast.models import get_model
+from forecast.scores import (
+    brier_any,
+    crps,
     interval_coverage,
     interval_score,
     log_score,
@@ -24,16 +33,9 @@ from forecast.evaluation import (
     pit_cdf,
     pit_coverage,
     pit_histogram,
-    pit_table,
-    regular_cutoffs,
     rps,
     score_forecasts,
-    skill,
-    summarise,
 )
-from forecast.evaluation.backtest import KEY_COLUMNS
-from forecast.evaluation.executors import run_tasks
-from forecast.models import get_model
 
 # Three tiny ensembles, worked out by hand below.
 #   A: draws 0, 0, 1, 3 and y = 1
@@ -68,6 +70,24 @@ def test_crps_estimator_is_the_empirical_one_not_the_fair_one():
     fair = sr.crps_ensemble(np.array([4.0]), C[None, :].astype(float), estimator="fair")
     assert fair == pytest.approx([1.0])
     assert crps([4], [C]) == pytest.approx([1.2])
+
+
+def test_crps_and_interval_score_agree_with_scoringrules():
+    """Our numpy CRPS is the library's default estimator ("qd"), and our interval score its
+    interval_score, on integer and non-integer draws (the library stays out of the package:
+    its numba kernels compile for seconds at import)."""
+    import scoringrules as sr
+
+    rng = np.random.default_rng(SEED)
+    draws = rng.negative_binomial(0.7, 0.2, size=(300, 250)).astype(float)
+    obs = rng.negative_binomial(0.7, 0.2, size=300).astype(float)
+    smooth = draws + rng.normal(0, 0.3, size=draws.shape)
+    for d in (draws, smooth):
+        expected = sr.crps_ensemble(obs, d, estimator="qd", backend="numpy")
+        np.testing.assert_allclose(crps(obs, d), expected, rtol=1e-10, atol=1e-12)
+    lo, hi = np.quantile(draws, [0.1, 0.9], axis=1)
+    expected = sr.interval_score(obs, lo, hi, 0.2, backend="numpy")
+    np.testing.assert_allclose(interval_score(obs, draws), expected, rtol=1e-12)
 
 
 def test_rps_by_hand():

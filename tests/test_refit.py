@@ -125,7 +125,7 @@ def test_ledger_scores_agree_with_the_evaluation_module(runs):
     import numpy as np
 
     from forecast.data import load_tables, monthly_panel
-    from forecast.evaluation.scores import brier_any, crps
+    from forecast.scores import brier_any, crps
     from forecast.ledger import read_forecast, score_forecast
 
     forecast = read_forecast(runs["old"])

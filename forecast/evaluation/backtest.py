@@ -67,7 +67,7 @@ from forecast.evaluation.plan import (
     check_cutoffs,
     check_models,
 )
-from forecast.evaluation.scores import score_forecasts
+from forecast.scores import score_forecasts
 from forecast.models import PRESETS, REGISTRY, BaseModel, get_model
 from forecast.runs import fit_run
 from forecast.scenarios import MAX_HORIZON, Scenario, future_covariates
@@ -425,7 +425,7 @@ class BacktestResult:
     ----------
     scores : DataFrame
         One row per model, cutoff, state path and horizon (:data:`KEY_COLUMNS` and every
-        score of :func:`forecast.evaluation.scores.score_forecasts`).
+        score of :func:`forecast.scores.score_forecasts`).
     folds : DataFrame
         One row per fit: seeds, training months, seconds, diagnostics.
     tables : dict of str to DataFrame

@@ -10,7 +10,7 @@ than :data:`MIN_RESOLVED` such forecasts the weights are equal. Nothing after ``
 the weights used at ``C``: a test changes every later outcome and checks the weights.
 
 ``p_k(y)`` is the member's smoothed predictive probability of the observed count, the one
-the log score uses (:func:`forecast.evaluation.scores.log_score`). The mixture's draws take
+the log score uses (:func:`forecast.scores.log_score`). The mixture's draws take
 ``round(w_k * n)`` draws of member ``k`` (largest remainders, so they sum to ``n``), from a
 seeded permutation of its draws.
 """
