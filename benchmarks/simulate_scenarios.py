@@ -47,7 +47,7 @@ def main() -> None:
     print("| model | posterior draws | scenarios x months | simulate (median s) |")
     print("|---|---|---|---|")
     for name in args.models.split(","):
-        model = fit_run(get_model(name), panel, "mock", seed=args.seed, draws=1000, chains=4).model
+        model = fit_run(get_model(name), panel, "fast", seed=args.seed, draws=1000, chains=4).model
         outlook = fit_outlook(model)
         times = []
         for _ in range(args.repeat):

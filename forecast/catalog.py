@@ -19,8 +19,9 @@ The presets
     One fold of a rolling-origin backtest: 4 chains x 500 draws = 2,000 draws per fold, run
     one after another on one core (folds run side by side); enough that folds pass the
     diagnostics (4 chains give r-hat its power; 2 chains of 500 did not).
-``mock``
-    A stand-in for tests of plumbing: prior draws, no MCMC (its verdict always fails).
+
+The tests add a ``mock`` preset and backend (prior draws, no MCMC) for plumbing, from their
+own support module (``tests/doubles.py``).
 """
 
 from __future__ import annotations
@@ -113,12 +114,22 @@ MODELS: dict[str, ModelEntry] = {
             "Launch days by weapon class, pooled state effects; nuclear-test term.",
             states=True,
         ),
+        ModelEntry(
+            "daily_exciting",
+            "Launch days as a daily self-exciting process (kernels on recent launch days, "
+            "monthly AR(1) level, state and weeks after a change, season, exercise days) "
+            "+ salvo sizes; fitted from 2005.",
+            states=True,
+        ),
     )
 }
 
 #: The model the evaluation ranks best (README, "Evaluation"): what ``default`` names in every
 #: command that takes ``--model``/``--models``, the report and the scenario outlook.
 DEFAULT_MODEL = "ar_level"
+
+#: The default before it, kept beside it in the evaluation (notebook 05, docs/evaluation).
+PREVIOUS_DEFAULT = "state_rate"
 
 
 def resolve_name(name: str) -> str:
@@ -140,7 +151,7 @@ def check_name(name: str, option: str = "--model") -> str:
 # --- sampler settings ----------------------------------------------------------------------
 
 #: Inference backends :func:`sample` knows.
-BACKENDS = ("nutpie", "nutpie-jax", "pymc", "numpyro", "mock")
+BACKENDS = ("nutpie", "nutpie-jax", "pymc", "numpyro")
 
 #: Mass-matrix adaptations of nutpie.
 ADAPTATIONS = ("low_rank", "diag")
@@ -158,8 +169,7 @@ class Sampler:
         NUTS target acceptance rate.
     backend : str
         One of :data:`BACKENDS`: ``nutpie`` (numba, the default), ``nutpie-jax``, ``pymc``
-        (PyMC's own NUTS, dense mass matrix), ``numpyro`` (needs the ``bench`` extra) or
-        ``mock`` (prior draws, for tests).
+        (PyMC's own NUTS, dense mass matrix) or ``numpyro`` (needs the ``bench`` extra).
     adaptation : str
         nutpie's mass-matrix adaptation (``low_rank`` or ``diag``).
     cores : int, optional
@@ -217,7 +227,6 @@ PRESETS: dict[str, Sampler] = {
     "full": Sampler(draws=1000, tune=500, chains=4),
     "fast": Sampler(draws=250, tune=250, chains=2),
     "backtest": Sampler(draws=500, tune=500, chains=4, cores=1),
-    "mock": Sampler(draws=50, tune=0, chains=2, backend="mock"),
 }
 
 

@@ -28,6 +28,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from forecast.errors import ConfigError
+from forecast.ledger import score_forecast
+
 #: Complete calendar months the data may lack before they are called stale (and warned about).
 STALE_AFTER_MONTHS = 2
 
@@ -108,8 +111,6 @@ def check_today(tables, today: dt.date | None) -> dt.date | None:
     ConfigError
         Naming ``--today``, the data's first and last day, and the fix.
     """
-    from forecast.errors import ConfigError
-
     if today is None:
         return None
     if hasattr(tables, "negotiation_states"):
@@ -235,25 +236,6 @@ def freshness_lines(record: Freshness) -> list[tuple[str, str]]:
     return lines
 
 
-def print_freshness(console, record: Freshness) -> None:
-    """Print :func:`freshness_lines` on a rich console (warnings in yellow).
-
-    The lines hold paths (``--data-dir``) a user typed: they are printed as
-    :class:`rich.text.Text`, never parsed as markup, so ``[/]`` or ``[bold]`` in a path print
-    as they are.
-    """
-    from rich.text import Text
-
-    for style, text in freshness_lines(record):
-        if style == "warning":
-            line = Text.assemble(("stale data:", "bold yellow"), " ", text)
-        elif style == "command":
-            line = Text.assemble("  ", (text, "cyan"))
-        else:
-            line = Text(text)
-        console.print(line, highlight=False, soft_wrap=True)
-
-
 def freshness_html(record: Freshness) -> str:
     """The record as HTML: a one-line age, and a warning banner with the commands when stale."""
     age = (
@@ -319,7 +301,7 @@ def forecast_timing(months, today: dt.date | None = None) -> ForecastTiming:
     return ForecastTiming(first=periods[0], last=periods[-1], past=past)
 
 
-def score_past_months(ds, panel: pd.DataFrame) -> pd.DataFrame:
+def score_past_months(forecast, panel: pd.DataFrame) -> pd.DataFrame:
     """Score each scenario of a simulation on the forecast months the panel now covers.
 
     Each scenario's monthly draws are put in the form of a frozen forecast and scored by
@@ -328,8 +310,8 @@ def score_past_months(ds, panel: pd.DataFrame) -> pd.DataFrame:
 
     Parameters
     ----------
-    ds : xarray.Dataset
-        Output of :func:`forecast.scenarios.simulate_scenarios`.
+    forecast : Forecast
+        A forecast (:func:`forecast.scenarios.simulate_scenarios`).
     panel : DataFrame
         The monthly panel now available (bundled data with the user's overlay).
 
@@ -339,20 +321,17 @@ def score_past_months(ds, panel: pd.DataFrame) -> pd.DataFrame:
         One row per scenario and observed month: ``scenario, label, month, observed, mean,
         lo80, hi80, in_80, crps, brier_any``. Empty when no forecast month is observed.
     """
-    from forecast.ledger import score_forecast
-
-    target = ds.attrs.get("target", "launch_days")
-    months = pd.DatetimeIndex(ds["month"].values).strftime("%Y-%m")
+    months = forecast.months.strftime("%Y-%m")
     frames = []
-    for name, label in zip(ds["scenario"].values, ds["label"].values, strict=True):
-        counts = ds["counts"].sel(scenario=name).transpose("draw", "month").values
+    for name, label in forecast.labels.items():
+        counts = forecast.counts.sel(scenario=name).transpose("draw", "month").values
         counts = np.rint(counts).astype(int)
-        forecast = {
-            "target": target,
+        frozen = {
+            "target": forecast.target,
             "draws": {m: counts[:, j].tolist() for j, m in enumerate(months)},
         }
-        scores = score_forecast(forecast, panel)
-        frames.append(scores.assign(scenario=str(name), label=str(label)))
+        scores = score_forecast(frozen, panel)
+        frames.append(scores.assign(scenario=name, label=label))
     columns = ["scenario", "label", "month", "observed", "mean", "lo80", "hi80", "in_80"]
     columns += ["crps", "brier_any"]
     if not frames:

@@ -23,10 +23,18 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import xarray as xr
 
+from forecast.constants import STATES
+from forecast.data.panel import TARGETS
 from forecast.data.tables import write_atomic
 from forecast.errors import RunFileError
+from forecast.outlook import ANSWERS_FILE, read_answers, score_answers
+from forecast.outputs import read_json
+from forecast.scenarios import Scenario, ScenarioSet, simulate_scenarios
 from forecast.scores import crps
+from forecast.simulation import Forecast, simulation_draws
+from forecast.summaries import describe
 
 FORECAST_FILE = "forecast.json"
 
@@ -36,9 +44,6 @@ HORIZON = 12
 #: Predictive draws kept per month.
 MAX_DRAWS = 1000
 
-#: Quantiles stored per month.
-QUANTILES = (0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95)
-
 
 def config_hash(meta: dict) -> str:
     """SHA-256 of a fit's config and sampler settings."""
@@ -47,39 +52,77 @@ def config_hash(meta: dict) -> str:
 
 
 def make_forecast(model, seed: int = 1, horizon: int = HORIZON) -> dict:
-    """Simulate the persist scenario from a fitted model and summarise it (JSON-ready)."""
-    from forecast.scenarios import Scenario, ScenarioSet, simulate_scenarios
-
-    n = model.posterior.sizes["chain"] * model.posterior.sizes["draw"]
+    """Simulate the persist scenario from a fitted model and freeze it (JSON-ready)."""
+    n = simulation_draws(model)
     persist = Scenario("persist", "The last observed state persists")
     spec = ScenarioSet(start=None, horizon=horizon, scenarios={"persist": persist})
-    ds = simulate_scenarios(model, spec, random_seed=seed, draws=min(n, MAX_DRAWS))
-    counts = ds["counts"].sel(scenario="persist").transpose("draw", "month").values
+    forecast = simulate_scenarios(model, spec, random_seed=seed, draws=min(n, MAX_DRAWS))
+    return freeze(forecast, model.metadata(), seed=seed)
+
+
+def freeze(forecast: Forecast, meta: dict, seed: int = 1, scenario: str | None = None) -> dict:
+    """One scenario of a :class:`~forecast.simulation.Forecast` as the frozen ``forecast.json``
+    record: its draws by month, their monthly summaries, and where they came from.
+
+    Parameters
+    ----------
+    forecast : Forecast
+    meta : dict
+        The fit's metadata (:meth:`BaseModel.metadata`: data hash, config, sampler).
+    seed : int
+        The simulation's seed.
+    scenario : str, optional
+        The scenario frozen (default: the first).
+    """
+    scenario = scenario or forecast.scenarios[0]
+    counts = forecast.counts.sel(scenario=scenario).transpose("draw", "month").values
     counts = np.rint(counts).astype(int)
-    months = pd.DatetimeIndex(ds["month"].values).strftime("%Y-%m")
+    months = forecast.months.strftime("%Y-%m")
     rows = []
     for j, month in enumerate(months):
-        x = counts[:, j]
-        row = {"month": month, "mean": float(x.mean())}
-        row.update({f"q{int(round(q * 100)):02d}": float(np.quantile(x, q)) for q in QUANTILES})
-        row["p_any"] = float((x >= 1).mean())
-        rows.append(row)
-    meta = model.metadata()
+        row = {"month": month, **describe(counts[:, j])}
+        rows.append({k: v for k, v in row.items() if k not in ("n", "caution")})
     return {
         "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "model": model.name,
-        "target": model.target,
-        "scenario": "persist",
-        "state": str(model.training["state"].iloc[-1]),
-        "last_fitted_month": f"{pd.Timestamp(model.training['month'].iloc[-1]):%Y-%m}",
+        "model": forecast.model,
+        "target": forecast.target,
+        "scenario": scenario,
+        "state": forecast.data.attrs["initial_state"],
+        "last_fitted_month": forecast.data.attrs["last_fitted_month"],
         "first_month": months[0],
-        "horizon": horizon,
+        "horizon": len(months),
         "seed": seed,
         "data_hash": meta["data_hash"],
         "config_hash": config_hash(meta),
         "months": rows,
         "draws": {m: counts[:, j].tolist() for j, m in enumerate(months)},
     }
+
+
+def thaw(frozen: dict) -> Forecast:
+    """A frozen ``forecast.json`` record as a one-scenario :class:`~forecast.simulation.Forecast`
+    (its draws of the target; no rate, classes or states beyond the held one)."""
+    months = list(frozen["draws"])
+    draws = np.array([frozen["draws"][m] for m in months]).T  # (draw, month)
+    code = STATES.index(frozen["state"]) if frozen["state"] in STATES else 0
+    data = xr.Dataset(
+        {
+            frozen["target"]: (("scenario", "draw", "month"), draws[None]),
+            "state": (("scenario", "draw", "month"), np.full((1, *draws.shape), code, np.int8)),
+        },
+        coords={
+            "scenario": [frozen.get("scenario", "persist")],
+            "label": ("scenario", [f"The last state ({frozen['state']}) persists"]),
+            "month": pd.PeriodIndex(months, freq="M").to_timestamp(),
+        },
+        attrs={
+            "model": frozen["model"],
+            "target": frozen["target"],
+            "initial_state": frozen["state"],
+            "last_fitted_month": frozen.get("last_fitted_month", ""),
+        },
+    )
+    return Forecast(data)
 
 
 def write_forecast(model, run_dir: str | Path, seed: int = 1) -> dict:
@@ -98,8 +141,6 @@ def read_forecast(run_dir: str | Path) -> dict | None:
         "restore forecast.json from a copy, or move it out of the run folder (the ledger then "
         "lists the run without a frozen forecast)"
     )
-    from forecast.outputs import read_json
-
     forecast = read_json(path, fix)
     problem = _forecast_problem(forecast)
     if problem:
@@ -115,8 +156,6 @@ def _forecast_problem(forecast) -> str | None:
     missing = [k for k in needed if k not in forecast]
     if missing:
         return f"missing key(s) {missing}"
-    from forecast.data.panel import TARGETS
-
     if forecast["target"] not in TARGETS:
         return f"unknown target {forecast['target']!r}"
     months, draws = forecast["months"], forecast["draws"]
@@ -144,17 +183,13 @@ def _forecast_problem(forecast) -> str | None:
 
 
 def total_summary(forecast: dict) -> dict:
-    """Mean, 10/50/90% quantiles and P(>=1) of the total over the forecast's months."""
+    """The total over a frozen forecast's months (:func:`forecast.summaries.describe`), with
+    its first and last month."""
     draws = np.array(list(forecast["draws"].values()))  # (month, draw)
-    total = draws.sum(axis=0)
     return {
         "first": forecast["first_month"],
         "last": forecast["months"][-1]["month"],
-        "mean": float(total.mean()),
-        "q10": float(np.quantile(total, 0.1)),
-        "q50": float(np.quantile(total, 0.5)),
-        "q90": float(np.quantile(total, 0.9)),
-        "p_any": float((total >= 1).mean()),
+        **describe(draws.sum(axis=0)),
     }
 
 
@@ -258,8 +293,6 @@ def answers_ledger(answers_dir: str | Path, panel: pd.DataFrame) -> pd.DataFrame
         ``folder, question, type, answer`` (the probability, or the mean), ``status``,
         ``outcome``, ``brier``, ``log_score``, ``crps``.
     """
-    from forecast.outlook import ANSWERS_FILE, read_answers, score_answers
-
     answers_dir = Path(answers_dir)
     if not answers_dir.is_dir():
         raise RunFileError(

@@ -19,6 +19,11 @@ Checked causes (see the README's "Speed" section for the backend choice):
   chose on purpose and whose results the diagnostics check like any other.
 - ArviZ's ``MigrationWarning`` about functions renamed in ArviZ 1: raised by libraries we do
   not control (PyMC's converters); our own code uses the ArviZ 1 names.
+- matplotlib's "Glyph ... missing from font(s) ...": a user-written label (a scenario name in
+  Chinese, a question title) in a script no installed font covers; the text is still drawn,
+  with placeholder glyphs. :mod:`forecast.plots` draws such text through a font fallback list
+  ending in matplotlib's Last Resort font, which never warns (matplotlib >= 3.10); this filter
+  covers older matplotlib and figures drawn elsewhere (the question figures).
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ KNOWN_HARMLESS: tuple[tuple[str, str], ...] = (
     (r"Cannot cache compiled function .* dynamic globals", "NumbaWarning"),
     (r"QuadPotentialFullAdapt is an experimental feature", "UserWarning"),
     (r".*", "MigrationWarning"),
+    (r"Glyph \d+ \(.*\) missing from font\(s\)", "UserWarning"),
 )
 
 #: Loggers whose INFO/WARNING chatter a fit silences.

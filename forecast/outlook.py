@@ -4,8 +4,9 @@ A scenario fixes the negotiation path; readers also ask what to expect *all thin
 considered*. :func:`simulate_outlook` simulates state paths from the run's transition model
 jointly with the count model's draws (each draw its own path), so the forecast integrates over
 which state comes; it is the ``transitions: true`` scenario of :mod:`forecast.scenarios`, so
-there is one way to simulate. :func:`outlook_tables` summarises it: P(each state) per month,
-the total overall and split by the path taken.
+there is one way to simulate (:func:`forecast.simulation.simulate`). :func:`outlook_tables`
+gathers its summaries (:mod:`forecast.summaries`): P(each state) per month, the total overall
+and split by the path taken.
 
 :func:`answer_questions` answers a question file (:mod:`forecast.questions`) from such
 simulations: unconditional questions from the outlook, conditional ones from a simulation
@@ -24,10 +25,22 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import xarray as xr
 
-from forecast.constants import STATES
 from forecast.errors import ConfigError, RunFileError
+from forecast.outputs import read_json
+from forecast.questions import (
+    ANSWER_COLUMNS,
+    answer,
+    outcome_code,
+    parse_questions,
+    resolve,
+    score,
+    simulated_outcomes,
+)
+from forecast.scenarios import Scenario, ScenarioSet, _month, simulate_scenarios
+from forecast.simulation import Forecast
+from forecast.summaries import by_path, state_probabilities
+from forecast.yamlio import load_yaml_text
 
 ANSWERS_FILE = "answers.json"
 
@@ -43,7 +56,7 @@ def simulate_outlook(
     draws: int | None = None,
     fixed: dict | None = None,
     label: str = "All things considered",
-) -> xr.Dataset:
+) -> Forecast:
     """Simulate the next ``horizon`` months with the states following the transition model.
 
     Parameters
@@ -66,69 +79,28 @@ def simulate_outlook(
 
     Returns
     -------
-    xarray.Dataset
-        Dims (draw, month): ``counts``, ``rate``, ``class_counts`` (with ``weapon_class``),
-        ``nuclear_tests``, ``state`` (labels, one path per draw) with an ``initial_state``
-        coordinate (the state of the last fitted month), ``launch_days`` (= ``counts``).
+    Forecast
+        One scenario, ``outlook``: the ``transitions: true`` scenario of
+        :mod:`forecast.scenarios` (each draw its own path of states).
     """
-    from forecast.scenarios import Scenario, ScenarioSet, _month, simulate_scenarios
-
     states = {_month(k, "question", "given"): v for k, v in (fixed or {}).items()}
     scenario = Scenario("outlook", label, states=states, transitions=True)
     spec = ScenarioSet(start=None, horizon=horizon, scenarios={"outlook": scenario})
-    ds = simulate_scenarios(model, spec, random_seed=random_seed, draws=draws, outlook=outlook)
-    one = ds.sel(scenario="outlook", drop=True)
-    codes = one["state_draws"].values
-    initial = str(model.training["state"].iloc[-1])
-    one = one.drop_vars(["state", "state_draws"])
-    one["state"] = (("draw", "month"), np.array(STATES)[codes])
-    one["launch_days"] = one["counts"]
-    return one.assign_coords(initial_state=("draw", np.full(one.sizes["draw"], initial)))
+    return simulate_scenarios(model, spec, random_seed=random_seed, draws=draws, outlook=outlook)
 
 
-def outlook_tables(sim: xr.Dataset) -> dict[str, pd.DataFrame]:
+def outlook_tables(forecast: Forecast) -> dict[str, pd.DataFrame]:
     """Summaries of an outlook simulation.
 
     Returns
     -------
     dict of DataFrame
-        ``states``: P(each state) per month; ``totals``: the total of launch days over the
-        horizon (mean, 10/50/90 % quantiles, P(at least 1), P(ICBM launch), P(nuclear test)),
-        overall and for each path taken (``stays <state>`` or ``to <state>``: the first state
-        the path enters), with the share of draws on each path.
+        ``states``: P(each state) per month; ``totals``: the total over the horizon
+        (:func:`forecast.summaries.by_path`: overall and for each path taken, with the share
+        and number of simulations on each path and a caution where few carry a row).
     """
-    from forecast.models.transitions import path_groups, state_probabilities
-
-    codes = xr.DataArray(
-        np.array([[STATES.index(s) for s in row] for row in sim["state"].values]),
-        dims=("draw", "month"),
-        coords={"month": sim["month"].values},
-    )
-    codes = codes.assign_coords(initial_state=sim["initial_state"])
-    states = state_probabilities(codes).reset_index()
-    states["month"] = states["month"].dt.to_timestamp()
-    groups = path_groups(codes).values
-    total = sim["counts"].sum("month").values
-    icbm = sim["class_counts"].sel(weapon_class="ICBM").sum("month").values
-    nuclear = sim["nuclear_tests"].sum("month").values
-    rows = []
-    for name, mask in [("all paths", np.ones(len(total), bool))] + [
-        (g, groups == g) for g in pd.Series(groups).value_counts().index
-    ]:
-        rows.append(
-            {
-                "path": name,
-                "share": mask.mean(),
-                "mean": total[mask].mean(),
-                "q10": np.quantile(total[mask], 0.1),
-                "q50": np.quantile(total[mask], 0.5),
-                "q90": np.quantile(total[mask], 0.9),
-                "p_any": (total[mask] >= 1).mean(),
-                "p_icbm": (icbm[mask] >= 1).mean(),
-                "p_nuclear": (nuclear[mask] >= 1).mean(),
-            }
-        )
-    return {"states": states, "totals": pd.DataFrame(rows)}
+    states = state_probabilities(forecast).drop(columns="scenario")
+    return {"states": states, "totals": by_path(forecast).table}
 
 
 # --- questions ----------------------------------------------------------------------------------
@@ -157,11 +129,9 @@ def answer_questions(model, outlook, questions, random_seed: int = 1, draws: int
     outcomes : dict
         Per question id, the simulated outcomes kept for scoring (at most
         :data:`KEPT_DRAWS`).
-    sim : Dataset
+    forecast : Forecast
         The unconditional outlook simulation.
     """
-    from forecast.questions import answer, simulated_outcomes
-
     if model.target != "launch_days":
         raise ConfigError(
             "RUN_DIR",
@@ -169,7 +139,8 @@ def answer_questions(model, outlook, questions, random_seed: int = 1, draws: int
             "answer questions from a run fitted to launch_days (the default)",
         )
     horizon = _horizon(model, questions)
-    sim = simulate_outlook(model, outlook, horizon, random_seed, draws)
+    forecast = simulate_outlook(model, outlook, horizon, random_seed, draws)
+    sim = forecast.data.isel(scenario=0)
     as_of = f"{pd.Timestamp(model.training['month'].iloc[-1]) + pd.offsets.MonthEnd(0):%Y-%m-%d}"
     rows, outcomes = [], {}
     for question in questions:
@@ -178,14 +149,14 @@ def answer_questions(model, outlook, questions, random_seed: int = 1, draws: int
             fixed = {str(m): s for m, s in question.given.items()}
             last = max(question.given_months)
             fixed[str(last)] = question.given[max(question.given)]
-            sims = simulate_outlook(model, outlook, horizon, random_seed, draws, fixed=fixed)
+            sims = simulate_outlook(
+                model, outlook, horizon, random_seed, draws, fixed=fixed
+            ).data.isel(scenario=0)
         row = {**answer(question, sims), "model": model.name, "data_as_of": as_of}
         rows.append(row)
         values = np.asarray(simulated_outcomes(question, sims).values)
         outcomes[question.id] = _keep(values)
-    from forecast.questions import ANSWER_COLUMNS
-
-    return pd.DataFrame(rows, columns=list(ANSWER_COLUMNS)), outcomes, sim
+    return pd.DataFrame(rows, columns=list(ANSWER_COLUMNS)), outcomes, forecast
 
 
 def _keep(values: np.ndarray) -> list[int]:
@@ -212,8 +183,6 @@ def freeze_answers(
 
 def read_answers(folder: Path) -> dict:
     """A frozen ``answers.json``, refusing a damaged one."""
-    from forecast.outputs import read_json
-
     path = Path(folder) / ANSWERS_FILE
     fix = "re-run 'forecast questions' into a new folder"
     record = read_json(path, fix)
@@ -240,9 +209,6 @@ def score_answers(record: dict, observed: pd.DataFrame) -> pd.DataFrame:
         ``annulled``), ``outcome``, ``brier``, ``log_score`` (binary), ``crps`` (numeric,
         date).
     """
-    from forecast.questions import outcome_code, parse_questions, resolve, score
-    from forecast.yamlio import load_yaml_text
-
     questions = parse_questions(
         load_yaml_text(record["questions_text"], "answers.json"), "answers.json"
     )

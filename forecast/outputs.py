@@ -123,22 +123,6 @@ SINGLE_FILE_MARKER = "<!-- forecast:single-file -->"
 #: Bytes of a file read to look for :data:`SINGLE_FILE_MARKER`.
 _MARKER_WINDOW = 4096
 
-#: Environment variable of the interruption tests: kill this process at a named point.
-KILL_HOOK = "FORECAST_TEST_KILL_AT"
-
-
-def kill_point(name: str) -> None:
-    """Test hook: SIGKILL this process when :data:`KILL_HOOK` names ``name``.
-
-    Used only by the interruption tests, to prove that a kill at the most dangerous
-    moment of a write leaves the old or the new state, never a mix.
-    """
-    if os.environ.get(KILL_HOOK) == name:
-        import signal
-
-        os.kill(os.getpid(), signal.SIGKILL)
-
-
 # --- the bundled data and the project's folders ---
 
 
@@ -712,7 +696,9 @@ def check_single_file(path: str | Path, force: bool = False) -> Path:
                 what,
                 f"{path} is a file that 'forecast report' did not write (it lacks the line "
                 f"{SINGLE_FILE_MARKER}); --force replaces only a single-file report",
-                "move your file away or choose another file name; nothing was changed",
+                "move your file away or choose another file name (a single file written by "
+                "forecast 0.2, before the marker existed, has to be deleted by hand once); "
+                "nothing was changed",
             )
     existing = _nearest_existing(target.parent)
     if not existing.is_dir():
@@ -791,7 +777,6 @@ def swap_in(new: Path, target: Path) -> None:
     if not target.exists():
         os.rename(new, target)
     elif exchange(new, target):
-        kill_point("output-exchanged")
         shutil.rmtree(new, ignore_errors=True)  # ``new`` now holds the old folder
     else:
         old = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".old"))
@@ -876,7 +861,6 @@ def output_dir(
         yield tmp
         write_marker(tmp, command)
         apply_umask(tmp)
-        kill_point("output-before-swap")
         _recheck(target, command, force, what)
         swap_in(tmp, target)
     except BaseException:

@@ -74,6 +74,36 @@ def styled(
     return style.hide(axis="index") if hide_index else style
 
 
+#: Characters Markdown reads as markup: backslash-escaped in a user's text shown as Markdown.
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
+
+
+def markdown_text(text: str) -> str:
+    """``text`` as literal Markdown: HTML special characters as entities and Markdown
+    punctuation backslash-escaped, so a label ``<script>`` or ``*x*`` shows as written."""
+    text = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MARKDOWN.sub(r"\\\1", text)
+
+
+def words(sentences) -> Words:
+    """Sentences (a :class:`forecast.summaries.Summary`'s ``text``) shown as a Markdown list
+    in a notebook: wrapped at the page's width, not cut off like printed text."""
+    return Words(tuple(sentences))
+
+
+class Words:
+    """A list of sentences that Jupyter (and nbconvert's pages) render as Markdown."""
+
+    def __init__(self, sentences: tuple[str, ...]) -> None:
+        self.sentences = sentences
+
+    def __str__(self) -> str:
+        return "\n".join(f"- {s}" for s in self.sentences)
+
+    def _repr_markdown_(self) -> str:
+        return "\n".join(f"- {markdown_text(s)}" for s in self.sentences)
+
+
 def neutralise_formula(value):
     """``value`` with a leading ``'`` when it is text a spreadsheet would run as a formula.
 

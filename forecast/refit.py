@@ -23,11 +23,19 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
+import mistune
 import pandas as pd
 
+from forecast.catalog import resolve_sampler
 from forecast.constants import HDI_PROB
-from forecast.data.panel import Tables
-from forecast.ledger import score_forecast, total_summary
+from forecast.data import monthly_panel
+from forecast.data.panel import Tables, data_caveats
+from forecast.data.tables import write_atomic
+from forecast.errors import InputError
+from forecast.ledger import make_forecast, read_forecast, score_forecast, total_summary
+from forecast.runs import fit_run, load_run
+from forecast.scenarios import simulate_scenarios
+from forecast.summaries import totals
 
 REPORT_MD = "what_changed.md"
 REPORT_HTML = "what_changed.html"
@@ -67,8 +75,6 @@ def refit_model(
     -------
     forecast.runs.Run
     """
-    from forecast.models import resolve_sampler
-    from forecast.runs import fit_run
 
     stored = dict(old.metadata().get("sampler", {}))
     seed = stored.pop("random_seed", 1)
@@ -76,6 +82,90 @@ def refit_model(
     return fit_run(
         old.clone(until=until), panel, sampler, seed=seed, out=out, extra=extra, progress=progress
     )
+
+
+def refit_run(
+    old_dir: str | Path,
+    tables: Tables,
+    out: str | Path,
+    *,
+    until: str | None = None,
+    scenarios=None,
+    sources: pd.DataFrame | None = None,
+    extra: dict | None = None,
+    name: str | None = None,
+    progress: bool = False,
+    **overrides,
+):
+    """Refit a run on the data now available and write its report: the one refit flow
+    (``forecast refit`` and notebook 06).
+
+    The new run folder ``out`` gets the refit (:func:`refit_model`) and
+    ``what_changed.md``/``.html`` (:func:`what_changed`): the new events, the data caveats,
+    the state effects, the frozen forecasts and the scenarios before and after, and the old
+    forecast scored on the months now observed.
+
+    Parameters
+    ----------
+    old_dir : str or Path
+        The old run folder.
+    tables : Tables
+        The data now available (bundled data with the overlay).
+    out : str or Path
+        The new run folder (a command passes the temporary folder of
+        :func:`forecast.outputs.output_dir`).
+    until : str, optional
+        Last training month of the refit (default: every month).
+    scenarios : ScenarioSet, optional
+        Scenarios simulated from both fits and compared.
+    sources : DataFrame, optional
+        The overlay's source log.
+    extra : dict, optional
+        More provenance for the new ``run.json``.
+    name : str, optional
+        The new run's name in the report (default: ``out``'s).
+    progress : bool
+        Show the sampler's progress bar.
+    **overrides
+        Sampler settings replacing the old run's (``draws``, ``tune``, ``chains``...).
+
+    Returns
+    -------
+    run : forecast.runs.Run
+        The refit.
+    old : BaseModel
+        The old run's model.
+    report : str
+        The markdown report.
+    """
+    out = Path(out)
+    old, _ = load_run(old_dir)
+    seed = old.metadata().get("sampler", {}).get("random_seed", 1)
+    run = refit_model(
+        old,
+        monthly_panel(tables),
+        until=until,
+        out=out,
+        extra=extra,
+        progress=progress,
+        **overrides,
+    )
+    old_forecast = read_forecast(old_dir) or make_forecast(old, seed=seed)
+    shown = Path(name or out.name)
+    report = what_changed(
+        old,
+        run.model,
+        tables,
+        old_forecast,
+        run.forecast,
+        old_dir,
+        shown,
+        scenarios=scenarios,
+        sources=sources,
+    )
+    write_atomic(out / REPORT_MD, report)
+    write_atomic(out / REPORT_HTML, render_html(report, title=f"What changed: {shown.name}"))
+    return run, old, report
 
 
 def settings_note(old, new) -> str:
@@ -114,21 +204,17 @@ def scenario_changes(old, new, scenario_set, random_seed: int = 1):
         Why a fit could not simulate the set (e.g. a state step in a month the
         refit has already observed).
     """
-    from forecast.errors import InputError
-    from forecast.scenarios import simulate_scenarios
-    from forecast.scenarios import total_summary as scenario_totals
-
     found, problems = {}, []
     for when, model in (("before", old), ("after", new)):
         try:
-            ds = simulate_scenarios(model, scenario_set, random_seed=random_seed)
+            forecast = simulate_scenarios(model, scenario_set, random_seed=random_seed)
         except InputError as err:
             who = "the old fit" if when == "before" else "the refit"
             problems.append(f"{who} cannot simulate {scenario_set.source}: {err}")
             continue
-        table = scenario_totals(ds).set_index("scenario")
-        months = pd.DatetimeIndex(ds["month"].values)
-        table["months"] = f"{months[0]:%Y-%m}..{months[-1]:%Y-%m}"
+        table = totals(forecast).table.set_index("scenario")
+        months = forecast.months
+        table["months"] = f"{months[0]}..{months[-1]}"
         found[when] = table
     if problems:
         return pd.DataFrame(), problems
@@ -257,7 +343,6 @@ def what_changed(
     sources : DataFrame, optional
         The overlay's source log, to show where each new event came from.
     """
-    from forecast.data.panel import data_caveats
 
     pct = int(round(HDI_PROB * 100))
     target = new.target
@@ -368,7 +453,6 @@ def what_changed(
 def render_html(markdown: str, title: str = "What changed") -> str:
     """A standalone HTML page of a markdown report (tables rendered by mistune; raw HTML in
     the markdown is escaped, never passed through)."""
-    import mistune
 
     body = mistune.create_markdown(escape=True, plugins=["table"])(markdown)
     return f"""<!DOCTYPE html>

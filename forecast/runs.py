@@ -288,13 +288,40 @@ def fit_outlook(model: BaseModel) -> Outlook:
     switch, every test; the panel holds the class and nuclear columns the count model
     does not keep)."""
     seed = int(model.sampler.get("random_seed", 1))
-    source = model.source_panel
     last = pd.Timestamp(model.training["month"].iloc[-1])
-    rows = source[pd.to_datetime(source["month"]) <= last].reset_index(drop=True)
-    outlook = Outlook(TransitionModel(random_seed=seed).fit(rows))
+    return outlook_at(model.source_panel, last, seed)
+
+
+def outlook_at(
+    panel: pd.DataFrame, last_month, seed: int = 1, priors: dict | None = None
+) -> Outlook:
+    """The outlook models fitted on the months of ``panel`` up to ``last_month``: the one place
+    they are fitted (runs, backtest folds, the question backtest, the report's sensitivity).
+
+    Parameters
+    ----------
+    panel : DataFrame
+        The monthly panel (its ``state`` column; the class and nuclear columns when present).
+    last_month : str, Period or Timestamp
+        The last month the models see.
+    seed : int
+        Seed of the models' posterior draws.
+    priors : dict, optional
+        Prior overrides per model: ``{"transitions": {...}, "class_mix": {...},
+        "nuclear": {...}}`` (e.g. ``{"nuclear": {"half_life": inf}}`` for a constant rate).
+
+    Returns
+    -------
+    Outlook
+        ``class_mix`` and ``nuclear`` are None when the panel lacks their columns.
+    """
+    priors = priors or {}
+    last = pd.Period(last_month, "M").to_timestamp()
+    rows = panel[pd.to_datetime(panel["month"]) <= last].reset_index(drop=True)
+    outlook = Outlook(TransitionModel(priors.get("transitions"), random_seed=seed).fit(rows))
     if "nuclear_tests" in rows and "launch_days_icbm" in rows:
-        outlook.class_mix = ClassMix(random_seed=seed).fit(rows)
-        outlook.nuclear = NuclearRate(random_seed=seed).fit(rows)
+        outlook.class_mix = ClassMix(priors.get("class_mix"), random_seed=seed).fit(rows)
+        outlook.nuclear = NuclearRate(priors.get("nuclear"), random_seed=seed).fit(rows)
     return outlook
 
 

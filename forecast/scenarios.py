@@ -1,4 +1,4 @@
-"""Scenarios: negotiation-state paths -> future covariates -> simulated counts -> summaries.
+"""Scenarios: files of negotiation-state paths -> the futures they describe -> a Forecast.
 
 A scenario file is YAML of exactly this shape::
 
@@ -46,39 +46,30 @@ five fitted years).
 
 Every scenario is simulated from the same posterior draws with the same seed,
 so comparisons between scenarios carry the joint uncertainty (common random
-numbers).
+numbers). This module reads and checks scenario files and turns each scenario into a
+:class:`~forecast.simulation.Future`; :func:`forecast.simulation.simulate` makes the
+:class:`~forecast.simulation.Forecast` and :mod:`forecast.summaries` says what it holds.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import xarray as xr
 
 from forecast.constants import (
     EXERCISE_SCALES,
-    HDI_PROB,
     MAX_HORIZON,
     MAX_SCENARIOS,
     MAX_SIMULATION_CELLS,
     STATES,
 )
 from forecast.errors import ConfigError
-
-#: Total-count quantiles reported over the horizon.
-TOTAL_QUANTILES = (0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95)
-
-#: Thresholds k of P(total >= k) in the probability table.
-THRESHOLDS = (1, 5, 10, 20)
-
-#: Central intervals of the monthly table (widths).
-MONTHLY_INTERVALS = (0.50, 0.80, HDI_PROB)
+from forecast.simulation import Forecast, Future, simulate, simulation_draws, state_paths
 
 #: How each exercise scale scales the usual calendar.
 EXERCISE_FACTOR = {"full": 1.0, "simulation": 1.0, "reduced": 0.5, "suspended": 0.0}
@@ -364,7 +355,7 @@ def _step_values(months: pd.PeriodIndex, steps: dict, before: str) -> list[str]:
 def future_covariates(
     scenario: Scenario, months: pd.PeriodIndex, training: pd.DataFrame
 ) -> pd.DataFrame:
-    """Future ``month, state, exercise_days`` of one scenario.
+    """Future ``month, state, exercise_days`` of one scenario's fixed path.
 
     Parameters
     ----------
@@ -382,42 +373,44 @@ def future_covariates(
     return pd.DataFrame({"month": months.to_timestamp(), "state": states, "exercise_days": days})
 
 
-def simulate_scenarios(
-    model,
-    scenario_set: ScenarioSet,
-    random_seed: int = 1,
-    draws: int | None = None,
+def scenario_future(
+    scenario: Scenario,
+    months: pd.PeriodIndex,
+    training: pd.DataFrame,
     outlook=None,
-) -> xr.Dataset:
-    """Simulate every scenario of a set from one fitted model.
+    n_draws: int = 1000,
+    random_seed: int = 1,
+    source: str = "<scenarios>",
+) -> Future:
+    """The :class:`~forecast.simulation.Future` of one scenario: its fixed path, or (with
+    ``transitions: true``) a path per draw from the run's transition model after the fixed
+    months, with the scenario's conditions."""
+    covariates = future_covariates(scenario, months, training)
+    states = covariates["state"].to_numpy(dtype=str)
+    if scenario.transitions:
+        fixed = {str(month): state for month, state in scenario.states.items()}
+        states = state_paths(
+            getattr(outlook, "transitions", None),
+            months,
+            n_draws,
+            random_seed,
+            fixed=fixed,
+            conditions=scenario.conditions,
+            source=f"{source}: scenario {scenario.name!r}",
+        )
+    return Future(
+        scenario.name,
+        scenario.label,
+        months,
+        states,
+        covariates["exercise_days"].to_numpy(dtype=float),
+    )
 
-    Months between the fitted data end and the scenario start are simulated
-    with the last observed state and dropped.
 
-    Parameters
-    ----------
-    model : BaseModel
-        A fitted model.
-    scenario_set : ScenarioSet
-    random_seed : int
-        Seed shared by every scenario (common random numbers).
-    draws : int, optional
-        Posterior draws to use (default: all).
-    outlook : forecast.runs.Outlook, optional
-        The run's outlook models: when the count model does not simulate weapon classes
-        and nuclear tests itself, its launch days are split into classes by the class mix
-        and nuclear tests are drawn from the nuclear rate (same seed in every scenario).
-
-    Returns
-    -------
-    xarray.Dataset
-        Dims ``(scenario, draw, month)``: ``counts``, ``rate``, and ``class_counts``
-        (with a ``weapon_class`` dim), ``nuclear_tests`` when the model or the outlook
-        provides them; the covariate paths ``state`` and ``exercise_days`` (scenario,
-        month). Scenario labels are in the ``label`` coordinate.
-    """
-    training = model.training
-    first = pd.Period(training["month"].iloc[-1], "M") + 1
+def forecast_months(model, scenario_set: ScenarioSet) -> tuple[pd.PeriodIndex, pd.Period]:
+    """The months a scenario set simulates (from the month after the fitted data to the end of
+    its horizon) and its first month shown, checked against the fit."""
+    first = pd.Period(model.training["month"].iloc[-1], "M") + 1
     start = scenario_set.start or first
     if start < first:
         raise ConfigError(
@@ -433,21 +426,6 @@ def simulate_scenarios(
             f"the months in between are simulated too, and at most {MAX_HORIZON} are allowed",
             "refit on the data now available, or move 'start' closer",
         )
-    months = pd.period_range(first, start + scenario_set.horizon - 1, freq="M")
-    posterior = model.idata.posterior
-    if draws is None and not getattr(model, "uses_mcmc", True):
-        from forecast.models.naive import DEFAULT_DRAWS
-
-        draws = DEFAULT_DRAWS
-    n_draws = draws or int(posterior.sizes["chain"] * posterior.sizes["draw"])
-    cells = n_draws * len(scenario_set.scenarios) * len(months)
-    if cells > MAX_SIMULATION_CELLS:
-        raise ConfigError(
-            scenario_set.source,
-            f"{n_draws:,} draws x {len(scenario_set.scenarios)} scenarios x {len(months)} months "
-            f"= {cells:,} simulated values, more than {MAX_SIMULATION_CELLS:,}",
-            "use fewer scenarios, a shorter horizon or an earlier start, or fewer draws (--draws)",
-        )
     for scenario in scenario_set.scenarios.values():
         for key, steps in (("states", scenario.states), ("exercises", scenario.exercises)):
             early = [m for m in steps if m < start]
@@ -458,307 +436,59 @@ def simulate_scenarios(
                     f"start {start}",
                     "move the month to the start or later",
                 )
-    sims = []
-    chained = any(s.transitions for s in scenario_set.scenarios.values())
-    for scenario in scenario_set.scenarios.values():
-        future = future_covariates(scenario, months, training)
-        paths = None
-        if scenario.transitions:
-            paths = transition_paths(
-                scenario, outlook, months, n_draws, random_seed, scenario_set.source
-            )
-        one = model.simulate(future, random_seed=random_seed, draws=draws, state_paths=paths)
-        one = add_outlook_events(one, outlook, random_seed)
-        if chained:
-            codes = (
-                paths
-                if paths is not None
-                else np.broadcast_to(
-                    [STATES.index(x) for x in future["state"]], (one.sizes["draw"], len(months))
-                )
-            )
-            one["state_draws"] = (("draw", "month"), np.asarray(codes, dtype=np.int8))
-            modal = np.array(STATES)[_modal(np.asarray(codes))]
-            one["state"] = ("month", modal)
-        else:
-            one["state"] = ("month", future["state"].to_numpy(dtype=str))
-        one["exercise_days"] = ("month", future["exercise_days"].to_numpy(dtype=float))
-        sims.append(one)
-    ds = xr.concat(sims, dim=pd.Index(scenario_set.names, name="scenario"))
-    ds = ds.sel(month=ds["month"] >= start.to_timestamp())
-    labels = [s.label for s in scenario_set.scenarios.values()]
-    ds = ds.assign_coords(label=("scenario", labels))
-    ds.attrs.update(start=str(start), horizon=scenario_set.horizon, random_seed=random_seed)
-    return ds
+    return pd.period_range(first, start + scenario_set.horizon - 1, freq="M"), start
 
 
-def _modal(codes: np.ndarray) -> np.ndarray:
-    """The most frequent state code of each month (column) of ``codes`` (draw, month)."""
-    counts = np.stack([(codes == i).sum(axis=0) for i in range(len(STATES))])
-    return counts.argmax(axis=0)
+def simulate_scenarios(
+    model,
+    scenario_set: ScenarioSet,
+    random_seed: int = 1,
+    draws: int | None = None,
+    outlook=None,
+) -> Forecast:
+    """Simulate every scenario of a set from one fitted model (through
+    :func:`forecast.simulation.simulate`).
 
-
-def transition_paths(scenario: Scenario, outlook, months, n_draws: int, seed: int, source: str):
-    """State paths of a ``transitions: true`` scenario: one per draw, codes (draw, month).
-
-    Months up to the last ``states`` step are fixed; the run's transition model simulates the
-    rest (each path from its own posterior transition matrix), with the scenario's
-    ``conditions``.
-    """
-    model = getattr(outlook, "transitions", None)
-    if model is None:
-        raise ConfigError(
-            source,
-            f"scenario {scenario.name!r} follows the transition model, but the run has none",
-            "refit the run with this version ('forecast refit RUN --out NEW'), which saves it",
-        )
-    fixed = {str(month): state for month, state in scenario.states.items()}
-    paths = model.simulate(
-        months=len(months),
-        draws=n_draws,
-        rng=np.random.default_rng([seed, 11]),
-        fixed=fixed or None,
-        conditions=scenario.conditions or None,
-        start=months[0],
-        source=source,
-    )
-    return paths.values
-
-
-def state_probabilities(ds: xr.Dataset) -> pd.DataFrame:
-    """P(each state) per scenario and month (from ``state_draws``; fixed paths give 0/1).
-
-    Returns
-    -------
-    DataFrame
-        ``scenario, month`` and one column per state; empty when ``ds`` has no per-draw
-        state paths (no scenario follows the transition model).
-    """
-    if "state_draws" not in ds:
-        return pd.DataFrame(columns=["scenario", "month", *STATES])
-    codes = ds["state_draws"]
-    parts = {state: (codes == i).mean("draw") for i, state in enumerate(STATES)}
-    table = xr.Dataset(parts).to_dataframe().reset_index()
-    return table.drop(columns=[c for c in ("label",) if c in table])
-
-
-def add_outlook_events(sim: xr.Dataset, outlook, random_seed: int) -> xr.Dataset:
-    """Add ``class_counts`` and ``nuclear_tests`` drawn by the outlook models, when missing.
+    Months between the fitted data end and the scenario start are simulated with the last
+    observed state and dropped.
 
     Parameters
     ----------
-    sim : Dataset
-        One simulation (``counts`` with dims draw, month) of a launch-day model.
-    outlook : forecast.runs.Outlook or None
-        The run's class mix and nuclear rate (nothing is added when None).
+    model : BaseModel
+        A fitted model.
+    scenario_set : ScenarioSet
     random_seed : int
-        Seed of these draws (the same for every scenario: common random numbers).
-    """
-    if outlook is None or getattr(outlook, "class_mix", None) is None:
-        return sim
-    if sim.attrs.get("target", "launch_days") != "launch_days":
-        return sim
-    if "class_counts" not in sim:
-        rng = np.random.default_rng([random_seed, 7])
-        classes = outlook.class_mix.simulate(sim["counts"].values, rng)
-        names = list(outlook.class_mix.posterior["weapon_class"].values)
-        sim = sim.assign_coords(weapon_class=names)
-        sim["class_counts"] = (("draw", "month", "weapon_class"), classes)
-    if "nuclear_tests" not in sim:  # its own stream: the same draws in every scenario
-        rng = np.random.default_rng([random_seed, 8])
-        n, h = sim.sizes["draw"], sim.sizes["month"]
-        sim["nuclear_tests"] = (("draw", "month"), outlook.nuclear.simulate(n, h, rng))
-    return sim
-
-
-# --- summaries ---------------------------------------------------------------------------------
-
-
-def _interval_columns(width: float) -> tuple[str, str]:
-    pct = int(round(width * 100))
-    return f"lo{pct}", f"hi{pct}"
-
-
-def monthly_summary(ds: xr.Dataset, var: str = "counts") -> pd.DataFrame:
-    """Per scenario and month: mean, median and central 50/80/94% intervals."""
-    x = ds[var]
-    cols = {"mean": x.mean("draw"), "median": x.median("draw")}
-    for width in MONTHLY_INTERVALS:
-        lo, hi = _interval_columns(width)
-        cols[lo] = x.quantile((1 - width) / 2, dim="draw").drop_vars("quantile")
-        cols[hi] = x.quantile((1 + width) / 2, dim="draw").drop_vars("quantile")
-    table = xr.Dataset(cols).to_dataframe().reset_index()
-    return table.drop(columns=[c for c in ("label",) if c in table])
-
-
-def totals(ds: xr.Dataset, var: str = "counts") -> xr.DataArray:
-    """Draws of the total over the horizon, dims ``(scenario, draw)``."""
-    return ds[var].sum("month")
-
-
-def total_summary(ds: xr.Dataset, var: str = "counts") -> pd.DataFrame:
-    """Totals over the horizon: mean, q05..q95 and P(at least 1), per scenario."""
-    tot = totals(ds, var)
-    table = pd.DataFrame({"scenario": ds["scenario"].values, "label": ds["label"].values})
-    table["mean"] = tot.mean("draw").values
-    for q in TOTAL_QUANTILES:
-        table[f"q{int(round(q * 100)):02d}"] = tot.quantile(q, dim="draw").values
-    table["p_any"] = (tot >= 1).mean("draw").values
-    return table
-
-
-def probability_table(ds: xr.Dataset) -> pd.DataFrame:
-    """P(total >= k) for several k, plus P(ICBM) and P(nuclear test) when available."""
-    tot = totals(ds)
-    table = pd.DataFrame({"scenario": ds["scenario"].values, "label": ds["label"].values})
-    for k in THRESHOLDS:
-        table[f"p_ge_{k}"] = (tot >= k).mean("draw").values
-    if "class_counts" in ds:
-        icbm = ds["class_counts"].sel(weapon_class="ICBM").sum("month")
-        table["p_icbm"] = (icbm >= 1).mean("draw").values
-    if "nuclear_tests" in ds:
-        table["p_nuclear"] = (ds["nuclear_tests"].sum("month") >= 1).mean("draw").values
-    return table
-
-
-def headline_table(ds: xr.Dataset) -> pd.DataFrame:
-    """Per scenario: expected total, 80% interval (``q10``, ``q90``), P(at least 1), P(ICBM),
-    P(nuclear test): the numbers the report's headline and notebook 04 show."""
-    tot = total_summary(ds)
-    prob = probability_table(ds)
-    table = tot[["scenario", "label", "mean", "q10", "q90", "p_any"]].copy()
-    for col in ("p_icbm", "p_nuclear"):
-        table[col] = prob[col].to_numpy() if col in prob else float("nan")
-    return table
-
-
-def comparisons(ds: xr.Dataset, hdi_prob: float = HDI_PROB) -> pd.DataFrame:
-    """Every ordered pair of scenarios: difference in totals, P(A > B), rate ratio.
-
-    The difference is taken draw by draw (same posterior draw, same seed), so its
-    interval reflects the joint uncertainty of the two forecasts.
-    """
-    return _compare(ds, itertools.permutations(ds["scenario"].values, 2), hdi_prob)
-
-
-def _compare(ds: xr.Dataset, pairs, hdi_prob: float) -> pd.DataFrame:
-    """The rows of :func:`comparisons` for the given ``(a, b)`` pairs."""
-    tot = totals(ds)
-    rate = ds["rate"].sum("month")
-    rows = []
-    for a, b in pairs:
-        diff = (tot.sel(scenario=a) - tot.sel(scenario=b)).values
-        rows.append(
-            {
-                "scenario_a": a,
-                "scenario_b": b,
-                "diff_mean": diff.mean(),
-                "diff_lo": np.quantile(diff, (1 - hdi_prob) / 2),
-                "diff_hi": np.quantile(diff, (1 + hdi_prob) / 2),
-                "p_a_greater": (diff > 0).mean(),
-                "rate_ratio": float(rate.sel(scenario=a).mean() / rate.sel(scenario=b).mean()),
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def against(ds: xr.Dataset, reference: str, hdi_prob: float = HDI_PROB) -> pd.DataFrame:
-    """Every other scenario against ``reference``: :func:`comparisons` plus a sentence.
-
-    Parameters
-    ----------
-    ds : Dataset
-        Output of :func:`simulate_scenarios`.
-    reference : str
-        The scenario the others are compared with (e.g. ``persist``).
-    hdi_prob : float
-        Width of the central interval of the difference.
+        Seed shared by every scenario (common random numbers).
+    draws : int, optional
+        Posterior draws to use (default: all).
+    outlook : forecast.runs.Outlook, optional
+        The run's outlook models: the transition model for ``transitions: true`` scenarios,
+        and the class mix and nuclear rate for launch-day models that do not simulate weapon
+        classes and nuclear tests themselves.
 
     Returns
     -------
-    DataFrame
-        One row per other scenario: ``scenario``, ``diff_mean``, ``diff_lo``, ``diff_hi``,
-        ``p_a_greater``, ``rate_ratio`` and ``in_words``, the comparison in a sentence.
+    Forecast
+        One scenario per entry of the set, in its order.
     """
-    names = list(ds["scenario"].values)
-    if reference not in names:
-        raise ConfigError("reference", f"no scenario {reference!r}", f"use one of {names}")
-    labels = dict(zip(names, ds["label"].values, strict=True))
-    pairs = [(name, reference) for name in names if name != reference]
-    comp = _compare(ds, pairs, hdi_prob).drop(columns="scenario_b")
-    comp = comp.rename(columns={"scenario_a": "scenario"})
-    width = f"{hdi_prob:.0%}"
-    words = []
-    for row in comp.itertuples():
-        label = labels[row.scenario]
-        if row.diff_mean == 0 and row.diff_lo == 0 and row.diff_hi == 0:
-            words.append(f"'{label}': the same path as the reference, no difference.")
-            continue
-        more = "more" if row.diff_mean >= 0 else "fewer"
-        words.append(
-            f"'{label}': {abs(row.diff_mean):.1f} {more} launch days on average "
-            f"({width} interval {row.diff_lo:+.0f} to {row.diff_hi:+.0f}); P(more launch days "
-            f"than the reference) = {row.p_a_greater:.0%}; its expected rate is "
-            f"{row.rate_ratio:.2f} times the reference's."
+    months, start = forecast_months(model, scenario_set)
+    n_draws = simulation_draws(model, draws)
+    cells = n_draws * len(scenario_set.scenarios) * len(months)
+    if cells > MAX_SIMULATION_CELLS:
+        raise ConfigError(
+            scenario_set.source,
+            f"{n_draws:,} draws x {len(scenario_set.scenarios)} scenarios x {len(months)} months "
+            f"= {cells:,} simulated values, more than {MAX_SIMULATION_CELLS:,}",
+            "use fewer scenarios, a shorter horizon or an earlier start, or fewer draws (--draws)",
         )
-    return comp.assign(in_words=words)
-
-
-#: Columns of ``summary.csv``.
-SUMMARY_COLUMNS = ["scenario", "mean", "q05", "q10", "q25", "q50", "q75", "q90", "q95", "p_any"]
-
-
-def write_scenario_outputs(
-    ds: xr.Dataset, history: pd.DataFrame, out: str | Path, force: bool = False
-) -> dict:
-    """Write the tables, figures and draws of a scenario simulation, all or nothing.
-
-    The folder is written with :func:`forecast.outputs.output_dir`: refused unless it
-    is new, empty, or (with ``force``) an earlier output of ``forecast scenarios``;
-    built beside ``out`` and swapped in when complete.
-
-    Parameters
-    ----------
-    ds : Dataset
-        Output of :func:`simulate_scenarios`.
-    history : DataFrame
-        Observed months (the model's training panel) for the fan chart.
-    out : str or Path
-        Folder to write.
-    force : bool
-        Replace an earlier ``forecast scenarios`` output in ``out``.
-
-    Returns
-    -------
-    dict of DataFrame
-        ``summary``, ``monthly``, ``comparisons``, ``probabilities``.
-    """
-    import matplotlib.pyplot as plt
-
-    from forecast.outputs import output_dir, write_csv
-    from forecast.plots import plot_probabilities, plot_scenarios, plot_totals
-
-    tables = {
-        "summary": total_summary(ds)[[*SUMMARY_COLUMNS, "label"]],
-        "monthly": monthly_summary(ds),
-        "comparisons": comparisons(ds),
-        "probabilities": probability_table(ds),
-    }
-    if "state_draws" in ds:
-        tables["states"] = state_probabilities(ds)
-    with output_dir(out, "scenarios", force=force) as tmp:
-        for name, table in tables.items():
-            # labels are the user's text: formulas neutralised (forecast.present.safe_for_csv)
-            write_csv(table, tmp / f"{name}.csv", index=False, float_format="%.4g")
-        for name, plot in (
-            ("fan", lambda: plot_scenarios(ds, history)),
-            ("totals", lambda: plot_totals(ds)),
-            ("probabilities", lambda: plot_probabilities(tables["probabilities"])),
-        ):
-            fig = plot().figure
-            try:
-                fig.savefig(tmp / f"{name}.png", dpi=110, bbox_inches="tight")
-            finally:
-                plt.close(fig)
-        ds.to_netcdf(tmp / "draws.nc")
-    return tables
+    futures = [
+        scenario_future(
+            scenario, months, model.training, outlook, n_draws, random_seed, scenario_set.source
+        )
+        for scenario in scenario_set.scenarios.values()
+    ]
+    forecast = simulate(
+        model, futures, random_seed=random_seed, draws=draws, outlook=outlook, start=start
+    )
+    forecast.data.attrs.update(start=str(start), horizon=scenario_set.horizon)
+    return forecast

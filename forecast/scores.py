@@ -15,11 +15,11 @@ CRPS
     ``O(m log m)``. It is what ``scoringrules.crps_ensemble`` computes with its default
     estimator (``"qd"``, quantile decomposition; a test checks the two agree), without
     the library's numba kernels, which compile for seconds when it is imported. For
-    integer draws it equals the ranked probability score :func:`rps` exactly. The ``"fair"`` estimator (divisor
-    ``m (m - 1)``) would be unbiased for the CRPS of the model's true predictive
-    distribution; the empirical one is larger by ``E|X - X'| / (2 m)``, under
-    0.1% of a typical score at the 1,000 draws of a backtest, and every model
-    in a backtest is scored from the same number of draws.
+    integer draws it equals the ranked probability score :func:`rps` exactly. The
+    ``"fair"`` estimator (divisor ``m (m - 1)``) would be unbiased for the CRPS of the
+    model's true predictive distribution; the empirical one is larger by
+    ``E|X - X'| / (2 m)``, under 0.1% of a typical score at the 1,000 draws of a
+    backtest, and every model in a backtest is scored from the same number of draws.
 log score
     ``-log p(y)`` from the draws' frequencies with add-``a`` smoothing
     (``a = 0.5``, Jeffreys / Krichevsky-Trofimov) over the support

@@ -11,6 +11,7 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
+from doubles import install_stand_in_sampler  # noqa: E402
 
 from forecast.constants import BUNDLED_DATA_DIR  # noqa: E402
 
@@ -25,6 +26,15 @@ FRESH_TODAY = dt.date(2026, 1, 20)
 
 REPO = Path(__file__).resolve().parent.parent
 RAW_DIR = REPO.parent / "shared" / "data"
+
+#: The command line as the tests run it in a subprocess: the real entry point with the test
+#: doubles installed (``tests/doubles.py``: the stand-in sampler, kill points).
+FORECAST_CLI = str(Path(__file__).resolve().parent / "forecast_cli.py")
+
+
+def pytest_configure(config):
+    """The stand-in sampler (preset ``mock``) for the in-process tests of plumbing."""
+    install_stand_in_sampler()
 
 
 @pytest.fixture(scope="session")

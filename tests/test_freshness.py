@@ -8,7 +8,7 @@ import sys
 
 import pandas as pd
 import pytest
-from conftest import FRESH_TODAY, REPO, SEED, STALE_TODAY
+from conftest import FORECAST_CLI, FRESH_TODAY, REPO, SEED, STALE_TODAY
 
 from forecast.freshness import (
     STALE_AFTER_MONTHS,
@@ -93,8 +93,8 @@ def test_months_now_observed_are_scored_like_the_ledger(early_forecast, panel):
     scores = score_past_months(early_forecast, panel)
     assert sorted(scores["month"].unique()) == [f"2025-{m:02d}" for m in range(7, 13)]
     persist = scores[scores["scenario"] == "persist"].reset_index(drop=True)
-    counts = early_forecast["counts"].sel(scenario="persist").transpose("draw", "month").values
-    months = pd.DatetimeIndex(early_forecast["month"].values).strftime("%Y-%m")
+    counts = early_forecast.counts.sel(scenario="persist").transpose("draw", "month").values
+    months = early_forecast.months.strftime("%Y-%m")
     frozen = {
         "target": "launch_days",
         "draws": {m: counts[:, j].astype(int).tolist() for j, m in enumerate(months)},
@@ -102,7 +102,7 @@ def test_months_now_observed_are_scored_like_the_ledger(early_forecast, panel):
     expected = score_forecast(frozen, panel)
     pd.testing.assert_series_equal(persist["crps"], expected["crps"])
     summary = past_score_summary(scores)
-    assert list(summary["months"]) == [6] * early_forecast.sizes["scenario"]
+    assert list(summary["months"]) == [6] * len(early_forecast.scenarios)
     observed = panel.set_index("month").loc["2025-07-01":"2025-12-01", "launch_days"].sum()
     assert (summary["observed"] == observed).all()
 
@@ -123,7 +123,7 @@ def test_nothing_to_score_when_no_forecast_month_is_observed(tiny_run, panel):
 
 def run(*args):
     return subprocess.run(
-        [sys.executable, "-m", "forecast.cli", *map(str, args)],
+        [sys.executable, FORECAST_CLI, *map(str, args)],
         capture_output=True,
         text=True,
         cwd=REPO,

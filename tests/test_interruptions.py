@@ -1,7 +1,7 @@
 """SIGKILL at the most dangerous moments of a write: the old state or the new, never a mix.
 
-Real ``forecast`` processes are killed through the test hook of
-:func:`forecast.outputs.kill_point` (environment variable ``FORECAST_TEST_KILL_AT``), at
+Real ``forecast`` processes are killed through the kill points of ``tests/doubles.py``
+(environment variable ``FORECAST_TEST_KILL_AT``, read by ``tests/forecast_cli.py``), at
 each step of an overlay transaction and of an output-folder swap, and at random times;
 afterwards the folder must read back byte for byte as before or as after the command,
 with no temporary file of ours left once it is next used. Every process runs under a
@@ -20,11 +20,11 @@ import sys
 import time
 
 import pytest
-from conftest import REPO
+from conftest import FORECAST_CLI, REPO
+from doubles import KILL_AT as KILL_HOOK
 from hostile_support import cli, tree_digest
 
 from forecast.data import load_tables
-from forecast.outputs import KILL_HOOK
 
 HEADER = "date,missile_class,n_missiles,outcome,source\n"
 MEMORY_LIMIT = 3 * 2**30
@@ -39,7 +39,7 @@ def forecast(*args, kill_at: str | None = None, cwd=None) -> subprocess.Complete
     if kill_at:
         env[KILL_HOOK] = kill_at
     return subprocess.run(
-        [sys.executable, "-m", "forecast.cli", *map(str, args)],
+        [sys.executable, FORECAST_CLI, *map(str, args)],
         capture_output=True,
         text=True,
         env=env,
@@ -130,7 +130,7 @@ def test_imports_killed_at_random_times_leave_old_or_new(overlays, tmp_path):
             [
                 sys.executable,
                 "-m",
-                "forecast.cli",
+                "forecast.cli",  # the real command, no test double: killed at random
                 "data",
                 "import",
                 str(second),

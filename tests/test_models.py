@@ -161,6 +161,29 @@ def test_class_hierarchical_recovers_shares_and_pooled_effects():
     assert 0.005 < float(nuclear) < 0.06
 
 
+@pytest.mark.slow
+def test_ar_level_recovers_persistence_innovations_state_effects_and_dispersion():
+    """The default model on 25 years of its own process (two leader eras, 94% HDIs).
+
+    300 months: with 240, the N(0, 0.5) shrinkage of the state effects pulled the largest
+    (-1.2) out of its HDI for one seed in three. With 300 months and these draws, seeds
+    20251231, 1, 3 and 4 pass every check; seed 2 misses alpha at the HDI's edge (3.83 < 4),
+    as a 94% interval should now and then.
+    """
+    panel, truth = sim.ar_level_panel(300, seed=SEED)
+    model = fit(get_model("ar_level"), panel, draws=600, tune=600)
+    params, post = sim.ar_level_params(), model.posterior
+    inside_hdi(model, "ar_phi", params["ar_phi"])
+    inside_hdi(model, "ar_sigma", params["ar_sigma"])
+    inside_hdi(model, "state_effect", [params["state_effect"][s] for s in post["state"].values])
+    inside_hdi(model, "alpha", params["alpha"])
+    inside_hdi(model, "era_mean", [truth["era_mean"][e] for e in post["era"].values])
+    # the data, not the prior, placed the level's dynamics: sds below the priors' (1, 0.5;
+    # 0.53-0.71 and 0.24-0.28 of them over the five seeds above)
+    assert float(post["ar_phi_logit"].std()) < 0.8 * model.priors["ar_phi"]["sigma"]
+    assert float(post["ar_sigma_log"].std()) < 0.7 * model.priors["ar_sigma"]["sigma"]
+
+
 # --- diagnostics ------------------------------------------------------------------------------
 
 
@@ -336,7 +359,7 @@ def test_the_mock_sampler_fits_and_saves_a_run_in_a_second(panel, tmp_path):
 
 
 def test_presets_are_defined_once_and_validated():
-    assert set(catalog.PRESETS) == {"full", "fast", "backtest", "mock"}
+    assert {"full", "fast", "backtest"} <= set(catalog.PRESETS)  # and the tests' "mock"
     assert catalog.resolve_sampler("fast", draws=50).draws == 50
     assert catalog.resolve_sampler({"chains": 3}).chains == 3
     with pytest.raises(ConfigError, match="unknown sampler preset"):

@@ -1,17 +1,21 @@
-"""nutpie's callbacks from the disk cache: the same log density, new data, a second process."""
+"""nutpie's callbacks from the disk cache: the same log density, new data, a second process,
+and each way back to nutpie's own compilation (said once, still a valid posterior)."""
 
 from __future__ import annotations
 
 import ctypes
 import json
+import logging
 import os
 import subprocess
 import sys
 import textwrap
 
 import numpy as np
+import nutpie
 import pytest
 
+from forecast.models import numba_cache
 from forecast.models.numba_cache import compile_numba_model
 
 #: A small count regression with data of two ranks and dtypes (what our models hold).
@@ -146,11 +150,206 @@ def test_a_second_process_loads_both_callbacks_from_disk(tmp_path):
     assert len(saved) == 2 and saved[0].startswith("string.expand_cfunc")
 
 
-def test_without_pytensors_cache_it_falls_back_to_nutpies_compilation():
+# --- falling back to nutpie's own compilation ------------------------------------------------
+
+#: Start of the one line a fallback prints.
+FALLBACK_LINE = "forecast: compiling nutpie's callbacks afresh"
+
+#: The coefficients ``small_model`` simulates its counts from.
+TRUE_BETA = np.array([0.3, -0.2, 0.1])
+
+
+@pytest.fixture
+def fallback_lines(monkeypatch, caplog):
+    """The lines the fallback prints during a test (each test starts a fresh process' record)."""
+    monkeypatch.setattr(numba_cache, "_ANNOUNCED", set())
+    caplog.set_level(logging.WARNING, logger=numba_cache.logger.name)
+
+    def lines() -> list[str]:
+        records = [r for r in caplog.records if r.name == numba_cache.logger.name]
+        assert all(r.exc_info is None for r in records)  # a line, never a traceback
+        return [r.getMessage() for r in records]
+
+    return lines
+
+
+def is_nutpies(compiled) -> bool:
+    return compiled.compiled_logp_func._pyfunc.__name__ != "logp_cfunc"
+
+
+def assert_valid_posterior(compiled) -> None:
+    """A short NUTS run on the compiled model finds the coefficients the data came from."""
+    idata = nutpie.sample(
+        compiled, draws=150, tune=150, chains=2, seed=1, progress_bar=False, save_warmup=False
+    )
+    beta = idata["posterior"]["beta"]
+    assert beta.shape == (2, 150, 3) and np.isfinite(beta.values).all()
+    assert int(idata["sample_stats"]["diverging"].sum()) <= 3
+    mean, sd = beta.mean(("chain", "draw")).values, beta.std(("chain", "draw")).values
+    assert (np.abs(mean - TRUE_BETA) < 4 * sd).all(), (mean, sd)
+
+
+def falls_back_once(lines, monkeypatch, reason: str) -> str:
+    """Compile twice under the patched condition: nutpie's callbacks, one line naming ``reason``,
+    and a valid posterior."""
+    first = compile_numba_model(small_model())
+    assert is_nutpies(first)
+    assert_valid_posterior(first)
+    # the second time round our path fails the same way; nutpie's compilation (3 s) is not
+    # what is tested, so it hands back the first result
+    calls = []
+
+    def nutpies_compilation(*args, **kwargs):
+        calls.append(kwargs)
+        return first
+
+    monkeypatch.setattr(nutpie, "compile_pymc_model", nutpies_compilation)
+    assert compile_numba_model(small_model()) is first and len(calls) == 1
+    printed = lines()
+    assert len(printed) == 1, printed
+    assert printed[0].startswith(FALLBACK_LINE) and "\n" not in printed[0]
+    assert reason in printed[0], printed[0]
+    return printed[0]
+
+
+@pytest.mark.slow
+def test_another_nutpie_version_falls_back(monkeypatch, fallback_lines):
+    monkeypatch.setattr(nutpie, "__version__", "0.17.0")
+    line = falls_back_once(fallback_lines, monkeypatch, "nutpie 0.17.0 is not the version")
+    assert "0.16.x" in line
+
+
+@pytest.mark.slow
+def test_a_missing_private_name_falls_back(monkeypatch, fallback_lines):
+    # a helper nutpie dropped (nutpie's own compilation must not need it, so it is named here)
+    monkeypatch.setattr(
+        numba_cache, "NUTPIE_HELPERS", (*numba_cache.NUTPIE_HELPERS, "_make_functions_v2")
+    )
+    falls_back_once(fallback_lines, monkeypatch, "lacks _make_functions_v2")
+
+
+def test_a_missing_private_field_is_named():
+    import nutpie.compile_pymc as cp
+
+    fields = (*numba_cache.NUTPIE_FIELDS, "_n_dims")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(numba_cache, "NUTPIE_FIELDS", fields)
+        with pytest.raises(numba_cache.CacheFallback, match=r"lacks CompiledPyMCModel\._n_dims"):
+            numba_cache.check_nutpie(cp)
+    numba_cache.check_nutpie(cp)  # the installed nutpie has everything
+
+
+def test_without_pytensors_numba_cache_helpers_it_says_so(monkeypatch):
+    monkeypatch.setitem(sys.modules, "pytensor.link.numba.cache", None)  # import fails
+    with pytest.raises(numba_cache.CacheFallback, match="has no numba cache helpers") as info:
+        numba_cache._pytensor_cache()
+    assert info.value.kind == "pytensor-names"
+
+
+@pytest.mark.slow
+def test_a_function_pytensor_did_not_cache_falls_back(monkeypatch, fallback_lines):
+    monkeypatch.setattr(numba_cache, "pytensor_cache_key", lambda function: None)
+    falls_back_once(fallback_lines, monkeypatch, "PyTensor did not cache the graph's function")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "original, wrong",
+    [
+        ("logp[()] = logp_val", "logp[()] = logp_val + 1e-6"),
+        ("out[...] = grad", "out[...] = grad * (1 + 1e-7)"),
+    ],
+    ids=["log density", "gradient"],
+)
+def test_a_cached_callback_that_disagrees_with_pytensor_falls_back(
+    monkeypatch, fallback_lines, original, wrong
+):
+    source = numba_cache._logp_source
+
+    def wrong_source(*args):
+        text = source(*args)
+        assert original in text
+        return text.replace(original, wrong)
+
+    monkeypatch.setattr(numba_cache, "_logp_source", wrong_source)
+    falls_back_once(fallback_lines, monkeypatch, "the cached log density disagrees with PyTensor's")
+
+
+@pytest.mark.slow
+def test_a_wrapper_numba_cannot_compile_falls_back(monkeypatch, fallback_lines):
+    source = numba_cache._expand_source
+
+    def broken(*args):  # a wrapper numba cannot type (an undefined global)
+        return source(*args).replace("out[...] = values", "out[...] = no_such_name")
+
+    monkeypatch.setattr(numba_cache, "_expand_source", broken)
+    falls_back_once(fallback_lines, monkeypatch, "numba could not compile the cached expand_cfunc")
+
+
+def test_verification_passes_on_our_callbacks_and_fails_on_a_wrong_point(both):
+    _, ours, _ = both
+    numba_cache.verify(ours)  # at the initial point
+    x = np.full(ours.n_dim, 0.2)
+    numba_cache.verify(ours, x)
+    logp, grad = numba_cache.reference_logp(ours, x)
+    with pytest.raises(numba_cache.CacheFallback, match="off by 1e-08"):
+        numba_cache.verify(ours, x, expected=(logp + 1e-8, grad))
+
+
+def test_the_cache_key_covers_nutpie_pytensor_and_numba_versions(monkeypatch):
+    import numba
+    import pytensor
+
+    record = np.dtype([("a", np.uintp)])
+    key = numba_cache.cache_key("source", "inner", record)
+    assert numba_cache.cache_key("source", "inner", record) == key
+    for module in (nutpie, pytensor, numba):
+        with monkeypatch.context() as mp:
+            mp.setattr(module, "__version__", "99.0.0")
+            assert numba_cache.cache_key("source", "inner", record) != key, module.__name__
+    assert numba_cache.cache_key("source2", "inner", record) != key
+
+
+def test_without_pytensors_cache_it_falls_back_to_nutpies_compilation(fallback_lines):
     import pytensor
 
     with pytensor.config.change_flags(numba__cache=False):
         compiled = compile_numba_model(small_model())
-    assert compiled.compiled_logp_func._pyfunc.__name__ != "logp_cfunc"
+    assert is_nutpies(compiled)
     code, logp, _ = logp_and_grad(compiled, np.zeros(compiled.n_dim))
     assert code == 0 and np.isfinite(logp)
+    (line,) = fallback_lines()
+    assert "PyTensor did not cache the graph's function" in line
+
+
+FALLBACK_CHILD = """
+import json
+import numpy as np
+import nutpie
+{model}
+nutpie.__version__ = "0.17.0"
+from forecast.models.numba_cache import compile_numba_model
+first = compile_numba_model(small_model())
+nutpie.compile_pymc_model = lambda *args, **kwargs: first  # the second time: the check only
+second = compile_numba_model(small_model())
+idata = nutpie.sample(second, draws=50, tune=50, chains=1, seed=1, progress_bar=False)
+print(json.dumps({{
+    "names": [c.compiled_logp_func._pyfunc.__name__ for c in (first, second)],
+    "finite": bool(np.isfinite(idata["posterior"]["beta"].values).all()),
+}}))
+"""
+
+
+@pytest.mark.slow
+def test_a_fallback_prints_one_plain_line_on_stderr():
+    """What a user sees: one line on stderr per process, no traceback, and a posterior."""
+    script = FALLBACK_CHILD.format(model=textwrap.dedent(MODEL_SOURCE))
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=root)
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert "logp_cfunc" not in result["names"] and result["finite"]
+    lines = [line for line in done.stderr.splitlines() if line.startswith(FALLBACK_LINE)]
+    assert len(lines) == 1, done.stderr
+    assert "nutpie 0.17.0 is not the version the cached callbacks were written for" in lines[0]
+    assert "Traceback" not in done.stderr

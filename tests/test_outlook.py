@@ -53,23 +53,26 @@ def test_every_run_carries_its_outlook_models(fitted):
 
 def test_the_outlook_gives_each_draw_its_own_state_path(fitted):
     model, outlook = fitted
-    sim = simulate_outlook(model, outlook, horizon=12, random_seed=SEED)
+    forecast = simulate_outlook(model, outlook, horizon=12, random_seed=SEED)
+    sim = forecast.data.sel(scenario="outlook")
     assert sim["state"].dims == ("draw", "month") and sim.sizes["month"] == 12
-    assert set(np.unique(sim["state"].values)) <= set(STATES)
+    assert set(np.unique(sim["state"].values)) <= set(range(len(STATES)))
     assert len({tuple(row) for row in sim["state"].values}) > 1  # paths differ between draws
-    assert (sim["initial_state"].values == "no_talks").all()
+    assert forecast.data.attrs["initial_state"] == "no_talks"
     assert {"class_counts", "nuclear_tests", "launch_days"} <= set(sim.data_vars)
     # a launch day carries at most one day of each class group
-    assert (sim["class_counts"] <= sim["counts"]).all()
-    tables = outlook_tables(sim)
+    assert (sim["class_counts"] <= sim["launch_days"]).all()
+    tables = outlook_tables(forecast)
     np.testing.assert_allclose(tables["states"][list(STATES)].sum(axis=1), 1.0)
     totals = tables["totals"].set_index("path")
     assert totals.loc["all paths", "share"] == 1.0
     assert totals.drop("all paths")["share"].sum() == pytest.approx(1.0)
-    overall = sim["counts"].sum("month").values
+    assert totals.drop("all paths")["n"].sum() == totals.loc["all paths", "n"] == sim.sizes["draw"]
+    overall = sim["launch_days"].sum("month").values
     assert totals.loc["all paths", "mean"] == pytest.approx(overall.mean())
+    assert totals.loc["all paths", "median"] == pytest.approx(np.median(overall))
     again = simulate_outlook(model, outlook, horizon=12, random_seed=SEED)
-    np.testing.assert_array_equal(again["counts"].values, sim["counts"].values)
+    np.testing.assert_array_equal(again.counts.values, forecast.counts.values)
 
 
 def test_a_transition_scenario_with_a_condition_hits_it_exactly(fitted):
@@ -87,11 +90,11 @@ def test_a_transition_scenario_with_a_condition_hits_it_exactly(fitted):
         },
         "s.yaml",
     )
-    ds = simulate_scenarios(model, spec, random_seed=SEED, outlook=outlook)
-    codes = ds["state_draws"].sel(scenario="summit").values
+    fc = simulate_scenarios(model, spec, random_seed=SEED, outlook=outlook)
+    codes = fc.states.sel(scenario="summit").values
     hit = (codes[:, :3] == STATES.index("summitry")).any(axis=1).mean()
     assert abs(hit - 0.7) <= 1 / codes.shape[0]
-    talks = ds["state_draws"].sel(scenario="talks").values
+    talks = fc.states.sel(scenario="talks").values
     assert (talks[:, 0] == STATES.index("no_talks")).all()  # before the first step: last state
     assert (talks[:, 1] == STATES.index("active_talks")).all()  # the fixed month
     assert len(np.unique(talks[:, 2:])) > 1  # then the chain
@@ -169,9 +172,9 @@ def test_answers_come_from_the_joint_simulation(fitted, tmp_path):
     questions = load_questions(path)
     answers, outcomes, sim = answer_questions(model, outlook, questions, random_seed=SEED)
     answers = answers.set_index("question")
-    share = (sim["counts"].isel(month=slice(0, 3)).sum("month") >= 1).mean().item()
+    share = (sim.counts.isel(month=slice(0, 3)).sum("month") >= 1).mean().item()
     assert answers.loc["any-q1", "probability"] == pytest.approx(share)
-    total = sim["counts"].isel(month=slice(0, 6)).sum("month").values
+    total = sim.counts.isel(month=slice(0, 6)).sum("month").values
     assert answers.loc["days-h1", "mean"] == pytest.approx(total.mean())
     # the conditional answer comes from a simulation with the given path imposed
     assert answers.loc["days-if-talks", "p_given"] == 1.0

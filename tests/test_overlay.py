@@ -7,6 +7,7 @@ import sys
 
 import pandas as pd
 import pytest
+from conftest import FORECAST_CLI
 
 from forecast.data import SPECS, DataError, load_tables, monthly_panel
 from forecast.data.overlay import import_launches, merge_periods, resolve_data_dir
@@ -22,7 +23,7 @@ NEW_EVENTS = (
 
 def run(*args, cwd=None, env=None):
     return subprocess.run(
-        [sys.executable, "-m", "forecast.cli", *args],
+        [sys.executable, FORECAST_CLI, *args],
         capture_output=True,
         text=True,
         cwd=cwd,

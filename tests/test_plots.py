@@ -1,14 +1,24 @@
-"""Figures: predictive draws over training months, and ArviZ's chain plots with units."""
+"""Figures: predictive draws, chain plots with units, fan charts, the package's names, and
+user-written labels (any script, dollar signs) drawn literally without a warning."""
 
 from __future__ import annotations
 
+import io
+import logging
+import re
+import warnings
+
 import arviz as az
+import matplotlib
 import numpy as np
 import pandas as pd
+import pytest
 import xarray as xr
 from conftest import SEED
 
-from forecast import __version__, plots, versions
+from forecast import __version__, noise, plots, versions
+from forecast.constants import STATES
+from forecast.simulation import Forecast
 
 
 def _panel(n: int = 36) -> pd.DataFrame:
@@ -84,39 +94,46 @@ def test_versions_names_the_running_package():
     assert versions()["forecast"] == __version__
 
 
-def _scenario_draws():
-    """A small scenario simulation as simulate_scenarios returns it (integer counts)."""
+def _scenario_draws(names=("persist", "talks_resume", "my_own"), labels=None, states=None):
+    """A small forecast in the layout simulate_scenarios returns (integer counts)."""
     rng = np.random.default_rng(SEED)
     months = pd.date_range("2026-01-01", periods=12, freq="MS")
-    names = ["persist", "talks_resume", "my_own"]
     counts = rng.negative_binomial(2, 0.3, size=(len(names), 500, len(months)))
-    ds = xr.Dataset(
+    codes = np.zeros((len(names), 500, len(months)), dtype=np.int8)
+    for i, state in enumerate(states or ["no_talks"] * len(names)):
+        codes[i] = STATES.index(state)
+    data = xr.Dataset(
         {
-            "counts": (("scenario", "draw", "month"), counts),
-            "state": (("scenario", "month"), np.full((len(names), len(months)), "no_talks")),
+            "launch_days": (("scenario", "draw", "month"), counts),
+            "state": (("scenario", "draw", "month"), codes),
         },
-        coords={"scenario": names, "month": months, "label": ("scenario", names)},
+        coords={
+            "scenario": list(names),
+            "month": months,
+            "label": ("scenario", list(labels or names)),
+        },
+        attrs={"target": "launch_days", "model": "test", "initial_state": "no_talks"},
     )
-    ds.attrs["target"] = "launch_days"
-    return ds
+    return Forecast(data)
 
 
 def test_fan_chart_bands_are_nested_whole_numbers_drawn_as_steps():
     from matplotlib.patches import StepPatch
 
+    from forecast.summaries import monthly
+
     ds = _scenario_draws()
-    table = plots.band_table(ds)
-    levels = [plots.band_column(q) for q in plots.BAND_LEVELS]
-    values = table[levels].to_numpy()
+    table = monthly(ds)
+    values = table[["q10", "q25", "q50", "q75", "q90"]].to_numpy()
     assert (np.diff(values, axis=1) >= 0).all(), "quantile bands must be nested"
     assert np.array_equal(values, np.round(values)), "bands of counts must be whole numbers"
-    assert len(table) == ds.sizes["scenario"] * ds.sizes["month"]
+    assert len(table) == len(ds.scenarios) * len(ds.months)
     history = pd.DataFrame(
         {"month": pd.date_range("2023-01-01", "2025-12-01", freq="MS"), "state": "no_talks"}
     ).assign(launch_days=1)
     ax = plots.plot_scenarios(ds, history)
     steps = [p for p in ax.patches if isinstance(p, StepPatch)]
-    assert len(steps) == 3 * ds.sizes["scenario"]  # 80% band, 50% band, mean line
+    assert len(steps) == 3 * len(ds.scenarios)  # 80% band, 50% band, mean line
     assert ax.figure.axes[-1].get_xaxis().get_major_formatter() is not None
     assert ax.figure.axes[-1].get_xticklabels()[0].get_text() != ""
 
@@ -172,3 +189,126 @@ def test_level_ratio_is_one_for_the_same_level():
     )
     ax = plots.plot_level_ratio(level, level, panel, labels=("a", "b"))
     np.testing.assert_allclose(ax.patches[-1].get_data()[0], 1.0)
+
+
+#: The public names of the single-module ``forecast/plots.py`` that the package replaced.
+OLD_PUBLIC_NAMES = (
+    "CLASS_COLUMNS",
+    "CLASS_GROUPS",
+    "MODEL_COLORS",
+    "SCENARIO_COLORS",
+    "SCENARIO_PALETTE",
+    "STATES",
+    "STATE_COLORS",
+    "STATE_LABELS",
+    "TARGET_LABELS",
+    "label_rank_plot",
+    "label_trace_plot",
+    "plot_contrasts",
+    "plot_count_distribution",
+    "plot_coverage",
+    "plot_days_vs_missiles",
+    "plot_exercise_days",
+    "plot_level",
+    "plot_level_ratio",
+    "plot_pit",
+    "plot_predictive_bands",
+    "plot_probabilities",
+    "plot_rate_ratio_draws",
+    "plot_scenarios",
+    "plot_scores_by_horizon",
+    "plot_skill",
+    "plot_sources",
+    "plot_state_effects",
+    "plot_state_probabilities",
+    "plot_timeline",
+    "plot_totals",
+    "scenario_colors",
+    "shade_states",
+    "state_legend_handles",
+)
+
+
+def test_every_name_of_the_old_module_is_still_importable():
+    namespace: dict = {}
+    exec("from forecast.plots import *", namespace)  # fails if __all__ names a missing one
+    assert [name for name in OLD_PUBLIC_NAMES if name not in namespace] == []
+    from forecast.plots import plot_scenarios  # as the report and the CLI do
+
+    assert plot_scenarios is plots.scenarios.plot_scenarios
+
+
+LAST_RESORT = "Last Resort High-Efficiency"
+CHINESE = "和平谈判"  # "peace talks": no glyph in DejaVu Sans
+DOLLARS = "$5 and $6"
+
+
+def _labelled_scenarios():
+    """Three scenarios, one named and labelled in Chinese, one labelled with dollar signs."""
+    return _scenario_draws(
+        names=("persist", CHINESE, "dollars"),
+        labels=("Persist", CHINESE, DOLLARS),
+        states=("no_talks", "active_talks", "stalled"),
+    )
+
+
+def _draw_scenario_figures(fmt: str = "png") -> list[bytes]:
+    """The three scenario figures of the labelled scenarios, saved to ``fmt``."""
+    ds = _labelled_scenarios()
+    history = pd.DataFrame(
+        {"month": pd.date_range("2024-01-01", "2025-12-01", freq="MS"), "state": "no_talks"}
+    ).assign(launch_days=1)
+    table = pd.DataFrame({"label": list(ds.labels.values()), "p_ge_1": [0.9, 0.5, 0.7]})
+    axes = [plots.plot_scenarios(ds, history), plots.plot_totals(ds)]
+    axes.append(plots.plot_probabilities(table))
+    saved = []
+    for ax in axes:
+        buffer = io.BytesIO()
+        ax.figure.savefig(buffer, format=fmt)
+        saved.append(buffer.getvalue())
+    return saved
+
+
+@pytest.mark.skipif(
+    LAST_RESORT not in plots.user_fonts(),
+    reason="matplotlib < 3.10 ships no Last Resort font; forecast.noise filters the warning",
+)
+@pytest.mark.parametrize("fmt", ["png", "pdf", "svg"])
+def test_labels_in_any_script_or_with_dollars_draw_without_a_warning(fmt, caplog):
+    with warnings.catch_warnings(record=True) as caught, caplog.at_level(logging.WARNING):
+        warnings.simplefilter("always")  # no filter: nothing may be raised at all
+        _draw_scenario_figures(fmt)
+    assert [str(w.message) for w in caught] == []
+    # mathtext and font lookup complain through logging ("Font 'default' does not have a glyph")
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("matplotlib")] == []
+
+
+def test_user_fonts_start_with_the_default_and_skip_fonts_not_installed():
+    fonts = plots.user_fonts()
+    assert fonts[0] == "DejaVu Sans"
+    assert set(fonts) <= set(plots.FONT_FALLBACK)
+    assert fonts == [f for f in plots.FONT_FALLBACK if f in fonts]  # the fallback order
+    ax = plots.plot_totals(_labelled_scenarios())
+    assert all(t.get_fontfamily() == fonts for t in ax.get_yticklabels())
+
+
+def test_project_filters_hide_the_missing_glyph_warning_of_older_matplotlib():
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        noise.install()
+        warnings.warn(
+            "Glyph 21644 (\\N{CJK UNIFIED IDEOGRAPH-548C}) missing from font(s) DejaVu Sans.",
+            UserWarning,
+            stacklevel=1,
+        )
+    assert caught == []
+
+
+def test_dollar_signs_in_labels_are_kept_literally():
+    with matplotlib.rc_context({"svg.fonttype": "none"}):  # text stays text in the SVG
+        fan, totals, heatmap = (svg.decode() for svg in _draw_scenario_figures("svg"))
+    for svg in (fan, totals, heatmap):
+        texts = re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+        assert DOLLARS in texts  # one piece, word for word: not mathtext
+        assert CHINESE in " ".join(texts)
+    assert plots.literal(DOLLARS) == r"\$5 and \$6"

@@ -462,9 +462,11 @@ def test_conditional_answer_uses_the_draws_on_the_path():
 
 
 def test_state_paths_from_the_transition_model_answer_questions(panel):
-    from forecast.models.transitions import TransitionModel, change_probabilities
+    from forecast.models.transitions import TransitionModel
+    from forecast.summaries import change_probabilities
 
-    paths = TransitionModel(draws=500, random_seed=SEED).fit(panel).simulate(months=12, rng=SEED)
+    chain = TransitionModel(draws=500, random_seed=SEED).fit(panel)
+    paths = chain.simulate(months=12, rng=SEED)
     sims = xr.Dataset({"state": paths})
     q = parse_questions(
         {
@@ -473,7 +475,7 @@ def test_state_paths_from_the_transition_model_answer_questions(panel):
             ]
         }
     )[0]
-    expected = change_probabilities(paths)["p_changed"].iloc[5]
+    expected = change_probabilities(paths.values, chain.last_state)["p_changed"].iloc[5]
     assert answer(q, sims)["probability"] == pytest.approx(expected)
 
 

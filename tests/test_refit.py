@@ -12,6 +12,7 @@ import subprocess
 import sys
 
 import pytest
+from conftest import FORECAST_CLI
 
 SMALL = ["--preset", "mock", "--seed", "1"]
 EVENTS = (
@@ -34,7 +35,7 @@ scenarios:
 
 def run(*args):
     result = subprocess.run(
-        [sys.executable, "-m", "forecast.cli", *map(str, args)], capture_output=True, text=True
+        [sys.executable, FORECAST_CLI, *map(str, args)], capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr
     return result
@@ -125,8 +126,8 @@ def test_ledger_scores_agree_with_the_evaluation_module(runs):
     import numpy as np
 
     from forecast.data import load_tables, monthly_panel
-    from forecast.scores import brier_any, crps
     from forecast.ledger import read_forecast, score_forecast
+    from forecast.scores import brier_any, crps
 
     forecast = read_forecast(runs["old"])
     scores = score_forecast(forecast, monthly_panel(load_tables()))

@@ -540,8 +540,9 @@ def test_answers_with_hostile_titles_are_safe_in_csv(tmp_path):
 
 
 def test_scenario_outputs_with_hostile_labels(tiny_run, tmp_path):
+    from forecast.cli.forecast_work import write_scenario_outputs
     from forecast.runs import load_run
-    from forecast.scenarios import parse_scenarios, simulate_scenarios, write_scenario_outputs
+    from forecast.scenarios import parse_scenarios, simulate_scenarios
 
     model, _ = load_run(tiny_run)
     spec = {
@@ -868,13 +869,15 @@ def test_a_good_scheduler_address_passes_and_an_unreachable_one_is_named():
 # --- markup in printed paths --------------------------------------------------------------------
 
 
-def test_freshness_prints_paths_with_brackets_as_they_are(tables):
+def test_freshness_prints_paths_with_brackets_as_they_are(tables, monkeypatch):
     from rich.console import Console
 
-    from forecast.freshness import data_freshness, print_freshness
+    from forecast.cli import console as cli_console
+    from forecast.freshness import data_freshness, freshness_lines
 
-    console = Console(record=True, width=300)
+    console = Console(record=True, width=300, markup=False, highlight=False)
+    monkeypatch.setattr(cli_console, "console", console)
     record = data_freshness(tables, today=STALE_TODAY, data_dir="ov[/]x[bold]y")
-    print_freshness(console, record)
+    cli_console.print_freshness(freshness_lines(record))
     text = console.export_text()
     assert "--data-dir ov[/]x[bold]y" in text and "stale data:" in text

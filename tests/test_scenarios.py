@@ -13,16 +13,8 @@ from conftest import REPO, SEED
 from forecast.constants import STATES
 from forecast.errors import ConfigError
 from forecast.models import get_model
-from forecast.scenarios import (
-    against,
-    comparisons,
-    load_scenarios,
-    monthly_summary,
-    parse_scenarios,
-    probability_table,
-    simulate_scenarios,
-    total_summary,
-)
+from forecast.scenarios import load_scenarios, parse_scenarios, simulate_scenarios
+from forecast.summaries import compare, monthly, probabilities, totals
 
 N_DRAWS = 40_000
 
@@ -70,15 +62,20 @@ def scenario_set(start="2010-01", horizon=12, **scenarios):
 
 def test_simulated_mean_and_variance_match_the_negative_binomial(model):
     spec = scenario_set(stalled={"states": {"2010-01": "stalled"}})
-    ds = simulate_scenarios(model, spec, random_seed=SEED, draws=N_DRAWS)
-    y = ds["counts"].sel(scenario="stalled").values  # (draw, month), all months alike
+    fc = simulate_scenarios(model, spec, random_seed=SEED, draws=N_DRAWS)
+    y = fc.counts.sel(scenario="stalled").values  # (draw, month), all months alike
     mu = 2.0 * np.exp(-0.5)
     alpha = 3.0
     var = mu + mu**2 / alpha
     se_mean = np.sqrt(var / y.size)
     assert abs(y.mean() - mu) < 4 * se_mean
     assert abs(y.var() / var - 1) < 0.03
-    np.testing.assert_allclose(ds["rate"].values, mu)
+    np.testing.assert_allclose(fc.data["rate"].values, mu)
+    assert fc.target == "launch_days" and list(fc.data[fc.target].dims) == [
+        "scenario",
+        "draw",
+        "month",
+    ]
 
 
 def test_same_seed_same_output_and_different_seed_differs(model):
@@ -86,22 +83,20 @@ def test_same_seed_same_output_and_different_seed_differs(model):
     one = simulate_scenarios(model, spec, random_seed=5, draws=500)
     two = simulate_scenarios(model, spec, random_seed=5, draws=500)
     three = simulate_scenarios(model, spec, random_seed=6, draws=500)
-    np.testing.assert_array_equal(one["counts"].values, two["counts"].values)
-    assert not np.array_equal(one["counts"].values, three["counts"].values)
-    pd.testing.assert_frame_equal(total_summary(one), total_summary(two))
+    np.testing.assert_array_equal(one.counts.values, two.counts.values)
+    assert not np.array_equal(one.counts.values, three.counts.values)
+    pd.testing.assert_frame_equal(totals(one).table, totals(two).table)
 
 
 def test_ordering_follows_the_state_effects(model):
     spec = scenario_set(**{s: {"label": s, "states": {"2010-01": s}} for s in STATES}, horizon=24)
-    ds = simulate_scenarios(model, spec, random_seed=SEED, draws=4000)
-    means = total_summary(ds).set_index("scenario")["mean"]
+    fc = simulate_scenarios(model, spec, random_seed=SEED, draws=4000)
+    means = totals(fc).table.set_index("scenario")["mean"]
     # true effects: summitry +0.4 > no_talks 0 > stalled -0.5 > active_talks -1.2
     assert list(means.sort_values().index) == ["active_talks", "stalled", "no_talks", "summitry"]
-    comp = comparisons(ds).set_index(["scenario_a", "scenario_b"])
-    assert comp.loc[("summitry", "active_talks"), "p_a_greater"] > 0.95
-    np.testing.assert_allclose(
-        comp.loc[("summitry", "no_talks"), "rate_ratio"], np.exp(0.4), rtol=1e-9
-    )
+    assert compare(fc, "active_talks").table.set_index("scenario").loc["summitry", "p_more"] > 0.95
+    comp = compare(fc, "no_talks").table.set_index("scenario")
+    np.testing.assert_allclose(comp.loc["summitry", "rate_ratio"], np.exp(0.4), rtol=1e-9)
 
 
 def test_against_a_reference_in_numbers_and_words(model):
@@ -111,22 +106,24 @@ def test_against_a_reference_in_numbers_and_words(model):
         talks={"label": "Talks", "states": {"2010-01": "active_talks"}},
         horizon=12,
     )
-    ds = simulate_scenarios(model, spec, random_seed=SEED, draws=2000)
-    table = against(ds, "base").set_index("scenario")
+    fc = simulate_scenarios(model, spec, random_seed=SEED, draws=2000)
+    result = compare(fc, "base")
+    table = result.table.set_index("scenario")
+    words = dict(zip(result.table["scenario"], result.text, strict=True))
     assert list(table.index) == ["same", "talks"]
-    totals = ds["counts"].sum("month")
-    diff = (totals.sel(scenario="talks") - totals.sel(scenario="base")).values
+    total = fc.counts.sum("month")
+    diff = (total.sel(scenario="talks") - total.sel(scenario="base")).values
     row = table.loc["talks"]
     np.testing.assert_allclose(row["diff_mean"], diff.mean())
-    np.testing.assert_allclose(row["p_a_greater"], (diff > 0).mean())
-    np.testing.assert_allclose(row["diff_lo"], np.quantile(diff, 0.03))
+    np.testing.assert_allclose(row["p_more"], (diff > 0).mean())
+    np.testing.assert_allclose(row["diff_lo"], np.quantile(diff, 0.10))  # the 80% interval
     # active talks -1.2 on the log rate: fewer launch days, at exp(-1.2) times the rate
     assert row["diff_mean"] < 0
-    assert row["in_words"].startswith(f"'Talks': {abs(diff.mean()):.1f} fewer launch days")
-    assert f"{np.exp(-1.2):.2f} times the reference's" in row["in_words"]
-    assert table.loc["same", "in_words"] == "'Same': the same path as the reference, no difference."
+    assert words["talks"].startswith(f"'Talks': {abs(diff.mean()):.1f} fewer launch days")
+    assert f"{np.exp(-1.2):.2f} times the reference's" in words["talks"]
+    assert words["same"] == "'Same': the same path as 'Base', no difference."
     with pytest.raises(ConfigError, match="no scenario 'nope'"):
-        against(ds, "nope")
+        compare(fc, "nope")
 
 
 def test_summaries_are_ordered_and_consistent_with_p_any(model):
@@ -135,19 +132,19 @@ def test_summaries_are_ordered_and_consistent_with_p_any(model):
         high={"states": {"2010-01": "summitry"}},
         horizon=6,
     )
-    ds = simulate_scenarios(model, spec, random_seed=SEED, draws=4000)
-    table = total_summary(ds)
-    q = table[["q05", "q10", "q25", "q50", "q75", "q90", "q95"]].to_numpy()
+    fc = simulate_scenarios(model, spec, random_seed=SEED, draws=4000)
+    table = totals(fc).table
+    q = table[["q10", "q25", "q50", "q75", "q90"]].to_numpy()
     assert (np.diff(q, axis=1) >= 0).all()
     for row in table.itertuples():
-        # P(total >= 1) >= 0.95 exactly when the 5% quantile is at least 1
-        assert (row.q05 >= 1) == (row.p_any >= 0.95)
+        # P(total >= 1) >= 0.9 exactly when the 10% quantile is at least 1
+        assert (row.q10 >= 1) == (row.p_any >= 0.9)
         assert (row.q50 >= 1) == (row.p_any >= 0.5)
-    monthly = monthly_summary(ds)
-    assert len(monthly) == 2 * 6
-    assert (monthly["lo94"] <= monthly["lo80"]).all() and (monthly["lo80"] <= monthly["lo50"]).all()
-    assert (monthly["hi50"] <= monthly["hi80"]).all() and (monthly["hi80"] <= monthly["hi94"]).all()
-    probs = probability_table(ds)
+        assert row.median == row.q50 and row.n == 4000
+    by_month = monthly(fc)
+    assert len(by_month) == 2 * 6
+    assert (by_month["q10"] <= by_month["q25"]).all() and (by_month["q75"] <= by_month["q90"]).all()
+    probs = probabilities(fc)
     p = probs[["p_ge_1", "p_ge_5", "p_ge_10", "p_ge_20"]].to_numpy()
     assert (np.diff(p, axis=1) <= 0).all()
     np.testing.assert_allclose(probs["p_ge_1"], table["p_any"])
@@ -156,16 +153,16 @@ def test_summaries_are_ordered_and_consistent_with_p_any(model):
 def test_no_states_means_the_last_observed_state_persists(model, sim_panel):
     last = sim_panel["state"].iloc[-1]
     spec = scenario_set(persist={}, explicit={"states": {"2010-01": last}})
-    ds = simulate_scenarios(model, spec, random_seed=SEED, draws=300)
+    fc = simulate_scenarios(model, spec, random_seed=SEED, draws=300)
     np.testing.assert_array_equal(
-        ds["counts"].sel(scenario="persist").values, ds["counts"].sel(scenario="explicit").values
+        fc.counts.sel(scenario="persist").values, fc.counts.sel(scenario="explicit").values
     )
 
 
 def test_gap_months_before_start_are_simulated_and_dropped(model):
     spec = scenario_set(start="2010-04", horizon=3, s={"states": {"2010-04": "stalled"}})
-    ds = simulate_scenarios(model, spec, random_seed=SEED, draws=100)
-    assert list(pd.DatetimeIndex(ds["month"].values).strftime("%Y-%m")) == [
+    fc = simulate_scenarios(model, spec, random_seed=SEED, draws=100)
+    assert list(fc.months.strftime("%Y-%m")) == [
         "2010-04",
         "2010-05",
         "2010-06",

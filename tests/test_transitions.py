@@ -20,16 +20,9 @@ from forecast.evaluation.state_transitions import (
     hazard_table,
     spells,
 )
-from forecast.models.transitions import (
-    TransitionModel,
-    change_probabilities,
-    path_groups,
-    state_codes,
-    state_labels,
-    state_probabilities,
-    unique_paths,
-)
+from forecast.models.transitions import TransitionModel, state_codes
 from forecast.questions import reliability_table
+from forecast.summaries import change_probabilities, path_groups
 
 NT, ST, AT, SU = range(4)
 
@@ -386,51 +379,20 @@ def test_bad_simulation_inputs_are_refused(kwargs, message):
 # --- summaries ------------------------------------------------------------------------------------
 
 
-def hand_paths():
-    codes = np.array([[NT, NT, AT], [NT, ST, ST], [AT, AT, AT], [NT, NT, NT]])
-    return xr.DataArray(
-        codes,
-        dims=("draw", "month"),
-        coords={
-            "month": pd.period_range("2026-01", periods=3, freq="M").to_timestamp(),
-            "initial_state": ("draw", np.full(4, NT)),
-        },
-    )
+def hand_paths() -> np.ndarray:
+    return np.array([[NT, NT, AT], [NT, ST, ST], [AT, AT, AT], [NT, NT, NT]])
 
 
-def test_state_and_change_probabilities_on_hand_made_paths():
-    paths = hand_paths()
-    probs = state_probabilities(paths)
-    assert list(probs.columns) == list(STATES)
-    assert probs.loc[pd.Period("2026-01", "M")].tolist() == [0.75, 0.0, 0.25, 0.0]
-    assert probs.loc[pd.Period("2026-03", "M")].tolist() == [0.25, 0.25, 0.5, 0.0]
-    change = change_probabilities(paths)
+def test_change_probabilities_and_path_groups_on_hand_made_paths():
+    change = change_probabilities(hand_paths(), "no_talks")
     assert change["p_changed"].tolist() == [0.25, 0.5, 0.75]
     assert change["p_different"].tolist() == [0.25, 0.5, 0.75]
-    labels = state_labels(paths)
-    assert labels.values[1].tolist() == ["no_talks", "stalled", "stalled"]
-    assert set(labels["initial_state"].values) == {"no_talks"}
-    assert state_probabilities(labels).equals(probs)
-    groups = path_groups(paths).values.tolist()
+    groups = path_groups(hand_paths(), "no_talks").tolist()
     assert groups == ["to active_talks", "to stalled", "to active_talks", "stays no_talks"]
 
 
-def test_unique_paths_map_every_draw_to_its_path():
-    paths = hand_paths().copy(data=np.array([[NT, NT, AT], [NT, NT, NT], [NT, NT, AT], [SU] * 3]))
-    table, inverse = unique_paths(paths)
-    assert table["draws"].tolist() == [2, 1, 1]
-    assert table.iloc[0][["2026-01", "2026-02", "2026-03"]].tolist() == [
-        "no_talks",
-        "no_talks",
-        "active_talks",
-    ]
-    for draw, row in enumerate(inverse):
-        assert table.iloc[row, :3].tolist() == [STATES[c] for c in paths.values[draw]]
-
-
 def test_p_change_differs_from_p_different_when_paths_return():
-    paths = hand_paths().copy(data=np.array([[ST, NT, NT]] * 4))
-    change = change_probabilities(paths)
+    change = change_probabilities(np.array([[ST, NT, NT]] * 4), "no_talks")
     assert change["p_changed"].tolist() == [1.0, 1.0, 1.0]
     assert change["p_different"].tolist() == [1.0, 0.0, 0.0]
 

@@ -116,27 +116,8 @@ def data_import(
 ) -> None:
     """Validate new launches and append those not already recorded to the overlay."""
     report = import_launches(file, fmt, overlay_for_writing(data_dir))
-    added, skipped = report.added, report.skipped
-    if len(added):
-        console.print(
-            f"added {len(added)} row(s), {added['date'].nunique()} launch day(s), "
-            f"{added['date'].min():%Y-%m-%d}..{added['date'].max():%Y-%m-%d} "
-            f"to {report.path}"
-        )
-    else:
-        console.print(f"added nothing: {report.path} is unchanged")
-    if len(skipped):
-        console.print(
-            f"skipped {len(skipped)} row(s) ({skipped['date'].nunique()} launch day(s)) "
-            "already recorded (duplicates)"
-        )
-    late = report.late
-    if len(late):
-        console.print(
-            f"{late['date'].nunique()} launch day(s) after the end of the state timeline "
-            f"({report.as_of:%Y-%m-%d}): code their state with "
-            "'forecast data set-state START STATE --source TEXT'"
-        )
+    for line in report.lines():
+        console.print(line)
 
 
 @app.command("set-state")

@@ -13,13 +13,11 @@ from forecast.constants import BUNDLED_DATA_DIR
 from forecast.data import load_tables, monthly_panel
 from forecast.data.overlay import ENV_VAR, read_source_log
 from forecast.data.panel import data_caveats
-from forecast.data.tables import write_atomic
 from forecast.errors import ConfigError
 from forecast.freshness import data_freshness, freshness_lines
-from forecast.ledger import make_forecast, read_forecast
 from forecast.models import get_model
 from forecast.outputs import output_dir
-from forecast.refit import REPORT_HTML, REPORT_MD, refit_model, render_html, what_changed
+from forecast.refit import REPORT_MD, refit_run
 from forecast.runs import fit_run, load_run
 from forecast.scenarios import load_scenarios
 from forecast.timing import Phases
@@ -112,17 +110,19 @@ def refit(
 ) -> None:
     """``forecast refit``: refit a run's model on the data now available."""
     scenario_set = load_scenarios(scenarios) if scenarios is not None else None
-    old, record = load_run(run_dir)
+    _, record = load_run(run_dir)
     folder = _refit_data_dir(data_dir, record, run_dir)
     tables = load_tables(folder)
-    seed = old.metadata().get("sampler", {}).get("random_seed", 1)
     with output_dir(out, "refit", force=force) as tmp:  # built beside --out, swapped in whole
-        run = refit_model(
-            old,
-            monthly_panel(tables),
+        run, old, _ = refit_run(
+            run_dir,
+            tables,
+            tmp,
             until=until,
-            out=tmp,
+            scenarios=scenario_set,
+            sources=read_source_log(folder),
             extra={"data_dir": checks.recorded(folder), "refit_of": str(Path(run_dir).resolve())},
+            name=str(out),
             progress=True,
             draws=draws,
             tune=tune,
@@ -130,20 +130,6 @@ def refit(
         )
         new = run.model
         print_caveats(data_caveats(tables, new.training))
-        old_forecast = read_forecast(run_dir) or make_forecast(old, seed=seed)
-        md = what_changed(
-            old,
-            new,
-            tables,
-            old_forecast,
-            run.forecast,
-            run_dir,
-            out,
-            scenarios=scenario_set,
-            sources=read_source_log(folder),
-        )
-        write_atomic(tmp / REPORT_MD, md)
-        write_atomic(tmp / REPORT_HTML, render_html(md, title=f"What changed: {Path(out).name}"))
     say(
         (new.name, "bold"),
         f" refitted on {len(new.training)} months (was {len(old.training)}) in {run.seconds:.0f} s",

@@ -21,10 +21,16 @@ from forecast.freshness import (
 )
 from forecast.outlook import ANSWERS_FILE, answer_questions, freeze_answers, outlook_tables
 from forecast.outputs import output_dir, write_csv, write_text_atomic
-from forecast.plots import plot_state_probabilities
+from forecast.plots import (
+    plot_probabilities,
+    plot_scenarios,
+    plot_state_probabilities,
+    plot_totals,
+)
 from forecast.questions import check_question_horizon, load_questions, plot_answers
 from forecast.runs import load_outlook, load_run
-from forecast.scenarios import simulate_scenarios, write_scenario_outputs
+from forecast.scenarios import simulate_scenarios
+from forecast.summaries import compare, monthly, probabilities, state_probabilities, totals
 
 
 def scenarios(
@@ -52,13 +58,13 @@ def scenarios(
         )
     print_freshness(freshness_lines(data_freshness(tables, today=today, data_dir=data_dir)))
     outlook = load_outlook(run_dir, required=False)
-    ds = simulate_scenarios(model, spec, random_seed=seed, draws=draws, outlook=outlook)
-    written = write_scenario_outputs(ds, model.training, out, force=force)
-    timing = forecast_timing(ds["month"].values, today=today)
+    forecast = simulate_scenarios(model, spec, random_seed=seed, draws=draws, outlook=outlook)
+    written = write_scenario_outputs(forecast, model.training, out, force=force)
+    timing = forecast_timing(forecast.months.to_timestamp(), today=today)
     title = f"{timing.title} ({model.name}): totals over {spec.horizon} months"
     console.print(totals_table(written["summary"], title))
     if timing.partly_past:
-        summary = past_score_summary(score_past_months(ds, monthly_panel(tables)))
+        summary = past_score_summary(score_past_months(forecast, monthly_panel(tables)))
         if summary.empty:
             console.print(
                 "None of the forecast's past months is in the data yet: import them (see "
@@ -69,6 +75,47 @@ def scenarios(
     console.print(f"written: {out}")
 
 
+def write_scenario_outputs(forecast, history, out: Path, force: bool = False) -> dict:
+    """Write the tables, figures and draws of a scenario forecast into ``out``, all or nothing.
+
+    The folder is written with :func:`forecast.outputs.output_dir`: refused unless it is new,
+    empty, or (with ``force``) an earlier output of ``forecast scenarios``; built beside
+    ``out`` and swapped in when complete. Every number comes from :mod:`forecast.summaries`.
+
+    Returns
+    -------
+    dict of DataFrame
+        ``summary`` (totals), ``monthly``, ``comparisons`` (each scenario against the file's
+        first), ``probabilities``, and, when a scenario follows the transition model,
+        ``states`` (P(each state) by month).
+    """
+    reference = forecast.scenarios[0]
+    tables = {
+        "summary": totals(forecast).table,
+        "monthly": monthly(forecast),
+        "comparisons": compare(forecast, reference).table.assign(reference=reference),
+        "probabilities": probabilities(forecast),
+    }
+    codes = forecast.states
+    if bool((codes != codes.isel(draw=0)).any()):  # a scenario follows the transition model
+        tables["states"] = state_probabilities(forecast)
+    with output_dir(out, "scenarios", force=force) as tmp:
+        for name, table in tables.items():
+            write_csv(table, tmp / f"{name}.csv", index=False, float_format="%.4g")
+        for name, draw in (
+            ("fan", lambda: plot_scenarios(forecast, history)),
+            ("totals", lambda: plot_totals(forecast)),
+            ("probabilities", lambda: plot_probabilities(tables["probabilities"])),
+        ):
+            fig = draw().figure
+            try:
+                fig.savefig(tmp / f"{name}.png", dpi=110, bbox_inches="tight")
+            finally:
+                plt.close(fig)
+        forecast.data.to_netcdf(tmp / "draws.nc")
+    return tables
+
+
 def questions(
     run_dir: Path, config: Path, out: Path, draws: int | None, seed: int, *, force: bool
 ) -> None:
@@ -77,8 +124,8 @@ def questions(
     model, _ = load_run(run_dir)
     check_question_horizon(asked, model.training["month"].iloc[-1])
     outlook = load_outlook(run_dir)
-    answers, outcomes, sim = answer_questions(model, outlook, asked, seed, draws)
-    tables = outlook_tables(sim)
+    answers, outcomes, forecast = answer_questions(model, outlook, asked, seed, draws)
+    tables = outlook_tables(forecast)
     record = freeze_answers(answers, outcomes, config, run_dir, seed)
     with output_dir(out, "questions", force=force) as tmp:
         write_csv(answers, tmp / "answers.csv", index=False, float_format="%.4g")

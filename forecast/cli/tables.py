@@ -66,17 +66,21 @@ def effects_table(effects: pd.DataFrame) -> Table:
 
 
 def totals_table(summary: pd.DataFrame, title: str) -> Table:
-    """Scenario totals: mean, 10/50/90% quantiles, P(at least one)."""
-    table = _table(title, ["scenario", "mean", "q10", "q50", "q90", "P(>=1)"], left=("scenario",))
+    """Scenario totals (:func:`forecast.summaries.totals`): mean, median, 80% interval,
+    P(at least one), the simulations they rest on, and any caution."""
+    columns = ["scenario", "mean", "median", "80% interval", "P(>=1)", "simulations"]
+    caution = summary["caution"].astype(bool).any()
+    table = _table(title, columns + (["caution"] if caution else []), left=("scenario", "caution"))
     for row in summary.itertuples(index=False):
-        table.add_row(
+        cells = [
             str(row.scenario),
             f"{row.mean:.1f}",
-            f"{row.q10:g}",
-            f"{row.q50:g}",
-            f"{row.q90:g}",
-            f"{row.p_any:.2f}",
-        )
+            f"{row.median:.0f}",
+            f"{row.q10:.0f} to {row.q90:.0f}",
+            f"{row.p_any:.0%}",
+            f"{row.n:,}",
+        ]
+        table.add_row(*cells, *([row.caution] if caution else []))
     return table
 
 

@@ -5,6 +5,7 @@ Typical use::
     from forecast import data
     tables = data.load_tables()          # bundled datasets/, validated
     panel = data.monthly_panel(tables)   # one row per month, 1990-01 .. as-of
+    days = data.daily_frame(panel)       # the same months, one row per day
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import datetime as dt
 from pathlib import Path
 
 from forecast.constants import BUNDLED_DATA_DIR
+from forecast.data.daily import DAY_COLUMNS, daily_frame
 from forecast.data.panel import CLASS_COLUMNS, TARGETS, Tables, monthly_panel, yearly_summary
 from forecast.data.raw import read_cns_export, read_cns_json, read_csis, read_events_template
 from forecast.data.tables import SPECS, TableSpec, read_table
@@ -20,11 +22,13 @@ from forecast.errors import DataError
 
 __all__ = [
     "CLASS_COLUMNS",
+    "DAY_COLUMNS",
     "DataError",
     "SPECS",
     "TARGETS",
     "TableSpec",
     "Tables",
+    "daily_frame",
     "load_table",
     "load_tables",
     "monthly_panel",

@@ -351,6 +351,29 @@ class ImportReport:
         """Added launches after the end of the coded state timeline."""
         return self.added[self.added["date"] > self.as_of]
 
+    def lines(self) -> list[str]:
+        """What the import did, in sentences (the CLI prints them, notebook 06 shows them)."""
+        added, skipped, late = self.added, self.skipped, self.late
+        if len(added):
+            out = [
+                f"added {len(added)} row(s), {added['date'].nunique()} launch day(s), "
+                f"{added['date'].min():%Y-%m-%d}..{added['date'].max():%Y-%m-%d} to {self.path}"
+            ]
+        else:
+            out = [f"added nothing: {self.path} is unchanged"]
+        if len(skipped):
+            out.append(
+                f"skipped {len(skipped)} row(s) ({skipped['date'].nunique()} launch day(s)) "
+                "already recorded (duplicates)"
+            )
+        if len(late):
+            out.append(
+                f"{late['date'].nunique()} launch day(s) after the end of the state timeline "
+                f"({self.as_of:%Y-%m-%d}): code their state with "
+                "'forecast data set-state START STATE --source TEXT'"
+            )
+        return out
+
 
 def _empty_missiles() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=object) for c in MISSILE_TESTS.columns})

@@ -30,6 +30,25 @@ exercise_days : int
     (exercises with scale ``suspended`` do not count).
 dprk_leader, us_president, rok_president : str
     Leader in office on most days of the month.
+
+Day by day
+----------
+Four text columns carry each month's days, one character per day of the month (28-31), so
+that a model of days can be built, saved with its fit and moved along a backtest from the
+panel alone; :func:`forecast.data.daily.daily_frame` expands them into one row per day.
+
+day_launches : str
+    ``"1"`` on a day with at least one CNS launch, else ``"0"``; the ``"1"`` count is
+    ``launch_days``. A month-precision record is placed on the first of its month.
+day_missiles : str
+    Missiles launched on each launch day of the month, in day order, separated by spaces
+    (``""`` in a month without launches); they sum to ``missiles``.
+day_states : str
+    The negotiation state of each day, as its position in
+    :data:`~forecast.constants.STATES` (``"0"`` = ``no_talks`` ... ``"3"`` = ``summitry``).
+day_exercise : str
+    ``"1"`` on a day on which a major US-ROK exercise was held (as for ``exercise_days``,
+    whose count it is), else ``"0"``.
 """
 
 from __future__ import annotations
@@ -221,6 +240,9 @@ def monthly_panel(tables: Tables, start: str = PANEL_START, end: str | None = No
         on[(days >= row.start) & (days <= row.end)] = True
     panel["exercise_days"] = on.groupby(days.to_period("M")).sum().reindex(months).to_numpy()
 
+    for column, values in _day_columns(tables, days, on).items():
+        panel[column] = values
+
     for country, column in (
         ("DPRK", "dprk_leader"),
         ("US", "us_president"),
@@ -232,6 +254,29 @@ def monthly_panel(tables: Tables, start: str = PANEL_START, end: str | None = No
             continue
         panel[column] = _most_days(_daily(terms, "leader", days), "M").reindex(months).to_numpy()
     return panel
+
+
+def _day_columns(tables: Tables, days: pd.DatetimeIndex, exercise: pd.Series) -> dict:
+    """The day-by-day text columns of the panel (see the module docstring), one per month."""
+    mt = tables.missile_tests
+    per_day = mt.groupby("date").size().reindex(days, fill_value=0).to_numpy()
+    codes = {state: str(i) for i, state in enumerate(STATES)}
+    states = _daily(tables.negotiation_states, "state", days).map(codes).to_numpy()
+    held = exercise.to_numpy()
+    ends = np.cumsum(np.bincount(pd.factorize(days.to_period("M"))[0]))
+    columns: dict[str, list[str]] = {
+        "day_launches": [],
+        "day_missiles": [],
+        "day_states": [],
+        "day_exercise": [],
+    }
+    for first, last in zip(np.concatenate([[0], ends[:-1]]), ends, strict=True):
+        missiles = per_day[first:last]
+        columns["day_launches"].append("".join("1" if m else "0" for m in missiles))
+        columns["day_missiles"].append(" ".join(str(m) for m in missiles if m))
+        columns["day_states"].append("".join(states[first:last]))
+        columns["day_exercise"].append("".join("1" if h else "0" for h in held[first:last]))
+    return columns
 
 
 def yearly_summary(tables: Tables, start: str = PANEL_START) -> pd.DataFrame:

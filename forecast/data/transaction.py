@@ -56,7 +56,7 @@ from pathlib import Path
 
 from forecast.constants import OVERLAY_LOCK_TIMEOUT
 from forecast.errors import DataError
-from forecast.outputs import _fsync_dir, kill_point, write_bytes_atomic
+from forecast.outputs import _fsync_dir, write_bytes_atomic
 
 #: The journal file: its presence means "committed, maybe not yet applied".
 JOURNAL = ".forecast-journal.json"
@@ -262,14 +262,12 @@ def _commit(folder: Path, files: dict[str, str]) -> None:
         for name, data in encoded.items():
             write_bytes_atomic(_staged(folder, name), data)
             staged.append(name)
-        kill_point("overlay-staged")
         journal = {"files": {name: _sha(data) for name, data in encoded.items()}}
         write_bytes_atomic(folder / JOURNAL, (json.dumps(journal, indent=2) + "\n").encode())
     except BaseException:
         for name in staged:
             _staged(folder, name).unlink(missing_ok=True)
         raise
-    kill_point("overlay-committed")
     _apply(folder, journal["files"])
 
 
@@ -311,13 +309,11 @@ def _check_replaceable(path: Path) -> None:
 
 
 def _apply(folder: Path, hashes: dict[str, str]) -> None:
-    for i, name in enumerate(hashes):
+    for name in hashes:
         try:
             os.replace(_staged(folder, name), folder / name)
         except FileNotFoundError:
             pass  # already applied (by an earlier recovery, or a concurrent reader)
-        if i == 0:
-            kill_point("overlay-half-applied")
     _fsync_dir(folder)
     (folder / JOURNAL).unlink(missing_ok=True)
     _fsync_dir(folder)

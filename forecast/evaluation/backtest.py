@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import functools
 import json
+import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
@@ -54,6 +55,7 @@ import pandas as pd
 
 from forecast.constants import MAX_CHAINS, MAX_DRAWS, MAX_SEED, MAX_TUNE
 from forecast.errors import ConfigError
+from forecast.evaluation.combine import check_pools, pool_results
 from forecast.evaluation.executors import check_executor, run_tasks
 from forecast.evaluation.folds import (
     STATE_PATHS,
@@ -67,10 +69,20 @@ from forecast.evaluation.plan import (
     check_cutoffs,
     check_models,
 )
+from forecast.evaluation.question_backtest import (
+    question_backtest,
+    question_reliability,
+    question_summary,
+)
+from forecast.evaluation.skill import summary_tables
+from forecast.evaluation.state_transitions import calibration_backtest, calibration_scores
+from forecast.models import DEFAULT_MODEL, PRESETS, REGISTRY, BaseModel, get_model
+from forecast.models.base import data_hash
+from forecast.runs import fit_outlook, fit_run
+from forecast.scenarios import MAX_HORIZON, Scenario, scenario_future
 from forecast.scores import score_forecasts
-from forecast.models import PRESETS, REGISTRY, BaseModel, get_model
-from forecast.runs import fit_run
-from forecast.scenarios import MAX_HORIZON, Scenario, future_covariates
+from forecast.simulation import Future, simulate
+from forecast.summaries import modal_states
 
 #: Training months whose counts set an oracle's dispersion.
 ORACLE_DISPERSION_MONTHS = 60
@@ -156,22 +168,84 @@ class BacktestSettings:
 # --- folds -----------------------------------------------------------------------------------
 
 
+def model_configs(models, target: str = "launch_days") -> tuple[list[str], dict[str, dict]]:
+    """The labels of a backtest's models and each one's configuration.
+
+    Parameters
+    ----------
+    models : sequence or mapping
+        Registered names or configured models (see :func:`backtest`), or a mapping of label
+        to either.
+    target : str
+        The panel column forecast (every model's target).
+
+    Returns
+    -------
+    labels : list of str
+        In order, without repeats.
+    configs : dict of str to dict
+        Each label's :meth:`BaseModel.config` (``until`` dropped: the folds move it).
+    """
+    if isinstance(models, str):
+        models = [m.strip() for m in models.split(",") if m.strip()]
+    items = list(models.items()) if isinstance(models, dict) else [(None, m) for m in models]
+    if not items:
+        raise ConfigError("--models", "no model was given", f"use some of {sorted(REGISTRY)}")
+    labels, configs = [], {}
+    for label, model in items:
+        named = isinstance(model, str)
+        if named:
+            (name,) = check_models([model])
+            model = get_model(name, target=target)
+        elif not isinstance(model, BaseModel):
+            raise ConfigError("models", f"{model!r} is not a model", "pass names or get_model(...)")
+        label = str(label or model.name)
+        if label in configs:
+            if named and label == model.name:
+                continue  # a registered name given twice counts once
+            raise ConfigError(
+                "models", f"two models are labelled {label!r}", "pass a mapping of labels"
+            )
+        if model.target != target:
+            model = model.clone(target=target)
+        labels.append(label)
+        configs[label] = {**model.config(), "until": None}
+    return labels, configs
+
+
 def make_folds(models: Sequence[str], cutoffs: Sequence[pd.Period], seed: int) -> list[Fold]:
     """Every model x cutoff fold, cutoffs outermost, with their seeds."""
     return [Fold(m, c, *fold_seeds(seed, m, c)) for c in cutoffs for m in models]
 
 
-def observed_future(panel: pd.DataFrame, months: pd.PeriodIndex) -> pd.DataFrame:
-    """The covariates that really happened in ``months`` (``month, state, exercise_days``)."""
+def observed_future(panel: pd.DataFrame, months: pd.PeriodIndex) -> Future:
+    """The states and exercise days that really happened in ``months``."""
     index = pd.PeriodIndex(pd.to_datetime(panel["month"]), freq="M")
-    rows = panel.loc[index.isin(months), ["month", "state", "exercise_days"]]
-    rows = rows.assign(month=pd.to_datetime(rows["month"]), state=rows["state"].astype(str))
-    return rows.reset_index(drop=True)
+    rows = panel.loc[index.isin(months)]
+    return Future(
+        "observed",
+        "The states and exercises that came",
+        months,
+        rows["state"].astype(str).to_numpy(),
+        rows["exercise_days"].to_numpy(dtype=float),
+    )
 
 
-def persist_future(model: BaseModel, months: pd.PeriodIndex) -> pd.DataFrame:
+def persist_future(model: BaseModel, months: pd.PeriodIndex) -> Future:
     """The cutoff's state held and the usual exercise calendar over ``months``."""
-    return future_covariates(Scenario(name="persist", label="persist"), months, model.training)
+    scenario = Scenario(name="persist", label="The state at the cutoff persists")
+    return scenario_future(scenario, months, model.training)
+
+
+def transition_future(
+    model: BaseModel, outlook, months: pd.PeriodIndex, n_draws: int, seed: int
+) -> Future:
+    """States from the transition model fitted on the states up to the cutoff, one path per
+    draw, and the usual exercise calendar."""
+    scenario = Scenario(
+        name="transition", label="States from the transition model", transitions=True
+    )
+    return scenario_future(scenario, months, model.training, outlook, n_draws, seed)
 
 
 def forecast_months(panel: pd.DataFrame, cutoff: pd.Period, horizon: int):
@@ -187,35 +261,54 @@ def forecast_months(panel: pd.DataFrame, cutoff: pd.Period, horizon: int):
 _FOLD_MODELS: dict = {}
 
 
-def fold_model(name: str, panel: pd.DataFrame, target: str) -> BaseModel:
-    """The model a worker re-uses for every cutoff of one model (built once, compiled once).
+def fold_model(config: dict, panel: pd.DataFrame, target: str) -> BaseModel:
+    """The model a worker re-uses for every cutoff of one configured model (built once,
+    compiled once).
 
-    It is built on the whole panel with the months after any cutoff kept in its grid, so that
+    It is built from its configuration (priors included: :meth:`BaseModel.config`) on the
+    whole panel with the months after any cutoff kept in its grid, so that
     :meth:`~forecast.models.BaseModel.set_until` moves the training window per fold without
     rebuilding or recompiling; the likelihood only ever sees months up to the cutoff.
     """
-    from forecast.models.base import data_hash
-
-    key = (name, target, data_hash(panel.astype({"state": str})))
+    # one model per thread too: a fold moves the model's window, so threads of a thread-pool
+    # executor must not share one
+    key = (
+        json.dumps(config, sort_keys=True),
+        target,
+        data_hash(panel.astype({"state": str})),
+        threading.get_ident(),
+    )
     model = _FOLD_MODELS.get(key)
     if model is None:
-        model = get_model(name, target=target)
+        model = BaseModel.from_config({**config, "target": target, "until": None})
         model.build(panel, keep_future=True)
         _FOLD_MODELS[key] = model
     return model
 
 
-def run_fold(fold: Fold, panel: pd.DataFrame, settings: BacktestSettings) -> FoldResult:
-    """Fit one model up to one cutoff and forecast along both state paths.
+def run_fold(
+    fold: Fold,
+    panel: pd.DataFrame,
+    settings: BacktestSettings,
+    configs: dict | None = None,
+    keep_forecast: Sequence[str] = (),
+) -> FoldResult:
+    """Fit one model up to one cutoff and forecast along the three state paths.
 
     Parameters
     ----------
     fold : Fold
-        Model, cutoff and seeds.
+        Model (its label), cutoff and seeds.
     panel : DataFrame
         The whole monthly panel (the model trains on it up to the cutoff).
     settings : BacktestSettings
         Horizon, sampler settings, target.
+    configs : dict, optional
+        Each label's model configuration (:meth:`BaseModel.config`); a label without one is a
+        registered model with its defaults.
+    keep_forecast : sequence of str
+        Labels whose transition-path forecast is kept whole (with weapon classes and nuclear
+        tests from the outlook models fitted at the cutoff) for the question backtest.
 
     Returns
     -------
@@ -224,7 +317,8 @@ def run_fold(fold: Fold, panel: pd.DataFrame, settings: BacktestSettings) -> Fol
         shares the cores) and the fit's diagnostics.
     """
     started, cpu_started = time.perf_counter(), time.process_time()
-    model = fold_model(fold.model, panel, settings.target).set_until(fold.cutoff)
+    config = (configs or {}).get(fold.model) or get_model(fold.model).config()
+    model = fold_model(config, panel, settings.target).set_until(fold.cutoff)
     last_fit = pd.Period(model.training["month"].iloc[-1], "M")
     if last_fit != fold.cutoff:
         raise ConfigError(
@@ -243,25 +337,30 @@ def run_fold(fold: Fold, panel: pd.DataFrame, settings: BacktestSettings) -> Fol
     fit_seconds = time.perf_counter() - started
 
     months, rows = forecast_months(panel, fold.cutoff, settings.horizon)
-    persist = persist_future(model, months)
-    futures = {
-        "observed": observed_future(panel, months),
-        "persist": persist,
-        "transition": persist,
+    outlook = fit_outlook(model)
+    n = settings.n_draws
+    futures = [
+        observed_future(panel, months),
+        persist_future(model, months),
+        transition_future(model, outlook, months, n, fold.sim_seed),
+    ]
+    keep = fold.model in keep_forecast
+    forecast = simulate(
+        model,
+        futures,
+        random_seed=fold.sim_seed,
+        draws=n,
+        outlook=outlook if keep else None,
+    )
+    draws = {
+        path: forecast.counts.sel(scenario=path).transpose("month", "draw").values.astype(np.int32)
+        for path in STATE_PATHS
     }
-    paths = transition_paths(panel, fold, months, settings.n_draws)
-    draws, states, exercise = {}, {}, {}
-    for path in STATE_PATHS:
-        future = futures[path]
-        chain = paths if path == "transition" else None
-        sim = model.simulate(
-            future, random_seed=fold.sim_seed, draws=settings.n_draws, state_paths=chain
-        )
-        draws[path] = sim["counts"].transpose("month", "draw").values.astype(np.int32)
-        states[path] = (
-            future["state"].astype(str).to_numpy() if chain is None else _modal_states(chain)
-        )
-        exercise[path] = future["exercise_days"].to_numpy(dtype=float)
+    modal = modal_states(forecast)
+    states = {path: modal[modal["scenario"] == path]["state"].to_numpy() for path in STATE_PATHS}
+    exercise = {
+        path: forecast.data["exercise_days"].sel(scenario=path).values for path in STATE_PATHS
+    }
     diag = model.diagnostics
     info = {
         "model": fold.model,
@@ -282,29 +381,10 @@ def run_fold(fold: Fold, panel: pd.DataFrame, settings: BacktestSettings) -> Fol
     }
     observed = panel.loc[rows, settings.target].to_numpy().astype(np.int64)
     result = FoldResult(fold.model, fold.cutoff, months, observed, draws, states, exercise, info)
-    result.paths = paths
+    result.paths = forecast.states.sel(scenario="transition").values.astype(np.int8)
+    if keep:
+        result.forecast = forecast.scenario("transition")
     return result
-
-
-def transition_paths(panel: pd.DataFrame, fold: Fold, months, n_draws: int) -> np.ndarray:
-    """State paths (draw, month) from a transition model fitted on the states to the cutoff."""
-    from forecast.models.transitions import TransitionModel
-
-    index = pd.PeriodIndex(pd.to_datetime(panel["month"]), freq="M")
-    history = panel.loc[index <= fold.cutoff, ["month", "state"]]
-    model = TransitionModel(random_seed=fold.sim_seed).fit(history)
-    paths = model.simulate(
-        months=len(months), draws=n_draws, rng=np.random.default_rng(fold.sim_seed)
-    )
-    return paths.values.astype(np.int8)
-
-
-def _modal_states(paths: np.ndarray) -> np.ndarray:
-    """The most frequent state of each month of ``paths`` (draw, month), as labels."""
-    from forecast.constants import STATES
-
-    counts = np.stack([(paths == i).sum(axis=0) for i in range(len(STATES))])
-    return np.array(STATES)[counts.argmax(axis=0)]
 
 
 # --- oracles ---------------------------------------------------------------------------------
@@ -392,18 +472,17 @@ def score_results(results: Sequence[FoldResult]) -> pd.DataFrame:
     return scores.sort_values(["model", "cutoff", "state_path", "horizon"], ignore_index=True)
 
 
-def question_tables(results, panel, models, cutoffs, seed: int) -> dict:
-    """The question backtest of the default model and the transition model's calibration."""
-    from forecast.evaluation.question_backtest import (
-        question_backtest,
-        question_reliability,
-        question_summary,
-    )
-    from forecast.evaluation.state_transitions import calibration_backtest, calibration_scores
-    from forecast.models import DEFAULT_MODEL
+def question_model(labels: Sequence[str], configs: dict) -> str:
+    """The model whose folds answer the question backtest: the default model when present,
+    else the first Bayesian one (else the first)."""
+    if DEFAULT_MODEL in labels:
+        return DEFAULT_MODEL
+    bayesian = [m for m in labels if REGISTRY[configs[m]["model"]].uses_mcmc]
+    return (bayesian or list(labels))[0]
 
-    bayesian = [m for m in models if REGISTRY[m].uses_mcmc]
-    model = DEFAULT_MODEL if DEFAULT_MODEL in models else (bayesian or models)[0]
+
+def question_tables(results, panel, model: str, cutoffs, seed: int) -> dict:
+    """The question backtest of ``model``'s folds and the transition model's calibration."""
     table = question_backtest(results, panel, model, seed)
     calibration = calibration_backtest(panel, origins=cutoffs, random_seed=seed)
     return {
@@ -549,6 +628,7 @@ def backtest(
     bootstrap: int = 1000,
     workers: int = 1,
     scheduler: str | None = None,
+    executor=None,
     progress: bool = True,
 ) -> BacktestResult:
     """Rolling-origin backtest of several models (see the module docstring).
@@ -557,9 +637,13 @@ def backtest(
     ----------
     panel : DataFrame
         The whole monthly panel (:func:`forecast.data.monthly_panel`).
-    models : sequence of str
-        Registered model names. The naive baselines present among them set the skill
-        reference; pool members are added when missing.
+    models : sequence of str or BaseModel, or mapping of label to str or BaseModel
+        The models to fit at every cutoff: registered names (with their default priors) or
+        configured models (:func:`forecast.models.get_model` with custom priors, training
+        window...), whose configuration travels to every fold (a worker rebuilds the model
+        from it: :meth:`BaseModel.from_config`). A mapping names each model by its label (to
+        compare variants of one model, as an ablation does). The naive baselines present
+        among them set the skill reference; pool members are added when missing.
     cutoffs : iterable of str or Period
         Last fitted month of each fold (see :func:`regular_cutoffs`).
     horizon : int
@@ -590,6 +674,10 @@ def backtest(
         Local processes running folds in parallel (1: serial, in this process).
     scheduler : str, optional
         Address of a running Dask scheduler; folds run on its workers.
+    executor : object, optional
+        Any executor with ``.map`` (a :class:`concurrent.futures.ProcessPoolExecutor`, a
+        ``multiprocessing`` pool, a ``distributed.Client``): folds run on it instead of
+        ``workers``/``scheduler``.
     progress : bool
         Progress bar over folds on stderr.
 
@@ -597,13 +685,12 @@ def backtest(
     -------
     BacktestResult
     """
-    from forecast.evaluation.combine import check_pools, pool_results
-    from forecast.evaluation.skill import summary_tables
-
-    models = check_models(models)
-    pool_specs = check_pools(pools)
+    labels, configs = model_configs(models, target)
+    pool_specs = check_pools(pools, known=labels)
     for spec in pool_specs:
-        models += [m for m in spec.members if m not in models]
+        extra = [m for m in spec.members if m not in labels]
+        labels += extra
+        configs |= {m: get_model(m, target=target).config() for m in extra}
     baselines = check_models(baselines, "--baselines")
     cutoffs = check_cutoffs(cutoffs, panel)
     settings = BacktestSettings(
@@ -617,13 +704,26 @@ def backtest(
         target=target,
     )
     _positive(bootstrap, "--bootstrap", 0, 100_000)
-    get_model(models[0], target=target)  # refuse a bad target before any work
-    check_executor(workers, scheduler)
-    folds = make_folds(models, cutoffs, seed)
+    if executor is None:
+        check_executor(workers, scheduler)
+    folds = make_folds(labels, cutoffs, seed)
+    asked = question_model(labels, configs) if questions else None
     started = time.perf_counter()
-    task = functools.partial(run_fold, panel=panel, settings=settings)
+    task = functools.partial(
+        run_fold,
+        panel=panel,
+        settings=settings,
+        configs=configs,
+        keep_forecast=(asked,) if asked else (),
+    )
     results = run_tasks(
-        task, folds, workers=workers, scheduler=scheduler, progress=progress, label=str
+        task,
+        folds,
+        workers=workers,
+        scheduler=scheduler,
+        executor=executor,
+        progress=progress,
+        label=str,
     )
     member_scores = score_results(results)
     pooled, weights = pool_results(pool_specs, results, member_scores, seed=seed)
@@ -631,8 +731,9 @@ def backtest(
     scores = score_results([*results, *pooled, *extra]) if (pooled or extra) else member_scores
     seconds = time.perf_counter() - started
     meta = {
-        "models": models,
-        "baselines": [b for b in baselines if b in models],
+        "models": labels,
+        "configs": configs,
+        "baselines": [b for b in baselines if b in labels],
         "pools": [s.name for s in pool_specs],
         "oracles": list(ORACLES) if oracles else [],
         "cutoffs": [str(c) for c in cutoffs],
@@ -645,7 +746,7 @@ def backtest(
     if len(weights):
         tables["weights"] = weights
     if questions:
-        tables |= question_tables(results, panel, models, cutoffs, seed)
+        tables |= question_tables(results, panel, asked, cutoffs, seed)
     return BacktestResult(
         scores=scores,
         folds=pd.DataFrame([r.info for r in results]),

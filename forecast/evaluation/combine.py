@@ -54,8 +54,16 @@ class PoolSpec:
     members: tuple[str, ...]
 
 
-def check_pools(pools: Sequence[str] | str) -> list[PoolSpec]:
-    """Parse pool names such as ``pool:a+b`` or ``stack:a+b+c`` (members must be registered)."""
+def check_pools(pools: Sequence[str] | str, known: Sequence[str] = ()) -> list[PoolSpec]:
+    """Parse pool names such as ``pool:a+b`` or ``stack:a+b+c``.
+
+    Parameters
+    ----------
+    pools : sequence of str or str
+        Pool names (or a comma-separated list).
+    known : sequence of str
+        Labels of the backtest's models: a member may be one of them or a registered model.
+    """
     if isinstance(pools, str):
         pools = [p.strip() for p in pools.split(",") if p.strip()]
     specs = []
@@ -69,7 +77,9 @@ def check_pools(pools: Sequence[str] | str) -> list[PoolSpec]:
                 "write pool:MODEL+MODEL (equal weights) or stack:MODEL+MODEL (learned weights), "
                 "with two or more different registered models",
             )
-        check_models(list(members), "--pools")
+        unknown = [m for m in members if m not in known]
+        if unknown:
+            check_models(unknown, "--pools")
         specs.append(PoolSpec(text, match.group(1), members))
     return specs
 

@@ -13,10 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
 import pandas as pd
 
 from forecast.constants import STATES
+from forecast.models import get_model
+from forecast.runs import fit_run
+from forecast.scenarios import Scenario, scenario_future
+from forecast.simulation import simulate
+from forecast.summaries import totals
 
 #: First training months compared by default.
 DEFAULT_WINDOWS: tuple[str, ...] = ("1990-01", "2000-01", "2005-01", "2012-01")
@@ -55,13 +59,9 @@ def contrasts_by_window(
     DataFrame
         One row per window and state: ``since``, ``state``, ``rate_ratio`` (posterior mean),
         ``hdi_low``, ``hdi_high`` (94%), ``expected_total`` (launch days over the horizon
-        with the state held, mean), ``total_q10``, ``total_q90``, ``passed`` (the fit's
-        verdict).
+        with the state held, mean), ``total_median``, ``total_q10``, ``total_q90`` (from
+        :func:`forecast.summaries.totals`), ``passed`` (the fit's verdict).
     """
-    from forecast.models import get_model
-    from forecast.runs import fit_run
-    from forecast.scenarios import Scenario, future_covariates
-
     rows = []
     for since in windows:
         fitted = fit_run(
@@ -70,11 +70,12 @@ def contrasts_by_window(
         effects = fitted.state_effects().set_index("state")
         first = pd.Period(fitted.training["month"].iloc[-1], "M") + 1
         months = pd.period_range(first, periods=horizon, freq="M")
-        for state in STATES:
-            future = future_covariates(
-                Scenario(state, state, states={first: state}), months, fitted.training
-            )
-            total = fitted.simulate(future, random_seed=seed)["counts"].sum("month").values
+        held = [
+            scenario_future(Scenario(state, state, states={first: state}), months, fitted.training)
+            for state in STATES
+        ]
+        forecast_totals = totals(simulate(fitted, held, random_seed=seed)).table
+        for state, total in zip(STATES, forecast_totals.to_dict("records"), strict=True):
             rows.append(
                 {
                     "since": since,
@@ -82,9 +83,10 @@ def contrasts_by_window(
                     "rate_ratio": effects.loc[state, "rate_ratio_mean"],
                     "hdi_low": effects.loc[state, "hdi_low"],
                     "hdi_high": effects.loc[state, "hdi_high"],
-                    "expected_total": float(total.mean()),
-                    "total_q10": float(np.quantile(total, 0.1)),
-                    "total_q90": float(np.quantile(total, 0.9)),
+                    "expected_total": total["mean"],
+                    "total_median": total["median"],
+                    "total_q10": total["q10"],
+                    "total_q90": total["q90"],
                     "passed": bool(fitted.diagnostics.passed),
                 }
             )

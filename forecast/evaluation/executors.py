@@ -163,6 +163,7 @@ def run_tasks(
     *,
     workers: int = 1,
     scheduler: str | None = None,
+    executor=None,
     progress: bool = True,
     description: str = "folds",
     label: Callable[[Any], str] = str,
@@ -181,6 +182,10 @@ def run_tasks(
     scheduler : str, optional
         Address of an existing Dask scheduler (``tcp://HOST:PORT``); the tasks
         run on its workers. Excludes ``workers > 1``.
+    executor : object, optional
+        Any executor with ``.map(func, items)``: a ``concurrent.futures`` executor, a
+        ``multiprocessing`` pool, or a ``distributed.Client`` (whose futures are gathered).
+        Replaces ``workers`` and ``scheduler``; results come back in the order of ``items``.
     progress : bool
         Show a rich progress bar on stderr; when stderr is not a terminal (a
         log file), one line per finished task is printed instead.
@@ -201,7 +206,8 @@ def run_tasks(
     RuntimeError
         When a task fails; names the task, chained to the original error.
     """
-    check_executor(workers, scheduler)
+    if executor is None:
+        check_executor(workers, scheduler)
     items = list(items)
     results: list = [None] * len(items)
     with _progress(progress) as bar:
@@ -216,7 +222,9 @@ def run_tasks(
                 name = label(items[i])
                 bar.console.print(f"{description}: {finished}/{len(items)} done ({name})")
 
-        if scheduler is not None:
+        if executor is not None:
+            _run_executor(func, items, executor, done)
+        elif scheduler is not None:
             _run_dask(func, items, scheduler, done, label, connect_timeout)
         elif workers == 1 or len(items) <= 1:
             for i, item in enumerate(items):
@@ -224,6 +232,15 @@ def run_tasks(
         else:
             _run_local(func, items, workers, done, label)
     return results
+
+
+def _run_executor(func, items, executor, done) -> None:
+    """Run the tasks with any executor's ``map`` (a Dask client's futures are gathered)."""
+    mapped = executor.map(func, items)
+    if hasattr(executor, "gather"):
+        mapped = executor.gather(mapped)
+    for i, value in enumerate(mapped):
+        done(i, value)
 
 
 def _call(func, item, label):

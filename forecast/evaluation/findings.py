@@ -10,10 +10,36 @@ from __future__ import annotations
 
 import pandas as pd
 
+from forecast.present import with_interval
+
 #: The era whose cutoffs had few launches (see :func:`forecast.evaluation.skill.by_era`).
 QUIET_ERA = "before 2012"
 #: The randomised-PIT coverage of the 80% interval below which intervals are called too narrow.
 NARROW_BELOW = 0.77
+
+
+def skill_table(table: pd.DataFrame, columns: str = "band", models=None) -> pd.DataFrame:
+    """CRPS skill with its 90 % interval as percentage text, per model (rows) and band,
+    horizon or era (``columns``): the table notebook 05 shows.
+
+    Parameters
+    ----------
+    table : DataFrame
+        A summary table with ``model``, ``columns``, ``crps_skill`` and, when bootstrapped,
+        ``crps_skill_lo``/``crps_skill_hi``.
+    columns : str
+        The column spread across.
+    models : sequence of str, optional
+        Rows first, in this order (the others follow, sorted).
+    """
+    missing = pd.Series(float("nan"), index=table.index)
+    low, high = (table[c] if c in table else missing for c in ("crps_skill_lo", "crps_skill_hi"))
+    cells = with_interval(table["crps_skill"], low, high, 1, percent=True)
+    wide = table.assign(skill=cells.to_numpy()).pivot(
+        index="model", columns=columns, values="skill"
+    )
+    order = [m for m in (models or []) if m in wide.index]
+    return wide.loc[order + sorted(set(wide.index) - set(order))]
 
 
 def held_state_rows(table: pd.DataFrame, model: str) -> pd.DataFrame:

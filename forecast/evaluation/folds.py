@@ -79,3 +79,6 @@ class FoldResult:
     info: dict = field(default_factory=dict)
     #: The transition path's state codes (draw, month), when simulated.
     paths: np.ndarray | None = None
+    #: The transition path's whole forecast (classes and nuclear tests included), kept for
+    #: the question backtest's model only.
+    forecast: object = None

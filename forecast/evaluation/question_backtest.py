@@ -18,11 +18,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
 import pandas as pd
-import xarray as xr
 
-from forecast.constants import STATES
+from forecast.questions import (
+    answer,
+    outcome_code,
+    parse_questions,
+    reliability_table,
+    resolve,
+    score,
+    simulated_outcomes,
+)
 
 #: The questions asked at every cutoff (window in months after the cutoff).
 TEMPLATES: tuple[dict, ...] = (
@@ -74,47 +80,15 @@ TEMPLATES: tuple[dict, ...] = (
 
 def template_question(template: dict, cutoff: pd.Period):
     """The question of ``template`` asked at ``cutoff`` (window: the months after it)."""
-    from forecast.questions import parse_questions
-
     first, last = cutoff + 1, cutoff + template["months"]
     spec = {k: v for k, v in template.items() if k != "months"}
     spec |= {"window": {"start": str(first), "end": str(last)}, "resolution": "backtest"}
     return parse_questions({"questions": [spec]}, "question backtest")[0]
 
 
-def _sims(result, panel: pd.DataFrame, seed: int) -> xr.Dataset:
-    """The simulation a fold's transition path gives, with classes and nuclear tests."""
-    from forecast.models.events import ClassMix, NuclearRate
-
-    index = pd.PeriodIndex(pd.to_datetime(panel["month"]), freq="M")
-    history = panel[index <= result.cutoff]
-    counts = result.draws["transition"].T  # (draw, month)
-    n, h = counts.shape
-    rng = np.random.default_rng([seed, 3])
-    classes = ClassMix(draws=n, random_seed=seed).fit(history).simulate(counts, rng)
-    nuclear = NuclearRate(draws=n, random_seed=seed).fit(history).simulate(n, h, rng)
-    state = np.array(STATES)[result.paths]
-    initial = str(history["state"].iloc[-1])
-    return xr.Dataset(
-        {
-            "launch_days": (("draw", "month"), counts),
-            "class_counts": (("draw", "month", "weapon_class"), classes),
-            "nuclear_tests": (("draw", "month"), nuclear),
-            "state": (("draw", "month"), state),
-        },
-        coords={
-            "month": result.months.to_timestamp(),
-            "weapon_class": ["SRBM", "MRBM/IRBM", "ICBM", "SLBM/SLV/other"],
-            "initial_state": ("draw", np.full(n, initial)),
-        },
-    )
-
-
 def window_outcomes(template: dict, panel: pd.DataFrame) -> pd.Series:
     """The YES/NO outcome of a binary template for every window the panel covers, by the
     window's last month (the base rate at a cutoff averages the windows ended by then)."""
-    from forecast.questions import resolve
-
     index = pd.PeriodIndex(pd.to_datetime(panel["month"]), freq="M")
     width = template["months"]
     ends, hits = [], []
@@ -133,13 +107,15 @@ def question_backtest(
     Parameters
     ----------
     results : sequence of FoldResult
-        Backtest folds (the ``transition`` path and its ``paths`` are used).
+        Backtest folds (the kept ``forecast`` of the ``transition`` path: launch days, weapon
+        classes, nuclear tests and states, simulated with the outlook models fitted at the
+        cutoff).
     panel : DataFrame
         The whole panel (outcomes, and the history each cutoff's outlook models see).
     model : str
         The model whose folds answer.
     seed : int
-        Seed of the class and nuclear draws.
+        Unused (the folds' own seeds made the draws); kept for the call's shape.
 
     Returns
     -------
@@ -148,20 +124,17 @@ def question_backtest(
         or the predictive mean), ``outcome``, ``brier``, ``base_rate``, ``brier_base``
         (binary), ``crps`` (numeric).
     """
-    from forecast.questions import answer, outcome_code, resolve, score, simulated_outcomes
-
     rows = []
     history = {t["id"]: window_outcomes(t, panel) for t in TEMPLATES if t["type"] == "binary"}
     for result in results:
-        if result.model != model or result.paths is None:
+        if result.model != model or result.forecast is None:
             continue
-        sims = None
+        sims = result.forecast.data.isel(scenario=0)
         for template in TEMPLATES:
             question = template_question(template, result.cutoff)
             outcome = resolve(question, panel)
             if outcome is None or len(result.months) < template["months"]:
                 continue
-            sims = sims if sims is not None else _sims(result, panel, seed)
             given = answer(question, sims)
             draws = simulated_outcomes(question, sims).values
             scores = score(question, outcome, draws) or {}
@@ -203,7 +176,5 @@ def question_summary(table: pd.DataFrame) -> pd.DataFrame:
 
 def question_reliability(table: pd.DataFrame, bins: int = 10) -> pd.DataFrame:
     """Reliability table of every binary answer of the backtest, pooled over questions."""
-    from forecast.questions import reliability_table
-
     binary = table[table["type"] == "binary"].dropna(subset=["answer"])
     return reliability_table(binary["answer"].to_numpy(), binary["outcome"].to_numpy(), bins)

@@ -22,7 +22,14 @@ from forecast.catalog import (
 )
 from forecast.models.base import BaseModel
 from forecast.models.count import ConstantRate, RecentRate, SelfExciting, StateRate
-from forecast.models.diagnostics import Diagnostics, PriorCheck, diagnose, prior_predictive_check
+from forecast.models.daily import DailyExciting
+from forecast.models.diagnostics import (
+    Diagnostics,
+    PriorCheck,
+    count_check,
+    diagnose,
+    prior_predictive_check,
+)
 from forecast.models.dynamic import ARLevel
 from forecast.models.hierarchical import ClassHierarchical
 from forecast.models.naive import EmpiricalRecent, LastValue
@@ -40,6 +47,7 @@ REGISTRY: dict[str, type[BaseModel]] = {
         StateRate,
         SelfExciting,
         ClassHierarchical,
+        DailyExciting,
     )
 }
 
@@ -62,6 +70,7 @@ __all__ = [
     "Sampler",
     "BaseModel",
     "Diagnostics",
+    "count_check",
     "PriorCheck",
     "diagnose",
     "get_model",

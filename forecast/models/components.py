@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import pymc as pm
 import pytensor.tensor as pt
+from scipy.signal import lfilter
 
 from forecast.constants import STATES
 
@@ -230,6 +231,29 @@ def by_state(values: np.ndarray, state_idx: np.ndarray) -> np.ndarray:
         return values[..., state_idx]
     index = state_idx.reshape(state_idx.shape[0], *([1] * (values.ndim - 2)), -1)
     return np.take_along_axis(values, index, axis=-1)
+
+
+def kernel_sums(events: np.ndarray, decays) -> np.ndarray:
+    """Exponentially decaying sums of past events, one column per decay.
+
+    ``out[t, k] = sum over l >= 1 of events[t - l] * decays[k] ** (l - 1)``: an event
+    yesterday counts 1, the day before ``decays[k]``, and so on (nothing before the first
+    element). The sums follow ``out[t + 1] = decays * out[t] + events[t]``, the recursion a
+    forward simulation continues from ``kernel_sums(np.append(events, 0), decays)[-1]``.
+
+    Parameters
+    ----------
+    events : array, shape (n,)
+        Event indicators (or counts) in time order.
+    decays : sequence of float
+        Per-step decay factors in (0, 1), e.g. ``exp(-1 / 3)`` for a 3-day time constant.
+
+    Returns
+    -------
+    ndarray, shape (n, len(decays))
+    """
+    events = np.asarray(events, dtype=float)
+    return np.column_stack([lfilter([0.0, 1.0], [1.0, -a], events) for a in decays])
 
 
 def negbin(mu: np.ndarray, alpha: np.ndarray, rng: np.random.Generator) -> np.ndarray:

@@ -199,7 +199,14 @@ def prior_predictive_check(
     y = prior["prior_predictive"]["y"]
     if "weapon_class" in y.dims:
         y = y.sum("weapon_class")
-    values = y.values.ravel()
+    return count_check(y.values, max_count)
+
+
+def count_check(values, max_count: int = 30) -> PriorCheck:
+    """The check of :func:`prior_predictive_check` on any monthly counts (the prior
+    predictive's, or the observed panel's for comparison): share below ``max_count``, share
+    of zeros, 99th percentile, and the verdict."""
+    values = np.asarray(values).ravel()
     share_below = float((values < max_count).mean())
     share_zero = float((values == 0).mean())
     return PriorCheck(

@@ -32,6 +32,9 @@ DEFAULT_DRAWS = 4000
 class NaiveModel(BaseModel):
     """A baseline whose predictive distribution is a statistic of the recent counts."""
 
+    #: Simulations of a forecast when not told how many (it has no posterior draws to count).
+    simulation_draws: ClassVar[int] = DEFAULT_DRAWS
+
     uses_mcmc: ClassVar[bool] = False
     #: Training months the statistic reads (the last ones).
     window_months: ClassVar[int] = 12

@@ -11,28 +11,205 @@ is most of a warm ``forecast fit``.
 :func:`compile_numba_model` builds the same :class:`nutpie.compile_pymc.CompiledPyMCModel`
 with wrappers written as plain source with fixed names, compiled with ``cache=True`` under a
 key that covers everything they are made of: our wrapper source (the number of parameters,
-the data's names, ranks and dtypes) and PyTensor's key for the inner function (the graph).
-A second process with the same graph loads both wrappers from disk in a fraction of a second.
-Data stay outside the compiled code (pointers in nutpie's ``user_data`` record), so
-``with_data`` re-uses the compiled model for new data exactly as nutpie's own does.
+the data's names, ranks and dtypes), PyTensor's key for the inner function (the graph), and
+the versions of nutpie, PyTensor and numba. A second process with the same graph loads both
+wrappers from disk in a fraction of a second. Data stay outside the compiled code (pointers in
+nutpie's ``user_data`` record), so ``with_data`` re-uses the compiled model for new data
+exactly as nutpie's own does.
 
-It uses a few of nutpie's internal helpers (``_make_functions`` and friends); if they are
-missing or behave differently (another nutpie release), :func:`compile_numba_model` falls back
-to ``nutpie.compile_pymc_model``, which is correct but slower to compile.
+Private names this module relies on
+-----------------------------------
+Written for nutpie 0.16 (:data:`NUTPIE_SERIES`; ``pyproject.toml`` and ``environment.yml`` pin
+``nutpie>=0.16,<0.17``): **a new nutpie minor version needs a review of this module** against
+nutpie's ``compile_pymc.py`` before the pin is raised. It uses
+
+- nutpie: ``compile_pymc._make_functions`` (its return tuple of seven), ``_wrap_with_lock``,
+  ``_prepare_dims_and_coords``, ``make_user_data`` and the layout of the record it makes
+  (``shared`` -> ``data`` / ``shape`` per key), ``address_as_void_pointer``, the private
+  fields of ``CompiledPyMCModel`` (``_n_dim``, ``_coords``, ``_shapes``) and the C
+  signatures and return codes of the two callbacks (``_make_c_logp_func``,
+  ``_make_c_expand_func``, which our source copies);
+- PyTensor: ``pytensor.link.numba.cache.CACHED_SRC_FUNCTIONS`` (its key for a compiled
+  graph) and ``compile_numba_function_src``, and a compiled function's ``vm.jit_fn`` and
+  ``get_shared()``;
+- numba: ``carray`` and ``cfunc(cache=True)`` on source compiled by PyTensor's helper.
+
+Safety: before anything is compiled, the nutpie version and the private names are checked;
+after, the cached log density and gradient are compared with those of the PyTensor function
+they wrap at the model's initial point (:func:`verify`). The check costs 0.16-0.3 s per compile
+(measured on the small test model, ``state_rate``, ``ar_level`` and ``class_hierarchical``
+with warm caches; 1.2-2.9 s compiles), almost all of it numba loading the function's Python
+entry point from PyTensor's cache; the first time a graph is compiled on a machine, that entry
+point is compiled instead (about 2.5 s of CPU for ``ar_level``, part of which the wrappers'
+compilation then re-uses). When any step fails, :func:`compile_numba_model` falls
+back to ``nutpie.compile_pymc_model`` (correct, 5-9 s slower to compile) and says why, once
+per process and reason, as one line on stderr (the ``forecast.models.numba_cache`` logger).
 """
 
 from __future__ import annotations
 
+import ctypes
+import dataclasses
 import hashlib
+import logging
+import threading
 
 import numpy as np
 import pymc as pm
 
+# numba, nutpie and PyTensor's numba cache are imported where a model is compiled: this
+# module is imported with every model (loading a saved run), and importing them costs about
+# 1.2 s (nutpie 1 s, numba 0.13 s).
+
+#: The nutpie minor version the wrappers and the private names below were written for.
+NUTPIE_SERIES = "0.16"
+
+#: Private helpers of ``nutpie.compile_pymc`` used here (checked before compiling).
+NUTPIE_HELPERS = (
+    "_make_functions",
+    "_wrap_with_lock",
+    "_prepare_dims_and_coords",
+    "make_user_data",
+    "address_as_void_pointer",
+    "CompiledPyMCModel",
+)
+
+#: Fields of ``CompiledPyMCModel`` that :func:`_compile_cached` fills.
+NUTPIE_FIELDS = (
+    "_n_dim",
+    "dims",
+    "_coords",
+    "_shapes",
+    "compiled_logp_func",
+    "compiled_expand_func",
+    "initial_point_func",
+    "shared_data",
+    "shared_var_keys",
+    "user_data",
+    "n_expanded",
+    "shape_info",
+    "logp_func",
+    "expand_func",
+    "reparameterized_names",
+)
+
 #: Changes whenever the generated wrapper source changes in a way the source text does not show.
 WRAPPER_VERSION = "1"
 
+#: Relative tolerance of :func:`verify` (the two sides run the same machine code: they agree
+#: to the last bit in practice).
+RTOL = 1e-10
+
+#: Seed of the initial point at which :func:`verify` compares.
+VERIFY_SEED = 0
+
 _LOGP_SIGNATURE = "int64(uint64, CPointer(double), CPointer(double), CPointer(double), voidptr)"
 _EXPAND_SIGNATURE = "int64(uint64, uint64, CPointer(double), CPointer(double), voidptr)"
+
+logger = logging.getLogger(__name__)
+
+_ANNOUNCED: set[str] = set()
+_ANNOUNCED_LOCK = threading.Lock()
+
+
+class CacheFallback(Exception):
+    """The cached callbacks cannot be used for this model; nutpie's compilation is used.
+
+    Parameters
+    ----------
+    kind : str
+        Which check failed (one line is printed per kind and process): ``"nutpie-version"``,
+        ``"nutpie-names"``, ``"pytensor-names"``, ``"pytensor-key"``, ``"numba-compile"``
+        or ``"verification"``.
+    reason : str
+        What happened, as the user reads it.
+    """
+
+    def __init__(self, kind: str, reason: str):
+        super().__init__(reason)
+        self.kind = kind
+        self.reason = reason
+
+
+def _announce(error: CacheFallback) -> None:
+    """Say once per process and kind of failure that nutpie's own compilation is used."""
+    with _ANNOUNCED_LOCK:
+        if error.kind in _ANNOUNCED:
+            return
+        _ANNOUNCED.add(error.kind)
+    logger.warning(
+        "forecast: compiling nutpie's callbacks afresh (5-9 s slower, same results): %s",
+        error.reason,
+    )
+
+
+# --- checks before compiling --------------------------------------------------------------
+
+
+def check_nutpie(cp) -> None:
+    """Refuse a nutpie this module was not written for, or one lacking a private name.
+
+    Parameters
+    ----------
+    cp : module
+        ``nutpie.compile_pymc``.
+
+    Raises
+    ------
+    CacheFallback
+        Another minor version than :data:`NUTPIE_SERIES`, or a name of
+        :data:`NUTPIE_HELPERS` / :data:`NUTPIE_FIELDS` missing.
+    """
+    import nutpie
+
+    version = str(getattr(nutpie, "__version__", "unknown"))
+    if ".".join(version.split(".")[:2]) != NUTPIE_SERIES:
+        raise CacheFallback(
+            "nutpie-version",
+            f"nutpie {version} is not the version the cached callbacks were written for "
+            f"({NUTPIE_SERIES}.x)",
+        )
+    missing = [name for name in NUTPIE_HELPERS if not hasattr(cp, name)]
+    if not missing:
+        fields = {f.name for f in dataclasses.fields(cp.CompiledPyMCModel)}
+        missing = [f"CompiledPyMCModel.{name}" for name in NUTPIE_FIELDS if name not in fields]
+    if missing:
+        raise CacheFallback(
+            "nutpie-names",
+            f"nutpie {version} lacks {', '.join(missing)}, which the cached callbacks use",
+        )
+
+
+def _pytensor_cache():
+    """PyTensor's numba cache registry and source compiler (``CacheFallback`` if absent)."""
+    try:
+        from pytensor.link.numba.cache import CACHED_SRC_FUNCTIONS, compile_numba_function_src
+    except ImportError as error:
+        import pytensor
+
+        raise CacheFallback(
+            "pytensor-names",
+            f"PyTensor {pytensor.__version__} has no numba cache helpers ({error})",
+        ) from None
+    return CACHED_SRC_FUNCTIONS, compile_numba_function_src
+
+
+def pytensor_cache_key(function) -> str | None:
+    """PyTensor's disk-cache key of a compiled function's numba code (``None``: not cached).
+
+    Parameters
+    ----------
+    function : pytensor.compile.function.types.Function
+        Compiled in ``NUMBA`` mode.
+    """
+    registry, _ = _pytensor_cache()
+    jit_fn = getattr(function.vm, "jit_fn", None)
+    if jit_fn is None:
+        return None
+    return registry.get(jit_fn.py_func)
+
+
+# --- the wrappers -------------------------------------------------------------------------
 
 
 def _data_lines(keys: list[str], arrays: dict[str, np.ndarray]) -> list[str]:
@@ -99,35 +276,178 @@ def _expand_source(n_dim: int, n_expanded: int, keys: list[str], arrays) -> str:
     )
 
 
-def _cached_cfunc(source: str, name: str, signature: str, inner, record):
-    """Compile ``source`` (defining ``name``) as a disk-cached ``numba.cfunc`` calling ``inner``."""
-    import numba
-    from nutpie.compile_pymc import address_as_void_pointer
-    from pytensor.link.numba.cache import CACHED_SRC_FUNCTIONS, compile_numba_function_src
+def cache_key(source: str, inner_key: str, record: np.dtype) -> str:
+    """The disk-cache key of a wrapper: its source, the graph's key, the record, the versions.
 
-    inner_key = CACHED_SRC_FUNCTIONS.get(inner.py_func)
+    Parameters
+    ----------
+    source : str
+        The wrapper's generated source.
+    inner_key : str
+        PyTensor's key for the function the wrapper calls.
+    record : numpy.dtype
+        Layout of nutpie's ``user_data`` record.
+    """
+    import numba
+    import nutpie
+    import pytensor
+
+    parts = [
+        WRAPPER_VERSION,
+        source,
+        inner_key,
+        str(record),
+        f"numba {numba.__version__}",
+        f"nutpie {nutpie.__version__}",
+        f"pytensor {pytensor.__version__}",
+    ]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _cached_cfunc(source: str, name: str, signature: str, function, record):
+    """Compile ``source`` (defining ``name``) as a disk-cached ``numba.cfunc`` calling the
+    numba code of the PyTensor ``function``."""
+    import numba
+    from numba.core.errors import NumbaError
+    from nutpie.compile_pymc import address_as_void_pointer
+
+    inner_key = pytensor_cache_key(function)
     if inner_key is None:  # PyTensor did not cache the graph's function: neither can we
-        raise LookupError("the inner function has no PyTensor cache key")
-    key = hashlib.sha256(
-        "\n".join([WRAPPER_VERSION, source, inner_key, str(record), numba.__version__]).encode()
-    ).hexdigest()
+        raise CacheFallback(
+            "pytensor-key",
+            "PyTensor did not cache the graph's function (numba__cache is off, or an Op of "
+            "the graph cannot be cached)",
+        )
+    _, compile_numba_function_src = _pytensor_cache()
     env = {
         # numba's cached code re-imports the module named here to rebuild its environment
         "__name__": __name__,
         "np": np,
         "carray": numba.carray,
         "as_pointer": address_as_void_pointer,
-        "inner": inner,
+        "inner": function.vm.jit_fn,
         "RECORD": record,
     }
-    function = compile_numba_function_src(source, name, env, cache_key=f"forecast_{key}")
-    return numba.cfunc(signature, cache=True)(function)
+    key = cache_key(source, inner_key, record)
+    try:
+        compiled = compile_numba_function_src(source, name, env, cache_key=f"forecast_{key}")
+        return numba.cfunc(signature, cache=True)(compiled)
+    except NumbaError as error:  # e.g. data of a dtype numba cannot view through a pointer
+        first = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        raise CacheFallback(
+            "numba-compile",
+            f"numba could not compile the cached {name} ({type(error).__name__}: {first})",
+        ) from None
+
+
+# --- verification -------------------------------------------------------------------------
+
+
+def call_logp(compiled, x: np.ndarray) -> tuple[int, float, np.ndarray]:
+    """Call a compiled model's C log-density callback the way nutpie's sampler does.
+
+    Parameters
+    ----------
+    compiled : nutpie.compile_pymc.CompiledPyMCModel
+        The compiled model.
+    x : ndarray
+        A point of the unconstrained space, shape ``(n_dim,)``.
+
+    Returns
+    -------
+    tuple
+        The callback's return code (0: finite values), the log density and its gradient.
+    """
+    x = np.ascontiguousarray(x, dtype=np.float64)
+    out = np.zeros(compiled.n_dim)
+    logp = np.zeros(())
+    double = ctypes.POINTER(ctypes.c_double)
+    code = compiled.compiled_logp_func.ctypes(
+        compiled.n_dim,
+        x.ctypes.data_as(double),
+        out.ctypes.data_as(double),
+        logp.ctypes.data_as(double),
+        compiled.user_data.ctypes.data_as(ctypes.c_void_p),
+    )
+    return int(code), float(logp), out
+
+
+def reference_logp(compiled_or_function, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The log density and gradient at ``x`` from the PyTensor function a callback wraps.
+
+    Parameters
+    ----------
+    compiled_or_function : CompiledPyMCModel or pytensor Function
+        A compiled model (its ``logp_func`` is used) or the function itself, called from
+        Python with the model's current data.
+    x : ndarray
+        A point of the unconstrained space.
+
+    Returns
+    -------
+    tuple of ndarray
+        The log density (0-d) and its gradient, copied.
+    """
+    function = getattr(compiled_or_function, "logp_func", compiled_or_function)
+    logp, grad = function(np.ascontiguousarray(x, dtype=np.float64))
+    return np.array(logp, dtype=float), np.array(grad, dtype=float)
+
+
+def verify(compiled, x: np.ndarray | None = None, expected=None) -> None:
+    """Check the cached log density and gradient against the PyTensor function they wrap.
+
+    Both are evaluated at one point (by default the model's initial point); the reference is
+    the PyTensor function nutpie's own callback would wrap (``compiled.logp_func``), called
+    from Python with the model's data (:func:`reference_logp`).
+
+    Parameters
+    ----------
+    compiled : nutpie.compile_pymc.CompiledPyMCModel
+        Built by :func:`_compile_cached`.
+    x : ndarray, optional
+        The point (default: the initial point of seed :data:`VERIFY_SEED`).
+    expected : tuple of ndarray, optional
+        :func:`reference_logp` at ``x``, if already known.
+
+    Raises
+    ------
+    CacheFallback
+        The values disagree beyond :data:`RTOL`, or one side is finite and the other not.
+    """
+    if x is None:
+        x = compiled.initial_point_func(VERIFY_SEED)
+    expected_logp, expected_grad = reference_logp(compiled, x) if expected is None else expected
+    code, logp, grad = call_logp(compiled, x)
+    finite = bool(np.isfinite(expected_logp) and np.all(np.isfinite(expected_grad)))
+    if not finite:  # nutpie's callback would report a non-finite point too (codes 3, 4)
+        agree = code in (3, 4)
+    else:
+        scale = RTOL * max(1.0, float(np.max(np.abs(expected_grad), initial=0.0)))
+        agree = (
+            code == 0
+            and bool(np.isclose(logp, expected_logp, rtol=RTOL, atol=RTOL))
+            and bool(np.allclose(grad, expected_grad, rtol=RTOL, atol=scale))
+        )
+    if not agree:
+        gap_logp = abs(logp - float(expected_logp))
+        gap_grad = float(np.max(np.abs(grad - expected_grad), initial=0.0))
+        raise CacheFallback(
+            "verification",
+            f"the cached log density disagrees with PyTensor's at the initial point (code "
+            f"{code}, log density off by {gap_logp:.3g}, gradient by {gap_grad:.3g})",
+        )
+
+
+# --- compiling ----------------------------------------------------------------------------
 
 
 def _compile_cached(model: pm.Model, var_names=None):
+    """nutpie's compiled model with our disk-cached callbacks, verified (``CacheFallback``)."""
     import nutpie.compile_pymc as cp
     from pymc.initial_point import make_initial_point_fn
 
+    check_nutpie(cp)
+    _pytensor_cache()
     initial_point_fn = make_initial_point_fn(
         model=model,
         default_strategy="support_point",
@@ -145,6 +465,10 @@ def _compile_cached(model: pm.Model, var_names=None):
             var_names=var_names,
         )
     )
+    # the reference for verify(), taken first: calling the function from Python compiles (or
+    # loads) its Python entry point, which the wrappers' compilation then re-uses
+    x = point_fn(VERIFY_SEED)
+    expected = reference_logp(logp_fn_pt, x)
     # fixed keys (nutpie draws random ones) so that the wrappers' source is the same each time
     shared_data, shared_var_keys = {}, {}
     for var in [*logp_fn_pt.get_shared(), *expand_fn_pt.get_shared()]:
@@ -163,18 +487,18 @@ def _compile_cached(model: pm.Model, var_names=None):
         _logp_source(n_dim, logp_keys, shared_data),
         "logp_cfunc",
         _LOGP_SIGNATURE,
-        logp_fn_pt.vm.jit_fn,
+        logp_fn_pt,
         record,
     )
     expand_cfunc = _cached_cfunc(
         _expand_source(n_dim, n_expanded, expand_keys, shared_data),
         "expand_cfunc",
         _EXPAND_SIGNATURE,
-        expand_fn_pt.vm.jit_fn,
+        expand_fn_pt,
         record,
     )
     dims, coords = cp._prepare_dims_and_coords(model, shape_info, reparameterized)
-    return cp.CompiledPyMCModel(
+    compiled = cp.CompiledPyMCModel(
         _n_dim=n_dim,
         dims=dims,
         _coords=coords,
@@ -191,6 +515,8 @@ def _compile_cached(model: pm.Model, var_names=None):
         expand_func=expand_fn_pt,
         reparameterized_names=reparameterized,
     )
+    verify(compiled, x, expected)
+    return compiled
 
 
 def compile_numba_model(model: pm.Model, var_names=None, cached: bool = True):
@@ -210,13 +536,20 @@ def compile_numba_model(model: pm.Model, var_names=None, cached: bool = True):
     -------
     nutpie.compile_pymc.CompiledPyMCModel
         Ready for ``nutpie.sample`` and ``with_data``; the same log density either way.
+
+    Notes
+    -----
+    When the cached callbacks cannot be used (another nutpie, a missing private name, a graph
+    PyTensor did not cache, a wrapper numba cannot compile, or a log density that fails
+    :func:`verify`), nutpie's own compilation is used and one line says why (once per process
+    and reason, on the ``forecast.models.numba_cache`` logger, which prints to stderr when
+    logging is not configured).
     """
     import nutpie
-    from numba.core.errors import NumbaError
 
     if cached:
         try:
             return _compile_cached(model, var_names)
-        except (AttributeError, ImportError, LookupError, NumbaError, TypeError, ValueError):
-            pass  # another nutpie or PyTensor release, or data numba cannot view: nutpie's path
+        except CacheFallback as error:
+            _announce(error)
     return nutpie.compile_pymc_model(model, backend="numba", var_names=var_names)

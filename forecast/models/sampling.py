@@ -19,9 +19,8 @@ is also cached on disk (``~/.pytensor``): PyTensor caches the graph's functions,
 :mod:`forecast.models.numba_cache` caches nutpie's two C callbacks that wrap them, so a new
 process with a graph this machine has seen compiles nothing and loads it in about a second.
 
-A stand-in sampler for tests of plumbing (``backend="mock"``, preset ``mock``) draws the
-"posterior" from the prior with :func:`pymc.testing.mock_sample`: no MCMC, milliseconds,
-diagnostics meaningless. Tests of statistics keep real NUTS.
+The tests add a stand-in backend for plumbing (prior draws, no MCMC) to :data:`SAMPLERS` and
+:data:`forecast.catalog.BACKENDS` from their own support module; nothing here knows of it.
 """
 
 from __future__ import annotations
@@ -200,21 +199,16 @@ def _pymc(model, sampler: Sampler, seed: int, var_names, progress) -> xr.DataTre
         )
 
 
-def _mock(model, sampler: Sampler, seed: int, var_names) -> xr.DataTree:
-    from pymc.testing import mock_sample
-
-    def zeros(size):
-        return np.zeros(size, dtype=bool)
-
-    with model:
-        return mock_sample(
-            draws=sampler.draws,
-            chains=sampler.chains,
-            random_seed=int(seed),
-            model=model,
-            var_names=var_names,
-            sample_stats={"diverging": zeros},
-        )
+#: The inference of each backend of :data:`forecast.catalog.BACKENDS`: ``f(model, sampler, seed,
+#: key, var_names, progress) -> DataTree``.
+SAMPLERS: dict[str, Callable] = {
+    "nutpie": _nutpie,
+    "nutpie-jax": _nutpie,
+    "pymc": lambda model, sampler, seed, key, var_names, progress: _pymc(
+        model, sampler, seed, var_names, progress
+    ),
+}
+SAMPLERS["numpyro"] = SAMPLERS["pymc"]
 
 
 def sample(
@@ -255,11 +249,6 @@ def sample(
         On Ctrl-C, even where the sampler would return the draws made so far.
     """
     started = time.perf_counter()
-    if sampler.backend in ("nutpie", "nutpie-jax"):
-        idata = _nutpie(model, sampler, random_seed, key, var_names, progress)
-    elif sampler.backend == "mock":
-        idata = _mock(model, sampler, random_seed, var_names)
-    else:
-        idata = _pymc(model, sampler, random_seed, var_names, progress)
+    idata = SAMPLERS[sampler.backend](model, sampler, random_seed, key, var_names, progress)
     idata["posterior"].attrs["sampling_seconds"] = round(time.perf_counter() - started, 3)
     return idata

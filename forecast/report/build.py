@@ -26,14 +26,14 @@ from forecast.outputs import (
     write_single_file,
     write_text_atomic,
 )
-from forecast.plots import band_table
 from forecast.present import readable
 from forecast.questions import load_questions
 from forecast.report.notebooks import notebook_paths, run_notebooks
 from forecast.report.pages import index_page, single_file_page
 from forecast.report.sections import ReportContext
-from forecast.runs import fit_run, load_outlook, load_run, read_run_record
-from forecast.scenarios import headline_table, load_scenarios, simulate_scenarios
+from forecast.runs import fit_run, load_outlook, load_run, outlook_at, read_run_record
+from forecast.scenarios import load_scenarios, simulate_scenarios
+from forecast.summaries import headline, monthly
 
 #: The project folder (a source checkout or editable install).
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -136,17 +136,15 @@ def expect(model, outlook, questions_file: Path, seed: int, panel: pd.DataFrame)
     asked = [q for q in questions if q.start >= first]
     late = [q.id for q in questions if q.start < first]
     if asked:
-        answers, _, sim = answer_questions(model, outlook, asked, random_seed=seed)
+        answers, _, forecast = answer_questions(model, outlook, asked, random_seed=seed)
     else:
-        answers, sim = None, simulate_outlook(model, outlook, 12, random_seed=seed)
-    history = panel[pd.to_datetime(panel["month"]) < first.start_time]
-    constant = type(outlook.nuclear)(priors={"half_life": float("inf")}, random_seed=seed)
-    constant.fit(history)
+        answers, forecast = None, simulate_outlook(model, outlook, 12, random_seed=seed)
+    constant = outlook_at(panel, first - 1, seed, {"nuclear": {"half_life": float("inf")}})
     return {
-        "outlook": outlook_tables(sim),
+        "outlook": outlook_tables(forecast),
         "answers": answers,
         "unanswered": late,
-        "nuclear_constant": constant.p_any(sim.sizes["month"]),
+        "nuclear_constant": constant.nuclear.p_any(len(forecast.months)),
     }
 
 
@@ -299,7 +297,7 @@ def build_report(
         lap("fit or load the run")
         progress.update(task, description=f"Simulating {scenario_file.name}")
         outlook = load_outlook(run_dir, required=False)
-        ds = simulate_scenarios(model, scenario_set, random_seed=seed, outlook=outlook)
+        forecast = simulate_scenarios(model, scenario_set, random_seed=seed, outlook=outlook)
         expectations = expect(model, outlook, questions or CURRENT_QUESTIONS, seed, panel)
         progress.advance(task)
         lap("simulate the scenarios and the outlook")
@@ -321,15 +319,15 @@ def build_report(
                 freshness=freshness,
                 pages=pages,
                 model=model,
-                ds=ds,
+                forecast=forecast,
                 fast=fast_fit,
                 scenario_file=scenario_file,
                 run_dir=run_dir,
                 **expectations,
             )
             write_text_atomic(tmp / "index.html", index_page(ctx))
-            write_csv(readable(headline_table(ds), 3), tmp / "headline.csv", index=False)
-            write_csv(readable(band_table(ds), 2), tmp / "fan_bands.csv", index=False)
+            write_csv(readable(headline(forecast).table, 3), tmp / "headline.csv", index=False)
+            write_csv(readable(monthly(forecast), 2), tmp / "fan_bands.csv", index=False)
             if ctx.outlook is not None:
                 write_csv(readable(ctx.outlook["totals"], 3), tmp / "outlook.csv", index=False)
             if ctx.answers is not None:

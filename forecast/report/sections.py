@@ -22,7 +22,7 @@ from forecast import __version__
 from forecast.data import yearly_summary
 from forecast.plots import plot_scenarios, plot_state_effects, plot_timeline
 from forecast.report.notebooks import NotebookPage
-from forecast.scenarios import headline_table
+from forecast.summaries import headline
 
 #: The full evaluation protocol's summary tables (``make skill``), read by the index page's
 #: "How far to trust these numbers" and by notebook 05.
@@ -41,16 +41,26 @@ def _pct(x) -> str:
     return "n/a" if x != x else f"{x:.0%}"
 
 
+def _caution_html(row) -> str:
+    """A mark on a summary row that rests on few simulations or a heavy tail."""
+    if not row.caution:
+        return ""
+    return f' <span class="caution" title="{html.escape(row.caution)}">(read with care)</span>'
+
+
 def _headline_html(table) -> str:
     head = (
-        "<tr><th>Scenario</th><th>Expected launch days</th><th>80% interval</th>"
-        "<th>P(at least 1)</th><th>P(ICBM launch)</th><th>P(nuclear test)</th></tr>"
+        "<tr><th>Scenario</th><th>Expected launch days (mean)</th><th>Median</th>"
+        "<th>80% interval</th><th>P(at least 1)</th><th>P(ICBM launch)</th>"
+        "<th>P(nuclear test)</th><th>Simulations</th></tr>"
     )
     rows = "\n".join(
         f'<tr data-scenario="{html.escape(str(r.scenario))}">'
-        f"<td><b>{html.escape(str(r.scenario))}</b>: {html.escape(str(r.label))}</td>"
-        f"<td>{r.mean:.1f}</td><td>{r.q10:.0f} to {r.q90:.0f}</td>"
-        f"<td>{_pct(r.p_any)}</td><td>{_pct(r.p_icbm)}</td><td>{_pct(r.p_nuclear)}</td></tr>"
+        f"<td><b>{html.escape(str(r.scenario))}</b>: {html.escape(str(r.label))}"
+        f"{_caution_html(r)}</td>"
+        f"<td>{r.mean:.1f}</td><td>{r.median:.0f}</td><td>{r.q10:.0f} to {r.q90:.0f}</td>"
+        f"<td>{_pct(r.p_any)}</td><td>{_pct(r.p_icbm)}</td><td>{_pct(r.p_nuclear)}</td>"
+        f"<td>{r.n:,}</td></tr>"
         for r in table.itertuples()
     )
     return f'<table id="headline">{head}\n{rows}\n</table>'
@@ -81,8 +91,8 @@ class ReportContext:
         The data's age on ``today``.
     pages : list of NotebookPage
         The notebook pages, in order.
-    model, ds
-        The report's fitted model and its scenario simulation (both ``None``: no outlook).
+    model, forecast
+        The report's fitted model and its scenario forecast (both ``None``: no outlook).
     fast : bool
         Built with small settings (a warning banner says so).
     scenario_file : Path, optional
@@ -100,7 +110,7 @@ class ReportContext:
     freshness: object
     pages: list[NotebookPage] = field(default_factory=list)
     model: object = None
-    ds: object = None
+    forecast: object = None
     fast: bool = False
     scenario_file: Path | None = None
     run_dir: Path | None = None
@@ -121,7 +131,7 @@ class ReportContext:
 
     @property
     def has_outlook(self) -> bool:
-        return self.model is not None and self.ds is not None
+        return self.model is not None and self.forecast is not None
 
     def link(self, page: NotebookPage) -> str:
         """Where a notebook page is: its file, or its section in the single file."""
@@ -182,7 +192,7 @@ def _past_html(ctx: ReportContext, timing) -> str:
         f"{len(past)} month(s), <b>{span}</b>, are already in the past on {ctx.today}: read them "
         "as what the model would have said then, not as an outlook. "
     )
-    scores = past_score_summary(score_past_months(ctx.ds, ctx.panel))
+    scores = past_score_summary(score_past_months(ctx.forecast, ctx.panel))
     if scores.empty:
         return text + (
             "None of those months is in the data yet, so the forecast cannot be scored on them; "
@@ -200,12 +210,12 @@ def outlook_section(ctx: ReportContext) -> str:
 
     if not ctx.has_outlook:
         return ""
-    model, ds = ctx.model, ctx.ds
-    timing = forecast_timing(ds["month"].values, today=ctx.today)
-    fan = figure_to_data_uri(plot_scenarios(ds, model.training).figure)
+    model, forecast = ctx.model, ctx.forecast
+    timing = forecast_timing(forecast.months.to_timestamp(), today=ctx.today)
+    fan = figure_to_data_uri(plot_scenarios(forecast, model.training).figure)
     train = model.training["month"]
     source = html.escape(Path(ctx.scenario_file).name) if ctx.scenario_file else "scenarios"
-    n = ds.sizes["month"]
+    n = len(forecast.months)
     return f"""<h2 id="outlook">{html.escape(timing.title)}</h2>
 {_past_html(ctx, timing)}
 <p>Launch days over {n} months under each scenario of <code>{source}</code>,
@@ -213,7 +223,7 @@ from <code>{model.name}</code> fitted on {train.iloc[0]:%Y-%m} to {train.iloc[-1
 Each forecast is conditional on its negotiation path; which path is likely is the analyst's
 call. The 80% interval leaves 10% of simulations below and 10% above. The numbers are in
 <code>headline.csv</code> and, month by month, <code>fan_bands.csv</code>.</p>
-{_headline_html(headline_table(ds))}
+{_headline_html(headline(forecast).table)}
 <img id="fan" alt="Fan chart of launch days per month by scenario" src="{fan}">"""
 
 
@@ -231,15 +241,16 @@ def expectations_section(ctx: ReportContext) -> str:
     figure = figure_to_data_uri(plot_state_probabilities(states).figure)
     totals = ctx.outlook["totals"]
     rows = "\n".join(
-        f"<tr><td>{html.escape(str(r.path))}</td><td>{r.share:.0%}</td><td>{r.mean:.1f}</td>"
-        f"<td>{r.q10:.0f} to {r.q90:.0f}</td><td>{r.p_icbm:.0%}</td><td>{r.p_nuclear:.0%}</td>"
-        "</tr>"
+        f"<tr><td>{html.escape(str(r.path))}{_caution_html(r)}</td><td>{r.share:.0%}</td>"
+        f"<td>{r.n:,}</td><td>{r.mean:.1f}</td><td>{r.median:.0f}</td>"
+        f"<td>{r.q10:.0f} to {r.q90:.0f}</td><td>{_pct(r.p_icbm)}</td></tr>"
         for r in totals.itertuples()
     )
     first, last = states["month"].iloc[0], states["month"].iloc[-1]
     head = (
-        "<tr><th>State path</th><th>Share of paths</th><th>Expected launch days</th>"
-        "<th>80% interval</th><th>P(ICBM launch)</th><th>P(nuclear test)</th></tr>"
+        "<tr><th>State path</th><th>Share of paths</th><th>Simulations</th>"
+        "<th>Expected launch days (mean)</th><th>Median</th><th>80% interval</th>"
+        "<th>P(ICBM launch)</th></tr>"
     )
     when = (
         f"{first:%B %Y} to {last:%B %Y}"
@@ -253,7 +264,11 @@ def expectations_section(ctx: ReportContext) -> str:
         "drawn from the transition model fitted on the coded timeline since 1990, so the "
         "forecast integrates over which state comes. The first row is the forecast over all "
         "paths; the others split it by the first state a path enters (a path that "
-        '"stays" never leaves the current state).</p>',
+        '"stays" never leaves the current state), with the number of simulations each rests '
+        "on; a row marked (read with care) rests on few simulations or on a few very large "
+        f"ones (its mean above its 90th percentile). P(nuclear test) over all paths: "
+        f"{_pct(totals['p_nuclear'].iloc[0]) if 'p_nuclear' in totals else 'n/a'} (the "
+        "nuclear-test rate has no state term, so it is not split by path).</p>",
         f'<table id="expectations-table">{head}\n{rows}\n</table>',
         f'<img id="states" alt="Probability of each negotiation state by month" src="{figure}">',
     ]

@@ -1,0 +1,257 @@
+"""Figures of a forecast: the fan chart by scenario, totals over the horizon, event
+probabilities, and the probability of each negotiation state by month. The numbers they draw
+come from :mod:`forecast.summaries`."""
+
+from __future__ import annotations
+
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.colors import ListedColormap
+
+from forecast.constants import STATES
+from forecast.plots.style import (
+    STATE_COLORS,
+    STATE_LABELS,
+    date_axis,
+    literal,
+    month_axis,
+    month_edges,
+    scenario_colors,
+    shade_states,
+    state_legend_handles,
+    user_fonts,
+    user_text,
+)
+from forecast.summaries import modal_states, monthly, totals
+
+
+def plot_scenarios(
+    forecast,
+    history: pd.DataFrame,
+    ax: plt.Axes | None = None,
+    history_months: int = 36,
+    observed: pd.DataFrame | None = None,
+) -> plt.Axes:
+    """Fan chart: observed months, then each scenario's mean and 50%/80% bands, as steps.
+
+    The bands are :func:`forecast.summaries.monthly`'s quantiles (whole numbers: each is a
+    simulated count), drawn month by month as steps (a month's band covers the month), so
+    they do not suggest fractions of a launch day or a smooth path between months.
+
+    Parameters
+    ----------
+    forecast : Forecast
+        A forecast (:func:`forecast.scenarios.simulate_scenarios`).
+    history : DataFrame
+        Observed panel rows (``month``, ``state`` and the model's target).
+    ax : Axes, optional
+        Where to draw; a new figure with one state ribbon per scenario if omitted.
+    history_months : int
+        Observed months shown before the forecast.
+    observed : DataFrame, optional
+        The panel now available: the forecast months it observes are marked (black x), to
+        read a forecast from the past against what happened.
+
+    Returns
+    -------
+    Axes
+        The main axes (``ax.figure`` to save).
+    """
+    names, labels = forecast.scenarios, forecast.labels
+    colors = scenario_colors(names)
+    target = forecast.target
+    ribbons = None
+    if ax is None:
+        fig = plt.figure(figsize=(12, 5.5 + 0.35 * len(names)))
+        grid = fig.add_gridspec(
+            1 + len(names), 1, height_ratios=[12] + [1] * len(names), hspace=0.15
+        )
+        ax = fig.add_subplot(grid[0])
+        ribbons = [fig.add_subplot(grid[i + 1], sharex=ax) for i in range(len(names))]
+    past = history.tail(history_months)
+    shade_states(ax, past, alpha=0.5)
+    ax.bar(past["month"], past[target], width=25, align="edge", color="#444444", label="Observed")
+    months = forecast.months.to_timestamp()
+    edges = month_edges(months)
+    bands = monthly(forecast)
+    for name in names:
+        b = bands[bands["scenario"] == name]
+        color = colors[name]
+        for low, high, alpha in (("q10", "q90", 0.15), ("q25", "q75", 0.3)):
+            ax.stairs(
+                b[high].to_numpy(),
+                edges,
+                baseline=b[low].to_numpy(),
+                fill=True,
+                color=color,
+                alpha=alpha,
+                lw=0,
+            )
+        ax.stairs(
+            b["mean"].to_numpy(),
+            edges,
+            baseline=None,
+            color=color,
+            lw=2,
+            label=literal(labels[name]),
+        )
+    if observed is not None:
+        seen = observed[pd.to_datetime(observed["month"]).isin(months)]
+        if len(seen):
+            ax.scatter(
+                pd.to_datetime(seen["month"]) + pd.Timedelta(days=14),
+                seen[target],
+                marker="x",
+                s=60,
+                color="black",
+                zorder=5,
+                label="What happened",
+            )
+    ax.set_xlim(past["month"].iloc[0], edges[-1])
+    ax.set_ylim(bottom=0)
+    ax.set_ylabel(f"{target.replace('_', ' ').capitalize()} per month")
+    ax.set_title(
+        f"Forecast by scenario from {months[0]:%B %Y}: mean (line), 50% and 80% bands; "
+        "observed months shaded by negotiation state"
+    )
+    user_text(ax.legend(loc="upper left", fontsize="small").get_texts())  # scenario labels
+    ax.grid(axis="y", alpha=0.3)
+    if ribbons is None:
+        month_axis(ax)
+        return ax
+    codes = {s: i for i, s in enumerate(STATES)}
+    cmap = ListedColormap([STATE_COLORS[s] for s in STATES])
+    modal = modal_states(forecast)
+    for rax, name in zip(ribbons, names, strict=True):
+        state_path = modal[modal["scenario"] == name]["state"].to_numpy()
+        rax.pcolormesh(
+            mdates.date2num(list(edges)),
+            [0, 1],
+            np.array([[codes[s] for s in state_path]]),
+            cmap=cmap,
+            vmin=-0.5,
+            vmax=len(STATES) - 0.5,
+        )
+        rax.set_yticks([])
+        rax.set_ylabel(
+            literal(name), rotation=0, ha="right", va="center", color=colors[name], fontsize="small"
+        )
+        user_text([rax.yaxis.label])
+        rax.tick_params(labelbottom=False)
+    month_axis(ribbons[-1])
+    ribbons[-1].set_xlabel("Month (ribbons: each scenario's negotiation state)")
+    ax.tick_params(labelbottom=False)
+    legend = ax.legend(
+        handles=ax.get_legend_handles_labels()[0] + state_legend_handles(),
+        loc="upper left",
+        fontsize="small",
+        ncol=2,
+    )
+    user_text(legend.get_texts())
+    return ax
+
+
+def plot_totals(forecast, ax: plt.Axes | None = None) -> plt.Axes:
+    """Total over the horizon per scenario: mean, 50% and 80% intervals
+    (:func:`forecast.summaries.totals`).
+
+    Parameters
+    ----------
+    forecast : Forecast
+        A forecast (:func:`forecast.scenarios.simulate_scenarios`).
+    ax : Axes, optional
+    """
+    names, labels = forecast.scenarios, forecast.labels
+    colors = scenario_colors(names)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 1.2 + 0.6 * len(names)))
+    table = totals(forecast).table.set_index("scenario")
+    for i, name in enumerate(names):
+        t = table.loc[name]
+        ax.plot([t["q10"], t["q90"]], [i, i], color=colors[name], lw=2)
+        ax.plot([t["q25"], t["q75"]], [i, i], color=colors[name], lw=7, solid_capstyle="butt")
+        ax.scatter(t["mean"], i, s=60, color="white", edgecolor=colors[name], zorder=3)
+    ax.tick_params(axis="y", labelfontfamily=user_fonts())  # the labels are the scenarios'
+    ax.set_yticks(range(len(names)), [literal(labels[n]) for n in names])
+    ax.invert_yaxis()
+    months = forecast.months
+    target = forecast.target.replace("_", " ")
+    ax.set_xlabel(
+        f"Total {target} {months[0]:%b %Y} - {months[-1]:%b %Y} (mean, 50% and 80% intervals)"
+    )
+    ax.set_title("Totals over the horizon, by scenario")
+    ax.grid(axis="x", alpha=0.3)
+    return ax
+
+
+def plot_probabilities(table: pd.DataFrame, ax: plt.Axes | None = None) -> plt.Axes:
+    """The probability table as an annotated heatmap (scenarios x events).
+
+    Parameters
+    ----------
+    table : DataFrame
+        Output of :func:`forecast.summaries.probabilities`.
+    ax : Axes, optional
+    """
+    # imported here, not at the top: seaborn adds about 1.4 s to ``import forecast.plots``,
+    # and only this figure needs it
+    import seaborn as sns
+
+    names = {
+        "p_ge_1": "P(>= 1)",
+        "p_ge_5": "P(>= 5)",
+        "p_ge_10": "P(>= 10)",
+        "p_ge_20": "P(>= 20)",
+        "p_icbm": "P(ICBM launch)",
+        "p_nuclear": "P(nuclear test)",
+    }
+    cols = [c for c in names if c in table]
+    grid = table.set_index("label")[cols].rename(columns=names)
+    grid.index = [literal(label) for label in grid.index]
+    if ax is None:
+        _, ax = plt.subplots(figsize=(1.6 * len(cols) + 4, 0.7 * len(grid) + 1.5))
+    # fonts first: seaborn draws the figure inside heatmap() to check the labels' overlap
+    ax.tick_params(axis="y", labelfontfamily=user_fonts())  # the labels are the scenarios'
+    sns.heatmap(grid, annot=True, fmt=".0%", cmap="Reds", vmin=0, vmax=1, cbar=False, ax=ax)
+    ax.set_ylabel("")
+    ax.set_xlabel("Probability over the horizon (counts are launch days)")
+    ax.set_title("Event probabilities by scenario")
+    return ax
+
+
+def plot_state_probabilities(states: pd.DataFrame, ax: plt.Axes | None = None) -> plt.Axes:
+    """P(each negotiation state) per future month, stacked, in the state colours.
+
+    Parameters
+    ----------
+    states : DataFrame
+        ``month`` and one column per state (rows sum to 1), e.g. the ``states`` table of
+        :func:`forecast.outlook.outlook_tables`.
+    ax : Axes, optional
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 4))
+    months = pd.to_datetime(states["month"])
+    bottom = np.zeros(len(states))
+    width = 25  # days
+    for state in STATES:
+        values = states[state].to_numpy(dtype=float)
+        ax.bar(
+            months,
+            values,
+            width=width,
+            bottom=bottom,
+            color=STATE_COLORS[state],
+            edgecolor="#777777",
+            linewidth=0.3,
+            label=STATE_LABELS[state],
+        )
+        bottom += values
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("Probability of the state (share of simulated paths)")
+    ax.set_title("Negotiation state by month, from the transition model")
+    date_axis(ax)
+    ax.legend(fontsize="small", loc="lower left")
+    return ax

@@ -1,0 +1,242 @@
+"""The one drawing style of every figure: colours, labels, legends, axes and fonts.
+
+Each negotiation state, scenario and model has one colour, the same on every page; the
+other modules of :mod:`forecast.plots` take their colours, labels and axis helpers from here.
+
+User-written text (scenario names and labels, the labels a caller passes) is drawn with
+:func:`literal` and :func:`user_text`: a ``$`` in it is shown as a dollar sign, never read
+as mathtext, and each glyph comes from the first font of :data:`FONT_FALLBACK` that has it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib import font_manager
+from matplotlib.patches import Patch
+from matplotlib.text import Text
+
+from forecast.constants import STATES
+
+#: The one colour of each negotiation state, used by every figure.
+STATE_COLORS: dict[str, str] = {
+    "no_talks": "#d9d9d9",
+    "stalled": "#fdd0a2",
+    "active_talks": "#c7e9c0",
+    "summitry": "#9ecae1",
+}
+
+#: Human labels of the states.
+STATE_LABELS: dict[str, str] = {
+    "no_talks": "No talks",
+    "stalled": "Stalled",
+    "active_talks": "Active talks",
+    "summitry": "Summitry",
+}
+
+#: Colours of the missile-class groups in stacked bars.
+CLASS_GROUPS: dict[str, tuple[tuple[str, ...], str]] = {
+    "SRBM": (("SRBM",), "#4c72b0"),
+    "MRBM/IRBM": (("MRBM", "IRBM"), "#dd8452"),
+    "ICBM": (("ICBM",), "#c44e52"),
+    "SLBM/SLV/other": (("SLBM", "SLV", "HGV", "unknown"), "#8172b3"),
+}
+
+#: Axis label of each model target, per month.
+TARGET_LABELS: dict[str, str] = {
+    "launch_days": "Launch days per month",
+    "missiles": "Missiles per month",
+    "csis_missile_events": "CSIS missile events per month",
+}
+
+#: Colours of the models in evaluation figures (baselines in greys, the oracles dark).
+MODEL_COLORS: dict[str, str] = {
+    "ar_level": "#0072B2",
+    "state_rate": "#56B4E9",
+    "self_exciting": "#D55E00",
+    "class_hierarchical": "#009E73",
+    "constant_rate": "#9e9e9e",
+    "recent_rate": "#4d4d4d",
+    "empirical_recent": "#7f7f7f",
+    "last_value": "#c7c7c7",
+    "pool:ar_level+recent_rate": "#CC79A7",
+    "stack:ar_level+recent_rate": "#E69F00",
+    "oracle_12": "#882255",
+    "oracle_3": "#332288",
+}
+
+#: Palette for scenarios (colour-blind safe), for names without a colour of their own.
+SCENARIO_PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442")
+
+#: The one colour of each shipped scenario name, the same on every page: a scenario in which
+#: the negotiations go the same way keeps its colour across files (``stalled``/``persist`` blue,
+#: talks resuming green, a summit purple, no talks or a collapse vermilion).
+SCENARIO_COLORS: dict[str, str] = {
+    "persist": "#0072B2",
+    "stalled": "#0072B2",
+    "talks_resume": "#009E73",
+    "summit": "#CC79A7",
+    "no_talks": "#D55E00",
+    "collapse": "#D55E00",
+    # scenarios whose states follow the transition model (notebook 04)
+    "outlook": "#E69F00",
+    "summit_announced": "#56B4E9",
+}
+
+
+def scenario_colors(names) -> dict[str, str]:
+    """The one colour of each scenario: :data:`SCENARIO_COLORS` for the shipped names, then
+    the palette's unused colours in the order the other scenarios are given."""
+    names = list(names)
+    colors = {n: SCENARIO_COLORS[n] for n in names if n in SCENARIO_COLORS}
+    free = [c for c in SCENARIO_PALETTE if c not in colors.values()] or list(SCENARIO_PALETTE)
+    others = [n for n in names if n not in colors]
+    colors.update({n: free[i % len(free)] for i, n in enumerate(others)})
+    return {n: colors[n] for n in names}
+
+
+# --- user-written text -------------------------------------------------------------------
+
+#: Fonts tried in turn for each glyph of user-written text (matplotlib >= 3.6 falls back
+#: through a family list glyph by glyph). DejaVu Sans, matplotlib's default, comes first, so
+#: Latin text looks as everywhere else; then common CJK and wide-coverage fonts, where
+#: installed; last Unicode's Last Resort font, shipped with matplotlib >= 3.10, which has a
+#: placeholder glyph for every code point. Naming it ourselves keeps matplotlib from adding
+#: it with a "Glyph ... missing from font(s)" warning: a label in a script no installed font
+#: covers is drawn with placeholders, silently.
+FONT_FALLBACK: tuple[str, ...] = (
+    "DejaVu Sans",
+    "Noto Sans CJK JP",
+    "Noto Sans CJK SC",
+    "Noto Sans CJK TC",
+    "Noto Sans CJK KR",
+    "Source Han Sans",
+    "WenQuanYi Zen Hei",
+    "WenQuanYi Micro Hei",
+    "Droid Sans Fallback",
+    "Noto Sans",
+    "Arial Unicode MS",
+    "Last Resort High-Efficiency",
+)
+
+
+def user_fonts() -> list[str]:
+    """The installed fonts of :data:`FONT_FALLBACK`, in its order.
+
+    Only installed names are given to matplotlib: a missing one would log
+    "findfont: Font family ... not found".
+
+    Returns
+    -------
+    list of str
+    """
+    installed = {font.name for font in font_manager.fontManager.ttflist}
+    return [name for name in FONT_FALLBACK if name in installed] or ["DejaVu Sans"]
+
+
+def literal(text) -> str:
+    """User-written text as matplotlib should show it: word for word.
+
+    Every ``$`` is escaped (``\\$``), so a label such as ``"$5 and $6"`` is never parsed as
+    mathtext (nor as TeX); matplotlib draws ``\\$`` outside mathematics as ``$``.
+
+    Parameters
+    ----------
+    text : object
+        A label, converted with ``str``.
+
+    Returns
+    -------
+    str
+    """
+    return str(text).replace("$", r"\$")
+
+
+def user_text(texts: Iterable[Text]) -> None:
+    """Draw text artists holding user-written text in the fonts of :func:`user_fonts`.
+
+    Parameters
+    ----------
+    texts : iterable of matplotlib.text.Text
+        E.g. ``legend.get_texts()``, ``ax.get_yticklabels()``, ``[ax.title]``.
+    """
+    family = user_fonts()
+    for text in texts:
+        text.set_fontfamily(family)
+
+
+# --- shared drawing helpers --------------------------------------------------------------
+
+
+def shade_states(ax: plt.Axes, panel: pd.DataFrame, alpha: float = 0.6) -> plt.Axes:
+    """Shade the background of ``ax`` by the negotiation state of each month.
+
+    Parameters
+    ----------
+    ax : Axes
+        Axes with a date x-axis.
+    panel : DataFrame
+        Monthly panel with ``month`` and ``state`` columns.
+    alpha : float
+        Opacity of the shading.
+
+    Returns
+    -------
+    Axes
+    """
+    months = panel["month"]
+    runs = (panel["state"] != panel["state"].shift()).cumsum()
+    for _, run in panel.groupby(runs):
+        start = run["month"].iloc[0]
+        end = run["month"].iloc[-1] + pd.offsets.MonthBegin(1)
+        ax.axvspan(start, end, color=STATE_COLORS[run["state"].iloc[0]], alpha=alpha, lw=0)
+    ax.set_xlim(months.iloc[0], months.iloc[-1] + pd.offsets.MonthBegin(1))
+    return ax
+
+
+def state_legend_handles() -> list[Patch]:
+    """Legend patches for the four states, in the canonical order."""
+    return [Patch(color=STATE_COLORS[s], label=STATE_LABELS[s]) for s in STATES]
+
+
+def year_axis(ax: plt.Axes) -> None:
+    """A ``Year`` x label and light horizontal grid lines, for bars or lines by year."""
+    ax.set_xlabel("Year")
+    ax.grid(axis="y", alpha=0.3)
+
+
+def date_axis(ax: plt.Axes, label: str = "Month") -> None:
+    """Ticks every five years (minor: every year) on a long date axis."""
+    ax.set_xlabel(label)
+    ax.xaxis.set_major_locator(mdates.YearLocator(5))
+    ax.xaxis.set_minor_locator(mdates.YearLocator(1))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+
+
+def month_axis(ax: plt.Axes) -> None:
+    """Month-and-year ticks on a short date axis (a few years at most): every year labelled,
+    months between it by their short name."""
+    locator = mdates.AutoDateLocator(minticks=6, maxticks=16)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_minor_locator(mdates.MonthLocator())
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, show_offset=False))
+    ax.tick_params(labelbottom=True)
+    if not ax.get_xlabel():
+        ax.set_xlabel("Month")
+
+
+def month_edges(months: pd.DatetimeIndex) -> pd.DatetimeIndex:
+    """Month starts plus the start of the month after the last: the edges of monthly steps."""
+    return months.append(pd.DatetimeIndex([months[-1] + pd.offsets.MonthBegin(1)]))
+
+
+def by_month(draws):
+    """Simulated counts with their month dimension named ``month``.
+
+    The observed variable of a model (and so its prior and posterior predictive draws) runs
+    over the training months, dim ``train_month``; the figures call it ``month``.
+    """
+    return draws.rename(train_month="month") if "train_month" in draws.dims else draws

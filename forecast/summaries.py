@@ -1,0 +1,488 @@
+"""What a forecast says, in tables and in words: the one place summaries are computed.
+
+Every consumer (the CLI, the report, the notebooks, the files a command writes) shows what
+these functions return and computes nothing itself. Each returns a :class:`Summary`: a
+table, and the sentences that say it in words, generated from the same table (the idea of
+CausalPy's ``EffectSummary``), so text and numbers cannot drift apart.
+
+The vocabulary, stated once
+---------------------------
+- Intervals are central and equal-tailed, from the simulated draws: the 50 % and 80 %
+  intervals (:data:`INTERVALS`; columns ``q25``/``q75`` and ``q10``/``q90``). Each quantile
+  is one of the simulated values (:data:`QUANTILE_METHOD`), so for counts they are whole
+  numbers. The 94 % HDI is used only for posterior parameters
+  (:data:`forecast.constants.HDI_PROB`).
+- ``mean`` and ``median`` (``q50``) are shown side by side: counts of launches are skewed,
+  and the median is what a typical simulated future holds.
+- ``p_any`` is P(at least one); ``p_ge_<k>`` is P(total >= k).
+- ``n`` is the number of simulations a row rests on. A row resting on fewer than
+  :data:`MIN_SIMULATIONS`, or whose mean lies above its 90th percentile (a handful of huge
+  simulations carry it), is flagged in ``caution`` and said so in words.
+- Quantities are counts per month (``month`` tables) or totals over the forecast's months
+  (``totals`` tables).
+
+Heavy dependencies stay out: NumPy, pandas and xarray only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from forecast.constants import STATES
+from forecast.errors import ConfigError
+
+#: The central intervals every forecast summary shows.
+INTERVALS: tuple[float, ...] = (0.50, 0.80)
+
+#: The interval a headline quotes.
+INTERVAL = 0.80
+
+#: How quantiles are taken: each is one of the simulated values (``inverted_cdf``), so the
+#: quantiles of counts are whole numbers, nested across levels, never "2.5 launch days".
+QUANTILE_METHOD = "inverted_cdf"
+
+#: Fewest simulations a summary row may rest on without a caution.
+MIN_SIMULATIONS = 200
+
+#: Thresholds k of P(total >= k).
+THRESHOLDS: tuple[int, ...] = (1, 5, 10, 20)
+
+#: How each target is named in sentences.
+NOUNS = {
+    "launch_days": "launch days",
+    "missiles": "missiles",
+    "csis_missile_events": "CSIS missile events",
+    "nuclear_tests": "nuclear tests",
+}
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A result as a table and the sentences that say it.
+
+    Attributes
+    ----------
+    table : DataFrame
+        The numbers.
+    text : tuple of str
+        The same numbers in words, one sentence per row (or per finding).
+    """
+
+    table: pd.DataFrame
+    text: tuple[str, ...] = field(default_factory=tuple)
+
+    def __str__(self) -> str:
+        return "\n".join(self.text)
+
+
+def quantile_columns() -> list[str]:
+    """The quantile columns of a summary row, low to high: ``q10, q25, q50, q75, q90``."""
+    levels = sorted({(1 - w) / 2 for w in INTERVALS} | {0.5} | {(1 + w) / 2 for w in INTERVALS})
+    return [f"q{round(q * 100):02d}" for q in levels]
+
+
+def describe(values) -> dict:
+    """The summary row of a set of simulated values (totals or one month's counts).
+
+    Parameters
+    ----------
+    values : array_like
+        Simulated values (one per draw).
+
+    Returns
+    -------
+    dict
+        ``n``, ``mean``, ``median``, the quantiles of :func:`quantile_columns`, ``p_any``
+        and ``caution`` (``""``, ``"few simulations"``, ``"mean above its 90th
+        percentile"``, or both).
+    """
+    x = np.asarray(values, dtype=float).ravel()
+    row = {"n": int(x.size), "mean": float(x.mean()) if x.size else float("nan")}
+    quantiles = {
+        name: float(np.quantile(x, int(name[1:]) / 100, method=QUANTILE_METHOD))
+        if x.size
+        else np.nan
+        for name in quantile_columns()
+    }
+    row["median"] = quantiles["q50"]
+    row.update(quantiles)
+    row["p_any"] = float((x >= 1).mean()) if x.size else float("nan")
+    row["caution"] = caution(row)
+    return row
+
+
+def caution(row: dict) -> str:
+    """Why a summary row must be read with care (``""``: no reason)."""
+    reasons = []
+    if row["n"] < MIN_SIMULATIONS:
+        reasons.append("few simulations")
+    if row["n"] and row["mean"] > row["q90"]:
+        reasons.append("mean above its 90th percentile")
+    return "; ".join(reasons)
+
+
+def _noun(target: str) -> str:
+    return NOUNS.get(target, target.replace("_", " "))
+
+
+def _interval_words(row) -> str:
+    return f"80% interval {row['q10']:.0f} to {row['q90']:.0f}"
+
+
+def _caution_words(row) -> str:
+    if not row["caution"]:
+        return ""
+    return f" Read with care: {row['caution']} ({row['n']:,} simulations)."
+
+
+# --- totals and months -----------------------------------------------------------------------
+
+
+def totals(forecast, quantity: str | None = None) -> Summary:
+    """The total over the forecast's months, per scenario.
+
+    Parameters
+    ----------
+    forecast : Forecast
+    quantity : str, optional
+        A simulated quantity (default: the target).
+
+    Returns
+    -------
+    Summary
+        One row per scenario: ``scenario, label`` and :func:`describe`'s columns.
+    """
+    name = quantity or forecast.target
+    total = forecast.quantity(name).sum("month")
+    rows = [
+        {"scenario": s, "label": label, **describe(total.sel(scenario=s).values)}
+        for s, label in forecast.labels.items()
+    ]
+    table = pd.DataFrame(rows)
+    months = len(forecast.months)
+    noun = _noun(name)
+    text = tuple(
+        f"'{r['label']}': {r['mean']:.1f} {noun} expected over {months} months (median "
+        f"{r['median']:.0f}, {_interval_words(r)}); P(at least one) = {r['p_any']:.0%}."
+        + _caution_words(r)
+        for r in table.to_dict("records")
+    )
+    return Summary(table, text)
+
+
+def monthly(forecast, quantity: str | None = None) -> pd.DataFrame:
+    """Per scenario and month: ``label``, ``n``, ``mean``, ``median`` and the quantiles of
+    the 50 % and 80 % intervals (the fan chart's bands)."""
+    x = forecast.quantity(quantity)
+    qs = quantile_columns()
+    levels = [int(q[1:]) / 100 for q in qs]
+    quant = x.quantile(levels, dim="draw", method=QUANTILE_METHOD)
+    quant = quant.transpose("scenario", "month", "quantile").values
+    mean = x.mean("draw").transpose("scenario", "month").values
+    rows = []
+    for i, s in enumerate(forecast.scenarios):
+        for j, month in enumerate(forecast.months.to_timestamp()):
+            row = {
+                "scenario": s,
+                "label": forecast.labels[s],
+                "month": month,
+                "n": forecast.n_draws,
+                "mean": mean[i, j],
+                "median": quant[i, j][qs.index("q50")],
+            }
+            row.update(dict(zip(qs, quant[i, j], strict=True)))
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def probabilities(forecast, thresholds: tuple[int, ...] = THRESHOLDS) -> pd.DataFrame:
+    """P(total >= k) per scenario, and P(at least one ICBM launch day) and P(at least one
+    nuclear test) over the forecast's months when the forecast holds them."""
+    total = forecast.counts.sum("month")
+    table = pd.DataFrame({"scenario": forecast.scenarios, "label": list(forecast.labels.values())})
+    for k in thresholds:
+        table[f"p_ge_{k}"] = (total >= k).mean("draw").values
+    for column, values in _event_shares(forecast).items():
+        table[column] = values
+    return table
+
+
+def _event_shares(forecast, mask=None) -> dict[str, np.ndarray]:
+    """P(an ICBM launch day) and P(a nuclear test) per scenario (``mask``: draws kept)."""
+    out = {}
+    data = forecast.data
+    if "class_counts" in data and "ICBM" in data["weapon_class"].values:
+        icbm = data["class_counts"].sel(weapon_class="ICBM").sum("month") >= 1
+        out["p_icbm"] = _share(icbm, mask)
+    if "nuclear_tests" in data:
+        out["p_nuclear"] = _share(data["nuclear_tests"].sum("month") >= 1, mask)
+    return out
+
+
+def _share(flags: xr.DataArray, mask) -> np.ndarray:
+    values = flags.transpose("scenario", "draw").values
+    if mask is None:
+        return values.mean(axis=1)
+    return np.array(
+        [row[m].mean() if m.any() else np.nan for row, m in zip(values, mask, strict=True)]
+    )
+
+
+def headline(forecast) -> Summary:
+    """The numbers a reader quotes, per scenario: the total's mean and median, its 80 %
+    interval, P(at least one), P(an ICBM launch), P(a nuclear test), with the number of
+    simulations.
+
+    Returns
+    -------
+    Summary
+        Columns ``scenario, label, n, mean, median, q10, q90, p_any, p_icbm, p_nuclear,
+        caution`` (``p_icbm``/``p_nuclear`` NaN when the forecast lacks them).
+    """
+    base = totals(forecast)
+    table = base.table[["scenario", "label", "n", "mean", "median", "q10", "q90", "p_any"]].copy()
+    shares = _event_shares(forecast)
+    for column in ("p_icbm", "p_nuclear"):
+        table[column] = shares.get(column, np.full(len(table), np.nan))
+    table["caution"] = base.table["caution"].to_numpy()
+    text = []
+    for row, sentence in zip(table.to_dict("records"), base.text, strict=True):
+        extra = []
+        if row["p_icbm"] == row["p_icbm"]:
+            extra.append(f"P(an ICBM launch) = {row['p_icbm']:.0%}")
+        if row["p_nuclear"] == row["p_nuclear"]:
+            extra.append(f"P(a nuclear test) = {row['p_nuclear']:.0%}")
+        text.append(sentence + (f" {'; '.join(extra)}." if extra else ""))
+    return Summary(table, tuple(text))
+
+
+def observed_in(forecast, observed: float) -> Summary:
+    """Where an observed total over the forecast's months falls in each scenario's forecast.
+
+    Parameters
+    ----------
+    forecast : Forecast
+    observed : float
+        What happened: the total of the target over the same months.
+
+    Returns
+    -------
+    Summary
+        One row per scenario: ``scenario, label, mean, median, q10, q90, observed,
+        p_fewer`` (P(a total below the observed one)), ``percentile`` (P(at most the
+        observed)), ``inside_80`` (the observed total inside the 80 % interval).
+    """
+    base = totals(forecast).table
+    total = forecast.counts.sum("month")
+    rows = []
+    for r in base.to_dict("records"):
+        t = total.sel(scenario=r["scenario"]).values
+        rows.append(
+            {
+                **{k: r[k] for k in ("scenario", "label", "mean", "median", "q10", "q90")},
+                "observed": observed,
+                "p_fewer": float((t < observed).mean()),
+                "percentile": float((t <= observed).mean()),
+                "inside_80": bool(r["q10"] <= observed <= r["q90"]),
+            }
+        )
+    table = pd.DataFrame(rows)
+    noun = _noun(forecast.target)
+    text = tuple(
+        f"'{r['label']}': {observed:.0f} {noun} observed against {r['mean']:.1f} expected "
+        f"(median {r['median']:.0f}, {_interval_words(r)}): "
+        + ("inside" if r["inside_80"] else "outside")
+        + f" the 80% interval, at the {r['percentile']:.0%} point of the forecast."
+        for r in rows
+    )
+    return Summary(table, text)
+
+
+# --- comparisons -------------------------------------------------------------------------------
+
+
+def compare(forecast, reference: str, width: float = INTERVAL) -> Summary:
+    """Every other scenario against ``reference``, draw by draw (common random numbers).
+
+    Parameters
+    ----------
+    forecast : Forecast
+    reference : str
+        The scenario the others are compared with (e.g. ``persist``).
+    width : float
+        Width of the central interval of the difference.
+
+    Returns
+    -------
+    Summary
+        One row per other scenario: ``scenario, label, diff_mean, diff_lo, diff_hi``
+        (the difference in totals and its central interval), ``p_more`` (P(more than the
+        reference)), ``rate_ratio`` (ratio of the expected totals); one sentence each.
+    """
+    if reference not in forecast.scenarios:
+        raise ConfigError(
+            "reference", f"no scenario {reference!r}", f"use one of {forecast.scenarios}"
+        )
+    total = forecast.counts.sum("month")
+    rate = forecast.data["rate"].sum("month") if "rate" in forecast.data else total
+    ref, ref_rate = total.sel(scenario=reference), rate.sel(scenario=reference)
+    rows = []
+    for s, label in forecast.labels.items():
+        if s == reference:
+            continue
+        diff = (total.sel(scenario=s) - ref).values
+        rows.append(
+            {
+                "scenario": s,
+                "label": label,
+                "diff_mean": float(diff.mean()),
+                "diff_lo": float(np.quantile(diff, (1 - width) / 2)),
+                "diff_hi": float(np.quantile(diff, (1 + width) / 2)),
+                "p_more": float((diff > 0).mean()),
+                "rate_ratio": float(rate.sel(scenario=s).mean() / ref_rate.mean()),
+            }
+        )
+    table = pd.DataFrame(rows)
+    noun = _noun(forecast.target)
+    ref_label = forecast.labels[reference]
+    text = []
+    for r in rows:
+        if r["diff_mean"] == 0 and r["diff_lo"] == 0 and r["diff_hi"] == 0:
+            text.append(f"'{r['label']}': the same path as '{ref_label}', no difference.")
+            continue
+        more = "more" if r["diff_mean"] >= 0 else "fewer"
+        text.append(
+            f"'{r['label']}': {abs(r['diff_mean']):.1f} {more} {noun} than '{ref_label}' on "
+            f"average ({width:.0%} interval of the difference {r['diff_lo']:+.0f} to "
+            f"{r['diff_hi']:+.0f}); P(more {noun}) = {r['p_more']:.0%}; expected total "
+            f"{r['rate_ratio']:.2f} times the reference's."
+        )
+    return Summary(table, tuple(text))
+
+
+def state_effects(effects: pd.DataFrame, labels: dict | None = None) -> Summary:
+    """A model's state effects (:meth:`BaseModel.state_effects`) in words: each state's rate
+    ratio against no talks, its 94 % HDI, and whether the data can tell its direction.
+
+    Parameters
+    ----------
+    effects : DataFrame
+        ``state, rate_ratio_mean, hdi_low, hdi_high, p_below_1``.
+    labels : dict, optional
+        How each state is named (default: its code).
+    """
+    rows = effects[effects["state"] != effects["state"].iloc[0]]
+    width = f"{effects.attrs.get('hdi_prob', 0.94):.0%}"
+    text = []
+    for r in rows.to_dict("records"):
+        name = (labels or {}).get(r["state"], r["state"])
+        verdict = (
+            "the interval includes 1: the data cannot tell whether it raises or lowers the rate"
+            if r["hdi_low"] < 1 < r["hdi_high"]
+            else "the interval excludes 1"
+        )
+        text.append(
+            f"{name}: {r['rate_ratio_mean']:.2f} times the no-talks rate on average, {width} "
+            f"HDI {r['hdi_low']:.2f} to {r['hdi_high']:.2f} ({verdict}); P(fewer launch days "
+            f"than in no talks) = {r['p_below_1']:.0%}."
+        )
+    return Summary(effects, tuple(text))
+
+
+# --- states and paths --------------------------------------------------------------------------
+
+
+def state_probabilities(forecast) -> pd.DataFrame:
+    """P(each state) per scenario and month (a fixed path gives 0 and 1).
+
+    Returns
+    -------
+    DataFrame
+        ``scenario, month`` and one column per state; rows sum to 1.
+    """
+    codes = forecast.states.transpose("scenario", "draw", "month").values
+    rows = []
+    for i, s in enumerate(forecast.scenarios):
+        for j, month in enumerate(forecast.months.to_timestamp()):
+            shares = np.bincount(codes[i, :, j], minlength=len(STATES)) / codes.shape[1]
+            rows.append({"scenario": s, "month": month, **dict(zip(STATES, shares, strict=True))})
+    return pd.DataFrame(rows)
+
+
+def modal_states(forecast) -> pd.DataFrame:
+    """The most frequent state of each scenario and month (``scenario, month, state``)."""
+    probs = state_probabilities(forecast)
+    probs["state"] = probs[list(STATES)].to_numpy().argmax(axis=1)
+    probs["state"] = np.array(STATES)[probs["state"].to_numpy()]
+    return probs[["scenario", "month", "state"]]
+
+
+def path_groups(codes: np.ndarray, initial: str) -> np.ndarray:
+    """Label each path by the first state it enters: ``"stays <state>"`` or ``"to <state>"``.
+
+    Parameters
+    ----------
+    codes : ndarray of int, shape (draws, months)
+        State paths.
+    initial : str
+        The state of the month before the first (the last fitted month's).
+    """
+    codes = np.asarray(codes)
+    start = STATES.index(initial)
+    moved = codes != start
+    first = np.where(moved.any(axis=1), codes[np.arange(len(codes)), moved.argmax(axis=1)], -1)
+    return np.array([f"to {STATES[f]}" if f >= 0 else f"stays {initial}" for f in first])
+
+
+def change_probabilities(codes: np.ndarray, initial: str) -> pd.DataFrame:
+    """P(the state changed within k months) and P(the state of month k differs from the
+    initial one), for k = 1..months of the paths ``codes`` (draws, months)."""
+    codes = np.asarray(codes)
+    start = STATES.index(initial)
+    previous = np.column_stack([np.full(len(codes), start), codes[:, :-1]])
+    changed = np.cumsum(codes != previous, axis=1) > 0
+    return pd.DataFrame(
+        {
+            "months_ahead": np.arange(1, codes.shape[1] + 1),
+            "p_changed": changed.mean(axis=0),
+            "p_different": (codes != start).mean(axis=0),
+        }
+    )
+
+
+def by_path(forecast, scenario: str | None = None) -> Summary:
+    """One scenario's total split by the path its states took (``all paths`` first, then
+    ``stays <state>`` / ``to <state>``: the first state a path enters).
+
+    Returns
+    -------
+    Summary
+        One row per path group: ``path, share`` (of the simulations), :func:`describe`'s
+        columns, ``p_icbm``, ``p_nuclear``; a sentence per group, with a caution where a row
+        rests on few simulations or its mean lies above its 90th percentile.
+    """
+    scenario = scenario or forecast.scenarios[0]
+    one = forecast.scenario(scenario)
+    codes = one.states.isel(scenario=0).transpose("draw", "month").values
+    groups = path_groups(codes, forecast.data.attrs["initial_state"])
+    total = one.counts.isel(scenario=0).sum("month").values
+    names = ["all paths", *pd.Series(groups).value_counts().index]
+    rows = []
+    for name in names:
+        mask = np.ones(len(total), bool) if name == "all paths" else groups == name
+        row = {"path": name, "share": float(mask.mean()), **describe(total[mask])}
+        for column, values in _event_shares(one, mask[None, :]).items():
+            row[column] = float(values[0])
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    noun = _noun(forecast.target)
+    text = tuple(
+        f"{r['path']} ({r['share']:.0%} of the simulations): {r['mean']:.1f} {noun} expected "
+        f"(median {r['median']:.0f}, {_interval_words(r)})." + _caution_words(r)
+        for r in rows
+    )
+    return Summary(table, text)
