@@ -22,12 +22,13 @@ from forecast.freshness import (
 from forecast.outlook import ANSWERS_FILE, answer_questions, freeze_answers, outlook_tables
 from forecast.outputs import output_dir, write_csv, write_text_atomic
 from forecast.plots import (
+    plot_answers,
     plot_probabilities,
     plot_scenarios,
     plot_state_probabilities,
     plot_totals,
 )
-from forecast.questions import check_question_horizon, load_questions, plot_answers
+from forecast.questions import check_question_horizon, load_questions
 from forecast.runs import load_outlook, load_run
 from forecast.scenarios import simulate_scenarios
 from forecast.summaries import compare, monthly, probabilities, state_probabilities, totals

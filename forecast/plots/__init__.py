@@ -45,6 +45,7 @@ from forecast.plots.fit import (
     plot_rate_ratio_draws,
     plot_state_effects,
 )
+from forecast.plots.questions import plot_answers, plot_reliability
 from forecast.plots.scenarios import (
     plot_probabilities,
     plot_scenarios,
@@ -101,7 +102,9 @@ __all__ = [
     "plot_rate_ratio_draws",
     "plot_state_effects",
     # forecast
+    "plot_answers",
     "plot_probabilities",
+    "plot_reliability",
     "plot_scenarios",
     "plot_state_probabilities",
     "plot_totals",
