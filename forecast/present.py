@@ -63,12 +63,14 @@ def styled(
     digits: int = COUNT_DIGITS,
     percent: list[str] | tuple[str, ...] = (),
     hide_index: bool = False,
+    percent_digits: int = 0,
 ):
     """A pandas Styler of ``table``: floats with ``digits`` decimals, ``percent`` columns as
-    whole percentages (``0.41`` -> ``41%``), every cell, row label and column label escaped
-    as HTML (labels are written by users: ``<script>`` shows as text)."""
+    percentages with ``percent_digits`` decimals (probabilities whole: ``0.41`` -> ``41%``;
+    skill and gain with one: ``-0.005`` -> ``-0.5%``), every cell, row label and column
+    label escaped as HTML (labels are written by users: ``<script>`` shows as text)."""
     formats = {c: f"{{:.{digits}f}}" for c in table.select_dtypes("float").columns}
-    formats.update({c: "{:.0%}" for c in percent})
+    formats.update({c: f"{{:.{percent_digits}%}}" for c in percent})
     style = table.style.format(formats, na_rep="n/a", escape="html")
     style = style.format_index(escape="html", axis=0).format_index(escape="html", axis=1)
     return style.hide(axis="index") if hide_index else style

@@ -84,10 +84,11 @@ def test_no_evidence_when_every_interval_includes_zero():
         after,
         "m",
     )
-    # the CRPS change is -gain: from -0.2% (better) to +0.8% (worse)
-    assert "by -0.2% to +0.8%" in words[0]
+    # one sign convention with skill: the gain is positive when the real states did better
+    assert "gained -0.8% to +0.2% on m's mean CRPS" in words[0]
+    assert "positive = better" in words[0]
     assert words[0].endswith("includes zero in every band.")
-    assert words[1].startswith("On the 681 forecasts") and "worsened the CRPS by 0.5%" in words[1]
+    assert words[1].startswith("On the 681 forecasts") and "gain is -0.5% (the real states worsened the CRPS by 0.5%)" in words[1]
     assert words[-1].startswith("So the evidence that the state of negotiations")
 
 

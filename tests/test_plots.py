@@ -312,3 +312,26 @@ def test_dollar_signs_in_labels_are_kept_literally():
         assert DOLLARS in texts  # one piece, word for word: not mathtext
         assert CHINESE in " ".join(texts)
     assert plots.literal(DOLLARS) == r"\$5 and \$6"
+
+
+def test_rate_ratio_axes_read_as_plain_numbers_and_state_months_are_labelled():
+    effects = pd.DataFrame(
+        {
+            "state": list(STATES),
+            "rate_ratio_mean": [1.0, 0.7, 0.45, 0.9],
+            "hdi_low": [1.0, 0.3, 0.2, 0.35],
+            "hdi_high": [1.0, 1.4, 1.1, 1.6],
+            "p_below_1": [0.0, 0.8, 0.9, 0.6],
+        }
+    )
+    ax = plots.plot_state_effects(effects)
+    ax.figure.canvas.draw()
+    labels = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+    assert labels and all(re.fullmatch(r"\d+(\.\d+)?", text) for text in labels), labels
+    assert "0.5" in labels and "1" in labels
+    months = pd.date_range("2026-01-01", periods=12, freq="MS")
+    states = pd.DataFrame({"month": months, **{s: 0.25 for s in STATES}})
+    ax = plots.plot_state_probabilities(states)
+    ax.figure.canvas.draw()
+    assert any(t.get_text() for t in ax.get_xticklabels())
+    assert "Jan 2026" in ax.get_title()

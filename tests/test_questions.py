@@ -643,3 +643,25 @@ def test_module_imports_stay_light():
         ):
             assert f"import {heavy}" not in source and f"from {heavy}" not in source, path
     assert copy.deepcopy(load_questions(QUESTION_FILE))  # plain data, copyable
+
+
+def test_a_date_answer_reads_as_cumulative_probabilities_by_quarter():
+    """First event by March, June (the window's end): P(first month index <= quarter end)."""
+    from forecast.questions import by_month, by_month_text
+
+    q = one(type="date", window={"start": "2030-01", "end": "2030-06"})
+    # first-event month indices of 10 draws (6 = none in the window)
+    values = np.array([0, 0, 1, 2, 3, 5, 6, 6, 6, 6])
+    table = by_month(q, values)
+    assert table["month"].tolist() == ["2030-03", "2030-06"]
+    # by March (index <= 2): 4 of 10; by June (<= 5): 6 of 10
+    assert table["p_by"].tolist() == pytest.approx([0.4, 0.6])
+    assert by_month_text(q, values) == "by 2030-03: 40%; by 2030-06: 60%"
+    sims = xr.Dataset(
+        {"launch_days": (("draw", "month"), np.eye(7, 6, dtype=int)[values])},
+        coords={"month": pd.period_range("2030-01", periods=6, freq="M").to_timestamp()},
+    )
+    row = answer(q, sims)
+    assert row["by_month"] == "by 2030-03: 40%; by 2030-06: 60%"
+    assert row["p_none"] == pytest.approx(0.4)
+    assert row["resolution"] == "CNS launch days."

@@ -153,7 +153,7 @@ def answer_text(row) -> str:
     if row.probability == row.probability:
         return f"{row.probability:.0%}"
     if row.answer_type == "date":
-        return f"median {row.q50} (80%: {row.q10} to {row.q90}; none {row.p_none:.0%})"
+        return f"{row.by_month}; none in the window {row.p_none:.0%}"
     return f"{row.mean:.1f} (80%: {row.q10:g} to {row.q90:g})"
 
 

@@ -1,5 +1,9 @@
 """What a backtest's summary tables say, in sentences computed from them.
 
+One convention everywhere: skill and gain are positive when the forecast is better (skill =
+1 - CRPS / CRPS of the best naive forecast; gain = 1 - CRPS with the real states / CRPS with
+the state held), and percentages carry one decimal.
+
 Notebook 05 and the report's "How far to trust these numbers" print these, so that the words
 stay true when the tables are regenerated (``make skill``, ``docs/evaluation``). Each function
 takes the tables of :func:`forecast.evaluation.read_summary` and returns a list of sentences;
@@ -158,8 +162,9 @@ def evidence_findings(
     hurts = rows.index[rows["gain_hi"] < 0].tolist()
     out = [
         f"Forecasting with the negotiation states that really came instead of the state at the "
-        f"cutoff changed {model}'s mean CRPS by {-rows['gain'].max():+.1%} to "
-        f"{-rows['gain'].min():+.1%} across the horizon bands (negative: better); "
+        f"cutoff gained {rows['gain'].min():+.1%} to {rows['gain'].max():+.1%} on {model}'s mean "
+        "CRPS across the horizon bands (gain = 1 - CRPS with the real states / CRPS with the "
+        "state held; positive = better, as for skill); "
         + (
             "the 90% interval of the gain includes zero in every band."
             if not helps and not hurts
@@ -171,8 +176,8 @@ def evidence_findings(
         row = after_changes.set_index("model").loc[model]
         out.append(
             f"On the {row['n']:.0f} forecasts of months after a real change of state, where it "
-            f"should matter most, the real states {'improved' if row['gain'] > 0 else 'worsened'} "
-            f"the CRPS by {abs(row['gain']):.1%}."
+            f"should matter most, the gain is {row['gain']:+.1%} (the real states "
+            f"{'improved' if row['gain'] > 0 else 'worsened'} the CRPS by {abs(row['gain']):.1%})."
         )
     if helps:
         out.append(

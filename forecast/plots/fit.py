@@ -15,6 +15,7 @@ from forecast.plots.style import (
     date_axis,
     literal,
     month_edges,
+    ratio_axis,
     shade_states,
     state_legend_handles,
     user_text,
@@ -43,14 +44,16 @@ def plot_state_effects(effects: pd.DataFrame, ax: plt.Axes | None = None) -> plt
         label = STATE_LABELS[row["state"]]
         labels.append(f"{row['weapon_class']}: {label}" if by_class else label)
     ax.axvline(1.0, color="#333333", ls="--", lw=1)
-    ax.set_xscale("log")
     ax.set_yticks(range(len(rows)), labels)
     ax.invert_yaxis()
     prob = int(round(100 * effects.attrs.get("hdi_prob", 0.94)))
     target = effects.attrs.get("target", "launch_days").replace("_", " ")
     ax.set_xlabel(f"Rate ratio of {target} vs no talks (mean and {prob}% HDI, log scale)")
     ax.set_title("Effect of the negotiation state on the monthly launch-day rate")
-    ax.grid(axis="x", alpha=0.3, which="both")
+    ax.set_xscale("log")
+    ax.margins(x=0.1)
+    ratio_axis(ax)
+    ax.grid(axis="x", alpha=0.3, which="major")
     return ax
 
 
@@ -351,7 +354,7 @@ def plot_rate_ratio_draws(draws: dict, ax: plt.Axes | None = None) -> plt.Axes:
         weights = np.full(flat.size, 1 / flat.size)
         ax.hist(flat, bins=bins, weights=weights, histtype="step", lw=2, label=literal(label))
     ax.axvline(1.0, color="#333333", ls="--", lw=1)
-    ax.set_xscale("log")
+    ratio_axis(ax)
     ax.set_xlabel("Rate ratio of launch days vs no talks (log scale; edge bins hold the tails)")
     ax.set_ylabel("Share of draws per bin")
     ax.grid(axis="x", alpha=0.3, which="major")

@@ -14,7 +14,6 @@ from forecast.constants import STATES
 from forecast.plots.style import (
     STATE_COLORS,
     STATE_LABELS,
-    date_axis,
     literal,
     month_axis,
     month_edges,
@@ -251,7 +250,10 @@ def plot_state_probabilities(states: pd.DataFrame, ax: plt.Axes | None = None) -
         bottom += values
     ax.set_ylim(0, 1)
     ax.set_ylabel("Probability of the state (share of simulated paths)")
-    ax.set_title("Negotiation state by month, from the transition model")
-    date_axis(ax)
+    ax.set_title(
+        f"Negotiation state by month, {months.iloc[0]:%b %Y} to {months.iloc[-1]:%b %Y}, "
+        "from the transition model"
+    )
+    month_axis(ax)
     ax.legend(fontsize="small", loc="lower left")
     return ax

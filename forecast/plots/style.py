@@ -14,6 +14,7 @@ from collections.abc import Iterable
 
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
+import matplotlib.ticker as mticker
 import pandas as pd
 from matplotlib import font_manager
 from matplotlib.patches import Patch
@@ -226,6 +227,22 @@ def month_axis(ax: plt.Axes) -> None:
     ax.tick_params(labelbottom=True)
     if not ax.get_xlabel():
         ax.set_xlabel("Month")
+
+
+#: Ticks of a rate-ratio axis (log scale), written as plain numbers.
+RATIO_TICKS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 1.5, 2, 3, 5, 10, 20, 50, 100)
+
+
+def ratio_axis(ax: plt.Axes, axis: str = "x") -> None:
+    """A log-scale rate-ratio axis ticked at plain numbers (0.2, 0.5, 1, 1.5, 2...), not
+    powers of ten, with no minor tick labels."""
+    which = ax.xaxis if axis == "x" else ax.yaxis
+    (ax.set_xscale if axis == "x" else ax.set_yscale)("log")
+    low, high = ax.get_xlim() if axis == "x" else ax.get_ylim()
+    ticks = [t for t in RATIO_TICKS if low <= t <= high] or [1]
+    which.set_major_locator(mticker.FixedLocator(ticks))
+    which.set_major_formatter(mticker.FuncFormatter(lambda v, _: f"{v:g}"))
+    which.set_minor_formatter(mticker.NullFormatter())
 
 
 def month_edges(months: pd.DatetimeIndex) -> pd.DatetimeIndex:

@@ -90,6 +90,8 @@ from forecast.questions.resolve import (
     Simulated,
     answer,
     answers_table,
+    by_month,
+    by_month_text,
     resolve,
     simulated_outcomes,
 )
@@ -120,6 +122,8 @@ from forecast.questions.spec import (
 )
 
 __all__ = [
+    "by_month",
+    "by_month_text",
     "ANNULLED",
     "ANSWER_COLUMNS",
     "EVENT_KINDS",

@@ -317,6 +317,38 @@ def _month_label(question: Question, index: float) -> str:
     return str(question.start + int(round(index)))
 
 
+def by_month(question: Question, values: np.ndarray) -> pd.DataFrame:
+    """A date answer as cumulative probabilities: P(the first event by the end of each quarter
+    of the window), and by its last month.
+
+    Parameters
+    ----------
+    question : Question
+        A date question (or a conditional one around it).
+    values : ndarray of int
+        Simulated first-event month indices (``len(window)``: none in the window).
+
+    Returns
+    -------
+    DataFrame
+        ``month`` (the window's quarter ends and last month) and ``p_by``.
+    """
+    months = question.months
+    ends = sorted({i for i, m in enumerate(months) if m.month % 3 == 0} | {len(months) - 1})
+    return pd.DataFrame(
+        {
+            "month": [str(months[i]) for i in ends],
+            "p_by": [float((np.asarray(values) <= i).mean()) for i in ends],
+        }
+    )
+
+
+def by_month_text(question: Question, values: np.ndarray) -> str:
+    """:func:`by_month` as text: ``by 2026-03: 12%; by 2026-06: 25%; ...``."""
+    table = by_month(question, values)
+    return "; ".join(f"by {r.month}: {r.p_by:.0%}" for r in table.itertuples())
+
+
 def answer(question: Question, sims: xr.Dataset) -> dict:
     """Answer one question from simulated futures.
 
@@ -349,8 +381,10 @@ def answer(question: Question, sims: xr.Dataset) -> dict:
         "q50": np.nan,
         "q90": np.nan,
         "p_none": np.nan,
+        "by_month": "",
         "p_given": float(sim.given.mean()) if sim.given is not None else np.nan,
         "draws": int(len(values)),
+        "resolution": question.resolution,
     }
     kind = question.answer_type
     if kind == "binary":
@@ -363,6 +397,7 @@ def answer(question: Question, sims: xr.Dataset) -> dict:
         width = len(question.months)
         happened = values < width
         row["p_none"] = float(1 - happened.mean())
+        row["by_month"] = by_month_text(question, values)
         row["mean"] = _month_label(question, values[happened].mean()) if happened.any() else ""
         for q in QUANTILES:
             index = np.quantile(values, q, method="inverted_cdf")

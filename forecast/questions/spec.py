@@ -56,10 +56,12 @@ ANSWER_COLUMNS = (
     "q50",
     "q90",
     "p_none",
+    "by_month",
     "p_given",
     "draws",
     "model",
     "data_as_of",
+    "resolution",
 )
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")

@@ -27,6 +27,7 @@ pre { background: #f6f6f6; padding: 0.6em 0.8em; overflow-x: auto; white-space: 
 .past { background: #eef4fb; border-left: 4px solid #0072B2; padding: 0.6em 1em; }
 .fail { color: #b00020; font-weight: bold; } .pass { color: #1b7a1b; font-weight: bold; }
 .caution { color: #8a5300; font-size: small; }
+td.resolution { text-align: left; font-size: small; color: #444; max-width: 30em; }
 """
 
 #: Style of the single-file report: a table of contents, sections, and print rules.

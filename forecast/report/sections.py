@@ -285,13 +285,12 @@ def expectations_section(ctx: ReportContext) -> str:
             if r.probability == r.probability:
                 text = f"{r.probability:.0%}"
             elif r.answer_type == "date":
-                text = (
-                    f"median {r.q50} (80%: {r.q10} to {r.q90}; none in the window {r.p_none:.0%})"
-                )
+                text = f"first event {r.by_month}; none in the window {r.p_none:.0%}"
             else:
-                text = f"{r.mean} (80%: {r.q10} to {r.q90})"
+                text = f"{r.mean:.1f} (median {r.q50:.0f}; 80%: {r.q10:.0f} to {r.q90:.0f})"
             cells.append(
-                f"<tr><td>{html.escape(str(r.title))}</td><td>{html.escape(text)}</td></tr>"
+                f"<tr><td>{html.escape(str(r.title))}</td><td>{html.escape(text)}</td>"
+                f'<td class="resolution">{html.escape(str(r.resolution))}</td></tr>'
             )
         parts += [
             "<h3>Forecast questions</h3>",
@@ -300,7 +299,8 @@ def expectations_section(ctx: ReportContext) -> str:
             "from simulations that follow the given path). The answers are in "
             "<code>answers.csv</code>; <code>forecast questions</code> freezes them and "
             "<code>forecast ledger</code> scores them once the data cover their months.</p>",
-            '<table id="questions"><tr><th>Question</th><th>Answer</th></tr>\n'
+            '<table id="questions"><tr><th>Question</th><th>Answer</th>'
+            "<th>How it resolves</th></tr>\n"
             + "\n".join(cells)
             + "\n</table>",
         ]
