@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -39,7 +40,7 @@ from forecast.questions import (
 )
 from forecast.scenarios import Scenario, ScenarioSet, _month, simulate_scenarios
 from forecast.simulation import Forecast
-from forecast.summaries import by_path, state_probabilities
+from forecast.summaries import by_path, by_state_in, state_probabilities
 from forecast.yamlio import load_yaml_text
 
 ANSWERS_FILE = "answers.json"
@@ -101,6 +102,86 @@ def outlook_tables(forecast: Forecast) -> dict[str, pd.DataFrame]:
     """
     states = state_probabilities(forecast).drop(columns="scenario")
     return {"states": states, "totals": by_path(forecast).table}
+
+
+@dataclass(frozen=True)
+class TodayOutlook:
+    """The outlook from the current month, with the months since the data's end simulated.
+
+    Attributes
+    ----------
+    forecast : Forecast
+        The ``horizon`` months from the current month on (each draw its own state path).
+    simulated : PeriodIndex
+        The months between the data's end and the current month: they have happened, but the
+        data do not have them, so their states and launches were simulated, not observed.
+    current : Period
+        The current month (the first month of ``forecast``).
+    """
+
+    forecast: Forecast
+    simulated: pd.PeriodIndex
+    current: pd.Period
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """``states``: P(each state) per month; ``totals``: the total split by the state
+        in the current month (:func:`forecast.summaries.by_state_in`)."""
+        states = state_probabilities(self.forecast).drop(columns="scenario")
+        return {"states": states, "totals": by_state_in(self.forecast, self.current).table}
+
+
+def outlook_from_today(
+    model,
+    outlook,
+    today: dt.date,
+    horizon: int = 12,
+    random_seed: int = 1,
+    draws: int | None = None,
+) -> TodayOutlook | None:
+    """The next ``horizon`` months from ``today``'s month, all things considered.
+
+    The months from the data's end to the month before ``today`` are simulated first (states
+    from the transition model, launches from the count model) and then dropped: one joint
+    simulation, so the forecast from today carries the uncertainty about what happened in
+    the months the data lack.
+
+    Parameters
+    ----------
+    model : BaseModel
+        A fitted launch-day model.
+    outlook : forecast.runs.Outlook
+        The run's transition, class-mix and nuclear models.
+    today : date
+        The day the outlook starts from (its month is the first forecast month).
+    horizon : int
+        Months from today's month on.
+    random_seed, draws
+        As :func:`simulate_outlook`.
+
+    Returns
+    -------
+    TodayOutlook or None
+        None when the data reach today's month (the outlook from the data's end is the
+        outlook from today).
+    """
+    first = pd.Period(model.training["month"].iloc[-1], "M") + 1
+    current = pd.Period(today, "M")
+    gap = (current - first).n
+    if gap <= 0:
+        return None
+    forecast = simulate_outlook(
+        model,
+        outlook,
+        gap + horizon,
+        random_seed=random_seed,
+        draws=draws,
+        label=f"From {current:%B %Y}, all things considered",
+    )
+    return TodayOutlook(
+        forecast=forecast.months_from(current),
+        simulated=pd.period_range(first, current - 1, freq="M"),
+        current=current,
+    )
 
 
 # --- questions ----------------------------------------------------------------------------------

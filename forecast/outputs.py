@@ -103,6 +103,7 @@ COMMAND_KINDS = {
     "report-fit": "report-run",
     "questions": "questions",
     "contrasts": "contrasts",
+    "sensitivity": "sensitivity",
 }
 
 #: What each kind of folder holds, in words (for messages).
@@ -114,6 +115,7 @@ KIND_WORDS = {
     "report-run": "the fit of a report",
     "questions": "answered questions",
     "contrasts": "state contrasts",
+    "sensitivity": "a coding-sensitivity panel",
 }
 
 #: First line after the doctype of a ``--single-file`` report: only a file that carries it

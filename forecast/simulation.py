@@ -191,10 +191,13 @@ def with_outlook_events(sim: xr.Dataset, outlook, random_seed: int) -> xr.Datase
         names = list(outlook.class_mix.posterior["weapon_class"].values)
         sim = sim.assign_coords(weapon_class=names)
         sim["class_counts"] = (("draw", "month", "weapon_class"), classes)
+        sim["class_counts"].attrs["source"] = "class_mix"  # drawn from the run's class mix
     if "nuclear_tests" not in sim:
         rng = np.random.default_rng([random_seed, STREAMS["nuclear"]])
         n, h = sim.sizes["draw"], sim.sizes["month"]
         sim["nuclear_tests"] = (("draw", "month"), outlook.nuclear.simulate(n, h, rng))
+        # the run's nuclear rate has no state term: a difference between paths is noise
+        sim["nuclear_tests"].attrs["state_term"] = "none"
     return sim
 
 

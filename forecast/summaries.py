@@ -302,6 +302,57 @@ def observed_in(forecast, observed: float) -> Summary:
     return Summary(table, text)
 
 
+def against_years(forecast, observed: pd.Series, scenario: str | None = None) -> Summary:
+    """The forecast of each whole calendar year beside the years observed before it.
+
+    Parameters
+    ----------
+    forecast : Forecast
+    observed : Series
+        Totals of the target by year (index: year), e.g. the last four years of
+        :func:`forecast.data.yearly_summary`.
+    scenario : str, optional
+        Default: the first.
+
+    Returns
+    -------
+    Summary
+        One row per year, in order: ``year``, ``kind`` (``observed`` or ``forecast``),
+        ``observed`` (the count; NaN for a forecast year), :func:`describe`'s columns and
+        ``p_more_than_previous`` (P(more than the year before), forecast years only); a
+        sentence per forecast year.
+    """
+    one = forecast.scenario(scenario or forecast.scenarios[0])
+    counts = one.counts.isel(scenario=0)
+    months = one.months
+    rows = [
+        {"year": int(year), "kind": "observed", "observed": float(value)}
+        for year, value in observed.sort_index().items()
+    ]
+    # the year before: the observed count, then each forecast year's own draws
+    previous = float(observed.sort_index().iloc[-1]) if len(observed) else None
+    text = []
+    noun = _noun(forecast.target)
+    for year in sorted(set(months.year)):
+        in_year = months.year == year
+        if in_year.sum() != 12:
+            continue  # a partial year is not comparable with a calendar year
+        total = counts.isel(month=np.flatnonzero(in_year)).sum("month").values
+        row = {"year": int(year), "kind": "forecast", "observed": np.nan, **describe(total)}
+        more = np.nan if previous is None else float((total > previous).mean())
+        row["p_more_than_previous"] = more
+        rows.append(row)
+        before = f"{year - 1}'s {previous:.0f}" if isinstance(previous, float) else f"{year - 1}"
+        text.append(
+            f"{year} (forecast): {row['mean']:.1f} {noun} expected (median {row['median']:.0f}, "
+            f"{_interval_words(row)})"
+            + (f"; P(more than {before}) = {more:.0%}." if previous is not None else ".")
+            + _caution_words(row)
+        )
+        previous = total
+    return Summary(pd.DataFrame(rows), tuple(text))
+
+
 # --- comparisons -------------------------------------------------------------------------------
 
 
@@ -340,8 +391,8 @@ def compare(forecast, reference: str, width: float = INTERVAL) -> Summary:
                 "scenario": s,
                 "label": label,
                 "diff_mean": float(diff.mean()),
-                "diff_lo": float(np.quantile(diff, (1 - width) / 2)),
-                "diff_hi": float(np.quantile(diff, (1 + width) / 2)),
+                "diff_lo": float(np.quantile(diff, (1 - width) / 2, method=QUANTILE_METHOD)),
+                "diff_hi": float(np.quantile(diff, (1 + width) / 2, method=QUANTILE_METHOD)),
                 "p_more": float((diff > 0).mean()),
                 "rate_ratio": float(rate.sel(scenario=s).mean() / ref_rate.mean()),
             }
@@ -463,26 +514,79 @@ def by_path(forecast, scenario: str | None = None) -> Summary:
     Summary
         One row per path group: ``path, share`` (of the simulations), :func:`describe`'s
         columns, ``p_icbm``, ``p_nuclear``; a sentence per group, with a caution where a row
-        rests on few simulations or its mean lies above its 90th percentile.
+        rests on few simulations or its mean lies above its 90th percentile. A quantity
+        simulated without a state term (the run's nuclear rate) is given for all paths only.
     """
-    scenario = scenario or forecast.scenarios[0]
-    one = forecast.scenario(scenario)
+    one = forecast.scenario(scenario or forecast.scenarios[0])
     codes = one.states.isel(scenario=0).transpose("draw", "month").values
     groups = path_groups(codes, forecast.data.attrs["initial_state"])
+    return _split(one, groups, "all paths")
+
+
+def by_state_in(forecast, month: pd.Period, scenario: str | None = None) -> Summary:
+    """One scenario's total split by the state its simulations are in during ``month``.
+
+    For a forecast whose first months are simulated although they have happened (the months
+    between the data's end and today), this answers "what to expect if the state today is
+    X": each row keeps the simulations that reached that state.
+
+    Parameters
+    ----------
+    forecast : Forecast
+        A forecast with each draw's own state path (the outlook).
+    month : Period
+        One of the forecast's months.
+    scenario : str, optional
+        Default: the first.
+
+    Returns
+    -------
+    Summary
+        As :func:`by_path`, the rows ``all simulations`` then ``<state> in <Mon YYYY>``.
+    """
+    one = forecast.scenario(scenario or forecast.scenarios[0])
+    if pd.Period(month, "M") not in one.months:
+        raise ValueError(f"{month} is not a month of the forecast ({one.months[0]}..)")
+    codes = one.states.isel(scenario=0).sel(month=pd.Period(month, "M").to_timestamp()).values
+    groups = np.array([f"{STATES[c]} in {pd.Period(month, 'M'):%b %Y}" for c in codes])
+    return _split(one, groups, "all simulations")
+
+
+def _split(one, groups: np.ndarray, overall: str) -> Summary:
+    """The total of a one-scenario forecast overall and per group of draws (largest first)."""
     total = one.counts.isel(scenario=0).sum("month").values
-    names = ["all paths", *pd.Series(groups).value_counts().index]
+    names = [overall, *pd.Series(groups).value_counts().index]
     rows = []
     for name in names:
-        mask = np.ones(len(total), bool) if name == "all paths" else groups == name
+        mask = np.ones(len(total), bool) if name == overall else groups == name
         row = {"path": name, "share": float(mask.mean()), **describe(total[mask])}
         for column, values in _event_shares(one, mask[None, :]).items():
             row[column] = float(values[0])
         rows.append(row)
     table = pd.DataFrame(rows)
-    noun = _noun(forecast.target)
+    noun = _noun(one.target)
     text = tuple(
         f"{r['path']} ({r['share']:.0%} of the simulations): {r['mean']:.1f} {noun} expected "
         f"(median {r['median']:.0f}, {_interval_words(r)})." + _caution_words(r)
         for r in rows
     )
+    state_free = [c for c in _STATE_FREE if _state_free(one, c)]
+    if state_free:
+        # the same rate in every group: shares per group would differ by simulation noise only
+        table.loc[table["path"] != overall, [_SHARE_OF[c] for c in state_free]] = np.nan
+        text += (
+            "P(a nuclear test) is the same in every row (its rate has no state term in this "
+            f"model), so it is given for {overall} only.",
+        )
     return Summary(table, text)
+
+
+#: Event variables that may come without a state term, and their share column.
+_SHARE_OF = {"nuclear_tests": "p_nuclear"}
+_STATE_FREE = tuple(_SHARE_OF)
+
+
+def _state_free(forecast, variable: str) -> bool:
+    """Whether ``variable`` was simulated without a state term (see ``with_outlook_events``)."""
+    data = forecast.data
+    return variable in data and data[variable].attrs.get("state_term") == "none"

@@ -428,9 +428,15 @@ def test_backtest_tables_have_one_row_per_forecast(serial, panel, tmp_path):
         "evidence.csv",
         "after_changes.csv",
         "headline.csv",
+        "totals.csv",
         "folds.csv",
         "settings.json",
     }
+    # the 3-month totals of the cutoff with a whole window: one per model and path
+    totals = pd.read_csv(out / "totals.csv")
+    assert len(totals) == 2 * 3 and totals["n"].eq(1).all()
+    first = truth.loc[pd.period_range("2017-07", periods=3, freq="M").to_timestamp()]
+    assert totals["observed_mean"].eq(first["launch_days"].sum()).all()
     assert len(pd.read_csv(out / "scores.csv")) == len(scores)
 
 

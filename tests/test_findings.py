@@ -88,7 +88,8 @@ def test_no_evidence_when_every_interval_includes_zero():
     assert "gained -0.8% to +0.2% on m's mean CRPS" in words[0]
     assert "positive = better" in words[0]
     assert words[0].endswith("includes zero in every band.")
-    assert words[1].startswith("On the 681 forecasts") and "gain is -0.5% (the real states worsened the CRPS by 0.5%)" in words[1]
+    assert words[1].startswith("On the 681 forecasts")
+    assert "gain is -0.5% (the real states worsened the CRPS by 0.5%)" in words[1]
     assert words[-1].startswith("So the evidence that the state of negotiations")
 
 

@@ -67,6 +67,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "forecast.cli.run_commands",
         "Simulate each scenario of a YAML file from a fitted run; write tables and figures.",
     ),
+    "sensitivity": (
+        "forecast.cli.sensitivity_commands",
+        "Refit a model with each documented alternative coding of the negotiation states; "
+        "tabulate the headline numbers they move.",
+    ),
 }
 
 #: Exit code of a command stopped with Ctrl-C (128 + SIGINT, as shells report it).

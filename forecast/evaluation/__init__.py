@@ -52,5 +52,6 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
             "summarise",
             "summary_tables",
         ],
+        "totals": ["total_scores", "totals_findings", "totals_table"],
     },
 )

@@ -76,6 +76,7 @@ from forecast.evaluation.question_backtest import (
 )
 from forecast.evaluation.skill import summary_tables
 from forecast.evaluation.state_transitions import calibration_backtest, calibration_scores
+from forecast.evaluation.totals import total_scores, totals_table
 from forecast.models import DEFAULT_MODEL, PRESETS, REGISTRY, BaseModel, get_model
 from forecast.models.base import data_hash
 from forecast.runs import fit_outlook, fit_run
@@ -743,6 +744,9 @@ def backtest(
         **asdict(settings),
     }
     tables = summary_tables(scores, meta["baselines"], bootstrap=bootstrap, seed=seed)
+    totals = total_scores(results, horizon, joint=labels)
+    if not totals.empty:
+        tables["totals"] = totals_table(totals, meta["baselines"], bootstrap, seed)
     if len(weights):
         tables["weights"] = weights
     if questions:

@@ -22,6 +22,7 @@ from forecast.questions.spec import (
     Question,
     fail,
 )
+from forecast.summaries import QUANTILE_METHOD
 
 # --- event counts ------------------------------------------------------------------------------
 
@@ -392,7 +393,8 @@ def answer(question: Question, sims: xr.Dataset) -> dict:
     elif kind == "numeric":
         row["mean"] = float(values.mean())
         for q in QUANTILES:
-            row[f"q{int(q * 100)}"] = float(np.quantile(values, q))
+            # the one quantile rule of forecast.summaries: each quantile a simulated count
+            row[f"q{int(q * 100)}"] = float(np.quantile(values, q, method=QUANTILE_METHOD))
     else:
         width = len(question.months)
         happened = values < width
@@ -400,7 +402,7 @@ def answer(question: Question, sims: xr.Dataset) -> dict:
         row["by_month"] = by_month_text(question, values)
         row["mean"] = _month_label(question, values[happened].mean()) if happened.any() else ""
         for q in QUANTILES:
-            index = np.quantile(values, q, method="inverted_cdf")
+            index = np.quantile(values, q, method=QUANTILE_METHOD)
             row[f"q{int(q * 100)}"] = _month_label(question, index)
     return row
 

@@ -1,0 +1,121 @@
+"""The backtest of the number the report leads with: the total over a whole forecast window.
+
+The monthly scores of :mod:`forecast.evaluation.backtest` judge each month on its own; the
+headline is a 12-month total, whose spread depends on how the months move together (a
+level that drifts up makes every month high at once). Here each fold's simulated paths are
+summed draw by draw over its whole window and scored against the observed total with the
+same scores as the months (:func:`forecast.scores.score_forecasts`): CRPS, the randomised-PIT
+coverage of the 50 % and 80 % intervals, and the error of the mean and of the median, since a
+reader quotes one or the other.
+
+Only forecasts whose draws are joint paths are scored: the models and baselines. A pool
+mixes its members' draws month by month and an oracle draws each month on its own, so their
+sums are not forecasts of a total (too narrow by construction); they are left out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from forecast.evaluation.skill import grouped_skill
+from forecast.scores import score_forecasts
+from forecast.summaries import QUANTILE_METHOD
+
+
+def total_scores(results: Sequence, horizon: int, joint: Sequence[str]) -> pd.DataFrame:
+    """Scores of each fold's total over its whole window, one row per model, cutoff and path.
+
+    Parameters
+    ----------
+    results : sequence of FoldResult
+        Backtest folds; those with fewer than ``horizon`` months (cutoffs near the data's
+        end) and those of models not in ``joint`` are skipped.
+    horizon : int
+        The window length (months).
+    joint : sequence of str
+        Models whose draws are joint paths (the fitted models and baselines).
+
+    Returns
+    -------
+    DataFrame
+        ``model, cutoff, state_path, horizon`` (the window length), ``observed`` (the
+        total), ``pred_median``, every column of :func:`forecast.scores.score_forecasts`,
+        and ``abs_error_mean`` / ``abs_error_median`` (of the total's mean and median).
+    """
+    keys, observed, draws = [], [], []
+    for result in results:
+        if result.model not in joint or len(result.months) < horizon:
+            continue
+        for path, paths in result.draws.items():
+            keys.append((result.model, result.cutoff.to_timestamp(), path))
+            observed.append(int(result.observed[:horizon].sum()))
+            draws.append(np.asarray(paths[:horizon]).sum(axis=0))
+    columns = ["model", "cutoff", "state_path"]
+    if not keys:
+        return pd.DataFrame(columns=[*columns, "horizon", "observed"])
+    obs, sims = np.array(observed), np.stack(draws)
+    table = pd.DataFrame(keys, columns=columns)
+    table["horizon"] = horizon
+    table["observed"] = obs
+    table["pred_median"] = np.quantile(sims, 0.5, axis=1, method=QUANTILE_METHOD)
+    for name, values in score_forecasts(obs, sims).items():
+        table[name] = values
+    table["abs_error_mean"] = np.abs(table["pred_mean"] - obs)
+    table["abs_error_median"] = np.abs(table["pred_median"] - obs)
+    return table
+
+
+def totals_table(
+    scores: pd.DataFrame, baselines: Sequence[str], bootstrap: int = 1000, seed: int = 1
+) -> pd.DataFrame:
+    """Mean scores of the totals per model and state path, with CRPS skill against the best
+    baseline and its block-bootstrap interval over cutoffs (as :func:`grouped_skill`), and
+    the mean error of the total's mean and median."""
+    if scores.empty:
+        return pd.DataFrame()
+    table = grouped_skill(scores, ["state_path", "horizon"], baselines, bootstrap, seed)
+    errors = (
+        scores.groupby(["model", "state_path"], observed=True)[
+            ["abs_error_mean", "abs_error_median", "observed", "pred_mean", "pred_median"]
+        ]
+        .mean()
+        .rename(
+            columns={
+                "observed": "observed_mean",
+                "pred_mean": "forecast_mean",
+                "pred_median": "forecast_median",
+            }
+        )
+        .reset_index()
+    )
+    return table.merge(errors, on=["model", "state_path"], how="left")
+
+
+def totals_findings(table: pd.DataFrame, model: str, state_path: str = "persist") -> list[str]:
+    """Sentences on how ``model``'s window totals scored, computed from :func:`totals_table`."""
+    rows = table[(table["model"] == model) & (table["state_path"] == state_path)]
+    if rows.empty:
+        return []
+    r = rows.iloc[0]
+    months = int(r["horizon"])
+    text = (
+        f"Scored on its {months}-month totals at {int(r['n'])} cutoffs ({state_path} path), "
+        f"{model} has a mean CRPS of {r['crps']:.2f} launch days"
+    )
+    if isinstance(r.get("crps_baseline"), str) and r["crps_baseline"] != model:
+        text += (
+            f", a skill of {r['crps_skill']:+.1%} against {r['crps_baseline']} (90% interval "
+            f"{r['crps_skill_lo']:+.1%} to {r['crps_skill_hi']:+.1%}; positive = better)"
+        )
+    out = [
+        text + ".",
+        f"Its 50% and 80% intervals of the total held {r['pit_cov_50']:.0%} and "
+        f"{r['pit_cov_80']:.0%} of the observed totals (randomised PIT; 50% and 80% when "
+        "calibrated).",
+        f"The total's median missed by {r['abs_error_median']:.1f} launch days on average, its "
+        f"mean by {r['abs_error_mean']:.1f} (observed totals averaged {r['observed_mean']:.1f}).",
+    ]
+    return out

@@ -1,0 +1,100 @@
+"""Summaries of hand-made forecasts: every number checked against a hand computation."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+
+from forecast.constants import STATES
+from forecast.simulation import Forecast
+from forecast.summaries import against_years, by_path, by_state_in
+
+NO_TALKS, ACTIVE = STATES.index("no_talks"), STATES.index("active_talks")
+
+
+def hand_forecast(nuclear_state_term: bool) -> Forecast:
+    """Four draws of three months: draws 0-1 stay in no_talks, 2-3 move to active_talks; the
+    only nuclear test is in draw 0."""
+    states = np.array([[NO_TALKS] * 3, [NO_TALKS] * 3, [NO_TALKS, ACTIVE, ACTIVE], [ACTIVE] * 3])
+    counts = np.array([[1, 2, 0], [3, 0, 0], [0, 0, 1], [0, 0, 0]])
+    nuclear = np.zeros((4, 3), int)
+    nuclear[0, 1] = 1
+    months = pd.period_range("2026-01", periods=3, freq="M").to_timestamp()
+    data = xr.Dataset(
+        {
+            "launch_days": (("scenario", "draw", "month"), counts[None]),
+            "state": (("scenario", "draw", "month"), states[None].astype(np.int8)),
+            "nuclear_tests": (("scenario", "draw", "month"), nuclear[None]),
+        },
+        coords={
+            "scenario": ["outlook"],
+            "label": ("scenario", ["Outlook"]),
+            "draw": range(4),
+            "month": months,
+        },
+        attrs={"target": "launch_days", "initial_state": "no_talks"},
+    )
+    if not nuclear_state_term:
+        data["nuclear_tests"].attrs["state_term"] = "none"
+    return Forecast(data)
+
+
+def test_paths_split_the_total_by_hand():
+    table = by_path(hand_forecast(nuclear_state_term=True)).table.set_index("path")
+    assert table.loc["all paths", "mean"] == pytest.approx((3 + 3 + 1 + 0) / 4)
+    assert table.loc["stays no_talks", "mean"] == pytest.approx(3.0)
+    assert table.loc["to active_talks", "mean"] == pytest.approx(0.5)
+    # with a state term, the per-path shares of a nuclear test are reported as simulated
+    assert table.loc["stays no_talks", "p_nuclear"] == pytest.approx(0.5)
+    assert table.loc["to active_talks", "p_nuclear"] == pytest.approx(0.0)
+
+
+def test_a_rate_without_a_state_term_is_not_split_by_path():
+    summary = by_path(hand_forecast(nuclear_state_term=False))
+    table = summary.table.set_index("path")
+    assert table.loc["all paths", "p_nuclear"] == pytest.approx(0.25)
+    assert table.drop("all paths")["p_nuclear"].isna().all()
+    assert summary.text[-1].startswith("P(a nuclear test) is the same in every row")
+
+
+def test_the_total_split_by_the_state_in_a_month():
+    forecast = hand_forecast(nuclear_state_term=True)
+    table = by_state_in(forecast, pd.Period("2026-02", "M")).table.set_index("path")
+    assert table.loc["all simulations", "n"] == 4
+    assert table.loc["no_talks in Feb 2026", ["share", "mean"]].tolist() == [0.5, 3.0]
+    assert table.loc["active_talks in Feb 2026", ["share", "mean"]].tolist() == [0.5, 0.5]
+    with pytest.raises(ValueError, match="2027-01 is not a month of the forecast"):
+        by_state_in(forecast, pd.Period("2027-01", "M"))
+
+
+def test_a_forecast_year_beside_the_years_before():
+    months = pd.period_range("2026-01", periods=24, freq="M").to_timestamp()
+    rng = np.random.default_rng(3)
+    counts = rng.poisson(0.8, size=(1, 500, 24))
+    data = xr.Dataset(
+        {
+            "launch_days": (("scenario", "draw", "month"), counts),
+            "state": (("scenario", "draw", "month"), np.zeros((1, 500, 24), np.int8)),
+        },
+        coords={
+            "scenario": ["outlook"],
+            "label": ("scenario", ["Outlook"]),
+            "draw": range(500),
+            "month": months,
+        },
+        attrs={"target": "launch_days", "initial_state": "no_talks"},
+    )
+    observed = pd.Series({2022: 34, 2023: 19, 2024: 12, 2025: 7})
+    summary = against_years(Forecast(data), observed)
+    table = summary.table.set_index("year")
+    assert table["kind"].tolist() == ["observed"] * 4 + ["forecast"] * 2
+    assert table.loc[2025, "observed"] == 7
+    first = counts[0, :, :12].sum(axis=1)
+    second = counts[0, :, 12:].sum(axis=1)
+    assert table.loc[2026, "mean"] == pytest.approx(first.mean())
+    assert table.loc[2026, "p_more_than_previous"] == pytest.approx((first > 7).mean())
+    # the second forecast year is compared with the first, draw by draw
+    assert table.loc[2027, "p_more_than_previous"] == pytest.approx((second > first).mean())
+    assert summary.text[0].startswith(f"2026 (forecast): {first.mean():.1f} launch days expected")
+    assert f"P(more than 2025's 7) = {(first > 7).mean():.0%}." in summary.text[0]
+    assert "P(more than 2026) = " in summary.text[1]

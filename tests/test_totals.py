@@ -1,0 +1,66 @@
+"""The backtest of window totals: hand-made folds, every number computed by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from forecast.evaluation.folds import FoldResult
+from forecast.evaluation.totals import total_scores, totals_findings, totals_table
+
+
+def fold(model: str, cutoff: str, observed, draws) -> FoldResult:
+    """One path ("persist"), draws (months, draws)."""
+    months = pd.period_range(pd.Period(cutoff, "M") + 1, periods=len(observed), freq="M")
+    draws = np.asarray(draws, dtype=np.int32)
+    none = {"persist": np.zeros(len(observed))}
+    return FoldResult(
+        model, pd.Period(cutoff, "M"), months, np.asarray(observed), {"persist": draws}, none, none
+    )
+
+
+def test_a_total_is_scored_draw_by_draw():
+    # two months, four draws: totals per draw are 1+0, 2+2, 0+0, 3+1 = 1, 4, 0, 4
+    result = fold("m", "2020-01", [2, 1], [[1, 2, 0, 3], [0, 2, 0, 1]])
+    table = total_scores([result], horizon=2, joint=["m"])
+    row = table.iloc[0]
+    assert (row["observed"], row["pred_mean"], row["pred_median"]) == (3, 2.25, 1)
+    # empirical CRPS: E|X - 3| - E|X - X'| / 2 with X in {1, 4, 0, 4}
+    x = np.array([1, 4, 0, 4])
+    by_hand = np.abs(x - 3).mean() - np.abs(x[:, None] - x[None, :]).mean() / 2
+    assert row["crps"] == pytest.approx(by_hand)
+    assert row["abs_error_mean"] == pytest.approx(0.75) and row["abs_error_median"] == 2
+
+
+def test_short_windows_pools_and_oracles_are_left_out():
+    whole = fold("m", "2020-01", [1, 1], [[1, 0], [0, 1]])
+    short = fold("m", "2020-06", [1], [[1, 0]])
+    pool = fold("pool:m+b", "2020-01", [1, 1], [[1, 0], [0, 1]])
+    table = total_scores([whole, short, pool], horizon=2, joint=["m"])
+    assert table[["model", "cutoff"]].values.tolist() == [["m", pd.Timestamp("2020-01-01")]]
+
+
+def test_skill_of_totals_against_the_baseline_and_the_sentences():
+    rng = np.random.default_rng(5)
+    results = []
+    for cutoff in pd.period_range("2015-01", periods=8, freq="M"):
+        observed = rng.poisson(2, size=3)
+        sharp = observed[:, None] + rng.integers(-1, 2, size=(3, 200)).clip(-observed[:, None])
+        vague = rng.poisson(4, size=(3, 200))
+        results += [
+            fold("model", str(cutoff), observed, sharp),
+            fold("base", str(cutoff), observed, vague),
+        ]
+    scores = total_scores(results, horizon=3, joint=["model", "base"])
+    table = totals_table(scores, ["base"], bootstrap=200, seed=1)
+    row = table.set_index("model").loc["model"]
+    crps = scores.groupby("model")["crps"].mean()
+    assert row["crps_skill"] == pytest.approx(1 - crps["model"] / crps["base"])
+    assert (
+        row["crps_skill"] > 0 and row["crps_skill_lo"] <= row["crps_skill"] <= row["crps_skill_hi"]
+    )
+    words = totals_findings(table, "model")
+    assert words[0].startswith("Scored on its 3-month totals at 8 cutoffs (persist path), model")
+    assert f"a skill of {row['crps_skill']:+.1%} against base" in words[0]
+    assert words[2].startswith(f"The total's median missed by {row['abs_error_median']:.1f}")
