@@ -64,13 +64,17 @@ def styled(
     percent: list[str] | tuple[str, ...] = (),
     hide_index: bool = False,
     percent_digits: int = 0,
+    column_digits: dict[str, int] | None = None,
 ):
     """A pandas Styler of ``table``: floats with ``digits`` decimals, ``percent`` columns as
     percentages with ``percent_digits`` decimals (probabilities whole: ``0.41`` -> ``41%``;
     skill and gain with one: ``-0.005`` -> ``-0.5%``), every cell, row label and column
-    label escaped as HTML (labels are written by users: ``<script>`` shows as text)."""
+    label escaped as HTML (labels are written by users: ``<script>`` shows as text).
+    ``column_digits`` gives some columns their own decimals (rate ratios: 2, as the
+    sentences beside them)."""
     formats = {c: f"{{:.{digits}f}}" for c in table.select_dtypes("float").columns}
-    formats.update({c: f"{{:.{percent_digits}%}}" for c in percent})
+    formats.update({c: f"{{:.{d}f}}" for c, d in (column_digits or {}).items()})
+    formats.update({c: _percent_format(percent_digits) for c in percent})
     style = table.style.format(formats, na_rep="n/a", escape="html")
     style = style.format_index(escape="html", axis=0).format_index(escape="html", axis=1)
     return style.hide(axis="index") if hide_index else style
@@ -78,6 +82,16 @@ def styled(
 
 #: Characters Markdown reads as markup: backslash-escaped in a user's text shown as Markdown.
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
+
+
+def _percent_format(digits: int):
+    """Format a share as a percentage with ``digits`` decimals, never as ``-0%``."""
+
+    def format_share(value) -> str:
+        # a value that rounds to zero is shown unsigned (-0.0004 -> 0.0%, not -0.0%)
+        return format(round(float(value), digits + 2) + 0.0, f".{digits}%")
+
+    return format_share
 
 
 def markdown_text(text: str) -> str:

@@ -66,7 +66,7 @@ def plot_predictive_bands(
     log_scale: bool = False,
     ax: plt.Axes | None = None,
 ) -> plt.Axes:
-    """Prior or posterior predictive counts (50% and 90% bands) against the data, over time.
+    """Prior or posterior predictive counts (50% and 80% bands) against the data, over time.
 
     Parameters
     ----------
@@ -111,11 +111,11 @@ def plot_predictive_bands(
     pooled = [d for d in predictive.dims if d != "period"]
     name = literal(label)
     # inverted_cdf: each quantile is a simulated count (whole, nested bands), drawn as steps
-    levels = [0.05, 0.25, 0.5, 0.75, 0.95]
+    levels = [0.10, 0.25, 0.5, 0.75, 0.90]  # the 50% and 80% bands used everywhere
     q = predictive.quantile(levels, dim=pooled, method="inverted_cdf").values
     shade_states(ax, panel, alpha=0.45)
     color = "#4c72b0"
-    ax.stairs(q[4], edges, baseline=q[0], fill=True, color=color, alpha=0.3, label=f"{name}, 90%")
+    ax.stairs(q[4], edges, baseline=q[0], fill=True, color=color, alpha=0.3, label=f"{name}, 80%")
     ax.stairs(q[3], edges, baseline=q[1], fill=True, color=color, alpha=0.5, label=f"{name}, 50%")
     ax.stairs(q[2], edges, color=color, lw=1.2, label=f"{name}, median")
     ax.plot(

@@ -1,0 +1,68 @@
+"""One convention for every number a reader quotes: signs, decimals, quantiles.
+
+Skill and gain are positive when the forecast is better; percentages of skill and gain carry
+one decimal, probabilities none; rate ratios two decimals in the tables as in the sentences;
+quantiles of counts are simulated counts (whole numbers), in summaries and question answers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+
+from forecast.present import styled
+from forecast.simulation import Forecast
+from forecast.summaries import compare, describe
+
+
+def two_scenarios() -> Forecast:
+    rng = np.random.default_rng(11)
+    counts = np.stack([rng.poisson(1.0, (400, 12)), rng.poisson(0.66, (400, 12))])
+    months = pd.period_range("2026-01", periods=12, freq="M").to_timestamp()
+    data = xr.Dataset(
+        {
+            "launch_days": (("scenario", "draw", "month"), counts),
+            "rate": (
+                ("scenario", "draw", "month"),
+                np.stack([np.full((400, 12), 1.0), np.full((400, 12), 0.66)]),
+            ),
+            "state": (("scenario", "draw", "month"), np.zeros((2, 400, 12), np.int8)),
+        },
+        coords={
+            "scenario": ["persist", "talks"],
+            "label": ("scenario", ["No talks", "Talks"]),
+            "draw": range(400),
+            "month": months,
+        },
+        attrs={"target": "launch_days", "initial_state": "no_talks"},
+    )
+    return Forecast(data)
+
+
+def test_a_rate_ratio_reads_the_same_in_the_table_and_the_sentence():
+    summary = compare(two_scenarios(), "persist")
+    ratio = summary.table["rate_ratio"].iloc[0]
+    assert ratio == pytest.approx(0.66)
+    assert "expected total 0.66 times the reference's" in summary.text[0]
+    page = styled(summary.table, digits=1, column_digits={"rate_ratio": 2}).to_html()
+    assert ">0.66<" in page and ">0.7<" not in page
+
+
+def test_skill_and_gain_carry_one_decimal_and_their_sign():
+    table = pd.DataFrame({"gain": [-0.005, 0.051, -0.0004]})
+    page = styled(table, percent=["gain"], percent_digits=1).to_html()
+    assert ">-0.5%<" in page and ">5.1%<" in page and ">0.0%<" in page
+    assert "-0.0%" not in page and ">-0%<" not in page and ">5%<" not in page
+    with_gap = styled(pd.DataFrame({"p": [0.41, np.nan]}), percent=["p"]).to_html()
+    assert ">41%<" in with_gap and ">n/a<" in with_gap
+
+
+def test_quantiles_of_counts_are_simulated_counts():
+    draws = np.random.default_rng(2).poisson(3.3, 999)
+    row = describe(draws)
+    for column in ("q10", "q25", "q50", "q75", "q90", "median"):
+        assert row[column] == int(row[column]) and row[column] in set(draws)
+    # the mean is not rounded: it is what the median stands beside
+    assert row["mean"] == pytest.approx(draws.mean())
