@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.data.panel import Tables, monthly_panel
+from forecast.models.events import ClassMix
 from forecast.simulation import STREAMS
 
 #: Apogees (km) from which an unknown-class launch is recounted as an ICBM: 1,000 km (above
@@ -112,8 +113,6 @@ def icbm_range(
         One row per way of counting: ``counting``, ``min_apogee_km`` and one
         ``p_icbm_<scenario>`` column per scenario.
     """
-    from forecast.models.events import ClassMix
-
     last = class_mix.last_month
     counts = forecast.counts.transpose("scenario", "draw", "month").values
     rows = []
