@@ -273,6 +273,8 @@ LIGHT = [
     ["contrasts", "--out", "{tmp}/c", "--model", "recent_rate"],
     ["report", "--run", "{tmp}/run", "--run-out", "{tmp}/other"],
     ["refit", "{tmp}/run", "--out", "{tmp}/run"],
+    ["sensitivity", "--help"],
+    ["sensitivity", "--out", "{tmp}/s", "--only", "no_such_alternative"],
 ]
 
 

@@ -36,7 +36,7 @@ folds run. Serial, local-process and Dask runs therefore give identical scores.
 Cost: compile once, sample many times. A worker builds each model once on the whole panel
 (:func:`fold_model`) and moves its training window per fold
 (:meth:`forecast.models.BaseModel.set_until`), so the compiled model is re-used: a fold
-costs its sampling (preset ``backtest``: 2 chains x 500 draws, one core) and its
+costs its sampling (preset ``backtest``: 4 chains x 500 draws, one core) and its
 simulation, not a compilation.
 """
 
