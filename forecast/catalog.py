@@ -116,9 +116,8 @@ MODELS: dict[str, ModelEntry] = {
         ),
         ModelEntry(
             "daily_exciting",
-            "Launch days as a daily self-exciting process (kernels on recent launch days, "
-            "monthly AR(1) level, state and weeks after a change, season, exercise days) "
-            "+ salvo sizes; fitted from 2005.",
+            "Day by day: self-excitation, AR(1) level, state and the weeks after a change; "
+            "salvo sizes.",
             states=True,
         ),
     )

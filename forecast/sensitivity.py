@@ -111,6 +111,10 @@ STANDARD_SCENARIOS = PROJECT_DIR / "scenarios" / "current.yaml"
 #: The row of the timeline as coded (a reserved alternative id).
 AS_CODED = "as_coded"
 
+#: Id of the row that refits the coding as it is with another seed: how far a refit moves the
+#: numbers by chance alone (the noise floor the alternatives' differences are read against).
+ANOTHER_SEED = "another_seed"
+
 #: Files a ``forecast sensitivity`` folder holds.
 TABLE_FILE, MARKDOWN_FILE, SETTINGS_FILE = "sensitivity.csv", "sensitivity.md", "settings.json"
 
@@ -200,7 +204,16 @@ def load_alternatives(path: str | Path | None = None, today=None) -> pd.DataFram
 
 
 def _source(alternatives: pd.DataFrame) -> str:
-    return alternatives.attrs.get("source", str(ALTERNATIVES_FILE))
+    return _shown(alternatives.attrs.get("source", str(ALTERNATIVES_FILE)))
+
+
+def _shown(path: str | Path) -> str:
+    """A file of the project as a project-relative path (no machine's folders in the files
+    kept in docs/), any other file as given."""
+    try:
+        return Path(path).resolve().relative_to(PROJECT_DIR).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def select_alternatives(alternatives: pd.DataFrame, only: Sequence[str] | None) -> pd.DataFrame:
@@ -429,6 +442,7 @@ def coding_sensitivity(
     scenarios: ScenarioSet | str | Path | None = None,
     preset: str | Sampler | dict = "full",
     progress: bool = False,
+    noise: bool = True,
     **changes,
 ) -> pd.DataFrame:
     """Fit ``model`` as coded and with each alternative coding; tabulate the headline numbers.
@@ -451,6 +465,9 @@ def coding_sensitivity(
         Sampler preset of every fit (:func:`forecast.catalog.resolve_sampler`).
     progress : bool
         Show a progress bar over the refits (on stderr).
+    noise : bool
+        Also refit the coding as it is with ``seed + 1`` (the row ``another_seed``): its
+        differences from ``as_coded`` are what a refit moves by chance alone.
     **changes
         Sampler settings changed from the preset (``draws``, ``tune``, ``chains``).
 
@@ -471,10 +488,15 @@ def coding_sensitivity(
     sampler = resolve_sampler(preset, **changes)
     coded = monthly_panel(tables)
     rows = []
-    with _refit_progress(progress, len(chosen) + 1) as done:
+    with _refit_progress(progress, len(chosen) + 1 + noise) as done:
         numbers = fit_numbers(coded, name, sampler, seed, scenario_set)
         rows.append({"alternative": AS_CODED, "label": "As coded", **numbers})
         done(AS_CODED)
+        if noise:
+            numbers = fit_numbers(coded, name, sampler, seed + 1, scenario_set)
+            label = "As coded, another seed (the noise of a refit)"
+            rows.append({"alternative": ANOTHER_SEED, "label": label, **numbers})
+            done(ANOTHER_SEED)
         for row in chosen.itertuples(index=False):
             panel = monthly_panel(recode(tables, row.start, row.end, row.state, row.label))
             numbers = fit_numbers(panel, name, sampler, seed, scenario_set)
@@ -497,7 +519,7 @@ def coding_sensitivity(
         sampler=sampler.to_dict(),
         preset=preset if isinstance(preset, str) else "custom",
         scenarios=dict(zip(scenario_set.names, _labels(scenario_set), strict=True)),
-        scenario_file=scenario_set.source,
+        scenario_file=_shown(scenario_set.source) if scenario_set.source else "",
         alternatives_file=_source(chosen),
     )
     return table
@@ -632,8 +654,8 @@ def sensitivity_findings(table: pd.DataFrame) -> list[str]:
         of the starting state; the diagnostics.
     """
     base = table.iloc[0]
-    others = table.iloc[1:]
-    out = [_as_coded_sentence(table)]
+    others = _alternatives(table)
+    out = [_as_coded_sentence(table), *_noise_sentence(table)]
     if others.empty:
         return out + [_diagnostics_sentence(table)]
     out += [_largest_move(table, key) for key in scenario_keys(table)]
@@ -647,6 +669,31 @@ def sensitivity_findings(table: pd.DataFrame) -> list[str]:
             "from it, and a scenario without its own states keeps it."
         )
     return out + [_diagnostics_sentence(table)]
+
+
+def _alternatives(table: pd.DataFrame) -> pd.DataFrame:
+    """The rows of alternative codings (not as coded, not the reseeded refit)."""
+    return table[~table["alternative"].isin([AS_CODED, ANOTHER_SEED])]
+
+
+def _noise(table: pd.DataFrame, key: str) -> float | None:
+    """How far the reseeded refit moved ``key``'s expected total (None: no such row)."""
+    row = table[table["alternative"] == ANOTHER_SEED]
+    return None if row.empty else abs(float(row.iloc[0][f"{key}_mean_diff"]))
+
+
+def _noise_sentence(table: pd.DataFrame) -> list[str]:
+    row = table[table["alternative"] == ANOTHER_SEED]
+    if row.empty:
+        return []
+    row = row.iloc[0]
+    totals = max(abs(row[f"{k}_mean_diff"]) for k in scenario_keys(table))
+    ratios = max(abs(row[f"{c}_diff"]) for c in ratio_columns(table))
+    return [
+        f"Refitting the coding as it is with another seed moves the expected totals by up to "
+        f"{totals:.1f} launch days and the rate ratios by up to {ratios:.2f}: differences of "
+        "that size come from the refit, not from the coding."
+    ]
 
 
 def _as_coded_sentence(table: pd.DataFrame) -> str:
@@ -668,22 +715,28 @@ def _as_coded_sentence(table: pd.DataFrame) -> str:
 
 
 def _largest_move(table: pd.DataFrame, key: str) -> str:
-    base, others = table.iloc[0], table.iloc[1:]
+    base, others = table.iloc[0], _alternatives(table)
     diffs = others[f"{key}_mean_diff"]
     label = _scenario_label(table, key)
     if (diffs.abs().round(1) == 0).all():
         return f"'{label}': no alternative moves the expected total by 0.1 launch days or more."
     row = others.loc[diffs.abs().idxmax()]
+    noise = _noise(table, key)
+    within = (
+        " (no more than a refit with another seed moves it)"
+        if noise is not None and abs(row[f"{key}_mean_diff"]) <= noise
+        else ""
+    )
     return (
         f"'{label}': {_noun(row)} moves the expected total the most, "
         f"{signed(row[f'{key}_mean_diff'], 1)} launch days ({row[f'{key}_mean']:.1f} against "
         f"{base[f'{key}_mean']:.1f} as coded; median {row[f'{key}_median']:.0f} against "
-        f"{base[f'{key}_median']:.0f})."
+        f"{base[f'{key}_median']:.0f}){within}."
     )
 
 
 def _ratio_range(table: pd.DataFrame, column: str) -> str:
-    base, others = table.iloc[0], table.iloc[1:]
+    base, others = table.iloc[0], _alternatives(table)
     low, high = others.loc[others[column].idxmin()], others.loc[others[column].idxmax()]
     name = _ratio_name(column)
     if f"{low[column]:.2f}" == f"{high[column]:.2f}" == f"{base[column]:.2f}":
@@ -700,7 +753,7 @@ def _ratio_range(table: pd.DataFrame, column: str) -> str:
 
 def _unseen_sentence(table: pd.DataFrame) -> list[str]:
     """The alternatives that re-code no fitted day, and the scenarios they move anyway."""
-    base, others = table.iloc[0], table.iloc[1:]
+    base, others = table.iloc[0], _alternatives(table)
     unseen = others[others["days_recoded_in_fit"] == 0]
     if unseen.empty:
         return []
@@ -743,7 +796,7 @@ def _coding_cell(row) -> str:
     """The first cell of a row: the alternative's label, id, period and states."""
     label = f"<b>{html.escape(str(row['label']))}</b>"
     caution = "" if bool(row["passed"]) else ' <span class="caution">(fit not converged)</span>'
-    if row["alternative"] == AS_CODED:
+    if row["alternative"] in (AS_CODED, ANOTHER_SEED):
         return label + caution
     state = _STATE_WORDS.get(row["state"], row["state"])
     replaced = [_STATE_WORDS.get(s, s) for s in str(row["replaces"]).split(", ") if s]

@@ -202,11 +202,11 @@ def daily_params() -> dict:
         "level_mean": np.log(1.0 / 30.4),  # about one launch day a month before excitation
         "ar_phi": 0.8,
         "ar_sd": 0.5,
-        "state_effect": {"no_talks": 0.0, "stalled": -0.4, "active_talks": -0.8, "summitry": 0.3},
+        "state_effect": {"no_talks": 0.0, "stalled": -0.3, "active_talks": -0.6, "summitry": 0.3},
         "change_effect": {"no_talks": 0.4, "stalled": 0.0, "active_talks": -0.3, "summitry": 0.0},
         "season": season - season.mean(),
         "beta_exercise": 0.3,
-        "excitation": np.array([0.8, 0.4]),
+        "excitation": np.array([0.4, 0.4]),  # the 2005-2025 fit: 0.3 and 0.44
         "salvo_mean": 1.0,
         "salvo_alpha": 0.8,
     }

@@ -18,7 +18,7 @@ from forecast.models import get_model, prior_predictive_check
 from forecast.models.daily import CHANGE_DAYS, KERNEL_DAYS, excite, kernel_decays
 from forecast.runs import fit_run, load_run
 
-SMALL = {"draws": 400, "tune": 400, "chains": 2}
+SMALL = {"draws": 500, "tune": 400, "chains": 2}
 
 
 def inside_hdi(model, var: str, truth, hdi_prob: float = 0.94) -> None:
@@ -102,7 +102,16 @@ def test_daily_frame_refuses_day_columns_that_disagree(panel):
 # --- parameter recovery -----------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_the_model_recovers_excitation_state_effects_and_baseline(daily_run, simulated):
+    """94% HDIs on 15 years of the model's own process (about 230 launch days).
+
+    With these draws, seeds 20251231, 1, 2, 3 and 4 pass every check (and the change effects,
+    exercise, AR and salvo shape parameters too); seed 5 misses the salvo mean at the HDI's
+    edge (1.00 against 1.00-1.47), as a 94% interval should now and then. Truths far in a
+    prior's tail are pulled in by the shrinkage: an excitation of 0.8 (the 2005-2025 fit:
+    0.3) fell below its HDI for two seeds in five.
+    """
     _, truth = simulated
     model = daily_run.model
     assert KERNEL_DAYS == sim.DAILY_KERNEL_DAYS and CHANGE_DAYS == sim.DAILY_CHANGE_DAYS
@@ -119,6 +128,7 @@ def test_the_model_recovers_excitation_state_effects_and_baseline(daily_run, sim
 # --- forward simulation -----------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_the_simulation_sums_its_days_to_months(daily_run):
     model = daily_run.model
     ahead = future(model, exercise=10)
@@ -137,6 +147,7 @@ def test_the_simulation_sums_its_days_to_months(daily_run):
     assert abs(gap.mean()) < 4 * gap.std() / np.sqrt(gap.size)
 
 
+@pytest.mark.slow
 def test_the_simulation_is_seeded_and_follows_state_paths(daily_run):
     model = daily_run.model
     ahead = future(model)
@@ -177,6 +188,7 @@ def test_the_forward_simulation_feeds_the_kernels_the_fit_uses():
         )
 
 
+@pytest.mark.slow
 def test_missiles_as_the_target(daily_run, simulated):
     panel, _ = simulated
     with pytest.raises(ConfigError, match="not 'csis_missile_events'"):
@@ -196,6 +208,7 @@ def test_missiles_as_the_target(daily_run, simulated):
 # --- save / load --------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_saved_run_rebuilds_the_model_and_its_forecasts(daily_run):
     model = daily_run.model
     loaded, record = load_run(daily_run.path)
@@ -243,9 +256,10 @@ def test_set_until_moves_the_window_without_rebuilding(panel):
     twin.set_until("2015-06")
     for name, value in model._train_data().items():
         np.testing.assert_array_equal(twin._train_data()[name], value)
-    rows = model.stop - model.grid_start
+    rows = slice(None, model.stop - model.grid_start)  # the grid's months up to the cutoff
     for name, value in model._design().items():
-        np.testing.assert_array_equal(twin._design()[name][:rows], value[:rows])
+        window = (slice(None), rows) if name == "features" else rows  # (kernel, month, day)
+        np.testing.assert_array_equal(twin._design()[name][window], value[window])
     twin.idata = fold.model.idata
     ahead = future(model, months=6)
     np.testing.assert_array_equal(

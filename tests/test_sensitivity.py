@@ -18,6 +18,7 @@ from forecast.data import monthly_panel
 from forecast.errors import ConfigError, DataError
 from forecast.sensitivity import (
     ALTERNATIVES_FILE,
+    ANOTHER_SEED,
     AS_CODED,
     STANDARD_SCENARIOS,
     check_alternatives,
@@ -205,7 +206,12 @@ def test_the_command_writes_the_table_its_sentences_and_settings(tmp_path):
         "settings.json",
     ]
     table = read_sensitivity(out)
-    assert list(table["alternative"]) == [AS_CODED, "working_level_2019", "open_channel_2025"]
+    assert list(table["alternative"]) == [
+        AS_CODED,
+        ANOTHER_SEED,
+        "working_level_2019",
+        "open_channel_2025",
+    ]
     scenarios = ("persist", "talks_resume", "summit", "outlook", "summit_announced")
     expected = [
         "alternative",
@@ -219,9 +225,23 @@ def test_the_command_writes_the_table_its_sentences_and_settings(tmp_path):
     for key in scenarios:
         expected += [f"{key}_{s}" for s in ("mean", "mean_diff", "median", "q10", "q90")]
     assert set(expected) <= set(table.columns)
-    assert list(table["months_recoded"]) == [0, 3, 11]
-    assert list(table["last_state"]) == ["no_talks", "no_talks", "stalled"]
+    assert list(table["months_recoded"]) == [0, 0, 3, 11]
+    assert list(table["last_state"]) == ["no_talks", "no_talks", "no_talks", "stalled"]
     assert (table.iloc[0][[c for c in table.columns if c.endswith("_diff")]] == 0).all()
+    # the same coding refitted with another seed: its differences are the noise of a refit
+    noise = table.set_index("alternative").loc[ANOTHER_SEED]
+    assert (noise[[c for c in table.columns if c.endswith("_diff")]] != 0).any()
+    findings = sensitivity_findings(table)
+    worst = max(abs(noise[f"{k}_mean_diff"]) for k in scenarios)
+    ratios = [c for c in table.columns if c.startswith("rr_") and c.endswith("_diff")]
+    assert findings[1] == (
+        f"Refitting the coding as it is with another seed moves the expected totals by up to "
+        f"{worst:.1f} launch days and the rate ratios by up to "
+        f"{max(abs(noise[c]) for c in ratios):.2f}: differences of that size come from the "
+        "refit, not from the coding."
+    )
+    # not an alternative: no finding but the diagnostics' names it
+    assert not any(ANOTHER_SEED in f for f in findings[2:-1])
     assert table.attrs["seed"] == SEED and table.attrs["model"] == "ar_level"
     # the sentences of sensitivity.md are those computed from the table written beside it
     markdown = (out / "sensitivity.md").read_text(encoding="utf-8")

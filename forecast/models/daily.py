@@ -313,7 +313,12 @@ class DailyExciting(BaseModel):
         months = pd.DatetimeIndex(self.grid["month"])
         return {
             "cell_idx": self._by_day_of_month(cells)[grid],
-            "features": self._by_day_of_month(np.log1p(kernel))[grid],
+            "features": np.stack(
+                [
+                    self._by_day_of_month(np.log1p(kernel[:, k]))[grid]
+                    for k in range(kernel.shape[1])
+                ]
+            ),
             "mask": self._by_day_of_month(np.ones(len(days)))[grid],
             "moy_idx": (months.month - 1).to_numpy(),
             "era_idx": np.array([self._eras().index(x) for x in leaders(self.grid)]),
@@ -362,7 +367,7 @@ class DailyExciting(BaseModel):
             # the design as data, not constants: the compiled graph then depends on the
             # panel's shape only, and the compiled code on disk serves a panel with new data
             cell_idx = pm.Data("cell_idx", d["cell_idx"], dims=("month", "day_of_month"))
-            features = pm.Data("features", d["features"], dims=("month", "day_of_month", "kernel"))
+            features = pm.Data("features", d["features"], dims=("kernel", "month", "day_of_month"))
             mask = pm.Data("day_mask", d["mask"], dims=("month", "day_of_month"))
             moy_idx = pm.Data("moy_idx", d["moy_idx"], dims="month")
             era_idx = pm.Data("era_idx", d["era_idx"], dims="month")
@@ -396,7 +401,7 @@ class DailyExciting(BaseModel):
             window = slice(train_idx[0], train_idx[-1] + 1)
             log_hazard = month_base[window][:, None] + cell[cell_idx[window]]
             for k in range(len(KERNEL_DAYS)):  # unrolled: cheaper than a sum over a kernel axis
-                log_hazard = log_hazard + features[window, :, k] * excitation[k]
+                log_hazard = log_hazard + features[k, window] * excitation[k]
             hazard = pt.exp(log_hazard) * mask[window]
             pm.CustomDist(
                 "launch",
