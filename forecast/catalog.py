@@ -47,12 +47,15 @@ class ModelEntry:
         Fitted by MCMC (a Bayesian model) rather than by counting.
     states : bool
         Has a negotiation-state effect (state contrasts, scenarios that differ by state).
+    ablation : bool
+        A variant that leaves one term out, for the evaluation's ablation only.
     """
 
     name: str
     description: str
     mcmc: bool = True
     states: bool = False
+    ablation: bool = False
 
     @property
     def baseline(self) -> bool:
@@ -119,6 +122,15 @@ MODELS: dict[str, ModelEntry] = {
             "Day by day: self-excitation, AR(1) level, state and the weeks after a change; "
             "salvo sizes.",
             states=True,
+        ),
+        *(
+            ModelEntry(
+                f"daily_no_{term}",
+                f"Ablation: daily_exciting without its {term} term.",
+                states=term != "state",
+                ablation=True,
+            )
+            for term in ("excitation", "season", "exercise", "state", "change")
         ),
     )
 }

@@ -281,3 +281,28 @@ def test_the_prior_predictive_simulates_months_day_by_day(panel):
     check = prior_predictive_check(model, draws=300, random_seed=SEED)
     assert check.passed, check
     assert 0.3 < check.share_zero < 0.9
+
+
+# --- ablation variants ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("term", ["excitation", "state", "season"])
+def test_an_ablation_variant_leaves_its_term_out_of_graph_and_simulation(panel, term, tmp_path):
+    from forecast.models.daily import ABLATIONS, TERMS
+
+    assert set(ABLATIONS) == set(TERMS)
+    name = f"daily_no_{term}"
+    run = fit_run(get_model(name, until="2015-06"), panel, "mock", seed=SEED, out=tmp_path / "r")
+    model = run.model
+    free = set(model.free_vars())
+    dropped = {"excitation": {"excitation"}, "state": {"state_effect_raw"}, "season": {"season_z"}}
+    assert not dropped[term] & free
+    kept = {"excitation", "state_effect_raw", "season_z"} - dropped[term]
+    assert kept <= free
+    zero = {"excitation": "excitation", "state": "state_effect", "season": "season"}[term]
+    assert (model.posterior[zero].values == 0).all()
+    # the variant is a registered model: a saved fit comes back as itself
+    again, _ = load_run(tmp_path / "r")
+    assert again.name == name and again.terms == model.terms
+    sims = again.simulate(future(again, months=3), random_seed=SEED)
+    assert sims["counts"].shape[-1] == 3

@@ -22,7 +22,7 @@ from forecast.catalog import (
 )
 from forecast.models.base import BaseModel
 from forecast.models.count import ConstantRate, RecentRate, SelfExciting, StateRate
-from forecast.models.daily import DailyExciting
+from forecast.models.daily import ABLATIONS, DailyExciting
 from forecast.models.diagnostics import (
     Diagnostics,
     PriorCheck,
@@ -48,6 +48,7 @@ REGISTRY: dict[str, type[BaseModel]] = {
         SelfExciting,
         ClassHierarchical,
         DailyExciting,
+        *ABLATIONS.values(),
     )
 }
 

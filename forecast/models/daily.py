@@ -77,6 +77,9 @@ KERNEL_DAYS: tuple[float, ...] = (3.0, 10.0)
 #: Days after a change of state that the change term covers (eight weeks).
 CHANGE_DAYS = 56
 
+#: The model's optional terms; an ablation variant (:data:`ABLATIONS`) leaves one out.
+TERMS: tuple[str, ...] = ("excitation", "season", "exercise", "state", "change")
+
 #: Targets a daily model simulates (CSIS events have no day-level record in the panel).
 DAILY_TARGETS = ("launch_days", "missiles")
 
@@ -84,6 +87,13 @@ DAILY_TARGETS = ("launch_days", "missiles")
 _CELL_STATE = np.repeat(np.arange(len(STATES)), 4)
 _CELL_AFTER = np.tile(np.repeat([0.0, 1.0], 2), len(STATES))
 _CELL_EXERCISE = np.tile([0.0, 1.0], 2 * len(STATES))
+
+
+def _off(name: str, size: int | None = None, dims: str = "state") -> pt.TensorVariable:
+    """A term left out: zeros under the term's name, so the simulation reads it unchanged."""
+    if size is None:
+        return pm.Deterministic(name, pt.zeros(()))
+    return pm.Deterministic(name, pt.zeros(size), dims=dims)
 
 
 def kernel_decays() -> np.ndarray:
@@ -196,6 +206,8 @@ class DailyExciting(BaseModel):
     """
 
     name = "daily_exciting"
+    #: The terms this model has (an ablation variant drops one: :data:`ABLATIONS`).
+    terms: ClassVar[frozenset[str]] = frozenset(TERMS)
     default_priors = {
         # mean log daily launch hazard over each era's training months: exp(-5) a day is 0.2
         # launch days a month; +-2 sd spans 0.02..2.3 a month (since 2005 the Kim Jong Il era
@@ -385,17 +397,25 @@ class DailyExciting(BaseModel):
             era_level = pm.Deterministic("era_level", era_mean - pt.dot(era_weights, z), dims="era")
             level = pm.Deterministic("level", era_level[era_idx] + z, dims="month")
             pm.Deterministic("z_last", z[train_idx[-1]])
-            month_base = level + C.seasonality(p)[moy_idx]
+            on = self.terms
+            season = C.seasonality(p) if "season" in on else _off("season", 12, "month_of_year")
+            month_base = level + season[moy_idx]
 
             # the day's state, the weeks after a change of state, exercise days: one cell
-            state = C.state_effects(p)
-            change = pm.Normal("change_effect", 0.0, p["change_effect"]["sigma"], dims="state")
-            cell = (
-                state[_CELL_STATE]
-                + change[_CELL_STATE] * _CELL_AFTER
-                + C.exercise_term(p) * _CELL_EXERCISE
+            n_states = len(STATES)
+            state = C.state_effects(p) if "state" in on else _off("state_effect", n_states)
+            change = (
+                pm.Normal("change_effect", 0.0, p["change_effect"]["sigma"], dims="state")
+                if "change" in on
+                else _off("change_effect", n_states)
             )
-            excitation = pm.HalfNormal("excitation", sigma=p["excitation"]["sigma"], dims="kernel")
+            beta = C.exercise_term(p) if "exercise" in on else _off("beta_exercise")
+            cell = state[_CELL_STATE] + change[_CELL_STATE] * _CELL_AFTER + beta * _CELL_EXERCISE
+            excitation = (
+                pm.HalfNormal("excitation", sigma=p["excitation"]["sigma"], dims="kernel")
+                if "excitation" in on
+                else _off("excitation", len(KERNEL_DAYS), "kernel")
+            )
 
             # the training months' days, (month, day of month): a slice, no gather
             window = slice(train_idx[0], train_idx[-1] + 1)
@@ -572,10 +592,32 @@ class DailyExciting(BaseModel):
         }
 
 
+def _without(term: str) -> type[DailyExciting]:
+    """The daily model without ``term``: a registered model of its own, so that a backtest,
+    a saved fit and a configuration name it like any other."""
+    return type(
+        f"Daily{term.title()}Off",
+        (DailyExciting,),
+        {
+            "name": f"daily_no_{term}",
+            "terms": DailyExciting.terms - {term},
+            "__doc__": f"{DailyExciting.__name__} without its {term} term (an ablation).",
+            "__module__": __name__,
+        },
+    )
+
+
+#: The ablation variants, by the term they leave out (issue 22: every term earns its place
+#: out of sample).
+ABLATIONS: dict[str, type[DailyExciting]] = {term: _without(term) for term in TERMS}
+
+
 __all__ = [
+    "ABLATIONS",
     "CHANGE_DAYS",
     "DAILY_TARGETS",
     "KERNEL_DAYS",
+    "TERMS",
     "DailyExciting",
     "excite",
     "kernel_decays",
