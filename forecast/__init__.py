@@ -23,6 +23,17 @@ _REPORTED = (
 )
 
 
+def __getattr__(name: str):
+    """``forecast.explore`` (the scenario explorer), loaded on first use, so that
+    ``import forecast`` loads no widget or plotting library. It is the module
+    :mod:`forecast.explore`, callable as its function ``explore``."""
+    if name == "explore":
+        import importlib
+
+        return importlib.import_module("forecast.explore")
+    raise AttributeError(f"module 'forecast' has no attribute {name!r}")
+
+
 def versions() -> dict[str, str]:
     """Versions of Python and the main packages, for a notebook's closing cell."""
     import platform

@@ -9,6 +9,7 @@ import subprocess
 
 import nbformat
 import numpy as np
+import pandas as pd
 import pytest
 from conftest import FRESH_TODAY, SEED, STALE_TODAY
 
@@ -128,7 +129,8 @@ def test_index_has_the_headline_table_of_the_current_scenarios(index):
 
 @pytest.mark.slow
 def test_index_embeds_the_key_figures_and_no_external_resources(index):
-    for figure in ("timeline", "fan", "effects"):
+    figures = ("timeline", "recent-months", "fan", "panels", "states", "skill", "effects")
+    for figure in figures:
         assert re.search(rf'<img id="{figure}"[^>]+src="data:image/png;base64,', index), figure
     assert not re.search(r'<(script|link|img)[^>]+(src|href)="https?://', index)
 
@@ -162,8 +164,14 @@ def test_the_report_folder_holds_what_a_reader_needs_and_is_small(report_dir):
     names = {p.name for p in report_dir.iterdir()}
     pages = {f"{nb.stem}.html" for nb in notebook_paths()}
     tables = {"headline.csv", "fan_bands.csv", "outlook.csv", "answers.csv"}
-    expected = {"index.html", ".forecast-output.json", *tables, *pages}
+    tables |= {"probabilities.csv", "contrasts.csv", "outlook_states.csv", "years.csv"}
+    tables |= {"icbm_sensitivity.csv", "coding_sensitivity.csv"}
+    # the outlook from today exists when today lies months after the data's end
+    today = {"outlook_today.csv", "outlook_today_states.csv"} & names
+    assert len(today) in (0, 2)
+    expected = {"index.html", ".forecast-output.json", "vendor", *tables, *pages, *today}
     assert names - {"notebooks"} == expected  # notebooks/: kept for the tests only
+    assert [p.name for p in (report_dir / "vendor").iterdir()] == ["vega-embed.min.js"]
     size = folder_size(report_dir) - folder_size(report_dir / "notebooks")
     assert size < SIZE_TARGET_BYTES, f"report folder {size / 2**20:.1f} MB"
     import pandas as pd
@@ -181,13 +189,23 @@ def test_the_report_folder_holds_what_a_reader_needs_and_is_small(report_dir):
 
 @pytest.mark.slow
 def test_no_page_loads_anything_from_the_network(report_dir, fast_report_paths):
+    """No page names anything on the network; the one script loaded from a file is the chart
+    library in the report folder (``vendor/``), which the single file holds inline, once."""
+    from forecast.report.interactive import LIBRARY_FILE
+
     pages = [*report_dir.glob("*.html"), fast_report_paths.single_file]
     assert len(pages) == len(notebook_paths()) + 2
     for page in pages:
         text = page.read_text()
         assert not EXTERNAL.search(text), (page.name, EXTERNAL.search(text).group(0))
-        assert not re.search(r"<script[^>]+src=", text), page.name
+        sources = re.findall(r"<script[^>]+src=[\"']?([^\"' >]+)", text)
+        assert sources == ([LIBRARY_FILE] if page.name == "index.html" else []), page.name
         assert "require.js" not in text and "MathJax.Hub" not in text, page.name
+    library = (report_dir / LIBRARY_FILE).read_text()
+    assert not EXTERNAL.search(library) and "</script" not in library.lower()
+    single = fast_report_paths.single_file.read_text()
+    assert single.count("window.vegaEmbed=") == 1  # the library inlined once
+    assert "window.vegaEmbed=" not in (report_dir / "index.html").read_text()
 
 
 @pytest.mark.slow
@@ -242,7 +260,8 @@ def test_the_single_file_holds_every_page_and_is_small(fast_report_paths):
         assert f'href="{nb.stem}.html"' not in text  # links lead to the sections
     # JupyterLab's style sheet once, not once per notebook
     assert text.count("--jp-icon-add-above:") == 1
-    sources = re.findall(r'<img[^>]+src="([^"]+)"', text)
+    markup = re.sub(r"<script\b.*?</script>", "", text, flags=re.S)  # not the chart library's
+    sources = re.findall(r'<img[^>]+src="([^"]+)"', markup)
     assert len(sources) > 10 and all(s.startswith("data:image/png;base64,") for s in sources)
     assert "@media print" in text
 
@@ -331,6 +350,159 @@ def test_index_renders_in_headless_chromium(report_dir, tmp_path):
         Image.open(shot).convert("RGB").quantize(colors=64).save(
             os.environ["FORECAST_SCREENSHOT"], optimize=True
         )
+
+
+# --- the interactive charts, in a real browser ------------------------------------------------
+
+CHROMEDRIVER = "/usr/bin/chromedriver"
+
+#: The index's interactive charts (figure ids).
+CHARTS = ("fan-chart", "panels-chart", "states-chart", "skill-chart")
+
+#: For each chart: is it drawn, the size of its SVG, its marks, and whether its PNG shows.
+CHART_STATE_JS = """
+return Array.from(document.querySelectorAll("figure.chart")).map(function (f) {
+  var svg = f.querySelector(".vl-chart svg");
+  var box = svg ? svg.getBoundingClientRect() : {width: 0, height: 0};
+  return {id: f.id, live: f.classList.contains("live"), width: box.width, height: box.height,
+          marks: f.querySelectorAll("g.role-mark path, g.role-mark line").length,
+          png: getComputedStyle(f.querySelector("img.static")).display,
+          chart: getComputedStyle(f.querySelector(".vl-chart")).display};
+});
+"""
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's headless Chromium, driven by Selenium through chromedriver, with the network
+    log on and every host name unresolvable: no request can leave the machine."""
+    if not (os.access(CHROMIUM, os.X_OK) and os.access(CHROMEDRIVER, os.X_OK)):
+        if os.environ.get("CI") == "true":
+            pytest.fail("chromium or chromedriver is absent on CI: .ci/run should install both")
+        pytest.skip("apt-get install chromium chromium-driver for the browser tests")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1200,900",
+        "--host-resolver-rules=MAP * ~NOTFOUND",
+    ):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    yield driver
+    driver.quit()
+
+
+def _page(form, report_dir, fast_report_paths):
+    return (report_dir / "index.html") if form == "folder" else fast_report_paths.single_file
+
+
+def _open(browser, page) -> list[str]:
+    """Load ``page`` until every chart is drawn (or failed); the URLs it requested."""
+    import json
+
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get_log("performance")  # drop the previous page's log
+    browser.get(page.as_uri())
+    WebDriverWait(browser, 30).until(
+        lambda b: (
+            b.execute_script(
+                "return document.querySelectorAll('figure.chart.live, figure.chart.failed').length"
+            )
+            == len(CHARTS)
+        )
+    )
+    messages = [json.loads(e["message"])["message"] for e in browser.get_log("performance")]
+    return [
+        m["params"]["request"]["url"]
+        for m in messages
+        if m["method"] == "Network.requestWillBeSent"
+    ]
+
+
+def _fan_lines(browser) -> int:
+    return browser.execute_script(
+        "return document.querySelectorAll('#fan-chart g.mark-line.role-mark path').length"
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("form", ["folder", "single file"])
+def test_the_charts_draw_offline_in_a_browser(form, browser, report_dir, fast_report_paths):
+    """Every chart draws (an SVG of real size with marks) from files alone: every request is
+    a ``file://`` or ``data:`` URL; the PNGs give way on screen and come back in print."""
+    from forecast.report.interactive import LIBRARY_FILE
+
+    requests = _open(browser, _page(form, report_dir, fast_report_paths))
+    assert requests and all(u.startswith(("file://", "data:")) for u in requests), [
+        u[:80] for u in requests if not u.startswith(("file://", "data:"))
+    ]
+    library = (report_dir / LIBRARY_FILE).as_uri()
+    assert (library in requests) == (form == "folder")
+    charts = {c["id"]: c for c in browser.execute_script(CHART_STATE_JS)}
+    assert set(charts) == set(CHARTS)
+    for name, chart in charts.items():
+        assert chart["live"], name
+        assert chart["width"] > 300 and chart["height"] > 150, chart
+        assert chart["marks"] >= 10, chart
+        assert chart["png"] == "none", chart  # the chart replaces its PNG on screen
+    errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert not errors, errors
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    try:
+        printed = {c["id"]: c for c in browser.execute_script(CHART_STATE_JS)}
+    finally:
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+    assert all(c["png"] == "block" and c["chart"] == "none" for c in printed.values()), printed
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("form", ["folder", "single file"])
+def test_switching_a_scenario_off_changes_the_fan_chart(
+    form, browser, report_dir, fast_report_paths
+):
+    """Untick a scenario: its line leaves the chart and its numbers the month's tooltip."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    _open(browser, _page(form, report_dir, fast_report_paths))
+    labels = list(pd.read_csv(report_dir / "headline.csv")["label"])
+    assert _fan_lines(browser) == len(CURRENT)
+    svg = browser.find_element(By.CSS_SELECTOR, "#fan-chart svg")
+    before = svg.get_attribute("innerHTML")
+    box = browser.find_element(By.CSS_SELECTOR, '#fan-chart input[name="show1"]')
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", box)
+    box.click()
+    WebDriverWait(browser, 5).until(lambda b: _fan_lines(b) == len(CURRENT) - 1)
+    assert svg.get_attribute("innerHTML") != before
+    # the last forecast month's column: its tooltip lists the scenarios still shown
+    column = browser.find_elements(By.CSS_SELECTOR, "#fan-chart g.mark-rect.role-mark")[-1]
+    month = column.find_elements(By.CSS_SELECTOR, "path")[-1]
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", svg)
+    ActionChains(browser).move_to_element(month).perform()
+    tip = WebDriverWait(browser, 5).until(
+        lambda b: b.execute_script(
+            "var t = document.getElementById('vg-tooltip-element');"
+            "return t && t.classList.contains('visible') ? t.innerText : null"
+        )
+    )
+    assert "Month" in tip and "mean" in tip and "80%" in tip
+    assert labels[1] not in tip and all(label in tip for i, label in enumerate(labels) if i != 1)
+    box.click()
+    WebDriverWait(browser, 5).until(lambda b: _fan_lines(b) == len(CURRENT))
 
 
 @pytest.mark.slow
@@ -430,6 +602,55 @@ def test_the_index_answers_the_shipped_questions_all_things_considered(tiny_run,
     assert outlook["path"].iloc[0] == "all paths" and outlook["share"].iloc[0] == 1.0
     answers = pd.read_csv(tmp_path / "report" / "answers.csv")
     assert len(answers) == 8 and answers["probability"].dropna().between(0, 1).all()
+    # in January 2026 the data (to December 2025) are current: no outlook from today
+    assert 'id="from-today"' not in index
+    assert not (tmp_path / "report" / "outlook_today.csv").exists()
+
+
+def test_the_index_gives_the_outlook_from_today_and_the_year_beside_the_last(tiny_run, tmp_path):
+    """Eleven months after the data's end the index forecasts from today's month, the months
+    in between simulated and said to be; the forecast year stands beside the observed years;
+    P(ICBM) comes with its unknown-class range. Every number on the page is in a CSV."""
+    import pandas as pd
+
+    paths = build_report(
+        tmp_path / "report", fast=True, run=tiny_run, notebooks=[], today=STALE_TODAY
+    )
+    index = paths.index.read_text()
+    folder = tmp_path / "report"
+    assert '<h2 id="from-today">What to expect from today: November 2026 to October 2027' in index
+    assert "the 10 month(s) January 2026 to October 2026 have happened" in index
+    assert "<b>simulated, not observed</b>" in index
+    assert index.index('id="from-today"') < index.index('id="outlook"')
+    today = pd.read_csv(folder / "outlook_today.csv")
+    assert today["path"].iloc[0] == "all simulations"
+    assert all(p.endswith(" in Nov 2026") for p in today["path"].iloc[1:])
+    assert today["share"].iloc[1:].sum() == pytest.approx(1.0, abs=0.002)
+    months = pd.read_csv(folder / "outlook_today_states.csv")["month"]
+    assert (months.iloc[0][:7], months.iloc[-1][:7], len(months)) == ("2026-11", "2027-10", 12)
+    first = today.iloc[0]
+    cells = rf"</td><td>100%</td><td>{int(first['n']):,}</td><td>{first['mean']:.1f}</td>"
+    assert re.search(r"<td>all simulations( <span[^>]*>[^<]*</span>)?" + cells, index)
+    # the forecast year beside the observed ones (2022-2025: 34, 19, 12, 7 launch days)
+    years = pd.read_csv(folder / "years.csv")
+    assert years["year"].tolist() == [2022, 2023, 2024, 2025, 2026]
+    assert years["observed"].iloc[:4].tolist() == [34, 19, 12, 7]
+    forecast_year = years.iloc[-1]
+    assert f"P(more than 2025&#x27;s 7) = {forecast_year['p_more_than_previous']:.0%}" in index
+    # P(ICBM): the first way of counting is the outlook's own number, then the recounts
+    icbm = pd.read_csv(folder / "icbm_sensitivity.csv")
+    outlook = pd.read_csv(folder / "outlook.csv")
+    assert icbm["p_icbm_outlook"].iloc[0] == pytest.approx(outlook["p_icbm"].iloc[0], abs=1e-3)
+    assert 'id="icbm-caveat"' in index and "16 of 34 launch days" in index
+    # the coding-sensitivity panel of docs/sensitivity, its rows copied beside the page
+    from forecast.report.sections import SENSITIVITY_DIR
+
+    panel = pd.read_csv(SENSITIVITY_DIR / "sensitivity.csv")
+    copied = pd.read_csv(folder / "coding_sensitivity.csv")
+    assert copied["alternative"].tolist() == panel["alternative"].tolist()
+    assert '<h2 id="sensitivity">' in index and 'id="sensitivity-totals"' in index
+    for alternative in panel["alternative"]:
+        assert f'data-alternative="{alternative}"' in index
 
 
 @pytest.mark.slow
@@ -445,6 +666,91 @@ def test_the_index_says_how_far_to_trust_the_numbers(index):
     assert verdict.replace("'", "&#x27;") in index
     # the section comes after the forecasts it qualifies, before the diagnostics
     assert index.index('id="outlook"') < index.index('id="trust"') < index.index('id="diagnostics"')
+
+
+# --- the figures and charts the index draws ---------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def small_forecast(tiny_run):
+    """The shipped scenarios simulated from the stand-in run (its numbers mean nothing)."""
+    from forecast.report import CURRENT_SCENARIOS
+    from forecast.runs import load_outlook, load_run
+    from forecast.scenarios import load_scenarios, simulate_scenarios
+
+    model, _ = load_run(tiny_run)
+    scenarios = load_scenarios(CURRENT_SCENARIOS)
+    forecast = simulate_scenarios(
+        model, scenarios, random_seed=SEED, outlook=load_outlook(tiny_run)
+    )
+    return model, forecast
+
+
+def test_the_history_reads_by_year_with_the_state_beneath(panel):
+    """One bar per year and class group (not 432 monthly bars), the months of each state
+    beneath, then the last three years month by month."""
+    from forecast.constants import STATES
+    from forecast.plots import CLASS_GROUPS, history_by_year, plot_history, plot_recent_months
+
+    table = history_by_year(panel)
+    years = sorted(set(pd.to_datetime(panel["month"]).dt.year))
+    assert table["year"].tolist() == years
+    assert (table[list(STATES)].sum(axis=1) == table["months"]).all()
+    assert table["launch_days"].sum() == panel["launch_days"].sum()
+    assert (table[list(CLASS_GROUPS)].sum(axis=1) >= table["launch_days"]).all()
+    ax = plot_history(panel)
+    bars = [p for p in ax.patches if p.get_height() > 0]
+    assert len(bars) <= len(years) * len(CLASS_GROUPS)
+    assert "per year" in ax.get_ylabel() and f"{years[0]}-{years[-1]}" in ax.get_title()
+    strip = ax.figure.axes[1]
+    assert strip.get_xlabel() == "Year" and strip.get_ylim() == (0, 12)
+    assert "state" in strip.get_ylabel()
+    ax = plot_recent_months(panel, years=3)
+    last = pd.Timestamp(panel["month"].iloc[-1])
+    assert f"to {last:%b %Y}" in ax.get_title() and ax.get_ylabel() == "Launch days per month"
+
+
+def test_scenario_panels_draw_each_band_alone_in_its_colour(small_forecast):
+    from matplotlib.colors import to_hex
+    from matplotlib.patches import StepPatch
+
+    from forecast.plots import plot_scenario_panels, scenario_colors
+
+    _, forecast = small_forecast
+    axes = plot_scenario_panels(forecast)
+    shown = [ax for ax in axes.flat if ax.get_visible()]
+    order = ["persist", *(n for n in forecast.scenarios if n != "persist")]
+    assert [ax.get_title() for ax in shown] == [forecast.labels[n] for n in order]
+    colors = scenario_colors(forecast.scenarios)
+    for ax, name in zip(shown, order, strict=True):
+        steps = [p for p in ax.patches if isinstance(p, StepPatch)]
+        filled = {to_hex(p.get_facecolor()) for p in steps if p.get_fill()}
+        assert filled == {to_hex(colors[name])}, name  # its own bands only
+        dashed = [p for p in steps if not p.get_fill() and p.get_linestyle() == "--"]
+        assert len(dashed) == (0 if name == "persist" else 1)  # the reference's mean
+        assert ax.get_ylim()[0] == 0
+
+
+def test_the_charts_draw_the_summaries_numbers(small_forecast):
+    """The fan chart's specification holds :func:`forecast.summaries.monthly`'s bands, one
+    checkbox per scenario, and user text that cannot end its ``<script>``."""
+    import json
+
+    from forecast.report.interactive import chart_html, fan_chart_spec
+    from forecast.summaries import monthly
+
+    model, forecast = small_forecast
+    bands = monthly(forecast)
+    spec = fan_chart_spec(bands, model.training.tail(24), "launch_days")
+    values = spec["layer"][2]["data"]["values"]
+    assert [round(v["q90"], 6) for v in values] == [round(x, 6) for x in bands["q90"]]
+    checkboxes = [p for p in spec["params"] if p["bind"]["input"] == "checkbox"]
+    assert [p["bind"]["name"] for p in checkboxes] == list(forecast.labels.values())
+    hostile = bands.assign(label="</script><script>alert(1)</script>")
+    page = chart_html("fan-chart", fan_chart_spec(hostile, model.training.tail(24), "launch_days"))
+    assert "</script><script>" not in page and page.count("</script>") == 1
+    embedded = re.search(r'class="vl-spec"[^>]*>(.*?)</script>', page, flags=re.S).group(1)
+    assert json.loads(embedded)["params"][1]["bind"]["name"].startswith("</script>")
 
 
 # --- the notebooks, as the report executed them ---------------------------------------------
@@ -475,6 +781,22 @@ def test_notebook_runs_in_fast_mode(path, fast_report):
         if "image/png" in o.get("data", {})
     )
     assert images >= 1, f"{path.name} drew no figure"
+
+
+@pytest.mark.slow
+def test_notebook_04_shows_the_explorer_as_a_figure_and_a_table(fast_report, report_dir):
+    """Headless (papermill), the explorer makes no widget: its starting path is a figure and
+    the headline table, which the notebook page shows like any output."""
+    executed = nbformat.read(fast_report / "notebooks" / "04_scenarios.ipynb", as_version=4)
+    cells = [c for c in executed.cells if c.cell_type == "code" and "explore(" in c.source]
+    assert len(cells) == 1
+    outputs = cells[0].outputs
+    assert ["image/png", "text/plain"] in [sorted(o.get("data", {})) for o in outputs]
+    table = next(o["data"]["text/html"] for o in outputs if "text/html" in o.get("data", {}))
+    assert "80% interval" in table and "P(at least one)" in table and "persists" in table
+    assert "widgets" not in executed.metadata  # no widget state for a page to carry
+    page = (report_dir / "04_scenarios.html").read_text()
+    assert "widget-view" not in page and "widget-state" not in page
 
 
 @pytest.mark.slow

@@ -5,12 +5,13 @@ never call ``plt.show()``. The figures are grouped by domain:
 
 - :mod:`~forecast.plots.style`: the colours and labels of states, scenarios and models,
   legend handles, shared axis helpers, and the fonts and escaping of user-written text;
-- :mod:`~forecast.plots.data`: the observed data (timeline, yearly counts, sources,
-  exercises, the distribution of monthly counts);
+- :mod:`~forecast.plots.data`: the observed data (timeline, the history by year with the
+  state beneath, the last years by month, yearly counts, sources, exercises, the distribution
+  of monthly counts);
 - :mod:`~forecast.plots.fit`: a fit (state effects, predictive bands, levels, trace and
   rank plots, prior rate ratios);
-- :mod:`~forecast.plots.scenarios`: a forecast (the fan chart and the table it draws,
-  totals, event probabilities, state probabilities);
+- :mod:`~forecast.plots.scenarios`: a forecast (the fan chart and the table it draws, each
+  scenario's bands in a panel of its own, totals, event probabilities, state probabilities);
 - :mod:`~forecast.plots.evaluation`: a backtest (scores, skill, PIT, coverage, contrasts);
 - :mod:`~forecast.plots.questions`: forecast questions (answers, reliability).
 
@@ -23,9 +24,12 @@ from __future__ import annotations
 from forecast.constants import STATES
 from forecast.data.panel import CLASS_COLUMNS
 from forecast.plots.data import (
+    history_by_year,
     plot_count_distribution,
     plot_days_vs_missiles,
     plot_exercise_days,
+    plot_history,
+    plot_recent_months,
     plot_sources,
     plot_timeline,
 )
@@ -48,6 +52,7 @@ from forecast.plots.fit import (
 from forecast.plots.questions import plot_answers, plot_reliability
 from forecast.plots.scenarios import (
     plot_probabilities,
+    plot_scenario_panels,
     plot_scenarios,
     plot_state_probabilities,
     plot_totals,
@@ -88,9 +93,12 @@ __all__ = [
     "user_fonts",
     "user_text",
     # data
+    "history_by_year",
     "plot_count_distribution",
     "plot_days_vs_missiles",
     "plot_exercise_days",
+    "plot_history",
+    "plot_recent_months",
     "plot_sources",
     "plot_timeline",
     # fit
@@ -105,6 +113,7 @@ __all__ = [
     "plot_answers",
     "plot_probabilities",
     "plot_reliability",
+    "plot_scenario_panels",
     "plot_scenarios",
     "plot_state_probabilities",
     "plot_totals",

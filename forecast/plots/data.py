@@ -1,5 +1,6 @@
-"""Figures of the observed data: the timeline, yearly counts, sources, exercises, and how
-often a month has 0, 1, 2, ... counts (against predictive draws)."""
+"""Figures of the observed data: the timeline, the history by year (stacked by class, with the
+negotiation state beneath) and the last years month by month, yearly counts, sources,
+exercises, and how often a month has 0, 1, 2, ... counts (against predictive draws)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,17 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.patches import Patch
+from matplotlib.ticker import MaxNLocator, MultipleLocator
 
+from forecast.constants import STATES
 from forecast.data.panel import CLASS_COLUMNS
 from forecast.plots.style import (
     CLASS_GROUPS,
+    STATE_COLORS,
     TARGET_LABELS,
     by_month,
     literal,
+    month_axis,
     shade_states,
     state_legend_handles,
     user_text,
@@ -58,6 +63,157 @@ def plot_timeline(panel: pd.DataFrame, ax: plt.Axes | None = None) -> plt.Axes:
         ncol=2,
         fontsize="small",
         frameon=True,
+    )
+    return ax
+
+
+def history_by_year(panel: pd.DataFrame) -> pd.DataFrame:
+    """Launch days per year by class group, all launch days, and the months in each state.
+
+    Parameters
+    ----------
+    panel : DataFrame
+        The monthly panel (:func:`forecast.data.monthly_panel`).
+
+    Returns
+    -------
+    DataFrame
+        One row per year: ``year``, ``months`` (months of the year in the panel), one column
+        per group of :data:`~forecast.plots.style.CLASS_GROUPS` (days with at least one launch
+        of the group), ``launch_days`` (days with any launch: a day with two classes counts
+        once here, once per class above) and one column per state (months coded so).
+    """
+    rows = panel.assign(year=pd.to_datetime(panel["month"]).dt.year)
+    groups = {
+        label: sum(rows[CLASS_COLUMNS[c]] for c in classes)
+        for label, (classes, _) in CLASS_GROUPS.items()
+    }
+    table = rows.assign(**groups).groupby("year")
+    out = table[[*groups, "launch_days"]].sum()
+    out.insert(0, "months", table.size())
+    states = pd.crosstab(rows["year"], rows["state"].astype(str))
+    for state in STATES:
+        out[state] = states[state] if state in states else 0
+    return out.reset_index()
+
+
+def plot_history(panel: pd.DataFrame, axes=None):
+    """Launch days per year stacked by weapon class, with the negotiation state per year beneath.
+
+    One bar per year (readable at page width, unlike one bar per month since 1990): the bars
+    stack the days with a launch of each class group, a black tick marks the days with any
+    launch (a day with two classes is in two stacks), and the strip beneath shows how many
+    months of the year were coded in each negotiation state.
+
+    Parameters
+    ----------
+    panel : DataFrame
+        The monthly panel (:func:`forecast.data.monthly_panel`).
+    axes : pair of Axes, optional
+        The bars' axes and the state strip's; a new wide figure if omitted.
+
+    Returns
+    -------
+    Axes
+        The bars' axes (``ax.figure`` to save).
+    """
+    table = history_by_year(panel)
+    if axes is None:
+        fig = plt.figure(figsize=(12, 5.6))
+        grid = fig.add_gridspec(2, 1, height_ratios=[4.2, 1], hspace=0.08)
+        ax = fig.add_subplot(grid[0])
+        strip = fig.add_subplot(grid[1], sharex=ax)
+    else:
+        ax, strip = axes
+    years = table["year"].to_numpy()
+    bottom = np.zeros(len(table))
+    handles = []
+    for label, (_, color) in CLASS_GROUPS.items():
+        heights = table[label].to_numpy(dtype=float)
+        ax.bar(years, heights, bottom=bottom, width=0.8, color=color)
+        handles.append(Patch(color=color, label=f"{label} launch days"))
+        bottom += heights
+    ticks = ax.scatter(
+        years, table["launch_days"], marker="_", s=180, linewidths=2.2, color="black", zorder=3
+    )
+    ticks.set_label("Days with any launch")
+    ax.set_ylabel("Launch days per year\n(days with >= 1 launch of the class)")
+    ax.grid(axis="y", alpha=0.3)
+    ax.tick_params(labelbottom=False)
+    partial = table[table["months"] < 12]
+    note = ""
+    if len(partial):
+        last = pd.Timestamp(panel["month"].iloc[-1])
+        note = f" ({int(partial['year'].iloc[-1])}: to {last:%B})"
+    first, final = int(years[0]), int(years[-1])
+    ax.set_title(
+        f"North Korean missile launch days per year by class, {first}-{final}{note}; "
+        "negotiation state beneath"
+    )
+    ax.legend(handles=[*handles, ticks], loc="upper left", fontsize="small", ncol=2)
+    low = np.zeros(len(table))
+    for state in STATES:
+        months = table[state].to_numpy(dtype=float)
+        strip.bar(years, months, bottom=low, width=0.8, color=STATE_COLORS[state], lw=0)
+        low += months
+    strip.set_ylim(0, 12)
+    strip.set_yticks([0, 6, 12])
+    strip.set_ylabel("Months in\neach state", fontsize="small")
+    strip.set_xlabel("Year")
+    strip.set_xlim(first - 0.6, final + 0.6)
+    strip.xaxis.set_major_locator(MultipleLocator(5))
+    strip.xaxis.set_minor_locator(MultipleLocator(1))
+    strip.legend(
+        handles=state_legend_handles(),
+        loc="upper left",
+        bbox_to_anchor=(0, -0.55),
+        ncol=len(STATES),
+        fontsize="small",
+        frameon=False,
+    )
+    return ax
+
+
+def plot_recent_months(panel: pd.DataFrame, years: int = 3, ax: plt.Axes | None = None) -> plt.Axes:
+    """Launch days per month by class over the last ``years`` years, shaded by state.
+
+    Parameters
+    ----------
+    panel : DataFrame
+        The monthly panel.
+    years : int
+        Years of months shown (the last ``12 * years`` months of the panel).
+    ax : Axes, optional
+
+    Returns
+    -------
+    Axes
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(12, 3.6))
+    recent = panel.tail(12 * years).reset_index(drop=True)
+    shade_states(ax, recent)
+    bottom = pd.Series(0, index=recent.index)
+    handles = []
+    for label, (classes, color) in CLASS_GROUPS.items():
+        heights = sum(recent[CLASS_COLUMNS[c]] for c in classes)
+        ax.bar(recent["month"], heights, bottom=bottom, width=25, color=color, align="edge")
+        handles.append(Patch(color=color, label=label))
+        bottom = bottom + heights
+    first, last = pd.Timestamp(recent["month"].iloc[0]), pd.Timestamp(recent["month"].iloc[-1])
+    ax.set_ylabel("Launch days per month")
+    ax.set_title(
+        f"The last {years} years month by month ({first:%b %Y} to {last:%b %Y}), by class; "
+        "shaded by negotiation state"
+    )
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.grid(axis="y", alpha=0.3)
+    month_axis(ax)
+    ax.legend(
+        handles=handles + state_legend_handles(),
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1),
+        fontsize="small",
     )
     return ax
 
@@ -134,7 +290,7 @@ def plot_count_distribution(
     predictive: dict,
     observed: pd.Series,
     max_count: int = 30,
-    interval: float | None = 0.9,
+    interval: float | None = 0.8,
     target: str = "launch_days",
     ax: plt.Axes | None = None,
 ) -> plt.Axes:

@@ -32,6 +32,7 @@ def plot_scenarios(
     ax: plt.Axes | None = None,
     history_months: int = 36,
     observed: pd.DataFrame | None = None,
+    bands: list[str] | None = None,
 ) -> plt.Axes:
     """Fan chart: observed months, then each scenario's mean and 50%/80% bands, as steps.
 
@@ -52,6 +53,9 @@ def plot_scenarios(
     observed : DataFrame, optional
         The panel now available: the forecast months it observes are marked (black x), to
         read a forecast from the past against what happened.
+    bands : list of str, optional
+        The scenarios whose bands are drawn (default: every one); the others' means are
+        dashed, so that two scenarios' bands do not hide each other.
 
     Returns
     -------
@@ -74,26 +78,29 @@ def plot_scenarios(
     ax.bar(past["month"], past[target], width=25, align="edge", color="#444444", label="Observed")
     months = forecast.months.to_timestamp()
     edges = month_edges(months)
-    bands = monthly(forecast)
+    banded = names if bands is None else list(bands)
+    table = monthly(forecast)
     for name in names:
-        b = bands[bands["scenario"] == name]
+        b = table[table["scenario"] == name]
         color = colors[name]
-        for low, high, alpha in (("q10", "q90", 0.15), ("q25", "q75", 0.3)):
-            ax.stairs(
-                b[high].to_numpy(),
-                edges,
-                baseline=b[low].to_numpy(),
-                fill=True,
-                color=color,
-                alpha=alpha,
-                lw=0,
-            )
+        if name in banded:
+            for low, high, alpha in (("q10", "q90", 0.15), ("q25", "q75", 0.3)):
+                ax.stairs(
+                    b[high].to_numpy(),
+                    edges,
+                    baseline=b[low].to_numpy(),
+                    fill=True,
+                    color=color,
+                    alpha=alpha,
+                    lw=0,
+                )
         ax.stairs(
             b["mean"].to_numpy(),
             edges,
             baseline=None,
             color=color,
             lw=2,
+            ls="-" if name in banded else "--",
             label=literal(labels[name]),
         )
     if observed is not None:
@@ -257,3 +264,105 @@ def plot_state_probabilities(states: pd.DataFrame, ax: plt.Axes | None = None) -
     month_axis(ax)
     ax.legend(fontsize="small", loc="lower left")
     return ax
+
+
+def plot_scenario_panels(
+    forecast,
+    reference: str | None = None,
+    columns: int = 2,
+    axes=None,
+):
+    """Small multiples: one panel per scenario with its own 50%/80% bands, against the
+    reference scenario's mean.
+
+    The fan chart overlays every scenario's bands; here each band is drawn alone, in the
+    scenario's colour, so it can be told apart, and the reference scenario's mean (its own
+    colour, dashed) repeats in every panel. The reference's own panel comes first. The
+    numbers are :func:`forecast.summaries.monthly`'s, drawn as steps (a band covers its month).
+
+    Parameters
+    ----------
+    forecast : Forecast
+        A forecast (:func:`forecast.scenarios.simulate_scenarios`).
+    reference : str, optional
+        The scenario repeated in every panel (default: ``persist`` when there is one, else
+        the first scenario).
+    columns : int
+        Panels per row.
+    axes : array of Axes, optional
+        At least one per scenario (a new figure if omitted).
+
+    Returns
+    -------
+    ndarray of Axes
+        The panels (``axes.flat[0].figure`` to save).
+    """
+    names, labels = forecast.scenarios, forecast.labels
+    if reference is None:
+        reference = "persist" if "persist" in names else names[0]
+    if reference not in names:
+        raise ValueError(f"no scenario {reference!r} in {names}")
+    order = [reference, *(n for n in names if n != reference)]
+    colors = scenario_colors(names)
+    rows = -(-len(order) // columns)
+    if axes is None:
+        _, axes = plt.subplots(
+            rows,
+            columns,
+            figsize=(6 * columns, 2.6 * rows + 0.9),
+            sharex=True,
+            sharey=True,
+            squeeze=False,
+        )
+    axes = np.asarray(axes)
+    months = forecast.months.to_timestamp()
+    edges = month_edges(months)
+    bands = monthly(forecast)
+    ref = bands[bands["scenario"] == reference]
+    target = forecast.target.replace("_", " ")
+    for ax, name in zip(axes.flat, order, strict=False):
+        b = bands[bands["scenario"] == name]
+        color = colors[name]
+        for low, high, alpha in (("q10", "q90", 0.2), ("q25", "q75", 0.4)):
+            ax.stairs(
+                b[high].to_numpy(),
+                edges,
+                baseline=b[low].to_numpy(),
+                fill=True,
+                color=color,
+                alpha=alpha,
+                lw=0,
+            )
+        ax.stairs(b["mean"].to_numpy(), edges, baseline=None, color=color, lw=2, label="Mean")
+        if name != reference:
+            ax.stairs(
+                ref["mean"].to_numpy(),
+                edges,
+                baseline=None,
+                color=colors[reference],
+                lw=1.6,
+                ls="--",
+                label="Reference's mean",
+            )
+        ax.set_title(literal(labels[name]), fontsize="medium", color=color)
+        user_text([ax.title])
+        ax.set_ylim(bottom=0)
+        ax.grid(axis="y", alpha=0.3)
+        month_axis(ax)
+        ax.set_xlabel("")
+    for ax in axes.flat[len(order) :]:
+        ax.set_visible(False)
+    for ax in axes[:, 0]:
+        ax.set_ylabel(f"{target.capitalize()}\nper month")
+    for ax in axes.flat[max(0, len(order) - columns) : len(order)]:
+        ax.set_xlabel("Month")
+        ax.tick_params(labelbottom=True)
+    fig = axes.flat[0].figure
+    fig.suptitle(
+        f"Each scenario's mean (line), 50% and 80% bands from {months[0]:%B %Y}; dashed: "
+        f"'{literal(labels[reference])}' (the reference)",
+        fontsize="medium",
+    )
+    user_text([fig._suptitle])
+    fig.tight_layout()
+    return axes

@@ -17,7 +17,12 @@ from forecast.data import load_tables, monthly_panel
 from forecast.errors import ConfigError
 from forecast.freshness import check_today, data_freshness
 from forecast.models import get_model
-from forecast.outlook import answer_questions, outlook_tables, simulate_outlook
+from forecast.outlook import (
+    answer_questions,
+    outlook_from_today,
+    outlook_tables,
+    simulate_outlook,
+)
 from forecast.outputs import (
     check_output_dir,
     check_single_file,
@@ -28,12 +33,15 @@ from forecast.outputs import (
 )
 from forecast.present import readable
 from forecast.questions import load_questions
+from forecast.report.interactive import LIBRARY_FILE, has_charts, javascript
 from forecast.report.notebooks import notebook_paths, run_notebooks
 from forecast.report.pages import index_page, single_file_page
-from forecast.report.sections import ReportContext
+from forecast.report.sections import SENSITIVITY_DIR, ReportContext
 from forecast.runs import fit_run, load_outlook, load_run, outlook_at, read_run_record
 from forecast.scenarios import load_scenarios, simulate_scenarios
-from forecast.summaries import headline, monthly
+from forecast.sensitivity import read_sensitivity
+from forecast.summaries import against_years, compare, headline, monthly, probabilities
+from forecast.unknown_class import icbm_range, icbm_words, unknown_class_days
 
 #: The project folder (a source checkout or editable install).
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -123,12 +131,23 @@ def check_report_run(run_dir: str | Path) -> Path:
     return run_dir
 
 
-def expect(model, outlook, questions_file: Path, seed: int, panel: pd.DataFrame) -> dict:
+def expect(
+    model,
+    outlook,
+    questions_file: Path,
+    seed: int,
+    tables,
+    today: dt.date | None = None,
+) -> dict:
     """The unconditional outlook and the answered questions for the index page.
 
     Questions about months the fitted data already cover are left out (and named); a run
-    without outlook models (fitted by an older version) gives no section.
+    without outlook models (fitted by an older version) gives no section. When ``today``
+    lies months after the data's end, the outlook from today's month is simulated too
+    (:func:`forecast.outlook.outlook_from_today`). P(an ICBM launch) comes with its range
+    under recounted unknown-class launches (:mod:`forecast.unknown_class`).
     """
+    panel = monthly_panel(tables)
     if outlook is None or model.target != "launch_days":
         return {}
     questions = load_questions(questions_file, last_month=model.training["month"].iloc[-1])
@@ -140,12 +159,37 @@ def expect(model, outlook, questions_file: Path, seed: int, panel: pd.DataFrame)
     else:
         answers, forecast = None, simulate_outlook(model, outlook, 12, random_seed=seed)
     constant = outlook_at(panel, first - 1, seed, {"nuclear": {"half_life": float("inf")}})
+    icbm = None
+    if forecast.data.get("class_counts") is not None:
+        if forecast.data["class_counts"].attrs.get("source") == "class_mix":
+            days = unknown_class_days(tables)
+            probabilities = icbm_range(forecast, tables, outlook.class_mix, seed)
+            icbm = {
+                "days": days,
+                "range": probabilities,
+                "text": icbm_words(days, probabilities, forecast.scenarios[0]),
+            }
     return {
+        "icbm": icbm,
         "outlook": outlook_tables(forecast),
+        "years": against_years(forecast, _last_years(panel, model.target, first)),
+        "from_today": outlook_from_today(
+            model, outlook, today or dt.date.today(), random_seed=seed
+        ),
         "answers": answers,
         "unanswered": late,
         "nuclear_constant": constant.nuclear.p_any(len(forecast.months)),
+        "nuclear_half_life": float(outlook.nuclear.priors["half_life"]),
     }
+
+
+def _last_years(panel: pd.DataFrame, target: str, first: pd.Period, n: int = 4) -> pd.Series:
+    """The ``n`` whole calendar years of ``target`` before the forecast's first month."""
+    months = pd.PeriodIndex(panel["month"], freq="M")
+    before = panel[months < first]
+    years = before.groupby(pd.PeriodIndex(before["month"], freq="M").year)[target]
+    whole = years.sum()[years.size() == 12]
+    return whole.iloc[-n:]
 
 
 @dataclass
@@ -298,7 +342,9 @@ def build_report(
         progress.update(task, description=f"Simulating {scenario_file.name}")
         outlook = load_outlook(run_dir, required=False)
         forecast = simulate_scenarios(model, scenario_set, random_seed=seed, outlook=outlook)
-        expectations = expect(model, outlook, questions or CURRENT_QUESTIONS, seed, panel)
+        expectations = expect(
+            model, outlook, questions or CURRENT_QUESTIONS, seed, tables, freshness.today
+        )
         progress.advance(task)
         lap("simulate the scenarios and the outlook")
         with output_dir(out, "report", force=force) as tmp:
@@ -325,11 +371,13 @@ def build_report(
                 run_dir=run_dir,
                 **expectations,
             )
-            write_text_atomic(tmp / "index.html", index_page(ctx))
-            write_csv(readable(headline(forecast).table, 3), tmp / "headline.csv", index=False)
-            write_csv(readable(monthly(forecast), 2), tmp / "fan_bands.csv", index=False)
-            if ctx.outlook is not None:
-                write_csv(readable(ctx.outlook["totals"], 3), tmp / "outlook.csv", index=False)
+            page = index_page(ctx)
+            write_text_atomic(tmp / "index.html", page)
+            if has_charts(page):  # the charts' library, once per folder (no network)
+                (tmp / LIBRARY_FILE).parent.mkdir(exist_ok=True)
+                write_text_atomic(tmp / LIBRARY_FILE, javascript())
+            for name, table in download_tables(ctx).items():
+                write_csv(table, tmp / name, index=False)
             if ctx.answers is not None:
                 write_csv(readable(ctx.answers, 3), tmp / "answers.csv", index=False)
             if single_file is not None:
@@ -344,6 +392,34 @@ def build_report(
         fitted=fitted,
         seconds=seconds,
     )
+
+
+def download_tables(ctx: ReportContext) -> dict[str, pd.DataFrame]:
+    """The index page's tables as CSV files (name -> table), each named on the page:
+    the scenarios' headline, bands, probabilities and contrasts, the outlook's states and
+    totals (from the data's end and from today) and the 2026-style year comparison."""
+    forecast = ctx.forecast
+    files = {
+        "headline.csv": readable(headline(forecast).table, 3),
+        "fan_bands.csv": readable(monthly(forecast), 2),
+        "probabilities.csv": readable(probabilities(forecast), 3),
+    }
+    if len(forecast.scenarios) > 1:
+        files["contrasts.csv"] = readable(compare(forecast, forecast.scenarios[0]).table, 3)
+    if ctx.outlook is not None:
+        files["outlook.csv"] = readable(ctx.outlook["totals"], 3)
+        files["outlook_states.csv"] = readable(ctx.outlook["states"], 3)
+    if ctx.years is not None:
+        files["years.csv"] = readable(ctx.years.table, 3)
+    if ctx.icbm is not None:
+        files["icbm_sensitivity.csv"] = readable(ctx.icbm["range"], 3)
+    if (SENSITIVITY_DIR / "sensitivity.csv").is_file():
+        files["coding_sensitivity.csv"] = read_sensitivity(SENSITIVITY_DIR)
+    if ctx.from_today is not None:
+        tables = ctx.from_today.tables()
+        files["outlook_today.csv"] = readable(tables["totals"], 3)
+        files["outlook_today_states.csv"] = readable(tables["states"], 3)
+    return files
 
 
 def folder_size(folder: str | Path) -> int:

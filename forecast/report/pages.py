@@ -1,14 +1,19 @@
 """The report's pages: ``index.html``, and the whole report as one file.
 
-Both are plain HTML with inline PNG figures and no script; the single file holds the index
-and every notebook page as sections, with a table of contents of plain anchors and a print
-style sheet, so that it prints to PDF from the browser.
+Both are HTML with inline PNG figures; the single file holds the index and every notebook
+page as sections, with a table of contents of plain anchors and a print style sheet, so that
+it prints to PDF from the browser. The index's charts are interactive
+(:mod:`forecast.report.interactive`): the page loads the chart library from the report
+folder (``vendor/``, a relative ``<script src>``), the single file holds it inline, once;
+nothing comes from the network, and the PNGs stay for print and for a browser without
+JavaScript.
 """
 
 from __future__ import annotations
 
 import html
 
+from forecast.report.interactive import CHART_CSS, has_charts, page_scripts
 from forecast.report.sections import ReportContext, index_body
 
 #: The index page's style (also the single file's, with :data:`SINGLE_CSS`).
@@ -67,16 +72,20 @@ TITLE = "forecast: North Korean weapons tests and negotiations"
 
 
 def index_page(ctx: ReportContext, sections=None) -> str:
-    """The report's ``index.html``."""
-    return _document(TITLE, [INDEX_CSS, SINGLE_CSS], index_body(ctx, sections))
+    """The report's ``index.html`` (its charts load the library from ``vendor/``: the build
+    writes it there when the page has a chart)."""
+    body = index_body(ctx, sections)
+    scripts = page_scripts(inline=False) if has_charts(body) else ""
+    return _document(TITLE, [INDEX_CSS, SINGLE_CSS, CHART_CSS], f"{body}\n{scripts}")
 
 
 def single_file_page(ctx: ReportContext, sections=None) -> str:
     """The whole report as one page: the index, then every notebook page as a section.
 
-    A table of contents of plain anchors leads to the sections (no script at all), each
-    notebook section links back to it, figures are the pages' inline PNGs, and JupyterLab's
-    style is included once. The print style sheet starts each section on a new page.
+    A table of contents of plain anchors leads to the sections, each notebook section links
+    back to it, figures are the pages' inline PNGs, the index's charts draw with the library
+    inlined once at the end, and JupyterLab's style is included once. The print style sheet
+    starts each section on a new page and prints the charts' PNGs.
     """
     from dataclasses import replace
 
@@ -95,12 +104,14 @@ def single_file_page(ctx: ReportContext, sections=None) -> str:
             f'<a class="back" href="#contents">&uarr; contents</a>\n{page.cells}\n</section>'
         )
     notebook_css = ctx.pages[0].css if ctx.pages else ""
+    body = "\n".join(parts)
+    scripts = page_scripts(inline=True) if has_charts(parts[1]) else ""
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{html.escape(TITLE)}</title>\n{notebook_css}\n"
-        f"<style>{INDEX_CSS}</style>\n<style>{SINGLE_CSS}</style>\n</head>"
-        '<body data-jp-theme-light="true">\n' + "\n".join(parts) + "\n</body></html>\n"
+        f"<style>{INDEX_CSS}</style>\n<style>{SINGLE_CSS}</style>\n<style>{CHART_CSS}</style>\n"
+        f'</head><body data-jp-theme-light="true">\n{body}\n{scripts}\n</body></html>\n'
     )
 
 

@@ -19,14 +19,38 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from forecast import __version__
+from forecast.catalog import BASELINES
 from forecast.data import yearly_summary
-from forecast.plots import plot_scenarios, plot_state_effects, plot_timeline
+from forecast.plots import (
+    plot_history,
+    plot_recent_months,
+    plot_scenario_panels,
+    plot_scenarios,
+    plot_skill,
+    plot_state_effects,
+)
+from forecast.report.interactive import (
+    chart_html,
+    checkbox_css,
+    fan_chart_spec,
+    scenario_panels_spec,
+    skill_spec,
+    state_probability_spec,
+)
 from forecast.report.notebooks import NotebookPage
-from forecast.summaries import headline
+from forecast.summaries import headline, monthly
+
+#: Observed months the interactive fan chart shows before the forecast.
+FAN_HISTORY_MONTHS = 24
+
+#: Years shown month by month under the history by year.
+RECENT_YEARS = 3
 
 #: The full evaluation protocol's summary tables (``make skill``), read by the index page's
 #: "How far to trust these numbers" and by notebook 05.
 EVALUATION_DIR = Path(__file__).resolve().parents[2] / "docs" / "evaluation"
+#: The coding-sensitivity panel ``make sensitivity`` keeps (:mod:`forecast.sensitivity`).
+SENSITIVITY_DIR = EVALUATION_DIR.parent / "sensitivity"
 
 
 def figure_to_data_uri(fig: plt.Figure, dpi: int = 100) -> str:
@@ -124,6 +148,16 @@ class ReportContext:
     unanswered: list = field(default_factory=list)
     #: P(nuclear test) over the outlook's horizon with no discount (the sensitivity).
     nuclear_constant: float | None = None
+    nuclear_half_life: float | None = None
+    #: The outlook's whole calendar years beside the years observed before
+    #: (:func:`forecast.summaries.against_years`).
+    years: object = None
+    #: The outlook from today's month (:func:`forecast.outlook.outlook_from_today`; None when
+    #: the data reach today's month).
+    from_today: object = None
+    #: P(ICBM) under recounted unknown-class launches: ``days``, ``range``, ``text``
+    #: (:mod:`forecast.unknown_class`).
+    icbm: dict | None = None
 
     @property
     def today(self) -> dt.date:
@@ -204,8 +238,15 @@ def _past_html(ctx: ReportContext, timing) -> str:
     )
 
 
+def reference_scenario(forecast) -> str:
+    """The scenario the others are compared with: ``persist`` when there is one, else the
+    first (as notebook 04 does)."""
+    return "persist" if "persist" in forecast.scenarios else forecast.scenarios[0]
+
+
 def outlook_section(ctx: ReportContext) -> str:
-    """Headline numbers and the fan chart of the scenarios (labelled past when they are)."""
+    """Headline numbers, the fan chart of the scenarios (interactive, the PNG for print) and
+    each scenario's bands on their own (labelled past when they are)."""
     from forecast.freshness import forecast_timing
 
     if not ctx.has_outlook:
@@ -213,9 +254,28 @@ def outlook_section(ctx: ReportContext) -> str:
     model, forecast = ctx.model, ctx.forecast
     timing = forecast_timing(forecast.months.to_timestamp(), today=ctx.today)
     fan = figure_to_data_uri(plot_scenarios(forecast, model.training).figure)
+    reference = reference_scenario(forecast)
+    panels = figure_to_data_uri(plot_scenario_panels(forecast, reference).flat[0].figure)
+    bands = monthly(forecast)
     train = model.training["month"]
     source = html.escape(Path(ctx.scenario_file).name) if ctx.scenario_file else "scenarios"
     n = len(forecast.months)
+    fan_chart = chart_html(
+        "fan-chart",
+        fan_chart_spec(bands, model.training.tail(FAN_HISTORY_MONTHS), forecast.target),
+        static=f'<img id="fan" alt="Fan chart of launch days per month by scenario" src="{fan}">',
+        caption="Point at a forecast month to read every scenario's mean and bands. The menu "
+        "chooses whose 50% and 80% bands are drawn; a checkbox switches a scenario off.",
+        css=checkbox_css("fan-chart", forecast.scenarios),
+    )
+    panels_chart = chart_html(
+        "panels-chart",
+        scenario_panels_spec(bands, reference),
+        static='<img id="panels" alt="One panel per scenario: its mean and bands against the '
+        f'reference scenario" src="{panels}">',
+        caption="Point at a month for its numbers and the reference's.",
+    )
+    ref_label = html.escape(forecast.labels[reference])
     return f"""<h2 id="outlook">{html.escape(timing.title)}</h2>
 {_past_html(ctx, timing)}
 <p>Launch days over {n} months under each scenario of <code>{source}</code>,
@@ -224,7 +284,11 @@ Each forecast is conditional on its negotiation path; which path is likely is th
 call. The 80% interval leaves 10% of simulations below and 10% above. The numbers are in
 <code>headline.csv</code> and, month by month, <code>fan_bands.csv</code>.</p>
 {_headline_html(headline(forecast).table)}
-<img id="fan" alt="Fan chart of launch days per month by scenario" src="{fan}">"""
+{fan_chart}
+<h3 id="each-scenario">Each scenario on its own</h3>
+<p>The same bands one scenario at a time, each against the mean of <i>{ref_label}</i>
+(dashed), so that no band hides another.</p>
+{panels_chart}"""
 
 
 def expectations_section(ctx: ReportContext) -> str:
@@ -270,11 +334,25 @@ def expectations_section(ctx: ReportContext) -> str:
         f"{_pct(totals['p_nuclear'].iloc[0]) if 'p_nuclear' in totals else 'n/a'} (the "
         "nuclear-test rate has no state term, so it is not split by path).</p>",
         f'<table id="expectations-table">{head}\n{rows}\n</table>',
-        f'<img id="states" alt="Probability of each negotiation state by month" src="{figure}">',
+        chart_html(
+            "states-chart",
+            state_probability_spec(states),
+            static=f'<img id="states" alt="Probability of each negotiation state by month" '
+            f'src="{figure}">',
+            caption="Point at a month for the probability of each state.",
+        ),
     ]
+    if ctx.icbm is not None:
+        parts.append(
+            '<p id="icbm-caveat" class="caution">'
+            + html.escape(" ".join(ctx.icbm["text"]))
+            + " The rows are in <code>icbm_sensitivity.csv</code>.</p>"
+        )
+    parts.append(_years_html(ctx.years))
     if ctx.nuclear_constant is not None:
         parts.append(
-            "<p>P(nuclear test) assumes old tests fade with a half-life of 28 months; a "
+            "<p>P(nuclear test) assumes old tests fade with a half-life of "
+            f"{ctx.nuclear_half_life:.0f} months (the run's nuclear-rate setting); a "
             f"constant rate since 1990 would give {ctx.nuclear_constant:.0%}. The data cannot "
             'tell these apart (README, "Evaluation").</p>'
         )
@@ -295,14 +373,16 @@ def expectations_section(ctx: ReportContext) -> str:
         parts += [
             "<h3>Forecast questions</h3>",
             "<p>The questions of <code>questions/2026.yaml</code>, asked as forecasting "
-            "platforms ask them, answered from the same simulations (conditional questions "
-            "from simulations that follow the given path). The answers are in "
+            "platforms ask them, answered from the same simulations. A conditional question "
+            "imposes its path only through its given months; after them each simulation's "
+            "states follow the transition model again, as they could in the world, whereas a "
+            "scenario above holds its path to the end: a question and a scenario with the "
+            "same start therefore give different numbers, and the question's is the one to "
+            "quote for its resolution. The answers are in "
             "<code>answers.csv</code>; <code>forecast questions</code> freezes them and "
             "<code>forecast ledger</code> scores them once the data cover their months.</p>",
             '<table id="questions"><tr><th>Question</th><th>Answer</th>'
-            "<th>How it resolves</th></tr>\n"
-            + "\n".join(cells)
-            + "\n</table>",
+            "<th>How it resolves</th></tr>\n" + "\n".join(cells) + "\n</table>",
         ]
     if ctx.unanswered:
         parts.append(
@@ -313,11 +393,76 @@ def expectations_section(ctx: ReportContext) -> str:
     return "\n".join(p for p in parts if p)
 
 
+def _years_html(years) -> str:
+    """The outlook's calendar year beside the years observed before it."""
+    if years is None or not (years.table["kind"] == "forecast").any():
+        return ""
+    cells = []
+    for r in years.table.itertuples():
+        if r.kind == "observed":
+            value, more = f"{r.observed:.0f} (observed)", ""
+        else:
+            value = (
+                f"{r.mean:.1f} expected (median {r.median:.0f}; 80%: {r.q10:.0f} to {r.q90:.0f})"
+            )
+            more = _pct(r.p_more_than_previous)
+        cells.append(f"<tr><td>{r.year}</td><td>{value}</td><td>{more}</td></tr>")
+    return (
+        "<h3>The forecast year beside the years before</h3>\n"
+        "<p>Launch days per calendar year: the observed years, then the forecast year from the "
+        "same simulations as above, with the chance that it exceeds the year before "
+        "(<code>years.csv</code>).</p>\n"
+        '<table id="years"><tr><th>Year</th><th>Launch days</th>'
+        "<th>P(more than the year before)</th></tr>\n" + "\n".join(cells) + "\n</table>\n"
+        f"<p>{html.escape(' '.join(years.text))}</p>"
+    )
+
+
+def today_section(ctx: ReportContext) -> str:
+    """The outlook from today's month, with the months since the data's end simulated."""
+    from forecast.plots import plot_state_probabilities
+
+    today = ctx.from_today
+    if today is None:
+        return ""
+    tables = today.tables()
+    states, totals = tables["states"], tables["totals"]
+    first, last = states["month"].iloc[0], states["month"].iloc[-1]
+    gap = today.simulated
+    span = f"{gap[0]:%B %Y}" if len(gap) == 1 else f"{gap[0]:%B %Y} to {gap[-1]:%B %Y}"
+    figure = figure_to_data_uri(plot_state_probabilities(states).figure)
+    rows = "\n".join(
+        f"<tr><td>{html.escape(str(r.path))}{_caution_html(r)}</td><td>{r.share:.0%}</td>"
+        f"<td>{r.n:,}</td><td>{r.mean:.1f}</td><td>{r.median:.0f}</td>"
+        f"<td>{r.q10:.0f} to {r.q90:.0f}</td><td>{_pct(r.p_icbm)}</td>"
+        f"<td>{_pct(r.p_nuclear)}</td></tr>"
+        for r in totals.itertuples()
+    )
+    return f"""<h2 id="from-today">What to expect from today: {first:%B %Y} to {last:%B %Y}</h2>
+<p class="past">The data end in {gap[0] - 1:%B %Y}; the {len(gap)} month(s) {span} have happened
+but are <b>not in the data</b>. Here they are <b>simulated, not observed</b>: each simulation
+first runs through them (negotiation states from the transition model, launches from the
+model) and then forecasts the 12 months from {first:%B %Y}. So this outlook carries the
+uncertainty about what happened in those months; importing them (the commands in the data
+banner above) replaces that simulation with the record. If you know the state of negotiations
+today, read its row: it keeps the simulations that are in that state in {first:%B %Y}.</p>
+<table id="from-today-table"><tr><th>Simulations</th><th>Share</th><th>Number</th>
+<th>Expected launch days (mean)</th><th>Median</th><th>80% interval</th><th>P(ICBM launch)</th>
+<th>P(nuclear test)</th></tr>
+{rows}
+</table>
+<p>The numbers are in <code>outlook_today.csv</code>, the states by month in
+<code>outlook_today_states.csv</code>.</p>
+<img id="states-today" alt="Probability of each negotiation state by month from today"
+src="{figure}">"""
+
+
 def trust_section(ctx: ReportContext, folder: Path = EVALUATION_DIR) -> str:
     """How far to trust the numbers: the full backtest's skill, calibration and the evidence
     for the state effect, for the run's model, in a table and in words."""
     from forecast.evaluation import read_summary
     from forecast.evaluation.findings import evidence_findings, held_state_rows, skill_findings
+    from forecast.evaluation.totals import totals_findings
     from forecast.models import DEFAULT_MODEL
     from forecast.present import with_interval
 
@@ -352,13 +497,82 @@ def trust_section(ctx: ReportContext, folder: Path = EVALUATION_DIR) -> str:
         }
     )
     words = skill_findings(band, model, tables.get("by_era"))
+    if "totals" in tables:  # the headline's own quantity: the total over the window
+        words += totals_findings(tables["totals"], model)
     if "evidence" in tables:
         words += evidence_findings(tables["evidence"], tables.get("after_changes"), model)
     items = "\n".join(f"<li>{html.escape(w)}</li>" for w in words)
     return (
         head
         + table.to_html(index=False, border=0, table_id="trust-table", escape=True)
-        + f'\n<ul id="trust-words">\n{items}\n</ul>'
+        + f'\n<ul id="trust-words">\n{items}\n</ul>\n'
+        + _skill_chart(band, model)
+    )
+
+
+def sensitivity_section(ctx: ReportContext, folder: Path = SENSITIVITY_DIR) -> str:
+    """How the documented alternative codings of the negotiation states move the numbers:
+    the panel ``make sensitivity`` wrote (table, sentences), with what it was made from."""
+    from forecast.sensitivity import read_sensitivity, sensitivity_findings, sensitivity_html
+
+    if not (folder / "sensitivity.csv").is_file():
+        return ""
+    table = read_sensitivity(folder)
+    made = table.attrs
+    model = made.get("model", "the default model")
+    note = ""
+    if ctx.has_outlook and ctx.model.name != model:
+        note = (
+            f" It was made with <code>{html.escape(model)}</code>, not this report's "
+            f"<code>{html.escape(ctx.model.name)}</code>."
+        )
+    items = "\n".join(f"<li>{html.escape(w)}</li>" for w in sensitivity_findings(table))
+    return (
+        '<h2 id="sensitivity">How much the coding of the negotiation states matters</h2>\n'
+        "<p>The negotiation states are coded by hand, and some periods could be read either "
+        "way (<code>datasets/CODING_NOTES.md</code>, the alternatives in "
+        "<code>datasets/coding_alternatives.csv</code>). Here the model is refitted once per "
+        "alternative, with the same seed and sampler, and the scenarios are simulated again; "
+        "a difference of a few tenths is within the noise of a refit. Made by "
+        f"<code>make sensitivity</code> ({html.escape(str(made.get('preset', '')))} preset, "
+        f"seed {html.escape(str(made.get('seed', '')))}); the rows are in "
+        f"<code>coding_sensitivity.csv</code>.{note}</p>\n"
+        + sensitivity_html(table)
+        + f'\n<ul id="sensitivity-words">\n{items}\n</ul>'
+    )
+
+
+def _skill_chart(band: pd.DataFrame, model: str) -> str:
+    """The skill of the run's model by horizon band beside the other candidate models and the
+    ceiling (an oracle that knows the next 12 months' mean), naive baselines left out."""
+    held = band[band["state_path"] == "persist"] if "state_path" in band else band
+    others = [
+        m
+        for m in dict.fromkeys(held["model"])
+        if m != model and m not in BASELINES and not m.startswith("oracle")
+    ]
+    models = [model, *others, *(["oracle_12"] if "oracle_12" in set(held["model"]) else [])]
+    rows = pd.concat([held[held["model"] == m] for m in models], ignore_index=True)
+    static = figure_to_data_uri(
+        plot_skill(
+            rows,
+            by="band",
+            models=models,
+            title="CRPS skill against the best naive forecast, state held at the cutoff "
+            "(90% block-bootstrap interval)",
+        ).figure
+    )
+    return chart_html(
+        "skill-chart",
+        skill_spec(rows, model),
+        static=f'<img id="skill" alt="Skill by horizon band with its interval" src="{static}">',
+        caption=f"Point at a model for its numbers; <code>{html.escape(model)}</code> is drawn "
+        "larger"
+        + (
+            ", <code>oracle_12</code> (which knows the next 12 months' mean) is the ceiling."
+            if "oracle_12" in models
+            else "."
+        ),
     )
 
 
@@ -387,15 +601,20 @@ def effects_section(ctx: ReportContext) -> str:
 
 
 def timeline_section(ctx: ReportContext) -> str:
-    """Launch days per month by class over the state timeline."""
-    fig, ax = plt.subplots(figsize=(12, 4.5))
-    plot_timeline(ctx.panel, ax=ax)
-    timeline = figure_to_data_uri(fig)
+    """Launch days per year by class with the negotiation state per year beneath, then the
+    last few years month by month."""
+    years = figure_to_data_uri(plot_history(ctx.panel).figure)
+    months = figure_to_data_uri(plot_recent_months(ctx.panel, RECENT_YEARS).figure)
     return (
-        "<h2>Launches over time</h2>\n<p>Launch days per month (CNS Missile Test Database), "
-        "stacked by missile class, with the coded negotiation state shaded behind.</p>\n"
-        f'<img id="timeline" alt="Timeline of launch days by class and negotiation state" '
-        f'src="{timeline}">'
+        '<h2 id="history">Launches over time</h2>\n<p>Launch days per year (CNS Missile Test '
+        "Database), stacked by missile class (a day with launches of two classes is in both "
+        "stacks; the black tick counts it once), with the months coded in each negotiation "
+        f"state beneath; then the last {RECENT_YEARS} years month by month, shaded by state."
+        "</p>\n"
+        '<img id="timeline" alt="Launch days per year by class, with the negotiation state '
+        f'of each year" src="{years}">\n'
+        f'<img id="recent-months" alt="Launch days per month over the last {RECENT_YEARS} '
+        f'years, by class and negotiation state" src="{months}">'
     )
 
 
@@ -429,9 +648,11 @@ INDEX_SECTIONS: list[Callable[[ReportContext], str]] = [
     title_section,
     freshness_section,
     warning_section,
+    today_section,
     outlook_section,
     expectations_section,
     trust_section,
+    sensitivity_section,
     diagnostics_section,
     effects_section,
     timeline_section,

@@ -1,0 +1,619 @@
+"""A scenario explorer for JupyterLab: try a path of negotiation states by hand.
+
+``forecast.explore(run)`` shows widgets (``ipywidgets``): a negotiation state for each month
+of the horizon (or one of the shipped paths of ``scenarios/current.yaml`` as a start), the
+horizon, the quantity (launch days; missiles where the model simulates them; ICBM launch days
+from the run's class mix) and the reference scenario. Every change re-simulates the path
+from the run's posterior and redraws the fan chart and the headline numbers (expected count,
+median, 80% interval, P(at least one), and the path against the reference in words).
+
+How it stays fast
+-----------------
+Nothing is refitted. A path is a :class:`~forecast.scenarios.Scenario` with a state for every
+month, turned into a :class:`~forecast.simulation.Future` by
+:func:`forecast.scenarios.scenario_future` and simulated by :func:`forecast.simulation.simulate`,
+the one way the package makes forecasts; the numbers are :mod:`forecast.summaries`'. What does
+not change with the path is done once, when the explorer is made (:attr:`Explorer.timings`):
+the posterior is stacked into draws, the history and the shipped paths are read, and the
+reference scenario is simulated once per horizon and kept (a scenario's simulation depends
+only on its own path and the seed: common random numbers, so the path simulated alone and
+the reference simulated alone are exactly the two scenarios of one forecast). A change then
+simulates one scenario and draws one figure: about 0.4 s in all with every posterior draw
+(4,000 for a ``full`` fit of ``ar_level``, 12 months, on the project's 2-core machine: 0.05 s
+to simulate, 0.35 s to draw: ``benchmarks/explorer.py``), so the explorer uses them all
+(:data:`EXPLORER_DRAWS`), as the report does; ``draws=`` takes fewer.
+
+The path explored keeps the usual exercise calendar (as a scenario without ``exercises``); a
+shipped scenario chosen as the reference keeps its own (``summit``: spring exercises scaled
+down), so that its numbers are the report's.
+
+Without a live front end
+------------------------
+Run headless (papermill, ``nbconvert --execute``), no one can move a widget and the exported
+page could not draw one: the explorer then shows its starting path as a static figure and a
+table, and makes no widget (a widget's state would only weigh down the exported page). It
+tells the two apart by the request that runs the cell (:func:`widgets_shown`): JupyterLab
+(and Notebook 7, built on it) sends the cell's id with it, papermill and nbclient do not.
+``explore(..., static=False)`` forces the widgets in a front end that sends no id,
+``static=True`` the figure.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import io
+import sys
+import time
+import types
+from pathlib import Path
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import xarray as xr
+from IPython.display import HTML, Image, display
+
+from forecast.constants import MAX_HORIZON, STATES
+from forecast.errors import ConfigError
+from forecast.plots import STATE_LABELS, plot_scenarios
+from forecast.scenarios import Scenario, load_scenarios, scenario_future
+from forecast.simulation import Forecast, simulate, simulation_draws
+from forecast.summaries import compare, totals
+
+#: Posterior draws the explorer simulates by default: ``None``, every draw of the run (4,000
+#: for a ``full`` fit), as the report does; a path then takes about 0.05 s to simulate and
+#: the figure 0.35 s, so there is no need for fewer.
+EXPLORER_DRAWS: int | None = None
+
+#: The longest horizon the explorer offers (months).
+EXPLORER_MAX_HORIZON = min(24, MAX_HORIZON)
+
+#: Observed months drawn before the forecast.
+HISTORY_MONTHS = 24
+
+#: The shipped scenarios whose fixed paths are offered as starting points.
+SHIPPED_SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios" / "current.yaml"
+
+#: Name of the explored path in the forecast it makes.
+PATH = "your_path"
+
+#: Human names of the quantities the explorer can show.
+QUANTITY_LABELS = {
+    "launch_days": "Launch days",
+    "missiles": "Missiles",
+    "ICBM_launch_days": "ICBM launch days",
+}
+
+
+def widgets_shown() -> bool:
+    """Whether the cell running now was sent by a front end that draws widgets.
+
+    JupyterLab (4.6 checked, in headless Chromium; Notebook 7 is built on it) puts the cell's
+    id (``cellId``) in the metadata of the request that executes a cell; papermill and
+    nbclient (headless) send none.
+
+    Returns
+    -------
+    bool
+        False outside IPython, and when run headless.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with ipykernel
+        return False
+    shell = get_ipython()
+    kernel = getattr(shell, "kernel", None)
+    if kernel is None:
+        return False
+    parent = kernel.get_parent("shell") if hasattr(kernel, "get_parent") else {}
+    return "cellId" in (parent or {}).get("metadata", {})
+
+
+def _month_names(months: pd.PeriodIndex) -> list[str]:
+    return [f"{m:%b %Y}" for m in months]
+
+
+def path_label(states: list[str], months: pd.PeriodIndex) -> str:
+    """A path in words: ``No talks Jan-Feb 2026, then active talks Mar-Dec 2026``."""
+    runs, start = [], 0
+    for i in range(1, len(states) + 1):
+        if i == len(states) or states[i] != states[start]:
+            first, last = months[start], months[i - 1]
+            if first == last:
+                span = f"{first:%b %Y}"
+            elif first.year == last.year:
+                span = f"{first:%b}-{last:%b %Y}"
+            else:
+                span = f"{first:%b %Y}-{last:%b %Y}"
+            runs.append(f"{STATE_LABELS[states[start]].lower()} {span}")
+            start = i
+    text = ", then ".join(runs)
+    return text[:1].upper() + text[1:]
+
+
+class Explorer:
+    """A path of negotiation states tried by hand (see the module docstring).
+
+    Parameters
+    ----------
+    model : BaseModel
+        A fitted model (nothing is refitted).
+    outlook : forecast.runs.Outlook, optional
+        The run's outlook models (ICBM launch days come from its class mix).
+    draws : int, optional
+        Posterior draws simulated (default :data:`EXPLORER_DRAWS`: every draw; at most all).
+    random_seed : int
+        Seed of every simulation (the same seed, the same numbers).
+    horizon : int
+        Months shown first.
+    controls : bool
+        Build the widgets (False: a static explorer, e.g. headless, which creates no widget;
+        :meth:`set` still changes it).
+    panel : DataFrame, optional
+        The observed panel, for the history of a quantity the fit does not keep (ICBM launch
+        days, missiles); default: the bundled data with any overlay (``./local-data``).
+    presets : str or Path, optional
+        Scenario file whose fixed paths are offered as starting points (default
+        :data:`SHIPPED_SCENARIOS`).
+
+    Attributes
+    ----------
+    settings : dict
+        What is explored: ``path`` (a state per month up to :data:`EXPLORER_MAX_HORIZON`),
+        ``horizon``, ``quantity`` and ``reference`` (a starting path's name).
+    paths : dict of str to (str, list of str, dict)
+        The starting paths: name -> (label, a state per month, exercise steps).
+    quantities : dict of str to str
+        The quantities the run simulates: name -> label.
+    widget : ipywidgets.VBox
+        The explorer, as displayed (with ``controls``).
+    month_states : list of ipywidgets.Dropdown
+        One state per month (those past the horizon hidden).
+    preset, horizon, quantity, reference : ipywidgets widgets
+        The starting path, the horizon, the quantity and the reference scenario.
+    forecast : Forecast
+        The last simulation: the path (``your_path``) and the reference, of the quantity.
+    summary : DataFrame
+        :func:`forecast.summaries.totals` of both (the headline numbers shown).
+    comparison : forecast.summaries.Summary
+        :func:`forecast.summaries.compare` of the path against the reference.
+    timings : dict of str to float
+        Seconds spent making the explorer (``precompute``: everything but the first update)
+        and in the last update (``simulate``, ``summaries``, ``figure``, ``update``).
+    png : bytes
+        The figure shown.
+    """
+
+    def __init__(
+        self,
+        model,
+        outlook=None,
+        draws: int | None = EXPLORER_DRAWS,
+        random_seed: int = 1,
+        horizon: int = 12,
+        controls: bool = True,
+        panel: pd.DataFrame | None = None,
+        presets: str | Path | None = None,
+    ) -> None:
+        started = time.perf_counter()
+        self.model, self.outlook, self.random_seed = model, outlook, int(random_seed)
+        self.draws = None if draws is None else min(int(draws), simulation_draws(model))
+        self.training = model.training
+        first = pd.Period(self.training["month"].iloc[-1], "M") + 1
+        self.all_months = pd.period_range(first, periods=EXPLORER_MAX_HORIZON, freq="M")
+        self.initial_state = str(self.training["state"].iloc[-1])
+        self.paths = self._preset_paths(presets or SHIPPED_SCENARIOS)
+        self._references: dict[tuple[str, int], xr.Dataset] = {}
+        probe = self._simulate_one(self.paths["persist"][1], "probe", 1)  # stacks the posterior
+        self.quantities = self._quantities(probe.data)
+        self.history = self._history(panel)
+        self.settings = {
+            "path": list(self.paths["persist"][1]),
+            "horizon": min(max(1, int(horizon)), EXPLORER_MAX_HORIZON),
+            "quantity": model.target,
+            "reference": "persist",
+        }
+        self.timings: dict[str, float] = {}
+        self._holding = False
+        self.widget = None
+        if controls:
+            self._build_widgets()
+        self.update()
+        self.timings["precompute"] = time.perf_counter() - started - self.timings["update"]
+
+    # --- what is done once ------------------------------------------------------------------
+
+    def _preset_paths(self, source) -> dict[str, tuple[str, list[str]]]:
+        """Starting paths: the last state persisting, each fixed path of the scenario file
+        and each state held throughout (name -> (label, a state per month))."""
+        months = self.all_months
+        state = STATE_LABELS[self.initial_state].lower()
+        persist = f"The last observed state ({state}) persists"
+        paths = {"persist": (persist, [self.initial_state] * len(months), {})}
+        try:
+            shipped = load_scenarios(source).scenarios.values()
+        except (ConfigError, OSError):  # a missing or invalid file only loses the presets
+            shipped = []
+        for scenario in shipped:
+            if scenario.transitions or not scenario.states or scenario.name == "persist":
+                continue
+            if min(scenario.states) < months[0]:  # written for an earlier forecast
+                continue
+            steps = self._steps(scenario, months)
+            paths[scenario.name] = (scenario.label, steps, dict(scenario.exercises))
+        for state in STATES:
+            label = f"{STATE_LABELS[state]} every month"
+            paths[f"all_{state}"] = (label, [state] * len(months), {})
+        return paths
+
+    def _steps(self, scenario: Scenario, months: pd.PeriodIndex) -> list[str]:
+        current, out = self.initial_state, []
+        for month in months:
+            current = scenario.states.get(month, current)
+            out.append(current)
+        return out
+
+    def _quantities(self, data: xr.Dataset) -> dict[str, str]:
+        """The quantities the simulation holds (name -> label)."""
+        found = [self.model.target] + [q for q in ("launch_days", "missiles") if q in data]
+        if "class_counts" in data and "ICBM" in data["weapon_class"].values:
+            found.append("ICBM_launch_days")
+        return {q: QUANTITY_LABELS.get(q, q.replace("_", " ")) for q in dict.fromkeys(found)}
+
+    def _history(self, panel: pd.DataFrame | None) -> pd.DataFrame:
+        """The observed months (``month``, ``state`` and every quantity found)."""
+        columns = {"ICBM_launch_days": "launch_days_icbm"}
+        wanted = {q: columns.get(q, q) for q in self.quantities}
+        source = self.model.panel
+        if panel is None and not set(wanted.values()) <= set(source.columns):
+            from forecast.data import load_tables, monthly_panel
+
+            panel = monthly_panel(load_tables())
+        source = panel if panel is not None else source
+        last = pd.Timestamp(self.training["month"].iloc[-1])
+        rows = source[pd.to_datetime(source["month"]) <= last].tail(HISTORY_MONTHS)
+        out = pd.DataFrame({"month": pd.to_datetime(rows["month"]), "state": rows["state"]})
+        for quantity, column in wanted.items():
+            out[quantity] = rows[column].to_numpy() if column in rows else np.nan
+        return out.reset_index(drop=True)
+
+    # --- simulation --------------------------------------------------------------------------
+
+    def _simulate_one(
+        self, states: list[str], name: str, horizon: int, exercises: dict | None = None
+    ) -> Forecast:
+        """One path over the first ``horizon`` months (with the usual exercise calendar, or
+        ``exercises``' steps), through the package's simulation."""
+        months = self.all_months[:horizon]
+        label = path_label(states[:horizon], months)
+        steps = dict(zip(months, states[:horizon], strict=True))
+        scenario = Scenario(name, label, states=steps, exercises=exercises or {})
+        n_draws = simulation_draws(self.model, self.draws)
+        future = scenario_future(
+            scenario, months, self.training, self.outlook, n_draws, self.random_seed
+        )
+        return simulate(
+            self.model,
+            [future],
+            random_seed=self.random_seed,
+            draws=self.draws,
+            outlook=self.outlook,
+        )
+
+    def _reference(self, name: str, horizon: int) -> xr.Dataset:
+        """The reference scenario's simulation (kept per horizon: it does not change)."""
+        key = (name, horizon)
+        if key not in self._references:
+            label, states, exercises = self.paths[name]
+            one = self._simulate_one(states, name, horizon, exercises).data
+            self._references[key] = one.assign_coords(label=("scenario", [label]))
+        return self._references[key]
+
+    def simulate(self, states: list[str], horizon: int, reference: str) -> Forecast:
+        """The path and the reference scenario as one forecast (scenarios ``your_path`` and
+        the reference's name), as :func:`forecast.simulation.simulate` makes it."""
+        mine = self._simulate_one(states, PATH, horizon).data
+        both = xr.concat([mine, self._reference(reference, horizon)], dim="scenario")
+        both.attrs = mine.attrs
+        return Forecast(both)
+
+    @staticmethod
+    def view(forecast: Forecast, quantity: str) -> Forecast:
+        """``forecast`` with ``quantity`` as its target (ICBM launch days from the class
+        counts); the expected rate is kept for the model's own target only."""
+        data = forecast.data
+        if quantity == forecast.target:
+            return forecast
+        if quantity == "ICBM_launch_days":
+            values = data["class_counts"].sel(weapon_class="ICBM", drop=True)
+        else:
+            values = data[quantity]
+        kept = data[["state"]].assign({quantity: values})
+        kept.attrs = {**data.attrs, "target": quantity}
+        return Forecast(kept)
+
+    # --- settings and widgets ----------------------------------------------------------------
+
+    @property
+    def states(self) -> list[str]:
+        """The path explored: a state per month of the horizon."""
+        return self.settings["path"][: self.settings["horizon"]]
+
+    def set(self, **settings) -> None:
+        """Change settings (``path``, ``preset``, ``horizon``, ``quantity``, ``reference``)
+        and update once; the widgets, when there are any, follow.
+
+        ``path`` is a list of states from the first month (later months keep theirs);
+        ``preset`` the name of a starting path (:attr:`paths`).
+        """
+        unknown = set(settings) - {"path", "preset", "horizon", "quantity", "reference"}
+        if unknown:
+            raise TypeError(f"unknown setting(s) {sorted(unknown)}")
+        new = dict(self.settings, path=list(self.settings["path"]))
+        if "preset" in settings:
+            new["path"] = list(self.paths[settings["preset"]][1])
+        for i, state in enumerate(settings.get("path", [])[:EXPLORER_MAX_HORIZON]):
+            if state not in STATES:
+                raise ValueError(f"unknown state {state!r}: use one of {STATES}")
+            new["path"][i] = state
+        new.update({k: v for k, v in settings.items() if k not in ("path", "preset")})
+        if self.widget is None:
+            self.settings = new
+            self.update()
+            return
+        with self.hold():  # the widgets' observers copy them back into the settings
+            for control, state in zip(self.month_states, new["path"], strict=True):
+                control.value = state
+            self.horizon.value = new["horizon"]
+            self.quantity.value = new["quantity"]
+            self.reference.value = new["reference"]
+            if "preset" in settings:
+                self.preset.value = settings["preset"]
+
+    def _build_widgets(self) -> None:
+        choices = [(label, name) for name, (label, *_) in self.paths.items()]
+        wide = {"description_width": "initial"}
+        long = widgets.Layout(width="460px")
+        self.preset = widgets.Dropdown(
+            options=choices, value="persist", description="Start from", style=wide, layout=long
+        )
+        self.reference = widgets.Dropdown(
+            options=choices,
+            value=self.settings["reference"],
+            description="Against",
+            style=wide,
+            layout=long,
+        )
+        self.horizon = widgets.IntSlider(
+            value=self.settings["horizon"],
+            min=1,
+            max=EXPLORER_MAX_HORIZON,
+            description="Months",
+            continuous_update=False,
+        )
+        self.quantity = widgets.Dropdown(
+            options=[(label, name) for name, label in self.quantities.items()],
+            value=self.settings["quantity"],
+            description="Quantity",
+        )
+        options = [(STATE_LABELS[s], s) for s in STATES]
+        self.month_states = [
+            widgets.Dropdown(
+                options=options,
+                value=state,
+                description=name,
+                layout=widgets.Layout(width="200px"),
+                style={"description_width": "70px"},
+            )
+            for name, state in zip(
+                _month_names(self.all_months), self.settings["path"], strict=True
+            )
+        ]
+        self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
+        self.numbers = widgets.HTML()
+        self.status = widgets.HTML()
+        for control in (self.horizon, self.quantity, self.reference, *self.month_states):
+            control.observe(self._changed, names="value")
+        self.preset.observe(self._preset_changed, names="value")
+        grid = widgets.GridBox(
+            self.month_states,
+            layout=widgets.Layout(
+                grid_template_columns="repeat(auto-fill, 204px)", grid_gap="2px 6px"
+            ),
+        )
+        self.widget = widgets.VBox(
+            [
+                widgets.HBox([self.preset, self.horizon]),
+                widgets.HBox([self.quantity, self.reference]),
+                widgets.HTML("<b>Negotiation state of each month</b>"),
+                grid,
+                self.image,
+                self.numbers,
+                self.status,
+            ]
+        )
+
+    @contextlib.contextmanager
+    def hold(self):
+        """Change several widgets at once, then update once."""
+        self._holding = True
+        try:
+            yield self
+        finally:
+            self._holding = False
+            self._changed()
+
+    def _changed(self, change=None) -> None:
+        if self._holding:
+            return
+        self.settings = {
+            "path": [c.value for c in self.month_states],
+            "horizon": self.horizon.value,
+            "quantity": self.quantity.value,
+            "reference": self.reference.value,
+        }
+        self.update()
+
+    def _preset_changed(self, change) -> None:
+        if self._holding:
+            return
+        with self.hold():
+            for control, state in zip(self.month_states, self.paths[change["new"]][1], strict=True):
+                control.value = state
+
+    # --- update ----------------------------------------------------------------------------
+
+    def update(self) -> None:
+        """Simulate the path set and redraw the figure and the numbers."""
+        started = time.perf_counter()
+        horizon, quantity = self.settings["horizon"], self.settings["quantity"]
+        both = self.simulate(self.states, horizon, self.settings["reference"])
+        simulated = time.perf_counter()
+        self.forecast = self.view(both, quantity)
+        self.summary = totals(self.forecast).table
+        self.comparison = compare(self.forecast, self.settings["reference"])
+        summarised = time.perf_counter()
+        self.png = self._figure_png()
+        done = time.perf_counter()
+        self.timings.update(
+            simulate=simulated - started,
+            summaries=summarised - simulated,
+            figure=done - summarised,
+            update=done - started,
+        )
+        if self.widget is not None:
+            for i, control in enumerate(self.month_states):
+                control.layout.display = None if i < horizon else "none"
+            self.image.value = self.png
+            self.numbers.value = self.numbers_html()
+            self.status.value = (
+                f'<span style="color:#555;font-size:small">Updated in {done - started:.2f} s '
+                f"({self.forecast.n_draws:,} simulations of each path, seed "
+                f"{self.random_seed}: simulation {simulated - started:.2f} s, figure "
+                f"{done - summarised:.2f} s).</span>"
+            )
+
+    def _figure_png(self) -> bytes:
+        quantity = self.forecast.target
+        history = self.history
+        if history[quantity].isna().all():  # a quantity the data do not hold: no bars
+            history = history.assign(**{quantity: 0})
+        ax = plot_scenarios(self.forecast, history, history_months=HISTORY_MONTHS, bands=[PATH])
+        name = self.quantities[quantity]
+        ax.set_ylabel(f"{name} per month")
+        ax.set_ylim(0, max(ax.get_ylim()[1], 1) * 1.5)  # room for the legend above the data
+        ax.set_title(
+            f"{name} per month from {self.forecast.months[0]:%B %Y}: your path (mean, 50% and "
+            "80% bands) against the reference (dashed: its mean)"
+        )
+        buf = io.BytesIO()
+        # no tight bounding box: it draws the figure twice, and the figure is the slow step
+        ax.figure.savefig(buf, format="png", dpi=80)
+        plt.close(ax.figure)
+        return buf.getvalue()
+
+    def numbers_html(self) -> str:
+        """The headline numbers of the path and the reference (a table), and the comparison
+        in words, from :attr:`summary` and :attr:`comparison`."""
+        months = self.forecast.months
+        noun = self.quantities[self.forecast.target].lower().replace("icbm", "ICBM")
+        head = (
+            f"<tr><th>Path</th><th>Expected {noun} (mean)</th><th>Median</th>"
+            "<th>80% interval</th><th>P(at least one)</th></tr>"
+        )
+        rows = "".join(
+            f"<tr><td style='text-align:left'>{html.escape(str(r.label))}</td>"
+            f"<td>{r.mean:.1f}</td><td>{r.median:.0f}</td><td>{r.q10:.0f} to {r.q90:.0f}</td>"
+            f"<td>{r.p_any:.0%}</td></tr>"
+            for r in self.summary.itertuples()
+        )
+        words = " ".join(html.escape(t) for t in self.comparison.text)
+        return (
+            f"<p><b>{noun[:1].upper() + noun[1:]} over {len(months)} months, "
+            f"{months[0]:%B %Y} to {months[-1]:%B %Y}</b> ({self.forecast.n_draws:,} "
+            f"simulations each)</p><table>{head}{rows}</table><p>{words}</p>"
+        )
+
+    # --- display ---------------------------------------------------------------------------
+
+    def show(self) -> None:
+        """Display the widgets, or (without them) the figure and the numbers."""
+        if self.widget is not None:
+            display(self.widget)
+        else:
+            display(Image(data=self.png, format="png"), HTML(self.numbers_html()))
+
+
+def explore(
+    run,
+    outlook=None,
+    *,
+    draws: int | None = EXPLORER_DRAWS,
+    random_seed: int = 1,
+    horizon: int = 12,
+    static: bool | None = None,
+    show: bool = True,
+) -> Explorer:
+    """Explore a path of negotiation states by hand, in JupyterLab.
+
+    Parameters
+    ----------
+    run : str, Path or BaseModel
+        A run folder (its fit and outlook models are loaded) or a fitted model.
+    outlook : forecast.runs.Outlook, optional
+        The outlook models of a model given directly (a run folder brings its own).
+    draws : int, optional
+        Posterior draws simulated per path (default :data:`EXPLORER_DRAWS`: all).
+    random_seed : int
+        Seed of every simulation.
+    horizon : int
+        Months shown first (1 to :data:`EXPLORER_MAX_HORIZON`).
+    static : bool, optional
+        Make no widgets: show the starting path as a figure and a table (default: when no
+        front end draws widgets, e.g. under papermill; see :func:`widgets_shown`).
+    show : bool
+        Display it now (False: only return it).
+
+    Returns
+    -------
+    Explorer
+        Its widgets (``month_states``, ``preset``, ``horizon``, ``quantity``,
+        ``reference``) can be set from Python, as can :meth:`Explorer.set`; each change
+        updates it.
+
+    Examples
+    --------
+    >>> import forecast
+    >>> explorer = forecast.explore("runs/report-latest")  # doctest: +SKIP
+    >>> explorer.month_states[2].value = "active_talks"  # doctest: +SKIP
+    >>> explorer.summary  # doctest: +SKIP
+    """
+    if isinstance(run, str | Path):
+        from forecast.runs import load_outlook, load_run
+
+        model, _ = load_run(run)
+        outlook = load_outlook(run, required=False) if outlook is None else outlook
+    else:
+        model = run
+    if static is None:
+        static = not widgets_shown()
+    explorer = Explorer(
+        model, outlook, draws=draws, random_seed=random_seed, horizon=horizon, controls=not static
+    )
+    if show:
+        explorer.show()
+    return explorer
+
+
+class _CallableModule(types.ModuleType):
+    """This module, callable as :func:`explore`: ``forecast.explore(run)`` works whether
+    ``forecast.explore`` was reached through :mod:`forecast` (which loads it on first use)
+    or bound by ``import forecast.explore``."""
+
+    def __call__(self, *args, **kwargs) -> Explorer:
+        return explore(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule
