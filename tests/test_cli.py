@@ -270,6 +270,7 @@ LIGHT = [
     ["questions", "{tmp}/run", "--config", "q.yaml", "--out", "{tmp}/file.txt"],
     ["backtest", "--out", "{tmp}/b", "--cutoffs", "1989-01", "--models", "recent_rate"],
     ["backtest", "--out", "{tmp}/b", "--every", "6", "--models", "oracle"],
+    ["backtest", "--out", "{tmp}/b", "--every", "6", "--target", "tests"],
     ["contrasts", "--out", "{tmp}/c", "--model", "recent_rate"],
     ["report", "--run", "{tmp}/run", "--run-out", "{tmp}/other"],
     ["refit", "{tmp}/run", "--out", "{tmp}/run"],

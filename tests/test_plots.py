@@ -144,6 +144,9 @@ def test_each_scenario_keeps_its_colour_whatever_the_file():
     assert a["summit"] == b["summit"] and a["talks_resume"] == b["talks_resume"]
     assert b["mine"] not in (b["summit"], b["talks_resume"])
     assert plots.scenario_colors(["stalled"])["stalled"] == a["persist"]
+    # the explorer's path never takes a shipped scenario's colour
+    mine = plots.scenario_colors(["your_path", "no_talks", "persist"])
+    assert mine["your_path"] not in (mine["no_talks"], mine["persist"])
 
 
 def test_skill_figure_and_interval_cells():

@@ -11,7 +11,7 @@ import typer
 from forecast.catalog import MODELS, PRESETS, check_name, resolve_sampler
 from forecast.cli import checks
 from forecast.constants import MAX_BACKTEST_EVERY, MAX_HORIZON, MAX_WORKERS
-from forecast.data import load_tables, monthly_panel
+from forecast.data import TARGETS, load_tables, monthly_panel
 from forecast.errors import ConfigError
 from forecast.evaluation.combine import check_pools
 from forecast.evaluation.executors import check_scheduler
@@ -50,6 +50,9 @@ def backtest(
     start: str = typer.Option("2005-01", "--from", help="...from this month..."),
     end: str = typer.Option("2024-12", "--to", help="...to this month."),
     horizon: int = typer.Option(12, "--horizon", help="Months forecast after each cutoff."),
+    target: str = typer.Option(
+        "launch_days", "--target", help="Count forecast and scored: launch_days or missiles."
+    ),
     seed: int = typer.Option(1, "--seed", help="Root seed (each fold derives its own)."),
     draws: int = typer.Option(
         None, "--draws", help=f"Draws per chain, per fold (preset {PRESETS['backtest'].draws})."
@@ -75,6 +78,8 @@ def backtest(
     checks.check_int("--every", every, 1, MAX_BACKTEST_EVERY, "months between cutoffs")
     checks.check_int("--workers", workers, 1, MAX_WORKERS)
     checks.check_int("--bootstrap", bootstrap, 0, 100_000, "resamples")
+    if target not in TARGETS:
+        raise ConfigError("--target", f"unknown target {target!r}", f"use one of {TARGETS}")
     if cutoffs and every:
         raise ConfigError(
             "--cutoffs/--every", "both given", "use --cutoffs for a list, or --every for a grid"
@@ -98,6 +103,7 @@ def backtest(
         names,
         chosen,
         horizon=horizon,
+        target=target,
         seed=seed,
         draws=draws or preset.draws,
         tune=preset.tune if tune is None else tune,

@@ -65,6 +65,9 @@ MODEL_COLORS: dict[str, str] = {
     "last_value": "#c7c7c7",
     "pool:ar_level+recent_rate": "#CC79A7",
     "stack:ar_level+recent_rate": "#E69F00",
+    "daily_exciting": "#117733",
+    "pool:daily_exciting+recent_rate": "#AA4499",
+    "stack:daily_exciting+recent_rate": "#DDCC77",
     "oracle_12": "#882255",
     "oracle_3": "#332288",
 }
@@ -85,6 +88,8 @@ SCENARIO_COLORS: dict[str, str] = {
     # scenarios whose states follow the transition model (notebook 04)
     "outlook": "#E69F00",
     "summit_announced": "#56B4E9",
+    # the explorer's hand-made path (forecast.explore): black, no shipped scenario's colour
+    "your_path": "#000000",
 }
 
 

@@ -4,11 +4,14 @@ What a report is
 ----------------
 A folder a reader opens from disk, offline, without Python: ``index.html`` (the first screen:
 the data's age, the scenarios' headline numbers and fan chart, the fit's diagnostics and state
-effects, the timeline), one page per notebook (``NN_name.html``, code hidden), and two small
-CSVs of the headline numbers (``headline.csv``, ``fan_bands.csv``). Figures are inline PNGs and
-nothing is loaded from the network: no script, style sheet or font from elsewhere (the notebook
-pages use the template in ``forecast/templates/forecast_offline``, which drops nbconvert's
-require.js, MathJax and mermaid.js tags). :func:`build_report` can also write the same report as
+effects, the timeline, the outlook from today, the coding sensitivity), one page per notebook
+(``NN_name.html``, code hidden), and CSVs of every table on the index. The index's charts are
+interactive Vega-Lite charts (:mod:`~forecast.report.interactive`): the library is
+``vendor/vega-embed.min.js`` in the folder and is inlined once in the single file; each chart
+keeps its PNG for print and for a browser without JavaScript. Nothing is loaded from the
+network: no script, style sheet or font from elsewhere (the notebook pages use the template in
+``forecast/templates/forecast_offline``, which drops nbconvert's require.js, MathJax and
+mermaid.js tags). :func:`build_report` can also write the same report as
 **one file** (``single_file``): the index and every notebook page as sections of one page, with
 a table of contents made of plain anchors and a print style sheet, so that it prints to PDF from
 the browser.

@@ -431,6 +431,13 @@ def today_section(ctx: ReportContext) -> str:
     gap = today.simulated
     span = f"{gap[0]:%B %Y}" if len(gap) == 1 else f"{gap[0]:%B %Y} to {gap[-1]:%B %Y}"
     figure = figure_to_data_uri(plot_state_probabilities(states).figure)
+    today_chart = chart_html(
+        "states-today-chart",
+        state_probability_spec(states),
+        static='<img id="states-today" alt="Probability of each negotiation state by month '
+        f'from today" src="{figure}">',
+        caption="Point at a month for the probability of each state.",
+    )
     rows = "\n".join(
         f"<tr><td>{html.escape(str(r.path))}{_caution_html(r)}</td><td>{r.share:.0%}</td>"
         f"<td>{r.n:,}</td><td>{r.mean:.1f}</td><td>{r.median:.0f}</td>"
@@ -453,8 +460,7 @@ today, read its row: it keeps the simulations that are in that state in {first:%
 </table>
 <p>The numbers are in <code>outlook_today.csv</code>, the states by month in
 <code>outlook_today_states.csv</code>.</p>
-<img id="states-today" alt="Probability of each negotiation state by month from today"
-src="{figure}">"""
+{today_chart}"""
 
 
 def trust_section(ctx: ReportContext, folder: Path = EVALUATION_DIR) -> str:
