@@ -353,3 +353,26 @@ def test_a_fallback_prints_one_plain_line_on_stderr():
     assert len(lines) == 1, done.stderr
     assert "nutpie 0.17.0 is not the version the cached callbacks were written for" in lines[0]
     assert "Traceback" not in done.stderr
+
+
+def test_a_cached_model_takes_new_data_when_some_data_was_rewritten_away():
+    """Data that the graph multiplies by a left-out term (zeros) is rewritten away at
+    compilation; the cached compiled model must still take new values of the data it reads
+    (an ablation variant's backtest folds), and refuse none."""
+    import pymc as pm
+    import pytensor.tensor as pt
+
+    from forecast.models.sampling import _known_data, compiled_nutpie
+
+    def build(y, unused):
+        with pm.Model() as model:
+            data = pm.Data("y", y)
+            dropped = pm.Data("unused", unused)
+            mu = pm.Normal("mu", 0.0, 1.0)
+            pm.Normal("obs", mu + dropped * pt.zeros(()), 1.0, observed=data)
+        return model
+
+    first = compiled_nutpie(build(np.zeros(3), np.ones(3)), key=("rewritten-away", 1))
+    assert "y" in _known_data(first) and "unused" not in _known_data(first)
+    second = compiled_nutpie(build(np.ones(3), np.ones(3)), key=("rewritten-away", 1))
+    assert second is not None

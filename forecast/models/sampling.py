@@ -77,11 +77,10 @@ def compiled_nutpie(
         cached = _COMPILED.get(full_key) if full_key is not None else None
     if cached is not None:
         compiled, at_compile = cached
-        # nutpie's JAX model keeps only the data its functions read; the others were folded in
-        # as constants, so a change to one of them needs a new compilation
-        known = getattr(compiled, "_shared_data", None)
-        if known is None:
-            return compiled.with_data(**values)
+        # nutpie's compiled model keeps only the data its functions read; the others were
+        # folded in as constants or rewritten away (data multiplied by a term that is left out,
+        # e.g. an ablation variant's zeros), so a change to one of them needs a new compilation
+        known = _known_data(compiled)
         folded = [k for k in values if k not in known]
         if all(np.array_equal(values[k], at_compile[k]) for k in folded):
             return compiled.with_data(**{k: v for k, v in values.items() if k in known})
@@ -95,6 +94,15 @@ def compiled_nutpie(
         with _COMPILED_LOCK:
             _COMPILED[full_key] = (compiled, values)
     return compiled
+
+
+def _known_data(compiled) -> set[str]:
+    """Names of the ``pm.Data`` a compiled nutpie model reads (JAX: ``_shared_data``; numba:
+    the keys of its shared variables)."""
+    shared = getattr(compiled, "_shared_data", None)
+    if shared is not None:
+        return set(shared)
+    return {var.name for var in getattr(compiled, "shared_var_keys", {})}
 
 
 def clear_compiled() -> None:
