@@ -80,7 +80,7 @@ skill-daily: install
 		--no-oracles --every 6 --from 2005-01 --to 2024-12 --horizon 12 --seed 20251231 \
 		--workers 2 --out out/skill-daily --force
 	mkdir -p docs/evaluation/daily
-	cd out/skill-daily && cp $(SKILL_TABLES) ../../docs/evaluation/daily/
+	cd out/skill-daily && cp $(SKILL_TABLES) ablation.csv ../../docs/evaluation/daily/
 
 # Speed (README "Speed"): the samplers side by side, cold and warm.
 bench-samplers: install

@@ -74,6 +74,15 @@ class ModelEntry:
 BASELINES: tuple[str, ...] = ("constant_rate", "recent_rate", "empirical_recent", "last_value")
 
 
+#: The terms of the daily model that an ablation leaves out, one at a time
+#: (:data:`forecast.models.daily.TERMS`, which a test keeps in step).
+DAILY_TERMS: tuple[str, ...] = ("excitation", "season", "exercise", "state", "change")
+
+#: Each ablation variant: the model it comes from and the term it leaves out.
+ABLATION_OF: dict[str, tuple[str, str]] = {
+    f"daily_no_{term}": ("daily_exciting", term) for term in DAILY_TERMS
+}
+
 #: Every registered model, in the order listings show them.
 MODELS: dict[str, ModelEntry] = {
     entry.name: entry
@@ -125,12 +134,12 @@ MODELS: dict[str, ModelEntry] = {
         ),
         *(
             ModelEntry(
-                f"daily_no_{term}",
-                f"Ablation: daily_exciting without its {term} term.",
+                variant,
+                f"Ablation: {full} without its {term} term.",
                 states=term != "state",
                 ablation=True,
             )
-            for term in ("excitation", "season", "exercise", "state", "change")
+            for variant, (full, term) in ABLATION_OF.items()
         ),
     )
 }

@@ -35,6 +35,7 @@ from forecast.scenarios import Scenario, ScenarioSet, simulate_scenarios
 from forecast.scores import crps
 from forecast.simulation import Forecast, simulation_draws
 from forecast.summaries import describe
+from forecast.track_record import RECORDS_FILE, answers_record, read_track_record
 
 FORECAST_FILE = "forecast.json"
 
@@ -281,11 +282,14 @@ def ledger(runs_dir: str | Path, panel: pd.DataFrame) -> pd.DataFrame:
 
 
 def answers_ledger(answers_dir: str | Path, panel: pd.DataFrame) -> pd.DataFrame:
-    """The track record of frozen question answers (``forecast questions`` output folders).
+    """The track record of frozen question answers (``forecast questions`` output folders, or
+    a backfilled track record).
 
     Every folder under ``answers_dir`` (or ``answers_dir`` itself) holding an
     ``answers.json`` contributes one row per question, scored once the data in ``panel``
-    resolve it (:func:`forecast.outlook.score_answers`).
+    resolve it (:func:`forecast.outlook.score_answers`). A folder holding a backfilled track
+    record (``records.json``, :mod:`forecast.track_record`, e.g. ``docs/track_record``)
+    contributes every origin's answers, their ``folder`` reading ``<origin> (backfilled)``.
 
     Returns
     -------
@@ -300,30 +304,34 @@ def answers_ledger(answers_dir: str | Path, panel: pd.DataFrame) -> pd.DataFrame
             "folder of answers not found" if not answers_dir.exists() else "not a folder",
             "pass --answers DIR, the folder that holds 'forecast questions' outputs",
         )
+    columns = ["folder", "question", "type", "answer", "status", "outcome"]
+    columns += ["brier", "log_score", "crps"]
+    frames = []
+    if (answers_dir / RECORDS_FILE).exists():
+        for record in read_track_record(answers_dir)["records"]:
+            name = f"{record['origin']} (backfilled)"
+            frames.append(_scored(answers_record(record), name, panel))
     # exists(), not is_file(): an answers.json that is a pipe or a device is named and refused
     # by read_answers instead of being skipped in silence
     folders = [answers_dir] if (answers_dir / ANSWERS_FILE).exists() else []
     folders += sorted(p for p in answers_dir.iterdir() if (p / ANSWERS_FILE).exists())
-    frames = []
     for folder in folders:
-        record = read_answers(folder)
-        scores = score_answers(record, panel)
-        given = {a["question"]: a for a in record["answers"]}
-        scores.insert(0, "folder", folder.name)
-        scores.insert(
-            3,
-            "answer",
-            [
-                given.get(q, {}).get("probability")
-                if given.get(q, {}).get("probability") == given.get(q, {}).get("probability")
-                and given.get(q, {}).get("probability") is not None
-                else given.get(q, {}).get("mean")
-                for q in scores["question"]
-            ],
-        )
-        frames.append(scores)
-    columns = ["folder", "question", "type", "answer", "status", "outcome"]
-    columns += ["brier", "log_score", "crps"]
+        frames.append(_scored(read_answers(folder), folder.name, panel))
     if not frames:
         return pd.DataFrame(columns=columns)
     return pd.concat(frames, ignore_index=True).reindex(columns=columns)
+
+
+def _scored(record: dict, name: str, panel: pd.DataFrame) -> pd.DataFrame:
+    """One frozen answers record scored on ``panel``, with its folder name and answers."""
+    scores = score_answers(record, panel)
+    given = {a["question"]: a for a in record["answers"]}
+
+    def value(question: str):
+        row = given.get(question, {})
+        p = row.get("probability")
+        return p if p is not None and p == p else row.get("mean")
+
+    scores.insert(0, "folder", name)
+    scores.insert(3, "answer", [value(q) for q in scores["question"]])
+    return scores

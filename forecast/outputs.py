@@ -104,6 +104,7 @@ COMMAND_KINDS = {
     "questions": "questions",
     "contrasts": "contrasts",
     "sensitivity": "sensitivity",
+    "track-record": "track-record",
 }
 
 #: What each kind of folder holds, in words (for messages).
@@ -116,6 +117,7 @@ KIND_WORDS = {
     "questions": "answered questions",
     "contrasts": "state contrasts",
     "sensitivity": "a coding-sensitivity panel",
+    "track-record": "a backfilled track record",
 }
 
 #: First line after the doctype of a ``--single-file`` report: only a file that carries it

@@ -38,7 +38,11 @@ from forecast.errors import ConfigError, RunFileError
 from forecast.ledger import write_forecast
 from forecast.models import BaseModel
 from forecast.models.events import ClassMix, NuclearRate
-from forecast.models.transitions import TransitionModel
+from forecast.models.state_catalog import (
+    DEFAULT_TRANSITIONS,
+    transition_model,
+    transitions_from_dataset,
+)
 from forecast.noise import quiet
 from forecast.outputs import check_output_dir, check_regular_file, read_json
 from forecast.plots import plot_state_effects
@@ -268,8 +272,9 @@ class Outlook:
 
     Attributes
     ----------
-    transitions : TransitionModel
-        How negotiation states follow each other.
+    transitions : StateModel
+        How negotiation states follow each other (:data:`OUTLOOK_TRANSITIONS` by default; any
+        model of :mod:`forecast.models.state_catalog`).
     class_mix : ClassMix or None
         P(a launch day includes each weapon-class group) (None when the data lacked the
         class columns, e.g. a run refitted from a stored panel).
@@ -292,8 +297,24 @@ def fit_outlook(model: BaseModel) -> Outlook:
     return outlook_at(model.source_panel, last, seed)
 
 
+#: The state model of every outlook (:data:`forecast.models.state_catalog.DEFAULT_TRANSITIONS`:
+#: the discounted chain, which beat the plain chain, the chain shrunk toward persistence and
+#: the duration model on every state question of the strict question backtest,
+#: ``docs/evaluation/questions_models.csv``).
+OUTLOOK_TRANSITIONS = DEFAULT_TRANSITIONS
+
+#: Prior overrides of the outlook's nuclear-test rate (none: the 28-month half-life of
+#: :class:`forecast.models.events.NuclearRate`, kept by the nuclear backtest,
+#: ``docs/evaluation/nuclear.md``).
+OUTLOOK_NUCLEAR: dict = {}
+
+
 def outlook_at(
-    panel: pd.DataFrame, last_month, seed: int = 1, priors: dict | None = None
+    panel: pd.DataFrame,
+    last_month,
+    seed: int = 1,
+    priors: dict | None = None,
+    transitions: str = OUTLOOK_TRANSITIONS,
 ) -> Outlook:
     """The outlook models fitted on the months of ``panel`` up to ``last_month``: the one place
     they are fitted (runs, backtest folds, the question backtest, the report's sensitivity).
@@ -309,6 +330,9 @@ def outlook_at(
     priors : dict, optional
         Prior overrides per model: ``{"transitions": {...}, "class_mix": {...},
         "nuclear": {...}}`` (e.g. ``{"nuclear": {"half_life": inf}}`` for a constant rate).
+    transitions : str
+        The state model (a name of :data:`forecast.models.state_catalog.TRANSITION_MODELS`;
+        default :data:`OUTLOOK_TRANSITIONS`).
 
     Returns
     -------
@@ -318,10 +342,12 @@ def outlook_at(
     priors = priors or {}
     last = pd.Period(last_month, "M").to_timestamp()
     rows = panel[pd.to_datetime(panel["month"]) <= last].reset_index(drop=True)
-    outlook = Outlook(TransitionModel(priors.get("transitions"), random_seed=seed).fit(rows))
+    chain = transition_model(transitions, priors.get("transitions"), random_seed=seed)
+    outlook = Outlook(chain.fit(rows))
     if "nuclear_tests" in rows and "launch_days_icbm" in rows:
+        nuclear = {**OUTLOOK_NUCLEAR, **(priors.get("nuclear") or {})}
         outlook.class_mix = ClassMix(priors.get("class_mix"), random_seed=seed).fit(rows)
-        outlook.nuclear = NuclearRate(priors.get("nuclear"), random_seed=seed).fit(rows)
+        outlook.nuclear = NuclearRate(nuclear or None, random_seed=seed).fit(rows)
     return outlook
 
 
@@ -346,7 +372,7 @@ def load_outlook(run_dir: str | Path, required: bool = True) -> Outlook | None:
     try:
         tree = xr.open_datatree(path, engine="netcdf4").load()
         outlook = Outlook(
-            TransitionModel.from_dataset(tree["transitions"].to_dataset(), source=str(path))
+            transitions_from_dataset(tree["transitions"].to_dataset(), source=str(path))
         )
         if "class_mix" in tree.children:
             outlook.class_mix = ClassMix.from_dataset(tree["class_mix"].to_dataset(), str(path))

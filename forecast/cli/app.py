@@ -67,6 +67,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "forecast.cli.run_commands",
         "Simulate each scenario of a YAML file from a fitted run; write tables and figures.",
     ),
+    "track-record": ("forecast.cli.record_commands", "Backfill the questions' track record."),
     "sensitivity": (
         "forecast.cli.sensitivity_commands",
         "Refit a model with each documented alternative coding of the negotiation states; "

@@ -53,5 +53,6 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
             "summary_tables",
         ],
         "totals": ["total_scores", "totals_findings", "totals_table"],
+        "ablation": ["ablation_findings", "ablation_table"],
     },
 )

@@ -55,6 +55,7 @@ import pandas as pd
 
 from forecast.constants import MAX_CHAINS, MAX_DRAWS, MAX_SEED, MAX_TUNE
 from forecast.errors import ConfigError
+from forecast.evaluation.ablation import ablation_table
 from forecast.evaluation.combine import check_pools, pool_results
 from forecast.evaluation.executors import check_executor, run_tasks
 from forecast.evaluation.folds import (
@@ -747,6 +748,9 @@ def backtest(
     totals = total_scores(results, horizon, joint=labels)
     if not totals.empty:
         tables["totals"] = totals_table(totals, meta["baselines"], bootstrap, seed)
+    ablation = ablation_table(scores, bootstrap, seed)
+    if not ablation.empty:
+        tables["ablation"] = ablation
     if len(weights):
         tables["weights"] = weights
     if questions:

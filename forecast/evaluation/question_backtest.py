@@ -1,17 +1,33 @@
-"""Backtest of forecast questions: the platform-style questions asked at every past cutoff.
+"""Backtests of forecast questions: the platform-style questions asked at every past cutoff.
 
-At each cutoff of a backtest the default model's unconditional forecast (the ``transition``
-state path: every draw its own state path) answers a fixed set of questions about the months
-after the cutoff (:data:`TEMPLATES`: launch days, ICBM launches, nuclear tests, talks resuming),
-with the weapon-class mix and the nuclear rate fitted on the data up to the cutoff
-(:mod:`forecast.models.events`). Each answer is resolved against what happened and scored
-with the Brier score; beside it the *base rate* (the share of earlier windows of the same
-length, 1990 to the cutoff, in which the event happened) is scored the same way, so the
-table says whether the model beats the simplest honest forecast. A reliability table bins the
-probabilities against the observed frequencies.
+Two backtests live here.
 
-The transition model's own calibration (P(state change) and P(each state) 1-12 months ahead,
-from origins it did not see) is :func:`forecast.evaluation.state_transitions.calibration_backtest`.
+The strict question backtest (:func:`forecast.evaluation.strict_questions.strict_backtest`;
+``make questions-backtest`` or ``python -m forecast.evaluation.strict_questions``) asks the
+families of :mod:`forecast.evaluation.question_families` at every month 2000-2024 as a cutoff:
+
+- the state families (a change of state within 3, 6, 12 months; talks resuming within 6) are
+  answered exactly by each state model of :mod:`forecast.models.state_catalog` fitted on
+  the months up to the cutoff (every month: 300 cutoffs; cheap);
+- the nuclear family (a test within 12 months) by each candidate nuclear-test rate
+  (:data:`forecast.evaluation.question_answers.NUCLEAR_CANDIDATES`, every month);
+- the count families (at least one launch day in 3 months, three or more in 6, an ICBM launch
+  in 6, launch days in 12 by CRPS) by the default count model (``ar_level``) fitted at every
+  *third* month (100 cutoffs, the ``backtest`` sampler preset, to keep the run near 20
+  minutes on two cores), simulated along the paths of every state model, with the class mix
+  fitted at the cutoff (:mod:`forecast.evaluation.question_folds`, cached).
+
+Every family is scored against its strongest naive answer (the long-run base rate, the base
+rate of the last five years, the naive forecast; :mod:`forecast.evaluation.question_skill`),
+with joint block-bootstrap intervals and an ``overall`` row, and a reliability table per
+family. The same count folds give the unconditional forecast of launch days against the state
+held, by horizon band, for every state model. Nothing after a cutoff reaches its answers: the
+models, their priors (those learned from data are learned from the months up to the cutoff)
+and the naive answers see the months up to it only.
+
+The older question backtest (:func:`question_backtest` here, ``forecast backtest --questions``)
+asks :data:`TEMPLATES` from the folds of any backtest and compares each answer with the
+long-run base rate only.
 """
 
 from __future__ import annotations

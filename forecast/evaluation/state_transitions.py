@@ -1,9 +1,12 @@
 """How well the negotiation-state chain of :mod:`forecast.models.transitions` holds up.
 
-Two checks of the model against the coded timeline: the dwell times (does the time already
-spent in a state change the chance of leaving it, as a semi-Markov model would say?) and a
-calibration backtest (at each origin, the chain fitted on the months up to it forecasts the
-state k months ahead; Brier and log scores against holding the state).
+Two checks of the state models against the coded timeline: the dwell times (does the time
+already spent in a state change the chance of leaving it, as the semi-Markov model of
+:mod:`forecast.models.durations` says?) and a calibration backtest (at each origin, a state
+model fitted on the months up to it forecasts the state k months ahead; Brier and log scores
+against holding the state). The strict question backtest
+(:mod:`forecast.evaluation.strict_questions`) compares the state models on the questions
+users ask.
 """
 
 from __future__ import annotations
@@ -15,9 +18,8 @@ import pandas as pd
 from scipy import optimize, stats
 
 from forecast.constants import STATES
+from forecast.models.state_catalog import DEFAULT_TRANSITIONS, transition_model
 from forecast.models.transitions import (
-    N_STATES,
-    TransitionModel,
     _monthly_states,
     _to_month,
     transition_counts,
@@ -218,13 +220,15 @@ def calibration_backtest(
     since: str | None = None,
     draws: int = 1000,
     random_seed: int = 1,
+    model: str = DEFAULT_TRANSITIONS,
 ) -> pd.DataFrame:
     """Out-of-sample forecasts of the state k months after each origin, with outcomes.
 
-    At each origin the model is fitted on the months ``since..origin`` (the
+    At each origin the state model is fitted on the months ``since..origin`` (the
     origin's state is known) and predicts, for ``k`` in ``horizons``,
-    ``P(state at origin + k = j) = E[(P ** k)[s_origin, j]]`` over the
-    posterior draws, and ``P(change) = 1 - P(same state as at the origin)``.
+    ``P(state at origin + k = j)`` exactly (for the Markov chain ``E[(P ** k)[s_origin, j]]``
+    over the posterior draws; :meth:`~forecast.models.state_model.StateModel.
+    state_probabilities`), and ``P(change) = 1 - P(same state as at the origin)``.
     Only target months the data cover are kept.
 
     Parameters
@@ -236,13 +240,16 @@ def calibration_backtest(
     horizons : iterable of int
         Months ahead, default 1..12.
     priors : dict, optional
-        Prior overrides.
+        Prior overrides of the state model.
     since : str, optional
         First training month.
     draws : int
         Posterior draws per origin.
     random_seed : int
         Seed of every origin's posterior draws.
+    model : str
+        The state model (:data:`forecast.models.state_catalog.TRANSITION_MODELS`; default
+        the outlook's).
 
     Returns
     -------
@@ -261,16 +268,11 @@ def calibration_backtest(
         targets = [origin + k for k in horizons if origin + k <= last]
         if not targets:
             continue
-        model = TransitionModel(
-            priors, since=since, until=str(origin), draws=draws, random_seed=random_seed
+        chain = transition_model(
+            model, priors, since=since, until=str(origin), draws=draws, random_seed=random_seed
         ).fit(states)
-        s0 = STATES.index(model.last_state)
-        power = np.broadcast_to(np.eye(N_STATES), model.draws.shape).copy()
-        probs = {}
-        for k in range(1, max(horizons) + 1):
-            power = power @ model.draws.values
-            if k in horizons:
-                probs[k] = power[:, s0, :].mean(axis=0)
+        s0 = STATES.index(chain.last_state)
+        probs = chain.state_probabilities(max(horizons))
         for k in horizons:
             target = origin + k
             if target > last:
@@ -286,7 +288,7 @@ def calibration_backtest(
                 {
                     **base,
                     "event": "change",
-                    "probability": 1.0 - probs[k][s0],
+                    "probability": 1.0 - probs[k - 1][s0],
                     "outcome": int(actual != s0),
                     "persist_probability": 0.0,
                 }
@@ -296,7 +298,7 @@ def calibration_backtest(
                     {
                         **base,
                         "event": f"state:{state}",
-                        "probability": float(probs[k][j]),
+                        "probability": float(probs[k - 1][j]),
                         "outcome": int(actual == j),
                         "persist_probability": float(j == s0),
                     }

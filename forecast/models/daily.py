@@ -63,6 +63,7 @@ import pymc as pm
 import pytensor.tensor as pt
 import xarray as xr
 
+from forecast.catalog import DAILY_TERMS
 from forecast.constants import STATES
 from forecast.data.daily import DAY_COLUMNS, daily_frame
 from forecast.errors import ConfigError
@@ -77,8 +78,9 @@ KERNEL_DAYS: tuple[float, ...] = (3.0, 10.0)
 #: Days after a change of state that the change term covers (eight weeks).
 CHANGE_DAYS = 56
 
-#: The model's optional terms; an ablation variant (:data:`ABLATIONS`) leaves one out.
-TERMS: tuple[str, ...] = ("excitation", "season", "exercise", "state", "change")
+#: The model's optional terms; an ablation variant (:data:`ABLATIONS`) leaves one out (the
+#: catalogue names them, :data:`forecast.catalog.DAILY_TERMS`).
+TERMS: tuple[str, ...] = DAILY_TERMS
 
 #: Targets a daily model simulates (CSIS events have no day-level record in the panel).
 DAILY_TARGETS = ("launch_days", "missiles")

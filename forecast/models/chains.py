@@ -1,0 +1,289 @@
+"""Two variants of the Markov chain of negotiation states: shrunk toward persistence, and
+weighing recent years more.
+
+The chain of :mod:`forecast.models.transitions` counts every transition since 1990 alike,
+under a prior (stay 8, move 0.5) that expects a state to last about six months. Measured out
+of sample (:mod:`forecast.evaluation.question_backtest`) it expects changes of state more
+often than they came since 2000: its rows for ``no_talks`` and ``active_talks`` are set by
+the 1990s (short spells of no talks, eight years of talks), not by the long spells of no talks
+since 2009. Each class here changes one thing, so that the backtest says which idea helps.
+
+:class:`ShrunkChain`
+    The prior of every row is centred on the persistence of *all* states in the training
+    window: ``alpha[i, i] = w (1 - e)`` and ``alpha[i, j] = w e / 3`` where ``e`` is the
+    pooled monthly exit rate (exits over transitions, with half a pseudo-exit) and ``w``
+    the weight of the prior in months (default 24: two years of the average state's
+    behaviour). It is learned from the training window only (empirical Bayes), so a fit
+    at a backtest cutoff sees no later month. Each row is still one Dirichlet: the
+    posterior is exact and conjugate as in the plain chain.
+:class:`DiscountedChain`
+    Transitions are weighted by their age, ``0.5 ** (age / h)`` (a power prior: old
+    months count less, as the class mix and nuclear rate of :mod:`forecast.models.events`
+    do), and the half-life ``h`` is not chosen by hand: every half-life of a grid
+    (:attr:`DiscountedChain.default_priors` ``half_lives``: 2, 3, 5, 10 and 20 years and
+    no discount) is a component whose posterior weight is proportional to its prequential
+    likelihood on the training window (the product over the window's months of the
+    probability the component gave the next month's state from the months before it:
+    Dawid's prequential principle; for the undiscounted component it is the exact marginal
+    likelihood). The posterior is the mixture of the components' Dirichlet posteriors;
+    its draws are shuffled so that any number of paths samples it fairly. A half-life is
+    thus learned only from the months before each cutoff, and the weights move as the
+    timeline grows (the undiscounted chain dominated until the 2010s, 5-year half-lives
+    since).
+
+Both keep the plain chain's interface (its ``counts`` are the integer transition counts,
+``simulate`` with fixed months and conditions, the exact conditioning, ``to_dataset`` /
+``from_dataset``).
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from typing import ClassVar
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from forecast.constants import STATES
+from forecast.errors import ConfigError
+from forecast.models.conditioning import N_STATES
+from forecast.models.events import discount_weights
+from forecast.models.state_model import state_codes, transition_counts
+from forecast.models.transitions import INTERVAL, TransitionModel
+
+__all__ = ["DiscountedChain", "ShrunkChain", "pooled_exit_rate"]
+
+
+def pooled_exit_rate(counts: np.ndarray) -> float:
+    """Monthly exit rate pooled over states: (exits + 0.5) / (transitions + 1)."""
+    counts = np.asarray(counts, dtype=float)
+    exits = counts.sum() - np.trace(counts)
+    return float((exits + 0.5) / (counts.sum() + 1.0))
+
+
+class ShrunkChain(TransitionModel):
+    """The Markov chain with every row shrunk toward the pooled persistence of all states."""
+
+    name: ClassVar[str] = "shrunk_transitions"
+    description: ClassVar[str] = (
+        "Markov chain of negotiation states, rows shrunk toward the pooled persistence."
+    )
+    #: ``weight``: months of the pooled behaviour each row's prior counts as (24: two years);
+    #: ``cells``: single prior cells ``{from: {to: pseudo_count}}`` replacing the pooled ones.
+    default_priors: ClassVar[dict] = {"weight": 24.0, "cells": {}}
+
+    @classmethod
+    def merge_priors(cls, user: dict | None) -> dict:
+        """Merge a user prior dict over :attr:`default_priors` and validate it."""
+        where = f"priors of {cls.name}"
+        merged = copy.deepcopy(cls.default_priors)
+        for key, value in (user or {}).items():
+            if key not in merged:
+                raise ConfigError(where, f"unknown prior {key!r}", f"use one of {sorted(merged)}")
+            merged[key] = copy.deepcopy(value)
+        weight = merged["weight"]
+        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not weight > 0:
+            raise ConfigError(where, f"prior 'weight' = {weight!r} is not positive", "use 24")
+        checked = TransitionModel.merge_priors({"cells": merged["cells"]})
+        merged["cells"] = checked["cells"]
+        return merged
+
+    @property
+    def prior_alpha(self) -> np.ndarray:
+        """Pseudo-counts centred on the pooled persistence of the fitted window."""
+        self._check_fitted()
+        e = pooled_exit_rate(self.counts)
+        w = float(self.priors["weight"])
+        alpha = np.full((N_STATES, N_STATES), w * e / (N_STATES - 1))
+        np.fill_diagonal(alpha, w * (1 - e))
+        for origin, row in self.priors["cells"].items():
+            for target, value in row.items():
+                alpha[STATES.index(origin), STATES.index(target)] = float(value)
+        return alpha
+
+
+def _half_life(value) -> float:
+    """A half-life in months (None or "inf": no discount)."""
+    if value is None or (isinstance(value, str) and value.lower() == "inf"):
+        return math.inf
+    return float(value)
+
+
+class DiscountedChain(TransitionModel):
+    """The Markov chain with discounted transitions, averaged over a grid of half-lives."""
+
+    name: ClassVar[str] = "discounted_transitions"
+    description: ClassVar[str] = (
+        "Markov chain of negotiation states, recent years weighted more (half-life averaged)."
+    )
+    #: The plain chain's pseudo-counts (stay 8, move 0.5, cells) and the grid of half-lives
+    #: in months (``None``: no discount) over which the chain is averaged.
+    default_priors: ClassVar[dict] = {
+        "stay": 8.0,
+        "move": 0.5,
+        "cells": {},
+        "half_lives": [24, 36, 60, 120, 240, None],
+    }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.weights: np.ndarray | None = None
+        self.weighted_counts: np.ndarray | None = None
+        self.log_scores: np.ndarray | None = None
+
+    @classmethod
+    def _validate_extra(cls, merged: dict, where: str) -> None:
+        grid = merged["half_lives"]
+        if not isinstance(grid, (list, tuple)) or not grid:
+            raise ConfigError(where, "prior 'half_lives' is not a list", "e.g. [24, 60, null]")
+        for value in grid:
+            try:
+                h = _half_life(value)
+            except (TypeError, ValueError):
+                h = float("nan")
+            if not h > 0:
+                raise ConfigError(
+                    where, f"half-life {value!r} is not a positive number of months", "use 60"
+                )
+
+    @property
+    def half_lives(self) -> np.ndarray:
+        """The grid of half-lives (months; ``inf``: no discount)."""
+        return np.array([_half_life(h) for h in self.priors["half_lives"]])
+
+    # --- fit --------------------------------------------------------------------------------
+
+    def _fit_states(self, states: pd.Series) -> None:
+        self.counts = transition_counts(states)
+        n_pairs = len(states) - 1
+        self.weighted_counts = np.stack(
+            [transition_counts(states, discount_weights(n_pairs, h)) for h in self.half_lives]
+        )
+        self.log_scores = prequential_scores(states, self.prior_alpha, self.half_lives)
+        w = np.exp(self.log_scores - self.log_scores.max())
+        self.weights = w / w.sum()
+        self.draws = self._draw_posterior()
+
+    def _component_alpha(self) -> np.ndarray:
+        """Posterior Dirichlet parameters of each component, (half_life, from, to)."""
+        return self.prior_alpha[None] + self.weighted_counts
+
+    def _draw_posterior(self) -> xr.DataArray:
+        rng = np.random.default_rng(self.random_seed)
+        raw = self.weights * self.n_draws
+        per = np.floor(raw).astype(int)
+        per[np.argsort(-(raw - per), kind="stable")[: self.n_draws - per.sum()]] += 1
+        parts = []
+        for alpha, k in zip(self._component_alpha(), per, strict=True):
+            if k:
+                parts.append(np.stack([rng.dirichlet(alpha[i], size=k) for i in range(4)], 1))
+        values = np.concatenate(parts)[rng.permutation(self.n_draws)]
+        return self._matrix_array(values)
+
+    @property
+    def posterior_alpha(self) -> np.ndarray:
+        """The weighted-average pseudo-counts (for reading only; the posterior is a mixture)."""
+        self._check_fitted()
+        return np.tensordot(self.weights, self._component_alpha(), axes=1)
+
+    # --- summaries --------------------------------------------------------------------------
+
+    def half_life_weights(self) -> pd.DataFrame:
+        """Each half-life's prequential log score and posterior weight."""
+        self._check_fitted()
+        return pd.DataFrame(
+            {"half_life": self.half_lives, "log_score": self.log_scores, "weight": self.weights}
+        )
+
+    def posterior_mean(self) -> pd.DataFrame:
+        """Posterior mean transition matrix (the mixture's exact mean)."""
+        alpha = self._component_alpha()
+        mean = np.tensordot(self.weights, alpha / alpha.sum(axis=2, keepdims=True), axes=1)
+        return pd.DataFrame(mean, index=pd.Index(STATES, name="from_state"), columns=list(STATES))
+
+    def summary(self, interval: float = INTERVAL) -> pd.DataFrame:
+        """Posterior of every transition probability: exact mixture mean, sd and interval
+        from the draws (the marginals are mixtures of Betas)."""
+        mean = self.posterior_mean().to_numpy()
+        values = self.draws.values
+        lo, hi = np.quantile(values, [(1 - interval) / 2, (1 + interval) / 2], axis=0)
+        rows = []
+        for i, origin in enumerate(STATES):
+            for j, target in enumerate(STATES):
+                rows.append(
+                    {
+                        "from_state": origin,
+                        "to_state": target,
+                        "count": int(self.counts[i, j]),
+                        "prior": float(self.prior_alpha[i, j]),
+                        "mean": float(mean[i, j]),
+                        "sd": float(values[:, i, j].std()),
+                        "lo": float(lo[i, j]),
+                        "hi": float(hi[i, j]),
+                    }
+                )
+        return pd.DataFrame(rows)
+
+    # --- save / load ------------------------------------------------------------------------
+
+    def _dataset_vars(self) -> dict:
+        out = super()._dataset_vars()
+        dims = ("half_life", "from_state", "to_state")
+        out["weighted_counts"] = xr.DataArray(
+            self.weighted_counts, dims=dims, coords={"half_life": self.half_lives}
+        )
+        out["log_score"] = xr.DataArray(
+            self.log_scores, dims="half_life", coords={"half_life": self.half_lives}
+        )
+        out["weight"] = xr.DataArray(
+            self.weights, dims="half_life", coords={"half_life": self.half_lives}
+        )
+        return out
+
+    def _load_vars(self, ds: xr.Dataset, source: str) -> None:
+        super()._load_vars(ds, source)
+        self.weighted_counts = ds["weighted_counts"].values.astype(float)
+        self.log_scores = ds["log_score"].values.astype(float)
+        self.weights = ds["weight"].values.astype(float)
+
+
+def prequential_scores(states: pd.Series, prior: np.ndarray, half_lives) -> np.ndarray:
+    """Log prequential likelihood of the states under the discounted chain of each half-life.
+
+    For every consecutive pair of months ``(t, t + 1)`` in ``states``, the chain fitted on
+    the pairs before it (discounted with the half-life) gives ``P(state t + 1 | state t)`` as
+    its posterior mean; the logs are summed.
+
+    Parameters
+    ----------
+    states : Series
+        Monthly states indexed by Periods.
+    prior : ndarray, shape (4, 4)
+        Dirichlet pseudo-counts.
+    half_lives : sequence of float
+        Months (``inf``: no discount).
+
+    Returns
+    -------
+    ndarray
+        One log likelihood per half-life.
+    """
+    codes = state_codes(states.to_numpy())
+    ordinal = np.array([p.ordinal for p in states.index])
+    out = np.zeros(len(half_lives))
+    for k, h in enumerate(half_lives):
+        factor = 0.5 ** (1.0 / h) if np.isfinite(h) else 1.0
+        counts = np.zeros((N_STATES, N_STATES))
+        total = 0.0
+        for t in range(len(codes) - 1):
+            if ordinal[t + 1] - ordinal[t] != 1:
+                continue
+            i, j = codes[t], codes[t + 1]
+            row = prior[i] + counts[i]
+            total += math.log(row[j] / row.sum())
+            counts *= factor
+            counts[i, j] += 1.0
+        out[k] = total
+    return out

@@ -1,0 +1,523 @@
+"""What every model of the negotiation states shares: the window, the simulation, the file.
+
+A state model (:class:`StateModel`) is fitted on the monthly states of the panel and
+simulates state paths for the months after them, each path from its own posterior draw. For
+simulation every model is a Markov chain on a :class:`~forecast.models.conditioning.Lattice`
+(the four states, or states with the months already spent in them), so the analyst's inputs
+(fixed months, conditions) and the exact conditioning of :mod:`forecast.models.conditioning`
+work for all of them. A subclass provides the posterior (:meth:`StateModel._fit_states`), its
+transition matrices on its lattice (:meth:`StateModel.matrices`), the augmented state of the
+month before a forecast (:meth:`StateModel.initial_index`) and the variables it saves.
+
+The models: :class:`forecast.models.transitions.TransitionModel` (the Markov chain),
+:mod:`forecast.models.chains` (the chain shrunk toward persistence, the chain that weighs
+recent years more) and :class:`forecast.models.durations.DurationModel` (an exit hazard that
+depends on the time spent in the state). :mod:`forecast.models.state_catalog` names them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from typing import ClassVar
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from forecast.constants import STATES
+from forecast.errors import ConfigError, RunFileError
+from forecast.models.conditioning import (
+    N_STATES,
+    Lattice,
+    parse_conditions,
+    simulate_lattice,
+    state_index,
+    step_kinds,
+    to_month,
+)
+
+__all__ = [
+    "StateModel",
+    "current_duration",
+    "monthly_states",
+    "spell_durations",
+    "state_codes",
+    "transition_counts",
+]
+
+
+def rng_of(rng) -> np.random.Generator:
+    """A Generator from a seed, a Generator, or None (seed 1)."""
+    if isinstance(rng, np.random.Generator):
+        return rng
+    return np.random.default_rng(1 if rng is None else rng)
+
+
+def state_codes(states: Iterable) -> np.ndarray:
+    """Integer codes (index in :data:`STATES`) of state labels or codes.
+
+    Parameters
+    ----------
+    states : iterable of str or int
+
+    Returns
+    -------
+    ndarray of int
+    """
+    values = np.asarray(list(states) if not isinstance(states, np.ndarray) else states)
+    if values.dtype.kind in "iu":
+        if values.size and (values.min() < 0 or values.max() >= N_STATES):
+            raise ValueError(f"state codes must be in 0..{N_STATES - 1}")
+        return values.astype(int)
+    lookup = {s: i for i, s in enumerate(STATES)}
+    try:
+        return np.array([lookup[str(v)] for v in values.ravel()], dtype=int).reshape(values.shape)
+    except KeyError as err:
+        raise ValueError(f"unknown state {err.args[0]!r}; use one of {list(STATES)}") from None
+
+
+def monthly_states(panel, source: str = "panel") -> pd.Series:
+    """A Series of state labels indexed by monthly Periods, from a panel or a Series."""
+    if isinstance(panel, pd.DataFrame):
+        missing = {"month", "state"} - set(panel.columns)
+        if missing:
+            raise ConfigError(
+                source, f"missing column(s) {sorted(missing)}", "pass the monthly panel"
+            )
+        months = pd.PeriodIndex(pd.to_datetime(panel["month"]).dt.to_period("M"))
+        series = pd.Series(panel["state"].astype(str).to_numpy(), index=months)
+    elif isinstance(panel, pd.Series):
+        index = panel.index
+        if isinstance(index, pd.PeriodIndex):
+            months = index.asfreq("M")
+        else:
+            months = pd.PeriodIndex(pd.to_datetime(index).to_period("M"))
+        series = pd.Series(panel.astype(str).to_numpy(), index=months)
+    else:
+        raise ConfigError(
+            source,
+            f"cannot read states from a {type(panel).__name__}",
+            "pass the monthly panel (columns month, state) or a Series indexed by month",
+        )
+    bad = sorted(set(series) - set(STATES))
+    if bad:
+        raise ConfigError(source, f"unknown state(s) {bad}", f"use {list(STATES)}", column="state")
+    return series.sort_index()
+
+
+def transition_counts(states: pd.Series, weights: np.ndarray | None = None) -> np.ndarray:
+    """Counts ``n[i, j]`` of consecutive months in states ``i`` then ``j``.
+
+    Parameters
+    ----------
+    states : Series
+        State labels indexed by monthly Periods; only pairs of consecutive
+        calendar months are counted.
+    weights : ndarray, optional
+        A weight per pair (``len(states) - 1``), e.g. a discount by age; default 1 (then the
+        counts are integers).
+
+    Returns
+    -------
+    ndarray, shape (4, 4)
+    """
+    codes = state_codes(states.to_numpy())
+    ordinal = np.array([p.ordinal for p in states.index])
+    consecutive = np.diff(ordinal) == 1
+    if weights is None:
+        counts = np.zeros((N_STATES, N_STATES), dtype=int)
+        np.add.at(counts, (codes[:-1][consecutive], codes[1:][consecutive]), 1)
+        return counts
+    counts = np.zeros((N_STATES, N_STATES))
+    w = np.asarray(weights, dtype=float)[consecutive]
+    np.add.at(counts, (codes[:-1][consecutive], codes[1:][consecutive]), w)
+    return counts
+
+
+def spell_durations(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Months spent in the current state at every month, and whether that is known.
+
+    Parameters
+    ----------
+    codes : ndarray of int
+        Monthly state codes.
+
+    Returns
+    -------
+    duration : ndarray of int
+        1 in a spell's first month, 2 in its second, ...
+    known : ndarray of bool
+        False in the first spell (it began before the data: its durations are lower bounds).
+    """
+    n = len(codes)
+    duration = np.ones(n, dtype=int)
+    known = np.zeros(n, dtype=bool)
+    for t in range(1, n):
+        if codes[t] == codes[t - 1]:
+            duration[t], known[t] = duration[t - 1] + 1, known[t - 1]
+        else:
+            known[t] = True
+    return duration, known
+
+
+def current_duration(states: pd.Series) -> int:
+    """Months the last state of ``states`` has lasted (a lower bound for the first spell)."""
+    codes = state_codes(states.to_numpy())
+    return int(spell_durations(codes)[0][-1])
+
+
+class StateModel:
+    """Shared plumbing of the negotiation-state models (see the module docstring).
+
+    Parameters
+    ----------
+    priors : dict, optional
+        Overrides of :attr:`default_priors`, merged key by key.
+    since, until : str, optional
+        Training window (``YYYY-MM``; whole months, inclusive).
+    draws : int, default 1000
+        Posterior draws kept by :meth:`fit`.
+    random_seed : int, default 1
+        Seed of the posterior draws.
+    """
+
+    name: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+    default_priors: ClassVar[dict] = {}
+
+    def __init__(
+        self,
+        priors: dict | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        draws: int = 1000,
+        random_seed: int = 1,
+    ) -> None:
+        self.priors = self.merge_priors(priors)
+        self.since = to_month(since, "--since", "since") if since is not None else None
+        self.until = to_month(until, "--until", "until") if until is not None else None
+        if self.since is not None and self.until is not None and self.until < self.since:
+            raise ConfigError(
+                "--since/--until", f"until {self.until} is before since {self.since}", "swap them"
+            )
+        if not isinstance(draws, (int, np.integer)) or isinstance(draws, bool) or draws < 1:
+            raise ConfigError("draws", f"{draws!r} is not a positive number of draws", "use 1000")
+        self.n_draws = int(draws)
+        self.random_seed = int(random_seed)
+        self.fitted_states: pd.Series | None = None
+
+    # --- to be provided -----------------------------------------------------------------------
+
+    @classmethod
+    def merge_priors(cls, user: dict | None) -> dict:  # pragma: no cover - abstract
+        """Merge a user prior dict over :attr:`default_priors` and validate it."""
+        raise NotImplementedError
+
+    def _fit_states(self, states: pd.Series) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    @property
+    def lattice(self) -> Lattice:
+        """The augmented states the model moves on (the four states for a Markov chain)."""
+        return Lattice.plain()
+
+    def matrices(self) -> np.ndarray:  # pragma: no cover - abstract
+        """Posterior draws of the transition matrix on :attr:`lattice`, (draw, A, A)."""
+        raise NotImplementedError
+
+    def initial_index(self, state: int, duration: int | None = None) -> int:
+        """The augmented state of a month in ``state`` that is the ``duration``-th of its
+        spell (None: the spell just began)."""
+        return int(self.lattice.entry[state])
+
+    def _dataset_vars(self) -> dict:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _load_vars(self, ds: xr.Dataset, source: str) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    # --- fit ----------------------------------------------------------------------------------
+
+    def fit(self, panel: pd.DataFrame | pd.Series):
+        """Fit the model on the states of the training window.
+
+        Parameters
+        ----------
+        panel : DataFrame or Series
+            The monthly panel (columns ``month``, ``state``) or a Series of
+            state labels indexed by month.
+
+        Returns
+        -------
+        StateModel
+            ``self``, fitted.
+        """
+        states = monthly_states(panel)
+        if self.since is not None:
+            states = states[states.index >= self.since]
+        if self.until is not None:
+            states = states[states.index <= self.until]
+        if len(states) < 2:
+            raise ConfigError(
+                "--since/--until",
+                f"the training window holds {len(states)} month(s) of states",
+                "choose a window with at least two months",
+            )
+        self.fitted_states = states
+        self._fit_states(states)
+        return self
+
+    def _check_fitted(self) -> None:
+        if self.fitted_states is None:
+            raise RuntimeError(f"the {self.name} model is not fitted; call fit(panel) first")
+
+    @property
+    def first_month(self) -> pd.Period:
+        """First fitted month."""
+        self._check_fitted()
+        return self.fitted_states.index[0]
+
+    @property
+    def last_month(self) -> pd.Period:
+        """Last fitted month (the forecast origin)."""
+        self._check_fitted()
+        return self.fitted_states.index[-1]
+
+    @property
+    def last_state(self) -> str:
+        """State of the last fitted month."""
+        self._check_fitted()
+        return str(self.fitted_states.iloc[-1])
+
+    @property
+    def last_duration(self) -> int:
+        """Months the last fitted state has lasted (a lower bound when it began before the
+        window)."""
+        self._check_fitted()
+        return current_duration(self.fitted_states)
+
+    def config(self) -> dict:
+        """JSON-ready configuration (priors, window, draws, seed)."""
+        return {
+            "priors": self.priors,
+            "since": None if self.since is None else str(self.since),
+            "until": None if self.until is None else str(self.until),
+            "draws": self.n_draws,
+            "random_seed": self.random_seed,
+        }
+
+    # --- exact forecasts from the lattice -------------------------------------------------------
+
+    def state_probabilities(self, months: int) -> np.ndarray:
+        """P(each state) in forecast months 1..``months`` after the last fitted month, exact
+        (averaged over the posterior draws).
+
+        Returns
+        -------
+        ndarray, shape (months, 4)
+        """
+        self._check_fitted()
+        mats = self.matrices()
+        lattice = self.lattice
+        mass = np.zeros((mats.shape[0], lattice.size))
+        mass[:, self.initial_index(STATES.index(self.last_state), self.last_duration)] = 1.0
+        out = np.zeros((months, N_STATES))
+        for t in range(months):
+            mass = np.einsum("da,dab->db", mass, mats)
+            by_state = np.zeros((mats.shape[0], N_STATES))
+            np.add.at(by_state.T, lattice.observed, mass.T)
+            out[t] = by_state.mean(axis=0)
+        return out
+
+    def event_probability(self, months: int, to: Sequence[str] | None = None) -> float:
+        """P(a change of state, or a change into one of ``to``, within ``months`` months after
+        the last fitted month), exact (averaged over the posterior draws)."""
+        self._check_fitted()
+        mats = self.matrices()
+        lattice = self.lattice
+        targets = np.ones(N_STATES, bool) if not to else np.isin(np.array(STATES), list(to))
+        start = self.initial_index(STATES.index(self.last_state), self.last_duration)
+        mass = np.zeros((mats.shape[0], lattice.size))
+        mass[:, start] = 1.0
+        moved = lattice.observed[:, None] != lattice.observed[None, :]
+        hit = moved & targets[lattice.observed][None, :]  # (from, to) entering an event state
+        kept = np.where(hit[None], 0.0, mats)  # paths without the event so far
+        for _ in range(months):
+            mass = np.einsum("da,dab->db", mass, kept)
+        return float(1.0 - mass.sum(axis=1).mean())
+
+    # --- simulation ---------------------------------------------------------------------------
+
+    def simulate(
+        self,
+        start_state: str | None = None,
+        months: int = 12,
+        draws: int | None = None,
+        rng: np.random.Generator | int | None = None,
+        fixed: Mapping | None = None,
+        conditions: Mapping | Sequence[Mapping] | None = None,
+        start: str | pd.Period | None = None,
+        source: str = "<simulate>",
+    ) -> xr.DataArray:
+        """Simulate monthly state paths, each from its own posterior draw.
+
+        Parameters
+        ----------
+        start_state : str, optional
+            State of the month before the first simulated month. Default: the
+            state of the last fitted month (and, for a duration model, the months it has
+            lasted; a given state starts a new spell).
+        months : int, default 12
+            Months to return (the horizon).
+        draws : int, optional
+            Paths to simulate (default: the posterior draws). Path ``i`` uses
+            posterior draw ``i`` modulo the number of draws (resampled under
+            ``conditions``); see the ``posterior_draw`` coordinate.
+        rng : Generator or int, optional
+            Random generator or seed (default seed 1).
+        fixed : mapping, optional
+            ``{month: state}`` step function of analyst-fixed first months
+            (``YYYY-MM`` keys, or ints 1..months for forecast month numbers).
+            Months up to the last key are fixed; the chain takes over after it.
+        conditions : mapping or list of mappings, optional
+            ``{"state": s or [s, ...], "within": k, "probability": p}``: the
+            share of paths in ``s`` in at least one of forecast months 1..k is
+            set to ``p`` (see :mod:`forecast.models.conditioning`); at most three.
+        start : str or Period, optional
+            First month returned (default: the month after the last fitted
+            month). Months between the fitted data and ``start`` are simulated
+            by the chain and dropped when ``start_state`` is not given.
+        source : str
+            Name for error messages (e.g. the scenario file).
+
+        Returns
+        -------
+        DataArray
+            State codes (index into ``attrs["states"]``), dims (draw, month),
+            ``month`` as first-of-month Timestamps, coordinates
+            ``posterior_draw`` and ``initial_state`` (the code of the month
+            before the first month) along ``draw``.
+        """
+        self._check_fitted()
+        gen = rng_of(rng)
+        if isinstance(months, bool) or not isinstance(months, (int, np.integer)) or months < 1:
+            raise ConfigError(
+                source,
+                f"horizon {months!r} is not a positive number of months",
+                "use a horizon such as 12",
+            )
+        months = int(months)
+        n = self.n_draws if draws is None else int(draws)
+        if n < 1:
+            raise ConfigError(source, f"draws = {draws!r} is not positive", "use e.g. 1000")
+        first = to_month(start, source, "start") if start is not None else self.last_month + 1
+        if start_state is None:
+            a0 = self.initial_index(STATES.index(self.last_state), self.last_duration)
+            if first <= self.last_month:
+                raise ConfigError(
+                    source,
+                    f"key 'start': {first} is not after the fitted data (which end "
+                    f"{self.last_month})",
+                    f"refit with --until {first - 1}, or give the state of {first - 1}",
+                )
+            gap = int(first.ordinal - self.last_month.ordinal - 1)
+        else:
+            s0 = state_index(start_state, source, "start_state")
+            same = s0 == STATES.index(self.last_state) and first == self.last_month + 1
+            a0 = self.initial_index(s0, self.last_duration if same else None)
+            gap = 0
+        kinds = step_kinds(fixed, first, months, gap, source)
+        conds = parse_conditions(conditions, months, source)
+        lattice = self.lattice
+        mats = self.matrices()
+        aug, post = simulate_lattice(mats, lattice, kinds, a0, gap, conds, n, gen, source)
+        paths = lattice.observed[aug]
+        initial = paths[:, gap - 1] if gap else np.full(n, lattice.observed[a0])
+        out = paths[:, gap:]
+        month_index = pd.period_range(first, periods=months, freq="M").to_timestamp()
+        return xr.DataArray(
+            out.astype(np.int8),
+            dims=("draw", "month"),
+            coords={
+                "draw": np.arange(n),
+                "month": month_index,
+                "posterior_draw": ("draw", post.astype(int)),
+                "initial_state": ("draw", initial.astype(np.int8)),
+            },
+            name="state",
+            attrs={"states": json.dumps(list(STATES)), "model": self.name},
+        )
+
+    # --- save / load --------------------------------------------------------------------------
+
+    def to_dataset(self) -> xr.Dataset:
+        """The fit as an xarray Dataset (posterior, fitted states; config in attrs).
+
+        Returns
+        -------
+        Dataset
+            The model's posterior variables and ``fitted_state`` (fitted_month) as codes into
+            ``attrs["states"]``. Write it with ``to_netcdf``.
+        """
+        self._check_fitted()
+        ds = xr.Dataset(
+            {
+                **self._dataset_vars(),
+                "fitted_state": (
+                    "fitted_month",
+                    state_codes(self.fitted_states.to_numpy()).astype(np.int8),
+                ),
+            },
+        )
+        ds = ds.assign_coords(fitted_month=self.fitted_states.index.to_timestamp())
+        ds.attrs.update(
+            model=self.name,
+            config=json.dumps(self.config(), sort_keys=True),
+            states=json.dumps(list(STATES)),
+            first_month=str(self.first_month),
+            last_month=str(self.last_month),
+            last_state=self.last_state,
+        )
+        return ds
+
+    @classmethod
+    def from_dataset(cls, ds: xr.Dataset, source: str = "<dataset>"):
+        """Rebuild a fitted model from :meth:`to_dataset` output (e.g. read from netCDF).
+
+        Parameters
+        ----------
+        ds : Dataset
+        source : str
+            File name for error messages.
+        """
+        if ds.attrs.get("model") != cls.name:
+            raise RunFileError(
+                source,
+                f"not a {cls.name} fit (model {ds.attrs.get('model')!r})",
+                f"pass the file written from {cls.__name__}.to_dataset",
+            )
+        if json.loads(ds.attrs.get("states", "[]")) != list(STATES):
+            raise RunFileError(
+                source,
+                f"saved with states {ds.attrs.get('states')}, the package uses {list(STATES)}",
+                "refit the transition model",
+            )
+        try:
+            config = json.loads(ds.attrs["config"])
+            model = cls(
+                priors=config["priors"],
+                since=config["since"],
+                until=config["until"],
+                draws=config["draws"],
+                random_seed=config["random_seed"],
+            )
+            months = pd.DatetimeIndex(ds["fitted_month"].values).to_period("M")
+            codes = ds["fitted_state"].values.astype(int)
+            model.fitted_states = pd.Series(np.array(STATES)[codes], index=months)
+            model._load_vars(ds, source)
+        except RunFileError:
+            raise
+        except (KeyError, ValueError, TypeError) as err:
+            raise RunFileError(source, f"incomplete {cls.name} fit ({err})", "refit") from None
+        return model

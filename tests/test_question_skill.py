@@ -1,0 +1,230 @@
+"""The strict question backtest's pieces: families, naive answers, skill with joint bootstrap
+intervals, reliability; the nuclear-test rate by state; the heavy-tail diagnosis."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+from conftest import SEED
+
+from forecast.constants import STATES
+from forecast.evaluation.question_answers import naive_answers, nuclear_answers, state_answers
+from forecast.evaluation.question_families import BY_ID, window_history
+from forecast.evaluation.question_skill import (
+    paired_skill,
+    question_findings,
+    reliability_by_family,
+    skill_table,
+)
+from forecast.evaluation.tails import explain_tails
+from forecast.models.events import NuclearRate
+from forecast.simulation import Forecast
+from forecast.summaries import by_path
+
+NT, ST, AT, SU = range(4)
+
+
+def tiny_panel(states, launches=None, nuclear=None) -> pd.DataFrame:
+    """A monthly panel with the columns the families read, from 2000-01."""
+    n = len(states)
+    panel = pd.DataFrame(
+        {
+            "month": pd.date_range("2000-01-01", periods=n, freq="MS"),
+            "state": np.array(STATES)[np.asarray(states)],
+            "launch_days": np.zeros(n, int) if launches is None else launches,
+            "nuclear_tests": np.zeros(n, int) if nuclear is None else nuclear,
+        }
+    )
+    for column in ("srbm", "mrbm", "irbm", "icbm", "slbm", "slv", "hgv", "unknown"):
+        panel[f"launch_days_{column}"] = 0
+    panel["missiles"] = panel["launch_days"]
+    return panel
+
+
+# --- families and naive answers ----------------------------------------------------------------
+
+
+def test_window_history_and_naive_answers_by_hand():
+    states = [NT] * 6 + [AT] * 6 + [NT] * 12
+    panel = tiny_panel(states)
+    history = window_history(BY_ID["change-3m"], panel)
+    # windows of 3 months after each month: a change in 2000-07 (active talks) and 2001-01
+    changed = history[history == 1].index.astype(str).tolist()
+    assert changed == ["2000-07", "2000-08", "2000-09", "2001-01", "2001-02", "2001-03"]
+    cutoff = pd.Period("2001-06", "M")
+    naive = naive_answers(panel, {"change-3m": [cutoff], "talks-6m": [cutoff]})
+    row = naive[(naive["family"] == "change-3m")].set_index("source")
+    past = history[history.index <= cutoff]
+    assert row.loc["longrun", "answer"] == pytest.approx(past.mean())
+    assert row.loc["recent5y", "answer"] == pytest.approx(past.mean())  # all within 5 years
+    assert row.loc["naive", "answer"] == 0.0  # the state held: no change
+    assert row.loc["naive", "score"] == row.loc["naive", "outcome"] == 0.0
+
+
+def test_state_and_nuclear_answers_are_probabilities_of_the_fitted_models():
+    states = [NT] * 30 + [AT] * 10 + [NT] * 40
+    nuclear = np.zeros(80, int)
+    nuclear[[20, 55]] = 1
+    panel = tiny_panel(states, nuclear=nuclear)
+    cutoffs = [pd.Period("2004-06", "M")]
+    answers = state_answers(panel, cutoffs, models=["markov", "duration"], seed=SEED)
+    assert set(answers["family"]) == {"change-3m", "change-6m", "change-12m", "talks-6m"}
+    assert answers["answer"].between(0, 1).all()
+    nuclear_rows = nuclear_answers(panel, cutoffs, seed=SEED).set_index("source")
+    # the constant rate: exact gamma-Poisson with the prior placed at the first month (one
+    # test in the 54 months up to the cutoff)
+    a, b = 0.5 + 1, 60.0 + 54
+    assert nuclear_rows.loc["constant", "answer"] == pytest.approx(1 - (b / (b + 12)) ** a, 0.05)
+    assert nuclear_rows.loc["by_state", "answer"] > 0
+
+
+# --- skill -------------------------------------------------------------------------------------
+
+
+def scored_table(n=48, seed=SEED) -> pd.DataFrame:
+    """Scores of a model and the three naive answers on two families, by hand."""
+    rng = np.random.default_rng(seed)
+    cutoffs = pd.period_range("2010-01", periods=n, freq="M").astype(str)
+    rows = []
+    for family, model_scale in (("change-3m", 0.8), ("launch-3m", 1.1)):
+        base = rng.uniform(0.1, 0.3, n)
+        for source, scale in (("m", model_scale), ("longrun", 1.0), ("recent5y", 1.2)):
+            for c, b in zip(cutoffs, base, strict=True):
+                rows.append(
+                    {
+                        "cutoff": c,
+                        "family": family,
+                        "source": source,
+                        "score": b * scale,
+                        "answer": 0.3,
+                        "outcome": float(b > 0.2),
+                    }
+                )
+        for c, b in zip(cutoffs, base, strict=True):
+            rows.append(
+                {"cutoff": c, "family": family, "source": "naive", "score": b * 1.5}
+                | {"answer": 0.0, "outcome": float(b > 0.2)}
+            )
+    return pd.DataFrame(rows)
+
+
+def test_skill_against_the_strongest_naive_answer_with_joint_intervals():
+    table = skill_table(scored_table(), {"change-3m": "m", "launch-3m": "m"}, n_boot=400, seed=1)
+    rows = table.set_index("family")
+    assert rows.loc["change-3m", "baseline"] == "longrun"
+    assert rows.loc["change-3m", "skill"] == pytest.approx(0.2)
+    assert rows.loc["launch-3m", "skill"] == pytest.approx(-0.1)
+    # a constant ratio: every resample gives the same skill
+    assert rows.loc["change-3m", "skill_lo"] == pytest.approx(0.2)
+    assert rows.loc["overall", "skill"] == pytest.approx(0.05)
+    assert rows.loc["overall", "skill_lo"] == pytest.approx(0.05)
+    assert rows.loc["change-3m", "prequential_skill"] == pytest.approx(0.2)
+    skill, lo, hi = paired_skill(scored_table(), "launch-3m", "longrun", "m", 200, 1)
+    assert skill == pytest.approx(1 - 1 / 1.1) and lo == pytest.approx(skill)
+    assert paired_skill(scored_table(), "launch-3m", "m", "m", 200, 1) == (0.0, 0.0, 0.0)
+    words = question_findings(table)
+    assert len(words) == 3 and "+20.0%" in words[0] and "the long-run base rate" in words[0]
+    assert words[-1].startswith("Over all families") and "above zero" in words[-1]
+
+
+def test_reliability_per_family():
+    table = reliability_by_family(scored_table(), {"change-3m": "m"})
+    assert set(table["family"]) == {"change-3m"} and set(table["kind"]) == {"probability"}
+    assert table["n"].sum() == 48
+
+
+# --- the nuclear-test rate by state ------------------------------------------------------------
+
+
+def test_a_nuclear_rate_by_state_follows_the_state_paths():
+    panel = tiny_panel([NT] * 40 + [AT] * 40, nuclear=np.r_[np.zeros(39), 2, np.zeros(40)])
+    model = NuclearRate({"half_life": math.inf, "by_state": True}, draws=4000).fit(panel)
+    assert model.groups == ["talks", "no_talks"]
+    a, b = model.shape_rate
+    np.testing.assert_allclose(a, [0.5, 2.5])
+    np.testing.assert_allclose(b, [60 + 40, 60 + 40])
+    # the fitted last state (active talks) held, or paths in no talks
+    held = model.p_any(12)
+    assert held == pytest.approx(1 - (100 / 112) ** 0.5, abs=0.01)
+    in_no_talks = model.p_any(12, states=np.full((100, 12), NT))
+    assert in_no_talks == pytest.approx(1 - (100 / 112) ** 2.5, abs=0.01)
+    sims = model.simulate(4000, 12, np.random.default_rng(SEED), states=np.full((4000, 12), NT))
+    assert (sims.sum(axis=1) > 0).mean() == pytest.approx(in_no_talks, abs=0.03)
+    # a run saved before the rate had groups still loads
+    old = NuclearRate(draws=10).fit(panel).to_dataset()
+    old = old.assign(rate=old["rate"].isel(group=0, drop=True))
+    assert NuclearRate.from_dataset(old).groups == ["all"]
+
+
+# --- heavy tails -------------------------------------------------------------------------------
+
+
+def tail_forecast(shift_month: int, tail_from: int) -> Forecast:
+    """200 paths: 10 go to stalled in ``shift_month``; one of those has a rate of 30 a month
+    from ``tail_from`` on (1 before)."""
+    draws, months = 200, 12
+    states = np.zeros((draws, months), dtype=np.int8)
+    states[:10, shift_month:] = ST
+    rate = np.ones((draws, months))
+    rate[0, tail_from:] = 30.0
+    counts = np.random.default_rng(SEED).poisson(rate)
+    data = xr.Dataset(
+        {
+            "launch_days": (("scenario", "draw", "month"), counts[None]),
+            "rate": (("scenario", "draw", "month"), rate[None]),
+            "state": (("scenario", "draw", "month"), states[None]),
+        },
+        coords={
+            "scenario": ["outlook"],
+            "label": ("scenario", ["All things considered"]),
+            "month": pd.date_range("2026-01-01", periods=months, freq="MS"),
+        },
+        attrs={"target": "launch_days", "initial_state": "no_talks", "model": "test"},
+    )
+    return Forecast(data)
+
+
+def test_a_heavy_tail_is_traced_to_the_count_model_or_to_the_state_shift():
+    """The cause of issue 23's "to stalled" row (mean above its 90th percentile): one
+    simulation whose rate ran away before its path changed state, in a small group."""
+    count_tail = tail_forecast(shift_month=8, tail_from=0)
+    flagged = by_path(count_tail).table.set_index("path")
+    assert "mean above its 90th percentile" in flagged.loc["to stalled", "caution"]
+    table = explain_tails(count_tail).set_index("path")
+    row = table.loc["to stalled"]
+    assert row["cause"] == "count model" and row["change_month"] == 9
+    assert row["top_share"] > 0.7 and row["rate_before_rank"] >= 0.99
+    assert "the count model's tail, not the state path" in row["text"]
+    shift_tail = explain_tails(tail_forecast(shift_month=2, tail_from=2)).set_index("path")
+    assert shift_tail.loc["to stalled", "cause"] == "state shift"
+
+
+def test_the_rate_before_a_change_is_the_held_states_rate(panel):
+    """Common random numbers: until a path leaves the initial state, its expected launch days
+    are those of the forecast that holds the state, so a tail there is the count model's."""
+    from forecast.models import get_model
+    from forecast.runs import fit_run, outlook_at
+    from forecast.scenarios import Scenario, ScenarioSet, simulate_scenarios
+
+    model = get_model("ar_level")
+    fit_run(model, panel, "mock", seed=SEED)
+    outlook = outlook_at(panel, model.training["month"].iloc[-1], SEED, transitions="markov")
+    spec = ScenarioSet(
+        start=None,
+        horizon=12,
+        scenarios={
+            "held": Scenario("held", "held"),
+            "outlook": Scenario("outlook", "outlook", transitions=True),
+        },
+    )
+    forecast = simulate_scenarios(model, spec, random_seed=SEED, outlook=outlook)
+    rate = forecast.data["rate"].transpose("scenario", "draw", "month").values
+    states = forecast.states.sel(scenario="outlook").transpose("draw", "month").values
+    start = STATES.index(forecast.data.attrs["initial_state"])
+    before = np.cumsum(states != start, axis=1) == 0
+    np.testing.assert_allclose(rate[1][before], rate[0][before])
+    assert (~before).any()  # some paths do change state

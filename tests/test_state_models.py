@@ -1,0 +1,228 @@
+"""The models of the negotiation states beside the Markov chain: the chain shrunk toward
+persistence, the discounted chain, the duration (semi-Markov) model, and the lattice they are
+simulated and conditioned on."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+from conftest import SEED
+
+from forecast.constants import STATES
+from forecast.errors import ConfigError, RunFileError
+from forecast.models.chains import DiscountedChain, ShrunkChain, prequential_scores
+from forecast.models.conditioning import Lattice
+from forecast.models.durations import DURATION_CAP, DurationModel, weibull_hazard
+from forecast.models.state_catalog import (
+    DEFAULT_TRANSITIONS,
+    TRANSITION_MODELS,
+    transition_model,
+    transitions_from_dataset,
+)
+from forecast.models.transitions import TransitionModel
+from forecast.runs import OUTLOOK_TRANSITIONS, outlook_at
+
+NT, ST, AT, SU = range(4)
+
+
+def timeline(codes, start: str = "2000-01") -> pd.Series:
+    index = pd.period_range(start, periods=len(codes), freq="M")
+    return pd.Series(np.array(STATES)[np.asarray(codes)], index=index)
+
+
+def spells_timeline(lengths, states) -> pd.Series:
+    """A timeline of consecutive spells of the given lengths and states."""
+    return timeline(np.concatenate([[s] * n for n, s in zip(lengths, states, strict=True)]))
+
+
+def fixed_duration_model(scale, shape, jump, last, duration) -> DurationModel:
+    """A fitted duration model whose every posterior draw has the given parameters."""
+    codes = [ST if last == NT else NT] * 3 + [last] * duration
+    model = DurationModel(draws=2).fit(timeline(codes))
+    model.scale = np.tile(np.asarray(scale, float), (2, 1))
+    model.shape = np.tile(np.asarray(shape, float), (2, 1))
+    model.jump = np.tile(np.asarray(jump, float), (2, 1, 1))
+    model._cache = None
+    return model
+
+
+JUMP = np.array(
+    [
+        [0.0, 0.2, 0.6, 0.2],
+        [0.3, 0.0, 0.5, 0.2],
+        [0.5, 0.3, 0.0, 0.2],
+        [0.2, 0.4, 0.4, 0.0],
+    ]
+)
+
+
+# --- the lattice -----------------------------------------------------------------------------
+
+
+def test_the_duration_lattice_advances_and_enters_spells():
+    lattice = Lattice.durations(3)
+    assert lattice.size == 12
+    assert lattice.observed.tolist() == [0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3]
+    # month 1 -> 2 -> 3 -> 3 (the cap holds)
+    assert lattice.advance[:3].tolist() == [1, 2, 2]
+    assert lattice.entry.tolist() == [0, 3, 6, 9]
+    fixed = lattice.fixed_matrix(ST)
+    assert fixed[0].argmax() == 3 and fixed[4].argmax() == 5  # enter stalled / stay in it
+    np.testing.assert_array_equal(Lattice.plain().hold_matrix(), np.eye(4))
+
+
+# --- the duration model ----------------------------------------------------------------------
+
+
+def test_the_hazard_is_the_discrete_weibull():
+    h = weibull_hazard(0.1, 1.0, np.arange(1, 6))
+    np.testing.assert_allclose(h, 1 - np.exp(-0.1))  # shape 1: the constant hazard
+    falling = weibull_hazard(0.1, 0.5, np.arange(1, 6))
+    assert (np.diff(falling) < 0).all()
+    # P(T > d) = exp(-lambda d^beta): the product of the survivals
+    surv = np.prod(1 - weibull_hazard(0.2, 1.5, np.arange(1, 5)))
+    assert surv == pytest.approx(math.exp(-0.2 * 4**1.5))
+
+
+def test_exact_event_probabilities_match_the_hazard_by_hand():
+    # no_talks for the last 5 months: month 5 of the spell is its last with probability h(5)
+    # (the hazard), so P(no change in 3 months) = (1 - h(5)) (1 - h(6)) (1 - h(7))
+    model = fixed_duration_model([0.3, 0.1, 0.1, 0.1], [0.6, 1, 1, 1], JUMP, NT, 5)
+    assert model.last_duration == 5
+    stay = np.prod(1 - weibull_hazard(0.3, 0.6, np.arange(5, 8)))
+    assert model.event_probability(3) == pytest.approx(1 - stay, rel=1e-6)
+    # talks within 1 month: the spell ends now and jumps to active talks or summitry
+    h5 = weibull_hazard(0.3, 0.6, 5)
+    to_talks = model.event_probability(1, ["active_talks", "summitry"])
+    assert to_talks == pytest.approx(h5 * 0.8, rel=1e-6)
+    probs = model.state_probabilities(1)[0]
+    np.testing.assert_allclose(probs, [1 - h5, h5 * 0.2, h5 * 0.6, h5 * 0.2], rtol=1e-6)
+
+
+def test_simulated_paths_follow_the_durations_and_the_conditions():
+    model = fixed_duration_model([0.2, 0.15, 0.05, 0.3], [0.7, 1.3, 1.0, 1.2], JUMP, NT, 30)
+    paths = model.simulate(months=12, draws=20000, rng=SEED).values
+    changed = (paths != NT).any(axis=1).mean()
+    assert changed == pytest.approx(model.event_probability(12), abs=0.012)
+    cond = {"state": "summitry", "within": 3, "probability": 0.6}
+    forced = model.simulate(months=6, draws=2000, rng=SEED, conditions=cond).values
+    assert (forced[:, :3] == SU).any(axis=1).mean() == pytest.approx(0.6, abs=1 / 4000)
+    fixed = model.simulate(months=4, draws=50, rng=SEED, fixed={2: "active_talks"}).values
+    assert (fixed[:, 0] == NT).all() and (fixed[:, 1] == AT).all()
+
+
+def test_a_long_spell_keeps_its_duration_and_a_given_start_state_starts_a_new_one():
+    model = fixed_duration_model([0.5, 0.1, 0.1, 0.1], [0.3, 1, 1, 1], JUMP, NT, 40)
+    assert model.initial_index(NT, 40) == DURATION_CAP - 1  # capped
+    old = model.simulate(months=1, draws=20000, rng=1).values
+    new = model.simulate(start_state="no_talks", months=1, draws=20000, rng=1, start="2003-12")
+    # a falling hazard: a 40-month spell is far less likely to end than a new one
+    assert (old != NT).mean() < (new.values != NT).mean() / 2
+
+
+def test_the_duration_model_recovers_a_falling_hazard():
+    rng = np.random.default_rng(SEED)
+    lengths = []
+    for _ in range(60):  # spells of no talks with shape 0.6, alternating with stalled
+        u = rng.random()
+        lengths.append(int(np.ceil((-np.log(u) / 0.2) ** (1 / 0.6))))
+    codes = np.concatenate([[NT] * n + [ST] * 3 for n in lengths])
+    model = DurationModel(draws=2000, random_seed=SEED).fit(timeline(codes))
+    shape = model.shape[:, NT]
+    assert np.quantile(shape, 0.03) < 0.6 < np.quantile(shape, 0.97)
+    assert shape.mean() < 0.85
+    table = model.summary()
+    assert set(table["quantity"]) >= {"scale", "shape", "hazard_1", "mean_dwell"}
+
+
+def test_duration_priors_are_validated():
+    assert DurationModel(priors={"shape": {"sigma": 0.2}}).priors["shape"]["mu"] == 0.0
+    with pytest.raises(ConfigError, match="not positive"):
+        DurationModel(priors={"move": 0})
+    with pytest.raises(ConfigError, match="unknown prior"):
+        DurationModel(priors={"stay": 8})
+
+
+# --- the chains ------------------------------------------------------------------------------
+
+
+def test_the_shrunk_chain_centres_every_row_on_the_pooled_persistence():
+    states = timeline([NT, NT, ST, ST, ST, AT])
+    model = ShrunkChain(draws=10).fit(states)
+    e = (2 + 0.5) / (5 + 1)  # two exits in five transitions, half a pseudo-exit
+    alpha = model.prior_alpha
+    assert alpha[NT, NT] == pytest.approx(24 * (1 - e))
+    assert alpha[SU, NT] == pytest.approx(24 * e / 3)
+    np.testing.assert_allclose(model.posterior_alpha, alpha + model.counts)
+
+
+def test_the_prequential_score_by_hand():
+    states = timeline([NT, NT, ST])
+    prior = np.full((4, 4), 0.5)
+    np.fill_diagonal(prior, 8.0)
+    undiscounted, halved = prequential_scores(states, prior, [math.inf, 1.0])
+    # first pair: prior only; second: one NT->NT transition seen (weight 1, or 1 either way)
+    expected = math.log(8 / 9.5) + math.log(0.5 / 10.5)
+    assert undiscounted == pytest.approx(expected)
+    assert halved == pytest.approx(expected)  # the only earlier pair has weight 1 at the time
+    # with one half-life the discounted chain is the plain chain with discounted counts
+    model = DiscountedChain(priors={"half_lives": [None]}, draws=50).fit(states)
+    np.testing.assert_allclose(model.posterior_alpha, TransitionModel().fit(states).posterior_alpha)
+    assert model.weights.tolist() == [1.0]
+
+
+def test_the_discounted_chain_weighs_half_lives_and_shuffles_its_draws(panel):
+    model = DiscountedChain(draws=600, random_seed=SEED).fit(panel)
+    weights = model.half_life_weights()
+    assert weights["weight"].sum() == pytest.approx(1.0)
+    assert np.isinf(weights["half_life"].iloc[-1])
+    # the first draws sample the mixture, not one component
+    first = model.draws.values[:100, 0, 0]
+    assert abs(first.mean() - model.posterior_mean().iloc[0, 0]) < 0.02
+    summary = model.summary().set_index(["from_state", "to_state"])
+    assert summary.loc[("no_talks", "no_talks"), "lo"] < summary.loc[("no_talks", "no_talks"), "hi"]
+    with pytest.raises(ConfigError, match="half-life"):
+        DiscountedChain(priors={"half_lives": [0]})
+
+
+# --- one interface ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(TRANSITION_MODELS))
+def test_every_state_model_simulates_what_it_computes_and_saves(name, panel, tmp_path):
+    model = transition_model(name, draws=400, random_seed=SEED, until="2019-10").fit(panel)
+    paths = model.simulate(months=12, draws=8000, rng=SEED)
+    start = STATES.index(model.last_state)
+    previous = np.column_stack([np.full(8000, start), paths.values[:, :-1]])
+    changed = (paths.values != previous).any(axis=1).mean()
+    assert changed == pytest.approx(model.event_probability(12), abs=0.02)
+    shares = (paths.values[:, 5][:, None] == np.arange(4)).mean(axis=0)
+    np.testing.assert_allclose(shares, model.state_probabilities(6)[5], atol=0.02)
+    assert list(model.expected_dwell().index) == list(STATES)
+    path = tmp_path / f"{name}.nc"
+    model.to_dataset().to_netcdf(path)
+    with xr.open_dataset(path) as ds:
+        loaded = transitions_from_dataset(ds.load(), source=str(path))
+    assert type(loaded) is type(model) and loaded.config() == model.config()
+    np.testing.assert_array_equal(
+        loaded.simulate(months=6, rng=2).values, model.simulate(months=6, rng=2).values
+    )
+
+
+def test_the_catalogue_and_the_outlook_name_the_default(panel):
+    assert OUTLOOK_TRANSITIONS == DEFAULT_TRANSITIONS == "discounted"
+    outlook = outlook_at(panel, "2019-10", SEED)
+    assert isinstance(outlook.transitions, DiscountedChain)
+    assert isinstance(
+        outlook_at(panel, "2019-10", SEED, transitions="duration").transitions, DurationModel
+    )
+    with pytest.raises(ConfigError, match="unknown state model"):
+        transition_model("hidden_markov")
+    ds = TransitionModel(draws=5).fit(panel).to_dataset()
+    ds.attrs["model"] = "nuclear_rate"
+    with pytest.raises(RunFileError, match="not a fit of a state model"):
+        transitions_from_dataset(ds)

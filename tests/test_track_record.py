@@ -1,0 +1,128 @@
+"""The backfilled track record: questions moved to past origins, answered, frozen compactly,
+resolved, scored, read by the ledger. Plumbing runs use the stand-in sampler (prior draws)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from conftest import REPO, SEED
+
+from forecast.backfill import backfill
+from forecast.ledger import answers_ledger
+from forecast.outlook import score_answers
+from forecast.track_record import (
+    QUESTIONS_FILE,
+    answers_record,
+    origins,
+    outcome_counts,
+    read_track_record,
+    score_track_record,
+    shifted_spec,
+    track_record_reliability,
+    track_record_summary,
+    track_record_tables,
+    write_track_record,
+)
+from forecast.yamlio import load_yaml
+
+
+def test_the_question_file_moves_to_an_origin():
+    spec = load_yaml(QUESTIONS_FILE, "question file")
+    moved, offset = shifted_spec(spec, pd.Period("2015-03", "M"))
+    assert offset == (pd.Period("2015-03", "M") - pd.Period("2025-12", "M")).n
+    by_id = {q["id"]: q for q in moved["questions"]}
+    assert by_id["icbm-2026h1"]["window"] == {"start": "2015-04", "end": "2015-09"}
+    conditional = by_id["launch-days-2026-if-talks-march"]
+    assert conditional["given"] == {"2015-04": "no_talks", "2015-06": "active_talks"}
+    assert conditional["given_through"] == "2015-06"
+    assert conditional["question"]["window"] == {"start": "2015-04", "end": "2016-03"}
+    assert "backfilled" in by_id["icbm-2026h1"]["title"]
+    assert [str(o) for o in origins("2010-03", "2011-03", 6)] == ["2010-03", "2010-09", "2011-03"]
+
+
+def test_outcome_counts_rebuild_the_frozen_draws():
+    values = [1, 0, 0, 3, 1, 0]
+    pairs = outcome_counts(values)
+    assert pairs == [[0, 3], [1, 2], [3, 1]]
+    record = {"answers": [], "outcome_counts": {"q": pairs}, "questions_text": ""}
+    assert sorted(answers_record(record)["outcomes"]["q"]) == sorted(values)
+
+
+@pytest.fixture(scope="module")
+def track(panel):
+    return backfill(panel, ["2016-12", "2025-09"], seed=SEED, preset="mock")
+
+
+def test_a_backfilled_record_is_answered_frozen_and_scored(track, panel, tmp_path):
+    assert track["backfilled"] and len(track["records"]) == 2
+    first = track["records"][0]
+    assert first["backfilled"] is True and first["origin"] == "2016-12"
+    assert first["shift_months"] == -108
+    # the probability frozen is the share of the draws kept
+    exact = answers_record(first)
+    probs = {a["question"]: a["probability"] for a in first["answers"]}
+    assert np.mean(exact["outcomes"]["icbm-2026h1"]) == pytest.approx(probs["icbm-2026h1"])
+    table = score_track_record(track, panel)
+    assert table["backfilled"].all()
+    early = table[table["origin"] == "2016-12"].set_index("question")
+    # the window 2017-01..2017-06 is in the data: resolved and scored as the ledger scores
+    assert early.loc["icbm-2026h1", "status"] == "resolved"
+    assert early.loc["icbm-2026h1", "brier"] == pytest.approx(
+        (probs["icbm-2026h1"] - float(early.loc["icbm-2026h1", "outcome"])) ** 2
+    )
+    assert 0 <= early.loc["icbm-2026h1", "base_rate"] <= 1
+    late = table[table["origin"] == "2025-09"]
+    assert (late["status"].isin(["waiting", "annulled"])).all()
+    summary = track_record_summary(table).set_index("question")
+    assert (
+        summary.loc["all binary", "resolved"]
+        == ((table["answer_type"] == "binary") & (table["status"] == "resolved")).sum()
+    )
+    assert track_record_reliability(table)["n"].sum() == summary.loc["all binary", "resolved"]
+    # the files, small and read back; the ledger prints them as backfilled folders
+    written = write_track_record(track, panel, tmp_path)
+    assert {p.name for p in written} >= {"records.json", "record.csv", "summary.csv"}
+    assert (tmp_path / "records.json").stat().st_size < 40_000
+    shipped = track_record_tables(tmp_path)  # read back as written, no refit, no panel
+    pd.testing.assert_frame_equal(
+        shipped["summary"], track_record_summary(table), check_dtype=False, atol=1e-4
+    )
+    again = read_track_record(tmp_path)
+    assert again["records"][0]["answers"] == first["answers"]
+    ledger = answers_ledger(tmp_path, panel)
+    assert set(ledger["folder"]) == {"2016-12 (backfilled)", "2025-09 (backfilled)"}
+    exact_scores = score_answers(exact, panel).set_index("question")
+    mine = ledger[ledger["folder"] == "2016-12 (backfilled)"].set_index("question")
+    assert mine.loc["icbm-2026h1", "brier"] == pytest.approx(
+        exact_scores.loc["icbm-2026h1", "brier"]
+    )
+
+
+def test_a_damaged_record_is_refused(tmp_path):
+    from forecast.errors import RunFileError
+
+    (tmp_path / "records.json").write_text(json.dumps({"records": [{"origin": "2010-03"}]}))
+    with pytest.raises(RunFileError, match="lacks"):
+        read_track_record(tmp_path)
+
+
+def test_the_command_refuses_bad_origins_before_any_work(tmp_path):
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    cli = [sys.executable, str(REPO / "tests" / "forecast_cli.py"), "track-record"]
+    result = subprocess.run(
+        [*cli, "--out", str(tmp_path / "tr"), "--every", "0"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+    )
+    assert result.returncode == 2 and "--every" in result.stderr
+    assert not (tmp_path / "tr").exists()
+    assert yaml.safe_load(QUESTIONS_FILE.read_text())["as_of"]  # the file the record moves
