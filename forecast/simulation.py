@@ -168,6 +168,23 @@ def state_paths(
     return np.asarray(paths.values, dtype=np.int8)
 
 
+def within_the_month(sim: xr.Dataset, target: str) -> xr.Dataset:
+    """Launch days capped at the days of their month.
+
+    A monthly count model draws launch days from a Poisson or negative binomial, which puts
+    a sliver of mass above the month's length (2 to 6 of 48,000 months simulated from the
+    default model's posterior in the outlook; a launch-day count cannot exceed its days).
+    """
+    days = xr.DataArray(
+        pd.DatetimeIndex(sim["month"].values).days_in_month.to_numpy(), dims="month"
+    )
+    names = ["counts"] if target == "launch_days" else []
+    names += ["launch_days"] if "launch_days" in sim else []
+    for name in names:
+        sim[name] = np.minimum(sim[name], days.astype(sim[name].dtype))
+    return sim
+
+
 def with_outlook_events(sim: xr.Dataset, outlook, random_seed: int) -> xr.Dataset:
     """Add ``class_counts`` and ``nuclear_tests`` drawn by the run's outlook models when the
     count model does not simulate them (launch-day models only).
@@ -243,7 +260,7 @@ def simulate(
         one = model.simulate(
             future.covariates(), random_seed=random_seed, draws=draws, state_paths=future.paths
         )
-        one = with_outlook_events(one, outlook, random_seed)
+        one = with_outlook_events(within_the_month(one, model.target), outlook, random_seed)
         one["state"] = (("draw", "month"), future.state_codes(one.sizes["draw"]))
         one["exercise_days"] = ("month", np.asarray(future.exercise_days, dtype=float))
         parts.append(one)

@@ -98,3 +98,17 @@ def test_a_forecast_year_beside_the_years_before():
     assert summary.text[0].startswith(f"2026 (forecast): {first.mean():.1f} launch days expected")
     assert f"P(more than 2025's 7) = {(first > 7).mean():.0%}." in summary.text[0]
     assert "P(more than 2026) = " in summary.text[1]
+
+
+def test_launch_days_never_exceed_the_days_of_their_month():
+    from forecast.simulation import within_the_month
+
+    months = pd.to_datetime(["2026-01-01", "2026-02-01"])
+    sim = xr.Dataset(
+        {"counts": (("draw", "month"), np.array([[40, 29], [3, 28]]))},
+        coords={"draw": [0, 1], "month": months},
+    )
+    capped = within_the_month(sim.copy(), "launch_days")
+    assert capped["counts"].values.tolist() == [[31, 28], [3, 28]]
+    # missiles are not days: a missile count is left as drawn
+    assert within_the_month(sim.copy(), "missiles")["counts"].values.tolist() == [[40, 29], [3, 28]]
