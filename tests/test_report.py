@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import shutil
@@ -642,7 +643,7 @@ def test_the_index_gives_the_outlook_from_today_and_the_year_beside_the_last(tin
     assert icbm["p_icbm_outlook"].iloc[0] == pytest.approx(outlook["p_icbm"].iloc[0], abs=1e-3)
     assert 'id="icbm-caveat"' in index and "16 of 34 launch days" in index
     # the coding-sensitivity panel of docs/sensitivity, its rows copied beside the page
-    from forecast.report.sections import SENSITIVITY_DIR
+    from forecast.report.context import SENSITIVITY_DIR
 
     panel = pd.read_csv(SENSITIVITY_DIR / "sensitivity.csv")
     copied = pd.read_csv(folder / "coding_sensitivity.csv")
@@ -815,3 +816,47 @@ def test_notebook_output_has_no_warnings(path, fast_report):
         if o.output_type == "stream" and o.name == "stderr" and "warn" in o.text.lower()
     ]
     assert not warned, f"{path.name} printed warnings: {warned}"
+
+
+def test_the_questions_backtested_and_the_track_record_are_on_the_index(tables, panel):
+    """The strict question backtest and the backfilled track record of docs/, each a table and
+    the sentences computed from the same CSV."""
+    import pandas as pd
+
+    from forecast.evaluation.question_skill import question_findings
+    from forecast.freshness import data_freshness
+    from forecast.report.context import EVALUATION_DIR, ReportContext
+    from forecast.report.evidence import questions_section
+
+    ctx = ReportContext(tables, panel, data_freshness(tables, today=FRESH_TODAY))
+    page = questions_section(ctx)
+    table = pd.read_csv(EVALUATION_DIR / "questions.csv")
+    assert 'id="questions-skill"' in page
+    for sentence in question_findings(table):
+        assert html.escape(sentence) in page
+    assert page.count("<tr>") >= len(table)  # a row per family (and the header)
+    assert 'id="track-record-table"' in page and "<b>backfilled</b>" in page
+
+
+def test_the_trust_section_speaks_of_every_protocol_kept(tmp_path, tables, panel):
+    """Missiles and the daily model's protocol (with its ablation), when their folders are
+    kept beside the main one, each add their sentences."""
+    import shutil
+
+    from forecast.evaluation.findings import band_sentence
+    from forecast.freshness import data_freshness
+    from forecast.report.context import EVALUATION_DIR, ReportContext
+    from forecast.report.evidence import trust_section
+
+    folder = tmp_path / "evaluation"
+    shutil.copytree(EVALUATION_DIR, folder, ignore=shutil.ignore_patterns("missiles", "daily"))
+    (folder / "missiles").mkdir()
+    for name in ("by_band.csv", "settings.json"):
+        shutil.copy(EVALUATION_DIR / name, folder / "missiles" / name)
+    ctx = ReportContext(tables, panel, data_freshness(tables, today=FRESH_TODAY))
+    page = trust_section(ctx, folder)
+    by_band = pd.read_csv(folder / "missiles" / "by_band.csv")
+    from forecast.models import DEFAULT_MODEL
+
+    expected = band_sentence(by_band, DEFAULT_MODEL, "Scored on CNS missile counts instead")
+    assert expected and html.escape(expected[0]) in page

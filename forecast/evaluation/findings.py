@@ -191,3 +191,32 @@ def evidence_findings(
             "their wide intervals, not as effects the forecasts have been shown to need."
         )
     return out
+
+
+def band_sentence(by_band: pd.DataFrame, model: str, what: str) -> list[str]:
+    """One sentence: ``model``'s skill in each band with its interval and its 80 % coverage,
+    state held at the cutoff (for a second protocol: missiles, the daily model's cutoffs).
+
+    Parameters
+    ----------
+    by_band : DataFrame
+        ``by_band.csv`` of that protocol.
+    model : str
+        The model described.
+    what : str
+        What the protocol scores, as the sentence opens (e.g. ``"For missiles"``).
+    """
+    rows = held_state_rows(by_band, model)
+    if rows.empty:
+        return []
+    skills = "; ".join(
+        f"{r.crps_skill:+.1%} at {r.band} months [{r.crps_skill_lo:+.1%}, {r.crps_skill_hi:+.1%}]"
+        for r in rows.itertuples()
+    )
+    coverage = ", ".join(f"{x:.0%}" for x in rows["pit_cov_80"])
+    baselines = ", ".join(sorted(set(rows["crps_baseline"])))
+    return [
+        f"{what}, {model}'s CRPS skill against the best naive forecast ({baselines}) is "
+        f"{skills} (positive = better); its 80% intervals hold {coverage} of the outcomes "
+        "by band (80% when calibrated)."
+    ]

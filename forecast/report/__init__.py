@@ -28,8 +28,11 @@ empty, or the earlier fit of a report (replaced with ``force``); a run made by
 read it (papermill's ``RUN_DIR``) instead of fitting the same model again.
 
 The package's modules: :mod:`~forecast.report.notebooks` (papermill and nbconvert),
-:mod:`~forecast.report.sections` (the index page's sections), :mod:`~forecast.report.pages`
-(the index and the single file) and :mod:`~forecast.report.build` (the build).
+:mod:`~forecast.report.context` (what the sections read), :mod:`~forecast.report.sections`
+(the index page's sections about the forecast, and their order),
+:mod:`~forecast.report.evidence` (the sections on how far to trust them),
+:mod:`~forecast.report.interactive` (the charts), :mod:`~forecast.report.pages` (the index and
+the single file) and :mod:`~forecast.report.build` (the build).
 
 How it is written
 -----------------
@@ -56,6 +59,7 @@ from forecast.report.build import (
     default_run_out,
     folder_size,
 )
+from forecast.report.context import EVALUATION_DIR, ReportContext
 from forecast.report.notebooks import (
     NotebookPage,
     execute_notebook,
@@ -65,7 +69,7 @@ from forecast.report.notebooks import (
     run_notebook,
 )
 from forecast.report.pages import index_page, single_file_page
-from forecast.report.sections import EVALUATION_DIR, INDEX_SECTIONS, ReportContext
+from forecast.report.sections import INDEX_SECTIONS
 
 __all__ = [
     "CURRENT_QUESTIONS",

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import html
 
+from forecast.report.context import ReportContext
 from forecast.report.interactive import CHART_CSS, has_charts, page_scripts
-from forecast.report.sections import ReportContext, index_body
+from forecast.report.sections import index_body
 
 #: The index page's style (also the single file's, with :data:`SINGLE_CSS`).
 INDEX_CSS = """

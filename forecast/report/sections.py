@@ -1,4 +1,7 @@
-"""The index page's sections: each a function of the :class:`ReportContext` returning HTML.
+"""The index page: its sections about the forecast, each a function of the
+:class:`~forecast.report.context.ReportContext` returning HTML, and their order.
+
+The sections on how far to trust the numbers are in :mod:`forecast.report.evidence`.
 
 The index is built from :data:`INDEX_SECTIONS`, top to bottom; a new section is one more
 function in that list. Every text a user wrote (scenario labels, question titles, paths)
@@ -7,37 +10,30 @@ is escaped.
 
 from __future__ import annotations
 
-import base64
-import datetime as dt
 import html
-import io
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import pandas as pd
 
 from forecast import __version__
-from forecast.catalog import BASELINES
 from forecast.data import yearly_summary
 from forecast.plots import (
     plot_history,
     plot_recent_months,
     plot_scenario_panels,
     plot_scenarios,
-    plot_skill,
     plot_state_effects,
 )
+from forecast.report.context import ReportContext, caution_html, figure_to_data_uri, pct
+from forecast.report.evidence import questions_section, sensitivity_section, trust_section
 from forecast.report.interactive import (
     chart_html,
     checkbox_css,
     fan_chart_spec,
     scenario_panels_spec,
-    skill_spec,
     state_probability_spec,
 )
-from forecast.report.notebooks import NotebookPage
 from forecast.summaries import headline, monthly
 
 #: Observed months the interactive fan chart shows before the forecast.
@@ -45,31 +41,6 @@ FAN_HISTORY_MONTHS = 24
 
 #: Years shown month by month under the history by year.
 RECENT_YEARS = 3
-
-#: The full evaluation protocol's summary tables (``make skill``), read by the index page's
-#: "How far to trust these numbers" and by notebook 05.
-EVALUATION_DIR = Path(__file__).resolve().parents[2] / "docs" / "evaluation"
-#: The coding-sensitivity panel ``make sensitivity`` keeps (:mod:`forecast.sensitivity`).
-SENSITIVITY_DIR = EVALUATION_DIR.parent / "sensitivity"
-
-
-def figure_to_data_uri(fig: plt.Figure, dpi: int = 100) -> str:
-    """Encode a figure as an inline PNG data URI (so pages work offline)."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
-    plt.close(fig)
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
-
-
-def _pct(x) -> str:
-    return "n/a" if x != x else f"{x:.0%}"
-
-
-def _caution_html(row) -> str:
-    """A mark on a summary row that rests on few simulations or a heavy tail."""
-    if not row.caution:
-        return ""
-    return f' <span class="caution" title="{html.escape(row.caution)}">(read with care)</span>'
 
 
 def _headline_html(table) -> str:
@@ -81,9 +52,9 @@ def _headline_html(table) -> str:
     rows = "\n".join(
         f'<tr data-scenario="{html.escape(str(r.scenario))}">'
         f"<td><b>{html.escape(str(r.scenario))}</b>: {html.escape(str(r.label))}"
-        f"{_caution_html(r)}</td>"
+        f"{caution_html(r)}</td>"
         f"<td>{r.mean:.1f}</td><td>{r.median:.0f}</td><td>{r.q10:.0f} to {r.q90:.0f}</td>"
-        f"<td>{_pct(r.p_any)}</td><td>{_pct(r.p_icbm)}</td><td>{_pct(r.p_nuclear)}</td>"
+        f"<td>{pct(r.p_any)}</td><td>{pct(r.p_icbm)}</td><td>{pct(r.p_nuclear)}</td>"
         f"<td>{r.n:,}</td></tr>"
         for r in table.itertuples()
     )
@@ -101,75 +72,6 @@ def _past_scores_html(summary: pd.DataFrame) -> str:
         for r in summary.itertuples()
     )
     return f'<table id="past-scores">{head}\n{rows}\n</table>'
-
-
-@dataclass
-class ReportContext:
-    """Everything the index page's sections read.
-
-    Attributes
-    ----------
-    tables, panel
-        The data (bundled plus overlay) and its monthly panel.
-    freshness : forecast.freshness.Freshness
-        The data's age on ``today``.
-    pages : list of NotebookPage
-        The notebook pages, in order.
-    model, forecast
-        The report's fitted model and its scenario forecast (both ``None``: no outlook).
-    fast : bool
-        Built with small settings (a warning banner says so).
-    scenario_file : Path, optional
-        The scenario YAML simulated.
-    run_dir : Path, optional
-        The run folder the model comes from (named on the page).
-    single : bool
-        Rendering for the single-file report: links to notebook pages become anchors.
-    built : str
-        When the report was built.
-    """
-
-    tables: object
-    panel: pd.DataFrame
-    freshness: object
-    pages: list[NotebookPage] = field(default_factory=list)
-    model: object = None
-    forecast: object = None
-    fast: bool = False
-    scenario_file: Path | None = None
-    run_dir: Path | None = None
-    single: bool = False
-    built: str = field(default_factory=lambda: dt.datetime.now().strftime("%Y-%m-%d %H:%M"))
-    #: The unconditional outlook's tables (:func:`forecast.outlook.outlook_tables`) and the
-    #: answered questions (None: the run has no outlook models).
-    outlook: dict | None = None
-    answers: pd.DataFrame | None = None
-    #: Questions left out because the fitted data already cover their months.
-    unanswered: list = field(default_factory=list)
-    #: P(nuclear test) over the outlook's horizon with no discount (the sensitivity).
-    nuclear_constant: float | None = None
-    nuclear_half_life: float | None = None
-    #: The outlook's whole calendar years beside the years observed before
-    #: (:func:`forecast.summaries.against_years`).
-    years: object = None
-    #: The outlook from today's month (:func:`forecast.outlook.outlook_from_today`; None when
-    #: the data reach today's month).
-    from_today: object = None
-    #: P(ICBM) under recounted unknown-class launches: ``days``, ``range``, ``text``
-    #: (:mod:`forecast.unknown_class`).
-    icbm: dict | None = None
-
-    @property
-    def today(self) -> dt.date:
-        return self.freshness.today
-
-    @property
-    def has_outlook(self) -> bool:
-        return self.model is not None and self.forecast is not None
-
-    def link(self, page: NotebookPage) -> str:
-        """Where a notebook page is: its file, or its section in the single file."""
-        return f"#{page.name}" if self.single else f"{page.name}.html"
 
 
 def title_section(ctx: ReportContext) -> str:
@@ -305,9 +207,9 @@ def expectations_section(ctx: ReportContext) -> str:
     figure = figure_to_data_uri(plot_state_probabilities(states).figure)
     totals = ctx.outlook["totals"]
     rows = "\n".join(
-        f"<tr><td>{html.escape(str(r.path))}{_caution_html(r)}</td><td>{r.share:.0%}</td>"
+        f"<tr><td>{html.escape(str(r.path))}{caution_html(r)}</td><td>{r.share:.0%}</td>"
         f"<td>{r.n:,}</td><td>{r.mean:.1f}</td><td>{r.median:.0f}</td>"
-        f"<td>{r.q10:.0f} to {r.q90:.0f}</td><td>{_pct(r.p_icbm)}</td></tr>"
+        f"<td>{r.q10:.0f} to {r.q90:.0f}</td><td>{pct(r.p_icbm)}</td></tr>"
         for r in totals.itertuples()
     )
     first, last = states["month"].iloc[0], states["month"].iloc[-1]
@@ -331,7 +233,7 @@ def expectations_section(ctx: ReportContext) -> str:
         '"stays" never leaves the current state), with the number of simulations each rests '
         "on; a row marked (read with care) rests on few simulations or on a few very large "
         f"ones (its mean above its 90th percentile). P(nuclear test) over all paths: "
-        f"{_pct(totals['p_nuclear'].iloc[0]) if 'p_nuclear' in totals else 'n/a'} (the "
+        f"{pct(totals['p_nuclear'].iloc[0]) if 'p_nuclear' in totals else 'n/a'} (the "
         "nuclear-test rate has no state term, so it is not split by path).</p>",
         f'<table id="expectations-table">{head}\n{rows}\n</table>',
         chart_html(
@@ -405,7 +307,7 @@ def _years_html(years) -> str:
             value = (
                 f"{r.mean:.1f} expected (median {r.median:.0f}; 80%: {r.q10:.0f} to {r.q90:.0f})"
             )
-            more = _pct(r.p_more_than_previous)
+            more = pct(r.p_more_than_previous)
         cells.append(f"<tr><td>{r.year}</td><td>{value}</td><td>{more}</td></tr>")
     return (
         "<h3>The forecast year beside the years before</h3>\n"
@@ -439,10 +341,10 @@ def today_section(ctx: ReportContext) -> str:
         caption="Point at a month for the probability of each state.",
     )
     rows = "\n".join(
-        f"<tr><td>{html.escape(str(r.path))}{_caution_html(r)}</td><td>{r.share:.0%}</td>"
+        f"<tr><td>{html.escape(str(r.path))}{caution_html(r)}</td><td>{r.share:.0%}</td>"
         f"<td>{r.n:,}</td><td>{r.mean:.1f}</td><td>{r.median:.0f}</td>"
-        f"<td>{r.q10:.0f} to {r.q90:.0f}</td><td>{_pct(r.p_icbm)}</td>"
-        f"<td>{_pct(r.p_nuclear)}</td></tr>"
+        f"<td>{r.q10:.0f} to {r.q90:.0f}</td><td>{pct(r.p_icbm)}</td>"
+        f"<td>{pct(r.p_nuclear)}</td></tr>"
         for r in totals.itertuples()
     )
     return f"""<h2 id="from-today">What to expect from today: {first:%B %Y} to {last:%B %Y}</h2>
@@ -461,125 +363,6 @@ today, read its row: it keeps the simulations that are in that state in {first:%
 <p>The numbers are in <code>outlook_today.csv</code>, the states by month in
 <code>outlook_today_states.csv</code>.</p>
 {today_chart}"""
-
-
-def trust_section(ctx: ReportContext, folder: Path = EVALUATION_DIR) -> str:
-    """How far to trust the numbers: the full backtest's skill, calibration and the evidence
-    for the state effect, for the run's model, in a table and in words."""
-    from forecast.evaluation import read_summary
-    from forecast.evaluation.findings import evidence_findings, held_state_rows, skill_findings
-    from forecast.evaluation.totals import totals_findings
-    from forecast.models import DEFAULT_MODEL
-    from forecast.present import with_interval
-
-    if not (folder / "settings.json").is_file():
-        return ""
-    tables, settings = read_summary(folder)
-    model = ctx.model.name if ctx.has_outlook else DEFAULT_MODEL
-    cutoffs = settings.get("cutoffs") or []
-    span = (
-        f"{len(cutoffs)} monthly cutoffs {cutoffs[0][:7]} to {cutoffs[-1][:7]}" if cutoffs else ""
-    )
-    head = (
-        '<h2 id="trust">How far to trust these numbers</h2>\n'
-        f"<p>The same model was fitted at each of {span} on the data up to it and scored on the "
-        "months that followed (the state held at the cutoff, as a user forecasts; CRPS of "
-        "launch days, lower is better). Skill is the share by which its error is below the best "
-        "naive forecast's, with a 90% block-bootstrap interval. Details: notebook 05.</p>"
-    )
-    band = tables["by_band"]
-    rows = held_state_rows(band, model)
-    if rows.empty:
-        return head + f"<p>The evaluation does not cover <code>{html.escape(model)}</code>.</p>"
-    skill = with_interval(
-        rows["crps_skill"], rows["crps_skill_lo"], rows["crps_skill_hi"], 1, percent=True
-    )
-    table = pd.DataFrame(
-        {
-            "Months ahead": rows["band"].to_numpy(),
-            "Skill vs the best naive forecast (90% interval)": skill.to_numpy(),
-            "Best naive forecast": rows["crps_baseline"].to_numpy(),
-            "Outcomes inside the 80% interval": [f"{x:.1%}" for x in rows["pit_cov_80"]],
-        }
-    )
-    words = skill_findings(band, model, tables.get("by_era"))
-    if "totals" in tables:  # the headline's own quantity: the total over the window
-        words += totals_findings(tables["totals"], model)
-    if "evidence" in tables:
-        words += evidence_findings(tables["evidence"], tables.get("after_changes"), model)
-    items = "\n".join(f"<li>{html.escape(w)}</li>" for w in words)
-    return (
-        head
-        + table.to_html(index=False, border=0, table_id="trust-table", escape=True)
-        + f'\n<ul id="trust-words">\n{items}\n</ul>\n'
-        + _skill_chart(band, model)
-    )
-
-
-def sensitivity_section(ctx: ReportContext, folder: Path = SENSITIVITY_DIR) -> str:
-    """How the documented alternative codings of the negotiation states move the numbers:
-    the panel ``make sensitivity`` wrote (table, sentences), with what it was made from."""
-    from forecast.sensitivity import read_sensitivity, sensitivity_findings, sensitivity_html
-
-    if not (folder / "sensitivity.csv").is_file():
-        return ""
-    table = read_sensitivity(folder)
-    made = table.attrs
-    model = made.get("model", "the default model")
-    note = ""
-    if ctx.has_outlook and ctx.model.name != model:
-        note = (
-            f" It was made with <code>{html.escape(model)}</code>, not this report's "
-            f"<code>{html.escape(ctx.model.name)}</code>."
-        )
-    items = "\n".join(f"<li>{html.escape(w)}</li>" for w in sensitivity_findings(table))
-    return (
-        '<h2 id="sensitivity">How much the coding of the negotiation states matters</h2>\n'
-        "<p>The negotiation states are coded by hand, and some periods could be read either "
-        "way (<code>datasets/CODING_NOTES.md</code>, the alternatives in "
-        "<code>datasets/coding_alternatives.csv</code>). Here the model is refitted once per "
-        "alternative, with the same seed and sampler, and the scenarios are simulated again; "
-        "a difference of a few tenths is within the noise of a refit. Made by "
-        f"<code>make sensitivity</code> ({html.escape(str(made.get('preset', '')))} preset, "
-        f"seed {html.escape(str(made.get('seed', '')))}); the rows are in "
-        f"<code>coding_sensitivity.csv</code>.{note}</p>\n"
-        + sensitivity_html(table)
-        + f'\n<ul id="sensitivity-words">\n{items}\n</ul>'
-    )
-
-
-def _skill_chart(band: pd.DataFrame, model: str) -> str:
-    """The skill of the run's model by horizon band beside the other candidate models and the
-    ceiling (an oracle that knows the next 12 months' mean), naive baselines left out."""
-    held = band[band["state_path"] == "persist"] if "state_path" in band else band
-    others = [
-        m
-        for m in dict.fromkeys(held["model"])
-        if m != model and m not in BASELINES and not m.startswith("oracle")
-    ]
-    models = [model, *others, *(["oracle_12"] if "oracle_12" in set(held["model"]) else [])]
-    rows = pd.concat([held[held["model"] == m] for m in models], ignore_index=True)
-    static = figure_to_data_uri(
-        plot_skill(
-            rows,
-            by="band",
-            models=models,
-            title="CRPS skill against the best naive forecast, state held at the cutoff "
-            "(90% block-bootstrap interval)",
-        ).figure
-    )
-    return chart_html(
-        "skill-chart",
-        skill_spec(rows, model),
-        static=f'<img id="skill" alt="Skill by horizon band with its interval" src="{static}">',
-        caption=f"Point at a model for its numbers; <code>{html.escape(model)}</code> is drawn "
-        "larger"
-        + (
-            ", <code>oracle_12</code> (which knows the next 12 months' mean) is the ceiling."
-            if "oracle_12" in models
-            else "."
-        ),
-    )
 
 
 def diagnostics_section(ctx: ReportContext) -> str:
@@ -658,6 +441,7 @@ INDEX_SECTIONS: list[Callable[[ReportContext], str]] = [
     outlook_section,
     expectations_section,
     trust_section,
+    questions_section,
     sensitivity_section,
     diagnostics_section,
     effects_section,
