@@ -625,6 +625,12 @@ def test_the_index_gives_the_outlook_from_today_and_the_year_beside_the_last(tin
     today = pd.read_csv(folder / "outlook_today.csv")
     assert today["path"].iloc[0] == "all simulations"
     assert all(p.endswith(" in Nov 2026") for p in today["path"].iloc[1:])
+    from forecast.report.sections import state_words
+
+    # the page names the states as the figures do (the CSV keeps the codes)
+    assert state_words("stays no_talks") == "stays No talks"
+    for path in today["path"].iloc[1:]:
+        assert f"<td>{state_words(path)}" in index and f"<td>{path}" not in index
     assert today["share"].iloc[1:].sum() == pytest.approx(1.0, abs=0.002)
     months = pd.read_csv(folder / "outlook_today_states.csv")["month"]
     assert (months.iloc[0][:7], months.iloc[-1][:7], len(months)) == ("2026-11", "2027-10", 12)

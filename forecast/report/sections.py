@@ -19,6 +19,7 @@ import pandas as pd
 from forecast import __version__
 from forecast.data import yearly_summary
 from forecast.plots import (
+    STATE_LABELS,
     plot_history,
     plot_recent_months,
     plot_scenario_panels,
@@ -41,6 +42,13 @@ FAN_HISTORY_MONTHS = 24
 
 #: Years shown month by month under the history by year.
 RECENT_YEARS = 3
+
+
+def state_words(text: str) -> str:
+    """A row label of a path split (``stays no_talks``, ``active_talks in Dec 2026``) with the
+    states as the figures name them (``stays No talks``, ``Active talks in Dec 2026``)."""
+    words = str(text).split(" ")
+    return " ".join(STATE_LABELS.get(word, word) for word in words)
 
 
 def _headline_html(table) -> str:
@@ -207,7 +215,7 @@ def expectations_section(ctx: ReportContext) -> str:
     figure = figure_to_data_uri(plot_state_probabilities(states).figure)
     totals = ctx.outlook["totals"]
     rows = "\n".join(
-        f"<tr><td>{html.escape(str(r.path))}{caution_html(r)}</td><td>{r.share:.0%}</td>"
+        f"<tr><td>{html.escape(state_words(r.path))}{caution_html(r)}</td><td>{r.share:.0%}</td>"
         f"<td>{r.n:,}</td><td>{r.mean:.1f}</td><td>{r.median:.0f}</td>"
         f"<td>{r.q10:.0f} to {r.q90:.0f}</td><td>{pct(r.p_icbm)}</td></tr>"
         for r in totals.itertuples()
@@ -341,7 +349,7 @@ def today_section(ctx: ReportContext) -> str:
         caption="Point at a month for the probability of each state.",
     )
     rows = "\n".join(
-        f"<tr><td>{html.escape(str(r.path))}{caution_html(r)}</td><td>{r.share:.0%}</td>"
+        f"<tr><td>{html.escape(state_words(r.path))}{caution_html(r)}</td><td>{r.share:.0%}</td>"
         f"<td>{r.n:,}</td><td>{r.mean:.1f}</td><td>{r.median:.0f}</td>"
         f"<td>{r.q10:.0f} to {r.q90:.0f}</td><td>{pct(r.p_icbm)}</td>"
         f"<td>{pct(r.p_nuclear)}</td></tr>"
