@@ -361,6 +361,29 @@ def _fail_on_three(x: int) -> int:
     return x * x
 
 
+def _fail_fast_or_sleep(x: int) -> int:
+    import time
+
+    if x == 0:
+        raise ValueError("zero fails at once")
+    time.sleep(120)
+    return x
+
+
+def test_a_failing_task_stops_the_workers_at_once():
+    """Local processes: one task fails while the other runs for minutes; the run ends with the
+    error within seconds, and no worker is left running."""
+    import multiprocessing
+    import time
+
+    started = time.perf_counter()
+    with pytest.raises(RuntimeError, match="task 0 failed: zero fails at once"):
+        run_tasks(_fail_fast_or_sleep, [0, 1, 2], workers=2, progress=False)
+    assert time.perf_counter() - started < 60
+    time.sleep(0.5)
+    assert not [c for c in multiprocessing.active_children() if c.is_alive()]
+
+
 def test_run_tasks_keeps_order_and_names_a_failing_task():
     assert run_tasks(_fail_on_three, [1, 2, 4], progress=False) == [1, 4, 16]
     with pytest.raises(RuntimeError, match="task 3 failed: three is bad"):

@@ -251,8 +251,12 @@ def _call(func, item, label):
 
 
 def _run_local(func, items, workers, done, label) -> None:
+    """Run the tasks in ``workers`` spawned processes. When a task fails (or on Ctrl-C) the
+    tasks not started are cancelled and the workers are stopped at once: a run that has
+    failed must not keep two cores busy finishing folds nobody will read."""
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    try:
         futures = {pool.submit(func, item): i for i, item in enumerate(items)}
         pending = set(futures)
         while pending:
@@ -261,9 +265,14 @@ def _run_local(func, items, workers, done, label) -> None:
                 i = futures[future]
                 err = future.exception()
                 if err is not None:
-                    pool.shutdown(wait=False, cancel_futures=True)
                     raise RuntimeError(f"task {label(items[i])} failed: {err}") from err
                 done(i, future.result())
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        for child in multiprocessing.active_children():
+            child.terminate()  # the running folds too: the pool would wait for them
+        raise
+    pool.shutdown(wait=True)
 
 
 def _run_dask(func, items, scheduler, done, label, connect_timeout) -> None:
