@@ -13,7 +13,7 @@ PYTHON := $(shell for p in python3.13 python3.12 \
 endif
 
 .PHONY: install report test lab lint bench bench-samplers bench-backtest bench-report skill skill-daily clean \
-	sensitivity track-record
+	sensitivity track-record questions-backtest
 
 install: $(STAMP)
 
@@ -69,6 +69,14 @@ skill: install
 	mkdir -p docs/evaluation/missiles
 	cd out/skill && cp $(SKILL_TABLES) ../../docs/evaluation/
 	cd out/skill-missiles && cp $(SKILL_TABLES) ../../docs/evaluation/missiles/
+
+# The strict question backtest (issue 23): question families (state changes, talks, launches,
+# each weapon-class group, nuclear tests, launch days) asked at every cutoff 2000-2024 and scored
+# against the strongest naive answer; writes its tables to docs/evaluation (questions*.csv,
+# question_reliability.csv, nuclear.csv/.md). About 20 minutes on 2 cores; the count folds are
+# cached in out/question-backtest/folds (delete it after changing the families or the models).
+questions-backtest: install
+	$(BIN)/python -m forecast.evaluation.strict_questions
 
 # The daily model and its ablation (issue 22): daily_exciting and each variant that leaves one
 # term out, on the cutoffs every 6 months 2005-2024 (40), with the naive baselines; its

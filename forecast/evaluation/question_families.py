@@ -2,7 +2,8 @@
 
 A *family* is one question asked at every cutoff about the months after it (:data:`FAMILIES`):
 a change of state within 3, 6 or 12 months, talks resuming within 6 months, at least one
-launch day in 3 months, three or more in 6 months, an ICBM launch in 6 months, a nuclear test
+launch day in 3 months, three or more in 6 months, a launch of each weapon-class group (SRBM,
+MRBM/IRBM, ICBM, SLBM/SLV/other) in 6 months, a nuclear test
 within 12 months (binary, Brier score) and the launch days of the next 12 months (numeric,
 CRPS). Each is resolved against the panel with :func:`forecast.questions.resolve`, the
 function that resolves the workbench's own questions.
@@ -103,6 +104,22 @@ FAMILIES: tuple[dict, ...] = (
         "months": 6,
         "group": "count",
     },
+    # the other weapon-class groups, as the ICBM family: a class-level Brier table (issue 22)
+    *(
+        {
+            "id": f"{slug}-6m",
+            "title": f"A launch day with a {group} missile in the next 6 months",
+            "type": "binary",
+            "event": {"kind": "launch_day", "weapon_class": group},
+            "months": 6,
+            "group": "count",
+        }
+        for slug, group in (
+            ("srbm", "SRBM"),
+            ("mrbm-irbm", "MRBM/IRBM"),
+            ("slbm-slv-other", "SLBM/SLV/other"),
+        )
+    ),
     {
         "id": "nuclear-12m",
         "title": "A nuclear test in the next 12 months",
