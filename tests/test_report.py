@@ -866,3 +866,15 @@ def test_the_trust_section_speaks_of_every_protocol_kept(tmp_path, tables, panel
 
     expected = band_sentence(by_band, DEFAULT_MODEL, "Scored on CNS missile counts instead")
     assert expected and html.escape(expected[0]) in page
+
+
+def test_a_flagged_path_row_comes_with_its_explanation(tiny_run, tmp_path, monkeypatch):
+    """Each explanation of a heavy-tailed path row (evaluation.tails) is printed under the
+    outlook's table, escaped."""
+    import forecast.report.build as build
+
+    said = pd.DataFrame({"text": ["'to stalled' rests on one <simulation> of 221 launch days."]})
+    monkeypatch.setattr(build, "explain_tails", lambda forecast: said)
+    paths = build_report(tmp_path / "report", fast=True, run=tiny_run, notebooks=[])
+    index = paths.index.read_text()
+    assert '<p class="caution tail">' + html.escape(said["text"][0]) + "</p>" in index

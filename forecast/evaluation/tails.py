@@ -15,8 +15,9 @@ random numbers) has the same expected launch days in those months, to the last d
 So the cause is the count model's predictive tail meeting a group of few simulations, not a
 bug of the state paths: with the full preset (4,000 simulations) the groups are larger and no
 row is flagged, though single simulations still reach 100-250 launch days (a month above 31
-launch days, impossible, appears in 2-6 of 48,000 simulated months; the count model does not
-cap a month at its days). :func:`explain_tails` says this for every flagged row of a
+launch days, impossible, appeared in 2-6 of 48,000 simulated months; every simulation now caps
+a month's launch days at its days, :func:`forecast.simulation.within_the_month`).
+:func:`explain_tails` says this for every flagged row of a
 forecast, so a reader sees why, not only that, a row is flagged.
 """
 

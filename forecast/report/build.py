@@ -15,6 +15,7 @@ from rich.progress import Progress
 from forecast.catalog import MODELS
 from forecast.data import load_tables, monthly_panel
 from forecast.errors import ConfigError
+from forecast.evaluation.tails import explain_tails
 from forecast.freshness import check_today, data_freshness
 from forecast.models import get_model
 from forecast.outlook import (
@@ -171,6 +172,7 @@ def expect(
             }
     return {
         "icbm": icbm,
+        "tails": list(explain_tails(forecast)["text"]),
         "outlook": outlook_tables(forecast),
         "years": against_years(forecast, _last_years(panel, model.target, first)),
         "from_today": outlook_from_today(

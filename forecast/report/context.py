@@ -99,6 +99,9 @@ class ReportContext:
     #: P(ICBM) under recounted unknown-class launches: ``days``, ``range``, ``text``
     #: (:mod:`forecast.unknown_class`).
     icbm: dict | None = None
+    #: Why each flagged path row's mean lies above its 90th percentile
+    #: (:func:`forecast.evaluation.tails.explain_tails`).
+    tails: list = field(default_factory=list)
 
     @property
     def today(self) -> dt.date:

@@ -252,6 +252,7 @@ def expectations_section(ctx: ReportContext) -> str:
             caption="Point at a month for the probability of each state.",
         ),
     ]
+    parts += [f'<p class="caution tail">{html.escape(text)}</p>' for text in ctx.tails]
     if ctx.icbm is not None:
         parts.append(
             '<p id="icbm-caveat" class="caution">'
