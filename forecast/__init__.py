@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+
 __version__ = "0.2.0"
 
 from forecast import noise as _noise  # noqa: E402
@@ -28,14 +30,14 @@ def __getattr__(name: str):
     ``import forecast`` loads no widget or plotting library. It is the module
     :mod:`forecast.explore`, callable as its function ``explore``."""
     if name == "explore":
-        import importlib
-
         return importlib.import_module("forecast.explore")
     raise AttributeError(f"module 'forecast' has no attribute {name!r}")
 
 
 def versions() -> dict[str, str]:
     """Versions of Python and the main packages, for a notebook's closing cell."""
+    # here, not at the top: every command imports this package, and importlib.metadata costs
+    # tens of milliseconds that only a notebook's closing cell needs
     import platform
     from importlib.metadata import PackageNotFoundError, version
 

@@ -27,10 +27,9 @@ import xarray as xr
 
 from forecast.constants import STATES
 from forecast.data.panel import TARGETS
-from forecast.data.tables import write_atomic
 from forecast.errors import RunFileError
+from forecast.files import read_json, write_text_atomic
 from forecast.outlook import ANSWERS_FILE, read_answers, score_answers
-from forecast.outputs import read_json
 from forecast.scenarios import Scenario, ScenarioSet, simulate_scenarios
 from forecast.scores import crps
 from forecast.simulation import Forecast, simulation_draws
@@ -129,7 +128,7 @@ def thaw(frozen: dict) -> Forecast:
 def write_forecast(model, run_dir: str | Path, seed: int = 1) -> dict:
     """Freeze the run's forecast into ``run_dir/forecast.json`` (atomically)."""
     forecast = make_forecast(model, seed=seed)
-    write_atomic(Path(run_dir) / FORECAST_FILE, json.dumps(forecast) + "\n")  # umask modes
+    write_text_atomic(Path(run_dir) / FORECAST_FILE, json.dumps(forecast) + "\n")  # umask modes
     return forecast
 
 

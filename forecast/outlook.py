@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.errors import ConfigError, RunFileError
-from forecast.outputs import read_json
+from forecast.files import read_json
 from forecast.questions import (
     ANSWER_COLUMNS,
     answer,

@@ -9,7 +9,7 @@ Labels, titles and sources are written by users. :func:`styled` escapes every ce
 label as HTML (a scenario label ``<script>...`` shows as text), and :func:`safe_for_csv`
 neutralises spreadsheet formulas in text cells (a question title ``=HYPERLINK(...)`` is
 written as ``'=HYPERLINK(...)``): every CSV file a command writes goes through it
-(:func:`forecast.outputs.write_csv`).
+(:func:`forecast.files.write_csv`).
 """
 
 from __future__ import annotations

@@ -30,8 +30,8 @@ from forecast.catalog import resolve_sampler
 from forecast.constants import HDI_PROB
 from forecast.data import monthly_panel
 from forecast.data.panel import Tables, data_caveats
-from forecast.data.tables import write_atomic
 from forecast.errors import InputError
+from forecast.files import write_text_atomic
 from forecast.ledger import make_forecast, read_forecast, score_forecast, total_summary
 from forecast.runs import fit_run, load_run
 from forecast.scenarios import simulate_scenarios
@@ -163,8 +163,8 @@ def refit_run(
         scenarios=scenarios,
         sources=sources,
     )
-    write_atomic(out / REPORT_MD, report)
-    write_atomic(out / REPORT_HTML, render_html(report, title=f"What changed: {shown.name}"))
+    write_text_atomic(out / REPORT_MD, report)
+    write_text_atomic(out / REPORT_HTML, render_html(report, title=f"What changed: {shown.name}"))
     return run, old, report
 
 
@@ -245,7 +245,7 @@ def _month_end(model) -> pd.Timestamp:
 def new_events(old, tables: Tables, sources: pd.DataFrame | None = None) -> pd.DataFrame:
     """Launch days after the old fit's last month: date, classes, missiles (and sources).
 
-    ``sources`` is the overlay's source log (:func:`forecast.data.overlay.read_source_log`);
+    ``sources`` is the overlay's source log (:func:`forecast.data.launch_import.read_source_log`);
     when given, a ``source`` column lists the sources of each day's imported rows
     (``bundled`` for rows of the bundled data).
     """

@@ -33,8 +33,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from forecast import versions
 from forecast.catalog import Sampler, resolve_sampler
 from forecast.constants import MAX_NETCDF_BYTES
-from forecast.data.tables import write_atomic
 from forecast.errors import ConfigError, RunFileError
+from forecast.files import check_regular_file, read_json, write_text_atomic
 from forecast.ledger import write_forecast
 from forecast.models import BaseModel
 from forecast.models.events import ClassMix, NuclearRate
@@ -44,7 +44,7 @@ from forecast.models.state_catalog import (
     transitions_from_dataset,
 )
 from forecast.noise import quiet
-from forecast.outputs import check_output_dir, check_regular_file, read_json
+from forecast.outputs import check_output_dir
 from forecast.plots import plot_state_effects
 from forecast.timing import Phases
 
@@ -261,7 +261,7 @@ def save_run(
         ax = plot_state_effects(model.state_effects())
         ax.figure.savefig(run_dir / EFFECTS_FIGURE, dpi=110, bbox_inches="tight")
         plt.close(ax.figure)
-    write_atomic(run_dir / RUN_FILE, json.dumps(record, indent=2) + "\n")
+    write_text_atomic(run_dir / RUN_FILE, json.dumps(record, indent=2) + "\n")
     phases.lap("state effects, run.json and effects.png")
     return run_dir, record
 

@@ -48,8 +48,8 @@ import yaml
 
 from forecast.constants import PROJECT_DIR
 from forecast.errors import RunFileError
+from forecast.files import read_json, write_csv
 from forecast.outlook import score_answers
-from forecast.outputs import read_json, write_csv
 from forecast.questions import parse_questions, reliability_table, resolve, shift_question
 
 __all__ = [

@@ -20,8 +20,8 @@ from forecast.evaluation import (
     skill,
     summarise,
 )
-from forecast.evaluation.backtest import KEY_COLUMNS
 from forecast.evaluation.executors import run_tasks
+from forecast.evaluation.folds import KEY_COLUMNS
 from forecast.models import get_model
 from forecast.scores import (
     brier_any,
@@ -722,7 +722,14 @@ def test_a_backtest_takes_configured_models_and_any_executor(panel):
     its configuration; the folds run on any executor with ``.map``."""
     from concurrent.futures import ThreadPoolExecutor
 
-    pinned = get_model("constant_rate", priors={"log_rate": {"mu": 3.0, "sigma": 0.01}})
+    # the rate pinned at exp(3) = 20 launch days a month and the shape at 100 (near Poisson:
+    # a free shape runs to ~0 against the data, and the months, capped at their days, then
+    # pull the mean far below 20); both priors tight enough that 20 years of data cannot move
+    # them
+    pinned = get_model(
+        "constant_rate",
+        priors={"log_rate": {"mu": 3.0, "sigma": 0.001}, "alpha": {"alpha": 1e6, "beta": 1e4}},
+    )
     with ThreadPoolExecutor(max_workers=2) as pool:
         result = backtest(
             panel,

@@ -336,7 +336,7 @@ def test_backtest_errors_always_carry_a_real_fix():
     source = (REPO / "forecast" / "evaluation" / "backtest.py").read_text()
     assert '"fix it"' not in source
     from forecast.errors import ConfigError
-    from forecast.evaluation.backtest import BacktestSettings
+    from forecast.evaluation.plan import BacktestSettings
 
     with pytest.raises(ConfigError) as info:
         BacktestSettings(draws=0)

@@ -66,7 +66,8 @@ def overlays(tmp_path):
 
 def _consistent(folder) -> None:
     """Every overlay missile row has its source row, and nothing else of ours is left."""
-    from forecast.data.overlay import read_overlay_table, read_source_log
+    from forecast.data.launch_import import read_source_log
+    from forecast.data.overlay import read_overlay_table
 
     load_tables(folder)  # reading recovers an interrupted update first
     own = read_overlay_table(folder, "missile_tests")

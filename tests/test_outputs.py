@@ -11,16 +11,10 @@ from hostile_support import fake_output, immutable, tree_digest
 
 from forecast.constants import BUNDLED_DATA_DIR
 from forecast.data.transaction import JOURNAL, commit_files, recover
+from forecast.destinations import refuse_bundled
 from forecast.errors import ConfigError
-from forecast.outputs import (
-    MARKER,
-    TMP_SENTINEL,
-    check_output_dir,
-    output_dir,
-    read_marker,
-    refuse_bundled,
-    write_text_atomic,
-)
+from forecast.files import write_text_atomic
+from forecast.outputs import MARKER, TMP_SENTINEL, check_output_dir, output_dir, read_marker
 
 
 @pytest.fixture

@@ -10,7 +10,8 @@ import pytest
 from conftest import FORECAST_CLI
 
 from forecast.data import SPECS, DataError, load_tables, monthly_panel
-from forecast.data.overlay import import_launches, merge_periods, resolve_data_dir
+from forecast.data.launch_import import import_launches
+from forecast.data.overlay import merge_periods, resolve_data_dir
 
 EXPORT = "cns_export/north_korea_missile_test_database.csv"
 HEADER = "date,missile_class,n_missiles,outcome,source\n"
@@ -125,7 +126,7 @@ def test_import_then_set_state_shows_2026_in_the_summary(tmp_path):
     table = pd.read_csv(overlay / "missile_tests.csv")
     assert table.loc[table["missile_class"] == "MRBM", "salvo_index"].tolist() == [3]
     # each imported row's source is kept in the overlay's source log
-    from forecast.data.overlay import read_source_log
+    from forecast.data.launch_import import read_source_log
 
     log = read_source_log(overlay)
     assert len(log) == 7 and set(log["file"]) == {"events.csv", "more.csv"}

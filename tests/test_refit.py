@@ -44,7 +44,8 @@ def run(*args):
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
     """A fit to 2024-12 on the bundled data, and its refit on an overlay coding 2026-01..06."""
-    from forecast.data.overlay import import_launches, set_state
+    from forecast.data.hand_coding import set_state
+    from forecast.data.launch_import import import_launches
 
     root = tmp_path_factory.mktemp("refit")
     overlay = root / "overlay"
@@ -140,6 +141,7 @@ def test_ledger_scores_agree_with_the_evaluation_module(runs):
 
 
 def test_what_changed_says_when_sampler_settings_were_overridden(runs):
+    from forecast.models.storage import stamp
     from forecast.refit import scenario_changes, settings_note
     from forecast.runs import load_run
     from forecast.scenarios import parse_scenarios
@@ -148,7 +150,7 @@ def test_what_changed_says_when_sampler_settings_were_overridden(runs):
     new, _ = load_run(runs["new"])
     assert settings_note(old, new) == "Same priors and sampler settings."
     new.sampler = {**new.sampler, "draws": 20}
-    new._stamp()
+    stamp(new)
     assert settings_note(old, new) == "Same priors; sampler settings changed: draws 50 -> 20."
 
     # a state step in a month the refit has observed: reported, not raised

@@ -34,26 +34,19 @@ from forecast.constants import (
     NOTEBOOK_DIR,
     PROTECTED_DIRS,
 )
-from forecast.data.overlay import (
-    _subtract,
-    import_launches,
-    overlay_for_writing,
-    read_overlay_table,
-    read_source_log,
-    set_state,
-)
+from forecast.data.hand_coding import set_state
+from forecast.data.launch_import import import_launches, read_source_log
+from forecast.data.overlay import overlay_for_writing, read_overlay_table, subtract_periods
 from forecast.data.transaction import LOCK, overlay_lock
 from forecast.errors import ConfigError, DataError, InputError, RunFileError
+from forecast.files import check_regular_file, read_json, write_csv
 from forecast.outputs import (
     MARKER,
     SINGLE_FILE_MARKER,
     check_output_dir,
-    check_regular_file,
     check_single_file,
     is_single_file,
     output_dir,
-    read_json,
-    write_csv,
     write_single_file,
 )
 from forecast.present import neutralise_formula, safe_for_csv, styled
@@ -241,7 +234,7 @@ WORKER = textwrap.dedent(
     import sys, time
     from pathlib import Path
 
-    from forecast.data.overlay import import_launches
+    from forecast.data.launch_import import import_launches
 
     file, base, rounds, me = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
     for r in range(rounds):
@@ -449,7 +442,7 @@ def test_subtracting_every_period_keeps_the_column_types():
         }
     )
     over = base.assign(start=pd.to_datetime(["2025-12-01"]), end=pd.to_datetime(["2026-06-30"]))
-    rest = _subtract(base, over)
+    rest = subtract_periods(base, over)
     assert rest.empty and list(rest.columns) == list(base.columns)
     assert (rest.dtypes == base.dtypes).all()
 

@@ -13,23 +13,24 @@ import pandas as pd
 import pytest
 from conftest import FORECAST_CLI, SEED
 
+from forecast.coding_alternatives import (
+    ALTERNATIVES_FILE,
+    AS_CODED,
+    check_alternatives,
+    load_alternatives,
+    recode,
+    select_alternatives,
+)
 from forecast.constants import BUNDLED_DATA_DIR, STATES
 from forecast.data import monthly_panel
 from forecast.errors import ConfigError, DataError
 from forecast.sensitivity import (
-    ALTERNATIVES_FILE,
     ANOTHER_SEED,
-    AS_CODED,
     STANDARD_SCENARIOS,
-    check_alternatives,
     coding_sensitivity,
-    load_alternatives,
     read_sensitivity,
-    recode,
-    select_alternatives,
-    sensitivity_findings,
-    sensitivity_html,
 )
+from forecast.sensitivity_findings import sensitivity_findings, sensitivity_html
 
 HEADER = "id,start,end,state,label,note\n"
 GOOD_ROW = "working_level_2019,2019-06-30,2019-10-05,active_talks,Summer 2019 as talks,a note\n"

@@ -17,7 +17,9 @@ from forecast.cli.console import console, note, print_caveats, print_freshness, 
 from forecast.constants import BUNDLED_DATA_DIR
 from forecast.data import load_tables, monthly_panel, yearly_summary
 from forecast.data.build import build_datasets
-from forecast.data.overlay import add_exercise, import_launches, overlay_for_writing, set_state
+from forecast.data.hand_coding import add_exercise, set_state
+from forecast.data.launch_import import import_launches
+from forecast.data.overlay import overlay_for_writing
 from forecast.data.panel import data_caveats
 from forecast.errors import ConfigError
 from forecast.freshness import check_today, data_freshness, freshness_lines

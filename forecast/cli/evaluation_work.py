@@ -12,7 +12,8 @@ from forecast.cli.tables import band_table, contrasts_table
 from forecast.evaluation import backtest as run_backtest
 from forecast.evaluation import pit_table
 from forecast.evaluation.contrasts import contrasts_by_window
-from forecast.outputs import output_dir, write_csv
+from forecast.files import write_csv
+from forecast.outputs import output_dir
 from forecast.plots import plot_contrasts, plot_coverage, plot_pit, plot_scores_by_horizon
 
 

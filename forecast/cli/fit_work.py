@@ -11,7 +11,8 @@ from forecast.cli.console import console, print_caveats, print_freshness, say
 from forecast.cli.tables import effects_table
 from forecast.constants import BUNDLED_DATA_DIR
 from forecast.data import load_tables, monthly_panel
-from forecast.data.overlay import ENV_VAR, read_source_log
+from forecast.data.launch_import import read_source_log
+from forecast.data.overlay import ENV_VAR
 from forecast.data.panel import data_caveats
 from forecast.errors import ConfigError
 from forecast.freshness import data_freshness, freshness_lines

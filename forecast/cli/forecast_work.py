@@ -12,6 +12,7 @@ from forecast.cli.console import console, print_freshness
 from forecast.cli.tables import answers_table, past_scores_table, totals_table
 from forecast.data import monthly_panel
 from forecast.errors import ConfigError
+from forecast.files import write_csv, write_text_atomic
 from forecast.freshness import (
     data_freshness,
     forecast_timing,
@@ -20,7 +21,7 @@ from forecast.freshness import (
     score_past_months,
 )
 from forecast.outlook import ANSWERS_FILE, answer_questions, freeze_answers, outlook_tables
-from forecast.outputs import output_dir, write_csv, write_text_atomic
+from forecast.outputs import output_dir
 from forecast.plots import (
     plot_answers,
     plot_probabilities,

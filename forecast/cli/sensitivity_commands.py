@@ -15,16 +15,11 @@ import typer
 
 from forecast.catalog import resolve_sampler
 from forecast.cli import checks
+from forecast.coding_alternatives import check_alternatives, load_alternatives, select_alternatives
 from forecast.data import load_tables
 from forecast.outputs import check_output_dir
 from forecast.scenarios import load_scenarios
-from forecast.sensitivity import (
-    STANDARD_SCENARIOS,
-    check_alternatives,
-    check_state_model,
-    load_alternatives,
-    select_alternatives,
-)
+from forecast.sensitivity import STANDARD_SCENARIOS, check_state_model
 
 app = typer.Typer(rich_markup_mode=None)
 

@@ -13,20 +13,19 @@ from rich.table import Table
 from forecast.catalog import Sampler
 from forecast.cli import checks
 from forecast.cli.console import console, say, wide
-from forecast.outputs import output_dir, write_csv, write_text_atomic
+from forecast.coding_alternatives import AS_CODED
+from forecast.files import write_csv, write_text_atomic
+from forecast.outputs import output_dir
 from forecast.scenarios import ScenarioSet
 from forecast.sensitivity import (
-    AS_CODED,
     MARKDOWN_FILE,
     SETTINGS_FILE,
     TABLE_FILE,
     coding_sensitivity,
     ratio_columns,
     scenario_keys,
-    sensitivity_findings,
-    sensitivity_markdown,
-    signed,
 )
+from forecast.sensitivity_findings import sensitivity_findings, sensitivity_markdown, signed
 
 
 def sensitivity(

@@ -14,6 +14,7 @@ import datetime as dt
 from pathlib import Path
 
 from forecast.constants import BUNDLED_DATA_DIR
+from forecast.data import overlay
 from forecast.data.daily import DAY_COLUMNS, daily_frame
 from forecast.data.panel import CLASS_COLUMNS, TARGETS, Tables, monthly_panel, yearly_summary
 from forecast.data.raw import read_cns_export, read_cns_json, read_csis, read_events_template
@@ -83,6 +84,4 @@ def load_tables(data_dir: str | Path | None = None, today: dt.date | None = None
     -------
     Tables
     """
-    from forecast.data.overlay import load_merged
-
-    return load_merged(data_dir, today=today)
+    return overlay.load_merged(data_dir, today=today)  # looked up at each call: a test wires it

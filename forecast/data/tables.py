@@ -9,6 +9,7 @@ used whole and valid, or not at all.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 import re
@@ -588,8 +589,6 @@ def read_table(path: str | Path, spec: TableSpec, today: dt.date | None = None) 
 
 def _long_row(text: str) -> int:
     """Line number of the first CSV record with more fields than the header."""
-    import csv
-
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         width = len(next(reader, []))
@@ -624,8 +623,6 @@ def check_unique_columns(names, path: str | Path) -> None:
 
 
 def _header(text: str) -> list[str]:
-    import csv
-
     try:
         return next(csv.reader(io.StringIO(text, newline="")), [])
     except csv.Error:
@@ -670,13 +667,3 @@ def format_table(df: pd.DataFrame, spec: TableSpec) -> str:
         elif kind == BOOL:
             out[column] = out[column].map({True: "true", False: "false"})
     return out.to_csv(index=False, lineterminator="\n")
-
-
-def write_atomic(path: str | Path, text: str) -> None:
-    """Write ``text`` to ``path`` via a temporary file and an atomic rename.
-
-    The file gets the user's umask (see :func:`forecast.outputs.write_text_atomic`).
-    """
-    from forecast.outputs import write_text_atomic
-
-    write_text_atomic(path, text)

@@ -42,6 +42,7 @@ created (read-only) is read without it: nobody can write it either.
 
 from __future__ import annotations
 
+import array
 import contextlib
 import errno
 import fcntl
@@ -56,7 +57,7 @@ from pathlib import Path
 
 from forecast.constants import OVERLAY_LOCK_TIMEOUT
 from forecast.errors import DataError
-from forecast.outputs import _fsync_dir, write_bytes_atomic
+from forecast.files import fsync_dir, write_bytes_atomic
 
 #: The journal file: its presence means "committed, maybe not yet applied".
 JOURNAL = ".forecast-journal.json"
@@ -279,9 +280,6 @@ _FS_IMMUTABLE_FL, _FS_APPEND_FL = 0x10, 0x20
 def _locked(path: Path) -> bool:
     """Whether ``path`` is immutable or append-only (``chattr +i``/``+a``): root cannot
     replace it either. ``False`` where the flags cannot be read (other systems)."""
-    import array
-    import fcntl
-
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError:
@@ -314,9 +312,9 @@ def _apply(folder: Path, hashes: dict[str, str]) -> None:
             os.replace(_staged(folder, name), folder / name)
         except FileNotFoundError:
             pass  # already applied (by an earlier recovery, or a concurrent reader)
-    _fsync_dir(folder)
+    fsync_dir(folder)
     (folder / JOURNAL).unlink(missing_ok=True)
-    _fsync_dir(folder)
+    fsync_dir(folder)
 
 
 def _ours(name: str, names) -> bool:

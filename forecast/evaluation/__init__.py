@@ -27,18 +27,11 @@ import lazy_loader
 __getattr__, __dir__, __all__ = lazy_loader.attach(
     __name__,
     submod_attrs={
-        "backtest": [
-            "STATE_PATHS",
-            "BacktestResult",
-            "BacktestSettings",
-            "Fold",
-            "FoldResult",
-            "backtest",
-            "fold_seeds",
-            "read_summary",
-            "run_fold",
-        ],
-        "plan": ["BASELINES", "ORACLES", "check_cutoffs", "regular_cutoffs"],
+        "backtest": ["backtest"],
+        "fold_forecasts": ["run_fold"],
+        "folds": ["STATE_PATHS", "Fold", "FoldResult", "fold_seeds"],
+        "results": ["BacktestResult", "read_summary"],
+        "plan": ["BASELINES", "ORACLES", "BacktestSettings", "check_cutoffs", "regular_cutoffs"],
         "combine": ["BANDS", "check_pools", "stacking_weights"],
         "executors": ["run_tasks"],
         "insample": ["compare_models", "loo_check"],

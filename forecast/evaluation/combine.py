@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.errors import ConfigError
+from forecast.evaluation.folds import STATE_PATHS, FoldResult, fold_seeds
 from forecast.evaluation.plan import check_models
 
 #: Resolved forecasts a band needs before its stacking weights leave 1/k.
@@ -171,8 +172,6 @@ def pool_results(specs, results, member_scores: pd.DataFrame, seed: int = 1):
     weights : DataFrame
         ``pool, cutoff, band, model, weight`` of every pool and cutoff.
     """
-    from forecast.evaluation.folds import STATE_PATHS, FoldResult, fold_seeds
-
     by_key = {(r.model, r.cutoff): r for r in results}
     out, rows = [], []
     for spec in specs:

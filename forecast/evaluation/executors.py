@@ -276,6 +276,8 @@ def _run_local(func, items, workers, done, label) -> None:
 
 
 def _run_dask(func, items, scheduler, done, label, connect_timeout) -> None:
+    # here, not at the top: Dask's distributed takes about half a second to import, and only a
+    # run on a scheduler needs it
     from distributed import Client, as_completed
 
     try:

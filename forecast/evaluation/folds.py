@@ -1,19 +1,27 @@
-"""The unit of work of a backtest: a fold (a model at a cutoff), its seeds and its forecasts.
+"""The unit of work of a backtest: a fold (a model at a cutoff), its seeds, its forecasts and
+their scores.
 
-Kept apart from :mod:`forecast.evaluation.backtest` so that the pieces that consume folds
-(pools in :mod:`forecast.evaluation.combine`, the question backtest) depend on this small
+Seeds: each fold's fit and simulation seeds are derived from ``(seed, model, cutoff)``
+alone (SHA-256, then NumPy's ``SeedSequence``: :func:`fold_seeds`), never from the order or
+place in which folds run. Serial, local-process and Dask runs therefore give identical scores.
+
+Kept apart from :mod:`forecast.evaluation.backtest` (and from the fits of
+:mod:`forecast.evaluation.fold_forecasts`) so that the pieces that consume folds (pools in
+:mod:`forecast.evaluation.combine`, the oracles, the question backtest) depend on this small
 module and not on the backtest that runs them.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from forecast.evaluation.plan import _period
+from forecast.scores import score_forecasts
 
 #: State paths of the forecasts.
 STATE_PATHS: tuple[str, ...] = ("observed", "persist", "transition")
@@ -82,3 +90,65 @@ class FoldResult:
     #: The transition path's whole forecast (classes and nuclear tests included), kept for
     #: the question backtest's model only.
     forecast: object = None
+
+
+# --- folds and their months ---
+
+
+def make_folds(models: Sequence[str], cutoffs: Sequence[pd.Period], seed: int) -> list[Fold]:
+    """Every model x cutoff fold, cutoffs outermost, with their seeds."""
+    return [Fold(m, c, *fold_seeds(seed, m, c)) for c in cutoffs for m in models]
+
+
+def forecast_months(panel: pd.DataFrame, cutoff: pd.Period, horizon: int):
+    """Months forecast after ``cutoff`` (those the panel observes) and what happened in them."""
+    last = pd.Period(pd.to_datetime(panel["month"]).max(), "M")
+    n_months = min(horizon, (last - cutoff).n)
+    months = pd.period_range(cutoff + 1, periods=n_months, freq="M")
+    index = pd.PeriodIndex(pd.to_datetime(panel["month"]), freq="M")
+    return months, index.isin(months)
+
+
+# --- scoring ---
+
+#: Columns of the ``scores`` table, in order (the score columns follow ``score_forecasts``).
+KEY_COLUMNS = [
+    "model",
+    "cutoff",
+    "state_path",
+    "horizon",
+    "target_month",
+    "observed",
+    "state",
+    "exercise_days",
+]
+
+
+def score_result(result: FoldResult) -> pd.DataFrame:
+    """Every score of every forecast of one fold (one row per state path and horizon)."""
+    frames = []
+    n = len(result.months)
+    for path in STATE_PATHS:
+        scores = score_forecasts(result.observed, result.draws[path])
+        frames.append(
+            pd.DataFrame(
+                {
+                    "model": result.model,
+                    "cutoff": result.cutoff.to_timestamp(),
+                    "state_path": path,
+                    "horizon": np.arange(1, n + 1),
+                    "target_month": result.months.to_timestamp(),
+                    "observed": result.observed,
+                    "state": result.states[path],
+                    "exercise_days": result.exercise_days[path],
+                    **scores,
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def score_results(results: Sequence[FoldResult]) -> pd.DataFrame:
+    """The ``scores`` table of many folds, sorted by model, cutoff, path and horizon."""
+    scores = pd.concat([score_result(r) for r in results], ignore_index=True)
+    return scores.sort_values(["model", "cutoff", "state_path", "horizon"], ignore_index=True)

@@ -1,4 +1,5 @@
-"""What a backtest will run, checked before any fit: models, cutoffs, baselines, oracles.
+"""What a backtest will run, checked before any fit: models, cutoffs, baselines, oracles, and
+the settings of every fold (:class:`BacktestSettings`).
 
 Light on purpose (pandas and the catalogue of models only): the command line checks a
 backtest's arguments here before it loads a model.
@@ -7,19 +8,24 @@ backtest's arguments here before it loads a model.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
-from forecast.catalog import BASELINES, MODELS, resolve_name
+from forecast.catalog import BASELINES, MODELS, PRESETS, resolve_name
+from forecast.constants import MAX_CHAINS, MAX_DRAWS, MAX_HORIZON, MAX_SEED, MAX_TUNE
 from forecast.errors import ConfigError
 
 __all__ = [
     "BASELINES",
+    "BacktestSettings",
     "MIN_HISTORY",
     "ORACLES",
     "check_cutoffs",
     "check_models",
     "regular_cutoffs",
+    "whole_number",
 ]
 
 #: Forecasts that know the future mean (the ceiling), scored beside the models.
@@ -97,3 +103,70 @@ def check_cutoffs(cutoffs: Iterable, panel: pd.DataFrame) -> list[pd.Period]:
             f"choose cutoffs from {first} to {last - 1}",
         )
     return sorted(set(cutoffs))
+
+
+# --- the settings of every fold ---
+
+
+def whole_number(value, what: str, minimum: int = 1, maximum: int | None = None) -> int:
+    """``value`` as an int, refused (naming ``what``) unless a whole number in
+    ``minimum..maximum``."""
+    ok = isinstance(value, int | np.integer) and not isinstance(value, bool)
+    if not ok or value < minimum or (maximum is not None and value > maximum):
+        upper = f"..{maximum}" if maximum is not None else " or more"
+        raise ConfigError(
+            what,
+            f"{value!r} is not a whole number in {minimum}{upper}",
+            f"pass {what} with a whole number from {minimum}"
+            + (f" to {maximum}" if maximum is not None else " up"),
+        )
+    return int(value)
+
+
+@dataclass(frozen=True)
+class BacktestSettings:
+    """Everything that determines a backtest's results (JSON-ready via ``asdict``).
+
+    Attributes
+    ----------
+    horizon : int
+        Months forecast after each cutoff.
+    seed : int
+        Root seed; each fold derives its own from ``(seed, model, cutoff)``.
+    draws, tune, chains : int
+        Sampler settings of each fold's fit (preset ``backtest`` by default).
+    target_accept : float
+        NUTS target acceptance rate.
+    sim_draws : int, optional
+        Predictive draws per forecast (default: ``draws * chains``; every model, baselines
+        and oracles included, is scored on this many draws).
+    target : str
+        Panel column forecast.
+    """
+
+    horizon: int = 12
+    seed: int = 1
+    draws: int = PRESETS["backtest"].draws
+    tune: int = PRESETS["backtest"].tune
+    chains: int = PRESETS["backtest"].chains
+    target_accept: float = PRESETS["backtest"].target_accept
+    sim_draws: int | None = None
+    target: str = "launch_days"
+
+    def __post_init__(self) -> None:
+        whole_number(self.horizon, "--horizon", 1, MAX_HORIZON)
+        whole_number(self.seed, "--seed", 0, MAX_SEED)
+        whole_number(self.draws, "--draws", 1, MAX_DRAWS)
+        whole_number(self.tune, "--tune", 0, MAX_TUNE)
+        whole_number(self.chains, "--chains", 1, MAX_CHAINS)
+        if self.sim_draws is not None:
+            whole_number(self.sim_draws, "--sim-draws", 1, self.draws * self.chains)
+        if not 0 < self.target_accept < 1:
+            raise ConfigError(
+                "--target-accept", f"{self.target_accept!r} is not in (0, 1)", "use e.g. 0.9"
+            )
+
+    @property
+    def n_draws(self) -> int:
+        """Predictive draws per forecast."""
+        return self.sim_draws or self.draws * self.chains

@@ -29,8 +29,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from forecast.evaluation.backtest import fold_model, forecast_months, persist_future
-from forecast.evaluation.folds import fold_seeds
+from forecast.evaluation.fold_forecasts import fold_model, persist_future
+from forecast.evaluation.folds import fold_seeds, forecast_months
 from forecast.evaluation.question_families import FAMILIES, family_question, outcome_at
 from forecast.models import PRESETS, get_model
 from forecast.models.state_catalog import DEFAULT_TRANSITIONS, TRANSITION_MODELS

@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.evaluation.combine import BANDS, band_of
-from forecast.scores import SCORE_COLUMNS
+from forecast.scores import SCORE_COLUMNS, pit_histogram
 
 #: Eras of the by-era table, by cutoff (the Kim Jong Un era starts in 2012).
 ERAS: dict[str, tuple[str | None, str | None]] = {
@@ -358,8 +358,6 @@ def pit_table(scores: pd.DataFrame, bins: int = 10, by=("model", "state_path")) 
     DataFrame
         The ``by`` columns, ``bin_lo``, ``bin_hi``, ``freq``, ``density`` and ``n``.
     """
-    from forecast.scores import pit_histogram
-
     frames = []
     for key, group in scores.groupby(list(by), observed=True):
         hist = pit_histogram(group["pit_lo"].to_numpy(), group["pit_hi"].to_numpy(), bins)

@@ -36,9 +36,9 @@ from forecast.evaluation.question_families import FAMILIES
 from forecast.evaluation.question_folds import COUNT_MODEL, FoldSettings, count_folds
 from forecast.evaluation.question_skill import paired_skill, reliability_by_family, skill_table
 from forecast.evaluation.skill import bootstrap_skill
+from forecast.files import write_csv
 from forecast.models.events import NuclearRate
 from forecast.models.state_catalog import DEFAULT_TRANSITIONS, TRANSITION_MODELS
-from forecast.outputs import write_csv
 from forecast.simulation import state_paths
 
 #: Cutoffs of the strict backtest (every month of the span; count families every

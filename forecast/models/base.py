@@ -6,24 +6,15 @@ graph from the monthly panel in :meth:`BaseModel.build`, samples in :meth:`BaseM
 posterior draws in :meth:`BaseModel.simulate`. :meth:`BaseModel.save` writes a netCDF file
 that :meth:`BaseModel.load` can rebuild the model from, with no other file needed.
 
-Compile once, sample many times
--------------------------------
-The graph's parameters cover every month of the *grid* (the panel rows the model was built
-on), while the likelihood covers only the *training* months, given to the graph as data
-(``train_idx``, ``y_train``). :meth:`BaseModel.set_until` moves the end of the training
-window inside the grid without rebuilding anything, so a backtest builds and compiles one model
-for all its cutoffs (:mod:`forecast.models.sampling` caches the compiled model by
-:meth:`BaseModel.graph_key`). Months of the grid after the training window have parameters
-(e.g. a yearly level) informed by their prior only; nothing of them reaches the fit, and the
-simulation of the future starts from the last training month. A model built for one fit
-(``forecast fit``) has a grid that ends at its ``until``.
+Its parts live beside it: the panel rows a model keeps, its grid and its training window,
+which :meth:`BaseModel.set_until` moves without recompiling (:mod:`forecast.models.window`);
+the priors merged over a model's defaults (:mod:`forecast.models.priors`); the saved fit
+and its provenance (:mod:`forecast.models.storage`).
 """
 
 from __future__ import annotations
 
 import copy
-import hashlib
-import io
 import json
 import warnings
 from pathlib import Path
@@ -35,123 +26,19 @@ import pandas as pd
 import pymc as pm
 import xarray as xr
 
-from forecast import __version__
 from forecast.catalog import MODELS, ModelEntry, Sampler, resolve_sampler
-from forecast.constants import HDI_PROB, MAX_NETCDF_BYTES, REFERENCE_STATE, STATES
+from forecast.constants import HDI_PROB, REFERENCE_STATE, STATES
 from forecast.data.panel import TARGETS
-from forecast.errors import ConfigError, RunFileError
+from forecast.errors import ConfigError
 from forecast.models.diagnostics import Diagnostics, diagnose
+from forecast.models.priors import merge_priors
 from forecast.models.sampling import sample
+from forecast.models.storage import ATTR, data_hash, load_fit, save_fit, stamp
+from forecast.models.window import TrainingWindow, month_start
 from forecast.noise import quiet
-from forecast.outputs import check_regular_file
-
-#: Attribute under which the model's metadata is stored in the netCDF posterior.
-ATTR = "forecast_model"
-
-#: Panel columns stored with a fit so it can be rebuilt without the data files.
-BASE_COLUMNS = ("month", "state", "exercise_days")
-
-#: Group of a saved fit that holds the panel rows it was built on (ArviZ's name for the data a
-#: model was fitted to, as pymc-marketing stores it).
-FIT_DATA = "fit_data"
-
-#: First package version whose saved fits this version reads (ArviZ 1 / PyMC 6 runs).
-FIRST_READABLE_VERSION = (0, 2)
 
 
-#: Prior parameters that are scales or shapes (must be > 0); any other (``mu``) may be any
-#: finite number. No prior parameter is sensible beyond this magnitude.
-POSITIVE_PRIOR_PARAMS = ("sigma", "alpha", "beta")
-MAX_PRIOR_MAGNITUDE = 1e6
-
-
-def _check_prior_value(key: str, param: str, value, model: str) -> float:
-    """A prior parameter as a finite float (positive for scales/shapes), else ConfigError."""
-    where = f"priors of {model}"
-    fix = (
-        f"write a number for {key}.{param}"
-        + (" greater than 0 (it is a scale or shape)" if param in POSITIVE_PRIOR_PARAMS else "")
-        + f", e.g. {key}: {{{param}: 0.5}}"
-    )
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ConfigError(where, f"{key}.{param} is {value!r}, not a number", fix)
-    if not np.isfinite(value) or abs(value) > MAX_PRIOR_MAGNITUDE:
-        raise ConfigError(
-            where, f"{key}.{param} is {value!r}, not a finite number of plausible size", fix
-        )
-    if param in POSITIVE_PRIOR_PARAMS and value <= 0:
-        raise ConfigError(where, f"{key}.{param} is {value!r}; it must be greater than 0", fix)
-    return float(value) if isinstance(value, float) else value
-
-
-def merge_priors(defaults: dict, user: dict | None, model: str) -> dict:
-    """Merge a user prior dict over the defaults, key by key (one level deep), validated.
-
-    Parameters
-    ----------
-    defaults : dict
-        The model's ``default_priors``.
-    user : dict, optional
-        Overrides, e.g. ``{"state_effect": {"sigma": 0.5}}``.
-    model : str
-        Model name, for the error message.
-
-    Returns
-    -------
-    dict
-        A new dict; the defaults are not modified.
-
-    Raises
-    ------
-    ConfigError
-        Unknown prior or parameter, a prior that is not a mapping, or a value that is
-        not a finite number (``sigma``, ``alpha`` and ``beta`` must be > 0): raised
-        when the model is configured, long before any sampling.
-    """
-    merged = copy.deepcopy(defaults)
-    if user is not None and not isinstance(user, dict):
-        raise ConfigError(
-            f"priors of {model}", "the priors are not a mapping", "e.g. state_effect: {sigma: 0.5}"
-        )
-    for key, value in (user or {}).items():
-        if key not in merged:
-            raise ConfigError(
-                f"priors of {model}",
-                f"unknown prior {key!r}",
-                f"use one of {sorted(merged)}",
-            )
-        if not isinstance(value, dict):
-            raise ConfigError(
-                f"priors of {model}",
-                f"prior {key!r} is {value!r}, not a mapping of its parameters",
-                f"write e.g. {key}: {{{', '.join(f'{p}: {v}' for p, v in merged[key].items())}}}",
-            )
-        unknown = set(value) - set(merged[key])
-        if unknown:
-            raise ConfigError(
-                f"priors of {model}",
-                f"unknown parameter(s) {sorted(unknown, key=str)} for prior {key!r}",
-                f"use {sorted(merged[key])}",
-            )
-        merged[key].update(
-            {param: _check_prior_value(key, param, v, model) for param, v in value.items()}
-        )
-    return merged
-
-
-def data_hash(frame: pd.DataFrame) -> str:
-    """Stable SHA-256 of a panel slice (used to tie a fit to its data)."""
-    return hashlib.sha256(frame.to_json(orient="split", date_format="iso").encode()).hexdigest()
-
-
-def _version_tuple(text: str) -> tuple[int, ...]:
-    parts = []
-    for piece in str(text).split(".")[:2]:
-        parts.append(int(piece) if piece.isdigit() else 0)
-    return tuple(parts)
-
-
-class BaseModel:
+class BaseModel(TrainingWindow):
     """Common interface of every model.
 
     Parameters
@@ -196,8 +83,8 @@ class BaseModel:
             raise ConfigError("--target", f"unknown target {target!r}", f"use one of {TARGETS}")
         self.priors = merge_priors(self.default_priors, priors, self.name)
         self.target = target
-        self.since = _month_start(since, "--since")
-        self.until = _month_start(until, "--until")
+        self.since = month_start(since, "--since")
+        self.until = month_start(until, "--until")
         self.panel: pd.DataFrame | None = None
         self.source_panel: pd.DataFrame | None = None
         self.grid_start: int = 0
@@ -231,6 +118,7 @@ class BaseModel:
         config : dict
             ``model`` (a registered name), ``priors``, ``target``, ``since``, ``until``.
         """
+        # here, not at the top: forecast.models imports this module, a cycle
         from forecast.models import REGISTRY
 
         name = config.get("model")
@@ -268,56 +156,6 @@ class BaseModel:
             until=config["until"],
         )
 
-    def columns(self) -> list[str]:
-        """Panel columns this model reads."""
-        return [*BASE_COLUMNS, self.target]
-
-    def _rows(self, panel: pd.DataFrame, keep_future: bool) -> pd.DataFrame:
-        """The panel rows and columns the model keeps (up to ``until`` unless ``keep_future``)."""
-        missing = [c for c in self.columns() if c not in panel]
-        if missing:
-            raise ConfigError(
-                "panel", f"missing column(s) {missing}", "build it with monthly_panel"
-            )
-        months = pd.to_datetime(panel["month"])
-        keep = panel if keep_future or self.until is None else panel[months <= self.until]
-        return keep[self.columns()].reset_index(drop=True)
-
-    def _grid_start(self, stop: int, keep_future: bool) -> int:
-        """First row of the graph's months (earlier rows feed lagged terms only)."""
-        return self.since_row
-
-    def _train_rows(self, stop: int) -> tuple[int, int]:
-        """First and (exclusive) last training row for a window ending before ``stop``."""
-        start = max(self.grid_start, self._min_start(stop))
-        if stop - start < 12:
-            raise ConfigError(
-                "--since/--until",
-                f"the training window has {max(stop - start, 0)} months",
-                "choose a window of at least 12 months inside the data",
-            )
-        return start, stop
-
-    def _min_start(self, stop: int) -> int:
-        """First training row allowed by the model (``recent_rate`` overrides)."""
-        return 0
-
-    @property
-    def training(self) -> pd.DataFrame:
-        """The months the model is fitted to."""
-        self._require("panel", "build")
-        return self.panel.iloc[self.start : self.stop].reset_index(drop=True)
-
-    @property
-    def grid(self) -> pd.DataFrame:
-        """The months the graph's parameters cover (training months and any after them)."""
-        self._require("panel", "build")
-        return self.panel.iloc[self.grid_start :].reset_index(drop=True)
-
-    def _require(self, attr: str, step: str) -> None:
-        if getattr(self, attr) is None:
-            raise RuntimeError(f"{self.name}: call {step}() first")
-
     # --- the interface -----------------------------------------------------------------
 
     def build(self, panel: pd.DataFrame, keep_future: bool = False) -> pm.Model:
@@ -336,24 +174,13 @@ class BaseModel:
         -------
         pymc.Model
         """
-        self.source_panel = panel
-        self.panel = self._rows(panel, keep_future)
-        months = pd.to_datetime(self.panel["month"])
-        stop = int((months <= self.until).sum()) if self.until is not None else len(self.panel)
-        self.since_row = int((months < self.since).sum()) if self.since is not None else 0
-        self.grid_start = self._grid_start(stop, keep_future)
-        self.start, self.stop = self._train_rows(stop)
+        self._place_window(panel, keep_future)
         self.model = self._build()
         self.idata, self.diagnostics = None, None
         return self.model
 
     def _build(self) -> pm.Model:  # pragma: no cover - abstract
         raise NotImplementedError
-
-    def _train_data(self) -> dict[str, np.ndarray]:
-        """Values of the graph's training-window data containers (subclasses extend)."""
-        rows = np.arange(self.start, self.stop)
-        return {"train_idx": rows - self.grid_start}
 
     def set_until(self, until) -> BaseModel:
         """Move the end of the training window inside the grid (no rebuild, no recompile).
@@ -369,16 +196,7 @@ class BaseModel:
             ``self``, unfitted, with ``until`` changed.
         """
         self._require("model", "build")
-        cutoff = _month_start(str(pd.Period(until, "M")), "--until")
-        months = pd.to_datetime(self.panel["month"])
-        if cutoff > months.iloc[-1]:
-            raise ConfigError(
-                "--until",
-                f"{cutoff:%Y-%m} is after the model's months (which end {months.iloc[-1]:%Y-%m})",
-                "build the model on a panel that covers the cutoff",
-            )
-        self.until = cutoff
-        self.start, self.stop = self._train_rows(int((months <= cutoff).sum()))
+        self._move_until(until)
         with self.model:
             pm.set_data(self._train_data(), coords={"train_month": self.training["month"]})
         self.idata, self.diagnostics = None, None
@@ -455,7 +273,7 @@ class BaseModel:
         self.idata = idata
         self.diagnostics = diagnose(idata, var_names=self.diagnostic_vars())
         self.sampler = {**settings.to_dict(), "random_seed": int(random_seed)}
-        self._stamp()
+        stamp(self)
         return idata
 
     def free_vars(self) -> list[str]:
@@ -679,22 +497,6 @@ class BaseModel:
 
     # --- save / load ----------------------------------------------------------------------
 
-    def _stamp(self) -> None:
-        """Write provenance into the posterior's attrs."""
-        stored = self.training_panel_for_storage()
-        meta = {
-            "config": self.config(),
-            "grid_start": self.grid_start,
-            "start": self.start,
-            "stop": self.stop,
-            "data_hash": data_hash(stored),
-            "package_version": __version__,
-            "sampler": self.sampler,
-            "diagnostics": self.diagnostics.to_dict() if self.diagnostics else None,
-        }
-        self.idata["posterior"].attrs[ATTR] = json.dumps(meta)
-        self.idata[FIT_DATA] = xr.Dataset.from_dataframe(stored.rename_axis("row"))
-
     def training_panel_for_storage(self) -> pd.DataFrame:
         """The panel rows a saved fit keeps: the grid up to the end of the training window."""
         stored = self.panel.iloc[: self.stop]
@@ -724,27 +526,7 @@ class BaseModel:
             Destination ``.nc`` file.
         """
         self._require("idata", "fit")
-        path = Path(path)
-        keep = xr.DataTree()
-        for group in ("posterior", "sample_stats", FIT_DATA):
-            ds = self.idata[group].to_dataset()
-            if group == "posterior":
-                ds = ds[[v for v in self.stored_vars() if v in ds]]
-            if group == "sample_stats":
-                wanted = [v for v in ("diverging", "energy", "tree_depth", "n_steps") if v in ds]
-                ds = ds[wanted]
-            keep[group] = ds
-        encoding = {}
-        for group in ("posterior", "sample_stats", FIT_DATA):
-            encoding[f"/{group}"] = {}
-            for name, var in keep[group].to_dataset().data_vars.items():
-                if var.dtype.kind not in "fiub":
-                    continue
-                encoding[f"/{group}"][name] = {"zlib": True, "complevel": 4}
-                if group == "posterior" and self._monthly(name):
-                    encoding[f"/{group}"][name]["dtype"] = "float32"
-        keep.to_netcdf(path, encoding=encoding, engine="netcdf4")
-        return path
+        return save_fit(self, path)
 
     @classmethod
     def load(cls, path: str | Path) -> BaseModel:
@@ -760,98 +542,4 @@ class BaseModel:
         BaseModel
             The model (of the class named in the file), built and fitted.
         """
-        from forecast.models import REGISTRY
-
-        path = Path(path)
-        fix_refit = "re-create it with 'forecast fit'"
-        check_regular_file(
-            path,
-            "fit file",
-            "check the path to fit.nc, or re-create it with 'forecast fit'",
-            MAX_NETCDF_BYTES,
-        )
-        try:
-            tree = xr.open_datatree(path, engine="netcdf4")
-            tree = tree.load()  # read now: lazy groups would re-read the file on access
-        except Exception as err:  # netCDF4/h5 raise many types on a damaged file
-            raise RunFileError(
-                path, f"not a readable netCDF file ({type(err).__name__})", fix_refit
-            ) from None
-        if "posterior" not in tree.children or ATTR not in tree["posterior"].attrs:
-            raise RunFileError(
-                path, "not a forecast fit (no model metadata in the posterior)", fix_refit
-            )
-        try:
-            meta = json.loads(tree["posterior"].attrs[ATTR])
-            config = meta["config"]
-            panel = _stored_panel(tree, meta)
-        except (ValueError, KeyError, TypeError) as err:
-            raise RunFileError(path, f"damaged model metadata ({err})", fix_refit) from None
-        name = config.get("model")
-        written = str(meta.get("package_version", ""))
-        if _version_tuple(written) < FIRST_READABLE_VERSION:
-            raise RunFileError(
-                path,
-                f"written by forecast {written} (PyMC 5 / ArviZ 0.x), which this version "
-                f"({__version__}) does not read",
-                "re-fit it: " + _refit_command(config),
-            )
-        if data_hash(panel) != meta["data_hash"]:
-            raise RunFileError(path, "the stored data does not match its hash", fix_refit)
-        if name not in REGISTRY:
-            raise RunFileError(path, f"unknown model {name!r}", f"use one of {sorted(REGISTRY)}")
-        model = cls.from_config(config)
-        panel["month"] = pd.to_datetime(panel["month"])
-        model.build(panel)
-        stored = set(model.stored_vars()) & set(model.free_vars())
-        missing = sorted(stored - set(tree["posterior"].to_dataset().data_vars))
-        if missing or (model.start, model.stop) != (meta.get("start"), meta.get("stop")):
-            raise RunFileError(
-                path,
-                f"the posterior does not fit the rebuilt model (missing {missing})",
-                "re-fit it: " + _refit_command(config),
-            )
-        single = [v for v in tree["posterior"].data_vars if tree["posterior"][v].dtype == "float32"]
-        if single:  # latent paths stored in single precision: back to the graph's precision
-            posterior = tree["posterior"].to_dataset()
-            tree["posterior"] = posterior.assign(
-                {v: posterior[v].astype("float64") for v in single}
-            )
-        model.idata = tree
-        model.sampler = meta.get("sampler", {})
-        diag = meta.get("diagnostics")
-        model.diagnostics = (
-            Diagnostics(**{**diag, "problems": tuple(diag["problems"])}) if diag else None
-        )
-        return model
-
-
-def _stored_panel(tree: xr.DataTree, meta: dict) -> pd.DataFrame:
-    """The panel rows a saved fit was built on: its ``fit_data`` group (runs saved by 0.2.0:
-    the JSON in the posterior's attrs)."""
-    if FIT_DATA in tree.children:
-        return tree[FIT_DATA].to_dataset().to_dataframe().reset_index(drop=True)
-    return pd.read_json(io.StringIO(meta["panel"]), orient="split", dtype=False)
-
-
-def _month_start(value, label: str) -> pd.Timestamp | None:
-    if value is None:
-        return None
-    try:
-        return pd.Timestamp(str(value)).to_period("M").start_time
-    except ValueError:
-        raise ConfigError(label, f"not a month: {value!r}", "write YYYY-MM or YYYY-MM-DD") from None
-
-
-def _refit_command(config: dict) -> str:
-    """The ``forecast fit`` command that re-creates a fit of ``config``."""
-    parts = [f"forecast fit --model {config.get('model')}"]
-    if config.get("target") not in (None, "launch_days"):
-        parts.append(f"--target {config['target']}")
-    for key in ("since", "until"):
-        if config.get(key):
-            parts.append(f"--{key} {config[key]}")
-    if config.get("priors"):
-        parts.append("[--priors FILE if you changed them]")
-    parts.append("--out NEW_RUN")
-    return " ".join(parts)
+        return load_fit(cls, path)

@@ -82,6 +82,15 @@ CHANGE_DAYS = 56
 #: catalogue names them, :data:`forecast.catalog.DAILY_TERMS`).
 TERMS: tuple[str, ...] = DAILY_TERMS
 
+#: The prior each optional term owns (an ablation variant has neither the term nor its prior).
+TERM_PRIORS: dict[str, str] = {
+    "excitation": "excitation",
+    "season": "season",
+    "exercise": "exercise",
+    "state": "state_effect",
+    "change": "change_effect",
+}
+
 #: Targets a daily model simulates (CSIS events have no day-level record in the panel).
 DAILY_TARGETS = ("launch_days", "missiles")
 
@@ -603,6 +612,11 @@ def _without(term: str) -> type[DailyExciting]:
         {
             "name": f"daily_no_{term}",
             "terms": DailyExciting.terms - {term},
+            "default_priors": {
+                key: value
+                for key, value in DailyExciting.default_priors.items()
+                if key != TERM_PRIORS[term]
+            },
             "__doc__": f"{DailyExciting.__name__} without its {term} term (an ablation).",
             "__module__": __name__,
         },
@@ -620,6 +634,7 @@ __all__ = [
     "DAILY_TARGETS",
     "KERNEL_DAYS",
     "TERMS",
+    "TERM_PRIORS",
     "DailyExciting",
     "excite",
     "kernel_decays",

@@ -19,11 +19,13 @@ from __future__ import annotations
 from typing import ClassVar
 
 import numpy as np
+import pandas as pd
 import pymc as pm
 import xarray as xr
 
 from forecast.models.base import BaseModel
 from forecast.models.diagnostics import Diagnostics
+from forecast.models.storage import stamp
 
 #: Predictive draws a naive baseline simulates when not told how many.
 DEFAULT_DRAWS = 4000
@@ -53,8 +55,6 @@ class NaiveModel(BaseModel):
 
     def set_until(self, until) -> BaseModel:
         """Move the end of the window (nothing to recompile)."""
-        import pandas as pd
-
         months = pd.to_datetime(self.panel["month"])
         cutoff = pd.Period(until, "M").start_time
         self.until = cutoff
@@ -85,7 +85,7 @@ class NaiveModel(BaseModel):
         self.idata = xr.DataTree.from_dict({"posterior": post, "sample_stats": stats})
         self.diagnostics = Diagnostics.not_sampled("a counting baseline: nothing to sample")
         self.sampler = {"backend": "none", "random_seed": int(random_seed)}
-        self._stamp()
+        stamp(self)
         return self.idata
 
     def simulate(

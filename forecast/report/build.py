@@ -16,6 +16,7 @@ from forecast.catalog import MODELS
 from forecast.data import load_tables, monthly_panel
 from forecast.errors import ConfigError
 from forecast.evaluation.tails import explain_tails
+from forecast.files import write_csv, write_text_atomic
 from forecast.freshness import check_today, data_freshness
 from forecast.models import get_model
 from forecast.outlook import (
@@ -24,14 +25,7 @@ from forecast.outlook import (
     outlook_tables,
     simulate_outlook,
 )
-from forecast.outputs import (
-    check_output_dir,
-    check_single_file,
-    output_dir,
-    write_csv,
-    write_single_file,
-    write_text_atomic,
-)
+from forecast.outputs import check_output_dir, check_single_file, output_dir, write_single_file
 from forecast.present import readable
 from forecast.questions import load_questions
 from forecast.report.context import SENSITIVITY_DIR, ReportContext

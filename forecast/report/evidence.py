@@ -102,7 +102,8 @@ def _other_protocols(folder: Path, model: str) -> list[str]:
 def sensitivity_section(ctx: ReportContext, folder: Path = SENSITIVITY_DIR) -> str:
     """How the documented alternative codings of the negotiation states move the numbers:
     the panel ``make sensitivity`` wrote (table, sentences), with what it was made from."""
-    from forecast.sensitivity import read_sensitivity, sensitivity_findings, sensitivity_html
+    from forecast.sensitivity import read_sensitivity
+    from forecast.sensitivity_findings import sensitivity_findings, sensitivity_html
 
     if not (folder / "sensitivity.csv").is_file():
         return ""

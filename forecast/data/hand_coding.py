@@ -1,0 +1,296 @@
+"""What a user codes by hand into the overlay folder: a negotiation-state period and an
+exercise.
+
+Setting a state
+---------------
+:func:`set_state` (``forecast data set-state``) writes one period ``START..END`` into the
+overlay's ``negotiation_states.csv``, replacing whatever overlay periods covered those
+days. ``END`` defaults to the last day of the last complete month (the month
+before today): the panel works on whole months and no date may be in the
+future. A ``START`` in the current month therefore needs an explicit ``END``.
+
+Adding an exercise
+------------------
+:func:`add_exercise` (``forecast data add-exercise``) appends one major US-ROK exercise to
+the overlay's ``exercises.csv``. Months after the exercise calendar's end (the bundled data's
+end, or the last overlay exercise, whichever is later) get 0 exercise days by
+assumption; :func:`forecast.data.panel.data_caveats` says so wherever a panel
+runs past it.
+
+Each reads, changes and commits the overlay folder under its lock, and the written table must
+read back as a valid overlay table (see :mod:`forecast.data.overlay`, "Writing safely").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from forecast.constants import (
+    BUNDLED_DATA_DIR,
+    EARLIEST_EVENT_DATE,
+    EARLIEST_STATE_DATE,
+    EXERCISE_SCALES,
+    MAX_EXERCISE_DAYS,
+    STATES,
+)
+from forecast.data.overlay import (
+    OVERLAY_FILES,
+    load_merged,
+    merge_periods,
+    overlay_spec,
+    read_overlay_table,
+    subtract_periods,
+)
+from forecast.data.tables import (
+    EXERCISES,
+    NEGOTIATION_STATES,
+    format_table,
+    read_table,
+    validate_frame,
+)
+from forecast.data.transaction import commit_files, overlay_lock, recover
+from forecast.errors import ConfigError
+
+
+def default_state_end(today: dt.date | None = None) -> pd.Timestamp:
+    """Last day of the last complete month before ``today``."""
+    today = today or dt.date.today()
+    return pd.Timestamp(today).to_period("M").start_time - pd.Timedelta(days=1)
+
+
+def _date(label: str, value) -> pd.Timestamp:
+    try:
+        stamp = pd.Timestamp(dt.date.fromisoformat(str(value)))
+    except ValueError:
+        raise ConfigError(label, f"not a date: {value!r}", "write YYYY-MM-DD") from None
+    return stamp
+
+
+def _check_range(first: pd.Timestamp, last: pd.Timestamp, label: str, today: dt.date) -> None:
+    """Refuse a period that ends before it starts or ends in the future."""
+    if last < first:
+        raise ConfigError(label, f"{last:%Y-%m-%d} is before START {first:%Y-%m-%d}", "swap them")
+    if last.date() > today:
+        raise ConfigError(
+            label, f"{last:%Y-%m-%d} is in the future (today is {today})", "use a past date"
+        )
+
+
+# --- set-state ---
+
+
+@dataclass
+class StateReport:
+    """What :func:`set_state` wrote."""
+
+    path: Path
+    start: pd.Timestamp
+    end: pd.Timestamp
+    state: str
+    as_of: pd.Timestamp
+
+
+def set_state(
+    data_dir: str | Path,
+    start: str,
+    state: str,
+    source: str,
+    end: str | None = None,
+    events: str | None = None,
+    today: dt.date | None = None,
+) -> StateReport:
+    """Code the negotiation state from ``start`` to ``end`` in the overlay.
+
+    Parameters
+    ----------
+    data_dir : str or Path
+        The overlay folder (created if needed).
+    start, end : str
+        ``YYYY-MM-DD``; ``end`` defaults to :func:`default_state_end`.
+    state : str
+        One of :data:`forecast.constants.STATES`.
+    source : str
+        Where the coding comes from (required, as in the bundled table).
+    events : str, optional
+        Short dated summary for ``defining_events``.
+    today : date, optional
+        Reference date (no future dates).
+
+    Returns
+    -------
+    StateReport
+    """
+    today = today or dt.date.today()
+    if state not in STATES:
+        raise ConfigError("STATE", f"unknown state {state!r}", f"use one of {list(STATES)}")
+    first = _date("START", start)
+    if first < pd.Timestamp(EARLIEST_STATE_DATE):
+        raise ConfigError(
+            "START",
+            f"{first:%Y-%m-%d} is before {EARLIEST_STATE_DATE}, where the coded state timeline "
+            "starts",
+            "the bundled timeline covers 1990 on; correct the date",
+        )
+    if first.date() > today:
+        raise ConfigError(
+            "START",
+            f"{first:%Y-%m-%d} is in the future (today is {today})",
+            "code a state only for days that have passed; scenarios (forecast scenarios) are "
+            "the place for future states",
+        )
+    last = _date("--end", end) if end is not None else default_state_end(today)
+    if end is None and last < first:
+        raise ConfigError(
+            "--end",
+            f"START {first:%Y-%m-%d} is in the current month, which is not complete",
+            "pass --end (at most today's date); the panel uses whole months, so set the "
+            "state again once the month has ended",
+        )
+    _check_range(first, last, "--end", today)
+    folder = Path(data_dir)
+    with overlay_lock(folder, create=True):  # read, change and commit as one step
+        return _set_state_locked(folder, first, last, state, source, events, today)
+
+
+def _set_state_locked(folder: Path, first, last, state, source, events, today) -> StateReport:
+    recover(folder, names=OVERLAY_FILES)
+    target = folder / NEGOTIATION_STATES.filename
+    own = read_overlay_table(folder, "negotiation_states", today=today)
+    row = pd.DataFrame(
+        {
+            "start": [first],
+            "end": [last],
+            "state": [state],
+            "defining_events": [events or f"coded with 'forecast data set-state' on {today}"],
+            "source": [source],
+        }
+    )
+    # the new period replaces whatever overlay periods covered its days (all of them when it
+    # covers every one: the same period again, or an extension)
+    kept = subtract_periods(own, row) if own is not None else row.iloc[:0]
+    periods = pd.concat([kept, row], ignore_index=True) if len(kept) else row
+    periods = periods.sort_values("start").reset_index(drop=True)
+    text = format_table(periods, NEGOTIATION_STATES)
+    check = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    periods = validate_frame(check, overlay_spec("negotiation_states"), str(target), today=today)
+    bundled = read_table(BUNDLED_DATA_DIR / NEGOTIATION_STATES.filename, NEGOTIATION_STATES, today)
+    merged = merge_periods(bundled, periods, None, target)
+    commit_files(folder, {NEGOTIATION_STATES.filename: text})
+    return StateReport(target, first, last, state, merged["end"].max())
+
+
+# --- add-exercise ---
+
+
+@dataclass
+class ExerciseReport:
+    """What :func:`add_exercise` wrote."""
+
+    path: Path
+    name: str
+    start: pd.Timestamp
+    end: pd.Timestamp
+    scale: str
+    exercises_through: pd.Timestamp
+
+
+def add_exercise(
+    data_dir: str | Path,
+    name: str,
+    start: str,
+    end: str,
+    source: str,
+    scale: str = "full",
+    approximate: bool = False,
+    today: dt.date | None = None,
+) -> ExerciseReport:
+    """Add one major US-ROK exercise to the overlay's exercise calendar.
+
+    Parameters
+    ----------
+    data_dir : str or Path
+        The overlay folder (created if needed).
+    name : str
+        Exercise name, e.g. ``"Freedom Shield 26"``.
+    start, end : str
+        First and last day (``YYYY-MM-DD``), not in the future.
+    source : str
+        Where the dates come from (required, as in the bundled table).
+    scale : {"full", "reduced", "simulation", "suspended"}
+        ``suspended`` records an exercise that was called off (0 exercise days);
+        the others count as exercise days.
+    approximate : bool
+        The dates are approximate (e.g. only the month is reported).
+    today : date, optional
+        Reference date (no future dates).
+
+    Returns
+    -------
+    ExerciseReport
+    """
+    today = today or dt.date.today()
+    if scale not in EXERCISE_SCALES:
+        raise ConfigError(
+            "--scale", f"unknown scale {scale!r}", f"use one of {list(EXERCISE_SCALES)}"
+        )
+    if not name.strip() or not source.strip():
+        raise ConfigError("NAME/--source", "name and source must not be empty", "give both")
+    first, last = _date("START", start), _date("END", end)
+    _check_range(first, last, "END", today)
+    if first < pd.Timestamp(EARLIEST_EVENT_DATE):
+        raise ConfigError(
+            "START",
+            f"{first:%Y-%m-%d} is before {EARLIEST_EVENT_DATE}; the data start in 1984 and the "
+            "panel in 1990",
+            "correct the date (a typo in the year?)",
+        )
+    days = (last - first).days + 1
+    if days > MAX_EXERCISE_DAYS:
+        raise ConfigError(
+            "START/END",
+            f"{days} days, longer than {MAX_EXERCISE_DAYS} (the longest recorded exercise ran "
+            "about two months)",
+            "check the dates; record a long campaign as its separate exercises",
+        )
+    folder = Path(data_dir)
+    with overlay_lock(folder, create=True):  # read, change and commit as one step
+        return _add_exercise_locked(folder, name, first, last, source, scale, approximate, today)
+
+
+def _add_exercise_locked(
+    folder: Path, name, first, last, source, scale, approximate, today
+) -> ExerciseReport:
+    recover(folder, names=OVERLAY_FILES)
+    target = folder / EXERCISES.filename
+    own = read_overlay_table(folder, "exercises", today=today)
+    bundled = read_table(BUNDLED_DATA_DIR / EXERCISES.filename, EXERCISES, today)
+    for where, table in (("the bundled data", bundled), (str(target), own)):
+        if table is not None and ((table["name"] == name) & (table["start"] == first)).any():
+            raise ConfigError(
+                "NAME",
+                f"{name!r} starting {first:%Y-%m-%d} is already recorded in {where}",
+                f"nothing was written; to correct an overlay row, edit or delete it in {target}",
+            )
+    row = pd.DataFrame(
+        {
+            "name": [name],
+            "start": [first],
+            "end": [last],
+            "scale": [scale],
+            "approximate": [approximate],
+            "source": [source],
+        }
+    )
+    rows = row if own is None else pd.concat([own, row], ignore_index=True)
+    rows = rows.sort_values(["start", "name"]).reset_index(drop=True)
+    text = format_table(rows, EXERCISES)
+    check = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    rows = validate_frame(check, overlay_spec("exercises"), str(target), today=today)
+    commit_files(folder, {EXERCISES.filename: text})
+    through = load_merged(folder, today=today).exercises_through  # the one definition
+    return ExerciseReport(target, name, first, last, scale, through)
