@@ -38,7 +38,6 @@ Both keep the plain chain's interface (its ``counts`` are the integer transition
 
 from __future__ import annotations
 
-import copy
 import math
 from typing import ClassVar
 
@@ -77,15 +76,9 @@ class ShrunkChain(TransitionModel):
     @classmethod
     def merge_priors(cls, user: dict | None) -> dict:
         """Merge a user prior dict over :attr:`default_priors` and validate it."""
-        where = f"priors of {cls.name}"
-        merged = copy.deepcopy(cls.default_priors)
-        for key, value in (user or {}).items():
-            if key not in merged:
-                raise ConfigError(where, f"unknown prior {key!r}", f"use one of {sorted(merged)}")
-            merged[key] = copy.deepcopy(value)
-        weight = merged["weight"]
-        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not weight > 0:
-            raise ConfigError(where, f"prior 'weight' = {weight!r} is not positive", "use 24")
+        # the state models' merge, not the plain chain's (which checks its own stay and move)
+        merged = super(TransitionModel, cls).merge_priors(user)
+        cls.positive("weight", merged["weight"], "use 24")
         checked = TransitionModel.merge_priors({"cells": merged["cells"]})
         merged["cells"] = checked["cells"]
         return merged

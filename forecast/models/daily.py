@@ -69,7 +69,7 @@ from forecast.data.daily import DAY_COLUMNS, daily_frame
 from forecast.errors import ConfigError
 from forecast.models import components as C
 from forecast.models.base import BaseModel
-from forecast.models.dynamic import DEFAULT_SINCE, MIN_TRAINING_MONTHS, leaders
+from forecast.models.dynamic import DEFAULT_SINCE, LeaderEras, leaders
 from forecast.noise import quiet
 
 #: Time constants (days) of the excitation kernels: the days right after a launch, the weeks.
@@ -203,7 +203,7 @@ def salvo_missiles(
     return k + np.where(some, rng.poisson(lam), 0)
 
 
-class DailyExciting(BaseModel):
+class DailyExciting(LeaderEras, BaseModel):
     """Launch days as a daily self-exciting process + salvo sizes (see the module docstring).
 
     Parameters
@@ -287,24 +287,6 @@ class DailyExciting(BaseModel):
     def columns(self) -> list[str]:
         return [*super().columns(), "dprk_leader", *DAY_COLUMNS]
 
-    def _rows(self, panel: pd.DataFrame, keep_future: bool) -> pd.DataFrame:
-        if "dprk_leader" not in panel:  # a panel without leaders: one era
-            panel = panel.assign(dprk_leader="all")
-        return super()._rows(panel, keep_future)
-
-    def _window_start(self, stop: int) -> int:
-        return max(0, min(self.since_row, stop - MIN_TRAINING_MONTHS))
-
-    def _grid_start(self, stop: int, keep_future: bool) -> int:
-        # as ar_level: a model whose window moves (backtests) keeps every month in its grid
-        return 0 if keep_future else self._window_start(stop)
-
-    def _min_start(self, stop: int) -> int:
-        return self._window_start(stop)
-
-    def _eras(self) -> list[str]:
-        return list(dict.fromkeys(leaders(self.grid)))
-
     def _day_bounds(self, row: int) -> int:
         """Position in :attr:`days` of the first day of panel row ``row``."""
         lengths = pd.DatetimeIndex(pd.to_datetime(self.panel["month"])).days_in_month
@@ -344,17 +326,12 @@ class DailyExciting(BaseModel):
             ),
             "mask": self._by_day_of_month(np.ones(len(days)))[grid],
             "moy_idx": (months.month - 1).to_numpy(),
-            "era_idx": np.array([self._eras().index(x) for x in leaders(self.grid)]),
+            "era_idx": self._era_idx(),
         }
 
     def _train_data(self) -> dict:
         data = super()._train_data()
-        grid_leaders = leaders(self.grid).to_numpy()
-        weights = np.zeros((len(self._eras()), len(grid_leaders)))
-        for i, era in enumerate(self._eras()):
-            rows = data["train_idx"][grid_leaders[data["train_idx"]] == era]
-            if len(rows):
-                weights[i, rows] = 1.0 / len(rows)
+        weights = self._era_weights(data["train_idx"])
         launch = self._by_day_of_month(self.days["launch"].to_numpy())[self.start : self.stop]
         train = self.training_days
         salvos = train["missiles"].to_numpy()[train["launch"].to_numpy() == 1]

@@ -42,7 +42,6 @@ state *and the months it has lasted* (a lower bound when it began before the win
 
 from __future__ import annotations
 
-import copy
 from typing import ClassVar
 
 import numpy as np
@@ -126,29 +125,18 @@ class DurationModel(StateModel):
     @classmethod
     def merge_priors(cls, user: dict | None) -> dict:
         """Merge a user prior dict over :attr:`default_priors` and validate it."""
-        where = f"priors of {cls.name}"
-        merged = copy.deepcopy(cls.default_priors)
-        for key, value in (user or {}).items():
-            if key not in merged:
-                raise ConfigError(where, f"unknown prior {key!r}", f"use one of {sorted(merged)}")
-            if isinstance(merged[key], dict):
-                if not isinstance(value, dict) or set(value) - set(merged[key]):
-                    raise ConfigError(
-                        where, f"prior {key!r} needs {sorted(merged[key])}", "see the docstring"
-                    )
-                merged[key] = {**merged[key], **value}
-            else:
-                merged[key] = value
+        merged = super().merge_priors(user)
         for key, value in (
             ("scale.sigma", merged["scale"]["sigma"]),
             ("shape.sigma", merged["shape"]["sigma"]),
             ("move", merged["move"]),
         ):
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-                raise ConfigError(where, f"prior {key!r} = {value!r} is not positive", "use 0.5")
+            cls.positive(key, value, "use 0.5")
         mu = merged["shape"]["mu"]
         if isinstance(mu, bool) or not isinstance(mu, (int, float)):
-            raise ConfigError(where, f"prior 'shape.mu' = {mu!r} is not a number", "use 0")
+            raise ConfigError(
+                f"priors of {cls.name}", f"prior 'shape.mu' = {mu!r} is not a number", "use 0"
+            )
         return merged
 
     # --- fit --------------------------------------------------------------------------------

@@ -69,7 +69,51 @@ def leaders(panel: pd.DataFrame) -> pd.Series:
     return panel["dprk_leader"].replace("", np.nan).ffill().bfill().fillna("all").astype(str)
 
 
-class ARLevel(CountModel):
+class LeaderEras:
+    """A model with a level per DPRK leader era whose window may move (a mixin before the
+    model's base class: ``ar_level`` and the daily model share it).
+
+    Its rows carry each month's leader (one era, ``"all"``, when the panel has none); at
+    least :data:`MIN_TRAINING_MONTHS` months are trained on; a model whose window moves
+    (backtests) keeps every month in its grid, so that any cutoff's window fits, and the
+    months before a window carry the level's prior only.
+    """
+
+    def _rows(self, panel: pd.DataFrame, keep_future: bool) -> pd.DataFrame:
+        if "dprk_leader" not in panel:  # a panel without leaders: one era
+            panel = panel.assign(dprk_leader="all")
+        return super()._rows(panel, keep_future)
+
+    def _window_start(self, stop: int) -> int:
+        return max(0, min(self.since_row, stop - MIN_TRAINING_MONTHS))
+
+    def _grid_start(self, stop: int, keep_future: bool) -> int:
+        return 0 if keep_future else self._window_start(stop)
+
+    def _min_start(self, stop: int) -> int:
+        return self._window_start(stop)
+
+    def _eras(self) -> list[str]:
+        return list(dict.fromkeys(leaders(self.grid)))
+
+    def _era_idx(self) -> np.ndarray:
+        """Each grid month's era, as an index into :meth:`_eras`."""
+        eras = self._eras()
+        return np.array([eras.index(x) for x in leaders(self.grid)])
+
+    def _era_weights(self, train_idx: np.ndarray) -> np.ndarray:
+        """Weights (era, grid month) that average each era's training months: the era's mean
+        level is taken over the months the likelihood sees."""
+        grid_leaders = leaders(self.grid).to_numpy()
+        weights = np.zeros((len(self._eras()), len(grid_leaders)))
+        for i, era in enumerate(self._eras()):
+            rows = train_idx[grid_leaders[train_idx] == era]
+            if len(rows):
+                weights[i, rows] = 1.0 / len(rows)
+        return weights
+
+
+class ARLevel(LeaderEras, CountModel):
     """Monthly AR(1) level around a level per leader era + state shifts, season, exercises."""
 
     name = "ar_level"
@@ -107,43 +151,18 @@ class ARLevel(CountModel):
     def columns(self) -> list[str]:
         return [*super().columns(), "dprk_leader"]
 
-    def _rows(self, panel: pd.DataFrame, keep_future: bool) -> pd.DataFrame:
-        if "dprk_leader" not in panel:  # a panel without leaders: one era
-            panel = panel.assign(dprk_leader="all")
-        return super()._rows(panel, keep_future)
-
-    def _window_start(self, stop: int) -> int:
-        return max(0, min(self.since_row, stop - MIN_TRAINING_MONTHS))
-
-    def _grid_start(self, stop: int, keep_future: bool) -> int:
-        # a model whose window moves (backtests) keeps every month, so that any cutoff's
-        # window fits; the months before a window carry the level's prior only
-        return 0 if keep_future else self._window_start(stop)
-
-    def _min_start(self, stop: int) -> int:
-        return self._window_start(stop)
-
-    def _eras(self) -> list[str]:
-        return list(dict.fromkeys(leaders(self.grid)))
-
     def _coords(self, d: C.Design) -> dict:
         return {**super()._coords(d), "era": self._eras()}
 
     def _train_data(self) -> dict:
         data = super()._train_data()
-        grid_leaders = leaders(self.grid).to_numpy()
-        weights = np.zeros((len(self._eras()), len(grid_leaders)))
-        for i, era in enumerate(self._eras()):
-            rows = data["train_idx"][grid_leaders[data["train_idx"]] == era]
-            if len(rows):
-                weights[i, rows] = 1.0 / len(rows)
-        return {**data, "era_weights": weights}
+        return {**data, "era_weights": self._era_weights(data["train_idx"])}
 
     def _build(self) -> pm.Model:
         d = self.design()
         p = self.priors
         data = self._train_data()
-        era_idx = np.array([self._eras().index(x) for x in leaders(self.grid)])
+        era_idx = self._era_idx()
         with pm.Model(coords=self._coords(d)) as model:
             train_idx = pm.Data("train_idx", data["train_idx"], dims="train_month")
             y_train = pm.Data("y_train", data["y_train"], dims="train_month")
@@ -207,7 +226,7 @@ class ARLevel(CountModel):
         z[..., 0] = shocks[..., 0]
         for t in range(1, shocks.shape[-1]):  # z_t = phi z_(t-1) + sigma e_t, z_0 = sigma e_0
             z[..., t] = phi[..., 0] * z[..., t - 1] + shocks[..., t]
-        era_idx = np.array([self._eras().index(x) for x in leaders(self.grid)])
+        era_idx = self._era_idx()
         level = post["era_level"].transpose("chain", "draw", "era").values[..., era_idx] + z
         rows = np.arange(self.start, self.stop) - self.grid_start
         return xr.DataArray(
@@ -242,4 +261,4 @@ class ARLevel(CountModel):
         return {"counts": (("draw", "month"), counts), "rate": (("draw", "month"), rate)}
 
 
-__all__ = ["DEFAULT_SINCE", "MIN_TRAINING_MONTHS", "ARLevel", "leaders"]
+__all__ = ["DEFAULT_SINCE", "MIN_TRAINING_MONTHS", "ARLevel", "LeaderEras", "leaders"]

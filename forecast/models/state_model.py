@@ -17,6 +17,7 @@ depends on the time spent in the state). :mod:`forecast.models.state_catalog` na
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import ClassVar
@@ -210,9 +211,45 @@ class StateModel:
     # --- to be provided -----------------------------------------------------------------------
 
     @classmethod
-    def merge_priors(cls, user: dict | None) -> dict:  # pragma: no cover - abstract
-        """Merge a user prior dict over :attr:`default_priors` and validate it."""
-        raise NotImplementedError
+    def merge_priors(cls, user: dict | None) -> dict:
+        """Merge a user prior dict over :attr:`default_priors`; a model validates the values.
+
+        A key the defaults lack is refused; a default that is a dict of named parameters
+        (``{"sigma": 1.0}``) takes the user's parameters over it, any other default (a number,
+        or ``cells``, empty by default) is replaced whole.
+
+        Parameters
+        ----------
+        user : dict, optional
+            The user's priors.
+
+        Returns
+        -------
+        dict
+            A new dict.
+        """
+        where = f"priors of {cls.name}"
+        merged = copy.deepcopy(cls.default_priors)
+        for key, value in (user or {}).items():
+            if key not in merged:
+                raise ConfigError(where, f"unknown prior {key!r}", f"use one of {sorted(merged)}")
+            if isinstance(merged[key], dict) and merged[key]:
+                if not isinstance(value, dict) or set(value) - set(merged[key]):
+                    raise ConfigError(
+                        where, f"prior {key!r} needs {sorted(merged[key])}", "see the docstring"
+                    )
+                merged[key] = {**merged[key], **value}
+            else:
+                merged[key] = copy.deepcopy(value)
+        return merged
+
+    @classmethod
+    def positive(cls, key: str, value, fix: str, what: str = "positive") -> None:
+        """Refuse a prior value that is not a number > 0 (``what`` names it in the message)."""
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+            raise ConfigError(
+                f"priors of {cls.name}", f"prior {key!r} = {value!r} is not {what}", fix
+            )
 
     def _fit_states(self, states: pd.Series) -> None:  # pragma: no cover - abstract
         raise NotImplementedError

@@ -82,7 +82,6 @@ seed gives the same numbers.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from typing import ClassVar
 
@@ -172,17 +171,9 @@ class TransitionModel(StateModel):
             A new dict.
         """
         where = f"priors of {cls.name}"
-        merged = copy.deepcopy(cls.default_priors)
-        for key, value in (user or {}).items():
-            if key not in merged:
-                raise ConfigError(where, f"unknown prior {key!r}", f"use one of {sorted(merged)}")
-            merged[key] = copy.deepcopy(value)
+        merged = super().merge_priors(user)
         for key in ("stay", "move"):
-            value = merged[key]
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-                raise ConfigError(
-                    where, f"prior {key!r} = {value!r} is not a positive pseudo-count", "use e.g. 1"
-                )
+            cls.positive(key, merged[key], "use e.g. 1", "a positive pseudo-count")
         cells = merged["cells"]
         if not isinstance(cells, Mapping):
             raise ConfigError(where, "prior 'cells' is not a mapping", "use {from: {to: count}}")

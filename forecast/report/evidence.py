@@ -11,7 +11,19 @@ from pathlib import Path
 import pandas as pd
 
 from forecast.catalog import BASELINES
+from forecast.evaluation import read_summary
+from forecast.evaluation.ablation import ablation_findings
+from forecast.evaluation.findings import (
+    band_sentence,
+    evidence_findings,
+    held_state_rows,
+    skill_findings,
+)
+from forecast.evaluation.question_skill import question_findings
+from forecast.evaluation.totals import totals_findings
+from forecast.models import DEFAULT_MODEL
 from forecast.plots import plot_skill
+from forecast.present import with_interval
 from forecast.report.context import (
     EVALUATION_DIR,
     SENSITIVITY_DIR,
@@ -20,16 +32,14 @@ from forecast.report.context import (
     figure_to_data_uri,
 )
 from forecast.report.interactive import chart_html, skill_spec
+from forecast.sensitivity import read_sensitivity
+from forecast.sensitivity_findings import sensitivity_findings, sensitivity_html
+from forecast.track_record import track_record_tables
 
 
 def trust_section(ctx: ReportContext, folder: Path = EVALUATION_DIR) -> str:
     """How far to trust the numbers: the full backtest's skill, calibration and the evidence
     for the state effect, for the run's model, in a table and in words."""
-    from forecast.evaluation import read_summary
-    from forecast.evaluation.findings import evidence_findings, held_state_rows, skill_findings
-    from forecast.evaluation.totals import totals_findings
-    from forecast.models import DEFAULT_MODEL
-    from forecast.present import with_interval
 
     if not (folder / "settings.json").is_file():
         return ""
@@ -79,9 +89,6 @@ def trust_section(ctx: ReportContext, folder: Path = EVALUATION_DIR) -> str:
 def _other_protocols(folder: Path, model: str) -> list[str]:
     """Sentences on the protocols kept beside the main one: missiles (``make skill``) and the
     daily model with its ablation (``make skill-daily``)."""
-    from forecast.evaluation import read_summary
-    from forecast.evaluation.ablation import ablation_findings
-    from forecast.evaluation.findings import band_sentence
 
     words = []
     if (folder / "missiles" / "settings.json").is_file():
@@ -102,8 +109,6 @@ def _other_protocols(folder: Path, model: str) -> list[str]:
 def sensitivity_section(ctx: ReportContext, folder: Path = SENSITIVITY_DIR) -> str:
     """How the documented alternative codings of the negotiation states move the numbers:
     the panel ``make sensitivity`` wrote (table, sentences), with what it was made from."""
-    from forecast.sensitivity import read_sensitivity
-    from forecast.sensitivity_findings import sensitivity_findings, sensitivity_html
 
     if not (folder / "sensitivity.csv").is_file():
         return ""
@@ -172,8 +177,6 @@ def questions_section(
     """The forecast questions scored out of sample: the strict question backtest (question
     families asked at every cutoff, against the strongest naive answer) and the backfilled
     track record of the shipped questions, each in a table and in words."""
-    from forecast.evaluation.question_skill import question_findings
-    from forecast.track_record import track_record_tables
 
     path = folder / "questions.csv"
     if not path.is_file():

@@ -18,6 +18,12 @@ import pandas as pd
 
 from forecast import __version__
 from forecast.data import yearly_summary
+from forecast.freshness import (
+    forecast_timing,
+    freshness_html,
+    past_score_summary,
+    score_past_months,
+)
 from forecast.plots import (
     STATE_LABELS,
     plot_history,
@@ -25,7 +31,9 @@ from forecast.plots import (
     plot_scenario_panels,
     plot_scenarios,
     plot_state_effects,
+    plot_state_probabilities,
 )
+from forecast.present import readable
 from forecast.report.context import ReportContext, caution_html, figure_to_data_uri, pct
 from forecast.report.evidence import questions_section, sensitivity_section, trust_section
 from forecast.report.interactive import (
@@ -98,7 +106,6 @@ def title_section(ctx: ReportContext) -> str:
 
 def freshness_section(ctx: ReportContext) -> str:
     """The data's as-of date and age; when stale, the missing months and the commands."""
-    from forecast.freshness import freshness_html
 
     return freshness_html(ctx.freshness)
 
@@ -125,7 +132,6 @@ def warning_section(ctx: ReportContext) -> str:
 
 def _past_html(ctx: ReportContext, timing) -> str:
     """What a forecast that starts in the past is, and its scores on the months observed."""
-    from forecast.freshness import past_score_summary, score_past_months
 
     if not timing.partly_past:
         return ""
@@ -157,7 +163,6 @@ def reference_scenario(forecast) -> str:
 def outlook_section(ctx: ReportContext) -> str:
     """Headline numbers, the fan chart of the scenarios (interactive, the PNG for print) and
     each scenario's bands on their own (labelled past when they are)."""
-    from forecast.freshness import forecast_timing
 
     if not ctx.has_outlook:
         return ""
@@ -204,9 +209,6 @@ call. The 80% interval leaves 10% of simulations below and 10% above. The number
 def expectations_section(ctx: ReportContext) -> str:
     """The unconditional forecast (states from the transition model) and the answered
     questions."""
-    from forecast.freshness import forecast_timing
-    from forecast.plots import plot_state_probabilities
-    from forecast.present import readable
 
     if ctx.outlook is None:
         return ""
@@ -331,7 +333,6 @@ def _years_html(years) -> str:
 
 def today_section(ctx: ReportContext) -> str:
     """The outlook from today's month, with the months since the data's end simulated."""
-    from forecast.plots import plot_state_probabilities
 
     today = ctx.from_today
     if today is None:
