@@ -244,27 +244,43 @@ def evidence_table(scores: pd.DataFrame, n_boot: int = 1000, seed: int = 1) -> p
         for path in ("observed", "transition"):
             if path not in wide:
                 continue
-            pair = wide[[path, "persist"]].dropna()
-            long = pair.stack().rename("crps").reset_index()
-            long = long.rename(columns={"state_path": "model"}).assign(
-                model=lambda d: d["model"].astype(str)
-            )
-            lo, hi = bootstrap_skill(long, path, "persist", "crps", n_boot, seed)
-            rows.append(
-                {
-                    "model": model,
-                    "band": band,
-                    "path": path,
-                    "n": len(pair),
-                    "crps_persist": pair["persist"].mean(),
-                    "crps_path": pair[path].mean(),
-                    "gain": 1 - pair[path].mean() / pair["persist"].mean(),
-                    "gain_lo": lo,
-                    "gain_hi": hi,
-                }
-            )
+            rows.append({"model": model, "band": band, **path_gain(wide, path, n_boot, seed)})
     columns = ["model", "band", "path", "n", "crps_persist", "crps_path", "gain"]
     return pd.DataFrame(rows, columns=[*columns, "gain_lo", "gain_hi"])
+
+
+def path_gain(wide: pd.DataFrame, path: str, n_boot: int, seed: int) -> dict:
+    """One path against the state held, on paired forecasts.
+
+    Parameters
+    ----------
+    wide : DataFrame
+        CRPS by (cutoff, horizon) rows, one column per path, ``persist`` among them.
+    path : str
+        The column compared with ``persist``.
+    n_boot, seed : int
+        Block-bootstrap resamples over cutoffs, and their seed.
+
+    Returns
+    -------
+    dict
+        ``path, n, crps_persist, crps_path, gain`` (``1 - path / persist``) and its 90%
+        interval ``gain_lo, gain_hi``.
+    """
+    pair = wide[[path, "persist"]].dropna()
+    long = pair.stack().rename("crps").reset_index()
+    long = long.rename(columns={long.columns[-2]: "model"})
+    long["model"] = long["model"].astype(str)
+    lo, hi = bootstrap_skill(long, path, "persist", "crps", n_boot, seed)
+    return {
+        "path": path,
+        "n": len(pair),
+        "crps_persist": pair["persist"].mean(),
+        "crps_path": pair[path].mean(),
+        "gain": 1 - pair[path].mean() / pair["persist"].mean(),
+        "gain_lo": lo,
+        "gain_hi": hi,
+    }
 
 
 def after_changes_table(scores: pd.DataFrame) -> pd.DataFrame:

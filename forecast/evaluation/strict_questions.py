@@ -35,7 +35,7 @@ from forecast.evaluation.question_answers import (
 from forecast.evaluation.question_families import FAMILIES
 from forecast.evaluation.question_folds import COUNT_MODEL, FoldSettings, count_folds
 from forecast.evaluation.question_skill import paired_skill, reliability_by_family, skill_table
-from forecast.evaluation.skill import bootstrap_skill
+from forecast.evaluation.skill import path_gain
 from forecast.files import write_csv
 from forecast.models.events import NuclearRate
 from forecast.models.state_catalog import DEFAULT_TRANSITIONS, TRANSITION_MODELS
@@ -149,22 +149,8 @@ def persist_table(months: pd.DataFrame, n_boot: int, seed: int, since=None) -> p
             index=["cutoff", "horizon"], columns="path", values="crps", aggfunc="first"
         )
         for path in [c for c in wide.columns if c != "persist"]:
-            pair = wide[[path, "persist"]].dropna()
-            long = pair.stack().rename("crps").reset_index().rename(columns={"path": "model"})
-            lo, hi = bootstrap_skill(long, path, "persist", "crps", n_boot, seed)
-            rows.append(
-                {
-                    "since": str(since or frame["cutoff"].min().strftime("%Y-%m")),
-                    "band": band,
-                    "path": path,
-                    "n": len(pair),
-                    "crps_persist": pair["persist"].mean(),
-                    "crps_path": pair[path].mean(),
-                    "gain": 1 - pair[path].mean() / pair["persist"].mean(),
-                    "gain_lo": lo,
-                    "gain_hi": hi,
-                }
-            )
+            since_label = str(since or frame["cutoff"].min().strftime("%Y-%m"))
+            rows.append({"since": since_label, "band": band, **path_gain(wide, path, n_boot, seed)})
     return pd.DataFrame(rows)
 
 
