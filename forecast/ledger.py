@@ -31,9 +31,9 @@ from forecast.errors import RunFileError
 from forecast.files import read_json, write_text_atomic
 from forecast.outlook import ANSWERS_FILE, read_answers, score_answers
 from forecast.scenarios import Scenario, ScenarioSet, simulate_scenarios
-from forecast.scores import crps
+from forecast.scores import brier_any, crps
 from forecast.simulation import Forecast, simulation_draws
-from forecast.summaries import describe
+from forecast.summaries import QUANTILE_METHOD, describe
 from forecast.track_record import RECORDS_FILE, answers_record, read_track_record
 
 FORECAST_FILE = "forecast.json"
@@ -210,7 +210,8 @@ def score_forecast(forecast: dict, panel: pd.DataFrame) -> pd.DataFrame:
             continue
         y = int(observed[month])
         x = np.asarray(draws)
-        lo, hi = np.quantile(x, 0.1), np.quantile(x, 0.9)
+        # the 80% interval as every summary takes it: quantiles that are simulated values
+        lo, hi = np.quantile(x, [0.1, 0.9], method=QUANTILE_METHOD)
         rows.append(
             {
                 "month": month,
@@ -220,7 +221,7 @@ def score_forecast(forecast: dict, panel: pd.DataFrame) -> pd.DataFrame:
                 "hi80": float(hi),
                 "in_80": bool(lo <= y <= hi),
                 "crps": float(crps([y], [x])[0]),
-                "brier_any": float(((x >= 1).mean() - (y >= 1)) ** 2),
+                "brier_any": float(brier_any([y], [x])[0]),
             }
         )
     columns = ["month", "observed", "mean", "lo80", "hi80", "in_80", "crps", "brier_any"]

@@ -135,7 +135,11 @@ def test_ledger_scores_agree_with_the_evaluation_module(runs):
     draws = np.array([forecast["draws"][m] for m in scores["month"]])
     np.testing.assert_allclose(scores["crps"], crps(scores["observed"], draws))
     np.testing.assert_allclose(scores["brier_any"], brier_any(scores["observed"], draws))
-    lo, hi = np.quantile(draws, 0.1, axis=1), np.quantile(draws, 0.9, axis=1)
+    # the interval as every summary takes it: whole-number quantiles (simulated values)
+    lo, hi = np.quantile(draws, [0.1, 0.9], axis=1, method="inverted_cdf")
+    np.testing.assert_array_equal(scores["lo80"], lo)
+    np.testing.assert_array_equal(scores["hi80"], hi)
+    assert (scores["lo80"] % 1 == 0).all() and (scores["hi80"] % 1 == 0).all()
     inside = (lo <= scores["observed"]) & (scores["observed"] <= hi)
     assert scores["in_80"].tolist() == inside.tolist()
 
