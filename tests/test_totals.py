@@ -64,3 +64,26 @@ def test_skill_of_totals_against_the_baseline_and_the_sentences():
     assert words[0].startswith("Scored on its 3-month totals at 8 cutoffs (persist path), model")
     assert f"a skill of {row['crps_skill']:+.1%} against base" in words[0]
     assert words[2].startswith(f"The total's median missed by {row['abs_error_median']:.1f}")
+
+
+def test_the_sentences_say_when_the_totals_interval_is_too_narrow_or_wide():
+    base = {
+        "model": "m",
+        "state_path": "persist",
+        "horizon": 12,
+        "n": 240,
+        "crps": 3.3,
+        "crps_baseline": "m",
+        "pit_cov_50": 0.42,
+        "abs_error_median": 4.5,
+        "abs_error_mean": 4.6,
+        "observed_mean": 7.4,
+    }
+    narrow = totals_findings(pd.DataFrame([{**base, "pit_cov_80": 0.69}]), "m")
+    assert narrow[-1] == (
+        "So the interval of the total is too narrow: read its 80% interval as about a 70% one."
+    )
+    wide = totals_findings(pd.DataFrame([{**base, "pit_cov_80": 0.93}]), "m")
+    assert wide[-1].startswith("So the interval of the total is too wide") and "95% one" in wide[-1]
+    calibrated = totals_findings(pd.DataFrame([{**base, "pit_cov_80": 0.8}]), "m")
+    assert len(calibrated) == 3

@@ -118,4 +118,10 @@ def totals_findings(table: pd.DataFrame, model: str, state_path: str = "persist"
         f"The total's median missed by {r['abs_error_median']:.1f} launch days on average, its "
         f"mean by {r['abs_error_mean']:.1f} (observed totals averaged {r['observed_mean']:.1f}).",
     ]
+    held = float(r["pit_cov_80"])
+    if not 0.75 <= held <= 0.85:  # outside the calibrated band of 240-cutoff noise
+        out.append(
+            f"So the interval of the total is too {'narrow' if held < 0.75 else 'wide'}: read "
+            f"its 80% interval as about a {round(held * 20) * 5}% one."
+        )
     return out
