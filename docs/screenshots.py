@@ -4,8 +4,9 @@
 
 opens the index from disk in Debian's headless Chromium (through chromedriver, every host name
 unresolvable, as the browser tests do), waits until the interactive charts are drawn, and
-saves one PNG per section below (the section's heading down to the next heading), 1200 px
-wide. Needs ``apt-get install chromium chromium-driver`` and the ``selenium`` test extra.
+saves the first screen at 1000x700 (``report-first-screen.png``) and one PNG per section
+below (the section's heading down to the next heading), 1200 px wide. Needs ``apt-get install
+chromium chromium-driver`` and the ``selenium`` test extra.
 """
 
 from __future__ import annotations
@@ -24,8 +25,11 @@ SECTIONS = {
     "sensitivity": "report-sensitivity.png",
 }
 
-#: The page's size: the README's screenshots are 1200 px wide.
+#: The page's size: the README's section screenshots are 1200 px wide.
 WINDOW = (1200, 900)
+
+#: The first screen a reader sees (``report-first-screen.png``), as the browser test takes it.
+FIRST_SCREEN = (1000, 700)
 
 #: Longest section shot (px): a very long section is cut here.
 MAX_HEIGHT = 2400
@@ -76,6 +80,14 @@ def shoot(index: Path, out: Path) -> list[Path]:
             if not pending:
                 break
             time.sleep(0.5)
+        driver.set_window_size(*FIRST_SCREEN)
+        time.sleep(1.0)  # the charts redraw at the new width
+        driver.execute_script("window.scrollTo(0, 0)")
+        first = out / "report-first-screen.png"
+        first.write_bytes(driver.get_screenshot_as_png())
+        written.append(first)
+        driver.set_window_size(*WINDOW)
+        time.sleep(1.0)
         width = driver.execute_script("return document.body.scrollWidth")
         for section, name in SECTIONS.items():
             bounds = driver.execute_script(BOUNDS_JS, section)
