@@ -87,7 +87,7 @@ SCENARIO_COLORS: dict[str, str] = {
     "collapse": "#D55E00",
     # scenarios whose states follow the transition model (notebook 04)
     "outlook": "#E69F00",
-    "summit_announced": "#56B4E9",
+    "summit_announced": "#882255",  # wine: a summit, darker than "summit", not a blue
     # the explorer's hand-made path (forecast.explore): black, no shipped scenario's colour
     "your_path": "#000000",
 }
