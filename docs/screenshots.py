@@ -23,6 +23,9 @@ SECTIONS = {
     "trust": "report-trust.png",
     "questions-backtested": "report-questions-backtested.png",
     "sensitivity": "report-sensitivity.png",
+    "outlook": "report-scenarios.png",
+    "each-scenario": "report-panels.png",
+    "history": "report-history.png",
 }
 
 #: The page's size: the README's section screenshots are 1200 px wide.
