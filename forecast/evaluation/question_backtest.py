@@ -36,83 +36,34 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from forecast.evaluation.question_families import BY_ID, family_question, window_history
 from forecast.questions import (
     answer,
     outcome_code,
-    parse_questions,
     reliability_table,
     resolve,
     score,
     simulated_outcomes,
 )
 
-#: The questions asked at every cutoff (window in months after the cutoff).
-TEMPLATES: tuple[dict, ...] = (
-    {
-        "id": "launch-3m",
-        "title": "At least one launch day in the next 3 months",
-        "type": "binary",
-        "event": "launch_day",
-        "months": 3,
-    },
-    {
-        "id": "launch-3plus-6m",
-        "title": "Three or more launch days in the next 6 months",
-        "type": "binary",
-        "event": "launch_day",
-        "threshold": 3,
-        "months": 6,
-    },
-    {
-        "id": "icbm-6m",
-        "title": "An ICBM launch in the next 6 months",
-        "type": "binary",
-        "event": {"kind": "launch_day", "weapon_class": "ICBM"},
-        "months": 6,
-    },
-    {
-        "id": "nuclear-12m",
-        "title": "A nuclear test in the next 12 months",
-        "type": "binary",
-        "event": "nuclear_test",
-        "months": 12,
-    },
-    {
-        "id": "talks-6m",
-        "title": "Talks resume (a change into active talks or summitry) within 6 months",
-        "type": "binary",
-        "event": {"kind": "state_change", "to": ["active_talks", "summitry"]},
-        "months": 6,
-    },
-    {
-        "id": "launch-days-12m",
-        "title": "Launch days in the next 12 months",
-        "type": "numeric",
-        "event": "launch_day",
-        "months": 12,
-    },
+#: The questions asked at every cutoff (window in months after the cutoff): families of the
+#: strict question backtest (:mod:`forecast.evaluation.question_families`).
+TEMPLATES: tuple[dict, ...] = tuple(
+    BY_ID[family]
+    for family in (
+        "launch-3m",
+        "launch-3plus-6m",
+        "icbm-6m",
+        "nuclear-12m",
+        "talks-6m",
+        "launch-days-12m",
+    )
 )
 
-
-def template_question(template: dict, cutoff: pd.Period):
-    """The question of ``template`` asked at ``cutoff`` (window: the months after it)."""
-    first, last = cutoff + 1, cutoff + template["months"]
-    spec = {k: v for k, v in template.items() if k != "months"}
-    spec |= {"window": {"start": str(first), "end": str(last)}, "resolution": "backtest"}
-    return parse_questions({"questions": [spec]}, "question backtest")[0]
-
-
-def window_outcomes(template: dict, panel: pd.DataFrame) -> pd.Series:
-    """The YES/NO outcome of a binary template for every window the panel covers, by the
-    window's last month (the base rate at a cutoff averages the windows ended by then)."""
-    index = pd.PeriodIndex(pd.to_datetime(panel["month"]), freq="M")
-    width = template["months"]
-    ends, hits = [], []
-    for start in index[1 : len(index) - width + 1]:  # a state change needs the month before
-        question = template_question(template, start - 1)
-        ends.append(start + width - 1)
-        hits.append(bool(resolve(question, panel)))
-    return pd.Series(hits, index=pd.PeriodIndex(ends, freq="M"), dtype=float)
+#: The question of a template asked at a cutoff, and a binary template's outcome for every
+#: window the panel covers: the strict backtest's own functions.
+template_question = family_question
+window_outcomes = window_history
 
 
 def question_backtest(

@@ -26,6 +26,21 @@ from forecast.plots.style import (
 from forecast.summaries import modal_states, monthly, totals
 
 
+def _bands(ax, rows: pd.DataFrame, edges, color: str, alphas: tuple[float, float]) -> None:
+    """The 80% and 50% bands of one scenario's monthly rows as filled stairs (``alphas``:
+    the 80% band's opacity, then the 50% band's)."""
+    for (low, high), alpha in zip((("q10", "q90"), ("q25", "q75")), alphas, strict=True):
+        ax.stairs(
+            rows[high].to_numpy(),
+            edges,
+            baseline=rows[low].to_numpy(),
+            fill=True,
+            color=color,
+            alpha=alpha,
+            lw=0,
+        )
+
+
 def plot_scenarios(
     forecast,
     history: pd.DataFrame,
@@ -84,16 +99,7 @@ def plot_scenarios(
         b = table[table["scenario"] == name]
         color = colors[name]
         if name in banded:
-            for low, high, alpha in (("q10", "q90", 0.15), ("q25", "q75", 0.3)):
-                ax.stairs(
-                    b[high].to_numpy(),
-                    edges,
-                    baseline=b[low].to_numpy(),
-                    fill=True,
-                    color=color,
-                    alpha=alpha,
-                    lw=0,
-                )
+            _bands(ax, b, edges, color, (0.15, 0.3))
         ax.stairs(
             b["mean"].to_numpy(),
             edges,
@@ -323,16 +329,7 @@ def plot_scenario_panels(
     for ax, name in zip(axes.flat, order, strict=False):
         b = bands[bands["scenario"] == name]
         color = colors[name]
-        for low, high, alpha in (("q10", "q90", 0.2), ("q25", "q75", 0.4)):
-            ax.stairs(
-                b[high].to_numpy(),
-                edges,
-                baseline=b[low].to_numpy(),
-                fill=True,
-                color=color,
-                alpha=alpha,
-                lw=0,
-            )
+        _bands(ax, b, edges, color, (0.2, 0.4))
         ax.stairs(b["mean"].to_numpy(), edges, baseline=None, color=color, lw=2, label="Mean")
         if name != reference:
             ax.stairs(
