@@ -38,6 +38,13 @@ def cli(*args, env: dict | None = None):
     return runner.invoke(_Main(), [str(a) for a in args], env=env, catch_exceptions=True)
 
 
+def succeeded(result):
+    """Assert exit 0; on failure show what the command printed (the message names the bug)."""
+    text = result.stdout + result.stderr
+    assert result.exit_code == 0, f"exit {result.exit_code}: {text}\n{result.exception!r}"
+    return result
+
+
 def refused(result, *words: str) -> str:
     """Assert a clean refusal: exit 2, ``error:`` with a fix and ``words``, no traceback."""
     text = result.stdout + result.stderr

@@ -20,6 +20,7 @@ from hostile_support import (
     fake_output,
     immutable,
     refused,
+    succeeded,
     tree_digest,
     unreadable,
 )
@@ -199,7 +200,7 @@ def test_read_only_overlay_folder_is_refused_cleanly(tmp_path):
 def test_read_only_overlay_table_is_refused_without_a_half_update(tmp_path):
     overlay = tmp_path / "overlay"
     first = events(tmp_path, "2025-01-04,SRBM,2,success,x", name="a.csv")
-    assert cli("data", "import", first, "--format", "events", "--data-dir", overlay).exit_code == 0
+    succeeded(cli("data", "import", first, "--format", "events", "--data-dir", overlay))
     before = tree_digest(overlay)
     second = events(tmp_path, "2025-02-04,SRBM,1,success,y", name="b.csv")
     with immutable(overlay / "missile_tests.csv"):
@@ -510,7 +511,7 @@ def test_a_folder_in_place_of_an_overlay_table_is_reported(tmp_path):
 def test_a_damaged_source_log_stops_the_import_without_changes(tmp_path):
     overlay = tmp_path / "o"
     first = events(tmp_path, "2025-01-04,SRBM,2,success,x", name="a.csv")
-    assert cli("data", "import", first, "--format", "events", "--data-dir", overlay).exit_code == 0
+    succeeded(cli("data", "import", first, "--format", "events", "--data-dir", overlay))
     (overlay / "import_sources.csv").write_text('date,"broken\n')
     before = tree_digest(overlay)
     second = events(tmp_path, "2025-02-04,SRBM,1,success,y", name="b.csv")
@@ -650,7 +651,7 @@ def test_scenarios_write_replace_and_protect_user_files(run_copy, tmp_path):
     assert first.exit_code == 0, first.stdout + first.stderr
     assert (out / "summary.csv").is_file() and (out / ".forecast-output.json").is_file()
     refused(cli(*args), "already holds scenario outputs", "--force")
-    assert cli(*args, "--force").exit_code == 0
+    succeeded(cli(*args, "--force"))
     (out / "my-notes.md").write_text("mine")
     before = tree_digest(out)
     refused(cli(*args, "--force"), "my-notes.md")

@@ -22,7 +22,7 @@ import time
 import pytest
 from conftest import FORECAST_CLI, REPO
 from doubles import KILL_AT as KILL_HOOK
-from hostile_support import cli, tree_digest
+from hostile_support import cli, succeeded, tree_digest
 
 from forecast.data import load_tables
 
@@ -57,10 +57,10 @@ def overlays(tmp_path):
     second = tmp_path / "second.csv"
     second.write_text(HEADER + "2025-02-14,SRBM,3,success,https://example.org/b | KCNA\n")
     old = tmp_path / "old"
-    assert cli("data", "import", first, "--format", "events", "--data-dir", old).exit_code == 0
+    succeeded(cli("data", "import", first, "--format", "events", "--data-dir", old))
     new = tmp_path / "new"
     shutil.copytree(old, new)
-    assert cli("data", "import", second, "--format", "events", "--data-dir", new).exit_code == 0
+    succeeded(cli("data", "import", second, "--format", "events", "--data-dir", new))
     return old, new, second
 
 
@@ -162,9 +162,9 @@ def test_scenarios_killed_while_swapping_leaves_old_or_new(tiny_run, tmp_path, p
     config = REPO / "scenarios" / "current.yaml"
     args = ["scenarios", tiny_run, "--config", config, "--draws", "10"]
     old = tmp_path / "old"
-    assert cli(*args, "--out", old, "--seed", "1").exit_code == 0
+    succeeded(cli(*args, "--out", old, "--seed", "1"))
     new = tmp_path / "new"
-    assert cli(*args, "--out", new, "--seed", "2").exit_code == 0
+    succeeded(cli(*args, "--out", new, "--seed", "2"))
     victim = tmp_path / "victim"
     shutil.copytree(old, victim)
     done = forecast(*args, "--out", victim, "--seed", "2", "--force", kill_at=point)
@@ -178,7 +178,7 @@ def test_scenarios_killed_while_swapping_leaves_old_or_new(tiny_run, tmp_path, p
     }
     leftovers = [p for p in tmp_path.iterdir() if p.name.startswith(".victim.")]
     assert leftovers  # the killed process could not clean up ...
-    assert cli(*args, "--out", victim, "--seed", "3", "--force").exit_code == 0
+    succeeded(cli(*args, "--out", victim, "--seed", "3", "--force"))
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".victim.")]  # ... the next did
 
 
