@@ -12,10 +12,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from doubles import KILL_AT, install_kill_point, install_stand_in_sampler  # noqa: E402
 
-from forecast.cli import main  # noqa: E402
+from forecast.cli import run  # noqa: E402
 
 if __name__ == "__main__":
     install_stand_in_sampler()
     if os.environ.get(KILL_AT):
         install_kill_point(os.environ[KILL_AT])
-    main()
+    run()

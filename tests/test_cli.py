@@ -317,3 +317,36 @@ def test_the_top_level_help_lines_are_the_commands_own():
         assert command is not None and command.name == name
         first = " ".join((command.help or "").split("\n\n")[0].split())
         assert first == short, name
+
+
+def test_the_console_script_exits_quickly_with_the_commands_code_and_all_its_output(tmp_path):
+    """``forecast`` (:func:`forecast.cli.run`) ends with ``os._exit`` after the other exit
+    handlers: the exit code is the command's, every line it printed arrives, and an exit
+    handler registered while the command ran still runs."""
+    marker = tmp_path / "handler-ran"
+    probe = (
+        "import atexit, sys\n"
+        "import forecast.cli.app as app\n"
+        "work = app.main\n"
+        "def main(argv=None):\n"
+        f"    atexit.register(lambda: open({str(marker)!r}, 'w').write('yes'))\n"
+        "    work(argv)\n"
+        "app.main = main\n"
+        "sys.argv = ['forecast', *sys.argv[1:]]\n"
+        "app.run()\n"
+    )
+    listing = subprocess.run(
+        [sys.executable, "-c", probe, "models"], capture_output=True, text=True
+    )
+    assert listing.returncode == 0, listing.stderr
+    assert "ar_level" in listing.stdout and "daily_exciting" in listing.stdout
+    assert listing.stdout.endswith("\n")
+    assert marker.read_text() == "yes"
+    refused = subprocess.run(
+        [sys.executable, "-m", "forecast.cli", "fit", "--model", "nosuch", "--out", tmp_path / "x"],
+        capture_output=True,
+        text=True,
+    )
+    assert refused.returncode == 2
+    assert "unknown model 'nosuch'" in refused.stderr and "Fix:" in refused.stderr
+    assert not (tmp_path / "x").exists()

@@ -24,6 +24,6 @@ as style); :mod:`forecast.cli.checks` holds the shared options and checks;
 
 from __future__ import annotations
 
-from forecast.cli.app import cli, main
+from forecast.cli.app import cli, main, run
 
-__all__ = ["cli", "main"]
+__all__ = ["cli", "main", "run"]

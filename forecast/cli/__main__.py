@@ -1,5 +1,5 @@
 """``python -m forecast.cli``: the same as the ``forecast`` command."""
 
-from forecast.cli.app import main
+from forecast.cli.app import run
 
-main()
+run()
