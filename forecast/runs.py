@@ -13,7 +13,9 @@ on the same training months: the negotiation-state transitions of
 rate of :mod:`forecast.models.events`; they are instant, so every run carries them and every
 refit refits them), ``run.json``
 (config, sampler settings, diagnostics, state effects, data hash, versions, timings),
-``forecast.json`` (the frozen forecast of :mod:`forecast.ledger`) and ``effects.png``.
+and ``forecast.json`` (the frozen forecast of :mod:`forecast.ledger`). Figures are not the
+run layer's: ``forecast fit`` and ``refit`` add ``effects.png``
+(:func:`forecast.plots.save_effects_figure`) to the folder they write.
 """
 
 from __future__ import annotations
@@ -24,11 +26,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import pandas as pd
 import xarray as xr
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from forecast import versions
 from forecast.catalog import Sampler, resolve_sampler
@@ -45,13 +44,12 @@ from forecast.models.state_catalog import (
 )
 from forecast.noise import quiet
 from forecast.outputs import check_output_dir
-from forecast.plots import plot_state_effects
+from forecast.progress import draws_bar
 from forecast.timing import Phases
 
 FIT_FILE = "fit.nc"
 OUTLOOK_FILE = "outlook.nc"
 RUN_FILE = "run.json"
-EFFECTS_FIGURE = "effects.png"
 
 
 @dataclass
@@ -176,16 +174,7 @@ class _progress:
     def __enter__(self):
         if not self.enabled:
             return None
-        self.bar = Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("draws"),
-            TimeElapsedColumn(),
-            TextColumn("{task.fields[divergences]} divergences"),
-            console=Console(stderr=True),
-            transient=True,
-        )
+        self.bar = draws_bar()
         self.bar.__enter__()
         task = self.bar.add_task(self.description, total=None, divergences=0)
         return self.bar, task
@@ -229,7 +218,7 @@ def save_run(
     extra: dict | None = None,
     phases: Phases | None = None,
 ):
-    """Write a fitted model's run folder (``fit.nc``, ``run.json``, ``effects.png``).
+    """Write a fitted model's run folder (``fit.nc``, ``outlook.nc``, ``run.json``).
 
     Parameters
     ----------
@@ -257,12 +246,8 @@ def save_run(
     save_outlook(fit_outlook(model), run_dir / OUTLOOK_FILE)
     phases.lap("outlook models")
     record = run_record(model, extra)
-    if "state_effects" in record:
-        ax = plot_state_effects(model.state_effects())
-        ax.figure.savefig(run_dir / EFFECTS_FIGURE, dpi=110, bbox_inches="tight")
-        plt.close(ax.figure)
     write_text_atomic(run_dir / RUN_FILE, json.dumps(record, indent=2) + "\n")
-    phases.lap("state effects, run.json and effects.png")
+    phases.lap("state effects and run.json")
     return run_dir, record
 
 

@@ -55,15 +55,6 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pandas as pd
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 
 from forecast.catalog import MODELS, Sampler, check_name, resolve_sampler
 from forecast.coding_alternatives import (
@@ -79,6 +70,7 @@ from forecast.constants import PROJECT_DIR, REFERENCE_STATE
 from forecast.data import load_tables
 from forecast.data.panel import Tables, daily_states, monthly_panel
 from forecast.errors import ConfigError
+from forecast.progress import task_bar
 from forecast.scenarios import ScenarioSet, load_scenarios, simulate_scenarios
 from forecast.summaries import totals
 
@@ -181,16 +173,7 @@ def _changes(tables: Tables, row, coded: pd.DataFrame, panel: pd.DataFrame, fitt
 @contextlib.contextmanager
 def _refit_progress(enabled: bool, total: int) -> Iterator:
     """A rich progress bar over the refits (on stderr; one line per refit in a log file)."""
-    bar = Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        TextColumn("{task.fields[last]}", markup=False),
-        console=Console(stderr=True),
-        disable=not enabled,
-    )
+    bar = task_bar(enabled)
     with bar:
         task = bar.add_task("Refitting", total=total, last="")
         log = enabled and not bar.console.is_terminal

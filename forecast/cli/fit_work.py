@@ -18,6 +18,7 @@ from forecast.errors import ConfigError
 from forecast.freshness import data_freshness, freshness_lines
 from forecast.models import get_model
 from forecast.outputs import output_dir
+from forecast.plots import save_effects_figure
 from forecast.refit import REPORT_MD, refit_run
 from forecast.runs import fit_run, load_run
 from forecast.scenarios import load_scenarios
@@ -62,6 +63,8 @@ def fit(
             phases=phases,
             extra={"data_dir": checks.recorded(data_dir), "preset": preset},
         )
+        save_effects_figure(run.model, tmp)
+        phases.lap("effects.png")
     say(
         (model.name, "bold"),
         f" on {len(model.training)} months, fitted in {run.seconds:.0f} s",
@@ -130,6 +133,7 @@ def refit(
             chains=chains,
         )
         new = run.model
+        save_effects_figure(new, tmp)
         print_caveats(data_caveats(tables, new.training))
     say(
         (new.name, "bold"),

@@ -35,17 +35,8 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from typing import Any
 
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
-
 from forecast.errors import ConfigError
+from forecast.progress import task_bar
 
 #: Address schemes of a Dask scheduler we connect to (``dask scheduler`` prints ``tcp://``;
 #: ``tls://`` for a cluster with TLS).
@@ -143,20 +134,6 @@ def check_executor(workers: int = 1, scheduler: str | None = None) -> None:
             )
 
 
-def _progress(enabled: bool) -> Progress:
-    console = Console(stderr=True)
-    return Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        TextColumn("{task.fields[last]}"),
-        console=console,
-        disable=not enabled,
-    )
-
-
 def run_tasks(
     func: Callable[[Any], Any],
     items: Sequence[Any],
@@ -210,7 +187,7 @@ def run_tasks(
         check_executor(workers, scheduler)
     items = list(items)
     results: list = [None] * len(items)
-    with _progress(progress) as bar:
+    with task_bar(progress) as bar:
         task = bar.add_task(description, total=len(items), last="")
         log = progress and not bar.console.is_terminal
 

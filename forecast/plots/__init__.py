@@ -48,6 +48,7 @@ from forecast.plots.fit import (
     plot_predictive_bands,
     plot_rate_ratio_draws,
     plot_state_effects,
+    save_effects_figure,
 )
 from forecast.plots.questions import plot_answers, plot_reliability
 from forecast.plots.scenarios import (
@@ -75,6 +76,7 @@ from forecast.plots.style import (
 )
 
 __all__ = [
+    "save_effects_figure",
     # style
     "CLASS_COLUMNS",
     "CLASS_GROUPS",

@@ -3,6 +3,8 @@ units and chain legends for ArviZ's trace and rank plots."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -55,6 +57,37 @@ def plot_state_effects(effects: pd.DataFrame, ax: plt.Axes | None = None) -> plt
     ratio_axis(ax)
     ax.grid(axis="x", alpha=0.3, which="major")
     return ax
+
+
+#: The state-effects figure a fitted run's folder gets from ``forecast fit`` and ``refit``.
+EFFECTS_FIGURE = "effects.png"
+
+
+def save_effects_figure(model, folder: str | Path) -> Path | None:
+    """Draw :func:`plot_state_effects` of a fitted model into ``folder``/``effects.png``.
+
+    Parameters
+    ----------
+    model : BaseModel
+        A fitted model; one without a negotiation-state effect gets no figure.
+    folder : str or Path
+        The run folder being written (a command passes its temporary folder, so the
+        figure is swapped in with the run, all or nothing).
+
+    Returns
+    -------
+    Path or None
+        The figure written, or ``None`` for a model without state effects.
+    """
+    if "state_effect" not in model.posterior:
+        return None
+    path = Path(folder) / EFFECTS_FIGURE
+    ax = plot_state_effects(model.state_effects())
+    try:
+        ax.figure.savefig(path, dpi=110, bbox_inches="tight")
+    finally:
+        plt.close(ax.figure)
+    return path
 
 
 def plot_predictive_bands(

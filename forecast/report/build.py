@@ -72,7 +72,7 @@ def fit_report_model(panel, run_dir: Path, fast: bool, seed: int, data_dir=None)
     panel : DataFrame
         The monthly panel.
     run_dir : Path
-        Run folder to write (``fit.nc``, ``run.json``, ``forecast.json``, ``effects.png``);
+        Run folder to write (``fit.nc``, ``outlook.nc``, ``run.json``, ``forecast.json``);
         callers pass the temporary folder of :func:`forecast.outputs.output_dir`.
     fast : bool
         The ``fast`` sampler preset instead of ``full``.
