@@ -355,7 +355,7 @@ def load_outlook(run_dir: str | Path, required: bool = True) -> Outlook | None:
         raise RunFileError(path, "the run has no outlook models", "re-run the fit or refit")
     check_regular_file(path, "outlook file", "re-run the fit or refit", MAX_NETCDF_BYTES)
     try:
-        tree = xr.open_datatree(path, engine="netcdf4").load()
+        tree = xr.load_datatree(path, engine="netcdf4")  # read and closed
         outlook = Outlook(
             transitions_from_dataset(tree["transitions"].to_dataset(), source=str(path))
         )

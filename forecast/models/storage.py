@@ -122,8 +122,9 @@ def load_fit(cls: type[BaseModel], path: str | Path) -> BaseModel:
         MAX_NETCDF_BYTES,
     )
     try:
-        tree = xr.open_datatree(path, engine="netcdf4")
-        tree = tree.load()  # read now: lazy groups would re-read the file on access
+        # read now and close: lazy groups would re-read the file on access, and an open
+        # handle would outlive the call in a long-lived process (a notebook, the tests)
+        tree = xr.load_datatree(path, engine="netcdf4")
     except Exception as err:  # netCDF4/h5 raise many types on a damaged file
         raise RunFileError(
             path, f"not a readable netCDF file ({type(err).__name__})", fix_refit
