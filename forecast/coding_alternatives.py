@@ -31,9 +31,16 @@ from pathlib import Path
 import pandas as pd
 
 from forecast.constants import BUNDLED_DATA_DIR, EARLIEST_STATE_DATE, PROJECT_DIR, STATES
+from forecast.data.checked_csv import (
+    DATE,
+    TEXT,
+    TableSpec,
+    file_line,
+    read_table,
+)
 from forecast.data.overlay import merge_periods
 from forecast.data.panel import Tables, daily_states
-from forecast.data.tables import DATE, TEXT, TableSpec, read_table
+from forecast.data.tables import check_start_before_end
 from forecast.errors import ConfigError, DataError
 
 #: The shipped alternatives (CODING_NOTES.md, "Alternatives a user might prefer").
@@ -46,11 +53,6 @@ AS_CODED = "as_coded"
 _ID = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 
-def _line(index: int) -> int:
-    """File line of a row read with a header (the header is line 1)."""
-    return int(index) + 2
-
-
 def _check_rows(df: pd.DataFrame, path: str) -> None:
     """Ids usable with ``--only`` and periods that end on or after their start."""
     bad = df.index[~df["id"].str.match(_ID) | (df["id"] == AS_CODED)]
@@ -60,18 +62,15 @@ def _check_rows(df: pd.DataFrame, path: str) -> None:
             f"not a usable alternative id: {df.loc[bad[0], 'id']!r}",
             "write an id of lower-case letters, digits and _ (a letter first, at most 40 "
             f"characters; {AS_CODED!r} names the timeline as coded)",
-            rows=[_line(i) for i in bad],
+            rows=[file_line(i) for i in bad],
             column="id",
         )
-    backwards = df.index[df["end"] < df["start"]]
-    if len(backwards):
-        raise DataError(
-            path,
-            "the alternative ends before it starts",
-            "correct 'start' and 'end' (both days are included, start <= end)",
-            rows=[_line(i) for i in backwards],
-            column="end",
-        )
+    check_start_before_end(
+        df,
+        path,
+        "the alternative ends before it starts",
+        "correct 'start' and 'end' (both days are included, start <= end)",
+    )
 
 
 #: The contract of ``coding_alternatives.csv`` (checked by :func:`load_alternatives`).
@@ -119,7 +118,7 @@ def load_alternatives(path: str | Path | None = None, today=None) -> pd.DataFram
             "shipped one is datasets/coding_alternatives.csv)",
         )
     table = read_table(path, ALTERNATIVES, today=today)
-    table["line"] = [_line(i) for i in table.index]
+    table["line"] = [file_line(i) for i in table.index]
     table.attrs["source"] = str(path)
     return table
 

@@ -15,7 +15,8 @@ from forecast.data import DAY_COLUMNS, daily_frame
 from forecast.errors import ConfigError, DataError
 from forecast.models import components as C
 from forecast.models import get_model, prior_predictive_check
-from forecast.models.daily import CHANGE_DAYS, KERNEL_DAYS, excite, kernel_decays
+from forecast.models.daily import CHANGE_DAYS
+from forecast.models.daily_process import KERNEL_DAYS, excite, kernel_decays
 from forecast.runs import fit_run, load_run
 
 SMALL = {"draws": 500, "tune": 400, "chains": 2}

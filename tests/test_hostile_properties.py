@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from forecast.data import SPECS, read_cns_export, read_events_template
+from forecast.data.checked_csv import read_table
 from forecast.data.raw import CNS_EXPORT_COLUMNS, EVENTS_TEMPLATE_COLUMNS
-from forecast.data.tables import read_table
 from forecast.errors import InputError
 from forecast.scenarios import ScenarioSet, parse_scenarios
 from forecast.yamlio import load_yaml

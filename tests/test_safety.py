@@ -622,8 +622,8 @@ def test_check_regular_file_for_netcdf_readers(tmp_path, fifo):
 
 def test_yaml_tables_and_imports_as_pipes_or_devices_are_refused(tmp_path, fifo):
     from forecast.data import SPECS
+    from forecast.data.checked_csv import read_table
     from forecast.data.raw import read_cns_export, read_events_template
-    from forecast.data.tables import read_table
     from forecast.questions import load_questions
     from forecast.yamlio import load_yaml
 

@@ -14,7 +14,8 @@ import pandas as pd
 import pytest
 
 from forecast.data import DataError, load_table
-from forecast.data.tables import BOOL, DATE, NUMBER, SPECS, TEXT
+from forecast.data.checked_csv import BOOL, DATE, NUMBER, TEXT
+from forecast.data.tables import SPECS
 
 # Each case: (name, applies(spec) -> bool, mutate(df, spec) -> bytes, expected words, line)
 
@@ -227,7 +228,7 @@ def test_malformed_input_is_refused_with_a_clear_message(table, case, bundled_di
 
 @pytest.mark.parametrize("table", sorted(SPECS))
 def test_valid_tables_load_and_round_trip(table, bundled_dir, tmp_path):
-    from forecast.data.tables import format_table
+    from forecast.data.checked_csv import format_table
 
     spec = SPECS[table]
     df = load_table(table)

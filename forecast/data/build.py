@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from forecast.data.checked_csv import format_table, read_table
 from forecast.data.raw import read_cns_json, read_csis
-from forecast.data.tables import SPECS, format_table, read_table
+from forecast.data.tables import SPECS
 from forecast.data.transaction import commit_files, overlay_lock
 from forecast.errors import DataError
 

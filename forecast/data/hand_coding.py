@@ -38,6 +38,7 @@ from forecast.constants import (
     MAX_EXERCISE_DAYS,
     STATES,
 )
+from forecast.data.checked_csv import format_table, read_table, validate_frame
 from forecast.data.overlay import (
     OVERLAY_FILES,
     load_merged,
@@ -46,13 +47,7 @@ from forecast.data.overlay import (
     read_overlay_table,
     subtract_periods,
 )
-from forecast.data.tables import (
-    EXERCISES,
-    NEGOTIATION_STATES,
-    format_table,
-    read_table,
-    validate_frame,
-)
+from forecast.data.tables import EXERCISES, NEGOTIATION_STATES
 from forecast.data.transaction import commit_files, overlay_lock, recover
 from forecast.errors import ConfigError
 

@@ -36,16 +36,16 @@ from pathlib import Path
 import pandas as pd
 
 from forecast.constants import MAX_MISSILES_PER_DAY
-from forecast.data.overlay import OVERLAY_FILES, SOURCE_LOG, load_merged, read_overlay_table
-from forecast.data.raw import read_cns_export, read_events_template
-from forecast.data.tables import (
-    MISSILE_TESTS,
-    _decode,
+from forecast.data.checked_csv import (
+    decode_text,
     format_table,
     parse_csv,
     read_bytes_checked,
     validate_frame,
 )
+from forecast.data.overlay import OVERLAY_FILES, SOURCE_LOG, load_merged, read_overlay_table
+from forecast.data.raw import read_cns_export, read_events_template
+from forecast.data.tables import MISSILE_TESTS
 from forecast.data.transaction import commit_files, overlay_lock, recover
 from forecast.errors import ConfigError, DataError
 
@@ -243,7 +243,7 @@ SOURCE_LOG_COLUMNS = ("date", "salvo_index", "missile_class", "source", "file", 
 
 def _read_log_text(path: Path) -> pd.DataFrame:
     """The source log as strings, refusing a damaged one with the fix."""
-    log = parse_csv(_decode(read_bytes_checked(path, "source log"), str(path)), path)
+    log = parse_csv(decode_text(read_bytes_checked(path, "source log"), str(path)), path)
     missing = [c for c in SOURCE_LOG_COLUMNS if c not in log.columns]
     if missing:
         raise DataError(

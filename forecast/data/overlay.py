@@ -19,7 +19,7 @@ How the overlay merges (one file per table, same name and columns as the bundled
 -------------------------------------------------------------------------------------
 - ``missile_tests.csv``, ``nuclear_tests.csv``, ``provocations_csis.csv``,
   ``exercises.csv``: overlay rows are **appended**. An overlay row whose key
-  (the table's :attr:`~forecast.data.tables.TableSpec.key`, e.g.
+  (the table's :attr:`~forecast.data.checked_csv.TableSpec.key`, e.g.
   ``date, salvo_index``) is already in the bundled table is a duplicate and is
   dropped: the bundled row wins. So an overlay holding a full copy of the
   bundled tables merges to the bundled data, and launches imported before a
@@ -67,8 +67,9 @@ from pathlib import Path
 import pandas as pd
 
 from forecast.constants import BUNDLED_DATA_DIR
+from forecast.data.checked_csv import TableSpec, read_table
 from forecast.data.panel import Tables
-from forecast.data.tables import SPECS, TableSpec, _check_periods, read_table
+from forecast.data.tables import SPECS, _check_periods
 from forecast.data.transaction import overlay_lock, recover
 from forecast.destinations import nearest_existing, probe_writable, refuse_protected
 from forecast.errors import ConfigError, DataError

@@ -31,21 +31,20 @@ from forecast.constants import (
     MISSILE_CLASSES,
     OUTCOMES,
 )
-from forecast.data.tables import (
+from forecast.data.checked_csv import (
     DATE,
-    MISSILE_TESTS,
     NUMBER,
-    PROVOCATIONS,
     TEXT,
     TableSpec,
-    _decode,
-    _line,
     check_unique_columns,
+    decode_text,
+    file_line,
     parse_csv,
     read_bytes_checked,
     read_table,
     validate_frame,
 )
+from forecast.data.tables import MISSILE_TESTS, PROVOCATIONS, check_whole_numbers
 from forecast.errors import DataError
 
 #: Landing areas: raw spellings (CNS JSON keys and export text) -> canonical label.
@@ -257,7 +256,7 @@ def _read_export_frame(path: Path) -> pd.DataFrame:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         text = raw.decode("latin-1")  # the official export's encoding
-    text = _decode(text.encode("utf-8"), str(path))  # refuses empty and binary content
+    text = decode_text(text.encode("utf-8"), str(path))  # refuses empty and binary content
     return parse_csv(text, path)
 
 
@@ -335,7 +334,7 @@ def read_cns_export(path: str | Path) -> pd.DataFrame:
         )
     records = []
     for idx, row in df.iterrows():
-        date, precision = _export_date(row["Date"], str(path), _line(idx))
+        date, precision = _export_date(row["Date"], str(path), file_line(idx))
         cls = str(row["Missile Type"]).strip()
         outcome = str(row["Test Outcome"]).strip().lower() or "unknown"
         records.append(
@@ -377,7 +376,7 @@ def read_csis(path: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     path = Path(path)
     if not path.exists():
         raise DataError(path, "file not found", "point --raw at ../shared/data")
-    raw = parse_csv(_decode(read_bytes_checked(path, "CSIS list"), str(path)), path)
+    raw = parse_csv(decode_text(read_bytes_checked(path, "CSIS list"), str(path)), path)
     missing = [c for c in ("date", "type", "event") if c not in raw.columns]
     if missing:
         raise DataError(
@@ -460,16 +459,12 @@ def read_events_template(path: str | Path) -> pd.DataFrame:
 
 def _check_missile_counts(events: pd.DataFrame, path) -> None:
     """Whole numbers 1..MAX per row and at most MAX missiles per day, before expanding rows."""
-    bad = events.index[events["n_missiles"].isna() | (events["n_missiles"] % 1 != 0)]
-    bad = bad.union(events.index[events["n_missiles"] < 1])
-    if len(bad):
-        raise DataError(
-            path,
-            "n_missiles must be a whole number of at least 1",
-            "write how many missiles were launched that day in that class (1, 2, ...)",
-            rows=[_line(i) for i in bad],
-            column="n_missiles",
-        )
+    check_whole_numbers(
+        events,
+        "n_missiles",
+        path,
+        "write how many missiles were launched that day in that class (1, 2, ...)",
+    )
     cap = MAX_MISSILES_PER_DAY
     big = events.index[events["n_missiles"] > cap]
     if len(big):
@@ -478,7 +473,7 @@ def _check_missile_counts(events: pd.DataFrame, path) -> None:
             f"n_missiles {events.loc[big[0], 'n_missiles']:g} is more than {cap} missiles in "
             "one day (the most so far is about 25, on 2022-11-02)",
             f"check the number (a typo?); at most {cap} per row",
-            rows=[_line(i) for i in big],
+            rows=[file_line(i) for i in big],
             column="n_missiles",
         )
     if events["n_missiles"].sum() > MAX_IMPORT_MISSILES:
@@ -497,6 +492,6 @@ def _check_missile_counts(events: pd.DataFrame, path) -> None:
             f"{per_day[over[0]]:g} missiles on {events.loc[over[0], 'date']:%Y-%m-%d}, more "
             f"than {cap} in one day",
             f"check the rows of that day: at most {cap} missiles per launch day",
-            rows=[_line(i) for i in over],
+            rows=[file_line(i) for i in over],
             column="n_missiles",
         )

@@ -1,25 +1,20 @@
-"""The canonical tables: their contracts, validation on load, and atomic writing.
+"""The canonical tables: their contracts and the checks of their rows.
 
-Each table in ``datasets/`` has a :class:`TableSpec` below. :func:`read_table`
-reads a CSV, checks it against its spec and returns a typed DataFrame, or raises
-:class:`~forecast.errors.DataError` naming the file, the line(s), the column
-and the fix. Every loader in the package goes through here, so a file is either
+Each table in ``datasets/`` has a :class:`~forecast.data.checked_csv.TableSpec` below
+(:data:`SPECS`, by name): its columns, its key and the table-level checks of this module
+(periods that neither overlap nor leave gaps, exercises of plausible length, missiles per
+launch day, flight values within their limits; :func:`check_start_before_end` and
+:func:`check_whole_numbers` serve the raw readers and the coding alternatives too).
+:func:`~forecast.data.checked_csv.read_table` reads a CSV against its spec and returns a
+typed DataFrame, or raises :class:`~forecast.errors.DataError` naming the file, the line(s),
+the column and the fix. Every loader in the package goes through it, so a file is either
 used whole and valid, or not at all.
 """
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
-import io
-import re
-import stat
-import warnings
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from forecast.constants import (
@@ -32,62 +27,65 @@ from forecast.constants import (
     MAX_DISTANCE_KM,
     MAX_EXERCISE_DAYS,
     MAX_MISSILES_PER_DAY,
-    MAX_TABLE_BYTES,
     MISSILE_CLASSES,
     OUTCOMES,
     STATES,
 )
+from forecast.data.checked_csv import BOOL, DATE, NUMBER, TEXT, TIME, TableSpec, file_line
 from forecast.errors import DataError
 
-# Column kinds understood by the validator.
-DATE = "date"  # ISO YYYY-MM-DD, required
-TIME = "time"  # HH:MM or empty
-TEXT = "text"  # non-empty string
-OPTIONAL_TEXT = "optional_text"
-NUMBER = "number"  # non-negative number or empty
-BOOL = "bool"  # true / false
 
-_TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
-_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-@dataclass(frozen=True)
-class TableSpec:
-    """The contract of one canonical table.
+def check_start_before_end(df: pd.DataFrame, path: str | Path, problem: str, fix: str) -> None:
+    """Refuse the rows whose ``end`` is before their ``start``.
 
     Parameters
     ----------
-    name : str
-        Short name, used by loaders (``"missile_tests"``).
-    filename : str
-        File name inside a data folder.
-    columns : dict
-        Column name -> kind (one of ``date``, ``time``, ``text``,
-        ``optional_text``, ``number``, ``bool``) or a tuple of allowed labels.
-    key : tuple of str
-        Columns that identify a row; duplicates are refused.
-    checks : list of callables
-        Table-level checks ``check(df, path)`` raising :class:`DataError`.
-    description : str
-        One line for the data card and ``--help`` texts.
-    earliest : str, optional
-        Earliest date (``YYYY-MM-DD``) allowed in the ``date`` or ``start`` column (see the
-        limits in :mod:`forecast.constants`; an ``end`` before its ``start`` is refused by the
-        period checks); ``None``: no lower bound.
+    df : DataFrame
+        Typed rows with ``start`` and ``end`` dates.
+    path : str or Path
+        File name to name in the error.
+    problem, fix : str
+        What is wrong and how to fix it, in the words of the table's rows.
+
+    Raises
+    ------
+    DataError
+        Naming the line of every such row and the column ``end``.
     """
-
-    name: str
-    filename: str
-    columns: dict[str, str | tuple[str, ...]]
-    key: tuple[str, ...]
-    checks: list[Callable[[pd.DataFrame, str], None]] = field(default_factory=list)
-    description: str = ""
-    earliest: str | None = None
+    bad = df.index[df["end"] < df["start"]]
+    if len(bad):
+        raise DataError(path, problem, fix, rows=[file_line(i) for i in bad], column="end")
 
 
-def _line(index) -> int:
-    """File line of a DataFrame row read with a header (header is line 1)."""
-    return int(index) + 2
+def check_whole_numbers(df: pd.DataFrame, column: str, path: str | Path, fix: str) -> None:
+    """Refuse the rows whose ``column`` is empty, fractional or less than 1.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Typed rows; ``column`` is numeric (empty cells are NaN).
+    column : str
+        The column of counts or positions.
+    path : str or Path
+        File name to name in the error.
+    fix : str
+        How to fix it, in the words of the table's rows.
+
+    Raises
+    ------
+    DataError
+        Naming the line of every such row and ``column``.
+    """
+    bad = df.index[df[column].isna() | (df[column] % 1 != 0)]
+    bad = bad.union(df.index[df[column] < 1])
+    if len(bad):
+        raise DataError(
+            path,
+            f"{column} must be a whole number of at least 1",
+            fix,
+            rows=[file_line(i) for i in bad],
+            column=column,
+        )
 
 
 def _check_periods(
@@ -95,15 +93,12 @@ def _check_periods(
 ) -> None:
     """Check ``start <= end`` and, per group, non-overlapping (and unless
     ``allow_gaps``, contiguous) periods."""
-    bad = df.index[df["end"] < df["start"]]
-    if len(bad):
-        raise DataError(
-            path,
-            "period ends before it starts",
-            "swap or correct 'start' and 'end' so that start <= end",
-            rows=[_line(i) for i in bad],
-            column="end",
-        )
+    check_start_before_end(
+        df,
+        path,
+        "period ends before it starts",
+        "swap or correct 'start' and 'end' so that start <= end",
+    )
     groups = [(None, df)] if group is None else list(df.groupby(group, sort=False))
     for _, part in groups:
         part = part.sort_values("start")
@@ -115,7 +110,7 @@ def _check_periods(
                 path,
                 "period overlaps the one before it",
                 "make each 'start' the day after the previous period's 'end'",
-                rows=[_line(i) for i in overl],
+                rows=[file_line(i) for i in overl],
                 column="start",
             )
         holes = part.index[gap > pd.Timedelta(days=1)]
@@ -125,7 +120,7 @@ def _check_periods(
                 "gap between this period and the one before it",
                 "make each 'start' the day after the previous period's 'end' "
                 "(periods must be contiguous)",
-                rows=[_line(i) for i in holes],
+                rows=[file_line(i) for i in holes],
                 column="start",
             )
 
@@ -139,15 +134,12 @@ def _check_leader_periods(df: pd.DataFrame, path: str) -> None:
 
 
 def _check_exercise_periods(df: pd.DataFrame, path: str) -> None:
-    bad = df.index[df["end"] < df["start"]]
-    if len(bad):
-        raise DataError(
-            path,
-            "exercise ends before it starts",
-            "correct 'start' and 'end' so that start <= end",
-            rows=[_line(i) for i in bad],
-            column="end",
-        )
+    check_start_before_end(
+        df,
+        path,
+        "exercise ends before it starts",
+        "correct 'start' and 'end' so that start <= end",
+    )
     days = (df["end"] - df["start"]).dt.days + 1
     long = df.index[days > MAX_EXERCISE_DAYS]
     if len(long):
@@ -157,7 +149,7 @@ def _check_exercise_periods(df: pd.DataFrame, path: str) -> None:
             "recorded, Foal Eagle, ran about two months)",
             "check 'start' and 'end' (a typo in the year?); record a long campaign as its "
             "separate exercises",
-            rows=[_line(i) for i in long],
+            rows=[file_line(i) for i in long],
             column="end",
         )
 
@@ -173,19 +165,12 @@ def _check_missiles_per_day(df: pd.DataFrame, path: str) -> None:
             "(the most on one day so far is about 25, on 2022-11-02)",
             f"check the rows of that day: one row per missile, salvo_index 1..n with n at "
             f"most {MAX_MISSILES_PER_DAY}",
-            rows=[_line(i) for i in bad],
+            rows=[file_line(i) for i in bad],
             column="salvo_index",
         )
-    whole = df.index[df["salvo_index"].isna() | (df["salvo_index"] % 1 != 0)]
-    whole = whole.union(df.index[df["salvo_index"] < 1])
-    if len(whole):
-        raise DataError(
-            path,
-            "salvo_index must be a whole number of at least 1",
-            "number the missiles of each launch day 1, 2, 3, ...",
-            rows=[_line(i) for i in whole],
-            column="salvo_index",
-        )
+    check_whole_numbers(
+        df, "salvo_index", path, "number the missiles of each launch day 1, 2, 3, ..."
+    )
 
 
 def _check_date_precision(df: pd.DataFrame, path: str) -> None:
@@ -195,7 +180,7 @@ def _check_date_precision(df: pd.DataFrame, path: str) -> None:
             path,
             "a month-precision date must be written as the first of the month",
             "write the date as YYYY-MM-01 or set date_precision to 'day'",
-            rows=[_line(i) for i in bad],
+            rows=[file_line(i) for i in bad],
             column="date",
         )
 
@@ -220,7 +205,7 @@ def _check_flight(df: pd.DataFrame, path: str) -> None:
                 path,
                 f"{column} {df.loc[bad[0], column]:g} is more than {limit:,} km ({why})",
                 "check the value and its unit (kilometres), or leave it empty if unknown",
-                rows=[_line(i) for i in bad],
+                rows=[file_line(i) for i in bad],
                 column=column,
             )
 
@@ -324,346 +309,3 @@ SPECS: dict[str, TableSpec] = {
     s.name: s
     for s in (MISSILE_TESTS, NUCLEAR_TESTS, PROVOCATIONS, NEGOTIATION_STATES, EXERCISES, LEADERS)
 }
-
-
-def _decode(raw: bytes, path: str) -> str:
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        line = raw[: err.start].count(b"\n") + 1
-        raise DataError(
-            path,
-            f"the file is not UTF-8 (byte 0x{raw[err.start]:02x} cannot be decoded)",
-            "re-save the file as UTF-8 (for the CNS export, use 'forecast data import "
-            "--format cns', which reads its latin-1 encoding)",
-            rows=[line],
-        ) from None
-    if not text.strip():
-        raise DataError(path, "the file is empty", "write a header row and at least one data row")
-    if "\x00" in text:
-        line = text[: text.index("\x00")].count("\n") + 1
-        raise DataError(
-            path,
-            "the file holds binary data (NUL bytes), not CSV text",
-            "give the CSV file itself (exported as UTF-8 text)",
-            rows=[line],
-        )
-    return text
-
-
-def read_bytes_checked(path: Path, what: str = "file", limit: int = MAX_TABLE_BYTES) -> bytes:
-    """Read a user's file, mapping OS errors and oversized files to :class:`DataError`."""
-    try:
-        info = path.stat()
-        if stat.S_ISDIR(info.st_mode):
-            raise DataError(path, f"the {what} is a folder", "give the path of the file")
-        if not stat.S_ISREG(info.st_mode):
-            raise DataError(
-                path, f"the {what} is not a regular file (a device or pipe?)", "give a file"
-            )
-        size = info.st_size
-        if size > limit:
-            raise DataError(
-                path,
-                f"the {what} is {size:,} bytes, more than {limit:,}",
-                "check that this is the right file (the tables are well under a megabyte)",
-            )
-        with path.open("rb") as fh:
-            return fh.read(limit + 1)
-    except OSError as err:
-        raise DataError(
-            path,
-            f"cannot read the {what} ({err.strerror or err})",
-            "check that it exists, is a file, and that you may read it",
-        ) from None
-
-
-def _parse_column(
-    values: pd.Series, kind, column: str, path: str, today: dt.date, earliest: str | None = None
-):
-    """Parse one column of strings into its typed form, raising on bad cells."""
-    stripped = values.str.strip()
-    if isinstance(kind, tuple):
-        bad = values.index[~stripped.isin(kind)]
-        if len(bad):
-            shown = sorted(set(stripped[bad]))[:3]
-            raise DataError(
-                path,
-                f"unknown label(s) {shown}",
-                f"use one of {list(kind)}",
-                rows=[_line(i) for i in bad],
-                column=column,
-            )
-        return stripped
-    if kind == DATE:
-        ok = stripped.str.match(_DATE_RE)
-        parsed = pd.to_datetime(stripped.where(ok), format="%Y-%m-%d", errors="coerce")
-        bad = values.index[parsed.isna()]
-        if len(bad):
-            raise DataError(
-                path,
-                f"not a valid date: {stripped[bad[0]]!r}",
-                "write dates as YYYY-MM-DD (e.g. 2017-07-04)",
-                rows=[_line(i) for i in bad],
-                column=column,
-            )
-        if earliest is not None:
-            early = values.index[parsed < pd.Timestamp(earliest)]
-            if len(early):
-                raise DataError(
-                    path,
-                    f"date {stripped[early[0]]} is before {earliest}, the earliest this table "
-                    "records",
-                    "correct the date (a typo in the year?)",
-                    rows=[_line(i) for i in early],
-                    column=column,
-                )
-        future = values.index[parsed.dt.date > today]
-        if len(future):
-            raise DataError(
-                path,
-                f"date {stripped[future[0]]} is in the future (today is {today})",
-                "correct the date; only events that have happened can be recorded",
-                rows=[_line(i) for i in future],
-                column=column,
-            )
-        return parsed
-    if kind == TIME:
-        bad = values.index[(stripped != "") & ~stripped.str.match(_TIME_RE)]
-        if len(bad):
-            raise DataError(
-                path,
-                f"not a valid time: {stripped[bad[0]]!r}",
-                "write times as HH:MM in UTC (24-hour clock), or leave empty if unknown",
-                rows=[_line(i) for i in bad],
-                column=column,
-            )
-        return stripped
-    if kind == TEXT:
-        bad = values.index[stripped == ""]
-        if len(bad):
-            raise DataError(
-                path,
-                "required value is empty",
-                f"fill in '{column}' on every row",
-                rows=[_line(i) for i in bad],
-                column=column,
-            )
-        return stripped
-    if kind == OPTIONAL_TEXT:
-        return stripped
-    if kind == NUMBER:
-        parsed = pd.to_numeric(stripped.replace("", np.nan), errors="coerce")
-        bad = values.index[parsed.isna() & (stripped != "")]
-        if len(bad):
-            raise DataError(
-                path,
-                f"not a number: {stripped[bad[0]]!r}",
-                "write a plain number (no units), or leave empty if unknown",
-                rows=[_line(i) for i in bad],
-                column=column,
-            )
-        inf = values.index[np.isinf(parsed.astype(float))]
-        if len(inf):
-            raise DataError(
-                path,
-                f"not a finite number: {stripped[inf[0]]!r}",
-                "write a plain number, or leave empty if unknown",
-                rows=[_line(i) for i in inf],
-                column=column,
-            )
-        neg = values.index[parsed < 0]
-        if len(neg):
-            raise DataError(
-                path,
-                f"negative value {parsed[neg[0]]:g}",
-                "counts and distances cannot be negative: correct the value",
-                rows=[_line(i) for i in neg],
-                column=column,
-            )
-        return parsed
-    if kind == BOOL:
-        lowered = stripped.str.lower()
-        bad = values.index[~lowered.isin(["true", "false"])]
-        if len(bad):
-            raise DataError(
-                path,
-                f"not true/false: {stripped[bad[0]]!r}",
-                "write 'true' or 'false'",
-                rows=[_line(i) for i in bad],
-                column=column,
-            )
-        return lowered == "true"
-    raise ValueError(f"unknown column kind {kind!r}")  # pragma: no cover - programming error
-
-
-def validate_frame(
-    df: pd.DataFrame, spec: TableSpec, path: str, today: dt.date | None = None
-) -> pd.DataFrame:
-    """Validate a frame of strings against ``spec`` and return it typed.
-
-    Parameters
-    ----------
-    df : DataFrame
-        All columns as strings (as read with ``dtype=str``).
-    spec : TableSpec
-        The table contract.
-    path : str
-        File name to name in errors.
-    today : date, optional
-        Dates after this are refused; defaults to today's date.
-
-    Returns
-    -------
-    DataFrame
-        Only the spec's columns, in the spec's order, typed.
-
-    Raises
-    ------
-    DataError
-        On the first violation found.
-    """
-    today = today or dt.date.today()
-    missing = [c for c in spec.columns if c not in df.columns]
-    if missing:
-        raise DataError(
-            path,
-            f"missing column(s) {missing}",
-            f"the header must contain: {','.join(spec.columns)}",
-            rows=[1],
-        )
-    if df.empty:
-        raise DataError(path, "the file has a header but no rows", "add at least one data row")
-    out = pd.DataFrame(index=df.index)
-    for column, kind in spec.columns.items():
-        out[column] = _parse_column(
-            df[column].astype(str),
-            kind,
-            column,
-            path,
-            today,
-            spec.earliest if column in ("date", "start") else None,
-        )
-    dup = out.index[out.duplicated(subset=list(spec.key), keep="first")]
-    if len(dup):
-        raise DataError(
-            path,
-            f"duplicate row(s): the key {list(spec.key)} repeats an earlier row",
-            "delete the repeated row or correct its key columns",
-            rows=[_line(i) for i in dup],
-            column=spec.key[0],
-        )
-    for check in spec.checks:
-        check(out, path)
-    return out.reset_index(drop=True)
-
-
-def read_table(path: str | Path, spec: TableSpec, today: dt.date | None = None) -> pd.DataFrame:
-    """Read and validate one canonical table.
-
-    Parameters
-    ----------
-    path : str or Path
-        The CSV file.
-    spec : TableSpec
-        Its contract (see :data:`SPECS`).
-    today : date, optional
-        Reference date for the "no future dates" rule.
-
-    Returns
-    -------
-    DataFrame
-        The typed, validated table.
-    """
-    path = Path(path)
-    if not path.exists():
-        raise DataError(
-            path,
-            "file not found",
-            "run 'forecast data build --raw ../shared/data' or point --data-dir at a folder "
-            f"holding {spec.filename}",
-        )
-    text = _decode(read_bytes_checked(path), str(path))
-    return validate_frame(parse_csv(text, path), spec, str(path), today=today)
-
-
-def _long_row(text: str) -> int:
-    """Line number of the first CSV record with more fields than the header."""
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        width = len(next(reader, []))
-        for record in reader:
-            if len(record) > width:
-                return reader.line_num
-    except csv.Error:
-        pass
-    return 1
-
-
-def check_unique_columns(names, path: str | Path) -> None:
-    """Refuse a header that names a column twice (pandas would keep one, renaming the other).
-
-    Names are compared without surrounding spaces; empty names are left to the table's own
-    checks.
-    """
-    seen, repeated = set(), []
-    for name in (str(n).strip() for n in names):
-        if name and name in seen and name not in repeated:
-            repeated.append(name)
-        seen.add(name)
-    if repeated:
-        raise DataError(
-            path,
-            f"the header names the column(s) {repeated} more than once",
-            "keep one column of each name (check which one holds the right values) and "
-            "delete or rename the other",
-            rows=[1],
-            column=repeated[0],
-        )
-
-
-def _header(text: str) -> list[str]:
-    try:
-        return next(csv.reader(io.StringIO(text, newline="")), [])
-    except csv.Error:
-        return []  # the parser below names the problem
-
-
-def parse_csv(text: str, path: str | Path) -> pd.DataFrame:
-    """Parse CSV text as strings; malformed CSV (or a header naming a column twice) raises
-    :class:`DataError` naming ``path``."""
-    check_unique_columns(_header(text), path)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", pd.errors.ParserWarning)
-            return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, index_col=False)
-    except pd.errors.ParserWarning:  # a row with more fields than the header
-        raise DataError(
-            path,
-            "a row has more fields than the header",
-            'quote fields that contain commas ("like, this"), or remove the extra commas',
-            rows=[_long_row(text)],
-        ) from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as err:
-        detail = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        line = re.search(r"line (\d+)", detail)
-        raise DataError(
-            path,
-            f"the file is not valid CSV ({detail})",
-            "check the quoting (a field with a comma or quote must be in double quotes, "
-            "with inner quotes doubled) and that every row has as many fields as the header",
-            rows=[int(line[1])] if line else None,
-        ) from None
-
-
-def format_table(df: pd.DataFrame, spec: TableSpec) -> str:
-    """Render a typed table as the canonical CSV text (inverse of :func:`read_table`)."""
-    out = df[list(spec.columns)].copy()
-    for column, kind in spec.columns.items():
-        if kind == DATE:
-            out[column] = out[column].dt.strftime("%Y-%m-%d")
-        elif kind == NUMBER:
-            out[column] = out[column].map(lambda v: "" if pd.isna(v) else f"{v:g}")
-        elif kind == BOOL:
-            out[column] = out[column].map({True: "true", False: "false"})
-    return out.to_csv(index=False, lineterminator="\n")

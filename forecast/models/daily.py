@@ -46,6 +46,10 @@ launch days) and sum to months, so every consumer of monthly draws works unchang
 path changes at month starts); its exercise days are a block of consecutive days placed at a
 random day of the month.
 
+The kernels, the cells, the launch-day likelihood and the forward simulation of days and
+salvos are :mod:`forecast.models.daily_process`'s; this module assembles them into the model
+and its ablation variants.
+
 The day-level data come from the monthly panel's day columns (:mod:`forecast.data.panel`,
 :func:`forecast.data.daily_frame`), so a saved fit rebuilds from its ``fit_data`` and a
 backtest moves the window with ``set_until`` on the panel alone.
@@ -54,7 +58,6 @@ backtest moves the window with ``set_until`` on the panel alone.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator
 from typing import ClassVar
 
 import numpy as np
@@ -69,11 +72,18 @@ from forecast.data.daily import DAY_COLUMNS, daily_frame
 from forecast.errors import ConfigError
 from forecast.models import components as C
 from forecast.models.base import BaseModel
+from forecast.models.daily_process import (
+    KERNEL_DAYS,
+    cell_codes,
+    cell_effects,
+    excite,
+    kernel_decays,
+    launch_logp,
+    launch_random,
+    salvo_missiles,
+)
 from forecast.models.dynamic import DEFAULT_SINCE, LeaderEras, leaders
 from forecast.noise import quiet
-
-#: Time constants (days) of the excitation kernels: the days right after a launch, the weeks.
-KERNEL_DAYS: tuple[float, ...] = (3.0, 10.0)
 
 #: Days after a change of state that the change term covers (eight weeks).
 CHANGE_DAYS = 56
@@ -94,113 +104,12 @@ TERM_PRIORS: dict[str, str] = {
 #: Targets a daily model simulates (CSIS events have no day-level record in the panel).
 DAILY_TARGETS = ("launch_days", "missiles")
 
-# The day's categorical covariates as one "cell" code: state x (after a change) x (exercise).
-_CELL_STATE = np.repeat(np.arange(len(STATES)), 4)
-_CELL_AFTER = np.tile(np.repeat([0.0, 1.0], 2), len(STATES))
-_CELL_EXERCISE = np.tile([0.0, 1.0], 2 * len(STATES))
-
 
 def _off(name: str, size: int | None = None, dims: str = "state") -> pt.TensorVariable:
     """A term left out: zeros under the term's name, so the simulation reads it unchanged."""
     if size is None:
         return pm.Deterministic(name, pt.zeros(()))
     return pm.Deterministic(name, pt.zeros(size), dims=dims)
-
-
-def kernel_decays() -> np.ndarray:
-    """Per-day decay factor of each excitation kernel, ``exp(-1 / tau)``."""
-    return np.exp(-1.0 / np.asarray(KERNEL_DAYS))
-
-
-def cell_codes(state: np.ndarray, after: np.ndarray, exercise: np.ndarray) -> np.ndarray:
-    """The cell code ``4 * state + 2 * after + exercise`` of each day."""
-    return 4 * np.asarray(state) + 2 * np.asarray(after, dtype=int) + np.asarray(exercise)
-
-
-def _launch_logp(value, hazard):
-    """Log-probability of each day's launch indicator given its hazard (0 on padding days).
-
-    A quiet day contributes ``-hazard``, a launch day ``log(1 - exp(-hazard))``; the latter
-    is computed on the launch days only (a few in a hundred), which makes the likelihood of
-    7,600 days about three times cheaper than evaluating both branches on every day.
-    """
-    flat = hazard.reshape((-1,))
-    launched = pt.flatnonzero(value.reshape((-1,)))
-    logp = pt.set_subtensor((-flat)[launched], pt.log1mexp(-flat[launched]))
-    return logp.reshape(hazard.shape)
-
-
-def _launch_random(hazard, rng=None, size=None):
-    """Launch days (0/1) drawn given each day's hazard."""
-    p = -np.expm1(-hazard)
-    return (rng.random(size=size if size is not None else np.shape(p)) < p).astype(np.int64)
-
-
-def excite(
-    base: Iterator[np.ndarray],
-    weights: np.ndarray,
-    kernel: np.ndarray,
-    rng: np.random.Generator,
-) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Simulate launch days forward, day by day, feeding each day into the kernels.
-
-    Parameters
-    ----------
-    base : iterable of ndarray, each (draw, days of the month)
-        The log hazard of each day of each month without the excitation term, month by month.
-    weights : ndarray, shape (draw, kernel)
-        Excitation weights.
-    kernel : ndarray, shape (draw, kernel) or (kernel,)
-        The kernel sums on the first simulated day (:func:`forecast.models.components.kernel_sums`).
-    rng : numpy.random.Generator
-        The one random stream (one uniform per draw and day, in day order).
-
-    Returns
-    -------
-    launches : list of ndarray of bool, each (draw, days)
-        The simulated launch days of each month.
-    expected : list of ndarray, each (draw,)
-        The expected launch days of each month given the simulated path (the sum of the days'
-        launch probabilities).
-    """
-    decays = kernel_decays()
-    k = np.array(np.broadcast_to(kernel, weights.shape), dtype=float)
-    launches, expected = [], []
-    for month in base:
-        n, days = month.shape
-        hits = np.zeros((n, days), dtype=bool)
-        total = np.zeros(n)
-        for d in range(days):
-            hazard = np.exp(month[:, d] + (weights * np.log1p(k)).sum(axis=1))
-            p = -np.expm1(-hazard)
-            hits[:, d] = rng.random(n) < p
-            total += p
-            k = decays * k + hits[:, d, None]
-        launches.append(hits)
-        expected.append(total)
-    return launches, expected
-
-
-def salvo_missiles(
-    launch_days: np.ndarray, mean: np.ndarray, alpha: np.ndarray, rng: np.random.Generator
-) -> np.ndarray:
-    """Missiles of ``launch_days`` launch days: each day 1 + NegativeBinomial(mean, alpha).
-
-    The extra missiles of ``k`` days are drawn at once as NegativeBinomial(k mean, k alpha),
-    the law of a sum of ``k`` independent draws with the same shape and mean.
-
-    Parameters
-    ----------
-    launch_days : ndarray of int, shape (draw, month)
-    mean, alpha : ndarray, shape (draw,)
-        Mean and shape of the extra missiles of one launch day.
-    rng : numpy.random.Generator
-    """
-    k = np.asarray(launch_days)
-    some = k > 0
-    shape = np.where(some, k * alpha[:, None], 1.0)
-    lam = rng.gamma(shape, np.where(some, mean[:, None] / alpha[:, None], 0.0))
-    return k + np.where(some, rng.poisson(lam), 0)
 
 
 class DailyExciting(LeaderEras, BaseModel):
@@ -398,7 +307,7 @@ class DailyExciting(LeaderEras, BaseModel):
                 else _off("change_effect", n_states)
             )
             beta = C.exercise_term(p) if "exercise" in on else _off("beta_exercise")
-            cell = state[_CELL_STATE] + change[_CELL_STATE] * _CELL_AFTER + beta * _CELL_EXERCISE
+            cell = cell_effects(state, change, beta)
             excitation = (
                 pm.HalfNormal("excitation", sigma=p["excitation"]["sigma"], dims="kernel")
                 if "excitation" in on
@@ -414,8 +323,8 @@ class DailyExciting(LeaderEras, BaseModel):
             pm.CustomDist(
                 "launch",
                 hazard,
-                logp=_launch_logp,
-                random=_launch_random,
+                logp=launch_logp,
+                random=launch_random,
                 dtype="int64",
                 observed=y_launch,
                 dims=("train_month", "day_of_month"),
@@ -609,11 +518,7 @@ __all__ = [
     "ABLATIONS",
     "CHANGE_DAYS",
     "DAILY_TARGETS",
-    "KERNEL_DAYS",
     "TERMS",
     "TERM_PRIORS",
     "DailyExciting",
-    "excite",
-    "kernel_decays",
-    "salvo_missiles",
 ]
