@@ -49,7 +49,7 @@ from forecast.constants import STATES
 from forecast.errors import ConfigError
 from forecast.models.conditioning import N_STATES
 from forecast.models.events import discount_weights
-from forecast.models.state_model import state_codes, transition_counts
+from forecast.models.state_sequences import state_codes, transition_counts
 from forecast.models.transitions import INTERVAL, TransitionModel
 
 __all__ = ["DiscountedChain", "ShrunkChain", "pooled_exit_rate"]

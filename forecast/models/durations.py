@@ -51,12 +51,8 @@ import xarray as xr
 from forecast.constants import STATES
 from forecast.errors import ConfigError, RunFileError
 from forecast.models.conditioning import N_STATES, Lattice
-from forecast.models.state_model import (
-    StateModel,
-    spell_durations,
-    state_codes,
-    transition_counts,
-)
+from forecast.models.state_model import StateModel
+from forecast.models.state_sequences import spell_durations, state_codes, transition_counts
 from forecast.models.transitions import dwell_table
 
 __all__ = ["DURATION_CAP", "DurationModel", "weibull_hazard"]

@@ -93,13 +93,8 @@ from scipy import stats
 from forecast.constants import STATES
 from forecast.errors import ConfigError, RunFileError
 from forecast.models.conditioning import MAX_CONDITIONS, N_STATES, state_index, to_month
-from forecast.models.state_model import (
-    StateModel,
-    monthly_states,
-    rng_of,
-    state_codes,
-    transition_counts,
-)
+from forecast.models.state_model import StateModel
+from forecast.models.state_sequences import monthly_states, rng_of, state_codes, transition_counts
 
 __all__ = [
     "MAX_CONDITIONS",
