@@ -10,7 +10,7 @@ Chromium is installed, a screenshot of each (to compare their look).
 
 The bands are a synthetic table shaped like :func:`forecast.summaries.monthly` (5 scenarios x
 12 months, plus 36 observed months), so the benchmark runs in seconds without a fit. The
-Vega-Lite chart is the report's own (:func:`forecast.report.interactive.fan_chart_spec`).
+Vega-Lite chart is the report's own (:func:`forecast.report.scenario_charts.fan_chart_spec`).
 
 Run with ``python benchmarks/interactive_charts.py [--out DIR]``; Plotly and Bokeh come with
 the ``bench`` extra (``pip install -e '.[bench]'``), the report needs neither.
@@ -177,13 +177,8 @@ def bokeh_page(bands: pd.DataFrame, history: pd.DataFrame) -> tuple[str, str]:
 
 def altair_page(bands: pd.DataFrame, history: pd.DataFrame) -> tuple[str, str]:
     """The fan chart with Vega-Lite (the report's own spec; the legend filters scenarios)."""
-    from forecast.report.interactive import (
-        CHART_CSS,
-        LOADER_JS,
-        chart_html,
-        fan_chart_spec,
-        javascript,
-    )
+    from forecast.report.scenario_charts import fan_chart_spec
+    from forecast.report.vega import CHART_CSS, LOADER_JS, chart_html, javascript
 
     spec = fan_chart_spec(bands, history, "launch_days")
     js = javascript()
@@ -214,7 +209,7 @@ def js_version(package: str) -> str:
     """The JavaScript library's version, and the Python package that ships it."""
     shipped = f"{package} {importlib.metadata.version(package)}"
     if package == "vl-convert-python":
-        from forecast.report.interactive import library_versions
+        from forecast.report.vega import library_versions
 
         return f"Vega-Lite {library_versions()['vega-lite']} ({shipped})"
     if package == "plotly":

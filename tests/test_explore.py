@@ -117,7 +117,7 @@ def test_the_shipped_paths_give_the_reports_numbers(explorer):
     """Start from a shipped path and compare with a shipped scenario: the numbers are those of
     the same scenarios in the simulation of ``scenarios/current.yaml`` (the reference keeps
     its own exercises: the summit's scaled-down spring)."""
-    from forecast.explore import SHIPPED_SCENARIOS
+    from forecast.explorer_paths import SHIPPED_SCENARIOS
     from forecast.scenarios import load_scenarios
 
     explorer.set(preset="talks_resume", reference="summit")

@@ -27,7 +27,7 @@ LAYERS = {
         "sensitivity_findings",
     ],
     "evaluation": ["evaluation", "backfill"],
-    "presenting": ["plots", "explore", "report", "cli"],
+    "presenting": ["plots", "explore", "explorer_paths", "report", "cli"],
 }  # fmt: skip
 ORDER = list(LAYERS)
 

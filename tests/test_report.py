@@ -191,7 +191,7 @@ def test_the_report_folder_holds_what_a_reader_needs_and_is_small(report_dir):
 def test_no_page_loads_anything_from_the_network(report_dir, fast_report_paths):
     """No page names anything on the network; the one script loaded from a file is the chart
     library in the report folder (``vendor/``), which the single file holds inline, once."""
-    from forecast.report.interactive import LIBRARY_FILE
+    from forecast.report.vega import LIBRARY_FILE
 
     pages = [*report_dir.glob("*.html"), fast_report_paths.single_file]
     assert len(pages) == len(notebook_paths()) + 2
@@ -443,7 +443,7 @@ def _fan_lines(browser) -> int:
 def test_the_charts_draw_offline_in_a_browser(form, browser, report_dir, fast_report_paths):
     """Every chart draws (an SVG of real size with marks) from files alone: every request is
     a ``file://`` or ``data:`` URL; the PNGs give way on screen and come back in print."""
-    from forecast.report.interactive import LIBRARY_FILE
+    from forecast.report.vega import LIBRARY_FILE
 
     requests = _open(browser, _page(form, report_dir, fast_report_paths))
     assert requests and all(u.startswith(("file://", "data:")) for u in requests), [
@@ -742,7 +742,8 @@ def test_the_charts_draw_the_summaries_numbers(small_forecast):
     checkbox per scenario, and user text that cannot end its ``<script>``."""
     import json
 
-    from forecast.report.interactive import chart_html, fan_chart_spec
+    from forecast.report.scenario_charts import fan_chart_spec
+    from forecast.report.vega import chart_html
     from forecast.summaries import monthly
 
     model, forecast = small_forecast

@@ -6,7 +6,7 @@ A folder a reader opens from disk, offline, without Python: ``index.html`` (the 
 the data's age, the scenarios' headline numbers and fan chart, the fit's diagnostics and state
 effects, the timeline, the outlook from today, the coding sensitivity), one page per notebook
 (``NN_name.html``, code hidden), and CSVs of every table on the index. The index's charts are
-interactive Vega-Lite charts (:mod:`~forecast.report.interactive`): the library is
+interactive Vega-Lite charts (:mod:`~forecast.report.vega`): the library is
 ``vendor/vega-embed.min.js`` in the folder and is inlined once in the single file; each chart
 keeps its PNG for print and for a browser without JavaScript. Nothing is loaded from the
 network: no script, style sheet or font from elsewhere (the notebook pages use the template in
@@ -31,8 +31,11 @@ The package's modules: :mod:`~forecast.report.notebooks` (papermill and nbconver
 :mod:`~forecast.report.context` (what the sections read), :mod:`~forecast.report.sections`
 (the index page's sections about the forecast, and their order),
 :mod:`~forecast.report.evidence` (the sections on how far to trust them),
-:mod:`~forecast.report.interactive` (the charts), :mod:`~forecast.report.pages` (the index and
-the single file) and :mod:`~forecast.report.build` (the build).
+:mod:`~forecast.report.vega` (the chart library and a chart on a page),
+:mod:`~forecast.report.chart_parts`, :mod:`~forecast.report.scenario_charts` and
+:mod:`~forecast.report.state_skill_charts` (the charts' specifications),
+:mod:`~forecast.report.pages` (the index and the single file) and
+:mod:`~forecast.report.build` (the build).
 
 How it is written
 -----------------

@@ -29,9 +29,9 @@ from forecast.outputs import check_output_dir, check_single_file, output_dir, wr
 from forecast.present import readable
 from forecast.questions import load_questions
 from forecast.report.context import SENSITIVITY_DIR, ReportContext
-from forecast.report.interactive import LIBRARY_FILE, has_charts, javascript
 from forecast.report.notebooks import notebook_paths, run_notebooks
 from forecast.report.pages import index_page, single_file_page
+from forecast.report.vega import LIBRARY_FILE, has_charts, javascript
 from forecast.runs import fit_run, load_outlook, load_run, outlook_at, read_run_record
 from forecast.scenarios import load_scenarios, simulate_scenarios
 from forecast.sensitivity import read_sensitivity

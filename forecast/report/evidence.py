@@ -31,7 +31,8 @@ from forecast.report.context import (
     ReportContext,
     figure_to_data_uri,
 )
-from forecast.report.interactive import chart_html, skill_spec
+from forecast.report.state_skill_charts import skill_spec
+from forecast.report.vega import chart_html
 from forecast.sensitivity import read_sensitivity
 from forecast.sensitivity_findings import sensitivity_findings, sensitivity_html
 from forecast.track_record import track_record_tables

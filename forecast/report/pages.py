@@ -3,7 +3,7 @@
 Both are HTML with inline PNG figures; the single file holds the index and every notebook
 page as sections, with a table of contents of plain anchors and a print style sheet, so that
 it prints to PDF from the browser. The index's charts are interactive
-(:mod:`forecast.report.interactive`): the page loads the chart library from the report
+(:mod:`forecast.report.vega`): the page loads the chart library from the report
 folder (``vendor/``, a relative ``<script src>``), the single file holds it inline, once;
 nothing comes from the network, and the PNGs stay for print and for a browser without
 JavaScript.
@@ -14,8 +14,8 @@ from __future__ import annotations
 import html
 
 from forecast.report.context import ReportContext
-from forecast.report.interactive import CHART_CSS, has_charts, page_scripts
 from forecast.report.sections import index_body
+from forecast.report.vega import CHART_CSS, has_charts, page_scripts
 
 #: The index page's style (also the single file's, with :data:`SINGLE_CSS`).
 INDEX_CSS = """

@@ -36,13 +36,9 @@ from forecast.plots import (
 from forecast.present import readable
 from forecast.report.context import ReportContext, caution_html, figure_to_data_uri, pct
 from forecast.report.evidence import questions_section, sensitivity_section, trust_section
-from forecast.report.interactive import (
-    chart_html,
-    checkbox_css,
-    fan_chart_spec,
-    scenario_panels_spec,
-    state_probability_spec,
-)
+from forecast.report.scenario_charts import checkbox_css, fan_chart_spec, scenario_panels_spec
+from forecast.report.state_skill_charts import state_probability_spec
+from forecast.report.vega import chart_html
 from forecast.summaries import headline, monthly
 
 #: Observed months the interactive fan chart shows before the forecast.
