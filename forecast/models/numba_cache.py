@@ -300,6 +300,7 @@ def cache_key(source: str, inner_key: str, record: np.dtype) -> str:
         f"numba {numba.__version__}",
         f"nutpie {nutpie.__version__}",
         f"pytensor {pytensor.__version__}",
+        f"fastmath {int(pytensor.config.numba__fastmath)}",
     ]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
@@ -543,13 +544,22 @@ def compile_numba_model(model: pm.Model, var_names=None, cached: bool = True):
     PyTensor did not cache, a wrapper numba cannot compile, or a log density that fails
     :func:`verify`), nutpie's own compilation is used and one line says why (once per process
     and reason, on the ``forecast.models.numba_cache`` logger, which prints to stderr when
-    logging is not configured).
+    logging is not configured). Either way the model is compiled without numba's fast-math,
+    so that a cached callback and one compiled afresh give the same bits, hence the same
+    draws for the same seed.
     """
     import nutpie
+    import pytensor
 
-    if cached:
-        try:
-            return _compile_cached(model, var_names)
-        except CacheFallback as error:
-            _announce(error)
-    return nutpie.compile_pymc_model(model, backend="numba", var_names=var_names)
+    # IEEE arithmetic, not numba's fast-math: with fast-math, a function compiled in this
+    # process and the same function loaded from the disk cache differed in the last bits of
+    # some log densities (LLVM may reassociate and approximate differently), and NUTS turns
+    # such bits into other draws: the same seed gave one posterior on a machine's first fit
+    # and another once the cache was warm. Sampling was no slower without it.
+    with pytensor.config.change_flags(numba__fastmath=False):
+        if cached:
+            try:
+                return _compile_cached(model, var_names)
+            except CacheFallback as error:
+                _announce(error)
+        return nutpie.compile_pymc_model(model, backend="numba", var_names=var_names)
