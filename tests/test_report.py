@@ -760,6 +760,24 @@ def test_the_charts_draw_the_summaries_numbers(small_forecast):
     assert json.loads(embedded)["params"][1]["bind"]["name"].startswith("</script>")
 
 
+def test_the_panels_name_the_forecasts_target(small_forecast):
+    """The per-scenario panels title their y axis with the target, as the fan chart does."""
+    import json
+
+    from forecast.report.scenario_charts import scenario_panels_spec
+    from forecast.summaries import monthly
+
+    _, forecast = small_forecast
+    bands = monthly(forecast)
+    for target, title in (
+        ("launch_days", "Launch days per month"),
+        ("missiles", "Missiles per month"),
+    ):
+        spec = json.dumps(scenario_panels_spec(bands, forecast.scenarios[0], target=target))
+        assert f'"title": "{title}"' in spec
+        assert ("Missiles" in spec) == (target == "missiles")
+
+
 # --- the notebooks, as the report executed them ---------------------------------------------
 
 NOTEBOOKS = notebook_paths()

@@ -108,6 +108,11 @@ def _mean_y(y_axis: dict) -> dict:
 # --- the fan chart ------------------------------------------------------------------------------
 
 
+def target_title(target: str) -> str:
+    """The y-axis title of a target's monthly counts (``Launch days per month``)."""
+    return TARGET_TITLES.get(target, target.replace("_", " ").capitalize() + " per month")
+
+
 def fan_chart_spec(
     bands: pd.DataFrame, history: pd.DataFrame, target: str, height: int = 380
 ) -> dict:
@@ -136,7 +141,7 @@ def fan_chart_spec(
     names = list(dict.fromkeys(bands["scenario"]))
     labels = dict(zip(bands["scenario"], bands["label"], strict=False))
     index = {name: i for i, name in enumerate(names)}
-    title = TARGET_TITLES.get(target, target.replace("_", " ").capitalize() + " per month")
+    title = target_title(target)
     # whether the row's scenario is shown (its checkbox ticked)
     shown = "[" + ", ".join(f"show{i}" for i in range(len(names))) + "][datum.k]"
     x = month_x(3)
@@ -290,7 +295,9 @@ def _hover_layer(bands: pd.DataFrame, names: list[str], labels: dict, x: dict) -
 # --- one panel per scenario ---------------------------------------------------------------------
 
 
-def scenario_panels_spec(bands: pd.DataFrame, reference: str, columns: int = 2) -> dict:
+def scenario_panels_spec(
+    bands: pd.DataFrame, reference: str, columns: int = 2, target: str = "launch_days"
+) -> dict:
     """Small multiples: one panel per scenario, its bands alone, with the reference's mean.
 
     The reference scenario's own panel comes first; every other panel repeats its mean as a
@@ -304,6 +311,8 @@ def scenario_panels_spec(bands: pd.DataFrame, reference: str, columns: int = 2) 
         The scenario every panel repeats (e.g. ``persist``).
     columns : int
         Panels per row.
+    target : str
+        The forecast's target (the y axis' title).
 
     Returns
     -------
@@ -315,7 +324,7 @@ def scenario_panels_spec(bands: pd.DataFrame, reference: str, columns: int = 2) 
     order = [reference, *(n for n in names if n != reference)]
     x = month_x(3)
     color = _scenario_color(names, labels, "Scenario (dashed: the reference)")
-    y_axis = {"title": "Launch days per month"}
+    y_axis = {"title": target_title(target)}
     band = {
         "x": x,
         "x2": {"field": "end"},

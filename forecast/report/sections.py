@@ -181,7 +181,7 @@ def outlook_section(ctx: ReportContext) -> str:
     )
     panels_chart = chart_html(
         "panels-chart",
-        scenario_panels_spec(bands, reference),
+        scenario_panels_spec(bands, reference, target=forecast.target),
         static='<img id="panels" alt="One panel per scenario: its mean and bands against the '
         f'reference scenario" src="{panels}">',
         caption="Point at a month for its numbers and the reference's.",
