@@ -37,27 +37,6 @@ def pytest_configure(config):
     install_stand_in_sampler()
 
 
-#: The test files that take longest (seconds on a fresh clone of the 2-core Xeon: the FAST
-#: report with its six notebooks 186 + its tests, the models' recovery tests, the daily model,
-#: the compile cache in fresh processes), collected first. ``make test`` hands whole files to
-#: two workers in collection order (``--dist loadfile``); alphabetically the report came about
-#: thirtieth and ran last, alone, while the other worker idled.
-LONGEST_FIRST = (
-    "test_report.py",
-    "test_models.py",
-    "test_daily.py",
-    "test_numba_cache.py",
-    "test_evaluation.py",
-)
-
-
-def pytest_collection_modifyitems(config, items):
-    """Move the files of :data:`LONGEST_FIRST` to the front, in that order; every file's own
-    tests keep their order."""
-    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
-    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
-
-
 @pytest.fixture(scope="session")
 def raw_dir() -> Path:
     """The raw public sources (../shared/data, beside the checkout)."""
