@@ -161,10 +161,14 @@ def test_imports_killed_at_random_times_leave_old_or_new(overlays, tmp_path):
 def test_scenarios_killed_while_swapping_leaves_old_or_new(tiny_run, tmp_path, point, outcome):
     config = REPO / "scenarios" / "current.yaml"
     args = ["scenarios", tiny_run, "--config", config, "--draws", "10"]
+    # the two reference outputs come from fresh processes, as the killed run does (the state of
+    # a long-lived test worker has no part in what is compared)
     old = tmp_path / "old"
-    succeeded(cli(*args, "--out", old, "--seed", "1"))
+    made = forecast(*args, "--out", old, "--seed", "1")
+    assert made.returncode == 0, made.stderr
     new = tmp_path / "new"
-    succeeded(cli(*args, "--out", new, "--seed", "2"))
+    made = forecast(*args, "--out", new, "--seed", "2")
+    assert made.returncode == 0, made.stderr
     victim = tmp_path / "victim"
     shutil.copytree(old, victim)
     done = forecast(*args, "--out", victim, "--seed", "2", "--force", kill_at=point)
