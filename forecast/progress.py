@@ -3,10 +3,13 @@
 - :func:`task_bar`: counted tasks (backtest folds, refits): done / total, elapsed and
   remaining time, and the last task finished.
 - :func:`draws_bar`: a sampling run: draws done and divergences so far; it leaves no line
-  behind when sampling ends.
+  behind when sampling ends. :func:`fit_progress` shows it around one fit, or nothing.
 """
 
 from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
 
 from rich.console import Console
 from rich.progress import (
@@ -51,3 +54,14 @@ def draws_bar() -> Progress:
         console=Console(stderr=True),
         transient=True,
     )
+
+
+@contextlib.contextmanager
+def fit_progress(enabled: bool, description: str) -> Iterator[tuple[Progress, int] | None]:
+    """:func:`draws_bar` with one task around a fit, as ``(Progress, task)``; ``None`` (no
+    bar, no callbacks for the sampler to make) when not ``enabled``."""
+    if not enabled:
+        yield None
+        return
+    with draws_bar() as bar:
+        yield bar, bar.add_task(description, total=None, divergences=0)

@@ -44,7 +44,7 @@ from forecast.models.state_catalog import (
 )
 from forecast.noise import quiet
 from forecast.outputs import check_output_dir
-from forecast.progress import draws_bar
+from forecast.progress import fit_progress
 from forecast.timing import Phases
 
 FIT_FILE = "fit.nc"
@@ -140,7 +140,7 @@ def fit_run(
         raise ConfigError(model.name, "the model is not built", "pass the panel to fit_run")
     phases.lap("model build")
     started = time.perf_counter()
-    with quiet(), _progress(progress, f"Fitting {model.name}") as bar:
+    with quiet(), fit_progress(progress, f"Fitting {model.name}") as bar:
         model.fit(sampler, random_seed=seed, progress=bar)
     seconds = time.perf_counter() - started
     attrs = model.idata["posterior"].attrs
@@ -161,27 +161,6 @@ def fit_run(
             run.forecast = write_forecast(model, out, seed=seed)
             phases.lap("frozen forecast")
     return run
-
-
-class _progress:
-    """A rich progress bar for one fit (or nothing), as ``(Progress, task)``."""
-
-    def __init__(self, enabled: bool, description: str) -> None:
-        self.enabled = enabled
-        self.description = description
-        self.bar = None
-
-    def __enter__(self):
-        if not self.enabled:
-            return None
-        self.bar = draws_bar()
-        self.bar.__enter__()
-        task = self.bar.add_task(self.description, total=None, divergences=0)
-        return self.bar, task
-
-    def __exit__(self, *exc) -> None:
-        if self.bar is not None:
-            self.bar.__exit__(*exc)
 
 
 def check_new_run_dir(run_dir: str | Path, force: bool = False, command: str = "fit") -> Path:

@@ -206,7 +206,7 @@ def run() -> None:
     joined its threads; it flushes the streams and ends with :func:`os._exit`. In-process
     callers (tests, notebooks) use :func:`main`, which exits normally.
     """
-    code = [0]
+    code = 0
 
     def quick_exit() -> None:
         for stream in (sys.stdout, sys.stderr):
@@ -214,17 +214,17 @@ def run() -> None:
                 stream.flush()
             except (OSError, ValueError):  # a closed pipe: nothing more can be said
                 pass
-        os._exit(code[0])
+        os._exit(code)
 
     atexit.register(quick_exit)
     try:
         main()
     except SystemExit as done:
-        code[0] = done.code if isinstance(done.code, int) else int(done.code is not None)
+        code = done.code if isinstance(done.code, int) else int(done.code is not None)
         raise
     except KeyboardInterrupt:  # outside a command's own handling (e.g. while importing)
-        code[0] = INTERRUPTED
+        code = INTERRUPTED
         raise
     except BaseException:
-        code[0] = 1
+        code = 1
         raise
