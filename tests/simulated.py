@@ -125,7 +125,14 @@ AR_ERAS = (("Kim Jong Il", 0.4, float(np.log(0.8))), ("Kim Jong Un", 0.6, float(
 def ar_level_params() -> dict:
     """True parameters of the ``ar_level`` process (state effects, season, exercise, alpha
     as :func:`default_params`; the AR(1) level and the eras of its own)."""
-    return default_params() | {"ar_phi": 0.8, "ar_sigma": 0.35, "eras": AR_ERAS}
+    return default_params() | {
+        "ar_phi": 0.8,
+        "ar_sigma": 0.35,
+        "eras": AR_ERAS,
+        # the missiles of a launch day beyond the first: NegativeBinomial(mean, alpha)
+        "salvo_mean": 0.9,
+        "salvo_alpha": 0.6,
+    }
 
 
 def ar_level_panel(
@@ -140,6 +147,8 @@ def ar_level_panel(
                     + beta_exercise * exercise_days[t] / days_in_month[t] + z[t]
         z[0] = sigma e[0],  z[t] = phi z[t-1] + sigma e[t],  e[t] ~ N(0, 1)
         launch_days[t] ~ NegativeBinomial(mu[t], alpha)
+        missiles[t] = launch_days[t] + the sum over its launch days of
+                      NegativeBinomial(salvo_mean, salvo_alpha)   # drawn day by day
 
     Parameters
     ----------
@@ -153,8 +162,8 @@ def ar_level_panel(
     Returns
     -------
     panel : DataFrame
-        Columns ``month``, ``state``, ``exercise_days``, ``dprk_leader``, ``launch_days``
-        and the other count columns (zeros).
+        Columns ``month``, ``state``, ``exercise_days``, ``dprk_leader``, ``launch_days``,
+        ``missiles`` and the other count columns (zeros).
     truth : dict
         ``z`` (the level's path), ``era_level`` (long-run log rate per era) and
         ``era_mean`` (the mean of ``era_level + z`` over each era's months: the model's
@@ -178,6 +187,14 @@ def ar_level_panel(
     share = (panel["exercise_days"] / panel["month"].dt.days_in_month).to_numpy()
     log_mu = level + effect + params["season"][moy] + params["beta_exercise"] * share + z
     panel["launch_days"] = negbin(np.exp(log_mu), params["alpha"], rng)
+    # salvos drawn last and one launch day at a time (not through the model's summed law), so
+    # that the launch days above do not depend on them
+    days = panel["launch_days"].to_numpy()
+    extra = negbin(np.full(days.sum(), params["salvo_mean"]), params["salvo_alpha"], rng)
+    month_of_day = np.repeat(np.arange(n_months), days)
+    panel["missiles"] = days + np.bincount(month_of_day, weights=extra, minlength=n_months).astype(
+        int
+    )
     truth = {
         "z": z,
         "era_level": dict(zip(names, [lvl for _, _, lvl in params["eras"]], strict=True)),

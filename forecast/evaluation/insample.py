@@ -49,7 +49,7 @@ def compare_models(
         idata = model.log_likelihood()
         months = tuple(pd.to_datetime(model.training["month"]))
         shape = idata["log_likelihood"]["y"].shape[2:]
-        key = (model.target, months, shape)
+        key = (model.observed_target, months, shape)
         if reference is None:
             reference = (name, key)
         elif key != reference[1]:
@@ -86,7 +86,8 @@ def loo_check(model: BaseModel) -> tuple[dict, pd.DataFrame]:
         threshold for the Pareto shape, ``min(1 - 1 / log10(draws), 0.7)``), ``n_bad``
         (months above it) and ``n`` (months).
     months : DataFrame
-        One row per training month: ``month``, the observed ``target`` count, ``pareto_k``
+        One row per training month: ``month``, the observed count (the model's
+        ``observed_target``: launch days for ``ar_level``'s missiles), ``pareto_k``
         and ``elpd_i`` (its log predictive density left out).
     """
     idata = model.log_likelihood()
@@ -97,7 +98,7 @@ def loo_check(model: BaseModel) -> tuple[dict, pd.DataFrame]:
     months = pd.DataFrame(
         {
             "month": pd.to_datetime(model.training["month"]).to_numpy(),
-            model.target: model.training[model.target].to_numpy(),
+            model.observed_target: model.training[model.observed_target].to_numpy(),
             "pareto_k": k,
             "elpd_i": pd.Series(loo.elpd_i.values).to_numpy(),
         }

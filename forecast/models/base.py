@@ -56,6 +56,9 @@ class BaseModel(TrainingWindow):
     name: ClassVar[str] = "base"
     #: Documented defaults; subclasses override.
     default_priors: ClassVar[dict] = {}
+    #: Priors of terms a model adds for one target only (e.g. ``ar_level``'s salvo term when
+    #: it forecasts missiles), merged over :attr:`default_priors` for that target.
+    target_priors: ClassVar[dict[str, dict]] = {}
     #: Variables shown by :meth:`summary` and checked by the diagnostics.
     summary_vars: ClassVar[tuple[str, ...]] = ()
     #: Whether the model is fitted by MCMC (baselines that only count are not).
@@ -81,7 +84,8 @@ class BaseModel(TrainingWindow):
     ) -> None:
         if target not in TARGETS:
             raise ConfigError("--target", f"unknown target {target!r}", f"use one of {TARGETS}")
-        self.priors = merge_priors(self.default_priors, priors, self.name)
+        defaults = {**self.default_priors, **self.target_priors.get(target, {})}
+        self.priors = merge_priors(defaults, priors, self.name)
         self.target = target
         self.since = month_start(since, "--since")
         self.until = month_start(until, "--until")
@@ -95,6 +99,13 @@ class BaseModel(TrainingWindow):
         self.idata: xr.DataTree | None = None
         self.diagnostics: Diagnostics | None = None
         self.sampler: dict = {}
+
+    @property
+    def observed_target(self) -> str:
+        """The panel column the likelihood's ``y`` observes (what LOO and posterior predictive
+        checks compare): the target, unless the model reaches it through another count
+        (``ar_level`` forecasting missiles observes launch days and their salvos)."""
+        return self.target
 
     # --- configuration ------------------------------------------------------------------
 

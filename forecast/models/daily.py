@@ -46,9 +46,10 @@ launch days) and sum to months, so every consumer of monthly draws works unchang
 path changes at month starts); its exercise days are a block of consecutive days placed at a
 random day of the month.
 
-The kernels, the cells, the launch-day likelihood and the forward simulation of days and
-salvos are :mod:`forecast.models.daily_process`'s; this module assembles them into the model
-and its ablation variants.
+The kernels, the cells, the launch-day likelihood and the forward simulation of days are
+:mod:`forecast.models.daily_process`'s, the salvo term (priors, parameters, forward
+simulation) :mod:`forecast.models.components`' (``ar_level`` forecasts missiles with it too);
+this module assembles them into the model and its ablation variants.
 
 The day-level data come from the monthly panel's day columns (:mod:`forecast.data.panel`,
 :func:`forecast.data.daily_frame`), so a saved fit rebuilds from its ``fit_data`` and a
@@ -80,7 +81,6 @@ from forecast.models.daily_process import (
     kernel_decays,
     launch_logp,
     launch_random,
-    salvo_missiles,
 )
 from forecast.models.dynamic import DEFAULT_SINCE, LeaderEras, leaders
 from forecast.noise import quiet
@@ -158,12 +158,8 @@ class DailyExciting(LeaderEras, BaseModel):
         # one's sum reaches 10), and wider weights let simulated months run away to 30 launch
         # days (the prior predictive check)
         "excitation": {"sigma": 0.5},
-        # log mean of a launch day's missiles beyond the first: exp(0 +- 2) spans 0.14..7.4
-        # extra (2005-2025: 0.97, up to 17)
-        "salvo_mean": {"mu": 0.0, "sigma": 1.0},
-        # log negative-binomial shape of the extra missiles: 0.5 x/÷ 2.7 (heavy-tailed salvos:
-        # the data's variance is 3.4 at a mean of 0.97, a shape of about 0.4)
-        "salvo_alpha": {"mu": float(np.log(0.5)), "sigma": 1.0},
+        # the missiles of a launch day beyond the first (the salvo term's priors)
+        **C.SALVO_PRIORS,
     }
     summary_vars = (
         "state_effect",
@@ -330,12 +326,7 @@ class DailyExciting(LeaderEras, BaseModel):
                 dims=("train_month", "day_of_month"),
             )
 
-            salvo_mean = pm.Deterministic(
-                "salvo_mean", pt.exp(pm.Normal("salvo_mean_log", **p["salvo_mean"]))
-            )
-            salvo_alpha = pm.Deterministic(
-                "salvo_alpha", pt.exp(pm.Normal("salvo_alpha_log", **p["salvo_alpha"]))
-            )
+            salvo_mean, salvo_alpha = C.salvo_parameters(p)
             pm.NegativeBinomial(
                 "salvo", mu=salvo_mean, alpha=salvo_alpha, observed=salvo_extra, dims="train_launch"
             )
@@ -418,7 +409,7 @@ class DailyExciting(LeaderEras, BaseModel):
         launch_days = np.stack([x.sum(axis=1) for x in launches], axis=1)
         if self.target == "launch_days":
             return launch_days
-        return salvo_missiles(
+        return C.salvo_missiles(
             launch_days, post["salvo_mean"].values, post["salvo_alpha"].values, rng
         )
 
@@ -475,7 +466,7 @@ class DailyExciting(LeaderEras, BaseModel):
         launch_days = np.stack([x.sum(axis=1) for x in launches], axis=1).astype(np.int64)
         rate = np.stack(expected, axis=1)
         mean, alpha = post["salvo_mean"].values, post["salvo_alpha"].values
-        missiles = salvo_missiles(launch_days, mean, alpha, rng)
+        missiles = C.salvo_missiles(launch_days, mean, alpha, rng)
         if self.target == "launch_days":
             return {
                 "counts": (("draw", "month"), launch_days),

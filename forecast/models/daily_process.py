@@ -1,4 +1,4 @@
-"""The daily model's building blocks: excitation kernels, day cells, launch days, salvos.
+"""The daily model's building blocks: excitation kernels, day cells, launch days.
 
 :class:`~forecast.models.daily.DailyExciting` puts these together (its module docstring gives
 the model and why it has this shape); each piece here stands alone, on arrays or tensors:
@@ -12,8 +12,11 @@ the model and why it has this shape); each piece here stands alone, on arrays or
   and the log rate ratio of each code.
 - the *launch-day likelihood* (:func:`launch_logp`, :func:`launch_random`): a day holds a
   launch with probability ``1 - exp(-hazard)`` (the complementary log-log link).
-- the *salvos* (:func:`salvo_missiles`): the missiles of a launch day,
-  ``1 + NegativeBinomial(mean, alpha)``.
+
+The salvos (the missiles of a launch day) are a term of their own, shared with ``ar_level``'s
+missile forecasts: :data:`forecast.models.components.SALVO_PRIORS`,
+:func:`~forecast.models.components.salvo_parameters` and
+:func:`~forecast.models.components.salvo_missiles`.
 """
 
 from __future__ import annotations
@@ -156,28 +159,6 @@ def excite(
     return launches, expected
 
 
-def salvo_missiles(
-    launch_days: np.ndarray, mean: np.ndarray, alpha: np.ndarray, rng: np.random.Generator
-) -> np.ndarray:
-    """Missiles of ``launch_days`` launch days: each day 1 + NegativeBinomial(mean, alpha).
-
-    The extra missiles of ``k`` days are drawn at once as NegativeBinomial(k mean, k alpha),
-    the law of a sum of ``k`` independent draws with the same shape and mean.
-
-    Parameters
-    ----------
-    launch_days : ndarray of int, shape (draw, month)
-    mean, alpha : ndarray, shape (draw,)
-        Mean and shape of the extra missiles of one launch day.
-    rng : numpy.random.Generator
-    """
-    k = np.asarray(launch_days)
-    some = k > 0
-    shape = np.where(some, k * alpha[:, None], 1.0)
-    lam = rng.gamma(shape, np.where(some, mean[:, None] / alpha[:, None], 0.0))
-    return k + np.where(some, rng.poisson(lam), 0)
-
-
 __all__ = [
     "KERNEL_DAYS",
     "cell_codes",
@@ -186,5 +167,4 @@ __all__ = [
     "kernel_decays",
     "launch_logp",
     "launch_random",
-    "salvo_missiles",
 ]

@@ -7,6 +7,15 @@ For launch days in month ``t``::
                 + beta_exercise * exercise_share[t] + z[t]
     z[t] = phi z[t-1] + sigma e[t],  e[t] ~ N(0, 1)           # the monthly dynamic level
 
+**Missiles** (``target="missiles"``) are reached through launch days: the level above is
+fitted to the launch days, and a salvo term (:func:`forecast.models.components.monthly_salvos`)
+to the missiles beyond them, each launch day adding ``NegativeBinomial(salvo_mean,
+salvo_alpha)`` missiles to its first. A forecast simulates launch days, then their salvos
+(:func:`~forecast.models.components.salvo_missiles`). Fitted to the monthly missile counts
+directly, the level inherited the bursts of large salvos (2022: 69 missiles on 34 launch days)
+as swings of its own, and its forecast of a year's missiles had a mean twice its median (a
+log-normal level with a wide spread; README "Evaluation").
+
 Why this model (README, "Evaluation"; the research behind it measured 30 variants on 240
 monthly origins 2005-2024):
 
@@ -139,6 +148,8 @@ class ARLevel(LeaderEras, CountModel):
         # negative-binomial shape, on the log scale: 2 x/÷ 2.7 (overdispersion of bursts)
         "alpha": {"mu": float(np.log(2.0)), "sigma": 1.0},
     }
+    #: Missiles: the salvo term's priors (the level is fitted to the launch days).
+    target_priors: ClassVar[dict[str, dict]] = {"missiles": C.SALVO_PRIORS}
     summary_vars = ("state_effect", "ar_phi", "ar_sigma", "era_level", "beta_exercise", "alpha")
     #: Diagonal mass matrix (see the module docstring) and a higher target acceptance.
     sampler_overrides: ClassVar[dict] = {"adaptation": "diag", "target_accept": 0.97}
@@ -148,15 +159,30 @@ class ARLevel(LeaderEras, CountModel):
         since = DEFAULT_SINCE if since is None else since
         super().__init__(priors=priors, target=target, since=since, until=until)
 
+    @property
+    def salvos(self) -> bool:
+        """Whether the model forecasts missiles through launch days and their salvos."""
+        return self.target == "missiles"
+
+    @property
+    def observed_target(self) -> str:
+        return "launch_days" if self.salvos else self.target
+
     def columns(self) -> list[str]:
-        return [*super().columns(), "dprk_leader"]
+        extra = ["launch_days"] if self.salvos else []
+        return [*super().columns(), *extra, "dprk_leader"]
 
     def _coords(self, d: C.Design) -> dict:
         return {**super()._coords(d), "era": self._eras()}
 
     def _train_data(self) -> dict:
         data = super()._train_data()
-        return {**data, "era_weights": self._era_weights(data["train_idx"])}
+        data = {**data, "era_weights": self._era_weights(data["train_idx"])}
+        if self.salvos:  # the level sees launch days; the salvo term the missiles beyond them
+            days = self.panel["launch_days"].to_numpy()[self.start : self.stop].astype("int64")
+            data["salvo_extra"] = data["y_train"] - days
+            data["y_train"] = days
+        return data
 
     def _build(self) -> pm.Model:
         d = self.design()
@@ -184,11 +210,18 @@ class ARLevel(LeaderEras, CountModel):
                 + C.exercise_term(p) * d.exercise_share
                 + z
             )
-            mu = pm.Deterministic("mu", pt.exp(log_mu), dims="month")
+            rate = pt.exp(log_mu)  # expected launch days (or the target's count)
+            if self.salvos:
+                extra = pm.Data("salvo_extra", data["salvo_extra"], dims="train_month")
+                salvo_mean, _ = C.monthly_salvos(p, y_train, extra)
+                # expected missiles: each expected launch day brings 1 + salvo_mean
+                pm.Deterministic("mu", rate * (1.0 + salvo_mean), dims="month")
+            else:
+                pm.Deterministic("mu", rate, dims="month")
             alpha = pm.Deterministic("alpha", pt.exp(pm.Normal("alpha_log", **p["alpha"])))
             pm.Deterministic("z_last", z[train_idx[-1]])
             pm.NegativeBinomial(
-                "y", mu=mu[train_idx], alpha=alpha, observed=y_train, dims="train_month"
+                "y", mu=rate[train_idx], alpha=alpha, observed=y_train, dims="train_month"
             )
         return model
 
@@ -258,7 +291,15 @@ class ARLevel(LeaderEras, CountModel):
         )
         rate = np.exp(log_mu)
         counts = C.negbin(rate, post["alpha"].values[:, None], rng)
-        return {"counts": (("draw", "month"), counts), "rate": (("draw", "month"), rate)}
+        if not self.salvos:
+            return {"counts": (("draw", "month"), counts), "rate": (("draw", "month"), rate)}
+        mean = post["salvo_mean"].values
+        missiles = C.salvo_missiles(counts, mean, post["salvo_alpha"].values, rng)
+        return {
+            "counts": (("draw", "month"), missiles),
+            "rate": (("draw", "month"), rate * (1.0 + mean[:, None])),
+            "launch_days": (("draw", "month"), counts),
+        }
 
 
 __all__ = ["DEFAULT_SINCE", "MIN_TRAINING_MONTHS", "ARLevel", "LeaderEras", "leaders"]
