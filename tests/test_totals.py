@@ -87,3 +87,27 @@ def test_the_sentences_say_when_the_totals_interval_is_too_narrow_or_wide():
     assert wide[-1].startswith("So the interval of the total is too wide") and "95% one" in wide[-1]
     calibrated = totals_findings(pd.DataFrame([{**base, "pit_cov_80": 0.8}]), "m")
     assert len(calibrated) == 3
+
+
+def test_the_sentences_name_the_unit_and_set_the_forecast_mean_beside_its_median():
+    row = {
+        "model": "m",
+        "state_path": "persist",
+        "horizon": 12,
+        "n": 240,
+        "crps": 7.5,
+        "crps_baseline": "m",
+        "pit_cov_50": 0.43,
+        "pit_cov_80": 0.8,
+        "abs_error_median": 10.05,
+        "abs_error_mean": 19.58,
+        "observed_mean": 14.72,
+        "forecast_mean": 29.5,
+        "forecast_median": 8.08,
+    }
+    words = totals_findings(pd.DataFrame([row]), "m", unit="missiles")
+    assert words[0].endswith("m has a mean CRPS of 7.50 missiles.")
+    assert words[2].startswith("The total's median missed by 10.1 missiles on average")
+    assert words[3] == (
+        "Its forecast totals averaged 29.5 missiles (mean) and 8.1 (median) against 14.7 observed."
+    )

@@ -94,8 +94,22 @@ def totals_table(
     return table.merge(errors, on=["model", "state_path"], how="left")
 
 
-def totals_findings(table: pd.DataFrame, model: str, state_path: str = "persist") -> list[str]:
-    """Sentences on how ``model``'s window totals scored, computed from :func:`totals_table`."""
+def totals_findings(
+    table: pd.DataFrame, model: str, state_path: str = "persist", unit: str = "launch days"
+) -> list[str]:
+    """Sentences on how ``model``'s window totals scored, computed from :func:`totals_table`.
+
+    Parameters
+    ----------
+    table : DataFrame
+        :func:`totals_table` of a backtest.
+    model : str
+        The model the sentences are about.
+    state_path : str
+        The forecasts' state path (``persist``: the state held at the cutoff).
+    unit : str
+        What the totals count (``launch days``, ``missiles``).
+    """
     rows = table[(table["model"] == model) & (table["state_path"] == state_path)]
     if rows.empty:
         return []
@@ -103,7 +117,7 @@ def totals_findings(table: pd.DataFrame, model: str, state_path: str = "persist"
     months = int(r["horizon"])
     text = (
         f"Scored on its {months}-month totals at {int(r['n'])} cutoffs ({state_path} path), "
-        f"{model} has a mean CRPS of {r['crps']:.2f} launch days"
+        f"{model} has a mean CRPS of {r['crps']:.2f} {unit}"
     )
     if isinstance(r.get("crps_baseline"), str) and r["crps_baseline"] != model:
         text += (
@@ -115,9 +129,14 @@ def totals_findings(table: pd.DataFrame, model: str, state_path: str = "persist"
         f"Its 50% and 80% intervals of the total held {r['pit_cov_50']:.0%} and "
         f"{r['pit_cov_80']:.0%} of the observed totals (randomised PIT; 50% and 80% when "
         "calibrated).",
-        f"The total's median missed by {r['abs_error_median']:.1f} launch days on average, its "
+        f"The total's median missed by {r['abs_error_median']:.1f} {unit} on average, its "
         f"mean by {r['abs_error_mean']:.1f} (observed totals averaged {r['observed_mean']:.1f}).",
     ]
+    if "forecast_mean" in r and "forecast_median" in r:
+        out.append(
+            f"Its forecast totals averaged {r['forecast_mean']:.1f} {unit} (mean) and "
+            f"{r['forecast_median']:.1f} (median) against {r['observed_mean']:.1f} observed."
+        )
     held = float(r["pit_cov_80"])
     if not 0.75 <= held <= 0.85:  # outside the calibrated band of 240-cutoff noise
         out.append(

@@ -95,6 +95,8 @@ def _other_protocols(folder: Path, model: str) -> list[str]:
     if (folder / "missiles" / "settings.json").is_file():
         tables, _ = read_summary(folder / "missiles")
         words += band_sentence(tables["by_band"], model, "Scored on CNS missile counts instead")
+        if "totals" in tables:
+            words += totals_findings(tables["totals"], model, unit="missiles")
     if (folder / "daily" / "settings.json").is_file():
         tables, settings = read_summary(folder / "daily")
         n = len(settings.get("cutoffs") or [])
