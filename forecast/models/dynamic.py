@@ -14,7 +14,7 @@ salvo_alpha)`` missiles to its first. A forecast simulates launch days, then the
 (:func:`~forecast.models.components.salvo_missiles`). Fitted to the monthly missile counts
 directly, the level had to absorb the bursts of large salvos (2022: 69 missiles on 34 launch
 days) as swings of its own, and its forecasts of a year's missiles had a mean more than three
-times their median in the 240-cutoff backtest (29.3 against 8.0, with 14.7 observed; README
+times their median in the 240-cutoff backtest (28.6 against 8.0, with 14.7 observed; README
 "Evaluation").
 
 Why this model (README, "Evaluation"; the research behind it measured 30 variants on 240
