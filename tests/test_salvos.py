@@ -14,19 +14,32 @@ from forecast.models import components as C
 from forecast.models import get_model
 
 
-def test_monthly_salvos_log_density_is_the_sum_of_negative_binomials_over_months_with_launches():
+@pytest.mark.parametrize("window", [(0, 5), (1, 4), (2, 3)])
+def test_monthly_salvos_log_density_is_the_sum_of_negative_binomials_over_the_window(window):
     days = np.array([0, 1, 3, 0, 2])
     extra = np.array([0, 2, 1, 0, 7])
+    pairs = C.SalvoPairs.from_counts(days, days + extra)
+    assert pairs.rows.tolist() == [1, 1, 2, 4, 4, 4, 4, 4, 4, 4]
+    assert pairs.index.tolist() == [0, 1, 0, 0, 1, 2, 3, 4, 5, 6]
+    data = pairs.window(*window)
     mean, alpha = 0.8, 0.5
     with pm.Model() as model:
-        C.monthly_salvos(C.SALVO_PRIORS, days, extra)
+        C.monthly_salvos(C.SALVO_PRIORS, pairs, data["salvo_weight"], data["salvo_totals"])
     point = {"salvo_mean_log": np.log(mean), "salvo_alpha_log": np.log(alpha)}
     got = model.compile_fn(model.potentiallogp, inputs=model.value_vars)(point)
-    # k launch days: NegativeBinomial(k mean, k alpha): scipy n = k alpha, p = alpha / (alpha + m)
-    some = days > 0
-    n, p = days[some] * alpha, alpha / (alpha + mean)
-    expected = stats.nbinom.logpmf(extra[some], n, p).sum()
+    # k launch days: NegativeBinomial(k mean, k alpha); scipy n = k alpha, p = alpha / (alpha + m)
+    lo, hi = window
+    some = np.zeros(len(days), bool)
+    some[lo:hi] = days[lo:hi] > 0
+    expected = stats.nbinom.logpmf(extra[some], days[some] * alpha, alpha / (alpha + mean)).sum()
     assert float(got) == pytest.approx(expected, rel=1e-10)
+
+
+def test_salvo_pairs_refuse_missiles_below_the_launch_days():
+    with pytest.raises(ValueError, match="at least the launch days"):
+        C.SalvoPairs.from_counts([1, 2], [1, 1])
+    with pytest.raises(ValueError, match="0 without one"):
+        C.SalvoPairs.from_counts([0], [2])
 
 
 def test_salvo_missiles_have_the_moments_of_k_independent_salvos():
@@ -52,15 +65,19 @@ def test_ar_level_fitted_to_missiles_observes_launch_days_and_the_missiles_beyon
     window = model.training
     assert model.observed_target == "launch_days"
     assert (data["y_train"] == window["launch_days"].to_numpy()).all()
-    assert (data["salvo_extra"] == (window["missiles"] - window["launch_days"]).to_numpy()).all()
+    extra = (window["missiles"] - window["launch_days"]).to_numpy()
+    assert data["salvo_totals"].tolist()[:2] == [window["launch_days"].sum(), extra.sum()]
+    assert data["salvo_weight"].sum() == extra.sum()
     assert {"salvo_mean_log", "salvo_alpha_log"} <= set(model.free_vars())
     assert model.priors["salvo_mean"] == C.SALVO_PRIORS["salvo_mean"]
     # moving the window moves the salvos with it (no rebuild)
     until = window["month"].iloc[99]
     model.set_until(until)
-    extra = model.model["salvo_extra"].get_value()
-    assert len(model.training) == 100 and len(extra) == 100
-    assert (extra == (model.training["missiles"] - model.training["launch_days"]).to_numpy()).all()
+    totals = model.model["salvo_totals"].get_value()
+    moved = model.training["missiles"] - model.training["launch_days"]
+    assert len(model.training) == 100
+    assert totals[1] == moved.sum() == model.model["salvo_weight"].get_value().sum()
+    assert totals[1] < extra.sum()  # the window lost missiles beyond its launch days
 
 
 def test_the_salvo_priors_belong_to_the_missile_target_only():

@@ -219,21 +219,87 @@ def salvo_parameters(priors: dict) -> tuple[pt.TensorVariable, pt.TensorVariable
     return mean, alpha
 
 
-def monthly_salvos(priors: dict, launch_days, extra) -> tuple[pt.TensorVariable, pt.TensorVariable]:
+@dataclass
+class SalvoPairs:
+    """The missiles beyond the launch days of a grid of months, one element per missile.
+
+    A month ``t`` with ``k[t]`` launch days and ``e[t]`` missiles beyond them gives ``e[t]``
+    elements ``(t, k[t], j)``, ``j = 0 .. e[t] - 1``: the terms of
+    ``log Gamma(e + k alpha) - log Gamma(k alpha) = sum over j of log(k alpha + j)``, which
+    :func:`monthly_salvos` sums. The elements cover the whole grid, so their number does not
+    change when the training window moves; :meth:`window` weighs the window's in.
+
+    Attributes
+    ----------
+    rows : ndarray of int
+        Month (row of the grid) of each element.
+    days, index : ndarray
+        ``k[t]`` and ``j`` of each element.
+    launch_days, extra : ndarray of int
+        ``k`` and ``e`` of every month of the grid.
+    """
+
+    rows: np.ndarray
+    days: np.ndarray
+    index: np.ndarray
+    launch_days: np.ndarray
+    extra: np.ndarray
+
+    @classmethod
+    def from_counts(cls, launch_days, missiles) -> SalvoPairs:
+        """The elements of a grid's monthly launch days and missiles."""
+        days = np.asarray(launch_days, dtype=np.int64)
+        extra = np.asarray(missiles, dtype=np.int64) - days
+        if (extra < 0).any() or ((days == 0) & (extra > 0)).any():
+            raise ValueError("missiles must be at least the launch days, and 0 without one")
+        rows = np.repeat(np.arange(len(days)), extra)
+        first = np.repeat(np.cumsum(extra) - extra, extra)  # first element of each month
+        return cls(rows, days[rows].astype(float), np.arange(len(rows)) - first, days, extra)
+
+    def window(self, lo: int, hi: int) -> dict[str, np.ndarray]:
+        """The data of :func:`monthly_salvos` for the months ``lo:hi`` of the grid.
+
+        Returns
+        -------
+        dict
+            ``salvo_weight`` (1 for an element of the window, else 0) and ``salvo_totals``:
+            the window's launch days, its missiles beyond them and ``sum of log(e!)``.
+        """
+        weight = ((self.rows >= lo) & (self.rows < hi)).astype(float)
+        totals = [
+            self.launch_days[lo:hi].sum(),
+            self.extra[lo:hi].sum(),
+            (weight * np.log1p(self.index)).sum(),
+        ]
+        return {"salvo_weight": weight, "salvo_totals": np.asarray(totals, dtype=float)}
+
+
+def monthly_salvos(
+    priors: dict, pairs: SalvoPairs, weight, totals
+) -> tuple[pt.TensorVariable, pt.TensorVariable]:
     """The salvo term on monthly counts: a month's missiles beyond its launch days.
 
     With ``k`` launch days in a month, each day's extra missiles independent
-    ``NegativeBinomial(salvo_mean, salvo_alpha)``, the month's extra missiles are
+    ``NegativeBinomial(salvo_mean, salvo_alpha)``, the month's extra missiles ``e`` are
     ``NegativeBinomial(k salvo_mean, k salvo_alpha)`` (a sum of ``k`` negative binomials of
-    one shape and mean); a month without a launch day says nothing about salvos and adds
-    nothing to the log density.
+    one shape and mean), whose log probability, with ``p = alpha / (alpha + mean)``, is::
+
+        sum over j < e of log(k alpha + j) - log(e!) + k alpha log(p) + e log(1 - p)
+
+    Summed over the training months, the last two terms need only the window's totals and the
+    first is a sum over its missiles (:class:`SalvoPairs`): a few hundred logarithms instead
+    of log-gamma and digamma functions per month, which made a fit's gradient half as
+    expensive again. A month without a launch day has no missile and adds nothing.
 
     Parameters
     ----------
     priors : dict
         Holds :data:`SALVO_PRIORS`'s keys.
-    launch_days, extra : tensor of int, shape (train_month,)
-        Launch days of each training month and its missiles beyond them.
+    pairs : SalvoPairs
+        The grid's elements.
+    weight, totals : tensor
+        :meth:`SalvoPairs.window` of the training window (data containers, so that the window
+        moves without recompiling).
 
     Returns
     -------
@@ -241,9 +307,15 @@ def monthly_salvos(priors: dict, launch_days, extra) -> tuple[pt.TensorVariable,
         ``salvo_mean`` and ``salvo_alpha``.
     """
     mean, alpha = salvo_parameters(priors)
-    days = pt.maximum(launch_days, 1)
-    logp = pm.logp(pm.NegativeBinomial.dist(mu=days * mean, alpha=days * alpha), extra)
-    pm.Potential("salvo", pt.switch(pt.gt(launch_days, 0), logp, 0.0).sum())
+    log_p = pt.log(alpha) - pt.log(alpha + mean)
+    log_q = pt.log(mean) - pt.log(alpha + mean)
+    logp = (
+        pt.sum(weight * pt.log(pairs.days * alpha + pairs.index))
+        - totals[2]
+        + alpha * totals[0] * log_p
+        + totals[1] * log_q
+    )
+    pm.Potential("salvo", logp)
     return mean, alpha
 
 

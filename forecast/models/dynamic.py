@@ -180,10 +180,16 @@ class ARLevel(LeaderEras, CountModel):
         data = super()._train_data()
         data = {**data, "era_weights": self._era_weights(data["train_idx"])}
         if self.salvos:  # the level sees launch days; the salvo term the missiles beyond them
-            days = self.panel["launch_days"].to_numpy()[self.start : self.stop].astype("int64")
-            data["salvo_extra"] = data["y_train"] - days
-            data["y_train"] = days
+            data["y_train"] = self.panel["launch_days"].to_numpy()[self.start : self.stop]
+            data["y_train"] = data["y_train"].astype("int64")
+            lo, hi = self.start - self.grid_start, self.stop - self.grid_start
+            data.update(self._salvo_pairs().window(lo, hi))
         return data
+
+    def _salvo_pairs(self) -> C.SalvoPairs:
+        """The missiles beyond the launch days of every month of the grid."""
+        grid = self.panel.iloc[self.grid_start :]
+        return C.SalvoPairs.from_counts(grid["launch_days"], grid["missiles"])
 
     def _build(self) -> pm.Model:
         d = self.design()
@@ -213,8 +219,9 @@ class ARLevel(LeaderEras, CountModel):
             )
             rate = pt.exp(log_mu)  # expected launch days (or the target's count)
             if self.salvos:
-                extra = pm.Data("salvo_extra", data["salvo_extra"], dims="train_month")
-                salvo_mean, _ = C.monthly_salvos(p, y_train, extra)
+                weight = pm.Data("salvo_weight", data["salvo_weight"])
+                totals = pm.Data("salvo_totals", data["salvo_totals"])
+                salvo_mean, _ = C.monthly_salvos(p, self._salvo_pairs(), weight, totals)
                 # expected missiles: each expected launch day brings 1 + salvo_mean
                 pm.Deterministic("mu", rate * (1.0 + salvo_mean), dims="month")
             else:
