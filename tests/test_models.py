@@ -184,6 +184,7 @@ def test_ar_level_recovers_persistence_innovations_state_effects_dispersion_and_
     inside_hdi(model, "salvo_alpha", params["salvo_alpha"])
     # the salvos are pinned by 590 launch days: a mean within 0.25 of the truth
     assert abs(float(post["salvo_mean"].mean()) - params["salvo_mean"]) < 0.25
+    assert {"salvo_mean", "salvo_alpha", "ar_phi"} <= set(model.summary().index)
     # forecasts: missiles are the launch days plus their salvos, never fewer
     future = pd.DataFrame(
         {

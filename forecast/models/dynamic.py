@@ -151,6 +151,9 @@ class ARLevel(LeaderEras, CountModel):
     }
     #: Missiles: the salvo term's priors (the level is fitted to the launch days).
     target_priors: ClassVar[dict[str, dict]] = {"missiles": C.SALVO_PRIORS}
+    target_summary_vars: ClassVar[dict[str, tuple[str, ...]]] = {
+        "missiles": ("salvo_mean", "salvo_alpha")
+    }
     summary_vars = ("state_effect", "ar_phi", "ar_sigma", "era_level", "beta_exercise", "alpha")
     #: Diagonal mass matrix (see the module docstring) and a higher target acceptance.
     sampler_overrides: ClassVar[dict] = {"adaptation": "diag", "target_accept": 0.97}
