@@ -24,6 +24,7 @@ import html
 from pathlib import Path
 
 import mistune
+import numpy as np
 import pandas as pd
 
 from forecast.catalog import resolve_sampler
@@ -268,12 +269,16 @@ def new_events(old, tables: Tables, sources: pd.DataFrame | None = None) -> pd.D
 
 
 def revised_months(old, new) -> pd.DataFrame:
-    """Months of the old fit whose target count differs in the new data."""
-    target = old.target
-    a = old.training[["month", target]].assign(month=lambda d: pd.to_datetime(d["month"]))
-    b = new.panel[["month", target]].assign(month=lambda d: pd.to_datetime(d["month"]))
+    """Months of the old fit whose target count (or the count its likelihood observes, e.g.
+    the launch days of a missile ``ar_level``) differs in the new data."""
+    counts = list(dict.fromkeys([old.target, old.observed_target]))
+    a = old.training[["month", *counts]].assign(month=lambda d: pd.to_datetime(d["month"]))
+    b = new.panel[["month", *counts]].assign(month=lambda d: pd.to_datetime(d["month"]))
     both = a.merge(b, on="month", suffixes=("_old", "_new"))
-    return both[both[f"{target}_old"] != both[f"{target}_new"]].reset_index(drop=True)
+    changed = np.zeros(len(both), dtype=bool)
+    for count in counts:
+        changed |= (both[f"{count}_old"] != both[f"{count}_new"]).to_numpy()
+    return both[changed].reset_index(drop=True)
 
 
 #: Characters of free text that markdown could turn into live HTML, escaped with a backslash
@@ -374,7 +379,8 @@ def what_changed(
     revised = revised_months(old, new)
     if len(revised):
         shown = revised.assign(month=revised["month"].dt.strftime("%Y-%m"))
-        lines += ["", f"Months of the old fit whose `{target}` changed:", "", _table(shown)]
+        counts = " or ".join(f"`{c}`" for c in dict.fromkeys([target, old.observed_target]))
+        lines += ["", f"Months of the old fit whose {counts} changed:", "", _table(shown)]
     lines += ["", f"## State rate ratios vs no_talks (mean, {pct}% HDI)", ""]
     before, after = _effects(old), _effects(new)
     if before is None or after is None:

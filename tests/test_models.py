@@ -162,10 +162,11 @@ def test_class_hierarchical_recovers_shares_and_pooled_effects():
 
 
 @pytest.mark.slow
-def test_ar_level_recovers_persistence_innovations_state_effects_dispersion_and_salvos():
+@pytest.mark.parametrize("target", ["launch_days", "missiles"])
+def test_ar_level_recovers_persistence_innovations_state_effects_dispersion_and_salvos(target):
     """The default model on 25 years of its own process (two leader eras, 94% HDIs), fitted
-    to the missiles: the level through the launch days, the salvo term through the missiles
-    beyond them.
+    to the launch days, and to the missiles: the level through the launch days, the salvo
+    term through the missiles beyond them.
 
     300 months: with 240, the N(0, 0.5) shrinkage of the state effects pulled the largest
     (-1.2) out of its HDI for one seed in three. With 300 months and these draws, seeds
@@ -173,36 +174,25 @@ def test_ar_level_recovers_persistence_innovations_state_effects_dispersion_and_
     as a 94% interval should now and then.
     """
     panel, truth = sim.ar_level_panel(300, seed=SEED)
-    model = fit(get_model("ar_level", target="missiles"), panel, draws=600, tune=600)
+    model = fit(get_model("ar_level", target=target), panel, draws=600, tune=600)
     params, post = sim.ar_level_params(), model.posterior
     inside_hdi(model, "ar_phi", params["ar_phi"])
     inside_hdi(model, "ar_sigma", params["ar_sigma"])
     inside_hdi(model, "state_effect", [params["state_effect"][s] for s in post["state"].values])
     inside_hdi(model, "alpha", params["alpha"])
     inside_hdi(model, "era_mean", [truth["era_mean"][e] for e in post["era"].values])
+    # the data, not the prior, placed the level's dynamics: sds below the priors' (1, 0.5;
+    # 0.53-0.71 and 0.24-0.28 of them over the five seeds above)
+    assert float(post["ar_phi_logit"].std()) < 0.8 * model.priors["ar_phi"]["sigma"]
+    assert float(post["ar_sigma_log"].std()) < 0.7 * model.priors["ar_sigma"]["sigma"]
+    if target == "launch_days":
+        assert "salvo_mean" not in post
+        return
     inside_hdi(model, "salvo_mean", params["salvo_mean"])
     inside_hdi(model, "salvo_alpha", params["salvo_alpha"])
     # the salvos are pinned by 590 launch days: a mean within 0.25 of the truth
     assert abs(float(post["salvo_mean"].mean()) - params["salvo_mean"]) < 0.25
     assert {"salvo_mean", "salvo_alpha", "ar_phi"} <= set(model.summary().index)
-    # forecasts: missiles are the launch days plus their salvos, never fewer
-    future = pd.DataFrame(
-        {
-            "month": pd.date_range(panel["month"].iloc[-1], periods=13, freq="MS")[1:],
-            "state": "no_talks",
-            "exercise_days": 0,
-        }
-    )
-    sim_ = model.simulate(future, random_seed=SEED)
-    days, missiles = sim_["launch_days"].values, sim_["counts"].values
-    assert (missiles >= days).all() and (missiles[days == 0] == 0).all()
-    assert (missiles > days).any()
-    # the rate is the expected missiles: launch days times 1 + salvo_mean
-    assert float(missiles.mean()) == pytest.approx(float(sim_["rate"].mean()), rel=0.1)
-    # the data, not the prior, placed the level's dynamics: sds below the priors' (1, 0.5;
-    # 0.53-0.71 and 0.24-0.28 of them over the five seeds above)
-    assert float(post["ar_phi_logit"].std()) < 0.8 * model.priors["ar_phi"]["sigma"]
-    assert float(post["ar_sigma_log"].std()) < 0.7 * model.priors["ar_sigma"]["sigma"]
 
 
 # --- diagnostics ------------------------------------------------------------------------------

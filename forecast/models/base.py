@@ -161,9 +161,14 @@ class BaseModel(TrainingWindow):
         unknown = sorted(set(changes) - {"target", "since", "until"})
         if unknown:
             raise TypeError(f"clone() got unexpected setting(s) {unknown}")
+        priors = copy.deepcopy(self.priors)
+        if config["target"] != changes.get("target", config["target"]):
+            # the old target's own terms (e.g. ar_level's salvos) do not exist for the new one
+            for key in self.target_priors.get(config["target"], {}):
+                priors.pop(key, None)
         config.update(changes)
         return type(self)(
-            priors=copy.deepcopy(self.priors),
+            priors=priors,
             target=config["target"],
             since=config["since"],
             until=config["until"],

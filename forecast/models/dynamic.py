@@ -304,6 +304,9 @@ class ARLevel(LeaderEras, CountModel):
         counts = C.negbin(rate, post["alpha"].values[:, None], rng)
         if not self.salvos:
             return {"counts": (("draw", "month"), counts), "rate": (("draw", "month"), rate)}
+        # a month holds at most as many launch days as days (the forecast caps them), and the
+        # salvos are drawn for the launch days it keeps
+        counts = np.minimum(counts, fut["months"].days_in_month.to_numpy()[None, :])
         mean = post["salvo_mean"].values
         missiles = C.salvo_missiles(counts, mean, post["salvo_alpha"].values, rng)
         return {

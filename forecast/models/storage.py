@@ -153,6 +153,14 @@ def load_fit(cls: type[BaseModel], path: str | Path) -> BaseModel:
     if name not in REGISTRY:
         raise RunFileError(path, f"unknown model {name!r}", f"use one of {sorted(REGISTRY)}")
     model = cls.from_config(config)
+    lacking = [c for c in model.columns() if c not in panel]
+    if lacking:  # e.g. a missile ar_level saved before it read launch days
+        raise RunFileError(
+            path,
+            f"made by an earlier version of {name}: its stored data lack {lacking}, which "
+            "the model reads now",
+            "re-fit it: " + _refit_command(config),
+        )
     panel["month"] = pd.to_datetime(panel["month"])
     model.build(panel)
     stored = set(model.stored_vars()) & set(model.free_vars())
