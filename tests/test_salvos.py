@@ -15,7 +15,7 @@ from scipy import stats
 
 from forecast.errors import ConfigError, RunFileError
 from forecast.models import components as C
-from forecast.models import get_model
+from forecast.models import get_model, prior_predictive_check
 from forecast.models.storage import ATTR, FIT_DATA, data_hash
 from forecast.outputs import output_dir
 from forecast.runs import fit_run, load_run
@@ -206,3 +206,22 @@ def test_cloning_a_missile_model_to_launch_days_drops_the_salvo_priors():
     assert days.priors["ar_phi"] == {"mu": 1.5, "sigma": 1.0}
     back = days.clone(target="missiles")
     assert back.priors["salvo_mean"] == C.SALVO_PRIORS["salvo_mean"]
+
+
+def test_the_prior_predictive_check_of_missiles_counts_the_salvos_of_the_prior_launch_days():
+    panel, _ = sim.ar_level_panel(120, seed=SEED)
+    model = get_model("ar_level", target="missiles")
+    model.build(panel)
+    prior = model.sample_prior_predictive(draws=200, random_seed=SEED)
+    days = prior["prior_predictive"]["y"].values.reshape(200, -1)
+    missiles = model.prior_predictive_counts(prior, np.random.default_rng(SEED))
+    assert missiles.shape == days.shape
+    assert (missiles >= days).all() and (missiles[days == 0] == 0).all()
+    assert missiles.sum() > days.sum()
+    # the check reads the missiles: a wider tail than the launch days' own
+    days_model = get_model("ar_level")
+    days_model.build(panel)
+    on_days = prior_predictive_check(days_model, draws=300, random_seed=SEED)
+    on_missiles = prior_predictive_check(model, draws=300, random_seed=SEED)
+    assert on_missiles.quantile_99 > 1.5 * on_days.quantile_99
+    assert on_missiles.share_zero == pytest.approx(on_days.share_zero, abs=0.02)

@@ -246,6 +246,25 @@ class BaseModel(TrainingWindow):
             warnings.simplefilter("ignore")
             return pm.sample_prior_predictive(draws=draws, random_seed=random_seed)
 
+    def prior_predictive_counts(self, prior: xr.DataTree, rng: np.random.Generator) -> np.ndarray:
+        """The target's monthly counts in a prior predictive sample, shape (draw, month).
+
+        By default the likelihood's ``y`` (summed over weapon classes); a model that reaches its
+        target through another count simulates the rest from the prior draws (``ar_level``'s
+        missiles: the launch days' salvos).
+
+        Parameters
+        ----------
+        prior : xarray.DataTree
+            :meth:`sample_prior_predictive`'s sample.
+        rng : numpy.random.Generator
+            For the simulated rest.
+        """
+        y = prior["prior_predictive"]["y"]
+        if "weapon_class" in y.dims:
+            y = y.sum("weapon_class")
+        return y.values.reshape(-1, y.shape[-1])
+
     def fit(
         self,
         sampler: str | Sampler | dict | None = None,

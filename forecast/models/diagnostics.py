@@ -189,17 +189,18 @@ def prior_predictive_check(
         Seed.
     max_count : int
         99% of prior predictive months must fall below this (30: more launch
-        days than a month has days is impossible, so 30 is already generous).
+        days than a month has days is impossible, so 30 is already generous; for missiles,
+        the most in a month since 1990 is 19).
 
     Returns
     -------
     PriorCheck
+        On the model's target: a missile ``ar_level``'s months are its prior launch days
+        with their salvos (:meth:`~forecast.models.base.BaseModel.prior_predictive_counts`).
     """
     prior = model.sample_prior_predictive(draws=draws, random_seed=random_seed)
-    y = prior["prior_predictive"]["y"]
-    if "weapon_class" in y.dims:
-        y = y.sum("weapon_class")
-    return count_check(y.values, max_count)
+    counts = model.prior_predictive_counts(prior, np.random.default_rng(random_seed))
+    return count_check(counts, max_count)
 
 
 def count_check(values, max_count: int = 30) -> PriorCheck:

@@ -189,6 +189,15 @@ class ARLevel(LeaderEras, CountModel):
             data.update(self._salvo_pairs().window(lo, hi))
         return data
 
+    def prior_predictive_counts(self, prior, rng: np.random.Generator) -> np.ndarray:
+        days = super().prior_predictive_counts(prior, rng)
+        if not self.salvos:
+            return days
+        draws = prior["prior"].to_dataset()
+        mean = draws["salvo_mean"].values.reshape(-1)
+        alpha = draws["salvo_alpha"].values.reshape(-1)
+        return C.salvo_missiles(days, mean, alpha, rng)
+
     def _salvo_pairs(self) -> C.SalvoPairs:
         """The missiles beyond the launch days of every month of the grid."""
         grid = self.panel.iloc[self.grid_start :]
