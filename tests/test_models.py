@@ -162,11 +162,11 @@ def test_class_hierarchical_recovers_shares_and_pooled_effects():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("target", ["launch_days", "missiles"])
-def test_ar_level_recovers_persistence_innovations_state_effects_dispersion_and_salvos(target):
+def test_ar_level_recovers_persistence_innovations_state_effects_dispersion_and_salvos():
     """The default model on 25 years of its own process (two leader eras, 94% HDIs), fitted
-    to the launch days, and to the missiles: the level through the launch days, the salvo
-    term through the missiles beyond them.
+    to the missiles: the level through the launch days (the same likelihood as a launch-day
+    fit, whose graph lacks only the salvo term), the salvo term through the missiles beyond
+    them. One fit for both (a second, launch-day fit cost the suite 20 s of CPU).
 
     300 months: with 240, the N(0, 0.5) shrinkage of the state effects pulled the largest
     (-1.2) out of its HDI for one seed in three. With 300 months and these draws, seeds
@@ -174,7 +174,7 @@ def test_ar_level_recovers_persistence_innovations_state_effects_dispersion_and_
     as a 94% interval should now and then.
     """
     panel, truth = sim.ar_level_panel(300, seed=SEED)
-    model = fit(get_model("ar_level", target=target), panel, draws=600, tune=600)
+    model = fit(get_model("ar_level", target="missiles"), panel, draws=600, tune=600)
     params, post = sim.ar_level_params(), model.posterior
     inside_hdi(model, "ar_phi", params["ar_phi"])
     inside_hdi(model, "ar_sigma", params["ar_sigma"])
@@ -185,9 +185,6 @@ def test_ar_level_recovers_persistence_innovations_state_effects_dispersion_and_
     # 0.53-0.71 and 0.24-0.28 of them over the five seeds above)
     assert float(post["ar_phi_logit"].std()) < 0.8 * model.priors["ar_phi"]["sigma"]
     assert float(post["ar_sigma_log"].std()) < 0.7 * model.priors["ar_sigma"]["sigma"]
-    if target == "launch_days":
-        assert "salvo_mean" not in post
-        return
     inside_hdi(model, "salvo_mean", params["salvo_mean"])
     inside_hdi(model, "salvo_alpha", params["salvo_alpha"])
     # the salvos are pinned by 590 launch days: a mean within 0.25 of the truth
