@@ -24,7 +24,6 @@ import html
 from pathlib import Path
 
 import mistune
-import numpy as np
 import pandas as pd
 
 from forecast.catalog import resolve_sampler
@@ -271,14 +270,18 @@ def new_events(old, tables: Tables, sources: pd.DataFrame | None = None) -> pd.D
 def revised_months(old, new) -> pd.DataFrame:
     """Months of the old fit whose target count (or the count its likelihood observes, e.g.
     the launch days of a missile ``ar_level``) differs in the new data."""
-    counts = list(dict.fromkeys([old.target, old.observed_target]))
+    counts = _counts(old)
     a = old.training[["month", *counts]].assign(month=lambda d: pd.to_datetime(d["month"]))
     b = new.panel[["month", *counts]].assign(month=lambda d: pd.to_datetime(d["month"]))
     both = a.merge(b, on="month", suffixes=("_old", "_new"))
-    changed = np.zeros(len(both), dtype=bool)
-    for count in counts:
-        changed |= (both[f"{count}_old"] != both[f"{count}_new"]).to_numpy()
-    return both[changed].reset_index(drop=True)
+    before = both[[f"{c}_old" for c in counts]].to_numpy()
+    after = both[[f"{c}_new" for c in counts]].to_numpy()
+    return both[(before != after).any(axis=1)].reset_index(drop=True)
+
+
+def _counts(model) -> list[str]:
+    """The counts a fit rests on: its target and the count its likelihood observes."""
+    return list(dict.fromkeys([model.target, model.observed_target]))
 
 
 #: Characters of free text that markdown could turn into live HTML, escaped with a backslash
@@ -379,7 +382,7 @@ def what_changed(
     revised = revised_months(old, new)
     if len(revised):
         shown = revised.assign(month=revised["month"].dt.strftime("%Y-%m"))
-        counts = " or ".join(f"`{c}`" for c in dict.fromkeys([target, old.observed_target]))
+        counts = " or ".join(f"`{c}`" for c in _counts(old))
         lines += ["", f"Months of the old fit whose {counts} changed:", "", _table(shown)]
     lines += ["", f"## State rate ratios vs no_talks (mean, {pct}% HDI)", ""]
     before, after = _effects(old), _effects(new)

@@ -57,10 +57,9 @@ class BaseModel(TrainingWindow):
     #: Documented defaults; subclasses override.
     default_priors: ClassVar[dict] = {}
     #: Priors of terms a model adds for one target only (e.g. ``ar_level``'s salvo term when
-    #: it forecasts missiles), merged over :attr:`default_priors` for that target.
+    #: it forecasts missiles), merged over :attr:`default_priors` for that target; each names
+    #: the parameter :meth:`summary` shows beside :attr:`summary_vars`.
     target_priors: ClassVar[dict[str, dict]] = {}
-    #: Parameters of those terms that :meth:`summary` shows beside :attr:`summary_vars`.
-    target_summary_vars: ClassVar[dict[str, tuple[str, ...]]] = {}
     #: Variables shown by :meth:`summary` and checked by the diagnostics.
     summary_vars: ClassVar[tuple[str, ...]] = ()
     #: Whether the model is fitted by MCMC (baselines that only count are not).
@@ -359,7 +358,8 @@ class BaseModel(TrainingWindow):
 
         The reference state (fixed at 0, so r-hat is undefined) is left out.
         """
-        names = var_names or [*self.summary_vars, *self.target_summary_vars.get(self.target, ())]
+        # a target's own terms (ar_level's salvos) show their parameters, named as their priors
+        names = var_names or [*self.summary_vars, *self.target_priors.get(self.target, {})]
         post = self.posterior
         has_state = any("state" in post[n].dims for n in names)
         coords = {"state": list(STATES[1:])} if has_state else None

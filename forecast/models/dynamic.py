@@ -151,9 +151,6 @@ class ARLevel(LeaderEras, CountModel):
     }
     #: Missiles: the salvo term's priors (the level is fitted to the launch days).
     target_priors: ClassVar[dict[str, dict]] = {"missiles": C.SALVO_PRIORS}
-    target_summary_vars: ClassVar[dict[str, tuple[str, ...]]] = {
-        "missiles": ("salvo_mean", "salvo_alpha")
-    }
     summary_vars = ("state_effect", "ar_phi", "ar_sigma", "era_level", "beta_exercise", "alpha")
     #: Diagonal mass matrix (see the module docstring) and a higher target acceptance.
     sampler_overrides: ClassVar[dict] = {"adaptation": "diag", "target_accept": 0.97}
@@ -179,14 +176,22 @@ class ARLevel(LeaderEras, CountModel):
     def _coords(self, d: C.Design) -> dict:
         return {**super()._coords(d), "era": self._eras()}
 
+    def _place_window(self, panel: pd.DataFrame, keep_future: bool) -> None:
+        super()._place_window(panel, keep_future)
+        # the grid's missiles beyond its launch days: fixed while set_until moves the window
+        grid = self.panel.iloc[self.grid_start :]
+        self.salvo_pairs = (
+            C.SalvoPairs.from_counts(grid["launch_days"], grid["missiles"]) if self.salvos else None
+        )
+
     def _train_data(self) -> dict:
         data = super()._train_data()
         data = {**data, "era_weights": self._era_weights(data["train_idx"])}
         if self.salvos:  # the level sees launch days; the salvo term the missiles beyond them
-            data["y_train"] = self.panel["launch_days"].to_numpy()[self.start : self.stop]
-            data["y_train"] = data["y_train"].astype("int64")
+            days = self.panel["launch_days"].to_numpy()[self.start : self.stop]
+            data["y_train"] = days.astype("int64")
             lo, hi = self.start - self.grid_start, self.stop - self.grid_start
-            data.update(self._salvo_pairs().window(lo, hi))
+            data.update(self.salvo_pairs.window(lo, hi))
         return data
 
     def prior_predictive_counts(self, prior, rng: np.random.Generator) -> np.ndarray:
@@ -197,11 +202,6 @@ class ARLevel(LeaderEras, CountModel):
         mean = draws["salvo_mean"].values.reshape(-1)
         alpha = draws["salvo_alpha"].values.reshape(-1)
         return C.salvo_missiles(days, mean, alpha, rng)
-
-    def _salvo_pairs(self) -> C.SalvoPairs:
-        """The missiles beyond the launch days of every month of the grid."""
-        grid = self.panel.iloc[self.grid_start :]
-        return C.SalvoPairs.from_counts(grid["launch_days"], grid["missiles"])
 
     def _build(self) -> pm.Model:
         d = self.design()
@@ -233,7 +233,7 @@ class ARLevel(LeaderEras, CountModel):
             if self.salvos:
                 weight = pm.Data("salvo_weight", data["salvo_weight"])
                 totals = pm.Data("salvo_totals", data["salvo_totals"])
-                salvo_mean, _ = C.monthly_salvos(p, self._salvo_pairs(), weight, totals)
+                salvo_mean, _ = C.monthly_salvos(p, self.salvo_pairs, weight, totals)
                 # expected missiles: each expected launch day brings 1 + salvo_mean
                 pm.Deterministic("mu", rate * (1.0 + salvo_mean), dims="month")
             else:
