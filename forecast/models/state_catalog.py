@@ -26,7 +26,7 @@ Skill against the strongest naive answer (the long-run base rate) of the discoun
 the plain chain, the shrunk chain and the duration model: a change within 3 months +1.1%,
 -1.5%, -0.2%, -6.0%; within 6 months +2.3%, -1.2%, +0.1%, -3.4%; within 12 months +10.9%,
 +5.7%, +4.3%, +9.3%; talks resuming within 6 months -3.7%, -9.9%, -4.8%, -7.9%; with the
-count families answered along each model's paths, overall +8.4%, +6.0%, +6.9%, +6.2%. The
+count families answered along each model's paths, overall +7.9%, +6.1%, +6.6%, +6.3%. The
 intervals are wide (300 monthly cutoffs, some 25 changes of state): the discounted chain beats
 the plain chain by 2.5% to 5.7% on the state questions, each 90% interval reaching just below
 zero.
