@@ -78,9 +78,14 @@ BASELINES: tuple[str, ...] = ("constant_rate", "recent_rate", "empirical_recent"
 #: (:data:`forecast.models.daily.TERMS`, which a test keeps in step).
 DAILY_TERMS: tuple[str, ...] = ("excitation", "season", "exercise", "state", "change")
 
+#: The terms of the default model (``ar_level``) that an ablation leaves out, one at a time
+#: (:data:`forecast.models.dynamic.AR_LEVEL_TERMS`, which a test keeps in step).
+AR_LEVEL_TERMS: tuple[str, ...] = ("state", "season", "exercise")
+
 #: Each ablation variant: the model it comes from and the term it leaves out.
 ABLATION_OF: dict[str, tuple[str, str]] = {
-    f"daily_no_{term}": ("daily_exciting", term) for term in DAILY_TERMS
+    **{f"ar_level_no_{term}": ("ar_level", term) for term in AR_LEVEL_TERMS},
+    **{f"daily_no_{term}": ("daily_exciting", term) for term in DAILY_TERMS},
 }
 
 #: Every registered model, in the order listings show them.

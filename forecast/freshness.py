@@ -15,7 +15,9 @@ A forecast made from the data's end starts in the month after the as-of date. Wh
 is before today's month, the forecast is "from the data's end, partly in the past"
 (:func:`forecast_timing`); the months of it that the data (with the user's overlay) now cover
 are scored by :func:`score_past_months` with :func:`forecast.ledger.score_forecast`, as the
-ledger scores frozen forecasts.
+ledger scores frozen forecasts. A window inside such a forecast (a question's months, a
+calendar year) is marked the same way by :func:`window_note`: ended before today's month, or
+begun before it.
 """
 
 from __future__ import annotations
@@ -281,14 +283,18 @@ class ForecastTiming:
         return bool(self.past)
 
     @property
+    def all_past(self) -> bool:
+        """Every forecast month is before today's month."""
+        return len(self.past) == (self.last - self.first).n + 1
+
+    @property
     def title(self) -> str:
         """A heading: "The current outlook" or "A forecast from the data's end, partly in
         the past" (or "in the past" when every month is)."""
         span = f"{self.first:%B %Y} to {self.last:%B %Y}"
         if not self.past:
             return f"The current outlook, {span}"
-        n = (self.last - self.first).n + 1
-        where = "in the past" if len(self.past) == n else "partly in the past"
+        where = "in the past" if self.all_past else "partly in the past"
         return f"A forecast from the data's end, {where}: {span}"
 
 
@@ -299,6 +305,44 @@ def forecast_timing(months, today: dt.date | None = None) -> ForecastTiming:
     now = pd.Period(today, "M")
     past = [str(p) for p in periods if p < now]
     return ForecastTiming(first=periods[0], last=periods[-1], past=past)
+
+
+def window_timing(start, end, today: dt.date | None = None) -> ForecastTiming:
+    """Where the whole months ``start`` to ``end`` (``YYYY-MM``, periods or timestamps; both
+    included) sit against today's month, as :func:`forecast_timing` places a forecast."""
+    months = pd.period_range(pd.Period(start, "M"), pd.Period(end, "M"), freq="M")
+    return forecast_timing(months.to_timestamp(), today)
+
+
+def window_note(start, end, as_of, today: dt.date | None = None) -> str:
+    """A mark for a window of a forecast from the data's end that today has reached.
+
+    Parameters
+    ----------
+    start, end : str, Period or Timestamp
+        The window's first and last month (both included).
+    as_of : str, Period, Timestamp or date
+        The last month of the data the forecast was made from (the fit's last month).
+    today : date, optional
+        The day to measure on (default: :func:`datetime.date.today`; the report passes its
+        :attr:`Freshness.today`).
+
+    Returns
+    -------
+    str
+        ``""`` when the window starts in today's month or later; ``"window already past:
+        ..."`` when every month of it is before today's month; ``"window partly past: ..."``
+        (naming the months before today's) when it has begun.
+    """
+    timing = window_timing(start, end, today)
+    if not timing.partly_past:
+        return ""
+    view = f"the model's view from the data's end ({pd.Period(as_of, 'M')}), not a forecast"
+    if timing.all_past:
+        return f"window already past: {view}"
+    past = timing.past
+    span = past[0] if len(past) == 1 else f"{past[0]} to {past[-1]}"
+    return f"window partly past: for {span}, {view}"
 
 
 def score_past_months(forecast, panel: pd.DataFrame) -> pd.DataFrame:

@@ -85,11 +85,16 @@ _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
 
 
 def _percent_format(digits: int):
-    """Format a share as a percentage with ``digits`` decimals, never as ``-0%``."""
+    """Format a share as a percentage with ``digits`` decimals, never as ``-0%``.
+
+    Rounded exactly as ``format(value, ".0%")`` rounds it (scaled by 100, then rounded once),
+    the format of every sentence in :mod:`forecast.summaries`: a table and the sentence beside
+    it show the same percentage (a share of 0.155 is 16% in both, not 15% in the table).
+    """
 
     def format_share(value) -> str:
         # a value that rounds to zero is shown unsigned (-0.0004 -> 0.0%, not -0.0%)
-        return format(round(float(value), digits + 2) + 0.0, f".{digits}%")
+        return f"{round(float(value) * 100, digits) + 0.0:.{digits}f}%"
 
     return format_share
 

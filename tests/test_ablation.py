@@ -5,13 +5,20 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import SEED
 
-from forecast.catalog import ABLATION_OF, DAILY_TERMS
+from forecast.catalog import ABLATION_OF, AR_LEVEL_TERMS, DAILY_TERMS
 from forecast.evaluation.ablation import ablation_findings, ablation_table
+from forecast.models import get_model
 from forecast.models.daily import ABLATIONS, TERMS
+from forecast.models.dynamic import ABLATIONS as AR_LEVEL_ABLATIONS
+from forecast.models.dynamic import AR_LEVEL_TERMS as AR_LEVEL_PRIORS
+from forecast.runs import fit_run, load_run
 
 
-def scores(better_by: dict[str, float]) -> pd.DataFrame:
+def scores(
+    better_by: dict[str, float], pair=("daily_exciting", "daily_no_excitation")
+) -> pd.DataFrame:
     """12 cutoffs x 12 horizons; the variant's CRPS is the model's times (1 + better_by)."""
     rng = np.random.default_rng(4)
     rows = []
@@ -19,10 +26,7 @@ def scores(better_by: dict[str, float]) -> pd.DataFrame:
         for horizon in range(1, 13):
             base = rng.gamma(2.0, 0.2)
             band = "1-3" if horizon <= 3 else "4-6" if horizon <= 6 else "7-12"
-            for model, crps in (
-                ("daily_exciting", base),
-                ("daily_no_excitation", base * (1 + better_by[band])),
-            ):
+            for model, crps in ((pair[0], base), (pair[1], base * (1 + better_by[band]))):
                 rows.append(
                     {
                         "model": model,
@@ -38,7 +42,39 @@ def scores(better_by: dict[str, float]) -> pd.DataFrame:
 
 def test_the_catalogue_and_the_model_name_the_same_terms():
     assert TERMS == DAILY_TERMS
-    assert {v.name for v in ABLATIONS.values()} == set(ABLATION_OF)
+    assert tuple(AR_LEVEL_PRIORS) == AR_LEVEL_TERMS
+    variants = [*ABLATIONS.values(), *AR_LEVEL_ABLATIONS.values()]
+    assert {v.name for v in variants} == set(ABLATION_OF)
+    for v in variants:
+        full, term = ABLATION_OF[v.name]
+        assert v.__mro__[1].name == full and term not in v.terms
+
+
+@pytest.mark.parametrize("term", AR_LEVEL_TERMS)
+def test_an_ar_level_variant_leaves_its_term_and_prior_out(panel, term, tmp_path):
+    name = f"ar_level_no_{term}"
+    run = fit_run(get_model(name, until="2015-06"), panel, "mock", seed=SEED, out=tmp_path / "r")
+    model = run.model
+    owned = AR_LEVEL_PRIORS[term]
+    assert owned not in model.priors and owned in get_model("ar_level").priors
+    free = set(model.free_vars())
+    graph = {"state": "state_effect_raw", "season": "season", "exercise": "beta_exercise"}
+    assert graph[term] not in free
+    assert set(graph.values()) - {graph[term]} <= free
+    zero = {"state": "state_effect", "season": "season", "exercise": "beta_exercise"}[term]
+    assert (model.posterior[zero].values == 0).all()
+    # a registered model: the saved fit comes back as itself and forecasts with the term at 0
+    again, _ = load_run(tmp_path / "r")
+    assert again.name == name and again.terms == model.terms
+    fut = pd.DataFrame(
+        {
+            "month": pd.date_range("2015-07-01", periods=3, freq="MS"),
+            "state": "stalled",
+            "exercise_days": 5.0,
+        }
+    )
+    sims = again.simulate(fut, random_seed=SEED)
+    assert sims["counts"].shape[-1] == 3
 
 
 def test_the_gain_of_a_term_per_band_by_hand():
@@ -60,3 +96,24 @@ def test_no_variant_no_table():
     plain = scores({"1-3": 0.0, "4-6": 0.0, "7-12": 0.0})
     plain = plain[plain["model"] == "daily_exciting"]
     assert ablation_table(plain).empty
+
+
+def test_the_same_term_of_two_models_gets_a_row_and_a_sentence_each():
+    flat = {"1-3": 0.0, "4-6": 0.0, "7-12": 0.0}
+    both = pd.concat(
+        [
+            scores({"1-3": 0.25, "4-6": 0.25, "7-12": 0.25}, ("ar_level", "ar_level_no_state")),
+            scores(flat, ("daily_exciting", "daily_no_state")),
+        ]
+    )
+    table = ablation_table(both, bootstrap=100)
+    assert table.groupby("model")["variant"].unique().map(list).to_dict() == {
+        "ar_level": ["ar_level_no_state"],
+        "daily_exciting": ["daily_no_state"],
+    }
+    words = ablation_findings(table)
+    assert [w.split(":")[0] for w in words] == [
+        "The state term of ar_level",
+        "The state term of daily_exciting",
+    ]
+    assert words[0].endswith("it helps credibly at 1-3, 4-6, 7-12 months.")

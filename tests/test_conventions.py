@@ -50,6 +50,16 @@ def test_a_rate_ratio_reads_the_same_in_the_table_and_the_sentence():
     assert ">0.66<" in page and ">0.7<" not in page
 
 
+def test_a_percentage_reads_the_same_in_the_table_and_the_sentence():
+    """The tables' percentages round as the sentences' ``{:.0%}`` do, halfway shares
+    included (620 of 4000 paths, 0.155, was 15% in a table beside 16% in its sentence)."""
+    shares = [620 / 4000, 0.405, 0.125, 0.41, 0.999]
+    page = styled(pd.DataFrame({"share": shares}), percent=["share"]).to_html()
+    for share in shares:
+        assert f">{share:.0%}<" in page
+    assert ">16%<" in page and ">15%<" not in page and ">40%<" in page and ">41%<" in page
+
+
 def test_skill_and_gain_carry_one_decimal_and_their_sign():
     table = pd.DataFrame({"gain": [-0.005, 0.051, -0.0004]})
     page = styled(table, percent=["gain"], percent_digits=1).to_html()

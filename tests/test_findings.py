@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from forecast.evaluation.findings import evidence_findings, skill_findings
+from forecast.evaluation.findings import band_sentence, evidence_findings, skill_findings
 
 
 def band_rows(model, skills, lows, highs, cover=(0.80, 0.79, 0.78), baseline="recent_rate"):
@@ -105,3 +105,29 @@ def test_evidence_names_where_the_states_helped_or_hurt(lows, highs, helps, hurt
     assert f"helped credibly at {helps} months and hurt at {hurts} months." in words[0]
     assert len(words) == 2
     assert words[-1].startswith("Knowing the states helped") == (helps != "no band")
+
+
+def test_the_forecast_with_states_drawn_is_compared_with_the_state_held():
+    """The ``transition`` rows (the "all things considered" forecast) get their own sentence,
+    before the verdict, naming the bands where the interval lies below zero."""
+    drawn = evidence_rows(
+        [-0.0054, -0.0062, -0.0044], [-0.0079, -0.0094, -0.013], [-0.0019, -0.0018, 0.0046]
+    ).assign(path="transition")
+    held = evidence_rows([-0.008, -0.005, 0.002], [-0.02, -0.01, -0.003], [0.003, 0.003, 0.007])
+    words = evidence_findings(pd.concat([held, drawn]), None, "m")
+    assert len(words) == 3 and words[-1].startswith("So the evidence")
+    assert '"all things considered" outlook' in words[1]
+    assert "-0.5% at 1-3 months [-0.8%, -0.2%]; -0.6% at 4-6 months [-0.9%, -0.2%]" in words[1]
+    assert words[1].endswith("measurably worse than holding the state at 1-3, 4-6 months.")
+    level = drawn.assign(gain_lo=-0.01, gain_hi=0.01)
+    words = evidence_findings(pd.concat([held, level]), None, "m")
+    assert words[1].endswith("not told apart from holding the state in any band.")
+
+
+def test_a_band_sentence_names_the_best_naive_forecast_of_each_band():
+    rows = band_rows("m", [0.07, 0.06, 0.05], [0.01] * 3, [0.1] * 3)
+    assert "forecast (recent_rate) is +7.0% at 1-3 months" in band_sentence(rows, "m", "On")[0]
+    rows["crps_baseline"] = ["empirical_recent", "recent_rate", "recent_rate"]
+    words = band_sentence(rows, "m", "On those cutoffs")
+    assert words[0].startswith("On those cutoffs, m's CRPS skill against the best naive ")
+    assert "(by band: empirical_recent or recent_rate)" in words[0]

@@ -18,6 +18,8 @@ from forecast.freshness import (
     freshness_lines,
     past_score_summary,
     score_past_months,
+    window_note,
+    window_timing,
 )
 
 CURRENT = REPO / "scenarios" / "current.yaml"
@@ -73,6 +75,41 @@ def test_a_forecast_that_starts_before_this_month_is_labelled_past():
     assert forecast_timing(months, today=dt.date(2027, 6, 1)).title.startswith(
         "A forecast from the data's end, in the past"
     )
+
+
+@pytest.mark.parametrize(
+    "start, end, mark",
+    [
+        (
+            "2026-01",
+            "2026-06",
+            "window already past: the model's view from the data's end (2025-12), not a forecast",
+        ),
+        (
+            "2026-01",
+            "2026-12",
+            "window partly past: for 2026-01 to 2026-10, the model's view "
+            "from the data's end (2025-12), not a forecast",
+        ),
+        (
+            "2026-10",
+            "2027-03",
+            "window partly past: for 2026-10, the model's view from the "
+            "data's end (2025-12), not a forecast",
+        ),
+        ("2026-11", "2027-04", ""),  # starts in today's month: a forecast
+        ("2027-01", "2027-12", ""),
+    ],
+)
+def test_a_window_today_has_reached_is_marked_past_or_partly_past(start, end, mark):
+    """On a pinned today (2026-11-25), a question's window or a forecast year that ended
+    before today's month is the model's view from the data's end; one that began is partly
+    past; one from today's month on is unmarked, as the scenarios' timing says."""
+    assert window_note(start, end, "2025-12-31", today=STALE_TODAY) == mark
+    timing = window_timing(start, end, today=STALE_TODAY)
+    assert timing.all_past == mark.startswith("window already past")
+    assert timing.partly_past == bool(mark)
+    assert window_timing(start, end, today=FRESH_TODAY).past == []
 
 
 @pytest.fixture(scope="module")

@@ -15,6 +15,7 @@ from forecast.constants import STATES
 from forecast.evaluation.question_answers import naive_answers, nuclear_answers, state_answers
 from forecast.evaluation.question_families import BY_ID, window_history
 from forecast.evaluation.question_skill import (
+    family_caveats,
     paired_skill,
     question_findings,
     reliability_by_family,
@@ -129,6 +130,40 @@ def test_skill_against_the_strongest_naive_answer_with_joint_intervals():
     words = question_findings(table)
     assert len(words) == 3 and "+20.0%" in words[0] and "the long-run base rate" in words[0]
     assert words[-1].startswith("Over all families") and "above zero" in words[-1]
+
+
+def test_an_answer_of_a_family_with_negative_skill_carries_a_caveat():
+    """The talks question (the same event and window length as ``talks-6m``) gets its
+    family's negative skill; a longer window, a conditional question or a family with
+    positive skill get none."""
+    table = pd.DataFrame(
+        {
+            "family": ["talks-6m", "icbm-6m", "overall"],
+            "title": ["Talks resume within 6 months", "An ICBM launch in 6 months", "Mean"],
+            "n": [300, 100, 400],
+            "baseline": ["longrun", "naive", None],
+            "skill": [-0.037, 0.046, 0.076],
+            "skill_lo": [-0.255, -0.098, -0.005],
+            "skill_hi": [0.118, 0.192, 0.121],
+        }
+    )
+    talks = "P(>= 1 changes to active_talks/summitry)"
+    answers = pd.DataFrame(
+        {
+            "question": ["talks-h1", "talks-year", "talks-if", "icbm-h1"],
+            "type": ["binary", "binary", "conditional", "binary"],
+            "unit": [talks, talks, talks, "P(>= 1 ICBM launch days)"],
+            "window_start": ["2026-01"] * 4,
+            "window_end": ["2026-06", "2026-12", "2026-06", "2026-06"],
+        }
+    )
+    caveats = family_caveats(answers, table)
+    assert list(caveats) == ["talks-h1"]
+    assert caveats["talks-h1"].startswith("Its family has negative skill in the question")
+    assert (
+        "-3.7% [-25.5%, +11.8%] against the long-run base rate (300 cutoffs)"
+        in (caveats["talks-h1"])
+    )
 
 
 def test_reliability_per_family():

@@ -157,7 +157,11 @@ def test_the_report_folder_holds_no_run_but_names_it(fast_report_paths, report_d
     model, record = load_run(fast_report_paths.run_dir)
     assert model.name == DEFAULT_MODEL and record["fast"] is True
     assert fast_report_paths.run_dir.parent.name == "runs"
-    assert f"<code>{fast_report_paths.run_dir}</code>" in index
+    from forecast.report.context import shown_path
+
+    # named relative to the working directory (or by its name), not by the builder's path
+    assert f"fitted run <code>{shown_path(fast_report_paths.run_dir)}</code>" in index
+    assert f"<code>{fast_report_paths.run_dir}</code>" not in index
 
 
 @pytest.mark.slow
@@ -598,6 +602,14 @@ def test_the_index_answers_the_shipped_questions_all_things_considered(tiny_run,
     assert '<h2 id="expectations">What to expect, all things considered' in index
     assert 'id="questions"' in index and "Will North Korea conduct a nuclear test in 2026?" in index
     assert "a constant rate since 1990 would give" in index
+    # beside the headline table and in the nuclear question's answer, the constant rate
+    assert 'id="nuclear-headline"' in index and "(a constant rate since 1990: " in index
+    # the state model named is the run's own
+    from forecast.runs import load_outlook
+
+    assert f"<code>{load_outlook(tiny_run).transitions.name}</code>" in index
+    # in January 2026 every window starts this month or later: none is marked past
+    assert 'class="caution past-window"' not in index
     outlook = pd.read_csv(tmp_path / "report" / "outlook.csv")
     assert outlook["path"].iloc[0] == "all paths" and outlook["share"].iloc[0] == 1.0
     answers = pd.read_csv(tmp_path / "report" / "answers.csv")
@@ -643,6 +655,17 @@ def test_the_index_gives_the_outlook_from_today_and_the_year_beside_the_last(tin
     assert years["observed"].iloc[:4].tolist() == [34, 19, 12, 7]
     forecast_year = years.iloc[-1]
     assert f"P(more than 2025&#x27;s 7) = {forecast_year['p_more_than_previous']:.0%}" in index
+    # on STALE_TODAY (2026-11-25) the first half of 2026 has ended, the year has begun
+    rows = re.findall(r"<tr><td>(.*?)</td><td>(.*?)</td>", index)
+    first_half = [a for q, a in rows if q.startswith("Will North Korea launch an ICBM between")]
+    assert first_half and 'data-window="past"' in first_half[0]
+    assert (
+        "window already past: the model&#x27;s view from the data&#x27;s end (2025-12)"
+        in (first_half[0])
+    )
+    year = [a for y, a in rows if y == "2026" and "expected" in a]
+    assert year and 'data-window="partly-past"' in year[0] and "2026-01 to 2026-10" in year[0]
+    assert 'id="nuclear-today"' in index
     # P(ICBM): the first way of counting is the outlook's own number, then the recounts
     icbm = pd.read_csv(folder / "icbm_sensitivity.csv")
     outlook = pd.read_csv(folder / "outlook.csv")
@@ -850,17 +873,20 @@ def test_the_questions_backtested_and_the_track_record_are_on_the_index(tables, 
 
     from forecast.evaluation.question_skill import question_findings
     from forecast.freshness import data_freshness
-    from forecast.report.context import EVALUATION_DIR, ReportContext
+    from forecast.report.context import EVALUATION_DIR, ReportContext, class_words
     from forecast.report.evidence import questions_section
 
     ctx = ReportContext(tables, panel, data_freshness(tables, today=FRESH_TODAY))
     page = questions_section(ctx)
     table = pd.read_csv(EVALUATION_DIR / "questions.csv")
     assert 'id="questions-skill"' in page
-    for sentence in question_findings(table):
-        assert html.escape(sentence) in page
+    for sentence in question_findings(table):  # the class group of unknowns labelled so
+        assert html.escape(class_words(sentence)) in page
+    assert "SLBM/SLV/other (incl. unknown)" in page
+    assert "SLBM/SLV/other missile" not in page
     assert page.count("<tr>") >= len(table)  # a row per family (and the header)
     assert 'id="track-record-table"' in page and "<b>backfilled</b>" in page
+    assert 'id="track-record-ids"' in page and "&lt;NA&gt;" not in page
 
 
 def test_the_trust_section_speaks_of_every_protocol_kept(tmp_path, tables, panel):
@@ -887,6 +913,49 @@ def test_the_trust_section_speaks_of_every_protocol_kept(tmp_path, tables, panel
     assert expected and html.escape(expected[0]) in page
 
 
+def test_the_trust_section_says_what_each_term_of_the_default_earns(tmp_path, tables, panel):
+    """The default model's ablation (``make ablation``), kept in its own folder: a lead that
+    names the cutoffs and the terms, then one sentence per term."""
+    import json
+    import shutil
+
+    from forecast.evaluation.ablation import ABLATION_COLUMNS, ablation_findings
+    from forecast.freshness import data_freshness
+    from forecast.report.context import EVALUATION_DIR, ReportContext
+    from forecast.report.evidence import trust_section
+
+    folder = tmp_path / "evaluation"
+    shutil.copytree(EVALUATION_DIR, folder, ignore=shutil.ignore_patterns("ablation"))
+    rows = [
+        ("state", "ar_level", "ar_level_no_state", band, gain)
+        for band, gain in (("1-3", 0.02), ("4-6", -0.01), ("7-12", 0.0))
+    ] + [("season", "ar_level", "ar_level_no_season", "1-3", 0.05)]
+    table = pd.DataFrame(
+        [
+            dict(zip(ABLATION_COLUMNS[:4], r[:4], strict=True))
+            | {"n": 720, "crps_with": 0.4, "crps_without": 0.4 / (1 - r[4]), "gain": r[4]}
+            | {"gain_lo": r[4] - 0.01, "gain_hi": r[4] + 0.01}
+            | {"pit_cov_80_with": 0.8, "pit_cov_80_without": 0.8}
+            for r in rows
+        ],
+        columns=list(ABLATION_COLUMNS),
+    )
+    (folder / "ablation").mkdir()
+    table.to_csv(folder / "ablation" / "ablation.csv", index=False)
+    cutoffs = [str(p) for p in pd.period_range("2005-01", "2024-12", freq="M")]
+    (folder / "ablation" / "settings.json").write_text(json.dumps({"cutoffs": cutoffs}))
+    ctx = ReportContext(tables, panel, data_freshness(tables, today=FRESH_TODAY))
+    page = trust_section(ctx, folder)
+    lead = (
+        "Each term of ar_level (state, season) was left out in turn and the variant backtested "
+        "on the same 240 cutoffs, 2005-01 to 2024-12"
+    )
+    assert lead in page
+    words = ablation_findings(table)
+    assert len(words) == 2 and all(html.escape(w) in page for w in words)
+    assert page.index(lead) < page.index(html.escape(words[0]))
+
+
 def test_a_flagged_path_row_comes_with_its_explanation(tiny_run, tmp_path, monkeypatch):
     """Each explanation of a heavy-tailed path row (evaluation.tails) is printed under the
     outlook's table, escaped."""
@@ -897,3 +966,45 @@ def test_a_flagged_path_row_comes_with_its_explanation(tiny_run, tmp_path, monke
     paths = build_report(tmp_path / "report", fast=True, run=tiny_run, notebooks=[])
     index = paths.index.read_text()
     assert '<p class="caution tail">' + html.escape(said["text"][0]) + "</p>" in index
+
+
+def test_the_track_record_table_reads_like_the_rest_of_the_page(tmp_path):
+    """Readable headers, n/a where a score does not apply, percentages, skill signed, CRPS in
+    its unit (from the answers of the record: launch days, months for a date)."""
+    from forecast.report.evidence import RECORD_COLUMNS, readable_table
+
+    summary = pd.DataFrame(
+        {
+            "question": ["icbm-2026h1", "launch-days-2026", "next-icbm-month", "all binary"],
+            "type": ["binary", "numeric", "date", "binary"],
+            "asked": [64, 64, 64, 320],
+            "resolved": [62, 60, 60, 282],
+            "waiting": pd.array([2, 4, 4, pd.NA], dtype="Int64"),
+            "annulled": pd.array([0, 0, 0, pd.NA], dtype="Int64"),
+            "frequency": [0.2097, np.nan, np.nan, 0.2801],
+            "mean_probability": [0.2118, np.nan, np.nan, 0.2571],
+            "brier": [0.1282, np.nan, np.nan, 0.1743],
+            "brier_base": [0.1937, np.nan, np.nan, 0.2214],
+            "log_score": [0.4202, np.nan, np.nan, 0.5356],
+            "crps": [np.nan, 4.4096, 1.5021, np.nan],
+            "skill": [0.338, np.nan, np.nan, -0.166],
+        }
+    )
+    units = {"launch-days-2026": "launch days", "next-icbm-month": "months"}
+    shown = readable_table(summary, units).set_index(RECORD_COLUMNS["question"])
+    assert list(shown.columns) == list(RECORD_COLUMNS.values())[1:]
+    assert shown.loc["icbm-2026h1", "Brier skill vs the base rate"] == "+33.8%"
+    assert shown.loc["all binary", "Brier skill vs the base rate"] == "-16.6%"
+    assert shown.loc["icbm-2026h1", "Mean probability"] == "21.2%"
+    assert shown.loc["launch-days-2026", "Mean CRPS"] == "4.41 launch days"
+    assert shown.loc["next-icbm-month", "Mean CRPS"] == "1.50 months"
+    assert shown.loc["all binary", "Waiting"] == "n/a"
+    assert shown.loc["icbm-2026h1", "Mean CRPS"] == "n/a"
+    assert not shown.isin(["", "<NA>", "nan"]).any().any()
+
+
+def test_a_run_folder_is_named_without_the_builders_path(tmp_path):
+    from forecast.report.context import shown_path
+
+    assert shown_path(tmp_path / "runs" / "report-latest", tmp_path) == "runs/report-latest"
+    assert shown_path(tmp_path / "runs" / "r", tmp_path / "elsewhere") == "r"

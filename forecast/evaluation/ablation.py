@@ -88,8 +88,7 @@ def ablation_findings(table: pd.DataFrame) -> list[str]:
     """One sentence per term, computed from :func:`ablation_table`: where it helps, where it
     hurts, or that it has not shown either."""
     out = []
-    for term, rows in table.groupby("term", sort=False):
-        model = rows["model"].iloc[0]
+    for (model, term), rows in table.groupby(["model", "term"], sort=False):
         helps = rows.loc[rows["gain_lo"] > 0, "band"].tolist()
         hurts = rows.loc[rows["gain_hi"] < 0, "band"].tolist()
         gains = ", ".join(

@@ -149,10 +149,12 @@ def evidence_findings(
     Returns
     -------
     list of str
-        The last sentence is the verdict: whether the tables support the state effect as a
-        forecasting input.
+        With ``transition`` rows, a sentence on the forecast whose states are drawn from the
+        state model (:func:`transition_sentence`) comes before the verdict; the last sentence
+        is the verdict: whether the tables support the state effect as a forecasting input.
     """
     rows = evidence[evidence["model"] == model]
+    drawn = transition_sentence(evidence, model)
     if "path" in rows:
         rows = rows[rows["path"] == "observed"]
     rows = rows.set_index("band")
@@ -179,6 +181,7 @@ def evidence_findings(
             f"should matter most, the gain is {row['gain']:+.1%} (the real states "
             f"{'improved' if row['gain'] > 0 else 'worsened'} the CRPS by {abs(row['gain']):.1%})."
         )
+    out += drawn
     if helps:
         out.append(
             "Knowing the states helped in some bands: there the state effect has shown "
@@ -191,6 +194,47 @@ def evidence_findings(
             "their wide intervals, not as effects the forecasts have been shown to need."
         )
     return out
+
+
+def transition_sentence(evidence: pd.DataFrame, model: str) -> list[str]:
+    """How the forecast whose future states are drawn from the state model (the "all things
+    considered" outlook) scored against holding the state at the cutoff.
+
+    Parameters
+    ----------
+    evidence : DataFrame
+        ``evidence.csv``: its ``transition`` rows (``path``) hold, per model and band, ``gain``
+        = 1 - CRPS with the states drawn / CRPS with the state held, and ``gain_lo``/``_hi``.
+    model : str
+
+    Returns
+    -------
+    list of str
+        One sentence with the gain in each band and where its 90% interval lies below or
+        above zero; empty when the table has no ``transition`` rows for ``model``.
+    """
+    if "path" not in evidence:
+        return []
+    rows = evidence[(evidence["model"] == model) & (evidence["path"] == "transition")]
+    if rows.empty:
+        return []
+    gains = "; ".join(
+        f"{r.gain:+.1%} at {r.band} months [{r.gain_lo:+.1%}, {r.gain_hi:+.1%}]"
+        for r in rows.itertuples()
+    )
+    worse = rows.loc[rows["gain_hi"] < 0, "band"].tolist()
+    better = rows.loc[rows["gain_lo"] > 0, "band"].tolist()
+    verdicts = [
+        f"measurably {word} than holding the state at {', '.join(bands)} months"
+        for word, bands in (("worse", worse), ("better", better))
+        if bands
+    ]
+    verdict = " and ".join(verdicts) or "not told apart from holding the state in any band"
+    return [
+        "Drawing the future states from the state model instead of holding the state at the "
+        f'cutoff (the "all things considered" outlook) gained {gains} on {model}\'s mean CRPS '
+        f"(positive = better): it is {verdict}."
+    ]
 
 
 def band_sentence(by_band: pd.DataFrame, model: str, what: str) -> list[str]:
@@ -214,7 +258,8 @@ def band_sentence(by_band: pd.DataFrame, model: str, what: str) -> list[str]:
         for r in rows.itertuples()
     )
     coverage = ", ".join(f"{x:.0%}" for x in rows["pit_cov_80"])
-    baselines = ", ".join(sorted(set(rows["crps_baseline"])))
+    names = sorted(set(rows["crps_baseline"]))
+    baselines = names[0] if len(names) == 1 else f"by band: {' or '.join(names)}"
     return [
         f"{what}, {model}'s CRPS skill against the best naive forecast ({baselines}) is "
         f"{skills} (positive = better); its 80% intervals hold {coverage} of the outcomes "

@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from forecast.evaluation.question_families import BY_ID, NAIVE
+from forecast.evaluation.question_families import BY_ID, NAIVE, family_question
 from forecast.questions import reliability_table
 from forecast.scores import pit_coverage
 
@@ -35,6 +35,13 @@ BLOCK_MONTHS = 12
 
 #: Interval level of the skill.
 LEVEL = 0.90
+
+#: The naive answers as sentences name them.
+BASELINE_WORDS = {
+    "longrun": "the long-run base rate",
+    "recent5y": "the base rate of the last five years",
+    "naive": "the naive forecast",
+}
 
 
 def _wide(scored: pd.DataFrame, family: str, model: str) -> pd.DataFrame:
@@ -240,11 +247,7 @@ def question_findings(table: pd.DataFrame) -> list[str]:
     -------
     list of str
     """
-    words = {
-        "longrun": "the long-run base rate",
-        "recent5y": "the base rate of the last five years",
-        "naive": "the naive forecast",
-    }
+    words = BASELINE_WORDS
     out = []
     for row in table.to_dict("records"):
         interval = f"[{row['skill_lo']:+.1%}, {row['skill_hi']:+.1%}]"
@@ -263,4 +266,48 @@ def question_findings(table: pd.DataFrame) -> list[str]:
             f"{words.get(row['baseline'], row['baseline'])}, the strongest naive answer: skill "
             f"{row['skill']:+.1%} {interval}."
         )
+    return out
+
+
+def family_caveats(answers: pd.DataFrame, table: pd.DataFrame) -> dict[str, str]:
+    """A caveat for each answered question whose family scored below its strongest naive
+    answer in the question backtest.
+
+    A question is of a family when it asks the same thing over a window as long: the same
+    type and unit (event and threshold) and as many months. Conditional questions are of no
+    family.
+
+    Parameters
+    ----------
+    answers : DataFrame
+        Answers (:data:`forecast.questions.ANSWER_COLUMNS`: ``question``, ``type``, ``unit``,
+        ``window_start``, ``window_end``).
+    table : DataFrame
+        :func:`skill_table`'s output (``docs/evaluation/questions.csv``).
+
+    Returns
+    -------
+    dict of str to str
+        Question id -> one sentence naming the family, its skill and 90% interval.
+    """
+    months = [
+        (pd.Period(end, "M") - pd.Period(start, "M")).n + 1
+        for start, end in zip(answers["window_start"], answers["window_end"], strict=True)
+    ]
+    out = {}
+    for row in table[table["family"].isin(list(BY_ID)) & (table["skill"] < 0)].itertuples():
+        family = BY_ID[row.family]
+        asked = family_question(family, pd.Period("2000-01", "M"))
+        same = (
+            (answers["type"] == asked.type)
+            & (answers["unit"] == asked.unit)
+            & (pd.Series(months, index=answers.index) == family["months"])
+        )
+        sentence = (
+            "Its family has negative skill in the question backtest: "
+            f'"{row.title}" scored {row.skill:+.1%} [{row.skill_lo:+.1%}, '
+            f"{row.skill_hi:+.1%}] against {BASELINE_WORDS.get(row.baseline, row.baseline)} "
+            f"({int(row.n)} cutoffs), so answers like this one have not beaten that naive answer."
+        )
+        out |= dict.fromkeys(answers.loc[same, "question"], sentence)
     return out

@@ -22,7 +22,8 @@ from forecast.catalog import (
 )
 from forecast.models.base import BaseModel
 from forecast.models.count import ConstantRate, RecentRate, SelfExciting, StateRate
-from forecast.models.daily import ABLATIONS, DailyExciting
+from forecast.models.daily import ABLATIONS as DAILY_ABLATIONS
+from forecast.models.daily import DailyExciting
 from forecast.models.diagnostics import (
     Diagnostics,
     PriorCheck,
@@ -30,6 +31,7 @@ from forecast.models.diagnostics import (
     diagnose,
     prior_predictive_check,
 )
+from forecast.models.dynamic import ABLATIONS as AR_LEVEL_ABLATIONS
 from forecast.models.dynamic import ARLevel
 from forecast.models.hierarchical import ClassHierarchical
 from forecast.models.naive import EmpiricalRecent, LastValue
@@ -48,7 +50,8 @@ REGISTRY: dict[str, type[BaseModel]] = {
         SelfExciting,
         ClassHierarchical,
         DailyExciting,
-        *ABLATIONS.values(),
+        *AR_LEVEL_ABLATIONS.values(),
+        *DAILY_ABLATIONS.values(),
     )
 }
 

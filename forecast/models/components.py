@@ -112,6 +112,43 @@ def level_walk(priors: dict, n_years: int) -> pt.TensorVariable:
     )
 
 
+def term_off(name: str, size: int | None = None, dims: str = "state") -> pt.TensorVariable:
+    """A term left out: zeros under the term's name, so the forward simulation reads it
+    unchanged (an ablation variant, :func:`without_term`)."""
+    if size is None:
+        return pm.Deterministic(name, pt.zeros(()))
+    return pm.Deterministic(name, pt.zeros(size), dims=dims)
+
+
+def without_term(cls: type, term: str, prior: str, name: str) -> type:
+    """``cls`` without one of its optional terms: a registered model of its own, so that a
+    backtest, a saved fit and a configuration name it like any other.
+
+    Parameters
+    ----------
+    cls : type
+        A model class with a ``terms`` frozenset that its ``_build`` reads (a term not in it is
+        built with :func:`term_off`).
+    term : str
+        The term left out.
+    prior : str
+        The key of ``cls.default_priors`` that the term owns (the variant has neither).
+    name : str
+        The variant's registered name.
+    """
+    return type(
+        f"{cls.__name__}Without{term.title()}",
+        (cls,),
+        {
+            "name": name,
+            "terms": cls.terms - {term},
+            "default_priors": {k: v for k, v in cls.default_priors.items() if k != prior},
+            "__doc__": f"{cls.__name__} without its {term} term (an ablation).",
+            "__module__": cls.__module__,
+        },
+    )
+
+
 def state_effects(priors: dict, name: str = "state_effect", dims=("state",)) -> pt.TensorVariable:
     """Log rate ratio of each state against ``no_talks`` (fixed at 0)."""
     sigma = priors["state_effect"]["sigma"]

@@ -105,13 +105,6 @@ TERM_PRIORS: dict[str, str] = {
 DAILY_TARGETS = ("launch_days", "missiles")
 
 
-def _off(name: str, size: int | None = None, dims: str = "state") -> pt.TensorVariable:
-    """A term left out: zeros under the term's name, so the simulation reads it unchanged."""
-    if size is None:
-        return pm.Deterministic(name, pt.zeros(()))
-    return pm.Deterministic(name, pt.zeros(size), dims=dims)
-
-
 class DailyExciting(LeaderEras, BaseModel):
     """Launch days as a daily self-exciting process + salvo sizes (see the module docstring).
 
@@ -291,23 +284,25 @@ class DailyExciting(LeaderEras, BaseModel):
             level = pm.Deterministic("level", era_level[era_idx] + z, dims="month")
             pm.Deterministic("z_last", z[train_idx[-1]])
             on = self.terms
-            season = C.seasonality(p) if "season" in on else _off("season", 12, "month_of_year")
+            season = (
+                C.seasonality(p) if "season" in on else C.term_off("season", 12, "month_of_year")
+            )
             month_base = level + season[moy_idx]
 
             # the day's state, the weeks after a change of state, exercise days: one cell
             n_states = len(STATES)
-            state = C.state_effects(p) if "state" in on else _off("state_effect", n_states)
+            state = C.state_effects(p) if "state" in on else C.term_off("state_effect", n_states)
             change = (
                 pm.Normal("change_effect", 0.0, p["change_effect"]["sigma"], dims="state")
                 if "change" in on
-                else _off("change_effect", n_states)
+                else C.term_off("change_effect", n_states)
             )
-            beta = C.exercise_term(p) if "exercise" in on else _off("beta_exercise")
+            beta = C.exercise_term(p) if "exercise" in on else C.term_off("beta_exercise")
             cell = cell_effects(state, change, beta)
             excitation = (
                 pm.HalfNormal("excitation", sigma=p["excitation"]["sigma"], dims="kernel")
                 if "excitation" in on
-                else _off("excitation", len(KERNEL_DAYS), "kernel")
+                else C.term_off("excitation", len(KERNEL_DAYS), "kernel")
             )
 
             # the training months' days, (month, day of month): a slice, no gather
@@ -480,29 +475,12 @@ class DailyExciting(LeaderEras, BaseModel):
         }
 
 
-def _without(term: str) -> type[DailyExciting]:
-    """The daily model without ``term``: a registered model of its own, so that a backtest,
-    a saved fit and a configuration name it like any other."""
-    return type(
-        f"Daily{term.title()}Off",
-        (DailyExciting,),
-        {
-            "name": f"daily_no_{term}",
-            "terms": DailyExciting.terms - {term},
-            "default_priors": {
-                key: value
-                for key, value in DailyExciting.default_priors.items()
-                if key != TERM_PRIORS[term]
-            },
-            "__doc__": f"{DailyExciting.__name__} without its {term} term (an ablation).",
-            "__module__": __name__,
-        },
-    )
-
-
 #: The ablation variants, by the term they leave out (issue 22: every term earns its place
 #: out of sample).
-ABLATIONS: dict[str, type[DailyExciting]] = {term: _without(term) for term in TERMS}
+ABLATIONS: dict[str, type[DailyExciting]] = {
+    term: C.without_term(DailyExciting, term, TERM_PRIORS[term], f"daily_no_{term}")
+    for term in TERMS
+}
 
 
 __all__ = [

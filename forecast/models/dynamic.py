@@ -123,11 +123,22 @@ class LeaderEras:
         return weights
 
 
+#: The prior each optional term of ``ar_level`` owns (an ablation variant has neither the term
+#: nor its prior; the catalogue names the terms, :data:`forecast.catalog.AR_LEVEL_TERMS`).
+AR_LEVEL_TERMS: dict[str, str] = {
+    "state": "state_effect",
+    "season": "season",
+    "exercise": "exercise",
+}
+
+
 class ARLevel(LeaderEras, CountModel):
     """Monthly AR(1) level around a level per leader era + state shifts, season, exercises."""
 
     name = "ar_level"
     components = ("state", "season", "exercise")
+    #: The optional terms this model has (an ablation variant drops one: :data:`ABLATIONS`).
+    terms: ClassVar[frozenset[str]] = frozenset(AR_LEVEL_TERMS)
     default_priors = {
         # mean log launch days per month over each era's training months: exp(-1 +- 2 sd)
         # spans 0.02..7 per month (the Kim Jong Il era averaged 0.1, Kim Jong Un's 1.1); a
@@ -220,13 +231,19 @@ class ARLevel(LeaderEras, CountModel):
             z = C.ar1_path(sigma * innovations, phi, len(d.months))
             era_mean = pm.Normal("era_mean", **p["era_mean"], dims="era")
             level = pm.Deterministic("era_level", era_mean - pt.dot(era_weights, z), dims="era")
+            on = self.terms
+            state = C.state_effects(p) if "state" in on else C.term_off("state_effect", 4)
+            season = (
+                pm.ZeroSumNormal("season", sigma=p["season"]["sigma"], dims="month_of_year")
+                if "season" in on
+                else C.term_off("season", 12, "month_of_year")
+            )
+            beta = C.exercise_term(p) if "exercise" in on else C.term_off("beta_exercise")
             log_mu = (
                 level[era_idx]
-                + C.state_effects(p)[d.state_idx]
-                + pm.ZeroSumNormal("season", sigma=p["season"]["sigma"], dims="month_of_year")[
-                    d.moy_idx
-                ]
-                + C.exercise_term(p) * d.exercise_share
+                + state[d.state_idx]
+                + season[d.moy_idx]
+                + beta * d.exercise_share
                 + z
             )
             rate = pt.exp(log_mu)  # expected launch days (or the target's count)
@@ -325,4 +342,20 @@ class ARLevel(LeaderEras, CountModel):
         }
 
 
-__all__ = ["DEFAULT_SINCE", "MIN_TRAINING_MONTHS", "ARLevel", "LeaderEras", "leaders"]
+#: The ablation variants of ``ar_level``, by the term they leave out (issue 22: every term
+#: earns its place out of sample, on the 240 cutoffs of ``make ablation``).
+ABLATIONS: dict[str, type[ARLevel]] = {
+    term: C.without_term(ARLevel, term, prior, f"ar_level_no_{term}")
+    for term, prior in AR_LEVEL_TERMS.items()
+}
+
+
+__all__ = [
+    "ABLATIONS",
+    "AR_LEVEL_TERMS",
+    "DEFAULT_SINCE",
+    "MIN_TRAINING_MONTHS",
+    "ARLevel",
+    "LeaderEras",
+    "leaders",
+]

@@ -140,7 +140,9 @@ def expect(
     without outlook models (fitted by an older version) gives no section. When ``today``
     lies months after the data's end, the outlook from today's month is simulated too
     (:func:`forecast.outlook.outlook_from_today`). P(an ICBM launch) comes with its range
-    under recounted unknown-class launches (:mod:`forecast.unknown_class`).
+    under recounted unknown-class launches (:mod:`forecast.unknown_class`); P(nuclear test)
+    with the nuclear-test rate refitted with no discount (the sensitivity the page shows
+    beside it), also as the answer of each question on a nuclear test.
     """
     panel = monthly_panel(tables)
     if outlook is None or model.target != "launch_days":
@@ -174,8 +176,14 @@ def expect(
         ),
         "answers": answers,
         "unanswered": late,
-        "nuclear_constant": constant.nuclear.p_any(len(forecast.months)),
+        "nuclear_constant": constant.nuclear,
+        "nuclear_constant_answers": {
+            q.id: constant.nuclear.p_any(len(q.months))
+            for q in asked
+            if q.type == "binary" and q.event.kind == "nuclear_test" and q.threshold == 1
+        },
         "nuclear_half_life": float(outlook.nuclear.priors["half_life"]),
+        "transitions": outlook.transitions,
     }
 
 

@@ -1,6 +1,6 @@
 """What the index page's sections read: the :class:`ReportContext`, where the evaluation
 tables are kept, and the small helpers every section uses (an inline PNG, a percentage, the
-caution mark of a row)."""
+caution mark of a row, a path and a class group as the page shows them)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from forecast.questions import WEAPON_CLASSES
 from forecast.report.notebooks import NotebookPage
 
 #: The full evaluation protocol's summary tables (``make skill``), read by the index page's
@@ -35,6 +36,43 @@ def figure_to_data_uri(fig: plt.Figure, dpi: int = 100) -> str:
 
 def pct(x) -> str:
     return "n/a" if x != x else f"{x:.0%}"
+
+
+#: Class groups that hold the launches of unknown class, as the page names them (the data's
+#: columns and the question ids keep the group's own name).
+CLASS_LABELS = {
+    group: f"{group} (incl. unknown)"
+    for group, members in WEAPON_CLASSES.items()
+    if "unknown" in members
+}
+
+
+def class_words(text: str) -> str:
+    """``text`` with each class group that holds unknown-class launches labelled so
+    (``SLBM/SLV/other`` -> ``SLBM/SLV/other (incl. unknown)``)."""
+    text = str(text)
+    for group, label in CLASS_LABELS.items():
+        text = text.replace(label, group).replace(group, label)
+    return text
+
+
+def shown_path(path: str | Path, base: str | Path | None = None) -> str:
+    """A folder as the page names it: relative to ``base`` (default: the current folder, the
+    report's working directory) when inside it, else just its name (no absolute path of the
+    machine that built the report).
+
+    Parameters
+    ----------
+    path : str or Path
+    base : str or Path, optional
+
+    Returns
+    -------
+    str
+    """
+    path = Path(path).resolve()
+    base = Path.cwd() if base is None else Path(base).resolve()
+    return str(path.relative_to(base)) if path.is_relative_to(base) else path.name
 
 
 def caution_html(row) -> str:
@@ -87,9 +125,16 @@ class ReportContext:
     answers: pd.DataFrame | None = None
     #: Questions left out because the fitted data already cover their months.
     unanswered: list = field(default_factory=list)
-    #: P(nuclear test) over the outlook's horizon with no discount (the sensitivity).
-    nuclear_constant: float | None = None
+    #: The nuclear-test rate fitted with no discount (a constant rate since 1990): the
+    #: sensitivity shown beside every P(nuclear test) (``docs/evaluation/nuclear.md``).
+    nuclear_constant: object = None
+    #: P(a nuclear test in its window) at that constant rate, by question id (the binary
+    #: questions on a nuclear test).
+    nuclear_constant_answers: dict = field(default_factory=dict)
+    #: The half-life (months) of the run's nuclear-test rate.
     nuclear_half_life: float | None = None
+    #: The run's state model (``outlook.transitions``), named where the page uses it.
+    transitions: object = None
     #: The outlook's whole calendar years beside the years observed before
     #: (:func:`forecast.summaries.against_years`).
     years: object = None

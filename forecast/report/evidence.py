@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from forecast.catalog import BASELINES
+from forecast.catalog import BASELINES, MODELS
 from forecast.evaluation import read_summary
 from forecast.evaluation.ablation import ablation_findings
 from forecast.evaluation.findings import (
@@ -19,7 +19,7 @@ from forecast.evaluation.findings import (
     held_state_rows,
     skill_findings,
 )
-from forecast.evaluation.question_skill import question_findings
+from forecast.evaluation.question_skill import family_caveats, question_findings
 from forecast.evaluation.totals import totals_findings
 from forecast.models import DEFAULT_MODEL
 from forecast.plots import plot_skill
@@ -29,13 +29,17 @@ from forecast.report.context import (
     SENSITIVITY_DIR,
     TRACK_RECORD_DIR,
     ReportContext,
+    class_words,
     figure_to_data_uri,
 )
 from forecast.report.state_skill_charts import skill_spec
 from forecast.report.vega import chart_html
 from forecast.sensitivity import read_sensitivity
 from forecast.sensitivity_findings import sensitivity_findings, sensitivity_html
-from forecast.track_record import track_record_tables
+from forecast.track_record import RECORDS_FILE, read_track_record, track_record_tables
+
+#: The daily model whose protocol ``make skill-daily`` keeps beside the main one.
+DAILY_MODEL = "daily_exciting"
 
 
 def trust_section(ctx: ReportContext, folder: Path = EVALUATION_DIR) -> str:
@@ -88,10 +92,16 @@ def trust_section(ctx: ReportContext, folder: Path = EVALUATION_DIR) -> str:
 
 
 def _other_protocols(folder: Path, model: str) -> list[str]:
-    """Sentences on the protocols kept beside the main one: missiles (``make skill``) and the
-    daily model with its ablation (``make skill-daily``)."""
+    """Sentences on the protocols kept beside the main one: missiles (``make skill``), the
+    default model's ablation (``make ablation``) and the daily model with its ablation (``make
+    skill-daily``)."""
 
     words = []
+    if (folder / "ablation" / "settings.json").is_file():
+        tables, settings = read_summary(folder / "ablation")
+        if "ablation" in tables:
+            words.append(_ablation_lead(settings.get("cutoffs") or [], tables["ablation"]))
+            words += ablation_findings(tables["ablation"])
     if (folder / "missiles" / "settings.json").is_file():
         tables, _ = read_summary(folder / "missiles")
         words += band_sentence(tables["by_band"], model, "Scored on CNS missile counts instead")
@@ -99,14 +109,41 @@ def _other_protocols(folder: Path, model: str) -> list[str]:
             words += totals_findings(tables["totals"], model, unit="missiles")
     if (folder / "daily" / "settings.json").is_file():
         tables, settings = read_summary(folder / "daily")
-        n = len(settings.get("cutoffs") or [])
-        words += band_sentence(
-            tables["by_band"], "daily_exciting", f"The daily model, on {n} cutoffs every 6 months"
-        )
-        words += band_sentence(tables["by_band"], model, f"On the same {n} cutoffs")
+        words.append(_daily_lead(settings.get("cutoffs") or [], model))
+        words += band_sentence(tables["by_band"], DAILY_MODEL, "On those cutoffs")
+        words += band_sentence(tables["by_band"], model, "On the same cutoffs")
         if "ablation" in tables:
             words += ablation_findings(tables["ablation"])
     return words
+
+
+def _ablation_lead(cutoffs: list[str], table: pd.DataFrame) -> str:
+    """Where the default model's terms were left out one at a time, and what stays on."""
+    months = pd.PeriodIndex(cutoffs, freq="M")
+    where = f"{len(months)} cutoffs"
+    if len(months) > 1:
+        where += f", {months[0]} to {months[-1]}"
+    models = ", ".join(sorted(set(table["model"])))
+    terms = ", ".join(dict.fromkeys(table["term"]))
+    return (
+        f"Each term of {models} ({terms}) was left out in turn and the variant backtested on "
+        f"the same {where} (the state held at each cutoff); the sentences below say what each "
+        "term earns."
+    )
+
+
+def _daily_lead(cutoffs: list[str], model: str) -> str:
+    """What the daily model is, where it was scored, and that no forecast here comes from it."""
+    months = pd.PeriodIndex(cutoffs, freq="M")
+    where = f"{len(months)} cutoffs"
+    if len(months) > 1:
+        where += f" every {(months[1] - months[0]).n} months, {months[0]} to {months[-1]}"
+    description = MODELS[DAILY_MODEL].description.rstrip(".")
+    return (
+        f"A daily model, {DAILY_MODEL} ({description[0].lower()}{description[1:]}), was "
+        f"backtested on {where}; it feeds no forecast on this page, which all come from "
+        f"{model}."
+    )
 
 
 def sensitivity_section(ctx: ReportContext, folder: Path = SENSITIVITY_DIR) -> str:
@@ -191,7 +228,7 @@ def questions_section(
     ]
     shown = pd.DataFrame(
         {
-            "Question (asked at every cutoff)": families["title"].to_numpy(),
+            "Question (asked at every cutoff)": families["title"].map(class_words).to_numpy(),
             "Cutoffs": families["n"].astype(int).to_numpy(),
             "Score": [
                 f"{'Brier' if r.score_kind == 'brier' else 'CRPS'} "
@@ -204,7 +241,7 @@ def questions_section(
             "Skill (90% interval)": skill,
         }
     )
-    items = "\n".join(f"<li>{html.escape(w)}</li>" for w in question_findings(table))
+    items = "\n".join(f"<li>{html.escape(class_words(w))}</li>" for w in question_findings(table))
     parts = [
         '<h2 id="questions-backtested">The questions, backtested</h2>',
         "<p>Questions like the shipped ones, asked at every past cutoff and answered as the "
@@ -224,7 +261,8 @@ def questions_section(
         )
         parts.append(f'<p id="nuclear-rule">{html.escape(text)}</p>')
     if (record / "record.csv").is_file():
-        summary = track_record_tables(record)["summary"]
+        tables = track_record_tables(record)
+        first = tables["record"].iloc[0]
         parts += [
             '<h3 id="track-record">The track record (backfilled)</h3>',
             "<p>The shipped questions asked at each quarter-end since 2010, answered by the "
@@ -232,16 +270,87 @@ def questions_section(
             "scored: a record made in hindsight with the code of today (<b>backfilled</b>, "
             "not forecasts made at the time). Brier score against the base rate known at the "
             "origin; <code>forecast ledger --answers docs/track_record</code> prints it.</p>",
-            readable_table(summary).to_html(
-                index=False, border=0, table_id="track-record-table", escape=True, na_rep=""
+            '<p id="track-record-ids">A question id names the shipped question, but at each '
+            "origin the question is asked with its window shifted to the months after the "
+            f"origin: <code>{html.escape(str(first['question']))}</code> asked at "
+            f"{html.escape(str(first['origin']))} covers {html.escape(str(first['window_start']))}"
+            f" to {html.escape(str(first['window_end']))}.</p>",
+            readable_table(tables["summary"], crps_units(record)).to_html(
+                index=False, border=0, table_id="track-record-table", escape=True
             ),
         ]
     return "\n".join(parts)
 
 
-def readable_table(summary: pd.DataFrame) -> pd.DataFrame:
-    """The track record's summary with probabilities and scores rounded for reading."""
-    shown = summary.copy()
-    for column in shown.select_dtypes("float").columns:
-        shown[column] = shown[column].map(lambda v: "" if v != v else f"{v:.3f}")
-    return shown
+def question_caveats(answers: pd.DataFrame, folder: Path = EVALUATION_DIR) -> dict[str, str]:
+    """Per answered question id, the caveat of its question-backtest family when that family
+    has negative skill (:func:`forecast.evaluation.question_skill.family_caveats` on
+    ``questions.csv``; empty without the file)."""
+    path = folder / "questions.csv"
+    if not path.is_file():
+        return {}
+    return family_caveats(answers, pd.read_csv(path))
+
+
+def crps_units(record: Path = TRACK_RECORD_DIR) -> dict[str, str]:
+    """The unit of each track-record question's CRPS (its answer's unit, ``months`` for a
+    date), from the answers of the record's last origin; empty without ``records.json``."""
+    if not (record / RECORDS_FILE).is_file():
+        return {}
+    answers = read_track_record(record)["records"][-1]["answers"]
+    return {a["question"]: "months" if a["answer_type"] == "date" else a["unit"] for a in answers}
+
+
+#: The track record's summary columns as the page heads them (:func:`readable_table`).
+RECORD_COLUMNS = {
+    "question": "Question id",
+    "type": "Type",
+    "asked": "Origins asked",
+    "resolved": "Resolved",
+    "waiting": "Waiting",
+    "annulled": "Annulled",
+    "frequency": "Share resolved YES",
+    "mean_probability": "Mean probability",
+    "brier": "Brier score",
+    "brier_base": "Brier of the base rate",
+    "log_score": "Log score",
+    "crps": "Mean CRPS",
+    "skill": "Brier skill vs the base rate",
+}
+
+
+def readable_table(summary: pd.DataFrame, units: dict[str, str] | None = None) -> pd.DataFrame:
+    """The track record's summary as the page shows it: readable headers, ``n/a`` where a
+    score does not apply, shares and probabilities as percentages, skill as a signed
+    percentage (as everywhere on the page), CRPS with its unit.
+
+    Parameters
+    ----------
+    summary : DataFrame
+        :func:`forecast.track_record.track_record_summary`.
+    units : dict of str to str, optional
+        The CRPS unit of each question id (:func:`crps_units`).
+
+    Returns
+    -------
+    DataFrame
+        Text cells, columns renamed by :data:`RECORD_COLUMNS`.
+    """
+    units = units or {}
+
+    def cell(value, text: str) -> str:
+        return "n/a" if pd.isna(value) else text.format(value)
+
+    shown = summary.astype(object).copy()
+    for column in ("asked", "resolved", "waiting", "annulled"):
+        shown[column] = [cell(v, "{:.0f}") for v in summary[column]]
+    for column in ("frequency", "mean_probability"):
+        shown[column] = [cell(v, "{:.1%}") for v in summary[column]]
+    for column in ("brier", "brier_base", "log_score"):
+        shown[column] = [cell(v, "{:.3f}") for v in summary[column]]
+    shown["skill"] = [cell(v, "{:+.1%}") for v in summary["skill"]]
+    shown["crps"] = [
+        cell(v, "{:.2f} " + units.get(q, "")).strip()
+        for q, v in zip(summary["question"], summary["crps"], strict=True)
+    ]
+    return shown.rename(columns=RECORD_COLUMNS)

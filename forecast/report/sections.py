@@ -23,6 +23,8 @@ from forecast.freshness import (
     freshness_html,
     past_score_summary,
     score_past_months,
+    window_note,
+    window_timing,
 )
 from forecast.plots import (
     STATE_LABELS,
@@ -34,8 +36,20 @@ from forecast.plots import (
     plot_state_probabilities,
 )
 from forecast.present import readable
-from forecast.report.context import ReportContext, caution_html, figure_to_data_uri, pct
-from forecast.report.evidence import questions_section, sensitivity_section, trust_section
+from forecast.report.context import (
+    ReportContext,
+    caution_html,
+    class_words,
+    figure_to_data_uri,
+    pct,
+    shown_path,
+)
+from forecast.report.evidence import (
+    question_caveats,
+    questions_section,
+    sensitivity_section,
+    trust_section,
+)
 from forecast.report.scenario_charts import checkbox_css, fan_chart_spec, scenario_panels_spec
 from forecast.report.state_skill_charts import state_probability_spec
 from forecast.report.vega import chart_html
@@ -73,6 +87,45 @@ def _headline_html(table) -> str:
     return f'<table id="headline">{head}\n{rows}\n</table>'
 
 
+def state_model_words(model) -> str:
+    """The run's state model as the page names it (HTML): its name, its description and the
+    coded months it was fitted on (just "the run's state model" when the run has none)."""
+    if model is None or getattr(model, "fitted_states", None) is None:
+        return "the run's state model"
+    description = html.escape(model.description.rstrip("."))
+    return (
+        f"the run's state model, <code>{html.escape(model.name)}</code> (&ldquo;{description}"
+        f"&rdquo;), fitted on the coded months {pd.Period(model.first_month, 'M')} to "
+        f"{pd.Period(model.last_month, 'M')}"
+    )
+
+
+def _nuclear_note(ctx: ReportContext, months: int, where: str) -> str:
+    """Beside a P(nuclear test) over ``months`` months: the run's rule, and what a constant
+    rate (the sensitivity of ``docs/evaluation/nuclear.md``) gives over the same months."""
+    if ctx.nuclear_constant is None:
+        return ""
+    constant = ctx.nuclear_constant.p_any(months)
+    return (
+        f'<p id="nuclear-{where}" class="caution">P(nuclear test) assumes old tests fade with a '
+        f"half-life of {ctx.nuclear_half_life:.0f} months (the run's nuclear-rate setting); a "
+        f"constant rate since 1990 would give {constant:.0%} over the same {months} months. The "
+        "data cannot tell these apart (<code>docs/evaluation/nuclear.md</code>).</p>"
+    )
+
+
+def _window_mark(ctx: ReportContext, start, end) -> str:
+    """The mark of a window today has reached (:func:`forecast.freshness.window_note`, measured
+    on the report's today from the fit's last month), under a table cell; ``""`` if none."""
+    note = window_note(start, end, ctx.model.training["month"].iloc[-1], ctx.today)
+    if not note:
+        return ""
+    kind = "past" if window_timing(start, end, ctx.today).all_past else "partly-past"
+    return (
+        f'<br><span class="caution past-window" data-window="{kind}">({html.escape(note)})</span>'
+    )
+
+
 def _past_scores_html(summary: pd.DataFrame) -> str:
     head = (
         "<tr><th>Scenario</th><th>Months scored</th><th>Observed launch days</th>"
@@ -91,7 +144,7 @@ def title_section(ctx: ReportContext) -> str:
     run = ""
     if ctx.run_dir is not None:
         run = (
-            f" &middot; fitted run <code>{html.escape(str(ctx.run_dir))}</code> "
+            f" &middot; fitted run <code>{html.escape(shown_path(ctx.run_dir))}</code> "
             "(on the machine that built the report)"
         )
     return (
@@ -195,6 +248,7 @@ Each forecast is conditional on its negotiation path; which path is likely is th
 call. The 80% interval leaves 10% of simulations below and 10% above. The numbers are in
 <code>headline.csv</code> and, month by month, <code>fan_bands.csv</code>.</p>
 {_headline_html(headline(forecast).table)}
+{_nuclear_note(ctx, n, "headline")}
 {fan_chart}
 <h3 id="each-scenario">Each scenario on its own</h3>
 <p>The same bands one scenario at a time, each against the mean of <i>{ref_label}</i>
@@ -203,8 +257,8 @@ call. The 80% interval leaves 10% of simulations below and 10% above. The number
 
 
 def expectations_section(ctx: ReportContext) -> str:
-    """The unconditional forecast (states from the transition model) and the answered
-    questions."""
+    """The unconditional forecast (states from the run's state model) and the answered
+    questions, each question whose window today has reached marked so."""
 
     if ctx.outlook is None:
         return ""
@@ -228,13 +282,13 @@ def expectations_section(ctx: ReportContext) -> str:
         f"{first:%B %Y} to {last:%B %Y}"
         if not timing.partly_past
         else f"from the data's end, {first:%B %Y} to {last:%B %Y} "
-        f"({'in' if len(timing.past) == len(states) else 'partly in'} the past)"
+        f"({'in' if timing.all_past else 'partly in'} the past)"
     )
     parts = [
         f'<h2 id="expectations">What to expect, all things considered: {when}</h2>',
         "<p>Here no path is chosen: each simulation follows its own path of negotiation states, "
-        "drawn from the transition model fitted on the coded timeline since 1990, so the "
-        "forecast integrates over which state comes. The first row is the forecast over all "
+        f"drawn from {state_model_words(ctx.transitions)}, so the forecast integrates over "
+        "which state comes. The first row is the forecast over all "
         "paths; the others split it by the first state a path enters (a path that "
         '"stays" never leaves the current state), with the number of simulations each rests '
         "on; a row marked (read with care) rests on few simulations or on a few very large "
@@ -254,19 +308,14 @@ def expectations_section(ctx: ReportContext) -> str:
     if ctx.icbm is not None:
         parts.append(
             '<p id="icbm-caveat" class="caution">'
-            + html.escape(" ".join(ctx.icbm["text"]))
+            + html.escape(class_words(" ".join(ctx.icbm["text"])))
             + " The rows are in <code>icbm_sensitivity.csv</code>.</p>"
         )
-    parts.append(_years_html(ctx.years))
-    if ctx.nuclear_constant is not None:
-        parts.append(
-            "<p>P(nuclear test) assumes old tests fade with a half-life of "
-            f"{ctx.nuclear_half_life:.0f} months (the run's nuclear-rate setting); a "
-            f"constant rate since 1990 would give {ctx.nuclear_constant:.0%}. The data cannot "
-            'tell these apart (README, "Evaluation").</p>'
-        )
+    parts.append(_years_html(ctx))
+    parts.append(_nuclear_note(ctx, len(states), "outlook"))
     if ctx.answers is not None and len(ctx.answers):
         answers = readable(ctx.answers, 2)
+        caveats = question_caveats(ctx.answers)
         cells = []
         for r in answers.itertuples():
             if r.probability == r.probability:
@@ -275,8 +324,17 @@ def expectations_section(ctx: ReportContext) -> str:
                 text = f"first event {r.by_month}; none in the window {r.p_none:.0%}"
             else:
                 text = f"{r.mean:.1f} (median {r.q50:.0f}; 80%: {r.q10:.0f} to {r.q90:.0f})"
+            if r.question in ctx.nuclear_constant_answers:
+                constant = ctx.nuclear_constant_answers[r.question]
+                text += f" (a constant rate since 1990: {constant:.0%})"
+            caveat = caveats.get(r.question)
+            marks = _window_mark(ctx, r.window_start, r.window_end) + (
+                f'<br><span class="caution question-caveat">{html.escape(caveat)}</span>'
+                if caveat
+                else ""
+            )
             cells.append(
-                f"<tr><td>{html.escape(str(r.title))}</td><td>{html.escape(text)}</td>"
+                f"<tr><td>{html.escape(str(r.title))}</td><td>{html.escape(text)}{marks}</td>"
                 f'<td class="resolution">{html.escape(str(r.resolution))}</td></tr>'
             )
         parts += [
@@ -284,12 +342,14 @@ def expectations_section(ctx: ReportContext) -> str:
             "<p>The questions of <code>questions/2026.yaml</code>, asked as forecasting "
             "platforms ask them, answered from the same simulations. A conditional question "
             "imposes its path only through its given months; after them each simulation's "
-            "states follow the transition model again, as they could in the world, whereas a "
+            "states follow the state model again, as they could in the world, whereas a "
             "scenario above holds its path to the end: a question and a scenario with the "
             "same start therefore give different numbers, and the question's is the one to "
             "quote for its resolution. The answers are in "
             "<code>answers.csv</code>; <code>forecast questions</code> freezes them and "
-            "<code>forecast ledger</code> scores them once the data cover their months.</p>",
+            "<code>forecast ledger</code> scores them once the data cover their months. An "
+            "answer whose window has begun before today is marked: for its past months it is "
+            "what the model said from the data's end, not a forecast.</p>",
             '<table id="questions"><tr><th>Question</th><th>Answer</th>'
             "<th>How it resolves</th></tr>\n" + "\n".join(cells) + "\n</table>",
         ]
@@ -302,8 +362,10 @@ def expectations_section(ctx: ReportContext) -> str:
     return "\n".join(p for p in parts if p)
 
 
-def _years_html(years) -> str:
-    """The outlook's calendar year beside the years observed before it."""
+def _years_html(ctx: ReportContext) -> str:
+    """The outlook's calendar year beside the years observed before it (a forecast year that
+    today has reached marked so)."""
+    years = ctx.years
     if years is None or not (years.table["kind"] == "forecast").any():
         return ""
     cells = []
@@ -314,6 +376,7 @@ def _years_html(years) -> str:
             value = (
                 f"{r.mean:.1f} expected (median {r.median:.0f}; 80%: {r.q10:.0f} to {r.q90:.0f})"
             )
+            value += _window_mark(ctx, f"{r.year}-01", f"{r.year}-12")
             more = pct(r.p_more_than_previous)
         cells.append(f"<tr><td>{r.year}</td><td>{value}</td><td>{more}</td></tr>")
     return (
@@ -356,8 +419,8 @@ def today_section(ctx: ReportContext) -> str:
     return f"""<h2 id="from-today">What to expect from today: {first:%B %Y} to {last:%B %Y}</h2>
 <p class="past">The data end in {gap[0] - 1:%B %Y}; the {len(gap)} month(s) {span} have happened
 but are <b>not in the data</b>. Here they are <b>simulated, not observed</b>: each simulation
-first runs through them (negotiation states from the transition model, launches from the
-model) and then forecasts the 12 months from {first:%B %Y}. So this outlook carries the
+first runs through them (negotiation states from the run's state model, launches from the
+count model) and then forecasts the 12 months from {first:%B %Y}. So this outlook carries the
 uncertainty about what happened in those months; importing them (the commands in the data
 banner above) replaces that simulation with the record. If you know the state of negotiations
 today, read its row: it keeps the simulations that are in that state in {first:%B %Y}.</p>
@@ -366,6 +429,7 @@ today, read its row: it keeps the simulations that are in that state in {first:%
 <th>P(nuclear test)</th></tr>
 {rows}
 </table>
+{_nuclear_note(ctx, len(states), "today")}
 <p>The numbers are in <code>outlook_today.csv</code>, the states by month in
 <code>outlook_today_states.csv</code>.</p>
 {today_chart}"""
@@ -418,7 +482,8 @@ def recent_years_section(ctx: ReportContext) -> str:
     summary = yearly_summary(ctx.tables)
     recent = summary[summary["year"] >= summary["year"].max() - 9]
     cols = ["year", "launch_days", "missiles", "launch_days_icbm", "nuclear_tests", "state"]
-    names = ["Year", "Launch days", "Missiles", "ICBM launch days", "Nuclear tests", "State"]
+    names = ["Year", "Launch days", "Missiles", "ICBM launch days", "Nuclear tests"]
+    names.append("State (most days)")  # yearly_summary: the state covering most of its days
     rows = "\n".join(
         "<tr>" + "".join(f"<td>{html.escape(str(r[c]))}</td>" for c in cols) + "</tr>"
         for _, r in recent.iterrows()
