@@ -911,6 +911,13 @@ def test_the_trust_section_speaks_of_every_protocol_kept(tmp_path, tables, panel
 
     expected = band_sentence(by_band, DEFAULT_MODEL, "Scored on CNS missile counts instead")
     assert expected and html.escape(expected[0]) in page
+    # the daily protocol's pools of the daily model with the default each get their sentence
+    shutil.copytree(EVALUATION_DIR / "daily", folder / "daily")
+    page = trust_section(ctx, folder)
+    daily = pd.read_csv(folder / "daily" / "by_band.csv")
+    for pool in (f"pool:{DEFAULT_MODEL}+daily_exciting", f"stack:{DEFAULT_MODEL}+daily_exciting"):
+        said = band_sentence(daily, pool, f"Pooled ({pool})")
+        assert said and html.escape(said[0]) in page
 
 
 def test_the_trust_section_says_what_each_term_of_the_default_earns(tmp_path, tables, panel):

@@ -112,6 +112,9 @@ def _other_protocols(folder: Path, model: str) -> list[str]:
         words.append(_daily_lead(settings.get("cutoffs") or [], model))
         words += band_sentence(tables["by_band"], DAILY_MODEL, "On those cutoffs")
         words += band_sentence(tables["by_band"], model, "On the same cutoffs")
+        pools = [m for m in settings.get("pools", []) if DAILY_MODEL in m.split(":")[-1].split("+")]
+        for pool in pools:
+            words += band_sentence(tables["by_band"], pool, f"Pooled ({pool})")
         if "ablation" in tables:
             words += ablation_findings(tables["ablation"])
     return words
