@@ -916,7 +916,7 @@ def test_the_trust_section_speaks_of_every_protocol_kept(tmp_path, tables, panel
     page = trust_section(ctx, folder)
     daily = pd.read_csv(folder / "daily" / "by_band.csv")
     for pool in (f"pool:{DEFAULT_MODEL}+daily_exciting", f"stack:{DEFAULT_MODEL}+daily_exciting"):
-        said = band_sentence(daily, pool, f"Pooled ({pool})")
+        said = band_sentence(daily, pool, "Pooled with the default")
         assert said and html.escape(said[0]) in page
 
 

@@ -114,7 +114,7 @@ def _other_protocols(folder: Path, model: str) -> list[str]:
         words += band_sentence(tables["by_band"], model, "On the same cutoffs")
         pools = [m for m in settings.get("pools", []) if DAILY_MODEL in m.split(":")[-1].split("+")]
         for pool in pools:
-            words += band_sentence(tables["by_band"], pool, f"Pooled ({pool})")
+            words += band_sentence(tables["by_band"], pool, "Pooled with the default")
         if "ablation" in tables:
             words += ablation_findings(tables["ablation"])
     return words
