@@ -106,6 +106,12 @@ def _nuclear_note(ctx: ReportContext, months: int, where: str) -> str:
     if ctx.nuclear_constant is None:
         return ""
     constant = ctx.nuclear_constant.p_any(months)
+    if where != "headline":  # said in full once, under the first table of the page
+        return (
+            f'<p id="nuclear-{where}" class="caution">P(nuclear test) with a constant rate since '
+            f"1990 instead of the {ctx.nuclear_half_life:.0f}-month half-life: {constant:.0%} "
+            f"over these {months} months.</p>"
+        )
     return (
         f'<p id="nuclear-{where}" class="caution">P(nuclear test) assumes old tests fade with a '
         f"half-life of {ctx.nuclear_half_life:.0f} months (the run's nuclear-rate setting); a "
