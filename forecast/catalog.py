@@ -79,7 +79,7 @@ BASELINES: tuple[str, ...] = ("constant_rate", "recent_rate", "empirical_recent"
 DAILY_TERMS: tuple[str, ...] = ("excitation", "season", "exercise", "state", "change")
 
 #: The terms of the default model (``ar_level``) that an ablation leaves out, one at a time
-#: (:data:`forecast.models.dynamic.AR_LEVEL_TERMS`, which a test keeps in step).
+#: (:data:`forecast.models.dynamic.AR_LEVEL_TERM_PRIORS`, which a test keeps in step).
 AR_LEVEL_TERMS: tuple[str, ...] = ("state", "season", "exercise")
 
 #: Each ablation variant: the model it comes from and the term it leaves out.

@@ -334,7 +334,11 @@ def window_note(start, end, as_of, today: dt.date | None = None) -> str:
         ..."`` when every month of it is before today's month; ``"window partly past: ..."``
         (naming the months before today's) when it has begun.
     """
-    timing = window_timing(start, end, today)
+    return timing_note(window_timing(start, end, today), as_of)
+
+
+def timing_note(timing: ForecastTiming, as_of) -> str:
+    """:func:`window_note` for a window already placed (:func:`window_timing`)."""
     if not timing.partly_past:
         return ""
     view = f"the model's view from the data's end ({pd.Period(as_of, 'M')}), not a forecast"

@@ -12,7 +12,7 @@ from forecast.evaluation.ablation import ablation_findings, ablation_table
 from forecast.models import get_model
 from forecast.models.daily import ABLATIONS, TERMS
 from forecast.models.dynamic import ABLATIONS as AR_LEVEL_ABLATIONS
-from forecast.models.dynamic import AR_LEVEL_TERMS as AR_LEVEL_PRIORS
+from forecast.models.dynamic import AR_LEVEL_TERM_PRIORS as AR_LEVEL_PRIORS
 from forecast.runs import fit_run, load_run
 
 

@@ -15,6 +15,7 @@ import pandas as pd
 
 from forecast.catalog import ABLATION_OF
 from forecast.evaluation.combine import BANDS
+from forecast.evaluation.findings import band_gains, credible_bands
 from forecast.evaluation.skill import bootstrap_skill, with_band
 
 #: Columns of the ablation table.
@@ -89,12 +90,8 @@ def ablation_findings(table: pd.DataFrame) -> list[str]:
     hurts, or that it has not shown either."""
     out = []
     for (model, term), rows in table.groupby(["model", "term"], sort=False):
-        helps = rows.loc[rows["gain_lo"] > 0, "band"].tolist()
-        hurts = rows.loc[rows["gain_hi"] < 0, "band"].tolist()
-        gains = ", ".join(
-            f"{r.gain:+.1%} at {r.band} months [{r.gain_lo:+.1%}, {r.gain_hi:+.1%}]"
-            for r in rows.itertuples()
-        )
+        helps, hurts = credible_bands(rows)
+        gains = band_gains(rows)
         if helps and not hurts:
             verdict = f"it helps credibly at {', '.join(helps)} months"
         elif hurts and not helps:

@@ -132,6 +132,23 @@ def skill_findings(
     return out
 
 
+def credible_bands(rows: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """The bands (column ``band``) whose 90% interval of the gain lies above zero, and those
+    whose interval lies below it (``gain_lo``, ``gain_hi``)."""
+    return (
+        rows.loc[rows["gain_lo"] > 0, "band"].tolist(),
+        rows.loc[rows["gain_hi"] < 0, "band"].tolist(),
+    )
+
+
+def band_gains(rows: pd.DataFrame, sep: str = ", ") -> str:
+    """Each band's gain with its 90% interval: ``+1.0% at 4-6 months [+0.6%, +1.6%]``."""
+    return sep.join(
+        f"{r.gain:+.1%} at {r.band} months [{r.gain_lo:+.1%}, {r.gain_hi:+.1%}]"
+        for r in rows.itertuples()
+    )
+
+
 def evidence_findings(
     evidence: pd.DataFrame, after_changes: pd.DataFrame | None, model: str
 ) -> list[str]:
@@ -157,11 +174,9 @@ def evidence_findings(
     drawn = transition_sentence(evidence, model)
     if "path" in rows:
         rows = rows[rows["path"] == "observed"]
-    rows = rows.set_index("band")
     if rows.empty:
         return [f"The evidence table does not hold {model}."]
-    helps = rows.index[rows["gain_lo"] > 0].tolist()
-    hurts = rows.index[rows["gain_hi"] < 0].tolist()
+    helps, hurts = credible_bands(rows)
     out = [
         f"Forecasting with the negotiation states that really came instead of the state at the "
         f"cutoff gained {rows['gain'].min():+.1%} to {rows['gain'].max():+.1%} on {model}'s mean "
@@ -218,12 +233,8 @@ def transition_sentence(evidence: pd.DataFrame, model: str) -> list[str]:
     rows = evidence[(evidence["model"] == model) & (evidence["path"] == "transition")]
     if rows.empty:
         return []
-    gains = "; ".join(
-        f"{r.gain:+.1%} at {r.band} months [{r.gain_lo:+.1%}, {r.gain_hi:+.1%}]"
-        for r in rows.itertuples()
-    )
-    worse = rows.loc[rows["gain_hi"] < 0, "band"].tolist()
-    better = rows.loc[rows["gain_lo"] > 0, "band"].tolist()
+    gains = band_gains(rows, "; ")
+    better, worse = credible_bands(rows)
     verdicts = [
         f"measurably {word} than holding the state at {', '.join(bands)} months"
         for word, bands in (("worse", worse), ("better", better))

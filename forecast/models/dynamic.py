@@ -61,6 +61,7 @@ import pymc as pm
 import pytensor.tensor as pt
 import xarray as xr
 
+from forecast.constants import STATES
 from forecast.errors import ConfigError
 from forecast.models import components as C
 from forecast.models.count import CountModel
@@ -125,7 +126,7 @@ class LeaderEras:
 
 #: The prior each optional term of ``ar_level`` owns (an ablation variant has neither the term
 #: nor its prior; the catalogue names the terms, :data:`forecast.catalog.AR_LEVEL_TERMS`).
-AR_LEVEL_TERMS: dict[str, str] = {
+AR_LEVEL_TERM_PRIORS: dict[str, str] = {
     "state": "state_effect",
     "season": "season",
     "exercise": "exercise",
@@ -138,7 +139,7 @@ class ARLevel(LeaderEras, CountModel):
     name = "ar_level"
     components = ("state", "season", "exercise")
     #: The optional terms this model has (an ablation variant drops one: :data:`ABLATIONS`).
-    terms: ClassVar[frozenset[str]] = frozenset(AR_LEVEL_TERMS)
+    terms: ClassVar[frozenset[str]] = frozenset(AR_LEVEL_TERM_PRIORS)
     default_priors = {
         # mean log launch days per month over each era's training months: exp(-1 +- 2 sd)
         # spans 0.02..7 per month (the Kim Jong Il era averaged 0.1, Kim Jong Un's 1.1); a
@@ -232,7 +233,7 @@ class ARLevel(LeaderEras, CountModel):
             era_mean = pm.Normal("era_mean", **p["era_mean"], dims="era")
             level = pm.Deterministic("era_level", era_mean - pt.dot(era_weights, z), dims="era")
             on = self.terms
-            state = C.state_effects(p) if "state" in on else C.term_off("state_effect", 4)
+            state = C.state_effects(p) if "state" in on else C.term_off("state_effect", len(STATES))
             season = (
                 pm.ZeroSumNormal("season", sigma=p["season"]["sigma"], dims="month_of_year")
                 if "season" in on
@@ -346,13 +347,13 @@ class ARLevel(LeaderEras, CountModel):
 #: earns its place out of sample, on the 240 cutoffs of ``make ablation``).
 ABLATIONS: dict[str, type[ARLevel]] = {
     term: C.without_term(ARLevel, term, prior, f"ar_level_no_{term}")
-    for term, prior in AR_LEVEL_TERMS.items()
+    for term, prior in AR_LEVEL_TERM_PRIORS.items()
 }
 
 
 __all__ = [
     "ABLATIONS",
-    "AR_LEVEL_TERMS",
+    "AR_LEVEL_TERM_PRIORS",
     "DEFAULT_SINCE",
     "MIN_TRAINING_MONTHS",
     "ARLevel",

@@ -13,6 +13,7 @@ import pandas as pd
 from forecast.catalog import BASELINES, MODELS
 from forecast.evaluation import read_summary
 from forecast.evaluation.ablation import ablation_findings
+from forecast.evaluation.combine import check_pools
 from forecast.evaluation.findings import (
     band_sentence,
     evidence_findings,
@@ -112,20 +113,28 @@ def _other_protocols(folder: Path, model: str) -> list[str]:
         words.append(_daily_lead(settings.get("cutoffs") or [], model))
         words += band_sentence(tables["by_band"], DAILY_MODEL, "On those cutoffs")
         words += band_sentence(tables["by_band"], model, "On the same cutoffs")
-        pools = [m for m in settings.get("pools", []) if DAILY_MODEL in m.split(":")[-1].split("+")]
-        for pool in pools:
-            words += band_sentence(tables["by_band"], pool, "Pooled with the default")
+        for pool in check_pools(settings.get("pools", []), settings.get("models", [])):
+            if DAILY_MODEL in pool.members:
+                words += band_sentence(tables["by_band"], pool.name, "Pooled with the default")
         if "ablation" in tables:
             words += ablation_findings(tables["ablation"])
     return words
 
 
-def _ablation_lead(cutoffs: list[str], table: pd.DataFrame) -> str:
-    """Where the default model's terms were left out one at a time, and what stays on."""
+def _cutoffs_words(cutoffs: list[str], spacing: bool = False) -> str:
+    """``240 cutoffs, 2005-01 to 2024-12`` (with ``spacing``: ``40 cutoffs every 6 months,
+    ...``)."""
     months = pd.PeriodIndex(cutoffs, freq="M")
     where = f"{len(months)} cutoffs"
     if len(months) > 1:
-        where += f", {months[0]} to {months[-1]}"
+        every = f" every {(months[1] - months[0]).n} months" if spacing else ""
+        where += f"{every}, {months[0]} to {months[-1]}"
+    return where
+
+
+def _ablation_lead(cutoffs: list[str], table: pd.DataFrame) -> str:
+    """Where the default model's terms were left out one at a time."""
+    where = _cutoffs_words(cutoffs)
     models = ", ".join(sorted(set(table["model"])))
     terms = ", ".join(dict.fromkeys(table["term"]))
     return (
@@ -137,10 +146,7 @@ def _ablation_lead(cutoffs: list[str], table: pd.DataFrame) -> str:
 
 def _daily_lead(cutoffs: list[str], model: str) -> str:
     """What the daily model is, where it was scored, and that no forecast here comes from it."""
-    months = pd.PeriodIndex(cutoffs, freq="M")
-    where = f"{len(months)} cutoffs"
-    if len(months) > 1:
-        where += f" every {(months[1] - months[0]).n} months, {months[0]} to {months[-1]}"
+    where = _cutoffs_words(cutoffs, spacing=True)
     description = MODELS[DAILY_MODEL].description.rstrip(".")
     return (
         f"A daily model, {DAILY_MODEL} ({description[0].lower()}{description[1:]}), was "

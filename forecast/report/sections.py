@@ -23,7 +23,7 @@ from forecast.freshness import (
     freshness_html,
     past_score_summary,
     score_past_months,
-    window_note,
+    timing_note,
     window_timing,
 )
 from forecast.plots import (
@@ -123,10 +123,11 @@ def _nuclear_note(ctx: ReportContext, months: int, where: str) -> str:
 def _window_mark(ctx: ReportContext, start, end) -> str:
     """The mark of a window today has reached (:func:`forecast.freshness.window_note`, measured
     on the report's today from the fit's last month), under a table cell; ``""`` if none."""
-    note = window_note(start, end, ctx.model.training["month"].iloc[-1], ctx.today)
+    timing = window_timing(start, end, ctx.today)
+    note = timing_note(timing, ctx.model.training["month"].iloc[-1])
     if not note:
         return ""
-    kind = "past" if window_timing(start, end, ctx.today).all_past else "partly-past"
+    kind = "past" if timing.all_past else "partly-past"
     return (
         f'<br><span class="caution past-window" data-window="{kind}">({html.escape(note)})</span>'
     )
@@ -488,8 +489,15 @@ def recent_years_section(ctx: ReportContext) -> str:
     summary = yearly_summary(ctx.tables)
     recent = summary[summary["year"] >= summary["year"].max() - 9]
     cols = ["year", "launch_days", "missiles", "launch_days_icbm", "nuclear_tests", "state"]
-    names = ["Year", "Launch days", "Missiles", "ICBM launch days", "Nuclear tests"]
-    names.append("State (most days)")  # yearly_summary: the state covering most of its days
+    # yearly_summary's state: the one covering most of the year's days
+    names = [
+        "Year",
+        "Launch days",
+        "Missiles",
+        "ICBM launch days",
+        "Nuclear tests",
+        "State (most days)",
+    ]
     rows = "\n".join(
         "<tr>" + "".join(f"<td>{html.escape(str(r[c]))}</td>" for c in cols) + "</tr>"
         for _, r in recent.iterrows()
