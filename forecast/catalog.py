@@ -78,8 +78,8 @@ BASELINES: tuple[str, ...] = ("constant_rate", "recent_rate", "empirical_recent"
 #: (:data:`forecast.models.daily.TERMS`, which a test keeps in step).
 DAILY_TERMS: tuple[str, ...] = ("excitation", "season", "exercise", "state", "change")
 
-#: The terms of the default model (``ar_level``) that an ablation leaves out, one at a time
-#: (:data:`forecast.models.dynamic.AR_LEVEL_TERM_PRIORS`, which a test keeps in step).
+#: The terms of ``ar_level`` (the default's full form) that an ablation leaves out, one at a
+#: time (:data:`forecast.models.dynamic.AR_LEVEL_TERM_PRIORS`, which a test keeps in step).
 AR_LEVEL_TERMS: tuple[str, ...] = ("state", "season", "exercise")
 
 #: Each ablation variant: the model it comes from and the term it leaves out.
@@ -93,9 +93,15 @@ MODELS: dict[str, ModelEntry] = {
     entry.name: entry
     for entry in (
         ModelEntry(
+            "ar_level_lean",
+            "Monthly AR(1) level around a level per leader era + state shift, fitted from "
+            "2005 (ar_level without season and exercises, which showed no gain).",
+            states=True,
+        ),
+        ModelEntry(
             "ar_level",
             "Monthly AR(1) level around a level per leader era + state shift + season + "
-            "exercises, fitted from 2005.",
+            "exercises, fitted from 2005 (the default before ar_level_lean).",
             states=True,
         ),
         ModelEntry(
@@ -151,10 +157,10 @@ MODELS: dict[str, ModelEntry] = {
 
 #: The model the evaluation ranks best (README, "Evaluation"): what ``default`` names in every
 #: command that takes ``--model``/``--models``, the report and the scenario outlook.
-DEFAULT_MODEL = "ar_level"
+DEFAULT_MODEL = "ar_level_lean"
 
 #: The default before it, kept beside it in the evaluation (notebook 05, docs/evaluation).
-PREVIOUS_DEFAULT = "state_rate"
+PREVIOUS_DEFAULT = "ar_level"
 
 
 def resolve_name(name: str) -> str:

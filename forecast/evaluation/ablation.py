@@ -17,6 +17,7 @@ from forecast.catalog import ABLATION_OF
 from forecast.evaluation.combine import BANDS
 from forecast.evaluation.findings import band_gains, credible_bands
 from forecast.evaluation.skill import bootstrap_skill, with_band
+from forecast.models import REGISTRY
 
 #: Columns of the ablation table.
 ABLATION_COLUMNS = (
@@ -85,9 +86,10 @@ def ablation_table(
     return pd.DataFrame(rows, columns=list(ABLATION_COLUMNS))
 
 
-def ablation_findings(table: pd.DataFrame) -> list[str]:
+def ablation_findings(table: pd.DataFrame, default: str | None = None) -> list[str]:
     """One sentence per term, computed from :func:`ablation_table`: where it helps, where it
-    hurts, or that it has not shown either."""
+    hurts, or that it has not shown either; with ``default`` (a registered model name), then
+    which of the terms that model keeps (:func:`default_terms_sentence`)."""
     out = []
     for (model, term), rows in table.groupby(["model", "term"], sort=False):
         helps, hurts = credible_bands(rows)
@@ -104,4 +106,57 @@ def ablation_findings(table: pd.DataFrame) -> list[str]:
             f"The {term} term of {model}: gain {gains} (1 - CRPS with / CRPS without; "
             f"positive = better); {verdict}."
         )
+    if default is not None:
+        cls = REGISTRY[default]
+        on = getattr(cls, "terms", frozenset())  # only models with optional terms have them
+        sentence = default_terms_sentence(table, default, cls.full_form, on)
+        out += [sentence] if sentence else []
     return out
+
+
+def default_terms_sentence(
+    table: pd.DataFrame, default: str, full_form: str | None, on: frozenset[str]
+) -> str | None:
+    """Which of the ablated terms the default keeps and which it leaves out, with whether the
+    table backs that choice (None when the default is not a form of an ablated model).
+
+    Parameters
+    ----------
+    table : DataFrame
+        :func:`ablation_table`.
+    default : str
+        The default model's name.
+    full_form : str, optional
+        The model the default leaves terms out of (``full_form`` of its class), if any.
+    on : frozenset of str
+        Its terms (``terms`` of its class).
+
+    Returns
+    -------
+    str or None
+        E.g. "The default, ar_level_lean, is ar_level with its state term and without its
+        season and exercise terms: none of those left out showed a gain ..."
+    """
+    for model, rows in table.groupby("model", sort=False):
+        terms = list(dict.fromkeys(rows["term"]))
+        if model != full_form:
+            continue
+        kept = [t for t in terms if t in on]
+        off = [t for t in terms if t not in on]
+        helping = [t for t in off if credible_bands(rows[rows["term"] == t])[0]]
+        if helping:
+            backing = (
+                f"but {' and '.join(helping)} showed a gain whose 90% interval lies above zero "
+                "in some band: the choice should be revisited"
+            )
+        else:
+            backing = (
+                "none of the terms left out showed a gain whose 90% interval lies above zero in "
+                f"any band, so they stay available in {model} but off by default"
+            )
+        return (
+            f"The default, {default}, is {model} with its {' and '.join(kept)} term"
+            f"{'s' if len(kept) > 1 else ''} and without its {' and '.join(off)} term"
+            f"{'s' if len(off) > 1 else ''}: {backing}."
+        )
+    return None

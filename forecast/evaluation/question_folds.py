@@ -1,6 +1,6 @@
 """The count-model folds of the strict question backtest: one fit, many futures, cached.
 
-At a cutoff the default count model (``ar_level``) is fitted once on the months up to it
+At a cutoff the default count model (``ar_level_lean``) is fitted once on the months up to it
 (the ``backtest`` sampler preset, seeds from :func:`forecast.evaluation.folds.fold_seeds`) and
 simulates, with common random numbers, the state held at the cutoff (``persist``) and the
 unconditional forecast along the paths of every state model of
@@ -32,15 +32,15 @@ import pandas as pd
 from forecast.evaluation.fold_forecasts import fold_model, persist_future
 from forecast.evaluation.folds import fold_seeds, forecast_months
 from forecast.evaluation.question_families import FAMILIES, family_question, outcome_at
-from forecast.models import PRESETS, get_model
+from forecast.models import DEFAULT_MODEL, PRESETS, get_model
 from forecast.models.state_catalog import DEFAULT_TRANSITIONS, TRANSITION_MODELS
 from forecast.questions import simulated_outcomes
 from forecast.runs import fit_run, outlook_at
 from forecast.scores import crps, pit_bounds
 from forecast.simulation import Future, simulate, state_paths
 
-#: The count model whose forecasts answer the count families, and the naive one.
-COUNT_MODEL = "ar_level"
+#: The count model whose forecasts answer the count families (the default), and the naive one.
+COUNT_MODEL = DEFAULT_MODEL
 NAIVE_MODEL = "recent_rate"
 
 #: Months forecast at each cutoff (the longest window).
@@ -117,7 +117,7 @@ def run_count_fold(
     Returns
     -------
     answers : DataFrame
-        ``cutoff, family, source`` (``ar_level:<state model>`` or ``recent_rate``),
+        ``cutoff, family, source`` (``ar_level_lean:<state model>`` or ``recent_rate``),
         ``outcome, answer`` (and for the numeric family ``crps, pit_lo, pit_hi, q10..q90``).
     months : DataFrame
         ``cutoff, horizon, path`` (``persist``, ``transition:<state model>``), ``observed``,

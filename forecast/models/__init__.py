@@ -32,7 +32,7 @@ from forecast.models.diagnostics import (
     prior_predictive_check,
 )
 from forecast.models.dynamic import ABLATIONS as AR_LEVEL_ABLATIONS
-from forecast.models.dynamic import ARLevel
+from forecast.models.dynamic import ARLevel, ARLevelLean
 from forecast.models.hierarchical import ClassHierarchical
 from forecast.models.naive import EmpiricalRecent, LastValue
 
@@ -41,6 +41,7 @@ from forecast.models.naive import EmpiricalRecent, LastValue
 REGISTRY: dict[str, type[BaseModel]] = {
     cls.name: cls
     for cls in (
+        ARLevelLean,
         ARLevel,
         EmpiricalRecent,
         LastValue,

@@ -54,6 +54,9 @@ class BaseModel(TrainingWindow):
 
     #: Registered name (used by the CLI).
     name: ClassVar[str] = "base"
+    #: The registered model this one leaves terms out of (an ablation variant, the default's
+    #: lean form; :func:`forecast.models.components.without_terms`), or None.
+    full_form: ClassVar[str | None] = None
     #: Documented defaults; subclasses override.
     default_priors: ClassVar[dict] = {}
     #: Priors of terms a model adds for one target only (e.g. ``ar_level``'s salvo term when

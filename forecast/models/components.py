@@ -114,14 +114,14 @@ def level_walk(priors: dict, n_years: int) -> pt.TensorVariable:
 
 def term_off(name: str, size: int | None = None, dims: str = "state") -> pt.TensorVariable:
     """A term left out: zeros under the term's name, so the forward simulation reads it
-    unchanged (an ablation variant, :func:`without_term`)."""
+    unchanged (a model without the term, :func:`without_terms`)."""
     if size is None:
         return pm.Deterministic(name, pt.zeros(()))
     return pm.Deterministic(name, pt.zeros(size), dims=dims)
 
 
-def without_term(cls: type, term: str, prior: str, name: str) -> type:
-    """``cls`` without one of its optional terms: a registered model of its own, so that a
+def without_terms(cls: type, owned: dict[str, str], name: str, doc: str | None = None) -> type:
+    """``cls`` without some of its optional terms: a registered model of its own, so that a
     backtest, a saved fit and a configuration name it like any other.
 
     Parameters
@@ -129,24 +129,40 @@ def without_term(cls: type, term: str, prior: str, name: str) -> type:
     cls : type
         A model class with a ``terms`` frozenset that its ``_build`` reads (a term not in it is
         built with :func:`term_off`).
-    term : str
-        The term left out.
-    prior : str
-        The key of ``cls.default_priors`` that the term owns (the variant has neither).
+    owned : dict of str to str
+        The terms left out, each with the key of ``cls.default_priors`` it owns (the new
+        model has neither).
     name : str
-        The variant's registered name.
+        The new model's registered name.
+    doc : str, optional
+        Its docstring (default: an ablation's).
+
+    Returns
+    -------
+    type
+        A subclass of ``cls`` whose ``full_form`` names ``cls``.
     """
+    left_out = ", ".join(owned)
     return type(
-        f"{cls.__name__}Without{term.title()}",
+        f"{cls.__name__}Without{''.join(t.title() for t in owned)}",
         (cls,),
         {
             "name": name,
-            "terms": cls.terms - {term},
-            "default_priors": {k: v for k, v in cls.default_priors.items() if k != prior},
-            "__doc__": f"{cls.__name__} without its {term} term (an ablation).",
+            "full_form": cls.name,
+            "terms": cls.terms - set(owned),
+            "default_priors": {
+                k: v for k, v in cls.default_priors.items() if k not in owned.values()
+            },
+            "__doc__": doc or f"{cls.__name__} without its {left_out} term (an ablation).",
             "__module__": cls.__module__,
         },
     )
+
+
+def without_term(cls: type, term: str, prior: str, name: str) -> type:
+    """An ablation variant: ``cls`` without one optional term and the prior it owns
+    (:func:`without_terms`)."""
+    return without_terms(cls, {term: prior}, name)
 
 
 def state_effects(priors: dict, name: str = "state_effect", dims=("state",)) -> pt.TensorVariable:

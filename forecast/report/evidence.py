@@ -102,7 +102,7 @@ def _other_protocols(folder: Path, model: str) -> list[str]:
         tables, settings = read_summary(folder / "ablation")
         if "ablation" in tables:
             words.append(_ablation_lead(settings.get("cutoffs") or [], tables["ablation"]))
-            words += ablation_findings(tables["ablation"])
+            words += ablation_findings(tables["ablation"], default=DEFAULT_MODEL)
     if (folder / "missiles" / "settings.json").is_file():
         tables, _ = read_summary(folder / "missiles")
         words += band_sentence(tables["by_band"], model, "Scored on CNS missile counts instead")
