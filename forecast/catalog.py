@@ -82,6 +82,13 @@ DAILY_TERMS: tuple[str, ...] = ("excitation", "season", "exercise", "state", "ch
 #: time (:data:`forecast.models.dynamic.AR_LEVEL_TERM_PRIORS`, which a test keeps in step).
 AR_LEVEL_TERMS: tuple[str, ...] = ("state", "season", "exercise")
 
+#: The default's lean form: the registered model whose terms it leaves out, and those terms (the
+#: ones that showed no gain in that model's ablation, ``make ablation``);
+#: :mod:`forecast.models.dynamic` builds it from this entry.
+LEAN_FORMS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "ar_level_lean": ("ar_level", ("season", "exercise")),
+}
+
 #: Each ablation variant: the model it comes from and the term it leaves out.
 ABLATION_OF: dict[str, tuple[str, str]] = {
     **{f"ar_level_no_{term}": ("ar_level", term) for term in AR_LEVEL_TERMS},

@@ -42,7 +42,9 @@ paths in which an event happens within the first ``within`` forecast months
 with the scales of ``exercises.csv``: ``full`` or ``simulation`` keep the usual
 exercise calendar, ``reduced`` halves it, ``suspended`` removes it; without it
 the usual calendar applies (mean exercise days per calendar month over the last
-five fitted years).
+five fitted years). Exercise scales act only through a model with an exercise term: the
+default, ``ar_level_lean``, leaves it out, and :func:`simulate_scenarios` then puts a sentence
+saying so in the forecast's ``note`` (:func:`unread_exercises`).
 
 Every scenario is simulated from the same posterior draws with the same seed,
 so comparisons between scenarios carry the joint uncertainty (common random
@@ -468,7 +470,8 @@ def simulate_scenarios(
     Returns
     -------
     Forecast
-        One scenario per entry of the set, in its order.
+        One scenario per entry of the set, in its order; its ``note`` names the scenarios
+        whose exercise scales the model does not read (:func:`unread_exercises`).
     """
     months, start = forecast_months(model, scenario_set)
     n_draws = simulation_draws(model, draws)
@@ -490,4 +493,33 @@ def simulate_scenarios(
         model, futures, random_seed=random_seed, draws=draws, outlook=outlook, start=start
     )
     forecast.data.attrs.update(start=str(start), horizon=scenario_set.horizon)
+    unread = unread_exercises(model, scenario_set)
+    if unread:
+        forecast.data.attrs["note"] = unread
     return forecast
+
+
+def unread_exercises(model, scenario_set: ScenarioSet) -> str | None:
+    """A sentence naming the scenarios whose ``exercises`` the model's forecasts do not read
+    (None when every setting acts).
+
+    Parameters
+    ----------
+    model : BaseModel
+    scenario_set : ScenarioSet
+
+    Returns
+    -------
+    str or None
+        E.g. "The exercise scales of summit change nothing here: ar_level_lean leaves out
+        ar_level's exercise term (see its ablation); a run of ar_level lets them act."
+    """
+    names = [s.name for s in scenario_set.scenarios.values() if s.exercises]
+    if not names or model.reads_exercises:
+        return None
+    if model.full_form:
+        why = f"{model.name} leaves out {model.full_form}'s exercise term (see its ablation)"
+        fix = f"; a run of {model.full_form} lets them act"
+    else:
+        why, fix = f"{model.name} does not read exercise days", ""
+    return f"The exercise scales of {', '.join(names)} change nothing here: {why}{fix}."

@@ -318,6 +318,12 @@ class Forecast:
         return self.data.attrs.get("model", "")
 
     @property
+    def note(self) -> str | None:
+        """What a reader should know about the settings of the scenarios (e.g. exercise scales
+        the model does not read: :func:`forecast.scenarios.unread_exercises`), if anything."""
+        return self.data.attrs.get("note") or None
+
+    @property
     def scenarios(self) -> list[str]:
         """The scenarios' keys, in order."""
         return [str(s) for s in self.data["scenario"].values]

@@ -158,8 +158,8 @@ def test_the_default_sentence_names_the_terms_kept_and_left_out_and_whether_the_
         _ablated({"state": helps, "season": helps, "exercise": flat}), default="ar_level_lean"
     )
     assert season_helps[-1].endswith(
-        "but season showed a gain whose 90% interval lies above zero in some band: the choice "
-        "should be revisited."
+        "without its season and exercise terms; season showed a gain whose 90% interval lies "
+        "above zero in some band, so leaving it out should be revisited."
     )
     # a default that is not a form of the ablated model gets no sentence
     assert len(ablation_findings(_ablated({"state": helps}), default="state_rate")) == 1

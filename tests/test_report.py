@@ -126,6 +126,12 @@ def test_index_has_the_headline_table_of_the_current_scenarios(index):
     assert "P(nuclear test)" in body
     assert re.findall(r'data-scenario="([^"]+)"', body) == list(CURRENT)
     assert "n/a" not in body  # class_hierarchical gives ICBM and nuclear probabilities
+    # the default has no exercise term: the summit's scaled-down exercises are said to do nothing
+    note = (
+        "The exercise scales of summit change nothing here: ar_level_lean leaves out "
+        "ar_level&#x27;s exercise term (see its ablation); a run of ar_level lets them act."
+    )
+    assert f'<p class="caution">{note}</p>' in index
 
 
 @pytest.mark.slow
@@ -913,18 +919,22 @@ def test_the_trust_section_speaks_of_every_protocol_kept(tmp_path, tables, panel
 
     expected = band_sentence(by_band, DEFAULT_MODEL, "Scored on CNS missile counts instead")
     assert expected and html.escape(expected[0]) in page
-    # the daily protocol's pools of the daily model with the default each get their sentence
+    # the daily protocol was run beside ar_level (the default's full form, the default then):
+    # its sentence, and one for each pool of the daily model with it
     shutil.copytree(EVALUATION_DIR / "daily", folder / "daily")
     page = trust_section(ctx, folder)
     daily = pd.read_csv(folder / "daily" / "by_band.csv")
-    for pool in (f"pool:{DEFAULT_MODEL}+daily_exciting", f"stack:{DEFAULT_MODEL}+daily_exciting"):
-        said = band_sentence(daily, pool, "Pooled with the default")
+    said = band_sentence(daily, "ar_level", "On the same cutoffs")
+    assert said and html.escape(said[0]) in page
+    for pool in ("pool:ar_level+daily_exciting", "stack:ar_level+daily_exciting"):
+        said = band_sentence(daily, pool, "Pooled with ar_level")
         assert said and html.escape(said[0]) in page
 
 
 def test_the_trust_section_says_what_each_term_of_the_default_earns(tmp_path, tables, panel):
-    """The default model's ablation (``make ablation``), kept in its own folder: a lead that
-    names the cutoffs and the terms, then one sentence per term."""
+    """The ablation of the default's full form (``make ablation``), kept in its own folder: a
+    lead that names the cutoffs and the terms, one sentence per term, then which terms the
+    default keeps."""
     import json
     import shutil
 
@@ -960,9 +970,11 @@ def test_the_trust_section_says_what_each_term_of_the_default_earns(tmp_path, ta
         "on the same 240 cutoffs, 2005-01 to 2024-12"
     )
     assert lead in page
-    words = ablation_findings(table)
-    assert len(words) == 2 and all(html.escape(w) in page for w in words)
+    words = ablation_findings(table, default="ar_level_lean")
+    assert len(words) == 3 and all(html.escape(w) in page for w in words)
     assert page.index(lead) < page.index(html.escape(words[0]))
+    # the last says which terms the default keeps: here the season term would have helped
+    assert words[-1].startswith("The default, ar_level_lean, is ar_level with its state term")
 
 
 def test_a_flagged_path_row_comes_with_its_explanation(tiny_run, tmp_path, monkeypatch):

@@ -290,3 +290,33 @@ def test_with_scenarios_adds_only_what_a_file_lacks():
     assert both.start == old.start and both.source == old.source
     with pytest.raises(ConfigError, match="EXTRA"):
         with_scenarios(old, {"bad": {"states": {"2019-12": "war"}}}, source="EXTRA")
+
+
+def test_exercise_scales_a_model_does_not_read_are_named_and_change_nothing(panel):
+    """The default (ar_level_lean) leaves out ar_level's exercise term: a scenario that scales
+    the exercises gets the same draws as one that does not, and the forecast says so."""
+    from forecast.runs import fit_run
+    from forecast.scenarios import unread_exercises
+
+    spec = scenario_set(
+        start="2016-01",
+        held={"states": {"2016-01": "stalled"}},
+        suspended={"states": {"2016-01": "stalled"}, "exercises": {"2016-01": "suspended"}},
+    )
+    lean = fit_run(get_model("default", until="2015-12"), panel, "mock", seed=SEED).model
+    forecast = simulate_scenarios(lean, spec, random_seed=SEED)
+    counts = forecast.counts
+    assert (counts.sel(scenario="held") == counts.sel(scenario="suspended")).all()
+    assert (
+        forecast.note
+        == unread_exercises(lean, spec)
+        == (
+            "The exercise scales of suspended change nothing here: ar_level_lean leaves out "
+            "ar_level's exercise term (see its ablation); a run of ar_level lets them act."
+        )
+    )
+    # ar_level reads them: no note; a set without exercise scales gets none either
+    full = fit_run(get_model("ar_level", until="2015-12"), panel, "mock", seed=SEED).model
+    assert simulate_scenarios(full, spec, random_seed=SEED).note is None
+    assert unread_exercises(lean, scenario_set(start="2016-01", held={})) is None
+    assert not get_model("recent_rate").reads_exercises and get_model("state_rate").reads_exercises

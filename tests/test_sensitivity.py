@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from conftest import FORECAST_CLI, SEED
 
+from forecast.catalog import DEFAULT_MODEL
 from forecast.coding_alternatives import (
     ALTERNATIVES_FILE,
     AS_CODED,
@@ -243,7 +244,7 @@ def test_the_command_writes_the_table_its_sentences_and_settings(tmp_path):
     )
     # not an alternative: no finding but the diagnostics' names it
     assert not any(ANOTHER_SEED in f for f in findings[2:-1])
-    assert table.attrs["seed"] == SEED and table.attrs["model"] == "ar_level"
+    assert table.attrs["seed"] == SEED and table.attrs["model"] == DEFAULT_MODEL
     # the sentences of sensitivity.md are those computed from the table written beside it
     markdown = (out / "sensitivity.md").read_text(encoding="utf-8")
     plain = re.sub(r"\\(.)", r"\1", markdown)

@@ -65,6 +65,8 @@ def scenarios(
     timing = forecast_timing(forecast.months.to_timestamp(), today=today)
     title = f"{timing.title} ({model.name}): totals over {spec.horizon} months"
     console.print(totals_table(written["summary"], title))
+    if forecast.note:
+        console.print(forecast.note)
     if timing.partly_past:
         summary = past_score_summary(score_past_months(forecast, monthly_panel(tables)))
         if summary.empty:

@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from forecast.catalog import ABLATION_OF
+from forecast.catalog import ABLATION_OF, LEAN_FORMS, resolve_name
 from forecast.evaluation.combine import BANDS
 from forecast.evaluation.findings import band_gains, credible_bands
 from forecast.evaluation.skill import bootstrap_skill, with_band
-from forecast.models import REGISTRY
 
 #: Columns of the ablation table.
 ABLATION_COLUMNS = (
@@ -89,7 +88,8 @@ def ablation_table(
 def ablation_findings(table: pd.DataFrame, default: str | None = None) -> list[str]:
     """One sentence per term, computed from :func:`ablation_table`: where it helps, where it
     hurts, or that it has not shown either; with ``default`` (a registered model name), then
-    which of the terms that model keeps (:func:`default_terms_sentence`)."""
+    which of the terms that model keeps (:func:`default_terms_sentence`; ``default`` may be
+    the alias ``default``)."""
     out = []
     for (model, term), rows in table.groupby(["model", "term"], sort=False):
         helps, hurts = credible_bands(rows)
@@ -106,57 +106,48 @@ def ablation_findings(table: pd.DataFrame, default: str | None = None) -> list[s
             f"The {term} term of {model}: gain {gains} (1 - CRPS with / CRPS without; "
             f"positive = better); {verdict}."
         )
-    if default is not None:
-        cls = REGISTRY[default]
-        on = getattr(cls, "terms", frozenset())  # only models with optional terms have them
-        sentence = default_terms_sentence(table, default, cls.full_form, on)
-        out += [sentence] if sentence else []
-    return out
+    sentence = default_terms_sentence(table, resolve_name(default)) if default else None
+    return out + ([sentence] if sentence else [])
 
 
-def default_terms_sentence(
-    table: pd.DataFrame, default: str, full_form: str | None, on: frozenset[str]
-) -> str | None:
-    """Which of the ablated terms the default keeps and which it leaves out, with whether the
-    table backs that choice (None when the default is not a form of an ablated model).
+def default_terms_sentence(table: pd.DataFrame, default: str) -> str | None:
+    """Which of the ablated terms the default keeps and which it leaves out
+    (:data:`forecast.catalog.LEAN_FORMS`), and whether the table still backs leaving them out.
 
     Parameters
     ----------
     table : DataFrame
         :func:`ablation_table`.
     default : str
-        The default model's name.
-    full_form : str, optional
-        The model the default leaves terms out of (``full_form`` of its class), if any.
-    on : frozenset of str
-        Its terms (``terms`` of its class).
+        The default model's registered name.
 
     Returns
     -------
     str or None
-        E.g. "The default, ar_level_lean, is ar_level with its state term and without its
-        season and exercise terms: none of those left out showed a gain ..."
+        None when the default leaves no term of a model in the table out. Otherwise, e.g.
+        "The default, ar_level_lean, is ar_level with its state term and without its season
+        and exercise terms: none of the terms left out showed a gain ..."
     """
-    for model, rows in table.groupby("model", sort=False):
-        terms = list(dict.fromkeys(rows["term"]))
-        if model != full_form:
-            continue
-        kept = [t for t in terms if t in on]
-        off = [t for t in terms if t not in on]
-        helping = [t for t in off if credible_bands(rows[rows["term"] == t])[0]]
-        if helping:
-            backing = (
-                f"but {' and '.join(helping)} showed a gain whose 90% interval lies above zero "
-                "in some band: the choice should be revisited"
-            )
-        else:
-            backing = (
-                "none of the terms left out showed a gain whose 90% interval lies above zero in "
-                f"any band, so they stay available in {model} but off by default"
-            )
+    if default not in LEAN_FORMS:
+        return None
+    full, off = LEAN_FORMS[default]
+    rows = table[table["model"] == full]
+    if rows.empty:
+        return None
+    kept = [t for t in dict.fromkeys(rows["term"]) if t not in off]
+    helping = [t for t in off if credible_bands(rows[rows["term"] == t])[0]]
+    which = (
+        f"The default, {default}, is {full} with its {' and '.join(kept)} "
+        f"term{'s' if len(kept) > 1 else ''} and without its {' and '.join(off)} "
+        f"term{'s' if len(off) > 1 else ''}"
+    )
+    if helping:
+        them = "them" if len(helping) > 1 else "it"
         return (
-            f"The default, {default}, is {model} with its {' and '.join(kept)} term"
-            f"{'s' if len(kept) > 1 else ''} and without its {' and '.join(off)} term"
-            f"{'s' if len(off) > 1 else ''}: {backing}."
+            f"{which}; {' and '.join(helping)} showed a gain whose 90% interval lies above "
+            f"zero in some band, so leaving {them} out should be revisited."
         )
-    return None
+    return (
+        f"{which}: none of the terms left out showed a gain whose 90% interval lies above "
+        f"zero in any band, so they stay available in {full} but off by default."
+    )

@@ -61,6 +61,8 @@ class FoldSettings:
         Predictive draws per forecast.
     transitions : tuple of str
         The state models whose paths are simulated.
+    model : str
+        The count model fitted at each cutoff (a cache of another model's folds is not read).
     """
 
     seed: int = 20251231
@@ -69,6 +71,7 @@ class FoldSettings:
     chains: int = PRESETS["backtest"].chains
     sim_draws: int = 2000
     transitions: tuple[str, ...] = tuple(TRANSITION_MODELS)
+    model: str = COUNT_MODEL
 
 
 def _fit(name: str, panel: pd.DataFrame, cutoff: pd.Period, settings: FoldSettings):
@@ -124,7 +127,7 @@ def run_count_fold(
         ``crps``.
     """
     started = time.perf_counter()
-    model, fit_seed, sim_seed = _fit(COUNT_MODEL, panel, cutoff, settings)
+    model, fit_seed, sim_seed = _fit(settings.model, panel, cutoff, settings)
     months, rows = forecast_months(panel, cutoff, HORIZON)
     outlook = outlook_at(panel, cutoff, fit_seed)
     persist = persist_future(model, months)
@@ -139,7 +142,9 @@ def run_count_fold(
     )
     answers = []
     for name in settings.transitions:
-        answers += _answers(forecast, f"transition:{name}", f"{COUNT_MODEL}:{name}", cutoff, panel)
+        answers += _answers(
+            forecast, f"transition:{name}", f"{settings.model}:{name}", cutoff, panel
+        )
     naive, _, naive_seed = _fit(NAIVE_MODEL, panel, cutoff, settings)
     held = simulate(
         naive,

@@ -111,6 +111,18 @@ class BaseModel(TrainingWindow):
         (``ar_level`` forecasting missiles observes launch days and their salvos)."""
         return self.target
 
+    @property
+    def reads_exercises(self) -> bool:
+        """Whether the forecasts read the exercise days (a scenario's ``exercises``): not in a
+        baseline that knows no covariates, nor in a model whose ``terms`` leave them out
+        (``ar_level_lean``). A model without optional terms reads them when it reads the
+        states (:attr:`forecast.catalog.ModelEntry.states`; the baselines read neither)."""
+        terms = getattr(self, "terms", None)
+        if terms is not None:
+            return "exercise" in terms
+        entry = MODELS.get(self.name)
+        return entry is None or entry.states
+
     # --- configuration ------------------------------------------------------------------
 
     def config(self) -> dict:
@@ -359,11 +371,14 @@ class BaseModel(TrainingWindow):
     def summary(self, var_names: list[str] | None = None, hdi_prob: float = HDI_PROB):
         """ArviZ summary table (mean, sd, HDI, MCSE, ESS, r-hat) of the key parameters.
 
-        The reference state (fixed at 0, so r-hat is undefined) is left out.
+        The reference state (fixed at 0, so r-hat is undefined) is left out, and so are the
+        terms a model leaves out (constant zeros), unless ``var_names`` names them.
         """
         # a target's own terms (ar_level's salvos) show their parameters, named as their priors
         names = var_names or [*self.summary_vars, *self.target_priors.get(self.target, {})]
         post = self.posterior
+        # a term left out (zeros under its name, e.g. ar_level_lean's exercise) has no spread
+        names = [n for n in names if var_names or float(post[n].std()) > 0]
         has_state = any("state" in post[n].dims for n in names)
         coords = {"state": list(STATES[1:])} if has_state else None
         with warnings.catch_warnings():

@@ -120,7 +120,13 @@ def term_off(name: str, size: int | None = None, dims: str = "state") -> pt.Tens
     return pm.Deterministic(name, pt.zeros(size), dims=dims)
 
 
-def without_terms(cls: type, owned: dict[str, str], name: str, doc: str | None = None) -> type:
+def without_terms(
+    cls: type,
+    owned: dict[str, str],
+    name: str,
+    doc: str | None = None,
+    class_name: str | None = None,
+) -> type:
     """``cls`` without some of its optional terms: a registered model of its own, so that a
     backtest, a saved fit and a configuration name it like any other.
 
@@ -136,15 +142,17 @@ def without_terms(cls: type, owned: dict[str, str], name: str, doc: str | None =
         The new model's registered name.
     doc : str, optional
         Its docstring (default: an ablation's).
+    class_name : str, optional
+        Its class name (default: ``<cls>Without<Term>...``).
 
     Returns
     -------
     type
         A subclass of ``cls`` whose ``full_form`` names ``cls``.
     """
-    left_out = ", ".join(owned)
+    left_out = " and ".join(owned) + (" terms" if len(owned) > 1 else " term")
     return type(
-        f"{cls.__name__}Without{''.join(t.title() for t in owned)}",
+        class_name or f"{cls.__name__}Without{''.join(t.title() for t in owned)}",
         (cls,),
         {
             "name": name,
@@ -153,7 +161,7 @@ def without_terms(cls: type, owned: dict[str, str], name: str, doc: str | None =
             "default_priors": {
                 k: v for k, v in cls.default_priors.items() if k not in owned.values()
             },
-            "__doc__": doc or f"{cls.__name__} without its {left_out} term (an ablation).",
+            "__doc__": doc or f"{cls.__name__} without its {left_out} (an ablation).",
             "__module__": cls.__module__,
         },
     )

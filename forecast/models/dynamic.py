@@ -1,6 +1,8 @@
 """The default model: a monthly AR(1) level around a level per leader era.
 
-For launch days in month ``t``::
+``ar_level`` is the full form; the default, ``ar_level_lean`` (:data:`ARLevelLean`), leaves out
+its season and exercise terms, which showed no gain out of sample (:data:`LEAN_OFF`). For
+launch days in month ``t``, in the full form::
 
     y[t] ~ NegativeBinomial(mu[t], alpha)                    # var = mu + mu^2 / alpha
     log mu[t] = era_level[leader(t)] + state_effect[state(t)] + season[month_of_year(t)]
@@ -61,6 +63,7 @@ import pymc as pm
 import pytensor.tensor as pt
 import xarray as xr
 
+from forecast.catalog import LEAN_FORMS
 from forecast.constants import STATES
 from forecast.errors import ConfigError
 from forecast.models import components as C
@@ -353,9 +356,9 @@ ABLATIONS: dict[str, type[ARLevel]] = {
 
 #: The terms of ``ar_level`` that did not earn their place on the 240 cutoffs of
 #: ``make ablation`` (docs/evaluation/ablation: a gain of -0.2..+0.1 % in every horizon band,
-#: each 90 % interval across zero), with the prior each owns. They are off in the default,
-#: :class:`ARLevelLean`, and stay available in ``ar_level``.
-LEAN_OFF: dict[str, str] = {"season": "season", "exercise": "exercise"}
+#: each 90 % interval across zero; :data:`forecast.catalog.LEAN_FORMS`), with the prior each
+#: owns. They are off in the default, :class:`ARLevelLean`, and stay available in ``ar_level``.
+LEAN_OFF: dict[str, str] = {t: AR_LEVEL_TERM_PRIORS[t] for t in LEAN_FORMS["ar_level_lean"][1]}
 
 #: The default model (issue 22: a term that does not help is off by default): ``ar_level``
 #: with its state shift but without season and exercise days (:data:`LEAN_OFF`).
@@ -363,6 +366,7 @@ ARLevelLean: type[ARLevel] = C.without_terms(
     ARLevel,
     LEAN_OFF,
     "ar_level_lean",
+    class_name="ARLevelLean",
     doc="Monthly AR(1) level around a level per leader era + state shifts (``ar_level`` "
     "without its season and exercise terms, which showed no gain out of sample).",
 )

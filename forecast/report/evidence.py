@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from forecast.catalog import BASELINES, MODELS
+from forecast.catalog import BASELINES, MODELS, PREVIOUS_DEFAULT
 from forecast.evaluation import read_summary
 from forecast.evaluation.ablation import ablation_findings
 from forecast.evaluation.combine import check_pools
@@ -94,8 +94,8 @@ def trust_section(ctx: ReportContext, folder: Path = EVALUATION_DIR) -> str:
 
 def _other_protocols(folder: Path, model: str) -> list[str]:
     """Sentences on the protocols kept beside the main one: missiles (``make skill``), the
-    default model's ablation (``make ablation``) and the daily model with its ablation (``make
-    skill-daily``)."""
+    ablation of the default's full form, ``ar_level`` (``make ablation``), and the daily model
+    with its ablation (``make skill-daily``)."""
 
     words = []
     if (folder / "ablation" / "settings.json").is_file():
@@ -112,10 +112,15 @@ def _other_protocols(folder: Path, model: str) -> list[str]:
         tables, settings = read_summary(folder / "daily")
         words.append(_daily_lead(settings.get("cutoffs") or [], model))
         words += band_sentence(tables["by_band"], DAILY_MODEL, "On those cutoffs")
-        words += band_sentence(tables["by_band"], model, "On the same cutoffs")
-        for pool in check_pools(settings.get("pools", []), settings.get("models", [])):
+        # the monthly model it was run beside: this page's, else the default or its full form
+        models = settings.get("models", [])
+        monthly = next((m for m in (model, DEFAULT_MODEL, PREVIOUS_DEFAULT) if m in models), None)
+        if monthly is not None:
+            words += band_sentence(tables["by_band"], monthly, "On the same cutoffs")
+        for pool in check_pools(settings.get("pools", []), models):
             if DAILY_MODEL in pool.members:
-                words += band_sentence(tables["by_band"], pool.name, "Pooled with the default")
+                others = " and ".join(m for m in pool.members if m != DAILY_MODEL)
+                words += band_sentence(tables["by_band"], pool.name, f"Pooled with {others}")
         if "ablation" in tables:
             words += ablation_findings(tables["ablation"])
     return words
@@ -133,7 +138,7 @@ def _cutoffs_words(cutoffs: list[str], spacing: bool = False) -> str:
 
 
 def _ablation_lead(cutoffs: list[str], table: pd.DataFrame) -> str:
-    """Where the default model's terms were left out one at a time."""
+    """Where the terms of the default's full form were left out one at a time."""
     where = _cutoffs_words(cutoffs)
     models = ", ".join(sorted(set(table["model"])))
     terms = ", ".join(dict.fromkeys(table["term"]))

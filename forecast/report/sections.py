@@ -120,6 +120,12 @@ def _nuclear_note(ctx: ReportContext, months: int, where: str) -> str:
     )
 
 
+def _scenario_note(forecast) -> str:
+    """The forecast's note on its scenarios' settings (e.g. exercise scales the model does
+    not read), as a caution, or nothing."""
+    return f'<p class="caution">{html.escape(forecast.note)}</p>' if forecast.note else ""
+
+
 def _window_mark(ctx: ReportContext, start, end) -> str:
     """The mark of a window today has reached (:func:`forecast.freshness.window_note`, measured
     on the report's today from the fit's last month), under a table cell; ``""`` if none."""
@@ -255,6 +261,7 @@ Each forecast is conditional on its negotiation path; which path is likely is th
 call. The 80% interval leaves 10% of simulations below and 10% above. The numbers are in
 <code>headline.csv</code> and, month by month, <code>fan_bands.csv</code>.</p>
 {_headline_html(headline(forecast).table)}
+{_scenario_note(forecast)}
 {_nuclear_note(ctx, n, "headline")}
 {fan_chart}
 <h3 id="each-scenario">Each scenario on its own</h3>
