@@ -78,13 +78,13 @@ BASELINES: tuple[str, ...] = ("constant_rate", "recent_rate", "empirical_recent"
 #: (:data:`forecast.models.daily.TERMS`, which a test keeps in step).
 DAILY_TERMS: tuple[str, ...] = ("excitation", "season", "exercise", "state", "change")
 
-#: The terms of ``ar_level`` (the default's full form) that an ablation leaves out, one at a
-#: time (:data:`forecast.models.dynamic.AR_LEVEL_TERM_PRIORS`, which a test keeps in step).
+#: The terms of the default model (``ar_level``) that an ablation leaves out, one at a time
+#: (:data:`forecast.models.dynamic.AR_LEVEL_TERM_PRIORS`, which a test keeps in step).
 AR_LEVEL_TERMS: tuple[str, ...] = ("state", "season", "exercise")
 
-#: The default's lean form: the registered model whose terms it leaves out, and those terms (the
-#: ones that showed no gain in that model's ablation, ``make ablation``);
-#: :mod:`forecast.models.dynamic` builds it from this entry.
+#: Lean forms: each leaves out some terms of a registered model together (those that showed no
+#: gain when left out one at a time, ``make ablation``), so that the terms are also judged as a
+#: group; :mod:`forecast.models.dynamic` builds ``ar_level_lean`` from its entry.
 LEAN_FORMS: dict[str, tuple[str, tuple[str, ...]]] = {
     "ar_level_lean": ("ar_level", ("season", "exercise")),
 }
@@ -100,15 +100,14 @@ MODELS: dict[str, ModelEntry] = {
     entry.name: entry
     for entry in (
         ModelEntry(
-            "ar_level_lean",
-            "Monthly AR(1) level around a level per leader era + state shift, fitted from "
-            "2005 (ar_level without season and exercises, which showed no gain).",
+            "ar_level",
+            "Monthly AR(1) level around a level per leader era + state shift + season + "
+            "exercises, fitted from 2005.",
             states=True,
         ),
         ModelEntry(
-            "ar_level",
-            "Monthly AR(1) level around a level per leader era + state shift + season + "
-            "exercises, fitted from 2005 (the default before ar_level_lean).",
+            "ar_level_lean",
+            "ar_level without season and exercises (their joint ablation, scored in make skill).",
             states=True,
         ),
         ModelEntry(
@@ -164,10 +163,11 @@ MODELS: dict[str, ModelEntry] = {
 
 #: The model the evaluation ranks best (README, "Evaluation"): what ``default`` names in every
 #: command that takes ``--model``/``--models``, the report and the scenario outlook.
-DEFAULT_MODEL = "ar_level_lean"
+DEFAULT_MODEL = "ar_level"
 
-#: The default before it, kept beside it in the evaluation (notebook 05, docs/evaluation).
-PREVIOUS_DEFAULT = "ar_level"
+#: The default's lean form (:data:`LEAN_FORMS`), scored beside it in ``make skill``: the joint
+#: ablation of the terms it leaves out (notebook 05, docs/evaluation).
+DEFAULT_LEAN = "ar_level_lean"
 
 
 def resolve_name(name: str) -> str:

@@ -7,6 +7,11 @@ positive when the term makes the forecasts better (the sign of skill), with a 90
 bootstrap interval over cutoffs (:func:`forecast.evaluation.skill.bootstrap_skill`, paired
 fold by fold). A term whose interval lies above zero in some band helps there; one whose
 interval covers zero everywhere has not shown it helps, and stays available but need not be on.
+
+Terms can stand in for one another (a month-of-year effect and the exercise days both mark
+March), so each lean form of :data:`forecast.catalog.LEAN_FORMS` leaves several out together:
+its row's ``term`` names them all ("season and exercise"), and :func:`lean_form_sentence` says
+whether the default's choice to keep or leave them agrees with the table.
 """
 
 from __future__ import annotations
@@ -54,12 +59,13 @@ def ablation_table(
     Returns
     -------
     DataFrame
-        :data:`ABLATION_COLUMNS`, one row per term and band.
+        :data:`ABLATION_COLUMNS`, one row per term (or group of terms left out together)
+        and band.
     """
     present = set(scores["model"])
     part = with_band(scores[scores["state_path"] == state_path])
     rows = []
-    for variant, (model, term) in ABLATION_OF.items():
+    for variant, (model, term) in _pairs().items():
         if variant not in present or model not in present:
             continue
         for band in BANDS:
@@ -85,69 +91,87 @@ def ablation_table(
     return pd.DataFrame(rows, columns=list(ABLATION_COLUMNS))
 
 
+def _pairs() -> dict[str, tuple[str, str]]:
+    """Each variant scored against the model it comes from, with what it leaves out: the
+    ablation variants (one term) and the lean forms (their terms together)."""
+    lean = {name: (full, " and ".join(off)) for name, (full, off) in LEAN_FORMS.items()}
+    return {**ABLATION_OF, **lean}
+
+
 def ablation_findings(table: pd.DataFrame, default: str | None = None) -> list[str]:
-    """One sentence per term, computed from :func:`ablation_table`: where it helps, where it
-    hurts, or that it has not shown either; with ``default`` (a registered model name), then
-    which of the terms that model keeps (:func:`default_terms_sentence`; ``default`` may be
-    the alias ``default``)."""
+    """One sentence per term (or group left out together), computed from :func:`ablation_table`:
+    where it helps, where it hurts, or that it has not shown either; with ``default`` (a
+    registered name, or the alias ``default``), then whether the default's choice on each lean
+    form's terms agrees with the table (:func:`lean_form_sentence`)."""
     out = []
     for (model, term), rows in table.groupby(["model", "term"], sort=False):
         helps, hurts = credible_bands(rows)
         gains = band_gains(rows)
+        group = " and " in term
+        it = "they" if group else "it"
         if helps and not hurts:
-            verdict = f"it helps credibly at {', '.join(helps)} months"
+            verdict = f"{it} help{'' if group else 's'} credibly at {', '.join(helps)} months"
         elif hurts and not helps:
-            verdict = f"it hurts credibly at {', '.join(hurts)} months"
+            verdict = f"{it} hurt{'' if group else 's'} credibly at {', '.join(hurts)} months"
         elif helps and hurts:
-            verdict = f"it helps at {', '.join(helps)} and hurts at {', '.join(hurts)} months"
+            verdict = f"{it} help at {', '.join(helps)} and hurt at {', '.join(hurts)} months"
         else:
-            verdict = "its 90% interval includes zero in every band: it has not shown it helps"
-        out.append(
-            f"The {term} term of {model}: gain {gains} (1 - CRPS with / CRPS without; "
-            f"positive = better); {verdict}."
+            verdict = (
+                "the 90% interval includes zero in every band: "
+                f"{it} {'have' if group else 'has'} not shown {it} help{'' if group else 's'}"
+            )
+        what = (
+            f"The {term} terms of {model}, left out together"
+            if group
+            else (f"The {term} term of {model}")
         )
-    sentence = default_terms_sentence(table, resolve_name(default)) if default else None
+        out.append(
+            f"{what}: gain {gains} (1 - CRPS with / CRPS without; positive = better); {verdict}."
+        )
+    sentence = lean_form_sentence(table, resolve_name(default)) if default else None
     return out + ([sentence] if sentence else [])
 
 
-def default_terms_sentence(table: pd.DataFrame, default: str) -> str | None:
-    """Which of the ablated terms the default keeps and which it leaves out
-    (:data:`forecast.catalog.LEAN_FORMS`), and whether the table still backs leaving them out.
+def lean_form_sentence(table: pd.DataFrame, default: str) -> str | None:
+    """Whether the default keeps or leaves out the terms of a lean form
+    (:data:`forecast.catalog.LEAN_FORMS`) and whether the table agrees: the model that wins
+    is the one with the lower mean CRPS in every band.
 
     Parameters
     ----------
     table : DataFrame
-        :func:`ablation_table`.
+        :func:`ablation_table` with the lean form's rows (``variant`` is the lean form).
     default : str
         The default model's registered name.
 
     Returns
     -------
     str or None
-        None when the default leaves no term of a model in the table out. Otherwise, e.g.
-        "The default, ar_level_lean, is ar_level with its state term and without its season
-        and exercise terms: none of the terms left out showed a gain ..."
+        None unless the default is a lean form or the model it comes from, and the table has
+        the lean form's rows.
     """
-    if default not in LEAN_FORMS:
-        return None
-    full, off = LEAN_FORMS[default]
-    rows = table[table["model"] == full]
-    if rows.empty:
-        return None
-    kept = [t for t in dict.fromkeys(rows["term"]) if t not in off]
-    helping = [t for t in off if credible_bands(rows[rows["term"] == t])[0]]
-    which = (
-        f"The default, {default}, is {full} with its {' and '.join(kept)} "
-        f"term{'s' if len(kept) > 1 else ''} and without its {' and '.join(off)} "
-        f"term{'s' if len(off) > 1 else ''}"
-    )
-    if helping:
-        them = "them" if len(helping) > 1 else "it"
+    for lean, (full, off) in LEAN_FORMS.items():
+        rows = table[table["variant"] == lean]
+        if default not in (lean, full) or rows.empty:
+            continue
+        terms = " and ".join(off)
+        better = rows["gain"] > 0  # the full model's mean CRPS is lower in that band
+        if default == full:
+            choice = f"The default, {full}, keeps its {terms} terms"
+            agrees = better.all()
+            winner, loser = full, lean
+        else:
+            choice = f"The default, {lean}, leaves out the {terms} terms of {full}"
+            agrees = not better.any()
+            winner, loser = lean, full
+        if agrees:
+            return (
+                f"{choice}: it has a lower mean CRPS than {loser} in every band (the 90% "
+                "intervals above say how sure that is)."
+            )
+        bands = ", ".join(rows.loc[better if default == lean else ~better, "band"])
         return (
-            f"{which}; {' and '.join(helping)} showed a gain whose 90% interval lies above "
-            f"zero in some band, so leaving {them} out should be revisited."
+            f"{choice}, but {loser} has the lower mean CRPS at {bands} months: the choice of "
+            f"{winner} should be revisited."
         )
-    return (
-        f"{which}: none of the terms left out showed a gain whose 90% interval lies above "
-        f"zero in any band, so they stay available in {full} but off by default."
-    )
+    return None

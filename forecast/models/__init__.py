@@ -41,8 +41,8 @@ from forecast.models.naive import EmpiricalRecent, LastValue
 REGISTRY: dict[str, type[BaseModel]] = {
     cls.name: cls
     for cls in (
-        ARLevelLean,
         ARLevel,
+        ARLevelLean,
         EmpiricalRecent,
         LastValue,
         ConstantRate,

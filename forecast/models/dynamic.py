@@ -1,8 +1,8 @@
 """The default model: a monthly AR(1) level around a level per leader era.
 
-``ar_level`` is the full form; the default, ``ar_level_lean`` (:data:`ARLevelLean`), leaves out
-its season and exercise terms, which showed no gain out of sample (:data:`LEAN_OFF`). For
-launch days in month ``t``, in the full form::
+``ar_level_lean`` (:data:`ARLevelLean`) leaves out its season and exercise terms together: each
+showed no gain when left out alone, but together they do (README "Evaluation"). For launch days
+in month ``t``::
 
     y[t] ~ NegativeBinomial(mu[t], alpha)                    # var = mu + mu^2 / alpha
     log mu[t] = era_level[leader(t)] + state_effect[state(t)] + season[month_of_year(t)]
@@ -354,21 +354,21 @@ ABLATIONS: dict[str, type[ARLevel]] = {
 }
 
 
-#: The terms of ``ar_level`` that did not earn their place on the 240 cutoffs of
-#: ``make ablation`` (docs/evaluation/ablation: a gain of -0.2..+0.1 % in every horizon band,
-#: each 90 % interval across zero; :data:`forecast.catalog.LEAN_FORMS`), with the prior each
-#: owns. They are off in the default, :class:`ARLevelLean`, and stay available in ``ar_level``.
+#: The terms of ``ar_level`` that showed no gain one at a time on the 240 cutoffs of
+#: ``make ablation`` (docs/evaluation/ablation: -0.2..+0.1 % in every horizon band, each 90 %
+#: interval across zero; :data:`forecast.catalog.LEAN_FORMS`), with the prior each owns.
+#: :class:`ARLevelLean` leaves them out together (``make skill`` scores it beside the default).
 LEAN_OFF: dict[str, str] = {t: AR_LEVEL_TERM_PRIORS[t] for t in LEAN_FORMS["ar_level_lean"][1]}
 
-#: The default model (issue 22: a term that does not help is off by default): ``ar_level``
-#: with its state shift but without season and exercise days (:data:`LEAN_OFF`).
+#: ``ar_level`` with its state shift but without season and exercise days (:data:`LEAN_OFF`):
+#: their joint ablation (issue 22), and a model of its own for a user who wants them out.
 ARLevelLean: type[ARLevel] = C.without_terms(
     ARLevel,
     LEAN_OFF,
     "ar_level_lean",
     class_name="ARLevelLean",
     doc="Monthly AR(1) level around a level per leader era + state shifts (``ar_level`` "
-    "without its season and exercise terms, which showed no gain out of sample).",
+    "without its season and exercise terms).",
 )
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from forecast.catalog import BASELINES, MODELS, PREVIOUS_DEFAULT
+from forecast.catalog import BASELINES, MODELS
 from forecast.evaluation import read_summary
 from forecast.evaluation.ablation import ablation_findings
 from forecast.evaluation.combine import check_pools
@@ -94,15 +94,21 @@ def trust_section(ctx: ReportContext, folder: Path = EVALUATION_DIR) -> str:
 
 def _other_protocols(folder: Path, model: str) -> list[str]:
     """Sentences on the protocols kept beside the main one: missiles (``make skill``), the
-    ablation of the default's full form, ``ar_level`` (``make ablation``), and the daily model
-    with its ablation (``make skill-daily``)."""
+    default model's ablation (``make ablation``, with the terms ``make skill`` left out
+    together) and the daily model with its ablation (``make skill-daily``)."""
 
     words = []
     if (folder / "ablation" / "settings.json").is_file():
         tables, settings = read_summary(folder / "ablation")
         if "ablation" in tables:
-            words.append(_ablation_lead(settings.get("cutoffs") or [], tables["ablation"]))
-            words += ablation_findings(tables["ablation"], default=DEFAULT_MODEL)
+            # the lean forms (terms left out together) are scored in the main protocol
+            joint = folder / "ablation.csv"
+            together = pd.read_csv(joint) if joint.is_file() else tables["ablation"].iloc[:0]
+            words.append(
+                _ablation_lead(settings.get("cutoffs") or [], tables["ablation"], together)
+            )
+            both = pd.concat([tables["ablation"], together], ignore_index=True)
+            words += ablation_findings(both, default=DEFAULT_MODEL)
     if (folder / "missiles" / "settings.json").is_file():
         tables, _ = read_summary(folder / "missiles")
         words += band_sentence(tables["by_band"], model, "Scored on CNS missile counts instead")
@@ -112,9 +118,9 @@ def _other_protocols(folder: Path, model: str) -> list[str]:
         tables, settings = read_summary(folder / "daily")
         words.append(_daily_lead(settings.get("cutoffs") or [], model))
         words += band_sentence(tables["by_band"], DAILY_MODEL, "On those cutoffs")
-        # the monthly model it was run beside: this page's, else the default or its full form
+        # the monthly model it was run beside: this page's, else the default
         models = settings.get("models", [])
-        monthly = next((m for m in (model, DEFAULT_MODEL, PREVIOUS_DEFAULT) if m in models), None)
+        monthly = next((m for m in (model, DEFAULT_MODEL) if m in models), None)
         if monthly is not None:
             words += band_sentence(tables["by_band"], monthly, "On the same cutoffs")
         for pool in check_pools(settings.get("pools", []), models):
@@ -137,15 +143,20 @@ def _cutoffs_words(cutoffs: list[str], spacing: bool = False) -> str:
     return where
 
 
-def _ablation_lead(cutoffs: list[str], table: pd.DataFrame) -> str:
-    """Where the terms of the default's full form were left out one at a time."""
+def _ablation_lead(cutoffs: list[str], table: pd.DataFrame, together: pd.DataFrame) -> str:
+    """Where the default's terms were left out one at a time, and which were also left out
+    together (``together``: the lean forms' rows of the main protocol)."""
     where = _cutoffs_words(cutoffs)
     models = ", ".join(sorted(set(table["model"])))
     terms = ", ".join(dict.fromkeys(table["term"]))
+    groups = "; ".join(
+        f"the {term} terms were also left out together ({variant}, in the main protocol)"
+        for term, variant in dict.fromkeys(zip(together["term"], together["variant"], strict=True))
+    )
     return (
         f"Each term of {models} ({terms}) was left out in turn and the variant backtested on "
-        f"the same {where} (the state held at each cutoff); the sentences below say what each "
-        "term earns."
+        f"the same {where} (the state held at each cutoff){'; ' + groups if groups else ''}; "
+        "the sentences below say what each term earns."
     )
 
 
