@@ -42,9 +42,9 @@ paths in which an event happens within the first ``within`` forecast months
 with the scales of ``exercises.csv``: ``full`` or ``simulation`` keep the usual
 exercise calendar, ``reduced`` halves it, ``suspended`` removes it; without it
 the usual calendar applies (mean exercise days per calendar month over the last
-five fitted years). Exercise scales act only through a model with an exercise term: the
-default, ``ar_level_lean``, leaves it out, and :func:`simulate_scenarios` then puts a sentence
-saying so in the forecast's ``note`` (:func:`unread_exercises`).
+five fitted years). Exercise scales act only through a model with an exercise term: for one
+without (``ar_level_lean``, a baseline), :func:`simulate_scenarios` puts a sentence saying so in
+the forecast's ``note`` (:func:`unread_exercises`).
 
 Every scenario is simulated from the same posterior draws with the same seed,
 so comparisons between scenarios carry the joint uncertainty (common random

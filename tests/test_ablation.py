@@ -119,47 +119,59 @@ def test_the_same_term_of_two_models_gets_a_row_and_a_sentence_each():
     assert words[0].endswith("it helps credibly at 1-3, 4-6, 7-12 months.")
 
 
-def test_the_default_is_ar_level_without_the_terms_that_showed_no_gain(panel, tmp_path):
-    # the registered default: ar_level's state term on, season and exercise off with their priors
-    lean = get_model("default")
-    assert lean.name == "ar_level_lean" and type(lean).full_form == "ar_level"
+def test_ar_level_lean_leaves_season_and_exercise_out_together(panel, tmp_path):
+    # a registered model of its own: ar_level's state term on, season and exercise off with
+    # their priors; the default stays ar_level, which keeps them
+    lean = get_model("ar_level_lean")
+    assert type(lean).full_form == "ar_level" and get_model("default").name == "ar_level"
     assert lean.terms == {"state"} and get_model("ar_level").terms == set(AR_LEVEL_TERMS)
     assert "season" not in lean.priors and "exercise" not in lean.priors
-    run = fit_run(get_model("default", until="2015-06"), panel, "mock", seed=SEED, out=tmp_path)
+    run = fit_run(
+        get_model("ar_level_lean", until="2015-06"), panel, "mock", seed=SEED, out=tmp_path
+    )
     free = set(run.model.free_vars())
     assert "state_effect_raw" in free and not {"season", "beta_exercise"} & free
     assert load_run(tmp_path)[0].name == "ar_level_lean"
+    # its summary leaves out the constant zeros of the terms it drops
+    assert not {"beta_exercise", "season"} & set(run.model.summary().index.str.split("[").str[0])
 
 
-def _ablated(gains: dict[str, dict[str, float]]) -> pd.DataFrame:
-    """The ablation table of ar_level from hand-made scores: per term, the variant's CRPS is
-    the model's times (1 + gain) in each band."""
-    parts = []
-    for term, better_by in gains.items():
-        rows = scores(better_by, ("ar_level", f"ar_level_no_{term}"))
-        parts.append(rows if not parts else rows[rows["model"] != "ar_level"])
-    return ablation_table(pd.concat(parts), bootstrap=200)
+def _lean_scores(better_by: dict[str, float]) -> pd.DataFrame:
+    """ar_level against ar_level_lean, whose CRPS is ar_level's times (1 + better_by)."""
+    return scores(better_by, ("ar_level", "ar_level_lean"))
 
 
-def test_the_default_sentence_names_the_terms_kept_and_left_out_and_whether_the_table_backs_it():
-    flat = {"1-3": 0.0, "4-6": 0.0, "7-12": 0.0}
-    helps = {"1-3": 0.25, "4-6": 0.25, "7-12": 0.25}
-    backed = ablation_findings(
-        _ablated({"state": helps, "season": flat, "exercise": flat}), default="ar_level_lean"
+def test_terms_left_out_together_get_one_row_and_a_sentence_in_the_plural():
+    table = ablation_table(_lean_scores({"1-3": 0.25, "4-6": 0.0, "7-12": 0.0}), bootstrap=200)
+    assert table["term"].unique().tolist() == ["season and exercise"]
+    assert table["variant"].unique().tolist() == ["ar_level_lean"]
+    assert table.set_index("band").loc["1-3", "gain"] == pytest.approx(0.2)
+    words = ablation_findings(table)
+    assert len(words) == 1
+    assert words[0].startswith(
+        "The season and exercise terms of ar_level, left out together: gain +20.0% at 1-3 months"
     )
-    assert len(backed) == 4
-    assert backed[-1] == (
-        "The default, ar_level_lean, is ar_level with its state term and without its season and "
-        "exercise terms: none of the terms left out showed a gain whose 90% interval lies above "
-        "zero in any band, so they stay available in ar_level but off by default."
+    assert words[0].endswith("they help credibly at 1-3 months.")
+
+
+def test_the_lean_form_sentence_says_whether_the_table_agrees_with_the_default():
+    better = ablation_table(_lean_scores({"1-3": 0.02, "4-6": 0.01, "7-12": 0.01}), bootstrap=50)
+    assert ablation_findings(better, default="default")[-1] == (
+        "The default, ar_level, keeps its season and exercise terms: it has a lower mean CRPS "
+        "than ar_level_lean in every band (the 90% intervals above say how sure that is)."
     )
-    # a left-out term that helps is named: the choice is to be revisited
-    season_helps = ablation_findings(
-        _ablated({"state": helps, "season": helps, "exercise": flat}), default="ar_level_lean"
+    # ar_level_lean better at 7-12: the choice is to be revisited, naming the band
+    mixed = ablation_table(_lean_scores({"1-3": 0.02, "4-6": 0.01, "7-12": -0.01}), bootstrap=50)
+    assert ablation_findings(mixed, default="ar_level")[-1] == (
+        "The default, ar_level, keeps its season and exercise terms, but ar_level_lean has the "
+        "lower mean CRPS at 7-12 months: the choice of ar_level should be revisited."
     )
-    assert season_helps[-1].endswith(
-        "without its season and exercise terms; season showed a gain whose 90% interval lies "
-        "above zero in some band, so leaving it out should be revisited."
+    # were the lean form the default, the same table would back it only where it wins
+    assert ablation_findings(mixed, default="ar_level_lean")[-1].endswith(
+        "but ar_level has the lower mean CRPS at 1-3, 4-6 months: the choice of ar_level_lean "
+        "should be revisited."
     )
-    # a default that is not a form of the ablated model gets no sentence
-    assert len(ablation_findings(_ablated({"state": helps}), default="state_rate")) == 1
+    # a default that is neither gets no such sentence; nor does a table without the lean form
+    assert len(ablation_findings(mixed, default="state_rate")) == 1
+    one_term = ablation_table(scores(dict.fromkeys(("1-3", "4-6", "7-12"), 0.0)), bootstrap=0)
+    assert len(ablation_findings(one_term, default="ar_level")) == 1

@@ -420,7 +420,7 @@ def test_the_default_model_trains_from_2005_unless_told_otherwise(panel):
     from forecast.models import DEFAULT_MODEL
 
     model = get_model("default")
-    assert model.name == DEFAULT_MODEL == "ar_level_lean"
+    assert model.name == DEFAULT_MODEL == "ar_level"
     model.build(panel)
     assert model.training["month"].iloc[0] == pd.Timestamp("2005-01-01")
     assert get_model("default", since=None).config()["since"] == "2005-01"

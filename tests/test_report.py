@@ -126,12 +126,8 @@ def test_index_has_the_headline_table_of_the_current_scenarios(index):
     assert "P(nuclear test)" in body
     assert re.findall(r'data-scenario="([^"]+)"', body) == list(CURRENT)
     assert "n/a" not in body  # class_hierarchical gives ICBM and nuclear probabilities
-    # the default has no exercise term: the summit's scaled-down exercises are said to do nothing
-    note = (
-        "The exercise scales of summit change nothing here: ar_level_lean leaves out "
-        "ar_level&#x27;s exercise term (see its ablation); a run of ar_level lets them act."
-    )
-    assert f'<p class="caution">{note}</p>' in index
+    # the default reads the summit's scaled-down exercises: no note says they do nothing
+    assert "change nothing here" not in index
 
 
 @pytest.mark.slow
@@ -945,20 +941,34 @@ def test_the_trust_section_says_what_each_term_of_the_default_earns(tmp_path, ta
 
     folder = tmp_path / "evaluation"
     shutil.copytree(EVALUATION_DIR, folder, ignore=shutil.ignore_patterns("ablation"))
-    rows = [
-        ("state", "ar_level", "ar_level_no_state", band, gain)
-        for band, gain in (("1-3", 0.02), ("4-6", -0.01), ("7-12", 0.0))
-    ] + [("season", "ar_level", "ar_level_no_season", "1-3", 0.05)]
-    table = pd.DataFrame(
+
+    def ablation(rows):
+        return pd.DataFrame(
+            [
+                dict(zip(ABLATION_COLUMNS[:4], r[:4], strict=True))
+                | {"n": 720, "crps_with": 0.4, "crps_without": 0.4 / (1 - r[4]), "gain": r[4]}
+                | {"gain_lo": r[4] - 0.01, "gain_hi": r[4] + 0.01}
+                | {"pit_cov_80_with": 0.8, "pit_cov_80_without": 0.8}
+                for r in rows
+            ],
+            columns=list(ABLATION_COLUMNS),
+        )
+
+    table = ablation(
         [
-            dict(zip(ABLATION_COLUMNS[:4], r[:4], strict=True))
-            | {"n": 720, "crps_with": 0.4, "crps_without": 0.4 / (1 - r[4]), "gain": r[4]}
-            | {"gain_lo": r[4] - 0.01, "gain_hi": r[4] + 0.01}
-            | {"pit_cov_80_with": 0.8, "pit_cov_80_without": 0.8}
-            for r in rows
-        ],
-        columns=list(ABLATION_COLUMNS),
+            ("state", "ar_level", "ar_level_no_state", band, gain)
+            for band, gain in (("1-3", 0.02), ("4-6", -0.01), ("7-12", 0.0))
+        ]
+        + [("season", "ar_level", "ar_level_no_season", "1-3", 0.05)]
     )
+    # make skill's joint ablation (season and exercise left out together), kept beside
+    together = ablation(
+        [
+            ("season and exercise", "ar_level", "ar_level_lean", band, 0.01)
+            for band in ("1-3", "4-6", "7-12")
+        ]
+    )
+    together.to_csv(folder / "ablation.csv", index=False)
     (folder / "ablation").mkdir()
     table.to_csv(folder / "ablation" / "ablation.csv", index=False)
     cutoffs = [str(p) for p in pd.period_range("2005-01", "2024-12", freq="M")]
@@ -967,14 +977,17 @@ def test_the_trust_section_says_what_each_term_of_the_default_earns(tmp_path, ta
     page = trust_section(ctx, folder)
     lead = (
         "Each term of ar_level (state, season) was left out in turn and the variant backtested "
-        "on the same 240 cutoffs, 2005-01 to 2024-12"
+        "on the same 240 cutoffs, 2005-01 to 2024-12 (the state held at each cutoff); the "
+        "season and exercise terms were also left out together (ar_level_lean, in the main "
+        "protocol); the sentences below"
     )
     assert lead in page
-    words = ablation_findings(table, default="ar_level_lean")
-    assert len(words) == 3 and all(html.escape(w) in page for w in words)
+    words = ablation_findings(pd.concat([table, together]), default="default")
+    assert len(words) == 4 and all(html.escape(w) in page for w in words)
     assert page.index(lead) < page.index(html.escape(words[0]))
-    # the last says which terms the default keeps: here the season term would have helped
-    assert words[-1].startswith("The default, ar_level_lean, is ar_level with its state term")
+    # one sentence for the two terms left out together, then whether the default agrees
+    assert words[2].startswith("The season and exercise terms of ar_level, left out together")
+    assert words[3].startswith("The default, ar_level, keeps its season and exercise terms: it")
 
 
 def test_a_flagged_path_row_comes_with_its_explanation(tiny_run, tmp_path, monkeypatch):

@@ -293,7 +293,7 @@ def test_with_scenarios_adds_only_what_a_file_lacks():
 
 
 def test_exercise_scales_a_model_does_not_read_are_named_and_change_nothing(panel):
-    """The default (ar_level_lean) leaves out ar_level's exercise term: a scenario that scales
+    """ar_level_lean leaves out ar_level's exercise term: a scenario that scales
     the exercises gets the same draws as one that does not, and the forecast says so."""
     from forecast.runs import fit_run
     from forecast.scenarios import unread_exercises
@@ -303,7 +303,7 @@ def test_exercise_scales_a_model_does_not_read_are_named_and_change_nothing(pane
         held={"states": {"2016-01": "stalled"}},
         suspended={"states": {"2016-01": "stalled"}, "exercises": {"2016-01": "suspended"}},
     )
-    lean = fit_run(get_model("default", until="2015-12"), panel, "mock", seed=SEED).model
+    lean = fit_run(get_model("ar_level_lean", until="2015-12"), panel, "mock", seed=SEED).model
     forecast = simulate_scenarios(lean, spec, random_seed=SEED)
     counts = forecast.counts
     assert (counts.sel(scenario="held") == counts.sel(scenario="suspended")).all()

@@ -12,7 +12,7 @@ families of :mod:`forecast.evaluation.question_families` at every month 2000-202
 - the nuclear family (a test within 12 months) by each candidate nuclear-test rate
   (:data:`forecast.evaluation.question_answers.NUCLEAR_CANDIDATES`, every month);
 - the count families (at least one launch day in 3 months, three or more in 6, an ICBM launch
-  in 6, launch days in 12 by CRPS) by the default count model (``ar_level_lean``) fitted at every
+  in 6, launch days in 12 by CRPS) by the default count model (``ar_level``) fitted at every
   *third* month (100 cutoffs, the ``backtest`` sampler preset, to keep the run near 20
   minutes on two cores), simulated along the paths of every state model, with the class mix
   fitted at the cutoff (:mod:`forecast.evaluation.question_folds`, cached).

@@ -1,6 +1,6 @@
 """The count-model folds of the strict question backtest: one fit, many futures, cached.
 
-At a cutoff the default count model (``ar_level_lean``) is fitted once on the months up to it
+At a cutoff the default count model (``ar_level``) is fitted once on the months up to it
 (the ``backtest`` sampler preset, seeds from :func:`forecast.evaluation.folds.fold_seeds`) and
 simulates, with common random numbers, the state held at the cutoff (``persist``) and the
 unconditional forecast along the paths of every state model of
@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -62,7 +62,8 @@ class FoldSettings:
     transitions : tuple of str
         The state models whose paths are simulated.
     model : str
-        The count model fitted at each cutoff (a cache of another model's folds is not read).
+        The count model fitted at each cutoff, :data:`COUNT_MODEL` (recorded, not set: a cache
+        of another model's folds is not read).
     """
 
     seed: int = 20251231
@@ -71,7 +72,7 @@ class FoldSettings:
     chains: int = PRESETS["backtest"].chains
     sim_draws: int = 2000
     transitions: tuple[str, ...] = tuple(TRANSITION_MODELS)
-    model: str = COUNT_MODEL
+    model: str = field(default=COUNT_MODEL, init=False)
 
 
 def _fit(name: str, panel: pd.DataFrame, cutoff: pd.Period, settings: FoldSettings):
@@ -120,14 +121,14 @@ def run_count_fold(
     Returns
     -------
     answers : DataFrame
-        ``cutoff, family, source`` (``ar_level_lean:<state model>`` or ``recent_rate``),
+        ``cutoff, family, source`` (``ar_level:<state model>`` or ``recent_rate``),
         ``outcome, answer`` (and for the numeric family ``crps, pit_lo, pit_hi, q10..q90``).
     months : DataFrame
         ``cutoff, horizon, path`` (``persist``, ``transition:<state model>``), ``observed``,
         ``crps``.
     """
     started = time.perf_counter()
-    model, fit_seed, sim_seed = _fit(settings.model, panel, cutoff, settings)
+    model, fit_seed, sim_seed = _fit(COUNT_MODEL, panel, cutoff, settings)
     months, rows = forecast_months(panel, cutoff, HORIZON)
     outlook = outlook_at(panel, cutoff, fit_seed)
     persist = persist_future(model, months)
@@ -142,9 +143,7 @@ def run_count_fold(
     )
     answers = []
     for name in settings.transitions:
-        answers += _answers(
-            forecast, f"transition:{name}", f"{settings.model}:{name}", cutoff, panel
-        )
+        answers += _answers(forecast, f"transition:{name}", f"{COUNT_MODEL}:{name}", cutoff, panel)
     naive, _, naive_seed = _fit(NAIVE_MODEL, panel, cutoff, settings)
     held = simulate(
         naive,

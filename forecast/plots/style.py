@@ -55,8 +55,8 @@ TARGET_LABELS: dict[str, str] = {
 
 #: Colours of the models in evaluation figures (baselines in greys, the oracles dark).
 MODEL_COLORS: dict[str, str] = {
-    "ar_level_lean": "#0072B2",
-    "ar_level": "#56B4E9",
+    "ar_level": "#0072B2",
+    "ar_level_lean": "#56B4E9",
     "state_rate": "#44AA99",
     "self_exciting": "#D55E00",
     "class_hierarchical": "#009E73",
@@ -64,8 +64,8 @@ MODEL_COLORS: dict[str, str] = {
     "recent_rate": "#4d4d4d",
     "empirical_recent": "#7f7f7f",
     "last_value": "#c7c7c7",
-    "pool:ar_level_lean+recent_rate": "#CC79A7",
-    "stack:ar_level_lean+recent_rate": "#E69F00",
+    "pool:ar_level+recent_rate": "#CC79A7",
+    "stack:ar_level+recent_rate": "#E69F00",
     "daily_exciting": "#117733",
     "pool:daily_exciting+recent_rate": "#AA4499",
     "stack:daily_exciting+recent_rate": "#DDCC77",
