@@ -108,17 +108,16 @@ def ablation_findings(table: pd.DataFrame, default: str | None = None) -> list[s
         helps, hurts = credible_bands(rows)
         gains = band_gains(rows)
         group = " and " in term
-        it = "they" if group else "it"
+        it, s, has = ("they", "", "have") if group else ("it", "s", "has")
         if helps and not hurts:
-            verdict = f"{it} help{'' if group else 's'} credibly at {', '.join(helps)} months"
+            verdict = f"{it} help{s} credibly at {', '.join(helps)} months"
         elif hurts and not helps:
-            verdict = f"{it} hurt{'' if group else 's'} credibly at {', '.join(hurts)} months"
+            verdict = f"{it} hurt{s} credibly at {', '.join(hurts)} months"
         elif helps and hurts:
-            verdict = f"{it} help at {', '.join(helps)} and hurt at {', '.join(hurts)} months"
+            verdict = f"{it} help{s} at {', '.join(helps)} and hurt{s} at {', '.join(hurts)} months"
         else:
             verdict = (
-                "the 90% interval includes zero in every band: "
-                f"{it} {'have' if group else 'has'} not shown {it} help{'' if group else 's'}"
+                f"the 90% interval includes zero in every band: {it} {has} not shown {it} help{s}"
             )
         what = (
             f"The {term} terms of {model}, left out together"
