@@ -263,3 +263,30 @@ def test_the_rate_before_a_change_is_the_held_states_rate(panel):
     before = np.cumsum(states != start, axis=1) == 0
     np.testing.assert_allclose(rate[1][before], rate[0][before])
     assert (~before).any()  # some paths do change state
+
+
+def test_a_fold_cache_is_read_only_for_its_own_count_model(panel, tmp_path):
+    """The count folds' cache records the model fitted: a record from before it named one
+    holds ar_level's folds and is read; a record of another model is refused."""
+    import json
+    from dataclasses import asdict
+
+    from forecast.evaluation.question_folds import FoldSettings, count_folds
+
+    settings = FoldSettings()
+    assert settings.model == "ar_level"
+    old = {k: v for k, v in asdict(settings).items() if k != "model"}
+    (tmp_path / "settings.json").write_text(json.dumps(old, sort_keys=True))
+    pd.DataFrame({"cutoff": ["2010-01"], "family": ["launch-3m"], "answer": [0.4]}).to_csv(
+        tmp_path / "answers-2010-01.csv", index=False
+    )
+    pd.DataFrame({"cutoff": ["2010-01"], "horizon": [1], "crps": [0.1]}).to_csv(
+        tmp_path / "months-2010-01.csv", index=False
+    )
+    answers, months = count_folds(panel, [pd.Period("2010-01", "M")], settings, tmp_path)
+    assert answers["answer"].tolist() == [0.4] and months["crps"].tolist() == [0.1]
+    assert json.loads((tmp_path / "settings.json").read_text())["model"] == "ar_level"
+    other = {**old, "model": "ar_level_lean"}
+    (tmp_path / "settings.json").write_text(json.dumps(other, sort_keys=True))
+    with pytest.raises(ValueError, match="holds folds made with other settings"):
+        count_folds(panel, [pd.Period("2010-01", "M")], settings, tmp_path)

@@ -915,8 +915,8 @@ def test_the_trust_section_speaks_of_every_protocol_kept(tmp_path, tables, panel
 
     expected = band_sentence(by_band, DEFAULT_MODEL, "Scored on CNS missile counts instead")
     assert expected and html.escape(expected[0]) in page
-    # the daily protocol was run beside ar_level (the default's full form, the default then):
-    # its sentence, and one for each pool of the daily model with it
+    # the daily protocol was run beside the default, ar_level: its sentence, and one for each
+    # pool of the daily model with it
     shutil.copytree(EVALUATION_DIR / "daily", folder / "daily")
     page = trust_section(ctx, folder)
     daily = pd.read_csv(folder / "daily" / "by_band.csv")
@@ -928,9 +928,9 @@ def test_the_trust_section_speaks_of_every_protocol_kept(tmp_path, tables, panel
 
 
 def test_the_trust_section_says_what_each_term_of_the_default_earns(tmp_path, tables, panel):
-    """The ablation of the default's full form (``make ablation``), kept in its own folder: a
-    lead that names the cutoffs and the terms, one sentence per term, then which terms the
-    default keeps."""
+    """The default's ablation (``make ablation``), kept in its own folder, with make skill's
+    terms left out together: a lead that names the cutoffs and the terms, one sentence per term
+    and per group, then whether the table agrees with the default's choice."""
     import json
     import shutil
 

@@ -201,10 +201,14 @@ def count_folds(
     cache = Path(cache)
     cache.mkdir(parents=True, exist_ok=True)
     record = cache / "settings.json"
-    wanted = json.dumps(asdict(settings), sort_keys=True)
-    if record.exists() and record.read_text(encoding="utf-8").strip() != wanted:
-        raise ValueError(f"{cache} holds folds made with other settings; use another folder")
-    record.write_text(wanted + "\n", encoding="utf-8")
+    wanted = asdict(settings)
+    if record.exists():
+        # a record written before it named its model holds ar_level's folds, the only model
+        # the count folds had then
+        held = {"model": "ar_level", **json.loads(record.read_text(encoding="utf-8"))}
+        if json.dumps(held, sort_keys=True) != json.dumps(wanted, sort_keys=True):
+            raise ValueError(f"{cache} holds folds made with other settings; use another folder")
+    record.write_text(json.dumps(wanted, sort_keys=True) + "\n", encoding="utf-8")
     answers, months = [], []
     for k, cutoff in enumerate(cutoffs):
         a_file, m_file = cache / f"answers-{cutoff}.csv", cache / f"months-{cutoff}.csv"

@@ -1,8 +1,9 @@
 """The default model: a monthly AR(1) level around a level per leader era.
 
-``ar_level_lean`` (:data:`ARLevelLean`) leaves out its season and exercise terms together: each
-showed no gain when left out alone, while together their point gain is positive in every
-horizon band (README "Evaluation"), so the default keeps both. For launch days in month ``t``::
+``ar_level_lean`` (:data:`ARLevelLean`) leaves out ar_level's season and exercise terms
+together: each showed no gain when left out alone, while together their point gain is
+positive in every horizon band (README "Evaluation"), so the default keeps both. For launch
+days in month ``t``::
 
     y[t] ~ NegativeBinomial(mu[t], alpha)                    # var = mu + mu^2 / alpha
     log mu[t] = era_level[leader(t)] + state_effect[state(t)] + season[month_of_year(t)]
