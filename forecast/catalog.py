@@ -89,6 +89,12 @@ LEAN_FORMS: dict[str, tuple[str, tuple[str, ...]]] = {
     "ar_level_lean": ("ar_level", ("season", "exercise")),
 }
 
+#: Models of their own that differ from another by one component, scored like an ablation
+#: variant: the model with the component and the component. ``state_rate`` is
+#: ``class_hierarchical``'s structure (level, state, season, exercises) on the total instead of
+#: one series per weapon class (``make ablation-class``).
+COMPONENT_PAIRS: dict[str, tuple[str, str]] = {"state_rate": ("class_hierarchical", "class")}
+
 #: Each ablation variant: the model it comes from and the term it leaves out.
 ABLATION_OF: dict[str, tuple[str, str]] = {
     **{f"ar_level_no_{term}": ("ar_level", term) for term in AR_LEVEL_TERMS},

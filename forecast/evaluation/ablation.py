@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from forecast.catalog import ABLATION_OF, LEAN_FORMS, resolve_name
+from forecast.catalog import ABLATION_OF, COMPONENT_PAIRS, LEAN_FORMS, resolve_name
 from forecast.evaluation.combine import BANDS
 from forecast.evaluation.findings import band_gains, credible_bands
 from forecast.evaluation.skill import bootstrap_skill, with_band
@@ -93,9 +93,10 @@ def ablation_table(
 
 def _pairs() -> dict[str, tuple[str, str]]:
     """Each variant scored against the model it comes from, with what it leaves out: the
-    ablation variants (one term) and the lean forms (their terms together)."""
+    ablation variants (one term), the lean forms (their terms together) and the pairs of models
+    that differ by one component."""
     lean = {name: (full, " and ".join(off)) for name, (full, off) in LEAN_FORMS.items()}
-    return {**ABLATION_OF, **lean}
+    return {**ABLATION_OF, **lean, **COMPONENT_PAIRS}
 
 
 def ablation_findings(table: pd.DataFrame, default: str | None = None) -> list[str]:
