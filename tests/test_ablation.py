@@ -175,3 +175,18 @@ def test_the_lean_form_sentence_says_whether_the_table_agrees_with_the_default()
     assert len(ablation_findings(mixed, default="state_rate")) == 1
     one_term = ablation_table(scores(dict.fromkeys(("1-3", "4-6", "7-12"), 0.0)), bootstrap=0)
     assert len(ablation_findings(one_term, default="ar_level")) == 1
+
+
+def test_two_models_that_differ_by_a_component_are_scored_like_an_ablation():
+    # state_rate is class_hierarchical's structure on the total: the class split's gain
+    table = ablation_table(
+        scores({"1-3": 0.0, "4-6": 0.0, "7-12": -0.2}, ("class_hierarchical", "state_rate")),
+        bootstrap=200,
+    )
+    assert table[["term", "model", "variant"]].drop_duplicates().values.tolist() == [
+        ["class", "class_hierarchical", "state_rate"]
+    ]
+    assert table.set_index("band").loc["7-12", "gain"] == pytest.approx(1 - 1 / 0.8)
+    words = ablation_findings(table, default="default")
+    assert len(words) == 1 and words[0].startswith("The class term of class_hierarchical: gain")
+    assert words[0].endswith("it hurts credibly at 7-12 months.")

@@ -990,6 +990,45 @@ def test_the_trust_section_says_what_each_term_of_the_default_earns(tmp_path, ta
     assert words[3].startswith("The default, ar_level, keeps its season and exercise terms: it")
 
 
+def test_the_trust_section_says_what_the_weapon_class_split_earns(tmp_path, tables, panel):
+    """make ablation-class, kept in docs/evaluation/class: a lead naming the pair of models and
+    the cutoffs, then the component's sentence."""
+    import json
+    import shutil
+
+    from forecast.evaluation.ablation import ABLATION_COLUMNS, ablation_findings
+    from forecast.freshness import data_freshness
+    from forecast.report.context import EVALUATION_DIR, ReportContext
+    from forecast.report.evidence import trust_section
+
+    folder = tmp_path / "evaluation"
+    shutil.copytree(EVALUATION_DIR, folder, ignore=shutil.ignore_patterns("class"))
+    table = pd.DataFrame(
+        [
+            {"term": "class", "model": "class_hierarchical", "variant": "state_rate"}
+            | {"band": band, "n": 120, "crps_with": 0.4, "crps_without": 0.4 / (1 - gain)}
+            | {"gain": gain, "gain_lo": gain - 0.03, "gain_hi": gain + 0.03}
+            | {"pit_cov_80_with": 0.8, "pit_cov_80_without": 0.8}
+            for band, gain in (("1-3", -0.05), ("4-6", 0.0), ("7-12", 0.01))
+        ],
+        columns=list(ABLATION_COLUMNS),
+    )
+    (folder / "class").mkdir()
+    table.to_csv(folder / "class" / "ablation.csv", index=False)
+    cutoffs = [str(p) for p in pd.period_range("2005-01", "2024-12", freq="6M")]
+    (folder / "class" / "settings.json").write_text(json.dumps({"cutoffs": cutoffs}))
+    ctx = ReportContext(tables, panel, data_freshness(tables, today=FRESH_TODAY))
+    page = trust_section(ctx, folder)
+    lead = (
+        "On 40 cutoffs every 6 months, 2005-01 to 2024-07, class_hierarchical against "
+        "state_rate, which lacks its class component (the state held at each cutoff):"
+    )
+    assert lead in page
+    [sentence] = ablation_findings(table)
+    assert sentence.endswith("it hurts credibly at 1-3 months.")
+    assert page.index(lead) < page.index(html.escape(sentence))
+
+
 def test_a_flagged_path_row_comes_with_its_explanation(tiny_run, tmp_path, monkeypatch):
     """Each explanation of a heavy-tailed path row (evaluation.tails) is printed under the
     outlook's table, escaped."""
