@@ -87,6 +87,7 @@ AR_LEVEL_TERMS: tuple[str, ...] = ("state", "season", "exercise")
 #: group; :mod:`forecast.models.dynamic` builds ``ar_level_lean`` from its entry.
 LEAN_FORMS: dict[str, tuple[str, tuple[str, ...]]] = {
     "ar_level_lean": ("ar_level", ("season", "exercise")),
+    "daily_lean": ("daily_exciting", ("season", "exercise")),
 }
 
 #: Models of their own that differ from another by one component, scored like an ablation
@@ -114,6 +115,11 @@ MODELS: dict[str, ModelEntry] = {
         ModelEntry(
             "ar_level_lean",
             "ar_level without season and exercises (their joint ablation, scored in make skill).",
+            states=True,
+        ),
+        ModelEntry(
+            "daily_lean",
+            "daily_exciting without season and exercises (their joint ablation).",
             states=True,
         ),
         ModelEntry(

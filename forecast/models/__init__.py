@@ -23,7 +23,7 @@ from forecast.catalog import (
 from forecast.models.base import BaseModel
 from forecast.models.count import ConstantRate, RecentRate, SelfExciting, StateRate
 from forecast.models.daily import ABLATIONS as DAILY_ABLATIONS
-from forecast.models.daily import DailyExciting
+from forecast.models.daily import DailyExciting, DailyLean
 from forecast.models.diagnostics import (
     Diagnostics,
     PriorCheck,
@@ -51,6 +51,7 @@ REGISTRY: dict[str, type[BaseModel]] = {
         SelfExciting,
         ClassHierarchical,
         DailyExciting,
+        DailyLean,
         *AR_LEVEL_ABLATIONS.values(),
         *DAILY_ABLATIONS.values(),
     )

@@ -67,7 +67,7 @@ import pymc as pm
 import pytensor.tensor as pt
 import xarray as xr
 
-from forecast.catalog import DAILY_TERMS
+from forecast.catalog import DAILY_TERMS, LEAN_FORMS
 from forecast.constants import STATES
 from forecast.data.daily import DAY_COLUMNS, daily_frame
 from forecast.errors import ConfigError
@@ -482,9 +482,21 @@ ABLATIONS: dict[str, type[DailyExciting]] = {
     for term in TERMS
 }
 
+#: ``daily_exciting`` without its season and exercise terms together
+#: (:data:`forecast.catalog.LEAN_FORMS`): the two may stand in for each other, as they do in
+#: ``ar_level``, so they are also judged as a pair (``make ablation-daily-lean``).
+DailyLean: type[DailyExciting] = C.without_terms(
+    DailyExciting,
+    {t: TERM_PRIORS[t] for t in LEAN_FORMS["daily_lean"][1]},
+    "daily_lean",
+    class_name="DailyLean",
+    doc="daily_exciting without its season and exercise terms (their joint ablation).",
+)
+
 
 __all__ = [
     "ABLATIONS",
+    "DailyLean",
     "CHANGE_DAYS",
     "DAILY_TARGETS",
     "TERMS",
