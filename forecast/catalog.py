@@ -118,11 +118,6 @@ MODELS: dict[str, ModelEntry] = {
             states=True,
         ),
         ModelEntry(
-            "daily_lean",
-            "daily_exciting without season and exercises (their joint ablation).",
-            states=True,
-        ),
-        ModelEntry(
             "empirical_recent",
             "Baseline: the last 12 months' counts as the predictive distribution.",
             mcmc=False,
@@ -159,6 +154,11 @@ MODELS: dict[str, ModelEntry] = {
             "daily_exciting",
             "Day by day: self-excitation, AR(1) level, state and the weeks after a change; "
             "salvo sizes.",
+            states=True,
+        ),
+        ModelEntry(
+            "daily_lean",
+            "daily_exciting without season and exercises (their joint ablation).",
             states=True,
         ),
         *(

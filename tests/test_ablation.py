@@ -190,3 +190,14 @@ def test_two_models_that_differ_by_a_component_are_scored_like_an_ablation():
     words = ablation_findings(table, default="default")
     assert len(words) == 1 and words[0].startswith("The class term of class_hierarchical: gain")
     assert words[0].endswith("it hurts credibly at 7-12 months.")
+
+
+def test_every_lean_form_is_its_model_without_the_terms_it_names():
+    from forecast.catalog import LEAN_FORMS, MODELS
+    from forecast.models import REGISTRY
+
+    for lean, (full, off) in LEAN_FORMS.items():
+        cls, whole = REGISTRY[lean], REGISTRY[full]
+        assert lean in MODELS and cls.full_form == full and issubclass(cls, whole)
+        assert cls.terms == whole.terms - set(off) and set(off) < whole.terms
+        assert len(cls.default_priors) == len(whole.default_priors) - len(off)

@@ -95,8 +95,8 @@ def trust_section(ctx: ReportContext, folder: Path = EVALUATION_DIR) -> str:
 def _other_protocols(folder: Path, model: str) -> list[str]:
     """Sentences on the protocols kept beside the main one: missiles (``make skill``), the
     default model's ablation (``make ablation``, with the terms ``make skill`` left out
-    together), the weapon-class component (``make ablation-class``) and the daily model with
-    its ablation (``make skill-daily``)."""
+    together), the comparisons of :data:`PAIR_FOLDERS` and the daily model with its ablation
+    (``make skill-daily``)."""
 
     words = []
     if (folder / "ablation" / "settings.json").is_file():
@@ -110,11 +110,6 @@ def _other_protocols(folder: Path, model: str) -> list[str]:
             )
             both = pd.concat([tables["ablation"], together], ignore_index=True)
             words += ablation_findings(both, default=DEFAULT_MODEL)
-    if (folder / "class" / "settings.json").is_file():
-        tables, settings = read_summary(folder / "class")
-        if "ablation" in tables:
-            words.append(_pairs_lead(settings.get("cutoffs") or [], tables["ablation"]))
-            words += ablation_findings(tables["ablation"])
     if (folder / "missiles" / "settings.json").is_file():
         tables, _ = read_summary(folder / "missiles")
         words += band_sentence(tables["by_band"], model, "Scored on CNS missile counts instead")
@@ -135,6 +130,12 @@ def _other_protocols(folder: Path, model: str) -> list[str]:
                 words += band_sentence(tables["by_band"], pool.name, f"Pooled with {others}")
         if "ablation" in tables:
             words += ablation_findings(tables["ablation"])
+    for kept in PAIR_FOLDERS:
+        if (folder / kept / "settings.json").is_file():
+            tables, settings = read_summary(folder / kept)
+            if "ablation" in tables:
+                words.append(_pairs_lead(settings.get("cutoffs") or [], tables["ablation"]))
+                words += ablation_findings(tables["ablation"])
     return words
 
 
@@ -166,12 +167,19 @@ def _ablation_lead(cutoffs: list[str], table: pd.DataFrame, together: pd.DataFra
     )
 
 
+#: Folders of docs/evaluation with one comparison each of two models that differ by a component
+#: or a group of terms: the weapon-class split (``make ablation-class``) and the daily model's
+#: season and exercise terms left out together (``make ablation-daily-lean``).
+PAIR_FOLDERS = ("class", "daily-lean")
+
+
 def _pairs_lead(cutoffs: list[str], table: pd.DataFrame) -> str:
     """Where models that differ by one component were scored against each other
     (:data:`forecast.catalog.COMPONENT_PAIRS`)."""
     where = _cutoffs_words(cutoffs, spacing=True)
     pairs = "; ".join(
-        f"{model} against {variant}, which lacks its {term} component"
+        f"{model} against {variant}, which lacks its {term} "
+        f"{'terms' if ' and ' in term else 'component'}"
         for term, model, variant in dict.fromkeys(
             zip(table["term"], table["model"], table["variant"], strict=True)
         )
