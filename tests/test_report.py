@@ -927,14 +927,41 @@ def test_the_trust_section_speaks_of_every_protocol_kept(tmp_path, tables, panel
         assert said and html.escape(said[0]) in page
 
 
+def _ablation_table(rows, n: int, width: float) -> pd.DataFrame:
+    """An ablation table by hand: ``(term, model, variant, band, gain)`` per row, each gain
+    with a 90% interval of +-``width``."""
+    from forecast.evaluation.ablation import ABLATION_COLUMNS
+
+    return pd.DataFrame(
+        [
+            dict(zip(ABLATION_COLUMNS[:4], r[:4], strict=True))
+            | {"n": n, "crps_with": 0.4, "crps_without": 0.4 / (1 - r[4]), "gain": r[4]}
+            | {"gain_lo": r[4] - width, "gain_hi": r[4] + width}
+            | {"pit_cov_80_with": 0.8, "pit_cov_80_without": 0.8}
+            for r in rows
+        ],
+        columns=list(ABLATION_COLUMNS),
+    )
+
+
+def _keep(folder, name: str, table: pd.DataFrame, every: int) -> None:
+    """``table`` kept as ``folder/name/ablation.csv`` with the cutoffs 2005-2024 every
+    ``every`` months in its settings."""
+    import json
+
+    (folder / name).mkdir()
+    table.to_csv(folder / name / "ablation.csv", index=False)
+    cutoffs = [str(p) for p in pd.period_range("2005-01", "2024-12", freq=f"{every}M")]
+    (folder / name / "settings.json").write_text(json.dumps({"cutoffs": cutoffs}))
+
+
 def test_the_trust_section_says_what_each_term_of_the_default_earns(tmp_path, tables, panel):
     """The default's ablation (``make ablation``), kept in its own folder, with make skill's
     terms left out together: a lead that names the cutoffs and the terms, one sentence per term
     and per group, then whether the table agrees with the default's choice."""
-    import json
     import shutil
 
-    from forecast.evaluation.ablation import ABLATION_COLUMNS, ablation_findings
+    from forecast.evaluation.ablation import ablation_findings
     from forecast.freshness import data_freshness
     from forecast.report.context import EVALUATION_DIR, ReportContext
     from forecast.report.evidence import trust_section
@@ -942,37 +969,26 @@ def test_the_trust_section_says_what_each_term_of_the_default_earns(tmp_path, ta
     folder = tmp_path / "evaluation"
     shutil.copytree(EVALUATION_DIR, folder, ignore=shutil.ignore_patterns("ablation"))
 
-    def ablation(rows):
-        return pd.DataFrame(
-            [
-                dict(zip(ABLATION_COLUMNS[:4], r[:4], strict=True))
-                | {"n": 720, "crps_with": 0.4, "crps_without": 0.4 / (1 - r[4]), "gain": r[4]}
-                | {"gain_lo": r[4] - 0.01, "gain_hi": r[4] + 0.01}
-                | {"pit_cov_80_with": 0.8, "pit_cov_80_without": 0.8}
-                for r in rows
-            ],
-            columns=list(ABLATION_COLUMNS),
-        )
-
-    table = ablation(
+    table = _ablation_table(
         [
             ("state", "ar_level", "ar_level_no_state", band, gain)
             for band, gain in (("1-3", 0.02), ("4-6", -0.01), ("7-12", 0.0))
         ]
-        + [("season", "ar_level", "ar_level_no_season", "1-3", 0.05)]
+        + [("season", "ar_level", "ar_level_no_season", "1-3", 0.05)],
+        n=720,
+        width=0.01,
     )
     # make skill's joint ablation (season and exercise left out together), kept beside
-    together = ablation(
+    together = _ablation_table(
         [
             ("season and exercise", "ar_level", "ar_level_lean", band, 0.01)
             for band in ("1-3", "4-6", "7-12")
-        ]
+        ],
+        n=720,
+        width=0.01,
     )
     together.to_csv(folder / "ablation.csv", index=False)
-    (folder / "ablation").mkdir()
-    table.to_csv(folder / "ablation" / "ablation.csv", index=False)
-    cutoffs = [str(p) for p in pd.period_range("2005-01", "2024-12", freq="M")]
-    (folder / "ablation" / "settings.json").write_text(json.dumps({"cutoffs": cutoffs}))
+    _keep(folder, "ablation", table, every=1)
     ctx = ReportContext(tables, panel, data_freshness(tables, today=FRESH_TODAY))
     page = trust_section(ctx, folder)
     lead = (
@@ -993,30 +1009,24 @@ def test_the_trust_section_says_what_each_term_of_the_default_earns(tmp_path, ta
 def test_the_trust_section_says_what_the_weapon_class_split_earns(tmp_path, tables, panel):
     """make ablation-class, kept in docs/evaluation/class: a lead naming the pair of models and
     the cutoffs, then the component's sentence."""
-    import json
     import shutil
 
-    from forecast.evaluation.ablation import ABLATION_COLUMNS, ablation_findings
+    from forecast.evaluation.ablation import ablation_findings
     from forecast.freshness import data_freshness
     from forecast.report.context import EVALUATION_DIR, ReportContext
     from forecast.report.evidence import trust_section
 
     folder = tmp_path / "evaluation"
     shutil.copytree(EVALUATION_DIR, folder, ignore=shutil.ignore_patterns("class"))
-    table = pd.DataFrame(
+    table = _ablation_table(
         [
-            {"term": "class", "model": "class_hierarchical", "variant": "state_rate"}
-            | {"band": band, "n": 120, "crps_with": 0.4, "crps_without": 0.4 / (1 - gain)}
-            | {"gain": gain, "gain_lo": gain - 0.03, "gain_hi": gain + 0.03}
-            | {"pit_cov_80_with": 0.8, "pit_cov_80_without": 0.8}
+            ("class", "class_hierarchical", "state_rate", band, gain)
             for band, gain in (("1-3", -0.05), ("4-6", 0.0), ("7-12", 0.01))
         ],
-        columns=list(ABLATION_COLUMNS),
+        n=120,
+        width=0.03,
     )
-    (folder / "class").mkdir()
-    table.to_csv(folder / "class" / "ablation.csv", index=False)
-    cutoffs = [str(p) for p in pd.period_range("2005-01", "2024-12", freq="6M")]
-    (folder / "class" / "settings.json").write_text(json.dumps({"cutoffs": cutoffs}))
+    _keep(folder, "class", table, every=6)
     ctx = ReportContext(tables, panel, data_freshness(tables, today=FRESH_TODAY))
     page = trust_section(ctx, folder)
     lead = (

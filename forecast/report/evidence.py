@@ -82,7 +82,7 @@ def trust_section(ctx: ReportContext, folder: Path = EVALUATION_DIR) -> str:
         words += totals_findings(tables["totals"], model)
     if "evidence" in tables:
         words += evidence_findings(tables["evidence"], tables.get("after_changes"), model)
-    words += _other_protocols(folder, model)
+    words += _other_protocols(folder, model, together=tables.get("ablation"))
     items = "\n".join(f"<li>{html.escape(w)}</li>" for w in words)
     return (
         head
@@ -92,19 +92,19 @@ def trust_section(ctx: ReportContext, folder: Path = EVALUATION_DIR) -> str:
     )
 
 
-def _other_protocols(folder: Path, model: str) -> list[str]:
+def _other_protocols(folder: Path, model: str, together: pd.DataFrame | None) -> list[str]:
     """Sentences on the protocols kept beside the main one: missiles (``make skill``), the
-    default model's ablation (``make ablation``, with the terms ``make skill`` left out
-    together), the comparisons of :data:`PAIR_FOLDERS` and the daily model with its ablation
-    (``make skill-daily``)."""
+    default model's ablation (``make ablation``, with ``together``: the terms ``make skill``
+    left out together, its ``ablation.csv``, already read), the comparisons of
+    :data:`PAIR_FOLDERS` and the daily model with its ablation (``make skill-daily``)."""
 
     words = []
     if (folder / "ablation" / "settings.json").is_file():
         tables, settings = read_summary(folder / "ablation")
         if "ablation" in tables:
             # the lean forms (terms left out together) are scored in the main protocol
-            joint = folder / "ablation.csv"
-            together = pd.read_csv(joint) if joint.is_file() else tables["ablation"].iloc[:0]
+            if together is None:
+                together = tables["ablation"].iloc[:0]
             words.append(
                 _ablation_lead(settings.get("cutoffs") or [], tables["ablation"], together)
             )
