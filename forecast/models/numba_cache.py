@@ -71,6 +71,7 @@ NUTPIE_HELPERS = (
     "_prepare_dims_and_coords",
     "make_user_data",
     "address_as_void_pointer",
+    "_rv_dict_to_flat_array_wrapper",
     "CompiledPyMCModel",
 )
 
@@ -442,10 +443,58 @@ def verify(compiled, x: np.ndarray | None = None, expected=None) -> None:
 # --- compiling ----------------------------------------------------------------------------
 
 
-def _compile_cached(model: pm.Model, var_names=None):
-    """nutpie's compiled model with our disk-cached callbacks, verified (``CacheFallback``)."""
+def _stored_functions(cp, entry_key: str, initial_point_fn) -> dict | None:
+    """The stored functions of ``entry_key`` with nutpie's initial-point wrapper, or ``None``.
+
+    An entry is used only when, at the model's initial point, its log density and gradient
+    are exactly those recorded when it was written (a damaged or mismatched entry is
+    compiled afresh).
+    """
+    from forecast.models import graph_cache
+
+    entry = graph_cache.load(entry_key)
+    if entry is None:
+        return None
+    try:
+        names, _, shapes = entry["shape_info"]
+        n_free = entry["n_free"]
+        point_fn = cp._rv_dict_to_flat_array_wrapper(
+            initial_point_fn, names=list(names[:n_free]), shapes=list(shapes[:n_free])
+        )
+        x = point_fn(VERIFY_SEED)
+        expected = reference_logp(entry["logp_func"], x)
+        same = (
+            np.array_equal(x, entry["x"])
+            and np.array_equal(expected[0], entry["expected"][0], equal_nan=True)
+            and np.array_equal(expected[1], entry["expected"][1], equal_nan=True)
+        )
+    except Exception:  # noqa: BLE001 - whatever is wrong with an entry, compile afresh
+        return None
+    if not same:
+        return None
+    functions = (
+        entry["n_dim"],
+        entry["n_expanded"],
+        entry["logp_func"],
+        entry["expand_func"],
+        point_fn,
+        entry["shape_info"],
+        entry["reparameterized"],
+    )
+    return {"functions": functions, "x": x, "expected": expected}
+
+
+def _compile_cached(model: pm.Model, var_names=None, key=None):
+    """nutpie's compiled model with our disk-cached callbacks, verified (``CacheFallback``).
+
+    With a structure ``key``, the functions PyTensor compiled from the graph are also kept on
+    disk (:mod:`forecast.models.graph_cache`), so that a new process fitting the same model to
+    the same data skips PyTensor's rewrites.
+    """
     import nutpie.compile_pymc as cp
     from pymc.initial_point import make_initial_point_fn
+
+    from forecast.models import graph_cache
 
     check_nutpie(cp)
     _pytensor_cache()
@@ -456,20 +505,43 @@ def _compile_cached(model: pm.Model, var_names=None):
         return_transformed=True,
     )
     initial_point_fn = cp._wrap_with_lock(initial_point_fn)
-    (n_dim, n_expanded, logp_fn_pt, expand_fn_pt, point_fn, shape_info, reparameterized) = (
-        cp._make_functions(
-            model,
-            mode="NUMBA",
-            compute_grad=True,
-            join_expanded=True,
-            pymc_initial_point_fn=initial_point_fn,
-            var_names=var_names,
+    entry_key = graph_cache.entry_key(key, model, var_names)
+    entry = _stored_functions(cp, entry_key, initial_point_fn) if entry_key else None
+    if entry is not None:
+        n_dim, n_expanded, logp_fn_pt, expand_fn_pt, point_fn, shape_info, reparameterized = entry[
+            "functions"
+        ]
+        x, expected = entry["x"], entry["expected"]
+    else:
+        (n_dim, n_expanded, logp_fn_pt, expand_fn_pt, point_fn, shape_info, reparameterized) = (
+            cp._make_functions(
+                model,
+                mode="NUMBA",
+                compute_grad=True,
+                join_expanded=True,
+                pymc_initial_point_fn=initial_point_fn,
+                var_names=var_names,
+            )
         )
-    )
-    # the reference for verify(), taken first: calling the function from Python compiles (or
-    # loads) its Python entry point, which the wrappers' compilation then re-uses
-    x = point_fn(VERIFY_SEED)
-    expected = reference_logp(logp_fn_pt, x)
+        # the reference for verify(), taken first: calling the function from Python compiles
+        # (or loads) its Python entry point, which the wrappers' compilation then re-uses
+        x = point_fn(VERIFY_SEED)
+        expected = reference_logp(logp_fn_pt, x)
+        if entry_key:
+            graph_cache.store(
+                entry_key,
+                {
+                    "n_dim": n_dim,
+                    "n_expanded": n_expanded,
+                    "logp_func": logp_fn_pt,
+                    "expand_func": expand_fn_pt,
+                    "shape_info": shape_info,
+                    "reparameterized": reparameterized,
+                    "n_free": len(model.free_RVs),
+                    "x": x,
+                    "expected": expected,
+                },
+            )
     # fixed keys (nutpie draws random ones) so that the wrappers' source is the same each time
     shared_data, shared_var_keys = {}, {}
     for var in [*logp_fn_pt.get_shared(), *expand_fn_pt.get_shared()]:
@@ -520,7 +592,7 @@ def _compile_cached(model: pm.Model, var_names=None):
     return compiled
 
 
-def compile_numba_model(model: pm.Model, var_names=None, cached: bool = True):
+def compile_numba_model(model: pm.Model, var_names=None, cached: bool = True, key=None):
     """nutpie's compiled model of ``model`` on the numba backend.
 
     Parameters
@@ -532,6 +604,10 @@ def compile_numba_model(model: pm.Model, var_names=None, cached: bool = True):
     cached : bool
         Compile nutpie's two callbacks with disk-cached wrappers (the default); ``False``
         compiles them the way ``nutpie.compile_pymc_model`` does (for comparisons).
+    key : hashable, optional
+        The model's structure key (:meth:`forecast.models.BaseModel.graph_key`): with it,
+        the functions PyTensor compiles from the graph are kept on disk for the next process
+        that fits the same model to the same data (:mod:`forecast.models.graph_cache`).
 
     Returns
     -------
@@ -559,7 +635,7 @@ def compile_numba_model(model: pm.Model, var_names=None, cached: bool = True):
     with pytensor.config.change_flags(numba__fastmath=False):
         if cached:
             try:
-                return _compile_cached(model, var_names)
+                return _compile_cached(model, var_names, key)
             except CacheFallback as error:
                 _announce(error)
         return nutpie.compile_pymc_model(model, backend="numba", var_names=var_names)
