@@ -115,6 +115,13 @@ def test_the_key_covers_structure_data_variables_and_versions(monkeypatch):
     assert graph_cache.entry_key(("other",), model) != key
     assert graph_cache.entry_key(KEY, model, ["beta"]) != key
     assert graph_cache.entry_key(KEY, small_model(y=np.arange(40) % 3)) != key
+    with pymc.Model() as bare:  # a dimension with a length and no coordinate values
+        bare.add_coord("day", length=3)
+        pymc.Normal("z", dims="day")
+    with pymc.Model() as longer:
+        longer.add_coord("day", length=4)
+        pymc.Normal("z", dims="day")
+    assert graph_cache.entry_key(KEY, bare) != graph_cache.entry_key(KEY, longer)
     monkeypatch.setattr(pymc, "__version__", "99.0.0")
     assert graph_cache.entry_key(KEY, model) != key
     monkeypatch.undo()

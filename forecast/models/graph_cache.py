@@ -90,7 +90,9 @@ def entry_key(key, model, var_names=None) -> str | None:
         return None
     digest = hashlib.sha256()
     parts = [ENTRY_VERSION, repr(key), repr(list(var_names or ())), source_digest(), *_versions()]
-    parts.append(repr(sorted((name, tuple(map(str, c))) for name, c in model.coords.items())))
+    coords = {name: None if c is None else tuple(map(str, c)) for name, c in model.coords.items()}
+    lengths = {name: _length(v) for name, v in model.dim_lengths.items()}
+    parts += [repr(sorted(coords.items())), repr(sorted(lengths.items()))]
     for part in parts:
         digest.update(part.encode())
         digest.update(b"\0")
@@ -99,6 +101,15 @@ def entry_key(key, model, var_names=None) -> str | None:
         digest.update(f"{var.name} {value.dtype.str} {value.shape}".encode())
         digest.update(value.tobytes())
     return digest.hexdigest()
+
+
+def _length(variable) -> str:
+    """A dimension's length as text: the value of a shared or constant length, else the graph."""
+    if hasattr(variable, "get_value"):
+        return str(variable.get_value())
+    if hasattr(variable, "data"):
+        return str(variable.data)
+    return str(variable)
 
 
 def folder() -> Path:
