@@ -32,7 +32,7 @@ from forecast.data.panel import TARGETS
 from forecast.errors import ConfigError
 from forecast.models.diagnostics import Diagnostics, diagnose
 from forecast.models.priors import merge_priors
-from forecast.models.sampling import sample
+from forecast.models.sampling import FORWARD_COMPILE, sample
 from forecast.models.storage import ATTR, data_hash, load_fit, save_fit, stamp
 from forecast.models.window import TrainingWindow, month_start
 from forecast.noise import quiet
@@ -258,7 +258,9 @@ class BaseModel(TrainingWindow):
         self._require("model", "build")
         with self.model, quiet(), warnings.catch_warnings():  # no "Sampling: [...]" log line
             warnings.simplefilter("ignore")
-            return pm.sample_prior_predictive(draws=draws, random_seed=random_seed)
+            return pm.sample_prior_predictive(
+                draws=draws, random_seed=random_seed, compile_kwargs=dict(FORWARD_COMPILE)
+            )
 
     def prior_predictive_counts(self, prior: xr.DataTree, rng: np.random.Generator) -> np.ndarray:
         """The target's monthly counts in a prior predictive sample, shape (draw, month).
@@ -418,7 +420,12 @@ class BaseModel(TrainingWindow):
         if "log_likelihood" not in self.idata.children:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                pm.compute_log_likelihood(self.idata, model=self.model, progressbar=False)
+                pm.compute_log_likelihood(
+                    self.idata,
+                    model=self.model,
+                    progressbar=False,
+                    compile_kwargs=dict(FORWARD_COMPILE),
+                )
         return self.idata
 
     def posterior_predictive(self, random_seed: int = 1) -> xr.DataTree:
@@ -432,6 +439,7 @@ class BaseModel(TrainingWindow):
                     random_seed=random_seed,
                     extend_inferencedata=True,
                     progressbar=False,
+                    compile_kwargs=dict(FORWARD_COMPILE),
                 )
         return self.idata
 

@@ -83,6 +83,7 @@ from forecast.models.daily_process import (
     launch_random,
 )
 from forecast.models.dynamic import DEFAULT_SINCE, LeaderEras, leaders
+from forecast.models.sampling import FORWARD_COMPILE
 from forecast.noise import quiet
 
 #: Days after a change of state that the change term covers (eight weeks).
@@ -362,7 +363,10 @@ class DailyExciting(LeaderEras, BaseModel):
         with self.model, quiet(), warnings.catch_warnings():
             warnings.simplefilter("ignore")
             prior = pm.sample_prior_predictive(
-                draws=draws, random_seed=random_seed, var_names=names
+                draws=draws,
+                random_seed=random_seed,
+                var_names=names,
+                compile_kwargs=dict(FORWARD_COMPILE),
             )
         post = prior["prior"].to_dataset().isel(chain=0)
         rng = np.random.default_rng([random_seed, 1])
