@@ -11,6 +11,7 @@ import sys
 import textwrap
 
 import numpy as np
+import nutpie
 import nutpie.compile_pymc as cp
 import pytest
 from test_numba_cache import MODEL_SOURCE, logp_and_grad, small_model
@@ -105,6 +106,21 @@ def test_an_entry_that_computes_other_values_is_not_used(entries, count_rewrites
     assert len(count_rewrites) == 2
 
 
+def poisson_model(check_bounds: bool = True):
+    """``small_model``'s data and parameters with another likelihood."""
+    import pymc as pm
+
+    base = small_model()
+    with pm.Model(coords=base.coords, check_bounds=check_bounds) as model:
+        x = pm.Data("X", base["X"].get_value(), dims=("obs", "k"))
+        counts = pm.Data("y", base["y"].get_value(), dims="obs")
+        beta = pm.Normal("beta", 0, 1, dims="k")
+        alpha = pm.HalfNormal("alpha", 2)
+        mu = pm.Deterministic("mu", pm.math.exp(0.5 + x @ beta) + 0 * alpha, dims="obs")
+        pm.Poisson("obs_y", mu=mu, observed=counts, dims="obs")
+    return model
+
+
 def test_the_key_covers_structure_data_variables_and_versions(monkeypatch):
     import pymc
 
@@ -114,6 +130,13 @@ def test_the_key_covers_structure_data_variables_and_versions(monkeypatch):
     assert graph_cache.entry_key(None, model) is None
     assert graph_cache.entry_key(("other",), model) != key
     assert graph_cache.entry_key(KEY, model, ["beta"]) != key
+    # None keeps every variable, [] none: two entries
+    assert graph_cache.entry_key(KEY, model, None) != graph_cache.entry_key(KEY, model, [])
+    # the same structure key with another likelihood (a class edited under its old name), or
+    # without bounds checks: another entry
+    poisson = graph_cache.entry_key(KEY, poisson_model())
+    assert poisson != key
+    assert graph_cache.entry_key(KEY, poisson_model(check_bounds=False)) != poisson
     assert graph_cache.entry_key(KEY, small_model(y=np.arange(40) % 3)) != key
     with pymc.Model() as bare:  # a dimension with a length and no coordinate values
         bare.add_coord("day", length=3)
@@ -127,6 +150,31 @@ def test_the_key_covers_structure_data_variables_and_versions(monkeypatch):
     monkeypatch.undo()
     monkeypatch.setattr(graph_cache, "source_digest", lambda: "edited source")
     assert graph_cache.entry_key(KEY, model) != key
+
+
+def test_an_entry_is_written_only_after_the_callbacks_passed_verification(entries, monkeypatch):
+    from forecast.models import numba_cache
+
+    def disagree(*args, **kwargs):
+        raise numba_cache.CacheFallback("verification", "made to disagree")
+
+    sentinel = object()
+    monkeypatch.setattr(numba_cache, "verify", disagree)
+    monkeypatch.setattr(numba_cache, "_announce", lambda error: None)
+    monkeypatch.setattr(nutpie, "compile_pymc_model", lambda *args, **kwargs: sentinel)
+    assert compile_numba_model(small_model(), key=KEY) is sentinel  # nutpie's own compilation
+    assert not list(entries.glob(f"*{graph_cache.SUFFIX}"))
+
+
+def test_a_file_left_half_written_is_removed_when_old(entries):
+    entries.mkdir()
+    old = entries / f"{graph_cache.WRITING}old{graph_cache.SUFFIX}"
+    fresh = entries / f"{graph_cache.WRITING}fresh{graph_cache.SUFFIX}"
+    for path in (old, fresh):
+        path.write_bytes(b"half")
+    os.utime(old, (1000, 1000))
+    graph_cache.store("a", {"i": 0})
+    assert not old.exists() and fresh.exists()  # another process may be writing that one
 
 
 def test_the_oldest_entries_beyond_the_limit_are_removed(entries, monkeypatch):
@@ -157,7 +205,10 @@ import nutpie.compile_pymc as cp
 {model}
 from forecast.models.numba_cache import compile_numba_model
 sys.path.insert(0, "tests")
+from pathlib import Path
+from forecast.models import graph_cache
 from test_graph_cache import points
+graph_cache.folder = lambda: Path(sys.argv[3])  # entries of this test only
 if sys.argv[1] == "forbid":
     def rewrites(*args, **kwargs):
         raise AssertionError("PyTensor's rewrites ran")
@@ -169,19 +220,14 @@ print(json.dumps({{"values": points(compiled).tobytes().hex()}}))
 
 @pytest.mark.slow
 def test_a_second_process_skips_the_rewrites(tmp_path):
-    # the machine's compile directory (numba's caches warm); a key of this test run's own
-    import pytensor
-
-    key = ("small_model", str(tmp_path))
-    with pytensor.config.change_flags(numba__fastmath=False):  # as compile_numba_model does
-        name = graph_cache.entry_key(key, small_model())
-    path = graph_cache.folder() / f"{name}{graph_cache.SUFFIX}"
+    # the machine's compile directory (numba's caches warm); the entries in a folder of this test
     script = CHILD.format(model=textwrap.dedent(MODEL_SOURCE))
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    folder = tmp_path / "graphs"
 
     def child(mode: str) -> dict:
         done = subprocess.run(
-            [sys.executable, "-c", script, mode, str(tmp_path)],
+            [sys.executable, "-c", script, mode, str(tmp_path), str(folder)],
             capture_output=True,
             text=True,
             cwd=root,
@@ -189,10 +235,7 @@ def test_a_second_process_skips_the_rewrites(tmp_path):
         assert done.returncode == 0, done.stderr[-2000:]
         return json.loads(done.stdout.strip().splitlines()[-1])
 
-    try:
-        first = child("allow")
-        assert path.exists()  # the key computed here is the one the child wrote
-        second = child("forbid")  # would fail if the functions were not read from the entry
-        assert second["values"] == first["values"]
-    finally:
-        path.unlink(missing_ok=True)
+    first = child("allow")
+    assert len(list(folder.glob(f"*{graph_cache.SUFFIX}"))) == 1
+    second = child("forbid")  # would fail if the functions were not read from the entry
+    assert second["values"] == first["values"]

@@ -381,7 +381,9 @@ def reference_logp(compiled_or_function, x: np.ndarray) -> tuple[np.ndarray, np.
     ----------
     compiled_or_function : CompiledPyMCModel or pytensor Function
         A compiled model (its ``logp_func`` is used) or the function itself, called from
-        Python with the model's current data.
+        Python with the data its shared variables hold (the model's, or for functions read
+        from :mod:`forecast.models.graph_cache`, the copies stored with them, which are the
+        same data: the data are part of the entry's name).
     x : ndarray
         A point of the unconstrained space.
 
@@ -443,43 +445,46 @@ def verify(compiled, x: np.ndarray | None = None, expected=None) -> None:
 # --- compiling ----------------------------------------------------------------------------
 
 
-def _stored_functions(cp, entry_key: str, initial_point_fn) -> dict | None:
-    """The stored functions of ``entry_key`` with nutpie's initial-point wrapper, or ``None``.
+def _stored_functions(cp, name: str, initial_point_fn) -> dict | None:
+    """The functions stored under ``name`` with nutpie's initial-point wrapper, or ``None``.
 
-    An entry is used only when, at the model's initial point, its log density and gradient
-    are exactly those recorded when it was written (a damaged or mismatched entry is
-    compiled afresh).
+    A stored entry is used only when, at the model's initial point, its log density and
+    gradient are to the bit those recorded when it was written (a damaged or altered entry is
+    compiled afresh). That the entry belongs to this model rests on its name
+    (:func:`forecast.models.graph_cache.entry_key`, which covers the graph before rewriting).
     """
     from forecast.models import graph_cache
 
-    entry = graph_cache.load(entry_key)
-    if entry is None:
+    stored = graph_cache.load(name)
+    if stored is None:
         return None
     try:
-        names, _, shapes = entry["shape_info"]
-        n_free = entry["n_free"]
+        names, _, shapes = stored["shape_info"]
+        n_free = stored["n_free"]
         point_fn = cp._rv_dict_to_flat_array_wrapper(
             initial_point_fn, names=list(names[:n_free]), shapes=list(shapes[:n_free])
         )
         x = point_fn(VERIFY_SEED)
-        expected = reference_logp(entry["logp_func"], x)
+        expected = reference_logp(stored["logp_func"], x)
         same = (
-            np.array_equal(x, entry["x"])
-            and np.array_equal(expected[0], entry["expected"][0], equal_nan=True)
-            and np.array_equal(expected[1], entry["expected"][1], equal_nan=True)
+            np.array_equal(x, stored["x"])
+            and np.array_equal(expected[0], stored["expected"][0], equal_nan=True)
+            and np.array_equal(expected[1], stored["expected"][1], equal_nan=True)
         )
-    except Exception:  # noqa: BLE001 - whatever is wrong with an entry, compile afresh
+    except Exception as error:  # noqa: BLE001 - whatever is wrong with an entry, compile afresh
+        logger.debug("graph cache: entry %s not usable (%s)", name, error)
         return None
     if not same:
+        logger.debug("graph cache: entry %s computes other values than recorded", name)
         return None
     functions = (
-        entry["n_dim"],
-        entry["n_expanded"],
-        entry["logp_func"],
-        entry["expand_func"],
+        stored["n_dim"],
+        stored["n_expanded"],
+        stored["logp_func"],
+        stored["expand_func"],
         point_fn,
-        entry["shape_info"],
-        entry["reparameterized"],
+        stored["shape_info"],
+        stored["reparameterized"],
     )
     return {"functions": functions, "x": x, "expected": expected}
 
@@ -505,13 +510,14 @@ def _compile_cached(model: pm.Model, var_names=None, key=None):
         return_transformed=True,
     )
     initial_point_fn = cp._wrap_with_lock(initial_point_fn)
-    entry_key = graph_cache.entry_key(key, model, var_names)
-    entry = _stored_functions(cp, entry_key, initial_point_fn) if entry_key else None
-    if entry is not None:
-        n_dim, n_expanded, logp_fn_pt, expand_fn_pt, point_fn, shape_info, reparameterized = entry[
+    entry_name = graph_cache.entry_key(key, model, var_names)
+    stored = _stored_functions(cp, entry_name, initial_point_fn) if entry_name else None
+    to_store = None
+    if stored is not None:
+        n_dim, n_expanded, logp_fn_pt, expand_fn_pt, point_fn, shape_info, reparameterized = stored[
             "functions"
         ]
-        x, expected = entry["x"], entry["expected"]
+        x, expected = stored["x"], stored["expected"]
     else:
         (n_dim, n_expanded, logp_fn_pt, expand_fn_pt, point_fn, shape_info, reparameterized) = (
             cp._make_functions(
@@ -527,30 +533,27 @@ def _compile_cached(model: pm.Model, var_names=None, key=None):
         # (or loads) its Python entry point, which the wrappers' compilation then re-uses
         x = point_fn(VERIFY_SEED)
         expected = reference_logp(logp_fn_pt, x)
-        if entry_key:
-            graph_cache.store(
-                entry_key,
-                {
-                    "n_dim": n_dim,
-                    "n_expanded": n_expanded,
-                    "logp_func": logp_fn_pt,
-                    "expand_func": expand_fn_pt,
-                    "shape_info": shape_info,
-                    "reparameterized": reparameterized,
-                    "n_free": len(model.free_RVs),
-                    "x": x,
-                    "expected": expected,
-                },
-            )
+        if entry_name:  # written once the callbacks built from these functions are verified
+            to_store = {
+                "n_dim": n_dim,
+                "n_expanded": n_expanded,
+                "logp_func": logp_fn_pt,
+                "expand_func": expand_fn_pt,
+                "shape_info": shape_info,
+                "reparameterized": reparameterized,
+                "n_free": len(model.free_RVs),
+                "x": x,
+                "expected": expected,
+            }
     # fixed keys (nutpie draws random ones) so that the wrappers' source is the same each time
     shared_data, shared_var_keys = {}, {}
     for var in [*logp_fn_pt.get_shared(), *expand_fn_pt.get_shared()]:
         if var in shared_var_keys:
             continue
-        key = f"d{len(shared_var_keys)}"
-        shared_var_keys[var] = key
-        shared_data[key] = np.array(var.get_value(), order="C", copy=True)
-        shared_data[key].flags.writeable = False
+        data_key = f"d{len(shared_var_keys)}"
+        shared_var_keys[var] = data_key
+        shared_data[data_key] = np.array(var.get_value(), order="C", copy=True)
+        shared_data[data_key].flags.writeable = False
     user_data = cp.make_user_data(shared_var_keys, shared_data)
     record = user_data.dtype
 
@@ -589,6 +592,8 @@ def _compile_cached(model: pm.Model, var_names=None, key=None):
         reparameterized_names=reparameterized,
     )
     verify(compiled, x, expected)
+    if to_store is not None:
+        graph_cache.store(entry_name, to_store)
     return compiled
 
 
