@@ -12,8 +12,9 @@ This module keeps the two compiled PyTensor functions (pickled after rewriting: 
 links them again without rewriting) with the layout nutpie needs, in one file per model and
 data under PyTensor's compile directory. An entry is named by a digest of everything the
 functions are made of (:func:`entry_key`): the model's graph *before* rewriting
-(:func:`graph_digest`: every Op with its properties, every input's type and name, every
-constant's value), its ``check_bounds``, the values, coordinates and dimension lengths of its
+(:func:`graph_digest` of its random variables, observed values, deterministics and potentials:
+every Op with its properties, every input's type and name, every constant's value), its
+transforms, its ``check_bounds``, the values, coordinates and dimension lengths of its
 data, the stored variables, the structure key of the in-process cache
 (:meth:`forecast.models.BaseModel.graph_key`), the versions of the libraries, PyTensor's
 settings that change a compiled function and the source of this package. A model whose graph
@@ -142,8 +143,8 @@ def entry_key(key, model, var_names: list[str] | None = None) -> str | None:
     key : hashable or None
         The model's structure key (as for the in-process cache).
     model : pymc.Model
-        The built model. Its graph before rewriting (:func:`graph_digest` of the log density
-        and the variables a trace keeps, about 0.07 s), ``check_bounds``, coordinates,
+        The built model. Its graph before PyMC derives the log density (:func:`graph_digest`
+        of :func:`model_graph`, about 1 ms), its transforms, ``check_bounds``, coordinates,
         dimension lengths and the values, dtypes and shapes of its ``pm.Data`` enter the name,
         so a model class edited in a notebook does not meet the entry of its earlier form.
     var_names : list of str, optional
@@ -162,8 +163,8 @@ def entry_key(key, model, var_names: list[str] | None = None) -> str | None:
     coords = {name: None if c is None else tuple(map(str, c)) for name, c in model.coords.items()}
     lengths = {name: _length(v) for name, v in model.dim_lengths.items()}
     parts += [repr(sorted(coords.items())), repr(sorted(lengths.items()))]
-    parts += [f"check_bounds {model.check_bounds}"]
-    parts += [graph_digest([model.logp(), *model.unobserved_value_vars])]
+    parts += [f"check_bounds {model.check_bounds}", graph_digest(model_graph(model))]
+    parts += [repr([(rv.name, _transform(model, rv)) for rv in model.free_RVs])]
     for part in parts:
         digest.update(part.encode())
         digest.update(b"\0")
@@ -172,6 +173,33 @@ def entry_key(key, model, var_names: list[str] | None = None) -> str | None:
         digest.update(f"{var.name} {value.dtype.str} {value.shape}".encode())
         digest.update(value.tobytes())
     return digest.hexdigest()
+
+
+def model_graph(model) -> list:
+    """The variables that define a model's log density and trace, before PyMC derives them: its
+    random variables, observed values, deterministics and potentials (with their transforms,
+    which :func:`entry_key` adds, they determine the functions nutpie compiles)."""
+    observed = [model.rvs_to_values[rv] for rv in model.observed_RVs]
+    return [
+        *model.free_RVs,
+        *model.observed_RVs,
+        *observed,
+        *model.deterministics,
+        *model.potentials,
+    ]
+
+
+def _transform(model, rv) -> str:
+    """A free variable's transform: its class and simple settings (``None``: untransformed)."""
+    transform = model.rvs_to_transforms.get(rv)
+    if transform is None:
+        return "None"
+    simple = {
+        k: v
+        for k, v in sorted(vars(transform).items())
+        if not k.startswith("_") and isinstance(v, (int, float, str, tuple))
+    }
+    return f"{type(transform).__module__}.{type(transform).__qualname__} {simple!r}"
 
 
 def _length(variable) -> str:
