@@ -284,6 +284,38 @@ def test_the_prior_predictive_simulates_months_day_by_day(panel):
     assert 0.3 < check.share_zero < 0.9
 
 
+PRIOR_CHILD = """
+import hashlib, warnings
+warnings.simplefilter("ignore")
+from forecast.data import load_tables, monthly_panel
+from forecast.models import get_model
+model = get_model("daily_exciting")
+model.build(monthly_panel(load_tables()))
+prior = model.sample_prior_predictive(draws=100, random_seed=7)
+print(hashlib.sha256(prior["prior_predictive"]["y"].values.tobytes()).hexdigest())
+"""
+
+
+def test_the_prior_predictive_is_the_same_in_every_process():
+    """The same seed gives the same simulated months in another process, whatever Python's
+    string hashing (the parameters are drawn by PyMC, the days simulated by the model)."""
+    import os
+    import subprocess
+    import sys
+
+    digests = set()
+    for hash_seed in ("1", "2"):
+        done = subprocess.run(
+            [sys.executable, "-c", PRIOR_CHILD],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONHASHSEED": hash_seed},
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        digests.add(done.stdout.strip().splitlines()[-1])
+    assert len(digests) == 1
+
+
 # --- ablation variants ---------------------------------------------------------------------------
 
 
