@@ -42,8 +42,8 @@ print(json.dumps({"seconds": seconds, "total": float(counts.sum()), "digest": di
 
 
 def timed(model: str, mode: str, compiledir: str) -> dict:
-    # one hash seed for every process: PyMC's forward sampling of a model's whole graph (the
-    # daily model's day-level likelihood included) orders its random streams by Python's hash
+    # one hash seed for every process, so that only the compile mode differs between them (a
+    # first version once saw the daily model's whole-graph draws differ between processes)
     env = {**os.environ, "PYTENSOR_FLAGS": f"base_compiledir={compiledir}", "PYTHONHASHSEED": "0"}
     done = subprocess.run(
         [sys.executable, "-c", CHILD, model, mode], capture_output=True, text=True, env=env
