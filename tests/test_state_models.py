@@ -165,24 +165,52 @@ def test_the_prequential_score_by_hand():
     prior = np.full((4, 4), 0.5)
     np.fill_diagonal(prior, 8.0)
     undiscounted, halved = prequential_scores(states, prior, [math.inf, 1.0])
-    # first pair: prior only; second: one NT->NT transition seen (weight 1, or 1 either way)
+    # first pair: prior only; second: one NT->NT transition seen (weight 1, or 1 either way);
+    # both pairs leave no_talks, so the other rows score nothing
     expected = math.log(8 / 9.5) + math.log(0.5 / 10.5)
-    assert undiscounted == pytest.approx(expected)
-    assert halved == pytest.approx(expected)  # the only earlier pair has weight 1 at the time
-    # with one half-life the discounted chain is the plain chain with discounted counts
-    model = DiscountedChain(priors={"half_lives": [None]}, draws=50).fit(states)
+    np.testing.assert_allclose(undiscounted, [expected, 0, 0, 0])
+    np.testing.assert_allclose(halved, [expected, 0, 0, 0])  # the earlier pair weighs 1 then
+    # with one half-life and one stay the discounted chain is the plain chain
+    model = DiscountedChain(priors={"half_lives": [None], "stay": 8}, draws=50).fit(states)
     np.testing.assert_allclose(model.posterior_alpha, TransitionModel().fit(states).posterior_alpha)
-    assert model.weights.tolist() == [1.0]
+    assert model.weights.tolist() == [[1.0] * 4]
+
+
+def test_the_discounted_chain_weighs_each_row_by_its_own_prequential_score():
+    # no_talks: long spells (persistence fits a strong stay prior); stalled: one-month visits
+    states = timeline([NT] * 30 + [ST, NT] * 6 + [NT] * 20)
+    model = DiscountedChain(priors={"half_lives": [None], "stay": [2, 40]}, draws=200).fit(states)
+    weights = model.half_life_weights().set_index(["from_state", "stay"])["weight"]
+    assert weights.groupby(level="from_state").sum().to_numpy() == pytest.approx(1.0)
+    # each row's weights are its own: the prequential score of the months leaving that state
+    prior = {s: np.full((4, 4), 0.5) for s in (2, 40)}
+    for stay, alpha in prior.items():
+        np.fill_diagonal(alpha, stay)
+    scores = {s: prequential_scores(states, prior[s], [math.inf])[0] for s in (2, 40)}
+    for state in ("no_talks", "stalled"):
+        row = STATES.index(state)
+        odds = math.exp(scores[40][row] - scores[2][row])
+        assert weights[(state, 40)] == pytest.approx(odds / (1 + odds))
+    assert weights[("no_talks", 40)] > 0.5 > weights[("stalled", 40)]
+    # and the draws of each row follow its own mixture
+    mean = model.posterior_mean()
+    drawn = model.draws.values.mean(axis=0)
+    assert abs(drawn[ST, ST] - mean.iloc[ST, ST]) < 0.03
+    with pytest.raises(ConfigError, match="stay"):
+        DiscountedChain(priors={"stay": [8, 0]})
+    with pytest.raises(ConfigError, match="empty"):
+        DiscountedChain(priors={"stay": []})
 
 
 def test_the_discounted_chain_weighs_half_lives_and_shuffles_its_draws(panel):
     model = DiscountedChain(draws=600, random_seed=SEED).fit(panel)
     weights = model.half_life_weights()
-    assert weights["weight"].sum() == pytest.approx(1.0)
-    assert np.isinf(weights["half_life"].iloc[-1])
-    # the first draws sample the mixture, not one component
-    first = model.draws.values[:100, 0, 0]
-    assert abs(first.mean() - model.posterior_mean().iloc[0, 0]) < 0.02
+    assert weights.groupby("from_state")["weight"].sum().to_numpy() == pytest.approx(1.0)
+    assert len(weights) == 4 * 2 * 6 and np.isinf(weights["half_life"].iloc[-1])
+    # the first draws sample each row's mixture, not one component
+    mean = model.posterior_mean().to_numpy()
+    for i in range(4):
+        assert abs(model.draws.values[:100, i, i].mean() - mean[i, i]) < 0.03
     summary = model.summary().set_index(["from_state", "to_state"])
     assert summary.loc[("no_talks", "no_talks"), "lo"] < summary.loc[("no_talks", "no_talks"), "hi"]
     with pytest.raises(ConfigError, match="half-life"):

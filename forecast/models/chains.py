@@ -19,17 +19,20 @@ since 2009. Each class here changes one thing, so that the backtest says which i
 :class:`DiscountedChain`
     Transitions are weighted by their age, ``0.5 ** (age / h)`` (a power prior: old
     months count less, as the class mix and nuclear rate of :mod:`forecast.models.events`
-    do), and the half-life ``h`` is not chosen by hand: every half-life of a grid
-    (:attr:`DiscountedChain.default_priors` ``half_lives``: 2, 3, 5, 10 and 20 years and
-    no discount) is a component whose posterior weight is proportional to its prequential
-    likelihood on the training window (the product over the window's months of the
-    probability the component gave the next month's state from the months before it:
+    do), and neither the half-life ``h`` nor the strength of the prior on staying is chosen
+    by hand: every pair of a stay pseudo-count (:attr:`DiscountedChain.default_priors`
+    ``stay``: 8 and 16, about six months and a year of expected dwell) and a half-life
+    (``half_lives``: 2, 3, 5, 10 and 20 years and no discount) is a component. The chain's
+    likelihood factorises over its rows (the months leaving each state), so each *row* gets
+    its own posterior weights: proportional to the component's prequential likelihood of
+    the months leaving that state in the training window (the product over those months of
+    the probability the component gave the next month's state from the months before it:
     Dawid's prequential principle; for the undiscounted component it is the exact marginal
-    likelihood). The posterior is the mixture of the components' Dirichlet posteriors;
-    its draws are shuffled so that any number of paths samples it fairly. A half-life is
-    thus learned only from the months before each cutoff, and the weights move as the
-    timeline grows (the undiscounted chain dominated until the 2010s, 5-year half-lives
-    since).
+    likelihood of the row). The posterior of a row is the mixture of its components'
+    Dirichlet posteriors; its draws are shuffled so that any number of paths samples it
+    fairly. Half-life and prior strength are thus learned only from the months before each
+    cutoff, state by state: the short, frequent spells of the 1990s need not set the
+    persistence of the long spells of no talks since 2009.
 
 Both keep the plain chain's interface (its ``counts`` are the integer transition counts,
 ``simulate`` with fixed months and conditions, the exact conditioning, ``to_dataset`` /
@@ -105,16 +108,19 @@ def _half_life(value) -> float:
 
 
 class DiscountedChain(TransitionModel):
-    """The Markov chain with discounted transitions, averaged over a grid of half-lives."""
+    """The Markov chain with discounted transitions, averaged row by row over a grid of prior
+    strengths and half-lives."""
 
     name: ClassVar[str] = "discounted_transitions"
     description: ClassVar[str] = (
-        "Markov chain of negotiation states, recent years weighted more (half-life averaged)."
+        "Markov chain of negotiation states, recent years weighted more (half-life and prior "
+        "strength averaged for each state)."
     )
-    #: The plain chain's pseudo-counts (stay 8, move 0.5, cells) and the grid of half-lives
-    #: in months (``None``: no discount) over which the chain is averaged.
+    #: ``stay``: the grid of pseudo-counts on staying (a number is a grid of one); ``move``
+    #: and ``cells`` as in the plain chain; ``half_lives``: the grid of half-lives in months
+    #: (``None``: no discount). Every (stay, half-life) pair is a component.
     default_priors: ClassVar[dict] = {
-        "stay": 8.0,
+        "stay": [8.0, 16.0],
         "move": 0.5,
         "cells": {},
         "half_lives": [24, 36, 60, 120, 240, None],
@@ -125,6 +131,16 @@ class DiscountedChain(TransitionModel):
         self.weights: np.ndarray | None = None
         self.weighted_counts: np.ndarray | None = None
         self.log_scores: np.ndarray | None = None
+
+    @classmethod
+    def _validate_stay(cls, value) -> None:
+        grid = value if isinstance(value, (list, tuple)) else [value]
+        if not grid:
+            raise ConfigError(
+                f"priors of {cls.name}", "prior 'stay' is an empty list", "e.g. [8, 16]"
+            )
+        for item in grid:
+            cls.positive("stay", item, "use e.g. [8, 16]", "a positive pseudo-count")
 
     @classmethod
     def _validate_extra(cls, merged: dict, where: str) -> None:
@@ -142,64 +158,113 @@ class DiscountedChain(TransitionModel):
                 )
 
     @property
+    def stays(self) -> np.ndarray:
+        """The grid of stay pseudo-counts."""
+        value = self.priors["stay"]
+        return np.array(value if isinstance(value, (list, tuple)) else [value], dtype=float)
+
+    @property
     def half_lives(self) -> np.ndarray:
         """The grid of half-lives (months; ``inf``: no discount)."""
         return np.array([_half_life(h) for h in self.priors["half_lives"]])
+
+    @property
+    def components(self) -> pd.DataFrame:
+        """The (stay, half_life) pair of every component, in the order of the arrays."""
+        stay, half_life = np.meshgrid(self.stays, self.half_lives, indexing="ij")
+        return pd.DataFrame({"stay": stay.ravel(), "half_life": half_life.ravel()})
+
+    def _prior_alphas(self) -> np.ndarray:
+        """Prior pseudo-counts of each component, (component, from, to)."""
+        out = []
+        for stay in self.components["stay"]:
+            alpha = np.full((N_STATES, N_STATES), float(self.priors["move"]))
+            np.fill_diagonal(alpha, stay)
+            for origin, row in self.priors["cells"].items():
+                for target, value in row.items():
+                    alpha[STATES.index(origin), STATES.index(target)] = float(value)
+            out.append(alpha)
+        return np.stack(out)
+
+    @property
+    def prior_alpha(self) -> np.ndarray:
+        """The prior pseudo-counts averaged with each row's component weights (for reading
+        only; before a fit, the plain average over the grid)."""
+        alphas = self._prior_alphas()
+        if self.weights is None:
+            return alphas.mean(axis=0)
+        return np.einsum("ki,kij->ij", self.weights, alphas)
 
     # --- fit --------------------------------------------------------------------------------
 
     def _fit_states(self, states: pd.Series) -> None:
         self.counts = transition_counts(states)
         n_pairs = len(states) - 1
-        self.weighted_counts = np.stack(
-            [transition_counts(states, discount_weights(n_pairs, h)) for h in self.half_lives]
+        by_half_life = [
+            transition_counts(states, discount_weights(n_pairs, h)) for h in self.half_lives
+        ]
+        self.weighted_counts = np.stack(by_half_life * len(self.stays))
+        priors = self._prior_alphas()
+        self.log_scores = np.concatenate(
+            [
+                prequential_scores(states, priors[k * len(self.half_lives)], self.half_lives)
+                for k in range(len(self.stays))
+            ]
         )
-        self.log_scores = prequential_scores(states, self.prior_alpha, self.half_lives)
-        w = np.exp(self.log_scores - self.log_scores.max())
-        self.weights = w / w.sum()
+        w = np.exp(self.log_scores - self.log_scores.max(axis=0))
+        self.weights = w / w.sum(axis=0)
         self.draws = self._draw_posterior()
 
     def _component_alpha(self) -> np.ndarray:
-        """Posterior Dirichlet parameters of each component, (half_life, from, to)."""
-        return self.prior_alpha[None] + self.weighted_counts
+        """Posterior Dirichlet parameters of each component, (component, from, to)."""
+        return self._prior_alphas() + self.weighted_counts
 
     def _draw_posterior(self) -> xr.DataArray:
+        """Each row's draws from its own mixture: as many from a component as its weight
+        asks (largest remainders), then shuffled, so any number of paths samples it fairly."""
         rng = np.random.default_rng(self.random_seed)
-        raw = self.weights * self.n_draws
-        per = np.floor(raw).astype(int)
-        per[np.argsort(-(raw - per), kind="stable")[: self.n_draws - per.sum()]] += 1
-        parts = []
-        for alpha, k in zip(self._component_alpha(), per, strict=True):
-            if k:
-                parts.append(np.stack([rng.dirichlet(alpha[i], size=k) for i in range(4)], 1))
-        values = np.concatenate(parts)[rng.permutation(self.n_draws)]
+        alpha = self._component_alpha()
+        values = np.empty((self.n_draws, N_STATES, N_STATES))
+        for i in range(N_STATES):
+            raw = self.weights[:, i] * self.n_draws
+            per = np.floor(raw).astype(int)
+            per[np.argsort(-(raw - per), kind="stable")[: self.n_draws - per.sum()]] += 1
+            row = np.concatenate([rng.dirichlet(alpha[k, i], size=n) for k, n in enumerate(per)])
+            values[:, i] = row[rng.permutation(self.n_draws)]
         return self._matrix_array(values)
 
     @property
     def posterior_alpha(self) -> np.ndarray:
         """The weighted-average pseudo-counts (for reading only; the posterior is a mixture)."""
         self._check_fitted()
-        return np.tensordot(self.weights, self._component_alpha(), axes=1)
+        return np.einsum("ki,kij->ij", self.weights, self._component_alpha())
 
     # --- summaries --------------------------------------------------------------------------
 
     def half_life_weights(self) -> pd.DataFrame:
-        """Each half-life's prequential log score and posterior weight."""
+        """Each component's prequential log score and posterior weight, for each origin state:
+        ``from_state, stay, half_life, log_score, weight`` (the weights of a state sum to 1)."""
         self._check_fitted()
-        return pd.DataFrame(
-            {"half_life": self.half_lives, "log_score": self.log_scores, "weight": self.weights}
-        )
+        parts = []
+        for i, origin in enumerate(STATES):
+            part = self.components.assign(
+                log_score=self.log_scores[:, i], weight=self.weights[:, i]
+            )
+            parts.append(part.assign(from_state=origin))
+        table = pd.concat(parts, ignore_index=True)
+        return table[["from_state", "stay", "half_life", "log_score", "weight"]]
 
     def posterior_mean(self) -> pd.DataFrame:
         """Posterior mean transition matrix (the mixture's exact mean)."""
         alpha = self._component_alpha()
-        mean = np.tensordot(self.weights, alpha / alpha.sum(axis=2, keepdims=True), axes=1)
+        mean = np.einsum("ki,kij->ij", self.weights, alpha / alpha.sum(axis=2, keepdims=True))
         return pd.DataFrame(mean, index=pd.Index(STATES, name="from_state"), columns=list(STATES))
 
     def summary(self, interval: float = INTERVAL) -> pd.DataFrame:
         """Posterior of every transition probability: exact mixture mean, sd and interval
         from the draws (the marginals are mixtures of Betas)."""
         mean = self.posterior_mean().to_numpy()
+        prior = self.prior_alpha
         values = self.draws.values
         lo, hi = np.quantile(values, [(1 - interval) / 2, (1 + interval) / 2], axis=0)
         rows = []
@@ -210,7 +275,7 @@ class DiscountedChain(TransitionModel):
                         "from_state": origin,
                         "to_state": target,
                         "count": int(self.counts[i, j]),
-                        "prior": float(self.prior_alpha[i, j]),
+                        "prior": float(prior[i, j]),
                         "mean": float(mean[i, j]),
                         "sd": float(values[:, i, j].std()),
                         "lo": float(lo[i, j]),
@@ -223,16 +288,17 @@ class DiscountedChain(TransitionModel):
 
     def _dataset_vars(self) -> dict:
         out = super()._dataset_vars()
-        dims = ("half_life", "from_state", "to_state")
+        table = self.components
+        coords = {
+            "component": np.arange(len(table)),
+            "component_stay": ("component", table["stay"].to_numpy()),
+            "component_half_life": ("component", table["half_life"].to_numpy()),
+        }
         out["weighted_counts"] = xr.DataArray(
-            self.weighted_counts, dims=dims, coords={"half_life": self.half_lives}
+            self.weighted_counts, dims=("component", "from_state", "to_state"), coords=coords
         )
-        out["log_score"] = xr.DataArray(
-            self.log_scores, dims="half_life", coords={"half_life": self.half_lives}
-        )
-        out["weight"] = xr.DataArray(
-            self.weights, dims="half_life", coords={"half_life": self.half_lives}
-        )
+        for name, values in (("log_score", self.log_scores), ("weight", self.weights)):
+            out[name] = xr.DataArray(values, dims=("component", "from_state"), coords=coords)
         return out
 
     def _load_vars(self, ds: xr.Dataset, source: str) -> None:
@@ -240,6 +306,9 @@ class DiscountedChain(TransitionModel):
         self.weighted_counts = ds["weighted_counts"].values.astype(float)
         self.log_scores = ds["log_score"].values.astype(float)
         self.weights = ds["weight"].values.astype(float)
+        if self.weights.ndim == 1:  # a run saved before the weights were per state
+            self.log_scores = np.repeat(self.log_scores[:, None], N_STATES, axis=1)
+            self.weights = np.repeat(self.weights[:, None], N_STATES, axis=1)
 
 
 def prequential_scores(states: pd.Series, prior: np.ndarray, half_lives) -> np.ndarray:
@@ -260,23 +329,22 @@ def prequential_scores(states: pd.Series, prior: np.ndarray, half_lives) -> np.n
 
     Returns
     -------
-    ndarray
-        One log likelihood per half-life.
+    ndarray, shape (half_life, from_state)
+        The log likelihood of each half-life, summed over the pairs leaving each state (the
+        chain's likelihood factorises over its rows).
     """
     codes = state_codes(states.to_numpy())
     ordinal = np.array([p.ordinal for p in states.index])
-    out = np.zeros(len(half_lives))
+    out = np.zeros((len(half_lives), N_STATES))
     for k, h in enumerate(half_lives):
         factor = 0.5 ** (1.0 / h) if np.isfinite(h) else 1.0
         counts = np.zeros((N_STATES, N_STATES))
-        total = 0.0
         for t in range(len(codes) - 1):
             if ordinal[t + 1] - ordinal[t] != 1:
                 continue
             i, j = codes[t], codes[t + 1]
             row = prior[i] + counts[i]
-            total += math.log(row[j] / row.sum())
+            out[k, i] += math.log(row[j] / row.sum())
             counts *= factor
             counts[i, j] += 1.0
-        out[k] = total
     return out

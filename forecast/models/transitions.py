@@ -167,8 +167,8 @@ class TransitionModel(StateModel):
         """
         where = f"priors of {cls.name}"
         merged = super().merge_priors(user)
-        for key in ("stay", "move"):
-            cls.positive(key, merged[key], "use e.g. 1", "a positive pseudo-count")
+        cls._validate_stay(merged["stay"])
+        cls.positive("move", merged["move"], "use e.g. 1", "a positive pseudo-count")
         cells = merged["cells"]
         if not isinstance(cells, Mapping):
             raise ConfigError(where, "prior 'cells' is not a mapping", "use {from: {to: count}}")
@@ -186,6 +186,11 @@ class TransitionModel(StateModel):
                     )
         cls._validate_extra(merged, where)
         return merged
+
+    @classmethod
+    def _validate_stay(cls, value) -> None:
+        """Check the ``stay`` pseudo-count (a subclass may accept a grid of them)."""
+        cls.positive("stay", value, "use e.g. 1", "a positive pseudo-count")
 
     @classmethod
     def _validate_extra(cls, merged: dict, where: str) -> None:
