@@ -266,16 +266,19 @@ def test_the_rate_before_a_change_is_the_held_states_rate(panel):
 
 
 def test_a_fold_cache_is_read_only_for_its_own_count_model(panel, tmp_path):
-    """The count folds' cache records the model fitted: a record from before it named one
-    holds ar_level's folds and is read; a record of another model is refused."""
+    """The count folds' cache records the model fitted and the state models' source: a record
+    from before it named the model holds ar_level's folds and is read; a record of another
+    model, or of state models with another source, is refused."""
     import json
     from dataclasses import asdict
 
-    from forecast.evaluation.question_folds import FoldSettings, count_folds
+    from forecast.evaluation.question_folds import FoldSettings, count_folds, state_models_digest
 
     settings = FoldSettings()
     assert settings.model == "ar_level"
-    old = {k: v for k, v in asdict(settings).items() if k != "model"}
+    digest = state_models_digest()
+    assert len(digest) == 16 and digest == state_models_digest()
+    old = {k: v for k, v in asdict(settings).items() if k != "model"} | {"state_models": digest}
     (tmp_path / "settings.json").write_text(json.dumps(old, sort_keys=True))
     pd.DataFrame({"cutoff": ["2010-01"], "family": ["launch-3m"], "answer": [0.4]}).to_csv(
         tmp_path / "answers-2010-01.csv", index=False
@@ -286,7 +289,7 @@ def test_a_fold_cache_is_read_only_for_its_own_count_model(panel, tmp_path):
     answers, months = count_folds(panel, [pd.Period("2010-01", "M")], settings, tmp_path)
     assert answers["answer"].tolist() == [0.4] and months["crps"].tolist() == [0.1]
     assert json.loads((tmp_path / "settings.json").read_text())["model"] == "ar_level"
-    other = {**old, "model": "ar_level_lean"}
-    (tmp_path / "settings.json").write_text(json.dumps(other, sort_keys=True))
-    with pytest.raises(ValueError, match="holds folds made with other settings"):
-        count_folds(panel, [pd.Period("2010-01", "M")], settings, tmp_path)
+    for other in ({**old, "model": "ar_level_lean"}, {**old, "state_models": "0" * 16}):
+        (tmp_path / "settings.json").write_text(json.dumps(other, sort_keys=True))
+        with pytest.raises(ValueError, match="holds folds made with other settings"):
+            count_folds(panel, [pd.Period("2010-01", "M")], settings, tmp_path)

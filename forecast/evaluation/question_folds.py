@@ -20,6 +20,8 @@ can be stopped and resumed, and the tables rebuilt without refitting.
 
 from __future__ import annotations
 
+import hashlib
+import inspect
 import json
 import sys
 import time
@@ -172,6 +174,17 @@ def run_count_fold(
     return answers, pd.DataFrame(scored)
 
 
+def state_models_digest() -> str:
+    """SHA-256 (first 16 hex digits) of the source of the modules that define the state
+    models: the count folds follow their paths, so a cache made with other state models is
+    refused rather than mixed with new answers."""
+    modules = sorted({inspect.getmodule(cls) for cls in TRANSITION_MODELS.values()}, key=str)
+    digest = hashlib.sha256()
+    for module in modules:
+        digest.update(inspect.getsource(module).encode())
+    return digest.hexdigest()[:16]
+
+
 def count_folds(
     panel: pd.DataFrame,
     cutoffs,
@@ -189,7 +202,8 @@ def count_folds(
     cache : str or Path
         Folder of finished folds (``answers-YYYY-MM.csv``, ``months-YYYY-MM.csv``) and
         ``settings.json``; a fold already there is read, not refitted (a cache written with
-        other settings is refused).
+        other settings, or with state models whose source differs,
+        :func:`state_models_digest`, is refused).
     progress : bool
         Print one line per fold on stderr.
 
@@ -201,13 +215,16 @@ def count_folds(
     cache = Path(cache)
     cache.mkdir(parents=True, exist_ok=True)
     record = cache / "settings.json"
-    wanted = asdict(settings)
+    wanted = {**asdict(settings), "state_models": state_models_digest()}
     if record.exists():
         # a record written before it named its model holds ar_level's folds, the only model
         # the count folds had then
         held = {"model": "ar_level", **json.loads(record.read_text(encoding="utf-8"))}
         if json.dumps(held, sort_keys=True) != json.dumps(wanted, sort_keys=True):
-            raise ValueError(f"{cache} holds folds made with other settings; use another folder")
+            raise ValueError(
+                f"{cache} holds folds made with other settings or other state models; "
+                "use another folder (or delete it)"
+            )
     record.write_text(json.dumps(wanted, sort_keys=True) + "\n", encoding="utf-8")
     answers, months = [], []
     for k, cutoff in enumerate(cutoffs):
@@ -233,4 +250,5 @@ __all__ = [
     "FoldSettings",
     "count_folds",
     "run_count_fold",
+    "state_models_digest",
 ]
