@@ -272,13 +272,21 @@ def test_a_fold_cache_is_read_only_for_its_own_count_model(panel, tmp_path):
     import json
     from dataclasses import asdict
 
-    from forecast.evaluation.question_folds import FoldSettings, count_folds, state_models_digest
+    from forecast.evaluation.question_folds import (
+        FOLD_FORMAT,
+        FoldSettings,
+        count_folds,
+        state_models_digest,
+    )
 
     settings = FoldSettings()
     assert settings.model == "ar_level"
     digest = state_models_digest()
     assert len(digest) == 16 and digest == state_models_digest()
-    old = {k: v for k, v in asdict(settings).items() if k != "model"} | {"state_models": digest}
+    old = {k: v for k, v in asdict(settings).items() if k != "model"} | {
+        "state_models": digest,
+        "format": FOLD_FORMAT,
+    }
     (tmp_path / "settings.json").write_text(json.dumps(old, sort_keys=True))
     pd.DataFrame({"cutoff": ["2010-01"], "family": ["launch-3m"], "answer": [0.4]}).to_csv(
         tmp_path / "answers-2010-01.csv", index=False
@@ -289,7 +297,92 @@ def test_a_fold_cache_is_read_only_for_its_own_count_model(panel, tmp_path):
     answers, months = count_folds(panel, [pd.Period("2010-01", "M")], settings, tmp_path)
     assert answers["answer"].tolist() == [0.4] and months["crps"].tolist() == [0.1]
     assert json.loads((tmp_path / "settings.json").read_text())["model"] == "ar_level"
-    for other in ({**old, "model": "ar_level_lean"}, {**old, "state_models": "0" * 16}):
+    for other in (
+        {**old, "model": "ar_level_lean"},
+        {**old, "state_models": "0" * 16},
+        {**old, "format": 1},
+    ):
         (tmp_path / "settings.json").write_text(json.dumps(other, sort_keys=True))
         with pytest.raises(ValueError, match="holds folds made with other settings"):
             count_folds(panel, [pd.Period("2010-01", "M")], settings, tmp_path)
+
+
+# --- blends of the unconditional forecast with the state held --------------------------------
+
+
+def test_the_crps_of_a_blend_by_its_terms():
+    from forecast.scores import crps, mixture_crps, mixture_crps_terms
+
+    rng = np.random.default_rng(5)
+    a = rng.poisson(3.0, size=(4, 50))
+    b = rng.poisson(1.0, size=(4, 50))
+    y = np.array([0, 2, 5, 1])
+    terms = mixture_crps_terms(y, a, b)
+    np.testing.assert_allclose(mixture_crps(terms, 1.0), crps(y, a), atol=1e-12)
+    np.testing.assert_allclose(mixture_crps(terms, 0.0), crps(y, b), atol=1e-12)
+    # an equal blend of two samples of one size is the pooled sample
+    np.testing.assert_allclose(
+        mixture_crps(terms, 0.5), crps(y, np.concatenate([a, b], axis=1)), atol=1e-12
+    )
+    # by hand: a = {0, 2}, b = {1}, y = 1, w = 0.5: E|X - y| = 0.5 * 1 + 0.5 * 0 = 0.5;
+    # E|X - X'| = 0.25 * 1 + 0.25 * 0 + 2 * 0.25 * 1 = 0.75; CRPS = 0.5 - 0.375
+    one = mixture_crps_terms([1], [[0, 2]], [[1, 1]])
+    assert mixture_crps(one, 0.5)[0] == pytest.approx(0.125)
+    # a blend of two forecasts never scores worse than the same mix of their scores
+    w = np.linspace(0, 1, 11)[:, None]
+    mixed = np.array([mixture_crps(terms, x[0]) for x in w])
+    linear = w * crps(y, a)[None] + (1 - w) * crps(y, b)[None]
+    assert (mixed <= linear + 1e-12).all()
+
+
+def _blend_months(path_crps_shift: float, n: int = 12) -> pd.DataFrame:
+    """Months of a fold table whose path forecast is ``e_a`` worse than the held one."""
+    rows = []
+    for k in range(n):
+        cutoff = pd.Period("2010-01", "M") + 3 * k
+        for h in (1, 2, 3):
+            rows.append(
+                {
+                    "cutoff": str(cutoff),
+                    "horizon": h,
+                    "path": "transition:discounted",
+                    "observed": 1.0,
+                    "crps": 1.0 + path_crps_shift,
+                    "e_a": 1.5 + path_crps_shift,
+                    "e_b": 1.5,
+                    "d_aa": 1.0,
+                    "d_bb": 1.0,
+                    "d_ab": 1.0,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def test_the_blend_weight_is_learned_from_resolved_months_only():
+    from forecast.evaluation.path_blend import blend_rows, blend_weights
+    from forecast.scores import mixture_crps
+
+    worse = _blend_months(0.2)
+    weights = blend_weights(worse, "transition:discounted")
+    # nothing resolved at the first cutoff: the paths as they are
+    assert weights.iloc[0] == 1.0
+    # a path forecast worse at every resolved month: the state held (weight 0) from the
+    # second cutoff on, whose past holds the first cutoff's months 1-3
+    assert (weights.iloc[1:] == 0.0).all()
+    # ... and the weight of a cutoff does not look at later months: worsening only the
+    # months after 2011-06 leaves every earlier weight as it was
+    later = worse.copy()
+    late = pd.PeriodIndex(later["cutoff"], freq="M") > pd.Period("2011-06", "M")
+    later.loc[late, "e_a"] -= 1.0  # the path now better there
+    again = blend_weights(later, "transition:discounted")
+    early = weights.index <= pd.Period("2011-07", "M")
+    pd.testing.assert_series_equal(again[early], weights[early])
+    assert again.iloc[-1] > 0.0  # the weight for a new forecast sees all months
+    # equal d's: the blend's CRPS is w e_a + (1 - w) e_b - 1/2, minimised at 0 or 1;
+    # the rows carry the weight each cutoff used
+    rows = blend_rows(worse, "transition:discounted")
+    assert set(rows["path"]) == {"blend:discounted"}
+    np.testing.assert_allclose(rows["crps"], mixture_crps(worse, rows["weight"]))
+    assert rows["weight"].iloc[0] == 1.0 and rows["weight"].iloc[-1] == 0.0
+    with pytest.raises(ValueError, match="no months of path"):
+        blend_weights(worse, "transition:markov")

@@ -38,7 +38,7 @@ from forecast.models import DEFAULT_MODEL, PRESETS, get_model
 from forecast.models.state_catalog import DEFAULT_TRANSITIONS, TRANSITION_MODELS
 from forecast.questions import simulated_outcomes
 from forecast.runs import fit_run, outlook_at
-from forecast.scores import crps, pit_bounds
+from forecast.scores import crps, mixture_crps_terms, pit_bounds
 from forecast.simulation import Future, simulate, state_paths
 
 #: The count model whose forecasts answer the count families (the default), and the naive one.
@@ -47,6 +47,10 @@ NAIVE_MODEL = "recent_rate"
 
 #: Months forecast at each cutoff (the longest window).
 HORIZON = 12
+
+#: The layout of a cached fold: 2 adds the terms of the CRPS of blends with the state held
+#: (``e_a, e_b, d_aa, d_bb, d_ab`` of :func:`forecast.scores.mixture_crps_terms`).
+FOLD_FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -127,7 +131,9 @@ def run_count_fold(
         ``outcome, answer`` (and for the numeric family ``crps, pit_lo, pit_hi, q10..q90``).
     months : DataFrame
         ``cutoff, horizon, path`` (``persist``, ``transition:<state model>``), ``observed``,
-        ``crps``.
+        ``crps``, and the terms of the CRPS of the path's forecast blended with the state held,
+        ``e_a, e_b, d_aa, d_bb, d_ab`` (:func:`forecast.scores.mixture_crps_terms`; ``a`` the
+        path, ``b`` the state held).
     """
     started = time.perf_counter()
     model, fit_seed, sim_seed = _fit(COUNT_MODEL, panel, cutoff, settings)
@@ -157,9 +163,12 @@ def run_count_fold(
     answers += _answers(held, "persist", NAIVE_MODEL, cutoff, panel)
     observed = panel.loc[rows, "launch_days"].to_numpy(float)
     scored = []
+    held_draws = forecast.counts.sel(scenario=persist.name).transpose("month", "draw").values
     for future in futures:
         draws = forecast.counts.sel(scenario=future.name).transpose("month", "draw").values
         values = crps(observed, draws.astype(float))
+        # the terms of the CRPS of every blend of this path's forecast with the state held
+        terms = mixture_crps_terms(observed, draws, held_draws)
         for h, value in enumerate(values, start=1):
             scored.append(
                 {
@@ -168,6 +177,7 @@ def run_count_fold(
                     "path": future.name,
                     "observed": observed[h - 1],
                     "crps": float(value),
+                    **terms.iloc[h - 1].to_dict(),
                 }
             )
     answers = pd.DataFrame(answers).assign(seconds=time.perf_counter() - started)
@@ -215,7 +225,7 @@ def count_folds(
     cache = Path(cache)
     cache.mkdir(parents=True, exist_ok=True)
     record = cache / "settings.json"
-    wanted = {**asdict(settings), "state_models": state_models_digest()}
+    wanted = {**asdict(settings), "state_models": state_models_digest(), "format": FOLD_FORMAT}
     if record.exists():
         # a record written before it named its model holds ar_level's folds, the only model
         # the count folds had then

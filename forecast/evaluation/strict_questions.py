@@ -24,6 +24,7 @@ import pandas as pd
 
 from forecast import data
 from forecast.evaluation.combine import band_of
+from forecast.evaluation.path_blend import blend_rows, blend_weights
 from forecast.evaluation.plan import regular_cutoffs
 from forecast.evaluation.question_answers import (
     NUCLEAR_CANDIDATES,
@@ -152,6 +153,24 @@ def persist_table(months: pd.DataFrame, n_boot: int, seed: int, since=None) -> p
             since_label = str(since or frame["cutoff"].min().strftime("%Y-%m"))
             rows.append({"since": since_label, "band": band, **path_gain(wide, path, n_boot, seed)})
     return pd.DataFrame(rows)
+
+
+def blend_table(months: pd.DataFrame, paths) -> pd.DataFrame:
+    """The past-only weight on each state model's paths in the blend with the state held, at
+    every count cutoff and (``cutoff`` after the last) for a forecast made now."""
+    parts = []
+    for path in paths:
+        weights = blend_weights(months, path)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "path": path,
+                    "cutoff": [str(c) for c in weights.index],
+                    "weight": weights.to_numpy(),
+                }
+            )
+        )
+    return pd.concat(parts, ignore_index=True)
 
 
 def nuclear_table(answers: pd.DataFrame, panel: pd.DataFrame, n_boot: int, seed: int):
@@ -310,10 +329,17 @@ def strict_backtest(
         "nuclear": nuclear,
     }
     if len(months):
+        paths = sorted(p for p in months["path"].unique() if p.startswith("transition:"))
+        blends = [blend_rows(months, p) for p in paths]
+        with_blends = pd.concat([months, *blends], ignore_index=True)
         tables["questions_persist"] = pd.concat(
-            [persist_table(months, n_boot, seed), persist_table(months, n_boot, seed, "2005-01")],
+            [
+                persist_table(with_blends, n_boot, seed),
+                persist_table(with_blends, n_boot, seed, "2005-01"),
+            ],
             ignore_index=True,
         )
+        tables["questions_blend"] = blend_table(months, paths)
     meta = {
         "span": list(span),
         "monthly_cutoffs": len(monthly),
@@ -333,7 +359,9 @@ def strict_backtest(
 
 def write_strict(result: StrictResult, out: str | Path = TABLES_DIR) -> list[Path]:
     """Write the strict backtest's tables into ``out``: ``questions.csv``,
-    ``question_reliability.csv``, ``questions_models.csv``, ``questions_persist.csv``,
+    ``question_reliability.csv``, ``questions_models.csv``, ``questions_persist.csv`` (with
+    the past-only blends of the paths with the state held), ``questions_blend.csv`` (their
+    weights),
     ``nuclear.csv``, ``nuclear.md`` (the finding in words) and ``questions_settings.json``.
 
     Returns
