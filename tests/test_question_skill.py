@@ -386,3 +386,30 @@ def test_the_blend_weight_is_learned_from_resolved_months_only():
     assert rows["weight"].iloc[0] == 1.0 and rows["weight"].iloc[-1] == 0.0
     with pytest.raises(ValueError, match="no months of path"):
         blend_weights(worse, "transition:markov")
+
+
+def test_a_count_fold_records_the_blend_terms_of_its_paths(panel):
+    """One real fold (small draws): every path's months carry the terms whose blend at w = 1
+    is the path's CRPS and at w = 0 the held state's, and the blend rows follow from them."""
+    from forecast.evaluation.path_blend import blend_rows
+    from forecast.evaluation.question_folds import FoldSettings, run_count_fold
+    from forecast.scores import mixture_crps
+
+    settings = FoldSettings(
+        seed=3, draws=150, tune=100, chains=2, sim_draws=300, transitions=("discounted",)
+    )
+    answers, months = run_count_fold(pd.Period("2015-06", "M"), panel, settings)
+    assert set(months["path"]) == {"persist", "transition:discounted"}
+    assert len(months) == 2 * 12
+    held = months[months["path"] == "persist"].set_index("horizon")
+    for _, part in months.groupby("path"):
+        np.testing.assert_allclose(mixture_crps(part, 1.0), part["crps"], atol=1e-12)
+        np.testing.assert_allclose(
+            mixture_crps(part, 0.0), held.loc[part["horizon"], "crps"], atol=1e-12
+        )
+    rows = blend_rows(months, "transition:discounted")
+    # one fold, nothing resolved before it: the paths as they are
+    assert (rows["weight"] == 1.0).all()
+    path = months[months["path"] == "transition:discounted"]
+    np.testing.assert_allclose(rows["crps"], path["crps"], atol=1e-12)
+    assert set(answers["source"]) == {"ar_level:discounted", "recent_rate"}
