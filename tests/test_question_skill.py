@@ -388,6 +388,43 @@ def test_the_blend_weight_is_learned_from_resolved_months_only():
         blend_weights(worse, "transition:markov")
 
 
+def test_a_month_counts_as_resolved_at_its_own_cutoff_not_before():
+    """The boundary of 'resolved by the cutoff': a forecast month equal to a later cutoff is
+    in that cutoff's past; one month later it is not."""
+    from forecast.evaluation.path_blend import blend_weights
+
+    def months(first_worse: bool) -> pd.DataFrame:
+        # fold 2010-01 forecasts 2010-02 only; folds at 2010-02 and 2010-03 follow
+        rows = []
+        for cutoff in ("2010-01", "2010-02", "2010-03"):
+            shift = 0.5 if (first_worse and cutoff == "2010-01") else -0.5
+            rows.append(
+                {
+                    "cutoff": cutoff,
+                    "horizon": 1,
+                    "path": "transition:discounted",
+                    "observed": 1.0,
+                    "crps": 1.0,
+                    "e_a": 1.5 + shift,
+                    "e_b": 1.5,
+                    "d_aa": 1.0,
+                    "d_bb": 1.0,
+                    "d_ab": 1.0,
+                }
+            )
+        return pd.DataFrame(rows)
+
+    worse = blend_weights(months(True), "transition:discounted")
+    better = blend_weights(months(False), "transition:discounted")
+    jan, feb = pd.Period("2010-01", "M"), pd.Period("2010-02", "M")
+    # at 2010-01 nothing has resolved, whatever comes
+    assert worse[jan] == better[jan] == 1.0
+    # at 2010-02 the month 2010-02 (fold 2010-01, horizon 1) has resolved and decides
+    assert worse[feb] == 0.0 and better[feb] == 1.0
+    # the last entry is the last forecast month (2010-04), every month resolved
+    assert worse.index[-1] == pd.Period("2010-04", "M")
+
+
 def test_a_count_fold_records_the_blend_terms_of_its_paths(panel):
     """One real fold (small draws): every path's months carry the terms whose blend at w = 1
     is the path's CRPS and at w = 0 the held state's, and the blend rows follow from them."""

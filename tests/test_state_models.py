@@ -217,6 +217,46 @@ def test_the_discounted_chain_weighs_half_lives_and_shuffles_its_draws(panel):
         DiscountedChain(priors={"half_lives": [0]})
 
 
+def test_the_discounted_chains_components_line_up_and_old_files_load(panel, tmp_path):
+    from forecast.models.events import discount_weights
+    from forecast.models.state_sequences import transition_counts
+
+    priors = {"stay": [4, 12], "half_lives": [24, 120, None], "cells": {"summitry": {"stalled": 2}}}
+    model = DiscountedChain(priors=priors, draws=100, random_seed=SEED, until="2019-10")
+    model.fit(panel)
+    states = model.fitted_states
+    table = model.components
+    assert table["stay"].tolist() == [4, 4, 4, 12, 12, 12]
+    alphas = model._prior_alphas()
+    for k, (stay, half_life) in enumerate(zip(table["stay"], table["half_life"], strict=True)):
+        prior = np.full((4, 4), 0.5)
+        np.fill_diagonal(prior, stay)
+        prior[SU, ST] = 2
+        np.testing.assert_array_equal(alphas[k], prior)
+        weights = discount_weights(len(states) - 1, half_life)
+        np.testing.assert_allclose(model.weighted_counts[k], transition_counts(states, weights))
+        np.testing.assert_allclose(
+            model.log_scores[k], prequential_scores(states, prior, [half_life])[0]
+        )
+    # a run saved before the weights were per state: one weight per component, every row
+    ds = model.to_dataset()
+    old = ds.assign(
+        weight=ds["weight"].isel(from_state=0).drop_vars("from_state"),
+        log_score=ds["log_score"].sum("from_state"),
+    )
+    loaded = transitions_from_dataset(old, source="old.nc")
+    assert loaded.weights.shape == (6, 4)
+    np.testing.assert_allclose(loaded.weights[:, 2], ds["weight"].values[:, 0])
+    again = transitions_from_dataset(model.to_dataset(), source="new.nc")
+    np.testing.assert_array_equal(again.weights, model.weights)
+    np.testing.assert_array_equal(again.log_scores, model.log_scores)
+    np.testing.assert_array_equal(again.weighted_counts, model.weighted_counts)
+    # a file whose components its priors do not make is refused
+    bad = ds.isel(component=slice(0, 5))
+    with pytest.raises(RunFileError, match="components"):
+        transitions_from_dataset(bad, source="bad.nc")
+
+
 # --- one interface ---------------------------------------------------------------------------
 
 

@@ -48,8 +48,8 @@ def blend_weights(months: pd.DataFrame, path: str) -> pd.Series:
     Returns
     -------
     Series
-        Weight by cutoff (a Period), and one more entry one month after the last forecast
-        month: the weight learned from every resolved month, the one a new forecast uses.
+        Weight by cutoff (a Period), and one more entry at the last forecast month: the
+        weight learned from every month, the one a forecast made from there uses.
     """
     rows = months[months["path"] == path].dropna(subset=TERMS)
     if rows.empty:
@@ -60,7 +60,7 @@ def blend_weights(months: pd.DataFrame, path: str) -> pd.Series:
     order = np.argsort(target, kind="stable")
     target, scores = target[order], scores[order]
     cumulative = np.vstack([np.zeros(len(GRID)), np.cumsum(scores, axis=0)])
-    asked = sorted(set(cutoffs)) + [pd.Period(ordinal=int(target.max()) + 1, freq="M")]
+    asked = sorted(set(cutoffs) | {pd.Period(ordinal=int(target.max()), freq="M")})
     weights = {}
     for cutoff in asked:
         k = np.searchsorted(target, cutoff.ordinal, side="right")  # months resolved by then

@@ -185,12 +185,18 @@ def run_count_fold(
 
 
 def state_models_digest() -> str:
-    """SHA-256 (first 16 hex digits) of the source of the modules that define the state
-    models: the count folds follow their paths, so a cache made with other state models is
-    refused rather than mixed with new answers."""
-    modules = sorted({inspect.getmodule(cls) for cls in TRANSITION_MODELS.values()}, key=str)
+    """SHA-256 (first 16 hex digits) of the source of every module the state paths depend
+    on: the modules that define the state models and their counting, conditioning and
+    discounting helpers, and :mod:`forecast.simulation`. The count folds follow those paths,
+    so a cache made with other code there is refused rather than mixed with new answers (an
+    edit of a comment there refuses it too)."""
+    import forecast.simulation as simulation
+    from forecast.models import conditioning, events, state_model, state_sequences
+
+    modules = {inspect.getmodule(cls) for cls in TRANSITION_MODELS.values()}
+    modules |= {conditioning, events, state_model, state_sequences, simulation}
     digest = hashlib.sha256()
-    for module in modules:
+    for module in sorted(modules, key=lambda m: m.__name__):
         digest.update(inspect.getsource(module).encode())
     return digest.hexdigest()[:16]
 

@@ -49,7 +49,7 @@ import pandas as pd
 import xarray as xr
 
 from forecast.constants import STATES
-from forecast.errors import ConfigError
+from forecast.errors import ConfigError, RunFileError
 from forecast.models.conditioning import N_STATES
 from forecast.models.events import discount_weights
 from forecast.models.state_sequences import state_codes, transition_counts
@@ -243,7 +243,9 @@ class DiscountedChain(TransitionModel):
 
     def half_life_weights(self) -> pd.DataFrame:
         """Each component's prequential log score and posterior weight, for each origin state:
-        ``from_state, stay, half_life, log_score, weight`` (the weights of a state sum to 1)."""
+        ``from_state, stay, half_life, log_score, weight`` (the weights of a state sum to 1;
+        for a run saved before the weights were per state, every row repeats the whole
+        chain's score and weight)."""
         self._check_fitted()
         parts = []
         for i, origin in enumerate(STATES):
@@ -306,9 +308,18 @@ class DiscountedChain(TransitionModel):
         self.weighted_counts = ds["weighted_counts"].values.astype(float)
         self.log_scores = ds["log_score"].values.astype(float)
         self.weights = ds["weight"].values.astype(float)
-        if self.weights.ndim == 1:  # a run saved before the weights were per state
+        if self.weights.ndim == 1:
+            # a run saved before the weights were per state: one weight and one whole-chain
+            # log score per component, the same for every row
             self.log_scores = np.repeat(self.log_scores[:, None], N_STATES, axis=1)
             self.weights = np.repeat(self.weights[:, None], N_STATES, axis=1)
+        n = len(self.components)
+        if self.weights.shape != (n, N_STATES) or self.weighted_counts.shape[0] != n:
+            raise RunFileError(
+                source,
+                f"the file holds {self.weights.shape[0]} components, its priors make {n}",
+                "refit the run (forecast refit)",
+            )
 
 
 def prequential_scores(states: pd.Series, prior: np.ndarray, half_lives) -> np.ndarray:
