@@ -73,8 +73,17 @@ def blend_weights(months: pd.DataFrame, path: str) -> pd.Series:
     return pd.Series(weights, name="weight")
 
 
-def blend_rows(months: pd.DataFrame, path: str) -> pd.DataFrame:
+def blend_rows(months: pd.DataFrame, path: str, weights: pd.Series | None = None) -> pd.DataFrame:
     """Rows of the blend of ``path`` with the state held, at the past-only weights.
+
+    Parameters
+    ----------
+    months : DataFrame
+        As for :func:`blend_weights`.
+    path : str
+        The path blended with the state held.
+    weights : Series, optional
+        :func:`blend_weights` of ``months`` and ``path``, when the caller already has them.
 
     Returns
     -------
@@ -82,7 +91,7 @@ def blend_rows(months: pd.DataFrame, path: str) -> pd.DataFrame:
         ``cutoff, horizon, path`` (``blend:<state model>``), ``observed, crps, weight``.
     """
     rows = months[months["path"] == path].dropna(subset=TERMS).copy()
-    weights = blend_weights(months, path)
+    weights = blend_weights(months, path) if weights is None else weights
     w = pd.PeriodIndex(rows["cutoff"], freq="M").map(weights.get).to_numpy(float)
     rows["crps"] = mixture_crps(rows, w)
     rows["weight"] = w

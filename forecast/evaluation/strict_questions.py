@@ -155,21 +155,14 @@ def persist_table(months: pd.DataFrame, n_boot: int, seed: int, since=None) -> p
     return pd.DataFrame(rows)
 
 
-def blend_table(months: pd.DataFrame, paths) -> pd.DataFrame:
-    """The past-only weight on each state model's paths in the blend with the state held, at
-    every count cutoff and (``cutoff`` after the last) for a forecast made now."""
-    parts = []
-    for path in paths:
-        weights = blend_weights(months, path)
-        parts.append(
-            pd.DataFrame(
-                {
-                    "path": path,
-                    "cutoff": [str(c) for c in weights.index],
-                    "weight": weights.to_numpy(),
-                }
-            )
-        )
+def blend_table(weights: dict[str, pd.Series]) -> pd.DataFrame:
+    """The past-only weight on each state model's paths in the blend with the state held
+    (:func:`~forecast.evaluation.path_blend.blend_weights` by path), at every count cutoff
+    and (the last forecast month) for a forecast made from there."""
+    parts = [
+        pd.DataFrame({"path": path, "cutoff": [str(c) for c in w.index], "weight": w.to_numpy()})
+        for path, w in weights.items()
+    ]
     return pd.concat(parts, ignore_index=True)
 
 
@@ -330,7 +323,8 @@ def strict_backtest(
     }
     if len(months):
         paths = sorted(p for p in months["path"].unique() if p.startswith("transition:"))
-        blends = [blend_rows(months, p) for p in paths]
+        weights = {p: blend_weights(months, p) for p in paths}
+        blends = [blend_rows(months, p, weights[p]) for p in paths]
         with_blends = pd.concat([months, *blends], ignore_index=True)
         tables["questions_persist"] = pd.concat(
             [
@@ -339,7 +333,7 @@ def strict_backtest(
             ],
             ignore_index=True,
         )
-        tables["questions_blend"] = blend_table(months, paths)
+        tables["questions_blend"] = blend_table(weights)
     meta = {
         "span": list(span),
         "monthly_cutoffs": len(monthly),

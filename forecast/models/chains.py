@@ -176,15 +176,7 @@ class DiscountedChain(TransitionModel):
 
     def _prior_alphas(self) -> np.ndarray:
         """Prior pseudo-counts of each component, (component, from, to)."""
-        out = []
-        for stay in self.components["stay"]:
-            alpha = np.full((N_STATES, N_STATES), float(self.priors["move"]))
-            np.fill_diagonal(alpha, stay)
-            for origin, row in self.priors["cells"].items():
-                for target, value in row.items():
-                    alpha[STATES.index(origin), STATES.index(target)] = float(value)
-            out.append(alpha)
-        return np.stack(out)
+        return np.stack([self._alpha_with_stay(stay) for stay in self.components["stay"]])
 
     @property
     def prior_alpha(self) -> np.ndarray:
@@ -204,11 +196,10 @@ class DiscountedChain(TransitionModel):
             transition_counts(states, discount_weights(n_pairs, h)) for h in self.half_lives
         ]
         self.weighted_counts = np.stack(by_half_life * len(self.stays))
-        priors = self._prior_alphas()
         self.log_scores = np.concatenate(
             [
-                prequential_scores(states, priors[k * len(self.half_lives)], self.half_lives)
-                for k in range(len(self.stays))
+                prequential_scores(states, self._alpha_with_stay(stay), self.half_lives)
+                for stay in self.stays
             ]
         )
         w = np.exp(self.log_scores - self.log_scores.max(axis=0))

@@ -196,15 +196,20 @@ class TransitionModel(StateModel):
     def _validate_extra(cls, merged: dict, where: str) -> None:
         """Check the priors a subclass adds (none here)."""
 
-    @property
-    def prior_alpha(self) -> np.ndarray:
-        """Dirichlet pseudo-counts, shape (from_state, to_state)."""
+    def _alpha_with_stay(self, stay: float) -> np.ndarray:
+        """Dirichlet pseudo-counts with ``stay`` on the diagonal, ``move`` off it and the
+        ``cells`` overrides, shape (from_state, to_state)."""
         alpha = np.full((N_STATES, N_STATES), float(self.priors["move"]))
-        np.fill_diagonal(alpha, float(self.priors["stay"]))
+        np.fill_diagonal(alpha, float(stay))
         for origin, row in self.priors["cells"].items():
             for target, value in row.items():
                 alpha[STATES.index(origin), STATES.index(target)] = float(value)
         return alpha
+
+    @property
+    def prior_alpha(self) -> np.ndarray:
+        """Dirichlet pseudo-counts, shape (from_state, to_state)."""
+        return self._alpha_with_stay(self.priors["stay"])
 
     @property
     def posterior_alpha(self) -> np.ndarray:
