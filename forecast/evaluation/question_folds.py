@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from forecast.errors import ConfigError
 from forecast.evaluation.fold_forecasts import fold_model, persist_future
 from forecast.evaluation.folds import fold_seeds, forecast_months
 from forecast.evaluation.question_families import FAMILIES, family_question, outcome_at
@@ -237,9 +238,10 @@ def count_folds(
         # the count folds had then
         held = {"model": "ar_level", **json.loads(record.read_text(encoding="utf-8"))}
         if json.dumps(held, sort_keys=True) != json.dumps(wanted, sort_keys=True):
-            raise ValueError(
-                f"{cache} holds folds made with other settings or other state models; "
-                "use another folder (or delete it)"
+            raise ConfigError(
+                record,
+                "the folder holds folds made with other settings or other state models",
+                "use another --cache folder, or delete this one to refit its folds",
             )
     record.write_text(json.dumps(wanted, sort_keys=True) + "\n", encoding="utf-8")
     answers, months = [], []

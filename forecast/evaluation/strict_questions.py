@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from forecast import data
+from forecast.errors import InputError
 from forecast.evaluation.combine import band_of
 from forecast.evaluation.path_blend import blend_rows, blend_weights
 from forecast.evaluation.plan import regular_cutoffs
@@ -396,16 +397,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-count", action="store_true", help="State and nuclear only.")
     parser.add_argument("--answers", type=Path, help="Also write every scored answer (CSV).")
     args = parser.parse_args(argv)
-    panel = data.monthly_panel(data.load_tables())
-    result = strict_backtest(
-        panel,
-        (args.first, args.last),
-        args.every,
-        args.seed,
-        cache=args.cache,
-        n_boot=args.bootstrap,
-        count=not args.no_count,
-    )
+    try:
+        panel = data.monthly_panel(data.load_tables())
+        result = strict_backtest(
+            panel,
+            (args.first, args.last),
+            args.every,
+            args.seed,
+            cache=args.cache,
+            n_boot=args.bootstrap,
+            count=not args.no_count,
+        )
+    except InputError as error:  # a bad data file or a cache of other folds: nothing written
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     for path in write_strict(result, args.out):
         print(path, file=sys.stderr)
     if args.answers is not None:
