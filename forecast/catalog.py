@@ -93,8 +93,13 @@ LEAN_FORMS: dict[str, tuple[str, tuple[str, ...]]] = {
 #: Models of their own that differ from another by one component, scored like an ablation
 #: variant: the model with the component and the component. ``state_rate`` is
 #: ``class_hierarchical``'s structure (level, state, season, exercises) on the total instead of
-#: one series per weapon class (``make ablation-class``).
-COMPONENT_PAIRS: dict[str, tuple[str, str]] = {"state_rate": ("class_hierarchical", "class")}
+#: one series per weapon class (``make ablation-class``); ``ar_level`` is ``ar_level_phased``
+#: with its state shift arriving whole in the first month instead of phasing in
+#: (``make ablation-phased``).
+COMPONENT_PAIRS: dict[str, tuple[str, str]] = {
+    "state_rate": ("class_hierarchical", "class"),
+    "ar_level": ("ar_level_phased", "phase-in"),
+}
 
 #: Each ablation variant: the model it comes from and the term it leaves out.
 ABLATION_OF: dict[str, tuple[str, str]] = {
@@ -115,6 +120,11 @@ MODELS: dict[str, ModelEntry] = {
         ModelEntry(
             "ar_level_lean",
             "ar_level without season and exercises (their joint ablation, scored in make skill).",
+            states=True,
+        ),
+        ModelEntry(
+            "ar_level_phased",
+            "ar_level whose state shift phases in at the level's own pace (partial adjustment).",
             states=True,
         ),
         ModelEntry(

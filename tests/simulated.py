@@ -147,6 +147,10 @@ def ar_level_panel(
                     + beta_exercise * exercise_days[t] / days_in_month[t] + z[t]
         z[0] = sigma e[0],  z[t] = phi z[t-1] + sigma e[t],  e[t] ~ N(0, 1)
         launch_days[t] ~ NegativeBinomial(mu[t], alpha)
+
+    With ``params["phased"]`` true (the ``ar_level_phased`` process) the state term is
+    ``g[t]`` instead of ``state_effect[state(t)]``: ``g[0] = state_effect[state(0)]``,
+    ``g[t] = phi g[t-1] + (1 - phi) state_effect[state(t)]``.
         missiles[t] = launch_days[t] + the sum over its launch days of
                       NegativeBinomial(salvo_mean, salvo_alpha)   # drawn day by day
 
@@ -183,6 +187,12 @@ def ar_level_panel(
         z[t] = params["ar_phi"] * z[t - 1] + shocks[t]
     level = np.array([lvl for _, _, lvl in params["eras"]])[era_idx]
     effect = np.array([params["state_effect"][s] for s in panel["state"]])
+    if params.get("phased"):
+        target, phi = effect, params["ar_phi"]
+        effect = np.empty(n_months)
+        effect[0] = target[0]
+        for t in range(1, n_months):
+            effect[t] = phi * effect[t - 1] + (1.0 - phi) * target[t]
     moy = panel["month"].dt.month.to_numpy() - 1
     share = (panel["exercise_days"] / panel["month"].dt.days_in_month).to_numpy()
     log_mu = level + effect + params["season"][moy] + params["beta_exercise"] * share + z
@@ -197,6 +207,7 @@ def ar_level_panel(
     )
     truth = {
         "z": z,
+        "state_shift": effect,
         "era_level": dict(zip(names, [lvl for _, _, lvl in params["eras"]], strict=True)),
         "era_mean": {name: float((level + z)[era_idx == i].mean()) for i, name in enumerate(names)},
     }

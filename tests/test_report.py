@@ -1039,6 +1039,27 @@ def test_the_trust_section_says_what_the_weapon_class_split_earns(tmp_path, tabl
     assert page.index(lead) < page.index(html.escape(sentence))
 
 
+def test_the_trust_section_says_what_the_phased_state_shift_costs(tables, panel):
+    """make ablation-phased, kept in docs/evaluation/phased: the shipped tables give a lead with
+    monthly cutoffs ("every month", not "every 1 months") and the sentence of the table."""
+    from forecast.evaluation.ablation import ablation_findings
+    from forecast.freshness import data_freshness
+    from forecast.report.context import EVALUATION_DIR, ReportContext
+    from forecast.report.evidence import trust_section
+
+    ctx = ReportContext(tables, panel, data_freshness(tables, today=FRESH_TODAY))
+    page = trust_section(ctx, EVALUATION_DIR)
+    lead = (
+        "On 240 cutoffs every month, 2005-01 to 2024-12, ar_level_phased against ar_level, "
+        "which lacks its phase-in component (the state held at each cutoff):"
+    )
+    assert lead in page
+    table = pd.read_csv(EVALUATION_DIR / "phased" / "ablation.csv")
+    [sentence] = ablation_findings(table)
+    assert sentence.startswith("The phase-in term of ar_level_phased: gain -0.8% at 1-3 months")
+    assert page.index(lead) < page.index(html.escape(sentence))
+
+
 def test_a_flagged_path_row_comes_with_its_explanation(tiny_run, tmp_path, monkeypatch):
     """Each explanation of a heavy-tailed path row (evaluation.tails) is printed under the
     outlook's table, escaped."""

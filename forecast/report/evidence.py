@@ -145,7 +145,8 @@ def _cutoffs_words(cutoffs: list[str], spacing: bool = False) -> str:
     months = pd.PeriodIndex(cutoffs, freq="M")
     where = f"{len(months)} cutoffs"
     if len(months) > 1:
-        every = f" every {(months[1] - months[0]).n} months" if spacing else ""
+        step = (months[1] - months[0]).n
+        every = (f" every {step} months" if step > 1 else " every month") if spacing else ""
         where += f"{every}, {months[0]} to {months[-1]}"
     return where
 
@@ -168,9 +169,10 @@ def _ablation_lead(cutoffs: list[str], table: pd.DataFrame, together: pd.DataFra
 
 
 #: Folders of docs/evaluation with one comparison each of two models that differ by a component
-#: or a group of terms: the weapon-class split (``make ablation-class``) and the daily model's
-#: season and exercise terms left out together (``make ablation-daily-lean``).
-PAIR_FOLDERS = ("class", "daily-lean")
+#: or a group of terms: the weapon-class split (``make ablation-class``), the daily model's
+#: season and exercise terms left out together (``make ablation-daily-lean``) and the state
+#: shift that phases in (``make ablation-phased``).
+PAIR_FOLDERS = ("class", "daily-lean", "phased")
 
 
 def _pairs_lead(cutoffs: list[str], table: pd.DataFrame) -> str:
