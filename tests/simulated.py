@@ -147,12 +147,12 @@ def ar_level_panel(
                     + beta_exercise * exercise_days[t] / days_in_month[t] + z[t]
         z[0] = sigma e[0],  z[t] = phi z[t-1] + sigma e[t],  e[t] ~ N(0, 1)
         launch_days[t] ~ NegativeBinomial(mu[t], alpha)
+        missiles[t] = launch_days[t] + the sum over its launch days of
+                      NegativeBinomial(salvo_mean, salvo_alpha)   # drawn day by day
 
     With ``params["phased"]`` true (the ``ar_level_phased`` process) the state term is
     ``g[t]`` instead of ``state_effect[state(t)]``: ``g[0] = state_effect[state(0)]``,
     ``g[t] = phi g[t-1] + (1 - phi) state_effect[state(t)]``.
-        missiles[t] = launch_days[t] + the sum over its launch days of
-                      NegativeBinomial(salvo_mean, salvo_alpha)   # drawn day by day
 
     Parameters
     ----------

@@ -7,6 +7,7 @@ and parameter recovery on data drawn from its own process (``simulated.ar_level_
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 import simulated as sim
 import xarray as xr
@@ -33,19 +34,19 @@ def _posterior(phi, last):
     )
 
 
-def test_a_held_state_keeps_its_whole_effect_and_a_change_arrives_as_one_minus_phi_to_the_k():
+def test_a_held_state_approaches_its_effect_and_a_change_arrives_as_one_minus_phi_to_the_k():
     stalled, talks = STATES.index("stalled"), STATES.index("active_talks")
-    post = _posterior([0.8, 0.5], [-0.5, -0.5])
-    held = ARLevelPhased._state_forward(None, post, {"state_idx": np.array([stalled] * 4)})
-    np.testing.assert_allclose(held, -0.5)
+    post = _posterior([0.8, 0.5], [-0.5, 0.1])
+    held = ARLevelPhased._state_forward(None, post, {"state_idx": np.array([stalled] * 3)})
+    # g_k = effect + (g_0 - effect) phi^k: draw 0 sits at stalled's effect and stays there;
+    # draw 1 starts 0.6 above it and closes the gap by half each month
+    np.testing.assert_allclose(held[0], -0.5)
+    np.testing.assert_allclose(held[1], [-0.5 + 0.6 * 0.5**k for k in (1, 2, 3)])
     moved = ARLevelPhased._state_forward(None, post, {"state_idx": np.array([talks] * 3)})
-    # g_k = effect(talks) + (g_0 - effect(talks)) phi^k: -0.5 -> -1.2 by 0.7 (1 - phi^k)
-    expected = np.array(
-        [
-            [-0.5 - 0.7 * (1 - 0.8**k) for k in (1, 2, 3)],
-            [-0.5 - 0.7 * (1 - 0.5**k) for k in (1, 2, 3)],
-        ]
-    )
+    expected = [
+        [-1.2 + 0.7 * 0.8**k for k in (1, 2, 3)],
+        [-1.2 + 1.3 * 0.5**k for k in (1, 2, 3)],
+    ]
     np.testing.assert_allclose(moved, expected)
 
 
@@ -57,20 +58,57 @@ def test_each_draw_follows_its_own_state_path():
     np.testing.assert_allclose(shift, [[-0.25, -0.375], [0.2, -0.15]])
 
 
-def test_the_graph_filters_the_training_states_as_the_forecast_does():
-    """``state_shift_last`` in a fit (stand-in sampler: any draws will do) is the NumPy filter
-    of the training months' states with the same draws' effects and persistence."""
+@pytest.fixture(scope="module")
+def moved_fit():
+    """A stand-in fit (any draws will do) of a window that ends 20 months before its grid
+    does, with a change of state after the window: the graph must stop at the window's end."""
     panel, _ = sim.ar_level_panel(120, seed=SEED, params=sim.ar_level_params() | {"phased": True})
-    model = fit_run(get_model("ar_level_phased"), panel, "mock", seed=SEED).model
-    post = model.posterior.stack(sample=("chain", "draw"))
+    model = get_model("ar_level_phased", until=str(panel["month"].iloc[99])[:7])
+    model.build(panel, keep_future=True)
+    assert panel["state"].iloc[99:].nunique() > 1  # the state changes after the window
+    return fit_run(model, None, "mock", seed=SEED).model
+
+
+def test_the_graph_filters_the_training_states_as_the_forecast_does(moved_fit):
+    """``state_shift_last`` is the NumPy filter of the training months' states with the same
+    draws' effects and persistence, at the window's last month, not the grid's."""
+    post = moved_fit.posterior.stack(sample=("chain", "draw"))
     effect = post["state_effect"].transpose("sample", "state").values
     phi = post["ar_phi"].values
-    idx = np.array([STATES.index(s) for s in model.training["state"]])
-    g = effect[:, idx[0]]
-    for t in idx[1:]:
-        g = phi * g + (1 - phi) * effect[:, t]
-    np.testing.assert_allclose(post["state_shift_last"].values, g, rtol=1e-5, atol=1e-6)
-    assert "state_shift_last" in model.diagnostic_vars()
+
+    def filtered(states):
+        idx = [STATES.index(s) for s in states]
+        g = effect[:, idx[0]]
+        for t in idx[1:]:
+            g = phi * g + (1 - phi) * effect[:, t]
+        return g
+
+    assert len(moved_fit.training) == 100
+    last = post["state_shift_last"].values
+    np.testing.assert_allclose(last, filtered(moved_fit.training["state"]), rtol=1e-5, atol=1e-6)
+    assert not np.allclose(last, filtered(moved_fit.panel["state"]), atol=1e-3)
+    assert "state_shift_last" in moved_fit.diagnostic_vars()
+
+
+def test_a_simulated_change_of_state_arrives_in_the_rate_at_the_level_s_pace(moved_fit):
+    """Through ``simulate``: two futures that differ only in their state, with the same seed
+    (the same level paths and draws), differ in log rate by (1 - phi^k) x the difference of the
+    two long-run effects in month k."""
+    start = moved_fit.training["month"].iloc[-1] + pd.offsets.MonthBegin(1)
+    months = pd.date_range(start, periods=4, freq="MS")
+
+    def rate(state):
+        future = pd.DataFrame({"month": months, "state": state, "exercise_days": 0})
+        return moved_fit.simulate(future, random_seed=SEED, draws=50)["rate"].values
+
+    gap = np.log(rate("summitry")) - np.log(rate("active_talks"))
+    post = moved_fit.posterior_draws(50, np.random.default_rng(SEED))
+    effect = post["state_effect"].sel(state="summitry") - post["state_effect"].sel(
+        state="active_talks"
+    )
+    phi = post["ar_phi"].values[:, None]
+    expected = (1 - phi ** np.arange(1, 5)) * effect.values[:, None]
+    np.testing.assert_allclose(gap, expected, rtol=1e-6, atol=1e-9)
 
 
 @pytest.mark.slow
