@@ -962,9 +962,7 @@ def test_the_trust_section_says_what_each_term_of_the_default_earns(tmp_path, ta
     import shutil
 
     from forecast.evaluation.ablation import ablation_findings
-    from forecast.freshness import data_freshness
-    from forecast.report.context import EVALUATION_DIR, ReportContext
-    from forecast.report.evidence import trust_section
+    from forecast.report.context import EVALUATION_DIR
 
     folder = tmp_path / "evaluation"
     shutil.copytree(EVALUATION_DIR, folder, ignore=shutil.ignore_patterns("ablation"))
@@ -989,8 +987,7 @@ def test_the_trust_section_says_what_each_term_of_the_default_earns(tmp_path, ta
     )
     together.to_csv(folder / "ablation.csv", index=False)
     _keep(folder, "ablation", table, every=1)
-    ctx = ReportContext(tables, panel, data_freshness(tables, today=FRESH_TODAY))
-    page = trust_section(ctx, folder)
+    page = _trust_page(tables, panel, folder)
     lead = (
         "Each term of ar_level (state, season) was left out in turn and the variant backtested "
         "on the same 240 cutoffs, 2005-01 to 2024-12 (the state held at each cutoff); the "
@@ -1006,15 +1003,23 @@ def test_the_trust_section_says_what_each_term_of_the_default_earns(tmp_path, ta
     assert words[3].startswith("The default, ar_level, keeps its season and exercise terms: it")
 
 
+def _trust_page(tables, panel, folder) -> str:
+    """The report's trust section built from the evaluation tables in ``folder``."""
+    from forecast.freshness import data_freshness
+    from forecast.report.context import ReportContext
+    from forecast.report.evidence import trust_section
+
+    ctx = ReportContext(tables, panel, data_freshness(tables, today=FRESH_TODAY))
+    return trust_section(ctx, folder)
+
+
 def test_the_trust_section_says_what_the_weapon_class_split_earns(tmp_path, tables, panel):
     """make ablation-class, kept in docs/evaluation/class: a lead naming the pair of models and
     the cutoffs, then the component's sentence."""
     import shutil
 
     from forecast.evaluation.ablation import ablation_findings
-    from forecast.freshness import data_freshness
-    from forecast.report.context import EVALUATION_DIR, ReportContext
-    from forecast.report.evidence import trust_section
+    from forecast.report.context import EVALUATION_DIR
 
     folder = tmp_path / "evaluation"
     shutil.copytree(EVALUATION_DIR, folder, ignore=shutil.ignore_patterns("class"))
@@ -1027,8 +1032,7 @@ def test_the_trust_section_says_what_the_weapon_class_split_earns(tmp_path, tabl
         width=0.03,
     )
     _keep(folder, "class", table, every=6)
-    ctx = ReportContext(tables, panel, data_freshness(tables, today=FRESH_TODAY))
-    page = trust_section(ctx, folder)
+    page = _trust_page(tables, panel, folder)
     lead = (
         "On 40 cutoffs every 6 months, 2005-01 to 2024-07, class_hierarchical against "
         "state_rate, which lacks its class component (the state held at each cutoff):"
@@ -1043,12 +1047,9 @@ def test_the_trust_section_says_what_the_phased_state_shift_costs(tables, panel)
     """make ablation-phased, kept in docs/evaluation/phased: the shipped tables give a lead with
     monthly cutoffs ("every month", not "every 1 months") and the sentence of the table."""
     from forecast.evaluation.ablation import ablation_findings
-    from forecast.freshness import data_freshness
-    from forecast.report.context import EVALUATION_DIR, ReportContext
-    from forecast.report.evidence import trust_section
+    from forecast.report.context import EVALUATION_DIR
 
-    ctx = ReportContext(tables, panel, data_freshness(tables, today=FRESH_TODAY))
-    page = trust_section(ctx, EVALUATION_DIR)
+    page = _trust_page(tables, panel, EVALUATION_DIR)
     lead = (
         "On 240 cutoffs every month, 2005-01 to 2024-12, ar_level_phased against ar_level, "
         "which lacks its phase-in component (the state held at each cutoff):"

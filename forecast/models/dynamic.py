@@ -384,12 +384,12 @@ class ARLevelPhased(ARLevel):
         return shift
 
     def _state_forward(self, post: xr.Dataset, fut: dict) -> np.ndarray:
-        effect = C.by_state(post["state_effect"].values, fut["state_idx"])
+        effect = C.by_state(post["state_effect"].values, fut["state_idx"])  # (draw, month)
         phi = post["ar_phi"].values
-        shift = np.empty(np.broadcast_shapes(effect.shape, (len(phi), effect.shape[-1])))
+        shift = np.empty(effect.shape)
         g = post["state_shift_last"].values
-        for t in range(shift.shape[-1]):
-            g = phi * g + (1.0 - phi) * effect[..., t]
+        for t in range(effect.shape[1]):
+            g = phi * g + (1.0 - phi) * effect[:, t]
             shift[:, t] = g
         return shift
 
