@@ -15,6 +15,7 @@ from conftest import SEED
 from test_models import fit, inside_hdi
 
 from forecast.constants import STATES
+from forecast.models import components as C
 from forecast.models import get_model
 from forecast.models.dynamic import ARLevelPhased
 from forecast.runs import fit_run
@@ -124,3 +125,62 @@ def test_ar_level_phased_recovers_persistence_state_effects_and_dispersion():
     inside_hdi(model, "state_effect", [params["state_effect"][s] for s in post["state"].values])
     inside_hdi(model, "alpha", params["alpha"])
     inside_hdi(model, "state_shift_last", truth["state_shift"][-1])
+
+
+# --- ar_level_eased: ar_level's fit, a forecast that phases in the changes it is given ---------
+
+
+def test_partial_adjustment_closes_the_gap_by_one_minus_phi_each_month_and_keeps_a_held_target():
+    start = np.array([0.1, -0.5])
+    phi = np.array([0.5, 0.8])
+    target = np.array([[1.1, 1.1, -0.9], [-0.5, -0.5, -0.5]])
+    out = C.partial_adjustment(target, start, phi)
+    # draw 0: gap 1.0 halves to 0.5, then 0.25; then the target drops to -0.9:
+    # g = 0.5 * 0.85 + 0.5 * -0.9 = -0.025
+    np.testing.assert_allclose(out[0], [0.6, 0.85, -0.025])
+    # draw 1: a target equal to its start is returned exactly, not up to rounding
+    assert np.array_equal(out[1], np.full(3, -0.5))
+
+
+@pytest.fixture(scope="module")
+def twin_fits():
+    """``ar_level`` and ``ar_level_eased`` fitted by the stand-in sampler with one seed on one
+    panel (their graphs are one graph, so their posteriors are the same draws)."""
+    panel, _ = sim.ar_level_panel(120, seed=SEED, params=sim.ar_level_params())
+    fits = {}
+    for name in ("ar_level", "ar_level_eased"):
+        model = get_model(name)
+        model.build(panel)
+        fits[name] = fit_run(model, None, "mock", seed=SEED).model
+    return fits
+
+
+def _future(model, states):
+    start = model.training["month"].iloc[-1] + pd.offsets.MonthBegin(1)
+    months = pd.date_range(start, periods=len(states), freq="MS")
+    return pd.DataFrame({"month": months, "state": states, "exercise_days": 0})
+
+
+def test_eased_forecast_is_ar_level_s_with_the_state_held(twin_fits):
+    plain, eased = twin_fits["ar_level"], twin_fits["ar_level_eased"]
+    xr.testing.assert_equal(plain.posterior, eased.posterior)
+    held = [str(plain.training["state"].iloc[-1])] * 6
+    a = plain.simulate(_future(plain, held), random_seed=SEED, draws=40)
+    b = eased.simulate(_future(eased, held), random_seed=SEED, draws=40)
+    assert np.array_equal(a["rate"].values, b["rate"].values)
+    assert np.array_equal(a["counts"].values, b["counts"].values)
+
+
+def test_eased_forecast_moves_toward_a_new_state_by_one_minus_phi_to_the_k(twin_fits):
+    """A change of state at the first future month: ``ar_level`` carries the whole new effect
+    at once; the eased forecast is short of it by ``phi^k`` x the step in month ``k`` (same
+    seed, so the same level paths and draws)."""
+    plain, eased = twin_fits["ar_level"], twin_fits["ar_level_eased"]
+    last = str(plain.training["state"].iloc[-1])
+    new = next(s for s in STATES if s != last)
+    a = plain.simulate(_future(plain, [new] * 4), random_seed=SEED, draws=40)["rate"].values
+    b = eased.simulate(_future(eased, [new] * 4), random_seed=SEED, draws=40)["rate"].values
+    post = plain.posterior_draws(40, np.random.default_rng(SEED))
+    step = (post["state_effect"].sel(state=new) - post["state_effect"].sel(state=last)).values
+    phi = post["ar_phi"].values[:, None]
+    np.testing.assert_allclose(np.log(a) - np.log(b), phi ** np.arange(1, 5) * step[:, None])

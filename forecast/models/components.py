@@ -232,6 +232,36 @@ def ar1_forward(
     return out
 
 
+def partial_adjustment(target: np.ndarray, start: np.ndarray, phi: np.ndarray) -> np.ndarray:
+    """Move from ``start`` toward each month's ``target`` at the pace ``1 - phi`` a month.
+
+    ``g_t = phi g_(t-1) + (1 - phi) target_t`` with ``g_(-1) = start``, written as the
+    deviation from ``start`` so that a target equal to ``start`` in every month gives back
+    ``start`` exactly (no rounding): a state held along a path leaves the forecast of a model
+    that phases in changes identical to one that does not.
+
+    Parameters
+    ----------
+    target : ndarray, shape (draw, month)
+        The value each month moves toward (a state effect along each draw's state path).
+    start : ndarray, shape (draw,)
+        The value in the month before the first.
+    phi : ndarray, shape (draw,)
+        The share of the gap kept each month.
+
+    Returns
+    -------
+    ndarray, shape (draw, month)
+    """
+    start = np.asarray(start, dtype=float)
+    out = np.empty(np.shape(target))
+    gap = np.zeros_like(start)
+    for t in range(out.shape[1]):
+        gap = phi * gap + (1.0 - phi) * (target[:, t] - start)
+        out[:, t] = start + gap
+    return out
+
+
 def excitation_weights(branching, decay, xp=pt):
     """Lag weights ``branching * kernel``, the kernel geometric and summing to one.
 
