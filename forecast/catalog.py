@@ -128,11 +128,6 @@ MODELS: dict[str, ModelEntry] = {
             states=True,
         ),
         ModelEntry(
-            "ar_level_eased",
-            "ar_level whose forecast phases in future changes of state (its fit is ar_level's).",
-            states=True,
-        ),
-        ModelEntry(
             "empirical_recent",
             "Baseline: the last 12 months' counts as the predictive distribution.",
             mcmc=False,

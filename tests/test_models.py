@@ -76,15 +76,10 @@ def test_every_prior_dict_is_documented():
 
 
 # ar_level's ablation variants are left out: each is ar_level without one term and its prior
-# (tests/test_ablation.py builds and fits each), and ar_level's check is the slowest (20 s);
-# so is ar_level_eased, whose graph and priors are ar_level's (tests/test_phased.py)
+# (tests/test_ablation.py builds and fits each), and ar_level's check is the slowest (20 s)
 @pytest.mark.parametrize(
     "name",
-    sorted(
-        n
-        for n, c in REGISTRY.items()
-        if c.uses_mcmc and not n.startswith("ar_level_no_") and n != "ar_level_eased"
-    ),
+    sorted(n for n, c in REGISTRY.items() if c.uses_mcmc and not n.startswith("ar_level_no_")),
 )
 def test_default_priors_pass_the_prior_predictive_check(name, panel):
     model = get_model(name)

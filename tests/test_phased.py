@@ -1,4 +1,5 @@
-"""ar_level_phased: the state shift that phases in at the level's own pace (partial adjustment).
+"""The state shift that phases in at the level's own pace (partial adjustment): in
+``ar_level_phased`` the fit's and the forecast's, in ``ar_level`` the forecast's future changes.
 
 Its forward filter against hand-computed values, its graph against the same filter in NumPy,
 and parameter recovery on data drawn from its own process (``simulated.ar_level_panel`` with
@@ -17,7 +18,7 @@ from test_models import fit, inside_hdi
 from forecast.constants import STATES
 from forecast.models import components as C
 from forecast.models import get_model
-from forecast.models.dynamic import ARLevelPhased
+from forecast.models.dynamic import ARLevel, ARLevelPhased
 from forecast.runs import fit_run
 
 EFFECT = np.array([0.0, -0.5, -1.2, 0.4])  # no_talks, stalled, active_talks, summitry
@@ -127,7 +128,7 @@ def test_ar_level_phased_recovers_persistence_state_effects_and_dispersion():
     inside_hdi(model, "state_shift_last", truth["state_shift"][-1])
 
 
-# --- ar_level_eased: ar_level's fit, a forecast that phases in the changes it is given ---------
+# --- ar_level: its fit takes a change whole, its forecast phases in the changes it is given ----
 
 
 def test_partial_adjustment_closes_the_gap_by_one_minus_phi_each_month_and_keeps_a_held_target():
@@ -143,16 +144,12 @@ def test_partial_adjustment_closes_the_gap_by_one_minus_phi_each_month_and_keeps
 
 
 @pytest.fixture(scope="module")
-def twin_fits():
-    """``ar_level`` and ``ar_level_eased`` fitted by the stand-in sampler with one seed on one
-    panel (their graphs are one graph, so their posteriors are the same draws)."""
+def plain_fit():
+    """``ar_level`` fitted by the stand-in sampler (any draws will do) on its own process."""
     panel, _ = sim.ar_level_panel(120, seed=SEED, params=sim.ar_level_params())
-    fits = {}
-    for name in ("ar_level", "ar_level_eased"):
-        model = get_model(name)
-        model.build(panel)
-        fits[name] = fit_run(model, None, "mock", seed=SEED).model
-    return fits
+    model = get_model("ar_level")
+    model.build(panel)
+    return fit_run(model, None, "mock", seed=SEED).model
 
 
 def _future(model, states):
@@ -161,26 +158,23 @@ def _future(model, states):
     return pd.DataFrame({"month": months, "state": states, "exercise_days": 0})
 
 
-def test_eased_forecast_is_ar_level_s_with_the_state_held(twin_fits):
-    plain, eased = twin_fits["ar_level"], twin_fits["ar_level_eased"]
-    xr.testing.assert_equal(plain.posterior, eased.posterior)
-    held = [str(plain.training["state"].iloc[-1])] * 6
-    a = plain.simulate(_future(plain, held), random_seed=SEED, draws=40)
-    b = eased.simulate(_future(eased, held), random_seed=SEED, draws=40)
-    assert np.array_equal(a["rate"].values, b["rate"].values)
-    assert np.array_equal(a["counts"].values, b["counts"].values)
-
-
-def test_eased_forecast_moves_toward_a_new_state_by_one_minus_phi_to_the_k(twin_fits):
-    """A change of state at the first future month: ``ar_level`` carries the whole new effect
-    at once; the eased forecast is short of it by ``phi^k`` x the step in month ``k`` (same
-    seed, so the same level paths and draws)."""
-    plain, eased = twin_fits["ar_level"], twin_fits["ar_level_eased"]
-    last = str(plain.training["state"].iloc[-1])
+def test_ar_level_holds_the_last_state_s_whole_effect_and_phases_in_a_future_change(plain_fit):
+    """Two futures with the same seed (the same level paths and draws): the state of the last
+    training month held, and a change to another state in the first future month. Held, the
+    log rate carries the last state's whole effect (the level and season alone make up the
+    rest); changed, it is ``(1 - phi^k)`` x the step further in month ``k``."""
+    last = str(plain_fit.training["state"].iloc[-1])
     new = next(s for s in STATES if s != last)
-    a = plain.simulate(_future(plain, [new] * 4), random_seed=SEED, draws=40)["rate"].values
-    b = eased.simulate(_future(eased, [new] * 4), random_seed=SEED, draws=40)["rate"].values
-    post = plain.posterior_draws(40, np.random.default_rng(SEED))
+    held = plain_fit.simulate(_future(plain_fit, [last] * 4), random_seed=SEED, draws=40)
+    moved = plain_fit.simulate(_future(plain_fit, [new] * 4), random_seed=SEED, draws=40)
+    post = plain_fit.posterior_draws(40, np.random.default_rng(SEED))
     step = (post["state_effect"].sel(state=new) - post["state_effect"].sel(state=last)).values
     phi = post["ar_phi"].values[:, None]
-    np.testing.assert_allclose(np.log(a) - np.log(b), phi ** np.arange(1, 5) * step[:, None])
+    gap = np.log(moved["rate"].values) - np.log(held["rate"].values)
+    np.testing.assert_allclose(gap, (1 - phi ** np.arange(1, 5)) * step[:, None], atol=1e-9)
+    shift = ARLevel._state_forward(
+        plain_fit, post, {"state_idx": np.array([STATES.index(last)] * 4)}
+    )
+    assert np.array_equal(
+        shift, np.repeat(post["state_effect"].sel(state=last).values[:, None], 4, 1)
+    )

@@ -32,7 +32,7 @@ from forecast.models.diagnostics import (
     prior_predictive_check,
 )
 from forecast.models.dynamic import ABLATIONS as AR_LEVEL_ABLATIONS
-from forecast.models.dynamic import ARLevel, ARLevelEased, ARLevelLean, ARLevelPhased
+from forecast.models.dynamic import ARLevel, ARLevelLean, ARLevelPhased
 from forecast.models.hierarchical import ClassHierarchical
 from forecast.models.naive import EmpiricalRecent, LastValue
 
@@ -44,7 +44,6 @@ REGISTRY: dict[str, type[BaseModel]] = {
         ARLevel,
         ARLevelLean,
         ARLevelPhased,
-        ARLevelEased,
         EmpiricalRecent,
         LastValue,
         ConstantRate,

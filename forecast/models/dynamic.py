@@ -20,6 +20,13 @@ days) as swings of its own, and its forecasts of a year's missiles had a mean mo
 times their median in the 240-cutoff backtest (28.6 against 8.0, with 14.7 observed; README
 "Evaluation").
 
+**A future change of state phases in** (:meth:`ARLevel._state_forward`): the forecast moves
+from the last training month's state effect toward each future month's by ``1 - phi`` of the gap
+a month, so a change ``k`` months ahead carries ``1 - phi^k`` of its step; a state held carries
+its whole effect, as in the fit. On the 240 cutoffs the forecasts along the states that came and
+along the transition model's paths lost less to the state held this way (README "A future change
+of state phases in").
+
 Why this model (README, "Evaluation"; the research behind it measured 30 variants on 240
 monthly origins 2005-2024):
 
@@ -272,8 +279,30 @@ class ARLevel(LeaderEras, CountModel):
         return state[d.state_idx]
 
     def _state_forward(self, post: xr.Dataset, fut: dict) -> np.ndarray:
-        """The state term of each future month, (draw, month)."""
-        return C.by_state(post["state_effect"].values, fut["state_idx"])
+        """The state term of each future month, (draw, month): a future change of state phases
+        in at the level's own pace.
+
+        The forecast starts from the whole effect of the last training month's state and moves
+        toward each future month's state effect by ``1 - phi`` of the gap a month
+        (:func:`~forecast.models.components.partial_adjustment`)::
+
+            g[t] = phi g[t-1] + (1 - phi) state_effect[state(t)]   # g[-1] = effect[last state]
+
+        A state held gives its whole effect in every month, exactly; a change arrives as
+        ``1 - phi^k`` of its step ``k`` months later. The fit is unchanged: a change inside the
+        training months moves the rate by the whole effect in its first month, because a change
+        the cutoff already shows is better forecast whole (``ar_level_phased``, which phases
+        in the fit's changes too, lost 0.8 % with the state held). Why the forecast phases in:
+        on the 240 cutoffs of ``make skill`` the forecast along the states that came, and the
+        unconditional one along the transition model's paths, were worse than the state held
+        when a future change moved the rate at once (README "A future change of state phases
+        in").
+        """
+        effects = post["state_effect"].values  # (draw, state)
+        last = STATES.index(str(self.training["state"].iloc[-1]))
+        effect = C.by_state(effects, fut["state_idx"])
+        effect = np.broadcast_to(effect, (post.sizes["draw"], effect.shape[-1]))
+        return C.partial_adjustment(effect, effects[:, last], post["ar_phi"].values)
 
     def diagnostic_vars(self) -> list[str]:
         """The parameters the forecast uses: every free variable but the monthly innovations,
@@ -392,34 +421,6 @@ class ARLevelPhased(ARLevel):
         return [*super().diagnostic_vars(), "state_shift_last"]
 
 
-class ARLevelEased(ARLevel):
-    """``ar_level`` fitted as it is, whose forecast phases in the changes of state it is given.
-
-    The fit is ``ar_level``'s: a change of state inside the training months moves the rate by
-    the whole state effect in its first month. The forecast starts from the whole effect of the
-    last training month's state and moves toward the state of each future month at the pace
-    at which the level forgets its shocks (``ar_phi``)::
-
-        g[t] = phi g[t-1] + (1 - phi) state_effect[state(t)]    # g[-1] = state_effect[last state]
-
-    A state held along a path gives exactly ``ar_level``'s forecast; a change arrives as
-    ``1 - phi^k`` of its effect ``k`` months later. Why: ``ar_level_phased``, which phases in
-    every change, fit included, lost 0.8 % with the state held (a change the cutoff already
-    shows is better forecast whole) but removed the penalty of forecasting along states that
-    change (README "A state shift that phases in"); this form keeps the first and tries the
-    second.
-    """
-
-    name = "ar_level_eased"
-
-    def _state_forward(self, post: xr.Dataset, fut: dict) -> np.ndarray:
-        effects = post["state_effect"].values  # (draw, state)
-        last = STATES.index(str(self.training["state"].iloc[-1]))
-        effect = C.by_state(effects, fut["state_idx"])
-        effect = np.broadcast_to(effect, (post.sizes["draw"], effect.shape[-1]))
-        return C.partial_adjustment(effect, effects[:, last], post["ar_phi"].values)
-
-
 #: The ablation variants of ``ar_level``, by the term they leave out (issue 22: every term
 #: earns its place out of sample, on the 240 cutoffs of ``make ablation``).
 ABLATIONS: dict[str, type[ARLevel]] = {
@@ -454,7 +455,6 @@ __all__ = [
     "DEFAULT_SINCE",
     "MIN_TRAINING_MONTHS",
     "ARLevel",
-    "ARLevelEased",
     "ARLevelPhased",
     "LeaderEras",
     "leaders",

@@ -58,7 +58,6 @@ MODEL_COLORS: dict[str, str] = {
     "ar_level": "#0072B2",
     "ar_level_lean": "#56B4E9",
     "ar_level_phased": "#999933",
-    "ar_level_eased": "#661100",
     "state_rate": "#44AA99",
     "self_exciting": "#D55E00",
     "class_hierarchical": "#009E73",
