@@ -59,8 +59,10 @@ def contrasts_by_window(
     DataFrame
         One row per window and state: ``since``, ``state``, ``rate_ratio`` (posterior mean),
         ``hdi_low``, ``hdi_high`` (94%), ``expected_total`` (launch days over the horizon
-        with the state held, mean), ``total_median``, ``total_q10``, ``total_q90`` (from
-        :func:`forecast.summaries.totals`), ``passed`` (the fit's verdict).
+        with the state held from the first month, mean; ``ar_level`` phases a state other
+        than the last fitted month's in at the level's pace), ``total_median``,
+        ``total_q10``, ``total_q90`` (from :func:`forecast.summaries.totals`), ``passed``
+        (the fit's verdict).
     """
     rows = []
     for since in windows:
