@@ -94,8 +94,8 @@ LEAN_FORMS: dict[str, tuple[str, tuple[str, ...]]] = {
 #: variant: the model with the component and the component. ``state_rate`` is
 #: ``class_hierarchical``'s structure (level, state, season, exercises) on the total instead of
 #: one series per weapon class (``make ablation-class``); ``ar_level`` is ``ar_level_phased``
-#: with its state shift arriving whole in the first month instead of phasing in
-#: (``make ablation-phased``).
+#: with its state shift arriving whole in the first month of the fit instead of phasing in
+#: (``make ablation-phased``; both phase in the future changes of a forecast).
 COMPONENT_PAIRS: dict[str, tuple[str, str]] = {
     "state_rate": ("class_hierarchical", "class"),
     "ar_level": ("ar_level_phased", "phase-in"),

@@ -178,3 +178,23 @@ def test_ar_level_holds_the_last_state_s_whole_effect_and_phases_in_a_future_cha
     assert np.array_equal(
         shift, np.repeat(post["state_effect"].sel(state=last).values[:, None], 4, 1)
     )
+
+
+def test_ar_level_phases_in_each_draw_s_own_path_from_the_last_training_state(plain_fit):
+    """Paths per draw with changes after the first month, against hand-computed values: draw 0
+    stays one month, then moves; draw 1 moves at once and comes back."""
+    last = STATES.index(str(plain_fit.training["state"].iloc[-1]))
+    new = next(i for i in range(len(STATES)) if i != last)
+    effects = np.zeros((2, len(STATES)))
+    effects[:, last], effects[:, new] = -0.2, 0.6  # a step of 0.8
+    post = xr.Dataset(
+        {"state_effect": (("draw", "state"), effects), "ar_phi": ("draw", [0.5, 0.75])},
+        coords={"state": list(STATES)},
+    )
+    paths = np.array([[last, new, new], [new, last, last]])
+    shift = ARLevel._state_forward(plain_fit, post, {"state_idx": paths})
+    expected = [
+        [-0.2, -0.2 + 0.5 * 0.8, -0.2 + 0.75 * 0.8],
+        [-0.2 + 0.25 * 0.8, -0.2 + 0.75 * 0.25 * 0.8, -0.2 + 0.75**2 * 0.25 * 0.8],
+    ]
+    np.testing.assert_allclose(shift, expected)

@@ -387,8 +387,9 @@ class ARLevel(LeaderEras, CountModel):
 class ARLevelPhased(ARLevel):
     """``ar_level`` whose state shift phases in: a partial-adjustment level.
 
-    In ``ar_level`` a change of state moves the rate in its first month by the whole state
-    effect. Here the state sets the level the month's log rate moves toward, at the pace at
+    In ``ar_level``'s fit a change of state moves the rate in its first month by the whole
+    state effect (its forecast phases in future changes: :meth:`ARLevel._state_forward`). Here,
+    in the fit as well, the state sets the level the month's log rate moves toward, at the pace at
     which the level forgets its shocks (``ar_phi``)::
 
         log mu[t] = era_level + g[t] + season + exercise + z[t]
@@ -396,9 +397,10 @@ class ARLevelPhased(ARLevel):
 
     A state held for long carries its whole effect (``state_effect`` keeps its meaning, the
     long-run log rate ratio against ``no_talks``); a month after a change carries ``1 - phi``
-    of the new effect, a year after ``1 - phi^12``. The forecast continues ``g`` from its value
+    of its step, a year after ``1 - phi^12``. The forecast continues ``g`` from its value
     in the last training month (``state_shift_last``) along each state path. Why: on the 240
-    cutoffs of ``make skill`` the default's forecast with the real future states was worse
+    cutoffs of ``make skill`` the default's forecast with the real future states (before it
+    phased them in) was worse
     than the one holding the cutoff's state at 1-3 months (README "Evaluation"): the months
     right after a change did not move as far as the state effect says.
     """
