@@ -4,6 +4,7 @@ memory, refusals of bad rows, the command end to end, seeds, and one small real-
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import re
 import subprocess
@@ -14,6 +15,7 @@ import pytest
 from conftest import FORECAST_CLI, SEED
 
 from forecast.catalog import DEFAULT_MODEL
+from forecast.cli.sensitivity_work import FLOAT_FORMAT, as_written
 from forecast.coding_alternatives import (
     ALTERNATIVES_FILE,
     AS_CODED,
@@ -31,7 +33,7 @@ from forecast.sensitivity import (
     coding_sensitivity,
     read_sensitivity,
 )
-from forecast.sensitivity_findings import sensitivity_findings, sensitivity_html
+from forecast.sensitivity_findings import sensitivity_findings, sensitivity_html, signed
 
 HEADER = "id,start,end,state,label,note\n"
 GOOD_ROW = "working_level_2019,2019-06-30,2019-10-05,active_talks,Summer 2019 as talks,a note\n"
@@ -380,3 +382,16 @@ def test_real_draws_as_coded_is_a_direct_fit_and_early_codings_leave_the_fit_alo
 def test_the_shipped_file_is_the_default():
     assert ALTERNATIVES_FILE == BUNDLED_DATA_DIR / "coding_alternatives.csv"
     assert load_alternatives().attrs["source"] == str(ALTERNATIVES_FILE)
+
+
+def test_the_sentences_use_the_numbers_the_csv_keeps():
+    """A difference on a rounding edge (14.88 - 13.73 = 1.1500000000000004) rounds the same in
+    the sentences as from the CSV written beside them."""
+    table = pd.DataFrame({"alternative": ["a"], "diff": [14.88 - 13.73], "n": [3]})
+    table.attrs["seed"] = 1
+    written = as_written(table)
+    back = pd.read_csv(io.StringIO(table.to_csv(index=False, float_format=FLOAT_FORMAT)))
+    assert written["diff"].iloc[0] == back["diff"].iloc[0] == 1.15
+    assert signed(written["diff"].iloc[0], 1) == signed(back["diff"].iloc[0], 1) == "+1.1"
+    assert signed(table["diff"].iloc[0], 1) == "+1.2"  # the unrounded value: the edge is real
+    assert written.attrs == table.attrs and written["n"].dtype == table["n"].dtype

@@ -27,6 +27,20 @@ from forecast.sensitivity import (
 )
 from forecast.sensitivity_findings import sensitivity_findings, sensitivity_markdown, signed
 
+#: How the table's floats are written (and rounded before its sentences are computed).
+FLOAT_FORMAT = "%.10g"
+
+
+def as_written(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with its floats as the CSV keeps them (:data:`FLOAT_FORMAT`), so that the
+    sentences written and printed are those a reader computes from the CSV: a difference such
+    as 14.88 - 13.73 = 1.1500000000000004 would otherwise round to +1.2 in the sentences and
+    to +1.1 from the CSV's 1.15."""
+    table = table.copy()
+    floats = table.select_dtypes("float").columns
+    table[floats] = table[floats].map(lambda v: float(FLOAT_FORMAT % v))
+    return table
+
 
 def sensitivity(
     out: Path,
@@ -55,9 +69,10 @@ def sensitivity(
     )
     seconds = time.perf_counter() - started
     table.attrs.update(preset=preset, data_dir=checks.recorded(data_dir))
+    table = as_written(table)
     settings = {**table.attrs, "seconds": round(seconds, 1)}
     with output_dir(out, "sensitivity", force=force) as tmp:
-        write_csv(table, tmp / TABLE_FILE, index=False, float_format="%.10g")
+        write_csv(table, tmp / TABLE_FILE, index=False, float_format=FLOAT_FORMAT)
         write_text_atomic(tmp / MARKDOWN_FILE, sensitivity_markdown(table))
         write_text_atomic(tmp / SETTINGS_FILE, json.dumps(settings, indent=2) + "\n")
     wide().print(_terminal_table(table))
