@@ -57,6 +57,7 @@ lint: install
 # same protocol for missiles (the default and the naive baselines). Writes
 # out/skill and out/skill-missiles (scores, summaries, figures) and keeps their summary tables
 # in docs/evaluation and docs/evaluation/missiles (the report and notebook 05 read them).
+# About 28 minutes on 2 cores on a fast hour, 50-70 in this machine's slow hours.
 SKILL_TABLES := summary.csv by_band.csv by_era.csv evidence.csv after_changes.csv headline.csv \
 	totals.csv settings.json
 skill: install
