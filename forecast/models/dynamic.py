@@ -144,6 +144,13 @@ AR_LEVEL_TERM_PRIORS: dict[str, str] = {
 }
 
 
+def _phase_in(post: xr.Dataset, fut: dict, start: np.ndarray) -> np.ndarray:
+    """The state term of each future month, (draw, month): from ``start`` (one value per draw)
+    toward each month's state effect along ``fut``'s path(s), at the pace ``1 - ar_phi``."""
+    effect = C.by_state(post["state_effect"].values, fut["state_idx"])  # (draw, month)
+    return C.partial_adjustment(effect, start, post["ar_phi"].values)
+
+
 class ARLevel(LeaderEras, CountModel):
     """Monthly AR(1) level around a level per leader era + state shifts, season, exercises."""
 
@@ -298,11 +305,8 @@ class ARLevel(LeaderEras, CountModel):
         when a future change moved the rate at once (README "A future change of state phases
         in").
         """
-        effects = post["state_effect"].values  # (draw, state)
         last = STATES.index(str(self.training["state"].iloc[-1]))
-        effect = C.by_state(effects, fut["state_idx"])
-        effect = np.broadcast_to(effect, (post.sizes["draw"], effect.shape[-1]))
-        return C.partial_adjustment(effect, effects[:, last], post["ar_phi"].values)
+        return _phase_in(post, fut, post["state_effect"].values[:, last])
 
     def diagnostic_vars(self) -> list[str]:
         """The parameters the forecast uses: every free variable but the monthly innovations,
@@ -415,9 +419,7 @@ class ARLevelPhased(ARLevel):
         return shift
 
     def _state_forward(self, post: xr.Dataset, fut: dict) -> np.ndarray:
-        effect = C.by_state(post["state_effect"].values, fut["state_idx"])  # (draw, month)
-        effect = np.broadcast_to(effect, (post.sizes["draw"], effect.shape[-1]))
-        return C.partial_adjustment(effect, post["state_shift_last"].values, post["ar_phi"].values)
+        return _phase_in(post, fut, post["state_shift_last"].values)
 
     def diagnostic_vars(self) -> list[str]:
         return [*super().diagnostic_vars(), "state_shift_last"]
