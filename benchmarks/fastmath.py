@@ -20,7 +20,6 @@ import nutpie
 import pytensor
 from machine import describe
 
-from forecast.catalog import resolve_sampler
 from forecast.data import load_tables, monthly_panel
 from forecast.models import get_model
 
@@ -35,7 +34,7 @@ def main(argv=None) -> None:
     for name in args.models:
         model = get_model(name)
         built = model.build(panel)
-        sampler = resolve_sampler("full", **model.sampler_overrides)
+        sampler = model.suited_sampler("full")
         compiled = {}
         for fastmath in (True, False):
             with pytensor.config.change_flags(numba__fastmath=fastmath):

@@ -234,6 +234,9 @@ class Sampler:
         nutpie's mass-matrix adaptation (``low_rank`` or ``diag``).
     cores : int, optional
         Chains run in parallel (default: ``min(chains, cpu count)``).
+    preset : str, optional
+        The name of the preset these settings derive from (kept through :meth:`replace`), so
+        a model can refine one preset (:attr:`forecast.models.base.BaseModel.preset_overrides`).
     """
 
     draws: int = 1000
@@ -243,6 +246,7 @@ class Sampler:
     backend: str = "nutpie"
     adaptation: str = "low_rank"
     cores: int | None = None
+    preset: str | None = None
 
     def __post_init__(self) -> None:
         for name in ("draws", "chains"):
@@ -284,9 +288,9 @@ class Sampler:
 
 #: The named presets, defined once (see the module docstring).
 PRESETS: dict[str, Sampler] = {
-    "full": Sampler(draws=1000, tune=500, chains=4),
-    "fast": Sampler(draws=250, tune=250, chains=2),
-    "backtest": Sampler(draws=500, tune=500, chains=4, cores=1),
+    "full": Sampler(draws=1000, tune=500, chains=4, preset="full"),
+    "fast": Sampler(draws=250, tune=250, chains=2, preset="fast"),
+    "backtest": Sampler(draws=500, tune=500, chains=4, cores=1, preset="backtest"),
 }
 
 
@@ -297,7 +301,8 @@ def resolve_sampler(sampler: str | Sampler | dict | None = None, **changes) -> S
     ----------
     sampler : str, Sampler or dict, optional
         A name of :data:`PRESETS` (default ``full``), a :class:`Sampler`, or settings
-        (``{"draws": 500, ...}``) applied over ``full``.
+        (``{"draws": 500, ...}``) applied over ``full`` (they belong to no preset unless
+        they name one: ``{"preset": "full", ...}``, as a run's stored settings do).
     **changes
         Settings to change (``None`` values are ignored), e.g. ``draws=200``.
     """
@@ -316,7 +321,8 @@ def resolve_sampler(sampler: str | Sampler | dict | None = None, **changes) -> S
         unknown = sorted(set(sampler) - known)
         if unknown:
             raise ConfigError("sampler", f"unknown setting(s) {unknown}", f"use {sorted(known)}")
-        base = PRESETS["full"].replace(**sampler)
+        # custom settings over ``full``'s: they belong to the preset they name, if any
+        base = dataclasses.replace(PRESETS["full"].replace(**sampler), preset=sampler.get("preset"))
     else:
         raise ConfigError("sampler", f"not a sampler: {sampler!r}", "pass a preset name")
     return base.replace(**changes)

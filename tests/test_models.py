@@ -383,6 +383,22 @@ def test_presets_are_defined_once_and_validated():
         catalog.resolve_sampler("full", draws=0)
 
 
+def test_a_model_refines_a_preset_and_explicit_settings_win():
+    model = get_model("ar_level")
+    full, fast, backtest = (model.suited_sampler(p) for p in ("full", "fast", "backtest"))
+    assert (full.target_accept, fast.target_accept, backtest.target_accept) == (0.99, 0.97, 0.97)
+    assert full.adaptation == backtest.adaptation == "diag"
+    assert (full.draws, full.preset) == (1000, "full")  # the preset's name survives changes
+    assert model.suited_sampler("full", draws=200).preset == "full"
+    assert model.suited_sampler("full", target_accept=0.8).target_accept == 0.8
+    assert model.suited_sampler("full", backend="pymc").target_accept == 0.9  # nutpie only
+    assert get_model("state_rate").suited_sampler("full").target_accept == 0.95
+    assert catalog.PRESETS["mock"].preset is None  # a hand-made Sampler belongs to no preset
+    assert model.suited_sampler({"draws": 300}).target_accept == 0.97  # custom: no preset
+    stored = model.suited_sampler("full").to_dict()  # a run's settings name their preset
+    assert model.suited_sampler(stored) == model.suited_sampler("full")
+
+
 @pytest.mark.slow
 def test_a_saved_run_is_small(state_fit, tmp_path):
     path = state_fit.save(tmp_path / "fit.nc")

@@ -70,6 +70,9 @@ class BaseModel(TrainingWindow):
     #: Sampler settings that suit this model's geometry, applied over every preset (settings
     #: a caller changes explicitly win).
     sampler_overrides: ClassVar[dict] = {}
+    #: Settings that suit this model in one preset only, applied over
+    #: :attr:`sampler_overrides` (``{"full": {"target_accept": 0.99}}``).
+    preset_overrides: ClassVar[dict[str, dict]] = {}
     #: Simulations of a forecast when not told how many (None: one per posterior draw).
     simulation_draws: ClassVar[int | None] = None
 
@@ -281,6 +284,28 @@ class BaseModel(TrainingWindow):
             y = y.sum("weapon_class")
         return y.values.reshape(-1, y.shape[-1])
 
+    def suited_sampler(self, sampler: str | Sampler | dict | None = None, **changes) -> Sampler:
+        """The settings this model samples with: the preset, then the model's
+        :attr:`sampler_overrides` and its :attr:`preset_overrides` for that preset (nutpie
+        only); settings in ``changes`` win over both.
+
+        Parameters
+        ----------
+        sampler : str, Sampler or dict, optional
+            As in :meth:`fit`.
+        **changes
+            Settings changed explicitly.
+
+        Returns
+        -------
+        Sampler
+        """
+        settings = resolve_sampler(sampler, **changes)
+        if settings.backend not in ("nutpie", "nutpie-jax"):
+            return settings
+        own = {**self.sampler_overrides, **self.preset_overrides.get(settings.preset, {})}
+        return settings.replace(**{k: v for k, v in own.items() if changes.get(k) is None})
+
     def fit(
         self,
         sampler: str | Sampler | dict | None = None,
@@ -311,10 +336,7 @@ class BaseModel(TrainingWindow):
             Also kept as ``self.idata``; ``self.diagnostics`` holds the verdict.
         """
         self._require("model", "build")
-        settings = resolve_sampler(sampler, **changes)
-        suited = {k: v for k, v in self.sampler_overrides.items() if changes.get(k) is None}
-        if settings.backend in ("nutpie", "nutpie-jax") and suited:
-            settings = settings.replace(**suited)
+        settings = self.suited_sampler(sampler, **changes)
         idata = sample(
             self.model,
             settings,
