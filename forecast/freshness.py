@@ -50,7 +50,8 @@ class Freshness:
     age_days : int
         Days from ``as_of`` to ``today`` (0 when ``today`` is not later).
     age_months : int
-        Calendar months from the as-of month to today's month (0 when not later).
+        Whole months from ``as_of`` to ``today``, as an age is counted (0 when not later):
+        2025-12-31 to 2026-12-05 is 11 months (and 5 days), 2026-12-31 twelve.
     missing_months : list of str
         Complete months (``YYYY-MM``) after the as-of date and before today's month: the
         months the data lack.
@@ -87,6 +88,15 @@ class Freshness:
         if self.age_months >= 2:
             return f"{self.age_months} months old"
         return f"{self.age_days} day{'s' if self.age_days != 1 else ''} old"
+
+
+def whole_months(start: dt.date, end: dt.date) -> int:
+    """Whole months from ``start`` to ``end`` (0 when ``end`` is not later): the largest
+    ``k`` with ``start`` + ``k`` months <= ``end``, a month-end staying a month-end."""
+    months = (end.year - start.year) * 12 + end.month - start.month
+    while months > 0 and (pd.Timestamp(start) + pd.DateOffset(months=months)).date() > end:
+        months -= 1
+    return max(0, months)
 
 
 def check_today(tables, today: dt.date | None) -> dt.date | None:
@@ -171,7 +181,7 @@ def data_freshness(
     if today <= as_of:
         missing = []
     age_days = max(0, (today - as_of).days)
-    age_months = max(0, (this_month - pd.Period(as_of, "M")).n)
+    age_months = whole_months(as_of, today)
     late = tables.missile_tests[tables.missile_tests["date"] > pd.Timestamp(as_of)]
     record = Freshness(
         as_of=as_of,

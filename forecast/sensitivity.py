@@ -275,13 +275,20 @@ def coding_sensitivity(
     table.attrs.update(
         model=name,
         seed=int(seed),
-        sampler=sampler.to_dict(),
+        sampler=_suited(name, sampler).to_dict(),
         preset=preset if isinstance(preset, str) else "custom",
         scenarios=dict(zip(scenario_set.names, _labels(scenario_set), strict=True)),
         scenario_file=project_path(scenario_set.source) if scenario_set.source else "",
         alternatives_file=source_of(chosen),
     )
     return table
+
+
+def _suited(name: str, sampler: Sampler) -> Sampler:
+    """The settings the fits used: ``sampler`` with the model's own settings over it."""
+    from forecast.models import get_model  # the models load only when the command fits
+
+    return get_model(name).suited_sampler(sampler)
 
 
 def _labels(scenario_set: ScenarioSet) -> list[str]:

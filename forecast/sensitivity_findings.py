@@ -122,9 +122,11 @@ def _as_coded_sentence(table: pd.DataFrame) -> str:
             f"(median {base[f'{key}_median']:.0f}, 80% interval {base[f'{key}_q10']:.0f} to "
             f"{base[f'{key}_q90']:.0f})"
         )
+    seed = table.attrs.get("seed")
+    seed = f", seed {seed}" if seed is not None else ""
     return (
-        f"As coded, {base['model']} (fitted {base['fitted_from']} to {base['fitted_to']}) gives "
-        f"rate ratios against no talks of {ratios}{total}."
+        f"As coded, {base['model']} (fitted {base['fitted_from']} to {base['fitted_to']}{seed}) "
+        f"gives rate ratios against no talks of {ratios}{total}."
     )
 
 
@@ -158,10 +160,15 @@ def _ratio_range(table: pd.DataFrame, column: str) -> str:
             f"The rate ratio of {name} against no talks is {base[column]:.2f} as coded and "
             "with every alternative."
         )
+
+    def end(row, sign: int) -> str:  # as coded when no alternative goes beyond it, unnamed
+        if sign * (round(row[column], 2) - round(base[column], 2)) <= 0:
+            return f"{base[column]:.2f}"
+        return f"{row[column]:.2f} ({row['alternative']})"
+
     return (
         f"The rate ratio of {name} against no talks is {base[column]:.2f} as coded and runs "
-        f"from {low[column]:.2f} ({low['alternative']}) to {high[column]:.2f} "
-        f"({high['alternative']}) across the alternatives."
+        f"from {end(low, -1)} to {end(high, 1)} across the alternatives."
     )
 
 

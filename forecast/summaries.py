@@ -344,8 +344,8 @@ def against_years(forecast, observed: pd.Series, scenario: str | None = None) ->
         rows.append(row)
         before = f"{year - 1}'s {previous:.0f}" if isinstance(previous, float) else f"{year - 1}"
         text.append(
-            f"{year} (forecast): {row['mean']:.1f} {noun} expected (median {row['median']:.0f}, "
-            f"{_interval_words(row)})"
+            f"{year} (simulated from the data's end): {row['mean']:.1f} {noun} expected "
+            f"(median {row['median']:.0f}, {_interval_words(row)})"
             + (f"; P(more than {before}) = {more:.0%}." if previous is not None else ".")
             + _caution_words(row)
         )

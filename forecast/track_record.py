@@ -53,6 +53,7 @@ from forecast.outlook import score_answers
 from forecast.questions import parse_questions, reliability_table, resolve, shift_question
 
 __all__ = [
+    "ALL_WITH_BASE",
     "QUESTIONS_FILE",
     "RECORDS_FILE",
     "TRACK_RECORD_DIR",
@@ -196,6 +197,10 @@ def score_track_record(track: dict, panel: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)[columns]
 
 
+#: The summary row pooling the binary answers that have a base rate.
+ALL_WITH_BASE = "binary with a base rate"
+
+
 def track_record_summary(table: pd.DataFrame) -> pd.DataFrame:
     """Per question: how many answers resolved, their mean scores, and the Brier skill against
     the long-run base rate at each origin (binary questions).
@@ -204,8 +209,10 @@ def track_record_summary(table: pd.DataFrame) -> pd.DataFrame:
     -------
     DataFrame
         ``question, type, asked, resolved, waiting, annulled, frequency`` (share YES, binary),
-        ``mean_probability, brier, brier_base, skill, log_score, crps``, and a last row
-        ``all binary`` pooling the binary questions.
+        ``mean_probability, brier, brier_base, skill, log_score, crps``, and two last rows:
+        ``all binary`` pooling every binary answer (no base rate: conditional questions have
+        none), and :data:`ALL_WITH_BASE` pooling those with a base rate, every column
+        (the Brier score, its base rate's and the skill) on the same answers.
     """
     rows = []
     for qid, part in table.groupby("question", sort=False):
@@ -229,21 +236,32 @@ def track_record_summary(table: pd.DataFrame) -> pd.DataFrame:
         row["skill"] = 1 - row["brier"] / row["brier_base"] if row["brier_base"] else np.nan
         rows.append(row)
     binary = table[(table["answer_type"] == "binary") & (table["status"] == "resolved")]
-    both = binary.dropna(subset=["brier_base"])
-    rows.append(
-        {
-            "question": "all binary",
+    asked = table[table["answer_type"] == "binary"]
+    based = asked.loc[asked["brier_base"].notna(), "question"].unique()  # not conditional
+    for label, part, pool in (
+        ("all binary", binary, asked),
+        (
+            ALL_WITH_BASE,
+            binary[binary["question"].isin(based)],
+            asked[asked["question"].isin(based)],
+        ),
+    ):
+        row = {
+            "question": label,
             "type": "binary",
-            "asked": int((table["answer_type"] == "binary").sum()),
-            "resolved": len(binary),
-            "frequency": float(pd.to_numeric(binary["outcome"]).mean()),
-            "mean_probability": float(binary["probability"].mean()),
-            "brier": float(binary["brier"].mean()),
-            "brier_base": float(both["brier_base"].mean()),
-            "skill": float(1 - both["brier"].mean() / both["brier_base"].mean()),
-            "log_score": float(binary["log_score"].mean()),
+            "asked": len(pool),
+            "resolved": len(part),
+            "frequency": float(pd.to_numeric(part["outcome"]).mean()),
+            "mean_probability": float(part["probability"].mean()),
+            "brier": float(part["brier"].mean()),
+            "brier_base": np.nan,
+            "skill": np.nan,
+            "log_score": float(part["log_score"].mean()),
         }
-    )
+        if label == ALL_WITH_BASE:  # every column on the same answers
+            row["brier_base"] = float(part["brier_base"].mean())
+            row["skill"] = float(1 - row["brier"] / row["brier_base"])
+        rows.append(row)
     table = pd.DataFrame(rows)
     for column in ("waiting", "annulled"):
         table[column] = table[column].astype("Int64")

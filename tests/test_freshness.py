@@ -28,13 +28,26 @@ CURRENT = REPO / "scenarios" / "current.yaml"
 def test_stale_data_name_the_missing_months_and_the_commands(tables):
     record = data_freshness(tables, today=STALE_TODAY)
     assert record.as_of == dt.date(2025, 12, 31)
-    assert record.stale and record.age_months == 11 and record.age_days == 329
+    assert record.stale and record.age_months == 10 and record.age_days == 329
     assert record.missing_months == [f"2026-{m:02d}" for m in range(1, 11)]
     assert record.missing_span == "2026-01..2026-10"
     joined = "\n".join(record.commands)
     assert "forecast data import" in joined and "--format events" in joined
     assert "forecast data set-state 2026-01-01 STATE --end 2026-10-31" in joined
     assert "forecast data add-exercise" in joined
+
+
+def test_the_age_counts_whole_months_as_an_age_is_counted():
+    from forecast.freshness import whole_months
+
+    end_2025 = dt.date(2025, 12, 31)
+    assert whole_months(end_2025, dt.date(2026, 12, 5)) == 11  # not 12: 11 months and 5 days
+    assert whole_months(end_2025, dt.date(2026, 11, 29)) == 10
+    assert whole_months(end_2025, dt.date(2026, 11, 30)) == 11  # a month-end to a month-end
+    assert whole_months(end_2025, dt.date(2026, 12, 31)) == 12
+    assert whole_months(dt.date(2025, 1, 15), dt.date(2025, 2, 14)) == 0
+    assert whole_months(dt.date(2025, 1, 15), dt.date(2025, 2, 15)) == 1
+    assert whole_months(end_2025, dt.date(2025, 6, 1)) == 0  # an end before the start
 
 
 def test_fresh_data_carry_no_warning(tables):
@@ -170,7 +183,7 @@ def run(*args):
 def test_data_summary_warns_on_stale_data_only():
     stale = run("data", "summary", "--since", "2024", "--today", STALE_TODAY)
     assert stale.returncode == 0, stale.stderr
-    assert "Data as of 2025-12-31 (11 months old on 2026-11-25)" in stale.stdout
+    assert "Data as of 2025-12-31 (10 months old on 2026-11-25)" in stale.stdout
     assert "stale data:" in stale.stdout and "2026-01..2026-10" in stale.stdout
     assert "forecast data set-state 2026-01-01 STATE --end 2026-10-31" in stale.stdout
     fresh = run("data", "summary", "--since", "2024", "--today", FRESH_TODAY)

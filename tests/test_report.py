@@ -218,11 +218,11 @@ def test_no_page_loads_anything_from_the_network(report_dir, fast_report_paths):
 def test_stale_data_are_flagged_on_the_first_screen(index):
     head = index[: index.index('id="outlook"')]
     banner = re.search(r'<div id="stale"[^>]*>(.*?)</div>', head, flags=re.S)
-    assert banner, "data 11 months old on STALE_TODAY: the banner must be on the first screen"
+    assert banner, "data 10 months old on STALE_TODAY: the banner must be on the first screen"
     assert "2026-01..2026-10" in banner.group(1)
     for command in ("forecast data import", "forecast data set-state 2026-01-01", "add-exercise"):
         assert command in banner.group(1)
-    assert "11 months old on 2026-11-25" in index
+    assert "10 months old on 2026-11-25" in index
     assert "A forecast from the data&#x27;s end, partly in the past" in index
     assert "The current outlook" not in index
     assert re.search(r'<p id="past" class="past">.*2026-01 to 2026-10', index, flags=re.S)
@@ -604,12 +604,25 @@ def test_the_index_answers_the_shipped_questions_all_things_considered(tiny_run,
     assert '<h2 id="expectations">What to expect, all things considered' in index
     assert 'id="questions"' in index and "Will North Korea conduct a nuclear test in 2026?" in index
     # said in full once (under the headline table), briefly under the other tables
-    assert index.count("a constant rate since 1990 would give") == 1
+    assert index.count("The question backtest cannot tell these rules apart") == 1
     assert 'id="nuclear-outlook"' in index and "instead of the 28-month half-life" in index
-    # beside the headline table and in the nuclear question's answer, the constant rate
+    # beside the headline table and in the nuclear question's answer, the other two rules
     assert 'id="nuclear-headline"' in index and "(a constant rate since 1990: " in index
-    # the state model named is the run's own
+    assert "; a constant rate by state group (talks / no talks): " in index
+    # the rate by state group follows the run's state model's paths over the 12 months
+    from forecast.data import load_tables, monthly_panel
+    from forecast.evaluation.question_answers import NUCLEAR_PATHS
+    from forecast.models.events import NuclearRate
     from forecast.runs import load_outlook
+    from forecast.simulation import state_paths
+
+    panel = monthly_panel(load_tables())
+    rows = panel[pd.PeriodIndex(panel["month"], freq="M") <= "2025-12"].reset_index(drop=True)
+    rate = NuclearRate({"half_life": float("inf"), "by_state": True}, random_seed=1).fit(rows)
+    months = pd.period_range("2026-01", periods=24, freq="M")
+    paths = state_paths(load_outlook(tiny_run).transitions, months, NUCLEAR_PATHS, 1)
+    by_state = rate.p_any(12, states=paths[:, :12])
+    assert f"(talks / no talks), along the state model's paths, {by_state:.0%}" in index
 
     assert f"<code>{load_outlook(tiny_run).transitions.name}</code>" in index
     # in January 2026 every window starts this month or later: none is marked past
@@ -1052,13 +1065,14 @@ def test_the_trust_section_says_what_the_phased_state_shift_costs(tables, panel)
     page = _trust_page(tables, panel, EVALUATION_DIR)
     lead = (
         "On 240 cutoffs every month, 2005-01 to 2024-12, ar_level_phased against ar_level, "
-        "which lacks its phase-in component (the state held at each cutoff):"
+        "which lacks its phase-in of the changes of state inside its fit, while both phase in "
+        "the changes on a forecast's path (the state held at each cutoff):"
     )
-    assert lead in page
+    assert html.escape(lead) in page
     table = pd.read_csv(EVALUATION_DIR / "phased" / "ablation.csv")
     [sentence] = ablation_findings(table)
     assert sentence.startswith("The phase-in term of ar_level_phased: gain -0.8% at 1-3 months")
-    assert page.index(lead) < page.index(html.escape(sentence))
+    assert page.index(html.escape(lead)) < page.index(html.escape(sentence))
 
 
 def test_a_flagged_path_row_comes_with_its_explanation(tiny_run, tmp_path, monkeypatch):
@@ -1098,13 +1112,13 @@ def test_the_track_record_table_reads_like_the_rest_of_the_page(tmp_path):
     units = {"launch-days-2026": "launch days", "next-icbm-month": "months"}
     shown = readable_table(summary, units).set_index(RECORD_COLUMNS["question"])
     assert list(shown.columns) == list(RECORD_COLUMNS.values())[1:]
-    assert shown.loc["icbm-2026h1", "Brier skill vs the base rate"] == "+33.8%"
-    assert shown.loc["all binary", "Brier skill vs the base rate"] == "-16.6%"
+    assert shown.loc["icbm-2026h1", "Brier skill vs the base rate (positive = better)"] == "+33.8%"
+    assert shown.loc["all binary", "Brier skill vs the base rate (positive = better)"] == "-16.6%"
     assert shown.loc["icbm-2026h1", "Mean probability"] == "21.2%"
-    assert shown.loc["launch-days-2026", "Mean CRPS"] == "4.41 launch days"
-    assert shown.loc["next-icbm-month", "Mean CRPS"] == "1.50 months"
+    assert shown.loc["launch-days-2026", "Mean CRPS (lower is better)"] == "4.41 launch days"
+    assert shown.loc["next-icbm-month", "Mean CRPS (lower is better)"] == "1.50 months"
     assert shown.loc["all binary", "Waiting"] == "n/a"
-    assert shown.loc["icbm-2026h1", "Mean CRPS"] == "n/a"
+    assert shown.loc["icbm-2026h1", "Mean CRPS (lower is better)"] == "n/a"
     assert not shown.isin(["", "<NA>", "nan"]).any().any()
 
 

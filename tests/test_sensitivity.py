@@ -322,6 +322,16 @@ def test_the_html_rounds_signs_and_escapes():
 def test_the_findings_are_computed_from_the_table():
     findings = sensitivity_findings(synthetic_table())
     assert findings[0].startswith("As coded, ar_level (fitted 2005-01 to 2025-12) gives rate")
+    # the rate ratio's range names only the alternatives that move it
+    assert (
+        "The rate ratio of summitry against no talks is 0.94 as coded and runs from 0.61 "
+        "(x_2019) to 0.94 across the alternatives." in findings
+    )
+    seeded = synthetic_table()
+    seeded.attrs["seed"] = 20251231  # the fits' seed, from settings.json, named with the fit
+    assert sensitivity_findings(seeded)[0].startswith(
+        "As coded, ar_level (fitted 2005-01 to 2025-12, seed 20251231) gives rate"
+    )
     assert (
         "'A summit': '<b>Summer</b> as talks' (x_2019) moves the expected total the most, "
         "-2.5 launch days (6.5 against 9.0 as coded; median 5 against 6)." in findings

@@ -95,7 +95,9 @@ def test_a_forecast_year_beside_the_years_before():
     assert table.loc[2026, "p_more_than_previous"] == pytest.approx((first > 7).mean())
     # the second forecast year is compared with the first, draw by draw
     assert table.loc[2027, "p_more_than_previous"] == pytest.approx((second > first).mean())
-    assert summary.text[0].startswith(f"2026 (forecast): {first.mean():.1f} launch days expected")
+    assert summary.text[0].startswith(
+        f"2026 (simulated from the data's end): {first.mean():.1f} launch days expected"
+    )
     assert f"P(more than 2025's 7) = {(first > 7).mean():.0%}." in summary.text[0]
     assert "P(more than 2026) = " in summary.text[1]
 

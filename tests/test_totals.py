@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from forecast.evaluation.folds import FoldResult
-from forecast.evaluation.totals import total_scores, totals_findings, totals_table
+from forecast.evaluation.totals import interval_caveat, total_scores, totals_findings, totals_table
 
 
 def fold(model: str, cutoff: str, observed, draws) -> FoldResult:
@@ -87,6 +87,13 @@ def test_the_sentences_say_when_the_totals_interval_is_too_narrow_or_wide():
     assert wide[-1].startswith("So the interval of the total is too wide") and "95% one" in wide[-1]
     calibrated = totals_findings(pd.DataFrame([{**base, "pit_cov_80": 0.8}]), "m")
     assert len(calibrated) == 3
+    # the same finding, as the caveat printed beside a forecast's interval of a total
+    assert interval_caveat(pd.DataFrame([{**base, "pit_cov_80": 0.69}]), "m") == (
+        "In the backtest (240 cutoffs) the 80% interval of m's 12-month total held 69% of the "
+        "totals that came: it is too narrow; read it as about a 70% interval."
+    )
+    assert interval_caveat(pd.DataFrame([{**base, "pit_cov_80": 0.8}]), "m") == ""
+    assert interval_caveat(pd.DataFrame([{**base, "pit_cov_80": 0.69}]), "other") == ""
 
 
 def test_the_sentences_name_the_unit_and_set_the_forecast_mean_beside_its_median():

@@ -18,6 +18,7 @@ from forecast.backfill import backfill
 from forecast.ledger import answers_ledger
 from forecast.outlook import score_answers
 from forecast.track_record import (
+    ALL_WITH_BASE,
     QUESTIONS_FILE,
     answers_record,
     origins,
@@ -86,6 +87,13 @@ def test_a_backfilled_record_is_answered_frozen_and_scored(track, panel, tmp_pat
         == ((table["answer_type"] == "binary") & (table["status"] == "resolved")).sum()
     )
     assert track_record_reliability(table)["n"].sum() == summary.loc["all binary", "resolved"]
+    # the skill row: the Brier score, its base rate's and the skill on the same answers
+    based = table[(table["answer_type"] == "binary") & table["brier_base"].notna()]
+    pooled = summary.loc[ALL_WITH_BASE]
+    assert pooled["resolved"] == len(based) > 0
+    assert pooled["brier"] == pytest.approx(based["brier"].mean())
+    assert pooled["skill"] == pytest.approx(1 - based["brier"].mean() / based["brier_base"].mean())
+    assert np.isnan(summary.loc["all binary", "skill"])  # conditional answers have no base rate
     # the files, small and read back; the ledger prints them as backfilled folders
     written = write_track_record(track, panel, tmp_path)
     assert {p.name for p in written} >= {"records.json", "record.csv", "summary.csv"}

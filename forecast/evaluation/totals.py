@@ -137,10 +137,51 @@ def totals_findings(
             f"Its forecast totals averaged {r['forecast_mean']:.1f} {unit} (mean) and "
             f"{r['forecast_median']:.1f} (median) against {r['observed_mean']:.1f} observed."
         )
-    held = float(r["pit_cov_80"])
-    if not 0.75 <= held <= 0.85:  # outside the calibrated band of 240-cutoff noise
+    reading = _reading(float(r["pit_cov_80"]))
+    if reading:
         out.append(
-            f"So the interval of the total is too {'narrow' if held < 0.75 else 'wide'}: read "
-            f"its 80% interval as about a {round(held * 20) * 5}% one."
+            f"So the interval of the total is too {reading[0]}: read its 80% interval as about "
+            f"a {reading[1]}% one."
         )
     return out
+
+
+def _reading(held: float) -> tuple[str, int] | None:
+    """How to read an 80% interval that held ``held`` of the outcomes: ``("narrow", 70)``,
+    or None inside 75-85% (the calibrated band of 240-cutoff noise)."""
+    if 0.75 <= held <= 0.85:
+        return None
+    return ("narrow" if held < 0.75 else "wide"), round(held * 20) * 5
+
+
+def interval_caveat(table: pd.DataFrame, model: str, state_path: str = "persist") -> str:
+    """One sentence to print beside a forecast's 80% interval of a total, when the backtest
+    found that interval mis-calibrated (its randomised-PIT coverage outside 75-85%), else "".
+
+    Parameters
+    ----------
+    table : DataFrame
+        ``totals.csv`` of a backtest (:func:`total_scores`).
+    model : str
+        The model whose interval is shown.
+    state_path : str
+        The path of the forecasts (``persist``: the state held at the cutoff).
+
+    Returns
+    -------
+    str
+        E.g. "In the backtest (240 cutoffs) the 80% interval of ar_level's 12-month total held
+        69% of the totals that came: it is too narrow; read it as about a 70% interval."
+    """
+    rows = table[(table["model"] == model) & (table["state_path"] == state_path)]
+    if rows.empty:
+        return ""
+    r = rows.iloc[0]
+    reading = _reading(float(r["pit_cov_80"]))
+    if reading is None:
+        return ""
+    return (
+        f"In the backtest ({int(r['n'])} cutoffs) the 80% interval of {model}'s "
+        f"{int(r['horizon'])}-month total held {r['pit_cov_80']:.0%} of the totals that came: "
+        f"it is too {reading[0]}; read it as about a {reading[1]}% interval."
+    )

@@ -15,10 +15,12 @@ from rich.progress import Progress
 from forecast.catalog import MODELS
 from forecast.data import load_tables, monthly_panel
 from forecast.errors import ConfigError
+from forecast.evaluation.question_answers import NUCLEAR_PATHS
 from forecast.evaluation.tails import explain_tails
 from forecast.files import write_csv, write_text_atomic
 from forecast.freshness import check_today, data_freshness
 from forecast.models import get_model
+from forecast.models.events import NuclearRate
 from forecast.outlook import (
     answer_questions,
     outlook_from_today,
@@ -35,6 +37,7 @@ from forecast.report.vega import LIBRARY_FILE, has_charts, javascript
 from forecast.runs import fit_run, load_outlook, load_run, outlook_at, read_run_record
 from forecast.scenarios import load_scenarios, simulate_scenarios
 from forecast.sensitivity import read_sensitivity
+from forecast.simulation import state_paths
 from forecast.summaries import against_years, compare, headline, monthly, probabilities
 from forecast.unknown_class import icbm_range, icbm_words, unknown_class_days
 
@@ -156,6 +159,12 @@ def expect(
     else:
         answers, forecast = None, simulate_outlook(model, outlook, 12, random_seed=seed)
     constant = outlook_at(panel, first - 1, seed, {"nuclear": {"half_life": float("inf")}})
+    nuclear_questions = [
+        q
+        for q in asked
+        if q.type == "binary" and q.event.kind == "nuclear_test" and q.threshold == 1
+    ]
+    by_state = nuclear_by_state(panel, first, outlook, seed, [q.months for q in nuclear_questions])
     icbm = None
     if forecast.data.get("class_counts") is not None:
         if forecast.data["class_counts"].attrs.get("source") == "class_mix":
@@ -177,14 +186,49 @@ def expect(
         "answers": answers,
         "unanswered": late,
         "nuclear_constant": constant.nuclear,
+        "nuclear_by_state": by_state,
         "nuclear_constant_answers": {
-            q.id: constant.nuclear.p_any(len(q.months))
-            for q in asked
-            if q.type == "binary" and q.event.kind == "nuclear_test" and q.threshold == 1
+            q.id: {
+                "a constant rate since 1990": constant.nuclear.p_any(len(q.months)),
+                **({BY_STATE_RULE: by_state(q.months)} if by_state else {}),
+            }
+            for q in nuclear_questions
         },
         "nuclear_half_life": float(outlook.nuclear.priors["half_life"]),
         "transitions": outlook.transitions,
     }
+
+
+#: How the page names the nuclear rule with a constant rate in each state group.
+BY_STATE_RULE = "a constant rate by state group (talks / no talks)"
+
+
+def nuclear_by_state(panel, first: pd.Period, outlook, seed: int, windows=()):
+    """P(a nuclear test in a window) under a constant rate in each state group (talks / no
+    talks), the rule that scored best in the question backtest though not separably
+    (``docs/evaluation/nuclear.md``), along the run's state model's paths from ``first``.
+
+    Returns
+    -------
+    callable or None
+        ``p(months)`` for a PeriodIndex of months from ``first`` on (its first 12 months when
+        given a number); None when the run has no nuclear model.
+    """
+    if outlook.nuclear is None or outlook.transitions is None:
+        return None
+    rows = panel[pd.PeriodIndex(panel["month"], freq="M") < first].reset_index(drop=True)
+    model = NuclearRate({"half_life": float("inf"), "by_state": True}, random_seed=seed).fit(rows)
+    last = max([first + 23, *(w[-1] for w in windows)])
+    months = pd.period_range(first, last, freq="M")
+    paths = state_paths(outlook.transitions, months, NUCLEAR_PATHS, seed)
+
+    def p(window) -> float:
+        if isinstance(window, int):
+            window = months[:window]
+        columns = months.get_indexer(pd.PeriodIndex(window, freq="M"))
+        return model.p_any(len(columns), states=paths[:, columns])
+
+    return p
 
 
 def _last_years(panel: pd.DataFrame, target: str, first: pd.Period, n: int = 4) -> pd.Series:

@@ -128,8 +128,11 @@ class ReportContext:
     #: The nuclear-test rate fitted with no discount (a constant rate since 1990): the
     #: sensitivity shown beside every P(nuclear test) (``docs/evaluation/nuclear.md``).
     nuclear_constant: object = None
-    #: P(a nuclear test in its window) at that constant rate, by question id (the binary
-    #: questions on a nuclear test).
+    #: P(a nuclear test in months from the data's end) under a constant rate in each state
+    #: group along the state model's paths (``build.nuclear_by_state``), or None.
+    nuclear_by_state: object = None
+    #: P(a nuclear test in its window) under each other rule (name: probability), by question
+    #: id (the binary questions on a nuclear test).
     nuclear_constant_answers: dict = field(default_factory=dict)
     #: The half-life (months) of the run's nuclear-test rate.
     nuclear_half_life: float | None = None

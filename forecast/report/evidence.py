@@ -21,7 +21,7 @@ from forecast.evaluation.findings import (
     skill_findings,
 )
 from forecast.evaluation.question_skill import family_caveats, question_findings
-from forecast.evaluation.totals import totals_findings
+from forecast.evaluation.totals import interval_caveat, totals_findings
 from forecast.models import DEFAULT_MODEL
 from forecast.plots import plot_skill
 from forecast.present import with_interval
@@ -41,6 +41,19 @@ from forecast.track_record import RECORDS_FILE, read_track_record, track_record_
 
 #: The daily model whose protocol ``make skill-daily`` keeps beside the main one.
 DAILY_MODEL = "daily_exciting"
+
+
+def interval_note(ctx: ReportContext, where: str, folder: Path = EVALUATION_DIR) -> str:
+    """Beside a table of 12-month totals: how the backtest found the run's model's 80% interval
+    of a total (:func:`forecast.evaluation.totals.interval_caveat`; "" when it was calibrated,
+    or the backtest does not cover the model)."""
+    path = Path(folder) / "totals.csv"
+    if ctx.model is None or not path.is_file():
+        return ""
+    text = interval_caveat(pd.read_csv(path), ctx.model.name)
+    if not text:
+        return ""
+    return f'<p id="interval-{where}" class="caution">{html.escape(text)}</p>'
 
 
 def trust_section(ctx: ReportContext, folder: Path = EVALUATION_DIR) -> str:
@@ -175,13 +188,22 @@ def _ablation_lead(cutoffs: list[str], table: pd.DataFrame, together: pd.DataFra
 PAIR_FOLDERS = ("class", "daily-lean", "phased")
 
 
+#: A compared component named in words where its name alone would mislead: ``ar_level``
+#: phases in the changes of state on a forecast's path too, and lacks only the phase-in of
+#: the changes inside its fit.
+PAIR_TERM_WORDS = {
+    "phase-in": "phase-in of the changes of state inside its fit, while both phase in the "
+    "changes on a forecast's path",
+}
+
+
 def _pairs_lead(cutoffs: list[str], table: pd.DataFrame) -> str:
     """Where models that differ by one component were scored against each other
     (:data:`forecast.catalog.COMPONENT_PAIRS`)."""
     where = _cutoffs_words(cutoffs, spacing=True)
     pairs = "; ".join(
-        f"{model} against {variant}, which lacks its {term} "
-        f"{'terms' if ' and ' in term else 'component'}"
+        f"{model} against {variant}, which lacks its "
+        + PAIR_TERM_WORDS.get(term, f"{term} {'terms' if ' and ' in term else 'component'}")
         for term, model, variant in dict.fromkeys(
             zip(table["term"], table["model"], table["variant"], strict=True)
         )
@@ -365,11 +387,11 @@ RECORD_COLUMNS = {
     "annulled": "Annulled",
     "frequency": "Share resolved YES",
     "mean_probability": "Mean probability",
-    "brier": "Brier score",
+    "brier": "Brier score (lower is better)",
     "brier_base": "Brier of the base rate",
-    "log_score": "Log score",
-    "crps": "Mean CRPS",
-    "skill": "Brier skill vs the base rate",
+    "log_score": "Log score (lower is better)",
+    "crps": "Mean CRPS (lower is better)",
+    "skill": "Brier skill vs the base rate (positive = better)",
 }
 
 

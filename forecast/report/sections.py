@@ -45,6 +45,7 @@ from forecast.report.context import (
     shown_path,
 )
 from forecast.report.evidence import (
+    interval_note,
     question_caveats,
     questions_section,
     sensitivity_section,
@@ -101,22 +102,30 @@ def state_model_words(model) -> str:
 
 
 def _nuclear_note(ctx: ReportContext, months: int, where: str) -> str:
-    """Beside a P(nuclear test) over ``months`` months: the run's rule, and what a constant
-    rate (the sensitivity of ``docs/evaluation/nuclear.md``) gives over the same months."""
+    """Beside a P(nuclear test) over ``months`` months: the run's rule, and what the other
+    rules of ``docs/evaluation/nuclear.md`` give over the same months (a constant rate since
+    1990; a constant rate in each state group, along the state model's paths from the data's
+    end, not shown under "from today", whose months start later)."""
     if ctx.nuclear_constant is None:
         return ""
-    constant = ctx.nuclear_constant.p_any(months)
+    others = [f"a constant rate since 1990 {ctx.nuclear_constant.p_any(months):.0%}"]
+    if ctx.nuclear_by_state is not None and where != "today":
+        others.append(
+            "a constant rate in each state group (talks / no talks), along the state model's "
+            f"paths, {ctx.nuclear_by_state(months):.0%}"
+        )
     if where != "headline":  # said in full once, under the first table of the page
         return (
-            f'<p id="nuclear-{where}" class="caution">P(nuclear test) with a constant rate since '
-            f"1990 instead of the {ctx.nuclear_half_life:.0f}-month half-life: {constant:.0%} "
-            f"over these {months} months.</p>"
+            f'<p id="nuclear-{where}" class="caution">P(nuclear test) over these {months} '
+            f"months by the other rules instead of the {ctx.nuclear_half_life:.0f}-month "
+            f"half-life: {'; '.join(others)}.</p>"
         )
     return (
         f'<p id="nuclear-{where}" class="caution">P(nuclear test) assumes old tests fade with a '
-        f"half-life of {ctx.nuclear_half_life:.0f} months (the run's nuclear-rate setting); a "
-        f"constant rate since 1990 would give {constant:.0%} over the same {months} months. The "
-        "data cannot tell these apart (<code>docs/evaluation/nuclear.md</code>).</p>"
+        f"half-life of {ctx.nuclear_half_life:.0f} months (the run's nuclear-rate setting). Over "
+        f"the same {months} months, {' and '.join(others)}. The question backtest cannot tell "
+        "these rules apart (<code>docs/evaluation/nuclear.md</code>): read P(nuclear test) as "
+        "uncertain across that range.</p>"
     )
 
 
@@ -261,6 +270,7 @@ Each forecast is conditional on its negotiation path; which path is likely is th
 call. The 80% interval leaves 10% of simulations below and 10% above. The numbers are in
 <code>headline.csv</code> and, month by month, <code>fan_bands.csv</code>.</p>
 {_headline_html(headline(forecast).table)}
+{interval_note(ctx, "headline")}
 {_scenario_note(forecast)}
 {_nuclear_note(ctx, n, "headline")}
 {fan_chart}
@@ -310,6 +320,7 @@ def expectations_section(ctx: ReportContext) -> str:
         f"{pct(totals['p_nuclear'].iloc[0]) if 'p_nuclear' in totals else 'n/a'} (the "
         "nuclear-test rate has no state term, so it is not split by path).</p>",
         f'<table id="expectations-table">{head}\n{rows}\n</table>',
+        interval_note(ctx, "expectations"),
         chart_html(
             "states-chart",
             state_probability_spec(states),
@@ -339,8 +350,8 @@ def expectations_section(ctx: ReportContext) -> str:
             else:
                 text = f"{r.mean:.1f} (median {r.q50:.0f}; 80%: {r.q10:.0f} to {r.q90:.0f})"
             if r.question in ctx.nuclear_constant_answers:
-                constant = ctx.nuclear_constant_answers[r.question]
-                text += f" (a constant rate since 1990: {constant:.0%})"
+                rules = ctx.nuclear_constant_answers[r.question]
+                text += " (" + "; ".join(f"{k}: {p:.0%}" for k, p in rules.items()) + ")"
             caveat = caveats.get(r.question)
             marks = _window_mark(ctx, r.window_start, r.window_end) + (
                 f'<br><span class="caution question-caveat">{html.escape(caveat)}</span>'
@@ -438,11 +449,13 @@ count model) and then forecasts the 12 months from {first:%B %Y}. So this outloo
 uncertainty about what happened in those months; importing them (the commands in the data
 banner above) replaces that simulation with the record. If you know the state of negotiations
 today, read its row: it keeps the simulations that are in that state in {first:%B %Y}.</p>
-<table id="from-today-table"><tr><th>Simulations</th><th>Share</th><th>Number</th>
+<table id="from-today-table"><tr><th>State path</th><th>Share of simulations</th>
+<th>Simulations</th>
 <th>Expected launch days (mean)</th><th>Median</th><th>80% interval</th><th>P(ICBM launch)</th>
 <th>P(nuclear test)</th></tr>
 {rows}
 </table>
+{interval_note(ctx, "today")}
 {_nuclear_note(ctx, len(states), "today")}
 <p>The numbers are in <code>outlook_today.csv</code>, the states by month in
 <code>outlook_today_states.csv</code>.</p>
