@@ -622,7 +622,7 @@ def test_the_index_answers_the_shipped_questions_all_things_considered(tiny_run,
     months = pd.period_range("2026-01", periods=24, freq="M")
     paths = state_paths(load_outlook(tiny_run).transitions, months, NUCLEAR_PATHS, 1)
     by_state = rate.p_any(12, states=paths[:, :12])
-    assert f"(talks / no talks), along the state model's paths, {by_state:.0%}" in index
+    assert f"(talks / no talks), along the state paths gives {by_state:.0%}" in index
 
     assert f"<code>{load_outlook(tiny_run).transitions.name}</code>" in index
     # in January 2026 every window starts this month or later: none is marked past

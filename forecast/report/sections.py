@@ -108,24 +108,24 @@ def _nuclear_note(ctx: ReportContext, months: int, where: str) -> str:
     end, not shown under "from today", whose months start later)."""
     if ctx.nuclear_constant is None:
         return ""
-    others = [f"a constant rate since 1990 {ctx.nuclear_constant.p_any(months):.0%}"]
+    others = {"a constant rate since 1990": ctx.nuclear_constant.p_any(months)}
     if ctx.nuclear_by_state is not None and where != "today":
-        others.append(
-            "a constant rate in each state group (talks / no talks), along the state model's "
-            f"paths, {ctx.nuclear_by_state(months):.0%}"
-        )
-    if where != "headline":  # said in full once, under the first table of the page
+        rule = "a constant rate in each state group (talks / no talks), along the state paths"
+        others[rule] = ctx.nuclear_by_state(months)
+    if where != "headline":  # said in full once, under the scenarios' table
         return (
             f'<p id="nuclear-{where}" class="caution">P(nuclear test) over these {months} '
             f"months by the other rules instead of the {ctx.nuclear_half_life:.0f}-month "
-            f"half-life: {'; '.join(others)}.</p>"
+            f"half-life: {'; '.join(f'{k}: {p:.0%}' for k, p in others.items())}.</p>"
         )
+    gives = " and ".join(f"{k} gives {p:.0%}" for k, p in others.items())
     return (
         f'<p id="nuclear-{where}" class="caution">P(nuclear test) assumes old tests fade with a '
         f"half-life of {ctx.nuclear_half_life:.0f} months (the run's nuclear-rate setting). Over "
-        f"the same {months} months, {' and '.join(others)}. The question backtest cannot tell "
-        "these rules apart (<code>docs/evaluation/nuclear.md</code>): read P(nuclear test) as "
-        "uncertain across that range.</p>"
+        f"the same {months} months, {gives}. "
+        "The question backtest cannot tell these rules apart "
+        "(<code>docs/evaluation/nuclear.md</code>): read P(nuclear test) as uncertain across "
+        "that range.</p>"
     )
 
 
