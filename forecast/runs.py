@@ -31,7 +31,7 @@ import xarray as xr
 
 from forecast import versions
 from forecast.catalog import Sampler, resolve_sampler
-from forecast.constants import MAX_NETCDF_BYTES
+from forecast.constants import MAX_NETCDF_BYTES, PROJECT_DIR
 from forecast.errors import ConfigError, RunFileError
 from forecast.files import check_regular_file, read_json, write_text_atomic
 from forecast.ledger import write_forecast
@@ -83,8 +83,19 @@ class Run:
         """Where the fit comes from, in words (for a notebook's or a command's output)."""
         if self.loaded:
             preset = self.record.get("preset") or "custom"
-            return f"read from the run {self.path} (fitted with the '{preset}' preset)"
+            return (
+                f"read from the run {shown_folder(self.path)} (fitted with the '{preset}' preset)"
+            )
         return f"fitted here in {self.seconds:.0f} s"
+
+
+def shown_folder(path: str | Path) -> str:
+    """A folder as output that others read shows it: relative to the project when inside it,
+    else its name alone (no machine's folders in a shared notebook or report)."""
+    try:
+        return Path(path).resolve().relative_to(PROJECT_DIR).as_posix()
+    except ValueError:
+        return Path(path).name
 
 
 def fit_run(

@@ -464,3 +464,11 @@ def test_ar_level_rebuilds_its_monthly_level_from_a_fit_in_memory_and_from_a_run
     assert loaded.idata["fit_data"].sizes["row"] == model.stop
     size = (tmp_path / "run" / "fit.nc").stat().st_size
     assert size < 300_000, size  # the mock's 100 draws; the full preset's 4,000 stay near 4 MB
+
+
+def test_a_run_read_back_names_its_folder_without_the_machines_folders(tmp_path):
+    from forecast.constants import PROJECT_DIR
+    from forecast.runs import shown_folder
+
+    assert shown_folder(PROJECT_DIR / "runs" / "report-latest") == "runs/report-latest"
+    assert shown_folder(tmp_path / "my-run") == "my-run"  # outside the project: its name

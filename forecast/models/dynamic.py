@@ -160,8 +160,8 @@ class ARLevel(LeaderEras, CountModel):
     terms: ClassVar[frozenset[str]] = frozenset(AR_LEVEL_TERM_PRIORS)
     default_priors = {
         # mean log launch days per month over each era's training months: exp(-1 +- 2 sd)
-        # spans 0.02..7 per month (the Kim Jong Il era averaged 0.1, Kim Jong Un's 1.1); a
-        # sd of 2 put 2% of prior months above 30 launch days (the prior predictive check)
+        # spans 0.02..7 per month (the Kim Jong Il era from 2005 averaged 0.04, Kim Jong Un's
+        # 0.9); a sd of 2 put 2% of prior months above 30 launch days (the prior predictive check)
         "era_mean": {"mu": -1.0, "sigma": 1.5},
         # log rate ratio of each state vs no_talks: strong shrinkage (ratios within ~0.4..2.7
         # at 2 sd); the few state switches since 2005 cannot support more
