@@ -338,3 +338,26 @@ def test_rate_ratio_axes_read_as_plain_numbers_and_state_months_are_labelled():
     ax.figure.canvas.draw()
     assert any(t.get_text() for t in ax.get_xticklabels())
     assert "Jan 2026" in ax.get_title()
+
+
+def test_the_family_reliability_figure_wraps_its_panels_and_reads_the_titles():
+    rows = []
+    for i in range(11):  # 11 families, as the question backtest has
+        for lo in (0.0, 0.5):
+            rows.append(
+                {"family": f"f{i}", "kind": "probability", "bin_lo": lo, "bin_hi": lo + 0.5,
+                 "n": 10 + i, "mean_probability": lo + 0.2, "observed_frequency": lo + 0.25,
+                 "lo90": lo + 0.1, "hi90": lo + 0.4}
+            )  # fmt: skip
+    rows.append({**rows[0], "family": "counts", "kind": "crps"})  # not a probability: not drawn
+    titles = {"f0": "Talks resume (a change into active talks or summitry) within 6 months"}
+    fig = plots.plot_family_reliability(pd.DataFrame(rows), titles, span="2000-01 to 2024-12")
+    shown = [ax for ax in fig.axes if ax.get_visible()]
+    assert len(fig.axes) == 12 and len(shown) == 11  # 3 rows of 4, the last panel hidden
+    assert shown[0].get_title() == (
+        "Talks resume (a change into active\ntalks or summitry) within 6 months"
+    )
+    assert shown[1].get_title() == "f1"  # no title given: the id
+    assert "2000-01 to 2024-12" in fig._suptitle.get_text()
+    assert [t.get_text() for t in shown[3].texts] == ["13", "13"]  # n beside each point
+    matplotlib.pyplot.close(fig)

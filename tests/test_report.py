@@ -897,6 +897,7 @@ def test_the_questions_backtested_and_the_track_record_are_on_the_index(tables, 
     page = questions_section(ctx)
     table = pd.read_csv(EVALUATION_DIR / "questions.csv")
     assert 'id="questions-skill"' in page
+    assert 'id="question-reliability"' in page  # the reliability diagrams, one per family
     for sentence in question_findings(table):  # the class group of unknowns labelled so
         assert html.escape(class_words(sentence)) in page
     assert "SLBM/SLV/other (incl. unknown)" in page

@@ -383,6 +383,15 @@ def write_strict(result: StrictResult, out: str | Path = TABLES_DIR) -> list[Pat
     return [*written, finding, settings]
 
 
+def question_span(folder: str | Path = TABLES_DIR) -> str:
+    """The cutoffs the written question backtest in ``folder`` asked at, in words ("2000-01 to
+    2024-12"; "" without its ``questions_settings.json``)."""
+    path = Path(folder) / "questions_settings.json"
+    if not path.is_file():
+        return ""
+    return " to ".join(json.loads(path.read_text(encoding="utf-8")).get("span") or [])
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m forecast.evaluation.strict_questions``: run the strict question backtest
     and write its tables (``make questions-backtest``)."""

@@ -50,7 +50,7 @@ from forecast.plots.fit import (
     plot_state_effects,
     save_effects_figure,
 )
-from forecast.plots.questions import plot_answers, plot_reliability
+from forecast.plots.questions import plot_answers, plot_family_reliability, plot_reliability
 from forecast.plots.scenarios import (
     plot_probabilities,
     plot_scenario_panels,
@@ -114,6 +114,7 @@ __all__ = [
     # forecast
     "plot_answers",
     "plot_probabilities",
+    "plot_family_reliability",
     "plot_reliability",
     "plot_scenario_panels",
     "plot_scenarios",

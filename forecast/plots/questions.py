@@ -3,6 +3,8 @@ probabilities. Question titles are the user's text: drawn literally, in the fall
 
 from __future__ import annotations
 
+import textwrap
+
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
@@ -10,7 +12,7 @@ import pandas as pd
 
 from forecast.plots.style import literal, user_text
 
-__all__ = ["plot_answers", "plot_reliability"]
+__all__ = ["plot_answers", "plot_family_reliability", "plot_reliability"]
 
 
 def plot_reliability(table: pd.DataFrame, ax=None, label: str | None = None):
@@ -122,3 +124,59 @@ def _plot_dates(axis, rows: pd.DataFrame, y: np.ndarray) -> None:
     axis.xaxis.set_major_locator(locator)
     axis.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     axis.set(xlabel="month of the first event (10-90% interval, o median; dotted: window end)")
+
+
+def plot_family_reliability(
+    reliability: pd.DataFrame,
+    titles: dict[str, str] | None = None,
+    span: str = "",
+    columns: int = 4,
+) -> plt.Figure:
+    """One reliability diagram per question family, in rows of ``columns`` panels.
+
+    Parameters
+    ----------
+    reliability : DataFrame
+        ``question_reliability.csv`` of the question backtest (``family``, ``kind``, the bins);
+        its ``probability`` rows are drawn.
+    titles : dict of str to str, optional
+        A readable title per family id (default: the id).
+    span : str, optional
+        The cutoffs the answers were asked at, for the figure's title (e.g. "2000-01 to
+        2024-12").
+    columns : int
+        Panels per row.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    probabilities = reliability[reliability["kind"] == "probability"]
+    families = list(dict.fromkeys(probabilities["family"]))
+    if not families:
+        raise ValueError("no probability rows to draw")
+    titles = titles or {}
+    rows = -(-len(families) // columns)
+    fig, axes = plt.subplots(
+        rows, columns, figsize=(3.3 * columns, 3.6 * rows), sharex=True, sharey=True, squeeze=False
+    )
+    for ax, family in zip(axes.flat, families, strict=False):
+        plot_reliability(probabilities[probabilities["family"] == family], ax=ax)
+        ax.set_title(literal(_wrapped(titles.get(family, family))), fontsize="small")
+        ax.legend().remove()
+    for k in range(len(families), rows * columns):  # an empty panel: the one above keeps ticks
+        axes.flat[k].set_visible(False)
+        axes.flat[k - columns].xaxis.set_tick_params(labelbottom=True)
+    where = f", answers asked at every cutoff {span}" if span else ""
+    fig.suptitle(
+        "Reliability of the backtested question probabilities: observed frequency against "
+        f"forecast probability by bin (90% intervals; n answers beside each point){where}",
+        fontsize="medium",
+    )
+    fig.tight_layout()
+    return fig
+
+
+def _wrapped(text: str, width: int = 38) -> str:
+    """A title in lines of at most ``width`` characters."""
+    return "\n".join(textwrap.wrap(text, width)) or text

@@ -21,9 +21,10 @@ from forecast.evaluation.findings import (
     skill_findings,
 )
 from forecast.evaluation.question_skill import family_caveats, question_findings
+from forecast.evaluation.strict_questions import question_span
 from forecast.evaluation.totals import interval_caveat, totals_findings
 from forecast.models import DEFAULT_MODEL
-from forecast.plots import plot_skill
+from forecast.plots import plot_family_reliability, plot_skill
 from forecast.present import with_interval
 from forecast.report.context import (
     EVALUATION_DIR,
@@ -328,6 +329,7 @@ def questions_section(
         "block-bootstrap interval. Tables: <code>docs/evaluation/questions.csv</code>; "
         "details: notebook 05.</p>",
         shown.to_html(index=False, border=0, table_id="questions-skill", escape=True),
+        _reliability_figure(folder, dict(zip(table["family"], table["title"], strict=True))),
         f'<ul id="questions-words">\n{items}\n</ul>',
     ]
     nuclear = folder / "nuclear.md"
@@ -356,6 +358,24 @@ def questions_section(
             ),
         ]
     return "\n".join(parts)
+
+
+def _reliability_figure(folder: Path, titles: dict[str, str]) -> str:
+    """The question backtest's reliability diagrams, one per family (static), or ""."""
+    path = folder / "question_reliability.csv"
+    if not path.is_file():
+        return ""
+    fig = plot_family_reliability(
+        pd.read_csv(path),
+        {k: class_words(v) for k, v in titles.items()},
+        span=question_span(folder),
+    )
+    return (
+        f'<figure><img id="question-reliability" alt="Reliability diagram of each question '
+        f'family" src="{figure_to_data_uri(fig)}"><figcaption>A point on the diagonal: answers '
+        "of that probability came true that often. Table: "
+        "<code>docs/evaluation/question_reliability.csv</code>.</figcaption></figure>"
+    )
 
 
 def question_caveats(answers: pd.DataFrame, folder: Path = EVALUATION_DIR) -> dict[str, str]:
