@@ -683,6 +683,17 @@ def test_the_index_gives_the_outlook_from_today_and_the_year_beside_the_last(tin
     year = [a for y, a in rows if y == "2026" and "expected" in a]
     assert year and 'data-window="partly-past"' in year[0] and "2026-01 to 2026-10" in year[0]
     assert 'id="nuclear-today"' in index
+    # the first P(nuclear test) of the page, from today, carries the whole explanation, with
+    # the rule by state group over today's own months; the scenarios' is brief
+    today_note = re.search(r'<p id="nuclear-today"[^>]*>(.*?)</p>', index).group(1)
+    assert (
+        "cannot tell these rules apart" in today_note
+        and "along the state paths gives" in today_note
+    )
+    assert index.count("cannot tell these rules apart") == 1
+    assert "by the other rules instead of the 28-month half-life" in re.search(
+        r'<p id="nuclear-headline"[^>]*>(.*?)</p>', index
+    ).group(1)
     # P(ICBM): the first way of counting is the outlook's own number, then the recounts
     icbm = pd.read_csv(folder / "icbm_sensitivity.csv")
     outlook = pd.read_csv(folder / "outlook.csv")

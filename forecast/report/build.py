@@ -164,7 +164,11 @@ def expect(
         for q in asked
         if q.type == "binary" and q.event.kind == "nuclear_test" and q.threshold == 1
     ]
-    by_state = nuclear_by_state(panel, first, outlook, seed, [q.months for q in nuclear_questions])
+    from_today = outlook_from_today(model, outlook, today or dt.date.today(), random_seed=seed)
+    windows = [q.months for q in nuclear_questions]
+    if from_today is not None:  # its 12 months start after the months the data lack
+        windows.append(pd.PeriodIndex(from_today.tables()["states"]["month"], freq="M"))
+    by_state = nuclear_by_state(panel, first, outlook, seed, windows)
     icbm = None
     if forecast.data.get("class_counts") is not None:
         if forecast.data["class_counts"].attrs.get("source") == "class_mix":
@@ -180,9 +184,7 @@ def expect(
         "tails": list(explain_tails(forecast)["text"]),
         "outlook": outlook_tables(forecast),
         "years": against_years(forecast, _last_years(panel, model.target, first)),
-        "from_today": outlook_from_today(
-            model, outlook, today or dt.date.today(), random_seed=seed
-        ),
+        "from_today": from_today,
         "answers": answers,
         "unanswered": late,
         "nuclear_constant": constant.nuclear,

@@ -101,18 +101,21 @@ def state_model_words(model) -> str:
     )
 
 
-def _nuclear_note(ctx: ReportContext, months: int, where: str) -> str:
-    """Beside a P(nuclear test) over ``months`` months: the run's rule, and what the other
-    rules of ``docs/evaluation/nuclear.md`` give over the same months (a constant rate since
-    1990; a constant rate in each state group, along the state model's paths from the data's
-    end, not shown under "from today", whose months start later)."""
+def _nuclear_note(ctx: ReportContext, window, where: str) -> str:
+    """Beside a P(nuclear test) over ``window`` (a number of months from the data's end, or
+    the months themselves): the run's rule, and what the other rules of
+    ``docs/evaluation/nuclear.md`` give over the same months (a constant rate since 1990; a
+    constant rate in each state group, along the state model's paths from the data's end).
+    Said in full under the first table of the page that shows one, briefly under the others."""
     if ctx.nuclear_constant is None:
         return ""
+    months = window if isinstance(window, int) else len(window)
     others = {"a constant rate since 1990": ctx.nuclear_constant.p_any(months)}
-    if ctx.nuclear_by_state is not None and where != "today":
+    if ctx.nuclear_by_state is not None:
         rule = "a constant rate in each state group (talks / no talks), along the state paths"
-        others[rule] = ctx.nuclear_by_state(months)
-    if where != "headline":  # said in full once, under the scenarios' table
+        others[rule] = ctx.nuclear_by_state(window)
+    first = "today" if ctx.from_today is not None else "headline"
+    if where != first:
         return (
             f'<p id="nuclear-{where}" class="caution">P(nuclear test) over these {months} '
             f"months by the other rules instead of the {ctx.nuclear_half_life:.0f}-month "
@@ -122,8 +125,7 @@ def _nuclear_note(ctx: ReportContext, months: int, where: str) -> str:
     return (
         f'<p id="nuclear-{where}" class="caution">P(nuclear test) assumes old tests fade with a '
         f"half-life of {ctx.nuclear_half_life:.0f} months (the run's nuclear-rate setting). Over "
-        f"the same {months} months, {gives}. "
-        "The question backtest cannot tell these rules apart "
+        f"the same {months} months, {gives}. The question backtest cannot tell these rules apart "
         "(<code>docs/evaluation/nuclear.md</code>): read P(nuclear test) as uncertain across "
         "that range.</p>"
     )
@@ -456,7 +458,7 @@ today, read its row: it keeps the simulations that are in that state in {first:%
 {rows}
 </table>
 {interval_note(ctx, "today")}
-{_nuclear_note(ctx, len(states), "today")}
+{_nuclear_note(ctx, pd.PeriodIndex(states["month"], freq="M"), "today")}
 <p>The numbers are in <code>outlook_today.csv</code>, the states by month in
 <code>outlook_today_states.csv</code>.</p>
 {today_chart}"""
