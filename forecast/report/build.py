@@ -15,7 +15,7 @@ from rich.progress import Progress
 from forecast.catalog import MODELS
 from forecast.data import load_tables, monthly_panel
 from forecast.errors import ConfigError
-from forecast.evaluation.question_answers import NUCLEAR_PATHS
+from forecast.evaluation.question_answers import NUCLEAR_CANDIDATES, NUCLEAR_PATHS
 from forecast.evaluation.tails import explain_tails
 from forecast.files import write_csv, write_text_atomic
 from forecast.freshness import check_today, data_freshness
@@ -167,7 +167,7 @@ def expect(
     from_today = outlook_from_today(model, outlook, today or dt.date.today(), random_seed=seed)
     windows = [q.months for q in nuclear_questions]
     if from_today is not None:  # its 12 months start after the months the data lack
-        windows.append(pd.PeriodIndex(from_today.tables()["states"]["month"], freq="M"))
+        windows.append(from_today.forecast.months)
     by_state = nuclear_by_state(panel, first, outlook, seed, windows)
     icbm = None
     if forecast.data.get("class_counts") is not None:
@@ -189,7 +189,7 @@ def expect(
         "unanswered": late,
         "nuclear_constant": constant.nuclear,
         "nuclear_by_state": by_state,
-        "nuclear_constant_answers": {
+        "nuclear_rule_answers": {
             q.id: {
                 "a constant rate since 1990": constant.nuclear.p_any(len(q.months)),
                 **({BY_STATE_RULE: by_state(q.months)} if by_state else {}),
@@ -219,7 +219,7 @@ def nuclear_by_state(panel, first: pd.Period, outlook, seed: int, windows=()):
     if outlook.nuclear is None or outlook.transitions is None:
         return None
     rows = panel[pd.PeriodIndex(panel["month"], freq="M") < first].reset_index(drop=True)
-    model = NuclearRate({"half_life": float("inf"), "by_state": True}, random_seed=seed).fit(rows)
+    model = NuclearRate(NUCLEAR_CANDIDATES["by_state"], random_seed=seed).fit(rows)
     last = max([first + 23, *(w[-1] for w in windows)])
     months = pd.period_range(first, last, freq="M")
     paths = state_paths(outlook.transitions, months, NUCLEAR_PATHS, seed)

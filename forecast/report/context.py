@@ -133,7 +133,7 @@ class ReportContext:
     nuclear_by_state: object = None
     #: P(a nuclear test in its window) under each other rule (name: probability), by question
     #: id (the binary questions on a nuclear test).
-    nuclear_constant_answers: dict = field(default_factory=dict)
+    nuclear_rule_answers: dict = field(default_factory=dict)
     #: The half-life (months) of the run's nuclear-test rate.
     nuclear_half_life: float | None = None
     #: The run's state model (``outlook.transitions``), named where the page uses it.

@@ -351,8 +351,8 @@ def expectations_section(ctx: ReportContext) -> str:
                 text = f"first event {r.by_month}; none in the window {r.p_none:.0%}"
             else:
                 text = f"{r.mean:.1f} (median {r.q50:.0f}; 80%: {r.q10:.0f} to {r.q90:.0f})"
-            if r.question in ctx.nuclear_constant_answers:
-                rules = ctx.nuclear_constant_answers[r.question]
+            if r.question in ctx.nuclear_rule_answers:
+                rules = ctx.nuclear_rule_answers[r.question]
                 text += " (" + "; ".join(f"{k}: {p:.0%}" for k, p in rules.items()) + ")"
             caveat = caveats.get(r.question)
             marks = _window_mark(ctx, r.window_start, r.window_end) + (
@@ -458,7 +458,7 @@ today, read its row: it keeps the simulations that are in that state in {first:%
 {rows}
 </table>
 {interval_note(ctx, "today")}
-{_nuclear_note(ctx, pd.PeriodIndex(states["month"], freq="M"), "today")}
+{_nuclear_note(ctx, today.forecast.months, "today")}
 <p>The numbers are in <code>outlook_today.csv</code>, the states by month in
 <code>outlook_today_states.csv</code>.</p>
 {today_chart}"""
