@@ -137,14 +137,15 @@ def fit_run(
     phases : Phases, optional
         Records the wall time of each step (``forecast fit --verbose``).
     **changes
-        Sampler settings changed from the preset (``draws``, ``tune``, ``chains``, ...).
+        Sampler settings changed from the preset (``draws``, ``tune``, ``chains``, ...); they
+        win over the model's own settings (``None`` values are ignored).
 
     Returns
     -------
     Run
     """
     phases = phases if phases is not None else Phases(time.perf_counter())
-    sampler = resolve_sampler(preset, **changes)
+    resolve_sampler(preset, **changes)  # a bad preset or setting is refused before the build
     if panel is not None:
         model.build(panel)
     elif model.model is None:
@@ -152,7 +153,9 @@ def fit_run(
     phases.lap("model build")
     started = time.perf_counter()
     with quiet(), fit_progress(progress, f"Fitting {model.name}") as bar:
-        model.fit(sampler, random_seed=seed, progress=bar)
+        # the changes go to the model, which lays its own settings over the preset but not
+        # over settings changed explicitly (BaseModel.suited_sampler)
+        model.fit(preset, random_seed=seed, progress=bar, **changes)
     seconds = time.perf_counter() - started
     attrs = model.idata["posterior"].attrs
     compiled = float(attrs.get("compile_seconds", 0.0))

@@ -34,6 +34,7 @@ import xarray as xr
 
 from forecast.constants import STATES
 from forecast.errors import ConfigError
+from forecast.scores import crps
 
 #: The central intervals every forecast summary shows.
 INTERVALS: tuple[float, ...] = (0.50, 0.80)
@@ -260,46 +261,91 @@ def headline(forecast) -> Summary:
     return Summary(table, tuple(text))
 
 
-def observed_in(forecast, observed: float) -> Summary:
-    """Where an observed total over the forecast's months falls in each scenario's forecast.
+def observed_in(forecast, observed: float, states=None) -> Summary:
+    """Where an observed total over the forecast's months falls in each scenario's forecast,
+    and which scenario fitted it best.
 
     Parameters
     ----------
     forecast : Forecast
     observed : float
         What happened: the total of the target over the same months.
+    states : sequence of str, optional
+        The negotiation states coded for those months, one per month: each scenario's
+        agreement with them is measured (``state_match``) and the text says whether the
+        scenario closest to what happened in the negotiations fitted best.
 
     Returns
     -------
     Summary
         One row per scenario: ``scenario, label, mean, median, q10, q90, observed,
         p_fewer`` (P(a total below the observed one)), ``percentile`` (P(at most the
-        observed)), ``inside_80`` (the observed total inside the 80 % interval).
+        observed)), ``inside_80`` (the observed total inside the 80 % interval), ``crps``
+        (the CRPS of the simulated totals against the observed one: lower fitted better)
+        and, with ``states``, ``state_match`` (the share of the months, averaged over the
+        simulations, whose simulated state is the coded one).
     """
     base = totals(forecast).table
     total = forecast.counts.sum("month")
+    coded = None
+    if states is not None:
+        coded = np.array([STATES.index(str(s)) for s in states])
+        if len(coded) != forecast.data.sizes["month"]:
+            raise ConfigError(
+                "states",
+                f"{len(coded)} states for {forecast.data.sizes['month']} forecast months",
+                "pass one coded state per forecast month",
+            )
     rows = []
     for r in base.to_dict("records"):
         t = total.sel(scenario=r["scenario"]).values
-        rows.append(
-            {
-                **{k: r[k] for k in ("scenario", "label", "mean", "median", "q10", "q90")},
-                "observed": observed,
-                "p_fewer": float((t < observed).mean()),
-                "percentile": float((t <= observed).mean()),
-                "inside_80": bool(r["q10"] <= observed <= r["q90"]),
-            }
-        )
+        row = {
+            **{k: r[k] for k in ("scenario", "label", "mean", "median", "q10", "q90")},
+            "observed": observed,
+            "p_fewer": float((t < observed).mean()),
+            "percentile": float((t <= observed).mean()),
+            "inside_80": bool(r["q10"] <= observed <= r["q90"]),
+            "crps": float(crps([observed], t[None, :])[0]),
+        }
+        if coded is not None:
+            path = forecast.states.sel(scenario=r["scenario"]).transpose("draw", "month").values
+            row["state_match"] = float((path == coded[None, :]).mean())
+        rows.append(row)
     table = pd.DataFrame(rows)
     noun = _noun(forecast.target)
-    text = tuple(
+    text = [
         f"'{r['label']}': {observed:.0f} {noun} observed against {r['mean']:.1f} expected "
         f"(median {r['median']:.0f}, {_interval_words(r)}): "
         + ("inside" if r["inside_80"] else "outside")
         + f" the 80% interval, at the {r['percentile']:.0%} point of the forecast."
         for r in rows
+    ]
+    if len(rows) > 1:
+        text.append(_best_fit_words(table))
+    return Summary(table, tuple(text))
+
+
+def _best_fit_words(table: pd.DataFrame) -> str:
+    """Which scenario fitted the observed total best, and where the closest one ranked."""
+    ranked = table.sort_values("crps", kind="stable").reset_index(drop=True)
+    best = ranked.iloc[0]
+    sentence = (
+        f"Scored by the CRPS of the total (lower is better), '{best['label']}' fitted best "
+        f"({best['crps']:.2f}; the others {', '.join(f'{c:.2f}' for c in ranked['crps'][1:])})"
     )
-    return Summary(table, text)
+    if "state_match" not in table:
+        return sentence + "."
+    closest = table.loc[table["state_match"].idxmax()]
+    rank = int(ranked.index[ranked["scenario"] == closest["scenario"]][0]) + 1
+    agreement = f"its states match the coded ones in {closest['state_match']:.0%} of the months"
+    if closest["scenario"] == best["scenario"]:
+        return sentence + f": it is also the scenario closest to what happened ({agreement})."
+    return (
+        sentence + f". The scenario closest to what happened in the negotiations, "
+        f"'{closest['label']}' ({agreement}), ranked {rank} of {len(table)} "
+        f"({closest['crps']:.2f}): on this one realisation, getting the negotiations right "
+        "did not give the best count."
+    )
 
 
 def against_years(forecast, observed: pd.Series, scenario: str | None = None) -> Summary:

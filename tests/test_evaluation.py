@@ -22,7 +22,7 @@ from forecast.evaluation import (
 )
 from forecast.evaluation.executors import run_tasks
 from forecast.evaluation.folds import KEY_COLUMNS
-from forecast.models import get_model
+from forecast.models import PRESETS, get_model
 from forecast.scores import (
     brier_any,
     crps,
@@ -441,6 +441,12 @@ def test_backtest_tables_have_one_row_per_forecast(serial, panel, tmp_path):
     assert (summary.groupby(["state_path", "horizon"])["crps_skill"].max() == 0).all()
     assert summary.loc[summary["horizon"] == 3, "n"].eq(1).all()
     assert len(serial.folds) == 4 and set(serial.folds["n_forecasts"]) == {2, 3}
+    # no target_accept asked: each model samples with its own, and the record says which
+    assert serial.settings["target_accept"] is None
+    assert serial.settings["samplers"] == {
+        name: {"target_accept": PRESETS["backtest"].target_accept, "adaptation": "low_rank"}
+        for name in TINY["models"]
+    }
     assert set(pit_table(scores, bins=5)["n"]) == {5}
     out = serial.write(tmp_path / "bt")
     assert {p.name for p in out.iterdir() if p.name != ".forecast-output.json"} == {
@@ -698,6 +704,31 @@ def test_question_window_outcomes_and_base_rates_by_hand():
     assert got.tolist() == [0, 1, 1, 1, 0, 0, 1]
     # base rate at a cutoff: the windows ended by then (2000-06: 2 of 3)
     assert got[got.index <= pd.Period("2000-06", "M")].mean() == pytest.approx(2 / 3)
+
+
+def test_the_record_of_samplers_comes_from_the_fits():
+    """settings.json's ``samplers``: what each model's folds sampled with, counting baselines
+    (nothing sampled) left out, a value that varied listed once each."""
+    from types import SimpleNamespace
+
+    from forecast.evaluation.backtest import fold_samplers
+
+    def fold(model, accept, adaptation="diag"):
+        return SimpleNamespace(
+            info={"model": model, "target_accept": accept, "adaptation": adaptation}
+        )
+
+    folds = [
+        fold("ar_level", 0.97),
+        fold("ar_level", 0.97),
+        fold("last_value", None, None),
+        fold("odd", 0.9, "low_rank"),
+        fold("odd", 0.95, "low_rank"),
+    ]
+    assert fold_samplers(folds) == {
+        "ar_level": {"target_accept": 0.97, "adaptation": "diag"},
+        "odd": {"target_accept": [0.9, 0.95], "adaptation": "low_rank"},
+    }
 
 
 def test_the_committed_evaluation_tables_read_back():

@@ -332,13 +332,23 @@ def test_a_moved_window_sees_no_month_after_its_cutoff(panel):
     model.build(panel, keep_future=True)
     fold = fit_run(model.set_until("2015-06"), None, "backtest", seed=SEED, draws=100, tune=100)
     assert fold.model.training["month"].iloc[-1] == pd.Timestamp("2015-06-01")
+    assert fold.model.sampler["target_accept"] == 0.95  # the model's own, over the preset's 0.9
     assert len(sampling._COMPILED) == 1
     ((compiled, _),) = sampling._COMPILED.values()
     # our model's callbacks come from the disk-cached wrappers, not nutpie's fallback
     assert compiled.compiled_logp_func._pyfunc.__name__ == "logp_cfunc"
     first = fold.model.posterior["state_effect"].values.copy()
 
-    other = fit_run(model.set_until("2016-06"), None, "backtest", seed=SEED, draws=100, tune=100)
+    other = fit_run(
+        model.set_until("2016-06"),
+        None,
+        "backtest",
+        seed=SEED,
+        draws=100,
+        tune=100,
+        target_accept=0.85,
+    )
+    assert other.model.sampler["target_accept"] == 0.85  # a setting changed explicitly wins
     assert len(sampling._COMPILED) == 1  # the second cutoff re-used the compiled model
     assert not np.array_equal(other.model.posterior["state_effect"].values, first)
 

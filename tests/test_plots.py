@@ -149,6 +149,33 @@ def test_each_scenario_keeps_its_colour_whatever_the_file():
     assert mine["your_path"] not in (mine["no_talks"], mine["persist"])
 
 
+def _hue(color: str) -> float:
+    import colorsys
+
+    from matplotlib.colors import to_rgb
+
+    return colorsys.rgb_to_hls(*to_rgb(color))[0] * 360
+
+
+def test_a_scenario_takes_a_state_hue_only_when_it_moves_to_that_state():
+    """Drawn light over the shaded states, a scenario's fan must not pass for a state: the
+    state held was blue, read as summitry's light blue."""
+    states = {s: c for s, c in plots.STATE_COLORS.items() if s != "no_talks"}  # grey: no hue
+    moves_to = {"talks_resume": "active_talks", "summit": "summitry"}
+    names = [n for n in plots.SCENARIO_COLORS if n != "your_path"]
+    for name in names:
+        for state, shade in states.items():
+            gap = abs(_hue(plots.SCENARIO_COLORS[name]) - _hue(shade))
+            gap = min(gap, 360 - gap)
+            if moves_to.get(name) == state:
+                assert gap < 25, (name, state, gap)
+            else:
+                assert gap >= 25, (name, state, gap)
+    # a scenario of a user's file takes the palette's free colours, state-like ones last
+    free = plots.scenario_colors(["persist", "talks_resume", "summit", "a", "b", "c"])
+    assert [free[n] for n in "abc"] == ["#332288", "#882255", "#C0002A"]
+
+
 def test_skill_figure_and_interval_cells():
     from forecast.present import with_interval
 

@@ -6,8 +6,9 @@ import pytest
 import xarray as xr
 
 from forecast.constants import STATES
+from forecast.errors import ConfigError
 from forecast.simulation import Forecast
-from forecast.summaries import against_years, by_path, by_state_in
+from forecast.summaries import against_years, by_path, by_state_in, observed_in
 
 NO_TALKS, ACTIVE = STATES.index("no_talks"), STATES.index("active_talks")
 
@@ -114,3 +115,43 @@ def test_launch_days_never_exceed_the_days_of_their_month():
     assert capped["counts"].values.tolist() == [[31, 28], [3, 28]]
     # missiles are not days: a missile count is left as drawn
     assert within_the_month(sim.copy(), "missiles")["counts"].values.tolist() == [[40, 29], [3, 28]]
+
+
+def test_which_scenario_fitted_the_observed_total_best():
+    """Two scenarios of four draws: 'held' keeps no_talks, 'talks' moves to active talks in
+    month 2; the observed total and states decide the CRPS and the agreement by hand."""
+    held = np.array([[1, 2, 0], [3, 0, 0], [0, 0, 1], [4, 4, 4]])
+    talks = np.array([[0, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, 0]])
+    states = np.array([[[NO_TALKS] * 3] * 4, [[NO_TALKS, ACTIVE, ACTIVE]] * 4], dtype=np.int8)
+    months = pd.period_range("2020-01", periods=3, freq="M").to_timestamp()
+    data = xr.Dataset(
+        {
+            "launch_days": (("scenario", "draw", "month"), np.stack([held, talks])),
+            "state": (("scenario", "draw", "month"), states),
+        },
+        coords={
+            "scenario": ["held", "talks"],
+            "label": ("scenario", ["Held", "Talks"]),
+            "draw": range(4),
+            "month": months,
+        },
+        attrs={"target": "launch_days", "initial_state": "no_talks"},
+    )
+    forecast = Forecast(data)
+    # totals: held 3, 3, 1, 12; talks 0, 1, 1, 0; observed 3, the months coded no_talks
+    summary = observed_in(forecast, 3, states=["no_talks"] * 3)
+    table = summary.table.set_index("scenario")
+    # CRPS = mean |x - y| - mean |x - x'| / 2, by hand
+    assert table.loc["held", "crps"] == pytest.approx((0 + 0 + 2 + 9) / 4 - 66 / 16 / 2)
+    assert table.loc["talks", "crps"] == pytest.approx((3 + 2 + 2 + 3) / 4 - 8 / 16 / 2)
+    assert table["state_match"].tolist() == [1.0, pytest.approx(1 / 3)]
+    assert summary.text[-1].startswith("Scored by the CRPS of the total (lower is better), 'Held'")
+    assert summary.text[-1].endswith("(its states match the coded ones in 100% of the months).")
+    # coded talks from month 2: 'talks' is the closest, and it did not fit best
+    other = observed_in(forecast, 3, states=["no_talks", "active_talks", "active_talks"])
+    assert (
+        "'Talks' (its states match the coded ones in 100% of the months), ranked 2 of 2 (2.25)"
+        in other.text[-1]
+    )
+    with pytest.raises(ConfigError, match="2 states for 3 forecast months"):
+        observed_in(forecast, 3, states=["no_talks"] * 2)

@@ -130,6 +130,29 @@ def question_tables(results, panel, model: str, cutoffs, seed: int) -> dict:
 # --- the backtest ---
 
 
+def fold_samplers(results) -> dict[str, dict]:
+    """What each sampled model's folds sampled with: ``{model: {"target_accept": ...,
+    "adaptation": ...}}`` (counting baselines, which sample nothing, are left out).
+
+    A model's own settings win over the plan's defaults (``ar_level`` samples at 0.97 where
+    the ``backtest`` preset says 0.9), so the record is taken from the fits, not the plan; a
+    model whose folds differ (they should not) lists each value once.
+    """
+    seen: dict[str, dict[str, list]] = {}
+    for result in results:
+        info = result.info
+        if info.get("target_accept") is None:
+            continue
+        record = seen.setdefault(info["model"], {"target_accept": [], "adaptation": []})
+        for key, values in record.items():
+            if info[key] not in values:
+                values.append(info[key])
+    return {
+        model: {key: values[0] if len(values) == 1 else values for key, values in rec.items()}
+        for model, rec in seen.items()
+    }
+
+
 def backtest(
     panel: pd.DataFrame,
     models: Sequence[str],
@@ -140,7 +163,7 @@ def backtest(
     draws: int = PRESETS["backtest"].draws,
     tune: int = PRESETS["backtest"].tune,
     chains: int = PRESETS["backtest"].chains,
-    target_accept: float = PRESETS["backtest"].target_accept,
+    target_accept: float | None = None,
     sim_draws: int | None = None,
     target: str = "launch_days",
     baselines: Sequence[str] = BASELINES,
@@ -173,7 +196,8 @@ def backtest(
     seed : int
         Root seed; fold seeds come from ``(seed, model, cutoff)``.
     draws, tune, chains, target_accept
-        Sampler settings per fold (default: the ``backtest`` preset).
+        Sampler settings per fold (default: the ``backtest`` preset; ``target_accept`` None:
+        each model's own, see :class:`~forecast.evaluation.plan.BacktestSettings`).
     sim_draws : int, optional
         Predictive draws per forecast (default ``draws * chains``).
     target : str
@@ -263,6 +287,7 @@ def backtest(
         "scheduler": scheduler,
         "bootstrap": bootstrap,
         **asdict(settings),
+        "samplers": fold_samplers(results),
     }
     tables = summary_tables(scores, meta["baselines"], bootstrap=bootstrap, seed=seed)
     totals = total_scores(results, horizon, joint=labels)

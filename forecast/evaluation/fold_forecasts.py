@@ -149,12 +149,12 @@ def run_fold(
             "one month before its last",
         )
     sampler = PRESETS["backtest"].replace(
-        draws=settings.draws,
-        tune=settings.tune,
-        chains=settings.chains,
-        target_accept=settings.target_accept,
+        draws=settings.draws, tune=settings.tune, chains=settings.chains
     )
-    fit_run(model, None, sampler, seed=fold.fit_seed, freeze=False)
+    # target_accept None: the model's own (ar_level's 0.97); a number: that, for every model
+    fit_run(
+        model, None, sampler, seed=fold.fit_seed, freeze=False, target_accept=settings.target_accept
+    )
     fit_seconds = time.perf_counter() - started
 
     months, rows = forecast_months(panel, fold.cutoff, settings.horizon)
@@ -199,6 +199,9 @@ def run_fold(
         "min_ess_tail": diag.min_ess_tail,
         "divergences": diag.divergences,
         "verdict": diag.verdict(),
+        # what the fit sampled with (empty for a counting baseline): settings.json's samplers
+        "target_accept": model.sampler.get("target_accept"),
+        "adaptation": model.sampler.get("adaptation"),
     }
     observed = panel.loc[rows, settings.target].to_numpy().astype(np.int64)
     result = FoldResult(fold.model, fold.cutoff, months, observed, draws, states, exercise, info)

@@ -135,8 +135,11 @@ class BacktestSettings:
         Root seed; each fold derives its own from ``(seed, model, cutoff)``.
     draws, tune, chains : int
         Sampler settings of each fold's fit (preset ``backtest`` by default).
-    target_accept : float
-        NUTS target acceptance rate.
+    target_accept : float, optional
+        NUTS target acceptance rate for every model; None (the default): each model's own,
+        the ``backtest`` preset's laid over by the model's settings
+        (:meth:`~forecast.models.base.BaseModel.suited_sampler`; ``ar_level`` samples at
+        0.97). What each model used is recorded in the backtest's ``samplers``.
     sim_draws : int, optional
         Predictive draws per forecast (default: ``draws * chains``; every model, baselines
         and oracles included, is scored on this many draws).
@@ -149,7 +152,7 @@ class BacktestSettings:
     draws: int = PRESETS["backtest"].draws
     tune: int = PRESETS["backtest"].tune
     chains: int = PRESETS["backtest"].chains
-    target_accept: float = PRESETS["backtest"].target_accept
+    target_accept: float | None = None
     sim_draws: int | None = None
     target: str = "launch_days"
 
@@ -161,7 +164,7 @@ class BacktestSettings:
         whole_number(self.chains, "--chains", 1, MAX_CHAINS)
         if self.sim_draws is not None:
             whole_number(self.sim_draws, "--sim-draws", 1, self.draws * self.chains)
-        if not 0 < self.target_accept < 1:
+        if self.target_accept is not None and not 0 < self.target_accept < 1:
             raise ConfigError(
                 "--target-accept", f"{self.target_accept!r} is not in (0, 1)", "use e.g. 0.9"
             )

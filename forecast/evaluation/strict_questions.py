@@ -35,7 +35,7 @@ from forecast.evaluation.question_answers import (
     state_answers,
 )
 from forecast.evaluation.question_families import FAMILIES
-from forecast.evaluation.question_folds import COUNT_MODEL, FoldSettings, count_folds
+from forecast.evaluation.question_folds import COUNT_MODEL, FoldSettings, count_folds, fold_sampler
 from forecast.evaluation.question_skill import paired_skill, reliability_by_family, skill_table
 from forecast.evaluation.skill import path_gain
 from forecast.files import write_csv
@@ -346,6 +346,7 @@ def strict_backtest(
         "nuclear": OUTLOOK_NUCLEAR_NAME,
         "count_model": COUNT_MODEL,
         "fold_settings": asdict(settings),
+        "count_sampler": fold_sampler(COUNT_MODEL, settings).to_dict(),
         "models": models,
         "seconds": round(time.perf_counter() - started, 1),
     }

@@ -74,22 +74,37 @@ MODEL_COLORS: dict[str, str] = {
     "oracle_3": "#332288",
 }
 
-#: Palette for scenarios (colour-blind safe), for names without a colour of their own.
-SCENARIO_PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442")
+#: Palette for scenarios, for names without a colour of their own: hues no state has first,
+#: the orange and sky blue near the ``stalled`` and ``summitry`` shades last.
+SCENARIO_PALETTE = (
+    "#0072B2",
+    "#228833",
+    "#999933",
+    "#332288",
+    "#882255",
+    "#C0002A",
+    "#CC79A7",
+    "#E69F00",
+    "#56B4E9",
+)
 
 #: The one colour of each shipped scenario name, the same on every page: a scenario in which
-#: the negotiations go the same way keeps its colour across files (``stalled``/``persist`` blue,
-#: talks resuming green, a summit purple, no talks or a collapse vermilion).
+#: the negotiations go the same way keeps its colour across files. A scenario that moves to a
+#: state takes that state's hue, darker (talks resuming green like ``active_talks``, a summit
+#: blue like ``summitry``); every other one a hue at least 25 degrees from every state's, so
+#: that its fan, drawn light over the shaded states, is never read as a state: the state held
+#: (``persist``, ``stalled``) olive, no talks or a collapse red, the outlook indigo, a summit
+#: announced wine.
 SCENARIO_COLORS: dict[str, str] = {
-    "persist": "#0072B2",
-    "stalled": "#0072B2",
-    "talks_resume": "#009E73",
-    "summit": "#CC79A7",
-    "no_talks": "#D55E00",
-    "collapse": "#D55E00",
+    "persist": "#999933",
+    "stalled": "#999933",
+    "talks_resume": "#228833",
+    "summit": "#0072B2",
+    "no_talks": "#C0002A",
+    "collapse": "#C0002A",
     # scenarios whose states follow the transition model (notebook 04)
-    "outlook": "#E69F00",
-    "summit_announced": "#882255",  # wine: a summit, darker than "summit", not a blue
+    "outlook": "#332288",
+    "summit_announced": "#882255",
     # the explorer's hand-made path (forecast.explore): black, no shipped scenario's colour
     "your_path": "#000000",
 }
