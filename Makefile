@@ -75,8 +75,8 @@ skill: install
 
 # The strict question backtest (issue 23): question families (state changes, talks, launches,
 # each weapon-class group, nuclear tests, launch days) asked at every cutoff 2000-2024 and scored
-# against the strongest naive answer; writes its tables to docs/evaluation (questions*.csv,
-# question_reliability.csv, nuclear.csv/.md). About 20 minutes on 2 cores; the count folds are
+# against the strongest naive answer; writes its tables to docs/evaluation (questions*.csv, with
+# questions_by_state.csv, question_reliability.csv, nuclear.csv/.md). About 20 minutes on 2 cores; the count folds are
 # cached in out/question-backtest/folds (delete it after changing the families or the models).
 questions-backtest: install
 	$(BIN)/python -m forecast.evaluation.strict_questions

@@ -450,3 +450,38 @@ def test_a_count_fold_records_the_blend_terms_of_its_paths(panel):
     path = months[months["path"] == "transition:discounted"]
     np.testing.assert_allclose(rows["crps"], path["crps"], atol=1e-12)
     assert set(answers["source"]) == {"ar_level:discounted", "recent_rate"}
+
+
+def test_the_state_families_split_by_the_state_at_the_cutoff_by_hand():
+    from forecast.evaluation.question_skill import by_origin_state, origin_state_findings
+
+    # four cutoffs of talks-6m: two in no_talks (answers 0.5, 0.3; nothing came), two in
+    # stalled (0.6 came, 0.2 did not); the long-run base rate answered 0.25 throughout
+    cutoffs = ["2010-01", "2010-02", "2010-03", "2010-04"]
+    model = pd.DataFrame(
+        {
+            "cutoff": cutoffs,
+            "family": "talks-6m",
+            "source": "discounted",
+            "answer": [0.5, 0.3, 0.6, 0.2],
+            "outcome": [0, 0, 1, 0],
+        }
+    )
+    longrun = model.assign(source="longrun", answer=0.25)
+    scored = pd.concat([model, longrun], ignore_index=True)
+    scored["score"] = (scored["answer"] - scored["outcome"]) ** 2
+    states = pd.Series(["no_talks", "no_talks", "stalled", "stalled"], index=cutoffs)
+    table = by_origin_state(scored, {"talks-6m": "discounted", "launch-3m": "x"}, states)
+    assert table["state"].tolist() == ["no_talks", "stalled"]  # only state families split
+    no_talks, stalled = table.to_dict("records")
+    assert no_talks["n"] == 2 and no_talks["frequency"] == 0
+    assert no_talks["mean_answer"] == pytest.approx(0.4)
+    assert no_talks["brier"] == pytest.approx((0.25 + 0.09) / 2)
+    assert no_talks["skill"] == pytest.approx(1 - 0.17 / 0.0625)
+    assert stalled["brier"] == pytest.approx((0.16 + 0.04) / 2)
+    assert stalled["longrun"] == pytest.approx((0.5625 + 0.0625) / 2)
+    # the largest weighted gap: no_talks (2 x 0.4) over stalled (2 x |0.4 - 0.5|)
+    (words,) = origin_state_findings(table)
+    assert words.startswith("Talks resume (a change into active talks or summitry) within 6")
+    assert "asked in no_talks (2 cutoffs) the state model answered 40% on average where 0%" in words
+    assert "(too high; skill there -172.0% against the long-run base rate)" in words

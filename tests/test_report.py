@@ -916,6 +916,13 @@ def test_the_questions_backtested_and_the_track_record_are_on_the_index(tables, 
     assert page.count("<tr>") >= len(table)  # a row per family (and the header)
     assert 'id="track-record-table"' in page and "<b>backfilled</b>" in page
     assert 'id="track-record-ids"' in page and "&lt;NA&gt;" not in page
+    # where the state model misses, by the state at the cutoff: one sentence per state family
+    from forecast.evaluation.question_skill import origin_state_findings
+
+    by_state = origin_state_findings(pd.read_csv(EVALUATION_DIR / "questions_by_state.csv"))
+    assert len(by_state) == 4 and 'id="questions-by-state"' in page
+    for sentence in by_state:
+        assert html.escape(sentence) in page
 
 
 def test_the_trust_section_speaks_of_every_protocol_kept(tmp_path, tables, panel):

@@ -26,6 +26,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from forecast.constants import STATES
 from forecast.evaluation.question_families import BY_ID, NAIVE, family_question
 from forecast.questions import reliability_table
 from forecast.scores import pit_coverage
@@ -310,4 +311,72 @@ def family_caveats(answers: pd.DataFrame, table: pd.DataFrame) -> dict[str, str]
             f"({int(row.n)} cutoffs), so answers like this one have not beaten that naive answer."
         )
         out |= dict.fromkeys(answers.loc[same, "question"], sentence)
+    return out
+
+
+def by_origin_state(
+    scored: pd.DataFrame, models: dict[str, str], states: pd.Series
+) -> pd.DataFrame:
+    """The state families split by the negotiation state at the cutoff: where the transition
+    model's answers are too high or too low, against the long-run base rate.
+
+    Parameters
+    ----------
+    scored : DataFrame
+        As :func:`skill_table` takes it (``cutoff, family, source, answer, outcome, score``).
+    models : dict of str to str
+        The source that answers each family; the families of group ``state`` are split.
+    states : Series
+        The state of each cutoff month, indexed by ``YYYY-MM``.
+
+    Returns
+    -------
+    DataFrame
+        One row per state family and origin state: ``family, state, n, frequency`` (the share
+        of its windows in which the event came), ``mean_answer, brier, longrun`` (the long-run
+        base rate's Brier score on the same cutoffs) and ``skill`` (``1 - brier / longrun``).
+    """
+    rows = []
+    for family, model in models.items():
+        if BY_ID[family]["group"] != "state":
+            continue
+        part = scored[(scored["family"] == family) & scored["source"].isin([model, "longrun"])]
+        wide = part.pivot_table(index="cutoff", columns="source", values="score", aggfunc="first")
+        answers = part[part["source"] == model].set_index("cutoff")
+        wide = wide.dropna().join(answers[["answer", "outcome"]])
+        wide["state"] = states.reindex(wide.index).to_numpy()
+        for state in STATES:
+            group = wide[wide["state"] == state]
+            if group.empty:
+                continue
+            rows.append(
+                {
+                    "family": family,
+                    "state": state,
+                    "n": len(group),
+                    "frequency": group["outcome"].mean(),
+                    "mean_answer": group["answer"].mean(),
+                    "brier": group[model].mean(),
+                    "longrun": group["longrun"].mean(),
+                    "skill": 1 - group[model].mean() / group["longrun"].mean(),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def origin_state_findings(table: pd.DataFrame) -> list[str]:
+    """:func:`by_origin_state`'s table (``docs/evaluation/questions_by_state.csv``) in words:
+    for each family, the origin state where its answers were furthest from what came (the
+    largest gap between mean answer and frequency, weighted by the cutoffs asked there)."""
+    out = []
+    for family, part in table.groupby("family", sort=False):
+        gap = (part["mean_answer"] - part["frequency"]) * part["n"]
+        row = part.loc[gap.abs().idxmax()]
+        way = "too high" if row["mean_answer"] > row["frequency"] else "too low"
+        out.append(
+            f"{BY_ID[family]['title']}: asked in {row['state']} ({int(row['n'])} cutoffs) the "
+            f"state model answered {row['mean_answer']:.0%} on average where "
+            f"{row['frequency']:.0%} came ({way}; skill there {row['skill']:+.1%} against the "
+            "long-run base rate)."
+        )
     return out

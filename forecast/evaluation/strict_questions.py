@@ -34,9 +34,14 @@ from forecast.evaluation.question_answers import (
     scored,
     state_answers,
 )
-from forecast.evaluation.question_families import FAMILIES
+from forecast.evaluation.question_families import FAMILIES, panel_months
 from forecast.evaluation.question_folds import COUNT_MODEL, FoldSettings, count_folds, fold_sampler
-from forecast.evaluation.question_skill import paired_skill, reliability_by_family, skill_table
+from forecast.evaluation.question_skill import (
+    by_origin_state,
+    paired_skill,
+    reliability_by_family,
+    skill_table,
+)
 from forecast.evaluation.skill import path_gain
 from forecast.files import write_csv
 from forecast.models.events import NuclearRate
@@ -256,6 +261,13 @@ def nuclear_finding(table: pd.DataFrame) -> str:
     )
 
 
+def cutoff_states(panel: pd.DataFrame) -> pd.Series:
+    """The negotiation state of every panel month, indexed by ``YYYY-MM`` (as cutoffs are)."""
+    return pd.Series(
+        panel["state"].astype(str).to_numpy(), index=panel_months(panel).strftime("%Y-%m")
+    )
+
+
 def strict_backtest(
     panel: pd.DataFrame,
     span: tuple[str, str] = STRICT_SPAN,
@@ -320,6 +332,7 @@ def strict_backtest(
         "questions": skill_table(answers, models, n_boot, seed),
         "question_reliability": reliability_by_family(answers, models),
         "questions_models": candidates_table(answers, n_boot, seed),
+        "questions_by_state": by_origin_state(answers, models, cutoff_states(panel)),
         "nuclear": nuclear,
     }
     if len(months):
@@ -355,7 +368,8 @@ def strict_backtest(
 
 def write_strict(result: StrictResult, out: str | Path = TABLES_DIR) -> list[Path]:
     """Write the strict backtest's tables into ``out``: ``questions.csv``,
-    ``question_reliability.csv``, ``questions_models.csv``, ``questions_persist.csv`` (with
+    ``question_reliability.csv``, ``questions_models.csv``, ``questions_by_state.csv`` (the
+    state families by the state at the cutoff), ``questions_persist.csv`` (with
     the past-only blends of the paths with the state held), ``questions_blend.csv`` (their
     weights),
     ``nuclear.csv``, ``nuclear.md`` (the finding in words) and ``questions_settings.json``.

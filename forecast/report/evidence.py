@@ -20,7 +20,11 @@ from forecast.evaluation.findings import (
     held_state_rows,
     skill_findings,
 )
-from forecast.evaluation.question_skill import family_caveats, question_findings
+from forecast.evaluation.question_skill import (
+    family_caveats,
+    origin_state_findings,
+    question_findings,
+)
 from forecast.evaluation.strict_questions import question_span
 from forecast.evaluation.totals import interval_caveat, totals_findings
 from forecast.models import DEFAULT_MODEL
@@ -331,6 +335,7 @@ def questions_section(
         shown.to_html(index=False, border=0, table_id="questions-skill", escape=True),
         _reliability_figure(folder, dict(zip(table["family"], table["title"], strict=True))),
         f'<ul id="questions-words">\n{items}\n</ul>',
+        _by_state_words(folder),
     ]
     nuclear = folder / "nuclear.md"
     if nuclear.is_file():
@@ -358,6 +363,26 @@ def questions_section(
             ),
         ]
     return "\n".join(parts)
+
+
+def _by_state_words(folder: Path) -> str:
+    """Where the state model's answers miss, by the state at the cutoff, or ""."""
+    path = folder / "questions_by_state.csv"
+    if not path.is_file():
+        return ""
+    items = "\n".join(
+        f"<li>{html.escape(w)}</li>" for w in origin_state_findings(pd.read_csv(path))
+    )
+    return (
+        '<p id="questions-by-state">Where the state model misses: the state questions split '
+        "by the negotiation state at the cutoff (<code>docs/evaluation/questions_by_state.csv"
+        "</code>). Its errors by state partly offset in the averages above: since 2000 most "
+        "spells of no talks have lasted years and spells of talks months to two years, while "
+        "its chain, fitted on the timeline since 1990 with recent years weighing more, still "
+        "carries some of the 1990s' short spells of no talks and eight years of talks "
+        "(1994-2002).</p>"
+        f'\n<ul id="questions-by-state-words">\n{items}\n</ul>'
+    )
 
 
 def _reliability_figure(folder: Path, titles: dict[str, str]) -> str:
