@@ -480,8 +480,16 @@ def test_the_state_families_split_by_the_state_at_the_cutoff_by_hand():
     assert no_talks["skill"] == pytest.approx(1 - 0.17 / 0.0625)
     assert stalled["brier"] == pytest.approx((0.16 + 0.04) / 2)
     assert stalled["longrun"] == pytest.approx((0.5625 + 0.0625) / 2)
-    # the largest weighted gap: no_talks (2 x 0.4) over stalled (2 x |0.4 - 0.5|)
+    # too high in no_talks (0.4 against 0), too low in stalled (0.4 against 0.5)
     (words,) = origin_state_findings(table)
     assert words.startswith("Talks resume (a change into active talks or summitry) within 6")
     assert "asked in no_talks (2 cutoffs) the state model answered 40% on average where 0%" in words
-    assert "(too high; skill there -172.0% against the long-run base rate)" in words
+    assert "(too high; skill there -172.0% against the long-run base rate); asked in stalled" in (
+        words
+    )
+    assert words.endswith(
+        "asked in stalled (2 cutoffs) 40% on average where 50% came (too low; skill there +68.0%)."
+    )
+    # answers too high in both states: only the larger gap is named
+    (one,) = origin_state_findings(table.assign(frequency=[0.0, 0.2]))
+    assert "in no_talks" in one and "stalled" not in one

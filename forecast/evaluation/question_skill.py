@@ -366,17 +366,29 @@ def by_origin_state(
 
 def origin_state_findings(table: pd.DataFrame) -> list[str]:
     """:func:`by_origin_state`'s table (``docs/evaluation/questions_by_state.csv``) in words:
-    for each family, the origin state where its answers were furthest from what came (the
-    largest gap between mean answer and frequency, weighted by the cutoffs asked there)."""
+    for each family, the origin state where its answers were furthest too high, and the one
+    where they were furthest too low (the gap between mean answer and frequency, weighted by
+    the cutoffs asked there)."""
+
+    def clause(row, first: bool) -> str:
+        way = "too high" if row["mean_answer"] > row["frequency"] else "too low"
+        said = "the state model answered " if first else ""
+        skill = f"skill there {row['skill']:+.1%}"
+        return (
+            f"asked in {row['state']} ({int(row['n'])} cutoffs) {said}"
+            f"{row['mean_answer']:.0%} on average where {row['frequency']:.0%} came ({way}; "
+            + (f"{skill} against the long-run base rate)" if first else f"{skill})")
+        )
+
     out = []
     for family, part in table.groupby("family", sort=False):
         gap = (part["mean_answer"] - part["frequency"]) * part["n"]
-        row = part.loc[gap.abs().idxmax()]
-        way = "too high" if row["mean_answer"] > row["frequency"] else "too low"
+        picks = [part.loc[i] for i in (gap.idxmax(), gap.idxmin()) if gap[i] != 0]
+        if len(picks) == 2 and (gap[picks[0].name] > 0) == (gap[picks[1].name] > 0):
+            picks = [max(picks, key=lambda r: abs(gap[r.name]))]  # all one way: the largest
         out.append(
-            f"{BY_ID[family]['title']}: asked in {row['state']} ({int(row['n'])} cutoffs) the "
-            f"state model answered {row['mean_answer']:.0%} on average where "
-            f"{row['frequency']:.0%} came ({way}; skill there {row['skill']:+.1%} against the "
-            "long-run base rate)."
+            f"{BY_ID[family]['title']}: "
+            + "; ".join(clause(r, k == 0) for k, r in enumerate(picks))
+            + "."
         )
     return out
