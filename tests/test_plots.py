@@ -118,6 +118,7 @@ def _scenario_draws(names=("persist", "talks_resume", "my_own"), labels=None, st
 
 
 def test_fan_chart_bands_are_nested_whole_numbers_drawn_as_steps():
+    from matplotlib.colors import to_hex
     from matplotlib.patches import StepPatch
 
     from forecast.summaries import monthly
@@ -131,9 +132,17 @@ def test_fan_chart_bands_are_nested_whole_numbers_drawn_as_steps():
     history = pd.DataFrame(
         {"month": pd.date_range("2023-01-01", "2025-12-01", freq="MS"), "state": "no_talks"}
     ).assign(launch_days=1)
-    ax = plots.plot_scenarios(ds, history)
+    ax = plots.plot_scenarios(ds, history, bands=ds.scenarios)
     steps = [p for p in ax.patches if isinstance(p, StepPatch)]
     assert len(steps) == 3 * len(ds.scenarios)  # 80% band, 50% band, mean line
+    assert "bands; observed" in ax.get_title()
+    # by default only the first scenario's bands: one colour per scenario, none mixed
+    ax = plots.plot_scenarios(ds, history)
+    steps = [p for p in ax.patches if isinstance(p, StepPatch)]
+    assert len(steps) == 2 + len(ds.scenarios)
+    filled = {to_hex(p.get_facecolor()) for p in steps if p.get_fill()}
+    assert filled == {to_hex(plots.scenario_colors(ds.scenarios)[ds.scenarios[0]])}
+    assert f"bands of '{ds.labels[ds.scenarios[0]]}'" in ax.get_title()
     assert ax.figure.axes[-1].get_xaxis().get_major_formatter() is not None
     assert ax.figure.axes[-1].get_xticklabels()[0].get_text() != ""
 

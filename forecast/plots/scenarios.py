@@ -69,8 +69,10 @@ def plot_scenarios(
         The panel now available: the forecast months it observes are marked (black x), to
         read a forecast from the past against what happened.
     bands : list of str, optional
-        The scenarios whose bands are drawn (default: every one); the others' means are
-        dashed, so that two scenarios' bands do not hide each other.
+        The scenarios whose bands are drawn (default: the first, the reference of the
+        comparisons, usually the state held); the others' means are dashed. Monthly bands of
+        counts are whole numbers, much the same in every scenario: drawn over each other they
+        would mix into colours no scenario has.
 
     Returns
     -------
@@ -93,7 +95,7 @@ def plot_scenarios(
     ax.bar(past["month"], past[target], width=25, align="edge", color="#444444", label="Observed")
     months = forecast.months.to_timestamp()
     edges = month_edges(months)
-    banded = names if bands is None else list(bands)
+    banded = names[:1] if bands is None else list(bands)
     table = monthly(forecast)
     for name in names:
         b = table[table["scenario"] == name]
@@ -124,9 +126,17 @@ def plot_scenarios(
     ax.set_xlim(past["month"].iloc[0], edges[-1])
     ax.set_ylim(bottom=0)
     ax.set_ylabel(f"{target.replace('_', ' ').capitalize()} per month")
+    whose = (
+        ""
+        if set(banded) >= set(names)
+        else " of " + ", ".join(f"'{labels[n]}'" for n in names if n in banded)
+    )
     ax.set_title(
-        f"Forecast by scenario from {months[0]:%B %Y}: mean (line), 50% and 80% bands; "
-        "observed months shaded by negotiation state"
+        literal(
+            f"Forecast by scenario from {months[0]:%B %Y}: mean (line), 50% and 80% bands"
+            f"{whose}; observed months shaded by negotiation state"
+        ),
+        wrap=True,
     )
     user_text(ax.legend(loc="upper left", fontsize="small").get_texts())  # scenario labels
     ax.grid(axis="y", alpha=0.3)
