@@ -38,9 +38,9 @@ import numpy as np
 import pandas as pd
 
 from forecast.errors import ConfigError
-from forecast.evaluation.folds import STATE_PATHS, Fold, FoldResult, forecast_months
+from forecast.evaluation.folds import STATE_PATHS, Fold, FoldResult, fold_sampler, forecast_months
 from forecast.evaluation.plan import BacktestSettings
-from forecast.models import PRESETS, BaseModel, get_model
+from forecast.models import BaseModel, get_model
 from forecast.models.storage import data_hash
 from forecast.runs import fit_outlook, fit_run
 from forecast.scenarios import Scenario, scenario_future
@@ -148,12 +148,14 @@ def run_fold(
             "choose cutoffs inside the panel's months (see 'forecast data summary'), at least "
             "one month before its last",
         )
-    sampler = PRESETS["backtest"].replace(
-        draws=settings.draws, tune=settings.tune, chains=settings.chains
-    )
     # target_accept None: the model's own (ar_level's 0.97); a number: that, for every model
     fit_run(
-        model, None, sampler, seed=fold.fit_seed, freeze=False, target_accept=settings.target_accept
+        model,
+        None,
+        fold_sampler(settings),
+        seed=fold.fit_seed,
+        freeze=False,
+        target_accept=settings.target_accept,
     )
     fit_seconds = time.perf_counter() - started
 

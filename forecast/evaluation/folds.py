@@ -20,11 +20,22 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from forecast.catalog import PRESETS, Sampler
 from forecast.evaluation.plan import _period
 from forecast.scores import score_forecasts
 
 #: State paths of the forecasts.
 STATE_PATHS: tuple[str, ...] = ("observed", "persist", "transition")
+
+
+def fold_sampler(settings) -> Sampler:
+    """The ``backtest`` preset with a plan's ``draws``, ``tune`` and ``chains`` (a
+    :class:`~forecast.evaluation.plan.BacktestSettings` or a question backtest's
+    ``FoldSettings``): what a fold asks for; each model lays its own settings over it
+    (:meth:`~forecast.models.base.BaseModel.suited_sampler`; ``ar_level``: 0.97, diag)."""
+    return PRESETS["backtest"].replace(
+        draws=settings.draws, tune=settings.tune, chains=settings.chains
+    )
 
 
 def fold_seeds(seed: int, model: str, cutoff) -> tuple[int, int]:

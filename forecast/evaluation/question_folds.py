@@ -33,9 +33,9 @@ import pandas as pd
 
 from forecast.errors import ConfigError
 from forecast.evaluation.fold_forecasts import fold_model, persist_future
-from forecast.evaluation.folds import fold_seeds, forecast_months
+from forecast.evaluation.folds import fold_sampler, fold_seeds, forecast_months
 from forecast.evaluation.question_families import FAMILIES, family_question, outcome_at
-from forecast.models import DEFAULT_MODEL, PRESETS, Sampler, get_model
+from forecast.models import DEFAULT_MODEL, PRESETS, get_model
 from forecast.models.state_catalog import DEFAULT_TRANSITIONS, TRANSITION_MODELS
 from forecast.questions import simulated_outcomes
 from forecast.runs import fit_run, outlook_at
@@ -82,23 +82,11 @@ class FoldSettings:
     model: str = field(default=COUNT_MODEL, init=False)
 
 
-def fold_sampler(name: str, settings: FoldSettings) -> Sampler:
-    """The settings a fold of model ``name`` samples with: the ``backtest`` preset with the
-    plan's draws, tune and chains, under the model's own settings (``ar_level``: target
-    acceptance 0.97, diagonal adaptation); the count model's go to ``questions_settings.json``.
-    """
-    preset = PRESETS["backtest"].replace(
-        draws=settings.draws, tune=settings.tune, chains=settings.chains
-    )
-    return get_model(name).suited_sampler(preset)
-
-
 def _fit(name: str, panel: pd.DataFrame, cutoff: pd.Period, settings: FoldSettings):
     config = get_model(name).config()
     model = fold_model(config, panel, "launch_days").set_until(cutoff)
-    sampler = fold_sampler(name, settings)
     fit_seed, sim_seed = fold_seeds(settings.seed, name, cutoff)
-    fit_run(model, None, sampler, seed=fit_seed, freeze=False)
+    fit_run(model, None, fold_sampler(settings), seed=fit_seed, freeze=False)
     return model, fit_seed, sim_seed
 
 

@@ -25,6 +25,7 @@ import pandas as pd
 from forecast import data
 from forecast.errors import InputError
 from forecast.evaluation.combine import band_of
+from forecast.evaluation.folds import fold_sampler
 from forecast.evaluation.path_blend import blend_rows, blend_weights
 from forecast.evaluation.plan import regular_cutoffs
 from forecast.evaluation.question_answers import (
@@ -35,7 +36,7 @@ from forecast.evaluation.question_answers import (
     state_answers,
 )
 from forecast.evaluation.question_families import FAMILIES, panel_months
-from forecast.evaluation.question_folds import COUNT_MODEL, FoldSettings, count_folds, fold_sampler
+from forecast.evaluation.question_folds import COUNT_MODEL, FoldSettings, count_folds
 from forecast.evaluation.question_skill import (
     by_origin_state,
     paired_skill,
@@ -44,6 +45,7 @@ from forecast.evaluation.question_skill import (
 )
 from forecast.evaluation.skill import path_gain
 from forecast.files import write_csv
+from forecast.models import get_model
 from forecast.models.events import NuclearRate
 from forecast.models.state_catalog import DEFAULT_TRANSITIONS, TRANSITION_MODELS
 from forecast.simulation import state_paths
@@ -359,7 +361,7 @@ def strict_backtest(
         "nuclear": OUTLOOK_NUCLEAR_NAME,
         "count_model": COUNT_MODEL,
         "fold_settings": asdict(settings),
-        "count_sampler": fold_sampler(COUNT_MODEL, settings).to_dict(),
+        "count_sampler": get_model(COUNT_MODEL).suited_sampler(fold_sampler(settings)).to_dict(),
         "models": models,
         "seconds": round(time.perf_counter() - started, 1),
     }
