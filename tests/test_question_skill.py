@@ -276,6 +276,7 @@ def test_a_fold_cache_is_read_only_for_its_own_count_model(panel, tmp_path):
         FOLD_FORMAT,
         FoldSettings,
         count_folds,
+        fold_seconds,
         state_models_digest,
     )
 
@@ -288,14 +289,22 @@ def test_a_fold_cache_is_read_only_for_its_own_count_model(panel, tmp_path):
         "format": FOLD_FORMAT,
     }
     (tmp_path / "settings.json").write_text(json.dumps(old, sort_keys=True))
-    pd.DataFrame({"cutoff": ["2010-01"], "family": ["launch-3m"], "answer": [0.4]}).to_csv(
-        tmp_path / "answers-2010-01.csv", index=False
-    )
+    pd.DataFrame(
+        {
+            "cutoff": ["2010-01", "2010-01"],
+            "family": ["launch-3m", "icbm-6m"],
+            "answer": [0.4, 0.1],
+            "seconds": [7.5, 7.5],
+        }
+    ).to_csv(tmp_path / "answers-2010-01.csv", index=False)
     pd.DataFrame({"cutoff": ["2010-01"], "horizon": [1], "crps": [0.1]}).to_csv(
         tmp_path / "months-2010-01.csv", index=False
     )
     answers, months = count_folds(panel, [pd.Period("2010-01", "M")], settings, tmp_path)
-    assert answers["answer"].tolist() == [0.4] and months["crps"].tolist() == [0.1]
+    assert answers["answer"].tolist() == [0.4, 0.1] and months["crps"].tolist() == [0.1]
+    # a cached fold keeps the time of the run that computed it, counted once per cutoff
+    assert fold_seconds(answers) == 7.5
+    assert fold_seconds(answers.iloc[:0]) == 0.0
     assert json.loads((tmp_path / "settings.json").read_text())["model"] == "ar_level"
     for other in (
         {**old, "model": "ar_level_lean"},
