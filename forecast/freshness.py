@@ -32,6 +32,8 @@ import pandas as pd
 
 from forecast.errors import ConfigError
 from forecast.ledger import score_forecast
+from forecast.scores import crps
+from forecast.summaries import NOUNS
 
 #: Complete calendar months the data may lack before they are called stale (and warned about).
 STALE_AFTER_MONTHS = 2
@@ -397,21 +399,71 @@ def score_past_months(forecast, panel: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)[columns]
 
 
-def past_score_summary(scores: pd.DataFrame) -> pd.DataFrame:
-    """Per scenario: months scored, observed and expected totals, months inside the 80%
-    interval, mean CRPS (from :func:`score_past_months`)."""
+def past_score_summary(scores: pd.DataFrame, forecast=None) -> pd.DataFrame:
+    """Per scenario: the months scored, observed and expected totals, the months inside their
+    monthly 80% intervals, and the two CRPS that can tell how a scenario fared.
+
+    Parameters
+    ----------
+    scores : DataFrame
+        From :func:`score_past_months`.
+    forecast : Forecast, optional
+        The same forecast: with it, ``crps_total`` is added.
+
+    Returns
+    -------
+    DataFrame
+        ``scenario, label, months, observed, expected, in_80`` and ``crps_per_month`` (the mean
+        over the observed months of each month's CRPS: how well the month-by-month path
+        fitted), with ``forecast`` also ``crps_total`` (the CRPS of the simulated total of those
+        months against the observed total, what notebook 04 and
+        :func:`forecast.summaries.observed_in` rank scenarios by). Both are in the target's
+        unit (launch days or missiles); lower fitted better.
+    """
+    columns = ["scenario", "label", "months", "observed", "expected", "in_80", "crps_per_month"]
     if scores.empty:
-        return pd.DataFrame(
-            columns=["scenario", "label", "months", "observed", "expected", "in_80", "crps"]
-        )
-    return (
+        return pd.DataFrame(columns=columns + (["crps_total"] if forecast is not None else []))
+    summary = (
         scores.groupby(["scenario", "label"], sort=False)
         .agg(
             months=("month", "size"),
             observed=("observed", "sum"),
             expected=("mean", "sum"),
             in_80=("in_80", "sum"),
-            crps=("crps", "mean"),
+            crps_per_month=("crps", "mean"),
         )
         .reset_index()
+    )
+    if forecast is None:
+        return summary
+    months = forecast.months.strftime("%Y-%m")
+    totals = []
+    for row in summary.itertuples(index=False):
+        scored = np.isin(months, scores.loc[scores["scenario"] == row.scenario, "month"])
+        counts = forecast.counts.sel(scenario=row.scenario).transpose("draw", "month").values
+        drawn = np.rint(counts[:, scored]).sum(axis=1)
+        totals.append(float(crps([row.observed], drawn[None, :])[0]))
+    return summary.assign(crps_total=totals)
+
+
+def past_score_words(summary: pd.DataFrame, target: str = "launch_days") -> str:
+    """The sentence under a table of :func:`past_score_summary`: what its CRPS columns are, in
+    which unit, and which scenario each ranks first (the two can differ)."""
+    if summary.empty:
+        return ""
+    noun = NOUNS.get(target, target.replace("_", " "))
+    n = int(summary["months"].max())
+    best_months = summary.loc[summary["crps_per_month"].idxmin(), "label"]
+    sentence = (
+        f"Lower is better; both CRPS are in {noun}. CRPS per month: the mean over the {n} "
+        f"observed month(s) of each month's CRPS (the month-by-month path): '{best_months}' "
+        "fitted best."
+    )
+    if "crps_total" not in summary:
+        return sentence
+    best_total = summary.loc[summary["crps_total"].idxmin(), "label"]
+    same = " too" if best_total == best_months else ""
+    return sentence + (
+        f" CRPS of the total: the simulated total of those months against the observed one "
+        f"(what notebook 04 ranks by): '{best_total}' fitted best{same}."
     )

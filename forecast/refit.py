@@ -441,7 +441,7 @@ def what_changed(
         lines.append("None of the old forecast's months is observed yet.")
     else:
         lines += [
-            f"{len(scores)} month(s) observed: mean CRPS {scores['crps'].mean():.3f}, "
+            f"{len(scores)} month(s) observed: CRPS per month (mean) {scores['crps'].mean():.3f}, "
             f"mean Brier of P(>=1) {scores['brier_any'].mean():.3f}, "
             f"{int(scores['in_80'].sum())} of {len(scores)} inside the 80% interval.",
             "",

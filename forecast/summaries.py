@@ -280,8 +280,10 @@ def observed_in(forecast, observed: float, states=None) -> Summary:
     Summary
         One row per scenario: ``scenario, label, mean, median, q10, q90, observed,
         p_fewer`` (P(a total below the observed one)), ``percentile`` (P(at most the
-        observed)), ``inside_80`` (the observed total inside the 80 % interval), ``crps``
-        (the CRPS of the simulated totals against the observed one: lower fitted better)
+        observed)), ``inside_80`` (the observed total inside the 80 % interval),
+        ``crps_total`` (the CRPS of the simulated totals against the observed one, in the
+        target's unit: lower fitted better; ``forecast scenarios`` prints it beside the mean
+        of the monthly CRPS, see :func:`forecast.freshness.past_score_summary`)
         and, with ``states``, ``state_match`` (the share of the months, averaged over the
         simulations, whose simulated state is the coded one).
     """
@@ -305,7 +307,7 @@ def observed_in(forecast, observed: float, states=None) -> Summary:
             "p_fewer": float((t < observed).mean()),
             "percentile": float((t <= observed).mean()),
             "inside_80": bool(r["q10"] <= observed <= r["q90"]),
-            "crps": float(crps([observed], t[None, :])[0]),
+            "crps_total": float(crps([observed], t[None, :])[0]),
         }
         if coded is not None:
             path = forecast.states.sel(scenario=r["scenario"]).transpose("draw", "month").values
@@ -321,17 +323,18 @@ def observed_in(forecast, observed: float, states=None) -> Summary:
         for r in rows
     ]
     if len(rows) > 1:
-        text.append(_best_fit_words(table))
+        text.append(_best_fit_words(table, noun))
     return Summary(table, tuple(text))
 
 
-def _best_fit_words(table: pd.DataFrame) -> str:
+def _best_fit_words(table: pd.DataFrame, noun: str) -> str:
     """Which scenario fitted the observed total best, and where the closest one ranked."""
-    ranked = table.sort_values("crps", kind="stable").reset_index(drop=True)
+    ranked = table.sort_values("crps_total", kind="stable").reset_index(drop=True)
     best = ranked.iloc[0]
+    others = ", ".join(f"{c:.2f}" for c in ranked["crps_total"][1:])
     sentence = (
-        f"Scored by the CRPS of the total (lower is better), '{best['label']}' fitted best "
-        f"({best['crps']:.2f}; the others {', '.join(f'{c:.2f}' for c in ranked['crps'][1:])})"
+        f"Scored by the CRPS of the total ({noun}, lower is better), '{best['label']}' fitted "
+        f"best ({best['crps_total']:.2f}; the others {others})"
     )
     if "state_match" not in table:
         return sentence + "."
@@ -343,7 +346,7 @@ def _best_fit_words(table: pd.DataFrame) -> str:
     return (
         sentence + f". The scenario closest to what happened in the negotiations, "
         f"'{closest['label']}' ({agreement}), ranked {rank} of {len(table)} "
-        f"({closest['crps']:.2f}): on this one realisation, getting the negotiations right "
+        f"({closest['crps_total']:.2f}): on this one realisation, getting the negotiations right "
         "did not give the best count."
     )
 

@@ -6,6 +6,7 @@ import datetime as dt
 import subprocess
 import sys
 
+import numpy as np
 import pandas as pd
 import pytest
 from conftest import FORECAST_CLI, FRESH_TODAY, REPO, SEED, STALE_TODAY
@@ -17,6 +18,7 @@ from forecast.freshness import (
     freshness_html,
     freshness_lines,
     past_score_summary,
+    past_score_words,
     score_past_months,
     window_note,
     window_timing,
@@ -151,10 +153,22 @@ def test_months_now_observed_are_scored_like_the_ledger(early_forecast, panel):
     }
     expected = score_forecast(frozen, panel)
     pd.testing.assert_series_equal(persist["crps"], expected["crps"])
-    summary = past_score_summary(scores)
+    summary = past_score_summary(scores, early_forecast).set_index("scenario")
     assert list(summary["months"]) == [6] * len(early_forecast.scenarios)
     observed = panel.set_index("month").loc["2025-07-01":"2025-12-01", "launch_days"].sum()
     assert (summary["observed"] == observed).all()
+    assert summary.loc["persist", "crps_per_month"] == pytest.approx(persist["crps"].mean())
+    # the CRPS of the six months' total, by hand: mean |x - y| - mean |x - x'| / 2
+    total = np.rint(counts[:, np.isin(months, persist["month"])]).sum(axis=1)
+    by_hand = np.abs(total - observed).mean() - np.abs(total[:, None] - total).mean() / 2
+    assert summary.loc["persist", "crps_total"] == pytest.approx(by_hand)
+    assert "crps_total" not in past_score_summary(scores)
+    words = past_score_words(summary.reset_index(), "launch_days")
+    best_month = summary["crps_per_month"].idxmin()
+    best_total = summary["crps_total"].idxmin()
+    assert words.startswith("Lower is better; both CRPS are in launch days. CRPS per month:")
+    assert f"'{summary.loc[best_month, 'label']}' fitted best." in words
+    assert f"(what notebook 04 ranks by): '{summary.loc[best_total, 'label']}' fitted best" in words
 
 
 def test_nothing_to_score_when_no_forecast_month_is_observed(tiny_run, panel):
@@ -220,6 +234,8 @@ def test_scenarios_label_and_score_a_forecast_in_the_past(tmp_path):
     text = " ".join(result.stdout.split())
     assert "A forecast from the data's end, in the past" in text
     assert "Scored on the forecast months now observed" in text
+    assert "CRPS per month" in text and "CRPS of the total" in text
+    assert "Lower is better; both CRPS are in launch days." in text
     assert "stale data:" in text
 
 

@@ -91,7 +91,7 @@ def test_what_changed_names_the_new_events(runs):
     assert "| 2026-03-10 | SRBM | 3 | https://example.org/c |" in md  # the template's source
     assert "| 2025-05-08 |" in md and "| bundled |" in md
     assert "State rate ratios" in md and "| active_talks |" in md
-    assert "12 month(s) observed: mean CRPS" in md  # the old forecast scored on 2025
+    assert "12 month(s) observed: CRPS per month (mean)" in md  # the old forecast scored on 2025
     assert "2025-01..2025-12" in md and "2026-07..2027-06" in md
     assert "Same priors and sampler settings." in md
     # the overlay coded states to 2026-06 but no exercises, CSIS events or leaders

@@ -142,10 +142,12 @@ def test_which_scenario_fitted_the_observed_total_best():
     summary = observed_in(forecast, 3, states=["no_talks"] * 3)
     table = summary.table.set_index("scenario")
     # CRPS = mean |x - y| - mean |x - x'| / 2, by hand
-    assert table.loc["held", "crps"] == pytest.approx((0 + 0 + 2 + 9) / 4 - 66 / 16 / 2)
-    assert table.loc["talks", "crps"] == pytest.approx((3 + 2 + 2 + 3) / 4 - 8 / 16 / 2)
+    assert table.loc["held", "crps_total"] == pytest.approx((0 + 0 + 2 + 9) / 4 - 66 / 16 / 2)
+    assert table.loc["talks", "crps_total"] == pytest.approx((3 + 2 + 2 + 3) / 4 - 8 / 16 / 2)
     assert table["state_match"].tolist() == [1.0, pytest.approx(1 / 3)]
-    assert summary.text[-1].startswith("Scored by the CRPS of the total (lower is better), 'Held'")
+    assert summary.text[-1].startswith(
+        "Scored by the CRPS of the total (launch days, lower is better), 'Held'"
+    )
     assert summary.text[-1].endswith("(its states match the coded ones in 100% of the months).")
     # coded talks from month 2: 'talks' is the closest, and it did not fit best
     other = observed_in(forecast, 3, states=["no_talks", "active_talks", "active_talks"])

@@ -18,6 +18,7 @@ from forecast.freshness import (
     forecast_timing,
     freshness_lines,
     past_score_summary,
+    past_score_words,
     score_past_months,
 )
 from forecast.outlook import ANSWERS_FILE, answer_questions, freeze_answers, outlook_tables
@@ -68,7 +69,8 @@ def scenarios(
     if forecast.note:
         console.print(forecast.note)
     if timing.partly_past:
-        summary = past_score_summary(score_past_months(forecast, monthly_panel(tables)))
+        scores = score_past_months(forecast, monthly_panel(tables))
+        summary = past_score_summary(scores, forecast)
         if summary.empty:
             console.print(
                 "None of the forecast's past months is in the data yet: import them (see "
@@ -76,6 +78,7 @@ def scenarios(
             )
         else:
             console.print(past_scores_table(summary))
+            console.print(past_score_words(summary, forecast.target))
     console.print(f"written: {out}")
 
 

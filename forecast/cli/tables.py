@@ -85,20 +85,30 @@ def totals_table(summary: pd.DataFrame, title: str) -> Table:
 
 
 def past_scores_table(summary: pd.DataFrame) -> Table:
-    """Scenarios scored on the forecast months already observed."""
+    """Scenarios scored on the forecast months already observed
+    (:func:`forecast.freshness.past_score_summary`, with its ``crps_total``)."""
     table = _table(
         "Scored on the forecast months now observed",
-        ["scenario", "months", "observed", "expected", "in 80%", "mean CRPS"],
+        [
+            "scenario",
+            "months",
+            "observed",
+            "expected",
+            "months in their 80%",
+            "CRPS per month",
+            "CRPS of the total",
+        ],
         left=("scenario",),
     )
     for row in summary.itertuples(index=False):
         table.add_row(
-            str(row.scenario),
+            str(row.label),
             str(row.months),
             f"{row.observed:.0f}",
             f"{row.expected:.1f}",
             f"{row.in_80:.0f}/{row.months}",
-            f"{row.crps:.2f}",
+            f"{row.crps_per_month:.2f}",
+            f"{row.crps_total:.2f}",
         )
     return table
 

@@ -22,6 +22,7 @@ from forecast.freshness import (
     forecast_timing,
     freshness_html,
     past_score_summary,
+    past_score_words,
     score_past_months,
     timing_note,
     window_timing,
@@ -54,7 +55,7 @@ from forecast.report.evidence import (
 from forecast.report.scenario_charts import checkbox_css, fan_chart_spec, scenario_panels_spec
 from forecast.report.state_skill_charts import state_probability_spec
 from forecast.report.vega import chart_html
-from forecast.summaries import headline, monthly
+from forecast.summaries import NOUNS, headline, monthly
 
 #: Observed months the interactive fan chart shows before the forecast.
 FAN_HISTORY_MONTHS = 24
@@ -150,14 +151,17 @@ def _window_mark(ctx: ReportContext, start, end) -> str:
     )
 
 
-def _past_scores_html(summary: pd.DataFrame) -> str:
+def _past_scores_html(summary: pd.DataFrame, target: str) -> str:
+    noun = html.escape(NOUNS.get(target, target))
     head = (
-        "<tr><th>Scenario</th><th>Months scored</th><th>Observed launch days</th>"
-        "<th>Expected</th><th>Months inside the 80% interval</th><th>Mean CRPS</th></tr>"
+        f"<tr><th>Scenario</th><th>Months scored</th><th>Observed {noun}</th>"
+        "<th>Expected</th><th>Months inside their 80% interval</th><th>CRPS per month</th>"
+        "<th>CRPS of the total</th></tr>"
     )
     rows = "\n".join(
         f"<tr><td>{html.escape(str(r.label))}</td><td>{r.months}</td><td>{r.observed:.0f}</td>"
-        f"<td>{r.expected:.1f}</td><td>{r.in_80:.0f} of {r.months}</td><td>{r.crps:.2f}</td></tr>"
+        f"<td>{r.expected:.1f}</td><td>{r.in_80:.0f} of {r.months}</td>"
+        f"<td>{r.crps_per_month:.2f}</td><td>{r.crps_total:.2f}</td></tr>"
         for r in summary.itertuples()
     )
     return f'<table id="past-scores">{head}\n{rows}\n</table>'
@@ -215,15 +219,18 @@ def _past_html(ctx: ReportContext, timing) -> str:
         f"{len(past)} month(s), <b>{span}</b>, are already in the past on {ctx.today}: read them "
         "as what the model would have said then, not as an outlook. "
     )
-    scores = past_score_summary(score_past_months(ctx.forecast, ctx.panel))
+    scores = past_score_summary(score_past_months(ctx.forecast, ctx.panel), ctx.forecast)
     if scores.empty:
         return text + (
             "None of those months is in the data yet, so the forecast cannot be scored on them; "
             "import them and rebuild (see above) to forecast from now.</p>"
         )
+    words = past_score_words(scores, ctx.forecast.target)
     return (
-        text + "The months since imported score it as follows (CRPS in launch days, lower is "
-        "better).</p>\n" + _past_scores_html(scores)
+        text
+        + "The months since imported score it as follows.</p>\n"
+        + _past_scores_html(scores, ctx.forecast.target)
+        + f'\n<p class="past-words">{html.escape(words)}</p>'
     )
 
 
