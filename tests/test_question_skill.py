@@ -164,6 +164,28 @@ def test_an_answer_of_a_family_with_negative_skill_carries_a_caveat():
         "-3.7% [-25.5%, +11.8%] against the long-run base rate (300 cutoffs)"
         in (caveats["talks-h1"])
     )
+    # split by the state at the cutoff: a family with positive skill overall gets a caveat
+    # when its answers from the state asked from scored below the long-run base rate
+    by_state = pd.DataFrame(
+        {
+            "family": ["talks-6m", "talks-6m", "icbm-6m"],
+            "state": ["no_talks", "active_talks", "no_talks"],
+            "n": [148, 84, 50],
+            "frequency": [0.12, 0.43, 0.1],
+            "mean_answer": [0.24, 0.25, 0.1],
+            "skill": [-0.085, -0.08, 0.02],
+        }
+    )
+    table.loc[0, ["skill", "skill_lo", "skill_hi"]] = [0.01, -0.2, 0.1]
+    local = family_caveats(answers, table, by_state, "no_talks")
+    assert local == {
+        "talks-h1": "Asked in no talks, as this one is (148 past cutoffs), the state model "
+        "answered 24% on average where 12% came (skill there -8.5% against the long-run base "
+        "rate): read this answer as likely too high."
+    }
+    assert "likely too low" in family_caveats(answers, table, by_state, "active_talks")["talks-h1"]
+    assert family_caveats(answers, table, by_state, "summitry") == {}
+    assert family_caveats(answers, table, by_state) == {}
 
 
 def test_reliability_per_family():

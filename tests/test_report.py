@@ -117,6 +117,28 @@ def test_index_has_the_summary_table_timeline_and_links(index):
 
 
 @pytest.mark.slow
+def test_the_glossary_explains_every_model_and_score_the_page_names(index):
+    from forecast.catalog import MODELS
+
+    start = index.index('<h2 id="glossary">')
+    body, glossary = index[:start], index[start:]
+    assert 'href="#glossary"' in body
+    named = {name for name in MODELS if re.search(rf"\b{name}\b", body)}
+    assert {"ar_level", "recent_rate"} <= named
+    for name in named:
+        assert f"<dt>{name}</dt><dd>{html.escape(MODELS[name].description)}</dd>" in glossary
+    for word, term in [
+        ("CRPS", "CRPS"),
+        ("Brier", "Brier score"),
+        ("80% interval", "80% interval"),
+        ("no talks", "no talks"),
+        ("ICBM", "SRBM, MRBM, IRBM, ICBM"),
+        ("HDI", "94% HDI"),
+    ]:
+        assert word in body and f"<dt>{term}</dt>" in glossary
+
+
+@pytest.mark.slow
 def test_index_has_the_headline_table_of_the_current_scenarios(index):
     table = re.search(r'<table id="headline">(.*?)</table>', index, flags=re.S)
     assert table, "no headline table"
@@ -691,6 +713,12 @@ def test_the_index_gives_the_outlook_from_today_and_the_year_beside_the_last(tin
         and "along the state paths gives" in today_note
     )
     assert index.count("cannot tell these rules apart") == 1
+    # each note names its months: today's are not the 12 after the data
+    assert re.search(r"Over the 12 months [A-Z][a-z]+ 20\d\d to [A-Z][a-z]+ 20\d\d, ", today_note)
+    assert "over the 12 months after the data by the other rules" in index
+    # today's interval: the backtest never scored forecasts that start this far after the data
+    interval = re.search(r'<p id="interval-today"[^>]*>(.*?)</p>', index).group(1)
+    assert "month(s) after them, over simulated months, which it never scored" in interval
     assert "by the other rules instead of the 28-month half-life" in re.search(
         r'<p id="nuclear-headline"[^>]*>(.*?)</p>', index
     ).group(1)

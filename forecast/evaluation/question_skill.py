@@ -270,9 +270,15 @@ def question_findings(table: pd.DataFrame) -> list[str]:
     return out
 
 
-def family_caveats(answers: pd.DataFrame, table: pd.DataFrame) -> dict[str, str]:
+def family_caveats(
+    answers: pd.DataFrame,
+    table: pd.DataFrame,
+    by_state: pd.DataFrame | None = None,
+    state: str | None = None,
+) -> dict[str, str]:
     """A caveat for each answered question whose family scored below its strongest naive
-    answer in the question backtest.
+    answer in the question backtest, or below the long-run base rate when asked from the
+    state the question is asked from.
 
     A question is of a family when it asks the same thing over a window as long: the same
     type and unit (event and threshold) and as many months. Conditional questions are of no
@@ -285,32 +291,59 @@ def family_caveats(answers: pd.DataFrame, table: pd.DataFrame) -> dict[str, str]
         ``window_start``, ``window_end``).
     table : DataFrame
         :func:`skill_table`'s output (``docs/evaluation/questions.csv``).
+    by_state : DataFrame, optional
+        :func:`by_origin_state`'s output (``docs/evaluation/questions_by_state.csv``).
+    state : str, optional
+        The negotiation state the questions are asked from (the last coded state): with
+        ``by_state``, a family whose answers from that state scored below the long-run base
+        rate gets a sentence saying by how much and in which direction.
 
     Returns
     -------
     dict of str to str
-        Question id -> one sentence naming the family, its skill and 90% interval.
+        Question id -> one or two sentences naming the family, its skill and 90% interval,
+        and its skill and bias when asked from ``state``.
     """
-    months = [
-        (pd.Period(end, "M") - pd.Period(start, "M")).n + 1
-        for start, end in zip(answers["window_start"], answers["window_end"], strict=True)
-    ]
+    months = pd.Series(
+        [
+            (pd.Period(end, "M") - pd.Period(start, "M")).n + 1
+            for start, end in zip(answers["window_start"], answers["window_end"], strict=True)
+        ],
+        index=answers.index,
+        dtype=int,
+    )
+    local = pd.DataFrame(columns=["family", "state"])
+    if by_state is not None and state is not None:
+        local = by_state[(by_state["state"] == state) & (by_state["skill"] < 0)]
     out = {}
-    for row in table[table["family"].isin(list(BY_ID)) & (table["skill"] < 0)].itertuples():
+    for row in table[table["family"].isin(list(BY_ID))].itertuples():
+        sentences = []
+        if row.skill < 0:
+            sentences.append(
+                "Its family has negative skill in the question backtest: "
+                f'"{row.title}" scored {row.skill:+.1%} [{row.skill_lo:+.1%}, '
+                f"{row.skill_hi:+.1%}] against "
+                f"{BASELINE_WORDS.get(row.baseline, row.baseline)} ({int(row.n)} cutoffs), "
+                "so answers like this one have not beaten that naive answer."
+            )
+        for there in local[local["family"] == row.family].itertuples():
+            way = "too high" if there.mean_answer > there.frequency else "too low"
+            sentences.append(
+                f"Asked in {state.replace('_', ' ')}, as this one is ({int(there.n)} past "
+                f"cutoffs), the state model answered {there.mean_answer:.0%} on average where "
+                f"{there.frequency:.0%} came (skill there {there.skill:+.1%} against the "
+                f"long-run base rate): read this answer as likely {way}."
+            )
+        if not sentences:
+            continue
         family = BY_ID[row.family]
         asked = family_question(family, pd.Period("2000-01", "M"))
         same = (
             (answers["type"] == asked.type)
             & (answers["unit"] == asked.unit)
-            & (pd.Series(months, index=answers.index) == family["months"])
+            & (months == family["months"])
         )
-        sentence = (
-            "Its family has negative skill in the question backtest: "
-            f'"{row.title}" scored {row.skill:+.1%} [{row.skill_lo:+.1%}, '
-            f"{row.skill_hi:+.1%}] against {BASELINE_WORDS.get(row.baseline, row.baseline)} "
-            f"({int(row.n)} cutoffs), so answers like this one have not beaten that naive answer."
-        )
-        out |= dict.fromkeys(answers.loc[same, "question"], sentence)
+        out |= dict.fromkeys(answers.loc[same, "question"], " ".join(sentences))
     return out
 
 

@@ -48,17 +48,26 @@ from forecast.track_record import RECORDS_FILE, read_track_record, track_record_
 DAILY_MODEL = "daily_exciting"
 
 
-def interval_note(ctx: ReportContext, where: str, folder: Path = EVALUATION_DIR) -> str:
+def interval_note(
+    ctx: ReportContext, where: str, folder: Path = EVALUATION_DIR, lead: int = 0
+) -> str:
     """Beside a table of 12-month totals: how the backtest found the run's model's 80% interval
     of a total (:func:`forecast.evaluation.totals.interval_caveat`; "" when it was calibrated,
-    or the backtest does not cover the model)."""
+    or the backtest does not cover the model). With ``lead``, the months between the data's end
+    and the table's first month, it adds that the backtest did not score such forecasts."""
     path = Path(folder) / "totals.csv"
     if ctx.model is None or not path.is_file():
         return ""
     text = interval_caveat(pd.read_csv(path), ctx.model.name)
+    if lead > 0:
+        text += (
+            f" The backtest scored the 12 months right after the data; these start {lead} "
+            "month(s) after them, over simulated months, which it never scored: this interval "
+            "is untested there."
+        )
     if not text:
         return ""
-    return f'<p id="interval-{where}" class="caution">{html.escape(text)}</p>'
+    return f'<p id="interval-{where}" class="caution">{html.escape(text.strip())}</p>'
 
 
 def trust_section(ctx: ReportContext, folder: Path = EVALUATION_DIR) -> str:
@@ -403,14 +412,19 @@ def _reliability_figure(folder: Path, titles: dict[str, str]) -> str:
     )
 
 
-def question_caveats(answers: pd.DataFrame, folder: Path = EVALUATION_DIR) -> dict[str, str]:
+def question_caveats(
+    answers: pd.DataFrame, state: str | None = None, folder: Path = EVALUATION_DIR
+) -> dict[str, str]:
     """Per answered question id, the caveat of its question-backtest family when that family
-    has negative skill (:func:`forecast.evaluation.question_skill.family_caveats` on
-    ``questions.csv``; empty without the file)."""
+    has negative skill, overall or asked from ``state`` (the state the questions start from)
+    (:func:`forecast.evaluation.question_skill.family_caveats` on ``questions.csv`` and
+    ``questions_by_state.csv``; empty without the first)."""
     path = folder / "questions.csv"
     if not path.is_file():
         return {}
-    return family_caveats(answers, pd.read_csv(path))
+    split = folder / "questions_by_state.csv"
+    by_state = pd.read_csv(split) if split.is_file() else None
+    return family_caveats(answers, pd.read_csv(path), by_state, state)
 
 
 def crps_units(record: Path = TRACK_RECORD_DIR) -> dict[str, str]:

@@ -52,6 +52,7 @@ from forecast.report.evidence import (
     sensitivity_section,
     trust_section,
 )
+from forecast.report.glossary import glossary_section
 from forecast.report.scenario_charts import checkbox_css, fan_chart_spec, scenario_panels_spec
 from forecast.report.state_skill_charts import state_probability_spec
 from forecast.report.vega import chart_html
@@ -115,18 +116,22 @@ def _nuclear_note(ctx: ReportContext, window, where: str) -> str:
     if ctx.nuclear_by_state is not None:
         rule = "a constant rate in each state group (talks / no talks), along the state paths"
         others[rule] = ctx.nuclear_by_state(window)
+    if isinstance(window, int):
+        span = f"the {months} months after the data"
+    else:
+        span = f"the {months} months {window[0]:%B %Y} to {window[-1]:%B %Y}"
     first = "today" if ctx.from_today is not None else "headline"
     if where != first:
         return (
-            f'<p id="nuclear-{where}" class="caution">P(nuclear test) over these {months} '
-            f"months by the other rules instead of the {ctx.nuclear_half_life:.0f}-month "
+            f'<p id="nuclear-{where}" class="caution">P(nuclear test) over {span} by the '
+            f"other rules instead of the {ctx.nuclear_half_life:.0f}-month "
             f"half-life: {'; '.join(f'{k}: {p:.0%}' for k, p in others.items())}.</p>"
         )
     gives = " and ".join(f"{k} gives {p:.0%}" for k, p in others.items())
     return (
         f'<p id="nuclear-{where}" class="caution">P(nuclear test) assumes old tests fade with a '
         f"half-life of {ctx.nuclear_half_life:.0f} months (the run's nuclear-rate setting). Over "
-        f"the same {months} months, {gives}. The question backtest cannot tell these rules apart "
+        f"{span}, {gives}. The question backtest cannot tell these rules apart "
         "(<code>docs/evaluation/nuclear.md</code>): read P(nuclear test) as uncertain across "
         "that range.</p>"
     )
@@ -177,7 +182,8 @@ def title_section(ctx: ReportContext) -> str:
         )
     return (
         "<h1>North Korean weapons tests and the state of negotiations</h1>\n"
-        f'<p class="meta">Built {ctx.built} &middot; forecast {__version__}{run}</p>'
+        f'<p class="meta">Built {ctx.built} &middot; forecast {__version__}{run} &middot; '
+        'the terms used are explained <a href="#glossary">at the end</a></p>'
     )
 
 
@@ -349,7 +355,7 @@ def expectations_section(ctx: ReportContext) -> str:
     parts.append(_nuclear_note(ctx, len(states), "outlook"))
     if ctx.answers is not None and len(ctx.answers):
         answers = readable(ctx.answers, 2)
-        caveats = question_caveats(ctx.answers)
+        caveats = question_caveats(ctx.answers, ctx.forecast.data.attrs.get("initial_state"))
         cells = []
         for r in answers.itertuples():
             if r.probability == r.probability:
@@ -464,7 +470,7 @@ today, read its row: it keeps the simulations that are in that state in {first:%
 <th>P(nuclear test)</th></tr>
 {rows}
 </table>
-{interval_note(ctx, "today")}
+{interval_note(ctx, "today", lead=len(gap))}
 {_nuclear_note(ctx, today.forecast.months, "today")}
 <p>The numbers are in <code>outlook_today.csv</code>, the states by month in
 <code>outlook_today_states.csv</code>.</p>
@@ -562,6 +568,7 @@ INDEX_SECTIONS: list[Callable[[ReportContext], str]] = [
     timeline_section,
     recent_years_section,
     notebooks_section,
+    glossary_section,
 ]
 
 
