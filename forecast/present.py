@@ -183,6 +183,11 @@ def safe_for_csv(table: pd.DataFrame | pd.Series) -> pd.DataFrame | pd.Series:
     return out
 
 
+def signed_percent(value: float, digits: int = 1) -> str:
+    """A fraction as a signed percentage: ``+1.2%`` / ``-0.3%`` / ``+0.0%`` (never ``-0.0%``)."""
+    return f"{round(float(value) * 100.0, digits) + 0.0:+.{digits}f}%"
+
+
 def with_interval(
     value, low, high, digits: int = 2, signed: bool = True, percent: bool = False
 ) -> pd.Series:

@@ -55,7 +55,14 @@ def test_skill_sentences_flag_narrow_intervals_and_the_quiet_era():
     assert "In every band the 90% interval of the skill lies above zero." in words
     assert any(w.endswith("at 7-12 months they are slightly too narrow.") for w in words)
     quiet = [w for w in words if w.startswith("With cutoffs before 2012")]
-    assert quiet and "constant_rate in 2 of 3 bands (-2.0% to +1.0%)" in quiet[0]
+    assert quiet and (
+        "constant_rate in 2 of 3 bands (-2.0% to +1.0%, though the 90% interval includes zero "
+        "in 2 of them): its skill" in quiet[0]
+    )
+    # worse beyond doubt: every interval of the worse bands below zero
+    sure = era.assign(crps_skill_hi=[-0.001, -0.01, 0.1, 0.1, 0.1, 0.1])
+    quiet = [w for w in skill_findings(table, "m", sure) if w.startswith("With cutoffs")]
+    assert "(-2.0% to +1.0%, each 90% interval below zero): its skill" in quiet[0]
 
 
 def test_skill_sentences_for_a_model_the_tables_lack():
@@ -131,3 +138,12 @@ def test_a_band_sentence_names_the_best_naive_forecast_of_each_band():
     words = band_sentence(rows, "m", "On those cutoffs")
     assert words[0].startswith("On those cutoffs, m's CRPS skill against the best naive ")
     assert "(by band: empirical_recent or recent_rate)" in words[0]
+
+
+def test_a_gain_that_rounds_to_zero_is_never_signed_minus():
+    from forecast.evaluation.findings import band_gains
+
+    rows = pd.DataFrame(
+        {"band": ["4-6"], "gain": [-0.0004], "gain_lo": [-0.0123], "gain_hi": [0.00049]}
+    )
+    assert band_gains(rows) == "+0.0% at 4-6 months [-1.2%, +0.0%]"

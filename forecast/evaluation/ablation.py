@@ -99,7 +99,9 @@ def _pairs() -> dict[str, tuple[str, str]]:
     return {**ABLATION_OF, **lean, **COMPONENT_PAIRS}
 
 
-def ablation_findings(table: pd.DataFrame, default: str | None = None) -> list[str]:
+def ablation_findings(
+    table: pd.DataFrame, default: str | None = None, totals: pd.DataFrame | None = None
+) -> list[str]:
     """One sentence per term (or group left out together), computed from :func:`ablation_table`:
     where it helps, where it hurts, or that it has not shown either; with ``default`` (a
     registered name, or the alias ``default``), then whether the default's choice on each lean
@@ -128,11 +130,13 @@ def ablation_findings(table: pd.DataFrame, default: str | None = None) -> list[s
         out.append(
             f"{what}: gain {gains} (1 - CRPS with / CRPS without; positive = better); {verdict}."
         )
-    sentence = lean_form_sentence(table, resolve_name(default)) if default else None
+    sentence = lean_form_sentence(table, resolve_name(default), totals) if default else None
     return out + ([sentence] if sentence else [])
 
 
-def lean_form_sentence(table: pd.DataFrame, default: str) -> str | None:
+def lean_form_sentence(
+    table: pd.DataFrame, default: str, totals: pd.DataFrame | None = None
+) -> str | None:
     """Whether the default keeps or leaves out the terms of a lean form
     (:data:`forecast.catalog.LEAN_FORMS`) and whether the table agrees: the model that wins
     is the one with the lower mean CRPS in every band.
@@ -143,6 +147,10 @@ def lean_form_sentence(table: pd.DataFrame, default: str) -> str | None:
         :func:`ablation_table` with the lean form's rows (``variant`` is the lean form).
     default : str
         The default model's registered name.
+    totals : DataFrame, optional
+        The same backtest's ``totals.csv`` (:func:`forecast.evaluation.totals.total_scores`):
+        when the other model has the lower CRPS of the 12-month total (the state held), the
+        sentence says so, since the monthly bands alone would hide it.
 
     Returns
     -------
@@ -167,7 +175,7 @@ def lean_form_sentence(table: pd.DataFrame, default: str) -> str | None:
         if agrees:
             return (
                 f"{choice}: it has a lower mean CRPS than {loser} in every band (the 90% "
-                "intervals above say how sure that is)."
+                "intervals above say how sure that is)" + _totals_clause(totals, winner, loser)
             )
         bands = ", ".join(rows.loc[better if default == lean else ~better, "band"])
         return (
@@ -175,3 +183,21 @@ def lean_form_sentence(table: pd.DataFrame, default: str) -> str | None:
             f"{winner} should be revisited."
         )
     return None
+
+
+def _totals_clause(totals: pd.DataFrame | None, winner: str, loser: str) -> str:
+    """The end of :func:`lean_form_sentence`: "." or, when ``loser`` has the lower CRPS of
+    the 12-month total with the state held, a clause saying by how much."""
+    if totals is None:
+        return "."
+    held = totals[totals["state_path"] == "persist"].set_index("model")
+    if winner not in held.index or loser not in held.index:
+        return "."
+    w, lo = held.loc[winner], held.loc[loser]
+    if lo["crps"] >= w["crps"]:
+        return "."
+    return (
+        f"; on the {int(w['horizon'])}-month totals, though, {loser} scores a lower CRPS "
+        f"({lo['crps']:.2f} against {w['crps']:.2f}; skill {lo['crps_skill']:+.1%} against "
+        f"{w['crps_skill']:+.1%}), a difference the monthly bands do not show."
+    )

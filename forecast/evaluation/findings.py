@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from forecast.present import with_interval
+from forecast.present import signed_percent, with_interval
 
 #: The era whose cutoffs had few launches (see :func:`forecast.evaluation.skill.by_era`).
 QUIET_ERA = "before 2012"
@@ -123,11 +123,19 @@ def skill_findings(
         early = held_state_rows(early, model)
         worse = early[early["crps_skill"] < 0]
         if len(worse):
+            unclear = ""
+            if "crps_skill_hi" in worse:
+                n = int((worse["crps_skill_hi"] >= 0).sum())
+                unclear = (
+                    f", though the 90% interval includes zero in {n} of them"
+                    if n
+                    else ", each 90% interval below zero"
+                )
             out.append(
                 f"With cutoffs {QUIET_ERA}, when launches were rare, it is worse than "
                 f"{early['crps_baseline'].iloc[0]} in {len(worse)} of {len(early)} bands "
-                f"({early['crps_skill'].min():+.1%} to {early['crps_skill'].max():+.1%}): "
-                "its skill comes from the Kim Jong Un years."
+                f"({early['crps_skill'].min():+.1%} to {early['crps_skill'].max():+.1%}"
+                f"{unclear}): its skill comes from the Kim Jong Un years."
             )
     return out
 
@@ -144,7 +152,8 @@ def credible_bands(rows: pd.DataFrame) -> tuple[list[str], list[str]]:
 def band_gains(rows: pd.DataFrame, sep: str = ", ") -> str:
     """Each band's gain with its 90% interval: ``+1.0% at 4-6 months [+0.6%, +1.6%]``."""
     return sep.join(
-        f"{r.gain:+.1%} at {r.band} months [{r.gain_lo:+.1%}, {r.gain_hi:+.1%}]"
+        f"{signed_percent(r.gain)} at {r.band} months "
+        f"[{signed_percent(r.gain_lo)}, {signed_percent(r.gain_hi)}]"
         for r in rows.itertuples()
     )
 

@@ -108,7 +108,8 @@ FAMILIES: tuple[dict, ...] = (
     *(
         {
             "id": f"{slug}-6m",
-            "title": f"A launch day with a {group} missile in the next 6 months",
+            # every group name is said with a vowel sound first (ess, em, ess): "an"
+            "title": f"A launch day with an {group} missile in the next 6 months",
             "type": "binary",
             "event": {"kind": "launch_day", "weapon_class": group},
             "months": 6,

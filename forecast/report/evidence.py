@@ -109,7 +109,9 @@ def trust_section(ctx: ReportContext, folder: Path = EVALUATION_DIR) -> str:
         words += totals_findings(tables["totals"], model)
     if "evidence" in tables:
         words += evidence_findings(tables["evidence"], tables.get("after_changes"), model)
-    words += _other_protocols(folder, model, together=tables.get("ablation"))
+    words += _other_protocols(
+        folder, model, together=tables.get("ablation"), totals=tables.get("totals")
+    )
     items = "\n".join(f"<li>{html.escape(w)}</li>" for w in words)
     return (
         head
@@ -119,10 +121,16 @@ def trust_section(ctx: ReportContext, folder: Path = EVALUATION_DIR) -> str:
     )
 
 
-def _other_protocols(folder: Path, model: str, together: pd.DataFrame | None) -> list[str]:
+def _other_protocols(
+    folder: Path,
+    model: str,
+    together: pd.DataFrame | None,
+    totals: pd.DataFrame | None = None,
+) -> list[str]:
     """Sentences on the protocols kept beside the main one: missiles (``make skill``), the
     default model's ablation (``make ablation``, with ``together``: the terms ``make skill``
-    left out together, its ``ablation.csv``, already read), the comparisons of
+    left out together, its ``ablation.csv``, already read, and ``totals``, its ``totals.csv``),
+    the comparisons of
     :data:`PAIR_FOLDERS` and the daily model with its ablation (``make skill-daily``)."""
 
     words = []
@@ -136,7 +144,7 @@ def _other_protocols(folder: Path, model: str, together: pd.DataFrame | None) ->
                 _ablation_lead(settings.get("cutoffs") or [], tables["ablation"], together)
             )
             both = pd.concat([tables["ablation"], together], ignore_index=True)
-            words += ablation_findings(both, default=DEFAULT_MODEL)
+            words += ablation_findings(both, default=DEFAULT_MODEL, totals=totals)
     if (folder / "missiles" / "settings.json").is_file():
         tables, _ = read_summary(folder / "missiles")
         words += band_sentence(tables["by_band"], model, "Scored on CNS missile counts instead")
