@@ -1174,3 +1174,34 @@ def test_a_run_folder_is_named_without_the_builders_path(tmp_path):
 
     assert shown_path(tmp_path / "runs" / "report-latest", tmp_path) == "runs/report-latest"
     assert shown_path(tmp_path / "runs" / "r", tmp_path / "elsewhere") == "r"
+
+
+def test_the_launch_day_family_is_told_apart_from_the_protocols_total(tmp_path):
+    import json
+
+    from forecast.models import DEFAULT_MODEL
+    from forecast.report.evidence import _launch_family_note
+
+    families = pd.DataFrame(
+        {
+            "family": ["launch-days-12m"],
+            "title": ["Launch days in the next 12 months"],
+            "n": [100],
+            "first_cutoff": ["2000-01"],
+            "skill": [0.18],
+        }
+    )
+    pd.DataFrame(
+        {
+            "model": [DEFAULT_MODEL, DEFAULT_MODEL],
+            "state_path": ["transition", "persist"],
+            "n": [240, 240],
+            "crps_skill": [0.1, 0.17],
+        }
+    ).to_csv(tmp_path / "totals.csv", index=False)
+    assert _launch_family_note(families, tmp_path) == ""  # no settings: nothing said
+    (tmp_path / "questions_settings.json").write_text(json.dumps({"count_every": 3}))
+    note = _launch_family_note(families, tmp_path)
+    assert "(+18.0%) is asked at 100 quarterly cutoffs from 2000-01" in note
+    assert "(+17.0%) is scored at 240 monthly cutoffs with the state held" in note
+    assert _launch_family_note(families.assign(family="icbm-6m"), tmp_path) == ""

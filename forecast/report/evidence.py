@@ -6,6 +6,7 @@ the tables that ``make skill``, ``make sensitivity`` and ``make track-record`` k
 from __future__ import annotations
 
 import html
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -266,7 +267,10 @@ def sensitivity_section(ctx: ReportContext, folder: Path = SENSITIVITY_DIR) -> s
         "way (<code>datasets/CODING_NOTES.md</code>, the alternatives in "
         "<code>datasets/coding_alternatives.csv</code>). Here the model is refitted once per "
         "alternative, with the same seed and sampler, and the scenarios are simulated again; "
-        "a difference of a few tenths is within the noise of a refit. Made by "
+        "a difference of a few tenths is within the noise of a refit. Its \u201cas coded\u201d "
+        "row is that panel's own fit, not this report's run, so it can differ from the "
+        "numbers above by the same noise: compare the rows of this table with each other. "
+        "Made by "
         f"<code>make sensitivity</code> ({html.escape(str(made.get('preset', '')))} preset, "
         f"seed {html.escape(str(made.get('seed', '')))}); the rows are in "
         f"<code>coding_sensitivity.csv</code>.{note}</p>\n"
@@ -352,6 +356,7 @@ def questions_section(
         shown.to_html(index=False, border=0, table_id="questions-skill", escape=True),
         _reliability_figure(folder, dict(zip(table["family"], table["title"], strict=True))),
         f'<ul id="questions-words">\n{items}\n</ul>',
+        _launch_family_note(families, folder),
         _by_state_words(folder),
     ]
     nuclear = folder / "nuclear.md"
@@ -380,6 +385,32 @@ def questions_section(
             ),
         ]
     return "\n".join(parts)
+
+
+def _launch_family_note(families: pd.DataFrame, folder: Path) -> str:
+    """Why the launch-day family's skill is not the 12-month total's of "How far to trust"
+    (other cutoffs, other state paths), with both numbers; "" without either table."""
+    row = families[families["family"] == "launch-days-12m"]
+    path = folder / "totals.csv"
+    if row.empty or not path.is_file() or not (folder / "questions_settings.json").is_file():
+        return ""
+    totals = pd.read_csv(path)
+    held = totals[(totals["model"] == DEFAULT_MODEL) & (totals["state_path"] == "persist")]
+    if held.empty:
+        return ""
+    r, t = row.iloc[0], held.iloc[0]
+    settings = folder / "questions_settings.json"
+    step = json.loads(settings.read_text(encoding="utf-8")).get("count_every", 1)
+    every = {1: "monthly", 3: "quarterly"}.get(step, f"{step}-monthly")
+    return (
+        f'<p id="questions-launch-days">"{html.escape(str(r["title"]))}" ({r["skill"]:+.1%}) '
+        f"is asked at {int(r['n'])} {every} cutoffs from {html.escape(str(r['first_cutoff']))}, "
+        "each simulation following its own path of negotiation states; the 12-month total "
+        f"under \u201cHow far to trust these numbers\u201d ({t['crps_skill']:+.1%}) is "
+        f"scored at {int(t['n'])} monthly cutoffs with the state held at the cutoff. The same "
+        "question, on other cutoffs and other state paths: the two skills do not measure the "
+        "same thing.</p>"
+    )
 
 
 def _by_state_words(folder: Path) -> str:

@@ -464,7 +464,7 @@ count model) and then forecasts the 12 months from {first:%B %Y}. So this outloo
 uncertainty about what happened in those months; importing them (the commands in the data
 banner above) replaces that simulation with the record. If you know the state of negotiations
 today, read its row: it keeps the simulations that are in that state in {first:%B %Y}.</p>
-<table id="from-today-table"><tr><th>State path</th><th>Share of simulations</th>
+<table id="from-today-table"><tr><th>State in {first:%B %Y}</th><th>Share of simulations</th>
 <th>Simulations</th>
 <th>Expected launch days (mean)</th><th>Median</th><th>80% interval</th><th>P(ICBM launch)</th>
 <th>P(nuclear test)</th></tr>
