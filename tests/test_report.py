@@ -1055,8 +1055,12 @@ def test_the_trust_section_says_what_each_term_of_the_default_earns(tmp_path, ta
         "protocol); the sentences below"
     )
     assert lead in page
-    words = ablation_findings(pd.concat([table, together]), default="default")
+    totals = pd.read_csv(folder / "totals.csv")  # the shipped 12-month totals
+    words = ablation_findings(pd.concat([table, together]), default="default", totals=totals)
     assert len(words) == 4 and all(html.escape(w) in page for w in words)
+    held = totals[totals["state_path"] == "persist"].set_index("model")["crps"]
+    if held["ar_level_lean"] < held["ar_level"]:  # as shipped: the totals clause is said
+        assert "on the 12-month totals, though, ar_level_lean scores a lower CRPS" in words[3]
     assert page.index(lead) < page.index(html.escape(words[0]))
     # one sentence for the two terms left out together, then whether the default agrees
     assert words[2].startswith("The season and exercise terms of ar_level, left out together")

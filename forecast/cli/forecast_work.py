@@ -148,4 +148,11 @@ def questions(
             plt.close(fig)
     title = f"Answers from {model.name} (data to {answers['data_as_of'].iloc[0]})"
     console.print(answers_table(answers, title))
+    from forecast.report.evidence import question_caveats  # the report's caveats, word for word
+
+    caveats = question_caveats(answers, str(model.training["state"].iloc[-1]))
+    if caveats:
+        console.print("Read with care (the question backtest, docs/evaluation):")
+        for question, caveat in caveats.items():
+            console.print(f"  {question}: {caveat}", highlight=False)
     console.print(f"written: {out}")
