@@ -339,6 +339,31 @@ def test_every_notebook_page_exists_with_embedded_figures(report_dir):
         sources = re.findall(r'<img[^>]+src="([^"]+)"', page)
         assert sources, f"{nb.stem}.html has no figure"
         assert all(s.startswith("data:image/png;base64,") for s in sources), nb.stem
+        # every figure says what it shows, from the prose before it
+        alts = re.findall(r'<img[^>]+alt="([^"]+)"', page)
+        assert len(alts) == len(sources) and all(a.startswith("Figure") for a in alts), nb.stem
+        assert "No description has been provided" not in page
+
+
+def test_a_figure_is_described_by_the_prose_before_it():
+    import nbformat
+
+    from forecast.report.notebooks import ALT_MAX, describe_figures, figure_alt
+
+    prose = "## Fan charts\nDark *grey* bars are the `observed` [months](http://x). Then more."
+    assert figure_alt(prose) == "Figure. Fan charts: Dark grey bars are the observed months."
+    assert figure_alt("") == "Figure"
+    assert len(figure_alt("word " * 100)) <= ALT_MAX + len("Figure. ")
+    nb = nbformat.v4.new_notebook()
+    png = nbformat.v4.new_output("display_data", data={"image/png": "iVBOR"})
+    text = nbformat.v4.new_output("stream", text="x")
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("What the model expects: a table."),
+        nbformat.v4.new_code_cell("plot()", outputs=[png, text]),
+    ]
+    describe_figures(nb)
+    assert nb.cells[1].outputs[0].metadata["alt"] == "Figure. What the model expects: a table."
+    assert "alt" not in nb.cells[1].outputs[1].get("metadata", {})
 
 
 @pytest.mark.slow

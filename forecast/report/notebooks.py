@@ -10,6 +10,7 @@ require.js, MathJax and mermaid.js tags).
 
 from __future__ import annotations
 
+import re
 import tempfile
 import time
 from collections.abc import Callable
@@ -147,6 +148,44 @@ def _between(text: str, markers: tuple[str, str], where: str) -> str:
     return text.split(start, 1)[1].split(end, 1)[0]
 
 
+#: The longest alternative text given to a figure (characters).
+ALT_MAX = 200
+
+
+def figure_alt(markdown: str) -> str:
+    """A figure's alternative text from the prose before its cell: the section heading, if the
+    prose has one, and its first sentence, without markdown (emphasis, code marks, links), at
+    most :data:`ALT_MAX` characters."""
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", markdown)  # [words](link) -> words
+    heading, body = "", []
+    for line in (line.strip() for line in text.splitlines()):
+        if line.startswith("#"):
+            heading, body = line.lstrip("# ").strip(), []
+        elif line:
+            body.append(line.lstrip(">-* ").strip())
+    sentence = re.split(r"(?<=[.;!?])\s", re.sub(r"[`*]", "", " ".join(body)), maxsplit=1)[0]
+    alt = " ".join(p for p in (f"{heading}:" if heading else "", sentence.strip()) if p)
+    if len(alt) > ALT_MAX:
+        alt = alt[: ALT_MAX - 1].rsplit(" ", 1)[0] + "\u2026"
+    return f"Figure. {alt}" if alt else "Figure"
+
+
+def describe_figures(nb):
+    """Give every image output of ``nb`` an alternative text (``output.metadata["alt"]``, which
+    the ``forecast_offline`` template writes as the image's ``alt``): the first sentence of the
+    markdown cell before its code cell, which says what the figure shows (every code cell of
+    our notebooks comes after prose). Returns ``nb``, changed in place."""
+    prose = ""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            prose = cell.source
+            continue
+        for output in cell.get("outputs", []):
+            if "image/png" in output.get("data", {}):
+                output.setdefault("metadata", {})["alt"] = figure_alt(prose)
+    return nb
+
+
 def export_notebook(executed: Path, dest_dir: Path) -> NotebookPage:
     """Export an executed notebook as an offline HTML page, code hidden.
 
@@ -164,7 +203,7 @@ def export_notebook(executed: Path, dest_dir: Path) -> NotebookPage:
     -------
     NotebookPage
     """
-    nb = nbformat.read(executed, as_version=4)
+    nb = describe_figures(nbformat.read(executed, as_version=4))
     exporter = HTMLExporter(
         template_name=TEMPLATE_NAME, extra_template_basedirs=[str(TEMPLATE_DIR)]
     )
