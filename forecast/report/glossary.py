@@ -26,9 +26,12 @@ STATE_TERMS: dict[str, str] = {
 
 #: Counts, weapons and sources.
 DATA_TERMS: dict[str, str] = {
-    "launch day": "a day on which North Korea launched at least one missile, however many; the "
-    "forecasts count launch days per month unless they say missiles.",
-    "missiles": "the number of missiles launched (one launch day may carry a salvo of several).",
+    "launch day": "a day on which North Korea launched at least one missile that CNS counts "
+    "(ballistic missiles and space launch vehicles; not cruise missiles, artillery or rocket "
+    "launchers), however many; the forecasts count launch days per month unless they say "
+    "missiles.",
+    "missiles": "the number of such missiles launched (one launch day may carry a salvo of "
+    "several).",
     "CNS": "the James Martin Center for Nonproliferation Studies, whose North Korea missile "
     "test database is the source of the launches.",
     "SRBM, MRBM, IRBM, ICBM": "short-range (under 1,000 km), medium-range (1,000-3,000 km), "
