@@ -197,13 +197,20 @@ def test_the_report_folder_holds_what_a_reader_needs_and_is_small(report_dir):
     tables |= {"icbm_sensitivity.csv", "coding_sensitivity.csv"}
     # built on STALE_TODAY, months after the data's end: the outlook from today is there
     tables |= {"outlook_today.csv", "outlook_today_states.csv"}
+    # the question backtest's tables the page names, copied from docs/evaluation
+    from forecast.report.build import QUESTION_TABLES
+    from forecast.report.context import EVALUATION_DIR
+
+    tables |= set(QUESTION_TABLES)
+    for name in QUESTION_TABLES:
+        pd.testing.assert_frame_equal(
+            pd.read_csv(report_dir / name), pd.read_csv(EVALUATION_DIR / name)
+        )
     expected = {"index.html", ".forecast-output.json", "vendor", *tables, *pages}
     assert names - {"notebooks"} == expected  # notebooks/: kept for the tests only
     assert [p.name for p in (report_dir / "vendor").iterdir()] == ["vega-embed.min.js"]
     size = folder_size(report_dir) - folder_size(report_dir / "notebooks")
     assert size < SIZE_TARGET_BYTES, f"report folder {size / 2**20:.1f} MB"
-    import pandas as pd
-
     headline = pd.read_csv(report_dir / "headline.csv")
     assert list(headline["scenario"]) == list(CURRENT)
     from forecast.questions import load_questions

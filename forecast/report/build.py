@@ -30,7 +30,7 @@ from forecast.outlook import (
 from forecast.outputs import check_output_dir, check_single_file, output_dir, write_single_file
 from forecast.present import readable
 from forecast.questions import load_questions
-from forecast.report.context import SENSITIVITY_DIR, ReportContext
+from forecast.report.context import EVALUATION_DIR, SENSITIVITY_DIR, ReportContext
 from forecast.report.notebooks import notebook_paths, run_notebooks
 from forecast.report.pages import index_page, single_file_page
 from forecast.report.vega import LIBRARY_FILE, has_charts, javascript
@@ -447,7 +447,8 @@ def build_report(
 def download_tables(ctx: ReportContext) -> dict[str, pd.DataFrame]:
     """The index page's tables as CSV files (name -> table), each named on the page:
     the scenarios' headline, bands, probabilities and contrasts, the outlook's states and
-    totals (from the data's end and from today) and the 2026-style year comparison."""
+    totals (from the data's end and from today), the 2026-style year comparison and the
+    question backtest's tables (:data:`QUESTION_TABLES`)."""
     forecast = ctx.forecast
     files = {
         "headline.csv": readable(headline(forecast).table, 3),
@@ -469,7 +470,15 @@ def download_tables(ctx: ReportContext) -> dict[str, pd.DataFrame]:
         tables = ctx.from_today.tables()
         files["outlook_today.csv"] = readable(tables["totals"], 3)
         files["outlook_today_states.csv"] = readable(tables["states"], 3)
+    # the question backtest's tables the page names, for a reader without the project
+    for name in QUESTION_TABLES:
+        if (EVALUATION_DIR / name).is_file():
+            files[name] = pd.read_csv(EVALUATION_DIR / name)
     return files
+
+
+#: The question backtest's tables (``docs/evaluation``) copied beside the page, which names them.
+QUESTION_TABLES = ("questions.csv", "questions_by_state.csv", "question_reliability.csv")
 
 
 def folder_size(folder: str | Path) -> int:

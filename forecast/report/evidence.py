@@ -351,7 +351,8 @@ def questions_section(
         "fitted on the data up to the cutoff), scored once resolved: Brier score for a "
         "probability, CRPS for a count. Skill is against the strongest naive answer in "
         "hindsight (a base rate, or the recent rate), positive = better, with a 90% "
-        "block-bootstrap interval. Tables: <code>docs/evaluation/questions.csv</code>; "
+        "block-bootstrap interval. Tables: <code>questions.csv</code> beside this page (from "
+        "the project's <code>docs/evaluation</code>); "
         "details: notebook 05.</p>",
         shown.to_html(index=False, border=0, table_id="questions-skill", escape=True),
         _reliability_figure(folder, dict(zip(table["family"], table["title"], strict=True))),
@@ -423,8 +424,8 @@ def _by_state_words(folder: Path) -> str:
     )
     return (
         '<p id="questions-by-state">Where the state model misses: the state questions split '
-        "by the negotiation state at the cutoff (<code>docs/evaluation/questions_by_state.csv"
-        "</code>). Its errors by state partly offset in the averages above: since 2000 most "
+        "by the negotiation state at the cutoff (<code>questions_by_state.csv</code> beside "
+        "this page). Its errors by state partly offset in the averages above: since 2000 most "
         "spells of no talks have lasted years and spells of talks months to two years, while "
         "its chain, fitted on the timeline since 1990 with recent years weighing more, still "
         "carries some of the 1990s' short spells of no talks and eight years of talks "
@@ -447,7 +448,7 @@ def _reliability_figure(folder: Path, titles: dict[str, str]) -> str:
         f'<figure><img id="question-reliability" alt="Reliability diagram of each question '
         f'family" src="{figure_to_data_uri(fig)}"><figcaption>A point on the diagonal: answers '
         "of that probability came true that often. Table: "
-        "<code>docs/evaluation/question_reliability.csv</code>.</figcaption></figure>"
+        "<code>question_reliability.csv</code> beside this page.</figcaption></figure>"
     )
 
 

@@ -132,7 +132,8 @@ def _nuclear_note(ctx: ReportContext, window, where: str) -> str:
         f'<p id="nuclear-{where}" class="caution">P(nuclear test) assumes old tests fade with a '
         f"half-life of {ctx.nuclear_half_life:.0f} months (the run's nuclear-rate setting). Over "
         f"{span}, {gives}. The question backtest cannot tell these rules apart "
-        "(<code>docs/evaluation/nuclear.md</code>): read P(nuclear test) as uncertain across "
+        "(its comparison is under \u201cThe questions, backtested\u201d below): read "
+        "P(nuclear test) as uncertain across "
         "that range.</p>"
     )
 
