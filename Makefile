@@ -31,10 +31,10 @@ $(STAMP): pyproject.toml
 	PYTHONWARNINGS=ignore $(BIN)/python -m pip install --quiet --quiet -e '.[test]'
 	touch $(STAMP)
 
-# The report's fit goes to its own run folder, runs/report, outside the report (which stays small
+# The report's fit goes to its own run folder, runs/report-latest, outside the report (which stays small
 # enough to mail); the same report as one file goes to reports/latest.html. --force replaces the
 # earlier report, that run and that file. To rebuild the pages from the run without refitting:
-#   forecast report --run runs/report --out reports/latest --single-file reports/latest.html --force
+#   forecast report --run runs/report-latest --out reports/latest --single-file reports/latest.html --force
 report: install
 	$(BIN)/forecast report --out reports/latest --single-file reports/latest.html --force
 

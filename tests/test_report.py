@@ -347,7 +347,7 @@ def test_every_notebook_page_exists_with_embedded_figures(report_dir):
         assert sources, f"{nb.stem}.html has no figure"
         assert all(s.startswith("data:image/png;base64,") for s in sources), nb.stem
         # every figure says what it shows, from the prose before it
-        alts = re.findall(r'<img[^>]+alt="([^"]+)"', page)
+        alts = [a for _, a in re.findall(r"""<img[^>]*?alt=(["'])(.+?)\1""", page)]
         assert len(alts) == len(sources) and all(a.startswith("Figure") for a in alts), nb.stem
         assert "No description has been provided" not in page
 
