@@ -93,6 +93,10 @@ def test_the_sentences_say_when_the_totals_interval_is_too_narrow_or_wide():
         "totals that came: it is too narrow; read it as about a 70% interval."
     )
     assert interval_caveat(pd.DataFrame([{**base, "pit_cov_80": 0.8}]), "m") == ""
+    assert interval_caveat(pd.DataFrame([{**base, "pit_cov_80": 0.69}]), "m", brief=True) == (
+        "Read this 80% interval as about a 70% interval too (the backtest's finding, said in "
+        "full above)."
+    )
     assert interval_caveat(pd.DataFrame([{**base, "pit_cov_80": 0.69}]), "other") == ""
 
 

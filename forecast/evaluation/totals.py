@@ -154,7 +154,9 @@ def _reading(held: float) -> tuple[str, int] | None:
     return ("narrow" if held < 0.75 else "wide"), round(held * 20) * 5
 
 
-def interval_caveat(table: pd.DataFrame, model: str, state_path: str = "persist") -> str:
+def interval_caveat(
+    table: pd.DataFrame, model: str, state_path: str = "persist", brief: bool = False
+) -> str:
     """One sentence to print beside a forecast's 80% interval of a total, when the backtest
     found that interval mis-calibrated (its randomised-PIT coverage outside 75-85%), else "".
 
@@ -166,6 +168,8 @@ def interval_caveat(table: pd.DataFrame, model: str, state_path: str = "persist"
         The model whose interval is shown.
     state_path : str
         The path of the forecasts (``persist``: the state held at the cutoff).
+    brief : bool
+        The short form, for a table below one that carries the whole sentence.
 
     Returns
     -------
@@ -180,6 +184,11 @@ def interval_caveat(table: pd.DataFrame, model: str, state_path: str = "persist"
     reading = _reading(float(r["pit_cov_80"]))
     if reading is None:
         return ""
+    if brief:
+        return (
+            f"Read this 80% interval as about a {reading[1]}% interval too (the backtest's "
+            "finding, said in full above)."
+        )
     return (
         f"In the backtest ({int(r['n'])} cutoffs) the 80% interval of {model}'s "
         f"{int(r['horizon'])}-month total held {r['pit_cov_80']:.0%} of the totals that came: "

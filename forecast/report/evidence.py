@@ -59,7 +59,8 @@ def interval_note(
     path = Path(folder) / "totals.csv"
     if ctx.model is None or not path.is_file():
         return ""
-    text = interval_caveat(pd.read_csv(path), ctx.model.name)
+    first = "today" if ctx.from_today is not None else "headline"  # the page's first table
+    text = interval_caveat(pd.read_csv(path), ctx.model.name, brief=where != first)
     if lead > 0:
         text += (
             f" The backtest scored the 12 months right after the data; these start {lead} "
