@@ -106,6 +106,17 @@ def markdown_text(text: str) -> str:
     return _MARKDOWN.sub(r"\\\1", text)
 
 
+def run_mode(fast: bool) -> str:
+    """The line a notebook prints first, so that a reader of its rendered page knows which
+    settings made the numbers (the parameters cell is hidden in the report)."""
+    if fast:
+        return (
+            "Run with FAST = True: small settings for a quick look; the numbers below are "
+            "illustrative and not to be quoted."
+        )
+    return "Run with FAST = False: the full settings that published numbers use."
+
+
 def words(sentences) -> Words:
     """Sentences (a :class:`forecast.summaries.Summary`'s ``text``) shown as a Markdown list
     in a notebook: wrapped at the page's width, not cut off like printed text."""
