@@ -121,6 +121,12 @@ def _nuclear_note(ctx: ReportContext, window, where: str) -> str:
     else:
         span = f"the {months} months {window[0]:%B %Y} to {window[-1]:%B %Y}"
     first = "today" if ctx.from_today is not None else "headline"
+    if where == "outlook" and months == len(ctx.forecast.months):
+        # the same months as the scenarios' note above, the same numbers: not said twice
+        return (
+            f'<p id="nuclear-{where}" class="caution">P(nuclear test) over these {months} '
+            "months by the other rules: as beside the scenarios above.</p>"
+        )
     if where != first:
         return (
             f'<p id="nuclear-{where}" class="caution">P(nuclear test) over {span} by the '
