@@ -33,7 +33,7 @@ import pandas as pd
 from forecast.errors import ConfigError
 from forecast.ledger import score_forecast
 from forecast.scores import crps
-from forecast.summaries import NOUNS
+from forecast.summaries import target_noun
 
 #: Complete calendar months the data may lack before they are called stale (and warned about).
 STALE_AFTER_MONTHS = 2
@@ -451,7 +451,7 @@ def past_score_words(summary: pd.DataFrame, target: str = "launch_days") -> str:
     which unit, and which scenario each ranks first (the two can differ)."""
     if summary.empty:
         return ""
-    noun = NOUNS.get(target, target.replace("_", " "))
+    noun = target_noun(target)
     n = int(summary["months"].max())
     best_months = summary.loc[summary["crps_per_month"].idxmin(), "label"]
     sentence = (

@@ -126,7 +126,8 @@ def caution(row: dict) -> str:
     return "; ".join(reasons)
 
 
-def _noun(target: str) -> str:
+def target_noun(target: str) -> str:
+    """How a target is said in a sentence (``launch_days`` -> ``launch days``)."""
     return NOUNS.get(target, target.replace("_", " "))
 
 
@@ -165,7 +166,7 @@ def totals(forecast, quantity: str | None = None) -> Summary:
     ]
     table = pd.DataFrame(rows)
     months = len(forecast.months)
-    noun = _noun(name)
+    noun = target_noun(name)
     text = tuple(
         f"'{r['label']}': {r['mean']:.1f} {noun} expected over {months} months (median "
         f"{r['median']:.0f}, {_interval_words(r)}); P(at least one) = {r['p_any']:.0%}."
@@ -314,7 +315,7 @@ def observed_in(forecast, observed: float, states=None) -> Summary:
             row["state_match"] = float((path == coded[None, :]).mean())
         rows.append(row)
     table = pd.DataFrame(rows)
-    noun = _noun(forecast.target)
+    noun = target_noun(forecast.target)
     text = [
         f"'{r['label']}': {observed:.0f} {noun} observed against {r['mean']:.1f} expected "
         f"(median {r['median']:.0f}, {_interval_words(r)}): "
@@ -381,7 +382,7 @@ def against_years(forecast, observed: pd.Series, scenario: str | None = None) ->
     # the year before: the observed count, then each forecast year's own draws
     previous = float(observed.sort_index().iloc[-1]) if len(observed) else None
     text = []
-    noun = _noun(forecast.target)
+    noun = target_noun(forecast.target)
     for year in sorted(set(months.year)):
         in_year = months.year == year
         if in_year.sum() != 12:
@@ -447,7 +448,7 @@ def compare(forecast, reference: str, width: float = INTERVAL) -> Summary:
             }
         )
     table = pd.DataFrame(rows)
-    noun = _noun(forecast.target)
+    noun = target_noun(forecast.target)
     ref_label = forecast.labels[reference]
     text = []
     for r in rows:
@@ -613,7 +614,7 @@ def _split(one, groups: np.ndarray, overall: str) -> Summary:
             row[column] = float(values[0])
         rows.append(row)
     table = pd.DataFrame(rows)
-    noun = _noun(one.target)
+    noun = target_noun(one.target)
     text = tuple(
         f"{r['path']} ({r['share']:.0%} of the simulations): {r['mean']:.1f} {noun} expected "
         f"(median {r['median']:.0f}, {_interval_words(r)})." + _caution_words(r)

@@ -159,6 +159,12 @@ class ReportContext:
     def has_outlook(self) -> bool:
         return self.model is not None and self.forecast is not None
 
+    @property
+    def first_table(self) -> str:
+        """The forecast table the page shows first (``today`` when the outlook from today is
+        there, else ``headline``): a caveat is said in full beside it, briefly elsewhere."""
+        return "today" if self.from_today is not None else "headline"
+
     def link(self, page: NotebookPage) -> str:
         """Where a notebook page is: its file, or its section in the single file."""
         return f"#{page.name}" if self.single else f"{page.name}.html"

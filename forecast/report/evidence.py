@@ -59,8 +59,7 @@ def interval_note(
     path = Path(folder) / "totals.csv"
     if ctx.model is None or not path.is_file():
         return ""
-    first = "today" if ctx.from_today is not None else "headline"  # the page's first table
-    text = interval_caveat(pd.read_csv(path), ctx.model.name, brief=where != first)
+    text = interval_caveat(pd.read_csv(path), ctx.model.name, brief=where != ctx.first_table)
     if lead > 0:
         text += (
             f" The backtest scored the 12 months right after the data; these start {lead} "
@@ -393,15 +392,13 @@ def _launch_family_note(families: pd.DataFrame, folder: Path) -> str:
     """Why the launch-day family's skill is not the 12-month total's of "How far to trust"
     (other cutoffs, other state paths), with both numbers; "" without either table."""
     row = families[families["family"] == "launch-days-12m"]
-    path = folder / "totals.csv"
-    if row.empty or not path.is_file() or not (folder / "questions_settings.json").is_file():
+    path, settings = folder / "totals.csv", folder / "questions_settings.json"
+    if row.empty or not path.is_file() or not settings.is_file():
         return ""
-    totals = pd.read_csv(path)
-    held = totals[(totals["model"] == DEFAULT_MODEL) & (totals["state_path"] == "persist")]
+    held = held_state_rows(pd.read_csv(path), DEFAULT_MODEL)
     if held.empty:
         return ""
     r, t = row.iloc[0], held.iloc[0]
-    settings = folder / "questions_settings.json"
     step = json.loads(settings.read_text(encoding="utf-8")).get("count_every", 1)
     every = {1: "monthly", 3: "quarterly"}.get(step, f"{step}-monthly")
     return (

@@ -56,7 +56,7 @@ from forecast.report.glossary import glossary_section
 from forecast.report.scenario_charts import checkbox_css, fan_chart_spec, scenario_panels_spec
 from forecast.report.state_skill_charts import state_probability_spec
 from forecast.report.vega import chart_html
-from forecast.summaries import NOUNS, headline, monthly
+from forecast.summaries import headline, monthly, target_noun
 
 #: Observed months the interactive fan chart shows before the forecast.
 FAN_HISTORY_MONTHS = 24
@@ -120,14 +120,13 @@ def _nuclear_note(ctx: ReportContext, window, where: str) -> str:
         span = f"the {months} months after the data"
     else:
         span = f"the {months} months {window[0]:%B %Y} to {window[-1]:%B %Y}"
-    first = "today" if ctx.from_today is not None else "headline"
     if where == "outlook" and months == len(ctx.forecast.months):
         # the same months as the scenarios' note above, the same numbers: not said twice
         return (
             f'<p id="nuclear-{where}" class="caution">P(nuclear test) over these {months} '
             "months by the other rules: as beside the scenarios above.</p>"
         )
-    if where != first:
+    if where != ctx.first_table:
         return (
             f'<p id="nuclear-{where}" class="caution">P(nuclear test) over {span} by the '
             f"other rules instead of the {ctx.nuclear_half_life:.0f}-month "
@@ -164,7 +163,7 @@ def _window_mark(ctx: ReportContext, start, end) -> str:
 
 
 def _past_scores_html(summary: pd.DataFrame, target: str) -> str:
-    noun = html.escape(NOUNS.get(target, target))
+    noun = html.escape(target_noun(target))
     head = (
         f"<tr><th>Scenario</th><th>Months scored</th><th>Observed {noun}</th>"
         "<th>Expected</th><th>Months inside their 80% interval</th><th>CRPS per month</th>"
