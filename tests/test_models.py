@@ -144,6 +144,20 @@ def test_state_rate_recovers_state_effects_and_dispersion(state_fit):
     inside_hdi(state_fit, "beta_exercise", sim.default_params()["beta_exercise"])
 
 
+def test_the_reference_state_has_no_probability_below_1(state_fit):
+    """The reference's ratio is 1 in every draw: its P(ratio < 1) is blank, not 0.00."""
+    from forecast.cli.tables import effects_table
+
+    effects = state_fit.state_effects()
+    assert effects["state"].iloc[0] == "no_talks"
+    assert np.isnan(effects["p_below_1"].iloc[0])
+    others = effects["p_below_1"].iloc[1:]
+    assert others.between(0, 1).all() and not others.isna().any()
+    column = effects_table(effects).columns[-1]
+    assert list(column.cells)[0] == "reference"
+    assert list(column.cells)[1] == f"{others.iloc[0]:.2f}"
+
+
 @pytest.mark.slow
 def test_self_exciting_recovers_excitation():
     model = fit(get_model("self_exciting"), sim.exciting_panel(300, seed=SEED))
@@ -215,6 +229,9 @@ def test_verdict_passes_on_the_defaults_on_the_full_data(panel):
     assert list(effects["state"]) == ["no_talks", "stalled", "active_talks", "summitry"]
     assert (effects["hdi_low"] <= effects["rate_ratio_mean"]).all()
     assert (effects["rate_ratio_mean"] <= effects["hdi_high"]).all()
+    # the reference's ratio is 1 in every draw: P(ratio < 1) is undefined, not 0
+    assert np.isnan(effects["p_below_1"].iloc[0])
+    assert effects["p_below_1"].iloc[1:].between(0, 1).all()
 
 
 @pytest.mark.slow

@@ -7,6 +7,7 @@ console prints them with markup off).
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from rich.table import Table
@@ -59,7 +60,7 @@ def effects_table(effects: pd.DataFrame) -> Table:
             f"{row.rate_ratio_mean:.2f}",
             f"{row.hdi_low:.2f}",
             f"{row.hdi_high:.2f}",
-            f"{row.p_below_1:.2f}",
+            "reference" if math.isnan(row.p_below_1) else f"{row.p_below_1:.2f}",
         ]
         table.add_row(*cells)
     return table

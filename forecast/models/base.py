@@ -415,7 +415,8 @@ class BaseModel(TrainingWindow):
         Returns
         -------
         DataFrame
-            One row per state (and weapon class, for models that have them).
+            One row per state (and weapon class, for models that have them). The reference
+            state's ratio is 1 by construction: its ``p_below_1`` is NaN (undefined), not 0.
         """
         post = self.posterior
         if "state_effect" not in post:
@@ -430,7 +431,11 @@ class BaseModel(TrainingWindow):
                 "rate_ratio_mean": ratio.mean(("chain", "draw")).to_series(),
                 "hdi_low": hdi.sel(ci_bound="lower", drop=True).to_series(),
                 "hdi_high": hdi.sel(ci_bound="upper", drop=True).to_series(),
-                "p_below_1": (log_rr < 0).mean(("chain", "draw")).to_series(),
+                # the reference's effect is 0 in every draw: P(ratio < 1) is undefined there
+                "p_below_1": (log_rr < 0)
+                .mean(("chain", "draw"))
+                .where((log_rr != 0).any(("chain", "draw")))
+                .to_series(),
             }
         )
         table.attrs.update(reference=REFERENCE_STATE, hdi_prob=hdi_prob, target=self.target)
