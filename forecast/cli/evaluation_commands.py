@@ -53,6 +53,12 @@ def backtest(
     target: str = typer.Option(
         "launch_days", "--target", help="Count forecast and scored: launch_days or missiles."
     ),
+    missiles: bool = typer.Option(
+        False,
+        "--missiles",
+        help="With --target launch_days, also score missiles (written to OUT/missiles); "
+        "ar_level reuses each fold's launch-day fit and adds its salvo term.",
+    ),
     seed: int = typer.Option(1, "--seed", help="Root seed (each fold derives its own)."),
     draws: int = typer.Option(
         None, "--draws", help=f"Draws per chain, per fold (preset {PRESETS['backtest'].draws})."
@@ -80,6 +86,12 @@ def backtest(
     checks.check_int("--bootstrap", bootstrap, 0, 100_000, "resamples")
     if target not in TARGETS:
         raise ConfigError("--target", f"unknown target {target!r}", f"use one of {TARGETS}")
+    if missiles and target != "launch_days":
+        raise ConfigError(
+            "--missiles",
+            f"missiles are scored beside launch days, not beside {target}",
+            "drop --missiles, or use --target launch_days with it",
+        )
     if cutoffs and every:
         raise ConfigError(
             "--cutoffs/--every", "both given", "use --cutoffs for a list, or --every for a grid"
@@ -104,6 +116,7 @@ def backtest(
         chosen,
         horizon=horizon,
         target=target,
+        missiles=missiles,
         seed=seed,
         draws=draws or preset.draws,
         tune=preset.tune if tune is None else tune,

@@ -12,6 +12,7 @@ from forecast.cli.tables import band_table, contrasts_table
 from forecast.evaluation import backtest as run_backtest
 from forecast.evaluation import pit_table
 from forecast.evaluation.contrasts import contrasts_by_window
+from forecast.evaluation.results import MISSILES
 from forecast.files import write_csv
 from forecast.outputs import output_dir
 from forecast.plots import plot_contrasts, plot_coverage, plot_pit, plot_scores_by_horizon
@@ -20,8 +21,17 @@ from forecast.plots import plot_contrasts, plot_coverage, plot_pit, plot_scores_
 def backtest(out: Path, panel, models, cutoffs, *, force: bool, **settings) -> None:
     """``forecast backtest``: run the folds, write scores, summaries and figures."""
     result = run_backtest(panel, models, cutoffs, **settings)
-    result.write(out, force=force, also=lambda folder: _figures(result, folder))
-    console.print(band_table(result.tables["by_band"], len(cutoffs)))
+    sides = {"": result} if result.missiles is None else {"": result, MISSILES: result.missiles}
+
+    def figures(folder: Path) -> None:
+        for sub, side in sides.items():
+            _figures(side, folder / sub)
+
+    result.write(out, force=force, also=figures)
+    for sub, side in sides.items():
+        console.print(band_table(side.tables["by_band"], len(cutoffs), side.settings["target"]))
+        if sub:
+            console.print(f"({side.settings['target']}: {out / sub})")
     console.print(f"written: {out} ({result.seconds:.0f} s)")
 
 

@@ -114,11 +114,12 @@ def past_scores_table(summary: pd.DataFrame) -> Table:
     return table
 
 
-def band_table(band: pd.DataFrame, n_cutoffs: int) -> Table:
+def band_table(band: pd.DataFrame, n_cutoffs: int, target: str = "launch_days") -> Table:
     """A backtest's skill by horizon band, the state held at the cutoff."""
     table = _table(
-        f"CRPS skill vs the best naive baseline by horizon band ({n_cutoffs} cutoffs, state "
-        "held at the cutoff; 90% bootstrap interval; randomised-PIT coverage of 80%)",
+        f"{target.replace('_', ' ').capitalize()}: CRPS skill vs the best naive baseline by "
+        f"horizon band ({n_cutoffs} cutoffs, state held at the cutoff; 90% bootstrap interval; "
+        "randomised-PIT coverage of 80%)",
         ["model", "band", "CRPS", "skill", "90% interval", "PIT 80%", "baseline"],
         left=("model", "baseline"),
     )

@@ -28,7 +28,7 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
 import pandas as pd
 
@@ -37,6 +37,7 @@ from forecast.evaluation.ablation import ablation_table
 from forecast.evaluation.combine import check_pools, pool_results
 from forecast.evaluation.executors import check_executor, run_tasks
 from forecast.evaluation.fold_forecasts import run_fold
+from forecast.evaluation.fold_missiles import missile_form
 from forecast.evaluation.folds import make_folds, score_results
 from forecast.evaluation.oracles import oracle_results
 from forecast.evaluation.plan import (
@@ -166,6 +167,7 @@ def backtest(
     target_accept: float | None = None,
     sim_draws: int | None = None,
     target: str = "launch_days",
+    missiles: bool = False,
     baselines: Sequence[str] = BASELINES,
     pools: Sequence[str] = (),
     oracles: bool = False,
@@ -202,6 +204,12 @@ def backtest(
         Predictive draws per forecast (default ``draws * chains``).
     target : str
         Panel column forecast (``launch_days`` by default).
+    missiles : bool
+        With ``target="launch_days"``, also score missiles (the result's ``missiles``): a
+        model that reaches missiles through launch days (``ar_level``) reuses each fold's
+        launch-day fit and adds its salvo term's own fit
+        (:mod:`forecast.evaluation.fold_missiles`); the others are fitted to the missile
+        counts. The launch-day results are unchanged.
     baselines : sequence of str
         Models whose best (per horizon and band) is the skill reference.
     pools : sequence of str
@@ -248,6 +256,7 @@ def backtest(
         target_accept=target_accept,
         sim_draws=sim_draws,
         target=target,
+        missiles=missiles,
     )
     whole_number(bootstrap, "--bootstrap", 0, 100_000)
     if executor is None:
@@ -262,20 +271,69 @@ def backtest(
         configs=configs,
         keep_forecast=(asked,) if asked else (),
     )
-    results = run_tasks(
-        task,
-        folds,
-        workers=workers,
-        scheduler=scheduler,
-        executor=executor,
-        progress=progress,
-        label=str,
+    execute = functools.partial(
+        run_tasks, workers=workers, scheduler=scheduler, executor=executor, progress=progress
     )
+    results = execute(task, folds, label=str)
+    common = {
+        "panel": panel,
+        "cutoffs": cutoffs,
+        "labels": labels,
+        "baselines": baselines,
+        "pool_specs": pool_specs,
+        "oracles": oracles,
+        "bootstrap": bootstrap,
+        "run": {"workers": workers, "scheduler": scheduler},
+    }
+    result = assemble(results, settings=settings, configs=configs, **common)
+    if questions:
+        result.tables |= question_tables(results, panel, asked, cutoffs, seed)
+    if missiles:
+        result.missiles = missile_backtest(results, folds, execute, settings, configs, **common)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def missile_backtest(results, folds, execute, settings, configs, **common) -> BacktestResult:
+    """The missile side of a ``missiles=True`` backtest: the missile folds that the launch-day
+    folds gave (:func:`~forecast.evaluation.fold_missiles.through_launch_days` models), and
+    the other models' folds fitted to the missile counts."""
+    started = time.perf_counter()
+    settings = replace(settings, target="missiles", missiles=False)
+    configs = {label: missile_form(config).config() for label, config in configs.items()}
+    reused = [r.missiles for r in results if r.missiles is not None]
+    done = {r.model for r in reused}
+    rest = [f for f in folds if f.model not in done]
+    task = functools.partial(run_fold, panel=common["panel"], settings=settings, configs=configs)
+    fitted = execute(task, rest, label=lambda f: f"{f} (missiles)") if rest else []
+    by_fold = {(r.model, r.cutoff): r for r in [*reused, *fitted]}
+    ordered = [by_fold[(f.model, f.cutoff)] for f in folds]
+    result = assemble(ordered, settings=settings, configs=configs, **common)
+    result.settings["levels_from_launch_days"] = sorted(done)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def assemble(
+    results,
+    *,
+    panel,
+    cutoffs,
+    settings: BacktestSettings,
+    labels,
+    configs,
+    baselines,
+    pool_specs,
+    oracles: bool,
+    bootstrap: int,
+    run: dict,
+) -> BacktestResult:
+    """Score the folds' forecasts (with the pools and oracles asked for) and summarise them."""
+    seed = settings.seed
     member_scores = score_results(results)
     pooled, weights = pool_results(pool_specs, results, member_scores, seed=seed)
     extra = oracle_results(panel, cutoffs, settings) if oracles else []
     scores = score_results([*results, *pooled, *extra]) if (pooled or extra) else member_scores
-    seconds = time.perf_counter() - started
     meta = {
         "models": labels,
         "configs": configs,
@@ -283,14 +341,13 @@ def backtest(
         "pools": [s.name for s in pool_specs],
         "oracles": list(ORACLES) if oracles else [],
         "cutoffs": [str(c) for c in cutoffs],
-        "workers": workers,
-        "scheduler": scheduler,
+        **run,
         "bootstrap": bootstrap,
         **asdict(settings),
         "samplers": fold_samplers(results),
     }
     tables = summary_tables(scores, meta["baselines"], bootstrap=bootstrap, seed=seed)
-    totals = total_scores(results, horizon, joint=labels)
+    totals = total_scores(results, settings.horizon, joint=labels)
     if not totals.empty:
         tables["totals"] = totals_table(totals, meta["baselines"], bootstrap, seed)
     ablation = ablation_table(scores, bootstrap, seed)
@@ -298,12 +355,10 @@ def backtest(
         tables["ablation"] = ablation
     if len(weights):
         tables["weights"] = weights
-    if questions:
-        tables |= question_tables(results, panel, asked, cutoffs, seed)
     return BacktestResult(
         scores=scores,
         folds=pd.DataFrame([r.info for r in results]),
         tables=tables,
         settings=meta,
-        seconds=seconds,
+        seconds=0.0,
     )

@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.errors import ConfigError
+from forecast.evaluation.fold_missiles import missile_result, through_launch_days
 from forecast.evaluation.folds import STATE_PATHS, Fold, FoldResult, fold_sampler, forecast_months
 from forecast.evaluation.plan import BacktestSettings
 from forecast.models import BaseModel, get_model
@@ -210,4 +211,6 @@ def run_fold(
     result.paths = forecast.states.sel(scenario="transition").values.astype(np.int8)
     if keep:
         result.forecast = forecast.scenario("transition")
+    if settings.missiles and through_launch_days(config):
+        result.missiles = missile_result(fold, result, model, panel, settings, config)
     return result

@@ -101,6 +101,9 @@ class FoldResult:
     #: The transition path's whole forecast (classes and nuclear tests included), kept for
     #: the question backtest's model only.
     forecast: object = None
+    #: The fold's missile forecasts, when a launch-day fold gives them
+    #: (:mod:`forecast.evaluation.fold_missiles`).
+    missiles: FoldResult | None = None
 
 
 # --- folds and their months ---

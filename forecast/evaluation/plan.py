@@ -145,6 +145,9 @@ class BacktestSettings:
         and oracles included, is scored on this many draws).
     target : str
         Panel column forecast.
+    missiles : bool
+        With the ``launch_days`` target, also forecast missiles in each fold of a model that
+        reaches them through launch days (:mod:`forecast.evaluation.fold_missiles`).
     """
 
     horizon: int = 12
@@ -155,8 +158,15 @@ class BacktestSettings:
     target_accept: float | None = None
     sim_draws: int | None = None
     target: str = "launch_days"
+    missiles: bool = False
 
     def __post_init__(self) -> None:
+        if self.missiles and self.target != "launch_days":
+            raise ConfigError(
+                "--missiles",
+                f"missiles are scored beside launch days, not beside {self.target}",
+                "drop --missiles, or use --target launch_days with it",
+            )
         whole_number(self.horizon, "--horizon", 1, MAX_HORIZON)
         whole_number(self.seed, "--seed", 0, MAX_SEED)
         whole_number(self.draws, "--draws", 1, MAX_DRAWS)

@@ -35,7 +35,9 @@ class BacktestResult:
     settings : dict
         Models, cutoffs, baselines and :class:`BacktestSettings`.
     seconds : float
-        Wall time of the whole backtest.
+        Wall time of the whole backtest (of its missile side, for ``missiles``).
+    missiles : BacktestResult, optional
+        The missile side of a ``missiles=True`` backtest, written to ``missiles/``.
     """
 
     scores: pd.DataFrame
@@ -43,6 +45,7 @@ class BacktestResult:
     tables: dict
     settings: dict
     seconds: float
+    missiles: BacktestResult | None = None
 
     @property
     def summary(self) -> pd.DataFrame:
@@ -50,7 +53,8 @@ class BacktestResult:
         return self.tables["by_horizon"]
 
     def write(self, out: str | Path, force: bool = False, also=None) -> Path:
-        """Write ``scores.csv``, ``folds.csv``, one CSV per summary table, ``settings.json``.
+        """Write ``scores.csv``, ``folds.csv``, one CSV per summary table, ``settings.json``
+        (and the same files of the missile side in ``missiles/``).
 
         The folder is written with :func:`forecast.outputs.output_dir`: new, empty, or
         (with ``force``) an earlier backtest output; built beside ``out`` and swapped in.
@@ -72,6 +76,9 @@ class BacktestResult:
         """
         with output_dir(out, "backtest", force=force) as tmp:
             self._write_files(tmp)
+            if self.missiles is not None:
+                (tmp / MISSILES).mkdir()
+                self.missiles._write_files(tmp / MISSILES)
             if also is not None:
                 also(tmp)
         return Path(out)
@@ -85,6 +92,9 @@ class BacktestResult:
         meta = {**self.settings, "seconds": round(self.seconds, 1)}
         (out / "settings.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
 
+
+#: The subfolder of a backtest folder that holds its missile side.
+MISSILES = "missiles"
 
 #: Files of a backtest folder that are not summary tables.
 NOT_SUMMARIES = ("scores.csv", "folds.csv")
