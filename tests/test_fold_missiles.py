@@ -9,6 +9,7 @@ from dataclasses import replace
 import arviz as az
 import numpy as np
 import pandas as pd
+import pymc as pm
 import pytest
 import simulated as sim
 from conftest import SEED
@@ -16,6 +17,7 @@ from hostile_support import cli, refused
 
 from forecast.errors import ConfigError
 from forecast.evaluation import backtest
+from forecast.evaluation.backtest import missile_forms, model_configs
 from forecast.evaluation.fold_forecasts import run_fold
 from forecast.evaluation.fold_missiles import SalvoTerm, through_launch_days
 from forecast.evaluation.folds import STATE_PATHS, make_folds
@@ -35,6 +37,71 @@ TINY = {
 }
 
 
+def test_the_missile_posterior_is_the_launch_day_posterior_times_the_salvo_terms(panel):
+    """What the reuse rests on: at any point, ar_level's missile log density (priors
+    included) is its launch-day log density plus the salvo term's alone, on the window of a
+    moved cutoff (so the two posteriors are independent and each can be fitted alone)."""
+    joint = get_model("ar_level", target="missiles")
+    level = get_model("ar_level")
+    for model in (joint, level):
+        model.build(panel, keep_future=True)
+        model.set_until("2019-06")
+    months = pd.PeriodIndex(pd.to_datetime(level.training["month"]), freq="M")
+    term = SalvoTerm(panel, C.SALVO_PRIORS)
+    all_months = pd.PeriodIndex(pd.to_datetime(panel["month"]), freq="M")
+    with term.model:
+        pm.set_data(
+            term.pairs.window(all_months.get_loc(months[0]), all_months.get_loc(months[-1]) + 1)
+        )
+    logp = {
+        name: m.compile_logp()
+        for name, m in (("joint", joint.model), ("level", level.model), ("salvo", term.model))
+    }
+    start = joint.model.initial_point()
+    level_keys = set(level.model.initial_point())
+    salvo_keys = set(term.model.initial_point())
+    assert level_keys | salvo_keys == set(start) and not level_keys & salvo_keys
+    rng = np.random.default_rng(SEED)
+    for _ in range(3):
+        point = {k: v + rng.normal(0, 0.3, np.shape(v)) for k, v in start.items()}
+        split = logp["level"]({k: point[k] for k in level_keys}) + logp["salvo"](
+            {k: point[k] for k in salvo_keys}
+        )
+        assert float(logp["joint"](point)) == pytest.approx(float(split), rel=1e-10)
+
+
+def test_custom_salvo_priors_reach_the_salvo_term_and_bad_models_are_refused(panel):
+    tight = {"salvo_mean": {"mu": float(np.log(40.0)), "sigma": 0.01}}
+    custom = get_model("ar_level", target="missiles", priors=tight)
+    configs = missile_forms([custom, "constant_rate"], *model_configs([custom, "constant_rate"]))
+    assert configs["ar_level"]["priors"]["salvo_mean"] == tight["salvo_mean"]
+    assert "salvo_mean" not in configs["constant_rate"]["priors"]
+    plain = missile_forms(["ar_level"], *model_configs(["ar_level"]))
+    assert plain["ar_level"]["priors"]["salvo_mean"] == C.SALVO_PRIORS["salvo_mean"]
+    with pytest.raises(ConfigError, match="class_hierarchical cannot forecast missiles"):
+        backtest(panel, ["class_hierarchical"], missiles=True, **TINY)
+
+
+@pytest.mark.slow
+def test_a_missile_fold_honours_custom_salvo_priors_and_fewer_draws(panel):
+    tight = {"salvo_mean": {"mu": float(np.log(40.0)), "sigma": 0.01}}
+    custom = get_model("ar_level", target="missiles", priors=tight)
+    settings = BacktestSettings(
+        horizon=3, seed=SEED, draws=100, tune=100, chains=2, sim_draws=50, missiles=True
+    )
+    (fold,) = make_folds(["ar_level"], [pd.Period("2022-06", "M")], SEED)
+    configs = missile_forms([custom], *model_configs([custom]))
+    days = run_fold(fold, panel, settings, missile_configs=configs)
+    d, m = days.draws["persist"], days.missiles.draws["persist"]
+    assert d.shape == m.shape == (3, 50)
+    # about 41 missiles a launch day: the prior pins the salvo mean at 40
+    assert 30 < (m.sum() / d.sum()) < 55
+    info = days.missiles.info
+    assert info["level_from"] == "launch_days" and info["fit_seconds"] > 0
+    assert info["salvo_target_accept"] == PRESETS["backtest"].target_accept
+    assert info["verdict"].startswith("level: ") and "; salvos: " in info["verdict"]
+
+
 def test_only_models_reaching_missiles_through_launch_days_reuse_their_fit():
     for name in ("ar_level", "ar_level_lean", "ar_level_phased"):
         assert through_launch_days(get_model(name).config())
@@ -52,12 +119,13 @@ def test_the_salvo_term_alone_recovers_the_salvos_of_its_window():
     term = SalvoTerm(panel, C.SALVO_PRIORS)
     months = pd.PeriodIndex(pd.to_datetime(panel["month"]), freq="M")
     sampler = PRESETS["backtest"].replace(draws=500, tune=500, chains=2)
-    mean, alpha, seconds = term.fit(months[0], months[-1], sampler, SEED)
-    assert len(mean) == len(alpha) == 1000 and seconds > 0
+    fit = term.fit(months[0], months[-1], sampler, SEED)
+    mean, alpha = fit.mean, fit.alpha
+    assert len(mean) == len(alpha) == 1000 and fit.seconds > 0 and fit.diagnostics.passed
     for draws, name in ((mean, "salvo_mean"), (alpha, "salvo_alpha")):
         low, high = az.hdi(draws, prob=0.94)
         assert low < truth[name] < high, name
-    short, _, _ = term.fit(months[0], months[59], sampler, SEED)
+    short = term.fit(months[0], months[59], sampler, SEED).mean
     assert short.std() > 1.5 * mean.std()
 
 

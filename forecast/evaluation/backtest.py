@@ -247,6 +247,7 @@ def backtest(
         configs |= {m: get_model(m, target=target).config() for m in extra}
     baselines = check_models(baselines, "--baselines")
     cutoffs = check_cutoffs(cutoffs, panel)
+    missile_configs = missile_forms(models, labels, configs) if missiles else None
     settings = BacktestSettings(
         horizon=horizon,
         seed=seed,
@@ -270,6 +271,7 @@ def backtest(
         settings=settings,
         configs=configs,
         keep_forecast=(asked,) if asked else (),
+        missile_configs=missile_configs,
     )
     execute = functools.partial(
         run_tasks, workers=workers, scheduler=scheduler, executor=executor, progress=progress
@@ -288,19 +290,45 @@ def backtest(
     result = assemble(results, settings=settings, configs=configs, **common)
     if questions:
         result.tables |= question_tables(results, panel, asked, cutoffs, seed)
-    if missiles:
-        result.missiles = missile_backtest(results, folds, execute, settings, configs, **common)
     result.seconds = time.perf_counter() - started
+    if missiles:
+        result.missiles = missile_backtest(
+            results, folds, execute, settings, missile_configs, **common
+        )
     return result
+
+
+def missile_forms(models, labels: Sequence[str], configs: dict) -> dict[str, dict]:
+    """Each label's missile configuration, for ``missiles=True``: a model configured for
+    missiles keeps its own (custom salvo priors included); a model that cannot forecast
+    missiles is refused here, before any fold."""
+    given = dict.fromkeys(labels)
+    if not isinstance(models, str):
+        pairs = models.items() if isinstance(models, dict) else [(None, m) for m in models]
+        for label, model in pairs:
+            if isinstance(model, BaseModel) and model.target == "missiles":
+                given[str(label or model.name)] = {**model.config(), "until": None}
+    out = {}
+    for label in labels:
+        try:
+            out[label] = given[label] or {**missile_form(configs[label]).config(), "until": None}
+        except ConfigError as err:
+            raise ConfigError(
+                "--missiles",
+                f"{label} cannot forecast missiles ({err.problem})",
+                "leave it out of --models, or drop --missiles",
+            ) from None
+    return out
 
 
 def missile_backtest(results, folds, execute, settings, configs, **common) -> BacktestResult:
     """The missile side of a ``missiles=True`` backtest: the missile folds that the launch-day
     folds gave (:func:`~forecast.evaluation.fold_missiles.through_launch_days` models), and
-    the other models' folds fitted to the missile counts."""
+    the other models' folds fitted to the missile counts (``configs``: each label's missile
+    configuration). Its ``seconds`` are this second pass's plus the salvo fits' (which ran
+    inside the launch-day folds)."""
     started = time.perf_counter()
     settings = replace(settings, target="missiles", missiles=False)
-    configs = {label: missile_form(config).config() for label, config in configs.items()}
     reused = [r.missiles for r in results if r.missiles is not None]
     done = {r.model for r in reused}
     rest = [f for f in folds if f.model not in done]
@@ -310,7 +338,9 @@ def missile_backtest(results, folds, execute, settings, configs, **common) -> Ba
     ordered = [by_fold[(f.model, f.cutoff)] for f in folds]
     result = assemble(ordered, settings=settings, configs=configs, **common)
     result.settings["levels_from_launch_days"] = sorted(done)
-    result.seconds = time.perf_counter() - started
+    salvo_seconds = sum(r.info["fit_seconds"] for r in reused)
+    result.settings["salvo_fit_seconds"] = round(salvo_seconds, 1)
+    result.seconds = time.perf_counter() - started + salvo_seconds
     return result
 
 

@@ -114,6 +114,7 @@ def run_fold(
     settings: BacktestSettings,
     configs: dict | None = None,
     keep_forecast: Sequence[str] = (),
+    missile_configs: dict | None = None,
 ) -> FoldResult:
     """Fit one model up to one cutoff and forecast along the three state paths.
 
@@ -131,6 +132,10 @@ def run_fold(
     keep_forecast : sequence of str
         Labels whose transition-path forecast is kept whole (with weapon classes and nuclear
         tests from the outlook models fitted at the cutoff) for the question backtest.
+    missile_configs : dict, optional
+        With ``settings.missiles``: each label's missile configuration; a model that reaches
+        missiles through launch days also gives its missile fold (``result.missiles``,
+        :mod:`forecast.evaluation.fold_missiles`).
 
     Returns
     -------
@@ -211,6 +216,7 @@ def run_fold(
     result.paths = forecast.states.sel(scenario="transition").values.astype(np.int8)
     if keep:
         result.forecast = forecast.scenario("transition")
-    if settings.missiles and through_launch_days(config):
-        result.missiles = missile_result(fold, result, model, panel, settings, config)
+    missile_config = (missile_configs or {}).get(fold.model) or config
+    if settings.missiles and through_launch_days(missile_config):
+        result.missiles = missile_result(fold, result, model, panel, settings, missile_config)
     return result

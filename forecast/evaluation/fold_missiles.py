@@ -22,14 +22,17 @@ from __future__ import annotations
 import json
 import threading
 import time
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import pymc as pm
 
+from forecast.catalog import Sampler
 from forecast.evaluation.folds import STATE_PATHS, Fold, FoldResult, fold_sampler, forecast_months
 from forecast.models import BaseModel
 from forecast.models import components as C
+from forecast.models.diagnostics import Diagnostics, diagnose
 from forecast.models.dynamic import ARLevel
 from forecast.models.sampling import sample
 from forecast.models.storage import data_hash
@@ -47,9 +50,9 @@ def missile_form(config: dict) -> BaseModel:
 
 
 def through_launch_days(config: dict) -> bool:
-    """Whether the model of ``config`` forecasts missiles as its launch days plus a monthly
-    salvo term whose posterior is independent of the level's (``ar_level`` and its
-    variants), so that its missile fold can reuse its launch-day fold."""
+    """Whether the model of ``config`` (its missile form) forecasts missiles as its launch days
+    plus a monthly salvo term whose posterior is independent of the level's (``ar_level`` and
+    its variants), so that its missile fold can reuse its launch-day fold."""
     model = missile_form(config)
     return isinstance(model, ARLevel) and model.salvos
 
@@ -75,22 +78,38 @@ class SalvoTerm:
             totals = pm.Data("salvo_totals", first["salvo_totals"])
             C.monthly_salvos(priors, self.pairs, weight, totals)
 
-    def fit(self, first, last, sampler, seed: int) -> tuple[np.ndarray, np.ndarray, float]:
-        """Posterior draws of ``salvo_mean`` and ``salvo_alpha`` (chains stacked) from the
-        months ``first..last``, and the seconds the fit took."""
+    def fit(self, first, last, sampler, seed: int) -> SalvoFit:
+        """The salvo term's posterior from the months ``first..last``."""
         started = time.perf_counter()
         lo, hi = self.months.get_loc(first), self.months.get_loc(last) + 1
         with self.model:
             pm.set_data(self.pairs.window(lo, hi))
         idata = sample(self.model, sampler, seed, key=self.key)
         post = idata["posterior"].to_dataset()
-        mean = post["salvo_mean"].values.reshape(-1)
-        alpha = post["salvo_alpha"].values.reshape(-1)
-        return mean, alpha, time.perf_counter() - started
+        return SalvoFit(
+            mean=post["salvo_mean"].values.reshape(-1),
+            alpha=post["salvo_alpha"].values.reshape(-1),
+            diagnostics=diagnose(idata, ["salvo_mean_log", "salvo_alpha_log"]),
+            sampler=sampler,
+            seconds=time.perf_counter() - started,
+        )
+
+
+@dataclass(frozen=True)
+class SalvoFit:
+    """The salvo term's posterior draws (chains stacked), its diagnostics, the sampler
+    settings it used and the seconds it took."""
+
+    mean: np.ndarray
+    alpha: np.ndarray
+    diagnostics: Diagnostics
+    sampler: Sampler
+    seconds: float
 
 
 def salvo_term(panel: pd.DataFrame, config: dict) -> SalvoTerm:
-    """This process's salvo term for ``config``'s priors on ``panel`` (built once)."""
+    """This process's salvo term for the priors of ``config`` (a missile configuration: its
+    custom salvo priors, else the defaults) on ``panel`` (built once)."""
     priors = {k: missile_form(config).priors[k] for k in C.SALVO_PRIORS}
     key = (json.dumps(priors, sort_keys=True), data_hash(panel), threading.get_ident())
     term = _SALVO_MODELS.get(key)
@@ -120,14 +139,26 @@ def missile_result(
     panel : DataFrame
         The whole monthly panel.
     settings : BacktestSettings
-        The backtest's settings (its sampler settings serve the salvo term too).
+        The backtest's settings: the salvo term samples with its draws, tune and chains
+        (the ``backtest`` preset's adaptation and target acceptance, or ``target_accept``).
     config : dict
-        The model's configuration (custom salvo priors included).
+        The model's missile configuration (custom salvo priors included).
+
+    Returns
+    -------
+    FoldResult
+        Its ``info`` describes the missile fold: the salvo fit's own seconds, sampler and
+        verdict beside the level's (``level_*``); ``passed`` needs both.
     """
+    started, cpu_started = time.perf_counter(), time.process_time()
     months = pd.PeriodIndex(pd.to_datetime(model.training["month"]), freq="M")
-    mean, alpha, seconds = salvo_term(panel, config).fit(
-        months[0], months[-1], fold_sampler(settings), stream_seed(fold.fit_seed, FIT_STREAM)
+    sampler = fold_sampler(settings)
+    if settings.target_accept is not None:
+        sampler = sampler.replace(target_accept=settings.target_accept)
+    salvos = salvo_term(panel, config).fit(
+        months[0], months[-1], sampler, stream_seed(fold.fit_seed, FIT_STREAM)
     )
+    mean, alpha = salvos.mean, salvos.alpha
     n = settings.n_draws
     if n < len(mean):  # as the model's own simulation: a subsample of the posterior
         pick = np.random.default_rng(stream_seed(fold.sim_seed, SIM_STREAM)).choice(
@@ -141,9 +172,49 @@ def missile_result(
         draws[path] = C.salvo_missiles(launch_days, mean, alpha, rng).T.astype(np.int32)
     _, rows = forecast_months(panel, fold.cutoff, settings.horizon)
     observed = panel.loc[rows, "missiles"].to_numpy().astype(np.int64)
-    info = {**days.info, "salvo_seconds": seconds, "level_from": "launch_days"}
     result = FoldResult(
-        days.model, days.cutoff, days.months, observed, draws, days.states, days.exercise_days, info
+        days.model,
+        days.cutoff,
+        days.months,
+        observed,
+        draws,
+        days.states,
+        days.exercise_days,
+        missile_info(days.info, salvos, started, cpu_started),
     )
     result.paths = days.paths
     return result
+
+
+def missile_info(level: dict, salvos: SalvoFit, started: float, cpu_started: float) -> dict:
+    """A missile fold's facts: its own cost and the verdicts of both fits (the level's from
+    its launch-day fold, ``level_*``; the salvo term's, ``salvo_*``)."""
+    diag = salvos.diagnostics
+    keep = ("model", "cutoff", "fit_seed", "sim_seed", "n_train", "n_forecasts")
+    return {
+        **{k: level[k] for k in keep},
+        "fit_seconds": salvos.seconds,  # this fold's own fit: the salvo term
+        "seconds": time.perf_counter() - started,
+        "cpu_seconds": time.process_time() - cpu_started,
+        "passed": bool(level["passed"] and diag.passed),
+        "max_rhat": _known(max, level["max_rhat"], diag.max_rhat),
+        "min_ess_bulk": _known(min, level["min_ess_bulk"], diag.min_ess_bulk),
+        "min_ess_tail": _known(min, level["min_ess_tail"], diag.min_ess_tail),
+        "divergences": int(level["divergences"]) + diag.divergences,
+        "verdict": f"level: {level['verdict']}; salvos: {diag.verdict()}",
+        # the model's sampler record (settings.json's samplers) is its level's fit
+        "target_accept": level["target_accept"],
+        "adaptation": level["adaptation"],
+        "level_from": "launch_days",
+        "level_fit_seconds": level["fit_seconds"],
+        "level_passed": level["passed"],
+        "salvo_passed": diag.passed,
+        "salvo_target_accept": salvos.sampler.target_accept,
+        "salvo_adaptation": salvos.sampler.adaptation,
+    }
+
+
+def _known(pick, *values: float) -> float:
+    """``pick`` (max or min) of the values that are not NaN (NaN when none is: one chain)."""
+    known = [float(v) for v in values if v == v]
+    return pick(known) if known else float("nan")
