@@ -38,7 +38,7 @@ from forecast.evaluation.combine import check_pools, pool_results
 from forecast.evaluation.executors import check_executor, run_tasks
 from forecast.evaluation.fold_forecasts import run_fold
 from forecast.evaluation.fold_missiles import missile_form
-from forecast.evaluation.folds import make_folds, score_results
+from forecast.evaluation.folds import SCORE_ORDER, make_folds, score_results
 from forecast.evaluation.oracles import oracle_results
 from forecast.evaluation.plan import (
     BASELINES,
@@ -363,7 +363,10 @@ def assemble(
     member_scores = score_results(results)
     pooled, weights = pool_results(pool_specs, results, member_scores, seed=seed)
     extra = oracle_results(panel, cutoffs, settings) if oracles else []
-    scores = score_results([*results, *pooled, *extra]) if (pooled or extra) else member_scores
+    scores = member_scores
+    if pooled or extra:  # the members are scored once; the table in the same order
+        both = pd.concat([member_scores, score_results([*pooled, *extra])], ignore_index=True)
+        scores = both.sort_values(list(SCORE_ORDER), ignore_index=True)
     meta = {
         "models": labels,
         "configs": configs,

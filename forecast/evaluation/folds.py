@@ -138,31 +138,40 @@ KEY_COLUMNS = [
 ]
 
 
+def score_columns(result: FoldResult) -> dict[str, np.ndarray]:
+    """Every score of every forecast of one fold (one row per state path and horizon), as
+    the columns of the ``scores`` table."""
+    n = len(result.months)
+    parts = []
+    for path in STATE_PATHS:
+        parts.append(
+            {
+                "model": np.full(n, result.model, dtype=object),
+                "cutoff": np.repeat(pd.DatetimeIndex([result.cutoff.to_timestamp()]), n),
+                "state_path": np.full(n, path, dtype=object),
+                "horizon": np.arange(1, n + 1),
+                "target_month": np.asarray(result.months.to_timestamp()),
+                "observed": np.asarray(result.observed),
+                "state": np.asarray(result.states[path]),
+                "exercise_days": np.asarray(result.exercise_days[path]),
+                **score_forecasts(result.observed, result.draws[path]),
+            }
+        )
+    return {key: np.concatenate([np.asarray(p[key]) for p in parts]) for key in parts[0]}
+
+
 def score_result(result: FoldResult) -> pd.DataFrame:
     """Every score of every forecast of one fold (one row per state path and horizon)."""
-    frames = []
-    n = len(result.months)
-    for path in STATE_PATHS:
-        scores = score_forecasts(result.observed, result.draws[path])
-        frames.append(
-            pd.DataFrame(
-                {
-                    "model": result.model,
-                    "cutoff": result.cutoff.to_timestamp(),
-                    "state_path": path,
-                    "horizon": np.arange(1, n + 1),
-                    "target_month": result.months.to_timestamp(),
-                    "observed": result.observed,
-                    "state": result.states[path],
-                    "exercise_days": result.exercise_days[path],
-                    **scores,
-                }
-            )
-        )
-    return pd.concat(frames, ignore_index=True)
+    return pd.DataFrame(score_columns(result))
+
+
+#: The order of the rows of a ``scores`` table (one row per key).
+SCORE_ORDER = ("model", "cutoff", "state_path", "horizon")
 
 
 def score_results(results: Sequence[FoldResult]) -> pd.DataFrame:
-    """The ``scores`` table of many folds, sorted by model, cutoff, path and horizon."""
-    scores = pd.concat([score_result(r) for r in results], ignore_index=True)
-    return scores.sort_values(["model", "cutoff", "state_path", "horizon"], ignore_index=True)
+    """The ``scores`` table of many folds, sorted by model, cutoff, path and horizon (the
+    folds' columns are joined before one table is built: a table per fold cost 10 ms)."""
+    columns = [score_columns(r) for r in results]
+    scores = pd.DataFrame({key: np.concatenate([c[key] for c in columns]) for key in columns[0]})
+    return scores.sort_values(list(SCORE_ORDER), ignore_index=True)
