@@ -18,6 +18,18 @@ from forecast.constants import BUNDLED_DATA_DIR  # noqa: E402
 #: The one seed every random step in the tests derives from.
 SEED = 20251231
 
+#: A tiny real backtest (two cutoffs; the second two months before the data end, so it has
+#: horizons 1-2 only): the settings the backtest tests share.
+TINY_BACKTEST = {
+    "cutoffs": ["2017-06", "2025-10"],
+    "horizon": 3,
+    "seed": SEED,
+    "draws": 100,
+    "tune": 100,
+    "chains": 1,
+    "progress": False,
+}
+
 #: A fixed "today" on which the bundled data (to 2025-12-31) are stale: late November 2026.
 STALE_TODAY = dt.date(2026, 11, 25)
 

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import SEED
+from conftest import SEED, TINY_BACKTEST
 from scipy import stats
 
 from forecast.errors import ConfigError
@@ -392,17 +392,7 @@ def test_run_tasks_keeps_order_and_names_a_failing_task():
 
 # --- real backtests: serial, local processes, Dask -----------------------------------------------
 
-TINY = {
-    "models": ["constant_rate", "recent_rate"],
-    # the second cutoff is two months before the data end: horizons 1-2 only
-    "cutoffs": ["2017-06", "2025-10"],
-    "horizon": 3,
-    "seed": SEED,
-    "draws": 100,
-    "tune": 100,
-    "chains": 1,
-    "progress": False,
-}
+TINY = {"models": ["constant_rate", "recent_rate"], **TINY_BACKTEST}
 
 
 def run_tiny(panel, **kw):

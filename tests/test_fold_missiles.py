@@ -12,7 +12,7 @@ import pandas as pd
 import pymc as pm
 import pytest
 import simulated as sim
-from conftest import SEED
+from conftest import SEED, TINY_BACKTEST
 from hostile_support import cli, refused
 
 from forecast.errors import ConfigError
@@ -25,16 +25,7 @@ from forecast.evaluation.plan import BacktestSettings
 from forecast.models import PRESETS, get_model
 from forecast.models import components as C
 
-TINY = {
-    "cutoffs": ["2017-06", "2025-10"],
-    "horizon": 3,
-    "seed": SEED,
-    "draws": 100,
-    "tune": 100,
-    "chains": 1,
-    "progress": False,
-    "bootstrap": 20,
-}
+TINY = {**TINY_BACKTEST, "bootstrap": 20}
 
 
 def test_the_missile_posterior_is_the_launch_day_posterior_times_the_salvo_terms(panel):

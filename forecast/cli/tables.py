@@ -116,8 +116,11 @@ def past_scores_table(summary: pd.DataFrame) -> Table:
 
 def band_table(band: pd.DataFrame, n_cutoffs: int, target: str = "launch_days") -> Table:
     """A backtest's skill by horizon band, the state held at the cutoff."""
+    from forecast.summaries import target_noun  # here: the light commands import this module
+
+    noun = target_noun(target)
     table = _table(
-        f"{target.replace('_', ' ').capitalize()}: CRPS skill vs the best naive baseline by "
+        f"{noun[:1].upper()}{noun[1:]}: CRPS skill vs the best naive baseline by "
         f"horizon band ({n_cutoffs} cutoffs, state held at the cutoff; 90% bootstrap interval; "
         "randomised-PIT coverage of 80%)",
         ["model", "band", "CRPS", "skill", "90% interval", "PIT 80%", "baseline"],

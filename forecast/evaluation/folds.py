@@ -160,11 +160,6 @@ def score_columns(result: FoldResult) -> dict[str, np.ndarray]:
     return {key: np.concatenate([np.asarray(p[key]) for p in parts]) for key in parts[0]}
 
 
-def score_result(result: FoldResult) -> pd.DataFrame:
-    """Every score of every forecast of one fold (one row per state path and horizon)."""
-    return pd.DataFrame(score_columns(result))
-
-
 #: The order of the rows of a ``scores`` table (one row per key).
 SCORE_ORDER = ("model", "cutoff", "state_path", "horizon")
 
