@@ -119,7 +119,7 @@ MODELS: dict[str, ModelEntry] = {
         ),
         ModelEntry(
             "ar_level_lean",
-            "ar_level without season and exercises (their joint ablation, scored in make skill).",
+            "ar_level without season and exercises (their joint ablation: make ablation).",
             states=True,
         ),
         ModelEntry(
@@ -186,10 +186,6 @@ MODELS: dict[str, ModelEntry] = {
 #: The model the evaluation ranks best (README, "Evaluation"): what ``default`` names in every
 #: command that takes ``--model``/``--models``, the report and the scenario outlook.
 DEFAULT_MODEL = "ar_level"
-
-#: The default's lean form (:data:`LEAN_FORMS`), scored beside it in ``make skill``: the joint
-#: ablation of the terms it leaves out (notebook 05, docs/evaluation).
-DEFAULT_LEAN = "ar_level_lean"
 
 
 def resolve_name(name: str) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from forecast.catalog import BASELINES, MODELS
+from forecast.catalog import BASELINES, LEAN_FORMS, MODELS
 from forecast.evaluation import read_summary
 from forecast.evaluation.ablation import ablation_findings
 from forecast.evaluation.combine import check_pools
@@ -110,9 +110,7 @@ def trust_section(ctx: ReportContext, folder: Path = EVALUATION_DIR) -> str:
         words += totals_findings(tables["totals"], model)
     if "evidence" in tables:
         words += evidence_findings(tables["evidence"], tables.get("after_changes"), model)
-    words += _other_protocols(
-        folder, model, together=tables.get("ablation"), totals=tables.get("totals")
-    )
+    words += _other_protocols(folder, model)
     items = "\n".join(f"<li>{html.escape(w)}</li>" for w in words)
     return (
         head
@@ -122,30 +120,20 @@ def trust_section(ctx: ReportContext, folder: Path = EVALUATION_DIR) -> str:
     )
 
 
-def _other_protocols(
-    folder: Path,
-    model: str,
-    together: pd.DataFrame | None,
-    totals: pd.DataFrame | None = None,
-) -> list[str]:
+def _other_protocols(folder: Path, model: str) -> list[str]:
     """Sentences on the protocols kept beside the main one: missiles (``make skill``), the
-    default model's ablation (``make ablation``, with ``together``: the terms ``make skill``
-    left out together, its ``ablation.csv``, already read, and ``totals``, its ``totals.csv``),
-    the comparisons of
-    :data:`PAIR_FOLDERS` and the daily model with its ablation (``make skill-daily``)."""
+    default model's ablation (``make ablation``, with its lean form and its own 12-month
+    totals), the comparisons of :data:`PAIR_FOLDERS` and the daily model with its ablation
+    (``make skill-daily``)."""
 
     words = []
     if (folder / "ablation" / "settings.json").is_file():
         tables, settings = read_summary(folder / "ablation")
         if "ablation" in tables:
-            # the lean forms (terms left out together) are scored in the main protocol
-            if together is None:
-                together = tables["ablation"].iloc[:0]
-            words.append(
-                _ablation_lead(settings.get("cutoffs") or [], tables["ablation"], together)
+            words.append(_ablation_lead(settings.get("cutoffs") or [], tables["ablation"]))
+            words += ablation_findings(
+                tables["ablation"], default=DEFAULT_MODEL, totals=tables.get("totals")
             )
-            both = pd.concat([tables["ablation"], together], ignore_index=True)
-            words += ablation_findings(both, default=DEFAULT_MODEL, totals=totals)
     if (folder / "missiles" / "settings.json").is_file():
         tables, _ = read_summary(folder / "missiles")
         words += band_sentence(tables["by_band"], model, "Scored on CNS missile counts instead")
@@ -187,15 +175,18 @@ def _cutoffs_words(cutoffs: list[str], spacing: bool = False) -> str:
     return where
 
 
-def _ablation_lead(cutoffs: list[str], table: pd.DataFrame, together: pd.DataFrame) -> str:
+def _ablation_lead(cutoffs: list[str], table: pd.DataFrame) -> str:
     """Where the default's terms were left out one at a time, and which were also left out
-    together (``together``: the lean forms' rows of the main protocol)."""
+    together (the rows of its lean forms, :data:`forecast.catalog.LEAN_FORMS`)."""
     where = _cutoffs_words(cutoffs)
     models = ", ".join(sorted(set(table["model"])))
-    terms = ", ".join(dict.fromkeys(table["term"]))
+    lean = table["variant"].isin(LEAN_FORMS)
+    terms = ", ".join(dict.fromkeys(table.loc[~lean, "term"]))
     groups = "; ".join(
-        f"the {term} terms were also left out together ({variant}, in the main protocol)"
-        for term, variant in dict.fromkeys(zip(together["term"], together["variant"], strict=True))
+        f"the {term} terms were also left out together ({variant})"
+        for term, variant in dict.fromkeys(
+            zip(table.loc[lean, "term"], table.loc[lean, "variant"], strict=True)
+        )
     )
     return (
         f"Each term of {models} ({terms}) was left out in turn and the variant backtested on "
