@@ -52,8 +52,8 @@ lint: install
 	$(BIN)/ruff format --check forecast tests benchmarks
 
 # The README's evaluation (issue-13 protocol): every month 2005-2024 as a cutoff, horizons 1-12,
-# the naive baselines, the default and its lean form (ar_level_lean: season and exercise left
-# out together, whose gain is ablation.csv), pools and the oracles, for launch days and, in the
+# the naive baselines, the default (ar_level; its lean form, ar_level_lean, is scored by
+# 'make ablation'), pools and the oracles, for launch days and, in the
 # same run (--missiles), for missiles: ar_level reaches missiles through launch days, so each
 # of its folds reuses its launch-day fit and adds its salvo term's own small fit; the naive
 # baselines are fitted to the missile counts. Writes out/skill and out/skill/missiles (scores,

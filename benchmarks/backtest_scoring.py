@@ -1,8 +1,9 @@
 """Benchmark: scoring a backtest's folds, a table per fold against one table from their columns.
 
 A backtest scores every fold's forecasts (three state paths x 12 months x 2,000 draws) and
-gathers them in one ``scores`` table: ``make skill`` scores 2,400 fold results per target
-(1,440 model folds, 480 pool folds and 480 oracle folds). Until 2026-12-05 each fold's scores
+gathers them in one ``scores`` table: ``make skill`` scores 2,160 fold results per target
+(1,200 model folds, 480 pool folds and 480 oracle folds; 2,400 when this was measured, with
+``ar_level_lean``). Until 2026-12-05 each fold's scores
 became a table of their own before the tables were joined, and the members were scored twice
 (alone, for the pools' weights, then again beside the pools and oracles). This benchmark times,
 side by side in one run, on the same synthetic folds:

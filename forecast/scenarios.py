@@ -43,8 +43,8 @@ with the scales of ``exercises.csv``: ``full`` or ``simulation`` keep the usual
 exercise calendar, ``reduced`` halves it, ``suspended`` removes it; without it
 the usual calendar applies (mean exercise days per calendar month over the last
 five fitted years). Exercise scales act only through a model with an exercise term: for one
-without (``ar_level_lean``, a baseline), :func:`simulate_scenarios` puts a sentence saying so in
-the forecast's ``note`` (:func:`unread_exercises`).
+without (``ar_level_lean``, the default's lean form), :func:`simulate_scenarios` puts a
+sentence saying so in the forecast's ``note`` (:func:`unread_exercises`).
 
 Every scenario is simulated from the same posterior draws with the same seed,
 so comparisons between scenarios carry the joint uncertainty (common random

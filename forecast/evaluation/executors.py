@@ -246,7 +246,8 @@ def _run_local(func, items, workers, done, label) -> None:
 
     ``func`` reaches each worker once, when it starts (a backtest's function carries the
     whole panel: pickled and sent with every task, it cost the main process 25 ms a task,
-    about 35 s of a core over the 1,440 folds of ``make skill``); a task sends its item only.
+    about 35 s of a core over the 1,440 folds ``make skill`` had then); a task sends its item
+    only.
     """
     context = multiprocessing.get_context("spawn")
     pool = ProcessPoolExecutor(

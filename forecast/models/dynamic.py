@@ -189,7 +189,7 @@ class ARLevel(LeaderEras, CountModel):
     #: 2 divergences where ``ar_phi`` is near 0.98), at 0.99 at none (r-hat <= 1.005, ESS bulk
     #: >= 917), for 1.8 times the time (``benchmarks/full_fit_verdicts.py``). Backtest folds
     #: keep 0.97 (1 divergence in 480 ``ar_level`` and ``ar_level_lean`` folds of ``make
-    #: skill``; 0.99 costs them 1.6-1.8 times the time).
+    #: skill`` as it ran until 2026-12-05; 0.99 costs them 1.6-1.8 times the time).
     preset_overrides: ClassVar[dict[str, dict]] = {"full": {"target_accept": 0.99}}
 
     def __init__(self, priors=None, target="launch_days", since=None, until=None):
@@ -443,7 +443,8 @@ ABLATIONS: dict[str, type[ARLevel]] = {
 #: The terms of ``ar_level`` that showed no gain one at a time on the 240 cutoffs of
 #: ``make ablation`` (docs/evaluation/ablation: -0.2..+0.1 % in every horizon band, each 90 %
 #: interval across zero; :data:`forecast.catalog.LEAN_FORMS`), with the prior each owns.
-#: :class:`ARLevelLean` leaves them out together (``make skill`` scores it beside the default).
+#: :class:`ARLevelLean` leaves them out together (``make ablation`` scores it beside the default
+#: and the one-term variants).
 LEAN_OFF: dict[str, str] = {t: AR_LEVEL_TERM_PRIORS[t] for t in LEAN_FORMS["ar_level_lean"][1]}
 
 #: ``ar_level`` with its state shift but without season and exercise days (:data:`LEAN_OFF`):
