@@ -99,6 +99,12 @@ def _pairs() -> dict[str, tuple[str, str]]:
     return {**ABLATION_OF, **lean, **COMPONENT_PAIRS}
 
 
+def left_out_together(table: pd.DataFrame) -> pd.Series:
+    """Which rows of an :func:`ablation_table` leave several terms out together: those of a
+    lean form (:data:`forecast.catalog.LEAN_FORMS`)."""
+    return table["variant"].isin(LEAN_FORMS)
+
+
 def ablation_findings(
     table: pd.DataFrame, default: str | None = None, totals: pd.DataFrame | None = None
 ) -> list[str]:
@@ -110,7 +116,7 @@ def ablation_findings(
     for (model, term), rows in table.groupby(["model", "term"], sort=False):
         helps, hurts = credible_bands(rows)
         gains = band_gains(rows)
-        group = " and " in term
+        group = bool(left_out_together(rows).any())
         it, s, has = ("they", "", "have") if group else ("it", "s", "has")
         if helps and not hurts:
             verdict = f"{it} help{s} credibly at {', '.join(helps)} months"

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from forecast.catalog import BASELINES, LEAN_FORMS, MODELS
+from forecast.catalog import BASELINES, MODELS
 from forecast.evaluation import read_summary
-from forecast.evaluation.ablation import ablation_findings
+from forecast.evaluation.ablation import ablation_findings, left_out_together
 from forecast.evaluation.combine import check_pools
 from forecast.evaluation.findings import (
     band_sentence,
@@ -177,10 +177,10 @@ def _cutoffs_words(cutoffs: list[str], spacing: bool = False) -> str:
 
 def _ablation_lead(cutoffs: list[str], table: pd.DataFrame) -> str:
     """Where the default's terms were left out one at a time, and which were also left out
-    together (the rows of its lean forms, :data:`forecast.catalog.LEAN_FORMS`)."""
+    together (:func:`~forecast.evaluation.ablation.left_out_together`)."""
     where = _cutoffs_words(cutoffs)
     models = ", ".join(sorted(set(table["model"])))
-    lean = table["variant"].isin(LEAN_FORMS)
+    lean = left_out_together(table)
     terms = ", ".join(dict.fromkeys(table.loc[~lean, "term"]))
     groups = "; ".join(
         f"the {term} terms were also left out together ({variant})"
