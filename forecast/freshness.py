@@ -264,7 +264,8 @@ def freshness_html(record: Freshness) -> str:
         '<div id="stale" class="warning" role="alert"><b>Old data:</b> the data end '
         f"{record.as_of:%Y-%m-%d}, {html.escape(record.age_words)}; they lack "
         f"{len(record.missing_months)} complete month(s), <b>{record.missing_span}</b>. "
-        "Every forecast here starts after the data's end, so part of it is already in the past. "
+        "The forecasts from the data's end therefore lie partly in the past (the outlook from "
+        "today, where the page has one, first simulates the missing months). "
         "To bring the new events in, then rebuild:"
         f"<pre>{commands}\nmake report   # or: forecast report --force</pre></div>"
     )

@@ -3,6 +3,7 @@ intervals, reliability; the nuclear-test rate by state; the heavy-tail diagnosis
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -524,3 +525,19 @@ def test_the_state_families_split_by_the_state_at_the_cutoff_by_hand():
     # answers too high in both states: only the larger gap is named
     (one,) = origin_state_findings(table.assign(frequency=[0.0, 0.2]))
     assert "in no_talks" in one and "stalled" not in one
+
+
+def test_the_question_span_says_where_the_launch_families_were_asked(tmp_path):
+    from forecast.evaluation.strict_questions import question_span
+
+    assert question_span(tmp_path) == ""  # no settings: nothing said
+    settings = {"span": ["2000-01", "2024-12"], "monthly_cutoffs": 300, "count_every": 3}
+    path = tmp_path / "questions_settings.json"
+    path.write_text(json.dumps({**settings, "count_cutoffs": ["2000-01", "2024-10"] * 50}))
+    assert question_span(tmp_path) == (
+        "every month 2000-01 to 2024-12 (300 cutoffs; the launch families at 100 of them, "
+        "every third month, to 2024-10)"
+    )
+    # every family asked at every month: the span alone
+    path.write_text(json.dumps({**settings, "count_cutoffs": ["2000-01"] * 300}))
+    assert question_span(tmp_path) == "every month 2000-01 to 2024-12"

@@ -407,12 +407,29 @@ def write_strict(result: StrictResult, out: str | Path = TABLES_DIR) -> list[Pat
 
 
 def question_span(folder: str | Path = TABLES_DIR) -> str:
-    """The cutoffs the written question backtest in ``folder`` asked at, in words ("2000-01 to
-    2024-12"; "" without its ``questions_settings.json``)."""
+    """The cutoffs the written question backtest in ``folder`` asked at, in words.
+
+    "every month 2000-01 to 2024-12 (300 cutoffs; the launch families at 100 of them, every
+    third month, to 2024-10)": the state and nuclear families are asked at every month of the
+    span, the launch families (answered by the count model) at its ``count_cutoffs``; "" without
+    the folder's ``questions_settings.json``.
+    """
     path = Path(folder) / "questions_settings.json"
     if not path.is_file():
         return ""
-    return " to ".join(json.loads(path.read_text(encoding="utf-8")).get("span") or [])
+    settings = json.loads(path.read_text(encoding="utf-8"))
+    span = settings.get("span") or []
+    if len(span) != 2:
+        return ""
+    words = f"every month {span[0]} to {span[1]}"
+    monthly, counted = settings.get("monthly_cutoffs"), settings.get("count_cutoffs") or []
+    if monthly and counted and len(counted) != monthly:
+        every = {2: "every other month", 3: "every third month"}.get(settings.get("count_every"))
+        words += (
+            f" ({monthly} cutoffs; the launch families at {len(counted)} of them"
+            f"{', ' + every if every else ''}, to {counted[-1]})"
+        )
+    return words
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -142,8 +142,8 @@ def plot_family_reliability(
     titles : dict of str to str, optional
         A readable title per family id (default: the id).
     span : str, optional
-        The cutoffs the answers were asked at, for the figure's title (e.g. "2000-01 to
-        2024-12").
+        The cutoffs the answers were asked at, for the figure's title (e.g. "every month
+        2000-01 to 2024-12"; :func:`forecast.evaluation.strict_questions.question_span`).
     columns : int
         Panels per row.
 
@@ -167,12 +167,13 @@ def plot_family_reliability(
     for k in range(len(families), rows * columns):  # an empty panel: the one above keeps ticks
         axes.flat[k].set_visible(False)
         axes.flat[k - columns].xaxis.set_tick_params(labelbottom=True)
-    where = f", answers asked at every cutoff {span}" if span else ""
-    fig.suptitle(
+    where = f", answers asked at {span}" if span else ""
+    title = (
         "Reliability of the backtested question probabilities: observed frequency against "
-        f"forecast probability by bin (90% intervals; n answers beside each point){where}",
-        fontsize="medium",
+        f"forecast probability by bin (90% intervals; n answers beside each point){where}"
     )
+    # about 11 characters of the medium font per inch of the figure's width
+    fig.suptitle(textwrap.fill(title, width=int(11 * fig.get_figwidth())), fontsize="medium")
     fig.tight_layout()
     return fig
 
