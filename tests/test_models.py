@@ -273,6 +273,25 @@ def test_save_load_round_trip_gives_identical_posteriors_and_predictions(state_f
     assert meta["sampler"]["random_seed"] == SEED
 
 
+def test_a_missing_text_is_hashed_as_netcdf_gives_it_back_and_old_hashes_still_match(tmp_path):
+    """A month after the leaders table ends has no leader: netCDF reads it back as "", so the
+    fit is hashed with "" (hashed as missing, it could not be loaded); the hash fits saved
+    before took of the same panel is still accepted."""
+    from forecast.models.storage import _as_read_back, _hash_as_written_before, data_hash
+
+    panel = pd.DataFrame(
+        {"month": ["2025-12", "2026-01"], "launch_days": [0, 1], "dprk_leader": ["Kim", None]}
+    )
+    stored = _as_read_back(panel)
+    assert stored["dprk_leader"].tolist() == ["Kim", ""]
+    path = tmp_path / "panel.nc"
+    xr.Dataset.from_dataframe(stored.rename_axis("row")).to_netcdf(path)
+    read = xr.load_dataset(path).to_dataframe().reset_index(drop=True)
+    assert data_hash(read) == data_hash(stored)  # what load_fit checks
+    assert _hash_as_written_before(read) == data_hash(panel)  # a fit saved before
+    assert data_hash(read) != data_hash(panel)
+
+
 @pytest.mark.slow
 def test_corrupted_truncated_foreign_and_tampered_files_are_refused(state_fit, tmp_path):
     good = state_fit.save(tmp_path / "fit.nc")

@@ -118,6 +118,19 @@ def test_import_then_set_state_shows_2026_in_the_summary(tmp_path):
     assert cells[-1] == "no_talks"
     assert "not shown" not in after.stdout
 
+    # the leaders table ends before the new months (their leader is empty): a fit of the
+    # default model, which reads the leader, is saved and read back by the next command
+    fit = ["fit", "--preset", "mock", "--seed", "1", "--out", tmp_path / "run"]
+    result = run(*fit, "--data-dir", overlay)
+    assert result.returncode == 0, result.stderr
+    assert "leaders are coded to 2025-12-31" in result.stdout + result.stderr
+    config = tmp_path / "scenarios.yaml"
+    config.write_text("horizon: 12\nscenarios:\n  persist:\n    label: No talks persist\n")
+    scenarios = ["scenarios", tmp_path / "run", "--config", config, "--out", tmp_path / "out"]
+    result = run(*scenarios, "--seed", "1")
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "out" / "summary.csv").is_file()
+
     # an event on a recorded day of another class continues that day's salvo positions
     more = tmp_path / "more.csv"
     more.write_text(HEADER + "2026-01-04,MRBM,1,failure,https://example.org/d\n")

@@ -63,7 +63,7 @@ def _version_tuple(text: str) -> tuple[int, ...]:
 def stamp(model: BaseModel) -> None:
     """Write a fit's provenance into its posterior's attrs (:data:`ATTR`) and the panel rows
     it was built on into its :data:`FIT_DATA` group (done after every fit)."""
-    stored = model.training_panel_for_storage()
+    stored = _as_read_back(model.training_panel_for_storage())
     meta = {
         "config": model.config(),
         "grid_start": model.grid_start,
@@ -76,6 +76,21 @@ def stamp(model: BaseModel) -> None:
     }
     model.idata["posterior"].attrs[ATTR] = json.dumps(meta)
     model.idata[FIT_DATA] = xr.Dataset.from_dataframe(stored.rename_axis("row"))
+
+
+def _as_read_back(panel: pd.DataFrame) -> pd.DataFrame:
+    """The stored panel as netCDF gives it back: a missing text (a month after the leaders
+    table ends, which the panel leaves empty) is read back as "", so it is stored and hashed as
+    "" (hashed as missing, the fit could not be loaded)."""
+    text = [c for c in panel if not pd.api.types.is_numeric_dtype(panel[c])]
+    return panel.assign(**{c: panel[c].fillna("") for c in text})
+
+
+def _hash_as_written_before(panel: pd.DataFrame) -> str:
+    """The hash a fit saved before 2026-12-05 took of the same panel: of its missing texts as
+    missing (:func:`_as_read_back`), so that such a fit still loads."""
+    text = [c for c in panel if not pd.api.types.is_numeric_dtype(panel[c])]
+    return data_hash(panel.assign(**{c: panel[c].replace("", None) for c in text}))
 
 
 def save_fit(model: BaseModel, path: str | Path) -> Path:
@@ -148,7 +163,7 @@ def load_fit(cls: type[BaseModel], path: str | Path) -> BaseModel:
             f"({__version__}) does not read",
             "re-fit it: " + _refit_command(config),
         )
-    if data_hash(panel) != meta["data_hash"]:
+    if meta["data_hash"] not in (data_hash(panel), _hash_as_written_before(panel)):
         raise RunFileError(path, "the stored data does not match its hash", fix_refit)
     if name not in REGISTRY:
         raise RunFileError(path, f"unknown model {name!r}", f"use one of {sorted(REGISTRY)}")
