@@ -20,6 +20,7 @@ it into a standalone page with ``mistune``.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 from pathlib import Path
 
@@ -33,7 +34,7 @@ from forecast.data.panel import Tables, data_caveats
 from forecast.errors import InputError
 from forecast.files import write_text_atomic
 from forecast.ledger import make_forecast, read_forecast, score_forecast, total_summary
-from forecast.runs import fit_run, load_run
+from forecast.runs import fit_run, load_outlook, load_run
 from forecast.scenarios import simulate_scenarios
 from forecast.summaries import totals
 
@@ -162,6 +163,7 @@ def refit_run(
         shown,
         scenarios=scenarios,
         sources=sources,
+        outlooks=(load_outlook(old_dir, required=False), load_outlook(out, required=False)),
     )
     write_text_atomic(out / REPORT_MD, report)
     write_text_atomic(out / REPORT_HTML, render_html(report, title=f"What changed: {shown.name}"))
@@ -182,8 +184,12 @@ def settings_note(old, new) -> str:
     return f"Same priors; sampler settings changed: {', '.join(changed)}."
 
 
-def scenario_changes(old, new, scenario_set, random_seed: int = 1):
+def scenario_changes(old, new, scenario_set, random_seed: int = 1, outlooks=(None, None)):
     """Totals of each scenario of ``scenario_set`` simulated from both fits.
+
+    Each scenario is simulated on its own (with the same seed: the same random numbers as in
+    the whole set), so one that a fit cannot simulate (a fixed month before the refit's start)
+    leaves the others in the table.
 
     Parameters
     ----------
@@ -193,49 +199,54 @@ def scenario_changes(old, new, scenario_set, random_seed: int = 1):
         Scenarios to simulate (see :func:`forecast.scenarios.load_scenarios`).
     random_seed : int
         Seed of both simulations (common random numbers).
+    outlooks : tuple of (Outlook or None)
+        The old run's and the refit's outlook models (:func:`forecast.runs.load_outlook`),
+        for the scenarios whose states follow the transition model.
 
     Returns
     -------
     table : DataFrame
-        One row per scenario: forecast months, mean total and 80% interval
-        before and after, and the shift of the mean (empty if either fit cannot
-        simulate the set).
+        One row per scenario that both fits simulated: forecast months, mean total and 80%
+        interval before and after, and the shift of the mean (empty if there is none).
     problems : list of str
-        Why a fit could not simulate the set (e.g. a state step in a month the
-        refit has already observed).
+        Why a fit could not simulate a scenario (e.g. a state step in a month the refit has
+        already observed).
     """
-    found, problems = {}, []
-    for when, model in (("before", old), ("after", new)):
-        try:
-            forecast = simulate_scenarios(model, scenario_set, random_seed=random_seed)
-        except InputError as err:
-            who = "the old fit" if when == "before" else "the refit"
-            problems.append(f"{who} cannot simulate {scenario_set.source}: {err}")
-            continue
-        table = totals(forecast).table.set_index("scenario")
-        months = forecast.months
-        table["months"] = f"{months[0]}..{months[-1]}"
-        found[when] = table
-    if problems:
-        return pd.DataFrame(), problems
-    before, after = found["before"], found["after"]
+    found, problems = {"before": {}, "after": {}}, []
+    for when, model, outlook in (("before", old, outlooks[0]), ("after", new, outlooks[1])):
+        who = "the old fit" if when == "before" else "the refit"
+        for name, scenario in scenario_set.scenarios.items():
+            one = dataclasses.replace(scenario_set, scenarios={name: scenario})
+            try:
+                forecast = simulate_scenarios(model, one, random_seed=random_seed, outlook=outlook)
+            except InputError as err:
+                problems.append(f"{who} cannot simulate scenario {name!r}: {err}")
+                continue
+            row = totals(forecast).table.set_index("scenario").loc[name]
+            months = forecast.months
+            found[when][name] = (f"{months[0]}..{months[-1]}", row)
 
-    def cell(table, name):
-        row = table.loc[name]
+    def cell(row):
         return f"{row['mean']:.1f} [{row['q10']:g}, {row['q90']:g}]"
 
-    rows = [
-        {
-            "scenario": name,
-            "months before": before.loc[name, "months"],
-            "before": cell(before, name),
-            "months after": after.loc[name, "months"],
-            "after": cell(after, name),
-            "shift of the mean": f"{after.loc[name, 'mean'] - before.loc[name, 'mean']:+.1f}",
-        }
-        for name in after.index
-    ]
-    return pd.DataFrame(rows), []
+    rows = []
+    for name in scenario_set.scenarios:
+        if name in found["before"] and name in found["after"]:
+            (months_before, before), (months_after, after) = (
+                found["before"][name],
+                found["after"][name],
+            )
+            rows.append(
+                {
+                    "scenario": name,
+                    "months before": months_before,
+                    "before": cell(before),
+                    "months after": months_after,
+                    "after": cell(after),
+                    "shift of the mean": f"{after['mean'] - before['mean']:+.1f}",
+                }
+            )
+    return pd.DataFrame(rows), problems
 
 
 def _month_end(model) -> pd.Timestamp:
@@ -333,6 +344,7 @@ def what_changed(
     new_dir: str | Path,
     scenarios=None,
     sources: pd.DataFrame | None = None,
+    outlooks=(None, None),
 ) -> str:
     """The markdown report comparing an old run with its refit.
 
@@ -350,6 +362,8 @@ def what_changed(
         A scenario file to simulate from both fits and compare.
     sources : DataFrame, optional
         The overlay's source log, to show where each new event came from.
+    outlooks : tuple of (Outlook or None)
+        Both runs' outlook models, for the scenarios whose states follow the transition model.
     """
 
     pct = int(round(HDI_PROB * 100))
@@ -427,14 +441,18 @@ def what_changed(
     lines.append(_table(pd.DataFrame(totals)))
     if scenarios is not None:
         seed = new.metadata().get("sampler", {}).get("random_seed", 1)
-        table, problems = scenario_changes(old, new, scenarios, random_seed=seed)
+        table, problems = scenario_changes(old, new, scenarios, random_seed=seed, outlooks=outlooks)
         lines += [
             "",
             f"## Scenarios of {_text(scenarios.source)}: total over the horizon (mean, 80% "
             "interval)",
             "",
         ]
-        lines += [f"- {_text(p)}" for p in problems] if problems else [_table(table)]
+        if not table.empty:
+            lines.append(_table(table))
+        if problems:
+            lines += [""] if not table.empty else []
+            lines += [f"- {_text(p)}" for p in problems]
     lines += ["", "## How the old forecast did on the months now observed", ""]
     scores = score_forecast(old_forecast, new.panel)
     if scores.empty:

@@ -163,3 +163,32 @@ def test_what_changed_says_when_sampler_settings_were_overridden(runs):
     )
     table, problems = scenario_changes(old, new, spent)
     assert table.empty and len(problems) == 1 and problems[0].startswith("the refit cannot")
+
+    # a scenario one fit cannot simulate leaves the others; the transition scenario follows
+    # each run's own state model; each scenario alone gives the numbers of the whole set
+    from forecast.runs import load_outlook
+    from forecast.scenarios import simulate_scenarios
+    from forecast.summaries import totals
+
+    mixed = parse_scenarios(
+        {
+            "horizon": 3,
+            "scenarios": {
+                "persist": {},
+                "talks": {"states": {"2026-03": "active_talks"}},
+                "outlook": {"transitions": True},
+            },
+        },
+        "x.yaml",
+    )
+    outlooks = (load_outlook(runs["old"]), load_outlook(runs["new"]))
+    table, problems = scenario_changes(old, new, mixed, outlooks=outlooks)
+    assert table["scenario"].tolist() == ["persist", "outlook"]
+    assert len(problems) == 1 and "talks" in problems[0] and "refit cannot" in problems[0]
+    whole = simulate_scenarios(old, mixed, random_seed=1, outlook=outlooks[0])
+    row = totals(whole).table.set_index("scenario").loc["outlook"]
+    assert table.set_index("scenario").loc["outlook", "before"] == (
+        f"{row['mean']:.1f} [{row['q10']:g}, {row['q90']:g}]"
+    )
+    _, problems = scenario_changes(old, new, mixed)  # without the state models: said why
+    assert any("outlook" in p and "transition model" in p for p in problems)
