@@ -427,6 +427,7 @@ def forecast_months(model, scenario_set: ScenarioSet) -> tuple[pd.PeriodIndex, p
             f"the months in between are simulated too, and at most {MAX_HORIZON} are allowed",
             "refit on the data now available, or move 'start' closer",
         )
+    last = start + scenario_set.horizon - 1
     for scenario in scenario_set.scenarios.values():
         for key, steps in (("states", scenario.states), ("exercises", scenario.exercises)):
             early = [m for m in steps if m < start]
@@ -437,7 +438,16 @@ def forecast_months(model, scenario_set: ScenarioSet) -> tuple[pd.PeriodIndex, p
                     f"start {start}",
                     "move the month to the start or later",
                 )
-    return pd.period_range(first, start + scenario_set.horizon - 1, freq="M"), start
+            late = [m for m in steps if m > last]
+            if late:  # it would change nothing: the forecast ends before it
+                raise ConfigError(
+                    scenario_set.source,
+                    f"key 'scenarios.{scenario.name}.{key}.{late[0]}' is after the forecast's "
+                    f"last month {last} ({scenario_set.horizon} months from {start})",
+                    f"move the month to {last} or earlier, or raise 'horizon' (at most "
+                    f"{MAX_HORIZON})",
+                )
+    return pd.period_range(first, last, freq="M"), start
 
 
 def simulate_scenarios(
