@@ -178,10 +178,9 @@ def test_a_month_after_the_horizon_is_refused_not_ignored(model):
     late = scenario_set(start="2010-04", horizon=3, s={"states": {"2010-07": "summitry"}})
     with pytest.raises(ConfigError) as err:
         simulate_scenarios(model, late, draws=10)
-    assert "'scenarios.s.states.2010-07' is after the forecast's last month 2010-06" in str(
-        err.value
-    )
-    assert "raise 'horizon'" in str(err.value)
+    said = str(err.value)
+    assert "'scenarios.s.states.2010-07' is after the forecast's last month 2010-06" in said
+    assert "raise 'horizon'" in said
     last = scenario_set(start="2010-04", horizon=3, s={"exercises": {"2010-06": "reduced"}})
     assert len(simulate_scenarios(model, last, draws=10).months) == 3  # the last month is fine
 
