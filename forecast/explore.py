@@ -58,6 +58,7 @@ from forecast.explorer_paths import (
 )
 from forecast.plots import STATE_LABELS, plot_scenarios
 from forecast.runs import load_outlook, load_run
+from forecast.summaries import chance
 
 
 def widgets_shown() -> bool:
@@ -319,7 +320,7 @@ class Explorer(PathSimulator):
         rows = "".join(
             f"<tr><td style='text-align:left'>{html.escape(str(r.label))}</td>"
             f"<td>{r.mean:.1f}</td><td>{r.median:.0f}</td><td>{r.q10:.0f} to {r.q90:.0f}</td>"
-            f"<td>{r.p_any:.0%}</td></tr>"
+            f"<td>{chance(r.p_any)}</td></tr>"
             for r in self.summary.itertuples()
         )
         words = " ".join(html.escape(t) for t in self.comparison.text)

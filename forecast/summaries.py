@@ -49,6 +49,21 @@ QUANTILE_METHOD = "inverted_cdf"
 #: Fewest simulations a summary row may rest on without a caution.
 MIN_SIMULATIONS = 200
 
+
+def chance(p: float) -> str:
+    """A forecast probability in whole percent that never rounds to certainty: ">99%" for a
+    probability below 1 that would read "100%", "<1%" for one above 0 that would read "0%" (a
+    simulated 99.6% is not a sure thing); "n/a" for a missing one."""
+    if p != p:
+        return "n/a"
+    text = f"{p:.0%}"
+    if text == "100%" and p < 1:
+        return ">99%"
+    if text == "0%" and p > 0:
+        return "<1%"
+    return text
+
+
 #: Thresholds k of P(total >= k).
 THRESHOLDS: tuple[int, ...] = (1, 5, 10, 20)
 
@@ -169,7 +184,7 @@ def totals(forecast, quantity: str | None = None) -> Summary:
     noun = target_noun(name)
     text = tuple(
         f"'{r['label']}': {r['mean']:.1f} {noun} expected over {months} months (median "
-        f"{r['median']:.0f}, {_interval_words(r)}); P(at least one) = {r['p_any']:.0%}."
+        f"{r['median']:.0f}, {_interval_words(r)}); P(at least one) = {chance(r['p_any'])}."
         + _caution_words(r)
         for r in table.to_dict("records")
     )
@@ -255,9 +270,9 @@ def headline(forecast) -> Summary:
     for row, sentence in zip(table.to_dict("records"), base.text, strict=True):
         extra = []
         if row["p_icbm"] == row["p_icbm"]:
-            extra.append(f"P(an ICBM launch) = {row['p_icbm']:.0%}")
+            extra.append(f"P(an ICBM launch) = {chance(row['p_icbm'])}")
         if row["p_nuclear"] == row["p_nuclear"]:
-            extra.append(f"P(a nuclear test) = {row['p_nuclear']:.0%}")
+            extra.append(f"P(a nuclear test) = {chance(row['p_nuclear'])}")
         text.append(sentence + (f" {'; '.join(extra)}." if extra else ""))
     return Summary(table, tuple(text))
 
@@ -396,7 +411,7 @@ def against_years(forecast, observed: pd.Series, scenario: str | None = None) ->
         text.append(
             f"{year} (simulated from the data's end): {row['mean']:.1f} {noun} expected "
             f"(median {row['median']:.0f}, {_interval_words(row)})"
-            + (f"; P(more than {before}) = {more:.0%}." if previous is not None else ".")
+            + (f"; P(more than {before}) = {chance(more)}." if previous is not None else ".")
             + _caution_words(row)
         )
         previous = total
@@ -459,7 +474,7 @@ def compare(forecast, reference: str, width: float = INTERVAL) -> Summary:
         text.append(
             f"'{r['label']}': {abs(r['diff_mean']):.1f} {more} {noun} than '{ref_label}' on "
             f"average ({width:.0%} interval of the difference {r['diff_lo']:+.0f} to "
-            f"{r['diff_hi']:+.0f}); P(more {noun}) = {r['p_more']:.0%}; expected total "
+            f"{r['diff_hi']:+.0f}); P(more {noun}) = {chance(r['p_more'])}; expected total "
             f"{r['rate_ratio']:.2f} times the reference's."
         )
     return Summary(table, tuple(text))

@@ -159,7 +159,8 @@ def test_what_changed_says_when_sampler_settings_were_overridden(runs):
 
     # a state step in a month the refit has observed: reported, not raised
     spent = parse_scenarios(
-        {"horizon": 3, "scenarios": {"talks": {"states": {"2026-03": "active_talks"}}}}, "x.yaml"
+        {"horizon": 15, "scenarios": {"talks": {"states": {"2026-03": "active_talks"}}}},
+        "x.yaml",
     )
     table, problems = scenario_changes(old, new, spent)
     assert table.empty and len(problems) == 1 and problems[0].startswith("the refit cannot")
@@ -172,7 +173,7 @@ def test_what_changed_says_when_sampler_settings_were_overridden(runs):
 
     mixed = parse_scenarios(
         {
-            "horizon": 3,
+            "horizon": 15,  # the old fit's forecast, from 2025-01, reaches 2026-03
             "scenarios": {
                 "persist": {},
                 "talks": {"states": {"2026-03": "active_talks"}},

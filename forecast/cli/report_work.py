@@ -44,7 +44,10 @@ def report(
     verb = "fitted into" if paths.fitted else "using the run"
     console.print(f"{verb} {paths.run_dir}")
     size = folder_size(paths.index.parent)
-    console.print(f"report written: {paths.index} ({size / 2**20:.1f} MB)")
+    console.print(
+        f"report written: {paths.index} (the folder {size / 2**20:.1f} MB, with its notebooks, "
+        "figures and tables)"
+    )
     if paths.single_file is not None:
         single = paths.single_file.stat().st_size
         console.print(f"single file written: {paths.single_file} ({single / 2**20:.1f} MB)")

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from rich.table import Table
 
 from forecast.catalog import DEFAULT_MODEL, MODELS
+from forecast.summaries import chance
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -78,7 +79,7 @@ def totals_table(summary: pd.DataFrame, title: str) -> Table:
             f"{row.mean:.1f}",
             f"{row.median:.0f}",
             f"{row.q10:.0f} to {row.q90:.0f}",
-            f"{row.p_any:.0%}",
+            chance(row.p_any),
             f"{row.n:,}",
         ]
         table.add_row(*cells, *([row.caution] if caution else []))
@@ -166,9 +167,9 @@ def contrasts_table(contrasts: pd.DataFrame) -> Table:
 def answer_text(row) -> str:
     """One answered question in words: a probability, a date's quantiles, or a number's."""
     if row.probability == row.probability:
-        return f"{row.probability:.0%}"
+        return chance(row.probability)
     if row.answer_type == "date":
-        return f"{row.by_month}; none in the window {row.p_none:.0%}"
+        return f"{row.by_month}; none in the window {chance(row.p_none)}"
     return f"{row.mean:.1f} (80%: {row.q10:g} to {row.q90:g})"
 
 

@@ -23,7 +23,7 @@ from forecast.plots.style import (
     user_fonts,
     user_text,
 )
-from forecast.summaries import modal_states, monthly, totals
+from forecast.summaries import chance, modal_states, monthly, totals
 
 
 def _bands(ax, rows: pd.DataFrame, edges, color: str, alphas: tuple[float, float]) -> None:
@@ -236,7 +236,8 @@ def plot_probabilities(table: pd.DataFrame, ax: plt.Axes | None = None) -> plt.A
         _, ax = plt.subplots(figsize=(1.6 * len(cols) + 4, 0.7 * len(grid) + 1.5))
     # fonts first: seaborn draws the figure inside heatmap() to check the labels' overlap
     ax.tick_params(axis="y", labelfontfamily=user_fonts())  # the labels are the scenarios'
-    sns.heatmap(grid, annot=True, fmt=".0%", cmap="Reds", vmin=0, vmax=1, cbar=False, ax=ax)
+    words = grid.map(chance)  # 99.6% is not "100%"
+    sns.heatmap(grid, annot=words, fmt="", cmap="Reds", vmin=0, vmax=1, cbar=False, ax=ax)
     ax.set_ylabel("")
     ax.set_xlabel("Probability over the horizon (counts are launch days)")
     ax.set_title("Event probabilities by scenario")

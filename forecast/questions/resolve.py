@@ -22,7 +22,7 @@ from forecast.questions.spec import (
     Question,
     fail,
 )
-from forecast.summaries import QUANTILE_METHOD
+from forecast.summaries import QUANTILE_METHOD, chance
 
 # --- event counts ------------------------------------------------------------------------------
 
@@ -347,7 +347,7 @@ def by_month(question: Question, values: np.ndarray) -> pd.DataFrame:
 def by_month_text(question: Question, values: np.ndarray) -> str:
     """:func:`by_month` as text: ``by 2026-03: 12%; by 2026-06: 25%; ...``."""
     table = by_month(question, values)
-    return "; ".join(f"by {r.month}: {r.p_by:.0%}" for r in table.itertuples())
+    return "; ".join(f"by {r.month}: {chance(r.p_by)}" for r in table.itertuples())
 
 
 def answer(question: Question, sims: xr.Dataset) -> dict:

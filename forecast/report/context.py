@@ -16,6 +16,7 @@ import pandas as pd
 
 from forecast.questions import WEAPON_CLASSES
 from forecast.report.notebooks import NotebookPage
+from forecast.summaries import chance
 
 #: The full evaluation protocol's summary tables (``make skill``), read by the index page's
 #: "How far to trust these numbers" and by notebook 05.
@@ -35,7 +36,8 @@ def figure_to_data_uri(fig: plt.Figure, dpi: int = 100) -> str:
 
 
 def pct(x) -> str:
-    return "n/a" if x != x else f"{x:.0%}"
+    """A forecast probability as the page shows it (:func:`forecast.summaries.chance`)."""
+    return chance(x)
 
 
 #: Class groups that hold the launches of unknown class, as the page names them (the data's

@@ -365,14 +365,14 @@ def expectations_section(ctx: ReportContext) -> str:
         cells = []
         for r in answers.itertuples():
             if r.probability == r.probability:
-                text = f"{r.probability:.0%}"
+                text = pct(r.probability)
             elif r.answer_type == "date":
-                text = f"first event {r.by_month}; none in the window {r.p_none:.0%}"
+                text = f"first event {r.by_month}; none in the window {pct(r.p_none)}"
             else:
                 text = f"{r.mean:.1f} (median {r.q50:.0f}; 80%: {r.q10:.0f} to {r.q90:.0f})"
             if r.question in ctx.nuclear_rule_answers:
                 rules = ctx.nuclear_rule_answers[r.question]
-                text += " (" + "; ".join(f"{k}: {p:.0%}" for k, p in rules.items()) + ")"
+                text += " (" + "; ".join(f"{k}: {pct(p)}" for k, p in rules.items()) + ")"
             caveat = caveats.get(r.question)
             marks = _window_mark(ctx, r.window_start, r.window_end) + (
                 f'<br><span class="caution question-caveat">{html.escape(caveat)}</span>'
