@@ -241,9 +241,9 @@ def freshness_lines(record: Freshness) -> list[tuple[str, str]]:
     lines.append(
         (
             "warning",
-            f"the data lack {n} complete month(s), {record.missing_span}: fits and forecasts "
-            f"end at {record.as_of:%Y-%m}, and a forecast 'from the end of the data' starts "
-            "in the past. Bring the new events in with:",
+            f"the data lack {n} complete month(s), {record.missing_span}: no fit can use a "
+            f"month after {record.as_of:%Y-%m}, and a forecast from the data's end starts in "
+            "the past. Bring the new events in with:",
         )
     )
     lines += [("command", command) for command in record.commands]

@@ -250,6 +250,23 @@ def test_the_questions_command_writes_answers_and_the_ledger_scores_them(run_dir
     answers = pd.read_csv(out / "answers.csv")
     assert answers["probability"].dropna().between(0, 1).all()
     assert (answers["data_as_of"] == "2025-12-31").all()
+    # a window today has passed is marked in the terminal as on the report's page
+    import datetime as dt
+
+    from rich.console import Console
+
+    from forecast.cli.tables import answers_table
+
+    def rows(today):
+        console = Console(width=400, record=True)
+        console.print(answers_table(answers, "answers", today=today))
+        lines = [line.split("│") for line in console.export_text().splitlines() if "│" in line]
+        return {cells[1].strip(): cells[3] for cells in lines}
+
+    late, early = rows(dt.date(2026, 12, 5)), rows(dt.date(2026, 1, 5))
+    assert "window already past: the model's view from the data's end" in late["icbm-2026h1"]
+    assert "window partly past: for 2026-01 to 2026-11" in late["nuclear-test-2026"]
+    assert "past" not in early["icbm-2026h1"]
     ledger = cli("ledger", "--runs", run_dir.parent, "--answers", tmp_path / "answers")
     assert ledger.exit_code == 0, ledger.output
     assert "Track record of answered questions" in ledger.output and "waiting" in ledger.output

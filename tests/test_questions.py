@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import io
 import math
 from pathlib import Path
 
@@ -413,7 +414,7 @@ def test_numeric_and_date_answers_match_the_resolved_draws(resolved_draws):
     for q in ("q10", "q50", "q90"):
         at = int(np.quantile(index, int(q[1:]) / 100, method="inverted_cdf"))
         expected = "after 2030-06" if at == len(date.months) else str(date.start + at)
-        assert row[q] == expected
+        assert row[f"month_{q}"] == expected
 
 
 def test_date_answer_representation_on_a_hand_made_case():
@@ -435,8 +436,10 @@ def test_date_answer_representation_on_a_hand_made_case():
     )
     row = answer(q, sims)
     assert row["p_none"] == 0.5
-    assert (row["q10"], row["q50"], row["q90"]) == ("2030-01", "2030-02", "after 2030-03")
-    assert row["mean"] == "2030-01"  # mean index 0.4 among the 5 draws with an event
+    months = (row["month_q10"], row["month_q50"], row["month_q90"])
+    assert months == ("2030-01", "2030-02", "after 2030-03")
+    assert row["month_mean"] == "2030-01"  # mean index 0.4 among the 5 draws with an event
+    assert all(row[c] != row[c] for c in ("mean", "q10", "q50", "q90"))  # numbers only: NaN
     assert row["unit"] == "month of the first ICBM launch day"
 
 
@@ -548,7 +551,12 @@ def test_answers_table_and_figure():
     binary = table[table["answer_type"] == "binary"]
     assert binary["probability"].between(0, 1).all() and binary["mean"].isna().all()
     numeric = table[table["answer_type"] == "numeric"]
-    assert (numeric["q10"].astype(float) <= numeric["q90"].astype(float)).all()
+    assert (numeric["q10"] <= numeric["q90"]).all()
+    # one kind of value per column: the number columns read back from the CSV as numbers
+    read = pd.read_csv(io.StringIO(table.to_csv(index=False)))
+    assert all(pd.api.types.is_float_dtype(read[c]) for c in ("mean", "q10", "q50", "q90"))
+    dates = read[read["answer_type"] == "date"]
+    assert len(dates) and dates["month_q50"].str.fullmatch(r"\d{4}-\d{2}|after \d{4}-\d{2}").all()
     axes = plot_answers(table)
     assert len(axes) == 3
     assert axes[0].get_xlabel() == "probability"

@@ -283,6 +283,25 @@ def test_index_sections_are_a_list_of_functions(tables, panel):
     assert page.index('id="questions"') < page.index('id="timeline"')
 
 
+def test_a_fast_report_on_a_full_run_says_whose_draws_are_few(tables, panel, tiny_run):
+    """--fast with --run: the notebooks' fits are FAST, the page's tables are the run's."""
+    from forecast.freshness import data_freshness
+    from forecast.report import ReportContext
+    from forecast.report.sections import warning_section
+    from forecast.runs import load_run
+
+    model, _ = load_run(tiny_run)
+    ctx = ReportContext(tables, panel, data_freshness(tables, today=FRESH_TODAY))
+    ctx.model, ctx.forecast, ctx.fast = model, object(), True
+    for preset, draws, words in [
+        ("full", 1000, "the notebooks' own fits use a few hundred draws (the run behind this "
+         "page's tables has 4,000)"),
+        ("fast", 250, "FAST mode</b> (a few hundred draws)"),
+    ]:  # fmt: skip
+        model.sampler = {**model.sampler, "preset": preset, "draws": draws, "chains": 4}
+        assert words in warning_section(ctx)
+
+
 @pytest.mark.slow
 def test_the_single_file_holds_every_page_and_is_small(fast_report_paths):
     page = fast_report_paths.single_file

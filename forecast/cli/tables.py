@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from rich.table import Table
 
 from forecast.catalog import DEFAULT_MODEL, MODELS
+from forecast.freshness import window_note
 from forecast.summaries import chance
 
 if TYPE_CHECKING:
@@ -173,11 +174,14 @@ def answer_text(row) -> str:
     return f"{row.mean:.1f} (80%: {row.q10:g} to {row.q90:g})"
 
 
-def answers_table(answers: pd.DataFrame, title: str) -> Table:
-    """Answered questions."""
+def answers_table(answers: pd.DataFrame, title: str, today=None) -> Table:
+    """Answered questions; an answer whose window today has reached is marked as the report
+    marks it (:func:`forecast.freshness.window_note`)."""
     table = _table(title, ["question", "type", "answer"], left=("question", "type", "answer"))
     for row in answers.itertuples(index=False):
-        table.add_row(str(row.question), str(row.type), answer_text(row))
+        note = window_note(row.window_start, row.window_end, row.data_as_of, today)
+        text = answer_text(row) + (f" ({note})" if note else "")
+        table.add_row(str(row.question), str(row.type), text)
     return table
 
 

@@ -114,7 +114,9 @@ def _plot_dates(axis, rows: pd.DataFrame, y: np.ndarray) -> None:
         return pd.Period(label, "M").to_timestamp()
 
     for yi, row in zip(y, rows.itertuples(), strict=True):
-        lo, mid, hi = (when(getattr(row, c), row.window_end) for c in ("q10", "q50", "q90"))
+        lo, mid, hi = (
+            when(getattr(row, c), row.window_end) for c in ("month_q10", "month_q50", "month_q90")
+        )
         axis.hlines(yi, lo, hi, color="tab:orange", lw=3)
         axis.plot(mid, yi, "o", color="white", mec="tab:orange")
         end = (pd.Period(row.window_end, "M") + 1).to_timestamp()

@@ -60,12 +60,15 @@ of draws that resolve YES.
 Answers (one row per question, :data:`ANSWER_COLUMNS`)
 ------------------------------------------------------
 binary: ``probability``. numeric: ``mean, q10, q50, q90`` of the count.
-date: ``q10, q50, q90`` as ``YYYY-MM`` strings (quantiles of the first-event
-month with "no event in the window" ranked after every month; such a quantile
-reads ``after YYYY-MM``), ``mean`` the mean month among draws with an event,
-and ``p_none`` = P(no event in the window). conditional: the inner question's
-columns over the draws whose state path follows ``given``, with ``p_given``
-the share of such draws (1 when the path was imposed as a scenario).
+date: ``month_q10, month_q50, month_q90`` as ``YYYY-MM`` strings (quantiles of
+the first-event month with "no event in the window" ranked after every month;
+such a quantile reads ``after YYYY-MM``), ``month_mean`` the mean month among
+draws with an event, ``by_month`` the chance of a first event by each quarter's
+end, and ``p_none`` = P(no event in the window); the number columns ``mean`` to
+``q90`` stay empty, so each column of ``answers.csv`` holds one kind of value.
+conditional: the inner question's columns over the draws whose state path
+follows ``given``, with ``p_given`` the share of such draws (1 when the path
+was imposed as a scenario).
 
 Scores (negatively oriented: lower is better)
 ---------------------------------------------

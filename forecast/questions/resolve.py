@@ -363,7 +363,8 @@ def answer(question: Question, sims: xr.Dataset) -> dict:
     -------
     dict
         One row: ``question, title, type, answer_type, unit, window_start,
-        window_end, probability, mean, q10, q50, q90, p_none, p_given, draws``
+        window_end, probability, mean, q10, q50, q90, p_none, by_month, month_mean,
+        month_q10, month_q50, month_q90, p_given, draws``
         (NaN where a column does not apply; see the module docstring).
     """
     sim = simulated_outcomes(question, sims)
@@ -383,6 +384,10 @@ def answer(question: Question, sims: xr.Dataset) -> dict:
         "q90": np.nan,
         "p_none": np.nan,
         "by_month": "",
+        "month_mean": "",
+        "month_q10": "",
+        "month_q50": "",
+        "month_q90": "",
         "p_given": float(sim.given.mean()) if sim.given is not None else np.nan,
         "draws": int(len(values)),
         "resolution": question.resolution,
@@ -400,10 +405,13 @@ def answer(question: Question, sims: xr.Dataset) -> dict:
         happened = values < width
         row["p_none"] = float(1 - happened.mean())
         row["by_month"] = by_month_text(question, values)
-        row["mean"] = _month_label(question, values[happened].mean()) if happened.any() else ""
+        # months in their own text columns: mean..q90 stay numbers in every row of answers.csv
+        row["month_mean"] = (
+            _month_label(question, values[happened].mean()) if happened.any() else ""
+        )
         for q in QUANTILES:
             index = np.quantile(values, q, method=QUANTILE_METHOD)
-            row[f"q{int(q * 100)}"] = _month_label(question, index)
+            row[f"month_q{int(q * 100)}"] = _month_label(question, index)
     return row
 
 

@@ -205,7 +205,15 @@ def warning_section(ctx: ReportContext) -> str:
         return ""
     reasons = []
     if ctx.fast:
-        reasons.append("this report was built in <b>FAST mode</b> (a few hundred draws)")
+        sampler = ctx.model.sampler or {}
+        draws = int(sampler.get("draws") or 0) * int(sampler.get("chains") or 0)
+        if sampler.get("preset") == "fast" or not draws:
+            reasons.append("this report was built in <b>FAST mode</b> (a few hundred draws)")
+        else:  # a run fitted at other settings, passed with --run
+            reasons.append(
+                "this report was built in <b>FAST mode</b>: the notebooks' own fits use a few "
+                f"hundred draws (the run behind this page's tables has {draws:,})"
+            )
     if not ctx.model.diagnostics.passed:
         reasons.append("the fit <b>failed its convergence checks</b>")
     if not reasons:
