@@ -87,7 +87,7 @@ def test_importing_the_cns_export_adds_nothing(raw_dir, tmp_path):
     result = run("data", "import", str(raw_dir / EXPORT), "--format", "cns", "--data-dir", overlay)
     assert result.returncode == 0, result.stderr
     assert "added nothing" in result.stdout
-    assert "skipped 245 row(s)" in result.stdout and "duplicates" in result.stdout
+    assert "skipped 245 missile row(s)" in result.stdout and "duplicates" in result.stdout
     assert not (overlay / "missile_tests.csv").exists()
 
 
@@ -97,10 +97,13 @@ def test_import_then_set_state_shows_2026_in_the_summary(tmp_path):
     events.write_text(NEW_EVENTS)
     result = run("data", "import", str(events), "--format", "events", "--data-dir", overlay)
     assert result.returncode == 0, result.stderr
-    assert "added 6 row(s), 3 launch day(s), 2026-01-04..2026-03-10" in result.stdout
+    assert (
+        "added 6 missile row(s) (one per missile), 3 launch day(s), 2026-01-04..2026-03-10"
+        in result.stdout
+    )
     assert "set-state" in result.stdout  # after the end of the state timeline
     again = run("data", "import", str(events), "--format", "events", "--data-dir", overlay)
-    assert "added nothing" in again.stdout and "skipped 6 row(s)" in again.stdout
+    assert "added nothing" in again.stdout and "skipped 6 missile row(s)" in again.stdout
 
     before = run("data", "summary", "--data-dir", overlay, "--since", "2025")
     assert before.returncode == 0, before.stderr

@@ -91,7 +91,7 @@ def data_summary(
     late = mt[mt["date"] > tables.as_of]
     if len(late):  # imported but not yet covered by the state timeline: show the rest
         tables = dataclasses.replace(tables, missile_tests=mt[mt["date"] <= tables.as_of])
-    out = Table(title=f"North Korean missile launches per year (CNS), {since}-")
+    out = Table(title=f"North Korean missile launches per year (CNS), {since}-{tables.as_of.year}")
     for key, label in SUMMARY_HEADERS.items():
         out.add_column(label, justify="left" if key == "state" else "right")
     for row in yearly_summary(tables, start=f"{since}-01").itertuples(index=False):

@@ -75,14 +75,16 @@ class ImportReport:
         added, skipped, late = self.added, self.skipped, self.late
         if len(added):
             out = [
-                f"added {len(added)} row(s), {added['date'].nunique()} launch day(s), "
+                f"added {len(added)} missile row(s) (one per missile), "
+                f"{added['date'].nunique()} launch day(s), "
                 f"{added['date'].min():%Y-%m-%d}..{added['date'].max():%Y-%m-%d} to {self.path}"
             ]
         else:
             out = [f"added nothing: {self.path} is unchanged"]
         if len(skipped):
             out.append(
-                f"skipped {len(skipped)} row(s) ({skipped['date'].nunique()} launch day(s)) "
+                f"skipped {len(skipped)} missile row(s) ({skipped['date'].nunique()} launch "
+                "day(s)) "
                 "already recorded (duplicates)"
             )
         if len(late):
