@@ -325,3 +325,17 @@ def test_nothing_is_written_to_the_bundled_folder(bundled_dir, tmp_path):
     events.write_text(NEW_EVENTS)
     result = run("data", "import", str(events), "--format", "events", "--data-dir", bundled_dir)
     assert result.returncode == 2 and "only 'forecast data build' writes" in result.stderr
+
+
+@pytest.mark.parametrize("sep, name", [(";", "semicolons"), ("\t", "tabs")])
+def test_a_file_separated_by_semicolons_or_tabs_is_named_as_such(tmp_path, sep, name):
+    events = tmp_path / "events.csv"
+    events.write_text(
+        (HEADER + "2026-01-04,SRBM,2,success,https://example.org/a\n").replace(",", sep)
+    )
+    overlay = tmp_path / "overlay"
+    result = run("data", "import", str(events), "--format", "events", "--data-dir", overlay)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    said = " ".join(result.stderr.split())
+    assert f"events.csv, line 1: the fields are separated by {name}, not commas" in said
+    assert "save the file as comma-separated CSV" in said and not overlay.exists()

@@ -405,7 +405,18 @@ def _header(text: str) -> list[str]:
 def parse_csv(text: str, path: str | Path) -> pd.DataFrame:
     """Parse CSV text as strings; malformed CSV (or a header naming a column twice) raises
     :class:`DataError` naming ``path``."""
-    check_unique_columns(_header(text), path)
+    header = _header(text)
+    check_unique_columns(header, path)
+    if len(header) == 1:  # a spreadsheet's export in another locale: ';' or tabs between fields
+        for sep, name in ((";", "semicolons"), ("\t", "tabs")):
+            if header[0].count(sep) >= 1:
+                raise DataError(
+                    path,
+                    f"the fields are separated by {name}, not commas",
+                    "save the file as comma-separated CSV (in a spreadsheet: CSV, comma "
+                    "delimited)",
+                    rows=[1],
+                )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", pd.errors.ParserWarning)
