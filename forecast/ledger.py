@@ -294,7 +294,8 @@ def answers_ledger(answers_dir: str | Path, panel: pd.DataFrame) -> pd.DataFrame
     Returns
     -------
     DataFrame
-        ``folder, question, type, answer`` (the probability, or the mean), ``status``,
+        ``folder, question, type, answer`` (the probability, the mean, or a date answer's
+        mean month), ``status``,
         ``outcome``, ``brier``, ``log_score``, ``crps``.
     """
     answers_dir = Path(answers_dir)
@@ -330,7 +331,10 @@ def _scored(record: dict, name: str, panel: pd.DataFrame) -> pd.DataFrame:
     def value(question: str):
         row = given.get(question, {})
         p = row.get("probability")
-        return p if p is not None and p == p else row.get("mean")
+        if p is not None and p == p:
+            return p
+        # a date answer's month (records frozen before 2026-12-05 kept it in "mean")
+        return row.get("month_mean") or row.get("mean")
 
     scores.insert(0, "folder", name)
     scores.insert(3, "answer", [value(q) for q in scores["question"]])

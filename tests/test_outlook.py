@@ -7,6 +7,7 @@ the files and the scores against hand-computed values, not the statistics of a f
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -267,6 +268,12 @@ def test_the_questions_command_writes_answers_and_the_ledger_scores_them(run_dir
     assert "window already past: the model's view from the data's end" in late["icbm-2026h1"]
     assert "window partly past: for 2026-01 to 2026-11" in late["nuclear-test-2026"]
     assert "past" not in early["icbm-2026h1"]
+    from forecast.data import load_tables, monthly_panel
+    from forecast.ledger import answers_ledger
+
+    track = answers_ledger(tmp_path / "answers", monthly_panel(load_tables())).set_index("question")
+    month = answers.set_index("question").loc["next-icbm-month", "month_mean"]
+    assert re.fullmatch(r"\d{4}-\d{2}", month) and track.loc["next-icbm-month", "answer"] == month
     ledger = cli("ledger", "--runs", run_dir.parent, "--answers", tmp_path / "answers")
     assert ledger.exit_code == 0, ledger.output
     assert "Track record of answered questions" in ledger.output and "waiting" in ledger.output

@@ -30,7 +30,9 @@ def _fmt(value, spec: str = "") -> str:
 def _table(title: str, columns: list[str], left: tuple[str, ...] = ()) -> Table:
     table = Table(title=title)
     for name in columns:
-        table.add_column(name, justify="left" if name in left else "right")
+        # fold, never cut with an ellipsis: on a narrow terminal "icbm-2026h1" and
+        # "icbm-2026-if-no-talks" must not both read "icbm-202..."
+        table.add_column(name, justify="left" if name in left else "right", overflow="fold")
     return table
 
 

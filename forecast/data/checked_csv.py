@@ -413,8 +413,7 @@ def parse_csv(text: str, path: str | Path) -> pd.DataFrame:
                 raise DataError(
                     path,
                     f"the fields are separated by {name}, not commas",
-                    "save the file as comma-separated CSV (in a spreadsheet: CSV, comma "
-                    "delimited)",
+                    "save the file as comma-separated CSV (in a spreadsheet: CSV, comma delimited)",
                     rows=[1],
                 )
     try:
