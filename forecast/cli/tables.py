@@ -107,7 +107,7 @@ def past_scores_table(summary: pd.DataFrame) -> Table:
     )
     for row in summary.itertuples(index=False):
         table.add_row(
-            str(row.label),
+            str(row.scenario),
             str(row.months),
             f"{row.observed:.0f}",
             f"{row.expected:.1f}",
