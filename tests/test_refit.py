@@ -69,6 +69,18 @@ def test_fit_freezes_its_forecast(runs):
     assert forecast["scenario"] == "persist" and forecast["state"] == "no_talks"
     assert len(forecast["months"]) == 12 and len(forecast["draws"]["2025-06"]) == 100
     assert len(forecast["data_hash"]) == 64 and len(forecast["config_hash"]) == 64
+    # draw for draw the persist scenario of 'forecast scenarios' with the same seed
+    import numpy as np
+
+    from forecast.runs import load_outlook, load_run
+    from forecast.scenarios import parse_scenarios, simulate_scenarios
+
+    model, _ = load_run(runs["old"])
+    spec = parse_scenarios({"horizon": 12, "scenarios": {"persist": {}, "talks": {}}}, "x.yaml")
+    scenarios = simulate_scenarios(model, spec, random_seed=1, outlook=load_outlook(runs["old"]))
+    counts = scenarios.counts.sel(scenario="persist").transpose("month", "draw").values
+    frozen = np.array([forecast["draws"][m] for m in scenarios.months.strftime("%Y-%m")])
+    np.testing.assert_array_equal(frozen, np.rint(counts).astype(int))
 
 
 def test_refit_keeps_the_config_and_drops_until(runs):
