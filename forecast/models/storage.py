@@ -82,15 +82,17 @@ def _as_read_back(panel: pd.DataFrame) -> pd.DataFrame:
     """The stored panel as netCDF gives it back: a missing text (a month after the leaders
     table ends, which the panel leaves empty) is read back as "", so it is stored and hashed as
     "" (hashed as missing, the fit could not be loaded)."""
-    text = [c for c in panel if not pd.api.types.is_numeric_dtype(panel[c])]
-    return panel.assign(**{c: panel[c].fillna("") for c in text})
+    return panel.assign(**{c: panel[c].fillna("") for c in _text_columns(panel)})
 
 
 def _hash_as_written_before(panel: pd.DataFrame) -> str:
     """The hash a fit saved before 2026-12-05 took of the same panel: of its missing texts as
     missing (:func:`_as_read_back`), so that such a fit still loads."""
-    text = [c for c in panel if not pd.api.types.is_numeric_dtype(panel[c])]
-    return data_hash(panel.assign(**{c: panel[c].replace("", None) for c in text}))
+    return data_hash(panel.assign(**{c: panel[c].replace("", None) for c in _text_columns(panel)}))
+
+
+def _text_columns(panel: pd.DataFrame) -> list[str]:
+    return [c for c in panel if not pd.api.types.is_numeric_dtype(panel[c])]
 
 
 def save_fit(model: BaseModel, path: str | Path) -> Path:
