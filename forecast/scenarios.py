@@ -44,7 +44,8 @@ exercise calendar, ``reduced`` halves it, ``suspended`` removes it; without it
 the usual calendar applies (mean exercise days per calendar month over the last
 five fitted years). Exercise scales act only through a model with an exercise term: for one
 without (``ar_level_lean``, the default's lean form), :func:`simulate_scenarios` puts a
-sentence saying so in the forecast's ``note`` (:func:`unread_exercises`).
+sentence saying so in the forecast's ``note`` (:func:`unread_exercises`); for a naive baseline,
+which reads no state, one about the state paths (:func:`unread_states`).
 
 Every scenario is simulated from the same posterior draws with the same seed,
 so comparisons between scenarios carry the joint uncertainty (common random
@@ -63,6 +64,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from forecast.catalog import MODELS
 from forecast.constants import (
     EXERCISE_SCALES,
     MAX_HORIZON,
@@ -503,10 +505,47 @@ def simulate_scenarios(
         model, futures, random_seed=random_seed, draws=draws, outlook=outlook, start=start
     )
     forecast.data.attrs.update(start=str(start), horizon=scenario_set.horizon)
-    unread = unread_exercises(model, scenario_set)
+    unread = [
+        n for n in (unread_states(model, scenario_set), unread_exercises(model, scenario_set)) if n
+    ]
     if unread:
-        forecast.data.attrs["note"] = unread
+        forecast.data.attrs["note"] = " ".join(unread)
     return forecast
+
+
+def require_states(model, key: str = "MODEL"):
+    """``model`` (configured or fitted) if its forecasts read the negotiation state, else a
+    :class:`ConfigError` naming ``key`` and the models that do: for a notebook or tool whose
+    point is the state contrasts (a naive baseline would give every scenario the same
+    forecast, and has no state effect to show)."""
+    if model.reads_states:
+        return model
+    readers = [name for name, entry in MODELS.items() if entry.states and not entry.ablation]
+    raise ConfigError(
+        key,
+        f"{model.name} reads no negotiation state: every scenario would get the same forecast, "
+        "and it has no state effect to show",
+        f"use a model that reads the state: 'default' or one of {readers}",
+    )
+
+
+def unread_states(model, scenario_set: ScenarioSet) -> str | None:
+    """A sentence naming the scenarios whose state paths the model's forecasts do not read (a
+    naive baseline), or None.
+
+    Returns
+    -------
+    str or None
+        E.g. "The state paths of talks_resume, outlook change nothing here: recent_rate does
+        not read the negotiation state (every scenario gets the same forecast)."
+    """
+    names = [s.name for s in scenario_set.scenarios.values() if s.states or s.transitions]
+    if not names or model.reads_states:
+        return None
+    return (
+        f"The state paths of {', '.join(names)} change nothing here: {model.name} does not "
+        "read the negotiation state (every scenario gets the same forecast)."
+    )
 
 
 def unread_exercises(model, scenario_set: ScenarioSet) -> str | None:

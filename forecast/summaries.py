@@ -437,7 +437,9 @@ def compare(forecast, reference: str, width: float = INTERVAL) -> Summary:
     Summary
         One row per other scenario: ``scenario, label, diff_mean, diff_lo, diff_hi``
         (the difference in totals and its central interval), ``p_more`` (P(more than the
-        reference)), ``rate_ratio`` (ratio of the expected totals); one sentence each.
+        reference)), ``rate_ratio`` (ratio of the model's expected rates over the horizon, free
+        of the simulated counts' noise and of the cap of a month's launch days at its days, so
+        it need not equal the ratio of the simulated means); one sentence each.
     """
     if reference not in forecast.scenarios:
         raise ConfigError(
@@ -468,14 +470,17 @@ def compare(forecast, reference: str, width: float = INTERVAL) -> Summary:
     text = []
     for r in rows:
         if r["diff_mean"] == 0 and r["diff_lo"] == 0 and r["diff_hi"] == 0:
-            text.append(f"'{r['label']}': the same path as '{ref_label}', no difference.")
+            text.append(
+                f"'{r['label']}': the same forecast as '{ref_label}' in every simulation, no "
+                "difference."
+            )
             continue
         more = "more" if r["diff_mean"] >= 0 else "fewer"
         text.append(
             f"'{r['label']}': {abs(r['diff_mean']):.1f} {more} {noun} than '{ref_label}' on "
             f"average ({width:.0%} interval of the difference {r['diff_lo']:+.0f} to "
-            f"{r['diff_hi']:+.0f}); P(more {noun}) = {chance(r['p_more'])}; expected total "
-            f"{r['rate_ratio']:.2f} times the reference's."
+            f"{r['diff_hi']:+.0f}); P(more {noun}) = {chance(r['p_more'])}; the model's "
+            f"expected rate {r['rate_ratio']:.2f} times the reference's."
         )
     return Summary(table, tuple(text))
 

@@ -45,7 +45,7 @@ def test_a_rate_ratio_reads_the_same_in_the_table_and_the_sentence():
     summary = compare(two_scenarios(), "persist")
     ratio = summary.table["rate_ratio"].iloc[0]
     assert ratio == pytest.approx(0.66)
-    assert "expected total 0.66 times the reference's" in summary.text[0]
+    assert "expected rate 0.66 times the reference's" in summary.text[0]
     page = styled(summary.table, digits=1, column_digits={"rate_ratio": 2}).to_html()
     assert ">0.66<" in page and ">0.7<" not in page
 

@@ -36,6 +36,25 @@ def test_adjacent_periods_with_one_label_are_one_episode(tables):
     assert (last["state"], f"{last['start']:%Y-%m-%d}") == ("no_talks", "2021-03-18")
 
 
+def test_episodes_to_a_cutoff_are_what_a_fit_to_it_saw(tables):
+    """A fit to 2019-10 saw the summit episode to its end (2019-10-05) and 26 days of the
+    stalled one that followed, none of its launch days after the cutoff."""
+    episodes = facts.state_episodes(tables, since="2005-01-01", until="2019-10-31")
+    last = episodes.iloc[-1]
+    assert (last["state"], f"{last['start']:%Y-%m-%d}", f"{last['end']:%Y-%m-%d}") == (
+        "stalled",
+        "2019-10-06",
+        "2019-10-31",
+    )
+    dates = tables.missile_tests["date"].drop_duplicates()
+    assert last["days"] == 26 and last["launch_days"] == int(
+        dates.between("2019-10-06", "2019-10-31").sum()
+    )
+    assert (episodes["start"] <= "2019-10-31").all()
+    text = facts.episode_words(episodes, "stalled")
+    assert "from 2005-01 to 2019-10:" in text and "2019-10-06 to 2019-10-31 (26 days" in text
+
+
 def test_an_unknown_state_is_refused(tables):
     with pytest.raises(ValueError, match="unknown state 'talks'"):
         facts.episode_words(facts.state_episodes(tables), "talks")

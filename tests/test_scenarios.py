@@ -121,7 +121,9 @@ def test_against_a_reference_in_numbers_and_words(model):
     assert row["diff_mean"] < 0
     assert words["talks"].startswith(f"'Talks': {abs(diff.mean()):.1f} fewer launch days")
     assert f"{np.exp(-1.2):.2f} times the reference's" in words["talks"]
-    assert words["same"] == "'Same': the same path as 'Base', no difference."
+    assert words["same"] == (
+        "'Same': the same forecast as 'Base' in every simulation, no difference."
+    )
     with pytest.raises(ConfigError, match="no scenario 'nope'"):
         compare(fc, "nope")
 
@@ -331,3 +333,35 @@ def test_exercise_scales_a_model_does_not_read_are_named_and_change_nothing(pane
     assert simulate_scenarios(full, spec, random_seed=SEED).note is None
     assert unread_exercises(lean, scenario_set(start="2016-01", held={})) is None
     assert not get_model("recent_rate").reads_exercises and get_model("state_rate").reads_exercises
+
+
+def test_state_paths_a_naive_baseline_does_not_read_are_named(panel):
+    """recent_rate knows no state: every scenario gets the same draws, and the note says why."""
+    from forecast.runs import fit_run
+
+    spec = scenario_set(
+        start="2016-01",
+        held={},
+        talks={"states": {"2016-03": "active_talks"}, "exercises": {"2016-03": "suspended"}},
+    )
+    naive = fit_run(get_model("recent_rate", until="2015-12"), panel, "mock", seed=SEED).model
+    forecast = simulate_scenarios(naive, spec, random_seed=SEED)
+    counts = forecast.counts
+    assert (counts.sel(scenario="held") == counts.sel(scenario="talks")).all()
+    assert forecast.note.startswith(
+        "The state paths of talks change nothing here: recent_rate does not read the "
+        "negotiation state (every scenario gets the same forecast). The exercise scales of talks"
+    )
+    assert get_model("state_rate").reads_states and not get_model("last_value").reads_states
+
+
+def test_a_tool_about_state_contrasts_refuses_a_model_that_reads_no_state():
+    from forecast.scenarios import require_states
+
+    model = get_model("state_rate")
+    assert require_states(model) is model
+    with pytest.raises(ConfigError) as err:
+        require_states(get_model("recent_rate"))
+    said = str(err.value)
+    assert said.startswith("MODEL: recent_rate reads no negotiation state")
+    assert "'default' or one of [" in said and "'state_rate'" in said and "recent_rate'" not in said

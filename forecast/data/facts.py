@@ -13,7 +13,7 @@ from forecast.constants import STATES
 from forecast.data.panel import Tables
 
 
-def state_episodes(tables: Tables, since: str = "2005-01-01") -> pd.DataFrame:
+def state_episodes(tables: Tables, since: str = "2005-01-01", until=None) -> pd.DataFrame:
     """Episodes of each negotiation state: adjacent coded periods with one label, merged.
 
     Parameters
@@ -23,6 +23,9 @@ def state_episodes(tables: Tables, since: str = "2005-01-01") -> pd.DataFrame:
     since : str, default "2005-01-01"
         Keep the episodes that end on or after this day (the era the default model's state
         effects are mostly learned from).
+    until : str or Timestamp, optional
+        Keep what had happened by this day: the episodes that start on or before it, the last
+        one cut there (its days and launch days counted to it), as a fit to ``until`` saw them.
 
     Returns
     -------
@@ -41,6 +44,10 @@ def state_episodes(tables: Tables, since: str = "2005-01-01") -> pd.DataFrame:
             "end": grouped["end"].max(),
         }
     ).reset_index(drop=True)
+    if until is not None:
+        until = pd.Timestamp(until)
+        episodes = episodes[episodes["start"] <= until].reset_index(drop=True)
+        episodes["end"] = episodes["end"].clip(upper=until)
     episodes["days"] = (episodes["end"] - episodes["start"]).dt.days + 1
     dates = pd.Series(tables.missile_tests["date"].drop_duplicates())
     episodes["launch_days"] = [
@@ -49,6 +56,7 @@ def state_episodes(tables: Tables, since: str = "2005-01-01") -> pd.DataFrame:
     ]
     kept = episodes[episodes["end"] >= pd.Timestamp(since)].reset_index(drop=True)
     kept.attrs["since"] = pd.Timestamp(since)
+    kept.attrs["until"] = until
     return kept
 
 
@@ -74,8 +82,10 @@ def episode_words(episodes: pd.DataFrame, state: str) -> str:
         for r in rows.itertuples()
     ]
     count = len(rows)
+    until = episodes.attrs.get("until")
+    span = f"from {since:%Y-%m} to {until:%Y-%m}" if until is not None else f"since {since:%Y}"
     return (
-        f"`{state}` rests on {count} episode{'s' if count != 1 else ''} since {since:%Y}: "
+        f"`{state}` rests on {count} episode{'s' if count != 1 else ''} {span}: "
         + "; ".join(parts)
         + "."
     )

@@ -126,6 +126,14 @@ class BaseModel(TrainingWindow):
         entry = MODELS.get(self.name)
         return entry is None or entry.states
 
+    @property
+    def reads_states(self) -> bool:
+        """Whether the forecasts read the negotiation state (a scenario's ``states`` or its
+        transition-model paths): not in the naive baselines
+        (:attr:`forecast.catalog.ModelEntry.states`)."""
+        entry = MODELS.get(self.name)
+        return entry is None or entry.states
+
     # --- configuration ------------------------------------------------------------------
 
     def config(self) -> dict:
