@@ -304,11 +304,16 @@ class ForecastTiming:
     def title(self) -> str:
         """A heading: "The current outlook" or "A forecast from the data's end, partly in
         the past" (or "in the past" when every month is)."""
+        return self.title_from("the data's end")
+
+    def title_from(self, origin: str) -> str:
+        """:attr:`title` for a forecast made from ``origin`` (e.g. "the fit's end, 2019-10",
+        for a run fitted to a month before the data's end)."""
         span = f"{self.first:%B %Y} to {self.last:%B %Y}"
         if not self.past:
             return f"The current outlook, {span}"
         where = "in the past" if self.all_past else "partly in the past"
-        return f"A forecast from the data's end, {where}: {span}"
+        return f"A forecast from {origin}, {where}: {span}"
 
 
 def forecast_timing(months, today: dt.date | None = None) -> ForecastTiming:

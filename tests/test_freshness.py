@@ -232,7 +232,7 @@ def test_scenarios_label_and_score_a_forecast_in_the_past(tmp_path):
     result = run(*args, "--today", STALE_TODAY)
     assert result.returncode == 0, result.stderr
     text = " ".join(result.stdout.split())
-    assert "A forecast from the data's end, in the past" in text
+    assert "A forecast from the end of the run's fit (2025-06), in the past" in text
     assert "Scored on the forecast months now observed" in text
     assert "CRPS per month" in text and "CRPS of the total" in text
     assert "Lower is better; both CRPS are in launch days." in text

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+import pandas as pd
 
 from forecast.cli.console import console, print_freshness
 from forecast.cli.tables import answers_table, past_scores_table, totals_table
@@ -64,7 +65,13 @@ def scenarios(
     forecast = simulate_scenarios(model, spec, random_seed=seed, draws=draws, outlook=outlook)
     written = write_scenario_outputs(forecast, model.training, out, force=force)
     timing = forecast_timing(forecast.months.to_timestamp(), today=today)
-    title = f"{timing.title} ({model.name}): totals over {spec.horizon} months"
+    fit_end = pd.Period(model.training["month"].iloc[-1], "M")
+    origin = (
+        "the data's end"
+        if fit_end == pd.Period(tables.as_of, "M")
+        else f"the end of the run's fit ({fit_end})"
+    )
+    title = f"{timing.title_from(origin)} ({model.name}): totals over {spec.horizon} months"
     console.print(totals_table(written["summary"], title))
     if forecast.note:
         console.print(forecast.note)
