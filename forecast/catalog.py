@@ -204,6 +204,12 @@ def check_name(name: str, option: str = "--model") -> str:
     return resolved
 
 
+def state_models() -> list[str]:
+    """The registered models whose forecasts read the negotiation state, and so have state
+    effects (:attr:`ModelEntry.states`): the ones a tool about state contrasts accepts."""
+    return [name for name, entry in MODELS.items() if entry.states]
+
+
 # --- sampler settings ----------------------------------------------------------------------
 
 #: Inference backends :func:`sample` knows.

@@ -307,8 +307,8 @@ class ForecastTiming:
         return self.title_from("the data's end")
 
     def title_from(self, origin: str) -> str:
-        """:attr:`title` for a forecast made from ``origin`` (e.g. "the fit's end, 2019-10",
-        for a run fitted to a month before the data's end)."""
+        """:attr:`title` for a forecast made from ``origin`` (e.g. "the end of the run's fit
+        (2019-10)", for a run fitted to a month before the data's end)."""
         span = f"{self.first:%B %Y} to {self.last:%B %Y}"
         if not self.past:
             return f"The current outlook, {span}"
@@ -359,7 +359,7 @@ def timing_note(timing: ForecastTiming, as_of) -> str:
     """:func:`window_note` for a window already placed (:func:`window_timing`)."""
     if not timing.partly_past:
         return ""
-    view = f"the model's view from the data's end ({pd.Period(as_of, 'M')}), not a forecast"
+    view = f"the model's view from the end of its data ({pd.Period(as_of, 'M')}), not a forecast"
     if timing.all_past:
         return f"window already past: {view}"
     past = timing.past

@@ -30,6 +30,7 @@ from forecast.data.panel import TARGETS
 from forecast.errors import RunFileError
 from forecast.files import read_json, write_text_atomic
 from forecast.outlook import ANSWERS_FILE, read_answers, score_answers
+from forecast.questions import date_months
 from forecast.scenarios import Scenario, ScenarioSet, simulate_scenarios
 from forecast.scores import brier_any, crps
 from forecast.simulation import Forecast, simulation_draws
@@ -336,8 +337,7 @@ def _scored(record: dict, name: str, panel: pd.DataFrame) -> pd.DataFrame:
         p = row.get("probability")
         if p is not None and p == p:
             return p
-        # a date answer's month (records frozen before 2026-12-05 kept it in "mean")
-        return row.get("month_mean") or row.get("mean")
+        return date_months(row).get("month_mean") or row.get("mean")
 
     scores.insert(0, "folder", name)
     scores.insert(3, "answer", [value(q) for q in scores["question"]])

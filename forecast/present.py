@@ -19,6 +19,8 @@ import re
 
 import pandas as pd
 
+from forecast.summaries import chance
+
 #: Characters that make a spreadsheet (Excel, LibreOffice, Google Sheets) read a cell as a
 #: formula, or that some of them strip before doing so (tab, carriage return), and the
 #: full-width forms some locales accept.
@@ -89,10 +91,13 @@ def _percent_format(digits: int):
 
     Rounded exactly as ``format(value, ".0%")`` rounds it (scaled by 100, then rounded once),
     the format of every sentence in :mod:`forecast.summaries`: a table and the sentence beside
-    it show the same percentage (a share of 0.155 is 16% in both, not 15% in the table).
+    it show the same percentage (a share of 0.155 is 16% in both, not 15% in the table); in
+    whole percent through :func:`forecast.summaries.chance`, so 0.996 reads ">99%" in both.
     """
 
     def format_share(value) -> str:
+        if digits == 0:  # whole percent: as every sentence, never a rounded certainty
+            return chance(float(value))
         # a value that rounds to zero is shown unsigned (-0.0004 -> 0.0%, not -0.0%)
         return f"{round(float(value) * 100, digits) + 0.0:.{digits}f}%"
 

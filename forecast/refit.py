@@ -141,6 +141,7 @@ def refit_run(
     """
     out = Path(out)
     old, _ = load_run(old_dir)
+    old_outlook = load_outlook(old_dir, required=False)  # a damaged one is refused before fitting
     seed = old.metadata().get("sampler", {}).get("random_seed", 1)
     run = refit_model(
         old,
@@ -163,7 +164,7 @@ def refit_run(
         shown,
         scenarios=scenarios,
         sources=sources,
-        outlooks=(load_outlook(old_dir, required=False), load_outlook(out, required=False)),
+        outlooks=(old_outlook, load_outlook(out, required=False)),
     )
     write_text_atomic(out / REPORT_MD, report)
     write_text_atomic(out / REPORT_HTML, render_html(report, title=f"What changed: {shown.name}"))

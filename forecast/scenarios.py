@@ -45,7 +45,7 @@ the usual calendar applies (mean exercise days per calendar month over the last
 five fitted years). Exercise scales act only through a model with an exercise term: for one
 without (``ar_level_lean``, the default's lean form), :func:`simulate_scenarios` puts a
 sentence saying so in the forecast's ``note`` (:func:`unread_exercises`); for a naive baseline,
-which reads no state, one about the state paths (:func:`unread_states`).
+or a variant without the state term, one about the state paths (:func:`unread_states`).
 
 Every scenario is simulated from the same posterior draws with the same seed,
 so comparisons between scenarios carry the joint uncertainty (common random
@@ -64,7 +64,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from forecast.catalog import MODELS
+from forecast.catalog import state_models
 from forecast.constants import (
     EXERCISE_SCALES,
     MAX_HORIZON,
@@ -520,31 +520,30 @@ def require_states(model, key: str = "MODEL"):
     forecast, and has no state effect to show)."""
     if model.reads_states:
         return model
-    readers = [name for name, entry in MODELS.items() if entry.states and not entry.ablation]
     raise ConfigError(
         key,
-        f"{model.name} reads no negotiation state: every scenario would get the same forecast, "
-        "and it has no state effect to show",
-        f"use a model that reads the state: 'default' or one of {readers}",
+        f"{model.name} reads no negotiation state: its scenarios would not differ by their "
+        "state paths, and it has no state effect to show",
+        f"use a model that reads the state: 'default' or one of {state_models()}",
     )
 
 
 def unread_states(model, scenario_set: ScenarioSet) -> str | None:
     """A sentence naming the scenarios whose state paths the model's forecasts do not read (a
-    naive baseline), or None.
+    naive baseline, or a variant that leaves the state out), or None.
 
     Returns
     -------
     str or None
         E.g. "The state paths of talks_resume, outlook change nothing here: recent_rate does
-        not read the negotiation state (every scenario gets the same forecast)."
+        not read the negotiation state."
     """
     names = [s.name for s in scenario_set.scenarios.values() if s.states or s.transitions]
     if not names or model.reads_states:
         return None
     return (
         f"The state paths of {', '.join(names)} change nothing here: {model.name} does not "
-        "read the negotiation state (every scenario gets the same forecast)."
+        "read the negotiation state."
     )
 
 

@@ -56,7 +56,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from forecast.catalog import MODELS, Sampler, check_name, resolve_sampler
+from forecast.catalog import Sampler, check_name, resolve_sampler, state_models
 from forecast.coding_alternatives import (
     AS_CODED,
     check_alternatives,
@@ -91,8 +91,8 @@ TABLE_FILE, MARKDOWN_FILE, SETTINGS_FILE = "sensitivity.csv", "sensitivity.md", 
 def check_state_model(model: str, option: str = "--model") -> str:
     """The registered name of ``model`` (``default`` resolved), refused without state effects."""
     name = check_name(model, option)
-    if not MODELS[name].states:
-        usable = ", ".join(n for n, entry in MODELS.items() if entry.states)
+    if name not in state_models():
+        usable = ", ".join(state_models())
         raise ConfigError(option, f"{model} has no state effect", f"use default or one of {usable}")
     return name
 

@@ -51,9 +51,10 @@ MIN_SIMULATIONS = 200
 
 
 def chance(p: float) -> str:
-    """A forecast probability in whole percent that never rounds to certainty: ">99%" for a
-    probability below 1 that would read "100%", "<1%" for one above 0 that would read "0%" (a
-    simulated 99.6% is not a sure thing); "n/a" for a missing one."""
+    """A forecast probability in whole percent that rounds to certainty only when every
+    simulation agrees: ">99%" for a probability below 1 that would read "100%", "<1%" for one
+    above 0 that would read "0%" (a simulated 99.6% is not a sure thing); "n/a" for a missing
+    one."""
     if p != p:
         return "n/a"
     text = f"{p:.0%}"
@@ -461,15 +462,16 @@ def compare(forecast, reference: str, width: float = INTERVAL) -> Summary:
                 "diff_lo": float(np.quantile(diff, (1 - width) / 2, method=QUANTILE_METHOD)),
                 "diff_hi": float(np.quantile(diff, (1 + width) / 2, method=QUANTILE_METHOD)),
                 "p_more": float((diff > 0).mean()),
+                "identical": bool((diff == 0).all()),
                 "rate_ratio": float(rate.sel(scenario=s).mean() / ref_rate.mean()),
             }
         )
-    table = pd.DataFrame(rows)
+    table = pd.DataFrame(rows).drop(columns="identical", errors="ignore")
     noun = target_noun(forecast.target)
     ref_label = forecast.labels[reference]
     text = []
     for r in rows:
-        if r["diff_mean"] == 0 and r["diff_lo"] == 0 and r["diff_hi"] == 0:
+        if r["identical"]:
             text.append(
                 f"'{r['label']}': the same forecast as '{ref_label}' in every simulation, no "
                 "difference."

@@ -50,7 +50,14 @@ from forecast.constants import PROJECT_DIR
 from forecast.errors import RunFileError
 from forecast.files import read_json, write_csv
 from forecast.outlook import score_answers
-from forecast.questions import parse_questions, reliability_table, resolve, shift_question
+from forecast.questions import (
+    MONTH_COLUMNS,
+    date_months,
+    parse_questions,
+    reliability_table,
+    resolve,
+    shift_question,
+)
 
 __all__ = [
     "ALL_WITH_BASE",
@@ -165,6 +172,14 @@ def _base_rates(record: dict, panel: pd.DataFrame, cache: dict) -> dict:
     return out
 
 
+def _numbers_and_months(answer: dict) -> dict:
+    """An answer with its numbers in ``mean``..``q90`` and a date answer's months in their
+    own columns (records frozen before 2026-12-05 kept the months in ``mean``..``q90``)."""
+    months = date_months(answer)
+    numbers = dict.fromkeys(("mean", "q10", "q50", "q90"), np.nan) if months else {}
+    return {**answer, **dict.fromkeys(MONTH_COLUMNS, ""), **months, **numbers}
+
+
 def score_track_record(track: dict, panel: pd.DataFrame) -> pd.DataFrame:
     """Resolve and score every backfilled answer on the data in ``panel``.
 
@@ -172,16 +187,17 @@ def score_track_record(track: dict, panel: pd.DataFrame) -> pd.DataFrame:
     -------
     DataFrame
         One row per origin and question: ``origin, question, type, answer_type,
-        window_start, window_end, probability, mean, q10, q50, q90, p_given, status``
+        window_start, window_end, probability, mean, q10, q50, q90, month_mean, month_q10,
+        month_q50, month_q90, p_given, status``
         (``resolved``, ``waiting``, ``annulled``), ``outcome, brier, log_score, crps,
         base_rate, brier_base`` (binary unconditional questions), ``backfilled``.
     """
     frames, cache = [], {}
     for record in track["records"]:
         scores = score_answers(answers_record(record), panel)
-        answers = pd.DataFrame(record["answers"]).rename(columns={"question": "question"})
+        answers = pd.DataFrame([_numbers_and_months(a) for a in record["answers"]])
         keep = ["question", "answer_type", "window_start", "window_end", "probability"]
-        keep += ["mean", "q10", "q50", "q90", "p_given"]
+        keep += ["mean", "q10", "q50", "q90", *MONTH_COLUMNS, "p_given"]
         table = scores.merge(answers[keep], on="question", how="left")
         base = _base_rates(record, panel, cache)
         table["base_rate"] = table["question"].map(base)
@@ -192,7 +208,8 @@ def score_track_record(track: dict, panel: pd.DataFrame) -> pd.DataFrame:
         table["backfilled"] = bool(record.get("backfilled", False))
         frames.append(table)
     columns = ["origin", "question", "type", "answer_type", "window_start", "window_end"]
-    columns += ["probability", "mean", "q10", "q50", "q90", "p_given", "status", "outcome"]
+    columns += ["probability", "mean", "q10", "q50", "q90", *MONTH_COLUMNS, "p_given"]
+    columns += ["status", "outcome"]
     columns += ["brier", "log_score", "crps", "base_rate", "brier_base", "backfilled"]
     return pd.concat(frames, ignore_index=True)[columns]
 

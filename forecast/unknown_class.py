@@ -22,6 +22,7 @@ import pandas as pd
 from forecast.data.panel import Tables, monthly_panel
 from forecast.models.events import ClassMix
 from forecast.simulation import STREAMS
+from forecast.summaries import chance
 
 #: Apogees (km) from which an unknown-class launch is recounted as an ICBM: 1,000 km (above
 #: every SRBM in the data; only lofted long-range missiles reach it) and 350 km (also the
@@ -139,7 +140,7 @@ def icbm_words(days: pd.DataFrame, probabilities: pd.DataFrame, scenario: str) -
     low, high = probabilities[column].min(), probabilities[column].max()
     given = probabilities.iloc[0][column]
     recounts = "; ".join(
-        f"{r.counting}: {getattr(r, column):.0%}" for r in probabilities.iloc[1:].itertuples()
+        f"{r.counting}: {chance(getattr(r, column))}" for r in probabilities.iloc[1:].itertuples()
     )
     return [
         f"CNS leaves the class of some launches unknown: in {worst['year']}, "
@@ -147,6 +148,7 @@ def icbm_words(days: pd.DataFrame, probabilities: pd.DataFrame, scenario: str) -
         f"class, including dates widely reported as ICBM tests; it lists "
         f"{worst['icbm_days']} ICBM launch days that year. The class mix counts unknown-class "
         "launches as SLBM/SLV/other, so P(an ICBM launch) counts only what CNS calls ICBM.",
-        f"P(an ICBM launch) is {given:.0%} as CNS classifies; recounting unknown-class "
-        f"launches by apogee gives {recounts}. Read it as a range of {low:.0%} to {high:.0%}.",
+        f"P(an ICBM launch) is {chance(given)} as CNS classifies; recounting unknown-class "
+        f"launches by apogee gives {recounts}. Read it as a range of {chance(low)} to "
+        f"{chance(high)}.",
     ]

@@ -14,7 +14,7 @@ import xarray as xr
 
 from forecast.present import styled
 from forecast.simulation import Forecast
-from forecast.summaries import compare, describe
+from forecast.summaries import chance, compare, describe
 
 
 def two_scenarios() -> Forecast:
@@ -56,7 +56,8 @@ def test_a_percentage_reads_the_same_in_the_table_and_the_sentence():
     shares = [620 / 4000, 0.405, 0.125, 0.41, 0.999]
     page = styled(pd.DataFrame({"share": shares}), percent=["share"]).to_html()
     for share in shares:
-        assert f">{share:.0%}<" in page
+        assert f">{chance(share)}<" in page  # as every sentence writes a probability
+    assert "&gt;99%" in page or ">>99%<" in page  # 0.999 is not a certainty
     assert ">16%<" in page and ">15%<" not in page and ">40%<" in page and ">41%<" in page
 
 

@@ -51,6 +51,12 @@ def test_episodes_to_a_cutoff_are_what_a_fit_to_it_saw(tables):
         dates.between("2019-10-06", "2019-10-31").sum()
     )
     assert (episodes["start"] <= "2019-10-31").all()
+    first = episodes.iloc[0]  # the stalled episode from 2004-06-27, as the window saw it
+    assert (first["state"], f"{first['start']:%Y-%m-%d}", first["days"]) == (
+        "stalled",
+        "2005-01-01",
+        189,
+    )
     text = facts.episode_words(episodes, "stalled")
     assert "from 2005-01 to 2019-10:" in text and "2019-10-06 to 2019-10-31 (26 days" in text
 

@@ -98,19 +98,20 @@ def test_a_forecast_that_starts_before_this_month_is_labelled_past():
         (
             "2026-01",
             "2026-06",
-            "window already past: the model's view from the data's end (2025-12), not a forecast",
+            "window already past: the model's view from the end of its data (2025-12), not a "
+            "forecast",
         ),
         (
             "2026-01",
             "2026-12",
             "window partly past: for 2026-01 to 2026-10, the model's view "
-            "from the data's end (2025-12), not a forecast",
+            "from the end of its data (2025-12), not a forecast",
         ),
         (
             "2026-10",
             "2027-03",
             "window partly past: for 2026-10, the model's view from the "
-            "data's end (2025-12), not a forecast",
+            "end of its data (2025-12), not a forecast",
         ),
         ("2026-11", "2027-04", ""),  # starts in today's month: a forecast
         ("2027-01", "2027-12", ""),
@@ -118,7 +119,7 @@ def test_a_forecast_that_starts_before_this_month_is_labelled_past():
 )
 def test_a_window_today_has_reached_is_marked_past_or_partly_past(start, end, mark):
     """On a pinned today (2026-11-25), a question's window or a forecast year that ended
-    before today's month is the model's view from the data's end; one that began is partly
+    before today's month is the model's view from the end of its data; one that began is partly
     past; one from today's month on is unmarked, as the scenarios' timing says."""
     assert window_note(start, end, "2025-12-31", today=STALE_TODAY) == mark
     timing = window_timing(start, end, today=STALE_TODAY)
@@ -234,6 +235,9 @@ def test_scenarios_label_and_score_a_forecast_in_the_past(tmp_path):
     text = " ".join(result.stdout.split())
     assert "A forecast from the end of the run's fit (2025-06), in the past" in text
     assert "Scored on the forecast months now observed" in text
+    scored = result.stdout.split("Scored on the forecast months now observed")[1]
+    scored = scored.split("Lower is better")[0]  # the table, not the sentence beneath
+    assert "│ persist" in scored and "The last observed" not in scored  # ids, as the totals
     assert "CRPS per month" in text and "CRPS of the total" in text
     assert "Lower is better; both CRPS are in launch days." in text
     assert "stale data:" in text
@@ -249,3 +253,26 @@ def test_scenarios_from_the_data_end_are_current_while_the_data_are_fresh(tiny_r
     stale = run(*args, "--force", "--today", STALE_TODAY)
     text = " ".join(stale.stdout.split())
     assert "partly in the past" in text and "None of the forecast's past months" in text
+
+
+def test_scenarios_from_a_run_fitted_to_the_data_end_say_so(tiny_run, tmp_path):
+    args = ["scenarios", tiny_run, "--config", CURRENT, "--out", tmp_path / "out"]
+    result = run(*args, "--today", STALE_TODAY)
+    assert result.returncode == 0, result.stderr
+    assert "A forecast from the data's end, partly in the past" in " ".join(result.stdout.split())
+
+
+def test_a_narrow_terminal_folds_long_ids_instead_of_cutting_them():
+    from rich.console import Console
+
+    from forecast.cli.tables import _table
+
+    table = _table("t", ["question", "answer"], left=("question",))
+    for qid in ("icbm-2026h1", "icbm-2026-if-no-talks"):
+        table.add_row(qid, "52%")
+    console = Console(width=24, record=True)
+    console.print(table)
+    text = console.export_text()
+    assert "…" not in text
+    cells = "".join(line.split("│")[1].strip() for line in text.splitlines() if "│" in line)
+    assert "icbm-2026h1" in cells and "icbm-2026-if-no-talks" in cells.replace("52%", "")

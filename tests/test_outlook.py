@@ -265,7 +265,7 @@ def test_the_questions_command_writes_answers_and_the_ledger_scores_them(run_dir
         return {cells[1].strip(): cells[3] for cells in lines}
 
     late, early = rows(dt.date(2026, 12, 5)), rows(dt.date(2026, 1, 5))
-    assert "window already past: the model's view from the data's end" in late["icbm-2026h1"]
+    assert "window already past: the model's view from the end of its data" in late["icbm-2026h1"]
     assert "window partly past: for 2026-01 to 2026-11" in late["nuclear-test-2026"]
     assert "past" not in early["icbm-2026h1"]
     from forecast.data import load_tables, monthly_panel

@@ -205,3 +205,18 @@ def test_what_changed_says_when_sampler_settings_were_overridden(runs):
     )
     _, problems = scenario_changes(old, new, mixed)  # without the state models: said why
     assert any("outlook" in p and "transition model" in p for p in problems)
+
+
+def test_the_frozen_forecast_keeps_every_draw_of_a_full_fit():
+    """A full fit has 4 x 1,000 posterior draws: all are frozen (1,000 were, before)."""
+    from forecast.data import load_tables, monthly_panel
+    from forecast.ledger import MAX_DRAWS, make_forecast
+    from forecast.models import get_model
+    from forecast.runs import fit_run
+    from forecast.simulation import simulation_draws
+
+    panel = monthly_panel(load_tables())
+    model = fit_run(get_model("constant_rate"), panel, "mock", seed=1, draws=1000, chains=4).model
+    assert simulation_draws(model) == 4000 == MAX_DRAWS
+    frozen = make_forecast(model, seed=1)
+    assert all(len(draws) == 4000 for draws in frozen["draws"].values())

@@ -289,16 +289,18 @@ def test_a_fast_report_on_a_full_run_says_whose_draws_are_few(tables, panel, tin
     from forecast.report import ReportContext
     from forecast.report.sections import warning_section
     from forecast.runs import load_run
+    from forecast.simulation import simulation_draws
 
     model, _ = load_run(tiny_run)
     ctx = ReportContext(tables, panel, data_freshness(tables, today=FRESH_TODAY))
     ctx.model, ctx.forecast, ctx.fast = model, object(), True
-    for preset, draws, words in [
-        ("full", 1000, "the notebooks' own fits use a few hundred draws (the run behind this "
-         "page's tables has 4,000)"),
-        ("fast", 250, "FAST mode</b> (a few hundred draws)"),
+    n = simulation_draws(model)  # the draws the page's tables are simulated from
+    for preset, words in [
+        ("full", "the notebooks' own fits use a few hundred draws (the run behind this page's "
+         f"tables has {n:,})"),
+        ("fast", "FAST mode</b> (a few hundred draws)"),
     ]:  # fmt: skip
-        model.sampler = {**model.sampler, "preset": preset, "draws": draws, "chains": 4}
+        model.sampler = {**model.sampler, "preset": preset}
         assert words in warning_section(ctx)
 
 
@@ -757,7 +759,7 @@ def test_the_index_gives_the_outlook_from_today_and_the_year_beside_the_last(tin
     first_half = [a for q, a in rows if q.startswith("Will North Korea launch an ICBM between")]
     assert first_half and 'data-window="past"' in first_half[0]
     assert (
-        "window already past: the model&#x27;s view from the data&#x27;s end (2025-12)"
+        "window already past: the model&#x27;s view from the end of its data (2025-12)"
         in (first_half[0])
     )
     year = [a for y, a in rows if y == "2026" and "expected" in a]

@@ -350,12 +350,13 @@ def test_state_paths_a_naive_baseline_does_not_read_are_named(panel):
     assert (counts.sel(scenario="held") == counts.sel(scenario="talks")).all()
     assert forecast.note.startswith(
         "The state paths of talks change nothing here: recent_rate does not read the "
-        "negotiation state (every scenario gets the same forecast). The exercise scales of talks"
+        "negotiation state. The exercise scales of talks"
     )
     assert get_model("state_rate").reads_states and not get_model("last_value").reads_states
 
 
 def test_a_tool_about_state_contrasts_refuses_a_model_that_reads_no_state():
+    from forecast.catalog import state_models
     from forecast.scenarios import require_states
 
     model = get_model("state_rate")
@@ -364,4 +365,5 @@ def test_a_tool_about_state_contrasts_refuses_a_model_that_reads_no_state():
         require_states(get_model("recent_rate"))
     said = str(err.value)
     assert said.startswith("MODEL: recent_rate reads no negotiation state")
-    assert "'default' or one of [" in said and "'state_rate'" in said and "recent_rate'" not in said
+    assert said.endswith(f"use a model that reads the state: 'default' or one of {state_models()}")
+    assert "recent_rate'" not in said.split("Fix:")[1]

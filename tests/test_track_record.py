@@ -134,3 +134,23 @@ def test_the_command_refuses_bad_origins_before_any_work(tmp_path):
     assert result.returncode == 2 and "--every" in result.stderr
     assert not (tmp_path / "tr").exists()
     assert yaml.safe_load(QUESTIONS_FILE.read_text())["as_of"]  # the file the record moves
+
+
+def test_date_answers_frozen_before_keep_their_months_in_their_own_columns(panel):
+    """The shipped record was frozen with a date answer's months in mean..q90: scored now, its
+    months are in month_mean..month_q90 and mean..q90 hold numbers only, as for a new record."""
+    from forecast.ledger import answers_ledger
+    from forecast.track_record import TRACK_RECORD_DIR, read_track_record
+
+    track = read_track_record()
+    frozen = track["records"][0]["answers"]
+    old = next(a for a in frozen if a["answer_type"] == "date")
+    assert old["q50"] and "month_q50" not in old  # frozen the old way
+    table = score_track_record({**track, "records": track["records"][:1]}, panel)
+    row = table.set_index("question").loc[old["question"]]
+    months = (row["month_mean"], row["month_q10"], row["month_q50"], row["month_q90"])
+    assert months == (old["mean"], old["q10"], old["q50"], old["q90"])
+    assert all(pd.api.types.is_float_dtype(table[c]) for c in ("mean", "q10", "q50", "q90"))
+    ledger = answers_ledger(TRACK_RECORD_DIR, panel)
+    first = ledger[ledger["folder"] == f"{track['records'][0]['origin']} (backfilled)"]
+    assert first.set_index("question").loc[old["question"], "answer"] == old["mean"]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from forecast.catalog import MODELS, PRESETS, check_name, resolve_sampler
+from forecast.catalog import PRESETS, check_name, resolve_sampler, state_models
 from forecast.cli import checks
 from forecast.constants import MAX_BACKTEST_EVERY, MAX_HORIZON, MAX_WORKERS
 from forecast.data import TARGETS, load_tables, monthly_panel
@@ -152,7 +152,10 @@ def contrasts(
     for window in windows:
         checks.check_month("--since", window)
     name = check_name(model)
-    if not MODELS[name].states:
-        raise ConfigError("--model", f"{model} has no state effect", "use default or state_rate")
+    if name not in state_models():
+        usable = ", ".join(state_models())
+        raise ConfigError(
+            "--model", f"{model} has no state effect", f"use default or one of {usable}"
+        )
     panel = monthly_panel(load_tables(checks.data_dir(data_dir)))
     _work().contrasts(out, panel, name, windows, preset, seed, force=force)

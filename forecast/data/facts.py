@@ -24,8 +24,9 @@ def state_episodes(tables: Tables, since: str = "2005-01-01", until=None) -> pd.
         Keep the episodes that end on or after this day (the era the default model's state
         effects are mostly learned from).
     until : str or Timestamp, optional
-        Keep what had happened by this day: the episodes that start on or before it, the last
-        one cut there (its days and launch days counted to it), as a fit to ``until`` saw them.
+        Keep the window ``since``..``until`` as a fit to it saw it: the episodes that start on
+        or before ``until``, the first cut at ``since`` and the last at ``until`` (their days
+        and launch days counted inside the window). Without it, episodes are kept whole.
 
     Returns
     -------
@@ -48,6 +49,7 @@ def state_episodes(tables: Tables, since: str = "2005-01-01", until=None) -> pd.
         until = pd.Timestamp(until)
         episodes = episodes[episodes["start"] <= until].reset_index(drop=True)
         episodes["end"] = episodes["end"].clip(upper=until)
+        episodes["start"] = episodes["start"].clip(lower=pd.Timestamp(since))
     episodes["days"] = (episodes["end"] - episodes["start"]).dt.days + 1
     dates = pd.Series(tables.missile_tests["date"].drop_duplicates())
     episodes["launch_days"] = [

@@ -123,8 +123,7 @@ class BaseModel(TrainingWindow):
         terms = getattr(self, "terms", None)
         if terms is not None:
             return "exercise" in terms
-        entry = MODELS.get(self.name)
-        return entry is None or entry.states
+        return self.reads_states
 
     @property
     def reads_states(self) -> bool:

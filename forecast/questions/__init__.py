@@ -90,11 +90,13 @@ in :mod:`forecast.plots.questions`.
 from __future__ import annotations
 
 from forecast.questions.resolve import (
+    MONTH_COLUMNS,
     Simulated,
     answer,
     answers_table,
     by_month,
     by_month_text,
+    date_months,
     resolve,
     simulated_outcomes,
 )
@@ -125,8 +127,10 @@ from forecast.questions.spec import (
 )
 
 __all__ = [
+    "MONTH_COLUMNS",
     "by_month",
     "by_month_text",
+    "date_months",
     "ANNULLED",
     "ANSWER_COLUMNS",
     "EVENT_KINDS",

@@ -415,6 +415,27 @@ def answer(question: Question, sims: xr.Dataset) -> dict:
     return row
 
 
+#: The columns of a date answer's months.
+MONTH_COLUMNS = ("month_mean", "month_q10", "month_q50", "month_q90")
+
+
+def date_months(row) -> dict[str, str]:
+    """A date answer's months (:data:`MONTH_COLUMNS`), also from an answer frozen before
+    2026-12-05, which kept them in ``mean`` and ``q10``..``q90``; ``{}`` for another answer.
+
+    Parameters
+    ----------
+    row : mapping
+        One answer (a row of ``answers.csv`` or of an ``answers.json`` record).
+    """
+    if row.get("answer_type") != "date":
+        return {}
+    if row.get("month_q50"):
+        return {c: str(row.get(c) or "") for c in MONTH_COLUMNS}
+    old = ("mean", "q10", "q50", "q90")
+    return {c: str(row.get(o) or "") for c, o in zip(MONTH_COLUMNS, old, strict=True)}
+
+
 def answers_table(
     questions: Iterable[Question], sims: xr.Dataset, model_name: str, data_as_of
 ) -> pd.DataFrame:

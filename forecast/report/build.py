@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 from rich.progress import Progress
 
-from forecast.catalog import MODELS
+from forecast.catalog import state_models
 from forecast.data import load_tables, monthly_panel
 from forecast.errors import ConfigError
 from forecast.evaluation.question_answers import NUCLEAR_CANDIDATES, NUCLEAR_PATHS
@@ -106,7 +106,7 @@ def check_report_run(run_dir: str | Path) -> Path:
     """Refuse, before any work, a ``--run`` the report's notebooks cannot use.
 
     The notebooks explain a model's state effects on launch days: the run must be a fit of
-    a model with a negotiation-state effect (:data:`forecast.catalog.MODELS`) whose target is
+    a model with a negotiation-state effect (:func:`forecast.catalog.state_models`) whose target is
     ``launch_days``. Only ``run.json`` is read here; the fit itself is loaded later.
     """
     run_dir = Path(run_dir).resolve()
@@ -117,7 +117,7 @@ def check_report_run(run_dir: str | Path) -> Path:
     record = read_run_record(run_dir)
     config = record.get("config") if isinstance(record.get("config"), dict) else {}
     name, target = config.get("model"), config.get("target", "launch_days")
-    usable = [n for n, entry in MODELS.items() if entry.states]
+    usable = state_models()
     if name not in usable or target != "launch_days":
         raise ConfigError(
             "--run",

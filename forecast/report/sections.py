@@ -56,6 +56,7 @@ from forecast.report.glossary import glossary_section
 from forecast.report.scenario_charts import checkbox_css, fan_chart_spec, scenario_panels_spec
 from forecast.report.state_skill_charts import state_probability_spec
 from forecast.report.vega import chart_html
+from forecast.simulation import simulation_draws
 from forecast.summaries import headline, monthly, target_noun
 
 #: Observed months the interactive fan chart shows before the forecast.
@@ -130,9 +131,9 @@ def _nuclear_note(ctx: ReportContext, window, where: str) -> str:
         return (
             f'<p id="nuclear-{where}" class="caution">P(nuclear test) over {span} by the '
             f"other rules instead of the {ctx.nuclear_half_life:.0f}-month "
-            f"half-life: {'; '.join(f'{k}: {p:.0%}' for k, p in others.items())}.</p>"
+            f"half-life: {'; '.join(f'{k}: {pct(p)}' for k, p in others.items())}.</p>"
         )
-    gives = " and ".join(f"{k} gives {p:.0%}" for k, p in others.items())
+    gives = " and ".join(f"{k} gives {pct(p)}" for k, p in others.items())
     return (
         f'<p id="nuclear-{where}" class="caution">P(nuclear test) assumes old tests fade with a '
         f"half-life of {ctx.nuclear_half_life:.0f} months (the run's nuclear-rate setting). Over "
@@ -206,8 +207,8 @@ def warning_section(ctx: ReportContext) -> str:
     reasons = []
     if ctx.fast:
         sampler = ctx.model.sampler or {}
-        draws = int(sampler.get("draws") or 0) * int(sampler.get("chains") or 0)
-        if sampler.get("preset") == "fast" or not draws:
+        draws = simulation_draws(ctx.model)  # the posterior draws the page's tables use
+        if sampler.get("preset") == "fast":
             reasons.append("this report was built in <b>FAST mode</b> (a few hundred draws)")
         else:  # a run fitted at other settings, passed with --run
             reasons.append(
