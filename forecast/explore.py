@@ -57,8 +57,8 @@ from forecast.explorer_paths import (
     PathSimulator,
 )
 from forecast.plots import STATE_LABELS, plot_scenarios
+from forecast.present import chance
 from forecast.runs import load_outlook, load_run
-from forecast.summaries import chance
 
 
 def widgets_shown() -> bool:

@@ -19,8 +19,6 @@ import re
 
 import pandas as pd
 
-from forecast.summaries import chance
-
 #: Characters that make a spreadsheet (Excel, LibreOffice, Google Sheets) read a cell as a
 #: formula, or that some of them strip before doing so (tab, carriage return), and the
 #: full-width forms some locales accept.
@@ -86,13 +84,28 @@ def styled(
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
 
 
+def chance(p: float) -> str:
+    """A forecast probability in whole percent that rounds to certainty only when every
+    simulation agrees: ">99%" for a probability below 1 that would read "100%", "<1%" for one
+    above 0 that would read "0%" (a simulated 99.6% is not a sure thing); "n/a" for a missing
+    one."""
+    if p != p:
+        return "n/a"
+    text = f"{p:.0%}"
+    if text == "100%" and p < 1:
+        return ">99%"
+    if text == "0%" and p > 0:
+        return "<1%"
+    return text
+
+
 def _percent_format(digits: int):
     """Format a share as a percentage with ``digits`` decimals, never as ``-0%``.
 
     Rounded exactly as ``format(value, ".0%")`` rounds it (scaled by 100, then rounded once),
     the format of every sentence in :mod:`forecast.summaries`: a table and the sentence beside
     it show the same percentage (a share of 0.155 is 16% in both, not 15% in the table); in
-    whole percent through :func:`forecast.summaries.chance`, so 0.996 reads ">99%" in both.
+    whole percent through :func:`chance`, so 0.996 reads ">99%" in both.
     """
 
     def format_share(value) -> str:

@@ -34,6 +34,7 @@ import xarray as xr
 
 from forecast.constants import STATES
 from forecast.errors import ConfigError
+from forecast.present import chance
 from forecast.scores import crps
 
 #: The central intervals every forecast summary shows.
@@ -48,21 +49,6 @@ QUANTILE_METHOD = "inverted_cdf"
 
 #: Fewest simulations a summary row may rest on without a caution.
 MIN_SIMULATIONS = 200
-
-
-def chance(p: float) -> str:
-    """A forecast probability in whole percent that rounds to certainty only when every
-    simulation agrees: ">99%" for a probability below 1 that would read "100%", "<1%" for one
-    above 0 that would read "0%" (a simulated 99.6% is not a sure thing); "n/a" for a missing
-    one."""
-    if p != p:
-        return "n/a"
-    text = f"{p:.0%}"
-    if text == "100%" and p < 1:
-        return ">99%"
-    if text == "0%" and p > 0:
-        return "<1%"
-    return text
 
 
 #: Thresholds k of P(total >= k).

@@ -21,8 +21,8 @@ import pandas as pd
 
 from forecast.data.panel import Tables, monthly_panel
 from forecast.models.events import ClassMix
+from forecast.present import chance
 from forecast.simulation import STREAMS
-from forecast.summaries import chance
 
 #: Apogees (km) from which an unknown-class launch is recounted as an ICBM: 1,000 km (above
 #: every SRBM in the data; only lofted long-range missiles reach it) and 350 km (also the

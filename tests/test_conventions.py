@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from forecast.present import styled
+from forecast.present import chance, styled
 from forecast.simulation import Forecast
-from forecast.summaries import chance, compare, describe
+from forecast.summaries import compare, describe
 
 
 def two_scenarios() -> Forecast:

@@ -160,7 +160,7 @@ def test_which_scenario_fitted_the_observed_total_best():
 
 
 def test_a_probability_never_rounds_to_certainty():
-    from forecast.summaries import chance
+    from forecast.present import chance
 
     assert [chance(p) for p in (0.9958, 0.995, 0.9949, 1.0, 0.0, 0.004, 0.005, 0.0051, 0.5)] == [
         ">99%", ">99%", "99%", "100%", "0%", "<1%", "<1%", "1%", "50%"

@@ -14,7 +14,7 @@ from rich.table import Table
 
 from forecast.catalog import DEFAULT_MODEL, MODELS
 from forecast.freshness import window_note
-from forecast.summaries import chance
+from forecast.present import chance
 
 if TYPE_CHECKING:
     import pandas as pd

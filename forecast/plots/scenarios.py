@@ -23,7 +23,8 @@ from forecast.plots.style import (
     user_fonts,
     user_text,
 )
-from forecast.summaries import chance, modal_states, monthly, totals
+from forecast.present import chance
+from forecast.summaries import modal_states, monthly, totals
 
 
 def _bands(ax, rows: pd.DataFrame, edges, color: str, alphas: tuple[float, float]) -> None:

@@ -13,6 +13,7 @@ import xarray as xr
 from forecast.constants import STATES
 from forecast.data.panel import CLASS_COLUMNS
 from forecast.errors import ConfigError
+from forecast.present import chance
 from forecast.questions.spec import (
     ANNULLED,
     ANSWER_COLUMNS,
@@ -22,7 +23,7 @@ from forecast.questions.spec import (
     Question,
     fail,
 )
-from forecast.summaries import QUANTILE_METHOD, chance
+from forecast.summaries import QUANTILE_METHOD
 
 # --- event counts ------------------------------------------------------------------------------
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from forecast.present import chance
 from forecast.questions import WEAPON_CLASSES
 from forecast.report.notebooks import NotebookPage
-from forecast.summaries import chance
 
 #: The full evaluation protocol's summary tables (``make skill``), read by the index page's
 #: "How far to trust these numbers" and by notebook 05.
@@ -36,7 +36,7 @@ def figure_to_data_uri(fig: plt.Figure, dpi: int = 100) -> str:
 
 
 def pct(x) -> str:
-    """A forecast probability as the page shows it (:func:`forecast.summaries.chance`)."""
+    """A forecast probability as the page shows it (:func:`forecast.present.chance`)."""
     return chance(x)
 
 
