@@ -235,6 +235,14 @@ def test_the_questions_command_writes_answers_and_the_ledger_scores_them(run_dir
         ],
     )
     assert result.exit_code == 0, result.output
+    # the half-year windows of 2026 are over (today is after 2026-12-05), but not on --today
+    assert "window already past" in " ".join(result.output.split())
+    pinned = cli(
+        "questions", str(run_dir), "--config", str(REPO / "questions" / "2026.yaml"),
+        "--out", str(tmp_path / "pinned"), "--today", "2026-01-05",
+    )  # fmt: skip
+    assert pinned.exit_code == 0, pinned.output
+    assert "past" not in " ".join(pinned.output.split()).split("Read with care")[0]
     # the talks question carries the report's caveat (from no talks, the state model's
     # answers have run too high: docs/evaluation/questions_by_state.csv)
     from forecast.report.evidence import question_caveats

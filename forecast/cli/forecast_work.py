@@ -131,7 +131,14 @@ def write_scenario_outputs(forecast, history, out: Path, force: bool = False) ->
 
 
 def questions(
-    run_dir: Path, config: Path, out: Path, draws: int | None, seed: int, *, force: bool
+    run_dir: Path,
+    config: Path,
+    out: Path,
+    draws: int | None,
+    seed: int,
+    *,
+    force: bool,
+    today=None,
 ) -> None:
     """``forecast questions``: answer a question file from a run; freeze the answers."""
     asked = load_questions(config)
@@ -154,7 +161,7 @@ def questions(
             fig.savefig(tmp / name, dpi=110, bbox_inches="tight")
             plt.close(fig)
     title = f"Answers from {model.name} (data to {answers['data_as_of'].iloc[0]})"
-    console.print(answers_table(answers, title))
+    console.print(answers_table(answers, title, today=today))
     from forecast.report.evidence import question_caveats  # the report's caveats, word for word
 
     caveats = question_caveats(answers, str(model.training["state"].iloc[-1]))

@@ -178,13 +178,16 @@ def questions(
     force: bool = typer.Option(
         False, "--force", help="Replace earlier 'forecast questions' outputs in --out."
     ),
+    today: str = checks.TODAY_OPTION,
 ) -> None:
     """Answer forecast questions from a run, all things considered (states follow the run's
-    transition model); freeze the answers for the ledger's track record."""
+    transition model); freeze the answers for the ledger's track record. An answer whose
+    window has begun by --today is marked as the model's view from the end of its data."""
     check_output_dir(out, "questions", force=force)
     checks.check_sampler(seed=seed)
     checks.check_int("--draws", draws, 1, 10**9)
-    _work("forecast").questions(run_dir, config, out, draws, seed, force=force)
+    day = checks.parse_today(today)
+    _work("forecast").questions(run_dir, config, out, draws, seed, force=force, today=day)
 
 
 @app.command("report")
