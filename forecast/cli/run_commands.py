@@ -181,8 +181,11 @@ def questions(
     today: str = checks.TODAY_OPTION,
 ) -> None:
     """Answer forecast questions from a run, all things considered (states follow the run's
-    transition model); freeze the answers for the ledger's track record. An answer whose
-    window has begun by --today is marked as the model's view from the end of its data."""
+    transition model); freeze the answers for the ledger's track record.
+
+    An answer whose window has begun by --today is marked as the model's view from the end of
+    its data.
+    """
     check_output_dir(out, "questions", force=force)
     checks.check_sampler(seed=seed)
     checks.check_int("--draws", draws, 1, 10**9)
