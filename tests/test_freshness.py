@@ -276,3 +276,12 @@ def test_a_narrow_terminal_folds_long_ids_instead_of_cutting_them():
     assert "…" not in text
     cells = "".join(line.split("│")[1].strip() for line in text.splitlines() if "│" in line)
     assert "icbm-2026h1" in cells and "icbm-2026-if-no-talks" in cells.replace("52%", "")
+
+
+def test_a_refused_scenario_file_is_not_buried_under_the_stale_data_lines(tiny_run, tmp_path):
+    config = tmp_path / "late.yaml"
+    config.write_text("horizon: 12\nscenarios:\n  late:\n    states: {2030-01: summitry}\n")
+    args = ["scenarios", tiny_run, "--config", config, "--out", tmp_path / "out"]
+    result = run(*args, "--today", STALE_TODAY)
+    assert result.returncode == 2 and "is after the forecast's last month" in result.stderr
+    assert "stale data:" not in result.stdout and not (tmp_path / "out").exists()

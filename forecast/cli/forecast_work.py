@@ -60,9 +60,10 @@ def scenarios(
             "would only repeat them, at the cost of memory and disk)",
             f"pass --draws from 1 to {available:,}, or leave it out to use all of them",
         )
-    print_freshness(freshness_lines(data_freshness(tables, today=today, data_dir=data_dir)))
     outlook = load_outlook(run_dir, required=False)
     forecast = simulate_scenarios(model, spec, random_seed=seed, draws=draws, outlook=outlook)
+    # the data's age after the checks above: a refusal is not buried under the stale-data lines
+    print_freshness(freshness_lines(data_freshness(tables, today=today, data_dir=data_dir)))
     written = write_scenario_outputs(forecast, model.training, out, force=force)
     timing = forecast_timing(forecast.months.to_timestamp(), today=today)
     fit_end = pd.Period(model.training["month"].iloc[-1], "M")
