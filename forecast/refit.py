@@ -230,23 +230,24 @@ def scenario_changes(old, new, scenario_set, random_seed: int = 1, outlooks=(Non
     def cell(row):
         return f"{row['mean']:.1f} [{row['q10']:g}, {row['q90']:g}]"
 
+    both = [
+        name
+        for name in scenario_set.scenarios
+        if name in found["before"].keys() & found["after"].keys()
+    ]
     rows = []
-    for name in scenario_set.scenarios:
-        if name in found["before"] and name in found["after"]:
-            (months_before, before), (months_after, after) = (
-                found["before"][name],
-                found["after"][name],
-            )
-            rows.append(
-                {
-                    "scenario": name,
-                    "months before": months_before,
-                    "before": cell(before),
-                    "months after": months_after,
-                    "after": cell(after),
-                    "shift of the mean": f"{after['mean'] - before['mean']:+.1f}",
-                }
-            )
+    for name in both:
+        (months_before, before), (months_after, after) = found["before"][name], found["after"][name]
+        rows.append(
+            {
+                "scenario": name,
+                "months before": months_before,
+                "before": cell(before),
+                "months after": months_after,
+                "after": cell(after),
+                "shift of the mean": f"{after['mean'] - before['mean']:+.1f}",
+            }
+        )
     return pd.DataFrame(rows), problems
 
 
