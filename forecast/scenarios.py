@@ -74,7 +74,7 @@ from forecast.constants import (
 )
 from forecast.errors import ConfigError
 from forecast.simulation import Forecast, Future, simulate, simulation_draws, state_paths
-from forecast.yamlio import load_yaml
+from forecast.yamlio import load_yaml, located
 
 #: How each exercise scale scales the usual calendar.
 EXERCISE_FACTOR = {"full": 1.0, "simulation": 1.0, "reduced": 0.5, "suspended": 0.0}
@@ -333,7 +333,10 @@ def with_scenarios(
 def load_scenarios(path: str | Path) -> ScenarioSet:
     """Read and validate a scenario YAML file (see the module docstring for its shape)."""
     spec = load_yaml(path, "scenario file", example="see scenarios/current.yaml")
-    return parse_scenarios(spec, source=str(path))
+    try:
+        return parse_scenarios(spec, source=str(path))
+    except ConfigError as err:
+        raise located(err, spec) from None
 
 
 def usual_exercise_days(training: pd.DataFrame) -> np.ndarray:

@@ -13,11 +13,14 @@ YAML the package takes from a user. Compared with ``yaml.safe_load`` it
   ``ValueError`` on an impossible date;
 - refuses a document that is not a mapping;
 - turns every OS, decoding and YAML error into a :class:`ConfigError` naming the
-  file, the line and column when known, and the fix.
+  file, the line and column when known, and the fix;
+- returns a :class:`YamlMapping`, which knows the line of each key, so that a value the
+  caller refuses later is reported with its line too (:func:`located`).
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import yaml
@@ -71,6 +74,88 @@ class StrictLoader(yaml.SafeLoader):
                     raise _DuplicateKey(key, first, line, key_node.start_mark.column + 1)
                 seen[key] = line
         return super().construct_mapping(node, deep=deep)
+
+
+class YamlMapping(dict):
+    """A YAML file's top-level mapping that also knows where each key is.
+
+    Attributes
+    ----------
+    lines : dict of str to int
+        The line of each key, by its dotted path (``"scenarios.talks_resume.states.2026-03"``),
+        and of each list item, by its index (``"questions.0"``).
+    """
+
+    def __init__(self, data: dict, lines: dict[str, int]) -> None:
+        super().__init__(data)
+        self.lines = lines
+
+
+#: Most keys whose lines are kept (a file within :data:`MAX_YAML_BYTES` has far fewer).
+_MAX_KEY_LINES = 10_000
+
+
+def _key_lines(root) -> dict[str, int]:
+    """The line of every key and list item under a composed YAML node, by dotted path (a
+    node reached again through an alias is not walked twice)."""
+    lines: dict[str, int] = {}
+    stack = [(root, "")]
+    seen: set[int] = set()
+    while stack and len(lines) < _MAX_KEY_LINES:
+        node, prefix = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            items = [(k.value, k, v) for k, v in node.value if isinstance(k, yaml.ScalarNode)]
+        elif isinstance(node, yaml.SequenceNode):
+            items = [(str(i), item, item) for i, item in enumerate(node.value)]
+        else:
+            continue
+        for name, where, child in items:
+            path = f"{prefix}.{name}" if prefix else name
+            lines.setdefault(path, where.start_mark.line + 1)
+            stack.append((child, path))
+    return lines
+
+
+#: How a message names the key it is about: ``key 'scenarios.a.states.2026-03': ...``.
+_KEY_PATH = re.compile(r"key '([^']+)'")
+
+
+def located(error: ConfigError, spec, path: str | None = None) -> ConfigError:
+    """``error`` with the line of the key it is about, when it has no line yet.
+
+    Parameters
+    ----------
+    error : ConfigError
+        Raised while checking the values of ``spec``.
+    spec : YamlMapping or dict
+        What :func:`load_yaml` returned (a plain dict has no lines: ``error`` is returned).
+    path : str, optional
+        The key's dotted path; default: the one the message names as ``key '...'``. A path
+        the file does not hold is looked up by its nearest enclosing key.
+
+    Returns
+    -------
+    ConfigError
+        The same message, file and fix, with the line.
+    """
+    lines = getattr(spec, "lines", None)
+    if error.rows or not lines:
+        return error
+    if path is None:
+        match = _KEY_PATH.search(error.problem)
+        if match is None:
+            return error
+        path = match.group(1)
+    parts = path.split(".")
+    while parts:
+        line = lines.get(".".join(parts))
+        if line is not None:
+            return type(error)(error.file, error.problem, error.fix, [line], error.column)
+        parts.pop()
+    return error
 
 
 # Dates stay strings: drop the implicit timestamp resolver from our loader only.
@@ -127,7 +212,8 @@ def load_yaml_text(text: str, source: str, what: str = "YAML file", example: str
         raise ConfigError(
             source, f"the {what} is a YAML {type(loaded).__name__}, not a mapping", fix
         )
-    return loaded
+    # composed again for the keys' lines: a few milliseconds for a file of this size
+    return YamlMapping(loaded, _key_lines(yaml.compose(text, Loader=StrictLoader)))
 
 
 def load_yaml(path: str | Path, what: str = "YAML file", example: str = "") -> dict:
@@ -144,8 +230,8 @@ def load_yaml(path: str | Path, what: str = "YAML file", example: str = "") -> d
 
     Returns
     -------
-    dict
-        The mapping (dates as strings).
+    YamlMapping
+        The mapping (dates as strings), with the line of each key.
 
     Raises
     ------

@@ -380,6 +380,12 @@ ALIAS_BOMB = "a: &a ['lol','lol','lol','lol','lol','lol','lol','lol','lol']\n" +
         ("horizon: 12\nscenarios: {a: {states: {2026-01: peace}}}\n", ["unknown value 'peace'"]),
         ("horizon: 10000\nscenarios: {a: {}}\n", ["key 'horizon'"]),
         ("horizon: 12\nscenarios: {a: {label: [1, 2]}}\n", ["not text"]),
+        # a value refused after loading is reported on its own line
+        (
+            "horizon: 12\nscenarios:\n  a:\n    label: calm\n    states:\n      2026-03: peace\n",
+            ["line 6:", "key 'scenarios.a.states.2026-03'", "unknown value 'peace'"],
+        ),
+        ("horizon: 12\nscenarios:\n  a: {label: calm}\n  b:\n    label: [1]\n", ["line 5:"]),
     ],
 )
 def test_hostile_scenario_files(tmp_path, no_work, text, words):
@@ -389,6 +395,25 @@ def test_hostile_scenario_files(tmp_path, no_work, text, words):
     result = cli("scenarios", tmp_path / "run", "--config", path, "--out", tmp_path / "o")
     refused(result, "s.yaml", *words)
     assert path.read_bytes() == before
+
+
+def test_a_yaml_mapping_knows_the_line_of_each_key_and_item():
+    from forecast.errors import ConfigError
+    from forecast.yamlio import load_yaml_text, located
+
+    text = "# note\na: &x [1, *x]\nb:\n  c:\n    - x\n    - {d: 2}\n"
+    spec = load_yaml_text(text, "s.yaml")
+    assert spec == {"a": spec["a"], "b": {"c": ["x", {"d": 2}]}}  # a recursive alias loads
+    assert spec.lines == {
+        "a": 2, "a.0": 2, "a.1": 2, "b": 3, "b.c": 4, "b.c.0": 5, "b.c.1": 6, "b.c.1.d": 6
+    }  # fmt: skip
+    error = ConfigError("s.yaml", "key 'b.c.1.d': 2 is odd", "make it even")
+    assert str(located(error, spec)) == "s.yaml, line 6: key 'b.c.1.d': 2 is odd. Fix: make it even"
+    # a key the file does not hold: its nearest enclosing key's line
+    assert located(ConfigError("s.yaml", "key 'b.e' is missing", "add it"), spec).rows == [3]
+    assert located(error, dict(spec)) is error  # a plain mapping has no lines
+    placed = ConfigError("s.yaml", "key 'b': bad", "fix", rows=[9])
+    assert located(placed, spec) is placed  # a line already named stays
 
 
 def test_too_many_scenarios_are_refused(tmp_path, no_work):
@@ -434,6 +459,9 @@ def test_scenario_file_that_is_a_folder_or_unreadable(tmp_path, no_work):
         ("state_effect: {scale: 1}\n", ["unknown parameter"]),
         ("telepathy: {sigma: 1}\n", ["unknown prior"]),
         ("[1, 2]\n", ["not a mapping"]),
+        # with the line of the prior or parameter refused
+        ("# mine\nseason: {sigma: 0.2}\nstate_effect:\n  sigma: -1\n", ["line 4:", "than 0"]),
+        ("season: {sigma: 0.2}\ntelepathy: {sigma: 1}\n", ["line 2:", "unknown prior"]),
     ],
 )
 def test_bad_priors_fail_before_the_data_is_loaded(tmp_path, no_work, text, words):

@@ -220,6 +220,38 @@ def test_file_errors(tmp_path):
         load_questions(bad)
 
 
+QUESTION = """  - id: {id}
+    title: Any launch?
+    resolution: A launch day in the window.
+    type: {type}
+    event: launch_day
+    window: {{start: {start}, end: 2030-06}}
+"""
+
+
+@pytest.mark.parametrize(
+    "items, line, words",
+    [
+        # the error of the second question with an id is on its own line, not the first's
+        ([{}, {"type": "bnary"}], 9, "question 'a': unknown type 'bnary'"),
+        ([{}, {}], 9, "question 'a': the id is used twice"),
+        ([{"id": "b"}, {"start": "2030-13"}], 14, "question 'a', window.start"),
+        ([{"id": "b"}, {"id": "a b"}], 9, "question #2: 'id' 'a b'"),
+    ],
+)
+def test_a_question_files_error_names_its_line(tmp_path, items, line, words):
+    text = "as_of: 2029-12\nquestions:\n" + "".join(
+        QUESTION.format(**{"id": "a", "type": "binary", "start": "2030-01", **item})
+        for item in items
+    )
+    path = tmp_path / "q.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_questions(path)
+    assert err.value.rows == [line], str(err.value)
+    assert str(err.value).startswith(f"{path}, line {line}: {words}")
+
+
 def test_weapon_class_groups_agree_with_the_class_model():
     hierarchical = pytest.importorskip("forecast.models.hierarchical")
     assert WEAPON_CLASSES == hierarchical.WEAPON_CLASSES

@@ -4,6 +4,7 @@ has checked them. Loads the modelling layers at its top."""
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from forecast.cli import checks
@@ -23,6 +24,7 @@ from forecast.refit import REPORT_MD, refit_run
 from forecast.runs import fit_run, load_run
 from forecast.scenarios import load_scenarios
 from forecast.timing import Phases
+from forecast.yamlio import located
 
 
 def fit(
@@ -92,7 +94,9 @@ def _configured(name: str, priors: dict | None, priors_file: Path | None, **kwar
     except ConfigError as err:
         if priors_file is None or not err.file.startswith("priors of"):
             raise
-        raise ConfigError(priors_file, f"{err.problem} ({err.file})", err.fix) from None
+        named = re.match(r"(\w+\.\w+) is ", err.problem) or re.search(r"prior '(\w+)'", err.problem)
+        error = ConfigError(priors_file, f"{err.problem} ({err.file})", err.fix)
+        raise located(error, priors, named.group(1) if named else None) from None
 
 
 def _print_verdict(diagnostics) -> None:

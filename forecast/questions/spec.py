@@ -411,11 +411,16 @@ def parse_questions(spec, source: str = "<questions>") -> list[Question]:
         )
     questions, seen = [], set()
     for index, item in enumerate(raw):
-        question = _parse_question(item, index, source)
-        if question.id in seen:
-            raise fail(
-                source, f"question '{question.id}'", "the id is used twice", "give each id once"
-            )
+        try:
+            question = _parse_question(item, index, source)
+            if question.id in seen:
+                raise fail(
+                    source, f"question '{question.id}'", "the id is used twice", "give each id once"
+                )
+        except ConfigError as err:  # with the question's line, when read from a file
+            from forecast.yamlio import located
+
+            raise located(err, spec, _item_path(index, err.problem)) from None
         seen.add(question.id)
         questions.append(question)
     return questions
@@ -427,6 +432,13 @@ def _read_yaml(path: Path):
     from forecast.yamlio import load_yaml
 
     return load_yaml(path, "question file", "questions: [{id: ..., type: binary, ...}]")
+
+
+def _item_path(index: int, problem: str) -> str:
+    """The dotted YAML path of question ``index`` and of the place its error names
+    (``question 'id', window.start: ...`` -> ``questions.2.window.start``)."""
+    inner = re.match(r"question [^:]*?, ([^:,]+):", problem)
+    return f"questions.{index}" + (f".{inner.group(1)}" if inner else "")
 
 
 def load_questions(path: str | Path, last_month=None) -> list[Question]:
@@ -447,7 +459,13 @@ def load_questions(path: str | Path, last_month=None) -> list[Question]:
     path = Path(path)
     if not path.exists() and not path.is_symlink():
         raise ConfigError(path, "question file not found", "check the path to the YAML file")
-    questions = parse_questions(_read_yaml(path), source=str(path))
+    spec = _read_yaml(path)
+    try:
+        questions = parse_questions(spec, source=str(path))
+    except ConfigError as err:  # a top-level key's error, with its line
+        from forecast.yamlio import located
+
+        raise located(err, spec) from None
     if last_month is not None:
         check_question_horizon(questions, last_month)
     return questions
