@@ -86,6 +86,7 @@ def test_fit_writes_the_run_and_prints_verdict_and_effects(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "Diagnostics: FAIL" in result.stdout and "divergent transitions" in result.stdout
     assert "active_talks" in result.stdout and "HDI" in result.stdout
+    assert "state_rate on 358 months (1990-01 to 2019-10), fitted in" in result.stdout
     assert {p.name for p in out.iterdir()} >= {"fit.nc", "run.json", "effects.png"}
     record = json.loads((out / "run.json").read_text())
     assert record["config"]["model"] == "state_rate"
@@ -108,6 +109,7 @@ def test_fit_writes_the_run_and_prints_verdict_and_effects(tmp_path):
         (["--sampler", "gibbs"], "unknown sampler"),
         (["--preset", "fastest"], "unknown sampler preset"),
         (["--model", "state_rate", "--since", "2025-06"], "at least 12 months"),
+        (["--since", "2026-06"], "--since: 2026-06 is after the data's last month, 2025-12"),
     ],
 )
 def test_fit_rejects_bad_arguments_with_exit_2(args, words, tmp_path):

@@ -111,6 +111,25 @@ def test_training_window_options(panel):
         get_model("state_rate", since="2025-06").build(panel)
 
 
+def test_a_window_unlike_the_one_asked_for_is_said(panel):
+    last = pd.Timestamp(panel["month"].iloc[-1])
+    asked = get_model("state_rate", since="2010-01", until="2019-10-31")
+    assert asked.build(panel) is not None and asked.window_notes() == []
+    late = get_model("ar_level", since=f"{last:%Y}-06")  # fewer than its 60 months
+    late.build(panel)
+    first = last - pd.DateOffset(months=59)
+    assert late.training["month"].iloc[0] == first
+    assert late.window_notes() == [
+        f"ar_level needs at least 60 training months, so its window starts at {first:%Y-%m}, "
+        f"not at --since {last:%Y}-06"
+    ]
+    beyond = get_model("state_rate", until="2100-01")
+    beyond.build(panel)
+    assert beyond.window_notes() == [f"the data end at {last:%Y-%m}, before --until 2100-01"]
+    with pytest.raises(ConfigError, match=f"2100-01 is after the data's last month, {last:%Y-%m}"):
+        get_model("state_rate", since="2100-01").build(panel)
+
+
 # --- parameter recovery -----------------------------------------------------------------------
 
 

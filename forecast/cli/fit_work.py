@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 from forecast.cli import checks
-from forecast.cli.console import console, print_caveats, print_freshness, say
+from forecast.cli.console import console, note, print_caveats, print_freshness, say
 from forecast.cli.tables import effects_table
 from forecast.constants import BUNDLED_DATA_DIR
 from forecast.data import load_tables, monthly_panel
@@ -50,9 +50,11 @@ def fit(
     phases.lap("start-up and imports")
     model = _configured(name, priors, priors_file, target=target, since=since, until=until)
     panel = monthly_panel(tables)
-    print_freshness(freshness_lines(data_freshness(tables, today=today, data_dir=data_dir)))
     phases.lap("data and panel")
-    model.build(panel)
+    model.build(panel)  # a window outside the data is refused before anything is printed
+    print_freshness(freshness_lines(data_freshness(tables, today=today, data_dir=data_dir)))
+    for window_note in model.window_notes():
+        note("window:", window_note)
     print_caveats(data_caveats(tables, model.training))
     with output_dir(out, "fit", force=force) as tmp:  # built beside --out, swapped in whole
         run = fit_run(
@@ -69,7 +71,8 @@ def fit(
         phases.lap("effects.png")
     say(
         (model.name, "bold"),
-        f" on {len(model.training)} months, fitted in {run.seconds:.0f} s",
+        f" on {len(model.training)} months ({_span(model.training)}), fitted in"
+        f" {run.seconds:.0f} s",
     )
     _print_verdict(model.diagnostics)
     if "state_effect" in model.posterior:
@@ -97,6 +100,11 @@ def _configured(name: str, priors: dict | None, priors_file: Path | None, **kwar
         named = re.match(r"(\w+\.\w+) is ", err.problem) or re.search(r"prior '(\w+)'", err.problem)
         error = ConfigError(priors_file, f"{err.problem} ({err.file})", err.fix)
         raise located(error, priors, named.group(1) if named else None) from None
+
+
+def _span(training) -> str:
+    """A training window's first and last month, ``2005-01 to 2025-12``."""
+    return f"{training['month'].iloc[0]:%Y-%m} to {training['month'].iloc[-1]:%Y-%m}"
 
 
 def _print_verdict(diagnostics) -> None:

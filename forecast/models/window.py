@@ -95,6 +95,22 @@ class TrainingWindow:
         """First training row allowed by the model (``recent_rate`` overrides)."""
         return 0
 
+    def window_notes(self) -> list[str]:
+        """Where the training window differs from the ``--since`` and ``--until`` asked for:
+        a start moved earlier to give the model its shortest window, or an end after the
+        data's last month (one sentence each; none when the window is as asked)."""
+        months = pd.to_datetime(self.training["month"])
+        first, last = months.iloc[0], months.iloc[-1]
+        notes = []
+        if self.since is not None and first < self.since:
+            notes.append(
+                f"{self.name} needs at least {len(months)} training months, so its window "
+                f"starts at {first:%Y-%m}, not at --since {self.since:%Y-%m}"
+            )
+        if self.until is not None and self.until > last:
+            notes.append(f"the data end at {last:%Y-%m}, before --until {self.until:%Y-%m}")
+        return notes
+
     @property
     def training(self) -> pd.DataFrame:
         """The months the model is fitted to."""
@@ -116,6 +132,12 @@ class TrainingWindow:
         self.source_panel = panel
         self.panel = self._rows(panel, keep_future)
         months = pd.to_datetime(self.panel["month"])
+        if self.since is not None and len(months) and self.since > months.iloc[-1]:
+            raise ConfigError(
+                "--since",
+                f"{self.since:%Y-%m} is after the data's last month, {months.iloc[-1]:%Y-%m}",
+                "choose a first month inside the data (or import the months after it first)",
+            )
         stop = int((months <= self.until).sum()) if self.until is not None else len(self.panel)
         self.since_row = int((months < self.since).sum()) if self.since is not None else 0
         self.grid_start = self._grid_start(stop, keep_future)
