@@ -541,3 +541,5 @@ def test_the_question_span_says_where_the_launch_families_were_asked(tmp_path):
     # every family asked at every month: the span alone
     path.write_text(json.dumps({**settings, "count_cutoffs": ["2000-01"] * 300}))
     assert question_span(tmp_path) == "every month 2000-01 to 2024-12"
+    path.write_text(json.dumps({**settings, "count_every": 6, "count_cutoffs": ["2000-01"] * 50}))
+    assert "at 50 of them, every 6th month, to 2000-01" in question_span(tmp_path)

@@ -1272,6 +1272,6 @@ def test_the_launch_day_family_is_told_apart_from_the_protocols_total(tmp_path):
     assert _launch_family_note(families, tmp_path) == ""  # no settings: nothing said
     (tmp_path / "questions_settings.json").write_text(json.dumps({"count_every": 3}))
     note = _launch_family_note(families, tmp_path)
-    assert "(+18.0%) is asked at 100 quarterly cutoffs from 2000-01" in note
-    assert "(+17.0%) is scored at 240 monthly cutoffs with the state held" in note
+    assert "(+18.0%) is asked at 100 cutoffs, every third month from 2000-01" in note
+    assert "(+17.0%) is scored at 240 cutoffs, every month, with the state held" in note
     assert _launch_family_note(families.assign(family="icbm-6m"), tmp_path) == ""

@@ -406,6 +406,15 @@ def write_strict(result: StrictResult, out: str | Path = TABLES_DIR) -> list[Pat
     return [*written, finding, settings]
 
 
+def cadence(step: int) -> str:
+    """How often cutoffs ``step`` months apart come, in words: ``every month``, ``every other
+    month``, ``every third month``, ``every 6th month`` (one wording for the question backtest's
+    cutoffs, in its span and in the report)."""
+    return {1: "every month", 2: "every other month", 3: "every third month"}.get(
+        int(step), f"every {int(step)}th month"
+    )
+
+
 def question_span(folder: str | Path = TABLES_DIR) -> str:
     """The cutoffs the written question backtest in ``folder`` asked at, in words.
 
@@ -424,10 +433,11 @@ def question_span(folder: str | Path = TABLES_DIR) -> str:
     words = f"every month {span[0]} to {span[1]}"
     monthly, counted = settings.get("monthly_cutoffs"), settings.get("count_cutoffs") or []
     if monthly and counted and len(counted) != monthly:
-        every = {2: "every other month", 3: "every third month"}.get(settings.get("count_every"))
+        step = settings.get("count_every")
+        every = f", {cadence(step)}" if step else ""
         words += (
-            f" ({monthly} cutoffs; the launch families at {len(counted)} of them"
-            f"{', ' + every if every else ''}, to {counted[-1]})"
+            f" ({monthly} cutoffs; the launch families at {len(counted)} of them{every}, "
+            f"to {counted[-1]})"
         )
     return words
 

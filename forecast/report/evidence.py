@@ -26,7 +26,7 @@ from forecast.evaluation.question_skill import (
     origin_state_findings,
     question_findings,
 )
-from forecast.evaluation.strict_questions import question_span
+from forecast.evaluation.strict_questions import cadence, question_span
 from forecast.evaluation.totals import interval_caveat, totals_findings
 from forecast.models import DEFAULT_MODEL
 from forecast.plots import plot_family_reliability, plot_skill
@@ -391,15 +391,14 @@ def _launch_family_note(families: pd.DataFrame, folder: Path) -> str:
         return ""
     r, t = row.iloc[0], held.iloc[0]
     step = json.loads(settings.read_text(encoding="utf-8")).get("count_every", 1)
-    every = {1: "monthly", 3: "quarterly"}.get(step, f"{step}-monthly")
     return (
         f'<p id="questions-launch-days">"{html.escape(str(r["title"]))}" ({r["skill"]:+.1%}) '
-        f"is asked at {int(r['n'])} {every} cutoffs from {html.escape(str(r['first_cutoff']))}, "
-        "each simulation following its own path of negotiation states; the 12-month total "
-        f"under \u201cHow far to trust these numbers\u201d ({t['crps_skill']:+.1%}) is "
-        f"scored at {int(t['n'])} monthly cutoffs with the state held at the cutoff. The same "
-        "question, on other cutoffs and other state paths: the two skills do not measure the "
-        "same thing.</p>"
+        f"is asked at {int(r['n'])} cutoffs, {cadence(step)} from "
+        f"{html.escape(str(r['first_cutoff']))}, each simulation following its own path of "
+        "negotiation states; the 12-month total under \u201cHow far to trust these "
+        f"numbers\u201d ({t['crps_skill']:+.1%}) is scored at {int(t['n'])} cutoffs, "
+        f"{cadence(1)}, with the state held at the cutoff. The same question, on other cutoffs "
+        "and other state paths: the two skills do not measure the same thing.</p>"
     )
 
 
