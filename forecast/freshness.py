@@ -316,6 +316,15 @@ class ForecastTiming:
         return f"A forecast from {origin}, {where}: {span}"
 
 
+def forecast_origin(fit_end, as_of) -> str:
+    """Where a run's forecasts start, in words: "the data's end", or "the end of the run's fit
+    (2019-10)" for a run fitted to a month before the data's last (``as_of``)."""
+    fit_end = pd.Period(fit_end, "M")
+    if fit_end >= pd.Period(as_of, "M"):
+        return "the data's end"
+    return f"the end of the run's fit ({fit_end})"
+
+
 def forecast_timing(months, today: dt.date | None = None) -> ForecastTiming:
     """Which of the forecast ``months`` (timestamps or periods) are before today's month."""
     today = today or dt.date.today()

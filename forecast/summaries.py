@@ -354,7 +354,9 @@ def _best_fit_words(table: pd.DataFrame, noun: str) -> str:
     )
 
 
-def against_years(forecast, observed: pd.Series, scenario: str | None = None) -> Summary:
+def against_years(
+    forecast, observed: pd.Series, scenario: str | None = None, origin: str = "the data's end"
+) -> Summary:
     """The forecast of each whole calendar year beside the years observed before it.
 
     Parameters
@@ -365,14 +367,17 @@ def against_years(forecast, observed: pd.Series, scenario: str | None = None) ->
         :func:`forecast.data.yearly_summary`.
     scenario : str, optional
         Default: the first.
+    origin : str
+        Where the forecast starts, for the sentences ("the data's end", or "the end of the
+        run's fit (2019-10)": :func:`forecast.freshness.forecast_origin`).
 
     Returns
     -------
     Summary
         One row per year, in order: ``year``, ``kind`` (``observed`` or ``forecast``),
         ``observed`` (the count; NaN for a forecast year), :func:`describe`'s columns and
-        ``p_more_than_previous`` (P(more than the year before), forecast years only); a
-        sentence per forecast year.
+        ``p_more_than_previous`` (P(more than the year before it in the table), forecast years
+        only); a sentence per forecast year, naming the year it is compared with.
     """
     one = forecast.scenario(scenario or forecast.scenarios[0])
     counts = one.counts.isel(scenario=0)
@@ -381,8 +386,10 @@ def against_years(forecast, observed: pd.Series, scenario: str | None = None) ->
         {"year": int(year), "kind": "observed", "observed": float(value)}
         for year, value in observed.sort_index().items()
     ]
-    # the year before: the observed count, then each forecast year's own draws
-    previous = float(observed.sort_index().iloc[-1]) if len(observed) else None
+    # the year before in the table: the last observed count, then each forecast year's draws
+    ordered = observed.sort_index()
+    previous = float(ordered.iloc[-1]) if len(ordered) else None
+    previous_year = int(ordered.index[-1]) if len(ordered) else None
     text = []
     noun = target_noun(forecast.target)
     for year in sorted(set(months.year)):
@@ -394,14 +401,18 @@ def against_years(forecast, observed: pd.Series, scenario: str | None = None) ->
         more = np.nan if previous is None else float((total > previous).mean())
         row["p_more_than_previous"] = more
         rows.append(row)
-        before = f"{year - 1}'s {previous:.0f}" if isinstance(previous, float) else f"{year - 1}"
+        before = (
+            f"{previous_year}'s {previous:.0f}"
+            if isinstance(previous, float)
+            else f"{previous_year}"
+        )
         text.append(
-            f"{year} (simulated from the data's end): {row['mean']:.1f} {noun} expected "
+            f"{year} (simulated from {origin}): {row['mean']:.1f} {noun} expected "
             f"(median {row['median']:.0f}, {_interval_words(row)})"
             + (f"; P(more than {before}) = {chance(more)}." if previous is not None else ".")
             + _caution_words(row)
         )
-        previous = total
+        previous, previous_year = total, int(year)
     return Summary(pd.DataFrame(rows), tuple(text))
 
 

@@ -12,7 +12,7 @@ import nbformat
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import FRESH_TODAY, SEED, STALE_TODAY
+from conftest import FRESH_TODAY, REPO, SEED, STALE_TODAY
 
 from forecast.errors import ConfigError, DataError
 from forecast.report import SIZE_TARGET_BYTES, build_report, folder_size, notebook_paths
@@ -716,6 +716,41 @@ def test_the_index_answers_the_shipped_questions_all_things_considered(tiny_run,
     # in January 2026 the data (to December 2025) are current: no outlook from today
     assert 'id="from-today"' not in index
     assert not (tmp_path / "report" / "outlook_today.csv").exists()
+
+
+def test_a_run_fitted_before_the_datas_end_is_named_as_the_forecasts_origin(tmp_path):
+    """A --run fitted to 2019-10 forecasts from the end of its fit, not from the data's end: the
+    headings say so, and the outlook from today says its months are not in the fit (the data
+    hold most of them)."""
+    from forecast.data import load_tables, monthly_panel
+    from forecast.models import get_model
+    from forecast.outputs import output_dir
+    from forecast.runs import fit_run
+
+    run = tmp_path / "run-2019"
+    with output_dir(run, "fit") as tmp:
+        model = get_model("constant_rate", until="2019-10")
+        fit_run(model, monthly_panel(load_tables()), "mock", seed=SEED, out=tmp)
+    paths = build_report(
+        tmp_path / "report",
+        fast=True,
+        run=run,
+        notebooks=[],
+        today=STALE_TODAY,
+        scenarios=REPO / "scenarios" / "2019-11-after-stockholm.yaml",
+    )
+    index = paths.index.read_text()
+    origin = "from the end of the run&#x27;s fit (2019-10)"
+    assert f'<h2 id="outlook">A forecast {origin}, in the past: November 2019 to' in index
+    assert f"What to expect, all things considered: {origin}, November 2019 to" in index
+    assert "The run was fitted to October 2019, before the data's last month" in index
+    assert "but are <b>not in its fit</b>" in index and "not in the data" not in index
+    assert "<code>forecast refit</code>" in index
+    # each forecast year is simulated from the fit's end and compared with the year before it in
+    # the table: 2020 with 2018 (2019 is neither a whole observed year nor a forecast year)
+    assert "2020 (simulated from the end of the run&#x27;s fit (2019-10))" in index
+    assert "P(more than 2018&#x27;s 0)" in index and "2019&#x27;s" not in index
+    assert "what the model said from the end of the run&#x27;s fit (2019-10)" in index
 
 
 def test_the_index_gives_the_outlook_from_today_and_the_year_beside_the_last(tiny_run, tmp_path):

@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 import matplotlib.pyplot as plt
-import pandas as pd
 
 from forecast.cli.console import console, print_freshness
 from forecast.cli.tables import answers_table, past_scores_table, totals_table
@@ -16,6 +15,7 @@ from forecast.errors import ConfigError
 from forecast.files import write_csv, write_text_atomic
 from forecast.freshness import (
     data_freshness,
+    forecast_origin,
     forecast_timing,
     freshness_lines,
     past_score_summary,
@@ -66,12 +66,7 @@ def scenarios(
     print_freshness(freshness_lines(data_freshness(tables, today=today, data_dir=data_dir)))
     written = write_scenario_outputs(forecast, model.training, out, force=force)
     timing = forecast_timing(forecast.months.to_timestamp(), today=today)
-    fit_end = pd.Period(model.training["month"].iloc[-1], "M")
-    origin = (
-        "the data's end"
-        if fit_end == pd.Period(tables.as_of, "M")
-        else f"the end of the run's fit ({fit_end})"
-    )
+    origin = forecast_origin(model.training["month"].iloc[-1], tables.as_of)
     title = f"{timing.title_from(origin)} ({model.name}): totals over {spec.horizon} months"
     console.print(totals_table(written["summary"], title))
     if forecast.note:

@@ -18,7 +18,7 @@ from forecast.errors import ConfigError
 from forecast.evaluation.question_answers import NUCLEAR_CANDIDATES, NUCLEAR_PATHS
 from forecast.evaluation.tails import explain_tails
 from forecast.files import write_csv, write_text_atomic
-from forecast.freshness import check_today, data_freshness
+from forecast.freshness import check_today, data_freshness, forecast_origin
 from forecast.models import get_model
 from forecast.models.events import NuclearRate
 from forecast.outlook import (
@@ -183,7 +183,11 @@ def expect(
         "icbm": icbm,
         "tails": list(explain_tails(forecast)["text"]),
         "outlook": outlook_tables(forecast),
-        "years": against_years(forecast, _last_years(panel, model.target, first)),
+        "years": against_years(
+            forecast,
+            _last_years(panel, model.target, first),
+            origin=forecast_origin(first - 1, tables.as_of),
+        ),
         "from_today": from_today,
         "answers": answers,
         "unanswered": late,

@@ -14,6 +14,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from forecast.freshness import forecast_origin
 from forecast.present import chance
 from forecast.questions import WEAPON_CLASSES
 from forecast.report.notebooks import NotebookPage
@@ -156,6 +157,20 @@ class ReportContext:
     @property
     def today(self) -> dt.date:
         return self.freshness.today
+
+    @property
+    def origin(self) -> str:
+        """Where the page's forecasts start: "the data's end", or "the end of the run's fit
+        (2019-10)" for a ``--run`` fitted to an earlier month
+        (:func:`forecast.freshness.forecast_origin`)."""
+        if self.model is None:
+            return "the data's end"
+        return forecast_origin(self.model.training["month"].iloc[-1], self.tables.as_of)
+
+    @property
+    def fit_reaches_data_end(self) -> bool:
+        """Whether the run was fitted to the data's last month."""
+        return self.origin == "the data's end"
 
     @property
     def has_outlook(self) -> bool:

@@ -292,7 +292,7 @@ def outlook_section(ctx: ReportContext) -> str:
         caption="Point at a month for its numbers and the reference's.",
     )
     ref_label = html.escape(forecast.labels[reference])
-    return f"""<h2 id="outlook">{html.escape(timing.title)}</h2>
+    return f"""<h2 id="outlook">{html.escape(timing.title_from(ctx.origin))}</h2>
 {_past_html(ctx, timing)}
 <p>Launch days over {n} months under each scenario of <code>{source}</code>,
 from <code>{model.name}</code> fitted on {train.iloc[0]:%Y-%m} to {train.iloc[-1]:%Y-%m}.
@@ -335,7 +335,7 @@ def expectations_section(ctx: ReportContext) -> str:
     when = (
         f"{first:%B %Y} to {last:%B %Y}"
         if not timing.partly_past
-        else f"from the data's end, {first:%B %Y} to {last:%B %Y} "
+        else f"from {html.escape(ctx.origin)}, {first:%B %Y} to {last:%B %Y} "
         f"({'in' if timing.all_past else 'partly in'} the past)"
     )
     parts = [
@@ -404,7 +404,7 @@ def expectations_section(ctx: ReportContext) -> str:
             "<code>answers.csv</code>; <code>forecast questions</code> freezes them and "
             "<code>forecast ledger</code> scores them once the data cover their months. An "
             "answer whose window has begun before today is marked: for its past months it is "
-            "what the model said from the data's end, not a forecast.</p>",
+            f"what the model said from {html.escape(ctx.origin)}, not a forecast.</p>",
             '<table id="questions"><tr><th>Question</th><th>Answer</th>'
             "<th>How it resolves</th></tr>\n" + "\n".join(cells) + "\n</table>",
         ]
@@ -472,12 +472,11 @@ def today_section(ctx: ReportContext) -> str:
         for r in totals.itertuples()
     )
     return f"""<h2 id="from-today">What to expect from today: {first:%B %Y} to {last:%B %Y}</h2>
-<p class="past">The data end in {gap[0] - 1:%B %Y}; the {len(gap)} month(s) {span} have happened
-but are <b>not in the data</b>. Here they are <b>simulated, not observed</b>: each simulation
-first runs through them (negotiation states from the run's state model, launches from the
-count model) and then forecasts the 12 months from {first:%B %Y}. So this outlook carries the
-uncertainty about what happened in those months; importing them (the commands in the data
-banner above) replaces that simulation with the record. If you know the state of negotiations
+<p class="past">{_gap_words(ctx, gap, span)} Here they are <b>simulated, not observed</b>: each
+simulation first runs through them (negotiation states from the run's state model, launches
+from the count model) and then forecasts the 12 months from {first:%B %Y}. So this outlook
+carries the uncertainty about what happened in those months; {_gap_fix(ctx)} replaces that
+simulation with the record. If you know the state of negotiations
 today, read its row: it keeps the simulations that are in that state in {first:%B %Y}.</p>
 <table id="from-today-table"><tr><th>State in {first:%B %Y}</th><th>Share of simulations</th>
 <th>Simulations</th>
@@ -490,6 +489,25 @@ today, read its row: it keeps the simulations that are in that state in {first:%
 <p>The numbers are in <code>outlook_today.csv</code>, the states by month in
 <code>outlook_today_states.csv</code>.</p>
 {today_chart}"""
+
+
+def _gap_words(ctx: ReportContext, gap, span: str) -> str:
+    """Which months the outlook from today simulates, and why: the data lack them, or the
+    run was fitted to an earlier month than the data's last."""
+    months = f"the {len(gap)} month(s) {span} have happened"
+    if ctx.fit_reaches_data_end:
+        return f"The data end in {gap[0] - 1:%B %Y}; {months} but are <b>not in the data</b>."
+    return (
+        f"The run was fitted to {gap[0] - 1:%B %Y}, before the data's last month; {months} "
+        "but are <b>not in its fit</b>."
+    )
+
+
+def _gap_fix(ctx: ReportContext) -> str:
+    """What puts the simulated months of the outlook from today on the record."""
+    if ctx.fit_reaches_data_end:
+        return "importing them (the commands in the data banner above)"
+    return "refitting on the data (<code>forecast refit</code>) and importing the months they lack"
 
 
 def diagnostics_section(ctx: ReportContext) -> str:
