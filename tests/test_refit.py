@@ -94,6 +94,11 @@ def test_refit_keeps_the_config_and_drops_until(runs):
     assert new["refit_of"] == str(runs["old"])
     forecast = json.loads((runs["new"] / "forecast.json").read_text())
     assert forecast["first_month"] == "2026-07"
+    # the terminal names both windows
+    assert (
+        "state_rate refitted on 174 months (2012-01 to 2026-06; was 156, 2012-01 to 2024-12)"
+        in " ".join(runs["stdout"].split())
+    )
 
 
 def test_what_changed_names_the_new_events(runs):

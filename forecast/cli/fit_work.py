@@ -146,10 +146,13 @@ def refit(
         )
         new = run.model
         save_effects_figure(new, tmp)
+        for window_note in new.window_notes():
+            note("window:", window_note)
         print_caveats(data_caveats(tables, new.training))
     say(
         (new.name, "bold"),
-        f" refitted on {len(new.training)} months (was {len(old.training)}) in {run.seconds:.0f} s",
+        f" refitted on {len(new.training)} months ({_span(new.training)}; was "
+        f"{len(old.training)}, {_span(old.training)}) in {run.seconds:.0f} s",
     )
     _print_verdict(new.diagnostics)
     console.print(f"run written: {out}; report: {Path(out) / REPORT_MD}")
