@@ -10,6 +10,14 @@ from pathlib import Path
 #: Negotiation states, in the order used for coords, tables and colours.
 STATES: tuple[str, ...] = ("no_talks", "stalled", "active_talks", "summitry")
 
+#: Human labels of the states (figures, tables, scenario labels).
+STATE_LABELS: dict[str, str] = {
+    "no_talks": "No talks",
+    "stalled": "Stalled",
+    "active_talks": "Active talks",
+    "summitry": "Summitry",
+}
+
 #: Reference state for rate ratios.
 REFERENCE_STATE = "no_talks"
 

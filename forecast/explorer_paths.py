@@ -23,8 +23,8 @@ forecast). A change then simulates one scenario: about 0.05 s with every posteri
 report does; ``draws=`` takes fewer.
 
 The path explored keeps the usual exercise calendar (as a scenario without ``exercises``); a
-shipped scenario chosen as the reference keeps its own (``summit``: spring exercises scaled
-down), so that its numbers are the report's.
+shipped scenario chosen as the reference keeps its own (``summit``: exercises scaled down from
+month 3), so that its numbers are the report's.
 """
 
 from __future__ import annotations
@@ -164,7 +164,8 @@ class PathSimulator:
         persist = f"The last observed state ({state}) persists"
         paths = {"persist": (persist, [self.initial_state] * len(months), {})}
         try:
-            shipped = load_scenarios(source).scenarios.values()
+            shipped = load_scenarios(source).resolved(months[0], self.initial_state)
+            shipped = shipped.scenarios.values()
         except (ConfigError, OSError):  # a missing or invalid file only loses the presets
             shipped = []
         for scenario in shipped:

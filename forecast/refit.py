@@ -494,3 +494,71 @@ th {{ background: #f2f2f2; }}
 {body}
 </body></html>
 """
+
+
+@dataclasses.dataclass(frozen=True)
+class DemoInputs:
+    """What notebook 06's walk-through of new data starts from.
+
+    Attributes
+    ----------
+    data_dir : Path or None
+        The overlay to copy (``None``: the bundled data only).
+    run_dir : Path or None
+        The run to use as "the old run" (``None``: the notebook fits one to ``until``).
+    notes : tuple of str
+        Why an overlay or a run given was set aside, one sentence each.
+    """
+
+    data_dir: Path | None
+    run_dir: Path | None
+    notes: tuple[str, ...]
+
+
+def demo_inputs(data_dir=None, run_dir=None, until: str = "2025-12") -> DemoInputs:
+    """The overlay and run notebook 06 may use for its hypothetical months after ``until``.
+
+    The walk-through invents launches, a state coding and an exercise for the months after
+    ``until`` (the bundled data's end). An overlay whose data reach past ``until`` holds real
+    months there, and a run fitted past it has seen them: the invented months would be mixed
+    with (and overwrite the codings of) the analyst's own. Such an overlay or run is set aside,
+    and a note says so; the notebook then works on the bundled data, as it does when run alone.
+
+    Parameters
+    ----------
+    data_dir, run_dir : str or Path, optional
+        The notebook's ``DATA_DIR`` and ``RUN_DIR``.
+    until : str
+        The last month before the hypothetical ones (``YYYY-MM``).
+
+    Returns
+    -------
+    DemoInputs
+    """
+    from forecast.data import load_tables
+    from forecast.runs import read_run_record
+
+    last = pd.Period(until, "M")
+    notes = []
+    if data_dir is not None:
+        as_of = pd.Period(load_tables(data_dir).as_of, "M")
+        if as_of > last:
+            notes.append(
+                f"Your overlay's data reach {as_of}, past {last}: this walk-through invents the "
+                f"months after {last}, so it works on the bundled data alone and leaves your "
+                "overlay out (it is not changed either way)."
+            )
+            data_dir = None
+    if run_dir is not None:
+        fitted = (read_run_record(run_dir).get("training_months") or {}).get("last")
+        if fitted is None or pd.Period(fitted, "M") != last:
+            notes.append(
+                f"The run given was fitted to {fitted or 'an unknown month'}, not to {last}: the "
+                f"walk-through fits its own old run to {last} instead."
+            )
+            run_dir = None
+    return DemoInputs(
+        data_dir=None if data_dir is None else Path(data_dir),
+        run_dir=None if run_dir is None else Path(run_dir),
+        notes=tuple(notes),
+    )

@@ -17,6 +17,12 @@ A scenario file is YAML of exactly this shape::
 entry. A scenario **without** a ``states`` key means "the last observed state
 persists" (the state of the last fitted month).
 
+A month may also be given relative to the forecast: ``month 3`` is its third month, whatever
+the fitted data's end (``states: {month 3: active_talks}``). A file written this way stays
+valid as new data move the forecast on (``scenarios/current.yaml`` is); one mapping uses one
+kind of key. A label may name the last observed state with ``{last_state}`` ("The last
+observed state ({last_state}) persists" reads "... (no talks) persists").
+
 A third kind of scenario lets the state-transition model of the run
 (:mod:`forecast.models.transitions`) choose the states::
 
@@ -58,7 +64,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -70,6 +76,7 @@ from forecast.constants import (
     MAX_HORIZON,
     MAX_SCENARIOS,
     MAX_SIMULATION_CELLS,
+    STATE_LABELS,
     STATES,
 )
 from forecast.errors import ConfigError
@@ -89,8 +96,10 @@ class Scenario:
 
     name: str
     label: str
-    states: dict[pd.Period, str] = field(default_factory=dict)
-    exercises: dict[pd.Period, str] = field(default_factory=dict)
+    #: Steps by calendar month, or by forecast month (``int`` N: the N-th, from 1) until the
+    #: set is :meth:`ScenarioSet.resolved` against its start.
+    states: dict[pd.Period | int, str] = field(default_factory=dict)
+    exercises: dict[pd.Period | int, str] = field(default_factory=dict)
     #: Later months (after the last ``states`` step) follow the transition model.
     transitions: bool = False
     #: Event-probability overrides of the transition model (``state``, ``within``,
@@ -106,10 +115,28 @@ class ScenarioSet:
     horizon: int
     scenarios: dict[str, Scenario]
     source: str = ""
+    #: The line of each key in the file (:class:`forecast.yamlio.YamlMapping`), for errors
+    #: found after loading.
+    lines: dict[str, int] = field(default_factory=dict, repr=False)
 
     @property
     def names(self) -> list[str]:
         return list(self.scenarios)
+
+    def resolved(self, start: pd.Period, last_state: str | None = None) -> ScenarioSet:
+        """The set with every ``month N`` step placed on the calendar (the N-th month from
+        ``start``) and ``{last_state}`` in the labels replaced by ``last_state``'s words."""
+        scenarios = {}
+        for name, scenario in self.scenarios.items():
+            steps = {}
+            for key, given in (("states", scenario.states), ("exercises", scenario.exercises)):
+                placed = {start + (k - 1) if isinstance(k, int) else k: v for k, v in given.items()}
+                steps[key] = dict(sorted(placed.items()))
+            label = scenario.label
+            if last_state is not None:
+                label = label.replace("{last_state}", STATE_LABELS[last_state].lower())
+            scenarios[name] = replace(scenario, label=label, **steps)
+        return replace(self, scenarios=scenarios)
 
 
 #: Years a scenario month may name (the panel starts in 1990; nothing is forecast past 2200).
@@ -140,7 +167,7 @@ def _month(value, file: str, key: str) -> pd.Period:
         ) from None
 
 
-def _steps(raw, allowed, file: str, key: str, start: pd.Period | None) -> dict[pd.Period, str]:
+def _steps(raw, allowed, file: str, key: str, start: pd.Period | None) -> dict:
     if not isinstance(raw, dict) or not raw:
         raise ConfigError(
             file,
@@ -156,7 +183,23 @@ def _steps(raw, allowed, file: str, key: str, start: pd.Period | None) -> dict[p
         )
     out = {}
     for month, value in raw.items():
-        period = _month(month, file, f"{key}.{month}")
+        relative = re.fullmatch(r"month\s+(\d+)", str(month).strip(), flags=re.IGNORECASE)
+        if relative is not None:
+            period = int(relative[1])
+            if not 1 <= period <= MAX_HORIZON:
+                raise ConfigError(
+                    file,
+                    f"key '{key}.{month}': the forecast has months 1..{MAX_HORIZON}",
+                    "write 'month 1' for the forecast's first month, 'month 2' for the next",
+                )
+        else:
+            period = _month(month, file, f"{key}.{month}")
+        if out and isinstance(period, int) != isinstance(next(iter(out)), int):
+            raise ConfigError(
+                file,
+                f"key '{key}' mixes calendar months and 'month N'",
+                "give every step of one mapping the same way",
+            )
         if period in out:
             raise ConfigError(
                 file,
@@ -167,7 +210,7 @@ def _steps(raw, allowed, file: str, key: str, start: pd.Period | None) -> dict[p
             raise ConfigError(
                 file, f"key '{key}.{month}': unknown value {value!r}", f"use one of {list(allowed)}"
             )
-        if start is not None and period < start:
+        if start is not None and not isinstance(period, int) and period < start:
             raise ConfigError(
                 file,
                 f"key '{key}.{month}' is before the scenario start {start}",
@@ -297,7 +340,8 @@ def parse_scenarios(spec: dict, source: str = "<scenarios>") -> ScenarioSet:
             transitions=transitions,
             conditions=conditions,
         )
-    return ScenarioSet(start=start, horizon=horizon, scenarios=scenarios, source=source)
+    lines = getattr(spec, "lines", {})
+    return ScenarioSet(start, horizon, scenarios, source=source, lines=lines)
 
 
 def with_scenarios(
@@ -416,7 +460,19 @@ def scenario_future(
 def forecast_months(model, scenario_set: ScenarioSet) -> tuple[pd.PeriodIndex, pd.Period]:
     """The months a scenario set simulates (from the month after the fitted data to the end of
     its horizon) and its first month shown, checked against the fit."""
-    first = pd.Period(model.training["month"].iloc[-1], "M") + 1
+    return scenario_months(scenario_set, pd.Period(model.training["month"].iloc[-1], "M") + 1)
+
+
+def scenario_months(scenario_set: ScenarioSet, first) -> tuple[pd.PeriodIndex, pd.Period]:
+    """:func:`forecast_months` for a fit whose first forecast month is ``first``: a command
+    that fits checks its scenario file with it before fitting."""
+    try:
+        return _scenario_months(scenario_set, pd.Period(first, "M"))
+    except ConfigError as err:  # with the line of the key, when the set was read from a file
+        raise located(err, scenario_set) from None
+
+
+def _scenario_months(scenario_set: ScenarioSet, first: pd.Period):
     start = scenario_set.start or first
     if start < first:
         raise ConfigError(
@@ -433,7 +489,7 @@ def forecast_months(model, scenario_set: ScenarioSet) -> tuple[pd.PeriodIndex, p
             "refit on the data now available, or move 'start' closer",
         )
     last = start + scenario_set.horizon - 1
-    for scenario in scenario_set.scenarios.values():
+    for scenario in scenario_set.resolved(start).scenarios.values():
         for key, steps in (("states", scenario.states), ("exercises", scenario.exercises)):
             early = [m for m in steps if m < start]
             if early:
@@ -489,6 +545,7 @@ def simulate_scenarios(
         whose exercise scales the model does not read (:func:`unread_exercises`).
     """
     months, start = forecast_months(model, scenario_set)
+    scenario_set = scenario_set.resolved(start, str(model.training["state"].iloc[-1]))
     n_draws = simulation_draws(model, draws)
     cells = n_draws * len(scenario_set.scenarios) * len(months)
     if cells > MAX_SIMULATION_CELLS:

@@ -71,7 +71,7 @@ from forecast.data import load_tables
 from forecast.data.panel import Tables, daily_states, monthly_panel
 from forecast.errors import ConfigError
 from forecast.progress import task_bar
-from forecast.scenarios import ScenarioSet, load_scenarios, simulate_scenarios
+from forecast.scenarios import ScenarioSet, load_scenarios, scenario_months, simulate_scenarios
 from forecast.summaries import totals
 
 #: The standard scenarios: the report's outlook (``forecast.report.build.CURRENT_SCENARIOS``).
@@ -246,6 +246,8 @@ def coding_sensitivity(
     scenario_set = _scenario_set(scenarios)
     sampler = resolve_sampler(preset, **changes)
     coded = monthly_panel(tables)
+    first = pd.Period(coded["month"].iloc[-1], "M") + 1
+    scenario_months(scenario_set, first)  # a scenario month the fits cannot use, before any fit
     rows = []
     with _refit_progress(progress, len(chosen) + 1 + noise) as done:
         numbers = fit_numbers(coded, name, sampler, seed, scenario_set)
@@ -277,7 +279,7 @@ def coding_sensitivity(
         seed=int(seed),
         sampler=_suited(name, sampler).to_dict(),
         preset=preset if isinstance(preset, str) else "custom",
-        scenarios=dict(zip(scenario_set.names, _labels(scenario_set), strict=True)),
+        scenarios=_labels(scenario_set.resolved(first, str(coded["state"].iloc[-1]))),
         scenario_file=project_path(scenario_set.source) if scenario_set.source else "",
         alternatives_file=source_of(chosen),
     )
@@ -291,8 +293,9 @@ def _suited(name: str, sampler: Sampler) -> Sampler:
     return get_model(name).suited_sampler(sampler)
 
 
-def _labels(scenario_set: ScenarioSet) -> list[str]:
-    return [s.label for s in scenario_set.scenarios.values()]
+def _labels(scenario_set: ScenarioSet) -> dict[str, str]:
+    """Each scenario's label, by name."""
+    return {name: s.label for name, s in scenario_set.scenarios.items()}
 
 
 # --- the table ------------------------------------------------------------------------------

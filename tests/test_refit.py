@@ -225,3 +225,25 @@ def test_the_frozen_forecast_keeps_every_draw_of_a_full_fit():
     assert simulation_draws(model) == 4000 == MAX_DRAWS
     frozen = make_forecast(model, seed=1)
     assert all(len(draws) == 4000 for draws in frozen["draws"].values())
+
+
+def test_the_walk_through_sets_aside_an_overlay_or_run_past_its_invented_months(runs, tmp_path):
+    """Notebook 06 invents the months after 2025-12: an overlay reaching them (here coded to
+    2026-06) or a run fitted to another month is set aside, and a note says why."""
+    from forecast.refit import demo_inputs
+
+    alone = demo_inputs()
+    assert (alone.data_dir, alone.run_dir, alone.notes) == (None, None, ())
+    early = tmp_path / "early"  # an overlay that stops at the bundled data's end is kept
+    early.mkdir()
+    assert demo_inputs(early).data_dir == early
+    inputs = demo_inputs(runs["overlay"], runs["old"])
+    assert (inputs.data_dir, inputs.run_dir) == (None, None)
+    assert inputs.notes == (
+        "Your overlay's data reach 2026-06, past 2025-12: this walk-through invents the months "
+        "after 2025-12, so it works on the bundled data alone and leaves your overlay out (it "
+        "is not changed either way).",
+        "The run given was fitted to 2024-12, not to 2025-12: the walk-through fits its own old "
+        "run to 2025-12 instead.",
+    )
+    assert demo_inputs(run_dir=runs["old"], until="2024-12").run_dir == runs["old"]

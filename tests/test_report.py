@@ -718,6 +718,42 @@ def test_the_index_answers_the_shipped_questions_all_things_considered(tiny_run,
     assert not (tmp_path / "report" / "outlook_today.csv").exists()
 
 
+def test_a_scenario_month_the_forecast_has_passed_is_refused_before_the_fit(tmp_path):
+    """A scenario file written for an earlier forecast stops the report before its fit: no run
+    folder, no report; the shipped file counts its months from the start and always runs."""
+    stale = tmp_path / "stale.yaml"
+    stale.write_text("horizon: 12\nscenarios:\n  a:\n    states: {2019-11: stalled}\n")
+    with pytest.raises(ConfigError, match="line 4: key 'scenarios.a.states.2019-11' is before"):
+        build_report(tmp_path / "report", fast=True, notebooks=[], scenarios=stale)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["stale.yaml"]
+
+
+QUESTION = """  - id: {id}
+    title: Any launch?
+    resolution: A launch day in the window.
+    type: binary
+    event: launch_day
+    window: {{start: {start}, end: {end}}}
+"""
+
+
+def test_a_question_file_of_ones_own_is_answered_and_an_early_window_left_out(tiny_run, tmp_path):
+    path = tmp_path / "mine.yaml"
+    path.write_text(
+        "questions:\n"
+        + QUESTION.format(id="early", start="2025-10", end="2026-03")
+        + QUESTION.format(id="spring", start="2026-03", end="2026-05")
+    )
+    paths = build_report(tmp_path / "report", fast=True, run=tiny_run, notebooks=[], questions=path)
+    index = paths.index.read_text()
+    assert "<p>The questions of <code>mine.yaml</code>" in index
+    assert re.search(r"<tr><td>Any launch\?.*?</td><td>", index)  # "spring" is answered
+    assert (
+        "Left out because their windows begin before the forecast's first month (January "
+        "2026), in months the fit has already seen: early." in index
+    )
+
+
 def test_a_run_fitted_before_the_datas_end_is_named_as_the_forecasts_origin(tmp_path):
     """A --run fitted to 2019-10 forecasts from the end of its fit, not from the data's end: the
     headings say so, and the outlook from today says its months are not in the fit (the data

@@ -10,7 +10,7 @@ import simulated as sim
 import yaml
 from conftest import REPO, SEED
 
-from forecast.constants import STATES
+from forecast.constants import STATE_LABELS, STATES
 from forecast.errors import ConfigError
 from forecast.models import get_model
 from forecast.scenarios import load_scenarios, parse_scenarios, simulate_scenarios
@@ -219,6 +219,17 @@ def test_a_month_after_the_horizon_is_refused_not_ignored(model):
         ),
         ({"start": "soon", "horizon": 12, "scenarios": {"a": {}}}, "key 'start'"),
         ({"horizon": 12, "scenarios": {"a": {}}, "end": "2011-01"}, "unknown key(s) ['end']"),
+        (
+            {"horizon": 12, "scenarios": {"a": {"states": {"month 0": "stalled"}}}},
+            "key 'scenarios.a.states.month 0': the forecast has months 1..120",
+        ),
+        (
+            {
+                "horizon": 12,
+                "scenarios": {"a": {"states": {"month 2": "stalled", "2010-05": "summitry"}}},
+            },
+            "key 'scenarios.a.states' mixes calendar months and 'month N'",
+        ),
     ],
 )
 def test_each_validation_error_names_the_file_and_key(spec, words, tmp_path):
@@ -230,6 +241,39 @@ def test_each_validation_error_names_the_file_and_key(spec, words, tmp_path):
     assert "bad.yaml" in message
     assert words in message
     assert "Fix:" in message
+
+
+def test_months_counted_from_the_forecast_follow_its_start(model, sim_panel):
+    """'month 3' is the third forecast month, wherever the forecast starts: the same numbers as
+    the calendar month it lands on; a label's {last_state} names the last fitted state."""
+    relative = {"states": {"month 3": "summitry"}, "exercises": {"month 2": "reduced"}}
+    last = sim_panel["state"].iloc[-1]
+    label = "From {last_state}, a summit in month 3"
+    for start, third in (("2010-01", "2010-03"), ("2010-05", "2010-07")):
+        spec = scenario_set(start=start, a={**relative, "label": label})
+        calendar = {"states": {third: "summitry"}, "exercises": {str(pd.Period(third) - 1): 0}}
+        calendar["exercises"] = {k: "reduced" for k in calendar["exercises"]}
+        same = scenario_set(start=start, a=calendar)
+        got = simulate_scenarios(model, spec, random_seed=SEED, draws=200)
+        want = simulate_scenarios(model, same, random_seed=SEED, draws=200)
+        np.testing.assert_array_equal(got.counts.values, want.counts.values)
+        assert got.labels["a"] == f"From {STATE_LABELS[last].lower()}, a summit in month 3"
+    # past the horizon: refused, named as written
+    late = scenario_set(start="2010-04", horizon=3, s={"states": {"month 4": "summitry"}})
+    with pytest.raises(ConfigError, match="'scenarios.s.states.2010-07' is after the forecast"):
+        simulate_scenarios(model, late, draws=10)
+
+
+def test_the_shipped_outlook_stays_valid_as_the_data_move_on(model):
+    """scenarios/current.yaml counts its months from the forecast's start: it simulates from
+    any fit, where calendar months (2026-03) would be refused once the data pass them."""
+    shipped = load_scenarios(REPO / "scenarios" / "current.yaml")
+    for scenario in shipped.scenarios.values():
+        assert all(isinstance(k, int) for k in [*scenario.states, *scenario.exercises])
+    fixed = shipped.scenarios["talks_resume"]
+    moved = shipped.resolved(pd.Period("2031-07", "M"))
+    assert moved.scenarios["talks_resume"].states == {pd.Period("2031-09", "M"): "active_talks"}
+    assert fixed.states == {3: "active_talks"}  # resolving leaves the loaded set as it was
 
 
 def test_invalid_yaml_and_missing_file(tmp_path):

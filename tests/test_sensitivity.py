@@ -24,7 +24,7 @@ from forecast.coding_alternatives import (
     recode,
     select_alternatives,
 )
-from forecast.constants import BUNDLED_DATA_DIR, STATES
+from forecast.constants import BUNDLED_DATA_DIR, STATE_LABELS, STATES
 from forecast.data import monthly_panel
 from forecast.errors import ConfigError, DataError
 from forecast.sensitivity import (
@@ -266,6 +266,23 @@ def test_the_same_seed_gives_the_same_table(tables):
     pd.testing.assert_frame_equal(first, second)
     assert first.attrs == second.attrs
     assert first.attrs["seed"] == SEED and first.attrs["sampler"]["backend"] == "mock"
+
+
+def test_a_scenario_month_before_the_forecast_is_refused_before_any_fit(tables, tmp_path):
+    stale = tmp_path / "stale.yaml"
+    stale.write_text("horizon: 12\nscenarios:\n  a: {states: {2019-11: stalled}}\n")
+    calls = []
+    with pytest.MonkeyPatch.context() as mp:  # a fit started would be recorded here
+        mp.setattr("forecast.sensitivity.fit_numbers", lambda *a, **k: calls.append(a))
+        with pytest.raises(ConfigError, match="'scenarios.a.states.2019-11' is before"):
+            coding_sensitivity(tables=tables, only=["open_channel_2025"], scenarios=stale)
+    assert calls == []
+
+
+def test_the_settings_name_the_scenarios_as_simulated(tables):
+    table = coding_sensitivity(seed=SEED, tables=tables, only=[], preset="mock")
+    last = STATE_LABELS[str(monthly_panel(tables)["state"].iloc[-1])].lower()
+    assert table.attrs["scenarios"]["persist"] == f"The last observed state ({last}) persists"
 
 
 def synthetic_table() -> pd.DataFrame:

@@ -213,6 +213,9 @@ def report(
     scenarios: Path = typer.Option(
         None, "--scenarios", help="Scenario YAML of the outlook (default: scenarios/current.yaml)."
     ),
+    questions: Path = typer.Option(
+        None, "--questions", help="Question YAML the index answers (default: questions/2026.yaml)."
+    ),
     seed: int = typer.Option(1, "--seed", help="Seed of the fit, simulations and notebooks."),
     force: bool = typer.Option(
         False,
@@ -243,6 +246,7 @@ def report(
         fast=fast,
         data_dir=checks.data_dir(data_dir),
         scenarios=scenarios,
+        questions=questions,
         seed=seed,
         force=force,
         today=day,

@@ -20,7 +20,7 @@ from matplotlib import font_manager
 from matplotlib.patches import Patch
 from matplotlib.text import Text
 
-from forecast.constants import STATES
+from forecast.constants import STATE_LABELS, STATES
 
 #: The one colour of each negotiation state, used by every figure.
 STATE_COLORS: dict[str, str] = {
@@ -30,13 +30,6 @@ STATE_COLORS: dict[str, str] = {
     "summitry": "#9ecae1",
 }
 
-#: Human labels of the states.
-STATE_LABELS: dict[str, str] = {
-    "no_talks": "No talks",
-    "stalled": "Stalled",
-    "active_talks": "Active talks",
-    "summitry": "Summitry",
-}
 
 #: Colours of the missile-class groups in stacked bars.
 CLASS_GROUPS: dict[str, tuple[tuple[str, ...], str]] = {

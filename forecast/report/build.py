@@ -35,7 +35,7 @@ from forecast.report.notebooks import notebook_paths, run_notebooks
 from forecast.report.pages import index_page, single_file_page
 from forecast.report.vega import LIBRARY_FILE, has_charts, javascript
 from forecast.runs import fit_run, load_outlook, load_run, outlook_at, read_run_record
-from forecast.scenarios import load_scenarios, simulate_scenarios
+from forecast.scenarios import load_scenarios, scenario_months, simulate_scenarios
 from forecast.sensitivity import read_sensitivity
 from forecast.simulation import state_paths
 from forecast.summaries import against_years, compare, headline, monthly, probabilities
@@ -237,6 +237,13 @@ def nuclear_by_state(panel, first: pd.Period, outlook, seed: int, windows=()):
     return p
 
 
+def _run_end(run: Path) -> str:
+    """The last month a run was fitted to (from its ``run.json``; the panel's last month when
+    the record does not say, as for a run saved before it did)."""
+    last = (read_run_record(run).get("training_months") or {}).get("last")
+    return last if isinstance(last, str) else str(load_run(run)[0].training["month"].iloc[-1])
+
+
 def _last_years(panel: pd.DataFrame, target: str, first: pd.Period, n: int = 4) -> pd.Series:
     """The ``n`` whole calendar years of ``target`` before the forecast's first month."""
     months = pd.PeriodIndex(panel["month"], freq="M")
@@ -363,6 +370,11 @@ def build_report(
     tables = load_tables(data_dir)
     check_today(tables, today)
     panel = monthly_panel(tables)
+    # the scenario months against the forecast's first month, before any fit
+    fit_end = panel["month"].iloc[-1] if run is None else _run_end(run)
+    scenario_months(scenario_set, pd.Period(fit_end, "M") + 1)
+    questions = Path(questions).resolve() if questions is not None else CURRENT_QUESTIONS
+    load_questions(questions)  # a bad question file is refused before the fit too
     freshness = data_freshness(tables, today=today, data_dir=data_dir)
     if on_data is not None:
         on_data(tables)
@@ -396,9 +408,7 @@ def build_report(
         progress.update(task, description=f"Simulating {scenario_file.name}")
         outlook = load_outlook(run_dir, required=False)
         forecast = simulate_scenarios(model, scenario_set, random_seed=seed, outlook=outlook)
-        expectations = expect(
-            model, outlook, questions or CURRENT_QUESTIONS, seed, tables, freshness.today
-        )
+        expectations = expect(model, outlook, questions, seed, tables, freshness.today)
         progress.advance(task)
         lap("simulate the scenarios and the outlook")
         with output_dir(out, "report", force=force) as tmp:
@@ -422,6 +432,7 @@ def build_report(
                 forecast=forecast,
                 fast=fast_fit,
                 scenario_file=scenario_file,
+                questions_file=questions,
                 run_dir=run_dir,
                 **expectations,
             )

@@ -103,6 +103,8 @@ class ReportContext:
         Built with small settings (a warning banner says so).
     scenario_file : Path, optional
         The scenario YAML simulated.
+    questions_file : Path, optional
+        The question YAML answered.
     run_dir : Path, optional
         The run folder the model comes from (named on the page).
     single : bool
@@ -119,6 +121,8 @@ class ReportContext:
     forecast: object = None
     fast: bool = False
     scenario_file: Path | None = None
+    #: The question YAML the index answers.
+    questions_file: Path | None = None
     run_dir: Path | None = None
     single: bool = False
     built: str = field(default_factory=lambda: dt.datetime.now().strftime("%Y-%m-%d %H:%M"))
@@ -126,7 +130,7 @@ class ReportContext:
     #: answered questions (None: the run has no outlook models).
     outlook: dict | None = None
     answers: pd.DataFrame | None = None
-    #: Questions left out because the fitted data already cover their months.
+    #: Questions left out because their windows begin before the forecast's first month.
     unanswered: list = field(default_factory=list)
     #: The nuclear-test rate fitted with no discount (a constant rate since 1990): the
     #: sensitivity shown beside every P(nuclear test) (``docs/evaluation/nuclear.md``).

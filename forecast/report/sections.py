@@ -394,7 +394,7 @@ def expectations_section(ctx: ReportContext) -> str:
             )
         parts += [
             "<h3>Forecast questions</h3>",
-            "<p>The questions of <code>questions/2026.yaml</code>, asked as forecasting "
+            f"<p>The questions of <code>{_questions_name(ctx)}</code>, asked as forecasting "
             "platforms ask them, answered from the same simulations. A conditional question "
             "imposes its path only through its given months; after them each simulation's "
             "states follow the state model again, as they could in the world, whereas a "
@@ -409,12 +409,24 @@ def expectations_section(ctx: ReportContext) -> str:
             "<th>How it resolves</th></tr>\n" + "\n".join(cells) + "\n</table>",
         ]
     if ctx.unanswered:
+        first = pd.Period(ctx.model.training["month"].iloc[-1], "M") + 1
         parts.append(
-            "<p>Left out because the fitted data already cover their months: "
+            f"<p>Left out because their windows begin before the forecast's first month "
+            f"({first:%B %Y}), in months the fit has already seen: "
             + ", ".join(html.escape(q) for q in ctx.unanswered)
-            + ".</p>"
+            + ". A question file of later windows (<code>forecast report --questions</code>) "
+            "is answered in full.</p>"
         )
     return "\n".join(p for p in parts if p)
+
+
+def _questions_name(ctx: ReportContext) -> str:
+    """The question file's name as the page shows it (``questions/2026.yaml`` for the shipped
+    one)."""
+    path = Path(ctx.questions_file) if ctx.questions_file else None
+    if path is None or path.parent.name != "questions":
+        return html.escape(path.name) if path is not None else "questions/2026.yaml"
+    return f"questions/{html.escape(path.name)}"
 
 
 def _years_html(ctx: ReportContext) -> str:
