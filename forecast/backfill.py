@@ -21,7 +21,7 @@ import yaml
 from forecast.catalog import PRESETS
 from forecast.evaluation.folds import fold_seeds
 from forecast.models import DEFAULT_MODEL, get_model
-from forecast.outlook import KEPT_DRAWS, answer_questions
+from forecast.outlook import answer_questions
 from forecast.questions import parse_questions
 from forecast.runs import fit_run, outlook_at
 from forecast.simulation import simulation_draws
@@ -32,6 +32,10 @@ __all__ = ["PRESET", "answer_at", "backfill"]
 
 #: The sampler preset of the fits.
 PRESET = "backtest"
+
+#: Draws each backfilled answer is simulated from, all kept (the shipped record's setting:
+#: 64 origins x the question file; the live answers of 'forecast questions' keep 4,000).
+BACKFILL_DRAWS = 1000
 
 
 def answer_at(
@@ -54,7 +58,7 @@ def answer_at(
     asked, offset = shifted_spec(spec, origin)
     text = yaml.safe_dump(asked, sort_keys=False, allow_unicode=True)
     questions = parse_questions(asked, f"questions asked at {origin}")
-    draws = min(KEPT_DRAWS, simulation_draws(model))  # every draw answered is kept
+    draws = min(BACKFILL_DRAWS, simulation_draws(model))  # every draw answered is kept
     answers, outcomes, _ = answer_questions(
         model, outlook, questions, random_seed=sim_seed, draws=draws
     )
@@ -125,7 +129,7 @@ def backfill(
         "model": DEFAULT_MODEL,
         "preset": preset,
         "sampler": {k: getattr(PRESETS[preset], k) for k in ("draws", "tune", "chains")},
-        "draws_answered": KEPT_DRAWS,
+        "draws_answered": BACKFILL_DRAWS,
         "questions_file": "questions/2026.yaml",
         "questions_file_hash": hashlib.sha256(text).hexdigest(),
         "data_last_month": f"{pd.to_datetime(panel['month']).max():%Y-%m}",

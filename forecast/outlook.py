@@ -45,8 +45,10 @@ from forecast.yamlio import load_yaml_text
 
 ANSWERS_FILE = "answers.json"
 
-#: Draws of each answer kept for scoring (enough for a Brier score to 0.001).
-KEPT_DRAWS = 1000
+#: Draws of each answer kept for scoring: every draw of a ``full`` fit (4 chains x 1,000), so
+#: that the ledger scores exactly the answer printed (a Brier score from the kept draws is the
+#: answer's). A longer posterior is thinned evenly to this many, across its chains.
+KEPT_DRAWS = 4000
 
 
 def simulate_outlook(
@@ -241,8 +243,12 @@ def answer_questions(model, outlook, questions, random_seed: int = 1, draws: int
 
 
 def _keep(values: np.ndarray) -> list[int]:
-    """JSON-ready simulated outcome codes (1/0, counts, month indices), at most KEPT_DRAWS."""
-    return [int(v) for v in np.asarray(values)[:KEPT_DRAWS]]
+    """JSON-ready simulated outcome codes (1/0, counts, month indices): all of them, or
+    :data:`KEPT_DRAWS` spread evenly over them when there are more."""
+    values = np.asarray(values)
+    if len(values) > KEPT_DRAWS:
+        values = values[np.linspace(0, len(values) - 1, KEPT_DRAWS).round().astype(int)]
+    return [int(v) for v in values]
 
 
 def freeze_answers(

@@ -256,6 +256,14 @@ def test_the_questions_command_writes_answers_and_the_ledger_scores_them(run_dir
     assert {"answers.csv", "answers.json", "answers.png", "states.csv", "outlook.csv"} <= names
     record = json.loads((out / "answers.json").read_text())
     assert len(record["answers"]) == len(record["outcomes"]) == 8
+    # every draw is kept: a binary answer is the share of its kept outcomes, so the ledger's
+    # Brier score is the answer's (it scored the first 1,000 draws, one chain)
+    binary = [a for a in record["answers"] if a["type"] == "binary"]
+    assert binary
+    for answer in binary:
+        kept = record["outcomes"][answer["question"]]
+        assert len(kept) == len(record["outcomes"]["launch-days-2026"])
+        assert np.mean(kept) == pytest.approx(answer["probability"], abs=1e-12)
     answers = pd.read_csv(out / "answers.csv")
     assert answers["probability"].dropna().between(0, 1).all()
     assert (answers["data_as_of"] == "2025-12-31").all()
@@ -286,3 +294,18 @@ def test_the_questions_command_writes_answers_and_the_ledger_scores_them(run_dir
     assert ledger.exit_code == 0, ledger.output
     assert "Track record of answered questions" in ledger.output and "waiting" in ledger.output
     refused(cli("ledger", "--answers", tmp_path / "nowhere"), "folder of answers not found")
+
+
+def test_a_full_fits_answer_keeps_every_draw_and_a_longer_one_is_thinned_across_chains():
+    from forecast.catalog import PRESETS
+    from forecast.outlook import KEPT_DRAWS, _keep
+
+    full = PRESETS["full"]
+    assert KEPT_DRAWS == full.chains * full.draws  # the ledger scores what the answer says
+    # chain-major draws: chain k holds the value k; a cut at the front would keep chain 0 only
+    one_full_fit = np.repeat(np.arange(4), KEPT_DRAWS // 4)
+    assert _keep(one_full_fit) == one_full_fit.tolist()
+    longer = np.repeat(np.arange(8), KEPT_DRAWS // 4)
+    kept = np.array(_keep(longer))
+    assert len(kept) == KEPT_DRAWS
+    assert np.bincount(kept).tolist() == [500] * 8  # every chain, equally
