@@ -404,7 +404,13 @@ def test_the_same_seed_gives_the_same_draws_with_a_cold_or_a_warm_compile_cache(
     loaded from the disk cache) draw the same posterior for the same seed. With numba's
     fast-math, 19 of 300 log densities of ``state_rate`` differed in their last bits
     between the two, and the chains went elsewhere."""
-    env = {**os.environ, "PYTENSOR_FLAGS": f"base_compiledir={tmp_path / 'cache'}"}
+    scratch = tmp_path / "tmpdir"  # the system's temporary directory of the two fits
+    scratch.mkdir()
+    env = {
+        **os.environ,
+        "PYTENSOR_FLAGS": f"base_compiledir={tmp_path / 'cache'}",
+        "TMPDIR": str(scratch),
+    }
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
     def fit() -> str:
@@ -417,8 +423,26 @@ def test_the_same_seed_gives_the_same_draws_with_a_cold_or_a_warm_compile_cache(
     cold = fit()
     assert (tmp_path / "cache" / "numba").is_dir()  # the second fit loads what the first saved
     assert fit() == cold
+    # PyTensor's generated source went beside its cache, not into the temporary directory
+    assert list(scratch.iterdir()) == []
+    assert list((tmp_path / "cache").glob("compiledir_*/generated_src/*.py"))
 
 
 def test_the_models_are_compiled_without_fast_math():
     compiled = compile_numba_model(small_model())
     assert compiled.logp_func.vm.jit_fn.targetoptions["fastmath"] is False
+
+
+def test_a_folder_the_user_chose_for_generated_source_is_kept(tmp_path):
+    import pytensor
+
+    from forecast.models.sampling import keep_generated_source_in_the_cache
+
+    ours = pytensor.config.generated_src_dir
+    assert ours == str(pytensor.config.compiledir / "generated_src")  # set on import
+    try:
+        pytensor.config.generated_src_dir = str(tmp_path)
+        keep_generated_source_in_the_cache()
+        assert pytensor.config.generated_src_dir == str(tmp_path)
+    finally:
+        pytensor.config.generated_src_dir = ours

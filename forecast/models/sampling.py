@@ -33,6 +33,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from types import MappingProxyType
 
 import numpy as np
@@ -52,6 +53,29 @@ from forecast.models.numba_cache import compile_numba_model
 #: differ from the default mode's in extreme tails; on the FAST report's ``ar_level`` fit the
 #: two totals agreed to every printed digit.
 FORWARD_COMPILE: Mapping[str, str] = MappingProxyType({"mode": "FAST_COMPILE"})
+
+# --- where PyTensor writes the source it generates -------------------------------------------
+
+
+def keep_generated_source_in_the_cache() -> None:
+    """Have PyTensor write the Python source it generates for numba beside its compile cache.
+
+    By default PyTensor writes each piece of generated source (an ``Alloc``, a random
+    variable's sampler, ...) to its own file in the system's temporary directory and never
+    removes it: about 40 files a fit, tens of thousands after a few reports, written outside
+    any folder the user named. With ``generated_src_dir`` set, the files are named by their
+    content (a second fit writes none) and PyTensor removes those unused for weeks. A folder
+    the user chose (``PYTENSOR_FLAGS=generated_src_dir=...``) is kept.
+    """
+    import pytensor
+
+    if not pytensor.config.generated_src_dir:
+        folder = Path(pytensor.config.compiledir) / "generated_src"
+        pytensor.config.generated_src_dir = str(folder)
+
+
+keep_generated_source_in_the_cache()
+
 
 # --- the compiled-model cache --------------------------------------------------------------
 
