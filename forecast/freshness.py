@@ -320,7 +320,7 @@ def forecast_origin(fit_end, as_of) -> str:
     """Where a run's forecasts start, in words: "the data's end", or "the end of the run's fit
     (2019-10)" for a run fitted to a month before the data's last (``as_of``)."""
     fit_end = pd.Period(fit_end, "M")
-    if fit_end >= pd.Period(as_of, "M"):
+    if fit_end >= pd.Period(pd.Timestamp(as_of) + pd.Timedelta(days=1), "M") - 1:
         return "the data's end"
     return f"the end of the run's fit ({fit_end})"
 

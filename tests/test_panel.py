@@ -102,3 +102,21 @@ def test_bundled_panel_runs_to_the_as_of_month(panel):
     assert panel["dprk_leader"].notna().all()
     assert (panel["exercise_days"] <= panel["month"].dt.days_in_month).all()
     assert (panel["launch_days"] <= panel["missiles"]).all()
+
+
+def test_a_month_still_under_way_is_left_out_of_the_panel():
+    """A state coded to today (mid-month) used to make every panel fail: its month was in the
+    panel but not covered to its end. The month now waits until it ends; its launches too."""
+    ts = pd.Timestamp
+    states = pd.DataFrame(
+        {
+            "start": [ts("2020-01-01"), ts("2020-01-17"), ts("2020-02-16")],
+            "end": [ts("2020-01-16"), ts("2020-02-15"), ts("2020-03-20")],
+            "state": ["no_talks", "active_talks", "summitry"],
+        }
+    )
+    tables = _tiny_tables(negotiation_states=states)  # a launch on 2020-03-02, in the month
+    assert tables.as_of == ts("2020-03-20") and str(tables.last_whole_month) == "2020-02"
+    panel = monthly_panel(tables, start="2020-01")
+    assert list(panel["month"].dt.strftime("%Y-%m")) == ["2020-01", "2020-02"]
+    assert str(_tiny_tables().last_whole_month) == "2020-03"  # a month-end: its own month

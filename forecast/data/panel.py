@@ -92,6 +92,13 @@ class Tables:
         return self.negotiation_states["end"].max()
 
     @property
+    def last_whole_month(self) -> pd.Period:
+        """The last month the data cover whole: :attr:`as_of`'s month when it is the month's
+        last day, else the month before (a state coded to today leaves today's month out of
+        the panel until it ends)."""
+        return (self.as_of + pd.Timedelta(days=1)).to_period("M") - 1
+
+    @property
     def leaders_through(self) -> pd.Timestamp:
         """Last day every country's leader is coded for."""
         return self.leaders.groupby("country")["end"].max().min()
@@ -182,8 +189,9 @@ def monthly_panel(tables: Tables, start: str = PANEL_START, end: str | None = No
     start : str, default "1990-01"
         First month (``YYYY-MM``); must be covered by the state timeline.
     end : str, optional
-        Last month; defaults to the data's as-of month (the end of the state
-        timeline), so quiet months at the end are kept as zeros.
+        Last month; defaults to the last month the state timeline covers whole
+        (:attr:`Tables.last_whole_month`), so quiet months at the end are kept as zeros and a
+        month still under way is left out.
 
     Returns
     -------
@@ -192,7 +200,7 @@ def monthly_panel(tables: Tables, start: str = PANEL_START, end: str | None = No
     """
     states = tables.negotiation_states
     first = pd.Period(start, "M")
-    last = pd.Period(end, "M") if end else tables.as_of.to_period("M")
+    last = pd.Period(end, "M") if end else tables.last_whole_month
     if first.start_time < states["start"].min() or last.end_time.normalize() > tables.as_of:
         raise DataError(
             "negotiation_states.csv",
