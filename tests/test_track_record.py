@@ -121,17 +121,26 @@ def test_a_damaged_record_is_refused(tmp_path):
         read_track_record(tmp_path)
 
 
-def test_the_command_refuses_bad_origins_before_any_work(tmp_path):
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["--every", "0"], "--every"),
+        # 760 origins, each a fit, most after the data: refused, not attempted
+        (["--to", "2200-01"], "--to: 2200-01 is after the data's last month (2025-12)"),
+        (["--from", "2025-12", "--to", "2010-03"], "--from 2025-12 is after --to 2010-03"),
+    ],
+)
+def test_the_command_refuses_bad_origins_before_any_work(tmp_path, args, words):
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     cli = [sys.executable, str(REPO / "tests" / "forecast_cli.py"), "track-record"]
     result = subprocess.run(
-        [*cli, "--out", str(tmp_path / "tr"), "--every", "0"],
+        [*cli, "--out", str(tmp_path / "tr"), *args],
         capture_output=True,
         text=True,
         env=env,
         cwd=REPO,
     )
-    assert result.returncode == 2 and "--every" in result.stderr
+    assert result.returncode == 2 and words in result.stderr, result.stderr
     assert not (tmp_path / "tr").exists()
     assert yaml.safe_load(QUESTIONS_FILE.read_text())["as_of"]  # the file the record moves
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+
 from forecast.backfill import backfill
 from forecast.cli.console import console, say
 from forecast.data import load_tables, monthly_panel
@@ -22,10 +24,20 @@ def track_record(
     out: Path, start: str, end: str, every: int, seed: int, data_dir, force: bool
 ) -> None:
     """``forecast track-record``: backfill, write, print the summary."""
-    when = origins(start, end, every)
     panel = monthly_panel(load_tables(data_dir))
     last = panel["month"].max()
-    if not when or when[0] > when[-1] or when[0].to_timestamp() >= last:
+    first, final = pd.Period(start, "M"), pd.Period(end, "M")
+    if first > final:
+        raise ConfigError("--from/--to", f"--from {first} is after --to {final}", "swap them")
+    if final.to_timestamp() > last:  # each origin is a fit: never one past the data
+        raise ConfigError(
+            "--to",
+            f"{final} is after the data's last month ({last:%Y-%m}); an origin needs data "
+            "after it to be scored",
+            f"choose --to {last:%Y-%m} or earlier",
+        )
+    when = origins(start, end, every)
+    if not when or when[0].to_timestamp() >= last:
         raise ConfigError(
             "--from/--to",
             f"no origin from {start} to {end} before the data's last month ({last:%Y-%m})",
