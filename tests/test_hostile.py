@@ -333,6 +333,12 @@ def test_backtest_option_limits_come_before_any_work(tmp_path, no_work, args, wo
     refused(cli("backtest", "--out", tmp_path / "bt", *args), *words)
 
 
+@pytest.mark.parametrize("since", ["", ",", " "])
+def test_contrasts_without_a_first_month_is_refused(tmp_path, no_work, since):
+    refused(cli("contrasts", "--out", tmp_path / "c", "--since", since), "no first month")
+    assert not (tmp_path / "c").exists()
+
+
 def test_backtest_errors_always_carry_a_real_fix():
     source = (REPO / "forecast" / "evaluation" / "backtest.py").read_text()
     assert '"fix it"' not in source
@@ -625,6 +631,11 @@ def test_scenarios_refuses_resampling_up(run_copy, tmp_path):
     args = ["scenarios", run_copy, "--config", SCENARIOS, "--out", tmp_path / "o"]
     refused(cli(*args, "--draws", "1000000"), "--draws", "holds 100 posterior draws")
     assert not (tmp_path / "o").exists()
+    # the questions too, before their simulation's size check (which named no file)
+    questions = REPO / "questions" / "2026.yaml"
+    args = ["questions", run_copy, "--config", questions, "--out", tmp_path / "q"]
+    refused(cli(*args, "--draws", "1000000000"), "--draws", "holds 100 posterior draws")
+    assert not (tmp_path / "q").exists()
 
 
 def test_an_edited_run_json_that_disagrees_with_fit_nc_is_noticed(run_copy, tmp_path):

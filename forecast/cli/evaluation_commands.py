@@ -149,6 +149,10 @@ def contrasts(
     checks.check_sampler(seed=seed)
     resolve_sampler(preset)
     windows = checks.split_list(since)
+    if not windows:
+        raise ConfigError(
+            "--since", "no first month given", "pass one or more, e.g. --since 1990-01,2005-01"
+        )
     for window in windows:
         checks.check_month("--since", window)
     name = check_name(model)

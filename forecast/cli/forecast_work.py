@@ -51,15 +51,7 @@ def scenarios(
 ) -> None:
     """``forecast scenarios``: simulate each scenario from a run; write tables and figures."""
     model, _ = load_run(run_dir)
-    posterior = model.idata.posterior
-    available = int(posterior.sizes["chain"] * posterior.sizes["draw"])
-    if draws is not None and draws > available:
-        raise ConfigError(
-            "--draws",
-            f"{draws:,} draws asked, but {run_dir} holds {available:,} posterior draws (more "
-            "would only repeat them, at the cost of memory and disk)",
-            f"pass --draws from 1 to {available:,}, or leave it out to use all of them",
-        )
+    _check_draws(model, draws, run_dir)
     outlook = load_outlook(run_dir, required=False)
     forecast = simulate_scenarios(model, spec, random_seed=seed, draws=draws, outlook=outlook)
     # the data's age after the checks above: a refusal is not buried under the stale-data lines
@@ -126,6 +118,19 @@ def write_scenario_outputs(forecast, history, out: Path, force: bool = False) ->
     return tables
 
 
+def _check_draws(model, draws: int | None, run_dir: Path) -> None:
+    """Refuse a ``--draws`` above the posterior draws the run holds."""
+    posterior = model.idata.posterior
+    available = int(posterior.sizes["chain"] * posterior.sizes["draw"])
+    if draws is not None and draws > available:
+        raise ConfigError(
+            "--draws",
+            f"{draws:,} draws asked, but {run_dir} holds {available:,} posterior draws (more "
+            "would only repeat them, at the cost of memory and disk)",
+            f"pass --draws from 1 to {available:,}, or leave it out to use all of them",
+        )
+
+
 def questions(
     run_dir: Path,
     config: Path,
@@ -139,6 +144,7 @@ def questions(
     """``forecast questions``: answer a question file from a run; freeze the answers."""
     asked = load_questions(config)
     model, _ = load_run(run_dir)
+    _check_draws(model, draws, run_dir)
     check_question_horizon(asked, model.training["month"].iloc[-1])
     outlook = load_outlook(run_dir)
     answers, outcomes, forecast = answer_questions(model, outlook, asked, seed, draws)
