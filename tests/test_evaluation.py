@@ -540,6 +540,30 @@ def test_bootstrap_skill_interval_by_hand():
     )
 
 
+def test_an_exact_baseline_gives_no_skill_and_no_warning():
+    """A baseline with CRPS 0 (quiet months forecast exactly) makes a resample's skill
+    undefined: such resamples are left out, silently (numpy printed RuntimeWarnings)."""
+    import warnings
+
+    from forecast.evaluation import bootstrap_skill
+    from forecast.evaluation.skill import path_gain
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        exact = _scores({"m": [0.5, 0.0, 0.0, 0.0], "b": [0.0, 0.0, 0.0, 0.0]})
+        lo, hi = bootstrap_skill(exact, "m", "b", n_boot=200, seed=SEED)
+        assert np.isnan(lo) and np.isnan(hi)
+        some = _scores({"m": [0.5, 0.5, 0.5, 0.5], "b": [0.0, 0.0, 1.0, 1.0]})
+        lo, hi = bootstrap_skill(some, "m", "b", n_boot=200, seed=SEED)
+        assert np.isfinite([lo, hi]).all() and lo <= hi
+        wide = pd.DataFrame({"persist": [0.0, 0.0], "observed": [0.0, 0.0]})
+        wide.index = pd.MultiIndex.from_tuples(
+            [(pd.Timestamp("2010-01"), 1), (pd.Timestamp("2010-02"), 1)], names=["cutoff", "h"]
+        )
+        gain = path_gain(wide, "observed", n_boot=50, seed=SEED)
+        assert gain["n"] == 2 and np.isnan(gain["gain"]) and np.isnan(gain["gain_lo"])
+
+
 def test_stacking_weights_find_the_better_member_and_a_known_mixture():
     from forecast.evaluation import stacking_weights
 

@@ -172,8 +172,12 @@ def bootstrap_skill(
     mean_b = sums_b[pick].sum(axis=1) / sizes[pick].sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         draws = 1 - mean_m / mean_b
+    # a resample whose baseline is exact (CRPS 0) has no skill to speak of: left out
+    draws = draws[np.isfinite(draws)]
+    if not len(draws):
+        return float("nan"), float("nan")
     tail = (1 - level) / 2
-    lo, hi = np.nanquantile(draws, [tail, 1 - tail])
+    lo, hi = np.quantile(draws, [tail, 1 - tail])
     return float(lo), float(hi)
 
 
@@ -242,8 +246,8 @@ def evidence_table(scores: pd.DataFrame, n_boot: int = 1000, seed: int = 1) -> p
         if "persist" not in wide:
             continue
         for path in ("observed", "transition"):
-            if path not in wide:
-                continue
+            if path not in wide or wide[[path, "persist"]].dropna().empty:
+                continue  # no forecast along this path (a model that reads no state)
             rows.append({"model": model, "band": band, **path_gain(wide, path, n_boot, seed)})
     columns = ["model", "band", "path", "n", "crps_persist", "crps_path", "gain"]
     return pd.DataFrame(rows, columns=[*columns, "gain_lo", "gain_hi"])
@@ -271,13 +275,17 @@ def path_gain(wide: pd.DataFrame, path: str, n_boot: int, seed: int) -> dict:
     long = pair.stack().rename("crps").reset_index()
     long = long.rename(columns={long.columns[-2]: "model"})
     long["model"] = long["model"].astype(str)
+    persist, along = pair["persist"].mean(), pair[path].mean()
+    if not persist > 0:  # every forecast exact (CRPS 0): no gain to speak of, and no warning
+        return {"path": path, "n": len(pair), "crps_persist": persist, "crps_path": along,
+                "gain": np.nan, "gain_lo": np.nan, "gain_hi": np.nan}  # fmt: skip
     lo, hi = bootstrap_skill(long, path, "persist", "crps", n_boot, seed)
     return {
         "path": path,
         "n": len(pair),
-        "crps_persist": pair["persist"].mean(),
-        "crps_path": pair[path].mean(),
-        "gain": 1 - pair[path].mean() / pair["persist"].mean(),
+        "crps_persist": persist,
+        "crps_path": along,
+        "gain": 1 - along / persist,
         "gain_lo": lo,
         "gain_hi": hi,
     }
