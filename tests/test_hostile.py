@@ -333,6 +333,19 @@ def test_backtest_option_limits_come_before_any_work(tmp_path, no_work, args, wo
     refused(cli("backtest", "--out", tmp_path / "bt", *args), *words)
 
 
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["fit", "--out", "r", "--chians", "2"], ["--chians", "--chains", "'forecast fit --help'"]),
+        (["fitt"], ["No such command 'fitt'", "'forecast --help'"]),
+        (["scenarios", "r", "--config", "s.yaml", "--out", "o", "--draws", "abc"], ["--draws"]),
+        (["data", "set-state", "2026-01-01", "no_talks"], ["--source", "data set-state --help"]),
+    ],
+)
+def test_usage_errors_are_one_error_line_with_a_fix(tmp_path, args, words):
+    refused(cli(*args), *words)
+
+
 @pytest.mark.parametrize("since", ["", ",", " "])
 def test_contrasts_without_a_first_month_is_refused(tmp_path, no_work, since):
     refused(cli("contrasts", "--out", tmp_path / "c", "--since", since), "no first month")

@@ -123,7 +123,8 @@ cli = LazyGroup(
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the command; known errors become one ``error:`` line and exit code 2.
 
-    Usage errors exit 2 with click's message and ``--help`` exits 0. An
+    Usage errors (an unknown option or command, a value of the wrong type) exit 2 with
+    click's message as one ``error:`` line pointing to ``--help``; ``--help`` exits 0. An
     :class:`InputError` prints its message (file, where, problem, fix). OS, decoding and
     parser errors that escaped the commands' own checks are reported with the file they
     carry (:func:`describe_error`). Ctrl-C exits 130 with one line. Any other exception is
@@ -134,9 +135,16 @@ def main(argv: list[str] | None = None) -> None:
         code = cli.main(args=argv, prog_name="forecast", standalone_mode=False)
     except typer.Abort:
         code = INTERRUPTED
-    except typer.TyperException as err:  # click's usage errors
-        err.show()
-        sys.exit(getattr(err, "exit_code", 2))
+    except typer.TyperException as err:  # click's usage errors, in our one-line form
+        code = getattr(err, "exit_code", 2)
+        ctx = getattr(err, "ctx", None)
+        if code != 2 or type(err).__name__ == "NoArgsIsHelpError":  # a bare 'forecast': help
+            err.show()
+            sys.exit(code)
+        where = ctx.command_path if ctx is not None else "forecast"
+        message = err.format_message().rstrip(".")
+        error("error", f"{message}. Fix: see '{where} --help'")
+        sys.exit(2)
     except Exception as err:  # noqa: BLE001 - the one place that turns errors into exit codes
         if os.environ.get("FORECAST_DEBUG"):
             raise
