@@ -41,6 +41,13 @@ def test_user_priors_override_defaults_key_by_key():
     assert model.priors["state_effect"] == {"sigma": 0.3}
     assert model.priors["level_start"] == REGISTRY["state_rate"].default_priors["level_start"]
     assert REGISTRY["state_rate"].default_priors["state_effect"] == {"sigma": 1.0}
+    # 1e-3 in a YAML file arrives as text (YAML 1.1): it is the number it reads as
+    from forecast.yamlio import load_yaml_text
+
+    written = load_yaml_text("state_effect: {sigma: 1e-3}\nalpha: {alpha: 2E1}\n", "p.yaml")
+    assert written["state_effect"]["sigma"] == "1e-3"
+    model = get_model("state_rate", priors=written)
+    assert model.priors["state_effect"] == {"sigma": 0.001} and model.priors["alpha"]["alpha"] == 20
 
 
 @pytest.mark.parametrize(
