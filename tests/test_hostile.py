@@ -312,6 +312,7 @@ def test_set_state_before_the_timeline_is_refused(tmp_path):
         (["--chains", "100"], ["--chains", "16"]),
         (["--until", "1900-01"], ["--until", "not a month"]),
         (["--until", "2026-13"], ["--until"]),
+        (["--since", "2020-01", "--until", "2010-01"], ["is after --until 2010-01", "swap"]),
     ],
 )
 def test_fit_option_limits_come_before_any_work(tmp_path, no_work, args, words):
@@ -344,6 +345,19 @@ def test_backtest_option_limits_come_before_any_work(tmp_path, no_work, args, wo
 )
 def test_usage_errors_are_one_error_line_with_a_fix(tmp_path, args, words):
     refused(cli(*args), *words)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["set-state", "2026-01-01", "no_talks", "--source", " "],
+        ["add-exercise", "FS", "2026-03-09", "2026-03-19", "--source", ""],
+    ],
+)
+def test_an_empty_source_is_named_as_the_option(tmp_path, args):
+    overlay = tmp_path / "overlay"
+    refused(cli("data", *args, "--data-dir", overlay), "--source: is empty")
+    assert not overlay.exists()  # it blamed a CSV line of a file never written
 
 
 @pytest.mark.parametrize("since", ["", ",", " "])

@@ -134,6 +134,7 @@ def data_set_state(
     data_dir: Path = checks.OVERLAY_OPTION,
 ) -> None:
     """Code the negotiation state of a period in the overlay (extends or overrides)."""
+    checks.check_text("--source", source, "where the coding comes from, e.g. a URL")
     report = set_state(overlay_for_writing(data_dir), start, state, source, end=end, events=events)
     console.print(
         f"{report.state} from {report.start:%Y-%m-%d} to {report.end:%Y-%m-%d} written to "
@@ -154,6 +155,7 @@ def data_add_exercise(
     data_dir: Path = checks.OVERLAY_OPTION,
 ) -> None:
     """Add a major US-ROK exercise to the overlay's exercise calendar."""
+    checks.check_text("--source", source, "where the dates come from, e.g. a URL")
     report = add_exercise(
         overlay_for_writing(data_dir),
         name,

@@ -74,6 +74,7 @@ def fit(
     settings = resolve_sampler(preset, draws=draws, tune=tune, chains=chains, backend=sampler)
     for label, value in (("--since", since), ("--until", until)):
         checks.check_month(label, value)
+    checks.check_window(since, until)
     name = check_name(model)
     if target not in TARGETS:
         raise ConfigError("--target", f"unknown target {target!r}", f"use one of {TARGETS}")
