@@ -281,6 +281,13 @@ def parse_scenarios(spec: dict, source: str = "<scenarios>") -> ScenarioSet:
             "set horizon to e.g. 12",
         )
     raw = spec.get("scenarios")
+    if isinstance(raw, list):
+        raise ConfigError(
+            source,
+            "key 'scenarios' is a list; it is a mapping of names to scenarios",
+            "write each scenario as 'name:' on its own line (no '- '), e.g. scenarios: "
+            "{persist: {label: ...}}",
+        )
     if not isinstance(raw, dict) or not raw:
         raise ConfigError(source, "key 'scenarios' is missing or empty", "define at least one")
     if len(raw) > MAX_SCENARIOS:

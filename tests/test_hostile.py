@@ -419,6 +419,7 @@ ALIAS_BOMB = "a: &a ['lol','lol','lol','lol','lol','lol','lol','lol','lol']\n" +
             ["line 6:", "key 'scenarios.a.states.2026-03'", "unknown value 'peace'"],
         ),
         ("horizon: 12\nscenarios:\n  a: {label: calm}\n  b:\n    label: [1]\n", ["line 5:"]),
+        ("horizon: 12\nscenarios:\n  - a: {label: calm}\n", ["line 2:", "is a list"]),
     ],
 )
 def test_hostile_scenario_files(tmp_path, no_work, text, words):

@@ -131,6 +131,7 @@ def test_event_forms():
 
 BAD_QUESTIONS = [
     ({"questions": []}, "key 'questions' is missing or empty"),
+    ({"questions": {"q": question()}}, "key 'questions' is a mapping; it is a list"),
     ({"questions": [question()], "deadline": 3}, "unknown key(s) ['deadline']"),
     ({"questions": [question(), question()]}, "question 'q': the id is used twice"),
     ({"questions": [question(id=None)]}, "question #1: 'id' None is missing or not a simple name"),

@@ -400,6 +400,12 @@ def parse_questions(spec, source: str = "<questions>") -> list[Question]:
     if spec.get("as_of") is not None:
         _month(spec["as_of"], source, "key 'as_of'")
     raw = spec.get("questions")
+    if isinstance(raw, Mapping):
+        raise ConfigError(
+            source,
+            "key 'questions' is a mapping; it is a list of questions",
+            "start each question with '- id: ...' (see questions/2026.yaml)",
+        )
     if not isinstance(raw, list) or not raw:
         raise ConfigError(source, "key 'questions' is missing or empty", "list at least one")
     if len(raw) > MAX_QUESTIONS:
