@@ -637,6 +637,10 @@ def test_a_run_the_notebooks_cannot_use_is_refused_up_front(tiny_run, tmp_path):
     message = refused(result, "--run", "constant_rate", "ar_level")
     assert "state effects" in message
     assert not (tmp_path / "r").exists()
+    # a folder that is no run at all is called that (it was 'a fit of None')
+    (tmp_path / "inputs").mkdir()
+    result = cli("report", "--run", tmp_path / "inputs", "--out", tmp_path / "r")
+    refused(result, "--run", "is not a run folder (it has no run.json)")
 
 
 def test_a_second_report_to_another_folder_fits_beside_the_first(tmp_path, monkeypatch):

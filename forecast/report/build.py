@@ -115,6 +115,12 @@ def check_report_run(run_dir: str | Path) -> Path:
             "--run", f"{run_dir} is not a run folder", "pass a folder made by 'forecast fit'"
         )
     record = read_run_record(run_dir)
+    if not record:
+        raise ConfigError(
+            "--run",
+            f"{run_dir} is not a run folder (it has no run.json)",
+            "pass a folder made by 'forecast fit', or leave --run out to fit the default model",
+        )
     config = record.get("config") if isinstance(record.get("config"), dict) else {}
     name, target = config.get("model"), config.get("target", "launch_days")
     usable = state_models()
