@@ -90,6 +90,7 @@ def test_refit_keeps_the_config_and_drops_until(runs):
     assert new["config"]["since"] == old["config"]["since"] == "2012-01"
     assert new["config"]["priors"] == old["config"]["priors"]
     assert new["sampler"] == old["sampler"]
+    assert new["preset"] == old["preset"] == "mock"  # the same settings: not "custom"
     assert new["training_months"]["last"] == "2026-06"
     assert new["refit_of"] == str(runs["old"])
     forecast = json.loads((runs["new"] / "forecast.json").read_text())
