@@ -30,7 +30,7 @@ import numpy as np
 KILL_AT = "FORECAST_TEST_KILL_AT"
 
 #: The stand-in preset: 2 chains x 50 prior draws.
-STAND_IN = {"draws": 50, "tune": 0, "chains": 2, "backend": "mock", "preset": "mock"}
+STAND_IN = {"draws": 50, "tune": 0, "chains": 2, "backend": "mock"}
 
 
 def _stand_in_sample(model, sampler, seed, key, var_names, progress):

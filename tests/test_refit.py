@@ -90,7 +90,6 @@ def test_refit_keeps_the_config_and_drops_until(runs):
     assert new["config"]["since"] == old["config"]["since"] == "2012-01"
     assert new["config"]["priors"] == old["config"]["priors"]
     assert new["sampler"] == old["sampler"]
-    assert new["preset"] == old["preset"] == "mock"  # the same settings: not "custom"
     assert new["training_months"]["last"] == "2026-06"
     assert new["refit_of"] == str(runs["old"])
     forecast = json.loads((runs["new"] / "forecast.json").read_text())
@@ -248,3 +247,17 @@ def test_the_walk_through_sets_aside_an_overlay_or_run_past_its_invented_months(
         "run to 2025-12 instead.",
     )
     assert demo_inputs(run_dir=runs["old"], until="2024-12").run_dir == runs["old"]
+
+
+def test_a_refit_with_the_old_settings_records_the_old_preset():
+    """A refit passes the old run's stored settings: they name their preset, which the new run
+    records (it recorded "custom"); changed draws, tuning or chains are "custom"."""
+    from forecast.catalog import resolve_sampler
+    from forecast.runs import _preset_name
+
+    stored = resolve_sampler("full").to_dict()  # as run.json keeps them
+    assert _preset_name(resolve_sampler(stored)) == "full"
+    assert _preset_name(stored) == "full"
+    assert _preset_name(resolve_sampler(stored, draws=200)) == "custom"
+    assert _preset_name(resolve_sampler({"draws": 300})) == "custom"
+    assert _preset_name("fast") == "fast"
