@@ -299,7 +299,8 @@ def answers_ledger(answers_dir: str | Path, panel: pd.DataFrame) -> pd.DataFrame
     -------
     DataFrame
         ``folder, question, type, answer`` (the probability, the mean, or a date answer's
-        mean month), ``status``,
+        median month), ``status``, ``outcome`` (a date question's as its month, ``after END``
+        when none came in the window),
         ``outcome``, ``brier``, ``log_score``, ``crps``.
     """
     answers_dir = Path(answers_dir)
@@ -337,8 +338,35 @@ def _scored(record: dict, name: str, panel: pd.DataFrame) -> pd.DataFrame:
         p = row.get("probability")
         if p is not None and p == p:
             return p
-        return date_months(row).get("month_mean") or row.get("mean")
+        # a date answer's median month ("after 2026-12" when most draws see none in the
+        # window); its mean month would fall inside the window even then
+        return date_months(row).get("month_q50") or row.get("mean")
 
     scores.insert(0, "folder", name)
     scores.insert(3, "answer", [value(q) for q in scores["question"]])
+    windows = _date_windows(record)
+    scores["outcome"] = [
+        _month_outcome(windows[q], o) if q in windows else o
+        for q, o in zip(scores["question"], scores["outcome"], strict=True)
+    ]
     return scores
+
+
+def _date_windows(record: dict) -> dict[str, tuple[pd.Period, pd.Period]]:
+    """The window of each date question of a frozen record, by id."""
+    windows = {}
+    for a in record["answers"]:
+        start, end = a.get("window_start"), a.get("window_end")
+        if a.get("answer_type") == "date" and start and end:
+            windows[a["question"]] = (pd.Period(start, "M"), pd.Period(end, "M"))
+    return windows
+
+
+def _month_outcome(window, code):
+    """A resolved date question's outcome as a month (``after END``: none in the window),
+    where the scores keep the month's index in the window."""
+    if window is None or code is None or code != code or not str(code).lstrip("-").isdigit():
+        return code
+    start, end = window
+    index = int(code)
+    return f"after {end}" if index > (end - start).n else str(start + index)
