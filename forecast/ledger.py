@@ -300,8 +300,7 @@ def answers_ledger(answers_dir: str | Path, panel: pd.DataFrame) -> pd.DataFrame
     DataFrame
         ``folder, question, type, answer`` (the probability, the mean, or a date answer's
         median month), ``status``, ``outcome`` (a date question's as its month, ``after END``
-        when none came in the window),
-        ``outcome``, ``brier``, ``log_score``, ``crps``.
+        when none came in the window), ``brier``, ``log_score``, ``crps``.
     """
     answers_dir = Path(answers_dir)
     if not answers_dir.is_dir():
