@@ -149,7 +149,7 @@ def located(error: ConfigError, spec, path: str | None = None) -> ConfigError:
         if match is None:
             return error
         path = match.group(1)
-    parts = path.split(".")
+    parts = re.sub(r"\[(\d+)\]", r".\1", path).split(".")  # conditions[0] -> conditions.0
     while parts:
         line = lines.get(".".join(parts))
         if line is not None:

@@ -312,6 +312,8 @@ def test_set_state_before_the_timeline_is_refused(tmp_path):
         (["--chains", "100"], ["--chains", "16"]),
         (["--until", "1900-01"], ["--until", "not a month"]),
         (["--until", "2026-13"], ["--until"]),
+        (["--since", "2026-1"], ["--since", "not a month"]),  # as the YAML files refuse it
+        (["--today", "3000-01-01"], ["--today", "outside 1990..2200"]),
         (["--since", "2020-01", "--until", "2010-01"], ["is after --until 2010-01", "swap"]),
     ],
 )
@@ -420,6 +422,11 @@ ALIAS_BOMB = "a: &a ['lol','lol','lol','lol','lol','lol','lol','lol','lol']\n" +
         ),
         ("horizon: 12\nscenarios:\n  a: {label: calm}\n  b:\n    label: [1]\n", ["line 5:"]),
         ("horizon: 12\nscenarios:\n  - a: {label: calm}\n", ["line 2:", "is a list"]),
+        (
+            "horizon: 12\nscenarios:\n  a:\n    transitions: true\n    conditions:\n"
+            "      - state: summitry\n        within: 3\n        probability: 1.7\n",
+            ["line 8:", "conditions[0].probability"],
+        ),
     ],
 )
 def test_hostile_scenario_files(tmp_path, no_work, text, words):

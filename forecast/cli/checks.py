@@ -8,6 +8,7 @@ exit code 2. Nothing here loads a model.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -56,9 +57,14 @@ def parse_today(value: str | None) -> dt.date | None:
     if value is None:
         return None
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise ConfigError("--today", f"not a date: {value!r}", "write YYYY-MM-DD") from None
+    if not 1990 <= day.year <= 2200:  # the data start in 1990; nothing is forecast past 2200
+        raise ConfigError(
+            "--today", f"{day} is outside 1990..2200", "give a day from 1990 to 2200, e.g. today's"
+        )
+    return day
 
 
 def check_int(label: str, value: int | None, low: int, high: int, why: str = "") -> None:
@@ -86,6 +92,8 @@ def check_month(label: str, value: str | None) -> None:
     if value is None:
         return
     try:
+        if not re.fullmatch(r"\d{4}-\d{2}(-\d{2})?", str(value).strip()):
+            raise ValueError  # 2026-1 or 26-01: the form the YAML files refuse too
         stamp = pd.Timestamp(value)
         if pd.isna(stamp) or not 1984 <= stamp.year <= 2200:
             raise ValueError
