@@ -349,6 +349,17 @@ def test_usage_errors_are_one_error_line_with_a_fix(tmp_path, args, words):
     refused(cli(*args), *words)
 
 
+def test_a_missing_overlay_named_by_the_environment_is_named_so(tmp_path):
+    env = {"FORECAST_DATA_DIR": str(tmp_path / "none")}
+    refused(cli("data", "summary", env=env), "$FORECAST_DATA_DIR", "unset FORECAST_DATA_DIR")
+    written = cli(  # a writing command creates it
+        "data", "set-state", "2026-01-01", "no_talks", "--source", "x", "--end", "2026-01-31",
+        env=env,
+    )  # fmt: skip
+    assert written.exit_code == 0, written.output
+    assert (tmp_path / "none" / "negotiation_states.csv").is_file()
+
+
 @pytest.mark.parametrize(
     "args",
     [

@@ -57,6 +57,8 @@ def test_default_overlay_resolution(tmp_path, monkeypatch):
     (tmp_path / "local-data").mkdir()
     assert resolve_data_dir(None).name == "local-data"
     monkeypatch.setenv("FORECAST_DATA_DIR", str(tmp_path / "elsewhere"))
+    assert resolve_data_dir(None, writing=True) == tmp_path / "elsewhere"  # to be created
+    (tmp_path / "elsewhere").mkdir()
     assert resolve_data_dir(None) == tmp_path / "elsewhere"
     assert resolve_data_dir(tmp_path / "given") == tmp_path / "given"
 

@@ -93,12 +93,22 @@ OVERLAY_FILES = (*(spec.filename for spec in SPECS.values()), SOURCE_LOG)
 # --- where the overlay is ---
 
 
-def resolve_data_dir(data_dir: str | Path | None) -> Path | None:
-    """The overlay folder a reading command should use (``None``: bundled data only)."""
+def resolve_data_dir(data_dir: str | Path | None, writing: bool = False) -> Path | None:
+    """The overlay folder a command should use (``None``: bundled data only); for reading
+    (``writing=False``), a ``$FORECAST_DATA_DIR`` that is not a folder is refused here, in
+    words that name the variable."""
     if data_dir is not None:
         return Path(data_dir)
     env = os.environ.get(ENV_VAR)
     if env:
+        if not writing and not Path(env).is_dir():  # named here: no --data-dir was typed
+            raise DataError(
+                env,
+                f"the overlay data folder of ${ENV_VAR} is not a folder"
+                + (" (it does not exist)" if not Path(env).exists() else ""),
+                f"create it with 'forecast data import FILE' or 'forecast data set-state' (they "
+                f"write to ${ENV_VAR}), or unset {ENV_VAR} for the bundled data",
+            )
         return Path(env)
     return DEFAULT_OVERLAY if DEFAULT_OVERLAY.is_dir() else None
 
@@ -112,7 +122,7 @@ def overlay_for_writing(data_dir: str | Path | None) -> Path:
     symbolic-link loop, an existing file, and a folder (or nearest existing parent) that
     cannot be written.
     """
-    folder = resolve_data_dir(data_dir) or DEFAULT_OVERLAY
+    folder = resolve_data_dir(data_dir, writing=True) or DEFAULT_OVERLAY
     refuse_protected(folder, "--data-dir")
     if folder.exists() and not folder.is_dir():
         raise ConfigError(
