@@ -261,3 +261,10 @@ def test_a_refit_with_the_old_settings_records_the_old_preset():
     assert _preset_name(resolve_sampler(stored, draws=200)) == "custom"
     assert _preset_name(resolve_sampler({"draws": 300})) == "custom"
     assert _preset_name("fast") == "fast"
+
+
+def test_a_refit_without_new_months_says_so(runs, tmp_path):
+    assert "no month after" not in runs["stdout"]  # the first refit had six new months
+    again = run("refit", runs["new"], "--data-dir", runs["overlay"], "--out", tmp_path / "again")
+    said = " ".join(again.stdout.split())
+    assert "the data hold no month after the old fit's last (2026-06)" in said

@@ -7,6 +7,8 @@ import os
 import re
 from pathlib import Path
 
+import pandas as pd
+
 from forecast.cli import checks
 from forecast.cli.console import console, note, print_caveats, print_freshness, say
 from forecast.cli.tables import effects_table
@@ -129,6 +131,13 @@ def refit(
     _, record = load_run(run_dir)
     folder = _refit_data_dir(data_dir, record, run_dir)
     tables = load_tables(folder)
+    old_end = (record.get("training_months") or {}).get("last")
+    if until is None and old_end and tables.last_whole_month <= pd.Period(old_end, "M"):
+        note(
+            "refit:",
+            f"the data hold no month after the old fit's last ({old_end}): the refit is fitted "
+            "to the same months (a revised count or coding would still show in what_changed.md)",
+        )
     with output_dir(out, "refit", force=force) as tmp:  # built beside --out, swapped in whole
         run, old, _ = refit_run(
             run_dir,
