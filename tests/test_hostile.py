@@ -373,6 +373,13 @@ def test_an_empty_source_is_named_as_the_option(tmp_path, args):
     assert not overlay.exists()  # it blamed a CSV line of a file never written
 
 
+@pytest.mark.parametrize("only", ["", ","])
+def test_sensitivity_with_an_empty_only_is_refused(tmp_path, no_work, only):
+    # it refitted every alternative
+    refused(cli("sensitivity", "--out", tmp_path / "s", "--only", only), "no alternative id")
+    assert not (tmp_path / "s").exists()
+
+
 @pytest.mark.parametrize("since", ["", ",", " "])
 def test_contrasts_without_a_first_month_is_refused(tmp_path, no_work, since):
     refused(cli("contrasts", "--out", tmp_path / "c", "--since", since), "no first month")

@@ -17,6 +17,7 @@ from forecast.catalog import resolve_sampler
 from forecast.cli import checks
 from forecast.coding_alternatives import check_alternatives, load_alternatives, select_alternatives
 from forecast.data import load_tables
+from forecast.errors import ConfigError
 from forecast.outputs import check_output_dir
 from forecast.scenarios import load_scenarios
 from forecast.sensitivity import STANDARD_SCENARIOS, check_state_model
@@ -76,6 +77,10 @@ def sensitivity(
     checks.check_sampler(draws, tune, chains, seed)
     sampler = resolve_sampler(preset, draws=draws, tune=tune, chains=chains)
     name = check_state_model(model)
+    if only is not None and not checks.split_list(only):
+        raise ConfigError(
+            "--only", "no alternative id given", "name one or more ids, or leave --only out for all"
+        )
     chosen = select_alternatives(load_alternatives(alternatives), checks.split_list(only))
     spec = load_scenarios(scenarios if scenarios is not None else STANDARD_SCENARIOS)
     folder = checks.data_dir(data_dir)
