@@ -153,8 +153,10 @@ def state_paths(
     if transitions is None:
         raise ConfigError(
             source,
-            "the states follow the transition model, but the run has none",
-            "refit the run with this version ('forecast refit RUN --out NEW'), which saves it",
+            "the states follow the transition model, but the run has none (its outlook.nc "
+            "is missing: deleted, or the run predates it)",
+            "restore outlook.nc from a copy of the run, or refit the run ('forecast refit RUN "
+            "--out NEW'), which saves one",
         )
     paths = transitions.simulate(
         months=len(months),
