@@ -691,6 +691,13 @@ def test_scenarios_refuses_resampling_up(run_copy, tmp_path):
     assert not (tmp_path / "q").exists()
 
 
+def test_a_run_without_its_outlook_file_says_so(run_copy, tmp_path):
+    (run_copy / "outlook.nc").unlink()
+    args = ["scenarios", run_copy, "--config", SCENARIOS, "--out", tmp_path / "o"]
+    refused(cli(*args), "outlook.nc is missing", "restore outlook.nc")
+    assert not (tmp_path / "o").exists()
+
+
 def test_an_edited_run_json_that_disagrees_with_fit_nc_is_noticed(run_copy, tmp_path):
     record = json.loads((run_copy / "run.json").read_text())
     record["config"]["priors"]["log_rate"]["sigma"] = 9.0
