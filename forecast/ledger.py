@@ -237,7 +237,8 @@ def ledger(runs_dir: str | Path, panel: pd.DataFrame) -> pd.DataFrame:
 
     Columns: ``run, model, target, created_at, first_month, last_month,
     observed`` (months scored), ``crps``, ``brier_any`` (means), ``in_80`` (months
-    inside the 80% interval), ``status``.
+    inside the 80% interval), ``status``, ``verdict`` (the fit's diagnostics, ``PASS`` or
+    ``FAIL``, from its ``run.json``; empty when it does not say).
     """
     rows = []
     runs_dir = Path(runs_dir)
@@ -257,7 +258,7 @@ def ledger(runs_dir: str | Path, panel: pd.DataFrame) -> pd.DataFrame:
         if not (folder / "fit.nc").exists() and not (folder / FORECAST_FILE).exists():
             continue
         forecast = read_forecast(folder)
-        row = {"run": folder.name}
+        row = {"run": folder.name, "verdict": _verdict(folder)}
         if forecast is None:
             rows.append({**row, "status": "no frozen forecast (fitted before the ledger)"})
             continue
@@ -281,8 +282,20 @@ def ledger(runs_dir: str | Path, panel: pd.DataFrame) -> pd.DataFrame:
             row["status"] = "waiting for data"
         rows.append(row)
     columns = ["run", "model", "target", "created_at", "first_month", "last_month", "observed"]
-    columns += ["crps", "brier_any", "in_80", "status"]
+    columns += ["crps", "brier_any", "in_80", "status", "verdict"]
     return pd.DataFrame(rows).reindex(columns=columns)
+
+
+def _verdict(folder: Path) -> str:
+    """``PASS`` or ``FAIL``: the diagnostics verdict a run's ``run.json`` records ("" when it
+    records none or cannot be read; the run's own commands report a damaged file)."""
+    try:
+        record = read_json(folder / "run.json", "", missing_ok=True)
+    except RunFileError:
+        return ""
+    passed = (record or {}).get("diagnostics", {}) if isinstance(record, dict) else {}
+    passed = passed.get("passed") if isinstance(passed, dict) else None
+    return "" if passed is None else ("PASS" if passed else "FAIL")
 
 
 def answers_ledger(answers_dir: str | Path, panel: pd.DataFrame) -> pd.DataFrame:

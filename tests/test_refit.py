@@ -132,10 +132,12 @@ def test_the_ledger_scores_a_run_once_its_months_are_observed(runs):
     assert 0 < old["crps"] < 5 and 0 <= old["brier_any"] <= 1
     assert 0 <= old["in_80"] <= 12
     assert table.loc["new", "status"] == "waiting for data"
+    # a stand-in fit fails its diagnostics: the ledger says so beside its scores
+    assert table.loc["old", "verdict"] == table.loc["new", "verdict"] == "FAIL"
 
     result = run("ledger", "--runs", runs["root"] / "runs")
     line = next(r for r in result.stdout.splitlines() if "│ old" in r)
-    assert "2025-01..2025-12" in line and "scored" in line
+    assert "2025-01..2025-12" in line and "scored" in line and "FAIL" in line
     assert f"{old['crps']:.3f}" in line and f"{old['in_80']:.0f}/12" in line
     assert math.isfinite(old["crps"])
 

@@ -189,7 +189,8 @@ def answers_table(answers: pd.DataFrame, title: str, today=None) -> Table:
 
 def ledger_table(ledger: pd.DataFrame, runs) -> Table:
     """Frozen forecasts of run folders, scored on the months observed since."""
-    headers = ["run", "model", "target", "months", "observed", "CRPS", "Brier", "in 80%", "status"]
+    headers = ["run", "model", "fit", "target", "months", "observed", "CRPS", "Brier", "in 80%"]
+    headers += ["status"]
     table = _table(
         f"Forecast ledger ({runs}): persist scenario, 12 months",
         headers,
@@ -202,6 +203,7 @@ def ledger_table(ledger: pd.DataFrame, runs) -> Table:
         table.add_row(
             str(row.run),
             _fmt(row.model),
+            _fmt(row.verdict),
             _fmt(row.target),
             months,
             _fmt(row.observed, ".0f"),
