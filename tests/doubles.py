@@ -61,8 +61,14 @@ def install_stand_in_sampler() -> None:
     sampling.SAMPLERS["mock"] = _stand_in_sample
 
 
+#: The signal a kill point sends (``FORECAST_TEST_KILL_SIGNAL``: ``KILL``, the default, or
+#: ``TERM``, which the command line handles as Ctrl-C).
+KILL_SIGNAL = "FORECAST_TEST_KILL_SIGNAL"
+
+
 def _die() -> None:
-    os.kill(os.getpid(), signal.SIGKILL)
+    name = os.environ.get(KILL_SIGNAL, "KILL")
+    os.kill(os.getpid(), getattr(signal, f"SIG{name}"))
 
 
 def install_kill_point(name: str) -> None:

@@ -22,6 +22,7 @@ import time
 import pytest
 from conftest import FORECAST_CLI, REPO
 from doubles import KILL_AT as KILL_HOOK
+from doubles import KILL_SIGNAL
 from hostile_support import cli, succeeded, tree_digest
 
 from forecast.data import load_tables
@@ -34,10 +35,13 @@ def _limit_memory():
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
 
 
-def forecast(*args, kill_at: str | None = None, cwd=None) -> subprocess.CompletedProcess:
+def forecast(
+    *args, kill_at: str | None = None, cwd=None, kill_signal: str = "KILL"
+) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k not in (KILL_HOOK, "FORECAST_DATA_DIR")}
     if kill_at:
         env[KILL_HOOK] = kill_at
+        env[KILL_SIGNAL] = kill_signal
     return subprocess.run(
         [sys.executable, FORECAST_CLI, *map(str, args)],
         capture_output=True,
@@ -184,6 +188,29 @@ def test_scenarios_killed_while_swapping_leaves_old_or_new(tiny_run, tmp_path, p
     assert leftovers  # the killed process could not clean up ...
     succeeded(cli(*args, "--out", victim, "--seed", "3", "--force"))
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".victim.")]  # ... the next did
+
+
+def test_a_terminated_command_undoes_its_write_and_says_so(tiny_run, tmp_path):
+    """SIGTERM (kill, timeout, a cancelled CI job) just before the swap: the command stops as
+    with Ctrl-C, leaves the old output whole and removes its hidden staging copy (a SIGKILL
+    leaves it for the next run to remove)."""
+    config = REPO / "scenarios" / "current.yaml"
+    args = ["scenarios", tiny_run, "--config", config, "--draws", "10"]
+    victim = tmp_path / "victim"
+    made = forecast(*args, "--out", victim, "--seed", "1")
+    assert made.returncode == 0, made.stderr
+    before = tree_digest(victim)
+    done = forecast(
+        *args, "--out", victim, "--seed", "2", "--force",
+        kill_at="output-before-swap", kill_signal="TERM",
+    )  # fmt: skip
+    assert done.returncode == 128 + signal.SIGTERM, done.stderr
+    assert "terminated: stopped by a termination signal (SIGTERM); nothing was replaced" in (
+        " ".join(done.stderr.split())
+    )
+    assert "Traceback" not in done.stderr
+    assert tree_digest(victim) == before
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".victim.")]
 
 
 def test_a_huge_missile_count_is_refused_within_the_memory_limit(tmp_path):

@@ -21,7 +21,9 @@ import atexit
 import importlib
 import json
 import os
+import signal
 import sys
+import threading
 
 import typer
 from typer.core import TyperCommand, TyperGroup
@@ -79,6 +81,19 @@ COMMANDS: dict[str, tuple[str, str]] = {
 #: Exit code of a command stopped with Ctrl-C (128 + SIGINT, as shells report it).
 INTERRUPTED = 130
 
+#: Exit code of a command stopped by SIGTERM (``kill``, ``timeout``, a cancelled CI job).
+TERMINATED = 128 + signal.SIGTERM
+
+#: Set when SIGTERM stopped the command (it is handled as Ctrl-C is, then reported as itself).
+_TERM_RECEIVED: list[int] = []
+
+
+def _terminate(signum, frame) -> None:
+    """SIGTERM: stop as Ctrl-C does, so that every write in progress is undone (an output
+    folder's hidden staging copy is removed) instead of the process dying where it stands."""
+    _TERM_RECEIVED.append(signum)
+    raise KeyboardInterrupt
+
 
 class LazyGroup(TyperGroup):
     """The top-level group: commands are imported from their module when one runs.
@@ -131,6 +146,8 @@ def main(argv: list[str] | None = None) -> None:
     a bug in forecast: one ``internal error`` line and exit code 1 (set
     ``FORECAST_DEBUG=1`` for the traceback).
     """
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminate)
     try:
         code = cli.main(args=argv, prog_name="forecast", standalone_mode=False)
     except typer.Abort:
@@ -151,6 +168,9 @@ def main(argv: list[str] | None = None) -> None:
         message, code = describe_error(err)
         error("error" if code == 2 else "internal error", message)
         sys.exit(code)
+    if code == INTERRUPTED and _TERM_RECEIVED:
+        error("terminated", "stopped by a termination signal (SIGTERM); nothing was replaced")
+        sys.exit(TERMINATED)
     if code == INTERRUPTED:
         error("interrupted", "stopped by Ctrl-C; nothing was replaced")
     sys.exit(code or 0)

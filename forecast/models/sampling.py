@@ -165,7 +165,8 @@ def _progress_callback(progress, task, total: int) -> Callable:
 
 @contextlib.contextmanager
 def _interrupts_raise():
-    """Make Ctrl-C end a sampling run with KeyboardInterrupt.
+    """Make Ctrl-C (and, under the command line, SIGTERM) end a sampling run with
+    KeyboardInterrupt.
 
     nutpie catches the KeyboardInterrupt of Ctrl-C, aborts its chains and returns the
     draws made so far as if sampling had finished; a half-finished posterior must never
@@ -177,17 +178,28 @@ def _interrupts_raise():
         yield
         return
     noted = []
+    # SIGTERM too where a handler of ours turns it into KeyboardInterrupt (the command line's),
+    # which nutpie would swallow the same way; elsewhere SIGTERM keeps its default
+    watched = [signal.SIGINT]
+    if callable(signal.getsignal(signal.SIGTERM)):
+        watched.append(signal.SIGTERM)
+    before = {signum: signal.getsignal(signum) for signum in watched}
 
     def handler(signum, frame):
         noted.append(signum)
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGINT, handler)
+    for signum in watched:
+        signal.signal(signum, handler)
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for signum, previous in before.items():
+            signal.signal(signum, previous)
     if noted:
+        previous = before[noted[0]]
+        if noted[0] == signal.SIGTERM:
+            previous(noted[0], None)  # the command line's handler: it notes the signal, raises
         raise KeyboardInterrupt
 
 
