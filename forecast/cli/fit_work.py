@@ -175,7 +175,13 @@ def _refit_data_dir(data_dir: Path | None, record: dict, run_dir: Path) -> Path 
         return checks.data_dir(data_dir)
     recorded = record.get("data_dir") or ""
     if not isinstance(recorded, str) or not recorded:
-        return checks.data_dir(None)
+        folder = checks.data_dir(None)
+        if folder is not None:
+            console.print(
+                f"using the overlay data folder {folder} (the old run was fitted on the bundled "
+                "data alone; pass --data-dir to choose another)"
+            )
+        return folder
     if Path(recorded).is_dir():
         console.print(
             f"using the overlay data folder the old run was fitted with: {recorded} "
