@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import subprocess
 import sys
 
@@ -33,9 +34,14 @@ scenarios:
 """
 
 
-def run(*args):
+def run(*args, cwd=None):
+    env = {k: v for k, v in os.environ.items() if k != "FORECAST_DATA_DIR"}
     result = subprocess.run(
-        [sys.executable, FORECAST_CLI, *map(str, args)], capture_output=True, text=True
+        [sys.executable, FORECAST_CLI, *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
     )
     assert result.returncode == 0, result.stderr
     return result
@@ -270,3 +276,12 @@ def test_a_refit_without_new_months_says_so(runs, tmp_path):
     again = run("refit", runs["new"], "--data-dir", runs["overlay"], "--out", tmp_path / "again")
     said = " ".join(again.stdout.split())
     assert "the data hold no month after the old fit's last (2026-06)" in said
+
+
+def test_a_refit_of_a_bundled_data_run_says_it_reads_local_data(runs, tmp_path):
+    import shutil
+
+    shutil.copytree(runs["overlay"], tmp_path / "local-data")  # where imports write by default
+    again = run("refit", runs["old"], "--out", tmp_path / "again", cwd=tmp_path)
+    said = " ".join(again.stdout.split())
+    assert "using the overlay data folder local-data (the old run was fitted on the bundled" in said
