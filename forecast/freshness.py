@@ -316,11 +316,12 @@ class ForecastTiming:
         return f"A forecast from {origin}, {where}: {span}"
 
 
-def forecast_origin(fit_end, as_of) -> str:
+def forecast_origin(fit_end, data_end) -> str:
     """Where a run's forecasts start, in words: "the data's end", or "the end of the run's fit
-    (2019-10)" for a run fitted to a month before the data's last (``as_of``)."""
+    (2019-10)" for a run fitted to a month before ``data_end``, the data's last whole month
+    (:attr:`forecast.data.Tables.last_whole_month`)."""
     fit_end = pd.Period(fit_end, "M")
-    if fit_end >= pd.Period(pd.Timestamp(as_of) + pd.Timedelta(days=1), "M") - 1:
+    if fit_end >= pd.Period(data_end, "M"):
         return "the data's end"
     return f"the end of the run's fit ({fit_end})"
 

@@ -496,6 +496,17 @@ def _scenario_months(scenario_set: ScenarioSet, first: pd.Period):
             "refit on the data now available, or move 'start' closer",
         )
     last = start + scenario_set.horizon - 1
+    horizon = scenario_set.horizon
+    for scenario in scenario_set.scenarios.values():  # 'month N' named as written
+        for key, steps in (("states", scenario.states), ("exercises", scenario.exercises)):
+            late = [k for k in steps if isinstance(k, int) and k > horizon]
+            if late:
+                raise ConfigError(
+                    scenario_set.source,
+                    f"key 'scenarios.{scenario.name}.{key}.month {late[0]}' is after the "
+                    f"forecast's last month (month {horizon}, {last})",
+                    f"write month {horizon} or earlier, or raise 'horizon' (at most {MAX_HORIZON})",
+                )
     for scenario in scenario_set.resolved(start).scenarios.values():
         for key, steps in (("states", scenario.states), ("exercises", scenario.exercises)):
             early = [m for m in steps if m < start]

@@ -349,6 +349,29 @@ def test_usage_errors_are_one_error_line_with_a_fix(tmp_path, args, words):
     refused(cli(*args), *words)
 
 
+def test_sigterm_is_ours_only_while_a_command_runs_and_sampling_spares_a_foreign_handler():
+    import signal
+
+    from forecast.cli.app import _terminate
+    from forecast.models.sampling import _interrupts_raise
+
+    def foreign(signum, frame):  # another program's graceful shutdown
+        pass
+
+    before = signal.signal(signal.SIGTERM, foreign)
+    try:
+        refused(cli("fitt"), "No such command")
+        assert signal.getsignal(signal.SIGTERM) is foreign  # given back after the command
+        with _interrupts_raise():
+            assert signal.getsignal(signal.SIGTERM) is foreign  # not taken over
+        signal.signal(signal.SIGTERM, _terminate)
+        with _interrupts_raise():  # the command line's: honoured as Ctrl-C is
+            assert signal.getsignal(signal.SIGTERM) is not _terminate
+        assert signal.getsignal(signal.SIGTERM) is _terminate
+    finally:
+        signal.signal(signal.SIGTERM, before)
+
+
 def test_a_missing_overlay_named_by_the_environment_is_named_so(tmp_path):
     env = {"FORECAST_DATA_DIR": str(tmp_path / "none")}
     refused(cli("data", "summary", env=env), "$FORECAST_DATA_DIR", "unset FORECAST_DATA_DIR")

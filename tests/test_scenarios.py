@@ -258,10 +258,13 @@ def test_months_counted_from_the_forecast_follow_its_start(model, sim_panel):
         want = simulate_scenarios(model, same, random_seed=SEED, draws=200)
         np.testing.assert_array_equal(got.counts.values, want.counts.values)
         assert got.labels["a"] == f"From {STATE_LABELS[last].lower()}, a summit in month 3"
-    # past the horizon: refused, named as written
+    # past the horizon: refused, named as written (not as the calendar month it would be)
     late = scenario_set(start="2010-04", horizon=3, s={"states": {"month 4": "summitry"}})
-    with pytest.raises(ConfigError, match="'scenarios.s.states.2010-07' is after the forecast"):
+    with pytest.raises(ConfigError) as err:
         simulate_scenarios(model, late, draws=10)
+    said = str(err.value)
+    assert "'scenarios.s.states.month 4' is after the forecast's last month (month 3" in said
+    assert "2010-07" not in said and "write month 3 or earlier" in said
 
 
 def test_the_shipped_outlook_stays_valid_as_the_data_move_on(model):

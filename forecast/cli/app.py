@@ -95,6 +95,11 @@ def _terminate(signum, frame) -> None:
     raise KeyboardInterrupt
 
 
+#: Marks the handler for :func:`forecast.models.sampling._interrupts_raise`, which honours this
+#: handler, and no other program's, during sampling.
+_terminate.forecast_sigterm = True
+
+
 class LazyGroup(TyperGroup):
     """The top-level group: commands are imported from their module when one runs.
 
@@ -146,34 +151,39 @@ def main(argv: list[str] | None = None) -> None:
     a bug in forecast: one ``internal error`` line and exit code 1 (set
     ``FORECAST_DEBUG=1`` for the traceback).
     """
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _terminate)
+    _TERM_RECEIVED.clear()
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminate) if in_main else None
     try:
-        code = cli.main(args=argv, prog_name="forecast", standalone_mode=False)
-    except typer.Abort:
-        code = INTERRUPTED
-    except typer.TyperException as err:  # click's usage errors, in our one-line form
-        code = getattr(err, "exit_code", 2)
-        ctx = getattr(err, "ctx", None)
-        if code != 2 or type(err).__name__ == "NoArgsIsHelpError":  # a bare 'forecast': help
-            err.show()
+        try:
+            code = cli.main(args=argv, prog_name="forecast", standalone_mode=False)
+        except typer.Abort:
+            code = INTERRUPTED
+        except typer.TyperException as err:  # click's usage errors, in our one-line form
+            code = getattr(err, "exit_code", 2)
+            ctx = getattr(err, "ctx", None)
+            if code != 2 or type(err).__name__ == "NoArgsIsHelpError":  # a bare 'forecast': help
+                err.show()
+                sys.exit(code)
+            where = ctx.command_path if ctx is not None else "forecast"
+            message = err.format_message().rstrip(".")
+            error("error", f"{message}. Fix: see '{where} --help'")
+            sys.exit(2)
+        except Exception as err:  # noqa: BLE001 - the one place that turns errors into exit codes
+            if os.environ.get("FORECAST_DEBUG"):
+                raise
+            message, code = describe_error(err)
+            error("error" if code == 2 else "internal error", message)
             sys.exit(code)
-        where = ctx.command_path if ctx is not None else "forecast"
-        message = err.format_message().rstrip(".")
-        error("error", f"{message}. Fix: see '{where} --help'")
-        sys.exit(2)
-    except Exception as err:  # noqa: BLE001 - the one place that turns errors into exit codes
-        if os.environ.get("FORECAST_DEBUG"):
-            raise
-        message, code = describe_error(err)
-        error("error" if code == 2 else "internal error", message)
-        sys.exit(code)
-    if code == INTERRUPTED and _TERM_RECEIVED:
-        error("terminated", "stopped by a termination signal (SIGTERM); nothing was replaced")
-        sys.exit(TERMINATED)
-    if code == INTERRUPTED:
-        error("interrupted", "stopped by Ctrl-C; nothing was replaced")
-    sys.exit(code or 0)
+        if code == INTERRUPTED and _TERM_RECEIVED:
+            error("terminated", "stopped by a termination signal (SIGTERM); nothing was replaced")
+            sys.exit(TERMINATED)
+        if code == INTERRUPTED:
+            error("interrupted", "stopped by Ctrl-C; nothing was replaced")
+        sys.exit(code or 0)
+    finally:  # a process that goes on (a test, a notebook) gets its own handler back
+        if in_main:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def describe_error(err: BaseException) -> tuple[str, int]:

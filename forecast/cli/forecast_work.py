@@ -58,7 +58,7 @@ def scenarios(
     print_freshness(freshness_lines(data_freshness(tables, today=today, data_dir=data_dir)))
     written = write_scenario_outputs(forecast, model.training, out, force=force)
     timing = forecast_timing(forecast.months.to_timestamp(), today=today)
-    origin = forecast_origin(model.training["month"].iloc[-1], tables.as_of)
+    origin = forecast_origin(model.training["month"].iloc[-1], tables.last_whole_month)
     title = f"{timing.title_from(origin)} ({model.name}): totals over {spec.horizon} months"
     console.print(totals_table(written["summary"], title))
     if forecast.note:

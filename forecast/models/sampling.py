@@ -181,7 +181,7 @@ def _interrupts_raise():
     # SIGTERM too where a handler of ours turns it into KeyboardInterrupt (the command line's),
     # which nutpie would swallow the same way; elsewhere SIGTERM keeps its default
     watched = [signal.SIGINT]
-    if callable(signal.getsignal(signal.SIGTERM)):
+    if getattr(signal.getsignal(signal.SIGTERM), "forecast_sigterm", False):
         watched.append(signal.SIGTERM)
     before = {signum: signal.getsignal(signum) for signum in watched}
 

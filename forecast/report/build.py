@@ -192,7 +192,7 @@ def expect(
         "years": against_years(
             forecast,
             _last_years(panel, model.target, first),
-            origin=forecast_origin(first - 1, tables.as_of),
+            origin=forecast_origin(first - 1, tables.last_whole_month),
         ),
         "from_today": from_today,
         "answers": answers,

@@ -169,7 +169,8 @@ class ReportContext:
         (:func:`forecast.freshness.forecast_origin`)."""
         if self.model is None:
             return "the data's end"
-        return forecast_origin(self.model.training["month"].iloc[-1], self.tables.as_of)
+        end = self.model.training["month"].iloc[-1]
+        return forecast_origin(end, self.tables.last_whole_month)
 
     @property
     def fit_reaches_data_end(self) -> bool:
