@@ -297,7 +297,9 @@ def score_answers(record: dict, observed: pd.DataFrame) -> pd.DataFrame:
         date).
     """
     questions = parse_questions(
-        load_yaml_text(record["questions_text"], "answers.json"), "answers.json"
+        # a plain mapping: a line of the embedded text is no line of answers.json
+        dict(load_yaml_text(record["questions_text"], "answers.json")),
+        "answers.json",
     )
     rows = []
     for question in questions:

@@ -163,6 +163,12 @@ StrictLoader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != _TIMESTAMP]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+# 1e-3 is a number, as in YAML 1.2 (YAML 1.1, which PyYAML follows, needs a dot: 1.0e-3)
+StrictLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)[eE][-+]?[0-9]+$"),
+    list("-+0123456789."),
+)
 
 
 def load_yaml_text(text: str, source: str, what: str = "YAML file", example: str = "") -> dict:
@@ -175,7 +181,12 @@ def load_yaml_text(text: str, source: str, what: str = "YAML file", example: str
             "a scenario or priors file is a few hundred bytes: check that this is the right file",
         )
     try:
-        loaded = yaml.load(text, Loader=StrictLoader)  # noqa: S506 - StrictLoader is a SafeLoader
+        loader = StrictLoader(text)
+        try:  # composed once: the data and the keys' lines come from the same nodes
+            root = loader.get_single_node()
+            loaded = loader.construct_document(root) if root is not None else None
+        finally:
+            loader.dispose()
     except _DuplicateKey as err:
         raise ConfigError(
             source,
@@ -212,8 +223,7 @@ def load_yaml_text(text: str, source: str, what: str = "YAML file", example: str
         raise ConfigError(
             source, f"the {what} is a YAML {type(loaded).__name__}, not a mapping", fix
         )
-    # composed again for the keys' lines: a few milliseconds for a file of this size
-    return YamlMapping(loaded, _key_lines(yaml.compose(text, Loader=StrictLoader)))
+    return YamlMapping(loaded, _key_lines(root))
 
 
 def load_yaml(path: str | Path, what: str = "YAML file", example: str = "") -> dict:

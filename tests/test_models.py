@@ -41,11 +41,14 @@ def test_user_priors_override_defaults_key_by_key():
     assert model.priors["state_effect"] == {"sigma": 0.3}
     assert model.priors["level_start"] == REGISTRY["state_rate"].default_priors["level_start"]
     assert REGISTRY["state_rate"].default_priors["state_effect"] == {"sigma": 1.0}
-    # 1e-3 in a YAML file arrives as text (YAML 1.1): it is the number it reads as
+    # 1e-3 in a YAML file is a number (YAML 1.1 would leave it as text)
     from forecast.yamlio import load_yaml_text
 
     written = load_yaml_text("state_effect: {sigma: 1e-3}\nalpha: {alpha: 2E1}\n", "p.yaml")
-    assert written["state_effect"]["sigma"] == "1e-3"
+    assert written["state_effect"]["sigma"] == 0.001 and written["alpha"]["alpha"] == 20.0
+    assert load_yaml_text("a: 2026-03\nb: 1e-x\nc: '1e-3'\n", "x.yaml") == {
+        "a": "2026-03", "b": "1e-x", "c": "1e-3"
+    }  # fmt: skip
     model = get_model("state_rate", priors=written)
     assert model.priors["state_effect"] == {"sigma": 0.001} and model.priors["alpha"]["alpha"] == 20
 
@@ -127,8 +130,14 @@ def test_a_window_unlike_the_one_asked_for_is_said(panel):
     first = last - pd.DateOffset(months=59)
     assert late.training["month"].iloc[0] == first
     assert late.window_notes() == [
-        f"ar_level needs at least 60 training months, so its window starts at {first:%Y-%m}, "
+        f"ar_level fits at least 60 months, so its window starts at {first:%Y-%m}, "
         f"not at --since {last:%Y}-06"
+    ]
+    recent = get_model("recent_rate", since="2010-01")  # its own 24 months
+    recent.build(panel)
+    assert recent.window_notes() == [
+        f"recent_rate fits only its last 24 months, so its window starts at "
+        f"{last - pd.DateOffset(months=23):%Y-%m}, after --since 2010-01"
     ]
     beyond = get_model("state_rate", until="2100-01")
     beyond.build(panel)

@@ -543,3 +543,8 @@ def test_the_question_span_says_where_the_launch_families_were_asked(tmp_path):
     assert question_span(tmp_path) == "every month 2000-01 to 2024-12"
     path.write_text(json.dumps({**settings, "count_every": 6, "count_cutoffs": ["2000-01"] * 50}))
     assert "at 50 of them, every 6th month, to 2000-01" in question_span(tmp_path)
+    from forecast.evaluation.strict_questions import cadence
+
+    assert [cadence(n) for n in (21, 22, 12, 113)] == [
+        "every 21st month", "every 22nd month", "every 12th month", "every 113th month"
+    ]  # fmt: skip

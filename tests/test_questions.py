@@ -706,3 +706,19 @@ def test_a_date_answer_reads_as_cumulative_probabilities_by_quarter():
     assert row["by_month"] == "by 2030-03: 40%; by 2030-06: 60%"
     assert row["p_none"] == pytest.approx(0.4)
     assert row["resolution"] == "CNS launch days."
+
+
+@pytest.mark.parametrize(
+    "problem, path",
+    [
+        ("question 'b', window.start: '2030-13' is not a whole month", "questions.1.window.start"),
+        ("question 'b', question, window.end: bad", "questions.1.question.window.end"),
+        ("question 'b': given.2026-01: unknown state 'x'", "questions.1.given.2026-01"),
+        ("question 'b': unknown type 'x'", "questions.1"),
+        ("question #2: 'id' 'a b' is missing or not a simple name", "questions.1"),
+    ],
+)
+def test_an_error_in_a_question_is_placed_at_its_key(problem, path):
+    from forecast.questions.spec import _item_path
+
+    assert _item_path(1, problem) == path

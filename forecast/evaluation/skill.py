@@ -172,13 +172,15 @@ def bootstrap_skill(
     mean_b = sums_b[pick].sum(axis=1) / sizes[pick].sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         draws = 1 - mean_m / mean_b
-    # a resample whose baseline is exact (CRPS 0) has no skill to speak of: left out
-    draws = draws[np.isfinite(draws)]
+    # a resample where both are exact (0 / 0) has no skill to speak of: left out; one where only
+    # the baseline is exact is the model's loss without bound (-inf), and stays
+    draws = draws[~np.isnan(draws)]
     if not len(draws):
         return float("nan"), float("nan")
     tail = (1 - level) / 2
-    lo, hi = np.quantile(draws, [tail, 1 - tail])
-    return float(lo), float(hi)
+    with np.errstate(invalid="ignore"):  # interpolating between two -inf gives NaN
+        lo, hi = np.quantile(draws, [tail, 1 - tail])
+    return (-np.inf if np.isnan(lo) else float(lo)), (-np.inf if np.isnan(hi) else float(hi))
 
 
 def _block_indices(cutoffs: pd.DatetimeIndex, n_boot: int, rng) -> np.ndarray:

@@ -410,9 +410,14 @@ def cadence(step: int) -> str:
     """How often cutoffs ``step`` months apart come, in words: ``every month``, ``every other
     month``, ``every third month``, ``every 6th month`` (one wording for the question backtest's
     cutoffs, in its span and in the report)."""
-    return {1: "every month", 2: "every other month", 3: "every third month"}.get(
-        int(step), f"every {int(step)}th month"
-    )
+    step = int(step)
+    named = {1: "every month", 2: "every other month", 3: "every third month"}
+    if step in named:
+        return named[step]
+    suffix = {1: "st", 2: "nd", 3: "rd"}.get(step % 10, "th")
+    if step % 100 in (11, 12, 13):
+        suffix = "th"
+    return f"every {step}{suffix} month"
 
 
 def question_span(folder: str | Path = TABLES_DIR) -> str:

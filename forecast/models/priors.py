@@ -11,7 +11,6 @@ mapping, or a value that is not a finite number of plausible size (scales and sh
 from __future__ import annotations
 
 import copy
-import re
 
 import numpy as np
 
@@ -23,10 +22,6 @@ POSITIVE_PRIOR_PARAMS = ("sigma", "alpha", "beta")
 MAX_PRIOR_MAGNITUDE = 1e6
 
 
-#: A number in exponent notation that YAML 1.1 (PyYAML) leaves as text: ``1e-3``, ``2E5``.
-_YAML11_FLOAT = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+")
-
-
 def _check_prior_value(key: str, param: str, value, model: str) -> float:
     """A prior parameter as a finite float (positive for scales/shapes), else ConfigError."""
     where = f"priors of {model}"
@@ -35,8 +30,6 @@ def _check_prior_value(key: str, param: str, value, model: str) -> float:
         + (" greater than 0 (it is a scale or shape)" if param in POSITIVE_PRIOR_PARAMS else "")
         + f", e.g. {key}: {{{param}: 0.5}}"
     )
-    if isinstance(value, str) and _YAML11_FLOAT.fullmatch(value.strip()):
-        value = float(value)  # 1e-3: YAML 1.1 reads an exponent without a dot as text
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ConfigError(where, f"{key}.{param} is {value!r}, not a number", fix)
     if not np.isfinite(value) or abs(value) > MAX_PRIOR_MAGNITUDE:

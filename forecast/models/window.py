@@ -95,6 +95,11 @@ class TrainingWindow:
         """First training row allowed by the model (``recent_rate`` overrides)."""
         return 0
 
+    def _shortest_window(self) -> int:
+        """The fewest training months the model takes when a later ``--since`` is asked for
+        (the window then starts that many months before its end)."""
+        return self.stop - self._min_start(self.stop)
+
     def window_notes(self) -> list[str]:
         """Where the training window differs from the ``--since`` and ``--until`` asked for:
         a start moved earlier to give the model its shortest window, or an end after the
@@ -104,8 +109,13 @@ class TrainingWindow:
         notes = []
         if self.since is not None and first < self.since:
             notes.append(
-                f"{self.name} needs at least {len(months)} training months, so its window "
+                f"{self.name} fits at least {self._shortest_window()} months, so its window "
                 f"starts at {first:%Y-%m}, not at --since {self.since:%Y-%m}"
+            )
+        if self.since is not None and first > self.since and self.start > self.since_row:
+            notes.append(
+                f"{self.name} fits only its last {len(months)} months, so its window starts at "
+                f"{first:%Y-%m}, after --since {self.since:%Y-%m}"
             )
         if self.until is not None and self.until > last:
             notes.append(f"the data end at {last:%Y-%m}, before --until {self.until:%Y-%m}")

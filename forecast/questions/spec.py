@@ -441,10 +441,15 @@ def _read_yaml(path: Path):
 
 
 def _item_path(index: int, problem: str) -> str:
-    """The dotted YAML path of question ``index`` and of the place its error names
-    (``question 'id', window.start: ...`` -> ``questions.2.window.start``)."""
-    inner = re.match(r"question [^:]*?, ([^:,]+):", problem)
-    return f"questions.{index}" + (f".{inner.group(1)}" if inner else "")
+    """The dotted YAML path of question ``index`` and of the place its error names:
+    ``question 'id', window.start: ...`` -> ``questions.2.window.start``; ``question 'id',
+    question, window.end: ...`` (the inner question) -> ``questions.2.question.window.end``;
+    ``question 'id': given.2026-01: ...`` -> ``questions.2.given.2026-01``."""
+    head = problem.split(": ")
+    places = [p.strip() for p in head[0].split(",")[1:]]  # after "question 'id'"
+    if not places and len(head) > 2 and re.fullmatch(r"[\w.-]+", head[1].strip()):
+        places = [head[1].strip()]  # "question 'id': given.2026-01: unknown state"
+    return ".".join([f"questions.{index}", *places])
 
 
 def load_questions(path: str | Path, last_month=None) -> list[Question]:
