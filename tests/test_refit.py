@@ -273,6 +273,7 @@ def test_a_refit_with_the_old_settings_records_the_old_preset():
 
 def test_a_refit_without_new_months_says_so(runs, tmp_path):
     assert "no month after" not in runs["stdout"]  # the first refit had six new months
+    assert "Data as of 2026-06-30" in runs["stdout"]  # the data's age, as fit prints it
     again = run("refit", runs["new"], "--data-dir", runs["overlay"], "--out", tmp_path / "again")
     said = " ".join(again.stdout.split())
     assert "the data hold no month after the old fit's last (2026-06)" in said

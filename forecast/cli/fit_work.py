@@ -131,6 +131,7 @@ def refit(
     _, record = load_run(run_dir)
     folder = _refit_data_dir(data_dir, record, run_dir)
     tables = load_tables(folder)
+    print_freshness(freshness_lines(data_freshness(tables, data_dir=folder)))
     old_end = (record.get("training_months") or {}).get("last")
     if until is None and old_end and tables.last_whole_month <= pd.Period(old_end, "M"):
         note(
