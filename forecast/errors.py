@@ -24,6 +24,9 @@ class InputError(ValueError):
         Line numbers in the file (the header is line 1, the first data row line 2).
     column : str, optional
         The offending column.
+    key : str, optional
+        The dotted key of a YAML file the problem is about (``state_effect.sigma``), for
+        :func:`forecast.yamlio.located` to add its line.
     """
 
     def __init__(
@@ -33,7 +36,9 @@ class InputError(ValueError):
         fix: str,
         rows: Sequence[int] | None = None,
         column: str | None = None,
+        key: str | None = None,
     ) -> None:
+        self.key = key
         self.file = str(file)
         self.problem = problem
         self.fix = fix

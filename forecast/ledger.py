@@ -293,8 +293,8 @@ def _verdict(folder: Path) -> str:
         record = read_json(folder / "run.json", "", missing_ok=True)
     except RunFileError:
         return ""
-    passed = (record or {}).get("diagnostics", {}) if isinstance(record, dict) else {}
-    passed = passed.get("passed") if isinstance(passed, dict) else None
+    diagnostics = record.get("diagnostics") if isinstance(record, dict) else None
+    passed = diagnostics.get("passed") if isinstance(diagnostics, dict) else None
     return "" if passed is None else ("PASS" if passed else "FAIL")
 
 
@@ -356,29 +356,7 @@ def _scored(record: dict, name: str, panel: pd.DataFrame) -> pd.DataFrame:
 
     scores.insert(0, "folder", name)
     scores.insert(3, "answer", [value(q) for q in scores["question"]])
-    windows = _date_windows(record)
-    scores["outcome"] = [
-        _month_outcome(windows[q], o) if q in windows else o
-        for q, o in zip(scores["question"], scores["outcome"], strict=True)
-    ]
+    # the outcome in words: a date question's month ("after 2011-03"), not its index
+    label = scores.pop("outcome_label")
+    scores["outcome"] = label.where(label.notna(), scores["outcome"])
     return scores
-
-
-def _date_windows(record: dict) -> dict[str, tuple[pd.Period, pd.Period]]:
-    """The window of each date question of a frozen record, by id."""
-    windows = {}
-    for a in record["answers"]:
-        start, end = a.get("window_start"), a.get("window_end")
-        if a.get("answer_type") == "date" and start and end:
-            windows[a["question"]] = (pd.Period(start, "M"), pd.Period(end, "M"))
-    return windows
-
-
-def _month_outcome(window, code):
-    """A resolved date question's outcome as a month (``after END``: none in the window),
-    where the scores keep the month's index in the window."""
-    if window is None or code is None or code != code or not str(code).lstrip("-").isdigit():
-        return code
-    start, end = window
-    index = int(code)
-    return f"after {end}" if index > (end - start).n else str(start + index)

@@ -32,6 +32,7 @@ from forecast.files import read_json
 from forecast.questions import (
     ANSWER_COLUMNS,
     answer,
+    month_label,
     outcome_code,
     parse_questions,
     resolve,
@@ -293,8 +294,9 @@ def score_answers(record: dict, observed: pd.DataFrame) -> pd.DataFrame:
     -------
     DataFrame
         One row per question: ``question, type, status`` (``waiting``, ``resolved``,
-        ``annulled``), ``outcome``, ``brier``, ``log_score`` (binary), ``crps`` (numeric,
-        date).
+        ``annulled``), ``outcome`` (the code the scores use: a date question's month index),
+        ``outcome_label`` (the outcome in words: a date question's month, ``after END`` when
+        none came), ``brier``, ``log_score`` (binary), ``crps`` (numeric, date).
     """
     questions = parse_questions(
         # a plain mapping: a line of the embedded text is no line of answers.json
@@ -313,8 +315,11 @@ def score_answers(record: dict, observed: pd.DataFrame) -> pd.DataFrame:
             continue
         draws = np.asarray(record["outcomes"].get(question.id, []), dtype=float)
         scores = score(question, outcome, draws)
+        code = outcome_code(question, outcome)
+        label = month_label(question, code) if question.answer_type == "date" else str(code)
         rows.append(
-            {**row, "status": "resolved", "outcome": str(outcome_code(question, outcome)), **scores}
+            {**row, "status": "resolved", "outcome": str(code), "outcome_label": label, **scores}
         )
-    columns = ["question", "type", "status", "outcome", "brier", "log_score", "crps"]
+    columns = ["question", "type", "status", "outcome", "outcome_label"]
+    columns += ["brier", "log_score", "crps"]
     return pd.DataFrame(rows).reindex(columns=columns)

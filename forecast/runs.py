@@ -183,8 +183,8 @@ def _preset_name(preset) -> str:
     settings); ``custom`` otherwise."""
     if isinstance(preset, str):
         return preset
-    name = preset.get("preset") if isinstance(preset, dict) else getattr(preset, "preset", None)
     sampler = resolve_sampler(preset)
+    name = sampler.preset
     if name in PRESETS and all(
         getattr(sampler, k) == getattr(PRESETS[name], k) for k in ("draws", "tune", "chains")
     ):

@@ -133,8 +133,9 @@ def located(error: ConfigError, spec, path: str | None = None) -> ConfigError:
     spec : YamlMapping or dict
         What :func:`load_yaml` returned (a plain dict has no lines: ``error`` is returned).
     path : str, optional
-        The key's dotted path; default: the one the message names as ``key '...'``. A path
-        the file does not hold is looked up by its nearest enclosing key.
+        The key's dotted path; default: the error's :attr:`~forecast.errors.InputError.key`,
+        else the one its message names as ``key '...'``. A path the file does not hold is
+        looked up by its nearest enclosing key.
 
     Returns
     -------
@@ -144,6 +145,7 @@ def located(error: ConfigError, spec, path: str | None = None) -> ConfigError:
     lines = getattr(spec, "lines", None)
     if error.rows or not lines:
         return error
+    path = path or error.key
     if path is None:
         match = _KEY_PATH.search(error.problem)
         if match is None:
@@ -153,7 +155,7 @@ def located(error: ConfigError, spec, path: str | None = None) -> ConfigError:
     while parts:
         line = lines.get(".".join(parts))
         if line is not None:
-            return type(error)(error.file, error.problem, error.fix, [line], error.column)
+            return type(error)(error.file, error.problem, error.fix, [line], error.column, path)
         parts.pop()
     return error
 

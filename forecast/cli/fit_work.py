@@ -4,7 +4,6 @@ has checked them. Loads the modelling layers at its top."""
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 
 import pandas as pd
@@ -99,9 +98,8 @@ def _configured(name: str, priors: dict | None, priors_file: Path | None, **kwar
     except ConfigError as err:
         if priors_file is None or not err.file.startswith("priors of"):
             raise
-        named = re.match(r"(\w+\.\w+) is ", err.problem) or re.search(r"prior '(\w+)'", err.problem)
-        error = ConfigError(priors_file, f"{err.problem} ({err.file})", err.fix)
-        raise located(error, priors, named.group(1) if named else None) from None
+        error = ConfigError(priors_file, f"{err.problem} ({err.file})", err.fix, key=err.key)
+        raise located(error, priors) from None
 
 
 def _span(training) -> str:

@@ -77,11 +77,12 @@ def sensitivity(
     checks.check_sampler(draws, tune, chains, seed)
     sampler = resolve_sampler(preset, draws=draws, tune=tune, chains=chains)
     name = check_state_model(model)
-    if only is not None and not checks.split_list(only):
+    ids = checks.split_list(only)
+    if only is not None and not ids:
         raise ConfigError(
             "--only", "no alternative id given", "name one or more ids, or leave --only out for all"
         )
-    chosen = select_alternatives(load_alternatives(alternatives), checks.split_list(only))
+    chosen = select_alternatives(load_alternatives(alternatives), ids)
     spec = load_scenarios(scenarios if scenarios is not None else STANDARD_SCENARIOS)
     folder = checks.data_dir(data_dir)
     tables = load_tables(folder)

@@ -24,20 +24,25 @@ MAX_PRIOR_MAGNITUDE = 1e6
 
 def _check_prior_value(key: str, param: str, value, model: str) -> float:
     """A prior parameter as a finite float (positive for scales/shapes), else ConfigError."""
-    where = f"priors of {model}"
+    where, path = f"priors of {model}", f"{key}.{param}"
     fix = (
         f"write a number for {key}.{param}"
         + (" greater than 0 (it is a scale or shape)" if param in POSITIVE_PRIOR_PARAMS else "")
         + f", e.g. {key}: {{{param}: 0.5}}"
     )
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ConfigError(where, f"{key}.{param} is {value!r}, not a number", fix)
+        raise ConfigError(where, f"{key}.{param} is {value!r}, not a number", fix, key=path)
     if not np.isfinite(value) or abs(value) > MAX_PRIOR_MAGNITUDE:
         raise ConfigError(
-            where, f"{key}.{param} is {value!r}, not a finite number of plausible size", fix
+            where,
+            f"{key}.{param} is {value!r}, not a finite number of plausible size",
+            fix,
+            key=path,
         )
     if param in POSITIVE_PRIOR_PARAMS and value <= 0:
-        raise ConfigError(where, f"{key}.{param} is {value!r}; it must be greater than 0", fix)
+        raise ConfigError(
+            where, f"{key}.{param} is {value!r}; it must be greater than 0", fix, key=path
+        )
     return float(value) if isinstance(value, float) else value
 
 
@@ -76,12 +81,14 @@ def merge_priors(defaults: dict, user: dict | None, model: str) -> dict:
                 f"priors of {model}",
                 f"unknown prior {key!r}",
                 f"use one of {sorted(merged)}",
+                key=str(key),
             )
         if not isinstance(value, dict):
             raise ConfigError(
                 f"priors of {model}",
                 f"prior {key!r} is {value!r}, not a mapping of its parameters",
                 f"write e.g. {key}: {{{', '.join(f'{p}: {v}' for p, v in merged[key].items())}}}",
+                key=str(key),
             )
         unknown = set(value) - set(merged[key])
         if unknown:
@@ -89,6 +96,7 @@ def merge_priors(defaults: dict, user: dict | None, model: str) -> dict:
                 f"priors of {model}",
                 f"unknown parameter(s) {sorted(unknown, key=str)} for prior {key!r}",
                 f"use {sorted(merged[key])}",
+                key=str(key),
             )
         merged[key].update(
             {param: _check_prior_value(key, param, v, model) for param, v in value.items()}

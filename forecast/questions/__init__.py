@@ -97,6 +97,7 @@ from forecast.questions.resolve import (
     by_month,
     by_month_text,
     date_months,
+    month_label,
     resolve,
     simulated_outcomes,
 )
@@ -149,6 +150,7 @@ __all__ = [
     "crps_draws",
     "latest_month",
     "load_questions",
+    "month_label",
     "outcome_code",
     "parse_questions",
     "question_end",

@@ -312,7 +312,9 @@ def simulated_outcomes(question: Question, sims: xr.Dataset) -> Simulated:
     return Simulated(values=values[given], given=given)
 
 
-def _month_label(question: Question, index: float) -> str:
+def month_label(question: Question, index: float) -> str:
+    """The month a date question's index in its window stands for (``after END``: none in
+    the window)."""
     width = len(question.months)
     if index >= width:
         return f"after {question.end}"
@@ -407,12 +409,10 @@ def answer(question: Question, sims: xr.Dataset) -> dict:
         row["p_none"] = float(1 - happened.mean())
         row["by_month"] = by_month_text(question, values)
         # months in their own text columns: mean..q90 stay numbers in every row of answers.csv
-        row["month_mean"] = (
-            _month_label(question, values[happened].mean()) if happened.any() else ""
-        )
+        row["month_mean"] = month_label(question, values[happened].mean()) if happened.any() else ""
         for q in QUANTILES:
             index = np.quantile(values, q, method=QUANTILE_METHOD)
-            row[f"month_q{int(q * 100)}"] = _month_label(question, index)
+            row[f"month_q{int(q * 100)}"] = month_label(question, index)
     return row
 
 
