@@ -189,8 +189,10 @@ def score_track_record(track: dict, panel: pd.DataFrame) -> pd.DataFrame:
         One row per origin and question: ``origin, question, type, answer_type,
         window_start, window_end, probability, mean, q10, q50, q90, month_mean, month_q10,
         month_q50, month_q90, p_given, status``
-        (``resolved``, ``waiting``, ``annulled``), ``outcome, brier, log_score, crps,
-        base_rate, brier_base`` (binary unconditional questions), ``backfilled``.
+        (``resolved``, ``waiting``, ``annulled``), ``outcome`` (the code the scores use: 0 or 1,
+        a count, a date question's month index), ``outcome_label`` (the outcome in words: a
+        date question's month or ``after END``), ``brier, log_score, crps, base_rate,
+        brier_base`` (binary unconditional questions), ``backfilled``.
     """
     frames, cache = [], {}
     for record in track["records"]:
@@ -209,7 +211,7 @@ def score_track_record(track: dict, panel: pd.DataFrame) -> pd.DataFrame:
         frames.append(table)
     columns = ["origin", "question", "type", "answer_type", "window_start", "window_end"]
     columns += ["probability", "mean", "q10", "q50", "q90", *MONTH_COLUMNS, "p_given"]
-    columns += ["status", "outcome"]
+    columns += ["status", "outcome", "outcome_label"]
     columns += ["brier", "log_score", "crps", "base_rate", "brier_base", "backfilled"]
     return pd.concat(frames, ignore_index=True)[columns]
 
@@ -331,7 +333,7 @@ def track_record_tables(
     if panel is not None:
         table = score_track_record(read_track_record(folder), panel)
     else:
-        table = pd.read_csv(Path(folder) / TABLE_FILE, dtype={"outcome": str})
+        table = pd.read_csv(Path(folder) / TABLE_FILE, dtype={"outcome": str, "outcome_label": str})
     return {
         "record": table,
         "summary": track_record_summary(table),

@@ -166,3 +166,22 @@ def test_date_answers_frozen_before_keep_their_months_in_their_own_columns(panel
     assert shown["answer"] == old["q50"]  # the median month
     # the outcome as a month: none came in 2010-04..2011-03 (the scores keep its index, 12)
     assert row["outcome"] == "12" and shown["outcome"] == "after 2011-03"
+
+
+def test_the_shipped_record_csv_is_its_records_scored_with_outcomes_in_words(panel):
+    """docs/track_record/record.csv is records.json scored on the bundled data, and a date
+    question's outcome is written as a month (or 'after END') beside the index the scores use."""
+    from forecast.track_record import TRACK_RECORD_DIR, read_track_record, track_record_tables
+
+    shipped = track_record_tables(TRACK_RECORD_DIR)["record"]
+    scored = score_track_record(read_track_record(), panel)
+    assert list(shipped.columns) == list(scored.columns)
+    for column in ("status", "outcome", "outcome_label"):
+        assert shipped[column].fillna("").tolist() == scored[column].fillna("").tolist()
+    dates = shipped[(shipped["answer_type"] == "date") & (shipped["status"] == "resolved")]
+    assert len(dates) > 0
+    assert dates["outcome_label"].str.fullmatch(r"(after )?\d{4}-\d{2}").all()
+    first = dates.iloc[0]
+    assert first["outcome"] == "12" and first["outcome_label"] == f"after {first['window_end']}"
+    binary = shipped[(shipped["answer_type"] == "binary") & (shipped["status"] == "resolved")]
+    assert set(binary["outcome_label"]) <= {"0", "1"}
