@@ -298,7 +298,9 @@ def _verdict(folder: Path) -> str:
     return "" if passed is None else ("PASS" if passed else "FAIL")
 
 
-def answers_ledger(answers_dir: str | Path, panel: pd.DataFrame) -> pd.DataFrame:
+def answers_ledger(
+    answers_dir: str | Path, panel: pd.DataFrame, backfilled: bool = True
+) -> pd.DataFrame:
     """The track record of frozen question answers (``forecast questions`` output folders, or
     a backfilled track record).
 
@@ -306,14 +308,17 @@ def answers_ledger(answers_dir: str | Path, panel: pd.DataFrame) -> pd.DataFrame
     ``answers.json`` contributes one row per question, scored once the data in ``panel``
     resolve it (:func:`forecast.outlook.score_answers`). A folder holding a backfilled track
     record (``records.json``, :mod:`forecast.track_record`, e.g. ``docs/track_record``)
-    contributes every origin's answers, their ``folder`` reading ``<origin> (backfilled)``.
+    contributes every origin's answers, their ``folder`` reading ``<origin> (backfilled)``
+    (unless ``backfilled`` is false: then only the ``forecast questions`` outputs).
 
     Returns
     -------
     DataFrame
-        ``folder, question, type, answer`` (the probability, the mean, or a date answer's
-        median month), ``status``, ``outcome`` (a date question's as its month, ``after END``
-        when none came in the window), ``brier``, ``log_score``, ``crps``.
+        ``folder, question, window`` (``START..END``, the months the answer is about: a
+        backfilled answer's question is moved to its origin), ``type, answer`` (the
+        probability, the mean, or a date answer's median month), ``status``, ``outcome`` (a date
+        question's as its month, ``after END`` when none came in the window), ``brier``,
+        ``log_score``, ``crps``.
     """
     answers_dir = Path(answers_dir)
     if not answers_dir.is_dir():
@@ -322,10 +327,10 @@ def answers_ledger(answers_dir: str | Path, panel: pd.DataFrame) -> pd.DataFrame
             "folder of answers not found" if not answers_dir.exists() else "not a folder",
             "pass --answers DIR, the folder that holds 'forecast questions' outputs",
         )
-    columns = ["folder", "question", "type", "answer", "status", "outcome"]
+    columns = ["folder", "question", "window", "type", "answer", "status", "outcome"]
     columns += ["brier", "log_score", "crps"]
     frames = []
-    if (answers_dir / RECORDS_FILE).exists():
+    if backfilled and (answers_dir / RECORDS_FILE).exists():
         for record in read_track_record(answers_dir)["records"]:
             name = f"{record['origin']} (backfilled)"
             frames.append(_scored(answers_record(record), name, panel))
@@ -354,8 +359,14 @@ def _scored(record: dict, name: str, panel: pd.DataFrame) -> pd.DataFrame:
         # window); its mean month would fall inside the window even then
         return date_months(row).get("month_q50") or row.get("mean")
 
+    def window(question: str) -> str:
+        row = given.get(question, {})
+        start, end = row.get("window_start"), row.get("window_end")
+        return f"{start}..{end}" if start and end else ""
+
     scores.insert(0, "folder", name)
-    scores.insert(3, "answer", [value(q) for q in scores["question"]])
+    scores.insert(2, "window", [window(q) for q in scores["question"]])
+    scores.insert(4, "answer", [value(q) for q in scores["question"]])
     # the outcome in words: a date question's month ("after 2011-03"), not its index
     label = scores.pop("outcome_label")
     scores["outcome"] = label.where(label.notna(), scores["outcome"])

@@ -293,7 +293,8 @@ def test_the_questions_command_writes_answers_and_the_ledger_scores_them(run_dir
     assert track.loc["next-icbm-month", "answer"] == month  # the median month, as in the table
     ledger = cli("ledger", "--runs", run_dir.parent, "--answers", tmp_path / "answers")
     assert ledger.exit_code == 0, ledger.output
-    assert "Track record of answered questions" in ledger.output and "waiting" in ledger.output
+    assert "Answered questions" in ledger.output and "waiting" in ledger.output
+    assert "Backfilled track record" not in ledger.output  # no records.json there
     refused(cli("ledger", "--answers", tmp_path / "nowhere"), "folder of answers not found")
 
 

@@ -185,3 +185,28 @@ def test_the_shipped_record_csv_is_its_records_scored_with_outcomes_in_words(pan
     assert first["outcome"] == "12" and first["outcome_label"] == f"after {first['window_end']}"
     binary = shipped[(shipped["answer_type"] == "binary") & (shipped["status"] == "resolved")]
     assert set(binary["outcome_label"]) <= {"0", "1"}
+
+
+def test_the_ledger_sums_up_a_backfilled_record_by_question_and_lists_it_on_demand(tmp_path):
+    """`forecast ledger --answers docs/track_record` prints one row per question (not its 512
+    answers), the skill as in summary.csv; --all lists every answer with the months it is about
+    (a backfilled question keeps its 2026 id but is moved to its origin)."""
+    from hostile_support import cli, succeeded
+
+    from forecast.track_record import TRACK_RECORD_DIR
+
+    summary = pd.read_csv(TRACK_RECORD_DIR / "summary.csv").set_index("question")
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    short = succeeded(cli("ledger", "--runs", runs, "--answers", TRACK_RECORD_DIR)).stdout
+    assert "Backfilled track record" in short and "64 origins, 2010-03..2025-12" in short
+    rows = [line for line in short.splitlines() if line.startswith("│")]
+    assert len(rows) == len(summary)
+    icbm = next(line for line in rows if "icbm-2026h1" in line)
+    assert f"{summary.loc['icbm-2026h1', 'skill']:+.0%}" in icbm
+    assert "--all" in short and "2010-04..2010-09" not in short
+    full = succeeded(cli("ledger", "--runs", runs, "--answers", TRACK_RECORD_DIR, "--all")).stdout
+    listed = [line for line in full.splitlines() if "(backfilled)" in line]
+    assert len(listed) == summary.loc["icbm-2026h1", "asked"] * 8  # 64 origins x 8 questions
+    first = next(line for line in listed if "icbm-2026h1" in line)
+    assert "2010-03 (backfilled)" in first and "2010-04..2010-09" in first

@@ -17,13 +17,19 @@ import typer
 from forecast.catalog import check_name, resolve_sampler
 from forecast.cli import checks
 from forecast.cli.console import console, wide
-from forecast.cli.tables import ledger_table, track_record_table
+from forecast.cli.tables import backfilled_summary_table, ledger_table, track_record_table
 from forecast.data import TARGETS, load_tables, monthly_panel
 from forecast.errors import ConfigError
 from forecast.freshness import check_today
 from forecast.ledger import answers_ledger, ledger
 from forecast.outputs import check_output_dir
 from forecast.scenarios import load_scenarios
+from forecast.track_record import (
+    RECORDS_FILE,
+    TABLE_FILE,
+    read_track_record,
+    track_record_tables,
+)
 
 app = typer.Typer(rich_markup_mode=None)
 
@@ -262,14 +268,23 @@ def ledger_command(
         "--answers",
         help="Folder of 'forecast questions' outputs (default: ./answers if it exists).",
     ),
+    every_answer: bool = typer.Option(
+        False,
+        "--all",
+        help="List every answer of a backfilled track record too, not only its summary by "
+        "question (hundreds of rows).",
+    ),
     data_dir: Path = checks.DATA_DIR_OPTION,
 ) -> None:
     """List runs with their frozen forecasts, and answered questions, scored on the data since."""
     panel = monthly_panel(load_tables(checks.data_dir(data_dir)))
     if answers is not None or Path("answers").is_dir():
         folder = answers or Path("answers")
-        record = answers_ledger(folder, panel)
-        console.print(track_record_table(record, folder))
+        record = answers_ledger(folder, panel, backfilled=every_answer)
+        if (folder / RECORDS_FILE).exists():
+            _print_backfilled(folder, panel, listed=every_answer)
+        if len(record):
+            wide().print(track_record_table(record, folder))
         resolved = record[record["status"] == "resolved"]
         if len(resolved):
             console.print(
@@ -282,3 +297,17 @@ def ledger_command(
         console.print(f"no runs in {runs}")
         return
     wide().print(ledger_table(table, runs))
+
+
+def _print_backfilled(folder: Path, panel, listed: bool) -> None:
+    """A backfilled track record's summary by question, scored on ``panel``."""
+    track = read_track_record(folder)
+    summary = track_record_tables(folder, panel)["summary"]
+    origins = [r["origin"] for r in track["records"]]
+    wide().print(backfilled_summary_table(summary, folder, origins))
+    console.print(
+        "Backfilled: each origin's questions are the shipped ones moved to that origin, answered "
+        "as the workbench would have answered them then; skill is against the long-run base rate."
+    )
+    if not listed:
+        console.print(f"Every answer: {folder / TABLE_FILE}, or add --all to list them here.")

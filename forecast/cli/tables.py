@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+from pandas import NA
 from rich.table import Table
 
 from forecast.catalog import DEFAULT_MODEL, MODELS
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 
 def _fmt(value, spec: str = "") -> str:
     """A cell: empty for a missing value, else ``format(value, spec)`` (text as it is)."""
-    if value is None or value != value:
+    if value is None or value is NA or value != value:
         return ""
     return format(value, spec) if isinstance(value, int | float) else str(value)
 
@@ -216,18 +217,51 @@ def ledger_table(ledger: pd.DataFrame, runs) -> Table:
 
 
 def track_record_table(record: pd.DataFrame, folder) -> Table:
-    """Answered questions and how they resolved."""
-    headers = ["folder", "question", "type", "answer", "status", "outcome", "Brier", "CRPS"]
-    table = _table(f"Track record of answered questions ({folder})", headers, left=tuple(headers))
+    """Answered questions and how they resolved (the months each answer is about beside it)."""
+    headers = ["folder", "question", "window", "type", "answer", "status", "outcome"]
+    headers += ["Brier", "CRPS"]
+    table = _table(f"Answered questions ({folder})", headers, left=tuple(headers))
+    for name in ("folder", "question", "window"):  # ids and months read whole, never folded
+        table.columns[headers.index(name)].no_wrap = True
     for row in record.itertuples(index=False):
         table.add_row(
             str(row.folder),
             str(row.question),
+            str(row.window),
             str(row.type),
             _fmt(row.answer, ".2f"),
             str(row.status),
             _fmt(row.outcome),
             _fmt(row.brier, ".3f"),
+            _fmt(row.crps, ".2f"),
+        )
+    return table
+
+
+def backfilled_summary_table(summary: pd.DataFrame, folder, origins: list[str]) -> Table:
+    """A backfilled track record by question (:func:`forecast.track_record.track_record_summary`):
+    how many answers resolved, their mean Brier score or CRPS, and the Brier skill against the
+    long-run base rate."""
+    headers = ["question", "type", "asked", "resolved", "waiting", "annulled", "Brier"]
+    headers += ["base-rate Brier", "skill", "CRPS"]
+    span = f"{origins[0]}..{origins[-1]}" if origins else "no origin"
+    table = _table(
+        f"Backfilled track record ({folder}): {len(origins)} origins, {span}",
+        headers,
+        left=("question", "type"),
+    )
+    table.columns[0].no_wrap = True
+    for row in summary.itertuples(index=False):
+        table.add_row(
+            str(row.question),
+            str(row.type),
+            _fmt(row.asked, ".0f"),
+            _fmt(row.resolved, ".0f"),
+            _fmt(row.waiting, ".0f"),
+            _fmt(row.annulled, ".0f"),
+            _fmt(row.brier, ".3f"),
+            _fmt(row.brier_base, ".3f"),
+            "" if row.skill != row.skill else f"{row.skill:+.0%}",
             _fmt(row.crps, ".2f"),
         )
     return table

@@ -366,7 +366,8 @@ def questions_section(
             "default model fitted on the data up to each origin, frozen, then resolved and "
             "scored: a record made in hindsight with the code of today (<b>backfilled</b>, "
             "not forecasts made at the time). Brier score against the base rate known at the "
-            "origin; <code>forecast ledger --answers docs/track_record</code> prints it.</p>",
+            "origin; <code>forecast ledger --answers docs/track_record</code> prints it by "
+            "question (<code>--all</code>: every answer).</p>",
             '<p id="track-record-ids">A question id names the shipped question, but at each '
             "origin the question is asked with its window shifted to the months after the "
             f"origin: <code>{html.escape(str(first['question']))}</code> asked at "
