@@ -355,9 +355,13 @@ def _best_fit_words(table: pd.DataFrame, noun: str) -> str:
 
 
 def against_years(
-    forecast, observed: pd.Series, scenario: str | None = None, origin: str = "the data's end"
+    forecast,
+    observed: pd.Series,
+    scenario: str | None = None,
+    origin: str = "the data's end",
+    year_to_date: float | None = None,
 ) -> Summary:
-    """The forecast of each whole calendar year beside the years observed before it.
+    """The forecast of each calendar year beside the years observed before it.
 
     Parameters
     ----------
@@ -370,12 +374,19 @@ def against_years(
     origin : str
         Where the forecast starts, for the sentences ("the data's end", or "the end of the
         run's fit (2019-10)": :func:`forecast.freshness.forecast_origin`).
+    year_to_date : float, optional
+        The observed total of the forecast's first calendar year before its first month, when
+        that month is not January (e.g. January and February 2026 for a forecast from March).
+        That year is then shown whole: the observed months plus each draw of the rest. Without
+        it a year the forecast does not cover from January is left out.
 
     Returns
     -------
     Summary
         One row per year, in order: ``year``, ``kind`` (``observed`` or ``forecast``),
-        ``observed`` (the count; NaN for a forecast year), :func:`describe`'s columns and
+        ``observed`` (the count; NaN for a forecast year), ``observed_part`` and
+        ``observed_months`` (a year completed from ``year_to_date``: its observed count and
+        months, ``2026-01..2026-02``; NaN and empty otherwise), :func:`describe`'s columns and
         ``p_more_than_previous`` (P(more than the year before it in the table), forecast years
         only); a sentence per forecast year, naming the year it is compared with.
     """
@@ -392,12 +403,23 @@ def against_years(
     previous_year = int(ordered.index[-1]) if len(ordered) else None
     text = []
     noun = target_noun(forecast.target)
+    first = pd.Period(months[0], "M")
     for year in sorted(set(months.year)):
         in_year = months.year == year
-        if in_year.sum() != 12:
+        part = np.nan
+        if (
+            year == first.year
+            and year_to_date is not None
+            and first.month - 1 + in_year.sum() == 12
+        ):
+            part = float(year_to_date)  # the months before the forecast's first are observed
+        elif in_year.sum() != 12:
             continue  # a partial year is not comparable with a calendar year
         total = counts.isel(month=np.flatnonzero(in_year)).sum("month").values
-        row = {"year": int(year), "kind": "forecast", "observed": np.nan, **describe(total)}
+        total = total + (0 if np.isnan(part) else part)
+        known = "" if np.isnan(part) else f"{year}-01..{first - 1}"
+        row = {"year": int(year), "kind": "forecast", "observed": np.nan}
+        row |= {"observed_part": part, "observed_months": known, **describe(total)}
         more = np.nan if previous is None else float((total > previous).mean())
         row["p_more_than_previous"] = more
         rows.append(row)
@@ -406,14 +428,22 @@ def against_years(
             if isinstance(previous, float)
             else f"{previous_year}"
         )
+        how = f"simulated from {origin}"
+        if known:
+            how = f"{part:.0f} observed in {known}, the rest {how}"
         text.append(
-            f"{year} (simulated from {origin}): {row['mean']:.1f} {noun} expected "
+            f"{year} ({how}): {row['mean']:.1f} {noun} expected "
             f"(median {row['median']:.0f}, {_interval_words(row)})"
             + (f"; P(more than {before}) = {chance(more)}." if previous is not None else ".")
             + _caution_words(row)
         )
         previous, previous_year = total, int(year)
-    return Summary(pd.DataFrame(rows), tuple(text))
+    table = pd.DataFrame(rows)
+    for column, empty in (("observed_part", np.nan), ("observed_months", "")):
+        if column not in table:
+            table[column] = empty
+    table["observed_months"] = table["observed_months"].fillna("")
+    return Summary(table, tuple(text))
 
 
 # --- comparisons -------------------------------------------------------------------------------

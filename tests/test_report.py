@@ -787,9 +787,14 @@ def test_a_run_fitted_before_the_datas_end_is_named_as_the_forecasts_origin(tmp_
     assert "but are <b>not in its fit</b>" in index and "not in the data" not in index
     assert "<code>forecast refit</code>" in index
     # each forecast year is simulated from the fit's end and compared with the year before it in
-    # the table: 2020 with 2018 (2019 is neither a whole observed year nor a forecast year)
+    # the table: 2019 is its 13 launch days to October plus the draws of November and December,
+    # compared with 2018's 0; 2020 with 2019's draws
+    assert (
+        "2019 (13 observed in 2019-01..2019-10, the rest simulated from the end of the "
+        "run&#x27;s fit (2019-10))" in index
+    )
     assert "2020 (simulated from the end of the run&#x27;s fit (2019-10))" in index
-    assert "P(more than 2018&#x27;s 0)" in index and "2019&#x27;s" not in index
+    assert "P(more than 2018&#x27;s 0)" in index and "P(more than 2019) = " in index
     assert "what the model said from the end of the run&#x27;s fit (2019-10)" in index
 
 

@@ -166,3 +166,56 @@ def test_a_probability_never_rounds_to_certainty():
         ">99%", ">99%", "99%", "100%", "0%", "<1%", "<1%", "1%", "50%"
     ]  # fmt: skip
     assert chance(float("nan")) == "n/a"
+
+
+def test_a_forecast_from_march_completes_its_year_with_the_months_observed():
+    """Data to 2026-02: the year 2026 is the 3 launch days of January and February plus each
+    draw of March..December; 2027 (two months) is left out, and so is 2026 when the forecast
+    stops before December or nothing says what January and February held."""
+    rng = np.random.default_rng(5)
+
+    def forecast_from(start: str, periods: int):
+        counts = rng.poisson(0.8, size=(1, 400, periods))
+        data = xr.Dataset(
+            {
+                "launch_days": (("scenario", "draw", "month"), counts),
+                "state": (("scenario", "draw", "month"), np.zeros((1, 400, periods), np.int8)),
+            },
+            coords={
+                "scenario": ["outlook"],
+                "label": ("scenario", ["Outlook"]),
+                "draw": range(400),
+                "month": pd.period_range(start, periods=periods, freq="M").to_timestamp(),
+            },
+            attrs={"target": "launch_days", "initial_state": "no_talks"},
+        )
+        return Forecast(data), counts[0]
+
+    observed = pd.Series({2024: 12, 2025: 7})
+    forecast, counts = forecast_from("2026-03", 12)
+    summary = against_years(forecast, observed, year_to_date=3)
+    table = summary.table.set_index("year")
+    assert table["kind"].tolist() == ["observed", "observed", "forecast"]  # no 2027 row
+    total = 3 + counts[:, :10].sum(axis=1)
+    assert table.loc[2026, "mean"] == pytest.approx(total.mean())
+    assert table.loc[2026, "p_more_than_previous"] == pytest.approx((total > 7).mean())
+    assert table.loc[2026, "observed_part"] == 3
+    assert table.loc[2026, "observed_months"] == "2026-01..2026-02"
+    assert summary.text[0].startswith(
+        f"2026 (3 observed in 2026-01..2026-02, the rest simulated from the data's end): "
+        f"{total.mean():.1f} launch days expected"
+    )
+    assert 2026 not in set(against_years(forecast, observed).table["year"])
+    short, _ = forecast_from("2026-03", 6)  # to 2026-08: the year is not whole
+    assert 2026 not in set(against_years(short, observed, year_to_date=3).table["year"])
+
+
+def test_the_report_reads_the_year_to_date_from_the_panel(panel):
+    from forecast.report.build import _year_to_date
+
+    months = pd.PeriodIndex(panel["month"], freq="M").astype(str)
+    jan_feb = panel.loc[months.isin(["2025-01", "2025-02"]), "launch_days"].sum()
+    assert _year_to_date(panel, "launch_days", pd.Period("2025-03", "M")) == jan_feb
+    assert _year_to_date(panel, "launch_days", pd.Period("2025-01", "M")) is None
+    no_january = panel.iloc[1:]  # the data start in 1990-02: January 1990 is unknown
+    assert _year_to_date(no_january, "launch_days", pd.Period("1990-03", "M")) is None

@@ -193,6 +193,7 @@ def expect(
             forecast,
             _last_years(panel, model.target, first),
             origin=forecast_origin(first - 1, tables.last_whole_month),
+            year_to_date=_year_to_date(panel, model.target, first),
         ),
         "from_today": from_today,
         "answers": answers,
@@ -257,6 +258,16 @@ def _last_years(panel: pd.DataFrame, target: str, first: pd.Period, n: int = 4) 
     years = before.groupby(pd.PeriodIndex(before["month"], freq="M").year)[target]
     whole = years.sum()[years.size() == 12]
     return whole.iloc[-n:]
+
+
+def _year_to_date(panel: pd.DataFrame, target: str, first: pd.Period) -> float | None:
+    """The observed total of ``first``'s year before ``first`` (None for a January start, or
+    when the data lack one of those months)."""
+    if first.month == 1:
+        return None
+    months = pd.PeriodIndex(panel["month"], freq="M")
+    part = panel[(months.year == first.year) & (months < first)]
+    return float(part[target].sum()) if len(part) == first.month - 1 else None
 
 
 @dataclass

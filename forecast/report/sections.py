@@ -443,6 +443,8 @@ def _years_html(ctx: ReportContext) -> str:
             value = (
                 f"{r.mean:.1f} expected (median {r.median:.0f}; 80%: {r.q10:.0f} to {r.q90:.0f})"
             )
+            if r.observed_months:
+                value += f", {r.observed_part:.0f} of them observed in {r.observed_months}"
             value += _window_mark(ctx, f"{r.year}-01", f"{r.year}-12")
             more = pct(r.p_more_than_previous)
         cells.append(f"<tr><td>{r.year}</td><td>{value}</td><td>{more}</td></tr>")
