@@ -134,6 +134,7 @@ def test_the_glossary_explains_every_model_and_score_the_page_names(index):
         ("no talks", "no talks"),
         ("ICBM", "SRBM, MRBM, IRBM, ICBM"),
         ("HDI", "94% HDI"),
+        ("randomised PIT", "randomised PIT"),
     ]:
         assert word in body and f"<dt>{term}</dt>" in glossary
 

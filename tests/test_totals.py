@@ -81,8 +81,24 @@ def test_the_sentences_say_when_the_totals_interval_is_too_narrow_or_wide():
     }
     narrow = totals_findings(pd.DataFrame([{**base, "pit_cov_80": 0.69}]), "m")
     assert narrow[-1] == (
-        "So the interval of the total is too narrow: read its 80% interval as about a 70% one."
+        "So the interval of the total is too narrow: read its printed 80% interval as about a "
+        "70% one."
     )
+    # with the interval as printed (ends included, which hold more of whole-number totals):
+    # the PIT says too narrow, the printed share says how to read it
+    printed = totals_findings(
+        pd.DataFrame([{**base, "pit_cov_80": 0.69, "coverage_80": 0.767}]), "m"
+    )
+    assert printed[1] == (
+        "By the randomised PIT its 50% and 80% intervals of the total held 42% and 69% of the "
+        "observed totals (50% and 80% when calibrated); the 80% interval as printed, both ends "
+        "included, held 77%."
+    )
+    assert printed[-1].endswith("too narrow: read its printed 80% interval as about a 75% one.")
+    # 0.76 is narrow and 0.84 wide by the calibrated band, 0.77 and 0.83 are not
+    for pit, words in ((0.76, "narrow"), (0.84, "wide"), (0.77, None), (0.83, None)):
+        last = totals_findings(pd.DataFrame([{**base, "pit_cov_80": pit}]), "m")[-1]
+        assert (f"too {words}" in last) if words else "too" not in last
     wide = totals_findings(pd.DataFrame([{**base, "pit_cov_80": 0.93}]), "m")
     assert wide[-1].startswith("So the interval of the total is too wide") and "95% one" in wide[-1]
     calibrated = totals_findings(pd.DataFrame([{**base, "pit_cov_80": 0.8}]), "m")
@@ -90,8 +106,15 @@ def test_the_sentences_say_when_the_totals_interval_is_too_narrow_or_wide():
     # the same finding, as the caveat printed beside a forecast's interval of a total
     assert interval_caveat(pd.DataFrame([{**base, "pit_cov_80": 0.69}]), "m") == (
         "In the backtest (240 cutoffs) the 80% interval of m's 12-month total held 69% of the "
-        "totals that came: it is too narrow; read it as about a 70% interval."
+        "totals that came by the randomised PIT (which counts a total on an end of the interval "
+        "only in part): it is too narrow; read it as about a 70% interval."
     )
+    both = pd.DataFrame([{**base, "pit_cov_80": 0.69, "coverage_80": 0.767}])
+    assert interval_caveat(both, "m").endswith(
+        "only in part); the 80% interval as printed, both ends included, held 77%: it is too "
+        "narrow; read it as about a 75% interval."
+    )
+    assert "about a 75% interval too" in interval_caveat(both, "m", brief=True)
     assert interval_caveat(pd.DataFrame([{**base, "pit_cov_80": 0.8}]), "m") == ""
     assert interval_caveat(pd.DataFrame([{**base, "pit_cov_80": 0.69}]), "m", brief=True) == (
         "Read this 80% interval as about a 70% interval too (the backtest's finding, said in "

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from forecast.evaluation.findings import CALIBRATED_80
 from forecast.evaluation.skill import grouped_skill
 from forecast.scores import score_forecasts
 from forecast.summaries import QUANTILE_METHOD
@@ -126,9 +127,9 @@ def totals_findings(
         )
     out = [
         text + ".",
-        f"Its 50% and 80% intervals of the total held {r['pit_cov_50']:.0%} and "
-        f"{r['pit_cov_80']:.0%} of the observed totals (randomised PIT; 50% and 80% when "
-        "calibrated).",
+        f"By the randomised PIT its 50% and 80% intervals of the total held "
+        f"{r['pit_cov_50']:.0%} and {r['pit_cov_80']:.0%} of the observed totals (50% and 80% "
+        "when calibrated)" + _as_printed(r) + ".",
         f"The total's median missed by {r['abs_error_median']:.1f} {unit} on average, its "
         f"mean by {r['abs_error_mean']:.1f} (observed totals averaged {r['observed_mean']:.1f}).",
     ]
@@ -137,28 +138,42 @@ def totals_findings(
             f"Its forecast totals averaged {r['forecast_mean']:.1f} {unit} (mean) and "
             f"{r['forecast_median']:.1f} (median) against {r['observed_mean']:.1f} observed."
         )
-    reading = _reading(float(r["pit_cov_80"]))
+    reading = _reading(r)
     if reading:
         out.append(
-            f"So the interval of the total is too {reading[0]}: read its 80% interval as about "
-            f"a {reading[1]}% one."
+            f"So the interval of the total is too {reading[0]}: read its printed 80% interval "
+            f"as about a {reading[1]}% one."
         )
     return out
 
 
-def _reading(held: float) -> tuple[str, int] | None:
-    """How to read an 80% interval that held ``held`` of the outcomes: ``("narrow", 70)``,
-    or None inside 75-85% (the calibrated band of 240-cutoff noise)."""
-    if 0.75 <= held <= 0.85:
+def _as_printed(r) -> str:
+    """The interval as printed (both ends included) beside the randomised PIT, when known."""
+    closed = r.get("coverage_80")
+    if closed is None or closed != closed:
+        return ""
+    return f"; the 80% interval as printed, both ends included, held {closed:.0%}"
+
+
+def _reading(r) -> tuple[str, int] | None:
+    """How to read a total's printed 80% interval whose randomised-PIT coverage is outside
+    :data:`~forecast.evaluation.findings.CALIBRATED_80`: ``("narrow", 75)``, the share it held
+    as printed (ends included; the PIT's own share when that is unknown) to the nearest 5%; or
+    None when calibrated."""
+    pit = float(r["pit_cov_80"])
+    if CALIBRATED_80[0] <= pit <= CALIBRATED_80[1]:
         return None
-    return ("narrow" if held < 0.75 else "wide"), round(held * 20) * 5
+    closed = r.get("coverage_80")
+    held = pit if closed is None or closed != closed else float(closed)
+    return ("narrow" if pit < CALIBRATED_80[0] else "wide"), round(held * 20) * 5
 
 
 def interval_caveat(
     table: pd.DataFrame, model: str, state_path: str = "persist", brief: bool = False
 ) -> str:
     """One sentence to print beside a forecast's 80% interval of a total, when the backtest
-    found that interval mis-calibrated (its randomised-PIT coverage outside 75-85%), else "".
+    found that interval mis-calibrated (its randomised-PIT coverage outside
+    :data:`~forecast.evaluation.findings.CALIBRATED_80`), else "".
 
     Parameters
     ----------
@@ -175,13 +190,14 @@ def interval_caveat(
     -------
     str
         E.g. "In the backtest (240 cutoffs) the 80% interval of ar_level's 12-month total held
-        69% of the totals that came: it is too narrow; read it as about a 70% interval."
+        69% of the totals that came by the randomised PIT (...); the 80% interval as printed,
+        both ends included, held 77%: it is too narrow; read it as about a 75% interval."
     """
     rows = table[(table["model"] == model) & (table["state_path"] == state_path)]
     if rows.empty:
         return ""
     r = rows.iloc[0]
-    reading = _reading(float(r["pit_cov_80"]))
+    reading = _reading(r)
     if reading is None:
         return ""
     if brief:
@@ -191,6 +207,8 @@ def interval_caveat(
         )
     return (
         f"In the backtest ({int(r['n'])} cutoffs) the 80% interval of {model}'s "
-        f"{int(r['horizon'])}-month total held {r['pit_cov_80']:.0%} of the totals that came: "
-        f"it is too {reading[0]}; read it as about a {reading[1]}% interval."
+        f"{int(r['horizon'])}-month total held {r['pit_cov_80']:.0%} of the totals that came "
+        f"by the randomised PIT (which counts a total on an end of the interval only in part)"
+        + _as_printed(r)
+        + f": it is too {reading[0]}; read it as about a {reading[1]}% interval."
     )

@@ -396,6 +396,7 @@ def build_report(
     if on_data is not None:
         on_data(tables)
     params = {"FAST": fast, "SEED": seed, "SCENARIO_FILE": str(scenario_file)}
+    params["TODAY"] = freshness.today.isoformat()  # the pages judge time as the index does
     if data_dir is not None:
         params["DATA_DIR"] = str(Path(data_dir).resolve())
     seconds: dict[str, float] = {}

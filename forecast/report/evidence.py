@@ -102,7 +102,10 @@ def trust_section(ctx: ReportContext, folder: Path = EVALUATION_DIR) -> str:
             "Months ahead": rows["band"].to_numpy(),
             "Skill vs the best naive forecast (90% interval)": skill.to_numpy(),
             "Best naive forecast": rows["crps_baseline"].to_numpy(),
-            "Outcomes inside the 80% interval": [f"{x:.1%}" for x in rows["pit_cov_80"]],
+            "80% interval coverage (randomised PIT)": [f"{x:.1%}" for x in rows["pit_cov_80"]],
+            "Inside the printed 80% interval (ends included)": [
+                f"{x:.1%}" for x in rows["coverage_80"]
+            ],
         }
     )
     words = skill_findings(band, model, tables.get("by_era"))

@@ -46,8 +46,14 @@ FORECAST_TERMS: dict[str, str] = {
     "simulation": "one possible future drawn from the fitted model (states month by month, "
     "then launches); a forecast is thousands of them, and a share of simulations is a "
     "probability.",
-    "80% interval": "the range in which 80% of the simulations fall: if the model is right, "
-    "the outcome falls outside it one time in five.",
+    "80% interval": "the range from the 10th to the 90th percentile of the simulations; with "
+    "whole counts, both ends included, it holds at least 80% of them. If the model is right, "
+    "the outcome falls outside it at most one time in five.",
+    "randomised PIT": "the calibration check of the evaluation for whole counts: an outcome "
+    "that falls on an end of an interval counts only in part (the part of its probability "
+    "that lies inside the central 80%), so a calibrated 80% interval holds 80% of the "
+    "outcomes by this measure. The interval as printed, ends included, holds more, much more "
+    "for monthly launch days, where most months are 0.",
     "scenario": "a forecast that holds the negotiations on a given path (for example talks "
     "resume in a given month); the outlook ('all things considered') instead lets the state "
     "model move the negotiations as they have moved in the past.",
