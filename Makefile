@@ -182,7 +182,7 @@ sensitivity: install
 
 # The backfilled track record (issue 23): questions/2026.yaml asked at every quarter-end
 # 2010-03..2025-12, answered by the default model fitted on the data up to each origin
-# (backtest preset), frozen, resolved and scored, every record labelled backfilled. About 7
+# (backtest preset), frozen, resolved and scored, every record labelled backfilled. About 9
 # minutes on 2 cores. Written to out/track-record (no command writes into docs/), then its
 # small files (no draws) kept in docs/track_record, which 'forecast ledger --answers
 # docs/track_record' prints and the report reads. The tables of the strict question backtest

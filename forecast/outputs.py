@@ -245,6 +245,12 @@ def check_output_dir(
     return target
 
 
+def _said(command: str) -> str:
+    """A command as the user typed it: the report's fit is 'forecast report', not a command
+    of its own."""
+    return "'forecast report'" if command == "report-fit" else f"'forecast {command}'"
+
+
 def _check_existing(target, path, entries, command, kind, force, what) -> None:
     """The rule for a folder that holds something: only our marked output is replaced."""
     marker = read_marker(target)
@@ -254,14 +260,14 @@ def _check_existing(target, path, entries, command, kind, force, what) -> None:
             f"{path} is a folder with other content ({_shown(entries)}) that forecast did not "
             f"write (it has no {MARKER} marker)",
             "choose a new or empty folder for --out (--force replaces only a folder written by "
-            f"'forecast {command}'); nothing was changed",
+            f"{_said(command)}); nothing was changed",
         )
-    found_kind, by = COMMAND_KINDS[marker["command"]], f"'forecast {marker['command']}'"
+    found_kind, by = COMMAND_KINDS[marker["command"]], _said(marker["command"])
     if found_kind != kind:
         raise ConfigError(
             what,
-            f"{path} holds {KIND_WORDS[found_kind]} written by {by}, not by 'forecast {command}'",
-            f"choose another folder for the outputs of 'forecast {command}'; nothing was changed",
+            f"{path} holds {KIND_WORDS[found_kind]} written by {by}, not by {_said(command)}",
+            f"choose another folder for the outputs of {_said(command)}; nothing was changed",
         )
     if not force:
         raise ConfigError(

@@ -62,6 +62,19 @@ def test_build_with_a_missing_raw_folder_exits_2(tmp_path):
     assert "raw data folder not found" in result.stderr
 
 
+def test_build_into_a_new_folder_names_the_hand_coded_tables_it_needs(tmp_path):
+    """A build checks the hand-coded tables of --out: a new folder is refused before any raw
+    file is read, naming the four tables to copy, and nothing is created."""
+    (tmp_path / "raw").mkdir()
+    out = tmp_path / "new"
+    result = run("data", "build", "--raw", str(tmp_path / "raw"), "--out", str(out))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    for name in ("nuclear_tests.csv", "negotiation_states.csv", "exercises.csv", "leaders.csv"):
+        assert name in result.stderr
+    assert "--data-dir" not in result.stderr and "copy " in result.stderr
+    assert not out.exists()
+
+
 def test_build_writes_to_out_and_reports_duplicates(raw_dir, bundled_dir, tmp_path):
     for f in bundled_dir.glob("*.csv"):
         (tmp_path / f.name).write_bytes(f.read_bytes())

@@ -75,6 +75,14 @@ def test_a_folder_of_another_command_is_refused(tmp_path):
     fake_output(tmp_path / "run", "fit")
     with pytest.raises(ConfigError, match="written by 'forecast fit', not by 'forecast scenarios'"):
         check_output_dir(tmp_path / "run", "scenarios", force=True)
+    # a report's fit is named by the command that was typed, not by its internal name
+    fake_output(tmp_path / "report-run", "report-fit")
+    with pytest.raises(ConfigError) as refused:
+        check_output_dir(tmp_path / "report-run", "fit", force=True)
+    assert "the fit of a report written by 'forecast report', not by 'forecast fit'" in str(
+        refused.value
+    )
+    assert "report-fit" not in str(refused.value)
 
 
 def test_same_command_needs_force_and_refit_counts_as_fit(tmp_path):

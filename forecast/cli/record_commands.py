@@ -40,7 +40,7 @@ def track_record(
     records.json (the frozen answers in the ledger's answers.json format, outcomes as counts),
     record.csv, summary.csv, reliability.csv and settings.json; 'make track-record' copies
     them into docs/track_record, which 'forecast ledger --answers docs/track_record' prints.
-    About 7 minutes for the 64 quarters of 2010-2025 on two cores.
+    About 9 minutes for the 64 quarters of 2010-2025 on two cores.
     """
 
     check_output_dir(out, OUTPUT_KIND, force=force)

@@ -57,6 +57,16 @@ def build_datasets(raw_dir: str | Path, out_dir: str | Path) -> BuildReport:
     raw_dir, out_dir = Path(raw_dir), Path(out_dir)
     if not raw_dir.is_dir():
         raise DataError(raw_dir, "raw data folder not found", "pass --raw ../shared/data")
+    coded = [SPECS[name].filename for name in CODED_TABLES]
+    missing = [name for name in coded if not (out_dir / name).exists()]
+    if missing:
+        raise DataError(
+            out_dir,
+            f"the hand-coded table(s) {', '.join(missing)} are not in this data folder "
+            "(a build checks them and writes only missile_tests.csv and provocations_csis.csv)",
+            f"copy {', '.join(coded)} from datasets/ into it first, or build into datasets/ "
+            "(leave out --out)",
+        )
     missiles = read_cns_json(raw_dir / RAW_LAYOUT["cns_json"])
     csis, dropped = read_csis(raw_dir / RAW_LAYOUT["csis"])
     # the hand-coded tables are checked and the derived ones written under the folder's lock
