@@ -125,18 +125,34 @@ class ScenarioSet:
 
     def resolved(self, start: pd.Period, last_state: str | None = None) -> ScenarioSet:
         """The set with every ``month N`` step placed on the calendar (the N-th month from
-        ``start``) and ``{last_state}`` in the labels replaced by ``last_state``'s words."""
+        ``start``), each ``month N`` of a label followed by its calendar month ("in month 3
+        (March 2026)"), and ``{last_state}`` in the labels replaced by ``last_state``'s words
+        (a state code, or words such as "each fit's last state")."""
         scenarios = {}
         for name, scenario in self.scenarios.items():
             steps = {}
             for key, given in (("states", scenario.states), ("exercises", scenario.exercises)):
                 placed = {start + (k - 1) if isinstance(k, int) else k: v for k, v in given.items()}
                 steps[key] = dict(sorted(placed.items()))
-            label = scenario.label
+            label = _dated_label(scenario.label, start)
             if last_state is not None:
-                label = label.replace("{last_state}", STATE_LABELS[last_state].lower())
+                words = (
+                    STATE_LABELS[last_state].lower() if last_state in STATE_LABELS else last_state
+                )
+                label = label.replace("{last_state}", words)
             scenarios[name] = replace(scenario, label=label, **steps)
         return replace(self, scenarios=scenarios)
+
+
+def _dated_label(label: str, start: pd.Period) -> str:
+    """``label`` with each ``month N`` followed by the calendar month it is from ``start``
+    ("month 3" -> "month 3 (March 2026)"), unless a parenthesis already follows it."""
+
+    def dated(match: re.Match) -> str:
+        month = start + (int(match[1]) - 1)
+        return f"{match[0]} ({month:%B %Y})"
+
+    return re.sub(r"\bmonth (\d{1,3})\b(?!\s*\()", dated, label)
 
 
 #: Years a scenario month may name (the panel starts in 1990; nothing is forecast past 2200).

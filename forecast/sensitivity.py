@@ -274,12 +274,16 @@ def coding_sensitivity(
             )
             done(row.id)
     table = _with_differences(_ordered(pd.DataFrame(rows)))
+    # a label names the last state only when every fit ends in the same one: an alternative
+    # that recodes the last months persists another state than the as-coded fit
+    ends = set(table["last_state"])
+    last = ends.pop() if len(ends) == 1 else "each fit's own"
     table.attrs.update(
         model=name,
         seed=int(seed),
         sampler=_suited(name, sampler).to_dict(),
         preset=preset if isinstance(preset, str) else "custom",
-        scenarios=_labels(scenario_set.resolved(first, str(coded["state"].iloc[-1]))),
+        scenarios=_labels(scenario_set.resolved(first, last)),
         scenario_file=project_path(scenario_set.source) if scenario_set.source else "",
         alternatives_file=source_of(chosen),
     )

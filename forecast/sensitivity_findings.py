@@ -134,7 +134,8 @@ def _largest_move(table: pd.DataFrame, key: str) -> str:
     base, others = table.iloc[0], _alternatives(table)
     diffs = others[f"{key}_mean_diff"]
     label = _scenario_label(table, key)
-    if (diffs.abs().round(1) == 0).all():
+    shown = others[f"{key}_mean"].round(1) - round(float(base[f"{key}_mean"]), 1)
+    if (shown.round(1) == 0).all():  # as printed: 9.62 against 9.66 reads 9.6 against 9.7
         return f"'{label}': no alternative moves the expected total by 0.1 launch days or more."
     row = others.loc[diffs.abs().idxmax()]
     noise = _noise(table, key)
@@ -145,7 +146,7 @@ def _largest_move(table: pd.DataFrame, key: str) -> str:
     )
     return (
         f"'{label}': {_noun(row)} moves the expected total the most, "
-        f"{signed(row[f'{key}_mean_diff'], 1)} launch days ({row[f'{key}_mean']:.1f} against "
+        f"{shown_difference(row, f'{key}_mean', 1)} launch days ({row[f'{key}_mean']:.1f} against "
         f"{base[f'{key}_mean']:.1f} as coded; median {row[f'{key}_median']:.0f} against "
         f"{base[f'{key}_median']:.0f}){within}."
     )
@@ -232,15 +233,24 @@ def _coding_cell(row) -> str:
     )
 
 
+def shown_difference(row, column: str, digits: int) -> str:
+    """``row``'s difference from the as-coded value of ``column``, as the two values are
+    printed: the difference of the rounded values (9.5 against 9.2 reads +0.3, not the +0.4
+    of 9.54 - 9.16), signed."""
+    value = float(row[column])
+    base = value - float(row[f"{column}_diff"])
+    return signed(round(value, digits) - round(base, digits), digits)
+
+
 def _ratio_cell(row, column: str, base: bool) -> str:
     value = f"{row[column]:.2f}"
-    return value if base else f"{value} ({signed(row[f'{column}_diff'], 2)})"
+    return value if base else f"{value} ({shown_difference(row, column, 2)})"
 
 
 def _total_cells(row, key: str, base: bool) -> str:
     mean = f"{row[f'{key}_mean']:.1f}"
     if not base:
-        mean += f" ({signed(row[f'{key}_mean_diff'], 1)})"
+        mean += f" ({shown_difference(row, f'{key}_mean', 1)})"
     interval = f"{row[f'{key}_median']:.0f} ({row[f'{key}_q10']:.0f} to {row[f'{key}_q90']:.0f})"
     return f"<td>{mean}</td><td>{interval}</td>"
 
@@ -342,7 +352,7 @@ def sensitivity_markdown(table: pd.DataFrame) -> str:
             *[_ratio_cell(row, c, i == 0) for c in ratios],
             *[
                 f"{row[f'{k}_mean']:.1f}"
-                + ("" if i == 0 else f" ({signed(row[f'{k}_mean_diff'], 1)})")
+                + ("" if i == 0 else f" ({shown_difference(row, f'{k}_mean', 1)})")
                 for k in keys
             ],
         ]

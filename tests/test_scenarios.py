@@ -257,7 +257,11 @@ def test_months_counted_from_the_forecast_follow_its_start(model, sim_panel):
         got = simulate_scenarios(model, spec, random_seed=SEED, draws=200)
         want = simulate_scenarios(model, same, random_seed=SEED, draws=200)
         np.testing.assert_array_equal(got.counts.values, want.counts.values)
-        assert got.labels["a"] == f"From {STATE_LABELS[last].lower()}, a summit in month 3"
+        # the label says which calendar month 'month 3' is
+        named = pd.Period(third).strftime("%B %Y")
+        assert got.labels["a"] == (
+            f"From {STATE_LABELS[last].lower()}, a summit in month 3 ({named})"
+        )
     # past the horizon: refused, named as written (not as the calendar month it would be)
     late = scenario_set(start="2010-04", horizon=3, s={"states": {"month 4": "summitry"}})
     with pytest.raises(ConfigError) as err:
@@ -414,3 +418,20 @@ def test_a_tool_about_state_contrasts_refuses_a_model_that_reads_no_state():
     assert said.startswith("MODEL: recent_rate reads no negotiation state")
     assert said.endswith(f"use a model that reads the state: 'default' or one of {state_models()}")
     assert "recent_rate'" not in said.split("Fix:")[1]
+
+
+def test_a_label_names_the_calendar_month_of_each_month_n_once():
+    from forecast.scenarios import _dated_label
+
+    start = pd.Period("2026-11", "M")
+    assert (
+        _dated_label("Talks resume in month 3", start) == "Talks resume in month 3 (January 2027)"
+    )
+    assert _dated_label("From month 1 to month 12", start) == (
+        "From month 1 (November 2026) to month 12 (October 2027)"
+    )
+    # already dated, or not a step: left alone
+    assert _dated_label("Talks in month 3 (as agreed)", start) == "Talks in month 3 (as agreed)"
+    assert _dated_label("P(summitry within 3 months) = 0.7", start) == (
+        "P(summitry within 3 months) = 0.7"
+    )

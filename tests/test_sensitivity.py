@@ -307,8 +307,8 @@ def synthetic_table() -> pd.DataFrame:
             "rr_stalled_diff": [0.0, 0.0],
             "rr_summitry": [0.9412, 0.6066],
             "rr_summitry_diff": [0.0, -0.3346],
-            "persist_mean": [9.66, 9.62],
-            "persist_mean_diff": [0.0, -0.04],
+            "persist_mean": [9.64, 9.62],
+            "persist_mean_diff": [0.0, -0.02],
             "persist_median": [7.0, 7.0],
             "persist_median_diff": [0.0, 0.0],
             "persist_q10": [2.0, 2.0],
@@ -334,6 +334,21 @@ def test_the_html_rounds_signs_and_escapes():
     assert "<td>9.0</td><td>6 (1 to 19)</td>" in page  # as coded: no difference
     assert "<b>Summer</b>" not in page and "&lt;b&gt;Summer&lt;/b&gt;" in page
     assert "+ means more launch days" in page
+    # a difference reads as the difference of the printed values: 9.54 against 9.16 prints
+    # 9.5 against 9.2, so +0.3 (the unrounded +0.38 would print +0.4)
+    table = synthetic_table()
+    table[["persist_mean", "persist_mean_diff"]] = [[9.16, 0.0], [9.54, 0.38]]
+    table[["rr_stalled", "rr_stalled_diff"]] = [[0.8249, 0.0], [0.8351, 0.0102]]
+    page = sensitivity_html(table)
+    assert "<td>9.5 (+0.3)</td>" in page and "<td>9.2</td>" in page
+    assert (
+        "'Persist': '<b>Summer</b> as talks' (x_2019) moves the expected total the most, +0.3"
+        in (" ".join(sensitivity_findings(table)))
+    )
+    table[["persist_mean", "persist_mean_diff"]] = [[9.66, 0.0], [9.62, -0.04]]  # 9.7 and 9.6
+    assert "<td>9.6 (-0.1)</td>" in sensitivity_html(table)
+    assert "no alternative moves the expected total" not in " ".join(sensitivity_findings(table))
+    assert "<td>0.84 (+0.02)</td>" in page and "<td>0.82</td>" in page
 
 
 def test_the_findings_are_computed_from_the_table():
