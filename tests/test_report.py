@@ -321,6 +321,14 @@ def test_the_single_file_holds_every_page_and_is_small(fast_report_paths):
     sources = re.findall(r'<img[^>]+src="([^"]+)"', markup)
     assert len(sources) > 10 and all(s.startswith("data:image/png;base64,") for s in sources)
     assert "@media print" in text
+    # every anchor once, every in-page link leads to one (the notebooks share "Setup",
+    # "Parameters" and "Versions used": each page's are its own)
+    ids = re.findall(r'\bid="([^"]+)"', markup)
+    assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
+    assert set(re.findall(r'href="#([^"]+)"', markup)) <= set(ids)
+    assert 'id="02_priors--Setup"' in markup and 'href="#02_priors--Setup"' in markup
+    # the tables are files of the report's folder, not beside this single file
+    assert "beside this page" not in text and "not part of this file" in text
 
 
 def test_a_single_file_that_exists_is_refused_before_any_work(tmp_path, monkeypatch):

@@ -12,6 +12,7 @@ JavaScript.
 from __future__ import annotations
 
 import html
+import re
 
 from forecast.report.context import ReportContext
 from forecast.report.sections import index_body
@@ -80,6 +81,22 @@ def index_page(ctx: ReportContext, sections=None) -> str:
     return _document(TITLE, [INDEX_CSS, SINGLE_CSS, CHART_CSS], f"{body}\n{scripts}")
 
 
+#: Said once at the top of the single file: the tables it names are files of the report folder.
+SINGLE_FILE_NOTE = (
+    "This single file holds the pages and figures of the report. The tables it names "
+    "(<code>headline.csv</code> and the other <code>.csv</code> files) are files of the report's "
+    "folder, written beside its <code>index.html</code>, not part of this file."
+)
+
+
+def scoped_anchors(cells: str, prefix: str) -> str:
+    """A notebook page's ids and in-page links prefixed with ``prefix`` (``Setup`` ->
+    ``02_priors--Setup``), so that pages sharing a heading ("Setup", "Parameters") keep
+    distinct anchors in the single file, each link leading within its own page."""
+    cells = re.sub(r'\bid="([^"]+)"', lambda m: f'id="{prefix}--{m[1]}"', cells)
+    return re.sub(r'\bhref="#([^"]+)"', lambda m: f'href="#{prefix}--{m[1]}"', cells)
+
+
 def single_file_page(ctx: ReportContext, sections=None) -> str:
     """The whole report as one page: the index, then every notebook page as a section.
 
@@ -96,16 +113,18 @@ def single_file_page(ctx: ReportContext, sections=None) -> str:
         + [f'<li><a href="#{p.name}">{html.escape(p.title)}</a></li>' for p in ctx.pages]
     )
     parts = [
-        f'<nav id="contents"><b>Contents</b><ol>\n{toc}\n</ol></nav>',
+        f'<nav id="contents"><b>Contents</b><ol>\n{toc}\n</ol>\n<p class="files">{SINGLE_FILE_NOTE}'
+        "</p></nav>",
         f'<section id="overview" class="page">\n{index_body(ctx, sections)}\n</section>',
     ]
     for page in ctx.pages:
         parts.append(
             f'<section id="{page.name}" class="page jp-Notebook" data-jp-theme-light="true">\n'
-            f'<a class="back" href="#contents">&uarr; contents</a>\n{page.cells}\n</section>'
+            f'<a class="back" href="#contents">&uarr; contents</a>\n'
+            f"{scoped_anchors(page.cells, page.name)}\n</section>"
         )
     notebook_css = ctx.pages[0].css if ctx.pages else ""
-    body = "\n".join(parts)
+    body = "\n".join(parts).replace(" beside this page", " in the report's folder")
     scripts = page_scripts(inline=True) if has_charts(parts[1]) else ""
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">\n'
