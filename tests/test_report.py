@@ -1091,6 +1091,10 @@ def test_the_questions_backtested_and_the_track_record_are_on_the_index(tables, 
     assert "SLBM/SLV/other (incl. unknown)" in page
     assert "SLBM/SLV/other missile" not in page
     assert page.count("<tr>") >= len(table)  # a row per family (and the header)
+    # the strongest naive answer is named by its rule, never by the code "naive"
+    assert "<td>naive " not in page and "<td>longrun " not in page
+    if (table["baseline"] == "naive").any():
+        assert "<td>recent_rate forecast " in page
     assert 'id="track-record-table"' in page and "<b>backfilled</b>" in page
     assert 'id="track-record-ids"' in page and "&lt;NA&gt;" not in page
     # where the state model misses, by the state at the cutoff: one sentence per state family

@@ -41,7 +41,14 @@ LEVEL = 0.90
 BASELINE_WORDS = {
     "longrun": "the long-run base rate",
     "recent5y": "the base rate of the last five years",
-    "naive": "the naive forecast",
+    "naive": "the naive forecast (recent_rate: the launch rate of the last 24 months held)",
+}
+
+#: The naive answers' short names, as a table cell shows them.
+BASELINE_SHORT = {
+    "longrun": "long-run base rate",
+    "recent5y": "5-year base rate",
+    "naive": "recent_rate forecast",
 }
 
 

@@ -22,6 +22,7 @@ from forecast.evaluation.findings import (
     skill_findings,
 )
 from forecast.evaluation.question_skill import (
+    BASELINE_SHORT,
     family_caveats,
     origin_state_findings,
     question_findings,
@@ -332,7 +333,8 @@ def questions_section(
                 for r in families.itertuples()
             ],
             "Strongest naive answer": [
-                f"{r.baseline} {r.baseline_score:.3f}" for r in families.itertuples()
+                f"{BASELINE_SHORT.get(r.baseline, r.baseline)} {r.baseline_score:.3f}"
+                for r in families.itertuples()
             ],
             "Skill (90% interval)": skill,
         }
