@@ -207,7 +207,9 @@ def _and(items: list[str]) -> str:
 def _diagnostics_sentence(table: pd.DataFrame) -> str:
     failed = table[~table["passed"].astype(bool)]
     if failed.empty:
-        return f"All {len(table)} fits passed the diagnostics."
+        preset = table.attrs.get("preset")
+        settings = f" (the {preset} preset)" if isinstance(preset, str) and preset else ""
+        return f"All {len(table)} fits of the panel{settings} passed the diagnostics."
     return (
         f"{len(failed)} of {len(table)} fits did not pass the diagnostics "
         f"({', '.join(failed['alternative'])}): read their rows with care."

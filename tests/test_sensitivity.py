@@ -280,9 +280,18 @@ def test_a_scenario_month_before_the_forecast_is_refused_before_any_fit(tables, 
 
 
 def test_the_settings_name_the_scenarios_as_simulated(tables):
-    table = coding_sensitivity(seed=SEED, tables=tables, only=[], preset="mock")
+    """The persist label names the last state when every fit ends in it; open_channel_2025
+    recodes 2025 as stalled, so with it the label names none."""
+    table = coding_sensitivity(seed=SEED, tables=tables, only=["after_hanoi_2019"], preset="mock")
     last = STATE_LABELS[str(monthly_panel(tables)["state"].iloc[-1])].lower()
+    assert set(table["last_state"]) == {str(monthly_panel(tables)["state"].iloc[-1])}
     assert table.attrs["scenarios"]["persist"] == f"The last observed state ({last}) persists"
+    assert table.attrs["scenarios"]["talks_resume"].endswith("month 3 (March 2026)")
+    every = coding_sensitivity(seed=SEED, tables=tables, only=[], preset="mock")
+    assert set(every["last_state"]) == {"no_talks", "stalled"}
+    assert (
+        every.attrs["scenarios"]["persist"] == "The last observed state (each fit's own) persists"
+    )
 
 
 def synthetic_table() -> pd.DataFrame:
