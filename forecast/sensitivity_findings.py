@@ -134,8 +134,8 @@ def _largest_move(table: pd.DataFrame, key: str) -> str:
     base, others = table.iloc[0], _alternatives(table)
     diffs = others[f"{key}_mean_diff"]
     label = _scenario_label(table, key)
-    shown = others[f"{key}_mean"].round(1) - round(float(base[f"{key}_mean"]), 1)
-    if (shown.round(1) == 0).all():  # as printed: 9.62 against 9.66 reads 9.6 against 9.7
+    shown = [shown_difference(r, f"{key}_mean", 1) for _, r in others.iterrows()]
+    if all(s in ("+0.0", "-0.0") for s in shown):  # as printed: 9.62 against 9.66 is -0.1
         return f"'{label}': no alternative moves the expected total by 0.1 launch days or more."
     row = others.loc[diffs.abs().idxmax()]
     noise = _noise(table, key)
@@ -240,8 +240,13 @@ def shown_difference(row, column: str, digits: int) -> str:
     printed: the difference of the rounded values (9.5 against 9.2 reads +0.3, not the +0.4
     of 9.54 - 9.16), signed."""
     value = float(row[column])
-    base = value - float(row[f"{column}_diff"])
-    return signed(round(value, digits) - round(base, digits), digits)
+    # the as-coded value, to the precision the table keeps (value - diff is off in its last bits)
+    base = round(value - float(row[f"{column}_diff"]), 9)
+
+    def printed(x: float) -> float:
+        return float(f"{x:.{digits}f}")  # exactly what the cells show
+
+    return signed(printed(value) - printed(base), digits)
 
 
 def _ratio_cell(row, column: str, base: bool) -> str:
