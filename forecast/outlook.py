@@ -19,6 +19,7 @@ numeric and date questions), and ``forecast ledger`` shows the track record.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
@@ -280,6 +281,15 @@ def read_answers(folder: Path) -> dict:
     return record
 
 
+@functools.lru_cache(maxsize=512)
+def embedded_questions(text: str, source: str) -> tuple:
+    """The questions of the text a record keeps (``questions_text`` of ``answers.json`` or of a
+    backfilled record), parsed once per text: a track record scores the same few texts many
+    times."""
+    # a plain mapping: a line of the embedded text is no line of the file that keeps it
+    return tuple(parse_questions(dict(load_yaml_text(text, source)), source))
+
+
 def score_answers(record: dict, observed: pd.DataFrame) -> pd.DataFrame:
     """Score the frozen answers whose questions the observed data resolve.
 
@@ -298,11 +308,7 @@ def score_answers(record: dict, observed: pd.DataFrame) -> pd.DataFrame:
         ``outcome_label`` (the outcome in words: a date question's month, ``after END`` when
         none came), ``brier``, ``log_score`` (binary), ``crps`` (numeric, date).
     """
-    questions = parse_questions(
-        # a plain mapping: a line of the embedded text is no line of answers.json
-        dict(load_yaml_text(record["questions_text"], "answers.json")),
-        "answers.json",
-    )
+    questions = embedded_questions(record["questions_text"], "answers.json")
     rows = []
     for question in questions:
         outcome = resolve(question, observed)

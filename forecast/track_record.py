@@ -44,16 +44,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from forecast.constants import PROJECT_DIR
 from forecast.errors import RunFileError
 from forecast.files import read_json, write_csv
-from forecast.outlook import score_answers
+from forecast.outlook import embedded_questions, score_answers
 from forecast.questions import (
     MONTH_COLUMNS,
     date_months,
-    parse_questions,
     reliability_table,
     resolve,
     shift_question,
@@ -151,7 +149,7 @@ def _base_rates(record: dict, panel: pd.DataFrame, cache: dict) -> dict:
     """The long-run base rate at the record's origin of each binary, unconditional question:
     the share of the windows of its length since 1990, ended by the origin, that resolved YES."""
     origin = pd.Period(record["origin"], "M")
-    questions = parse_questions(yaml.safe_load(record["questions_text"]), "records.json")
+    questions = embedded_questions(record["questions_text"], "records.json")
     months = pd.to_datetime(panel["month"])
     first = pd.Period(months.min(), "M") + 1
     last = pd.Period(months.max(), "M")

@@ -55,36 +55,46 @@ def _state_change_counts(states: np.ndarray, previous: np.ndarray, to) -> np.nda
     return changed.astype(int)
 
 
+def _rows_by_month(observed: pd.DataFrame) -> dict[int, int]:
+    """Each observed month (its Period ordinal) -> its row position in ``observed``."""
+    return {int(o): i for i, o in enumerate(_periods(observed["month"]).asi8)}
+
+
+def _leading_rows(months, where: dict[int, int]) -> list[int]:
+    """The row positions of ``months`` (Periods) up to the first one not observed."""
+    rows = []
+    for month in months:
+        if month.ordinal not in where:
+            break
+        rows.append(where[month.ordinal])
+    return rows
+
+
 def _observed_counts(question: Question, observed: pd.DataFrame) -> np.ndarray:
     """Event counts of the window's observed leading months, shape (1, covered)."""
-    table = observed.assign(_period=_periods(observed["month"]))
-    table = table.set_index("_period").sort_index()
-    covered = []
-    for month in question.months:
-        if month not in table.index:
-            break
-        covered.append(month)
+    where = _rows_by_month(observed)
+    covered = _leading_rows(question.months, where)
     event = question.event
-    rows = table.loc[covered] if covered else table.iloc[:0]
     if event.kind == "state_change":
-        before = question.start - 1
-        if before not in table.index:
+        before = (question.start - 1).ordinal
+        if before not in where:
             return np.zeros((1, 0), dtype=int)
-        states = rows["state"].astype(str).to_numpy()[None, :]
-        previous = np.array([str(table.loc[before, "state"])])
-        return _state_change_counts(states, previous, event.to)
+        state = observed["state"].astype(str).to_numpy()
+        states = state[covered][None, :]
+        return _state_change_counts(states, np.array([state[where[before]]]), event.to)
     if event.kind == "launch_day" and event.weapon_class:
         columns = _class_columns(event.weapon_class)
     else:
         columns = [_COLUMNS[event.kind]]
-    missing = sorted(set(columns) - set(table.columns))
+    missing = sorted(set(columns) - set(observed.columns))
     if missing:
         raise ConfigError(
             "observed table",
             f"missing column(s) {missing} for question '{question.id}'",
             "pass the monthly panel (forecast.data.monthly_panel)",
         )
-    return rows[columns].to_numpy(dtype=int).sum(axis=1)[None, :]
+    counts = sum(observed[c].to_numpy(dtype=int)[covered] for c in columns)
+    return np.asarray(counts, dtype=int).reshape(1, len(covered))
 
 
 def _sim_variable(question: Question, sims: xr.Dataset) -> xr.DataArray:
@@ -246,13 +256,8 @@ def resolve(question: Question, observed: pd.DataFrame):
         :data:`ANNULLED`. None when the observed months do not decide it yet.
     """
     if question.type == "conditional":
-        table = observed.assign(_period=_periods(observed["month"])).set_index("_period")
-        prefix = []
-        for m in question.given_months:  # the leading observed months
-            if m not in table.index:
-                break
-            prefix.append(m)
-        states = table.loc[prefix, "state"].astype(str).to_numpy()[None, :]
+        prefix = _leading_rows(question.given_months, _rows_by_month(observed))
+        states = observed["state"].astype(str).to_numpy()[prefix][None, :]
         if not _given_matches(question, states)[0]:
             return ANNULLED
         if len(prefix) < len(question.given_months):
