@@ -134,7 +134,7 @@ def test_the_glossary_explains_every_model_and_score_the_page_names(index):
         ("no talks", "no talks"),
         ("ICBM", "SRBM, MRBM, IRBM, ICBM"),
         ("HDI", "94% HDI"),
-        ("randomised PIT", "randomised PIT"),
+        ("randomised PIT", "randomised-PIT coverage"),
     ]:
         assert word in body and f"<dt>{term}</dt>" in glossary
 
@@ -382,6 +382,10 @@ def test_every_notebook_page_exists_with_embedded_figures(report_dir):
         alts = [a for _, a in re.findall(r"""<img[^>]*?alt=(["'])(.+?)\1""", page)]
         assert len(alts) == len(sources) and all(a.startswith("Figure") for a in alts), nb.stem
         assert "No description has been provided" not in page
+        # titled by its first heading, with a way back to the index
+        title = re.search(r"<title>(.*?)</title>", page).group(1)
+        assert title.startswith(nb.stem[:2] + " ") and title != "Notebook", title
+        assert re.search(r'<a href="index.html">(&larr;|\u2190) The report \(index\)</a>', page)
         # a notebook whose numbers depend on the settings says which made them
         if nb.stem[:2] in ("02", "03", "04", "06"):
             assert run_mode(True) in html.unescape(page), nb.stem

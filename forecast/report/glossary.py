@@ -49,17 +49,19 @@ FORECAST_TERMS: dict[str, str] = {
     "80% interval": "the range from the 10th to the 90th percentile of the simulations; with "
     "whole counts, both ends included, it holds at least 80% of them. If the model is right, "
     "the outcome falls outside it at most one time in five.",
-    "randomised PIT": "the calibration check of the evaluation for whole counts: an outcome "
-    "that falls on an end of an interval counts only in part (the part of its probability "
-    "that lies inside the central 80%), so a calibrated 80% interval holds 80% of the "
-    "outcomes by this measure. The interval as printed, ends included, holds more, much more "
-    "for monthly launch days, where most months are 0.",
     "scenario": "a forecast that holds the negotiations on a given path (for example talks "
     "resume in a given month); the outlook ('all things considered') instead lets the state "
     "model move the negotiations as they have moved in the past.",
     "rate ratio": "the launch rate in a negotiation state divided by the rate in no talks: "
     "0.6 means 40% fewer launch days, other things equal.",
     "94% HDI": "the narrowest range holding 94% of a fitted parameter's plausible values.",
+    "state model (transition model)": "how the negotiation states have moved from month to "
+    "month since 1990 (a Markov chain: the chance of each next state given the current one, "
+    "recent years weighing more); the outlook ('all things considered') draws the coming "
+    "states from it.",
+    "half-life": "the age at which a past month counts half as much: P(nuclear test) comes "
+    "from a rate of tests in which a month 28 months old weighs half, so old tests fade; an "
+    "assumption the report names.",
     "r-hat, ESS, BFMI, divergences": "checks that the sampler that fits the model explored it "
     "fully (r-hat near 1, enough effective draws, no divergences); a failed check means the "
     "numbers may be wrong.",
@@ -86,9 +88,16 @@ SCORE_TERMS: dict[str, str] = {
     "90% interval of a skill": "the range of the skill over resamples of blocks of "
     "consecutive cutoffs (a block bootstrap); when it includes 0 the data cannot tell the two "
     "forecasts apart.",
-    "randomised-PIT coverage": "the share of outcomes that fell inside the forecast's 80% "
-    "interval, counted so that whole-number outcomes are treated fairly; 80% means the "
-    "intervals are as wide as they should be, less means too narrow.",
+    "randomised-PIT coverage": "the calibration check for whole counts: the share of outcomes "
+    "inside the forecast's 80% interval, where an outcome on an end of the interval counts "
+    "only in part (the part of its probability inside the central 80%). 80% means the "
+    "intervals are as wide as they should be, less means too narrow. The interval as printed, "
+    "ends included, holds more, much more for monthly launch days, where most months are 0.",
+    "log score": "minus the logarithm of the probability the forecast gave to what came; "
+    "lower is better; it punishes a confident miss hard.",
+    "ablation": "the default model refitted with one of its terms left out (the season, the "
+    "exercises, the negotiation state...) and scored on the same cutoffs: a term earns its "
+    "place only if the forecasts are worse without it.",
 }
 
 

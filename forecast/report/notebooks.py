@@ -211,11 +211,12 @@ def export_notebook(executed: Path, dest_dir: Path) -> NotebookPage:
     exporter.exclude_input_prompt = True
     exporter.exclude_output_prompt = True
     exporter.embed_images = True
-    body, _ = exporter.from_notebook_node(nb, resources={"forecast_css": NOTEBOOK_CSS})
-    page = dest_dir / f"{executed.stem}.html"
-    page.write_text(body, encoding="utf-8")
     first = next((c.source for c in nb.cells if c.cell_type == "markdown"), executed.stem)
     title = first.splitlines()[0].lstrip("# ").strip() if first else executed.stem
+    resources = {"forecast_css": NOTEBOOK_CSS, "metadata": {"name": title}}  # the page's <title>
+    body, _ = exporter.from_notebook_node(nb, resources=resources)
+    page = dest_dir / f"{executed.stem}.html"
+    page.write_text(body, encoding="utf-8")
     return NotebookPage(
         name=executed.stem,
         title=title,
