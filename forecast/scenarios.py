@@ -127,14 +127,14 @@ class ScenarioSet:
         """The set with every ``month N`` step placed on the calendar (the N-th month from
         ``start``), each ``month N`` of a label followed by its calendar month ("in month 3
         (March 2026)"), and ``{last_state}`` in the labels replaced by ``last_state``'s words
-        (a state code, or words such as "each fit's last state")."""
+        (a state code, or words such as "each fit's own")."""
         scenarios = {}
         for name, scenario in self.scenarios.items():
             steps = {}
             for key, given in (("states", scenario.states), ("exercises", scenario.exercises)):
                 placed = {start + (k - 1) if isinstance(k, int) else k: v for k, v in given.items()}
                 steps[key] = dict(sorted(placed.items()))
-            label = _dated_label(scenario.label, start)
+            label = _dated_label(scenario.label, start, self.horizon)
             if last_state is not None:
                 words = (
                     STATE_LABELS[last_state].lower() if last_state in STATE_LABELS else last_state
@@ -144,15 +144,20 @@ class ScenarioSet:
         return replace(self, scenarios=scenarios)
 
 
-def _dated_label(label: str, start: pd.Period) -> str:
-    """``label`` with each ``month N`` followed by the calendar month it is from ``start``
-    ("month 3" -> "month 3 (March 2026)"), unless a parenthesis already follows it."""
+def _dated_label(label: str, start: pd.Period, horizon: int = 120) -> str:
+    """``label`` with each ``month N`` (N from 1 to ``horizon``, written as a step key may be:
+    any case, any spaces) followed by the calendar month it is from ``start`` ("month 3" ->
+    "month 3 (March 2026)"); left alone when a parenthesis already follows it or N is not a
+    whole month of the forecast ("month 0", "month 3.5", "month 3-5")."""
 
     def dated(match: re.Match) -> str:
-        month = start + (int(match[1]) - 1)
-        return f"{match[0]} ({month:%B %Y})"
+        n = int(match[1])
+        if not 1 <= n <= horizon:
+            return match[0]
+        return f"{match[0]} ({start + (n - 1):%B %Y})"
 
-    return re.sub(r"\bmonth (\d{1,3})\b(?!\s*\()", dated, label)
+    pattern = r"\bmonth\s+(\d{1,4})(?![\d.,-]?\d)(?![-.]\d)(?!\s*\()"
+    return re.sub(pattern, dated, label, flags=re.IGNORECASE)
 
 
 #: Years a scenario month may name (the panel starts in 1990; nothing is forecast past 2200).

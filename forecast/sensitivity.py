@@ -247,7 +247,7 @@ def coding_sensitivity(
     sampler = resolve_sampler(preset, **changes)
     coded = monthly_panel(tables)
     first = pd.Period(coded["month"].iloc[-1], "M") + 1
-    scenario_months(scenario_set, first)  # a scenario month the fits cannot use, before any fit
+    _, start = scenario_months(scenario_set, first)  # a month the fits cannot use: before any fit
     rows = []
     with _refit_progress(progress, len(chosen) + 1 + noise) as done:
         numbers = fit_numbers(coded, name, sampler, seed, scenario_set)
@@ -283,7 +283,7 @@ def coding_sensitivity(
         seed=int(seed),
         sampler=_suited(name, sampler).to_dict(),
         preset=preset if isinstance(preset, str) else "custom",
-        scenarios=_labels(scenario_set.resolved(first, last)),
+        scenarios=_labels(scenario_set.resolved(start, last)),
         scenario_file=project_path(scenario_set.source) if scenario_set.source else "",
         alternatives_file=source_of(chosen),
     )

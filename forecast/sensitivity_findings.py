@@ -137,7 +137,10 @@ def _largest_move(table: pd.DataFrame, key: str) -> str:
     shown = [shown_difference(r, f"{key}_mean", 1) for _, r in others.iterrows()]
     if all(s in ("+0.0", "-0.0") for s in shown):  # as printed: 9.62 against 9.66 is -0.1
         return f"'{label}': no alternative moves the expected total by 0.1 launch days or more."
-    row = others.loc[diffs.abs().idxmax()]
+    # the largest move as printed (the unrounded one breaks a tie)
+    printed = pd.Series([abs(float(s)) for s in shown], index=others.index)
+    largest = printed[printed == printed.max()].index
+    row = others.loc[diffs.loc[largest].abs().idxmax()]
     noise = _noise(table, key)
     within = (
         " (no more than a refit with another seed moves it)"
@@ -208,7 +211,8 @@ def _diagnostics_sentence(table: pd.DataFrame) -> str:
     failed = table[~table["passed"].astype(bool)]
     if failed.empty:
         preset = table.attrs.get("preset")
-        settings = f" (the {preset} preset)" if isinstance(preset, str) and preset else ""
+        named = isinstance(preset, str) and preset and preset != "custom"
+        settings = f" (the {preset} preset)" if named else ""
         return f"All {len(table)} fits of the panel{settings} passed the diagnostics."
     return (
         f"{len(failed)} of {len(table)} fits did not pass the diagnostics "

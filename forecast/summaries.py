@@ -410,6 +410,7 @@ def against_years(
         if (
             year == first.year
             and year_to_date is not None
+            and first.month > 1
             and first.month - 1 + in_year.sum() == 12
         ):
             part = float(year_to_date)  # the months before the forecast's first are observed

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -346,8 +347,26 @@ def read_track_record(folder: str | Path = TRACK_RECORD_DIR) -> dict:
     track = read_json(path, fix)
     if not isinstance(track, dict) or not isinstance(track.get("records"), list):
         raise RunFileError(path, "not a backfilled track record (no 'records' list)", fix)
-    for record in track["records"]:
-        needed = {"origin", "answers", "outcome_counts", "questions_text"}
+    if not track["records"]:
+        raise RunFileError(path, "the record holds no origin ('records' is empty)", fix)
+    needed = {"origin", "answers", "outcome_counts", "questions_text"}
+    answer_keys = {"question", "answer_type", "window_start", "window_end"}
+    for i, record in enumerate(track["records"], start=1):
         if not isinstance(record, dict) or not needed <= set(record):
-            raise RunFileError(path, f"a record lacks some of {sorted(needed)}", fix)
+            raise RunFileError(path, f"record {i} lacks some of {sorted(needed)}", fix)
+        if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", str(record["origin"])):
+            raise RunFileError(
+                path, f"record {i}: origin {record['origin']!r} is not a month YYYY-MM", fix
+            )
+        answers = record["answers"]
+        if not isinstance(answers, list) or not answers:
+            raise RunFileError(path, f"record {i} ({record['origin']}) holds no answer", fix)
+        for answer in answers:
+            if not isinstance(answer, dict) or not answer_keys <= set(answer):
+                raise RunFileError(
+                    path,
+                    f"record {i} ({record['origin']}): an answer lacks some of "
+                    f"{sorted(answer_keys)}",
+                    fix,
+                )
     return track

@@ -435,3 +435,8 @@ def test_a_label_names_the_calendar_month_of_each_month_n_once():
     assert _dated_label("P(summitry within 3 months) = 0.7", start) == (
         "P(summitry within 3 months) = 0.7"
     )
+    # written as a step key may be; a month outside the forecast, or not a whole one, is
+    # not dated
+    assert _dated_label("Month  2", start, 12) == "Month  2 (December 2026)"
+    for words in ("month 0", "month 13", "month 3.5", "month 3-5"):
+        assert _dated_label(words, start, 12) == words

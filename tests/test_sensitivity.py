@@ -279,7 +279,7 @@ def test_a_scenario_month_before_the_forecast_is_refused_before_any_fit(tables, 
     assert calls == []
 
 
-def test_the_settings_name_the_scenarios_as_simulated(tables):
+def test_the_settings_name_the_scenarios_as_simulated(tables, tmp_path):
     """The persist label names the last state when every fit ends in it; open_channel_2025
     recodes 2025 as stalled, so with it the label names none."""
     table = coding_sensitivity(seed=SEED, tables=tables, only=["after_hanoi_2019"], preset="mock")
@@ -287,6 +287,21 @@ def test_the_settings_name_the_scenarios_as_simulated(tables):
     assert set(table["last_state"]) == {str(monthly_panel(tables)["state"].iloc[-1])}
     assert table.attrs["scenarios"]["persist"] == f"The last observed state ({last}) persists"
     assert table.attrs["scenarios"]["talks_resume"].endswith("month 3 (March 2026)")
+    # a file that starts later: 'month 3' is dated from its start, where the fits place it
+    later = tmp_path / "later.yaml"
+    later.write_text(
+        "start: 2026-03\nhorizon: 12\nscenarios:\n  talks:\n    label: Talks in month 3\n"
+        "    states: {month 3: active_talks}\n"
+    )
+    late = coding_sensitivity(
+        seed=SEED,
+        tables=tables,
+        only=["after_hanoi_2019"],
+        preset="mock",
+        scenarios=later,
+        noise=False,
+    )
+    assert late.attrs["scenarios"]["talks"] == "Talks in month 3 (May 2026)"
     mixed = ["after_hanoi_2019", "open_channel_2025"]
     both = coding_sensitivity(seed=SEED, tables=tables, only=mixed, preset="mock")
     assert set(both["last_state"]) == {"no_talks", "stalled"}

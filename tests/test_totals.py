@@ -115,6 +115,17 @@ def test_the_sentences_say_when_the_totals_interval_is_too_narrow_or_wide():
         "narrow; read it as about a 75% interval."
     )
     assert "about a 75% interval too" in interval_caveat(both, "m", brief=True)
+    # too narrow by the PIT while the printed interval held about 80% or more: no correction
+    # that points the wrong way ("read it as an 85% one")
+    for printed in (0.79, 0.83):
+        row = pd.DataFrame([{**base, "pit_cov_80": 0.76, "coverage_80": printed}])
+        assert interval_caveat(row, "m").endswith(
+            "it is too narrow; as printed it held about its 80%."
+        )
+        assert "read" not in totals_findings(row, "m")[-1]
+        assert "about its 80%" in interval_caveat(row, "m", brief=True)
+    wide = pd.DataFrame([{**base, "pit_cov_80": 0.9, "coverage_80": 0.87}])
+    assert interval_caveat(wide, "m").endswith("too wide; read it as about an 85% interval.")
     assert interval_caveat(pd.DataFrame([{**base, "pit_cov_80": 0.8}]), "m") == ""
     assert interval_caveat(pd.DataFrame([{**base, "pit_cov_80": 0.69}]), "m", brief=True) == (
         "Read this 80% interval as about a 70% interval too (the backtest's finding, said in "

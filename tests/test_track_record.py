@@ -121,6 +121,34 @@ def test_a_damaged_record_is_refused(tmp_path):
         read_track_record(tmp_path)
 
 
+def _damaged(record: dict, change) -> dict:
+    track = json.loads(json.dumps(record))
+    change(track)
+    return track
+
+
+@pytest.mark.parametrize(
+    "change, words",
+    [
+        (lambda t: t.update(records=[]), "holds no origin"),
+        (lambda t: t["records"][0].update(origin="2010-13"), "origin '2010-13' is not a month"),
+        (lambda t: t["records"][0].update(answers=[]), "record 1 (2010-03) holds no answer"),
+        (lambda t: t["records"][0]["answers"][0].pop("window_start"), "an answer lacks"),
+    ],
+)
+def test_the_ledger_refuses_a_damaged_track_record_naming_what_is_wrong(tmp_path, change, words):
+    """Each damage is named with exit 2 before anything is scored (an internal error before)."""
+    from hostile_support import cli, refused
+
+    from forecast.track_record import RECORDS_FILE, TRACK_RECORD_DIR
+
+    shipped = json.loads((TRACK_RECORD_DIR / RECORDS_FILE).read_text())
+    shipped["records"] = shipped["records"][:2]
+    (tmp_path / RECORDS_FILE).write_text(json.dumps(_damaged(shipped, change)))
+    for extra in ([], ["--all"]):
+        refused(cli("ledger", "--runs", tmp_path, "--answers", tmp_path, *extra), words)
+
+
 @pytest.mark.parametrize(
     "args, words",
     [
@@ -204,9 +232,24 @@ def test_the_ledger_sums_up_a_backfilled_record_by_question_and_lists_it_on_dema
     assert len(rows) == len(summary)
     icbm = next(line for line in rows if "icbm-2026h1" in line)
     assert f"{summary.loc['icbm-2026h1', 'skill']:+.0%}" in icbm
-    assert "--all" in short and "2010-04..2010-09" not in short
+    assert "Add --all to list every answer" in short and "2010-04..2010-09" not in short
     full = succeeded(cli("ledger", "--runs", runs, "--answers", TRACK_RECORD_DIR, "--all")).stdout
     listed = [line for line in full.splitlines() if "(backfilled)" in line]
     assert len(listed) == summary.loc["icbm-2026h1", "asked"] * 8  # 64 origins x 8 questions
     first = next(line for line in listed if "icbm-2026h1" in line)
     assert "2010-03 (backfilled)" in first and "2010-04..2010-09" in first
+
+
+def test_all_needs_a_track_record_and_an_empty_answers_folder_says_so(tmp_path):
+    from hostile_support import cli, refused, succeeded
+
+    (tmp_path / "answers").mkdir()
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    refused(
+        cli("ledger", "--runs", runs, "--answers", tmp_path / "answers", "--all"),
+        "holds no backfilled track record",
+        "--answers docs/track_record",
+    )
+    out = succeeded(cli("ledger", "--runs", runs, "--answers", tmp_path / "answers")).stdout
+    assert f"no answers in {tmp_path / 'answers'}" in out.replace("\n", "")

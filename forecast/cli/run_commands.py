@@ -26,7 +26,6 @@ from forecast.outputs import check_output_dir
 from forecast.scenarios import load_scenarios
 from forecast.track_record import (
     RECORDS_FILE,
-    TABLE_FILE,
     read_track_record,
     track_record_tables,
 )
@@ -277,14 +276,24 @@ def ledger_command(
     data_dir: Path = checks.DATA_DIR_OPTION,
 ) -> None:
     """List runs with their frozen forecasts, and answered questions, scored on the data since."""
+    folder = answers if answers is not None else Path("answers")
+    backfilled = folder.is_dir() and (folder / RECORDS_FILE).exists()
+    if every_answer and not backfilled:
+        raise ConfigError(
+            "--all",
+            f"{folder} holds no backfilled track record ({RECORDS_FILE}): --all lists the "
+            "answers of one",
+            "pass --answers docs/track_record (or leave out --all)",
+        )
     panel = monthly_panel(load_tables(checks.data_dir(data_dir)))
-    if answers is not None or Path("answers").is_dir():
-        folder = answers or Path("answers")
+    if answers is not None or folder.is_dir():
         record = answers_ledger(folder, panel, backfilled=every_answer)
-        if (folder / RECORDS_FILE).exists():
+        if backfilled:
             _print_backfilled(folder, panel, listed=every_answer)
         if len(record):
             wide().print(track_record_table(record, folder))
+        elif not backfilled:
+            console.print(f"no answers in {folder} (folders written by 'forecast questions')")
         resolved = record[record["status"] == "resolved"]
         if len(resolved):
             console.print(
@@ -303,11 +312,11 @@ def _print_backfilled(folder: Path, panel, listed: bool) -> None:
     """A backfilled track record's summary by question, scored on ``panel``."""
     track = read_track_record(folder)
     summary = track_record_tables(folder, panel)["summary"]
-    origins = [r["origin"] for r in track["records"]]
+    origins = sorted(r["origin"] for r in track["records"])
     wide().print(backfilled_summary_table(summary, folder, origins))
     console.print(
         "Backfilled: each origin's questions are the shipped ones moved to that origin, answered "
         "as the workbench would have answered them then; skill is against the long-run base rate."
     )
     if not listed:
-        console.print(f"Every answer: {folder / TABLE_FILE}, or add --all to list them here.")
+        console.print("Add --all to list every answer, scored on the data now.")

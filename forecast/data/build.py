@@ -64,7 +64,7 @@ def build_datasets(raw_dir: str | Path, out_dir: str | Path) -> BuildReport:
             out_dir,
             f"the hand-coded table(s) {', '.join(missing)} are not in this data folder "
             "(a build checks them and writes only missile_tests.csv and provocations_csis.csv)",
-            f"copy {', '.join(coded)} from datasets/ into it first, or build into datasets/ "
+            f"copy {', '.join(missing)} from datasets/ into it first, or build into datasets/ "
             "(leave out --out)",
         )
     missiles = read_cns_json(raw_dir / RAW_LAYOUT["cns_json"])

@@ -41,15 +41,36 @@ LEVEL = 0.90
 BASELINE_WORDS = {
     "longrun": "the long-run base rate",
     "recent5y": "the base rate of the last five years",
-    "naive": "the naive forecast (recent_rate: the launch rate of the last 24 months held)",
+    "naive": "the naive forecast",
 }
 
-#: The naive answers' short names, as a table cell shows them.
-BASELINE_SHORT = {
-    "longrun": "long-run base rate",
-    "recent5y": "5-year base rate",
-    "naive": "recent_rate forecast",
+#: What the naive forecast answers in each group of families
+#: (:func:`forecast.evaluation.question_answers._naive`): (in a sentence, in a table cell).
+NAIVE_WORDS = {
+    "state": ("the naive forecast (no change: the state holds)", "no change"),
+    "nuclear": (
+        "the naive forecast (the nuclear-test rate of the last 24 months)",
+        "24-month test rate",
+    ),
+    "count": (
+        "the naive forecast (recent_rate: the launch rate of the last 24 months held)",
+        "recent_rate forecast",
+    ),
 }
+
+#: The other naive answers' short names, as a table cell shows them.
+BASELINE_SHORT = {"longrun": "long-run base rate", "recent5y": "5-year base rate"}
+
+
+def baseline_words(baseline: str, family: str, short: bool = False) -> str:
+    """A naive answer named by its rule, for ``family`` (the naive forecast of a state
+    question answers 'no change', of a launch question recent_rate's answer)."""
+    if baseline == "naive":
+        group = BY_ID[family]["group"] if family in BY_ID else "count"
+        words = NAIVE_WORDS.get(group, NAIVE_WORDS["count"])
+        return words[1] if short else words[0]
+    table = BASELINE_SHORT if short else BASELINE_WORDS
+    return table.get(baseline, baseline)
 
 
 def _wide(scored: pd.DataFrame, family: str, model: str) -> pd.DataFrame:
@@ -255,7 +276,6 @@ def question_findings(table: pd.DataFrame) -> list[str]:
     -------
     list of str
     """
-    words = BASELINE_WORDS
     out = []
     for row in table.to_dict("records"):
         interval = f"[{row['skill_lo']:+.1%}, {row['skill_hi']:+.1%}]"
@@ -271,7 +291,7 @@ def question_findings(table: pd.DataFrame) -> list[str]:
         out.append(
             f"{row['title']} ({int(row['n'])} cutoffs {row['first_cutoff']} to "
             f"{row['last_cutoff']}): {kind} {score:.3f} against {row['baseline_score']:.3f} for "
-            f"{words.get(row['baseline'], row['baseline'])}, the strongest naive answer: skill "
+            f"{baseline_words(row['baseline'], row['family'])}, the strongest naive answer: skill "
             f"{row['skill']:+.1%} {interval}."
         )
     return out
@@ -330,7 +350,7 @@ def family_caveats(
                 "Its family has negative skill in the question backtest: "
                 f'"{row.title}" scored {row.skill:+.1%} [{row.skill_lo:+.1%}, '
                 f"{row.skill_hi:+.1%}] against "
-                f"{BASELINE_WORDS.get(row.baseline, row.baseline)} ({int(row.n)} cutoffs), "
+                f"{baseline_words(row.baseline, row.family)} ({int(row.n)} cutoffs), "
                 "so answers like this one have not beaten that naive answer."
             )
         for there in local[local["family"] == row.family].itertuples():

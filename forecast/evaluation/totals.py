@@ -139,12 +139,24 @@ def totals_findings(
             f"{r['forecast_median']:.1f} (median) against {r['observed_mean']:.1f} observed."
         )
     reading = _reading(r)
-    if reading:
+    if reading and reading[1] is None:
+        out.append(
+            f"So the interval of the total is too {reading[0]} by the randomised PIT, though "
+            "as printed it held about its 80%."
+        )
+    elif reading:
         out.append(
             f"So the interval of the total is too {reading[0]}: read its printed 80% interval "
-            f"as about a {reading[1]}% one."
+            f"as about {_a(reading[1])}% one."
         )
     return out
+
+
+def _a(percent: int) -> str:
+    """``a 75`` / ``an 85``: the article a spoken percentage takes."""
+    return (
+        f"an {percent}" if str(percent).startswith("8") or percent in (11, 18) else f"a {percent}"
+    )
 
 
 def _as_printed(r) -> str:
@@ -155,17 +167,21 @@ def _as_printed(r) -> str:
     return f"; the 80% interval as printed, both ends included, held {closed:.0%}"
 
 
-def _reading(r) -> tuple[str, int] | None:
+def _reading(r) -> tuple[str, int | None] | None:
     """How to read a total's printed 80% interval whose randomised-PIT coverage is outside
     :data:`~forecast.evaluation.findings.CALIBRATED_80`: ``("narrow", 75)``, the share it held
-    as printed (ends included; the PIT's own share when that is unknown) to the nearest 5%; or
-    None when calibrated."""
+    as printed (ends included; the PIT's own share when that is unknown) to the nearest 5%,
+    or ``("narrow", None)`` when that share is not on the same side of 80% (the printed
+    interval held about what it says); None when calibrated."""
     pit = float(r["pit_cov_80"])
     if CALIBRATED_80[0] <= pit <= CALIBRATED_80[1]:
         return None
+    narrow = pit < CALIBRATED_80[0]
     closed = r.get("coverage_80")
-    held = pit if closed is None or closed != closed else float(closed)
-    return ("narrow" if pit < CALIBRATED_80[0] else "wide"), round(held * 20) * 5
+    held = round((pit if closed is None or closed != closed else float(closed)) * 20) * 5
+    if (narrow and held >= 80) or (not narrow and held <= 80):
+        return ("narrow" if narrow else "wide"), None
+    return ("narrow" if narrow else "wide"), held
 
 
 def interval_caveat(
@@ -200,15 +216,25 @@ def interval_caveat(
     reading = _reading(r)
     if reading is None:
         return ""
+    if brief and reading[1] is None:
+        return (
+            f"The backtest found this interval too {reading[0]} by the randomised PIT, though "
+            "as printed it held about its 80% (said in full above)."
+        )
     if brief:
         return (
-            f"Read this 80% interval as about a {reading[1]}% interval too (the backtest's "
+            f"Read this 80% interval as about {_a(reading[1])}% interval too (the backtest's "
             "finding, said in full above)."
         )
+    advice = (
+        "as printed it held about its 80%"
+        if reading[1] is None
+        else f"read it as about {_a(reading[1])}% interval"
+    )
     return (
         f"In the backtest ({int(r['n'])} cutoffs) the 80% interval of {model}'s "
         f"{int(r['horizon'])}-month total held {r['pit_cov_80']:.0%} of the totals that came "
         f"by the randomised PIT (which counts a total on an end of the interval only in part)"
         + _as_printed(r)
-        + f": it is too {reading[0]}; read it as about a {reading[1]}% interval."
+        + f": it is too {reading[0]}; {advice}."
     )

@@ -145,8 +145,8 @@ class ReportContext:
     nuclear_half_life: float | None = None
     #: The run's state model (``outlook.transitions``), named where the page uses it.
     transitions: object = None
-    #: The outlook's whole calendar years beside the years observed before
-    #: (:func:`forecast.summaries.against_years`).
+    #: The outlook's calendar years (the first completed with its observed months) beside
+    #: the years observed before (:func:`forecast.summaries.against_years`).
     years: object = None
     #: The outlook from today's month (:func:`forecast.outlook.outlook_from_today`; None when
     #: the data reach today's month).

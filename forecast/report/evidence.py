@@ -22,7 +22,7 @@ from forecast.evaluation.findings import (
     skill_findings,
 )
 from forecast.evaluation.question_skill import (
-    BASELINE_SHORT,
+    baseline_words,
     family_caveats,
     origin_state_findings,
     question_findings,
@@ -333,7 +333,7 @@ def questions_section(
                 for r in families.itertuples()
             ],
             "Strongest naive answer": [
-                f"{BASELINE_SHORT.get(r.baseline, r.baseline)} {r.baseline_score:.3f}"
+                f"{baseline_words(r.baseline, r.family, short=True)} {r.baseline_score:.3f}"
                 for r in families.itertuples()
             ],
             "Skill (90% interval)": skill,

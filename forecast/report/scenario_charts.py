@@ -43,6 +43,7 @@ SCENARIO_LEGEND = {
     "symbolType": "stroke",
     "symbolOpacity": 1,
     "symbolStrokeWidth": 3,
+    "labelLimit": 640,  # whole labels (Vega cuts at 160 px): "month 4 (April 2026), with ..."
 }
 
 #: The bands' lower and upper quantiles: the 80% band, then the 50% band (drawn over it).
