@@ -489,7 +489,7 @@ def today_section(ctx: ReportContext) -> str:
 <p class="past">{_gap_words(ctx, gap, span)} Here they are <b>simulated, not observed</b>: each
 simulation first runs through them (negotiation states from the run's state model, launches
 from the count model) and then forecasts the 12 months from {first:%B %Y}, the month under
-way on the report's day included (its launches so far are not in the data). So this outlook
+way on the report's day included (its launches so far are not counted). So this outlook
 carries the uncertainty about what happened in those months; {_gap_fix(ctx)} replaces that
 simulation with the record. If you know the state of negotiations
 today, read its row: it keeps the simulations that are in that state in {first:%B %Y}.</p>
