@@ -832,7 +832,9 @@ def test_the_index_gives_the_outlook_from_today_and_the_year_beside_the_last(tin
     from forecast.report.sections import state_words
 
     # the page names the states as the figures do (the CSV keeps the codes)
-    assert state_words("stays no_talks") == "stays No talks"
+    assert state_words("stays no_talks") == "stays no talks"
+    assert state_words("active_talks in Nov 2026") == "Active talks in Nov 2026"
+    assert state_words("to summitry") == "to summitry"
     for path in today["path"].iloc[1:]:
         assert f"<td>{state_words(path)}" in index and f"<td>{path}" not in index
     assert today["share"].iloc[1:].sum() == pytest.approx(1.0, abs=0.002)

@@ -68,9 +68,16 @@ RECENT_YEARS = 3
 
 def state_words(text: str) -> str:
     """A row label of a path split (``stays no_talks``, ``active_talks in Dec 2026``) with the
-    states as the figures name them (``stays No talks``, ``Active talks in Dec 2026``)."""
+    states as the figures name them, capitalised only to start the label (``stays no talks``,
+    ``Active talks in Dec 2026``), as the glossary writes them."""
     words = str(text).split(" ")
-    return " ".join(STATE_LABELS.get(word, word) for word in words)
+
+    def named(i: int, word: str) -> str:
+        if word not in STATE_LABELS:
+            return word
+        return STATE_LABELS[word] if i == 0 else STATE_LABELS[word].lower()
+
+    return " ".join(named(i, word) for i, word in enumerate(words))
 
 
 def _headline_html(table) -> str:
