@@ -100,9 +100,9 @@ def _noise_sentence(table: pd.DataFrame) -> list[str]:
     row = table[table["alternative"] == ANOTHER_SEED]
     if row.empty:
         return []
-    row = row.iloc[0]
-    totals = max(abs(row[f"{k}_mean_diff"]) for k in scenario_keys(table))
-    ratios = max(abs(row[f"{c}_diff"]) for c in ratio_columns(table))
+    row = row.iloc[0]  # as its cells print them
+    totals = max(abs(float(shown_difference(row, f"{k}_mean", 1))) for k in scenario_keys(table))
+    ratios = max(abs(float(shown_difference(row, c, 2))) for c in ratio_columns(table))
     return [
         f"Refitting the coding as it is with another seed moves the expected totals by up to "
         f"{totals:.1f} launch days and the rate ratios by up to {ratios:.2f}: differences of "
