@@ -18,6 +18,9 @@ STATE_LABELS: dict[str, str] = {
     "summitry": "Summitry",
 }
 
+#: The same inside a sentence or a label ("no talks", "active talks").
+STATE_WORDS: dict[str, str] = {state: label.lower() for state, label in STATE_LABELS.items()}
+
 #: Reference state for rate ratios.
 REFERENCE_STATE = "no_talks"
 

@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from forecast.constants import MAX_HORIZON, STATES
+from forecast.constants import MAX_HORIZON, STATE_WORDS, STATES
 from forecast.data import load_tables, monthly_panel
 from forecast.errors import ConfigError
 from forecast.plots import STATE_LABELS
@@ -83,7 +83,7 @@ def path_label(states: list[str], months: pd.PeriodIndex) -> str:
                 span = f"{first:%b}-{last:%b %Y}"
             else:
                 span = f"{first:%b %Y}-{last:%b %Y}"
-            runs.append(f"{STATE_LABELS[states[start]].lower()} {span}")
+            runs.append(f"{STATE_WORDS[states[start]]} {span}")
             start = i
     text = ", then ".join(runs)
     return text[:1].upper() + text[1:]
@@ -160,7 +160,7 @@ class PathSimulator:
         """Starting paths: the last state persisting, each fixed path of the scenario file
         and each state held throughout (name -> (label, a state per month))."""
         months = self.all_months
-        state = STATE_LABELS[self.initial_state].lower()
+        state = STATE_WORDS[self.initial_state]
         persist = f"The last observed state ({state}) persists"
         paths = {"persist": (persist, [self.initial_state] * len(months), {})}
         try:

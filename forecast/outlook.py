@@ -290,7 +290,7 @@ def embedded_questions(text: str, source: str) -> tuple:
     return tuple(parse_questions(dict(load_yaml_text(text, source)), source))
 
 
-def score_answers(record: dict, observed: pd.DataFrame) -> pd.DataFrame:
+def score_answers(record: dict, observed: pd.DataFrame, questions=None) -> pd.DataFrame:
     """Score the frozen answers whose questions the observed data resolve.
 
     Parameters
@@ -299,6 +299,8 @@ def score_answers(record: dict, observed: pd.DataFrame) -> pd.DataFrame:
         A frozen ``answers.json`` (:func:`freeze_answers`).
     observed : DataFrame
         The monthly panel of the data now available.
+    questions : tuple of Question, optional
+        The record's questions, already parsed (:func:`embedded_questions`).
 
     Returns
     -------
@@ -308,7 +310,8 @@ def score_answers(record: dict, observed: pd.DataFrame) -> pd.DataFrame:
         ``outcome_label`` (the outcome in words: a date question's month, ``after END`` when
         none came), ``brier``, ``log_score`` (binary), ``crps`` (numeric, date).
     """
-    questions = embedded_questions(record["questions_text"], "answers.json")
+    if questions is None:
+        questions = embedded_questions(record["questions_text"], "answers.json")
     rows = []
     for question in questions:
         outcome = resolve(question, observed)

@@ -76,7 +76,7 @@ from forecast.constants import (
     MAX_HORIZON,
     MAX_SCENARIOS,
     MAX_SIMULATION_CELLS,
-    STATE_LABELS,
+    STATE_WORDS,
     STATES,
 )
 from forecast.errors import ConfigError
@@ -136,15 +136,13 @@ class ScenarioSet:
                 steps[key] = dict(sorted(placed.items()))
             label = _dated_label(scenario.label, start, self.horizon)
             if last_state is not None:
-                words = (
-                    STATE_LABELS[last_state].lower() if last_state in STATE_LABELS else last_state
-                )
+                words = STATE_WORDS.get(last_state, last_state)
                 label = label.replace("{last_state}", words)
             scenarios[name] = replace(scenario, label=label, **steps)
         return replace(self, scenarios=scenarios)
 
 
-def _dated_label(label: str, start: pd.Period, horizon: int = 120) -> str:
+def _dated_label(label: str, start: pd.Period, horizon: int = MAX_HORIZON) -> str:
     """``label`` with each ``month N`` (N from 1 to ``horizon``, written as a step key may be:
     any case, any spaces) followed by the calendar month it is from ``start`` ("month 3" ->
     "month 3 (March 2026)"); left alone when a parenthesis already follows it or N is not a
@@ -156,7 +154,7 @@ def _dated_label(label: str, start: pd.Period, horizon: int = 120) -> str:
             return match[0]
         return f"{match[0]} ({start + (n - 1):%B %Y})"
 
-    pattern = r"\bmonth\s+(\d{1,4})(?![\d.,-]?\d)(?![-.]\d)(?!\s*\()"
+    pattern = r"\bmonth\s+(\d{1,4})(?![\d.,-]?\d)(?!\s*\()"
     return re.sub(pattern, dated, label, flags=re.IGNORECASE)
 
 

@@ -16,12 +16,11 @@ from pathlib import Path
 import pandas as pd
 
 from forecast.coding_alternatives import ALTERNATIVES_FILE, AS_CODED
-from forecast.constants import STATES
+from forecast.constants import STATE_WORDS, STATES
 from forecast.present import markdown_text
 from forecast.sensitivity import ANOTHER_SEED, STANDARD_SCENARIOS, ratio_columns, scenario_keys
 
 #: How states are named in sentences and headers.
-_STATE_WORDS = {s: s.replace("_", " ") for s in STATES}
 
 
 def signed(value: float, digits: int) -> str:
@@ -34,9 +33,9 @@ def _ratio_name(column: str) -> str:
     rest = column.removeprefix("rr_")
     for state in sorted(STATES, key=len, reverse=True):
         if rest == state:
-            return _STATE_WORDS[state]
+            return STATE_WORDS[state]
         if rest.startswith(f"{state}_"):
-            return f"{_STATE_WORDS[state]} ({rest[len(state) + 1 :]})"
+            return f"{STATE_WORDS[state]} ({rest[len(state) + 1 :]})"
     return rest
 
 
@@ -78,8 +77,8 @@ def sensitivity_findings(table: pd.DataFrame) -> list[str]:
     for row in others[others["last_state"] != base["last_state"]].to_dict("records"):
         out.append(
             f"{_noun(row)} changes the state of the last fitted month ({row['fitted_to']}) from "
-            f"{_STATE_WORDS.get(base['last_state'], base['last_state'])} to "
-            f"{_STATE_WORDS.get(row['last_state'], row['last_state'])}: every scenario starts "
+            f"{STATE_WORDS.get(base['last_state'], base['last_state'])} to "
+            f"{STATE_WORDS.get(row['last_state'], row['last_state'])}: every scenario starts "
             "from it, and a scenario without its own states keeps it."
         )
     return out + [_diagnostics_sentence(table)]
@@ -101,8 +100,8 @@ def _noise_sentence(table: pd.DataFrame) -> list[str]:
     if row.empty:
         return []
     row = row.iloc[0]  # as its cells print them
-    totals = max(abs(float(shown_difference(row, f"{k}_mean", 1))) for k in scenario_keys(table))
-    ratios = max(abs(float(shown_difference(row, c, 2))) for c in ratio_columns(table))
+    totals = max(abs(printed_difference(row, f"{k}_mean", 1)) for k in scenario_keys(table))
+    ratios = max(abs(printed_difference(row, c, 2)) for c in ratio_columns(table))
     return [
         f"Refitting the coding as it is with another seed moves the expected totals by up to "
         f"{totals:.1f} launch days and the rate ratios by up to {ratios:.2f}: differences of "
@@ -134,11 +133,11 @@ def _largest_move(table: pd.DataFrame, key: str) -> str:
     base, others = table.iloc[0], _alternatives(table)
     diffs = others[f"{key}_mean_diff"]
     label = _scenario_label(table, key)
-    shown = [shown_difference(r, f"{key}_mean", 1) for _, r in others.iterrows()]
-    if all(s in ("+0.0", "-0.0") for s in shown):  # as printed: 9.62 against 9.66 is -0.1
+    moves = [printed_difference(r, f"{key}_mean", 1) for _, r in others.iterrows()]
+    if all(m == 0 for m in moves):  # as printed: 9.62 against 9.66 is -0.1
         return f"'{label}': no alternative moves the expected total by 0.1 launch days or more."
     # the largest move as printed (the unrounded one breaks a tie)
-    printed = pd.Series([abs(float(s)) for s in shown], index=others.index)
+    printed = pd.Series([abs(m) for m in moves], index=others.index)
     largest = printed[printed == printed.max()].index
     row = others.loc[diffs.loc[largest].abs().idxmax()]
     noise = _noise(table, key)
@@ -229,8 +228,8 @@ def _coding_cell(row) -> str:
     caution = "" if bool(row["passed"]) else ' <span class="caution">(fit not converged)</span>'
     if row["alternative"] in (AS_CODED, ANOTHER_SEED):
         return label + caution
-    state = _STATE_WORDS.get(row["state"], row["state"])
-    replaced = [_STATE_WORDS.get(s, s) for s in str(row["replaces"]).split(", ") if s]
+    state = STATE_WORDS.get(row["state"], row["state"])
+    replaced = [STATE_WORDS.get(s, s) for s in str(row["replaces"]).split(", ") if s]
     was = f" (was {html.escape(' and '.join(replaced))})" if replaced else ""
     return (
         f"{label}{caution}<br><code>{html.escape(str(row['alternative']))}</code>: "
@@ -239,10 +238,9 @@ def _coding_cell(row) -> str:
     )
 
 
-def shown_difference(row, column: str, digits: int) -> str:
-    """``row``'s difference from the as-coded value of ``column``, as the two values are
-    printed: the difference of the rounded values (9.5 against 9.2 reads +0.3, not the +0.4
-    of 9.54 - 9.16), signed."""
+def printed_difference(row, column: str, digits: int) -> float:
+    """``row``'s difference from the as-coded value of ``column`` as the two values are
+    printed (see :func:`shown_difference`), a number."""
     value = float(row[column])
     # the as-coded value, to the precision the table keeps (value - diff is off in its last bits)
     base = round(value - float(row[f"{column}_diff"]), 9)
@@ -250,7 +248,14 @@ def shown_difference(row, column: str, digits: int) -> str:
     def printed(x: float) -> float:
         return float(f"{x:.{digits}f}")  # exactly what the cells show
 
-    return signed(printed(value) - printed(base), digits)
+    return round(printed(value) - printed(base), digits)
+
+
+def shown_difference(row, column: str, digits: int) -> str:
+    """``row``'s difference from the as-coded value of ``column``, as the two values are
+    printed: the difference of the rounded values (9.5 against 9.2 reads +0.3, not the +0.4
+    of 9.54 - 9.16), signed."""
+    return signed(printed_difference(row, column, digits), digits)
 
 
 def _ratio_cell(row, column: str, base: bool) -> str:

@@ -395,6 +395,7 @@ def against_years(
     months = one.months
     rows = [
         {"year": int(year), "kind": "observed", "observed": float(value)}
+        | {"observed_part": np.nan, "observed_months": ""}
         for year, value in observed.sort_index().items()
     ]
     # the year before in the table: the last observed count, then each forecast year's draws
@@ -439,12 +440,7 @@ def against_years(
             + _caution_words(row)
         )
         previous, previous_year = total, int(year)
-    table = pd.DataFrame(rows)
-    for column, empty in (("observed_part", np.nan), ("observed_months", "")):
-        if column not in table:
-            table[column] = empty
-    table["observed_months"] = table["observed_months"].fillna("")
-    return Summary(table, tuple(text))
+    return Summary(pd.DataFrame(rows), tuple(text))
 
 
 # --- comparisons -------------------------------------------------------------------------------

@@ -55,6 +55,7 @@ from forecast.questions import (
     date_months,
     reliability_table,
     resolve,
+    rows_by_month,
     shift_question,
 )
 
@@ -146,11 +147,11 @@ def answers_record(record: dict) -> dict:
 # --- resolution and scores ----------------------------------------------------------------------
 
 
-def _base_rates(record: dict, panel: pd.DataFrame, cache: dict) -> dict:
-    """The long-run base rate at the record's origin of each binary, unconditional question:
-    the share of the windows of its length since 1990, ended by the origin, that resolved YES."""
+def _base_rates(record: dict, panel: pd.DataFrame, cache: dict, questions, where) -> dict:
+    """The long-run base rate at the record's origin of each binary, unconditional question
+    (of ``questions``, the record's): the share of the windows of its length since 1990, ended
+    by the origin, that resolved YES (``where``: :func:`rows_by_month` of ``panel``)."""
     origin = pd.Period(record["origin"], "M")
-    questions = embedded_questions(record["questions_text"], "records.json")
     months = pd.to_datetime(panel["month"])
     first = pd.Period(months.min(), "M") + 1
     last = pd.Period(months.max(), "M")
@@ -162,7 +163,7 @@ def _base_rates(record: dict, panel: pd.DataFrame, cache: dict) -> dict:
         if q.id not in cache:
             history = {}
             for start in pd.period_range(first, last - width + 1, freq="M"):
-                outcome = resolve(shift_question(q, start), panel)
+                outcome = resolve(shift_question(q, start), panel, where)
                 if outcome is not None:
                     history[start + width - 1] = float(outcome)
             cache[q.id] = pd.Series(history)
@@ -193,14 +194,15 @@ def score_track_record(track: dict, panel: pd.DataFrame) -> pd.DataFrame:
         date question's month or ``after END``), ``brier, log_score, crps, base_rate,
         brier_base`` (binary unconditional questions), ``backfilled``.
     """
-    frames, cache = [], {}
+    frames, cache, where = [], {}, rows_by_month(panel)
     for record in track["records"]:
-        scores = score_answers(answers_record(record), panel)
+        questions = embedded_questions(record["questions_text"], "records.json")
+        scores = score_answers(answers_record(record), panel, questions)
         answers = pd.DataFrame([_numbers_and_months(a) for a in record["answers"]])
         keep = ["question", "answer_type", "window_start", "window_end", "probability"]
         keep += ["mean", "q10", "q50", "q90", *MONTH_COLUMNS, "p_given"]
         table = scores.merge(answers[keep], on="question", how="left")
-        base = _base_rates(record, panel, cache)
+        base = _base_rates(record, panel, cache, questions, where)
         table["base_rate"] = table["question"].map(base)
         outcome = pd.to_numeric(table["outcome"], errors="coerce")
         resolved = (table["status"] == "resolved") & table["base_rate"].notna()

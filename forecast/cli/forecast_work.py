@@ -34,6 +34,7 @@ from forecast.plots import (
 from forecast.questions import check_question_horizon, load_questions
 from forecast.runs import load_outlook, load_run
 from forecast.scenarios import simulate_scenarios
+from forecast.simulation import simulation_draws
 from forecast.summaries import compare, monthly, probabilities, state_probabilities, totals
 
 
@@ -120,8 +121,7 @@ def write_scenario_outputs(forecast, history, out: Path, force: bool = False) ->
 
 def _check_draws(model, draws: int | None, run_dir: Path) -> None:
     """Refuse a ``--draws`` above the posterior draws the run holds."""
-    posterior = model.idata.posterior
-    available = int(posterior.sizes["chain"] * posterior.sizes["draw"])
+    available = simulation_draws(model)
     if draws is not None and draws > available:
         raise ConfigError(
             "--draws",

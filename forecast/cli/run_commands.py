@@ -27,7 +27,8 @@ from forecast.scenarios import load_scenarios
 from forecast.track_record import (
     RECORDS_FILE,
     read_track_record,
-    track_record_tables,
+    score_track_record,
+    track_record_summary,
 )
 
 app = typer.Typer(rich_markup_mode=None)
@@ -310,10 +311,9 @@ def ledger_command(
 
 def _print_backfilled(folder: Path, panel, listed: bool) -> None:
     """A backfilled track record's summary by question, scored on ``panel``."""
-    track = read_track_record(folder)
-    summary = track_record_tables(folder, panel)["summary"]
-    origins = sorted(r["origin"] for r in track["records"])
-    wide().print(backfilled_summary_table(summary, folder, origins))
+    table = score_track_record(read_track_record(folder), panel)  # read and scored once
+    origins = sorted(table["origin"].unique())
+    wide().print(backfilled_summary_table(track_record_summary(table), folder, origins))
     console.print(
         "Backfilled: each origin's questions are the shipped ones moved to that origin, answered "
         "as the workbench would have answered them then; skill is against the long-run base rate."

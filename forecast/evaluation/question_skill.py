@@ -41,7 +41,6 @@ LEVEL = 0.90
 BASELINE_WORDS = {
     "longrun": "the long-run base rate",
     "recent5y": "the base rate of the last five years",
-    "naive": "the naive forecast",
 }
 
 #: What the naive forecast answers in each group of families

@@ -153,16 +153,20 @@ def totals_findings(
 
 
 def _a(percent: int) -> str:
-    """``a 75`` / ``an 85``: the article a spoken percentage takes."""
-    return (
-        f"an {percent}" if str(percent).startswith("8") or percent in (11, 18) else f"a {percent}"
-    )
+    """``a 75`` / ``an 85``: the article a spoken percentage (a multiple of 5) takes."""
+    return f"an {percent}" if str(percent).startswith("8") else f"a {percent}"
+
+
+def _printed_coverage(r) -> float | None:
+    """The share of outcomes the 80% interval as printed (ends included) held, when known."""
+    closed = r.get("coverage_80")
+    return None if closed is None or closed != closed else float(closed)
 
 
 def _as_printed(r) -> str:
     """The interval as printed (both ends included) beside the randomised PIT, when known."""
-    closed = r.get("coverage_80")
-    if closed is None or closed != closed:
+    closed = _printed_coverage(r)
+    if closed is None:
         return ""
     return f"; the 80% interval as printed, both ends included, held {closed:.0%}"
 
@@ -177,11 +181,10 @@ def _reading(r) -> tuple[str, int | None] | None:
     if CALIBRATED_80[0] <= pit <= CALIBRATED_80[1]:
         return None
     narrow = pit < CALIBRATED_80[0]
-    closed = r.get("coverage_80")
-    held = round((pit if closed is None or closed != closed else float(closed)) * 20) * 5
-    if (narrow and held >= 80) or (not narrow and held <= 80):
-        return ("narrow" if narrow else "wide"), None
-    return ("narrow" if narrow else "wide"), held
+    closed = _printed_coverage(r)
+    held = round((pit if closed is None else closed) * 20) * 5
+    pointing_back = (narrow and held >= 80) or (not narrow and held <= 80)
+    return ("narrow" if narrow else "wide"), None if pointing_back else held
 
 
 def interval_caveat(

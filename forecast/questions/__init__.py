@@ -99,6 +99,7 @@ from forecast.questions.resolve import (
     date_months,
     month_label,
     resolve,
+    rows_by_month,
     simulated_outcomes,
 )
 from forecast.questions.scores import (
@@ -156,6 +157,7 @@ __all__ = [
     "question_end",
     "reliability_table",
     "resolve",
+    "rows_by_month",
     "score",
     "shift_question",
     "simulated_outcomes",

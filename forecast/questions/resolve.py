@@ -55,7 +55,7 @@ def _state_change_counts(states: np.ndarray, previous: np.ndarray, to) -> np.nda
     return changed.astype(int)
 
 
-def _rows_by_month(observed: pd.DataFrame) -> dict[int, int]:
+def rows_by_month(observed: pd.DataFrame) -> dict[int, int]:
     """Each observed month (its Period ordinal) -> its row position in ``observed``."""
     return {int(o): i for i, o in enumerate(_periods(observed["month"]).asi8)}
 
@@ -70,9 +70,9 @@ def _leading_rows(months, where: dict[int, int]) -> list[int]:
     return rows
 
 
-def _observed_counts(question: Question, observed: pd.DataFrame) -> np.ndarray:
+def _observed_counts(question: Question, observed: pd.DataFrame, where=None) -> np.ndarray:
     """Event counts of the window's observed leading months, shape (1, covered)."""
-    where = _rows_by_month(observed)
+    where = rows_by_month(observed) if where is None else where
     covered = _leading_rows(question.months, where)
     event = question.event
     if event.kind == "state_change":
@@ -237,7 +237,7 @@ def _public(question: Question, value: int):
     return NOT_IN_WINDOW if value == len(question.months) else question.start + int(value)
 
 
-def resolve(question: Question, observed: pd.DataFrame):
+def resolve(question: Question, observed: pd.DataFrame, where: dict | None = None):
     """Resolve a question against observed months.
 
     Parameters
@@ -247,6 +247,9 @@ def resolve(question: Question, observed: pd.DataFrame):
         Monthly table like the panel: ``month`` and the columns the event needs
         (``launch_days``, ``launch_days_<class>``, ``missiles``,
         ``nuclear_tests``, ``state``).
+    where : dict, optional
+        :func:`rows_by_month` of ``observed``, for a caller that resolves many questions on
+        the same table.
 
     Returns
     -------
@@ -255,14 +258,15 @@ def resolve(question: Question, observed: pd.DataFrame):
         event or :data:`NOT_IN_WINDOW`; conditional: the inner outcome or
         :data:`ANNULLED`. None when the observed months do not decide it yet.
     """
+    where = rows_by_month(observed) if where is None else where
     if question.type == "conditional":
-        prefix = _leading_rows(question.given_months, _rows_by_month(observed))
+        prefix = _leading_rows(question.given_months, where)
         states = observed["state"].astype(str).to_numpy()[prefix][None, :]
         if not _given_matches(question, states)[0]:
             return ANNULLED
         if len(prefix) < len(question.given_months):
             return None
-    value = int(_outcome_values(question, _observed_counts(question, observed))[0])
+    value = int(_outcome_values(question, _observed_counts(question, observed, where))[0])
     return None if value < 0 else _public(question, value)
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from forecast import __version__
+from forecast.constants import STATE_WORDS
 from forecast.data import yearly_summary
 from forecast.freshness import (
     forecast_timing,
@@ -75,7 +76,7 @@ def state_words(text: str) -> str:
     def named(i: int, word: str) -> str:
         if word not in STATE_LABELS:
             return word
-        return STATE_LABELS[word] if i == 0 else STATE_LABELS[word].lower()
+        return STATE_LABELS[word] if i == 0 else STATE_WORDS[word]
 
     return " ".join(named(i, word) for i, word in enumerate(words))
 
