@@ -328,3 +328,18 @@ def resolve_sampler(sampler: str | Sampler | dict | None = None, **changes) -> S
     else:
         raise ConfigError("sampler", f"not a sampler: {sampler!r}", "pass a preset name")
     return base.replace(**changes)
+
+
+def preset_name(sampler: str | Sampler | dict) -> str:
+    """The preset a fit's settings belong to: the name given, or the preset a sampler's
+    settings derive from when its draws, tuning steps and chains are still that preset's (a
+    refit with the old settings); ``custom`` otherwise."""
+    if isinstance(sampler, str):
+        return sampler
+    resolved = resolve_sampler(sampler)
+    name = resolved.preset
+    if name in PRESETS and all(
+        getattr(resolved, k) == getattr(PRESETS[name], k) for k in ("draws", "tune", "chains")
+    ):
+        return name
+    return "custom"

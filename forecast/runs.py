@@ -30,7 +30,8 @@ import pandas as pd
 import xarray as xr
 
 from forecast import versions
-from forecast.catalog import PRESETS, Sampler, resolve_sampler
+from forecast.catalog import Sampler, resolve_sampler
+from forecast.catalog import preset_name as run_preset_name
 from forecast.constants import MAX_NETCDF_BYTES, PROJECT_DIR
 from forecast.errors import ConfigError, RunFileError
 from forecast.files import check_regular_file, read_json, write_text_atomic
@@ -168,28 +169,13 @@ def fit_run(
     )
     run = Run(model=model, seconds=seconds)
     if out is not None:
-        preset_name = _preset_name(preset)
+        preset_name = run_preset_name(preset)
         info = {"fit_seconds": round(seconds, 1), "preset": preset_name, **(extra or {})}
         run.path, run.record = save_run(model, out, extra=info, phases=phases)
         if freeze:
             run.forecast = write_forecast(model, out, seed=seed)
             phases.lap("frozen forecast")
     return run
-
-
-def _preset_name(preset) -> str:
-    """The preset a run records: the name given, or the one a sampler's settings derive from
-    when its draws, tuning steps and chains are still that preset's (a refit with the old
-    settings); ``custom`` otherwise."""
-    if isinstance(preset, str):
-        return preset
-    sampler = resolve_sampler(preset)
-    name = sampler.preset
-    if name in PRESETS and all(
-        getattr(sampler, k) == getattr(PRESETS[name], k) for k in ("draws", "tune", "chains")
-    ):
-        return name
-    return "custom"
 
 
 def check_new_run_dir(run_dir: str | Path, force: bool = False, command: str = "fit") -> Path:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from forecast.catalog import PRESETS, preset_name
 from forecast.coding_alternatives import ALTERNATIVES_FILE, AS_CODED
 from forecast.constants import STATE_WORDS, STATES
 from forecast.present import markdown_text
@@ -206,12 +207,24 @@ def _and(items: list[str]) -> str:
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
+def _preset_of(attrs: dict) -> str:
+    """The preset the fits' settings are, or "" (custom settings, or a preset with its draws,
+    tuning steps or chains changed: ``--preset full --draws 200`` is not "the full preset")."""
+    preset, sampler = attrs.get("preset"), attrs.get("sampler")
+    if not isinstance(preset, str) or preset not in PRESETS:
+        return ""
+    if isinstance(sampler, dict):
+        settings = {k: sampler[k] for k in ("draws", "tune", "chains") if k in sampler}
+        if preset_name({**settings, "preset": preset}) != preset:
+            return ""
+    return preset
+
+
 def _diagnostics_sentence(table: pd.DataFrame) -> str:
     failed = table[~table["passed"].astype(bool)]
     if failed.empty:
-        preset = table.attrs.get("preset")
-        named = isinstance(preset, str) and preset and preset != "custom"
-        settings = f" (the {preset} preset)" if named else ""
+        preset = _preset_of(table.attrs)
+        settings = f" (the {preset} preset)" if preset else ""
         return f"All {len(table)} fits of the panel{settings} passed the diagnostics."
     return (
         f"{len(failed)} of {len(table)} fits did not pass the diagnostics "

@@ -397,6 +397,23 @@ def test_the_findings_are_computed_from_the_table():
     assert findings[-1].startswith("1 of 2 fits did not pass the diagnostics (x_2019)")
 
 
+def test_the_diagnostics_sentence_names_a_preset_only_at_its_settings():
+    """``--preset full --draws 200`` records the preset asked for, but 200 draws are not "the
+    full preset": the sentence names a preset only when the fits kept its draws, tuning steps
+    and chains."""
+    table = synthetic_table()
+    table["passed"] = True
+    full = {"draws": 1000, "tune": 500, "chains": 4, "target_accept": 0.99}
+    for preset, sampler, expected in [
+        ("full", full, "All 2 fits of the panel (the full preset) passed the diagnostics."),
+        ("full", {**full, "draws": 200}, "All 2 fits of the panel passed the diagnostics."),
+        ("fast", full, "All 2 fits of the panel passed the diagnostics."),
+        ("custom", full, "All 2 fits of the panel passed the diagnostics."),
+    ]:
+        table.attrs.update(preset=preset, sampler=sampler)
+        assert sensitivity_findings(table)[-1] == expected, (preset, sampler)
+
+
 # --- real draws ---------------------------------------------------------------------------------
 
 
