@@ -7,7 +7,8 @@ Anything inside (or containing) the bundled ``datasets/`` folder (:func:`refuse_
 ``scenarios/`` and ``questions/``...; :func:`refuse_protected`) is refused as a destination,
 whatever path spelling leads there, with a :class:`~forecast.errors.ConfigError` naming the
 option, the problem and the fix; so is a path whose symbolic links form a loop
-(:func:`refuse_link_loop`). Paths are resolved as the operating system resolves them
+(:func:`refuse_link_loop`) or lead to nothing (:func:`refuse_dangling_link`: following one would
+create folders the user never named). Paths are resolved as the operating system resolves them
 (:func:`resolved_path`: each symbolic link is followed before a ``..`` after it is applied), so
 ``link/../x`` is the ``x`` beside the link's target. :func:`probe_writable` creates and removes
 a hidden file: the only test of a folder's permissions that is true for root too.
@@ -74,6 +75,29 @@ def _overlaps(target: Path, folder: Path) -> bool:
     return target == folder or folder in target.parents or target in folder.parents
 
 
+def refuse_dangling_link(path: str | Path, what: str) -> None:
+    """Raise :class:`ConfigError` if ``path`` or a folder on the way to it is a symbolic link
+    to nothing: following it would create folders somewhere the user did not name.
+
+    Parameters
+    ----------
+    path : str or Path
+        The path as given.
+    what : str
+        The option naming it (``--out``, ``--single-file``, ``--data-dir``).
+    """
+    given = Path(os.path.abspath(Path(path).expanduser()))
+    for part in (given, *given.parents):
+        if part.is_symlink() and not part.exists():
+            where = "" if part == given else f": {part}, on the way to it,"
+            raise ConfigError(
+                what,
+                f"{path}{where} is a symbolic link to {os.readlink(part)}, which does not exist",
+                "create the folder the link points to, remove the link, or choose another "
+                "path; nothing was written",
+            )
+
+
 def refuse_bundled(path: str | Path, what: str) -> None:
     """Raise :class:`ConfigError` if ``path`` resolves to, inside, or above ``datasets/``.
 
@@ -85,6 +109,7 @@ def refuse_bundled(path: str | Path, what: str) -> None:
         The option naming it (``--out``, ``--data-dir``), for the message.
     """
     refuse_link_loop(path, what)
+    refuse_dangling_link(path, what)
     if inside_bundled(path):
         raise ConfigError(
             what,

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import FRESH_TODAY, REPO, STALE_TODAY
+from conftest import FORECAST_CLI, FRESH_TODAY, REPO, STALE_TODAY
 from hostile_support import fake_output, tree_digest
 
 from forecast.constants import (
@@ -175,6 +175,36 @@ def test_a_symlink_loop_as_out_is_refused_up_front(tmp_path):
             check_output_dir(path, "fit")
         assert ".tmp" not in str(info.value)  # names the user's path, not a hidden folder
     assert [p.name for p in tmp_path.iterdir()] == ["loop"]
+
+
+def test_a_link_to_nothing_is_refused_and_nothing_is_created(tmp_path):
+    """Following a dangling link would create folders the user never named (the link's
+    target and its parents): ``--out``, a folder on the way to it and ``--single-file`` are
+    refused, naming the link and where it points."""
+    gone = tmp_path / "elsewhere" / "deep" / "run"
+    link = tmp_path / "latest"
+    link.symlink_to(gone)
+    for path in (link, link / "sub"):
+        with pytest.raises(ConfigError, match=r"--out: .*latest.* symbolic link to .*run, wh"):
+            check_output_dir(path, "fit")
+        with pytest.raises(ConfigError, match="remove the link"):
+            with output_dir(path, "scenarios"):
+                pass
+    page = tmp_path / "pages"
+    page.symlink_to(tmp_path / "elsewhere" / "pages")
+    with pytest.raises(ConfigError, match="--single-file: .*pages.* does not exist"):
+        check_single_file(page / "report.html")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["latest", "pages"]
+    assert not (tmp_path / "elsewhere").exists()
+    result = subprocess.run(
+        [sys.executable, FORECAST_CLI, "scenarios", str(tmp_path), "--out", str(link)]
+        + ["--config", str(REPO / "scenarios" / "current.yaml")],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert "symbolic link to" in result.stderr and not (tmp_path / "elsewhere").exists()
 
 
 # --- 1. --single-file ---
