@@ -9,6 +9,7 @@ import html
 import json
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import pandas as pd
 
 from forecast.catalog import BASELINES, MODELS
@@ -30,7 +31,7 @@ from forecast.evaluation.question_skill import (
 from forecast.evaluation.strict_questions import cadence, question_span
 from forecast.evaluation.totals import interval_caveat, totals_findings
 from forecast.models import DEFAULT_MODEL
-from forecast.plots import plot_family_reliability, plot_skill
+from forecast.plots import plot_family_reliability, plot_reliability, plot_skill
 from forecast.present import with_interval
 from forecast.report.context import (
     EVALUATION_DIR,
@@ -363,7 +364,7 @@ def questions_section(
         )
         parts.append(f'<p id="nuclear-rule">{html.escape(text)}</p>')
     if (record / "record.csv").is_file():
-        tables = track_record_tables(record)
+        tables = track_record_tables(record, ctx.panel)  # scored on this report's data
         first = tables["record"].iloc[0]
         parts += [
             '<h3 id="track-record">The track record (backfilled)</h3>',
@@ -378,11 +379,53 @@ def questions_section(
             f"origin: <code>{html.escape(str(first['question']))}</code> asked at "
             f"{html.escape(str(first['origin']))} covers {html.escape(str(first['window_start']))}"
             f" to {html.escape(str(first['window_end']))}.</p>",
+            _record_data_words(tables["record"], ctx.panel),
             readable_table(tables["summary"], crps_units(record)).to_html(
                 index=False, border=0, table_id="track-record-table", escape=True
             ),
+            _track_record_figure(tables["reliability"], tables["record"]),
         ]
     return "\n".join(parts)
+
+
+def _record_data_words(record: pd.DataFrame, panel: pd.DataFrame) -> str:
+    """Which data scored the track record, and how many answers wait for months to come."""
+    last = pd.Period(pd.to_datetime(panel["month"]).max(), "M")
+    waiting = int((record["status"] == "waiting").sum())
+    later = (
+        f" {waiting:,} answer{'s' if waiting != 1 else ''} about months after {last} "
+        f"{'wait' if waiting != 1 else 'waits'}: "
+        "each joins the record, resolved and scored, in the first report built on data "
+        "that cover its window (new months added with <code>forecast data import</code>)."
+        if waiting
+        else ""
+    )
+    return (
+        f'<p id="track-record-data">Resolved and scored on the data this report was built '
+        f"from, to {last}.{later}</p>"
+    )
+
+
+def _track_record_figure(reliability: pd.DataFrame, record: pd.DataFrame) -> str:
+    """The track record's calibration plot: its resolved yes/no answers, binned, or ""."""
+    if reliability.empty:
+        return ""
+    fig, ax = plt.subplots(figsize=(4.8, 4.8))
+    plot_reliability(reliability, ax=ax, label="answers of the record (90% interval)")
+    origins = record["origin"].astype(str)
+    ax.set_title(
+        f"Track record (backfilled), origins {origins.min()} to {origins.max()}:\n"
+        f"{int(reliability['n'].sum()):,} resolved yes/no answers (n per bin)",
+        fontsize="medium",
+    )
+    return (
+        f'<figure><img id="track-record-reliability" alt="Calibration of the track record\'s '
+        f'yes/no answers" src="{figure_to_data_uri(fig)}"><figcaption>Each point: the answers '
+        "of the record given about that probability, against how often the event came; on "
+        "the diagonal, answers of 20% came true 20% of the time. Every shipped yes/no "
+        "question is pooled. On the bundled data the same table is the project's "
+        "<code>docs/track_record/reliability.csv</code>.</figcaption></figure>"
+    )
 
 
 def _launch_family_note(families: pd.DataFrame, folder: Path) -> str:
