@@ -185,15 +185,17 @@ def _unseen_sentence(table: pd.DataFrame) -> list[str]:
     moved = [
         f"'{_scenario_label(table, key)}'"
         for key in scenario_keys(table)
-        if (unseen[f"{key}_mean_diff"] != 0).any()
+        # as printed: a difference that shows as +0.0 moves nothing the reader can see
+        if any(printed_difference(row, f"{key}_mean", 1) != 0 for _, row in unseen.iterrows())
     ]
+    many = "s" if len(unseen) > 1 else ""
+    they = "they move" if many else "it moves"
     effect = (
-        f"they move only {_and(moved)}, through the state-transition model (fitted on every "
+        f"{they} only {_and(moved)}, through the state-transition model (fitted on every "
         "coded month)"
         if moved
-        else "they move no scenario"
+        else f"{they} no scenario"
     )
-    many = "s" if len(unseen) > 1 else ""
     return [
         f"{len(unseen)} alternative{many} re-code{'' if many else 's'} no month the "
         f"{base['model']} fit uses (it starts in {base['fitted_from']}): "

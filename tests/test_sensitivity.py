@@ -397,6 +397,20 @@ def test_the_findings_are_computed_from_the_table():
     assert findings[-1].startswith("1 of 2 fits did not pass the diagnostics (x_2019)")
 
 
+def test_an_unseen_alternative_moves_only_what_prints_differently():
+    """An alternative that re-codes no fitted month moves the scenarios through the state
+    model alone; one whose total prints the same (9.64 against 9.62: 9.6 and 9.6) is not
+    said to move."""
+    table = synthetic_table()
+    table["days_recoded_in_fit"] = 0
+    unseen = [f for f in sensitivity_findings(table) if "re-codes no month" in f]
+    assert unseen == [
+        "1 alternative re-codes no month the ar_level fit uses (it starts in 2005-01): x_2019. "
+        "The count model's fit is the same with it; it moves only 'A summit', through the "
+        "state-transition model (fitted on every coded month)."
+    ]
+
+
 def test_the_diagnostics_sentence_names_a_preset_only_at_its_settings():
     """``--preset full --draws 200`` records the preset asked for, but 200 draws are not "the
     full preset": the sentence names a preset only when the fits kept its draws, tuning steps
