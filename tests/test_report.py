@@ -7,12 +7,13 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 
 import nbformat
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import FRESH_TODAY, REPO, SEED, STALE_TODAY
+from conftest import FORECAST_CLI, FRESH_TODAY, REPO, SEED, STALE_TODAY
 
 from forecast.errors import ConfigError, DataError
 from forecast.report import SIZE_TARGET_BYTES, build_report, folder_size, notebook_paths
@@ -1124,6 +1125,66 @@ def test_the_questions_backtested_and_the_track_record_are_on_the_index(tables, 
     assert len(by_state) == 4 and 'id="questions-by-state"' in page
     for sentence in by_state:
         assert html.escape(sentence) in page
+
+
+def test_frozen_answers_join_the_track_record_scored_on_the_reports_data(tmp_path, tables, panel):
+    """Answers frozen by 'forecast questions' (here: one record of the backfilled track
+    record, written as the answers.json it rebuilds) join the record on the index: a table of
+    each answer as the ledger scores it, the scores pooled in words, the CSV beside the page;
+    without a folder the page says how to start one; a missing folder is refused up front."""
+    import json
+
+    from forecast.freshness import data_freshness
+    from forecast.ledger import answers_ledger
+    from forecast.report.build import frozen_answers
+    from forecast.report.context import FROZEN_FILE, ReportContext
+    from forecast.report.evidence import questions_section
+    from forecast.track_record import TRACK_RECORD_DIR, answers_record, read_track_record
+
+    record = next(r for r in read_track_record()["records"] if r["origin"] == "2019-12")
+    folder = tmp_path / "answers" / "made-2019-12"
+    folder.mkdir(parents=True)
+    (folder / "answers.json").write_text(json.dumps(answers_record(record)), encoding="utf-8")
+    fresh = data_freshness(tables, today=FRESH_TODAY)
+    where, frozen = frozen_answers(tmp_path / "answers", panel)
+    ledger = answers_ledger(tmp_path / "answers", panel)
+    assert where == (tmp_path / "answers").resolve() and frozen.equals(ledger)
+    ctx = ReportContext(tables, panel, fresh, frozen=frozen, frozen_dir=where)
+    page = questions_section(ctx)
+    assert 'id="frozen-answers-table"' in page
+    rows = page.split('id="frozen-answers-table"')[1].split("</table>")[0]
+    assert rows.count("</tr>") == len(record["answers"]) + 1  # and the header
+    done = ledger[ledger["status"] == "resolved"]
+    binary = done[done["type"] == "binary"]
+    # its windows (2020) are all in the data: none waits (a conditional one whose path did
+    # not come is annulled)
+    assert set(ledger["status"]) <= {"resolved", "annulled"} and len(done) > 0
+    assert (
+        f"{len(done)} of {len(record['answers'])} resolved on the data to 2025-12, "
+        f"{len(ledger) - len(done)} annulled (a condition that did not come). Mean Brier "
+        f"score {binary['brier'].mean():.3f} over {len(binary)} yes/no; "
+        f"{len(done) - len(binary)} counts and dates scored by CRPS in the table."
+    ) in page
+    assert "made-2019-12" in page and TRACK_RECORD_DIR.name in page
+    assert f"<code>{FROZEN_FILE}</code> beside this page" in page
+    # no folder: how to start one; an empty one: says so
+    assert "Forecasts made at the time join the record" in questions_section(
+        ReportContext(tables, panel, fresh)
+    )
+    (tmp_path / "empty").mkdir()
+    where, none = frozen_answers(tmp_path / "empty", panel)
+    empty = questions_section(ReportContext(tables, panel, fresh, frozen=none, frozen_dir=where))
+    assert "No frozen answers in" in empty and "frozen-answers-table" not in empty
+    # a folder that is not there is refused before anything is fitted or written
+    result = subprocess.run(
+        [sys.executable, FORECAST_CLI, "report", "--out", "r", "--answers", "nowhere", "--fast"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "nowhere" in result.stderr and "not found" in result.stderr
+    assert not (tmp_path / "r").exists() and not (tmp_path / "runs").exists()
 
 
 def test_the_trust_section_speaks_of_every_protocol_kept(tmp_path, tables, panel):

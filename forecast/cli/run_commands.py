@@ -223,6 +223,12 @@ def report(
     questions: Path = typer.Option(
         None, "--questions", help="Question YAML the index answers (default: questions/2026.yaml)."
     ),
+    answers: Path = typer.Option(
+        None,
+        "--answers",
+        help="Folder of 'forecast questions' outputs whose frozen answers join the track "
+        "record (default: ./answers if it exists).",
+    ),
     seed: int = typer.Option(1, "--seed", help="Seed of the fit, simulations and notebooks."),
     force: bool = typer.Option(
         False,
@@ -254,6 +260,7 @@ def report(
         data_dir=checks.data_dir(data_dir),
         scenarios=scenarios,
         questions=questions,
+        answers=answers,
         seed=seed,
         force=force,
         today=day,

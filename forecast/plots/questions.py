@@ -15,12 +15,20 @@ from forecast.plots.style import literal, user_text
 __all__ = ["plot_answers", "plot_family_reliability", "plot_reliability"]
 
 
-def plot_reliability(table: pd.DataFrame, ax=None, label: str | None = None):
+def plot_reliability(
+    table: pd.DataFrame,
+    ax=None,
+    label: str | None = None,
+    diagonal: bool = True,
+    marker: str = "o",
+):
     """Reliability diagram of :func:`forecast.questions.reliability_table` output; returns the
-    axes."""
+    axes. ``diagonal=False`` adds a second set of answers to axes that have their diagonal
+    (``marker`` tells the sets apart)."""
     if ax is None:
         _, ax = plt.subplots(figsize=(4.5, 4.5))
-    ax.plot([0, 1], [0, 1], color="0.6", lw=1, ls="--", label="perfect calibration")
+    if diagonal:
+        ax.plot([0, 1], [0, 1], color="0.6", lw=1, ls="--", label="perfect calibration")
     yerr = np.vstack(
         [table["observed_frequency"] - table["lo90"], table["hi90"] - table["observed_frequency"]]
     )
@@ -28,7 +36,7 @@ def plot_reliability(table: pd.DataFrame, ax=None, label: str | None = None):
         table["mean_probability"],
         table["observed_frequency"],
         yerr=yerr,
-        fmt="o",
+        fmt=marker,
         capsize=3,
         label=label or "forecasts (90% interval)",
     )

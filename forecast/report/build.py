@@ -19,6 +19,7 @@ from forecast.evaluation.question_answers import NUCLEAR_CANDIDATES, NUCLEAR_PAT
 from forecast.evaluation.tails import explain_tails
 from forecast.files import write_csv, write_text_atomic
 from forecast.freshness import check_today, data_freshness, forecast_origin
+from forecast.ledger import answers_ledger
 from forecast.models import get_model
 from forecast.models.events import NuclearRate
 from forecast.outlook import (
@@ -30,7 +31,7 @@ from forecast.outlook import (
 from forecast.outputs import check_output_dir, check_single_file, output_dir, write_single_file
 from forecast.present import readable
 from forecast.questions import load_questions
-from forecast.report.context import EVALUATION_DIR, SENSITIVITY_DIR, ReportContext
+from forecast.report.context import EVALUATION_DIR, FROZEN_FILE, SENSITIVITY_DIR, ReportContext
 from forecast.report.notebooks import notebook_paths, run_notebooks
 from forecast.report.pages import index_page, single_file_page
 from forecast.report.vega import LIBRARY_FILE, has_charts, javascript
@@ -312,6 +313,7 @@ def build_report(
     keep_notebooks: bool = False,
     on_data: Callable | None = None,
     questions: str | Path | None = None,
+    answers: str | Path | None = None,
 ) -> ReportPaths:
     """Fit (or load) the report's model, execute the notebooks and write the report.
 
@@ -356,6 +358,9 @@ def build_report(
         slow steps (the CLI prints the data's age there).
     questions : str or Path, optional
         Question file the index answers (default :data:`CURRENT_QUESTIONS`).
+    answers : str or Path, optional
+        Folder of ``forecast questions`` outputs whose frozen answers join the track record,
+        resolved and scored on the report's data (default: ``./answers`` if it exists).
 
     Returns
     -------
@@ -392,6 +397,7 @@ def build_report(
     scenario_months(scenario_set, pd.Period(fit_end, "M") + 1)
     questions = Path(questions).resolve() if questions is not None else CURRENT_QUESTIONS
     load_questions(questions)  # a bad question file is refused before the fit too
+    frozen_dir, frozen = frozen_answers(answers, panel)  # a damaged answers.json too
     freshness = data_freshness(tables, today=today, data_dir=data_dir)
     if on_data is not None:
         on_data(tables)
@@ -452,6 +458,8 @@ def build_report(
                 scenario_file=scenario_file,
                 questions_file=questions,
                 run_dir=run_dir,
+                frozen=frozen,
+                frozen_dir=frozen_dir,
                 **expectations,
             )
             page = index_page(ctx)
@@ -475,6 +483,17 @@ def build_report(
         fitted=fitted,
         seconds=seconds,
     )
+
+
+def frozen_answers(answers: str | Path | None, panel: pd.DataFrame):
+    """The folder of the user's frozen answers and their ledger on ``panel``, or (None, None).
+
+    ``answers`` given: that folder (refused when it is missing or holds a damaged
+    ``answers.json``); not given: ``./answers`` when it is a folder."""
+    folder = Path(answers) if answers is not None else Path("answers")
+    if answers is None and not folder.is_dir():
+        return None, None
+    return folder.resolve(), answers_ledger(folder, panel, backfilled=False)
 
 
 def download_tables(ctx: ReportContext) -> dict[str, pd.DataFrame]:
@@ -503,6 +522,8 @@ def download_tables(ctx: ReportContext) -> dict[str, pd.DataFrame]:
         tables = ctx.from_today.tables()
         files["outlook_today.csv"] = readable(tables["totals"], 3)
         files["outlook_today_states.csv"] = readable(tables["states"], 3)
+    if ctx.frozen is not None and len(ctx.frozen):
+        files[FROZEN_FILE] = readable(ctx.frozen, 3)
     # the question backtest's tables the page names, for a reader without the project
     for name in QUESTION_TABLES:
         if (EVALUATION_DIR / name).is_file():

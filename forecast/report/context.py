@@ -24,6 +24,9 @@ from forecast.report.notebooks import NotebookPage
 EVALUATION_DIR = Path(__file__).resolve().parents[2] / "docs" / "evaluation"
 #: The coding-sensitivity panel ``make sensitivity`` keeps (:mod:`forecast.sensitivity`).
 SENSITIVITY_DIR = EVALUATION_DIR.parent / "sensitivity"
+#: The user's frozen answers, resolved and scored, as the report folder keeps them.
+FROZEN_FILE = "frozen_answers.csv"
+
 #: The backfilled track record ``make track-record`` keeps (:mod:`forecast.track_record`).
 TRACK_RECORD_DIR = EVALUATION_DIR.parent / "track_record"
 
@@ -157,6 +160,10 @@ class ReportContext:
     #: Why each flagged path row's mean lies above its 90th percentile
     #: (:func:`forecast.evaluation.tails.explain_tails`).
     tails: list = field(default_factory=list)
+    #: The user's frozen answers (``forecast questions`` outputs in ``frozen_dir``), resolved
+    #: and scored on ``panel`` (:func:`forecast.ledger.answers_ledger`), or None: no folder.
+    frozen: pd.DataFrame | None = None
+    frozen_dir: Path | None = None
 
     @property
     def today(self) -> dt.date:

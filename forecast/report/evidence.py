@@ -33,16 +33,20 @@ from forecast.evaluation.totals import interval_caveat, totals_findings
 from forecast.models import DEFAULT_MODEL
 from forecast.plots import plot_family_reliability, plot_reliability, plot_skill
 from forecast.present import with_interval
+from forecast.questions import reliability_table
 from forecast.report.context import (
     EVALUATION_DIR,
+    FROZEN_FILE,
     SENSITIVITY_DIR,
     TRACK_RECORD_DIR,
     ReportContext,
     class_words,
     figure_to_data_uri,
+    pct,
 )
 from forecast.report.state_skill_charts import skill_spec
 from forecast.report.vega import chart_html
+from forecast.runs import shown_folder
 from forecast.sensitivity import read_sensitivity
 from forecast.sensitivity_findings import sensitivity_findings, sensitivity_html
 from forecast.track_record import RECORDS_FILE, read_track_record, track_record_tables
@@ -383,9 +387,83 @@ def questions_section(
             readable_table(tables["summary"], crps_units(record)).to_html(
                 index=False, border=0, table_id="track-record-table", escape=True
             ),
-            _track_record_figure(tables["reliability"], tables["record"]),
+            _track_record_figure(tables["reliability"], tables["record"], ctx.frozen),
         ]
+    parts.append(_frozen_html(ctx))
     return "\n".join(parts)
+
+
+def _frozen_html(ctx: ReportContext) -> str:
+    """The user's own frozen answers (``forecast questions`` outputs), resolved and scored on
+    the report's data as ``forecast ledger`` scores them; or how to start such a record."""
+    how = (
+        "<code>forecast questions RUN --config QUESTIONS.yaml --out answers/NAME</code> "
+        "freezes a question file's answers; a report built in the folder that holds "
+        "<code>answers/</code> (or given <code>--answers DIR</code>) resolves and scores them "
+        "on its data, as <code>forecast ledger</code> does"
+    )
+    if ctx.frozen is None:
+        return f'<p id="frozen-answers">Forecasts made at the time join the record: {how}.</p>'
+    folder = html.escape(shown_folder(ctx.frozen_dir))
+    if not len(ctx.frozen):
+        return (
+            f'<p id="frozen-answers">No frozen answers in <code>{folder}</code> yet '
+            f"(folders written by <code>forecast questions</code>): {how}.</p>"
+        )
+    table = ctx.frozen
+    status = table["status"].value_counts()
+    resolved = table[table["status"] == "resolved"]
+    binary = resolved[resolved["type"] == "binary"]
+    others = len(resolved) - len(binary)
+    words = (
+        f"{status.get('resolved', 0)} of {len(table)} resolved on the data to "
+        f"{pd.Period(pd.to_datetime(ctx.panel['month']).max(), 'M')}"
+    )
+    if status.get("annulled", 0):
+        words += f", {status['annulled']} annulled (a condition that did not come)"
+    if status.get("waiting", 0):
+        words += f", {status['waiting']} waiting for their months"
+    scores = []
+    if len(binary):
+        scores.append(f"mean Brier score {binary['brier'].mean():.3f} over {len(binary)} yes/no")
+    if others:  # counts and months: CRPS in their own units, not pooled
+        scores.append(f"{others} counts and dates scored by CRPS in the table")
+    if scores:
+        joined = "; ".join(scores)
+        words += f". {joined[0].upper()}{joined[1:]}"
+    shown = pd.DataFrame(
+        {
+            "Folder": table["folder"].astype(str).to_numpy(),
+            "Question": table["question"].astype(str).to_numpy(),
+            "Months": table["window"].astype(str).to_numpy(),
+            "Answer": [_frozen_answer(r.type, r.answer) for r in table.itertuples(index=False)],
+            "Status": table["status"].astype(str).to_numpy(),
+            "Outcome": table["outcome"].fillna("").astype(str).to_numpy(),
+            "Brier": table["brier"].map(lambda v: f"{v:.3f}" if v == v else "").to_numpy(),
+            "CRPS": table["crps"].map(lambda v: f"{v:.2f}" if v == v else "").to_numpy(),
+        }
+    )
+    unit = (
+        " (a count's answer is its mean, a date's its median month)"
+        if (table["type"] != "binary").any()
+        else ""
+    )
+    return (
+        f'<h3 id="frozen-answers">Your frozen forecasts</h3><p>The answers frozen in '
+        f"<code>{folder}</code> when they were made, not backfilled: {words}. An answer "
+        f"waits until the data cover its months{unit}. Table: "
+        f"<code>{FROZEN_FILE}</code> beside this page.</p>"
+        + shown.to_html(index=False, border=0, table_id="frozen-answers-table", escape=True)
+    )
+
+
+def _frozen_answer(kind: str, value) -> str:
+    """A frozen answer as the page shows it: a chance, a mean, or a median month."""
+    if kind == "binary":
+        return pct(float(value))
+    if kind == "numeric":
+        return f"{float(value):.1f}"
+    return str(value)
 
 
 def _record_data_words(record: pd.DataFrame, panel: pd.DataFrame) -> str:
@@ -406,12 +484,28 @@ def _record_data_words(record: pd.DataFrame, panel: pd.DataFrame) -> str:
     )
 
 
-def _track_record_figure(reliability: pd.DataFrame, record: pd.DataFrame) -> str:
-    """The track record's calibration plot: its resolved yes/no answers, binned, or ""."""
+def _track_record_figure(
+    reliability: pd.DataFrame, record: pd.DataFrame, frozen: pd.DataFrame | None = None
+) -> str:
+    """The track record's calibration plot: its resolved yes/no answers, binned, with the
+    user's resolved frozen ones beside them when there are any; or ""."""
     if reliability.empty:
         return ""
     fig, ax = plt.subplots(figsize=(4.8, 4.8))
-    plot_reliability(reliability, ax=ax, label="answers of the record (90% interval)")
+    plot_reliability(reliability, ax=ax, label="backfilled answers (90% interval)")
+    live = pd.DataFrame() if frozen is None else frozen
+    if len(live):
+        live = live[(live["type"] == "binary") & (live["status"] == "resolved")]
+    if len(live):
+        plot_reliability(
+            reliability_table(
+                live["answer"].to_numpy(float), pd.to_numeric(live["outcome"]).to_numpy(float)
+            ),
+            ax=ax,
+            label=f"your frozen answers ({len(live)})",
+            diagonal=False,
+            marker="s",
+        )
     origins = record["origin"].astype(str)
     ax.set_title(
         f"Track record (backfilled), origins {origins.min()} to {origins.max()}:\n"
