@@ -30,6 +30,8 @@ import dataclasses
 from dataclasses import dataclass
 from numbers import Integral
 
+import pandas as pd
+
 from forecast.errors import ConfigError
 
 
@@ -343,3 +345,16 @@ def preset_name(sampler: str | Sampler | dict) -> str:
     ):
         return name
     return "custom"
+
+
+def check_window(since, until) -> None:
+    """Refuse a training window whose ``--since`` comes after its ``--until`` (months, as text
+    or timestamps; either may be None): the command line checks it before any work, a model
+    when it is built."""
+    if since is None or until is None:
+        return
+    first, last = pd.Period(pd.Timestamp(since), "M"), pd.Period(pd.Timestamp(until), "M")
+    if first > last:
+        raise ConfigError(
+            "--since/--until", f"--since {first} is after --until {last}", "swap them"
+        )

@@ -119,6 +119,10 @@ def test_training_window_options(panel):
     assert recent.training["month"].iloc[0] == pd.Timestamp("2017-11-01")
     with pytest.raises(ConfigError, match="at least 12 months"):
         get_model("state_rate", since="2025-06").build(panel)
+    # a window backwards is refused as such, through the API as on the command line (it was
+    # said to start "after the data's last month", or to hold no month)
+    with pytest.raises(ConfigError, match=r"--since 2020-01 is after --until 2010-01\. Fix: swap"):
+        get_model("state_rate", since="2020-01", until="2010-01").build(panel)
 
 
 def test_a_window_unlike_the_one_asked_for_is_said(panel):

@@ -109,17 +109,6 @@ def check_text(label: str, value: str | None, what: str) -> None:
         raise ConfigError(label, "is empty", f"write {what}")
 
 
-def check_window(since: str | None, until: str | None) -> None:
-    """Refuse a ``--since`` after ``--until`` (both checked months)."""
-    if since is None or until is None:
-        return
-    first, last = pd.Period(pd.Timestamp(since), "M"), pd.Period(pd.Timestamp(until), "M")
-    if first > last:
-        raise ConfigError(
-            "--since/--until", f"--since {first} is after --until {last}", "swap them"
-        )
-
-
 def split_list(text: str | None) -> list[str]:
     """A comma-separated option as a list of its non-empty items."""
     return [item.strip() for item in (text or "").split(",") if item.strip()]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import typer
 
-from forecast.catalog import check_name, resolve_sampler
+from forecast.catalog import check_name, check_window, resolve_sampler
 from forecast.cli import checks
 from forecast.cli.console import console, wide
 from forecast.cli.tables import backfilled_summary_table, ledger_table, track_record_table
@@ -80,7 +80,7 @@ def fit(
     settings = resolve_sampler(preset, draws=draws, tune=tune, chains=chains, backend=sampler)
     for label, value in (("--since", since), ("--until", until)):
         checks.check_month(label, value)
-    checks.check_window(since, until)
+    check_window(since, until)
     name = check_name(model)
     if target not in TARGETS:
         raise ConfigError("--target", f"unknown target {target!r}", f"use one of {TARGETS}")

@@ -27,6 +27,7 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
+from forecast.catalog import check_window
 from forecast.errors import ConfigError
 
 #: Panel columns stored with a fit so it can be rebuilt without the data files.
@@ -142,6 +143,7 @@ class TrainingWindow:
         self.source_panel = panel
         self.panel = self._rows(panel, keep_future)
         months = pd.to_datetime(self.panel["month"])
+        check_window(self.since, self.until)
         if self.since is not None and len(months) and self.since > months.iloc[-1]:
             raise ConfigError(
                 "--since",
