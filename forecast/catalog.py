@@ -30,8 +30,6 @@ import dataclasses
 from dataclasses import dataclass
 from numbers import Integral
 
-import pandas as pd
-
 from forecast.errors import ConfigError
 
 
@@ -333,9 +331,20 @@ def resolve_sampler(sampler: str | Sampler | dict | None = None, **changes) -> S
 
 
 def preset_name(sampler: str | Sampler | dict) -> str:
-    """The preset a fit's settings belong to: the name given, or the preset a sampler's
-    settings derive from when its draws, tuning steps and chains are still that preset's (a
-    refit with the old settings); ``custom`` otherwise."""
+    """The preset a fit's settings belong to.
+
+    Parameters
+    ----------
+    sampler : str, Sampler or dict
+        A preset's name, or settings (:func:`resolve_sampler`).
+
+    Returns
+    -------
+    str
+        The name given; or the preset a sampler's settings derive from when its draws,
+        tuning steps and chains are still that preset's (a refit with the old settings);
+        ``custom`` otherwise.
+    """
     if isinstance(sampler, str):
         return sampler
     resolved = resolve_sampler(sampler)
@@ -348,11 +357,24 @@ def preset_name(sampler: str | Sampler | dict) -> str:
 
 
 def check_window(since, until) -> None:
-    """Refuse a training window whose ``--since`` comes after its ``--until`` (months, as text
-    or timestamps; either may be None): the command line checks it before any work, a model
-    when it is built."""
+    """Refuse a training window whose ``--since`` comes after its ``--until``.
+
+    The command line checks it before any work, a model when it is built.
+
+    Parameters
+    ----------
+    since, until : str, Timestamp or None
+        The first and last month asked for (None: not given, nothing to check).
+
+    Raises
+    ------
+    ConfigError
+        Naming both months, with the fix.
+    """
     if since is None or until is None:
         return
+    import pandas as pd  # the catalog loads nothing heavy until it is used
+
     first, last = pd.Period(pd.Timestamp(since), "M"), pd.Period(pd.Timestamp(until), "M")
     if first > last:
         raise ConfigError(

@@ -86,7 +86,7 @@ def refuse_dangling_link(path: str | Path, what: str) -> None:
     what : str
         The option naming it (``--out``, ``--single-file``, ``--data-dir``).
     """
-    given = Path(os.path.abspath(Path(path).expanduser()))
+    given = Path(path).expanduser().absolute()  # keeps "link/..": the OS follows the link
     for part in (given, *given.parents):
         if part.is_symlink() and not part.exists():
             where = "" if part == given else f": {part}, on the way to it,"

@@ -27,7 +27,7 @@ import xarray as xr
 
 from forecast.constants import STATES
 from forecast.data.panel import TARGETS
-from forecast.errors import RunFileError
+from forecast.errors import InputError, RunFileError
 from forecast.files import read_json, write_text_atomic
 from forecast.outlook import ANSWERS_FILE, read_answers, score_answers
 from forecast.questions import date_months
@@ -315,8 +315,10 @@ def answers_ledger(
     -------
     DataFrame
         ``folder, question, window`` (``START..END``, the months the answer is about: a
-        backfilled answer's question is moved to its origin), ``type, answer`` (the
-        probability, the mean, or a date answer's median month), ``status``, ``outcome`` (a date
+        backfilled answer's question is moved to its origin), ``type`` (the question's),
+        ``answer_type`` (``binary``, ``numeric`` or ``date``: what a conditional question's
+        answer is too), ``answer`` (the probability, the mean, or a date answer's median
+        month), ``status``, ``outcome`` (a date
         question's as its month, ``after END`` when none came in the window), ``brier``,
         ``log_score``, ``crps``.
     """
@@ -327,8 +329,8 @@ def answers_ledger(
             "folder of answers not found" if not answers_dir.exists() else "not a folder",
             "pass --answers DIR, the folder that holds 'forecast questions' outputs",
         )
-    columns = ["folder", "question", "window", "type", "answer", "status", "outcome"]
-    columns += ["brier", "log_score", "crps"]
+    columns = ["folder", "question", "window", "type", "answer_type", "answer", "status"]
+    columns += ["outcome", "brier", "log_score", "crps"]
     frames = []
     if backfilled and (answers_dir / RECORDS_FILE).exists():
         for record in read_track_record(answers_dir)["records"]:
@@ -339,7 +341,16 @@ def answers_ledger(
     folders = [answers_dir] if (answers_dir / ANSWERS_FILE).exists() else []
     folders += sorted(p for p in answers_dir.iterdir() if (p / ANSWERS_FILE).exists())
     for folder in folders:
-        frames.append(_scored(read_answers(folder), folder.name, panel))
+        record = read_answers(folder)
+        try:
+            frames.append(_scored(record, folder.name, panel))
+        except InputError as err:  # its question text: name the folder, not "answers.json"
+            raise RunFileError(
+                folder / ANSWERS_FILE,
+                err.problem,
+                f"re-run 'forecast questions' into a new folder, or move {folder} out of "
+                f"{answers_dir} (or point --answers at another folder)",
+            ) from None
     if not frames:
         return pd.DataFrame(columns=columns)
     return pd.concat(frames, ignore_index=True).reindex(columns=columns)
@@ -366,7 +377,10 @@ def _scored(record: dict, name: str, panel: pd.DataFrame) -> pd.DataFrame:
 
     scores.insert(0, "folder", name)
     scores.insert(2, "window", [window(q) for q in scores["question"]])
-    scores.insert(4, "answer", [value(q) for q in scores["question"]])
+    # what the answer is (a conditional question's is yes/no, a count or a month too)
+    kinds = [given.get(q, {}).get("answer_type") for q in scores["question"]]
+    scores.insert(4, "answer_type", kinds)
+    scores.insert(5, "answer", [value(q) for q in scores["question"]])
     # the outcome in words: a date question's month ("after 2011-03"), not its index
     label = scores.pop("outcome_label")
     scores["outcome"] = label.where(label.notna(), scores["outcome"])

@@ -56,7 +56,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from forecast.catalog import Sampler, check_name, resolve_sampler, state_models
+from forecast.catalog import Sampler, check_name, preset_name, resolve_sampler, state_models
 from forecast.coding_alternatives import (
     AS_CODED,
     check_alternatives,
@@ -282,7 +282,7 @@ def coding_sensitivity(
         model=name,
         seed=int(seed),
         sampler=_suited(name, sampler).to_dict(),
-        preset=preset if isinstance(preset, str) else "custom",
+        preset=preset_name(sampler),  # "custom" when draws, tuning or chains were changed
         scenarios=_labels(scenario_set.resolved(start, last)),
         scenario_file=project_path(scenario_set.source) if scenario_set.source else "",
         alternatives_file=source_of(chosen),

@@ -260,15 +260,14 @@ def test_the_walk_through_sets_aside_an_overlay_or_run_past_its_invented_months(
 def test_a_refit_with_the_old_settings_records_the_old_preset():
     """A refit passes the old run's stored settings: they name their preset, which the new run
     records (it recorded "custom"); changed draws, tuning or chains are "custom"."""
-    from forecast.catalog import preset_name as _preset_name
-    from forecast.catalog import resolve_sampler
+    from forecast.catalog import preset_name, resolve_sampler
 
     stored = resolve_sampler("full").to_dict()  # as run.json keeps them
-    assert _preset_name(resolve_sampler(stored)) == "full"
-    assert _preset_name(stored) == "full"
-    assert _preset_name(resolve_sampler(stored, draws=200)) == "custom"
-    assert _preset_name(resolve_sampler({"draws": 300})) == "custom"
-    assert _preset_name("fast") == "fast"
+    assert preset_name(resolve_sampler(stored)) == "full"
+    assert preset_name(stored) == "full"
+    assert preset_name(resolve_sampler(stored, draws=200)) == "custom"
+    assert preset_name(resolve_sampler({"draws": 300})) == "custom"
+    assert preset_name("fast") == "fast"
 
 
 def test_a_refit_without_new_months_says_so(runs, tmp_path):

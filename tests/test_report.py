@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from conftest import FORECAST_CLI, FRESH_TODAY, REPO, SEED, STALE_TODAY
 
-from forecast.errors import ConfigError, DataError
+from forecast.errors import ConfigError, DataError, RunFileError
 from forecast.report import SIZE_TARGET_BYTES, build_report, folder_size, notebook_paths
 
 #: The scenarios of scenarios/current.yaml, in the file's order.
@@ -1139,10 +1139,10 @@ def test_frozen_answers_join_the_track_record_scored_on_the_reports_data(tmp_pat
     from forecast.report.build import frozen_answers
     from forecast.report.context import FROZEN_FILE, ReportContext
     from forecast.report.evidence import questions_section
-    from forecast.track_record import TRACK_RECORD_DIR, answers_record, read_track_record
+    from forecast.track_record import answers_record, read_track_record
 
-    record = next(r for r in read_track_record()["records"] if r["origin"] == "2019-12")
-    folder = tmp_path / "answers" / "made-2019-12"
+    record = next(r for r in read_track_record()["records"] if r["origin"] == "2013-03")
+    folder = tmp_path / "answers" / "made-2013-03"
     folder.mkdir(parents=True)
     (folder / "answers.json").write_text(json.dumps(answers_record(record)), encoding="utf-8")
     fresh = data_freshness(tables, today=FRESH_TODAY)
@@ -1155,8 +1155,9 @@ def test_frozen_answers_join_the_track_record_scored_on_the_reports_data(tmp_pat
     rows = page.split('id="frozen-answers-table"')[1].split("</table>")[0]
     assert rows.count("</tr>") == len(record["answers"]) + 1  # and the header
     done = ledger[ledger["status"] == "resolved"]
-    binary = done[done["type"] == "binary"]
-    # its windows (2020) are all in the data: none waits (a conditional one whose path did
+    binary = done[done["answer_type"] == "binary"]  # a conditional yes/no question too
+    assert (binary["type"] == "conditional").any() and binary["brier"].notna().all()
+    # its windows (2013-14) are all in the data: none waits (a conditional one whose path did
     # not come is annulled)
     assert set(ledger["status"]) <= {"resolved", "annulled"} and len(done) > 0
     assert (
@@ -1165,7 +1166,7 @@ def test_frozen_answers_join_the_track_record_scored_on_the_reports_data(tmp_pat
         f"score {binary['brier'].mean():.3f} over {len(binary)} yes/no; "
         f"{len(done) - len(binary)} counts and dates scored by CRPS in the table."
     ) in page
-    assert "made-2019-12" in page and TRACK_RECORD_DIR.name in page
+    assert "made-2013-03" in page
     assert f"<code>{FROZEN_FILE}</code> beside this page" in page
     # no folder: how to start one; an empty one: says so
     assert "Forecasts made at the time join the record" in questions_section(
@@ -1175,6 +1176,13 @@ def test_frozen_answers_join_the_track_record_scored_on_the_reports_data(tmp_pat
     where, none = frozen_answers(tmp_path / "empty", panel)
     empty = questions_section(ReportContext(tables, panel, fresh, frozen=none, frozen_dir=where))
     assert "No frozen answers in" in empty and "frozen-answers-table" not in empty
+    # a record whose question text no longer parses is refused naming its folder
+    broken = tmp_path / "broken" / "old-answers"
+    broken.mkdir(parents=True)
+    damaged = {**answers_record(record), "questions_text": "questions: [{id: a, type: odd}]"}
+    (broken / "answers.json").write_text(json.dumps(damaged), encoding="utf-8")
+    with pytest.raises(RunFileError, match=r"old-answers.answers\.json: .*move .*old-answers"):
+        frozen_answers(tmp_path / "broken", panel)
     # a folder that is not there is refused before anything is fitted or written
     result = subprocess.run(
         [sys.executable, FORECAST_CLI, "report", "--out", "r", "--answers", "nowhere", "--fast"],

@@ -93,7 +93,6 @@ def sensitivity(
         folder,
         name,
         seed,
-        preset,
         sampler,
         chosen,
         spec,

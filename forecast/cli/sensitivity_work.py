@@ -48,7 +48,6 @@ def sensitivity(
     data_dir: Path | None,
     model: str,
     seed: int,
-    preset: str,
     sampler: Sampler,
     alternatives: pd.DataFrame,
     scenarios: ScenarioSet,
@@ -68,7 +67,7 @@ def sensitivity(
         progress=True,
     )
     seconds = time.perf_counter() - started
-    table.attrs.update(preset=preset, data_dir=checks.recorded(data_dir))
+    table.attrs.update(data_dir=checks.recorded(data_dir))
     table = as_written(table)
     settings = {**table.attrs, "seconds": round(seconds, 1)}
     with output_dir(out, "sensitivity", force=force) as tmp:

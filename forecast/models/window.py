@@ -140,10 +140,10 @@ class TrainingWindow:
 
     def _place_window(self, panel: pd.DataFrame, keep_future: bool) -> None:
         """Keep the rows of ``panel`` the model reads and place its grid and training window."""
+        check_window(self.since, self.until)
         self.source_panel = panel
         self.panel = self._rows(panel, keep_future)
         months = pd.to_datetime(self.panel["month"])
-        check_window(self.since, self.until)
         if self.since is not None and len(months) and self.since > months.iloc[-1]:
             raise ConfigError(
                 "--since",

@@ -485,11 +485,27 @@ def build_report(
     )
 
 
-def frozen_answers(answers: str | Path | None, panel: pd.DataFrame):
-    """The folder of the user's frozen answers and their ledger on ``panel``, or (None, None).
+def frozen_answers(
+    answers: str | Path | None, panel: pd.DataFrame
+) -> tuple[Path | None, pd.DataFrame | None]:
+    """The user's frozen answers (``forecast questions`` outputs), resolved and scored.
 
-    ``answers`` given: that folder (refused when it is missing or holds a damaged
-    ``answers.json``); not given: ``./answers`` when it is a folder."""
+    Parameters
+    ----------
+    answers : str, Path or None
+        The folder (refused when it is missing, not a folder or holds a damaged
+        ``answers.json``, naming it); None: ``./answers`` when it is a folder.
+    panel : DataFrame
+        The data the answers are resolved on (the report's).
+
+    Returns
+    -------
+    folder : Path or None
+        The folder read (resolved), or None when there is none.
+    ledger : DataFrame or None
+        :func:`forecast.ledger.answers_ledger` of its frozen answers (not a backfilled
+        record's), or None.
+    """
     folder = Path(answers) if answers is not None else Path("answers")
     if answers is None and not folder.is_dir():
         return None, None

@@ -413,7 +413,7 @@ def _frozen_html(ctx: ReportContext) -> str:
     table = ctx.frozen
     status = table["status"].value_counts()
     resolved = table[table["status"] == "resolved"]
-    binary = resolved[resolved["type"] == "binary"]
+    binary = resolved[resolved["answer_type"] == "binary"]
     others = len(resolved) - len(binary)
     words = (
         f"{status.get('resolved', 0)} of {len(table)} resolved on the data to "
@@ -436,7 +436,9 @@ def _frozen_html(ctx: ReportContext) -> str:
             "Folder": table["folder"].astype(str).to_numpy(),
             "Question": table["question"].astype(str).to_numpy(),
             "Months": table["window"].astype(str).to_numpy(),
-            "Answer": [_frozen_answer(r.type, r.answer) for r in table.itertuples(index=False)],
+            "Answer": [
+                _frozen_answer(r.answer_type, r.answer) for r in table.itertuples(index=False)
+            ],
             "Status": table["status"].astype(str).to_numpy(),
             "Outcome": table["outcome"].fillna("").astype(str).to_numpy(),
             "Brier": table["brier"].map(lambda v: f"{v:.3f}" if v == v else "").to_numpy(),
@@ -445,7 +447,7 @@ def _frozen_html(ctx: ReportContext) -> str:
     )
     unit = (
         " (a count's answer is its mean, a date's its median month)"
-        if (table["type"] != "binary").any()
+        if (table["answer_type"] != "binary").any()
         else ""
     )
     return (
@@ -458,7 +460,10 @@ def _frozen_html(ctx: ReportContext) -> str:
 
 
 def _frozen_answer(kind: str, value) -> str:
-    """A frozen answer as the page shows it: a chance, a mean, or a median month."""
+    """A frozen answer as the page shows it: a chance, a mean, or a median month ("" when
+    the record holds none, e.g. a condition no simulation met)."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
     if kind == "binary":
         return pct(float(value))
     if kind == "numeric":
@@ -495,7 +500,8 @@ def _track_record_figure(
     plot_reliability(reliability, ax=ax, label="backfilled answers (90% interval)")
     live = pd.DataFrame() if frozen is None else frozen
     if len(live):
-        live = live[(live["type"] == "binary") & (live["status"] == "resolved")]
+        live = live[(live["answer_type"] == "binary") & (live["status"] == "resolved")]
+        live = live[pd.to_numeric(live["answer"], errors="coerce").notna()]
     if len(live):
         plot_reliability(
             reliability_table(
@@ -517,7 +523,8 @@ def _track_record_figure(
         f'yes/no answers" src="{figure_to_data_uri(fig)}"><figcaption>Each point: the answers '
         "of the record given about that probability, against how often the event came; on "
         "the diagonal, answers of 20% came true 20% of the time. Every shipped yes/no "
-        "question is pooled. On the bundled data the same table is the project's "
+        "question is pooled; squares, when there are any, are your frozen answers (below), "
+        "binned the same way. On the bundled data the same table is the project's "
         "<code>docs/track_record/reliability.csv</code>.</figcaption></figure>"
     )
 
