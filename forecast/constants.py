@@ -161,3 +161,8 @@ PROTECTED_DIRS: tuple[Path, ...] = tuple(
         ".git",
     )
 )
+
+#: Where a forecast from the last month of the data starts, in words (a run fitted to an
+#: earlier month says "the end of the run's fit (YYYY-MM)":
+#: :func:`forecast.freshness.forecast_origin`).
+DATA_END = "the data's end"

@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from forecast.constants import DATA_END
 from forecast.errors import ConfigError
 from forecast.ledger import score_forecast
 from forecast.scores import crps
@@ -304,7 +305,7 @@ class ForecastTiming:
     def title(self) -> str:
         """A heading: "The current outlook" or "A forecast from the data's end, partly in
         the past" (or "in the past" when every month is)."""
-        return self.title_from("the data's end")
+        return self.title_from(DATA_END)
 
     def title_from(self, origin: str) -> str:
         """:attr:`title` for a forecast made from ``origin`` (e.g. "the end of the run's fit
@@ -322,7 +323,7 @@ def forecast_origin(fit_end, data_end) -> str:
     (:attr:`forecast.data.Tables.last_whole_month`)."""
     fit_end = pd.Period(fit_end, "M")
     if fit_end >= pd.Period(data_end, "M"):
-        return "the data's end"
+        return DATA_END
     return f"the end of the run's fit ({fit_end})"
 
 

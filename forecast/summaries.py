@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from forecast.constants import STATES
+from forecast.constants import DATA_END, STATES
 from forecast.errors import ConfigError
 from forecast.present import chance
 from forecast.scores import crps
@@ -358,7 +358,7 @@ def against_years(
     forecast,
     observed: pd.Series,
     scenario: str | None = None,
-    origin: str = "the data's end",
+    origin: str = DATA_END,
     year_to_date: float | None = None,
 ) -> Summary:
     """The forecast of each calendar year beside the years observed before it.

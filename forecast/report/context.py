@@ -14,6 +14,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from forecast.constants import DATA_END
 from forecast.freshness import forecast_origin
 from forecast.present import chance
 from forecast.questions import WEAPON_CLASSES
@@ -175,14 +176,14 @@ class ReportContext:
         (2019-10)" for a ``--run`` fitted to an earlier month
         (:func:`forecast.freshness.forecast_origin`)."""
         if self.model is None:
-            return "the data's end"
+            return DATA_END
         end = self.model.training["month"].iloc[-1]
         return forecast_origin(end, self.tables.last_whole_month)
 
     @property
     def fit_reaches_data_end(self) -> bool:
         """Whether the run was fitted to the data's last month."""
-        return self.origin == "the data's end"
+        return self.origin == DATA_END
 
     @property
     def has_outlook(self) -> bool:
