@@ -74,7 +74,8 @@ skill: install
 # The strict question backtest (issue 23): question families (state changes, talks, launches,
 # each weapon-class group, nuclear tests, launch days) asked at every cutoff 2000-2024 and scored
 # against the strongest naive answer; writes its tables to docs/evaluation (questions*.csv, with
-# questions_by_state.csv, question_reliability.csv, nuclear.csv/.md). About 20 minutes on 2 cores; the count folds are
+# questions_by_state.csv, question_reliability.csv, nuclear.csv/.md). About 30 minutes on 2 cores (every family at
+# all 300 monthly cutoffs; --every 3 asks the launch families at 100, in a third of the time); the count folds are
 # cached in out/question-backtest/folds (delete it after changing the families or the models).
 questions-backtest: install
 	$(BIN)/python -m forecast.evaluation.strict_questions

@@ -11,11 +11,12 @@ families of :mod:`forecast.evaluation.question_families` at every month 2000-202
   the months up to the cutoff (every month: 300 cutoffs; cheap);
 - the nuclear family (a test within 12 months) by each candidate nuclear-test rate
   (:data:`forecast.evaluation.question_answers.NUCLEAR_CANDIDATES`, every month);
-- the count families (at least one launch day in 3 months, three or more in 6, an ICBM launch
-  in 6, launch days in 12 by CRPS) by the default count model (``ar_level``) fitted at every
-  *third* month (100 cutoffs, the ``backtest`` sampler preset, to keep the run near 20
-  minutes on two cores), simulated along the paths of every state model, with the class mix
-  fitted at the cutoff (:mod:`forecast.evaluation.question_folds`, cached).
+- the count families (at least one launch day in 3 months, three or more in 6, a launch of
+  each weapon-class group in 6, launch days in 12 by CRPS) by the default count model
+  (``ar_level``) fitted at every month too (300 cutoffs, the ``backtest`` sampler preset;
+  about 30 minutes on two cores, ``--every 3`` a third of that), simulated along the paths of
+  every state model, with the class mix fitted at the cutoff
+  (:mod:`forecast.evaluation.question_folds`, cached).
 
 Every family is scored against its strongest naive answer (the long-run base rate, the base
 rate of the last five years, the naive forecast; :mod:`forecast.evaluation.question_skill`),

@@ -16,9 +16,9 @@ Intervals
     :mod:`forecast.evaluation.skill`: blocks of :data:`BLOCK_MONTHS` consecutive months, all
     families resampled *jointly* (the same months), so the ``overall`` row (the mean of the
     families' skills, each family weighing the same whatever its number of cutoffs) gets an
-    interval too. Families asked every third month simply contribute the cutoffs that fall in
-    the resampled months. The 90% interval is the 5th to 95th percentile of the resampled
-    skill.
+    interval too. Families asked less often (``--every 3``) simply contribute the cutoffs
+    that fall in the resampled months. The 90% interval is the 5th to 95th percentile of the
+    resampled skill.
 """
 
 from __future__ import annotations

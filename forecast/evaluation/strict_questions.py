@@ -5,7 +5,7 @@ Run it with ``make questions-backtest`` or::
 
     python -m forecast.evaluation.strict_questions --out docs/evaluation
 
-(about 20 minutes on two cores, the count folds cached in ``out/question-backtest/folds``;
+(about 30 minutes on two cores, the count folds cached in ``out/question-backtest/folds``;
 ``--no-count`` runs the state and nuclear families alone in a few minutes).
 """
 
@@ -50,10 +50,10 @@ from forecast.models.events import NuclearRate
 from forecast.models.state_catalog import DEFAULT_TRANSITIONS, TRANSITION_MODELS
 from forecast.simulation import state_paths
 
-#: Cutoffs of the strict backtest (every month of the span; count families every
-#: :data:`COUNT_EVERY` months).
+#: Cutoffs of the strict backtest (every month of the span; the count families every
+#: :data:`COUNT_EVERY` months: every month too, as the state families, since 2026-12-06).
 STRICT_SPAN = ("2000-01", "2024-12")
-COUNT_EVERY = 3
+COUNT_EVERY = 1
 
 #: Root seed of the strict backtest (that of the evaluation protocol).
 STRICT_SEED = 20251231
