@@ -1112,12 +1112,12 @@ def test_the_questions_backtested_and_the_track_record_are_on_the_index(tables, 
     last = pd.Period(pd.to_datetime(panel["month"]).max(), "M")
     waiting = (track_record_tables(TRACK_RECORD_DIR, panel)["record"]["status"] == "waiting").sum()
     assert f"Resolved and scored on the data this report was built from, to {last}." in page
-    assert f"{waiting:,} answers about months after {last} wait" in page
+    assert f"{waiting:,} answers whose windows end after {last} wait" in page
     early = panel[pd.to_datetime(panel["month"]) < "2025-01-01"].reset_index(drop=True)
     earlier = questions_section(ReportContext(tables, early, ctx.freshness))
     record = track_record_tables(TRACK_RECORD_DIR, early)["record"]
     later = (record["status"] == "waiting").sum()
-    assert later > waiting and f"{later:,} answers about months after 2024-12 wait" in earlier
+    assert later > waiting and f"{later:,} answers whose windows end after 2024-12 wait" in earlier
     # where the state model misses, by the state at the cutoff: one sentence per state family
     from forecast.evaluation.question_skill import origin_state_findings
 

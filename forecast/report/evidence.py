@@ -475,9 +475,10 @@ def _record_data_words(record: pd.DataFrame, panel: pd.DataFrame) -> str:
     """Which data scored the track record, and how many answers wait for months to come."""
     last = pd.Period(pd.to_datetime(panel["month"]).max(), "M")
     waiting = int((record["status"] == "waiting").sum())
+    many = waiting != 1
     later = (
-        f" {waiting:,} answer{'s' if waiting != 1 else ''} about months after {last} "
-        f"{'wait' if waiting != 1 else 'waits'}: "
+        f" {waiting:,} answer{'s' if many else ''} whose window{'s end' if many else ' ends'} "
+        f"after {last} {'wait' if many else 'waits'}: "
         "each joins the record, resolved and scored, in the first report built on data "
         "that cover its window (new months added with <code>forecast data import</code>)."
         if waiting
