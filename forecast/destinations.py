@@ -7,8 +7,8 @@ Anything inside (or containing) the bundled ``datasets/`` folder (:func:`refuse_
 ``scenarios/`` and ``questions/``...; :func:`refuse_protected`) is refused as a destination,
 whatever path spelling leads there, with a :class:`~forecast.errors.ConfigError` naming the
 option, the problem and the fix; so is a path whose symbolic links form a loop
-(:func:`refuse_link_loop`) or lead to nothing (:func:`refuse_dangling_link`: following one would
-create folders the user never named). Paths are resolved as the operating system resolves them
+or lead to nothing (:func:`refuse_broken_links`: following one would create folders the user
+never named). Paths are resolved as the operating system resolves them
 (:func:`resolved_path`: each symbolic link is followed before a ``..`` after it is applied), so
 ``link/../x`` is the ``x`` beside the link's target. :func:`probe_writable` creates and removes
 a hidden file: the only test of a folder's permissions that is true for root too.
@@ -38,8 +38,10 @@ def resolved_path(path: str | Path) -> Path:
     return Path(os.path.realpath(Path(path).expanduser()))
 
 
-def refuse_link_loop(path: str | Path, what: str) -> None:
-    """Raise :class:`ConfigError` if ``path`` cannot be resolved (a symbolic-link loop).
+def refuse_broken_links(path: str | Path, what: str) -> None:
+    """Raise :class:`ConfigError` if ``path`` cannot be followed: its symbolic links form a
+    loop, or it (or a folder on the way to it) is a link to nothing, whose following would
+    create folders somewhere the user did not name.
 
     Parameters
     ----------
@@ -63,29 +65,6 @@ def refuse_link_loop(path: str | Path, what: str) -> None:
         raise ConfigError(
             what, f"{path!r} holds a NUL byte", "give a path without control characters"
         ) from None
-
-
-def inside_bundled(path: str | Path) -> bool:
-    """Whether ``path`` (resolved) is the bundled ``datasets/``, inside it, or contains it."""
-    return _overlaps(resolved_path(path), BUNDLED_DATA_DIR.resolve())
-
-
-def _overlaps(target: Path, folder: Path) -> bool:
-    """``target`` is ``folder``, inside it, or holds it."""
-    return target == folder or folder in target.parents or target in folder.parents
-
-
-def refuse_dangling_link(path: str | Path, what: str) -> None:
-    """Raise :class:`ConfigError` if ``path`` or a folder on the way to it is a symbolic link
-    to nothing: following it would create folders somewhere the user did not name.
-
-    Parameters
-    ----------
-    path : str or Path
-        The path as given.
-    what : str
-        The option naming it (``--out``, ``--single-file``, ``--data-dir``).
-    """
     given = Path(path).expanduser().absolute()  # keeps "link/..": the OS follows the link
     for part in (given, *given.parents):
         if part.is_symlink() and not part.exists():
@@ -98,6 +77,16 @@ def refuse_dangling_link(path: str | Path, what: str) -> None:
             )
 
 
+def inside_bundled(path: str | Path) -> bool:
+    """Whether ``path`` (resolved) is the bundled ``datasets/``, inside it, or contains it."""
+    return _overlaps(resolved_path(path), BUNDLED_DATA_DIR.resolve())
+
+
+def _overlaps(target: Path, folder: Path) -> bool:
+    """``target`` is ``folder``, inside it, or holds it."""
+    return target == folder or folder in target.parents or target in folder.parents
+
+
 def refuse_bundled(path: str | Path, what: str) -> None:
     """Raise :class:`ConfigError` if ``path`` resolves to, inside, or above ``datasets/``.
 
@@ -108,8 +97,7 @@ def refuse_bundled(path: str | Path, what: str) -> None:
     what : str
         The option naming it (``--out``, ``--data-dir``), for the message.
     """
-    refuse_link_loop(path, what)
-    refuse_dangling_link(path, what)
+    refuse_broken_links(path, what)
     if inside_bundled(path):
         raise ConfigError(
             what,
