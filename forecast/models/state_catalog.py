@@ -26,7 +26,7 @@ Skill against the strongest naive answer (the long-run base rate) of the discoun
 the plain chain, the shrunk chain and the duration model: a change within 3 months +2.1%,
 -1.5%, -0.2%, -6.0%; within 6 months +3.7%, -1.2%, +0.1%, -3.4%; within 12 months +11.4%,
 +5.7%, +4.3%, +9.3%; talks resuming within 6 months -1.6%, -9.9%, -4.8%, -7.9%; with the
-count families answered along each model's paths, overall +8.1%, +6.1%, +6.6%, +6.3%. The
+count families answered along each model's paths, overall +8.3%, +6.1%, +6.6%, +6.2%. The
 intervals are wide (300 monthly cutoffs, some 25 changes of state): the discounted chain beats
 the plain chain by 3.6% to 7.5% on the state questions, the 90% intervals reaching just below
 zero. (The discounted chain weighs its components state by state since 2026-12-04; before, one
