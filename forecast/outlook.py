@@ -37,6 +37,7 @@ from forecast.questions import (
     outcome_code,
     parse_questions,
     resolve,
+    rows_by_month,
     score,
     simulated_outcomes,
 )
@@ -46,6 +47,10 @@ from forecast.summaries import by_path, by_state_in, state_probabilities
 from forecast.yamlio import load_yaml_text
 
 ANSWERS_FILE = "answers.json"
+
+#: The folder of ``forecast questions`` outputs the ledger and the report read by default
+#: (relative to the folder they run in).
+ANSWERS_DIR = Path("answers")
 
 #: Draws of each answer kept for scoring: every draw of a ``full`` fit (4 chains x 1,000), so
 #: that the ledger scores exactly the answer printed (a Brier score from the kept draws is the
@@ -290,7 +295,9 @@ def embedded_questions(text: str, source: str) -> tuple:
     return tuple(parse_questions(dict(load_yaml_text(text, source)), source))
 
 
-def score_answers(record: dict, observed: pd.DataFrame, questions=None) -> pd.DataFrame:
+def score_answers(
+    record: dict, observed: pd.DataFrame, questions=None, where: dict | None = None
+) -> pd.DataFrame:
     """Score the frozen answers whose questions the observed data resolve.
 
     Parameters
@@ -301,6 +308,9 @@ def score_answers(record: dict, observed: pd.DataFrame, questions=None) -> pd.Da
         The monthly panel of the data now available.
     questions : tuple of Question, optional
         The record's questions, already parsed (:func:`embedded_questions`).
+    where : dict, optional
+        :func:`forecast.questions.rows_by_month` of ``observed``, for a caller that scores
+        many records on the same data.
 
     Returns
     -------
@@ -312,9 +322,10 @@ def score_answers(record: dict, observed: pd.DataFrame, questions=None) -> pd.Da
     """
     if questions is None:
         questions = embedded_questions(record["questions_text"], "answers.json")
+    where = rows_by_month(observed) if where is None else where
     rows = []
     for question in questions:
-        outcome = resolve(question, observed)
+        outcome = resolve(question, observed, where)
         row = {"question": question.id, "type": question.type, "outcome": None}
         if outcome is None:
             rows.append({**row, "status": "waiting"})

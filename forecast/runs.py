@@ -30,8 +30,7 @@ import pandas as pd
 import xarray as xr
 
 from forecast import versions
-from forecast.catalog import Sampler, resolve_sampler
-from forecast.catalog import preset_name as run_preset_name
+from forecast.catalog import Sampler, preset_name, resolve_sampler
 from forecast.constants import MAX_NETCDF_BYTES, PROJECT_DIR
 from forecast.errors import ConfigError, RunFileError
 from forecast.files import check_regular_file, read_json, write_text_atomic
@@ -169,8 +168,7 @@ def fit_run(
     )
     run = Run(model=model, seconds=seconds)
     if out is not None:
-        preset_name = run_preset_name(preset)
-        info = {"fit_seconds": round(seconds, 1), "preset": preset_name, **(extra or {})}
+        info = {"fit_seconds": round(seconds, 1), "preset": preset_name(preset), **(extra or {})}
         run.path, run.record = save_run(model, out, extra=info, phases=phases)
         if freeze:
             run.forecast = write_forecast(model, out, seed=seed)

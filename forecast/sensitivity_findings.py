@@ -21,8 +21,6 @@ from forecast.constants import STATE_WORDS, STATES
 from forecast.present import markdown_text
 from forecast.sensitivity import ANOTHER_SEED, STANDARD_SCENARIOS, ratio_columns, scenario_keys
 
-#: How states are named in sentences and headers.
-
 
 def signed(value: float, digits: int) -> str:
     """``+1.2`` / ``-0.3`` / ``+0.0`` (never ``-0.0``)."""

@@ -197,7 +197,7 @@ def score_track_record(track: dict, panel: pd.DataFrame) -> pd.DataFrame:
     frames, cache, where = [], {}, rows_by_month(panel)
     for record in track["records"]:
         questions = embedded_questions(record["questions_text"], "records.json")
-        scores = score_answers(answers_record(record), panel, questions)
+        scores = score_answers(answers_record(record), panel, questions, where)
         answers = pd.DataFrame([_numbers_and_months(a) for a in record["answers"]])
         keep = ["question", "answer_type", "window_start", "window_end", "probability"]
         keep += ["mean", "q10", "q50", "q90", *MONTH_COLUMNS, "p_given"]

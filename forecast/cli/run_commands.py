@@ -22,6 +22,7 @@ from forecast.data import TARGETS, load_tables, monthly_panel
 from forecast.errors import ConfigError
 from forecast.freshness import check_today
 from forecast.ledger import answers_ledger, ledger
+from forecast.outlook import ANSWERS_DIR
 from forecast.outputs import check_output_dir
 from forecast.scenarios import load_scenarios
 from forecast.track_record import (
@@ -284,7 +285,7 @@ def ledger_command(
     data_dir: Path = checks.DATA_DIR_OPTION,
 ) -> None:
     """List runs with their frozen forecasts, and answered questions, scored on the data since."""
-    folder = answers if answers is not None else Path("answers")
+    folder = answers if answers is not None else ANSWERS_DIR
     backfilled = folder.is_dir() and (folder / RECORDS_FILE).exists()
     if every_answer and not backfilled:
         raise ConfigError(

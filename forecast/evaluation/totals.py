@@ -140,16 +140,23 @@ def totals_findings(
         )
     reading = _reading(r)
     if reading and reading[1] is None:
-        out.append(
-            f"So the interval of the total is too {reading[0]} by the randomised PIT, though "
-            "as printed it held about its 80%."
-        )
+        out.append(f"So the interval of the total is {_too(reading)}.")
     elif reading:
         out.append(
             f"So the interval of the total is too {reading[0]}: read its printed 80% interval "
             f"as about {_a(reading[1])}% one."
         )
     return out
+
+
+#: Said of a total's 80% interval that the randomised PIT calls mis-calibrated but that, as
+#: printed with its ends, held about 80% of the totals.
+HELD = "as printed it held about its 80%"
+
+
+def _too(reading: tuple[str, None]) -> str:
+    """ "too narrow by the randomised PIT, though as printed it held about its 80%"."""
+    return f"too {reading[0]} by the randomised PIT, though {HELD}"
 
 
 def _a(percent: int) -> str:
@@ -220,20 +227,13 @@ def interval_caveat(
     if reading is None:
         return ""
     if brief and reading[1] is None:
-        return (
-            f"The backtest found this interval too {reading[0]} by the randomised PIT, though "
-            "as printed it held about its 80% (said in full above)."
-        )
+        return f"The backtest found this interval {_too(reading)} (said in full above)."
     if brief:
         return (
             f"Read this 80% interval as about {_a(reading[1])}% interval too (the backtest's "
             "finding, said in full above)."
         )
-    advice = (
-        "as printed it held about its 80%"
-        if reading[1] is None
-        else f"read it as about {_a(reading[1])}% interval"
-    )
+    advice = HELD if reading[1] is None else f"read it as about {_a(reading[1])}% interval"
     return (
         f"In the backtest ({int(r['n'])} cutoffs) the 80% interval of {model}'s "
         f"{int(r['horizon'])}-month total held {r['pit_cov_80']:.0%} of the totals that came "

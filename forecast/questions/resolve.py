@@ -70,9 +70,9 @@ def _leading_rows(months, where: dict[int, int]) -> list[int]:
     return rows
 
 
-def _observed_counts(question: Question, observed: pd.DataFrame, where=None) -> np.ndarray:
-    """Event counts of the window's observed leading months, shape (1, covered)."""
-    where = rows_by_month(observed) if where is None else where
+def _observed_counts(question: Question, observed: pd.DataFrame, where: dict) -> np.ndarray:
+    """Event counts of the window's observed leading months, shape (1, covered) (``where``:
+    :func:`rows_by_month` of ``observed``)."""
     covered = _leading_rows(question.months, where)
     event = question.event
     if event.kind == "state_change":

@@ -23,6 +23,7 @@ from forecast.ledger import answers_ledger
 from forecast.models import get_model
 from forecast.models.events import NuclearRate
 from forecast.outlook import (
+    ANSWERS_DIR,
     answer_questions,
     outlook_from_today,
     outlook_tables,
@@ -506,7 +507,7 @@ def frozen_answers(
         :func:`forecast.ledger.answers_ledger` of its frozen answers (not a backfilled
         record's), or None.
     """
-    folder = Path(answers) if answers is not None else Path("answers")
+    folder = Path(answers) if answers is not None else ANSWERS_DIR
     if answers is None and not folder.is_dir():
         return None, None
     return folder.resolve(), answers_ledger(folder, panel, backfilled=False)

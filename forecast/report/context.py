@@ -165,6 +165,9 @@ class ReportContext:
     #: and scored on ``panel`` (:func:`forecast.ledger.answers_ledger`), or None: no folder.
     frozen: pd.DataFrame | None = None
     frozen_dir: Path | None = None
+    #: Tables a section computes from the data, kept for the next rendering of the same
+    #: report (the single file renders the index again; ``replace`` shares this dict).
+    memo: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def today(self) -> dt.date:
@@ -184,6 +187,17 @@ class ReportContext:
     def fit_reaches_data_end(self) -> bool:
         """Whether the run was fitted to the data's last month."""
         return self.origin == DATA_END
+
+    @property
+    def panel_end(self) -> pd.Period:
+        """The last month of the data the page is built from."""
+        return pd.Period(pd.to_datetime(self.panel["month"]).max(), "M")
+
+    @property
+    def beside(self) -> str:
+        """Where the tables a page names are: "beside this page" (the report folder's index),
+        or "in the report's folder" (the single file, which holds none of them)."""
+        return "in the report's folder" if self.single else "beside this page"
 
     @property
     def has_outlook(self) -> bool:

@@ -352,14 +352,16 @@ def questions_section(
         "fitted on the data up to the cutoff), scored once resolved: Brier score for a "
         "probability, CRPS for a count. Skill is against the strongest naive answer in "
         "hindsight (a base rate, or the recent rate), positive = better, with a 90% "
-        "block-bootstrap interval. Tables: <code>questions.csv</code> beside this page (from "
+        f"block-bootstrap interval. Tables: <code>questions.csv</code> {ctx.beside} (from "
         "the project's <code>docs/evaluation</code>); "
         "details: notebook 05.</p>",
         shown.to_html(index=False, border=0, table_id="questions-skill", escape=True),
-        _reliability_figure(folder, dict(zip(table["family"], table["title"], strict=True))),
+        _reliability_figure(
+            folder, dict(zip(table["family"], table["title"], strict=True)), ctx.beside
+        ),
         f'<ul id="questions-words">\n{items}\n</ul>',
         _launch_family_note(families, folder),
-        _by_state_words(folder),
+        _by_state_words(folder, ctx.beside),
     ]
     nuclear = folder / "nuclear.md"
     if nuclear.is_file():
@@ -367,8 +369,13 @@ def questions_section(
             line for line in nuclear.read_text(encoding="utf-8").splitlines()[1:] if line
         )
         parts.append(f'<p id="nuclear-rule">{html.escape(text)}</p>')
-    if (record / "record.csv").is_file():
-        tables = track_record_tables(record, ctx.panel)  # scored on this report's data
+    if (record / RECORDS_FILE).is_file():
+        key = ("track record", record)  # scored on this report's data, once per build
+        if key not in ctx.memo:
+            tables = track_record_tables(record, ctx.panel)
+            figure = _track_record_figure(tables["reliability"], tables["record"], ctx.frozen)
+            ctx.memo[key] = tables, figure
+        tables, figure = ctx.memo[key]
         first = tables["record"].iloc[0]
         parts += [
             '<h3 id="track-record">The track record (backfilled)</h3>',
@@ -383,11 +390,11 @@ def questions_section(
             f"origin: <code>{html.escape(str(first['question']))}</code> asked at "
             f"{html.escape(str(first['origin']))} covers {html.escape(str(first['window_start']))}"
             f" to {html.escape(str(first['window_end']))}.</p>",
-            _record_data_words(tables["record"], ctx.panel),
+            _record_data_words(tables["record"], ctx.panel_end),
             readable_table(tables["summary"], crps_units(record)).to_html(
                 index=False, border=0, table_id="track-record-table", escape=True
             ),
-            _track_record_figure(tables["reliability"], tables["record"], ctx.frozen),
+            figure,
         ]
     parts.append(_frozen_html(ctx))
     return "\n".join(parts)
@@ -415,10 +422,7 @@ def _frozen_html(ctx: ReportContext) -> str:
     resolved = table[table["status"] == "resolved"]
     binary = resolved[resolved["answer_type"] == "binary"]
     others = len(resolved) - len(binary)
-    words = (
-        f"{status.get('resolved', 0)} of {len(table)} resolved on the data to "
-        f"{pd.Period(pd.to_datetime(ctx.panel['month']).max(), 'M')}"
-    )
+    words = f"{status.get('resolved', 0)} of {len(table)} resolved on the data to {ctx.panel_end}"
     if status.get("annulled", 0):
         words += f", {status['annulled']} annulled (a condition that did not come)"
     if status.get("waiting", 0):
@@ -454,7 +458,7 @@ def _frozen_html(ctx: ReportContext) -> str:
         f'<h3 id="frozen-answers">Your frozen forecasts</h3><p>The answers frozen in '
         f"<code>{folder}</code> when they were made, not backfilled: {words}. An answer "
         f"waits until the data cover its months{unit}. Table: "
-        f"<code>{FROZEN_FILE}</code> beside this page.</p>"
+        f"<code>{FROZEN_FILE}</code> {ctx.beside}.</p>"
         + shown.to_html(index=False, border=0, table_id="frozen-answers-table", escape=True)
     )
 
@@ -471,9 +475,9 @@ def _frozen_answer(kind: str, value) -> str:
     return str(value)
 
 
-def _record_data_words(record: pd.DataFrame, panel: pd.DataFrame) -> str:
-    """Which data scored the track record, and how many answers wait for months to come."""
-    last = pd.Period(pd.to_datetime(panel["month"]).max(), "M")
+def _record_data_words(record: pd.DataFrame, last: pd.Period) -> str:
+    """Which data (to ``last``) scored the track record, and how many answers wait for months
+    to come."""
     waiting = int((record["status"] == "waiting").sum())
     many = waiting != 1
     later = (
@@ -553,7 +557,7 @@ def _launch_family_note(families: pd.DataFrame, folder: Path) -> str:
     )
 
 
-def _by_state_words(folder: Path) -> str:
+def _by_state_words(folder: Path, beside: str) -> str:
     """Where the state model's answers miss, by the state at the cutoff, or ""."""
     path = folder / "questions_by_state.csv"
     if not path.is_file():
@@ -563,8 +567,8 @@ def _by_state_words(folder: Path) -> str:
     )
     return (
         '<p id="questions-by-state">Where the state model misses: the state questions split '
-        "by the negotiation state at the cutoff (<code>questions_by_state.csv</code> beside "
-        "this page). Its errors by state partly offset in the averages above: since 2000 most "
+        f"by the negotiation state at the cutoff (<code>questions_by_state.csv</code> {beside}"
+        "). Its errors by state partly offset in the averages above: since 2000 most "
         "spells of no talks have lasted years and spells of talks months to two years, while "
         "its chain, fitted on the timeline since 1990 with recent years weighing more, still "
         "carries some of the 1990s' short spells of no talks and eight years of talks "
@@ -573,7 +577,7 @@ def _by_state_words(folder: Path) -> str:
     )
 
 
-def _reliability_figure(folder: Path, titles: dict[str, str]) -> str:
+def _reliability_figure(folder: Path, titles: dict[str, str], beside: str) -> str:
     """The question backtest's reliability diagrams, one per family (static), or ""."""
     path = folder / "question_reliability.csv"
     if not path.is_file():
@@ -587,7 +591,7 @@ def _reliability_figure(folder: Path, titles: dict[str, str]) -> str:
         f'<figure><img id="question-reliability" alt="Reliability diagram of each question '
         f'family" src="{figure_to_data_uri(fig)}"><figcaption>A point on the diagonal: answers '
         "of that probability came true that often. Table: "
-        "<code>question_reliability.csv</code> beside this page.</figcaption></figure>"
+        f"<code>question_reliability.csv</code> {beside}.</figcaption></figure>"
     )
 
 

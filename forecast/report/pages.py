@@ -124,7 +124,7 @@ def single_file_page(ctx: ReportContext, sections=None) -> str:
             f"{scoped_anchors(page.cells, page.name)}\n</section>"
         )
     notebook_css = ctx.pages[0].css if ctx.pages else ""
-    body = "\n".join(parts).replace(" beside this page", " in the report's folder")
+    body = "\n".join(parts)
     scripts = page_scripts(inline=True) if has_charts(parts[1]) else ""
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">\n'
