@@ -1227,6 +1227,23 @@ def test_the_trust_section_speaks_of_every_protocol_kept(tmp_path, tables, panel
     for pool in ("pool:ar_level+daily_exciting", "stack:ar_level+daily_exciting"):
         said = band_sentence(daily, pool, "Pooled with ar_level")
         assert said and html.escape(said[0]) in page
+    # a second daily protocol (make ablation-daily) follows the first, introduced by its own
+    # cutoffs and the terms its variants leave out, and the model is described once
+    assert "backtested again" not in page
+    import json
+
+    shutil.copytree(EVALUATION_DIR / "daily", folder / "daily-240")
+    settings = json.loads((folder / "daily-240" / "settings.json").read_text())
+    settings["cutoffs"] = [str(p) for p in pd.period_range("2005-01", "2024-12", freq="M")]
+    settings["models"] = ["daily_exciting", "daily_no_excitation", "daily_no_change", "ar_level"]
+    (folder / "daily-240" / "settings.json").write_text(json.dumps(settings))
+    page = trust_section(ctx, folder)
+    again = (
+        "daily_exciting was backtested again on 240 cutoffs every month, 2005-01 to 2024-12, its "
+        "excitation and change terms left out in turn:"
+    )
+    assert page.count("A daily model, daily_exciting (") == 1
+    assert page.index("backtested on 40 cutoffs every 6 months") < page.index(html.escape(again))
 
 
 def _ablation_table(rows, n: int, width: float) -> pd.DataFrame:

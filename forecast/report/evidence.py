@@ -12,10 +12,10 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from forecast.catalog import BASELINES, MODELS
+from forecast.catalog import ABLATION_OF, BASELINES, MODELS
 from forecast.evaluation import read_summary
 from forecast.evaluation.ablation import ablation_findings, left_out_together
-from forecast.evaluation.combine import check_pools
+from forecast.evaluation.daily_protocols import DAILY_MODEL, daily_findings, kept_daily_protocols
 from forecast.evaluation.findings import (
     band_sentence,
     evidence_findings,
@@ -50,9 +50,6 @@ from forecast.runs import shown_folder
 from forecast.sensitivity import read_sensitivity
 from forecast.sensitivity_findings import sensitivity_findings, sensitivity_html
 from forecast.track_record import RECORDS_FILE, read_track_record, track_record_tables
-
-#: The daily model whose protocol ``make skill-daily`` keeps beside the main one.
-DAILY_MODEL = "daily_exciting"
 
 
 def interval_note(
@@ -132,8 +129,8 @@ def trust_section(ctx: ReportContext, folder: Path = EVALUATION_DIR) -> str:
 def _other_protocols(folder: Path, model: str) -> list[str]:
     """Sentences on the protocols kept beside the main one: missiles (``make skill``), the
     default model's ablation (``make ablation``, with its lean form and its own 12-month
-    totals), the comparisons of :data:`PAIR_FOLDERS` and the daily model with its ablation
-    (``make skill-daily``)."""
+    totals), the comparisons of :data:`PAIR_FOLDERS` and the daily model's protocols with their
+    ablations (:mod:`forecast.evaluation.daily_protocols`)."""
 
     words = []
     if (folder / "ablation" / "settings.json").is_file():
@@ -148,21 +145,12 @@ def _other_protocols(folder: Path, model: str) -> list[str]:
         words += band_sentence(tables["by_band"], model, "Scored on CNS missile counts instead")
         if "totals" in tables:
             words += totals_findings(tables["totals"], model, unit="missiles")
-    if (folder / "daily" / "settings.json").is_file():
-        tables, settings = read_summary(folder / "daily")
-        words.append(_daily_lead(settings.get("cutoffs") or [], model))
-        words += band_sentence(tables["by_band"], DAILY_MODEL, "On those cutoffs")
+    for index, (_, tables, settings) in enumerate(kept_daily_protocols(folder)):
         # the monthly model it was run beside: this page's, else the default
         models = settings.get("models", [])
-        monthly = next((m for m in (model, DEFAULT_MODEL) if m in models), None)
-        if monthly is not None:
-            words += band_sentence(tables["by_band"], monthly, "On the same cutoffs")
-        for pool in check_pools(settings.get("pools", []), models):
-            if DAILY_MODEL in pool.members:
-                others = " and ".join(m for m in pool.members if m != DAILY_MODEL)
-                words += band_sentence(tables["by_band"], pool.name, f"Pooled with {others}")
-        if "ablation" in tables:
-            words += ablation_findings(tables["ablation"])
+        monthly = next((m for m in (model, DEFAULT_MODEL) if m in models), model)
+        words.append(_daily_lead(settings, model, again=index > 0))
+        words += daily_findings(tables, settings, monthly)
     for kept in PAIR_FOLDERS:
         if (folder / kept / "settings.json").is_file():
             tables, settings = read_summary(folder / kept)
@@ -234,9 +222,18 @@ def _pairs_lead(cutoffs: list[str], table: pd.DataFrame) -> str:
     return f"On {where}, {pairs} (the state held at each cutoff):"
 
 
-def _daily_lead(cutoffs: list[str], model: str) -> str:
-    """What the daily model is, where it was scored, and that no forecast here comes from it."""
-    where = _cutoffs_words(cutoffs, spacing=True)
+def _daily_lead(settings: dict, model: str, again: bool = False) -> str:
+    """Where a daily protocol scored the daily model and beside what; the first also says what
+    the model is, and that no forecast here comes from it (``again``: a protocol after it)."""
+    where = _cutoffs_words(settings.get("cutoffs") or [], spacing=True)
+    if again:
+        terms = [
+            ABLATION_OF[m][1]
+            for m in settings.get("models", [])
+            if ABLATION_OF.get(m, ("",))[0] == DAILY_MODEL
+        ]
+        left = f", its {' and '.join(terms)} terms left out in turn" if terms else ""
+        return f"{DAILY_MODEL} was backtested again on {where}{left}:"
     description = MODELS[DAILY_MODEL].description.rstrip(".")
     return (
         f"A daily model, {DAILY_MODEL} ({description[0].lower()}{description[1:]}), was "

@@ -1,0 +1,55 @@
+"""The daily model's protocols read back from an evaluation folder
+(:mod:`forecast.evaluation.daily_protocols`)."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from forecast.evaluation.daily_protocols import DAILY_FOLDERS, daily_findings, kept_daily_protocols
+
+
+def _by_band(models) -> pd.DataFrame:
+    """A by_band table by hand: each model's skill 0.10 / 0.05 / 0.01 with intervals of
+    +-0.02, state held."""
+    rows = []
+    for model in models:
+        for band, skill in zip(("1-3", "4-6", "7-12"), (0.10, 0.05, 0.01), strict=True):
+            rows.append(
+                {"model": model, "state_path": "persist", "band": band, "crps_skill": skill}
+                | {"crps_skill_lo": skill - 0.02, "crps_skill_hi": skill + 0.02}
+                | {"crps_baseline": "recent_rate", "pit_cov_80": 0.8}
+            )
+    return pd.DataFrame(rows)
+
+
+def _keep(folder, name, models, pools=()):
+    (folder / name).mkdir(parents=True)
+    _by_band([*models, *pools]).to_csv(folder / name / "by_band.csv", index=False)
+    settings = {"models": list(models), "pools": list(pools), "cutoffs": ["2005-01", "2005-02"]}
+    (folder / name / "settings.json").write_text(json.dumps(settings))
+
+
+def test_the_kept_protocols_are_read_in_their_order_and_only_when_kept(tmp_path):
+    assert kept_daily_protocols(tmp_path) == []
+    _keep(tmp_path, DAILY_FOLDERS[1], ["daily_exciting"])
+    (tmp_path / "daily").mkdir()  # a folder without a backtest's settings is not a protocol
+    assert [name for name, *_ in kept_daily_protocols(tmp_path)] == ["daily-240"]
+    (tmp_path / "daily").rmdir()
+    _keep(tmp_path, DAILY_FOLDERS[0], ["daily_exciting"])
+    assert [name for name, *_ in kept_daily_protocols(tmp_path)] == ["daily", "daily-240"]
+
+
+def test_the_findings_name_the_daily_model_the_monthly_one_and_each_pool_with_it(tmp_path):
+    pools = ["pool:ar_level+daily_exciting", "stack:ar_level+recent_rate"]
+    _keep(tmp_path, "daily", ["daily_exciting", "ar_level", "recent_rate"], pools)
+    [(_, tables, settings)] = kept_daily_protocols(tmp_path)
+    words = daily_findings(tables, settings, "ar_level", "On the 2 cutoffs")
+    assert len(words) == 3  # daily model, monthly model, the one pool with the daily model
+    assert words[0].startswith("On the 2 cutoffs, daily_exciting's CRPS skill")
+    assert "+10.0% at 1-3 months [+8.0%, +12.0%]" in words[0]
+    assert words[1].startswith("On the same cutoffs, ar_level's")
+    assert words[2].startswith("Pooled with ar_level, pool:ar_level+daily_exciting's")
+    # a monthly model the protocol did not run gets no sentence
+    assert len(daily_findings(tables, settings, "state_rate")) == 2
