@@ -173,24 +173,32 @@ def test_the_command_refuses_bad_origins_before_any_work(tmp_path, args, words):
     assert yaml.safe_load(QUESTIONS_FILE.read_text())["as_of"]  # the file the record moves
 
 
-def test_date_answers_frozen_before_keep_their_months_in_their_own_columns(panel):
-    """The shipped record was frozen with a date answer's months in mean..q90: scored now, its
-    months are in month_mean..month_q90 and mean..q90 hold numbers only, as for a new record."""
+def test_date_answers_frozen_before_keep_their_months_in_their_own_columns(panel, tmp_path):
+    """Records frozen before 2026-12-05 kept a date answer's months in mean..q90: scored now,
+    its months are in month_mean..month_q90 and mean..q90 hold numbers only, as for a new
+    record. (The shipped record is frozen the new way; its first record is put back the old
+    way here.)"""
+    import json
+
     from forecast.ledger import answers_ledger
-    from forecast.track_record import TRACK_RECORD_DIR, read_track_record
+    from forecast.track_record import RECORDS_FILE, read_track_record
 
     track = read_track_record()
-    frozen = track["records"][0]["answers"]
-    old = next(a for a in frozen if a["answer_type"] == "date")
+    first = json.loads(json.dumps(track["records"][0]))
+    old = next(a for a in first["answers"] if a["answer_type"] == "date")
+    for key in ("mean", "q10", "q50", "q90"):
+        old[key] = old.pop(f"month_{key}")
     assert old["q50"] and "month_q50" not in old  # frozen the old way
-    table = score_track_record({**track, "records": track["records"][:1]}, panel)
+    record = {**track, "records": [first]}
+    table = score_track_record(record, panel)
     row = table.set_index("question").loc[old["question"]]
     months = (row["month_mean"], row["month_q10"], row["month_q50"], row["month_q90"])
     assert months == (old["mean"], old["q10"], old["q50"], old["q90"])
     assert all(pd.api.types.is_float_dtype(table[c]) for c in ("mean", "q10", "q50", "q90"))
-    ledger = answers_ledger(TRACK_RECORD_DIR, panel)
-    first = ledger[ledger["folder"] == f"{track['records'][0]['origin']} (backfilled)"]
-    shown = first.set_index("question").loc[old["question"]]
+    (tmp_path / RECORDS_FILE).write_text(json.dumps(record), encoding="utf-8")
+    ledger = answers_ledger(tmp_path, panel)
+    listed = ledger[ledger["folder"] == f"{first['origin']} (backfilled)"]
+    shown = listed.set_index("question").loc[old["question"]]
     assert shown["answer"] == old["q50"]  # the median month
     # the outcome as a month: none came in 2010-04..2011-03 (the scores keep its index, 12)
     assert row["outcome"] == "12" and shown["outcome"] == "after 2011-03"
