@@ -234,7 +234,7 @@ def plot_days_vs_missiles(summary: pd.DataFrame, ax: plt.Axes | None = None) -> 
     ax.bar(years + 0.2, summary["missiles"], width=0.4, label="Missiles", color="#c44e52")
     ax.set_ylabel("Count per year")
     ax.set_title("Launch days vs missiles per year (CNS)")
-    ax.legend()
+    ax.legend(loc="best")
     year_axis(ax)
     return ax
 
@@ -259,7 +259,7 @@ def plot_sources(summary: pd.DataFrame, ax: plt.Axes | None = None) -> plt.Axes:
     )
     ax.set_ylabel("Events per year")
     ax.set_title("Coverage of the two sources")
-    ax.legend()
+    ax.legend(loc="best")
     year_axis(ax)
     return ax
 
@@ -346,5 +346,5 @@ def plot_count_distribution(
     band = "" if interval is None else f" (band: {interval:.0%} of simulated histories)"
     ax.set_title(f"How many months have 0, 1, 2, ... counts{band}")
     ax.grid(alpha=0.3)
-    user_text(ax.legend(fontsize="small").get_texts())  # the labels are the caller's
+    user_text(ax.legend(loc="best", fontsize="small").get_texts())  # the labels are the caller's
     return ax

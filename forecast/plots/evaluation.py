@@ -42,7 +42,7 @@ def plot_scores_by_horizon(
     ax.set_ylabel(f"Mean {score.upper().replace('_', ' ')} (launch days; lower is better)")
     ax.set_title(f"Backtest scores by horizon ({state_path} state path)")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize="small")
+    ax.legend(loc="best", fontsize="small")
     return ax
 
 
@@ -101,7 +101,7 @@ def plot_skill(
     )
     ax.set_title(title or "Skill with its 90% bootstrap interval over cutoffs")
     ax.grid(alpha=0.3, axis="y")
-    ax.legend(fontsize="small", ncol=2)
+    ax.legend(loc="best", fontsize="small", ncol=2)
     return ax
 
 
@@ -171,7 +171,7 @@ def plot_coverage(summary: pd.DataFrame, state_path: str = "persist", ax=None) -
     ax.set_ylabel("Share of randomised-PIT mass inside (all horizons)")
     ax.set_title(f"Calibration: randomised-PIT coverage ({state_path} state path)")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize="small")
+    ax.legend(loc="best", fontsize="small")
     return ax
 
 
@@ -208,5 +208,5 @@ def plot_contrasts(table: pd.DataFrame, ax: plt.Axes | None = None) -> plt.Axes:
     ax.set_xlabel("First month of the training window (all fits end at the data's end)")
     ax.set_ylabel("Rate ratio vs no talks (94% HDI)")
     ax.set_title("State contrasts by training window")
-    ax.legend(fontsize="small")
+    ax.legend(loc="best", fontsize="small")
     return ax

@@ -391,5 +391,5 @@ def plot_rate_ratio_draws(draws: dict, ax: plt.Axes | None = None) -> plt.Axes:
     ax.set_xlabel("Rate ratio of launch days vs no talks (log scale; edge bins hold the tails)")
     ax.set_ylabel("Share of draws per bin")
     ax.grid(axis="x", alpha=0.3, which="major")
-    user_text(ax.legend(fontsize="small").get_texts())  # the labels are the caller's
+    user_text(ax.legend(loc="best", fontsize="small").get_texts())  # the labels are the caller's
     return ax
