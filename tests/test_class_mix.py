@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+import xarray as xr
 from scipy.stats import betabinom
 
 from forecast.data.panel import CLASS_COLUMNS
@@ -87,7 +88,32 @@ def test_one_half_life_is_the_plain_discounted_posterior_and_the_fit_round_trips
     )
 
 
-@pytest.mark.parametrize("bad", [[], [12, -1], "soon"])
+def test_a_saved_mix_loads_from_netcdf_and_an_old_one_without_weights_too(tmp_path):
+    panel = _panel(np.full(60, 0.5))
+    panel[CLASS_COLUMNS["ICBM"]] = 0  # a group that never occurs: a finite score, a low share
+    model = ClassMix(draws=500, random_seed=4).fit(panel)
+    weight = model.posterior["half_life_weight"]
+    assert np.isfinite(weight).all() and np.allclose(weight.sum("half_life"), 1.0)
+    assert float(model.posterior["share"].sel(weapon_class="ICBM").mean()) < 0.01
+    path = tmp_path / "mix.nc"
+    model.to_dataset().to_netcdf(path)
+    with xr.open_dataset(path) as ds:
+        again = ClassMix.from_dataset(ds.load(), str(path))
+    assert again.half_lives == model.half_lives and math.inf in again.half_lives
+    np.testing.assert_array_equal(again.posterior["share"].values, model.posterior["share"])
+    # a run saved before 2026-12-06: one half-life in its priors, no weights
+    old = ClassMix({"half_life": 36.0}, draws=500, random_seed=4).fit(panel).to_dataset()
+    old = old.drop_vars(["half_life_weight", "half_life"])
+    loaded = ClassMix.from_dataset(old, "outlook.nc")
+    assert loaded.half_lives == [36.0]
+    assert loaded.simulate(np.full((500, 3), 2), np.random.default_rng(0)).shape == (500, 3, 4)
+
+
+def test_no_discount_is_written_any_case():
+    assert ClassMix({"half_life": [12, "Inf"]}).half_lives == [12.0, math.inf]
+
+
+@pytest.mark.parametrize("bad", [[], [12, -1], "soon", [12, 12.0], [None, "inf"], True])
 def test_a_bad_half_life_is_refused(bad):
-    with pytest.raises(ConfigError, match="half_life"):
+    with pytest.raises(ConfigError, match="half_life|half-li"):
         ClassMix({"half_life": bad})

@@ -1206,7 +1206,9 @@ def test_the_trust_section_speaks_of_every_protocol_kept(tmp_path, tables, panel
     from forecast.report.evidence import trust_section
 
     folder = tmp_path / "evaluation"
-    shutil.copytree(EVALUATION_DIR, folder, ignore=shutil.ignore_patterns("missiles", "daily"))
+    shutil.copytree(
+        EVALUATION_DIR, folder, ignore=shutil.ignore_patterns("missiles", "daily", "daily-240")
+    )
     (folder / "missiles").mkdir()
     for name in ("by_band.csv", "settings.json"):
         shutil.copy(EVALUATION_DIR / name, folder / "missiles" / name)

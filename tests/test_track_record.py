@@ -186,6 +186,7 @@ def test_date_answers_frozen_before_keep_their_months_in_their_own_columns(panel
     track = read_track_record()
     first = json.loads(json.dumps(track["records"][0]))
     old = next(a for a in first["answers"] if a["answer_type"] == "date")
+    assert old["month_q50"] and old["q50"] is None  # the shipped record: the new layout
     for key in ("mean", "q10", "q50", "q90"):
         old[key] = old.pop(f"month_{key}")
     assert old["q50"] and "month_q50" not in old  # frozen the old way

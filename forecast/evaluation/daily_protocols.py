@@ -11,7 +11,7 @@ A daily fold costs about 2.5 times an ``ar_level`` fold, so the daily model is n
     ``daily_exciting``, its two dynamic terms left out in turn (the excitation by recent
     launch days, the weeks after a change of state), ``ar_level``, the two strongest naive
     baselines and the same two pools, on the 240 monthly cutoffs of ``make skill``: the
-    protocol of the evaluation, at six times the daily protocol's cost.
+    protocol of the evaluation, at about three times the daily protocol's cost.
 
 Notebook 05 and the report both print :func:`daily_findings` of each kept folder, so that their
 words are computed from the tables in one place.

@@ -51,7 +51,7 @@ import xarray as xr
 from forecast.constants import STATES
 from forecast.errors import ConfigError, RunFileError
 from forecast.models.conditioning import N_STATES
-from forecast.models.events import discount_weights
+from forecast.models.events import discount_weights, half_life_months, largest_remainders
 from forecast.models.state_sequences import state_codes, transition_counts
 from forecast.models.transitions import INTERVAL, TransitionModel
 
@@ -100,13 +100,6 @@ class ShrunkChain(TransitionModel):
         return alpha
 
 
-def _half_life(value) -> float:
-    """A half-life in months (None or "inf": no discount)."""
-    if value is None or (isinstance(value, str) and value.lower() == "inf"):
-        return math.inf
-    return float(value)
-
-
 class DiscountedChain(TransitionModel):
     """The Markov chain with discounted transitions, averaged row by row over a grid of prior
     strengths and half-lives."""
@@ -149,7 +142,7 @@ class DiscountedChain(TransitionModel):
             raise ConfigError(where, "prior 'half_lives' is not a list", "e.g. [24, 60, null]")
         for value in grid:
             try:
-                h = _half_life(value)
+                h = half_life_months(value)
             except (TypeError, ValueError):
                 h = float("nan")
             if not h > 0:
@@ -166,7 +159,7 @@ class DiscountedChain(TransitionModel):
     @property
     def half_lives(self) -> np.ndarray:
         """The grid of half-lives (months; ``inf``: no discount)."""
-        return np.array([_half_life(h) for h in self.priors["half_lives"]])
+        return np.array([half_life_months(h) for h in self.priors["half_lives"]])
 
     @property
     def components(self) -> pd.DataFrame:
@@ -217,9 +210,7 @@ class DiscountedChain(TransitionModel):
         alpha = self._component_alpha()
         values = np.empty((self.n_draws, N_STATES, N_STATES))
         for i in range(N_STATES):
-            raw = self.weights[:, i] * self.n_draws
-            per = np.floor(raw).astype(int)
-            per[np.argsort(-(raw - per), kind="stable")[: self.n_draws - per.sum()]] += 1
+            per = largest_remainders(self.weights[:, i], self.n_draws)
             row = np.concatenate([rng.dirichlet(alpha[k, i], size=n) for k, n in enumerate(per)])
             values[:, i] = row[rng.permutation(self.n_draws)]
         return self._matrix_array(values)

@@ -22,15 +22,12 @@ years), and are fitted on a run's training months and saved with it.
     group's launch days in the training months (the product over months of the beta-binomial
     probability of the month's days with the group, given the months before it: Dawid's
     prequential principle, as :class:`forecast.models.chains.DiscountedChain` weighs its
-    half-lives). On the months 2000-2024 the short half-lives win for SRBM, MRBM/IRBM and
-    SLBM/SLV/other (the programme switches missiles within a year or two) and the long ones
-    for ICBM. Measured with the launch days that really came, so that only the shares differ,
-    P(a launch day with the group within 6 months) at every month 2000-2024 scores a Brier of
-    0.129 for MRBM/IRBM with the learned mix against 0.146 with the fixed 36-month half-life
-    used before (SRBM 0.063 against 0.068, ICBM 0.076 against 0.081, SLBM/SLV/other 0.105
-    against 0.107). On the strict question backtest (the default count model's forecasts, 300
-    cutoffs; ``docs/evaluation/questions.csv``) the answers' Brier scores went from 0.184 to
-    0.170 for MRBM/IRBM, 0.168 to 0.160 for SLBM/SLV/other, 0.146 to 0.146 for SRBM and
+    half-lives). Fitted on the bundled data (1990-2025), the short half-lives win for SRBM,
+    MRBM/IRBM and SLBM/SLV/other (the programme switches missiles within a year or two) and
+    the long ones for ICBM (``posterior["half_life_weight"]``). On the strict question
+    backtest (the default count model's forecasts, 300 cutoffs; ``docs/evaluation/
+    questions.csv``) the answers' Brier scores went from 0.184 (a fixed 36-month half-life)
+    to 0.170 for MRBM/IRBM, 0.168 to 0.160 for SLBM/SLV/other, 0.146 to 0.146 for SRBM and
     0.077 to 0.078 for ICBM. A single number fixes the half-life.
 :class:`NuclearRate`
     A Poisson rate of nuclear tests per month, ``lambda ~ Gamma(a, b)`` with ``a = a0 w_0 +
@@ -89,6 +86,24 @@ def discount_weights(n_months: int, half_life: float) -> np.ndarray:
     if not np.isfinite(half_life):
         return np.ones(n_months)
     return 0.5 ** (age / float(half_life))
+
+
+def half_life_months(value) -> float:
+    """A half-life in months (``None`` or ``"inf"``, any case: no discount); raises
+    ``TypeError`` or ``ValueError`` for what is not a number."""
+    if value is None or (isinstance(value, str) and value.lower() == "inf"):
+        return math.inf
+    return float(value)
+
+
+def largest_remainders(weights: np.ndarray, n: int) -> np.ndarray:
+    """How many of ``n`` draws each mixture component gets: its share ``weights * n`` rounded
+    down, the draws left going to the largest remainders (so a mixture's draws follow its
+    weights as closely as whole numbers allow)."""
+    raw = np.asarray(weights, dtype=float) * n
+    per = np.floor(raw).astype(int)
+    per[np.argsort(-(raw - per), kind="stable")[: n - per.sum()]] += 1
+    return per
 
 
 def _positive(value, where: str, key: str) -> float:
@@ -192,16 +207,24 @@ class ClassMix(_Conjugate):
         values = grid if isinstance(grid, list) else [grid]
         if not values:
             raise ConfigError(where, "prior 'half_life' is an empty list", "use e.g. [12, 36]")
+        months = []
         for value in values:
-            if value is not None and value != "inf":
-                _positive(value, where, "half_life")
+            try:
+                months.append(half_life_months(value))
+            except (TypeError, ValueError):
+                months.append(float("nan"))
+            if isinstance(value, bool) or not months[-1] > 0:
+                raise ConfigError(
+                    where, f"half-life {value!r} is not a positive number of months", "use 36"
+                )
+        if len(set(months)) < len(months):
+            raise ConfigError(where, f"half-lives {values} repeat a value", "list each once")
 
     @property
     def half_lives(self) -> list[float]:
         """The half-lives averaged, in months (``inf``: no discount)."""
         grid = self.priors["half_life"]
-        values = grid if isinstance(grid, list) else [grid]
-        return [math.inf if v is None or v == "inf" else float(v) for v in values]
+        return [half_life_months(v) for v in (grid if isinstance(grid, list) else [grid])]
 
     def fit(self, panel: pd.DataFrame) -> ClassMix:
         """Count each group's launch days in ``panel`` (training months), discounted, and
@@ -218,7 +241,7 @@ class ClassMix(_Conjugate):
             weight /= weight.sum()
             if len(weight) == 1:  # one half-life: the draws of a plain discounted posterior
                 values[group] = rng.beta(a[0], b[0], self.n_draws)
-            else:
+            else:  # each draw from a half-life drawn by its weight
                 component = rng.choice(len(weight), size=self.n_draws, p=weight)
                 values[group] = rng.beta(a[component], b[component])
             weights[group] = weight
