@@ -126,13 +126,14 @@ ablation: install
 
 # The weapon-class component (issue 22): class_hierarchical (one series per weapon class,
 # summed) against state_rate (the same level, state, season and exercise terms on the total),
-# with the two strongest naive baselines, at the 40 cutoffs every 6 months 2005-2024 (a
-# class_hierarchical fold costs about 4 times a state_rate fold); its summaries and
-# ablation.csv kept in docs/evaluation/class. About 7 minutes on 2 cores.
+# with the two strongest naive baselines, at the 240 monthly cutoffs of 'make skill' (until
+# 2026-12-06 the 40 every 6 months; a class_hierarchical fold costs about 4 times a state_rate
+# fold); its summaries and ablation.csv kept in docs/evaluation/class. About 31 minutes on 2
+# cores.
 ablation-class: install
 	$(BIN)/forecast backtest \
 		--models class_hierarchical,state_rate,recent_rate,empirical_recent \
-		--no-oracles --every 6 --from 2005-01 --to 2024-12 --horizon 12 --seed 20251231 \
+		--no-oracles --every 1 --from 2005-01 --to 2024-12 --horizon 12 --seed 20251231 \
 		--workers 2 --out out/ablation-class --force
 	mkdir -p docs/evaluation/class
 	cd out/ablation-class && cp $(SKILL_TABLES) ablation.csv ../../docs/evaluation/class/
