@@ -51,7 +51,7 @@ import xarray as xr
 from forecast.constants import STATES
 from forecast.errors import ConfigError, RunFileError
 from forecast.models.conditioning import N_STATES
-from forecast.models.events import discount_weights, half_life_months, largest_remainders
+from forecast.models.events import discount_weights, half_life_months
 from forecast.models.state_sequences import state_codes, transition_counts
 from forecast.models.transitions import INTERVAL, TransitionModel
 
@@ -98,6 +98,16 @@ class ShrunkChain(TransitionModel):
             for target, value in row.items():
                 alpha[STATES.index(origin), STATES.index(target)] = float(value)
         return alpha
+
+
+def _largest_remainders(weights: np.ndarray, n: int) -> np.ndarray:
+    """How many of ``n`` draws each mixture component gets: its share ``weights * n`` rounded
+    down, the draws left going to the largest remainders (so a mixture's draws follow its
+    weights as closely as whole numbers allow)."""
+    raw = np.asarray(weights, dtype=float) * n
+    per = np.floor(raw).astype(int)
+    per[np.argsort(-(raw - per), kind="stable")[: n - per.sum()]] += 1
+    return per
 
 
 class DiscountedChain(TransitionModel):
@@ -210,7 +220,7 @@ class DiscountedChain(TransitionModel):
         alpha = self._component_alpha()
         values = np.empty((self.n_draws, N_STATES, N_STATES))
         for i in range(N_STATES):
-            per = largest_remainders(self.weights[:, i], self.n_draws)
+            per = _largest_remainders(self.weights[:, i], self.n_draws)
             row = np.concatenate([rng.dirichlet(alpha[k, i], size=n) for k, n in enumerate(per)])
             values[:, i] = row[rng.permutation(self.n_draws)]
         return self._matrix_array(values)

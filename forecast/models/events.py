@@ -96,16 +96,6 @@ def half_life_months(value) -> float:
     return float(value)
 
 
-def largest_remainders(weights: np.ndarray, n: int) -> np.ndarray:
-    """How many of ``n`` draws each mixture component gets: its share ``weights * n`` rounded
-    down, the draws left going to the largest remainders (so a mixture's draws follow its
-    weights as closely as whole numbers allow)."""
-    raw = np.asarray(weights, dtype=float) * n
-    per = np.floor(raw).astype(int)
-    per[np.argsort(-(raw - per), kind="stable")[: n - per.sum()]] += 1
-    return per
-
-
 def _positive(value, where: str, key: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
         raise ConfigError(
