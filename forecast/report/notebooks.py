@@ -6,12 +6,22 @@ Each notebook is committed without outputs and declares its papermill parameters
 page with code hidden, figures embedded, and no script, style sheet or font loaded from the
 network (the template in ``forecast/templates/forecast_offline`` drops nbconvert's
 require.js, MathJax and mermaid.js tags).
+
+A build that is interrupted (Ctrl-C, or SIGTERM under the command line) stops at once: the
+kernels it started are kept in a :class:`KernelGroup` and killed, process group and all, so
+the notebooks still running end with a dead kernel instead of running to their end while the
+command waits for them.
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import os
 import re
+import signal
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -20,8 +30,9 @@ from pathlib import Path
 
 import nbformat
 import papermill
-from jupyter_client.manager import KernelManager
+from jupyter_client.manager import AsyncKernelManager, KernelManager
 from nbconvert import HTMLExporter
+from papermill.log import logger as papermill_logger
 from traitlets.config import Config
 
 from forecast.constants import NOTEBOOK_DIR
@@ -48,8 +59,96 @@ NOTEBOOK_CSS = """
 """
 
 
-def kernel_config():
-    """Jupyter settings of the notebooks' kernels.
+class KernelGroup:
+    """The kernels of one build, stopped together when the build is interrupted.
+
+    nbclient makes each notebook's kernel manager from the class :meth:`manager_class` returns
+    (papermill passes our ``config``); a manager joins the group once its kernel has started
+    and leaves it when its resources are cleaned up. :meth:`stop` kills every kernel in the
+    group, and any that starts afterwards as soon as it has started.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._running: set = set()
+        self.stopped = False
+
+    def manager_class(self) -> type:
+        """A kernel manager class whose kernels belong to this group."""
+        group = self
+
+        class GroupKernelManager(AsyncKernelManager):
+            async def start_kernel(self, **kw) -> None:
+                await super().start_kernel(**kw)
+                group._join(self)
+
+            async def cleanup_resources(self, restart: bool = False) -> None:
+                group._leave(self)
+                await super().cleanup_resources(restart=restart)
+
+        return GroupKernelManager
+
+    def _join(self, manager) -> None:
+        with self._lock:
+            self._running.add(manager)
+            stopped = self.stopped
+        if stopped:
+            _kill(manager)
+
+    def _leave(self, manager) -> None:
+        with self._lock:
+            self._running.discard(manager)
+
+    def stop(self) -> None:
+        """Kill every running kernel of the group (and each one started from now on)."""
+        with self._lock:
+            self.stopped = True
+            running = list(self._running)
+        for manager in running:
+            _kill(manager)
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._running)
+
+
+def _kill(manager) -> None:
+    """SIGKILL a kernel's process group (its own session: the kernel and whatever it started),
+    or the kernel alone; a kernel already gone is not an error."""
+    provisioner = getattr(manager, "provisioner", None)
+    process = getattr(provisioner, "process", None)
+    pgid = getattr(provisioner, "pgid", None)
+    try:
+        if pgid and hasattr(os, "killpg"):
+            os.killpg(pgid, signal.SIGKILL)
+        elif process is not None:
+            process.kill()
+    except (OSError, ProcessLookupError):
+        pass
+
+
+class _DeadKernelFilter(logging.Filter):
+    """Drops nbclient's "Kernel died while waiting for execute reply" (logged through
+    papermill's logger) for the kernels a stopped build killed itself."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "Kernel died" not in record.getMessage()
+
+
+@contextlib.contextmanager
+def _without_dead_kernel_errors():
+    """While a build stops its kernels, their death is not reported as an error."""
+    quiet = _DeadKernelFilter()
+    papermill_logger.addFilter(quiet)
+    try:
+        yield
+    finally:
+        papermill_logger.removeFilter(quiet)
+
+
+def kernel_config(kernels: KernelGroup | None = None):
+    """Jupyter settings of the notebooks' kernels (``kernels``: the group their managers
+    join, :class:`KernelGroup`).
 
     CurveZMQ keys are provisioned by the kernel manager when the kernelspec declares support
     (ipykernel 7.4's does), so the local kernel's messages are encrypted and it no longer
@@ -64,6 +163,8 @@ def kernel_config():
     that log: nbclient reports it and the report fails with the cell's error.
     """
     config = Config({"NotebookClient": {"extra_arguments": ["--IPKernelApp.log_level=CRITICAL"]}})
+    if kernels is not None:
+        config.NotebookClient.kernel_manager_class = kernels.manager_class()
     if "transport_encryption" in KernelManager.class_trait_names():
         config.KernelManager.transport_encryption = "auto"
     return config
@@ -103,7 +204,11 @@ class NotebookPage:
 
 
 def run_notebook(
-    source: Path, executed: Path, parameters: dict, kernel_name: str | None = None
+    source: Path,
+    executed: Path,
+    parameters: dict,
+    kernel_name: str | None = None,
+    kernels: KernelGroup | None = None,
 ) -> Path:
     """Run one notebook with papermill, passing the parameters it declares.
 
@@ -118,6 +223,8 @@ def run_notebook(
         notebook declares in its ``parameters`` cell are passed.
     kernel_name : str, optional
         Jupyter kernel; defaults to the one papermill finds for this Python.
+    kernels : KernelGroup, optional
+        The group the notebook's kernel joins (to be stopped with the others of a build).
 
     Returns
     -------
@@ -136,7 +243,7 @@ def run_notebook(
         # process, which races when notebooks run in parallel threads (a kernel could start in
         # the folder another thread had just restored)
         resources={"metadata": {"path": str(source.parent)}},
-        config=kernel_config(),
+        config=kernel_config(kernels),
     )
     return executed
 
@@ -271,6 +378,9 @@ def run_notebooks(
     ------
     Exception
         The first notebook that fails stops the build with its cell's error.
+    KeyboardInterrupt
+        Ctrl-C (or SIGTERM under the command line): the running kernels are killed, so the
+        build stops within about a second instead of waiting for its notebooks.
     """
     keep_dir = dest_dir / "notebooks"
     if keep:
@@ -279,19 +389,27 @@ def run_notebooks(
 
     def run(source: Path) -> Path:
         started = time.perf_counter()
-        executed = run_notebook(source, where / source.name, parameters)
+        executed = run_notebook(source, where / source.name, parameters, kernels=kernels)
         seconds[source.stem] = time.perf_counter() - started
         return executed
 
     with tempfile.TemporaryDirectory(prefix=".executed-", dir=dest_dir) as scratch:
         where = keep_dir if keep else Path(scratch)
-        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        kernels = KernelGroup()
+        pool = ThreadPoolExecutor(max_workers=max(1, workers))
+        try:
             futures = [pool.submit(run, nb) for nb in notebooks]
             for future in as_completed(futures):
                 if future.exception() is not None:  # a failed notebook stops the build
-                    pool.shutdown(cancel_futures=True)
                     raise future.exception()
                 if advance is not None:
                     advance()
+        except BaseException:  # the others are not waited for: their kernels are killed
+            pool.shutdown(wait=False, cancel_futures=True)
+            with _without_dead_kernel_errors():
+                kernels.stop()
+                pool.shutdown(wait=True)  # about a second: nbclient polls its kernel's life
+            raise
+        pool.shutdown(wait=True)
         pages = [export_notebook(where / nb.name, dest_dir) for nb in notebooks]
     return pages, seconds
