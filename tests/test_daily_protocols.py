@@ -53,3 +53,48 @@ def test_the_findings_name_the_daily_model_the_monthly_one_and_each_pool_with_it
     assert words[2].startswith("Pooled with ar_level, pool:ar_level+daily_exciting's")
     # a monthly model the protocol did not run gets no sentence
     assert len(daily_findings(tables, settings, "state_rate")) == 2
+
+
+def _ablation(folder, terms):
+    rows = [
+        {"term": term, "model": "daily_exciting", "variant": f"daily_no_{term}", "band": band}
+        | {"n": 6, "crps_with": 0.4, "crps_without": 0.41, "gain": 0.0244}
+        | {"gain_lo": -0.01, "gain_hi": 0.05, "pit_cov_80_with": 0.8, "pit_cov_80_without": 0.8}
+        for term in terms
+        for band in ("1-3", "4-6", "7-12")
+    ]
+    pd.DataFrame(rows).to_csv(folder / "ablation.csv", index=False)
+
+
+def test_the_other_terms_join_the_240_cutoff_protocol_only_when_they_ran_its_folds(tmp_path):
+    """``daily-240-terms`` (season, exercise, state) adds its rows to ``daily-240``'s ablation
+    (excitation, change) when cutoffs, seed, sampler and the daily model's configuration
+    agree; with another seed it stays a protocol of its own."""
+    from forecast.report.evidence import _daily_lead
+
+    config = {"daily_exciting": {"model": "daily_exciting", "priors": {"a": 1}}}
+    folds = {"seed": 7, "horizon": 12, "draws": 500, "tune": 500, "chains": 4, "configs": config}
+    for name, terms in (("daily-240", ["excitation", "change"]), (DAILY_FOLDERS[2], [])):
+        _keep(tmp_path, name, ["daily_exciting", *(f"daily_no_{t}" for t in terms)])
+        settings = json.loads((tmp_path / name / "settings.json").read_text())
+        (tmp_path / name / "settings.json").write_text(json.dumps(settings | folds))
+    _ablation(tmp_path / "daily-240", ["excitation", "change"])
+    _ablation(tmp_path / DAILY_FOLDERS[2], ["season", "exercise", "state"])
+
+    [(name, tables, settings)] = kept_daily_protocols(tmp_path)
+    assert name == "daily-240"
+    terms = list(dict.fromkeys(tables["ablation"]["term"]))
+    assert terms == ["excitation", "change", "season", "exercise", "state"]
+    assert len(tables["ablation"]) == 15
+    words = daily_findings(tables, settings, "ar_level")
+    assert sum("season" in w for w in words) == 1 and sum("excitation" in w for w in words) == 1
+    lead = _daily_lead(settings, "ar_level", again=True, terms=terms)
+    named = "excitation, change, season, exercise and state"
+    assert lead.endswith(f"its {named} terms left out in turn:")
+
+    other = tmp_path / DAILY_FOLDERS[2] / "settings.json"
+    other.write_text(json.dumps(json.loads(other.read_text()) | {"seed": 8}))
+    kept = kept_daily_protocols(tmp_path)
+    assert [name for name, *_ in kept] == ["daily-240", "daily-240-terms"]
+    assert set(kept[0][1]["ablation"]["term"]) == {"excitation", "change"}
+    assert set(kept[1][1]["ablation"]["term"]) == {"season", "exercise", "state"}

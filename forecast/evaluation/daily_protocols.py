@@ -12,6 +12,12 @@ A daily fold costs about 2.5 times an ``ar_level`` fold, so the daily model is n
     launch days, the weeks after a change of state), ``ar_level``, the two strongest naive
     baselines and the same two pools, on the 240 monthly cutoffs of ``make skill``: the
     protocol of the evaluation, at about three times the daily protocol's cost.
+``daily-240-terms`` (``make ablation-daily-terms``)
+    ``daily_exciting`` and its season, exercise and state terms left out in turn, with the
+    two strongest naive baselines, on the same 240 cutoffs. Its ablation rows join those of
+    ``daily-240`` (:func:`kept_daily_protocols`) when the two ran the same folds (cutoffs,
+    seed, sampler settings and the daily model's configuration), so that the 240-cutoff
+    protocol reads as one table of the five terms; otherwise it is a protocol of its own.
 
 Notebook 05 and the report both print :func:`daily_findings` of each kept folder, so that their
 words are computed from the tables in one place.
@@ -32,18 +38,43 @@ from forecast.evaluation.results import read_summary
 DAILY_MODEL = "daily_exciting"
 
 #: The protocols' folders, in the order they are read (module docstring).
-DAILY_FOLDERS = ("daily", "daily-240")
+DAILY_FOLDERS = ("daily", "daily-240", "daily-240-terms")
+
+#: The protocol whose ablation rows join those of the one before it when their folds agree.
+JOINS = {"daily-240-terms": "daily-240"}
+
+#: Settings of a backtest that fix its daily model's folds (with the model's configuration).
+FOLD_SETTINGS = ("cutoffs", "seed", "horizon", "draws", "tune", "chains", "target_accept", "target")
 
 
 def kept_daily_protocols(folder: str | Path) -> list[tuple[str, dict, dict]]:
     """The daily protocols kept in an evaluation folder: ``(name, tables, settings)`` of each
-    of :data:`DAILY_FOLDERS` that holds a backtest's summary (in that order; none: ``[]``)."""
+    of :data:`DAILY_FOLDERS` that holds a backtest's summary (in that order; none: ``[]``).
+
+    A protocol of :data:`JOINS` that ran the same folds as the one it joins (:func:`same_folds`)
+    is not listed: its ablation rows are added to that protocol's ``ablation`` table.
+    """
     folder = Path(folder)
-    return [
-        (name, *read_summary(folder / name))
+    kept = {
+        name: read_summary(folder / name)
         for name in DAILY_FOLDERS
         if (folder / name / "settings.json").is_file()
-    ]
+    }
+    for name, into in JOINS.items():
+        if name in kept and into in kept and same_folds(kept[name][1], kept[into][1]):
+            tables, settings = kept.pop(name)
+            if "ablation" in tables:
+                base = kept[into][0]
+                rows = [base["ablation"]] if "ablation" in base else []
+                base["ablation"] = pd.concat([*rows, tables["ablation"]], ignore_index=True)
+    return [(name, *summary) for name, summary in kept.items()]
+
+
+def same_folds(one: dict, other: dict) -> bool:
+    """Whether two backtests' settings give :data:`DAILY_MODEL` the same folds: the same
+    :data:`FOLD_SETTINGS` and the same configuration of the daily model."""
+    configs = [s.get("configs", {}).get(DAILY_MODEL) for s in (one, other)]
+    return configs[0] == configs[1] and all(one.get(k) == other.get(k) for k in FOLD_SETTINGS)
 
 
 def daily_findings(

@@ -149,7 +149,8 @@ def _other_protocols(folder: Path, model: str) -> list[str]:
         # the monthly model it was run beside: this page's, else the default
         models = settings.get("models", [])
         monthly = next((m for m in (model, DEFAULT_MODEL) if m in models), model)
-        words.append(_daily_lead(settings, model, again=index > 0))
+        terms = list(dict.fromkeys(tables["ablation"]["term"])) if "ablation" in tables else []
+        words.append(_daily_lead(settings, model, again=index > 0, terms=terms))
         words += daily_findings(tables, settings, monthly)
     for kept in PAIR_FOLDERS:
         if (folder / kept / "settings.json").is_file():
@@ -222,17 +223,21 @@ def _pairs_lead(cutoffs: list[str], table: pd.DataFrame) -> str:
     return f"On {where}, {pairs} (the state held at each cutoff):"
 
 
-def _daily_lead(settings: dict, model: str, again: bool = False) -> str:
+def _daily_lead(
+    settings: dict, model: str, again: bool = False, terms: list[str] | None = None
+) -> str:
     """Where a daily protocol scored the daily model and beside what; the first also says what
-    the model is, and that no forecast here comes from it (``again``: a protocol after it)."""
+    the model is, and that no forecast here comes from it (``again``: a protocol after it;
+    ``terms``: the terms its ablation table left out, else those its variants name)."""
     where = _cutoffs_words(settings.get("cutoffs") or [], spacing=True)
     if again:
-        terms = [
+        terms = terms or [
             ABLATION_OF[m][1]
             for m in settings.get("models", [])
             if ABLATION_OF.get(m, ("",))[0] == DAILY_MODEL
         ]
-        left = f", its {' and '.join(terms)} terms left out in turn" if terms else ""
+        named = " and ".join([", ".join(terms[:-1]), terms[-1]] if len(terms) > 1 else terms)
+        left = f", its {named} terms left out in turn" if terms else ""
         return f"{DAILY_MODEL} was backtested again on {where}{left}:"
     description = MODELS[DAILY_MODEL].description.rstrip(".")
     return (
