@@ -156,27 +156,37 @@ def _forecast_problem(forecast) -> str | None:
     """What is wrong with a loaded ``forecast.json`` (``None``: usable)."""
     if not isinstance(forecast, dict):
         return "not a JSON object"
-    needed = ("model", "target", "first_month", "horizon", "months", "draws", "state")
+    needed = ("created_at", "model", "target", "first_month", "horizon", "months", "draws", "state")
     missing = [k for k in needed if k not in forecast]
     if missing:
         return f"missing key(s) {missing}"
     if forecast["target"] not in TARGETS:
         return f"unknown target {forecast['target']!r}"
+    for key in ("created_at", "model", "state"):
+        if not isinstance(forecast[key], str):
+            return f"{key!r} is not text"
+    if not _is_month(forecast["first_month"]):
+        return f"'first_month' {forecast['first_month']!r} is not a month (YYYY-MM)"
     months, draws = forecast["months"], forecast["draws"]
     if (
         not isinstance(months, list)
         or not months
-        or not all(isinstance(m, dict) and isinstance(m.get("month"), str) for m in months)
+        or not all(isinstance(m, dict) and _is_month(m.get("month")) for m in months)
     ):
         return "'months' is not a list of monthly summaries"
     if not isinstance(draws, dict) or not draws:
         return "'draws' is not a mapping of months to draws"
     sizes = set()
     for month, values in draws.items():
+        if not _is_month(month):
+            return f"draws are keyed by {month!r}, not a month (YYYY-MM)"
         if not isinstance(values, list) or not values:
             return f"draws of {month!r} are not a list"
-        if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
-            return f"draws of {month!r} are not all numbers"
+        if not all(_is_count(v) for v in values):
+            return (
+                f"draws of {month!r} are not all counts (whole numbers from 0 to "
+                f"{MAX_DRAWN_COUNT:,})"
+            )
         sizes.add(len(values))
     if len(sizes) != 1:
         return "the months have different numbers of draws"
@@ -184,6 +194,30 @@ def _forecast_problem(forecast) -> str | None:
     if not isinstance(horizon, int) or isinstance(horizon, bool) or horizon < 1:
         return "'horizon' is not a positive whole number"
     return None
+
+
+#: The largest monthly count a frozen forecast may hold (a month has at most 31 launch days;
+#: no month has seen a hundred missiles): anything above is a damaged file, refused.
+MAX_DRAWN_COUNT = 1_000_000
+
+
+def _is_month(value) -> bool:
+    """Whether ``value`` is a month written ``YYYY-MM`` (as :func:`freeze` writes them)."""
+    if not isinstance(value, str) or len(value) != 7 or value[4] != "-":
+        return False
+    try:
+        pd.Period(value, freq="M")
+    except ValueError:
+        return False
+    return True
+
+
+def _is_count(value) -> bool:
+    """Whether ``value`` is a drawn count: a whole number from 0 to :data:`MAX_DRAWN_COUNT`
+    (JSON numbers; ``true``/``false``, ``NaN`` and ``Infinity`` are not)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return 0 <= value <= MAX_DRAWN_COUNT and float(value).is_integer()
 
 
 def total_summary(forecast: dict) -> dict:

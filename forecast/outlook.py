@@ -22,6 +22,7 @@ import datetime as dt
 import functools
 import hashlib
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -283,7 +284,33 @@ def read_answers(folder: Path) -> dict:
     needed = {"answers", "outcomes", "questions_text"}
     if not isinstance(record, dict) or not needed <= set(record):
         raise RunFileError(path, f"not a frozen answers file (needs {sorted(needed)})", fix)
+    problem = _answers_problem(record)
+    if problem:
+        raise RunFileError(path, f"not a frozen answers file: {problem}", fix)
     return record
+
+
+def _answers_problem(record: dict) -> str | None:
+    """What is wrong with the parts of a loaded ``answers.json`` the ledger reads (``None``:
+    usable): the question file's text, the answers by question, the kept outcomes."""
+    text = record["questions_text"]
+    if not isinstance(text, str) or not text.strip():
+        return "'questions_text' (the question file it answered) is not text, or is empty"
+    answers = record["answers"]
+    if not isinstance(answers, list) or not all(
+        isinstance(a, dict) and isinstance(a.get("question"), str) for a in answers
+    ):
+        return "'answers' is not a list of answers, each naming its question"
+    outcomes = record["outcomes"]
+    if not isinstance(outcomes, dict):
+        return "'outcomes' is not a mapping of questions to simulated outcomes"
+    for question, values in outcomes.items():
+        if not isinstance(values, list) or not all(
+            isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+            for v in values
+        ):
+            return f"the outcomes kept for {question!r} are not a list of finite numbers"
+    return None
 
 
 @functools.lru_cache(maxsize=512)

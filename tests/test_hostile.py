@@ -667,6 +667,20 @@ def test_damaged_raw_sources_in_data_build(raw_copy, tmp_path, damage, words):
 # --- run folders --------------------------------------------------------------------------------
 
 
+def _frozen(
+    draws: str = "[1]", target: str = "launch_days", first: str = '"2026-01"', key='"2026-01"'
+) -> str:
+    """A frozen ``forecast.json`` written by hand, one month, with the parts given."""
+    head = '{"created_at": "2026-01-05T00:00:00+00:00", "model": "m", '
+    months = '"horizon": 1, "state": "stalled", "months": [{"month": "2026-01"}], '
+    return (
+        head
+        + f'"target": "{target}", "first_month": {first}, '
+        + months
+        + (f'"draws": {{{key}: {draws}}}}}')
+    )
+
+
 def test_ledger_with_a_missing_runs_folder_exits_2(tmp_path):
     refused(cli("ledger", "--runs", tmp_path / "nope"), "nope", "--runs")
 
@@ -677,23 +691,61 @@ def test_ledger_with_a_missing_runs_folder_exits_2(tmp_path):
         ("{}", ["missing key"]),
         ("[]", ["not a JSON object"]),
         ("{not json", ["not valid JSON"]),
-        (
-            '{"model": "m", "target": "launch_days", "first_month": "2026-01", "horizon": 1, '
-            '"state": "x", "months": [{"month": "2026-01"}], "draws": {"2026-01": ["a"]}}',
-            ["not all numbers"],
-        ),
-        (
-            '{"model": "m", "target": "tweets", "first_month": "2026-01", "horizon": 1, '
-            '"state": "x", "months": [{"month": "2026-01"}], "draws": {"2026-01": [1]}}',
-            ["unknown target"],
-        ),
+        (_frozen(draws='["a"]'), ["not all counts"]),
+        (_frozen(target="tweets"), ["unknown target"]),
+        (_frozen().replace('"created_at": "2026-01-05T00:00:00+00:00", ', ""), ["created_at"]),
+        (_frozen(draws="[Infinity, 1, 2]"), ["not all counts"]),
+        (_frozen(draws="[NaN, 1, 2]"), ["not all counts"]),
+        (_frozen(draws="[1e308, 1e308, 1]"), ["not all counts", "1,000,000"]),
+        (_frozen(draws="[1.5, 2]"), ["not all counts"]),
+        (_frozen(draws="[-1, 2]"), ["not all counts"]),
+        (_frozen(draws="[true, 2]"), ["not all counts"]),
+        (_frozen(first='"garbage"'), ["'first_month'", "not a month"]),
+        (_frozen(first="5"), ["'first_month'", "not a month"]),
+        (_frozen(key='"soon"'), ["'soon'", "not a month"]),
     ],
 )
 def test_ledger_with_a_damaged_forecast_json(tmp_path, content, words):
+    """Refused with exit 2 naming the file and what is wrong; no library warning (numpy's
+    "invalid value" on an infinite draw) reaches the output."""
     run = tmp_path / "runs" / "r1"
     run.mkdir(parents=True)
     (run / "forecast.json").write_text(content)
-    refused(cli("ledger", "--runs", tmp_path / "runs"), "forecast.json", *words)
+    result = cli("ledger", "--runs", tmp_path / "runs")
+    refused(result, "forecast.json", *words)
+    assert "Warning" not in result.stdout + result.stderr
+
+
+def test_ledger_scores_a_sound_hand_made_forecast_json(tmp_path):
+    """The hand-made record the refusals above damage is itself read and listed."""
+    run = tmp_path / "runs" / "r1"
+    run.mkdir(parents=True)
+    (run / "forecast.json").write_text(_frozen(draws="[0, 1, 2]"))
+    result = cli("ledger", "--runs", tmp_path / "runs")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert "r1" in result.stdout and "2026-01" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "change, words",
+    [
+        ({"questions_text": 5}, ["'questions_text'", "not text"]),
+        ({"questions_text": None}, ["'questions_text'"]),
+        ({"questions_text": "  "}, ["'questions_text'", "empty"]),
+        ({"answers": [5]}, ["'answers'", "each naming its question"]),
+        ({"answers": "x"}, ["'answers'"]),
+        ({"outcomes": []}, ["'outcomes'"]),
+        ({"outcomes": {"q": [1, "a"]}}, ["outcomes kept for 'q'"]),
+    ],
+)
+def test_ledger_with_a_damaged_answers_json(tmp_path, change, words):
+    """A damaged ``answers.json`` in the answers folder: exit 2 naming it, no internal error."""
+    answers = tmp_path / "answers" / "made"
+    answers.mkdir(parents=True)
+    record = {"answers": [], "outcomes": {}, "questions_text": "questions: []\n"} | change
+    (answers / "answers.json").write_text(json.dumps(record))
+    result = cli("ledger", "--runs", tmp_path / "runs", "--answers", tmp_path / "answers")
+    refused(result, "answers.json", *words)
 
 
 @pytest.fixture

@@ -71,7 +71,12 @@ from forecast.data.checked_csv import TableSpec, read_table
 from forecast.data.panel import Tables
 from forecast.data.tables import SPECS, _check_periods
 from forecast.data.transaction import overlay_lock, recover
-from forecast.destinations import nearest_existing, probe_writable, refuse_protected
+from forecast.destinations import (
+    nearest_existing,
+    probe_writable,
+    refuse_protected,
+    resolved_path,
+)
 from forecast.errors import ConfigError, DataError
 
 #: Environment variable naming the overlay folder.
@@ -124,6 +129,14 @@ def overlay_for_writing(data_dir: str | Path | None) -> Path:
     """
     folder = resolve_data_dir(data_dir, writing=True) or DEFAULT_OVERLAY
     refuse_protected(folder, "--data-dir")
+    target, here = resolved_path(folder), Path.cwd().resolve()
+    if target == here or target in here.parents:  # also --data-dir "" (an empty variable)
+        raise ConfigError(
+            "--data-dir",
+            f"{str(data_dir) if data_dir is not None else folder!r} is the current folder or one "
+            "of its parents: the overlay's tables would be written among your other files",
+            "give the overlay its own folder, e.g. --data-dir local-data; nothing was written",
+        )
     if folder.exists() and not folder.is_dir():
         raise ConfigError(
             "--data-dir", f"{folder} is a file, not a folder", "point --data-dir at a folder"

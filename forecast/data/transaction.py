@@ -188,14 +188,15 @@ def overlay_lock(
         finally:
             held[key] -= 1
         return
-    created = False
+    created: list[Path] = []
     if not folder.is_dir():
         if not create:
             yield folder
             return
         try:
+            missing = _missing_folders(folder)
             folder.mkdir(parents=True)
-            created = True
+            created = missing
         except FileExistsError:
             pass  # created meanwhile by another command
         except OSError as err:
@@ -213,10 +214,21 @@ def overlay_lock(
         if fd is not None:
             with contextlib.suppress(OSError):
                 os.unlink(folder / LOCK)  # while still locked: waiters then retry
-            if created:
+            for path in created:  # deepest first, each only if nothing was written into it
                 with contextlib.suppress(OSError):
-                    folder.rmdir()  # only if nothing was written into it
+                    path.rmdir()
             os.close(fd)
+
+
+def _missing_folders(folder: Path) -> list[Path]:
+    """``folder`` and those of its parents that do not exist yet, deepest first: the folders
+    ``folder.mkdir(parents=True)`` would create (and a command that wrote nothing removes)."""
+    missing = []
+    for path in (folder, *folder.parents):
+        if path.exists() or path.is_symlink():
+            break
+        missing.append(path)
+    return missing
 
 
 #: Suffix of staging files.
