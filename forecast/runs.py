@@ -404,7 +404,8 @@ def load_run(run_dir: str | Path) -> tuple[BaseModel, dict]:
     """Load a run folder: the rebuilt, fitted model and its ``run.json`` record."""
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
-        raise RunFileError(run_dir, "run folder not found", "pass a folder made by 'forecast fit'")
+        problem = "is a file, not a run folder" if run_dir.exists() else "run folder not found"
+        raise RunFileError(run_dir, problem, "pass a folder made by 'forecast fit'")
     model = BaseModel.load(run_dir / FIT_FILE)
     record = read_run_record(run_dir)
     check_record_matches(record, model, run_dir / RUN_FILE)

@@ -77,3 +77,18 @@ def test_a_file_that_is_not_an_export_is_refused(tmp_path):
     other.write_text("a,b\n1,2\n")
     with pytest.raises(DataError, match="does not look like a CNS export"):
         read_cns_export(other)
+
+
+def test_export_with_an_unreadable_launch_time_names_the_line(raw_dir, tmp_path):
+    """A launch time that is neither a time nor "Unknown" is refused (it was dropped in
+    silence); the export's own "Unknown" still reads as no time (the round trip above)."""
+    raw = pd.read_csv(raw_dir / EXPORT, encoding="latin-1", dtype=str, keep_default_na=False)
+    times = raw["Launch Time (UTC)"]
+    assert (times == "Unknown").any()  # what the export writes for a time it does not know
+    row = int(times.str.match(r"^\d{1,2}:\d\d:\d\d [AP]M$").idxmax())
+    raw.loc[row, "Launch Time (UTC)"] = "99:99"
+    bad = tmp_path / "bad.csv"
+    raw.to_csv(bad, index=False)
+    pattern = rf"bad\.csv, line {row + 2}, column 'Launch Time \(UTC\)'.*'99:99'"
+    with pytest.raises(DataError, match=pattern):
+        read_cns_export(bad)

@@ -224,12 +224,17 @@ def test_read_only_overlay_table_is_refused_without_a_half_update(tmp_path):
         ("1950-06-25,SRBM,1,success,x", ["1950-06-25", "1984-01-01"]),
         ("2999-01-01,SRBM,1,success,x", ["in the future"]),
         ("2025-02-30,SRBM,1,success,x", ["not a valid date"]),
+        ("2025-01-04,SRBM,,success,x", ["n_missiles", "required value is empty"]),
+        ("2025-01-04,SRBM,nan,success,x", ["n_missiles", "not a number"]),
+        ("2025-01-04,SRBM,0x10,success,x", ["n_missiles", "not a number: '0x10'"]),
+        ("2025-01-04,SRBM,1", ["line 2", "3 field(s), fewer than the header's 5"]),
     ],
 )
 def test_events_template_limits(tmp_path, row, words):
     file = events(tmp_path, row)
     result = cli("data", "import", file, "--format", "events", "--data-dir", tmp_path / "o")
-    refused(result, "events.csv", *words)
+    message = refused(result, "events.csv", *words)
+    assert "leave empty" not in message  # a missile count is required, never left empty
     assert not (tmp_path / "o").exists()
 
 
@@ -764,6 +769,15 @@ def test_scenarios_refuses_resampling_up(run_copy, tmp_path):
     args = ["questions", run_copy, "--config", questions, "--out", tmp_path / "q"]
     refused(cli(*args, "--draws", "1000000000"), "--draws", "holds 100 posterior draws")
     assert not (tmp_path / "q").exists()
+
+
+def test_a_file_given_as_the_run_is_named_a_file(tmp_path):
+    """Not "run folder not found": the path exists, it is a file."""
+    given = tmp_path / "launches.csv"
+    given.write_text("date\n")
+    args = ["scenarios", given, "--config", SCENARIOS, "--out", tmp_path / "o"]
+    refused(cli(*args), "launches.csv", "is a file, not a run folder")
+    assert not (tmp_path / "o").exists()
 
 
 def test_a_run_without_its_outlook_file_says_so(run_copy, tmp_path):

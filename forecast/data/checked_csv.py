@@ -36,6 +36,7 @@ TIME = "time"  # HH:MM or empty
 TEXT = "text"  # non-empty string
 OPTIONAL_TEXT = "optional_text"
 NUMBER = "number"  # non-negative number or empty
+COUNT = "count"  # non-negative number, required (its range is the table's own check)
 BOOL = "bool"  # true / false
 
 _TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -225,14 +226,25 @@ def _parse_column(
         return stripped
     if kind == OPTIONAL_TEXT:
         return stripped
-    if kind == NUMBER:
+    if kind in (NUMBER, COUNT):
+        or_empty = ", or leave empty if unknown" if kind == NUMBER else ""
+        if kind == COUNT:
+            empty = values.index[stripped == ""]
+            if len(empty):
+                raise DataError(
+                    path,
+                    "required value is empty",
+                    f"fill in '{column}' on every row (a whole number)",
+                    rows=[file_line(i) for i in empty],
+                    column=column,
+                )
         parsed = pd.to_numeric(stripped.replace("", np.nan), errors="coerce")
         bad = values.index[parsed.isna() & (stripped != "")]
         if len(bad):
             raise DataError(
                 path,
                 f"not a number: {stripped[bad[0]]!r}",
-                "write a plain number (no units), or leave empty if unknown",
+                f"write a plain number (no units){or_empty}",
                 rows=[file_line(i) for i in bad],
                 column=column,
             )
@@ -241,7 +253,7 @@ def _parse_column(
             raise DataError(
                 path,
                 f"not a finite number: {stripped[inf[0]]!r}",
-                "write a plain number, or leave empty if unknown",
+                f"write a plain number{or_empty}",
                 rows=[file_line(i) for i in inf],
                 column=column,
             )
@@ -373,6 +385,20 @@ def _long_row(text: str) -> int:
     return 1
 
 
+def _short_row(text: str) -> tuple[int, int, int] | None:
+    """``(line, fields, header fields)`` of the first CSV record with fewer fields than the
+    header (blank lines are no records); ``None`` when there is none."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        width = len(next(reader, []))
+        for record in reader:
+            if record and len(record) < width:
+                return reader.line_num, len(record), width
+    except csv.Error:
+        pass
+    return None
+
+
 def check_unique_columns(names, path: str | Path) -> None:
     """Refuse a header that names a column twice (pandas would keep one, renaming the other).
 
@@ -419,7 +445,9 @@ def parse_csv(text: str, path: str | Path) -> pd.DataFrame:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", pd.errors.ParserWarning)
-            return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, index_col=False)
+            frame = pd.read_csv(
+                io.StringIO(text), dtype=str, keep_default_na=False, index_col=False
+            )
     except pd.errors.ParserWarning:  # a row with more fields than the header
         raise DataError(
             path,
@@ -437,6 +465,17 @@ def parse_csv(text: str, path: str | Path) -> pd.DataFrame:
             "with inner quotes doubled) and that every row has as many fields as the header",
             rows=[int(line[1])] if line else None,
         ) from None
+    short = _short_row(text)
+    if short is not None:  # pandas fills the missing fields with "" (read as other errors)
+        line, fields, width = short
+        raise DataError(
+            path,
+            f"a row has {fields} field(s), fewer than the header's {width}",
+            "give every row a value (or an empty field between commas) for each column of the "
+            "header",
+            rows=[line],
+        )
+    return frame
 
 
 def format_table(df: pd.DataFrame, spec: TableSpec) -> str:
@@ -445,7 +484,7 @@ def format_table(df: pd.DataFrame, spec: TableSpec) -> str:
     for column, kind in spec.columns.items():
         if kind == DATE:
             out[column] = out[column].dt.strftime("%Y-%m-%d")
-        elif kind == NUMBER:
+        elif kind in (NUMBER, COUNT):
             out[column] = out[column].map(lambda v: "" if pd.isna(v) else f"{v:g}")
         elif kind == BOOL:
             out[column] = out[column].map({True: "true", False: "false"})

@@ -32,8 +32,8 @@ from forecast.constants import (
     OUTCOMES,
 )
 from forecast.data.checked_csv import (
+    COUNT,
     DATE,
-    NUMBER,
     TEXT,
     TableSpec,
     check_unique_columns,
@@ -226,14 +226,29 @@ def _export_date(value: str, path: str, line: int) -> tuple[pd.Timestamp, str]:
     )
 
 
-def _export_time(value: str) -> str:
+#: What the CNS export writes for a launch time it does not know (read as no time).
+UNKNOWN_TIMES = ("", "unknown")
+
+
+def _export_time(value: str, path: str, line: int) -> str:
+    """A launch time of the CNS export as ``HH:MM`` (``""``: not known); a value that is
+    neither a time nor "Unknown" is refused, not dropped in silence."""
     text = str(value).strip()
+    if text.lower() in UNKNOWN_TIMES:
+        return ""
     for fmt in ("%I:%M:%S %p", "%H:%M:%S", "%H:%M"):
         try:
             return dt.datetime.strptime(text, fmt).strftime("%H:%M")
         except ValueError:
             continue
-    return ""
+    raise DataError(
+        path,
+        f"cannot read the launch time {text!r}",
+        "CNS export times look like 9:20:00 AM; leave the cell empty or write Unknown when the "
+        "time is not known",
+        rows=[line],
+        column="Launch Time (UTC)",
+    )
 
 
 def _read_export_frame(path: Path) -> pd.DataFrame:
@@ -341,7 +356,9 @@ def read_cns_export(path: str | Path) -> pd.DataFrame:
             {
                 "date": date,
                 "date_precision": precision,
-                "time_utc": _export_time(row.get("Launch Time (UTC)", "")),
+                "time_utc": _export_time(
+                    row.get("Launch Time (UTC)", ""), str(path), file_line(idx)
+                ),
                 "missile": str(row["Missile Name"]).strip() or "Unknown",
                 "missile_class": cls if cls in MISSILE_CLASSES else cls.lower(),
                 "facility": str(row.get("Facility Name", "")).strip() or "Unknown",
@@ -417,7 +434,7 @@ def read_events_template(path: str | Path) -> pd.DataFrame:
         columns={
             "date": DATE,
             "missile_class": MISSILE_CLASSES,
-            "n_missiles": NUMBER,
+            "n_missiles": COUNT,
             "outcome": OUTCOMES,
             "source": TEXT,
         },
