@@ -401,6 +401,23 @@ def test_an_empty_source_is_named_as_the_option(tmp_path, args):
     assert not overlay.exists()  # it blamed a CSV line of a file never written
 
 
+@pytest.mark.parametrize(
+    "args, option",
+    [
+        (["set-state", "2026-01-01", "no_talks", "--source", "x" * 1001], "--source"),
+        (
+            ["set-state", "2026-01-01", "no_talks", "--source", "x", "--events", "e" * 5000],
+            "--events",
+        ),
+        (["add-exercise", "N" * 100_000, "2026-03-09", "2026-03-19", "--source", "x"], "NAME"),
+    ],
+)
+def test_a_text_pasted_too_long_is_refused_before_anything_is_written(tmp_path, args, option):
+    overlay = tmp_path / "overlay"
+    refused(cli("data", *args, "--data-dir", overlay), option, "more than 1,000")
+    assert not overlay.exists()
+
+
 @pytest.mark.parametrize("only", ["", ","])
 def test_sensitivity_with_an_empty_only_is_refused(tmp_path, no_work, only):
     # it refitted every alternative

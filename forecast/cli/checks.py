@@ -103,10 +103,24 @@ def check_month(label: str, value: str | None) -> None:
         ) from None
 
 
-def check_text(label: str, value: str | None, what: str) -> None:
-    """Refuse a required text option given empty (``--source ""``)."""
-    if value is not None and not value.strip():
+#: The longest text a data command stores from an option (a source, a name, a summary):
+#: longer is a paste gone wrong, refused rather than written into the overlay's tables.
+MAX_TEXT = 1000
+
+
+def check_text(label: str, value: str | None, what: str, required: bool = True) -> None:
+    """Refuse a required text option given empty (``--source ""``), and any text longer than
+    :data:`MAX_TEXT` characters."""
+    if value is None:
+        return
+    if required and not value.strip():
         raise ConfigError(label, "is empty", f"write {what}")
+    if len(value) > MAX_TEXT:
+        raise ConfigError(
+            label,
+            f"is {len(value):,} characters long, more than {MAX_TEXT:,}",
+            f"write {what} in at most {MAX_TEXT:,} characters (a URL or a short citation)",
+        )
 
 
 def split_list(text: str | None) -> list[str]:

@@ -135,6 +135,7 @@ def data_set_state(
 ) -> None:
     """Code the negotiation state of a period in the overlay (extends or overrides)."""
     checks.check_text("--source", source, "where the coding comes from, e.g. a URL")
+    checks.check_text("--events", events, "a short summary of the events", required=False)
     report = set_state(overlay_for_writing(data_dir), start, state, source, end=end, events=events)
     console.print(
         f"{report.state} from {report.start:%Y-%m-%d} to {report.end:%Y-%m-%d} written to "
@@ -156,6 +157,7 @@ def data_add_exercise(
 ) -> None:
     """Add a major US-ROK exercise to the overlay's exercise calendar."""
     checks.check_text("--source", source, "where the dates come from, e.g. a URL")
+    checks.check_text("NAME", name, "the exercise's name, e.g. 'Freedom Shield 26'")
     report = add_exercise(
         overlay_for_writing(data_dir),
         name,
