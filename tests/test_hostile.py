@@ -404,9 +404,9 @@ def test_an_empty_source_is_named_as_the_option(tmp_path, args):
 @pytest.mark.parametrize(
     "args, option",
     [
-        (["set-state", "2026-01-01", "no_talks", "--source", "x" * 1001], "--source"),
+        (["set-state", "2026-01-01", "no_talks", "--source", "x" * 10_001], "--source"),
         (
-            ["set-state", "2026-01-01", "no_talks", "--source", "x", "--events", "e" * 5000],
+            ["set-state", "2026-01-01", "no_talks", "--source", "x", "--events", "e" * 50_000],
             "--events",
         ),
         (["add-exercise", "N" * 100_000, "2026-03-09", "2026-03-19", "--source", "x"], "NAME"),
@@ -414,7 +414,7 @@ def test_an_empty_source_is_named_as_the_option(tmp_path, args):
 )
 def test_a_text_pasted_too_long_is_refused_before_anything_is_written(tmp_path, args, option):
     overlay = tmp_path / "overlay"
-    refused(cli("data", *args, "--data-dir", overlay), option, "more than 1,000")
+    refused(cli("data", *args, "--data-dir", overlay), option, "more than 10,000")
     assert not overlay.exists()
 
 
