@@ -258,6 +258,27 @@ def test_overlay_table_with_an_absurd_salvo_index_is_refused(tmp_path):
 @pytest.mark.parametrize(
     "row, words",
     [
+        ("1e300,,", ["yield_kt 1e+300", "more than 100,000 kt"]),
+        ("5,,1e9", ["yield_kt_high", "more than 100,000 kt"]),
+        ("5,8,2", ["bounds 8..2 kt are out of order"]),
+        ("50,1,10", ["yield 50 kt", "out of order"]),
+    ],
+)
+def test_overlay_nuclear_yield_limits(tmp_path, row, words):
+    """A unit error (1e300 kt) or bounds out of order are refused; empty bounds are fine."""
+    overlay = tmp_path / "o"
+    overlay.mkdir()
+    header = "date,site,yield_kt,yield_kt_low,yield_kt_high,source\n"
+    table = overlay / "nuclear_tests.csv"
+    table.write_text(header + f"2025-01-04,Punggye-ri,{row},x\n")
+    refused(cli("data", "summary", "--data-dir", overlay), "nuclear_tests.csv", *words)
+    table.write_text(header + "2025-01-04,Punggye-ri,5,,,x\n")
+    assert cli("data", "summary", "--data-dir", overlay).exit_code == 0
+
+
+@pytest.mark.parametrize(
+    "row, words",
+    [
         ("Ulchi,1900-08-01,1900-08-10,full,false,x", ["1900-08-01", "1984-01-01"]),
         ("Marathon,1990-01-01,2025-12-31,full,false,x", ["longer than 120"]),
     ],

@@ -232,6 +232,38 @@ MISSILE_TESTS = TableSpec(
     earliest=EARLIEST_EVENT_DATE,
 )
 
+#: The largest yield a nuclear test row may hold, kilotons (the largest test ever, 1961, was
+#: about 50,000 kt; North Korea's largest about 250 kt): above is a unit error.
+MAX_YIELD_KT = 100_000
+
+
+def _check_yields(df: pd.DataFrame, path: str) -> None:
+    """Yields within :data:`MAX_YIELD_KT`, and an estimate inside its own bounds."""
+    columns = ("yield_kt", "yield_kt_low", "yield_kt_high")
+    for column in columns:
+        bad = df.index[df[column] > MAX_YIELD_KT]
+        if len(bad):
+            raise DataError(
+                path,
+                f"{column} {df.loc[bad[0], column]:g} is more than {MAX_YIELD_KT:,} kt (the "
+                "largest test ever was about 50,000 kt)",
+                "check the value and its unit (kilotons), or leave it empty if unknown",
+                rows=[file_line(i) for i in bad],
+                column=column,
+            )
+    mid, low, high = (df[c] for c in columns)
+    bad = df.index[(low > high) | (mid < low) | (mid > high)]
+    if len(bad):
+        i = bad[0]
+        raise DataError(
+            path,
+            f"the yield {mid[i]:g} kt and its bounds {low[i]:g}..{high[i]:g} kt are out of order",
+            "write yield_kt_low <= yield_kt <= yield_kt_high (or leave a bound empty)",
+            rows=[file_line(i) for i in bad],
+            column="yield_kt",
+        )
+
+
 NUCLEAR_TESTS = TableSpec(
     name="nuclear_tests",
     filename="nuclear_tests.csv",
@@ -244,6 +276,7 @@ NUCLEAR_TESTS = TableSpec(
         "source": TEXT,
     },
     key=("date",),
+    checks=[_check_yields],
     description="North Korea's nuclear tests with estimated yields.",
     earliest=EARLIEST_EVENT_DATE,
 )
