@@ -176,6 +176,15 @@ BAD_QUESTIONS = [
         "'window' needs exactly 'start' and 'end'",
     ),
     ({"questions": [question(threshold=0)]}, "threshold 0 is not a positive integer"),
+    (  # 2030-01..2030-06: 181 days, so at most 181 launch days
+        {"questions": [question(threshold=182)]},
+        "threshold 182 can never be met: 2030-01..2030-06 has 181 days, so at most 181 launch",
+    ),
+    (
+        {"questions": [question(threshold=10**12, event="missiles")]},
+        "threshold 1,000,000,000,000 can never be met: 2030-01..2030-06 has 181 days, so at "
+        "most 18,100 missiles",
+    ),
     (
         {"questions": [question(type="numeric", threshold=3)]},
         "'threshold' applies to binary questions, not numeric",

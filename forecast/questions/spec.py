@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from forecast.constants import MAX_HORIZON, MAX_QUESTIONS, STATES
+from forecast.constants import MAX_HORIZON, MAX_MISSILES_PER_DAY, MAX_QUESTIONS, STATES
 from forecast.errors import ConfigError
 
 #: Question types.
@@ -288,13 +288,25 @@ def _parse_simple(raw: Mapping, qtype: str, source: str, where: str) -> dict:
     if missing:
         raise fail(source, where, f"missing key(s) {missing}", "give event and window")
     start, end = _parse_window(raw["window"], source, where)
-    return {
-        "type": qtype,
-        "event": _parse_event(raw["event"], source, where),
-        "start": start,
-        "end": end,
-        "threshold": _parse_threshold(raw, qtype, source, where),
-    }
+    event = _parse_event(raw["event"], source, where)
+    threshold = _parse_threshold(raw, qtype, source, where)
+    _check_reachable(threshold, event, start, end, source, where)
+    return {"type": qtype, "event": event, "start": start, "end": end, "threshold": threshold}
+
+
+def _check_reachable(threshold: int, event: Event, start, end, source: str, where: str) -> None:
+    """Refuse a threshold no window of that length can reach: one event a day at most (a
+    launch day, a nuclear test, a change of state), :data:`MAX_MISSILES_PER_DAY` missiles."""
+    days = int((end.end_time - start.start_time).days) + 1
+    per_day = MAX_MISSILES_PER_DAY if event.kind == "missiles" else 1
+    if threshold > days * per_day:
+        raise fail(
+            source,
+            where,
+            f"threshold {threshold:,} can never be met: {start}..{end} has {days} days, so at "
+            f"most {days * per_day:,} {event.unit}",
+            "check the threshold (a typo?) or the window",
+        )
 
 
 def _parse_given(raw: Mapping, end: pd.Period, source: str, where: str) -> dict:
