@@ -49,7 +49,7 @@ from forecast.data.overlay import (
 )
 from forecast.data.tables import EXERCISES, NEGOTIATION_STATES
 from forecast.data.transaction import commit_files, overlay_lock, recover
-from forecast.errors import ConfigError
+from forecast.errors import ConfigError, DataError
 
 
 def default_state_end(today: dt.date | None = None) -> pd.Timestamp:
@@ -174,7 +174,11 @@ def _set_state_locked(folder: Path, first, last, state, source, events, today) -
     check = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
     periods = validate_frame(check, overlay_spec("negotiation_states"), str(target), today=today)
     bundled = read_table(BUNDLED_DATA_DIR / NEGOTIATION_STATES.filename, NEGOTIATION_STATES, today)
-    merged = merge_periods(bundled, periods, None, target)
+    try:
+        merged = merge_periods(bundled, periods, None, target)
+    except DataError as err:  # the new period made it (a gap): name the arguments, not the
+        # overlay's file (which may not exist yet)
+        raise ConfigError("START/--end", err.problem, f"{err.fix}; nothing was written") from None
     commit_files(folder, {NEGOTIATION_STATES.filename: text})
     return StateReport(target, first, last, state, merged["end"].max())
 
