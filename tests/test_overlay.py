@@ -89,7 +89,8 @@ def test_importing_the_cns_export_adds_nothing(raw_dir, tmp_path):
     result = run("data", "import", str(raw_dir / EXPORT), "--format", "cns", "--data-dir", overlay)
     assert result.returncode == 0, result.stderr
     assert "added nothing" in result.stdout
-    assert "skipped 245 missile row(s)" in result.stdout and "duplicates" in result.stdout
+    assert "skipped 245 missile row(s) of the file" in result.stdout
+    assert "duplicates of launches already recorded" in result.stdout
     assert not (overlay / "missile_tests.csv").exists()
 
 

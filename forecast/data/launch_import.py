@@ -83,9 +83,9 @@ class ImportReport:
             out = [f"added nothing: {self.path} is unchanged"]
         if len(skipped):
             out.append(
-                f"skipped {len(skipped)} missile row(s) ({skipped['date'].nunique()} launch "
-                "day(s)) "
-                "already recorded (duplicates)"
+                f"skipped {len(skipped)} missile row(s) of the file ({skipped['date'].nunique()} "
+                "launch day(s)): duplicates of launches already recorded, which were kept as "
+                "they are"
             )
         if len(late):
             out.append(
