@@ -68,9 +68,9 @@ EARLIEST_EVENT_DATE = "1984-01-01"
 EARLIEST_STATE_DATE = "1990-01-01"
 
 #: Most missiles on one launch day (per events-template row and per day in the merged
-#: table). North Korea's biggest day so far is 2022-11-02 with about 23-25 missiles; 100 is
-#: four times that: generous for a real salvo, small enough that a typo (1e6, 1e300) cannot
-#: exhaust memory.
+#: table). The most on one day in the CNS data is 18 (2024-05-29; South Korea counted about
+#: 23 on 2022-11-02, which CNS records as 10 over 1-2 November); 100 is four times the largest:
+#: generous for a real salvo, small enough that a typo (1e6, 1e300) cannot exhaust memory.
 MAX_MISSILES_PER_DAY = 100
 
 #: Longest major exercise, in days. Freedom Shield/Ulchi Freedom Shield and Foal Eagle (the
@@ -166,3 +166,16 @@ PROTECTED_DIRS: tuple[Path, ...] = tuple(
 #: earlier month says "the end of the run's fit (YYYY-MM)":
 #: :func:`forecast.freshness.forecast_origin`).
 DATA_END = "the data's end"
+
+#: The largest yield a nuclear test row may hold, kilotons (the largest test ever, 1961, was
+#: about 50,000 kt; North Korea's largest about 250 kt): above is a unit error.
+MAX_YIELD_KT = 100_000
+
+#: The longest text a data command stores from an option (a source, a name, a summary; the
+#: longest source of the bundled tables has 1,844 characters): longer is a paste gone wrong,
+#: refused rather than written into the overlay's tables.
+MAX_OPTION_TEXT = 10_000
+
+#: The largest monthly count a frozen forecast (``forecast.json``) may hold (a month has at
+#: most 31 launch days; no month has seen a hundred missiles): above is a damaged file.
+MAX_DRAWN_COUNT = 1_000_000

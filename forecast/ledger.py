@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from forecast.constants import STATES
+from forecast.constants import MAX_DRAWN_COUNT, STATES
 from forecast.data.panel import TARGETS
 from forecast.errors import InputError, RunFileError
 from forecast.files import read_json, write_text_atomic
@@ -194,11 +194,6 @@ def _forecast_problem(forecast) -> str | None:
     if not isinstance(horizon, int) or isinstance(horizon, bool) or horizon < 1:
         return "'horizon' is not a positive whole number"
     return None
-
-
-#: The largest monthly count a frozen forecast may hold (a month has at most 31 launch days;
-#: no month has seen a hundred missiles): anything above is a damaged file, refused.
-MAX_DRAWN_COUNT = 1_000_000
 
 
 def _is_month(value) -> bool:

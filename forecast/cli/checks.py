@@ -15,7 +15,7 @@ import pandas as pd
 import typer
 
 from forecast.catalog import check_name
-from forecast.constants import MAX_CHAINS, MAX_DRAWS, MAX_SEED, MAX_TUNE
+from forecast.constants import MAX_CHAINS, MAX_DRAWS, MAX_OPTION_TEXT, MAX_SEED, MAX_TUNE
 from forecast.data.overlay import resolve_data_dir
 from forecast.errors import ConfigError
 from forecast.yamlio import load_yaml
@@ -103,24 +103,18 @@ def check_month(label: str, value: str | None) -> None:
         ) from None
 
 
-#: The longest text a data command stores from an option (a source, a name, a summary; the
-#: longest source of the bundled tables has 1,844 characters):
-#: longer is a paste gone wrong, refused rather than written into the overlay's tables.
-MAX_TEXT = 10_000
-
-
 def check_text(label: str, value: str | None, what: str, required: bool = True) -> None:
     """Refuse a required text option given empty (``--source ""``), and any text longer than
-    :data:`MAX_TEXT` characters."""
+    :data:`MAX_OPTION_TEXT` characters."""
     if value is None:
         return
     if required and not value.strip():
         raise ConfigError(label, "is empty", f"write {what}")
-    if len(value) > MAX_TEXT:
+    if len(value) > MAX_OPTION_TEXT:
         raise ConfigError(
             label,
-            f"is {len(value):,} characters long, more than {MAX_TEXT:,}",
-            f"write {what} in at most {MAX_TEXT:,} characters (a URL or a short citation)",
+            f"is {len(value):,} characters long, more than {MAX_OPTION_TEXT:,}",
+            f"write {what} in at most {MAX_OPTION_TEXT:,} characters (a URL or a short citation)",
         )
 
 

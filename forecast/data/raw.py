@@ -488,7 +488,7 @@ def _check_missile_counts(events: pd.DataFrame, path) -> None:
         raise DataError(
             path,
             f"n_missiles {events.loc[big[0], 'n_missiles']:g} is more than {cap} missiles in "
-            "one day (the most so far is about 25, on 2022-11-02)",
+            "one day (the most in the CNS data is 18, on 2024-05-29)",
             f"check the number (a typo?); at most {cap} per row",
             rows=[file_line(i) for i in big],
             column="n_missiles",

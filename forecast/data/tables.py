@@ -27,6 +27,7 @@ from forecast.constants import (
     MAX_DISTANCE_KM,
     MAX_EXERCISE_DAYS,
     MAX_MISSILES_PER_DAY,
+    MAX_YIELD_KT,
     MISSILE_CLASSES,
     OUTCOMES,
     STATES,
@@ -162,7 +163,7 @@ def _check_missiles_per_day(df: pd.DataFrame, path: str) -> None:
         raise DataError(
             path,
             f"more than {MAX_MISSILES_PER_DAY} missiles on {df.loc[bad[0], 'date']:%Y-%m-%d} "
-            "(the most on one day so far is about 25, on 2022-11-02)",
+            "(the most on one day in the CNS data is 18, on 2024-05-29)",
             f"check the rows of that day: one row per missile, salvo_index 1..n with n at "
             f"most {MAX_MISSILES_PER_DAY}",
             rows=[file_line(i) for i in bad],
@@ -231,10 +232,6 @@ MISSILE_TESTS = TableSpec(
     description="One row per missile launched (CNS scope).",
     earliest=EARLIEST_EVENT_DATE,
 )
-
-#: The largest yield a nuclear test row may hold, kilotons (the largest test ever, 1961, was
-#: about 50,000 kt; North Korea's largest about 250 kt): above is a unit error.
-MAX_YIELD_KT = 100_000
 
 
 def _check_yields(df: pd.DataFrame, path: str) -> None:
