@@ -152,6 +152,19 @@ def read_bytes_checked(path: Path, what: str = "file", limit: int = MAX_TABLE_BY
         ) from None
 
 
+def _require_filled(stripped: pd.Series, column: str, path: str, what: str = "") -> None:
+    """Refuse the rows where a required column is empty, naming them."""
+    empty = stripped.index[stripped == ""]
+    if len(empty):
+        raise DataError(
+            path,
+            "required value is empty",
+            f"fill in '{column}' on every row{what}",
+            rows=[file_line(i) for i in empty],
+            column=column,
+        )
+
+
 def _parse_column(
     values: pd.Series, kind, column: str, path: str, today: dt.date, earliest: str | None = None
 ):
@@ -214,30 +227,14 @@ def _parse_column(
             )
         return stripped
     if kind == TEXT:
-        bad = values.index[stripped == ""]
-        if len(bad):
-            raise DataError(
-                path,
-                "required value is empty",
-                f"fill in '{column}' on every row",
-                rows=[file_line(i) for i in bad],
-                column=column,
-            )
+        _require_filled(stripped, column, path)
         return stripped
     if kind == OPTIONAL_TEXT:
         return stripped
     if kind in (NUMBER, COUNT):
         or_empty = ", or leave empty if unknown" if kind == NUMBER else ""
         if kind == COUNT:
-            empty = values.index[stripped == ""]
-            if len(empty):
-                raise DataError(
-                    path,
-                    "required value is empty",
-                    f"fill in '{column}' on every row (a whole number)",
-                    rows=[file_line(i) for i in empty],
-                    column=column,
-                )
+            _require_filled(stripped, column, path, " (a whole number)")
         parsed = pd.to_numeric(stripped.replace("", np.nan), errors="coerce")
         bad = values.index[parsed.isna() & (stripped != "")]
         if len(bad):
