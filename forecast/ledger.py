@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -196,15 +197,13 @@ def _forecast_problem(forecast) -> str | None:
     return None
 
 
+#: A month as :func:`freeze` writes it.
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
 def _is_month(value) -> bool:
     """Whether ``value`` is a month written ``YYYY-MM`` (as :func:`freeze` writes them)."""
-    if not isinstance(value, str) or len(value) != 7 or value[4] != "-":
-        return False
-    try:
-        pd.Period(value, freq="M")
-    except ValueError:
-        return False
-    return True
+    return isinstance(value, str) and _MONTH.fullmatch(value) is not None
 
 
 def _is_count(value) -> bool:

@@ -73,7 +73,9 @@ def test_the_other_terms_join_the_240_cutoff_protocol_only_when_they_ran_its_fol
     from forecast.report.evidence import _daily_lead
 
     config = {"daily_exciting": {"model": "daily_exciting", "priors": {"a": 1}}}
+    sampler = {"daily_exciting": {"target_accept": 0.95, "adaptation": "diag"}}
     folds = {"seed": 7, "horizon": 12, "draws": 500, "tune": 500, "chains": 4, "configs": config}
+    folds |= {"samplers": sampler, "missiles": False, "sim_draws": None}
     for name, terms in (("daily-240", ["excitation", "change"]), (DAILY_FOLDERS[2], [])):
         _keep(tmp_path, name, ["daily_exciting", *(f"daily_no_{t}" for t in terms)])
         settings = json.loads((tmp_path / name / "settings.json").read_text())
@@ -93,8 +95,11 @@ def test_the_other_terms_join_the_240_cutoff_protocol_only_when_they_ran_its_fol
     assert lead.endswith(f"its {named} terms left out in turn:")
 
     other = tmp_path / DAILY_FOLDERS[2] / "settings.json"
-    other.write_text(json.dumps(json.loads(other.read_text()) | {"seed": 8}))
-    kept = kept_daily_protocols(tmp_path)
-    assert [name for name, *_ in kept] == ["daily-240", "daily-240-terms"]
-    assert set(kept[0][1]["ablation"]["term"]) == {"excitation", "change"}
-    assert set(kept[1][1]["ablation"]["term"]) == {"season", "exercise", "state"}
+    joined = json.loads(other.read_text())
+    other_sampler = {"daily_exciting": {"target_accept": 0.99, "adaptation": "diag"}}
+    for change in ({"seed": 8}, {"samplers": other_sampler}, {"sim_draws": 100}):
+        other.write_text(json.dumps(joined | change))
+        kept = kept_daily_protocols(tmp_path)
+        assert [name for name, *_ in kept] == ["daily-240", "daily-240-terms"], change
+        assert set(kept[0][1]["ablation"]["term"]) == {"excitation", "change"}
+        assert set(kept[1][1]["ablation"]["term"]) == {"season", "exercise", "state"}

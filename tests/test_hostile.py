@@ -238,6 +238,18 @@ def test_events_template_limits(tmp_path, row, words):
     assert not (tmp_path / "o").exists()
 
 
+def test_blank_lines_of_spaces_and_a_trailing_empty_field_are_no_short_rows(tmp_path):
+    """The short-row check counts records as pandas does: a line of spaces is skipped, and an
+    empty last field is a field."""
+    file = events(tmp_path, "  ", "2025-01-04,SRBM,1,success,x", "\t")
+    result = cli("data", "import", file, "--format", "events", "--data-dir", tmp_path / "o")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert "added 1 missile row(s)" in result.stdout
+    from forecast.data.checked_csv import parse_csv
+
+    assert len(parse_csv("a,b,c\n1,2,\n \n", "t.csv")) == 1
+
+
 def test_events_template_caps_missiles_per_day_across_rows(tmp_path):
     file = events(tmp_path, "2025-01-04,SRBM,60,success,x", "2025-01-04,IRBM,60,success,y")
     result = cli("data", "import", file, "--format", "events", "--data-dir", tmp_path / "o")

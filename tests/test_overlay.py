@@ -214,6 +214,11 @@ def test_the_current_folder_or_a_parent_is_no_overlay_folder(tmp_path, monkeypat
     )
     refused(result, "--data-dir", "current folder or one of its parents")
     assert list(here.iterdir()) == [] and [p.name for p in tmp_path.iterdir()] == ["work"]
+    if spelling:  # the same folder named by the environment: the message names the variable
+        args = ("data", "set-state", "2026-01-01", "stalled", "--end", "2026-01-31")
+        named = cli(*args, "--source", "x", env={"FORECAST_DATA_DIR": spelling})
+        refused(named, "$FORECAST_DATA_DIR", "current folder or one of its parents")
+        assert list(here.iterdir()) == []
 
 
 def test_add_exercise_codes_new_months_and_the_caveats_say_what_is_assumed(tmp_path):

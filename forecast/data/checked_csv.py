@@ -369,31 +369,30 @@ def read_table(path: str | Path, spec: TableSpec, today: dt.date | None = None) 
     return validate_frame(parse_csv(text, path), spec, str(path), today=today)
 
 
-def _long_row(text: str) -> int:
-    """Line number of the first CSV record with more fields than the header."""
+def _ragged_row(text: str, longer: bool) -> tuple[int, int, int] | None:
+    """``(line, fields, header fields)`` of the first CSV record with more (``longer``) or
+    fewer fields than the header; ``None`` when there is none. Blank lines, also those of
+    spaces only, are no records (pandas skips them)."""
     reader = csv.reader(io.StringIO(text, newline=""))
+    width = None
     try:
-        width = len(next(reader, []))
         for record in reader:
-            if len(record) > width:
-                return reader.line_num
-    except csv.Error:
-        pass
-    return 1
-
-
-def _short_row(text: str) -> tuple[int, int, int] | None:
-    """``(line, fields, header fields)`` of the first CSV record with fewer fields than the
-    header (blank lines are no records); ``None`` when there is none."""
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        width = len(next(reader, []))
-        for record in reader:
-            if record and len(record) < width:
+            if not record or (len(record) == 1 and not record[0].strip()):
+                continue
+            if width is None:
+                width = len(record)
+            elif len(record) > width if longer else len(record) < width:
                 return reader.line_num, len(record), width
     except csv.Error:
         pass
     return None
+
+
+def _long_row(text: str) -> int:
+    """Line number of the first CSV record with more fields than the header (1 if none is
+    found: the parser's complaint then concerns the header)."""
+    found = _ragged_row(text, longer=True)
+    return found[0] if found else 1
 
 
 def check_unique_columns(names, path: str | Path) -> None:
@@ -462,7 +461,7 @@ def parse_csv(text: str, path: str | Path) -> pd.DataFrame:
             "with inner quotes doubled) and that every row has as many fields as the header",
             rows=[int(line[1])] if line else None,
         ) from None
-    short = _short_row(text)
+    short = _ragged_row(text, longer=False)
     if short is not None:  # pandas fills the missing fields with "" (read as other errors)
         line, fields, width = short
         raise DataError(

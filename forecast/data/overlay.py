@@ -124,15 +124,15 @@ def overlay_for_writing(data_dir: str | Path | None) -> Path:
     Refused before any work (:class:`ConfigError` naming ``--data-dir``): a path that
     resolves to, inside or above the bundled folder or one of the project's own folders
     (symlinks, ``..``, sub-folders; see :func:`forecast.destinations.refuse_protected`), a
-    symbolic-link loop, an existing file, and a folder (or nearest existing parent) that
-    cannot be written.
+    symbolic-link loop, an existing file, a folder (or nearest existing parent) that
+    cannot be written, and the current folder or one of its parents (``--data-dir ""``).
     """
     folder = resolve_data_dir(data_dir, writing=True) or DEFAULT_OVERLAY
     refuse_protected(folder, "--data-dir")
     target, here = resolved_path(folder), Path.cwd().resolve()
     if target == here or target in here.parents:  # also --data-dir "" (an empty variable)
         raise ConfigError(
-            "--data-dir",
+            "--data-dir" if data_dir is not None else f"${ENV_VAR}",
             f"{str(data_dir) if data_dir is not None else folder!r} is the current folder or one "
             "of its parents: the overlay's tables would be written among your other files",
             "give the overlay its own folder, e.g. --data-dir local-data; nothing was written",

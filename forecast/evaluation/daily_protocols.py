@@ -44,7 +44,10 @@ DAILY_FOLDERS = ("daily", "daily-240", "daily-240-terms")
 JOINS = {"daily-240-terms": "daily-240"}
 
 #: Settings of a backtest that fix its daily model's folds (with the model's configuration).
-FOLD_SETTINGS = ("cutoffs", "seed", "horizon", "draws", "tune", "chains", "target_accept", "target")
+FOLD_SETTINGS = (
+    "cutoffs", "seed", "horizon", "draws", "tune", "chains", "target_accept", "sim_draws", "target",
+    "missiles",
+)  # fmt: skip
 
 
 def kept_daily_protocols(folder: str | Path) -> list[tuple[str, dict, dict]]:
@@ -72,9 +75,15 @@ def kept_daily_protocols(folder: str | Path) -> list[tuple[str, dict, dict]]:
 
 def same_folds(one: dict, other: dict) -> bool:
     """Whether two backtests' settings give :data:`DAILY_MODEL` the same folds: the same
-    :data:`FOLD_SETTINGS` and the same configuration of the daily model."""
-    configs = [s.get("configs", {}).get(DAILY_MODEL) for s in (one, other)]
-    return configs[0] == configs[1] and all(one.get(k) == other.get(k) for k in FOLD_SETTINGS)
+    :data:`FOLD_SETTINGS`, the same configuration of the daily model and the same sampler it
+    ran with (``samplers``). The data are not recorded: both protocols are run on the bundled
+    data by their ``make`` targets."""
+
+    def model(settings: dict) -> tuple:
+        return tuple(settings.get(part, {}).get(DAILY_MODEL) for part in ("configs", "samplers"))
+
+    same_model = model(one) == model(other)
+    return same_model and all(one.get(k) == other.get(k) for k in FOLD_SETTINGS)
 
 
 def daily_findings(

@@ -107,10 +107,6 @@ class KernelGroup:
         for manager in running:
             _kill(manager)
 
-    def __len__(self) -> int:
-        with self._lock:
-            return len(self._running)
-
 
 def _kill(manager) -> None:
     """SIGKILL a kernel's process group (its own session: the kernel and whatever it started),
