@@ -1207,7 +1207,7 @@ def test_the_trust_section_speaks_of_every_protocol_kept(tmp_path, tables, panel
 
     folder = tmp_path / "evaluation"
     shutil.copytree(
-        EVALUATION_DIR, folder, ignore=shutil.ignore_patterns("missiles", "daily", "daily-240")
+        EVALUATION_DIR, folder, ignore=shutil.ignore_patterns("missiles", "daily", "daily-24*")
     )
     (folder / "missiles").mkdir()
     for name in ("by_band.csv", "settings.json"):
