@@ -197,18 +197,24 @@ FLIGHT_LIMITS = {
 }
 
 
-def _check_flight(df: pd.DataFrame, path: str) -> None:
-    """Apogee and distance within :data:`FLIGHT_LIMITS` (a typo or a unit error otherwise)."""
-    for column, (limit, why) in FLIGHT_LIMITS.items():
+def _check_upper_limits(df: pd.DataFrame, path: str, limits: dict, unit: str, name: str):
+    """Each column of ``limits`` (``column: (limit, why)``) at most its limit, in ``unit``
+    (``name``: the unit in words): a typo or a unit error otherwise."""
+    for column, (limit, why) in limits.items():
         bad = df.index[df[column] > limit]
         if len(bad):
             raise DataError(
                 path,
-                f"{column} {df.loc[bad[0], column]:g} is more than {limit:,} km ({why})",
-                "check the value and its unit (kilometres), or leave it empty if unknown",
+                f"{column} {df.loc[bad[0], column]:g} is more than {limit:,} {unit} ({why})",
+                f"check the value and its unit ({name}), or leave it empty if unknown",
                 rows=[file_line(i) for i in bad],
                 column=column,
             )
+
+
+def _check_flight(df: pd.DataFrame, path: str) -> None:
+    """Apogee and distance within :data:`FLIGHT_LIMITS`."""
+    _check_upper_limits(df, path, FLIGHT_LIMITS, "km", "kilometres")
 
 
 MISSILE_TESTS = TableSpec(
@@ -237,17 +243,9 @@ MISSILE_TESTS = TableSpec(
 def _check_yields(df: pd.DataFrame, path: str) -> None:
     """Yields within :data:`MAX_YIELD_KT`, and an estimate inside its own bounds."""
     columns = ("yield_kt", "yield_kt_low", "yield_kt_high")
-    for column in columns:
-        bad = df.index[df[column] > MAX_YIELD_KT]
-        if len(bad):
-            raise DataError(
-                path,
-                f"{column} {df.loc[bad[0], column]:g} is more than {MAX_YIELD_KT:,} kt (the "
-                "largest test ever was about 50,000 kt)",
-                "check the value and its unit (kilotons), or leave it empty if unknown",
-                rows=[file_line(i) for i in bad],
-                column=column,
-            )
+    why = "the largest test ever was about 50,000 kt"
+    limits = {column: (MAX_YIELD_KT, why) for column in columns}
+    _check_upper_limits(df, path, limits, "kt", "kilotons")
     mid, low, high = (df[c] for c in columns)
     bad = df.index[(low > high) | (mid < low) | (mid > high)]
     if len(bad):

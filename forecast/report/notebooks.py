@@ -16,6 +16,7 @@ command waits for them.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import re
@@ -62,7 +63,7 @@ NOTEBOOK_CSS = """
 class KernelGroup:
     """The kernels of one build, stopped together when the build is interrupted.
 
-    nbclient makes each notebook's kernel manager from the class :meth:`manager_class` returns
+    nbclient makes each notebook's kernel manager from the class :attr:`manager_class`
     (papermill passes our ``config``); a manager joins the group once its kernel has started
     and leaves it when its resources are cleaned up. :meth:`stop` kills every kernel in the
     group, and any that starts afterwards as soon as it has started.
@@ -73,8 +74,9 @@ class KernelGroup:
         self._running: set = set()
         self.stopped = False
 
+    @functools.cached_property
     def manager_class(self) -> type:
-        """A kernel manager class whose kernels belong to this group."""
+        """The kernel manager class whose kernels belong to this group (made once)."""
         group = self
 
         class GroupKernelManager(AsyncKernelManager):
@@ -160,7 +162,7 @@ def kernel_config(kernels: KernelGroup | None = None):
     """
     config = Config({"NotebookClient": {"extra_arguments": ["--IPKernelApp.log_level=CRITICAL"]}})
     if kernels is not None:
-        config.NotebookClient.kernel_manager_class = kernels.manager_class()
+        config.NotebookClient.kernel_manager_class = kernels.manager_class
     if "transport_encryption" in KernelManager.class_trait_names():
         config.KernelManager.transport_encryption = "auto"
     return config
