@@ -207,7 +207,8 @@ def update_commands(
 
     Launches first (``data import``, either format), then the negotiation state of the new
     months (``set-state``, which extends the timeline and so the as-of date), then the
-    exercises held in them (``add-exercise``). Words in capitals are for the user to fill in.
+    exercises held in them (``add-exercise``) and that no other was (``confirm-exercises``).
+    Words in capitals are for the user to fill in.
     """
     where = f" --data-dir {data_dir}" if data_dir is not None else ""
     start = as_of + dt.timedelta(days=1)
@@ -218,6 +219,8 @@ def update_commands(
         f'--source "WHERE THE CODING COMES FROM"{where}',
         f"forecast data add-exercise NAME START END --source URL{where}   "
         "# each major US-ROK exercise held since",
+        f"forecast data confirm-exercises {through:%Y-%m-%d} --source URL{where}   "
+        "# then: no other was held",
     ]
 
 

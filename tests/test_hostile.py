@@ -107,8 +107,9 @@ def test_no_command_writes_into_datasets(tmp_path, no_work, spelling, command):
         ["data", "import", "EVENTS", "--format", "events"],
         ["data", "set-state", "2025-01-01", "stalled", "--source", "x", "--end", "2025-01-31"],
         ["data", "add-exercise", "FS", "2025-03-10", "2025-03-20", "--source", "x"],
+        ["data", "confirm-exercises", "2026-01-31", "--source", "x"],
     ],
-    ids=["import", "set-state", "add-exercise"],
+    ids=["import", "set-state", "add-exercise", "confirm-exercises"],
 )
 def test_no_overlay_command_writes_into_datasets(tmp_path, spelling, command):
     file = events(tmp_path, "2025-01-04,SRBM,2,success,x")

@@ -285,6 +285,66 @@ def test_add_exercise_codes_new_months_and_the_caveats_say_what_is_assumed(tmp_p
     assert snapshot(overlay) == before
 
 
+def test_confirm_exercises_codes_the_months_checked_and_clears_the_caveat(tmp_path):
+    """A user who checked that no further exercise was held says so: the months up to that
+    day have 0 exercise days by record, the caveat stops at that day (and is gone when it
+    reaches the panel's end), and a day that changes nothing is refused with nothing written."""
+    from hostile_support import cli, refused, succeeded
+
+    from forecast.data.panel import data_caveats
+
+    overlay = tmp_path / "overlay"
+    state = ["data", "set-state", "2026-01-01", "stalled", "--end", "2026-06-30"]
+    succeeded(cli(*state, "--source", "https://example.org/s", "--data-dir", overlay))
+    caveat = data_caveats(load_tables(overlay), monthly_panel(load_tables(overlay)))[0]
+    assert "confirm-exercises 2026-06-30 --source URL" in caveat  # the caveat names the fix
+
+    add = ["data", "add-exercise", "Spring Drill 26", "2026-03-09", "2026-03-19"]
+    succeeded(cli(*add, "--source", "https://example.org/e", "--data-dir", overlay))
+    confirm = ["data", "confirm-exercises", "2026-04-30", "--source", "JCS releases"]
+    said = succeeded(cli(*confirm, "--data-dir", overlay)).stdout
+    assert "no major exercise from 2026-03-20 to 2026-04-30" in " ".join(said.split())
+    tables = load_tables(overlay)
+    assert tables.exercises_through == pd.Timestamp("2026-04-30")
+    panel = monthly_panel(tables)
+    assert panel.set_index("month").loc["2026-03-01", "exercise_days"] == 11  # kept
+    caveat = data_caveats(tables, panel)[0]
+    assert "coded to 2026-04-30: exercise_days is 0 in 2026-05..2026-06" in caveat
+    table = pd.read_csv(overlay / "exercise_checks.csv")
+    assert table.to_dict("records") == [{"through": "2026-04-30", "source": "JCS releases"}]
+
+    before = snapshot(overlay)
+    for day, words in (
+        ("2026-04-30", "already coded to 2026-04-30"),
+        ("2026-03-31", "already coded to 2026-04-30"),
+        ("2099-01-31", "in the future"),
+        ("2026-13-01", "not a date"),
+    ):
+        refused(
+            cli("data", "confirm-exercises", day, "--source", "x", "--data-dir", overlay), words
+        )
+    refused(cli("data", "confirm-exercises", "2026-06-30", "--source", " ", "--data-dir", overlay))
+    assert snapshot(overlay) == before
+
+    succeeded(
+        cli("data", "confirm-exercises", "2026-06-30", "--source", "x", "--data-dir", overlay)
+    )
+    tables = load_tables(overlay)
+    assert tables.exercises_through == pd.Timestamp("2026-06-30")
+    caveats = data_caveats(tables, monthly_panel(tables))
+    assert not [c for c in caveats if "exercise" in c]
+    assert len(pd.read_csv(overlay / "exercise_checks.csv")) == 2
+
+
+def test_a_broken_exercise_checks_file_is_named_and_nothing_is_read(tmp_path):
+    overlay = tmp_path / "overlay"
+    overlay.mkdir()
+    (overlay / "exercise_checks.csv").write_text("through,source\n2026-02-30,x\n")
+    with pytest.raises(DataError, match="exercise_checks.csv") as error:
+        load_tables(overlay)
+    assert "line 2" in str(error.value)
+
+
 GOOD_ROW = "2026-02-02,SRBM,1,success,https://example.org/x\n"
 
 MALFORMED = [

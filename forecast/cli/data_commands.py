@@ -17,7 +17,7 @@ from forecast.cli.console import console, note, print_caveats, print_freshness, 
 from forecast.constants import BUNDLED_DATA_DIR
 from forecast.data import load_tables, monthly_panel, yearly_summary
 from forecast.data.build import build_datasets
-from forecast.data.hand_coding import add_exercise, set_state
+from forecast.data.hand_coding import add_exercise, confirm_exercises, set_state
 from forecast.data.launch_import import import_launches
 from forecast.data.overlay import overlay_for_writing
 from forecast.data.panel import data_caveats
@@ -171,4 +171,20 @@ def data_add_exercise(
         f"{report.name} ({report.scale}) from {report.start:%Y-%m-%d} to {report.end:%Y-%m-%d} "
         f"written to {report.path}; the exercise calendar is now coded to "
         f"{report.exercises_through:%Y-%m-%d}"
+    )
+
+
+@app.command("confirm-exercises")
+def data_confirm_exercises(
+    through: str = typer.Argument(..., help="Last day checked (YYYY-MM-DD)."),
+    source: str = typer.Option(..., "--source", help="What was checked, e.g. a URL."),
+    data_dir: Path = checks.OVERLAY_OPTION,
+) -> None:
+    """Record that no major US-ROK exercise beyond those added was held up to THROUGH."""
+    checks.check_text("--source", source, "what was checked, e.g. the JCS announcements' URL")
+    report = confirm_exercises(overlay_for_writing(data_dir), through, source)
+    say(
+        f"no major exercise from {report.checked_from:%Y-%m-%d} to "
+        f"{report.exercises_through:%Y-%m-%d}, written to {report.path}; the exercise calendar "
+        f"is now coded to {report.exercises_through:%Y-%m-%d}"
     )

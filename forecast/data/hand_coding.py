@@ -17,6 +17,13 @@ end, or the last overlay exercise, whichever is later) get 0 exercise days by
 assumption; :func:`forecast.data.panel.data_caveats` says so wherever a panel
 runs past it.
 
+Confirming the exercise calendar
+--------------------------------
+:func:`confirm_exercises` (``forecast data confirm-exercises``) records in the overlay's
+``exercise_checks.csv`` that the calendar was checked through a day and no major exercise
+beyond those recorded was held: the months up to that day then have their exercise days by
+record, and the caveat no longer calls them assumed.
+
 Each reads, changes and commits the overlay folder under its lock, and the written table must
 read back as a valid overlay table (see :mod:`forecast.data.overlay`, "Writing safely").
 """
@@ -44,10 +51,11 @@ from forecast.data.overlay import (
     load_merged,
     merge_periods,
     overlay_spec,
+    read_exercise_checks,
     read_overlay_table,
     subtract_periods,
 )
-from forecast.data.tables import EXERCISES, NEGOTIATION_STATES
+from forecast.data.tables import EXERCISE_CHECKS, EXERCISES, NEGOTIATION_STATES
 from forecast.data.transaction import commit_files, overlay_lock, recover
 from forecast.errors import ConfigError, DataError
 
@@ -293,3 +301,73 @@ def _add_exercise_locked(
     commit_files(folder, {EXERCISES.filename: text})
     through = load_merged(folder, today=today).exercises_through  # the one definition
     return ExerciseReport(target, name, first, last, scale, through)
+
+
+# --- confirm-exercises ---
+
+
+@dataclass
+class ExerciseCheckReport:
+    """What :func:`confirm_exercises` wrote."""
+
+    path: Path
+    checked_from: pd.Timestamp
+    exercises_through: pd.Timestamp
+
+
+def confirm_exercises(
+    data_dir: str | Path, through: str, source: str, today: dt.date | None = None
+) -> ExerciseCheckReport:
+    """Record that no major US-ROK exercise beyond those recorded was held up to ``through``.
+
+    Without it, months after the exercise calendar's end have 0 exercise days *by
+    assumption* and every panel past it carries a caveat; with it, those months up to
+    ``through`` have 0 exercise days by record (exercises held there are added first, with
+    :func:`add_exercise`).
+
+    Parameters
+    ----------
+    data_dir : str or Path
+        The overlay folder (created if needed).
+    through : str
+        Last day checked (``YYYY-MM-DD``), not in the future and after the calendar's
+        current end (otherwise nothing would change, and nothing is written).
+    source : str
+        What was checked (e.g. the USFK or ROK JCS announcements of the period).
+    today : date, optional
+        Reference date (no future dates).
+
+    Returns
+    -------
+    ExerciseCheckReport
+    """
+    today = today or dt.date.today()
+    if not source.strip():
+        raise ConfigError("--source", "the source must not be empty", "say what was checked")
+    last = _date("THROUGH", through)
+    _check_range(last, last, "THROUGH", today)
+    folder = Path(data_dir)
+    with overlay_lock(folder, create=True):  # read, change and commit as one step
+        return _confirm_exercises_locked(folder, last, source, today)
+
+
+def _confirm_exercises_locked(folder: Path, last, source, today) -> ExerciseCheckReport:
+    recover(folder, names=OVERLAY_FILES)
+    current = load_merged(folder, today=today).exercises_through
+    if last <= current:
+        raise ConfigError(
+            "THROUGH",
+            f"the exercise calendar is already coded to {current:%Y-%m-%d}, so "
+            f"{last:%Y-%m-%d} changes nothing; nothing was written",
+            "give a later day, or add an exercise held since with 'forecast data add-exercise'",
+        )
+    own = read_exercise_checks(folder, today=today)
+    row = pd.DataFrame({"through": [last], "source": [source]})
+    rows = row if own is None else pd.concat([own, row], ignore_index=True)
+    text = format_table(rows.sort_values("through").reset_index(drop=True), EXERCISE_CHECKS)
+    check = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    target = folder / EXERCISE_CHECKS.filename
+    validate_frame(check, EXERCISE_CHECKS, str(target), today=today)
+    commit_files(folder, {EXERCISE_CHECKS.filename: text})
+    through = load_merged(folder, today=today).exercises_through  # the one definition
+    return ExerciseCheckReport(target, current + pd.Timedelta(days=1), through)

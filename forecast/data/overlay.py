@@ -7,8 +7,8 @@ Commands take ``--data-dir DIR``; without it the environment variable
 the working directory). :func:`resolve_data_dir` applies that order for
 commands that *read*: the default ``./local-data`` that does not exist means
 "bundled data only", while a folder named explicitly (option or variable) must
-exist. Commands that *write* (``data import``, ``data set-state``,
-``data add-exercise``) create it (:func:`overlay_for_writing`). Nothing here writes to
+exist. Commands that *write* (``data import``, ``data set-state``, ``data add-exercise``,
+``data confirm-exercises``) create it (:func:`overlay_for_writing`). Nothing here writes to
 ``datasets/`` (only ``forecast data build`` does).
 
 The library call :func:`forecast.data.load_tables` takes the overlay folder as
@@ -40,7 +40,8 @@ What writes the overlay
 Launches are imported by :mod:`forecast.data.launch_import` (``forecast data import``, with
 the log of their sources, :data:`SOURCE_LOG`); a negotiation-state period and an exercise are
 coded by hand with :mod:`forecast.data.hand_coding` (``forecast data set-state``, ``forecast
-data add-exercise``).
+data add-exercise``), as is the day through which the exercise calendar was checked (``forecast
+data confirm-exercises``, ``exercise_checks.csv``).
 
 Writing safely
 --------------
@@ -69,7 +70,7 @@ import pandas as pd
 from forecast.constants import BUNDLED_DATA_DIR
 from forecast.data.checked_csv import TableSpec, read_table
 from forecast.data.panel import Tables
-from forecast.data.tables import SPECS, _check_periods
+from forecast.data.tables import EXERCISE_CHECKS, SPECS, _check_periods
 from forecast.data.transaction import overlay_lock, recover
 from forecast.destinations import (
     nearest_existing,
@@ -92,7 +93,11 @@ PERIOD_TABLES = {"negotiation_states": None, "leaders": "country"}
 SOURCE_LOG = "import_sources.csv"
 
 #: Every file of ours an overlay folder may hold.
-OVERLAY_FILES = (*(spec.filename for spec in SPECS.values()), SOURCE_LOG)
+OVERLAY_FILES = (
+    *(spec.filename for spec in SPECS.values()),
+    SOURCE_LOG,
+    EXERCISE_CHECKS.filename,
+)
 
 
 # --- where the overlay is ---
@@ -246,6 +251,13 @@ def read_overlay_table(folder: Path, name: str, today: dt.date | None = None):
     return read_table(path, overlay_spec(name), today=today)
 
 
+def read_exercise_checks(folder: Path, today: dt.date | None = None):
+    """The overlay's ``exercise_checks.csv`` (days through which the exercise calendar was
+    checked), validated, or ``None`` when the file is absent."""
+    path = folder / EXERCISE_CHECKS.filename
+    return read_table(path, EXERCISE_CHECKS, today=today) if path.exists() else None
+
+
 def load_merged(data_dir: str | Path | None = None, today: dt.date | None = None) -> Tables:
     """The bundled tables with the overlay folder ``data_dir`` merged over them.
 
@@ -277,6 +289,7 @@ def load_merged(data_dir: str | Path | None = None, today: dt.date | None = None
     with overlay_lock(folder):  # no update lands halfway through the reading
         recover(folder, names=OVERLAY_FILES)
         overlay = {name: read_overlay_table(folder, name, today=today) for name in bundled}
+        checks = read_exercise_checks(folder, today=today)
     merged = {}
     for name, base in bundled.items():
         over = overlay[name]
@@ -289,8 +302,11 @@ def load_merged(data_dir: str | Path | None = None, today: dt.date | None = None
         over = overlay[name]
         return bundled_end if over is None or over.empty else max(bundled_end, over[column].max())
 
+    exercises_through = through("exercises", "end")
+    if checks is not None and not checks.empty:  # checked and found none: coded, not assumed
+        exercises_through = max(exercises_through, checks["through"].max())
     return Tables(
         **merged,
-        exercises_through=through("exercises", "end"),
+        exercises_through=exercises_through,
         csis_through=through("provocations_csis", "date"),
     )

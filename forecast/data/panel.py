@@ -80,8 +80,9 @@ class Tables:
     leaders: pd.DataFrame
 
     #: Last day the exercise calendar is coded for (default: :attr:`as_of`). Set by
-    #: the overlay merge to the later of the bundled data's end and the last overlay
-    #: exercise: after it, months have 0 exercise days by assumption, not by record.
+    #: the overlay merge to the latest of the bundled data's end, the last overlay
+    #: exercise and the last day confirmed with ``forecast data confirm-exercises``: after
+    #: it, months have 0 exercise days by assumption, not by record.
     exercises_through: pd.Timestamp | None = None
     #: Last day the CSIS list covers (default: :attr:`as_of`); the overlay cannot add to it.
     csis_through: pd.Timestamp | None = None
@@ -130,7 +131,9 @@ def data_caveats(tables: Tables, panel: pd.DataFrame) -> list[str]:
             tables.exercises_through or tables.as_of,
             "the exercise calendar is coded to {through}: exercise_days is 0 in {months} "
             "by assumption; if a major exercise was held, add it with 'forecast data "
-            "add-exercise' (e.g. Freedom Shield in March, Ulchi Freedom Shield in August)",
+            "add-exercise' (e.g. Freedom Shield in March, Ulchi Freedom Shield in August), "
+            "then say none other was held with 'forecast data confirm-exercises {last} "
+            "--source URL'",
         ),
         (
             tables.csis_through or tables.as_of,
@@ -150,7 +153,8 @@ def data_caveats(tables: Tables, panel: pd.DataFrame) -> list[str]:
             months = after.strftime("%Y-%m")
             if after < last_month:
                 months += f"..{last_month:%Y-%m}"
-            caveats.append(text.format(through=f"{through:%Y-%m-%d}", months=months))
+            last = f"{last_month.end_time:%Y-%m-%d}"
+            caveats.append(text.format(through=f"{through:%Y-%m-%d}", months=months, last=last))
     return caveats
 
 

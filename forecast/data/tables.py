@@ -332,6 +332,18 @@ LEADERS = TableSpec(
     description="Leader terms in the DPRK, the US and the ROK.",
 )
 
+#: The overlay's record that the exercise calendar was checked through a day and no further
+#: major exercise was held (``forecast data confirm-exercises``); not a canonical table, and
+#: never bundled: it only moves the overlay's ``exercises_through`` on.
+EXERCISE_CHECKS = TableSpec(
+    name="exercise_checks",
+    filename="exercise_checks.csv",
+    columns={"through": DATE, "source": TEXT},
+    key=("through",),
+    description="Days through which the exercise calendar was checked (overlay only).",
+    earliest=EARLIEST_EVENT_DATE,
+)
+
 #: Every canonical table, by name.
 SPECS: dict[str, TableSpec] = {
     s.name: s
