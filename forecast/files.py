@@ -34,10 +34,18 @@ from forecast.present import safe_for_csv
 # --- reading a user's file ---
 
 
+def folder_problem(path: str | Path, what: str) -> str:
+    """The problem of a folder given where a file was wanted; an empty path (an unset shell
+    variable, ``""``) reads as the current folder, and is named as such."""
+    if str(path) in ("", "."):
+        return f"the {what} is the current folder (an empty path, or '.')"
+    return f"the {what} is a folder"
+
+
 def _stat_regular(path: Path, what: str, fix: str, limit: int, error) -> os.stat_result:
     info = path.stat()  # FileNotFoundError and other OSErrors: the caller's to map
     if stat.S_ISDIR(info.st_mode):
-        raise error(path, f"the {what} is a folder", "give the path of the file")
+        raise error(path, folder_problem(path, what), "give the path of the file")
     if not stat.S_ISREG(info.st_mode):
         raise error(
             path,

@@ -27,6 +27,7 @@ import yaml
 
 from forecast.constants import MAX_YAML_ALIASES, MAX_YAML_BYTES
 from forecast.errors import ConfigError
+from forecast.files import folder_problem
 
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _MERGE = "tag:yaml.org,2002:merge"
@@ -256,7 +257,7 @@ def load_yaml(path: str | Path, what: str = "YAML file", example: str = "") -> d
         if not path.exists():
             raise ConfigError(path, f"{what} not found", "check the path")
         if path.is_dir():
-            raise ConfigError(path, f"the {what} is a folder", "give the path of the YAML file")
+            raise ConfigError(path, folder_problem(path, what), "give the path of the YAML file")
         if not path.is_file():
             raise ConfigError(
                 path, f"the {what} is not a regular file (a device or pipe?)", "give a YAML file"

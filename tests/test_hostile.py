@@ -560,6 +560,14 @@ def test_too_many_scenarios_are_refused(tmp_path, no_work):
     refused(cli("scenarios", "run", "--config", path, "--out", "o"), "51 scenarios")
 
 
+def test_an_empty_file_argument_is_named_as_the_current_folder(tmp_path):
+    """``data import ""`` (an unset shell variable) reads as '.': the message says so."""
+    overlay = tmp_path / "overlay"
+    result = cli("data", "import", "", "--format", "events", "--data-dir", overlay)
+    refused(result, "the file is the current folder (an empty path, or '.')")
+    assert not overlay.exists()
+
+
 @pytest.mark.parametrize(
     "content, words",
     [
@@ -576,6 +584,7 @@ def test_scenario_files_with_bad_bytes(tmp_path, no_work, content, words):
 
 def test_scenario_file_that_is_a_folder_or_unreadable(tmp_path, no_work):
     refused(cli("scenarios", "run", "--config", tmp_path, "--out", "o"), "is a folder")
+    refused(cli("scenarios", "run", "--config", "", "--out", "o"), "current folder (an empty path")
     path = tmp_path / "s.yaml"
     path.write_text("horizon: 12\nscenarios: {a: {}}\n")
     with unreadable(path):

@@ -29,6 +29,7 @@ import pandas as pd
 
 from forecast.constants import MAX_TABLE_BYTES
 from forecast.errors import DataError
+from forecast.files import folder_problem
 
 # Column kinds understood by the validator.
 DATE = "date"  # ISO YYYY-MM-DD, required
@@ -130,7 +131,7 @@ def read_bytes_checked(path: Path, what: str = "file", limit: int = MAX_TABLE_BY
     try:
         info = path.stat()
         if stat.S_ISDIR(info.st_mode):
-            raise DataError(path, f"the {what} is a folder", "give the path of the file")
+            raise DataError(path, folder_problem(path, what), "give the path of the file")
         if not stat.S_ISREG(info.st_mode):
             raise DataError(
                 path, f"the {what} is not a regular file (a device or pipe?)", "give a file"
