@@ -38,6 +38,25 @@ def cli(*args, env: dict | None = None):
     return runner.invoke(_Main(), [str(a) for a in args], env=env, catch_exceptions=True)
 
 
+def run_cli(*args, cwd=None, env: dict | None = None) -> subprocess.CompletedProcess:
+    """``forecast ARGS`` in process, reported as :func:`subprocess.run` reports it
+    (``returncode``, ``stdout``, ``stderr``), with the stand-in sampler registered as
+    ``tests/forecast_cli.py`` registers it.
+
+    For tests of what a command does; a test of the process itself (start-up time, the
+    modules it imports, signals, kill points) runs ``tests/forecast_cli.py`` in a subprocess.
+    ``cwd`` is entered for the call (relative paths and ``./local-data`` resolve there);
+    ``env`` sets those variables for the call.
+    """
+    from doubles import install_stand_in_sampler
+
+    install_stand_in_sampler()
+    with contextlib.chdir(cwd) if cwd is not None else contextlib.nullcontext():
+        result = cli(*args, env=env)
+    argv = ["forecast", *map(str, args)]
+    return subprocess.CompletedProcess(argv, result.exit_code, result.stdout, result.stderr)
+
+
 def succeeded(result):
     """Assert exit 0; on failure show what the command printed (the message names the bug)."""
     text = result.stdout + result.stderr

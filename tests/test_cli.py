@@ -7,16 +7,14 @@ import subprocess
 import sys
 
 import pytest
-from conftest import FORECAST_CLI, REPO
+from conftest import REPO
+from hostile_support import run_cli
 
 
 def run(*args, cwd=None):
-    return subprocess.run(
-        [sys.executable, FORECAST_CLI, *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-    )
+    """``forecast ARGS`` in process (:func:`hostile_support.run_cli`); the tests of the
+    process itself below run ``tests/forecast_cli.py``."""
+    return run_cli(*args, cwd=cwd)
 
 
 @pytest.mark.parametrize("args", [[], ["data"], ["data", "build"], ["data", "summary"], ["report"]])

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
-import sys
 
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import FORECAST_CLI, FRESH_TODAY, REPO, SEED, STALE_TODAY
+from conftest import FRESH_TODAY, REPO, SEED, STALE_TODAY
+from hostile_support import run_cli
 
 from forecast.freshness import (
     STALE_AFTER_MONTHS,
@@ -187,12 +186,8 @@ def test_nothing_to_score_when_no_forecast_month_is_observed(tiny_run, panel):
 
 
 def run(*args):
-    return subprocess.run(
-        [sys.executable, FORECAST_CLI, *map(str, args)],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-    )
+    """``forecast ARGS`` in process, from the repository (:func:`hostile_support.run_cli`)."""
+    return run_cli(*args, cwd=REPO)
 
 
 def test_data_summary_warns_on_stale_data_only():

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pandas as pd
 import pytest
-from conftest import FORECAST_CLI
+from hostile_support import run_cli
 
 from forecast.data import SPECS, DataError, load_tables, monthly_panel
 from forecast.data.launch_import import import_launches
@@ -23,13 +20,8 @@ NEW_EVENTS = (
 
 
 def run(*args, cwd=None, env=None):
-    return subprocess.run(
-        [sys.executable, FORECAST_CLI, *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=env,
-    )
+    """``forecast ARGS`` in process (:func:`hostile_support.run_cli`)."""
+    return run_cli(*args, cwd=cwd, env=env)
 
 
 def snapshot(folder):
