@@ -8,12 +8,9 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import subprocess
-import sys
 
 import pytest
-from conftest import FORECAST_CLI
+from hostile_support import run_cli
 
 SMALL = ["--preset", "mock", "--seed", "1"]
 EVENTS = (
@@ -35,14 +32,8 @@ scenarios:
 
 
 def run(*args, cwd=None):
-    env = {k: v for k, v in os.environ.items() if k != "FORECAST_DATA_DIR"}
-    result = subprocess.run(
-        [sys.executable, FORECAST_CLI, *map(str, args)],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=env,
-    )
+    """``forecast ARGS`` in process, with no ``$FORECAST_DATA_DIR``; it must succeed."""
+    result = run_cli(*args, cwd=cwd, env={"FORECAST_DATA_DIR": None})
     assert result.returncode == 0, result.stderr
     return result
 

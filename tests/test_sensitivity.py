@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import re
 import subprocess
 import sys
 
 import pandas as pd
 import pytest
-from conftest import FORECAST_CLI, SEED
+from conftest import SEED
+from hostile_support import run_cli
 
 from forecast.catalog import DEFAULT_MODEL
 from forecast.cli.sensitivity_work import FLOAT_FORMAT, as_written
@@ -40,10 +40,8 @@ GOOD_ROW = "working_level_2019,2019-06-30,2019-10-05,active_talks,Summer 2019 as
 
 
 def run(*args, cwd):
-    env = {k: v for k, v in os.environ.items() if k != "FORECAST_DATA_DIR"}
-    return subprocess.run(
-        [sys.executable, FORECAST_CLI, *args], capture_output=True, text=True, cwd=cwd, env=env
-    )
+    """``forecast ARGS`` in process from ``cwd``, with no ``$FORECAST_DATA_DIR``."""
+    return run_cli(*args, cwd=cwd, env={"FORECAST_DATA_DIR": None})
 
 
 def alternatives_section() -> str:
