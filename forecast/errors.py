@@ -64,3 +64,24 @@ class RunFileError(InputError):
 
 class ConfigError(InputError):
     """A bad model option, scenario file or command-line argument."""
+
+
+def folder_problem(path: str | Path, what: str) -> str:
+    """The problem of a folder given where a file was wanted.
+
+    Parameters
+    ----------
+    path : str or Path
+        The path given.
+    what : str
+        What the file is (``"file"``, ``"scenario file"``).
+
+    Returns
+    -------
+    str
+        ``the WHAT is a folder``; an empty path (an unset shell variable, ``""``) reads as the
+        current folder, and is named as such.
+    """
+    if str(path) in ("", "."):
+        return f"the {what} is the current folder (an empty path, or '.')"
+    return f"the {what} is a folder"

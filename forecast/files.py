@@ -28,18 +28,10 @@ import tempfile
 from pathlib import Path
 
 from forecast.constants import MAX_JSON_BYTES
-from forecast.errors import InputError, RunFileError
+from forecast.errors import InputError, RunFileError, folder_problem
 from forecast.present import safe_for_csv
 
 # --- reading a user's file ---
-
-
-def folder_problem(path: str | Path, what: str) -> str:
-    """The problem of a folder given where a file was wanted; an empty path (an unset shell
-    variable, ``""``) reads as the current folder, and is named as such."""
-    if str(path) in ("", "."):
-        return f"the {what} is the current folder (an empty path, or '.')"
-    return f"the {what} is a folder"
 
 
 def _stat_regular(path: Path, what: str, fix: str, limit: int, error) -> os.stat_result:

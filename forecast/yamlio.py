@@ -26,8 +26,7 @@ from pathlib import Path
 import yaml
 
 from forecast.constants import MAX_YAML_ALIASES, MAX_YAML_BYTES
-from forecast.errors import ConfigError
-from forecast.files import folder_problem
+from forecast.errors import ConfigError, folder_problem
 
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _MERGE = "tag:yaml.org,2002:merge"

@@ -13,6 +13,8 @@ import os
 import pathlib
 import shutil
 import subprocess
+import traceback
+import warnings
 from pathlib import Path
 
 import pytest
@@ -46,15 +48,26 @@ def run_cli(*args, cwd=None, env: dict | None = None) -> subprocess.CompletedPro
     For tests of what a command does; a test of the process itself (start-up time, the
     modules it imports, signals, kill points) runs ``tests/forecast_cli.py`` in a subprocess.
     ``cwd`` is entered for the call (relative paths and ``./local-data`` resolve there);
-    ``env`` sets those variables for the call.
+    ``env`` sets those variables for the call (``None`` unsets one). Warnings that pass the
+    filters in force are added to ``stderr``, as a process would print them, and so is the
+    traceback of an error that escapes the entry point. Library log lines are not: a test of
+    what a user sees on stderr around a fit runs a process.
     """
     from doubles import install_stand_in_sampler
 
     install_stand_in_sampler()
-    with contextlib.chdir(cwd) if cwd is not None else contextlib.nullcontext():
+    where = contextlib.chdir(cwd) if cwd is not None else contextlib.nullcontext()
+    with where, warnings.catch_warnings(record=True) as caught:  # the filters in force kept
         result = cli(*args, env=env)
+    stderr = result.stderr + "".join(
+        f"{w.filename}:{w.lineno}: {w.category.__name__}: {w.message}\n" for w in caught
+    )
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        # the entry point maps every error; one that escapes it is shown as Python would
+        trace = traceback.format_exception(result.exception)
+        stderr += "Traceback (most recent call last):\n" + "".join(trace[1:])
     argv = ["forecast", *map(str, args)]
-    return subprocess.CompletedProcess(argv, result.exit_code, result.stdout, result.stderr)
+    return subprocess.CompletedProcess(argv, result.exit_code, result.stdout, stderr)
 
 
 def succeeded(result):

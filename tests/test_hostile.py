@@ -427,6 +427,7 @@ def test_a_missing_overlay_named_by_the_environment_is_named_so(tmp_path):
     [
         ["set-state", "2026-01-01", "no_talks", "--source", " "],
         ["add-exercise", "FS", "2026-03-09", "2026-03-19", "--source", ""],
+        ["confirm-exercises", "2026-01-31", "--source", ""],
     ],
 )
 def test_an_empty_source_is_named_as_the_option(tmp_path, args):
@@ -444,6 +445,7 @@ def test_an_empty_source_is_named_as_the_option(tmp_path, args):
             "--events",
         ),
         (["add-exercise", "N" * 100_000, "2026-03-09", "2026-03-19", "--source", "x"], "NAME"),
+        (["confirm-exercises", "2026-01-31", "--source", "x" * 10_001], "--source"),
     ],
 )
 def test_a_text_pasted_too_long_is_refused_before_anything_is_written(tmp_path, args, option):

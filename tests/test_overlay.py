@@ -294,8 +294,8 @@ def test_confirm_exercises_codes_the_months_checked_and_clears_the_caveat(tmp_pa
     add = ["data", "add-exercise", "Spring Drill 26", "2026-03-09", "2026-03-19"]
     succeeded(cli(*add, "--source", "https://example.org/e", "--data-dir", overlay))
     confirm = ["data", "confirm-exercises", "2026-04-30", "--source", "JCS releases"]
-    said = succeeded(cli(*confirm, "--data-dir", overlay)).stdout
-    assert "no major exercise from 2026-03-20 to 2026-04-30" in " ".join(said.split())
+    said = " ".join(succeeded(cli(*confirm, "--data-dir", overlay)).stdout.split())
+    assert "now coded to 2026-04-30: no major exercise from 2026-03-20, written to" in said
     tables = load_tables(overlay)
     assert tables.exercises_through == pd.Timestamp("2026-04-30")
     panel = monthly_panel(tables)
@@ -311,6 +311,8 @@ def test_confirm_exercises_codes_the_months_checked_and_clears_the_caveat(tmp_pa
         ("2026-03-31", "already coded to 2026-04-30"),
         ("2099-01-31", "in the future"),
         ("2026-13-01", "not a date"),
+        ("2026-06-01", "not the last day of a month"),  # June would count as checked
+        ("2026-05-30", "e.g. 2026-04-30"),
     ):
         refused(
             cli("data", "confirm-exercises", day, "--source", "x", "--data-dir", overlay), words
@@ -328,13 +330,29 @@ def test_confirm_exercises_codes_the_months_checked_and_clears_the_caveat(tmp_pa
     assert len(pd.read_csv(overlay / "exercise_checks.csv")) == 2
 
 
-def test_a_broken_exercise_checks_file_is_named_and_nothing_is_read(tmp_path):
+def test_a_broken_exercise_checks_file_is_named_and_nothing_is_written(tmp_path):
+    """A damaged ``exercise_checks.csv`` is named with its line by every reader, and the
+    commands that read the merged overlay before writing (import, add-exercise,
+    confirm-exercises) write nothing beside it. (``set-state`` reads only the state table:
+    it is how a user repairs a timeline the merge refuses, so it does not wait for the rest.)"""
+    from hostile_support import cli, refused
+
     overlay = tmp_path / "overlay"
     overlay.mkdir()
     (overlay / "exercise_checks.csv").write_text("through,source\n2026-02-30,x\n")
     with pytest.raises(DataError, match="exercise_checks.csv") as error:
         load_tables(overlay)
     assert "line 2" in str(error.value)
+    events = tmp_path / "events.csv"
+    events.write_text("date,missile_class,n_missiles,outcome,source\n" + GOOD_ROW)
+    before = snapshot(overlay)
+    for args in (
+        ["add-exercise", "FS", "2025-03-09", "2025-03-19", "--source", "x"],
+        ["confirm-exercises", "2025-12-31", "--source", "x"],
+        ["import", events, "--format", "events"],
+    ):
+        refused(cli("data", *args, "--data-dir", overlay), "exercise_checks.csv", "line 2")
+        assert snapshot(overlay) == before, args
 
 
 GOOD_ROW = "2026-02-02,SRBM,1,success,https://example.org/x\n"

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import re
 import subprocess
 import sys
 
 import pandas as pd
 import pytest
-from conftest import SEED
+from conftest import FORECAST_CLI, SEED
 from hostile_support import run_cli
 
 from forecast.catalog import DEFAULT_MODEL
@@ -198,7 +199,16 @@ def test_the_command_writes_the_table_its_sentences_and_settings(tmp_path):
     out = tmp_path / "panel"
     only = "working_level_2019,open_channel_2025"
     args = ["sensitivity", "--out", str(out), "--preset", "mock", "--only", only]
-    result = run(*args, "--seed", str(SEED), cwd=tmp_path)
+    # in a process of its own: the library warnings and log lines a user would see reach its
+    # stderr there (in process, pytest records the warnings and the loggers keep their streams)
+    env = {k: v for k, v in os.environ.items() if k != "FORECAST_DATA_DIR"}
+    result = subprocess.run(
+        [sys.executable, FORECAST_CLI, *args, "--seed", str(SEED)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+    )
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr and "Warning" not in result.stderr + result.stdout
     assert sorted(p.name for p in out.iterdir()) == [

@@ -176,7 +176,7 @@ def data_add_exercise(
 
 @app.command("confirm-exercises")
 def data_confirm_exercises(
-    through: str = typer.Argument(..., help="Last day checked (YYYY-MM-DD)."),
+    through: str = typer.Argument(..., help="Last day checked, a month's last (YYYY-MM-DD)."),
     source: str = typer.Option(..., "--source", help="What was checked, e.g. a URL."),
     data_dir: Path = checks.OVERLAY_OPTION,
 ) -> None:
@@ -184,7 +184,6 @@ def data_confirm_exercises(
     checks.check_text("--source", source, "what was checked, e.g. the JCS announcements' URL")
     report = confirm_exercises(overlay_for_writing(data_dir), through, source)
     say(
-        f"no major exercise from {report.checked_from:%Y-%m-%d} to "
-        f"{report.exercises_through:%Y-%m-%d}, written to {report.path}; the exercise calendar "
-        f"is now coded to {report.exercises_through:%Y-%m-%d}"
+        f"the exercise calendar is now coded to {report.exercises_through:%Y-%m-%d}: no major "
+        f"exercise from {report.checked_from:%Y-%m-%d}, written to {report.path}"
     )

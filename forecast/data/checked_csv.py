@@ -28,8 +28,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.constants import MAX_TABLE_BYTES
-from forecast.errors import DataError
-from forecast.files import folder_problem
+from forecast.errors import DataError, folder_problem
 
 # Column kinds understood by the validator.
 DATE = "date"  # ISO YYYY-MM-DD, required

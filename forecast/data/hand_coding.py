@@ -1,5 +1,5 @@
-"""What a user codes by hand into the overlay folder: a negotiation-state period and an
-exercise.
+"""What a user codes by hand into the overlay folder: a negotiation-state period, an exercise,
+and the day through which the exercise calendar was checked.
 
 Setting a state
 ---------------
@@ -273,6 +273,8 @@ def _add_exercise_locked(
     folder: Path, name, first, last, source, scale, approximate, today
 ) -> ExerciseReport:
     recover(folder, names=OVERLAY_FILES)
+    # the whole overlay read first: a damaged table of it is refused before anything is written
+    current = load_merged(folder, today=today).exercises_through
     target = folder / EXERCISES.filename
     own = read_overlay_table(folder, "exercises", today=today)
     bundled = read_table(BUNDLED_DATA_DIR / EXERCISES.filename, EXERCISES, today)
@@ -299,8 +301,7 @@ def _add_exercise_locked(
     check = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
     rows = validate_frame(check, overlay_spec("exercises"), str(target), today=today)
     commit_files(folder, {EXERCISES.filename: text})
-    through = load_merged(folder, today=today).exercises_through  # the one definition
-    return ExerciseReport(target, name, first, last, scale, through)
+    return ExerciseReport(target, name, first, last, scale, max(current, last))
 
 
 # --- confirm-exercises ---
@@ -330,8 +331,9 @@ def confirm_exercises(
     data_dir : str or Path
         The overlay folder (created if needed).
     through : str
-        Last day checked (``YYYY-MM-DD``), not in the future and after the calendar's
-        current end (otherwise nothing would change, and nothing is written).
+        Last day checked (``YYYY-MM-DD``): the last day of a month (the panel counts whole
+        months), not in the future and after the calendar's current end (otherwise nothing
+        would change, and nothing is written).
     source : str
         What was checked (e.g. the USFK or ROK JCS announcements of the period).
     today : date, optional
@@ -346,6 +348,15 @@ def confirm_exercises(
         raise ConfigError("--source", "the source must not be empty", "say what was checked")
     last = _date("THROUGH", through)
     _check_range(last, last, "THROUGH", today)
+    month_end = last.to_period("M").end_time.normalize()
+    if last != month_end:
+        raise ConfigError(
+            "THROUGH",
+            f"{last:%Y-%m-%d} is not the last day of a month; the panel counts exercise days "
+            "by whole months, so a month checked in part would count as checked",
+            f"give the last day of the last month you checked whole, e.g. "
+            f"{last.to_period('M') - 1:%Y-%m}-{(last.to_period('M') - 1).days_in_month}",
+        )
     folder = Path(data_dir)
     with overlay_lock(folder, create=True):  # read, change and commit as one step
         return _confirm_exercises_locked(folder, last, source, today)
@@ -369,5 +380,4 @@ def _confirm_exercises_locked(folder: Path, last, source, today) -> ExerciseChec
     target = folder / EXERCISE_CHECKS.filename
     validate_frame(check, EXERCISE_CHECKS, str(target), today=today)
     commit_files(folder, {EXERCISE_CHECKS.filename: text})
-    through = load_merged(folder, today=today).exercises_through  # the one definition
-    return ExerciseCheckReport(target, current + pd.Timedelta(days=1), through)
+    return ExerciseCheckReport(target, current + pd.Timedelta(days=1), last)

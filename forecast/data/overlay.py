@@ -32,6 +32,10 @@ How the overlay merges (one file per table, same name and columns as the bundled
   periods must not overlap each other but may leave gaps, as long as the
   merged timeline is contiguous; otherwise a :class:`DataError` names the
   overlay file and the uncovered days.
+- ``exercise_checks.csv`` (not a canonical table, never bundled): days through which the
+  user checked the exercise calendar and found no further exercise (``forecast data
+  confirm-exercises``); the latest moves the merged ``exercises_through`` on, so months up to
+  it have their exercise days by record, not by assumption.
 - A missing overlay file leaves that table as bundled. A broken overlay file
   raises :class:`DataError` naming the overlay file, line and column.
 
@@ -252,8 +256,21 @@ def read_overlay_table(folder: Path, name: str, today: dt.date | None = None):
 
 
 def read_exercise_checks(folder: Path, today: dt.date | None = None):
-    """The overlay's ``exercise_checks.csv`` (days through which the exercise calendar was
-    checked), validated, or ``None`` when the file is absent."""
+    """The overlay's ``exercise_checks.csv``: the days through which the exercise calendar was
+    checked.
+
+    Parameters
+    ----------
+    folder : Path
+        The overlay folder.
+    today : date, optional
+        Reference date for the "no future dates" rule.
+
+    Returns
+    -------
+    DataFrame or None
+        ``through, source``, validated; ``None`` when the file is absent.
+    """
     path = folder / EXERCISE_CHECKS.filename
     return read_table(path, EXERCISE_CHECKS, today=today) if path.exists() else None
 

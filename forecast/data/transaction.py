@@ -27,18 +27,18 @@ names this module creates (``.*.forecast-new``, ``.forecast-journal.json*``,
 One writer at a time
 --------------------
 Every read-modify-commit of an overlay folder (``data import``, ``set-state``,
-``add-exercise``, ``data build``) and every read of one (:func:`recover` and the reading
-of its tables) holds the folder's exclusive lock, :func:`overlay_lock`: ``fcntl.flock`` on
-the hidden file :data:`LOCK` in the folder. Two commands on one folder therefore queue: the
-second reads the tables only once the first has committed, so no update is lost, and no
-reader sees a half-applied update or removes a writer's staging files. A command that
-cannot get the lock within :data:`~forecast.constants.OVERLAY_LOCK_TIMEOUT` seconds stops
-with a :class:`DataError` saying another command holds it (nothing written). The lock
-belongs to the process and dies with it (a killed command never leaves the folder
-locked); the lock file is removed when the lock is released (a waiter that then holds a
-removed file notices and locks the new one). A folder where the lock file cannot be
-created (read-only) is read without it: nobody can write it either.
-"""
+``add-exercise``, ``confirm-exercises``, ``data build``) and every read of one
+(:func:`recover` and the reading of its tables) holds the folder's exclusive lock,
+:func:`overlay_lock`: ``fcntl.flock`` on the hidden file :data:`LOCK` in the folder. Two
+commands on one folder therefore queue: the second reads the tables only once the first has
+committed, so no update is lost, and no reader sees a half-applied update or removes a
+writer's staging files. A command that cannot get the lock within
+:data:`~forecast.constants.OVERLAY_LOCK_TIMEOUT` seconds stops with a :class:`DataError`
+saying another command holds it (nothing written). The lock belongs to the process and dies
+with it (a killed command never leaves the folder locked); the lock file is removed when the
+lock is released (a waiter that then holds a removed file notices and locks the new one). A
+folder where the lock file cannot be created (read-only) is read without it: nobody can
+write it either."""
 
 from __future__ import annotations
 
@@ -128,8 +128,8 @@ def _acquire(folder: Path, timeout: float, create: bool) -> int | None:
                         f"another forecast command is using this overlay folder (it holds the "
                         f"lock {LOCK}); waited {timeout:g} s",
                         "wait for the other command ('forecast data import', 'set-state', "
-                        "'add-exercise', or one reading the folder) to finish, then repeat "
-                        "this one; nothing was written",
+                        "'add-exercise', 'confirm-exercises', or one reading the folder) to "
+                        "finish, then repeat this one; nothing was written",
                     ) from None
                 time.sleep(_LOCK_POLL)
             except OSError as err:  # a file system without flock (some network mounts)
