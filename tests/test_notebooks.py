@@ -3,6 +3,8 @@ FAST mode, in the report they belong to)."""
 
 from __future__ import annotations
 
+import json
+
 import nbformat
 import pytest
 
@@ -24,6 +26,9 @@ def test_notebook_is_committed_without_outputs(path):
         if c.cell_type == "code" and (c.outputs or c.execution_count)
     ]
     assert not dirty, f"{path.name}: cells {dirty} have outputs; clear them before committing"
+    raw = json.loads(path.read_text(encoding="utf-8"))  # as written: nbformat fills missing ids
+    no_id = [i for i, c in enumerate(raw["cells"]) if not c.get("id")]
+    assert not no_id, f"{path.name}: cells {no_id} have no id (nbformat 4.5 requires one)"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
