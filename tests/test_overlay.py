@@ -312,7 +312,7 @@ def test_confirm_exercises_codes_the_months_checked_and_clears_the_caveat(tmp_pa
         ("2099-01-31", "in the future"),
         ("2026-13-01", "not a date"),
         ("2026-06-01", "not the last day of a month"),  # June would count as checked
-        ("2026-05-30", "e.g. 2026-04-30"),
+        ("2026-05-30", "e.g. 2026-05-31"),
     ):
         refused(
             cli("data", "confirm-exercises", day, "--source", "x", "--data-dir", overlay), words

@@ -274,7 +274,8 @@ def _add_exercise_locked(
 ) -> ExerciseReport:
     recover(folder, names=OVERLAY_FILES)
     # the whole overlay read first: a damaged table of it is refused before anything is written
-    current = load_merged(folder, today=today).exercises_through
+    tables = load_merged(folder, today=today)
+    current = tables.exercises_through or tables.as_of  # None: the bundled folder itself
     target = folder / EXERCISES.filename
     own = read_overlay_table(folder, "exercises", today=today)
     bundled = read_table(BUNDLED_DATA_DIR / EXERCISES.filename, EXERCISES, today)
@@ -350,12 +351,13 @@ def confirm_exercises(
     _check_range(last, last, "THROUGH", today)
     month_end = last.to_period("M").end_time.normalize()
     if last != month_end:
+        whole = month_end if month_end.date() <= today else last.to_period("M").start_time
+        whole = whole if whole == month_end else whole - pd.Timedelta(days=1)
         raise ConfigError(
             "THROUGH",
             f"{last:%Y-%m-%d} is not the last day of a month; the panel counts exercise days "
             "by whole months, so a month checked in part would count as checked",
-            f"give the last day of the last month you checked whole, e.g. "
-            f"{last.to_period('M') - 1:%Y-%m}-{(last.to_period('M') - 1).days_in_month}",
+            f"give the last day of the last month you checked whole, e.g. {whole:%Y-%m-%d}",
         )
     folder = Path(data_dir)
     with overlay_lock(folder, create=True):  # read, change and commit as one step
@@ -364,7 +366,8 @@ def confirm_exercises(
 
 def _confirm_exercises_locked(folder: Path, last, source, today) -> ExerciseCheckReport:
     recover(folder, names=OVERLAY_FILES)
-    current = load_merged(folder, today=today).exercises_through
+    tables = load_merged(folder, today=today)
+    current = tables.exercises_through or tables.as_of  # None: the bundled folder itself
     if last <= current:
         raise ConfigError(
             "THROUGH",

@@ -144,8 +144,9 @@ def data_caveats(tables: Tables, panel: pd.DataFrame) -> list[str]:
             tables.leaders_through,
             "leaders are coded to {through}: dprk_leader, us_president and rok_president are "
             "empty in {months} (the models' leader eras carry the last DPRK leader forward); "
-            "to record a new leader, add a period to leaders.csv in the overlay folder, with "
-            "the columns of datasets/leaders.csv",
+            "to extend them, add a period for each of the three countries (the incumbent "
+            "continuing, or a new leader) to leaders.csv in the overlay folder, with the "
+            "columns of datasets/leaders.csv",
         ),
     )
     caveats = []
