@@ -221,7 +221,8 @@ def test_add_exercise_codes_new_months_and_the_caveats_say_what_is_assumed(tmp_p
     assert summary.returncode == 0, summary.stderr
     text = " ".join(summary.stdout.split())  # rich wraps long lines
     assert (
-        "exercise calendar is coded to 2025-12-31: exercise_days is 0 in 2026-01..2026-06" in text
+        "exercise calendar is coded to 2025-12-31: exercise days after it (2026-01..2026-06) are 0"
+        in text
     )
     assert "CSIS provocations list ends 2025-12-31" in text and "leaders are coded to" in text
 
@@ -237,7 +238,7 @@ def test_add_exercise_codes_new_months_and_the_caveats_say_what_is_assumed(tmp_p
     from forecast.data.panel import data_caveats
 
     caveats = data_caveats(tables, panel.reset_index())
-    assert "coded to 2026-03-19: exercise_days is 0 in 2026-04..2026-06" in caveats[0]
+    assert "coded to 2026-03-19: exercise days after it (2026-03..2026-06) are 0" in caveats[0]
     assert not data_caveats(load_tables(), monthly_panel(load_tables()))  # bundled: none
 
     before = snapshot(overlay)
@@ -301,7 +302,7 @@ def test_confirm_exercises_codes_the_months_checked_and_clears_the_caveat(tmp_pa
     panel = monthly_panel(tables)
     assert panel.set_index("month").loc["2026-03-01", "exercise_days"] == 11  # kept
     caveat = data_caveats(tables, panel)[0]
-    assert "coded to 2026-04-30: exercise_days is 0 in 2026-05..2026-06" in caveat
+    assert "coded to 2026-04-30: exercise days after it (2026-05..2026-06) are 0" in caveat
     table = pd.read_csv(overlay / "exercise_checks.csv")
     assert table.to_dict("records") == [{"through": "2026-04-30", "source": "JCS releases"}]
 

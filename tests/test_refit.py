@@ -109,7 +109,7 @@ def test_what_changed_names_the_new_events(runs):
     assert "2025-01..2025-12" in md and "2026-07..2027-06" in md
     assert "Same priors and sampler settings." in md
     # the overlay coded states to 2026-06 but no exercises, CSIS events or leaders
-    assert "## Data caveats" in md and "exercise_days is 0 in 2026-01..2026-06" in md
+    assert "## Data caveats" in md and "exercise days after it (2026-01..2026-06) are 0" in md
     section = md.split("## Scenarios of")[1].split("##")[0]
     for name in ("| persist | 2026-07..2026-12 |", "| talks | 2026-07..2026-12 |"):
         assert name in section

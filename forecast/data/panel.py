@@ -111,7 +111,10 @@ def data_caveats(tables: Tables, panel: pd.DataFrame) -> list[str]:
     The state timeline can be extended with ``forecast data set-state`` beyond
     the bundled data; the other tables then fall silent for the new months. Each
     caveat names the months and what they were given instead (0 exercise days, 0
-    CSIS events, no leader), and the fix where there is one.
+    CSIS events, no leader), and the fix where there is one. Exercise days and CSIS events
+    are counted by day, so a month the table covers only in part is named too (its days
+    after the table's end count 0); a month's leader is the one of most of its days, so the
+    leaders caveat starts at the first month without one.
 
     Parameters
     ----------
@@ -126,22 +129,25 @@ def data_caveats(tables: Tables, panel: pd.DataFrame) -> list[str]:
         Empty when every table covers every month of the panel.
     """
     last_month = pd.Timestamp(panel["month"].iloc[-1]).to_period("M")
-    checks = (
+    checks = (  # (the table's last day, by day or by month, the caveat)
         (
             tables.exercises_through or tables.as_of,
-            "the exercise calendar is coded to {through}: exercise_days is 0 in {months} "
-            "by assumption; if a major exercise was held, add it with 'forecast data "
+            True,
+            "the exercise calendar is coded to {through}: exercise days after it ({months}) "
+            "are 0 by assumption; if a major exercise was held, add it with 'forecast data "
             "add-exercise' (e.g. Freedom Shield in March, Ulchi Freedom Shield in August), "
             "then say none other was held with 'forecast data confirm-exercises {last} "
             "--source URL'",
         ),
         (
             tables.csis_through or tables.as_of,
-            "the CSIS provocations list ends {through}: csis_missile_events is 0 in {months} "
-            "by assumption (do not fit that target past {through})",
+            True,
+            "the CSIS provocations list ends {through}: csis_missile_events counts no event "
+            "after it ({months}) by assumption (do not fit that target past {through})",
         ),
         (
             tables.leaders_through,
+            False,
             "leaders are coded to {through}: dprk_leader, us_president and rok_president are "
             "empty in {months} (the models' leader eras carry the last DPRK leader forward); "
             "to extend them, add a period for each of the three countries (the incumbent "
@@ -150,8 +156,13 @@ def data_caveats(tables: Tables, panel: pd.DataFrame) -> list[str]:
         ),
     )
     caveats = []
-    for through, text in checks:
-        after = through.to_period("M") + 1
+    for through, by_day, text in checks:
+        # the first month the table does not cover whole (by day) or at all (by month)
+        after = (
+            (through + pd.Timedelta(days=1)).to_period("M")
+            if by_day
+            else through.to_period("M") + 1
+        )
         if after <= last_month:
             months = after.strftime("%Y-%m")
             if after < last_month:
