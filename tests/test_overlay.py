@@ -312,8 +312,6 @@ def test_confirm_exercises_codes_the_months_checked_and_clears_the_caveat(tmp_pa
         ("2026-03-31", "already coded to 2026-04-30"),
         ("2099-01-31", "in the future"),
         ("2026-13-01", "not a date"),
-        ("2026-06-01", "not the last day of a month"),  # June would count as checked
-        ("2026-05-30", "e.g. 2026-05-31"),
     ):
         refused(
             cli("data", "confirm-exercises", day, "--source", "x", "--data-dir", overlay), words
@@ -321,6 +319,12 @@ def test_confirm_exercises_codes_the_months_checked_and_clears_the_caveat(tmp_pa
     refused(cli("data", "confirm-exercises", "2026-06-30", "--source", " ", "--data-dir", overlay))
     assert snapshot(overlay) == before
 
+    # a day inside a month leaves that month in the caveat: its later days are still assumed
+    mid = ["data", "confirm-exercises", "2026-06-12", "--source", "x", "--data-dir", overlay]
+    succeeded(cli(*mid))
+    tables = load_tables(overlay)
+    caveat = data_caveats(tables, monthly_panel(tables))[0]
+    assert "coded to 2026-06-12: exercise days after it (2026-06) are 0" in caveat
     succeeded(
         cli("data", "confirm-exercises", "2026-06-30", "--source", "x", "--data-dir", overlay)
     )
@@ -328,7 +332,7 @@ def test_confirm_exercises_codes_the_months_checked_and_clears_the_caveat(tmp_pa
     assert tables.exercises_through == pd.Timestamp("2026-06-30")
     caveats = data_caveats(tables, monthly_panel(tables))
     assert not [c for c in caveats if "exercise" in c]
-    assert len(pd.read_csv(overlay / "exercise_checks.csv")) == 2
+    assert len(pd.read_csv(overlay / "exercise_checks.csv")) == 3
 
 
 def test_a_broken_exercise_checks_file_is_named_and_nothing_is_written(tmp_path):

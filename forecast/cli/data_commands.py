@@ -176,7 +176,7 @@ def data_add_exercise(
 
 @app.command("confirm-exercises")
 def data_confirm_exercises(
-    through: str = typer.Argument(..., help="Last day checked, a month's last (YYYY-MM-DD)."),
+    through: str = typer.Argument(..., help="Last day checked (YYYY-MM-DD)."),
     source: str = typer.Option(..., "--source", help="What was checked, e.g. a URL."),
     data_dir: Path = checks.OVERLAY_OPTION,
 ) -> None:

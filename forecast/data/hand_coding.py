@@ -12,16 +12,16 @@ future. A ``START`` in the current month therefore needs an explicit ``END``.
 Adding an exercise
 ------------------
 :func:`add_exercise` (``forecast data add-exercise``) appends one major US-ROK exercise to
-the overlay's ``exercises.csv``. Months after the exercise calendar's end (the bundled data's
-end, or the last overlay exercise, whichever is later) get 0 exercise days by
-assumption; :func:`forecast.data.panel.data_caveats` says so wherever a panel
+the overlay's ``exercises.csv``. Days after the exercise calendar's end (the latest of the
+bundled data's end, the last overlay exercise and the last day confirmed) get 0 exercise days
+by assumption; :func:`forecast.data.panel.data_caveats` says so wherever a panel
 runs past it.
 
 Confirming the exercise calendar
 --------------------------------
 :func:`confirm_exercises` (``forecast data confirm-exercises``) records in the overlay's
 ``exercise_checks.csv`` that the calendar was checked through a day and no major exercise
-beyond those recorded was held: the months up to that day then have their exercise days by
+beyond those recorded was held: the days up to that one then have their exercise days by
 record, and the caveat no longer calls them assumed.
 
 Each reads, changes and commits the overlay folder under its lock, and the written table must
@@ -322,8 +322,8 @@ def confirm_exercises(
 ) -> ExerciseCheckReport:
     """Record that no major US-ROK exercise beyond those recorded was held up to ``through``.
 
-    Without it, months after the exercise calendar's end have 0 exercise days *by
-    assumption* and every panel past it carries a caveat; with it, those months up to
+    Without it, the days after the exercise calendar's end have 0 exercise days *by
+    assumption* and every panel past it carries a caveat; with it, those days up to
     ``through`` have 0 exercise days by record (exercises held there are added first, with
     :func:`add_exercise`).
 
@@ -332,9 +332,9 @@ def confirm_exercises(
     data_dir : str or Path
         The overlay folder (created if needed).
     through : str
-        Last day checked (``YYYY-MM-DD``): the last day of a month (the panel counts whole
-        months), not in the future and after the calendar's current end (otherwise nothing
-        would change, and nothing is written).
+        Last day checked (``YYYY-MM-DD``), not in the future and after the calendar's current
+        end (otherwise nothing would change, and nothing is written). A day inside a month
+        leaves that month in the caveat: its days after THROUGH are still assumed.
     source : str
         What was checked (e.g. the USFK or ROK JCS announcements of the period).
     today : date, optional
@@ -349,16 +349,6 @@ def confirm_exercises(
         raise ConfigError("--source", "the source must not be empty", "say what was checked")
     last = _date("THROUGH", through)
     _check_range(last, last, "THROUGH", today)
-    month_end = last.to_period("M").end_time.normalize()
-    if last != month_end:
-        whole = month_end if month_end.date() <= today else last.to_period("M").start_time
-        whole = whole if whole == month_end else whole - pd.Timedelta(days=1)
-        raise ConfigError(
-            "THROUGH",
-            f"{last:%Y-%m-%d} is not the last day of a month; the panel counts exercise days "
-            "by whole months, so a month checked in part would count as checked",
-            f"give the last day of the last month you checked whole, e.g. {whole:%Y-%m-%d}",
-        )
     folder = Path(data_dir)
     with overlay_lock(folder, create=True):  # read, change and commit as one step
         return _confirm_exercises_locked(folder, last, source, today)

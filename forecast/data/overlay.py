@@ -34,7 +34,7 @@ How the overlay merges (one file per table, same name and columns as the bundled
   overlay file and the uncovered days.
 - ``exercise_checks.csv`` (not a canonical table, never bundled): days through which the
   user checked the exercise calendar and found no further exercise (``forecast data
-  confirm-exercises``); the latest moves the merged ``exercises_through`` on, so months up to
+  confirm-exercises``); the latest moves the merged ``exercises_through`` on, so days up to
   it have their exercise days by record, not by assumption.
 - A missing overlay file leaves that table as bundled. A broken overlay file
   raises :class:`DataError` naming the overlay file, line and column.

@@ -82,9 +82,10 @@ class Tables:
     #: Last day the exercise calendar is coded for (default: :attr:`as_of`). Set by
     #: the overlay merge to the latest of the bundled data's end, the last overlay
     #: exercise and the last day confirmed with ``forecast data confirm-exercises``: after
-    #: it, months have 0 exercise days by assumption, not by record.
+    #: it, days have 0 exercise days by assumption, not by record.
     exercises_through: pd.Timestamp | None = None
-    #: Last day the CSIS list covers (default: :attr:`as_of`); the overlay cannot add to it.
+    #: Last day the CSIS list covers (default: :attr:`as_of`): the later of the bundled
+    #: data's end and the last CSIS event of the overlay.
     csis_through: pd.Timestamp | None = None
 
     @property
@@ -113,8 +114,8 @@ def data_caveats(tables: Tables, panel: pd.DataFrame) -> list[str]:
     caveat names the months and what they were given instead (0 exercise days, 0
     CSIS events, no leader), and the fix where there is one. Exercise days and CSIS events
     are counted by day, so a month the table covers only in part is named too (its days
-    after the table's end count 0); a month's leader is the one of most of its days, so the
-    leaders caveat starts at the first month without one.
+    after the table's end count 0); a month's leader is the one of most of its coded days, so
+    the leaders caveat starts at the first month without one.
 
     Parameters
     ----------
