@@ -74,6 +74,15 @@ def _date(label: str, value) -> pd.Timestamp:
     return stamp
 
 
+def _table_text(rows: pd.DataFrame, spec, check_spec, target: Path, today) -> tuple:
+    """``rows`` as the CSV text to commit (``spec``'s format), and that text read back and
+    validated as the overlay will read it (``check_spec``): nothing is written that the next
+    command would refuse."""
+    text = format_table(rows, spec)
+    check = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    return text, validate_frame(check, check_spec, str(target), today=today)
+
+
 def _check_range(first: pd.Timestamp, last: pd.Timestamp, label: str, today: dt.date) -> None:
     """Refuse a period that ends before it starts or ends in the future."""
     if last < first:
@@ -178,9 +187,9 @@ def _set_state_locked(folder: Path, first, last, state, source, events, today) -
     kept = subtract_periods(own, row) if own is not None else row.iloc[:0]
     periods = pd.concat([kept, row], ignore_index=True) if len(kept) else row
     periods = periods.sort_values("start").reset_index(drop=True)
-    text = format_table(periods, NEGOTIATION_STATES)
-    check = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
-    periods = validate_frame(check, overlay_spec("negotiation_states"), str(target), today=today)
+    text, periods = _table_text(
+        periods, NEGOTIATION_STATES, overlay_spec("negotiation_states"), target, today
+    )
     bundled = read_table(BUNDLED_DATA_DIR / NEGOTIATION_STATES.filename, NEGOTIATION_STATES, today)
     try:
         merged = merge_periods(bundled, periods, None, target)
@@ -274,8 +283,7 @@ def _add_exercise_locked(
 ) -> ExerciseReport:
     recover(folder, names=OVERLAY_FILES)
     # the whole overlay read first: a damaged table of it is refused before anything is written
-    tables = load_merged(folder, today=today)
-    current = tables.exercises_through or tables.as_of  # None: the bundled folder itself
+    current = load_merged(folder, today=today).exercise_calendar_end
     target = folder / EXERCISES.filename
     own = read_overlay_table(folder, "exercises", today=today)
     bundled = read_table(BUNDLED_DATA_DIR / EXERCISES.filename, EXERCISES, today)
@@ -298,9 +306,7 @@ def _add_exercise_locked(
     )
     rows = row if own is None else pd.concat([own, row], ignore_index=True)
     rows = rows.sort_values(["start", "name"]).reset_index(drop=True)
-    text = format_table(rows, EXERCISES)
-    check = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
-    rows = validate_frame(check, overlay_spec("exercises"), str(target), today=today)
+    text, _ = _table_text(rows, EXERCISES, overlay_spec("exercises"), target, today)
     commit_files(folder, {EXERCISES.filename: text})
     return ExerciseReport(target, name, first, last, scale, max(current, last))
 
@@ -356,8 +362,7 @@ def confirm_exercises(
 
 def _confirm_exercises_locked(folder: Path, last, source, today) -> ExerciseCheckReport:
     recover(folder, names=OVERLAY_FILES)
-    tables = load_merged(folder, today=today)
-    current = tables.exercises_through or tables.as_of  # None: the bundled folder itself
+    current = load_merged(folder, today=today).exercise_calendar_end
     if last <= current:
         raise ConfigError(
             "THROUGH",
@@ -368,9 +373,8 @@ def _confirm_exercises_locked(folder: Path, last, source, today) -> ExerciseChec
     own = read_exercise_checks(folder, today=today)
     row = pd.DataFrame({"through": [last], "source": [source]})
     rows = row if own is None else pd.concat([own, row], ignore_index=True)
-    text = format_table(rows.sort_values("through").reset_index(drop=True), EXERCISE_CHECKS)
-    check = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    rows = rows.sort_values("through").reset_index(drop=True)
     target = folder / EXERCISE_CHECKS.filename
-    validate_frame(check, EXERCISE_CHECKS, str(target), today=today)
+    text, _ = _table_text(rows, EXERCISE_CHECKS, EXERCISE_CHECKS, target, today)
     commit_files(folder, {EXERCISE_CHECKS.filename: text})
     return ExerciseCheckReport(target, current + pd.Timedelta(days=1), last)

@@ -94,6 +94,17 @@ class Tables:
         return self.negotiation_states["end"].max()
 
     @property
+    def exercise_calendar_end(self) -> pd.Timestamp:
+        """Last day the exercise calendar is coded for: :attr:`exercises_through`, or
+        :attr:`as_of` when no overlay set it (the bundled data alone)."""
+        return self.exercises_through or self.as_of
+
+    @property
+    def csis_end(self) -> pd.Timestamp:
+        """Last day the CSIS list covers: :attr:`csis_through`, or :attr:`as_of`."""
+        return self.csis_through or self.as_of
+
+    @property
     def last_whole_month(self) -> pd.Period:
         """The last month the data cover whole: :attr:`as_of`'s month when it is the month's
         last day, else the month before (a state coded to today leaves today's month out of
@@ -132,7 +143,7 @@ def data_caveats(tables: Tables, panel: pd.DataFrame) -> list[str]:
     last_month = pd.Timestamp(panel["month"].iloc[-1]).to_period("M")
     checks = (  # (the table's last day, by day or by month, the caveat)
         (
-            tables.exercises_through or tables.as_of,
+            tables.exercise_calendar_end,
             True,
             "the exercise calendar is coded to {through}: exercise days after it ({months}) "
             "are 0 by assumption; if a major exercise was held, add it with 'forecast data "
@@ -141,7 +152,7 @@ def data_caveats(tables: Tables, panel: pd.DataFrame) -> list[str]:
             "--source URL'",
         ),
         (
-            tables.csis_through or tables.as_of,
+            tables.csis_end,
             True,
             "the CSIS provocations list ends {through}: csis_missile_events counts no event "
             "after it ({months}) by assumption (do not fit that target past {through})",
@@ -156,6 +167,7 @@ def data_caveats(tables: Tables, panel: pd.DataFrame) -> list[str]:
             "columns of datasets/leaders.csv",
         ),
     )
+    last = f"{last_month.end_time:%Y-%m-%d}"  # the day a confirmation would reach
     caveats = []
     for through, by_day, text in checks:
         # the first month the table does not cover whole (by day) or at all (by month)
@@ -168,7 +180,6 @@ def data_caveats(tables: Tables, panel: pd.DataFrame) -> list[str]:
             months = after.strftime("%Y-%m")
             if after < last_month:
                 months += f"..{last_month:%Y-%m}"
-            last = f"{last_month.end_time:%Y-%m-%d}"
             caveats.append(text.format(through=f"{through:%Y-%m-%d}", months=months, last=last))
     return caveats
 
