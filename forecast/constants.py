@@ -140,8 +140,8 @@ MAX_QUESTIONS = 100
 MAX_NETCDF_BYTES = 4_000_000_000
 
 #: Seconds a command waits for another command's lock on an overlay folder. An import,
-#: set-state, add-exercise or confirm-exercises holds it for about a second, a reader for
-#: less: a minute of waiting means the other command is stuck.
+#: set-state, add-exercise or a confirm- or set-leader command holds it for about a second, a
+#: reader for less: a minute of waiting means the other command is stuck.
 OVERLAY_LOCK_TIMEOUT = 60.0
 
 #: Folders of the project checkout that no command writes its outputs into (besides the

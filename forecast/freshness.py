@@ -207,7 +207,8 @@ def update_commands(
 
     Launches first (``data import``, either format), then the negotiation state of the new
     months (``set-state``, which extends the timeline and so the as-of date), then the
-    exercises held in them (``add-exercise``) and that no other was (``confirm-exercises``).
+    exercises held in them (``add-exercise``) and that no other was (``confirm-exercises``),
+    and that the leaders continued (``confirm-leaders``).
     Words in capitals are for the user to fill in.
     """
     where = f" --data-dir {data_dir}" if data_dir is not None else ""
@@ -221,6 +222,8 @@ def update_commands(
         "# each major US-ROK exercise held since",
         f"forecast data confirm-exercises {through:%Y-%m-%d} --source URL{where}   "
         "# then: no other was held",
+        f"forecast data confirm-leaders {through:%Y-%m-%d} --source URL{where}   "
+        "# no leader changed (else first: data set-leader COUNTRY NAME START)",
     ]
 
 

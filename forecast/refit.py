@@ -518,11 +518,13 @@ class DemoInputs:
 def demo_inputs(data_dir=None, run_dir=None, until: str = "2025-12") -> DemoInputs:
     """The overlay and run notebook 06 may use for its hypothetical months after ``until``.
 
-    The walk-through invents launches, a state coding and an exercise for the months after
-    ``until`` (the bundled data's end). An overlay whose data reach past ``until`` holds real
-    months there, and a run fitted past it has seen them: the invented months would be mixed
-    with (and overwrite the codings of) the analyst's own. Such an overlay or run is set aside,
-    and a note says so; the notebook then works on the bundled data, as it does when run alone.
+    The walk-through invents launches, a state coding, an exercise and the checks of the
+    exercise calendar and the leaders for the months after ``until`` (the bundled data's end).
+    An overlay whose data reach past ``until`` (any of its tables: launches imported before
+    their state, an exercise, a confirmed day, a leader) holds real months there, and a run
+    fitted past it has seen them: the invented months would be mixed with (and overwrite the
+    codings of) the analyst's own. Such an overlay or run is set aside, and a note says so; the
+    notebook then works on the bundled data, as it does when run alone.
 
     Parameters
     ----------
@@ -535,13 +537,18 @@ def demo_inputs(data_dir=None, run_dir=None, until: str = "2025-12") -> DemoInpu
     -------
     DemoInputs
     """
-    from forecast.data import load_tables
+    from forecast.data import SPECS, load_tables
     from forecast.runs import read_run_record
 
     last = pd.Period(until, "M")
     notes = []
     if data_dir is not None:
-        as_of = pd.Period(load_tables(data_dir).as_of, "M")
+        tables = load_tables(data_dir)
+        days = [tables.as_of, tables.exercises_through]  # the confirmed days as well
+        for name in SPECS:
+            frame = getattr(tables, name)
+            days += [frame[c].max() for c in ("date", "end") if c in frame and len(frame)]
+        as_of = pd.Period(max(days), "M")
         if as_of > last:
             notes.append(
                 f"Your overlay's data reach {as_of}, past {last}: this walk-through invents the "

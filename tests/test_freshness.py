@@ -37,6 +37,7 @@ def test_stale_data_name_the_missing_months_and_the_commands(tables):
     assert "forecast data set-state 2026-01-01 STATE --end 2026-10-31" in joined
     assert "forecast data add-exercise" in joined
     assert "forecast data confirm-exercises 2026-10-31 --source URL" in joined
+    assert "forecast data confirm-leaders 2026-10-31 --source URL" in joined
 
 
 def test_the_age_counts_whole_months_as_an_age_is_counted():

@@ -27,6 +27,7 @@ from hostile_support import (
 )
 
 from forecast.constants import BUNDLED_DATA_DIR
+from forecast.errors import ConfigError
 
 SCENARIOS = REPO / "scenarios" / "current.yaml"
 HEADER = "date,missile_class,n_missiles,outcome,source\n"
@@ -109,14 +110,52 @@ def test_no_command_writes_into_datasets(tmp_path, no_work, spelling, command):
         ["data", "set-state", "2025-01-01", "stalled", "--source", "x", "--end", "2025-01-31"],
         ["data", "add-exercise", "FS", "2025-03-10", "2025-03-20", "--source", "x"],
         ["data", "confirm-exercises", "2026-01-31", "--source", "x"],
+        ["data", "confirm-leaders", "2026-01-31", "--source", "x"],
+        ["data", "set-leader", "US", "Someone", "2025-01-20", "--source", "x"],
     ],
-    ids=["import", "set-state", "add-exercise", "confirm-exercises"],
+    ids=[
+        "import",
+        "set-state",
+        "add-exercise",
+        "confirm-exercises",
+        "confirm-leaders",
+        "set-leader",
+    ],
 )
 def test_no_overlay_command_writes_into_datasets(tmp_path, spelling, command):
     file = events(tmp_path, "2025-01-04,SRBM,2,success,x")
     args = [str(file) if a == "EVENTS" else a for a in command]
     target = BUNDLED_SPELLINGS[spelling](tmp_path)
     refused(cli(*args, "--data-dir", target), "--data-dir", "bundled data folder")
+
+
+@pytest.mark.parametrize("spelling", ["datasets", "dot-dot"])
+def test_no_library_writer_writes_into_datasets(tmp_path, spelling):
+    """The functions behind the overlay commands refuse the bundled folder themselves, for a
+    notebook or script that calls them without the CLI's check."""
+    from forecast.data.hand_coding import (
+        add_exercise,
+        confirm_exercises,
+        confirm_leaders,
+        set_leader,
+        set_state,
+    )
+    from forecast.data.launch_import import import_launches
+
+    target = BUNDLED_SPELLINGS[spelling](tmp_path)
+    before = tree_digest(BUNDLED_DATA_DIR)
+    file = events(tmp_path, "2025-01-04,SRBM,2,success,x")
+    for call in (
+        lambda: import_launches(file, "events", target),
+        lambda: set_state(target, "2025-01-01", "stalled", "x", end="2025-01-31"),
+        lambda: add_exercise(target, "FS", "2025-03-10", "2025-03-20", "x"),
+        lambda: confirm_exercises(target, "2026-01-31", "x"),
+        lambda: confirm_leaders(target, "2026-01-31", "x"),
+        lambda: set_leader(target, "US", "Someone", "2025-01-20", "x"),
+    ):
+        with pytest.raises(ConfigError, match="only 'forecast data build' writes there"):
+            call()
+    assert tree_digest(BUNDLED_DATA_DIR) == before
 
 
 def test_scenarios_refuses_a_users_folder_and_keeps_every_byte(tmp_path, no_work):
@@ -429,6 +468,8 @@ def test_a_missing_overlay_named_by_the_environment_is_named_so(tmp_path):
         ["set-state", "2026-01-01", "no_talks", "--source", " "],
         ["add-exercise", "FS", "2026-03-09", "2026-03-19", "--source", ""],
         ["confirm-exercises", "2026-01-31", "--source", ""],
+        ["confirm-leaders", "2026-01-31", "--source", " "],
+        ["set-leader", "US", "Someone", "2026-01-01", "--source", ""],
     ],
 )
 def test_an_empty_source_is_named_as_the_option(tmp_path, args):
@@ -447,6 +488,8 @@ def test_an_empty_source_is_named_as_the_option(tmp_path, args):
         ),
         (["add-exercise", "N" * 100_000, "2026-03-09", "2026-03-19", "--source", "x"], "NAME"),
         (["confirm-exercises", "2026-01-31", "--source", "x" * 10_001], "--source"),
+        (["confirm-leaders", "2026-01-31", "--source", "x" * 10_001], "--source"),
+        (["set-leader", "US", "L" * 100_000, "2026-01-01", "--source", "x"], "LEADER"),
     ],
 )
 def test_a_text_pasted_too_long_is_refused_before_anything_is_written(tmp_path, args, option):

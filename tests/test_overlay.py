@@ -335,6 +335,72 @@ def test_confirm_exercises_codes_the_months_checked_and_clears_the_caveat(tmp_pa
     assert len(pd.read_csv(overlay / "exercise_checks.csv")) == 3
 
 
+def test_confirm_and_set_leaders_extend_the_leaders_and_clear_the_caveat(tmp_path):
+    """``confirm-leaders`` continues every country's last leader to a day, ``set-leader``
+    codes a new one; the panel's leader columns follow, the caveat moves and then goes, and a
+    day or period that changes nothing or leaves a gap is refused with nothing written."""
+    from hostile_support import cli, refused, succeeded
+
+    from forecast.data.panel import data_caveats
+
+    overlay = tmp_path / "overlay"
+    state = ["data", "set-state", "2026-01-01", "stalled", "--end", "2026-06-30"]
+    succeeded(cli(*state, "--source", "https://example.org/s", "--data-dir", overlay))
+    caveat = data_caveats(load_tables(overlay), monthly_panel(load_tables(overlay)))
+    assert "leaders are coded to 2025-12-31" in caveat[-1]
+    assert "confirm-leaders 2026-06-30 --source URL" in caveat[-1]  # the caveat names the fix
+
+    confirm = ["data", "confirm-leaders", "2026-03-15", "--source", "checked"]
+    said = " ".join(succeeded(cli(*confirm, "--data-dir", overlay)).stdout.split())
+    assert "DPRK: Kim Jong Un from 2026-01-01 to 2026-03-15" in said
+    assert "US: Donald Trump from 2026-01-01 to 2026-03-15" in said
+    assert "every country's leader is now coded to 2026-03-15" in said
+    table = pd.read_csv(overlay / "leaders.csv")
+    assert table[["country", "leader", "start", "end"]].values.tolist() == [
+        ["DPRK", "Kim Jong Un", "2026-01-01", "2026-03-15"],
+        ["ROK", "Lee Jae-myung", "2026-01-01", "2026-03-15"],
+        ["US", "Donald Trump", "2026-01-01", "2026-03-15"],
+    ]
+    tables = load_tables(overlay)
+    panel = monthly_panel(tables).set_index("month")
+    # March has 15 coded days of 31: its leader is the one of most of its coded days
+    assert panel.loc["2026-03-01", "us_president"] == "Donald Trump"
+    assert pd.isna(panel.loc["2026-04-01", "us_president"])
+    caveat = [c for c in data_caveats(tables, panel.reset_index()) if "leaders" in c]
+    assert (
+        "leaders are coded to 2026-03-15: " in caveat[0]
+        and "empty in 2026-04..2026-06" in caveat[0]
+    )
+
+    # a new US leader from April; the gap it would leave (2026-03-16..31) is refused first
+    before = snapshot(overlay)
+    gap = ["data", "set-leader", "US", "A Successor", "2026-04-01", "--end", "2026-06-30"]
+    refused(cli(*gap, "--source", "x", "--data-dir", overlay), "gap from 2026-03-16 to 2026-03-31")
+    for args, words in (
+        (["set-leader", "XX", "A", "2026-03-16", "--source", "x"], "unknown country"),
+        (["set-leader", "US", "A", "2099-01-01", "--source", "x"], "in the future"),
+        (["set-leader", "US", "A", "2026-04-01", "--end", "2026-03-31", "--source", "x"], "swap"),
+        (["confirm-leaders", "2026-03-15", "--source", "x"], "already coded to 2026-03-15"),
+        (["confirm-leaders", "2099-01-31", "--source", "x"], "in the future"),
+    ):
+        refused(cli("data", *args, "--data-dir", overlay), words)
+    assert snapshot(overlay) == before
+    new = ["data", "set-leader", "US", "A Successor", "2026-03-16", "--end", "2026-06-30"]
+    said = " ".join(succeeded(cli(*new, "--source", "x", "--data-dir", overlay)).stdout.split())
+    assert "US: A Successor from 2026-03-16 to 2026-06-30" in said
+    assert "now coded to 2026-03-15" in said  # the other two still end there
+
+    # confirming continues only the countries behind: DPRK and ROK, not the new US leader
+    more = ["data", "confirm-leaders", "2026-06-30", "--source", "checked again"]
+    said = " ".join(succeeded(cli(*more, "--data-dir", overlay)).stdout.split())
+    assert "DPRK: Kim Jong Un from 2026-03-16 to 2026-06-30" in said and "US:" not in said
+    tables = load_tables(overlay)
+    panel = monthly_panel(tables).set_index("month")
+    assert panel.loc["2026-04-01", "us_president"] == "A Successor"
+    assert panel.loc["2026-06-01", "dprk_leader"] == "Kim Jong Un"
+    assert not [c for c in data_caveats(tables, panel.reset_index()) if "leaders" in c]
+
+
 def test_a_broken_exercise_checks_file_is_named_and_nothing_is_written(tmp_path):
     """A damaged ``exercise_checks.csv`` is named with its line by every reader, and the
     commands that read the merged overlay before writing (import, add-exercise,

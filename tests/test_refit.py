@@ -247,6 +247,14 @@ def test_the_walk_through_sets_aside_an_overlay_or_run_past_its_invented_months(
     )
     assert demo_inputs(run_dir=runs["old"], until="2024-12").run_dir == runs["old"]
 
+    # an overlay whose state timeline stops at 2025-12 but that holds a later day elsewhere
+    # (here the leaders confirmed to 2026-02-10) reaches the invented months too
+    from forecast.data.hand_coding import confirm_leaders
+
+    confirm_leaders(early, "2026-02-10", "checked")
+    assert demo_inputs(early).data_dir is None
+    assert demo_inputs(early).notes[0].startswith("Your overlay's data reach 2026-02, past")
+
 
 def test_a_refit_with_the_old_settings_records_the_old_preset():
     """A refit passes the old run's stored settings: they name their preset, which the new run

@@ -17,7 +17,13 @@ from forecast.cli.console import console, note, print_caveats, print_freshness, 
 from forecast.constants import BUNDLED_DATA_DIR
 from forecast.data import load_tables, monthly_panel, yearly_summary
 from forecast.data.build import build_datasets
-from forecast.data.hand_coding import add_exercise, confirm_exercises, set_state
+from forecast.data.hand_coding import (
+    add_exercise,
+    confirm_exercises,
+    confirm_leaders,
+    set_leader,
+    set_state,
+)
 from forecast.data.launch_import import import_launches
 from forecast.data.overlay import overlay_for_writing
 from forecast.data.panel import data_caveats
@@ -187,3 +193,42 @@ def data_confirm_exercises(
         f"the exercise calendar is now coded to {report.exercises_through:%Y-%m-%d}: no major "
         f"exercise from {report.checked_from:%Y-%m-%d}, written to {report.path}"
     )
+
+
+def _leaders_written(report) -> None:
+    for row in report.periods.itertuples():
+        say(f"{row.country}: {row.leader} from {row.start:%Y-%m-%d} to {row.end:%Y-%m-%d}")
+    say(
+        f"written to {report.path}; every country's leader is now coded to "
+        f"{report.leaders_through:%Y-%m-%d}"
+    )
+
+
+@app.command("confirm-leaders")
+def data_confirm_leaders(
+    through: str = typer.Argument(..., help="Last day checked (YYYY-MM-DD)."),
+    source: str = typer.Option(..., "--source", help="What was checked, e.g. a URL."),
+    data_dir: Path = checks.OVERLAY_OPTION,
+) -> None:
+    """Record that no leader of the DPRK, the US or the ROK changed up to THROUGH (each
+    country's last coded leader continues to it)."""
+    checks.check_text("--source", source, "what was checked, e.g. a URL")
+    _leaders_written(confirm_leaders(overlay_for_writing(data_dir), through, source))
+
+
+@app.command("set-leader")
+def data_set_leader(
+    country: str = typer.Argument(..., help="DPRK, US or ROK."),
+    leader: str = typer.Argument(..., help="The leader's name, e.g. 'Kim Jong Un'."),
+    start: str = typer.Argument(..., help="First day in office (YYYY-MM-DD)."),
+    source: str = typer.Option(..., "--source", help="Where the dates come from."),
+    end: str = typer.Option(
+        None, "--end", help="Last day coded (default: the end of the last complete month)."
+    ),
+    data_dir: Path = checks.OVERLAY_OPTION,
+) -> None:
+    """Code a country's leader for a period in the overlay (a new leader, or a correction)."""
+    checks.check_text("--source", source, "where the dates come from, e.g. a URL")
+    checks.check_text("LEADER", leader, "the leader's name, e.g. 'Kim Jong Un'")
+    report = set_leader(overlay_for_writing(data_dir), country, leader, start, source, end=end)
+    _leaders_written(report)

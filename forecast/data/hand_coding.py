@@ -1,5 +1,5 @@
 """What a user codes by hand into the overlay folder: a negotiation-state period, an exercise,
-and the day through which the exercise calendar was checked.
+the day through which the exercise calendar was checked, and the leaders.
 
 Setting a state
 ---------------
@@ -24,8 +24,18 @@ Confirming the exercise calendar
 beyond those recorded was held: the days up to that one then have their exercise days by
 record, and the caveat no longer calls them assumed.
 
-Each reads, changes and commits the overlay folder under its lock, and the written table must
-read back as a valid overlay table (see :mod:`forecast.data.overlay`, "Writing safely").
+Extending the leaders
+---------------------
+:func:`confirm_leaders` (``forecast data confirm-leaders``) records that no country's leader
+changed up to a day: each country's last coded leader continues to it. :func:`set_leader`
+(``forecast data set-leader``) codes one country's leader for a period (a new leader, or a
+correction), replacing whatever overlay periods of that country covered those days, as
+``set-state`` does for the negotiation state.
+
+None of them writes inside the bundled ``datasets/`` or another of the project's own folders,
+whoever calls them. Each reads, changes and commits the overlay folder under its lock, and
+the written table must read back as a valid overlay table (see :mod:`forecast.data.overlay`,
+"Writing safely").
 """
 
 from __future__ import annotations
@@ -39,6 +49,7 @@ import pandas as pd
 
 from forecast.constants import (
     BUNDLED_DATA_DIR,
+    COUNTRIES,
     EARLIEST_EVENT_DATE,
     EARLIEST_STATE_DATE,
     EXERCISE_SCALES,
@@ -48,6 +59,7 @@ from forecast.constants import (
 from forecast.data.checked_csv import format_table, read_table, validate_frame
 from forecast.data.overlay import (
     OVERLAY_FILES,
+    PERIOD_TABLES,
     load_merged,
     merge_periods,
     overlay_spec,
@@ -55,8 +67,13 @@ from forecast.data.overlay import (
     read_overlay_table,
     subtract_periods,
 )
-from forecast.data.tables import EXERCISE_CHECKS, EXERCISES, NEGOTIATION_STATES
+from forecast.data.tables import (
+    EXERCISE_CHECKS,
+    EXERCISES,
+    SPECS,
+)
 from forecast.data.transaction import commit_files, overlay_lock, recover
+from forecast.destinations import refuse_protected
 from forecast.errors import ConfigError, DataError
 
 
@@ -81,6 +98,65 @@ def _table_text(rows: pd.DataFrame, spec, check_spec, target: Path, today) -> tu
     text = format_table(rows, spec)
     check = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
     return text, validate_frame(check, check_spec, str(target), today=today)
+
+
+def _overlay_folder(data_dir: str | Path) -> Path:
+    """``data_dir`` as a folder to write, refused when it is, holds or lies inside the bundled
+    ``datasets/`` or another of the project's own folders (the CLI refuses it earlier, naming
+    ``--data-dir``; this guards the library call)."""
+    refuse_protected(data_dir, "data_dir")
+    return Path(data_dir)
+
+
+def _write_periods(folder: Path, name: str, rows: pd.DataFrame, label: str, today) -> tuple:
+    """Write the periods ``rows`` into the overlay's period table ``name`` and commit it.
+
+    They replace whatever overlay periods (of the same country, for leaders) covered their
+    days: all of them when they cover every one (the same period again, or an extension). The
+    written table must read back as a valid overlay table and merge with the bundled one into
+    a timeline without a gap; otherwise nothing is written and the error names ``label`` (the
+    arguments), not the overlay's file, which may not exist yet.
+
+    Returns
+    -------
+    tuple
+        The file written and the merged timeline.
+    """
+    spec, group = SPECS[name], PERIOD_TABLES[name]
+    target = folder / spec.filename
+    own = read_overlay_table(folder, name, today=today)
+    kept = []
+    if own is not None:
+        parts = [(None, own)] if group is None else own.groupby(group, sort=False)
+        for key, part in parts:
+            new = rows if group is None else rows[rows[group] == key]
+            kept.append(subtract_periods(part, new) if len(new) else part)
+    periods = pd.concat([*(k for k in kept if len(k)), rows], ignore_index=True)
+    order = ["start"] if group is None else [group, "start"]
+    periods = periods.sort_values(order).reset_index(drop=True)
+    text, periods = _table_text(periods, spec, overlay_spec(name), target, today)
+    bundled = read_table(BUNDLED_DATA_DIR / spec.filename, spec, today)
+    try:
+        merged = merge_periods(bundled, periods, group, target)
+    except DataError as err:
+        raise ConfigError(label, err.problem, f"{err.fix}; nothing was written") from None
+    commit_files(folder, {spec.filename: text})
+    return target, merged
+
+
+def _default_end(first: pd.Timestamp, end: str | None, today: dt.date) -> pd.Timestamp:
+    """``--end`` as a day, by default the end of the last complete month; refused when it is
+    before ``first`` or in the future."""
+    last = _date("--end", end) if end is not None else default_state_end(today)
+    if end is None and last < first:
+        raise ConfigError(
+            "--end",
+            f"START {first:%Y-%m-%d} is in the current month, which is not complete",
+            "pass --end (at most today's date); the panel uses whole months, so code it "
+            "again once the month has ended",
+        )
+    _check_range(first, last, "--end", today)
+    return last
 
 
 def _check_range(first: pd.Timestamp, last: pd.Timestamp, label: str, today: dt.date) -> None:
@@ -155,24 +231,14 @@ def set_state(
             "code a state only for days that have passed; scenarios (forecast scenarios) are "
             "the place for future states",
         )
-    last = _date("--end", end) if end is not None else default_state_end(today)
-    if end is None and last < first:
-        raise ConfigError(
-            "--end",
-            f"START {first:%Y-%m-%d} is in the current month, which is not complete",
-            "pass --end (at most today's date); the panel uses whole months, so set the "
-            "state again once the month has ended",
-        )
-    _check_range(first, last, "--end", today)
-    folder = Path(data_dir)
+    last = _default_end(first, end, today)
+    folder = _overlay_folder(data_dir)
     with overlay_lock(folder, create=True):  # read, change and commit as one step
         return _set_state_locked(folder, first, last, state, source, events, today)
 
 
 def _set_state_locked(folder: Path, first, last, state, source, events, today) -> StateReport:
     recover(folder, names=OVERLAY_FILES)
-    target = folder / NEGOTIATION_STATES.filename
-    own = read_overlay_table(folder, "negotiation_states", today=today)
     row = pd.DataFrame(
         {
             "start": [first],
@@ -182,21 +248,7 @@ def _set_state_locked(folder: Path, first, last, state, source, events, today) -
             "source": [source],
         }
     )
-    # the new period replaces whatever overlay periods covered its days (all of them when it
-    # covers every one: the same period again, or an extension)
-    kept = subtract_periods(own, row) if own is not None else row.iloc[:0]
-    periods = pd.concat([kept, row], ignore_index=True) if len(kept) else row
-    periods = periods.sort_values("start").reset_index(drop=True)
-    text, periods = _table_text(
-        periods, NEGOTIATION_STATES, overlay_spec("negotiation_states"), target, today
-    )
-    bundled = read_table(BUNDLED_DATA_DIR / NEGOTIATION_STATES.filename, NEGOTIATION_STATES, today)
-    try:
-        merged = merge_periods(bundled, periods, None, target)
-    except DataError as err:  # the new period made it (a gap): name the arguments, not the
-        # overlay's file (which may not exist yet)
-        raise ConfigError("START/--end", err.problem, f"{err.fix}; nothing was written") from None
-    commit_files(folder, {NEGOTIATION_STATES.filename: text})
+    target, merged = _write_periods(folder, "negotiation_states", row, "START/--end", today)
     return StateReport(target, first, last, state, merged["end"].max())
 
 
@@ -273,7 +325,7 @@ def add_exercise(
             "about two months)",
             "check the dates; record a long campaign as its separate exercises",
         )
-    folder = Path(data_dir)
+    folder = _overlay_folder(data_dir)
     with overlay_lock(folder, create=True):  # read, change and commit as one step
         return _add_exercise_locked(folder, name, first, last, source, scale, approximate, today)
 
@@ -355,7 +407,7 @@ def confirm_exercises(
         raise ConfigError("--source", "the source must not be empty", "say what was checked")
     last = _date("THROUGH", through)
     _check_range(last, last, "THROUGH", today)
-    folder = Path(data_dir)
+    folder = _overlay_folder(data_dir)
     with overlay_lock(folder, create=True):  # read, change and commit as one step
         return _confirm_exercises_locked(folder, last, source, today)
 
@@ -378,3 +430,141 @@ def _confirm_exercises_locked(folder: Path, last, source, today) -> ExerciseChec
     text, _ = _table_text(rows, EXERCISE_CHECKS, EXERCISE_CHECKS, target, today)
     commit_files(folder, {EXERCISE_CHECKS.filename: text})
     return ExerciseCheckReport(target, current + pd.Timedelta(days=1), last)
+
+
+# --- leaders ---
+
+
+@dataclass
+class LeaderReport:
+    """What :func:`set_leader` or :func:`confirm_leaders` wrote."""
+
+    path: Path
+    #: The periods written: ``country, leader, start, end`` (one row per country extended).
+    periods: pd.DataFrame
+    #: The last day every country's leader is coded for, after the write.
+    leaders_through: pd.Timestamp
+
+
+def _leader_rows(rows: list[dict], source: str) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=["country", "leader", "start", "end"])
+    return frame.assign(source=source)
+
+
+def _leaders_through(merged: pd.DataFrame) -> pd.Timestamp:
+    return merged.groupby("country")["end"].max().min()
+
+
+def set_leader(
+    data_dir: str | Path,
+    country: str,
+    leader: str,
+    start: str,
+    source: str,
+    end: str | None = None,
+    today: dt.date | None = None,
+) -> LeaderReport:
+    """Code ``country``'s leader from ``start`` to ``end`` in the overlay.
+
+    The period replaces whatever overlay periods of that country covered those days and must
+    join the country's coded timeline without a gap (a new leader starts the day after the
+    last coded day, or earlier to correct it).
+
+    Parameters
+    ----------
+    data_dir : str or Path
+        The overlay folder (created if needed).
+    country : {"DPRK", "US", "ROK"}
+        The country.
+    leader : str
+        The leader's name as the bundled table spells it for an incumbent (e.g.
+        ``"Kim Jong Un"``): the models' leader eras compare names.
+    start, end : str
+        ``YYYY-MM-DD``; ``end`` defaults to :func:`default_state_end`.
+    source : str
+        Where the dates come from (required, as in the bundled table).
+    today : date, optional
+        Reference date (no future dates).
+
+    Returns
+    -------
+    LeaderReport
+    """
+    today = today or dt.date.today()
+    if country not in COUNTRIES:
+        raise ConfigError(
+            "COUNTRY", f"unknown country {country!r}", f"use one of {list(COUNTRIES)}"
+        )
+    if not leader.strip() or not source.strip():
+        raise ConfigError("LEADER/--source", "leader and source must not be empty", "give both")
+    first = _date("START", start)
+    if first.date() > today:
+        raise ConfigError(
+            "START",
+            f"{first:%Y-%m-%d} is in the future (today is {today})",
+            "code a leader only for days that have passed",
+        )
+    last = _default_end(first, end, today)
+    row = _leader_rows([dict(country=country, leader=leader, start=first, end=last)], source)
+    folder = _overlay_folder(data_dir)
+    with overlay_lock(folder, create=True):  # read, change and commit as one step
+        recover(folder, names=OVERLAY_FILES)
+        target, merged = _write_periods(folder, "leaders", row, "START/--end", today)
+    return LeaderReport(target, row.drop(columns="source"), _leaders_through(merged))
+
+
+def confirm_leaders(
+    data_dir: str | Path, through: str, source: str, today: dt.date | None = None
+) -> LeaderReport:
+    """Record that no country's leader changed up to ``through``: each country whose leaders
+    are coded to an earlier day gets its last leader continuing to ``through``.
+
+    Parameters
+    ----------
+    data_dir : str or Path
+        The overlay folder (created if needed).
+    through : str
+        Last day checked (``YYYY-MM-DD``), not in the future and after the day every country's
+        leader is coded to (otherwise nothing would change, and nothing is written).
+    source : str
+        What was checked.
+    today : date, optional
+        Reference date (no future dates).
+
+    Returns
+    -------
+    LeaderReport
+    """
+    today = today or dt.date.today()
+    if not source.strip():
+        raise ConfigError("--source", "the source must not be empty", "say what was checked")
+    last = _date("THROUGH", through)
+    _check_range(last, last, "THROUGH", today)
+    folder = _overlay_folder(data_dir)
+    with overlay_lock(folder, create=True):  # read, change and commit as one step
+        recover(folder, names=OVERLAY_FILES)
+        # the whole overlay read first: a damaged table of it is refused before anything is
+        # written
+        leaders = load_merged(folder, today=today).leaders
+        latest = leaders.sort_values("start").groupby("country", sort=False).tail(1)
+        behind = latest[latest["end"] < last]
+        if behind.empty:
+            raise ConfigError(
+                "THROUGH",
+                f"every country's leader is already coded to {_leaders_through(leaders):%Y-%m-%d}"
+                f" or later, so {last:%Y-%m-%d} changes nothing; nothing was written",
+                "give a later day, or code a new leader with 'forecast data set-leader'",
+            )
+        order = {c: i for i, c in enumerate(COUNTRIES)}
+        behind = behind.sort_values("country", key=lambda c: c.map(order))
+        rows = _leader_rows(
+            [
+                dict(
+                    country=r.country, leader=r.leader, start=r.end + pd.Timedelta(days=1), end=last
+                )
+                for r in behind.itertuples()
+            ],
+            source,
+        )
+        target, merged = _write_periods(folder, "leaders", rows, "THROUGH", today)
+    return LeaderReport(target, rows.drop(columns="source"), _leaders_through(merged))

@@ -47,6 +47,7 @@ from forecast.data.overlay import OVERLAY_FILES, SOURCE_LOG, load_merged, read_o
 from forecast.data.raw import read_cns_export, read_events_template
 from forecast.data.tables import MISSILE_TESTS
 from forecast.data.transaction import commit_files, overlay_lock, recover
+from forecast.destinations import refuse_protected
 from forecast.errors import ConfigError, DataError
 
 #: A launch at or after this UTC hour falls on the next Korean day (UTC+9).
@@ -155,6 +156,7 @@ def import_launches(
     if fmt not in IMPORT_FORMATS:
         raise ConfigError("--format", f"unknown format {fmt!r}", f"use one of {IMPORT_FORMATS}")
     folder = Path(data_dir)
+    refuse_protected(folder, "data_dir")  # the CLI refused it already, naming --data-dir
     if folder.exists() and not folder.is_dir():
         raise ConfigError("--data-dir", f"{folder} is not a folder", "point it at a folder")
     incoming = read_cns_export(file) if fmt == "cns" else read_events_template(file)

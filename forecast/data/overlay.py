@@ -8,8 +8,9 @@ the working directory). :func:`resolve_data_dir` applies that order for
 commands that *read*: the default ``./local-data`` that does not exist means
 "bundled data only", while a folder named explicitly (option or variable) must
 exist. Commands that *write* (``data import``, ``data set-state``, ``data add-exercise``,
-``data confirm-exercises``) create it (:func:`overlay_for_writing`). Nothing here writes to
-``datasets/`` (only ``forecast data build`` does).
+``data confirm-exercises``, ``data confirm-leaders``, ``data set-leader``) create it
+(:func:`overlay_for_writing`). Nothing here writes to ``datasets/`` (only ``forecast data
+build`` does).
 
 The library call :func:`forecast.data.load_tables` takes the overlay folder as
 an argument (``None``: bundled only) and never looks at the environment, so
@@ -45,7 +46,8 @@ Launches are imported by :mod:`forecast.data.launch_import` (``forecast data imp
 the log of their sources, :data:`SOURCE_LOG`); a negotiation-state period and an exercise are
 coded by hand with :mod:`forecast.data.hand_coding` (``forecast data set-state``, ``forecast
 data add-exercise``), as is the day through which the exercise calendar was checked (``forecast
-data confirm-exercises``, ``exercise_checks.csv``).
+data confirm-exercises``, ``exercise_checks.csv``) and the leaders (``forecast data
+confirm-leaders``, ``forecast data set-leader``, ``leaders.csv``).
 
 Writing safely
 --------------

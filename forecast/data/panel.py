@@ -162,9 +162,9 @@ def data_caveats(tables: Tables, panel: pd.DataFrame) -> list[str]:
             False,
             "leaders are coded to {through}: dprk_leader, us_president and rok_president are "
             "empty in {months} (the models' leader eras carry the last DPRK leader forward); "
-            "to extend them, add a period for each of the three countries (the incumbent "
-            "continuing, or a new leader) to leaders.csv in the overlay folder, with the "
-            "columns of datasets/leaders.csv",
+            "if no leader changed, say so with 'forecast data confirm-leaders {last} --source "
+            "URL'; code a new one with 'forecast data set-leader COUNTRY NAME START --source "
+            "URL' first",
         ),
     )
     last = f"{last_month.end_time:%Y-%m-%d}"  # the day a confirmation would reach

@@ -27,7 +27,8 @@ names this module creates (``.*.forecast-new``, ``.forecast-journal.json*``,
 One writer at a time
 --------------------
 Every read-modify-commit of an overlay folder (``data import``, ``set-state``,
-``add-exercise``, ``confirm-exercises``, ``data build``) and every read of one
+``add-exercise``, ``confirm-exercises``, ``confirm-leaders``, ``set-leader``, ``data build``)
+and every read of one
 (:func:`recover` and the reading of its tables) holds the folder's exclusive lock,
 :func:`overlay_lock`: ``fcntl.flock`` on the hidden file :data:`LOCK` in the folder. Two
 commands on one folder therefore queue: the second reads the tables only once the first has
@@ -128,7 +129,8 @@ def _acquire(folder: Path, timeout: float, create: bool) -> int | None:
                         f"another forecast command is using this overlay folder (it holds the "
                         f"lock {LOCK}); waited {timeout:g} s",
                         "wait for the other command ('forecast data import', 'set-state', "
-                        "'add-exercise', 'confirm-exercises', or one reading the folder) to "
+                        "'add-exercise', 'confirm-exercises', 'confirm-leaders', 'set-leader', or "
+                        "one reading the folder) to "
                         "finish, then repeat this one; nothing was written",
                     ) from None
                 time.sleep(_LOCK_POLL)
