@@ -378,7 +378,7 @@ def what_changed(
         f"runs to {new.training['month'].iloc[-1]:%Y-%m} ({len(new.training)} months).",
         "",
     ]
-    caveats = data_caveats(tables, new.training)
+    caveats = data_caveats(tables, new.training, new.columns())
     if caveats:
         lines += ["## Data caveats", "", *[f"- {_text(c)}" for c in caveats], ""]
     lines += [

@@ -122,6 +122,16 @@ def test_import_then_set_state_shows_2026_in_the_summary(tmp_path):
     result = run(*fit, "--data-dir", overlay)
     assert result.returncode == 0, result.stderr
     assert "leaders are coded to 2025-12-31" in result.stdout + result.stderr
+    # a caveat about a column the model does not read is left out: the launch-day fit is not
+    # told that the CSIS list ends, a model without leader eras not that the leaders do
+    assert "exercise calendar is coded to" in result.stdout + result.stderr
+    assert "CSIS" not in result.stdout + result.stderr
+    other = ["fit", "--model", "state_rate", "--preset", "mock", "--out", tmp_path / "other"]
+    said = run(*other, "--data-dir", overlay)
+    assert said.returncode == 0, said.stderr
+    assert "exercise calendar" in said.stdout + said.stderr
+    assert "leaders are coded" not in said.stdout + said.stderr
+    assert "CSIS" not in said.stdout + said.stderr
     config = tmp_path / "scenarios.yaml"
     config.write_text("horizon: 12\nscenarios:\n  persist:\n    label: No talks persist\n")
     scenarios = ["scenarios", tmp_path / "run", "--config", config, "--out", tmp_path / "out"]

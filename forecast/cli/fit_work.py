@@ -56,7 +56,7 @@ def fit(
     print_freshness(freshness_lines(data_freshness(tables, today=today, data_dir=data_dir)))
     for window_note in model.window_notes():
         note("window:", window_note)
-    print_caveats(data_caveats(tables, model.training))
+    print_caveats(data_caveats(tables, model.training, model.columns()))
     with output_dir(out, "fit", force=force) as tmp:  # built beside --out, swapped in whole
         run = fit_run(
             model,
@@ -156,7 +156,7 @@ def refit(
         save_effects_figure(new, tmp)
         for window_note in new.window_notes():
             note("window:", window_note)
-        print_caveats(data_caveats(tables, new.training))
+        print_caveats(data_caveats(tables, new.training, new.columns()))
     say(
         (new.name, "bold"),
         f" refitted on {len(new.training)} months ({_span(new.training)}; was "

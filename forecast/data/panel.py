@@ -117,7 +117,9 @@ class Tables:
         return self.leaders.groupby("country")["end"].max().min()
 
 
-def data_caveats(tables: Tables, panel: pd.DataFrame) -> list[str]:
+def data_caveats(
+    tables: Tables, panel: pd.DataFrame, columns: list[str] | None = None
+) -> list[str]:
     """Plain-language warnings about panel months that some tables do not cover.
 
     The state timeline can be extended with ``forecast data set-state`` beyond
@@ -134,6 +136,10 @@ def data_caveats(tables: Tables, panel: pd.DataFrame) -> list[str]:
         The tables the panel was built from.
     panel : DataFrame
         A monthly panel (see :func:`monthly_panel`).
+    columns : list of str, optional
+        The panel columns a model reads (:meth:`forecast.models.BaseModel.columns`): a caveat
+        about columns it does not read is left out (a launch-day fit is not told that the
+        CSIS list ends). Default: every caveat.
 
     Returns
     -------
@@ -141,7 +147,7 @@ def data_caveats(tables: Tables, panel: pd.DataFrame) -> list[str]:
         Empty when every table covers every month of the panel.
     """
     last_month = pd.Timestamp(panel["month"].iloc[-1]).to_period("M")
-    checks = (  # (the table's last day, by day or by month, the caveat)
+    checks = (  # (the table's last day, by day or by month, the caveat, the columns it is about)
         (
             tables.exercise_calendar_end,
             True,
@@ -150,12 +156,14 @@ def data_caveats(tables: Tables, panel: pd.DataFrame) -> list[str]:
             "add-exercise' (e.g. Freedom Shield in March, Ulchi Freedom Shield in August), "
             "then say none other was held with 'forecast data confirm-exercises {last} "
             "--source URL'",
+            ("exercise_days",),
         ),
         (
             tables.csis_end,
             True,
             "the CSIS provocations list ends {through}: csis_missile_events counts no event "
             "after it ({months}) by assumption (do not fit that target past {through})",
+            ("csis_missile_events",),
         ),
         (
             tables.leaders_through,
@@ -165,11 +173,14 @@ def data_caveats(tables: Tables, panel: pd.DataFrame) -> list[str]:
             "if no leader changed, say so with 'forecast data confirm-leaders {last} --source "
             "URL'; code a new one with 'forecast data set-leader COUNTRY NAME START --source "
             "URL' first",
+            ("dprk_leader", "us_president", "rok_president"),
         ),
     )
     last = f"{last_month.end_time:%Y-%m-%d}"  # the day a confirmation would reach
     caveats = []
-    for through, by_day, text in checks:
+    for through, by_day, text, about in checks:
+        if columns is not None and not set(about) & set(columns):
+            continue
         # the first month the table does not cover whole (by day) or at all (by month)
         after = (
             (through + pd.Timedelta(days=1)).to_period("M")
