@@ -129,10 +129,18 @@ def test_no_overlay_command_writes_into_datasets(tmp_path, spelling, command):
     refused(cli(*args, "--data-dir", target), "--data-dir", "bundled data folder")
 
 
-@pytest.mark.parametrize("spelling", ["datasets", "dot-dot"])
-def test_no_library_writer_writes_into_datasets(tmp_path, spelling):
-    """The functions behind the overlay commands refuse the bundled folder themselves, for a
-    notebook or script that calls them without the CLI's check."""
+@pytest.mark.parametrize(
+    "spelling, words",
+    [
+        ("datasets", "only 'forecast data build' writes there"),
+        ("dot-dot", "only 'forecast data build' writes there"),
+        ("notebooks", "the project's own folder"),
+    ],
+)
+def test_no_library_writer_writes_into_datasets(tmp_path, spelling, words):
+    """The functions behind the overlay commands refuse the bundled folder (and the project's
+    other folders) themselves, for a notebook or script that calls them without the CLI's
+    check."""
     from forecast.data.hand_coding import (
         add_exercise,
         confirm_exercises,
@@ -142,8 +150,11 @@ def test_no_library_writer_writes_into_datasets(tmp_path, spelling):
     )
     from forecast.data.launch_import import import_launches
 
-    target = BUNDLED_SPELLINGS[spelling](tmp_path)
-    before = tree_digest(BUNDLED_DATA_DIR)
+    if spelling == "notebooks":
+        target = REPO / "notebooks" / "overlay"
+    else:
+        target = BUNDLED_SPELLINGS[spelling](tmp_path)
+    before = tree_digest(BUNDLED_DATA_DIR), tree_digest(REPO / "notebooks")
     file = events(tmp_path, "2025-01-04,SRBM,2,success,x")
     for call in (
         lambda: import_launches(file, "events", target),
@@ -153,9 +164,9 @@ def test_no_library_writer_writes_into_datasets(tmp_path, spelling):
         lambda: confirm_leaders(target, "2026-01-31", "x"),
         lambda: set_leader(target, "US", "Someone", "2025-01-20", "x"),
     ):
-        with pytest.raises(ConfigError, match="only 'forecast data build' writes there"):
+        with pytest.raises(ConfigError, match=words):
             call()
-    assert tree_digest(BUNDLED_DATA_DIR) == before
+    assert (tree_digest(BUNDLED_DATA_DIR), tree_digest(REPO / "notebooks")) == before
 
 
 def test_scenarios_refuses_a_users_folder_and_keeps_every_byte(tmp_path, no_work):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 import pytest
 from hostile_support import run_cli
@@ -399,6 +401,25 @@ def test_confirm_and_set_leaders_extend_the_leaders_and_clear_the_caveat(tmp_pat
     said = " ".join(succeeded(cli(*new, "--source", "x", "--data-dir", overlay)).stdout.split())
     assert "US: A Successor from 2026-03-16 to 2026-06-30" in said
     assert "now coded to 2026-03-15" in said  # the other two still end there
+    # the caveat names only the countries behind, and only those a model reads
+    tables = load_tables(overlay)
+    panel = monthly_panel(tables)
+    caveat = [c for c in data_caveats(tables, panel) if "leaders" in c]
+    assert "dprk_leader and rok_president are empty in 2026-04..2026-06" in caveat[0]
+    assert "us_president" not in caveat[0]
+    only = data_caveats(tables, panel, columns=["month", "rok_president"])
+    assert len(only) == 1 and "rok_president is empty in 2026-04..2026-06" in only[0]
+    assert "exercise" not in only[0] and "carry the last DPRK leader" not in only[0]
+    # a name spelled otherwise than the coded one would start a new leader era: refused
+    before = snapshot(overlay)
+    typo = ["data", "set-leader", "ROK", "lee jae myung", "2026-03-16", "--end", "2026-04-30"]
+    refused(cli(*typo, "--source", "x", "--data-dir", overlay), "'Lee Jae-myung'", "2025-06-04")
+    empty = ["data", "set-leader", "ROK", " ", "2026-03-16", "--source", "x"]
+    refused(cli(*empty, "--data-dir", overlay), "LEADER", "empty")
+    month = dt.date.today().replace(day=1).isoformat()  # the current month, not complete
+    current = ["data", "set-leader", "ROK", "Lee Jae-myung", month, "--source", "x"]
+    refused(cli(*current, "--data-dir", overlay), "in the current month", "set the leader again")
+    assert snapshot(overlay) == before
 
     # confirming continues only the countries behind: DPRK and ROK, not the new US leader
     more = ["data", "confirm-leaders", "2026-06-30", "--source", "checked again"]
@@ -409,6 +430,30 @@ def test_confirm_and_set_leaders_extend_the_leaders_and_clear_the_caveat(tmp_pat
     assert panel.loc["2026-04-01", "us_president"] == "A Successor"
     assert panel.loc["2026-06-01", "dprk_leader"] == "Kim Jong Un"
     assert not [c for c in data_caveats(tables, panel.reset_index()) if "leaders" in c]
+
+
+def test_a_broken_or_gapped_leaders_file_is_named_and_nothing_is_written(tmp_path):
+    """A damaged overlay ``leaders.csv`` is named with its line by both leader commands; a gap
+    in a country the command does not touch is the file's, not the arguments'."""
+    from hostile_support import cli, refused
+
+    overlay = tmp_path / "overlay"
+    overlay.mkdir()
+    header = "country,leader,start,end,source\n"
+    (overlay / "leaders.csv").write_text(header + "US,Donald Trump,2026-01-01,2026-02-30,x\n")
+    before = snapshot(overlay)
+    for args in (
+        ["confirm-leaders", "2026-03-31", "--source", "x"],
+        ["set-leader", "DPRK", "Kim Jong Un", "2026-01-01", "--end", "2026-03-31", "--source", "x"],
+    ):
+        refused(cli("data", *args, "--data-dir", overlay), "leaders.csv", "line 2")
+        assert snapshot(overlay) == before, args
+    (overlay / "leaders.csv").write_text(header + "US,Donald Trump,2026-02-01,2026-03-31,x\n")
+    before = snapshot(overlay)
+    args = ["set-leader", "DPRK", "Kim Jong Un", "2026-01-01", "--end", "2026-03-31"]
+    error = refused(cli("data", *args, "--source", "x", "--data-dir", overlay), "leaders.csv")
+    assert "(US) has a gap from 2026-01-01 to 2026-01-31" in error and "START/--end" not in error
+    assert snapshot(overlay) == before
 
 
 def test_a_broken_exercise_checks_file_is_named_and_nothing_is_written(tmp_path):

@@ -67,6 +67,7 @@ from forecast.data.overlay import (
     read_overlay_table,
     subtract_periods,
 )
+from forecast.data.panel import leaders_through
 from forecast.data.tables import (
     EXERCISE_CHECKS,
     EXERCISES,
@@ -136,6 +137,10 @@ def _write_periods(folder: Path, name: str, rows: pd.DataFrame, label: str, toda
     periods = periods.sort_values(order).reset_index(drop=True)
     text, periods = _table_text(periods, spec, overlay_spec(name), target, today)
     bundled = read_table(BUNDLED_DATA_DIR / spec.filename, spec, today)
+    if group is not None and own is not None:  # a gap of another country is the file's own:
+        others = own[~own[group].isin(rows[group])]  # named as such, with its line and fix
+        if len(others):
+            merge_periods(bundled[bundled[group].isin(others[group])], others, group, target)
     try:
         merged = merge_periods(bundled, periods, group, target)
     except DataError as err:
@@ -144,15 +149,15 @@ def _write_periods(folder: Path, name: str, rows: pd.DataFrame, label: str, toda
     return target, merged
 
 
-def _default_end(first: pd.Timestamp, end: str | None, today: dt.date) -> pd.Timestamp:
+def _default_end(first: pd.Timestamp, end: str | None, today: dt.date, what: str) -> pd.Timestamp:
     """``--end`` as a day, by default the end of the last complete month; refused when it is
-    before ``first`` or in the future."""
+    before ``first`` or in the future (``what`` is coded: "the state", "the leader")."""
     last = _date("--end", end) if end is not None else default_state_end(today)
     if end is None and last < first:
         raise ConfigError(
             "--end",
             f"START {first:%Y-%m-%d} is in the current month, which is not complete",
-            "pass --end (at most today's date); the panel uses whole months, so code it "
+            f"pass --end (at most today's date); the panel uses whole months, so set {what} "
             "again once the month has ended",
         )
     _check_range(first, last, "--end", today)
@@ -231,7 +236,7 @@ def set_state(
             "code a state only for days that have passed; scenarios (forecast scenarios) are "
             "the place for future states",
         )
-    last = _default_end(first, end, today)
+    last = _default_end(first, end, today, "the state")
     folder = _overlay_folder(data_dir)
     with overlay_lock(folder, create=True):  # read, change and commit as one step
         return _set_state_locked(folder, first, last, state, source, events, today)
@@ -451,8 +456,28 @@ def _leader_rows(rows: list[dict], source: str) -> pd.DataFrame:
     return frame.assign(source=source)
 
 
-def _leaders_through(merged: pd.DataFrame) -> pd.Timestamp:
-    return merged.groupby("country")["end"].max().min()
+def _spelling_key(name: str) -> str:
+    return "".join(ch for ch in name.casefold() if ch.isalnum())
+
+
+def _check_spelling(folder: Path, country: str, leader: str, today) -> None:
+    """Refuse a name that differs from one already coded for ``country`` only in case, spaces
+    or punctuation ("lee jae myung" for "Lee Jae-myung"): the models' leader eras compare
+    names, so it would start a new era. Names that differ in letters are new leaders."""
+    own = read_overlay_table(folder, "leaders", today=today)
+    bundled = read_table(BUNDLED_DATA_DIR / "leaders.csv", SPECS["leaders"], today)
+    coded = pd.concat([t for t in (bundled, own) if t is not None], ignore_index=True)
+    coded = coded[coded["country"] == country]
+    same = coded[coded["leader"].map(_spelling_key) == _spelling_key(leader)]
+    if len(same) and leader not in set(same["leader"]):
+        first = same.iloc[0]
+        raise ConfigError(
+            "LEADER",
+            f"{leader!r} is spelled differently from {first['leader']!r}, coded for {country} "
+            f"from {first['start']:%Y-%m-%d}; the models' leader eras compare names, so it "
+            "would count as a new leader",
+            f"write {first['leader']!r}; nothing was written",
+        )
 
 
 def set_leader(
@@ -504,13 +529,14 @@ def set_leader(
             f"{first:%Y-%m-%d} is in the future (today is {today})",
             "code a leader only for days that have passed",
         )
-    last = _default_end(first, end, today)
+    last = _default_end(first, end, today, "the leader")
     row = _leader_rows([dict(country=country, leader=leader, start=first, end=last)], source)
     folder = _overlay_folder(data_dir)
     with overlay_lock(folder, create=True):  # read, change and commit as one step
         recover(folder, names=OVERLAY_FILES)
+        _check_spelling(folder, country, leader, today)
         target, merged = _write_periods(folder, "leaders", row, "START/--end", today)
-    return LeaderReport(target, row.drop(columns="source"), _leaders_through(merged))
+    return LeaderReport(target, row.drop(columns="source"), leaders_through(merged))
 
 
 def confirm_leaders(
@@ -551,7 +577,7 @@ def confirm_leaders(
         if behind.empty:
             raise ConfigError(
                 "THROUGH",
-                f"every country's leader is already coded to {_leaders_through(leaders):%Y-%m-%d}"
+                f"every country's leader is already coded to {leaders_through(leaders):%Y-%m-%d}"
                 f" or later, so {last:%Y-%m-%d} changes nothing; nothing was written",
                 "give a later day, or code a new leader with 'forecast data set-leader'",
             )
@@ -567,4 +593,4 @@ def confirm_leaders(
             source,
         )
         target, merged = _write_periods(folder, "leaders", rows, "THROUGH", today)
-    return LeaderReport(target, rows.drop(columns="source"), _leaders_through(merged))
+    return LeaderReport(target, rows.drop(columns="source"), leaders_through(merged))

@@ -67,6 +67,9 @@ CLASS_COLUMNS = {c: f"launch_days_{c.lower()}" for c in MISSILE_CLASSES}
 #: Count columns a model may use as its target.
 TARGETS = ("launch_days", "missiles", "csis_missile_events")
 
+#: The panel column of each country's leader.
+LEADER_COLUMNS = {"DPRK": "dprk_leader", "US": "us_president", "ROK": "rok_president"}
+
 
 @dataclass
 class Tables:
@@ -114,7 +117,12 @@ class Tables:
     @property
     def leaders_through(self) -> pd.Timestamp:
         """Last day every country's leader is coded for."""
-        return self.leaders.groupby("country")["end"].max().min()
+        return leaders_through(self.leaders)
+
+
+def leaders_through(leaders: pd.DataFrame) -> pd.Timestamp:
+    """The last day every country of ``leaders`` (the leaders table) has its leader coded for."""
+    return leaders.groupby("country")["end"].max().min()
 
 
 def data_caveats(
@@ -147,10 +155,9 @@ def data_caveats(
         Empty when every table covers every month of the panel.
     """
     last_month = pd.Timestamp(panel["month"].iloc[-1]).to_period("M")
-    checks = (  # (the table's last day, by day or by month, the caveat, the columns it is about)
+    checks = (  # (the table's last day, the caveat, the columns it is about): counted by day
         (
             tables.exercise_calendar_end,
-            True,
             "the exercise calendar is coded to {through}: exercise days after it ({months}) "
             "are 0 by assumption; if a major exercise was held, add it with 'forecast data "
             "add-exercise' (e.g. Freedom Shield in March, Ulchi Freedom Shield in August), "
@@ -160,38 +167,60 @@ def data_caveats(
         ),
         (
             tables.csis_end,
-            True,
             "the CSIS provocations list ends {through}: csis_missile_events counts no event "
             "after it ({months}) by assumption (do not fit that target past {through})",
             ("csis_missile_events",),
         ),
-        (
-            tables.leaders_through,
-            False,
-            "leaders are coded to {through}: dprk_leader, us_president and rok_president are "
-            "empty in {months} (the models' leader eras carry the last DPRK leader forward); "
-            "if no leader changed, say so with 'forecast data confirm-leaders {last} --source "
-            "URL'; code a new one with 'forecast data set-leader COUNTRY NAME START --source "
-            "URL' first",
-            ("dprk_leader", "us_president", "rok_president"),
-        ),
     )
     last = f"{last_month.end_time:%Y-%m-%d}"  # the day a confirmation would reach
+
+    def span(after: pd.Period) -> str:
+        return after.strftime("%Y-%m") + (f"..{last_month:%Y-%m}" if after < last_month else "")
+
     caveats = []
-    for through, by_day, text, about in checks:
+    for through, text, about in checks:
         if columns is not None and not set(about) & set(columns):
             continue
-        # the first month the table does not cover whole (by day) or at all (by month)
-        after = (
-            (through + pd.Timedelta(days=1)).to_period("M")
-            if by_day
-            else through.to_period("M") + 1
-        )
+        after = (through + pd.Timedelta(days=1)).to_period("M")  # the first month not whole
         if after <= last_month:
-            months = after.strftime("%Y-%m")
-            if after < last_month:
-                months += f"..{last_month:%Y-%m}"
-            caveats.append(text.format(through=f"{through:%Y-%m-%d}", months=months, last=last))
+            caveats.append(
+                text.format(through=f"{through:%Y-%m-%d}", months=span(after), last=last)
+            )
+    # leaders by country: a month's leader is the one of most of its coded days, so a country's
+    # caveat starts at the first month after its last coded day
+    ends = tables.leaders.groupby("country")["end"].max()
+    lagging = {
+        column: ends[country].to_period("M") + 1
+        for country, column in LEADER_COLUMNS.items()
+        if (columns is None or column in columns)
+        and country in ends
+        and ends[country].to_period("M") + 1 <= last_month
+    }
+    if lagging:
+        through = min(ends[c] for c, column in LEADER_COLUMNS.items() if column in lagging)
+        if len(set(lagging.values())) == 1:
+            names = list(lagging)
+            which = (
+                f"{', '.join(names[:-1])} and {names[-1]} are"
+                if len(names) > 1
+                else f"{names[0]} is"
+            )
+            empty = f"{which} empty in {span(next(iter(lagging.values())))}"
+        else:  # each from its own month
+            (column, after), *rest = lagging.items()
+            empty = f"{column} is empty in {span(after)}" + "".join(
+                f", {c} in {span(a)}" for c, a in rest
+            )
+        carry = (
+            " (the models' leader eras carry the last DPRK leader forward)"
+            if "dprk_leader" in lagging
+            else ""
+        )
+        caveats.append(
+            f"leaders are coded to {through:%Y-%m-%d}: {empty}{carry}; if no leader changed, "
+            f"say so with 'forecast data confirm-leaders {last} --source URL'; code a new one "
+            "with 'forecast data set-leader COUNTRY NAME START --source URL' first"
+        )
     return caveats
 
 
@@ -292,11 +321,7 @@ def monthly_panel(tables: Tables, start: str = PANEL_START, end: str | None = No
     for column, values in _day_columns(tables, days, on).items():
         panel[column] = values
 
-    for country, column in (
-        ("DPRK", "dprk_leader"),
-        ("US", "us_president"),
-        ("ROK", "rok_president"),
-    ):
+    for country, column in LEADER_COLUMNS.items():
         terms = tables.leaders[tables.leaders["country"] == country]
         if terms.empty:
             panel[column] = None
