@@ -12,11 +12,10 @@ import textwrap
 
 import numpy as np
 import nutpie
-import nutpie.compile_pymc as cp
 import pytest
 from test_numba_cache import MODEL_SOURCE, logp_and_grad, small_model
 
-from forecast.models import graph_cache
+from forecast.models import graph_cache, numba_cache
 from forecast.models.numba_cache import compile_numba_model
 
 KEY = ("small_model", "test")
@@ -32,15 +31,15 @@ def entries(tmp_path, monkeypatch):
 
 @pytest.fixture
 def count_rewrites(monkeypatch):
-    """How many times nutpie's ``_make_functions`` (PyTensor's rewrites) ran."""
+    """How many times the model's functions were built (PyTensor's rewrites ran)."""
     calls = []
-    original = cp._make_functions
+    original = numba_cache._flat_functions
 
     def counted(*args, **kwargs):
         calls.append(1)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(cp, "_make_functions", counted)
+    monkeypatch.setattr(numba_cache, "_flat_functions", counted)
     return calls
 
 
@@ -201,8 +200,8 @@ def test_a_folder_that_cannot_be_written_is_not_an_error(tmp_path, monkeypatch, 
 CHILD = """
 import json, sys
 import numpy as np
-import nutpie.compile_pymc as cp
 {model}
+from forecast.models import numba_cache
 from forecast.models.numba_cache import compile_numba_model
 sys.path.insert(0, "tests")
 from pathlib import Path
@@ -212,7 +211,7 @@ graph_cache.folder = lambda: Path(sys.argv[3])  # entries of this test only
 if sys.argv[1] == "forbid":
     def rewrites(*args, **kwargs):
         raise AssertionError("PyTensor's rewrites ran")
-    cp._make_functions = rewrites
+    numba_cache._flat_functions = rewrites
 compiled = compile_numba_model(small_model(), key=("small_model", sys.argv[2]))
 print(json.dumps({{"values": points(compiled).tobytes().hex()}}))
 """

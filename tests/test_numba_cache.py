@@ -13,6 +13,7 @@ import textwrap
 
 import numpy as np
 import nutpie
+import pymc as pm
 import pytest
 
 from forecast.models import numba_cache
@@ -83,7 +84,58 @@ def test_the_cached_callbacks_are_ours_and_nutpies_are_not(both):
     assert ours.compiled_logp_func._pyfunc.__name__ == "logp_cfunc"
     assert ours.compiled_expand_func._pyfunc.__name__ == "expand_cfunc"
     assert nutpies.compiled_logp_func._pyfunc.__name__ != "logp_cfunc"
-    assert sorted(ours.shared_data) == ["d0", "d1"]  # fixed keys, not nutpie's random ones
+    # fixed keys, not nutpie's random ones: the two data and the length of the dimension "k"
+    # of beta, whose place in the flat vector is symbolic
+    assert sorted(ours.shared_data) == ["d0", "d1", "d2"]
+
+
+def sized_model(n: int):
+    """A model with a dimension ``month`` of ``n`` innovations (as ``ar_level``'s) and a
+    transformed variable of a fixed shape."""
+    rng = np.random.default_rng(5)
+    y = rng.poisson(2.0, size=n)
+    with pm.Model(coords={"month": range(n), "moy": range(12)}) as model:
+        counts = pm.Data("y", y.astype("int64"), dims="month")
+        moy = pm.Data("moy_idx", np.arange(n) % 12, dims="month")  # data, not a constant
+        season = pm.ZeroSumNormal("season", sigma=0.5, dims="moy")
+        sigma = pm.HalfNormal("sigma", 1.0)
+        innovation = pm.Normal("innovation", 0.0, 1.0, dims="month")
+        rate = pm.math.exp(0.5 + season[moy] + sigma * innovation)
+        pm.Poisson("obs", rate, observed=counts, dims="month")
+    return model
+
+
+def test_a_model_one_month_longer_compiles_to_the_same_code_with_nutpies_values():
+    """The flat vector's offsets follow the dimension's length (a shared variable), not
+    numbers in the graph: the functions of a model with 40 and with 41 months are the same
+    code for PyTensor's disk cache (one key), and their values are nutpie's, to the bit."""
+    import nutpie.compile_pymc as cp
+    from pymc.initial_point import make_initial_point_fn
+
+    keys = set()
+    for n in (40, 41):
+        model = sized_model(n)
+        point_fn = make_initial_point_fn(model=model, return_transformed=True)
+        ours = numba_cache._flat_functions(model, point_fn)
+        theirs = cp._make_functions(
+            model,
+            mode="NUMBA",
+            compute_grad=True,
+            join_expanded=True,
+            pymc_initial_point_fn=point_fn,
+        )
+        assert ours[0] == theirs[0] == n + 11 + 1 and ours[1] == theirs[1]
+        assert [tuple(map(int, s)) for s in ours[5][2]] == [
+            tuple(map(int, s)) for s in theirs[5][2]
+        ]
+        assert ours[5][1] == theirs[5][1]  # the same slices for nutpie's unravelling
+        for seed in range(3):
+            x = ours[4](seed)
+            (logp, grad), (logp_n, grad_n) = ours[2](x), theirs[2](x)
+            assert logp.tobytes() == logp_n.tobytes() and grad.tobytes() == grad_n.tobytes()
+            assert ours[3](x)[0].tobytes() == theirs[3](x)[0].tobytes()
+        keys.add((numba_cache.pytensor_cache_key(ours[2]), numba_cache.pytensor_cache_key(ours[3])))
+    assert len(keys) == 1 and None not in next(iter(keys))
 
 
 def test_same_log_density_and_gradient_as_nutpies_own(both):

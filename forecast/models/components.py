@@ -194,8 +194,8 @@ def exercise_term(priors: dict) -> pt.TensorVariable:
     return pm.Normal("beta_exercise", 0.0, priors["exercise"]["sigma"])
 
 
-def ar1_path(innovations, phi, n: int, block: int = 24):
-    """The AR(1) path ``z_t = phi z_(t-1) + u_t`` (``z_0 = u_0``) of ``n`` innovations, in O(n).
+def ar1_path(innovations, phi, n, block: int = 24):
+    """The AR(1) path ``z_t = phi z_(t-1) + u_t`` (``z_0 = u_0``) of the innovations, in O(n).
 
     Written as a blocked cumulative sum instead of a scan or an ``n x n`` matrix: within a
     block of ``block`` months ``z_(k0+j) = phi^j (phi z_(k0-1) + sum_(i<=j) phi^(-i) u_(k0+i))``,
@@ -203,17 +203,23 @@ def ar1_path(innovations, phi, n: int, block: int = 24):
     Every operation is elementwise or a cumulative sum, so the log density and its gradient
     cost microseconds (the dense ``phi^(t-s)`` matrix cost 10 times more per gradient), and
     ``phi^(-i)`` stays below ``phi^(-block)``, far from overflow for any ``phi`` in (0.01, 1).
+
+    ``n``, the number of innovations, is best the model's length of their dimension (a shared
+    variable, ``model.dim_lengths["month"]``) rather than a number: a grid one month longer
+    then gives the same graph, and its compiled code is re-used
+    (:mod:`forecast.models.numba_cache`). (Not ``innovations.shape[0]``: that puts the
+    innovations' random variable first in the graph's order, and PyMC seeds the prior
+    predictive's random variables in that order, so its draws would change.)
     """
-    n_blocks = -(-n // block)
-    pad = n_blocks * block - n
-    padded = pt.concatenate([innovations, pt.zeros(pad)]) if pad else innovations
+    n_blocks = (n + block - 1) // block
+    padded = pt.concatenate([innovations, pt.zeros(n_blocks * block - n)])
     u = padded.reshape((n_blocks, block))
     j = np.arange(block)
     forward = phi**j
     local = forward[None, :] * pt.cumsum(u * (phi ** (-j))[None, :], axis=1)
-    k = np.arange(n_blocks)
+    k = pt.arange(n_blocks)
     lag = k[:, None] - k[None, :]
-    chain = pt.switch(lag >= 0, (phi**block) ** np.maximum(lag, 0), 0.0)
+    chain = pt.switch(lag >= 0, (phi**block) ** pt.maximum(lag, 0), 0.0)
     ends = pt.dot(chain, local[:, -1])  # z at the end of every block
     before = pt.concatenate([pt.zeros(1), ends[:-1]])
     z = local + (phi * forward)[None, :] * before[:, None]

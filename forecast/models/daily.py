@@ -279,7 +279,7 @@ class DailyExciting(LeaderEras, BaseModel):
             sigma = pm.Deterministic("ar_sigma", scale * pt.sqrt(1 - phi**2))
             innovations = pm.Normal("ar_innovation", 0.0, 1.0, dims="month")
             shocks = pt.concatenate([scale * innovations[:1], sigma * innovations[1:]])
-            z = C.ar1_path(shocks, phi, len(d["moy_idx"]))
+            z = C.ar1_path(shocks, phi, model.dim_lengths["month"])
             era_mean = pm.Normal("era_mean", **p["era_mean"], dims="era")
             era_level = pm.Deterministic("era_level", era_mean - pt.dot(era_weights, z), dims="era")
             level = pm.Deterministic("level", era_level[era_idx] + z, dims="month")

@@ -249,12 +249,24 @@ class ARLevel(LeaderEras, CountModel):
             train_idx = pm.Data("train_idx", data["train_idx"], dims="train_month")
             y_train = pm.Data("y_train", data["y_train"], dims="train_month")
             era_weights = pm.Data("era_weights", data["era_weights"], dims=("era", "month"))
+            # the grid's covariates are data, not constants, and its length is symbolic
+            # (ar1_path): a grid one month longer gives the same graph, whose compiled code is
+            # re-used (forecast.models.numba_cache)
+            grid = {
+                name: pm.Data(name, values, dims="month")
+                for name, values in (
+                    ("state_idx", d.state_idx),
+                    ("moy_idx", d.moy_idx),
+                    ("exercise_share", d.exercise_share),
+                    ("era_idx", era_idx),
+                )
+            }
             phi = pm.Deterministic(
                 "ar_phi", pm.math.sigmoid(pm.Normal("ar_phi_logit", **p["ar_phi"]))
             )
             sigma = pm.Deterministic("ar_sigma", pt.exp(pm.Normal("ar_sigma_log", **p["ar_sigma"])))
             innovations = pm.Normal("ar_innovation", 0.0, 1.0, dims="month")
-            z = C.ar1_path(sigma * innovations, phi, len(d.months))
+            z = C.ar1_path(sigma * innovations, phi, model.dim_lengths["month"])
             era_mean = pm.Normal("era_mean", **p["era_mean"], dims="era")
             level = pm.Deterministic("era_level", era_mean - pt.dot(era_weights, z), dims="era")
             on = self.terms
@@ -266,10 +278,10 @@ class ARLevel(LeaderEras, CountModel):
             )
             beta = C.exercise_term(p) if "exercise" in on else C.term_off("beta_exercise")
             log_mu = (
-                level[era_idx]
-                + self._state_shift(state, d, phi, train_idx)
-                + season[d.moy_idx]
-                + beta * d.exercise_share
+                level[grid["era_idx"]]
+                + self._state_shift(state, grid["state_idx"], phi, train_idx)
+                + season[grid["moy_idx"]]
+                + beta * grid["exercise_share"]
                 + z
             )
             rate = pt.exp(log_mu)  # expected launch days (or the target's count)
@@ -288,9 +300,10 @@ class ARLevel(LeaderEras, CountModel):
             )
         return model
 
-    def _state_shift(self, state, d: C.Design, phi, train_idx) -> pt.TensorVariable:
-        """Each grid month's state term on the log rate: the month's own state effect."""
-        return state[d.state_idx]
+    def _state_shift(self, state, state_idx, phi, train_idx) -> pt.TensorVariable:
+        """Each grid month's state term on the log rate: the month's own state effect
+        (``state_idx``: each grid month's state, as data)."""
+        return state[state_idx]
 
     def _state_forward(self, post: xr.Dataset, fut: dict) -> np.ndarray:
         """The state term of each future month, (draw, month): a future change of state phases
@@ -418,10 +431,10 @@ class ARLevelPhased(ARLevel):
 
     name = "ar_level_phased"
 
-    def _state_shift(self, state, d: C.Design, phi, train_idx) -> pt.TensorVariable:
-        effect = state[d.state_idx]
+    def _state_shift(self, state, state_idx, phi, train_idx) -> pt.TensorVariable:
+        effect = state[state_idx]
         drive = pt.concatenate([effect[:1], (1.0 - phi) * effect[1:]])
-        shift = C.ar1_path(drive, phi, len(d.months))
+        shift = C.ar1_path(drive, phi, pm.modelcontext(None).dim_lengths["month"])
         pm.Deterministic("state_shift_last", shift[train_idx[-1]])
         return shift
 

@@ -1,12 +1,12 @@
 """The functions nutpie compiles from a model's graph, kept on disk between processes.
 
 Before nutpie's callbacks can be loaded from numba's disk cache
-(:mod:`forecast.models.numba_cache`), ``nutpie.compile_pymc._make_functions`` builds the
-model's log density, gradient and "expand" functions: PyTensor rewrites the graph (about
-0.6 s for ``state_rate`` on the Intel Xeon of the README) and then links the rewritten graph to
-numba code its own cache already holds. The rewriting is the same every time a process fits
-the same model to the same data, which is what a user does when re-running ``forecast fit``
-or ``make report``.
+(:mod:`forecast.models.numba_cache`), ``numba_cache._flat_functions`` (nutpie's
+``_make_functions`` with symbolic offsets) builds the model's log density, gradient and
+"expand" functions: PyTensor rewrites the graph (about 0.6 s for ``state_rate`` on the Intel
+Xeon of the README) and then links the rewritten graph to numba code its own cache already
+holds. The rewriting is the same every time a process fits the same model to the same data,
+which is what a user does when re-running ``forecast fit`` or ``make report``.
 
 This module keeps the two compiled PyTensor functions (pickled after rewriting: unpickling
 links them again without rewriting) with the layout nutpie needs, in one file per model and

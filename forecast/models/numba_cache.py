@@ -10,12 +10,16 @@ is most of a warm ``forecast fit``.
 
 :func:`compile_numba_model` builds the same :class:`nutpie.compile_pymc.CompiledPyMCModel`
 with wrappers written as plain source with fixed names, compiled with ``cache=True`` under a
-key that covers everything they are made of: our wrapper source (the number of parameters,
-the data's names, ranks and dtypes), PyTensor's key for the inner function (the graph), and
-the versions of nutpie, PyTensor and numba. A second process with the same graph loads both
-wrappers from disk in a fraction of a second. Data stay outside the compiled code (pointers in
-nutpie's ``user_data`` record), so ``with_data`` re-uses the compiled model for new data
-exactly as nutpie's own does.
+key that covers everything they are made of: our wrapper source (the data's names, ranks and
+dtypes), PyTensor's key for the inner function (the graph), and the versions of nutpie,
+PyTensor and numba. A second process with the same graph loads both wrappers from disk in a
+fraction of a second. The graph does not hold the number of parameters either
+(:func:`_flat_functions`): a model whose grid is a month longer, as a user's refit after a
+month of new data, is the same graph, so its compilation is loaded too (``ar_level``'s refit
+on a month not fitted before: compile 3.5-4.7 s instead of 27.5-28.4 s on the Intel Xeon of
+the README, ``benchmarks/fit_phases.py --new-months 2``). Data stay outside the compiled code
+(pointers in nutpie's ``user_data`` record), so ``with_data`` re-uses the compiled model for
+new data exactly as nutpie's own does.
 
 Private names this module relies on
 -----------------------------------
@@ -23,7 +27,9 @@ Written for nutpie 0.16 (:data:`NUTPIE_SERIES`; ``pyproject.toml`` and ``environ
 ``nutpie>=0.16,<0.17``): **a new nutpie minor version needs a review of this module** against
 nutpie's ``compile_pymc.py`` before the pin is raised. It uses
 
-- nutpie: ``compile_pymc._make_functions`` (its return tuple of seven), ``_wrap_with_lock``,
+- nutpie: ``compile_pymc._make_functions``, whose work :func:`_flat_functions` does again
+  (the same graph, with symbolic offsets; its return tuple of seven), ``_compute_shapes``,
+  ``_rv_dict_to_flat_array_wrapper``, ``_wrap_with_lock``,
   ``_prepare_dims_and_coords``, ``make_user_data`` and the layout of the record it makes
   (``shared`` -> ``data`` / ``shape`` per key), ``address_as_void_pointer``, the private
   fields of ``CompiledPyMCModel`` (``_n_dim``, ``_coords``, ``_shapes``) and the C
@@ -66,7 +72,7 @@ NUTPIE_SERIES = "0.16"
 
 #: Private helpers of ``nutpie.compile_pymc`` used here (checked before compiling).
 NUTPIE_HELPERS = (
-    "_make_functions",
+    "_compute_shapes",
     "_wrap_with_lock",
     "_prepare_dims_and_coords",
     "make_user_data",
@@ -95,7 +101,7 @@ NUTPIE_FIELDS = (
 )
 
 #: Changes whenever the generated wrapper source changes in a way the source text does not show.
-WRAPPER_VERSION = "1"
+WRAPPER_VERSION = "2"
 
 #: Relative tolerance of :func:`verify` (the two sides run the same machine code: they agree
 #: to the last bit in practice).
@@ -229,23 +235,25 @@ def _data_lines(keys: list[str], arrays: dict[str, np.ndarray]) -> list[str]:
     return lines
 
 
-def _wrapper_source(signature: str, checks: dict[str, int], body: list[str], failed: int) -> str:
-    """A C-callback function: argument checks, ``body`` in a ``try``, ``failed`` on exceptions.
+def _wrapper_source(signature: str, body: list[str], failed: int) -> str:
+    """A C-callback function: ``body`` in a ``try``, ``failed`` on exceptions.
 
-    ``checks`` maps an argument to the value it must have (else ``-1``, as nutpie expects).
+    The sizes are the callback's arguments (``dim``, ``expanded``), not numbers written into
+    the source, so a model whose grid is a month longer has the same wrappers (and graph,
+    :func:`_flat_functions`), loaded from disk. nutpie always passes its model's sizes; a size
+    that does not fit the model's functions makes them raise (a slice or an assignment of
+    another length), and the callback returns ``failed``.
     """
     lines = [f"def {signature}:"]
-    for argument, value in checks.items():
-        lines += [f"    if {argument} != {value}:", "        return -1"]
     lines += ["    try:", *(" " * 8 + line for line in body)]
     lines += ["    except Exception:", f"        return {failed}", "    return 0"]
     return "\n".join(lines) + "\n"
 
 
-def _logp_source(n_dim: int, keys: list[str], arrays: dict[str, np.ndarray]) -> str:
+def _logp_source(keys: list[str], arrays: dict[str, np.ndarray]) -> str:
     body = [
-        f"x = carray(x_, ({n_dim},))",
-        f"out = carray(out_, ({n_dim},))",
+        "x = carray(x_, (dim,))",
+        "out = carray(out_, (dim,))",
         "logp = carray(logp_, ())",
         *_data_lines(keys, arrays),
         f"logp_val, grad = inner(x{''.join(', ' + k for k in keys)})",
@@ -256,25 +264,18 @@ def _logp_source(n_dim: int, keys: list[str], arrays: dict[str, np.ndarray]) -> 
         "if not np.isfinite(logp_val):",
         "    return 4",
     ]
-    return _wrapper_source(
-        "logp_cfunc(dim, x_, out_, logp_, user_data_)", {"dim": n_dim}, body, failed=1
-    )
+    return _wrapper_source("logp_cfunc(dim, x_, out_, logp_, user_data_)", body, failed=1)
 
 
-def _expand_source(n_dim: int, n_expanded: int, keys: list[str], arrays) -> str:
+def _expand_source(keys: list[str], arrays) -> str:
     body = [
-        f"x = carray(x_, ({n_dim},))",
-        f"out = carray(out_, ({n_expanded},))",
+        "x = carray(x_, (dim,))",
+        "out = carray(out_, (expanded,))",
         *_data_lines(keys, arrays),
         f"(values,) = inner(x{''.join(', ' + k for k in keys)})",
         "out[...] = values",
     ]
-    return _wrapper_source(
-        "expand_cfunc(dim, expanded, x_, out_, user_data_)",
-        {"dim": n_dim, "expanded": n_expanded},
-        body,
-        failed=-2,
-    )
+    return _wrapper_source("expand_cfunc(dim, expanded, x_, out_, user_data_)", body, failed=-2)
 
 
 def cache_key(source: str, inner_key: str, record: np.dtype) -> str:
@@ -489,6 +490,110 @@ def _stored_functions(cp, name: str, initial_point_fn) -> dict | None:
     return {"functions": functions, "x": x, "expected": expected}
 
 
+def _flat_functions(model: pm.Model, initial_point_fn, var_names=None) -> tuple:
+    """The log density (with its gradient) and "expand" functions of ``model`` on one flat
+    vector of its free variables, as ``nutpie.compile_pymc._make_functions`` builds them, but
+    with the vector's length and each variable's place in it symbolic where the model's own
+    shapes are (a variable whose value has the shape of its random variable, e.g. a monthly
+    innovation of ``dims="month"``, whose length is a shared dimension length).
+
+    nutpie writes every length and offset into the graph as a number, so a model whose grid is
+    one month longer compiled to other code (27.5-28.4 s of ``ar_level``'s 46-49 s refit on a
+    new month on the Intel Xeon of the README, 2026-12-06). Here such a model gives the same graph, and
+    PyTensor's disk cache and ours hand its compiled code back. The values are the same: the
+    same operations on the same numbers (:func:`verify` compares them with nutpie's
+    functions' at the initial point in the tests).
+
+    Returns
+    -------
+    tuple
+        ``(n_dim, n_expanded, logp_fn, expand_fn, initial_point_fn, shape_info,
+        reparameterized)``, as ``_make_functions`` returns them.
+    """
+    from math import prod
+
+    import nutpie.compile_pymc as cp
+    import pytensor.tensor as pt
+    from pymc.pytensorf import compile as compile_pymc
+    from pytensor.graph import clone_replace, rewrite_graph
+
+    shapes = cp._compute_shapes(model)
+    logp = model.logp()
+    rewrites = ["canonicalize", "stabilize"]
+    if not model.check_bounds:
+        rewrites.append("local_remove_check_parameter")
+    logp = rewrite_graph(logp, include=rewrites)
+    value_vars = [model.rvs_to_values[var] for var in model.free_RVs]
+    grads = pt.grad(logp, value_vars)
+    grad = pt.concatenate([pt.as_tensor(g, allow_xtensor_conversion=True).ravel() for g in grads])
+
+    joined = pt.dvector("_unconstrained_point")
+    names, slices, concrete, variables = [], [], [], []
+    count, start = 0, pt.constant(0, dtype="int64")
+    for var, value in zip(model.free_RVs, value_vars, strict=True):
+        shape = tuple(shapes[value.name])
+        # symbolic where the random variable's shape is its dimensions' lengths (shared
+        # variables of the model) and the value has it; otherwise (a fixed shape, or a
+        # transform that changes it) the numbers, as nutpie writes them
+        dims = model.named_vars_to_dims.get(var.name) or ()
+        symbolic = (
+            None in var.type.shape
+            and len(dims) == value.ndim
+            and None not in dims
+            and shape == tuple(shapes[var.name])
+        )
+        sym_shape = tuple(model.dim_lengths[d] for d in dims) if symbolic else shape
+        length = prod(sym_shape) if sym_shape else 1
+        variables.append(joined[start : start + length].reshape(sym_shape).astype(var.dtype))
+        start = start + length
+        names.append(value.name)
+        slices.append(slice(count, count + prod(shape)))
+        concrete.append(shape)
+        count += prod(shape)
+    n_dim = count
+    point_fn = cp._rv_dict_to_flat_array_wrapper(initial_point_fn, names=names, shapes=concrete)
+    replacements = dict(zip(value_vars, variables, strict=True))
+    logp, grad = clone_replace([logp, grad], replacements)
+    with model:
+        logp_fn = compile_pymc((joined,), (logp, grad), mode="NUMBA")
+
+    reparameterized = [
+        model.rvs_to_values[var].name
+        for var in model.free_RVs
+        if model.rvs_to_transforms.get(var) is not None
+    ]
+    remaining = [var for var in model.unobserved_value_vars if var.name not in names]
+    if var_names is not None:
+        keep = set(var_names)
+        remaining = [var for var in remaining if var.name in keep]
+    all_names, all_slices, all_shapes = list(names), list(slices), list(concrete)
+    for var in remaining:
+        shape = tuple(shapes[var.name])
+        all_names.append(var.name)
+        all_shapes.append(shape)
+        all_slices.append(slice(count, count + prod(shape)))
+        count += prod(shape)
+    expanded = pt.concatenate(
+        [
+            *[v.ravel() for v in variables],
+            *[pt.as_tensor(var, allow_xtensor_conversion=True).ravel() for var in remaining],
+        ]
+    )
+    with model:
+        expand_fn = compile_pymc(
+            (joined,), [expanded], givens=list(replacements.items()), mode="NUMBA"
+        )
+    return (
+        n_dim,
+        count,
+        logp_fn,
+        expand_fn,
+        point_fn,
+        (all_names, all_slices, all_shapes),
+        reparameterized,
+    )
+
+
 def _compile_cached(model: pm.Model, var_names=None, key=None):
     """nutpie's compiled model with our disk-cached callbacks, verified (``CacheFallback``).
 
@@ -520,14 +625,7 @@ def _compile_cached(model: pm.Model, var_names=None, key=None):
         x, expected = stored["x"], stored["expected"]
     else:
         (n_dim, n_expanded, logp_fn_pt, expand_fn_pt, point_fn, shape_info, reparameterized) = (
-            cp._make_functions(
-                model,
-                mode="NUMBA",
-                compute_grad=True,
-                join_expanded=True,
-                pymc_initial_point_fn=initial_point_fn,
-                var_names=var_names,
-            )
+            _flat_functions(model, initial_point_fn, var_names)
         )
         # the reference for verify(), taken first: calling the function from Python compiles
         # (or loads) its Python entry point, which the wrappers' compilation then re-uses
@@ -560,14 +658,14 @@ def _compile_cached(model: pm.Model, var_names=None, key=None):
     logp_keys = [shared_var_keys[v] for v in logp_fn_pt.get_shared()]
     expand_keys = [shared_var_keys[v] for v in expand_fn_pt.get_shared()]
     logp_cfunc = _cached_cfunc(
-        _logp_source(n_dim, logp_keys, shared_data),
+        _logp_source(logp_keys, shared_data),
         "logp_cfunc",
         _LOGP_SIGNATURE,
         logp_fn_pt,
         record,
     )
     expand_cfunc = _cached_cfunc(
-        _expand_source(n_dim, n_expanded, expand_keys, shared_data),
+        _expand_source(expand_keys, shared_data),
         "expand_cfunc",
         _EXPAND_SIGNATURE,
         expand_fn_pt,
