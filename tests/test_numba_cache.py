@@ -100,9 +100,31 @@ def sized_model(n: int):
         season = pm.ZeroSumNormal("season", sigma=0.5, dims="moy")
         sigma = pm.HalfNormal("sigma", 1.0)
         innovation = pm.Normal("innovation", 0.0, 1.0, dims="month")
-        rate = pm.math.exp(0.5 + season[moy] + sigma * innovation)
+        level = pm.Normal("level", 0.5, 1.0)  # a fixed shape after the symbolic one
+        rate = pm.math.exp(level + season[moy] + sigma * innovation)
         pm.Poisson("obs", rate, observed=counts, dims="month")
     return model
+
+
+def test_a_callback_given_other_sizes_returns_minus_one_and_the_expand_callback_is_verified():
+    """nutpie passes its model's sizes; a larger one is refused (-1), as by nutpie's own
+    callbacks, and the stored variables the expand callback writes are nutpie's."""
+    compiled = compile_numba_model(sized_model(30))
+    x = np.full(compiled.n_dim + 1, 0.1)
+    out, logp = np.zeros(compiled.n_dim + 1), np.zeros(())
+    double = ctypes.POINTER(ctypes.c_double)
+    code = compiled.compiled_logp_func.ctypes(
+        compiled.n_dim + 1,
+        x.ctypes.data_as(double),
+        out.ctypes.data_as(double),
+        logp.ctypes.data_as(double),
+        compiled.user_data.ctypes.data_as(ctypes.c_void_p),
+    )
+    assert code == -1
+    point = compiled.initial_point_func(2)
+    code, values = numba_cache.call_expand(compiled, point)
+    assert code == 0
+    assert values.tobytes() == np.asarray(compiled.expand_func(point)[0]).tobytes()
 
 
 def test_a_model_one_month_longer_compiles_to_the_same_code_with_nutpies_values():
@@ -124,7 +146,8 @@ def test_a_model_one_month_longer_compiles_to_the_same_code_with_nutpies_values(
             join_expanded=True,
             pymc_initial_point_fn=point_fn,
         )
-        assert ours[0] == theirs[0] == n + 11 + 1 and ours[1] == theirs[1]
+        assert ours[0] == theirs[0] == n + 11 + 1 + 1 and ours[1] == theirs[1]
+        assert ours[6] == theirs[6]  # the transformed variables' names
         assert [tuple(map(int, s)) for s in ours[5][2]] == [
             tuple(map(int, s)) for s in theirs[5][2]
         ]

@@ -240,9 +240,10 @@ def _wrapper_source(signature: str, body: list[str], failed: int) -> str:
 
     The sizes are the callback's arguments (``dim``, ``expanded``), not numbers written into
     the source, so a model whose grid is a month longer has the same wrappers (and graph,
-    :func:`_flat_functions`), loaded from disk. nutpie always passes its model's sizes; a size
-    that does not fit the model's functions makes them raise (a slice or an assignment of
-    another length), and the callback returns ``failed``.
+    :func:`_flat_functions`), loaded from disk. nutpie passes its model's sizes, which
+    :func:`_flat_functions` checked are those the graph's offsets add up to; a gradient or a
+    set of stored values of another length than the size passed returns ``-1``, as nutpie's
+    own callbacks do for a size they were not compiled for.
     """
     lines = [f"def {signature}:"]
     lines += ["    try:", *(" " * 8 + line for line in body)]
@@ -257,6 +258,8 @@ def _logp_source(keys: list[str], arrays: dict[str, np.ndarray]) -> str:
         "logp = carray(logp_, ())",
         *_data_lines(keys, arrays),
         f"logp_val, grad = inner(x{''.join(', ' + k for k in keys)})",
+        "if grad.shape[0] != dim:",
+        "    return -1",
         "logp[()] = logp_val",
         "out[...] = grad",
         "if not np.all(np.isfinite(out)):",
@@ -273,6 +276,8 @@ def _expand_source(keys: list[str], arrays) -> str:
         "out = carray(out_, (expanded,))",
         *_data_lines(keys, arrays),
         f"(values,) = inner(x{''.join(', ' + k for k in keys)})",
+        "if values.shape[0] != expanded:",
+        "    return -1",
         "out[...] = values",
     ]
     return _wrapper_source("expand_cfunc(dim, expanded, x_, out_, user_data_)", body, failed=-2)
@@ -375,6 +380,28 @@ def call_logp(compiled, x: np.ndarray) -> tuple[int, float, np.ndarray]:
     return int(code), float(logp), out
 
 
+def call_expand(compiled, x: np.ndarray) -> tuple[int, np.ndarray]:
+    """Call a compiled model's C expand callback the way nutpie's sampler does.
+
+    Returns
+    -------
+    tuple
+        The callback's return code (0: written) and the stored variables, shape
+        ``(n_expanded,)``.
+    """
+    x = np.ascontiguousarray(x, dtype=np.float64)
+    out = np.zeros(compiled.n_expanded)
+    double = ctypes.POINTER(ctypes.c_double)
+    code = compiled.compiled_expand_func.ctypes(
+        compiled.n_dim,
+        compiled.n_expanded,
+        x.ctypes.data_as(double),
+        out.ctypes.data_as(double),
+        compiled.user_data.ctypes.data_as(ctypes.c_void_p),
+    )
+    return int(code), out
+
+
 def reference_logp(compiled_or_function, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The log density and gradient at ``x`` from the PyTensor function a callback wraps.
 
@@ -422,6 +449,12 @@ def verify(compiled, x: np.ndarray | None = None, expected=None) -> None:
     if x is None:
         x = compiled.initial_point_func(VERIFY_SEED)
     expected_logp, expected_grad = reference_logp(compiled, x) if expected is None else expected
+    if np.shape(expected_grad) != (compiled.n_dim,):
+        raise CacheFallback(
+            "verification",
+            f"the gradient has {np.size(expected_grad)} values, the model "
+            f"{compiled.n_dim} parameters",
+        )
     code, logp, grad = call_logp(compiled, x)
     finite = bool(np.isfinite(expected_logp) and np.all(np.isfinite(expected_grad)))
     if not finite:  # nutpie's callback would report a non-finite point too (codes 3, 4)
@@ -433,6 +466,16 @@ def verify(compiled, x: np.ndarray | None = None, expected=None) -> None:
             and bool(np.isclose(logp, expected_logp, rtol=RTOL, atol=RTOL))
             and bool(np.allclose(grad, expected_grad, rtol=RTOL, atol=scale))
         )
+    if agree:  # and the stored variables the expand callback writes
+        code, values = call_expand(compiled, x)
+        reference = np.asarray(compiled.expand_func(x)[0], dtype=float)
+        agree = code == 0 and np.allclose(values, reference, rtol=RTOL, atol=RTOL, equal_nan=True)
+        if not agree:
+            raise CacheFallback(
+                "verification",
+                f"the cached stored variables disagree with PyTensor's at the initial point "
+                f"(code {code})",
+            )
     if not agree:
         gap_logp = abs(logp - float(expected_logp))
         gap_grad = float(np.max(np.abs(grad - expected_grad), initial=0.0))
@@ -499,10 +542,10 @@ def _flat_functions(model: pm.Model, initial_point_fn, var_names=None) -> tuple:
 
     nutpie writes every length and offset into the graph as a number, so a model whose grid is
     one month longer compiled to other code (27.5-28.4 s of ``ar_level``'s 46-49 s refit on a
-    new month on the Intel Xeon of the README, 2026-12-06). Here such a model gives the same graph, and
-    PyTensor's disk cache and ours hand its compiled code back. The values are the same: the
-    same operations on the same numbers (:func:`verify` compares them with nutpie's
-    functions' at the initial point in the tests).
+    new month on the Intel Xeon of the README, 2026-12-06). Here such a model gives the same
+    graph, and PyTensor's disk cache and ours hand its compiled code back. The values are the
+    same: the same operations on the same numbers (a test compares them with nutpie's own
+    functions', to the bit).
 
     Returns
     -------
@@ -515,6 +558,7 @@ def _flat_functions(model: pm.Model, initial_point_fn, var_names=None) -> tuple:
     import nutpie.compile_pymc as cp
     import pytensor.tensor as pt
     from pymc.pytensorf import compile as compile_pymc
+    from pytensor.compile.sharedvalue import SharedVariable
     from pytensor.graph import clone_replace, rewrite_graph
 
     shapes = cp._compute_shapes(model)
@@ -528,29 +572,39 @@ def _flat_functions(model: pm.Model, initial_point_fn, var_names=None) -> tuple:
     grad = pt.concatenate([pt.as_tensor(g, allow_xtensor_conversion=True).ravel() for g in grads])
 
     joined = pt.dvector("_unconstrained_point")
-    names, slices, concrete, variables = [], [], [], []
+    names, slices, concrete, flats, variables = [], [], [], [], []
     count, start = 0, pt.constant(0, dtype="int64")
     for var, value in zip(model.free_RVs, value_vars, strict=True):
         shape = tuple(shapes[value.name])
-        # symbolic where the random variable's shape is its dimensions' lengths (shared
-        # variables of the model) and the value has it; otherwise (a fixed shape, or a
-        # transform that changes it) the numbers, as nutpie writes them
+        # symbolic where the random variable's shape is its dimensions' lengths, each a shared
+        # variable of the model holding the length the value has now; otherwise (a fixed
+        # shape, a transform that changes it, a length given otherwise) the numbers, as
+        # nutpie writes them
         dims = model.named_vars_to_dims.get(var.name) or ()
+        lengths = [model.dim_lengths.get(d) for d in dims]
         symbolic = (
             None in var.type.shape
             and len(dims) == value.ndim
-            and None not in dims
             and shape == tuple(shapes[var.name])
+            and all(isinstance(n, SharedVariable) for n in lengths)
+            and tuple(int(n.get_value()) for n in lengths) == shape
         )
-        sym_shape = tuple(model.dim_lengths[d] for d in dims) if symbolic else shape
+        sym_shape = tuple(lengths) if symbolic else shape
         length = prod(sym_shape) if sym_shape else 1
-        variables.append(joined[start : start + length].reshape(sym_shape).astype(var.dtype))
+        flats.append(joined[start : start + length])
+        variables.append(flats[-1].reshape(sym_shape).astype(var.dtype))
         start = start + length
         names.append(value.name)
         slices.append(slice(count, count + prod(shape)))
         concrete.append(shape)
         count += prod(shape)
     n_dim = count
+    if int(pt.as_tensor(start).eval()) != n_dim:  # the offsets must end where nutpie's do
+        raise CacheFallback(
+            "offsets",
+            f"the symbolic offsets end at {int(pt.as_tensor(start).eval())}, not at the "
+            f"model's {n_dim} parameters",
+        )
     point_fn = cp._rv_dict_to_flat_array_wrapper(initial_point_fn, names=names, shapes=concrete)
     replacements = dict(zip(value_vars, variables, strict=True))
     logp, grad = clone_replace([logp, grad], replacements)
@@ -575,7 +629,7 @@ def _flat_functions(model: pm.Model, initial_point_fn, var_names=None) -> tuple:
         count += prod(shape)
     expanded = pt.concatenate(
         [
-            *[v.ravel() for v in variables],
+            *flats,  # as nutpie: the flat slices, not the reshaped variables
             *[pt.as_tensor(var, allow_xtensor_conversion=True).ravel() for var in remaining],
         ]
     )
