@@ -46,29 +46,11 @@ small_model = namespace["small_model"]
 
 def logp_and_grad(compiled, x: np.ndarray) -> tuple[int, float, np.ndarray]:
     """Call a compiled model's C log-density callback the way nutpie's sampler does."""
-    out = np.zeros(compiled.n_dim)
-    logp = np.zeros(())
-    double = ctypes.POINTER(ctypes.c_double)
-    code = compiled.compiled_logp_func.ctypes(
-        compiled.n_dim,
-        x.ctypes.data_as(double),
-        out.ctypes.data_as(double),
-        logp.ctypes.data_as(double),
-        compiled.user_data.ctypes.data_as(ctypes.c_void_p),
-    )
-    return code, float(logp), out
+    return numba_cache.call_logp(compiled, x)
 
 
 def expand(compiled, x: np.ndarray) -> np.ndarray:
-    out = np.zeros(compiled.n_expanded)
-    double = ctypes.POINTER(ctypes.c_double)
-    code = compiled.compiled_expand_func.ctypes(
-        compiled.n_dim,
-        compiled.n_expanded,
-        x.ctypes.data_as(double),
-        out.ctypes.data_as(double),
-        compiled.user_data.ctypes.data_as(ctypes.c_void_p),
-    )
+    code, out = numba_cache.call_expand(compiled, np.ascontiguousarray(x, dtype=np.float64))
     assert code == 0
     return out
 
