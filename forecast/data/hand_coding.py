@@ -109,8 +109,18 @@ def _overlay_folder(data_dir: str | Path) -> Path:
     return Path(data_dir)
 
 
-def _write_periods(folder: Path, name: str, rows: pd.DataFrame, label: str, today) -> tuple:
-    """Write the periods ``rows`` into the overlay's period table ``name`` and commit it.
+def _period_tables(folder: Path, name: str, today) -> tuple:
+    """The overlay's period table ``name`` (``None`` when absent) and its bundled twin."""
+    spec = SPECS[name]
+    own = read_overlay_table(folder, name, today=today)
+    return own, read_table(BUNDLED_DATA_DIR / spec.filename, spec, today)
+
+
+def _write_periods(
+    folder: Path, name: str, rows: pd.DataFrame, label: str, today, tables=None
+) -> tuple:
+    """Write the periods ``rows`` into the overlay's period table ``name`` and commit it
+    (``tables``: :func:`_period_tables`, when the caller has read them already).
 
     They replace whatever overlay periods (of the same country, for leaders) covered their
     days: all of them when they cover every one (the same period again, or an extension). The
@@ -125,7 +135,7 @@ def _write_periods(folder: Path, name: str, rows: pd.DataFrame, label: str, toda
     """
     spec, group = SPECS[name], PERIOD_TABLES[name]
     target = folder / spec.filename
-    own = read_overlay_table(folder, name, today=today)
+    own, bundled = tables or _period_tables(folder, name, today)
     kept = []
     if own is not None:
         parts = [(None, own)] if group is None else own.groupby(group, sort=False)
@@ -136,7 +146,6 @@ def _write_periods(folder: Path, name: str, rows: pd.DataFrame, label: str, toda
     order = ["start"] if group is None else [group, "start"]
     periods = periods.sort_values(order).reset_index(drop=True)
     text, periods = _table_text(periods, spec, overlay_spec(name), target, today)
-    bundled = read_table(BUNDLED_DATA_DIR / spec.filename, spec, today)
     if group is not None and own is not None:  # a gap of another country is the file's own:
         others = own[~own[group].isin(rows[group])]  # named as such, with its line and fix
         if len(others):
@@ -162,6 +171,12 @@ def _default_end(first: pd.Timestamp, end: str | None, today: dt.date, what: str
         )
     _check_range(first, last, "--end", today)
     return last
+
+
+def _check_started(first: pd.Timestamp, today: dt.date, fix: str) -> None:
+    """Refuse a START in the future."""
+    if first.date() > today:
+        raise ConfigError("START", f"{first:%Y-%m-%d} is in the future (today is {today})", fix)
 
 
 def _check_range(first: pd.Timestamp, last: pd.Timestamp, label: str, today: dt.date) -> None:
@@ -229,13 +244,12 @@ def set_state(
             "starts",
             "the bundled timeline covers 1990 on; correct the date",
         )
-    if first.date() > today:
-        raise ConfigError(
-            "START",
-            f"{first:%Y-%m-%d} is in the future (today is {today})",
-            "code a state only for days that have passed; scenarios (forecast scenarios) are "
-            "the place for future states",
-        )
+    _check_started(
+        first,
+        today,
+        "code a state only for days that have passed; scenarios (forecast scenarios) are the "
+        "place for future states",
+    )
     last = _default_end(first, end, today, "the state")
     folder = _overlay_folder(data_dir)
     with overlay_lock(folder, create=True):  # read, change and commit as one step
@@ -460,12 +474,12 @@ def _spelling_key(name: str) -> str:
     return "".join(ch for ch in name.casefold() if ch.isalnum())
 
 
-def _check_spelling(folder: Path, country: str, leader: str, today) -> None:
-    """Refuse a name that differs from one already coded for ``country`` only in case, spaces
-    or punctuation ("lee jae myung" for "Lee Jae-myung"): the models' leader eras compare
-    names, so it would start a new era. Names that differ in letters are new leaders."""
-    own = read_overlay_table(folder, "leaders", today=today)
-    bundled = read_table(BUNDLED_DATA_DIR / "leaders.csv", SPECS["leaders"], today)
+def _check_spelling(tables: tuple, country: str, leader: str) -> None:
+    """Refuse a name that differs from one already coded for ``country`` (``tables``: the
+    overlay's and the bundled leaders) only in case, spaces or punctuation ("lee jae myung"
+    for "Lee Jae-myung"): the models' leader eras compare names, so it would start a new era.
+    Names that differ in letters are new leaders."""
+    own, bundled = tables
     coded = pd.concat([t for t in (bundled, own) if t is not None], ignore_index=True)
     coded = coded[coded["country"] == country]
     same = coded[coded["leader"].map(_spelling_key) == _spelling_key(leader)]
@@ -523,19 +537,15 @@ def set_leader(
     if not leader.strip() or not source.strip():
         raise ConfigError("LEADER/--source", "leader and source must not be empty", "give both")
     first = _date("START", start)
-    if first.date() > today:
-        raise ConfigError(
-            "START",
-            f"{first:%Y-%m-%d} is in the future (today is {today})",
-            "code a leader only for days that have passed",
-        )
+    _check_started(first, today, "code a leader only for days that have passed")
     last = _default_end(first, end, today, "the leader")
     row = _leader_rows([dict(country=country, leader=leader, start=first, end=last)], source)
     folder = _overlay_folder(data_dir)
     with overlay_lock(folder, create=True):  # read, change and commit as one step
         recover(folder, names=OVERLAY_FILES)
-        _check_spelling(folder, country, leader, today)
-        target, merged = _write_periods(folder, "leaders", row, "START/--end", today)
+        tables = _period_tables(folder, "leaders", today)
+        _check_spelling(tables, country, leader)
+        target, merged = _write_periods(folder, "leaders", row, "START/--end", today, tables)
     return LeaderReport(target, row.drop(columns="source"), leaders_through(merged))
 
 

@@ -189,15 +189,15 @@ def data_caveats(
     # leaders by country: a month's leader is the one of most of its coded days, so a country's
     # caveat starts at the first month after its last coded day
     ends = tables.leaders.groupby("country")["end"].max()
-    lagging = {
-        column: ends[country].to_period("M") + 1
+    read = {
+        column: ends[country]
         for country, column in LEADER_COLUMNS.items()
-        if (columns is None or column in columns)
-        and country in ends
-        and ends[country].to_period("M") + 1 <= last_month
+        if country in ends and (columns is None or column in columns)
     }
+    lagging = {c: end.to_period("M") + 1 for c, end in read.items()}
+    lagging = {c: after for c, after in lagging.items() if after <= last_month}
     if lagging:
-        through = min(ends[c] for c, column in LEADER_COLUMNS.items() if column in lagging)
+        through = min(read[c] for c in lagging)
         if len(set(lagging.values())) == 1:
             names = list(lagging)
             which = (

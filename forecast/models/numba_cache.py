@@ -582,10 +582,9 @@ def _flat_functions(model: pm.Model, initial_point_fn, var_names=None) -> tuple:
         # nutpie writes them
         dims = model.named_vars_to_dims.get(var.name) or ()
         lengths = [model.dim_lengths.get(d) for d in dims]
-        symbolic = (
+        symbolic = (  # (lengths equal to the value's shape: so is the variable's)
             None in var.type.shape
             and len(dims) == value.ndim
-            and shape == tuple(shapes[var.name])
             and all(isinstance(n, SharedVariable) for n in lengths)
             and tuple(int(n.get_value()) for n in lengths) == shape
         )
@@ -599,11 +598,10 @@ def _flat_functions(model: pm.Model, initial_point_fn, var_names=None) -> tuple:
         concrete.append(shape)
         count += prod(shape)
     n_dim = count
-    if int(pt.as_tensor(start).eval()) != n_dim:  # the offsets must end where nutpie's do
+    end = int(pt.as_tensor(start).eval())
+    if end != n_dim:  # the offsets must end where nutpie's do
         raise CacheFallback(
-            "offsets",
-            f"the symbolic offsets end at {int(pt.as_tensor(start).eval())}, not at the "
-            f"model's {n_dim} parameters",
+            "offsets", f"the symbolic offsets end at {end}, not at the model's {n_dim} parameters"
         )
     point_fn = cp._rv_dict_to_flat_array_wrapper(initial_point_fn, names=names, shapes=concrete)
     replacements = dict(zip(value_vars, variables, strict=True))
