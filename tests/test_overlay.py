@@ -432,6 +432,57 @@ def test_confirm_and_set_leaders_extend_the_leaders_and_clear_the_caveat(tmp_pat
     assert not [c for c in data_caveats(tables, panel.reset_index()) if "leaders" in c]
 
 
+def test_a_default_end_does_not_run_over_a_later_coded_period(tmp_path):
+    """With no ``--end``, a state or leader runs to the end of last month: for a period that
+    still holds. A correction of an earlier one would replace what was coded after it, so it
+    is refused with the day before the later period as the fix, and nothing is written."""
+    from hostile_support import cli, refused, succeeded
+
+    from forecast.data.hand_coding import default_state_end
+
+    overlay = tmp_path / "overlay"
+    last = f"{default_state_end():%Y-%m-%d}"
+    error = refused(
+        cli("data", "set-state", "2019-03-01", "no_talks", "--source", "x", "--data-dir", overlay),
+        "--end",
+        "'summitry', coded from 2019-06-30",
+        "pass --end 2019-06-29",
+        f"pass --end {last}",
+    )
+    assert "nothing was written" in error and not overlay.exists()
+    biden = ["data", "set-leader", "US", "Joe Biden", "2021-01-20", "--source", "x"]
+    refused(
+        cli(*biden, "--data-dir", overlay),
+        "'Donald Trump', coded for US from 2025-01-20",
+        "pass --end 2025-01-19",
+    )
+    assert not overlay.exists()
+    # the correction with its end is written, and the later term is kept
+    succeeded(cli(*biden, "--end", "2025-01-19", "--data-dir", overlay))
+    leaders = load_tables(overlay).leaders
+    us = leaders[leaders["country"] == "US"].set_index("start")["leader"]
+    assert us[pd.Timestamp("2021-01-20")] == "Joe Biden"
+    assert us[pd.Timestamp("2025-01-20")] == "Donald Trump"
+
+    # a later period in the overlay counts as well; the same state continuing does not
+    for start, state, end in (
+        ("2026-01-01", "stalled", "2026-03-31"),
+        ("2026-04-01", "active_talks", "2026-06-30"),
+    ):
+        args = ["data", "set-state", start, state, "--end", end, "--source", "x"]
+        succeeded(cli(*args, "--data-dir", overlay))
+    before = snapshot(overlay)
+    error = refused(
+        cli("data", "set-state", "2026-02-01", "no_talks", "--source", "x", "--data-dir", overlay),
+        "'active_talks', coded from 2026-04-01",
+        "pass --end 2026-03-31",
+    )
+    assert snapshot(overlay) == before
+    longer = ["data", "set-state", "2026-04-01", "active_talks", "--source", "x"]
+    succeeded(cli(*longer, "--data-dir", overlay))
+    assert load_tables(overlay).as_of == pd.Timestamp(last)
+
+
 def test_a_broken_or_gapped_leaders_file_is_named_and_nothing_is_written(tmp_path):
     """A damaged overlay ``leaders.csv`` is named with its line by both leader commands; a gap
     in a country the command does not touch is the file's, not the arguments'."""

@@ -134,7 +134,12 @@ def data_set_state(
     state: str = typer.Argument(..., help="no_talks, stalled, active_talks or summitry."),
     source: str = typer.Option(..., "--source", help="Where the coding comes from."),
     end: str = typer.Option(
-        None, "--end", help="Last day (default: the end of the last complete month)."
+        None,
+        "--end",
+        help=(
+            "Last day (default: the end of the last complete month, refused when another "
+            "state is coded after START)"
+        ),
     ),
     events: str = typer.Option(None, "--events", help="Short summary of the defining events."),
     data_dir: Path = checks.OVERLAY_OPTION,
@@ -223,7 +228,12 @@ def data_set_leader(
     start: str = typer.Argument(..., help="First day in office (YYYY-MM-DD)."),
     source: str = typer.Option(..., "--source", help="Where the dates come from."),
     end: str = typer.Option(
-        None, "--end", help="Last day coded (default: the end of the last complete month)."
+        None,
+        "--end",
+        help=(
+            "Last day coded (default: the end of the last complete month, refused when "
+            "another leader is coded after START)"
+        ),
     ),
     data_dir: Path = checks.OVERLAY_OPTION,
 ) -> None:

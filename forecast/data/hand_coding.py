@@ -7,7 +7,10 @@ Setting a state
 overlay's ``negotiation_states.csv``, replacing whatever overlay periods covered those
 days. ``END`` defaults to the last day of the last complete month (the month
 before today): the panel works on whole months and no date may be in the
-future. A ``START`` in the current month therefore needs an explicit ``END``.
+future. A ``START`` in the current month therefore needs an explicit ``END``. The default
+is for a state that still holds: when another state is coded after ``START``, the default
+would replace it as well, so the command refuses and asks for ``END`` (to correct an
+earlier period, the day before the later one starts).
 
 Adding an exercise
 ------------------
@@ -30,7 +33,8 @@ Extending the leaders
 changed up to a day: each country's last coded leader continues to it. :func:`set_leader`
 (``forecast data set-leader``) codes one country's leader for a period (a new leader, or a
 correction), replacing whatever overlay periods of that country covered those days, as
-``set-state`` does for the negotiation state.
+``set-state`` does for the negotiation state; and, as there, a correction of an earlier term
+needs its ``END`` (the default would run over the successor's).
 
 None of them writes inside the bundled ``datasets/`` or another of the project's own folders,
 whoever calls them. Each reads, changes and commits the overlay folder under its lock, and
@@ -173,6 +177,36 @@ def _default_end(first: pd.Timestamp, end: str | None, today: dt.date, what: str
     return last
 
 
+def _check_nothing_later(tables: tuple, row: pd.DataFrame, column: str, name: str) -> None:
+    """Refuse a period whose ``END`` was left to its default (the end of last month) when the
+    coded timeline (``tables``: the overlay's and the bundled ``name`` table) holds another
+    ``column`` value after its start: the default is for a period that still holds, and it
+    would silently replace what was coded later (a correction of 2021 running over 2025)."""
+    group = PERIOD_TABLES[name]
+    own, bundled = tables
+    new = row.iloc[0]
+    if group is not None:
+        bundled = bundled[bundled[group] == new[group]]
+        own = None if own is None else own[own[group] == new[group]]
+    later = [t for t in (bundled, own) if t is not None]
+    later = pd.concat(later, ignore_index=True).sort_values("start", kind="stable")
+    later = later[(later["start"] > new["start"]) & (later[column] != new[column])]
+    if later.empty:
+        return
+    first = later.iloc[0]
+    day_before = first["start"] - pd.Timedelta(days=1)
+    whose = "" if group is None else f" for {new[group]}"
+    raise ConfigError(
+        "--end",
+        f"with no --end, {new[column]!r} from {new['start']:%Y-%m-%d} would run to "
+        f"{new['end']:%Y-%m-%d} and replace {first[column]!r}, coded{whose} from "
+        f"{first['start']:%Y-%m-%d}",
+        f"to correct an earlier period, pass --end {day_before:%Y-%m-%d} (the day before); "
+        f"to replace the later periods too, pass --end {new['end']:%Y-%m-%d}; nothing was "
+        "written",
+    )
+
+
 def _check_started(first: pd.Timestamp, today: dt.date, fix: str) -> None:
     """Refuse a START in the future."""
     if first.date() > today:
@@ -219,7 +253,8 @@ def set_state(
     data_dir : str or Path
         The overlay folder (created if needed).
     start, end : str
-        ``YYYY-MM-DD``; ``end`` defaults to :func:`default_state_end`.
+        ``YYYY-MM-DD``; ``end`` defaults to :func:`default_state_end`, and must be given
+        when another state is coded after ``start`` (the default would replace it).
     state : str
         One of :data:`forecast.constants.STATES`.
     source : str
@@ -253,10 +288,12 @@ def set_state(
     last = _default_end(first, end, today, "the state")
     folder = _overlay_folder(data_dir)
     with overlay_lock(folder, create=True):  # read, change and commit as one step
-        return _set_state_locked(folder, first, last, state, source, events, today)
+        return _set_state_locked(folder, first, last, state, source, events, today, end is None)
 
 
-def _set_state_locked(folder: Path, first, last, state, source, events, today) -> StateReport:
+def _set_state_locked(
+    folder: Path, first, last, state, source, events, today, open_end: bool
+) -> StateReport:
     recover(folder, names=OVERLAY_FILES)
     row = pd.DataFrame(
         {
@@ -267,7 +304,10 @@ def _set_state_locked(folder: Path, first, last, state, source, events, today) -
             "source": [source],
         }
     )
-    target, merged = _write_periods(folder, "negotiation_states", row, "START/--end", today)
+    tables = _period_tables(folder, "negotiation_states", today)
+    if open_end:
+        _check_nothing_later(tables, row, "state", "negotiation_states")
+    target, merged = _write_periods(folder, "negotiation_states", row, "START/--end", today, tables)
     return StateReport(target, first, last, state, merged["end"].max())
 
 
@@ -507,7 +547,9 @@ def set_leader(
 
     The period replaces whatever overlay periods of that country covered those days and must
     join the country's coded timeline without a gap (a new leader starts the day after the
-    last coded day, or earlier to correct it).
+    last coded day, or earlier to correct it). With no ``end``, a period that would run over
+    another leader coded after ``start`` is refused (a correction of an earlier term needs
+    its ``end``).
 
     Parameters
     ----------
@@ -545,6 +587,8 @@ def set_leader(
         recover(folder, names=OVERLAY_FILES)
         tables = _period_tables(folder, "leaders", today)
         _check_spelling(tables, country, leader)
+        if end is None:
+            _check_nothing_later(tables, row, "leader", "leaders")
         target, merged = _write_periods(folder, "leaders", row, "START/--end", today, tables)
     return LeaderReport(target, row.drop(columns="source"), leaders_through(merged))
 
