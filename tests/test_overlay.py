@@ -482,6 +482,25 @@ def test_a_default_end_does_not_run_over_a_later_coded_period(tmp_path):
     succeeded(cli(*longer, "--data-dir", overlay))
     assert load_tables(overlay).as_of == pd.Timestamp(last)
 
+    # what counts is the timeline in force: a bundled period the overlay recoded does not
+    # (2019-06-30 on is recoded as no talks, so no talks from 2019-03-01 runs over no talks),
+    # nor a period that starts after the default end (one in the current month)
+    recoded = tmp_path / "recoded"
+    args = ["data", "set-state", "2019-06-30", "no_talks", "--end", last, "--source", "x"]
+    succeeded(cli(*args, "--data-dir", recoded))
+    earlier = ["data", "set-state", "2019-03-01", "no_talks", "--source", "x"]
+    succeeded(cli(*earlier, "--data-dir", recoded))
+    today = dt.date.today()
+    month = today.replace(day=1).isoformat()
+    now = ["data", "set-state", month, "active_talks", "--end", today.isoformat(), "--source", "x"]
+    succeeded(cli(*now, "--data-dir", recoded))
+    succeeded(
+        cli("data", "set-state", "2026-04-01", "stalled", "--source", "x", "--data-dir", recoded)
+    )
+    states = load_tables(recoded).negotiation_states.set_index("start")["state"]
+    assert states[pd.Timestamp("2026-04-01")] == "stalled"
+    assert states[pd.Timestamp(month)] == "active_talks"
+
 
 def test_a_broken_or_gapped_leaders_file_is_named_and_nothing_is_written(tmp_path):
     """A damaged overlay ``leaders.csv`` is named with its line by both leader commands; a gap

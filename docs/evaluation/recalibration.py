@@ -1,7 +1,7 @@
 """Past-only recalibration of the default's forecasts, tried for issue 22 (not shipped).
 
     .venv/bin/python docs/evaluation/recalibration.py folds /tmp/recal-folds.pkl   # ~21 min
-    .venv/bin/python docs/evaluation/recalibration.py study /tmp/recal-folds.pkl   # ~10 min
+    .venv/bin/python docs/evaluation/recalibration.py study /tmp/recal-folds.pkl   # ~12 min
 
 ``folds`` fits ``ar_level`` and the four naive baselines at every month 2000-01..2024-12
 (horizon 12, seed 20251231: ``make skill``'s folds, whose seeds come from the model and the
@@ -77,7 +77,8 @@ def fit_folds(out: Path) -> None:
 
 def recalibrated(result, resolved: pd.DataFrame, n0: int, per: str, window: int, seed: int):
     """``result``'s forecast recalibrated with the PITs of ``resolved`` forecasts (``scores``
-    rows of the same model, held-state path) whose target month is at most its cutoff."""
+    rows of the same model, held-state path) whose target month is at most its cutoff; the
+    map learned from the held-state forecasts is applied to every state path."""
     cutoff = result.cutoff.to_timestamp()
     past = resolved[resolved["target_month"] <= cutoff]
     if window:

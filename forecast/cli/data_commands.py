@@ -137,8 +137,8 @@ def data_set_state(
         None,
         "--end",
         help=(
-            "Last day (default: the end of the last complete month, refused when another "
-            "state is coded after START)"
+            "Last day (default: the end of the last complete month, refused when a "
+            "different state is coded between START and that day)"
         ),
     ),
     events: str = typer.Option(None, "--events", help="Short summary of the defining events."),
@@ -231,8 +231,8 @@ def data_set_leader(
         None,
         "--end",
         help=(
-            "Last day coded (default: the end of the last complete month, refused when "
-            "another leader is coded after START)"
+            "Last day coded (default: the end of the last complete month, refused when a "
+            "different leader is coded between START and that day)"
         ),
     ),
     data_dir: Path = checks.OVERLAY_OPTION,

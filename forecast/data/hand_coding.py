@@ -179,18 +179,24 @@ def _default_end(first: pd.Timestamp, end: str | None, today: dt.date, what: str
 
 def _check_nothing_later(tables: tuple, row: pd.DataFrame, column: str, name: str) -> None:
     """Refuse a period whose ``END`` was left to its default (the end of last month) when the
-    coded timeline (``tables``: the overlay's and the bundled ``name`` table) holds another
-    ``column`` value after its start: the default is for a period that still holds, and it
-    would silently replace what was coded later (a correction of 2021 running over 2025)."""
+    timeline in force (``tables``: the overlay's ``name`` table laid over the bundled one)
+    holds another ``column`` value starting between its start and that end: the default is
+    for a period that still holds, and it would silently replace what was coded later (a
+    correction of 2021 running over 2025). Later periods of the same value are extended over,
+    as an explicit ``--end`` would."""
     group = PERIOD_TABLES[name]
     own, bundled = tables
     new = row.iloc[0]
     if group is not None:
         bundled = bundled[bundled[group] == new[group]]
         own = None if own is None else own[own[group] == new[group]]
-    later = [t for t in (bundled, own) if t is not None]
-    later = pd.concat(later, ignore_index=True).sort_values("start", kind="stable")
-    later = later[(later["start"] > new["start"]) & (later[column] != new[column])]
+    coded = [bundled] if own is None else [subtract_periods(bundled, own), own]  # in force
+    coded = pd.concat([c for c in coded if len(c)], ignore_index=True).sort_values("start")
+    later = coded[
+        (coded["start"] > new["start"])
+        & (coded["start"] <= new["end"])
+        & (coded[column] != new[column])
+    ]
     if later.empty:
         return
     first = later.iloc[0]
