@@ -2,6 +2,7 @@
 
     .venv/bin/python docs/evaluation/recalibration.py folds /tmp/recal-folds.pkl   # ~21 min
     .venv/bin/python docs/evaluation/recalibration.py study /tmp/recal-folds.pkl   # ~12 min
+    .venv/bin/python docs/evaluation/recalibration.py stacks /tmp/recal-folds.pkl  # ~3 min
 
 ``folds`` fits ``ar_level`` and the four naive baselines at every month 2000-01..2024-12
 (horizon 12, seed 20251231: ``make skill``'s folds, whose seeds come from the model and the
@@ -17,6 +18,11 @@ forecasts (:func:`forecast.scores.pit_cdf`), shrunk toward the identity as ``n /
 and left out below 24 resolved forecasts. Its draws are ``F^-1(G^-1(v))`` at stratified ``v``.
 If the model's intervals were too narrow in the same way every year, this would widen them
 and lower the CRPS. They are not: every variant lowers the skill (``study`` prints the table).
+
+``stacks`` asks the same of ``make skill``'s stacks (:mod:`forecast.evaluation.combine`) given
+the longer past: ``ar_level`` stacked with ``recent_rate``, with ``empirical_recent`` and with
+both, the weights learned at each cutoff from the forecasts resolved by then since 2000
+(``recalibration_stacks.csv``).
 """
 
 from __future__ import annotations
@@ -32,7 +38,7 @@ import pandas as pd
 
 from forecast.data import load_tables, monthly_panel
 from forecast.evaluation.backtest import model_configs
-from forecast.evaluation.combine import BANDS, band_of
+from forecast.evaluation.combine import BANDS, PoolSpec, band_of, pool_results
 from forecast.evaluation.executors import run_tasks
 from forecast.evaluation.fold_forecasts import run_fold
 from forecast.evaluation.folds import STATE_PATHS, make_folds, score_results
@@ -129,16 +135,37 @@ def study(folds_file: Path) -> pd.DataFrame:
     return pd.concat(rows, ignore_index=True)[columns]
 
 
+def stacks(folds_file: Path) -> pd.DataFrame:
+    """Score ``ar_level``'s stacks with the naive forecasts beside it on ``make skill``'s
+    cutoffs, their weights learned from every forecast resolved since 2000."""
+    with folds_file.open("rb") as fh:
+        results = pickle.load(fh)
+    members = [("recent_rate",), ("empirical_recent",), ("recent_rate", "empirical_recent")]
+    specs = [PoolSpec("stack:" + "+".join((MODEL, *m)), "stack", (MODEL, *m)) for m in members]
+    scores = score_results(results)
+    pooled, _ = pool_results(specs, results, scores, seed=SEED)
+    scores = pd.concat([scores, score_results(pooled)], ignore_index=True)
+    scores = scores[scores["cutoff"] >= pd.Timestamp("2005-01-01")]
+    table = summary_tables(scores, BASELINES, bootstrap=200, seed=1)["by_band"]
+    table = table[~table["model"].isin(BASELINES)]
+    columns = ["model", "state_path", "band", "n", "crps", "crps_skill", "crps_skill_lo"]
+    return table[[*columns, "crps_skill_hi", "log_score", "pit_cov_80"]]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("step", choices=["folds", "study"])
+    parser.add_argument("step", choices=["folds", "study", "stacks"])
     parser.add_argument("folds_file", type=Path)
     args = parser.parse_args()
     if args.step == "folds":
         fit_folds(args.folds_file)
         return
-    table = study(args.folds_file)
-    table.to_csv(HERE / "recalibration.csv", index=False, float_format="%.6g")
+    if args.step == "stacks":
+        table = stacks(args.folds_file)
+        table.to_csv(HERE / "recalibration_stacks.csv", index=False, float_format="%.6g")
+    else:
+        table = study(args.folds_file)
+        table.to_csv(HERE / "recalibration.csv", index=False, float_format="%.6g")
     persist = table[table["state_path"] == "persist"]
     print(persist.to_string(index=False, float_format=lambda x: f"{x:.4f}"))
 
