@@ -143,6 +143,24 @@ def test_a_model_one_month_longer_compiles_to_the_same_code_with_nutpies_values(
     assert len(keys) == 1 and None not in next(iter(keys))
 
 
+@pytest.mark.parametrize("name", ["state_rate", "self_exciting", "constant_rate", "ar_level"])
+def test_a_catalogued_model_on_one_more_month_is_the_same_code(name, panel):
+    """A refit on a month not fitted before (2023-03 after 2023-02, the same year) builds the
+    same log density and expand functions for PyTensor's disk cache: the grid's covariates are
+    data and its length symbolic, so nothing is compiled anew."""
+    from pymc.initial_point import make_initial_point_fn
+
+    from forecast.models import get_model
+
+    keys = set()
+    for until in ("2023-02", "2023-03"):
+        model = get_model(name, until=until).build(panel)
+        point_fn = make_initial_point_fn(model=model, return_transformed=True)
+        ours = numba_cache._flat_functions(model, point_fn)
+        keys.add((numba_cache.pytensor_cache_key(ours[2]), numba_cache.pytensor_cache_key(ours[3])))
+    assert len(keys) == 1 and None not in next(iter(keys))
+
+
 def test_same_log_density_and_gradient_as_nutpies_own(both):
     _, ours, nutpies = both
     rng = np.random.default_rng(0)

@@ -90,7 +90,7 @@ class CountModel(BaseModel):
                 log_mu = self._log_rate(d, p)
             else:
                 log_rate = pm.Normal("log_rate", **p["log_rate"])
-                log_mu = pt.ones(len(d.y)) * log_rate
+                log_mu = pt.ones(model.dim_lengths["month"]) * log_rate
             mu = pm.Deterministic("mu", pt.exp(log_mu), dims="month")
             alpha = C.dispersion(p)
             pm.NegativeBinomial(
@@ -99,15 +99,30 @@ class CountModel(BaseModel):
         return model
 
     def _log_rate(self, d: C.Design, p: dict):
-        log_mu = C.level_walk(p, len(d.years))[d.year_idx]
-        if "state" in self.components:
-            log_mu = log_mu + C.state_effects(p)[d.state_idx]
-        if "season" in self.components:
-            log_mu = log_mu + C.seasonality(p)[d.moy_idx]
-        if "exercise" in self.components:
-            log_mu = log_mu + C.exercise_term(p) * d.exercise_share
-        if "excitation" in self.components:
-            log_mu = log_mu + C.excitation(p, d.lags)
+        # the grid's covariates are data, not constants, and the grid's length is symbolic:
+        # a grid one month longer gives the same graph, whose compiled code is re-used
+        # (forecast.models.numba_cache), as for ar_level
+        on = self.components
+        grid = {
+            name: pm.Data(name, getattr(d, name), dims=dims)
+            for name, dims, used in (
+                ("year_idx", "month", True),
+                ("state_idx", "month", "state" in on),
+                ("moy_idx", "month", "season" in on),
+                ("exercise_share", "month", "exercise" in on),
+                ("lags", ("month", "lag"), "excitation" in on),
+            )
+            if used
+        }
+        log_mu = C.level_walk(p, len(d.years))[grid["year_idx"]]
+        if "state" in on:
+            log_mu = log_mu + C.state_effects(p)[grid["state_idx"]]
+        if "season" in on:
+            log_mu = log_mu + C.seasonality(p)[grid["moy_idx"]]
+        if "exercise" in on:
+            log_mu = log_mu + C.exercise_term(p) * grid["exercise_share"]
+        if "excitation" in on:
+            log_mu = log_mu + C.excitation(p, grid["lags"])
         return log_mu
 
     def _last_train_year(self) -> int:
