@@ -67,6 +67,7 @@ from forecast.data.overlay import (
     load_merged,
     merge_periods,
     overlay_spec,
+    periods_in_force,
     read_exercise_checks,
     read_overlay_table,
     subtract_periods,
@@ -190,8 +191,7 @@ def _check_nothing_later(tables: tuple, row: pd.DataFrame, column: str, name: st
     if group is not None:
         bundled = bundled[bundled[group] == new[group]]
         own = None if own is None else own[own[group] == new[group]]
-    coded = [bundled] if own is None else [subtract_periods(bundled, own), own]  # in force
-    coded = pd.concat([c for c in coded if len(c)], ignore_index=True).sort_values("start")
+    coded = bundled if own is None else periods_in_force(bundled, own)
     later = coded[
         (coded["start"] > new["start"])
         & (coded["start"] <= new["end"])

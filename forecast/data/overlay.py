@@ -207,6 +207,14 @@ def subtract_periods(base: pd.DataFrame, over: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(pieces, columns=base.columns).astype(base.dtypes.to_dict())
 
 
+def periods_in_force(base: pd.DataFrame, over: pd.DataFrame) -> pd.DataFrame:
+    """The periods of one timeline (one group) in force: ``over`` laid over ``base``, by start
+    (gaps are not checked: :func:`merge_periods` does)."""
+    kept = subtract_periods(base, over)
+    part = pd.concat([x for x in (kept, over) if len(x)], ignore_index=True)
+    return part.sort_values("start").reset_index(drop=True)
+
+
 def merge_periods(
     base: pd.DataFrame, over: pd.DataFrame, group: str | None, path: str | Path
 ) -> pd.DataFrame:
@@ -216,9 +224,7 @@ def merge_periods(
     for g in groups:
         b = base if g is None else base[base[group] == g]
         o = over if g is None else over[over[group] == g]
-        kept = subtract_periods(b, o)
-        part = pd.concat([x for x in (kept, o) if len(x)], ignore_index=True)
-        part = part.sort_values("start").reset_index(drop=True)
+        part = periods_in_force(b, o)
         gaps = part.index[(part["start"] - part["end"].shift()) > pd.Timedelta(days=1)]
         if len(gaps):
             i = gaps[0]
