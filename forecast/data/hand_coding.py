@@ -8,9 +8,9 @@ overlay's ``negotiation_states.csv``, replacing whatever overlay periods covered
 days. ``END`` defaults to the last day of the last complete month (the month
 before today): the panel works on whole months and no date may be in the
 future. A ``START`` in the current month therefore needs an explicit ``END``. The default
-is for a state that still holds: when another state is coded after ``START``, the default
-would replace it as well, so the command refuses and asks for ``END`` (to correct an
-earlier period, the day before the later one starts).
+is for a state that still holds: when another state is in force between ``START`` and the
+default end, the default would replace it as well, so the command refuses and asks for
+``END`` (to correct an earlier period, the day before the later one starts).
 
 Adding an exercise
 ------------------
@@ -260,7 +260,8 @@ def set_state(
         The overlay folder (created if needed).
     start, end : str
         ``YYYY-MM-DD``; ``end`` defaults to :func:`default_state_end`, and must be given
-        when another state is coded after ``start`` (the default would replace it).
+        when another state is in force between ``start`` and that day (the default would
+        replace it).
     state : str
         One of :data:`forecast.constants.STATES`.
     source : str
@@ -554,8 +555,8 @@ def set_leader(
     The period replaces whatever overlay periods of that country covered those days and must
     join the country's coded timeline without a gap (a new leader starts the day after the
     last coded day, or earlier to correct it). With no ``end``, a period that would run over
-    another leader coded after ``start`` is refused (a correction of an earlier term needs
-    its ``end``).
+    another leader in force before the default end is refused (a correction of an earlier
+    term needs its ``end``).
 
     Parameters
     ----------
