@@ -144,7 +144,15 @@ def test_a_model_one_month_longer_compiles_to_the_same_code_with_nutpies_values(
 
 
 @pytest.mark.parametrize(
-    "name", ["state_rate", "self_exciting", "constant_rate", "recent_rate", "ar_level"]
+    "name",
+    [
+        "state_rate",
+        "self_exciting",
+        "constant_rate",
+        "recent_rate",
+        "ar_level",
+        "class_hierarchical",
+    ],
 )
 def test_a_catalogued_model_on_one_more_month_is_the_same_code(name, panel):
     """A refit on a month not fitted before (2023-03 after 2023-02, the same year) builds the

@@ -118,7 +118,13 @@ class ClassHierarchical(CountModel):
             train_idx = pm.Data("train_idx", data["train_idx"], dims="train_month")
             y_train = pm.Data("y_train", data["y_train"], dims=("train_month", "weapon_class"))
             nuclear = pm.Data("nuclear_train", data["nuclear_train"], dims="train_month")
-            level = C.level_walk(p, len(d.years))[d.year_idx]
+            # the grid's covariates are data, not constants: a grid one month longer gives the
+            # same graph, whose compiled code is re-used (forecast.models.numba_cache)
+            grid = {
+                name: pm.Data(name, getattr(d, name), dims="month")
+                for name in ("year_idx", "state_idx", "moy_idx", "exercise_share")
+            }
+            level = C.level_walk(p, len(d.years))[grid["year_idx"]]
             offset = pm.ZeroSumNormal(
                 "class_offset", sigma=p["class_offset"]["sigma"], dims="weapon_class"
             )
@@ -138,10 +144,10 @@ class ClassHierarchical(CountModel):
             pm.Deterministic(
                 "state_effect_mean", pt.concatenate([pt.zeros(1), mean_raw]), dims="state"
             )
-            season = C.seasonality(p)[d.moy_idx]
-            exercise = C.exercise_term(p) * d.exercise_share
+            season = C.seasonality(p)[grid["moy_idx"]]
+            exercise = C.exercise_term(p) * grid["exercise_share"]
             common = level + season + exercise
-            log_mu = common[:, None] + log_share[None, :] + effect[:, d.state_idx].T
+            log_mu = common[:, None] + log_share[None, :] + effect[:, grid["state_idx"]].T
             mu = pm.Deterministic("mu", pt.exp(log_mu), dims=("month", "weapon_class"))
             alpha = C.dispersion(p, dims="weapon_class")
             pm.NegativeBinomial(
@@ -162,7 +168,7 @@ class ClassHierarchical(CountModel):
             nuc_effect = pm.Deterministic(
                 "nuclear_state_effect", pt.concatenate([pt.zeros(1), nuc_raw]), dims="state"
             )
-            nuclear_rate = pt.exp(nuc_rate + nuc_effect[d.state_idx])
+            nuclear_rate = pt.exp(nuc_rate + nuc_effect[grid["state_idx"]])
             pm.Poisson("nuclear", mu=nuclear_rate[train_idx], observed=nuclear, dims="train_month")
         return model
 
