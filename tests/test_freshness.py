@@ -282,3 +282,23 @@ def test_a_refused_scenario_file_is_not_buried_under_the_stale_data_lines(tiny_r
     result = run(*args, "--today", STALE_TODAY)
     assert result.returncode == 2 and "is after the forecast's last month" in result.stderr
     assert "stale data:" not in result.stdout and not (tmp_path / "out").exists()
+
+
+def test_scenarios_refused_by_the_data_they_would_score_write_nothing(tiny_run, tmp_path):
+    """A forecast partly in the past is scored on the observed months. When the data cannot
+    give them (a launch imported after the state timeline), the command is refused before
+    its output folder is written, not after."""
+    events = tmp_path / "new.csv"
+    events.write_text(
+        "date,missile_class,n_missiles,outcome,source\n"
+        "2026-01-04,SRBM,2,success,https://example.org/a\n"
+    )
+    overlay = tmp_path / "overlay"
+    imported = run("data", "import", events, "--format", "events", "--data-dir", overlay)
+    assert imported.returncode == 0, imported.stderr
+    args = ["scenarios", tiny_run, "--config", CURRENT, "--out", tmp_path / "out"]
+    result = run(*args, "--data-dir", overlay, "--today", STALE_TODAY)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "after the end of the state timeline" in result.stderr and "Fix:" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["new.csv", "overlay"]  # no out/

@@ -55,17 +55,20 @@ def scenarios(
     _check_draws(model, draws, run_dir)
     outlook = load_outlook(run_dir, required=False)
     forecast = simulate_scenarios(model, spec, random_seed=seed, draws=draws, outlook=outlook)
+    timing = forecast_timing(forecast.months.to_timestamp(), today=today)
+    # the months to score are read before anything is written: data the panel refuses (an
+    # imported launch after the state timeline) refuse the command with nothing on disk
+    observed = monthly_panel(tables) if timing.partly_past else None
     # the data's age after the checks above: a refusal is not buried under the stale-data lines
     print_freshness(freshness_lines(data_freshness(tables, today=today, data_dir=data_dir)))
     written = write_scenario_outputs(forecast, model.training, out, force=force)
-    timing = forecast_timing(forecast.months.to_timestamp(), today=today)
     origin = forecast_origin(model.training["month"].iloc[-1], tables.last_whole_month)
     title = f"{timing.title_from(origin)} ({model.name}): totals over {spec.horizon} months"
     console.print(totals_table(written["summary"], title))
     if forecast.note:
         console.print(forecast.note)
-    if timing.partly_past:
-        scores = score_past_months(forecast, monthly_panel(tables))
+    if observed is not None:
+        scores = score_past_months(forecast, observed)
         summary = past_score_summary(scores, forecast)
         if summary.empty:
             console.print(
