@@ -95,6 +95,9 @@ MAX_HORIZON = 120
 #: so the comparison table grows with the square of this number).
 MAX_SCENARIOS = 50
 
+#: Most first months of one ``forecast contrasts`` run (each is a fit of its own).
+MAX_CONTRAST_WINDOWS = 20
+
 #: Largest YAML file read (scenario and priors files are a few hundred bytes).
 MAX_YAML_BYTES = 1_000_000
 

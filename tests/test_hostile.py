@@ -522,6 +522,48 @@ def test_contrasts_without_a_first_month_is_refused(tmp_path, no_work, since):
     assert not (tmp_path / "c").exists()
 
 
+def test_contrasts_with_too_many_first_months_is_refused(tmp_path, no_work):
+    since = ",".join(f"{year}-01" for year in range(1990, 2011))  # 21 fits
+    refused(cli("contrasts", "--out", tmp_path / "c", "--since", since), "21 first months", "20")
+    assert not (tmp_path / "c").exists()
+
+
+def test_contrasts_refuses_a_month_after_the_data_before_the_first_fit(tmp_path, monkeypatch):
+    from forecast.models.base import BaseModel
+
+    def tripwire(*args, **kwargs):
+        raise AssertionError("a fit ran before the refusal")
+
+    monkeypatch.setattr(BaseModel, "fit", tripwire)
+    result = cli("contrasts", "--out", tmp_path / "c", "--since", "2005-01,2030-01")
+    refused(result, "--since", "2030-01 after the data's last month")
+    assert not (tmp_path / "c").exists()
+
+
+def test_contrasts_fits_a_month_given_twice_once(tmp_path):
+    """``--since 2005-01,2005-01-15,2005-01`` is one first month: one fit and one row per
+    state (it ended in an internal error after every fit had run)."""
+    import pandas as pd
+
+    result = succeeded(
+        cli(
+            "contrasts",
+            "--out",
+            tmp_path / "c",
+            "--model",
+            "state_rate",
+            "--since",
+            "2005-01,2005-01-15,2005-01",
+            "--preset",
+            "mock",
+        )  # fmt: skip
+    )
+    table = pd.read_csv(tmp_path / "c" / "contrasts.csv", dtype={"since": str})
+    assert set(table["since"].astype(str)) == {"2005-01"}
+    assert len(table) == table["state"].nunique()
+    assert result.stdout.count("2005-01") == len(table)
+
+
 def test_backtest_errors_always_carry_a_real_fix():
     source = (REPO / "forecast" / "evaluation" / "backtest.py").read_text()
     assert '"fix it"' not in source

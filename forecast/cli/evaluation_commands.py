@@ -6,11 +6,17 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
+import pandas as pd
 import typer
 
 from forecast.catalog import PRESETS, check_name, resolve_sampler, state_models
 from forecast.cli import checks
-from forecast.constants import MAX_BACKTEST_EVERY, MAX_HORIZON, MAX_WORKERS
+from forecast.constants import (
+    MAX_BACKTEST_EVERY,
+    MAX_CONTRAST_WINDOWS,
+    MAX_HORIZON,
+    MAX_WORKERS,
+)
 from forecast.data import TARGETS, load_tables, monthly_panel
 from forecast.errors import ConfigError
 from forecast.evaluation.combine import check_pools
@@ -136,7 +142,10 @@ def contrasts(
     out: Path = typer.Option(..., "--out", help="Output folder (new or empty; see --force)."),
     model: str = typer.Option("default", "--model", help="A model with state effects."),
     since: str = typer.Option(
-        "1990-01,2000-01,2005-01,2012-01", "--since", help="Comma-separated first months."
+        "1990-01,2000-01,2005-01,2012-01",
+        "--since",
+        help=f"Comma-separated first months (at most {MAX_CONTRAST_WINDOWS}; a month given "
+        "twice is fitted once).",
     ),
     preset: str = typer.Option("full", "--preset", help="Sampler preset of every fit."),
     seed: int = typer.Option(1, "--seed", help="Random seed."),
@@ -155,6 +164,14 @@ def contrasts(
         )
     for window in windows:
         checks.check_month("--since", window)
+    # one fit per month, whatever the day or the spelling (2005-01, 2005-01-15)
+    windows = list(dict.fromkeys(f"{pd.Period(window, 'M')}" for window in windows))
+    if len(windows) > MAX_CONTRAST_WINDOWS:
+        raise ConfigError(
+            "--since",
+            f"{len(windows)} first months: each is a fit of its own",
+            f"give at most {MAX_CONTRAST_WINDOWS}",
+        )
     name = check_name(model)
     if name not in state_models():
         usable = ", ".join(state_models())
@@ -162,4 +179,12 @@ def contrasts(
             "--model", f"{model} has no state effect", f"use default or one of {usable}"
         )
     panel = monthly_panel(load_tables(checks.data_dir(data_dir)))
+    last = pd.Period(panel["month"].iloc[-1], "M")
+    late = [window for window in windows if pd.Period(window, "M") > last]
+    if late:  # refused before the first fit, not after the others
+        raise ConfigError(
+            "--since",
+            f"{', '.join(late)} after the data's last month, {last}",
+            "choose first months inside the data (or import the months after it first)",
+        )
     _work().contrasts(out, panel, name, windows, preset, seed, force=force)
