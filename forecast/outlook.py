@@ -207,6 +207,16 @@ def _horizon(model, questions) -> int:
             f"question(s) {early} start before the month after the fitted data ({first})",
             "ask about months after the data, or refit the run on data that end before them",
         )
+    for q in questions:  # a conditional question's state path is a forecast's too
+        past = sorted(month for month in q.given if month < first)
+        if past:
+            raise ConfigError(
+                q.source,
+                f"question {q.id!r}: given.{past[0]} is before the month after the fitted data "
+                f"({first}); the states before it are the data's",
+                f"start the given path at {first} or later, or refit the run on data that end "
+                "before it",
+            )
     return (last - first).n + 1
 
 

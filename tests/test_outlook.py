@@ -311,3 +311,24 @@ def test_a_full_fits_answer_keeps_every_draw_and_a_longer_one_is_thinned_across_
     kept = np.array(_keep(longer))
     assert len(kept) == KEPT_DRAWS
     assert np.bincount(kept).tolist() == [500] * 8  # every chain, equally
+
+
+def test_a_given_path_that_starts_in_the_data_is_refused_naming_file_and_question(
+    run_dir, tmp_path
+):
+    """A conditional question's ``given`` month before the forecast's first month was refused
+    with no file name and a key of an internal scenario (``scenarios.outlook.states...``)."""
+    from hostile_support import cli, refused
+
+    config = tmp_path / "q.yaml"
+    config.write_text(
+        "questions:\n"
+        "  - id: q1\n    title: t\n    resolution: r\n    type: conditional\n"
+        "    given: {2025-12: no_talks, 2026-03: active_talks}\n    given_through: 2026-03\n"
+        "    question: {type: binary, event: launch_day, window: {start: 2026-01, end: 2026-03}}\n"
+    )
+    out = tmp_path / "answers"
+    result = cli("questions", run_dir, "--config", config, "--out", out)
+    message = refused(result, "q.yaml", "question 'q1'", "given.2025-12", "2026-01")
+    assert "scenarios.outlook" not in message
+    assert not out.exists()
