@@ -118,7 +118,8 @@ def refit_run(
     until : str, optional
         Last training month of the refit (default: every month).
     scenarios : ScenarioSet, optional
-        Scenarios simulated from both fits and compared.
+        Scenarios simulated from both fits and compared; one the old fit cannot simulate is
+        refused (:class:`~forecast.errors.InputError`) before anything is fitted.
     sources : DataFrame, optional
         The overlay's source log.
     extra : dict, optional
@@ -143,6 +144,12 @@ def refit_run(
     old, _ = load_run(old_dir)
     old_outlook = load_outlook(old_dir, required=False)  # a damaged one is refused before fitting
     seed = old.metadata().get("sampler", {}).get("random_seed", 1)
+    if scenarios is not None:
+        # the comparison needs the old fit's forecast of every scenario: a file it cannot
+        # simulate (an exercise before the start, a condition beyond the horizon) is refused
+        # before the refit, as 'forecast scenarios' refuses it; only the refit's own problems
+        # (a step month its new data observe) are left for what_changed.md
+        simulate_scenarios(old, scenarios, random_seed=seed, outlook=old_outlook)
     run = refit_model(
         old,
         monthly_panel(tables),

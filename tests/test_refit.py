@@ -284,3 +284,39 @@ def test_a_refit_of_a_bundled_data_run_says_it_reads_local_data(runs, tmp_path):
     again = run("refit", runs["old"], "--out", tmp_path / "again", cwd=tmp_path)
     said = " ".join(again.stdout.split())
     assert "using the overlay data folder local-data (the old run was fitted on the bundled" in said
+
+
+def test_a_scenario_file_the_old_fit_cannot_simulate_is_refused_before_the_refit(
+    runs, tmp_path, monkeypatch
+):
+    """``refit --scenarios`` with a file 'forecast scenarios' refuses: exit 2 naming the file,
+    no fit, nothing written (it refitted, exited 0 and only what_changed.md said so)."""
+    from forecast.models.base import BaseModel
+
+    def tripwire(*args, **kwargs):
+        raise AssertionError("the refit started sampling before refusing")
+
+    monkeypatch.setattr(BaseModel, "fit", tripwire)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("horizon: 12\nscenarios:\n  a:\n    states: {month 100: stalled}\n")
+    out = tmp_path / "new"
+    result = run_cli(
+        "refit", runs["old"], "--data-dir", runs["overlay"], "--out", out, "--scenarios", bad,
+        env={"FORECAST_DATA_DIR": None},
+    )  # fmt: skip
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "bad.yaml" in result.stderr and "Fix:" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.yaml"]
+
+
+def test_a_scenario_only_the_refit_cannot_simulate_is_said_on_the_terminal(runs, tmp_path):
+    spent = tmp_path / "spent.yaml"  # a state step in a month the refit's data observe
+    spent.write_text("horizon: 15\nscenarios:\n  talks: {states: {2026-03: active_talks}}\n")
+    out = tmp_path / "new"
+    result = run(
+        "refit", runs["old"], "--data-dir", runs["overlay"], "--out", out, "--scenarios", spent
+    )
+    said = " ".join(result.stdout.split())
+    assert "the refit cannot simulate some scenarios of" in said and "spent.yaml" in said
+    assert "the refit cannot simulate scenario" in (out / "what_changed.md").read_text()
