@@ -22,6 +22,7 @@ their limit, checked before they are opened (:func:`check_regular_file`,
 from __future__ import annotations
 
 import json
+import math
 import os
 import stat
 import tempfile
@@ -240,6 +241,23 @@ def write_bytes_atomic(path: str | Path, data: bytes, fsync: bool = True) -> Non
 def write_text_atomic(path: str | Path, text: str) -> None:
     """Write ``text`` (UTF-8, newlines as given) to ``path`` atomically, mode from the umask."""
     write_bytes_atomic(path, text.encode("utf-8"))
+
+
+def json_text(record) -> str:
+    """``record`` as standard JSON text (indented, one trailing newline): a float that is not
+    finite (a counting baseline's r-hat, NaN) is written ``null``, which every JSON reader
+    takes, where Python's default ``NaN`` is refused by ``JSON.parse`` and strict parsers."""
+
+    def finite(value):
+        if isinstance(value, float) and not math.isfinite(value):
+            return None
+        if isinstance(value, dict):
+            return {key: finite(item) for key, item in value.items()}
+        if isinstance(value, list | tuple):
+            return [finite(item) for item in value]
+        return value
+
+    return json.dumps(finite(record), indent=2, allow_nan=False) + "\n"
 
 
 def write_csv(frame, path: str | Path, **kwargs) -> None:

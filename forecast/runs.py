@@ -33,7 +33,7 @@ from forecast import versions
 from forecast.catalog import Sampler, preset_name, resolve_sampler
 from forecast.constants import MAX_NETCDF_BYTES, PROJECT_DIR
 from forecast.errors import ConfigError, RunFileError
-from forecast.files import check_regular_file, read_json, write_text_atomic
+from forecast.files import check_regular_file, json_text, read_json, write_text_atomic
 from forecast.ledger import write_forecast
 from forecast.models import BaseModel
 from forecast.models.events import ClassMix, NuclearRate
@@ -238,7 +238,7 @@ def save_run(
     save_outlook(fit_outlook(model), run_dir / OUTLOOK_FILE)
     phases.lap("outlook models")
     record = run_record(model, extra)
-    write_text_atomic(run_dir / RUN_FILE, json.dumps(record, indent=2) + "\n")
+    write_text_atomic(run_dir / RUN_FILE, json_text(record))
     phases.lap("state effects and run.json")
     return run_dir, record
 

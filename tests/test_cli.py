@@ -363,3 +363,17 @@ def test_the_console_script_exits_quickly_with_the_commands_code_and_all_its_out
     assert refused.returncode == 2
     assert "unknown model 'nosuch'" in refused.stderr and "Fix:" in refused.stderr
     assert not (tmp_path / "x").exists()
+
+
+def test_a_baselines_run_json_is_standard_json(tmp_path):
+    """A counting baseline has no r-hat or ESS: ``run.json`` says ``null``, not ``NaN``, which
+    JavaScript's ``JSON.parse`` and strict parsers refuse."""
+
+    def refuse(constant):
+        raise ValueError(f"{constant} is not JSON")
+
+    out = tmp_path / "run"
+    result = run("fit", "--model", "last_value", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    record = json.loads((out / "run.json").read_text(), parse_constant=refuse)
+    assert record["diagnostics"]["max_rhat"] is None and record["diagnostics"]["passed"] is True
