@@ -332,3 +332,14 @@ def test_a_given_path_that_starts_in_the_data_is_refused_naming_file_and_questio
     message = refused(result, "q.yaml", "question 'q1'", "given.2025-12", "2026-01")
     assert "scenarios.outlook" not in message
     assert not out.exists()
+
+
+def test_questions_refuse_a_today_before_the_runs_data_end(run_dir, tmp_path):
+    """As fit and scenarios do: ``--today 1995-01-01`` was accepted (and marked no window)."""
+    from hostile_support import cli, refused
+
+    out = tmp_path / "answers"
+    config = REPO / "questions" / "2026.yaml"
+    result = cli("questions", run_dir, "--config", config, "--out", out, "--today", "1995-01-01")
+    refused(result, "--today", "1995-01-01", "2025-12-31")
+    assert not out.exists()

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+import pandas as pd
 
 from forecast.cli.console import console, print_freshness
 from forecast.cli.tables import answers_table, past_scores_table, totals_table
@@ -14,6 +15,7 @@ from forecast.data import monthly_panel
 from forecast.errors import ConfigError
 from forecast.files import write_csv, write_text_atomic
 from forecast.freshness import (
+    check_today,
     data_freshness,
     forecast_origin,
     forecast_timing,
@@ -148,6 +150,8 @@ def questions(
     asked = load_questions(config)
     model, _ = load_run(run_dir)
     _check_draws(model, draws, run_dir)
+    # as fit and scenarios: a --today before the fitted data's end would mark no window begun
+    check_today(pd.Timestamp(model.training["month"].iloc[-1]) + pd.offsets.MonthEnd(0), today)
     check_question_horizon(asked, model.training["month"].iloc[-1])
     outlook = load_outlook(run_dir)
     answers, outcomes, forecast = answer_questions(model, outlook, asked, seed, draws)
