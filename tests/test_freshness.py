@@ -300,5 +300,7 @@ def test_scenarios_refused_by_the_data_they_would_score_write_nothing(tiny_run, 
     result = run(*args, "--data-dir", overlay, "--today", STALE_TODAY)
     assert result.returncode == 2, result.stdout + result.stderr
     assert "after the end of the state timeline" in result.stderr and "Fix:" in result.stderr
+    assert str(overlay / "missile_tests.csv") in result.stderr  # the file, in its folder
+    assert f"--data-dir {overlay}" in result.stderr
     assert "Traceback" not in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["new.csv", "overlay"]  # no out/

@@ -334,4 +334,5 @@ def load_merged(data_dir: str | Path | None = None, today: dt.date | None = None
         **merged,
         exercises_through=exercises_through,
         csis_through=through("provocations_csis", "date"),
+        overlay_dir=folder,
     )

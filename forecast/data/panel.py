@@ -54,6 +54,7 @@ day_exercise : str
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -90,6 +91,9 @@ class Tables:
     #: Last day the CSIS list covers (default: :attr:`as_of`): the later of the bundled
     #: data's end and the last CSIS event of the overlay.
     csis_through: pd.Timestamp | None = None
+    #: The overlay folder merged over the bundled tables (``None``: the bundled data alone),
+    #: named in messages about rows that can only come from it.
+    overlay_dir: Path | None = None
 
     @property
     def as_of(self) -> pd.Timestamp:
@@ -282,11 +286,13 @@ def monthly_panel(tables: Tables, start: str = PANEL_START, end: str | None = No
         raise ValueError(f"panel end {last} is before its start {first}")
     months = pd.period_range(first, last, freq="M")
     late = tables.missile_tests[tables.missile_tests["date"] > tables.as_of]
-    if len(late):
+    if len(late):  # imported into an overlay: the bundled launches are all inside the timeline
+        folder = tables.overlay_dir
         raise DataError(
-            "missile_tests.csv",
+            folder / "missile_tests.csv" if folder else "missile_tests.csv",
             f"{len(late)} launch(es) after the end of the state timeline ({tables.as_of:%Y-%m-%d})",
-            "code the negotiation state for those months with 'forecast data set-state'",
+            "code the negotiation state for those months with 'forecast data set-state'"
+            + (f" (--data-dir {folder})" if folder else ""),
         )
 
     panel = pd.DataFrame({"month": months.to_timestamp()})
