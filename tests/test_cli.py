@@ -377,3 +377,33 @@ def test_a_baselines_run_json_is_standard_json(tmp_path):
     assert result.returncode == 0, result.stderr
     record = json.loads((out / "run.json").read_text(), parse_constant=refuse)
     assert record["diagnostics"]["max_rhat"] is None and record["diagnostics"]["passed"] is True
+
+
+def test_the_band_table_says_n_a_where_the_baseline_was_exact():
+    """A backtest of a few quiet months: the best naive forecast scored CRPS 0, so the skill
+    is undefined and some resamples unbounded; the table printed '+nan' and '-inf..-inf'."""
+    import pandas as pd
+    from rich.console import Console
+
+    from forecast.cli.tables import band_table
+
+    nan, inf = float("nan"), float("inf")
+    band = pd.DataFrame(
+        {
+            "model": ["constant_rate", "ar_level"],
+            "band": ["1-3", "1-3"],
+            "state_path": ["persist", "persist"],
+            "crps": [0.25, 0.125],
+            "crps_skill": [nan, 0.5],
+            "crps_skill_lo": [-inf, 0.25],
+            "crps_skill_hi": [-inf, 0.75],
+            "pit_cov_80": [1.0, 0.75],
+            "crps_baseline": ["last_value", "last_value"],
+        }
+    )
+    console = Console(width=200, record=True)
+    console.print(band_table(band, n_cutoffs=1))
+    text = console.export_text()
+    assert "nan" not in text and "inf" not in text
+    rows = [line for line in text.splitlines() if "constant_rate" in line or "ar_level" in line]
+    assert "n/a" in rows[0] and "+0.50" in rows[1] and "+0.25..+0.75" in rows[1]

@@ -132,16 +132,19 @@ def band_table(band: pd.DataFrame, n_cutoffs: int, target: str = "launch_days") 
         left=("model", "baseline"),
     )
     for row in band[band["state_path"] == "persist"].itertuples(index=False):
+        # no skill where the best baseline was exact (CRPS 0: a few quiet months), nor a
+        # bounded interval where some resample's baseline was
+        bounds = (row.crps_skill, row.crps_skill_lo, row.crps_skill_hi)
         interval = (
-            ""
-            if row.crps_skill_lo != row.crps_skill_lo
-            else f"{row.crps_skill_lo:+.2f}..{row.crps_skill_hi:+.2f}"
+            f"{row.crps_skill_lo:+.2f}..{row.crps_skill_hi:+.2f}"
+            if all(math.isfinite(b) for b in bounds)
+            else ""
         )
         table.add_row(
             row.model,
             row.band,
             f"{row.crps:.3f}",
-            f"{row.crps_skill:+.2f}",
+            f"{row.crps_skill:+.2f}" if math.isfinite(row.crps_skill) else "n/a",
             interval,
             f"{row.pit_cov_80:.2f}",
             str(row.crps_baseline),
