@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 import html
 from pathlib import Path
+from typing import NamedTuple
 
 import mistune
 import pandas as pd
@@ -31,12 +32,13 @@ from forecast.catalog import resolve_sampler
 from forecast.constants import HDI_PROB
 from forecast.data import monthly_panel
 from forecast.data.panel import Tables, data_caveats
-from forecast.errors import InputError
+from forecast.errors import ConfigError, InputError
 from forecast.files import write_text_atomic
 from forecast.ledger import make_forecast, read_forecast, score_forecast, total_summary
-from forecast.runs import fit_run, load_outlook, load_run
+from forecast.runs import Run, fit_run, load_outlook, load_run
 from forecast.scenarios import simulate_scenarios
 from forecast.summaries import totals
+from forecast.yamlio import located
 
 REPORT_MD = "what_changed.md"
 REPORT_HTML = "what_changed.html"
@@ -83,6 +85,15 @@ def refit_model(
     return fit_run(
         old.clone(until=until), panel, sampler, seed=seed, out=out, extra=extra, progress=progress
     )
+
+
+class Refit(NamedTuple):
+    """What :func:`refit_run` made."""
+
+    run: Run
+    old: object
+    report: str
+    problems: list
 
 
 def refit_run(
@@ -133,23 +144,17 @@ def refit_run(
 
     Returns
     -------
-    run : forecast.runs.Run
-        The refit.
-    old : BaseModel
-        The old run's model.
-    report : str
-        The markdown report.
+    Refit
+        ``run`` (the refit, a :class:`forecast.runs.Run`), ``old`` (the old run's model),
+        ``report`` (the markdown report) and ``problems`` (why a fit could not simulate a
+        scenario of ``scenarios``, also listed in the report).
     """
     out = Path(out)
     old, _ = load_run(old_dir)
     old_outlook = load_outlook(old_dir, required=False)  # a damaged one is refused before fitting
     seed = old.metadata().get("sampler", {}).get("random_seed", 1)
     if scenarios is not None:
-        # the comparison needs the old fit's forecast of every scenario: a file it cannot
-        # simulate (an exercise before the start, a condition beyond the horizon) is refused
-        # before the refit, as 'forecast scenarios' refuses it; only the refit's own problems
-        # (a step month its new data observe) are left for what_changed.md
-        simulate_scenarios(old, scenarios, random_seed=seed, outlook=old_outlook)
+        _check_start(scenarios, old)
     run = refit_model(
         old,
         monthly_panel(tables),
@@ -161,6 +166,15 @@ def refit_run(
     )
     old_forecast = read_forecast(old_dir) or make_forecast(old, seed=seed)
     shown = Path(name or out.name)
+    compared = None
+    if scenarios is not None:
+        compared = scenario_changes(
+            old,
+            run.model,
+            scenarios,
+            random_seed=run.model.metadata().get("sampler", {}).get("random_seed", 1),
+            outlooks=(old_outlook, load_outlook(out, required=False)),
+        )
     report = what_changed(
         old,
         run.model,
@@ -171,11 +185,29 @@ def refit_run(
         shown,
         scenarios=scenarios,
         sources=sources,
-        outlooks=(old_outlook, load_outlook(out, required=False)),
+        compared=compared,
     )
     write_text_atomic(out / REPORT_MD, report)
     write_text_atomic(out / REPORT_HTML, render_html(report, title=f"What changed: {shown.name}"))
-    return run, old, report
+    return Refit(run, old, report, [] if compared is None else compared[1])
+
+
+def _check_start(scenarios, old) -> None:
+    """Refuse, before the refit, a scenario file whose ``start`` is before the old run's first
+    forecast month: neither fit could simulate it (the refit's data end later still). What
+    only one fit cannot simulate is reported beneath the comparison instead."""
+    first = pd.Period(old.training["month"].iloc[-1], "M") + 1
+    if scenarios.start is not None and scenarios.start < first:
+        raise located(
+            ConfigError(
+                scenarios.source,
+                f"key 'start': {scenarios.start} is before the first month either fit forecasts "
+                f"(the old run's data end {first - 1}; the refit's later)",
+                f"move 'start' to {first} or later, or leave it out (each fit forecasts from "
+                "the month after its own data)",
+            ),
+            scenarios,
+        )
 
 
 def settings_note(old, new) -> str:
@@ -353,7 +385,7 @@ def what_changed(
     new_dir: str | Path,
     scenarios=None,
     sources: pd.DataFrame | None = None,
-    outlooks=(None, None),
+    compared: tuple | None = None,
 ) -> str:
     """The markdown report comparing an old run with its refit.
 
@@ -371,8 +403,9 @@ def what_changed(
         A scenario file to simulate from both fits and compare.
     sources : DataFrame, optional
         The overlay's source log, to show where each new event came from.
-    outlooks : tuple of (Outlook or None)
-        Both runs' outlook models, for the scenarios whose states follow the transition model.
+    compared : tuple, optional
+        :func:`scenario_changes` of ``scenarios`` (its table and problems); required with
+        ``scenarios``.
     """
 
     pct = int(round(HDI_PROB * 100))
@@ -449,8 +482,7 @@ def what_changed(
         )
     lines.append(_table(pd.DataFrame(totals)))
     if scenarios is not None:
-        seed = new.metadata().get("sampler", {}).get("random_seed", 1)
-        table, problems = scenario_changes(old, new, scenarios, random_seed=seed, outlooks=outlooks)
+        table, problems = compared
         lines += [
             "",
             f"## Scenarios of {_text(scenarios.source)}: total over the horizon (mean, 80% "

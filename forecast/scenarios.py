@@ -367,7 +367,9 @@ def parse_scenarios(spec: dict, source: str = "<scenarios>") -> ScenarioSet:
             conditions=conditions,
         )
     lines = getattr(spec, "lines", {})
-    return ScenarioSet(start, horizon, scenarios, source=source, lines=lines)
+    parsed = ScenarioSet(start, horizon, scenarios, source=source, lines=lines)
+    _check_steps(parsed, start)  # what no fit can simulate is refused when the file is read
+    return parsed
 
 
 def with_scenarios(
@@ -514,37 +516,8 @@ def _scenario_months(scenario_set: ScenarioSet, first: pd.Period):
             f"the months in between are simulated too, and at most {MAX_HORIZON} are allowed",
             "refit on the data now available, or move 'start' closer",
         )
+    _check_steps(scenario_set, start)
     last = start + scenario_set.horizon - 1
-    horizon = scenario_set.horizon
-    for scenario in scenario_set.scenarios.values():  # 'month N' named as written
-        for key, steps in (("states", scenario.states), ("exercises", scenario.exercises)):
-            late = [k for k in steps if isinstance(k, int) and k > horizon]
-            if late:
-                raise ConfigError(
-                    scenario_set.source,
-                    f"key 'scenarios.{scenario.name}.{key}.month {late[0]}' is after the "
-                    f"forecast's last month (month {horizon}, {last})",
-                    f"write month {horizon} or earlier, or raise 'horizon' (at most {MAX_HORIZON})",
-                )
-    for scenario in scenario_set.resolved(start).scenarios.values():
-        for key, steps in (("states", scenario.states), ("exercises", scenario.exercises)):
-            early = [m for m in steps if m < start]
-            if early:
-                raise ConfigError(
-                    scenario_set.source,
-                    f"key 'scenarios.{scenario.name}.{key}.{early[0]}' is before the forecast "
-                    f"start {start}",
-                    "move the month to the start or later",
-                )
-            late = [m for m in steps if m > last]
-            if late:  # it would change nothing: the forecast ends before it
-                raise ConfigError(
-                    scenario_set.source,
-                    f"key 'scenarios.{scenario.name}.{key}.{late[0]}' is after the forecast's "
-                    f"last month {last} ({scenario_set.horizon} months from {start})",
-                    f"move the month to {last} or earlier, or raise 'horizon' (at most "
-                    f"{MAX_HORIZON})",
-                )
     return pd.period_range(first, last, freq="M"), start
 
 
@@ -668,3 +641,48 @@ def unread_exercises(model, scenario_set: ScenarioSet) -> str | None:
     else:
         why, fix = f"{model.name} does not read exercise days", ""
     return f"The exercise scales of {', '.join(names)} change nothing here: {why}{fix}."
+
+
+def _check_steps(scenario_set: ScenarioSet, start: pd.Period | None) -> None:
+    """Refuse a step the forecast never reaches: ``month N`` past the horizon and, once the
+    start is known, a calendar month before it or after the last month.
+
+    Nothing here depends on a fit, so :func:`parse_scenarios` runs it when the file is read
+    (with the file's own ``start``, if any) and every command refuses such a file alike (a
+    refit's comparison of two fits included); :func:`forecast_months` runs it again with the
+    start a fit gives.
+    """
+    horizon = scenario_set.horizon
+    last = None if start is None else start + horizon - 1
+    for scenario in scenario_set.scenarios.values():  # 'month N' named as written
+        for key, steps in (("states", scenario.states), ("exercises", scenario.exercises)):
+            late = [k for k in steps if isinstance(k, int) and k > horizon]
+            if late:
+                where = f"month {horizon}" if last is None else f"month {horizon}, {last}"
+                raise ConfigError(
+                    scenario_set.source,
+                    f"key 'scenarios.{scenario.name}.{key}.month {late[0]}' is after the "
+                    f"forecast's last month ({where})",
+                    f"write month {horizon} or earlier, or raise 'horizon' (at most {MAX_HORIZON})",
+                )
+    if start is None:
+        return
+    for scenario in scenario_set.resolved(start).scenarios.values():
+        for key, steps in (("states", scenario.states), ("exercises", scenario.exercises)):
+            early = [m for m in steps if m < start]
+            if early:
+                raise ConfigError(
+                    scenario_set.source,
+                    f"key 'scenarios.{scenario.name}.{key}.{early[0]}' is before the forecast "
+                    f"start {start}",
+                    "move the month to the start or later",
+                )
+            late = [m for m in steps if m > last]
+            if late:  # it would change nothing: the forecast ends before it
+                raise ConfigError(
+                    scenario_set.source,
+                    f"key 'scenarios.{scenario.name}.{key}.{late[0]}' is after the forecast's "
+                    f"last month {last} ({horizon} months from {start})",
+                    f"move the month to {last} or earlier, or raise 'horizon' (at most "
+                    f"{MAX_HORIZON})",
+                )

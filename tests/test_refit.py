@@ -10,6 +10,7 @@ import json
 import math
 
 import pytest
+from conftest import REPO
 from hostile_support import run_cli
 
 SMALL = ["--preset", "mock", "--seed", "1"]
@@ -286,11 +287,20 @@ def test_a_refit_of_a_bundled_data_run_says_it_reads_local_data(runs, tmp_path):
     assert "using the overlay data folder local-data (the old run was fitted on the bundled" in said
 
 
-def test_a_scenario_file_the_old_fit_cannot_simulate_is_refused_before_the_refit(
-    runs, tmp_path, monkeypatch
+@pytest.mark.parametrize(
+    "body, words",
+    [
+        # a step the forecast never reaches: no fit could simulate it
+        ("horizon: 12\nscenarios:\n  a:\n    states: {month 100: stalled}\n", "month 100"),
+        # a start before the old run's first forecast month, hence the refit's too
+        ("start: 2024-06\nhorizon: 6\nscenarios:\n  a: {}\n", "2024-06"),
+    ],
+)
+def test_a_scenario_file_no_fit_can_simulate_is_refused_before_the_refit(
+    runs, tmp_path, monkeypatch, body, words
 ):
-    """``refit --scenarios`` with a file 'forecast scenarios' refuses: exit 2 naming the file,
-    no fit, nothing written (it refitted, exited 0 and only what_changed.md said so)."""
+    """``refit --scenarios`` with such a file: exit 2 naming the file and its line, no fit,
+    nothing written (it refitted, exited 0 and only what_changed.md said so)."""
     from forecast.models.base import BaseModel
 
     def tripwire(*args, **kwargs):
@@ -298,15 +308,15 @@ def test_a_scenario_file_the_old_fit_cannot_simulate_is_refused_before_the_refit
 
     monkeypatch.setattr(BaseModel, "fit", tripwire)
     bad = tmp_path / "bad.yaml"
-    bad.write_text("horizon: 12\nscenarios:\n  a:\n    states: {month 100: stalled}\n")
+    bad.write_text(body)
     out = tmp_path / "new"
     result = run_cli(
         "refit", runs["old"], "--data-dir", runs["overlay"], "--out", out, "--scenarios", bad,
         env={"FORECAST_DATA_DIR": None},
     )  # fmt: skip
     assert result.returncode == 2, result.stdout + result.stderr
-    assert "bad.yaml" in result.stderr and "Fix:" in result.stderr
-    assert "Traceback" not in result.stderr
+    assert "bad.yaml" in result.stderr and words in result.stderr and "Fix:" in result.stderr
+    assert "line" in result.stderr and "Traceback" not in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.yaml"]
 
 
@@ -318,5 +328,23 @@ def test_a_scenario_only_the_refit_cannot_simulate_is_said_on_the_terminal(runs,
         "refit", runs["old"], "--data-dir", runs["overlay"], "--out", out, "--scenarios", spent
     )
     said = " ".join(result.stdout.split())
-    assert "the refit cannot simulate some scenarios of" in said and "spent.yaml" in said
+    assert "scenarios: the refit cannot simulate scenario 'talks'" in said and "2026-03" in said
     assert "the refit cannot simulate scenario" in (out / "what_changed.md").read_text()
+
+
+def test_the_shipped_scenarios_refit_a_run_without_an_outlook(runs, tmp_path):
+    """A run from before the outlook models (no outlook.nc) is refitted with the shipped
+    scenarios: its transition scenarios are listed as not simulated by the old fit, the others
+    compared (a check of the old fit before the refit refused the whole refit)."""
+    import shutil
+
+    old = tmp_path / "old"
+    shutil.copytree(runs["old"], old)
+    (old / "outlook.nc").unlink()
+    out = tmp_path / "new"
+    current = REPO / "scenarios" / "current.yaml"
+    result = run("refit", old, "--data-dir", runs["overlay"], "--out", out, "--scenarios", current)
+    said = " ".join(result.stdout.split())
+    assert "scenarios: the old fit cannot simulate scenario" in said
+    md = (out / "what_changed.md").read_text()
+    assert "| persist |" in md and "the old fit cannot simulate scenario" in md

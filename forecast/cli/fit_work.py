@@ -138,7 +138,7 @@ def refit(
             "to the same months (a revised count or coding would still show in what_changed.md)",
         )
     with output_dir(out, "refit", force=force) as tmp:  # built beside --out, swapped in whole
-        run, old, report = refit_run(
+        run, old, _, problems = refit_run(
             run_dir,
             tables,
             tmp,
@@ -163,12 +163,8 @@ def refit(
         f"{len(old.training)}, {_span(old.training)}) in {run.seconds:.0f} s",
     )
     _print_verdict(new.diagnostics)
-    if scenario_set is not None and "- the refit cannot simulate scenario" in report:
-        note(
-            "scenarios:",
-            f"the refit cannot simulate some scenarios of {scenarios} (a state step in a month "
-            f"its data now observe): see {Path(out) / REPORT_MD}",
-        )
+    for problem in problems:  # also beneath the comparison in what_changed.md
+        note("scenarios:", problem)
     console.print(f"run written: {out}; report: {Path(out) / REPORT_MD}")
 
 
