@@ -6,22 +6,21 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
-import pandas as pd
 import typer
 
 from forecast.catalog import PRESETS, check_name, resolve_sampler, state_models
 from forecast.cli import checks
-from forecast.constants import (
-    MAX_BACKTEST_EVERY,
-    MAX_CONTRAST_WINDOWS,
-    MAX_HORIZON,
-    MAX_WORKERS,
-)
+from forecast.constants import MAX_BACKTEST_EVERY, MAX_CONTRAST_WINDOWS, MAX_HORIZON, MAX_WORKERS
 from forecast.data import TARGETS, load_tables, monthly_panel
 from forecast.errors import ConfigError
 from forecast.evaluation.combine import check_pools
 from forecast.evaluation.executors import check_scheduler
-from forecast.evaluation.plan import check_cutoffs, check_models, regular_cutoffs
+from forecast.evaluation.plan import (
+    check_cutoffs,
+    check_models,
+    contrast_windows,
+    regular_cutoffs,
+)
 from forecast.outputs import check_output_dir
 
 app = typer.Typer(rich_markup_mode=None)
@@ -158,20 +157,9 @@ def contrasts(
     checks.check_sampler(seed=seed)
     resolve_sampler(preset)
     windows = checks.split_list(since)
-    if not windows:
-        raise ConfigError(
-            "--since", "no first month given", "pass one or more, e.g. --since 1990-01,2005-01"
-        )
     for window in windows:
         checks.check_month("--since", window)
-    # one fit per month, whatever the day or the spelling (2005-01, 2005-01-15)
-    windows = list(dict.fromkeys(f"{pd.Period(window, 'M')}" for window in windows))
-    if len(windows) > MAX_CONTRAST_WINDOWS:
-        raise ConfigError(
-            "--since",
-            f"{len(windows)} first months: each is a fit of its own",
-            f"give at most {MAX_CONTRAST_WINDOWS}",
-        )
+    windows = contrast_windows(windows)  # each month once, not too many: before the data are read
     name = check_name(model)
     if name not in state_models():
         usable = ", ".join(state_models())
@@ -179,12 +167,4 @@ def contrasts(
             "--model", f"{model} has no state effect", f"use default or one of {usable}"
         )
     panel = monthly_panel(load_tables(checks.data_dir(data_dir)))
-    last = pd.Period(panel["month"].iloc[-1], "M")
-    late = [window for window in windows if pd.Period(window, "M") > last]
-    if late:  # refused before the first fit, not after the others
-        raise ConfigError(
-            "--since",
-            f"{', '.join(late)} after the data's last month, {last}",
-            "choose first months inside the data (or import the months after it first)",
-        )
     _work().contrasts(out, panel, name, windows, preset, seed, force=force)

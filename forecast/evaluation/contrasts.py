@@ -16,6 +16,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from forecast.constants import STATES
+from forecast.evaluation.plan import contrast_windows
 from forecast.models import get_model
 from forecast.runs import fit_run
 from forecast.scenarios import Scenario, scenario_future
@@ -24,6 +25,15 @@ from forecast.summaries import totals
 
 #: First training months compared by default.
 DEFAULT_WINDOWS: tuple[str, ...] = ("1990-01", "2000-01", "2005-01", "2012-01")
+
+
+def _placed(panel: pd.DataFrame, model: str, windows: list[str]) -> list:
+    """One model per first month, each built on ``panel``: a window the data cannot give (a
+    month after them, too few months) is refused before the first fit, not after the others."""
+    built = [get_model(model, since=since) for since in windows]
+    for one in built:
+        one.build(panel)
+    return built
 
 
 def contrasts_by_window(
@@ -64,11 +74,10 @@ def contrasts_by_window(
         ``total_q10``, ``total_q90`` (from :func:`forecast.summaries.totals`), ``passed``
         (the fit's verdict).
     """
+    windows = contrast_windows(windows)
     rows = []
-    for since in windows:
-        fitted = fit_run(
-            get_model(model, since=since), panel, preset, seed=seed, progress=progress
-        ).model
+    for since, built in zip(windows, _placed(panel, model, windows), strict=True):
+        fitted = fit_run(built, None, preset, seed=seed, progress=progress).model  # built
         effects = fitted.state_effects().set_index("state")
         first = pd.Period(fitted.training["month"].iloc[-1], "M") + 1
         months = pd.period_range(first, periods=horizon, freq="M")

@@ -14,7 +14,14 @@ import numpy as np
 import pandas as pd
 
 from forecast.catalog import BASELINES, MODELS, PRESETS, resolve_name
-from forecast.constants import MAX_CHAINS, MAX_DRAWS, MAX_HORIZON, MAX_SEED, MAX_TUNE
+from forecast.constants import (
+    MAX_CHAINS,
+    MAX_CONTRAST_WINDOWS,
+    MAX_DRAWS,
+    MAX_HORIZON,
+    MAX_SEED,
+    MAX_TUNE,
+)
 from forecast.errors import ConfigError
 
 __all__ = [
@@ -40,6 +47,40 @@ def _period(value, what: str) -> pd.Period:
         return pd.Period(value, "M")
     except (ValueError, TypeError):
         raise ConfigError(what, f"{value!r} is not a month", "write months as YYYY-MM") from None
+
+
+def contrast_windows(windows: Sequence[str]) -> list[str]:
+    """The first months of a comparison as ``YYYY-MM``, each once, in the order given.
+
+    A month given twice, or as a day (``2005-01-15``), is one fit; more than
+    :data:`~forecast.constants.MAX_CONTRAST_WINDOWS` are refused (each is a fit of its own).
+
+    Parameters
+    ----------
+    windows : sequence of str
+        First training months (``--since``), as given.
+
+    Returns
+    -------
+    list of str
+
+    Raises
+    ------
+    ConfigError
+        Naming ``--since``: no month, one that is not a month, or too many.
+    """
+    if not windows:
+        raise ConfigError(
+            "--since", "no first month given", "pass one or more, e.g. --since 1990-01,2005-01"
+        )
+    months = list(dict.fromkeys(str(_period(w, "--since")) for w in windows))
+    if len(months) > MAX_CONTRAST_WINDOWS:
+        raise ConfigError(
+            "--since",
+            f"{len(months)} first months: each is a fit of its own",
+            f"give at most {MAX_CONTRAST_WINDOWS}",
+        )
+    return months
 
 
 def check_models(models: Sequence[str] | str, what: str = "--models") -> list[str]:
