@@ -208,12 +208,11 @@ def _horizon(model, questions) -> int:
             "ask about months after the data, or refit the run on data that end before them",
         )
     for q in questions:  # a conditional question's state path is a forecast's too
-        past = sorted(month for month in q.given if month < first)
-        if past:
+        if q.first_month < first:
             raise ConfigError(
                 q.source,
-                f"question {q.id!r}: given.{past[0]} is before the month after the fitted data "
-                f"({first}); the states before it are the data's",
+                f"question {q.id!r}: given.{q.first_month} is before the month after the "
+                f"fitted data ({first}); the states up to {first - 1} are observed",
                 f"start the given path at {first} or later, or refit the run on data that end "
                 "before it",
             )

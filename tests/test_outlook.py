@@ -343,3 +343,28 @@ def test_questions_refuse_a_today_before_the_runs_data_end(run_dir, tmp_path):
     result = cli("questions", run_dir, "--config", config, "--out", out, "--today", "1995-01-01")
     refused(result, "--today", "1995-01-01", "2025-12-31")
     assert not out.exists()
+
+
+def test_the_report_leaves_out_a_question_whose_given_path_starts_in_the_data(
+    fitted, tables, tmp_path
+):
+    """The report names a question about months the data cover and answers the others: a
+    conditional question whose given path starts in the data is such a question (it made the
+    whole page fail)."""
+    import datetime as dt
+
+    from forecast.report.build import expect
+
+    model, outlook = fitted
+    config = tmp_path / "q.yaml"
+    config.write_text(
+        "questions:\n"
+        "  - id: given-early\n    title: t\n    resolution: r\n    type: conditional\n"
+        "    given: {2025-12: no_talks}\n    given_through: 2026-03\n"
+        "    question: {type: binary, event: launch_day, window: {start: 2026-01, end: 2026-03}}\n"
+        "  - id: plain\n    title: t\n    resolution: r\n    type: binary\n"
+        "    event: launch_day\n    window: {start: 2026-01, end: 2026-03}\n"
+    )
+    found = expect(model, outlook, config, SEED, tables, today=dt.date(2026, 1, 15))
+    assert found["unanswered"] == ["given-early"]
+    assert list(found["answers"]["question"]) == ["plain"]

@@ -145,6 +145,12 @@ class Question:
         return f"month of the first {self.event.singular}" if kind == "date" else self.event.unit
 
     @property
+    def first_month(self) -> pd.Period:
+        """The first month the question is about: its window's start, or a conditional
+        question's first given month when that is earlier (a forecast must start by it)."""
+        return min([self.start, *self.given])
+
+    @property
     def given_months(self) -> pd.PeriodIndex:
         """Months the given path must hold (empty for other types)."""
         if not self.given:

@@ -160,8 +160,8 @@ def expect(
         return {}
     questions = load_questions(questions_file, last_month=model.training["month"].iloc[-1])
     first = pd.Period(model.training["month"].iloc[-1], "M") + 1
-    asked = [q for q in questions if q.start >= first]
-    late = [q.id for q in questions if q.start < first]
+    asked = [q for q in questions if q.first_month >= first]
+    late = [q.id for q in questions if q.first_month < first]
     if asked:
         answers, _, forecast = answer_questions(model, outlook, asked, random_seed=seed)
     else:
