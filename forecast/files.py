@@ -243,10 +243,22 @@ def write_text_atomic(path: str | Path, text: str) -> None:
     write_bytes_atomic(path, text.encode("utf-8"))
 
 
-def json_text(record) -> str:
-    """``record`` as standard JSON text (indented, one trailing newline): a float that is not
-    finite (a counting baseline's r-hat, NaN) is written ``null``, which every JSON reader
-    takes, where Python's default ``NaN`` is refused by ``JSON.parse`` and strict parsers."""
+def json_text(record: dict) -> str:
+    """A record as the JSON text of one of our files (``run.json``, settings, markers).
+
+    Indented, with one trailing newline. A float that is not finite (a counting
+    baseline's r-hat, NaN) is written ``null``, which every JSON reader takes; Python's
+    default ``NaN`` is refused by ``JSON.parse`` and strict parsers.
+
+    Parameters
+    ----------
+    record : dict
+        JSON-ready values (dicts, lists, strings, numbers, booleans, None).
+
+    Returns
+    -------
+    str
+    """
 
     def finite(value):
         if isinstance(value, float) and not math.isfinite(value):

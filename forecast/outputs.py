@@ -74,7 +74,7 @@ from pathlib import Path
 from forecast import __version__
 from forecast.destinations import nearest_existing, probe_writable, refuse_protected, resolved_path
 from forecast.errors import ConfigError
-from forecast.files import apply_umask, fsync_dir, write_text_atomic
+from forecast.files import apply_umask, fsync_dir, json_text, write_text_atomic
 
 #: Marker written into every output folder a command creates.
 MARKER = ".forecast-output.json"
@@ -163,7 +163,7 @@ def write_marker(folder: Path, command: str) -> None:
         "forecast_version": __version__,
         "files": _files(folder),
     }
-    write_text_atomic(folder / MARKER, json.dumps(record, indent=2) + "\n")
+    write_text_atomic(folder / MARKER, json_text(record))
 
 
 # --- the rule ---

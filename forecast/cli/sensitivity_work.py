@@ -3,7 +3,6 @@ checked it: the refits (which load the modelling layers), the files, the termina
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from forecast.catalog import Sampler
 from forecast.cli import checks
 from forecast.cli.console import console, say, wide
 from forecast.coding_alternatives import AS_CODED
-from forecast.files import write_csv, write_text_atomic
+from forecast.files import json_text, write_csv, write_text_atomic
 from forecast.outputs import output_dir
 from forecast.scenarios import ScenarioSet
 from forecast.sensitivity import (
@@ -73,7 +72,7 @@ def sensitivity(
     with output_dir(out, "sensitivity", force=force) as tmp:
         write_csv(table, tmp / TABLE_FILE, index=False, float_format=FLOAT_FORMAT)
         write_text_atomic(tmp / MARKDOWN_FILE, sensitivity_markdown(table))
-        write_text_atomic(tmp / SETTINGS_FILE, json.dumps(settings, indent=2) + "\n")
+        write_text_atomic(tmp / SETTINGS_FILE, json_text(settings))
     wide().print(_terminal_table(table))
     for sentence in sensitivity_findings(table):
         say("- ", sentence)

@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from forecast.errors import ConfigError
+from forecast.files import json_text
 from forecast.outputs import output_dir
 
 
@@ -90,7 +91,7 @@ class BacktestResult:
         for name, table in self.tables.items():
             table.to_csv(out / f"{names.get(name, name)}.csv", index=False, date_format="%Y-%m")
         meta = {**self.settings, "seconds": round(self.seconds, 1)}
-        (out / "settings.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+        (out / "settings.json").write_text(json_text(meta), encoding="utf-8")
 
 
 #: The subfolder of a backtest folder that holds its missile side.

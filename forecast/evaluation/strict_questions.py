@@ -44,7 +44,7 @@ from forecast.evaluation.question_skill import (
     skill_table,
 )
 from forecast.evaluation.skill import path_gain
-from forecast.files import write_csv
+from forecast.files import json_text, write_csv
 from forecast.models import get_model
 from forecast.models.events import NuclearRate
 from forecast.models.state_catalog import DEFAULT_TRANSITIONS, TRANSITION_MODELS
@@ -402,7 +402,7 @@ def write_strict(result: StrictResult, out: str | Path = TABLES_DIR) -> list[Pat
         encoding="utf-8",
     )
     settings = out / "questions_settings.json"
-    settings.write_text(json.dumps(result.settings, indent=2) + "\n", encoding="utf-8")
+    settings.write_text(json_text(result.settings), encoding="utf-8")
     return [*written, finding, settings]
 
 
