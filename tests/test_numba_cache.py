@@ -157,14 +157,14 @@ def test_a_model_one_month_longer_compiles_to_the_same_code_with_nutpies_values(
 def test_a_catalogued_model_on_one_more_month_is_the_same_code(name, panel):
     """A refit on a month not fitted before builds the same log density and expand functions
     for PyTensor's disk cache, even when the month starts a new year (2023-01 after 2022-12:
-    one more level step): the grid's covariates are data and its lengths symbolic, so nothing
-    is compiled anew."""
+    one more level step) or not (2023-02): the grid's covariates are data and its lengths
+    symbolic, so nothing is compiled anew."""
     from pymc.initial_point import make_initial_point_fn
 
     from forecast.models import get_model
 
     keys = set()
-    for until in ("2022-12", "2023-01"):
+    for until in ("2022-12", "2023-01", "2023-02"):  # a new year, then a month within it
         model = get_model(name, until=until).build(panel)
         point_fn = make_initial_point_fn(model=model, return_transformed=True)
         ours = numba_cache._flat_functions(model, point_fn)
