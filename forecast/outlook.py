@@ -37,6 +37,7 @@ from forecast.questions import (
     month_label,
     outcome_code,
     parse_questions,
+    question_end,
     resolve,
     rows_by_month,
     score,
@@ -199,7 +200,7 @@ def outlook_from_today(
 
 def _horizon(model, questions) -> int:
     first = pd.Period(model.training["month"].iloc[-1], "M") + 1
-    last = max(q.end for q in questions)
+    last = max(question_end(q) for q in questions)  # a given path may end after the window
     early = [q.id for q in questions if q.start < first]
     if early:
         raise ConfigError(

@@ -129,8 +129,10 @@ def refit_run(
     until : str, optional
         Last training month of the refit (default: every month).
     scenarios : ScenarioSet, optional
-        Scenarios simulated from both fits and compared; one the old fit cannot simulate is
-        refused (:class:`~forecast.errors.InputError`) before anything is fitted.
+        Scenarios simulated from both fits and compared. A ``start`` before both fits' first
+        forecast months is refused (:class:`~forecast.errors.ConfigError`) before anything is
+        fitted (steps no fit reaches were refused when the file was read); a scenario only
+        one fit cannot simulate is listed in ``problems`` and the report.
     sources : DataFrame, optional
         The overlay's source log.
     extra : dict, optional
@@ -154,7 +156,7 @@ def refit_run(
     old_outlook = load_outlook(old_dir, required=False)  # a damaged one is refused before fitting
     seed = old.metadata().get("sampler", {}).get("random_seed", 1)
     if scenarios is not None:
-        _check_start(scenarios, old)
+        _check_start(scenarios, old, until)
     run = refit_model(
         old,
         monthly_panel(tables),
@@ -192,22 +194,25 @@ def refit_run(
     return Refit(run, old, report, [] if compared is None else compared[1])
 
 
-def _check_start(scenarios, old) -> None:
-    """Refuse, before the refit, a scenario file whose ``start`` is before the old run's first
-    forecast month: neither fit could simulate it (the refit's data end later still). What
-    only one fit cannot simulate is reported beneath the comparison instead."""
+def _check_start(scenarios, old, until: str | None = None) -> None:
+    """Refuse, before the refit, a scenario file whose ``start`` is before both fits' first
+    forecast months: the old run's, and the refit's (after ``until``, or after the data, which
+    end no earlier than the old run's). What only one fit cannot simulate is reported beneath
+    the comparison instead."""
     first = pd.Period(old.training["month"].iloc[-1], "M") + 1
-    if scenarios.start is not None and scenarios.start < first:
-        raise located(
-            ConfigError(
-                scenarios.source,
-                f"key 'start': {scenarios.start} is before the first month either fit forecasts "
-                f"(the old run's data end {first - 1}; the refit's later)",
-                f"move 'start' to {first} or later, or leave it out (each fit forecasts from "
-                "the month after its own data)",
-            ),
-            scenarios,
-        )
+    start = scenarios.start
+    if start is None or start >= first or (until is not None and start > pd.Period(until, "M")):
+        return
+    raise located(
+        ConfigError(
+            scenarios.source,
+            f"key 'start': {start} is before the first month either fit forecasts (the old "
+            f"run's data end {first - 1})",
+            f"move 'start' to {first} or later, or leave it out (each fit forecasts from the "
+            "month after its own data)",
+        ),
+        scenarios,
+    )
 
 
 def settings_note(old, new) -> str:
@@ -482,6 +487,8 @@ def what_changed(
         )
     lines.append(_table(pd.DataFrame(totals)))
     if scenarios is not None:
+        if compared is None:
+            raise ValueError("what_changed: pass compared=scenario_changes(...) with scenarios")
         table, problems = compared
         lines += [
             "",

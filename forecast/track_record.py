@@ -48,7 +48,7 @@ import pandas as pd
 
 from forecast.constants import PROJECT_DIR
 from forecast.errors import RunFileError
-from forecast.files import read_json, write_csv
+from forecast.files import json_text, read_json, write_csv
 from forecast.outlook import embedded_questions, score_answers
 from forecast.questions import (
     MONTH_COLUMNS,
@@ -311,7 +311,7 @@ def write_track_record(track: dict, panel: pd.DataFrame, out: str | Path) -> lis
     table = score_track_record(track, panel)
     files = {
         RECORDS_FILE: json.dumps(track, separators=(",", ":")) + "\n",
-        "settings.json": json.dumps(track["settings"], indent=2) + "\n",
+        "settings.json": json_text(track["settings"]),
     }
     for name, text in files.items():
         (out / name).write_text(text, encoding="utf-8")

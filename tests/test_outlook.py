@@ -368,3 +368,24 @@ def test_the_report_leaves_out_a_question_whose_given_path_starts_in_the_data(
     found = expect(model, outlook, config, SEED, tables, today=dt.date(2026, 1, 15))
     assert found["unanswered"] == ["given-early"]
     assert list(found["answers"]["question"]) == ["plain"]
+
+
+def test_a_given_path_that_ends_after_the_window_is_simulated_to_its_end(run_dir, tmp_path):
+    """``given_through`` after the window's end: the forecast covers the given path too (the
+    horizon ended with the window, and the path's last month was refused with a message about
+    an internal scenario file)."""
+    from hostile_support import cli
+
+    config = tmp_path / "q.yaml"
+    config.write_text(
+        "questions:\n"
+        "  - id: q1\n    title: t\n    resolution: r\n    type: conditional\n"
+        "    given: {2026-01: no_talks}\n    given_through: 2026-06\n"
+        "    question: {type: binary, event: launch_day, window: {start: 2026-01, end: 2026-03}}\n"
+    )
+    out = tmp_path / "answers"
+    result = cli("questions", run_dir, "--config", config, "--out", out)
+    assert result.exit_code == 0, result.output
+    answers = pd.read_csv(out / "answers.csv")
+    assert answers["question"].tolist() == ["q1"] and 0 <= answers["probability"].iloc[0] <= 1
+    assert 0 < answers["p_given"].iloc[0] <= 1  # P(no talks through 2026-06)

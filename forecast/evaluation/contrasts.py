@@ -75,9 +75,10 @@ def contrasts_by_window(
         (the fit's verdict).
     """
     windows = contrast_windows(windows)
+    built = _placed(panel, model, windows)
     rows = []
-    for since, built in zip(windows, _placed(panel, model, windows), strict=True):
-        fitted = fit_run(built, None, preset, seed=seed, progress=progress).model  # built
+    for since in windows:  # each model let go once fitted and tabulated
+        fitted = fit_run(built.pop(0), None, preset, seed=seed, progress=progress).model
         effects = fitted.state_effects().set_index("state")
         first = pd.Period(fitted.training["month"].iloc[-1], "M") + 1
         months = pd.period_range(first, periods=horizon, freq="M")

@@ -419,7 +419,8 @@ def expectations_section(ctx: ReportContext) -> str:
     if ctx.unanswered:
         first = pd.Period(ctx.model.training["month"].iloc[-1], "M") + 1
         parts.append(
-            f"<p>Left out because their windows begin before the forecast's first month "
+            "<p>Left out because their windows (or a conditional question's given path) "
+            f"begin before the forecast's first month "
             f"({first:%B %Y}), in months the fit has already seen: "
             + ", ".join(html.escape(q) for q in ctx.unanswered)
             + ". A question file of later windows (<code>forecast report --questions</code>) "
