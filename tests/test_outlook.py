@@ -43,6 +43,16 @@ def fitted(run_dir):
     return model, load_outlook(run_dir)
 
 
+def conditional(qid: str, given: str, through: str) -> str:
+    """One conditional question of a question file: a launch day in 2026-01..03, given the
+    state path ``given`` (a YAML mapping of months to states) held through ``through``."""
+    return (
+        f"  - id: {qid}\n    title: t\n    resolution: r\n    type: conditional\n"
+        f"    given: {given}\n    given_through: {through}\n"
+        "    question: {type: binary, event: launch_day, window: {start: 2026-01, end: 2026-03}}\n"
+    )
+
+
 def test_every_run_carries_its_outlook_models(fitted):
     model, outlook = fitted
     assert outlook.transitions.last_state == str(model.training["state"].iloc[-1])
@@ -322,10 +332,7 @@ def test_a_given_path_that_starts_in_the_data_is_refused_naming_file_and_questio
 
     config = tmp_path / "q.yaml"
     config.write_text(
-        "questions:\n"
-        "  - id: q1\n    title: t\n    resolution: r\n    type: conditional\n"
-        "    given: {2025-12: no_talks, 2026-03: active_talks}\n    given_through: 2026-03\n"
-        "    question: {type: binary, event: launch_day, window: {start: 2026-01, end: 2026-03}}\n"
+        "questions:\n" + conditional("q1", "{2025-12: no_talks, 2026-03: active_talks}", "2026-03")
     )
     out = tmp_path / "answers"
     result = cli("questions", run_dir, "--config", config, "--out", out)
@@ -359,10 +366,8 @@ def test_the_report_leaves_out_a_question_whose_given_path_starts_in_the_data(
     config = tmp_path / "q.yaml"
     config.write_text(
         "questions:\n"
-        "  - id: given-early\n    title: t\n    resolution: r\n    type: conditional\n"
-        "    given: {2025-12: no_talks}\n    given_through: 2026-03\n"
-        "    question: {type: binary, event: launch_day, window: {start: 2026-01, end: 2026-03}}\n"
-        "  - id: plain\n    title: t\n    resolution: r\n    type: binary\n"
+        + conditional("given-early", "{2025-12: no_talks}", "2026-03")
+        + "  - id: plain\n    title: t\n    resolution: r\n    type: binary\n"
         "    event: launch_day\n    window: {start: 2026-01, end: 2026-03}\n"
     )
     found = expect(model, outlook, config, SEED, tables, today=dt.date(2026, 1, 15))
@@ -377,12 +382,7 @@ def test_a_given_path_that_ends_after_the_window_is_simulated_to_its_end(run_dir
     from hostile_support import cli
 
     config = tmp_path / "q.yaml"
-    config.write_text(
-        "questions:\n"
-        "  - id: q1\n    title: t\n    resolution: r\n    type: conditional\n"
-        "    given: {2026-01: no_talks}\n    given_through: 2026-06\n"
-        "    question: {type: binary, event: launch_day, window: {start: 2026-01, end: 2026-03}}\n"
-    )
+    config.write_text("questions:\n" + conditional("q1", "{2026-01: no_talks}", "2026-06"))
     out = tmp_path / "answers"
     result = cli("questions", run_dir, "--config", config, "--out", out)
     assert result.exit_code == 0, result.output
