@@ -129,10 +129,10 @@ def refit_run(
     until : str, optional
         Last training month of the refit (default: every month).
     scenarios : ScenarioSet, optional
-        Scenarios simulated from both fits and compared. A ``start`` before both fits' first
-        forecast months is refused (:class:`~forecast.errors.ConfigError`) before anything is
-        fitted (steps no fit reaches were refused when the file was read); a scenario only
-        one fit cannot simulate is listed in ``problems`` and the report.
+        Scenarios simulated from both fits and compared. A ``start`` not after both fits'
+        data is refused (:class:`~forecast.errors.ConfigError`) before anything is fitted
+        (steps no fit reaches were refused when the file was read); a scenario only one fit
+        cannot simulate is listed in ``problems`` and the report.
     sources : DataFrame, optional
         The overlay's source log.
     extra : dict, optional
@@ -156,7 +156,7 @@ def refit_run(
     old_outlook = load_outlook(old_dir, required=False)  # a damaged one is refused before fitting
     seed = old.metadata().get("sampler", {}).get("random_seed", 1)
     if scenarios is not None:
-        _check_start(scenarios, old, until)
+        _check_start(scenarios, old, tables, until)
     run = refit_model(
         old,
         monthly_panel(tables),
@@ -194,25 +194,31 @@ def refit_run(
     return Refit(run, old, report, [] if compared is None else compared[1])
 
 
-def _check_start(scenarios, old, until: str | None = None) -> None:
-    """Refuse, before the refit, a scenario file whose ``start`` is before both fits' first
-    forecast months: the old run's, and the refit's (after ``until``, or after the data, which
-    end no earlier than the old run's). What only one fit cannot simulate is reported beneath
-    the comparison instead."""
-    first = pd.Period(old.training["month"].iloc[-1], "M") + 1
+def _check_start(scenarios, old, tables: Tables, until: str | None = None) -> None:
+    """Refuse, before the refit, a scenario file whose ``start`` is not after both fits' data:
+    the old run's, and the refit's (to ``until``, or to the data's end). From such a start one
+    fit can simulate none of the file's scenarios, so nothing could be compared (it was found
+    after the refit, once per scenario). What only one fit cannot simulate of a scenario is
+    reported beneath the comparison instead."""
     start = scenarios.start
-    if start is None or start >= first or (until is not None and start > pd.Period(until, "M")):
+    if start is None:
         return
-    raise located(
-        ConfigError(
-            scenarios.source,
-            f"key 'start': {start} is before the first month either fit forecasts (the old "
-            f"run's data end {first - 1})",
-            f"move 'start' to {first} or later, or leave it out (each fit forecasts from the "
-            "month after its own data)",
-        ),
-        scenarios,
-    )
+    old_end = pd.Period(old.training["month"].iloc[-1], "M")
+    new_end = tables.last_whole_month
+    if until is not None:
+        new_end = min(new_end, pd.Period(until, "M"))
+    for whose, end in (("the old run's", old_end), ("the refit's", new_end)):
+        if start <= end:
+            raise located(
+                ConfigError(
+                    scenarios.source,
+                    f"key 'start': {start} is not after {whose} data (which end {end}), so no "
+                    "scenario of the file could be compared",
+                    f"move 'start' to {max(old_end, new_end) + 1} or later, or leave it out "
+                    "(each fit forecasts from the month after its own data)",
+                ),
+                scenarios,
+            )
 
 
 def settings_note(old, new) -> str:

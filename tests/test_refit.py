@@ -293,7 +293,9 @@ def test_a_refit_of_a_bundled_data_run_says_it_reads_local_data(runs, tmp_path):
         # a step the forecast never reaches: no fit could simulate it
         ("horizon: 12\nscenarios:\n  a:\n    states: {month 100: stalled}\n", "month 100"),
         # a start before the old run's first forecast month, hence the refit's too
-        ("start: 2024-06\nhorizon: 6\nscenarios:\n  a: {}\n", "2024-06"),
+        ("start: 2024-06\nhorizon: 6\nscenarios:\n  a: {}\n", "the old run's data"),
+        # a start inside the refit's new data (to 2026-06): the refit could simulate none
+        ("start: 2026-03\nhorizon: 6\nscenarios:\n  a: {}\n", "the refit's data"),
     ],
 )
 def test_a_scenario_file_no_fit_can_simulate_is_refused_before_the_refit(
