@@ -91,6 +91,18 @@ def design(panel: pd.DataFrame, target: str | list[str], start: int = 0) -> Desi
 # --- PyMC pieces -----------------------------------------------------------------------
 
 
+def grid_data(d: Design, names, **extra: np.ndarray) -> dict[str, pt.TensorVariable]:
+    """The grid's covariates as ``pm.Data`` over ``month`` (``lags`` over ``month, lag``), in
+    the order given, then ``extra`` arrays (e.g. ``era_idx``): data, not constants, so a grid
+    one month longer gives the same graph, whose compiled code is re-used
+    (:mod:`forecast.models.numba_cache`). Call inside the model's context."""
+    values = {name: getattr(d, name) for name in names} | extra
+    return {
+        name: pm.Data(name, value, dims=("month", "lag") if name == "lags" else "month")
+        for name, value in values.items()
+    }
+
+
 def level_walk(priors: dict, n_years: int) -> pt.TensorVariable:
     """Yearly Gaussian random walk on the log rate (non-centred).
 

@@ -99,21 +99,13 @@ class CountModel(BaseModel):
         return model
 
     def _log_rate(self, d: C.Design, p: dict):
-        # the grid's covariates are data, not constants, and the grid's length is symbolic:
-        # a grid one month longer gives the same graph, whose compiled code is re-used
-        # (forecast.models.numba_cache), as for ar_level
         on = self.components
-        grid = {
-            name: pm.Data(name, getattr(d, name), dims=dims)
-            for name, dims, used in (
-                ("year_idx", "month", True),
-                ("state_idx", "month", "state" in on),
-                ("moy_idx", "month", "season" in on),
-                ("exercise_share", "month", "exercise" in on),
-                ("lags", ("month", "lag"), "excitation" in on),
-            )
-            if used
-        }
+        used = {"state": "state_idx", "season": "moy_idx", "exercise": "exercise_share"}
+        grid = C.grid_data(
+            d,
+            ["year_idx", *(name for term, name in used.items() if term in on)]
+            + (["lags"] if "excitation" in on else []),
+        )
         log_mu = C.level_walk(p, len(d.years))[grid["year_idx"]]
         if "state" in on:
             log_mu = log_mu + C.state_effects(p)[grid["state_idx"]]

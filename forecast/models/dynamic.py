@@ -249,18 +249,8 @@ class ARLevel(LeaderEras, CountModel):
             train_idx = pm.Data("train_idx", data["train_idx"], dims="train_month")
             y_train = pm.Data("y_train", data["y_train"], dims="train_month")
             era_weights = pm.Data("era_weights", data["era_weights"], dims=("era", "month"))
-            # the grid's covariates are data, not constants, and its length is symbolic
-            # (ar1_path): a grid one month longer gives the same graph, whose compiled code is
-            # re-used (forecast.models.numba_cache)
-            grid = {
-                name: pm.Data(name, values, dims="month")
-                for name, values in (
-                    ("state_idx", d.state_idx),
-                    ("moy_idx", d.moy_idx),
-                    ("exercise_share", d.exercise_share),
-                    ("era_idx", era_idx),
-                )
-            }
+            # its length is symbolic too (ar1_path): the same graph for a grid a month longer
+            grid = C.grid_data(d, ["state_idx", "moy_idx", "exercise_share"], era_idx=era_idx)
             phi = pm.Deterministic(
                 "ar_phi", pm.math.sigmoid(pm.Normal("ar_phi_logit", **p["ar_phi"]))
             )

@@ -118,12 +118,7 @@ class ClassHierarchical(CountModel):
             train_idx = pm.Data("train_idx", data["train_idx"], dims="train_month")
             y_train = pm.Data("y_train", data["y_train"], dims=("train_month", "weapon_class"))
             nuclear = pm.Data("nuclear_train", data["nuclear_train"], dims="train_month")
-            # the grid's covariates are data, not constants: a grid one month longer gives the
-            # same graph, whose compiled code is re-used (forecast.models.numba_cache)
-            grid = {
-                name: pm.Data(name, getattr(d, name), dims="month")
-                for name in ("year_idx", "state_idx", "moy_idx", "exercise_share")
-            }
+            grid = C.grid_data(d, ["year_idx", "state_idx", "moy_idx", "exercise_share"])
             level = C.level_walk(p, len(d.years))[grid["year_idx"]]
             offset = pm.ZeroSumNormal(
                 "class_offset", sigma=p["class_offset"]["sigma"], dims="weapon_class"
