@@ -139,7 +139,7 @@ class PathSimulator:
         self.model, self.outlook, self.random_seed = model, outlook, int(random_seed)
         self.draws = None if draws is None else min(int(draws), simulation_draws(model))
         self.training = model.training
-        first = pd.Period(self.training["month"].iloc[-1], "M") + 1
+        first = model.last_month + 1
         self.all_months = pd.period_range(first, periods=EXPLORER_MAX_HORIZON, freq="M")
         self.initial_state = str(self.training["state"].iloc[-1])
         self.paths = self._preset_paths(presets or SHIPPED_SCENARIOS)
@@ -202,7 +202,7 @@ class PathSimulator:
         if panel is None and not set(wanted.values()) <= set(source.columns):
             panel = monthly_panel(load_tables())
         source = panel if panel is not None else source
-        last = pd.Timestamp(self.training["month"].iloc[-1])
+        last = self.model.last_month.to_timestamp()
         rows = source[pd.to_datetime(source["month"]) <= last].tail(HISTORY_MONTHS)
         out = pd.DataFrame({"month": pd.to_datetime(rows["month"]), "state": rows["state"]})
         for quantity, column in wanted.items():

@@ -175,7 +175,7 @@ def outlook_from_today(
         None when the data reach today's month (the outlook from the data's end is the
         outlook from today).
     """
-    first = pd.Period(model.training["month"].iloc[-1], "M") + 1
+    first = model.last_month + 1
     current = pd.Period(today, "M")
     gap = (current - first).n
     if gap <= 0:
@@ -199,7 +199,7 @@ def outlook_from_today(
 
 
 def _horizon(model, questions) -> int:
-    first = pd.Period(model.training["month"].iloc[-1], "M") + 1
+    first = model.last_month + 1
     last = max(question_end(q) for q in questions)  # a given path may end after the window
     early = [q.id for q in questions if q.start < first]
     if early:
@@ -242,7 +242,7 @@ def answer_questions(model, outlook, questions, random_seed: int = 1, draws: int
     horizon = _horizon(model, questions)
     forecast = simulate_outlook(model, outlook, horizon, random_seed, draws)
     sim = forecast.data.isel(scenario=0)
-    as_of = f"{pd.Timestamp(model.training['month'].iloc[-1]) + pd.offsets.MonthEnd(0):%Y-%m-%d}"
+    as_of = f"{model.data_end:%Y-%m-%d}"
     rows, outcomes = [], {}
     for question in questions:
         sims = sim

@@ -203,7 +203,7 @@ def _check_start(scenarios, old, tables: Tables, until: str | None = None) -> No
     start = scenarios.start
     if start is None:
         return
-    old_end = pd.Period(old.training["month"].iloc[-1], "M")
+    old_end = old.last_month
     new_end = tables.last_whole_month
     if until is not None:
         new_end = min(new_end, pd.Period(until, "M"))
@@ -301,10 +301,6 @@ def scenario_changes(old, new, scenario_set, random_seed: int = 1, outlooks=(Non
     return pd.DataFrame(rows), problems
 
 
-def _month_end(model) -> pd.Timestamp:
-    return pd.Timestamp(model.training["month"].iloc[-1]) + pd.offsets.MonthEnd(0)
-
-
 def new_events(old, tables: Tables, sources: pd.DataFrame | None = None) -> pd.DataFrame:
     """Launch days after the old fit's last month: date, classes, missiles (and sources).
 
@@ -313,7 +309,7 @@ def new_events(old, tables: Tables, sources: pd.DataFrame | None = None) -> pd.D
     (``bundled`` for rows of the bundled data).
     """
     mt = tables.missile_tests
-    late = mt[mt["date"] > _month_end(old)]
+    late = mt[mt["date"] > old.data_end]
     columns = ["date", "classes", "missiles", *(["source"] if sources is not None else [])]
     if late.empty:
         return pd.DataFrame(columns=columns)
@@ -425,8 +421,8 @@ def what_changed(
         f"# What changed: {_text(Path(old_dir).name)} -> {_text(Path(new_dir).name)}",
         "",
         f"Model `{new.name}`, target `{target}`. {settings_note(old, new)} The old fit "
-        f"ran to {old.training['month'].iloc[-1]:%Y-%m} ({len(old.training)} months); the refit "
-        f"runs to {new.training['month'].iloc[-1]:%Y-%m} ({len(new.training)} months).",
+        f"ran to {old.last_month} ({len(old.training)} months); the refit "
+        f"runs to {new.last_month} ({len(new.training)} months).",
         "",
     ]
     caveats = data_caveats(tables, new.training, new.columns())

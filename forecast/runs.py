@@ -270,8 +270,7 @@ def fit_outlook(model: BaseModel) -> Outlook:
     switch, every test; the panel holds the class and nuclear columns the count model
     does not keep)."""
     seed = int(model.sampler.get("random_seed", 1))
-    last = pd.Timestamp(model.training["month"].iloc[-1])
-    return outlook_at(model.source_panel, last, seed)
+    return outlook_at(model.source_panel, model.last_month, seed)
 
 
 #: The state model of every outlook (:data:`forecast.models.state_catalog.DEFAULT_TRANSITIONS`:

@@ -488,7 +488,7 @@ def scenario_future(
 def forecast_months(model, scenario_set: ScenarioSet) -> tuple[pd.PeriodIndex, pd.Period]:
     """The months a scenario set simulates (from the month after the fitted data to the end of
     its horizon) and its first month shown, checked against the fit."""
-    return scenario_months(scenario_set, pd.Period(model.training["month"].iloc[-1], "M") + 1)
+    return scenario_months(scenario_set, model.last_month + 1)
 
 
 def scenario_months(scenario_set: ScenarioSet, first) -> tuple[pd.PeriodIndex, pd.Period]:

@@ -277,7 +277,7 @@ def simulate(
         "target": model.target,
         "random_seed": int(random_seed),
         "initial_state": str(training["state"].iloc[-1]),
-        "last_fitted_month": f"{pd.Timestamp(training['month'].iloc[-1]):%Y-%m}",
+        "last_fitted_month": str(model.last_month),
     }
     return Forecast(data)
 

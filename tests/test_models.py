@@ -557,3 +557,16 @@ def test_a_run_read_back_names_its_folder_without_the_machines_folders(tmp_path)
 
     assert shown_folder(PROJECT_DIR / "runs" / "report-latest") == "runs/report-latest"
     assert shown_folder(tmp_path / "my-run") == "my-run"  # outside the project: its name
+
+
+def test_the_last_month_and_data_end_follow_the_training_window(panel):
+    """One place says where a fit's data end (the refit, the outlook and ``questions --today``
+    read it): the last training month, and its last day, moved by ``set_until``."""
+    model = get_model("state_rate", until="2019-10")
+    model.build(panel, keep_future=True)
+    assert model.last_month == pd.Period("2019-10", "M")
+    assert model.data_end == pd.Timestamp("2019-10-31")
+    model.set_until("2020-02")
+    assert model.last_month == pd.Period("2020-02", "M")
+    assert model.data_end == pd.Timestamp("2020-02-29")
+    assert model.last_month == pd.Period(model.training["month"].iloc[-1], "M")

@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 import matplotlib.pyplot as plt
-import pandas as pd
 
 from forecast.cli.console import console, print_freshness
 from forecast.cli.tables import answers_table, past_scores_table, totals_table
@@ -64,7 +63,7 @@ def scenarios(
     # the data's age after the checks above: a refusal is not buried under the stale-data lines
     print_freshness(freshness_lines(data_freshness(tables, today=today, data_dir=data_dir)))
     written = write_scenario_outputs(forecast, model.training, out, force=force)
-    origin = forecast_origin(model.training["month"].iloc[-1], tables.last_whole_month)
+    origin = forecast_origin(model.last_month, tables.last_whole_month)
     title = f"{timing.title_from(origin)} ({model.name}): totals over {spec.horizon} months"
     console.print(totals_table(written["summary"], title))
     if forecast.note:
@@ -151,8 +150,8 @@ def questions(
     model, _ = load_run(run_dir)
     _check_draws(model, draws, run_dir)
     # as fit and scenarios: a --today before the fitted data's end would mark no window begun
-    check_today(pd.Timestamp(model.training["month"].iloc[-1]) + pd.offsets.MonthEnd(0), today)
-    check_question_horizon(asked, model.training["month"].iloc[-1])
+    check_today(model.data_end, today)
+    check_question_horizon(asked, model.last_month)
     outlook = load_outlook(run_dir)
     answers, outcomes, forecast = answer_questions(model, outlook, asked, seed, draws)
     tables = outlook_tables(forecast)

@@ -80,7 +80,7 @@ def contrasts_by_window(
     for since in windows:  # each model let go once fitted and tabulated
         fitted = fit_run(built.pop(0), None, preset, seed=seed, progress=progress).model
         effects = fitted.state_effects().set_index("state")
-        first = pd.Period(fitted.training["month"].iloc[-1], "M") + 1
+        first = fitted.last_month + 1
         months = pd.period_range(first, periods=horizon, freq="M")
         held = [
             scenario_future(Scenario(state, state, states={first: state}), months, fitted.training)

@@ -146,7 +146,7 @@ def run_fold(
     started, cpu_started = time.perf_counter(), time.process_time()
     config = (configs or {}).get(fold.model) or get_model(fold.model).config()
     model = fold_model(config, panel, settings.target).set_until(fold.cutoff)
-    last_fit = pd.Period(model.training["month"].iloc[-1], "M")
+    last_fit = model.last_month
     if last_fit != fold.cutoff:
         raise ConfigError(
             "--cutoffs",

@@ -510,7 +510,7 @@ class BaseModel(TrainingWindow):
         """
         self._require("panel", "build")
         months = pd.DatetimeIndex(pd.to_datetime(future["month"])).to_period("M")
-        expected = pd.Period(self.training["month"].iloc[-1], "M") + 1
+        expected = self.last_month + 1
         if len(months) == 0 or months[0] != expected or (np.diff(months.asi8) != 1).any():
             raise ConfigError(
                 "future months",

@@ -17,7 +17,6 @@ from __future__ import annotations
 from typing import ClassVar
 
 import numpy as np
-import pandas as pd
 import pymc as pm
 import pytensor.tensor as pt
 import xarray as xr
@@ -118,7 +117,7 @@ class CountModel(BaseModel):
         return log_mu
 
     def _last_train_year(self) -> int:
-        return int(pd.Timestamp(self.training["month"].iloc[-1]).year)
+        return self.last_month.year
 
     def _simulate(self, post: xr.Dataset, fut: dict, rng: np.random.Generator) -> dict:
         n, h = post.sizes["draw"], len(fut["months"])

@@ -129,6 +129,17 @@ class TrainingWindow:
         return self.panel.iloc[self.start : self.stop].reset_index(drop=True)
 
     @property
+    def last_month(self) -> pd.Period:
+        """The last month the model is fitted to (where its forecasts start from)."""
+        self._require("panel", "build")
+        return pd.Period(self.panel["month"].iloc[self.stop - 1], "M")
+
+    @property
+    def data_end(self) -> pd.Timestamp:
+        """The last day of :attr:`last_month`: the end of the data the model is fitted to."""
+        return self.last_month.end_time.normalize()
+
+    @property
     def grid(self) -> pd.DataFrame:
         """The months the graph's parameters cover (training months and any after them)."""
         self._require("panel", "build")

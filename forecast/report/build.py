@@ -158,8 +158,8 @@ def expect(
     panel = monthly_panel(tables)
     if outlook is None or model.target != "launch_days":
         return {}
-    questions = load_questions(questions_file, last_month=model.training["month"].iloc[-1])
-    first = pd.Period(model.training["month"].iloc[-1], "M") + 1
+    questions = load_questions(questions_file, last_month=model.last_month)
+    first = model.last_month + 1
     asked = [q for q in questions if q.first_month >= first]
     late = [q.id for q in questions if q.first_month < first]
     if asked:
@@ -250,7 +250,7 @@ def _run_end(run: Path) -> str:
     """The last month a run was fitted to (from its ``run.json``; the panel's last month when
     the record does not say, as for a run saved before it did)."""
     last = (read_run_record(run).get("training_months") or {}).get("last")
-    return last if isinstance(last, str) else str(load_run(run)[0].training["month"].iloc[-1])
+    return last if isinstance(last, str) else str(load_run(run)[0].last_month)
 
 
 def _last_years(panel: pd.DataFrame, target: str, first: pd.Period, n: int = 4) -> pd.Series:

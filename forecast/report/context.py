@@ -180,8 +180,7 @@ class ReportContext:
         (:func:`forecast.freshness.forecast_origin`)."""
         if self.model is None:
             return DATA_END
-        end = self.model.training["month"].iloc[-1]
-        return forecast_origin(end, self.tables.last_whole_month)
+        return forecast_origin(self.model.last_month, self.tables.last_whole_month)
 
     @property
     def fit_reaches_data_end(self) -> bool:

@@ -162,7 +162,7 @@ def _window_mark(ctx: ReportContext, start, end) -> str:
     """The mark of a window today has reached (:func:`forecast.freshness.window_note`, measured
     on the report's today from the fit's last month), under a table cell; ``""`` if none."""
     timing = window_timing(start, end, ctx.today)
-    note = timing_note(timing, ctx.model.training["month"].iloc[-1])
+    note = timing_note(timing, ctx.model.last_month)
     if not note:
         return ""
     kind = "past" if timing.all_past else "partly-past"
@@ -417,7 +417,7 @@ def expectations_section(ctx: ReportContext) -> str:
             "<th>How it resolves</th></tr>\n" + "\n".join(cells) + "\n</table>",
         ]
     if ctx.unanswered:
-        first = pd.Period(ctx.model.training["month"].iloc[-1], "M") + 1
+        first = ctx.model.last_month + 1
         parts.append(
             "<p>Left out because their windows (or a conditional question's given path) "
             f"begin before the forecast's first month "
