@@ -90,19 +90,30 @@ def sized_model(n: int):
 
 def test_a_callback_given_other_sizes_returns_minus_one_and_the_expand_callback_is_verified():
     """nutpie passes its model's sizes; a larger one is refused (-1), as by nutpie's own
-    callbacks, and the stored variables the expand callback writes are nutpie's."""
+    callbacks, a smaller one fails (1: the graph cannot split the point), neither writes a
+    gradient or a log density, and the stored variables the expand callback writes are
+    nutpie's."""
     compiled = compile_numba_model(sized_model(30))
-    x = np.full(compiled.n_dim + 1, 0.1)
-    out, logp = np.zeros(compiled.n_dim + 1), np.zeros(())
     double = ctypes.POINTER(ctypes.c_double)
-    code = compiled.compiled_logp_func.ctypes(
-        compiled.n_dim + 1,
-        x.ctypes.data_as(double),
-        out.ctypes.data_as(double),
-        logp.ctypes.data_as(double),
-        compiled.user_data.ctypes.data_as(ctypes.c_void_p),
-    )
-    assert code == -1
+
+    def call(dim: int) -> tuple[int, np.ndarray, np.ndarray]:
+        x = np.full(compiled.n_dim + 1, 0.1)
+        out, logp = np.full(compiled.n_dim + 1, 7.0), np.full((), 7.0)
+        code = compiled.compiled_logp_func.ctypes(
+            dim,
+            x.ctypes.data_as(double),
+            out.ctypes.data_as(double),
+            logp.ctypes.data_as(double),
+            compiled.user_data.ctypes.data_as(ctypes.c_void_p),
+        )
+        return code, out, logp
+
+    for dim, expected in ((compiled.n_dim + 1, -1), (compiled.n_dim - 1, 1)):
+        code, out, logp = call(dim)
+        assert code == expected, dim
+        assert (out == 7.0).all() and logp == 7.0, dim  # nothing written
+    code, out, logp = call(compiled.n_dim)
+    assert code == 0 and np.isfinite(logp) and (out[: compiled.n_dim] != 7.0).any()
     point = compiled.initial_point_func(2)
     code, values = numba_cache.call_expand(compiled, point)
     assert code == 0

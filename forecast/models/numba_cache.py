@@ -243,7 +243,8 @@ def _wrapper_source(signature: str, body: list[str], failed: int) -> str:
     :func:`_flat_functions`), loaded from disk. nutpie passes its model's sizes, which
     :func:`_flat_functions` checked are those the graph's offsets add up to; a gradient or a
     set of stored values of another length than the size passed returns ``-1``, as nutpie's
-    own callbacks do for a size they were not compiled for.
+    own callbacks do for a size they were not compiled for (a size smaller than the graph's
+    fails inside it, which returns ``1`` for the log density; neither writes anything).
     """
     lines = [f"def {signature}:"]
     lines += ["    try:", *(" " * 8 + line for line in body)]
