@@ -34,8 +34,12 @@ An :class:`xarray.Dataset` (``Forecast.data``) with dims ``scenario``, ``draw`` 
 
 and the attributes ``model``, ``target``, ``random_seed``, ``initial_state`` (the state of
 the last fitted month) and ``last_fitted_month``. Every scenario is simulated from the same
-posterior draws with the same seed (common random numbers), so differences between
-scenarios come from the scenarios, not from simulation noise.
+posterior draws with the same seed (common random numbers), so the expected counts
+(``rate``) of two scenarios differ only where their states or exercises do. Their simulated
+counts do not stay paired: a count takes a variable number of random numbers, so after the
+first month in which two scenarios differ their later counts are drawn from different
+numbers. Scenarios are therefore compared by their expected counts
+(:func:`forecast.summaries.compare`).
 """
 
 from __future__ import annotations

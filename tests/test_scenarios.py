@@ -111,7 +111,7 @@ def test_against_a_reference_in_numbers_and_words(model):
     table = result.table.set_index("scenario")
     words = dict(zip(result.table["scenario"], result.text, strict=True))
     assert list(table.index) == ["same", "talks"]
-    total = fc.counts.sum("month")
+    total = fc.data["rate"].sum("month")  # the expected totals, draw by draw
     diff = (total.sel(scenario="talks") - total.sel(scenario="base")).values
     row = table.loc["talks"]
     np.testing.assert_allclose(row["diff_mean"], diff.mean())
@@ -119,7 +119,11 @@ def test_against_a_reference_in_numbers_and_words(model):
     np.testing.assert_allclose(row["diff_lo"], np.quantile(diff, 0.10))  # the 80% interval
     # active talks -1.2 on the log rate: fewer launch days, at exp(-1.2) times the rate
     assert row["diff_mean"] < 0
-    assert words["talks"].startswith(f"'Talks': {abs(diff.mean()):.1f} fewer launch days")
+    assert words["talks"].startswith(
+        f"'Talks': {abs(diff.mean()):.1f} fewer launch days expected than 'Base' on average "
+        f"(80% interval of the difference {row['diff_lo']:+.1f} to {row['diff_hi']:+.1f}); "
+        f"{row['p_more']:.0%} of the simulations expect more"
+    )
     assert f"{np.exp(-1.2):.2f} times the reference's" in words["talks"]
     assert words["same"] == (
         "'Same': the same forecast as 'Base' in every simulation, no difference."
@@ -438,3 +442,25 @@ def test_a_label_names_the_calendar_month_of_each_month_n_once():
     assert _dated_label("Month  2", start, 12) == "Month  2 (December 2026)"
     for words in ("month 0", "month 13", "month 3.5", "month 3-5"):
         assert _dated_label(words, start, 12) == words
+
+
+def test_a_contrast_is_the_scenarios_difference_not_the_counts_noise(model):
+    """A scenario that differs from the reference only in its last month: the difference of
+    the expected totals is that month's, lower in every draw (active talks, -1.2 on the log
+    rate). The simulated counts fall out of step after the first month that differs (a count
+    takes a variable number of random numbers), so compared count by count the interval
+    reached far above zero and P(more) was about a third."""
+    spec = scenario_set(
+        base={"label": "Base", "states": {"2010-01": "no_talks"}},
+        late={"label": "Late", "states": {"2010-01": "no_talks", "2010-12": "active_talks"}},
+        horizon=12,
+    )
+    fc = simulate_scenarios(model, spec, random_seed=SEED, draws=2000)
+    counts = fc.counts.sum("month")
+    noise = (counts.sel(scenario="late") - counts.sel(scenario="base")).values
+    assert (noise > 0).mean() > 0.1  # the counts' own noise, which the contrast leaves out
+    row = compare(fc, "base").table.set_index("scenario").loc["late"]
+    assert row["p_more"] == 0 and row["diff_hi"] < 0
+    rate = fc.data["rate"]
+    last = (rate.sel(scenario="late") - rate.sel(scenario="base")).isel(month=-1).values
+    np.testing.assert_allclose(row["diff_mean"], last.mean())
