@@ -212,9 +212,25 @@ def safe_for_csv(table: pd.DataFrame | pd.Series) -> pd.DataFrame | pd.Series:
     return out
 
 
+#: Decimals a number may gain so that a value that is not zero does not print as zero.
+EXTRA_DIGITS = 2
+
+
+def _shown_digits(x: float, digits: int) -> int:
+    """``digits``, or up to :data:`EXTRA_DIGITS` more when ``x`` is not zero but rounds to
+    zero (an interval bound of -0.03% printed as +0.0% read as touching zero)."""
+    shown = digits
+    while x != 0 and round(x, shown) == 0 and shown < digits + EXTRA_DIGITS:
+        shown += 1
+    return shown if round(x, shown) != 0 else digits
+
+
 def signed_percent(value: float, digits: int = 1) -> str:
-    """A fraction as a signed percentage: ``+1.2%`` / ``-0.3%`` / ``+0.0%`` (never ``-0.0%``)."""
-    return f"{round(float(value) * 100.0, digits) + 0.0:+.{digits}f}%"
+    """A fraction as a signed percentage: ``+1.2%`` / ``-0.3%`` / ``+0.0%`` (never ``-0.0%``);
+    a value that is not zero keeps its sign and first digit: ``-0.0003`` is ``-0.03%``."""
+    x = float(value) * 100.0
+    shown = _shown_digits(x, digits)
+    return f"{round(x, shown) + 0.0:+.{shown}f}%"
 
 
 def with_interval(
@@ -237,8 +253,10 @@ def with_interval(
     scale, unit = (100.0, "%") if percent else (1.0, "")
 
     def text(x) -> str:
-        x = round(float(x) * scale, digits) + 0.0  # + 0.0: no "-0.0"
-        return f"{x:{'+' if signed else ''}.{digits}f}{unit}"
+        x = float(x) * scale
+        shown = _shown_digits(x, digits)
+        x = round(x, shown) + 0.0  # + 0.0: no "-0.0"
+        return f"{x:{'+' if signed else ''}.{shown}f}{unit}"
 
     cells = []
     for v, lo, hi in zip(pd.Series(value), pd.Series(low), pd.Series(high), strict=True):

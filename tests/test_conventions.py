@@ -77,3 +77,18 @@ def test_quantiles_of_counts_are_simulated_counts():
         assert row[column] == int(row[column]) and row[column] in set(draws)
     # the mean is not rounded: it is what the median stands beside
     assert row["mean"] == pytest.approx(draws.mean())
+
+
+def test_a_bound_that_is_not_zero_does_not_print_as_zero():
+    """An interval bound of -0.03% printed as +0.0% beside "measurably worse" read as an
+    interval touching zero (found by a reader of the report)."""
+    from forecast.present import signed_percent, with_interval
+
+    assert signed_percent(-0.000304) == "-0.03%"
+    assert signed_percent(0.000304) == "+0.03%"
+    assert signed_percent(-0.0000304) == "-0.003%"
+    assert signed_percent(-0.00000001) == "+0.0%"  # below 0.001%: zero at the first digit
+    assert signed_percent(0.0) == "+0.0%" and signed_percent(-0.0) == "+0.0%"
+    assert signed_percent(-0.0024) == "-0.2%" and signed_percent(0.051) == "+5.1%"
+    cell = with_interval(pd.Series([-0.0024]), [-0.0044], [-0.0003], digits=1, percent=True)[0]
+    assert cell == "-0.2% (-0.4% to -0.03%)"

@@ -140,10 +140,12 @@ def test_a_band_sentence_names_the_best_naive_forecast_of_each_band():
     assert "(by band: empirical_recent or recent_rate)" in words[0]
 
 
-def test_a_gain_that_rounds_to_zero_is_never_signed_minus():
+def test_a_gain_below_a_tenth_of_a_percent_keeps_its_sign_and_zero_is_never_minus():
     from forecast.evaluation.findings import band_gains
 
     rows = pd.DataFrame(
         {"band": ["4-6"], "gain": [-0.0004], "gain_lo": [-0.0123], "gain_hi": [0.00049]}
     )
-    assert band_gains(rows) == "+0.0% at 4-6 months [-1.2%, +0.0%]"
+    assert band_gains(rows) == "-0.04% at 4-6 months [-1.2%, +0.05%]"
+    zero = pd.DataFrame({"band": ["4-6"], "gain": [-0.0], "gain_lo": [-0.0123], "gain_hi": [0.0]})
+    assert band_gains(zero) == "+0.0% at 4-6 months [-1.2%, +0.0%]"

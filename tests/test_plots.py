@@ -203,7 +203,9 @@ def test_skill_figure_and_interval_cells():
     cells = with_interval(
         table["crps_skill"], table["crps_skill_lo"], table["crps_skill_hi"], 1, percent=True
     )
-    assert cells.tolist() == ["+7.0% (+2.0% to +13.0%)", "+0.0% (-2.0% to +5.0%)", "+0.0%", "+0.0%"]
+    # a skill that is not zero keeps its sign and first digit; zero is never "-0.0%"
+    expected = ["+7.0% (+2.0% to +13.0%)", "-0.001% (-2.0% to +5.0%)", "+0.0%", "+0.0%"]
+    assert cells.tolist() == expected
 
 
 def test_monthly_level_is_drawn_month_by_month():
