@@ -203,7 +203,8 @@ def _totals_clause(totals: pd.DataFrame | None, winner: str, loser: str) -> str:
     if lo["crps"] >= w["crps"]:
         return "."
     return (
-        f"; on the {int(w['horizon'])}-month totals, though, {loser} scores a lower CRPS "
-        f"({lo['crps']:.2f} against {w['crps']:.2f}; skill {lo['crps_skill']:+.1%} against "
-        f"{w['crps_skill']:+.1%}), a difference the monthly bands do not show."
+        f"; on the {int(w['horizon'])}-month totals of the same folds, though, {loser} scores "
+        f"a lower CRPS ({lo['crps']:.2f} against {w['crps']:.2f} for {winner} in this run; "
+        f"skill {lo['crps_skill']:+.1%} against {w['crps_skill']:+.1%}), a difference the "
+        "monthly bands do not show."
     )
