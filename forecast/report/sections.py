@@ -305,7 +305,8 @@ def outlook_section(ctx: ReportContext) -> str:
 <p>Launch days over {n} months under each scenario of <code>{source}</code>,
 from <code>{model.name}</code> fitted on {train.iloc[0]:%Y-%m} to {train.iloc[-1]:%Y-%m}.
 Each forecast is conditional on its negotiation path; which path is likely is the analyst's
-call. The 80% interval leaves 10% of simulations below and 10% above. The numbers are in
+call. The 80% interval leaves at most 10% of simulations below it and at most 10% above (a
+count is a whole number, so an interval from 0 leaves none below). The numbers are in
 <code>headline.csv</code> and, month by month, <code>fan_bands.csv</code>.</p>
 {_headline_html(headline(forecast).table)}
 {interval_note(ctx, "headline")}

@@ -124,7 +124,7 @@ def skill_spec(rows: pd.DataFrame, model: str, height: int = 260) -> dict:
         {"field": "skill", "type": "quantitative", "title": "Skill", "format": ".1%"},
         {"field": "interval", "type": "nominal", "title": "90% interval"},
         {"field": "baseline", "type": "nominal", "title": "Best naive forecast"},
-        {"field": "coverage", "type": "nominal", "title": "Inside the 80% interval"},
+        {"field": "coverage", "type": "nominal", "title": "80% coverage (randomised PIT)"},
     ]
     y_axis = {
         "title": "CRPS skill vs the best naive forecast (0 = as good)",
