@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import os
 import re
@@ -215,6 +216,13 @@ def test_the_report_folder_holds_what_a_reader_needs_and_is_small(report_dir):
     assert size < SIZE_TARGET_BYTES, f"report folder {size / 2**20:.1f} MB"
     headline = pd.read_csv(report_dir / "headline.csv")
     assert list(headline["scenario"]) == list(CURRENT)
+    # a reader of a CSV alone sees its window and that, on the report's today, it has begun
+    window = ["window_start", "window_end", "data_as_of", "window_status"]
+    for name in ("headline.csv", "probabilities.csv", "contrasts.csv", "outlook.csv"):
+        stamp = pd.read_csv(report_dir / name)[window].drop_duplicates().values.tolist()
+        assert stamp == [["2026-01", "2026-12", "2025-12-31", "partly past"]], name
+    stamp = pd.read_csv(report_dir / "outlook_today.csv")[window].drop_duplicates()
+    assert stamp.values.tolist() == [["2026-11", "2027-10", "2025-12-31", "future"]]
     from forecast.questions import load_questions
     from forecast.report import CURRENT_QUESTIONS
 
@@ -1480,3 +1488,30 @@ def test_the_launch_day_family_is_told_apart_from_the_protocols_total(tmp_path):
     assert "(+18.0%) is asked at 100 cutoffs, every third month from 2000-01" in note
     assert "(+17.0%) is scored at 240 cutoffs, every month, with the state held" in note
     assert _launch_family_note(families.assign(family="icbm-6m"), tmp_path) == ""
+
+
+def test_a_table_of_totals_carries_its_window_and_whether_it_has_begun():
+    from forecast.report.build import window_columns
+
+    months = pd.period_range("2026-01", periods=12, freq="M")
+    table = pd.DataFrame({"scenario": ["persist", "talks"], "mean": [9.1, 7.8]})
+    end = pd.Timestamp("2025-12-31")
+
+    def status(today) -> list:
+        out = window_columns(table, months, end, today)
+        assert list(out.columns) == [
+            *table.columns,
+            "window_start",
+            "window_end",
+            "data_as_of",
+            "window_status",
+        ]
+        assert out[
+            ["window_start", "window_end", "data_as_of"]
+        ].drop_duplicates().values.tolist() == [["2026-01", "2026-12", "2025-12-31"]]
+        return out["window_status"].unique().tolist()
+
+    assert status(dt.date(2025, 12, 31)) == ["future"]
+    assert status(dt.date(2026, 1, 1)) == ["future"]  # today's month is not past
+    assert status(dt.date(2026, 2, 1)) == ["partly past"]
+    assert status(dt.date(2027, 1, 1)) == ["past"]

@@ -18,7 +18,7 @@ from forecast.errors import ConfigError
 from forecast.evaluation.question_answers import NUCLEAR_CANDIDATES, NUCLEAR_PATHS
 from forecast.evaluation.tails import explain_tails
 from forecast.files import write_csv, write_text_atomic
-from forecast.freshness import check_today, data_freshness, forecast_origin
+from forecast.freshness import check_today, data_freshness, forecast_origin, forecast_timing
 from forecast.ledger import answers_ledger
 from forecast.models import get_model
 from forecast.models.events import NuclearRate
@@ -519,25 +519,33 @@ def download_tables(ctx: ReportContext) -> dict[str, pd.DataFrame]:
     totals (from the data's end and from today), the 2026-style year comparison and the
     question backtest's tables (:data:`QUESTION_TABLES`)."""
     forecast = ctx.forecast
+
+    def stamped(table: pd.DataFrame, months) -> pd.DataFrame:
+        return window_columns(table, months, ctx.model.data_end, ctx.today)
+
     files = {
-        "headline.csv": readable(headline(forecast).table, 3),
+        "headline.csv": stamped(readable(headline(forecast).table, 3), forecast.months),
         "fan_bands.csv": readable(monthly(forecast), 2),
-        "probabilities.csv": readable(probabilities(forecast), 3),
+        "probabilities.csv": stamped(readable(probabilities(forecast), 3), forecast.months),
     }
     if len(forecast.scenarios) > 1:
-        files["contrasts.csv"] = readable(compare(forecast, forecast.scenarios[0]).table, 3)
+        contrasts = readable(compare(forecast, forecast.scenarios[0]).table, 3)
+        files["contrasts.csv"] = stamped(contrasts, forecast.months)
     if ctx.outlook is not None:
-        files["outlook.csv"] = readable(ctx.outlook["totals"], 3)
+        files["outlook.csv"] = stamped(readable(ctx.outlook["totals"], 3), forecast.months)
         files["outlook_states.csv"] = readable(ctx.outlook["states"], 3)
     if ctx.years is not None:
-        files["years.csv"] = readable(ctx.years.table, 3)
+        files["years.csv"] = readable(ctx.years.table, 3).assign(
+            data_as_of=f"{ctx.model.data_end:%Y-%m-%d}"
+        )
     if ctx.icbm is not None:
         files["icbm_sensitivity.csv"] = readable(ctx.icbm["range"], 3)
     if (SENSITIVITY_DIR / "sensitivity.csv").is_file():
         files["coding_sensitivity.csv"] = read_sensitivity(SENSITIVITY_DIR)
     if ctx.from_today is not None:
         tables = ctx.from_today.tables()
-        files["outlook_today.csv"] = readable(tables["totals"], 3)
+        totals = readable(tables["totals"], 3)
+        files["outlook_today.csv"] = stamped(totals, ctx.from_today.forecast.months)
         files["outlook_today_states.csv"] = readable(tables["states"], 3)
     if ctx.frozen is not None and len(ctx.frozen):
         files[FROZEN_FILE] = readable(ctx.frozen, 3)
@@ -546,6 +554,22 @@ def download_tables(ctx: ReportContext) -> dict[str, pd.DataFrame]:
         if (EVALUATION_DIR / name).is_file():
             files[name] = pd.read_csv(EVALUATION_DIR / name)
     return files
+
+
+def window_columns(table: pd.DataFrame, months, data_end, today) -> pd.DataFrame:
+    """``table`` of totals over the forecast ``months`` with the window written beside every
+    row, for a reader of the CSV without the page: ``window_start``, ``window_end``
+    (``YYYY-MM``), ``data_as_of`` (the last day of the fitted data, ``data_end``) and
+    ``window_status`` on ``today``: ``future``, ``partly past`` or ``past`` (a past window is
+    the model's view from the data's end, not a forecast)."""
+    timing = forecast_timing(pd.PeriodIndex(months, freq="M").to_timestamp(), today)
+    status = "past" if timing.all_past else "partly past" if timing.partly_past else "future"
+    return table.assign(
+        window_start=str(timing.first),
+        window_end=str(timing.last),
+        data_as_of=f"{pd.Timestamp(data_end):%Y-%m-%d}",
+        window_status=status,
+    )
 
 
 #: The question backtest's tables (``docs/evaluation``) copied beside the page, which names them.
