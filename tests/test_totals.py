@@ -64,6 +64,15 @@ def test_skill_of_totals_against_the_baseline_and_the_sentences():
     assert words[0].startswith("Scored on its 3-month totals at 8 cutoffs (persist path), model")
     assert f"a skill of {row['crps_skill']:+.1%} against base" in words[0]
     assert words[2].startswith(f"The total's median missed by {row['abs_error_median']:.1f}")
+    clear = row["crps_skill_lo"] > 0
+    assert ("cannot be told apart from base" in words[0]) == (not clear)
+    level = table.assign(crps_skill_lo=-0.01, crps_skill_hi=0.27)
+    assert totals_findings(level, "model")[0].endswith(
+        "(90% interval -1.0% to +27.0%; positive = better): the interval includes zero, so on "
+        "the totals it cannot be told apart from base."
+    )
+    ahead = table.assign(crps_skill_lo=0.01, crps_skill_hi=0.27)
+    assert "told apart" not in totals_findings(ahead, "model")[0]
 
 
 def test_the_sentences_say_when_the_totals_interval_is_too_narrow_or_wide():

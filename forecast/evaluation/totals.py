@@ -125,6 +125,11 @@ def totals_findings(
             f", a skill of {r['crps_skill']:+.1%} against {r['crps_baseline']} (90% interval "
             f"{r['crps_skill_lo']:+.1%} to {r['crps_skill_hi']:+.1%}; positive = better)"
         )
+        if r["crps_skill_lo"] <= 0 <= r["crps_skill_hi"]:
+            text += (
+                f": the interval includes zero, so on the totals it cannot be told apart from "
+                f"{r['crps_baseline']}"
+            )
     out = [
         text + ".",
         f"By the randomised PIT its 50% and 80% intervals of the total held "
