@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -515,7 +516,7 @@ def test_the_state_families_split_by_the_state_at_the_cutoff_by_hand():
     # too high in no_talks (0.4 against 0), too low in stalled (0.4 against 0.5)
     (words,) = origin_state_findings(table)
     assert words.startswith("Talks resume (a change into active talks or summitry) within 6")
-    assert "asked in no_talks (2 cutoffs) the state model answered 40% on average where 0%" in words
+    assert "asked in no talks (2 cutoffs) the state model answered 40% on average where 0%" in words
     assert "(too high; skill there -172.0% against the long-run base rate); asked in stalled" in (
         words
     )
@@ -524,7 +525,7 @@ def test_the_state_families_split_by_the_state_at_the_cutoff_by_hand():
     )
     # answers too high in both states: only the larger gap is named
     (one,) = origin_state_findings(table.assign(frequency=[0.0, 0.2]))
-    assert "in no_talks" in one and "stalled" not in one
+    assert "in no talks" in one and "stalled" not in one
 
 
 def test_the_question_span_says_where_the_launch_families_were_asked(tmp_path):
@@ -548,3 +549,17 @@ def test_the_question_span_says_where_the_launch_families_were_asked(tmp_path):
     assert [cadence(n) for n in (21, 22, 12, 113)] == [
         "every 21st month", "every 22nd month", "every 12th month", "every 113th month"
     ]  # fmt: skip
+
+
+def test_the_nuclear_finding_names_rules_and_baselines_in_words():
+    """The paragraph the report prints names the naive answer in words and no code object
+    (it said "(longrun, 0.1999)" and "(forecast.runs.OUTLOOK_NUCLEAR)")."""
+    from forecast.evaluation.strict_questions import nuclear_finding
+
+    table = pd.read_csv(Path(__file__).parents[1] / "docs" / "evaluation" / "nuclear.csv")
+    table.attrs["span"] = "2000-01 to 2024-12"
+    words = nuclear_finding(table)
+    kept = table[table["kept"]].iloc[0]
+    assert f"(the long-run base rate, {kept['baseline_score']:.4f})" in words
+    assert "forecast." not in words and "longrun" not in words and "_" not in words
+    assert words.startswith("P(a nuclear test within 12 months), asked at every month 2000-01")

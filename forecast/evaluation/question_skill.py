@@ -434,7 +434,7 @@ def origin_state_findings(table: pd.DataFrame) -> list[str]:
         said = "the state model answered " if first else ""
         skill = f"skill there {row['skill']:+.1%}"
         return (
-            f"asked in {row['state']} ({int(row['n'])} cutoffs) {said}"
+            f"asked in {row['state'].replace('_', ' ')} ({int(row['n'])} cutoffs) {said}"
             f"{row['mean_answer']:.0%} on average where {row['frequency']:.0%} came ({way}; "
             + (f"{skill} against the long-run base rate)" if first else f"{skill})")
         )

@@ -38,6 +38,7 @@ from forecast.evaluation.question_answers import (
 from forecast.evaluation.question_families import FAMILIES, panel_months
 from forecast.evaluation.question_folds import COUNT_MODEL, FoldSettings, count_folds, fold_seconds
 from forecast.evaluation.question_skill import (
+    baseline_words,
     by_origin_state,
     paired_skill,
     reliability_by_family,
@@ -249,7 +250,7 @@ def nuclear_finding(table: pd.DataFrame) -> str:
         if best == "by_state":
             why += (
                 " (a rate by state would also need every simulation to pass its state path to "
-                "the nuclear model, which forecast.simulation does not do: the outlook's "
+                "the nuclear model, which the simulation does not do: the outlook's "
                 "nuclear tests carry no state term)"
             )
     return (
@@ -257,9 +258,9 @@ def nuclear_finding(table: pd.DataFrame) -> str:
         f"({int(kept['n'])} cutoffs; a test came within 12 months after "
         f"{kept['frequency']:.0%} of them), each rule fitted on the months up to the cutoff. "
         f"Brier scores, with the skill against the strongest naive answer ("
-        f"{kept['baseline']}, {kept['baseline_score']:.4f}) and its 90% block-bootstrap "
-        f"interval: {scores}. The outlook keeps {words[OUTLOOK_NUCLEAR_NAME]} "
-        f"(forecast.runs.OUTLOOK_NUCLEAR): {why}. Wherever P(nuclear test) is reported the "
+        f"{baseline_words(kept['baseline'], 'nuclear-12m')}, {kept['baseline_score']:.4f}) and "
+        f"its 90% block-bootstrap interval: {scores}. The outlook keeps "
+        f"{words[OUTLOOK_NUCLEAR_NAME]}: {why}. Wherever P(nuclear test) is reported the "
         "constant-rate figure is the sensitivity to show beside it."
     )
 
