@@ -955,9 +955,15 @@ def test_the_history_reads_by_year_with_the_state_beneath(panel):
     strip = ax.figure.axes[1]
     assert strip.get_xlabel() == "Year" and strip.get_ylim() == (0, 12)
     assert "state" in strip.get_ylabel()
+    # the group that holds the launches CNS could not class says so in the legend
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "SLBM/SLV/other (incl. unknown class) launch days" in texts
+    assert "ICBM launch days" in texts
     ax = plot_recent_months(panel, years=3)
     last = pd.Timestamp(panel["month"].iloc[-1])
     assert f"to {last:%b %Y}" in ax.get_title() and ax.get_ylabel() == "Launch days per month"
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "SLBM/SLV/other (incl. unknown class)" in texts
 
 
 def test_scenario_panels_draw_each_band_alone_in_its_colour(small_forecast):

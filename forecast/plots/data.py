@@ -18,6 +18,7 @@ from forecast.plots.style import (
     STATE_COLORS,
     TARGET_LABELS,
     by_month,
+    class_legend,
     literal,
     month_axis,
     shade_states,
@@ -49,7 +50,7 @@ def plot_timeline(panel: pd.DataFrame, ax: plt.Axes | None = None) -> plt.Axes:
     for label, (classes, color) in CLASS_GROUPS.items():
         heights = sum(panel[CLASS_COLUMNS[c]] for c in classes)
         ax.bar(panel["month"], heights, bottom=bottom, width=25, color=color, align="edge")
-        handles.append(Patch(color=color, label=label))
+        handles.append(Patch(color=color, label=class_legend(label)))
         bottom = bottom + heights
     ax.set_ylabel("Launch days per month\n(days with >= 1 launch of the class)")
     ax.set_xlabel("Month")
@@ -131,7 +132,7 @@ def plot_history(panel: pd.DataFrame, axes=None):
     for label, (_, color) in CLASS_GROUPS.items():
         heights = table[label].to_numpy(dtype=float)
         ax.bar(years, heights, bottom=bottom, width=0.8, color=color)
-        handles.append(Patch(color=color, label=f"{label} launch days"))
+        handles.append(Patch(color=color, label=f"{class_legend(label)} launch days"))
         bottom += heights
     ticks = ax.scatter(
         years, table["launch_days"], marker="_", s=180, linewidths=2.2, color="black", zorder=3
@@ -198,7 +199,7 @@ def plot_recent_months(panel: pd.DataFrame, years: int = 3, ax: plt.Axes | None 
     for label, (classes, color) in CLASS_GROUPS.items():
         heights = sum(recent[CLASS_COLUMNS[c]] for c in classes)
         ax.bar(recent["month"], heights, bottom=bottom, width=25, color=color, align="edge")
-        handles.append(Patch(color=color, label=label))
+        handles.append(Patch(color=color, label=class_legend(label)))
         bottom = bottom + heights
     first, last = pd.Timestamp(recent["month"].iloc[0]), pd.Timestamp(recent["month"].iloc[-1])
     ax.set_ylabel("Launch days per month")

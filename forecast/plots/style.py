@@ -39,6 +39,13 @@ CLASS_GROUPS: dict[str, tuple[tuple[str, ...], str]] = {
     "SLBM/SLV/other": (("SLBM", "SLV", "HGV", "unknown"), "#8172b3"),
 }
 
+
+def class_legend(group: str) -> str:
+    """A class group as a legend names it: a group that holds the launches CNS could not
+    class says so (``SLBM/SLV/other (incl. unknown class)``: in 2022, 16 of 34 launch days)."""
+    return f"{group} (incl. unknown class)" if "unknown" in CLASS_GROUPS[group][0] else group
+
+
 #: Axis label of each model target, per month.
 TARGET_LABELS: dict[str, str] = {
     "launch_days": "Launch days per month",
