@@ -976,7 +976,11 @@ def test_scenario_panels_draw_each_band_alone_in_its_colour(small_forecast):
     axes = plot_scenario_panels(forecast)
     shown = [ax for ax in axes.flat if ax.get_visible()]
     order = ["persist", *(n for n in forecast.scenarios if n != "persist")]
-    assert [ax.get_title() for ax in shown] == [forecast.labels[n] for n in order]
+    # each label whole, on lines short enough not to run into the next panel's title
+    titles = [ax.get_title() for ax in shown]
+    assert [t.replace("\n", " ") for t in titles] == [forecast.labels[n] for n in order]
+    assert max(len(line) for t in titles for line in t.splitlines()) <= 60
+    assert any("\n" in t for t in titles)  # the summit's label is longer than a line
     colors = scenario_colors(forecast.scenarios)
     for ax, name in zip(shown, order, strict=True):
         steps = [p for p in ax.patches if isinstance(p, StepPatch)]

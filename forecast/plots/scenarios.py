@@ -4,6 +4,8 @@ come from :mod:`forecast.summaries`."""
 
 from __future__ import annotations
 
+import textwrap
+
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
@@ -284,6 +286,10 @@ def plot_state_probabilities(states: pd.DataFrame, ax: plt.Axes | None = None) -
     return ax
 
 
+#: Characters of a panel title's line in :func:`plot_scenario_panels` (a panel is 6 inches).
+PANEL_TITLE_WIDTH = 60
+
+
 def plot_scenario_panels(
     forecast,
     reference: str | None = None,
@@ -353,7 +359,9 @@ def plot_scenario_panels(
                 ls="--",
                 label="Reference's mean",
             )
-        ax.set_title(literal(labels[name]), fontsize="medium", color=color)
+        # a long label on two lines or more: on one it ran into the next panel's title
+        title = textwrap.fill(labels[name], PANEL_TITLE_WIDTH)
+        ax.set_title(literal(title), fontsize="medium", color=color)
         user_text([ax.title])
         ax.set_ylim(bottom=0)
         ax.grid(axis="y", alpha=0.3)
