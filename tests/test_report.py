@@ -1525,3 +1525,34 @@ def test_a_table_of_totals_carries_its_window_and_whether_it_has_begun():
     assert status(dt.date(2026, 1, 1)) == ["future"]  # today's month is not past
     assert status(dt.date(2026, 2, 1)) == ["partly past"]
     assert status(dt.date(2027, 1, 1)) == ["past"]
+
+
+def test_the_fan_charts_mark_today_inside_the_forecast(small_forecast):
+    """A forecast from the data's end read months later: a dotted line at today (the months
+    left of it have passed); none when today is outside the forecast."""
+    from matplotlib.lines import Line2D
+
+    from forecast.plots import plot_scenarios
+    from forecast.report.scenario_charts import fan_chart_spec
+    from forecast.summaries import monthly
+
+    model, forecast = small_forecast
+    first = forecast.months[0].to_timestamp()
+    inside, after = (first + pd.DateOffset(months=5, days=14)).date(), dt.date(2099, 1, 1)
+
+    def today_lines(today) -> list[str]:
+        ax = plot_scenarios(forecast, model.training, today=today)
+        lines = [line.get_label() for line in ax.get_lines() if isinstance(line, Line2D)]
+        return [label for label in lines if label.startswith("Today")]
+
+    assert today_lines(inside) == [f"Today ({pd.Timestamp(inside):%d %b %Y})"]
+    assert today_lines(after) == [] and today_lines(None) == []
+    bands = monthly(forecast)
+
+    def marks(today) -> list:
+        spec = fan_chart_spec(bands, model.training.tail(24), forecast.target, today=today)
+        return [layer for layer in spec["layer"] if layer.get("mark", {}).get("type") == "rule"]
+
+    (rule,) = marks(inside)
+    assert rule["data"]["values"][0]["start"] == f"{inside:%Y-%m-%d}"
+    assert marks(after) == [] and marks(None) == []

@@ -51,6 +51,7 @@ def plot_scenarios(
     history_months: int = 36,
     observed: pd.DataFrame | None = None,
     bands: list[str] | None = None,
+    today=None,
 ) -> plt.Axes:
     """Fan chart: observed months, then each scenario's mean and 50%/80% bands, as steps.
 
@@ -76,6 +77,9 @@ def plot_scenarios(
         comparisons, usually the state held); the others' means are dashed. Monthly bands of
         counts are whole numbers, much the same in every scenario: drawn over each other they
         would mix into colours no scenario has.
+    today : date, optional
+        Marked by a dotted line when it falls inside the forecast: the months left of it have
+        passed (a forecast from the data's end, read later).
 
     Returns
     -------
@@ -126,6 +130,9 @@ def plot_scenarios(
                 zorder=5,
                 label="What happened",
             )
+    if today is not None and edges[0] < pd.Timestamp(today) < edges[-1]:
+        day = pd.Timestamp(today)
+        ax.axvline(day, color="black", ls=":", lw=1.5, label=f"Today ({day:%d %b %Y})")
     ax.set_xlim(past["month"].iloc[0], edges[-1])
     ax.set_ylim(bottom=0)
     ax.set_ylabel(f"{target.replace('_', ' ').capitalize()} per month")

@@ -115,7 +115,7 @@ def target_title(target: str) -> str:
 
 
 def fan_chart_spec(
-    bands: pd.DataFrame, history: pd.DataFrame, target: str, height: int = 380
+    bands: pd.DataFrame, history: pd.DataFrame, target: str, height: int = 380, today=None
 ) -> dict:
     """The scenario fan chart: observed months, then each scenario's mean and 50%/80% bands.
 
@@ -133,6 +133,9 @@ def fan_chart_spec(
         The counted quantity (its name is the y axis' title).
     height : int
         Height in pixels (the width follows the page).
+    today : date, optional
+        Marked by a dotted rule, labelled, when it falls inside the forecast (the months left
+        of it have passed).
 
     Returns
     -------
@@ -182,9 +185,34 @@ def fan_chart_spec(
             "encoding": {"x": {**x, "field": "x"}, "y": _mean_y(y_axis), "color": color},
         },
         _hover_layer(bands, names, labels, x),
+        *_today_layers(bands, today, x),
     ]
     spec["resolve"] = {"scale": {"color": "shared"}}
     return spec
+
+
+def _today_layers(bands: pd.DataFrame, today, x: dict) -> list[dict]:
+    """A dotted rule at ``today`` and its label, when today falls inside the forecast."""
+    if today is None:
+        return []
+    day = pd.Timestamp(today)
+    first = pd.Timestamp(bands["month"].min())
+    last = pd.Timestamp(bands["month"].max()) + pd.offsets.MonthBegin(1)
+    if not first < day < last:
+        return []
+    at = [{"start": f"{day:%Y-%m-%d}", "label": f"today, {day:%d %b %Y}"}]
+    return [
+        {
+            "data": {"values": at},
+            "mark": {"type": "rule", "strokeDash": [3, 3], "color": "black"},
+            "encoding": {"x": x},
+        },
+        {
+            "data": {"values": at},
+            "mark": {"type": "text", "align": "left", "dx": 4, "y": 8, "fontSize": 11},
+            "encoding": {"x": x, "text": {"field": "label"}},
+        },
+    ]
 
 
 def _fan_controls(names: list[str], labels: dict) -> list[dict]:

@@ -277,7 +277,7 @@ def outlook_section(ctx: ReportContext) -> str:
         return ""
     model, forecast = ctx.model, ctx.forecast
     timing = forecast_timing(forecast.months.to_timestamp(), today=ctx.today)
-    fan = figure_to_data_uri(plot_scenarios(forecast, model.training).figure)
+    fan = figure_to_data_uri(plot_scenarios(forecast, model.training, today=ctx.today).figure)
     reference = reference_scenario(forecast)
     panels = figure_to_data_uri(plot_scenario_panels(forecast, reference).flat[0].figure)
     bands = monthly(forecast)
@@ -286,7 +286,9 @@ def outlook_section(ctx: ReportContext) -> str:
     n = len(forecast.months)
     fan_chart = chart_html(
         "fan-chart",
-        fan_chart_spec(bands, model.training.tail(FAN_HISTORY_MONTHS), forecast.target),
+        fan_chart_spec(
+            bands, model.training.tail(FAN_HISTORY_MONTHS), forecast.target, today=ctx.today
+        ),
         static=f'<img id="fan" alt="Fan chart of launch days per month by scenario" src="{fan}">',
         caption="Point at a forecast month to read every scenario's mean and bands. The menu "
         "chooses whose 50% and 80% bands are drawn; a checkbox switches a scenario off.",
