@@ -853,6 +853,14 @@ def test_the_index_gives_the_outlook_from_today_and_the_year_beside_the_last(tin
     first = today.iloc[0]
     cells = rf"</td><td>100%</td><td>{int(first['n']):,}</td><td>{first['mean']:.1f}</td>"
     assert re.search(r"<td>all simulations( <span[^>]*>[^<]*</span>)?" + cells, index)
+    # why it differs from the 12 months from the data's end: the simulated months, not news
+    then = pd.read_csv(folder / "outlook.csv").iloc[0]
+    assert (
+        f"These 12 months expect {first['mean']:.1f} launch days on average (median "
+        f"{first['median']:.0f}, 80% interval {first['q10']:.0f} to {first['q90']:.0f}), "
+        f"against {then['mean']:.1f}" in index
+    )
+    assert "It comes from the 10 simulated month(s) in between" in index
     # the forecast year beside the observed ones (2022-2025: 34, 19, 12, 7 launch days)
     years = pd.read_csv(folder / "years.csv")
     assert years["year"].tolist() == [2022, 2023, 2024, 2025, 2026]
