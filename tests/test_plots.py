@@ -399,3 +399,26 @@ def test_the_family_reliability_figure_wraps_its_panels_and_reads_the_titles():
     assert "2000-01 to 2024-12" in fig._suptitle.get_text()
     assert [t.get_text() for t in shown[3].texts] == ["13", "13"]  # n beside each point
     matplotlib.pyplot.close(fig)
+
+
+def test_state_effects_read_top_down_on_shared_axes_too():
+    """Two panels sharing their y axis (notebook 06's before and after) list the states in
+    the same order as one panel: inverting a shared axis twice put the last state on top."""
+    effects = pd.DataFrame(
+        {
+            "state": ["no_talks", "stalled", "active_talks", "summitry"],
+            "rate_ratio_mean": [1.0, 0.8, 0.6, 0.9],
+            "hdi_low": [1.0, 0.5, 0.3, 0.4],
+            "hdi_high": [1.0, 1.2, 1.1, 1.6],
+        }
+    )
+    alone = plots.plot_state_effects(effects)
+    _, (left, right) = matplotlib.pyplot.subplots(1, 2, sharey=True)
+    plots.plot_state_effects(effects, ax=left)
+    plots.plot_state_effects(effects, ax=right)
+    for ax in (alone, left, right):
+        assert ax.yaxis_inverted()
+        bottom, top = ax.get_ylim()
+        assert bottom > top  # row 0 (stalled) drawn at the top
+    for ax in (alone, left):
+        assert [t.get_text() for t in ax.get_yticklabels()][0] == "Stalled"

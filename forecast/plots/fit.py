@@ -47,7 +47,8 @@ def plot_state_effects(effects: pd.DataFrame, ax: plt.Axes | None = None) -> plt
         labels.append(f"{row['weapon_class']}: {label}" if by_class else label)
     ax.axvline(1.0, color="#333333", ls="--", lw=1)
     ax.set_yticks(range(len(rows)), labels)
-    ax.invert_yaxis()
+    if not ax.yaxis_inverted():  # the first row on top, even on a shared axis
+        ax.invert_yaxis()
     prob = int(round(100 * effects.attrs.get("hdi_prob", 0.94)))
     target = effects.attrs.get("target", "launch_days").replace("_", " ")
     ax.set_xlabel(f"Rate ratio of {target} vs no talks (mean and {prob}% HDI, log scale)")

@@ -207,7 +207,8 @@ def plot_totals(forecast, ax: plt.Axes | None = None) -> plt.Axes:
         ax.scatter(t["mean"], i, s=60, color="white", edgecolor=colors[name], zorder=3)
     ax.tick_params(axis="y", labelfontfamily=user_fonts())  # the labels are the scenarios'
     ax.set_yticks(range(len(names)), [literal(labels[n]) for n in names])
-    ax.invert_yaxis()
+    if not ax.yaxis_inverted():  # the first row on top, even on a shared axis
+        ax.invert_yaxis()
     months = forecast.months
     target = forecast.target.replace("_", " ")
     ax.set_xlabel(
