@@ -225,6 +225,14 @@ def _shown_digits(x: float, digits: int) -> int:
     return shown if round(x, shown) != 0 else digits
 
 
+def signed_number(value: float, digits: int = 1) -> str:
+    """A number with its sign: ``+1.2`` / ``-0.3`` / ``+0.0`` (never ``-0.0``); a value that
+    is not zero keeps its sign and first digit: ``-0.02`` is ``-0.02``, not ``-0.0``."""
+    x = float(value)
+    shown = _shown_digits(x, digits)
+    return f"{round(x, shown) + 0.0:+.{shown}f}"
+
+
 def signed_percent(value: float, digits: int = 1) -> str:
     """A fraction as a signed percentage: ``+1.2%`` / ``-0.3%`` / ``+0.0%`` (never ``-0.0%``);
     a value that is not zero keeps its sign and first digit: ``-0.0003`` is ``-0.03%``."""

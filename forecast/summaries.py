@@ -34,7 +34,7 @@ import xarray as xr
 
 from forecast.constants import DATA_END, STATES
 from forecast.errors import ConfigError
-from forecast.present import chance
+from forecast.present import chance, signed_number
 from forecast.scores import crps
 
 #: The central intervals every forecast summary shows.
@@ -458,7 +458,7 @@ def compare(forecast, reference: str, width: float = INTERVAL) -> Summary:
     drawn around its rate with a variable number of random numbers, so once two scenarios
     differ in one month the counts of every later simulated month fall out of step, and
     their difference would mostly be the counts' own noise (for talks resuming in month 3 of
-    2026, an 80% interval of -7 to +4 launch days against -3.3 to 0.0 for the expected
+    2026, an 80% interval of -7 to +4 launch days against -3.3 to +0.01 for the expected
     totals; P(more) 32% against 10%). A forecast without rates (a naive model's) is
     compared by its counts.
 
@@ -521,11 +521,57 @@ def compare(forecast, reference: str, width: float = INTERVAL) -> Summary:
             what, p_more = "expected ", f"{chance(r['p_more'])} of the simulations expect more"
         text.append(
             f"'{r['label']}': {abs(r['diff_mean']):.1f} {more} {noun} {what}than '{ref_label}' "
-            f"on average ({width:.0%} interval of the difference {r['diff_lo']:+.1f} to "
-            f"{r['diff_hi']:+.1f}); {p_more}; the model's expected rate {r['rate_ratio']:.2f} "
-            "times the reference's."
+            f"on average ({width:.0%} interval of the difference {signed_number(r['diff_lo'])} "
+            f"to {signed_number(r['diff_hi'])}); {p_more}; the model's expected rate "
+            f"{r['rate_ratio']:.2f} times the reference's."
         )
     return Summary(table, tuple(text))
+
+
+def contrast_findings(
+    forecast, reference: str, effects: pd.DataFrame, width: float = INTERVAL
+) -> list[str]:
+    """The scenarios' contrasts in plain words: how many state effects the data cannot sign,
+    how many contrasts' intervals include zero, and the largest expected difference.
+
+    Parameters
+    ----------
+    forecast : Forecast
+    reference : str
+        The scenario the others are compared with (:func:`compare`).
+    effects : DataFrame
+        The model's state effects (:meth:`forecast.models.base.BaseModel.state_effects`).
+    width : float
+        Width of the contrasts' interval.
+
+    Returns
+    -------
+    list of str
+    """
+    table = compare(forecast, reference, width).table
+    moved = table[(table["diff_lo"] != 0) | (table["diff_hi"] != 0)]
+    clear = moved[(moved["diff_lo"] > 0) | (moved["diff_hi"] < 0)]
+    states = effects[effects["state"] != "no_talks"]
+    open_ = states[(states["hdi_low"] < 1) & (states["hdi_high"] > 1)]
+    prob = int(round(100 * effects.attrs.get("hdi_prob", 0.94)))
+    noun = target_noun(forecast.target)
+    out = [
+        f"{len(open_)} of {len(states)} state rate ratios have a {prob}% HDI that includes 1 "
+        "(the data cannot tell whether that state raises or lowers the rate).",
+        f"{len(moved) - len(clear)} of {len(moved)} scenarios that differ from "
+        f"'{forecast.labels[reference]}' have a {width:.0%} interval of the difference in "
+        f"expected {noun} that includes 0.",
+    ]
+    if len(moved):
+        largest = moved.loc[moved["diff_mean"].abs().idxmax()]
+        total = forecast.data["rate"] if "rate" in forecast.data else forecast.counts
+        expected = float(total.sel(scenario=reference).sum("month").mean())
+        out.append(
+            f"The largest expected difference is {signed_number(largest['diff_mean'])} {noun} "
+            f"over {len(forecast.months)} months ('{largest['label']}'), against "
+            f"{expected:.1f} expected under '{forecast.labels[reference]}'."
+        )
+    return out
 
 
 def state_effects(effects: pd.DataFrame, labels: dict | None = None) -> Summary:

@@ -92,3 +92,11 @@ def test_a_bound_that_is_not_zero_does_not_print_as_zero():
     assert signed_percent(-0.0024) == "-0.2%" and signed_percent(0.051) == "+5.1%"
     cell = with_interval(pd.Series([-0.0024]), [-0.0044], [-0.0003], digits=1, percent=True)[0]
     assert cell == "-0.2% (-0.4% to -0.03%)"
+
+
+def test_a_signed_number_keeps_the_sign_of_what_is_not_zero():
+    from forecast.present import signed_number
+
+    assert signed_number(-0.02) == "-0.02" and signed_number(0.009) == "+0.01"
+    assert signed_number(-3.287) == "-3.3" and signed_number(0.0) == "+0.0"
+    assert signed_number(-0.0) == "+0.0" and signed_number(-0.00001) == "+0.0"

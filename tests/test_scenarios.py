@@ -464,3 +464,35 @@ def test_a_contrast_is_the_scenarios_difference_not_the_counts_noise(model):
     rate = fc.data["rate"]
     last = (rate.sel(scenario="late") - rate.sel(scenario="base")).isel(month=-1).values
     np.testing.assert_allclose(row["diff_mean"], last.mean())
+
+
+def test_the_contrasts_in_plain_words_name_scenarios_by_their_labels(model):
+    from forecast.summaries import contrast_findings
+
+    spec = scenario_set(
+        same={"label": "Same", "states": {"2010-01": "no_talks"}},
+        base={"label": "Base", "states": {"2010-01": "no_talks"}},
+        talks={"label": "Talks", "states": {"2010-01": "active_talks"}},
+        horizon=12,
+    )
+    fc = simulate_scenarios(model, spec, random_seed=SEED, draws=2000)
+    effects = pd.DataFrame(
+        {
+            "state": ["no_talks", "stalled", "active_talks", "summitry"],
+            "hdi_low": [1.0, 0.4, 0.2, 1.1],
+            "hdi_high": [1.0, 1.3, 0.9, 2.0],
+        }
+    )
+    words = contrast_findings(fc, "base", effects)
+    assert words[0].startswith("1 of 3 state rate ratios have a 94% HDI that includes 1")
+    # 'Same' does not differ; 'Talks' is lower in every draw (-1.2 on the log rate)
+    assert words[1] == (
+        "0 of 1 scenarios that differ from 'Base' have a 80% interval of the difference in "
+        "expected launch days that includes 0."
+    )
+    row = compare(fc, "base").table.set_index("scenario").loc["talks"]
+    total = float(fc.data["rate"].sel(scenario="base").sum("month").mean())
+    assert words[2] == (
+        f"The largest expected difference is {row['diff_mean']:+.1f} launch days over 12 months "
+        f"('Talks'), against {total:.1f} expected under 'Base'."
+    )
