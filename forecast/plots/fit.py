@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.plots.style import (
+    FIT_COLOR,
     STATE_COLORS,
     STATE_LABELS,
     TARGET_LABELS,
@@ -148,7 +149,7 @@ def plot_predictive_bands(
     levels = [0.10, 0.25, 0.5, 0.75, 0.90]  # the 50% and 80% bands used everywhere
     q = predictive.quantile(levels, dim=pooled, method="inverted_cdf").values
     shade_states(ax, panel, alpha=0.45)
-    color = "#4c72b0"
+    color = FIT_COLOR
     ax.stairs(q[4], edges, baseline=q[0], fill=True, color=color, alpha=0.3, label=f"{name}, 80%")
     ax.stairs(q[3], edges, baseline=q[1], fill=True, color=color, alpha=0.5, label=f"{name}, 50%")
     ax.stairs(q[2], edges, color=color, lw=1.2, label=f"{name}, median")
@@ -222,9 +223,9 @@ def plot_level(
         shade_states(ax, panel, alpha=0.45)
     prob = int(round(100 * hdi_prob))
     ax.stairs(
-        high, edges, baseline=low, fill=True, color="#4c72b0", alpha=0.35, label=f"{prob}% HDI"
+        high, edges, baseline=low, fill=True, color=FIT_COLOR, alpha=0.35, label=f"{prob}% HDI"
     )
-    ax.stairs(mean, edges, color="#4c72b0", lw=2, label="Posterior mean")
+    ax.stairs(mean, edges, color=FIT_COLOR, lw=2, label="Posterior mean")
     if panel is not None:
         yearly = panel.groupby(pd.to_datetime(panel["month"]).dt.year)[target].mean()
         mid = pd.to_datetime([f"{y}-07-01" for y in yearly.index])
@@ -263,7 +264,7 @@ def plot_level_ratio(
     ratio = np.exp(level).mean(("chain", "draw")) / np.exp(reference).mean(("chain", "draw"))
     months = pd.DatetimeIndex(level["month"].values)
     shade_states(ax, panel, alpha=0.45)
-    ax.stairs(ratio.values, month_edges(months), baseline=None, color="#4c72b0", lw=2)
+    ax.stairs(ratio.values, month_edges(months), baseline=None, color=FIT_COLOR, lw=2)
     ax.axhline(1.0, color="#333333", ls="--", lw=1)
     ax.set_xlim(months[0], months[-1] + pd.offsets.MonthBegin(1))
     first, second = (literal(label) for label in labels)

@@ -31,6 +31,11 @@ STATE_COLORS: dict[str, str] = {
 }
 
 
+#: Colour of a model's own bands and lines drawn over the state shading (predictive bands,
+#: the fitted level): a dark grey that no state's shade is (a blue band over the light blue
+#: of summitry could not be told from it).
+FIT_COLOR = "#3d3d3d"
+
 #: Colours of the missile-class groups in stacked bars.
 CLASS_GROUPS: dict[str, tuple[tuple[str, ...], str]] = {
     "SRBM": (("SRBM",), "#4c72b0"),
