@@ -84,6 +84,7 @@ def test_importing_the_cns_export_adds_nothing(raw_dir, tmp_path):
     assert result.returncode == 0, result.stderr
     assert "added nothing" in result.stdout
     assert "skipped 245 missile row(s) of the file" in result.stdout
+    assert "launch day(s), 1984-04-09..2023-04-12): duplicates" in result.stdout  # its span
     assert "duplicates of launches already recorded" in result.stdout
     assert not (overlay / "missile_tests.csv").exists()
 

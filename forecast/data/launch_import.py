@@ -85,8 +85,9 @@ class ImportReport:
         if len(skipped):
             out.append(
                 f"skipped {len(skipped)} missile row(s) of the file ({skipped['date'].nunique()} "
-                "launch day(s)): duplicates of launches already recorded, which were kept as "
-                "they are"
+                f"launch day(s), {skipped['date'].min():%Y-%m-%d}.."
+                f"{skipped['date'].max():%Y-%m-%d}): duplicates of launches already recorded, "
+                "which were kept as they are"
             )
         if len(late):
             out.append(
