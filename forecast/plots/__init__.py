@@ -71,6 +71,7 @@ from forecast.plots.style import (
     scenario_colors,
     shade_states,
     state_legend_handles,
+    state_words,
     user_fonts,
     user_text,
 )
@@ -88,6 +89,7 @@ __all__ = [
     "STATE_COLORS",
     "STATE_LABELS",
     "TARGET_LABELS",
+    "state_words",
     "literal",
     "scenario_colors",
     "shade_states",

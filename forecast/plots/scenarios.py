@@ -167,8 +167,13 @@ def plot_scenarios(
             vmax=len(STATES) - 0.5,
         )
         rax.set_yticks([])
-        rax.set_ylabel(
-            literal(name), rotation=0, ha="right", va="center", color=colors[name], fontsize="small"
+        rax.set_ylabel(  # the scenario's short name, in words ("talks resume")
+            literal(name.replace("_", " ")),
+            rotation=0,
+            ha="right",
+            va="center",
+            color=colors[name],
+            fontsize="small",
         )
         user_text([rax.yaxis.label])
         rax.tick_params(labelbottom=False)

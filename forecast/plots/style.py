@@ -20,7 +20,7 @@ from matplotlib import font_manager
 from matplotlib.patches import Patch
 from matplotlib.text import Text
 
-from forecast.constants import STATE_LABELS, STATES
+from forecast.constants import STATE_LABELS, STATE_WORDS, STATES
 
 #: The one colour of each negotiation state, used by every figure.
 STATE_COLORS: dict[str, str] = {
@@ -43,6 +43,20 @@ CLASS_GROUPS: dict[str, tuple[tuple[str, ...], str]] = {
     "ICBM": (("ICBM",), "#c44e52"),
     "SLBM/SLV/other": (("SLBM", "SLV", "HGV", "unknown"), "#8172b3"),
 }
+
+
+def state_words(text: str) -> str:
+    """A row label of a path split (``stays no_talks``, ``active_talks in Dec 2026``) with the
+    states as the figures name them, capitalised only to start the label (``stays no talks``,
+    ``Active talks in Dec 2026``), as the glossary writes them."""
+    words = str(text).split(" ")
+
+    def named(i: int, word: str) -> str:
+        if word not in STATE_LABELS:
+            return word
+        return STATE_LABELS[word] if i == 0 else STATE_WORDS[word]
+
+    return " ".join(named(i, word) for i, word in enumerate(words))
 
 
 def class_legend(group: str) -> str:

@@ -17,7 +17,6 @@ from pathlib import Path
 import pandas as pd
 
 from forecast import __version__
-from forecast.constants import STATE_WORDS
 from forecast.data import yearly_summary
 from forecast.freshness import (
     forecast_timing,
@@ -29,13 +28,13 @@ from forecast.freshness import (
     window_timing,
 )
 from forecast.plots import (
-    STATE_LABELS,
     plot_history,
     plot_recent_months,
     plot_scenario_panels,
     plot_scenarios,
     plot_state_effects,
     plot_state_probabilities,
+    state_words,
 )
 from forecast.present import readable
 from forecast.report.context import (
@@ -65,20 +64,6 @@ FAN_HISTORY_MONTHS = 24
 
 #: Years shown month by month under the history by year.
 RECENT_YEARS = 3
-
-
-def state_words(text: str) -> str:
-    """A row label of a path split (``stays no_talks``, ``active_talks in Dec 2026``) with the
-    states as the figures name them, capitalised only to start the label (``stays no talks``,
-    ``Active talks in Dec 2026``), as the glossary writes them."""
-    words = str(text).split(" ")
-
-    def named(i: int, word: str) -> str:
-        if word not in STATE_LABELS:
-            return word
-        return STATE_LABELS[word] if i == 0 else STATE_WORDS[word]
-
-    return " ".join(named(i, word) for i, word in enumerate(words))
 
 
 def _headline_html(table) -> str:
