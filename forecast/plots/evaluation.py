@@ -101,7 +101,14 @@ def plot_skill(
     )
     ax.set_title(title or "Skill with its 90% bootstrap interval over cutoffs")
     ax.grid(alpha=0.3, axis="y")
-    ax.legend(loc="best", fontsize="small", ncol=2)
+    # below the axes: inside, it covered some models' intervals (notebook 05, by era)
+    ax.legend(
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.2),
+        fontsize="small",
+        ncol=min(len(models), 3),
+        frameon=False,
+    )
     return ax
 
 
