@@ -35,7 +35,8 @@ An :class:`xarray.Dataset` (``Forecast.data``) with dims ``scenario``, ``draw`` 
 and the attributes ``model``, ``target``, ``random_seed``, ``initial_state`` (the state of
 the last fitted month) and ``last_fitted_month``. Every scenario is simulated from the same
 posterior draws with the same seed (common random numbers), so the expected counts
-(``rate``) of two scenarios differ only where their states or exercises do. Their simulated
+(``rate``) of two scenarios differ only where their states or exercises do (or, for a model
+whose rate follows its own simulated counts, after them). Their simulated
 counts do not stay paired: a count takes a variable number of random numbers, so after the
 first month in which two scenarios differ their later counts are drawn from different
 numbers. Scenarios are therefore compared by their expected counts

@@ -459,8 +459,9 @@ def compare(forecast, reference: str, width: float = INTERVAL) -> Summary:
     differ in one month the counts of every later simulated month fall out of step, and
     their difference would mostly be the counts' own noise (for talks resuming in month 3 of
     2026, an 80% interval of -7 to +4 launch days against -3.3 to +0.01 for the expected
-    totals; P(more) 32% against 10%). A forecast without rates (a naive model's) is
-    compared by its counts.
+    totals; P(more) 32% against 10%). A model whose rate follows its own simulated counts
+    (``self_exciting``) has rates that fall out of step too, so its contrasts keep some of
+    that noise. A forecast without rates is compared by its counts.
 
     Parameters
     ----------
@@ -528,6 +529,12 @@ def compare(forecast, reference: str, width: float = INTERVAL) -> Summary:
     return Summary(table, tuple(text))
 
 
+def _article(share: float) -> str:
+    """``a`` or ``an`` before a spoken percentage (``an 80%``, ``a 90%``, ``an 11%``)."""
+    spoken = f"{share:.0%}"
+    return "an" if spoken.startswith(("8", "11", "18")) else "a"
+
+
 def contrast_findings(
     forecast, reference: str, effects: pd.DataFrame, width: float = INTERVAL
 ) -> list[str]:
@@ -549,6 +556,8 @@ def contrast_findings(
     list of str
     """
     table = compare(forecast, reference, width).table
+    if table.empty:  # one scenario: nothing to compare
+        table = pd.DataFrame(columns=["label", "diff_mean", "diff_lo", "diff_hi"])
     moved = table[(table["diff_lo"] != 0) | (table["diff_hi"] != 0)]
     clear = moved[(moved["diff_lo"] > 0) | (moved["diff_hi"] < 0)]
     states = effects[effects["state"] != "no_talks"]
@@ -559,8 +568,8 @@ def contrast_findings(
         f"{len(open_)} of {len(states)} state rate ratios have a {prob}% HDI that includes 1 "
         "(the data cannot tell whether that state raises or lowers the rate).",
         f"{len(moved) - len(clear)} of {len(moved)} scenarios that differ from "
-        f"'{forecast.labels[reference]}' have a {width:.0%} interval of the difference in "
-        f"expected {noun} that includes 0.",
+        f"'{forecast.labels[reference]}' have {_article(width)} {width:.0%} interval of the "
+        f"difference in expected {noun} that includes 0.",
     ]
     if len(moved):
         largest = moved.loc[moved["diff_mean"].abs().idxmax()]

@@ -1122,7 +1122,7 @@ def test_the_questions_backtested_and_the_track_record_are_on_the_index(tables, 
     assert 'id="question-reliability"' in page  # the reliability diagrams, one per family
     for sentence in question_findings(table):  # the class group of unknowns labelled so
         assert html.escape(class_words(sentence)) in page
-    assert "SLBM/SLV/other (incl. unknown)" in page
+    assert "SLBM/SLV/other (incl. unknown class)" in page
     assert "SLBM/SLV/other missile" not in page
     assert page.count("<tr>") >= len(table)  # a row per family (and the header)
     # the strongest naive answer is named by its rule, never by the code "naive"
@@ -1564,3 +1564,29 @@ def test_the_fan_charts_mark_today_inside_the_forecast(small_forecast):
     (rule,) = marks(inside)
     assert rule["data"]["values"][0]["start"] == f"{inside:%Y-%m-%d}"
     assert marks(after) == [] and marks(None) == []
+
+
+def test_the_drift_paragraph_names_the_fit_end_and_compares_like_with_like():
+    """The outlook from today against the one from the end of the fit: said only over as many
+    months, the spread explanation only when the spread and the mean grew, and 'the fit's end'
+    for a run fitted before the data's end (those months are in the data, not in the fit)."""
+    from types import SimpleNamespace
+
+    from forecast.report.sections import _drift_words
+
+    def row(mean, median, q10, q90) -> pd.DataFrame:
+        return pd.DataFrame([{"mean": mean, "median": median, "q10": q10, "q90": q90}])
+
+    months = pd.date_range("2026-01-01", periods=12, freq="MS")
+    outlook = {"states": pd.DataFrame({"month": months}), "totals": row(8.9, 7, 2, 18)}
+    ctx = SimpleNamespace(outlook=outlook, fit_reaches_data_end=True)
+    wider = _drift_words(ctx, row(10.4, 7, 2, 22), 12, 11)
+    assert "for the 12 months from the data's end below" in wider
+    assert "no launch after the data's end is in the data" in wider
+    assert "raises their mean" in wider
+    lower = _drift_words(ctx, row(7.5, 6, 2, 15), 12, 11)
+    assert lower.startswith("<p>These 12 months expect 7.5") and "raises their mean" not in lower
+    assert _drift_words(ctx, row(10.4, 7, 2, 22), 9, 11) == ""  # 9 months against 12
+    early = SimpleNamespace(outlook=outlook, fit_reaches_data_end=False)
+    text = _drift_words(early, row(10.4, 7, 2, 22), 12, 11)
+    assert "from the fit's end below" in text and "the fit has no month after its end" in text

@@ -487,7 +487,7 @@ def test_the_contrasts_in_plain_words_name_scenarios_by_their_labels(model):
     assert words[0].startswith("1 of 3 state rate ratios have a 94% HDI that includes 1")
     # 'Same' does not differ; 'Talks' is lower in every draw (-1.2 on the log rate)
     assert words[1] == (
-        "0 of 1 scenarios that differ from 'Base' have a 80% interval of the difference in "
+        "0 of 1 scenarios that differ from 'Base' have an 80% interval of the difference in "
         "expected launch days that includes 0."
     )
     row = compare(fc, "base").table.set_index("scenario").loc["talks"]

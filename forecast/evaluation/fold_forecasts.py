@@ -17,8 +17,10 @@ For a model and a cutoff month ``C`` (a *fold*, :class:`~forecast.evaluation.fol
     model fitted on the states up to the cutoff (:mod:`forecast.models.transitions`), usual
     exercise calendar. It must at least match ``persist``.
 
-The paths are simulated with the same seed (common random numbers), so their differences
-are due to the covariates alone. Target months after the last panel month are not forecast.
+The paths are simulated from the same posterior draws with the same seed (common random
+numbers), so their expected counts differ only where their states do; their simulated counts
+do not stay paired after the first month that differs (see :mod:`forecast.simulation`).
+Target months after the last panel month are not forecast.
 
 Cost: compile once, sample many times. A worker builds each model once on the whole panel
 (:func:`fold_model`) and moves its training window per fold

@@ -260,8 +260,8 @@ def nuclear_finding(table: pd.DataFrame) -> str:
         f"Brier scores, with the skill against the strongest naive answer ("
         f"{baseline_words(kept['baseline'], 'nuclear-12m')}, {kept['baseline_score']:.4f}) and "
         f"its 90% block-bootstrap interval: {scores}. The outlook keeps "
-        f"{words[OUTLOOK_NUCLEAR_NAME]}: {why}. Wherever P(nuclear test) is reported the "
-        "constant-rate figure is the sensitivity to show beside it."
+        f"{words[OUTLOOK_NUCLEAR_NAME]}: {why}. Wherever P(nuclear test) is reported, the other "
+        "two rules' figures are shown beside it."
     )
 
 

@@ -132,6 +132,8 @@ class TrainingWindow:
     def last_month(self) -> pd.Period:
         """The last month the model is fitted to (where its forecasts start from)."""
         self._require("panel", "build")
+        if self.stop < 1:
+            raise RuntimeError(f"{self.name}: the training window holds no month")
         return pd.Period(self.panel["month"].iloc[self.stop - 1], "M")
 
     @property

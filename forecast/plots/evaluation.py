@@ -106,7 +106,7 @@ def plot_skill(
         loc="upper center",
         bbox_to_anchor=(0.5, -0.2),
         fontsize="small",
-        ncol=min(len(models), 3),
+        ncol=max(1, min(len(models), 3)),
         frameon=False,
     )
     return ax

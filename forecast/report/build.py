@@ -532,7 +532,8 @@ def download_tables(ctx: ReportContext) -> dict[str, pd.DataFrame]:
         contrasts = readable(compare(forecast, forecast.scenarios[0]).table, 3)
         files["contrasts.csv"] = stamped(contrasts, forecast.months)
     if ctx.outlook is not None:
-        files["outlook.csv"] = stamped(readable(ctx.outlook["totals"], 3), forecast.months)
+        months = pd.PeriodIndex(pd.to_datetime(ctx.outlook["states"]["month"]), freq="M")
+        files["outlook.csv"] = stamped(readable(ctx.outlook["totals"], 3), months.unique())
         files["outlook_states.csv"] = readable(ctx.outlook["states"], 3)
     if ctx.years is not None:
         files["years.csv"] = readable(ctx.years.table, 3).assign(

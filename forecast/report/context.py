@@ -48,7 +48,7 @@ def pct(x) -> str:
 #: Class groups that hold the launches of unknown class, as the page names them (the data's
 #: columns and the question ids keep the group's own name).
 CLASS_LABELS = {
-    group: f"{group} (incl. unknown)"
+    group: f"{group} (incl. unknown class)"
     for group, members in WEAPON_CLASSES.items()
     if "unknown" in members
 }
@@ -56,7 +56,8 @@ CLASS_LABELS = {
 
 def class_words(text: str) -> str:
     """``text`` with each class group that holds unknown-class launches labelled so
-    (``SLBM/SLV/other`` -> ``SLBM/SLV/other (incl. unknown)``)."""
+    (``SLBM/SLV/other`` -> ``SLBM/SLV/other (incl. unknown class)``, as the figures' legends
+    write it: :func:`forecast.plots.style.class_legend`)."""
     text = str(text)
     for group, label in CLASS_LABELS.items():
         text = text.replace(label, group).replace(group, label)

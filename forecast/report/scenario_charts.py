@@ -201,6 +201,8 @@ def _today_layers(bands: pd.DataFrame, today, x: dict) -> list[dict]:
     if not first < day < last:
         return []
     at = [{"start": f"{day:%Y-%m-%d}", "label": f"today, {day:%d %b %Y}"}]
+    right = day > first + (last - first) / 2  # the label on the left of the rule, inside
+    text = {"type": "text", "align": "right" if right else "left", "dx": -4 if right else 4}
     return [
         {
             "data": {"values": at},
@@ -209,7 +211,7 @@ def _today_layers(bands: pd.DataFrame, today, x: dict) -> list[dict]:
         },
         {
             "data": {"values": at},
-            "mark": {"type": "text", "align": "left", "dx": 4, "y": 8, "fontSize": 11},
+            "mark": {**text, "y": 8, "fontSize": 11},
             "encoding": {"x": x, "text": {"field": "label"}},
         },
     ]

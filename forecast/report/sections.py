@@ -496,7 +496,7 @@ today, read its row: it keeps the simulations that are in that state in {first:%
 <th>P(nuclear test)</th></tr>
 {rows}
 </table>
-{_drift_words(ctx, totals, len(gap))}
+{_drift_words(ctx, totals, len(today.forecast.months), len(gap))}
 {interval_note(ctx, "today", lead=len(gap))}
 {_nuclear_note(ctx, today.forecast.months, "today")}
 <p>The numbers are in <code>outlook_today.csv</code>, the states by month in
@@ -504,24 +504,40 @@ today, read its row: it keeps the simulations that are in that state in {first:%
 {today_chart}"""
 
 
-def _drift_words(ctx: ReportContext, totals: pd.DataFrame, lead: int) -> str:
-    """Why the outlook from today differs from the one from the data's end (a paragraph; ``""``
-    without the latter): the months simulated in between, not news."""
+def _drift_words(ctx: ReportContext, totals: pd.DataFrame, months: int, lead: int) -> str:
+    """Why the outlook from today differs from the one from the end of the fit over as many
+    months (a paragraph; ``""`` when there is none to compare, or they agree): the months
+    simulated in between, not news."""
     if ctx.outlook is None:
         return ""
+    states = ctx.outlook["states"]
+    if pd.to_datetime(states["month"]).dt.to_period("M").nunique() != months:
+        return ""  # a total over another number of months: not comparable
     now, then = totals.iloc[0], ctx.outlook["totals"].iloc[0]
     if abs(now["mean"] - then["mean"]) < 0.05 and now["q90"] == then["q90"]:
         return ""
+    end = "the data's end" if ctx.fit_reaches_data_end else "the fit's end"
+    news = (
+        "no launch after the data's end is in the data"
+        if ctx.fit_reaches_data_end
+        else "the fit has no month after its end"
+    )
+    spread = (now["q90"] - now["q10"]) - (then["q90"] - then["q10"])
+    rose = (now["mean"] - then["mean"]) - (now["median"] - then["median"])
+    why = ""
+    if spread > 0 and rose > 0:
+        why = (
+            ", so the spread widens, and a wider spread of counts raises their mean (a few "
+            "simulations with many launches) more than their median"
+        )
     return (
-        f"<p>These 12 months expect {now['mean']:.1f} launch days on average (median "
+        f"<p>These {months} months expect {now['mean']:.1f} launch days on average (median "
         f"{now['median']:.0f}, 80% interval {now['q10']:.0f} to {now['q90']:.0f}), against "
         f"{then['mean']:.1f} (median {then['median']:.0f}, {then['q10']:.0f} to "
-        f"{then['q90']:.0f}) for the 12 months from the data's end below. The difference is "
-        "not news from the world: no launch after the data's end is in the data. It comes "
-        f"from the {lead} simulated month(s) in between, which each simulation runs through "
-        "on its own (its negotiation states and, in a model whose level of launches moves, "
-        "that level), so the spread widens, and a wider spread of counts raises their mean (a "
-        "few simulations with many launches) more than their median.</p>"
+        f"{then['q90']:.0f}) for the {months} months from {end} below. The difference is "
+        f"not news from the world: {news}. It comes from the {lead} simulated month(s) in "
+        "between, which each simulation runs through on its own (its negotiation states and, "
+        f"in a model whose level of launches moves, that level){why}.</p>"
     )
 
 
