@@ -165,3 +165,27 @@ def test_the_sentences_name_the_unit_and_set_the_forecast_mean_beside_its_median
     assert words[3] == (
         "Its forecast totals averaged 29.5 missiles (mean) and 8.1 (median) against 14.7 observed."
     )
+
+
+def test_a_bound_just_below_zero_is_printed_with_its_sign():
+    """-0.0003 was printed '-0.0%' by the sentences' own format (and '+0.0%' elsewhere); the
+    one formatter gives '-0.03%' everywhere."""
+    row = {
+        "model": "m",
+        "state_path": "persist",
+        "horizon": 12,
+        "n": 240,
+        "crps": 3.3,
+        "crps_baseline": "base",
+        "crps_skill": 0.17,
+        "crps_skill_lo": -0.0003,
+        "crps_skill_hi": 0.27,
+        "pit_cov_50": 0.42,
+        "pit_cov_80": 0.69,
+        "abs_error_median": 4.5,
+        "abs_error_mean": 4.6,
+        "observed_mean": 7.4,
+    }
+    words = totals_findings(pd.DataFrame([row]), "m")[0]
+    assert "(90% interval -0.03% to +27.0%; positive = better)" in words
+    assert "-0.0%" not in words

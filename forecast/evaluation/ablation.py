@@ -22,6 +22,7 @@ from forecast.catalog import ABLATION_OF, COMPONENT_PAIRS, LEAN_FORMS, resolve_n
 from forecast.evaluation.combine import BANDS
 from forecast.evaluation.findings import band_gains, credible_bands
 from forecast.evaluation.skill import bootstrap_skill, with_band
+from forecast.present import signed_percent
 
 #: Columns of the ablation table.
 ABLATION_COLUMNS = (
@@ -205,6 +206,7 @@ def _totals_clause(totals: pd.DataFrame | None, winner: str, loser: str) -> str:
     return (
         f"; on the {int(w['horizon'])}-month totals of the same folds, though, {loser} scores "
         f"a lower CRPS ({lo['crps']:.2f} against {w['crps']:.2f} for {winner} in this run; "
-        f"skill {lo['crps_skill']:+.1%} against {w['crps_skill']:+.1%}), a difference the "
+        f"skill {signed_percent(lo['crps_skill'])} against {signed_percent(w['crps_skill'])}), a "
+        "difference the "
         "monthly bands do not show."
     )

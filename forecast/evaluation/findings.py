@@ -102,8 +102,10 @@ def skill_findings(
         unclear = rows[rows["crps_skill_lo"] <= 0]
         for band, row in unclear.iterrows():
             out.append(
-                f"At {band} months the 90% interval of the skill, {row['crps_skill_lo']:+.1%} to "
-                f"{row['crps_skill_hi']:+.1%}, includes zero: there it cannot be told apart "
+                f"At {band} months the 90% interval of the skill, "
+                f"{signed_percent(row['crps_skill_lo'])} to "
+                f"{signed_percent(row['crps_skill_hi'])}, includes zero: there it cannot be told "
+                "apart "
                 f"from {row['crps_baseline']}."
             )
         if unclear.empty:
@@ -135,7 +137,8 @@ def skill_findings(
             out.append(
                 f"With cutoffs {QUIET_ERA}, when launches were rare, it is worse than "
                 f"{early['crps_baseline'].iloc[0]} in {len(worse)} of {len(early)} bands "
-                f"({early['crps_skill'].min():+.1%} to {early['crps_skill'].max():+.1%}"
+                f"({signed_percent(early['crps_skill'].min())} to "
+                f"{signed_percent(early['crps_skill'].max())}"
                 f"{unclear}): its skill comes from the Kim Jong Un years."
             )
     return out
@@ -189,7 +192,8 @@ def evidence_findings(
     helps, hurts = credible_bands(rows)
     out = [
         f"Forecasting with the negotiation states that really came instead of the state at the "
-        f"cutoff gained {rows['gain'].min():+.1%} to {rows['gain'].max():+.1%} on {model}'s mean "
+        f"cutoff gained {signed_percent(rows['gain'].min())} to "
+        f"{signed_percent(rows['gain'].max())} on {model}'s mean "
         "CRPS across the horizon bands (gain = 1 - CRPS with the real states / CRPS with the "
         "state held; positive = better, as for skill); "
         + (
@@ -203,7 +207,7 @@ def evidence_findings(
         row = after_changes.set_index("model").loc[model]
         out.append(
             f"On the {row['n']:.0f} forecasts of months after a real change of state, where it "
-            f"should matter most, the gain is {row['gain']:+.1%} (the real states "
+            f"should matter most, the gain is {signed_percent(row['gain'])} (the real states "
             f"{'improved' if row['gain'] > 0 else 'worsened'} the CRPS by {abs(row['gain']):.1%})."
         )
     out += drawn
@@ -275,7 +279,8 @@ def band_sentence(by_band: pd.DataFrame, model: str, what: str) -> list[str]:
     if rows.empty:
         return []
     skills = "; ".join(
-        f"{r.crps_skill:+.1%} at {r.band} months [{r.crps_skill_lo:+.1%}, {r.crps_skill_hi:+.1%}]"
+        f"{signed_percent(r.crps_skill)} at {r.band} months [{signed_percent(r.crps_skill_lo)}, "
+        f"{signed_percent(r.crps_skill_hi)}]"
         for r in rows.itertuples()
     )
     coverage = ", ".join(f"{x:.0%}" for x in rows["pit_cov_80"])

@@ -28,6 +28,7 @@ import pandas as pd
 
 from forecast.constants import STATES
 from forecast.evaluation.question_families import BY_ID, NAIVE, family_question
+from forecast.present import signed_percent
 from forecast.questions import reliability_table
 from forecast.scores import pit_coverage
 
@@ -277,11 +278,12 @@ def question_findings(table: pd.DataFrame) -> list[str]:
     """
     out = []
     for row in table.to_dict("records"):
-        interval = f"[{row['skill_lo']:+.1%}, {row['skill_hi']:+.1%}]"
+        interval = f"[{signed_percent(row['skill_lo'])}, {signed_percent(row['skill_hi'])}]"
         if row["family"] == "overall":
             verdict = "above zero" if row["skill_lo"] > 0 else "including zero"
             out.append(
-                f"Over all families (each weighing the same) the skill is {row['skill']:+.1%} "
+                "Over all families (each weighing the same) the skill is "
+                f"{signed_percent(row['skill'])} "
                 f"(90% interval {interval}, {verdict})."
             )
             continue
@@ -291,7 +293,7 @@ def question_findings(table: pd.DataFrame) -> list[str]:
             f"{row['title']} ({int(row['n'])} cutoffs {row['first_cutoff']} to "
             f"{row['last_cutoff']}): {kind} {score:.3f} against {row['baseline_score']:.3f} for "
             f"{baseline_words(row['baseline'], row['family'])}, the strongest naive answer: skill "
-            f"{row['skill']:+.1%} {interval}."
+            f"{signed_percent(row['skill'])} {interval}."
         )
     return out
 
@@ -347,8 +349,9 @@ def family_caveats(
         if row.skill < 0:
             sentences.append(
                 "Its family has negative skill in the question backtest: "
-                f'"{row.title}" scored {row.skill:+.1%} [{row.skill_lo:+.1%}, '
-                f"{row.skill_hi:+.1%}] against "
+                f'"{row.title}" scored {signed_percent(row.skill)} '
+                f"[{signed_percent(row.skill_lo)}, "
+                f"{signed_percent(row.skill_hi)}] against "
                 f"{baseline_words(row.baseline, row.family)} ({int(row.n)} cutoffs), "
                 "so answers like this one have not beaten that naive answer."
             )
@@ -357,7 +360,8 @@ def family_caveats(
             sentences.append(
                 f"Asked in {state.replace('_', ' ')}, as this one is ({int(there.n)} past "
                 f"cutoffs), the state model answered {there.mean_answer:.0%} on average where "
-                f"{there.frequency:.0%} came (skill there {there.skill:+.1%} against the "
+                f"{there.frequency:.0%} came (skill there {signed_percent(there.skill)} against "
+                "the "
                 f"long-run base rate): read this answer as likely {way}."
             )
         if not sentences:
@@ -432,7 +436,7 @@ def origin_state_findings(table: pd.DataFrame) -> list[str]:
     def clause(row, first: bool) -> str:
         way = "too high" if row["mean_answer"] > row["frequency"] else "too low"
         said = "the state model answered " if first else ""
-        skill = f"skill there {row['skill']:+.1%}"
+        skill = f"skill there {signed_percent(row['skill'])}"
         return (
             f"asked in {row['state'].replace('_', ' ')} ({int(row['n'])} cutoffs) {said}"
             f"{row['mean_answer']:.0%} on average where {row['frequency']:.0%} came ({way}; "

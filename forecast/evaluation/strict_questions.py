@@ -49,6 +49,7 @@ from forecast.files import json_text, write_csv
 from forecast.models import get_model
 from forecast.models.events import NuclearRate
 from forecast.models.state_catalog import DEFAULT_TRANSITIONS, TRANSITION_MODELS
+from forecast.present import signed_percent
 from forecast.simulation import state_paths
 
 #: Cutoffs of the strict backtest (every month of the span; the count families every
@@ -233,8 +234,10 @@ def nuclear_finding(table: pd.DataFrame) -> str:
         "by_state": "a constant rate in each state group (talks / no talks)",
     }
     scores = "; ".join(
-        f"{words[m]} {r['brier']:.4f} (skill {r['skill']:+.1%} [{r['skill_lo']:+.1%}, "
-        f"{r['skill_hi']:+.1%}]; P(a test in the 12 months after the data) {r['p_next_12']:.2f})"
+        f"{words[m]} {r['brier']:.4f} (skill {signed_percent(r['skill'])} "
+        f"[{signed_percent(r['skill_lo'])}, "
+        f"{signed_percent(r['skill_hi'])}]; P(a test in the 12 months after the data) "
+        f"{r['p_next_12']:.2f})"
         for m, r in by.iterrows()
     )
     if best == OUTLOOK_NUCLEAR_NAME:
@@ -242,9 +245,11 @@ def nuclear_finding(table: pd.DataFrame) -> str:
     else:
         r = by.loc[best]
         why = (
-            f"{words[best]} scores {r['skill_vs_kept']:+.1%} against it, paired on the same "
-            f"cutoffs, with a 90% interval of [{r['skill_vs_kept_lo']:+.1%}, "
-            f"{r['skill_vs_kept_hi']:+.1%}]: the six tests of 2006-2017 cannot separate the "
+            f"{words[best]} scores {signed_percent(r['skill_vs_kept'])} against it, paired on "
+            "the same "
+            f"cutoffs, with a 90% interval of [{signed_percent(r['skill_vs_kept_lo'])}, "
+            f"{signed_percent(r['skill_vs_kept_hi'])}]: the six tests of 2006-2017 cannot "
+            "separate the "
             "rules, so the rule already in use stays"
         )
         if best == "by_state":

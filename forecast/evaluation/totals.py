@@ -22,6 +22,7 @@ import pandas as pd
 
 from forecast.evaluation.findings import CALIBRATED_80
 from forecast.evaluation.skill import grouped_skill
+from forecast.present import signed_percent
 from forecast.scores import score_forecasts
 from forecast.summaries import QUANTILE_METHOD
 
@@ -122,8 +123,10 @@ def totals_findings(
     )
     if isinstance(r.get("crps_baseline"), str) and r["crps_baseline"] != model:
         text += (
-            f", a skill of {r['crps_skill']:+.1%} against {r['crps_baseline']} (90% interval "
-            f"{r['crps_skill_lo']:+.1%} to {r['crps_skill_hi']:+.1%}; positive = better)"
+            f", a skill of {signed_percent(r['crps_skill'])} against {r['crps_baseline']} (90% "
+            "interval "
+            f"{signed_percent(r['crps_skill_lo'])} to {signed_percent(r['crps_skill_hi'])}; "
+            "positive = better)"
         )
         if r["crps_skill_lo"] <= 0 <= r["crps_skill_hi"]:
             text += (

@@ -32,7 +32,7 @@ from forecast.evaluation.strict_questions import cadence, question_span
 from forecast.evaluation.totals import interval_caveat, totals_findings
 from forecast.models import DEFAULT_MODEL
 from forecast.plots import plot_family_reliability, plot_reliability, plot_skill
-from forecast.present import with_interval
+from forecast.present import signed_percent, with_interval
 from forecast.questions import reliability_table
 from forecast.report.context import (
     EVALUATION_DIR,
@@ -328,7 +328,8 @@ def questions_section(
     table = pd.read_csv(path)
     families = table[table["family"] != "overall"]
     skill = [
-        f"{r.skill:+.1%} [{r.skill_lo:+.1%}, {r.skill_hi:+.1%}]" for r in families.itertuples()
+        f"{signed_percent(r.skill)} [{signed_percent(r.skill_lo)}, {signed_percent(r.skill_hi)}]"
+        for r in families.itertuples()
     ]
     shown = pd.DataFrame(
         {
@@ -549,11 +550,12 @@ def _launch_family_note(families: pd.DataFrame, folder: Path) -> str:
     r, t = row.iloc[0], held.iloc[0]
     step = json.loads(settings.read_text(encoding="utf-8")).get("count_every", 1)
     return (
-        f'<p id="questions-launch-days">"{html.escape(str(r["title"]))}" ({r["skill"]:+.1%}) '
+        f'<p id="questions-launch-days">"{html.escape(str(r["title"]))}" '
+        f"({signed_percent(r['skill'])}) "
         f"is asked at {int(r['n'])} cutoffs, {cadence(step)} from "
         f"{html.escape(str(r['first_cutoff']))}, each simulation following its own path of "
         "negotiation states; the 12-month total under \u201cHow far to trust these "
-        f"numbers\u201d ({t['crps_skill']:+.1%}) is scored at {int(t['n'])} cutoffs, "
+        f"numbers\u201d ({signed_percent(t['crps_skill'])}) is scored at {int(t['n'])} cutoffs, "
         f"{cadence(1)}, with the state held at the cutoff. The same question, on other cutoffs "
         "and other state paths: the two skills do not measure the same thing.</p>"
     )
