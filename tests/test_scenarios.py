@@ -99,14 +99,21 @@ def test_ordering_follows_the_state_effects(model):
     np.testing.assert_allclose(comp.loc["summitry", "rate_ratio"], np.exp(0.4), rtol=1e-9)
 
 
-def test_against_a_reference_in_numbers_and_words(model):
+@pytest.fixture(scope="module")
+def same_base_talks(model):
+    """Three fixed paths over 12 months from 2010-01: 'Same' and 'Base' both no talks,
+    'Talks' active talks (-1.2 on the log rate), 2,000 draws."""
     spec = scenario_set(
         same={"label": "Same", "states": {"2010-01": "no_talks"}},
         base={"label": "Base", "states": {"2010-01": "no_talks"}},
         talks={"label": "Talks", "states": {"2010-01": "active_talks"}},
         horizon=12,
     )
-    fc = simulate_scenarios(model, spec, random_seed=SEED, draws=2000)
+    return simulate_scenarios(model, spec, random_seed=SEED, draws=2000)
+
+
+def test_against_a_reference_in_numbers_and_words(same_base_talks):
+    fc = same_base_talks
     result = compare(fc, "base")
     table = result.table.set_index("scenario")
     words = dict(zip(result.table["scenario"], result.text, strict=True))
@@ -466,16 +473,10 @@ def test_a_contrast_is_the_scenarios_difference_not_the_counts_noise(model):
     np.testing.assert_allclose(row["diff_mean"], last.mean())
 
 
-def test_the_contrasts_in_plain_words_name_scenarios_by_their_labels(model):
+def test_the_contrasts_in_plain_words_name_scenarios_by_their_labels(same_base_talks):
     from forecast.summaries import contrast_findings
 
-    spec = scenario_set(
-        same={"label": "Same", "states": {"2010-01": "no_talks"}},
-        base={"label": "Base", "states": {"2010-01": "no_talks"}},
-        talks={"label": "Talks", "states": {"2010-01": "active_talks"}},
-        horizon=12,
-    )
-    fc = simulate_scenarios(model, spec, random_seed=SEED, draws=2000)
+    fc = same_base_talks
     effects = pd.DataFrame(
         {
             "state": ["no_talks", "stalled", "active_talks", "summitry"],
