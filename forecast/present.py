@@ -111,8 +111,11 @@ def _percent_format(digits: int):
     def format_share(value) -> str:
         if digits == 0:  # whole percent: as every sentence, never a rounded certainty
             return chance(float(value))
-        # a value that rounds to zero is shown unsigned (-0.0004 -> 0.0%, not -0.0%)
-        return f"{round(float(value) * 100, digits) + 0.0:.{digits}f}%"
+        # as the sentences (signed_percent): a value that is not zero keeps its first digit
+        # (-0.0004 -> -0.04%), zero is never -0.0%
+        x = float(value) * 100
+        shown = _shown_digits(x, digits)
+        return f"{round(x, shown) + 0.0:.{shown}f}%"
 
     return format_share
 

@@ -193,7 +193,7 @@ def run_record(model: BaseModel, extra: dict | None = None) -> dict:
         "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "training_months": {
             "first": f"{training['month'].iloc[0]:%Y-%m}",
-            "last": f"{training['month'].iloc[-1]:%Y-%m}",
+            "last": str(model.last_month),
             "n": len(training),
         },
         "versions": versions(),

@@ -149,7 +149,7 @@ def fit_numbers(
     return {
         "model": fitted.name,
         "fitted_from": f"{pd.Timestamp(training['month'].iloc[0]):%Y-%m}",
-        "fitted_to": f"{pd.Timestamp(training['month'].iloc[-1]):%Y-%m}",
+        "fitted_to": str(fitted.last_month),
         "last_state": str(training["state"].iloc[-1]),
         "passed": bool(fitted.diagnostics.passed),
         **_rate_ratios(fitted.state_effects()),

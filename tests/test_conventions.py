@@ -62,9 +62,11 @@ def test_a_percentage_reads_the_same_in_the_table_and_the_sentence():
 
 
 def test_skill_and_gain_carry_one_decimal_and_their_sign():
-    table = pd.DataFrame({"gain": [-0.005, 0.051, -0.0004]})
+    table = pd.DataFrame({"gain": [-0.005, 0.051, -0.0004, 0.0, -0.0]})
     page = styled(table, percent=["gain"], percent_digits=1).to_html()
-    assert ">-0.5%<" in page and ">5.1%<" in page and ">0.0%<" in page
+    # as the sentences print them (signed_percent): a value that is not zero keeps its first
+    # digit, zero is 0.0%, never -0.0%
+    assert ">-0.5%<" in page and ">5.1%<" in page and ">-0.04%<" in page and ">0.0%<" in page
     assert "-0.0%" not in page and ">-0%<" not in page and ">5%<" not in page
     with_gap = styled(pd.DataFrame({"p": [0.41, np.nan]}), percent=["p"]).to_html()
     assert ">41%<" in with_gap and ">n/a<" in with_gap
