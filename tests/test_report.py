@@ -885,6 +885,8 @@ def test_the_index_gives_the_outlook_from_today_and_the_year_beside_the_last(tin
         "cannot tell these rules apart" in today_note
         and "along the state paths gives" in today_note
     )
+    # and how the kept rule's answers near this one fared in the backtest
+    assert "In the question backtest, when this rule answered 0% to 10%" in today_note
     assert index.count("cannot tell these rules apart") == 1
     # each note names its months: today's are not the 12 after the data
     assert re.search(r"Over the 12 months [A-Z][a-z]+ 20\d\d to [A-Z][a-z]+ 20\d\d, ", today_note)
@@ -1590,3 +1592,33 @@ def test_the_drift_paragraph_names_the_fit_end_and_compares_like_with_like():
     early = SimpleNamespace(outlook=outlook, fit_reaches_data_end=False)
     text = _drift_words(early, row(10.4, 7, 2, 22), 12, 11)
     assert "from the fit's end below" in text and "the fit has no month after its end" in text
+
+
+def test_the_nuclear_note_says_how_the_rule_fared_near_its_answer(tmp_path):
+    """P(nuclear test) of 6% from the 28-month half-life: in the backtest, answers under 10%
+    came true far more often than they said; the note says so, from the reliability table."""
+    from forecast.report.sections import nuclear_calibration
+
+    table = pd.DataFrame(
+        {
+            "family": ["nuclear-12m", "nuclear-12m", "icbm-6m"],
+            "kind": ["probability"] * 3,
+            "bin_lo": [0.0, 0.1, 0.0],
+            "bin_hi": [0.1, 0.2, 0.1],
+            "n": [93, 91, 50],
+            "mean_probability": [0.014166, 0.155, 0.05],
+            "observed_frequency": [0.129032, 0.3956, 0.2],
+            "lo90": [0.080424, 0.31, 0.1],
+            "hi90": [0.194437, 0.48, 0.3],
+        }
+    )
+    table.to_csv(tmp_path / "question_reliability.csv", index=False)
+    assert nuclear_calibration(0.06, tmp_path) == (
+        " In the question backtest, when this rule answered 0% to 10% for the next 12 months "
+        "(93 monthly cutoffs, 1.4% on average), a test came within those 12 months 13% of the "
+        "time (90% interval 8% to 19%)."
+    )
+    assert "when this rule answered 10% to 20%" in nuclear_calibration(0.15, tmp_path)
+    assert nuclear_calibration(0.95, tmp_path) == ""  # no bin holds it
+    assert nuclear_calibration(float("nan"), tmp_path) == ""
+    assert nuclear_calibration(0.06, tmp_path / "absent") == ""

@@ -38,6 +38,7 @@ from forecast.plots import (
 )
 from forecast.present import readable
 from forecast.report.context import (
+    EVALUATION_DIR,
     ReportContext,
     caution_html,
     class_words,
@@ -97,12 +98,37 @@ def state_model_words(model) -> str:
     )
 
 
-def _nuclear_note(ctx: ReportContext, window, where: str) -> str:
+def nuclear_calibration(p: float, folder: Path = EVALUATION_DIR) -> str:
+    """How the kept rule's answers near ``p`` fared in the question backtest (the reliability
+    bin of ``nuclear-12m`` that holds ``p``, ``question_reliability.csv``), as a sentence; ``""``
+    without the table or the bin."""
+    path = Path(folder) / "question_reliability.csv"
+    if not path.is_file() or p != p:
+        return ""
+    table = pd.read_csv(path)
+    rows = table[
+        (table["family"] == "nuclear-12m") & (table["bin_lo"] <= p) & (p < table["bin_hi"])
+    ]
+    if rows.empty:
+        return ""
+    r = rows.iloc[0]
+    return (
+        f" In the question backtest, when this rule answered {r['bin_lo']:.0%} to "
+        f"{r['bin_hi']:.0%} for the next 12 months ({int(r['n'])} monthly cutoffs, "
+        f"{r['mean_probability']:.1%} on average), a test came within those 12 months "
+        f"{r['observed_frequency']:.0%} of the time (90% interval {r['lo90']:.0%} to "
+        f"{r['hi90']:.0%})."
+    )
+
+
+def _nuclear_note(ctx: ReportContext, window, where: str, shown: float | None = None) -> str:
     """Beside a P(nuclear test) over ``window`` (a number of months from the data's end, or
     the months themselves): the run's rule, and what the other rules of
     ``docs/evaluation/nuclear.md`` give over the same months (a constant rate since 1990; a
     constant rate in each state group, along the state model's paths from the data's end).
-    Said in full under the first table of the page that shows one, briefly under the others."""
+    Said in full under the first table of the page that shows one, briefly under the others;
+    the full note adds how the rule's answers near ``shown`` (the table's P(nuclear test)) fared
+    in the question backtest, for a 12-month window."""
     if ctx.nuclear_constant is None:
         return ""
     months = window if isinstance(window, int) else len(window)
@@ -127,13 +153,14 @@ def _nuclear_note(ctx: ReportContext, window, where: str) -> str:
             f"half-life: {'; '.join(f'{k}: {pct(p)}' for k, p in others.items())}.</p>"
         )
     gives = " and ".join(f"{k} gives {pct(p)}" for k, p in others.items())
+    calibration = nuclear_calibration(shown) if shown is not None and months == 12 else ""
     return (
         f'<p id="nuclear-{where}" class="caution">P(nuclear test) assumes old tests fade with a '
         f"half-life of {ctx.nuclear_half_life:.0f} months (the run's nuclear-rate setting). Over "
         f"{span}, {gives}. The question backtest cannot tell these rules apart "
         "(its comparison is under \u201cThe questions, backtested\u201d below): read "
         "P(nuclear test) as uncertain across "
-        "that range.</p>"
+        f"that range.{calibration}</p>"
     )
 
 
@@ -298,7 +325,7 @@ count is a whole number, so an interval from 0 leaves none below). The numbers a
 {_headline_html(headline(forecast).table)}
 {interval_note(ctx, "headline")}
 {_scenario_note(forecast)}
-{_nuclear_note(ctx, n, "headline")}
+{_nuclear_note(ctx, n, "headline", headline(forecast).table["p_nuclear"].iloc[0])}
 {fan_chart}
 <h3 id="each-scenario">Each scenario on its own</h3>
 <p>The same bands one scenario at a time, each against the mean of <i>{ref_label}</i>
@@ -498,7 +525,7 @@ today, read its row: it keeps the simulations that are in that state in {first:%
 </table>
 {_drift_words(ctx, totals, len(today.forecast.months), len(gap))}
 {interval_note(ctx, "today", lead=len(gap))}
-{_nuclear_note(ctx, today.forecast.months, "today")}
+{_nuclear_note(ctx, today.forecast.months, "today", totals["p_nuclear"].iloc[0])}
 <p>The numbers are in <code>outlook_today.csv</code>, the states by month in
 <code>outlook_today_states.csv</code>.</p>
 {today_chart}"""
