@@ -113,9 +113,7 @@ def _percent_format(digits: int):
             return chance(float(value))
         # as the sentences (signed_percent): a value that is not zero keeps its first digit
         # (-0.0004 -> -0.04%), zero is never -0.0%
-        x = float(value) * 100
-        shown = _shown_digits(x, digits)
-        return f"{round(x, shown) + 0.0:.{shown}f}%"
+        return _number(float(value) * 100, digits, sign=False) + "%"
 
     return format_share
 
@@ -228,20 +226,29 @@ def _shown_digits(x: float, digits: int) -> int:
     return shown if round(x, shown) != 0 else digits
 
 
+def _number(x: float, digits: int, sign: bool = True) -> str:
+    """``x`` with ``digits`` decimals (more when it is not zero but rounds to zero,
+    :func:`_shown_digits`), never ``-0.0``; with its sign when ``sign``. The one rounding of
+    every number below, so a table and its sentence agree."""
+    shown = _shown_digits(x, digits)
+    return f"{round(x, shown) + 0.0:{'+' if sign else ''}.{shown}f}"
+
+
 def signed_number(value: float, digits: int = 1) -> str:
     """A number with its sign: ``+1.2`` / ``-0.3`` / ``+0.0`` (never ``-0.0``); a value that
     is not zero keeps its sign and first digit: ``-0.02`` is ``-0.02``, not ``-0.0``."""
-    x = float(value)
-    shown = _shown_digits(x, digits)
-    return f"{round(x, shown) + 0.0:+.{shown}f}"
+    return _number(float(value), digits)
 
 
 def signed_percent(value: float, digits: int = 1) -> str:
     """A fraction as a signed percentage: ``+1.2%`` / ``-0.3%`` / ``+0.0%`` (never ``-0.0%``);
     a value that is not zero keeps its sign and first digit: ``-0.0003`` is ``-0.03%``."""
-    x = float(value) * 100.0
-    shown = _shown_digits(x, digits)
-    return f"{round(x, shown) + 0.0:+.{shown}f}%"
+    return _number(float(value) * 100.0, digits) + "%"
+
+
+def indefinite_article(spoken: str) -> str:
+    """``a`` or ``an`` before a spoken number (``an 80``, ``a 90``, ``an 11``, ``an 18``)."""
+    return "an" if str(spoken).startswith(("8", "11", "18")) else "a"
 
 
 def with_interval(
@@ -264,10 +271,7 @@ def with_interval(
     scale, unit = (100.0, "%") if percent else (1.0, "")
 
     def text(x) -> str:
-        x = float(x) * scale
-        shown = _shown_digits(x, digits)
-        x = round(x, shown) + 0.0  # + 0.0: no "-0.0"
-        return f"{x:{'+' if signed else ''}.{shown}f}{unit}"
+        return _number(float(x) * scale, digits, signed) + unit
 
     cells = []
     for v, lo, hi in zip(pd.Series(value), pd.Series(low), pd.Series(high), strict=True):

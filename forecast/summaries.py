@@ -34,7 +34,7 @@ import xarray as xr
 
 from forecast.constants import DATA_END, STATES
 from forecast.errors import ConfigError
-from forecast.present import chance, signed_number
+from forecast.present import chance, indefinite_article, signed_number
 from forecast.scores import crps
 
 #: The central intervals every forecast summary shows.
@@ -529,12 +529,6 @@ def compare(forecast, reference: str, width: float = INTERVAL) -> Summary:
     return Summary(table, tuple(text))
 
 
-def _article(share: float) -> str:
-    """``a`` or ``an`` before a spoken percentage (``an 80%``, ``a 90%``, ``an 11%``)."""
-    spoken = f"{share:.0%}"
-    return "an" if spoken.startswith(("8", "11", "18")) else "a"
-
-
 def contrast_findings(
     forecast, reference: str, effects: pd.DataFrame, width: float = INTERVAL
 ) -> list[str]:
@@ -563,13 +557,13 @@ def contrast_findings(
     states = effects[effects["state"] != "no_talks"]
     open_ = states[(states["hdi_low"] < 1) & (states["hdi_high"] > 1)]
     prob = int(round(100 * effects.attrs.get("hdi_prob", 0.94)))
-    noun = target_noun(forecast.target)
+    noun, spoken = target_noun(forecast.target), f"{width:.0%}"
     out = [
         f"{len(open_)} of {len(states)} state rate ratios have a {prob}% HDI that includes 1 "
         "(the data cannot tell whether that state raises or lowers the rate).",
         f"{len(moved) - len(clear)} of {len(moved)} scenarios that differ from "
-        f"'{forecast.labels[reference]}' have {_article(width)} {width:.0%} interval of the "
-        f"difference in expected {noun} that includes 0.",
+        f"'{forecast.labels[reference]}' have {indefinite_article(spoken)} {spoken} interval of "
+        f"the difference in expected {noun} that includes 0.",
     ]
     if len(moved):
         largest = moved.loc[moved["diff_mean"].abs().idxmax()]

@@ -22,7 +22,7 @@ import pandas as pd
 
 from forecast.evaluation.findings import CALIBRATED_80
 from forecast.evaluation.skill import grouped_skill
-from forecast.present import signed_percent
+from forecast.present import indefinite_article, signed_percent
 from forecast.scores import score_forecasts
 from forecast.summaries import QUANTILE_METHOD
 
@@ -169,7 +169,7 @@ def _too(reading: tuple[str, None]) -> str:
 
 def _a(percent: int) -> str:
     """``a 75`` / ``an 85``: the article a spoken percentage (a multiple of 5) takes."""
-    return f"an {percent}" if str(percent).startswith("8") else f"a {percent}"
+    return f"{indefinite_article(str(percent))} {percent}"
 
 
 def _printed_coverage(r) -> float | None:

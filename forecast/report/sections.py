@@ -293,6 +293,7 @@ def outlook_section(ctx: ReportContext) -> str:
     reference = reference_scenario(forecast)
     panels = figure_to_data_uri(plot_scenario_panels(forecast, reference).flat[0].figure)
     bands = monthly(forecast)
+    table = headline(forecast).table
     train = model.training["month"]
     source = html.escape(Path(ctx.scenario_file).name) if ctx.scenario_file else "scenarios"
     n = len(forecast.months)
@@ -322,10 +323,10 @@ Each forecast is conditional on its negotiation path; which path is likely is th
 call. The 80% interval leaves at most 10% of simulations below it and at most 10% above (a
 count is a whole number, so an interval from 0 leaves none below). The numbers are in
 <code>headline.csv</code> and, month by month, <code>fan_bands.csv</code>.</p>
-{_headline_html(headline(forecast).table)}
+{_headline_html(table)}
 {interval_note(ctx, "headline")}
 {_scenario_note(forecast)}
-{_nuclear_note(ctx, n, "headline", headline(forecast).table["p_nuclear"].iloc[0])}
+{_nuclear_note(ctx, n, "headline", table["p_nuclear"].iloc[0])}
 {fan_chart}
 <h3 id="each-scenario">Each scenario on its own</h3>
 <p>The same bands one scenario at a time, each against the mean of <i>{ref_label}</i>
