@@ -313,6 +313,11 @@ class ForecastTiming:
         the past" (or "in the past" when every month is)."""
         return self.title_from(DATA_END)
 
+    @property
+    def status(self) -> str:
+        """``future``, ``partly past`` or ``past``: how much of the forecast today has passed."""
+        return "past" if self.all_past else "partly past" if self.partly_past else "future"
+
     def title_from(self, origin: str) -> str:
         """:attr:`title` for a forecast made from ``origin`` (e.g. "the end of the run's fit
         (2019-10)", for a run fitted to a month before the data's end)."""

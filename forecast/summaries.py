@@ -505,7 +505,8 @@ def compare(forecast, reference: str, width: float = INTERVAL) -> Summary:
                 "rate_ratio": float(total.sel(scenario=s).mean() / ref.mean()),
             }
         )
-    table = pd.DataFrame(rows).drop(columns="identical", errors="ignore")
+    columns = ["scenario", "label", "diff_mean", "diff_lo", "diff_hi", "p_more", "rate_ratio"]
+    table = pd.DataFrame(rows, columns=[*columns, "identical"]).drop(columns="identical")
     noun = target_noun(forecast.target)
     ref_label = forecast.labels[reference]
     text = []
@@ -530,7 +531,7 @@ def compare(forecast, reference: str, width: float = INTERVAL) -> Summary:
 
 
 def contrast_findings(
-    forecast, reference: str, effects: pd.DataFrame, width: float = INTERVAL
+    forecast, reference: str, effects: pd.DataFrame, width: float = INTERVAL, comparison=None
 ) -> list[str]:
     """The scenarios' contrasts in plain words: how many state effects the data cannot sign,
     how many contrasts' intervals include zero, and the largest expected difference.
@@ -544,14 +545,14 @@ def contrast_findings(
         The model's state effects (:meth:`forecast.models.base.BaseModel.state_effects`).
     width : float
         Width of the contrasts' interval.
+    comparison : Summary, optional
+        :func:`compare`'s result for ``forecast`` and ``reference``, when already made.
 
     Returns
     -------
     list of str
     """
-    table = compare(forecast, reference, width).table
-    if table.empty:  # one scenario: nothing to compare
-        table = pd.DataFrame(columns=["label", "diff_mean", "diff_lo", "diff_hi"])
+    table = (comparison or compare(forecast, reference, width)).table
     moved = table[(table["diff_lo"] != 0) | (table["diff_hi"] != 0)]
     clear = moved[(moved["diff_lo"] > 0) | (moved["diff_hi"] < 0)]
     states = effects[effects["state"] != "no_talks"]

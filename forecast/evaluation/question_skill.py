@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from forecast.constants import STATES
+from forecast.constants import STATE_WORDS, STATES
 from forecast.evaluation.question_families import BY_ID, NAIVE, family_question
 from forecast.present import signed_percent
 from forecast.questions import reliability_table
@@ -438,7 +438,8 @@ def origin_state_findings(table: pd.DataFrame) -> list[str]:
         said = "the state model answered " if first else ""
         skill = f"skill there {signed_percent(row['skill'])}"
         return (
-            f"asked in {row['state'].replace('_', ' ')} ({int(row['n'])} cutoffs) {said}"
+            f"asked in {STATE_WORDS.get(row['state'], row['state'])} ({int(row['n'])} cutoffs) "
+            f"{said}"
             f"{row['mean_answer']:.0%} on average where {row['frequency']:.0%} came ({way}; "
             + (f"{skill} against the long-run base rate)" if first else f"{skill})")
         )

@@ -99,12 +99,13 @@ class CountModel(BaseModel):
 
     def _log_rate(self, d: C.Design, p: dict):
         on = self.components
-        used = {"state": "state_idx", "season": "moy_idx", "exercise": "exercise_share"}
-        grid = C.grid_data(
-            d,
-            ["year_idx", *(name for term, name in used.items() if term in on)]
-            + (["lags"] if "excitation" in on else []),
-        )
+        used = {
+            "state": "state_idx",
+            "season": "moy_idx",
+            "exercise": "exercise_share",
+            "excitation": "lags",
+        }
+        grid = C.grid_data(d, ["year_idx", *(name for term, name in used.items() if term in on)])
         log_mu = C.level_walk(p, len(d.years))[grid["year_idx"]]
         if "state" in on:
             log_mu = log_mu + C.state_effects(p)[grid["state_idx"]]

@@ -564,12 +564,11 @@ def window_columns(table: pd.DataFrame, months, data_end, today) -> pd.DataFrame
     ``window_status`` on ``today``: ``future``, ``partly past`` or ``past`` (a past window is
     the model's view from the data's end, not a forecast)."""
     timing = forecast_timing(pd.PeriodIndex(months, freq="M").to_timestamp(), today)
-    status = "past" if timing.all_past else "partly past" if timing.partly_past else "future"
     return table.assign(
         window_start=str(timing.first),
         window_end=str(timing.last),
         data_as_of=f"{pd.Timestamp(data_end):%Y-%m-%d}",
-        window_status=status,
+        window_status=timing.status,
     )
 
 

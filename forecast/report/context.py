@@ -16,6 +16,7 @@ import pandas as pd
 
 from forecast.constants import DATA_END
 from forecast.freshness import forecast_origin
+from forecast.plots.style import class_legend
 from forecast.present import chance
 from forecast.questions import WEAPON_CLASSES
 from forecast.report.notebooks import NotebookPage
@@ -48,9 +49,7 @@ def pct(x) -> str:
 #: Class groups that hold the launches of unknown class, as the page names them (the data's
 #: columns and the question ids keep the group's own name).
 CLASS_LABELS = {
-    group: f"{group} (incl. unknown class)"
-    for group, members in WEAPON_CLASSES.items()
-    if "unknown" in members
+    group: class_legend(group) for group in WEAPON_CLASSES if class_legend(group) != group
 }
 
 

@@ -177,7 +177,7 @@ def _window_mark(ctx: ReportContext, start, end) -> str:
     note = timing_note(timing, ctx.model.last_month)
     if not note:
         return ""
-    kind = "past" if timing.all_past else "partly-past"
+    kind = timing.status.replace(" ", "-")
     return (
         f'<br><span class="caution past-window" data-window="{kind}">({html.escape(note)})</span>'
     )
