@@ -68,6 +68,7 @@ __all__ = [
     "origins",
     "shifted_spec",
     "read_track_record",
+    "record_caveats",
     "score_track_record",
     "track_record_reliability",
     "track_record_summary",
@@ -286,6 +287,80 @@ def track_record_summary(table: pd.DataFrame) -> pd.DataFrame:
     for column in ("waiting", "annulled"):
         table[column] = table[column].astype("Int64")
     return table
+
+
+#: A question's backfilled answers "ran" high or low when their mean missed the share of YES
+#: by at least this much (absolute), over at least :data:`CAVEAT_RESOLVED` resolved answers.
+CAVEAT_GAP = 0.10
+
+#: Resolved answers a question needs before its record's bias is worth a caveat.
+CAVEAT_RESOLVED = 20
+
+
+def record_caveats(
+    answers: pd.DataFrame,
+    record: pd.DataFrame,
+    gap: float = CAVEAT_GAP,
+    resolved: int = CAVEAT_RESOLVED,
+) -> dict[str, str]:
+    """A caveat for each answered yes/no question whose backfilled answers ran too high or
+    too low: their mean missed the share of YES by ``gap`` or more over ``resolved`` or more
+    resolved answers.
+
+    A question of ``answers`` matches the record's question of the same id only when it asks
+    over as many months and as the same type (a question file of one's own may reuse an id).
+    The sentence says how many answers it rests on and, when the windows overlap (a 12-month
+    window asked every quarter), that they are fewer independent cases.
+
+    Parameters
+    ----------
+    answers : DataFrame
+        Answers (:data:`forecast.questions.ANSWER_COLUMNS`: ``question``, ``answer_type``,
+        ``window_start``, ``window_end``).
+    record : DataFrame
+        :func:`score_track_record`'s table (``record.csv``).
+    gap, resolved : float, int
+        The size of the miss and the number of resolved answers a caveat needs.
+
+    Returns
+    -------
+    dict of str to str
+        Question id -> one sentence with the mean answer, the share that came true, the
+        number of answers and which way to read the answer.
+    """
+
+    def months(frame: pd.DataFrame) -> pd.Series:
+        start = frame["window_start"].map(lambda m: pd.Period(str(m), "M"))
+        end = frame["window_end"].map(lambda m: pd.Period(str(m), "M"))
+        return pd.Series([(e - s).n + 1 for s, e in zip(start, end, strict=True)], frame.index)
+
+    binary = record[record["answer_type"] == "binary"]
+    done = binary[binary["status"] == "resolved"]
+    length = months(binary).groupby(binary["question"]).first()
+    out = {}
+    asked = answers[answers["answer_type"] == "binary"]
+    for qid, n_months in months(asked).groupby(asked["question"]).first().items():
+        part = done[done["question"] == qid]
+        if len(part) < resolved or length.get(qid) != n_months:
+            continue
+        mean = float(part["probability"].mean())
+        came = float(pd.to_numeric(part["outcome"]).mean())
+        if abs(mean - came) < gap:
+            continue
+        way = "too high" if mean > came else "too low"
+        origins = sorted({pd.Period(str(o), "M") for o in part["origin"]})
+        step = min(((b - a).n for a, b in zip(origins, origins[1:], strict=False)), default=0)
+        overlap = (
+            f"; their {n_months}-month windows overlap, so they are fewer independent cases"
+            if 0 < step < n_months
+            else ""
+        )
+        out[qid] = (
+            f"Its backfilled track record answered {mean:.0%} on average where {came:.0%} came "
+            f"({len(part)} resolved answers from origins {origins[0]} to {origins[-1]}"
+            f"{overlap}): read this answer as likely {way}."
+        )
+    return out
 
 
 def track_record_reliability(table: pd.DataFrame, bins: int = 10) -> pd.DataFrame:

@@ -739,6 +739,14 @@ def test_the_index_answers_the_shipped_questions_all_things_considered(tiny_run,
     assert outlook["path"].iloc[0] == "all paths" and outlook["share"].iloc[0] == 1.0
     answers = pd.read_csv(tmp_path / "report" / "answers.csv")
     assert len(answers) == 8 and answers["probability"].dropna().between(0, 1).all()
+    # an answer whose backfilled record ran low or high says so beside it (the shipped record:
+    # "at least 10 launch days" answered 29% on average where 48% came)
+    from forecast.track_record import record_caveats, track_record_tables
+
+    record = record_caveats(answers, track_record_tables()["record"])
+    assert "launch-days-2026-at-least-10" in record
+    for text in record.values():
+        assert html.escape(text) in index
     # in January 2026 the data (to December 2025) are current: no outlook from today
     assert 'id="from-today"' not in index
     assert not (tmp_path / "report" / "outlook_today.csv").exists()

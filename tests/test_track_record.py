@@ -262,3 +262,102 @@ def test_all_needs_a_track_record_and_an_empty_answers_folder_says_so(tmp_path):
     )
     out = succeeded(cli("ledger", "--runs", runs, "--answers", tmp_path / "answers")).stdout
     assert f"no answers in {tmp_path / 'answers'}" in out.replace("\n", "")
+
+
+def _record(origins_and_answers, question="q", months=12):
+    """A record.csv-like table of one binary question: (origin, probability, outcome)."""
+    rows = []
+    for origin, probability, outcome in origins_and_answers:
+        start = pd.Period(origin, "M") + 1
+        rows.append(
+            {
+                "origin": origin,
+                "question": question,
+                "answer_type": "binary",
+                "window_start": str(start),
+                "window_end": str(start + months - 1),
+                "probability": probability,
+                "status": "resolved" if outcome is not None else "waiting",
+                "outcome": None if outcome is None else str(outcome),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def test_a_question_whose_record_ran_low_carries_a_caveat_with_its_numbers():
+    from forecast.track_record import record_caveats
+
+    quarters = [str(pd.Period("2010-03", "M") + 3 * i) for i in range(24)]
+    # 20 resolved answers of 0.3 of which 10 came true (mean 30%, came 50%), 4 waiting
+    resolved = [(o, 0.3, int(i < 10)) for i, o in enumerate(quarters[:20])]
+    record = _record(resolved + [(o, 0.9, None) for o in quarters[20:]])
+    answers = pd.DataFrame(
+        [
+            {
+                "question": "q",
+                "answer_type": "binary",
+                "window_start": "2026-01",
+                "window_end": "2026-12",
+            }
+        ]
+    )
+    text = record_caveats(answers, record)["q"]
+    assert text.startswith("Its backfilled track record answered 30% on average where 50% came")
+    assert "(20 resolved answers from origins 2010-03 to 2014-12; their 12-month windows " in text
+    assert text.endswith("read this answer as likely too low.")
+    # one answer fewer is too few; a 6-month question of the same id is another question;
+    # a mean within 10 points says nothing; answers every 12 months do not overlap
+    assert record_caveats(answers, record.drop(index=0)) == {}
+    six = answers.assign(window_end="2026-06")
+    assert record_caveats(six, record) == {}
+    close = _record([(o, 0.45, int(i < 10)) for i, o in enumerate(quarters[:20])])
+    assert record_caveats(answers, close) == {}
+    yearly = [str(pd.Period("2000-12", "M") + 12 * i) for i in range(20)]
+    high = record_caveats(answers, _record([(o, 0.7, int(i < 5)) for i, o in enumerate(yearly)]))
+    assert "answered 70% on average where 25% came (20 resolved answers from origins " in high["q"]
+    assert "overlap" not in high["q"] and high["q"].endswith("likely too high.")
+
+
+def test_the_report_and_the_command_add_the_records_caveat_to_the_familys(tmp_path):
+    """The talks question gets its family's caveat (negative skill in the question backtest)
+    and then its record's; a question the record ran right on gets neither."""
+    from forecast.report.evidence import question_caveats
+
+    pd.DataFrame(
+        {
+            "family": ["talks-6m", "overall"],
+            "title": ["Talks resume within 6 months", "Mean"],
+            "n": [300, 300],
+            "baseline": ["longrun", None],
+            "skill": [-0.037, 0.076],
+            "skill_lo": [-0.255, -0.005],
+            "skill_hi": [0.118, 0.121],
+        }
+    ).to_csv(tmp_path / "questions.csv", index=False)
+    quarters = [str(pd.Period("2010-03", "M") + 3 * i) for i in range(20)]
+    record = pd.concat(
+        [
+            _record([(o, 0.3, int(i < 2)) for i, o in enumerate(quarters)], "talks", 6),
+            _record([(o, 0.3, int(i < 6)) for i, o in enumerate(quarters)], "icbm", 6),
+        ]
+    )
+    answers = pd.DataFrame(
+        {
+            "question": ["talks", "icbm"],
+            "type": ["binary", "binary"],
+            "unit": ["P(>= 1 changes to active_talks/summitry)", "P(>= 1 ICBM launch days)"],
+            "answer_type": ["binary", "binary"],
+            "window_start": ["2026-01", "2026-01"],
+            "window_end": ["2026-06", "2026-06"],
+        }
+    )
+    family = question_caveats(answers, folder=tmp_path, record=record.iloc[:0])
+    both = question_caveats(answers, folder=tmp_path, record=record)
+    assert list(family) == list(both) == ["talks"]
+    assert family["talks"].startswith("Its family has negative skill in the question backtest")
+    assert both["talks"].startswith(family["talks"] + " Its backfilled track record answered 30%")
+    assert both["talks"].endswith(
+        "where 10% came (20 resolved answers from origins 2010-03 to "
+        "2014-12; their 6-month windows overlap, so they are fewer "
+        "independent cases): read this answer as likely too high."
+    )

@@ -174,7 +174,10 @@ def questions(
 
     caveats = question_caveats(answers, str(model.training["state"].iloc[-1]))
     if caveats:
-        console.print("Read with care (the question backtest, docs/evaluation):")
+        console.print(
+            "Read with care (the question backtest, docs/evaluation; the backfilled track "
+            "record, docs/track_record):"
+        )
         for question, caveat in caveats.items():
             console.print(f"  {question}: {caveat}", highlight=False)
     console.print(f"written: {out}")

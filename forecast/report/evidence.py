@@ -49,7 +49,13 @@ from forecast.report.vega import chart_html
 from forecast.runs import shown_folder
 from forecast.sensitivity import read_sensitivity
 from forecast.sensitivity_findings import sensitivity_findings, sensitivity_html
-from forecast.track_record import RECORDS_FILE, read_track_record, track_record_tables
+from forecast.track_record import (
+    RECORDS_FILE,
+    TABLE_FILE,
+    read_track_record,
+    record_caveats,
+    track_record_tables,
+)
 
 
 def interval_note(
@@ -372,13 +378,9 @@ def questions_section(
             line for line in nuclear.read_text(encoding="utf-8").splitlines()[1:] if line
         )
         parts.append(f'<p id="nuclear-rule">{html.escape(text)}</p>')
-    if (record / RECORDS_FILE).is_file():
-        key = ("track record", record)  # scored on this report's data, once per build
-        if key not in ctx.memo:
-            tables = track_record_tables(record, ctx.panel)
-            figure = _track_record_figure(tables["reliability"], tables["record"], ctx.frozen)
-            ctx.memo[key] = tables, figure
-        tables, figure = ctx.memo[key]
+    tables = record_table(ctx, record)  # scored on this report's data, once per build
+    if tables is not None:
+        figure = _track_record_figure(tables["reliability"], tables["record"], ctx.frozen)
         first = tables["record"].iloc[0]
         parts += [
             '<h3 id="track-record">The track record (backfilled)</h3>',
@@ -600,18 +602,40 @@ def _reliability_figure(folder: Path, titles: dict[str, str], beside: str) -> st
 
 
 def question_caveats(
-    answers: pd.DataFrame, state: str | None = None, folder: Path = EVALUATION_DIR
+    answers: pd.DataFrame,
+    state: str | None = None,
+    folder: Path = EVALUATION_DIR,
+    record: pd.DataFrame | None = None,
 ) -> dict[str, str]:
-    """Per answered question id, the caveat of its question-backtest family when that family
-    has negative skill, overall or asked from ``state`` (the state the questions start from)
-    (:func:`forecast.evaluation.question_skill.family_caveats` on ``questions.csv`` and
-    ``questions_by_state.csv``; empty without the first)."""
+    """Per answered question id, the caveats that apply to it: its question-backtest family's
+    when that family has negative skill, overall or asked from ``state`` (the state the
+    questions start from) (:func:`forecast.evaluation.question_skill.family_caveats` on
+    ``questions.csv`` and ``questions_by_state.csv``), then its backfilled track record's
+    when those answers ran too high or too low (:func:`forecast.track_record.record_caveats`
+    on ``record``, by default the shipped ``docs/track_record/record.csv``)."""
+    out: dict[str, str] = {}
     path = folder / "questions.csv"
-    if not path.is_file():
-        return {}
-    split = folder / "questions_by_state.csv"
-    by_state = pd.read_csv(split) if split.is_file() else None
-    return family_caveats(answers, pd.read_csv(path), by_state, state)
+    if path.is_file():
+        split = folder / "questions_by_state.csv"
+        by_state = pd.read_csv(split) if split.is_file() else None
+        out = family_caveats(answers, pd.read_csv(path), by_state, state)
+    if record is None and (TRACK_RECORD_DIR / TABLE_FILE).is_file():
+        record = track_record_tables(TRACK_RECORD_DIR)["record"]
+    if record is not None:
+        for qid, text in record_caveats(answers, record).items():
+            out[qid] = f"{out[qid]} {text}" if qid in out else text
+    return out
+
+
+def record_table(ctx: ReportContext, record: Path = TRACK_RECORD_DIR) -> dict | None:
+    """The track record's tables scored on the report's data (:func:`forecast.track_record.
+    track_record_tables`), computed once per build; None without ``records.json``."""
+    if not (record / RECORDS_FILE).is_file():
+        return None
+    key = ("track record", record)
+    if key not in ctx.memo:
+        ctx.memo[key] = track_record_tables(record, ctx.panel)
+    return ctx.memo[key]
 
 
 def crps_units(record: Path = TRACK_RECORD_DIR) -> dict[str, str]:

@@ -50,6 +50,7 @@ from forecast.report.evidence import (
     interval_note,
     question_caveats,
     questions_section,
+    record_table,
     sensitivity_section,
     trust_section,
 )
@@ -394,7 +395,12 @@ def expectations_section(ctx: ReportContext) -> str:
     parts.append(_nuclear_note(ctx, len(states), "outlook"))
     if ctx.answers is not None and len(ctx.answers):
         answers = readable(ctx.answers, 2)
-        caveats = question_caveats(ctx.answers, ctx.forecast.data.attrs.get("initial_state"))
+        tables = record_table(ctx)
+        caveats = question_caveats(
+            ctx.answers,
+            ctx.forecast.data.attrs.get("initial_state"),
+            record=None if tables is None else tables["record"],
+        )
         cells = []
         for r in answers.itertuples():
             if r.probability == r.probability:
