@@ -1464,14 +1464,15 @@ def test_the_track_record_table_reads_like_the_rest_of_the_page(tmp_path):
             "brier_base": [0.1937, np.nan, np.nan, 0.2214],
             "log_score": [0.4202, np.nan, np.nan, 0.5356],
             "crps": [np.nan, 4.4096, 1.5021, np.nan],
-            "skill": [0.338, np.nan, np.nan, -0.166],
+            "skill": [0.338, np.nan, np.nan, -0.0004],
         }
     )
     units = {"launch-days-2026": "launch days", "next-icbm-month": "months"}
     shown = readable_table(summary, units).set_index(RECORD_COLUMNS["question"])
     assert list(shown.columns) == list(RECORD_COLUMNS.values())[1:]
     assert shown.loc["icbm-2026h1", "Brier skill vs the base rate (positive = better)"] == "+33.8%"
-    assert shown.loc["all binary", "Brier skill vs the base rate (positive = better)"] == "-16.6%"
+    # as the sentences print it: a share that is not zero keeps its first digit
+    assert shown.loc["all binary", "Brier skill vs the base rate (positive = better)"] == "-0.04%"
     assert shown.loc["icbm-2026h1", "Mean probability"] == "21.2%"
     assert shown.loc["launch-days-2026", "Mean CRPS (lower is better)"] == "4.41 launch days"
     assert shown.loc["next-icbm-month", "Mean CRPS (lower is better)"] == "1.50 months"

@@ -694,7 +694,7 @@ def readable_table(summary: pd.DataFrame, units: dict[str, str] | None = None) -
         shown[column] = [cell(v, "{:.1%}") for v in summary[column]]
     for column in ("brier", "brier_base", "log_score"):
         shown[column] = [cell(v, "{:.3f}") for v in summary[column]]
-    shown["skill"] = [cell(v, "{:+.1%}") for v in summary["skill"]]
+    shown["skill"] = ["n/a" if pd.isna(v) else signed_percent(v) for v in summary["skill"]]
     shown["crps"] = [
         cell(v, "{:.2f} " + units.get(q, "")).strip()
         for q, v in zip(summary["question"], summary["crps"], strict=True)
