@@ -798,3 +798,40 @@ def test_a_backtest_takes_configured_models_and_any_executor(panel):
     assert means["defaults"] < 5  # the data's rate, about 1 launch day a month
     assert result.settings["configs"]["pinned"]["priors"]["log_rate"]["mu"] == 3.0
     assert set(result.folds["model"]) == {"defaults", "pinned"}
+
+
+def test_the_gain_after_a_real_change_of_state_comes_with_its_interval():
+    """Only the forecasts of months whose real state differs from the cutoff's count; the gain
+    and its bootstrap interval are those of the paired CRPS (here the real states cut every
+    such CRPS by a fifth, so every resample gives 0.2)."""
+    from forecast.evaluation.findings import evidence_findings
+    from forecast.evaluation.skill import after_changes_table
+
+    rows = []
+    for i, cutoff in enumerate(pd.period_range("2010-01", periods=6, freq="M").to_timestamp()):
+        for horizon in (1, 2):
+            changed = horizon == 2 or i % 3 == 0
+            persist = 1.0 + i + horizon
+            # months whose state did not change are left out, whatever their scores
+            observed = 0.8 * persist if changed else 5.0 * persist
+            for path, score, state in (
+                ("persist", persist, "no_talks"),
+                ("observed", observed, "active_talks" if changed else "no_talks"),
+            ):
+                rows.append({"model": "m", "cutoff": cutoff, "horizon": horizon,
+                             "state_path": path, "crps": score, "state": state})  # fmt: skip
+    table = after_changes_table(pd.DataFrame(rows), n_boot=200, seed=SEED)
+    row = table.set_index("model").loc["m"]
+    assert row["n"] == 6 + 2  # horizon 2 at every cutoff, horizon 1 at cutoffs 0 and 3
+    assert row["gain"] == pytest.approx(0.2)
+    assert row["gain_lo"] == pytest.approx(0.2) and row["gain_hi"] == pytest.approx(0.2)
+    evidence = pd.DataFrame(
+        {"model": ["m"], "band": ["1-3"], "path": ["observed"], "gain": [0.01],
+         "gain_lo": [-0.02], "gain_hi": [0.03]}
+    )  # fmt: skip
+    said = evidence_findings(evidence, table, "m")[1]
+    assert "the gain is +20.0% [+20.0%, +20.0%] (the real states improved the CRPS by 20.0%)" in (
+        said
+    )
+    wide = table.assign(gain_lo=-0.01, gain_hi=0.3)
+    assert "by 20.0%; its 90% interval includes zero)." in evidence_findings(evidence, wide, "m")[1]

@@ -205,10 +205,21 @@ def evidence_findings(
     ]
     if after_changes is not None and model in set(after_changes["model"]):
         row = after_changes.set_index("model").loc[model]
+        interval = (
+            f" [{signed_percent(row['gain_lo'])}, {signed_percent(row['gain_hi'])}]"
+            if "gain_lo" in row and row["gain_lo"] == row["gain_lo"]
+            else ""
+        )
+        zero = (
+            "; its 90% interval includes zero"
+            if interval and row["gain_lo"] <= 0 <= row["gain_hi"]
+            else ""
+        )
         out.append(
             f"On the {row['n']:.0f} forecasts of months after a real change of state, where it "
-            f"should matter most, the gain is {signed_percent(row['gain'])} (the real states "
-            f"{'improved' if row['gain'] > 0 else 'worsened'} the CRPS by {abs(row['gain']):.1%})."
+            f"should matter most, the gain is {signed_percent(row['gain'])}{interval} (the real "
+            f"states {'improved' if row['gain'] > 0 else 'worsened'} the CRPS by "
+            f"{abs(row['gain']):.1%}{zero})."
         )
     out += drawn
     if helps:

@@ -293,16 +293,18 @@ def path_gain(wide: pd.DataFrame, path: str, n_boot: int, seed: int) -> dict:
     }
 
 
-def after_changes_table(scores: pd.DataFrame) -> pd.DataFrame:
+def after_changes_table(scores: pd.DataFrame, n_boot: int = 1000, seed: int = 1) -> pd.DataFrame:
     """Forecasts of months after a real change of state (the observed state differs from the
-    cutoff's): mean CRPS along the observed and the held path, per model.
+    cutoff's): mean CRPS along the observed and the held path, per model, and the gain of the
+    observed path with its paired block-bootstrap interval over cutoffs (:func:`path_gain`).
 
     Returns
     -------
     DataFrame
-        ``model, n, crps_persist, crps_observed, gain`` over the forecasts whose target
-        month's real state differs from the state at their cutoff.
+        ``model, n, crps_persist, crps_observed, gain, gain_lo, gain_hi`` over the forecasts
+        whose target month's real state differs from the state at their cutoff.
     """
+    columns = ["model", "n", "crps_persist", "crps_observed", "gain", "gain_lo", "gain_hi"]
     wide = scores.pivot_table(
         index=["model", "cutoff", "horizon"],
         columns="state_path",
@@ -310,22 +312,22 @@ def after_changes_table(scores: pd.DataFrame) -> pd.DataFrame:
         aggfunc="first",
     )
     if ("state", "observed") not in wide or ("state", "persist") not in wide:
-        return pd.DataFrame(columns=["model", "n", "crps_persist", "crps_observed", "gain"])
+        return pd.DataFrame(columns=columns)
     changed = wide[wide[("state", "observed")] != wide[("state", "persist")]]
     rows = []
     for model, part in changed.groupby(level="model"):
-        persist = part[("crps", "persist")].astype(float).mean()
-        observed = part[("crps", "observed")].astype(float).mean()
+        crps = part["crps"][["observed", "persist"]].astype(float).droplevel("model")
+        gain = path_gain(crps, "observed", n_boot, seed)
         rows.append(
             {
                 "model": model,
-                "n": len(part),
-                "crps_persist": persist,
-                "crps_observed": observed,
-                "gain": 1 - observed / persist if persist > 0 else np.nan,
+                "n": gain["n"],
+                "crps_persist": gain["crps_persist"],
+                "crps_observed": gain["crps_path"],
+                **{k: gain[k] for k in ("gain", "gain_lo", "gain_hi")},
             }
         )
-    return pd.DataFrame(rows, columns=["model", "n", "crps_persist", "crps_observed", "gain"])
+    return pd.DataFrame(rows, columns=columns)
 
 
 def headline_table(by_horizon: pd.DataFrame, state_path: str = "persist") -> pd.DataFrame:
@@ -371,7 +373,7 @@ def summary_tables(
         "by_band": by_band,
         "by_era": by_era,
         "evidence": evidence_table(scores, bootstrap, seed),
-        "after_changes": after_changes_table(scores),
+        "after_changes": after_changes_table(scores, bootstrap, seed),
         "headline": headline_skill(scores, baselines, n_boot=bootstrap, seed=seed),
     }
 
