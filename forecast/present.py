@@ -246,6 +246,12 @@ def signed_percent(value: float, digits: int = 1) -> str:
     return _number(float(value) * 100.0, digits) + "%"
 
 
+def percent_interval(low: float, high: float, digits: int = 1) -> str:
+    """A 90% (or any) interval of fractions as signed percentages in brackets:
+    ``[-1.7%, +9.6%]``, each bound as :func:`signed_percent` prints it."""
+    return f"[{signed_percent(low, digits)}, {signed_percent(high, digits)}]"
+
+
 def indefinite_article(spoken: str) -> str:
     """``a`` or ``an`` before a spoken number (``an 80``, ``a 90``, ``an 11``, ``an 18``)."""
     return "an" if str(spoken).startswith(("8", "11", "18")) else "a"

@@ -94,6 +94,10 @@ def test_a_bound_that_is_not_zero_does_not_print_as_zero():
     assert signed_percent(-0.0024) == "-0.2%" and signed_percent(0.051) == "+5.1%"
     cell = with_interval(pd.Series([-0.0024]), [-0.0044], [-0.0003], digits=1, percent=True)[0]
     assert cell == "-0.2% (-0.4% to -0.03%)"
+    from forecast.present import percent_interval  # the sentences' [lo, hi]
+
+    assert percent_interval(-0.000304, 0.096) == "[-0.03%, +9.6%]"
+    assert percent_interval(-0.0, 0.0) == "[+0.0%, +0.0%]"
 
 
 def test_a_signed_number_keeps_the_sign_of_what_is_not_zero():

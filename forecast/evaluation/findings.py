@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from forecast.present import signed_percent, with_interval
+from forecast.present import percent_interval, signed_percent, with_interval
 
 #: The era whose cutoffs had few launches (see :func:`forecast.evaluation.skill.by_era`).
 QUIET_ERA = "before 2012"
@@ -156,8 +156,7 @@ def credible_bands(rows: pd.DataFrame) -> tuple[list[str], list[str]]:
 def band_gains(rows: pd.DataFrame, sep: str = ", ") -> str:
     """Each band's gain with its 90% interval: ``+1.0% at 4-6 months [+0.6%, +1.6%]``."""
     return sep.join(
-        f"{signed_percent(r.gain)} at {r.band} months "
-        f"[{signed_percent(r.gain_lo)}, {signed_percent(r.gain_hi)}]"
+        f"{signed_percent(r.gain)} at {r.band} months {percent_interval(r.gain_lo, r.gain_hi)}"
         for r in rows.itertuples()
     )
 
@@ -206,7 +205,7 @@ def evidence_findings(
     if after_changes is not None and model in set(after_changes["model"]):
         row = after_changes.set_index("model").loc[model]
         interval = (
-            f" [{signed_percent(row['gain_lo'])}, {signed_percent(row['gain_hi'])}]"
+            f" {percent_interval(row['gain_lo'], row['gain_hi'])}"
             if "gain_lo" in row and row["gain_lo"] == row["gain_lo"]
             else ""
         )
@@ -290,8 +289,8 @@ def band_sentence(by_band: pd.DataFrame, model: str, what: str) -> list[str]:
     if rows.empty:
         return []
     skills = "; ".join(
-        f"{signed_percent(r.crps_skill)} at {r.band} months [{signed_percent(r.crps_skill_lo)}, "
-        f"{signed_percent(r.crps_skill_hi)}]"
+        f"{signed_percent(r.crps_skill)} at {r.band} months "
+        f"{percent_interval(r.crps_skill_lo, r.crps_skill_hi)}"
         for r in rows.itertuples()
     )
     coverage = ", ".join(f"{x:.0%}" for x in rows["pit_cov_80"])

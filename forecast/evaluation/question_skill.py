@@ -28,7 +28,7 @@ import pandas as pd
 
 from forecast.constants import STATE_WORDS, STATES
 from forecast.evaluation.question_families import BY_ID, NAIVE, family_question
-from forecast.present import signed_percent
+from forecast.present import percent_interval, signed_percent
 from forecast.questions import reliability_table
 from forecast.scores import pit_coverage
 
@@ -278,7 +278,7 @@ def question_findings(table: pd.DataFrame) -> list[str]:
     """
     out = []
     for row in table.to_dict("records"):
-        interval = f"[{signed_percent(row['skill_lo'])}, {signed_percent(row['skill_hi'])}]"
+        interval = percent_interval(row["skill_lo"], row["skill_hi"])
         if row["family"] == "overall":
             verdict = "above zero" if row["skill_lo"] > 0 else "including zero"
             out.append(
@@ -350,8 +350,7 @@ def family_caveats(
             sentences.append(
                 "Its family has negative skill in the question backtest: "
                 f'"{row.title}" scored {signed_percent(row.skill)} '
-                f"[{signed_percent(row.skill_lo)}, "
-                f"{signed_percent(row.skill_hi)}] against "
+                f"{percent_interval(row.skill_lo, row.skill_hi)} against "
                 f"{baseline_words(row.baseline, row.family)} ({int(row.n)} cutoffs), "
                 "so answers like this one have not beaten that naive answer."
             )

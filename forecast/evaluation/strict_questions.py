@@ -49,7 +49,7 @@ from forecast.files import json_text, write_csv
 from forecast.models import get_model
 from forecast.models.events import NuclearRate
 from forecast.models.state_catalog import DEFAULT_TRANSITIONS, TRANSITION_MODELS
-from forecast.present import signed_percent
+from forecast.present import percent_interval, signed_percent
 from forecast.simulation import state_paths
 
 #: Cutoffs of the strict backtest (every month of the span; the count families every
@@ -235,8 +235,8 @@ def nuclear_finding(table: pd.DataFrame) -> str:
     }
     scores = "; ".join(
         f"{words[m]} {r['brier']:.4f} (skill {signed_percent(r['skill'])} "
-        f"[{signed_percent(r['skill_lo'])}, "
-        f"{signed_percent(r['skill_hi'])}]; P(a test in the 12 months after the data) "
+        f"{percent_interval(r['skill_lo'], r['skill_hi'])}; P(a test in the 12 months after "
+        "the data) "
         f"{r['p_next_12']:.2f})"
         for m, r in by.iterrows()
     )
@@ -247,8 +247,9 @@ def nuclear_finding(table: pd.DataFrame) -> str:
         why = (
             f"{words[best]} scores {signed_percent(r['skill_vs_kept'])} against it, paired on "
             "the same "
-            f"cutoffs, with a 90% interval of [{signed_percent(r['skill_vs_kept_lo'])}, "
-            f"{signed_percent(r['skill_vs_kept_hi'])}]: the six tests of 2006-2017 cannot "
+            "cutoffs, with a 90% interval of "
+            f"{percent_interval(r['skill_vs_kept_lo'], r['skill_vs_kept_hi'])}: the six tests "
+            "of 2006-2017 cannot "
             "separate the "
             "rules, so the rule already in use stays"
         )

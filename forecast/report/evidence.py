@@ -32,7 +32,7 @@ from forecast.evaluation.strict_questions import cadence, question_span
 from forecast.evaluation.totals import interval_caveat, totals_findings
 from forecast.models import DEFAULT_MODEL
 from forecast.plots import plot_family_reliability, plot_reliability, plot_skill
-from forecast.present import signed_percent, with_interval
+from forecast.present import percent_interval, signed_percent, with_interval
 from forecast.questions import reliability_table
 from forecast.report.context import (
     EVALUATION_DIR,
@@ -334,7 +334,7 @@ def questions_section(
     table = pd.read_csv(path)
     families = table[table["family"] != "overall"]
     skill = [
-        f"{signed_percent(r.skill)} [{signed_percent(r.skill_lo)}, {signed_percent(r.skill_hi)}]"
+        f"{signed_percent(r.skill)} {percent_interval(r.skill_lo, r.skill_hi)}"
         for r in families.itertuples()
     ]
     shown = pd.DataFrame(
