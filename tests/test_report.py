@@ -1631,3 +1631,39 @@ def test_the_nuclear_note_says_how_the_rule_fared_near_its_answer(tmp_path):
     assert nuclear_calibration(0.95, tmp_path) == ""  # no bin holds it
     assert nuclear_calibration(float("nan"), tmp_path) == ""
     assert nuclear_calibration(0.06, tmp_path / "absent") == ""
+
+
+def test_the_page_and_its_csv_files_share_one_computation_of_each_table(
+    small_forecast, monkeypatch
+):
+    """The headline and the bands are computed once per build: for the page, the CSV files
+    beside it and the index rendered again for the single file (``replace`` shares them)."""
+    from dataclasses import replace
+
+    import forecast.summaries as summaries
+    from forecast.report.context import ReportContext
+
+    model, forecast = small_forecast
+    calls = []
+    for name in ("headline", "monthly"):
+        original = getattr(summaries, name)
+
+        def counted(*args, _original=original, _name=name, **kwargs):
+            calls.append(_name)
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(summaries, name, counted)
+    ctx = ReportContext(tables=None, panel=pd.DataFrame(), freshness=None, model=model,
+                        forecast=forecast)  # fmt: skip
+    single = replace(ctx, single=True)
+    for each in (ctx, single, ctx):
+        assert each.headline is ctx.headline and each.bands is ctx.bands
+    assert sorted(calls) == ["headline", "monthly"]
+    assert ctx.headline.equals(original_headline(forecast))
+    assert ctx.today_tables is None  # no outlook from today: nothing to compute
+
+
+def original_headline(forecast):
+    from forecast.summaries import headline
+
+    return headline(forecast).table

@@ -40,7 +40,7 @@ from forecast.runs import fit_run, load_outlook, load_run, outlook_at, read_run_
 from forecast.scenarios import load_scenarios, scenario_months, simulate_scenarios
 from forecast.sensitivity import read_sensitivity
 from forecast.simulation import state_paths
-from forecast.summaries import against_years, compare, headline, monthly, probabilities
+from forecast.summaries import against_years, compare, probabilities
 from forecast.unknown_class import icbm_range, icbm_words, unknown_class_days
 
 #: The project folder (a source checkout or editable install).
@@ -524,8 +524,8 @@ def download_tables(ctx: ReportContext) -> dict[str, pd.DataFrame]:
         return window_columns(table, months, ctx.model.data_end, ctx.today)
 
     files = {
-        "headline.csv": stamped(readable(headline(forecast).table, 3), forecast.months),
-        "fan_bands.csv": readable(monthly(forecast), 2),
+        "headline.csv": stamped(readable(ctx.headline, 3), forecast.months),
+        "fan_bands.csv": readable(ctx.bands, 2),
         "probabilities.csv": stamped(readable(probabilities(forecast), 3), forecast.months),
     }
     if len(forecast.scenarios) > 1:
@@ -544,7 +544,7 @@ def download_tables(ctx: ReportContext) -> dict[str, pd.DataFrame]:
     if (SENSITIVITY_DIR / "sensitivity.csv").is_file():
         files["coding_sensitivity.csv"] = read_sensitivity(SENSITIVITY_DIR)
     if ctx.from_today is not None:
-        tables = ctx.from_today.tables()
+        tables = ctx.today_tables
         totals = readable(tables["totals"], 3)
         files["outlook_today.csv"] = stamped(totals, ctx.from_today.forecast.months)
         files["outlook_today_states.csv"] = readable(tables["states"], 3)

@@ -8,6 +8,7 @@ import base64
 import datetime as dt
 import html
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -172,6 +173,35 @@ class ReportContext:
     @property
     def today(self) -> dt.date:
         return self.freshness.today
+
+    def computed(self, key, make: Callable[[], object]):
+        """``make()`` computed once per report build (kept in :attr:`memo` under ``key``):
+        a table the page and the CSV files beside it both show, or the index rendered again
+        for the single file."""
+        if key not in self.memo:
+            self.memo[key] = make()
+        return self.memo[key]
+
+    @property
+    def headline(self) -> pd.DataFrame:
+        """The scenarios' 12-month totals (:func:`forecast.summaries.headline`)."""
+        from forecast.summaries import headline
+
+        return self.computed("headline", lambda: headline(self.forecast).table)
+
+    @property
+    def bands(self) -> pd.DataFrame:
+        """The scenarios' monthly bands (:func:`forecast.summaries.monthly`)."""
+        from forecast.summaries import monthly
+
+        return self.computed("bands", lambda: monthly(self.forecast))
+
+    @property
+    def today_tables(self) -> dict[str, pd.DataFrame] | None:
+        """The outlook from today's tables (``states``, ``totals``), or None without it."""
+        if self.from_today is None:
+            return None
+        return self.computed("from today", self.from_today.tables)
 
     @property
     def origin(self) -> str:

@@ -632,10 +632,7 @@ def record_table(ctx: ReportContext, record: Path = TRACK_RECORD_DIR) -> dict | 
     track_record_tables`), computed once per build; None without ``records.json``."""
     if not (record / RECORDS_FILE).is_file():
         return None
-    key = ("track record", record)
-    if key not in ctx.memo:
-        ctx.memo[key] = track_record_tables(record, ctx.panel)
-    return ctx.memo[key]
+    return ctx.computed(("track record", record), lambda: track_record_tables(record, ctx.panel))
 
 
 def crps_units(record: Path = TRACK_RECORD_DIR) -> dict[str, str]:

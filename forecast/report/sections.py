@@ -59,7 +59,7 @@ from forecast.report.scenario_charts import checkbox_css, fan_chart_spec, scenar
 from forecast.report.state_skill_charts import state_probability_spec
 from forecast.report.vega import chart_html
 from forecast.simulation import simulation_draws
-from forecast.summaries import headline, monthly, target_noun
+from forecast.summaries import target_noun
 
 #: Observed months the interactive fan chart shows before the forecast.
 FAN_HISTORY_MONTHS = 24
@@ -293,8 +293,8 @@ def outlook_section(ctx: ReportContext) -> str:
     fan = figure_to_data_uri(plot_scenarios(forecast, model.training, today=ctx.today).figure)
     reference = reference_scenario(forecast)
     panels = figure_to_data_uri(plot_scenario_panels(forecast, reference).flat[0].figure)
-    bands = monthly(forecast)
-    table = headline(forecast).table
+    bands = ctx.bands
+    table = ctx.headline
     train = model.training["month"]
     source = html.escape(Path(ctx.scenario_file).name) if ctx.scenario_file else "scenarios"
     n = len(forecast.months)
@@ -496,7 +496,7 @@ def today_section(ctx: ReportContext) -> str:
     today = ctx.from_today
     if today is None:
         return ""
-    tables = today.tables()
+    tables = ctx.today_tables
     states, totals = tables["states"], tables["totals"]
     first, last = states["month"].iloc[0], states["month"].iloc[-1]
     gap = today.simulated
