@@ -120,3 +120,13 @@ def test_a_month_still_under_way_is_left_out_of_the_panel():
     panel = monthly_panel(tables, start="2020-01")
     assert list(panel["month"].dt.strftime("%Y-%m")) == ["2020-01", "2020-02"]
     assert str(_tiny_tables().last_whole_month) == "2020-03"  # a month-end: its own month
+
+
+def test_month_periods_reads_timestamps_and_month_strings_alike(panel):
+    from forecast.data import month_periods
+
+    months = month_periods(panel)
+    assert months.freqstr == "M" and months[0] == pd.Period("1990-01", "M")
+    assert (months[1:] - months[:-1] == pd.offsets.MonthEnd(1)).all()  # one row per month
+    as_text = pd.DataFrame({"month": ["2025-11", "2025-12"]})
+    assert list(month_periods(as_text)) == [pd.Period("2025-11", "M"), pd.Period("2025-12", "M")]

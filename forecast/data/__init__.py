@@ -17,7 +17,14 @@ from forecast.constants import BUNDLED_DATA_DIR
 from forecast.data import overlay
 from forecast.data.checked_csv import TableSpec, read_table
 from forecast.data.daily import DAY_COLUMNS, daily_frame
-from forecast.data.panel import CLASS_COLUMNS, TARGETS, Tables, monthly_panel, yearly_summary
+from forecast.data.panel import (
+    CLASS_COLUMNS,
+    TARGETS,
+    Tables,
+    month_periods,
+    monthly_panel,
+    yearly_summary,
+)
 from forecast.data.raw import read_cns_export, read_cns_json, read_csis, read_events_template
 from forecast.data.tables import SPECS
 from forecast.errors import DataError
@@ -33,6 +40,7 @@ __all__ = [
     "daily_frame",
     "load_table",
     "load_tables",
+    "month_periods",
     "monthly_panel",
     "read_cns_export",
     "read_cns_json",

@@ -124,6 +124,12 @@ class Tables:
         return leaders_through(self.leaders)
 
 
+def month_periods(frame: pd.DataFrame) -> pd.PeriodIndex:
+    """The ``month`` column of a panel (or of any table with one: a fit's training rows, the
+    outlook's states) as monthly Periods."""
+    return pd.PeriodIndex(pd.to_datetime(frame["month"]), freq="M")
+
+
 def leaders_through(leaders: pd.DataFrame) -> pd.Timestamp:
     """The last day every country of ``leaders`` (the leaders table) has its leader coded for."""
     return leaders.groupby("country")["end"].max().min()

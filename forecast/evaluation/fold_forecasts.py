@@ -39,6 +39,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from forecast.data import month_periods
 from forecast.errors import ConfigError
 from forecast.evaluation.fold_missiles import missile_result, through_launch_days
 from forecast.evaluation.folds import STATE_PATHS, Fold, FoldResult, fold_sampler, forecast_months
@@ -53,7 +54,7 @@ from forecast.summaries import modal_states
 
 def observed_future(panel: pd.DataFrame, months: pd.PeriodIndex) -> Future:
     """The states and exercise days that really happened in ``months``."""
-    index = pd.PeriodIndex(pd.to_datetime(panel["month"]), freq="M")
+    index = month_periods(panel)
     rows = panel.loc[index.isin(months)]
     return Future(
         "observed",

@@ -29,6 +29,7 @@ import pandas as pd
 import pymc as pm
 
 from forecast.catalog import Sampler
+from forecast.data import month_periods
 from forecast.evaluation.folds import STATE_PATHS, Fold, FoldResult, fold_sampler, forecast_months
 from forecast.models import BaseModel
 from forecast.models import components as C
@@ -69,7 +70,7 @@ class SalvoTerm:
     """
 
     def __init__(self, panel: pd.DataFrame, priors: dict) -> None:
-        self.months = pd.PeriodIndex(pd.to_datetime(panel["month"]), freq="M")
+        self.months = month_periods(panel)
         self.pairs = C.SalvoPairs.from_counts(panel["launch_days"], panel["missiles"])
         self.key = ("salvo_term", json.dumps(priors, sort_keys=True), data_hash(panel))
         first = self.pairs.window(0, len(self.months))
@@ -151,7 +152,7 @@ def missile_result(
         verdict beside the level's (``level_*``); ``passed`` needs both.
     """
     started, cpu_started = time.perf_counter(), time.process_time()
-    months = pd.PeriodIndex(pd.to_datetime(model.training["month"]), freq="M")
+    months = month_periods(model.training)
     sampler = fold_sampler(settings)
     if settings.target_accept is not None:
         sampler = sampler.replace(target_accept=settings.target_accept)

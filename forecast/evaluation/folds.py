@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.catalog import PRESETS, Sampler
+from forecast.data import month_periods
 from forecast.evaluation.plan import _period
 from forecast.scores import score_forecasts
 
@@ -119,7 +120,7 @@ def forecast_months(panel: pd.DataFrame, cutoff: pd.Period, horizon: int):
     last = pd.Period(pd.to_datetime(panel["month"]).max(), "M")
     n_months = min(horizon, (last - cutoff).n)
     months = pd.period_range(cutoff + 1, periods=n_months, freq="M")
-    index = pd.PeriodIndex(pd.to_datetime(panel["month"]), freq="M")
+    index = month_periods(panel)
     return months, index.isin(months)
 
 

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from forecast.data import month_periods
 from forecast.evaluation.folds import STATE_PATHS, FoldResult, fold_seeds, forecast_months
 from forecast.evaluation.plan import ORACLES, BacktestSettings
 
@@ -42,7 +43,7 @@ def oracle_results(
     model.
     """
     target = panel[settings.target].to_numpy()
-    index = pd.PeriodIndex(pd.to_datetime(panel["month"]), freq="M")
+    index = month_periods(panel)
     results = []
     for cutoff in cutoffs:
         months, rows = forecast_months(panel, cutoff, settings.horizon)

@@ -22,6 +22,7 @@ from forecast.constants import (
     MAX_SEED,
     MAX_TUNE,
 )
+from forecast.data import month_periods
 from forecast.errors import ConfigError
 
 __all__ = [
@@ -131,7 +132,7 @@ def check_cutoffs(cutoffs: Iterable, panel: pd.DataFrame) -> list[pd.Period]:
         raise ConfigError(
             "--cutoffs", "no cutoff months were given", "give months, or --every/--from/--to"
         )
-    months = pd.PeriodIndex(pd.to_datetime(panel["month"]), freq="M")
+    months = month_periods(panel)
     first, last = months.min() + MIN_HISTORY, months.max()
     bad = sorted({c for c in cutoffs if c < first or c >= last})
     if bad:

@@ -17,13 +17,13 @@ import math
 import numpy as np
 import pandas as pd
 
+from forecast.data import month_periods
 from forecast.evaluation.folds import fold_seeds
 from forecast.evaluation.question_families import (
     FAMILIES,
     base_rate_answers,
     nuclear_recent_answer,
     outcome_at,
-    panel_months,
     probability_of,
     score_answer,
     window_history,
@@ -46,7 +46,7 @@ NUCLEAR_PATHS = 2000
 
 
 def _training(panel: pd.DataFrame, cutoff: pd.Period) -> pd.DataFrame:
-    return panel[panel_months(panel) <= cutoff].reset_index(drop=True)
+    return panel[month_periods(panel) <= cutoff].reset_index(drop=True)
 
 
 def _state_families() -> list[dict]:

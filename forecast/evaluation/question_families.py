@@ -31,6 +31,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from forecast.data import month_periods
 from forecast.questions import parse_questions, resolve
 from forecast.scores import crps
 
@@ -151,15 +152,10 @@ def family_question(family: dict, cutoff: pd.Period):
     return parse_questions({"questions": [spec]}, "question backtest")[0]
 
 
-def panel_months(panel: pd.DataFrame) -> pd.PeriodIndex:
-    """The panel's months as Periods."""
-    return pd.PeriodIndex(pd.to_datetime(panel["month"]), freq="M")
-
-
 def window_history(family: dict, panel: pd.DataFrame) -> pd.Series:
     """The outcome of ``family`` (1/0, or the total) for every window the panel covers, by the
     window's last month (a naive answer at a cutoff reads the windows ended by then)."""
-    index = panel_months(panel)
+    index = month_periods(panel)
     width = family["months"]
     ends, values = [], []
     for start in index[1 : len(index) - width + 1]:  # a state change needs the month before
@@ -191,7 +187,7 @@ def base_rate_answers(history: pd.Series, cutoff: pd.Period) -> dict:
 
 def nuclear_recent_answer(panel: pd.DataFrame, cutoff: pd.Period, months: int = 12) -> float:
     """P(a nuclear test within ``months``) from a Poisson rate of the last 24 months' tests."""
-    rows = panel[panel_months(panel) <= cutoff]
+    rows = panel[month_periods(panel) <= cutoff]
     rate = rows["nuclear_tests"].to_numpy(float)[-NUCLEAR_RECENT_MONTHS:].mean()
     return float(1 - np.exp(-rate * months))
 

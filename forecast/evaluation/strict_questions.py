@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from forecast import data
+from forecast.data import month_periods
 from forecast.errors import InputError
 from forecast.evaluation.combine import band_of
 from forecast.evaluation.folds import fold_sampler
@@ -35,7 +36,7 @@ from forecast.evaluation.question_answers import (
     scored,
     state_answers,
 )
-from forecast.evaluation.question_families import FAMILIES, panel_months
+from forecast.evaluation.question_families import FAMILIES
 from forecast.evaluation.question_folds import COUNT_MODEL, FoldSettings, count_folds, fold_seconds
 from forecast.evaluation.question_skill import (
     baseline_words,
@@ -212,7 +213,7 @@ def nuclear_table(answers: pd.DataFrame, panel: pd.DataFrame, n_boot: int, seed:
 def nuclear_answers_at(panel: pd.DataFrame, last: pd.Period, seed: int = 1) -> dict:
     """Each candidate's P(a test in the 12 months after ``last``), fitted on the data to it
     (the state by state model follows paths of the outlook's state model)."""
-    rows = panel[pd.PeriodIndex(pd.to_datetime(panel["month"]), freq="M") <= last]
+    rows = panel[month_periods(panel) <= last]
     chain = TRANSITION_MODELS[DEFAULT_TRANSITIONS](random_seed=seed).fit(rows)
     months = pd.period_range(last + 1, periods=12, freq="M")
     paths = state_paths(chain, months, 2000, seed)
@@ -274,7 +275,7 @@ def nuclear_finding(table: pd.DataFrame) -> str:
 def cutoff_states(panel: pd.DataFrame) -> pd.Series:
     """The negotiation state of every panel month, indexed by ``YYYY-MM`` (as cutoffs are)."""
     return pd.Series(
-        panel["state"].astype(str).to_numpy(), index=panel_months(panel).strftime("%Y-%m")
+        panel["state"].astype(str).to_numpy(), index=month_periods(panel).strftime("%Y-%m")
     )
 
 

@@ -28,7 +28,7 @@ import xarray as xr
 
 from forecast.catalog import MODELS, ModelEntry, Sampler, resolve_sampler
 from forecast.constants import HDI_PROB, REFERENCE_STATE, STATES
-from forecast.data.panel import TARGETS
+from forecast.data.panel import TARGETS, month_periods
 from forecast.errors import ConfigError
 from forecast.models.diagnostics import Diagnostics, diagnose
 from forecast.models.priors import merge_priors
@@ -509,7 +509,7 @@ class BaseModel(TrainingWindow):
         draw (see :meth:`simulate`).
         """
         self._require("panel", "build")
-        months = pd.DatetimeIndex(pd.to_datetime(future["month"])).to_period("M")
+        months = month_periods(future)
         expected = self.last_month + 1
         if len(months) == 0 or months[0] != expected or (np.diff(months.asi8) != 1).any():
             raise ConfigError(

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.constants import STATES
+from forecast.data import month_periods
 from forecast.errors import ConfigError
 from forecast.models.conditioning import N_STATES
 
@@ -61,7 +62,7 @@ def monthly_states(panel, source: str = "panel") -> pd.Series:
             raise ConfigError(
                 source, f"missing column(s) {sorted(missing)}", "pass the monthly panel"
             )
-        months = pd.PeriodIndex(pd.to_datetime(panel["month"]).dt.to_period("M"))
+        months = month_periods(panel)
         series = pd.Series(panel["state"].astype(str).to_numpy(), index=months)
     elif isinstance(panel, pd.Series):
         index = panel.index

@@ -13,7 +13,7 @@ import pandas as pd
 from rich.progress import Progress
 
 from forecast.catalog import state_models
-from forecast.data import load_tables, monthly_panel
+from forecast.data import load_tables, month_periods, monthly_panel
 from forecast.errors import ConfigError
 from forecast.evaluation.question_answers import NUCLEAR_CANDIDATES, NUCLEAR_PATHS
 from forecast.evaluation.tails import explain_tails
@@ -532,7 +532,7 @@ def download_tables(ctx: ReportContext) -> dict[str, pd.DataFrame]:
         contrasts = readable(compare(forecast, forecast.scenarios[0]).table, 3)
         files["contrasts.csv"] = stamped(contrasts, forecast.months)
     if ctx.outlook is not None:
-        months = pd.PeriodIndex(pd.to_datetime(ctx.outlook["states"]["month"]), freq="M")
+        months = month_periods(ctx.outlook["states"])
         files["outlook.csv"] = stamped(readable(ctx.outlook["totals"], 3), months.unique())
         files["outlook_states.csv"] = readable(ctx.outlook["states"], 3)
     if ctx.years is not None:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from forecast import __version__
-from forecast.data import yearly_summary
+from forecast.data import month_periods, yearly_summary
 from forecast.freshness import (
     forecast_timing,
     freshness_html,
@@ -545,7 +545,7 @@ def _drift_words(ctx: ReportContext, totals: pd.DataFrame, months: int, lead: in
     if ctx.outlook is None:
         return ""
     states = ctx.outlook["states"]
-    if pd.to_datetime(states["month"]).dt.to_period("M").nunique() != months:
+    if month_periods(states).nunique() != months:
         return ""  # a total over another number of months: not comparable
     now, then = totals.iloc[0], ctx.outlook["totals"].iloc[0]
     if abs(now["mean"] - then["mean"]) < 0.05 and now["q90"] == then["q90"]:
