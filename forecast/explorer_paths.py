@@ -278,16 +278,24 @@ class PathSimulator:
 
     @staticmethod
     def view(forecast: Forecast, quantity: str) -> Forecast:
-        """``forecast`` with ``quantity`` as its target (ICBM launch days from the class
-        counts); the expected rate is kept for the model's own target only."""
+        """``forecast`` with ``quantity`` as its target: ICBM launch days from the class
+        counts, with the days each draw expects as their ``rate``
+        (:meth:`~forecast.simulation.Forecast.expected_class_days`), so that the path is
+        compared with the reference by what each expects, as for the model's own target.
+        Another quantity (missiles of a launch-day model, launch days of a missile model)
+        carries no rate: it is compared by its simulated counts."""
         data = forecast.data
         if quantity == forecast.target:
             return forecast
+        rate = {}
         if quantity == "ICBM_launch_days":
             values = data["class_counts"].sel(weapon_class="ICBM", drop=True)
+            expected = forecast.expected_class_days("ICBM")
+            if expected is not None:
+                rate = {"rate": expected}
         else:
             values = data[quantity]
-        kept = data[["state"]].assign({quantity: values})
+        kept = data[["state"]].assign({quantity: values, **rate})
         kept.attrs = {**data.attrs, "target": quantity}
         return Forecast(kept)
 

@@ -23,6 +23,13 @@ An :class:`xarray.Dataset` (``Forecast.data``) with dims ``scenario``, ``draw`` 
 ``class_counts``
     Launch days by weapon-class group (scenario, draw, month, weapon_class), from the model
     or the run's class mix.
+``class_rate`` or ``class_share``
+    The expected launch days of each group per month (scenario, draw, month, weapon_class)
+    from a model with class rates of its own (``class_hierarchical``); or the run's class
+    mix's share of each draw (scenario, draw, weapon_class), the same in every month, whose
+    expected days are the ``rate`` times the share. Either way
+    :meth:`Forecast.expected_class_days` gives them: as ``rate`` for the total, they stay
+    paired across scenarios where the counts do not.
 ``nuclear_tests``
     Nuclear tests (scenario, draw, month), from the model or the run's nuclear rate.
 ``state``
@@ -193,8 +200,9 @@ def within_the_month(sim: xr.Dataset, target: str) -> xr.Dataset:
 
 
 def with_outlook_events(sim: xr.Dataset, outlook, random_seed: int) -> xr.Dataset:
-    """Add ``class_counts`` and ``nuclear_tests`` drawn by the run's outlook models when the
-    count model does not simulate them (launch-day models only).
+    """Add ``class_counts`` (with each draw's ``class_share``) and ``nuclear_tests`` drawn by
+    the run's outlook models when the count model does not simulate them (launch-day models
+    only).
 
     Parameters
     ----------
@@ -211,11 +219,14 @@ def with_outlook_events(sim: xr.Dataset, outlook, random_seed: int) -> xr.Datase
         return sim
     if "class_counts" not in sim:
         rng = np.random.default_rng([random_seed, STREAMS["classes"]])
-        classes = outlook.class_mix.simulate(sim["counts"].values, rng)
-        names = list(outlook.class_mix.posterior["weapon_class"].values)
+        mix = outlook.class_mix
+        shares = mix.draw_shares(sim.sizes["draw"], rng)
+        classes = mix.simulate(sim["counts"].values, rng, shares)
+        names = list(mix.posterior["weapon_class"].values)
         sim = sim.assign_coords(weapon_class=names)
         sim["class_counts"] = (("draw", "month", "weapon_class"), classes)
         sim["class_counts"].attrs["source"] = "class_mix"  # drawn from the run's class mix
+        sim["class_share"] = (("draw", "weapon_class"), shares)  # days: Binomial(days, share)
     if "nuclear_tests" not in sim:
         rng = np.random.default_rng([random_seed, STREAMS["nuclear"]])
         n, h = sim.sizes["draw"], sim.sizes["month"]
@@ -370,6 +381,17 @@ class Forecast:
     def states(self) -> xr.DataArray:
         """State codes (scenario, draw, month)."""
         return self.data["state"]
+
+    def expected_class_days(self, weapon_class: str) -> xr.DataArray | None:
+        """The launch days with ``weapon_class`` each draw expects per month (scenario, draw,
+        month): the model's own class rate, or the expected launch days (``rate``) times the
+        draw's share of the run's class mix; None when the forecast holds neither."""
+        data = self.data
+        if "class_rate" in data:
+            return data["class_rate"].sel(weapon_class=weapon_class, drop=True)
+        if "class_share" in data and "rate" in data:
+            return data["rate"] * data["class_share"].sel(weapon_class=weapon_class, drop=True)
+        return None
 
     def scenario(self, name: str) -> Forecast:
         """The forecast of one scenario (the ``scenario`` dim kept, of length 1)."""

@@ -57,6 +57,7 @@ from forecast.questions import (
     resolve,
     rows_by_month,
     shift_question,
+    window_lengths,
 )
 
 __all__ = [
@@ -68,7 +69,8 @@ __all__ = [
     "origins",
     "shifted_spec",
     "read_track_record",
-    "record_caveats",
+    "record_bias",
+    "record_caveat",
     "score_track_record",
     "track_record_reliability",
     "track_record_summary",
@@ -296,71 +298,96 @@ CAVEAT_GAP = 0.10
 #: Resolved answers a question needs before its record's bias is worth a caveat.
 CAVEAT_RESOLVED = 20
 
+#: Columns of :func:`record_bias`.
+BIAS_COLUMNS = ["question", "mean", "came", "n", "first", "last", "months", "overlap", "way"]
 
-def record_caveats(
+
+def record_bias(
     answers: pd.DataFrame,
     record: pd.DataFrame,
     gap: float = CAVEAT_GAP,
     resolved: int = CAVEAT_RESOLVED,
-) -> dict[str, str]:
-    """A caveat for each answered yes/no question whose backfilled answers ran too high or
-    too low: their mean missed the share of YES by ``gap`` or more over ``resolved`` or more
-    resolved answers.
+) -> pd.DataFrame:
+    """The answered yes/no questions whose backfilled answers ran too high or too low: their
+    mean missed the share that came true by ``gap`` or more (rounded to 9 decimals, so that
+    exactly 10 points counts) over ``resolved`` or more resolved answers.
 
-    A question of ``answers`` matches the record's question of the same id only when it asks
-    over as many months and as the same type (a question file of one's own may reuse an id).
-    The sentence says how many answers it rests on and, when the windows overlap (a 12-month
-    window asked every quarter), that they are fewer independent cases.
+    A question of ``answers`` matches the record's question of the same id only when it is
+    of the same type (``binary``, ``conditional``) and asks over as many months (a question
+    file of one's own may reuse an id; the callers apply it to the shipped file only).
 
     Parameters
     ----------
     answers : DataFrame
-        Answers (:data:`forecast.questions.ANSWER_COLUMNS`: ``question``, ``answer_type``,
-        ``window_start``, ``window_end``).
+        Answers (:data:`forecast.questions.ANSWER_COLUMNS`: ``question``, ``type``,
+        ``answer_type``, ``window_start``, ``window_end``).
     record : DataFrame
         :func:`score_track_record`'s table (``record.csv``).
     gap, resolved : float, int
-        The size of the miss and the number of resolved answers a caveat needs.
+        The size of the miss and the number of resolved answers a row needs.
 
     Returns
     -------
-    dict of str to str
-        Question id -> one sentence with the mean answer, the share that came true, the
-        number of answers and which way to read the answer.
+    DataFrame
+        :data:`BIAS_COLUMNS`: the mean answer, the share that ``came`` true, ``n`` resolved
+        answers from origins ``first`` to ``last``, the window's ``months``, whether the
+        windows ``overlap`` (origins closer than a window) and ``way`` (``too high`` or
+        ``too low``).
     """
-
-    def months(frame: pd.DataFrame) -> pd.Series:
-        start = frame["window_start"].map(lambda m: pd.Period(str(m), "M"))
-        end = frame["window_end"].map(lambda m: pd.Period(str(m), "M"))
-        return pd.Series([(e - s).n + 1 for s, e in zip(start, end, strict=True)], frame.index)
-
     binary = record[record["answer_type"] == "binary"]
     done = binary[binary["status"] == "resolved"]
-    length = months(binary).groupby(binary["question"]).first()
-    out = {}
+    shape = pd.DataFrame({"type": binary["type"], "months": window_lengths(binary)})
+    shape = shape.groupby(binary["question"]).first()
     asked = answers[answers["answer_type"] == "binary"]
-    for qid, n_months in months(asked).groupby(asked["question"]).first().items():
+    asked = pd.DataFrame({"type": asked["type"], "months": window_lengths(asked)}).groupby(
+        asked["question"]
+    )
+    rows = []
+    for qid, mine in asked.first().iterrows():
         part = done[done["question"] == qid]
-        if len(part) < resolved or length.get(qid) != n_months:
+        if len(part) < resolved or qid not in shape.index:
+            continue
+        if tuple(shape.loc[qid]) != (mine["type"], mine["months"]):
             continue
         mean = float(part["probability"].mean())
         came = float(pd.to_numeric(part["outcome"]).mean())
-        if abs(mean - came) < gap:
+        if round(abs(mean - came), 9) < gap:
             continue
-        way = "too high" if mean > came else "too low"
         origins = sorted({pd.Period(str(o), "M") for o in part["origin"]})
         step = min(((b - a).n for a, b in zip(origins, origins[1:], strict=False)), default=0)
-        overlap = (
-            f"; their {n_months}-month windows overlap, so they are fewer independent cases"
-            if 0 < step < n_months
-            else ""
+        rows.append(
+            {
+                "question": qid,
+                "mean": mean,
+                "came": came,
+                "n": len(part),
+                "first": str(origins[0]),
+                "last": str(origins[-1]),
+                "months": int(mine["months"]),
+                "overlap": 0 < step < mine["months"],
+                "way": "too high" if mean > came else "too low",
+            }
         )
-        out[qid] = (
-            f"Its backfilled track record answered {mean:.0%} on average where {came:.0%} came "
-            f"({len(part)} resolved answers from origins {origins[0]} to {origins[-1]}"
-            f"{overlap}): read this answer as likely {way}."
-        )
-    return out
+    return pd.DataFrame(rows, columns=BIAS_COLUMNS)
+
+
+def record_caveat(row, agrees: bool = False) -> str:
+    """One row of :func:`record_bias` in words; ``agrees``: another caveat beside it already
+    says the answer is likely too high (or low), so this one says it points the same way."""
+    overlap = (
+        f"; their {row['months']}-month windows overlap, so they amount to fewer independent cases"
+        if row["overlap"]
+        else ""
+    )
+    numbers = (
+        f"{row['mean']:.0%} on average where {row['came']:.0%} came true ({row['n']} resolved "
+        f"answers from origins {row['first']} to {row['last']}{overlap})"
+    )
+    if agrees:
+        return f"Its backfilled track record points the same way: it answered {numbers}."
+    return (
+        f"Its backfilled track record answered {numbers}: read this answer as likely {row['way']}."
+    )
 
 
 def track_record_reliability(table: pd.DataFrame, bins: int = 10) -> pd.DataFrame:

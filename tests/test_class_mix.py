@@ -117,3 +117,21 @@ def test_no_discount_is_written_any_case():
 def test_a_bad_half_life_is_refused(bad):
     with pytest.raises(ConfigError, match="half_life|half-li"):
         ClassMix({"half_life": bad})
+
+
+def test_shares_drawn_first_give_the_same_class_days_as_before():
+    """The simulation draws each path's shares first (to keep them beside the days): the
+    same random numbers in the same order as drawing them inside ``simulate``, so every
+    published class count is unchanged; fewer paths than draws resample the shares."""
+    model = ClassMix(draws=300, random_seed=5).fit(_panel(np.full(120, 0.4)))
+    days = np.random.default_rng(0).poisson(2.0, size=(200, 12))
+    rng = np.random.default_rng(9)
+    index = rng.choice(300, size=200, replace=False)  # the formula before 2026-12-07
+    shares = model.posterior["share"].values[index]
+    before = rng.binomial(days[:, :, None], shares[:, None, :])
+    inside = model.simulate(days, np.random.default_rng(9))
+    rng = np.random.default_rng(9)
+    drawn = model.draw_shares(200, rng)
+    np.testing.assert_array_equal(drawn, shares)
+    np.testing.assert_array_equal(model.simulate(days, rng, drawn), before)
+    np.testing.assert_array_equal(inside, before)

@@ -187,6 +187,12 @@ def test_shipped_scenarios_run_end_to_end(small_runs, run_name, config, first_mo
     if run_name == "latest":
         assert {"p_icbm", "p_nuclear"} <= set(probabilities.columns)
         assert probabilities["p_nuclear"].between(0, 1).all()
+        # the class model's expected days by class make up its expected launch days
+        import numpy as np
+        import xarray as xr
+
+        with xr.open_dataset(out / "draws.nc") as draws:
+            np.testing.assert_allclose(draws["class_rate"].sum("weapon_class"), draws["rate"])
 
 
 def test_scenarios_with_a_bad_file_exits_2(tmp_path):

@@ -834,4 +834,5 @@ def test_the_gain_after_a_real_change_of_state_comes_with_its_interval():
         said
     )
     wide = table.assign(gain_lo=-0.01, gain_hi=0.3)
-    assert "by 20.0%; its 90% interval includes zero)." in evidence_findings(evidence, wide, "m")[1]
+    said = evidence_findings(evidence, wide, "m")[1]
+    assert "by 20.0%; the gain's 90% interval includes zero)." in said

@@ -111,6 +111,13 @@ def test_icbm_launch_days_come_from_the_same_simulation(explorer):
         assert [row[k] for k in NUMBERS] == [expected[k] for k in NUMBERS], scenario
     assert "ICBM launch days" in explorer.numbers.value
     assert "ICBM launch days" in explorer.comparison.text[0]
+    # the path against the reference by the ICBM launch days each expects (paired draw by
+    # draw), not by the simulated days (noise after the first month that differs)
+    expected = theirs.expected_class_days("ICBM").sum("month")
+    diff = (expected.sel(scenario=PATH) - expected.sel(scenario="persist")).values
+    row = explorer.comparison.table.set_index("scenario").loc[PATH]
+    np.testing.assert_allclose(row["diff_mean"], diff.mean())
+    assert row["p_more"] == pytest.approx((diff > 0).mean())
 
 
 def test_the_shipped_paths_give_the_reports_numbers(explorer):

@@ -73,6 +73,15 @@ def test_the_outlook_gives_each_draw_its_own_state_path(fitted):
     assert {"class_counts", "nuclear_tests", "launch_days"} <= set(sim.data_vars)
     # a launch day carries at most one day of each class group
     assert (sim["class_counts"] <= sim["launch_days"]).all()
+    # each group's expected days: the expected launch days times the draw's share (one share
+    # per draw, the same in every month), whose mean the simulated days match
+    share = sim["class_share"]
+    assert share.dims == ("draw", "weapon_class") and ((share > 0) & (share < 1)).all()
+    icbm = forecast.expected_class_days("ICBM").sel(scenario="outlook")
+    np.testing.assert_array_equal(icbm, sim["rate"] * share.sel(weapon_class="ICBM"))
+    counted = sim["class_counts"].sum("month").mean("draw")
+    expected = (sim["rate"] * share).sum("month").mean("draw")
+    np.testing.assert_allclose(counted, expected, rtol=0.1, atol=0.05)
     tables = outlook_tables(forecast)
     np.testing.assert_allclose(tables["states"][list(STATES)].sum(axis=1), 1.0)
     totals = tables["totals"].set_index("path")

@@ -693,19 +693,34 @@ def test_a_second_report_to_another_folder_fits_beside_the_first(tmp_path, monke
     assert not (tmp_path / "reports" / "c").exists()
 
 
-def test_the_index_answers_the_shipped_questions_all_things_considered(tiny_run, tmp_path):
+def test_the_index_answers_the_shipped_questions_all_things_considered(
+    tiny_run, tmp_path, monkeypatch
+):
     """The 'what to expect' section: the outlook over all state paths and the questions."""
     import datetime as dt
 
     import pandas as pd
 
+    import forecast.summaries
+
+    calls = []
+    for name in ("headline", "monthly"):  # computed once for the page, its CSVs, the file
+        original = getattr(forecast.summaries, name)
+
+        def counted(*args, _original=original, _name=name, **kwargs):
+            calls.append(_name)
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(forecast.summaries, name, counted)
     paths = build_report(
         tmp_path / "report",
         fast=True,
         run=tiny_run,
         notebooks=[],
         today=dt.date(2026, 1, 15),
+        single_file=tmp_path / "report.html",
     )
+    assert sorted(calls) == ["headline", "monthly"]
     index = paths.index.read_text()
     assert '<h2 id="expectations">What to expect, all things considered' in index
     assert 'id="questions"' in index and "Will North Korea conduct a nuclear test in 2026?" in index
@@ -741,12 +756,17 @@ def test_the_index_answers_the_shipped_questions_all_things_considered(tiny_run,
     assert len(answers) == 8 and answers["probability"].dropna().between(0, 1).all()
     # an answer whose backfilled record ran low or high says so beside it (the shipped record:
     # "at least 10 launch days" answered 29% on average where 48% came)
-    from forecast.track_record import record_caveats, track_record_tables
+    from forecast.report.evidence import shipped_record
+    from forecast.track_record import record_bias
 
-    record = record_caveats(answers, track_record_tables()["record"])
-    assert "launch-days-2026-at-least-10" in record
-    for text in record.values():
-        assert html.escape(text) in index
+    bias = record_bias(answers, shipped_record(None))
+    assert "launch-days-2026-at-least-10" in set(bias["question"])
+    for row in bias.itertuples():
+        said = (
+            f"answered {row.mean:.0%} on average where {row.came:.0%} came true ({row.n} resolved "
+            f"answers from origins {row.first} to {row.last}"
+        )
+        assert index.count(said) == 1, said
     # in January 2026 the data (to December 2025) are current: no outlook from today
     assert 'id="from-today"' not in index
     assert not (tmp_path / "report" / "outlook_today.csv").exists()

@@ -264,8 +264,8 @@ def test_all_needs_a_track_record_and_an_empty_answers_folder_says_so(tmp_path):
     assert f"no answers in {tmp_path / 'answers'}" in out.replace("\n", "")
 
 
-def _record(origins_and_answers, question="q", months=12):
-    """A record.csv-like table of one binary question: (origin, probability, outcome)."""
+def _record(origins_and_answers, question="q", months=12, kind="binary"):
+    """A record.csv-like table of one yes/no question: (origin, probability, outcome)."""
     rows = []
     for origin, probability, outcome in origins_and_answers:
         start = pd.Period(origin, "M") + 1
@@ -273,6 +273,7 @@ def _record(origins_and_answers, question="q", months=12):
             {
                 "origin": origin,
                 "question": question,
+                "type": kind,
                 "answer_type": "binary",
                 "window_start": str(start),
                 "window_end": str(start + months - 1),
@@ -284,44 +285,56 @@ def _record(origins_and_answers, question="q", months=12):
     return pd.DataFrame(rows)
 
 
+def _asked(question="q", end="2026-12", kind="binary"):
+    return pd.DataFrame(
+        [{"question": question, "type": kind, "answer_type": "binary",
+          "window_start": "2026-01", "window_end": end}]
+    )  # fmt: skip
+
+
 def test_a_question_whose_record_ran_low_carries_a_caveat_with_its_numbers():
-    from forecast.track_record import record_caveats
+    from forecast.track_record import record_bias, record_caveat
 
     quarters = [str(pd.Period("2010-03", "M") + 3 * i) for i in range(24)]
     # 20 resolved answers of 0.3 of which 10 came true (mean 30%, came 50%), 4 waiting
     resolved = [(o, 0.3, int(i < 10)) for i, o in enumerate(quarters[:20])]
     record = _record(resolved + [(o, 0.9, None) for o in quarters[20:]])
-    answers = pd.DataFrame(
-        [
-            {
-                "question": "q",
-                "answer_type": "binary",
-                "window_start": "2026-01",
-                "window_end": "2026-12",
-            }
-        ]
+    bias = record_bias(_asked(), record)
+    assert len(bias) == 1
+    row = bias.iloc[0]
+    assert row["mean"] == pytest.approx(0.3) and row["came"] == pytest.approx(0.5)
+    assert (row["n"], row["first"], row["last"], row["months"]) == (20, "2010-03", "2014-12", 12)
+    assert row["overlap"] and row["way"] == "too low"
+    assert record_caveat(row) == (
+        "Its backfilled track record answered 30% on average where 50% came true (20 resolved "
+        "answers from origins 2010-03 to 2014-12; their 12-month windows overlap, so they "
+        "amount to fewer independent cases): read this answer as likely too low."
     )
-    text = record_caveats(answers, record)["q"]
-    assert text.startswith("Its backfilled track record answered 30% on average where 50% came")
-    assert "(20 resolved answers from origins 2010-03 to 2014-12; their 12-month windows " in text
-    assert text.endswith("read this answer as likely too low.")
-    # one answer fewer is too few; a 6-month question of the same id is another question;
-    # a mean within 10 points says nothing; answers every 12 months do not overlap
-    assert record_caveats(answers, record.drop(index=0)) == {}
-    six = answers.assign(window_end="2026-06")
-    assert record_caveats(six, record) == {}
-    close = _record([(o, 0.45, int(i < 10)) for i, o in enumerate(quarters[:20])])
-    assert record_caveats(answers, close) == {}
+    assert record_caveat(row, agrees=True).startswith(
+        "Its backfilled track record points the same way: it answered 30% on average where "
+    )
+    # one answer fewer is too few; a 6-month question or a conditional one of the same id is
+    # another question; a mean within 10 points says nothing, exactly 10 points does
+    assert record_bias(_asked(), record.drop(index=0)).empty
+    assert record_bias(_asked(end="2026-06"), record).empty
+    assert record_bias(_asked(kind="conditional"), record).empty
+    close = _record([(o, 0.41, int(i < 10)) for i, o in enumerate(quarters[:20])])
+    assert record_bias(_asked(), close).empty
+    edge = _record([(o, 0.4, int(i < 10)) for i, o in enumerate(quarters[:20])])
+    assert record_bias(_asked(), edge)["way"].tolist() == ["too low"]
+    # answers every 12 months do not overlap, and ran high
     yearly = [str(pd.Period("2000-12", "M") + 12 * i) for i in range(20)]
-    high = record_caveats(answers, _record([(o, 0.7, int(i < 5)) for i, o in enumerate(yearly)]))
-    assert "answered 70% on average where 25% came (20 resolved answers from origins " in high["q"]
-    assert "overlap" not in high["q"] and high["q"].endswith("likely too high.")
+    high = record_bias(_asked(), _record([(o, 0.7, int(i < 5)) for i, o in enumerate(yearly)]))
+    text = record_caveat(high.iloc[0])
+    assert "answered 70% on average where 25% came true (20 resolved answers from origins " in text
+    assert "overlap" not in text and text.endswith("likely too high.")
 
 
 def test_the_report_and_the_command_add_the_records_caveat_to_the_familys(tmp_path):
     """The talks question gets its family's caveat (negative skill in the question backtest)
-    and then its record's; a question the record ran right on gets neither."""
-    from forecast.report.evidence import question_caveats
+    and then its record's, which points the same way; a question the record ran right on
+    gets neither; another question file gets no record caveat."""
+    from forecast.report.evidence import asks_shipped_questions, question_caveats
 
     pd.DataFrame(
         {
@@ -334,6 +347,11 @@ def test_the_report_and_the_command_add_the_records_caveat_to_the_familys(tmp_pa
             "skill_hi": [0.118, 0.121],
         }
     ).to_csv(tmp_path / "questions.csv", index=False)
+    by_state = pd.DataFrame(
+        {"family": ["talks-6m"], "state": ["no_talks"], "n": [148], "frequency": [0.12],
+         "mean_answer": [0.24], "skill": [-0.08]}
+    )  # fmt: skip
+    by_state.to_csv(tmp_path / "questions_by_state.csv", index=False)
     quarters = [str(pd.Period("2010-03", "M") + 3 * i) for i in range(20)]
     record = pd.concat(
         [
@@ -351,13 +369,19 @@ def test_the_report_and_the_command_add_the_records_caveat_to_the_familys(tmp_pa
             "window_end": ["2026-06", "2026-06"],
         }
     )
-    family = question_caveats(answers, folder=tmp_path, record=record.iloc[:0])
-    both = question_caveats(answers, folder=tmp_path, record=record)
+    family = question_caveats(answers, "no_talks", folder=tmp_path)
+    both = question_caveats(answers, "no_talks", folder=tmp_path, record=record)
     assert list(family) == list(both) == ["talks"]
     assert family["talks"].startswith("Its family has negative skill in the question backtest")
-    assert both["talks"].startswith(family["talks"] + " Its backfilled track record answered 30%")
-    assert both["talks"].endswith(
-        "where 10% came (20 resolved answers from origins 2010-03 to "
-        "2014-12; their 6-month windows overlap, so they are fewer "
-        "independent cases): read this answer as likely too high."
+    assert family["talks"].endswith("read this answer as likely too high.")
+    assert both["talks"] == family["talks"] + (
+        " Its backfilled track record points the same way: it answered 30% on average where "
+        "10% came true (20 resolved answers from origins 2010-03 to 2014-12; their 6-month "
+        "windows overlap, so they amount to fewer independent cases)."
     )
+    # without the state's caveat the record says which way to read the answer itself
+    alone = question_caveats(answers, "active_talks", folder=tmp_path, record=record)
+    assert alone["talks"].endswith("read this answer as likely too high.")
+    assert "points the same way" not in alone["talks"]
+    assert asks_shipped_questions(None) and asks_shipped_questions(REPO / "questions/2026.yaml")
+    assert not asks_shipped_questions(tmp_path / "2026.yaml")

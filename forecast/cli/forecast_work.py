@@ -170,9 +170,13 @@ def questions(
             plt.close(fig)
     title = f"Answers from {model.name} (data to {answers['data_as_of'].iloc[0]})"
     console.print(answers_table(answers, title, today=today))
-    from forecast.report.evidence import question_caveats  # the report's caveats, word for word
+    # the report's caveats; the track record's from record.csv as shipped (the report scores
+    # it on its own data: the same numbers until new months resolve more of its answers)
+    from forecast.report.evidence import question_caveats, shipped_record
 
-    caveats = question_caveats(answers, str(model.training["state"].iloc[-1]))
+    caveats = question_caveats(
+        answers, str(model.training["state"].iloc[-1]), record=shipped_record(config)
+    )
     if caveats:
         console.print(
             "Read with care (the question backtest, docs/evaluation; the backfilled track "

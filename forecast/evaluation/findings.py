@@ -172,7 +172,9 @@ def evidence_findings(
         ``evidence.csv``: per model and band, ``gain`` = 1 - CRPS with the states that came /
         CRPS with the state held, with ``gain_lo``/``gain_hi``; rows of the ``observed`` path.
     after_changes : DataFrame, optional
-        ``after_changes.csv``: the same gain over the months after a real change of state.
+        ``after_changes.csv``: the same gain over the months after a real change of state,
+        with its 90% interval ``gain_lo``/``gain_hi`` when the table has them (tables made
+        before 2026-12-07 do not).
     model : str
 
     Returns
@@ -210,7 +212,7 @@ def evidence_findings(
             else ""
         )
         zero = (
-            "; its 90% interval includes zero"
+            "; the gain's 90% interval includes zero"
             if interval and row["gain_lo"] <= 0 <= row["gain_hi"]
             else ""
         )

@@ -29,7 +29,7 @@ import pandas as pd
 from forecast.constants import STATE_WORDS, STATES
 from forecast.evaluation.question_families import BY_ID, NAIVE, family_question
 from forecast.present import percent_interval, signed_percent
-from forecast.questions import reliability_table
+from forecast.questions import reliability_table, window_lengths
 from forecast.scores import pit_coverage
 
 #: Months of cutoffs in one bootstrap block.
@@ -332,14 +332,7 @@ def family_caveats(
         Question id -> one or two sentences naming the family, its skill and 90% interval,
         and its skill and bias when asked from ``state``.
     """
-    months = pd.Series(
-        [
-            (pd.Period(end, "M") - pd.Period(start, "M")).n + 1
-            for start, end in zip(answers["window_start"], answers["window_end"], strict=True)
-        ],
-        index=answers.index,
-        dtype=int,
-    )
+    months = window_lengths(answers)
     local = pd.DataFrame(columns=["family", "state"])
     if by_state is not None and state is not None:
         local = by_state[(by_state["state"] == state) & (by_state["skill"] < 0)]

@@ -572,8 +572,8 @@ class BaseModel(TrainingWindow):
         -------
         xarray.Dataset
             ``counts`` (draw, month) of the target and ``rate`` (draw, month);
-            class models add ``class_counts`` (draw, month, weapon_class) and
-            ``nuclear_tests`` (draw, month).
+            class models add ``class_counts`` and their expected ``class_rate`` (draw,
+            month, weapon_class) and ``nuclear_tests`` (draw, month).
         """
         rng = np.random.default_rng(random_seed)
         if state_paths is not None and draws is None:

@@ -252,7 +252,15 @@ class ClassMix(_Conjugate):
         self.last_month = pd.Period(pd.Timestamp(panel["month"].iloc[-1]), "M")
         return self
 
-    def simulate(self, launch_days: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    def draw_shares(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        """The shares of ``n`` simulated paths, one posterior draw each, shape
+        (draw, weapon_class)."""
+        self._check_fitted()
+        return self.posterior["share"].values[self._draw_index(n, rng)]
+
+    def simulate(
+        self, launch_days: np.ndarray, rng: np.random.Generator, shares: np.ndarray | None = None
+    ) -> np.ndarray:
         """Days with each group in simulated months.
 
         Parameters
@@ -260,14 +268,16 @@ class ClassMix(_Conjugate):
         launch_days : ndarray of int, shape (draw, month)
             Simulated launch days.
         rng : Generator
+        shares : ndarray, shape (draw, weapon_class), optional
+            The paths' shares, if already drawn (:meth:`draw_shares` with the same ``rng``
+            gives the same numbers as drawing them here).
 
         Returns
         -------
         ndarray of int, shape (draw, month, weapon_class)
         """
-        self._check_fitted()
-        n = launch_days.shape[0]
-        shares = self.posterior["share"].values[self._draw_index(n, rng)]
+        if shares is None:
+            shares = self.draw_shares(launch_days.shape[0], rng)
         return rng.binomial(launch_days[:, :, None], shares[:, None, :])
 
 

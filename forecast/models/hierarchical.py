@@ -190,6 +190,7 @@ class ClassHierarchical(CountModel):
             "counts": (("draw", "month"), counts.sum(axis=2)),
             "rate": (("draw", "month"), rate.sum(axis=2)),
             "class_counts": (("draw", "month", "weapon_class"), counts),
+            "class_rate": (("draw", "month", "weapon_class"), rate),
             "nuclear_tests": (("draw", "month"), nuclear),
         }
 

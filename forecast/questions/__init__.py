@@ -126,6 +126,7 @@ from forecast.questions.spec import (
     parse_questions,
     question_end,
     shift_question,
+    window_lengths,
 )
 
 __all__ = [
@@ -161,4 +162,5 @@ __all__ = [
     "score",
     "shift_question",
     "simulated_outcomes",
+    "window_lengths",
 ]

@@ -68,6 +68,20 @@ ANSWER_COLUMNS = (
     "resolution",
 )
 
+
+def window_lengths(answers: pd.DataFrame) -> pd.Series:
+    """The number of months of each answer's window (``window_start`` to ``window_end``,
+    both included), one per row of an answers table (:data:`ANSWER_COLUMNS`)."""
+    return pd.Series(
+        [
+            (pd.Period(str(end), "M") - pd.Period(str(start), "M")).n + 1
+            for start, end in zip(answers["window_start"], answers["window_end"], strict=True)
+        ],
+        index=answers.index,
+        dtype=int,
+    )
+
+
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _MONTH = re.compile(r"^\d{4}-\d{2}$")
 _FILE_KEYS = {"as_of", "description", "questions"}

@@ -177,7 +177,8 @@ class ReportContext:
     def computed(self, key, make: Callable[[], object]):
         """``make()`` computed once per report build (kept in :attr:`memo` under ``key``):
         a table the page and the CSV files beside it both show, or the index rendered again
-        for the single file."""
+        for the single file. A key names what it is computed from (``id`` of the forecast,
+        the panel...), so a copy of the context with other data computes it anew."""
         if key not in self.memo:
             self.memo[key] = make()
         return self.memo[key]
@@ -187,21 +188,21 @@ class ReportContext:
         """The scenarios' 12-month totals (:func:`forecast.summaries.headline`)."""
         from forecast.summaries import headline
 
-        return self.computed("headline", lambda: headline(self.forecast).table)
+        return self.computed(("headline", id(self.forecast)), lambda: headline(self.forecast).table)
 
     @property
     def bands(self) -> pd.DataFrame:
         """The scenarios' monthly bands (:func:`forecast.summaries.monthly`)."""
         from forecast.summaries import monthly
 
-        return self.computed("bands", lambda: monthly(self.forecast))
+        return self.computed(("bands", id(self.forecast)), lambda: monthly(self.forecast))
 
     @property
     def today_tables(self) -> dict[str, pd.DataFrame] | None:
         """The outlook from today's tables (``states``, ``totals``), or None without it."""
         if self.from_today is None:
             return None
-        return self.computed("from today", self.from_today.tables)
+        return self.computed(("from today", id(self.from_today)), self.from_today.tables)
 
     @property
     def origin(self) -> str:

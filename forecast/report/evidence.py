@@ -50,10 +50,11 @@ from forecast.runs import shown_folder
 from forecast.sensitivity import read_sensitivity
 from forecast.sensitivity_findings import sensitivity_findings, sensitivity_html
 from forecast.track_record import (
+    QUESTIONS_FILE,
     RECORDS_FILE,
-    TABLE_FILE,
     read_track_record,
-    record_caveats,
+    record_bias,
+    record_caveat,
     track_record_tables,
 )
 
@@ -380,7 +381,10 @@ def questions_section(
         parts.append(f'<p id="nuclear-rule">{html.escape(text)}</p>')
     tables = record_table(ctx, record)  # scored on this report's data, once per build
     if tables is not None:
-        figure = _track_record_figure(tables["reliability"], tables["record"], ctx.frozen)
+        figure = ctx.computed(
+            ("track record figure", record, id(ctx.panel), id(ctx.frozen)),
+            lambda: _track_record_figure(tables["reliability"], tables["record"], ctx.frozen),
+        )
         first = tables["record"].iloc[0]
         parts += [
             '<h3 id="track-record">The track record (backfilled)</h3>',
@@ -610,21 +614,45 @@ def question_caveats(
     """Per answered question id, the caveats that apply to it: its question-backtest family's
     when that family has negative skill, overall or asked from ``state`` (the state the
     questions start from) (:func:`forecast.evaluation.question_skill.family_caveats` on
-    ``questions.csv`` and ``questions_by_state.csv``), then its backfilled track record's
-    when those answers ran too high or too low (:func:`forecast.track_record.record_caveats`
-    on ``record``, by default the shipped ``docs/track_record/record.csv``)."""
+    ``questions.csv`` and ``questions_by_state.csv``), then, given the backfilled track
+    record's table ``record`` (for the shipped question file only: :func:`shipped_record`),
+    its record's when those answers ran too high or too low
+    (:func:`forecast.track_record.record_bias`); when both say which way to read the answer
+    and agree, the second says it points the same way."""
     out: dict[str, str] = {}
     path = folder / "questions.csv"
     if path.is_file():
         split = folder / "questions_by_state.csv"
         by_state = pd.read_csv(split) if split.is_file() else None
         out = family_caveats(answers, pd.read_csv(path), by_state, state)
-    if record is None and (TRACK_RECORD_DIR / TABLE_FILE).is_file():
-        record = track_record_tables(TRACK_RECORD_DIR)["record"]
     if record is not None:
-        for qid, text in record_caveats(answers, record).items():
-            out[qid] = f"{out[qid]} {text}" if qid in out else text
+        for row in record_bias(answers, record).to_dict("records"):
+            before = out.get(row["question"])
+            agrees = before is not None and before.endswith(f"likely {row['way']}.")
+            text = record_caveat(row, agrees)
+            out[row["question"]] = f"{before} {text}" if before else text
     return out
+
+
+def shipped_record(
+    questions_file: str | Path | None, panel: pd.DataFrame | None = None
+) -> pd.DataFrame | None:
+    """The backfilled track record's table when ``questions_file`` is the shipped question
+    file it was made from (None: the default, which is that file): scored on ``panel`` when
+    given (as the report's track record), else ``record.csv`` as shipped; None for another
+    question file (an id there may name another question) or without the record."""
+    if not asks_shipped_questions(questions_file):
+        return None
+    return track_record_tables(TRACK_RECORD_DIR, panel)["record"]
+
+
+def asks_shipped_questions(questions_file: str | Path | None) -> bool:
+    """Whether answers to ``questions_file`` (None: the default, the shipped file) can carry
+    the backfilled track record's caveats: it is the file the record asked, and the record
+    is there."""
+    if questions_file is not None and Path(questions_file).resolve() != QUESTIONS_FILE.resolve():
+        return False
+    return (TRACK_RECORD_DIR / RECORDS_FILE).is_file()
 
 
 def record_table(ctx: ReportContext, record: Path = TRACK_RECORD_DIR) -> dict | None:
@@ -632,7 +660,9 @@ def record_table(ctx: ReportContext, record: Path = TRACK_RECORD_DIR) -> dict | 
     track_record_tables`), computed once per build; None without ``records.json``."""
     if not (record / RECORDS_FILE).is_file():
         return None
-    return ctx.computed(("track record", record), lambda: track_record_tables(record, ctx.panel))
+    return ctx.computed(
+        ("track record", record, id(ctx.panel)), lambda: track_record_tables(record, ctx.panel)
+    )
 
 
 def crps_units(record: Path = TRACK_RECORD_DIR) -> dict[str, str]:

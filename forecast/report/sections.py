@@ -47,6 +47,7 @@ from forecast.report.context import (
     shown_path,
 )
 from forecast.report.evidence import (
+    asks_shipped_questions,
     interval_note,
     question_caveats,
     questions_section,
@@ -395,7 +396,7 @@ def expectations_section(ctx: ReportContext) -> str:
     parts.append(_nuclear_note(ctx, len(states), "outlook"))
     if ctx.answers is not None and len(ctx.answers):
         answers = readable(ctx.answers, 2)
-        tables = record_table(ctx)
+        tables = record_table(ctx) if asks_shipped_questions(ctx.questions_file) else None
         caveats = question_caveats(
             ctx.answers,
             ctx.forecast.data.attrs.get("initial_state"),
