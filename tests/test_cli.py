@@ -191,8 +191,12 @@ def test_shipped_scenarios_run_end_to_end(small_runs, run_name, config, first_mo
         import numpy as np
         import xarray as xr
 
+        from forecast.simulation import Forecast
+
         with xr.open_dataset(out / "draws.nc") as draws:
             np.testing.assert_allclose(draws["class_rate"].sum("weapon_class"), draws["rate"])
+            icbm = Forecast(draws.load()).expected_class_days("ICBM")
+            np.testing.assert_array_equal(icbm, draws["class_rate"].sel(weapon_class="ICBM"))
 
 
 def test_scenarios_with_a_bad_file_exits_2(tmp_path):

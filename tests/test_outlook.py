@@ -264,13 +264,17 @@ def test_the_questions_command_writes_answers_and_the_ledger_scores_them(run_dir
     assert "past" not in " ".join(pinned.output.split()).split("Read with care")[0]
     # the talks question carries the report's caveat (from no talks, the state model's
     # answers have run too high: docs/evaluation/questions_by_state.csv)
-    from forecast.report.evidence import question_caveats
+    from forecast.report.evidence import question_caveats, shipped_record
 
     said = " ".join(result.output.split())
-    caveats = question_caveats(pd.read_csv(out / "answers.csv"), "no_talks")
+    record = shipped_record(REPO / "questions" / "2026.yaml")
+    caveats = question_caveats(pd.read_csv(out / "answers.csv"), "no_talks", record=record)
     assert caveats and "Read with care" in said
     for question, caveat in caveats.items():
         assert f"{question}: {caveat}" in said
+    # the shipped record's caveats are among them (its answers ran low or high)
+    for question in ("launch-days-2026-at-least-10", "icbm-2026-if-no-talks"):
+        assert f"{question}: Its backfilled track record answered" in said
     names = {p.name for p in out.iterdir()}
     assert {"answers.csv", "answers.json", "answers.png", "states.csv", "outlook.csv"} <= names
     record = json.loads((out / "answers.json").read_text())

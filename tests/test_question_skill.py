@@ -182,8 +182,8 @@ def test_an_answer_of_a_family_with_negative_skill_carries_a_caveat():
     local = family_caveats(answers, table, by_state, "no_talks")
     assert local == {
         "talks-h1": "Asked in no talks, as this one is (148 past cutoffs), the state model "
-        "answered 24% on average where 12% came (skill there -8.5% against the long-run base "
-        "rate): read this answer as likely too high."
+        "answered 24% on average where 12% came true (skill there -8.5% against the long-run "
+        "base rate): read this answer as likely too high."
     }
     assert "likely too low" in family_caveats(answers, table, by_state, "active_talks")["talks-h1"]
     assert family_caveats(answers, table, by_state, "summitry") == {}

@@ -701,17 +701,24 @@ def test_the_index_answers_the_shipped_questions_all_things_considered(
 
     import pandas as pd
 
+    import forecast.plots.scenarios
     import forecast.summaries
 
     calls = []
-    for name in ("headline", "monthly"):  # computed once for the page, its CSVs, the file
-        original = getattr(forecast.summaries, name)
+    # the headline once for the page, its CSVs and the single file; the bands once for them
+    # and once in each of the two figures, drawn once
+    for module, name in (
+        (forecast.summaries, "headline"),
+        (forecast.summaries, "monthly"),
+        (forecast.plots.scenarios, "monthly"),
+    ):
+        original = getattr(module, name)
 
         def counted(*args, _original=original, _name=name, **kwargs):
             calls.append(_name)
             return _original(*args, **kwargs)
 
-        monkeypatch.setattr(forecast.summaries, name, counted)
+        monkeypatch.setattr(module, name, counted)
     paths = build_report(
         tmp_path / "report",
         fast=True,
@@ -720,7 +727,7 @@ def test_the_index_answers_the_shipped_questions_all_things_considered(
         today=dt.date(2026, 1, 15),
         single_file=tmp_path / "report.html",
     )
-    assert sorted(calls) == ["headline", "monthly"]
+    assert sorted(calls) == ["headline", "monthly", "monthly", "monthly"]
     index = paths.index.read_text()
     assert '<h2 id="expectations">What to expect, all things considered' in index
     assert 'id="questions"' in index and "Will North Korea conduct a nuclear test in 2026?" in index
@@ -797,9 +804,13 @@ def test_a_question_file_of_ones_own_is_answered_and_an_early_window_left_out(ti
         "questions:\n"
         + QUESTION.format(id="early", start="2025-10", end="2026-03")
         + QUESTION.format(id="spring", start="2026-03", end="2026-05")
+        # a shipped question's id and window length for another question: the shipped
+        # question's record (29% answered where 48% came true) says nothing about this one
+        + QUESTION.format(id="launch-days-2026-at-least-10", start="2026-01", end="2026-12")
     )
     paths = build_report(tmp_path / "report", fast=True, run=tiny_run, notebooks=[], questions=path)
     index = paths.index.read_text()
+    assert "Its backfilled track record" not in index
     assert "<p>The questions of <code>mine.yaml</code>" in index
     assert re.search(r"<tr><td>Any launch\?.*?</td><td>", index)  # "spring" is answered
     assert (

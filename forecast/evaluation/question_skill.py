@@ -352,7 +352,8 @@ def family_caveats(
             sentences.append(
                 f"Asked in {state.replace('_', ' ')}, as this one is ({int(there.n)} past "
                 f"cutoffs), the state model answered {there.mean_answer:.0%} on average where "
-                f"{there.frequency:.0%} came (skill there {signed_percent(there.skill)} against "
+                f"{there.frequency:.0%} came true (skill there {signed_percent(there.skill)} "
+                "against "
                 "the "
                 f"long-run base rate): read this answer as likely {way}."
             )

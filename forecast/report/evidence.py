@@ -52,6 +52,7 @@ from forecast.sensitivity_findings import sensitivity_findings, sensitivity_html
 from forecast.track_record import (
     QUESTIONS_FILE,
     RECORDS_FILE,
+    TABLE_FILE,
     read_track_record,
     record_bias,
     record_caveat,
@@ -643,6 +644,8 @@ def shipped_record(
     question file (an id there may name another question) or without the record."""
     if not asks_shipped_questions(questions_file):
         return None
+    if panel is None and not (TRACK_RECORD_DIR / TABLE_FILE).is_file():
+        return None  # records.json without its table: nothing to read without data
     return track_record_tables(TRACK_RECORD_DIR, panel)["record"]
 
 

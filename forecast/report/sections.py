@@ -291,9 +291,18 @@ def outlook_section(ctx: ReportContext) -> str:
         return ""
     model, forecast = ctx.model, ctx.forecast
     timing = forecast_timing(forecast.months.to_timestamp(), today=ctx.today)
-    fan = figure_to_data_uri(plot_scenarios(forecast, model.training, today=ctx.today).figure)
+    # drawn once per build (the single file renders this section again)
+    fan = ctx.computed(
+        ("fan chart", id(forecast), ctx.today),
+        lambda: figure_to_data_uri(
+            plot_scenarios(forecast, model.training, today=ctx.today).figure
+        ),
+    )
     reference = reference_scenario(forecast)
-    panels = figure_to_data_uri(plot_scenario_panels(forecast, reference).flat[0].figure)
+    panels = ctx.computed(
+        ("scenario panels", id(forecast), reference),
+        lambda: figure_to_data_uri(plot_scenario_panels(forecast, reference).flat[0].figure),
+    )
     bands = ctx.bands
     table = ctx.headline
     train = model.training["month"]
