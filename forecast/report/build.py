@@ -422,10 +422,10 @@ def build_report(
             with output_dir(run_out, "report-fit", force=force) as tmp_run:
                 model = fit_report_model(panel, tmp_run, fast=fast, seed=seed, data_dir=data_dir)
             run_dir, fitted = run_out, True
+            record = read_run_record(run_dir)
         else:
             run_dir, fitted = run, False
-            model, _ = load_run(run_dir)
-        record = read_run_record(run_dir)
+            model, record = load_run(run_dir)
         fast_fit = fast or record.get("preset") == "fast" or bool(record.get("fast"))
         params["RUN_DIR"] = str(run_dir)
         progress.advance(task)
