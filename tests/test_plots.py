@@ -422,3 +422,21 @@ def test_state_effects_read_top_down_on_shared_axes_too():
         assert bottom > top  # row 0 (stalled) drawn at the top
     for ax in (alone, left):
         assert [t.get_text() for t in ax.get_yticklabels()][0] == "Stalled"
+
+
+def test_the_count_distribution_shows_each_observed_window():
+    """Models that simulate different windows are compared with the months of each window:
+    the first drawn filled, the others open, each share summing to one."""
+    panel = _panel()
+    y = _draws(panel)
+    later = panel["launch_days"].iloc[len(panel) // 2 :]
+    observed = {"observed, all": panel["launch_days"], "observed, later": later}
+    ax = plots.plot_count_distribution({"prior": y}, observed, interval=None)
+    dots = {line.get_label(): line for line in ax.get_lines()[1:]}
+    assert list(dots) == ["observed, all", "observed, later"]
+    assert dots["observed, all"].get_markerfacecolor() != "none"
+    assert dots["observed, later"].get_markerfacecolor() == "none"
+    for label, counts in observed.items():
+        shares = dots[label].get_ydata()
+        assert np.isclose(shares.sum(), 1.0)
+        assert np.isclose(shares[0], (counts == 0).mean())  # the share of quiet months

@@ -302,8 +302,10 @@ def plot_count_distribution(
     predictive : dict of str to xarray.DataArray
         Label -> simulated monthly counts with a ``month`` (or ``train_month``) dimension
         (other dimensions pooled, as in :func:`forecast.plots.plot_predictive_bands`).
-    observed : Series
-        Observed monthly counts.
+    observed : Series or dict of str to Series
+        Observed monthly counts; several windows as label -> counts (e.g. the months since 1990
+        and since 2005, when the models compared simulate different windows): the first is
+        drawn as black dots, the others as open circles.
     max_count : int
         Counts at or above this share the last bin, labelled ``>= max_count``.
     interval : float, optional
@@ -335,9 +337,13 @@ def plot_count_distribution(
             tail = (1 - interval) / 2
             low, high = np.quantile(shares, [tail, 1 - tail], axis=0)
             ax.fill_between(bins, low, high, color=color, alpha=0.2, lw=0)
-    clipped = np.minimum(np.asarray(observed), max_count).astype(int)
-    seen = np.bincount(clipped, minlength=max_count + 1) / len(clipped)
-    ax.plot(bins[seen > 0], seen[seen > 0], "o", color="black", label="Observed")
+    windows = observed if isinstance(observed, dict) else {"Observed": observed}
+    for i, (label, counts) in enumerate(windows.items()):
+        clipped = np.minimum(np.asarray(counts), max_count).astype(int)
+        seen = np.bincount(clipped, minlength=max_count + 1) / len(clipped)
+        face = "black" if i == 0 else "none"  # the first window filled, the others open
+        ax.plot(bins[seen > 0], seen[seen > 0], "o", color="black", mfc=face,
+                ms=6 + 2 * i, label=literal(label))  # fmt: skip
     ax.set_yscale("log")
     ticks = bins[:: max(1, max_count // 10)]
     ax.set_xticks([*ticks, max_count], [*map(str, ticks), f">={max_count}"])
