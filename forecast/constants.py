@@ -151,6 +151,10 @@ OVERLAY_LOCK_TIMEOUT = 60.0
 #: bundled ``datasets/``): the notebooks, the package, the shipped scenario and question files,
 #: the tests, benchmarks, docs and the git repository.
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+#: The full evaluation protocol's summary tables (``make skill``, the question backtest),
+#: read by the report, notebook 05 and the questions' caveats.
+EVALUATION_DIR = PROJECT_DIR / "docs" / "evaluation"
 PROTECTED_DIRS: tuple[Path, ...] = tuple(
     PROJECT_DIR / name
     for name in (

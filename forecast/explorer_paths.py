@@ -287,15 +287,15 @@ class PathSimulator:
         data = forecast.data
         if quantity == forecast.target:
             return forecast
-        rate = {}
+        expected = None
         if quantity == "ICBM_launch_days":
             values = data["class_counts"].sel(weapon_class="ICBM", drop=True)
             expected = forecast.expected_class_days("ICBM")
-            if expected is not None:
-                rate = {"rate": expected}
         else:
             values = data[quantity]
-        kept = data[["state"]].assign({quantity: values, **rate})
+        kept = data[["state"]].assign({quantity: values})
+        if expected is not None:
+            kept["rate"] = expected
         kept.attrs = {**data.attrs, "target": quantity}
         return Forecast(kept)
 

@@ -252,6 +252,12 @@ def percent_interval(low: float, high: float, digits: int = 1) -> str:
     return f"[{signed_percent(low, digits)}, {signed_percent(high, digits)}]"
 
 
+def read_as(way: str) -> str:
+    """The end of a caveat that says which way to read an answer (``too high``/``too low``),
+    written once: the track record's caveat checks for it to say it points the same way."""
+    return f"read this answer as likely {way}."
+
+
 def indefinite_article(spoken: str) -> str:
     """``a`` or ``an`` before a spoken number (``an 80``, ``a 90``, ``an 11``, ``an 18``)."""
     return "an" if str(spoken).startswith(("8", "11", "18")) else "a"

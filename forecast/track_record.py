@@ -50,6 +50,7 @@ from forecast.constants import PROJECT_DIR
 from forecast.errors import RunFileError
 from forecast.files import json_text, read_json, write_csv
 from forecast.outlook import embedded_questions, score_answers
+from forecast.present import read_as
 from forecast.questions import (
     MONTH_COLUMNS,
     date_months,
@@ -68,6 +69,7 @@ __all__ = [
     "answers_record",
     "origins",
     "shifted_spec",
+    "read_record_table",
     "read_track_record",
     "record_bias",
     "record_caveat",
@@ -302,15 +304,10 @@ CAVEAT_RESOLVED = 20
 BIAS_COLUMNS = ["question", "mean", "came", "n", "first", "last", "months", "overlap", "way"]
 
 
-def record_bias(
-    answers: pd.DataFrame,
-    record: pd.DataFrame,
-    gap: float = CAVEAT_GAP,
-    resolved: int = CAVEAT_RESOLVED,
-) -> pd.DataFrame:
+def record_bias(answers: pd.DataFrame, record: pd.DataFrame) -> pd.DataFrame:
     """The answered yes/no questions whose backfilled answers ran too high or too low: their
-    mean missed the share that came true by ``gap`` or more (rounded to 9 decimals, so that
-    exactly 10 points counts) over ``resolved`` or more resolved answers.
+    mean missed the share that came true by :data:`CAVEAT_GAP` or more (rounded to 9 decimals,
+    so that exactly 10 points counts) over :data:`CAVEAT_RESOLVED` or more resolved answers.
 
     A question of ``answers`` matches the record's question of the same id only when it is
     of the same type (``binary``, ``conditional``) and asks over as many months (a question
@@ -323,8 +320,6 @@ def record_bias(
         ``answer_type``, ``window_start``, ``window_end``).
     record : DataFrame
         :func:`score_track_record`'s table (``record.csv``).
-    gap, resolved : float, int
-        The size of the miss and the number of resolved answers a row needs.
 
     Returns
     -------
@@ -345,13 +340,13 @@ def record_bias(
     rows = []
     for qid, mine in asked.first().iterrows():
         part = done[done["question"] == qid]
-        if len(part) < resolved or qid not in shape.index:
+        if len(part) < CAVEAT_RESOLVED or qid not in shape.index:
             continue
         if tuple(shape.loc[qid]) != (mine["type"], mine["months"]):
             continue
         mean = float(part["probability"].mean())
         came = float(pd.to_numeric(part["outcome"]).mean())
-        if round(abs(mean - came), 9) < gap:
+        if round(abs(mean - came), 9) < CAVEAT_GAP:
             continue
         origins = sorted({pd.Period(str(o), "M") for o in part["origin"]})
         step = min(((b - a).n for a, b in zip(origins, origins[1:], strict=False)), default=0)
@@ -385,9 +380,7 @@ def record_caveat(row, agrees: bool = False) -> str:
     )
     if agrees:
         return f"Its backfilled track record points the same way: it answered {numbers}."
-    return (
-        f"Its backfilled track record answered {numbers}: read this answer as likely {row['way']}."
-    )
+    return f"Its backfilled track record answered {numbers}: {read_as(row['way'])}"
 
 
 def track_record_reliability(table: pd.DataFrame, bins: int = 10) -> pd.DataFrame:
@@ -436,12 +429,18 @@ def track_record_tables(
     if panel is not None:
         table = score_track_record(read_track_record(folder), panel)
     else:
-        table = pd.read_csv(Path(folder) / TABLE_FILE, dtype={"outcome": str, "outcome_label": str})
+        table = read_record_table(folder)
     return {
         "record": table,
         "summary": track_record_summary(table),
         "reliability": track_record_reliability(table),
     }
+
+
+def read_record_table(folder: str | Path = TRACK_RECORD_DIR) -> pd.DataFrame:
+    """The record's table as written (``record.csv``: :func:`score_track_record` on the data
+    it was made with), outcomes as text."""
+    return pd.read_csv(Path(folder) / TABLE_FILE, dtype={"outcome": str, "outcome_label": str})
 
 
 def read_track_record(folder: str | Path = TRACK_RECORD_DIR) -> dict:

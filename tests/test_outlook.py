@@ -264,7 +264,7 @@ def test_the_questions_command_writes_answers_and_the_ledger_scores_them(run_dir
     assert "past" not in " ".join(pinned.output.split()).split("Read with care")[0]
     # the talks question carries the report's caveat (from no talks, the state model's
     # answers have run too high: docs/evaluation/questions_by_state.csv)
-    from forecast.report.evidence import question_caveats, shipped_record
+    from forecast.evaluation.question_caveats import question_caveats, shipped_record
 
     said = " ".join(result.output.split())
     record = shipped_record(REPO / "questions" / "2026.yaml")

@@ -763,7 +763,7 @@ def test_the_index_answers_the_shipped_questions_all_things_considered(
     assert len(answers) == 8 and answers["probability"].dropna().between(0, 1).all()
     # an answer whose backfilled record ran low or high says so beside it (the shipped record:
     # "at least 10 launch days" answered 29% on average where 48% came)
-    from forecast.report.evidence import shipped_record
+    from forecast.evaluation.question_caveats import shipped_record
     from forecast.track_record import record_bias
 
     bias = record_bias(answers, shipped_record(None))
@@ -1690,11 +1690,5 @@ def test_the_page_and_its_csv_files_share_one_computation_of_each_table(
     for each in (ctx, single, ctx):
         assert each.headline is ctx.headline and each.bands is ctx.bands
     assert sorted(calls) == ["headline", "monthly"]
-    assert ctx.headline.equals(original_headline(forecast))
+    assert ctx.headline.equals(summaries.headline(forecast).table)
     assert ctx.today_tables is None  # no outlook from today: nothing to compute
-
-
-def original_headline(forecast):
-    from forecast.summaries import headline
-
-    return headline(forecast).table

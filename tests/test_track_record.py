@@ -334,7 +334,7 @@ def test_the_report_and_the_command_add_the_records_caveat_to_the_familys(tmp_pa
     """The talks question gets its family's caveat (negative skill in the question backtest)
     and then its record's, which points the same way; a question the record ran right on
     gets neither; another question file gets no record caveat."""
-    from forecast.report.evidence import asks_shipped_questions, question_caveats
+    from forecast.evaluation.question_caveats import asks_shipped_questions, question_caveats
 
     pd.DataFrame(
         {

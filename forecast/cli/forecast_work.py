@@ -172,7 +172,7 @@ def questions(
     console.print(answers_table(answers, title, today=today))
     # the report's caveats; the track record's from record.csv as shipped (the report scores
     # it on its own data: the same numbers until new months resolve more of its answers)
-    from forecast.report.evidence import question_caveats, shipped_record
+    from forecast.evaluation.question_caveats import question_caveats, shipped_record
 
     caveats = question_caveats(
         answers, str(model.training["state"].iloc[-1]), record=shipped_record(config)

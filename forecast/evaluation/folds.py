@@ -117,10 +117,9 @@ def make_folds(models: Sequence[str], cutoffs: Sequence[pd.Period], seed: int) -
 
 def forecast_months(panel: pd.DataFrame, cutoff: pd.Period, horizon: int):
     """Months forecast after ``cutoff`` (those the panel observes) and what happened in them."""
-    last = pd.Period(pd.to_datetime(panel["month"]).max(), "M")
-    n_months = min(horizon, (last - cutoff).n)
-    months = pd.period_range(cutoff + 1, periods=n_months, freq="M")
     index = month_periods(panel)
+    n_months = min(horizon, (index.max() - cutoff).n)
+    months = pd.period_range(cutoff + 1, periods=n_months, freq="M")
     return months, index.isin(months)
 
 

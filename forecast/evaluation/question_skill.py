@@ -28,7 +28,7 @@ import pandas as pd
 
 from forecast.constants import STATE_WORDS, STATES
 from forecast.evaluation.question_families import BY_ID, NAIVE, family_question
-from forecast.present import percent_interval, signed_percent
+from forecast.present import percent_interval, read_as, signed_percent
 from forecast.questions import reliability_table, window_lengths
 from forecast.scores import pit_coverage
 
@@ -353,9 +353,7 @@ def family_caveats(
                 f"Asked in {state.replace('_', ' ')}, as this one is ({int(there.n)} past "
                 f"cutoffs), the state model answered {there.mean_answer:.0%} on average where "
                 f"{there.frequency:.0%} came true (skill there {signed_percent(there.skill)} "
-                "against "
-                "the "
-                f"long-run base rate): read this answer as likely {way}."
+                f"against the long-run base rate): {read_as(way)}"
             )
         if not sentences:
             continue

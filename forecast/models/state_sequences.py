@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.constants import STATES
-from forecast.data import month_periods
+from forecast.data.panel import month_periods
 from forecast.errors import ConfigError
 from forecast.models.conditioning import N_STATES
 

@@ -72,14 +72,9 @@ ANSWER_COLUMNS = (
 def window_lengths(answers: pd.DataFrame) -> pd.Series:
     """The number of months of each answer's window (``window_start`` to ``window_end``,
     both included), one per row of an answers table (:data:`ANSWER_COLUMNS`)."""
-    return pd.Series(
-        [
-            (pd.Period(str(end), "M") - pd.Period(str(start), "M")).n + 1
-            for start, end in zip(answers["window_start"], answers["window_end"], strict=True)
-        ],
-        index=answers.index,
-        dtype=int,
-    )
+    start = pd.PeriodIndex(answers["window_start"].astype(str), freq="M")
+    end = pd.PeriodIndex(answers["window_end"].astype(str), freq="M")
+    return pd.Series(end.asi8 - start.asi8 + 1, index=answers.index, dtype=int)
 
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")

@@ -13,6 +13,7 @@ import pandas as pd
 from rich.progress import Progress
 
 from forecast.catalog import state_models
+from forecast.constants import PROJECT_DIR
 from forecast.data import load_tables, month_periods, monthly_panel
 from forecast.errors import ConfigError
 from forecast.evaluation.question_answers import NUCLEAR_CANDIDATES, NUCLEAR_PATHS
@@ -41,16 +42,14 @@ from forecast.scenarios import load_scenarios, scenario_months, simulate_scenari
 from forecast.sensitivity import read_sensitivity
 from forecast.simulation import state_paths
 from forecast.summaries import against_years, compare, probabilities
+from forecast.track_record import QUESTIONS_FILE
 from forecast.unknown_class import icbm_range, icbm_words, unknown_class_days
-
-#: The project folder (a source checkout or editable install).
-PROJECT_DIR = Path(__file__).resolve().parents[2]
 
 #: The shipped scenario file of the current outlook.
 CURRENT_SCENARIOS = PROJECT_DIR / "scenarios" / "current.yaml"
 
-#: The shipped question file the index page answers.
-CURRENT_QUESTIONS = PROJECT_DIR / "questions" / "2026.yaml"
+#: The shipped question file the index page answers (the one the track record asks).
+CURRENT_QUESTIONS = QUESTIONS_FILE
 
 #: The model the report fits on all data: the default model (the best in the evaluation).
 REPORT_MODEL = "default"
@@ -231,7 +230,7 @@ def nuclear_by_state(panel, first: pd.Period, outlook, seed: int, windows=()):
     """
     if outlook.nuclear is None or outlook.transitions is None:
         return None
-    rows = panel[pd.PeriodIndex(panel["month"], freq="M") < first].reset_index(drop=True)
+    rows = panel[month_periods(panel) < first].reset_index(drop=True)
     model = NuclearRate(NUCLEAR_CANDIDATES["by_state"], random_seed=seed).fit(rows)
     last = max([first + 23, *(w[-1] for w in windows)])
     months = pd.period_range(first, last, freq="M")
@@ -255,9 +254,9 @@ def _run_end(run: Path) -> str:
 
 def _last_years(panel: pd.DataFrame, target: str, first: pd.Period, n: int = 4) -> pd.Series:
     """The ``n`` whole calendar years of ``target`` before the forecast's first month."""
-    months = pd.PeriodIndex(panel["month"], freq="M")
+    months = month_periods(panel)
     before = panel[months < first]
-    years = before.groupby(pd.PeriodIndex(before["month"], freq="M").year)[target]
+    years = before.groupby(months[months < first].year)[target]
     whole = years.sum()[years.size() == 12]
     return whole.iloc[-n:]
 
@@ -267,7 +266,7 @@ def _year_to_date(panel: pd.DataFrame, target: str, first: pd.Period) -> float |
     when the data lack one of those months)."""
     if first.month == 1:
         return None
-    months = pd.PeriodIndex(panel["month"], freq="M")
+    months = month_periods(panel)
     part = panel[(months.year == first.year) & (months < first)]
     return float(part[target].sum()) if len(part) == first.month - 1 else None
 

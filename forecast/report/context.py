@@ -15,23 +15,17 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from forecast.constants import DATA_END
+from forecast.constants import DATA_END, EVALUATION_DIR
 from forecast.freshness import forecast_origin
 from forecast.plots.style import class_legend
 from forecast.present import chance
 from forecast.questions import WEAPON_CLASSES
 from forecast.report.notebooks import NotebookPage
 
-#: The full evaluation protocol's summary tables (``make skill``), read by the index page's
-#: "How far to trust these numbers" and by notebook 05.
-EVALUATION_DIR = Path(__file__).resolve().parents[2] / "docs" / "evaluation"
 #: The coding-sensitivity panel ``make sensitivity`` keeps (:mod:`forecast.sensitivity`).
 SENSITIVITY_DIR = EVALUATION_DIR.parent / "sensitivity"
 #: The user's frozen answers, resolved and scored, as the report folder keeps them.
 FROZEN_FILE = "frozen_answers.csv"
-
-#: The backfilled track record ``make track-record`` keeps (:mod:`forecast.track_record`).
-TRACK_RECORD_DIR = EVALUATION_DIR.parent / "track_record"
 
 
 def figure_to_data_uri(fig: plt.Figure, dpi: int = 100) -> str:

@@ -24,7 +24,6 @@ from forecast.evaluation.findings import (
 )
 from forecast.evaluation.question_skill import (
     baseline_words,
-    family_caveats,
     origin_state_findings,
     question_findings,
 )
@@ -38,7 +37,6 @@ from forecast.report.context import (
     EVALUATION_DIR,
     FROZEN_FILE,
     SENSITIVITY_DIR,
-    TRACK_RECORD_DIR,
     ReportContext,
     class_words,
     figure_to_data_uri,
@@ -50,12 +48,9 @@ from forecast.runs import shown_folder
 from forecast.sensitivity import read_sensitivity
 from forecast.sensitivity_findings import sensitivity_findings, sensitivity_html
 from forecast.track_record import (
-    QUESTIONS_FILE,
     RECORDS_FILE,
-    TABLE_FILE,
+    TRACK_RECORD_DIR,
     read_track_record,
-    record_bias,
-    record_caveat,
     track_record_tables,
 )
 
@@ -604,58 +599,6 @@ def _reliability_figure(folder: Path, titles: dict[str, str], beside: str) -> st
         "of that probability came true that often. Table: "
         f"<code>question_reliability.csv</code> {beside}.</figcaption></figure>"
     )
-
-
-def question_caveats(
-    answers: pd.DataFrame,
-    state: str | None = None,
-    folder: Path = EVALUATION_DIR,
-    record: pd.DataFrame | None = None,
-) -> dict[str, str]:
-    """Per answered question id, the caveats that apply to it: its question-backtest family's
-    when that family has negative skill, overall or asked from ``state`` (the state the
-    questions start from) (:func:`forecast.evaluation.question_skill.family_caveats` on
-    ``questions.csv`` and ``questions_by_state.csv``), then, given the backfilled track
-    record's table ``record`` (for the shipped question file only: :func:`shipped_record`),
-    its record's when those answers ran too high or too low
-    (:func:`forecast.track_record.record_bias`); when both say which way to read the answer
-    and agree, the second says it points the same way."""
-    out: dict[str, str] = {}
-    path = folder / "questions.csv"
-    if path.is_file():
-        split = folder / "questions_by_state.csv"
-        by_state = pd.read_csv(split) if split.is_file() else None
-        out = family_caveats(answers, pd.read_csv(path), by_state, state)
-    if record is not None:
-        for row in record_bias(answers, record).to_dict("records"):
-            before = out.get(row["question"])
-            agrees = before is not None and before.endswith(f"likely {row['way']}.")
-            text = record_caveat(row, agrees)
-            out[row["question"]] = f"{before} {text}" if before else text
-    return out
-
-
-def shipped_record(
-    questions_file: str | Path | None, panel: pd.DataFrame | None = None
-) -> pd.DataFrame | None:
-    """The backfilled track record's table when ``questions_file`` is the shipped question
-    file it was made from (None: the default, which is that file): scored on ``panel`` when
-    given (as the report's track record), else ``record.csv`` as shipped; None for another
-    question file (an id there may name another question) or without the record."""
-    if not asks_shipped_questions(questions_file):
-        return None
-    if panel is None and not (TRACK_RECORD_DIR / TABLE_FILE).is_file():
-        return None  # records.json without its table: nothing to read without data
-    return track_record_tables(TRACK_RECORD_DIR, panel)["record"]
-
-
-def asks_shipped_questions(questions_file: str | Path | None) -> bool:
-    """Whether answers to ``questions_file`` (None: the default, the shipped file) can carry
-    the backfilled track record's caveats: it is the file the record asked, and the record
-    is there."""
-    if questions_file is not None and Path(questions_file).resolve() != QUESTIONS_FILE.resolve():
-        return False
-    return (TRACK_RECORD_DIR / RECORDS_FILE).is_file()
 
 
 def record_table(ctx: ReportContext, record: Path = TRACK_RECORD_DIR) -> dict | None:

@@ -18,6 +18,7 @@ import pandas as pd
 
 from forecast import __version__
 from forecast.data import month_periods, yearly_summary
+from forecast.evaluation.question_caveats import asks_shipped_questions, question_caveats
 from forecast.freshness import (
     forecast_timing,
     freshness_html,
@@ -47,9 +48,7 @@ from forecast.report.context import (
     shown_path,
 )
 from forecast.report.evidence import (
-    asks_shipped_questions,
     interval_note,
-    question_caveats,
     questions_section,
     record_table,
     sensitivity_section,
