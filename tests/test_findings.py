@@ -149,3 +149,33 @@ def test_a_gain_below_a_tenth_of_a_percent_keeps_its_sign_and_zero_is_never_minu
     assert band_gains(rows) == "-0.04% at 4-6 months [-1.2%, +0.05%]"
     zero = pd.DataFrame({"band": ["4-6"], "gain": [-0.0], "gain_lo": [-0.0123], "gain_hi": [0.0]})
     assert band_gains(zero) == "+0.0% at 4-6 months [-1.2%, +0.0%]"
+
+
+def test_sentences_say_below_zero_and_no_change_as_their_tables_show_them():
+    """A band whose whole interval lies below zero is worse than the naive forecast (not
+    "includes zero"); negative skill is not called better; a gain that rounds to zero did not
+    change the CRPS (not "worsened by 0.0%"); the overall question skill below zero says so."""
+    words = skill_findings(band_rows("m", [-0.02, 0.01, 0.03], [-0.04, -0.01, 0.01],
+                                     [-0.001, 0.03, 0.05]), "m")  # fmt: skip
+    assert (
+        "m's CRPS skill is -2.0% to +3.0% across the horizon bands (positive = better)"
+        in (words[0])
+    )
+    assert "better across" not in words[0]
+    below = [w for w in words if "lies below zero" in w]
+    assert below == [
+        "At 1-3 months the 90% interval of the skill, [-4.0%, -0.1%], lies below zero: there it "
+        "is worse than recent_rate."
+    ]
+    assert [w for w in words if "includes zero" in w][0].startswith("At 4-6 months")
+    assert not any("In every band" in w for w in words)
+    for gain, said in ((0.0, "(the real states did not change the CRPS)"),
+                       (-0.0004, "(the real states worsened the CRPS by 0.04%)")):  # fmt: skip
+        after = pd.DataFrame({"model": ["m"], "n": [681], "gain": [gain]})
+        rows = evidence_rows([0.0, 0.0, 0.0], [-0.01] * 3, [0.01] * 3)
+        assert said in evidence_findings(rows, after, "m")[1]
+    from forecast.evaluation.question_skill import question_findings
+
+    overall = pd.DataFrame([{"family": "overall", "skill": -0.05, "skill_lo": -0.09,
+                             "skill_hi": -0.01}])  # fmt: skip
+    assert question_findings(overall)[-1].endswith("(90% interval [-9.0%, -1.0%], below zero).")

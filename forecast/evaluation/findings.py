@@ -88,7 +88,11 @@ def skill_findings(
     baselines = sorted(set(rows["crps_baseline"]))
     sentence = (
         f"Against the best naive forecast ({', '.join(baselines)}), {model}'s mean CRPS is "
-        f"{lo:.1%} to {hi:.1%} better across the horizon bands"
+        f"{signed_percent(lo)[1:]} to {signed_percent(hi)[1:]} better across the horizon bands"
+        if lo >= 0
+        else f"Against the best naive forecast ({', '.join(baselines)}), {model}'s CRPS skill "
+        f"is {signed_percent(lo)} to {signed_percent(hi)} across the horizon bands (positive = "
+        "better)"
     )
     oracle = held_state_rows(by_band, ceiling).set_index("band")
     if not oracle.empty:
@@ -99,7 +103,14 @@ def skill_findings(
         )
     out.append(sentence + ".")
     if "crps_skill_lo" in rows:
-        unclear = rows[rows["crps_skill_lo"] <= 0]
+        unclear = rows[(rows["crps_skill_lo"] <= 0) & (rows["crps_skill_hi"] >= 0)]
+        below = rows[rows["crps_skill_hi"] < 0]
+        for band, row in below.iterrows():
+            out.append(
+                f"At {band} months the 90% interval of the skill, "
+                f"{percent_interval(row['crps_skill_lo'], row['crps_skill_hi'])}, lies below "
+                f"zero: there it is worse than {row['crps_baseline']}."
+            )
         for band, row in unclear.iterrows():
             out.append(
                 f"At {band} months the 90% interval of the skill, "
@@ -108,7 +119,7 @@ def skill_findings(
                 "apart "
                 f"from {row['crps_baseline']}."
             )
-        if unclear.empty:
+        if unclear.empty and below.empty:
             out.append("In every band the 90% interval of the skill lies above zero.")
     cover = rows["pit_cov_80"]
     narrow = cover[cover < CALIBRATED_80[0]]
@@ -216,11 +227,16 @@ def evidence_findings(
             if interval and row["gain_lo"] <= 0 <= row["gain_hi"]
             else ""
         )
+        size = signed_percent(abs(row["gain"]))[1:]  # as the gain is printed, unsigned
+        change = (
+            "did not change the CRPS"
+            if size == "0.0%"
+            else f"{'improved' if row['gain'] > 0 else 'worsened'} the CRPS by {size}"
+        )
         out.append(
             f"On the {row['n']:.0f} forecasts of months after a real change of state, where it "
             f"should matter most, the gain is {signed_percent(row['gain'])}{interval} (the real "
-            f"states {'improved' if row['gain'] > 0 else 'worsened'} the CRPS by "
-            f"{abs(row['gain']):.1%}{zero})."
+            f"states {change}{zero})."
         )
     out += drawn
     if helps:

@@ -280,7 +280,13 @@ def question_findings(table: pd.DataFrame) -> list[str]:
     for row in table.to_dict("records"):
         interval = percent_interval(row["skill_lo"], row["skill_hi"])
         if row["family"] == "overall":
-            verdict = "above zero" if row["skill_lo"] > 0 else "including zero"
+            verdict = (
+                "above zero"
+                if row["skill_lo"] > 0
+                else "below zero"
+                if row["skill_hi"] < 0
+                else "including zero"
+            )
             out.append(
                 "Over all families (each weighing the same) the skill is "
                 f"{signed_percent(row['skill'])} "
