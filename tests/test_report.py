@@ -1653,15 +1653,32 @@ def test_the_nuclear_note_says_how_the_rule_fared_near_its_answer(tmp_path):
         }
     )
     table.to_csv(tmp_path / "question_reliability.csv", index=False)
-    assert nuclear_calibration(0.06, tmp_path) == (
+    questions = pd.DataFrame({"family": ["icbm-6m", "nuclear-12m"], "model": ["x", "half_life_28"]})
+    questions.to_csv(tmp_path / "questions.csv", index=False)
+    assert nuclear_calibration(0.06, 28.0, tmp_path) == (
         " In the question backtest, when this rule answered 0% to 10% for the next 12 months "
         "(93 monthly cutoffs, 1.4% on average), a test came within those 12 months 13% of the "
         "time (90% interval 8% to 19%)."
     )
-    assert "when this rule answered 10% to 20%" in nuclear_calibration(0.15, tmp_path)
-    assert nuclear_calibration(0.95, tmp_path) == ""  # no bin holds it
-    assert nuclear_calibration(float("nan"), tmp_path) == ""
-    assert nuclear_calibration(0.06, tmp_path / "absent") == ""
+    assert "when this rule answered 10% to 20%" in nuclear_calibration(0.15, 28.0, tmp_path)
+    # the bin of the percentage the page shows: 9.96% reads 10%
+    assert "when this rule answered 10% to 20%" in nuclear_calibration(0.0996, 28.0, tmp_path)
+    assert nuclear_calibration(0.95, 28.0, tmp_path) == ""  # no bin holds it
+    assert nuclear_calibration(float("nan"), 28.0, tmp_path) == ""
+    assert nuclear_calibration(0.06, 28.0, tmp_path / "absent") == ""
+    # a run with another half-life than the one backtested gets no sentence about the backtest
+    assert nuclear_calibration(0.06, 12.0, tmp_path) == ""
+    questions.assign(model=["x", "constant"]).to_csv(tmp_path / "questions.csv", index=False)
+    assert nuclear_calibration(0.06, 28.0, tmp_path) == ""
+    assert "0% to 10%" in nuclear_calibration(0.06, float("inf"), tmp_path)
+    (tmp_path / "questions.csv").unlink()
+    assert nuclear_calibration(0.06, 28.0, tmp_path) == ""
+
+
+def test_the_backtested_half_life_is_read_from_the_shipped_table():
+    from forecast.evaluation.strict_questions import backtested_half_life
+
+    assert backtested_half_life() == 28.0  # docs/evaluation/questions.csv: half_life_28
 
 
 def test_the_page_and_its_csv_files_share_one_computation_of_each_table(

@@ -414,6 +414,21 @@ def write_strict(result: StrictResult, out: str | Path = TABLES_DIR) -> list[Pat
     return [*written, finding, settings]
 
 
+def backtested_half_life(folder: str | Path = TABLES_DIR) -> float | None:
+    """The nuclear-test half-life (months) whose answers ``questions.csv`` in ``folder``
+    scored for the ``nuclear-12m`` family (``inf``: a constant rate), or ``None`` when the
+    table, the family or a half-life rule is missing (a rate by state has no single one)."""
+    path = Path(folder) / "questions.csv"
+    if not path.is_file():
+        return None
+    rows = pd.read_csv(path, usecols=["family", "model"])
+    models = rows.loc[rows["family"] == "nuclear-12m", "model"].tolist()
+    settings = NUCLEAR_CANDIDATES.get(models[0]) if models else None
+    if settings is None or settings.get("by_state"):
+        return None
+    return float(settings.get("half_life", NuclearRate.default_priors["half_life"]))
+
+
 def cadence(step: int) -> str:
     """How often cutoffs ``step`` months apart come, in words: ``every month``, ``every other
     month``, ``every third month``, ``every 6th month`` (one wording for the question backtest's

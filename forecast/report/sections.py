@@ -19,6 +19,7 @@ import pandas as pd
 from forecast import __version__
 from forecast.data import month_periods, yearly_summary
 from forecast.evaluation.question_caveats import asks_shipped_questions, question_caveats
+from forecast.evaluation.strict_questions import backtested_half_life
 from forecast.freshness import (
     forecast_timing,
     freshness_html,
@@ -99,13 +100,15 @@ def state_model_words(model) -> str:
     )
 
 
-def nuclear_calibration(p: float, folder: Path = EVALUATION_DIR) -> str:
-    """How the kept rule's answers near ``p`` fared in the question backtest (the reliability
-    bin of ``nuclear-12m`` that holds ``p``, ``question_reliability.csv``), as a sentence; ``""``
-    without the table or the bin."""
+def nuclear_calibration(p: float, half_life: float, folder: Path = EVALUATION_DIR) -> str:
+    """How the rule's answers near ``p`` fared in the question backtest (the reliability bin
+    of ``nuclear-12m`` that holds ``p`` as the page rounds it, ``question_reliability.csv``), as
+    a sentence; ``""`` without the table or the bin, or when the backtest scored another rule
+    than a ``half_life`` of this many months (a run with its own nuclear-rate setting)."""
     path = Path(folder) / "question_reliability.csv"
-    if not path.is_file() or p != p:
+    if not path.is_file() or p != p or backtested_half_life(folder) != half_life:
         return ""
+    p = round(p, 2)  # the bin of the percentage the page shows (0.0996 reads 10%)
     table = pd.read_csv(path)
     rows = table[
         (table["family"] == "nuclear-12m") & (table["bin_lo"] <= p) & (p < table["bin_hi"])
@@ -154,7 +157,11 @@ def _nuclear_note(ctx: ReportContext, window, where: str, shown: float | None = 
             f"half-life: {'; '.join(f'{k}: {pct(p)}' for k, p in others.items())}.</p>"
         )
     gives = " and ".join(f"{k} gives {pct(p)}" for k, p in others.items())
-    calibration = nuclear_calibration(shown) if shown is not None and months == 12 else ""
+    calibration = (
+        nuclear_calibration(shown, ctx.nuclear_half_life)
+        if shown is not None and months == 12
+        else ""
+    )
     return (
         f'<p id="nuclear-{where}" class="caution">P(nuclear test) assumes old tests fade with a '
         f"half-life of {ctx.nuclear_half_life:.0f} months (the run's nuclear-rate setting). Over "
