@@ -119,7 +119,11 @@ def test_fit_writes_the_run_and_prints_verdict_and_effects(tmp_path):
         (["--until", "last-tuesday"], "not a month"),
         (["--sampler", "gibbs"], "unknown sampler"),
         (["--preset", "fastest"], "unknown sampler preset"),
-        (["--model", "state_rate", "--since", "2025-06"], "at least 12 months"),
+        (
+            ["--model", "state_rate", "--since", "2025-06"],
+            "the training window has 7 months. Fix: choose a window of at least 12 months",
+        ),
+        (["--model", "state_rate", "--until", "1990-01"], "the training window has 1 month."),
         (["--since", "2026-06"], "--since: 2026-06 is after the data's last month, 2025-12"),
     ],
 )

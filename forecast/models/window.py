@@ -85,9 +85,10 @@ class TrainingWindow:
         """First and (exclusive) last training row for a window ending before ``stop``."""
         start = max(self.grid_start, self._min_start(stop))
         if stop - start < 12:
+            n = max(stop - start, 0)
             raise ConfigError(
                 "--since/--until",
-                f"the training window has {max(stop - start, 0)} months",
+                f"the training window has {n} month{'' if n == 1 else 's'}",
                 "choose a window of at least 12 months inside the data",
             )
         return start, stop
