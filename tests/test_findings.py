@@ -97,7 +97,7 @@ def test_no_evidence_when_every_interval_includes_zero():
     assert words[0].endswith("includes zero in every band.")
     assert words[1].startswith("On the 681 forecasts")
     assert "gain is -0.5% (the real states worsened the CRPS by 0.5%)" in words[1]
-    assert words[-1].startswith("So the evidence that the state of negotiations")
+    assert words[-1].startswith("So knowing in advance which states would come did not")
 
 
 @pytest.mark.parametrize(
@@ -122,13 +122,19 @@ def test_the_forecast_with_states_drawn_is_compared_with_the_state_held():
     ).assign(path="transition")
     held = evidence_rows([-0.008, -0.005, 0.002], [-0.02, -0.01, -0.003], [0.003, 0.003, 0.007])
     words = evidence_findings(pd.concat([held, drawn]), None, "m")
-    assert len(words) == 3 and words[-1].startswith("So the evidence")
+    assert len(words) == 3 and words[-1].startswith("So knowing in advance")
     assert '"all things considered" outlook' in words[1]
     assert "-0.5% at 1-3 months [-0.8%, -0.2%]; -0.6% at 4-6 months [-0.9%, -0.2%]" in words[1]
-    assert words[1].endswith("measurably worse than holding the state at 1-3, 4-6 months.")
+    assert "measurably worse than holding the state at 1-3, 4-6 months." in words[1]
+    # the loss is tied to the numbers a reader quotes, which are made this way
+    assert words[1].endswith(
+        "so they carry this loss; the scenario in which the last observed state persists does not."
+    )
     level = drawn.assign(gain_lo=-0.01, gain_hi=0.01)
     words = evidence_findings(pd.concat([held, level]), None, "m")
     assert words[1].endswith("not told apart from holding the state in any band.")
+    # the verdict is about knowing the future states; the state term's value is the ablation's
+    assert "the ablation's state term answers." in words[-1]
 
 
 def test_a_band_sentence_names_the_best_naive_forecast_of_each_band():

@@ -166,6 +166,13 @@ def test_an_answer_of_a_family_with_negative_skill_carries_a_caveat():
         "-3.7% [-25.5%, +11.8%] against the long-run base rate (300 cutoffs)"
         in (caveats["talks-h1"])
     )
+    # a loss inside the noise is not called a loss
+    assert (
+        "have not beaten that naive answer (the interval includes zero: nor have they been "
+        "shown to lose to it)." in caveats["talks-h1"]
+    )
+    wholly_below = family_caveats(answers, table.assign(skill_hi=-0.01))["talks-h1"]
+    assert "have not beaten that naive answer." in wholly_below and "nor have" not in wholly_below
     # split by the state at the cutoff: a family with positive skill overall gets a caveat
     # when its answers from the state asked from scored below the long-run base rate
     by_state = pd.DataFrame(
@@ -521,7 +528,8 @@ def test_the_state_families_split_by_the_state_at_the_cutoff_by_hand():
         words
     )
     assert words.endswith(
-        "asked in stalled (2 cutoffs) 40% on average where 50% came (too low; skill there +68.0%)."
+        "asked in stalled (2 cutoffs) 40% on average where 50% came (too low; skill there "
+        "+68.0%; the base rate was further off)."
     )
     # answers too high in both states: only the larger gap is named
     (one,) = origin_state_findings(table.assign(frequency=[0.0, 0.2]))

@@ -1709,3 +1709,17 @@ def test_the_page_and_its_csv_files_share_one_computation_of_each_table(
     assert sorted(calls) == ["headline", "monthly"]
     assert ctx.headline.equals(summaries.headline(forecast).table)
     assert ctx.today_tables is None  # no outlook from today: nothing to compute
+
+
+def test_a_table_with_a_marked_row_says_what_the_mark_means():
+    """The from-today table can mark a row (read with care); the legend is under it, with the
+    number of simulations the mark starts below, and absent when no row is marked."""
+    from forecast.report.sections import _caution_note
+    from forecast.summaries import MIN_SIMULATIONS
+
+    marked = pd.DataFrame({"caution": ["", "few simulations"]})
+    assert _caution_note(marked) == (
+        f'<p class="caution">A row marked (read with care) rests on fewer than {MIN_SIMULATIONS} '
+        "simulations or on a few very large ones (its mean above its 90th percentile).</p>"
+    )
+    assert _caution_note(marked.assign(caution="")) == ""

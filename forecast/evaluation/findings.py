@@ -246,9 +246,12 @@ def evidence_findings(
         )
     else:
         out.append(
-            "So the evidence that the state of negotiations improves forecasts of launch days is "
-            "nil to weak: read scenario differences as the model's conditional beliefs, with "
-            "their wide intervals, not as effects the forecasts have been shown to need."
+            "So knowing in advance which states would come did not measurably improve forecasts "
+            "of launch days: read scenario differences, each of which assumes such a path of "
+            "states, as the model's conditional beliefs, with their wide intervals, not as "
+            "effects the forecasts have been shown to need. Whether the state at the cutoff "
+            "earns its place as an input of the model is another question, which the "
+            "ablation's state term answers."
         )
     return out
 
@@ -283,10 +286,17 @@ def transition_sentence(evidence: pd.DataFrame, model: str) -> list[str]:
         if bands
     ]
     verdict = " and ".join(verdicts) or "not told apart from holding the state in any band"
+    carries = (
+        ' The outlook from today, the "all things considered" table and the answers to the '
+        "questions draw their states this way, so they carry this loss; the scenario in which "
+        "the last observed state persists does not."
+        if worse
+        else ""
+    )
     return [
         "Drawing the future states from the state model instead of holding the state at the "
         f'cutoff (the "all things considered" outlook) gained {gains} on {model}\'s mean CRPS '
-        f"(positive = better): it is {verdict}."
+        f"(positive = better): it is {verdict}.{carries}"
     ]
 
 

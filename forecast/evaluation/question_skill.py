@@ -351,7 +351,12 @@ def family_caveats(
                 f'"{row.title}" scored {signed_percent(row.skill)} '
                 f"{percent_interval(row.skill_lo, row.skill_hi)} against "
                 f"{baseline_words(row.baseline, row.family)} ({int(row.n)} cutoffs), "
-                "so answers like this one have not beaten that naive answer."
+                "so answers like this one have not beaten that naive answer"
+                + (
+                    " (the interval includes zero: nor have they been shown to lose to it)."
+                    if row.skill_lo <= 0 <= row.skill_hi
+                    else "."
+                )
             )
         for there in local[local["family"] == row.family].itertuples():
             way = "too high" if there.mean_answer > there.frequency else "too low"
@@ -434,11 +439,15 @@ def origin_state_findings(table: pd.DataFrame) -> list[str]:
         way = "too high" if row["mean_answer"] > row["frequency"] else "too low"
         said = "the state model answered " if first else ""
         skill = f"skill there {signed_percent(row['skill'])}"
+        if first:
+            skill += " against the long-run base rate"
+        if row["skill"] > 0:  # a positive skill beside a wrong answer: the rate missed more
+            skill += "; the base rate was further off"
         return (
             f"asked in {STATE_WORDS.get(row['state'], row['state'])} ({int(row['n'])} cutoffs) "
             f"{said}"
             f"{row['mean_answer']:.0%} on average where {row['frequency']:.0%} came ({way}; "
-            + (f"{skill} against the long-run base rate)" if first else f"{skill})")
+            f"{skill})"
         )
 
     out = []

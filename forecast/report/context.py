@@ -21,6 +21,7 @@ from forecast.plots.style import class_legend
 from forecast.present import chance
 from forecast.questions import WEAPON_CLASSES
 from forecast.report.notebooks import NotebookPage
+from forecast.summaries import MIN_SIMULATIONS
 
 #: The coding-sensitivity panel ``make sensitivity`` keeps (:mod:`forecast.sensitivity`).
 SENSITIVITY_DIR = EVALUATION_DIR.parent / "sensitivity"
@@ -82,6 +83,14 @@ def caution_html(row) -> str:
     if not row.caution:
         return ""
     return f' <span class="caution" title="{html.escape(row.caution)}">(read with care)</span>'
+
+
+def caution_legend() -> str:
+    """What the mark of :func:`caution_html` means, in words (one wording for every table)."""
+    return (
+        f"a row marked (read with care) rests on fewer than {MIN_SIMULATIONS} simulations or on "
+        "a few very large ones (its mean above its 90th percentile)"
+    )
 
 
 @dataclass

@@ -43,6 +43,7 @@ from forecast.report.context import (
     EVALUATION_DIR,
     ReportContext,
     caution_html,
+    caution_legend,
     class_words,
     figure_to_data_uri,
     pct,
@@ -386,8 +387,7 @@ def expectations_section(ctx: ReportContext) -> str:
         "which state comes. The first row is the forecast over all "
         "paths; the others split it by the first state a path enters (a path that "
         '"stays" never leaves the current state), with the number of simulations each rests '
-        "on; a row marked (read with care) rests on few simulations or on a few very large "
-        f"ones (its mean above its 90th percentile). P(nuclear test) over all paths: "
+        f"on; {caution_legend()}. P(nuclear test) over all paths: "
         f"{pct(totals['p_nuclear'].iloc[0]) if 'p_nuclear' in totals else 'n/a'} (the "
         "nuclear-test rate has no state term, so it is not split by path).</p>",
         f'<table id="expectations-table">{head}\n{rows}\n</table>',
@@ -546,12 +546,21 @@ today, read its row: it keeps the simulations that are in that state in {first:%
 <th>P(nuclear test)</th></tr>
 {rows}
 </table>
+{_caution_note(totals)}
 {_drift_words(ctx, totals, len(today.forecast.months), len(gap))}
 {interval_note(ctx, "today", lead=len(gap))}
 {_nuclear_note(ctx, today.forecast.months, "today", totals["p_nuclear"].iloc[0])}
 <p>The numbers are in <code>outlook_today.csv</code>, the states by month in
 <code>outlook_today_states.csv</code>.</p>
 {today_chart}"""
+
+
+def _caution_note(totals: pd.DataFrame) -> str:
+    """Under a table with a row marked (read with care): what the mark means (``""``: none)."""
+    if not totals["caution"].astype(bool).any():
+        return ""
+    legend = caution_legend()
+    return f'<p class="caution">{legend[0].upper()}{legend[1:]}.</p>'
 
 
 def _drift_words(ctx: ReportContext, totals: pd.DataFrame, months: int, lead: int) -> str:
