@@ -148,13 +148,15 @@ def _other_protocols(folder: Path, model: str) -> list[str]:
         words += band_sentence(tables["by_band"], model, "Scored on CNS missile counts instead")
         if "totals" in tables:
             words += totals_findings(tables["totals"], model, unit="missiles")
-    for index, (_, tables, settings) in enumerate(kept_daily_protocols(folder)):
+    before = None  # the cutoffs of the daily protocol said before
+    for _, tables, settings in kept_daily_protocols(folder):
         # the monthly model it was run beside: this page's, else the default
         models = settings.get("models", [])
         monthly = next((m for m in (model, DEFAULT_MODEL) if m in models), model)
         terms = list(dict.fromkeys(tables["ablation"]["term"])) if "ablation" in tables else []
-        words.append(_daily_lead(settings, model, again=index > 0, terms=terms))
+        words.append(_daily_lead(settings, model, again=before, terms=terms))
         words += daily_findings(tables, settings, monthly)
+        before = len(settings.get("cutoffs") or [])
     for kept in PAIR_FOLDERS:
         if (folder / kept / "settings.json").is_file():
             tables, settings = read_summary(folder / kept)
@@ -227,13 +229,15 @@ def _pairs_lead(cutoffs: list[str], table: pd.DataFrame) -> str:
 
 
 def _daily_lead(
-    settings: dict, model: str, again: bool = False, terms: list[str] | None = None
+    settings: dict, model: str, again: int | None = None, terms: list[str] | None = None
 ) -> str:
     """Where a daily protocol scored the daily model and beside what; the first also says what
-    the model is, and that no forecast here comes from it (``again``: a protocol after it;
+    the model is, and that no forecast here comes from it (``again``: a protocol after it, on
+    that many cutoffs, so that a protocol on more cutoffs says its verdicts weigh more;
     ``terms``: the terms its ablation table left out, else those its variants name)."""
-    where = _cutoffs_words(settings.get("cutoffs") or [], spacing=True)
-    if again:
+    cutoffs = settings.get("cutoffs") or []
+    where = _cutoffs_words(cutoffs, spacing=True)
+    if again is not None:
         terms = terms or [
             ABLATION_OF[m][1]
             for m in settings.get("models", [])
@@ -241,7 +245,12 @@ def _daily_lead(
         ]
         named = " and ".join([", ".join(terms[:-1]), terms[-1]] if len(terms) > 1 else terms)
         left = f", its {named} terms left out in turn" if terms else ""
-        return f"{DAILY_MODEL} was backtested again on {where}{left}:"
+        weighs = (
+            f" (more cutoffs than the {again} above: where a verdict differs, read this one)"
+            if len(cutoffs) > again
+            else ""
+        )
+        return f"{DAILY_MODEL} was backtested again on {where}{left}{weighs}:"
     description = MODELS[DAILY_MODEL].description.rstrip(".")
     return (
         f"A daily model, {DAILY_MODEL} ({description[0].lower()}{description[1:]}), was "
