@@ -1170,6 +1170,12 @@ def test_the_questions_backtested_and_the_track_record_are_on_the_index(tables, 
     assert "<td>naive " not in page and "<td>longrun " not in page
     if (table["baseline"] == "naive").any():
         assert "<td>recent_rate forecast " in page
+    # a CRPS is in the count's unit; a Brier score has none
+    count = table[table["family"] == "launch-days-12m"].iloc[0]
+    assert f"<td>CRPS {count['crps']:.3f} launch days</td>" in page
+    assert f"forecast {count['baseline_score']:.3f} launch days</td>" in page
+    brier = table[table["score_kind"] == "brier"].iloc[0]
+    assert f"<td>Brier {brier['brier']:.3f}</td>" in page
     assert 'id="track-record-table"' in page and "<b>backfilled</b>" in page
     assert 'id="track-record-ids"' in page and "&lt;NA&gt;" not in page
     assert 'id="track-record-reliability"' in page  # the record's calibration plot

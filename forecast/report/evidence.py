@@ -22,6 +22,7 @@ from forecast.evaluation.findings import (
     held_state_rows,
     skill_findings,
 )
+from forecast.evaluation.question_families import BY_ID
 from forecast.evaluation.question_skill import (
     baseline_words,
     origin_state_findings,
@@ -33,6 +34,7 @@ from forecast.models import DEFAULT_MODEL
 from forecast.plots import plot_family_reliability, plot_reliability, plot_skill
 from forecast.present import percent_interval, signed_percent, with_interval
 from forecast.questions import reliability_table
+from forecast.questions.resolve import EVENT_COLUMNS
 from forecast.report.context import (
     EVALUATION_DIR,
     FROZEN_FILE,
@@ -47,6 +49,7 @@ from forecast.report.vega import chart_html
 from forecast.runs import shown_folder
 from forecast.sensitivity import read_sensitivity
 from forecast.sensitivity_findings import sensitivity_findings, sensitivity_html
+from forecast.summaries import target_noun
 from forecast.track_record import (
     RECORDS_FILE,
     TRACK_RECORD_DIR,
@@ -327,6 +330,15 @@ def _skill_chart(band: pd.DataFrame, model: str) -> str:
     )
 
 
+def _crps_unit(row) -> str:
+    """`` launch days`` after a count family's CRPS (a score in the count's unit); ``""`` for
+    a Brier score (no unit) or a family this version does not know."""
+    family = BY_ID.get(row.family)
+    if row.score_kind == "brier" or family is None or not isinstance(family["event"], str):
+        return ""
+    return f" {target_noun(EVENT_COLUMNS[family['event']])}"
+
+
 def questions_section(
     ctx: ReportContext, folder: Path = EVALUATION_DIR, record: Path = TRACK_RECORD_DIR
 ) -> str:
@@ -349,11 +361,12 @@ def questions_section(
             "Cutoffs": families["n"].astype(int).to_numpy(),
             "Score": [
                 f"{'Brier' if r.score_kind == 'brier' else 'CRPS'} "
-                f"{(r.brier if r.score_kind == 'brier' else r.crps):.3f}"
+                f"{(r.brier if r.score_kind == 'brier' else r.crps):.3f}{_crps_unit(r)}"
                 for r in families.itertuples()
             ],
             "Strongest naive answer": [
                 f"{baseline_words(r.baseline, r.family, short=True)} {r.baseline_score:.3f}"
+                f"{_crps_unit(r)}"
                 for r in families.itertuples()
             ],
             "Skill (90% interval)": skill,
