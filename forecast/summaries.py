@@ -507,6 +507,7 @@ def compare(forecast, reference: str, width: float = INTERVAL) -> Summary:
         )
     columns = ["scenario", "label", "diff_mean", "diff_lo", "diff_hi", "p_more", "rate_ratio"]
     table = pd.DataFrame(rows, columns=[*columns, "identical"]).drop(columns="identical")
+    table.attrs["width"] = width
     noun = target_noun(forecast.target)
     ref_label = forecast.labels[reference]
     text = []
@@ -544,15 +545,20 @@ def contrast_findings(
     effects : DataFrame
         The model's state effects (:meth:`forecast.models.base.BaseModel.state_effects`).
     width : float
-        Width of the contrasts' interval.
+        Width of the contrasts' interval (with ``comparison``: the width it was made with).
     comparison : Summary, optional
         :func:`compare`'s result for ``forecast`` and ``reference``, when already made.
 
     Returns
     -------
     list of str
+        The last sentence gives the reference's expected total as :func:`compare` measures
+        it (its rates summed); where the simulated counts' mean, which the headline shows,
+        rounds otherwise (the cap of a month's launch days at its days, simulation noise), it
+        names that too.
     """
     table = (comparison or compare(forecast, reference, width)).table
+    width = table.attrs.get("width", width)
     moved = table[(table["diff_lo"] != 0) | (table["diff_hi"] != 0)]
     clear = moved[(moved["diff_lo"] > 0) | (moved["diff_hi"] < 0)]
     states = effects[effects["state"] != "no_talks"]
@@ -570,10 +576,16 @@ def contrast_findings(
         largest = moved.loc[moved["diff_mean"].abs().idxmax()]
         total = forecast.data["rate"] if "rate" in forecast.data else forecast.counts
         expected = float(total.sel(scenario=reference).sum("month").mean())
+        simulated = float(forecast.counts.sel(scenario=reference).sum("month").mean())
+        counts = (
+            f" (its rates summed; its simulated {noun} average {simulated:.1f})"
+            if f"{simulated:.1f}" != f"{expected:.1f}"
+            else ""
+        )
         out.append(
             f"The largest expected difference is {signed_number(largest['diff_mean'])} {noun} "
             f"over {len(forecast.months)} months ('{largest['label']}'), against "
-            f"{expected:.1f} expected under '{forecast.labels[reference]}'."
+            f"{expected:.1f} expected under '{forecast.labels[reference]}'{counts}."
         )
     return out
 

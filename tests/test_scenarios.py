@@ -493,7 +493,17 @@ def test_the_contrasts_in_plain_words_name_scenarios_by_their_labels(same_base_t
     )
     row = compare(fc, "base").table.set_index("scenario").loc["talks"]
     total = float(fc.data["rate"].sel(scenario="base").sum("month").mean())
+    simulated = float(fc.counts.sel(scenario="base").sum("month").mean())
+    counts = (
+        f" (its rates summed; its simulated launch days average {simulated:.1f})"
+        if f"{simulated:.1f}" != f"{total:.1f}"
+        else ""
+    )
     assert words[2] == (
         f"The largest expected difference is {row['diff_mean']:+.1f} launch days over 12 months "
-        f"('Talks'), against {total:.1f} expected under 'Base'."
+        f"('Talks'), against {total:.1f} expected under 'Base'{counts}."
     )
+    assert counts  # this forecast's simulated mean rounds otherwise: the sentence names both
+    # a comparison made at another width is described at its own width
+    wide = compare(fc, "base", width=0.9)
+    assert "have a 90% interval" in contrast_findings(fc, "base", effects, comparison=wide)[1]
