@@ -185,3 +185,26 @@ def test_sentences_say_below_zero_and_no_change_as_their_tables_show_them():
     overall = pd.DataFrame([{"family": "overall", "skill": -0.05, "skill_lo": -0.09,
                              "skill_hi": -0.01}])  # fmt: skip
     assert question_findings(overall)[-1].endswith("(90% interval [-9.0%, -1.0%], below zero).")
+
+
+def test_single_horizons_whose_interval_is_not_above_zero_are_named_by_verdict():
+    from forecast.evaluation.findings import horizon_findings
+
+    head = pd.DataFrame(
+        {
+            "model": ["m"] * 4 + ["other"],
+            "state_path": ["persist"] * 3 + ["observed", "persist"],
+            "horizon": [1, 6, 12, 12, 12],
+            "crps_skill_lo": [0.01, -0.01, -0.05, -0.5, -0.5],
+            "crps_skill_hi": [0.1, 0.05, -0.01, -0.4, -0.4],
+        }
+    )
+    assert horizon_findings(head, "m") == [
+        "By single horizon the 90% interval of the skill includes zero at h6; it lies below "
+        "zero at h12."
+    ]
+    assert horizon_findings(head.assign(crps_skill_hi=0.2), "m") == [
+        "By single horizon the 90% interval of the skill includes zero at h6, h12."
+    ]
+    assert horizon_findings(head.assign(crps_skill_lo=0.001, crps_skill_hi=0.1), "m") == []
+    assert horizon_findings(head.drop(columns="crps_skill_lo"), "m") == []

@@ -16,11 +16,14 @@ whether the default's choice to keep or leave them agrees with the table.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
 from forecast.catalog import ABLATION_OF, COMPONENT_PAIRS, LEAN_FORMS, resolve_name
 from forecast.evaluation.combine import BANDS
 from forecast.evaluation.findings import band_gains, credible_bands
+from forecast.evaluation.results import read_summary
 from forecast.evaluation.skill import bootstrap_skill, with_band
 from forecast.present import signed_percent
 
@@ -210,3 +213,35 @@ def _totals_clause(totals: pd.DataFrame | None, winner: str, loser: str) -> str:
         "difference the "
         "monthly bands do not show."
     )
+
+
+#: Folders of docs/evaluation with one comparison each of two models that differ by a component
+#: or a group of terms: the weapon-class split (``make ablation-class``), the daily model's
+#: season and exercise terms left out together (``make ablation-daily-lean``) and the state
+#: shift that phases in (``make ablation-phased``).
+PAIR_FOLDERS = ("class", "daily-lean", "phased")
+
+
+def kept_pairs(folder, names=PAIR_FOLDERS) -> dict[str, tuple[dict, dict]]:
+    """The comparisons of ``names`` (:data:`PAIR_FOLDERS`) kept in an evaluation folder.
+
+    Parameters
+    ----------
+    folder : str or Path
+        An evaluation folder (``docs/evaluation``).
+    names : sequence of str
+        Which comparisons, in the order returned.
+
+    Returns
+    -------
+    dict
+        Folder name -> ``(tables, settings)`` (:func:`~forecast.evaluation.read_summary`) of
+        each that holds a backtest with an ``ablation`` table.
+    """
+    out = {}
+    for name in names:
+        if (Path(folder) / name / "settings.json").is_file():
+            tables, settings = read_summary(Path(folder) / name)
+            if "ablation" in tables:
+                out[name] = (tables, settings)
+    return out

@@ -155,6 +155,33 @@ def skill_findings(
     return out
 
 
+def horizon_findings(headline: pd.DataFrame, model: str) -> list[str]:
+    """Where, horizon by horizon, the 90% interval of ``model``'s skill is not above zero
+    (``headline.csv``: one row per model, state path and single horizon, state held at the
+    cutoff used).
+
+    Returns
+    -------
+    list of str
+        At most one sentence: the horizons whose interval includes zero, then those whose
+        interval lies below zero; none when every interval lies above zero or the table has
+        no interval.
+    """
+    rows = held_state_rows(headline, model)
+    if rows.empty or "crps_skill_lo" not in rows:
+        return []
+    below = rows[rows["crps_skill_hi"] < 0]
+    unclear = rows[(rows["crps_skill_lo"] <= 0) & (rows["crps_skill_hi"] >= 0)]
+    parts = [
+        f"{verdict} at {', '.join(f'h{h}' for h in part['horizon'])}"
+        for verdict, part in (("includes zero", unclear), ("lies below zero", below))
+        if len(part)
+    ]
+    if not parts:
+        return []
+    return [f"By single horizon the 90% interval of the skill {'; it '.join(parts)}."]
+
+
 def credible_bands(rows: pd.DataFrame) -> tuple[list[str], list[str]]:
     """The bands (column ``band``) whose 90% interval of the gain lies above zero, and those
     whose interval lies below it (``gain_lo``, ``gain_hi``)."""

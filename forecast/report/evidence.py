@@ -14,7 +14,7 @@ import pandas as pd
 
 from forecast.catalog import ABLATION_OF, BASELINES, MODELS
 from forecast.evaluation import read_summary
-from forecast.evaluation.ablation import ablation_findings, left_out_together
+from forecast.evaluation.ablation import ablation_findings, kept_pairs, left_out_together
 from forecast.evaluation.daily_protocols import DAILY_MODEL, daily_findings, kept_daily_protocols
 from forecast.evaluation.findings import (
     band_sentence,
@@ -135,7 +135,8 @@ def trust_section(ctx: ReportContext, folder: Path = EVALUATION_DIR) -> str:
 def _other_protocols(folder: Path, model: str) -> list[str]:
     """Sentences on the protocols kept beside the main one: missiles (``make skill``), the
     default model's ablation (``make ablation``, with its lean form and its own 12-month
-    totals), the comparisons of :data:`PAIR_FOLDERS` and the daily model's protocols with their
+    totals), the comparisons of
+    :data:`~forecast.evaluation.ablation.PAIR_FOLDERS` and the daily model's protocols with their
     ablations (:mod:`forecast.evaluation.daily_protocols`)."""
 
     words = []
@@ -160,12 +161,9 @@ def _other_protocols(folder: Path, model: str) -> list[str]:
         words.append(_daily_lead(settings, model, again=before, terms=terms))
         words += daily_findings(tables, settings, monthly)
         before = len(settings.get("cutoffs") or [])
-    for kept in PAIR_FOLDERS:
-        if (folder / kept / "settings.json").is_file():
-            tables, settings = read_summary(folder / kept)
-            if "ablation" in tables:
-                words.append(_pairs_lead(settings.get("cutoffs") or [], tables["ablation"]))
-                words += ablation_findings(tables["ablation"])
+    for tables, settings in kept_pairs(folder).values():
+        words.append(_pairs_lead(settings.get("cutoffs") or [], tables["ablation"]))
+        words += ablation_findings(tables["ablation"])
     return words
 
 
@@ -199,13 +197,6 @@ def _ablation_lead(cutoffs: list[str], table: pd.DataFrame) -> str:
         f"the same {where} (the state held at each cutoff){'; ' + groups if groups else ''}; "
         "the sentences below say what each term earns."
     )
-
-
-#: Folders of docs/evaluation with one comparison each of two models that differ by a component
-#: or a group of terms: the weapon-class split (``make ablation-class``), the daily model's
-#: season and exercise terms left out together (``make ablation-daily-lean``) and the state
-#: shift that phases in (``make ablation-phased``).
-PAIR_FOLDERS = ("class", "daily-lean", "phased")
 
 
 #: A compared component named in words where its name alone would mislead: ``ar_level``
