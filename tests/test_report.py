@@ -1319,7 +1319,8 @@ def test_the_trust_section_speaks_of_every_protocol_kept(tmp_path, tables, panel
     page = trust_section(ctx, folder)
     again = (
         "daily_exciting was backtested again on 240 cutoffs every month, 2005-01 to 2024-12, its "
-        "excitation and change terms left out in turn:"
+        "excitation and change terms left out in turn (more cutoffs than the 40 above: where a "
+        "verdict differs, read this one):"
     )
     assert page.count("A daily model, daily_exciting (") == 1
     assert page.index("backtested on 40 cutoffs every 6 months") < page.index(html.escape(again))
