@@ -152,6 +152,10 @@ OVERLAY_LOCK_TIMEOUT = 60.0
 #: the tests, benchmarks, docs and the git repository.
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
+#: The shipped scenario file: the report's outlook, the sensitivity panel's standard scenarios,
+#: the explorer's paths and the transition scenarios a notebook adds to a file without them.
+SHIPPED_SCENARIOS = PROJECT_DIR / "scenarios" / "current.yaml"
+
 #: The full evaluation protocol's summary tables (``make skill``, the question backtest),
 #: read by the report, notebook 05 and the questions' caveats.
 EVALUATION_DIR = PROJECT_DIR / "docs" / "evaluation"

@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from forecast.constants import MAX_HORIZON, STATE_WORDS, STATES
+from forecast.constants import MAX_HORIZON, SHIPPED_SCENARIOS, STATE_WORDS, STATES
 from forecast.data import load_tables, monthly_panel
 from forecast.errors import ConfigError
 from forecast.plots import STATE_LABELS
@@ -53,9 +53,6 @@ EXPLORER_MAX_HORIZON = min(24, MAX_HORIZON)
 
 #: Observed months drawn before the forecast.
 HISTORY_MONTHS = 24
-
-#: The shipped scenarios whose fixed paths are offered as starting points.
-SHIPPED_SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios" / "current.yaml"
 
 #: Name of the explored path in the forecast it makes.
 PATH = "your_path"

@@ -43,7 +43,7 @@ from forecast.questions import (
     score,
     simulated_outcomes,
 )
-from forecast.scenarios import Scenario, ScenarioSet, _month, simulate_scenarios
+from forecast.scenarios import Scenario, ScenarioSet, _month, load_scenarios, simulate_scenarios
 from forecast.simulation import Forecast
 from forecast.summaries import by_path, by_state_in, state_probabilities
 from forecast.yamlio import load_yaml_text
@@ -99,6 +99,55 @@ def simulate_outlook(
     scenario = Scenario("outlook", label, states=states, transitions=True)
     spec = ScenarioSet(start=None, horizon=horizon, scenarios={"outlook": scenario})
     return simulate_scenarios(model, spec, random_seed=random_seed, draws=draws, outlook=outlook)
+
+
+def with_transition_scenarios(
+    scenario_set: ScenarioSet, source: str | Path, names: list[str] | None = None
+) -> ScenarioSet:
+    """``scenario_set`` plus the scenarios of ``source`` whose states follow the transition
+    model (``transitions: true``) that it does not define yet.
+
+    A file of fixed paths (a user's, or one written for a past date such as
+    ``scenarios/2019-11-after-stockholm.yaml``) gets "all things considered" and the other
+    transition scenarios as a file defines them (the shipped ``scenarios/current.yaml``), read
+    from it (:func:`forecast.scenarios.load_scenarios`), so they are written once.
+
+    Parameters
+    ----------
+    scenario_set : ScenarioSet
+        A loaded scenario file.
+    source : str or Path
+        The scenario file the transition scenarios come from.
+    names : list of str, optional
+        The transition scenarios of ``source`` to add (default: all of them, in its order).
+
+    Returns
+    -------
+    ScenarioSet
+        The set's scenarios first, in their order, then the added ones (its start and
+        horizon; each added scenario's ``month N`` and ``within`` count from its start).
+
+    Raises
+    ------
+    ConfigError
+        A name that is not a scenario of ``source`` whose states follow the transition model.
+    """
+    shipped = load_scenarios(source)
+    chained = [n for n, s in shipped.scenarios.items() if s.transitions]
+    wanted = chained if names is None else list(names)
+    unknown = [n for n in wanted if n not in chained]
+    if unknown:
+        raise ConfigError(
+            str(source),
+            f"{', '.join(map(repr, unknown))}: not a scenario of this file whose states follow "
+            "the transition model",
+            f"name one of {', '.join(map(repr, chained))}",
+        )
+    added = {n: shipped.scenarios[n] for n in wanted if n not in scenario_set.scenarios}
+    if not added:
+        return scenario_set
+    merged = {**scenario_set.scenarios, **added}
+    return ScenarioSet(scenario_set.start, scenario_set.horizon, merged, scenario_set.source)
 
 
 def outlook_tables(forecast: Forecast) -> dict[str, pd.DataFrame]:

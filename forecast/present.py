@@ -19,6 +19,8 @@ import re
 
 import pandas as pd
 
+from forecast.constants import STATE_LABELS, STATE_WORDS
+
 #: Characters that make a spreadsheet (Excel, LibreOffice, Google Sheets) read a cell as a
 #: formula, or that some of them strip before doing so (tab, carriage return), and the
 #: full-width forms some locales accept.
@@ -294,3 +296,17 @@ def with_interval(
         else:
             cells.append(f"{text(v)} ({text(lo)} to {text(hi)})")
     return pd.Series(cells, index=getattr(value, "index", None))
+
+
+def state_words(text: str) -> str:
+    """A row label of a path split (``stays no_talks``, ``active_talks in Dec 2026``) with the
+    states as the figures name them, capitalised only to start the label (``stays no talks``,
+    ``Active talks in Dec 2026``), as the glossary writes them."""
+    words = str(text).split(" ")
+
+    def named(i: int, word: str) -> str:
+        if word not in STATE_LABELS:
+            return word
+        return STATE_LABELS[word] if i == 0 else STATE_WORDS[word]
+
+    return " ".join(named(i, word) for i, word in enumerate(words))

@@ -66,7 +66,7 @@ from forecast.coding_alternatives import (
     select_alternatives,
     source_of,
 )
-from forecast.constants import PROJECT_DIR, REFERENCE_STATE
+from forecast.constants import REFERENCE_STATE, SHIPPED_SCENARIOS
 from forecast.data import load_tables
 from forecast.data.panel import Tables, daily_states, monthly_panel
 from forecast.errors import ConfigError
@@ -75,7 +75,7 @@ from forecast.scenarios import ScenarioSet, load_scenarios, scenario_months, sim
 from forecast.summaries import totals
 
 #: The standard scenarios: the report's outlook (``forecast.report.build.CURRENT_SCENARIOS``).
-STANDARD_SCENARIOS = PROJECT_DIR / "scenarios" / "current.yaml"
+STANDARD_SCENARIOS = SHIPPED_SCENARIOS
 
 #: Id of the row that refits the coding as it is with another seed: how far a refit moves the
 #: numbers by chance alone (the noise floor the alternatives' differences are read against).

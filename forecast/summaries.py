@@ -34,7 +34,7 @@ import xarray as xr
 
 from forecast.constants import DATA_END, STATES
 from forecast.errors import ConfigError
-from forecast.present import chance, indefinite_article, signed_number
+from forecast.present import chance, indefinite_article, signed_number, state_words
 from forecast.scores import crps
 
 #: The central intervals every forecast summary shows.
@@ -741,7 +741,8 @@ def _split(one, groups: np.ndarray, overall: str) -> Summary:
     table = pd.DataFrame(rows)
     noun = target_noun(one.target)
     text = tuple(
-        f"{r['path']} ({r['share']:.0%} of the simulations): {r['mean']:.1f} {noun} expected "
+        f"{state_words(r['path'])} ({r['share']:.0%} of the simulations): {r['mean']:.1f} {noun} "
+        "expected "
         f"(median {r['median']:.0f}, {_interval_words(r)})." + _caution_words(r)
         for r in rows
     )

@@ -219,3 +219,12 @@ def test_the_report_reads_the_year_to_date_from_the_panel(panel):
     assert _year_to_date(panel, "launch_days", pd.Period("2025-01", "M")) is None
     no_january = panel.iloc[1:]  # the data start in 1990-02: January 1990 is unknown
     assert _year_to_date(no_january, "launch_days", pd.Period("1990-03", "M")) is None
+
+
+def test_the_path_sentences_name_the_states_as_the_table_shows_them():
+    """The table keeps the codes (``stays no_talks``); its sentences say them in words, as the
+    report's and notebook 04's tables show them (``stays no talks``)."""
+    text = by_path(hand_forecast(nuclear_state_term=True)).text
+    assert text[1].startswith("stays no talks (50% of the simulations): 3.0 launch days expected")
+    assert any(t.startswith("to active talks (") for t in text)
+    assert not any("_talks" in t for t in text)

@@ -27,9 +27,11 @@ from forecast.models.daily import DailyExciting, DailyLean
 from forecast.models.diagnostics import (
     Diagnostics,
     PriorCheck,
+    PriorSample,
     count_check,
     diagnose,
     prior_predictive_check,
+    prior_predictive_sample,
 )
 from forecast.models.dynamic import ABLATIONS as AR_LEVEL_ABLATIONS
 from forecast.models.dynamic import ARLevel, ARLevelLean, ARLevelPhased
@@ -79,10 +81,12 @@ __all__ = [
     "Diagnostics",
     "count_check",
     "PriorCheck",
+    "PriorSample",
     "diagnose",
     "get_model",
     "load_model",
     "prior_predictive_check",
+    "prior_predictive_sample",
     "resolve_name",
     "resolve_sampler",
 ]

@@ -174,6 +174,50 @@ class PriorCheck:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class PriorSample:
+    """One draw of a built model's prior predictive, what it counts and its check
+    (:func:`prior_predictive_sample`).
+
+    Attributes
+    ----------
+    prior : arviz.InferenceData
+        The prior draws and the simulated months (``prior`` and ``prior_predictive`` groups).
+    counts : ndarray
+        The model's target per simulated month, draws x months
+        (:meth:`~forecast.models.base.BaseModel.prior_predictive_counts`).
+    check : PriorCheck
+        :func:`count_check` of ``counts``.
+    """
+
+    prior: object
+    counts: np.ndarray
+    check: PriorCheck
+
+
+def prior_predictive_sample(
+    model, draws: int = 500, random_seed: int = 1, max_count: int = 30
+) -> PriorSample:
+    """A built model's prior predictive, drawn once, with its counts and its check: the
+    numbers of :func:`prior_predictive_check` for the same seed, for a caller that also
+    plots the draws (notebook 02) and so need not sample twice.
+
+    Parameters
+    ----------
+    model : BaseModel
+        A built model (``model.build(panel)`` called).
+    draws, random_seed, max_count
+        As for :func:`prior_predictive_check`.
+
+    Returns
+    -------
+    PriorSample
+    """
+    prior = model.sample_prior_predictive(draws=draws, random_seed=random_seed)
+    counts = model.prior_predictive_counts(prior, np.random.default_rng(random_seed))
+    return PriorSample(prior, counts, count_check(counts, max_count))
+
+
 def prior_predictive_check(
     model, draws: int = 500, random_seed: int = 1, max_count: int = 30
 ) -> PriorCheck:
@@ -198,9 +242,7 @@ def prior_predictive_check(
         On the model's target: a missile ``ar_level``'s months are its prior launch days
         with their salvos (:meth:`~forecast.models.base.BaseModel.prior_predictive_counts`).
     """
-    prior = model.sample_prior_predictive(draws=draws, random_seed=random_seed)
-    counts = model.prior_predictive_counts(prior, np.random.default_rng(random_seed))
-    return count_check(counts, max_count)
+    return prior_predictive_sample(model, draws, random_seed, max_count).check
 
 
 def count_check(values, max_count: int = 30) -> PriorCheck:

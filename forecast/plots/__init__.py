@@ -41,6 +41,7 @@ from forecast.plots.evaluation import (
     plot_skill,
 )
 from forecast.plots.fit import (
+    PARAMETER_UNITS,
     label_rank_plot,
     label_trace_plot,
     plot_level,
@@ -64,17 +65,19 @@ from forecast.plots.style import (
     MODEL_COLORS,
     SCENARIO_COLORS,
     SCENARIO_PALETTE,
+    SERIES_PALETTE,
     STATE_COLORS,
     STATE_LABELS,
     TARGET_LABELS,
     literal,
+    model_colors,
     scenario_colors,
     shade_states,
     state_legend_handles,
-    state_words,
     user_fonts,
     user_text,
 )
+from forecast.present import state_words
 
 __all__ = [
     "save_effects_figure",
@@ -85,12 +88,14 @@ __all__ = [
     "MODEL_COLORS",
     "SCENARIO_COLORS",
     "SCENARIO_PALETTE",
+    "SERIES_PALETTE",
     "STATES",
     "STATE_COLORS",
     "STATE_LABELS",
     "TARGET_LABELS",
     "state_words",
     "literal",
+    "model_colors",
     "scenario_colors",
     "shade_states",
     "state_legend_handles",
@@ -106,6 +111,7 @@ __all__ = [
     "plot_sources",
     "plot_timeline",
     # fit
+    "PARAMETER_UNITS",
     "label_rank_plot",
     "label_trace_plot",
     "plot_level",

@@ -20,6 +20,7 @@ from forecast.plots.style import (
     by_month,
     class_legend,
     literal,
+    model_colors,
     month_axis,
     shade_states,
     state_legend_handles,
@@ -299,9 +300,11 @@ def plot_count_distribution(
 
     Parameters
     ----------
-    predictive : dict of str to xarray.DataArray
+    predictive : dict of str to xarray.DataArray or array-like
         Label -> simulated monthly counts with a ``month`` (or ``train_month``) dimension
-        (other dimensions pooled, as in :func:`forecast.plots.plot_predictive_bands`).
+        (other dimensions pooled, as in :func:`forecast.plots.plot_predictive_bands`), or an
+        array of shape (draws, months) (``model.prior_predictive_counts``). A label that names
+        a model is drawn in its colour (:func:`forecast.plots.style.model_colors`).
     observed : Series or dict of str to Series
         Observed monthly counts; several windows as label -> counts (e.g. the months since 1990
         and since 2005, when the models compared simulate different windows): the first is
@@ -323,7 +326,9 @@ def plot_count_distribution(
     if ax is None:
         _, ax = plt.subplots(figsize=(10, 4.5))
     bins = np.arange(max_count + 1)
-    for (label, draws), color in zip(predictive.items(), plt.cm.tab10.colors, strict=False):
+    colors = model_colors(predictive)  # a model's own colour; a fallback for other labels
+    for label, draws in predictive.items():
+        color = colors[label]
         draws = by_month(draws)
         pooled = [d for d in draws.dims if d != "month"]
         values = draws.stack(sample=pooled).transpose("sample", "month").values

@@ -3,6 +3,7 @@ units and chain legends for ArviZ's trace and rank plots."""
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -17,6 +18,7 @@ from forecast.plots.style import (
     by_month,
     date_axis,
     literal,
+    model_colors,
     month_edges,
     ratio_axis,
     shade_states,
@@ -105,10 +107,11 @@ def plot_predictive_bands(
 
     Parameters
     ----------
-    predictive : xarray.DataArray
+    predictive : xarray.DataArray or array-like
         Simulated monthly counts with a ``month`` (or ``train_month``) dimension, e.g.
         ``idata["prior_predictive"]["y"]``; every other dimension (chain, draw) is
-        pooled. Sum a ``weapon_class`` dimension out first.
+        pooled. Sum a ``weapon_class`` dimension out first. Or an array of shape (draws,
+        months) over the months of ``panel``, as ``model.prior_predictive_counts`` gives.
     panel : DataFrame
         The months simulated (``model.training``): observed ``target`` and state shading.
     target : str
@@ -128,7 +131,7 @@ def plot_predictive_bands(
     """
     if ax is None:
         _, ax = plt.subplots(figsize=(12, 4.5))
-    predictive = by_month(predictive)
+    predictive = by_month(predictive, panel["month"])
     months = pd.to_datetime(predictive["month"].values)
     observed = pd.Series(panel[target].to_numpy(), index=pd.to_datetime(panel["month"]))
     unit = TARGET_LABELS.get(target, target)
@@ -307,7 +310,34 @@ def _chain_legend(pc, visual: str, ax: plt.Axes, loc: str) -> None:
     ax.legend(handles, labels, fontsize="small", loc=loc, ncol=len(handles))
 
 
-def label_trace_plot(pc, units: dict[str, str]) -> plt.Figure:
+#: What each parameter of the models' summaries (``model.summary_vars``) measures, with its
+#: unit: the axis labels of trace plots and the subtitles of rank plots
+#: (:func:`label_trace_plot`, :func:`label_rank_plot`). A parameter without an entry is
+#: labelled by its name.
+PARAMETER_UNITS: dict[str, str] = {
+    # ar_level and its variants
+    "ar_phi": "AR(1) persistence (no unit)",
+    "ar_sigma": "monthly shock sd (log rate)",
+    "era_level": "era level (log launch days / month)",
+    "era_mean": "era mean (log launch days / month)",
+    "state_effect": "log rate ratio vs no talks",
+    "beta_exercise": "exercise effect (log rate)",
+    "alpha": "NB shape (no unit)",
+    # the baselines, state_rate and its relatives
+    "log_rate": "log launch days / month",
+    "level_step_sd": "yearly level step sd (log rate)",
+    "season_sd": "season effect sd (log rate)",
+    # the missile target's salvo term
+    "salvo_mean": "missiles beyond the first on a launch day (mean)",
+    "salvo_alpha": "salvo NB shape (no unit)",
+}
+
+
+#: Characters of a trace plot's y label per line (a longer unit is wrapped).
+TRACE_LABEL_WIDTH = 28
+
+
+def label_trace_plot(pc, units: dict[str, str] | None = None) -> plt.Figure:
     """Units, a chain legend and a readable size for ArviZ's ``plot_trace_dist(compact=False)``.
 
     Parameters
@@ -315,19 +345,23 @@ def label_trace_plot(pc, units: dict[str, str]) -> plt.Figure:
     pc : arviz_plots.PlotCollection
         What ``az.plot_trace_dist`` returned (one row per variable and coordinate; the
         ``dist`` column left, the ``trace`` column right).
-    units : dict of str to str
-        Variable name -> axis label with its unit, e.g. ``"log rate ratio vs no talks"``.
+    units : dict of str to str, optional
+        Variable name -> axis label with its unit, e.g. ``"log rate ratio vs no talks"``
+        (default :data:`PARAMETER_UNITS`; a variable without one is labelled by its name).
 
     Returns
     -------
     Figure
     """
+    units = PARAMETER_UNITS if units is None else units
     first = None
     for var, coords, axes in _chain_axes(pc):
         dist, trace = axes.sel(column="dist").item(), axes.sel(column="trace").item()
         unit = units.get(var, var)
         dist.set(xlabel=unit, ylabel="Density", title=_label(var, coords))
-        trace.set(xlabel="Draw (after tuning)", ylabel=unit, title=_label(var, coords))
+        # a row is about 2 inches high: a long unit takes two lines, not its neighbours' room
+        label = textwrap.fill(unit, TRACE_LABEL_WIDTH)
+        trace.set(xlabel="Draw (after tuning)", ylabel=label, title=_label(var, coords))
         first = first or trace
     _chain_legend(pc, "trace", first, "upper right")
     fig = first.figure
@@ -344,12 +378,14 @@ def label_rank_plot(pc, units: dict[str, str] | None = None) -> plt.Figure:
     pc : arviz_plots.PlotCollection
         What ``az.plot_rank`` returned.
     units : dict of str to str, optional
-        Variable name -> description added to each title.
+        Variable name -> description added to each title (default :data:`PARAMETER_UNITS`;
+        ``{}`` for none).
 
     Returns
     -------
     Figure
     """
+    units = PARAMETER_UNITS if units is None else units
     first = None
     for var, coords, axes in _chain_axes(pc):
         ax = axes.item()
@@ -373,7 +409,10 @@ def plot_rate_ratio_draws(draws: dict, ax: plt.Axes | None = None) -> plt.Axes:
     ----------
     draws : dict of str to array-like
         Label -> rate ratios (any shape; flattened). Values outside
-        ``[1e-3, 1e3]`` are counted in the edge bins.
+        ``[1e-3, 1e3]`` are counted in the edge bins. Each label is drawn in a colour of
+        :func:`forecast.plots.style.model_colors` (a model's own; dark hues no state has for
+        other labels), and the axis, six decades long, is ticked at labels that do not touch
+        (:func:`forecast.plots.style.ratio_ticks`).
     ax : Axes, optional
 
     Returns
@@ -384,11 +423,21 @@ def plot_rate_ratio_draws(draws: dict, ax: plt.Axes | None = None) -> plt.Axes:
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 4))
     bins = np.logspace(-3, 3, 61)
+    colors = model_colors(draws)
     for label, values in draws.items():
         flat = np.clip(np.asarray(values, dtype=float).ravel(), bins[0], bins[-1])
         weights = np.full(flat.size, 1 / flat.size)
-        ax.hist(flat, bins=bins, weights=weights, histtype="step", lw=2, label=literal(label))
+        ax.hist(
+            flat,
+            bins=bins,
+            weights=weights,
+            histtype="step",
+            lw=2,
+            color=colors[label],
+            label=literal(label),
+        )
     ax.axvline(1.0, color="#333333", ls="--", lw=1)
+    ax.set_xlim(bins[0], bins[-1])
     ratio_axis(ax)
     ax.set_xlabel("Rate ratio of launch days vs no talks (log scale; edge bins hold the tails)")
     ax.set_ylabel("Share of draws per bin")

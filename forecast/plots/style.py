@@ -15,12 +15,14 @@ from collections.abc import Iterable
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import matplotlib.ticker as mticker
+import numpy as np
 import pandas as pd
+import xarray as xr
 from matplotlib import font_manager
 from matplotlib.patches import Patch
 from matplotlib.text import Text
 
-from forecast.constants import STATE_LABELS, STATE_WORDS, STATES
+from forecast.constants import STATE_LABELS, STATES
 
 #: The one colour of each negotiation state, used by every figure.
 STATE_COLORS: dict[str, str] = {
@@ -43,20 +45,6 @@ CLASS_GROUPS: dict[str, tuple[tuple[str, ...], str]] = {
     "ICBM": (("ICBM",), "#c44e52"),
     "SLBM/SLV/other": (("SLBM", "SLV", "HGV", "unknown"), "#8172b3"),
 }
-
-
-def state_words(text: str) -> str:
-    """A row label of a path split (``stays no_talks``, ``active_talks in Dec 2026``) with the
-    states as the figures name them, capitalised only to start the label (``stays no talks``,
-    ``Active talks in Dec 2026``), as the glossary writes them."""
-    words = str(text).split(" ")
-
-    def named(i: int, word: str) -> str:
-        if word not in STATE_LABELS:
-            return word
-        return STATE_LABELS[word] if i == 0 else STATE_WORDS[word]
-
-    return " ".join(named(i, word) for i, word in enumerate(words))
 
 
 def class_legend(group: str) -> str:
@@ -92,6 +80,37 @@ MODEL_COLORS: dict[str, str] = {
     "oracle_12": "#882255",
     "oracle_3": "#332288",
 }
+
+#: Colours of the series a figure draws that are neither a state, a scenario nor a model of
+#: :data:`MODEL_COLORS` (prior variants, "posterior predictive", a model without a colour of
+#: its own): dark hues at least 25 degrees from every state's shade (purple, red, dark teal,
+#: navy, magenta, olive), so that no line is read as a state, as matplotlib's default blue,
+#: orange and green would be, and none a model's colour.
+SERIES_PALETTE = ("#6A3D9A", "#C0002A", "#01665E", "#000080", "#E7298A", "#8C8C00")
+
+
+def model_colors(names) -> dict[str, str]:
+    """The one colour of each model (:data:`MODEL_COLORS`), and for a name without one (a
+    model not listed there, or a label such as ``"default prior"``) the colours of
+    :data:`SERIES_PALETTE` that the names given do not use yet, in their order.
+
+    Parameters
+    ----------
+    names : iterable of str
+        Model names or series labels, in the order drawn.
+
+    Returns
+    -------
+    dict of str to str
+        Name -> colour, in the order given.
+    """
+    names = list(names)
+    colors = {n: MODEL_COLORS[n] for n in names if n in MODEL_COLORS}
+    free = [c for c in SERIES_PALETTE if c not in colors.values()] or list(SERIES_PALETTE)
+    others = [n for n in names if n not in colors]
+    colors.update({n: free[i % len(free)] for i, n in enumerate(others)})
+    return {n: colors[n] for n in names}
+
 
 #: Palette for scenarios, for names without a colour of their own: hues no state has first,
 #: the orange and sky blue near the ``stalled`` and ``summitry`` shades last.
@@ -271,16 +290,79 @@ def month_axis(ax: plt.Axes) -> None:
 
 
 #: Ticks of a rate-ratio axis (log scale), written as plain numbers.
-RATIO_TICKS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 1.5, 2, 3, 5, 10, 20, 50, 100)
+RATIO_TICKS = (
+    0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 1.5, 2, 3, 5, 10, 20, 50, 100, 200,
+    500, 1000,
+)  # fmt: skip
+
+#: Space left between two tick labels of a rate-ratio axis, in points.
+RATIO_TICK_GAP = 8.0
+
+
+def _ratio_level(tick: float) -> int:
+    """How plain a ratio tick is: 0 for a power of 100 (0.01, 1, 100), 1 for another power
+    of ten, 2 for 2 or 5 times one, 3 for the rest (1.5, 3)."""
+    exponent = np.log10(tick)
+    if np.isclose(exponent, round(exponent)):
+        return 0 if round(exponent) % 2 == 0 else 1
+    mantissa = tick / 10 ** np.floor(exponent)
+    return 2 if np.isclose(mantissa, 2) or np.isclose(mantissa, 5) else 3
+
+
+def ratio_ticks(low: float, high: float, length: float, fontsize: float, axis: str = "x"):
+    """The ticks of :data:`RATIO_TICKS` between ``low`` and ``high`` whose labels fit an axis
+    ``length`` points long without touching.
+
+    The first of these sets whose neighbouring labels keep :data:`RATIO_TICK_GAP` points
+    apart is used: every tick; 1, 2 and 5 times the powers of ten (no 1.5, 3); the powers of
+    ten; the powers of 100. An axis over a decade or two shows 0.5, 1, 1.5, 2, 3, 5; one over
+    six decades 0.001, 0.01, ..., 1000.
+
+    Parameters
+    ----------
+    low, high : float
+        The axis limits (positive).
+    length : float
+        The axis length in points.
+    fontsize : float
+        The tick labels' size in points (their width is estimated from it).
+    axis : {"x", "y"}
+        On ``y`` the labels are stacked, so a label takes its height, not its width.
+
+    Returns
+    -------
+    list of float
+        In increasing order; ``[1]`` when no tick lies between the limits.
+    """
+    candidates = [t for t in RATIO_TICKS if low <= t <= high]
+    if not candidates:
+        return [1]
+    span = max(np.log10(high) - np.log10(low), 1e-12)
+
+    def fits(ticks: list[float]) -> bool:
+        where = [length * (np.log10(t) - np.log10(low)) / span for t in ticks]
+        size = [fontsize * (0.6 * len(f"{t:g}") if axis == "x" else 1.0) for t in ticks]
+        return all(
+            where[i + 1] - where[i] - (size[i] + size[i + 1]) / 2 >= RATIO_TICK_GAP
+            for i in range(len(ticks) - 1)
+        )
+
+    choices = [[t for t in candidates if _ratio_level(t) <= level] for level in (3, 2, 1, 0)]
+    choices = [c for c in choices if c]
+    return next((c for c in choices if fits(c)), choices[-1])
 
 
 def ratio_axis(ax: plt.Axes, axis: str = "x") -> None:
     """A log-scale rate-ratio axis ticked at plain numbers (0.2, 0.5, 1, 1.5, 2...), not
-    powers of ten, with no minor tick labels."""
+    powers of ten, with no minor tick labels; on an axis too short for all of them, the ticks
+    whose labels fit side by side (:func:`ratio_ticks`)."""
     which = ax.xaxis if axis == "x" else ax.yaxis
     (ax.set_xscale if axis == "x" else ax.set_yscale)("log")
     low, high = ax.get_xlim() if axis == "x" else ax.get_ylim()
-    ticks = [t for t in RATIO_TICKS if low <= t <= high] or [1]
+    box = ax.get_window_extent().transformed(ax.figure.dpi_scale_trans.inverted())  # inches
+    length = 72 * (box.width if axis == "x" else box.height)
+    size = font_manager.FontProperties(size=plt.rcParams[f"{axis}tick.labelsize"])
+    ticks = ratio_ticks(min(low, high), max(low, high), length, size.get_size_in_points(), axis)
     which.set_major_locator(mticker.FixedLocator(ticks))
     which.set_major_formatter(mticker.FuncFormatter(lambda v, _: f"{v:g}"))
     which.set_minor_formatter(mticker.NullFormatter())
@@ -291,10 +373,33 @@ def month_edges(months: pd.DatetimeIndex) -> pd.DatetimeIndex:
     return months.append(pd.DatetimeIndex([months[-1] + pd.offsets.MonthBegin(1)]))
 
 
-def by_month(draws):
+def by_month(draws, months=None) -> xr.DataArray:
     """Simulated counts with their month dimension named ``month``.
 
     The observed variable of a model (and so its prior and posterior predictive draws) runs
-    over the training months, dim ``train_month``; the figures call it ``month``.
+    over the training months, dim ``train_month``; the figures call it ``month``. An array of
+    shape (draws, months), as :meth:`~forecast.models.base.BaseModel.prior_predictive_counts`
+    gives, becomes a DataArray over ``draw`` and ``month``.
+
+    Parameters
+    ----------
+    draws : xarray.DataArray or array-like
+        Simulated counts: a DataArray with a ``month`` or ``train_month`` dimension, or a 2-D
+        array with the months last.
+    months : array-like, optional
+        The months of an array's last axis (its ``month`` coordinate); a DataArray keeps its
+        own.
+
+    Returns
+    -------
+    xarray.DataArray
     """
-    return draws.rename(train_month="month") if "train_month" in draws.dims else draws
+    if isinstance(draws, xr.DataArray):
+        return draws.rename(train_month="month") if "train_month" in draws.dims else draws
+    values = np.asarray(draws)
+    if values.ndim != 2:
+        raise ValueError(f"simulated counts of shape {values.shape}: expected (draws, months)")
+    coords = {} if months is None else {"month": np.asarray(months)}
+    if months is not None and len(coords["month"]) != values.shape[1]:
+        raise ValueError(f"{values.shape[1]} simulated months, {len(coords['month'])} months given")
+    return xr.DataArray(values, dims=("draw", "month"), coords=coords)

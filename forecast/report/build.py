@@ -13,7 +13,7 @@ import pandas as pd
 from rich.progress import Progress
 
 from forecast.catalog import state_models
-from forecast.constants import PROJECT_DIR
+from forecast.constants import SHIPPED_SCENARIOS
 from forecast.data import load_tables, month_periods, monthly_panel
 from forecast.errors import ConfigError
 from forecast.evaluation.question_answers import NUCLEAR_CANDIDATES, NUCLEAR_PATHS
@@ -46,7 +46,7 @@ from forecast.track_record import QUESTIONS_FILE
 from forecast.unknown_class import icbm_range, icbm_words, unknown_class_days
 
 #: The shipped scenario file of the current outlook.
-CURRENT_SCENARIOS = PROJECT_DIR / "scenarios" / "current.yaml"
+CURRENT_SCENARIOS = SHIPPED_SCENARIOS
 
 #: The shipped question file the index page answers (the one the track record asks).
 CURRENT_QUESTIONS = QUESTIONS_FILE

@@ -36,9 +36,8 @@ from forecast.plots import (
     plot_scenarios,
     plot_state_effects,
     plot_state_probabilities,
-    state_words,
 )
-from forecast.present import readable
+from forecast.present import readable, state_words
 from forecast.report.context import (
     EVALUATION_DIR,
     ReportContext,
