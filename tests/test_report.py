@@ -1665,7 +1665,9 @@ def test_the_nuclear_note_says_how_the_rule_fared_near_its_answer(tmp_path):
     assert nuclear_calibration(0.06, 28.0, tmp_path) == (
         " In the question backtest, when this rule answered 0% to 10% for the next 12 months "
         "(93 monthly cutoffs, 1.4% on average), a test came within those 12 months 13% of the "
-        "time (90% interval 8% to 19%)."
+        "time (90% interval 8% to 19%, as if the cutoffs were independent: their 12-month "
+        "windows overlap, so they amount to fewer independent cases and the interval is too "
+        "narrow)."
     )
     assert "when this rule answered 10% to 20%" in nuclear_calibration(0.15, 28.0, tmp_path)
     # the bin of the percentage the page shows: 9.96% reads 10%

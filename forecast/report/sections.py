@@ -121,7 +121,8 @@ def nuclear_calibration(p: float, half_life: float, folder: Path = EVALUATION_DI
         f"{r['bin_hi']:.0%} for the next 12 months ({int(r['n'])} monthly cutoffs, "
         f"{r['mean_probability']:.1%} on average), a test came within those 12 months "
         f"{r['observed_frequency']:.0%} of the time (90% interval {r['lo90']:.0%} to "
-        f"{r['hi90']:.0%})."
+        f"{r['hi90']:.0%}, as if the cutoffs were independent: their 12-month windows overlap, "
+        "so they amount to fewer independent cases and the interval is too narrow)."
     )
 
 
