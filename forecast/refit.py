@@ -277,8 +277,8 @@ def scenario_changes(old, new, scenario_set, random_seed: int = 1, outlooks=(Non
             months = forecast.months
             found[when][name] = (f"{months[0]}..{months[-1]}", row)
 
-    def cell(row):
-        return f"{row['mean']:.1f} [{row['q10']:g}, {row['q90']:g}]"
+    def cell(row):  # as every table shows an estimate and its interval: "mean (low to high)"
+        return f"{row['mean']:.1f} ({row['q10']:g} to {row['q90']:g})"
 
     both = [
         name
@@ -458,7 +458,8 @@ def what_changed(
         def cell(row, when):
             return (
                 f"{getattr(row, f'rate_ratio_mean_{when}'):.2f} "
-                f"[{getattr(row, f'hdi_low_{when}'):.2f}, {getattr(row, f'hdi_high_{when}'):.2f}]"
+                f"({getattr(row, f'hdi_low_{when}'):.2f} to "
+                f"{getattr(row, f'hdi_high_{when}'):.2f})"
             )
 
         table = pd.DataFrame(
@@ -483,7 +484,7 @@ def what_changed(
                 "months": f"{t['first']}..{t['last']}",
                 "state": fc["state"],
                 "mean total": f"{t['mean']:.1f}",
-                "80% interval": f"{t['q10']:g}..{t['q90']:g}",
+                "80% interval": f"{t['q10']:g} to {t['q90']:g}",
                 "P(>=1)": f"{t['p_any']:.2f}",
             }
         )

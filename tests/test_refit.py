@@ -115,6 +115,14 @@ def test_what_changed_names_the_new_events(runs):
     for name in ("| persist | 2026-07..2026-12 |", "| talks | 2026-07..2026-12 |"):
         assert name in section
     assert "added nothing" not in section and "cannot simulate" not in section
+    # an estimate and its interval read "mean (low to high)" in every table, as in the report
+    import re
+
+    assert re.search(r"\| persist \| 2026-07\.\.2026-12 \| \d+\.\d \(\d+ to \d+\) \|", section)
+    assert re.search(r"\| \d+ to \d+ \|", md.split("## Forecast:")[1].split("##")[0])
+    rates = md.split("## State rate ratios")[1].split("##")[0]
+    assert re.search(r"\| \d\.\d\d \(\d\.\d\d to \d+\.\d\d\) \|", rates)
+    assert ".." not in rates and "[" not in section
     assert "data caveat:" in runs["stdout"]
     page = (runs["new"] / "what_changed.html").read_text()
     assert "<table>" in page and "2026-03-10" in page
