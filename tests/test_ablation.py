@@ -117,6 +117,9 @@ def test_the_same_term_of_two_models_gets_a_row_and_a_sentence_each():
         "The state term of daily_exciting",
     ]
     assert words[0].endswith("it helps credibly at 1-3, 4-6, 7-12 months.")
+    # the gain is defined in the first sentence only
+    assert "(1 - CRPS with / CRPS without; positive = better);" in words[0]
+    assert "1 - CRPS" not in words[1] and "gain +0.0% at 1-3 months" in words[1]
 
 
 def test_ar_level_lean_leaves_season_and_exercise_out_together(panel, tmp_path):

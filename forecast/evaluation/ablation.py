@@ -113,7 +113,8 @@ def ablation_findings(
     table: pd.DataFrame, default: str | None = None, totals: pd.DataFrame | None = None
 ) -> list[str]:
     """One sentence per term (or group left out together), computed from :func:`ablation_table`:
-    where it helps, where it hurts, or that it has not shown either; with ``default`` (a
+    where it helps, where it hurts, or that it has not shown either (the first sentence says
+    what the gain is, the others use it); with ``default`` (a
     registered name, or the alias ``default``), then whether the default's choice on each lean
     form's terms agrees with the table (:func:`lean_form_sentence`)."""
     out = []
@@ -137,9 +138,9 @@ def ablation_findings(
             if group
             else (f"The {term} term of {model}")
         )
-        out.append(
-            f"{what}: gain {gains} (1 - CRPS with / CRPS without; positive = better); {verdict}."
-        )
+        # the gain is defined once, in the first sentence of the list
+        defined = "" if out else " (1 - CRPS with / CRPS without; positive = better)"
+        out.append(f"{what}: gain {gains}{defined}; {verdict}.")
     sentence = lean_form_sentence(table, resolve_name(default), totals) if default else None
     return out + ([sentence] if sentence else [])
 
