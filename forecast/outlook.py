@@ -177,11 +177,16 @@ class TodayOutlook:
         data do not have them, so their states and launches were simulated, not observed.
     current : Period
         The current month (the first month of ``forecast``).
+    full : Forecast, optional
+        The whole simulation, the ``simulated`` months then ``forecast``'s: what a quantity
+        redrawn with the simulation's own random streams needs (the recounted P(ICBM) of
+        :func:`forecast.unknown_class.icbm_range`).
     """
 
     forecast: Forecast
     simulated: pd.PeriodIndex
     current: pd.Period
+    full: Forecast | None = None
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """``states``: P(each state) per month; ``totals``: the total split by the state
@@ -241,6 +246,7 @@ def outlook_from_today(
         forecast=forecast.months_from(current),
         simulated=pd.period_range(first, current - 1, freq="M"),
         current=current,
+        full=forecast,
     )
 
 

@@ -86,6 +86,8 @@ def icbm_range(
     class_mix,
     seed: int,
     thresholds: tuple[float | None, ...] = (None, *APOGEE_THRESHOLDS_KM),
+    months=None,
+    label: str | None = None,
 ) -> pd.DataFrame:
     """P(at least one ICBM launch day) over the forecast's months, per way of counting.
 
@@ -107,6 +109,13 @@ def icbm_range(
         The seed the forecast was simulated with.
     thresholds : tuple
         ``None`` (the classes as given) and apogees in km.
+    months : PeriodIndex, optional
+        The months of the forecast P(ICBM) is over (default: all). The classes are still
+        redrawn over all of them, so that a window at the end of a longer simulation (the
+        outlook from today, after the months the data lack) gets the classes it was given.
+    label : str, optional
+        The name of the probability columns instead of the scenario's (``p_icbm_<label>``;
+        with one scenario only).
 
     Returns
     -------
@@ -114,6 +123,14 @@ def icbm_range(
         One row per way of counting: ``counting``, ``min_apogee_km`` and one
         ``p_icbm_<scenario>`` column per scenario.
     """
+    if label is not None and len(forecast.scenarios) != 1:
+        raise ValueError("icbm_range: label names the column of a one-scenario forecast")
+    names = [label] if label is not None else list(forecast.scenarios)
+    window = (
+        np.ones(len(forecast.months), bool)
+        if months is None
+        else np.asarray(forecast.months.isin(pd.PeriodIndex(months)))
+    )
     last = class_mix.last_month
     counts = forecast.counts.transpose("scenario", "draw", "month").values
     rows = []
@@ -124,10 +141,10 @@ def icbm_range(
             mix = ClassMix(class_mix.priors, class_mix.n_draws, class_mix.random_seed).fit(panel)
         icbm = list(mix.posterior["weapon_class"].values).index("ICBM")
         row = {"counting": _label(threshold), "min_apogee_km": threshold}
-        for i, scenario in enumerate(forecast.scenarios):
+        for i, name in enumerate(names):
             rng = np.random.default_rng([seed, STREAMS["classes"]])
-            days = mix.simulate(counts[i], rng)[:, :, icbm]
-            row[f"p_icbm_{scenario}"] = float((days.sum(axis=1) >= 1).mean())
+            days = mix.simulate(counts[i], rng)[:, window, icbm]
+            row[f"p_icbm_{name}"] = float((days.sum(axis=1) >= 1).mean())
         rows.append(row)
     return pd.DataFrame(rows)
 

@@ -941,6 +941,12 @@ def test_the_index_gives_the_outlook_from_today_and_the_year_beside_the_last(tin
     outlook = pd.read_csv(folder / "outlook.csv")
     assert icbm["p_icbm_outlook"].iloc[0] == pytest.approx(outlook["p_icbm"].iloc[0], abs=1e-3)
     assert 'id="icbm-caveat"' in index and "16 of 34 launch days" in index
+    # and from today: the outlook from today's own number first, then its recounts
+    today = pd.read_csv(folder / "outlook_today.csv")
+    assert icbm["p_icbm_from_today"].iloc[0] == pytest.approx(today["p_icbm"].iloc[0], abs=1e-3)
+    icbm_today = re.search(r'<p id="icbm-today"[^>]*>(.*?)</p>', index).group(1)
+    assert icbm_today.startswith("Over the 12 months from today, P(an ICBM launch) is ")
+    assert "Read it as a range of " in icbm_today
     # the coding-sensitivity panel of docs/sensitivity, its rows copied beside the page
     from forecast.report.context import SENSITIVITY_DIR
 

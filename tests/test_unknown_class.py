@@ -53,3 +53,38 @@ def test_the_range_starts_at_the_forecasts_own_p_icbm(tmp_path, tables):
     words = icbm_words(unknown_class_days(tables), table, "outlook")
     assert words[0].startswith("CNS leaves the class of some launches unknown: in 2022, 16 of 34")
     assert f"P(an ICBM launch) is {given:.0%} as CNS classifies" in words[1]
+
+
+def test_the_range_from_today_starts_at_that_outlooks_own_p_icbm(tmp_path, tables):
+    """The outlook from today simulates the months the data lack first: its P(ICBM) over the
+    12 months from today is the first row of the recount over that window of the whole
+    simulation (the classes redrawn over every month, with the simulation's own stream)."""
+    import datetime as dt
+
+    from forecast.outlook import outlook_from_today
+
+    panel = data.monthly_panel(tables)
+    fit_run(get_model("ar_level"), panel, "mock", seed=SEED, out=tmp_path / "run")
+    model, _ = load_run(tmp_path / "run")
+    outlook = load_outlook(tmp_path / "run")
+    today = outlook_from_today(model, outlook, dt.date(2026, 12, 7), random_seed=SEED)
+    assert len(today.full.months) == len(today.simulated) + len(today.forecast.months)
+    table = icbm_range(
+        today.full,
+        tables,
+        outlook.class_mix,
+        SEED,
+        months=today.forecast.months,
+        label="from_today",
+    )
+    given = headline(today.forecast).table.iloc[0]["p_icbm"]
+    assert table.iloc[0]["p_icbm_from_today"] == pytest.approx(given)
+    assert table.iloc[-1]["p_icbm_from_today"] > given
+    # over all 23 months the chance of an ICBM launch is higher than over the last 12
+    whole = icbm_range(today.full, tables, outlook.class_mix, SEED, thresholds=(None,))
+    assert whole.iloc[0]["p_icbm_outlook"] > given
+    from types import SimpleNamespace
+
+    two = SimpleNamespace(scenarios=["a", "b"])  # a label names one scenario's column only
+    with pytest.raises(ValueError, match="one-scenario"):
+        icbm_range(two, tables, outlook.class_mix, SEED, label="x")

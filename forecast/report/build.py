@@ -186,6 +186,17 @@ def expect(
                 "range": probabilities,
                 "text": icbm_words(days, probabilities, forecast.scenarios[0]),
             }
+            if from_today is not None:  # the same recounts over the 12 months from today
+                today_range = icbm_range(
+                    from_today.full,
+                    tables,
+                    outlook.class_mix,
+                    seed,
+                    months=from_today.forecast.months,
+                    label="from_today",
+                )
+                icbm["range"] = probabilities.merge(today_range, on=["counting", "min_apogee_km"])
+                icbm["today_text"] = icbm_words(days, today_range, "from_today")[1]
     return {
         "icbm": icbm,
         "tails": list(explain_tails(forecast)["text"]),

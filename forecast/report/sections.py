@@ -547,12 +547,27 @@ today, read its row: it keeps the simulations that are in that state in {first:%
 {rows}
 </table>
 {_caution_note(totals)}
+{_icbm_today(ctx)}
 {_drift_words(ctx, totals, len(today.forecast.months), len(gap))}
 {interval_note(ctx, "today", lead=len(gap))}
 {_nuclear_note(ctx, today.forecast.months, "today", totals["p_nuclear"].iloc[0])}
 <p>The numbers are in <code>outlook_today.csv</code>, the states by month in
 <code>outlook_today_states.csv</code>.</p>
 {today_chart}"""
+
+
+def _icbm_today(ctx: ReportContext) -> str:
+    """P(an ICBM launch) from today under the recounts of unknown-class launches, as the
+    outlook from the data's end gives it (``""`` when the run's classes are not the class
+    mix's)."""
+    if ctx.icbm is None or "today_text" not in ctx.icbm:
+        return ""
+    return (
+        '<p id="icbm-today" class="caution">Over the 12 months from today, '
+        + html.escape(class_words(ctx.icbm["today_text"]))
+        + " (column <code>p_icbm_from_today</code> of <code>icbm_sensitivity.csv</code>; why: "
+        'under <a href="#expectations">all things considered</a>).</p>'
+    )
 
 
 def _caution_note(totals: pd.DataFrame) -> str:
