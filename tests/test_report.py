@@ -1724,6 +1724,12 @@ def test_the_page_and_its_csv_files_share_one_computation_of_each_table(
     assert sorted(calls) == ["headline", "monthly"]
     assert ctx.headline.equals(summaries.headline(forecast).table)
     assert ctx.today_tables is None  # no outlook from today: nothing to compute
+    # the memo keeps the forecast whose id its keys hold, so no other object can take that id
+    assert all(any(k is forecast for k in kept) for _, kept in ctx.memo.values())
+    # a copy of the context with another forecast computes its own tables
+    other = forecast.months_from(forecast.months[1])
+    assert replace(ctx, forecast=other).headline.equals(summaries.headline(other).table)
+    assert sorted(calls) == ["headline"] * 4 + ["monthly"]  # two of them by this test
 
 
 def test_a_table_with_a_marked_row_says_what_the_mark_means():

@@ -177,35 +177,45 @@ class ReportContext:
     def today(self) -> dt.date:
         return self.freshness.today
 
-    def computed(self, key, make: Callable[[], object]):
+    def computed(self, key, make: Callable[[], object], keep: tuple = ()):
         """``make()`` computed once per report build (kept in :attr:`memo` under ``key``):
         a table the page and the CSV files beside it both show, or the index rendered again
         for the single file. A key names what it is computed from (``id`` of the forecast,
-        the panel...), so a copy of the context with other data computes it anew."""
+        the panel...), so a copy of the context with other data computes it anew; the objects
+        whose ``id`` it holds are given as ``keep`` and kept with the value, so that no other
+        object can take their ``id`` while the memo lives."""
         if key not in self.memo:
-            self.memo[key] = make()
-        return self.memo[key]
+            self.memo[key] = (make(), keep)
+        return self.memo[key][0]
 
     @property
     def headline(self) -> pd.DataFrame:
         """The scenarios' 12-month totals (:func:`forecast.summaries.headline`)."""
         from forecast.summaries import headline
 
-        return self.computed(("headline", id(self.forecast)), lambda: headline(self.forecast).table)
+        return self.computed(
+            ("headline", id(self.forecast)),
+            lambda: headline(self.forecast).table,
+            keep=(self.forecast,),
+        )
 
     @property
     def bands(self) -> pd.DataFrame:
         """The scenarios' monthly bands (:func:`forecast.summaries.monthly`)."""
         from forecast.summaries import monthly
 
-        return self.computed(("bands", id(self.forecast)), lambda: monthly(self.forecast))
+        return self.computed(
+            ("bands", id(self.forecast)), lambda: monthly(self.forecast), keep=(self.forecast,)
+        )
 
     @property
     def today_tables(self) -> dict[str, pd.DataFrame] | None:
         """The outlook from today's tables (``states``, ``totals``), or None without it."""
         if self.from_today is None:
             return None
-        return self.computed(("from today", id(self.from_today)), self.from_today.tables)
+        return self.computed(
+            ("from today", id(self.from_today)), self.from_today.tables, keep=(self.from_today,)
+        )
 
     @property
     def origin(self) -> str:

@@ -393,6 +393,7 @@ def questions_section(
         figure = ctx.computed(
             ("track record figure", record, id(ctx.panel), id(ctx.frozen)),
             lambda: _track_record_figure(tables["reliability"], tables["record"], ctx.frozen),
+            keep=(ctx.panel, ctx.frozen),
         )
         first = tables["record"].iloc[0]
         parts += [
@@ -620,7 +621,9 @@ def record_table(ctx: ReportContext, record: Path = TRACK_RECORD_DIR) -> dict | 
     if not (record / RECORDS_FILE).is_file():
         return None
     return ctx.computed(
-        ("track record", record, id(ctx.panel)), lambda: track_record_tables(record, ctx.panel)
+        ("track record", record, id(ctx.panel)),
+        lambda: track_record_tables(record, ctx.panel),
+        keep=(ctx.panel,),
     )
 
 

@@ -304,11 +304,13 @@ def outlook_section(ctx: ReportContext) -> str:
         lambda: figure_to_data_uri(
             plot_scenarios(forecast, model.training, today=ctx.today).figure
         ),
+        keep=(forecast,),
     )
     reference = reference_scenario(forecast)
     panels = ctx.computed(
         ("scenario panels", id(forecast), reference),
         lambda: figure_to_data_uri(plot_scenario_panels(forecast, reference).flat[0].figure),
+        keep=(forecast,),
     )
     bands = ctx.bands
     table = ctx.headline
