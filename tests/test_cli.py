@@ -420,4 +420,5 @@ def test_the_band_table_says_n_a_where_the_baseline_was_exact():
     text = console.export_text()
     assert "nan" not in text and "inf" not in text
     rows = [line for line in text.splitlines() if "constant_rate" in line or "ar_level" in line]
-    assert "n/a" in rows[0] and "+0.50" in rows[1] and "+0.25..+0.75" in rows[1]
+    # skill as the report writes it: a signed percentage, its interval "low to high"
+    assert "n/a" in rows[0] and "+50.0%" in rows[1] and "+25.0% to +75.0%" in rows[1]

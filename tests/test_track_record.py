@@ -17,6 +17,7 @@ from conftest import REPO, SEED
 from forecast.backfill import backfill
 from forecast.ledger import answers_ledger
 from forecast.outlook import score_answers
+from forecast.present import signed_percent
 from forecast.track_record import (
     ALL_WITH_BASE,
     QUESTIONS_FILE,
@@ -240,7 +241,7 @@ def test_the_ledger_sums_up_a_backfilled_record_by_question_and_lists_it_on_dema
     rows = [line for line in short.splitlines() if line.startswith("│")]
     assert len(rows) == len(summary)
     icbm = next(line for line in rows if "icbm-2026h1" in line)
-    assert f"{summary.loc['icbm-2026h1', 'skill']:+.0%}" in icbm
+    assert signed_percent(summary.loc["icbm-2026h1", "skill"]) in icbm  # as the report writes it
     assert "Add --all to list every answer" in short and "2010-04..2010-09" not in short
     full = succeeded(cli("ledger", "--runs", runs, "--answers", TRACK_RECORD_DIR, "--all")).stdout
     listed = [line for line in full.splitlines() if "(backfilled)" in line]

@@ -15,7 +15,7 @@ from rich.table import Table
 
 from forecast.catalog import DEFAULT_MODEL, MODELS
 from forecast.freshness import window_note
-from forecast.present import chance
+from forecast.present import chance, signed_percent
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -135,8 +135,8 @@ def band_table(band: pd.DataFrame, n_cutoffs: int, target: str = "launch_days") 
         # no skill where the best baseline was exact (CRPS 0: a few quiet months), nor a
         # bounded interval where some resample's baseline was
         bounds = (row.crps_skill, row.crps_skill_lo, row.crps_skill_hi)
-        interval = (
-            f"{row.crps_skill_lo:+.2f}..{row.crps_skill_hi:+.2f}"
+        interval = (  # as the report and the README write skill: percent, "low to high"
+            f"{signed_percent(row.crps_skill_lo)} to {signed_percent(row.crps_skill_hi)}"
             if all(math.isfinite(b) for b in bounds)
             else ""
         )
@@ -144,7 +144,7 @@ def band_table(band: pd.DataFrame, n_cutoffs: int, target: str = "launch_days") 
             row.model,
             row.band,
             f"{row.crps:.3f}",
-            f"{row.crps_skill:+.2f}" if math.isfinite(row.crps_skill) else "n/a",
+            signed_percent(row.crps_skill) if math.isfinite(row.crps_skill) else "n/a",
             interval,
             f"{row.pit_cov_80:.2f}",
             str(row.crps_baseline),
@@ -264,7 +264,7 @@ def backfilled_summary_table(summary: pd.DataFrame, folder, origins: list[str]) 
             _fmt(row.annulled, ".0f"),
             _fmt(row.brier, ".3f"),
             _fmt(row.brier_base, ".3f"),
-            "" if row.skill != row.skill else f"{row.skill:+.0%}",
+            "" if row.skill != row.skill else signed_percent(row.skill),
             _fmt(row.crps, ".2f"),
         )
     return table
