@@ -104,9 +104,15 @@ def model_colors(names) -> dict[str, str]:
     dict of str to str
         Name -> colour, in the order given.
     """
+    return _assigned(names, MODEL_COLORS, SERIES_PALETTE)
+
+
+def _assigned(names, fixed: dict[str, str], palette: tuple[str, ...]) -> dict[str, str]:
+    """Each name's colour in ``fixed``, else the ``palette``'s colours the names given do not
+    use yet, in their order (cycling when there are more names than free colours)."""
     names = list(names)
-    colors = {n: MODEL_COLORS[n] for n in names if n in MODEL_COLORS}
-    free = [c for c in SERIES_PALETTE if c not in colors.values()] or list(SERIES_PALETTE)
+    colors = {n: fixed[n] for n in names if n in fixed}
+    free = [c for c in palette if c not in colors.values()] or list(palette)
     others = [n for n in names if n not in colors]
     colors.update({n: free[i % len(free)] for i, n in enumerate(others)})
     return {n: colors[n] for n in names}
@@ -151,12 +157,7 @@ SCENARIO_COLORS: dict[str, str] = {
 def scenario_colors(names) -> dict[str, str]:
     """The one colour of each scenario: :data:`SCENARIO_COLORS` for the shipped names, then
     the palette's unused colours in the order the other scenarios are given."""
-    names = list(names)
-    colors = {n: SCENARIO_COLORS[n] for n in names if n in SCENARIO_COLORS}
-    free = [c for c in SCENARIO_PALETTE if c not in colors.values()] or list(SCENARIO_PALETTE)
-    others = [n for n in names if n not in colors]
-    colors.update({n: free[i % len(free)] for i, n in enumerate(others)})
-    return {n: colors[n] for n in names}
+    return _assigned(names, SCENARIO_COLORS, SCENARIO_PALETTE)
 
 
 # --- user-written text -------------------------------------------------------------------
