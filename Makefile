@@ -68,7 +68,7 @@ skill: install
 		--every 1 --from 2005-01 --to 2024-12 --horizon 12 --seed 20251231 \
 		--workers 2 --out out/skill --force
 	mkdir -p docs/evaluation/missiles
-	cd out/skill && cp $(SKILL_TABLES) ../../docs/evaluation/
+	cd out/skill && cp $(SKILL_TABLES) folds.csv ../../docs/evaluation/
 	cd out/skill/missiles && cp $(SKILL_TABLES) ../../../docs/evaluation/missiles/
 
 # The strict question backtest (issue 23): question families (state changes, talks, launches,

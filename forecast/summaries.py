@@ -766,3 +766,46 @@ def _state_free(forecast, variable: str) -> bool:
     """Whether ``variable`` was simulated without a state term (see ``with_outlook_events``)."""
     data = forecast.data
     return variable in data and data[variable].attrs.get("state_term") == "none"
+
+
+def level_ratio_episodes(level, reference, training: pd.DataFrame) -> pd.DataFrame:
+    """One fitted level against another, averaged over each episode of the fitted months.
+
+    The monthly ratio is the one :func:`forecast.plots.plot_level_ratio` draws: the posterior
+    mean rates ``E[exp(level)] / E[exp(reference)]`` (1: the same level).
+
+    Parameters
+    ----------
+    level, reference : xarray.DataArray
+        Monthly levels (log rate, dims ``chain``, ``draw``, ``month``) of two fits of the same
+        months.
+    training : DataFrame
+        The fitted months (``model.training``): ``month`` and ``state``.
+
+    Returns
+    -------
+    DataFrame
+        One row per episode (months in a row with one ``state``, the state covering most of
+        each month), in time order: ``state``, ``start`` and ``end`` (first and last month),
+        ``months``, ``mean_ratio``, ``lowest_ratio``, ``highest_ratio``.
+    """
+    ratio = np.exp(level).mean(("chain", "draw")) / np.exp(reference).mean(("chain", "draw"))
+    months = pd.DatetimeIndex(level["month"].values)
+    states = training.set_index("month")["state"].astype(str).reindex(months)
+    if states.isna().any():
+        raise ValueError("the fitted months do not cover every month of the levels")
+    frame = pd.DataFrame(
+        {"month": months, "state": states.to_numpy(), "ratio": np.asarray(ratio, dtype=float)}
+    )
+    grouped = frame.groupby(frame["state"].ne(frame["state"].shift()).cumsum())
+    return pd.DataFrame(
+        {
+            "state": grouped["state"].first(),
+            "start": grouped["month"].min(),
+            "end": grouped["month"].max(),
+            "months": grouped.size(),
+            "mean_ratio": grouped["ratio"].mean(),
+            "lowest_ratio": grouped["ratio"].min(),
+            "highest_ratio": grouped["ratio"].max(),
+        }
+    ).reset_index(drop=True)

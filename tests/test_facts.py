@@ -1,10 +1,15 @@
 """The data facts the notebooks state in words: computed from the tables, checked by hand."""
 
+import dataclasses
+
+import numpy as np
 import pandas as pd
 import pytest
+import xarray as xr
 
-from forecast import data
+from forecast import data, summaries
 from forecast.data import facts
+from forecast.evaluation import findings
 
 
 @pytest.fixture(scope="module")
@@ -74,3 +79,128 @@ def test_source_words_name_the_years_where_csis_is_not_above(tables):
     above = int((table["csis_events"] > table["cns_launch_days"]).sum())
     assert text.startswith(f"CSIS lists more missile events than CNS has launch days in {above} of")
     assert "fewer in 2019 (CSIS 12, CNS 14)" in text
+
+
+def _periods(*rows):
+    """A hand-made state table: (start, end, state) rows."""
+    table = pd.DataFrame(rows, columns=["start", "end", "state"])
+    return table.assign(start=pd.to_datetime(table["start"]), end=pd.to_datetime(table["end"]))
+
+
+def test_time_in_state_counts_both_ends_and_sums_the_periods_of_a_state(tables):
+    tiny = dataclasses.replace(
+        tables,
+        negotiation_states=_periods(
+            ("2000-01-01", "2000-01-10", "active_talks"),  # 10 days
+            ("2000-01-11", "2000-01-15", "no_talks"),  # 5 days
+            ("2000-01-16", "2000-12-31", "no_talks"),  # 351 days (2000 is a leap year)
+        ),
+    )
+    time = facts.time_in_state(tiny)
+    assert time.index.tolist() == ["no_talks", "active_talks"]  # STATES order, not a-z
+    assert time["days"].tolist() == [356, 10]
+    assert time["years"].tolist() == pytest.approx([356 / 365.25, 10 / 365.25])
+
+
+def test_time_in_state_is_the_notebooks_old_computation_on_the_bundled_data(tables):
+    # notebook 01's inline cell before the function existed
+    states = tables.negotiation_states.assign(days=lambda d: (d["end"] - d["start"]).dt.days + 1)
+    years = states.groupby("state", observed=True)["days"].sum().div(365.25)
+    time = facts.time_in_state(tables)
+    pd.testing.assert_series_equal(
+        time["years"], years.reindex(time.index), check_names=False, check_index_type=False
+    )
+    assert sorted(time.index) == sorted(years.index)
+    # every day of the timeline is in one state
+    assert time["days"].sum() == (tables.as_of - tables.negotiation_states["start"].min()).days + 1
+
+
+def test_state_rates_are_the_mean_and_sum_of_each_states_months():
+    panel = pd.DataFrame(
+        {
+            "state": pd.Categorical(
+                ["summitry", "no_talks", "stalled", "no_talks", "stalled", "no_talks"],
+                categories=["no_talks", "stalled", "active_talks", "summitry"],
+            ),
+            "launch_days": [3, 2, 0, 0, 0, 1],
+        }
+    )
+    rates = facts.state_rates(panel)
+    assert rates.index.tolist() == ["no_talks", "stalled", "summitry"]  # no month of talks
+    assert rates["months"].tolist() == [3, 2, 1]
+    assert rates["launch_days"].tolist() == [3, 0, 3]
+    assert rates["launch_days_per_month"].tolist() == [1.0, 0.0, 3.0]
+
+
+def test_state_rates_are_the_notebooks_old_computation_on_the_bundled_data(tables):
+    panel = data.monthly_panel(tables)
+    old = panel.groupby("state", observed=True)["launch_days"].agg(["mean", "sum", "size"])
+    rates = facts.state_rates(panel)
+    assert rates.index.tolist() == [str(s) for s in old.index]
+    assert rates["launch_days_per_month"].tolist() == old["mean"].tolist()
+    assert rates["launch_days"].tolist() == old["sum"].tolist()
+    assert rates["months"].tolist() == old["size"].tolist()
+
+
+def _folds(divergences=(0, 0, 0)):
+    return pd.DataFrame(
+        {
+            "model": ["ar_level"] * 3 + ["recent_rate"],
+            "passed": [True, False, False, True],
+            "max_rhat": [1.005, 1.02, 1.008, float("nan")],
+            "min_ess_bulk": [900.0, 800.0, 300.0, float("nan")],
+            "divergences": [*divergences, 0],
+        }
+    )
+
+
+def test_fold_verdicts_count_one_models_folds_and_how_far_the_failed_ones_missed():
+    verdicts = findings.fold_verdicts(_folds(), "ar_level")
+    assert (verdicts["folds"], verdicts["passed"], verdicts["divergences"]) == (3, 1, 0)
+    assert verdicts["share_passed"] == pytest.approx(1 / 3)
+    assert (verdicts["failed_rhat_low"], verdicts["failed_rhat_high"]) == (1.008, 1.02)
+    assert verdicts["failed_ess_bulk"] == 300.0
+    assert findings.fold_verdict_words(verdicts) == (
+        "1 of the 3 `ar_level` folds (33%) passed the strict convergence check (largest r-hat "
+        "at most 1.01, bulk and tail ESS at least 400, no divergence); the other 2 had a largest "
+        "r-hat of 1.008-1.020 and a bulk ESS down to 300; no fold had a divergence."
+    )
+    text = findings.fold_verdict_words(findings.fold_verdicts(_folds((0, 2, 1)), "ar_level"))
+    assert text.endswith("; 3 divergences over the folds.")
+    with pytest.raises(ValueError, match="no fold of 'daily_exciting'"):
+        findings.fold_verdicts(_folds(), "daily_exciting")
+
+
+def test_fold_verdicts_of_folds_that_all_passed_say_nothing_of_failures():
+    folds = _folds().assign(passed=True)
+    text = findings.fold_verdict_words(findings.fold_verdicts(folds, "ar_level"))
+    assert text.startswith("3 of the 3 `ar_level` folds (100%) passed")
+    assert "the other" not in text
+
+
+def test_level_ratio_episodes_average_the_ratio_of_mean_rates_over_each_episode():
+    months = pd.date_range("2010-01-01", periods=4, freq="MS")
+    # two draws: the mean rate of `level` is (1+3)/2 = 2 in January, not exp(mean log) = sqrt 3
+    level = xr.DataArray(
+        np.log([[[1.0, 2.0, 2.0, 4.0], [3.0, 2.0, 2.0, 4.0]]]),
+        dims=("chain", "draw", "month"),
+        coords={"month": months},
+    )
+    reference = xr.DataArray(
+        np.log([[[2.0, 1.0, 4.0, 4.0], [2.0, 1.0, 4.0, 4.0]]]),
+        dims=("chain", "draw", "month"),
+        coords={"month": months},
+    )  # month by month the ratio is 1, 2, 0.5, 1
+    training = pd.DataFrame(
+        {"month": months, "state": ["no_talks", "no_talks", "active_talks", "no_talks"]}
+    )
+    episodes = summaries.level_ratio_episodes(level, reference, training)
+    assert episodes["state"].tolist() == ["no_talks", "active_talks", "no_talks"]
+    assert episodes["start"].dt.strftime("%Y-%m").tolist() == ["2010-01", "2010-03", "2010-04"]
+    assert episodes["end"].dt.strftime("%Y-%m").tolist() == ["2010-02", "2010-03", "2010-04"]
+    assert episodes["months"].tolist() == [2, 1, 1]
+    assert episodes["mean_ratio"].tolist() == pytest.approx([1.5, 0.5, 1.0])
+    assert episodes["lowest_ratio"].tolist() == pytest.approx([1.0, 0.5, 1.0])
+    assert episodes["highest_ratio"].tolist() == pytest.approx([2.0, 0.5, 1.0])
+    with pytest.raises(ValueError, match="do not cover"):
+        summaries.level_ratio_episodes(level, reference, training.iloc[:3])

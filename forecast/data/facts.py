@@ -62,6 +62,61 @@ def state_episodes(tables: Tables, since: str = "2005-01-01", until=None) -> pd.
     return kept
 
 
+def time_in_state(tables: Tables) -> pd.DataFrame:
+    """Days and years spent in each negotiation state over the whole coded timeline.
+
+    Days are counted from the coded periods, both ends included; the models count months
+    instead (each month in the state covering most of its days, :func:`state_rates`), so the
+    two differ slightly.
+
+    Parameters
+    ----------
+    tables : Tables
+        Validated tables.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``state`` in the order of :data:`forecast.constants.STATES` (states never
+        coded are left out): ``days`` and ``years`` (days / 365.25).
+    """
+    periods = tables.negotiation_states
+    days = (periods["end"] - periods["start"]).dt.days + 1
+    total = days.groupby(periods["state"]).sum()
+    total = total.reindex([s for s in STATES if s in total.index]).astype(int)
+    return pd.DataFrame({"days": total, "years": total / 365.25}).rename_axis("state")
+
+
+def state_rates(panel: pd.DataFrame) -> pd.DataFrame:
+    """Raw launch-day rate of the months in each negotiation state, uncontrolled.
+
+    A description only: the mean mixes the state with the capability build-up, the season and
+    the clustering that the models separate.
+
+    Parameters
+    ----------
+    panel : DataFrame
+        From :func:`forecast.data.monthly_panel` (``state``: the state covering most of the
+        month; ``launch_days``).
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``state`` in the order of :data:`forecast.constants.STATES` (states with no
+        month are left out): ``months``, ``launch_days`` (their sum) and
+        ``launch_days_per_month`` (their mean).
+    """
+    grouped = panel.groupby(panel["state"].astype(str))["launch_days"]
+    table = pd.DataFrame(
+        {
+            "months": grouped.size(),
+            "launch_days": grouped.sum(),
+            "launch_days_per_month": grouped.mean(),
+        }
+    )
+    return table.reindex([s for s in STATES if s in table.index]).rename_axis("state")
+
+
 def episode_words(episodes: pd.DataFrame, state: str) -> str:
     """One sentence on how many episodes of ``state`` the table holds, with their dates.
 

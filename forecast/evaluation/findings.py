@@ -12,6 +12,7 @@ presenting them (as a list, as HTML) is the caller's job.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from forecast.present import percent_interval, signed_percent, with_interval
@@ -356,3 +357,75 @@ def band_sentence(by_band: pd.DataFrame, model: str, what: str) -> list[str]:
         f"{skills} (positive = better); its 80% intervals hold {coverage} of the outcomes "
         "by band (80% when calibrated)."
     ]
+
+
+def fold_verdicts(folds: pd.DataFrame, model: str) -> pd.Series:
+    """How the folds of one model passed the sampler's strict convergence check.
+
+    Parameters
+    ----------
+    folds : DataFrame
+        ``folds.csv`` of a backtest (:class:`forecast.evaluation.results.BacktestResult`):
+        ``model``, ``passed``, ``max_rhat``, ``min_ess_bulk``, ``divergences``.
+    model : str
+        The model whose folds are counted.
+
+    Returns
+    -------
+    Series
+        ``model``, ``folds``, ``passed``, ``share_passed``, ``divergences`` (summed over the
+        folds), and for the folds that failed ``failed_rhat_low`` / ``failed_rhat_high`` (the
+        range of their largest r-hat) and ``failed_ess_bulk`` (their smallest bulk ESS); NaN
+        when none failed.
+    """
+    rows = folds[folds["model"] == model]
+    if rows.empty:
+        raise ValueError(f"the folds table holds no fold of {model!r}")
+    passed = rows["passed"].astype(bool)
+    failed = rows[~passed]
+    return pd.Series(
+        {
+            "model": model,
+            "folds": len(rows),
+            "passed": int(passed.sum()),
+            "share_passed": float(passed.mean()),
+            "divergences": int(rows["divergences"].sum()),
+            "failed_rhat_low": failed["max_rhat"].min() if len(failed) else np.nan,
+            "failed_rhat_high": failed["max_rhat"].max() if len(failed) else np.nan,
+            "failed_ess_bulk": failed["min_ess_bulk"].min() if len(failed) else np.nan,
+        }
+    )
+
+
+def fold_verdict_words(verdicts: pd.Series) -> str:
+    """One sentence on how many folds passed the strict convergence check and how far the
+    others missed it.
+
+    Parameters
+    ----------
+    verdicts : Series
+        From :func:`fold_verdicts`.
+    """
+    # the check's limits, defined once with the check (imported here: the models are slow to
+    # import, and the command line reads the other findings without them)
+    from forecast.models.diagnostics import ESS_MIN, RHAT_MAX
+
+    v = verdicts
+    text = (
+        f"{v['passed']} of the {v['folds']} `{v['model']}` folds ({v['share_passed']:.0%}) "
+        f"passed the strict convergence check (largest r-hat at most {RHAT_MAX}, bulk and tail "
+        f"ESS at least {ESS_MIN}, no divergence)"
+    )
+    failed = v["folds"] - v["passed"]
+    if failed:
+        text += (
+            f"; the other {failed} had a largest r-hat of {v['failed_rhat_low']:.3f}-"
+            f"{v['failed_rhat_high']:.3f} and a bulk ESS down to {v['failed_ess_bulk']:.0f}"
+        )
+    divergences = v["divergences"]
+    text += (
+        "; no fold had a divergence."
+        if divergences == 0
+        else f"; {divergences} divergence{'s' if divergences != 1 else ''} over the folds."
+    )
+    return text
