@@ -214,7 +214,7 @@ def test_what_changed_says_when_sampler_settings_were_overridden(runs):
     whole = simulate_scenarios(old, mixed, random_seed=1, outlook=outlooks[0])
     row = totals(whole).table.set_index("scenario").loc["outlook"]
     assert table.set_index("scenario").loc["outlook", "before"] == (
-        f"{row['mean']:.1f} [{row['q10']:g}, {row['q90']:g}]"
+        f"{row['mean']:.1f} ({row['q10']:g} to {row['q90']:g})"
     )
     _, problems = scenario_changes(old, new, mixed)  # without the state models: said why
     assert any("outlook" in p and "transition model" in p for p in problems)
