@@ -147,7 +147,10 @@ def with_transition_scenarios(
     if not added:
         return scenario_set
     merged = {**scenario_set.scenarios, **added}
-    return ScenarioSet(scenario_set.start, scenario_set.horizon, merged, scenario_set.source)
+    # the set's own lines, so that an error in one of its scenarios still names its line
+    return ScenarioSet(
+        scenario_set.start, scenario_set.horizon, merged, scenario_set.source, scenario_set.lines
+    )
 
 
 def outlook_tables(forecast: Forecast) -> dict[str, pd.DataFrame]:
@@ -177,7 +180,7 @@ class TodayOutlook:
         data do not have them, so their states and launches were simulated, not observed.
     current : Period
         The current month (the first month of ``forecast``).
-    full : Forecast, optional
+    full : Forecast
         The whole simulation, the ``simulated`` months then ``forecast``'s: what a quantity
         redrawn with the simulation's own random streams needs (the recounted P(ICBM) of
         :func:`forecast.unknown_class.icbm_range`).
@@ -186,7 +189,7 @@ class TodayOutlook:
     forecast: Forecast
     simulated: pd.PeriodIndex
     current: pd.Period
-    full: Forecast | None = None
+    full: Forecast
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """``states``: P(each state) per month; ``totals``: the total split by the state

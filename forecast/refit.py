@@ -35,6 +35,7 @@ from forecast.data.panel import Tables, data_caveats
 from forecast.errors import ConfigError, InputError
 from forecast.files import write_text_atomic
 from forecast.ledger import make_forecast, read_forecast, score_forecast, total_summary
+from forecast.present import with_interval
 from forecast.runs import Run, fit_run, load_outlook, load_run
 from forecast.scenarios import simulate_scenarios
 from forecast.summaries import totals
@@ -455,18 +456,15 @@ def what_changed(
         keys = [c for c in ("weapon_class", "state") if c in after]
         both = before.merge(after, on=keys, suffixes=("_before", "_after"))
 
-        def cell(row, when):
-            return (
-                f"{getattr(row, f'rate_ratio_mean_{when}'):.2f} "
-                f"({getattr(row, f'hdi_low_{when}'):.2f} to "
-                f"{getattr(row, f'hdi_high_{when}'):.2f})"
-            )
+        def cell(when: str) -> list[str]:  # "mean (low to high)", as every table writes it
+            columns = [f"{c}_{when}" for c in ("rate_ratio_mean", "hdi_low", "hdi_high")]
+            return with_interval(*(both[c] for c in columns), 2, signed=False).tolist()
 
         table = pd.DataFrame(
             {
                 **{k: both[k] for k in keys},
-                "before": [cell(r, "before") for r in both.itertuples()],
-                "after": [cell(r, "after") for r in both.itertuples()],
+                "before": cell("before"),
+                "after": cell("after"),
                 "shift of the mean": [
                     f"{r.rate_ratio_mean_after - r.rate_ratio_mean_before:+.2f}"
                     for r in both.itertuples()

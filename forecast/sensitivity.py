@@ -10,7 +10,7 @@ on the panel as coded and on the panel with each alternative applied. Each fit i
 one way (:func:`forecast.runs.fit_run`, a sampler preset of :data:`forecast.catalog.PRESETS`);
 its outlook models are fitted on the same panel (:func:`forecast.runs.fit_outlook`, so the
 state transitions follow the re-coded timeline); the standard scenarios
-(:data:`STANDARD_SCENARIOS`, the report's outlook) are simulated from it
+(:data:`forecast.constants.SHIPPED_SCENARIOS`, the report's outlook) are simulated from it
 (:func:`forecast.scenarios.simulate_scenarios`) and summarised
 (:func:`forecast.summaries.totals`). One seed drives every fit and every simulation: the same
 seed gives the same table. A model fitted from a later month than an alternative's (the
@@ -73,9 +73,6 @@ from forecast.errors import ConfigError
 from forecast.progress import task_bar
 from forecast.scenarios import ScenarioSet, load_scenarios, scenario_months, simulate_scenarios
 from forecast.summaries import totals
-
-#: The standard scenarios: the report's outlook (``forecast.report.build.CURRENT_SCENARIOS``).
-STANDARD_SCENARIOS = SHIPPED_SCENARIOS
 
 #: Id of the row that refits the coding as it is with another seed: how far a refit moves the
 #: numbers by chance alone (the noise floor the alternatives' differences are read against).
@@ -190,7 +187,7 @@ def _refit_progress(enabled: bool, total: int) -> Iterator:
 def _scenario_set(scenarios: ScenarioSet | str | Path | None) -> ScenarioSet:
     if isinstance(scenarios, ScenarioSet):
         return scenarios
-    return load_scenarios(scenarios if scenarios is not None else STANDARD_SCENARIOS)
+    return load_scenarios(scenarios if scenarios is not None else SHIPPED_SCENARIOS)
 
 
 def coding_sensitivity(
@@ -221,7 +218,8 @@ def coding_sensitivity(
     only : sequence of str, optional
         Ids of the alternatives to refit (default: all).
     scenarios : ScenarioSet or path, optional
-        The scenarios simulated from each fit (default: :data:`STANDARD_SCENARIOS`).
+        The scenarios simulated from each fit (default:
+        :data:`forecast.constants.SHIPPED_SCENARIOS`).
     preset : str, Sampler or dict
         Sampler preset of every fit (:func:`forecast.catalog.resolve_sampler`).
     progress : bool

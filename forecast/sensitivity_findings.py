@@ -17,9 +17,9 @@ import pandas as pd
 
 from forecast.catalog import PRESETS, preset_name
 from forecast.coding_alternatives import ALTERNATIVES_FILE, AS_CODED
-from forecast.constants import STATE_WORDS, STATES
+from forecast.constants import SHIPPED_SCENARIOS, STATE_WORDS, STATES
 from forecast.present import markdown_text
-from forecast.sensitivity import ANOTHER_SEED, STANDARD_SCENARIOS, ratio_columns, scenario_keys
+from forecast.sensitivity import ANOTHER_SEED, ratio_columns, scenario_keys
 
 
 def signed(value: float, digits: int) -> str:
@@ -363,7 +363,7 @@ def sensitivity_markdown(table: pd.DataFrame) -> str:
         f"`{attrs.get('preset', '?')}` ({sampler.get('chains', '?')} chains x "
         f"{sampler.get('draws', '?')} draws); alternatives from "
         f"`{Path(str(attrs.get('alternatives_file', ALTERNATIVES_FILE))).name}`, scenarios "
-        f"from `{Path(str(attrs.get('scenario_file', STANDARD_SCENARIOS))).name}`."
+        f"from `{Path(str(attrs.get('scenario_file', SHIPPED_SCENARIOS))).name}`."
     )
     findings = "\n".join(f"- {markdown_text(s)}" for s in sensitivity_findings(table))
     ratios = ratio_columns(table)

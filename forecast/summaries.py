@@ -768,11 +768,29 @@ def _state_free(forecast, variable: str) -> bool:
     return variable in data and data[variable].attrs.get("state_term") == "none"
 
 
+def level_ratio(level, reference):
+    """Month by month, one fitted level against another: the ratio of their posterior mean
+    rates, ``E[exp(level)] / E[exp(reference)]`` (1: the same level).
+
+    Parameters
+    ----------
+    level, reference : xarray.DataArray
+        Monthly levels (log rate, dims ``chain``, ``draw``, ``month``) of two fits of the same
+        months.
+
+    Returns
+    -------
+    xarray.DataArray
+        The ratio by ``month``.
+    """
+    return np.exp(level).mean(("chain", "draw")) / np.exp(reference).mean(("chain", "draw"))
+
+
 def level_ratio_episodes(level, reference, training: pd.DataFrame) -> pd.DataFrame:
     """One fitted level against another, averaged over each episode of the fitted months.
 
-    The monthly ratio is the one :func:`forecast.plots.plot_level_ratio` draws: the posterior
-    mean rates ``E[exp(level)] / E[exp(reference)]`` (1: the same level).
+    The monthly ratio is :func:`level_ratio`, the one :func:`forecast.plots.plot_level_ratio`
+    draws.
 
     Parameters
     ----------
@@ -789,7 +807,7 @@ def level_ratio_episodes(level, reference, training: pd.DataFrame) -> pd.DataFra
         each month), in time order: ``state``, ``start`` and ``end`` (first and last month),
         ``months``, ``mean_ratio``, ``lowest_ratio``, ``highest_ratio``.
     """
-    ratio = np.exp(level).mean(("chain", "draw")) / np.exp(reference).mean(("chain", "draw"))
+    ratio = level_ratio(level, reference)
     months = pd.DatetimeIndex(level["month"].values)
     states = training.set_index("month")["state"].astype(str).reindex(months)
     if states.isna().any():

@@ -121,16 +121,27 @@ def icbm_range(
     -------
     DataFrame
         One row per way of counting: ``counting``, ``min_apogee_km`` and one
-        ``p_icbm_<scenario>`` column per scenario.
+        ``p_icbm_<scenario>`` column per scenario (``p_icbm_<label>`` with ``label``).
+
+    Raises
+    ------
+    ValueError
+        ``label`` for a forecast of several scenarios, or a month of ``months`` that is not a
+        month of the forecast.
     """
     if label is not None and len(forecast.scenarios) != 1:
         raise ValueError("icbm_range: label names the column of a one-scenario forecast")
     names = [label] if label is not None else list(forecast.scenarios)
-    window = (
-        np.ones(len(forecast.months), bool)
-        if months is None
-        else np.asarray(forecast.months.isin(pd.PeriodIndex(months)))
-    )
+    window = np.ones(len(forecast.months), bool)
+    if months is not None:
+        wanted = pd.PeriodIndex(pd.to_datetime(pd.Index(months).astype(str)), freq="M")
+        outside = wanted.difference(forecast.months)
+        if len(outside):
+            raise ValueError(
+                f"icbm_range: month(s) {', '.join(map(str, outside))} are not months of the "
+                f"forecast ({forecast.months[0]} to {forecast.months[-1]})"
+            )
+        window = np.asarray(forecast.months.isin(wanted))
     last = class_mix.last_month
     counts = forecast.counts.transpose("scenario", "draw", "month").values
     rows = []

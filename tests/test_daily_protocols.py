@@ -90,16 +90,19 @@ def test_the_other_terms_join_the_240_cutoff_protocol_only_when_they_ran_its_fol
     assert len(tables["ablation"]) == 15
     words = daily_findings(tables, settings, "ar_level")
     assert sum("season" in w for w in words) == 1 and sum("excitation" in w for w in words) == 1
-    lead = _daily_lead(settings, "ar_level", again=len(settings["cutoffs"]), terms=terms)
+    lead = _daily_lead(settings, "ar_level", earlier_cutoffs=len(settings["cutoffs"]), terms=terms)
     named = "excitation, change, season, exercise and state"
     assert lead.endswith(f"its {named} terms left out in turn:")
     # after a protocol on fewer cutoffs, its verdicts are the ones to read
     fewer = len(settings["cutoffs"]) - 1
-    lead = _daily_lead(settings, "ar_level", again=fewer, terms=terms)
+    lead = _daily_lead(settings, "ar_level", earlier_cutoffs=fewer, terms=terms)
     assert lead.endswith(
         f"left out in turn (more cutoffs than the {fewer} above: where a verdict differs, "
         "read this one):"
     )
+    # an earlier protocol without cutoffs is no measure
+    lead = _daily_lead(settings, "ar_level", earlier_cutoffs=0, terms=terms)
+    assert lead.endswith("left out in turn:")
 
     other = tmp_path / DAILY_FOLDERS[2] / "settings.json"
     joined = json.loads(other.read_text())

@@ -149,6 +149,7 @@ def _folds(divergences=(0, 0, 0)):
             "passed": [True, False, False, True],
             "max_rhat": [1.005, 1.02, 1.008, float("nan")],
             "min_ess_bulk": [900.0, 800.0, 300.0, float("nan")],
+            "min_ess_tail": [700.0, 350.0, 500.0, float("nan")],
             "divergences": [*divergences, 0],
         }
     )
@@ -158,24 +159,27 @@ def test_fold_verdicts_count_one_models_folds_and_how_far_the_failed_ones_missed
     verdicts = findings.fold_verdicts(_folds(), "ar_level")
     assert (verdicts["folds"], verdicts["passed"], verdicts["divergences"]) == (3, 1, 0)
     assert verdicts["share_passed"] == pytest.approx(1 / 3)
-    assert (verdicts["failed_rhat_low"], verdicts["failed_rhat_high"]) == (1.008, 1.02)
-    assert verdicts["failed_ess_bulk"] == 300.0
+    # r-hat 1.008 is under the limit: only the fold at 1.02 missed on it
+    assert (verdicts["high_rhat"], verdicts["worst_rhat"]) == (1, 1.02)
+    # both missed on the ESS: one on the bulk (300), one on the tail (350)
+    assert (verdicts["low_ess"], verdicts["worst_ess"]) == (2, 300.0)
     assert findings.fold_verdict_words(verdicts) == (
         "1 of the 3 `ar_level` folds (33%) passed the strict convergence check (largest r-hat "
-        "at most 1.01, bulk and tail ESS at least 400, no divergence); the other 2 had a largest "
-        "r-hat of 1.008-1.020 and a bulk ESS down to 300; no fold had a divergence."
+        "at most 1.01, bulk and tail ESS at least 400, no divergence); of the other 2, 1 had a "
+        "largest r-hat above 1.01 (at worst 1.020), 2 a bulk or tail ESS below 400 (at worst "
+        "300) (a fold may miss on more than one); no fold had a divergence."
     )
     text = findings.fold_verdict_words(findings.fold_verdicts(_folds((0, 2, 1)), "ar_level"))
-    assert text.endswith("; 3 divergences over the folds.")
+    assert "2 a divergence (3 in all)" in text and "no fold had" not in text
     with pytest.raises(ValueError, match="no fold of 'daily_exciting'"):
         findings.fold_verdicts(_folds(), "daily_exciting")
 
 
 def test_fold_verdicts_of_folds_that_all_passed_say_nothing_of_failures():
-    folds = _folds().assign(passed=True)
+    folds = _folds().assign(passed=True, max_rhat=1.0, min_ess_bulk=1000.0, min_ess_tail=1000.0)
     text = findings.fold_verdict_words(findings.fold_verdicts(folds, "ar_level"))
     assert text.startswith("3 of the 3 `ar_level` folds (100%) passed")
-    assert "the other" not in text
+    assert "the other" not in text and text.endswith("; no fold had a divergence.")
 
 
 def test_level_ratio_episodes_average_the_ratio_of_mean_rates_over_each_episode():

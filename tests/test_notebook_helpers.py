@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from conftest import REPO, SEED
 
+from forecast.constants import SHIPPED_SCENARIOS
 from forecast.errors import ConfigError
 from forecast.models import (
     count_check,
@@ -18,7 +19,7 @@ from forecast.models import (
 from forecast.outlook import with_transition_scenarios
 from forecast.scenarios import load_scenarios
 
-CURRENT = REPO / "scenarios" / "current.yaml"
+CURRENT = SHIPPED_SCENARIOS
 STOCKHOLM = REPO / "scenarios" / "2019-11-after-stockholm.yaml"
 
 

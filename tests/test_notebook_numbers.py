@@ -1,4 +1,5 @@
-"""Results in the notebooks' prose are printed from their tables, not typed by hand.
+"""Skills, gains and fold shares in the notebooks' prose are printed from their tables, not
+typed by hand (a guard against the forms that went stale; other numbers are left to review).
 
 A number typed into a markdown cell goes stale when the evaluation tables are regenerated; the
 notebooks print such numbers from the tables (``forecast.present`` words them) and the prose
@@ -25,7 +26,7 @@ RESULT = re.compile(
 
 
 @pytest.mark.parametrize("path", notebook_paths(), ids=lambda p: p.name)
-def test_no_backtest_result_is_typed_into_the_prose(path):
+def test_no_signed_skill_or_gain_is_typed_into_the_prose(path):
     nb = nbformat.read(path, as_version=4)
     typed = [
         (i, match.group(0))

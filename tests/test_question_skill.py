@@ -529,7 +529,7 @@ def test_the_state_families_split_by_the_state_at_the_cutoff_by_hand():
     )
     assert words.endswith(
         "asked in stalled (2 cutoffs) 40% on average where 50% came (too low; skill there "
-        "+68.0%; the base rate was further off)."
+        "+68.0%; the base rate's Brier score was worse there)."
     )
     # answers too high in both states: only the larger gap is named
     (one,) = origin_state_findings(table.assign(frequency=[0.0, 0.2]))

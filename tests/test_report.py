@@ -979,12 +979,12 @@ def test_the_index_says_how_far_to_trust_the_numbers(index):
 @pytest.fixture(scope="module")
 def small_forecast(tiny_run):
     """The shipped scenarios simulated from the stand-in run (its numbers mean nothing)."""
-    from forecast.report import CURRENT_SCENARIOS
+    from forecast.constants import SHIPPED_SCENARIOS
     from forecast.runs import load_outlook, load_run
     from forecast.scenarios import load_scenarios, simulate_scenarios
 
     model, _ = load_run(tiny_run)
-    scenarios = load_scenarios(CURRENT_SCENARIOS)
+    scenarios = load_scenarios(SHIPPED_SCENARIOS)
     forecast = simulate_scenarios(
         model, scenarios, random_seed=SEED, outlook=load_outlook(tiny_run)
     )
@@ -1678,6 +1678,11 @@ def test_the_nuclear_note_says_how_the_rule_fared_near_its_answer(tmp_path):
     assert "when this rule answered 10% to 20%" in nuclear_calibration(0.15, 28.0, tmp_path)
     # the bin of the percentage the page shows: 9.96% reads 10%
     assert "when this rule answered 10% to 20%" in nuclear_calibration(0.0996, 28.0, tmp_path)
+    # 0.295 reads 30% on the page (round(0.295, 2) would give 0.29, the 20-30% bin)
+    more = table.iloc[[1, 1]].assign(bin_lo=[0.2, 0.3], bin_hi=[0.3, 0.4])
+    pd.concat([table, more]).to_csv(tmp_path / "question_reliability.csv", index=False)
+    assert "when this rule answered 30% to 40%" in nuclear_calibration(0.295, 28.0, tmp_path)
+    table.to_csv(tmp_path / "question_reliability.csv", index=False)
     assert nuclear_calibration(0.95, 28.0, tmp_path) == ""  # no bin holds it
     assert nuclear_calibration(float("nan"), 28.0, tmp_path) == ""
     assert nuclear_calibration(0.06, 28.0, tmp_path / "absent") == ""
@@ -1744,3 +1749,17 @@ def test_a_table_with_a_marked_row_says_what_the_mark_means():
         "simulations or on a few very large ones (its mean above its 90th percentile).</p>"
     )
     assert _caution_note(marked.assign(caution="")) == ""
+
+
+def test_a_count_familys_crps_is_in_its_events_unit():
+    from types import SimpleNamespace
+
+    from forecast.report.evidence import _crps_unit
+
+    def row(family, kind="crps"):
+        return SimpleNamespace(family=family, score_kind=kind)
+
+    assert _crps_unit(row("launch-days-12m")) == " launch days"
+    assert _crps_unit(row("icbm-6m")) == " ICBM launch days"  # were it scored by CRPS
+    assert _crps_unit(row("icbm-6m", "brier")) == ""  # a Brier score has no unit
+    assert _crps_unit(row("no-such-family")) == ""

@@ -25,12 +25,11 @@ from forecast.coding_alternatives import (
     recode,
     select_alternatives,
 )
-from forecast.constants import BUNDLED_DATA_DIR, STATE_LABELS, STATES
+from forecast.constants import BUNDLED_DATA_DIR, SHIPPED_SCENARIOS, STATE_LABELS, STATES
 from forecast.data import monthly_panel
 from forecast.errors import ConfigError, DataError
 from forecast.sensitivity import (
     ANOTHER_SEED,
-    STANDARD_SCENARIOS,
     coding_sensitivity,
     read_sensitivity,
 )
@@ -78,12 +77,6 @@ def test_every_alternative_quotes_coding_notes_with_its_dates_and_state():
         assert f"`{row.state}`" in row.note or row.id == "pm_talks_1990", row.id
     # the one boundary move without a label in its bullet: the row 1/2 boundary of 1990
     assert "1990-09-04 (first PM talks)" in alternatives.set_index("id").loc["pm_talks_1990"].note
-
-
-def test_the_standard_scenarios_are_the_reports():
-    from forecast.report.build import CURRENT_SCENARIOS
-
-    assert STANDARD_SCENARIOS == CURRENT_SCENARIOS
 
 
 # --- re-coding in memory ------------------------------------------------------------------------
@@ -462,7 +455,7 @@ def test_real_draws_as_coded_is_a_direct_fit_and_early_codings_leave_the_fit_alo
     direct = totals(
         simulate_scenarios(
             fitted.model,
-            load_scenarios(STANDARD_SCENARIOS),
+            load_scenarios(SHIPPED_SCENARIOS),
             random_seed=SEED,
             outlook=fit_outlook(fitted.model),
         )

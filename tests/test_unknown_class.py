@@ -85,6 +85,12 @@ def test_the_range_from_today_starts_at_that_outlooks_own_p_icbm(tmp_path, table
     assert whole.iloc[0]["p_icbm_outlook"] > given
     from types import SimpleNamespace
 
+    # months are those of the forecast, however they are given
+    as_dates = today.forecast.months.to_timestamp()
+    again = icbm_range(today.full, tables, outlook.class_mix, SEED, months=as_dates, label="x")
+    assert again["p_icbm_x"].tolist() == table["p_icbm_from_today"].tolist()
+    with pytest.raises(ValueError, match="2030-01 are not months of the forecast"):
+        icbm_range(today.full, tables, outlook.class_mix, SEED, months=["2030-01"])
     two = SimpleNamespace(scenarios=["a", "b"])  # a label names one scenario's column only
     with pytest.raises(ValueError, match="one-scenario"):
         icbm_range(two, tables, outlook.class_mix, SEED, label="x")

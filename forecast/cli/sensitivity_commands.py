@@ -16,11 +16,12 @@ import typer
 from forecast.catalog import resolve_sampler
 from forecast.cli import checks
 from forecast.coding_alternatives import check_alternatives, load_alternatives, select_alternatives
+from forecast.constants import SHIPPED_SCENARIOS
 from forecast.data import load_tables
 from forecast.errors import ConfigError
 from forecast.outputs import check_output_dir
 from forecast.scenarios import load_scenarios
-from forecast.sensitivity import STANDARD_SCENARIOS, check_state_model
+from forecast.sensitivity import check_state_model
 
 app = typer.Typer(rich_markup_mode=None)
 
@@ -83,7 +84,7 @@ def sensitivity(
             "--only", "no alternative id given", "name one or more ids, or leave --only out for all"
         )
     chosen = select_alternatives(load_alternatives(alternatives), ids)
-    spec = load_scenarios(scenarios if scenarios is not None else STANDARD_SCENARIOS)
+    spec = load_scenarios(scenarios if scenarios is not None else SHIPPED_SCENARIOS)
     folder = checks.data_dir(data_dir)
     tables = load_tables(folder)
     check_alternatives(chosen, tables)

@@ -230,7 +230,7 @@ def kept_pairs(folder, names=PAIR_FOLDERS) -> dict[str, tuple[dict, dict]]:
     ----------
     folder : str or Path
         An evaluation folder (``docs/evaluation``).
-    names : sequence of str
+    names : str or sequence of str
         Which comparisons, in the order returned.
 
     Returns
@@ -240,7 +240,7 @@ def kept_pairs(folder, names=PAIR_FOLDERS) -> dict[str, tuple[dict, dict]]:
         each that holds a backtest with an ``ablation`` table.
     """
     out = {}
-    for name in names:
+    for name in [names] if isinstance(names, str) else names:
         if (Path(folder) / name / "settings.json").is_file():
             tables, settings = read_summary(Path(folder) / name)
             if "ablation" in tables:

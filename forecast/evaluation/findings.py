@@ -157,9 +157,15 @@ def skill_findings(
 
 
 def horizon_findings(headline: pd.DataFrame, model: str) -> list[str]:
-    """Where, horizon by horizon, the 90% interval of ``model``'s skill is not above zero
-    (``headline.csv``: one row per model, state path and single horizon, state held at the
-    cutoff used).
+    """Where, horizon by horizon, the 90% interval of ``model``'s skill is not above zero.
+
+    Parameters
+    ----------
+    headline : DataFrame
+        ``headline.csv``: one row per model, state path and single horizon, with
+        ``crps_skill_lo``/``_hi``; the rows with the state held at the cutoff are used (a row
+        without an interval, NaN, is in neither list).
+    model : str
 
     Returns
     -------
@@ -275,8 +281,9 @@ def evidence_findings(
     else:
         out.append(
             "So knowing in advance which states would come did not measurably improve forecasts "
-            "of launch days: read scenario differences, each of which assumes such a path of "
-            "states, as the model's conditional beliefs, with their wide intervals, not as "
+            "of launch days in any horizon band: read scenario differences, each of which "
+            "assumes such a path of states, as the model's conditional beliefs, with their wide "
+            "intervals, not as "
             "effects the forecasts have been shown to need. Whether the state at the cutoff "
             "earns its place as an input of the model is another question, which the "
             "ablation's state term answers."
@@ -360,46 +367,61 @@ def band_sentence(by_band: pd.DataFrame, model: str, what: str) -> list[str]:
 
 
 def fold_verdicts(folds: pd.DataFrame, model: str) -> pd.Series:
-    """How the folds of one model passed the sampler's strict convergence check.
+    """How the folds of one model passed the sampler's strict convergence check, criterion by
+    criterion (:data:`forecast.models.diagnostics.RHAT_MAX`, ``ESS_MIN``, no divergence).
 
     Parameters
     ----------
     folds : DataFrame
         ``folds.csv`` of a backtest (:class:`forecast.evaluation.results.BacktestResult`):
-        ``model``, ``passed``, ``max_rhat``, ``min_ess_bulk``, ``divergences``.
+        ``model``, ``passed``, ``max_rhat``, ``min_ess_bulk``, ``min_ess_tail``,
+        ``divergences`` (a fold that was not sampled has no r-hat or ESS).
     model : str
         The model whose folds are counted.
 
     Returns
     -------
     Series
-        ``model``, ``folds``, ``passed``, ``share_passed``, ``divergences`` (summed over the
-        folds), and for the folds that failed ``failed_rhat_low`` / ``failed_rhat_high`` (the
-        range of their largest r-hat) and ``failed_ess_bulk`` (their smallest bulk ESS); NaN
-        when none failed.
+        ``model``, ``folds``, ``passed``, ``share_passed``; ``high_rhat`` (folds whose largest
+        r-hat is above the limit) and ``worst_rhat`` (the largest); ``low_ess`` (folds whose
+        bulk or tail ESS is below the limit) and ``worst_ess`` (the smallest);
+        ``divergent`` (folds with a divergence) and ``divergences`` (their sum). A worst value
+        is NaN when no fold missed on it.
+
+    Raises
+    ------
+    ValueError
+        No fold of ``model`` in the table.
     """
+    from forecast.models.diagnostics import ESS_MIN, RHAT_MAX  # the check's own limits
+
     rows = folds[folds["model"] == model]
     if rows.empty:
         raise ValueError(f"the folds table holds no fold of {model!r}")
     passed = rows["passed"].astype(bool)
-    failed = rows[~passed]
+    rhat = rows["max_rhat"]
+    ess = rows[["min_ess_bulk", "min_ess_tail"]].min(axis=1)
+    high, low = rhat[rhat > RHAT_MAX], ess[ess < ESS_MIN]
+    divergent = rows["divergences"] > 0
     return pd.Series(
         {
             "model": model,
             "folds": len(rows),
             "passed": int(passed.sum()),
             "share_passed": float(passed.mean()),
+            "high_rhat": len(high),
+            "worst_rhat": high.max() if len(high) else np.nan,
+            "low_ess": len(low),
+            "worst_ess": low.min() if len(low) else np.nan,
+            "divergent": int(divergent.sum()),
             "divergences": int(rows["divergences"].sum()),
-            "failed_rhat_low": failed["max_rhat"].min() if len(failed) else np.nan,
-            "failed_rhat_high": failed["max_rhat"].max() if len(failed) else np.nan,
-            "failed_ess_bulk": failed["min_ess_bulk"].min() if len(failed) else np.nan,
         }
     )
 
 
 def fold_verdict_words(verdicts: pd.Series) -> str:
-    """One sentence on how many folds passed the strict convergence check and how far the
-    others missed it.
+    """One sentence on how many folds passed the strict convergence check and, criterion by
+    criterion, how many missed it and by how much.
 
     Parameters
     ----------
@@ -416,16 +438,26 @@ def fold_verdict_words(verdicts: pd.Series) -> str:
         f"passed the strict convergence check (largest r-hat at most {RHAT_MAX}, bulk and tail "
         f"ESS at least {ESS_MIN}, no divergence)"
     )
-    failed = v["folds"] - v["passed"]
-    if failed:
-        text += (
-            f"; the other {failed} had a largest r-hat of {v['failed_rhat_low']:.3f}-"
-            f"{v['failed_rhat_high']:.3f} and a bulk ESS down to {v['failed_ess_bulk']:.0f}"
+    missed = []
+    if v["high_rhat"]:
+        missed.append(
+            f"{v['high_rhat']} had a largest r-hat above {RHAT_MAX} (at worst "
+            f"{v['worst_rhat']:.3f})"
         )
-    divergences = v["divergences"]
-    text += (
-        "; no fold had a divergence."
-        if divergences == 0
-        else f"; {divergences} divergence{'s' if divergences != 1 else ''} over the folds."
-    )
-    return text
+    if v["low_ess"]:
+        missed.append(
+            f"{v['low_ess']} a bulk or tail ESS below {ESS_MIN} (at worst {v['worst_ess']:.0f})"
+        )
+    if v["divergent"]:
+        missed.append(f"{v['divergent']} a divergence ({v['divergences']} in all)")
+    if missed:
+        failed = v["folds"] - v["passed"]
+        both = (
+            " (a fold may miss on more than one)"
+            if sum(v[k] for k in ("high_rhat", "low_ess", "divergent")) > failed
+            else ""
+        )
+        text += f"; of the other {failed}, " + ", ".join(missed) + both
+    if not v["divergent"]:
+        text += "; no fold had a divergence"
+    return text + "."

@@ -441,8 +441,8 @@ def origin_state_findings(table: pd.DataFrame) -> list[str]:
         skill = f"skill there {signed_percent(row['skill'])}"
         if first:
             skill += " against the long-run base rate"
-        if row["skill"] > 0:  # a positive skill beside a wrong answer: the rate missed more
-            skill += "; the base rate was further off"
+        if row["skill"] > 0:  # a positive skill beside a wrong answer: the rate scored worse
+            skill += "; the base rate's Brier score was worse there"
         return (
             f"asked in {STATE_WORDS.get(row['state'], row['state'])} ({int(row['n'])} cutoffs) "
             f"{said}"

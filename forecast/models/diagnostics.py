@@ -174,7 +174,7 @@ class PriorCheck:
         return asdict(self)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # an array field: compared by identity, not by value
 class PriorSample:
     """One draw of a built model's prior predictive, what it counts and its check
     (:func:`prior_predictive_sample`).

@@ -77,7 +77,6 @@ from forecast.plots.style import (
     user_fonts,
     user_text,
 )
-from forecast.present import state_words
 
 __all__ = [
     "save_effects_figure",
@@ -93,7 +92,6 @@ __all__ = [
     "STATE_COLORS",
     "STATE_LABELS",
     "TARGET_LABELS",
-    "state_words",
     "literal",
     "model_colors",
     "scenario_colors",

@@ -25,6 +25,7 @@ from forecast.plots.style import (
     state_legend_handles,
     user_text,
 )
+from forecast.summaries import level_ratio
 
 
 def plot_state_effects(effects: pd.DataFrame, ax: plt.Axes | None = None) -> plt.Axes:
@@ -264,7 +265,7 @@ def plot_level_ratio(
     """
     if ax is None:
         _, ax = plt.subplots(figsize=(12, 3.8))
-    ratio = np.exp(level).mean(("chain", "draw")) / np.exp(reference).mean(("chain", "draw"))
+    ratio = level_ratio(level, reference)
     months = pd.DatetimeIndex(level["month"].values)
     shade_states(ax, panel, alpha=0.45)
     ax.stairs(ratio.values, month_edges(months), baseline=None, color=FIT_COLOR, lw=2)

@@ -39,7 +39,7 @@ def _periods(values) -> pd.PeriodIndex:
 
 
 #: Panel column of each event kind (launch days by class: :func:`_class_columns`).
-EVENT_COLUMNS = {
+_COLUMNS = {
     "launch_day": "launch_days",
     "missiles": "missiles",
     "nuclear_test": "nuclear_tests",
@@ -89,7 +89,7 @@ def _observed_counts(question: Question, observed: pd.DataFrame, where: dict) ->
     if event.kind == "launch_day" and event.weapon_class:
         columns = _class_columns(event.weapon_class)
     else:
-        columns = [EVENT_COLUMNS[event.kind]]
+        columns = [_COLUMNS[event.kind]]
     missing = sorted(set(columns) - set(observed.columns))
     if missing:
         raise ConfigError(

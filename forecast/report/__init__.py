@@ -52,7 +52,6 @@ from __future__ import annotations
 
 from forecast.report.build import (
     CURRENT_QUESTIONS,
-    CURRENT_SCENARIOS,
     REPORT_MODEL,
     RUN_FOLDER,
     SIZE_TARGET_BYTES,
@@ -76,7 +75,6 @@ from forecast.report.sections import INDEX_SECTIONS
 
 __all__ = [
     "CURRENT_QUESTIONS",
-    "CURRENT_SCENARIOS",
     "RUN_FOLDER",
     "EVALUATION_DIR",
     "INDEX_SECTIONS",

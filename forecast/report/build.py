@@ -46,7 +46,6 @@ from forecast.track_record import QUESTIONS_FILE
 from forecast.unknown_class import icbm_range, icbm_words, unknown_class_days
 
 #: The shipped scenario file of the current outlook.
-CURRENT_SCENARIOS = SHIPPED_SCENARIOS
 
 #: The shipped question file the index page answers (the one the track record asks).
 CURRENT_QUESTIONS = QUESTIONS_FILE
@@ -398,7 +397,7 @@ def build_report(
         run = check_report_run(run) if notebooks else Path(run).resolve()
     if single_file is not None:
         single_file = check_single_file(single_file, force=force)
-    scenario_file = Path(scenarios).resolve() if scenarios is not None else CURRENT_SCENARIOS
+    scenario_file = Path(scenarios).resolve() if scenarios is not None else SHIPPED_SCENARIOS
     scenario_set = load_scenarios(scenario_file)
     tables = load_tables(data_dir)
     check_today(tables, today)

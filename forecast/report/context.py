@@ -119,6 +119,12 @@ class ReportContext:
         Rendering for the single-file report: links to notebook pages become anchors.
     built : str
         When the report was built.
+    icbm : dict, optional
+        P(an ICBM launch) under the recounts of unknown-class launches
+        (:mod:`forecast.unknown_class`): ``days`` (unknown-class launch days by year),
+        ``range`` (``icbm_sensitivity.csv``: a row per way of counting, ``p_icbm_<scenario>``
+        for the outlook from the data's end and ``p_icbm_from_today`` for the outlook from
+        today), ``text`` and ``today_text`` (their sentences).
     """
 
     tables: object

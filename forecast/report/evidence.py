@@ -34,7 +34,7 @@ from forecast.models import DEFAULT_MODEL
 from forecast.plots import plot_family_reliability, plot_reliability, plot_skill
 from forecast.present import percent_interval, signed_percent, with_interval
 from forecast.questions import reliability_table
-from forecast.questions.resolve import EVENT_COLUMNS
+from forecast.questions.spec import Event
 from forecast.report.context import (
     EVALUATION_DIR,
     FROZEN_FILE,
@@ -49,7 +49,6 @@ from forecast.report.vega import chart_html
 from forecast.runs import shown_folder
 from forecast.sensitivity import read_sensitivity
 from forecast.sensitivity_findings import sensitivity_findings, sensitivity_html
-from forecast.summaries import target_noun
 from forecast.track_record import (
     RECORDS_FILE,
     TRACK_RECORD_DIR,
@@ -158,7 +157,7 @@ def _other_protocols(folder: Path, model: str) -> list[str]:
         models = settings.get("models", [])
         monthly = next((m for m in (model, DEFAULT_MODEL) if m in models), model)
         terms = list(dict.fromkeys(tables["ablation"]["term"])) if "ablation" in tables else []
-        words.append(_daily_lead(settings, model, again=before, terms=terms))
+        words.append(_daily_lead(settings, model, earlier_cutoffs=before, terms=terms))
         words += daily_findings(tables, settings, monthly)
         before = len(settings.get("cutoffs") or [])
     for tables, settings in kept_pairs(folder).values():
@@ -223,15 +222,19 @@ def _pairs_lead(cutoffs: list[str], table: pd.DataFrame) -> str:
 
 
 def _daily_lead(
-    settings: dict, model: str, again: int | None = None, terms: list[str] | None = None
+    settings: dict,
+    model: str,
+    earlier_cutoffs: int | None = None,
+    terms: list[str] | None = None,
 ) -> str:
     """Where a daily protocol scored the daily model and beside what; the first also says what
-    the model is, and that no forecast here comes from it (``again``: a protocol after it, on
-    that many cutoffs, so that a protocol on more cutoffs says its verdicts weigh more;
-    ``terms``: the terms its ablation table left out, else those its variants name)."""
+    the model is, and that no forecast here comes from it (``earlier_cutoffs``: this protocol
+    comes after another, run on that many cutoffs; when this one has more, it says its
+    verdicts are the ones to read; ``terms``: the terms its ablation table left out, else
+    those its variants name)."""
     cutoffs = settings.get("cutoffs") or []
     where = _cutoffs_words(cutoffs, spacing=True)
-    if again is not None:
+    if earlier_cutoffs is not None:
         terms = terms or [
             ABLATION_OF[m][1]
             for m in settings.get("models", [])
@@ -240,8 +243,9 @@ def _daily_lead(
         named = " and ".join([", ".join(terms[:-1]), terms[-1]] if len(terms) > 1 else terms)
         left = f", its {named} terms left out in turn" if terms else ""
         weighs = (
-            f" (more cutoffs than the {again} above: where a verdict differs, read this one)"
-            if len(cutoffs) > again
+            f" (more cutoffs than the {earlier_cutoffs} above: where a verdict differs, read "
+            "this one)"
+            if 0 < earlier_cutoffs < len(cutoffs)
             else ""
         )
         return f"{DAILY_MODEL} was backtested again on {where}{left}{weighs}:"
@@ -322,12 +326,18 @@ def _skill_chart(band: pd.DataFrame, model: str) -> str:
 
 
 def _crps_unit(row) -> str:
-    """`` launch days`` after a count family's CRPS (a score in the count's unit); ``""`` for
-    a Brier score (no unit) or a family this version does not know."""
+    """`` launch days`` after a count family's CRPS (a score in the count's unit: the event's,
+    :attr:`forecast.questions.spec.Event.unit`, or months for a date); ``""`` for a Brier
+    score (no unit) or a family this version does not know."""
     family = BY_ID.get(row.family)
-    if row.score_kind == "brier" or family is None or not isinstance(family["event"], str):
+    if row.score_kind == "brier" or family is None:
         return ""
-    return f" {target_noun(EVENT_COLUMNS[family['event']])}"
+    if family["type"] == "date":
+        return " months"
+    raw = family["event"] if isinstance(family["event"], dict) else {"kind": family["event"]}
+    to = raw.get("to")
+    event = Event(raw["kind"], raw.get("weapon_class"), tuple(to) if to else None)
+    return f" {event.unit}"
 
 
 def questions_section(

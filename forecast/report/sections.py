@@ -108,7 +108,9 @@ def nuclear_calibration(p: float, half_life: float, folder: Path = EVALUATION_DI
     path = Path(folder) / "question_reliability.csv"
     if not path.is_file() or p != p or backtested_half_life(folder) != half_life:
         return ""
-    p = round(p, 2)  # the bin of the percentage the page shows (0.0996 reads 10%)
+    # the bin of the percentage the page shows, rounded as it rounds (0.0996 and 0.295 read
+    # 10% and 30%, where round(p, 2) gives 0.29)
+    p = float(f"{p:.0%}".rstrip("%")) / 100
     table = pd.read_csv(path)
     rows = table[
         (table["family"] == "nuclear-12m") & (table["bin_lo"] <= p) & (p < table["bin_hi"])
@@ -564,8 +566,9 @@ def _icbm_today(ctx: ReportContext) -> str:
     mix's)."""
     if ctx.icbm is None or "today_text" not in ctx.icbm:
         return ""
+    months = len(ctx.from_today.forecast.months)
     return (
-        '<p id="icbm-today" class="caution">Over the 12 months from today, '
+        f'<p id="icbm-today" class="caution">Over the {months} months from today, '
         + html.escape(class_words(ctx.icbm["today_text"]))
         + " (column <code>p_icbm_from_today</code> of <code>icbm_sensitivity.csv</code>; why: "
         'under <a href="#expectations">all things considered</a>).</p>'
