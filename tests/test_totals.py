@@ -124,6 +124,14 @@ def test_the_sentences_say_when_the_totals_interval_is_too_narrow_or_wide():
         "narrow; read it as about a 75% interval."
     )
     assert "about a 75% interval too" in interval_caveat(both, "m", brief=True)
+    # a forecast that starts after simulated months: the backtest never scored it
+    led = interval_caveat(both, "m", lead=11)
+    assert led.startswith(interval_caveat(both, "m") + " The backtest scored the 12 months")
+    assert led.endswith(
+        "these start 11 month(s) after them, over simulated months, which it "
+        "never scored: this interval is untested there."
+    )
+    assert interval_caveat(both, "other", lead=11).startswith("The backtest scored")
     # too narrow by the PIT while the printed interval held about 80% or more: no correction
     # that points the wrong way ("read it as an 85% one")
     for printed in (0.79, 0.83):

@@ -203,7 +203,11 @@ def _reading(r) -> tuple[str, int | None] | None:
 
 
 def interval_caveat(
-    table: pd.DataFrame, model: str, state_path: str = "persist", brief: bool = False
+    table: pd.DataFrame,
+    model: str,
+    state_path: str = "persist",
+    brief: bool = False,
+    lead: int = 0,
 ) -> str:
     """One sentence to print beside a forecast's 80% interval of a total, when the backtest
     found that interval mis-calibrated (its randomised-PIT coverage outside
@@ -219,6 +223,10 @@ def interval_caveat(
         The path of the forecasts (``persist``: the state held at the cutoff).
     brief : bool
         The short form, for a table below one that carries the whole sentence.
+    lead : int
+        The months between the data's end and the forecast's first month (the outlook from
+        today): a sentence is added that the backtest never scored forecasts that start there,
+        whether or not it found the interval mis-calibrated.
 
     Returns
     -------
@@ -227,6 +235,18 @@ def interval_caveat(
         69% of the totals that came by the randomised PIT (...); the 80% interval as printed,
         both ends included, held 77%: it is too narrow; read it as about a 75% interval."
     """
+    text = _calibration_caveat(table, model, state_path, brief)
+    if lead > 0:
+        text += (
+            f" The backtest scored the 12 months right after the data; these start {lead} "
+            "month(s) after them, over simulated months, which it never scored: this interval "
+            "is untested there."
+        )
+    return text.strip()
+
+
+def _calibration_caveat(table: pd.DataFrame, model: str, state_path: str, brief: bool) -> str:
+    """:func:`interval_caveat` without the sentence on a lead."""
     rows = table[(table["model"] == model) & (table["state_path"] == state_path)]
     if rows.empty:
         return ""

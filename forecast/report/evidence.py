@@ -67,16 +67,12 @@ def interval_note(
     path = Path(folder) / "totals.csv"
     if ctx.model is None or not path.is_file():
         return ""
-    text = interval_caveat(pd.read_csv(path), ctx.model.name, brief=where != ctx.first_table)
-    if lead > 0:
-        text += (
-            f" The backtest scored the 12 months right after the data; these start {lead} "
-            "month(s) after them, over simulated months, which it never scored: this interval "
-            "is untested there."
-        )
+    text = interval_caveat(
+        pd.read_csv(path), ctx.model.name, brief=where != ctx.first_table, lead=lead
+    )
     if not text:
         return ""
-    return f'<p id="interval-{where}" class="caution">{html.escape(text.strip())}</p>'
+    return f'<p id="interval-{where}" class="caution">{html.escape(text)}</p>'
 
 
 def trust_section(ctx: ReportContext, folder: Path = EVALUATION_DIR) -> str:
