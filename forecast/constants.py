@@ -190,3 +190,10 @@ MAX_OPTION_TEXT = 10_000
 #: The largest monthly count a frozen forecast (``forecast.json``) may hold (a month has at
 #: most 31 launch days; no month has seen a hundred missiles): above is a damaged file.
 MAX_DRAWN_COUNT = 1_000_000
+
+#: Thresholds of the sampler's strict convergence verdict (Vehtari et al. 2021
+#: recommendations; :func:`forecast.models.diagnostics.diagnose`): here, so that the
+#: evaluation's sentences quote them without importing the models.
+RHAT_MAX = 1.01
+ESS_MIN = 400
+BFMI_MIN = 0.3

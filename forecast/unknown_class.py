@@ -80,6 +80,28 @@ def unknown_class_days(tables: Tables, since: int = 2016) -> pd.DataFrame:
     return table.reset_index()
 
 
+def recounted_mixes(
+    tables: Tables, class_mix, thresholds: tuple[float | None, ...] = (None, *APOGEE_THRESHOLDS_KM)
+) -> dict:
+    """The run's class mix refitted, with its own settings (priors, draws, seed) on the months
+    up to its last month, with the unknown-class launches recounted by each apogee threshold;
+    ``None`` (the classes as given) is the run's class mix itself.
+
+    Returns
+    -------
+    dict
+        Threshold -> ClassMix.
+    """
+    mixes = {}
+    for threshold in thresholds:
+        mix = class_mix
+        if threshold is not None:
+            panel = monthly_panel(reclassify(tables, threshold), end=str(class_mix.last_month))
+            mix = ClassMix(class_mix.priors, class_mix.n_draws, class_mix.random_seed).fit(panel)
+        mixes[threshold] = mix
+    return mixes
+
+
 def icbm_range(
     forecast,
     tables: Tables,
@@ -88,14 +110,14 @@ def icbm_range(
     thresholds: tuple[float | None, ...] = (None, *APOGEE_THRESHOLDS_KM),
     months=None,
     label: str | None = None,
+    mixes: dict | None = None,
 ) -> pd.DataFrame:
     """P(at least one ICBM launch day) over the forecast's months, per way of counting.
 
-    For each threshold the class mix is refitted with the run's own settings (priors, draws,
-    seed) on the months up to its last month, with the unknown-class launches recounted, and
-    the classes of the forecast's own simulated launch days are redrawn with the stream the
-    forecast used; the first row (no recounting) is the run's class mix itself, so it
-    reproduces the forecast's P(ICBM).
+    For each threshold the class mix is refitted (:func:`recounted_mixes`) and the classes of
+    the forecast's own simulated launch days are redrawn with the stream the forecast used;
+    the first row (no recounting) is the run's class mix itself, so it reproduces the
+    forecast's P(ICBM).
 
     Parameters
     ----------
@@ -116,6 +138,9 @@ def icbm_range(
     label : str, optional
         The name of the probability columns instead of the scenario's (``p_icbm_<label>``;
         with one scenario only).
+    mixes : dict, optional
+        :func:`recounted_mixes` of ``tables`` and ``class_mix`` for these thresholds, when
+        already made (the report asks for two windows of the same run).
 
     Returns
     -------
@@ -142,14 +167,11 @@ def icbm_range(
                 f"forecast ({forecast.months[0]} to {forecast.months[-1]})"
             )
         window = np.asarray(forecast.months.isin(wanted))
-    last = class_mix.last_month
+    mixes = recounted_mixes(tables, class_mix, thresholds) if mixes is None else mixes
     counts = forecast.counts.transpose("scenario", "draw", "month").values
     rows = []
     for threshold in thresholds:
-        mix = class_mix
-        if threshold is not None:
-            panel = monthly_panel(reclassify(tables, threshold), end=str(last))
-            mix = ClassMix(class_mix.priors, class_mix.n_draws, class_mix.random_seed).fit(panel)
+        mix = mixes[threshold]
         icbm = list(mix.posterior["weapon_class"].values).index("ICBM")
         row = {"counting": _label(threshold), "min_apogee_km": threshold}
         for i, name in enumerate(names):

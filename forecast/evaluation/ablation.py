@@ -16,14 +16,12 @@ whether the default's choice to keep or leave them agrees with the table.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 
 from forecast.catalog import ABLATION_OF, COMPONENT_PAIRS, LEAN_FORMS, resolve_name
 from forecast.evaluation.combine import BANDS
 from forecast.evaluation.findings import band_gains, credible_bands
-from forecast.evaluation.results import read_summary
+from forecast.evaluation.results import kept_summaries
 from forecast.evaluation.skill import bootstrap_skill, with_band
 from forecast.present import signed_percent
 
@@ -239,10 +237,5 @@ def kept_pairs(folder, names=PAIR_FOLDERS) -> dict[str, tuple[dict, dict]]:
         Folder name -> ``(tables, settings)`` (:func:`~forecast.evaluation.read_summary`) of
         each that holds a backtest with an ``ablation`` table.
     """
-    out = {}
-    for name in [names] if isinstance(names, str) else names:
-        if (Path(folder) / name / "settings.json").is_file():
-            tables, settings = read_summary(Path(folder) / name)
-            if "ablation" in tables:
-                out[name] = (tables, settings)
-    return out
+    kept = kept_summaries(folder, [names] if isinstance(names, str) else names)
+    return {name: summary for name, summary in kept.items() if "ablation" in summary[0]}

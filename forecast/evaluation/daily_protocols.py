@@ -32,7 +32,7 @@ import pandas as pd
 from forecast.evaluation.ablation import ablation_findings
 from forecast.evaluation.combine import check_pools
 from forecast.evaluation.findings import band_sentence
-from forecast.evaluation.results import read_summary
+from forecast.evaluation.results import kept_summaries
 
 #: The daily model the protocols score.
 DAILY_MODEL = "daily_exciting"
@@ -57,12 +57,7 @@ def kept_daily_protocols(folder: str | Path) -> list[tuple[str, dict, dict]]:
     A protocol of :data:`JOINS` that ran the same folds as the one it joins (:func:`same_folds`)
     is not listed: its ablation rows are added to that protocol's ``ablation`` table.
     """
-    folder = Path(folder)
-    kept = {
-        name: read_summary(folder / name)
-        for name in DAILY_FOLDERS
-        if (folder / name / "settings.json").is_file()
-    }
+    kept = kept_summaries(folder, DAILY_FOLDERS)
     for name, into in JOINS.items():
         if name in kept and into in kept and same_folds(kept[name][1], kept[into][1]):
             tables, settings = kept.pop(name)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from forecast.constants import ESS_MIN, RHAT_MAX
 from forecast.present import percent_interval, signed_percent, with_interval
 
 #: The era whose cutoffs had few launches (see :func:`forecast.evaluation.skill.by_era`).
@@ -368,7 +369,7 @@ def band_sentence(by_band: pd.DataFrame, model: str, what: str) -> list[str]:
 
 def fold_verdicts(folds: pd.DataFrame, model: str) -> pd.Series:
     """How the folds of one model passed the sampler's strict convergence check, criterion by
-    criterion (:data:`forecast.models.diagnostics.RHAT_MAX`, ``ESS_MIN``, no divergence).
+    criterion (:data:`forecast.constants.RHAT_MAX`, ``ESS_MIN``, no divergence).
 
     Parameters
     ----------
@@ -393,8 +394,6 @@ def fold_verdicts(folds: pd.DataFrame, model: str) -> pd.Series:
     ValueError
         No fold of ``model`` in the table.
     """
-    from forecast.models.diagnostics import ESS_MIN, RHAT_MAX  # the check's own limits
-
     rows = folds[folds["model"] == model]
     if rows.empty:
         raise ValueError(f"the folds table holds no fold of {model!r}")
@@ -428,10 +427,6 @@ def fold_verdict_words(verdicts: pd.Series) -> str:
     verdicts : Series
         From :func:`fold_verdicts`.
     """
-    # the check's limits, defined once with the check (imported here: the models are slow to
-    # import, and the command line reads the other findings without them)
-    from forecast.models.diagnostics import ESS_MIN, RHAT_MAX
-
     v = verdicts
     text = (
         f"{v['passed']} of the {v['folds']} `{v['model']}` folds ({v['share_passed']:.0%}) "

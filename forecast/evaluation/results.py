@@ -101,6 +101,17 @@ MISSILES = "missiles"
 NOT_SUMMARIES = ("scores.csv", "folds.csv")
 
 
+def kept_summaries(folder: str | Path, names) -> dict[str, tuple[dict, dict]]:
+    """:func:`read_summary` of each of the subfolders ``names`` of ``folder`` that holds a
+    backtest (its ``settings.json``), by name, in the order given."""
+    folder = Path(folder)
+    return {
+        name: read_summary(folder / name)
+        for name in names
+        if (folder / name / "settings.json").is_file()
+    }
+
+
 def read_summary(folder: str | Path) -> tuple[dict[str, pd.DataFrame], dict]:
     """The summary tables and settings a backtest wrote (:meth:`BacktestResult.write`, e.g.
     ``make skill``; ``docs/evaluation`` keeps those of the full evaluation protocol).

@@ -9,10 +9,7 @@ from dataclasses import asdict, dataclass
 import arviz_stats as az  # the statistics of ArviZ 1 without its plotting layer (0.6 s)
 import numpy as np
 
-#: Thresholds of the verdict (Vehtari et al. 2021 recommendations).
-RHAT_MAX = 1.01
-ESS_MIN = 400
-BFMI_MIN = 0.3
+from forecast.constants import BFMI_MIN, ESS_MIN, RHAT_MAX
 
 
 @dataclass(frozen=True)

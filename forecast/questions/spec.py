@@ -199,7 +199,9 @@ def _month(value, source: str, where: str) -> pd.Period:
     )
 
 
-def _parse_event(raw, source: str, where: str) -> Event:
+def parse_event(raw, source: str, where: str) -> Event:
+    """An :class:`Event` from a question file's ``event`` (a kind, or a mapping with
+    ``weapon_class`` or ``to``), validated; a bad one raises naming ``source`` and ``where``."""
     if isinstance(raw, str):
         raw = {"kind": raw}
     if not isinstance(raw, Mapping):
@@ -303,7 +305,7 @@ def _parse_simple(raw: Mapping, qtype: str, source: str, where: str) -> dict:
     if missing:
         raise fail(source, where, f"missing key(s) {missing}", "give event and window")
     start, end = _parse_window(raw["window"], source, where)
-    event = _parse_event(raw["event"], source, where)
+    event = parse_event(raw["event"], source, where)
     threshold = _parse_threshold(raw, qtype, source, where)
     _check_reachable(threshold, event, start, end, source, where)
     return {"type": qtype, "event": event, "start": start, "end": end, "threshold": threshold}

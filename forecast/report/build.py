@@ -43,9 +43,7 @@ from forecast.sensitivity import read_sensitivity
 from forecast.simulation import state_paths
 from forecast.summaries import against_years, compare, probabilities
 from forecast.track_record import QUESTIONS_FILE
-from forecast.unknown_class import icbm_range, icbm_words, unknown_class_days
-
-#: The shipped scenario file of the current outlook.
+from forecast.unknown_class import icbm_range, icbm_words, recounted_mixes, unknown_class_days
 
 #: The shipped question file the index page answers (the one the track record asks).
 CURRENT_QUESTIONS = QUESTIONS_FILE
@@ -179,7 +177,8 @@ def expect(
     if forecast.data.get("class_counts") is not None:
         if forecast.data["class_counts"].attrs.get("source") == "class_mix":
             days = unknown_class_days(tables)
-            probabilities = icbm_range(forecast, tables, outlook.class_mix, seed)
+            mixes = recounted_mixes(tables, outlook.class_mix)  # once, for both windows
+            probabilities = icbm_range(forecast, tables, outlook.class_mix, seed, mixes=mixes)
             icbm = {
                 "days": days,
                 "range": probabilities,
@@ -193,6 +192,7 @@ def expect(
                     seed,
                     months=from_today.forecast.months,
                     label="from_today",
+                    mixes=mixes,
                 )
                 icbm["range"] = probabilities.merge(today_range, on=["counting", "min_apogee_km"])
                 icbm["today_text"] = icbm_words(days, today_range, "from_today")[1]

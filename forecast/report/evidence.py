@@ -34,7 +34,7 @@ from forecast.models import DEFAULT_MODEL
 from forecast.plots import plot_family_reliability, plot_reliability, plot_skill
 from forecast.present import percent_interval, signed_percent, with_interval
 from forecast.questions import reliability_table
-from forecast.questions.spec import Event
+from forecast.questions.spec import parse_event
 from forecast.report.context import (
     EVALUATION_DIR,
     FROZEN_FILE,
@@ -330,10 +330,7 @@ def _crps_unit(row) -> str:
         return ""
     if family["type"] == "date":
         return " months"
-    raw = family["event"] if isinstance(family["event"], dict) else {"kind": family["event"]}
-    to = raw.get("to")
-    event = Event(raw["kind"], raw.get("weapon_class"), tuple(to) if to else None)
-    return f" {event.unit}"
+    return f" {parse_event(family['event'], 'question backtest', family['id']).unit}"
 
 
 def questions_section(
