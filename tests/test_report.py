@@ -1737,6 +1737,29 @@ def test_the_page_and_its_csv_files_share_one_computation_of_each_table(
     assert sorted(calls) == ["headline"] * 4 + ["monthly"]  # two of them by this test
 
 
+def test_a_computed_value_is_kept_under_every_input_it_reads_and_its_settings():
+    """``ReportContext.computed`` keys a value by the ids of all its inputs and its settings:
+    the same inputs give the kept value, another object among them or another setting a new
+    one (the fan chart reads the training data as well as the forecast)."""
+    from forecast.report.context import ReportContext
+
+    ctx = ReportContext(tables=None, panel=pd.DataFrame(), freshness=None)
+    forecast, training, other = pd.DataFrame({"a": [1]}), pd.DataFrame(), pd.DataFrame()
+    calls = []
+
+    def make():
+        calls.append(1)
+        return len(calls)
+
+    assert ctx.computed("chart", make, (forecast, training), ("2026-12",)) == 1
+    assert ctx.computed("chart", make, (forecast, training), ("2026-12",)) == 1
+    assert ctx.computed("chart", make, (forecast, other), ("2026-12",)) == 2
+    assert ctx.computed("chart", make, (forecast, training), ("2027-01",)) == 3
+    assert ctx.computed("table", make, (forecast, training), ("2026-12",)) == 4
+    # each value keeps its inputs alive, so their ids stay theirs while the memo lives
+    assert all(kept[0] is forecast for _, kept in ctx.memo.values())
+
+
 def test_a_table_with_a_marked_row_says_what_the_mark_means():
     """The from-today table can mark a row (read with care); the legend is under it, with the
     number of simulations the mark starts below, and absent when no row is marked."""

@@ -183,15 +183,34 @@ class ReportContext:
     def today(self) -> dt.date:
         return self.freshness.today
 
-    def computed(self, key, make: Callable[[], object], keep: tuple = ()):
-        """``make()`` computed once per report build (kept in :attr:`memo` under ``key``):
-        a table the page and the CSV files beside it both show, or the index rendered again
-        for the single file. A key names what it is computed from (``id`` of the forecast,
-        the panel...), so a copy of the context with other data computes it anew; the objects
-        whose ``id`` it holds are given as ``keep`` and kept with the value, so that no other
-        object can take their ``id`` while the memo lives."""
+    def computed(
+        self,
+        name: str,
+        make: Callable[[], object],
+        inputs: tuple = (),
+        settings: tuple = (),
+    ):
+        """``make()`` computed once per report build (kept in :attr:`memo`): a table the
+        page and the CSV files beside it both show, or a figure the single file renders
+        again.
+
+        Parameters
+        ----------
+        name : str
+            What is computed.
+        make : callable
+            Computes it.
+        inputs : tuple
+            The objects ``make`` reads (the forecast, the panel, the training data...). The
+            value is kept under their ``id``, so a copy of the context with other data
+            computes it anew; they are kept with the value, so that no other object can take
+            their ``id`` while the memo lives.
+        settings : tuple
+            Hashable values ``make`` also depends on (a date, a path, a scenario name).
+        """
+        key = (name, *(id(x) for x in inputs), *settings)
         if key not in self.memo:
-            self.memo[key] = (make(), keep)
+            self.memo[key] = (make(), inputs)
         return self.memo[key][0]
 
     @property
@@ -200,9 +219,7 @@ class ReportContext:
         from forecast.summaries import headline
 
         return self.computed(
-            ("headline", id(self.forecast)),
-            lambda: headline(self.forecast).table,
-            keep=(self.forecast,),
+            "headline", lambda: headline(self.forecast).table, inputs=(self.forecast,)
         )
 
     @property
@@ -210,18 +227,14 @@ class ReportContext:
         """The scenarios' monthly bands (:func:`forecast.summaries.monthly`)."""
         from forecast.summaries import monthly
 
-        return self.computed(
-            ("bands", id(self.forecast)), lambda: monthly(self.forecast), keep=(self.forecast,)
-        )
+        return self.computed("bands", lambda: monthly(self.forecast), inputs=(self.forecast,))
 
     @property
     def today_tables(self) -> dict[str, pd.DataFrame] | None:
         """The outlook from today's tables (``states``, ``totals``), or None without it."""
         if self.from_today is None:
             return None
-        return self.computed(
-            ("from today", id(self.from_today)), self.from_today.tables, keep=(self.from_today,)
-        )
+        return self.computed("from today", self.from_today.tables, inputs=(self.from_today,))
 
     @property
     def origin(self) -> str:

@@ -394,9 +394,10 @@ def questions_section(
     tables = record_table(ctx, record)  # scored on this report's data, once per build
     if tables is not None:
         figure = ctx.computed(
-            ("track record figure", record, id(ctx.panel), id(ctx.frozen)),
+            "track record figure",
             lambda: _track_record_figure(tables["reliability"], tables["record"], ctx.frozen),
-            keep=(ctx.panel, ctx.frozen),
+            inputs=(ctx.panel, ctx.frozen),
+            settings=(record,),
         )
         first = tables["record"].iloc[0]
         parts += [
@@ -624,9 +625,10 @@ def record_table(ctx: ReportContext, record: Path = TRACK_RECORD_DIR) -> dict | 
     if not (record / RECORDS_FILE).is_file():
         return None
     return ctx.computed(
-        ("track record", record, id(ctx.panel)),
+        "track record",
         lambda: track_record_tables(record, ctx.panel),
-        keep=(ctx.panel,),
+        inputs=(ctx.panel,),
+        settings=(record,),
     )
 
 

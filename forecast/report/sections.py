@@ -302,17 +302,19 @@ def outlook_section(ctx: ReportContext) -> str:
     timing = forecast_timing(forecast.months.to_timestamp(), today=ctx.today)
     # drawn once per build (the single file renders this section again)
     fan = ctx.computed(
-        ("fan chart", id(forecast), ctx.today),
+        "fan chart",
         lambda: figure_to_data_uri(
             plot_scenarios(forecast, model.training, today=ctx.today).figure
         ),
-        keep=(forecast,),
+        inputs=(forecast, model.training),
+        settings=(ctx.today,),
     )
     reference = reference_scenario(forecast)
     panels = ctx.computed(
-        ("scenario panels", id(forecast), reference),
+        "scenario panels",
         lambda: figure_to_data_uri(plot_scenario_panels(forecast, reference).flat[0].figure),
-        keep=(forecast,),
+        inputs=(forecast,),
+        settings=(reference,),
     )
     bands = ctx.bands
     table = ctx.headline
