@@ -23,6 +23,7 @@ LAYERS = {
     "models": ["models"],
     "forecasting": [
         "runs", "simulation", "summaries", "scores", "scenarios", "outlook", "unknown_class",
+        "nuclear_rules",
         "questions", "track_record", "ledger", "refit", "freshness", "sensitivity",
         "sensitivity_findings",
     ],

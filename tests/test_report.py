@@ -197,7 +197,7 @@ def test_the_report_folder_holds_what_a_reader_needs_and_is_small(report_dir):
     pages = {f"{nb.stem}.html" for nb in notebook_paths()}
     tables = {"headline.csv", "fan_bands.csv", "outlook.csv", "answers.csv"}
     tables |= {"probabilities.csv", "contrasts.csv", "outlook_states.csv", "years.csv"}
-    tables |= {"icbm_sensitivity.csv", "coding_sensitivity.csv"}
+    tables |= {"icbm_sensitivity.csv", "coding_sensitivity.csv", "nuclear_rules.csv"}
     # built on STALE_TODAY, months after the data's end: the outlook from today is there
     tables |= {"outlook_today.csv", "outlook_today_states.csv"}
     # the question backtest's tables the page names, copied from docs/evaluation
@@ -738,11 +738,12 @@ def test_the_index_answers_the_shipped_questions_all_things_considered(
     assert outlook_note.endswith("by the other rules: as beside the scenarios above.")
     # beside the headline table and in the nuclear question's answer, the other two rules
     assert 'id="nuclear-headline"' in index and "(a constant rate since 1990: " in index
-    assert "; a constant rate by state group (talks / no talks): " in index
+    assert (
+        "; a constant rate in each state group (talks / no talks) along the state paths: " in index
+    )
     # the rate by state group follows the run's state model's paths over the 12 months
     from forecast.data import load_tables, monthly_panel
-    from forecast.evaluation.question_answers import NUCLEAR_PATHS
-    from forecast.models.events import NuclearRate
+    from forecast.models.events import NUCLEAR_PATHS, NuclearRate
     from forecast.runs import load_outlook
     from forecast.simulation import state_paths
 
@@ -752,7 +753,14 @@ def test_the_index_answers_the_shipped_questions_all_things_considered(
     months = pd.period_range("2026-01", periods=24, freq="M")
     paths = state_paths(load_outlook(tiny_run).transitions, months, NUCLEAR_PATHS, 1)
     by_state = rate.p_any(12, states=paths[:, :12])
-    assert f"(talks / no talks), along the state paths gives {by_state:.0%}" in index
+    assert f"(talks / no talks) along the state paths gives {by_state:.0%}" in index
+    # nuclear_rules.csv: every rule over the page's windows, the numbers the notes give
+    rules = pd.read_csv(tmp_path / "report" / "nuclear_rules.csv")
+    year = rules[(rules["first_month"] == "2026-01") & (rules["last_month"] == "2026-12")]
+    assert year["kept"].tolist() == [True, False, False]
+    assert year["rule"].iloc[0] == "old tests fade with a half-life of 28 months"
+    assert year["p_nuclear"].iloc[2] == pytest.approx(by_state, abs=5e-4)
+    assert len(rules) == 3 * len(rules[["first_month", "last_month"]].drop_duplicates())
 
     assert f"<code>{load_outlook(tiny_run).transitions.name}</code>" in index
     # in January 2026 every window starts this month or later: none is marked past
@@ -924,6 +932,11 @@ def test_the_index_gives_the_outlook_from_today_and_the_year_beside_the_last(tin
         "cannot tell these rules apart" in today_note
         and "along the state paths gives" in today_note
     )
+    # its other rules are the rows of nuclear_rules.csv over today's 12 months
+    rules = pd.read_csv(folder / "nuclear_rules.csv")
+    mine = rules[(rules["first_month"] == "2026-11") & (rules["last_month"] == "2027-10")]
+    for r in mine[~mine["kept"]].itertuples():
+        assert f"{r.rule} gives {r.p_nuclear:.0%}" in today_note
     # and how the kept rule's answers near this one fared in the backtest
     assert "In the question backtest, when this rule answered 0% to 10%" in today_note
     assert index.count("cannot tell these rules apart") == 1
@@ -1740,7 +1753,7 @@ def test_the_page_and_its_csv_files_share_one_computation_of_each_table(
 def test_a_computed_value_is_kept_under_every_input_it_reads_and_its_settings():
     """``ReportContext.computed`` keys a value by the ids of all its inputs and its settings:
     the same inputs give the kept value, another object among them or another setting a new
-    one (the fan chart reads the training data as well as the forecast)."""
+    one (the fan chart reads the model's training months as well as the forecast)."""
     from forecast.report.context import ReportContext
 
     ctx = ReportContext(tables=None, panel=pd.DataFrame(), freshness=None)

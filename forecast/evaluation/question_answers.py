@@ -12,8 +12,6 @@ so they are asked at every monthly cutoff.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 
@@ -28,21 +26,9 @@ from forecast.evaluation.question_families import (
     score_answer,
     window_history,
 )
-from forecast.models.events import NuclearRate
+from forecast.models.events import NUCLEAR_CANDIDATES, NUCLEAR_PATHS, NuclearRate
 from forecast.models.state_catalog import DEFAULT_TRANSITIONS, TRANSITION_MODELS
 from forecast.simulation import state_paths
-
-#: The nuclear-test models compared: the 28-month half-life (the default of
-#: :class:`~forecast.models.events.NuclearRate`), a constant rate since 1990, and a constant
-#: rate in each state group (talks / no talks) followed along the simulated state paths.
-NUCLEAR_CANDIDATES: dict[str, dict] = {
-    "half_life_28": {},
-    "constant": {"half_life": math.inf},
-    "by_state": {"half_life": math.inf, "by_state": True},
-}
-
-#: State paths drawn for a nuclear rate by state.
-NUCLEAR_PATHS = 2000
 
 
 def _training(panel: pd.DataFrame, cutoff: pd.Period) -> pd.DataFrame:

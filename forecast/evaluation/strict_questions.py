@@ -30,7 +30,6 @@ from forecast.evaluation.folds import fold_sampler
 from forecast.evaluation.path_blend import blend_rows, blend_weights
 from forecast.evaluation.plan import regular_cutoffs
 from forecast.evaluation.question_answers import (
-    NUCLEAR_CANDIDATES,
     naive_answers,
     nuclear_answers,
     scored,
@@ -48,7 +47,7 @@ from forecast.evaluation.question_skill import (
 from forecast.evaluation.skill import path_gain
 from forecast.files import json_text, write_csv
 from forecast.models import get_model
-from forecast.models.events import NuclearRate
+from forecast.models.events import NUCLEAR_CANDIDATES, NuclearRate
 from forecast.models.state_catalog import DEFAULT_TRANSITIONS, TRANSITION_MODELS
 from forecast.present import percent_interval, signed_percent
 from forecast.simulation import state_paths

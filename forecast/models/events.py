@@ -71,6 +71,19 @@ STATE_GROUPS: dict[str, tuple[str, ...]] = {
     "no_talks": ("no_talks", "stalled"),
 }
 
+#: The nuclear-test rules the question backtest compares (its ``model`` column) and the report
+#: gives beside every P(nuclear test) (:mod:`forecast.nuclear_rules`): the 28-month half-life
+#: (the default of :class:`NuclearRate`), a constant rate since 1990, and a constant rate in
+#: each state group (talks / no talks) followed along the simulated state paths.
+NUCLEAR_CANDIDATES: dict[str, dict] = {
+    "half_life_28": {},
+    "constant": {"half_life": math.inf},
+    "by_state": {"half_life": math.inf, "by_state": True},
+}
+
+#: State paths drawn for a nuclear rate by state.
+NUCLEAR_PATHS = 2000
+
 #: Weapon-class groups and the CNS classes in each (as in the class model).
 WEAPON_CLASSES: dict[str, tuple[str, ...]] = {
     "SRBM": ("SRBM",),

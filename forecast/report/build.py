@@ -16,13 +16,12 @@ from forecast.catalog import state_models
 from forecast.constants import SHIPPED_SCENARIOS
 from forecast.data import load_tables, month_periods, monthly_panel
 from forecast.errors import ConfigError
-from forecast.evaluation.question_answers import NUCLEAR_CANDIDATES, NUCLEAR_PATHS
 from forecast.evaluation.tails import explain_tails
 from forecast.files import write_csv, write_text_atomic
 from forecast.freshness import check_today, data_freshness, forecast_origin, forecast_timing
 from forecast.ledger import answers_ledger
 from forecast.models import get_model
-from forecast.models.events import NuclearRate
+from forecast.nuclear_rules import nuclear_rules
 from forecast.outlook import (
     ANSWERS_DIR,
     answer_questions,
@@ -37,10 +36,9 @@ from forecast.report.context import EVALUATION_DIR, FROZEN_FILE, SENSITIVITY_DIR
 from forecast.report.notebooks import notebook_paths, run_notebooks
 from forecast.report.pages import index_page, single_file_page
 from forecast.report.vega import LIBRARY_FILE, has_charts, javascript
-from forecast.runs import fit_run, load_outlook, load_run, outlook_at, read_run_record
+from forecast.runs import fit_run, load_outlook, load_run, read_run_record
 from forecast.scenarios import load_scenarios, scenario_months, simulate_scenarios
 from forecast.sensitivity import read_sensitivity
-from forecast.simulation import state_paths
 from forecast.summaries import against_years, compare, probabilities
 from forecast.track_record import QUESTIONS_FILE
 from forecast.unknown_class import icbm_range, icbm_words, recounted_mixes, unknown_class_days
@@ -148,8 +146,8 @@ def expect(
     lies months after the data's end, the outlook from today's month is simulated too
     (:func:`forecast.outlook.outlook_from_today`). P(an ICBM launch) comes with its range
     under recounted unknown-class launches (:mod:`forecast.unknown_class`); P(nuclear test)
-    with the nuclear-test rate refitted with no discount (the sensitivity the page shows
-    beside it), also as the answer of each question on a nuclear test.
+    with the other nuclear-test rules (:mod:`forecast.nuclear_rules`: the sensitivity the
+    page shows beside it), also as the answer of each question on a nuclear test.
     """
     panel = monthly_panel(tables)
     if outlook is None or model.target != "launch_days":
@@ -162,7 +160,6 @@ def expect(
         answers, _, forecast = answer_questions(model, outlook, asked, random_seed=seed)
     else:
         answers, forecast = None, simulate_outlook(model, outlook, 12, random_seed=seed)
-    constant = outlook_at(panel, first - 1, seed, {"nuclear": {"half_life": float("inf")}})
     nuclear_questions = [
         q
         for q in asked
@@ -172,7 +169,7 @@ def expect(
     windows = [q.months for q in nuclear_questions]
     if from_today is not None:  # its 12 months start after the months the data lack
         windows.append(from_today.forecast.months)
-    by_state = nuclear_by_state(panel, first, outlook, seed, windows)
+    rules = nuclear_rules(panel, first, outlook, seed, windows)
     icbm = None
     if forecast.data.get("class_counts") is not None:
         if forecast.data["class_counts"].attrs.get("source") == "class_mix":
@@ -209,50 +206,13 @@ def expect(
         "from_today": from_today,
         "answers": answers,
         "unanswered": late,
-        "nuclear_constant": constant.nuclear,
-        "nuclear_by_state": by_state,
-        "nuclear_rule_answers": {
-            q.id: {
-                "a constant rate since 1990": constant.nuclear.p_any(len(q.months)),
-                **({BY_STATE_RULE: by_state(q.months)} if by_state else {}),
-            }
-            for q in nuclear_questions
-        },
+        "nuclear_rules": rules,
+        "nuclear_rule_answers": {q.id: rules.others_at(q.months) for q in nuclear_questions}
+        if rules is not None
+        else {},
         "nuclear_half_life": float(outlook.nuclear.priors["half_life"]),
         "transitions": outlook.transitions,
     }
-
-
-#: How the page names the nuclear rule with a constant rate in each state group.
-BY_STATE_RULE = "a constant rate by state group (talks / no talks)"
-
-
-def nuclear_by_state(panel, first: pd.Period, outlook, seed: int, windows=()):
-    """P(a nuclear test in a window) under a constant rate in each state group (talks / no
-    talks), the rule that scored best in the question backtest though not separably
-    (``docs/evaluation/nuclear.md``), along the run's state model's paths from ``first``.
-
-    Returns
-    -------
-    callable or None
-        ``p(months)`` for a PeriodIndex of months from ``first`` on (its first 12 months when
-        given a number); None when the run has no nuclear model.
-    """
-    if outlook.nuclear is None or outlook.transitions is None:
-        return None
-    rows = panel[month_periods(panel) < first].reset_index(drop=True)
-    model = NuclearRate(NUCLEAR_CANDIDATES["by_state"], random_seed=seed).fit(rows)
-    last = max([first + 23, *(w[-1] for w in windows)])
-    months = pd.period_range(first, last, freq="M")
-    paths = state_paths(outlook.transitions, months, NUCLEAR_PATHS, seed)
-
-    def p(window) -> float:
-        if isinstance(window, int):
-            window = months[:window]
-        columns = months.get_indexer(pd.PeriodIndex(window, freq="M"))
-        return model.p_any(len(columns), states=paths[:, columns])
-
-    return p
 
 
 def _run_end(run: Path) -> str:
@@ -557,6 +517,8 @@ def download_tables(ctx: ReportContext) -> dict[str, pd.DataFrame]:
         totals = readable(tables["totals"], 3)
         files["outlook_today.csv"] = stamped(totals, ctx.from_today.forecast.months)
         files["outlook_today_states.csv"] = readable(tables["states"], 3)
+    if ctx.nuclear_rules is not None:
+        files["nuclear_rules.csv"] = readable(ctx.nuclear_rules.table(nuclear_windows(ctx)), 3)
     if ctx.frozen is not None and len(ctx.frozen):
         files[FROZEN_FILE] = readable(ctx.frozen, 3)
     # the question backtest's tables the page names, for a reader without the project
@@ -564,6 +526,21 @@ def download_tables(ctx: ReportContext) -> dict[str, pd.DataFrame]:
         if (EVALUATION_DIR / name).is_file():
             files[name] = pd.read_csv(EVALUATION_DIR / name)
     return files
+
+
+def nuclear_windows(ctx: ReportContext) -> list:
+    """The windows of every P(nuclear test) the page gives, each once: the scenarios' and the
+    outlook's months from the data's end, each question on a nuclear test's, today's."""
+    windows = [ctx.forecast.months]
+    if ctx.outlook is not None:
+        windows.append(month_periods(ctx.outlook["states"]).unique())
+    if ctx.answers is not None:
+        for r in ctx.answers[ctx.answers["question"].isin(ctx.nuclear_rule_answers)].itertuples():
+            windows.append(pd.period_range(r.window_start, r.window_end, freq="M"))
+    if ctx.from_today is not None:
+        windows.append(ctx.from_today.forecast.months)
+    unique = {(w[0], w[-1]): w for w in map(pd.PeriodIndex, windows)}
+    return list(unique.values())
 
 
 def window_columns(table: pd.DataFrame, months, data_end, today) -> pd.DataFrame:

@@ -146,12 +146,10 @@ class ReportContext:
     answers: pd.DataFrame | None = None
     #: Questions left out because their windows begin before the forecast's first month.
     unanswered: list = field(default_factory=list)
-    #: The nuclear-test rate fitted with no discount (a constant rate since 1990): the
-    #: sensitivity shown beside every P(nuclear test) (``docs/evaluation/nuclear.md``).
-    nuclear_constant: object = None
-    #: P(a nuclear test in months from the data's end) under a constant rate in each state
-    #: group along the state model's paths (``build.nuclear_by_state``), or None.
-    nuclear_by_state: object = None
+    #: The run's nuclear-test rate beside the other rules of ``docs/evaluation/nuclear.md``
+    #: (:class:`forecast.nuclear_rules.NuclearRules`: the sensitivity shown beside every
+    #: P(nuclear test), ``nuclear_rules.csv``), or None.
+    nuclear_rules: object = None
     #: P(a nuclear test in its window) under each other rule (name: probability), by question
     #: id (the binary questions on a nuclear test).
     nuclear_rule_answers: dict = field(default_factory=dict)

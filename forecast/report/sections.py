@@ -136,13 +136,10 @@ def _nuclear_note(ctx: ReportContext, window, where: str, shown: float | None = 
     Said in full under the first table of the page that shows one, briefly under the others;
     the full note adds how the rule's answers near ``shown`` (the table's P(nuclear test)) fared
     in the question backtest, for a 12-month window."""
-    if ctx.nuclear_constant is None:
+    if ctx.nuclear_rules is None:
         return ""
     months = window if isinstance(window, int) else len(window)
-    others = {"a constant rate since 1990": ctx.nuclear_constant.p_any(months)}
-    if ctx.nuclear_by_state is not None:
-        rule = "a constant rate in each state group (talks / no talks), along the state paths"
-        others[rule] = ctx.nuclear_by_state(window)
+    others = ctx.nuclear_rules.others_at(window)
     if isinstance(window, int):
         span = f"the {months} months after the data"
     else:
@@ -171,7 +168,8 @@ def _nuclear_note(ctx: ReportContext, window, where: str, shown: float | None = 
         f"{span}, {gives}. The question backtest cannot tell these rules apart "
         "(its comparison is under \u201cThe questions, backtested\u201d below): read "
         "P(nuclear test) as uncertain across "
-        f"that range.{calibration}</p>"
+        f"that range (every rule over each window of this page: <code>nuclear_rules.csv</code>)."
+        f"{calibration}</p>"
     )
 
 
@@ -306,7 +304,7 @@ def outlook_section(ctx: ReportContext) -> str:
         lambda: figure_to_data_uri(
             plot_scenarios(forecast, model.training, today=ctx.today).figure
         ),
-        inputs=(forecast, model.training),
+        inputs=(forecast, model),  # the model's training months (a new frame each time)
         settings=(ctx.today,),
     )
     reference = reference_scenario(forecast)
