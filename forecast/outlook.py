@@ -173,23 +173,29 @@ class TodayOutlook:
 
     Attributes
     ----------
-    forecast : Forecast
-        The ``horizon`` months from the current month on (each draw its own state path).
-    simulated : PeriodIndex
-        The months between the data's end and the current month: they have happened, but the
-        data do not have them, so their states and launches were simulated, not observed.
-    current : Period
-        The current month (the first month of ``forecast``).
     full : Forecast
-        The whole simulation, the ``simulated`` months then ``forecast``'s: what a quantity
-        redrawn with the simulation's own random streams needs (the recounted P(ICBM) of
+        The whole simulation: the months between the data's end and the current month, then
+        the forecast from the current month (what a quantity redrawn with the simulation's own
+        random streams needs, such as the recounted P(ICBM) of
         :func:`forecast.unknown_class.icbm_range`).
+    current : Period
+        The current month (the first month of :attr:`forecast`).
     """
 
-    forecast: Forecast
-    simulated: pd.PeriodIndex
-    current: pd.Period
     full: Forecast
+    current: pd.Period
+
+    @functools.cached_property
+    def forecast(self) -> Forecast:
+        """The months from the current month on (each draw its own state path)."""
+        return self.full.months_from(self.current)
+
+    @property
+    def simulated(self) -> pd.PeriodIndex:
+        """The months between the data's end and the current month: they have happened, but
+        the data do not have them, so their states and launches were simulated, not
+        observed."""
+        return self.full.months[self.full.months < self.current]
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """``states``: P(each state) per month; ``totals``: the total split by the state
@@ -245,12 +251,7 @@ def outlook_from_today(
         draws=draws,
         label=f"From {current:%B %Y}, all things considered",
     )
-    return TodayOutlook(
-        forecast=forecast.months_from(current),
-        simulated=pd.period_range(first, current - 1, freq="M"),
-        current=current,
-        full=forecast,
-    )
+    return TodayOutlook(full=forecast, current=current)
 
 
 # --- questions ----------------------------------------------------------------------------------

@@ -182,6 +182,25 @@ def icbm_range(
     return pd.DataFrame(rows)
 
 
+#: The label of the outlook from today's column in :func:`icbm_range` (``p_icbm_from_today``).
+FROM_TODAY_LABEL = "from_today"
+
+
+def icbm_range_from_today(today, tables: Tables, class_mix, seed: int, mixes=None):
+    """:func:`icbm_range` over the months of the outlook from today
+    (:class:`forecast.outlook.TodayOutlook`; column ``p_icbm_from_today``), redrawn along its
+    whole simulation, the months the data lack first, with the simulation's own streams."""
+    return icbm_range(
+        today.full,
+        tables,
+        class_mix,
+        seed,
+        months=today.forecast.months,
+        label=FROM_TODAY_LABEL,
+        mixes=mixes,
+    )
+
+
 def icbm_words(days: pd.DataFrame, probabilities: pd.DataFrame, scenario: str) -> list[str]:
     """The caveat in sentences, computed from :func:`unknown_class_days` and
     :func:`icbm_range`."""

@@ -10,7 +10,13 @@ from forecast.models import get_model
 from forecast.outlook import simulate_outlook
 from forecast.runs import fit_run, load_outlook, load_run
 from forecast.summaries import headline
-from forecast.unknown_class import icbm_range, icbm_words, reclassify, unknown_class_days
+from forecast.unknown_class import (
+    icbm_range,
+    icbm_range_from_today,
+    icbm_words,
+    reclassify,
+    unknown_class_days,
+)
 
 
 @pytest.fixture(scope="module")
@@ -69,14 +75,7 @@ def test_the_range_from_today_starts_at_that_outlooks_own_p_icbm(tmp_path, table
     outlook = load_outlook(tmp_path / "run")
     today = outlook_from_today(model, outlook, dt.date(2026, 12, 7), random_seed=SEED)
     assert len(today.full.months) == len(today.simulated) + len(today.forecast.months)
-    table = icbm_range(
-        today.full,
-        tables,
-        outlook.class_mix,
-        SEED,
-        months=today.forecast.months,
-        label="from_today",
-    )
+    table = icbm_range_from_today(today, tables, outlook.class_mix, SEED)
     given = headline(today.forecast).table.iloc[0]["p_icbm"]
     assert table.iloc[0]["p_icbm_from_today"] == pytest.approx(given)
     assert table.iloc[-1]["p_icbm_from_today"] > given

@@ -41,7 +41,14 @@ from forecast.scenarios import load_scenarios, scenario_months, simulate_scenari
 from forecast.sensitivity import read_sensitivity
 from forecast.summaries import against_years, compare, probabilities
 from forecast.track_record import QUESTIONS_FILE
-from forecast.unknown_class import icbm_range, icbm_words, recounted_mixes, unknown_class_days
+from forecast.unknown_class import (
+    FROM_TODAY_LABEL,
+    icbm_range,
+    icbm_range_from_today,
+    icbm_words,
+    recounted_mixes,
+    unknown_class_days,
+)
 
 #: The shipped question file the index page answers (the one the track record asks).
 CURRENT_QUESTIONS = QUESTIONS_FILE
@@ -182,17 +189,11 @@ def expect(
                 "text": icbm_words(days, probabilities, forecast.scenarios[0]),
             }
             if from_today is not None:  # the same recounts over the 12 months from today
-                today_range = icbm_range(
-                    from_today.full,
-                    tables,
-                    outlook.class_mix,
-                    seed,
-                    months=from_today.forecast.months,
-                    label="from_today",
-                    mixes=mixes,
+                today_range = icbm_range_from_today(
+                    from_today, tables, outlook.class_mix, seed, mixes=mixes
                 )
                 icbm["range"] = probabilities.merge(today_range, on=["counting", "min_apogee_km"])
-                icbm["today_text"] = icbm_words(days, today_range, "from_today")[1]
+                icbm["today_text"] = icbm_words(days, today_range, FROM_TODAY_LABEL)[1]
     return {
         "icbm": icbm,
         "tails": list(explain_tails(forecast)["text"]),
