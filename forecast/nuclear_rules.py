@@ -3,9 +3,10 @@
 Six tests since 2006 leave the rate of nuclear tests to a rule: the run's (by default old tests
 fade with a 28-month half-life), a constant rate since 1990, or a constant rate in each state
 group (talks / no talks) along the state model's paths. The question backtest cannot tell them
-apart (``docs/evaluation/nuclear.md``), so every P(nuclear test) the report and notebook 04 give
-comes with the other rules' answers over the same months: :func:`nuclear_rules` fits them once
-and :meth:`NuclearRules.table` gives them for any windows (``nuclear_rules.csv`` of a report).
+apart (``docs/evaluation/nuclear.md``), so the report gives the other rules' answers beside
+every P(nuclear test) it shows, and notebook 04 beside the outlook from today's:
+:func:`nuclear_rules` fits them once and :meth:`NuclearRules.table` gives them for any windows
+(``nuclear_rules.csv`` of a report).
 """
 
 from __future__ import annotations
@@ -27,7 +28,19 @@ OTHER_RULES = ("constant", "by_state")
 
 
 def rule_words(priors: dict) -> str:
-    """A nuclear-test rule in words, from its :class:`NuclearRate` priors."""
+    """A nuclear-test rule in words.
+
+    Parameters
+    ----------
+    priors : dict
+        The rule's :class:`~forecast.models.events.NuclearRate` priors (``half_life``, and
+        ``by_state`` when true).
+
+    Returns
+    -------
+    str
+        As the report and ``nuclear_rules.csv`` name the rule.
+    """
     if priors.get("by_state"):
         return "a constant rate in each state group (talks / no talks) along the state paths"
     if math.isinf(float(priors["half_life"])):
@@ -35,47 +48,71 @@ def rule_words(priors: dict) -> str:
     return f"old tests fade with a half-life of {float(priors['half_life']):.0f} months"
 
 
-@dataclass
+@dataclass(eq=False)
 class NuclearRules:
     """The run's nuclear-test rate and the other rules, fitted on the same months.
 
     Attributes
     ----------
-    kept : NuclearRate
+    run_rule : NuclearRate
         The run's rate (the one its simulations draw tests from).
     others : dict of str to NuclearRate
-        The other rules (:data:`OTHER_RULES`), fitted on the run's months.
+        The other rules (:data:`OTHER_RULES`, but one the run's rule already is), fitted on
+        the run's months.
     months : PeriodIndex
-        The months from the one after the data on, over which ``paths`` run.
+        The months from the forecast's first month on, over which ``paths`` run: every
+        window asked about lies within them.
     paths : ndarray
         State codes (path, month) from the run's state model, for a rate by state.
     """
 
-    kept: NuclearRate
+    run_rule: NuclearRate
     others: dict[str, NuclearRate]
     months: pd.PeriodIndex
     paths: np.ndarray
 
-    def p(self, window, rule: str) -> float:
-        """P(at least one test) in ``window`` under ``rule`` (``kept`` or an other rule's name).
-
-        ``window`` is a PeriodIndex of months from the first month on, or a number of months
-        from it.
-        """
+    def window(self, window) -> pd.PeriodIndex:
+        """``window`` as months: a PeriodIndex (or month strings) as given, a number as that
+        many months from the first; ValueError when they are not all within :attr:`months`."""
         if isinstance(window, int):
-            window = self.months[:window]
-        columns = self.months.get_indexer(pd.PeriodIndex(window, freq="M"))
-        if (columns < 0).any():
+            if not 1 <= window <= len(self.months):
+                raise ValueError(
+                    f"a window of {window} months: the rules' months hold {len(self.months)}"
+                )
+            return self.months[:window]
+        window = pd.PeriodIndex(window, freq="M")
+        if (self.months.get_indexer(window) < 0).any():
             raise ValueError(
                 f"the window {window[0]} to {window[-1]} is not within the rules' months "
                 f"{self.months[0]} to {self.months[-1]}"
             )
-        model = self.kept if rule == "kept" else self.others[rule]
+        return window
+
+    def p_nuclear(self, window, rule: str) -> float:
+        """P(at least one test) in ``window`` under one rule.
+
+        Parameters
+        ----------
+        window : PeriodIndex, list of str or int
+            The months (a number: that many from the first month).
+        rule : str
+            ``run`` (the run's rule) or a key of :attr:`others`.
+
+        Returns
+        -------
+        float
+        """
+        columns = self.months.get_indexer(self.window(window))
+        model = self.run_rule if rule == "run" else self.others[rule]
         return model.p_any(len(columns), states=self.paths[:, columns])
 
     def others_at(self, window) -> dict[str, float]:
-        """The other rules' P(at least one test) in ``window``, by the rule in words."""
-        return {rule_words(m.priors): self.p(window, name) for name, m in self.others.items()}
+        """The other rules' P(at least one test) in ``window`` (as :meth:`p_nuclear`), by the
+        rule in words (:func:`rule_words`)."""
+        return {
+            rule_words(model.priors): self.p_nuclear(window, name)
+            for name, model in self.others.items()
+        }
 
     def table(self, windows) -> pd.DataFrame:
         """P(at least one test) in each window under every rule.
@@ -83,41 +120,44 @@ class NuclearRules:
         Parameters
         ----------
         windows : list of PeriodIndex or int
+            The windows (as :meth:`p_nuclear` takes them).
 
         Returns
         -------
         DataFrame
-            A row per window and rule: ``first_month``, ``last_month``, ``months``, ``rule``
-            (in words), ``kept`` (the run's rule, the one its simulations use: their
-            P(nuclear test) is this number up to simulation noise) and ``p_nuclear``.
+            A row per window and rule: ``window_start``, ``window_end``, ``months``, ``rule``
+            (in words), ``run_rule`` (True for the run's rule, the one its simulations use:
+            their P(nuclear test) is this number up to simulation noise) and ``p_nuclear``.
         """
         rows = []
         for window in windows:
-            span = self.months[:window] if isinstance(window, int) else pd.PeriodIndex(window)
-            for name, model in [("kept", self.kept), *self.others.items()]:
+            span = self.window(window)
+            for name, model in [("run", self.run_rule), *self.others.items()]:
                 rows.append(
                     {
-                        "first_month": str(span[0]),
-                        "last_month": str(span[-1]),
+                        "window_start": str(span[0]),
+                        "window_end": str(span[-1]),
                         "months": len(span),
                         "rule": rule_words(model.priors),
-                        "kept": name == "kept",
-                        "p_nuclear": self.p(span, name),
+                        "run_rule": name == "run",
+                        "p_nuclear": self.p_nuclear(span, name),
                     }
                 )
         return pd.DataFrame(rows)
 
 
-def nuclear_rules(panel: pd.DataFrame, first, outlook, seed: int = 1, windows=()):
+def nuclear_rules(
+    panel: pd.DataFrame, first, outlook, seed: int = 1, windows=()
+) -> NuclearRules | None:
     """The run's nuclear-test rate beside the other rules, fitted on the months before
-    ``first`` (the forecast's first month).
+    ``first``.
 
     Parameters
     ----------
     panel : DataFrame
         The monthly panel (its ``nuclear_tests`` and ``state`` columns).
     first : Period or str
-        The first forecast month.
+        The forecast's first month.
     outlook : forecast.runs.Outlook
         The run's outlook models (its nuclear rate and its state model).
     seed : int
@@ -135,11 +175,13 @@ def nuclear_rules(panel: pd.DataFrame, first, outlook, seed: int = 1, windows=()
         return None
     first = pd.Period(first, "M")
     rows = panel[month_periods(panel) < first].reset_index(drop=True)
+    kept = rule_words(outlook.nuclear.priors)
     others = {
         name: NuclearRate(NUCLEAR_CANDIDATES[name], random_seed=seed).fit(rows)
         for name in OTHER_RULES
+        if rule_words({**NuclearRate.default_priors, **NUCLEAR_CANDIDATES[name]}) != kept
     }
     last = max([first + 23, *(pd.PeriodIndex(w, freq="M")[-1] for w in windows)])
     months = pd.period_range(first, last, freq="M")
     paths = state_paths(outlook.transitions, months, NUCLEAR_PATHS, seed)
-    return NuclearRules(kept=outlook.nuclear, others=others, months=months, paths=paths)
+    return NuclearRules(run_rule=outlook.nuclear, others=others, months=months, paths=paths)

@@ -186,16 +186,30 @@ def icbm_range(
 FROM_TODAY_LABEL = "from_today"
 
 
-def icbm_range_from_today(today, tables: Tables, class_mix, seed: int, mixes=None):
-    """:func:`icbm_range` over the months of the outlook from today
-    (:class:`forecast.outlook.TodayOutlook`; column ``p_icbm_from_today``), redrawn along its
-    whole simulation, the months the data lack first, with the simulation's own streams."""
+def icbm_range_from_today(
+    from_today, tables: Tables, class_mix, seed: int, mixes: dict | None = None
+) -> pd.DataFrame:
+    """:func:`icbm_range` over the months of the outlook from today, redrawn along its whole
+    simulation (the months the data lack first) with the simulation's own streams.
+
+    Parameters
+    ----------
+    from_today : forecast.outlook.TodayOutlook
+        The outlook from today.
+    tables, class_mix, seed, mixes
+        As :func:`icbm_range`.
+
+    Returns
+    -------
+    DataFrame
+        :func:`icbm_range`'s table, its column ``p_icbm_from_today``.
+    """
     return icbm_range(
-        today.full,
+        from_today.full,
         tables,
         class_mix,
         seed,
-        months=today.forecast.months,
+        months=from_today.forecast.months,
         label=FROM_TODAY_LABEL,
         mixes=mixes,
     )

@@ -1,6 +1,7 @@
 """P(a nuclear test) under each rule of the question backtest (:mod:`forecast.nuclear_rules`):
-the constant rate against its gamma-Poisson closed form, the kept rule as the run's own, the
-rate by state between its two groups' rates, and a window outside the rules' months refused."""
+the run's discounted rate and the constant rate against their gamma-Poisson closed forms, the
+rate by state between its two groups' rates, windows outside the rules' months refused, and a
+run whose own rule is one of the others not given it twice."""
 
 from __future__ import annotations
 
@@ -22,32 +23,42 @@ def rules(panel):
     return outlook, nuclear_rules(panel, FIRST, outlook, seed=3, windows=[window])
 
 
-def test_the_constant_rate_is_the_gamma_poisson_chance_of_a_test(rules, panel):
-    """Gamma(0.5 + tests, 60 + months) over 1990-2019: P(>= 1 in n months) = 1 - (b/(b+n))^a,
-    up to the Monte Carlo error of the rule's posterior draws."""
+def gamma_poisson(a: float, b: float, n: int) -> float:
+    """P(>= 1 event in n months) for a monthly rate ~ Gamma(a, rate b): 1 - (b / (b + n))^a."""
+    return 1 - (b / (b + n)) ** a
+
+
+def test_each_rule_is_its_gamma_poisson_chance_of_a_test(rules, panel):
+    """Over 1990-2019 (six tests: 2006, 2009, 2013, 2016 twice, 2017): the constant rate is
+    Gamma(0.5 + 6, 60 + months); the run's rate weighs month t by 0.5^(age / 28) (the prior
+    by the first month's weight). Both up to the Monte Carlo error of the posterior draws."""
     _, found = rules
     before = panel[month_periods(panel) < FIRST]
-    a, b = 0.5 + before["nuclear_tests"].sum(), 60.0 + len(before)
-    assert before["nuclear_tests"].sum() == 6  # 2006, 2009, 2013, 2016 (two), 2017
+    tests = before["nuclear_tests"].to_numpy(dtype=float)
+    assert tests.sum() == 6
+    weight = 0.5 ** (np.arange(len(before))[::-1] / 28.0)
+    discounted = (0.5 * weight[0] + (weight * tests).sum(), 60.0 * weight[0] + weight.sum())
     for n in (6, 12, 24):
-        exact = 1 - (b / (b + n)) ** a
-        assert found.p(n, "constant") == pytest.approx(exact, rel=0.05), n
+        constant = gamma_poisson(0.5 + tests.sum(), 60.0 + len(before), n)
+        assert found.p_nuclear(n, "constant") == pytest.approx(constant, rel=0.05), n
+        assert found.p_nuclear(n, "run") == pytest.approx(gamma_poisson(*discounted, n), rel=0.05)
+    # four of the six tests came in 2013-2017: weighing recent years more raises the rate
+    assert found.p_nuclear(12, "run") > found.p_nuclear(12, "constant")
 
 
 def test_the_table_gives_every_rule_over_each_window(rules):
-    outlook, found = rules
+    _, found = rules
     window = pd.period_range("2021-01", "2021-12", freq="M")
     table = found.table([12, window])
-    assert table["first_month"].tolist() == ["2020-01"] * 3 + ["2021-01"] * 3
+    assert table["window_start"].tolist() == ["2020-01"] * 3 + ["2021-01"] * 3
+    assert table["window_end"].tolist() == ["2020-12"] * 3 + ["2021-12"] * 3
     assert table["months"].tolist() == [12] * 6
-    assert table["kept"].tolist() == [True, False, False] * 2
+    assert table["run_rule"].tolist() == [True, False, False] * 2
     assert table["rule"].tolist()[:3] == [
         "old tests fade with a half-life of 28 months",
         "a constant rate since 1990",
         "a constant rate in each state group (talks / no talks) along the state paths",
     ]
-    # the kept rule is the run's own rate (what its simulations draw tests from)
-    assert table["p_nuclear"].iloc[0] == outlook.nuclear.p_any(12)
     assert found.others_at(12) == dict(
         zip(table["rule"][1:3], table["p_nuclear"][1:3], strict=True)
     )
@@ -55,13 +66,28 @@ def test_the_table_gives_every_rule_over_each_window(rules):
     by_state = found.others["by_state"]
     talks, no_talks = (by_state.p_any(12, states=np.full(12, s)) for s in (2, 0))
     assert min(talks, no_talks) <= table["p_nuclear"].iloc[2] <= max(talks, no_talks)
+    assert talks != no_talks
 
 
 def test_a_window_beyond_the_state_paths_is_refused(rules):
     _, found = rules
     late = pd.period_range("2030-01", periods=12, freq="M")
     with pytest.raises(ValueError, match="2030-01 to 2030-12 is not within the rules' months"):
-        found.p(late, "constant")
+        found.p_nuclear(late, "constant")
+    # 24 months from 2020-01 (the default reach) and the window asked for: to 2021-12
+    assert len(found.months) == 24 and found.p_nuclear(24, "constant") > 0
+    with pytest.raises(ValueError, match="a window of 30 months: the rules' months hold 24"):
+        found.table([30])
+
+
+def test_a_run_whose_rule_is_the_constant_rate_has_it_once(panel):
+    outlook = outlook_at(panel, FIRST - 1, seed=3, priors={"nuclear": {"half_life": np.inf}})
+    found = nuclear_rules(panel, FIRST, outlook, seed=3)
+    assert list(found.others) == ["by_state"]
+    assert found.table([12])["rule"].tolist() == [
+        "a constant rate since 1990",
+        "a constant rate in each state group (talks / no talks) along the state paths",
+    ]
 
 
 def test_each_rule_is_named_from_its_priors():

@@ -386,6 +386,13 @@ def test_the_report_leaves_out_a_question_whose_given_path_starts_in_the_data(
     found = expect(model, outlook, config, SEED, tables, today=dt.date(2026, 1, 15))
     assert found["unanswered"] == ["given-early"]
     assert list(found["answers"]["question"]) == ["plain"]
+    # the scenarios' months reach the nuclear rules' state paths, however far (a 36-month
+    # scenario file crashed the page's nuclear_rules.csv)
+    import pandas as pd
+
+    long = pd.period_range("2026-01", periods=36, freq="M")
+    found = expect(model, outlook, config, SEED, tables, dt.date(2026, 1, 15), windows=[long])
+    assert found["nuclear_rules"].table([long])["months"].tolist() == [36, 36, 36]
 
 
 def test_a_given_path_that_ends_after_the_window_is_simulated_to_its_end(run_dir, tmp_path):

@@ -10,7 +10,7 @@ families of :mod:`forecast.evaluation.question_families` at every month 2000-202
   answered exactly by each state model of :mod:`forecast.models.state_catalog` fitted on
   the months up to the cutoff (every month: 300 cutoffs; cheap);
 - the nuclear family (a test within 12 months) by each candidate nuclear-test rate
-  (:data:`forecast.evaluation.question_answers.NUCLEAR_CANDIDATES`, every month);
+  (:data:`forecast.models.events.NUCLEAR_CANDIDATES`, every month);
 - the count families (at least one launch day in 3 months, three or more in 6, a launch of
   each weapon-class group in 6, launch days in 12 by CRPS) by the default count model
   (``ar_level``) fitted at every month too (300 cutoffs, the ``backtest`` sampler preset;

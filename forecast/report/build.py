@@ -145,6 +145,7 @@ def expect(
     seed: int,
     tables,
     today: dt.date | None = None,
+    windows=(),
 ) -> dict:
     """The unconditional outlook and the answered questions for the index page.
 
@@ -154,7 +155,8 @@ def expect(
     (:func:`forecast.outlook.outlook_from_today`). P(an ICBM launch) comes with its range
     under recounted unknown-class launches (:mod:`forecast.unknown_class`); P(nuclear test)
     with the other nuclear-test rules (:mod:`forecast.nuclear_rules`: the sensitivity the
-    page shows beside it), also as the answer of each question on a nuclear test.
+    page shows beside it), also as the answer of each question on a nuclear test; ``windows``:
+    the other months the page gives a P(nuclear test) over (the scenarios').
     """
     panel = monthly_panel(tables)
     if outlook is None or model.target != "launch_days":
@@ -173,7 +175,7 @@ def expect(
         if q.type == "binary" and q.event.kind == "nuclear_test" and q.threshold == 1
     ]
     from_today = outlook_from_today(model, outlook, today or dt.date.today(), random_seed=seed)
-    windows = [q.months for q in nuclear_questions]
+    windows = [*windows, forecast.months, *(q.months for q in nuclear_questions)]
     if from_today is not None:  # its 12 months start after the months the data lack
         windows.append(from_today.forecast.months)
     rules = nuclear_rules(panel, first, outlook, seed, windows)
@@ -403,7 +405,9 @@ def build_report(
         progress.update(task, description=f"Simulating {scenario_file.name}")
         outlook = load_outlook(run_dir, required=False)
         forecast = simulate_scenarios(model, scenario_set, random_seed=seed, outlook=outlook)
-        expectations = expect(model, outlook, questions, seed, tables, freshness.today)
+        expectations = expect(
+            model, outlook, questions, seed, tables, freshness.today, windows=[forecast.months]
+        )
         progress.advance(task)
         lap("simulate the scenarios and the outlook")
         with output_dir(out, "report", force=force) as tmp:

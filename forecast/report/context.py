@@ -173,7 +173,7 @@ class ReportContext:
     #: and scored on ``panel`` (:func:`forecast.ledger.answers_ledger`), or None: no folder.
     frozen: pd.DataFrame | None = None
     frozen_dir: Path | None = None
-    #: Tables a section computes from the data, kept for the next rendering of the same
+    #: Tables and figures a section computes, kept for the next rendering of the same
     #: report (the single file renders the index again; ``replace`` shares this dict).
     memo: dict = field(default_factory=dict, repr=False, compare=False)
 

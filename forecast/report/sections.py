@@ -129,8 +129,8 @@ def nuclear_calibration(p: float, half_life: float, folder: Path = EVALUATION_DI
 
 
 def _nuclear_note(ctx: ReportContext, window, where: str, shown: float | None = None) -> str:
-    """Beside a P(nuclear test) over ``window`` (a number of months from the data's end, or
-    the months themselves): the run's rule, and what the other rules of
+    """Beside a P(nuclear test) over ``window`` (its months): the run's rule, and what the
+    other rules of
     ``docs/evaluation/nuclear.md`` give over the same months (a constant rate since 1990; a
     constant rate in each state group, along the state model's paths from the data's end).
     Said in full under the first table of the page that shows one, briefly under the others;
@@ -138,13 +138,14 @@ def _nuclear_note(ctx: ReportContext, window, where: str, shown: float | None = 
     in the question backtest, for a 12-month window."""
     if ctx.nuclear_rules is None:
         return ""
-    months = window if isinstance(window, int) else len(window)
+    window = pd.PeriodIndex(window, freq="M")
+    months = len(window)
     others = ctx.nuclear_rules.others_at(window)
-    if isinstance(window, int):
+    if window[0] == ctx.nuclear_rules.months[0]:
         span = f"the {months} months after the data"
     else:
         span = f"the {months} months {window[0]:%B %Y} to {window[-1]:%B %Y}"
-    if where == "outlook" and months == len(ctx.forecast.months):
+    if where == "outlook" and window.equals(pd.PeriodIndex(ctx.forecast.months)):
         # the same months as the scenarios' note above, the same numbers: not said twice
         return (
             f'<p id="nuclear-{where}" class="caution">P(nuclear test) over these {months} '
@@ -348,7 +349,7 @@ count is a whole number, so an interval from 0 leaves none below). The numbers a
 {_headline_html(table)}
 {interval_note(ctx, "headline")}
 {_scenario_note(forecast)}
-{_nuclear_note(ctx, n, "headline", table["p_nuclear"].iloc[0])}
+{_nuclear_note(ctx, forecast.months, "headline", table["p_nuclear"].iloc[0])}
 {fan_chart}
 <h3 id="each-scenario">Each scenario on its own</h3>
 <p>The same bands one scenario at a time, each against the mean of <i>{ref_label}</i>
@@ -412,7 +413,7 @@ def expectations_section(ctx: ReportContext) -> str:
             + " The rows are in <code>icbm_sensitivity.csv</code>.</p>"
         )
     parts.append(_years_html(ctx))
-    parts.append(_nuclear_note(ctx, len(states), "outlook"))
+    parts.append(_nuclear_note(ctx, month_periods(states).unique(), "outlook"))
     if ctx.answers is not None and len(ctx.answers):
         answers = readable(ctx.answers, 2)
         tables = record_table(ctx) if asks_shipped_questions(ctx.questions_file) else None
