@@ -577,6 +577,20 @@ def test_the_charts_draw_offline_in_a_browser(form, browser, report_dir, fast_re
 
 
 @pytest.mark.slow
+def test_every_panel_title_is_drawn_whole(browser, report_dir, fast_report_paths):
+    """A scenario label longer than its panel is wide breaks onto a second line instead of
+    ending in an ellipsis ("... with exercises scaled dow..." before)."""
+    _open(browser, _page("folder", report_dir, fast_report_paths))
+    titles = browser.execute_script(
+        "return Array.from(document.querySelectorAll('#panels-chart g.role-title-text text'))"
+        ".map(t => Array.from(t.children).map(c => c.textContent).join(' ') || t.textContent)"
+    )
+    labels = list(pd.read_csv(report_dir / "headline.csv")["label"])
+    assert sorted(titles) == sorted(labels)
+    assert max(map(len, labels)) > 70  # the shipped file has one that needs two lines
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("form", ["folder", "single file"])
 def test_switching_a_scenario_off_changes_the_fan_chart(
     form, browser, report_dir, fast_report_paths

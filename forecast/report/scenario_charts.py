@@ -326,6 +326,24 @@ def _hover_layer(bands: pd.DataFrame, names: list[str], labels: dict, x: dict) -
 # --- one panel per scenario ---------------------------------------------------------------------
 
 
+#: The characters of a panel's title that fit on its line (470 px at 12 px); a longer title
+#: (a scenario label such as "A summit is prepared from month 4 (April 2026), with exercises
+#: scaled down from month 3 (March 2026)") breaks at the last space before them.
+PANEL_TITLE_CHARACTERS = 70
+
+
+def two_lines(characters: int) -> str:
+    """A Vega expression that breaks a label longer than ``characters`` at its last space
+    before them, into two lines (Vega draws an array of strings as lines); Vega-Lite would
+    otherwise cut it with an ellipsis."""
+    head = f"substring(datum.label, 0, {characters})"
+    cut = f"lastindexof({head}, ' ')"
+    return (
+        f"length(datum.label) > {characters} && {cut} > 0 ? "
+        f"[substring(datum.label, 0, {cut}), substring(datum.label, {cut} + 1)] : datum.label"
+    )
+
+
 def scenario_panels_spec(
     bands: pd.DataFrame, reference: str, columns: int = 2, target: str = "launch_days"
 ) -> dict:
@@ -403,7 +421,12 @@ def scenario_panels_spec(
                 "field": "panel",
                 "type": "nominal",
                 "sort": [labels[n] for n in order],
-                "header": {"title": None, "labelFontSize": 12, "labelLimit": 470},
+                "header": {
+                    "title": None,
+                    "labelFontSize": 12,
+                    "labelLimit": 470,
+                    "labelExpr": two_lines(PANEL_TITLE_CHARACTERS),
+                },
             },
             "columns": columns,
             "spec": {"width": 470, "height": 170, "layer": layer},
