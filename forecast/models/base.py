@@ -399,19 +399,34 @@ class BaseModel(TrainingWindow):
         self._require("idata", "fit")
         return self.idata["posterior"].to_dataset()
 
-    def summary(self, var_names: list[str] | None = None, hdi_prob: float = HDI_PROB):
-        """ArviZ summary table (mean, sd, HDI, MCSE, ESS, r-hat) of the key parameters.
+    def key_parameters(self, var_names: list[str] | None = None) -> tuple[list[str], dict]:
+        """The parameters :meth:`summary` and the trace plots of notebook 03 show.
 
-        The reference state (fixed at 0, so r-hat is undefined) is left out, and so are the
-        terms a model leaves out (constant zeros), unless ``var_names`` names them.
+        Parameters
+        ----------
+        var_names : list of str, optional
+            Names to show as given; by default the model's :attr:`summary_vars` and its
+            target's own terms (``ar_level``'s salvos, named as their priors), but a term the
+            model leaves out (constant zeros, e.g. ``ar_level_lean``'s exercise).
+
+        Returns
+        -------
+        tuple
+            The names, and the coordinates that leave out the reference state (fixed at 0, so
+            its r-hat is undefined): ``{}`` when no name has a state dimension.
         """
-        # a target's own terms (ar_level's salvos) show their parameters, named as their priors
         names = var_names or [*self.summary_vars, *self.target_priors.get(self.target, {})]
         post = self.posterior
-        # a term left out (zeros under its name, e.g. ar_level_lean's exercise) has no spread
         names = [n for n in names if var_names or float(post[n].std()) > 0]
         has_state = any("state" in post[n].dims for n in names)
-        coords = {"state": list(STATES[1:])} if has_state else None
+        return names, ({"state": list(STATES[1:])} if has_state else {})
+
+    def summary(self, var_names: list[str] | None = None, hdi_prob: float = HDI_PROB):
+        """ArviZ summary table (mean, sd, HDI, MCSE, ESS, r-hat) of the key parameters
+        (:meth:`key_parameters`)."""
+        names, coords = self.key_parameters(var_names)
+        post = self.posterior
+        coords = coords or None
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return az.summary(post, var_names=names, ci_prob=hdi_prob, ci_kind="hdi", coords=coords)
