@@ -33,6 +33,7 @@ import pandas as pd
 import xarray as xr
 
 from forecast.constants import DATA_END, STATES
+from forecast.data import state_runs
 from forecast.errors import ConfigError
 from forecast.present import chance, indefinite_article, signed_number, state_words
 from forecast.scores import crps
@@ -815,7 +816,7 @@ def level_ratio_episodes(level, reference, training: pd.DataFrame) -> pd.DataFra
     frame = pd.DataFrame(
         {"month": months, "state": states.to_numpy(), "ratio": np.asarray(ratio, dtype=float)}
     )
-    grouped = frame.groupby(frame["state"].ne(frame["state"].shift()).cumsum())
+    grouped = frame.groupby(state_runs(frame["state"]))
     return pd.DataFrame(
         {
             "state": grouped["state"].first(),

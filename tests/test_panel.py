@@ -130,3 +130,11 @@ def test_month_periods_reads_timestamps_and_month_strings_alike(panel):
     assert (months[1:] - months[:-1] == pd.offsets.MonthEnd(1)).all()  # one row per month
     as_text = pd.DataFrame({"month": ["2025-11", "2025-12"]})
     assert list(month_periods(as_text)) == [pd.Period("2025-11", "M"), pd.Period("2025-12", "M")]
+
+
+def test_state_runs_number_each_episode_of_a_timeline():
+    from forecast.data import state_runs
+
+    states = pd.Series(["no_talks", "no_talks", "stalled", "no_talks", "no_talks", "summitry"])
+    assert state_runs(states).tolist() == [1, 1, 2, 3, 3, 4]
+    assert state_runs(pd.Series(["stalled"])).tolist() == [1]

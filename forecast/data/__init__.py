@@ -23,6 +23,7 @@ from forecast.data.panel import (
     Tables,
     month_periods,
     monthly_panel,
+    state_runs,
     yearly_summary,
 )
 from forecast.data.raw import read_cns_export, read_cns_json, read_csis, read_events_template
@@ -46,6 +47,7 @@ __all__ = [
     "read_cns_json",
     "read_csis",
     "read_events_template",
+    "state_runs",
     "yearly_summary",
 ]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from forecast.constants import STATES
-from forecast.data.panel import Tables
+from forecast.data.panel import Tables, state_runs
 
 
 def state_episodes(tables: Tables, since: str = "2005-01-01", until=None) -> pd.DataFrame:
@@ -36,8 +36,7 @@ def state_episodes(tables: Tables, since: str = "2005-01-01", until=None) -> pd.
         time order.
     """
     periods = tables.negotiation_states.sort_values("start").reset_index(drop=True)
-    new_episode = periods["state"].ne(periods["state"].shift())
-    grouped = periods.groupby(new_episode.cumsum())
+    grouped = periods.groupby(state_runs(periods["state"]))
     episodes = pd.DataFrame(
         {
             "state": grouped["state"].first(),

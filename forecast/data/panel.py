@@ -124,6 +124,13 @@ class Tables:
         return leaders_through(self.leaders)
 
 
+def state_runs(states: pd.Series) -> pd.Series:
+    """The run each row belongs to: consecutive rows in one state share a number (1, 2, ...),
+    so that ``frame.groupby(state_runs(frame["state"]))`` gives the episodes of a timeline (a
+    panel's months, the coded periods)."""
+    return states.ne(states.shift()).cumsum()
+
+
 def month_periods(frame: pd.DataFrame) -> pd.PeriodIndex:
     """The ``month`` column of a panel (or of any table with one: a fit's training rows, the
     outlook's states) as monthly Periods."""

@@ -23,6 +23,7 @@ from matplotlib.patches import Patch
 from matplotlib.text import Text
 
 from forecast.constants import STATE_LABELS, STATES
+from forecast.data import state_runs
 
 #: The one colour of each negotiation state, used by every figure.
 STATE_COLORS: dict[str, str] = {
@@ -250,8 +251,7 @@ def shade_states(ax: plt.Axes, panel: pd.DataFrame, alpha: float = 0.6) -> plt.A
     Axes
     """
     months = panel["month"]
-    runs = (panel["state"] != panel["state"].shift()).cumsum()
-    for _, run in panel.groupby(runs):
+    for _, run in panel.groupby(state_runs(panel["state"])):
         start = run["month"].iloc[0]
         end = run["month"].iloc[-1] + pd.offsets.MonthBegin(1)
         ax.axvspan(start, end, color=STATE_COLORS[run["state"].iloc[0]], alpha=alpha, lw=0)
