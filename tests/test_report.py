@@ -914,6 +914,11 @@ def test_the_index_gives_the_outlook_from_today_and_the_year_beside_the_last(tin
     first = today.iloc[0]
     cells = rf"</td><td>100%</td><td>{int(first['n']):,}</td><td>{first['mean']:.1f}</td>"
     assert re.search(r"<td>all simulations( <span[^>]*>[^<]*</span>)?" + cells, index)
+    # the run's nuclear rate has no state term: every row gives the same P(nuclear test), said so
+    table = re.search(r'<table id="from-today-table">(.*?)</table>', index, flags=re.S).group(1)
+    nuclear = re.findall(r"<td>([^<]*)</td></tr>", table)
+    assert len(nuclear) == len(today) > 1 and set(nuclear) == {f"{first['p_nuclear']:.0%}"}
+    assert "n/a" not in table and 'id="nuclear-unsplit"' in index
     # why it differs from the 12 months from the data's end: the simulated months, not news
     then = pd.read_csv(folder / "outlook.csv").iloc[0]
     assert (

@@ -530,12 +530,18 @@ def today_section(ctx: ReportContext) -> str:
         f'from today" src="{figure}">',
         caption="Point at a month for the probability of each state.",
     )
+    # a rate without a state term: the same P(nuclear test) in every row (by_state_in gives it
+    # for all simulations only, as shares by state would differ by simulation noise alone)
+    unsplit = len(totals) > 1 and totals["p_nuclear"].iloc[1:].isna().all()
+    nuclear = (
+        totals["p_nuclear"].fillna(totals["p_nuclear"].iloc[0]) if unsplit else totals["p_nuclear"]
+    )
     rows = "\n".join(
         f"<tr><td>{html.escape(state_words(r.path))}{caution_html(r)}</td><td>{r.share:.0%}</td>"
         f"<td>{r.n:,}</td><td>{r.mean:.1f}</td><td>{r.median:.0f}</td>"
         f"<td>{r.q10:.0f} to {r.q90:.0f}</td><td>{pct(r.p_icbm)}</td>"
-        f"<td>{pct(r.p_nuclear)}</td></tr>"
-        for r in totals.itertuples()
+        f"<td>{pct(p)}</td></tr>"
+        for r, p in zip(totals.itertuples(), nuclear, strict=True)
     )
     return f"""<h2 id="from-today">What to expect from today: {first:%B %Y} to {last:%B %Y}</h2>
 <p class="past">{_gap_words(ctx, gap, span)} Here they are <b>simulated, not observed</b>: each
@@ -552,6 +558,7 @@ today, read its row: it keeps the simulations that are in that state in {first:%
 {rows}
 </table>
 {_caution_note(totals)}
+{_unsplit_note(unsplit)}
 {_icbm_today(ctx)}
 {_drift_words(ctx, totals, len(today.forecast.months), len(gap))}
 {interval_note(ctx, "today", lead=len(gap))}
@@ -573,6 +580,18 @@ def _icbm_today(ctx: ReportContext) -> str:
         + html.escape(class_words(ctx.icbm["today_text"]))
         + " (column <code>p_icbm_from_today</code> of <code>icbm_sensitivity.csv</code>; why: "
         'under <a href="#expectations">all things considered</a>).</p>'
+    )
+
+
+def _unsplit_note(unsplit: bool) -> str:
+    """Under the table from today when its P(nuclear test) is the same in every row."""
+    if not unsplit:
+        return ""
+    return (
+        '<p id="nuclear-unsplit" class="caution">P(nuclear test) is the same in every row: the '
+        "run's nuclear-test rate has no state term, so the state in a month does not change it "
+        "(the row of all simulations gives it; by state it would differ by simulation noise "
+        "only).</p>"
     )
 
 
