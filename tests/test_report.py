@@ -591,6 +591,26 @@ def test_every_panel_title_is_drawn_whole(browser, report_dir, fast_report_paths
 
 
 @pytest.mark.slow
+def test_words_align_left_and_numbers_right_in_the_tables(browser, report_dir, fast_report_paths):
+    """The questions' answers (sentences with caveats) read from the left; a state column
+    starts at the left and the last column of numbers ends at the right."""
+    _open(browser, _page("folder", report_dir, fast_report_paths))
+
+    def align(selector: str) -> list[str]:
+        return browser.execute_script(
+            "return Array.from(document.querySelectorAll(arguments[0]))"
+            ".map(c => getComputedStyle(c).textAlign)",
+            selector,
+        )
+
+    assert set(align("#questions td")) == {"left"}
+    for table in ("#from-today-table", "#expectations-table"):
+        assert set(align(f"{table} td:first-child")) == {"left"}, table
+        assert set(align(f"{table} td:last-child")) == {"right"}, table
+        assert set(align(f"{table} td:nth-child(4)")) == {"right"}, table  # the mean
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("form", ["folder", "single file"])
 def test_switching_a_scenario_off_changes_the_fan_chart(
     form, browser, report_dir, fast_report_paths

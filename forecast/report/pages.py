@@ -27,6 +27,9 @@ td, th { border: 1px solid #ccc; padding: 4px 10px; }
 th { background: #f2f2f2; } td { text-align: right; } td:last-child { text-align: left; }
 #headline td:first-child, #past-scores td:first-child { text-align: left; }
 #headline td:last-child, #past-scores td:last-child { text-align: right; }
+#from-today-table td:first-child, #expectations-table td:first-child { text-align: left; }
+#from-today-table td:last-child, #expectations-table td:last-child { text-align: right; }
+#questions td { text-align: left; }
 h1 { font-size: 1.7em; margin: 0.4em 0 0.3em; }
 img { max-width: 100%; } .meta { color: #555; }
 pre { background: #f6f6f6; padding: 0.6em 0.8em; overflow-x: auto; white-space: pre-wrap; }
