@@ -405,9 +405,10 @@ class BaseModel(TrainingWindow):
         Parameters
         ----------
         var_names : list of str, optional
-            Names to show as given; by default the model's :attr:`summary_vars` and its
-            target's own terms (``ar_level``'s salvos, named as their priors), but a term the
-            model leaves out (constant zeros, e.g. ``ar_level_lean``'s exercise).
+            Names to show as given; by default (None or empty) the model's
+            :attr:`summary_vars` and its target's own terms (``ar_level``'s salvos, named as
+            their priors), except a term the model leaves out (constant zeros, e.g.
+            ``ar_level_lean``'s exercise).
 
         Returns
         -------

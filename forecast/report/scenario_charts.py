@@ -328,15 +328,17 @@ def _hover_layer(bands: pd.DataFrame, names: list[str], labels: dict, x: dict) -
 
 #: The characters of a panel's title that fit on its line (470 px at 12 px); a longer title
 #: (a scenario label such as "A summit is prepared from month 4 (April 2026), with exercises
-#: scaled down from month 3 (March 2026)") breaks at the last space before them.
+#: scaled down from month 3 (March 2026)") breaks at its last space within them, onto two
+#: lines at most (a label of more than about 140 characters is still cut at the end).
 PANEL_TITLE_CHARACTERS = 70
 
 
 def two_lines(characters: int) -> str:
     """A Vega expression that breaks a label longer than ``characters`` at its last space
-    before them, into two lines (Vega draws an array of strings as lines); Vega-Lite would
-    otherwise cut it with an ellipsis."""
-    head = f"substring(datum.label, 0, {characters})"
+    within the first ``characters`` + 1 (a space just after them included), into two lines
+    (Vega draws an array of strings as lines); Vega-Lite would otherwise cut it with an
+    ellipsis. A label without such a space stays on one line."""
+    head = f"substring(datum.label, 0, {characters + 1})"
     cut = f"lastindexof({head}, ' ')"
     return (
         f"length(datum.label) > {characters} && {cut} > 0 ? "

@@ -590,8 +590,9 @@ def _unsplit_note(unsplit: bool) -> str:
     return (
         '<p id="nuclear-unsplit" class="caution">P(nuclear test) is the same in every row: the '
         "run's nuclear-test rate has no state term, so the state in a month does not change it "
-        "(the row of all simulations gives it; by state it would differ by simulation noise "
-        "only).</p>"
+        "and every row repeats the value of all simulations (counted state by state it would "
+        "differ by simulation noise only; <code>outlook_today.csv</code> leaves those cells "
+        "blank).</p>"
     )
 
 
