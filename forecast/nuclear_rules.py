@@ -12,7 +12,7 @@ every P(nuclear test) it shows, and notebook 04 beside the outlook from today's:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -64,12 +64,16 @@ class NuclearRules:
         window asked about lies within them.
     paths : ndarray
         State codes (path, month) from the run's state model, for a rate by state.
+    windows : list of PeriodIndex
+        The windows the rules were fitted to be asked about, each once, in the order given
+        (what :meth:`table` gives by default).
     """
 
     run_rule: NuclearRate
     others: dict[str, NuclearRate]
     months: pd.PeriodIndex
     paths: np.ndarray
+    windows: list = field(default_factory=list)
 
     def window(self, window) -> pd.PeriodIndex:
         """``window`` as months: a PeriodIndex (or month strings) as given, a number as that
@@ -114,13 +118,13 @@ class NuclearRules:
             for name, model in self.others.items()
         }
 
-    def table(self, windows) -> pd.DataFrame:
+    def table(self, windows=None) -> pd.DataFrame:
         """P(at least one test) in each window under every rule.
 
         Parameters
         ----------
-        windows : list of PeriodIndex or int
-            The windows (as :meth:`p_nuclear` takes them).
+        windows : list of PeriodIndex or int, optional
+            The windows (as :meth:`p_nuclear` takes them); by default :attr:`windows`.
 
         Returns
         -------
@@ -130,7 +134,7 @@ class NuclearRules:
             their P(nuclear test) is this number up to simulation noise) and ``p_nuclear``.
         """
         rows = []
-        for window in windows:
+        for window in self.windows if windows is None else windows:
             span = self.window(window)
             for name, model in [("run", self.run_rule), *self.others.items()]:
                 rows.append(
@@ -164,7 +168,8 @@ def nuclear_rules(
         Seed of the rules' posterior draws and of the state paths.
     windows : list of PeriodIndex
         Windows the rules will be asked about: the state paths reach the last of their
-        months (at least the 24 months from ``first``).
+        months (at least the 24 months from ``first``), and :meth:`NuclearRules.table` gives
+        them, each once.
 
     Returns
     -------
@@ -181,7 +186,14 @@ def nuclear_rules(
         for name in OTHER_RULES
         if rule_words({**NuclearRate.default_priors, **NUCLEAR_CANDIDATES[name]}) != kept
     }
-    last = max([first + 23, *(pd.PeriodIndex(w, freq="M")[-1] for w in windows)])
+    unique = {(w[0], w[-1]): w for w in (pd.PeriodIndex(w, freq="M") for w in windows)}
+    last = max([first + 23, *(w[-1] for w in unique.values())])
     months = pd.period_range(first, last, freq="M")
     paths = state_paths(outlook.transitions, months, NUCLEAR_PATHS, seed)
-    return NuclearRules(run_rule=outlook.nuclear, others=others, months=months, paths=paths)
+    return NuclearRules(
+        run_rule=outlook.nuclear,
+        others=others,
+        months=months,
+        paths=paths,
+        windows=list(unique.values()),
+    )

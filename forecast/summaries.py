@@ -718,7 +718,9 @@ def by_state_in(forecast, month: pd.Period, scenario: str | None = None) -> Summ
     Returns
     -------
     Summary
-        As :func:`by_path`, the rows ``all simulations`` then ``<state> in <Mon YYYY>``.
+        As :func:`by_path`, the rows ``all simulations`` then ``<state> in <Mon YYYY>``; the
+        columns left blank below the first row (a quantity simulated without a state term is
+        the same in every row) are named in ``table.attrs["same_in_every_row"]``.
     """
     one = forecast.scenario(scenario or forecast.scenarios[0])
     if pd.Period(month, "M") not in one.months:
@@ -751,6 +753,7 @@ def _split(one, groups: np.ndarray, overall: str) -> Summary:
     if state_free:
         # the same rate in every group: shares per group would differ by simulation noise only
         table.loc[table["path"] != overall, [_SHARE_OF[c] for c in state_free]] = np.nan
+        table.attrs["same_in_every_row"] = [_SHARE_OF[c] for c in state_free]
         text += (
             "P(a nuclear test) is the same in every row (its rate has no state term in this "
             f"model), so it is given for {overall} only.",

@@ -523,7 +523,7 @@ def download_tables(ctx: ReportContext) -> dict[str, pd.DataFrame]:
         files["outlook_today.csv"] = stamped(totals, ctx.from_today.forecast.months)
         files["outlook_today_states.csv"] = readable(tables["states"], 3)
     if ctx.nuclear_rules is not None:
-        files["nuclear_rules.csv"] = readable(ctx.nuclear_rules.table(nuclear_windows(ctx)), 3)
+        files["nuclear_rules.csv"] = readable(ctx.nuclear_rules.table(), 3)
     if ctx.frozen is not None and len(ctx.frozen):
         files[FROZEN_FILE] = readable(ctx.frozen, 3)
     # the question backtest's tables the page names, for a reader without the project
@@ -531,21 +531,6 @@ def download_tables(ctx: ReportContext) -> dict[str, pd.DataFrame]:
         if (EVALUATION_DIR / name).is_file():
             files[name] = pd.read_csv(EVALUATION_DIR / name)
     return files
-
-
-def nuclear_windows(ctx: ReportContext) -> list:
-    """The windows of every P(nuclear test) the page gives, each once: the scenarios' and the
-    outlook's months from the data's end, each question on a nuclear test's, today's."""
-    windows = [ctx.forecast.months]
-    if ctx.outlook is not None:
-        windows.append(month_periods(ctx.outlook["states"]).unique())
-    if ctx.answers is not None:
-        for r in ctx.answers[ctx.answers["question"].isin(ctx.nuclear_rule_answers)].itertuples():
-            windows.append(pd.period_range(r.window_start, r.window_end, freq="M"))
-    if ctx.from_today is not None:
-        windows.append(ctx.from_today.forecast.months)
-    unique = {(w[0], w[-1]): w for w in map(pd.PeriodIndex, windows)}
-    return list(unique.values())
 
 
 def window_columns(table: pd.DataFrame, months, data_end, today) -> pd.DataFrame:

@@ -532,7 +532,7 @@ def today_section(ctx: ReportContext) -> str:
     )
     # a rate without a state term: the same P(nuclear test) in every row (by_state_in gives it
     # for all simulations only, as shares by state would differ by simulation noise alone)
-    unsplit = len(totals) > 1 and totals["p_nuclear"].iloc[1:].isna().all()
+    unsplit = "p_nuclear" in totals.attrs.get("same_in_every_row", ())
     nuclear = (
         totals["p_nuclear"].fillna(totals["p_nuclear"].iloc[0]) if unsplit else totals["p_nuclear"]
     )
