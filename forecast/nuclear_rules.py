@@ -4,48 +4,31 @@ Six tests since 2006 leave the rate of nuclear tests to a rule: the run's (by de
 fade with a 28-month half-life), a constant rate since 1990, or a constant rate in each state
 group (talks / no talks) along the state model's paths. The question backtest cannot tell them
 apart (``docs/evaluation/nuclear.md``), so the report gives the other rules' answers beside
-every P(nuclear test) it shows, and notebook 04 beside the outlook from today's:
-:func:`nuclear_rules` fits them once and :meth:`NuclearRules.table` gives them for any windows
-(``nuclear_rules.csv`` of a report).
+every P(nuclear test) it shows, ``forecast questions`` beside every answer on a nuclear test,
+and notebook 04 beside the outlook from today's. Every run's outlook fits the other rules on
+its own months and keeps them in ``outlook.nc`` (:func:`forecast.runs.outlook_at`);
+:func:`nuclear_rules` draws the state paths a rate by state follows once, and
+:meth:`NuclearRules.table` gives every rule for any windows (``nuclear_rules.csv`` of a report,
+of ``forecast questions`` and of ``forecast scenarios``).
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from forecast.data import month_periods
-from forecast.models.events import NUCLEAR_CANDIDATES, NUCLEAR_PATHS, NuclearRate
+from forecast.models.events import NUCLEAR_PATHS, NuclearRate, nuclear_rule_words
 from forecast.simulation import state_paths
 
-__all__ = ["NuclearRules", "nuclear_rules", "rule_words"]
-
-#: The other rules by their names in :data:`~forecast.models.events.NUCLEAR_CANDIDATES`.
-OTHER_RULES = ("constant", "by_state")
-
-
-def rule_words(priors: dict) -> str:
-    """A nuclear-test rule in words.
-
-    Parameters
-    ----------
-    priors : dict
-        The rule's :class:`~forecast.models.events.NuclearRate` priors (``half_life``, and
-        ``by_state`` when true).
-
-    Returns
-    -------
-    str
-        As the report and ``nuclear_rules.csv`` name the rule.
-    """
-    if priors.get("by_state"):
-        return "a constant rate in each state group (talks / no talks) along the state paths"
-    if math.isinf(float(priors["half_life"])):
-        return "a constant rate since 1990"
-    return f"old tests fade with a half-life of {float(priors['half_life']):.0f} months"
+__all__ = [
+    "REFIT_FOR_RULES",
+    "NuclearRules",
+    "asks_p_nuclear",
+    "nuclear_rules",
+    "saved_without_rules",
+]
 
 
 @dataclass(eq=False)
@@ -57,8 +40,9 @@ class NuclearRules:
     run_rule : NuclearRate
         The run's rate (the one its simulations draw tests from).
     others : dict of str to NuclearRate
-        The other rules (:data:`OTHER_RULES`, but one the run's rule already is), fitted on
-        the run's months.
+        The other rules (the outlook's ``nuclear_others``: those of
+        :data:`~forecast.models.events.NUCLEAR_OTHER_RULES` but one the run's rule already
+        is), fitted on the run's months.
     months : PeriodIndex
         The months from the forecast's first month on, over which ``paths`` run: every
         window asked about lies within them.
@@ -112,9 +96,9 @@ class NuclearRules:
 
     def others_at(self, window) -> dict[str, float]:
         """The other rules' P(at least one test) in ``window`` (as :meth:`p_nuclear`), by the
-        rule in words (:func:`rule_words`)."""
+        rule in words (:func:`~forecast.models.events.nuclear_rule_words`)."""
         return {
-            rule_words(model.priors): self.p_nuclear(window, name)
+            nuclear_rule_words(model.priors): self.p_nuclear(window, name)
             for name, model in self.others.items()
         }
 
@@ -142,7 +126,7 @@ class NuclearRules:
                         "window_start": str(span[0]),
                         "window_end": str(span[-1]),
                         "months": len(span),
-                        "rule": rule_words(model.priors),
+                        "rule": nuclear_rule_words(model.priors),
                         "run_rule": name == "run",
                         "p_nuclear": self.p_nuclear(span, name),
                     }
@@ -150,22 +134,17 @@ class NuclearRules:
         return pd.DataFrame(rows)
 
 
-def nuclear_rules(
-    panel: pd.DataFrame, first, outlook, seed: int = 1, windows=()
-) -> NuclearRules | None:
-    """The run's nuclear-test rate beside the other rules, fitted on the months before
-    ``first``.
+def nuclear_rules(first, outlook, seed: int = 1, windows=()) -> NuclearRules | None:
+    """The run's nuclear-test rate beside the other rules its outlook keeps.
 
     Parameters
     ----------
-    panel : DataFrame
-        The monthly panel (its ``nuclear_tests`` and ``state`` columns).
     first : Period or str
-        The forecast's first month.
+        The forecast's first month (the month after the run's data).
     outlook : forecast.runs.Outlook
-        The run's outlook models (its nuclear rate and its state model).
+        The run's outlook models (its nuclear rates and its state model).
     seed : int
-        Seed of the rules' posterior draws and of the state paths.
+        Seed of the state paths.
     windows : list of PeriodIndex
         Windows the rules will be asked about: the state paths reach the last of their
         months (at least the 24 months from ``first``), and :meth:`NuclearRules.table` gives
@@ -174,26 +153,43 @@ def nuclear_rules(
     Returns
     -------
     NuclearRules or None
-        None when the run has no nuclear-test rate or no state model.
+        None when the run has no nuclear-test rate or no state model, or was saved before
+        runs kept the other rules (:func:`saved_without_rules` tells which).
     """
-    if outlook.nuclear is None or outlook.transitions is None:
+    if outlook.nuclear is None or outlook.transitions is None or not outlook.nuclear_others:
         return None
     first = pd.Period(first, "M")
-    rows = panel[month_periods(panel) < first].reset_index(drop=True)
-    kept = rule_words(outlook.nuclear.priors)
-    others = {
-        name: NuclearRate(NUCLEAR_CANDIDATES[name], random_seed=seed).fit(rows)
-        for name in OTHER_RULES
-        if rule_words({**NuclearRate.default_priors, **NUCLEAR_CANDIDATES[name]}) != kept
-    }
     unique = {(w[0], w[-1]): w for w in (pd.PeriodIndex(w, freq="M") for w in windows)}
     last = max([first + 23, *(w[-1] for w in unique.values())])
     months = pd.period_range(first, last, freq="M")
     paths = state_paths(outlook.transitions, months, NUCLEAR_PATHS, seed)
     return NuclearRules(
         run_rule=outlook.nuclear,
-        others=others,
+        others=dict(outlook.nuclear_others),
         months=months,
         paths=paths,
         windows=list(unique.values()),
+    )
+
+
+def saved_without_rules(outlook) -> bool:
+    """Whether ``outlook`` has a nuclear-test rate but not the other rules (a run saved before
+    runs kept them: a refit adds them)."""
+    return outlook is not None and outlook.nuclear is not None and not outlook.nuclear_others
+
+
+#: What a page or a command says when the run predates the other rules.
+REFIT_FOR_RULES = (
+    "this run was saved before runs kept the other nuclear-test rules: refit it "
+    "('forecast refit') to see P(nuclear test) under them beside the run's"
+)
+
+
+def asks_p_nuclear(question) -> bool:
+    """Whether a question asks P(at least one nuclear test) in its window: the answers the
+    other rules are given beside."""
+    return (
+        question.type == "binary"
+        and question.event.kind == "nuclear_test"
+        and question.threshold == 1
     )

@@ -86,6 +86,13 @@ def styled(
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
 
 
+def chances_in_brackets(answers: dict[str, float]) -> str:
+    """Other answers to the same question as they follow an answer, each by its source:
+    `` (a constant rate since 1990: 14%; by state: 21%)`` (the other nuclear-test rules,
+    :meth:`forecast.nuclear_rules.NuclearRules.others_at`)."""
+    return " (" + "; ".join(f"{k}: {chance(p)}" for k, p in answers.items()) + ")"
+
+
 def chance(p: float) -> str:
     """A forecast probability in whole percent that rounds to certainty only when every
     simulation agrees: ">99%" for a probability below 1 that would read "100%", "<1%" for one

@@ -36,7 +36,12 @@ from forecast.errors import ConfigError, RunFileError
 from forecast.files import check_regular_file, json_text, read_json, write_text_atomic
 from forecast.ledger import write_forecast
 from forecast.models import BaseModel
-from forecast.models.events import ClassMix, NuclearRate
+from forecast.models.events import (
+    NUCLEAR_OTHER_RULES,
+    ClassMix,
+    NuclearRate,
+    other_nuclear_rates,
+)
 from forecast.models.state_catalog import (
     DEFAULT_TRANSITIONS,
     transition_model,
@@ -50,6 +55,9 @@ from forecast.timing import Phases
 FIT_FILE = "fit.nc"
 OUTLOOK_FILE = "outlook.nc"
 RUN_FILE = "run.json"
+
+#: Prefix of the groups of ``outlook.nc`` that hold the other nuclear-test rules.
+OTHER_RULE_GROUP = "nuclear_rule_"
 
 
 @dataclass
@@ -257,11 +265,17 @@ class Outlook:
         class columns, e.g. a run refitted from a stored panel).
     nuclear : NuclearRate or None
         The nuclear-test rate.
+    nuclear_others : dict of str to NuclearRate
+        The other nuclear-test rules, fitted on the same months
+        (:func:`forecast.models.events.other_nuclear_rates`: what every P(nuclear test) is
+        shown beside, :mod:`forecast.nuclear_rules`); empty for a run saved before runs kept
+        them (2026-12-07).
     """
 
     transitions: object
     class_mix: object = None
     nuclear: object = None
+    nuclear_others: dict = field(default_factory=dict)
 
 
 def fit_outlook(model: BaseModel) -> Outlook:
@@ -324,6 +338,7 @@ def outlook_at(
         nuclear = {**OUTLOOK_NUCLEAR, **(priors.get("nuclear") or {})}
         outlook.class_mix = ClassMix(priors.get("class_mix"), random_seed=seed).fit(rows)
         outlook.nuclear = NuclearRate(nuclear or None, random_seed=seed).fit(rows)
+        outlook.nuclear_others = other_nuclear_rates(outlook.nuclear, rows, seed)
     return outlook
 
 
@@ -333,6 +348,8 @@ def save_outlook(outlook: Outlook, path: Path) -> None:
     if outlook.class_mix is not None:
         groups["class_mix"] = outlook.class_mix.to_dataset()
         groups["nuclear_rate"] = outlook.nuclear.to_dataset()
+        for name, rate in outlook.nuclear_others.items():
+            groups[f"{OTHER_RULE_GROUP}{name}"] = rate.to_dataset()
     xr.DataTree.from_dict(groups).to_netcdf(path, engine="netcdf4")
 
 
@@ -353,6 +370,11 @@ def load_outlook(run_dir: str | Path, required: bool = True) -> Outlook | None:
         if "class_mix" in tree.children:
             outlook.class_mix = ClassMix.from_dataset(tree["class_mix"].to_dataset(), str(path))
             outlook.nuclear = NuclearRate.from_dataset(tree["nuclear_rate"].to_dataset(), str(path))
+            outlook.nuclear_others = {
+                name: NuclearRate.from_dataset(tree[group].to_dataset(), str(path))
+                for name in NUCLEAR_OTHER_RULES
+                if (group := f"{OTHER_RULE_GROUP}{name}") in tree.children
+            }
     except (OSError, ValueError, KeyError) as err:
         raise RunFileError(
             path, f"not a readable outlook file ({type(err).__name__})", "re-run the fit"

@@ -233,7 +233,15 @@ def with_outlook_events(sim: xr.Dataset, outlook, random_seed: int) -> xr.Datase
         sim["nuclear_tests"] = (("draw", "month"), outlook.nuclear.simulate(n, h, rng))
         # the run's nuclear rate has no state term: a difference between paths is noise
         sim["nuclear_tests"].attrs["state_term"] = "none"
+        sim["nuclear_tests"].attrs["source"] = "nuclear_rate"  # drawn from the outlook's rate
     return sim
+
+
+def nuclear_from_outlook(data: xr.Dataset) -> bool:
+    """Whether a simulation's nuclear tests were drawn from the run's outlook nuclear rate
+    (:func:`with_outlook_events`), not by the count model itself (``class_hierarchical``):
+    only then is the outlook's rule the one its P(nuclear test) follows."""
+    return "nuclear_tests" in data and data["nuclear_tests"].attrs.get("source") == "nuclear_rate"
 
 
 def simulate(

@@ -176,6 +176,9 @@ def test_shipped_scenarios_run_end_to_end(small_runs, run_name, config, first_mo
     expected |= {"fan.png", "totals.png", "probabilities.png", "draws.nc"}
     if config == "current.yaml":  # two scenarios follow the transition model
         expected |= {"states.csv"}
+    if run_name == "2019-10":  # P(nuclear test) under every rule, as the report gives it;
+        # not for class_hierarchical, whose count model draws its own nuclear tests
+        expected |= {"nuclear_rules.csv"}
     assert {p.name for p in out.iterdir()} == expected | {".forecast-output.json"}
     summary = pd.read_csv(out / "summary.csv")
     assert ",".join(summary.columns).startswith(SUMMARY_COLUMNS)
@@ -188,6 +191,17 @@ def test_shipped_scenarios_run_end_to_end(small_runs, run_name, config, first_mo
     assert len(comparisons) == expected_rows - 1  # each scenario against the file's first
     assert (comparisons["reference"] == summary["scenario"].iloc[0]).all()
     probabilities = pd.read_csv(out / "probabilities.csv")
+    if run_name == "2019-10":
+        rules = pd.read_csv(out / "nuclear_rules.csv")
+        assert rules["run_rule"].tolist() == [True, False, False]
+        assert (rules["window_start"] == first_month).all() and (rules["months"] == 12).all()
+        assert rules["rule"].iloc[1] == "a constant rate since 1990"
+        # the run's rule is the one the simulations drew their tests from (a rate with no
+        # state term): every scenario's P(a test in the 12 months) is its chance, up to the
+        # simulation's noise (4 standard errors)
+        run_rule = rules.loc[rules["run_rule"], "p_nuclear"].iloc[0]
+        noise = 4 * (run_rule * (1 - run_rule) / summary["n"].iloc[0]) ** 0.5
+        assert (probabilities["p_nuclear"] - run_rule).abs().max() < noise
     if run_name == "latest":
         assert {"p_icbm", "p_nuclear"} <= set(probabilities.columns)
         assert probabilities["p_nuclear"].between(0, 1).all()

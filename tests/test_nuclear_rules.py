@@ -1,17 +1,27 @@
 """P(a nuclear test) under each rule of the question backtest (:mod:`forecast.nuclear_rules`):
 the run's discounted rate and the constant rate against their gamma-Poisson closed forms, the
-rate by state between its two groups' rates, windows outside the rules' months refused, and a
-run whose own rule is one of the others not given it twice."""
+rate by state between its two groups' rates, windows outside the rules' months refused, a
+run whose own rule is one of the others not given it twice, the other rules kept in a run's
+``outlook.nc`` (a run saved before they were has none, and says to refit), and
+``forecast questions`` / ``forecast scenarios`` giving them beside the run's."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from forecast.data import month_periods
-from forecast.nuclear_rules import nuclear_rules, rule_words
-from forecast.runs import outlook_at
+from forecast.models.events import nuclear_rule_words as rule_words
+from forecast.nuclear_rules import (
+    REFIT_FOR_RULES,
+    asks_p_nuclear,
+    nuclear_rules,
+    saved_without_rules,
+)
+from forecast.present import chances_in_brackets
+from forecast.runs import OTHER_RULE_GROUP, load_outlook, outlook_at, save_outlook
 
 FIRST = pd.Period("2020-01", "M")
 
@@ -20,7 +30,7 @@ FIRST = pd.Period("2020-01", "M")
 def rules(panel):
     outlook = outlook_at(panel, FIRST - 1, seed=3)
     window = pd.period_range("2021-01", "2021-12", freq="M")
-    return outlook, nuclear_rules(panel, FIRST, outlook, seed=3, windows=[window])
+    return outlook, nuclear_rules(FIRST, outlook, seed=3, windows=[window])
 
 
 def gamma_poisson(a: float, b: float, n: int) -> float:
@@ -82,7 +92,7 @@ def test_a_window_beyond_the_state_paths_is_refused(rules):
 
 def test_a_run_whose_rule_is_the_constant_rate_has_it_once(panel):
     outlook = outlook_at(panel, FIRST - 1, seed=3, priors={"nuclear": {"half_life": np.inf}})
-    found = nuclear_rules(panel, FIRST, outlook, seed=3)
+    found = nuclear_rules(FIRST, outlook, seed=3)
     assert list(found.others) == ["by_state"]
     assert found.table([12])["rule"].tolist() == [
         "a constant rate since 1990",
@@ -96,3 +106,58 @@ def test_each_rule_is_named_from_its_priors():
     assert rule_words({"half_life": float("inf"), "by_state": True}).startswith(
         "a constant rate in each state group"
     )
+
+
+def test_a_runs_outlook_keeps_the_other_rules_and_an_older_one_says_to_refit(rules, tmp_path):
+    """``outlook.nc`` holds the other rules' posterior draws: read back, they give the same
+    P(nuclear test) to the bit; without those groups (a run saved before 2026-12-07) there are
+    no rules to give, and the page and the commands say to refit."""
+    import xarray as xr
+
+    outlook, found = rules
+    save_outlook(outlook, tmp_path / "outlook.nc")
+    back = load_outlook(tmp_path)
+    assert list(back.nuclear_others) == ["constant", "by_state"]
+    again = nuclear_rules(FIRST, back, seed=3, windows=found.windows)
+    pd.testing.assert_frame_equal(again.table(), found.table())
+    assert not saved_without_rules(back)
+    tree = xr.load_datatree(tmp_path / "outlook.nc", engine="netcdf4")
+    kept = {k: tree[k].to_dataset() for k in tree.children if not k.startswith(OTHER_RULE_GROUP)}
+    assert set(kept) == {"transitions", "class_mix", "nuclear_rate"}
+    older = tmp_path / "older"
+    older.mkdir()
+    xr.DataTree.from_dict(kept).to_netcdf(older / "outlook.nc", engine="netcdf4")
+    old = load_outlook(older)
+    assert old.nuclear_others == {} and old.nuclear is not None
+    assert nuclear_rules(FIRST, old, seed=3) is None and saved_without_rules(old)
+    assert "refit it ('forecast refit')" in REFIT_FOR_RULES
+    from forecast.cli.forecast_work import _rules_line
+
+    assert _rules_line(None, old) == f"P(nuclear test): {REFIT_FOR_RULES}."
+    assert _rules_line(found, outlook).startswith(
+        "P(nuclear test) is the run's rule (old tests fade with a half-life of 28 months)"
+    )
+
+
+def test_the_other_rules_follow_an_answer_in_brackets():
+    assert chances_in_brackets({"a constant rate since 1990": 0.1436, "by state": 0.0004}) == (
+        " (a constant rate since 1990: 14%; by state: <1%)"
+    )
+
+
+def test_only_a_question_on_at_least_one_test_gets_the_other_rules():
+    from forecast.questions import parse_questions
+
+    def question(kind: str, kind_of: str = "binary", threshold: int = 1):
+        text = (
+            f"questions:\n  - id: q\n    title: t\n    resolution: r\n    type: {kind_of}\n"
+            f"    event: {kind}\n    window: {{start: 2026-01, end: 2026-12}}\n"
+        )
+        if kind_of == "binary":
+            text += f"    threshold: {threshold}\n"
+        return parse_questions(yaml.safe_load(text), "q.yaml")[0]
+
+    assert asks_p_nuclear(question("nuclear_test"))
+    assert not asks_p_nuclear(question("nuclear_test", threshold=2))
+    assert not asks_p_nuclear(question("nuclear_test", "numeric"))
+    assert not asks_p_nuclear(question("launch_day"))

@@ -305,6 +305,28 @@ def test_the_questions_command_writes_answers_and_the_ledger_scores_them(run_dir
 
     late, early = rows(dt.date(2026, 12, 5)), rows(dt.date(2026, 1, 5))
     assert "window already past: the model's view from the end of its data" in late["icbm-2026h1"]
+    # P(nuclear test) by the run's rule, the other rules beside it as on the report's page:
+    # their answers in nuclear_rules.csv are the run's outlook's over the question's window
+    from forecast.nuclear_rules import nuclear_rules
+    from forecast.present import chances_in_brackets
+
+    assert "nuclear_rules.csv" in names
+    assert "P(nuclear test) is the run's rule (old tests fade with a half-life of 28" in said
+    model, _ = load_run(run_dir)
+    year = pd.period_range("2026-01", "2026-12", freq="M")
+    rules = nuclear_rules(model.last_month + 1, load_outlook(run_dir), 1, [year])
+    written = pd.read_csv(out / "nuclear_rules.csv", dtype={"window_start": str})
+    pd.testing.assert_frame_equal(written, rules.table(), check_exact=False, rtol=1e-3)
+    others = rules.others_at(year)
+    assert list(others) == list(written["rule"][1:])
+    console = Console(width=400, record=True)
+    console.print(answers_table(answers, "answers", other_rules={"nuclear-test-2026": others}))
+    assert f"{chances_in_brackets(others)}" in console.export_text()
+    # the answer is the run's rule's chance, up to the simulation's noise (4 standard errors)
+    p = written["p_nuclear"].iloc[0]
+    n = len(record["outcomes"]["nuclear-test-2026"])
+    answer = answers.set_index("question").loc["nuclear-test-2026", "probability"]
+    assert abs(answer - p) < 4 * (p * (1 - p) / n) ** 0.5
     assert "window partly past: for 2026-01 to 2026-11" in late["nuclear-test-2026"]
     assert "past" not in early["icbm-2026h1"]
     from forecast.data import load_tables, monthly_panel

@@ -778,12 +778,14 @@ def test_the_index_answers_the_shipped_questions_all_things_considered(
     # the rate by state group follows the run's state model's paths over the 12 months
     from forecast.data import load_tables, monthly_panel
     from forecast.models.events import NUCLEAR_PATHS, NuclearRate
-    from forecast.runs import load_outlook
+    from forecast.runs import load_outlook, load_run
     from forecast.simulation import state_paths
 
     panel = monthly_panel(load_tables())
     rows = panel[pd.PeriodIndex(panel["month"], freq="M") <= "2025-12"].reset_index(drop=True)
-    rate = NuclearRate({"half_life": float("inf"), "by_state": True}, random_seed=1).fit(rows)
+    # fitted with the run (its outlook.nc keeps every rule), with the run's seed
+    seed = int(load_run(tiny_run)[0].sampler.get("random_seed", 1))
+    rate = NuclearRate({"half_life": float("inf"), "by_state": True}, random_seed=seed).fit(rows)
     months = pd.period_range("2026-01", periods=24, freq="M")
     paths = state_paths(load_outlook(tiny_run).transitions, months, NUCLEAR_PATHS, 1)
     by_state = rate.p_any(12, states=paths[:, :12])

@@ -23,6 +23,8 @@ from forecast.freshness import (
     past_score_words,
     score_past_months,
 )
+from forecast.models.events import nuclear_rule_words
+from forecast.nuclear_rules import REFIT_FOR_RULES, asks_p_nuclear, nuclear_rules
 from forecast.outlook import ANSWERS_FILE, answer_questions, freeze_answers, outlook_tables
 from forecast.outputs import output_dir
 from forecast.plots import (
@@ -35,7 +37,7 @@ from forecast.plots import (
 from forecast.questions import check_question_horizon, load_questions
 from forecast.runs import load_outlook, load_run
 from forecast.scenarios import simulate_scenarios
-from forecast.simulation import simulation_draws
+from forecast.simulation import nuclear_from_outlook, simulation_draws
 from forecast.summaries import compare, monthly, probabilities, state_probabilities, totals
 
 
@@ -62,7 +64,10 @@ def scenarios(
     observed = monthly_panel(tables) if timing.partly_past else None
     # the data's age after the checks above: a refusal is not buried under the stale-data lines
     print_freshness(freshness_lines(data_freshness(tables, today=today, data_dir=data_dir)))
-    written = write_scenario_outputs(forecast, model.training, out, force=force)
+    rules = None
+    if nuclear_from_outlook(forecast.data):  # the outlook's rate drew the nuclear tests
+        rules = nuclear_rules(model.last_month + 1, outlook, seed, [forecast.months])
+    written = write_scenario_outputs(forecast, model.training, out, force=force, rules=rules)
     origin = forecast_origin(model.last_month, tables.last_whole_month)
     title = f"{timing.title_from(origin)} ({model.name}): totals over {spec.horizon} months"
     console.print(totals_table(written["summary"], title))
@@ -82,12 +87,14 @@ def scenarios(
     console.print(f"written: {out}")
 
 
-def write_scenario_outputs(forecast, history, out: Path, force: bool = False) -> dict:
+def write_scenario_outputs(forecast, history, out: Path, force: bool = False, rules=None) -> dict:
     """Write the tables, figures and draws of a scenario forecast into ``out``, all or nothing.
 
     The folder is written with :func:`forecast.outputs.output_dir`: refused unless it is new,
     empty, or (with ``force``) an earlier output of ``forecast scenarios``; built beside
-    ``out`` and swapped in when complete. Every number comes from :mod:`forecast.summaries`.
+    ``out`` and swapped in when complete. Every number comes from :mod:`forecast.summaries`;
+    ``rules`` (:class:`forecast.nuclear_rules.NuclearRules`, optional) adds
+    :data:`RULES_FILE`, P(nuclear test) over the scenarios' months under every rule.
 
     Returns
     -------
@@ -120,6 +127,8 @@ def write_scenario_outputs(forecast, history, out: Path, force: bool = False) ->
             finally:
                 plt.close(fig)
         forecast.data.to_netcdf(tmp / "draws.nc")
+        if rules is not None:
+            write_csv(rules.table(), tmp / RULES_FILE, index=False, float_format="%.4g")
     return tables
 
 
@@ -155,12 +164,18 @@ def questions(
     outlook = load_outlook(run_dir)
     answers, outcomes, forecast = answer_questions(model, outlook, asked, seed, draws)
     tables = outlook_tables(forecast)
+    on_nuclear = []
+    if nuclear_from_outlook(forecast.data):  # the outlook's rate drew the nuclear tests
+        on_nuclear = [q for q in asked if asks_p_nuclear(q)]
+    rules = nuclear_rules(model.last_month + 1, outlook, seed, [q.months for q in on_nuclear])
     record = freeze_answers(answers, outcomes, config, run_dir, seed)
     with output_dir(out, "questions", force=force) as tmp:
         write_csv(answers, tmp / "answers.csv", index=False, float_format="%.4g")
         write_csv(tables["states"], tmp / "states.csv", index=False, float_format="%.4g")
         write_csv(tables["totals"], tmp / "outlook.csv", index=False, float_format="%.4g")
         write_text_atomic(tmp / ANSWERS_FILE, json.dumps(record) + "\n")
+        if rules is not None and on_nuclear:
+            write_csv(rules.table(), tmp / RULES_FILE, index=False, float_format="%.4g")
         for name, draw in (
             ("answers.png", lambda: plot_answers(answers)[0].figure),
             ("states.png", lambda: plot_state_probabilities(tables["states"]).figure),
@@ -169,7 +184,10 @@ def questions(
             fig.savefig(tmp / name, dpi=110, bbox_inches="tight")
             plt.close(fig)
     title = f"Answers from {model.name} (data to {answers['data_as_of'].iloc[0]})"
-    console.print(answers_table(answers, title, today=today))
+    by_rule = {q.id: rules.others_at(q.months) for q in on_nuclear} if rules is not None else {}
+    console.print(answers_table(answers, title, today=today, other_rules=by_rule))
+    if on_nuclear:
+        console.print(_rules_line(rules, outlook), highlight=False)
     # the report's caveats; the track record's from record.csv as shipped (the report scores
     # it on its own data: the same numbers until new months resolve more of its answers)
     from forecast.evaluation.question_caveats import question_caveats, shipped_record
@@ -185,3 +203,18 @@ def questions(
         for question, caveat in caveats.items():
             console.print(f"  {question}: {caveat}", highlight=False)
     console.print(f"written: {out}")
+
+
+#: The other nuclear-test rules' answers, beside the run's, in a command's output folder.
+RULES_FILE = "nuclear_rules.csv"
+
+
+def _rules_line(rules, outlook) -> str:
+    """Under answers on a nuclear test: which rule answered them and where the others are."""
+    if rules is None:
+        return f"P(nuclear test): {REFIT_FOR_RULES}."
+    return (
+        f"P(nuclear test) is the run's rule ({nuclear_rule_words(outlook.nuclear.priors)}); "
+        "in brackets, the other rules the question backtest cannot tell from it "
+        f"(docs/evaluation/nuclear.md; every rule in {RULES_FILE})."
+    )

@@ -15,7 +15,7 @@ from rich.table import Table
 
 from forecast.catalog import DEFAULT_MODEL, MODELS
 from forecast.freshness import window_note
-from forecast.present import chance, signed_percent
+from forecast.present import chance, chances_in_brackets, signed_percent
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -180,13 +180,20 @@ def answer_text(row) -> str:
     return f"{row.mean:.1f} (80%: {row.q10:g} to {row.q90:g})"
 
 
-def answers_table(answers: pd.DataFrame, title: str, today=None) -> Table:
+def answers_table(
+    answers: pd.DataFrame, title: str, today=None, other_rules: dict | None = None
+) -> Table:
     """Answered questions; an answer whose window today has reached is marked as the report
-    marks it (:func:`forecast.freshness.window_note`)."""
+    marks it (:func:`forecast.freshness.window_note`); ``other_rules``: by question, the other
+    nuclear-test rules' answers, given in brackets after the run's as the report gives them
+    (:meth:`forecast.nuclear_rules.NuclearRules.others_at`)."""
     table = _table(title, ["question", "type", "answer"], left=("question", "type", "answer"))
     for row in answers.itertuples(index=False):
         note = window_note(row.window_start, row.window_end, row.data_as_of, today)
-        text = answer_text(row) + (f" ({note})" if note else "")
+        text = answer_text(row)
+        if row.question in (other_rules or {}):
+            text += chances_in_brackets(other_rules[row.question])
+        text += f" ({note})" if note else ""
         table.add_row(str(row.question), str(row.type), text)
     return table
 

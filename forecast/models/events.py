@@ -81,6 +81,10 @@ NUCLEAR_CANDIDATES: dict[str, dict] = {
     "by_state": {"half_life": math.inf, "by_state": True},
 }
 
+#: The rules given beside the run's own wherever a P(nuclear test) is shown (names in
+#: :data:`NUCLEAR_CANDIDATES`); every outlook fits them (:func:`other_nuclear_rates`).
+NUCLEAR_OTHER_RULES: tuple[str, ...] = ("constant", "by_state")
+
 #: State paths drawn for a nuclear rate by state.
 NUCLEAR_PATHS = 2000
 
@@ -446,4 +450,60 @@ class NuclearRate(_Conjugate):
         return model
 
 
-__all__ = ["STATE_GROUPS", "WEAPON_CLASSES", "ClassMix", "NuclearRate", "discount_weights"]
+__all__ = [
+    "STATE_GROUPS",
+    "WEAPON_CLASSES",
+    "ClassMix",
+    "NuclearRate",
+    "discount_weights",
+    "nuclear_rule_words",
+    "other_nuclear_rates",
+]
+
+
+def nuclear_rule_words(priors: dict) -> str:
+    """A nuclear-test rule in words, as every table and note names it.
+
+    Parameters
+    ----------
+    priors : dict
+        The rule's :class:`NuclearRate` priors (``half_life``, and ``by_state`` when true).
+
+    Returns
+    -------
+    str
+    """
+    if priors.get("by_state"):
+        return "a constant rate in each state group (talks / no talks) along the state paths"
+    if math.isinf(float(priors["half_life"])):
+        return "a constant rate since 1990"
+    return f"old tests fade with a half-life of {float(priors['half_life']):.0f} months"
+
+
+def other_nuclear_rates(
+    rule: NuclearRate, panel: pd.DataFrame, seed: int = 1
+) -> dict[str, NuclearRate]:
+    """The rules of :data:`NUCLEAR_OTHER_RULES` but the one ``rule`` already is, fitted on the
+    same months.
+
+    Parameters
+    ----------
+    rule : NuclearRate
+        The run's rate.
+    panel : DataFrame
+        The training months (their ``nuclear_tests``, and ``state`` for a rate by state).
+    seed : int
+        Seed of the rates' posterior draws.
+
+    Returns
+    -------
+    dict of str to NuclearRate
+        By their names in :data:`NUCLEAR_CANDIDATES`, in the order of
+        :data:`NUCLEAR_OTHER_RULES`.
+    """
+    kept = nuclear_rule_words(rule.priors)
+    return {
+        name: NuclearRate(NUCLEAR_CANDIDATES[name], random_seed=seed).fit(panel)
+        for name in NUCLEAR_OTHER_RULES
+        if nuclear_rule_words({**NuclearRate.default_priors, **NUCLEAR_CANDIDATES[name]}) != kept
+    }

@@ -21,7 +21,7 @@ from forecast.files import write_csv, write_text_atomic
 from forecast.freshness import check_today, data_freshness, forecast_origin, forecast_timing
 from forecast.ledger import answers_ledger
 from forecast.models import get_model
-from forecast.nuclear_rules import nuclear_rules
+from forecast.nuclear_rules import asks_p_nuclear, nuclear_rules
 from forecast.outlook import (
     ANSWERS_DIR,
     answer_questions,
@@ -39,6 +39,7 @@ from forecast.report.vega import LIBRARY_FILE, has_charts, javascript
 from forecast.runs import fit_run, load_outlook, load_run, read_run_record
 from forecast.scenarios import load_scenarios, scenario_months, simulate_scenarios
 from forecast.sensitivity import read_sensitivity
+from forecast.simulation import nuclear_from_outlook
 from forecast.summaries import against_years, compare, probabilities
 from forecast.track_record import QUESTIONS_FILE
 from forecast.unknown_class import (
@@ -169,16 +170,14 @@ def expect(
         answers, _, forecast = answer_questions(model, outlook, asked, random_seed=seed)
     else:
         answers, forecast = None, simulate_outlook(model, outlook, 12, random_seed=seed)
-    nuclear_questions = [
-        q
-        for q in asked
-        if q.type == "binary" and q.event.kind == "nuclear_test" and q.threshold == 1
-    ]
+    nuclear_questions = [q for q in asked if asks_p_nuclear(q)]
     from_today = outlook_from_today(model, outlook, today or dt.date.today(), random_seed=seed)
     windows = [*windows, forecast.months, *(q.months for q in nuclear_questions)]
     if from_today is not None:  # its 12 months start after the months the data lack
         windows.append(from_today.forecast.months)
-    rules = nuclear_rules(panel, first, outlook, seed, windows)
+    # the outlook's rules only when its rate drew the tests (not a count model's own)
+    own_rate = nuclear_from_outlook(forecast.data)
+    rules = nuclear_rules(first, outlook, seed, windows) if own_rate else None
     icbm = None
     if forecast.data.get("class_counts") is not None:
         if forecast.data["class_counts"].attrs.get("source") == "class_mix":
@@ -213,7 +212,7 @@ def expect(
         "nuclear_rule_answers": {q.id: rules.others_at(q.months) for q in nuclear_questions}
         if rules is not None
         else {},
-        "nuclear_half_life": float(outlook.nuclear.priors["half_life"]),
+        "nuclear_half_life": float(outlook.nuclear.priors["half_life"]) if own_rate else None,
         "transitions": outlook.transitions,
     }
 

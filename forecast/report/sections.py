@@ -29,6 +29,7 @@ from forecast.freshness import (
     timing_note,
     window_timing,
 )
+from forecast.nuclear_rules import REFIT_FOR_RULES
 from forecast.plots import (
     plot_history,
     plot_recent_months,
@@ -37,7 +38,7 @@ from forecast.plots import (
     plot_state_effects,
     plot_state_probabilities,
 )
-from forecast.present import readable, state_words
+from forecast.present import chances_in_brackets, readable, state_words
 from forecast.report.context import (
     EVALUATION_DIR,
     ReportContext,
@@ -137,7 +138,9 @@ def _nuclear_note(ctx: ReportContext, window, where: str, shown: float | None = 
     the full note adds how the rule's answers near ``shown`` (the table's P(nuclear test)) fared
     in the question backtest, for a 12-month window."""
     if ctx.nuclear_rules is None:
-        return ""
+        if ctx.nuclear_half_life is None or where != ctx.first_table:
+            return ""
+        return f'<p id="nuclear-{where}" class="caution">P(nuclear test): {REFIT_FOR_RULES}.</p>'
     window = pd.PeriodIndex(window, freq="M")
     months = len(window)
     others = ctx.nuclear_rules.others_at(window)
@@ -431,8 +434,7 @@ def expectations_section(ctx: ReportContext) -> str:
             else:
                 text = f"{r.mean:.1f} (median {r.q50:.0f}; 80%: {r.q10:.0f} to {r.q90:.0f})"
             if r.question in ctx.nuclear_rule_answers:
-                rules = ctx.nuclear_rule_answers[r.question]
-                text += " (" + "; ".join(f"{k}: {pct(p)}" for k, p in rules.items()) + ")"
+                text += chances_in_brackets(ctx.nuclear_rule_answers[r.question])
             caveat = caveats.get(r.question)
             marks = _window_mark(ctx, r.window_start, r.window_end) + (
                 f'<br><span class="caution question-caveat">{html.escape(caveat)}</span>'
