@@ -695,8 +695,9 @@ def by_path(forecast, scenario: str | None = None) -> Summary:
     """
     one = forecast.scenario(scenario or forecast.scenarios[0])
     codes = one.states.isel(scenario=0).transpose("draw", "month").values
-    groups = path_groups(codes, forecast.data.attrs["initial_state"])
-    return _split(one, groups, "all paths")
+    initial = forecast.data.attrs["initial_state"]
+    order = [f"stays {initial}", *(f"to {s}" for s in STATES if s != initial)]
+    return _split(one, path_groups(codes, initial), "all paths", order)
 
 
 def by_state_in(forecast, month: pd.Period, scenario: str | None = None) -> Summary:
@@ -726,14 +727,16 @@ def by_state_in(forecast, month: pd.Period, scenario: str | None = None) -> Summ
     if pd.Period(month, "M") not in one.months:
         raise ValueError(f"{month} is not a month of the forecast ({one.months[0]}..)")
     codes = one.states.isel(scenario=0).sel(month=pd.Period(month, "M").to_timestamp()).values
-    groups = np.array([f"{STATES[c]} in {pd.Period(month, 'M'):%b %Y}" for c in codes])
-    return _split(one, groups, "all simulations")
+    order = [f"{s} in {pd.Period(month, 'M'):%b %Y}" for s in STATES]
+    return _split(one, np.array(order)[codes], "all simulations", order)
 
 
-def _split(one, groups: np.ndarray, overall: str) -> Summary:
-    """The total of a one-scenario forecast overall and per group of draws (largest first)."""
+def _split(one, groups: np.ndarray, overall: str, order: list[str]) -> Summary:
+    """The total of a one-scenario forecast overall and per group of draws: the groups in
+    ``order`` (the states' order, as every chart and table gives them), those no draw is in
+    left out."""
     total = one.counts.isel(scenario=0).sum("month").values
-    names = [overall, *pd.Series(groups).value_counts().index]
+    names = [overall, *(name for name in order if (groups == name).any())]
     rows = []
     for name in names:
         mask = np.ones(len(total), bool) if name == overall else groups == name

@@ -1125,6 +1125,35 @@ def test_the_charts_draw_the_summaries_numbers(small_forecast):
     assert json.loads(embedded)["params"][1]["bind"]["name"].startswith("</script>")
 
 
+def test_a_live_chart_carries_its_static_figures_title(small_forecast):
+    """A screenshot of an interactive chart says what it shows, as its PNG does: the fan chart
+    (every scenario's bands: its menu chooses whose) and the chart of P(each state) have the
+    static figures' titles (the page's two state charts, from the data's end and from today,
+    differ by their months)."""
+    import matplotlib.pyplot as plt
+
+    from forecast.plots import plot_scenarios, plot_state_probabilities
+    from forecast.report.scenario_charts import fan_chart_spec
+    from forecast.report.state_skill_charts import state_probability_spec
+    from forecast.summaries import monthly
+
+    model, forecast = small_forecast
+    spec = fan_chart_spec(monthly(forecast), model.training.tail(24), "launch_days")
+    # the static figure names whose bands it draws; the live chart's menu chooses them
+    ax = plot_scenarios(forecast, model.training, bands=list(forecast.scenarios))
+    assert spec["title"]["text"] == ax.get_title()
+    assert spec["title"]["text"].startswith(f"Forecast by scenario from {forecast.months[0]:%B %Y}")
+    plt.close(ax.figure)
+    states = pd.DataFrame(
+        {"month": pd.date_range("2026-12-01", periods=12, freq="MS")}
+        | {s: 0.25 for s in ("no_talks", "stalled", "active_talks", "summitry")}
+    )
+    ax = plot_state_probabilities(states)
+    title = state_probability_spec(states)["title"]["text"]
+    assert title == ax.get_title() and "Dec 2026 to Nov 2027" in title
+    plt.close(ax.figure)
+
+
 def test_the_panels_name_the_forecasts_target(small_forecast):
     """The per-scenario panels title their y axis with the target, as the fan chart does."""
     import json

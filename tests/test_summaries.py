@@ -68,6 +68,33 @@ def test_the_total_split_by_the_state_in_a_month():
         by_state_in(forecast, pd.Period("2027-01", "M"))
 
 
+def test_the_rows_follow_the_states_order_not_their_size():
+    """Rows by state come in the order of every chart's legend (no talks, stalled, active
+    talks, summitry), whatever their shares: here three of five draws are in summitry."""
+    codes = [STATES.index(s) for s in ("summitry", "summitry", "summitry", "stalled")]
+    codes.append(STATES.index("no_talks"))
+    data = xr.Dataset(
+        {
+            "launch_days": (("scenario", "draw", "month"), np.ones((1, 5, 1), int)),
+            "state": (("scenario", "draw", "month"), np.array(codes, np.int8)[None, :, None]),
+        },
+        coords={
+            "scenario": ["outlook"],
+            "label": ("scenario", ["Outlook"]),
+            "draw": range(5),
+            "month": pd.period_range("2026-01", periods=1, freq="M").to_timestamp(),
+        },
+        attrs={"target": "launch_days", "initial_state": "no_talks"},
+    )
+    forecast = Forecast(data)
+    assert by_path(forecast).table["path"].tolist() == [
+        "all paths", "stays no_talks", "to stalled", "to summitry",
+    ]  # fmt: skip
+    assert by_state_in(forecast, pd.Period("2026-01", "M")).table["share"].tolist() == [
+        1.0, 0.2, 0.2, 0.6,
+    ]  # fmt: skip
+
+
 def test_a_forecast_year_beside_the_years_before():
     months = pd.period_range("2026-01", periods=24, freq="M").to_timestamp()
     rng = np.random.default_rng(3)

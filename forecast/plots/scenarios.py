@@ -141,13 +141,7 @@ def plot_scenarios(
         if set(banded) >= set(names)
         else " of " + ", ".join(f"'{labels[n]}'" for n in names if n in banded)
     )
-    ax.set_title(
-        literal(
-            f"Forecast by scenario from {months[0]:%B %Y}: mean (line), 50% and 80% bands"
-            f"{whose}; observed months shaded by negotiation state"
-        ),
-        wrap=True,
-    )
+    ax.set_title(literal(fan_title(months[0], whose)), wrap=True)
     user_text(ax.legend(loc="upper left", fontsize="small").get_texts())  # scenario labels
     ax.grid(axis="y", alpha=0.3)
     if ribbons is None:
@@ -260,6 +254,24 @@ def plot_probabilities(table: pd.DataFrame, ax: plt.Axes | None = None) -> plt.A
     return ax
 
 
+def state_chart_title(months) -> str:
+    """The title of a chart of P(each negotiation state) by month (static and live)."""
+    months = pd.to_datetime(pd.Series(months))
+    return (
+        f"Negotiation state by month, {months.iloc[0]:%b %Y} to {months.iloc[-1]:%b %Y}, "
+        "from the transition model"
+    )
+
+
+def fan_title(first, whose: str = "") -> str:
+    """The title of a fan chart of scenarios from month ``first`` (static and live);
+    ``whose``: which scenarios' bands are drawn, when not all."""
+    return (
+        f"Forecast by scenario from {pd.Timestamp(first):%B %Y}: mean (line), 50% and 80% "
+        f"bands{whose}; observed months shaded by negotiation state"
+    )
+
+
 def plot_state_probabilities(states: pd.DataFrame, ax: plt.Axes | None = None) -> plt.Axes:
     """P(each negotiation state) per future month, stacked, in the state colours.
 
@@ -290,10 +302,7 @@ def plot_state_probabilities(states: pd.DataFrame, ax: plt.Axes | None = None) -
         bottom += values
     ax.set_ylim(0, 1)
     ax.set_ylabel("Probability of the state (share of simulated paths)")
-    ax.set_title(
-        f"Negotiation state by month, {months.iloc[0]:%b %Y} to {months.iloc[-1]:%b %Y}, "
-        "from the transition model"
-    )
+    ax.set_title(state_chart_title(months))
     month_axis(ax)
     ax.legend(fontsize="small", loc="lower left")
     return ax

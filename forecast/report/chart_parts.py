@@ -74,9 +74,11 @@ def state_fill(title: str) -> dict:
     }
 
 
-def base_spec(height: int) -> dict:
-    """A specification's frame: the page's width, ``height`` pixels, and the report's fonts."""
-    return {
+def base_spec(height: int, title: str | None = None) -> dict:
+    """A specification's frame: the page's width, ``height`` pixels, the report's fonts and,
+    when given, the chart's ``title`` (as its static figure's, so that a screenshot of the
+    live chart says what it shows)."""
+    spec = {
         "width": "container",
         "height": height,
         "autosize": {"type": "fit-x", "contains": "padding"},
@@ -92,3 +94,6 @@ def base_spec(height: int) -> dict:
             "view": {"stroke": None},
         },
     }
+    if title:
+        spec["title"] = {"text": title, "anchor": "start", "fontSize": 13, "fontWeight": 600}
+    return spec

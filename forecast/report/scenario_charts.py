@@ -15,6 +15,7 @@ import json
 
 import pandas as pd
 
+from forecast.plots.scenarios import fan_title
 from forecast.plots.style import STATE_LABELS, scenario_colors
 from forecast.report.chart_parts import (
     base_spec,
@@ -165,7 +166,7 @@ def fan_chart_spec(
         part = bands[bands["scenario"] == name]
         steps += _mean_steps(part, k=index[name], label=labels[name])
     banded = {"filter": f"{shown} && (band < 0 || datum.k == band)"}
-    spec = base_spec(height)
+    spec = base_spec(height, fan_title(bands["month"].min()))
     spec["params"] = _fan_controls(names, labels)
     spec["layer"] = [
         *_observed_layers(history, target, x, y_axis),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import pandas as pd
 
 from forecast.constants import STATES
+from forecast.plots.scenarios import state_chart_title
 from forecast.plots.style import MODEL_COLORS, STATE_LABELS
 from forecast.report.chart_parts import base_spec, month_span, month_text, month_x, state_fill
 
@@ -52,7 +53,7 @@ def state_probability_spec(states: pd.DataFrame, height: int = 260) -> dict:
         {"field": f"p{i}", "type": "nominal", "title": f"P({STATE_LABELS[s]})"}
         for i, s in enumerate(STATES)
     ]
-    spec = base_spec(height)
+    spec = base_spec(height, state_chart_title(states["month"]))
     spec.update(
         {
             "data": {"values": rows},
@@ -127,10 +128,14 @@ def skill_spec(rows: pd.DataFrame, model: str, height: int = 260) -> dict:
         {"field": "coverage", "type": "nominal", "title": "80% coverage (randomised PIT)"},
     ]
     y_axis = {
-        "title": "CRPS skill vs the best naive forecast (0 = as good)",
+        "title": "CRPS skill vs the best naive forecast (0 = as good, above 0 = better)",
         "format": ".0%",
     }
-    spec = base_spec(height)
+    spec = base_spec(
+        height,
+        "Skill of each model against the best naive forecast, by months after the cutoff, "
+        "with 90% intervals",
+    )
     spec.update(
         {
             "data": {"values": data},
