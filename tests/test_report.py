@@ -1735,7 +1735,7 @@ def test_the_drift_paragraph_names_the_fit_end_and_compares_like_with_like():
 def test_the_nuclear_note_says_how_the_rule_fared_near_its_answer(tmp_path):
     """P(nuclear test) of 6% from the 28-month half-life: in the backtest, answers under 10%
     came true far more often than they said; the note says so, from the reliability table."""
-    from forecast.report.sections import nuclear_calibration
+    from forecast.evaluation.question_caveats import nuclear_calibration, question_caveats
 
     table = pd.DataFrame(
         {
@@ -1758,9 +1758,36 @@ def test_the_nuclear_note_says_how_the_rule_fared_near_its_answer(tmp_path):
         "(93 monthly cutoffs, 1.4% on average), a test came within those 12 months 13% of the "
         "time (90% interval 8% to 19%, as if the cutoffs were independent: their 12-month "
         "windows overlap, so they amount to fewer independent cases and the interval is too "
-        "narrow)."
+        "narrow): read this answer as likely too low."
     )
     assert "when this rule answered 10% to 20%" in nuclear_calibration(0.15, 28.0, tmp_path)
+    # the 10-20% bin came true 40% of the time (31% to 48%): too low as well; a bin whose
+    # answers came true within it says no way to read them, one below it says too high
+    assert nuclear_calibration(0.15, 28.0, tmp_path).endswith("as likely too low.")
+    within = table.assign(observed_frequency=[0.05, 0.15, 0.2], lo90=0.01, hi90=0.3)
+    within.to_csv(tmp_path / "question_reliability.csv", index=False)
+    assert nuclear_calibration(0.15, 28.0, tmp_path).endswith("too narrow).")
+    below = table.assign(observed_frequency=[0.0, 0.05, 0.2], lo90=0.0, hi90=[0.01, 0.09, 0.3])
+    below.to_csv(tmp_path / "question_reliability.csv", index=False)
+    assert nuclear_calibration(0.15, 28.0, tmp_path).endswith("as likely too high.")
+    table.to_csv(tmp_path / "question_reliability.csv", index=False)
+    # the same sentence as the caveat of a question on a test within 12 months (the report's
+    # questions table, forecast questions), not of one within 6 months, nor without the rule
+    answers = pd.DataFrame(
+        {
+            "question": ["nuclear-year", "nuclear-half", "icbm-year"],
+            "type": ["binary"] * 3,
+            "unit": ["P(>= 1 nuclear tests)", "P(>= 1 nuclear tests)", "P(>= 1 ICBM launch days)"],
+            "window_start": ["2026-01", "2026-01", "2026-01"],
+            "window_end": ["2026-12", "2026-06", "2026-12"],
+            "probability": [0.06, 0.03, 0.4],
+        }
+    )
+    skills = {"title": "t", "n": 300, "baseline": "longrun", "skill": 0.05, "skill_lo": 0.01}
+    questions.assign(**skills, skill_hi=0.1).to_csv(tmp_path / "questions.csv", index=False)
+    caveats = question_caveats(answers, folder=tmp_path, nuclear_half_life=28.0)
+    assert caveats == {"nuclear-year": nuclear_calibration(0.06, 28.0, tmp_path).strip()}
+    assert question_caveats(answers, folder=tmp_path) == {}
     # the bin of the percentage the page shows: 9.96% reads 10%
     assert "when this rule answered 10% to 20%" in nuclear_calibration(0.0996, 28.0, tmp_path)
     # 0.295 reads 30% on the page (round(0.295, 2) would give 0.29, the 20-30% bin)

@@ -192,8 +192,12 @@ def questions(
     # it on its own data: the same numbers until new months resolve more of its answers)
     from forecast.evaluation.question_caveats import question_caveats, shipped_record
 
+    half_life = outlook.nuclear.priors["half_life"] if nuclear_from_outlook(forecast.data) else None
     caveats = question_caveats(
-        answers, str(model.training["state"].iloc[-1]), record=shipped_record(config)
+        answers,
+        str(model.training["state"].iloc[-1]),
+        record=shipped_record(config),
+        nuclear_half_life=half_life,
     )
     if caveats:
         console.print(

@@ -12,8 +12,11 @@ from pathlib import Path
 import pandas as pd
 
 from forecast.constants import EVALUATION_DIR
+from forecast.evaluation.question_families import BY_ID, family_question
 from forecast.evaluation.question_skill import family_caveats
+from forecast.evaluation.strict_questions import backtested_half_life
 from forecast.present import read_as
+from forecast.questions import window_lengths
 from forecast.track_record import (
     QUESTIONS_FILE,
     RECORDS_FILE,
@@ -24,7 +27,7 @@ from forecast.track_record import (
     record_caveat,
 )
 
-__all__ = ["asks_shipped_questions", "question_caveats", "shipped_record"]
+__all__ = ["asks_shipped_questions", "nuclear_calibration", "question_caveats", "shipped_record"]
 
 
 def question_caveats(
@@ -32,6 +35,7 @@ def question_caveats(
     state: str | None = None,
     folder: Path = EVALUATION_DIR,
     record: pd.DataFrame | None = None,
+    nuclear_half_life: float | None = None,
 ) -> dict[str, str]:
     """Per answered question id, the caveats that apply to it: its question-backtest family's
     when that family has negative skill, overall or asked from ``state`` (the state the
@@ -40,7 +44,9 @@ def question_caveats(
     record's table ``record`` (for the shipped question file only: :func:`shipped_record`),
     its record's when those answers ran too high or too low
     (:func:`forecast.track_record.record_bias`); when both say which way to read the answer
-    and agree, the second says it points the same way."""
+    and agree, the second says it points the same way. Given the run's ``nuclear_half_life``
+    (when its outlook's rate drew the nuclear tests), an answer on a nuclear test within 12
+    months also gets how that rule's answers near it fared (:func:`nuclear_calibration`)."""
     out: dict[str, str] = {}
     path = folder / "questions.csv"
     if path.is_file():
@@ -53,7 +59,25 @@ def question_caveats(
             agrees = before is not None and before.endswith(read_as(row["way"]))
             text = record_caveat(row, agrees)
             out[row["question"]] = f"{before} {text}" if before else text
+    if nuclear_half_life is not None:
+        for question, p in _nuclear_12m(answers).items():
+            text = nuclear_calibration(p, nuclear_half_life, folder).strip()
+            if text:
+                out[question] = f"{out[question]} {text}" if question in out else text
     return out
+
+
+def _nuclear_12m(answers: pd.DataFrame) -> pd.Series:
+    """The probabilities of the answers that ask what the ``nuclear-12m`` family asks (a
+    nuclear test in a 12-month window), by question id."""
+    family = BY_ID["nuclear-12m"]
+    asked = family_question(family, pd.Period("2000-01", "M"))
+    same = (
+        (answers["type"] == asked.type)
+        & (answers["unit"] == asked.unit)
+        & (window_lengths(answers) == family["months"])
+    )
+    return answers.loc[same].set_index("question")["probability"]
 
 
 def shipped_record(questions_file: str | Path | None) -> pd.DataFrame | None:
@@ -76,3 +100,42 @@ def asks_shipped_questions(questions_file: str | Path | None) -> bool:
     if questions_file is not None and Path(questions_file).resolve() != QUESTIONS_FILE.resolve():
         return False
     return (TRACK_RECORD_DIR / RECORDS_FILE).is_file()
+
+
+def nuclear_calibration(p: float, half_life: float, folder: Path = EVALUATION_DIR) -> str:
+    """How the rule's answers near ``p`` fared in the question backtest (the reliability bin
+    of ``nuclear-12m`` that holds ``p`` as the page rounds it, ``question_reliability.csv``), as
+    a sentence; ``""`` without the table or the bin, or when the backtest scored another rule
+    than a ``half_life`` of this many months (a run with its own nuclear-rate setting)."""
+    path = Path(folder) / "question_reliability.csv"
+    if not path.is_file() or p != p or backtested_half_life(folder) != half_life:
+        return ""
+    # the bin of the percentage the page shows, rounded as it rounds (0.0996 and 0.295 read
+    # 10% and 30%, where round(p, 2) gives 0.29)
+    p = float(f"{p:.0%}".rstrip("%")) / 100
+    table = pd.read_csv(path)
+    rows = table[
+        (table["family"] == "nuclear-12m") & (table["bin_lo"] <= p) & (p < table["bin_hi"])
+    ]
+    if rows.empty:
+        return ""
+    r = rows.iloc[0]
+    return (
+        f" In the question backtest, when this rule answered {r['bin_lo']:.0%} to "
+        f"{r['bin_hi']:.0%} for the next 12 months ({int(r['n'])} monthly cutoffs, "
+        f"{r['mean_probability']:.1%} on average), a test came within those 12 months "
+        f"{r['observed_frequency']:.0%} of the time (90% interval {r['lo90']:.0%} to "
+        f"{r['hi90']:.0%}, as if the cutoffs were independent: their 12-month windows overlap, "
+        "so they amount to fewer independent cases and the interval is too narrow)" + _way(r)
+    )
+
+
+def _way(r) -> str:
+    """``: read this answer as likely too low.`` when the bin's answers came true more often
+    than the bin allows and its interval excludes their mean (too high, the other way round);
+    ``.`` otherwise."""
+    if r["observed_frequency"] >= r["bin_hi"] and r["lo90"] > r["mean_probability"]:
+        return ": " + read_as("too low")
+    if r["observed_frequency"] < r["bin_lo"] and r["hi90"] < r["mean_probability"]:
+        return ": " + read_as("too high")
+    return "."

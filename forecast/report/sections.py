@@ -18,8 +18,11 @@ import pandas as pd
 
 from forecast import __version__
 from forecast.data import month_periods, yearly_summary
-from forecast.evaluation.question_caveats import asks_shipped_questions, question_caveats
-from forecast.evaluation.strict_questions import backtested_half_life
+from forecast.evaluation.question_caveats import (
+    asks_shipped_questions,
+    nuclear_calibration,
+    question_caveats,
+)
 from forecast.freshness import (
     forecast_timing,
     freshness_html,
@@ -40,7 +43,6 @@ from forecast.plots import (
 )
 from forecast.present import chances_in_brackets, readable, state_words
 from forecast.report.context import (
-    EVALUATION_DIR,
     ReportContext,
     caution_html,
     caution_legend,
@@ -98,34 +100,6 @@ def state_model_words(model) -> str:
         f"the run's state model, <code>{html.escape(model.name)}</code> (&ldquo;{description}"
         f"&rdquo;), fitted on the coded months {pd.Period(model.first_month, 'M')} to "
         f"{pd.Period(model.last_month, 'M')}"
-    )
-
-
-def nuclear_calibration(p: float, half_life: float, folder: Path = EVALUATION_DIR) -> str:
-    """How the rule's answers near ``p`` fared in the question backtest (the reliability bin
-    of ``nuclear-12m`` that holds ``p`` as the page rounds it, ``question_reliability.csv``), as
-    a sentence; ``""`` without the table or the bin, or when the backtest scored another rule
-    than a ``half_life`` of this many months (a run with its own nuclear-rate setting)."""
-    path = Path(folder) / "question_reliability.csv"
-    if not path.is_file() or p != p or backtested_half_life(folder) != half_life:
-        return ""
-    # the bin of the percentage the page shows, rounded as it rounds (0.0996 and 0.295 read
-    # 10% and 30%, where round(p, 2) gives 0.29)
-    p = float(f"{p:.0%}".rstrip("%")) / 100
-    table = pd.read_csv(path)
-    rows = table[
-        (table["family"] == "nuclear-12m") & (table["bin_lo"] <= p) & (p < table["bin_hi"])
-    ]
-    if rows.empty:
-        return ""
-    r = rows.iloc[0]
-    return (
-        f" In the question backtest, when this rule answered {r['bin_lo']:.0%} to "
-        f"{r['bin_hi']:.0%} for the next 12 months ({int(r['n'])} monthly cutoffs, "
-        f"{r['mean_probability']:.1%} on average), a test came within those 12 months "
-        f"{r['observed_frequency']:.0%} of the time (90% interval {r['lo90']:.0%} to "
-        f"{r['hi90']:.0%}, as if the cutoffs were independent: their 12-month windows overlap, "
-        "so they amount to fewer independent cases and the interval is too narrow)."
     )
 
 
@@ -424,6 +398,7 @@ def expectations_section(ctx: ReportContext) -> str:
             ctx.answers,
             ctx.forecast.data.attrs.get("initial_state"),
             record=None if tables is None else tables["record"],
+            nuclear_half_life=ctx.nuclear_half_life,
         )
         cells = []
         for r in answers.itertuples():
