@@ -113,6 +113,10 @@ def index(report_dir) -> str:
 def test_index_has_the_summary_table_timeline_and_links(index):
     assert "Data as of <b>2025-12-31</b>" in index
     assert re.search(r'<table id="summary">.*<td>2025</td>', index, flags=re.S)
+    # each year's state as the legends name it: 2025 was a year of no talks, 2018 of summitry
+    summary = re.search(r'<table id="summary">(.*?)</table>', index, flags=re.S).group(1)
+    assert "<td>No talks</td></tr>" in summary and "<td>Summitry</td></tr>" in summary
+    assert "no_talks" not in summary and "active_talks" not in summary
     assert 'src="data:image/png;base64,' in index
     for nb in notebook_paths():
         assert f'href="{nb.stem}.html"' in index

@@ -693,6 +693,8 @@ def recent_years_section(ctx: ReportContext) -> str:
         "Nuclear tests",
         "State (most days)",
     ]
+    # the state as every chart and legend names it (Active talks, not active_talks)
+    recent = recent.assign(state=recent["state"].map(state_words))
     rows = "\n".join(
         "<tr>" + "".join(f"<td>{html.escape(str(r[c]))}</td>" for c in cols) + "</tr>"
         for _, r in recent.iterrows()
