@@ -4,7 +4,8 @@ Six tests since 2006 leave the rate of nuclear tests to a rule: the run's (by de
 fade with a 28-month half-life), a constant rate since 1990, or a constant rate in each state
 group (talks / no talks) along the state model's paths. The question backtest cannot tell them
 apart (``docs/evaluation/nuclear.md``), so the report gives the other rules' answers beside
-every P(nuclear test) it shows, ``forecast questions`` beside every answer on a nuclear test,
+every P(nuclear test) it shows, ``forecast questions`` beside every answer on P(at least one
+nuclear test),
 and notebook 04 beside the outlook from today's. Every run's outlook fits the other rules on
 its own months and keeps them in ``outlook.nc`` (:func:`forecast.runs.outlook_at`);
 :func:`nuclear_rules` draws the state paths a rate by state follows once, and

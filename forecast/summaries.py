@@ -733,8 +733,8 @@ def by_state_in(forecast, month: pd.Period, scenario: str | None = None) -> Summ
 
 def _split(one, groups: np.ndarray, overall: str, order: list[str]) -> Summary:
     """The total of a one-scenario forecast overall and per group of draws: the groups in
-    ``order`` (the states' order, as every chart and table gives them), those no draw is in
-    left out."""
+    ``order`` (the callers give the states' order of every legend, a path's staying first),
+    those no draw is in left out."""
     total = one.counts.isel(scenario=0).sum("month").values
     names = [overall, *(name for name in order if (groups == name).any())]
     rows = []

@@ -29,6 +29,10 @@ EXTERNAL = re.compile(
     r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//|url\(\s*["']?(?:https?:)?//|@import"""
 )
 
+#: The run's nuclear-test rule of the default run, in words, and how a note says what it answered.
+RULE = "old tests fade with a half-life of 28 months"
+ANSWERED = f"when the run's rule ({RULE}) answered"
+
 
 def chromium(tmp_path, *args, timeout=180):
     """Run headless Chromium (skipped where it is absent, except on CI)."""
@@ -985,7 +989,7 @@ def test_the_index_gives_the_outlook_from_today_and_the_year_beside_the_last(tin
         shown = re.search(rf"{re.escape(r.rule)} gives (\d+)%", today_note).group(1)
         assert abs(int(shown) - 100 * r.p_nuclear) <= 0.55, (r.rule, shown)
     # and how the kept rule's answers near this one fared in the backtest
-    assert "In the question backtest, when this rule answered 0% to 10%" in today_note
+    assert f"In the question backtest, {ANSWERED} 0% to 10%" in today_note
     assert index.count("cannot tell these rules apart") == 1
     # each note names its months: today's are not the 12 after the data
     assert re.search(r"Over the 12 months [A-Z][a-z]+ 20\d\d to [A-Z][a-z]+ 20\d\d, ", today_note)
@@ -993,7 +997,7 @@ def test_the_index_gives_the_outlook_from_today_and_the_year_beside_the_last(tin
     # today's interval: the backtest never scored forecasts that start this far after the data
     interval = re.search(r'<p id="interval-today"[^>]*>(.*?)</p>', index).group(1)
     assert "month(s) after them, over simulated months, which it never scored" in interval
-    assert "by the other rules instead of the 28-month half-life" in re.search(
+    assert f"by the other rules instead of the run's ({RULE})" in re.search(
         r'<p id="nuclear-headline"[^>]*>(.*?)</p>', index
     ).group(1)
     # P(ICBM): the first way of counting is the outlook's own number, then the recounts
@@ -1758,13 +1762,13 @@ def test_the_nuclear_note_says_how_the_rule_fared_near_its_answer(tmp_path):
     questions = pd.DataFrame({"family": ["icbm-6m", "nuclear-12m"], "model": ["x", "half_life_28"]})
     questions.to_csv(tmp_path / "questions.csv", index=False)
     assert nuclear_calibration(0.06, 28.0, tmp_path) == (
-        " In the question backtest, when this rule answered 0% to 10% for the next 12 months "
+        f" In the question backtest, {ANSWERED} 0% to 10% for the next 12 months "
         "(93 monthly cutoffs, 1.4% on average), a test came within those 12 months 13% of the "
         "time (90% interval 8% to 19%, as if the cutoffs were independent: their 12-month "
         "windows overlap, so they amount to fewer independent cases and the interval is too "
         "narrow): read this answer as likely too low."
     )
-    assert "when this rule answered 10% to 20%" in nuclear_calibration(0.15, 28.0, tmp_path)
+    assert f"{ANSWERED} 10% to 20%" in nuclear_calibration(0.15, 28.0, tmp_path)
     # the 10-20% bin came true 40% of the time (31% to 48%): too low as well; a bin whose
     # answers came true within it says no way to read them, one below it says too high
     assert nuclear_calibration(0.15, 28.0, tmp_path).endswith("as likely too low.")
@@ -1785,6 +1789,7 @@ def test_the_nuclear_note_says_how_the_rule_fared_near_its_answer(tmp_path):
             "window_start": ["2026-01", "2026-01", "2026-01"],
             "window_end": ["2026-12", "2026-06", "2026-12"],
             "probability": [0.06, 0.03, 0.4],
+            "data_as_of": "2025-12-31",
         }
     )
     skills = {"title": "t", "n": 300, "baseline": "longrun", "skill": 0.05, "skill_lo": 0.01}
@@ -1792,12 +1797,16 @@ def test_the_nuclear_note_says_how_the_rule_fared_near_its_answer(tmp_path):
     caveats = question_caveats(answers, folder=tmp_path, nuclear_half_life=28.0)
     assert caveats == {"nuclear-year": nuclear_calibration(0.06, 28.0, tmp_path).strip()}
     assert question_caveats(answers, folder=tmp_path) == {}
+    # nor of one on 2026 asked from data that end earlier: the backtest asked about the 12
+    # months right after the data
+    earlier = answers.assign(data_as_of="2025-09-30")
+    assert question_caveats(earlier, folder=tmp_path, nuclear_half_life=28.0) == {}
     # the bin of the percentage the page shows: 9.96% reads 10%
-    assert "when this rule answered 10% to 20%" in nuclear_calibration(0.0996, 28.0, tmp_path)
+    assert f"{ANSWERED} 10% to 20%" in nuclear_calibration(0.0996, 28.0, tmp_path)
     # 0.295 reads 30% on the page (round(0.295, 2) would give 0.29, the 20-30% bin)
     more = table.iloc[[1, 1]].assign(bin_lo=[0.2, 0.3], bin_hi=[0.3, 0.4])
     pd.concat([table, more]).to_csv(tmp_path / "question_reliability.csv", index=False)
-    assert "when this rule answered 30% to 40%" in nuclear_calibration(0.295, 28.0, tmp_path)
+    assert f"{ANSWERED} 30% to 40%" in nuclear_calibration(0.295, 28.0, tmp_path)
     table.to_csv(tmp_path / "question_reliability.csv", index=False)
     assert nuclear_calibration(0.95, 28.0, tmp_path) == ""  # no bin holds it
     assert nuclear_calibration(float("nan"), 28.0, tmp_path) == ""

@@ -24,7 +24,12 @@ from forecast.freshness import (
     score_past_months,
 )
 from forecast.models.events import nuclear_rule_words
-from forecast.nuclear_rules import REFIT_FOR_RULES, asks_p_nuclear, nuclear_rules
+from forecast.nuclear_rules import (
+    REFIT_FOR_RULES,
+    asks_p_nuclear,
+    nuclear_rules,
+    saved_without_rules,
+)
 from forecast.outlook import ANSWERS_FILE, answer_questions, freeze_answers, outlook_tables
 from forecast.outputs import output_dir
 from forecast.plots import (
@@ -64,15 +69,18 @@ def scenarios(
     observed = monthly_panel(tables) if timing.partly_past else None
     # the data's age after the checks above: a refusal is not buried under the stale-data lines
     print_freshness(freshness_lines(data_freshness(tables, today=today, data_dir=data_dir)))
-    rules = None
-    if nuclear_from_outlook(forecast.data):  # the outlook's rate drew the nuclear tests
-        rules = nuclear_rules(model.last_month + 1, outlook, seed, [forecast.months])
+    own_rate = nuclear_from_outlook(forecast.data)  # the outlook's rate drew the nuclear tests
+    rules = (
+        nuclear_rules(model.last_month + 1, outlook, seed, [forecast.months]) if own_rate else None
+    )
     written = write_scenario_outputs(forecast, model.training, out, force=force, rules=rules)
     origin = forecast_origin(model.last_month, tables.last_whole_month)
     title = f"{timing.title_from(origin)} ({model.name}): totals over {spec.horizon} months"
     console.print(totals_table(written["summary"], title))
     if forecast.note:
         console.print(forecast.note)
+    if own_rate and saved_without_rules(outlook):
+        console.print(_rules_line(None, outlook), highlight=False)
     if observed is not None:
         scores = score_past_months(forecast, observed)
         summary = past_score_summary(scores, forecast)
@@ -164,17 +172,18 @@ def questions(
     outlook = load_outlook(run_dir)
     answers, outcomes, forecast = answer_questions(model, outlook, asked, seed, draws)
     tables = outlook_tables(forecast)
-    on_nuclear = []
-    if nuclear_from_outlook(forecast.data):  # the outlook's rate drew the nuclear tests
-        on_nuclear = [q for q in asked if asks_p_nuclear(q)]
-    rules = nuclear_rules(model.last_month + 1, outlook, seed, [q.months for q in on_nuclear])
+    own_rate = nuclear_from_outlook(forecast.data)  # the outlook's rate drew the nuclear tests
+    on_nuclear = [q for q in asked if asks_p_nuclear(q)] if own_rate else []
+    rules = None
+    if on_nuclear:
+        rules = nuclear_rules(model.last_month + 1, outlook, seed, [q.months for q in on_nuclear])
     record = freeze_answers(answers, outcomes, config, run_dir, seed)
     with output_dir(out, "questions", force=force) as tmp:
         write_csv(answers, tmp / "answers.csv", index=False, float_format="%.4g")
         write_csv(tables["states"], tmp / "states.csv", index=False, float_format="%.4g")
         write_csv(tables["totals"], tmp / "outlook.csv", index=False, float_format="%.4g")
         write_text_atomic(tmp / ANSWERS_FILE, json.dumps(record) + "\n")
-        if rules is not None and on_nuclear:
+        if rules is not None:
             write_csv(rules.table(), tmp / RULES_FILE, index=False, float_format="%.4g")
         for name, draw in (
             ("answers.png", lambda: plot_answers(answers)[0].figure),
@@ -192,7 +201,7 @@ def questions(
     # it on its own data: the same numbers until new months resolve more of its answers)
     from forecast.evaluation.question_caveats import question_caveats, shipped_record
 
-    half_life = outlook.nuclear.priors["half_life"] if nuclear_from_outlook(forecast.data) else None
+    half_life = float(outlook.nuclear.priors["half_life"]) if own_rate else None
     caveats = question_caveats(
         answers,
         str(model.training["state"].iloc[-1]),
@@ -214,8 +223,9 @@ RULES_FILE = "nuclear_rules.csv"
 
 
 def _rules_line(rules, outlook) -> str:
-    """Under answers on a nuclear test: which rule answered them and where the others are."""
-    if rules is None:
+    """Under answers on a nuclear test: which rule answered them and where the others are (a
+    run saved before runs kept the other rules: that a refit adds them)."""
+    if rules is None or saved_without_rules(outlook):
         return f"P(nuclear test): {REFIT_FOR_RULES}."
     return (
         f"P(nuclear test) is the run's rule ({nuclear_rule_words(outlook.nuclear.priors)}); "

@@ -210,7 +210,7 @@ def _totals_clause(totals: pd.DataFrame | None, winner: str, loser: str) -> str:
     lower = 1 - lo["crps"] / w["crps"]
     return (
         f"; on the {int(w['horizon'])}-month totals of the same folds, though, {loser} scores "
-        f"a {lower:.1%} lower CRPS than {winner} (skill {signed_percent(lo['crps_skill'])} "
+        f"a {100 * lower:.2g}% lower CRPS than {winner} (skill {signed_percent(lo['crps_skill'])} "
         f"against {signed_percent(w['crps_skill'])}), a difference the monthly bands do not show."
     )
 

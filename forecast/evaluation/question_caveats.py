@@ -15,6 +15,7 @@ from forecast.constants import EVALUATION_DIR
 from forecast.evaluation.question_families import BY_ID, family_question
 from forecast.evaluation.question_skill import family_caveats
 from forecast.evaluation.strict_questions import backtested_half_life
+from forecast.models.events import nuclear_rule_words
 from forecast.present import read_as
 from forecast.questions import window_lengths
 from forecast.track_record import (
@@ -69,13 +70,15 @@ def question_caveats(
 
 def _nuclear_12m(answers: pd.DataFrame) -> pd.Series:
     """The probabilities of the answers that ask what the ``nuclear-12m`` family asks (a
-    nuclear test in a 12-month window), by question id."""
+    nuclear test in the 12 months right after the data), by question id."""
     family = BY_ID["nuclear-12m"]
     asked = family_question(family, pd.Period("2000-01", "M"))
+    after_data = pd.to_datetime(answers["data_as_of"]).dt.to_period("M") + 1
     same = (
         (answers["type"] == asked.type)
         & (answers["unit"] == asked.unit)
         & (window_lengths(answers) == family["months"])
+        & (pd.PeriodIndex(answers["window_start"], freq="M") == pd.PeriodIndex(after_data))
     )
     return answers.loc[same].set_index("question")["probability"]
 
@@ -120,8 +123,9 @@ def nuclear_calibration(p: float, half_life: float, folder: Path = EVALUATION_DI
     if rows.empty:
         return ""
     r = rows.iloc[0]
+    rule = nuclear_rule_words({"half_life": half_life})
     return (
-        f" In the question backtest, when this rule answered {r['bin_lo']:.0%} to "
+        f" In the question backtest, when the run's rule ({rule}) answered {r['bin_lo']:.0%} to "
         f"{r['bin_hi']:.0%} for the next 12 months ({int(r['n'])} monthly cutoffs, "
         f"{r['mean_probability']:.1%} on average), a test came within those 12 months "
         f"{r['observed_frequency']:.0%} of the time (90% interval {r['lo90']:.0%} to "

@@ -473,11 +473,12 @@ def nuclear_rule_words(priors: dict) -> str:
     -------
     str
     """
+    half_life = float(priors["half_life"])
+    fading = f"old tests fade with a half-life of {half_life:.0f} months"
     if priors.get("by_state"):
-        return "a constant rate in each state group (talks / no talks) along the state paths"
-    if math.isinf(float(priors["half_life"])):
-        return "a constant rate since 1990"
-    return f"old tests fade with a half-life of {float(priors['half_life']):.0f} months"
+        group = "a rate in each state group (talks / no talks) along the state paths"
+        return f"a constant {group[2:]}" if math.isinf(half_life) else f"{group} ({fading})"
+    return "a constant rate since 1990" if math.isinf(half_life) else fading
 
 
 def other_nuclear_rates(
@@ -501,9 +502,12 @@ def other_nuclear_rates(
         By their names in :data:`NUCLEAR_CANDIDATES`, in the order of
         :data:`NUCLEAR_OTHER_RULES`.
     """
-    kept = nuclear_rule_words(rule.priors)
+
+    def kind(priors: dict) -> tuple[float, bool]:
+        return float(priors["half_life"]), bool(priors["by_state"])
+
     return {
         name: NuclearRate(NUCLEAR_CANDIDATES[name], random_seed=seed).fit(panel)
         for name in NUCLEAR_OTHER_RULES
-        if nuclear_rule_words({**NuclearRate.default_priors, **NUCLEAR_CANDIDATES[name]}) != kept
+        if kind({**NuclearRate.default_priors, **NUCLEAR_CANDIDATES[name]}) != kind(rule.priors)
     }

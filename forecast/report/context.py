@@ -153,7 +153,9 @@ class ReportContext:
     #: P(a nuclear test in its window) under each other rule (name: probability), by question
     #: id (the binary questions on a nuclear test).
     nuclear_rule_answers: dict = field(default_factory=dict)
-    #: The half-life (months) of the run's nuclear-test rate.
+    #: The half-life (months) of the run's nuclear-test rate; None when the count model draws
+    #: its own nuclear tests (the outlook's rule is not the forecast's). Set with no
+    #: :attr:`nuclear_rules`, the run predates the other rules: the page says to refit.
     nuclear_half_life: float | None = None
     #: The run's state model (``outlook.transitions``), named where the page uses it.
     transitions: object = None

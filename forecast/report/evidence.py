@@ -298,18 +298,14 @@ def _skill_chart(band: pd.DataFrame, model: str) -> str:
     ]
     models = [model, *others, *(["oracle_12"] if "oracle_12" in set(held["model"]) else [])]
     rows = pd.concat([held[held["model"] == m] for m in models], ignore_index=True)
-    static = figure_to_data_uri(
-        plot_skill(
-            rows,
-            by="band",
-            models=models,
-            title="CRPS skill against the best naive forecast, state held at the cutoff "
-            "(90% block-bootstrap interval)",
-        ).figure
+    title = (
+        "CRPS skill against the best naive forecast, state held at the cutoff "
+        "(90% block-bootstrap interval)"
     )
+    static = figure_to_data_uri(plot_skill(rows, by="band", models=models, title=title).figure)
     return chart_html(
         "skill-chart",
-        skill_spec(rows, model),
+        skill_spec(rows, model, title=title),
         static=f'<img id="skill" alt="Skill by horizon band with its interval" src="{static}">',
         caption=f"Point at a model for its numbers; <code>{html.escape(model)}</code> is drawn "
         "larger"

@@ -32,6 +32,7 @@ from forecast.freshness import (
     timing_note,
     window_timing,
 )
+from forecast.models.events import nuclear_rule_words
 from forecast.nuclear_rules import REFIT_FOR_RULES
 from forecast.plots import (
     plot_history,
@@ -110,7 +111,8 @@ def _nuclear_note(ctx: ReportContext, window, where: str, shown: float | None = 
     constant rate in each state group, along the state model's paths from the data's end).
     Said in full under the first table of the page that shows one, briefly under the others;
     the full note adds how the rule's answers near ``shown`` (the table's P(nuclear test)) fared
-    in the question backtest, for a 12-month window."""
+    in the question backtest, for a 12-month window. A run saved before runs kept the other
+    rules gets, under the first table, a line saying to refit it."""
     if ctx.nuclear_rules is None:
         if ctx.nuclear_half_life is None or where != ctx.first_table:
             return ""
@@ -128,11 +130,12 @@ def _nuclear_note(ctx: ReportContext, window, where: str, shown: float | None = 
             f'<p id="nuclear-{where}" class="caution">P(nuclear test) over these {months} '
             "months by the other rules: as beside the scenarios above.</p>"
         )
+    run_rule = nuclear_rule_words(ctx.nuclear_rules.run_rule.priors)
     if where != ctx.first_table:
         return (
             f'<p id="nuclear-{where}" class="caution">P(nuclear test) over {span} by the '
-            f"other rules instead of the {ctx.nuclear_half_life:.0f}-month "
-            f"half-life: {'; '.join(f'{k}: {pct(p)}' for k, p in others.items())}.</p>"
+            f"other rules instead of the run's ({run_rule}): "
+            f"{'; '.join(f'{k}: {pct(p)}' for k, p in others.items())}.</p>"
         )
     gives = " and ".join(f"{k} gives {pct(p)}" for k, p in others.items())
     calibration = (
@@ -141,9 +144,9 @@ def _nuclear_note(ctx: ReportContext, window, where: str, shown: float | None = 
         else ""
     )
     return (
-        f'<p id="nuclear-{where}" class="caution">P(nuclear test) assumes old tests fade with a '
-        f"half-life of {ctx.nuclear_half_life:.0f} months (the run's nuclear-rate setting). Over "
-        f"{span}, {gives}. The question backtest cannot tell these rules apart "
+        f'<p id="nuclear-{where}" class="caution">'
+        f"P(nuclear test) follows the run's nuclear-test rule: {run_rule}. Over {span}, "
+        f"{gives}. The question backtest cannot tell these rules apart "
         "(its comparison is under \u201cThe questions, backtested\u201d below): read "
         "P(nuclear test) as uncertain across "
         f"that range (every rule over each window of this page: <code>nuclear_rules.csv</code>)."

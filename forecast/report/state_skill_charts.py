@@ -76,7 +76,7 @@ def state_probability_spec(states: pd.DataFrame, height: int = 260) -> dict:
     return spec
 
 
-def skill_spec(rows: pd.DataFrame, model: str, height: int = 260) -> dict:
+def skill_spec(rows: pd.DataFrame, model: str, height: int = 260, title: str = "") -> dict:
     """CRPS skill against the best naive forecast, per horizon band, with its 90% interval.
 
     Parameters
@@ -88,6 +88,8 @@ def skill_spec(rows: pd.DataFrame, model: str, height: int = 260) -> dict:
     model : str
         The report's model (drawn larger).
     height : int
+    title : str
+        The chart's title (its static figure's).
 
     Returns
     -------
@@ -131,11 +133,7 @@ def skill_spec(rows: pd.DataFrame, model: str, height: int = 260) -> dict:
         "title": "CRPS skill vs the best naive forecast (0 = as good, above 0 = better)",
         "format": ".0%",
     }
-    spec = base_spec(
-        height,
-        "Skill of each model against the best naive forecast, by months after the cutoff, "
-        "with 90% intervals",
-    )
+    spec = base_spec(height, title)
     spec.update(
         {
             "data": {"values": data},
