@@ -241,6 +241,25 @@ def test_the_report_folder_holds_what_a_reader_needs_and_is_small(report_dir):
 
 
 @pytest.mark.slow
+def test_the_page_says_what_each_scenario_changes(index, report_dir):
+    """Under the scenarios' table, a sentence per scenario against persist: the difference in
+    expected launch days and its interval, the numbers of contrasts.csv."""
+    import html
+
+    found = re.search(r'<ul id="contrasts-list">(.*?)</ul>', index, flags=re.S).group(1)
+    items = [html.unescape(i) for i in re.findall(r"<li>(.*?)</li>", found, flags=re.S)]
+    contrasts = pd.read_csv(report_dir / "contrasts.csv")
+    assert list(contrasts["scenario"]) == [s for s in CURRENT if s != "persist"]
+    assert len(items) == len(contrasts)
+    for item, r in zip(items, contrasts.itertuples(), strict=True):
+        more = "more" if r.diff_mean >= 0 else "fewer"
+        assert item.startswith(f"'{r.label}': {abs(r.diff_mean):.1f} {more} launch days"), item
+        assert "than 'The last observed state (no talks) persists'" in item
+        assert f"{r.rate_ratio:.2f} times the reference's" in item
+    assert index.index('id="contrasts"') < index.index('id="fan-chart"')
+
+
+@pytest.mark.slow
 def test_no_page_loads_anything_from_the_network(report_dir, fast_report_paths):
     """No page names anything on the network; the one script loaded from a file is the chart
     library in the report folder (``vendor/``), which the single file holds inline, once."""

@@ -40,7 +40,7 @@ from forecast.runs import fit_run, load_outlook, load_run, read_run_record
 from forecast.scenarios import load_scenarios, scenario_months, simulate_scenarios
 from forecast.sensitivity import read_sensitivity
 from forecast.simulation import nuclear_from_outlook
-from forecast.summaries import against_years, compare, probabilities
+from forecast.summaries import against_years, probabilities
 from forecast.track_record import QUESTIONS_FILE
 from forecast.unknown_class import (
     FROM_TODAY_LABEL,
@@ -501,8 +501,8 @@ def download_tables(ctx: ReportContext) -> dict[str, pd.DataFrame]:
         "fan_bands.csv": readable(ctx.bands, 2),
         "probabilities.csv": stamped(readable(probabilities(forecast), 3), forecast.months),
     }
-    if len(forecast.scenarios) > 1:
-        contrasts = readable(compare(forecast, forecast.scenarios[0]).table, 3)
+    if ctx.contrasts is not None:  # what the page says under the scenarios' table
+        contrasts = readable(ctx.contrasts.table, 3)
         files["contrasts.csv"] = stamped(contrasts, forecast.months)
     if ctx.outlook is not None:
         months = month_periods(ctx.outlook["states"])

@@ -223,6 +223,29 @@ class ReportContext:
         )
 
     @property
+    def reference(self) -> str:
+        """The scenario the others are compared with: ``persist`` when there is one, else the
+        first (as notebook 04 does)."""
+        scenarios = self.forecast.scenarios
+        return "persist" if "persist" in scenarios else scenarios[0]
+
+    @property
+    def contrasts(self):
+        """Every other scenario against :attr:`reference`
+        (:func:`forecast.summaries.compare`: a table and a sentence each), or None with one
+        scenario."""
+        from forecast.summaries import compare
+
+        if len(self.forecast.scenarios) < 2:
+            return None
+        return self.computed(
+            "contrasts",
+            lambda: compare(self.forecast, self.reference),
+            inputs=(self.forecast,),
+            settings=(self.reference,),
+        )
+
+    @property
     def bands(self) -> pd.DataFrame:
         """The scenarios' monthly bands (:func:`forecast.summaries.monthly`)."""
         from forecast.summaries import monthly

@@ -265,12 +265,6 @@ def _past_html(ctx: ReportContext, timing) -> str:
     )
 
 
-def reference_scenario(forecast) -> str:
-    """The scenario the others are compared with: ``persist`` when there is one, else the
-    first (as notebook 04 does)."""
-    return "persist" if "persist" in forecast.scenarios else forecast.scenarios[0]
-
-
 def outlook_section(ctx: ReportContext) -> str:
     """Headline numbers, the fan chart of the scenarios (interactive, the PNG for print) and
     each scenario's bands on their own (labelled past when they are)."""
@@ -288,7 +282,7 @@ def outlook_section(ctx: ReportContext) -> str:
         inputs=(forecast, model),  # the model's training months (a new frame each time)
         settings=(ctx.today,),
     )
-    reference = reference_scenario(forecast)
+    reference = ctx.reference
     panels = ctx.computed(
         "scenario panels",
         lambda: figure_to_data_uri(plot_scenario_panels(forecast, reference).flat[0].figure),
@@ -330,11 +324,31 @@ count is a whole number, so an interval from 0 leaves none below). The numbers a
 {interval_note(ctx, "headline")}
 {_scenario_note(forecast)}
 {_nuclear_note(ctx, forecast.months, "headline", table["p_nuclear"].iloc[0])}
+{_contrasts_html(ctx)}
 {fan_chart}
 <h3 id="each-scenario">Each scenario on its own</h3>
 <p>The same bands one scenario at a time, each against the mean of <i>{ref_label}</i>
 (dashed), so that no band hides another.</p>
 {panels_chart}"""
+
+
+def _contrasts_html(ctx: ReportContext) -> str:
+    """What each scenario changes against the reference, in words (:func:`forecast.summaries.
+    compare`: the difference in expected launch days over the horizon, draw by draw), the
+    analyst's question the table answers only by subtraction; ``contrasts.csv`` has it."""
+    contrasts = ctx.contrasts
+    if contrasts is None:
+        return ""
+    items = "\n".join(f"<li>{html.escape(text)}</li>" for text in contrasts.text)
+    n = len(ctx.forecast.months)
+    return (
+        f'<p id="contrasts">What each scenario changes over these {n} months against '
+        f"<i>{html.escape(ctx.forecast.labels[ctx.reference])}</i>: the difference in "
+        f"expected {target_noun(ctx.forecast.target)}, simulation by simulation (the same "
+        "parameters and the same simulated swings of the level in both, so the difference is "
+        "the scenario's, not chance; <code>contrasts.csv</code>):</p>\n"
+        f'<ul id="contrasts-list">\n{items}\n</ul>'
+    )
 
 
 def expectations_section(ctx: ReportContext) -> str:
