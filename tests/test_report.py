@@ -260,6 +260,23 @@ def test_the_page_says_what_each_scenario_changes(index, report_dir):
 
 
 @pytest.mark.slow
+def test_the_state_effects_are_said_in_words_beside_their_chart(index, fast_report_paths):
+    """Each state's rate ratio against no talks, its HDI and whether the data can tell its
+    direction, as notebook 03 says them, from the run's own posterior."""
+    import html
+
+    from forecast.plots import STATE_LABELS
+    from forecast.runs import load_run
+    from forecast.summaries import state_effects
+
+    model, _ = load_run(fast_report_paths.run_dir)
+    said = state_effects(model.state_effects(), STATE_LABELS).text
+    found = re.search(r'<ul id="effects-words">(.*?)</ul>', index, flags=re.S).group(1)
+    assert re.findall(r"<li>(.*?)</li>", found) == [html.escape(t) for t in said]
+    assert len(said) == 3 and all("times the no-talks rate" in t for t in said)
+
+
+@pytest.mark.slow
 def test_no_page_loads_anything_from_the_network(report_dir, fast_report_paths):
     """No page names anything on the network; the one script loaded from a file is the chart
     library in the report folder (``vendor/``), which the single file holds inline, once."""

@@ -35,6 +35,7 @@ from forecast.freshness import (
 from forecast.models.events import nuclear_rule_words
 from forecast.nuclear_rules import REFIT_FOR_RULES
 from forecast.plots import (
+    STATE_LABELS,
     plot_history,
     plot_recent_months,
     plot_scenario_panels,
@@ -64,7 +65,7 @@ from forecast.report.scenario_charts import checkbox_css, fan_chart_spec, scenar
 from forecast.report.state_skill_charts import state_probability_spec
 from forecast.report.vega import chart_html
 from forecast.simulation import simulation_draws
-from forecast.summaries import target_noun
+from forecast.summaries import state_effects, target_noun
 
 #: Observed months the interactive fan chart shows before the forecast.
 FAN_HISTORY_MONTHS = 24
@@ -670,11 +671,17 @@ def effects_section(ctx: ReportContext) -> str:
     """Rate ratios of the states against no talks."""
     if not ctx.has_outlook or "state_effect" not in ctx.model.posterior:
         return ""
-    effects = figure_to_data_uri(plot_state_effects(ctx.model.state_effects()).figure)
+    table = ctx.model.state_effects()
+    effects = figure_to_data_uri(plot_state_effects(table).figure)
+    # each state in words, as notebook 03 and forecast fit give them
+    items = "\n".join(
+        f"<li>{html.escape(text)}</li>" for text in state_effects(table, STATE_LABELS).text
+    )
     return (
         "<h2>State effects</h2>\n<p>Rate ratios of each negotiation state against no talks "
         "(94% HDI).</p>\n"
         f'<img id="effects" alt="State effects as rate ratios against no talks" src="{effects}">'
+        f'\n<ul id="effects-words">\n{items}\n</ul>'
     )
 
 
