@@ -447,6 +447,13 @@ def against_years(
 # --- comparisons -------------------------------------------------------------------------------
 
 
+def reference_scenario(scenarios) -> str:
+    """The scenario the others are compared with on the report's page and in notebook 04:
+    ``persist`` when there is one, else the first."""
+    scenarios = list(scenarios)
+    return "persist" if "persist" in scenarios else scenarios[0]
+
+
 def compare(forecast, reference: str, width: float = INTERVAL) -> Summary:
     """Every other scenario against ``reference``, draw by draw: the difference in the
     *expected* total over the horizon.
@@ -598,7 +605,8 @@ def state_effects(effects: pd.DataFrame, labels: dict | None = None) -> Summary:
     Parameters
     ----------
     effects : DataFrame
-        ``state, rate_ratio_mean, hdi_low, hdi_high, p_below_1``.
+        ``state, rate_ratio_mean, hdi_low, hdi_high, p_below_1`` (and ``weapon_class`` for a
+        model by class: each sentence names its class, as the chart's labels do).
     labels : dict, optional
         How each state is named (default: its code).
     """
@@ -607,10 +615,14 @@ def state_effects(effects: pd.DataFrame, labels: dict | None = None) -> Summary:
     text = []
     for r in rows.to_dict("records"):
         name = (labels or {}).get(r["state"], r["state"])
+        if "weapon_class" in r:  # a model by weapon class: one row per class and state
+            name = f"{r['weapon_class']}: {name}"
         verdict = (
             "the interval includes 1: the data cannot tell whether it raises or lowers the rate"
             if r["hdi_low"] < 1 < r["hdi_high"]
-            else "the interval excludes 1"
+            else "the interval excludes 1: "
+            + ("a lower" if r["hdi_high"] < 1 else "a higher")
+            + " rate than in no talks"
         )
         text.append(
             f"{name}: {r['rate_ratio_mean']:.2f} times the no-talks rate on average, {width} "

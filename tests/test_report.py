@@ -32,6 +32,7 @@ EXTERNAL = re.compile(
 #: The run's nuclear-test rule of the default run, in words, and how a note says what it answered.
 RULE = "old tests fade with a half-life of 28 months"
 ANSWERED = f"when the run's rule ({RULE}) answered"
+RULE_28 = {"half_life": 28.0, "by_state": False}
 
 
 def chromium(tmp_path, *args, timeout=180):
@@ -251,11 +252,16 @@ def test_the_page_says_what_each_scenario_changes(index, report_dir):
     contrasts = pd.read_csv(report_dir / "contrasts.csv")
     assert list(contrasts["scenario"]) == [s for s in CURRENT if s != "persist"]
     assert len(items) == len(contrasts)
+    assert (contrasts["reference"] == "persist").all()
     for item, r in zip(items, contrasts.itertuples(), strict=True):
-        more = "more" if r.diff_mean >= 0 else "fewer"
-        assert item.startswith(f"'{r.label}': {abs(r.diff_mean):.1f} {more} launch days"), item
+        # the page rounds the unrounded numbers, the CSV keeps three decimals
+        said = re.match(rf"'{re.escape(r.label)}': (\d+\.\d) (more|fewer) launch days", item)
+        assert said, item
+        sign = 1 if said.group(2) == "more" else -1
+        assert abs(sign * float(said.group(1)) - r.diff_mean) <= 0.051, item
         assert "than 'The last observed state (no talks) persists'" in item
-        assert f"{r.rate_ratio:.2f} times the reference's" in item
+        ratio = re.search(r"expected rate (\d\.\d\d) times the reference's", item).group(1)
+        assert abs(float(ratio) - r.rate_ratio) <= 0.0051, item
     assert index.index('id="contrasts"') < index.index('id="fan-chart"')
 
 
@@ -1024,8 +1030,11 @@ def test_the_index_gives_the_outlook_from_today_and_the_year_beside_the_last(tin
     for r in mine[~mine["run_rule"]].itertuples():  # the CSV keeps 3 decimals, the page 0
         shown = re.search(rf"{re.escape(r.rule)} gives (\d+)%", today_note).group(1)
         assert abs(int(shown) - 100 * r.p_nuclear) <= 0.55, (r.rule, shown)
-    # and how the kept rule's answers near this one fared in the backtest
-    assert f"In the question backtest, {ANSWERED} 0% to 10%" in today_note
+    # how the rule fared in the backtest is said only over the 12 months right after the
+    # data, the backtest's window: beside the scenarios' table, not today's
+    assert "In the question backtest" not in today_note
+    headline_note = re.search(r'<p id="nuclear-headline"[^>]*>(.*?)</p>', index).group(1)
+    assert f"In the question backtest, {ANSWERED} 0% to 10%" in headline_note
     assert index.count("cannot tell these rules apart") == 1
     # each note names its months: today's are not the 12 after the data
     assert re.search(r"Over the 12 months [A-Z][a-z]+ 20\d\d to [A-Z][a-z]+ 20\d\d, ", today_note)
@@ -1797,23 +1806,25 @@ def test_the_nuclear_note_says_how_the_rule_fared_near_its_answer(tmp_path):
     table.to_csv(tmp_path / "question_reliability.csv", index=False)
     questions = pd.DataFrame({"family": ["icbm-6m", "nuclear-12m"], "model": ["x", "half_life_28"]})
     questions.to_csv(tmp_path / "questions.csv", index=False)
-    assert nuclear_calibration(0.06, 28.0, tmp_path) == (
+    assert nuclear_calibration(0.06, RULE_28, tmp_path) == (
         f" In the question backtest, {ANSWERED} 0% to 10% for the next 12 months "
         "(93 monthly cutoffs, 1.4% on average), a test came within those 12 months 13% of the "
         "time (90% interval 8% to 19%, as if the cutoffs were independent: their 12-month "
         "windows overlap, so they amount to fewer independent cases and the interval is too "
         "narrow): read this answer as likely too low."
     )
-    assert f"{ANSWERED} 10% to 20%" in nuclear_calibration(0.15, 28.0, tmp_path)
+    assert f"{ANSWERED} 10% to 20%" in nuclear_calibration(0.15, RULE_28, tmp_path)
+    # a rate by state with the same half-life is another rule: no single half-life was scored
+    assert nuclear_calibration(0.06, {**RULE_28, "by_state": True}, tmp_path) == ""
     # the 10-20% bin came true 40% of the time (31% to 48%): too low as well; a bin whose
     # answers came true within it says no way to read them, one below it says too high
-    assert nuclear_calibration(0.15, 28.0, tmp_path).endswith("as likely too low.")
+    assert nuclear_calibration(0.15, RULE_28, tmp_path).endswith("as likely too low.")
     within = table.assign(observed_frequency=[0.05, 0.15, 0.2], lo90=0.01, hi90=0.3)
     within.to_csv(tmp_path / "question_reliability.csv", index=False)
-    assert nuclear_calibration(0.15, 28.0, tmp_path).endswith("too narrow).")
+    assert nuclear_calibration(0.15, RULE_28, tmp_path).endswith("too narrow).")
     below = table.assign(observed_frequency=[0.0, 0.05, 0.2], lo90=0.0, hi90=[0.01, 0.09, 0.3])
     below.to_csv(tmp_path / "question_reliability.csv", index=False)
-    assert nuclear_calibration(0.15, 28.0, tmp_path).endswith("as likely too high.")
+    assert nuclear_calibration(0.15, RULE_28, tmp_path).endswith("as likely too high.")
     table.to_csv(tmp_path / "question_reliability.csv", index=False)
     # the same sentence as the caveat of a question on a test within 12 months (the report's
     # questions table, forecast questions), not of one within 6 months, nor without the rule
@@ -1830,30 +1841,30 @@ def test_the_nuclear_note_says_how_the_rule_fared_near_its_answer(tmp_path):
     )
     skills = {"title": "t", "n": 300, "baseline": "longrun", "skill": 0.05, "skill_lo": 0.01}
     questions.assign(**skills, skill_hi=0.1).to_csv(tmp_path / "questions.csv", index=False)
-    caveats = question_caveats(answers, folder=tmp_path, nuclear_half_life=28.0)
-    assert caveats == {"nuclear-year": nuclear_calibration(0.06, 28.0, tmp_path).strip()}
+    caveats = question_caveats(answers, folder=tmp_path, nuclear_rule=RULE_28)
+    assert caveats == {"nuclear-year": nuclear_calibration(0.06, RULE_28, tmp_path).strip()}
     assert question_caveats(answers, folder=tmp_path) == {}
     # nor of one on 2026 asked from data that end earlier: the backtest asked about the 12
     # months right after the data
     earlier = answers.assign(data_as_of="2025-09-30")
-    assert question_caveats(earlier, folder=tmp_path, nuclear_half_life=28.0) == {}
+    assert question_caveats(earlier, folder=tmp_path, nuclear_rule=RULE_28) == {}
     # the bin of the percentage the page shows: 9.96% reads 10%
-    assert f"{ANSWERED} 10% to 20%" in nuclear_calibration(0.0996, 28.0, tmp_path)
+    assert f"{ANSWERED} 10% to 20%" in nuclear_calibration(0.0996, RULE_28, tmp_path)
     # 0.295 reads 30% on the page (round(0.295, 2) would give 0.29, the 20-30% bin)
     more = table.iloc[[1, 1]].assign(bin_lo=[0.2, 0.3], bin_hi=[0.3, 0.4])
     pd.concat([table, more]).to_csv(tmp_path / "question_reliability.csv", index=False)
-    assert f"{ANSWERED} 30% to 40%" in nuclear_calibration(0.295, 28.0, tmp_path)
+    assert f"{ANSWERED} 30% to 40%" in nuclear_calibration(0.295, RULE_28, tmp_path)
     table.to_csv(tmp_path / "question_reliability.csv", index=False)
-    assert nuclear_calibration(0.95, 28.0, tmp_path) == ""  # no bin holds it
-    assert nuclear_calibration(float("nan"), 28.0, tmp_path) == ""
-    assert nuclear_calibration(0.06, 28.0, tmp_path / "absent") == ""
+    assert nuclear_calibration(0.95, RULE_28, tmp_path) == ""  # no bin holds it
+    assert nuclear_calibration(float("nan"), RULE_28, tmp_path) == ""
+    assert nuclear_calibration(0.06, RULE_28, tmp_path / "absent") == ""
     # a run with another half-life than the one backtested gets no sentence about the backtest
-    assert nuclear_calibration(0.06, 12.0, tmp_path) == ""
+    assert nuclear_calibration(0.06, {"half_life": 12.0}, tmp_path) == ""
     questions.assign(model=["x", "constant"]).to_csv(tmp_path / "questions.csv", index=False)
-    assert nuclear_calibration(0.06, 28.0, tmp_path) == ""
-    assert "0% to 10%" in nuclear_calibration(0.06, float("inf"), tmp_path)
+    assert nuclear_calibration(0.06, RULE_28, tmp_path) == ""
+    assert "0% to 10%" in nuclear_calibration(0.06, {"half_life": float("inf")}, tmp_path)
     (tmp_path / "questions.csv").unlink()
-    assert nuclear_calibration(0.06, 28.0, tmp_path) == ""
+    assert nuclear_calibration(0.06, RULE_28, tmp_path) == ""
 
 
 def test_the_backtested_half_life_is_read_from_the_shipped_table():

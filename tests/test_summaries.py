@@ -8,7 +8,14 @@ import xarray as xr
 from forecast.constants import STATES
 from forecast.errors import ConfigError
 from forecast.simulation import Forecast
-from forecast.summaries import against_years, by_path, by_state_in, observed_in
+from forecast.summaries import (
+    against_years,
+    by_path,
+    by_state_in,
+    observed_in,
+    reference_scenario,
+    state_effects,
+)
 
 NO_TALKS, ACTIVE = STATES.index("no_talks"), STATES.index("active_talks")
 
@@ -255,3 +262,28 @@ def test_the_path_sentences_name_the_states_as_the_table_shows_them():
     assert text[1].startswith("stays no talks (50% of the simulations): 3.0 launch days expected")
     assert any(t.startswith("to active talks (") for t in text)
     assert not any("_talks" in t for t in text)
+
+
+def test_state_effects_say_which_way_an_interval_that_excludes_1_points():
+    effects = pd.DataFrame(
+        {
+            "state": ["no_talks", "stalled", "active_talks", "summitry"],
+            "rate_ratio_mean": [1.0, 0.9, 0.5, 1.6],
+            "hdi_low": [1.0, 0.6, 0.3, 1.1],
+            "hdi_high": [1.0, 1.3, 0.8, 2.2],
+            "p_below_1": [0.0, 0.7, 0.99, 0.01],
+        }
+    )
+    said = state_effects(effects, {"stalled": "Stalled", "active_talks": "Active talks"}).text
+    assert said[0].startswith("Stalled: 0.90 times the no-talks rate on average, 94% HDI 0.60")
+    assert "the data cannot tell whether it raises or lowers the rate" in said[0]
+    assert "the interval excludes 1: a lower rate than in no talks" in said[1]
+    assert "the interval excludes 1: a higher rate than in no talks" in said[2]
+    # a model by weapon class: one sentence per class and state, each naming its class
+    by_class = effects.assign(weapon_class="ICBM")
+    assert state_effects(by_class, {"stalled": "Stalled"}).text[0].startswith("ICBM: Stalled: ")
+
+
+def test_the_reference_scenario_is_persist_wherever_it_is_else_the_first():
+    assert reference_scenario(["talks_resume", "persist", "summit"]) == "persist"
+    assert reference_scenario(["talks_resume", "summit"]) == "talks_resume"

@@ -201,12 +201,12 @@ def questions(
     # it on its own data: the same numbers until new months resolve more of its answers)
     from forecast.evaluation.question_caveats import question_caveats, shipped_record
 
-    half_life = float(outlook.nuclear.priors["half_life"]) if own_rate else None
+    rule = dict(outlook.nuclear.priors) if own_rate else None
     caveats = question_caveats(
         answers,
         str(model.training["state"].iloc[-1]),
         record=shipped_record(config),
-        nuclear_half_life=half_life,
+        nuclear_rule=rule,
     )
     if caveats:
         console.print(

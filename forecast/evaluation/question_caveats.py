@@ -36,7 +36,7 @@ def question_caveats(
     state: str | None = None,
     folder: Path = EVALUATION_DIR,
     record: pd.DataFrame | None = None,
-    nuclear_half_life: float | None = None,
+    nuclear_rule: dict | None = None,
 ) -> dict[str, str]:
     """Per answered question id, the caveats that apply to it: its question-backtest family's
     when that family has negative skill, overall or asked from ``state`` (the state the
@@ -45,9 +45,10 @@ def question_caveats(
     record's table ``record`` (for the shipped question file only: :func:`shipped_record`),
     its record's when those answers ran too high or too low
     (:func:`forecast.track_record.record_bias`); when both say which way to read the answer
-    and agree, the second says it points the same way. Given the run's ``nuclear_half_life``
-    (when its outlook's rate drew the nuclear tests), an answer on a nuclear test within 12
-    months also gets how that rule's answers near it fared (:func:`nuclear_calibration`)."""
+    and agree, the second says it points the same way. Given the run's ``nuclear_rule`` (the
+    priors of its outlook's nuclear rate, when that rate drew the nuclear tests), an answer on
+    a nuclear test in the 12 months right after the data also gets how that rule's answers
+    near it fared (:func:`nuclear_calibration`)."""
     out: dict[str, str] = {}
     path = folder / "questions.csv"
     if path.is_file():
@@ -60,9 +61,9 @@ def question_caveats(
             agrees = before is not None and before.endswith(read_as(row["way"]))
             text = record_caveat(row, agrees)
             out[row["question"]] = f"{before} {text}" if before else text
-    if nuclear_half_life is not None:
+    if nuclear_rule is not None:
         for question, p in _nuclear_12m(answers).items():
-            text = nuclear_calibration(p, nuclear_half_life, folder).strip()
+            text = nuclear_calibration(p, nuclear_rule, folder).strip()
             if text:
                 out[question] = f"{out[question]} {text}" if question in out else text
     return out
@@ -105,13 +106,17 @@ def asks_shipped_questions(questions_file: str | Path | None) -> bool:
     return (TRACK_RECORD_DIR / RECORDS_FILE).is_file()
 
 
-def nuclear_calibration(p: float, half_life: float, folder: Path = EVALUATION_DIR) -> str:
-    """How the rule's answers near ``p`` fared in the question backtest (the reliability bin
-    of ``nuclear-12m`` that holds ``p`` as the page rounds it, ``question_reliability.csv``), as
-    a sentence; ``""`` without the table or the bin, or when the backtest scored another rule
-    than a ``half_life`` of this many months (a run with its own nuclear-rate setting)."""
+def nuclear_calibration(p: float, rule: dict, folder: Path = EVALUATION_DIR) -> str:
+    """How the run's rule's answers near ``p`` fared in the question backtest (the reliability
+    bin of ``nuclear-12m`` that holds ``p`` as the page rounds it,
+    ``question_reliability.csv``), as a sentence; ``""`` without the table or the bin, or when
+    the backtest scored another rule than ``rule`` (the run's nuclear-rate priors: another
+    half-life, or a rate by state, which no single half-life stands for)."""
     path = Path(folder) / "question_reliability.csv"
-    if not path.is_file() or p != p or backtested_half_life(folder) != half_life:
+    half_life = float(rule["half_life"])
+    if not path.is_file() or p != p or rule.get("by_state"):
+        return ""
+    if backtested_half_life(folder) != half_life:
         return ""
     # the bin of the percentage the page shows, rounded as it rounds (0.0996 and 0.295 read
     # 10% and 30%, where round(p, 2) gives 0.29)
@@ -123,7 +128,7 @@ def nuclear_calibration(p: float, half_life: float, folder: Path = EVALUATION_DI
     if rows.empty:
         return ""
     r = rows.iloc[0]
-    rule = nuclear_rule_words({"half_life": half_life})
+    rule = nuclear_rule_words(rule)
     return (
         f" In the question backtest, when the run's rule ({rule}) answered {r['bin_lo']:.0%} to "
         f"{r['bin_hi']:.0%} for the next 12 months ({int(r['n'])} monthly cutoffs, "

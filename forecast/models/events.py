@@ -476,8 +476,9 @@ def nuclear_rule_words(priors: dict) -> str:
     half_life = float(priors["half_life"])
     fading = f"old tests fade with a half-life of {half_life:.0f} months"
     if priors.get("by_state"):
-        group = "a rate in each state group (talks / no talks) along the state paths"
-        return f"a constant {group[2:]}" if math.isinf(half_life) else f"{group} ({fading})"
+        if math.isinf(half_life):
+            return "a constant rate in each state group (talks / no talks) along the state paths"
+        return f"a rate in each state group (talks / no talks) along the state paths ({fading})"
     return "a constant rate since 1990" if math.isinf(half_life) else fading
 
 

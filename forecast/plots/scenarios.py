@@ -26,7 +26,7 @@ from forecast.plots.style import (
     user_text,
 )
 from forecast.present import chance
-from forecast.summaries import modal_states, monthly, totals
+from forecast.summaries import modal_states, monthly, reference_scenario, totals
 
 
 def _bands(ax, rows: pd.DataFrame, edges, color: str, alphas: tuple[float, float]) -> None:
@@ -345,7 +345,7 @@ def plot_scenario_panels(
     """
     names, labels = forecast.scenarios, forecast.labels
     if reference is None:
-        reference = "persist" if "persist" in names else names[0]
+        reference = reference_scenario(names)
     if reference not in names:
         raise ValueError(f"no scenario {reference!r} in {names}")
     order = [reference, *(n for n in names if n != reference)]

@@ -212,7 +212,7 @@ def expect(
         "nuclear_rule_answers": {q.id: rules.others_at(q.months) for q in nuclear_questions}
         if rules is not None
         else {},
-        "nuclear_half_life": float(outlook.nuclear.priors["half_life"]) if own_rate else None,
+        "nuclear_rule": dict(outlook.nuclear.priors) if own_rate else None,
         "transitions": outlook.transitions,
     }
 
@@ -502,7 +502,7 @@ def download_tables(ctx: ReportContext) -> dict[str, pd.DataFrame]:
         "probabilities.csv": stamped(readable(probabilities(forecast), 3), forecast.months),
     }
     if ctx.contrasts is not None:  # what the page says under the scenarios' table
-        contrasts = readable(ctx.contrasts.table, 3)
+        contrasts = readable(ctx.contrasts.table, 3).assign(reference=ctx.reference)
         files["contrasts.csv"] = stamped(contrasts, forecast.months)
     if ctx.outlook is not None:
         months = month_periods(ctx.outlook["states"])

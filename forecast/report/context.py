@@ -153,10 +153,10 @@ class ReportContext:
     #: P(a nuclear test in its window) under each other rule (name: probability), by question
     #: id (the binary questions on a nuclear test).
     nuclear_rule_answers: dict = field(default_factory=dict)
-    #: The half-life (months) of the run's nuclear-test rate; None when the count model draws
-    #: its own nuclear tests (the outlook's rule is not the forecast's). Set with no
-    #: :attr:`nuclear_rules`, the run predates the other rules: the page says to refit.
-    nuclear_half_life: float | None = None
+    #: The priors of the run's nuclear-test rate (``half_life``, ``by_state``); None when the
+    #: count model draws its own nuclear tests (the outlook's rule is not the forecast's). Set
+    #: with no :attr:`nuclear_rules`, the run predates the other rules: the page says to refit.
+    nuclear_rule: dict | None = None
     #: The run's state model (``outlook.transitions``), named where the page uses it.
     transitions: object = None
     #: The outlook's calendar years (the first completed with its observed months) beside
@@ -224,10 +224,11 @@ class ReportContext:
 
     @property
     def reference(self) -> str:
-        """The scenario the others are compared with: ``persist`` when there is one, else the
-        first (as notebook 04 does)."""
-        scenarios = self.forecast.scenarios
-        return "persist" if "persist" in scenarios else scenarios[0]
+        """The scenario the others are compared with
+        (:func:`forecast.summaries.reference_scenario`, as notebook 04 compares them)."""
+        from forecast.summaries import reference_scenario
+
+        return reference_scenario(self.forecast.scenarios)
 
     @property
     def contrasts(self):

@@ -111,11 +111,12 @@ def _nuclear_note(ctx: ReportContext, window, where: str, shown: float | None = 
     ``docs/evaluation/nuclear.md`` give over the same months (a constant rate since 1990; a
     constant rate in each state group, along the state model's paths from the data's end).
     Said in full under the first table of the page that shows one, briefly under the others;
-    the full note adds how the rule's answers near ``shown`` (the table's P(nuclear test)) fared
-    in the question backtest, for a 12-month window. A run saved before runs kept the other
-    rules gets, under the first table, a line saying to refit it."""
+    over the 12 months right after the data (the backtest's window), either adds how the run's
+    rule's answers near ``shown`` (the table's P(nuclear test)) fared in the question backtest.
+    A run saved before runs kept the other rules gets, under the first table, a line saying to
+    refit it."""
     if ctx.nuclear_rules is None:
-        if ctx.nuclear_half_life is None or where != ctx.first_table:
+        if ctx.nuclear_rule is None or where != ctx.first_table:
             return ""
         return f'<p id="nuclear-{where}" class="caution">P(nuclear test): {REFIT_FOR_RULES}.</p>'
     window = pd.PeriodIndex(window, freq="M")
@@ -132,18 +133,21 @@ def _nuclear_note(ctx: ReportContext, window, where: str, shown: float | None = 
             "months by the other rules: as beside the scenarios above.</p>"
         )
     run_rule = nuclear_rule_words(ctx.nuclear_rules.run_rule.priors)
+    # the backtest asked about the 12 months right after the data: only there does it say
+    # how the rule's answers fared
+    after_data = months == 12 and window[0] == ctx.nuclear_rules.months[0]
+    calibration = (
+        nuclear_calibration(shown, ctx.nuclear_rules.run_rule.priors)
+        if shown is not None and after_data
+        else ""
+    )
     if where != ctx.first_table:
         return (
             f'<p id="nuclear-{where}" class="caution">P(nuclear test) over {span} by the '
             f"other rules instead of the run's ({run_rule}): "
-            f"{'; '.join(f'{k}: {pct(p)}' for k, p in others.items())}.</p>"
+            f"{'; '.join(f'{k}: {pct(p)}' for k, p in others.items())}.{calibration}</p>"
         )
     gives = " and ".join(f"{k} gives {pct(p)}" for k, p in others.items())
-    calibration = (
-        nuclear_calibration(shown, ctx.nuclear_half_life)
-        if shown is not None and months == 12
-        else ""
-    )
     return (
         f'<p id="nuclear-{where}" class="caution">'
         f"P(nuclear test) follows the run's nuclear-test rule: {run_rule}. Over {span}, "
@@ -341,13 +345,20 @@ def _contrasts_html(ctx: ReportContext) -> str:
     if contrasts is None:
         return ""
     items = "\n".join(f"<li>{html.escape(text)}</li>" for text in contrasts.text)
-    n = len(ctx.forecast.months)
+    n, noun = len(ctx.forecast.months), target_noun(ctx.forecast.target)
+    if "rate" in ctx.forecast.data:
+        how = (
+            f"the difference in expected {noun}, simulation by simulation: both scenarios "
+            "share each simulation's parameters and swings of the level, so the interval is "
+            "the model's uncertainty about the change (and, for a scenario whose states follow "
+            "the state model, about which states come), not the months' own chance"
+        )
+    else:
+        how = f"the difference in simulated {noun}, simulation by simulation"
     return (
         f'<p id="contrasts">What each scenario changes over these {n} months against '
-        f"<i>{html.escape(ctx.forecast.labels[ctx.reference])}</i>: the difference in "
-        f"expected {target_noun(ctx.forecast.target)}, simulation by simulation (the same "
-        "parameters and the same simulated swings of the level in both, so the difference is "
-        "the scenario's, not chance; <code>contrasts.csv</code>):</p>\n"
+        f"<i>{html.escape(ctx.forecast.labels[ctx.reference])}</i>: {how} "
+        "(<code>contrasts.csv</code>):</p>\n"
         f'<ul id="contrasts-list">\n{items}\n</ul>'
     )
 
@@ -416,7 +427,7 @@ def expectations_section(ctx: ReportContext) -> str:
             ctx.answers,
             ctx.forecast.data.attrs.get("initial_state"),
             record=None if tables is None else tables["record"],
-            nuclear_half_life=ctx.nuclear_half_life,
+            nuclear_rule=ctx.nuclear_rule,
         )
         cells = []
         for r in answers.itertuples():
