@@ -222,8 +222,17 @@ def icbm_words(days: pd.DataFrame, probabilities: pd.DataFrame, scenario: str) -
     column = f"p_icbm_{scenario}"
     low, high = probabilities[column].min(), probabilities[column].max()
     given = probabilities.iloc[0][column]
-    recounts = "; ".join(
-        f"{r.counting}: {chance(getattr(r, column))}" for r in probabilities.iloc[1:].itertuples()
+    # "52% when unknown-class launches with an apogee of 1,000 km or more count as ICBM, 61%
+    # with 350 km or more": the first recount in full, the others by their threshold
+    recounts = ", ".join(
+        f"{chance(getattr(r, column))} "
+        + (
+            f"when unknown-class launches with an apogee of {r.min_apogee_km:,.0f} km or more "
+            "count as ICBM"
+            if i == 0
+            else f"with {r.min_apogee_km:,.0f} km or more"
+        )
+        for i, r in enumerate(probabilities.iloc[1:].itertuples())
     )
     return [
         f"CNS leaves the class of some launches unknown: in {worst['year']}, "
@@ -231,7 +240,6 @@ def icbm_words(days: pd.DataFrame, probabilities: pd.DataFrame, scenario: str) -
         f"class, including dates widely reported as ICBM tests; it lists "
         f"{worst['icbm_days']} ICBM launch days that year. The class mix counts unknown-class "
         "launches as SLBM/SLV/other, so P(an ICBM launch) counts only what CNS calls ICBM.",
-        f"P(an ICBM launch) is {chance(given)} as CNS classifies; recounting unknown-class "
-        f"launches by apogee gives {recounts}. Read it as a range of {chance(low)} to "
-        f"{chance(high)}.",
+        f"P(an ICBM launch) is {chance(given)} as CNS classifies; {recounts}. Read it as a "
+        f"range of {chance(low)} to {chance(high)}.",
     ]

@@ -59,6 +59,11 @@ def test_the_range_starts_at_the_forecasts_own_p_icbm(tmp_path, tables):
     words = icbm_words(unknown_class_days(tables), table, "outlook")
     assert words[0].startswith("CNS leaves the class of some launches unknown: in 2022, 16 of 34")
     assert f"P(an ICBM launch) is {given:.0%} as CNS classifies" in words[1]
+    one, two = (f"{p:.0%}" for p in table["p_icbm_outlook"].iloc[1:])
+    assert (
+        f"; {one} when unknown-class launches with an apogee of 1,000 km or more count as ICBM, "
+        f"{two} with 350 km or more. Read it as a range of " in words[1]
+    )
 
 
 def test_the_range_from_today_starts_at_that_outlooks_own_p_icbm(tmp_path, tables):

@@ -584,8 +584,9 @@ def _icbm_today(ctx: ReportContext) -> str:
     return (
         f'<p id="icbm-today" class="caution">Over the {months} months from today, '
         + html.escape(class_words(ctx.icbm["today_text"]))
-        + " (column <code>p_icbm_from_today</code> of <code>icbm_sensitivity.csv</code>; why: "
-        'under <a href="#expectations">all things considered</a>).</p>'
+        + " (column <code>p_icbm_from_today</code> of <code>icbm_sensitivity.csv</code>; why "
+        'CNS leaves some classes unknown is said under <a href="#expectations">all things '
+        "considered</a>).</p>"
     )
 
 
