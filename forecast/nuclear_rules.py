@@ -103,6 +103,12 @@ class NuclearRules:
             for name, model in self.others.items()
         }
 
+    def by_question(self, questions) -> dict[str, dict[str, float]]:
+        """The other rules' answers (:meth:`others_at`) to each question that asks P(at least
+        one nuclear test) (:func:`asks_p_nuclear`), by question id: what follows its answer in
+        brackets on the report's page and under ``forecast questions``."""
+        return {q.id: self.others_at(q.months) for q in questions if asks_p_nuclear(q)}
+
     def table(self, windows=None) -> pd.DataFrame:
         """P(at least one test) in each window under every rule.
 

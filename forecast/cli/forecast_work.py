@@ -193,7 +193,7 @@ def questions(
             fig.savefig(tmp / name, dpi=110, bbox_inches="tight")
             plt.close(fig)
     title = f"Answers from {model.name} (data to {answers['data_as_of'].iloc[0]})"
-    by_rule = {q.id: rules.others_at(q.months) for q in on_nuclear} if rules is not None else {}
+    by_rule = rules.by_question(asked) if rules is not None else {}
     console.print(answers_table(answers, title, today=today, other_rules=by_rule))
     if on_nuclear:
         console.print(_rules_line(rules, outlook), highlight=False)

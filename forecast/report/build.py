@@ -170,9 +170,8 @@ def expect(
         answers, _, forecast = answer_questions(model, outlook, asked, random_seed=seed)
     else:
         answers, forecast = None, simulate_outlook(model, outlook, 12, random_seed=seed)
-    nuclear_questions = [q for q in asked if asks_p_nuclear(q)]
     from_today = outlook_from_today(model, outlook, today or dt.date.today(), random_seed=seed)
-    windows = [*windows, forecast.months, *(q.months for q in nuclear_questions)]
+    windows = [*windows, forecast.months, *(q.months for q in asked if asks_p_nuclear(q))]
     if from_today is not None:  # its 12 months start after the months the data lack
         windows.append(from_today.forecast.months)
     # the outlook's rules only when its rate drew the tests (not a count model's own)
@@ -209,9 +208,7 @@ def expect(
         "answers": answers,
         "unanswered": late,
         "nuclear_rules": rules,
-        "nuclear_rule_answers": {q.id: rules.others_at(q.months) for q in nuclear_questions}
-        if rules is not None
-        else {},
+        "nuclear_rule_answers": rules.by_question(asked) if rules is not None else {},
         "nuclear_rule": dict(outlook.nuclear.priors) if own_rate else None,
         "transitions": outlook.transitions,
     }
