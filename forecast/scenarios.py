@@ -459,10 +459,15 @@ def scenario_future(
     n_draws: int = 1000,
     random_seed: int = 1,
     source: str = "<scenarios>",
+    start: pd.Period | None = None,
 ) -> Future:
     """The :class:`~forecast.simulation.Future` of one scenario: its fixed path, or (with
     ``transitions: true``) a path per draw from the run's transition model after the fixed
-    months, with the scenario's conditions."""
+    months, with the scenario's conditions.
+
+    ``start`` is the set's first month shown when it is after ``months[0]``: before it a
+    fixed path keeps the last observed state, a path of the transition model runs freely,
+    and the conditions' windows count from it."""
     covariates = future_covariates(scenario, months, training)
     states = covariates["state"].to_numpy(dtype=str)
     if scenario.transitions:
@@ -475,6 +480,7 @@ def scenario_future(
             fixed=fixed,
             conditions=scenario.conditions,
             source=f"{source}: scenario {scenario.name!r}",
+            start=start,
         )
     return Future(
         scenario.name,
@@ -531,8 +537,9 @@ def simulate_scenarios(
     """Simulate every scenario of a set from one fitted model (through
     :func:`forecast.simulation.simulate`).
 
-    Months between the fitted data end and the scenario start are simulated with the last
-    observed state and dropped.
+    Months between the fitted data end and the scenario start are simulated and dropped: a
+    fixed path keeps the last observed state in them, a scenario that follows the transition
+    model runs freely through them (its fixed months and conditions count from the start).
 
     Parameters
     ----------
@@ -567,7 +574,14 @@ def simulate_scenarios(
         )
     futures = [
         scenario_future(
-            scenario, months, model.training, outlook, n_draws, random_seed, scenario_set.source
+            scenario,
+            months,
+            model.training,
+            outlook,
+            n_draws,
+            random_seed,
+            scenario_set.source,
+            start=start,
         )
         for scenario in scenario_set.scenarios.values()
     ]
@@ -581,6 +595,45 @@ def simulate_scenarios(
     if unread:
         forecast.data.attrs["note"] = " ".join(unread)
     return forecast
+
+
+def from_today(scenario_set: ScenarioSet, first: pd.Period, today) -> ScenarioSet | None:
+    """The set started at ``today``'s month, for a forecast from the data's end that starts
+    in the past: "the next 12 months" read from today, not from the data's end.
+
+    Parameters
+    ----------
+    scenario_set : ScenarioSet
+    first : Period
+        The forecast's first month (the month after the fitted data).
+    today : date
+
+    Returns
+    -------
+    ScenarioSet or None
+        The set with ``start`` at today's month (its ``month N`` steps count from there), or
+        None when the set gives its own ``start`` or a calendar month (it was written for
+        given months), when today's month is not after ``first``, or when more than
+        :data:`MAX_HORIZON` months lie between them.
+    """
+    current = pd.Period(today, "M")
+    if given_months(scenario_set) or not first < current <= first + MAX_HORIZON:
+        return None
+    return replace(scenario_set, start=current)
+
+
+def given_months(scenario_set: ScenarioSet) -> str | None:
+    """Why a set is written for given calendar months (its ``start``, or the first step it
+    gives as a calendar month), in words, or None when it counts every month from its start
+    (and :func:`from_today` may start it in another month)."""
+    if scenario_set.start is not None:
+        return f"key 'start' is {scenario_set.start}"
+    for scenario in scenario_set.scenarios.values():
+        for key, steps in (("states", scenario.states), ("exercises", scenario.exercises)):
+            for month in steps:
+                if not isinstance(month, int):
+                    return f"key 'scenarios.{scenario.name}.{key}' names {month}"
+    return None
 
 
 def require_states(model, key: str = "MODEL"):

@@ -141,6 +141,7 @@ def state_paths(
     fixed: dict | None = None,
     conditions: list | None = None,
     source: str = "<simulate>",
+    start: pd.Period | None = None,
 ) -> np.ndarray:
     """State paths from a transition model: codes (draws, months), one path per draw.
 
@@ -161,6 +162,10 @@ def state_paths(
         :meth:`forecast.models.transitions.TransitionModel.simulate`).
     source : str
         Named in errors (the scenario file).
+    start : Period, optional
+        The scenario's first month, when it starts after ``months[0]``: the months before it
+        are simulated freely by the chain, and the fixed months and the conditions' windows
+        count from ``start`` (default: ``months[0]``).
     """
     if transitions is None:
         raise ConfigError(
@@ -170,15 +175,20 @@ def state_paths(
             "restore outlook.nc from a copy of the run, or refit the run ('forecast refit RUN "
             "--out NEW'), which saves one",
         )
+    start = months[0] if start is None else pd.Period(start, "M")
+    lead = (start - months[0]).n  # months simulated before the scenario's start
     paths = transitions.simulate(
-        months=len(months),
+        months=len(months) - lead,
         draws=n_draws,
         rng=np.random.default_rng([random_seed, STREAMS["states"]]),
         fixed=fixed or None,
         conditions=conditions or None,
-        start=months[0],
+        start=start,
         source=source,
+        keep_gap=lead > 0,
     )
+    if paths.sizes["month"] != len(months):  # the chain's data end where the count model's do
+        raise ValueError(f"state paths of {paths.sizes['month']} months for {len(months)}")
     return np.asarray(paths.values, dtype=np.int8)
 
 

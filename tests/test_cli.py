@@ -217,6 +217,50 @@ def test_shipped_scenarios_run_end_to_end(small_runs, run_name, config, first_mo
             np.testing.assert_array_equal(icbm, draws["class_rate"].sel(weapon_class="ICBM"))
 
 
+def test_scenarios_from_today_start_in_todays_month(small_runs, tmp_path):
+    """--from-today starts the shipped file in --today's month: its months and 'month 3' count
+    from there, the months the data lack are said to be simulated; a file written for given
+    months is refused, naming it, with nothing written."""
+    import pandas as pd
+
+    out = tmp_path / "out"
+    config = REPO / "scenarios" / "current.yaml"
+    args = ["scenarios", str(small_runs / "latest"), "--config", str(config), "--out", str(out)]
+    result = run(*args, "--from-today", "--today", "2026-12-07")
+    assert result.returncode == 0, result.stderr
+    monthly = pd.read_csv(out / "monthly.csv")
+    assert monthly["month"].min().startswith("2026-12")
+    assert monthly.groupby("scenario").size().eq(12).all()
+    summary = pd.read_csv(out / "summary.csv")
+    assert "Working-level talks resume in month 3 (February 2027)" in set(summary["label"])
+    said = " ".join(result.stdout.split())
+    assert (
+        "From December 2026: the months 2026-01 to 2026-11, which the run's data lack, were "
+        "simulated first and are not counted" in said
+    )
+    assert "partly in the past" not in said and "add --from-today" not in said
+    # without it, a forecast from the data's end that starts in the past points to it
+    result = run(*args[:-1], str(tmp_path / "end"), "--today", "2026-12-07")
+    assert "partly in the past" in result.stdout
+    assert "To count the 12 months from today's month instead" in " ".join(result.stdout.split())
+    stockholm = REPO / "scenarios" / "2019-11-after-stockholm.yaml"
+    refused = tmp_path / "refused"
+    result = run(
+        "scenarios",
+        str(small_runs / "2019-10"),
+        "--config",
+        str(stockholm),
+        "--out",
+        str(refused),
+        "--from-today",
+    )
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "--from-today: the file is written for given months (key 'start' is 2019-11)" in (
+        " ".join(result.stderr.split())
+    )
+    assert stockholm.name in result.stderr and not refused.exists()
+
+
 def test_scenarios_with_a_bad_file_exits_2(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("horizon: 500\nscenarios: {a: {}}\n")

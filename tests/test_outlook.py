@@ -6,6 +6,7 @@ the files and the scores against hand-computed values, not the statistics of a f
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 
@@ -27,7 +28,7 @@ from forecast.outlook import (
 )
 from forecast.questions import load_questions, parse_questions
 from forecast.runs import fit_run, load_outlook, load_run
-from forecast.scenarios import parse_scenarios, simulate_scenarios
+from forecast.scenarios import from_today, parse_scenarios, simulate_scenarios
 
 
 @pytest.fixture(scope="module")
@@ -120,6 +121,53 @@ def test_a_transition_scenario_with_a_condition_hits_it_exactly(fitted):
     assert (talks[:, 0] == STATES.index("no_talks")).all()  # before the first step: last state
     assert (talks[:, 1] == STATES.index("active_talks")).all()  # the fixed month
     assert len(np.unique(talks[:, 2:])) > 1  # then the chain
+
+
+def test_a_set_started_today_counts_its_months_and_its_conditions_from_today(fitted):
+    """scenarios/current.yaml read from today: 'month 3' is today's month plus two, the
+    months the data lack keep the last state on a fixed path and run freely on the chain's,
+    and a condition's window opens in today's month, not in the data's first missing one."""
+    model, outlook = fitted
+    first = model.last_month + 1
+    spec = parse_scenarios(
+        {
+            "horizon": 6,
+            "scenarios": {
+                "held": {"label": "The last observed state ({last_state}) persists"},
+                "talks": {"label": "Talks in month 3", "states": {"month 3": "active_talks"}},
+                "summit": {
+                    "transitions": True,
+                    "conditions": [{"state": "summitry", "within": 3, "probability": 0.7}],
+                },
+            },
+        },
+        "s.yaml",
+    )
+    today = (first + 11).to_timestamp().date() + dt.timedelta(days=6)
+    assert from_today(spec, first, first.to_timestamp().date()) is None  # nothing to skip
+    assert (
+        from_today(
+            parse_scenarios({"start": str(first), "horizon": 6, "scenarios": {"a": {}}}),
+            first,
+            today,
+        )
+        is None
+    )
+    calendar = {"horizon": 6, "scenarios": {"a": {"states": {str(first + 2): "stalled"}}}}
+    assert from_today(parse_scenarios(calendar), first, today) is None  # written for its months
+    started = from_today(spec, first, today)
+    assert started.start == first + 11 and spec.start is None
+    fc = simulate_scenarios(model, started, random_seed=SEED, outlook=outlook)
+    assert list(fc.months) == list(pd.period_range(first + 11, periods=6, freq="M"))
+    assert fc.labels["talks"] == f"Talks in month 3 ({first + 13:%B %Y})"
+    last = STATES.index(str(model.training["state"].iloc[-1]))
+    talks = fc.states.sel(scenario="talks").values
+    assert (talks[:, :2] == last).all() and (talks[:, 2:] == STATES.index("active_talks")).all()
+    assert (fc.states.sel(scenario="held").values == last).all()
+    codes = fc.states.sel(scenario="summit").values
+    hit = (codes[:, :3] == STATES.index("summitry")).any(axis=1).mean()
+    assert abs(hit - 0.7) <= 1 / codes.shape[0]
+    assert len(np.unique(codes[:, 0])) > 1  # eleven months of the chain before today
 
 
 @pytest.mark.parametrize(

@@ -207,8 +207,10 @@ def test_the_report_folder_holds_what_a_reader_needs_and_is_small(report_dir):
     tables = {"headline.csv", "fan_bands.csv", "outlook.csv", "answers.csv"}
     tables |= {"probabilities.csv", "contrasts.csv", "outlook_states.csv", "years.csv"}
     tables |= {"icbm_sensitivity.csv", "coding_sensitivity.csv", "nuclear_rules.csv"}
-    # built on STALE_TODAY, months after the data's end: the outlook from today is there
+    # built on STALE_TODAY, months after the data's end: the outlook and the scenarios from
+    # today are there
     tables |= {"outlook_today.csv", "outlook_today_states.csv"}
+    tables |= {"scenarios_today.csv", "contrasts_today.csv"}
     # the question backtest's tables the page names, copied from docs/evaluation
     from forecast.report.build import QUESTION_TABLES
     from forecast.report.context import EVALUATION_DIR
@@ -230,8 +232,9 @@ def test_the_report_folder_holds_what_a_reader_needs_and_is_small(report_dir):
     for name in ("headline.csv", "probabilities.csv", "contrasts.csv", "outlook.csv"):
         stamp = pd.read_csv(report_dir / name)[window].drop_duplicates().values.tolist()
         assert stamp == [["2026-01", "2026-12", "2025-12-31", "partly past"]], name
-    stamp = pd.read_csv(report_dir / "outlook_today.csv")[window].drop_duplicates()
-    assert stamp.values.tolist() == [["2026-11", "2027-10", "2025-12-31", "future"]]
+    for name in ("outlook_today.csv", "scenarios_today.csv", "contrasts_today.csv"):
+        stamp = pd.read_csv(report_dir / name)[window].drop_duplicates().values.tolist()
+        assert stamp == [["2026-11", "2027-10", "2025-12-31", "future"]], name
     from forecast.questions import load_questions
     from forecast.report import CURRENT_QUESTIONS
 
@@ -868,9 +871,11 @@ def test_the_index_answers_the_shipped_questions_all_things_considered(
             f"answers from origins {row.first} to {row.last}"
         )
         assert index.count(said) == 1, said
-    # in January 2026 the data (to December 2025) are current: no outlook from today
-    assert 'id="from-today"' not in index
+    # in January 2026 the data (to December 2025) are current: no outlook from today, and the
+    # scenarios from the data's end are the scenarios from today
+    assert 'id="from-today"' not in index and 'id="scenarios-today"' not in index
     assert not (tmp_path / "report" / "outlook_today.csv").exists()
+    assert not (tmp_path / "report" / "scenarios_today.csv").exists()
 
 
 def test_a_scenario_month_the_forecast_has_passed_is_refused_before_the_fit(tmp_path):
@@ -999,6 +1004,28 @@ def test_the_index_gives_the_outlook_from_today_and_the_year_beside_the_last(tin
         f"against {then['mean']:.1f}" in index
     )
     assert "It comes from the 10 simulated month(s) in between" in index
+    # the scenario file again from today's month: its months and 'month N' count from there
+    assert (
+        '<h2 id="scenarios-today">The scenarios from today: November 2026 to October 2027' in index
+    )
+    assert index.index('id="from-today"') < index.index('id="scenarios-today"')
+    assert index.index('id="scenarios-today"') < index.index('id="outlook"')
+    ahead = pd.read_csv(folder / "scenarios_today.csv")
+    assert list(ahead["scenario"]) == list(CURRENT)
+    assert "Working-level talks resume in month 3 (January 2027)" in set(ahead["label"])
+    section = index[index.index('id="scenarios-today"') : index.index('id="outlook"')]
+    table = re.search(r'<table id="headline-today"[^>]*>(.*?)</table>', section, flags=re.S)
+    cells = re.findall(r"</td><td>([\d.]+)</td><td>(\d+)</td><td>(\d+) to (\d+)</td>", table[1])
+    assert cells == [
+        (f"{r.mean:.1f}", f"{r.median:.0f}", f"{r.q10:.0f}", f"{r.q90:.0f}")
+        for r in ahead.itertuples()
+    ]
+    # not the same simulation as from the data's end: ten more months of the level's swings
+    since_end = pd.read_csv(folder / "headline.csv")
+    assert not np.allclose(ahead["mean"], since_end["mean"])
+    assert "keeps the last observed state (no talks) in them" in " ".join(section.split())
+    assert set(pd.read_csv(folder / "contrasts_today.csv")["reference"]) == {"persist"}
+    assert 'id="contrasts_today-list"' in section and 'id="interval-scenarios-today"' in section
     # the forecast year beside the observed ones (2022-2025: 34, 19, 12, 7 launch days)
     years = pd.read_csv(folder / "years.csv")
     assert years["year"].tolist() == [2022, 2023, 2024, 2025, 2026]

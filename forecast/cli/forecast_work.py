@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import matplotlib.pyplot as plt
 
 from forecast.cli.console import console, print_freshness
 from forecast.cli.tables import answers_table, past_scores_table, totals_table
+from forecast.constants import STATE_WORDS
 from forecast.data import monthly_panel
 from forecast.errors import ConfigError
 from forecast.files import write_csv, write_text_atomic
@@ -41,6 +43,7 @@ from forecast.plots import (
 )
 from forecast.questions import check_question_horizon, load_questions
 from forecast.runs import load_outlook, load_run
+from forecast.scenarios import from_today as from_today_set
 from forecast.scenarios import simulate_scenarios
 from forecast.simulation import nuclear_from_outlook, simulation_draws
 from forecast.summaries import compare, monthly, probabilities, state_probabilities, totals
@@ -57,11 +60,16 @@ def scenarios(
     today,
     *,
     force: bool,
+    from_today: bool = False,
 ) -> None:
-    """``forecast scenarios``: simulate each scenario from a run; write tables and figures."""
+    """``forecast scenarios``: simulate each scenario from a run; write tables and figures
+    (with ``from_today``, started in ``today``'s month: :func:`forecast.scenarios.from_today`)."""
     model, _ = load_run(run_dir)
     _check_draws(model, draws, run_dir)
     outlook = load_outlook(run_dir, required=False)
+    first = model.last_month + 1
+    started = from_today and from_today_set(spec, first, today or dt.date.today())
+    spec = started or spec
     forecast = simulate_scenarios(model, spec, random_seed=seed, draws=draws, outlook=outlook)
     timing = forecast_timing(forecast.months.to_timestamp(), today=today)
     # the months to score are read before anything is written: data the panel refuses (an
@@ -77,6 +85,14 @@ def scenarios(
     origin = forecast_origin(model.last_month, tables.last_whole_month)
     title = f"{timing.title_from(origin)} ({model.name}): totals over {spec.horizon} months"
     console.print(totals_table(written["summary"], title))
+    if started:
+        console.print(_skipped_words(model, forecast.months[0]), highlight=False)
+    elif timing.partly_past and from_today_set(spec, first, today or dt.date.today()):
+        console.print(
+            f"To count the {spec.horizon} months from today's month instead (the months the "
+            "data lack simulated first): add --from-today.",
+            highlight=False,
+        )
     if forecast.note:
         console.print(forecast.note)
     if own_rate and saved_without_rules(outlook):
@@ -93,6 +109,18 @@ def scenarios(
             console.print(past_scores_table(summary))
             console.print(past_score_words(summary, forecast.target))
     console.print(f"written: {out}")
+
+
+def _skipped_words(model, start) -> str:
+    """What happened to the months between a run's data and scenarios started after them."""
+    first = model.last_month + 1
+    state = str(model.training["state"].iloc[-1])
+    span = f"{first}" if first == start - 1 else f"{first} to {start - 1}"
+    return (
+        f"From {start:%B %Y}: the months {span}, which the run's data lack, were simulated "
+        f"first and are not counted (a fixed path keeps the last observed state, "
+        f"{STATE_WORDS.get(state, state)}, in them; a path of the state model runs through them)."
+    )
 
 
 def write_scenario_outputs(forecast, history, out: Path, force: bool = False, rules=None) -> dict:

@@ -24,7 +24,7 @@ from forecast.freshness import check_today
 from forecast.ledger import answers_ledger, ledger
 from forecast.outlook import ANSWERS_DIR
 from forecast.outputs import check_output_dir
-from forecast.scenarios import load_scenarios
+from forecast.scenarios import given_months, load_scenarios
 from forecast.track_record import (
     RECORDS_FILE,
     read_track_record,
@@ -157,21 +157,39 @@ def scenarios(
         False, "--force", help="Replace earlier 'forecast scenarios' outputs in --out."
     ),
     today: str = checks.TODAY_OPTION,
+    from_today: bool = typer.Option(
+        False,
+        "--from-today",
+        help="Start the scenarios in --today's month when the run's data end before it "
+        "(the months between are simulated and dropped); for a file that gives no 'start' "
+        "and counts its months ('month 3').",
+    ),
 ) -> None:
     """Simulate each scenario of a YAML file from a fitted run; write tables and figures.
 
     Prints the data's age, says when the forecast starts in the past, and scores it on the
-    forecast months the data (with the overlay) now cover.
+    forecast months the data (with the overlay) now cover. With --from-today the scenarios
+    start in today's month instead.
     """
     check_output_dir(out, "scenarios", force=force)
     checks.check_sampler(seed=seed)
     checks.check_int("--draws", draws, 1, 10**9)
     day = checks.parse_today(today)
     spec = load_scenarios(config)
+    given = given_months(spec) if from_today else None
+    if given:
+        raise ConfigError(
+            str(config),
+            f"--from-today: the file is written for given months ({given})",
+            "leave --from-today out, or drop 'start' and write each step as 'month N' "
+            "(counted from the first forecast month)",
+        )
     folder = checks.data_dir(data_dir)
     tables = load_tables(folder)
     check_today(tables, day)
-    _work("forecast").scenarios(run_dir, spec, out, draws, seed, tables, folder, day, force=force)
+    _work("forecast").scenarios(
+        run_dir, spec, out, draws, seed, tables, folder, day, force=force, from_today=from_today
+    )
 
 
 @app.command("questions")

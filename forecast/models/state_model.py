@@ -275,6 +275,7 @@ class StateModel:
         conditions: Mapping | Sequence[Mapping] | None = None,
         start: str | pd.Period | None = None,
         source: str = "<simulate>",
+        keep_gap: bool = False,
     ) -> xr.DataArray:
         """Simulate monthly state paths, each from its own posterior draw.
 
@@ -306,6 +307,10 @@ class StateModel:
             by the chain and dropped when ``start_state`` is not given.
         source : str
             Name for error messages (e.g. the scenario file).
+        keep_gap : bool
+            Return the months between the fitted data and ``start`` too, before the
+            ``months`` from ``start`` (a scenario that starts after the data simulates its
+            launches in them; ``fixed`` months and ``conditions`` still count from ``start``).
 
         Returns
         -------
@@ -349,9 +354,12 @@ class StateModel:
         mats = self.matrices()
         aug, post = simulate_lattice(mats, lattice, kinds, a0, gap, conds, n, gen, source)
         paths = lattice.observed[aug]
-        initial = paths[:, gap - 1] if gap else np.full(n, lattice.observed[a0])
-        out = paths[:, gap:]
-        month_index = pd.period_range(first, periods=months, freq="M").to_timestamp()
+        if keep_gap:
+            initial, out, first = np.full(n, lattice.observed[a0]), paths, first - gap
+        else:
+            initial = paths[:, gap - 1] if gap else np.full(n, lattice.observed[a0])
+            out = paths[:, gap:]
+        month_index = pd.period_range(first, periods=out.shape[1], freq="M").to_timestamp()
         return xr.DataArray(
             out.astype(np.int8),
             dims=("draw", "month"),

@@ -37,7 +37,7 @@ from forecast.report.notebooks import notebook_paths, run_notebooks
 from forecast.report.pages import index_page, single_file_page
 from forecast.report.vega import LIBRARY_FILE, has_charts, javascript
 from forecast.runs import fit_run, load_outlook, load_run, read_run_record
-from forecast.scenarios import load_scenarios, scenario_months, simulate_scenarios
+from forecast.scenarios import from_today, load_scenarios, scenario_months, simulate_scenarios
 from forecast.sensitivity import read_sensitivity
 from forecast.simulation import nuclear_from_outlook
 from forecast.summaries import against_years, probabilities
@@ -401,8 +401,21 @@ def build_report(
         progress.update(task, description=f"Simulating {scenario_file.name}")
         outlook = load_outlook(run_dir, required=False)
         forecast = simulate_scenarios(model, scenario_set, random_seed=seed, outlook=outlook)
+        today_set = from_today(scenario_set, model.last_month + 1, freshness.today)
+        scenarios_today = (
+            simulate_scenarios(model, today_set, random_seed=seed, outlook=outlook)
+            if today_set is not None
+            else None
+        )
         expectations = expect(
-            model, outlook, questions, seed, tables, freshness.today, windows=[forecast.months]
+            model,
+            outlook,
+            questions,
+            seed,
+            tables,
+            freshness.today,
+            windows=[forecast.months]
+            + ([scenarios_today.months] if scenarios_today is not None else []),
         )
         progress.advance(task)
         lap("simulate the scenarios and the outlook")
@@ -425,6 +438,7 @@ def build_report(
                 pages=pages,
                 model=model,
                 forecast=forecast,
+                scenarios_today=scenarios_today,
                 fast=fast_fit,
                 scenario_file=scenario_file,
                 questions_file=questions,
@@ -485,7 +499,8 @@ def frozen_answers(
 
 def download_tables(ctx: ReportContext) -> dict[str, pd.DataFrame]:
     """The index page's tables as CSV files (name -> table), each named on the page:
-    the scenarios' headline, bands, probabilities and contrasts, the outlook's states and
+    the scenarios' headline, bands, probabilities and contrasts (from the data's end, and from
+    today when the first starts in the past), the outlook's states and
     totals (from the data's end and from today), the 2026-style year comparison and the
     question backtest's tables (:data:`QUESTION_TABLES`)."""
     forecast = ctx.forecast
@@ -501,6 +516,12 @@ def download_tables(ctx: ReportContext) -> dict[str, pd.DataFrame]:
     if ctx.contrasts is not None:  # what the page says under the scenarios' table
         contrasts = readable(ctx.contrasts.table, 3).assign(reference=ctx.reference)
         files["contrasts.csv"] = stamped(contrasts, forecast.months)
+    if ctx.scenarios_today is not None:  # the same file, started in today's month
+        today = ctx.scenarios_today
+        files["scenarios_today.csv"] = stamped(readable(ctx.today_headline, 3), today.months)
+        if ctx.today_contrasts is not None:
+            contrasts = readable(ctx.today_contrasts.table, 3).assign(reference=ctx.today_reference)
+            files["contrasts_today.csv"] = stamped(contrasts, today.months)
     if ctx.outlook is not None:
         months = month_periods(ctx.outlook["states"])
         files["outlook.csv"] = stamped(readable(ctx.outlook["totals"], 3), months.unique())

@@ -165,6 +165,10 @@ class ReportContext:
     #: The outlook from today's month (:func:`forecast.outlook.outlook_from_today`; None when
     #: the data reach today's month).
     from_today: object = None
+    #: The scenario file started in today's month (:func:`forecast.scenarios.from_today`), a
+    #: Forecast; None when the forecast from the data's end starts in today's month or later,
+    #: or the file is written for given months.
+    scenarios_today: object = None
     #: P(ICBM) under recounted unknown-class launches: ``days``, ``range``, ``text``
     #: (:mod:`forecast.unknown_class`).
     icbm: dict | None = None
@@ -244,6 +248,38 @@ class ReportContext:
             lambda: compare(self.forecast, self.reference),
             inputs=(self.forecast,),
             settings=(self.reference,),
+        )
+
+    @property
+    def today_headline(self) -> pd.DataFrame:
+        """:attr:`headline` of the scenarios from today."""
+        from forecast.summaries import headline
+
+        return self.computed(
+            "headline today",
+            lambda: headline(self.scenarios_today).table,
+            inputs=(self.scenarios_today,),
+        )
+
+    @property
+    def today_reference(self) -> str:
+        """:attr:`reference` of the scenarios from today."""
+        from forecast.summaries import reference_scenario
+
+        return reference_scenario(self.scenarios_today.scenarios)
+
+    @property
+    def today_contrasts(self):
+        """:attr:`contrasts` of the scenarios from today."""
+        from forecast.summaries import compare
+
+        if len(self.scenarios_today.scenarios) < 2:
+            return None
+        return self.computed(
+            "contrasts today",
+            lambda: compare(self.scenarios_today, self.today_reference),
+            inputs=(self.scenarios_today,),
+            settings=(self.today_reference,),
         )
 
     @property

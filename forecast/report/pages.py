@@ -25,8 +25,8 @@ body { font-family: system-ui, sans-serif; max-width: 1100px; margin: 2em auto; 
 table { border-collapse: collapse; margin: 0.5em 0 1em; }
 td, th { border: 1px solid #ccc; padding: 4px 10px; }
 th { background: #f2f2f2; } td { text-align: right; } td:last-child { text-align: left; }
-#headline td:first-child, #past-scores td:first-child { text-align: left; }
-#headline td:last-child, #past-scores td:last-child { text-align: right; }
+.headline td:first-child, #past-scores td:first-child { text-align: left; }
+.headline td:last-child, #past-scores td:last-child { text-align: right; }
 #from-today-table td:first-child, #expectations-table td:first-child { text-align: left; }
 #from-today-table td:last-child, #expectations-table td:last-child { text-align: right; }
 #questions td { text-align: left; }

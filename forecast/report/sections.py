@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from forecast import __version__
+from forecast.constants import STATE_WORDS
 from forecast.data import month_periods, yearly_summary
 from forecast.evaluation.question_caveats import (
     asks_shipped_questions,
@@ -74,7 +75,7 @@ FAN_HISTORY_MONTHS = 24
 RECENT_YEARS = 3
 
 
-def _headline_html(table) -> str:
+def _headline_html(table, table_id: str = "headline") -> str:
     head = (
         "<tr><th>Scenario</th><th>Expected launch days (mean)</th><th>Median</th>"
         "<th>80% interval</th><th>P(at least 1)</th><th>P(ICBM launch)</th>"
@@ -89,7 +90,7 @@ def _headline_html(table) -> str:
         f"<td>{r.n:,}</td></tr>"
         for r in table.itertuples()
     )
-    return f'<table id="headline">{head}\n{rows}\n</table>'
+    return f'<table id="{table_id}" class="headline">{head}\n{rows}\n</table>'
 
 
 def state_model_words(model) -> str:
@@ -329,7 +330,7 @@ count is a whole number, so an interval from 0 leaves none below). The numbers a
 {interval_note(ctx, "headline")}
 {_scenario_note(forecast)}
 {_nuclear_note(ctx, forecast.months, "headline", table["p_nuclear"].iloc[0])}
-{_contrasts_html(ctx)}
+{_contrasts_html(forecast, ctx.contrasts, reference)}
 {fan_chart}
 <h3 id="each-scenario">Each scenario on its own</h3>
 <p>The same bands one scenario at a time, each against the mean of <i>{ref_label}</i>
@@ -337,16 +338,16 @@ count is a whole number, so an interval from 0 leaves none below). The numbers a
 {panels_chart}"""
 
 
-def _contrasts_html(ctx: ReportContext) -> str:
-    """What each scenario changes against the reference, in words (:func:`forecast.summaries.
-    compare`: the difference in expected launch days over the horizon, draw by draw), the
-    analyst's question the table answers only by subtraction; ``contrasts.csv`` has it."""
-    contrasts = ctx.contrasts
+def _contrasts_html(forecast, contrasts, reference: str, name: str = "contrasts") -> str:
+    """What each scenario of ``forecast`` changes against ``reference``, in words
+    (``contrasts``, :func:`forecast.summaries.compare`: the difference in expected launch days
+    over the horizon, draw by draw), the analyst's question the table answers only by
+    subtraction; ``{name}.csv`` has it, and ``name`` prefixes the elements' ids."""
     if contrasts is None:
         return ""
     items = "\n".join(f"<li>{html.escape(text)}</li>" for text in contrasts.text)
-    n, noun = len(ctx.forecast.months), target_noun(ctx.forecast.target)
-    if "rate" in ctx.forecast.data:
+    n, noun = len(forecast.months), target_noun(forecast.target)
+    if "rate" in forecast.data:
         how = (
             f"the difference in expected {noun}, simulation by simulation: both scenarios "
             "share each simulation's parameters and swings of the level, so the interval is "
@@ -356,10 +357,10 @@ def _contrasts_html(ctx: ReportContext) -> str:
     else:
         how = f"the difference in simulated {noun}, simulation by simulation"
     return (
-        f'<p id="contrasts">What each scenario changes over these {n} months against '
-        f"<i>{html.escape(ctx.forecast.labels[ctx.reference])}</i>: {how} "
-        "(<code>contrasts.csv</code>):</p>\n"
-        f'<ul id="contrasts-list">\n{items}\n</ul>'
+        f'<p id="{name}">What each scenario changes over these {n} months against '
+        f"<i>{html.escape(forecast.labels[reference])}</i>: {how} "
+        f"(<code>{name}.csv</code>):</p>\n"
+        f'<ul id="{name}-list">\n{items}\n</ul>'
     )
 
 
@@ -574,6 +575,39 @@ today, read its row: it keeps the simulations that are in that state in {first:%
 {today_chart}"""
 
 
+def scenarios_today_section(ctx: ReportContext) -> str:
+    """The scenario file again, started in today's month (:func:`forecast.scenarios.
+    from_today`): "the next 12 months" of each scenario from today, when the forecast from the
+    data's end starts in the past."""
+    forecast = ctx.scenarios_today
+    if forecast is None or not ctx.has_outlook:
+        return ""
+    months = forecast.months
+    first, last = months[0], months[-1]
+    data_first = ctx.model.last_month + 1
+    gap = pd.period_range(data_first, first - 1, freq="M")
+    span = f"{gap[0]:%B %Y}" if len(gap) == 1 else f"{gap[0]:%B %Y} to {gap[-1]:%B %Y}"
+    code = str(ctx.model.training["state"].iloc[-1])
+    last_state = STATE_WORDS.get(code, code)  # as the scenarios' labels name it
+    source = html.escape(Path(ctx.scenario_file).name) if ctx.scenario_file else "scenarios"
+    table = ctx.today_headline
+    reference = ctx.today_reference
+    return f"""<h2 id="scenarios-today">The scenarios from today: {first:%B %Y} to {last:%B %Y}</h2>
+<p>The scenarios of <code>{source}</code> again, each started in {first:%B %Y}, the month under
+way on the report's day, so that its {len(months)} months are counted from today ("month 3" is
+{first + 2:%B %Y}). {_gap_words(ctx, gap, span)} Each simulation first runs through them, as the
+outlook from today does: a scenario with a fixed path keeps the last observed state
+({html.escape(last_state)}) in them, one whose states follow the state model runs through them
+on the chain; launches in them are simulated too, not observed, and not counted below. The
+same scenarios from the data's end, {data_first:%B %Y} on, follow further down. The numbers are
+in <code>scenarios_today.csv</code>.</p>
+{_headline_html(table, "headline-today")}
+{interval_note(ctx, "scenarios-today", lead=len(gap))}
+{_scenario_note(forecast)}
+{_nuclear_note(ctx, months, "scenarios-today", table["p_nuclear"].iloc[0])}
+{_contrasts_html(forecast, ctx.today_contrasts, reference, "contrasts_today")}"""
+
+
 def _icbm_today(ctx: ReportContext) -> str:
     """P(an ICBM launch) from today under the recounts of unknown-class launches, as the
     outlook from the data's end gives it (``""`` when the run's classes are not the class
@@ -756,6 +790,7 @@ INDEX_SECTIONS: list[Callable[[ReportContext], str]] = [
     freshness_section,
     warning_section,
     today_section,
+    scenarios_today_section,
     outlook_section,
     expectations_section,
     trust_section,
