@@ -19,6 +19,7 @@ from pathlib import Path
 #: Section heading id -> the PNG written for it.
 SECTIONS = {
     "from-today": "report-from-today.png",
+    "scenarios-today": "report-scenarios-today.png",
     "expectations": "report-expectations.png",
     "trust": "report-trust.png",
     "questions-backtested": "report-questions-backtested.png",

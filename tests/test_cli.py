@@ -261,6 +261,25 @@ def test_scenarios_from_today_start_in_todays_month(small_runs, tmp_path):
     assert stockholm.name in result.stderr and not refused.exists()
 
 
+def test_scenarios_compare_with_persist_wherever_the_file_puts_it(small_runs, tmp_path):
+    """comparisons.csv takes ``persist`` as its reference, as the report and notebook 04 do,
+    also when the file lists it second."""
+    import pandas as pd
+
+    config = tmp_path / "s.yaml"
+    config.write_text(
+        "horizon: 3\nscenarios:\n  talks: {states: {month 2: active_talks}}\n  persist: {}\n"
+    )
+    out = tmp_path / "out"
+    result = run(
+        "scenarios", str(small_runs / "latest"), "--config", str(config), "--out", str(out)
+    )
+    assert result.returncode == 0, result.stderr
+    comparisons = pd.read_csv(out / "comparisons.csv")
+    assert comparisons["scenario"].tolist() == ["talks"]
+    assert comparisons["reference"].tolist() == ["persist"]
+
+
 def test_scenarios_with_a_bad_file_exits_2(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("horizon: 500\nscenarios: {a: {}}\n")

@@ -92,7 +92,7 @@ def test_no_evidence_when_every_interval_includes_zero():
         "m",
     )
     # one sign convention with skill: the gain is positive when the real states did better
-    assert "gained -0.8% to +0.2% on m's mean CRPS" in words[0]
+    assert "cutoff: a gain of -0.8% to +0.2% on m's mean CRPS" in words[0]
     assert "positive = better" in words[0]
     assert words[0].endswith("includes zero in every band.")
     assert words[1].startswith("On the 681 forecasts")

@@ -46,7 +46,14 @@ from forecast.runs import load_outlook, load_run
 from forecast.scenarios import from_today as from_today_set
 from forecast.scenarios import simulate_scenarios
 from forecast.simulation import nuclear_from_outlook, simulation_draws
-from forecast.summaries import compare, monthly, probabilities, state_probabilities, totals
+from forecast.summaries import (
+    compare,
+    monthly,
+    probabilities,
+    reference_scenario,
+    state_probabilities,
+    totals,
+)
 
 
 def scenarios(
@@ -135,11 +142,12 @@ def write_scenario_outputs(forecast, history, out: Path, force: bool = False, ru
     Returns
     -------
     dict of DataFrame
-        ``summary`` (totals), ``monthly``, ``comparisons`` (each scenario against the file's
-        first), ``probabilities``, and, when a scenario follows the transition model,
+        ``summary`` (totals), ``monthly``, ``comparisons`` (each scenario against ``persist``,
+        else the file's first: :func:`forecast.summaries.reference_scenario`),
+        ``probabilities``, and, when a scenario follows the transition model,
         ``states`` (P(each state) by month).
     """
-    reference = forecast.scenarios[0]
+    reference = reference_scenario(forecast.scenarios)  # as the report and notebook 04
     tables = {
         "summary": totals(forecast).table,
         "monthly": monthly(forecast),

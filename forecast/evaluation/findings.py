@@ -239,10 +239,10 @@ def evidence_findings(
     helps, hurts = credible_bands(rows)
     out = [
         f"Forecasting with the negotiation states that really came instead of the state at the "
-        f"cutoff gained {signed_percent(rows['gain'].min())} to "
+        f"cutoff: a gain of {signed_percent(rows['gain'].min())} to "
         f"{signed_percent(rows['gain'].max())} on {model}'s mean "
         "CRPS across the horizon bands (gain = 1 - CRPS with the real states / CRPS with the "
-        "state held; positive = better, as for skill); "
+        "state held; positive = better, negative = worse, as for skill); "
         + (
             "the 90% interval of the gain includes zero in every band."
             if not helps and not hurts
@@ -331,8 +331,8 @@ def transition_sentence(evidence: pd.DataFrame, model: str) -> list[str]:
     )
     return [
         "Drawing the future states from the state model instead of holding the state at the "
-        f'cutoff (the "all things considered" outlook) gained {gains} on {model}\'s mean CRPS '
-        f"(positive = better): it is {verdict}.{carries}"
+        f'cutoff (the "all things considered" outlook): a gain of {gains} on {model}\'s mean '
+        f"CRPS (positive = better, negative = worse): it is {verdict}.{carries}"
     ]
 
 
