@@ -267,6 +267,11 @@ def read_as(way: str) -> str:
     return f"read this answer as likely {way}."
 
 
+def counted(n: int, noun: str) -> str:
+    """``n`` and ``noun``, the noun in the plural unless ``n`` is 1: "1 month", "11 months"."""
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
+
+
 def indefinite_article(spoken: str) -> str:
     """``a`` or ``an`` before a spoken number (``an 80``, ``a 90``, ``an 11``, ``an 18``)."""
     return "an" if str(spoken).startswith(("8", "11", "18")) else "a"

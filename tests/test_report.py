@@ -971,7 +971,7 @@ def test_the_index_gives_the_outlook_from_today_and_the_year_beside_the_last(tin
     index = paths.index.read_text()
     folder = tmp_path / "report"
     assert '<h2 id="from-today">What to expect from today: November 2026 to October 2027' in index
-    assert "the 10 month(s) January 2026 to October 2026 have happened" in index
+    assert "the 10 months January 2026 to October 2026 have happened" in index
     assert "<b>simulated, not observed</b>" in index
     assert index.index('id="from-today"') < index.index('id="outlook"')
     today = pd.read_csv(folder / "outlook_today.csv")
@@ -1003,7 +1003,7 @@ def test_the_index_gives_the_outlook_from_today_and_the_year_beside_the_last(tin
         f"{first['median']:.0f}, 80% interval {first['q10']:.0f} to {first['q90']:.0f}), "
         f"against {then['mean']:.1f}" in index
     )
-    assert "It comes from the 10 simulated month(s) in between" in index
+    assert "It comes from the 10 simulated months in between" in index
     # the scenario file again from today's month: its months and 'month N' count from there
     assert (
         '<h2 id="scenarios-today">The scenarios from today: November 2026 to October 2027' in index
@@ -1023,7 +1023,13 @@ def test_the_index_gives_the_outlook_from_today_and_the_year_beside_the_last(tin
     # not the same simulation as from the data's end: ten more months of the level's swings
     since_end = pd.read_csv(folder / "headline.csv")
     assert not np.allclose(ahead["mean"], since_end["mean"])
-    assert "keeps the last observed state (no talks) in them" in " ".join(section.split())
+    said = " ".join(section.split())
+    assert (
+        "In the months the data lack, <i>persist, talks_resume, summit</i> assume no talks, the "
+        "last observed state, from January 2026 to October 2026; <i>outlook, summit_announced</i> "
+        "draw the states of those months from the state model." in said
+    )
+    assert 'month 1 is November 2026, so "month 3" is January 2027' in said
     assert set(pd.read_csv(folder / "contrasts_today.csv")["reference"]) == {"persist"}
     assert 'id="contrasts_today-list"' in section and 'id="interval-scenarios-today"' in section
     # the forecast year beside the observed ones (2022-2025: 34, 19, 12, 7 launch days)
@@ -1068,7 +1074,7 @@ def test_the_index_gives_the_outlook_from_today_and_the_year_beside_the_last(tin
     assert "over the 12 months after the data by the other rules" in index
     # today's interval: the backtest never scored forecasts that start this far after the data
     interval = re.search(r'<p id="interval-today"[^>]*>(.*?)</p>', index).group(1)
-    assert "month(s) after them, over simulated months, which it never scored" in interval
+    assert "months after them, over simulated months, which it never scored" in interval
     assert f"by the other rules instead of the run's ({RULE})" in re.search(
         r'<p id="nuclear-headline"[^>]*>(.*?)</p>', index
     ).group(1)

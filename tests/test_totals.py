@@ -128,7 +128,7 @@ def test_the_sentences_say_when_the_totals_interval_is_too_narrow_or_wide():
     led = interval_caveat(both, "m", lead=11)
     assert led.startswith(interval_caveat(both, "m") + " The backtest scored the 12 months")
     assert led.endswith(
-        "these start 11 month(s) after them, over simulated months, which it "
+        "these start 11 months after them, over simulated months, which it "
         "never scored: this interval is untested there."
     )
     assert interval_caveat(both, "other", lead=11).startswith("The backtest scored")

@@ -22,7 +22,7 @@ import pandas as pd
 
 from forecast.evaluation.findings import CALIBRATED_80
 from forecast.evaluation.skill import grouped_skill
-from forecast.present import indefinite_article, signed_percent
+from forecast.present import counted, indefinite_article, signed_percent
 from forecast.scores import score_forecasts
 from forecast.summaries import QUANTILE_METHOD
 
@@ -239,9 +239,9 @@ def interval_caveat(
     text = _calibration_caveat(table, model, state_path, brief)
     if lead > 0:
         text += (
-            f" The backtest scored the 12 months right after the data; these start {lead} "
-            "month(s) after them, over simulated months, which it never scored: this interval "
-            "is untested there."
+            f" The backtest scored the 12 months right after the data; these start "
+            f"{counted(lead, 'month')} after them, over simulated months, which it never scored: "
+            "this interval is untested there."
         )
     return text.strip()
 

@@ -44,7 +44,7 @@ from forecast.plots import (
     plot_state_effects,
     plot_state_probabilities,
 )
-from forecast.present import chances_in_brackets, readable, state_words
+from forecast.present import chances_in_brackets, counted, readable, state_words
 from forecast.report.context import (
     ReportContext,
     caution_html,
@@ -253,7 +253,8 @@ def _past_html(ctx: ReportContext, timing) -> str:
     span = past[0] if len(past) == 1 else f"{past[0]} to {past[-1]}"
     text = (
         f'<p id="past" class="past">This forecast starts where the fitted data end, so its first '
-        f"{len(past)} month(s), <b>{span}</b>, are already in the past on {ctx.today}: read them "
+        f"{counted(len(past), 'month')}, <b>{span}</b>, {'is' if len(past) == 1 else 'are'} "
+        f"already in the past on {ctx.today}: read them "
         "as what the model would have said then, not as an outlook. "
     )
     scores = past_score_summary(score_past_months(ctx.forecast, ctx.panel), ctx.forecast)
@@ -352,7 +353,9 @@ def _contrasts_html(forecast, contrasts, reference: str, name: str = "contrasts"
             f"the difference in expected {noun}, simulation by simulation: both scenarios "
             "share each simulation's parameters and swings of the level, so the interval is "
             "the model's uncertainty about the change (and, for a scenario whose states follow "
-            "the state model, about which states come), not the months' own chance"
+            "the state model, about which states come), not the months' own chance; being "
+            f"expected {noun}, the mean differences are a little off the differences of the "
+            "table's means, which are means of simulated counts"
         )
     else:
         how = f"the difference in simulated {noun}, simulation by simulation"
@@ -592,16 +595,33 @@ def scenarios_today_section(ctx: ReportContext) -> str:
     source = html.escape(Path(ctx.scenario_file).name) if ctx.scenario_file else "scenarios"
     table = ctx.today_headline
     reference = ctx.today_reference
+    codes = forecast.states
+    drawn = [
+        n for n in forecast.scenarios if (codes.sel(scenario=n) != codes.sel(scenario=n)[0]).any()
+    ]
+    held = [n for n in forecast.scenarios if n not in drawn]
+    assumed = []
+    if held:
+        assumed.append(
+            f"<i>{', '.join(html.escape(n) for n in held)}</i> assume {html.escape(last_state)}, "
+            f"the last observed state, from {gap[0]:%B %Y} to {gap[-1]:%B %Y}"
+        )
+    if drawn:
+        assumed.append(
+            f"<i>{', '.join(html.escape(n) for n in drawn)}</i> draw the states of those "
+            "months from the state model"
+        )
     return f"""<h2 id="scenarios-today">The scenarios from today: {first:%B %Y} to {last:%B %Y}</h2>
-<p>The scenarios of <code>{source}</code> again, each started in {first:%B %Y}, the month under
-way on the report's day, so that its {len(months)} months are counted from today ("month 3" is
-{first + 2:%B %Y}). {_gap_words(ctx, gap, span)} Each simulation first runs through them, as the
-outlook from today does: a scenario with a fixed path keeps the last observed state
-({html.escape(last_state)}) in them, one whose states follow the state model runs through them
-on the chain; launches in them are simulated too, not observed, and not counted below. The
-same scenarios from the data's end, {data_first:%B %Y} on, follow further down. The numbers are
-in <code>scenarios_today.csv</code>.</p>
+<p>The scenarios of the section below (<code>{source}</code>), restarted in {first:%B %Y}, the
+month under way on the report's day: month 1 is {first:%B %Y}, so "month 3" is
+{first + 2:%B %Y} (the scenarios keep their month numbers, not their calendar months). The
+table above splits one forecast by the state the simulations happen to reach in
+{first:%B %Y}; this one fixes each scenario's path of states for its {len(months)} months.
+{_gap_words(ctx, gap, span)} Each simulation first runs through them, launches included
+(simulated, not observed, and not counted below). The numbers are in
+<code>scenarios_today.csv</code>.</p>
 {_headline_html(table, "headline-today")}
+<p id="scenarios-today-gap">In the months the data lack, {"; ".join(assumed)}.</p>
 {interval_note(ctx, "scenarios-today", lead=len(gap))}
 {_scenario_note(forecast)}
 {_nuclear_note(ctx, months, "scenarios-today", table["p_nuclear"].iloc[0])}
@@ -676,7 +696,7 @@ def _drift_words(ctx: ReportContext, totals: pd.DataFrame, months: int, lead: in
         f"{now['median']:.0f}, 80% interval {now['q10']:.0f} to {now['q90']:.0f}), against "
         f"{then['mean']:.1f} (median {then['median']:.0f}, {then['q10']:.0f} to "
         f"{then['q90']:.0f}) for the {months} months from {end} below. The difference is "
-        f"not news from the world: {news}. It comes from the {lead} simulated month(s) in "
+        f"not news from the world: {news}. It comes from the {counted(lead, 'simulated month')} in "
         "between, which each simulation runs through on its own (its negotiation states and, "
         f"in a model whose level of launches moves, that level){why}.</p>"
     )
@@ -685,7 +705,8 @@ def _drift_words(ctx: ReportContext, totals: pd.DataFrame, months: int, lead: in
 def _gap_words(ctx: ReportContext, gap, span: str) -> str:
     """Which months the outlook from today simulates, and why: the data lack them, or the
     run was fitted to an earlier month than the data's last."""
-    months = f"the {len(gap)} month(s) {span} have happened"
+    months = f"the {counted(len(gap), 'month')} {span} " + ("has" if len(gap) == 1 else "have")
+    months += " happened"
     if ctx.fit_reaches_data_end:
         return f"The data end in {gap[0] - 1:%B %Y}; {months} but are <b>not in the data</b>."
     return (
