@@ -272,6 +272,12 @@ def counted(n: int, noun: str) -> str:
     return f"{n:,} {noun}" + ("" if n == 1 else "s")
 
 
+def month_span(months) -> str:
+    """Consecutive months in words: "November 2026", or "January 2026 to November 2026"."""
+    first, last = months[0], months[-1]
+    return f"{first:%B %Y}" if first == last else f"{first:%B %Y} to {last:%B %Y}"
+
+
 def indefinite_article(spoken: str) -> str:
     """``a`` or ``an`` before a spoken number (``an 80``, ``a 90``, ``an 11``, ``an 18``)."""
     return "an" if str(spoken).startswith(("8", "11", "18")) else "a"

@@ -604,9 +604,11 @@ def from_today(scenario_set: ScenarioSet, first: pd.Period, today) -> ScenarioSe
     Parameters
     ----------
     scenario_set : ScenarioSet
+        The scenario file, as read.
     first : Period
         The forecast's first month (the month after the fitted data).
     today : date
+        The day whose month the set starts in.
 
     Returns
     -------

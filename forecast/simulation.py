@@ -187,9 +187,17 @@ def state_paths(
         source=source,
         keep_gap=lead > 0,
     )
-    if paths.sizes["month"] != len(months):  # the chain's data end where the count model's do
-        raise ValueError(f"state paths of {paths.sizes['month']} months for {len(months)}")
-    return np.asarray(paths.values, dtype=np.int8)
+    values = np.asarray(paths.values, dtype=np.int8)
+    # a chain fitted to data that end before the count model's simulates more months before
+    # the start: the count model's months are the last ones
+    if values.shape[1] < len(months):
+        raise ConfigError(
+            source,
+            f"the state model's data end in {transitions.last_month}, after the month before "
+            f"the forecast ({months[0] - 1})",
+            "use the run's own outlook (outlook.nc), fitted with its count model",
+        )
+    return values[:, values.shape[1] - len(months) :]
 
 
 def within_the_month(sim: xr.Dataset, target: str) -> xr.Dataset:

@@ -188,8 +188,12 @@ def test_shipped_scenarios_run_end_to_end(small_runs, run_name, config, first_mo
     assert monthly["month"].min().startswith(first_month)
     assert monthly.groupby("scenario").size().eq(12).all()
     comparisons = pd.read_csv(out / "comparisons.csv")
-    assert len(comparisons) == expected_rows - 1  # each scenario against the file's first
-    assert (comparisons["reference"] == summary["scenario"].iloc[0]).all()
+    assert len(comparisons) == expected_rows - 1  # each scenario against persist, else the first
+    from forecast.summaries import reference_scenario
+
+    reference = "persist" if config == "current.yaml" else "stalled"  # the Stockholm file's first
+    assert reference_scenario(summary["scenario"]) == reference
+    assert (comparisons["reference"] == reference).all()
     probabilities = pd.read_csv(out / "probabilities.csv")
     if run_name == "2019-10":
         rules = pd.read_csv(out / "nuclear_rules.csv")
@@ -235,14 +239,22 @@ def test_scenarios_from_today_start_in_todays_month(small_runs, tmp_path):
     assert "Working-level talks resume in month 3 (February 2027)" in set(summary["label"])
     said = " ".join(result.stdout.split())
     assert (
-        "From December 2026: the months 2026-01 to 2026-11, which the run's data lack, were "
-        "simulated first and are not counted" in said
+        "From December 2026: the months January 2026 to November 2026, which the run's data "
+        "lack, were simulated first and are not counted" in said
     )
     assert "partly in the past" not in said and "add --from-today" not in said
     # without it, a forecast from the data's end that starts in the past points to it
     result = run(*args[:-1], str(tmp_path / "end"), "--today", "2026-12-07")
     assert "partly in the past" in result.stdout
     assert "To count the 12 months from today's month instead" in " ".join(result.stdout.split())
+    # when the data reach today's month there is nothing to restart, and it says so
+    result = run(*args[:-1], str(tmp_path / "now"), "--from-today", "--today", "2026-01-15")
+    assert result.returncode == 0, result.stderr
+    assert (
+        "--from-today changes nothing: the forecast starts in January 2026, today's month or "
+        "later." in " ".join(result.stdout.split())
+    )
+    assert pd.read_csv(tmp_path / "now" / "monthly.csv")["month"].min().startswith("2026-01")
     stockholm = REPO / "scenarios" / "2019-11-after-stockholm.yaml"
     refused = tmp_path / "refused"
     result = run(

@@ -170,6 +170,40 @@ def test_a_set_started_today_counts_its_months_and_its_conditions_from_today(fit
     assert len(np.unique(codes[:, 0])) > 1  # eleven months of the chain before today
 
 
+def test_a_chain_scenario_started_later_runs_freely_until_its_start(fitted):
+    """A scenario of the transition model with a fixed month, started after the data: the
+    months before its start follow the chain (they held the last state before), its fixed
+    month counts from the start; started at the data's end, its paths are as they were."""
+    from forecast.simulation import state_paths
+
+    model, outlook = fitted
+    first = model.last_month + 1
+    months = pd.period_range(first, periods=8, freq="M")
+    fixed = {str(first + 6): "summitry"}
+    codes = state_paths(outlook.transitions, months, 400, SEED, fixed=fixed, start=first + 5)
+    assert codes.shape == (400, 8)
+    assert len({tuple(row) for row in codes[:, :5]}) > 1  # the months before the start vary
+    last = STATES.index(str(model.training["state"].iloc[-1]))
+    assert (codes[:, 6] == STATES.index("summitry")).all()
+    held = codes[:, 5]  # the start, before the fixed month: the state of the month before it
+    np.testing.assert_array_equal(held, codes[:, 4])
+    assert (codes[:, 0] != last).any() or (codes[:, 4] != last).any()
+    # started at the first forecast month, nothing changes: the same paths as without start
+    np.testing.assert_array_equal(
+        state_paths(outlook.transitions, months, 400, SEED, fixed=fixed, start=first),
+        state_paths(outlook.transitions, months, 400, SEED, fixed=fixed),
+    )
+    # a forecast whose months begin inside the chain's data is refused, naming the file
+    early = pd.period_range(first - 2, periods=8, freq="M")
+    with pytest.raises(ConfigError, match="s.yaml: the state model's data end in"):
+        state_paths(outlook.transitions, early, 10, SEED, start=first + 3, source="s.yaml")
+    # a chain whose data end before the forecast's first month: the last months are the
+    # forecast's (the same call as for the months from the chain's end)
+    whole = state_paths(outlook.transitions, months, 400, SEED, start=first + 5)
+    later = state_paths(outlook.transitions, months[1:], 400, SEED, start=first + 5)
+    np.testing.assert_array_equal(later, whole[:, 1:])
+
+
 @pytest.mark.parametrize(
     "body, words",
     [

@@ -8,10 +8,11 @@ import json
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+import pandas as pd
 
 from forecast.cli.console import console, print_freshness
 from forecast.cli.tables import answers_table, past_scores_table, totals_table
-from forecast.constants import STATE_WORDS
+from forecast.constants import MAX_HORIZON, STATE_WORDS
 from forecast.data import monthly_panel
 from forecast.errors import ConfigError
 from forecast.files import write_csv, write_text_atomic
@@ -41,6 +42,7 @@ from forecast.plots import (
     plot_state_probabilities,
     plot_totals,
 )
+from forecast.present import month_span
 from forecast.questions import check_question_horizon, load_questions
 from forecast.runs import load_outlook, load_run
 from forecast.scenarios import from_today as from_today_set
@@ -75,7 +77,8 @@ def scenarios(
     _check_draws(model, draws, run_dir)
     outlook = load_outlook(run_dir, required=False)
     first = model.last_month + 1
-    started = from_today and from_today_set(spec, first, today or dt.date.today())
+    day = today or dt.date.today()
+    started = from_today and from_today_set(spec, first, day)
     spec = started or spec
     forecast = simulate_scenarios(model, spec, random_seed=seed, draws=draws, outlook=outlook)
     timing = forecast_timing(forecast.months.to_timestamp(), today=today)
@@ -94,7 +97,18 @@ def scenarios(
     console.print(totals_table(written["summary"], title))
     if started:
         console.print(_skipped_words(model, forecast.months[0]), highlight=False)
-    elif timing.partly_past and from_today_set(spec, first, today or dt.date.today()):
+    elif from_today:  # nothing to restart, or too far to simulate
+        far = pd.Period(day, "M") > first
+        console.print(
+            f"--from-today changes nothing: the forecast starts in {first:%B %Y}, "
+            + (
+                f"more than {MAX_HORIZON} months before today's month (refit on newer data)."
+                if far
+                else "today's month or later."
+            ),
+            highlight=False,
+        )
+    elif timing.partly_past and from_today_set(spec, first, day):
         console.print(
             f"To count the {spec.horizon} months from today's month instead (the months the "
             "data lack simulated first): add --from-today.",
@@ -122,7 +136,7 @@ def _skipped_words(model, start) -> str:
     """What happened to the months between a run's data and scenarios started after them."""
     first = model.last_month + 1
     state = str(model.training["state"].iloc[-1])
-    span = f"{first}" if first == start - 1 else f"{first} to {start - 1}"
+    span = month_span(pd.period_range(first, start - 1, freq="M"))
     return (
         f"From {start:%B %Y}: the months {span}, which the run's data lack, were simulated "
         f"first and are not counted (a fixed path keeps the last observed state, "

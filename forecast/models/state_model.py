@@ -286,7 +286,8 @@ class StateModel:
             state of the last fitted month (and, for a duration model, the months it has
             lasted; a given state starts a new spell).
         months : int, default 12
-            Months to return (the horizon).
+            Months from ``start`` (the horizon); with ``keep_gap``, the months before
+            ``start`` are returned too.
         draws : int, optional
             Paths to simulate (default: the posterior draws). Path ``i`` uses
             posterior draw ``i`` modulo the number of draws (resampled under
@@ -304,13 +305,15 @@ class StateModel:
         start : str or Period, optional
             First month returned (default: the month after the last fitted
             month). Months between the fitted data and ``start`` are simulated
-            by the chain and dropped when ``start_state`` is not given.
+            by the chain when ``start_state`` is not given, and dropped unless ``keep_gap``.
         source : str
             Name for error messages (e.g. the scenario file).
         keep_gap : bool
             Return the months between the fitted data and ``start`` too, before the
             ``months`` from ``start`` (a scenario that starts after the data simulates its
             launches in them; ``fixed`` months and ``conditions`` still count from ``start``).
+            Nothing changes when ``start_state`` is given (then no month is simulated before
+            ``start``).
 
         Returns
         -------

@@ -32,7 +32,13 @@ from forecast.outlook import (
 from forecast.outputs import check_output_dir, check_single_file, output_dir, write_single_file
 from forecast.present import readable
 from forecast.questions import load_questions
-from forecast.report.context import EVALUATION_DIR, FROZEN_FILE, SENSITIVITY_DIR, ReportContext
+from forecast.report.context import (
+    CONTRASTS_TODAY,
+    EVALUATION_DIR,
+    FROZEN_FILE,
+    SENSITIVITY_DIR,
+    ReportContext,
+)
 from forecast.report.notebooks import notebook_paths, run_notebooks
 from forecast.report.pages import index_page, single_file_page
 from forecast.report.vega import LIBRARY_FILE, has_charts, javascript
@@ -521,7 +527,7 @@ def download_tables(ctx: ReportContext) -> dict[str, pd.DataFrame]:
         files["scenarios_today.csv"] = stamped(readable(ctx.today_headline, 3), today.months)
         if ctx.today_contrasts is not None:
             contrasts = readable(ctx.today_contrasts.table, 3).assign(reference=ctx.today_reference)
-            files["contrasts_today.csv"] = stamped(contrasts, today.months)
+            files[CONTRASTS_TODAY] = stamped(contrasts, today.months)
     if ctx.outlook is not None:
         months = month_periods(ctx.outlook["states"])
         files["outlook.csv"] = stamped(readable(ctx.outlook["totals"], 3), months.unique())

@@ -27,6 +27,8 @@ from forecast.summaries import MIN_SIMULATIONS
 SENSITIVITY_DIR = EVALUATION_DIR.parent / "sensitivity"
 #: The user's frozen answers, resolved and scored, as the report folder keeps them.
 FROZEN_FILE = "frozen_answers.csv"
+#: What each scenario from today changes against the reference, as the report folder keeps it.
+CONTRASTS_TODAY = "contrasts_today.csv"
 
 
 def figure_to_data_uri(fig: plt.Figure, dpi: int = 100) -> str:
@@ -166,8 +168,8 @@ class ReportContext:
     #: the data reach today's month).
     from_today: object = None
     #: The scenario file started in today's month (:func:`forecast.scenarios.from_today`), a
-    #: Forecast; None when the forecast from the data's end starts in today's month or later,
-    #: or the file is written for given months.
+    #: Forecast; None when the forecast from the data's end starts in today's month or later
+    #: or more than ``MAX_HORIZON`` months before it, or the file is written for given months.
     scenarios_today: object = None
     #: P(ICBM) under recounted unknown-class launches: ``days``, ``range``, ``text``
     #: (:mod:`forecast.unknown_class`).
@@ -217,14 +219,32 @@ class ReportContext:
             self.memo[key] = (make(), inputs)
         return self.memo[key][0]
 
+    def _headline_of(self, forecast) -> pd.DataFrame:
+        """The 12-month totals of a scenario forecast (:func:`forecast.summaries.headline`)."""
+        from forecast.summaries import headline
+
+        return self.computed("headline", lambda: headline(forecast).table, inputs=(forecast,))
+
+    def _contrasts_of(self, forecast):
+        """Every other scenario of ``forecast`` against its reference
+        (:func:`forecast.summaries.compare`: a table and a sentence each), or None with one
+        scenario."""
+        from forecast.summaries import compare, reference_scenario
+
+        if len(forecast.scenarios) < 2:
+            return None
+        reference = reference_scenario(forecast.scenarios)
+        return self.computed(
+            "contrasts",
+            lambda: compare(forecast, reference),
+            inputs=(forecast,),
+            settings=(reference,),
+        )
+
     @property
     def headline(self) -> pd.DataFrame:
         """The scenarios' 12-month totals (:func:`forecast.summaries.headline`)."""
-        from forecast.summaries import headline
-
-        return self.computed(
-            "headline", lambda: headline(self.forecast).table, inputs=(self.forecast,)
-        )
+        return self._headline_of(self.forecast)
 
     @property
     def reference(self) -> str:
@@ -236,30 +256,13 @@ class ReportContext:
 
     @property
     def contrasts(self):
-        """Every other scenario against :attr:`reference`
-        (:func:`forecast.summaries.compare`: a table and a sentence each), or None with one
-        scenario."""
-        from forecast.summaries import compare
-
-        if len(self.forecast.scenarios) < 2:
-            return None
-        return self.computed(
-            "contrasts",
-            lambda: compare(self.forecast, self.reference),
-            inputs=(self.forecast,),
-            settings=(self.reference,),
-        )
+        """Every other scenario against :attr:`reference`, or None with one scenario."""
+        return self._contrasts_of(self.forecast)
 
     @property
     def today_headline(self) -> pd.DataFrame:
         """:attr:`headline` of the scenarios from today."""
-        from forecast.summaries import headline
-
-        return self.computed(
-            "headline today",
-            lambda: headline(self.scenarios_today).table,
-            inputs=(self.scenarios_today,),
-        )
+        return self._headline_of(self.scenarios_today)
 
     @property
     def today_reference(self) -> str:
@@ -271,16 +274,7 @@ class ReportContext:
     @property
     def today_contrasts(self):
         """:attr:`contrasts` of the scenarios from today."""
-        from forecast.summaries import compare
-
-        if len(self.scenarios_today.scenarios) < 2:
-            return None
-        return self.computed(
-            "contrasts today",
-            lambda: compare(self.scenarios_today, self.today_reference),
-            inputs=(self.scenarios_today,),
-            settings=(self.today_reference,),
-        )
+        return self._contrasts_of(self.scenarios_today)
 
     @property
     def bands(self) -> pd.DataFrame:
@@ -328,8 +322,11 @@ class ReportContext:
     @property
     def first_table(self) -> str:
         """The forecast table the page shows first (``today`` when the outlook from today is
-        there, else ``headline``): a caveat is said in full beside it, briefly elsewhere."""
-        return "today" if self.from_today is not None else "headline"
+        there, else ``scenarios-today`` when the scenarios from today are, else ``headline``):
+        a caveat is said in full beside it, briefly elsewhere."""
+        if self.from_today is not None:
+            return "today"
+        return "scenarios-today" if self.scenarios_today is not None else "headline"
 
     def link(self, page: NotebookPage) -> str:
         """Where a notebook page is: its file, or its section in the single file."""

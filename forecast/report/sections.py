@@ -44,8 +44,9 @@ from forecast.plots import (
     plot_state_effects,
     plot_state_probabilities,
 )
-from forecast.present import chances_in_brackets, counted, readable, state_words
+from forecast.present import chances_in_brackets, counted, month_span, readable, state_words
 from forecast.report.context import (
+    CONTRASTS_TODAY,
     ReportContext,
     caution_html,
     caution_legend,
@@ -127,6 +128,12 @@ def _nuclear_note(ctx: ReportContext, window, where: str, shown: float | None = 
         span = f"the {months} months after the data"
     else:
         span = f"the {months} months {window[0]:%B %Y} to {window[-1]:%B %Y}"
+    if where == "scenarios-today" and ctx.from_today is not None:
+        if window.equals(pd.PeriodIndex(ctx.from_today.forecast.months)):  # said just above
+            return (
+                f'<p id="nuclear-{where}" class="caution">P(nuclear test) over these {months} '
+                "months by the other rules: as beside the outlook from today above.</p>"
+            )
     if where == "outlook" and window.equals(pd.PeriodIndex(ctx.forecast.months)):
         # the same months as the scenarios' note above, the same numbers: not said twice
         return (
@@ -339,11 +346,13 @@ count is a whole number, so an interval from 0 leaves none below). The numbers a
 {panels_chart}"""
 
 
-def _contrasts_html(forecast, contrasts, reference: str, name: str = "contrasts") -> str:
+def _contrasts_html(
+    forecast, contrasts, reference: str, name: str = "contrasts", csv: str = "contrasts.csv"
+) -> str:
     """What each scenario of ``forecast`` changes against ``reference``, in words
     (``contrasts``, :func:`forecast.summaries.compare`: the difference in expected launch days
     over the horizon, draw by draw), the analyst's question the table answers only by
-    subtraction; ``{name}.csv`` has it, and ``name`` prefixes the elements' ids."""
+    subtraction; ``csv`` has it, and ``name`` prefixes the elements' ids."""
     if contrasts is None:
         return ""
     items = "\n".join(f"<li>{html.escape(text)}</li>" for text in contrasts.text)
@@ -362,7 +371,7 @@ def _contrasts_html(forecast, contrasts, reference: str, name: str = "contrasts"
     return (
         f'<p id="{name}">What each scenario changes over these {n} months against '
         f"<i>{html.escape(forecast.labels[reference])}</i>: {how} "
-        f"(<code>{name}.csv</code>):</p>\n"
+        f"(<code>{csv}</code>):</p>\n"
         f'<ul id="{name}-list">\n{items}\n</ul>'
     )
 
@@ -531,7 +540,7 @@ def today_section(ctx: ReportContext) -> str:
     states, totals = tables["states"], tables["totals"]
     first, last = states["month"].iloc[0], states["month"].iloc[-1]
     gap = today.simulated
-    span = f"{gap[0]:%B %Y}" if len(gap) == 1 else f"{gap[0]:%B %Y} to {gap[-1]:%B %Y}"
+    span = month_span(gap)
     figure = figure_to_data_uri(plot_state_probabilities(states).figure)
     today_chart = chart_html(
         "states-today-chart",
@@ -589,7 +598,7 @@ def scenarios_today_section(ctx: ReportContext) -> str:
     first, last = months[0], months[-1]
     data_first = ctx.model.last_month + 1
     gap = pd.period_range(data_first, first - 1, freq="M")
-    span = f"{gap[0]:%B %Y}" if len(gap) == 1 else f"{gap[0]:%B %Y} to {gap[-1]:%B %Y}"
+    span = month_span(gap)
     code = str(ctx.model.training["state"].iloc[-1])
     last_state = STATE_WORDS.get(code, code)  # as the scenarios' labels name it
     source = html.escape(Path(ctx.scenario_file).name) if ctx.scenario_file else "scenarios"
@@ -625,7 +634,7 @@ table above splits one forecast by the state the simulations happen to reach in
 {interval_note(ctx, "scenarios-today", lead=len(gap))}
 {_scenario_note(forecast)}
 {_nuclear_note(ctx, months, "scenarios-today", table["p_nuclear"].iloc[0])}
-{_contrasts_html(forecast, ctx.today_contrasts, reference, "contrasts_today")}"""
+{_contrasts_html(forecast, ctx.today_contrasts, reference, "contrasts-today", CONTRASTS_TODAY)}"""
 
 
 def _icbm_today(ctx: ReportContext) -> str:
