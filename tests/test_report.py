@@ -210,7 +210,7 @@ def test_the_report_folder_holds_what_a_reader_needs_and_is_small(report_dir):
     # built on STALE_TODAY, months after the data's end: the outlook and the scenarios from
     # today are there
     tables |= {"outlook_today.csv", "outlook_today_states.csv"}
-    tables |= {"scenarios_today.csv", "contrasts_today.csv"}
+    tables |= {"scenarios_today.csv", "contrasts_today.csv", "fan_bands_today.csv"}
     # the question backtest's tables the page names, copied from docs/evaluation
     from forecast.report.build import QUESTION_TABLES
     from forecast.report.context import EVALUATION_DIR
@@ -518,7 +518,14 @@ def test_index_renders_in_headless_chromium(report_dir, tmp_path):
 CHROMEDRIVER = "/usr/bin/chromedriver"
 
 #: The index's interactive charts (figure ids).
-CHARTS = ("states-today-chart", "fan-chart", "panels-chart", "states-chart", "skill-chart")
+CHARTS = (
+    "states-today-chart",
+    "fan-today-chart",
+    "fan-chart",
+    "panels-chart",
+    "states-chart",
+    "skill-chart",
+)
 
 #: For each chart: is it drawn, the size of its SVG, its marks, and whether its PNG shows.
 CHART_STATE_JS = """
@@ -1042,6 +1049,14 @@ def test_the_index_gives_the_outlook_from_today_and_the_year_beside_the_last(tin
     assert set(pd.read_csv(folder / "contrasts_today.csv")["reference"]) == {"persist"}
     assert 'id="contrasts-today-list"' in section and 'id="interval-scenarios-today"' in section
     assert "(<code>contrasts_today.csv</code>)" in section
+    # month by month: the chart and its CSV start in today's month
+    bands = pd.read_csv(folder / "fan_bands_today.csv")
+    assert bands["month"].min()[:7] == "2026-11" and bands["month"].max()[:7] == "2027-10"
+    assert len(bands) == 12 * len(CURRENT)
+    assert (
+        'id="fan-today-chart"' in section
+        and 'alt="Fan chart of launch days per month by ' in section
+    )
     # over the same 12 months as the outlook from today: its other nuclear rules not repeated
     assert "as beside the outlook from today above" in section
     # the forecast year beside the observed ones (2022-2025: 34, 19, 12, 7 launch days)

@@ -525,6 +525,7 @@ def download_tables(ctx: ReportContext) -> dict[str, pd.DataFrame]:
     if ctx.scenarios_today is not None:  # the same file, started in today's month
         today = ctx.scenarios_today
         files["scenarios_today.csv"] = stamped(readable(ctx.today_headline, 3), today.months)
+        files["fan_bands_today.csv"] = readable(ctx.today_bands, 2)
         if ctx.today_contrasts is not None:
             contrasts = readable(ctx.today_contrasts.table, 3).assign(reference=ctx.today_reference)
             files[CONTRASTS_TODAY] = stamped(contrasts, today.months)

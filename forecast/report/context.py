@@ -276,12 +276,21 @@ class ReportContext:
         """:attr:`contrasts` of the scenarios from today."""
         return self._contrasts_of(self.scenarios_today)
 
+    def _bands_of(self, forecast) -> pd.DataFrame:
+        """A scenario forecast's monthly bands (:func:`forecast.summaries.monthly`)."""
+        from forecast.summaries import monthly
+
+        return self.computed("bands", lambda: monthly(forecast), inputs=(forecast,))
+
     @property
     def bands(self) -> pd.DataFrame:
         """The scenarios' monthly bands (:func:`forecast.summaries.monthly`)."""
-        from forecast.summaries import monthly
+        return self._bands_of(self.forecast)
 
-        return self.computed("bands", lambda: monthly(self.forecast), inputs=(self.forecast,))
+    @property
+    def today_bands(self) -> pd.DataFrame:
+        """:attr:`bands` of the scenarios from today."""
+        return self._bands_of(self.scenarios_today)
 
     @property
     def today_tables(self) -> dict[str, pd.DataFrame] | None:

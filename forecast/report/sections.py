@@ -287,15 +287,6 @@ def outlook_section(ctx: ReportContext) -> str:
         return ""
     model, forecast = ctx.model, ctx.forecast
     timing = forecast_timing(forecast.months.to_timestamp(), today=ctx.today)
-    # drawn once per build (the single file renders this section again)
-    fan = ctx.computed(
-        "fan chart",
-        lambda: figure_to_data_uri(
-            plot_scenarios(forecast, model.training, today=ctx.today).figure
-        ),
-        inputs=(forecast, model),  # the model's training months (a new frame each time)
-        settings=(ctx.today,),
-    )
     reference = ctx.reference
     panels = ctx.computed(
         "scenario panels",
@@ -308,16 +299,7 @@ def outlook_section(ctx: ReportContext) -> str:
     train = model.training["month"]
     source = html.escape(Path(ctx.scenario_file).name) if ctx.scenario_file else "scenarios"
     n = len(forecast.months)
-    fan_chart = chart_html(
-        "fan-chart",
-        fan_chart_spec(
-            bands, model.training.tail(FAN_HISTORY_MONTHS), forecast.target, today=ctx.today
-        ),
-        static=f'<img id="fan" alt="Fan chart of launch days per month by scenario" src="{fan}">',
-        caption="Point at a forecast month to read every scenario's mean and bands. The menu "
-        "chooses whose 50% and 80% bands are drawn; a checkbox switches a scenario off.",
-        css=checkbox_css("fan-chart", forecast.scenarios),
-    )
+    fan_chart = _fan_chart(ctx, forecast, bands, "fan-chart", "fan")
     panels_chart = chart_html(
         "panels-chart",
         scenario_panels_spec(bands, reference, target=forecast.target),
@@ -344,6 +326,32 @@ count is a whole number, so an interval from 0 leaves none below). The numbers a
 <p>The same bands one scenario at a time, each against the mean of <i>{ref_label}</i>
 (dashed), so that no band hides another.</p>
 {panels_chart}"""
+
+
+def _fan_chart(ctx: ReportContext, forecast, bands: pd.DataFrame, chart_id: str, image: str):
+    """The interactive fan chart of a scenario forecast (``bands``: its monthly bands), with
+    its static PNG (the image's id ``image``) drawn once per build (the single file renders
+    the page again)."""
+    model = ctx.model
+    fan = ctx.computed(
+        "fan chart",
+        lambda: figure_to_data_uri(
+            plot_scenarios(forecast, model.training, today=ctx.today).figure
+        ),
+        inputs=(forecast, model),  # the model's training months (a new frame each time)
+        settings=(ctx.today,),
+    )
+    return chart_html(
+        chart_id,
+        fan_chart_spec(
+            bands, model.training.tail(FAN_HISTORY_MONTHS), forecast.target, today=ctx.today
+        ),
+        static=f'<img id="{image}" alt="Fan chart of launch days per month by scenario from '
+        f'{forecast.months[0]:%B %Y}" src="{fan}">',
+        caption="Point at a forecast month to read every scenario's mean and bands. The menu "
+        "chooses whose 50% and 80% bands are drawn; a checkbox switches a scenario off.",
+        css=checkbox_css(chart_id, forecast.scenarios),
+    )
 
 
 def _contrasts_html(
@@ -628,13 +636,15 @@ table above splits one forecast by the state the simulations happen to reach in
 {first:%B %Y}; this one fixes each scenario's path of states for its {len(months)} months.
 {_gap_words(ctx, gap, span)} Each simulation first runs through them, launches included
 (simulated, not observed, and not counted below). The numbers are in
-<code>scenarios_today.csv</code>.</p>
+<code>scenarios_today.csv</code> and, month by month, <code>fan_bands_today.csv</code>; the
+chart leaves the months the data lack blank.</p>
 {_headline_html(table, "headline-today")}
 <p id="scenarios-today-gap">In the months the data lack, {"; ".join(assumed)}.</p>
 {interval_note(ctx, "scenarios-today", lead=len(gap))}
 {_scenario_note(forecast)}
 {_nuclear_note(ctx, months, "scenarios-today", table["p_nuclear"].iloc[0])}
-{_contrasts_html(forecast, ctx.today_contrasts, reference, "contrasts-today", CONTRASTS_TODAY)}"""
+{_contrasts_html(forecast, ctx.today_contrasts, reference, "contrasts-today", CONTRASTS_TODAY)}
+{_fan_chart(ctx, forecast, ctx.today_bands, "fan-today-chart", "fan-today")}"""
 
 
 def _icbm_today(ctx: ReportContext) -> str:
