@@ -303,9 +303,10 @@ class StateModel:
             share of paths in ``s`` in at least one of forecast months 1..k is
             set to ``p`` (see :mod:`forecast.models.conditioning`); at most three.
         start : str or Period, optional
-            First month returned (default: the month after the last fitted
-            month). Months between the fitted data and ``start`` are simulated
-            by the chain when ``start_state`` is not given, and dropped unless ``keep_gap``.
+            First month of the horizon, the first returned unless ``keep_gap`` (default: the
+            month after the last fitted month). Months between the fitted data and ``start``
+            are simulated by the chain when ``start_state`` is not given, and dropped unless
+            ``keep_gap``.
         source : str
             Name for error messages (e.g. the scenario file).
         keep_gap : bool

@@ -505,10 +505,12 @@ def frozen_answers(
 
 def download_tables(ctx: ReportContext) -> dict[str, pd.DataFrame]:
     """The index page's tables as CSV files (name -> table), each named on the page:
-    the scenarios' headline, bands, probabilities and contrasts (from the data's end, and from
-    today when the first starts in the past), the outlook's states and
-    totals (from the data's end and from today), the 2026-style year comparison and the
-    question backtest's tables (:data:`QUESTION_TABLES`)."""
+    the scenarios' headline, bands, probabilities and contrasts from the data's end, and their
+    headline, bands and contrasts from today when the first start in the past
+    (``scenarios_today.csv``, ``fan_bands_today.csv``, :data:`CONTRASTS_TODAY`), the outlook's
+    states and totals (from the data's end and from today), the 2026-style year comparison, the
+    range of P(ICBM), the coding sensitivity, the nuclear-test rules, the user's frozen answers
+    and the question backtest's tables (:data:`QUESTION_TABLES`)."""
     forecast = ctx.forecast
 
     def stamped(table: pd.DataFrame, months) -> pd.DataFrame:

@@ -50,8 +50,12 @@ FORECAST_TERMS: dict[str, str] = {
     "whole counts, both ends included, it holds at least 80% of them. If the model is right, "
     "the outcome falls outside it at most one time in five.",
     "scenario": "a forecast that holds the negotiations on a given path (for example talks "
-    "resume in a given month); the outlook ('all things considered') instead lets the state "
-    "model move the negotiations as they have moved in the past.",
+    "resume in a given month of the forecast); the outlook ('all things considered') instead "
+    "lets the state model move the negotiations as they have moved in the past.",
+    "from today, from the data's end": "where a forecast's first month is: the month under way "
+    "(the months the data lack are simulated first and not counted), or the month after the "
+    "data's last. A scenario keeps its month numbers, so its 'month 3' is a different calendar "
+    "month in each.",
     "rate ratio": "the launch rate in a negotiation state divided by the rate in no talks: "
     "0.6 means 40% fewer launch days, other things equal.",
     "94% HDI": "the narrowest range holding 94% of a fitted parameter's plausible values.",

@@ -621,19 +621,25 @@ def scenarios_today_section(ctx: ReportContext) -> str:
     if held:
         assumed.append(
             f"<i>{', '.join(html.escape(n) for n in held)}</i> assume {html.escape(last_state)}, "
-            f"the last observed state, from {gap[0]:%B %Y} to {gap[-1]:%B %Y}"
+            f"the last observed state, {'in' if len(gap) == 1 else 'from'} "
+            f"{span}"
         )
     if drawn:
         assumed.append(
             f"<i>{', '.join(html.escape(n) for n in drawn)}</i> draw the states of those "
             "months from the state model"
         )
+    split = ""
+    if ctx.from_today is not None:  # the table above
+        split = (
+            f" The table above splits one forecast by the state the simulations happen to reach "
+            f"in {first:%B %Y}; this one gives each scenario its own path of states (fixed, or "
+            f"drawn from the state model) for its {len(months)} months."
+        )
     return f"""<h2 id="scenarios-today">The scenarios from today: {first:%B %Y} to {last:%B %Y}</h2>
 <p>The scenarios of the section below (<code>{source}</code>), restarted in {first:%B %Y}, the
 month under way on the report's day: month 1 is {first:%B %Y}, so "month 3" is
-{first + 2:%B %Y} (the scenarios keep their month numbers, not their calendar months). The
-table above splits one forecast by the state the simulations happen to reach in
-{first:%B %Y}; this one fixes each scenario's path of states for its {len(months)} months.
+{first + 2:%B %Y} (the scenarios keep their month numbers, not their calendar months).{split}
 {_gap_words(ctx, gap, span)} Each simulation first runs through them, launches included
 (simulated, not observed, and not counted below). The numbers are in
 <code>scenarios_today.csv</code> and, month by month, <code>fan_bands_today.csv</code>; the
