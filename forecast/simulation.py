@@ -408,6 +408,14 @@ class Forecast:
         """State codes (scenario, draw, month)."""
         return self.data["state"]
 
+    @property
+    def drawn_states(self) -> list[str]:
+        """The scenarios whose states differ between draws (they follow the state model), in
+        order."""
+        codes = self.states
+        varies = (codes != codes.isel(draw=0)).any(["draw", "month"])
+        return [name for name, v in zip(self.scenarios, varies.values, strict=True) if v]
+
     def expected_class_days(self, weapon_class: str) -> xr.DataArray | None:
         """The launch days with ``weapon_class`` each draw expects per month (scenario, draw,
         month): the model's own class rate, or the expected launch days (``rate``) times the

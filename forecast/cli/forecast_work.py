@@ -78,7 +78,8 @@ def scenarios(
     outlook = load_outlook(run_dir, required=False)
     first = model.last_month + 1
     day = today or dt.date.today()
-    started = from_today and from_today_set(spec, first, day)
+    startable = from_today_set(spec, first, day)  # None: nothing to start in today's month
+    started = startable if from_today else None
     spec = started or spec
     forecast = simulate_scenarios(model, spec, random_seed=seed, draws=draws, outlook=outlook)
     timing = forecast_timing(forecast.months.to_timestamp(), today=today)
@@ -108,7 +109,7 @@ def scenarios(
             ),
             highlight=False,
         )
-    elif timing.partly_past and from_today_set(spec, first, day):
+    elif timing.partly_past and startable:
         console.print(
             f"To count the {spec.horizon} months from today's month instead (the months the "
             "data lack simulated first): add --from-today.",
@@ -168,8 +169,7 @@ def write_scenario_outputs(forecast, history, out: Path, force: bool = False, ru
         "comparisons": compare(forecast, reference).table.assign(reference=reference),
         "probabilities": probabilities(forecast),
     }
-    codes = forecast.states
-    if bool((codes != codes.isel(draw=0)).any()):  # a scenario follows the transition model
+    if forecast.drawn_states:  # a scenario follows the transition model
         tables["states"] = state_probabilities(forecast)
     with output_dir(out, "scenarios", force=force) as tmp:
         for name, table in tables.items():

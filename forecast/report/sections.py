@@ -612,10 +612,7 @@ def scenarios_today_section(ctx: ReportContext) -> str:
     source = html.escape(Path(ctx.scenario_file).name) if ctx.scenario_file else "scenarios"
     table = ctx.today_headline
     reference = ctx.today_reference
-    codes = forecast.states
-    drawn = [
-        n for n in forecast.scenarios if (codes.sel(scenario=n) != codes.sel(scenario=n)[0]).any()
-    ]
+    drawn = forecast.drawn_states
     held = [n for n in forecast.scenarios if n not in drawn]
     assumed = []
     if held:
