@@ -145,17 +145,21 @@ class ScenarioSet:
 def _dated_label(label: str, start: pd.Period, horizon: int = MAX_HORIZON) -> str:
     """``label`` with each ``month N`` (N from 1 to ``horizon``, written as a step key may be:
     any case, any spaces) followed by the calendar month it is from ``start`` ("month 3" ->
-    "month 3 (March 2026)"); left alone when a parenthesis already follows it or N is not a
-    whole month of the forecast ("month 0", "month 3.5", "month 3-5")."""
+    "month 3 (March 2026)"), and each ``within N months`` by the month its window ends, as a
+    condition's ``within`` counts from ``start`` ("within 3 months" -> "within 3 months (by
+    May 2026)"); left alone when a parenthesis already follows it or N is not a whole month of
+    the forecast ("month 0", "month 3.5", "month 3-5")."""
 
-    def dated(match: re.Match) -> str:
+    def dated(match: re.Match, words: str = "") -> str:
         n = int(match[1])
         if not 1 <= n <= horizon:
             return match[0]
-        return f"{match[0]} ({start + (n - 1):%B %Y})"
+        return f"{match[0]} ({words}{start + (n - 1):%B %Y})"
 
-    pattern = r"\bmonth\s+(\d{1,4})(?![\d.,-]?\d)(?!\s*\()"
-    return re.sub(pattern, dated, label, flags=re.IGNORECASE)
+    whole = r"(?![\d.,-]?\d)(?!\s*\()"
+    label = re.sub(rf"\bmonth\s+(\d{{1,4}}){whole}", dated, label, flags=re.IGNORECASE)
+    within = rf"\bwithin\s+(\d{{1,4}})\s+months?\b{whole}"
+    return re.sub(within, lambda m: dated(m, "by "), label, flags=re.IGNORECASE)
 
 
 #: Years a scenario month may name (the panel starts in 1990; nothing is forecast past 2200).
