@@ -33,6 +33,7 @@ import pandas as pd
 from forecast.constants import DATA_END
 from forecast.errors import ConfigError
 from forecast.ledger import score_forecast
+from forecast.present import counted
 from forecast.scores import crps
 from forecast.summaries import target_noun
 
@@ -248,8 +249,8 @@ def freshness_lines(record: Freshness) -> list[tuple[str, str]]:
     lines.append(
         (
             "warning",
-            f"the data lack {n} complete month(s), {record.missing_span}: no fit can use a "
-            f"month after {record.as_of:%Y-%m}, and a forecast from the data's end starts in "
+            f"the data lack {counted(n, 'complete month')}, {record.missing_span}: no fit can "
+            f"use a month after {record.as_of:%Y-%m}, and a forecast from the data's end starts in "
             "the past. Bring the new events in with:",
         )
     )
@@ -270,7 +271,7 @@ def freshness_html(record: Freshness) -> str:
         f"{age}\n"
         '<div id="stale" class="warning" role="alert"><b>Old data:</b> the data end '
         f"{record.as_of:%Y-%m-%d}, {html.escape(record.age_words)}; they lack "
-        f"{len(record.missing_months)} complete month(s), <b>{record.missing_span}</b>. "
+        f"{counted(len(record.missing_months), 'complete month')}, <b>{record.missing_span}</b>. "
         "The forecasts from the data's end therefore lie partly in the past (the outlook from "
         "today, where the page has one, first simulates the missing months). "
         "To bring the new events in, then rebuild:"
@@ -484,8 +485,8 @@ def past_score_words(summary: pd.DataFrame, target: str = "launch_days") -> str:
     best_months = summary.loc[summary["crps_per_month"].idxmin(), "label"]
     sentence = (
         f"Lower is better; both CRPS are in {noun}. CRPS per month: the mean over the {n} "
-        f"observed month(s) of each month's CRPS (the month-by-month path): '{best_months}' "
-        "fitted best."
+        f"observed {'month' if n == 1 else 'months'} of each month's CRPS (the month-by-month "
+        f"path): '{best_months}' fitted best."
     )
     if "crps_total" not in summary:
         return sentence

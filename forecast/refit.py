@@ -35,7 +35,7 @@ from forecast.data.panel import Tables, data_caveats
 from forecast.errors import ConfigError, InputError
 from forecast.files import write_text_atomic
 from forecast.ledger import make_forecast, read_forecast, score_forecast, total_summary
-from forecast.present import with_interval
+from forecast.present import counted, with_interval
 from forecast.runs import Run, fit_run, load_outlook, load_run
 from forecast.scenarios import simulate_scenarios
 from forecast.summaries import totals
@@ -439,7 +439,8 @@ def what_changed(
     else:
         shown = events.assign(date=events["date"].dt.strftime("%Y-%m-%d"))
         lines += [
-            f"{len(events)} launch day(s), {int(events['missiles'].sum())} missile(s):",
+            f"{counted(len(events), 'launch day')}, "
+            f"{counted(int(events['missiles'].sum()), 'missile')}:",
             "",
             _table(shown),
         ]
@@ -508,7 +509,8 @@ def what_changed(
         lines.append("None of the old forecast's months is observed yet.")
     else:
         lines += [
-            f"{len(scores)} month(s) observed: CRPS per month (mean) {scores['crps'].mean():.3f}, "
+            f"{counted(len(scores), 'month')} observed: CRPS per month (mean) "
+            f"{scores['crps'].mean():.3f}, "
             f"mean Brier of P(>=1) {scores['brier_any'].mean():.3f}, "
             f"{int(scores['in_80'].sum())} of {len(scores)} inside the 80% interval.",
             "",

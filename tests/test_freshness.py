@@ -38,6 +38,8 @@ def test_stale_data_name_the_missing_months_and_the_commands(tables):
     assert "forecast data add-exercise" in joined
     assert "forecast data confirm-exercises 2026-10-31 --source URL" in joined
     assert "forecast data confirm-leaders 2026-10-31 --source URL" in joined
+    # the banner counts the months in words: "10 complete months", not "month(s)"
+    assert "they lack 10 complete months, <b>2026-01..2026-10</b>" in freshness_html(record)
 
 
 def test_the_age_counts_whole_months_as_an_age_is_counted():
@@ -197,6 +199,7 @@ def test_data_summary_warns_on_stale_data_only():
     assert stale.returncode == 0, stale.stderr
     assert "Data as of 2025-12-31 (10 months old on 2026-11-25)" in stale.stdout
     assert "stale data:" in stale.stdout and "2026-01..2026-10" in stale.stdout
+    assert "the data lack 10 complete months, 2026-01..2026-10" in stale.stdout
     assert "forecast data set-state 2026-01-01 STATE --end 2026-10-31" in stale.stdout
     fresh = run("data", "summary", "--since", "2024", "--today", FRESH_TODAY)
     assert fresh.returncode == 0, fresh.stderr

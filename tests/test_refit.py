@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import pytest
 from conftest import REPO
@@ -106,7 +107,9 @@ def test_what_changed_names_the_new_events(runs):
     assert "| 2026-03-10 | SRBM | 3 | https://example.org/c |" in md  # the template's source
     assert "| 2025-05-08 |" in md and "| bundled |" in md
     assert "State rate ratios" in md and "| active_talks |" in md
-    assert "12 month(s) observed: CRPS per month (mean)" in md  # the old forecast scored on 2025
+    assert "12 months observed: CRPS per month (mean)" in md  # the old forecast scored on 2025
+    # the new launches counted in words: "N launch days, M missiles:", no "day(s)"
+    assert re.search(r"\n\d+ launch days, \d+ missiles:\n", md) and "(s)" not in md
     assert "2025-01..2025-12" in md and "2026-07..2027-06" in md
     assert "Same priors and sampler settings." in md
     # the overlay coded states to 2026-06 but no exercises, CSIS events or leaders
@@ -116,7 +119,6 @@ def test_what_changed_names_the_new_events(runs):
         assert name in section
     assert "added nothing" not in section and "cannot simulate" not in section
     # an estimate and its interval read "mean (low to high)" in every table, as in the report
-    import re
 
     assert re.search(r"\| persist \| 2026-07\.\.2026-12 \| \d+\.\d \(\d+ to \d+\) \|", section)
     assert re.search(r"\| \d+ to \d+ \|", md.split("## Forecast:")[1].split("##")[0])

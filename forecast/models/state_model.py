@@ -43,6 +43,7 @@ from forecast.models.state_sequences import (
     rng_of,
     state_codes,
 )
+from forecast.present import counted
 
 __all__ = ["StateModel"]
 
@@ -177,7 +178,7 @@ class StateModel:
         if len(states) < 2:
             raise ConfigError(
                 "--since/--until",
-                f"the training window holds {len(states)} month(s) of states",
+                f"the training window holds {counted(len(states), 'month')} of states",
                 "choose a window with at least two months",
             )
         self.fitted_states = states
