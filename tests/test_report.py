@@ -269,6 +269,41 @@ def test_the_page_says_what_each_scenario_changes(index, report_dir):
 
 
 @pytest.mark.slow
+def test_the_page_says_why_a_drawn_scenario_changes_more_from_today(index, report_dir):
+    """Under the contrasts from today, for each scenario whose states follow the state model
+    and whose difference from persist moved by 0.1 or more: both differences (contrasts.csv,
+    contrasts_today.csv) and the months its simulations spend out of no talks, more from
+    today, since their states ran through the months the data lack. A fixed path has none."""
+    import html
+
+    today = pd.read_csv(report_dir / "contrasts_today.csv").set_index("scenario")
+    end = pd.read_csv(report_dir / "contrasts.csv").set_index("scenario")
+    moved = [
+        name
+        for name in ("outlook", "summit_announced")  # the shipped file's drawn scenarios
+        if abs(today.loc[name, "diff_mean"] - end.loc[name, "diff_mean"]) >= 0.1
+    ]
+    assert moved  # the FAST fit's state effects move the forecast along the drawn paths
+    found = re.search(r'<ul id="contrasts-today-drift-list">(.*?)</ul>', index, flags=re.S)
+    items = [html.unescape(i) for i in re.findall(r"<li>(.*?)</li>", found.group(1))]
+    assert len(items) == len(moved)
+    for item, name in zip(items, moved, strict=True):
+        said = re.fullmatch(
+            rf"<i>{name}</i>: (\d+\.\d) (fewer|more) launch days expected from today, against "
+            r"(\d+\.\d) (fewer|more) from the data's end\. Its simulations spend on average "
+            r"(\d+\.\d) of these 12 months out of no talks, against (\d+\.\d) of the 12 months "
+            r"from January 2026; in November 2026, (\d+)% of them have already left it\.",
+            item,
+        )
+        assert said, item
+        for number, way, diff in ((1, 2, today), (3, 4, end)):
+            signed = float(said[number]) * (1 if said[way] == "more" else -1)
+            assert abs(signed - diff.loc[name, "diff_mean"]) <= 0.051, item
+        assert float(said[5]) > float(said[6]) and 0 < int(said[7]) < 100, item
+    assert "the 10 months the data lack as well" in index
+
+
+@pytest.mark.slow
 def test_the_state_effects_are_said_in_words_beside_their_chart(index, fast_report_paths):
     """Each state's rate ratio against no talks, its HDI and whether the data can tell its
     direction, as notebook 03 says them, from the run's own posterior."""

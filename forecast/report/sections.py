@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from forecast import __version__
-from forecast.constants import STATE_WORDS
+from forecast.constants import STATE_WORDS, STATES
 from forecast.data import month_periods, yearly_summary
 from forecast.evaluation.question_caveats import (
     asks_shipped_questions,
@@ -647,7 +647,58 @@ chart leaves the months the data lack blank.</p>
 {_scenario_note(forecast)}
 {_nuclear_note(ctx, months, "scenarios-today", table["p_nuclear"].iloc[0])}
 {_contrasts_html(forecast, ctx.today_contrasts, reference, "contrasts-today", CONTRASTS_TODAY)}
+{_drawn_drift_note(ctx, len(gap))}
 {_fan_chart(ctx, forecast, ctx.today_bands, "fan-today-chart", "fan-today")}"""
+
+
+def _drawn_drift_note(ctx: ReportContext, gap: int) -> str:
+    """Why a scenario whose states follow the state model changes more (or less) against the
+    reference from today than from the data's end: its simulations have drawn states through
+    the months the data lack, so they spend more of their months out of the reference's state
+    (``""`` when no such scenario's difference moved by 0.1 or more)."""
+    today, end = ctx.today_contrasts, ctx.contrasts
+    if today is None or end is None or ctx.today_reference != ctx.reference:
+        return ""
+    now, then = ctx.scenarios_today, ctx.forecast
+    reference = ctx.today_reference
+    state = int(now.states.sel(scenario=reference).isel(draw=0, month=0))
+    words = STATE_WORDS.get(STATES[state], STATES[state])
+    ends = end.table.set_index("scenario")["diff_mean"]
+    noun = target_noun(now.target)
+    items = []
+    for row in today.table.itertuples():
+        name = row.scenario
+        if name not in now.drawn_states or name not in ends.index or name not in then.scenarios:
+            continue
+        if abs(row.diff_mean - ends[name]) < 0.1:
+            continue
+        away_now = now.states.sel(scenario=name) != state
+        away_then = then.states.sel(scenario=name) != state
+        items.append(
+            f"<li><i>{html.escape(name)}</i>: {_change_words(row.diff_mean, noun)} expected "
+            f"from today, against {_change_words(ends[name])} from the data's end. Its simulations "
+            f"spend on average {float(away_now.sum('month').mean()):.1f} of these "
+            f"{len(now.months)} months out of {html.escape(words)}, against "
+            f"{float(away_then.sum('month').mean()):.1f} of the {len(then.months)} months from "
+            f"{then.months[0]:%B %Y}; in {now.months[0]:%B %Y}, "
+            f"{float(away_now.isel(month=0).mean()):.0%} of them have already left it.</li>"
+        )
+    if not items:
+        return ""
+    return (
+        '<p id="contrasts-today-drift">Why a scenario whose states follow the state model '
+        "differs from the reference by another amount from today than from the data's end: its "
+        "states are drawn through the "
+        f"{counted(gap, 'month')} the data lack as well, so its paths have had longer to leave "
+        f"{html.escape(words)}, the state the reference holds. It is the state model's "
+        "expectation, not news:</p>\n"
+        f'<ul id="contrasts-today-drift-list">\n{"".join(items)}\n</ul>'
+    )
+
+
+def _change_words(diff: float, noun: str = "") -> str:
+    """A mean difference in words: "0.6 fewer launch days", "0.3 more" (no ``noun``)."""
+    return f"{abs(diff):.1f} {'fewer' if diff < 0 else 'more'} {noun}".rstrip()
 
 
 def _icbm_today(ctx: ReportContext) -> str:
