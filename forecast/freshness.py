@@ -239,8 +239,10 @@ def freshness_lines(record: Freshness) -> list[tuple[str, str]]:
         lines.append(
             (
                 "warning",
-                f"{record.late_launch_days} imported launch day(s) after {record.as_of} wait "
-                "for their negotiation state (set-state below) before any fit uses them",
+                f"{counted(record.late_launch_days, 'imported launch day')} after {record.as_of} "
+                + ("waits for its" if record.late_launch_days == 1 else "wait for their")
+                + " negotiation state (set-state below) before any fit uses "
+                + ("it" if record.late_launch_days == 1 else "them"),
             )
         )
     if not record.stale:

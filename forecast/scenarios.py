@@ -126,8 +126,9 @@ class ScenarioSet:
     def resolved(self, start: pd.Period, last_state: str | None = None) -> ScenarioSet:
         """The set with every ``month N`` step placed on the calendar (the N-th month from
         ``start``), each ``month N`` of a label followed by its calendar month ("in month 3
-        (March 2026)"), and ``{last_state}`` in the labels replaced by ``last_state``'s words
-        (a state code, or words such as "each fit's own")."""
+        (March 2026)") and each ``within N months`` by the month it ends (:func:`_dated_label`),
+        and ``{last_state}`` in the labels replaced by ``last_state``'s words (a state code, or
+        words such as "each fit's own")."""
         scenarios = {}
         for name, scenario in self.scenarios.items():
             steps = {}
@@ -144,11 +145,13 @@ class ScenarioSet:
 
 def _dated_label(label: str, start: pd.Period, horizon: int = MAX_HORIZON) -> str:
     """``label`` with each ``month N`` (N from 1 to ``horizon``, written as a step key may be:
-    any case, any spaces) followed by the calendar month it is from ``start`` ("month 3" ->
-    "month 3 (March 2026)"), and each ``within N months`` by the month its window ends, as a
-    condition's ``within`` counts from ``start`` ("within 3 months" -> "within 3 months (by
-    May 2026)"); left alone when a parenthesis already follows it or N is not a whole month of
-    the forecast ("month 0", "month 3.5", "month 3-5")."""
+    any case, any spaces) followed by the calendar month it is from ``start``, and each
+    ``within N months`` by the month its window ends, as a condition's ``within`` counts from
+    ``start``: from March 2026, "month 3" -> "month 3 (May 2026)" and "within 3 months" ->
+    "within 3 months (through May 2026)". Left alone when a parenthesis already follows it,
+    when N is not a whole month of the forecast ("month 0", "month 3.5", "month 3-5"), and a
+    window counted from something else ("within 3 months of talks resuming") or not written
+    as one ("a within 12 month period")."""
 
     def dated(match: re.Match, words: str = "") -> str:
         n = int(match[1])
@@ -156,10 +159,16 @@ def _dated_label(label: str, start: pd.Period, horizon: int = MAX_HORIZON) -> st
             return match[0]
         return f"{match[0]} ({words}{start + (n - 1):%B %Y})"
 
+    def window(match: re.Match) -> str:
+        if (match[2].lower() == "month") != (int(match[1]) == 1):  # "1 month", "3 months"
+            return match[0]
+        return dated(match, "through ")
+
     whole = r"(?![\d.,-]?\d)(?!\s*\()"
     label = re.sub(rf"\bmonth\s+(\d{{1,4}}){whole}", dated, label, flags=re.IGNORECASE)
-    within = rf"\bwithin\s+(\d{{1,4}})\s+months?\b{whole}"
-    return re.sub(within, lambda m: dated(m, "by "), label, flags=re.IGNORECASE)
+    counted_from = r"(?!\s+(?:of|after|from|before|since)\b)"
+    pattern = rf"\bwithin\s+(\d{{1,4}})\s+(months?)\b(?!\s*\(){counted_from}"
+    return re.sub(pattern, window, label, flags=re.IGNORECASE)
 
 
 #: Years a scenario month may name (the panel starts in 1990; nothing is forecast past 2200).

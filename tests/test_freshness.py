@@ -40,6 +40,17 @@ def test_stale_data_name_the_missing_months_and_the_commands(tables):
     assert "forecast data confirm-leaders 2026-10-31 --source URL" in joined
     # the banner counts the months in words: "10 complete months", not "month(s)"
     assert "they lack 10 complete months, <b>2026-01..2026-10</b>" in freshness_html(record)
+    # launch days imported after the as-of date wait for their state, counted in words
+    for late, said in (
+        (
+            1,
+            "1 imported launch day after 2025-12-31 waits for its negotiation state (set-state "
+            "below) before any fit uses it",
+        ),
+        (3, "3 imported launch days after 2025-12-31 wait for their negotiation state"),
+    ):
+        record.late_launch_days = late
+        assert said in freshness_lines(record)[1][1]
 
 
 def test_the_age_counts_whole_months_as_an_age_is_counted():

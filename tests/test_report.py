@@ -281,7 +281,7 @@ def test_the_page_says_why_a_drawn_scenario_changes_more_from_today(index, repor
     moved = [
         name
         for name in ("outlook", "summit_announced")  # the shipped file's drawn scenarios
-        if abs(today.loc[name, "diff_mean"] - end.loc[name, "diff_mean"]) >= 0.1
+        if abs(today.loc[name, "rate_ratio"] - end.loc[name, "rate_ratio"]) >= 0.01
     ]
     assert moved  # the FAST fit's state effects move the forecast along the drawn paths
     found = re.search(r'<ul id="contrasts-today-drift-list">(.*?)</ul>', index, flags=re.S)
@@ -289,18 +289,93 @@ def test_the_page_says_why_a_drawn_scenario_changes_more_from_today(index, repor
     assert len(items) == len(moved)
     for item, name in zip(items, moved, strict=True):
         said = re.fullmatch(
-            rf"<i>{name}</i>: (\d+\.\d) (fewer|more) launch days expected from today, against "
-            r"(\d+\.\d) (fewer|more) from the data's end\. Its simulations spend on average "
-            r"(\d+\.\d) of these 12 months out of no talks, against (\d+\.\d) of the 12 months "
-            r"from January 2026; in November 2026, (\d+)% of them have already left it\.",
+            rf"<i>{name}</i>: an expected rate (\d\.\d\d) times the reference's from today, "
+            r"against (\d\.\d\d) from the data's end \((\d+\.\d) (fewer|more) launch days, "
+            r"against (\d+\.\d) (fewer|more)\)\. Its simulations spend on average (\d+\.\d) of "
+            r"these 12 months out of no talks, against (\d+\.\d) of the 12 months from January "
+            r"2026; in November 2026, (\d+)% of them are out of it\.",
             item,
         )
         assert said, item
-        for number, way, diff in ((1, 2, today), (3, 4, end)):
+        for ratio, table in ((1, today), (2, end)):
+            assert abs(float(said[ratio]) - table.loc[name, "rate_ratio"]) <= 0.0051, item
+        for number, way, table in ((3, 4, today), (5, 6, end)):
             signed = float(said[number]) * (1 if said[way] == "more" else -1)
-            assert abs(signed - diff.loc[name, "diff_mean"]) <= 0.051, item
-        assert float(said[5]) > float(said[6]) and 0 < int(said[7]) < 100, item
+            assert abs(signed - table.loc[name, "diff_mean"]) <= 0.051, item
+        assert float(said[7]) > float(said[8]) and 0 < int(said[9]) < 100, item
     assert "the 10 months the data lack as well" in index
+
+
+def test_the_drift_note_counts_the_months_out_of_the_references_state_by_hand():
+    """Three months from the data's end (January 2026) and three from today (June 2026), four
+    draws: the drawn scenario spends 6 of 12 draw-months out of no talks from today (3, 2, 1,
+    0) against 2 (1, 1, 0, 0) from the data's end, one draw of four out of it in June; its
+    rate ratio moved from 0.98 to 0.95. The fixed path's did not move, and none is listed
+    when the reference's path moves, the references differ or the months out did not grow."""
+    from types import SimpleNamespace
+
+    import xarray as xr
+
+    from forecast.constants import STATES
+    from forecast.report.sections import _drawn_drift_note
+    from forecast.simulation import Forecast
+
+    n, a = STATES.index("no_talks"), STATES.index("active_talks")
+
+    def forecast(first: str, drawn: list[list[int]]) -> Forecast:
+        states = np.array([[[n] * 3] * 4, [[a] * 3] * 4, drawn], dtype=np.int8)
+        months = pd.period_range(first, periods=3, freq="M").to_timestamp()
+        return Forecast(
+            xr.Dataset(
+                {
+                    "launch_days": (("scenario", "draw", "month"), np.zeros((3, 4, 3), int)),
+                    "state": (("scenario", "draw", "month"), states),
+                },
+                coords={
+                    "scenario": ["persist", "talks", "drawn"],
+                    "label": ("scenario", ["Persist", "Talks", "Drawn"]),
+                    "draw": range(4),
+                    "month": months,
+                },
+                attrs={"target": "launch_days", "initial_state": "no_talks"},
+            )
+        )
+
+    then = forecast("2026-01", [[n, n, a], [n, n, a], [n, n, n], [n, n, n]])
+    now = forecast("2026-06", [[a, a, a], [n, a, a], [n, n, a], [n, n, n]])
+
+    def contrasts(talks: tuple, drawn: tuple) -> SimpleNamespace:
+        rows = [("talks", *talks), ("drawn", *drawn)]
+        return SimpleNamespace(
+            table=pd.DataFrame(rows, columns=["scenario", "diff_mean", "rate_ratio"])
+        )
+
+    def note(now=now, then=then, ratio=0.95, reference="persist") -> str:
+        ctx = SimpleNamespace(
+            scenarios_today=now,
+            forecast=then,
+            today_contrasts=contrasts((-1.6, 0.86), (-0.6, ratio)),
+            contrasts=contrasts((-1.3, 0.86), (-0.2, 0.98)),
+            today_reference=reference,
+            reference="persist",
+        )
+        return _drawn_drift_note(ctx, 2)
+
+    said = note()
+    items = re.findall(r"<li>(.*?)</li>", said)
+    assert items == [
+        "<i>drawn</i>: an expected rate 0.95 times the reference's from today, against 0.98 "
+        "from the data's end (0.6 fewer launch days, against 0.2 fewer). Its simulations spend "
+        "on average 1.5 of these 3 months out of no talks, against 0.5 of the 3 months from "
+        "January 2026; in June 2026, 25% of them are out of it."
+    ]
+    assert "drawn through the 2 months the data lack as well" in said
+    assert note(ratio=0.975) == ""  # the ratio moved by less than 0.01: the level's doing
+    assert note(now=then, then=now) == ""  # fewer months out from today
+    assert note(reference="talks") == ""  # the sections compare with different references
+    moving = forecast("2026-06", [[a, a, a], [n, a, a], [n, n, a], [n, n, n]])
+    moving.data["state"].loc[{"scenario": "persist", "month": moving.data["month"][2]}] = a
+    assert note(now=moving) == ""  # a reference whose state changes: no one state to be out of
 
 
 @pytest.mark.slow

@@ -443,11 +443,19 @@ def test_a_label_names_the_calendar_month_of_each_month_n_once():
     assert _dated_label("Talks in month 3 (as agreed)", start) == "Talks in month 3 (as agreed)"
     # a condition's window, counted from the start as its `within` is: the month it ends
     assert _dated_label("P(summitry within 3 months) = 0.7", start) == (
-        "P(summitry within 3 months (by January 2027)) = 0.7"
+        "P(summitry within 3 months (through January 2027)) = 0.7"
     )
-    assert _dated_label("Within 1 month", start, 12) == "Within 1 month (by November 2026)"
-    assert _dated_label("within 3 months (as agreed)", start) == "within 3 months (as agreed)"
-    assert _dated_label("within 13 months", start, 12) == "within 13 months"
+    assert _dated_label("Within 1 month", start, 12) == "Within 1 month (through November 2026)"
+    # already dated, past the forecast, counted from something else, or not a window
+    for words in (
+        "within 3 months (as agreed)",
+        "within 13 months",
+        "a summit within 3 months of talks resuming",
+        "within 2 months after the election",
+        "a within 12 month period",
+        "within 1 months",
+    ):
+        assert _dated_label(words, start, 12) == words
     # written as a step key may be; a month outside the forecast, or not a whole one, is
     # not dated
     assert _dated_label("Month  2", start, 12) == "Month  2 (December 2026)"

@@ -354,7 +354,7 @@ def test_conditions_reproduce_with_the_seed():
                     {"state": "stalled", "within": 1, "probability": 1.0},
                 ]
             },
-            "cannot hold",
+            "within 1 month) cannot hold",
         ),
         (
             {

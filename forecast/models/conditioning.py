@@ -41,6 +41,7 @@ import pandas as pd
 
 from forecast.constants import STATES
 from forecast.errors import ConfigError
+from forecast.present import counted
 
 __all__ = [
     "FREE",
@@ -316,8 +317,8 @@ def _ipf(model: np.ndarray, conds, source: str) -> np.ndarray:
             if (p > 0 and mass <= 0) or (p < 1 and mass >= 1):
                 raise ConfigError(
                     source,
-                    f"conditions[{j}] (probability {p} within {within} months) cannot hold "
-                    "together with the fixed months and the other conditions",
+                    f"conditions[{j}] (probability {p} within {counted(within, 'month')}) "
+                    "cannot hold together with the fixed months and the other conditions",
                     "check the fixed path, the windows and the probabilities",
                 )
             target[has] *= p / mass if mass > 0 else 0.0

@@ -652,43 +652,61 @@ chart leaves the months the data lack blank.</p>
 
 
 def _drawn_drift_note(ctx: ReportContext, gap: int) -> str:
-    """Why a scenario whose states follow the state model changes more (or less) against the
-    reference from today than from the data's end: its simulations have drawn states through
-    the months the data lack, so they spend more of their months out of the reference's state
-    (``""`` when no such scenario's difference moved by 0.1 or more)."""
+    """Why a scenario whose states follow the state model differs from the reference by a
+    different amount from today than from the data's end.
+
+    A difference in launch days moves with the level expected over its months, for a fixed
+    path as well; a scenario of the state model moves in rate ratio too, since its states run
+    through the ``gap`` months the data lack and spend more of the months out of the state the
+    reference holds. One item per such scenario: in both contrast tables and both forecasts,
+    its rate ratio moved by 0.01 or more and its months out of the reference's state grew.
+    ``""`` when there is none, when the two sections compare with different references, when
+    a forecast has no rates, or when the reference's path is not one fixed state.
+    """
     today, end = ctx.today_contrasts, ctx.contrasts
     if today is None or end is None or ctx.today_reference != ctx.reference:
         return ""
     now, then = ctx.scenarios_today, ctx.forecast
     reference = ctx.today_reference
-    state = int(now.states.sel(scenario=reference).isel(draw=0, month=0))
+    held = [f.states.sel(scenario=reference) for f in (now, then)]
+    state = int(held[0].isel(draw=0, month=0))
+    if any(bool((h != state).any()) for h in held):
+        return ""  # a reference whose states move: no one state to be out of
     words = STATE_WORDS.get(STATES[state], STATES[state])
-    ends = end.table.set_index("scenario")["diff_mean"]
+    ends = end.table.set_index("scenario")
     noun = target_noun(now.target)
     items = []
     for row in today.table.itertuples():
         name = row.scenario
         if name not in now.drawn_states or name not in ends.index or name not in then.scenarios:
             continue
-        if abs(row.diff_mean - ends[name]) < 0.1:
+        ratio_then = ends.loc[name, "rate_ratio"]
+        if not abs(row.rate_ratio - ratio_then) >= 0.01:  # NaN (no rates) or not moved
             continue
         away_now = now.states.sel(scenario=name) != state
         away_then = then.states.sel(scenario=name) != state
+        months_now = float(away_now.sum("month").mean())
+        months_then = float(away_then.sum("month").mean())
+        if months_now <= months_then:
+            continue
         items.append(
-            f"<li><i>{html.escape(name)}</i>: {_change_words(row.diff_mean, noun)} expected "
-            f"from today, against {_change_words(ends[name])} from the data's end. Its simulations "
-            f"spend on average {float(away_now.sum('month').mean()):.1f} of these "
-            f"{len(now.months)} months out of {html.escape(words)}, against "
-            f"{float(away_then.sum('month').mean()):.1f} of the {len(then.months)} months from "
-            f"{then.months[0]:%B %Y}; in {now.months[0]:%B %Y}, "
-            f"{float(away_now.isel(month=0).mean()):.0%} of them have already left it.</li>"
+            f"<li><i>{html.escape(name)}</i>: an expected rate {row.rate_ratio:.2f} times the "
+            f"reference's from today, against {ratio_then:.2f} from the data's end "
+            f"({_change_words(row.diff_mean, noun)}, against "
+            f"{_change_words(ends.loc[name, 'diff_mean'])}). Its simulations spend on average "
+            f"{months_now:.1f} of these {counted(len(now.months), 'month')} out of "
+            f"{html.escape(words)}, against {months_then:.1f} of the "
+            f"{counted(len(then.months), 'month')} from {then.months[0]:%B %Y}; in "
+            f"{now.months[0]:%B %Y}, {float(away_now.isel(month=0).mean()):.0%} of them are "
+            "out of it.</li>"
         )
     if not items:
         return ""
     return (
         '<p id="contrasts-today-drift">Why a scenario whose states follow the state model '
-        "differs from the reference by another amount from today than from the data's end: its "
-        "states are drawn through the "
+        "differs from the reference by a different amount from today than from the data's "
+        f"end. A difference in {noun} moves with the level expected over the months, a fixed "
+        "path's as well; its rate ratio moves too, because its states are drawn through the "
         f"{counted(gap, 'month')} the data lack as well, so its paths have had longer to leave "
         f"{html.escape(words)}, the state the reference holds. It is the state model's "
         "expectation, not news:</p>\n"
@@ -697,7 +715,10 @@ def _drawn_drift_note(ctx: ReportContext, gap: int) -> str:
 
 
 def _change_words(diff: float, noun: str = "") -> str:
-    """A mean difference in words: "0.6 fewer launch days", "0.3 more" (no ``noun``)."""
+    """A mean difference in words: "0.6 fewer launch days", "0.3 more" (no ``noun``),
+    "about as many" when it rounds to 0.0."""
+    if f"{abs(diff):.1f}" == "0.0":
+        return f"about as many {noun}".rstrip()
     return f"{abs(diff):.1f} {'fewer' if diff < 0 else 'more'} {noun}".rstrip()
 
 
