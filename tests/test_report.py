@@ -306,6 +306,28 @@ def test_the_page_says_why_a_drawn_scenario_changes_more_from_today(index, repor
     assert "the 10 months the data lack as well" in index
 
 
+def test_the_scenarios_from_today_name_the_missing_months_once():
+    """The section of the scenarios from today says the months the data lack in full only
+    when no outlook from today above it has said so; else it points to it."""
+    from types import SimpleNamespace
+
+    from forecast.report.sections import _gap_again
+
+    gap = pd.period_range("2026-01", "2026-10", freq="M")
+    span = "January 2026 to October 2026"
+    alone = _gap_again(SimpleNamespace(from_today=None, fit_reaches_data_end=True), gap, span)
+    assert alone == (
+        "The data end in December 2025; the 10 months January 2026 to October 2026 have "
+        "happened but are <b>not in the data</b>. Each simulation first runs through them, "
+        "launches included (simulated, not observed, and not counted below)."
+    )
+    below = _gap_again(SimpleNamespace(from_today=object()), gap[-1:], "October 2026")
+    assert below == (
+        "As in the outlook from today above, each simulation first runs through the 1 month "
+        "October 2026, launches included (simulated, not observed, and not counted below)."
+    )
+
+
 def test_the_drift_note_counts_the_months_out_of_the_references_state_by_hand():
     """Three months from the data's end (January 2026) and three from today (June 2026), four
     draws: the drawn scenario spends 6 of 12 draw-months out of no talks from today (3, 2, 1,
@@ -1156,6 +1178,11 @@ def test_the_index_gives_the_outlook_from_today_and_the_year_beside_the_last(tin
         "draw the states of those months from the state model." in said
     )
     assert 'month 1 is November 2026, so "month 3" is January 2027' in said
+    assert (
+        "As in the outlook from today above, each simulation first runs through the 10 months "
+        "January 2026 to October 2026" in said
+    )
+    assert index.count("have happened but are") == 1  # said once, in the outlook from today
     assert set(pd.read_csv(folder / "contrasts_today.csv")["reference"]) == {"persist"}
     assert 'id="contrasts-today-list"' in section and 'id="interval-scenarios-today"' in section
     assert "(<code>contrasts_today.csv</code>)" in section

@@ -637,8 +637,7 @@ def scenarios_today_section(ctx: ReportContext) -> str:
 <p>The scenarios of the section below (<code>{source}</code>), restarted in {first:%B %Y}, the
 month under way on the report's day: month 1 is {first:%B %Y}, so "month 3" is
 {first + 2:%B %Y} (the scenarios keep their month numbers, not their calendar months).{split}
-{_gap_words(ctx, gap, span)} Each simulation first runs through them, launches included
-(simulated, not observed, and not counted below). The numbers are in
+{_gap_again(ctx, gap, span)} The numbers are in
 <code>scenarios_today.csv</code> and, month by month, <code>fan_bands_today.csv</code>; the
 chart leaves the months the data lack blank.</p>
 {_headline_html(table, "headline-today")}
@@ -806,6 +805,21 @@ def _gap_words(ctx: ReportContext, gap, span: str) -> str:
     return (
         f"The run was fitted to {gap[0] - 1:%B %Y}, before the data's last month; {months} "
         "but are <b>not in its fit</b>."
+    )
+
+
+def _gap_again(ctx: ReportContext, gap, span: str) -> str:
+    """The months the data lack, for the scenarios from today: in full when the page has no
+    outlook from today above to say it, else as a pointer to it."""
+    if ctx.from_today is None:
+        return (
+            f"{_gap_words(ctx, gap, span)} Each simulation first runs through them, launches "
+            "included (simulated, not observed, and not counted below)."
+        )
+    return (
+        f"As in the outlook from today above, each simulation first runs through the "
+        f"{counted(len(gap), 'month')} {span}, launches included (simulated, not observed, "
+        "and not counted below)."
     )
 
 
