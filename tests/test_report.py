@@ -902,12 +902,12 @@ def test_a_second_report_to_another_folder_fits_beside_the_first(tmp_path, monke
 
     monkeypatch.setitem(forecast.catalog.PRESETS, "fast", forecast.catalog.PRESETS["mock"])
     monkeypatch.chdir(tmp_path)
-    first = build_report("reports/a", fast=True, notebooks=[], today=STALE_TODAY)
-    second = build_report("reports/b", fast=True, notebooks=[], today=STALE_TODAY)
+    first = build_report("reports/a", fast=True, notebooks=[], today=FRESH_TODAY)
+    second = build_report("reports/b", fast=True, notebooks=[], today=FRESH_TODAY)
     assert first.run_dir == (tmp_path / "runs" / "report-a").resolve()
     assert second.run_dir == (tmp_path / "runs" / "report-b").resolve()
     assert (first.run_dir / "fit.nc").is_file() and (second.run_dir / "fit.nc").is_file()
-    again = build_report("reports/a", fast=True, notebooks=[], today=STALE_TODAY, force=True)
+    again = build_report("reports/a", fast=True, notebooks=[], today=FRESH_TODAY, force=True)
     assert again.run_dir == first.run_dir  # the report's own fit is replaced with --force
     made = cli("fit", "--model", "constant_rate", "--out", "runs/report-c", "--preset", "mock")
     assert made.exit_code == 0, made.stderr
