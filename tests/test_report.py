@@ -306,6 +306,39 @@ def test_the_page_says_why_a_drawn_scenario_changes_more_from_today(index, repor
     assert "the 10 months the data lack as well" in index
 
 
+def test_a_long_panel_title_breaks_at_its_last_space_into_two_lines():
+    """``two_lines`` is a Vega expression: rendered by Vega itself (vl-convert, offline), a
+    label longer than the limit breaks at its last space within it into two lines, while a
+    short label and a long one without a space stay on one line."""
+    import vl_convert
+
+    from forecast.report.scenario_charts import two_lines
+
+    long = "A summit is prepared from month 4 (April 2026), with exercises scaled"
+    labels = [long, "Short one", "Nospaceatallinthislabelwhichislong", "Exactly twenty chars"]
+    spec = {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "data": {"values": [{"s": s, "x": 1, "y": 1} for s in labels]},
+        "facet": {"field": "s", "type": "nominal", "header": {"labelExpr": two_lines(20)}},
+        "columns": 1,
+        "spec": {
+            "mark": "point",
+            "encoding": {
+                "x": {"field": "x", "type": "quantitative"},
+                "y": {"field": "y", "type": "quantitative"},
+            },
+        },
+    }
+    svg = vl_convert.vegalite_to_svg(spec)
+    drawn = set(re.findall(r"<text[^>]*>(.*?)</text>", svg, flags=re.S))
+    # the first space-bounded piece within 21 characters, then the rest on a second line
+    assert (
+        '<tspan>A summit is prepared</tspan><tspan x="0" dy="12">from month 4 (April 2026), '
+        "with exercises scaled</tspan>" in drawn
+    )
+    assert {"Short one", "Nospaceatallinthislabelwhichislong", "Exactly twenty chars"} <= drawn
+
+
 def test_the_scenarios_from_today_name_the_missing_months_once():
     """The section of the scenarios from today says the months the data lack in full only
     when no outlook from today above it has said so; else it points to it."""
