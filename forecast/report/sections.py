@@ -704,8 +704,9 @@ def _drawn_drift_note(ctx: ReportContext, gap: int) -> str:
     return (
         '<p id="contrasts-today-drift">Why a scenario whose states follow the state model '
         "differs from the reference by a different amount from today than from the data's "
-        f"end. A difference in {noun} moves with the level expected over the months, a fixed "
-        "path's as well; its rate ratio moves too, because its states are drawn through the "
+        f"end. A difference in {noun} moves with the level expected over the months, for a "
+        "fixed path as well; a scenario of the state model also moves in rate ratio, because "
+        "its states are drawn through the "
         f"{counted(gap, 'month')} the data lack as well, so its paths have had longer to leave "
         f"{html.escape(words)}, the state the reference holds. It is the state model's "
         "expectation, not news:</p>\n"
