@@ -247,6 +247,13 @@ def test_scenarios_from_today_start_in_todays_month(small_runs, tmp_path):
     result = run(*args[:-1], str(tmp_path / "end"), "--today", "2026-12-07")
     assert "partly in the past" in result.stdout
     assert "To count the 12 months from today's month instead" in " ".join(result.stdout.split())
+    assert "totals over 12 months" in result.stdout
+    # a one-month file: counted in the singular
+    one = tmp_path / "one.yaml"
+    one.write_text("horizon: 1\nscenarios:\n  persist: {label: Persists}\n")
+    result = run(*args[:3], str(one), "--out", str(tmp_path / "one"), "--today", "2026-12-07")
+    said = " ".join(result.stdout.split())
+    assert "totals over 1 month" in said and "To count the 1 month from today's month" in said
     # when the data reach today's month there is nothing to restart, and it says so
     result = run(*args[:-1], str(tmp_path / "now"), "--from-today", "--today", "2026-01-15")
     assert result.returncode == 0, result.stderr

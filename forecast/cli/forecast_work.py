@@ -42,7 +42,7 @@ from forecast.plots import (
     plot_state_probabilities,
     plot_totals,
 )
-from forecast.present import month_span
+from forecast.present import counted, month_span
 from forecast.questions import check_question_horizon, load_questions
 from forecast.runs import load_outlook, load_run
 from forecast.scenarios import from_today as from_today_set
@@ -94,7 +94,8 @@ def scenarios(
     )
     written = write_scenario_outputs(forecast, model.training, out, force=force, rules=rules)
     origin = forecast_origin(model.last_month, tables.last_whole_month)
-    title = f"{timing.title_from(origin)} ({model.name}): totals over {spec.horizon} months"
+    over = counted(spec.horizon, "month")
+    title = f"{timing.title_from(origin)} ({model.name}): totals over {over}"
     console.print(totals_table(written["summary"], title))
     if started:
         console.print(_skipped_words(model, forecast.months[0]), highlight=False)
@@ -111,8 +112,8 @@ def scenarios(
         )
     elif timing.partly_past and startable:
         console.print(
-            f"To count the {spec.horizon} months from today's month instead (the months the "
-            "data lack simulated first): add --from-today.",
+            f"To count the {counted(spec.horizon, 'month')} from today's month instead (the "
+            "months the data lack simulated first): add --from-today.",
             highlight=False,
         )
     if forecast.note:

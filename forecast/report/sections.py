@@ -125,9 +125,9 @@ def _nuclear_note(ctx: ReportContext, window, where: str, shown: float | None = 
     months = len(window)
     others = ctx.nuclear_rules.others_at(window)
     if window[0] == ctx.nuclear_rules.months[0]:
-        span = f"the {months} months after the data"
+        span = f"the {counted(months, 'month')} after the data"
     else:
-        span = f"the {months} months {window[0]:%B %Y} to {window[-1]:%B %Y}"
+        span = f"the {counted(months, 'month')} {month_span(window)}"
     if where == "scenarios-today" and ctx.from_today is not None:
         if window.equals(pd.PeriodIndex(ctx.from_today.forecast.months)):  # said just above
             return (
@@ -310,7 +310,7 @@ def outlook_section(ctx: ReportContext) -> str:
     ref_label = html.escape(forecast.labels[reference])
     return f"""<h2 id="outlook">{html.escape(timing.title_from(ctx.origin))}</h2>
 {_past_html(ctx, timing)}
-<p>Launch days over {n} months under each scenario of <code>{source}</code>,
+<p>Launch days over {counted(n, "month")} under each scenario of <code>{source}</code>,
 from <code>{model.name}</code> fitted on {train.iloc[0]:%Y-%m} to {train.iloc[-1]:%Y-%m}.
 Each forecast is conditional on its negotiation path; which path is likely is the analyst's
 call. The 80% interval leaves at most 10% of simulations below it and at most 10% above (a
@@ -377,7 +377,7 @@ def _contrasts_html(
     else:
         how = f"the difference in simulated {noun}, simulation by simulation"
     return (
-        f'<p id="{name}">What each scenario changes over these {n} months against '
+        f'<p id="{name}">What each scenario changes over these {counted(n, "month")} against '
         f"<i>{html.escape(forecast.labels[reference])}</i>: {how} "
         f"(<code>{csv}</code>):</p>\n"
         f'<ul id="{name}-list">\n{items}\n</ul>'
@@ -631,7 +631,7 @@ def scenarios_today_section(ctx: ReportContext) -> str:
         split = (
             f" The table above splits one forecast by the state the simulations happen to reach "
             f"in {first:%B %Y}; this one gives each scenario its own path of states (fixed, or "
-            f"drawn from the state model) for its {len(months)} months."
+            f"drawn from the state model) for its {counted(len(months), 'month')}."
         )
     return f"""<h2 id="scenarios-today">The scenarios from today: {first:%B %Y} to {last:%B %Y}</h2>
 <p>The scenarios of the section below (<code>{source}</code>), restarted in {first:%B %Y}, the
