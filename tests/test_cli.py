@@ -79,7 +79,7 @@ def test_build_writes_to_out_and_reports_duplicates(raw_dir, bundled_dir, tmp_pa
     result = run("data", "build", "--raw", str(raw_dir), "--out", str(tmp_path))
     assert result.returncode == 0, result.stderr
     assert "missile_tests.csv: 314 rows" in result.stdout
-    assert "collapsed 3 duplicate CSIS row(s)" in result.stdout
+    assert "collapsed 3 duplicate CSIS rows:" in result.stdout
 
 
 def test_the_catalogue_names_the_registered_models():

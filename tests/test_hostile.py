@@ -296,7 +296,7 @@ def test_blank_lines_of_spaces_and_a_trailing_empty_field_are_no_short_rows(tmp_
     file = events(tmp_path, "  ", "2025-01-04,SRBM,1,success,x", "\t")
     result = cli("data", "import", file, "--format", "events", "--data-dir", tmp_path / "o")
     assert result.exit_code == 0, result.stdout + result.stderr
-    assert "added 1 missile row(s)" in result.stdout
+    assert "added 1 missile row (one per missile), 1 launch day," in result.stdout
     from forecast.data.checked_csv import parse_csv
 
     assert len(parse_csv("a,b,c\n1,2,\n \n", "t.csv")) == 1

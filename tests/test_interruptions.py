@@ -118,7 +118,7 @@ def test_an_import_killed_before_its_commit_can_be_repeated(overlays, tmp_path):
     assert killed.returncode == -signal.SIGKILL
     again = forecast("data", "import", second, "--format", "events", "--data-dir", victim)
     assert again.returncode == 0, again.stderr
-    assert "added 3 missile row(s)" in again.stdout
+    assert "added 3 missile rows" in again.stdout
     assert tree_digest(victim) == tree_digest(new)
 
 

@@ -83,8 +83,8 @@ def test_importing_the_cns_export_adds_nothing(raw_dir, tmp_path):
     result = run("data", "import", str(raw_dir / EXPORT), "--format", "cns", "--data-dir", overlay)
     assert result.returncode == 0, result.stderr
     assert "added nothing" in result.stdout
-    assert "skipped 245 missile row(s) of the file" in result.stdout
-    assert "launch day(s), 1984-04-09..2023-04-12): duplicates" in result.stdout  # its span
+    assert "skipped 245 missile rows of the file" in result.stdout
+    assert "launch days, 1984-04-09..2023-04-12): duplicates" in result.stdout  # its span
     assert "duplicates of launches already recorded" in result.stdout
     assert not (overlay / "missile_tests.csv").exists()
 
@@ -96,16 +96,16 @@ def test_import_then_set_state_shows_2026_in_the_summary(tmp_path):
     result = run("data", "import", str(events), "--format", "events", "--data-dir", overlay)
     assert result.returncode == 0, result.stderr
     assert (
-        "added 6 missile row(s) (one per missile), 3 launch day(s), 2026-01-04..2026-03-10"
+        "added 6 missile rows (one per missile), 3 launch days, 2026-01-04..2026-03-10"
         in result.stdout
     )
     assert "set-state" in result.stdout  # after the end of the state timeline
     again = run("data", "import", str(events), "--format", "events", "--data-dir", overlay)
-    assert "added nothing" in again.stdout and "skipped 6 missile row(s)" in again.stdout
+    assert "added nothing" in again.stdout and "skipped 6 missile rows" in again.stdout
 
     before = run("data", "summary", "--data-dir", overlay, "--since", "2025")
     assert before.returncode == 0, before.stderr
-    assert "│ 2026" not in before.stdout and "not shown: 3 launch day(s)" in before.stdout
+    assert "│ 2026" not in before.stdout and "not shown: 3 launch days" in before.stdout
 
     state = ["data", "set-state", "2026-01-01", "no_talks", "--end", "2026-06-30"]
     result = run(*state, "--source", "https://example.org/s", "--data-dir", overlay)

@@ -29,6 +29,7 @@ from forecast.data.overlay import overlay_for_writing
 from forecast.data.panel import data_caveats
 from forecast.errors import ConfigError
 from forecast.freshness import check_today, data_freshness, freshness_lines
+from forecast.present import counted
 
 app = typer.Typer(
     help="Build, inspect and extend the datasets.", no_args_is_help=True, rich_markup_mode=None
@@ -66,7 +67,7 @@ def data_build(
     for name, n in report.written.items():
         console.print(f"wrote {out / (name + '.csv')}: {n} rows")
     if len(report.csis_duplicates):
-        console.print(f"collapsed {len(report.csis_duplicates)} duplicate CSIS row(s):")
+        console.print(f"collapsed {counted(len(report.csis_duplicates), 'duplicate CSIS row')}:")
         for row in report.csis_duplicates.itertuples():
             console.print(f"  {row.date}  {row.type}  {row.event}")
 
@@ -108,7 +109,7 @@ def data_summary(
     if len(late):
         note(
             "not shown:",
-            f"{late['date'].nunique()} launch day(s) "
+            f"{counted(late['date'].nunique(), 'launch day')} "
             f"({late['date'].min():%Y-%m-%d}..{late['date'].max():%Y-%m-%d}) after the end of "
             f"the state timeline ({tables.as_of:%Y-%m-%d}); code their state with "
             "'forecast data set-state START STATE --source TEXT'",

@@ -49,6 +49,7 @@ from forecast.data.tables import MISSILE_TESTS
 from forecast.data.transaction import commit_files, overlay_lock, recover
 from forecast.destinations import refuse_protected
 from forecast.errors import ConfigError, DataError
+from forecast.present import counted
 
 #: A launch at or after this UTC hour falls on the next Korean day (UTC+9).
 KOREAN_DAY_HOUR = 15
@@ -76,22 +77,24 @@ class ImportReport:
         added, skipped, late = self.added, self.skipped, self.late
         if len(added):
             out = [
-                f"added {len(added)} missile row(s) (one per missile), "
-                f"{added['date'].nunique()} launch day(s), "
+                f"added {counted(len(added), 'missile row')} (one per missile), "
+                f"{counted(added['date'].nunique(), 'launch day')}, "
                 f"{added['date'].min():%Y-%m-%d}..{added['date'].max():%Y-%m-%d} to {self.path}"
             ]
         else:
             out = [f"added nothing: {self.path} is unchanged"]
         if len(skipped):
             out.append(
-                f"skipped {len(skipped)} missile row(s) of the file ({skipped['date'].nunique()} "
-                f"launch day(s), {skipped['date'].min():%Y-%m-%d}.."
+                f"skipped {counted(len(skipped), 'missile row')} of the file "
+                f"({counted(skipped['date'].nunique(), 'launch day')}, "
+                f"{skipped['date'].min():%Y-%m-%d}.."
                 f"{skipped['date'].max():%Y-%m-%d}): duplicates of launches already recorded, "
                 "which were kept as they are"
             )
         if len(late):
             out.append(
-                f"{late['date'].nunique()} launch day(s) after the end of the state timeline "
+                f"{counted(late['date'].nunique(), 'launch day')} after the end of the state "
+                "timeline "
                 f"({self.as_of:%Y-%m-%d}): code their state with "
                 "'forecast data set-state START STATE --source TEXT'"
             )

@@ -303,7 +303,8 @@ def monthly_panel(tables: Tables, start: str = PANEL_START, end: str | None = No
         folder = tables.overlay_dir
         raise DataError(
             folder / "missile_tests.csv" if folder else "missile_tests.csv",
-            f"{len(late)} launch(es) after the end of the state timeline ({tables.as_of:%Y-%m-%d})",
+            f"{len(late)} {'launch' if len(late) == 1 else 'launches'} after the end of the "
+            f"state timeline ({tables.as_of:%Y-%m-%d})",
             "code the negotiation state for those months with 'forecast data set-state'"
             + (f" (--data-dir {folder})" if folder else ""),
         )
