@@ -235,14 +235,14 @@ def freshness_lines(record: Freshness) -> list[tuple[str, str]]:
     ``"command"`` for a command to run.
     """
     lines = [("", f"Data as of {record.as_of:%Y-%m-%d} ({record.age_words} on {record.today})")]
-    if record.late_launch_days:
+    if late := record.late_launch_days:
         lines.append(
             (
                 "warning",
-                f"{counted(record.late_launch_days, 'imported launch day')} after {record.as_of} "
-                + ("waits for its" if record.late_launch_days == 1 else "wait for their")
+                f"{counted(late, 'imported launch day')} after {record.as_of} "
+                + ("waits for its" if late == 1 else "wait for their")
                 + " negotiation state (set-state below) before any fit uses "
-                + ("it" if record.late_launch_days == 1 else "them"),
+                + ("it" if late == 1 else "them"),
             )
         )
     if not record.stale:
@@ -486,8 +486,8 @@ def past_score_words(summary: pd.DataFrame, target: str = "launch_days") -> str:
     n = int(summary["months"].max())
     best_months = summary.loc[summary["crps_per_month"].idxmin(), "label"]
     sentence = (
-        f"Lower is better; both CRPS are in {noun}. CRPS per month: the mean over the {n} "
-        f"observed {'month' if n == 1 else 'months'} of each month's CRPS (the month-by-month "
+        f"Lower is better; both CRPS are in {noun}. CRPS per month: the mean over the "
+        f"{counted(n, 'observed month')} of each month's CRPS (the month-by-month "
         f"path): '{best_months}' fitted best."
     )
     if "crps_total" not in summary:

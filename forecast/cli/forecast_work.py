@@ -112,7 +112,7 @@ def scenarios(
         )
     elif timing.partly_past and startable:
         console.print(
-            f"To count the {counted(spec.horizon, 'month')} from today's month instead (the "
+            f"To count the {over} from today's month instead (the "
             "months the data lack simulated first): add --from-today.",
             highlight=False,
         )
@@ -138,7 +138,7 @@ def _skipped_words(model, start) -> str:
     """What happened to the months between a run's data and scenarios started after them."""
     first = model.last_month + 1
     state = str(model.training["state"].iloc[-1])
-    span = month_span(pd.period_range(first, start - 1, freq="M"))
+    span = month_span([first, start - 1])
     return (
         f"From {start:%B %Y}: the months {span}, which the run's data lack, were simulated "
         f"first and are not counted (a fixed path keeps the last observed state, "

@@ -123,23 +123,21 @@ def _nuclear_note(ctx: ReportContext, window, where: str, shown: float | None = 
         return f'<p id="nuclear-{where}" class="caution">P(nuclear test): {REFIT_FOR_RULES}.</p>'
     window = pd.PeriodIndex(window, freq="M")
     months = len(window)
+    # the same months as a note just above, the same numbers: not said twice
+    said_above = {"outlook": (ctx.forecast.months, "the scenarios")}
+    if ctx.from_today is not None:
+        said_above["scenarios-today"] = (ctx.from_today.forecast.months, "the outlook from today")
+    if where in said_above and window.equals(pd.PeriodIndex(said_above[where][0])):
+        return (
+            f'<p id="nuclear-{where}" class="caution">P(nuclear test) over these '
+            f"{counted(months, 'month')} by the other rules: as beside {said_above[where][1]} "
+            "above.</p>"
+        )
     others = ctx.nuclear_rules.others_at(window)
     if window[0] == ctx.nuclear_rules.months[0]:
         span = f"the {counted(months, 'month')} after the data"
     else:
         span = f"the {counted(months, 'month')} {month_span(window)}"
-    if where == "scenarios-today" and ctx.from_today is not None:
-        if window.equals(pd.PeriodIndex(ctx.from_today.forecast.months)):  # said just above
-            return (
-                f'<p id="nuclear-{where}" class="caution">P(nuclear test) over these {months} '
-                "months by the other rules: as beside the outlook from today above.</p>"
-            )
-    if where == "outlook" and window.equals(pd.PeriodIndex(ctx.forecast.months)):
-        # the same months as the scenarios' note above, the same numbers: not said twice
-        return (
-            f'<p id="nuclear-{where}" class="caution">P(nuclear test) over these {months} '
-            "months by the other rules: as beside the scenarios above.</p>"
-        )
     run_rule = nuclear_rule_words(ctx.nuclear_rules.run_rule.priors)
     # the backtest asked about the 12 months right after the data: only there does it say
     # how the rule's answers fared
@@ -671,13 +669,14 @@ def _drawn_drift_note(ctx: ReportContext, gap: int) -> str:
     state = int(held[0].isel(draw=0, month=0))
     if any(bool((h != state).any()) for h in held):
         return ""  # a reference whose states move: no one state to be out of
-    words = STATE_WORDS.get(STATES[state], STATES[state])
+    words = STATE_WORDS[STATES[state]]
     ends = end.table.set_index("scenario")
+    drawn = now.drawn_states
     noun = target_noun(now.target)
     items = []
     for row in today.table.itertuples():
         name = row.scenario
-        if name not in now.drawn_states or name not in ends.index or name not in then.scenarios:
+        if name not in drawn or name not in ends.index:  # ends: the scenarios of ``then``
             continue
         ratio_then = ends.loc[name, "rate_ratio"]
         if not abs(row.rate_ratio - ratio_then) >= 0.01:  # NaN (no rates) or not moved
@@ -812,15 +811,12 @@ def _gap_words(ctx: ReportContext, gap, span: str) -> str:
 def _gap_again(ctx: ReportContext, gap, span: str) -> str:
     """The months the data lack, for the scenarios from today: in full when the page has no
     outlook from today above to say it, else as a pointer to it."""
+    tail = "launches included (simulated, not observed, and not counted below)."
     if ctx.from_today is None:
-        return (
-            f"{_gap_words(ctx, gap, span)} Each simulation first runs through them, launches "
-            "included (simulated, not observed, and not counted below)."
-        )
+        return f"{_gap_words(ctx, gap, span)} Each simulation first runs through them, {tail}"
     return (
         f"As in the outlook from today above, each simulation first runs through the "
-        f"{counted(len(gap), 'month')} {span}, launches included (simulated, not observed, "
-        "and not counted below)."
+        f"{counted(len(gap), 'month')} {span}, {tail}"
     )
 
 
