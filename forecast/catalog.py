@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from numbers import Integral
 
 from forecast.errors import ConfigError
+from forecast.present import listed
 
 
 @dataclass(frozen=True)
@@ -322,7 +323,9 @@ def resolve_sampler(sampler: str | Sampler | dict | None = None, **changes) -> S
         known = {f.name for f in dataclasses.fields(Sampler)}
         unknown = sorted(set(sampler) - known)
         if unknown:
-            raise ConfigError("sampler", f"unknown setting(s) {unknown}", f"use {sorted(known)}")
+            raise ConfigError(
+                "sampler", f"unknown {listed('setting', unknown)}", f"use {sorted(known)}"
+            )
         # custom settings over ``full``'s: they belong to the preset they name, if any
         base = dataclasses.replace(PRESETS["full"].replace(**sampler), preset=sampler.get("preset"))
     else:

@@ -42,6 +42,7 @@ from forecast.data.overlay import merge_periods
 from forecast.data.panel import Tables, daily_states
 from forecast.data.tables import check_start_before_end
 from forecast.errors import ConfigError, DataError
+from forecast.present import listed
 
 #: The shipped alternatives (CODING_NOTES.md, "Alternatives a user might prefer").
 ALTERNATIVES_FILE = BUNDLED_DATA_DIR / "coding_alternatives.csv"
@@ -152,7 +153,7 @@ def select_alternatives(alternatives: pd.DataFrame, only: Sequence[str] | None) 
     if unknown:
         raise ConfigError(
             "--only",
-            f"unknown alternative(s) {unknown}",
+            f"unknown {listed('alternative', unknown)}",
             f"use ids of {source_of(alternatives)}: {', '.join(known)} (the timeline as coded "
             "is always fitted)",
         )

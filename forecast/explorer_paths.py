@@ -39,6 +39,7 @@ from forecast.constants import MAX_HORIZON, SHIPPED_SCENARIOS, STATE_WORDS, STAT
 from forecast.data import load_tables, monthly_panel
 from forecast.errors import ConfigError
 from forecast.plots import STATE_LABELS
+from forecast.present import listed
 from forecast.scenarios import Scenario, load_scenarios, scenario_future
 from forecast.simulation import Forecast, simulate, simulation_draws
 from forecast.summaries import Summary, compare, totals
@@ -222,7 +223,7 @@ class PathSimulator:
         """
         unknown = set(changes) - set(SETTINGS)
         if unknown:
-            raise TypeError(f"unknown setting(s) {sorted(unknown)}")
+            raise TypeError(f"unknown {listed('setting', sorted(unknown))}")
         new = dict(self.settings, path=list(self.settings["path"]))
         if "preset" in changes:
             new["path"] = list(self.paths[changes["preset"]][1])

@@ -31,6 +31,7 @@ from forecast.data.panel import TARGETS
 from forecast.errors import InputError, RunFileError
 from forecast.files import read_json, write_text_atomic
 from forecast.outlook import ANSWERS_FILE, read_answers, score_answers
+from forecast.present import listed
 from forecast.questions import date_months
 from forecast.scenarios import Scenario, ScenarioSet, simulate_scenarios
 from forecast.scores import brier_any, crps
@@ -160,7 +161,7 @@ def _forecast_problem(forecast) -> str | None:
     needed = ("created_at", "model", "target", "first_month", "horizon", "months", "draws", "state")
     missing = [k for k in needed if k not in forecast]
     if missing:
-        return f"missing key(s) {missing}"
+        return f"missing {listed('key', missing)}"
     if forecast["target"] not in TARGETS:
         return f"unknown target {forecast['target']!r}"
     for key in ("created_at", "model", "state"):

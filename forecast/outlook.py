@@ -31,6 +31,7 @@ import pandas as pd
 
 from forecast.errors import ConfigError, RunFileError
 from forecast.files import read_json
+from forecast.present import listed
 from forecast.questions import (
     ANSWER_COLUMNS,
     answer,
@@ -264,7 +265,8 @@ def _horizon(model, questions) -> int:
     if early:
         raise ConfigError(
             questions[0].source,
-            f"question(s) {early} start before the month after the fitted data ({first})",
+            f"{listed('question', early)} {'starts' if len(early) == 1 else 'start'} before the "
+            f"month after the fitted data ({first})",
             "ask about months after the data, or refit the run on data that end before them",
         )
     for q in questions:  # a conditional question's state path is a forecast's too

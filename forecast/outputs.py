@@ -279,7 +279,8 @@ def _check_existing(target, path, entries, command, kind, force, what) -> None:
     if extra:
         raise ConfigError(
             what,
-            f"{path} holds file(s) that {by} did not write: {_shown(extra)}",
+            f"{path} holds {'a file' if len(extra) == 1 else 'files'} that {by} did not "
+            f"write: {_shown(extra)}",
             "move them out of the folder (--force replaces the whole folder), or choose "
             "another --out; nothing was changed",
         )

@@ -267,9 +267,22 @@ def read_as(way: str) -> str:
     return f"read this answer as likely {way}."
 
 
+def noun_for(n: int, noun: str) -> str:
+    """``noun`` in the plural unless ``n`` is 1: "month", "months"."""
+    return noun if n == 1 else f"{noun}s"
+
+
 def counted(n: int, noun: str) -> str:
     """``n`` and ``noun``, the noun in the plural unless ``n`` is 1: "1 month", "11 months"."""
-    return f"{n:,} {noun}" + ("" if n == 1 else "s")
+    return f"{n:,} {noun_for(n, noun)}"
+
+
+def listed(noun: str, items) -> str:
+    """``noun`` and the items it names, in the plural unless there is one: "key 'deadline'",
+    "keys 'end', 'state'", "cutoffs 1990-06, 1991-12" (text quoted, other items as printed)."""
+    items = list(items)
+    shown = ", ".join(repr(i) if isinstance(i, str) else str(i) for i in items)
+    return f"{noun_for(len(items), noun)} {shown}"
 
 
 def month_span(months) -> str:

@@ -80,6 +80,7 @@ from forecast.constants import (
     STATES,
 )
 from forecast.errors import ConfigError
+from forecast.present import listed
 from forecast.simulation import Forecast, Future, simulate, simulation_draws, state_paths
 from forecast.yamlio import load_yaml, located
 
@@ -303,7 +304,9 @@ def parse_scenarios(spec: dict, source: str = "<scenarios>") -> ScenarioSet:
         raise ConfigError(source, "the file is not a YAML mapping", "see scenarios/current.yaml")
     unknown = sorted(set(spec) - {"start", "horizon", "scenarios"})
     if unknown:
-        raise ConfigError(source, f"unknown key(s) {unknown}", "use start, horizon, scenarios")
+        raise ConfigError(
+            source, f"unknown {listed('key', unknown)}", "use start, horizon, scenarios"
+        )
     start = _month(spec["start"], source, "start") if spec.get("start") is not None else None
     horizon = spec.get("horizon")
     if not isinstance(horizon, int) or isinstance(horizon, bool) or not 0 < horizon <= MAX_HORIZON:
@@ -339,7 +342,7 @@ def parse_scenarios(spec: dict, source: str = "<scenarios>") -> ScenarioSet:
         if extra:
             raise ConfigError(
                 source,
-                f"key '{key}': unknown key(s) {extra}",
+                f"key '{key}': unknown {listed('key', extra)}",
                 "use label, states, exercises, transitions, conditions",
             )
         transitions = body.get("transitions", False)

@@ -61,6 +61,7 @@ import xarray as xr
 
 from forecast.constants import STATES
 from forecast.errors import ConfigError
+from forecast.present import counted
 
 #: Seed offsets of the random streams drawn beside the count model's (the same in every
 #: scenario of a forecast: common random numbers).
@@ -345,7 +346,8 @@ class Forecast:
 
     def __repr__(self) -> str:
         return (
-            f"Forecast({self.model}: {len(self.scenarios)} scenario(s) x {self.n_draws} draws x "
+            f"Forecast({self.model}: {counted(len(self.scenarios), 'scenario')} x "
+            f"{self.n_draws} draws x "
             f"{len(self.months)} months, {self.months[0]}..{self.months[-1]})"
         )
 

@@ -21,7 +21,7 @@ import pandas as pd
 
 from forecast.data.panel import Tables, monthly_panel
 from forecast.models.events import ClassMix
-from forecast.present import chance
+from forecast.present import chance, noun_for
 from forecast.simulation import STREAMS
 
 #: Apogees (km) from which an unknown-class launch is recounted as an ICBM: 1,000 km (above
@@ -163,7 +163,8 @@ def icbm_range(
         outside = wanted.difference(forecast.months)
         if len(outside):
             raise ValueError(
-                f"icbm_range: month(s) {', '.join(map(str, outside))} are not months of the "
+                f"icbm_range: {noun_for(len(outside), 'month')} {', '.join(map(str, outside))} "
+                f"{'is not a month' if len(outside) == 1 else 'are not months'} of the "
                 f"forecast ({forecast.months[0]} to {forecast.months[-1]})"
             )
         window = np.asarray(forecast.months.isin(wanted))

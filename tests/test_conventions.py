@@ -12,7 +12,9 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from forecast.present import chance, styled
+from forecast.errors import ConfigError
+from forecast.models.conditioning import parse_conditions
+from forecast.present import chance, counted, listed, styled
 from forecast.simulation import Forecast
 from forecast.summaries import compare, describe
 
@@ -106,3 +108,19 @@ def test_a_signed_number_keeps_the_sign_of_what_is_not_zero():
     assert signed_number(-0.02) == "-0.02" and signed_number(0.009) == "+0.01"
     assert signed_number(-3.287) == "-3.3" and signed_number(0.0) == "+0.0"
     assert signed_number(-0.0) == "+0.0" and signed_number(-0.00001) == "+0.0"
+
+
+def test_a_list_in_a_message_takes_the_noun_in_the_number_it_needs():
+    assert listed("key", ["deadline"]) == "key 'deadline'"
+    assert listed("key", ["end", "state"]) == "keys 'end', 'state'"
+    assert listed("cutoff", [pd.Period("1990-06", "M")]) == "cutoff 1990-06"
+    assert counted(1, "field") == "1 field" and counted(3, "field") == "3 fields"
+    # a condition with one key missing and none unknown says only what is missing
+    with pytest.raises(ConfigError) as info:
+        parse_conditions({"state": "summitry", "within": 3}, 12, "s.yaml")
+    message = str(info.value)
+    assert "missing key 'probability'" in message and "unknown" not in message
+    assert "(s)" not in message
+    with pytest.raises(ConfigError) as info:
+        parse_conditions({"state": "summitry", "p": 1, "q": 2}, 12, "s.yaml")
+    assert "unknown keys 'p', 'q'; missing keys 'probability', 'within'" in str(info.value)

@@ -318,11 +318,11 @@ def test_regular_cutoffs():
 @pytest.mark.parametrize(
     "kwargs, words",
     [
-        ({"models": ["nope"]}, "unknown model(s) ['nope']"),
+        ({"models": ["nope"]}, "unknown model 'nope'"),
         ({"models": []}, "no model was given"),
         ({"cutoffs": []}, "no cutoff months were given"),
-        ({"cutoffs": ["1990-06"]}, "cutoff(s) 1990-06 outside the data"),
-        ({"cutoffs": ["1991-12", "2019-06"]}, "cutoff(s) 1991-12 outside"),
+        ({"cutoffs": ["1990-06"]}, "cutoff 1990-06 outside the data"),
+        ({"cutoffs": ["1991-12", "2019-06"]}, "cutoff 1991-12 outside the data"),
         ({"cutoffs": ["2025-12"]}, "choose cutoffs from 1992-01 to 2025-11"),
         ({"cutoffs": ["2031-01"]}, "outside the data"),
         ({"cutoffs": ["not-a-month"]}, "is not a month"),

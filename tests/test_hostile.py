@@ -279,7 +279,7 @@ def test_read_only_overlay_table_is_refused_without_a_half_update(tmp_path):
         ("2025-01-04,SRBM,,success,x", ["n_missiles", "required value is empty"]),
         ("2025-01-04,SRBM,nan,success,x", ["n_missiles", "not a number"]),
         ("2025-01-04,SRBM,0x10,success,x", ["n_missiles", "not a number: '0x10'"]),
-        ("2025-01-04,SRBM,1", ["line 2", "3 field(s), fewer than the header's 5"]),
+        ("2025-01-04,SRBM,1", ["line 2", "3 fields, fewer than the header's 5"]),
     ],
 )
 def test_events_template_limits(tmp_path, row, words):

@@ -57,7 +57,7 @@ def test_user_priors_override_defaults_key_by_key():
     "priors, words",
     [
         ({"bogus": {"sigma": 1}}, "unknown prior 'bogus'"),
-        ({"state_effect": {"mu": 1}}, "unknown parameter(s) ['mu']"),
+        ({"state_effect": {"mu": 1}}, "unknown parameter 'mu'"),
     ],
 )
 def test_unknown_priors_are_refused(priors, words):

@@ -132,7 +132,7 @@ def test_event_forms():
 BAD_QUESTIONS = [
     ({"questions": []}, "key 'questions' is missing or empty"),
     ({"questions": {"q": question()}}, "key 'questions' is a mapping; it is a list"),
-    ({"questions": [question()], "deadline": 3}, "unknown key(s) ['deadline']"),
+    ({"questions": [question()], "deadline": 3}, "unknown key 'deadline'"),
     ({"questions": [question(), question()]}, "question 'q': the id is used twice"),
     ({"questions": [question(id=None)]}, "question #1: 'id' None is missing or not a simple name"),
     ({"questions": [question(id="has space")]}, "'id' 'has space' is missing or not a simple name"),
@@ -157,11 +157,11 @@ BAD_QUESTIONS = [
     ),
     (
         {"questions": [question(event={"kind": "state_change", "to": "peace"})]},
-        "unknown state(s) in 'to': ['peace']",
+        "unknown state 'peace' in 'to'",
     ),
     (
         {"questions": [question(event={"kind": "launch_day", "class": "ICBM"})]},
-        "unknown event key(s) ['class']",
+        "unknown event key 'class'",
     ),
     (
         {"questions": [question(window={"start": "2030-06", "end": "2030-01"})]},
@@ -189,7 +189,7 @@ BAD_QUESTIONS = [
         {"questions": [question(type="numeric", threshold=3)]},
         "'threshold' applies to binary questions, not numeric",
     ),
-    ({"questions": [question(deadline="2030-06")]}, "question 'q': unknown key(s) ['deadline']"),
+    ({"questions": [question(deadline="2030-06")]}, "question 'q': unknown key 'deadline'"),
     ({"questions": [conditional(given=None)]}, "question 'c': 'given' is missing or not a mapping"),
     (
         {"questions": [conditional(given={"2030-01": "talks"})]},
@@ -201,7 +201,7 @@ BAD_QUESTIONS = [
         "given_through 2030-02 is before the last given month 2030-03",
     ),
     ({"questions": [conditional(question=None)]}, "'question' (the inner question) is missing"),
-    ({"questions": [conditional(event="launch_day")]}, "question 'c': unknown key(s) ['event']"),
+    ({"questions": [conditional(event="launch_day")]}, "question 'c': unknown key 'event'"),
 ]
 
 

@@ -221,14 +221,14 @@ def test_a_month_after_the_horizon_is_refused_not_ignored(model):
             "key 'scenarios.a.states' is empty",
         ),
         ({"horizon": 12, "scenarios": {}}, "key 'scenarios'"),
-        ({"horizon": 12, "scenarios": {"a": {"state": {}}}}, "unknown key(s) ['state']"),
+        ({"horizon": 12, "scenarios": {"a": {"state": {}}}}, "unknown key 'state'"),
         ({"horizon": 12, "scenarios": {"a": {"states": {"Feb": "stalled"}}}}, "is not a month"),
         (
             {"horizon": 12, "scenarios": {"a": {"exercises": {"2010-01": "cancelled"}}}},
             "unknown value 'cancelled'",
         ),
         ({"start": "soon", "horizon": 12, "scenarios": {"a": {}}}, "key 'start'"),
-        ({"horizon": 12, "scenarios": {"a": {}}, "end": "2011-01"}, "unknown key(s) ['end']"),
+        ({"horizon": 12, "scenarios": {"a": {}}, "end": "2011-01"}, "unknown key 'end'"),
         (
             {"horizon": 12, "scenarios": {"a": {"states": {"month 0": "stalled"}}}},
             "key 'scenarios.a.states.month 0': the forecast has months 1..120",

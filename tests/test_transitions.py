@@ -342,10 +342,10 @@ def test_conditions_reproduce_with_the_seed():
             {"conditions": {"state": "summitry", "within": 13, "probability": 0.5}},
             "outside the horizon",
         ),
-        ({"conditions": {"state": "summitry", "within": 3}}, "missing key(s) ['probability']"),
+        ({"conditions": {"state": "summitry", "within": 3}}, "missing key 'probability'"),
         (
             {"conditions": {"state": "summitry", "within": 3, "p": 0.5, "probability": 1}},
-            "unknown key(s) ['p']",
+            "unknown key 'p'",
         ),
         (
             {

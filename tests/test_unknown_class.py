@@ -92,7 +92,7 @@ def test_the_range_from_today_starts_at_that_outlooks_own_p_icbm(tmp_path, table
     as_dates = today.forecast.months.to_timestamp()
     again = icbm_range(today.full, tables, outlook.class_mix, SEED, months=as_dates, label="x")
     assert again["p_icbm_x"].tolist() == table["p_icbm_from_today"].tolist()
-    with pytest.raises(ValueError, match="2030-01 are not months of the forecast"):
+    with pytest.raises(ValueError, match="month 2030-01 is not a month of the forecast"):
         icbm_range(today.full, tables, outlook.class_mix, SEED, months=["2030-01"])
     two = SimpleNamespace(scenarios=["a", "b"])  # a label names one scenario's column only
     with pytest.raises(ValueError, match="one-scenario"):

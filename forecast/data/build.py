@@ -18,6 +18,7 @@ from forecast.data.raw import read_cns_json, read_csis
 from forecast.data.tables import SPECS
 from forecast.data.transaction import commit_files, overlay_lock
 from forecast.errors import DataError
+from forecast.present import noun_for
 
 #: Where each raw source lives under the ``--raw`` folder.
 RAW_LAYOUT = {
@@ -62,7 +63,8 @@ def build_datasets(raw_dir: str | Path, out_dir: str | Path) -> BuildReport:
     if missing:
         raise DataError(
             out_dir,
-            f"the hand-coded table(s) {', '.join(missing)} are not in this data folder "
+            f"the hand-coded {noun_for(len(missing), 'table')} {', '.join(missing)} "
+            f"{'is' if len(missing) == 1 else 'are'} not in this data folder "
             "(a build checks them and writes only missile_tests.csv and provocations_csis.csv)",
             f"copy {', '.join(missing)} from datasets/ into it first, or build into datasets/ "
             "(leave out --out)",

@@ -29,6 +29,7 @@ import pandas as pd
 
 from forecast.constants import MAX_TABLE_BYTES
 from forecast.errors import DataError, folder_problem
+from forecast.present import counted, listed, noun_for
 
 # Column kinds understood by the validator.
 DATE = "date"  # ISO YYYY-MM-DD, required
@@ -176,7 +177,7 @@ def _parse_column(
             shown = sorted(set(stripped[bad]))[:3]
             raise DataError(
                 path,
-                f"unknown label(s) {shown}",
+                f"unknown {listed('label', shown)}",
                 f"use one of {list(kind)}",
                 rows=[file_line(i) for i in bad],
                 column=column,
@@ -310,7 +311,7 @@ def validate_frame(
     if missing:
         raise DataError(
             path,
-            f"missing column(s) {missing}",
+            f"missing {listed('column', missing)}",
             f"the header must contain: {','.join(spec.columns)}",
             rows=[1],
         )
@@ -330,7 +331,8 @@ def validate_frame(
     if len(dup):
         raise DataError(
             path,
-            f"duplicate row(s): the key {list(spec.key)} repeats an earlier row",
+            f"duplicate {noun_for(len(dup), 'row')}: the key {list(spec.key)} repeats an "
+            "earlier row",
             "delete the repeated row or correct its key columns",
             rows=[file_line(i) for i in dup],
             column=spec.key[0],
@@ -409,7 +411,7 @@ def check_unique_columns(names, path: str | Path) -> None:
     if repeated:
         raise DataError(
             path,
-            f"the header names the column(s) {repeated} more than once",
+            f"the header names the {listed('column', repeated)} more than once",
             "keep one column of each name (check which one holds the right values) and "
             "delete or rename the other",
             rows=[1],
@@ -466,7 +468,7 @@ def parse_csv(text: str, path: str | Path) -> pd.DataFrame:
         line, fields, width = short
         raise DataError(
             path,
-            f"a row has {fields} field(s), fewer than the header's {width}",
+            f"a row has {counted(fields, 'field')}, fewer than the header's {width}",
             "give every row a value (or an empty field between commas) for each column of the "
             "header",
             rows=[line],

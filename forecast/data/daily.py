@@ -37,6 +37,7 @@ import pandas as pd
 
 from forecast.constants import STATES
 from forecast.errors import DataError
+from forecast.present import listed
 
 #: The panel's day-by-day text columns (documented in :mod:`forecast.data.panel`).
 DAY_COLUMNS = ("day_launches", "day_missiles", "day_states", "day_exercise")
@@ -78,7 +79,7 @@ def daily_frame(panel: pd.DataFrame) -> pd.DataFrame:
     if missing:
         raise DataError(
             "monthly panel",
-            f"missing column(s) {missing}",
+            f"missing {listed('column', missing)}",
             "build the panel with forecast.data.monthly_panel (this version adds the day columns)",
         )
     months = pd.DatetimeIndex(pd.to_datetime(panel["month"])).normalize()

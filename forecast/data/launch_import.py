@@ -49,7 +49,7 @@ from forecast.data.tables import MISSILE_TESTS
 from forecast.data.transaction import commit_files, overlay_lock, recover
 from forecast.destinations import refuse_protected
 from forecast.errors import ConfigError, DataError
-from forecast.present import counted
+from forecast.present import counted, listed
 
 #: A launch at or after this UTC hour falls on the next Korean day (UTC+9).
 KOREAN_DAY_HOUR = 15
@@ -256,7 +256,7 @@ def _read_log_text(path: Path) -> pd.DataFrame:
     if missing:
         raise DataError(
             path,
-            f"missing column(s) {missing}",
+            f"missing {listed('column', missing)}",
             f"restore the header {','.join(SOURCE_LOG_COLUMNS)},imported_on (the file is "
             "written by 'forecast data import')",
             rows=[1],

@@ -46,6 +46,7 @@ from forecast.data.checked_csv import (
 )
 from forecast.data.tables import MISSILE_TESTS, PROVOCATIONS, check_whole_numbers
 from forecast.errors import DataError
+from forecast.present import listed
 
 #: Landing areas: raw spellings (CNS JSON keys and export text) -> canonical label.
 LANDING_LABELS = {
@@ -334,7 +335,7 @@ def read_cns_export(path: str | Path) -> pd.DataFrame:
     if missing:
         raise DataError(
             path,
-            f"missing column(s) {missing}",
+            f"missing {listed('column', missing)}",
             "this does not look like a CNS export; its header has: "
             + ", ".join(CNS_EXPORT_COLUMNS),
             rows=[1],
@@ -398,7 +399,7 @@ def read_csis(path: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     if missing:
         raise DataError(
             path,
-            f"missing column(s) {missing} (the header has {list(raw.columns)[:8]})",
+            f"missing {listed('column', missing)} (the header has {list(raw.columns)[:8]})",
             "restore the CSIS file as downloaded: its header must name date, type and event",
             rows=[1],
         )

@@ -24,6 +24,7 @@ from forecast.constants import (
 )
 from forecast.data import month_periods
 from forecast.errors import ConfigError
+from forecast.present import listed, noun_for
 
 __all__ = [
     "BASELINES",
@@ -93,7 +94,9 @@ def check_models(models: Sequence[str] | str, what: str = "--models") -> list[st
         raise ConfigError(what, "no model was given", f"use some of {sorted(MODELS)}")
     unknown = [m for m in models if m not in MODELS]
     if unknown:
-        raise ConfigError(what, f"unknown model(s) {unknown}", f"use some of {sorted(MODELS)}")
+        raise ConfigError(
+            what, f"unknown {listed('model', unknown)}", f"use some of {sorted(MODELS)}"
+        )
     return models
 
 
@@ -139,7 +142,8 @@ def check_cutoffs(cutoffs: Iterable, panel: pd.DataFrame) -> list[pd.Period]:
         shown = ", ".join(str(c) for c in bad[:5]) + (" ..." if len(bad) > 5 else "")
         raise ConfigError(
             "--cutoffs",
-            f"cutoff(s) {shown} outside the data: a cutoff must be at least {MIN_HISTORY} "
+            f"{noun_for(len(bad), 'cutoff')} {shown} outside the data: a cutoff must be at "
+            f"least {MIN_HISTORY} "
             f"months after the panel start ({months.min()}) and before its last month ({last}), "
             "so there is a forecast month to score",
             f"choose cutoffs from {first} to {last - 1}",

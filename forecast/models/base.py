@@ -36,6 +36,7 @@ from forecast.models.sampling import FORWARD_COMPILE, sample
 from forecast.models.storage import ATTR, data_hash, load_fit, save_fit, stamp
 from forecast.models.window import TrainingWindow, month_start
 from forecast.noise import quiet
+from forecast.present import listed
 
 
 class BaseModel(TrainingWindow):
@@ -184,7 +185,7 @@ class BaseModel(TrainingWindow):
         config = self.config()
         unknown = sorted(set(changes) - {"target", "since", "until"})
         if unknown:
-            raise TypeError(f"clone() got unexpected setting(s) {unknown}")
+            raise TypeError(f"clone() got unexpected {listed('setting', unknown)}")
         priors = copy.deepcopy(self.priors)
         if config["target"] != changes.get("target", config["target"]):
             # the old target's own terms (e.g. ar_level's salvos) do not exist for the new one
@@ -536,7 +537,9 @@ class BaseModel(TrainingWindow):
         if state_paths is None:
             unknown = sorted(set(future["state"]) - set(STATES))
             if unknown:
-                raise ConfigError("future states", f"unknown state(s) {unknown}", f"use {STATES}")
+                raise ConfigError(
+                    "future states", f"unknown {listed('state', unknown)}", f"use {STATES}"
+                )
             state_idx = np.array([STATES.index(s) for s in future["state"]])
         else:
             state_idx = np.asarray(state_paths, dtype=int)

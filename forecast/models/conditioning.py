@@ -41,7 +41,7 @@ import pandas as pd
 
 from forecast.constants import STATES
 from forecast.errors import ConfigError
-from forecast.present import counted
+from forecast.present import counted, listed
 
 __all__ = [
     "FREE",
@@ -210,7 +210,11 @@ def parse_conditions(conditions, months: int, source: str) -> list[tuple[np.ndar
         if extra or missing:
             raise ConfigError(
                 source,
-                f"key '{key}': unknown key(s) {extra}, missing key(s) {missing}",
+                f"key '{key}': "
+                + "; ".join(
+                    [f"unknown {listed('key', extra)}"] * bool(extra)
+                    + [f"missing {listed('key', missing)}"] * bool(missing)
+                ),
                 "use exactly state, within, probability",
             )
         targets = cond["state"] if isinstance(cond["state"], (list, tuple)) else [cond["state"]]

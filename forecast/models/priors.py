@@ -15,6 +15,7 @@ import copy
 import numpy as np
 
 from forecast.errors import ConfigError
+from forecast.present import listed
 
 #: Prior parameters that are scales or shapes (must be > 0); any other (``mu``) may be any
 #: finite number. No prior parameter is sensible beyond this magnitude.
@@ -94,7 +95,7 @@ def merge_priors(defaults: dict, user: dict | None, model: str) -> dict:
         if unknown:
             raise ConfigError(
                 f"priors of {model}",
-                f"unknown parameter(s) {sorted(unknown, key=str)} for prior {key!r}",
+                f"unknown {listed('parameter', sorted(unknown, key=str))} for prior {key!r}",
                 f"use {sorted(merged[key])}",
                 key=str(key),
             )

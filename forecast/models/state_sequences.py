@@ -13,6 +13,7 @@ from forecast.constants import STATES
 from forecast.data.panel import month_periods
 from forecast.errors import ConfigError
 from forecast.models.conditioning import N_STATES
+from forecast.present import listed
 
 __all__ = [
     "current_duration",
@@ -60,7 +61,7 @@ def monthly_states(panel, source: str = "panel") -> pd.Series:
         missing = {"month", "state"} - set(panel.columns)
         if missing:
             raise ConfigError(
-                source, f"missing column(s) {sorted(missing)}", "pass the monthly panel"
+                source, f"missing {listed('column', sorted(missing))}", "pass the monthly panel"
             )
         months = month_periods(panel)
         series = pd.Series(panel["state"].astype(str).to_numpy(), index=months)
@@ -79,7 +80,9 @@ def monthly_states(panel, source: str = "panel") -> pd.Series:
         )
     bad = sorted(set(series) - set(STATES))
     if bad:
-        raise ConfigError(source, f"unknown state(s) {bad}", f"use {list(STATES)}", column="state")
+        raise ConfigError(
+            source, f"unknown {listed('state', bad)}", f"use {list(STATES)}", column="state"
+        )
     return series.sort_index()
 
 

@@ -29,6 +29,7 @@ import pandas as pd
 
 from forecast.catalog import check_window
 from forecast.errors import ConfigError
+from forecast.present import listed
 
 #: Panel columns stored with a fit so it can be rebuilt without the data files.
 BASE_COLUMNS = ("month", "state", "exercise_days")
@@ -71,7 +72,7 @@ class TrainingWindow:
         missing = [c for c in self.columns() if c not in panel]
         if missing:
             raise ConfigError(
-                "panel", f"missing column(s) {missing}", "build it with monthly_panel"
+                "panel", f"missing {listed('column', missing)}", "build it with monthly_panel"
             )
         months = pd.to_datetime(panel["month"])
         keep = panel if keep_future or self.until is None else panel[months <= self.until]

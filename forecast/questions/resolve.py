@@ -13,7 +13,7 @@ import xarray as xr
 from forecast.constants import STATES
 from forecast.data.panel import CLASS_COLUMNS
 from forecast.errors import ConfigError
-from forecast.present import chance
+from forecast.present import chance, listed
 from forecast.questions.spec import (
     ANNULLED,
     ANSWER_COLUMNS,
@@ -94,7 +94,7 @@ def _observed_counts(question: Question, observed: pd.DataFrame, where: dict) ->
     if missing:
         raise ConfigError(
             "observed table",
-            f"missing column(s) {missing} for question '{question.id}'",
+            f"missing {listed('column', missing)} for question '{question.id}'",
             "pass the monthly panel (forecast.data.monthly_panel)",
         )
     counts = sum(observed[c].to_numpy(dtype=int)[covered] for c in columns)

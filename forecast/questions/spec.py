@@ -13,6 +13,7 @@ import pandas as pd
 
 from forecast.constants import MAX_HORIZON, MAX_MISSILES_PER_DAY, MAX_QUESTIONS, STATES
 from forecast.errors import ConfigError
+from forecast.present import listed, noun_for
 
 #: Question types.
 QUESTION_TYPES: tuple[str, ...] = ("binary", "numeric", "date", "conditional")
@@ -208,7 +209,9 @@ def parse_event(raw, source: str, where: str) -> Event:
         raise fail(source, where, "'event' is not a kind or a mapping", "e.g. {kind: launch_day}")
     extra = sorted(set(raw) - {"kind", "weapon_class", "to"})
     if extra:
-        raise fail(source, where, f"unknown event key(s) {extra}", "use kind, weapon_class, to")
+        raise fail(
+            source, where, f"unknown event {listed('key', extra)}", "use kind, weapon_class, to"
+        )
     kind = raw.get("kind")
     if kind not in EVENT_KINDS:
         raise fail(source, where, f"unknown event kind {kind!r}", f"use one of {list(EVENT_KINDS)}")
@@ -235,7 +238,12 @@ def parse_event(raw, source: str, where: str) -> Event:
         targets = to if isinstance(to, list) else [to]
         bad = [t for t in targets if t not in STATES]
         if bad or not targets:
-            raise fail(source, where, f"unknown state(s) in 'to': {bad}", f"use {list(STATES)}")
+            raise fail(
+                source,
+                where,
+                f"unknown {listed('state', bad)} in 'to'" if bad else "'to' names no state",
+                f"use {list(STATES)}",
+            )
         to = tuple(s for s in STATES if s in targets)
     return Event(kind=kind, weapon_class=weapon_class, to=to)
 
@@ -303,7 +311,7 @@ def _parse_threshold(raw: Mapping, qtype: str, source: str, where: str) -> int:
 def _parse_simple(raw: Mapping, qtype: str, source: str, where: str) -> dict:
     missing = [k for k in ("event", "window") if k not in raw]
     if missing:
-        raise fail(source, where, f"missing key(s) {missing}", "give event and window")
+        raise fail(source, where, f"missing {listed('key', missing)}", "give event and window")
     start, end = _parse_window(raw["window"], source, where)
     event = parse_event(raw["event"], source, where)
     threshold = _parse_threshold(raw, qtype, source, where)
@@ -375,7 +383,7 @@ def _parse_question(raw, index: int, source: str) -> Question:
     allowed = _CONDITIONAL_KEYS if qtype == "conditional" else _QUESTION_KEYS
     extra = sorted(set(raw) - allowed)
     if extra:
-        raise fail(source, where, f"unknown key(s) {extra}", f"use {sorted(allowed)}")
+        raise fail(source, where, f"unknown {listed('key', extra)}", f"use {sorted(allowed)}")
     for key in ("title", "resolution"):
         if not isinstance(raw.get(key), str) or not raw[key].strip():
             raise fail(
@@ -391,7 +399,9 @@ def _parse_question(raw, index: int, source: str) -> Question:
         )
     extra = sorted(set(inner_raw) - _INNER_KEYS)
     if extra:
-        raise fail(source, where, f"unknown key(s) {extra} in 'question'", f"use {_INNER_KEYS}")
+        raise fail(
+            source, where, f"unknown {listed('key', extra)} in 'question'", f"use {_INNER_KEYS}"
+        )
     inner_type = inner_raw.get("type")
     if inner_type not in ("binary", "numeric", "date"):
         raise fail(
@@ -425,7 +435,7 @@ def parse_questions(spec, source: str = "<questions>") -> list[Question]:
         raise ConfigError(source, "the file is not a YAML mapping", "see questions/2026.yaml")
     extra = sorted(set(spec) - _FILE_KEYS)
     if extra:
-        raise ConfigError(source, f"unknown key(s) {extra}", f"use {sorted(_FILE_KEYS)}")
+        raise ConfigError(source, f"unknown {listed('key', extra)}", f"use {sorted(_FILE_KEYS)}")
     if spec.get("as_of") is not None:
         _month(spec["as_of"], source, "key 'as_of'")
     raw = spec.get("questions")
@@ -540,7 +550,8 @@ def check_question_horizon(questions: Iterable[Question], last_month) -> None:
         shown = ", ".join(late[:5]) + (f" (and {len(late) - 5} more)" if len(late) > 5 else "")
         raise ConfigError(
             questions[0].source,
-            f"question(s) {shown} reach past {limit}, more than {MAX_HORIZON} months after the "
+            f"{noun_for(len(late), 'question')} {shown} {'reaches' if len(late) == 1 else 'reach'}"
+            f" past {limit}, more than {MAX_HORIZON} months after the "
             f"data's last month ({last}), the longest forecast horizon",
             "ask about months closer to the data, or bring the data up to date ('forecast "
             "data import', 'set-state') and refit",
