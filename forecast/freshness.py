@@ -220,7 +220,7 @@ def update_commands(
         f"forecast data set-state {start:%Y-%m-%d} STATE --end {through:%Y-%m-%d} "
         f'--source "WHERE THE CODING COMES FROM"{where}',
         f"forecast data add-exercise NAME START END --source URL{where}   "
-        "# each major US-ROK exercise held since",
+        f"# each major US-ROK exercise held from {start:%Y-%m-%d} to {through:%Y-%m-%d}",
         f"forecast data confirm-exercises {through:%Y-%m-%d} --source URL{where}   "
         "# then: no other was held",
         f"forecast data confirm-leaders {through:%Y-%m-%d} --source URL{where}   "
@@ -355,6 +355,20 @@ def window_timing(start, end, today: dt.date | None = None) -> ForecastTiming:
     included) sit against today's month, as :func:`forecast_timing` places a forecast."""
     months = pd.period_range(pd.Period(start, "M"), pd.Period(end, "M"), freq="M")
     return forecast_timing(months.to_timestamp(), today)
+
+
+def answer_windows(answers: pd.DataFrame, today) -> pd.DataFrame:
+    """The answered questions with each one's ``window_status`` on ``today`` (``future``,
+    ``partly past`` or ``past``, as :func:`window_timing` places it), after its window: an
+    answer on a past window is the model's view from the data's end, not a forecast."""
+    status = [
+        window_timing(start, end, today).status
+        for start, end in zip(answers["window_start"], answers["window_end"], strict=True)
+    ]
+    at = list(answers.columns).index("window_end") + 1
+    out = answers.copy()
+    out.insert(at, "window_status", status)
+    return out
 
 
 def window_note(start, end, as_of, today: dt.date | None = None) -> str:

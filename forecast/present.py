@@ -277,6 +277,12 @@ def counted(n: int, noun: str) -> str:
     return f"{n:,} {noun_for(n, noun)}"
 
 
+def and_list(items) -> str:
+    """Items as a list in words: "a", "a and b", "a, b and c"."""
+    items = [str(i) for i in items]
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
 def listed(noun: str, items) -> str:
     """``noun`` and the items it names, in the plural unless there is one: "key 'deadline'",
     "keys 'end', 'state'", "cutoffs 1990-06, 1991-12" (text quoted, other items as printed)."""

@@ -532,11 +532,20 @@ def compare(forecast, reference: str, width: float = INTERVAL) -> Summary:
             what, p_more = "expected ", f"{chance(r['p_more'])} of the simulations expect more"
         text.append(
             f"'{r['label']}': {abs(r['diff_mean']):.1f} {more} {noun} {what}than '{ref_label}' "
-            f"on average ({width:.0%} interval of the difference {signed_number(r['diff_lo'])} "
-            f"to {signed_number(r['diff_hi'])}); {p_more}; the model's expected rate "
+            f"on average ({width:.0%} interval: {_difference_bound(r['diff_lo'])} to "
+            f"{_difference_bound(r['diff_hi'])}); {p_more}; the model's expected rate "
             f"{r['rate_ratio']:.2f} times the reference's."
         )
     return Summary(table, tuple(text))
+
+
+def _difference_bound(value: float) -> str:
+    """A bound of a difference in words, rounded as :func:`signed_number` rounds it: "4.0
+    fewer", "0.01 more", "0.0" (the sign in words, so that "fewer" is not followed by a
+    negative number)."""
+    shown = signed_number(value)
+    size = shown[1:]
+    return size if float(size) == 0 else f"{size} {'fewer' if shown[0] == '-' else 'more'}"
 
 
 def contrast_findings(

@@ -124,3 +124,13 @@ def test_a_list_in_a_message_takes_the_noun_in_the_number_it_needs():
     with pytest.raises(ConfigError) as info:
         parse_conditions({"state": "summitry", "p": 1, "q": 2}, 12, "s.yaml")
     assert "unknown keys 'p', 'q'; missing keys 'probability', 'within'" in str(info.value)
+
+
+def test_a_list_in_words_and_a_bound_of_a_difference_in_words():
+    from forecast.present import and_list
+    from forecast.summaries import _difference_bound
+
+    assert and_list(["persist"]) == "persist"
+    assert and_list(["a", "b"]) == "a and b" and and_list(["a", "b", "c"]) == "a, b and c"
+    assert _difference_bound(-3.96) == "4.0 fewer" and _difference_bound(0.009) == "0.01 more"
+    assert _difference_bound(0.0) == "0.0" and _difference_bound(-0.00001) == "0.0"

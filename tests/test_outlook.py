@@ -372,6 +372,12 @@ def test_the_questions_command_writes_answers_and_the_ledger_scores_them(run_dir
     answers = pd.read_csv(out / "answers.csv")
     assert answers["probability"].dropna().between(0, 1).all()
     assert (answers["data_as_of"] == "2025-12-31").all()
+    # and in the CSV, each answer's own window on the day it was asked (the pinned run's
+    # 2026-01-05: every window has begun, or is to come)
+    placed = pd.read_csv(tmp_path / "pinned" / "answers.csv").set_index("question")
+    assert placed.loc["icbm-2026h1", "window_status"] == "future"
+    assert set(placed["window_status"]) == {"future"}
+    assert answers.set_index("question").loc["icbm-2026h1", "window_status"] == "past"
     # a window today has passed is marked in the terminal as on the report's page
     import datetime as dt
 

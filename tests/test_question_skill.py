@@ -528,7 +528,7 @@ def test_the_state_families_split_by_the_state_at_the_cutoff_by_hand():
         words
     )
     assert words.endswith(
-        "asked in stalled (2 cutoffs) 40% on average where 50% came (too low; skill there "
+        "asked in stalled (2 cutoffs) 40% on average where 50% came true (too low; skill there "
         "+68.0%; the base rate's Brier score was worse there)."
     )
     # answers too high in both states: only the larger gap is named

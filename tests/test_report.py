@@ -242,6 +242,18 @@ def test_the_report_folder_holds_what_a_reader_needs_and_is_small(report_dir):
     assert list(answers["question"]) == [q.id for q in load_questions(CURRENT_QUESTIONS)]
     binary = answers[answers["answer_type"] == "binary"]
     assert len(binary) and binary["probability"].between(0, 1).all()
+    # each answer's own window, placed on the report's today (2026-11-25), after its end
+    status = dict(zip(answers["question"], answers["window_status"], strict=True))
+    assert status["icbm-2026h1"] == "past" and status["nuclear-test-2026"] == "partly past"
+    columns = list(answers.columns)
+    assert columns.index("window_status") == columns.index("window_end") + 1
+    # and every month of the month-by-month tables: before November 2026 it is past
+    for name in ("fan_bands.csv", "outlook_states.csv", "fan_bands_today.csv"):
+        table = pd.read_csv(report_dir / name)
+        past = np.where(table["month"] < "2026-11", "past", "future")
+        assert (table["month_status"] == past).all(), name
+        assert set(table["data_as_of"]) == {"2025-12-31"}, name
+    assert set(pd.read_csv(report_dir / "fan_bands.csv")["month_status"]) == {"past", "future"}
 
 
 @pytest.mark.slow
@@ -1171,8 +1183,8 @@ def test_the_index_gives_the_outlook_from_today_and_the_year_beside_the_last(tin
     # why it differs from the 12 months from the data's end: the simulated months, not news
     then = pd.read_csv(folder / "outlook.csv").iloc[0]
     assert (
-        f"These 12 months expect {first['mean']:.1f} launch days on average (median "
-        f"{first['median']:.0f}, 80% interval {first['q10']:.0f} to {first['q90']:.0f}), "
+        f"Over these 12 months the model expects {first['mean']:.1f} launch days on average "
+        f"(median {first['median']:.0f}, 80% interval {first['q10']:.0f} to {first['q90']:.0f}), "
         f"against {then['mean']:.1f}" in index
     )
     assert "It comes from the 10 simulated months in between" in index
@@ -1206,9 +1218,10 @@ def test_the_index_gives_the_outlook_from_today_and_the_year_beside_the_last(tin
     np.testing.assert_array_equal(ahead["q90"], direct["q90"])
     said = " ".join(section.split())
     assert (
-        "In the months the data lack, <i>persist, talks_resume, summit</i> assume no talks, the "
-        "last observed state, from January 2026 to October 2026; <i>outlook, summit_announced</i> "
-        "draw the states of those months from the state model." in said
+        "In the months the data lack, <i>persist</i>, <i>talks_resume</i> and <i>summit</i> "
+        "assume no talks, the last observed state, from January 2026 to October 2026; "
+        "<i>outlook</i> and <i>summit_announced</i> draw the states of those months from the "
+        "state model." in said
     )
     assert 'month 1 is November 2026, so "month 3" is January 2027' in said
     assert (
@@ -1547,7 +1560,10 @@ def test_the_questions_backtested_and_the_track_record_are_on_the_index(tables, 
     # a CRPS is in the count's unit; a Brier score has none
     count = table[table["family"] == "launch-days-12m"].iloc[0]
     assert f"<td>CRPS {count['crps']:.3f} launch days</td>" in page
-    assert f"forecast {count['baseline_score']:.3f} launch days</td>" in page
+    assert f"forecast (CRPS {count['baseline_score']:.3f} launch days)</td>" in page
+    # the naive answer's column holds its score, said as a score (not a base rate of 0.148)
+    longrun = table[table["baseline"] == "longrun"].iloc[0]
+    assert f"<td>long-run base rate (Brier {longrun['baseline_score']:.3f})</td>" in page
     brier = table[table["score_kind"] == "brier"].iloc[0]
     assert f"<td>Brier {brier['brier']:.3f}</td>" in page
     assert 'id="track-record-table"' in page and "<b>backfilled</b>" in page
@@ -1674,8 +1690,12 @@ def test_the_trust_section_speaks_of_every_protocol_kept(tmp_path, tables, panel
     daily = pd.read_csv(folder / "daily" / "by_band.csv")
     said = band_sentence(daily, "ar_level", "On the same cutoffs")
     assert said and html.escape(said[0]) in page
-    for pool in ("pool:ar_level+daily_exciting", "stack:ar_level+daily_exciting"):
-        said = band_sentence(daily, pool, "Pooled with ar_level")
+    # a pool mixes with equal weights, a stack with weights learned from the past
+    for pool, how in (
+        ("pool:ar_level+daily_exciting", "Pooled"),
+        ("stack:ar_level+daily_exciting", "Stacked (weights learned from the past)"),
+    ):
+        said = band_sentence(daily, pool, f"{how} with ar_level")
         assert said and html.escape(said[0]) in page
     # a second daily protocol (make ablation-daily) follows the first, introduced by its own
     # cutoffs and the terms its variants leave out, and the model is described once
@@ -2008,7 +2028,10 @@ def test_the_drift_paragraph_names_the_fit_end_and_compares_like_with_like():
     assert "no launch after the data's end is in the data" in wider
     assert "raises their mean" in wider
     lower = _drift_words(ctx, row(7.5, 6, 2, 15), 12, 11)
-    assert lower.startswith("<p>These 12 months expect 7.5") and "raises their mean" not in lower
+    assert (
+        lower.startswith("<p>Over these 12 months the model expects 7.5")
+        and "raises their mean" not in lower
+    )
     assert _drift_words(ctx, row(10.4, 7, 2, 22), 9, 11) == ""  # 9 months against 12
     early = SimpleNamespace(outlook=outlook, fit_reaches_data_end=False)
     text = _drift_words(early, row(10.4, 7, 2, 22), 12, 11)

@@ -128,7 +128,8 @@ def test_against_a_reference_in_numbers_and_words(same_base_talks):
     assert row["diff_mean"] < 0
     assert words["talks"].startswith(
         f"'Talks': {abs(diff.mean()):.1f} fewer launch days expected than 'Base' on average "
-        f"(80% interval of the difference {row['diff_lo']:+.1f} to {row['diff_hi']:+.1f}); "
+        f"(80% interval: {abs(row['diff_lo']):.1f} fewer to {abs(row['diff_hi']):.1f} "
+        f"{'fewer' if row['diff_hi'] < 0 else 'more'}); "
         f"{row['p_more']:.0%} of the simulations expect more"
     )
     assert f"{np.exp(-1.2):.2f} times the reference's" in words["talks"]

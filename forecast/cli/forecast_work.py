@@ -17,6 +17,7 @@ from forecast.data import monthly_panel
 from forecast.errors import ConfigError
 from forecast.files import write_csv, write_text_atomic
 from forecast.freshness import (
+    answer_windows,
     check_today,
     data_freshness,
     forecast_origin,
@@ -230,7 +231,9 @@ def questions(
         rules = nuclear_rules(model.last_month + 1, outlook, seed, [q.months for q in on_nuclear])
     record = freeze_answers(answers, outcomes, config, run_dir, seed)
     with output_dir(out, "questions", force=force) as tmp:
-        write_csv(answers, tmp / "answers.csv", index=False, float_format="%.4g")
+        # each answer's window placed on today, as the report's answers.csv places it
+        placed = answer_windows(answers, today or dt.date.today())
+        write_csv(placed, tmp / "answers.csv", index=False, float_format="%.4g")
         write_csv(tables["states"], tmp / "states.csv", index=False, float_format="%.4g")
         write_csv(tables["totals"], tmp / "outlook.csv", index=False, float_format="%.4g")
         write_text_atomic(tmp / ANSWERS_FILE, json.dumps(record) + "\n")

@@ -108,7 +108,8 @@ def daily_findings(
     for pool in check_pools(settings.get("pools", []), models):
         if DAILY_MODEL in pool.members:
             others = " and ".join(m for m in pool.members if m != DAILY_MODEL)
-            words += band_sentence(by_band, pool.name, f"Pooled with {others}")
+            how = "Stacked (weights learned from the past)" if pool.kind == "stack" else "Pooled"
+            words += band_sentence(by_band, pool.name, f"{how} with {others}")
     if "ablation" in tables:
         words += ablation_findings(tables["ablation"])
     return words

@@ -446,7 +446,7 @@ def origin_state_findings(table: pd.DataFrame) -> list[str]:
         return (
             f"asked in {STATE_WORDS.get(row['state'], row['state'])} ({int(row['n'])} cutoffs) "
             f"{said}"
-            f"{row['mean_answer']:.0%} on average where {row['frequency']:.0%} came ({way}; "
+            f"{row['mean_answer']:.0%} on average where {row['frequency']:.0%} came true ({way}; "
             f"{skill})"
         )
 

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from rich.progress import Progress
 
@@ -18,7 +19,13 @@ from forecast.data import load_tables, month_periods, monthly_panel
 from forecast.errors import ConfigError
 from forecast.evaluation.tails import explain_tails
 from forecast.files import write_csv, write_text_atomic
-from forecast.freshness import check_today, data_freshness, forecast_origin, forecast_timing
+from forecast.freshness import (
+    answer_windows,
+    check_today,
+    data_freshness,
+    forecast_origin,
+    forecast_timing,
+)
 from forecast.ledger import answers_ledger
 from forecast.models import get_model
 from forecast.nuclear_rules import asks_p_nuclear, nuclear_rules
@@ -461,7 +468,8 @@ def build_report(
             for name, table in download_tables(ctx).items():
                 write_csv(table, tmp / name, index=False)
             if ctx.answers is not None:
-                write_csv(readable(ctx.answers, 3), tmp / "answers.csv", index=False)
+                answers = answer_windows(readable(ctx.answers, 3), ctx.today)
+                write_csv(answers, tmp / "answers.csv", index=False)
             if single_file is not None:
                 write_single_file(single_file, single_file_page(ctx))
             progress.advance(task)
@@ -516,9 +524,12 @@ def download_tables(ctx: ReportContext) -> dict[str, pd.DataFrame]:
     def stamped(table: pd.DataFrame, months) -> pd.DataFrame:
         return window_columns(table, months, ctx.model.data_end, ctx.today)
 
+    def by_month(table: pd.DataFrame) -> pd.DataFrame:
+        return month_columns(table, ctx.model.data_end, ctx.today)
+
     files = {
         "headline.csv": stamped(readable(ctx.headline, 3), forecast.months),
-        "fan_bands.csv": readable(ctx.bands, 2),
+        "fan_bands.csv": by_month(readable(ctx.bands, 2)),
         "probabilities.csv": stamped(readable(probabilities(forecast), 3), forecast.months),
     }
     if ctx.contrasts is not None:  # what the page says under the scenarios' table
@@ -527,14 +538,14 @@ def download_tables(ctx: ReportContext) -> dict[str, pd.DataFrame]:
     if ctx.scenarios_today is not None:  # the same file, started in today's month
         today = ctx.scenarios_today
         files["scenarios_today.csv"] = stamped(readable(ctx.today_headline, 3), today.months)
-        files["fan_bands_today.csv"] = readable(ctx.today_bands, 2)
+        files["fan_bands_today.csv"] = by_month(readable(ctx.today_bands, 2))
         if ctx.today_contrasts is not None:
             contrasts = readable(ctx.today_contrasts.table, 3).assign(reference=ctx.today_reference)
             files[CONTRASTS_TODAY] = stamped(contrasts, today.months)
     if ctx.outlook is not None:
         months = month_periods(ctx.outlook["states"])
         files["outlook.csv"] = stamped(readable(ctx.outlook["totals"], 3), months.unique())
-        files["outlook_states.csv"] = readable(ctx.outlook["states"], 3)
+        files["outlook_states.csv"] = by_month(readable(ctx.outlook["states"], 3))
     if ctx.years is not None:
         files["years.csv"] = readable(ctx.years.table, 3).assign(
             data_as_of=f"{ctx.model.data_end:%Y-%m-%d}"
@@ -547,7 +558,7 @@ def download_tables(ctx: ReportContext) -> dict[str, pd.DataFrame]:
         tables = ctx.today_tables
         totals = readable(tables["totals"], 3)
         files["outlook_today.csv"] = stamped(totals, ctx.from_today.forecast.months)
-        files["outlook_today_states.csv"] = readable(tables["states"], 3)
+        files["outlook_today_states.csv"] = by_month(readable(tables["states"], 3))
     if ctx.nuclear_rules is not None:
         files["nuclear_rules.csv"] = readable(ctx.nuclear_rules.table(), 3)
     if ctx.frozen is not None and len(ctx.frozen):
@@ -571,6 +582,20 @@ def window_columns(table: pd.DataFrame, months, data_end, today) -> pd.DataFrame
         window_end=str(timing.last),
         data_as_of=f"{pd.Timestamp(data_end):%Y-%m-%d}",
         window_status=timing.status,
+    )
+
+
+def month_columns(table: pd.DataFrame, data_end, today) -> pd.DataFrame:
+    """``table`` of forecast months (a ``month`` column) with, beside every row, for a reader
+    of the CSV without the page: ``data_as_of`` (the last day of the fitted data) and
+    ``month_status`` on ``today``: ``past`` for a month before today's (the model's view from
+    the data's end, not a forecast), ``future`` otherwise (today's month included, as
+    :func:`window_columns` counts a window)."""
+    months = pd.PeriodIndex(pd.to_datetime(table["month"]), freq="M")
+    past = np.asarray(months < pd.Period(today, "M"))
+    return table.assign(
+        data_as_of=f"{pd.Timestamp(data_end):%Y-%m-%d}",
+        month_status=np.where(past, "past", "future"),
     )
 
 

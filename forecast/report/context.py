@@ -141,7 +141,9 @@ class ReportContext:
     questions_file: Path | None = None
     run_dir: Path | None = None
     single: bool = False
-    built: str = field(default_factory=lambda: dt.datetime.now().strftime("%Y-%m-%d %H:%M"))
+    built: str = field(
+        default_factory=lambda: dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    )
     #: The unconditional outlook's tables (:func:`forecast.outlook.outlook_tables`) and the
     #: answered questions (None: the run has no outlook models).
     outlook: dict | None = None

@@ -281,7 +281,11 @@ def sensitivity_section(ctx: ReportContext, folder: Path = SENSITIVITY_DIR) -> s
         "Made by "
         f"<code>make sensitivity</code> ({html.escape(str(made.get('preset', '')))} preset, "
         f"seed {html.escape(str(made.get('seed', '')))}); the rows are in "
-        f"<code>coding_sensitivity.csv</code>.{note}</p>\n"
+        f"<code>coding_sensitivity.csv</code>. A difference in brackets is that of the "
+        "printed values (9.5 against 9.2 reads +0.3), so that each cell reads against the "
+        "printed \u201cas coded\u201d row; the exact differences are the CSV's "
+        "<code>_diff</code> columns, and differences of a tenth or two can rank otherwise "
+        f"there.{note}</p>\n"
         + sensitivity_html(table)
         + f'\n<ul id="sensitivity-words">\n{items}\n</ul>'
     )
@@ -354,9 +358,10 @@ def questions_section(
                 f"{(r.brier if r.score_kind == 'brier' else r.crps):.3f}{_crps_unit(r)}"
                 for r in families.itertuples()
             ],
-            "Strongest naive answer": [
-                f"{baseline_words(r.baseline, r.family, short=True)} {r.baseline_score:.3f}"
-                f"{_crps_unit(r)}"
+            "Strongest naive answer (its score)": [
+                f"{baseline_words(r.baseline, r.family, short=True)} "
+                f"({'Brier' if r.score_kind == 'brier' else 'CRPS'} {r.baseline_score:.3f}"
+                f"{_crps_unit(r)})"
                 for r in families.itertuples()
             ],
             "Skill (90% interval)": skill,

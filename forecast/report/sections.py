@@ -44,7 +44,14 @@ from forecast.plots import (
     plot_state_effects,
     plot_state_probabilities,
 )
-from forecast.present import chances_in_brackets, counted, month_span, readable, state_words
+from forecast.present import (
+    and_list,
+    chances_in_brackets,
+    counted,
+    month_span,
+    readable,
+    state_words,
+)
 from forecast.report.context import (
     CONTRASTS_TODAY,
     ReportContext,
@@ -154,9 +161,22 @@ def _nuclear_note(ctx: ReportContext, window, where: str, shown: float | None = 
             f"{'; '.join(f'{k}: {pct(p)}' for k, p in others.items())}.{calibration}</p>"
         )
     gives = " and ".join(f"{k} gives {pct(p)}" for k, p in others.items())
+    exact = ""
+    if shown is not None:
+        own = ctx.nuclear_rules.p_nuclear(window, "run")
+        exact = (
+            f" Its own probability over {span} is {own:.1%}; the table's {shown:.1%} is the "
+            "share of simulations with a test, off by simulation noise."
+        )
+    if not ctx.nuclear_rules.run_rule.priors["by_state"]:
+        exact += (
+            " The rule learns from the months in the data, so it gives the same over any "
+            f"{counted(months, 'month')} after them, from today too: the months since the data's "
+            "end hold no record yet, and a test in them would raise it."
+        )
     return (
         f'<p id="nuclear-{where}" class="caution">'
-        f"P(nuclear test) follows the run's nuclear-test rule: {run_rule}. Over {span}, "
+        f"P(nuclear test) follows the run's nuclear-test rule: {run_rule}.{exact} Over {span}, "
         f"{gives}. The question backtest cannot tell these rules apart "
         "(its comparison is under \u201cThe questions, backtested\u201d below): read "
         "P(nuclear test) as uncertain across "
@@ -313,7 +333,8 @@ from <code>{model.name}</code> fitted on {train.iloc[0]:%Y-%m} to {train.iloc[-1
 Each forecast is conditional on its negotiation path; which path is likely is the analyst's
 call. The 80% interval leaves at most 10% of simulations below it and at most 10% above (a
 count is a whole number, so an interval from 0 leaves none below). The numbers are in
-<code>headline.csv</code> and, month by month, <code>fan_bands.csv</code>.</p>
+<code>headline.csv</code>, month by month in <code>fan_bands.csv</code>, and as
+P(at least 5, 10, 20 launch days) in <code>probabilities.csv</code>.</p>
 {_headline_html(table)}
 {interval_note(ctx, "headline")}
 {_scenario_note(forecast)}
@@ -376,7 +397,7 @@ def _contrasts_html(
         how = f"the difference in simulated {noun}, simulation by simulation"
     return (
         f'<p id="{name}">What each scenario changes over these {counted(n, "month")} against '
-        f"<i>{html.escape(forecast.labels[reference])}</i>: {how} "
+        f"the scenario &ldquo;{html.escape(forecast.labels[reference])}&rdquo;: {how} "
         f"(<code>{csv}</code>):</p>\n"
         f'<ul id="{name}-list">\n{items}\n</ul>'
     )
@@ -419,7 +440,9 @@ def expectations_section(ctx: ReportContext) -> str:
         '"stays" never leaves the current state), with the number of simulations each rests '
         f"on; {caution_legend()}. P(nuclear test) over all paths: "
         f"{pct(totals['p_nuclear'].iloc[0]) if 'p_nuclear' in totals else 'n/a'} (the "
-        "nuclear-test rate has no state term, so it is not split by path).</p>",
+        "nuclear-test rate has no state term, so it is not split by path, and the path rows "
+        "of the CSV leave it blank). The rows are in <code>outlook.csv</code>, each state's "
+        "probability month by month in <code>outlook_states.csv</code>.</p>",
         f'<table id="expectations-table">{head}\n{rows}\n</table>',
         interval_note(ctx, "expectations"),
         chart_html(
@@ -529,7 +552,9 @@ def _years_html(ctx: ReportContext) -> str:
         "<h3>The forecast year beside the years before</h3>\n"
         "<p>Launch days per calendar year: the observed years, then the forecast year from the "
         "same simulations as above, with the chance that it exceeds the year before "
-        "(<code>years.csv</code>).</p>\n"
+        "(<code>years.csv</code>; its <code>observed_part</code> and "
+        "<code>observed_months</code> fill in only when the data end inside the forecast "
+        "year, whose total then adds the observed months to the simulated ones).</p>\n"
         '<table id="years"><tr><th>Year</th><th>Launch days</th>'
         "<th>P(more than the year before)</th></tr>\n" + "\n".join(cells) + "\n</table>\n"
         f"<p>{html.escape(' '.join(years.text))}</p>"
@@ -615,13 +640,15 @@ def scenarios_today_section(ctx: ReportContext) -> str:
     assumed = []
     if held:
         assumed.append(
-            f"<i>{', '.join(html.escape(n) for n in held)}</i> assume {html.escape(last_state)}, "
+            f"{and_list(f'<i>{html.escape(n)}</i>' for n in held)} "
+            f"{'assumes' if len(held) == 1 else 'assume'} {html.escape(last_state)}, "
             f"the last observed state, {'in' if len(gap) == 1 else 'from'} "
             f"{span}"
         )
     if drawn:
         assumed.append(
-            f"<i>{', '.join(html.escape(n) for n in drawn)}</i> draw the states of those "
+            f"{and_list(f'<i>{html.escape(n)}</i>' for n in drawn)} "
+            f"{'draws' if len(drawn) == 1 else 'draw'} the states of those "
             "months from the state model"
         )
     split = ""
@@ -731,9 +758,9 @@ def _icbm_today(ctx: ReportContext) -> str:
     return (
         f'<p id="icbm-today" class="caution">Over the {months} months from today, '
         + html.escape(class_words(ctx.icbm["today_text"]))
-        + " (column <code>p_icbm_from_today</code> of <code>icbm_sensitivity.csv</code>; why "
-        'CNS leaves some classes unknown is said under <a href="#expectations">all things '
-        "considered</a>).</p>"
+        + " The answers are in the column <code>p_icbm_from_today</code> of "
+        "<code>icbm_sensitivity.csv</code>; why CNS leaves some classes unknown is said under "
+        '<a href="#expectations">all things considered</a>.</p>'
     )
 
 
@@ -785,7 +812,8 @@ def _drift_words(ctx: ReportContext, totals: pd.DataFrame, months: int, lead: in
             "simulations with many launches) more than their median"
         )
     return (
-        f"<p>These {months} months expect {now['mean']:.1f} launch days on average (median "
+        f"<p>Over these {months} months the model expects {now['mean']:.1f} launch days on "
+        f"average (median "
         f"{now['median']:.0f}, 80% interval {now['q10']:.0f} to {now['q90']:.0f}), against "
         f"{then['mean']:.1f} (median {then['median']:.0f}, {then['q10']:.0f} to "
         f"{then['q90']:.0f}) for the {months} months from {end} below. The difference is "
