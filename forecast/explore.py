@@ -57,7 +57,7 @@ from forecast.explorer_paths import (
     PathSimulator,
 )
 from forecast.plots import STATE_LABELS, plot_scenarios
-from forecast.present import chance
+from forecast.present import chance, counted
 from forecast.runs import load_outlook, load_run
 
 
@@ -325,7 +325,7 @@ class Explorer(PathSimulator):
         )
         words = " ".join(html.escape(t) for t in self.comparison.text)
         return (
-            f"<p><b>{noun[:1].upper() + noun[1:]} over {len(months)} months, "
+            f"<p><b>{noun[:1].upper() + noun[1:]} over {counted(len(months), 'month')}, "
             f"{months[0]:%B %Y} to {months[-1]:%B %Y}</b> ({self.forecast.n_draws:,} "
             f"simulations each)</p><table>{head}{rows}</table><p>{words}</p>"
         )

@@ -278,9 +278,11 @@ def counted(n: int, noun: str) -> str:
 
 
 def and_list(items) -> str:
-    """Items as a list in words: "a", "a and b", "a, b and c"."""
+    """Items as a list in words: "a", "a and b", "a, b and c" ("" for none)."""
     items = [str(i) for i in items]
-    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+    if len(items) < 2:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def listed(noun: str, items) -> str:

@@ -44,6 +44,10 @@ from forecast.yamlio import located
 REPORT_MD = "what_changed.md"
 REPORT_HTML = "what_changed.html"
 
+#: The heading of the report's last section: the old forecast scored on the months now observed
+#: (notebook 06 marks that its months are the notebook's own, hypothetical, after it).
+SCORED_HEADING = "## How the old forecast did on the months now observed"
+
 
 def refit_model(
     old,
@@ -503,7 +507,7 @@ def what_changed(
         if problems:
             lines += [""] if not table.empty else []
             lines += [f"- {_text(p)}" for p in problems]
-    lines += ["", "## How the old forecast did on the months now observed", ""]
+    lines += ["", SCORED_HEADING, ""]
     scores = score_forecast(old_forecast, new.panel)
     if scores.empty:
         lines.append("None of the old forecast's months is observed yet.")

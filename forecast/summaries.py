@@ -35,7 +35,14 @@ import xarray as xr
 from forecast.constants import DATA_END, STATES
 from forecast.data import state_runs
 from forecast.errors import ConfigError
-from forecast.present import chance, indefinite_article, signed_number, state_words
+from forecast.present import (
+    and_list,
+    chance,
+    counted,
+    indefinite_article,
+    signed_number,
+    state_words,
+)
 from forecast.scores import crps
 
 #: The central intervals every forecast summary shows.
@@ -171,7 +178,7 @@ def totals(forecast, quantity: str | None = None) -> Summary:
     months = len(forecast.months)
     noun = target_noun(name)
     text = tuple(
-        f"'{r['label']}': {r['mean']:.1f} {noun} expected over {months} months (median "
+        f"'{r['label']}': {r['mean']:.1f} {noun} expected over {counted(months, 'month')} (median "
         f"{r['median']:.0f}, {_interval_words(r)}); P(at least one) = {chance(r['p_any'])}."
         + _caution_words(r)
         for r in table.to_dict("records")
@@ -335,10 +342,11 @@ def _best_fit_words(table: pd.DataFrame, noun: str) -> str:
     """Which scenario fitted the observed total best, and where the closest one ranked."""
     ranked = table.sort_values("crps_total", kind="stable").reset_index(drop=True)
     best = ranked.iloc[0]
-    others = ", ".join(f"{c:.2f}" for c in ranked["crps_total"][1:])
+    others = [f"'{r.label}' {r.crps_total:.2f}" for r in ranked.iloc[1:].itertuples()]
+    others = f"; {and_list(others)}" if others else ""
     sentence = (
         f"Scored by the CRPS of the total ({noun}, lower is better), '{best['label']}' fitted "
-        f"best ({best['crps_total']:.2f}; the others {others})"
+        f"best ({best['crps_total']:.2f}{others})"
     )
     if "state_match" not in table:
         return sentence + "."
@@ -601,7 +609,7 @@ def contrast_findings(
         )
         out.append(
             f"The largest expected difference is {signed_number(largest['diff_mean'])} {noun} "
-            f"over {len(forecast.months)} months ('{largest['label']}'), against "
+            f"over {counted(len(forecast.months), 'month')} ('{largest['label']}'), against "
             f"{expected:.1f} expected under '{forecast.labels[reference]}'{counts}."
         )
     return out

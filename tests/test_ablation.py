@@ -116,7 +116,7 @@ def test_the_same_term_of_two_models_gets_a_row_and_a_sentence_each():
         "The state term of ar_level",
         "The state term of daily_exciting",
     ]
-    assert words[0].endswith("it helps credibly at 1-3, 4-6, 7-12 months.")
+    assert words[0].endswith("it helps credibly at 1-3, 4-6 and 7-12 months.")
     # the gain is defined in the first sentence only
     assert "(1 - CRPS with / CRPS without; positive = better);" in words[0]
     assert "1 - CRPS" not in words[1] and "gain +0.0% at 1-3 months" in words[1]
@@ -193,7 +193,7 @@ def test_the_lean_form_sentence_says_whether_the_table_agrees_with_the_default()
     )
     # were the lean form the default, the same table would back it only where it wins
     assert ablation_findings(mixed, default="ar_level_lean")[-1].endswith(
-        "but ar_level has the lower mean CRPS at 1-3, 4-6 months: the choice of ar_level_lean "
+        "but ar_level has the lower mean CRPS at 1-3 and 4-6 months: the choice of ar_level_lean "
         "should be revisited."
     )
     # a default that is neither gets no such sentence; nor does a table without the lean form

@@ -130,7 +130,7 @@ def test_a_list_in_words_and_a_bound_of_a_difference_in_words():
     from forecast.present import and_list
     from forecast.summaries import _difference_bound
 
-    assert and_list(["persist"]) == "persist"
+    assert and_list(["persist"]) == "persist" and and_list([]) == ""
     assert and_list(["a", "b"]) == "a and b" and and_list(["a", "b", "c"]) == "a, b and c"
     assert _difference_bound(-3.96) == "4.0 fewer" and _difference_bound(0.009) == "0.01 more"
     assert _difference_bound(0.0) == "0.0" and _difference_bound(-0.00001) == "0.0"

@@ -125,7 +125,7 @@ def test_the_forecast_with_states_drawn_is_compared_with_the_state_held():
     assert len(words) == 3 and words[-1].startswith("So knowing in advance")
     assert '"all things considered" outlook): a gain of -0.5% at 1-3 months' in words[1]
     assert "-0.5% at 1-3 months [-0.8%, -0.2%]; -0.6% at 4-6 months [-0.9%, -0.2%]" in words[1]
-    assert "measurably worse than holding the state at 1-3, 4-6 months." in words[1]
+    assert "measurably worse than holding the state at 1-3 and 4-6 months." in words[1]
     # the loss is tied to the numbers a reader quotes, which are made this way
     assert words[1].endswith(
         "so they carry this loss; the scenario in which the last observed state persists does not."
@@ -200,11 +200,15 @@ def test_single_horizons_whose_interval_is_not_above_zero_are_named_by_verdict()
         }
     )
     assert horizon_findings(head, "m") == [
-        "By single horizon the 90% interval of the skill includes zero at h6; it lies below "
-        "zero at h12."
+        "By single horizon the 90% interval of the skill includes zero at 6 months; it lies "
+        "below zero at 12 months."
     ]
     assert horizon_findings(head.assign(crps_skill_hi=0.2), "m") == [
-        "By single horizon the 90% interval of the skill includes zero at h6, h12."
+        "By single horizon the 90% interval of the skill includes zero at 6 and 12 months."
+    ]
+    one = head.iloc[:1].assign(crps_skill_lo=-0.1)  # a horizon of one month is a month
+    assert horizon_findings(one, "m") == [
+        "By single horizon the 90% interval of the skill includes zero at 1 month."
     ]
     assert horizon_findings(head.assign(crps_skill_lo=0.001, crps_skill_hi=0.1), "m") == []
     assert horizon_findings(head.drop(columns="crps_skill_lo"), "m") == []

@@ -440,3 +440,14 @@ def test_the_count_distribution_shows_each_observed_window():
         shares = dots[label].get_ydata()
         assert np.isclose(shares.sum(), 1.0)
         assert np.isclose(shares[0], (counts == 0).mean())  # the share of quiet months
+
+
+def test_the_totals_and_probability_figures_name_their_months():
+    ds = _labelled_scenarios()
+    span = f"{ds.months[0]:%b %Y} - {ds.months[-1]:%b %Y}"
+    assert plots.plot_totals(ds).get_title() == f"Totals by scenario, {span}"
+    table = pd.DataFrame({"label": list(ds.labels.values()), "p_ge_1": [0.9, 0.5, 0.7]})
+    titled = plots.plot_probabilities(table, months=ds.months).get_title()
+    assert titled == f"Event probabilities by scenario, {span}"
+    assert plots.plot_probabilities(table).get_title() == "Event probabilities by scenario"
+    matplotlib.pyplot.close("all")

@@ -1788,7 +1788,7 @@ def test_the_trust_section_says_what_each_term_of_the_default_earns(tmp_path, ta
     totals.to_csv(folder / "ablation" / "totals.csv", index=False)
     page = _trust_page(tables, panel, folder)
     lead = (
-        "Each term of ar_level (state, season) was left out in turn and the variant backtested "
+        "Each term of ar_level (state and season) was left out in turn and the variant backtested "
         "on the same 240 cutoffs, 2005-01 to 2024-12 (the state held at each cutoff); the "
         "season and exercise terms were also left out together (ar_level_lean); the sentences "
         "below"

@@ -179,7 +179,10 @@ def write_scenario_outputs(forecast, history, out: Path, force: bool = False, ru
         for name, draw in (
             ("fan", lambda: plot_scenarios(forecast, history)),
             ("totals", lambda: plot_totals(forecast)),
-            ("probabilities", lambda: plot_probabilities(tables["probabilities"])),
+            (
+                "probabilities",
+                lambda: plot_probabilities(tables["probabilities"], months=forecast.months),
+            ),
         ):
             fig = draw().figure
             try:

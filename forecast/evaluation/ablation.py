@@ -23,7 +23,7 @@ from forecast.evaluation.combine import BANDS
 from forecast.evaluation.findings import band_gains, credible_bands
 from forecast.evaluation.results import kept_summaries
 from forecast.evaluation.skill import bootstrap_skill, with_band
-from forecast.present import signed_percent
+from forecast.present import and_list, signed_percent
 
 #: Columns of the ablation table.
 ABLATION_COLUMNS = (
@@ -122,11 +122,11 @@ def ablation_findings(
         group = bool(left_out_together(rows).any())
         it, s, has = ("they", "", "have") if group else ("it", "s", "has")
         if helps and not hurts:
-            verdict = f"{it} help{s} credibly at {', '.join(helps)} months"
+            verdict = f"{it} help{s} credibly at {and_list(helps)} months"
         elif hurts and not helps:
-            verdict = f"{it} hurt{s} credibly at {', '.join(hurts)} months"
+            verdict = f"{it} hurt{s} credibly at {and_list(hurts)} months"
         elif helps and hurts:
-            verdict = f"{it} help{s} at {', '.join(helps)} and hurt{s} at {', '.join(hurts)} months"
+            verdict = f"{it} help{s} at {and_list(helps)} and hurt{s} at {and_list(hurts)} months"
         else:
             verdict = (
                 f"the 90% interval includes zero in every band: {it} {has} not shown {it} help{s}"
@@ -186,7 +186,7 @@ def lean_form_sentence(
                 f"{choice}: it has a lower mean CRPS than {loser} in every band (the 90% "
                 "intervals above say how sure that is)" + _totals_clause(totals, winner, loser)
             )
-        bands = ", ".join(rows.loc[better if default == lean else ~better, "band"])
+        bands = and_list(rows.loc[better if default == lean else ~better, "band"])
         return (
             f"{choice}, but {loser} has the lower mean CRPS at {bands} months: the choice of "
             f"{winner} should be revisited."

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.constants import ESS_MIN, RHAT_MAX
-from forecast.present import percent_interval, signed_percent, with_interval
+from forecast.present import and_list, percent_interval, signed_percent, with_interval
 
 #: The era whose cutoffs had few launches (see :func:`forecast.evaluation.skill.by_era`).
 QUIET_ERA = "before 2012"
@@ -129,7 +129,7 @@ def skill_findings(
         f"Its 80% intervals hold {cover.min():.1%} to {cover.max():.1%} of the outcomes "
         "(randomised PIT)"
         + (
-            f"; at {', '.join(narrow.index)} months they are slightly too narrow."
+            f"; at {and_list(narrow.index)} months they are slightly too narrow."
             if len(narrow)
             else "."
         )
@@ -181,7 +181,8 @@ def horizon_findings(headline: pd.DataFrame, model: str) -> list[str]:
     below = rows[rows["crps_skill_hi"] < 0]
     unclear = rows[(rows["crps_skill_lo"] <= 0) & (rows["crps_skill_hi"] >= 0)]
     parts = [
-        f"{verdict} at {', '.join(f'h{h}' for h in part['horizon'])}"
+        f"{verdict} at {and_list(part['horizon'])} "
+        f"{'month' if list(part['horizon'])[-1] == 1 else 'months'}"
         for verdict, part in (("includes zero", unclear), ("lies below zero", below))
         if len(part)
     ]
@@ -246,8 +247,8 @@ def evidence_findings(
         + (
             "the 90% interval of the gain includes zero in every band."
             if not helps and not hurts
-            else f"it helped credibly at {', '.join(helps) or 'no band'} months and hurt at "
-            f"{', '.join(hurts) or 'no band'} months."
+            else f"it helped credibly at {and_list(helps) if helps else 'no band'} months and "
+            f"hurt at {and_list(hurts) if hurts else 'no band'} months."
         )
     ]
     if after_changes is not None and model in set(after_changes["model"]):
@@ -317,7 +318,7 @@ def transition_sentence(evidence: pd.DataFrame, model: str) -> list[str]:
     gains = band_gains(rows, "; ")
     better, worse = credible_bands(rows)
     verdicts = [
-        f"measurably {word} than holding the state at {', '.join(bands)} months"
+        f"measurably {word} than holding the state at {and_list(bands)} months"
         for word, bands in (("worse", worse), ("better", better))
         if bands
     ]
@@ -357,7 +358,7 @@ def band_sentence(by_band: pd.DataFrame, model: str, what: str) -> list[str]:
         f"{percent_interval(r.crps_skill_lo, r.crps_skill_hi)}"
         for r in rows.itertuples()
     )
-    coverage = ", ".join(f"{x:.0%}" for x in rows["pit_cov_80"])
+    coverage = and_list(f"{x:.0%}" for x in rows["pit_cov_80"])
     names = sorted(set(rows["crps_baseline"]))
     baselines = names[0] if len(names) == 1 else f"by band: {' or '.join(names)}"
     return [
@@ -452,7 +453,7 @@ def fold_verdict_words(verdicts: pd.Series) -> str:
             if sum(v[k] for k in ("high_rhat", "low_ess", "divergent")) > failed
             else ""
         )
-        text += f"; of the other {failed}, " + ", ".join(missed) + both
+        text += f"; of the other {failed}, " + and_list(missed) + both
     if not v["divergent"]:
         text += "; no fold had a divergence"
     return text + "."

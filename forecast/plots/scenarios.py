@@ -213,12 +213,12 @@ def plot_totals(forecast, ax: plt.Axes | None = None) -> plt.Axes:
     ax.set_xlabel(
         f"Total {target} {months[0]:%b %Y} - {months[-1]:%b %Y} (mean, 50% and 80% intervals)"
     )
-    ax.set_title("Totals over the horizon, by scenario")
+    ax.set_title(f"Totals by scenario, {months[0]:%b %Y} - {months[-1]:%b %Y}")
     ax.grid(axis="x", alpha=0.3)
     return ax
 
 
-def plot_probabilities(table: pd.DataFrame, ax: plt.Axes | None = None) -> plt.Axes:
+def plot_probabilities(table: pd.DataFrame, ax: plt.Axes | None = None, months=None) -> plt.Axes:
     """The probability table as an annotated heatmap (scenarios x events).
 
     Parameters
@@ -226,6 +226,8 @@ def plot_probabilities(table: pd.DataFrame, ax: plt.Axes | None = None) -> plt.A
     table : DataFrame
         Output of :func:`forecast.summaries.probabilities`.
     ax : Axes, optional
+    months : PeriodIndex, optional
+        The forecast's months (``Forecast.months``), named in the title.
     """
     # imported here, not at the top: seaborn adds about 1.4 s to ``import forecast.plots``,
     # and only this figure needs it
@@ -250,7 +252,8 @@ def plot_probabilities(table: pd.DataFrame, ax: plt.Axes | None = None) -> plt.A
     sns.heatmap(grid, annot=words, fmt="", cmap="Reds", vmin=0, vmax=1, cbar=False, ax=ax)
     ax.set_ylabel("")
     ax.set_xlabel("Probability over the horizon (counts are launch days)")
-    ax.set_title("Event probabilities by scenario")
+    span = f", {months[0]:%b %Y} - {months[-1]:%b %Y}" if months is not None else ""
+    ax.set_title(f"Event probabilities by scenario{span}")
     return ax
 
 

@@ -32,7 +32,7 @@ from forecast.evaluation.strict_questions import cadence, question_span
 from forecast.evaluation.totals import interval_caveat, totals_findings
 from forecast.models import DEFAULT_MODEL
 from forecast.plots import plot_family_reliability, plot_reliability, plot_skill
-from forecast.present import percent_interval, signed_percent, with_interval
+from forecast.present import and_list, percent_interval, signed_percent, with_interval
 from forecast.questions import reliability_table
 from forecast.questions.spec import parse_event
 from forecast.report.context import (
@@ -180,7 +180,7 @@ def _ablation_lead(cutoffs: list[str], table: pd.DataFrame) -> str:
     where = _cutoffs_words(cutoffs)
     models = ", ".join(sorted(set(table["model"])))
     lean = left_out_together(table)
-    terms = ", ".join(dict.fromkeys(table.loc[~lean, "term"]))
+    terms = and_list(dict.fromkeys(table.loc[~lean, "term"]))
     groups = "; ".join(
         f"the {term} terms were also left out together ({variant})"
         for term, variant in dict.fromkeys(
@@ -236,8 +236,7 @@ def _daily_lead(
             for m in settings.get("models", [])
             if ABLATION_OF.get(m, ("",))[0] == DAILY_MODEL
         ]
-        named = " and ".join([", ".join(terms[:-1]), terms[-1]] if len(terms) > 1 else terms)
-        left = f", its {named} terms left out in turn" if terms else ""
+        left = f", its {and_list(terms)} terms left out in turn" if terms else ""
         weighs = (
             f" (more cutoffs than the {earlier_cutoffs} above: where a verdict differs, read "
             "this one)"
