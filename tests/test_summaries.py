@@ -15,6 +15,7 @@ from forecast.summaries import (
     observed_in,
     reference_scenario,
     state_effects,
+    totals,
 )
 
 NO_TALKS, ACTIVE = STATES.index("no_talks"), STATES.index("active_talks")
@@ -183,6 +184,7 @@ def test_which_scenario_fitted_the_observed_total_best():
         "Scored by the CRPS of the total (launch days, lower is better), 'Held'"
     )
     assert summary.text[-1].endswith("(its states match the coded ones in 100% of the months).")
+    assert "'Held' fitted best (0.69; 'Talks' 2.25)" in summary.text[-1]  # the one it beat
     # coded talks from month 2: 'talks' is the closest, and it did not fit best
     other = observed_in(forecast, 3, states=["no_talks", "active_talks", "active_talks"])
     assert (
@@ -287,3 +289,8 @@ def test_state_effects_say_which_way_an_interval_that_excludes_1_points():
 def test_the_reference_scenario_is_persist_wherever_it_is_else_the_first():
     assert reference_scenario(["talks_resume", "persist", "summit"]) == "persist"
     assert reference_scenario(["talks_resume", "summit"]) == "talks_resume"
+
+
+def test_a_forecast_of_one_month_is_said_over_1_month():
+    one = Forecast(hand_forecast(True).data.isel(month=[0]))
+    assert "launch days expected over 1 month (median" in totals(one).text[0]
