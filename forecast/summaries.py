@@ -863,3 +863,12 @@ def level_ratio_episodes(level, reference, training: pd.DataFrame) -> pd.DataFra
             "highest_ratio": grouped["ratio"].max(),
         }
     ).reset_index(drop=True)
+
+
+def every_row_filled(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` (:func:`by_state_in`) with each column named in
+    ``attrs["same_in_every_row"]`` (a rate without a state term) repeated from the first row,
+    the value of all simulations, into the state rows it leaves blank: the table as the
+    report's page shows it (its CSV keeps them blank)."""
+    same = [c for c in table.attrs.get("same_in_every_row", ()) if c in table]
+    return table.assign(**{c: table[c].fillna(table[c].iloc[0]) for c in same})

@@ -12,6 +12,7 @@ from forecast.summaries import (
     against_years,
     by_path,
     by_state_in,
+    every_row_filled,
     observed_in,
     reference_scenario,
     state_effects,
@@ -294,3 +295,14 @@ def test_the_reference_scenario_is_persist_wherever_it_is_else_the_first():
 def test_a_forecast_of_one_month_is_said_over_1_month():
     one = Forecast(hand_forecast(True).data.isel(month=[0]))
     assert "launch days expected over 1 month (median" in totals(one).text[0]
+
+
+def test_a_rate_without_a_state_term_fills_every_row_as_the_page_shows_it():
+    table = by_state_in(hand_forecast(False), pd.Period("2026-02", "M")).table
+    assert table["p_nuclear"].iloc[1:].isna().all()  # the CSV leaves the state rows blank
+    filled = every_row_filled(table)
+    assert (filled["p_nuclear"] == table["p_nuclear"].iloc[0]).all()
+    assert filled["p_nuclear"].iloc[0] == 0.25  # one test in four draws
+    # a rate with a state term is split by state already: nothing to fill
+    split = by_state_in(hand_forecast(True), pd.Period("2026-02", "M")).table
+    pd.testing.assert_frame_equal(every_row_filled(split), split)

@@ -74,7 +74,7 @@ from forecast.report.scenario_charts import checkbox_css, fan_chart_spec, scenar
 from forecast.report.state_skill_charts import state_probability_spec
 from forecast.report.vega import chart_html
 from forecast.simulation import simulation_draws
-from forecast.summaries import state_effects, target_noun
+from forecast.summaries import every_row_filled, state_effects, target_noun
 
 #: Observed months the interactive fan chart shows before the forecast.
 FAN_HISTORY_MONTHS = 24
@@ -583,9 +583,7 @@ def today_section(ctx: ReportContext) -> str:
     # a rate without a state term: the same P(nuclear test) in every row (by_state_in gives it
     # for all simulations only, as shares by state would differ by simulation noise alone)
     unsplit = "p_nuclear" in totals.attrs.get("same_in_every_row", ())
-    nuclear = (
-        totals["p_nuclear"].fillna(totals["p_nuclear"].iloc[0]) if unsplit else totals["p_nuclear"]
-    )
+    nuclear = every_row_filled(totals)["p_nuclear"]
     rows = "\n".join(
         f"<tr><td>{html.escape(state_words(r.path))}{caution_html(r)}</td><td>{r.share:.0%}</td>"
         f"<td>{r.n:,}</td><td>{r.mean:.1f}</td><td>{r.median:.0f}</td>"
