@@ -35,6 +35,7 @@ tells the two apart by the request that runs the cell (:func:`widgets_shown`): J
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import html
 import io
 import sys
@@ -57,7 +58,7 @@ from forecast.explorer_paths import (
     PathSimulator,
 )
 from forecast.plots import STATE_LABELS, plot_scenarios
-from forecast.present import chance, counted
+from forecast.present import chance, counted, month_span
 from forecast.runs import load_outlook, load_run
 
 
@@ -95,9 +96,9 @@ class Explorer(PathSimulator):
 
     Parameters
     ----------
-    model, outlook, draws, random_seed, horizon, panel, presets
+    model, outlook, draws, random_seed, horizon, panel, presets, today
         As for :class:`~forecast.explorer_paths.PathSimulator` (``horizon``: the months shown
-        first).
+        first; ``today``: start the path in today's month).
     controls : bool
         Build the widgets (False: a static explorer, e.g. headless, which creates no widget;
         :meth:`set` still changes it).
@@ -133,9 +134,10 @@ class Explorer(PathSimulator):
         controls: bool = True,
         panel: pd.DataFrame | None = None,
         presets: str | Path | None = None,
+        today: dt.date | None = None,
     ) -> None:
         started = time.perf_counter()
-        super().__init__(model, outlook, draws, random_seed, horizon, panel, presets)
+        super().__init__(model, outlook, draws, random_seed, horizon, panel, presets, today)
         self.timings: dict[str, float] = {}
         self._holding = False
         self.widget = None
@@ -324,10 +326,18 @@ class Explorer(PathSimulator):
             for r in self.summary.itertuples()
         )
         words = " ".join(html.escape(t) for t in self.comparison.text)
+        lead = ""
+        if self.lead:
+            lacked = pd.period_range(months[0] - self.lead, months[0] - 1, freq="M")
+            lead = (
+                f" Both start in today's month; the {counted(self.lead, 'month')} since the "
+                f"data's end ({month_span(lacked)}) were simulated first with the last "
+                "observed state and are not counted."
+            )
         return (
             f"<p><b>{noun[:1].upper() + noun[1:]} over {counted(len(months), 'month')}, "
             f"{months[0]:%B %Y} to {months[-1]:%B %Y}</b> ({self.forecast.n_draws:,} "
-            f"simulations each)</p><table>{head}{rows}</table><p>{words}</p>"
+            f"simulations each).{lead}</p><table>{head}{rows}</table><p>{words}</p>"
         )
 
     # --- display ---------------------------------------------------------------------------
@@ -349,6 +359,7 @@ def explore(
     horizon: int = 12,
     static: bool | None = None,
     show: bool = True,
+    today: dt.date | None = None,
 ) -> Explorer:
     """Explore a path of negotiation states by hand, in JupyterLab.
 
@@ -370,6 +381,10 @@ def explore(
         front end draws widgets, e.g. under papermill; see :func:`widgets_shown`).
     show : bool
         Display it now (False: only return it).
+    today : date, optional
+        Start the path in this day's month when the data end before it (as the report's
+        scenarios from today; the months the data lack are simulated first with the last
+        observed state and not shown); default: the month after the data.
 
     Returns
     -------
@@ -393,7 +408,13 @@ def explore(
     if static is None:
         static = not widgets_shown()
     explorer = Explorer(
-        model, outlook, draws=draws, random_seed=random_seed, horizon=horizon, controls=not static
+        model,
+        outlook,
+        draws=draws,
+        random_seed=random_seed,
+        horizon=horizon,
+        controls=not static,
+        today=today,
     )
     if show:
         explorer.show()

@@ -244,3 +244,33 @@ def test_a_run_folder_is_loaded_with_its_outlook(tiny_run):
     assert set(explorer.quantities) >= {"launch_days", "ICBM_launch_days"}
     first, second = explorer.summary[NUMBERS].to_numpy()
     np.testing.assert_array_equal(first, second)
+
+
+def test_from_today_the_shipped_paths_give_the_numbers_of_the_scenarios_from_today(run):
+    """With ``today`` months after the data's end, a path starts in today's month (the months
+    between simulated with the last observed state, and not shown): the shipped paths then give
+    the numbers of the report's scenarios from today (``scenarios.from_today``), to the digit."""
+    from conftest import STALE_TODAY
+
+    from forecast.explorer_paths import SHIPPED_SCENARIOS
+    from forecast.scenarios import from_today, load_scenarios
+
+    model, outlook = run
+    explorer = explore(
+        model, outlook, random_seed=SEED, static=False, show=False, today=STALE_TODAY
+    )
+    assert explorer.lead == 10 and str(explorer.all_months[0]) == "2026-11"
+    explorer.set(preset="talks_resume", reference="summit")
+    assert explorer.forecast.months[0] == pd.Period("2026-11", "M")
+    assert len(explorer.forecast.months) == 12
+    started = from_today(load_scenarios(SHIPPED_SCENARIOS), model.last_month + 1, STALE_TODAY)
+    report = simulate_scenarios(model, started, random_seed=SEED, outlook=outlook)
+    theirs = totals(report).table.set_index("scenario")[NUMBERS]
+    mine = explorer.summary.set_index("scenario")[NUMBERS]
+    assert mine.loc["summit"].tolist() == theirs.loc["summit"].tolist()
+    assert mine.loc[PATH].tolist() == theirs.loc["talks_resume"].tolist()
+    said = " ".join(explorer.numbers.value.split())
+    assert "November 2026 to October 2027" in said
+    assert "the 10 months since the data's end (January 2026 to October 2026)" in said
+    # without ``today`` the path starts after the data, as before
+    assert explore(model, outlook, random_seed=SEED, static=True, show=False).lead == 0

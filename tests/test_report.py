@@ -1509,6 +1509,8 @@ def test_notebook_04_shows_the_explorer_as_a_figure_and_a_table(fast_report, rep
     assert ["image/png", "text/plain"] in [sorted(o.get("data", {})) for o in outputs]
     table = next(o["data"]["text/html"] for o in outputs if "text/html" in o.get("data", {}))
     assert "80% interval" in table and "P(at least one)" in table and "persists" in table
+    # built on a day months after the data's end: the path starts in that day's month
+    assert "Both start in today's month" in table and "since the data's end" in table
     assert "widgets" not in executed.metadata  # no widget state for a page to carry
     page = (report_dir / "04_scenarios.html").read_text()
     assert "widget-view" not in page and "widget-state" not in page
