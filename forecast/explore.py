@@ -329,14 +329,15 @@ class Explorer(PathSimulator):
         lead = ""
         if self.lead:
             lacked = pd.period_range(months[0] - self.lead, months[0] - 1, freq="M")
+            were, are = ("was", "is") if self.lead == 1 else ("were", "are")
             lead = (
                 f" Both start in today's month; the {counted(self.lead, 'month')} since the "
-                f"data's end ({month_span(lacked)}) were simulated first with the last "
-                "observed state and are not counted."
+                f"data's end ({month_span(lacked)}) {were} simulated first with the last "
+                f"observed state and {are} not counted."
             )
         return (
             f"<p><b>{noun[:1].upper() + noun[1:]} over {counted(len(months), 'month')}, "
-            f"{months[0]:%B %Y} to {months[-1]:%B %Y}</b> ({self.forecast.n_draws:,} "
+            f"{month_span(months)}</b> ({self.forecast.n_draws:,} "
             f"simulations each).{lead}</p><table>{head}{rows}</table><p>{words}</p>"
         )
 

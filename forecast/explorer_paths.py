@@ -161,8 +161,9 @@ class PathSimulator:
         if self.lead + EXPLORER_MAX_HORIZON > MAX_HORIZON:
             raise ConfigError(
                 "today",
-                f"{today} is {counted(self.lead, 'month')} after the data's end ({first - 1}); "
-                f"a path shown from it would be simulated over more than {MAX_HORIZON} months",
+                f"the data lack the {counted(self.lead, 'month')} before {today} (they end in "
+                f"{first - 1}); a path shown from it would be simulated over more than "
+                f"{MAX_HORIZON} months",
                 "bring the data up to date ('forecast data import', 'set-state') and refit",
             )
         self.all_months = pd.period_range(start, periods=EXPLORER_MAX_HORIZON, freq="M")

@@ -281,8 +281,8 @@ def _check_existing(target, path, entries, command, kind, force, what) -> None:
             what,
             f"{path} holds {'a file' if len(extra) == 1 else 'files'} that {by} did not "
             f"write: {_shown(extra)}",
-            "move them out of the folder (--force replaces the whole folder), or choose "
-            "another --out; nothing was changed",
+            f"move {'it' if len(extra) == 1 else 'them'} out of the folder (--force replaces "
+            "the whole folder), or choose another --out; nothing was changed",
         )
 
 

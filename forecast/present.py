@@ -289,7 +289,7 @@ def listed(noun: str, items) -> str:
     """``noun`` and the items it names, in the plural unless there is one: "key 'deadline'",
     "keys 'end', 'state'", "cutoffs 1990-06, 1991-12" (text quoted, other items as printed)."""
     items = list(items)
-    shown = ", ".join(repr(i) if isinstance(i, str) else str(i) for i in items)
+    shown = ", ".join(repr(str(i)) if isinstance(i, str) else str(i) for i in items)
     return f"{noun_for(len(items), noun)} {shown}"
 
 

@@ -787,8 +787,8 @@ def _split(one, groups: np.ndarray, overall: str, order: list[str]) -> Summary:
         table.loc[table["path"] != overall, [_SHARE_OF[c] for c in state_free]] = np.nan
         table.attrs["same_in_every_row"] = [_SHARE_OF[c] for c in state_free]
         text += (
-            "P(a nuclear test) is the same in every row (its rate has no state term in this "
-            f"model), so it is given for {overall} only.",
+            "P(a nuclear test) is the same in every row: its rate has no state term in this "
+            f"model (a CSV of the table gives it for {overall} only).",
         )
     return Summary(table, text)
 

@@ -89,7 +89,7 @@ def test_the_gain_of_a_term_per_band_by_hand():
     assert rows["n"].tolist() == [36, 36, 72]
     words = ablation_findings(table)
     assert len(words) == 1 and words[0].startswith("The excitation term of daily_exciting: gain")
-    assert words[0].endswith("it helps at 1-3 and hurts at 7-12 months.")
+    assert words[0].endswith("it helps at 1-3 months and hurts at 7-12 months.")
 
 
 def test_no_variant_no_table():

@@ -166,7 +166,7 @@ def test_fold_verdicts_count_one_models_folds_and_how_far_the_failed_ones_missed
     assert findings.fold_verdict_words(verdicts) == (
         "1 of the 3 `ar_level` folds (33%) passed the strict convergence check (largest r-hat "
         "at most 1.01, bulk and tail ESS at least 400, no divergence); of the other 2, 1 had a "
-        "largest r-hat above 1.01 (at worst 1.020), 2 a bulk or tail ESS below 400 (at worst "
+        "largest r-hat above 1.01 (at worst 1.020) and 2 a bulk or tail ESS below 400 (at worst "
         "300) (a fold may miss on more than one); no fold had a divergence."
     )
     text = findings.fold_verdict_words(findings.fold_verdicts(_folds((0, 2, 1)), "ar_level"))

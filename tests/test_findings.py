@@ -103,15 +103,15 @@ def test_no_evidence_when_every_interval_includes_zero():
 @pytest.mark.parametrize(
     ("lows", "highs", "helps", "hurts"),
     [
-        ([0.01, -0.01, -0.01], [0.05, 0.01, 0.01], "1-3", "no band"),
-        ([-0.05, -0.01, -0.01], [-0.01, 0.01, 0.01], "no band", "1-3"),
+        ([0.01, -0.01, -0.01], [0.05, 0.01, 0.01], "at 1-3 months", "in no band"),
+        ([-0.05, -0.01, -0.01], [-0.01, 0.01, 0.01], "in no band", "at 1-3 months"),
     ],
 )
 def test_evidence_names_where_the_states_helped_or_hurt(lows, highs, helps, hurts):
     words = evidence_findings(evidence_rows([0.02, 0.0, 0.0], lows, highs), None, "m")
-    assert f"helped credibly at {helps} months and hurt at {hurts} months." in words[0]
+    assert f"helped credibly {helps} and hurt {hurts}." in words[0]
     assert len(words) == 2
-    assert words[-1].startswith("Knowing the states helped") == (helps != "no band")
+    assert words[-1].startswith("Knowing the states helped") == (helps != "in no band")
 
 
 def test_the_forecast_with_states_drawn_is_compared_with_the_state_held():

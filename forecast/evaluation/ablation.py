@@ -126,7 +126,9 @@ def ablation_findings(
         elif hurts and not helps:
             verdict = f"{it} hurt{s} credibly at {and_list(hurts)} months"
         elif helps and hurts:
-            verdict = f"{it} help{s} at {and_list(helps)} and hurt{s} at {and_list(hurts)} months"
+            verdict = (
+                f"{it} help{s} at {and_list(helps)} months and hurt{s} at {and_list(hurts)} months"
+            )
         else:
             verdict = (
                 f"the 90% interval includes zero in every band: {it} {has} not shown {it} help{s}"

@@ -247,8 +247,8 @@ def evidence_findings(
         + (
             "the 90% interval of the gain includes zero in every band."
             if not helps and not hurts
-            else f"it helped credibly at {and_list(helps) if helps else 'no band'} months and "
-            f"hurt at {and_list(hurts) if hurts else 'no band'} months."
+            else f"it helped credibly {f'at {and_list(helps)} months' if helps else 'in no band'}"
+            f" and hurt {f'at {and_list(hurts)} months' if hurts else 'in no band'}."
         )
     ]
     if after_changes is not None and model in set(after_changes["model"]):

@@ -74,7 +74,7 @@ from forecast.report.scenario_charts import checkbox_css, fan_chart_spec, scenar
 from forecast.report.state_skill_charts import state_probability_spec
 from forecast.report.vega import chart_html
 from forecast.simulation import simulation_draws
-from forecast.summaries import every_row_filled, state_effects, target_noun
+from forecast.summaries import THRESHOLDS, every_row_filled, state_effects, target_noun
 
 #: Observed months the interactive fan chart shows before the forecast.
 FAN_HISTORY_MONTHS = 24
@@ -162,17 +162,19 @@ def _nuclear_note(ctx: ReportContext, window, where: str, shown: float | None = 
         )
     gives = " and ".join(f"{k} gives {pct(p)}" for k, p in others.items())
     exact = ""
-    if shown is not None:
-        own = ctx.nuclear_rules.p_nuclear(window, "run")
-        exact = (
-            f" Its own probability over {span} is {own:.1%}; the table's {shown:.1%} is the "
-            "share of simulations with a test, off by simulation noise."
-        )
+    # a rule without states: the table's share differs from the rule's own by noise alone
     if not ctx.nuclear_rules.run_rule.priors["by_state"]:
+        if shown is not None:
+            own = ctx.nuclear_rules.p_nuclear(window, "run")
+            exact = (
+                f" Its own probability over {span} is {own:.1%}; the table's {shown:.1%} is the "
+                "share of simulations with a test, off by simulation noise."
+            )
         exact += (
             " The rule learns from the months in the data, so it gives the same over any "
             f"{counted(months, 'month')} after them, from today too: the months since the data's "
-            "end hold no record yet, and a test in them would raise it."
+            "end hold no record yet (a refit on them would move it: up with a test, down with "
+            "quiet months, as old tests fade)."
         )
     return (
         f'<p id="nuclear-{where}" class="caution">'
@@ -334,7 +336,8 @@ Each forecast is conditional on its negotiation path; which path is likely is th
 call. The 80% interval leaves at most 10% of simulations below it and at most 10% above (a
 count is a whole number, so an interval from 0 leaves none below). The numbers are in
 <code>headline.csv</code>, month by month in <code>fan_bands.csv</code>, and as
-P(at least 5, 10, 20 launch days) in <code>probabilities.csv</code>.</p>
+P(at least {and_list(THRESHOLDS[1:]).replace(" and ", " or ")} launch days) in
+<code>probabilities.csv</code>.</p>
 {_headline_html(table)}
 {interval_note(ctx, "headline")}
 {_scenario_note(forecast)}
@@ -440,9 +443,14 @@ def expectations_section(ctx: ReportContext) -> str:
         '"stays" never leaves the current state), with the number of simulations each rests '
         f"on; {caution_legend()}. P(nuclear test) over all paths: "
         f"{pct(totals['p_nuclear'].iloc[0]) if 'p_nuclear' in totals else 'n/a'} (the "
-        "nuclear-test rate has no state term, so it is not split by path, and the path rows "
-        "of the CSV leave it blank). The rows are in <code>outlook.csv</code>, each state's "
-        "probability month by month in <code>outlook_states.csv</code>.</p>",
+        + (
+            "nuclear-test rate has no state term, so it is not split by path, and the path rows "
+            "of the CSV leave it blank)"
+            if "p_nuclear" in totals.attrs.get("same_in_every_row", ())
+            else "rows split it by path)"
+        )
+        + ". The rows are in <code>outlook.csv</code>, each state's probability month by month "
+        "in <code>outlook_states.csv</code>.</p>",
         f'<table id="expectations-table">{head}\n{rows}\n</table>',
         interval_note(ctx, "expectations"),
         chart_html(
