@@ -357,6 +357,35 @@ def window_timing(start, end, today: dt.date | None = None) -> ForecastTiming:
     return forecast_timing(months.to_timestamp(), today)
 
 
+def window_columns(table: pd.DataFrame, months, data_end, today) -> pd.DataFrame:
+    """``table`` of totals over the forecast ``months`` with the window written beside every
+    row, for a reader of the CSV without the page: ``window_start``, ``window_end``
+    (``YYYY-MM``), ``data_as_of`` (the last day of the fitted data, ``data_end``) and
+    ``window_status`` on ``today``: ``future``, ``partly past`` or ``past`` (a past window is
+    the model's view from the data's end, not a forecast)."""
+    timing = forecast_timing(pd.PeriodIndex(months, freq="M").to_timestamp(), today)
+    return table.assign(
+        window_start=str(timing.first),
+        window_end=str(timing.last),
+        data_as_of=f"{pd.Timestamp(data_end):%Y-%m-%d}",
+        window_status=timing.status,
+    )
+
+
+def month_columns(table: pd.DataFrame, data_end, today) -> pd.DataFrame:
+    """``table`` of forecast months (a ``month`` column) with, beside every row, for a reader
+    of the CSV without the page: ``data_as_of`` (the last day of the fitted data) and
+    ``month_status`` on ``today``: ``past`` for a month before today's (the model's view from
+    the data's end, not a forecast), ``future`` otherwise (today's month included, as
+    :func:`window_columns` counts a window)."""
+    months = pd.PeriodIndex(pd.to_datetime(table["month"]), freq="M")
+    past = np.asarray(months < pd.Period(today, "M"))
+    return table.assign(
+        data_as_of=f"{pd.Timestamp(data_end):%Y-%m-%d}",
+        month_status=np.where(past, "past", "future"),
+    )
+
+
 def answer_windows(answers: pd.DataFrame, today) -> pd.DataFrame:
     """The answered questions with each one's ``window_status`` on ``today`` (``future``,
     ``partly past`` or ``past``, as :func:`window_timing` places it), after its window: an

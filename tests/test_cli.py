@@ -152,6 +152,9 @@ def small_runs(tmp_path_factory):
 
 SUMMARY_COLUMNS = "scenario,label,n,mean,median,q10,q25,q50,q75,q90,p_any,caution"
 
+#: A month's status in a CSV, by whether it is before today's month.
+PAST = {True: "past", False: "future"}
+
 
 @pytest.mark.parametrize(
     "run_name, config, first_month",
@@ -237,6 +240,12 @@ def test_scenarios_from_today_start_in_todays_month(small_runs, tmp_path):
     assert monthly.groupby("scenario").size().eq(12).all()
     summary = pd.read_csv(out / "summary.csv")
     assert "Working-level talks resume in month 3 (February 2027)" in set(summary["label"])
+    # each CSV says its window and, on --today, that it is to come (as the report's do)
+    stamp = ["window_start", "window_end", "window_status"]
+    for name in ("summary.csv", "comparisons.csv", "probabilities.csv"):
+        table = pd.read_csv(out / name)
+        assert table[stamp].drop_duplicates().values.tolist() == [["2026-12", "2027-11", "future"]]
+    assert set(pd.read_csv(out / "monthly.csv")["month_status"]) == {"future"}
     said = " ".join(result.stdout.split())
     assert (
         "From December 2026: the months January 2026 to November 2026, which the run's data "
@@ -246,6 +255,13 @@ def test_scenarios_from_today_start_in_todays_month(small_runs, tmp_path):
     # without it, a forecast from the data's end that starts in the past points to it
     result = run(*args[:-1], str(tmp_path / "end"), "--today", "2026-12-07")
     assert "partly in the past" in result.stdout
+    ended = pd.read_csv(tmp_path / "end" / "summary.csv")[stamp].drop_duplicates()
+    assert ended.values.tolist() == [["2026-01", "2026-12", "partly past"]]
+    months = pd.read_csv(tmp_path / "end" / "monthly.csv")
+    assert (months["month_status"] == months["month"].lt("2026-12").map(PAST)).all()
+    states = pd.read_csv(tmp_path / "end" / "states.csv")  # two scenarios follow the state model
+    assert (states["month_status"] == states["month"].lt("2026-12").map(PAST)).all()
+    assert set(months["data_as_of"]) == {"2025-12-31"}
     assert "To count the 12 months from today's month instead" in " ".join(result.stdout.split())
     assert "totals over 12 months" in result.stdout
     # a one-month file: counted in the singular

@@ -23,9 +23,11 @@ from forecast.freshness import (
     forecast_origin,
     forecast_timing,
     freshness_lines,
+    month_columns,
     past_score_summary,
     past_score_words,
     score_past_months,
+    window_columns,
 )
 from forecast.models.events import nuclear_rule_words
 from forecast.nuclear_rules import (
@@ -93,7 +95,9 @@ def scenarios(
     rules = (
         nuclear_rules(model.last_month + 1, outlook, seed, [forecast.months]) if own_rate else None
     )
-    written = write_scenario_outputs(forecast, model.training, out, force=force, rules=rules)
+    written = write_scenario_outputs(
+        forecast, model.training, out, force=force, rules=rules, data_end=model.data_end, today=day
+    )
     origin = forecast_origin(model.last_month, tables.last_whole_month)
     over = counted(spec.horizon, "month")
     title = f"{timing.title_from(origin)} ({model.name}): totals over {over}"
@@ -147,14 +151,20 @@ def _skipped_words(model, start) -> str:
     )
 
 
-def write_scenario_outputs(forecast, history, out: Path, force: bool = False, rules=None) -> dict:
+def write_scenario_outputs(
+    forecast, history, out: Path, force: bool = False, rules=None, data_end=None, today=None
+) -> dict:
     """Write the tables, figures and draws of a scenario forecast into ``out``, all or nothing.
 
     The folder is written with :func:`forecast.outputs.output_dir`: refused unless it is new,
     empty, or (with ``force``) an earlier output of ``forecast scenarios``; built beside
     ``out`` and swapped in when complete. Every number comes from :mod:`forecast.summaries`;
     ``rules`` (:class:`forecast.nuclear_rules.NuclearRules`, optional) adds
-    :data:`RULES_FILE`, P(nuclear test) over the scenarios' months under every rule.
+    :data:`RULES_FILE`, P(nuclear test) over the scenarios' months under every rule. With
+    ``data_end`` (the fitted data's last day), the CSVs carry the window and its status on
+    ``today`` as the report's do (:func:`forecast.freshness.window_columns` for the totals,
+    comparisons and probabilities; :func:`forecast.freshness.month_columns` for the tables by
+    month), so that a CSV forwarded alone does not pass a past month for a forecast.
 
     Returns
     -------
@@ -173,6 +183,13 @@ def write_scenario_outputs(forecast, history, out: Path, force: bool = False, ru
     }
     if forecast.drawn_states:  # a scenario follows the transition model
         tables["states"] = state_probabilities(forecast)
+    if data_end is not None:
+        day = today or dt.date.today()
+        for name in ("summary", "comparisons", "probabilities"):
+            tables[name] = window_columns(tables[name], forecast.months, data_end, day)
+        for name in ("monthly", "states"):
+            if name in tables:
+                tables[name] = month_columns(tables[name], data_end, day)
     with output_dir(out, "scenarios", force=force) as tmp:
         for name, table in tables.items():
             write_csv(table, tmp / f"{name}.csv", index=False, float_format="%.4g")
@@ -234,11 +251,14 @@ def questions(
         rules = nuclear_rules(model.last_month + 1, outlook, seed, [q.months for q in on_nuclear])
     record = freeze_answers(answers, outcomes, config, run_dir, seed)
     with output_dir(out, "questions", force=force) as tmp:
-        # each answer's window placed on today, as the report's answers.csv places it
-        placed = answer_windows(answers, today or dt.date.today())
+        # each answer's window, and the outlook's, placed on today as the report places them
+        day = today or dt.date.today()
+        placed = answer_windows(answers, day)
+        states = month_columns(tables["states"], model.data_end, day)
+        totals = window_columns(tables["totals"], forecast.months, model.data_end, day)
         write_csv(placed, tmp / "answers.csv", index=False, float_format="%.4g")
-        write_csv(tables["states"], tmp / "states.csv", index=False, float_format="%.4g")
-        write_csv(tables["totals"], tmp / "outlook.csv", index=False, float_format="%.4g")
+        write_csv(states, tmp / "states.csv", index=False, float_format="%.4g")
+        write_csv(totals, tmp / "outlook.csv", index=False, float_format="%.4g")
         write_text_atomic(tmp / ANSWERS_FILE, json.dumps(record) + "\n")
         if rules is not None:
             write_csv(rules.table(), tmp / RULES_FILE, index=False, float_format="%.4g")

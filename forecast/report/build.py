@@ -9,7 +9,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from rich.progress import Progress
 
@@ -24,7 +23,8 @@ from forecast.freshness import (
     check_today,
     data_freshness,
     forecast_origin,
-    forecast_timing,
+    month_columns,
+    window_columns,
 )
 from forecast.ledger import answers_ledger
 from forecast.models import get_model
@@ -568,35 +568,6 @@ def download_tables(ctx: ReportContext) -> dict[str, pd.DataFrame]:
         if (EVALUATION_DIR / name).is_file():
             files[name] = pd.read_csv(EVALUATION_DIR / name)
     return files
-
-
-def window_columns(table: pd.DataFrame, months, data_end, today) -> pd.DataFrame:
-    """``table`` of totals over the forecast ``months`` with the window written beside every
-    row, for a reader of the CSV without the page: ``window_start``, ``window_end``
-    (``YYYY-MM``), ``data_as_of`` (the last day of the fitted data, ``data_end``) and
-    ``window_status`` on ``today``: ``future``, ``partly past`` or ``past`` (a past window is
-    the model's view from the data's end, not a forecast)."""
-    timing = forecast_timing(pd.PeriodIndex(months, freq="M").to_timestamp(), today)
-    return table.assign(
-        window_start=str(timing.first),
-        window_end=str(timing.last),
-        data_as_of=f"{pd.Timestamp(data_end):%Y-%m-%d}",
-        window_status=timing.status,
-    )
-
-
-def month_columns(table: pd.DataFrame, data_end, today) -> pd.DataFrame:
-    """``table`` of forecast months (a ``month`` column) with, beside every row, for a reader
-    of the CSV without the page: ``data_as_of`` (the last day of the fitted data) and
-    ``month_status`` on ``today``: ``past`` for a month before today's (the model's view from
-    the data's end, not a forecast), ``future`` otherwise (today's month included, as
-    :func:`window_columns` counts a window)."""
-    months = pd.PeriodIndex(pd.to_datetime(table["month"]), freq="M")
-    past = np.asarray(months < pd.Period(today, "M"))
-    return table.assign(
-        data_as_of=f"{pd.Timestamp(data_end):%Y-%m-%d}",
-        month_status=np.where(past, "past", "future"),
-    )
 
 
 #: The question backtest's tables (``docs/evaluation``) copied beside the page, which names them.
