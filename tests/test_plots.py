@@ -450,4 +450,6 @@ def test_the_totals_and_probability_figures_name_their_months():
     titled = plots.plot_probabilities(table, months=ds.months).get_title()
     assert titled == f"Event probabilities by scenario, {span}"
     assert plots.plot_probabilities(table).get_title() == "Event probabilities by scenario"
+    one = plots.plot_probabilities(table, months=ds.months[:1]).get_title()
+    assert one == f"Event probabilities by scenario, {ds.months[0]:%b %Y}"  # not "Jan - Jan"
     matplotlib.pyplot.close("all")
