@@ -328,12 +328,12 @@ class Explorer(PathSimulator):
         words = " ".join(html.escape(t) for t in self.comparison.text)
         lead = ""
         if self.lead:
-            lacked = pd.period_range(months[0] - self.lead, months[0] - 1, freq="M")
             were, are = ("was", "is") if self.lead == 1 else ("were", "are")
+            lacked = month_span([months[0] - self.lead, months[0] - 1])
             lead = (
                 f" Both start in today's month; the {counted(self.lead, 'month')} since the "
-                f"data's end ({month_span(lacked)}) {were} simulated first with the last "
-                f"observed state and {are} not counted."
+                f"data's end ({lacked}) {were} simulated first with the last observed state "
+                f"and {are} not counted."
             )
         return (
             f"<p><b>{noun[:1].upper() + noun[1:]} over {counted(len(months), 'month')}, "

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.constants import DATA_END
+from forecast.data import month_periods
 from forecast.errors import ConfigError
 from forecast.ledger import score_forecast
 from forecast.present import counted
@@ -372,14 +373,13 @@ def window_columns(table: pd.DataFrame, months, data_end, today) -> pd.DataFrame
     )
 
 
-def month_columns(table: pd.DataFrame, data_end, today) -> pd.DataFrame:
+def month_columns(table: pd.DataFrame, data_end, today: dt.date | None = None) -> pd.DataFrame:
     """``table`` of forecast months (a ``month`` column) with, beside every row, for a reader
     of the CSV without the page: ``data_as_of`` (the last day of the fitted data) and
     ``month_status`` on ``today``: ``past`` for a month before today's (the model's view from
     the data's end, not a forecast), ``future`` otherwise (today's month included, as
-    :func:`window_columns` counts a window)."""
-    months = pd.PeriodIndex(pd.to_datetime(table["month"]), freq="M")
-    past = np.asarray(months < pd.Period(today, "M"))
+    :func:`window_columns` counts a window; default: :func:`datetime.date.today`)."""
+    past = np.asarray(month_periods(table) < pd.Period(today or dt.date.today(), "M"))
     return table.assign(
         data_as_of=f"{pd.Timestamp(data_end):%Y-%m-%d}",
         month_status=np.where(past, "past", "future"),

@@ -46,7 +46,7 @@ from forecast.questions import (
 )
 from forecast.scenarios import Scenario, ScenarioSet, _month, load_scenarios, simulate_scenarios
 from forecast.simulation import Forecast
-from forecast.summaries import by_path, by_state_in, state_probabilities
+from forecast.summaries import Summary, by_path, by_state_in, state_probabilities
 from forecast.yamlio import load_yaml_text
 
 ANSWERS_FILE = "answers.json"
@@ -198,11 +198,16 @@ class TodayOutlook:
         observed."""
         return self.full.months[self.full.months < self.current]
 
+    @functools.cached_property
+    def split(self) -> Summary:
+        """The total split by the state in the current month, in a table and in words
+        (:func:`forecast.summaries.by_state_in`), computed once."""
+        return by_state_in(self.forecast, self.current)
+
     def tables(self) -> dict[str, pd.DataFrame]:
-        """``states``: P(each state) per month; ``totals``: the total split by the state
-        in the current month (:func:`forecast.summaries.by_state_in`)."""
+        """``states``: P(each state) per month; ``totals``: :attr:`split`'s table."""
         states = state_probabilities(self.forecast).drop(columns="scenario")
-        return {"states": states, "totals": by_state_in(self.forecast, self.current).table}
+        return {"states": states, "totals": self.split.table}
 
 
 def outlook_from_today(

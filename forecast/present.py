@@ -277,12 +277,13 @@ def counted(n: int, noun: str) -> str:
     return f"{n:,} {noun_for(n, noun)}"
 
 
-def and_list(items) -> str:
-    """Items as a list in words: "a", "a and b", "a, b and c" ("" for none)."""
+def and_list(items, word: str = "and") -> str:
+    """Items as a list in words: "a", "a and b", "a, b and c" ("" for none); ``word``
+    joins the last two ("or": "5, 10 or 20")."""
     items = [str(i) for i in items]
     if len(items) < 2:
         return "".join(items)
-    return f"{', '.join(items[:-1])} and {items[-1]}"
+    return f"{', '.join(items[:-1])} {word} {items[-1]}"
 
 
 def listed(noun: str, items) -> str:

@@ -18,7 +18,7 @@ import pandas as pd
 from forecast.catalog import PRESETS, preset_name
 from forecast.coding_alternatives import ALTERNATIVES_FILE, AS_CODED
 from forecast.constants import SHIPPED_SCENARIOS, STATE_WORDS, STATES
-from forecast.present import markdown_text
+from forecast.present import and_list, markdown_text
 from forecast.sensitivity import ANOTHER_SEED, ratio_columns, scenario_keys
 
 
@@ -189,7 +189,7 @@ def _unseen_sentence(table: pd.DataFrame) -> list[str]:
     many = "s" if len(unseen) > 1 else ""
     they = "they move" if many else "it moves"
     effect = (
-        f"{they} only {_and(moved)}, through the state-transition model (fitted on every "
+        f"{they} only {and_list(moved)}, through the state-transition model (fitted on every "
         "coded month)"
         if moved
         else f"{they} no scenario"
@@ -197,14 +197,9 @@ def _unseen_sentence(table: pd.DataFrame) -> list[str]:
     return [
         f"{len(unseen)} alternative{many} re-code{'' if many else 's'} no month the "
         f"{base['model']} fit uses (it starts in {base['fitted_from']}): "
-        f"{_and(list(unseen['alternative']))}. The count model's fit is the same with "
+        f"{and_list(unseen['alternative'])}. The count model's fit is the same with "
         f"{'them' if many else 'it'}; {effect}."
     ]
-
-
-def _and(items: list[str]) -> str:
-    """``a``, ``a and b``, ``a, b and c``."""
-    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def _preset_of(attrs: dict) -> str:

@@ -184,12 +184,11 @@ def write_scenario_outputs(
     if forecast.drawn_states:  # a scenario follows the transition model
         tables["states"] = state_probabilities(forecast)
     if data_end is not None:
-        day = today or dt.date.today()
         for name in ("summary", "comparisons", "probabilities"):
-            tables[name] = window_columns(tables[name], forecast.months, data_end, day)
+            tables[name] = window_columns(tables[name], forecast.months, data_end, today)
         for name in ("monthly", "states"):
             if name in tables:
-                tables[name] = month_columns(tables[name], data_end, day)
+                tables[name] = month_columns(tables[name], data_end, today)
     with output_dir(out, "scenarios", force=force) as tmp:
         for name, table in tables.items():
             write_csv(table, tmp / f"{name}.csv", index=False, float_format="%.4g")
@@ -252,10 +251,9 @@ def questions(
     record = freeze_answers(answers, outcomes, config, run_dir, seed)
     with output_dir(out, "questions", force=force) as tmp:
         # each answer's window, and the outlook's, placed on today as the report places them
-        day = today or dt.date.today()
-        placed = answer_windows(answers, day)
-        states = month_columns(tables["states"], model.data_end, day)
-        totals = window_columns(tables["totals"], forecast.months, model.data_end, day)
+        placed = answer_windows(answers, today)
+        states = month_columns(tables["states"], model.data_end, today)
+        totals = window_columns(tables["totals"], forecast.months, model.data_end, today)
         write_csv(placed, tmp / "answers.csv", index=False, float_format="%.4g")
         write_csv(states, tmp / "states.csv", index=False, float_format="%.4g")
         write_csv(totals, tmp / "outlook.csv", index=False, float_format="%.4g")

@@ -61,6 +61,7 @@ import pandas as pd
 
 from forecast.constants import MISSILE_CLASSES, PANEL_START, STATES
 from forecast.errors import DataError
+from forecast.present import and_list
 
 #: Panel column holding the launch days of one class.
 CLASS_COLUMNS = {c: f"launch_days_{c.lower()}" for c in MISSILE_CLASSES}
@@ -217,11 +218,7 @@ def data_caveats(
         through = min(read[c] for c in lagging)
         if len(set(lagging.values())) == 1:
             names = list(lagging)
-            which = (
-                f"{', '.join(names[:-1])} and {names[-1]} are"
-                if len(names) > 1
-                else f"{names[0]} is"
-            )
+            which = f"{and_list(names)} {'are' if len(names) > 1 else 'is'}"
             empty = f"{which} empty in {span(next(iter(lagging.values())))}"
         else:  # each from its own month
             (column, after), *rest = lagging.items()

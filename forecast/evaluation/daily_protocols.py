@@ -33,6 +33,7 @@ from forecast.evaluation.ablation import ablation_findings
 from forecast.evaluation.combine import check_pools
 from forecast.evaluation.findings import band_sentence
 from forecast.evaluation.results import kept_summaries
+from forecast.present import and_list
 
 #: The daily model the protocols score.
 DAILY_MODEL = "daily_exciting"
@@ -107,7 +108,7 @@ def daily_findings(
         words += band_sentence(by_band, monthly, "On the same cutoffs")
     for pool in check_pools(settings.get("pools", []), models):
         if DAILY_MODEL in pool.members:
-            others = " and ".join(m for m in pool.members if m != DAILY_MODEL)
+            others = and_list(m for m in pool.members if m != DAILY_MODEL)
             how = "Stacked (weights learned from the past)" if pool.kind == "stack" else "Pooled"
             words += band_sentence(by_band, pool.name, f"{how} with {others}")
     if "ablation" in tables:

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.constants import ESS_MIN, RHAT_MAX
-from forecast.present import and_list, percent_interval, signed_percent, with_interval
+from forecast.present import and_list, noun_for, percent_interval, signed_percent, with_interval
 
 #: The era whose cutoffs had few launches (see :func:`forecast.evaluation.skill.by_era`).
 QUIET_ERA = "before 2012"
@@ -182,7 +182,7 @@ def horizon_findings(headline: pd.DataFrame, model: str) -> list[str]:
     unclear = rows[(rows["crps_skill_lo"] <= 0) & (rows["crps_skill_hi"] >= 0)]
     parts = [
         f"{verdict} at {and_list(part['horizon'])} "
-        f"{'month' if list(part['horizon'])[-1] == 1 else 'months'}"
+        f"{noun_for(int(part['horizon'].iloc[-1]), 'month')}"
         for verdict, part in (("includes zero", unclear), ("lies below zero", below))
         if len(part)
     ]

@@ -212,8 +212,12 @@ def parse_conditions(conditions, months: int, source: str) -> list[tuple[np.ndar
                 source,
                 f"key '{key}': "
                 + "; ".join(
-                    [f"unknown {listed('key', extra)}"] * bool(extra)
-                    + [f"missing {listed('key', missing)}"] * bool(missing)
+                    words
+                    for words, keys in (
+                        (f"unknown {listed('key', extra)}", extra),
+                        (f"missing {listed('key', missing)}", missing),
+                    )
+                    if keys
                 ),
                 "use exactly state, within, probability",
             )

@@ -160,7 +160,7 @@ def _nuclear_note(ctx: ReportContext, window, where: str, shown: float | None = 
             f"other rules instead of the run's ({run_rule}): "
             f"{'; '.join(f'{k}: {pct(p)}' for k, p in others.items())}.{calibration}</p>"
         )
-    gives = " and ".join(f"{k} gives {pct(p)}" for k, p in others.items())
+    gives = and_list(f"{k} gives {pct(p)}" for k, p in others.items())
     exact = ""
     # a rule without states: the table's share differs from the rule's own by noise alone
     if not ctx.nuclear_rules.run_rule.priors["by_state"]:
@@ -336,7 +336,7 @@ Each forecast is conditional on its negotiation path; which path is likely is th
 call. The 80% interval leaves at most 10% of simulations below it and at most 10% above (a
 count is a whole number, so an interval from 0 leaves none below). The numbers are in
 <code>headline.csv</code>, month by month in <code>fan_bands.csv</code>, and as
-P(at least {and_list(THRESHOLDS[1:]).replace(" and ", " or ")} launch days) in
+P(at least {and_list(THRESHOLDS[1:], "or")} launch days) in
 <code>probabilities.csv</code>.</p>
 {_headline_html(table)}
 {interval_note(ctx, "headline")}
