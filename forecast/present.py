@@ -255,6 +255,20 @@ def signed_percent(value: float, digits: int = 1) -> str:
     return _number(float(value) * 100.0, digits) + "%"
 
 
+def more_or_fewer(value: float, noun: str = "", than: str = "", zero: str = "about as many") -> str:
+    """A difference in words, rounded as :func:`signed_number` rounds it, the sign in words
+    (so that "fewer" is never followed by a negative number): "4.0 fewer launch days", "0.01
+    more", and ``zero`` when it shows as zero ("about as many launch days"; an interval's
+    bound passes "0.0"). With ``than``, the comparison follows: "0.3 more launch days than
+    'Base'", "about as many launch days as 'Base'"."""
+    shown = signed_number(value)
+    if float(shown) == 0:
+        said, link = f"{zero} {noun}", "as"
+    else:
+        said, link = f"{shown[1:]} {'fewer' if shown[0] == '-' else 'more'} {noun}", "than"
+    return f"{said.rstrip()} {link} {than}" if than else said.rstrip()
+
+
 def percent_interval(low: float, high: float, digits: int = 1) -> str:
     """A 90% (or any) interval of fractions as signed percentages in brackets:
     ``[-1.7%, +9.6%]``, each bound as :func:`signed_percent` prints it."""

@@ -40,6 +40,7 @@ from forecast.present import (
     chance,
     counted,
     indefinite_article,
+    more_or_fewer,
     signed_number,
     state_words,
 )
@@ -525,35 +526,28 @@ def compare(forecast, reference: str, width: float = INTERVAL) -> Summary:
     table = pd.DataFrame(rows, columns=[*columns, "identical"]).drop(columns="identical")
     table.attrs["width"] = width
     noun = target_noun(forecast.target)
-    ref_label = forecast.labels[reference]
+    quoted_ref = f"'{forecast.labels[reference]}'"
     text = []
     for r in rows:
         if r["identical"]:
             text.append(
-                f"'{r['label']}': the same forecast as '{ref_label}' in every simulation, no "
+                f"'{r['label']}': the same forecast as {quoted_ref} in every simulation, no "
                 "difference."
             )
             continue
-        more = "more" if r["diff_mean"] >= 0 else "fewer"
-        what, p_more = "", f"P(more {noun}) = {chance(r['p_more'])}"
+        what, p_more = noun, f"P(more {noun}) = {chance(r['p_more'])}"
         if expected:
-            what, p_more = "expected ", f"{chance(r['p_more'])} of the simulations expect more"
+            what, p_more = (
+                f"{noun} expected",
+                f"{chance(r['p_more'])} of the simulations expect more",
+            )
+        bounds = (more_or_fewer(r[b], zero="0.0") for b in ("diff_lo", "diff_hi"))
         text.append(
-            f"'{r['label']}': {abs(r['diff_mean']):.1f} {more} {noun} {what}than '{ref_label}' "
-            f"on average ({width:.0%} interval: {_difference_bound(r['diff_lo'])} to "
-            f"{_difference_bound(r['diff_hi'])}); {p_more}; the model's expected rate "
-            f"{r['rate_ratio']:.2f} times the reference's."
+            f"'{r['label']}': {more_or_fewer(r['diff_mean'], what, quoted_ref)} on "
+            f"average ({width:.0%} interval: {' to '.join(bounds)}); {p_more}; the model's "
+            f"expected rate {r['rate_ratio']:.2f} times the reference's."
         )
     return Summary(table, tuple(text))
-
-
-def _difference_bound(value: float) -> str:
-    """A bound of a difference in words, rounded as :func:`signed_number` rounds it: "4.0
-    fewer", "0.01 more", "0.0" (the sign in words, so that "fewer" is not followed by a
-    negative number)."""
-    shown = signed_number(value)
-    size = shown[1:]
-    return size if float(size) == 0 else f"{size} {'fewer' if shown[0] == '-' else 'more'}"
 
 
 def contrast_findings(

@@ -126,11 +126,14 @@ def test_a_list_in_a_message_takes_the_noun_in_the_number_it_needs():
     assert "unknown keys 'p', 'q'; missing keys 'probability', 'within'" in str(info.value)
 
 
-def test_a_list_in_words_and_a_bound_of_a_difference_in_words():
-    from forecast.present import and_list
-    from forecast.summaries import _difference_bound
+def test_a_list_in_words_and_a_difference_in_words():
+    from forecast.present import and_list, more_or_fewer
 
     assert and_list(["persist"]) == "persist" and and_list([]) == ""
     assert and_list(["a", "b"]) == "a and b" and and_list(["a", "b", "c"]) == "a, b and c"
-    assert _difference_bound(-3.96) == "4.0 fewer" and _difference_bound(0.009) == "0.01 more"
-    assert _difference_bound(0.0) == "0.0" and _difference_bound(-0.00001) == "0.0"
+    # one rounding for a mean and its interval's bounds: a small difference keeps a digit
+    assert more_or_fewer(-3.96) == "4.0 fewer" and more_or_fewer(0.009) == "0.01 more"
+    assert more_or_fewer(-0.04, "launch days") == "0.04 fewer launch days"
+    assert more_or_fewer(0.0, zero="0.0") == "0.0" and more_or_fewer(-0.00001) == "about as many"
+    assert more_or_fewer(0.31, "launch days", "'Base'") == "0.3 more launch days than 'Base'"
+    assert more_or_fewer(0.0, "launch days", "'Base'") == "about as many launch days as 'Base'"

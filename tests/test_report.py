@@ -270,7 +270,7 @@ def test_the_page_says_what_each_scenario_changes(index, report_dir):
     assert (contrasts["reference"] == "persist").all()
     for item, r in zip(items, contrasts.itertuples(), strict=True):
         # the page rounds the unrounded numbers, the CSV keeps three decimals
-        said = re.match(rf"'{re.escape(r.label)}': (\d+\.\d) (more|fewer) launch days", item)
+        said = re.match(rf"'{re.escape(r.label)}': (\d+\.\d+) (more|fewer) launch days", item)
         assert said, item
         sign = 1 if said.group(2) == "more" else -1
         assert abs(sign * float(said.group(1)) - r.diff_mean) <= 0.051, item
@@ -302,8 +302,8 @@ def test_the_page_says_why_a_drawn_scenario_changes_more_from_today(index, repor
     for item, name in zip(items, moved, strict=True):
         said = re.fullmatch(
             rf"<i>{name}</i>: an expected rate (\d\.\d\d) times the reference's from today, "
-            r"against (\d\.\d\d) from the data's end \((\d+\.\d) (fewer|more) launch days, "
-            r"against (\d+\.\d) (fewer|more)\)\. Its simulations spend on average (\d+\.\d) of "
+            r"against (\d\.\d\d) from the data's end \((\d+\.\d+) (fewer|more) launch days, "
+            r"against (\d+\.\d+) (fewer|more)\)\. Its simulations spend on average (\d+\.\d) of "
             r"these 12 months out of no talks, against (\d+\.\d) of the 12 months from January "
             r"2026; in November 2026, (\d+)% of them are out of it\.",
             item,
@@ -390,18 +390,22 @@ def test_the_drift_note_counts_the_months_out_of_the_references_state_by_hand():
     n, a = STATES.index("no_talks"), STATES.index("active_talks")
 
     def forecast(first: str, drawn: list[list[int]]) -> Forecast:
-        states = np.array([[[n] * 3] * 4, [[a] * 3] * 4, drawn], dtype=np.int8)
+        draws = len(drawn)
+        states = np.array([[[n] * 3] * draws, [[a] * 3] * draws, drawn], dtype=np.int8)
         months = pd.period_range(first, periods=3, freq="M").to_timestamp()
         return Forecast(
             xr.Dataset(
                 {
-                    "launch_days": (("scenario", "draw", "month"), np.zeros((3, 4, 3), int)),
+                    "launch_days": (
+                        ("scenario", "draw", "month"),
+                        np.zeros((3, draws, 3), int),
+                    ),
                     "state": (("scenario", "draw", "month"), states),
                 },
                 coords={
                     "scenario": ["persist", "talks", "drawn"],
                     "label": ("scenario", ["Persist", "Talks", "Drawn"]),
-                    "draw": range(4),
+                    "draw": range(draws),
                     "month": months,
                 },
                 attrs={"target": "launch_days", "initial_state": "no_talks"},
@@ -439,6 +443,11 @@ def test_the_drift_note_counts_the_months_out_of_the_references_state_by_hand():
     assert "drawn through the 2 months the data lack as well" in said
     assert note(ratio=0.975) == ""  # the ratio moved by less than 0.01: the level's doing
     assert note(now=then, then=now) == ""  # fewer months out from today
+    # 0.25 months out of no talks from today against 0.2: both print as 0.2, so no note
+    # saying "0.2 against 0.2"
+    quarter = forecast("2026-06", [[n, n, a], [n, n, n], [n, n, n], [n, n, n]])
+    fifth = forecast("2026-01", [[n, n, a], [n, n, n], [n, n, n], [n, n, n], [n, n, n]])
+    assert note(now=quarter, then=fifth) == ""
     assert note(reference="talks") == ""  # the sections compare with different references
     moving = forecast("2026-06", [[a, a, a], [n, a, a], [n, n, a], [n, n, n]])
     moving.data["state"].loc[{"scenario": "persist", "month": moving.data["month"][2]}] = a

@@ -49,6 +49,7 @@ from forecast.present import (
     chances_in_brackets,
     counted,
     month_span,
+    more_or_fewer,
     readable,
     state_words,
 )
@@ -716,15 +717,16 @@ def _drawn_drift_note(ctx: ReportContext, gap: int) -> str:
             continue
         away_now = now.states.sel(scenario=name) != state
         away_then = then.states.sel(scenario=name) != state
-        months_now = float(away_now.sum("month").mean())
-        months_then = float(away_then.sum("month").mean())
+        # compared as printed, so that the note never says "1.2 against 1.2"
+        months_now = round(float(away_now.sum("month").mean()), 1)
+        months_then = round(float(away_then.sum("month").mean()), 1)
         if months_now <= months_then:
             continue
         items.append(
             f"<li><i>{html.escape(name)}</i>: an expected rate {row.rate_ratio:.2f} times the "
             f"reference's from today, against {ratio_then:.2f} from the data's end "
-            f"({_change_words(row.diff_mean, noun)}, against "
-            f"{_change_words(ends.loc[name, 'diff_mean'])}). Its simulations spend on average "
+            f"({more_or_fewer(row.diff_mean, noun)}, against "
+            f"{more_or_fewer(ends.loc[name, 'diff_mean'])}). Its simulations spend on average "
             f"{months_now:.1f} of these {counted(len(now.months), 'month')} out of "
             f"{html.escape(words)}, against {months_then:.1f} of the "
             f"{counted(len(then.months), 'month')} from {then.months[0]:%B %Y}; in "
@@ -744,14 +746,6 @@ def _drawn_drift_note(ctx: ReportContext, gap: int) -> str:
         "expectation, not news:</p>\n"
         f'<ul id="contrasts-today-drift-list">\n{"".join(items)}\n</ul>'
     )
-
-
-def _change_words(diff: float, noun: str = "") -> str:
-    """A mean difference in words: "0.6 fewer launch days", "0.3 more" (no ``noun``),
-    "about as many" when it rounds to 0.0."""
-    if f"{abs(diff):.1f}" == "0.0":
-        return f"about as many {noun}".rstrip()
-    return f"{abs(diff):.1f} {'fewer' if diff < 0 else 'more'} {noun}".rstrip()
 
 
 def _icbm_today(ctx: ReportContext) -> str:
