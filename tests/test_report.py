@@ -212,10 +212,10 @@ def test_the_report_folder_holds_what_a_reader_needs_and_is_small(report_dir):
     tables |= {"outlook_today.csv", "outlook_today_states.csv"}
     tables |= {"scenarios_today.csv", "contrasts_today.csv", "fan_bands_today.csv"}
     # the question backtest's tables the page names, copied from docs/evaluation
-    from forecast.report.build import QUESTION_TABLES
     from forecast.report.context import EVALUATION_DIR
+    from forecast.report.downloads import DICTIONARY_FILE, QUESTION_TABLES
 
-    tables |= set(QUESTION_TABLES)
+    tables |= {*QUESTION_TABLES, DICTIONARY_FILE}
     for name in QUESTION_TABLES:
         pd.testing.assert_frame_equal(
             pd.read_csv(report_dir / name), pd.read_csv(EVALUATION_DIR / name)
@@ -316,6 +316,60 @@ def test_the_page_says_why_a_drawn_scenario_changes_more_from_today(index, repor
             assert abs(signed - table.loc[name, "diff_mean"]) <= 0.051, item
         assert float(said[7]) > float(said[8]) and 0 < int(said[9]) < 100, item
     assert "the 10 months the data lack as well" in index
+
+
+@pytest.mark.slow
+def test_every_csv_beside_the_page_has_its_columns_explained(index, report_dir):
+    """columns.csv lists every CSV of the report folder with each of its columns, in the
+    file's order, each with its meaning; the page's last section names every file, with
+    the same meanings folded under it."""
+    import html
+
+    from forecast.report.downloads import DICTIONARY_FILE, FILES
+
+    dictionary = pd.read_csv(report_dir / DICTIONARY_FILE)
+    written = sorted(p.name for p in report_dir.glob("*.csv"))
+    assert sorted(dictionary["file"].unique()) == written
+    for name in written:
+        header = list(pd.read_csv(report_dir / name, nrows=0).columns)
+        assert list(dictionary.loc[dictionary["file"] == name, "column"]) == header, name
+    assert dictionary["meaning"].str.len().min() > 10
+    # a word that means one thing in one file and another elsewhere is explained per file
+    meanings = dictionary.set_index(["file", "column"])["meaning"]
+    assert "cutoffs" in meanings["questions.csv", "n"]
+    assert "simulations" in meanings["headline.csv", "n"]
+    assert "in the month" in meanings["fan_bands.csv", "mean"]
+    assert "scenario talks_resume" in meanings["coding_sensitivity.csv", "talks_resume_q90"]
+    section = index[index.index('<h2 id="files">') :]
+    assert index.index('<h2 id="glossary">') < index.index('<h2 id="files">')
+    for name in written:
+        assert f"<summary><code>{name}</code>: {html.escape(FILES[name])}</summary>" in section
+    rows = re.findall(r"<tr><td><code>(.*?)</code></td><td>(.*?)</td></tr>", section)
+    assert len(rows) == len(dictionary)
+    assert [html.unescape(m) for _, m in rows] == list(dictionary["meaning"])
+
+
+def test_the_data_dictionary_names_a_column_it_cannot_explain():
+    """A table's column without a meaning is refused naming its file and column (a column
+    added to a report table must be explained); a file without a description likewise; the
+    coding sensitivity's columns, named after the scenarios and states, by their pattern."""
+    from forecast.report.downloads import column_meanings, meaning
+
+    table = pd.DataFrame(columns=["scenario", "mean", "new_thing"])
+    with pytest.raises(KeyError, match=r"headline\.csv: column 'new_thing' has no meaning"):
+        column_meanings({"headline.csv": table})
+    with pytest.raises(KeyError, match=r"extra\.csv: no description"):
+        column_meanings({"extra.csv": table[["scenario"]]})
+    said = column_meanings({"headline.csv": table[["scenario", "mean"]]})
+    assert list(said["file"]) == ["headline.csv"] * 2 + ["columns.csv"] * 3
+    assert meaning("coding_sensitivity.csv", "rr_summitry_diff").startswith(
+        "the rate ratio of summitry minus its value as coded"
+    )
+    assert (
+        meaning("coding_sensitivity.csv", "my_path_median")
+        == "the median total of scenario my_path"
+    )
+    assert meaning("headline.csv", "my_path_median") is None  # patterns: that file only
 
 
 def test_a_long_panel_title_breaks_at_its_last_space_into_two_lines():
@@ -1643,6 +1697,12 @@ def test_frozen_answers_join_the_track_record_scored_on_the_reports_data(tmp_pat
     ) in page
     assert "made-2013-03" in page
     assert f"<code>{FROZEN_FILE}</code> beside this page" in page
+    # the CSV's columns are all in the data dictionary beside it
+    from forecast.present import readable
+    from forecast.report.downloads import column_meanings
+
+    explained = column_meanings({FROZEN_FILE: readable(frozen, 3)})
+    assert list(explained["column"][: len(frozen.columns)]) == list(frozen.columns)
     # no folder: how to start one; an empty one: says so
     assert "Forecasts made at the time join the record" in questions_section(
         ReportContext(tables, panel, fresh)

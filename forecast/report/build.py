@@ -19,12 +19,9 @@ from forecast.errors import ConfigError
 from forecast.evaluation.tails import explain_tails
 from forecast.files import write_csv, write_text_atomic
 from forecast.freshness import (
-    answer_windows,
     check_today,
     data_freshness,
     forecast_origin,
-    month_columns,
-    window_columns,
 )
 from forecast.ledger import answers_ledger
 from forecast.models import get_model
@@ -37,23 +34,18 @@ from forecast.outlook import (
     simulate_outlook,
 )
 from forecast.outputs import check_output_dir, check_single_file, output_dir, write_single_file
-from forecast.present import readable
 from forecast.questions import load_questions
 from forecast.report.context import (
-    CONTRASTS_TODAY,
-    EVALUATION_DIR,
-    FROZEN_FILE,
-    SENSITIVITY_DIR,
     ReportContext,
 )
+from forecast.report.downloads import download_tables
 from forecast.report.notebooks import notebook_paths, run_notebooks
 from forecast.report.pages import index_page, single_file_page
 from forecast.report.vega import LIBRARY_FILE, has_charts, javascript
 from forecast.runs import fit_run, load_outlook, load_run, read_run_record
 from forecast.scenarios import from_today, load_scenarios, scenario_months, simulate_scenarios
-from forecast.sensitivity import read_sensitivity
 from forecast.simulation import nuclear_from_outlook
-from forecast.summaries import against_years, probabilities
+from forecast.summaries import against_years
 from forecast.track_record import QUESTIONS_FILE
 from forecast.unknown_class import (
     FROM_TODAY_LABEL,
@@ -467,9 +459,6 @@ def build_report(
                 write_text_atomic(tmp / LIBRARY_FILE, javascript())
             for name, table in download_tables(ctx).items():
                 write_csv(table, tmp / name, index=False)
-            if ctx.answers is not None:
-                answers = answer_windows(readable(ctx.answers, 3), ctx.today)
-                write_csv(answers, tmp / "answers.csv", index=False)
             if single_file is not None:
                 write_single_file(single_file, single_file_page(ctx))
             progress.advance(task)
@@ -509,69 +498,6 @@ def frozen_answers(
     if answers is None and not folder.is_dir():
         return None, None
     return folder.resolve(), answers_ledger(folder, panel, backfilled=False)
-
-
-def download_tables(ctx: ReportContext) -> dict[str, pd.DataFrame]:
-    """The index page's tables as CSV files (name -> table), each named on the page:
-    the scenarios' headline, bands, probabilities and contrasts from the data's end, and their
-    headline, bands and contrasts from today when the first start in the past
-    (``scenarios_today.csv``, ``fan_bands_today.csv``, :data:`CONTRASTS_TODAY`), the outlook's
-    states and totals (from the data's end and from today), the 2026-style year comparison, the
-    range of P(ICBM), the coding sensitivity, the nuclear-test rules, the user's frozen answers
-    and the question backtest's tables (:data:`QUESTION_TABLES`)."""
-    forecast = ctx.forecast
-
-    def stamped(table: pd.DataFrame, months) -> pd.DataFrame:
-        return window_columns(table, months, ctx.model.data_end, ctx.today)
-
-    def by_month(table: pd.DataFrame) -> pd.DataFrame:
-        return month_columns(table, ctx.model.data_end, ctx.today)
-
-    files = {
-        "headline.csv": stamped(readable(ctx.headline, 3), forecast.months),
-        "fan_bands.csv": by_month(readable(ctx.bands, 2)),
-        "probabilities.csv": stamped(readable(probabilities(forecast), 3), forecast.months),
-    }
-    if ctx.contrasts is not None:  # what the page says under the scenarios' table
-        contrasts = readable(ctx.contrasts.table, 3).assign(reference=ctx.reference)
-        files["contrasts.csv"] = stamped(contrasts, forecast.months)
-    if ctx.scenarios_today is not None:  # the same file, started in today's month
-        today = ctx.scenarios_today
-        files["scenarios_today.csv"] = stamped(readable(ctx.today_headline, 3), today.months)
-        files["fan_bands_today.csv"] = by_month(readable(ctx.today_bands, 2))
-        if ctx.today_contrasts is not None:
-            contrasts = readable(ctx.today_contrasts.table, 3).assign(reference=ctx.today_reference)
-            files[CONTRASTS_TODAY] = stamped(contrasts, today.months)
-    if ctx.outlook is not None:
-        months = month_periods(ctx.outlook["states"])
-        files["outlook.csv"] = stamped(readable(ctx.outlook["totals"], 3), months.unique())
-        files["outlook_states.csv"] = by_month(readable(ctx.outlook["states"], 3))
-    if ctx.years is not None:
-        files["years.csv"] = readable(ctx.years.table, 3).assign(
-            data_as_of=f"{ctx.model.data_end:%Y-%m-%d}"
-        )
-    if ctx.icbm is not None:
-        files["icbm_sensitivity.csv"] = readable(ctx.icbm["range"], 3)
-    if (SENSITIVITY_DIR / "sensitivity.csv").is_file():
-        files["coding_sensitivity.csv"] = read_sensitivity(SENSITIVITY_DIR)
-    if ctx.from_today is not None:
-        tables = ctx.today_tables
-        totals = readable(tables["totals"], 3)
-        files["outlook_today.csv"] = stamped(totals, ctx.from_today.forecast.months)
-        files["outlook_today_states.csv"] = by_month(readable(tables["states"], 3))
-    if ctx.nuclear_rules is not None:
-        files["nuclear_rules.csv"] = readable(ctx.nuclear_rules.table(), 3)
-    if ctx.frozen is not None and len(ctx.frozen):
-        files[FROZEN_FILE] = readable(ctx.frozen, 3)
-    # the question backtest's tables the page names, for a reader without the project
-    for name in QUESTION_TABLES:
-        if (EVALUATION_DIR / name).is_file():
-            files[name] = pd.read_csv(EVALUATION_DIR / name)
-    return files
-
-
-#: The question backtest's tables (``docs/evaluation``) copied beside the page, which names them.
-QUESTION_TABLES = ("questions.csv", "questions_by_state.csv", "question_reliability.csv")
 
 
 def folder_size(folder: str | Path) -> int:

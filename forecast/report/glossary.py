@@ -1,6 +1,7 @@
 """The terms the report uses, in plain words, for a reader who never opens Python.
 
-:func:`glossary_section` is the last section of the index. Every model of
+:func:`glossary_section` is the index's section before the list of its files
+(:func:`forecast.report.downloads.files_section`). Every model of
 :data:`forecast.catalog.MODELS` but the ablation variants is described by its one line there
 (one place for that text); the negotiation states
 by the coding rules of ``datasets/CODING_NOTES.md``; the scores and checks here.
@@ -130,7 +131,7 @@ def glossary_terms() -> list[tuple[str, list[tuple[str, str]]]]:
 
 
 def glossary_section(ctx: ReportContext) -> str:
-    """The terms of the page in plain words (the index's last section)."""
+    """The terms of the page in plain words (near the index's end)."""
     groups = []
     for title, terms in glossary_terms():
         items = "\n".join(

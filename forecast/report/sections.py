@@ -63,6 +63,7 @@ from forecast.report.context import (
     pct,
     shown_path,
 )
+from forecast.report.downloads import files_section
 from forecast.report.evidence import (
     interval_note,
     questions_section,
@@ -956,6 +957,7 @@ INDEX_SECTIONS: list[Callable[[ReportContext], str]] = [
     recent_years_section,
     notebooks_section,
     glossary_section,
+    files_section,
 ]
 
 
