@@ -182,7 +182,13 @@ def test_shipped_scenarios_run_end_to_end(small_runs, run_name, config, first_mo
     if run_name == "2019-10":  # P(nuclear test) under every rule, as the report gives it;
         # not for class_hierarchical, whose count model draws its own nuclear tests
         expected |= {"nuclear_rules.csv"}
-    assert {p.name for p in out.iterdir()} == expected | {".forecast-output.json"}
+    assert {p.name for p in out.iterdir()} == expected | {".forecast-output.json", "columns.csv"}
+    # every CSV's columns explained, in the file's order, in columns.csv beside them
+    dictionary = pd.read_csv(out / "columns.csv")
+    for name in sorted(n for n in expected if n.endswith(".csv")):
+        header = list(pd.read_csv(out / name, nrows=0).columns)
+        assert list(dictionary.loc[dictionary["file"] == name, "column"]) == header, name
+    assert set(dictionary["file"]) == {n for n in expected if n.endswith(".csv")} | {"columns.csv"}
     summary = pd.read_csv(out / "summary.csv")
     assert ",".join(summary.columns).startswith(SUMMARY_COLUMNS)
     expected_rows = 5 if config == "current.yaml" else 4

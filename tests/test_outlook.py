@@ -359,6 +359,10 @@ def test_the_questions_command_writes_answers_and_the_ledger_scores_them(run_dir
         assert f"{question}: Its backfilled track record answered" in said
     names = {p.name for p in out.iterdir()}
     assert {"answers.csv", "answers.json", "answers.png", "states.csv", "outlook.csv"} <= names
+    dictionary = pd.read_csv(out / "columns.csv")  # every CSV's columns explained beside them
+    for name in sorted(n for n in names if n.endswith(".csv") and n != "columns.csv"):
+        header = list(pd.read_csv(out / name, nrows=0).columns)
+        assert list(dictionary.loc[dictionary["file"] == name, "column"]) == header, name
     record = json.loads((out / "answers.json").read_text())
     assert len(record["answers"]) == len(record["outcomes"]) == 8
     # every draw is kept: a binary answer is the share of its kept outcomes, so the ledger's

@@ -212,8 +212,9 @@ def test_the_report_folder_holds_what_a_reader_needs_and_is_small(report_dir):
     tables |= {"outlook_today.csv", "outlook_today_states.csv"}
     tables |= {"scenarios_today.csv", "contrasts_today.csv", "fan_bands_today.csv"}
     # the question backtest's tables the page names, copied from docs/evaluation
+    from forecast.report.columns import DICTIONARY_FILE
     from forecast.report.context import EVALUATION_DIR
-    from forecast.report.downloads import DICTIONARY_FILE, QUESTION_TABLES
+    from forecast.report.downloads import QUESTION_TABLES
 
     tables |= {*QUESTION_TABLES, DICTIONARY_FILE}
     for name in QUESTION_TABLES:
@@ -325,7 +326,7 @@ def test_every_csv_beside_the_page_has_its_columns_explained(index, report_dir):
     the same meanings folded under it."""
     import html
 
-    from forecast.report.downloads import DICTIONARY_FILE, FILES
+    from forecast.report.columns import DICTIONARY_FILE, FILES
 
     dictionary = pd.read_csv(report_dir / DICTIONARY_FILE)
     written = sorted(p.name for p in report_dir.glob("*.csv"))
@@ -353,7 +354,7 @@ def test_the_data_dictionary_names_a_column_it_cannot_explain():
     """A table's column without a meaning is refused naming its file and column (a column
     added to a report table must be explained); a file without a description likewise; the
     coding sensitivity's columns, named after the scenarios and states, by their pattern."""
-    from forecast.report.downloads import column_meanings, meaning
+    from forecast.report.columns import column_meanings, meaning
 
     table = pd.DataFrame(columns=["scenario", "mean", "new_thing"])
     with pytest.raises(KeyError, match=r"headline\.csv: column 'new_thing' has no meaning"):
@@ -1699,7 +1700,7 @@ def test_frozen_answers_join_the_track_record_scored_on_the_reports_data(tmp_pat
     assert f"<code>{FROZEN_FILE}</code> beside this page" in page
     # the CSV's columns are all in the data dictionary beside it
     from forecast.present import readable
-    from forecast.report.downloads import column_meanings
+    from forecast.report.columns import column_meanings
 
     explained = column_meanings({FROZEN_FILE: readable(frozen, 3)})
     assert list(explained["column"][: len(frozen.columns)]) == list(frozen.columns)

@@ -47,6 +47,7 @@ from forecast.plots import (
 )
 from forecast.present import counted, month_span
 from forecast.questions import check_question_horizon, load_questions
+from forecast.report.columns import DICTIONARY_FILE, column_meanings
 from forecast.runs import load_outlook, load_run
 from forecast.scenarios import from_today as from_today_set
 from forecast.scenarios import simulate_scenarios
@@ -189,9 +190,13 @@ def write_scenario_outputs(
         for name in ("monthly", "states"):
             if name in tables:
                 tables[name] = month_columns(tables[name], data_end, today)
+    written = {f"{name}.csv": table for name, table in tables.items()}
+    if rules is not None:
+        written[RULES_FILE] = rules.table()
     with output_dir(out, "scenarios", force=force) as tmp:
-        for name, table in tables.items():
-            write_csv(table, tmp / f"{name}.csv", index=False, float_format="%.4g")
+        for name, table in written.items():
+            write_csv(table, tmp / name, index=False, float_format="%.4g")
+        write_csv(column_meanings(written), tmp / DICTIONARY_FILE, index=False)
         for name, draw in (
             ("fan", lambda: plot_scenarios(forecast, history)),
             ("totals", lambda: plot_totals(forecast)),
@@ -206,8 +211,6 @@ def write_scenario_outputs(
             finally:
                 plt.close(fig)
         forecast.data.to_netcdf(tmp / "draws.nc")
-        if rules is not None:
-            write_csv(rules.table(), tmp / RULES_FILE, index=False, float_format="%.4g")
     return tables
 
 
@@ -251,15 +254,17 @@ def questions(
     record = freeze_answers(answers, outcomes, config, run_dir, seed)
     with output_dir(out, "questions", force=force) as tmp:
         # each answer's window, and the outlook's, placed on today as the report places them
-        placed = answer_windows(answers, today)
-        states = month_columns(tables["states"], model.data_end, today)
-        totals = window_columns(tables["totals"], forecast.months, model.data_end, today)
-        write_csv(placed, tmp / "answers.csv", index=False, float_format="%.4g")
-        write_csv(states, tmp / "states.csv", index=False, float_format="%.4g")
-        write_csv(totals, tmp / "outlook.csv", index=False, float_format="%.4g")
-        write_text_atomic(tmp / ANSWERS_FILE, json.dumps(record) + "\n")
+        written = {
+            "answers.csv": answer_windows(answers, today),
+            "states.csv": month_columns(tables["states"], model.data_end, today),
+            "outlook.csv": window_columns(tables["totals"], forecast.months, model.data_end, today),
+        }
         if rules is not None:
-            write_csv(rules.table(), tmp / RULES_FILE, index=False, float_format="%.4g")
+            written[RULES_FILE] = rules.table()
+        for name, table in written.items():
+            write_csv(table, tmp / name, index=False, float_format="%.4g")
+        write_csv(column_meanings(written), tmp / DICTIONARY_FILE, index=False)
+        write_text_atomic(tmp / ANSWERS_FILE, json.dumps(record) + "\n")
         for name, draw in (
             ("answers.png", lambda: plot_answers(answers)[0].figure),
             ("states.png", lambda: plot_state_probabilities(tables["states"]).figure),

@@ -1,26 +1,21 @@
-"""The CSV files beside the report's page, and what each of their columns means.
+"""The CSV files beside the report's page.
 
 :func:`download_tables` makes the tables (name -> table) that the build writes beside
 ``index.html``: each is a table the page shows, so that a reader can take the numbers into a
-spreadsheet. :func:`column_meanings` is their data dictionary, one row per file and column
-(written as :data:`DICTIONARY_FILE` with them); :func:`files_section` shows it on the page,
-for a reader who opens a CSV without the project. A column is described once in
-:data:`COLUMNS` (where it means the same in every file), in :data:`BY_FILE` where one file
-uses the name otherwise, or by a pattern of :data:`PATTERNS` (the coding sensitivity's
-columns, named after the scenarios and states).
+spreadsheet, and their data dictionary (:mod:`forecast.report.columns`);
+:func:`files_section` shows that dictionary on the page.
 """
 
 from __future__ import annotations
 
 import html
-import re
 
 import pandas as pd
 
-from forecast.constants import STATES
 from forecast.data import month_periods
 from forecast.freshness import answer_windows, month_columns, window_columns
 from forecast.present import readable
+from forecast.report.columns import DICTIONARY_FILE, FILES, column_meanings
 from forecast.report.context import (
     CONTRASTS_TODAY,
     EVALUATION_DIR,
@@ -33,307 +28,6 @@ from forecast.summaries import probabilities
 
 #: The question backtest's tables (``docs/evaluation``) copied beside the page, which names them.
 QUESTION_TABLES = ("questions.csv", "questions_by_state.csv", "question_reliability.csv")
-
-#: The data dictionary written beside the page: ``file, column, meaning``.
-DICTIONARY_FILE = "columns.csv"
-
-_TOTALS = "expected launch days over the window (the mean of the simulated totals)"
-_STATUS = (
-    "whether the window has begun on the day the report was built: future, partly past or "
-    "past (for its past months the model's view from the end of its data, not a forecast)"
-)
-_BRIER_OR_CRPS = "the model's mean {} over the cutoffs (empty for a family scored by the other)"
-
-#: What each file holds (the page names each one where it shows its table).
-FILES: dict[str, str] = {
-    "headline.csv": "Each scenario's launch days over the 12 months from the data's end: "
-    "the expected total, its 80% interval and the chances of at least one launch day, an ICBM "
-    "launch and a nuclear test.",
-    "fan_bands.csv": "Each scenario month by month from the data's end: the simulated launch "
-    "days of the month (the fan chart's bands).",
-    "probabilities.csv": "Each scenario's chances over the window from the data's end: at "
-    "least 1, 5, 10 or 20 launch days, an ICBM launch, a nuclear test.",
-    "contrasts.csv": "Each scenario against the reference scenario, from the data's end: the "
-    "difference in expected launch days over the window, computed draw by draw.",
-    "scenarios_today.csv": "The scenarios started in today's month (the months the data lack "
-    "simulated first and not counted): as headline.csv.",
-    "fan_bands_today.csv": "The scenarios from today, month by month: as fan_bands.csv.",
-    CONTRASTS_TODAY: "The scenarios from today against their reference: as contrasts.csv.",
-    "outlook.csv": "The forecast all things considered (the states follow the state model), "
-    "from the data's end, split by the path the states take.",
-    "outlook_states.csv": "The state model's forecast of the negotiation state, month by "
-    "month from the data's end: the share of simulations in each state.",
-    "outlook_today.csv": "The outlook from today's month, split by the state each simulation "
-    "is in during today's month (the first row is the whole outlook).",
-    "outlook_today_states.csv": "The state model's forecast of the negotiation state from "
-    "today's month: as outlook_states.csv.",
-    "years.csv": "Launch days by calendar year: the years observed, and the forecast years "
-    "(a year partly observed adds its observed months to the simulated ones).",
-    "icbm_sensitivity.csv": "P(ICBM launch) when launches of unknown class are counted as ICBM "
-    "by their apogee (CNS leaves some launches' class unknown).",
-    "coding_sensitivity.csv": "The default model refitted with each documented alternative "
-    "coding of the negotiation states (make sensitivity): rate ratios and scenario totals, "
-    "each beside its difference from the states as coded.",
-    "nuclear_rules.csv": "P(nuclear test) over the forecast window by each rule for the rate "
-    "of nuclear tests; the run's rule is the one the page quotes.",
-    "answers.csv": "The forecast questions of the questions file, answered from the same "
-    "simulations (one row per question).",
-    FROZEN_FILE: "Your frozen answers (forecast questions outputs), resolved and scored on the "
-    "report's data.",
-    "questions.csv": "The question backtest: each question family asked at every month "
-    "2000-2024 from the data before it, scored against the best naive answer (last row: "
-    "overall).",
-    "questions_by_state.csv": "The question backtest's state families split by the "
-    "negotiation state at the cutoff.",
-    "question_reliability.csv": "The question backtest's reliability: answers binned by "
-    "probability against how often the event came (the coverage of the intervals for the "
-    "count family).",
-    DICTIONARY_FILE: "This list: every file beside the page, its columns and their meanings.",
-}
-
-#: Columns that mean the same in every file they appear in.
-COLUMNS: dict[str, str] = {
-    "scenario": "the scenario's name in the scenario file",
-    "label": "the scenario's description (its month numbers named as calendar months)",
-    "n": "the number of simulations the row rests on",
-    "mean": _TOTALS,
-    "median": "the median of the simulated totals",
-    "q10": "the 10th percentile of the simulated totals: the 80% interval's lower end",
-    "q25": "the 25th percentile of the simulated totals",
-    "q50": "the 50th percentile (median) of the simulated totals",
-    "q75": "the 75th percentile of the simulated totals",
-    "q90": "the 90th percentile of the simulated totals: the 80% interval's upper end",
-    "p_any": "the chance of at least one launch day in the window (share of simulations)",
-    "p_icbm": "the chance of at least one ICBM launch in the window (share of simulations)",
-    "p_nuclear": "the chance of a nuclear test in the window (share of simulations)",
-    "caution": "why to read the row with care: few simulations, or a mean above its 90th "
-    "percentile (a few very large simulations carry it); empty when neither",
-    "window_start": "the first month of the forecast window (YYYY-MM)",
-    "window_end": "the last month of the forecast window (YYYY-MM)",
-    "window_status": _STATUS,
-    "data_as_of": "the last day of the data the model was fitted on (YYYY-MM-DD)",
-    "month": "the month (its first day, YYYY-MM-DD)",
-    "month_status": "past for a month before the month the report was built in (the model's "
-    "view from the end of its data, not a forecast), future otherwise",
-    "reference": "the scenario every row is compared with",
-    "diff_mean": "expected launch days of the scenario minus the reference's, over the window "
-    "(mean over the posterior draws; negative: fewer)",
-    "diff_lo": "the 80% interval of that difference, lower end",
-    "diff_hi": "the 80% interval of that difference, upper end",
-    "p_more": "the share of posterior draws in which the scenario expects more launch days "
-    "than the reference",
-    "rate_ratio": "the scenario's mean expected total divided by the reference's",
-    "path": "the path the simulated states take: 'stays <state>' when they never leave the "
-    "last observed state, 'to <state>' for the first state they move to; 'all paths' for "
-    "the whole forecast",
-    "share": "the share of the simulations that took this path",
-    "p_ge_1": "the chance of at least 1 launch day in the window",
-    "p_ge_5": "the chance of at least 5 launch days in the window",
-    "p_ge_10": "the chance of at least 10 launch days in the window",
-    "p_ge_20": "the chance of at least 20 launch days in the window",
-    "family": "the question family's id ('overall' for the mean of the families)",
-    "title": "the question as asked",
-    "frequency": "the share of the cutoffs at which the event came (binary families), or the "
-    "mean outcome",
-    "mean_answer": "the mean of the model's answers over the cutoffs",
-    "skill": "1 minus the model's mean score divided by the baseline's: positive is better "
-    "than the baseline, negative worse",
-    **{state: f"the share of simulations in {state} in the month" for state in STATES},
-}
-
-#: Columns that mean something else in one file (file -> column -> meaning).
-BY_FILE: dict[str, dict[str, str]] = {
-    "fan_bands.csv": {
-        "mean": "expected launch days in the month (the mean of its simulated counts)",
-        "median": "the median of the month's simulated launch days",
-        **{
-            f"q{p}": f"the {p}th percentile of the month's simulated launch days"
-            for p in (10, 25, 50, 75, 90)
-        },
-    },
-    "outlook_today.csv": {
-        "path": "the state the simulations are in during today's month ('all simulations' "
-        "for the whole outlook)",
-        "share": "the share of the simulations in that state in today's month",
-    },
-    "years.csv": {
-        "year": "the calendar year",
-        "kind": "observed (a count in the data) or forecast (simulated)",
-        "observed": "the launch days observed in the year (empty for a forecast year)",
-        "observed_part": "the launch days already observed in a forecast year that the data "
-        "partly cover (empty otherwise)",
-        "observed_months": "the months of that observed part (YYYY-MM..YYYY-MM)",
-        "mean": "expected launch days in the year (observed part included)",
-        "p_more_than_previous": "the chance of more launch days than the year before it in "
-        "the table (forecast years only)",
-    },
-    "icbm_sensitivity.csv": {
-        "counting": "how launches of unknown class are counted",
-        "min_apogee_km": "the apogee from which such a launch counts as ICBM (empty: as CNS "
-        "classifies)",
-        "p_icbm_outlook": "P(ICBM launch) over the outlook's 12 months from the data's end",
-        "p_icbm_from_today": "P(ICBM launch) over the 12 months from today's month",
-    },
-    "nuclear_rules.csv": {
-        "months": "the months of the window",
-        "rule": "the rule for the rate of nuclear tests",
-        "run_rule": "True for the run's own rule, the one the page quotes",
-        "p_nuclear": "the chance of at least one nuclear test in the window by this rule",
-    },
-    "answers.csv": {
-        "question": "the question's id in the questions file",
-        "type": "the question's type: binary (yes/no), numeric (a count), date (a month) or "
-        "conditional (one of them, given a path of states)",
-        "answer_type": "the type of the answer (a conditional question's is its inner "
-        "question's): binary, numeric or date",
-        "unit": "what the answer is in: a probability P(>= N events), a count, or the month of "
-        "the first event",
-        "window_status": _STATUS.replace("report was built", "answers were made"),
-        "probability": "the answer to a binary question: the share of simulations in which "
-        "it resolves YES",
-        "mean": "the answer to a numeric question: the mean of the simulated counts",
-        "q10": "a numeric answer's 10th percentile (80% interval's lower end)",
-        "q50": "a numeric answer's median",
-        "q90": "a numeric answer's 90th percentile (80% interval's upper end)",
-        "p_none": "a date question's chance that the event does not come in the window",
-        "by_month": "a date question's chance that the event has come by each quarter's end",
-        "month_mean": "a date question's mean month of the first event, over the simulations "
-        "in which it comes",
-        "month_q10": "a date question's 10th percentile month ('after END' when later than "
-        "the window)",
-        "month_q50": "a date question's median month",
-        "month_q90": "a date question's 90th percentile month",
-        "p_given": "a conditional question's share of simulations that followed its given "
-        "path (1 when the path is imposed)",
-        "draws": "the number of simulations the answer rests on",
-        "model": "the model that answered",
-        "resolution": "how the question resolves",
-    },
-    FROZEN_FILE: {
-        "folder": "the folder of the frozen answers ('(backfilled)' for the backfilled record)",
-        "question": "the question's id",
-        "window": "the months the answer is about (START..END)",
-        "type": "the question's type: binary, numeric, date or conditional",
-        "answer_type": "the type of the answer: binary, numeric or date",
-        "answer": "the answer: a probability, a mean count, or a date answer's median month",
-        "status": "waiting, resolved or annulled (a condition that did not come)",
-        "outcome": "what came: 1 or 0, the count, or the month ('after END' when none came)",
-        "brier": "the Brier score of a yes/no answer (lower is better)",
-        "log_score": "the log score of a yes/no answer (lower is better)",
-        "crps": "the CRPS of a count or date answer (lower is better)",
-    },
-    "questions.csv": {
-        "score_kind": "brier (a yes/no family) or crps (the launch-day count family)",
-        "model": "the state or count model that answered the family",
-        "n": "the number of cutoffs the family was asked at",
-        "first_cutoff": "the first cutoff (YYYY-MM)",
-        "last_cutoff": "the last cutoff (YYYY-MM)",
-        "brier": _BRIER_OR_CRPS.format("Brier score"),
-        "crps": _BRIER_OR_CRPS.format("CRPS"),
-        "longrun": "the mean score of the long-run base rate (the share of earlier windows "
-        "since 1990 in which the event came)",
-        "recent5y": "the mean score of the base rate of the last five years",
-        "naive": "the mean score of the naive recent_rate forecast's answer",
-        "baseline": "the best of longrun, recent5y and naive over all cutoffs: the one the "
-        "skill is measured against",
-        "baseline_score": "that baseline's mean score",
-        "prequential_baseline_score": "the mean score of a baseline chosen at each cutoff "
-        "from its own past (the one that had scored best so far)",
-        "prequential_skill": "the skill against that baseline chosen from the past",
-        "skill_lo": "the 90% block-bootstrap interval of the skill, lower end",
-        "skill_hi": "the 90% block-bootstrap interval of the skill, upper end",
-    },
-    "questions_by_state.csv": {
-        "state": "the negotiation state at the cutoff",
-        "n": "the number of cutoffs in that state",
-        "brier": "the model's mean Brier score at those cutoffs",
-        "longrun": "the long-run base rate's mean Brier score at those cutoffs",
-        "skill": "1 minus the model's Brier score divided by the long-run rate's",
-    },
-    "question_reliability.csv": {
-        "kind": "probability (answers binned by probability) or coverage (a central interval "
-        "of the count family)",
-        "bin_lo": "the bin's lowest probability (coverage: the interval's nominal level)",
-        "bin_hi": "the bin's highest probability (coverage: the interval's nominal level)",
-        "n": "the number of answers in the bin",
-        "mean_probability": "the mean answer in the bin (coverage: the nominal level)",
-        "observed_frequency": "how often the event came for those answers (coverage: the "
-        "share of outcomes inside the interval, by the randomised PIT)",
-        "lo90": "the 90% interval of that frequency, lower end",
-        "hi90": "the 90% interval of that frequency, upper end",
-    },
-    "coding_sensitivity.csv": {
-        "alternative": "the alternative coding's id ('as_coded' for the states as coded)",
-        "label": "the alternative in words",
-        "start": "the first day the alternative recodes",
-        "end": "the last day the alternative recodes",
-        "state": "the state it codes those days as",
-        "replaces": "the coded state(s) of those days",
-        "days_recoded": "the days whose state the alternative changes",
-        "months_recoded": "the months whose (majority) state changes",
-        "days_recoded_in_fit": "the changed days inside the fitted months",
-        "model": "the model refitted",
-        "fitted_from": "the first fitted month",
-        "fitted_to": "the last fitted month",
-        "last_state": "the state of the last fitted month (where the scenarios start)",
-        "passed": "whether the refit passed its diagnostics",
-    },
-    DICTIONARY_FILE: {
-        "file": "the file beside the page",
-        "column": "a column of that file",
-        "meaning": "what the column holds",
-    },
-}
-
-#: Columns named after the states and scenarios (coding_sensitivity.csv): pattern -> meaning,
-#: the pattern's groups filled in.
-PATTERNS: dict[str, str] = {
-    r"rr_(\w+?)_diff": "the rate ratio of {0} minus its value as coded (+: more launch days)",
-    r"rr_(\w+)": "the posterior mean rate ratio of {0} against no_talks",
-    r"(\w+)_(mean|median)_diff": "the {1} total of scenario {0} minus its value as coded",
-    r"(\w+)_mean": "the expected total of launch days of scenario {0} over its horizon",
-    r"(\w+)_median": "the median total of scenario {0}",
-    r"(\w+)_q10": "the 80% interval of scenario {0}'s total, lower end",
-    r"(\w+)_q90": "the 80% interval of scenario {0}'s total, upper end",
-}
-
-
-def meaning(file: str, column: str) -> str | None:
-    """What ``column`` of ``file`` holds (None when the dictionary does not know it)."""
-    if column in BY_FILE.get(file, {}):
-        return BY_FILE[file][column]
-    if column in COLUMNS:
-        return COLUMNS[column]
-    if file == "coding_sensitivity.csv":
-        for pattern, text in PATTERNS.items():
-            found = re.fullmatch(pattern, column)
-            if found:
-                return text.format(*found.groups())
-    return None
-
-
-def column_meanings(files: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """The data dictionary of ``files`` (name -> table) and of itself: ``file, column,
-    meaning``, the files in their order, each column in its table's order.
-
-    Raises
-    ------
-    KeyError
-        Naming the file and column the dictionary does not describe (a column added to a
-        table without its meaning here).
-    """
-    rows = []
-    columns = {name: list(table.columns) for name, table in files.items()}
-    columns[DICTIONARY_FILE] = ["file", "column", "meaning"]
-    for name, names in columns.items():
-        if name not in FILES:
-            raise KeyError(f"{name}: no description in {__name__}.FILES")
-        for column in names:
-            said = meaning(name, column)
-            if said is None:
-                raise KeyError(f"{name}: column {column!r} has no meaning in {__name__}")
-            rows.append({"file": name, "column": column, "meaning": said})
-    return pd.DataFrame(rows, columns=["file", "column", "meaning"])
 
 
 def download_tables(ctx: ReportContext) -> dict[str, pd.DataFrame]:
@@ -432,12 +126,7 @@ def files_section(ctx: ReportContext) -> str:
 
 
 __all__ = [
-    "COLUMNS",
-    "DICTIONARY_FILE",
-    "FILES",
     "QUESTION_TABLES",
-    "column_meanings",
     "download_tables",
     "files_section",
-    "meaning",
 ]
