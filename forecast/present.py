@@ -349,7 +349,8 @@ def with_interval(
             cells.append(text(v))
         else:
             cells.append(f"{text(v)} ({text(lo)} to {text(hi)})")
-    return pd.Series(cells, index=getattr(value, "index", None))
+    # a Series keeps its index; a list or array (whose ``index`` is a method) gets a new one
+    return pd.Series(cells, index=value.index if isinstance(value, pd.Series) else None)
 
 
 def state_words(text: str) -> str:

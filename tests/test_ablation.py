@@ -92,6 +92,57 @@ def test_the_gain_of_a_term_per_band_by_hand():
     assert words[0].endswith("it helps at 1-3 months and hurts at 7-12 months.")
 
 
+def test_the_gains_read_as_terms_by_band_with_their_intervals():
+    """gains_by_term: one row per term (per model and term for several models), the bands in
+    order, each cell the gain and its interval as present.with_interval writes them."""
+    from forecast.evaluation.ablation import gains_by_term
+    from forecast.present import with_interval
+
+    table = ablation_table(scores({"1-3": 0.25, "4-6": 0.0, "7-12": -0.2}), bootstrap=200)
+    wide = gains_by_term(table)
+    assert list(wide.index) == ["excitation"] and list(wide.columns) == ["1-3", "4-6", "7-12"]
+    row = table.set_index("band").loc["1-3"]
+    said = with_interval([row["gain"]], [row["gain_lo"]], [row["gain_hi"]], 1, percent=True)
+    assert wide.loc["excitation", "1-3"] == said[0] and said[0].startswith("+20.0% (+")
+    flat = {"1-3": 0.0, "4-6": 0.0, "7-12": 0.0}
+    two = pd.concat(
+        [
+            scores({"1-3": 0.25, "4-6": 0.25, "7-12": 0.25}, ("ar_level", "ar_level_no_state")),
+            scores(flat, ("daily_exciting", "daily_no_state")),
+        ]
+    )
+    wide = gains_by_term(ablation_table(two, bootstrap=50))
+    assert list(wide.index) == [("ar_level", "state"), ("daily_exciting", "state")]
+
+
+def test_the_kept_ablations_read_back_as_the_notebook_shows_them(tmp_path):
+    """default_ablation joins make ablation's table with the kept class and phased
+    comparisons; daily_views lists each kept daily protocol with the daily lean form's rows
+    joined to ``daily``; a folder without them says which command writes them."""
+    from forecast.constants import EVALUATION_DIR
+    from forecast.evaluation import read_summary
+    from forecast.evaluation.ablation import default_ablation, kept_pairs
+    from forecast.evaluation.daily_protocols import daily_views, kept_daily_protocols
+
+    table, findings = default_ablation(EVALUATION_DIR)
+    own = read_summary(EVALUATION_DIR / "ablation")[0]["ablation"]
+    pairs = kept_pairs(EVALUATION_DIR, ["class", "phased"])
+    assert len(table) == len(own) + sum(len(t["ablation"]) for t, _ in pairs.values())
+    assert set(table["model"]) == {"ar_level", "class_hierarchical", "ar_level_phased"}
+    assert findings[0].startswith("The state term of ar_level: gain")
+    assert default_ablation(tmp_path) == (
+        None,
+        ["No ablation of the default model in this results folder: `make ablation` writes one."],
+    )
+    views = daily_views(EVALUATION_DIR)
+    assert [v.name for v in views] == [name for name, *_ in kept_daily_protocols(EVALUATION_DIR)]
+    daily = views[0]
+    assert daily.name == "daily" and "season and exercise" in set(daily.ablation["term"])
+    assert list(daily.skill.index[:2]) == ["daily_exciting", "ar_level"]
+    assert daily.findings[0].startswith(f"On the {len(daily.cutoffs)} cutoffs of `daily`")
+    assert daily_views(tmp_path) == []
+
+
 def test_no_variant_no_table():
     plain = scores({"1-3": 0.0, "4-6": 0.0, "7-12": 0.0})
     plain = plain[plain["model"] == "daily_exciting"]

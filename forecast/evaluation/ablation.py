@@ -16,14 +16,22 @@ whether the default's choice to keep or leave them agrees with the table.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
-from forecast.catalog import ABLATION_OF, COMPONENT_PAIRS, LEAN_FORMS, resolve_name
+from forecast.catalog import (
+    ABLATION_OF,
+    COMPONENT_PAIRS,
+    DEFAULT_MODEL,
+    LEAN_FORMS,
+    resolve_name,
+)
 from forecast.evaluation.combine import BANDS
 from forecast.evaluation.findings import band_gains, credible_bands
-from forecast.evaluation.results import kept_summaries
+from forecast.evaluation.results import kept_summaries, read_summary
 from forecast.evaluation.skill import bootstrap_skill, with_band
-from forecast.present import and_list, signed_percent
+from forecast.present import and_list, signed_percent, with_interval
 
 #: Columns of the ablation table.
 ABLATION_COLUMNS = (
@@ -242,3 +250,48 @@ def kept_pairs(folder, names=PAIR_FOLDERS) -> dict[str, tuple[dict, dict]]:
     """
     kept = kept_summaries(folder, [names] if isinstance(names, str) else names)
     return {name: summary for name, summary in kept.items() if "ablation" in summary[0]}
+
+
+def gains_by_term(table: pd.DataFrame) -> pd.DataFrame:
+    """An :func:`ablation_table` to read: one row per term (per model and term when it holds
+    several models), one column per horizon band in :data:`BANDS` order, each cell the gain
+    with its 90% interval in words ("+0.4% (-0.2% to +1.0%)")."""
+    shown = table.assign(
+        gain=with_interval(table["gain"], table["gain_lo"], table["gain_hi"], 1, percent=True)
+    )
+    index = ["model", "term"] if table["model"].nunique() > 1 else "term"
+    wide = shown.pivot_table(
+        index=index, columns="band", values="gain", aggfunc="first", sort=False
+    )
+    wide = wide[[band for band in BANDS if band in wide.columns]]
+    wide.columns.name = "band (months ahead)"
+    return wide
+
+
+def default_ablation(
+    folder, pairs=("class", "phased"), default: str = DEFAULT_MODEL
+) -> tuple[pd.DataFrame | None, list[str]]:
+    """The default model's ablation in an evaluation folder, with its findings.
+
+    ``make ablation``'s table (``<folder>/ablation``: each term left out in turn, and the
+    lean form's terms together) joined by the kept comparisons of ``pairs``
+    (:func:`kept_pairs`: the weapon-class split, the phasing state shift), and its sentences
+    (:func:`ablation_findings`, with the lean form's verdict on ``default`` and the ablation's
+    12-month totals).
+
+    Returns
+    -------
+    table : DataFrame or None
+        The joined :func:`ablation_table` rows; None when the folder holds no ablation.
+    findings : list of str
+        Its sentences, or one saying which command writes the ablation.
+    """
+    folder = Path(folder)
+    if not (folder / "ablation" / "settings.json").is_file():
+        return None, [
+            "No ablation of the default model in this results folder: `make ablation` writes one."
+        ]
+    tables = read_summary(folder / "ablation")[0]
+    compared = [pair["ablation"] for pair, _ in kept_pairs(folder, list(pairs)).values()]
+    table = pd.concat([tables["ablation"], *compared], ignore_index=True)
+    return table, ablation_findings(table, default=default, totals=tables.get("totals"))

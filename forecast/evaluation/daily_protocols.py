@@ -25,13 +25,15 @@ words are computed from the tables in one place.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from forecast.evaluation.ablation import ablation_findings
+from forecast.catalog import DEFAULT_MODEL
+from forecast.evaluation.ablation import ablation_findings, kept_pairs
 from forecast.evaluation.combine import check_pools
-from forecast.evaluation.findings import band_sentence
+from forecast.evaluation.findings import band_sentence, skill_table
 from forecast.evaluation.results import kept_summaries
 from forecast.present import and_list
 
@@ -114,3 +116,45 @@ def daily_findings(
     if "ablation" in tables:
         words += ablation_findings(tables["ablation"])
     return words
+
+
+@dataclass(frozen=True)
+class DailyView:
+    """One kept daily protocol as notebook 05 shows it (:func:`daily_views`)."""
+
+    #: The protocol's folder name (:data:`DAILY_FOLDERS`).
+    name: str
+    #: Its cutoffs (``YYYY-MM``).
+    cutoffs: list
+    #: Skill by band, state held (:func:`~forecast.evaluation.findings.skill_table`): the
+    #: daily model, the monthly default, their pools and ``recent_rate``, where run.
+    skill: pd.DataFrame
+    #: Its ablation rows (with the lean form's for ``daily``), or None.
+    ablation: pd.DataFrame | None
+    #: Its sentences (:func:`daily_findings`, then the lean form's).
+    findings: list
+
+
+def daily_views(folder: str | Path, default: str = DEFAULT_MODEL) -> list[DailyView]:
+    """Each daily protocol kept in ``folder`` (:func:`kept_daily_protocols`) with its skill
+    table, its ablation and its sentences; the ``daily`` protocol's ablation is joined by the
+    daily model's lean form (``daily-lean``, :func:`~forecast.evaluation.ablation.kept_pairs`:
+    its season and exercise terms left out together, on the same cutoffs)."""
+    lean = kept_pairs(folder, ["daily-lean"])
+    views = []
+    for name, tables, settings in kept_daily_protocols(folder):
+        by_band = tables["by_band"]
+        pools = [f"pool:{default}+{DAILY_MODEL}", f"stack:{default}+{DAILY_MODEL}"]
+        shown = [DAILY_MODEL, default, *pools, "recent_rate"]
+        shown = [m for m in shown if m in set(by_band["model"])]
+        cutoffs = settings["cutoffs"]
+        lead = f"On the {len(cutoffs)} cutoffs of `{name}`"
+        findings = daily_findings(tables, settings, default, lead)
+        ablation = tables.get("ablation")
+        if name == "daily" and lean:  # its row joins the table it is read with
+            rows = lean["daily-lean"][0]["ablation"]
+            ablation = rows if ablation is None else pd.concat([ablation, rows], ignore_index=True)
+            findings += ablation_findings(rows)
+        skill = skill_table(by_band[by_band["state_path"] == "persist"], "band", shown)
+        views.append(DailyView(name, cutoffs, skill, ablation, findings))
+    return views
