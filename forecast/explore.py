@@ -292,6 +292,17 @@ class Explorer(PathSimulator):
             )
 
     def _figure_png(self) -> bytes:
+        ax = self.figure()
+        buf = io.BytesIO()
+        # no tight bounding box: it draws the figure twice, and the figure is the slow step
+        ax.figure.savefig(buf, format="png", dpi=80)
+        plt.close(ax.figure)
+        return buf.getvalue()
+
+    def figure(self):
+        """The fan chart of the path against the reference (a matplotlib Axes): the last
+        :data:`HISTORY_MONTHS` observed, then the path's months; when the path starts in
+        today's month, the months the data lack are marked as simulated and not shown."""
         quantity = self.forecast.target
         history = self.history
         if history[quantity].isna().all():  # a quantity the data do not hold: no bars
@@ -304,11 +315,21 @@ class Explorer(PathSimulator):
             f"{name} per month from {self.forecast.months[0]:%B %Y}: your path (mean, 50% and "
             "80% bands) against the reference (dashed: its mean)"
         )
-        buf = io.BytesIO()
-        # no tight bounding box: it draws the figure twice, and the figure is the slow step
-        ax.figure.savefig(buf, format="png", dpi=80)
-        plt.close(ax.figure)
-        return buf.getvalue()
+        if self.lead:  # the gap between the data and today's month, said where it shows
+            first = self.forecast.months[0]
+            start, end = (first - self.lead).to_timestamp(), first.to_timestamp()
+            ax.axvspan(start, end, color="0.5", alpha=0.12, lw=0, zorder=0)
+            ax.text(
+                start + (end - start) / 2,
+                ax.get_ylim()[1] * 0.45,
+                f"{month_span([first - self.lead, first - 1])}:\nnot in the data,\n"
+                "simulated first,\nnot shown",
+                ha="center",
+                va="center",
+                fontsize="small",
+                color="0.3",
+            )
+        return ax
 
     def numbers_html(self) -> str:
         """The headline numbers of the path and the reference (a table), and the comparison

@@ -272,5 +272,11 @@ def test_from_today_the_shipped_paths_give_the_numbers_of_the_scenarios_from_tod
     said = " ".join(explorer.numbers.value.split())
     assert "November 2026 to October 2027" in said
     assert "the 10 months since the data's end (January 2026 to October 2026)" in said
-    # without ``today`` the path starts after the data, as before
-    assert explore(model, outlook, random_seed=SEED, static=True, show=False).lead == 0
+    # the figure marks the same months where they lie, between the data and the path
+    ax = explorer.figure()
+    gap = [t.get_text() for t in ax.texts if "not in the data" in t.get_text()]
+    assert gap == ["January 2026 to October 2026:\nnot in the data,\nsimulated first,\nnot shown"]
+    # without ``today`` the path starts after the data, as before, and nothing is marked
+    after = explore(model, outlook, random_seed=SEED, static=True, show=False)
+    assert after.lead == 0
+    assert not [t for t in after.figure().texts if "not in the data" in t.get_text()]
