@@ -257,10 +257,25 @@ def signed_percent(value: float, digits: int = 1) -> str:
 
 def more_or_fewer(value: float, noun: str = "", than: str = "", zero: str = "about as many") -> str:
     """A difference in words, rounded as :func:`signed_number` rounds it, the sign in words
-    (so that "fewer" is never followed by a negative number): "4.0 fewer launch days", "0.01
-    more", and ``zero`` when it shows as zero ("about as many launch days"; an interval's
-    bound passes "0.0"). With ``than``, the comparison follows: "0.3 more launch days than
-    'Base'", "about as many launch days as 'Base'"."""
+    (so that "fewer" is never followed by a negative number).
+
+    Parameters
+    ----------
+    value : float
+        The difference (negative: fewer).
+    noun : str
+        What is counted ("launch days"; ``""``: the number alone).
+    than : str
+        What it is compared with; ``""``: no comparison.
+    zero : str
+        The words for a difference that shows as zero (an interval's bound passes "0.0").
+
+    Returns
+    -------
+    str
+        "4.0 fewer launch days", "0.01 more", "about as many launch days"; with ``than``:
+        "0.3 more launch days than 'Base'", "about as many launch days as 'Base'".
+    """
     shown = signed_number(value)
     if float(shown) == 0:
         said, link = f"{zero} {noun}", "as"

@@ -188,6 +188,7 @@ def test_shipped_scenarios_run_end_to_end(small_runs, run_name, config, first_mo
     for name in sorted(n for n in expected if n.endswith(".csv")):
         header = list(pd.read_csv(out / name, nrows=0).columns)
         assert list(dictionary.loc[dictionary["file"] == name, "column"]) == header, name
+    assert dictionary["meaning"].notna().all()  # every one explained
     assert set(dictionary["file"]) == {n for n in expected if n.endswith(".csv")} | {"columns.csv"}
     summary = pd.read_csv(out / "summary.csv")
     assert ",".join(summary.columns).startswith(SUMMARY_COLUMNS)

@@ -363,6 +363,7 @@ def test_the_questions_command_writes_answers_and_the_ledger_scores_them(run_dir
     for name in sorted(n for n in names if n.endswith(".csv") and n != "columns.csv"):
         header = list(pd.read_csv(out / name, nrows=0).columns)
         assert list(dictionary.loc[dictionary["file"] == name, "column"]) == header, name
+    assert dictionary["meaning"].notna().all()  # every one explained
     record = json.loads((out / "answers.json").read_text())
     assert len(record["answers"]) == len(record["outcomes"]) == 8
     # every draw is kept: a binary answer is the share of its kept outcomes, so the ledger's

@@ -326,7 +326,7 @@ def test_every_csv_beside_the_page_has_its_columns_explained(index, report_dir):
     the same meanings folded under it."""
     import html
 
-    from forecast.report.columns import DICTIONARY_FILE, FILES
+    from forecast.report.columns import DICTIONARY_FILE, file_description
 
     dictionary = pd.read_csv(report_dir / DICTIONARY_FILE)
     written = sorted(p.name for p in report_dir.glob("*.csv"))
@@ -334,17 +334,19 @@ def test_every_csv_beside_the_page_has_its_columns_explained(index, report_dir):
     for name in written:
         header = list(pd.read_csv(report_dir / name, nrows=0).columns)
         assert list(dictionary.loc[dictionary["file"] == name, "column"]) == header, name
-    assert dictionary["meaning"].str.len().min() > 10
+    assert dictionary["meaning"].notna().all() and dictionary["meaning"].str.len().min() > 10
     # a word that means one thing in one file and another elsewhere is explained per file
     meanings = dictionary.set_index(["file", "column"])["meaning"]
     assert "cutoffs" in meanings["questions.csv", "n"]
     assert "simulations" in meanings["headline.csv", "n"]
     assert "in the month" in meanings["fan_bands.csv", "mean"]
     assert "scenario talks_resume" in meanings["coding_sensitivity.csv", "talks_resume_q90"]
+    assert meanings["fan_bands_today.csv", "q90"] == meanings["fan_bands.csv", "q90"]
     section = index[index.index('<h2 id="files">') :]
     assert index.index('<h2 id="glossary">') < index.index('<h2 id="files">')
     for name in written:
-        assert f"<summary><code>{name}</code>: {html.escape(FILES[name])}</summary>" in section
+        said = html.escape(file_description(name))
+        assert said and f"<summary><code>{name}</code>: {said}</summary>" in section
     rows = re.findall(r"<tr><td><code>(.*?)</code></td><td>(.*?)</td></tr>", section)
     assert len(rows) == len(dictionary)
     assert [html.unescape(m) for _, m in rows] == list(dictionary["meaning"])
@@ -358,11 +360,18 @@ def test_the_data_dictionary_names_a_column_it_cannot_explain():
 
     table = pd.DataFrame(columns=["scenario", "mean", "new_thing"])
     with pytest.raises(KeyError, match=r"headline\.csv: column 'new_thing' has no meaning"):
-        column_meanings({"headline.csv": table})
+        column_meanings({"headline.csv": table}, strict=True)
     with pytest.raises(KeyError, match=r"extra\.csv: no description"):
-        column_meanings({"extra.csv": table[["scenario"]]})
-    said = column_meanings({"headline.csv": table[["scenario", "mean"]]})
+        column_meanings({"extra.csv": table[["scenario"]]}, strict=True)
+    # when writing a user's files, an unknown column is listed without a meaning instead
+    lenient = column_meanings({"headline.csv": table})
+    assert lenient.set_index("column").loc["new_thing", "meaning"] == ""
+    said = column_meanings({"headline.csv": table[["scenario", "mean"]]}, strict=True)
     assert list(said["file"]) == ["headline.csv"] * 2 + ["columns.csv"] * 3
+    # what is counted follows the run's target
+    assert "expected launch days over the window" in said["meaning"][1]
+    missiles = column_meanings({"headline.csv": table[["mean"]]}, noun="missiles")
+    assert missiles["meaning"][0].startswith("expected missiles over the window")
     assert meaning("coding_sensitivity.csv", "rr_summitry_diff").startswith(
         "the rate ratio of summitry minus its value as coded"
     )
@@ -1702,7 +1711,7 @@ def test_frozen_answers_join_the_track_record_scored_on_the_reports_data(tmp_pat
     from forecast.present import readable
     from forecast.report.columns import column_meanings
 
-    explained = column_meanings({FROZEN_FILE: readable(frozen, 3)})
+    explained = column_meanings({FROZEN_FILE: readable(frozen, 3)}, strict=True)
     assert list(explained["column"][: len(frozen.columns)]) == list(frozen.columns)
     # no folder: how to start one; an empty one: says so
     assert "Forecasts made at the time join the record" in questions_section(
@@ -2024,7 +2033,7 @@ def test_the_launch_day_family_is_told_apart_from_the_protocols_total(tmp_path):
 
 
 def test_a_table_of_totals_carries_its_window_and_whether_it_has_begun():
-    from forecast.report.build import window_columns
+    from forecast.freshness import window_columns
 
     months = pd.period_range("2026-01", periods=12, freq="M")
     table = pd.DataFrame({"scenario": ["persist", "talks"], "mean": [9.1, 7.8]})

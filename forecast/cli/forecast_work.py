@@ -58,6 +58,7 @@ from forecast.summaries import (
     probabilities,
     reference_scenario,
     state_probabilities,
+    target_noun,
     totals,
 )
 
@@ -165,7 +166,8 @@ def write_scenario_outputs(
     ``data_end`` (the fitted data's last day), the CSVs carry the window and its status on
     ``today`` as the report's do (:func:`forecast.freshness.window_columns` for the totals,
     comparisons and probabilities; :func:`forecast.freshness.month_columns` for the tables by
-    month), so that a CSV forwarded alone does not pass a past month for a forecast.
+    month), so that a CSV forwarded alone does not pass a past month for a forecast; beside
+    them, ``columns.csv`` says what each column means (:mod:`forecast.report.columns`).
 
     Returns
     -------
@@ -191,12 +193,13 @@ def write_scenario_outputs(
             if name in tables:
                 tables[name] = month_columns(tables[name], data_end, today)
     written = {f"{name}.csv": table for name, table in tables.items()}
+    noun = target_noun(forecast.target)
     if rules is not None:
         written[RULES_FILE] = rules.table()
     with output_dir(out, "scenarios", force=force) as tmp:
         for name, table in written.items():
             write_csv(table, tmp / name, index=False, float_format="%.4g")
-        write_csv(column_meanings(written), tmp / DICTIONARY_FILE, index=False)
+        write_csv(column_meanings(written, noun), tmp / DICTIONARY_FILE, index=False)
         for name, draw in (
             ("fan", lambda: plot_scenarios(forecast, history)),
             ("totals", lambda: plot_totals(forecast)),
@@ -254,6 +257,7 @@ def questions(
     record = freeze_answers(answers, outcomes, config, run_dir, seed)
     with output_dir(out, "questions", force=force) as tmp:
         # each answer's window, and the outlook's, placed on today as the report places them
+        noun = target_noun(forecast.target)
         written = {
             "answers.csv": answer_windows(answers, today),
             "states.csv": month_columns(tables["states"], model.data_end, today),
@@ -263,7 +267,7 @@ def questions(
             written[RULES_FILE] = rules.table()
         for name, table in written.items():
             write_csv(table, tmp / name, index=False, float_format="%.4g")
-        write_csv(column_meanings(written), tmp / DICTIONARY_FILE, index=False)
+        write_csv(column_meanings(written, noun), tmp / DICTIONARY_FILE, index=False)
         write_text_atomic(tmp / ANSWERS_FILE, json.dumps(record) + "\n")
         for name, draw in (
             ("answers.png", lambda: plot_answers(answers)[0].figure),

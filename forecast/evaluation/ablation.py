@@ -253,16 +253,33 @@ def kept_pairs(folder, names=PAIR_FOLDERS) -> dict[str, tuple[dict, dict]]:
 
 
 def gains_by_term(table: pd.DataFrame) -> pd.DataFrame:
-    """An :func:`ablation_table` to read: one row per term (per model and term when it holds
-    several models), one column per horizon band in :data:`BANDS` order, each cell the gain
-    with its 90% interval in words ("+0.4% (-0.2% to +1.0%)")."""
+    """An :func:`ablation_table` to read: each term's gain with its 90% interval, by band.
+
+    Parameters
+    ----------
+    table : DataFrame
+        :func:`ablation_table` rows (of one model or several).
+
+    Returns
+    -------
+    DataFrame
+        One row per term in the table's order (per model and term when it holds several
+        models), one column per horizon band in :data:`BANDS` order, each cell the gain and
+        its interval in words ("+0.4% (-0.2% to +1.0%)",
+        :func:`forecast.present.with_interval`).
+
+    Raises
+    ------
+    ValueError
+        When a term appears twice in a band (of one model): two ablations of one term.
+    """
     shown = table.assign(
         gain=with_interval(table["gain"], table["gain_lo"], table["gain_hi"], 1, percent=True)
     )
-    index = ["model", "term"] if table["model"].nunique() > 1 else "term"
-    wide = shown.pivot_table(
-        index=index, columns="band", values="gain", aggfunc="first", sort=False
-    )
+    index = ["model", "term"] if table["model"].nunique() > 1 else ["term"]
+    wide = shown.pivot(index=index, columns="band", values="gain")
+    order = pd.MultiIndex.from_frame(shown[index].drop_duplicates())
+    wide = wide.reindex(order if len(index) > 1 else order.get_level_values(0))
     wide = wide[[band for band in BANDS if band in wide.columns]]
     wide.columns.name = "band (months ahead)"
     return wide
@@ -279,6 +296,15 @@ def default_ablation(
     (:func:`ablation_findings`, with the lean form's verdict on ``default`` and the ablation's
     12-month totals).
 
+    Parameters
+    ----------
+    folder : str or Path
+        An evaluation folder (``docs/evaluation``).
+    pairs : sequence of str
+        The comparisons of :data:`PAIR_FOLDERS` to join.
+    default : str
+        The default model, whose lean-form choice the findings check.
+
     Returns
     -------
     table : DataFrame or None
@@ -287,11 +313,13 @@ def default_ablation(
         Its sentences, or one saying which command writes the ablation.
     """
     folder = Path(folder)
-    if not (folder / "ablation" / "settings.json").is_file():
+    tables = {}
+    if (folder / "ablation" / "settings.json").is_file():
+        tables = read_summary(folder / "ablation")[0]
+    if "ablation" not in tables:
         return None, [
             "No ablation of the default model in this results folder: `make ablation` writes one."
         ]
-    tables = read_summary(folder / "ablation")[0]
     compared = [pair["ablation"] for pair, _ in kept_pairs(folder, list(pairs)).values()]
     table = pd.concat([tables["ablation"], *compared], ignore_index=True)
     return table, ablation_findings(table, default=default, totals=tables.get("totals"))

@@ -120,26 +120,48 @@ def daily_findings(
 
 @dataclass(frozen=True)
 class DailyView:
-    """One kept daily protocol as notebook 05 shows it (:func:`daily_views`)."""
+    """One kept daily protocol as notebook 05 shows it (:func:`daily_views`).
 
-    #: The protocol's folder name (:data:`DAILY_FOLDERS`).
+    Attributes
+    ----------
+    name : str
+        The protocol's folder (:data:`DAILY_FOLDERS`).
+    cutoffs : list of str
+        Its cutoffs (``YYYY-MM``).
+    skill : DataFrame
+        Skill by band, state held (:func:`~forecast.evaluation.findings.skill_table`): the
+        daily model, the monthly default, their pools and ``recent_rate``, where run.
+    ablation : DataFrame or None
+        Its ablation rows (with the lean form's for ``daily``).
+    findings : list of str
+        Its sentences (:func:`daily_findings`, then the lean form's).
+    """
+
     name: str
-    #: Its cutoffs (``YYYY-MM``).
     cutoffs: list
-    #: Skill by band, state held (:func:`~forecast.evaluation.findings.skill_table`): the
-    #: daily model, the monthly default, their pools and ``recent_rate``, where run.
     skill: pd.DataFrame
-    #: Its ablation rows (with the lean form's for ``daily``), or None.
     ablation: pd.DataFrame | None
-    #: Its sentences (:func:`daily_findings`, then the lean form's).
     findings: list
 
 
 def daily_views(folder: str | Path, default: str = DEFAULT_MODEL) -> list[DailyView]:
-    """Each daily protocol kept in ``folder`` (:func:`kept_daily_protocols`) with its skill
-    table, its ablation and its sentences; the ``daily`` protocol's ablation is joined by the
-    daily model's lean form (``daily-lean``, :func:`~forecast.evaluation.ablation.kept_pairs`:
-    its season and exercise terms left out together, on the same cutoffs)."""
+    """Each daily protocol kept in an evaluation folder, with its tables and sentences.
+
+    Parameters
+    ----------
+    folder : str or Path
+        An evaluation folder (``docs/evaluation``; :func:`kept_daily_protocols`).
+    default : str
+        The monthly model the daily model was run beside.
+
+    Returns
+    -------
+    list of DailyView
+        In :data:`DAILY_FOLDERS` order (none: ``[]``). The ``daily`` protocol's ablation is
+        joined by the daily model's lean form (``daily-lean``,
+        :func:`~forecast.evaluation.ablation.kept_pairs`: its season and exercise terms left
+        out together, on the same cutoffs).
+    """
     lean = kept_pairs(folder, ["daily-lean"])
     views = []
     for name, tables, settings in kept_daily_protocols(folder):

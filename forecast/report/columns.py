@@ -22,25 +22,26 @@ from forecast.report.context import CONTRASTS_TODAY, FROZEN_FILE
 #: The data dictionary written beside the tables: ``file, column, meaning``.
 DICTIONARY_FILE = "columns.csv"
 
-_TOTALS = "expected launch days over the window (the mean of the simulated totals)"
+_TOTALS = "expected {noun} over the window (the mean of the simulated totals)"
 _STATUS = (
-    "whether the window has begun on the day the file was written (its today): future, "
-    "partly past or past (for its past months the model's view from the end of its data, "
-    "not a forecast)"
+    "where the window lies on the day the file was written (its today): future when it "
+    "starts in that day's month or later, partly past when it started before and has not "
+    "ended, past when it ended before; for its past months the model's view from the end of "
+    "its data, not a forecast"
 )
 _BRIER_OR_CRPS = "the model's mean {} over the cutoffs (empty for a family scored by the other)"
 
 #: What each file holds (the page names each one where it shows its table).
 FILES: dict[str, str] = {
-    "headline.csv": "Each scenario's launch days over the 12 months from the data's end: "
-    "the expected total, its 80% interval and the chances of at least one launch day, an ICBM "
-    "launch and a nuclear test.",
-    "fan_bands.csv": "Each scenario month by month from the data's end: the simulated launch "
-    "days of the month (the fan chart's bands).",
-    "probabilities.csv": "Each scenario's chances over the window from the data's end: at "
-    "least 1, 5, 10 or 20 launch days, an ICBM launch, a nuclear test.",
+    "headline.csv": "Each scenario's {noun} over the 12 months from the data's end: the "
+    "expected total, its 80% interval and the chances of any {noun}, an ICBM launch and a "
+    "nuclear test.",
+    "fan_bands.csv": "Each scenario month by month from the data's end: the simulated {noun} "
+    "of the month (the fan chart's bands).",
+    "probabilities.csv": "Each scenario's chances over its window: 1, 5, 10 or 20 {noun} or "
+    "more, an ICBM launch, a nuclear test.",
     "contrasts.csv": "Each scenario against the reference scenario, from the data's end: the "
-    "difference in expected launch days over the window, computed draw by draw.",
+    "difference in expected {noun} over the window, computed draw by draw.",
     "scenarios_today.csv": "The scenarios started in today's month (the months the data lack "
     "simulated first and not counted): as headline.csv.",
     "fan_bands_today.csv": "The scenarios from today, month by month: as fan_bands.csv.",
@@ -53,15 +54,15 @@ FILES: dict[str, str] = {
     "is in during today's month (the first row is the whole outlook).",
     "outlook_today_states.csv": "The state model's forecast of the negotiation state from "
     "today's month: as outlook_states.csv.",
-    "years.csv": "Launch days by calendar year: the years observed, and the forecast years "
+    "years.csv": "The {noun} by calendar year: the years observed, and the forecast years "
     "(a year partly observed adds its observed months to the simulated ones).",
     "icbm_sensitivity.csv": "P(ICBM launch) when launches of unknown class are counted as ICBM "
     "by their apogee (CNS leaves some launches' class unknown).",
     "coding_sensitivity.csv": "The default model refitted with each documented alternative "
     "coding of the negotiation states (make sensitivity): rate ratios and scenario totals, "
     "each beside its difference from the states as coded.",
-    "nuclear_rules.csv": "P(nuclear test) over the forecast window by each rule for the rate "
-    "of nuclear tests; the run's rule is the one the page quotes.",
+    "nuclear_rules.csv": "P(nuclear test) over each forecast window (one row per window and "
+    "rule) by each rule for the rate of nuclear tests; the run's rule is the one quoted.",
     "answers.csv": "The forecast questions of the questions file, answered from the same "
     "simulations (one row per question).",
     FROZEN_FILE: "Your frozen answers (forecast questions outputs), resolved and scored on the "
@@ -76,17 +77,20 @@ FILES: dict[str, str] = {
     "count family).",
     DICTIONARY_FILE: "This list: every CSV file of the folder, its columns and their meanings.",
     # forecast scenarios' and forecast questions' own names
-    "summary.csv": "Each scenario's launch days over its window: the expected total, its "
-    "percentiles and the chance of at least one launch day.",
-    "monthly.csv": "Each scenario month by month: the simulated launch days of the month.",
+    "summary.csv": "Each scenario's {noun} over its window: the expected total, its "
+    "percentiles and the chance of any {noun}.",
+    "monthly.csv": "Each scenario month by month: the simulated {noun} of the month.",
     "comparisons.csv": "Each scenario against the reference scenario: the difference in "
-    "expected launch days over the window, computed draw by draw.",
-    "states.csv": "The state model's forecast of the negotiation state, month by month: the "
-    "share of simulations in each state (per scenario whose states follow the state model).",
+    "expected {noun} over the window, computed draw by draw.",
+    "states.csv": "The negotiation state month by month: the share of simulations in each "
+    "state (forecast scenarios: every scenario, a fixed path as 0 or 1, the state model's "
+    "paths as shares; forecast questions: the outlook's).",
 }
 
-#: A command's file whose columns are a report table's (file -> the report's file).
+#: A file whose columns mean what another file's do (file -> that file): the commands' own
+#: names, and the report's bands from today.
 SAME_AS: dict[str, str] = {
+    "fan_bands_today.csv": "fan_bands.csv",
     "summary.csv": "headline.csv",
     "monthly.csv": "fan_bands.csv",
     "comparisons.csv": "contrasts.csv",
@@ -105,9 +109,11 @@ COLUMNS: dict[str, str] = {
     "q50": "the 50th percentile (median) of the simulated totals",
     "q75": "the 75th percentile of the simulated totals",
     "q90": "the 90th percentile of the simulated totals: the 80% interval's upper end",
-    "p_any": "the chance of at least one launch day in the window (share of simulations)",
+    "p_any": "the chance of any {noun} in the window (share of simulations)",
     "p_icbm": "the chance of at least one ICBM launch in the window (share of simulations)",
-    "p_nuclear": "the chance of a nuclear test in the window (share of simulations)",
+    "p_nuclear": "the chance of a nuclear test in the window (share of simulations); empty "
+    "on a row that splits the outlook when the rate of tests has no state term (it is the "
+    "first row's)",
     "caution": "why to read the row with care: few simulations, or a mean above its 90th "
     "percentile (a few very large simulations carry it); empty when neither",
     "window_start": "the first month of the forecast window (YYYY-MM)",
@@ -118,21 +124,18 @@ COLUMNS: dict[str, str] = {
     "month_status": "past for a month before the month the file was written in (the model's "
     "view from the end of its data, not a forecast), future otherwise",
     "reference": "the scenario every row is compared with",
-    "diff_mean": "expected launch days of the scenario minus the reference's, over the window "
-    "(mean over the posterior draws; negative: fewer)",
+    "diff_mean": "expected {noun} of the scenario minus the reference's, over the window "
+    "(mean over the simulations, one per posterior draw; negative: fewer)",
     "diff_lo": "the 80% interval of that difference, lower end",
     "diff_hi": "the 80% interval of that difference, upper end",
-    "p_more": "the share of posterior draws in which the scenario expects more launch days "
-    "than the reference",
+    "p_more": "the share of the simulations in which the scenario expects more {noun} than "
+    "the reference",
     "rate_ratio": "the scenario's mean expected total divided by the reference's",
     "path": "the path the simulated states take: 'stays <state>' when they never leave the "
     "last observed state, 'to <state>' for the first state they move to; 'all paths' for "
     "the whole forecast",
     "share": "the share of the simulations that took this path",
-    "p_ge_1": "the chance of at least 1 launch day in the window",
-    "p_ge_5": "the chance of at least 5 launch days in the window",
-    "p_ge_10": "the chance of at least 10 launch days in the window",
-    "p_ge_20": "the chance of at least 20 launch days in the window",
+    **{f"p_ge_{k}": f"the chance of {k} {{noun}} or more in the window" for k in (1, 5, 10, 20)},
     "family": "the question family's id ('overall' for the mean of the families)",
     "title": "the question as asked",
     "frequency": "the share of the cutoffs at which the event came (binary families), or the "
@@ -146,10 +149,10 @@ COLUMNS: dict[str, str] = {
 #: Columns that mean something else in one file (file -> column -> meaning).
 BY_FILE: dict[str, dict[str, str]] = {
     "fan_bands.csv": {
-        "mean": "expected launch days in the month (the mean of its simulated counts)",
-        "median": "the median of the month's simulated launch days",
+        "mean": "expected {noun} in the month (the mean of its simulated counts)",
+        "median": "the median of the month's simulated {noun}",
         **{
-            f"q{p}": f"the {p}th percentile of the month's simulated launch days"
+            f"q{p}": f"the {p}th percentile of the month's simulated {{noun}}"
             for p in (10, 25, 50, 75, 90)
         },
     },
@@ -161,13 +164,14 @@ BY_FILE: dict[str, dict[str, str]] = {
     "years.csv": {
         "year": "the calendar year",
         "kind": "observed (a count in the data) or forecast (simulated)",
-        "observed": "the launch days observed in the year (empty for a forecast year)",
-        "observed_part": "the launch days already observed in a forecast year that the data "
+        "observed": "the {noun} observed in the year (empty for a forecast year)",
+        "observed_part": "the {noun} already observed in a forecast year that the data "
         "partly cover (empty otherwise)",
         "observed_months": "the months of that observed part (YYYY-MM..YYYY-MM)",
-        "mean": "expected launch days in the year (observed part included)",
-        "p_more_than_previous": "the chance of more launch days than the year before it in "
-        "the table (forecast years only)",
+        "mean": "expected {noun} in the year (observed part included)",
+        "p_any": "the chance of any {noun} in the year",
+        "p_more_than_previous": "the chance of more {noun} than the year before it in the "
+        "table (forecast years only)",
     },
     "icbm_sensitivity.csv": {
         "counting": "how launches of unknown class are counted",
@@ -177,7 +181,7 @@ BY_FILE: dict[str, dict[str, str]] = {
         "p_icbm_from_today": "P(ICBM launch) over the 12 months from today's month",
     },
     "nuclear_rules.csv": {
-        "months": "the months of the window",
+        "months": "the number of months in the window",
         "rule": "the rule for the rate of nuclear tests",
         "run_rule": "True for the run's own rule, the one the page quotes",
         "p_nuclear": "the chance of at least one nuclear test in the window by this rule",
@@ -200,10 +204,10 @@ BY_FILE: dict[str, dict[str, str]] = {
         "by_month": "a date question's chance that the event has come by each quarter's end",
         "month_mean": "a date question's mean month of the first event, over the simulations "
         "in which it comes",
-        "month_q10": "a date question's 10th percentile month ('after END' when later than "
-        "the window)",
-        "month_q50": "a date question's median month",
-        "month_q90": "a date question's 90th percentile month",
+        "month_q10": "a date question's 10th percentile month ('after END' when it falls "
+        "after the window)",
+        "month_q50": "a date question's median month ('after END' when after the window)",
+        "month_q90": "a date question's 90th percentile month ('after END' when after the window)",
         "p_given": "a conditional question's share of simulations that followed its given "
         "path (1 when the path is imposed)",
         "draws": "the number of simulations the answer rests on",
@@ -211,7 +215,7 @@ BY_FILE: dict[str, dict[str, str]] = {
         "resolution": "how the question resolves",
     },
     FROZEN_FILE: {
-        "folder": "the folder of the frozen answers ('(backfilled)' for the backfilled record)",
+        "folder": "the folder of the frozen answers (a forecast questions output)",
         "question": "the question's id",
         "window": "the months the answer is about (START..END)",
         "type": "the question's type: binary, numeric, date or conditional",
@@ -226,7 +230,7 @@ BY_FILE: dict[str, dict[str, str]] = {
     "questions.csv": {
         "score_kind": "brier (a yes/no family) or crps (the launch-day count family)",
         "model": "the state or count model that answered the family",
-        "n": "the number of cutoffs the family was asked at",
+        "n": "the number of cutoffs the family was asked at (overall: summed over the families)",
         "first_cutoff": "the first cutoff (YYYY-MM)",
         "last_cutoff": "the last cutoff (YYYY-MM)",
         "brier": _BRIER_OR_CRPS.format("Brier score"),
@@ -234,7 +238,9 @@ BY_FILE: dict[str, dict[str, str]] = {
         "longrun": "the mean score of the long-run base rate (the share of earlier windows "
         "since 1990 in which the event came)",
         "recent5y": "the mean score of the base rate of the last five years",
-        "naive": "the mean score of the naive recent_rate forecast's answer",
+        "naive": "the mean score of the naive forecast's answer: recent_rate's for the launch "
+        "families, no change for the state families, the last 24 months' rate of tests for "
+        "the nuclear family",
         "baseline": "the best of longrun, recent5y and naive over all cutoffs: the one the "
         "skill is measured against",
         "baseline_score": "that baseline's mean score",
@@ -289,53 +295,88 @@ BY_FILE: dict[str, dict[str, str]] = {
 #: Columns named after the states and scenarios (coding_sensitivity.csv): pattern -> meaning,
 #: the pattern's groups filled in.
 PATTERNS: dict[str, str] = {
-    r"rr_(\w+?)_diff": "the rate ratio of {0} minus its value as coded (+: more launch days)",
+    r"rr_(\w+?)_diff": "the rate ratio of {0} minus its value as coded (+: a higher rate)",
     r"rr_(\w+)": "the posterior mean rate ratio of {0} against no_talks",
     r"(\w+)_(mean|median)_diff": "the {1} total of scenario {0} minus its value as coded",
-    r"(\w+)_mean": "the expected total of launch days of scenario {0} over its horizon",
+    r"(\w+)_mean": "the expected total of scenario {0} over its horizon",
     r"(\w+)_median": "the median total of scenario {0}",
     r"(\w+)_q10": "the 80% interval of scenario {0}'s total, lower end",
     r"(\w+)_q90": "the 80% interval of scenario {0}'s total, upper end",
 }
 
 
-def meaning(file: str, column: str) -> str | None:
-    """What ``column`` of ``file`` holds (None when the dictionary does not know it)."""
+def meaning(file: str, column: str, noun: str = "launch days") -> str | None:
+    """What a column of a file holds.
+
+    Parameters
+    ----------
+    file, column : str
+        The file's name (``headline.csv``) and the column's.
+    noun : str
+        What the forecast counts (:func:`forecast.summaries.target_noun`: launch days, or
+        missiles for a run fitted on them).
+
+    Returns
+    -------
+    str or None
+        The meaning, or None when the dictionary does not know the column.
+    """
     own = BY_FILE.get(SAME_AS.get(file, file), {})
-    if column in own:
-        return own[column]
-    if column in COLUMNS:
-        return COLUMNS[column]
-    if file == "coding_sensitivity.csv":
+    said = own.get(column, COLUMNS.get(column))
+    if said is None and file == "coding_sensitivity.csv":
         for pattern, text in PATTERNS.items():
             found = re.fullmatch(pattern, column)
             if found:
-                return text.format(*found.groups())
-    return None
+                said = text.format(*found.groups())
+                break
+    return None if said is None else said.replace("{noun}", noun)
 
 
-def column_meanings(files: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """The data dictionary of ``files`` (name -> table) and of itself: ``file, column,
-    meaning``, the files in their order, each column in its table's order.
+def column_meanings(
+    files: dict[str, pd.DataFrame], noun: str = "launch days", strict: bool = False
+) -> pd.DataFrame:
+    """The data dictionary of a folder's tables, and of itself.
+
+    Parameters
+    ----------
+    files : dict of str to DataFrame
+        The tables, by file name, in the order they are listed.
+    noun : str
+        What the forecast counts (:func:`meaning`).
+    strict : bool
+        Refuse a file or column the dictionary does not describe (the tests' check that
+        every table the workbench writes is described); otherwise its meaning is left
+        empty, so that a table from another version of the workbench is still written.
+
+    Returns
+    -------
+    DataFrame
+        ``file, column, meaning``: each file's columns in its table's order, this list's own
+        last (:data:`DICTIONARY_FILE`).
 
     Raises
     ------
     KeyError
-        Naming the file and column the dictionary does not describe (a column added to a
-        table without its meaning here).
+        With ``strict``, naming the file, and the column, the dictionary does not describe.
     """
     rows = []
     columns = {name: list(table.columns) for name, table in files.items()}
     columns[DICTIONARY_FILE] = ["file", "column", "meaning"]
     for name, names in columns.items():
-        if name not in FILES:
+        if strict and name not in FILES:
             raise KeyError(f"{name}: no description in {__name__}.FILES")
         for column in names:
-            said = meaning(name, column)
-            if said is None:
+            said = meaning(name, column, noun)
+            if said is None and strict:
                 raise KeyError(f"{name}: column {column!r} has no meaning in {__name__}")
-            rows.append({"file": name, "column": column, "meaning": said})
+            rows.append({"file": name, "column": column, "meaning": said or ""})
     return pd.DataFrame(rows, columns=["file", "column", "meaning"])
+
+
+def file_description(name: str, noun: str = "launch days") -> str:
+    """What a file holds (:data:`FILES`; ``""`` for a file it does not know), counting
+    ``noun``."""
+    return FILES.get(name, "").replace("{noun}", noun)
 
 
 __all__ = [
@@ -346,5 +387,6 @@ __all__ = [
     "PATTERNS",
     "SAME_AS",
     "column_meanings",
+    "file_description",
     "meaning",
 ]

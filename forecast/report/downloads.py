@@ -15,7 +15,7 @@ import pandas as pd
 from forecast.data import month_periods
 from forecast.freshness import answer_windows, month_columns, window_columns
 from forecast.present import readable
-from forecast.report.columns import DICTIONARY_FILE, FILES, column_meanings
+from forecast.report.columns import DICTIONARY_FILE, column_meanings, file_description
 from forecast.report.context import (
     CONTRASTS_TODAY,
     EVALUATION_DIR,
@@ -24,15 +24,15 @@ from forecast.report.context import (
     ReportContext,
 )
 from forecast.sensitivity import read_sensitivity
-from forecast.summaries import probabilities
+from forecast.summaries import probabilities, target_noun
 
 #: The question backtest's tables (``docs/evaluation``) copied beside the page, which names them.
 QUESTION_TABLES = ("questions.csv", "questions_by_state.csv", "question_reliability.csv")
 
 
 def download_tables(ctx: ReportContext) -> dict[str, pd.DataFrame]:
-    """The index page's tables as CSV files (name -> table), each named on the page, and
-    their data dictionary (:data:`DICTIONARY_FILE`, last).
+    """The index page's tables as CSV files, each named on the page, and their data
+    dictionary.
 
     The scenarios' headline, bands, probabilities and contrasts from the data's end, and
     their headline, bands and contrasts from today when the first start in the past
@@ -40,8 +40,23 @@ def download_tables(ctx: ReportContext) -> dict[str, pd.DataFrame]:
     outlook's states and totals (from the data's end and from today), the 2026-style year
     comparison, the range of P(ICBM), the coding sensitivity, the nuclear-test rules, the
     answers to the questions, the user's frozen answers and the question backtest's tables
-    (:data:`QUESTION_TABLES`). Computed once per build (the page lists them)."""
-    return ctx.computed("download tables", lambda: _download_tables(ctx), (ctx.forecast,))
+    (:data:`QUESTION_TABLES`).
+
+    Parameters
+    ----------
+    ctx : ReportContext
+        The report's context, with its outlook (:attr:`ReportContext.has_outlook`).
+
+    Returns
+    -------
+    dict of str to DataFrame
+        File name -> table, the data dictionary
+        (:data:`~forecast.report.columns.DICTIONARY_FILE`) last.
+    """
+    files = _download_tables(ctx)
+    noun = target_noun(ctx.forecast.target)
+    files[DICTIONARY_FILE] = column_meanings(files, noun)
+    return files
 
 
 def _download_tables(ctx: ReportContext) -> dict[str, pd.DataFrame]:
@@ -95,14 +110,16 @@ def _download_tables(ctx: ReportContext) -> dict[str, pd.DataFrame]:
     for name in QUESTION_TABLES:
         if (EVALUATION_DIR / name).is_file():
             files[name] = pd.read_csv(EVALUATION_DIR / name)
-    files[DICTIONARY_FILE] = column_meanings(files)
     return files
 
 
 def files_section(ctx: ReportContext) -> str:
-    """The files beside the page, each with what it holds and, folded, its columns' meanings
-    (the index's last section, after the glossary)."""
+    """The index's last section: the CSV files of the report, each with what it holds and,
+    folded, what its columns mean (``""`` without an outlook: no tables are written)."""
+    if not ctx.has_outlook:
+        return ""
     files = download_tables(ctx)
+    noun = target_noun(ctx.forecast.target)
     dictionary = files[DICTIONARY_FILE]
     items = []
     for name in files:
@@ -113,7 +130,8 @@ def files_section(ctx: ReportContext) -> str:
         )
         items.append(
             f"<details><summary><code>{html.escape(name)}</code>: "
-            f"{html.escape(FILES[name])}</summary>\n<table>\n{rows}\n</table></details>"
+            f"{html.escape(file_description(name, noun))}</summary>\n<table>\n{rows}\n"
+            "</table></details>"
         )
     return (
         '<h2 id="files">The files of this report</h2>\n'

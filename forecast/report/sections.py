@@ -235,7 +235,7 @@ def title_section(ctx: ReportContext) -> str:
     return (
         "<h1>North Korean weapons tests and the state of negotiations</h1>\n"
         f'<p class="meta">Built {ctx.built} &middot; forecast {__version__}{run} &middot; '
-        'the terms used are explained <a href="#glossary">at the end</a></p>'
+        'the terms used are explained <a href="#glossary">near the end</a></p>'
     )
 
 
