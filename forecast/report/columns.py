@@ -31,11 +31,17 @@ _STATUS = (
 )
 _BRIER_OR_CRPS = "the model's mean {} over the cutoffs (empty for a family scored by the other)"
 
+_SPLIT_NUCLEAR = (
+    "the chance of a nuclear test in the window (share of simulations); given on the first "
+    "row only when the rate of tests has no state term (the same for every path)"
+)
+
 #: What each file holds (the page names each one where it shows its table).
 FILES: dict[str, str] = {
-    "headline.csv": "Each scenario's {noun} over the 12 months from the data's end: the "
-    "expected total, its 80% interval and the chances of any {noun}, an ICBM launch and a "
-    "nuclear test.",
+    "headline.csv": "Each scenario's {noun} over the 12 months from the data's end (when the "
+    "data end before today, partly or wholly past: the forecast to quote is then "
+    "scenarios_today.csv and outlook_today.csv): the expected total, its 80% interval and the "
+    "chances of any {noun}, an ICBM launch and a nuclear test.",
     "fan_bands.csv": "Each scenario month by month from the data's end: the simulated {noun} "
     "of the month (the fan chart's bands).",
     "probabilities.csv": "Each scenario's chances over its window: 1, 5, 10 or 20 {noun} or "
@@ -60,7 +66,9 @@ FILES: dict[str, str] = {
     "by their apogee (CNS leaves some launches' class unknown).",
     "coding_sensitivity.csv": "The default model refitted with each documented alternative "
     "coding of the negotiation states (make sensitivity): rate ratios and scenario totals, "
-    "each beside its difference from the states as coded.",
+    "each beside its difference from the states as coded. Every row is a refit of its own "
+    "(the as_coded row too, so its totals differ a little from the report's run), and its "
+    "scenarios start from its own last state (last_state: 'persist' holds that state).",
     "nuclear_rules.csv": "P(nuclear test) over each forecast window (one row per window and "
     "rule) by each rule for the rate of nuclear tests; the run's rule is the one quoted.",
     "answers.csv": "The forecast questions of the questions file, answered from the same "
@@ -111,9 +119,9 @@ COLUMNS: dict[str, str] = {
     "q90": "the 90th percentile of the simulated totals: the 80% interval's upper end",
     "p_any": "the chance of any {noun} in the window (share of simulations)",
     "p_icbm": "the chance of at least one ICBM launch in the window (share of simulations)",
-    "p_nuclear": "the chance of a nuclear test in the window (share of simulations); empty "
-    "on a row that splits the outlook when the rate of tests has no state term (it is the "
-    "first row's)",
+    "p_nuclear": "the chance of a nuclear test in the window (share of simulations; "
+    "nuclear_rules.csv gives each rule's own probability, which this share meets within "
+    "simulation noise)",
     "caution": "why to read the row with care: few simulations, or a mean above its 90th "
     "percentile (a few very large simulations carry it); empty when neither",
     "window_start": "the first month of the forecast window (YYYY-MM)",
@@ -136,7 +144,7 @@ COLUMNS: dict[str, str] = {
     "the whole forecast",
     "share": "the share of the simulations that took this path",
     **{f"p_ge_{k}": f"the chance of {k} {{noun}} or more in the window" for k in (1, 5, 10, 20)},
-    "family": "the question family's id ('overall' for the mean of the families)",
+    "family": "the question family's id",
     "title": "the question as asked",
     "frequency": "the share of the cutoffs at which the event came (binary families), or the "
     "mean outcome",
@@ -156,7 +164,9 @@ BY_FILE: dict[str, dict[str, str]] = {
             for p in (10, 25, 50, 75, 90)
         },
     },
+    "outlook.csv": {"p_nuclear": _SPLIT_NUCLEAR},
     "outlook_today.csv": {
+        "p_nuclear": _SPLIT_NUCLEAR,
         "path": "the state the simulations are in during today's month ('all simulations' "
         "for the whole outlook)",
         "share": "the share of the simulations in that state in today's month",
@@ -172,6 +182,9 @@ BY_FILE: dict[str, dict[str, str]] = {
         "p_any": "the chance of any {noun} in the year",
         "p_more_than_previous": "the chance of more {noun} than the year before it in the "
         "table (forecast years only)",
+        "window_status": "where the year lies on the day the file was written: past, partly "
+        "past (a forecast year under way: its past months are the model's view from the end "
+        "of its data, not a forecast) or future",
     },
     "icbm_sensitivity.csv": {
         "counting": "how launches of unknown class are counted",
@@ -201,9 +214,10 @@ BY_FILE: dict[str, dict[str, str]] = {
         "q50": "a numeric answer's median",
         "q90": "a numeric answer's 90th percentile (80% interval's upper end)",
         "p_none": "a date question's chance that the event does not come in the window",
-        "by_month": "a date question's chance that the event has come by each quarter's end",
+        "by_month": "a date question's chance that the event has come by each quarter's end, "
+        "as text in percent ('by 2026-03: 16%; ...')",
         "month_mean": "a date question's mean month of the first event, over the simulations "
-        "in which it comes",
+        "in which it comes in the window (the percentiles below count every simulation)",
         "month_q10": "a date question's 10th percentile month ('after END' when it falls "
         "after the window)",
         "month_q50": "a date question's median month ('after END' when after the window)",
@@ -211,7 +225,9 @@ BY_FILE: dict[str, dict[str, str]] = {
         "p_given": "a conditional question's share of simulations that followed its given "
         "path (1 when the path is imposed)",
         "draws": "the number of simulations the answer rests on",
-        "model": "the model that answered",
+        "model": "the run's count model: it answers the launch questions (an ICBM question "
+        "with the run's class mix); a question about the negotiation states is answered by "
+        "the run's state model, a nuclear-test question by its rate of nuclear tests",
         "resolution": "how the question resolves",
     },
     FROZEN_FILE: {
@@ -228,6 +244,7 @@ BY_FILE: dict[str, dict[str, str]] = {
         "crps": "the CRPS of a count or date answer (lower is better)",
     },
     "questions.csv": {
+        "family": "the question family's id ('overall' for the mean of the families)",
         "score_kind": "brier (a yes/no family) or crps (the launch-day count family)",
         "model": "the state or count model that answered the family",
         "n": "the number of cutoffs the family was asked at (overall: summed over the families)",
@@ -236,7 +253,8 @@ BY_FILE: dict[str, dict[str, str]] = {
         "brier": _BRIER_OR_CRPS.format("Brier score"),
         "crps": _BRIER_OR_CRPS.format("CRPS"),
         "longrun": "the mean score of the long-run base rate (the share of earlier windows "
-        "since 1990 in which the event came)",
+        "since 1990 in which the event came; for the count family their totals as the "
+        "forecast)",
         "recent5y": "the mean score of the base rate of the last five years",
         "naive": "the mean score of the naive forecast's answer: recent_rate's for the launch "
         "families, no change for the state families, the last 24 months' rate of tests for "
@@ -266,8 +284,8 @@ BY_FILE: dict[str, dict[str, str]] = {
         "mean_probability": "the mean answer in the bin (coverage: the nominal level)",
         "observed_frequency": "how often the event came for those answers (coverage: the "
         "share of outcomes inside the interval, by the randomised PIT)",
-        "lo90": "the 90% interval of that frequency, lower end",
-        "hi90": "the 90% interval of that frequency, upper end",
+        "lo90": "the 90% interval of that frequency, lower end (empty on coverage rows)",
+        "hi90": "the 90% interval of that frequency, upper end (empty on coverage rows)",
     },
     "coding_sensitivity.csv": {
         "alternative": "the alternative coding's id ('as_coded' for the states as coded)",

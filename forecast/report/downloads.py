@@ -13,7 +13,7 @@ import html
 import pandas as pd
 
 from forecast.data import month_periods
-from forecast.freshness import answer_windows, month_columns, window_columns
+from forecast.freshness import answer_windows, month_columns, window_columns, window_timing
 from forecast.present import readable
 from forecast.report.columns import DICTIONARY_FILE, column_meanings, file_description
 from forecast.report.context import (
@@ -88,8 +88,10 @@ def _download_tables(ctx: ReportContext) -> dict[str, pd.DataFrame]:
         files["outlook.csv"] = stamped(readable(ctx.outlook["totals"], 3), months.unique())
         files["outlook_states.csv"] = by_month(readable(ctx.outlook["states"], 3))
     if ctx.years is not None:
-        files["years.csv"] = readable(ctx.years.table, 3).assign(
-            data_as_of=f"{ctx.model.data_end:%Y-%m-%d}"
+        years = readable(ctx.years.table, 3)
+        status = [window_timing(f"{y}-01", f"{y}-12", ctx.today).status for y in years["year"]]
+        files["years.csv"] = years.assign(
+            data_as_of=f"{ctx.model.data_end:%Y-%m-%d}", window_status=status
         )
     if ctx.icbm is not None:
         files["icbm_sensitivity.csv"] = readable(ctx.icbm["range"], 3)
@@ -138,7 +140,8 @@ def files_section(ctx: ReportContext) -> str:
         f"<p>The tables of this page as CSV files, {ctx.beside}, to open in a spreadsheet: "
         "what each holds and, unfolded, what its columns mean (the same list is "
         f"<code>{DICTIONARY_FILE}</code>). Probabilities and shares are fractions (0.25 is "
-        "25%); months are YYYY-MM, days YYYY-MM-DD.</p>\n"
+        "25%); months are YYYY-MM, days YYYY-MM-DD (a month column by month gives its first "
+        "day).</p>\n"
         '<div id="files-list">\n' + "\n".join(items) + "\n</div>"
     )
 

@@ -80,8 +80,9 @@ SCORE_TERMS: dict[str, str] = {
     "past (constant_rate), over the last 24 months (recent_rate), the last 12 months' counts "
     "(empirical_recent) or the last month's (last_value). For questions: the share of past "
     "windows since 1990 in which the event happened (the long-run base rate), the same over "
-    "the last five years, or recent_rate's answer. A model is judged against the best of "
-    "them.",
+    "the last five years, or the answer of a forecast that holds the recent past "
+    "(recent_rate's for launches, no change for the negotiation states, the last 24 months' "
+    "rate for nuclear tests). A model is judged against the best of them.",
     "CRPS": "the continuous ranked probability score of a forecast of a count: how far the "
     "simulations lie from what came, in the count's unit (launch days), rewarding a forecast "
     "that is both close and not needlessly wide; lower is better, 0 is perfect.",
