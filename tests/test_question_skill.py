@@ -149,12 +149,12 @@ def test_an_answer_of_a_family_with_negative_skill_carries_a_caveat():
             "skill_hi": [0.118, 0.192, 0.121],
         }
     )
-    talks = "P(>= 1 changes to active_talks/summitry)"
+    talks = "P(>= 1 change to active_talks/summitry)"
     answers = pd.DataFrame(
         {
             "question": ["talks-h1", "talks-year", "talks-if", "icbm-h1"],
             "type": ["binary", "binary", "conditional", "binary"],
-            "unit": [talks, talks, talks, "P(>= 1 ICBM launch days)"],
+            "unit": [talks, talks, talks, "P(>= 1 ICBM launch day)"],
             "window_start": ["2026-01"] * 4,
             "window_end": ["2026-06", "2026-12", "2026-06", "2026-06"],
         }

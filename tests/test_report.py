@@ -2168,7 +2168,7 @@ def test_the_nuclear_note_says_how_the_rule_fared_near_its_answer(tmp_path):
         {
             "question": ["nuclear-year", "nuclear-half", "icbm-year"],
             "type": ["binary"] * 3,
-            "unit": ["P(>= 1 nuclear tests)", "P(>= 1 nuclear tests)", "P(>= 1 ICBM launch days)"],
+            "unit": ["P(>= 1 nuclear test)", "P(>= 1 nuclear test)", "P(>= 1 ICBM launch day)"],
             "window_start": ["2026-01", "2026-01", "2026-01"],
             "window_end": ["2026-12", "2026-06", "2026-12"],
             "probability": [0.06, 0.03, 0.4],

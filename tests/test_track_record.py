@@ -364,7 +364,7 @@ def test_the_report_and_the_command_add_the_records_caveat_to_the_familys(tmp_pa
         {
             "question": ["talks", "icbm"],
             "type": ["binary", "binary"],
-            "unit": ["P(>= 1 changes to active_talks/summitry)", "P(>= 1 ICBM launch days)"],
+            "unit": ["P(>= 1 change to active_talks/summitry)", "P(>= 1 ICBM launch day)"],
             "answer_type": ["binary", "binary"],
             "window_start": ["2026-01", "2026-01"],
             "window_end": ["2026-06", "2026-06"],

@@ -147,11 +147,13 @@ class Question:
 
     @property
     def unit(self) -> str:
-        """Unit of the answer (binary: what the probability is of)."""
+        """Unit of the answer (binary: what the probability is of, "P(>= 1 ICBM launch day)",
+        "P(>= 10 launch days)")."""
         kind = self.answer_type
         if kind == "binary":
             threshold = self.inner.threshold if self.inner is not None else self.threshold
-            return f"P(>= {threshold} {self.event.unit})"
+            what = self.event.singular if threshold == 1 else self.event.unit
+            return f"P(>= {threshold} {what})"
         return f"month of the first {self.event.singular}" if kind == "date" else self.event.unit
 
     @property
