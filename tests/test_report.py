@@ -1321,6 +1321,10 @@ def test_the_index_gives_the_outlook_from_today_and_the_year_beside_the_last(tin
     assert years["observed"].iloc[:4].tolist() == [34, 19, 12, 7]
     # a reader of the CSV alone sees that the forecast year is under way on the report's today
     assert years["window_status"].tolist() == ["past"] * 4 + ["partly past"]
+    text = (folder / "years.csv").read_text().splitlines()
+    # whole counts: 34 launch days observed, 100 simulations (this test's), not 34.0, 100.0
+    assert text[1].startswith("2022,observed,34,,,,")
+    assert text[-1].startswith("2026,forecast,,,,100,")
     forecast_year = years.iloc[-1]
     assert f"P(more than 2025&#x27;s 7) = {forecast_year['p_more_than_previous']:.0%}" in index
     # on STALE_TODAY (2026-11-25) the first half of 2026 has ended, the year has begun

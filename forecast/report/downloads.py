@@ -89,6 +89,8 @@ def _download_tables(ctx: ReportContext) -> dict[str, pd.DataFrame]:
         files["outlook_states.csv"] = by_month(readable(ctx.outlook["states"], 3))
     if ctx.years is not None:
         years = readable(ctx.years.table, 3)
+        # counts as whole numbers, empty where a row has none (not 34.0 for a NaN-ful column)
+        years = years.astype({c: "Int64" for c in ("observed", "observed_part", "n")})
         status = [window_timing(f"{y}-01", f"{y}-12", ctx.today).status for y in years["year"]]
         files["years.csv"] = years.assign(
             data_as_of=f"{ctx.model.data_end:%Y-%m-%d}", window_status=status
