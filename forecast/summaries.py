@@ -586,7 +586,8 @@ def contrast_findings(
     noun, spoken = target_noun(forecast.target), f"{width:.0%}"
     out = [
         f"{len(open_)} of {len(states)} state rate ratios have a {prob}% HDI that includes 1 "
-        "(the data cannot tell whether that state raises or lowers the rate).",
+        "(at that credibility the data cannot tell whether that state raises or lowers the "
+        "rate).",
         f"{len(moved) - len(clear)} of {len(moved)} scenarios that differ from "
         f"'{forecast.labels[reference]}' have {indefinite_article(spoken)} {spoken} interval of "
         f"the difference in expected {noun} that includes 0.",
@@ -629,7 +630,8 @@ def state_effects(effects: pd.DataFrame, labels: dict | None = None) -> Summary:
         if "weapon_class" in r:  # a model by weapon class: one row per class and state
             name = f"{r['weapon_class']}: {name}"
         verdict = (
-            "the interval includes 1: the data cannot tell whether it raises or lowers the rate"
+            f"the interval includes 1: at {width} the data cannot tell whether it raises or "
+            "lowers the rate"
             if r["hdi_low"] < 1 < r["hdi_high"]
             else "the interval excludes 1: "
             + ("a lower" if r["hdi_high"] < 1 else "a higher")

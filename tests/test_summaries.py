@@ -279,7 +279,7 @@ def test_state_effects_say_which_way_an_interval_that_excludes_1_points():
     )
     said = state_effects(effects, {"stalled": "Stalled", "active_talks": "Active talks"}).text
     assert said[0].startswith("Stalled: 0.90 times the no-talks rate on average, 94% HDI 0.60")
-    assert "the data cannot tell whether it raises or lowers the rate" in said[0]
+    assert "at 94% the data cannot tell whether it raises or lowers the rate" in said[0]
     assert "the interval excludes 1: a lower rate than in no talks" in said[1]
     assert "the interval excludes 1: a higher rate than in no talks" in said[2]
     # a model by weapon class: one sentence per class and state, each naming its class
