@@ -45,7 +45,7 @@ from forecast.questions import (
     simulated_outcomes,
 )
 from forecast.scenarios import Scenario, ScenarioSet, _month, load_scenarios, simulate_scenarios
-from forecast.simulation import Forecast
+from forecast.simulation import Forecast, nuclear_from_outlook
 from forecast.summaries import Summary, by_path, by_state_in, state_probabilities
 from forecast.yamlio import load_yaml_text
 
@@ -319,11 +319,47 @@ def answer_questions(model, outlook, questions, random_seed: int = 1, draws: int
             sims = simulate_outlook(
                 model, outlook, horizon, random_seed, draws, fixed=fixed
             ).data.isel(scenario=0)
-        row = {**answer(question, sims), "model": model.name, "data_as_of": as_of}
+        source = answered_by(question, model, outlook, sims)
+        row = {**answer(question, sims), "model": source, "data_as_of": as_of}
         rows.append(row)
         values = np.asarray(simulated_outcomes(question, sims).values)
         outcomes[question.id] = _keep(values)
     return pd.DataFrame(rows, columns=list(ANSWER_COLUMNS)), outcomes, forecast
+
+
+def answered_by(question, model, outlook, sims) -> str:
+    """The model whose simulations answer a question, as ``answers.csv`` names it.
+
+    Parameters
+    ----------
+    question : forecast.questions.Question
+        The question (a conditional one is answered as its inner question).
+    model : BaseModel
+        The run's count model.
+    outlook : forecast.runs.Outlook
+        The run's outlook models.
+    sims : Dataset
+        The simulations that answer it (:func:`simulate_outlook`'s, one scenario).
+
+    Returns
+    -------
+    str
+        The state model's name for a question about the negotiation states; the nuclear-test
+        rate's with its rule in words when the outlook drew the nuclear tests (not when the
+        count model draws its own); else the count model's name (an ICBM question: with the
+        run's class mix).
+    """
+    from forecast.models.events import nuclear_rule_words  # the models load only when used
+
+    kind = question.event.kind
+    if kind == "state_change":
+        return outlook.transitions.name
+    if kind == "nuclear_test" and nuclear_from_outlook(sims):
+        return f"{outlook.nuclear.name} ({nuclear_rule_words(outlook.nuclear.priors)})"
+    if question.event.weapon_class and "class_counts" in sims:
+        if sims["class_counts"].attrs.get("source") == "class_mix":
+            return f"{model.name} with the class mix"
+    return model.name
 
 
 def _keep(values: np.ndarray) -> list[int]:

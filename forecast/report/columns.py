@@ -225,9 +225,9 @@ BY_FILE: dict[str, dict[str, str]] = {
         "p_given": "a conditional question's share of simulations that followed its given "
         "path (1 when the path is imposed)",
         "draws": "the number of simulations the answer rests on",
-        "model": "the run's count model: it answers the launch questions (an ICBM question "
-        "with the run's class mix); a question about the negotiation states is answered by "
-        "the run's state model, a nuclear-test question by its rate of nuclear tests",
+        "model": "the model whose simulations answer the question: the run's count model (an "
+        "ICBM question with the run's class mix), its state model for a question about the "
+        "negotiation states, its rate of nuclear tests (with its rule) for a nuclear test",
         "resolution": "how the question resolves",
     },
     FROZEN_FILE: {
