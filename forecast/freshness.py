@@ -377,13 +377,13 @@ def month_columns(table: pd.DataFrame, data_end, today: dt.date | None = None) -
     """``table`` of forecast months (a ``month`` column) with, beside every row, for a reader
     of the CSV without the page: ``data_as_of`` (the last day of the fitted data) and
     ``month_status`` on ``today``: ``past`` for a month before today's (the model's view from
-    the data's end, not a forecast), ``future`` otherwise (today's month included, as
-    :func:`window_columns` counts a window; default: :func:`datetime.date.today`)."""
-    past = np.asarray(month_periods(table) < pd.Period(today or dt.date.today(), "M"))
-    return table.assign(
-        data_as_of=f"{pd.Timestamp(data_end):%Y-%m-%d}",
-        month_status=np.where(past, "past", "future"),
-    )
+    the data's end, not a forecast), ``current`` for today's month (under way: simulated in
+    full, its launches so far not in the data), ``future`` after it (default today:
+    :func:`datetime.date.today`)."""
+    months = month_periods(table)
+    now = pd.Period(today or dt.date.today(), "M")
+    status = np.select([months < now, months == now], ["past", "current"], "future")
+    return table.assign(data_as_of=f"{pd.Timestamp(data_end):%Y-%m-%d}", month_status=status)
 
 
 def answer_windows(answers: pd.DataFrame, today) -> pd.DataFrame:

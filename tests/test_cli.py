@@ -152,8 +152,11 @@ def small_runs(tmp_path_factory):
 
 SUMMARY_COLUMNS = "scenario,label,n,mean,median,q10,q25,q50,q75,q90,p_any,caution"
 
+
 #: A month's status in a CSV, by whether it is before today's month.
-PAST = {True: "past", False: "future"}
+def month_status(month: str, today: str = "2026-12") -> str:
+    """A month's ``month_status`` on a day of ``today``'s month (``YYYY-MM`` text)."""
+    return "past" if month[:7] < today else "current" if month[:7] == today else "future"
 
 
 @pytest.mark.parametrize(
@@ -252,7 +255,9 @@ def test_scenarios_from_today_start_in_todays_month(small_runs, tmp_path):
     for name in ("summary.csv", "comparisons.csv", "probabilities.csv"):
         table = pd.read_csv(out / name)
         assert table[stamp].drop_duplicates().values.tolist() == [["2026-12", "2027-11", "future"]]
-    assert set(pd.read_csv(out / "monthly.csv")["month_status"]) == {"future"}
+    # December 2026 is under way on --today 2026-12-07, the months after it to come
+    status = pd.read_csv(out / "monthly.csv").drop_duplicates("month")["month_status"]
+    assert status.tolist() == ["current"] + ["future"] * 11
     said = " ".join(result.stdout.split())
     assert (
         "From December 2026: the months January 2026 to November 2026, which the run's data "
@@ -265,9 +270,9 @@ def test_scenarios_from_today_start_in_todays_month(small_runs, tmp_path):
     ended = pd.read_csv(tmp_path / "end" / "summary.csv")[stamp].drop_duplicates()
     assert ended.values.tolist() == [["2026-01", "2026-12", "partly past"]]
     months = pd.read_csv(tmp_path / "end" / "monthly.csv")
-    assert (months["month_status"] == months["month"].lt("2026-12").map(PAST)).all()
+    assert (months["month_status"] == months["month"].map(month_status)).all()
     states = pd.read_csv(tmp_path / "end" / "states.csv")  # two scenarios follow the state model
-    assert (states["month_status"] == states["month"].lt("2026-12").map(PAST)).all()
+    assert (states["month_status"] == states["month"].map(month_status)).all()
     assert set(months["data_as_of"]) == {"2025-12-31"}
     assert "To count the 12 months from today's month instead" in " ".join(result.stdout.split())
     assert "totals over 12 months" in result.stdout

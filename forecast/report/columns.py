@@ -130,7 +130,8 @@ COLUMNS: dict[str, str] = {
     "data_as_of": "the last day of the data the model was fitted on (YYYY-MM-DD)",
     "month": "the month (its first day, YYYY-MM-DD)",
     "month_status": "past for a month before the month the file was written in (the model's "
-    "view from the end of its data, not a forecast), future otherwise",
+    "view from the end of its data, not a forecast), current for that month (under way, "
+    "and simulated in full), future after it",
     "reference": "the scenario every row is compared with",
     "diff_mean": "expected {noun} of the scenario minus the reference's, over the window "
     "(mean over the simulations, one per posterior draw; negative: fewer)",
