@@ -328,12 +328,12 @@ def answer_questions(model, outlook, questions, random_seed: int = 1, draws: int
 
 
 def answered_by(question, model, outlook, sims) -> str:
-    """The model whose simulations answer a question, as ``answers.csv`` names it.
+    """The model whose simulations answer a question, named as ``questions.csv`` names it.
 
     Parameters
     ----------
     question : forecast.questions.Question
-        The question (a conditional one is answered as its inner question).
+        The question (a conditional one carries its inner question's event).
     model : BaseModel
         The run's count model.
     outlook : forecast.runs.Outlook
@@ -344,18 +344,25 @@ def answered_by(question, model, outlook, sims) -> str:
     Returns
     -------
     str
-        The state model's name for a question about the negotiation states; the nuclear-test
-        rate's with its rule in words when the outlook drew the nuclear tests (not when the
-        count model draws its own); else the count model's name (an ICBM question: with the
-        run's class mix).
+        For a question about the negotiation states, the state model's catalog name
+        (``discounted``); for a nuclear test, the nuclear-test rule's (``half_life_28``) when
+        the outlook drew the tests (a count model that draws its own, ``class_hierarchical``,
+        answers itself); for a question on a weapon class, the count model "with the class
+        mix" when the run's class mix split its launch days; else the count model's name.
     """
-    from forecast.models.events import nuclear_rule_words  # the models load only when used
+    from forecast.models.events import NUCLEAR_CANDIDATES, NuclearRate, nuclear_rule_words
+    from forecast.models.state_catalog import TRANSITION_MODELS
 
     kind = question.event.kind
     if kind == "state_change":
-        return outlook.transitions.name
+        chain = outlook.transitions
+        names = [name for name, kind in TRANSITION_MODELS.items() if type(chain) is kind]
+        return names[0] if names else chain.name
     if kind == "nuclear_test" and nuclear_from_outlook(sims):
-        return f"{outlook.nuclear.name} ({nuclear_rule_words(outlook.nuclear.priors)})"
+        priors = outlook.nuclear.priors
+        rules = NUCLEAR_CANDIDATES.items()
+        names = [name for name, v in rules if {**NuclearRate.default_priors, **v} == priors]
+        return names[0] if names else nuclear_rule_words(priors)
     if question.event.weapon_class and "class_counts" in sims:
         if sims["class_counts"].attrs.get("source") == "class_mix":
             return f"{model.name} with the class mix"

@@ -153,7 +153,6 @@ def small_runs(tmp_path_factory):
 SUMMARY_COLUMNS = "scenario,label,n,mean,median,q10,q25,q50,q75,q90,p_any,caution"
 
 
-#: A month's status in a CSV, by whether it is before today's month.
 def month_status(month: str, today: str = "2026-12") -> str:
     """A month's ``month_status`` on a day of ``today``'s month (``YYYY-MM`` text)."""
     return "past" if month[:7] < today else "current" if month[:7] == today else "future"

@@ -361,8 +361,8 @@ def test_the_questions_command_writes_answers_and_the_ledger_scores_them(run_dir
     assert {"answers.csv", "answers.json", "answers.png", "states.csv", "outlook.csv"} <= names
     # each answer names the model whose simulations gave it
     by = pd.read_csv(out / "answers.csv").set_index("question")["model"]
-    assert by["talks-resume-2026h1"] == "discounted_transitions"  # the run's state model
-    assert by["nuclear-test-2026"] == "nuclear_rate (old tests fade with a half-life of 28 months)"
+    # as questions.csv names them: the run's state model, its nuclear-test rule
+    assert by["talks-resume-2026h1"] == "discounted" and by["nuclear-test-2026"] == "half_life_28"
     assert by["launch-days-2026"] == by["launch-days-2026-if-talks-march"] == "ar_level"
     assert by["icbm-2026h1"] == by["next-icbm-month"] == "ar_level with the class mix"
     dictionary = pd.read_csv(out / "columns.csv")  # every CSV's columns explained beside them

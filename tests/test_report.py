@@ -252,8 +252,8 @@ def test_the_report_folder_holds_what_a_reader_needs_and_is_small(report_dir):
     for name in ("fan_bands.csv", "outlook_states.csv", "fan_bands_today.csv"):
         table = pd.read_csv(report_dir / name)
         month = table["month"].str[:7]
-        past = np.select([month < "2026-11", month == "2026-11"], ["past", "current"], "future")
-        assert (table["month_status"] == past).all(), name
+        expected = np.select([month < "2026-11", month == "2026-11"], ["past", "current"], "future")
+        assert (table["month_status"] == expected).all(), name
         assert set(table["data_as_of"]) == {"2025-12-31"}, name
     statuses = set(pd.read_csv(report_dir / "fan_bands.csv")["month_status"])
     assert statuses == {"past", "current", "future"}

@@ -276,7 +276,7 @@ def questions(
             fig = draw()
             fig.savefig(tmp / name, dpi=110, bbox_inches="tight")
             plt.close(fig)
-    title = f"Answers from {model.name} (data to {answers['data_as_of'].iloc[0]})"
+    title = f"Answers from {run_dir} (data to {answers['data_as_of'].iloc[0]})"
     by_rule = rules.by_question(asked) if rules is not None else {}
     console.print(answers_table(answers, title, today=today, other_rules=by_rule))
     if on_nuclear:

@@ -25,9 +25,10 @@ DICTIONARY_FILE = "columns.csv"
 _TOTALS = "expected {noun} over the window (the mean of the simulated totals)"
 _STATUS = (
     "where the window lies on the day the file was written (its today): future when it "
-    "starts in that day's month or later, partly past when it started before and has not "
-    "ended, past when it ended before; for its past months the model's view from the end of "
-    "its data, not a forecast"
+    "starts in that day's month or later (its first month may be under way: see "
+    "month_status), partly past when it began before that month and has not ended, past when "
+    "it ended before; for its past months the model's view from the end of its data, not a "
+    "forecast"
 )
 _BRIER_OR_CRPS = "the model's mean {} over the cutoffs (empty for a family scored by the other)"
 
@@ -38,9 +39,9 @@ _SPLIT_NUCLEAR = (
 
 #: What each file holds (the page names each one where it shows its table).
 FILES: dict[str, str] = {
-    "headline.csv": "Each scenario's {noun} over the 12 months from the data's end (when the "
-    "data end before today, partly or wholly past: the forecast to quote is then "
-    "scenarios_today.csv and outlook_today.csv): the expected total, its 80% interval and the "
+    "headline.csv": "Each scenario's {noun} over the 12 months from the data's end (when its "
+    "window_status is partly past or past, the forecast to quote is scenarios_today.csv and "
+    "outlook_today.csv): the expected total, its 80% interval and the "
     "chances of any {noun}, an ICBM launch and a nuclear test.",
     "fan_bands.csv": "Each scenario month by month from the data's end: the simulated {noun} "
     "of the month (the fan chart's bands).",
@@ -119,9 +120,9 @@ COLUMNS: dict[str, str] = {
     "q90": "the 90th percentile of the simulated totals: the 80% interval's upper end",
     "p_any": "the chance of any {noun} in the window (share of simulations)",
     "p_icbm": "the chance of at least one ICBM launch in the window (share of simulations)",
-    "p_nuclear": "the chance of a nuclear test in the window (share of simulations; "
-    "nuclear_rules.csv gives each rule's own probability, which this share meets within "
-    "simulation noise)",
+    "p_nuclear": "the chance of a nuclear test in the window (share of simulations; where the "
+    "run's outlook draws the tests, nuclear_rules.csv gives each rule's own probability, which "
+    "this share meets within simulation noise)",
     "caution": "why to read the row with care: few simulations, or a mean above its 90th "
     "percentile (a few very large simulations carry it); empty when neither",
     "window_start": "the first month of the forecast window (YYYY-MM)",
@@ -184,8 +185,9 @@ BY_FILE: dict[str, dict[str, str]] = {
         "p_more_than_previous": "the chance of more {noun} than the year before it in the "
         "table (forecast years only)",
         "window_status": "where the year lies on the day the file was written: past, partly "
-        "past (a forecast year under way: its past months are the model's view from the end "
-        "of its data, not a forecast) or future",
+        "past (it began before that day's month and has not ended: for a forecast year, its "
+        "past months that the data lack are the model's view from the end of its data, not a "
+        "forecast) or future (it begins in that day's month or later)",
     },
     "icbm_sensitivity.csv": {
         "counting": "how launches of unknown class are counted",
@@ -226,9 +228,11 @@ BY_FILE: dict[str, dict[str, str]] = {
         "p_given": "a conditional question's share of simulations that followed its given "
         "path (1 when the path is imposed)",
         "draws": "the number of simulations the answer rests on",
-        "model": "the model whose simulations answer the question: the run's count model (an "
-        "ICBM question with the run's class mix), its state model for a question about the "
-        "negotiation states, its rate of nuclear tests (with its rule) for a nuclear test",
+        "model": "the model whose simulations answer the question, named as in questions.csv: "
+        "the run's count model (a question on a weapon class: with the run's class mix), its "
+        "state model for a question about the negotiation states (discounted), its rule for "
+        "the rate of nuclear tests for a nuclear test (half_life_28: old tests fade with a "
+        "half-life of 28 months), unless the count model draws its own nuclear tests",
         "resolution": "how the question resolves",
     },
     FROZEN_FILE: {

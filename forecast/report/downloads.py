@@ -142,8 +142,8 @@ def files_section(ctx: ReportContext) -> str:
         f"<p>The tables of this page as CSV files, {ctx.beside}, to open in a spreadsheet: "
         "what each holds and, unfolded, what its columns mean (the same list is "
         f"<code>{DICTIONARY_FILE}</code>). Probabilities and shares are fractions (0.25 is "
-        "25%); months are YYYY-MM, days YYYY-MM-DD (a month column by month gives its first "
-        "day).</p>\n"
+        "25%); months are YYYY-MM, days YYYY-MM-DD (the month column of a month-by-month "
+        "table gives the month's first day).</p>\n"
         '<div id="files-list">\n' + "\n".join(items) + "\n</div>"
     )
 
