@@ -197,3 +197,9 @@ MAX_DRAWN_COUNT = 1_000_000
 RHAT_MAX = 1.01
 ESS_MIN = 400
 BFMI_MIN = 0.3
+
+#: The report's CSV of the user's frozen answers, resolved and scored (beside ``index.html``).
+FROZEN_FILE = "frozen_answers.csv"
+
+#: The report's CSV of the scenarios' contrasts from today.
+CONTRASTS_TODAY = "contrasts_today.csv"

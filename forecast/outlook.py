@@ -356,13 +356,12 @@ def answered_by(question, model, outlook, sims) -> str:
     kind = question.event.kind
     if kind == "state_change":
         chain = outlook.transitions
-        names = [name for name, kind in TRANSITION_MODELS.items() if type(chain) is kind]
-        return names[0] if names else chain.name
+        return next((n for n, cls in TRANSITION_MODELS.items() if type(chain) is cls), chain.name)
     if kind == "nuclear_test" and nuclear_from_outlook(sims):
         priors = outlook.nuclear.priors
         rules = NUCLEAR_CANDIDATES.items()
-        names = [name for name, v in rules if {**NuclearRate.default_priors, **v} == priors]
-        return names[0] if names else nuclear_rule_words(priors)
+        same = (n for n, v in rules if {**NuclearRate.default_priors, **v} == priors)
+        return next(same, None) or nuclear_rule_words(priors)
     if question.event.weapon_class and "class_counts" in sims:
         if sims["class_counts"].attrs.get("source") == "class_mix":
             return f"{model.name} with the class mix"

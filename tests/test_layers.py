@@ -28,7 +28,7 @@ LAYERS = {
         "sensitivity_findings",
     ],
     "evaluation": ["evaluation", "backfill"],
-    "presenting": ["plots", "explore", "explorer_paths", "report", "cli"],
+    "presenting": ["plots", "explore", "explorer_paths", "columns", "report", "cli"],
 }  # fmt: skip
 ORDER = list(LAYERS)
 

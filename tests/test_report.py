@@ -212,7 +212,7 @@ def test_the_report_folder_holds_what_a_reader_needs_and_is_small(report_dir):
     tables |= {"outlook_today.csv", "outlook_today_states.csv"}
     tables |= {"scenarios_today.csv", "contrasts_today.csv", "fan_bands_today.csv"}
     # the question backtest's tables the page names, copied from docs/evaluation
-    from forecast.report.columns import DICTIONARY_FILE
+    from forecast.columns import DICTIONARY_FILE
     from forecast.report.context import EVALUATION_DIR
     from forecast.report.downloads import QUESTION_TABLES
 
@@ -328,7 +328,7 @@ def test_every_csv_beside_the_page_has_its_columns_explained(index, report_dir):
     the same meanings folded under it."""
     import html
 
-    from forecast.report.columns import DICTIONARY_FILE, file_description
+    from forecast.columns import DICTIONARY_FILE, file_description
 
     dictionary = pd.read_csv(report_dir / DICTIONARY_FILE)
     written = sorted(p.name for p in report_dir.glob("*.csv"))
@@ -358,7 +358,7 @@ def test_the_data_dictionary_names_a_column_it_cannot_explain():
     """A table's column without a meaning is refused naming its file and column (a column
     added to a report table must be explained); a file without a description likewise; the
     coding sensitivity's columns, named after the scenarios and states, by their pattern."""
-    from forecast.report.columns import column_meanings, meaning
+    from forecast.columns import column_meanings, meaning
 
     table = pd.DataFrame(columns=["scenario", "mean", "new_thing"])
     with pytest.raises(KeyError, match=r"headline\.csv: column 'new_thing' has no meaning"):
@@ -1681,10 +1681,11 @@ def test_frozen_answers_join_the_track_record_scored_on_the_reports_data(tmp_pat
     without a folder the page says how to start one; a missing folder is refused up front."""
     import json
 
+    from forecast.constants import FROZEN_FILE
     from forecast.freshness import data_freshness
     from forecast.ledger import answers_ledger
     from forecast.report.build import frozen_answers
-    from forecast.report.context import FROZEN_FILE, ReportContext
+    from forecast.report.context import ReportContext
     from forecast.report.evidence import questions_section
     from forecast.track_record import answers_record, read_track_record
 
@@ -1716,8 +1717,8 @@ def test_frozen_answers_join_the_track_record_scored_on_the_reports_data(tmp_pat
     assert "made-2013-03" in page
     assert f"<code>{FROZEN_FILE}</code> beside this page" in page
     # the CSV's columns are all in the data dictionary beside it
+    from forecast.columns import column_meanings
     from forecast.present import readable
-    from forecast.report.columns import column_meanings
 
     explained = column_meanings({FROZEN_FILE: readable(frozen, 3)}, strict=True)
     assert list(explained["column"][: len(frozen.columns)]) == list(frozen.columns)

@@ -12,6 +12,7 @@ import pandas as pd
 
 from forecast.cli.console import console, print_freshness
 from forecast.cli.tables import answers_table, past_scores_table, totals_table
+from forecast.columns import DICTIONARY_FILE, column_meanings
 from forecast.constants import MAX_HORIZON, STATE_WORDS
 from forecast.data import monthly_panel
 from forecast.errors import ConfigError
@@ -47,7 +48,6 @@ from forecast.plots import (
 )
 from forecast.present import counted, month_span
 from forecast.questions import check_question_horizon, load_questions
-from forecast.report.columns import DICTIONARY_FILE, column_meanings
 from forecast.runs import load_outlook, load_run
 from forecast.scenarios import from_today as from_today_set
 from forecast.scenarios import simulate_scenarios
@@ -167,7 +167,7 @@ def write_scenario_outputs(
     ``today`` as the report's do (:func:`forecast.freshness.window_columns` for the totals,
     comparisons and probabilities; :func:`forecast.freshness.month_columns` for the tables by
     month), so that a CSV forwarded alone does not pass a past month for a forecast; beside
-    them, ``columns.csv`` says what each column means (:mod:`forecast.report.columns`).
+    them, ``columns.csv`` says what each column means (:mod:`forecast.columns`).
 
     Returns
     -------

@@ -16,8 +16,6 @@ whether the default's choice to keep or leave them agrees with the table.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 
 from forecast.catalog import (
@@ -29,7 +27,7 @@ from forecast.catalog import (
 )
 from forecast.evaluation.combine import BANDS
 from forecast.evaluation.findings import band_gains, credible_bands
-from forecast.evaluation.results import kept_summaries, read_summary
+from forecast.evaluation.results import kept_summaries
 from forecast.evaluation.skill import bootstrap_skill, with_band
 from forecast.present import and_list, signed_percent, with_interval
 
@@ -312,10 +310,7 @@ def default_ablation(
     findings : list of str
         Its sentences, or one saying which command writes the ablation.
     """
-    folder = Path(folder)
-    tables = {}
-    if (folder / "ablation" / "settings.json").is_file():
-        tables = read_summary(folder / "ablation")[0]
+    tables = kept_summaries(folder, ["ablation"]).get("ablation", ({}, {}))[0]
     if "ablation" not in tables:
         return None, [
             "No ablation of the default model in this results folder: `make ablation` writes one."

@@ -164,11 +164,10 @@ def daily_views(folder: str | Path, default: str = DEFAULT_MODEL) -> list[DailyV
     """
     lean = kept_pairs(folder, ["daily-lean"])
     views = []
+    pools = [f"pool:{default}+{DAILY_MODEL}", f"stack:{default}+{DAILY_MODEL}"]
+    shown = [DAILY_MODEL, default, *pools, "recent_rate"]  # skill_table skips models not run
     for name, tables, settings in kept_daily_protocols(folder):
         by_band = tables["by_band"]
-        pools = [f"pool:{default}+{DAILY_MODEL}", f"stack:{default}+{DAILY_MODEL}"]
-        shown = [DAILY_MODEL, default, *pools, "recent_rate"]
-        shown = [m for m in shown if m in set(by_band["model"])]
         cutoffs = settings["cutoffs"]
         lead = f"On the {len(cutoffs)} cutoffs of `{name}`"
         findings = daily_findings(tables, settings, default, lead)

@@ -25,10 +25,6 @@ from forecast.summaries import MIN_SIMULATIONS
 
 #: The coding-sensitivity panel ``make sensitivity`` keeps (:mod:`forecast.sensitivity`).
 SENSITIVITY_DIR = EVALUATION_DIR.parent / "sensitivity"
-#: The user's frozen answers, resolved and scored, as the report folder keeps them.
-FROZEN_FILE = "frozen_answers.csv"
-#: What each scenario from today changes against the reference, as the report folder keeps it.
-CONTRASTS_TODAY = "contrasts_today.csv"
 
 
 def figure_to_data_uri(fig: plt.Figure, dpi: int = 100) -> str:

@@ -2,7 +2,7 @@
 
 :func:`download_tables` makes the tables (name -> table) that the build writes beside
 ``index.html``: each is a table the page shows, so that a reader can take the numbers into a
-spreadsheet, and their data dictionary (:mod:`forecast.report.columns`);
+spreadsheet, and their data dictionary (:mod:`forecast.columns`);
 :func:`files_section` shows that dictionary on the page.
 """
 
@@ -12,14 +12,13 @@ import html
 
 import pandas as pd
 
+from forecast.columns import DICTIONARY_FILE, column_meanings, file_description
+from forecast.constants import CONTRASTS_TODAY, FROZEN_FILE
 from forecast.data import month_periods
 from forecast.freshness import answer_windows, month_columns, window_columns, window_timing
 from forecast.present import readable
-from forecast.report.columns import DICTIONARY_FILE, column_meanings, file_description
 from forecast.report.context import (
-    CONTRASTS_TODAY,
     EVALUATION_DIR,
-    FROZEN_FILE,
     SENSITIVITY_DIR,
     ReportContext,
 )
@@ -51,11 +50,19 @@ def download_tables(ctx: ReportContext) -> dict[str, pd.DataFrame]:
     -------
     dict of str to DataFrame
         File name -> table, the data dictionary
-        (:data:`~forecast.report.columns.DICTIONARY_FILE`) last.
+        (:data:`~forecast.columns.DICTIONARY_FILE`) last.
     """
+    # made once per build: the files section lists them, the build writes them, and the
+    # single file renders the index again (its copy of the context shares the memo)
+    inputs = (ctx.forecast, ctx.scenarios_today, ctx.from_today, ctx.answers, ctx.frozen)
+    return dict(
+        ctx.computed("download tables", lambda: _with_dictionary(ctx), inputs, (ctx.today,))
+    )
+
+
+def _with_dictionary(ctx: ReportContext) -> dict[str, pd.DataFrame]:
     files = _download_tables(ctx)
-    noun = target_noun(ctx.forecast.target)
-    files[DICTIONARY_FILE] = column_meanings(files, noun)
+    files[DICTIONARY_FILE] = column_meanings(files, target_noun(ctx.forecast.target))
     return files
 
 

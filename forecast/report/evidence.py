@@ -13,6 +13,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from forecast.catalog import ABLATION_OF, BASELINES, MODELS
+from forecast.constants import FROZEN_FILE
 from forecast.evaluation import read_summary
 from forecast.evaluation.ablation import ablation_findings, kept_pairs, left_out_together
 from forecast.evaluation.daily_protocols import DAILY_MODEL, daily_findings, kept_daily_protocols
@@ -37,7 +38,6 @@ from forecast.questions import reliability_table
 from forecast.questions.spec import parse_event
 from forecast.report.context import (
     EVALUATION_DIR,
-    FROZEN_FILE,
     SENSITIVITY_DIR,
     ReportContext,
     class_words,

@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from forecast import __version__
-from forecast.constants import STATE_WORDS, STATES
+from forecast.constants import CONTRASTS_TODAY, STATE_WORDS, STATES
 from forecast.data import month_periods, yearly_summary
 from forecast.evaluation.question_caveats import (
     asks_shipped_questions,
@@ -54,7 +54,6 @@ from forecast.present import (
     state_words,
 )
 from forecast.report.context import (
-    CONTRASTS_TODAY,
     ReportContext,
     caution_html,
     caution_legend,

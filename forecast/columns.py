@@ -16,8 +16,9 @@ import re
 
 import pandas as pd
 
-from forecast.constants import STATES
-from forecast.report.context import CONTRASTS_TODAY, FROZEN_FILE
+from forecast.constants import CONTRASTS_TODAY, FROZEN_FILE, STATES
+from forecast.present import and_list
+from forecast.summaries import THRESHOLDS
 
 #: The data dictionary written beside the tables: ``file, column, meaning``.
 DICTIONARY_FILE = "columns.csv"
@@ -45,8 +46,8 @@ FILES: dict[str, str] = {
     "chances of any {noun}, an ICBM launch and a nuclear test.",
     "fan_bands.csv": "Each scenario month by month from the data's end: the simulated {noun} "
     "of the month (the fan chart's bands).",
-    "probabilities.csv": "Each scenario's chances over its window: 1, 5, 10 or 20 {noun} or "
-    "more, an ICBM launch, a nuclear test.",
+    "probabilities.csv": f"Each scenario's chances over its window: {and_list(THRESHOLDS, 'or')} "
+    "{noun} or more, an ICBM launch, a nuclear test.",
     "contrasts.csv": "Each scenario against the reference scenario, from the data's end: the "
     "difference in expected {noun} over the window, computed draw by draw.",
     "scenarios_today.csv": "The scenarios started in today's month (the months the data lack "
@@ -145,7 +146,7 @@ COLUMNS: dict[str, str] = {
     "last observed state, 'to <state>' for the first state they move to; 'all paths' for "
     "the whole forecast",
     "share": "the share of the simulations that took this path",
-    **{f"p_ge_{k}": f"the chance of {k} {{noun}} or more in the window" for k in (1, 5, 10, 20)},
+    **{f"p_ge_{k}": f"the chance of {k} {{noun}} or more in the window" for k in THRESHOLDS},
     "family": "the question family's id",
     "title": "the question as asked",
     "frequency": "the share of the cutoffs at which the event came (binary families), or the "
