@@ -146,7 +146,10 @@ COLUMNS: dict[str, str] = {
     "last observed state, 'to <state>' for the first state they move to; 'all paths' for "
     "the whole forecast",
     "share": "the share of the simulations that took this path",
-    **{f"p_ge_{k}": f"the chance of {k} {{noun}} or more in the window" for k in THRESHOLDS},
+    **{
+        f"p_ge_{k}": f"the chance of {k} {{{'one' if k == 1 else 'noun'}}} or more in the window"
+        for k in THRESHOLDS
+    },
     "family": "the question family's id",
     "title": "the question as asked",
     "frequency": "the share of the cutoffs at which the event came (binary families), or the "
@@ -338,7 +341,7 @@ def meaning(file: str, column: str, noun: str = "launch days") -> str | None:
         The file's name (``headline.csv``) and the column's.
     noun : str
         What the forecast counts (:func:`forecast.summaries.target_noun`: launch days, or
-        missiles for a run fitted on them).
+        missiles for a run fitted on them), in the plural.
 
     Returns
     -------
@@ -353,7 +356,10 @@ def meaning(file: str, column: str, noun: str = "launch days") -> str | None:
             if found:
                 said = text.format(*found.groups())
                 break
-    return None if said is None else said.replace("{noun}", noun)
+    if said is None:
+        return None
+    # {one}: the noun for one ("1 launch day or more")
+    return said.replace("{noun}", noun).replace("{one}", noun.removesuffix("s"))
 
 
 def column_meanings(

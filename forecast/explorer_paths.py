@@ -279,14 +279,14 @@ class PathSimulator:
         future = scenario_future(
             scenario, simulated, self.training, self.outlook, n_draws, self.random_seed
         )
-        forecast = simulate(
+        return simulate(
             self.model,
             [future],
             random_seed=self.random_seed,
             draws=self.draws,
             outlook=self.outlook,
+            start=months[0],
         )
-        return forecast.months_from(months[0]) if self.lead else forecast
 
     def _reference(self, name: str, horizon: int) -> xr.Dataset:
         """The reference scenario's simulation (kept per horizon: it does not change)."""

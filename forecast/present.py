@@ -323,10 +323,12 @@ def listed(noun: str, items) -> str:
     return f"{noun_for(len(items), noun)} {shown}"
 
 
-def month_span(months) -> str:
-    """Consecutive months in words: "November 2026", or "January 2026 to November 2026"."""
+def month_span(months, short: bool = False) -> str:
+    """Consecutive months in words: "November 2026", or "January 2026 to November 2026"; with
+    ``short`` (a figure's title or axis) "Nov 2026", or "Jan 2026 - Nov 2026"."""
     first, last = months[0], months[-1]
-    return f"{first:%B %Y}" if first == last else f"{first:%B %Y} to {last:%B %Y}"
+    form, dash = ("%b %Y", " - ") if short else ("%B %Y", " to ")
+    return f"{first:{form}}" if first == last else f"{first:{form}}{dash}{last:{form}}"
 
 
 def indefinite_article(spoken: str) -> str:

@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import pytest
+from checks import explained_columns
 from conftest import REPO
 from hostile_support import run_cli
 
@@ -185,13 +186,7 @@ def test_shipped_scenarios_run_end_to_end(small_runs, run_name, config, first_mo
         # not for class_hierarchical, whose count model draws its own nuclear tests
         expected |= {"nuclear_rules.csv"}
     assert {p.name for p in out.iterdir()} == expected | {".forecast-output.json", "columns.csv"}
-    # every CSV's columns explained, in the file's order, in columns.csv beside them
-    dictionary = pd.read_csv(out / "columns.csv")
-    for name in sorted(n for n in expected if n.endswith(".csv")):
-        header = list(pd.read_csv(out / name, nrows=0).columns)
-        assert list(dictionary.loc[dictionary["file"] == name, "column"]) == header, name
-    assert dictionary["meaning"].notna().all()  # every one explained
-    assert set(dictionary["file"]) == {n for n in expected if n.endswith(".csv")} | {"columns.csv"}
+    explained_columns(out)  # every CSV's columns explained, in order, in columns.csv beside them
     summary = pd.read_csv(out / "summary.csv")
     assert ",".join(summary.columns).startswith(SUMMARY_COLUMNS)
     expected_rows = 5 if config == "current.yaml" else 4

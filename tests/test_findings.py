@@ -34,7 +34,7 @@ def test_skill_sentences_name_the_bands_whose_interval_includes_zero():
     assert words[0].startswith("Against the best naive forecast (recent_rate), m's mean CRPS")
     assert "5.0% to 7.0% better" in words[0]
     # 0.05 / 0.25 = 20%, 0.07 / 0.14 = 50%: the share of the oracle's skill
-    assert "20% to 50% of what knowing" in words[0]
+    assert "20% to 50% of the gain of a forecaster who knew" in words[0]
     unclear = [w for w in words if "includes zero" in w]
     assert len(unclear) == 1 and unclear[0].startswith("At 7-12 months")
     assert "-1.7% to +9.6%" in unclear[0]
@@ -63,6 +63,19 @@ def test_skill_sentences_flag_narrow_intervals_and_the_quiet_era():
     sure = era.assign(crps_skill_hi=[-0.001, -0.01, 0.1, 0.1, 0.1, 0.1])
     quiet = [w for w in skill_findings(table, "m", sure) if w.startswith("With cutoffs")]
     assert "(-2.0% to +1.0%, each 90% interval below zero): its skill" in quiet[0]
+
+
+def test_a_monthly_interval_holding_more_as_printed_is_said_so_only_then():
+    """Whole counts: most months are 0, so a printed interval from 0 holds more than 80%;
+    the sentence gives the range and comes only when every band holds more than calibrated."""
+    table = band_rows("m", [0.07, 0.06, 0.05], [0.01] * 3, [0.1] * 3)
+    wide = skill_findings(table.assign(coverage_80=[0.933, 0.917, 0.903]), "m")
+    said = [w for w in wide if w.startswith("As printed")]
+    assert len(said) == 1 and "held 90.3% to 93.3% of the months" in said[0]
+    assert "wider than 80% as drawn" in said[0]
+    near = skill_findings(table.assign(coverage_80=[0.95, 0.82, 0.90]), "m")
+    assert not any(w.startswith("As printed") for w in near)
+    assert not any(w.startswith("As printed") for w in skill_findings(table, "m"))
 
 
 def test_skill_sentences_for_a_model_the_tables_lack():

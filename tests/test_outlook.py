@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from checks import explained_columns
 from conftest import REPO, SEED
 
 from forecast.constants import STATES
@@ -365,11 +366,7 @@ def test_the_questions_command_writes_answers_and_the_ledger_scores_them(run_dir
     assert by["talks-resume-2026h1"] == "discounted" and by["nuclear-test-2026"] == "half_life_28"
     assert by["launch-days-2026"] == by["launch-days-2026-if-talks-march"] == "ar_level"
     assert by["icbm-2026h1"] == by["next-icbm-month"] == "ar_level with the class mix"
-    dictionary = pd.read_csv(out / "columns.csv")  # every CSV's columns explained beside them
-    for name in sorted(n for n in names if n.endswith(".csv") and n != "columns.csv"):
-        header = list(pd.read_csv(out / name, nrows=0).columns)
-        assert list(dictionary.loc[dictionary["file"] == name, "column"]) == header, name
-    assert dictionary["meaning"].notna().all()  # every one explained
+    explained_columns(out)  # every CSV's columns explained beside them
     record = json.loads((out / "answers.json").read_text())
     assert len(record["answers"]) == len(record["outcomes"]) == 8
     # every draw is kept: a binary answer is the share of its kept outcomes, so the ledger's

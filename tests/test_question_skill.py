@@ -534,6 +534,12 @@ def test_the_state_families_split_by_the_state_at_the_cutoff_by_hand():
     # answers too high in both states: only the larger gap is named
     (one,) = origin_state_findings(table.assign(frequency=[0.0, 0.2]))
     assert "in no talks" in one and "stalled" not in one
+    # asked in summitry, one of the states "talks resume" counts a change into: said so
+    (summit,) = origin_state_findings(table.assign(state=["no_talks", "summitry"]))
+    assert "asked in summitry (2 cutoffs; from there only a move to active talks counts) 40%" in (
+        summit
+    )
+    assert "asked in no talks (2 cutoffs) the state" in summit
 
 
 def test_the_question_span_says_where_the_launch_families_were_asked(tmp_path):

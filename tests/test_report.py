@@ -155,7 +155,7 @@ def test_index_has_the_headline_table_of_the_current_scenarios(index):
     table = re.search(r'<table id="headline"[^>]*>(.*?)</table>', index, flags=re.S)
     assert table, "no headline table"
     body = table.group(1)
-    for header in ("Expected launch days", "80% interval", "P(at least 1)", "P(ICBM launch)"):
+    for header in ("Expected launch days", "80% interval", "P(at least 1 launch day)", "P(ICBM"):
         assert header in body
     assert "P(nuclear test)" in body
     assert re.findall(r'data-scenario="([^"]+)"', body) == list(CURRENT)
@@ -217,10 +217,15 @@ def test_the_report_folder_holds_what_a_reader_needs_and_is_small(report_dir):
     from forecast.report.downloads import QUESTION_TABLES
 
     tables |= {*QUESTION_TABLES, DICTIONARY_FILE}
+    from forecast.report.context import class_words
+
     for name in QUESTION_TABLES:
-        pd.testing.assert_frame_equal(
-            pd.read_csv(report_dir / name), pd.read_csv(EVALUATION_DIR / name)
-        )
+        kept = pd.read_csv(EVALUATION_DIR / name)
+        if "title" in kept:  # titled as on the page
+            kept["title"] = kept["title"].map(class_words)
+        pd.testing.assert_frame_equal(pd.read_csv(report_dir / name), kept)
+    titles = pd.read_csv(report_dir / "questions.csv").set_index("family")["title"]
+    assert "SLBM/SLV/other (incl. unknown class)" in titles["slbm-slv-other-6m"]
     expected = {"index.html", ".forecast-output.json", "vendor", *tables, *pages}
     assert names - {"notebooks"} == expected  # notebooks/: kept for the tests only
     assert [p.name for p in (report_dir / "vendor").iterdir()] == ["vega-embed.min.js"]
@@ -328,15 +333,13 @@ def test_every_csv_beside_the_page_has_its_columns_explained(index, report_dir):
     the same meanings folded under it."""
     import html
 
-    from forecast.columns import DICTIONARY_FILE, file_description
+    from checks import explained_columns
 
-    dictionary = pd.read_csv(report_dir / DICTIONARY_FILE)
-    written = sorted(p.name for p in report_dir.glob("*.csv"))
-    assert sorted(dictionary["file"].unique()) == written
-    for name in written:
-        header = list(pd.read_csv(report_dir / name, nrows=0).columns)
-        assert list(dictionary.loc[dictionary["file"] == name, "column"]) == header, name
-    assert dictionary["meaning"].notna().all() and dictionary["meaning"].str.len().min() > 10
+    from forecast.columns import file_description
+
+    dictionary = explained_columns(report_dir)
+    written = sorted(dictionary["file"].unique())
+    assert dictionary["meaning"].str.len().min() > 10
     # a word that means one thing in one file and another elsewhere is explained per file
     meanings = dictionary.set_index(["file", "column"])["meaning"]
     assert "cutoffs" in meanings["questions.csv", "n"]
@@ -374,6 +377,10 @@ def test_the_data_dictionary_names_a_column_it_cannot_explain():
     assert "expected launch days over the window" in said["meaning"][1]
     missiles = column_meanings({"headline.csv": table[["mean"]]}, noun="missiles")
     assert missiles["meaning"][0].startswith("expected missiles over the window")
+    # one of them in the singular
+    assert meaning("probabilities.csv", "p_ge_1").startswith("the chance of 1 launch day or")
+    assert meaning("probabilities.csv", "p_ge_1", "missiles").startswith("the chance of 1 missile ")
+    assert meaning("probabilities.csv", "p_ge_5", "missiles").startswith("the chance of 5 missiles")
     assert meaning("coding_sensitivity.csv", "rr_summitry_diff").startswith(
         "the rate ratio of summitry minus its value as coded"
     )
@@ -1232,6 +1239,12 @@ def test_the_index_gives_the_outlook_from_today_and_the_year_beside_the_last(tin
     assert '<h2 id="from-today">What to expect from today: November 2026 to October 2027' in index
     assert "the 10 months January 2026 to October 2026 have happened" in index
     assert "<b>simulated, not observed</b>" in index
+    # the month under way is simulated in full; it and December are in the year 2026 too
+    assert "do not add the launches reported in it so far" in index
+    assert (
+        "November to December 2026 are also in the forecast year 2026 further down: the two "
+        "totals overlap, so do not add them." in index
+    )
     assert index.index('id="from-today"') < index.index('id="outlook"')
     today = pd.read_csv(folder / "outlook_today.csv")
     assert today["path"].iloc[0] == "all simulations"
@@ -1354,9 +1367,11 @@ def test_the_index_gives_the_outlook_from_today_and_the_year_beside_the_last(tin
     for r in mine[~mine["run_rule"]].itertuples():  # the CSV keeps 3 decimals, the page 0
         shown = re.search(rf"{re.escape(r.rule)} gives (\d+)%", today_note).group(1)
         assert abs(int(shown) - 100 * r.p_nuclear) <= 0.55, (r.rule, shown)
-    # how the rule fared in the backtest is said only over the 12 months right after the
-    # data, the backtest's window: beside the scenarios' table, not today's
-    assert "In the question backtest" not in today_note
+    # how the rule fared in the backtest (its window: the 12 months right after the data) is
+    # said beside the scenarios' table and, since this rule without states gives the same
+    # over any 12 months after the data, beside today's, the number readers quote
+    assert f"In the question backtest, {ANSWERED} 0% to 10%" in today_note
+    assert today_note.endswith("read this answer as likely too low.")
     headline_note = re.search(r'<p id="nuclear-headline"[^>]*>(.*?)</p>', index).group(1)
     assert f"In the question backtest, {ANSWERED} 0% to 10%" in headline_note
     assert index.count("cannot tell these rules apart") == 1
@@ -1389,6 +1404,18 @@ def test_the_index_gives_the_outlook_from_today_and_the_year_beside_the_last(tin
     assert '<h2 id="sensitivity">' in index and 'id="sensitivity-totals"' in index
     for alternative in panel["alternative"]:
         assert f'data-alternative="{alternative}"' in index
+    # made from the data's end (2026-01 on), it is not a forecast from today: said so
+    window = re.search(r'<p id="sensitivity-window"[^>]*>(.*?)</p>', index).group(1)
+    assert window.startswith("Its scenarios start in January 2026, the month after the end")
+    assert "(2026-11-25) their first months have passed" in window
+
+
+def test_the_coding_panel_made_from_today_needs_no_caution():
+    from forecast.report.evidence import _sensitivity_window
+
+    table = pd.DataFrame({"fitted_to": ["2025-12"]})
+    assert _sensitivity_window(table, dt.date(2026, 1, 5)) == ""
+    assert "start in January 2026" in _sensitivity_window(table, dt.date(2026, 2, 1))
 
 
 @pytest.mark.slow

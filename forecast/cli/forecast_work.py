@@ -196,25 +196,42 @@ def write_scenario_outputs(
     noun = target_noun(forecast.target)
     if rules is not None:
         written[RULES_FILE] = rules.table()
+    figures = {
+        "fan.png": lambda: plot_scenarios(forecast, history).figure,
+        "totals.png": lambda: plot_totals(forecast).figure,
+        "probabilities.png": lambda: (
+            plot_probabilities(tables["probabilities"], months=forecast.months).figure
+        ),
+    }
     with output_dir(out, "scenarios", force=force) as tmp:
-        for name, table in written.items():
-            write_csv(table, tmp / name, index=False, float_format="%.4g")
-        write_csv(column_meanings(written, noun), tmp / DICTIONARY_FILE, index=False)
-        for name, draw in (
-            ("fan", lambda: plot_scenarios(forecast, history)),
-            ("totals", lambda: plot_totals(forecast)),
-            (
-                "probabilities",
-                lambda: plot_probabilities(tables["probabilities"], months=forecast.months),
-            ),
-        ):
-            fig = draw().figure
-            try:
-                fig.savefig(tmp / f"{name}.png", dpi=110, bbox_inches="tight")
-            finally:
-                plt.close(fig)
+        _write_files(tmp, written, noun, figures)
         forecast.data.to_netcdf(tmp / "draws.nc")
     return tables
+
+
+def _write_files(folder: Path, tables: dict, noun: str, figures: dict) -> None:
+    """Write a command's tables and figures into its output folder (still the temporary one).
+
+    Parameters
+    ----------
+    folder : Path
+        The folder :func:`forecast.outputs.output_dir` gave.
+    tables : dict of str to DataFrame
+        File name -> table, each written as CSV, and ``columns.csv`` explaining their columns
+        (:func:`forecast.columns.column_meanings`, the run's target ``noun``).
+    noun : str
+    figures : dict of str to callable
+        File name -> a function returning the figure, saved as PNG and closed.
+    """
+    for name, table in tables.items():
+        write_csv(table, folder / name, index=False, float_format="%.4g")
+    write_csv(column_meanings(tables, noun), folder / DICTIONARY_FILE, index=False)
+    for name, draw in figures.items():
+        fig = draw()
+        try:
+            fig.savefig(folder / name, dpi=110, bbox_inches="tight")
+        finally:
+            plt.close(fig)
 
 
 def _check_draws(model, draws: int | None, run_dir: Path) -> None:
@@ -265,17 +282,12 @@ def questions(
         }
         if rules is not None:
             written[RULES_FILE] = rules.table()
-        for name, table in written.items():
-            write_csv(table, tmp / name, index=False, float_format="%.4g")
-        write_csv(column_meanings(written, noun), tmp / DICTIONARY_FILE, index=False)
+        figures = {
+            "answers.png": lambda: plot_answers(answers)[0].figure,
+            "states.png": lambda: plot_state_probabilities(tables["states"]).figure,
+        }
+        _write_files(tmp, written, noun, figures)
         write_text_atomic(tmp / ANSWERS_FILE, json.dumps(record) + "\n")
-        for name, draw in (
-            ("answers.png", lambda: plot_answers(answers)[0].figure),
-            ("states.png", lambda: plot_state_probabilities(tables["states"]).figure),
-        ):
-            fig = draw()
-            fig.savefig(tmp / name, dpi=110, bbox_inches="tight")
-            plt.close(fig)
     title = f"Answers from {run_dir} (data to {answers['data_as_of'].iloc[0]})"
     by_rule = rules.by_question(asked) if rules is not None else {}
     console.print(answers_table(answers, title, today=today, other_rules=by_rule))

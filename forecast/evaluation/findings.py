@@ -100,8 +100,9 @@ def skill_findings(
     if not oracle.empty:
         share = (rows["crps_skill"] / oracle["crps_skill"].reindex(rows.index)).dropna()
         sentence += (
-            f", {share.min():.0%} to {share.max():.0%} of what knowing the next 12 months' "
-            "average would give"
+            f", {share.min():.0%} to {share.max():.0%} of the gain of a forecaster who knew "
+            "the next 12 months' average rate (the ceiling of a forecast that only sets the "
+            "level)"
         )
     out.append(sentence + ".")
     if "crps_skill_lo" in rows:
@@ -134,6 +135,14 @@ def skill_findings(
             else "."
         )
     )
+    printed = rows["coverage_80"] if "coverage_80" in rows else pd.Series(dtype=float)
+    if len(printed) and printed.min() > CALIBRATED_80[1]:  # as printed, ends included: more
+        out.append(
+            f"As printed, both ends included, a month's 80% interval held {printed.min():.1%} "
+            f"to {printed.max():.1%} of the months: most months have no launch, and an "
+            "interval that starts at 0 holds every one of them, so the monthly bands of the "
+            "fan charts are wider than 80% as drawn (the totals' intervals are not: see below)."
+        )
     if by_era is not None:
         early = by_era[(by_era["model"] == model) & (by_era["era"] == QUIET_ERA)]
         early = held_state_rows(early, model)

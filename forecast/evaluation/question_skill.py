@@ -28,7 +28,7 @@ import pandas as pd
 
 from forecast.constants import STATE_WORDS, STATES
 from forecast.evaluation.question_families import BY_ID, NAIVE, family_question
-from forecast.present import percent_interval, read_as, signed_percent
+from forecast.present import and_list, percent_interval, read_as, signed_percent
 from forecast.questions import reliability_table, window_lengths
 from forecast.scores import pit_coverage
 
@@ -435,16 +435,24 @@ def origin_state_findings(table: pd.DataFrame) -> list[str]:
     where they were furthest too low (the gap between mean answer and frequency, weighted by
     the cutoffs asked there)."""
 
-    def clause(row, first: bool) -> str:
+    def clause(row, first: bool, family: str) -> str:
         way = "too high" if row["mean_answer"] > row["frequency"] else "too low"
         said = "the state model answered " if first else ""
+        # asked in one of the states it counts a change into: only a move to another counts
+        event = BY_ID[family]["event"]
+        into = event.get("to", []) if isinstance(event, dict) else []
+        into = [into] if isinstance(into, str) else list(into)
+        cutoffs = f"{int(row['n'])} cutoffs"
+        if row["state"] in into and len(into) > 1:
+            others = and_list((STATE_WORDS.get(s, s) for s in into if s != row["state"]), "or")
+            cutoffs += f"; from there only a move to {others} counts"
         skill = f"skill there {signed_percent(row['skill'])}"
         if first:
             skill += " against the long-run base rate"
         if row["skill"] > 0:  # a positive skill beside a wrong answer: the rate scored worse
             skill += "; the base rate's Brier score was worse there"
         return (
-            f"asked in {STATE_WORDS.get(row['state'], row['state'])} ({int(row['n'])} cutoffs) "
+            f"asked in {STATE_WORDS.get(row['state'], row['state'])} ({cutoffs}) "
             f"{said}"
             f"{row['mean_answer']:.0%} on average where {row['frequency']:.0%} came true ({way}; "
             f"{skill})"
@@ -458,7 +466,7 @@ def origin_state_findings(table: pd.DataFrame) -> list[str]:
             picks = [max(picks, key=lambda r: abs(gap[r.name]))]  # all one way: the largest
         out.append(
             f"{BY_ID[family]['title']}: "
-            + "; ".join(clause(r, k == 0) for k, r in enumerate(picks))
+            + "; ".join(clause(r, k == 0, family) for k, r in enumerate(picks))
             + "."
         )
     return out

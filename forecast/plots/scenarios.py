@@ -25,7 +25,7 @@ from forecast.plots.style import (
     user_fonts,
     user_text,
 )
-from forecast.present import chance
+from forecast.present import chance, month_span
 from forecast.summaries import modal_states, monthly, reference_scenario, totals
 
 
@@ -184,13 +184,6 @@ def plot_scenarios(
     return ax
 
 
-def short_span(months) -> str:
-    """Consecutive months for a figure's title or axis: "Jan 2026 - Dec 2026", or "Jan 2026"
-    for one month."""
-    first, last = months[0], months[-1]
-    return f"{first:%b %Y}" if first == last else f"{first:%b %Y} - {last:%b %Y}"
-
-
 def plot_totals(forecast, ax: plt.Axes | None = None) -> plt.Axes:
     """Total over the horizon per scenario: mean, 50% and 80% intervals
     (:func:`forecast.summaries.totals`).
@@ -217,8 +210,8 @@ def plot_totals(forecast, ax: plt.Axes | None = None) -> plt.Axes:
         ax.invert_yaxis()
     months = forecast.months
     target = forecast.target.replace("_", " ")
-    ax.set_xlabel(f"Total {target} {short_span(months)} (mean, 50% and 80% intervals)")
-    ax.set_title(f"Totals by scenario, {short_span(months)}")
+    ax.set_xlabel(f"Total {target} {month_span(months, short=True)} (mean, 50% and 80% intervals)")
+    ax.set_title(f"Totals by scenario, {month_span(months, short=True)}")
     ax.grid(axis="x", alpha=0.3)
     return ax
 
@@ -257,7 +250,7 @@ def plot_probabilities(table: pd.DataFrame, ax: plt.Axes | None = None, months=N
     sns.heatmap(grid, annot=words, fmt="", cmap="Reds", vmin=0, vmax=1, cbar=False, ax=ax)
     ax.set_ylabel("")
     ax.set_xlabel("Probability over the horizon (counts are launch days)")
-    span = f", {short_span(months)}" if months is not None else ""
+    span = f", {month_span(months, short=True)}" if months is not None else ""
     ax.set_title(f"Event probabilities by scenario{span}")
     return ax
 

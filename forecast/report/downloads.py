@@ -21,6 +21,7 @@ from forecast.report.context import (
     EVALUATION_DIR,
     SENSITIVITY_DIR,
     ReportContext,
+    class_words,
 )
 from forecast.sensitivity import read_sensitivity
 from forecast.summaries import probabilities, target_noun
@@ -120,7 +121,10 @@ def _download_tables(ctx: ReportContext) -> dict[str, pd.DataFrame]:
     # the question backtest's tables the page names, for a reader without the project
     for name in QUESTION_TABLES:
         if (EVALUATION_DIR / name).is_file():
-            files[name] = pd.read_csv(EVALUATION_DIR / name)
+            table = pd.read_csv(EVALUATION_DIR / name)
+            if "title" in table:  # as the page titles them ("(incl. unknown class)")
+                table["title"] = table["title"].map(class_words)
+            files[name] = table
     return files
 
 

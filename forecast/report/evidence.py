@@ -285,8 +285,27 @@ def sensitivity_section(ctx: ReportContext, folder: Path = SENSITIVITY_DIR) -> s
         "printed \u201cas coded\u201d row; the exact differences are the CSV's "
         "<code>_diff</code> columns, and differences of a tenth or two can rank otherwise "
         f"there.{note}</p>\n"
+        + _sensitivity_window(table, ctx.today)
         + sensitivity_html(table)
         + f'\n<ul id="sensitivity-words">\n{items}\n</ul>'
+    )
+
+
+def _sensitivity_window(table: pd.DataFrame, today) -> str:
+    """A caution when the panel's scenarios start before today's month: they forecast from the
+    end of its fit, as the scenarios from the data's end do, and were not rerun from today."""
+    fitted_to = table["fitted_to"].dropna()
+    if fitted_to.empty:
+        return ""
+    first = pd.Period(str(fitted_to.iloc[0]), "M") + 1
+    if first >= pd.Period(today, "M"):
+        return ""
+    return (
+        f'<p id="sensitivity-window" class="past">Its scenarios start in {first:%B %Y}, the '
+        "month after the end of its fit, as the scenarios from the data's end do: on the "
+        f"report's day ({today:%Y-%m-%d}) their first months have passed, and the panel has "
+        "not been rerun from today. Read its differences as how much the coding moves the "
+        "model's numbers, not as forecasts of the months from today.</p>\n"
     )
 
 

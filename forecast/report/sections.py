@@ -87,7 +87,7 @@ RECENT_YEARS = 3
 def _headline_html(table, table_id: str = "headline") -> str:
     head = (
         "<tr><th>Scenario</th><th>Expected launch days (mean)</th><th>Median</th>"
-        "<th>80% interval</th><th>P(at least 1)</th><th>P(ICBM launch)</th>"
+        "<th>80% interval</th><th>P(at least 1 launch day)</th><th>P(ICBM launch)</th>"
         "<th>P(nuclear test)</th><th>Simulations</th></tr>"
     )
     rows = "\n".join(
@@ -121,8 +121,9 @@ def _nuclear_note(ctx: ReportContext, window, where: str, shown: float | None = 
     ``docs/evaluation/nuclear.md`` give over the same months (a constant rate since 1990; a
     constant rate in each state group, along the state model's paths from the data's end).
     Said in full under the first table of the page that shows one, briefly under the others;
-    over the 12 months right after the data (the backtest's window), either adds how the run's
-    rule's answers near ``shown`` (the table's P(nuclear test)) fared in the question backtest.
+    over the 12 months right after the data (the backtest's window), or any later 12 months of
+    a rule without states (it gives them the same answer), either adds how the run's rule's
+    answers near ``shown`` (the table's P(nuclear test)) fared in the question backtest.
     A run saved before runs kept the other rules gets, under the first table, a line saying to
     refit it."""
     if ctx.nuclear_rules is None:
@@ -147,12 +148,14 @@ def _nuclear_note(ctx: ReportContext, window, where: str, shown: float | None = 
     else:
         span = f"the {counted(months, 'month')} {month_span(window)}"
     run_rule = nuclear_rule_words(ctx.nuclear_rules.run_rule.priors)
-    # the backtest asked about the 12 months right after the data: only there does it say
-    # how the rule's answers fared
-    after_data = months == 12 and window[0] == ctx.nuclear_rules.months[0]
+    # the backtest asked about the 12 months right after the data: it says how the rule's
+    # answers fared there, and over any later 12 months of a rule without states, which
+    # gives the same answer over them (the outlook from today's, the number readers quote)
+    same_answer = window[0] == ctx.nuclear_rules.months[0]
+    same_answer = same_answer or not ctx.nuclear_rules.run_rule.priors["by_state"]
     calibration = (
         nuclear_calibration(shown, ctx.nuclear_rules.run_rule.priors)
-        if shown is not None and after_data
+        if shown is not None and months == 12 and same_answer
         else ""
     )
     if where != ctx.first_table:
@@ -570,6 +573,20 @@ def _years_html(ctx: ReportContext) -> str:
     )
 
 
+def _overlap_words(ctx: ReportContext, first) -> str:
+    """That the outlook from today and the page's forecast year share months (from ``first``,
+    today's month, to the end of its year), so that their totals are not added; ``""`` when
+    the page has no forecast year of today's."""
+    years = ctx.years.table if ctx.years is not None else None
+    if years is None or not ((years["kind"] == "forecast") & (years["year"] == first.year)).any():
+        return ""
+    months = f"{first:%B %Y}" if first.month == 12 else f"{first:%B} to December {first.year}"
+    return (
+        f" {months} {'is' if first.month == 12 else 'are'} also in the forecast year "
+        f"{first.year} further down: the two totals overlap, so do not add them."
+    )
+
+
 def today_section(ctx: ReportContext) -> str:
     """The outlook from today's month, with the months since the data's end simulated."""
 
@@ -604,7 +621,9 @@ def today_section(ctx: ReportContext) -> str:
 <p class="past">{_gap_words(ctx, gap, span)} Here they are <b>simulated, not observed</b>: each
 simulation first runs through them (negotiation states from the run's state model, launches
 from the count model) and then forecasts the 12 months from {first:%B %Y}, the month under
-way on the report's day included (its launches so far are not counted). So this outlook
+way on the report's day included and simulated in full:
+do not add the launches reported in it so far, which the data do not have.
+{_overlap_words(ctx, first)} So this outlook
 carries the uncertainty about what happened in those months; {_gap_fix(ctx)} replaces that
 simulation with the record. If you know the state of negotiations
 today, read its row: it keeps the simulations that are in that state in {first:%B %Y}.</p>
