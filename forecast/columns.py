@@ -75,6 +75,9 @@ FILES: dict[str, str] = {
     "rule) by each rule for the rate of nuclear tests; the run's rule is the one quoted.",
     "answers.csv": "The forecast questions of the questions file, answered from the same "
     "simulations (one row per question).",
+    "answers_ahead.csv": "The shipped forecast questions of the years after the questions "
+    "file's, up to the year after the report's day, answered by the same run, the months the "
+    "data lack simulated first (one row per question).",
     FROZEN_FILE: "Your frozen answers (forecast questions outputs), resolved and scored on the "
     "report's data.",
     "questions.csv": "The question backtest: each question family asked at every month "
@@ -105,6 +108,7 @@ SAME_AS: dict[str, str] = {
     "monthly.csv": "fan_bands.csv",
     "comparisons.csv": "contrasts.csv",
     "states.csv": "outlook_states.csv",
+    "answers_ahead.csv": "answers.csv",
 }
 
 #: Columns that mean the same in every file they appear in.

@@ -211,6 +211,7 @@ def test_the_report_folder_holds_what_a_reader_needs_and_is_small(report_dir):
     # today are there
     tables |= {"outlook_today.csv", "outlook_today_states.csv"}
     tables |= {"scenarios_today.csv", "contrasts_today.csv", "fan_bands_today.csv"}
+    tables |= {"answers_ahead.csv"}  # the shipped questions of 2027
     # the question backtest's tables the page names, copied from docs/evaluation
     from forecast.columns import DICTIONARY_FILE
     from forecast.report.context import EVALUATION_DIR
@@ -262,6 +263,50 @@ def test_the_report_folder_holds_what_a_reader_needs_and_is_small(report_dir):
         assert set(table["data_as_of"]) == {"2025-12-31"}, name
     statuses = set(pd.read_csv(report_dir / "fan_bands.csv")["month_status"])
     assert statuses == {"past", "current", "future"}
+
+
+@pytest.mark.slow
+def test_the_questions_of_the_year_ahead_are_answered_beside_the_shipped_ones(index, report_dir):
+    """On 2026-11-25 the shipped questions of 2026 have mostly passed: the same questions for
+    2027 (questions/2027.yaml) are answered too, from their own simulation through the 12
+    months the data lack, with the caveats that hold for them; not the state at the data's
+    end, which a question asked after simulated months does not start from."""
+    from forecast.questions import load_questions
+    from forecast.report import CURRENT_QUESTIONS
+
+    ahead = pd.read_csv(report_dir / "answers_ahead.csv")
+    asked = load_questions(CURRENT_QUESTIONS.parent / "2027.yaml")
+    assert list(ahead["question"]) == [q.id for q in asked] and len(asked) == 8
+    assert set(ahead["window_status"]) == {"future"} and ahead["window_start"].min() == "2027-01"
+    assert set(ahead["data_as_of"]) == {"2025-12-31"}
+    binary = ahead[ahead["answer_type"] == "binary"]
+    assert len(binary) == 5 and binary["probability"].between(0, 1).all()
+    section = index[index.index('<h3 id="questions-ahead">') :]
+    section = section[: section.index("</table>")]
+    assert section.startswith('<h3 id="questions-ahead">Forecast questions for 2027</h3>')
+    assert "<code>questions/2027.yaml</code>" in section
+    assert "first runs through the 12 months January 2026 to December 2026" in section
+    for r in ahead.itertuples():
+        assert f"<td>{html.escape(r.title)}</td>" in section, r.question
+    rows = dict(re.findall(r"<tr><td>(.*?)</td><td>(.*?)</td>", section))
+    talks = next(a for q, a in rows.items() if q.startswith("Will talks with North Korea"))
+    assert "Its family has negative skill" in talks and "Asked in no talks" not in talks
+    nuclear = rows["Will North Korea conduct a nuclear test in 2027?"]
+    assert "(a constant rate since 1990: " in nuclear and "In the question backtest" in nuclear
+    assert index.index('id="questions"') < index.index('id="questions-ahead"')
+
+
+def test_the_years_ahead_follow_the_shipped_file_and_today():
+    from forecast.report import CURRENT_QUESTIONS
+    from forecast.report.build import questions_ahead
+
+    next_year = CURRENT_QUESTIONS.parent / "2027.yaml"
+    assert questions_ahead(CURRENT_QUESTIONS, dt.date(2026, 12, 8)) == [next_year]
+    assert questions_ahead(CURRENT_QUESTIONS, dt.date(2026, 2, 1)) == [next_year]
+    assert questions_ahead(CURRENT_QUESTIONS, dt.date(2026, 1, 20)) == []  # 2026's are live
+    assert questions_ahead(CURRENT_QUESTIONS, dt.date(2025, 6, 1)) == []
+    # a file of one's own: its years are unknown, nothing is added
+    assert questions_ahead(next_year, dt.date(2026, 12, 8)) == []
 
 
 @pytest.mark.slow
@@ -1177,6 +1222,7 @@ def test_a_question_file_of_ones_own_is_answered_and_an_early_window_left_out(ti
     index = paths.index.read_text()
     assert "Its backfilled track record" not in index
     assert "<p>The questions of <code>mine.yaml</code>" in index
+    assert 'id="questions-ahead"' not in index  # the shipped 2027 questions go with 2026's
     assert re.search(r"<tr><td>Any launch\?.*?</td><td>", index)  # "spring" is answered
     assert (
         "Left out because their windows (or a conditional question's given path) begin "
@@ -2214,10 +2260,16 @@ def test_the_nuclear_note_says_how_the_rule_fared_near_its_answer(tmp_path):
     caveats = question_caveats(answers, folder=tmp_path, nuclear_rule=RULE_28)
     assert caveats == {"nuclear-year": nuclear_calibration(0.06, RULE_28, tmp_path).strip()}
     assert question_caveats(answers, folder=tmp_path) == {}
-    # nor of one on 2026 asked from data that end earlier: the backtest asked about the 12
-    # months right after the data
+    # a rule without states gives any 12 months after the data the answer of the 12 right
+    # after them, which the backtest scored: 2026 asked from data that end earlier gets it
+    # too; a rule with states gives none (no single half-life stands for it)
     earlier = answers.assign(data_as_of="2025-09-30")
-    assert question_caveats(earlier, folder=tmp_path, nuclear_rule=RULE_28) == {}
+    assert question_caveats(earlier, folder=tmp_path, nuclear_rule=RULE_28) == caveats
+    by_state = {**RULE_28, "by_state": True}
+    assert question_caveats(earlier, folder=tmp_path, nuclear_rule=by_state) == {}
+    # nor of a window that starts before the data's end
+    late = answers.assign(data_as_of="2026-03-31")
+    assert question_caveats(late, folder=tmp_path, nuclear_rule=RULE_28) == {}
     # the bin of the percentage the page shows: 9.96% reads 10%
     assert f"{ANSWERED} 10% to 20%" in nuclear_calibration(0.0996, RULE_28, tmp_path)
     # 0.295 reads 30% on the page (round(0.295, 2) would give 0.29, the 20-30% bin)

@@ -47,8 +47,10 @@ def question_caveats(
     (:func:`forecast.track_record.record_bias`); when both say which way to read the answer
     and agree, the second says it points the same way. Given the run's ``nuclear_rule`` (the
     priors of its outlook's nuclear rate, when that rate drew the nuclear tests), an answer on
-    a nuclear test in the 12 months right after the data also gets how that rule's answers
-    near it fared (:func:`nuclear_calibration`)."""
+    a nuclear test in 12 months after the data also gets how that rule's answers near it fared
+    (:func:`nuclear_calibration`, which says nothing for a rule with states: only a rule
+    without them gives any 12 months after the data the answer the backtest scored, that of
+    the 12 months right after them)."""
     out: dict[str, str] = {}
     path = folder / "questions.csv"
     if path.is_file():
@@ -71,7 +73,7 @@ def question_caveats(
 
 def _nuclear_12m(answers: pd.DataFrame) -> pd.Series:
     """The probabilities of the answers that ask what the ``nuclear-12m`` family asks (a
-    nuclear test in the 12 months right after the data), by question id."""
+    nuclear test within 12 months, here any 12 months after the data), by question id."""
     family = BY_ID["nuclear-12m"]
     asked = family_question(family, pd.Period("2000-01", "M"))
     after_data = pd.to_datetime(answers["data_as_of"]).dt.to_period("M") + 1
@@ -79,7 +81,7 @@ def _nuclear_12m(answers: pd.DataFrame) -> pd.Series:
         (answers["type"] == asked.type)
         & (answers["unit"] == asked.unit)
         & (window_lengths(answers) == family["months"])
-        & (pd.PeriodIndex(answers["window_start"], freq="M") == pd.PeriodIndex(after_data))
+        & (pd.PeriodIndex(answers["window_start"], freq="M") >= pd.PeriodIndex(after_data))
     )
     return answers.loc[same].set_index("question")["probability"]
 

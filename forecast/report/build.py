@@ -59,6 +59,34 @@ from forecast.unknown_class import (
 #: The shipped question file the index page answers (the one the track record asks).
 CURRENT_QUESTIONS = QUESTIONS_FILE
 
+
+def questions_ahead(questions_file: Path, today: dt.date) -> list[Path]:
+    """The shipped question files of the years after the shipped one's, up to the year after
+    ``today``'s, once the shipped file's year has begun (``questions/2027.yaml`` from February
+    2026; none in January 2026, when the shipped file's questions are the ones a reader asks):
+    answered beside the shipped file's when the index answers that one (not a file of one's
+    own, whose years are unknown).
+
+    Parameters
+    ----------
+    questions_file : Path
+        The question file the index answers.
+    today : date
+        The report's day.
+
+    Returns
+    -------
+    list of Path
+    """
+    if Path(questions_file).resolve() != CURRENT_QUESTIONS.resolve():
+        return []
+    folder, year = CURRENT_QUESTIONS.parent, int(CURRENT_QUESTIONS.stem)
+    if pd.Period(today, "M") <= pd.Period(f"{year}-01", "M"):
+        return []
+    files = (folder / f"{y}.yaml" for y in range(year + 1, today.year + 2))
+    return [f for f in files if f.is_file()]
+
+
 #: The model the report fits on all data: the default model (the best in the evaluation).
 REPORT_MODEL = "default"
 
@@ -152,6 +180,7 @@ def expect(
     tables,
     today: dt.date | None = None,
     windows=(),
+    ahead=(),
 ) -> dict:
     """The unconditional outlook and the answered questions for the index page.
 
@@ -162,7 +191,9 @@ def expect(
     under recounted unknown-class launches (:mod:`forecast.unknown_class`); P(nuclear test)
     with the other nuclear-test rules (:mod:`forecast.nuclear_rules`: the sensitivity the
     page shows beside it), also as the answer of each question on a nuclear test; ``windows``:
-    the other months the page gives a P(nuclear test) over (the scenarios').
+    the other months the page gives a P(nuclear test) over (the scenarios'); ``ahead``: the
+    question files answered beside ``questions_file`` (:func:`questions_ahead`), from their
+    own simulation (their windows lie further out), as ``answers_ahead``.
     """
     panel = monthly_panel(tables)
     if outlook is None or model.target != "launch_days":
@@ -175,8 +206,12 @@ def expect(
         answers, _, forecast = answer_questions(model, outlook, asked, random_seed=seed)
     else:
         answers, forecast = None, simulate_outlook(model, outlook, 12, random_seed=seed)
+    later = [q for path in ahead for q in load_questions(path, last_month=model.last_month)]
+    later = [q for q in later if q.first_month >= first]
+    answers_ahead = answer_questions(model, outlook, later, random_seed=seed)[0] if later else None
     from_today = outlook_from_today(model, outlook, today or dt.date.today(), random_seed=seed)
-    windows = [*windows, forecast.months, *(q.months for q in asked if asks_p_nuclear(q))]
+    nuclear = [q.months for q in (*asked, *later) if asks_p_nuclear(q)]
+    windows = [*windows, forecast.months, *nuclear]
     if from_today is not None:  # its 12 months start after the months the data lack
         windows.append(from_today.forecast.months)
     # the outlook's rules only when its rate drew the tests (not a count model's own)
@@ -213,7 +248,9 @@ def expect(
         "answers": answers,
         "unanswered": late,
         "nuclear_rules": rules,
-        "nuclear_rule_answers": rules.by_question(asked) if rules is not None else {},
+        "nuclear_rule_answers": rules.by_question([*asked, *later]) if rules is not None else {},
+        "answers_ahead": answers_ahead,
+        "ahead_files": [Path(p) for p in ahead] if answers_ahead is not None else [],
         "nuclear_rule": dict(outlook.nuclear.priors) if own_rate else None,
         "transitions": outlook.transitions,
     }
@@ -421,6 +458,7 @@ def build_report(
             freshness.today,
             windows=[forecast.months]
             + ([scenarios_today.months] if scenarios_today is not None else []),
+            ahead=questions_ahead(questions, freshness.today),
         )
         progress.advance(task)
         lap("simulate the scenarios and the outlook")

@@ -146,6 +146,11 @@ class ReportContext:
     answers: pd.DataFrame | None = None
     #: Questions left out because their windows begin before the forecast's first month.
     unanswered: list = field(default_factory=list)
+    #: The shipped questions of the years after the question file's, up to the year after
+    #: today's (:func:`forecast.report.build.questions_ahead`), answered from their own
+    #: simulation, and their files; None and [] when there are none.
+    answers_ahead: pd.DataFrame | None = None
+    ahead_files: list = field(default_factory=list)
     #: The run's nuclear-test rate beside the other rules of ``docs/evaluation/nuclear.md``
     #: (:class:`forecast.nuclear_rules.NuclearRules`: the sensitivity shown beside every
     #: P(nuclear test), ``nuclear_rules.csv``), or None.

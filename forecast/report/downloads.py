@@ -116,6 +116,8 @@ def _download_tables(ctx: ReportContext) -> dict[str, pd.DataFrame]:
         files["nuclear_rules.csv"] = readable(ctx.nuclear_rules.table(), 3)
     if ctx.answers is not None:
         files["answers.csv"] = answer_windows(readable(ctx.answers, 3), ctx.today)
+    if ctx.answers_ahead is not None:
+        files["answers_ahead.csv"] = answer_windows(readable(ctx.answers_ahead, 3), ctx.today)
     if ctx.frozen is not None and len(ctx.frozen):
         files[FROZEN_FILE] = readable(ctx.frozen, 3)
     # the question backtest's tables the page names, for a reader without the project

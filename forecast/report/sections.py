@@ -475,34 +475,8 @@ def expectations_section(ctx: ReportContext) -> str:
     parts.append(_years_html(ctx))
     parts.append(_nuclear_note(ctx, month_periods(states).unique(), "outlook"))
     if ctx.answers is not None and len(ctx.answers):
-        answers = readable(ctx.answers, 2)
         tables = record_table(ctx) if asks_shipped_questions(ctx.questions_file) else None
-        caveats = question_caveats(
-            ctx.answers,
-            ctx.forecast.data.attrs.get("initial_state"),
-            record=None if tables is None else tables["record"],
-            nuclear_rule=ctx.nuclear_rule,
-        )
-        cells = []
-        for r in answers.itertuples():
-            if r.probability == r.probability:
-                text = pct(r.probability)
-            elif r.answer_type == "date":
-                text = f"first event {r.by_month}; none in the window {pct(r.p_none)}"
-            else:
-                text = f"{r.mean:.1f} (median {r.q50:.0f}; 80%: {r.q10:.0f} to {r.q90:.0f})"
-            if r.question in ctx.nuclear_rule_answers:
-                text += chances_in_brackets(ctx.nuclear_rule_answers[r.question])
-            caveat = caveats.get(r.question)
-            marks = _window_mark(ctx, r.window_start, r.window_end) + (
-                f'<br><span class="caution question-caveat">{html.escape(caveat)}</span>'
-                if caveat
-                else ""
-            )
-            cells.append(
-                f"<tr><td>{html.escape(str(r.title))}</td><td>{html.escape(text)}{marks}</td>"
-                f'<td class="resolution">{html.escape(str(r.resolution))}</td></tr>'
-            )
+        record = None if tables is None else tables["record"]
         parts += [
             "<h3>Forecast questions</h3>",
             f"<p>The questions of <code>{_questions_name(ctx)}</code>, asked as forecasting "
@@ -516,9 +490,12 @@ def expectations_section(ctx: ReportContext) -> str:
             "<code>forecast ledger</code> scores them once the data cover their months. An "
             "answer whose window has begun before today is marked: for its past months it is "
             f"what the model said from {html.escape(ctx.origin)}, not a forecast.</p>",
-            '<table id="questions"><tr><th>Question</th><th>Answer</th>'
-            "<th>How it resolves</th></tr>\n" + "\n".join(cells) + "\n</table>",
+            _answers_table(
+                ctx, ctx.answers, "questions", record, ctx.forecast.data.attrs.get("initial_state")
+            ),
         ]
+    if ctx.answers_ahead is not None and len(ctx.answers_ahead):
+        parts.append(_questions_ahead(ctx))
     if ctx.unanswered:
         first = ctx.model.last_month + 1
         parts.append(
@@ -530,6 +507,70 @@ def expectations_section(ctx: ReportContext) -> str:
             "is answered in full.</p>"
         )
     return "\n".join(p for p in parts if p)
+
+
+def _answers_table(ctx: ReportContext, answers, table_id: str, record=None, state=None) -> str:
+    """Answered questions as a table (question, answer with its window's mark and caveats,
+    how it resolves); ``record``: the backfilled track record's table, whose caveats apply
+    to the shipped file's questions only; ``state``: the negotiation state the questions are
+    asked in (the last observed one for windows right after the data; None, unknown, for
+    windows after simulated months)."""
+    caveats = question_caveats(answers, state, record=record, nuclear_rule=ctx.nuclear_rule)
+    cells = []
+    for r in readable(answers, 2).itertuples():
+        if r.probability == r.probability:
+            text = pct(r.probability)
+        elif r.answer_type == "date":
+            text = f"first event {r.by_month}; none in the window {pct(r.p_none)}"
+        else:
+            text = f"{r.mean:.1f} (median {r.q50:.0f}; 80%: {r.q10:.0f} to {r.q90:.0f})"
+        if r.question in ctx.nuclear_rule_answers:
+            text += chances_in_brackets(ctx.nuclear_rule_answers[r.question])
+        caveat = caveats.get(r.question)
+        marks = _window_mark(ctx, r.window_start, r.window_end) + (
+            f'<br><span class="caution question-caveat">{html.escape(caveat)}</span>'
+            if caveat
+            else ""
+        )
+        cells.append(
+            f"<tr><td>{html.escape(str(r.title))}</td><td>{html.escape(text)}{marks}</td>"
+            f'<td class="resolution">{html.escape(str(r.resolution))}</td></tr>'
+        )
+    return (
+        f'<table id="{table_id}"><tr><th>Question</th><th>Answer</th>'
+        "<th>How it resolves</th></tr>\n" + "\n".join(cells) + "\n</table>"
+    )
+
+
+def _questions_ahead(ctx: ReportContext) -> str:
+    """The shipped questions of the years after the question file's (``questions/2027.yaml``
+    in December 2026), answered from their own simulation from the data's end."""
+    answers = ctx.answers_ahead
+    names = and_list(f"<code>questions/{html.escape(p.name)}</code>" for p in ctx.ahead_files)
+    starts = pd.PeriodIndex(answers["window_start"], freq="M")
+    first = ctx.model.last_month + 1
+    gap = pd.period_range(first, starts.min() - 1, freq="M")
+    through = (
+        f" The data end in {first - 1:%B %Y}, so each simulation first runs through the "
+        f"{counted(len(gap), 'month')} {month_span(gap)} (negotiation states from the run's "
+        "state model, launches from the count model), which the data do not have: the answers "
+        "carry the uncertainty about what happened in them, and importing those months (the "
+        "commands in the data banner above) and refitting replaces it with the record."
+        if len(gap)
+        else ""
+    )
+    return (
+        f'<h3 id="questions-ahead">Forecast questions for {starts.min():%Y} and after</h3>'
+        if starts.min().year != starts.max().year
+        else f'<h3 id="questions-ahead">Forecast questions for {starts.min():%Y}</h3>'
+    ) + (
+        f"<p>The same questions a year on, from {names}: what a reader asks on the report's "
+        f"day ({ctx.today:%Y-%m-%d}), answered by the same run from its own simulation."
+        f"{through} The questions above ask the same a year earlier: the caveats of their "
+        "backfilled track record hold for these too. The answers are in "
+        "<code>answers_ahead.csv</code>.</p>"
+        + _answers_table(ctx, answers, "questions-ahead-table")
+    )
 
 
 def _questions_name(ctx: ReportContext) -> str:
