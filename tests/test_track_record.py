@@ -380,6 +380,15 @@ def test_the_report_and_the_command_add_the_records_caveat_to_the_familys(tmp_pa
         "10% came true (20 resolved answers from origins 2010-03 to 2014-12; their 6-month "
         "windows overlap, so they amount to fewer independent cases)."
     )
+    # asked after months the data lack, the question does not start from the data's last
+    # state: the family's caveat without the state's sentence
+    later = answers.assign(data_as_of=["2025-12-31", "2024-12-31"])
+    not_known = question_caveats(later, "no_talks", folder=tmp_path)
+    assert not_known["talks"] == family["talks"]  # 2026-01 is right after 2025-12
+    later = answers.assign(data_as_of="2024-12-31")
+    not_known = question_caveats(later, "no_talks", folder=tmp_path)
+    assert not_known["talks"].startswith("Its family has negative skill")
+    assert "Asked in no talks" not in not_known["talks"] and "Asked in no talks" in family["talks"]
     # without the state's caveat the record says which way to read the answer itself
     alone = question_caveats(answers, "active_talks", folder=tmp_path, record=record)
     assert alone["talks"].endswith("read this answer as likely too high.")

@@ -40,8 +40,9 @@ def question_caveats(
 ) -> dict[str, str]:
     """Per answered question id, the caveats that apply to it: its question-backtest family's
     when that family has negative skill, overall or asked from ``state`` (the state the
-    questions start from) (:func:`forecast.evaluation.question_skill.family_caveats` on
-    ``questions.csv`` and ``questions_by_state.csv``), then, given the backfilled track
+    questions start from, for a question whose window starts right after the data)
+    (:func:`forecast.evaluation.question_skill.family_caveats` on ``questions.csv`` and
+    ``questions_by_state.csv``), then, given the backfilled track
     record's table ``record`` (for the shipped question file only: :func:`shipped_record`),
     its record's when those answers ran too high or too low
     (:func:`forecast.track_record.record_bias`); when both say which way to read the answer
@@ -56,7 +57,16 @@ def question_caveats(
     if path.is_file():
         split = folder / "questions_by_state.csv"
         by_state = pd.read_csv(split) if split.is_file() else None
-        out = family_caveats(answers, pd.read_csv(path), by_state, state)
+        # ``state`` is where a question starts only when its window starts right after the
+        # data; after months the data lack, the state it starts in is not known
+        right_after = pd.Series(True, index=answers.index)
+        if "data_as_of" in answers:
+            after_data = pd.to_datetime(answers["data_as_of"]).dt.to_period("M") + 1
+            starts = pd.PeriodIndex(answers["window_start"].astype(str), freq="M")
+            right_after[:] = starts == pd.PeriodIndex(after_data)
+        found = family_caveats(answers[right_after], pd.read_csv(path), by_state, state)
+        found |= family_caveats(answers[~right_after], pd.read_csv(path), by_state, None)
+        out = {q: found[q] for q in answers["question"] if q in found}
     if record is not None:
         for row in record_bias(answers, record).to_dict("records"):
             before = out.get(row["question"])

@@ -490,9 +490,7 @@ def expectations_section(ctx: ReportContext) -> str:
             "<code>forecast ledger</code> scores them once the data cover their months. An "
             "answer whose window has begun before today is marked: for its past months it is "
             f"what the model said from {html.escape(ctx.origin)}, not a forecast.</p>",
-            _answers_table(
-                ctx, ctx.answers, "questions", record, ctx.forecast.data.attrs.get("initial_state")
-            ),
+            _answers_table(ctx, ctx.answers, "questions", record),
         ]
     if ctx.answers_ahead is not None and len(ctx.answers_ahead):
         parts.append(_questions_ahead(ctx))
@@ -509,13 +507,16 @@ def expectations_section(ctx: ReportContext) -> str:
     return "\n".join(p for p in parts if p)
 
 
-def _answers_table(ctx: ReportContext, answers, table_id: str, record=None, state=None) -> str:
+def _answers_table(ctx: ReportContext, answers, table_id: str, record=None) -> str:
     """Answered questions as a table (question, answer with its window's mark and caveats,
     how it resolves); ``record``: the backfilled track record's table, whose caveats apply
-    to the shipped file's questions only; ``state``: the negotiation state the questions are
-    asked in (the last observed one for windows right after the data; None, unknown, for
-    windows after simulated months)."""
-    caveats = question_caveats(answers, state, record=record, nuclear_rule=ctx.nuclear_rule)
+    to the shipped file's questions only."""
+    caveats = question_caveats(
+        answers,
+        ctx.forecast.data.attrs.get("initial_state"),
+        record=record,
+        nuclear_rule=ctx.nuclear_rule,
+    )
     cells = []
     for r in readable(answers, 2).itertuples():
         if r.probability == r.probability:
