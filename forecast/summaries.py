@@ -127,6 +127,27 @@ def describe(values) -> dict:
     return row
 
 
+def share_noise(table: pd.DataFrame, column: str) -> tuple[int, float] | None:
+    """The simulation noise of a share (``p_icbm``, ``p_any``...) in the split rows of a table
+    (every row after the first, which holds all simulations): the fewest simulations a row
+    rests on, and two standard errors of its share there, ``2 sqrt(p (1 - p) / n)``.
+
+    Returns
+    -------
+    tuple of (int, float) or None
+        ``(n, two_se)``, or None when the table has no split row or no such column.
+    """
+    if column not in table or len(table) < 2:
+        return None
+    rows = table.iloc[1:].dropna(subset=[column])
+    rows = rows[rows["n"] > 0]
+    if rows.empty:
+        return None
+    smallest = rows.loc[rows["n"].idxmin()]
+    p, n = float(smallest[column]), int(smallest["n"])
+    return n, 2 * float(np.sqrt(p * (1 - p) / n))
+
+
 def caution(row: dict) -> str:
     """Why a summary row must be read with care (``""``: no reason)."""
     reasons = []

@@ -296,6 +296,25 @@ def test_the_questions_of_the_year_ahead_are_answered_beside_the_shipped_ones(in
     assert index.index('id="questions"') < index.index('id="questions-ahead"')
 
 
+@pytest.mark.slow
+def test_the_split_tables_say_how_much_their_shares_move_by_noise(index, report_dir):
+    """Under the tables split by path (from the data's end) and by today's state: two standard
+    errors of P(ICBM launch) in the row on the fewest simulations, from the CSV's rows."""
+    for table_id, name in (("expectations-table", "outlook.csv"), ("from-today-table", None)):
+        after = index[index.index(f'<table id="{table_id}">') :]
+        after = after[: after.index("<h2")]  # in the table's own section
+        note = re.search(r"The rows' P\(ICBM launch\) carry simulation noise: with the "
+                         r"fewest simulations here \(([\d,]+)\), two standard errors are "
+                         r"(\d+) points", after)  # fmt: skip
+        assert note, table_id
+        if name is not None:
+            rows = pd.read_csv(report_dir / name).iloc[1:]
+            row = rows.loc[rows["n"].idxmin()]
+            assert int(note.group(1).replace(",", "")) == row["n"]
+            expected = 200 * (row["p_icbm"] * (1 - row["p_icbm"]) / row["n"]) ** 0.5
+            assert abs(int(note.group(2)) - expected) <= 0.6
+
+
 def test_the_years_ahead_follow_the_shipped_file_and_today():
     from forecast.report import CURRENT_QUESTIONS
     from forecast.report.build import questions_ahead

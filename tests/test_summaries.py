@@ -15,6 +15,7 @@ from forecast.summaries import (
     every_row_filled,
     observed_in,
     reference_scenario,
+    share_noise,
     state_effects,
     totals,
 )
@@ -306,3 +307,19 @@ def test_a_rate_without_a_state_term_fills_every_row_as_the_page_shows_it():
     # a rate with a state term is split by state already: nothing to fill
     split = by_state_in(hand_forecast(True), pd.Period("2026-02", "M")).table
     pd.testing.assert_frame_equal(every_row_filled(split), split)
+
+
+def test_the_noise_of_a_share_is_that_of_the_row_on_the_fewest_simulations():
+    """Two standard errors of the share, 2 sqrt(p (1 - p) / n), in the split row with the
+    fewest simulations; the first row (all simulations) and empty rows are not split rows."""
+    table = pd.DataFrame(
+        {
+            "path": ["all", "stays", "to summitry", "to stalled"],
+            "n": [4000, 3500, 200, 0],
+            "p_icbm": [0.5, 0.49, 0.54, np.nan],
+        }
+    )
+    n, two_se = share_noise(table, "p_icbm")
+    assert n == 200 and two_se == pytest.approx(2 * (0.54 * 0.46 / 200) ** 0.5)
+    assert share_noise(table.iloc[:1], "p_icbm") is None  # no split row
+    assert share_noise(table, "p_nuclear") is None  # no such column

@@ -75,7 +75,13 @@ from forecast.report.scenario_charts import checkbox_css, fan_chart_spec, scenar
 from forecast.report.state_skill_charts import state_probability_spec
 from forecast.report.vega import chart_html
 from forecast.simulation import simulation_draws
-from forecast.summaries import THRESHOLDS, every_row_filled, state_effects, target_noun
+from forecast.summaries import (
+    THRESHOLDS,
+    every_row_filled,
+    share_noise,
+    state_effects,
+    target_noun,
+)
 
 #: Observed months the interactive fan chart shows before the forecast.
 FAN_HISTORY_MONTHS = 24
@@ -456,6 +462,7 @@ def expectations_section(ctx: ReportContext) -> str:
         + ". The rows are in <code>outlook.csv</code>, each state's probability month by month "
         "in <code>outlook_states.csv</code>.</p>",
         f'<table id="expectations-table">{head}\n{rows}\n</table>',
+        _noise_note(totals),
         interval_note(ctx, "expectations"),
         chart_html(
             "states-chart",
@@ -676,6 +683,7 @@ today, read its row: it keeps the simulations that are in that state in {first:%
 {rows}
 </table>
 {_caution_note(totals)}
+{_noise_note(totals)}
 {_unsplit_note(unsplit)}
 {_icbm_today(ctx)}
 {_drift_words(ctx, totals, len(today.forecast.months), len(gap))}
@@ -835,6 +843,20 @@ def _unsplit_note(unsplit: bool) -> str:
         "and every row repeats the value of all simulations (counted state by state it would "
         "differ by simulation noise only; <code>outlook_today.csv</code> leaves those cells "
         "blank).</p>"
+    )
+
+
+def _noise_note(totals: pd.DataFrame) -> str:
+    """Under a table split by path or state: how far the rows' P(ICBM launch) move by
+    simulation noise alone (:func:`forecast.summaries.share_noise`; ``""`` without a split)."""
+    noise = share_noise(totals, "p_icbm")
+    if noise is None:
+        return ""
+    n, two_se = noise
+    return (
+        f'<p class="caution">The rows\' P(ICBM launch) carry simulation noise: with the fewest '
+        f"simulations here ({n:,}), two standard errors are {100 * two_se:.0f} points, so a "
+        "difference between rows smaller than that says nothing about the path.</p>"
     )
 
 
