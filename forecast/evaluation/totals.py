@@ -231,10 +231,10 @@ def interval_caveat(
     Returns
     -------
     str
-        E.g. "In the backtest (240 cutoffs) the 80% interval of ar_level's 12-month total held
-        69% of the totals that came, counted by the randomised PIT (...); the 80% interval as
-        printed, both ends included, held 77%: it is too narrow; read it as about a 75%
-        interval."
+        E.g. "In the backtest (240 cutoffs) the 80% interval of the 12-month total forecast by
+        ar_level (the run's count model) held 69% of the totals that came, counted by the
+        randomised PIT (...); the 80% interval as printed, both ends included, held 77%: it is
+        too narrow; read it as about a 75% interval."
     """
     text = _calibration_caveat(table, model, state_path, brief)
     if lead > 0:
@@ -264,8 +264,9 @@ def _calibration_caveat(table: pd.DataFrame, model: str, state_path: str, brief:
         )
     advice = HELD if reading[1] is None else f"read it as about {_a(reading[1])}% interval"
     return (
-        f"In the backtest ({int(r['n'])} cutoffs) the 80% interval of {model}'s "
-        f"{int(r['horizon'])}-month total held {r['pit_cov_80']:.0%} of the totals that came, "
+        f"In the backtest ({int(r['n'])} cutoffs) the 80% interval of the "
+        f"{int(r['horizon'])}-month total forecast by {model} (the run's count model) held "
+        f"{r['pit_cov_80']:.0%} of the totals that came, "
         "counted by the randomised PIT (which counts a total on an end of the interval only in "
         "part)" + _as_printed(r) + f": it is too {reading[0]}; {advice}."
     )
