@@ -129,22 +129,30 @@ def describe(values) -> dict:
 
 def share_noise(table: pd.DataFrame, column: str) -> tuple[int, float] | None:
     """The simulation noise of a share (``p_icbm``, ``p_any``...) in the split rows of a table
-    (every row after the first, which holds all simulations): the fewest simulations a row
-    rests on, and two standard errors of its share there, ``2 sqrt(p (1 - p) / n)``.
+    whose first row holds all simulations: the fewest simulations a split row rests on, and
+    two standard errors of a share there, ``2 sqrt(p (1 - p) / n)`` with ``p`` the first
+    row's share (a row of a few simulations can show 0 or 1 itself, whose own error would
+    read 0).
+
+    Parameters
+    ----------
+    table : DataFrame
+        Rows with ``n`` (simulations) and ``column``; the first row all simulations.
+    column : str
+        The share.
 
     Returns
     -------
     tuple of (int, float) or None
         ``(n, two_se)``, or None when the table has no split row or no such column.
     """
-    if column not in table or len(table) < 2:
+    if column not in table or len(table) < 2 or pd.isna(table[column].iloc[0]):
         return None
     rows = table.iloc[1:].dropna(subset=[column])
     rows = rows[rows["n"] > 0]
     if rows.empty:
         return None
-    smallest = rows.loc[rows["n"].idxmin()]
-    p, n = float(smallest[column]), int(smallest["n"])
+    p, n = float(table[column].iloc[0]), int(rows["n"].min())
     return n, 2 * float(np.sqrt(p * (1 - p) / n))
 
 

@@ -155,7 +155,8 @@ def test_index_has_the_headline_table_of_the_current_scenarios(index):
     table = re.search(r'<table id="headline"[^>]*>(.*?)</table>', index, flags=re.S)
     assert table, "no headline table"
     body = table.group(1)
-    for header in ("Expected launch days", "80% interval", "P(at least 1 launch day)", "P(ICBM"):
+    headers = ("Expected launch days", "80% interval", "P(at least 1 launch day)", "P(ICBM launch)")
+    for header in headers:
         assert header in body
     assert "P(nuclear test)" in body
     assert re.findall(r'data-scenario="([^"]+)"', body) == list(CURRENT)
@@ -307,12 +308,12 @@ def test_the_split_tables_say_how_much_their_shares_move_by_noise(index, report_
                          r"fewest simulations here \(([\d,]+)\), two standard errors are "
                          r"(\d+) points", after)  # fmt: skip
         assert note, table_id
-        if name is not None:
-            rows = pd.read_csv(report_dir / name).iloc[1:]
-            row = rows.loc[rows["n"].idxmin()]
-            assert int(note.group(1).replace(",", "")) == row["n"]
-            expected = 200 * (row["p_icbm"] * (1 - row["p_icbm"]) / row["n"]) ** 0.5
-            assert abs(int(note.group(2)) - expected) <= 0.6
+        rows = pd.read_csv(report_dir / (name or "outlook_today.csv"))
+        n, p = rows["n"].iloc[1:].min(), rows["p_icbm"].iloc[0]
+        assert int(note.group(1).replace(",", "")) == n
+        assert abs(int(note.group(2)) - 200 * (p * (1 - p) / n) ** 0.5) <= 0.6
+        split = "path" if name else "state"
+        assert f"says nothing about the {split} (the noise" in after
 
 
 def test_the_years_ahead_follow_the_shipped_file_and_today():
@@ -1471,8 +1472,11 @@ def test_the_index_gives_the_outlook_from_today_and_the_year_beside_the_last(tin
         assert f'data-alternative="{alternative}"' in index
     # made from the data's end (2026-01 on), it is not a forecast from today: said so
     window = re.search(r'<p id="sensitivity-window"[^>]*>(.*?)</p>', index).group(1)
-    assert window.startswith("Its scenarios start in January 2026, the month after the end")
-    assert "(2026-11-25) their first months have passed" in window
+    assert window.startswith(
+        "Its scenarios start in January 2026, the month after the end of its fit, as the "
+        "report's scenarios from the data's end do: on the report's day (2026-11-25) the 10 "
+        "months January 2026 to October 2026 have passed, and the panel"
+    )
 
 
 def test_the_coding_panel_made_from_today_needs_no_caution():
@@ -1480,7 +1484,13 @@ def test_the_coding_panel_made_from_today_needs_no_caution():
 
     table = pd.DataFrame({"fitted_to": ["2025-12"]})
     assert _sensitivity_window(table, dt.date(2026, 1, 5)) == ""
-    assert "start in January 2026" in _sensitivity_window(table, dt.date(2026, 2, 1))
+    one = _sensitivity_window(table, dt.date(2026, 2, 1))
+    assert "start in January 2026, the month after the end of its fit: " in one
+    assert "(2026-02-01) January 2026 has passed, and" in one
+    # a run refitted on later data starts elsewhere: not said to start as it does
+    later = _sensitivity_window(table, dt.date(2026, 12, 8), pd.Period("2026-07", "M"))
+    assert "as the report's" not in later
+    assert "the 11 months January 2026 to November 2026 have passed" in later
 
 
 @pytest.mark.slow

@@ -310,8 +310,9 @@ def test_a_rate_without_a_state_term_fills_every_row_as_the_page_shows_it():
 
 
 def test_the_noise_of_a_share_is_that_of_the_row_on_the_fewest_simulations():
-    """Two standard errors of the share, 2 sqrt(p (1 - p) / n), in the split row with the
-    fewest simulations; the first row (all simulations) and empty rows are not split rows."""
+    """Two standard errors of a share, 2 sqrt(p (1 - p) / n), with p the share of all
+    simulations (the first row) and n the fewest simulations of a split row (empty rows are
+    not split rows)."""
     table = pd.DataFrame(
         {
             "path": ["all", "stays", "to summitry", "to stalled"],
@@ -320,6 +321,10 @@ def test_the_noise_of_a_share_is_that_of_the_row_on_the_fewest_simulations():
         }
     )
     n, two_se = share_noise(table, "p_icbm")
-    assert n == 200 and two_se == pytest.approx(2 * (0.54 * 0.46 / 200) ** 0.5)
+    # the share of all simulations, with the smallest split row's count
+    assert n == 200 and two_se == pytest.approx(2 * (0.5 * 0.5 / 200) ** 0.5)
+    # a row of few simulations that all launched (p = 1) is not read as exact
+    few = pd.concat([table, pd.DataFrame({"path": ["to x"], "n": [12], "p_icbm": [1.0]})])
+    assert share_noise(few, "p_icbm") == (12, pytest.approx(2 * (0.25 / 12) ** 0.5))
     assert share_noise(table.iloc[:1], "p_icbm") is None  # no split row
     assert share_noise(table, "p_nuclear") is None  # no such column

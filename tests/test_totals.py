@@ -114,11 +114,13 @@ def test_the_sentences_say_when_the_totals_interval_is_too_narrow_or_wide():
     assert len(calibrated) == 3
     # the same finding, as the caveat printed beside a forecast's interval of a total
     assert interval_caveat(pd.DataFrame([{**base, "pit_cov_80": 0.69}]), "m") == (
-        "In the backtest (240 cutoffs) the 80% interval of the 12-month total forecast by m (the "
-        "run's count model) held 69% of the totals that came, counted by the randomised PIT "
-        "(which counts a total on an end of the interval only in part): it is too narrow; read "
-        "it as about a 70% interval."
+        "In the backtest (240 cutoffs) the 80% interval of the 12-month total forecast by m held "
+        "69% of the totals that came, counted by the randomised PIT (which counts a total on an "
+        "end of the interval only in part): it is too narrow; read it as about a 70% interval."
     )
+    named = interval_caveat(pd.DataFrame([{**base, "pit_cov_80": 0.69}]), "m", role="a model")
+    assert named.startswith("In the backtest (240 cutoffs) the 80% interval of the 12-month "
+                            "total forecast by m (a model) held 69%")  # fmt: skip
     both = pd.DataFrame([{**base, "pit_cov_80": 0.69, "coverage_80": 0.767}])
     assert interval_caveat(both, "m").endswith(
         "only in part); the 80% interval as printed, both ends included, held 77%: it is too "

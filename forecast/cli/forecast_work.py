@@ -218,8 +218,9 @@ def _write_files(folder: Path, tables: dict, noun: str, figures: dict) -> None:
         The folder :func:`forecast.outputs.output_dir` gave.
     tables : dict of str to DataFrame
         File name -> table, each written as CSV, and ``columns.csv`` explaining their columns
-        (:func:`forecast.columns.column_meanings`, the run's target ``noun``).
+        (:func:`forecast.columns.column_meanings`).
     noun : str
+        What the run counts, in the plural (:func:`forecast.summaries.target_noun`).
     figures : dict of str to callable
         File name -> a function returning the figure, saved as PNG and closed.
     """

@@ -141,7 +141,7 @@ def skill_findings(
             f"As printed, both ends included, a month's 80% interval held {printed.min():.1%} "
             f"to {printed.max():.1%} of the months: most months have no launch, and an "
             "interval that starts at 0 holds every one of them, so the monthly bands of the "
-            "fan charts are wider than 80% as drawn (the totals' intervals are not: see below)."
+            "fan charts are wider than 80% as drawn."
         )
     if by_era is not None:
         early = by_era[(by_era["model"] == model) & (by_era["era"] == QUIET_ERA)]

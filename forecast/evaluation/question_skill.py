@@ -438,14 +438,17 @@ def origin_state_findings(table: pd.DataFrame) -> list[str]:
     def clause(row, first: bool, family: str) -> str:
         way = "too high" if row["mean_answer"] > row["frequency"] else "too low"
         said = "the state model answered " if first else ""
-        # asked in one of the states it counts a change into: only a move to another counts
+        # asked in one of the states it counts a change into: staying there does not count
         event = BY_ID[family]["event"]
         into = event.get("to", []) if isinstance(event, dict) else []
         into = [into] if isinstance(into, str) else list(into)
         cutoffs = f"{int(row['n'])} cutoffs"
         if row["state"] in into and len(into) > 1:
+            here = STATE_WORDS.get(row["state"], row["state"])
             others = and_list((STATE_WORDS.get(s, s) for s in into if s != row["state"]), "or")
-            cutoffs += f"; from there only a move to {others} counts"
+            cutoffs += (
+                f"; from there a move to {others} counts, or a return to {here} after leaving it"
+            )
         skill = f"skill there {signed_percent(row['skill'])}"
         if first:
             skill += " against the long-run base rate"

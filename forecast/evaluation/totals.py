@@ -208,6 +208,7 @@ def interval_caveat(
     state_path: str = "persist",
     brief: bool = False,
     lead: int = 0,
+    role: str = "",
 ) -> str:
     """One sentence to print beside a forecast's 80% interval of a total, when the backtest
     found that interval mis-calibrated (its randomised-PIT coverage outside
@@ -227,16 +228,19 @@ def interval_caveat(
         The months between the data's end and the forecast's first month (the outlook from
         today): a sentence is added that the backtest never scored forecasts that start there,
         whether or not it found the interval mis-calibrated.
+    role : str
+        What the model is to the reader, in brackets after its name (the report: "the run's
+        count model"); nothing by default.
 
     Returns
     -------
     str
         E.g. "In the backtest (240 cutoffs) the 80% interval of the 12-month total forecast by
-        ar_level (the run's count model) held 69% of the totals that came, counted by the
-        randomised PIT (...); the 80% interval as printed, both ends included, held 77%: it is
-        too narrow; read it as about a 75% interval."
+        ar_level (the run's count model, the ``role`` given) held 69% of the totals that came,
+        counted by the randomised PIT (...); the 80% interval as printed, both ends included,
+        held 77%: it is too narrow; read it as about a 75% interval."
     """
-    text = _calibration_caveat(table, model, state_path, brief)
+    text = _calibration_caveat(table, model, state_path, brief, role)
     if lead > 0:
         text += (
             f" The backtest scored the 12 months right after the data; these start "
@@ -246,7 +250,9 @@ def interval_caveat(
     return text.strip()
 
 
-def _calibration_caveat(table: pd.DataFrame, model: str, state_path: str, brief: bool) -> str:
+def _calibration_caveat(
+    table: pd.DataFrame, model: str, state_path: str, brief: bool, role: str = ""
+) -> str:
     """:func:`interval_caveat` without the sentence on a lead."""
     rows = table[(table["model"] == model) & (table["state_path"] == state_path)]
     if rows.empty:
@@ -265,8 +271,8 @@ def _calibration_caveat(table: pd.DataFrame, model: str, state_path: str, brief:
     advice = HELD if reading[1] is None else f"read it as about {_a(reading[1])}% interval"
     return (
         f"In the backtest ({int(r['n'])} cutoffs) the 80% interval of the "
-        f"{int(r['horizon'])}-month total forecast by {model} (the run's count model) held "
-        f"{r['pit_cov_80']:.0%} of the totals that came, "
+        f"{int(r['horizon'])}-month total forecast by {model}{f' ({role})' if role else ''} "
+        f"held {r['pit_cov_80']:.0%} of the totals that came, "
         "counted by the randomised PIT (which counts a total on an end of the interval only in "
         "part)" + _as_printed(r) + f": it is too {reading[0]}; {advice}."
     )

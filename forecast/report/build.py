@@ -62,7 +62,7 @@ CURRENT_QUESTIONS = QUESTIONS_FILE
 
 def questions_ahead(questions_file: Path, today: dt.date) -> list[Path]:
     """The shipped question files of the years after the shipped one's, up to the year after
-    ``today``'s, once the shipped file's year has begun (``questions/2027.yaml`` from February
+    ``today``'s, from February of the shipped file's year (``questions/2027.yaml`` from February
     2026; none in January 2026, when the shipped file's questions are the ones a reader asks):
     answered beside the shipped file's when the index answers that one (not a file of one's
     own, whose years are unknown).
@@ -206,8 +206,9 @@ def expect(
         answers, _, forecast = answer_questions(model, outlook, asked, random_seed=seed)
     else:
         answers, forecast = None, simulate_outlook(model, outlook, 12, random_seed=seed)
-    later = [q for path in ahead for q in load_questions(path, last_month=model.last_month)]
-    later = [q for q in later if q.first_month >= first]
+    ahead_asked = [q for path in ahead for q in load_questions(path, last_month=model.last_month)]
+    later = [q for q in ahead_asked if q.first_month >= first]
+    late += [q.id for q in ahead_asked if q.first_month < first]  # named as left out too
     answers_ahead = answer_questions(model, outlook, later, random_seed=seed)[0] if later else None
     from_today = outlook_from_today(model, outlook, today or dt.date.today(), random_seed=seed)
     nuclear = [q.months for q in (*asked, *later) if asks_p_nuclear(q)]

@@ -68,7 +68,11 @@ def interval_note(
     if ctx.model is None or not path.is_file():
         return ""
     text = interval_caveat(
-        pd.read_csv(path), ctx.model.name, brief=where != ctx.first_table, lead=lead
+        pd.read_csv(path),
+        ctx.model.name,
+        brief=where != ctx.first_table,
+        lead=lead,
+        role="the run's count model",
     )
     if not text:
         return ""
@@ -285,27 +289,40 @@ def sensitivity_section(ctx: ReportContext, folder: Path = SENSITIVITY_DIR) -> s
         "printed \u201cas coded\u201d row; the exact differences are the CSV's "
         "<code>_diff</code> columns, and differences of a tenth or two can rank otherwise "
         f"there.{note}</p>\n"
-        + _sensitivity_window(table, ctx.today)
+        + _sensitivity_window(
+            table, ctx.today, ctx.model.last_month + 1 if ctx.model is not None else None
+        )
         + sensitivity_html(table)
         + f'\n<ul id="sensitivity-words">\n{items}\n</ul>'
     )
 
 
-def _sensitivity_window(table: pd.DataFrame, today) -> str:
+def _sensitivity_window(table: pd.DataFrame, today, run_first=None) -> str:
     """A caution when the panel's scenarios start before today's month: they forecast from the
-    end of its fit, as the scenarios from the data's end do, and were not rerun from today."""
+    end of its fit (as the report's scenarios from the data's end do when ``run_first``, the
+    run's first forecast month, is the same) and were not rerun from today."""
     fitted_to = table["fitted_to"].dropna()
     if fitted_to.empty:
         return ""
     first = pd.Period(str(fitted_to.iloc[0]), "M") + 1
-    if first >= pd.Period(today, "M"):
+    passed = (pd.Period(today, "M") - first).n
+    if passed <= 0:
         return ""
+    same = (
+        ", as the report's scenarios from the data's end do"
+        if run_first is not None and pd.Period(run_first, "M") == first
+        else ""
+    )
     return (
         f'<p id="sensitivity-window" class="past">Its scenarios start in {first:%B %Y}, the '
-        "month after the end of its fit, as the scenarios from the data's end do: on the "
-        f"report's day ({today:%Y-%m-%d}) their first months have passed, and the panel has "
-        "not been rerun from today. Read its differences as how much the coding moves the "
-        "model's numbers, not as forecasts of the months from today.</p>\n"
+        f"month after the end of its fit{same}: on the report's day ({today:%Y-%m-%d}) "
+        + (
+            f"{first:%B %Y} has passed"
+            if passed == 1
+            else f"the {passed} months {first:%B %Y} to {first + passed - 1:%B %Y} have passed"
+        )
+        + ", and the panel has not been rerun from today. Read its differences as how much the "
+        "coding moves the model's numbers, not as forecasts of the months from today.</p>\n"
     )
 
 

@@ -462,7 +462,7 @@ def expectations_section(ctx: ReportContext) -> str:
         + ". The rows are in <code>outlook.csv</code>, each state's probability month by month "
         "in <code>outlook_states.csv</code>.</p>",
         f'<table id="expectations-table">{head}\n{rows}\n</table>',
-        _noise_note(totals),
+        _noise_note(totals, "path"),
         interval_note(ctx, "expectations"),
         chart_html(
             "states-chart",
@@ -572,11 +572,15 @@ def _questions_ahead(ctx: ReportContext) -> str:
         if starts.min().year != starts.max().year
         else f'<h3 id="questions-ahead">Forecast questions for {starts.min():%Y}</h3>'
     ) + (
-        f"<p>The same questions a year on, from {names}: what a reader asks on the report's "
-        f"day ({ctx.today:%Y-%m-%d}), answered by the same run from its own simulation."
-        f"{through} The questions above ask the same a year earlier: the caveats of their "
-        "backfilled track record hold for these too. The answers are in "
-        "<code>answers_ahead.csv</code>.</p>"
+        f"<p>The questions of {names}, those of <code>{_questions_name(ctx)}</code> asked "
+        f"about later months: what a reader asks on the report's day "
+        f"({ctx.today:%Y-%m-%d}), answered by the same run from its own simulation.{through} "
+        + (
+            "The caveats of the backfilled track record of the questions above hold for these too. "
+            if ctx.answers is not None and len(ctx.answers)
+            else ""
+        )
+        + "The answers are in <code>answers_ahead.csv</code>.</p>"
         + _answers_table(ctx, answers, "questions-ahead-table")
     )
 
@@ -683,7 +687,7 @@ today, read its row: it keeps the simulations that are in that state in {first:%
 {rows}
 </table>
 {_caution_note(totals)}
-{_noise_note(totals)}
+{_noise_note(totals, "state")}
 {_unsplit_note(unsplit)}
 {_icbm_today(ctx)}
 {_drift_words(ctx, totals, len(today.forecast.months), len(gap))}
@@ -846,9 +850,10 @@ def _unsplit_note(unsplit: bool) -> str:
     )
 
 
-def _noise_note(totals: pd.DataFrame) -> str:
-    """Under a table split by path or state: how far the rows' P(ICBM launch) move by
-    simulation noise alone (:func:`forecast.summaries.share_noise`; ``""`` without a split)."""
+def _noise_note(totals: pd.DataFrame, split: str) -> str:
+    """Under a table split by ``split`` (``"path"``, ``"state"``): how far the rows' P(ICBM
+    launch) move by simulation noise alone (:func:`forecast.summaries.share_noise`; ``""``
+    without a split)."""
     noise = share_noise(totals, "p_icbm")
     if noise is None:
         return ""
@@ -856,7 +861,8 @@ def _noise_note(totals: pd.DataFrame) -> str:
     return (
         f'<p class="caution">The rows\' P(ICBM launch) carry simulation noise: with the fewest '
         f"simulations here ({n:,}), two standard errors are {100 * two_se:.0f} points, so a "
-        "difference between rows smaller than that says nothing about the path.</p>"
+        f"difference between rows smaller than that says nothing about the {split} (the noise "
+        "of a difference is larger still).</p>"
     )
 
 
