@@ -322,6 +322,33 @@ def test_frozen_answers_are_scored_by_hand_once_resolved(fitted, tmp_path):
     }
 
 
+def test_the_questions_of_2027_are_answered_through_the_months_the_data_lack(run_dir, tmp_path):
+    """questions/2027.yaml from data that end in December 2025: every answer is a forecast of
+    2027 after 12 simulated months; its talks question gets its family's caveat but not the
+    state the data end in (nobody knows the state of December 2026), its nuclear question the
+    backtest's calibration (a rule without states answers any 12 months alike)."""
+    from hostile_support import cli
+
+    out = tmp_path / "answers" / "2027"
+    config = REPO / "questions" / "2027.yaml"
+    result = cli("questions", str(run_dir), "--config", str(config), "--out", str(out),
+                 "--today", "2026-12-08")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    answers = pd.read_csv(out / "answers.csv").set_index("question")
+    assert len(answers) == 8 and set(answers["window_status"]) == {"future"}
+    assert answers["window_start"].min() == "2027-01" and answers["window_end"].max() == "2027-12"
+    assert set(answers["data_as_of"]) == {"2025-12-31"}
+    assert answers["model"]["talks-resume-2027h1"] == "discounted"
+    said = " ".join(result.output.split())
+    talks = said[said.index("talks-resume-2027h1: ") :]
+    assert talks.startswith("talks-resume-2027h1: Its family has negative skill")
+    assert "Asked in no talks" not in talks.split("nuclear-test-2027:")[0]
+    assert "nuclear-test-2027: In the question backtest, when the run's rule" in said
+    # none of the 2026 record's caveats: its ids are not these questions'
+    assert "Its backfilled track record" not in said
+    explained_columns(out)
+
+
 def test_the_questions_command_writes_answers_and_the_ledger_scores_them(run_dir, tmp_path):
     from hostile_support import cli, refused
 
