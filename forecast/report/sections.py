@@ -399,10 +399,10 @@ def _contrasts_html(
     n, noun = len(forecast.months), target_noun(forecast.target)
     if "rate" in forecast.data:
         how = (
-            f"the difference in expected {noun}, simulation by simulation: both scenarios "
+            f"the difference in expected {noun}, simulation by simulation. Both scenarios "
             "share each simulation's parameters and swings of the level, so the interval is "
             "the model's uncertainty about the change (and, for a scenario whose states follow "
-            "the state model, about which states come), not the months' own chance; being "
+            "the state model, about which states come), not the months' own chance. Being "
             f"expected {noun}, the mean differences are a little off the differences of the "
             "table's means, which are means of simulated counts"
         )
@@ -411,7 +411,7 @@ def _contrasts_html(
     return (
         f'<p id="{name}">What each scenario changes over these {counted(n, "month")} against '
         f"the scenario &ldquo;{html.escape(forecast.labels[reference])}&rdquo;: {how} "
-        f"(<code>{csv}</code>):</p>\n"
+        f"(<code>{csv}</code>).</p>\n"
         f'<ul id="{name}-list">\n{items}\n</ul>'
     )
 
