@@ -673,12 +673,11 @@ def today_section(ctx: ReportContext) -> str:
     return f"""<h2 id="from-today">What to expect from today: {first:%B %Y} to {last:%B %Y}</h2>
 <p class="past">{_gap_words(ctx, gap, span)} Here they are <b>simulated, not observed</b>: each
 simulation first runs through them (negotiation states from the run's state model, launches
-from the count model) and then forecasts the 12 months from {first:%B %Y}, the month under
-way on the report's day included and simulated in full:
+from the count model), so this outlook carries the uncertainty about what happened in them;
+{_gap_fix(ctx)} replaces that simulation with the record. Each then forecasts the 12 months
+from {first:%B %Y}, the month under way on the report's day included and simulated in full:
 do not add the launches reported in it so far, which the data do not have.
-{_overlap_words(ctx, first)} So this outlook
-carries the uncertainty about what happened in those months; {_gap_fix(ctx)} replaces that
-simulation with the record. If you know the state of negotiations
+{_overlap_words(ctx, first)} If you know the state of negotiations
 today, read its row: it keeps the simulations that are in that state in {first:%B %Y}.</p>
 <table id="from-today-table"><tr><th>State in {first:%B %Y}</th><th>Share of simulations</th>
 <th>Simulations</th>
