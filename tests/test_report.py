@@ -308,10 +308,11 @@ def test_the_split_tables_say_how_much_their_shares_move_by_noise(index, report_
                          r"fewest simulations here \(([\d,]+)\), two standard errors are "
                          r"(\d+) points", after)  # fmt: skip
         assert note, table_id
-        rows = pd.read_csv(report_dir / (name or "outlook_today.csv"))
-        n, p = rows["n"].iloc[1:].min(), rows["p_icbm"].iloc[0]
+        from forecast.summaries import share_noise
+
+        n, two_se = share_noise(pd.read_csv(report_dir / (name or "outlook_today.csv")), "p_icbm")
         assert int(note.group(1).replace(",", "")) == n
-        assert abs(int(note.group(2)) - 200 * (p * (1 - p) / n) ** 0.5) <= 0.6
+        assert abs(int(note.group(2)) - 100 * two_se) <= 0.6
         split = "path" if name else "state"
         assert f"says nothing about the {split} (the noise" in after
 

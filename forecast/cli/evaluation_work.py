@@ -6,8 +6,6 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-import matplotlib.pyplot as plt
-
 from forecast.cli.console import console
 from forecast.cli.tables import band_table, contrasts_table
 from forecast.evaluation import backtest as run_backtest
@@ -16,7 +14,13 @@ from forecast.evaluation.contrasts import contrasts_by_window
 from forecast.evaluation.results import MISSILES
 from forecast.files import write_csv
 from forecast.outputs import output_dir
-from forecast.plots import plot_contrasts, plot_coverage, plot_pit, plot_scores_by_horizon
+from forecast.plots import (
+    plot_contrasts,
+    plot_coverage,
+    plot_pit,
+    plot_scores_by_horizon,
+    save_figures,
+)
 
 
 def backtest(out: Path, panel, models, cutoffs, *, force: bool, **settings) -> None:
@@ -44,10 +48,7 @@ def _figures(result, out: Path) -> None:
         "pit.png": lambda: plot_pit(pit_table(result.scores))[0].figure,
         "coverage.png": lambda: plot_coverage(result.summary).figure,
     }
-    for name, draw in figures.items():
-        fig = draw()
-        fig.savefig(out / name, dpi=110, bbox_inches="tight")
-        plt.close(fig)
+    save_figures(out, figures)
 
 
 def contrasts(
@@ -57,8 +58,6 @@ def contrasts(
     table = contrasts_by_window(panel, model, windows, preset, seed, progress=True)
     with output_dir(out, "contrasts", force=force) as tmp:
         write_csv(table, tmp / "contrasts.csv", index=False, float_format="%.4g")
-        fig = plot_contrasts(table).figure
-        fig.savefig(tmp / "contrasts.png", dpi=110, bbox_inches="tight")
-        plt.close(fig)
+        save_figures(tmp, {"contrasts.png": lambda: plot_contrasts(table).figure})
     console.print(contrasts_table(table))
     console.print(f"written: {out}")

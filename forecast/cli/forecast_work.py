@@ -7,7 +7,6 @@ import datetime as dt
 import json
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import pandas as pd
 
 from forecast.cli.console import console, print_freshness
@@ -45,6 +44,7 @@ from forecast.plots import (
     plot_scenarios,
     plot_state_probabilities,
     plot_totals,
+    save_figures,
 )
 from forecast.present import counted, month_span
 from forecast.questions import check_question_horizon, load_questions
@@ -227,12 +227,7 @@ def _write_files(folder: Path, tables: dict, noun: str, figures: dict) -> None:
     for name, table in tables.items():
         write_csv(table, folder / name, index=False, float_format="%.4g")
     write_csv(column_meanings(tables, noun), folder / DICTIONARY_FILE, index=False)
-    for name, draw in figures.items():
-        fig = draw()
-        try:
-            fig.savefig(folder / name, dpi=110, bbox_inches="tight")
-        finally:
-            plt.close(fig)
+    save_figures(folder, figures)
 
 
 def _check_draws(model, draws: int | None, run_dir: Path) -> None:

@@ -61,11 +61,10 @@ def question_caveats(
         # data; after months the data lack, the state it starts in is not known
         right_after = pd.Series(True, index=answers.index)
         if "data_as_of" in answers:
-            after_data = pd.to_datetime(answers["data_as_of"]).dt.to_period("M") + 1
-            starts = pd.PeriodIndex(answers["window_start"].astype(str), freq="M")
-            right_after[:] = starts == pd.PeriodIndex(after_data)
-        found = family_caveats(answers[right_after], pd.read_csv(path), by_state, state)
-        found |= family_caveats(answers[~right_after], pd.read_csv(path), by_state, None)
+            right_after[:] = _window_starts(answers) == _after_data(answers)
+        table = pd.read_csv(path)
+        found = family_caveats(answers[right_after], table, by_state, state)
+        found |= family_caveats(answers[~right_after], table, by_state, None)
         out = {q: found[q] for q in answers["question"] if q in found}
     if record is not None:
         for row in record_bias(answers, record).to_dict("records"):
@@ -81,17 +80,26 @@ def question_caveats(
     return out
 
 
+def _after_data(answers: pd.DataFrame) -> pd.PeriodIndex:
+    """The month after each answer's data (its ``data_as_of``)."""
+    return pd.PeriodIndex(pd.to_datetime(answers["data_as_of"]).dt.to_period("M") + 1)
+
+
+def _window_starts(answers: pd.DataFrame) -> pd.PeriodIndex:
+    """Each answer's first window month."""
+    return pd.PeriodIndex(answers["window_start"].astype(str), freq="M")
+
+
 def _nuclear_12m(answers: pd.DataFrame) -> pd.Series:
     """The probabilities of the answers that ask what the ``nuclear-12m`` family asks (a
     nuclear test within 12 months, here any 12 months after the data), by question id."""
     family = BY_ID["nuclear-12m"]
     asked = family_question(family, pd.Period("2000-01", "M"))
-    after_data = pd.to_datetime(answers["data_as_of"]).dt.to_period("M") + 1
     same = (
         (answers["type"] == asked.type)
         & (answers["unit"] == asked.unit)
         & (window_lengths(answers) == family["months"])
-        & (pd.PeriodIndex(answers["window_start"], freq="M") >= pd.PeriodIndex(after_data))
+        & (_window_starts(answers) >= _after_data(answers))
     )
     return answers.loc[same].set_index("question")["probability"]
 

@@ -30,6 +30,7 @@ from forecast.constants import STATE_WORDS, STATES
 from forecast.evaluation.question_families import BY_ID, NAIVE, family_question
 from forecast.present import and_list, percent_interval, read_as, signed_percent
 from forecast.questions import reliability_table, window_lengths
+from forecast.questions.spec import parse_event
 from forecast.scores import pit_coverage
 
 #: Months of cutoffs in one bootstrap block.
@@ -435,13 +436,10 @@ def origin_state_findings(table: pd.DataFrame) -> list[str]:
     where they were furthest too low (the gap between mean answer and frequency, weighted by
     the cutoffs asked there)."""
 
-    def clause(row, first: bool, family: str) -> str:
+    def clause(row, first: bool, into: tuple[str, ...]) -> str:
         way = "too high" if row["mean_answer"] > row["frequency"] else "too low"
         said = "the state model answered " if first else ""
         # asked in one of the states it counts a change into: staying there does not count
-        event = BY_ID[family]["event"]
-        into = event.get("to", []) if isinstance(event, dict) else []
-        into = [into] if isinstance(into, str) else list(into)
         cutoffs = f"{int(row['n'])} cutoffs"
         if row["state"] in into and len(into) > 1:
             here = STATE_WORDS.get(row["state"], row["state"])
@@ -467,9 +465,10 @@ def origin_state_findings(table: pd.DataFrame) -> list[str]:
         picks = [part.loc[i] for i in (gap.idxmax(), gap.idxmin()) if gap[i] != 0]
         if len(picks) == 2 and (gap[picks[0].name] > 0) == (gap[picks[1].name] > 0):
             picks = [max(picks, key=lambda r: abs(gap[r.name]))]  # all one way: the largest
+        into = parse_event(BY_ID[family]["event"], "question families", family).to or ()
         out.append(
             f"{BY_ID[family]['title']}: "
-            + "; ".join(clause(r, k == 0, family) for k, r in enumerate(picks))
+            + "; ".join(clause(r, k == 0, into) for k, r in enumerate(picks))
             + "."
         )
     return out

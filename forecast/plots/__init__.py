@@ -71,6 +71,7 @@ from forecast.plots.style import (
     TARGET_LABELS,
     literal,
     model_colors,
+    save_figures,
     scenario_colors,
     shade_states,
     state_legend_handles,
@@ -80,6 +81,7 @@ from forecast.plots.style import (
 
 __all__ = [
     "save_effects_figure",
+    "save_figures",
     # style
     "CLASS_COLUMNS",
     "CLASS_GROUPS",

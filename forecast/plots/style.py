@@ -186,6 +186,24 @@ FONT_FALLBACK: tuple[str, ...] = (
 )
 
 
+def save_figures(folder, figures: dict) -> None:
+    """Save figures as PNG (110 dpi, tight) in ``folder``, each closed once saved, or failed.
+
+    Parameters
+    ----------
+    folder : Path
+        Where to write (a command's output folder, still the temporary one).
+    figures : dict of str to callable
+        File name -> a function returning the figure (drawn only when its turn comes).
+    """
+    for name, draw in figures.items():
+        fig = draw()
+        try:
+            fig.savefig(folder / name, dpi=110, bbox_inches="tight")
+        finally:
+            plt.close(fig)
+
+
 def user_fonts() -> list[str]:
     """The installed fonts of :data:`FONT_FALLBACK`, in its order.
 

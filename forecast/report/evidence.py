@@ -33,7 +33,14 @@ from forecast.evaluation.strict_questions import cadence, question_span
 from forecast.evaluation.totals import interval_caveat, totals_findings
 from forecast.models import DEFAULT_MODEL
 from forecast.plots import plot_family_reliability, plot_reliability, plot_skill
-from forecast.present import and_list, percent_interval, signed_percent, with_interval
+from forecast.present import (
+    and_list,
+    counted,
+    month_span,
+    percent_interval,
+    signed_percent,
+    with_interval,
+)
 from forecast.questions import reliability_table
 from forecast.questions.spec import parse_event
 from forecast.report.context import (
@@ -319,7 +326,8 @@ def _sensitivity_window(table: pd.DataFrame, today, run_first=None) -> str:
         + (
             f"{first:%B %Y} has passed"
             if passed == 1
-            else f"the {passed} months {first:%B %Y} to {first + passed - 1:%B %Y} have passed"
+            else f"the {counted(passed, 'month')} "
+            f"{month_span(pd.period_range(first, periods=passed, freq='M'))} have passed"
         )
         + ", and the panel has not been rerun from today. Read its differences as how much the "
         "coding moves the model's numbers, not as forecasts of the months from today.</p>\n"

@@ -154,14 +154,12 @@ def _nuclear_note(ctx: ReportContext, window, where: str, shown: float | None = 
     else:
         span = f"the {counted(months, 'month')} {month_span(window)}"
     run_rule = nuclear_rule_words(ctx.nuclear_rules.run_rule.priors)
-    # the backtest asked about the 12 months right after the data: it says how the rule's
-    # answers fared there, and over any later 12 months of a rule without states, which
-    # gives the same answer over them (the outlook from today's, the number readers quote)
-    same_answer = window[0] == ctx.nuclear_rules.months[0]
-    same_answer = same_answer or not ctx.nuclear_rules.run_rule.priors["by_state"]
+    # how the rule's answers of 12 months fared in the backtest: a rule without states gives
+    # any 12 months after the data the answer the backtest scored (the outlook from today's,
+    # the number readers quote); for a rule by state nuclear_calibration says nothing
     calibration = (
         nuclear_calibration(shown, ctx.nuclear_rules.run_rule.priors)
-        if shown is not None and months == 12 and same_answer
+        if shown is not None and months == 12
         else ""
     )
     if where != ctx.first_table:
@@ -558,20 +556,17 @@ def _questions_ahead(ctx: ReportContext) -> str:
     starts = pd.PeriodIndex(answers["window_start"], freq="M")
     first = ctx.model.last_month + 1
     gap = pd.period_range(first, starts.min() - 1, freq="M")
+    ends = "The data end" if ctx.fit_reaches_data_end else "The run's fit ends"
     through = (
-        f" The data end in {first - 1:%B %Y}, so each simulation first runs through the "
+        f" {ends} in {first - 1:%B %Y}, so each simulation first runs through the "
         f"{counted(len(gap), 'month')} {month_span(gap)} (negotiation states from the run's "
-        "state model, launches from the count model), which the data do not have: the answers "
-        "carry the uncertainty about what happened in them, and importing those months (the "
-        "commands in the data banner above) and refitting replaces it with the record."
+        "state model, launches from the count model): the answers carry the uncertainty about "
+        f"what happened in them, and {_gap_fix(ctx)} replaces it with the record."
         if len(gap)
         else ""
     )
-    return (
-        f'<h3 id="questions-ahead">Forecast questions for {starts.min():%Y} and after</h3>'
-        if starts.min().year != starts.max().year
-        else f'<h3 id="questions-ahead">Forecast questions for {starts.min():%Y}</h3>'
-    ) + (
+    years = f"{starts.min():%Y}" + (" and after" if starts.min().year != starts.max().year else "")
+    return f'<h3 id="questions-ahead">Forecast questions for {years}</h3>' + (
         f"<p>The questions of {names}, those of <code>{_questions_name(ctx)}</code> asked "
         f"about later months: what a reader asks on the report's day "
         f"({ctx.today:%Y-%m-%d}), answered by the same run from its own simulation.{through} "
