@@ -370,6 +370,28 @@ def with_interval(
     return pd.Series(cells, index=value.index if isinstance(value, pd.Series) else None)
 
 
+def interval_text(low: float, high: float) -> str:
+    """An interval of counts as the tables write it: ``2 to 20`` (whole numbers)."""
+    return f"{low:.0f} to {high:.0f}"
+
+
+def for_reading(table: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
+    """A summary table (with ``q10`` and ``q90``) as a page shows it: its 80% interval in one
+    column (:func:`interval_text`), the ``columns`` kept in their order and renamed, and any
+    column with no value dropped (a model without a nuclear-test rate has no P(nuclear test)).
+
+    Parameters
+    ----------
+    table : DataFrame
+        A table of :mod:`forecast.summaries` (``q10`` and ``q90`` among its columns).
+    columns : dict of str to str
+        Column -> the name shown; ``interval`` names the 80% interval's column.
+    """
+    interval = [interval_text(lo, hi) for lo, hi in zip(table["q10"], table["q90"], strict=True)]
+    shown = table.assign(interval=interval)[list(columns)].rename(columns=columns)
+    return shown.dropna(axis=1, how="all")
+
+
 def state_words(text: str) -> str:
     """A row label of a path split (``stays no_talks``, ``active_talks in Dec 2026``) with the
     states as the figures name them, capitalised only to start the label (``stays no talks``,

@@ -274,6 +274,20 @@ def _share(flags: xr.DataArray, mask) -> np.ndarray:
     )
 
 
+#: :func:`headline`'s columns as a page names them, in its order
+#: (:func:`forecast.present.for_reading`; ``interval`` is the 80% interval in one column).
+HEADLINE_COLUMNS = {
+    "label": "scenario",
+    "n": "simulations",
+    "mean": "expected launch days",
+    "median": "median",
+    "interval": "80% interval",
+    "p_any": "P(at least 1)",
+    "p_icbm": "P(ICBM launch)",
+    "p_nuclear": "P(nuclear test)",
+}
+
+
 def headline(forecast) -> Summary:
     """The numbers a reader quotes, per scenario: the total's mean and median, its 80 %
     interval, P(at least one), P(an ICBM launch), P(a nuclear test), with the number of

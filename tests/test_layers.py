@@ -28,7 +28,9 @@ LAYERS = {
         "sensitivity_findings",
     ],
     "evaluation": ["evaluation", "backfill"],
-    "presenting": ["plots", "explore", "explorer_paths", "columns", "report", "cli"],
+    "presenting": [
+        "plots", "explore", "explorer_paths", "columns", "outlook_today", "report", "cli",
+    ],
 }  # fmt: skip
 ORDER = list(LAYERS)
 

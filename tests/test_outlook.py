@@ -27,6 +27,7 @@ from forecast.outlook import (
     score_answers,
     simulate_outlook,
 )
+from forecast.outlook_today import read_outlook_today
 from forecast.questions import load_questions, parse_questions
 from forecast.runs import fit_run, load_outlook, load_run
 from forecast.scenarios import from_today, parse_scenarios, simulate_scenarios
@@ -169,6 +170,45 @@ def test_a_set_started_today_counts_its_months_and_its_conditions_from_today(fit
     hit = (codes[:, :3] == STATES.index("summitry")).any(axis=1).mean()
     assert abs(hit - 0.7) <= 1 / codes.shape[0]
     assert len(np.unique(codes[:, 0])) > 1  # eleven months of the chain before today
+
+
+def test_the_outlook_from_today_is_read_as_the_report_names_it(fitted, tables):
+    """Notebook 04's outlook from today, in one call: the split by today's state with the
+    report's column names and the interval in one column, the sentences, the recounted
+    P(ICBM launch) and P(nuclear test) under each rule, all from one simulation."""
+    model, outlook = fitted
+    first = model.last_month + 1
+    assert read_outlook_today(model, outlook, tables, first.to_timestamp().date()) is None
+    today = (first + 5).to_timestamp().date()
+    reading = read_outlook_today(model, outlook, tables, today, random_seed=SEED)
+    months = reading.outlook.forecast.months
+    assert months[0] == first + 5 and len(months) == 12
+    assert len(reading.outlook.simulated) == 5
+    assert reading.heading[1].startswith(f"Simulated, not observed: {first:%B %Y} to ")
+    assert "(5 months after the fit's last month" in reading.heading[1]
+    table, split = reading.table, reading.outlook.split.table
+    assert list(table.columns)[:6] == [
+        "state in today's month", "share of simulations", "simulations",
+        "expected launch days", "median", "80% interval",
+    ]  # fmt: skip
+    assert table["80% interval"].tolist() == [
+        f"{lo:.0f} to {hi:.0f}" for lo, hi in zip(split.q10, split.q90, strict=True)
+    ]
+    # the first row is every simulation, the others split them by the state in today's month
+    assert table["simulations"].iloc[0] == table["simulations"].iloc[1:].sum()
+    assert table["state in today's month"].iloc[1:].str.endswith(f"in {months[0]:%b %Y}").all()
+    said = list(reading.outlook.split.text)
+    assert reading.text[: len(said)] == said and len(reading.text) == len(said) + 1
+    assert "5 months" in reading.text[-1]  # the interval caveat knows the simulated months
+    assert reading.icbm["p_icbm_from_today"].iloc[0] == pytest.approx(
+        table["P(ICBM launch)"].iloc[0]
+    )
+    rules = reading.nuclear
+    assert rules["the run's rule (the table's)"].sum() == 1 and len(rules) >= 2
+    assert rules["P(nuclear test)"].between(0, 1).all()
+    assert reading.states["month"].tolist() == list(months.to_timestamp())
+    again = read_outlook_today(model, outlook, tables, today, random_seed=SEED)
+    pd.testing.assert_frame_equal(again.table, table)
 
 
 def test_a_chain_scenario_started_later_runs_freely_until_its_start(fitted):

@@ -7,12 +7,15 @@ import xarray as xr
 
 from forecast.constants import STATES
 from forecast.errors import ConfigError
+from forecast.present import for_reading
 from forecast.simulation import Forecast
 from forecast.summaries import (
+    HEADLINE_COLUMNS,
     against_years,
     by_path,
     by_state_in,
     every_row_filled,
+    headline,
     observed_in,
     reference_scenario,
     share_noise,
@@ -307,6 +310,19 @@ def test_a_rate_without_a_state_term_fills_every_row_as_the_page_shows_it():
     # a rate with a state term is split by state already: nothing to fill
     split = by_state_in(hand_forecast(True), pd.Period("2026-02", "M")).table
     pd.testing.assert_frame_equal(every_row_filled(split), split)
+
+
+def test_the_headline_for_reading_has_its_interval_in_one_column_and_no_empty_column():
+    """Totals 3, 3, 1, 0 in four draws: the 10th and 90th percentiles are simulated totals (0
+    and 3); no ICBM class in the forecast, so no P(ICBM launch)."""
+    table = headline(hand_forecast(True)).table
+    assert table[["q10", "q90"]].iloc[0].tolist() == [0, 3]
+    shown = for_reading(table, HEADLINE_COLUMNS)
+    assert shown["80% interval"].tolist() == ["0 to 3"]
+    assert "P(ICBM launch)" not in shown and shown["P(nuclear test)"].tolist() == [0.25]
+    assert list(shown.columns[:5]) == [
+        "scenario", "simulations", "expected launch days", "median", "80% interval"
+    ]  # fmt: skip
 
 
 def test_the_noise_of_a_share_is_that_of_the_row_on_the_fewest_simulations():

@@ -48,6 +48,7 @@ from forecast.present import (
     and_list,
     chances_in_brackets,
     counted,
+    interval_text,
     month_span,
     more_or_fewer,
     readable,
@@ -100,7 +101,7 @@ def _headline_html(table, table_id: str = "headline") -> str:
         f'<tr data-scenario="{html.escape(str(r.scenario))}">'
         f"<td><b>{html.escape(str(r.scenario))}</b>: {html.escape(str(r.label))}"
         f"{caution_html(r)}</td>"
-        f"<td>{r.mean:.1f}</td><td>{r.median:.0f}</td><td>{r.q10:.0f} to {r.q90:.0f}</td>"
+        f"<td>{r.mean:.1f}</td><td>{r.median:.0f}</td><td>{interval_text(r.q10, r.q90)}</td>"
         f"<td>{pct(r.p_any)}</td><td>{pct(r.p_icbm)}</td><td>{pct(r.p_nuclear)}</td>"
         f"<td>{r.n:,}</td></tr>"
         for r in table.itertuples()
@@ -427,7 +428,7 @@ def expectations_section(ctx: ReportContext) -> str:
     rows = "\n".join(
         f"<tr><td>{html.escape(state_words(r.path))}{caution_html(r)}</td><td>{r.share:.0%}</td>"
         f"<td>{r.n:,}</td><td>{r.mean:.1f}</td><td>{r.median:.0f}</td>"
-        f"<td>{r.q10:.0f} to {r.q90:.0f}</td><td>{pct(r.p_icbm)}</td></tr>"
+        f"<td>{interval_text(r.q10, r.q90)}</td><td>{pct(r.p_icbm)}</td></tr>"
         for r in totals.itertuples()
     )
     first, last = states["month"].iloc[0], states["month"].iloc[-1]
@@ -529,7 +530,7 @@ def _answers_table(ctx: ReportContext, answers, table_id: str, record=None) -> s
         elif r.answer_type == "date":
             text = f"first event {r.by_month}; none in the window {pct(r.p_none)}"
         else:
-            text = f"{r.mean:.1f} (median {r.q50:.0f}; 80%: {r.q10:.0f} to {r.q90:.0f})"
+            text = f"{r.mean:.1f} (median {r.q50:.0f}; 80%: {interval_text(r.q10, r.q90)})"
         if r.question in ctx.nuclear_rule_answers:
             text += chances_in_brackets(ctx.nuclear_rule_answers[r.question])
         caveat = caveats.get(r.question)
@@ -601,7 +602,7 @@ def _years_html(ctx: ReportContext) -> str:
             value, more = f"{r.observed:.0f} (observed)", ""
         else:
             value = (
-                f"{r.mean:.1f} expected (median {r.median:.0f}; 80%: {r.q10:.0f} to {r.q90:.0f})"
+                f"{r.mean:.1f} expected (median {r.median:.0f}; 80%: {interval_text(r.q10, r.q90)})"
             )
             if r.observed_months:
                 value += f", {r.observed_part:.0f} of them observed in {r.observed_months}"
@@ -661,7 +662,7 @@ def today_section(ctx: ReportContext) -> str:
     rows = "\n".join(
         f"<tr><td>{html.escape(state_words(r.path))}{caution_html(r)}</td><td>{r.share:.0%}</td>"
         f"<td>{r.n:,}</td><td>{r.mean:.1f}</td><td>{r.median:.0f}</td>"
-        f"<td>{r.q10:.0f} to {r.q90:.0f}</td><td>{pct(r.p_icbm)}</td>"
+        f"<td>{interval_text(r.q10, r.q90)}</td><td>{pct(r.p_icbm)}</td>"
         f"<td>{pct(p)}</td></tr>"
         for r, p in zip(totals.itertuples(), nuclear, strict=True)
     )
