@@ -200,3 +200,28 @@ def test_a_bound_just_below_zero_is_printed_with_its_sign():
     words = totals_findings(pd.DataFrame([row]), "m")[0]
     assert "(90% interval -0.03% to +27.0%; positive = better)" in words
     assert "-0.0%" not in words
+
+
+def test_the_totals_along_the_state_models_paths_are_said_against_the_state_held():
+    """CRPS 3.3 held, 3.333 drawn from the state model (1.0% higher), 3.2 with the states
+    that came; the sentence comes last, and only for the held path's findings."""
+    base = {"model": "m", "horizon": 12, "n": 240, "crps_baseline": "m", "pit_cov_50": 0.5,
+            "pit_cov_80": 0.8, "abs_error_median": 4.5, "abs_error_mean": 4.6,
+            "observed_mean": 7.4}  # fmt: skip
+    table = pd.DataFrame(
+        [
+            {**base, "state_path": "persist", "crps": 3.3},
+            {**base, "state_path": "transition", "crps": 3.333},
+            {**base, "state_path": "observed", "crps": 3.2},
+        ]
+    )
+    words = totals_findings(table, "m")
+    assert words[-1] == (
+        "With the states drawn from the state model (the outlook all things considered), the "
+        "CRPS of the total is 3.33 launch days, 1.0% higher than with the state held; with the "
+        "states that came, 3.20 (no paired interval is computed for the totals)."
+    )
+    assert len(totals_findings(table, "m", state_path="transition")) == 3
+    lower = table.assign(crps=[3.3, 3.234, 3.2])
+    assert "2.0% lower than with the state held" in totals_findings(lower, "m")[-1]
+    assert len(totals_findings(table.iloc[:1], "m")) == 3  # no transition row: no sentence

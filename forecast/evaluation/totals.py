@@ -96,6 +96,25 @@ def totals_table(
     return table.merge(errors, on=["model", "state_path"], how="left")
 
 
+def _path_sentence(table: pd.DataFrame, model: str, held: pd.Series, unit: str) -> list[str]:
+    """The same totals forecast along the state model's paths (the outlook all things
+    considered) and along the states that came, against the state held: a sentence, or none
+    when the table has no ``transition`` row for ``model``."""
+    rows = table[table["model"] == model].set_index("state_path")
+    if "transition" not in rows.index:
+        return []
+    drawn = rows.loc["transition", "crps"]
+    change = drawn / held["crps"] - 1
+    text = (
+        f"With the states drawn from the state model (the outlook all things considered), the "
+        f"CRPS of the total is {drawn:.2f} {unit}, {abs(change):.1%} "
+        f"{'higher' if change > 0 else 'lower'} than with the state held"
+    )
+    if "observed" in rows.index:
+        text += f"; with the states that came, {rows.loc['observed', 'crps']:.2f}"
+    return [text + " (no paired interval is computed for the totals)."]
+
+
 def totals_findings(
     table: pd.DataFrame, model: str, state_path: str = "persist", unit: str = "launch days"
 ) -> list[str]:
@@ -154,7 +173,7 @@ def totals_findings(
             f"So the interval of the total is too {reading[0]}: read its printed 80% interval "
             f"as about {_a(reading[1])}% one."
         )
-    return out
+    return out + (_path_sentence(table, model, r, unit) if state_path == "persist" else [])
 
 
 #: Said of a total's 80% interval that the randomised PIT calls mis-calibrated but that, as
