@@ -136,7 +136,7 @@ def test_the_forecast_with_states_drawn_is_compared_with_the_state_held():
     held = evidence_rows([-0.008, -0.005, 0.002], [-0.02, -0.01, -0.003], [0.003, 0.003, 0.007])
     words = evidence_findings(pd.concat([held, drawn]), None, "m")
     assert len(words) == 3 and words[-1].startswith("So knowing in advance")
-    assert '"all things considered" outlook): a gain of -0.5% at 1-3 months' in words[1]
+    assert '"all things considered" outlook does, gains -0.5% at 1-3 months' in words[1]
     assert "-0.5% at 1-3 months [-0.8%, -0.2%]; -0.6% at 4-6 months [-0.9%, -0.2%]" in words[1]
     assert "measurably worse than holding the state at 1-3 and 4-6 months." in words[1]
     # the loss is tied to the numbers a reader quotes, which are made this way

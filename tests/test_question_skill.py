@@ -524,11 +524,11 @@ def test_the_state_families_split_by_the_state_at_the_cutoff_by_hand():
     (words,) = origin_state_findings(table)
     assert words.startswith("Talks resume (a change into active talks or summitry) within 6")
     assert "asked in no talks (2 cutoffs) the state model answered 40% on average where 0%" in words
-    assert "(too high; skill there -172.0% against the long-run base rate); asked in stalled" in (
+    assert "(too high; skill there -172.0% against the long-run base rate). Asked in stalled" in (
         words
     )
     assert words.endswith(
-        "asked in stalled (2 cutoffs) 40% on average where 50% came true (too low; skill there "
+        "Asked in stalled (2 cutoffs) 40% on average where 50% came true (too low; skill there "
         "+68.0%; the base rate's Brier score was worse there)."
     )
     # answers too high in both states: only the larger gap is named
@@ -537,7 +537,7 @@ def test_the_state_families_split_by_the_state_at_the_cutoff_by_hand():
     # asked in summitry, one of the states "talks resume" counts a change into: said so
     (summit,) = origin_state_findings(table.assign(state=["no_talks", "summitry"]))
     assert (
-        "asked in summitry (2 cutoffs; from there a move to active talks counts, or a return to "
+        "Asked in summitry (2 cutoffs; from there a move to active talks counts, or a return to "
         "summitry after leaving it) 40%" in summit
     )
     assert "asked in no talks (2 cutoffs) the state" in summit

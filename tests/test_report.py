@@ -2255,9 +2255,8 @@ def test_the_nuclear_note_says_how_the_rule_fared_near_its_answer(tmp_path):
     assert nuclear_calibration(0.06, RULE_28, tmp_path) == (
         f" In the question backtest, {ANSWERED} 0% to 10% for the next 12 months "
         "(93 monthly cutoffs, 1.4% on average), a test came within those 12 months 13% of the "
-        "time (90% interval 8% to 19%, as if the cutoffs were independent: their 12-month "
-        "windows overlap, so they amount to fewer independent cases and the interval is too "
-        "narrow): read this answer as likely too low."
+        "time (90% interval 8% to 19%, too narrow: it treats the overlapping 12-month windows "
+        "as independent): read this answer as likely too low."
     )
     assert f"{ANSWERED} 10% to 20%" in nuclear_calibration(0.15, RULE_28, tmp_path)
     # a rate by state with the same half-life is another rule: no single half-life was scored
@@ -2267,7 +2266,7 @@ def test_the_nuclear_note_says_how_the_rule_fared_near_its_answer(tmp_path):
     assert nuclear_calibration(0.15, RULE_28, tmp_path).endswith("as likely too low.")
     within = table.assign(observed_frequency=[0.05, 0.15, 0.2], lo90=0.01, hi90=0.3)
     within.to_csv(tmp_path / "question_reliability.csv", index=False)
-    assert nuclear_calibration(0.15, RULE_28, tmp_path).endswith("too narrow).")
+    assert nuclear_calibration(0.15, RULE_28, tmp_path).endswith("as independent).")
     below = table.assign(observed_frequency=[0.0, 0.05, 0.2], lo90=0.0, hi90=[0.01, 0.09, 0.3])
     below.to_csv(tmp_path / "question_reliability.csv", index=False)
     assert nuclear_calibration(0.15, RULE_28, tmp_path).endswith("as likely too high.")

@@ -341,8 +341,8 @@ def transition_sentence(evidence: pd.DataFrame, model: str) -> list[str]:
     )
     return [
         "Drawing the future states from the state model instead of holding the state at the "
-        f'cutoff (the "all things considered" outlook): a gain of {gains} on {model}\'s mean '
-        f"CRPS (positive = better, negative = worse): it is {verdict}.{carries}"
+        f'cutoff, as the "all things considered" outlook does, gains {gains} on {model}\'s '
+        f"mean CRPS (positive = better, negative = worse). It is {verdict}.{carries}"
     ]
 
 

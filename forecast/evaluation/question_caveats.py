@@ -154,8 +154,8 @@ def nuclear_calibration(p: float, rule: dict, folder: Path = EVALUATION_DIR) -> 
         f"{r['bin_hi']:.0%} for the next 12 months ({int(r['n'])} monthly cutoffs, "
         f"{r['mean_probability']:.1%} on average), a test came within those 12 months "
         f"{r['observed_frequency']:.0%} of the time (90% interval {r['lo90']:.0%} to "
-        f"{r['hi90']:.0%}, as if the cutoffs were independent: their 12-month windows overlap, "
-        "so they amount to fewer independent cases and the interval is too narrow)" + _way(r)
+        f"{r['hi90']:.0%}, too narrow: it treats the overlapping 12-month windows as "
+        "independent)" + _way(r)
     )
 
 

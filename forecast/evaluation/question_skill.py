@@ -466,9 +466,9 @@ def origin_state_findings(table: pd.DataFrame) -> list[str]:
         if len(picks) == 2 and (gap[picks[0].name] > 0) == (gap[picks[1].name] > 0):
             picks = [max(picks, key=lambda r: abs(gap[r.name]))]  # all one way: the largest
         into = parse_event(BY_ID[family]["event"], "question families", family).to or ()
+        first, *others = (clause(r, k == 0, into) for k, r in enumerate(picks))
         out.append(
-            f"{BY_ID[family]['title']}: "
-            + "; ".join(clause(r, k == 0, into) for k, r in enumerate(picks))
-            + "."
+            f"{BY_ID[family]['title']}: {first}."
+            + "".join(f" {c[0].upper()}{c[1:]}." for c in others)  # "Asked in stalled ..."
         )
     return out

@@ -246,18 +246,15 @@ def nuclear_finding(table: pd.DataFrame) -> str:
         r = by.loc[best]
         why = (
             f"{words[best]} scores {signed_percent(r['skill_vs_kept'])} against it, paired on "
-            "the same "
-            "cutoffs, with a 90% interval of "
-            f"{percent_interval(r['skill_vs_kept_lo'], r['skill_vs_kept_hi'])}: the six tests "
-            "of 2006-2017 cannot "
-            "separate the "
-            "rules, so the rule already in use stays"
+            "the same cutoffs (90% interval "
+            f"{percent_interval(r['skill_vs_kept_lo'], r['skill_vs_kept_hi'])}). The six tests "
+            "of 2006-2017 cannot separate the rules, so the rule already in use stays"
         )
         if best == "by_state":
             why += (
-                " (a rate by state would also need every simulation to pass its state path to "
-                "the nuclear model, which the simulation does not do: the outlook's "
-                "nuclear tests carry no state term)"
+                ". A rate by state would also need every simulation to pass its state path to "
+                "the nuclear model; the simulation does not, so the outlook's nuclear tests carry "
+                "no state term"
             )
     return (
         f"P(a nuclear test within 12 months), asked at every month {table.attrs.get('span', '')} "
