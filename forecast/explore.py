@@ -58,7 +58,7 @@ from forecast.explorer_paths import (
     PathSimulator,
 )
 from forecast.plots import STATE_LABELS, plot_scenarios
-from forecast.present import chance, counted, month_span
+from forecast.present import chance, counted, interval_text, month_span
 from forecast.runs import load_outlook, load_run
 
 
@@ -342,7 +342,7 @@ class Explorer(PathSimulator):
         )
         rows = "".join(
             f"<tr><td style='text-align:left'>{html.escape(str(r.label))}</td>"
-            f"<td>{r.mean:.1f}</td><td>{r.median:.0f}</td><td>{r.q10:.0f} to {r.q90:.0f}</td>"
+            f"<td>{r.mean:.1f}</td><td>{r.median:.0f}</td><td>{interval_text(r.q10, r.q90)}</td>"
             f"<td>{chance(r.p_any)}</td></tr>"
             for r in self.summary.itertuples()
         )

@@ -1,5 +1,6 @@
-"""The outlook from today as an analyst reads it: the tables and sentences the report's index
-leads with, computed in one call for a notebook (``04_scenarios``).
+"""The outlook from today as an analyst reads it, computed in one call for a notebook
+(``04_scenarios``): the numbers of the table the report's index leads with (the same
+simulation, seed and recounts), as tables and sentences.
 
 :func:`forecast.outlook.outlook_from_today` simulates; :func:`read_outlook_today` adds what a
 reader needs beside the numbers: the total split by today's state with the columns named as
@@ -68,11 +69,12 @@ class OutlookToday:
         P(ICBM launch) as CNS classifies and with unknown-class launches recounted (None
         when the run's launch days carry no class mix).
     icbm_text : list of str
-        The recount's sentence.
+        The recount's sentence (empty without a class mix).
     nuclear : DataFrame or None
-        P(nuclear test) under each rule (None when the run's count model draws the tests).
+        P(nuclear test) under each rule (None when the run's count model draws the tests, or
+        the run was saved before runs kept the other rules).
     nuclear_text : list of str
-        Why the rules are missing, for a run saved before runs kept them.
+        Why the rules are missing, for a run saved before runs kept them (else empty).
     states : DataFrame
         P(each state) by month, for :func:`forecast.plots.plot_state_probabilities`.
     """
@@ -103,7 +105,7 @@ def read_outlook_today(
         The data (the unknown-class launches recounted for P(ICBM launch)).
     today : date
         The day the outlook starts from.
-    random_seed : int
+    random_seed : int, default 1
         The seed of the simulation and of the recounts.
 
     Returns
@@ -125,7 +127,12 @@ def read_outlook_today(
     # a rate without a state term repeats its value in every row, as on the report's page
     split = every_row_filled(tables_today["totals"])
     split = split.assign(path=split["path"].map(state_words))  # "No talks in Dec 2026"
-    caveat = interval_caveat(pd.read_csv(EVALUATION_DIR / "totals.csv"), model.name, lead=len(gap))
+    backtest = EVALUATION_DIR / "totals.csv"  # shipped with the package's evaluation
+    caveat = (
+        interval_caveat(pd.read_csv(backtest), model.name, lead=len(gap))
+        if backtest.exists()
+        else ""
+    )
     icbm, icbm_text = None, []
     classes = today_outlook.full.data.get("class_counts")
     if classes is not None and classes.attrs.get("source") == "class_mix":  # as the report

@@ -386,6 +386,11 @@ def for_reading(table: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
         A table of :mod:`forecast.summaries` (``q10`` and ``q90`` among its columns).
     columns : dict of str to str
         Column -> the name shown; ``interval`` names the 80% interval's column.
+
+    Returns
+    -------
+    DataFrame
+        The columns given, renamed, without those that hold no value.
     """
     interval = [interval_text(lo, hi) for lo, hi in zip(table["q10"], table["q90"], strict=True)]
     shown = table.assign(interval=interval)[list(columns)].rename(columns=columns)

@@ -40,6 +40,7 @@ from forecast.present import (
     chance,
     counted,
     indefinite_article,
+    interval_text,
     more_or_fewer,
     signed_number,
     state_words,
@@ -172,7 +173,7 @@ def target_noun(target: str) -> str:
 
 
 def _interval_words(row) -> str:
-    return f"80% interval {row['q10']:.0f} to {row['q90']:.0f}"
+    return f"80% interval {interval_text(row['q10'], row['q90'])}"
 
 
 def _caution_words(row) -> str:

@@ -528,7 +528,8 @@ def test_the_state_families_split_by_the_state_at_the_cutoff_by_hand():
         words
     )
     assert words.endswith(
-        "Asked in stalled (2 cutoffs) 40% on average where 50% came true (too low; skill there "
+        "Asked in stalled (2 cutoffs) it answered 40% on average where 50% came true (too low; "
+        "skill there "
         "+68.0%; the base rate's Brier score was worse there)."
     )
     # answers too high in both states: only the larger gap is named
@@ -538,7 +539,7 @@ def test_the_state_families_split_by_the_state_at_the_cutoff_by_hand():
     (summit,) = origin_state_findings(table.assign(state=["no_talks", "summitry"]))
     assert (
         "Asked in summitry (2 cutoffs; from there a move to active talks counts, or a return to "
-        "summitry after leaving it) 40%" in summit
+        "summitry after leaving it) it answered 40%" in summit
     )
     assert "asked in no talks (2 cutoffs) the state" in summit
 

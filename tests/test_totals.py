@@ -217,11 +217,13 @@ def test_the_totals_along_the_state_models_paths_are_said_against_the_state_held
     )
     words = totals_findings(table, "m")
     assert words[-1] == (
-        "With the states drawn from the state model (the outlook all things considered), the "
-        "CRPS of the total is 3.33 launch days, 1.0% higher than with the state held; with the "
-        "states that came, 3.20 (no paired interval is computed for the totals)."
+        'With the states drawn from the state model, as the "all things considered" outlook '
+        "draws them, the CRPS of the total is 3.33 launch days, 1.0% higher than with the state "
+        "held; with the states that came, 3.20 (no paired interval is computed for the totals)."
     )
     assert len(totals_findings(table, "m", state_path="transition")) == 3
     lower = table.assign(crps=[3.3, 3.234, 3.2])
     assert "2.0% lower than with the state held" in totals_findings(lower, "m")[-1]
+    same = table.assign(crps=[3.3, 3.301, 3.2])  # 0.03% higher: said as the same
+    assert "3.30 launch days, the same as with the state held;" in totals_findings(same, "m")[-1]
     assert len(totals_findings(table.iloc[:1], "m")) == 3  # no transition row: no sentence

@@ -15,7 +15,7 @@ from rich.table import Table
 
 from forecast.catalog import DEFAULT_MODEL, MODELS
 from forecast.freshness import window_note
-from forecast.present import chance, chances_in_brackets, signed_percent
+from forecast.present import chance, chances_in_brackets, interval_text, signed_percent
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -82,7 +82,7 @@ def totals_table(summary: pd.DataFrame, title: str) -> Table:
             str(row.scenario),
             f"{row.mean:.1f}",
             f"{row.median:.0f}",
-            f"{row.q10:.0f} to {row.q90:.0f}",
+            interval_text(row.q10, row.q90),
             chance(row.p_any),
             f"{row.n:,}",
         ]

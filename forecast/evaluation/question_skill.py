@@ -438,7 +438,7 @@ def origin_state_findings(table: pd.DataFrame) -> list[str]:
 
     def clause(row, first: bool, into: tuple[str, ...]) -> str:
         way = "too high" if row["mean_answer"] > row["frequency"] else "too low"
-        said = "the state model answered " if first else ""
+        said = "the state model answered " if first else "it answered "
         # asked in one of the states it counts a change into: staying there does not count
         cutoffs = f"{int(row['n'])} cutoffs"
         if row["state"] in into and len(into) > 1:

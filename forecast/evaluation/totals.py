@@ -105,10 +105,15 @@ def _path_sentence(table: pd.DataFrame, model: str, held: pd.Series, unit: str) 
         return []
     drawn = rows.loc["transition", "crps"]
     change = drawn / held["crps"] - 1
+    if round(change, 3) == 0:
+        against = "the same as with the state held"
+    else:
+        against = (
+            f"{abs(change):.1%} {'higher' if change > 0 else 'lower'} than with the state held"
+        )
     text = (
-        f"With the states drawn from the state model (the outlook all things considered), the "
-        f"CRPS of the total is {drawn:.2f} {unit}, {abs(change):.1%} "
-        f"{'higher' if change > 0 else 'lower'} than with the state held"
+        'With the states drawn from the state model, as the "all things considered" outlook '
+        f"draws them, the CRPS of the total is {drawn:.2f} {unit}, {against}"
     )
     if "observed" in rows.index:
         text += f"; with the states that came, {rows.loc['observed', 'crps']:.2f}"
@@ -127,9 +132,16 @@ def totals_findings(
     model : str
         The model the sentences are about.
     state_path : str
-        The forecasts' state path (``persist``: the state held at the cutoff).
+        The forecasts' state path (``persist``: the state held at the cutoff). For
+        ``persist`` the last sentence compares the ``transition`` path's totals, when the
+        table has them.
     unit : str
         What the totals count (``launch days``, ``missiles``).
+
+    Returns
+    -------
+    list of str
+        The sentences (empty when the table has no row for ``model`` and ``state_path``).
     """
     rows = table[(table["model"] == model) & (table["state_path"] == state_path)]
     if rows.empty:

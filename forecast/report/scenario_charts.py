@@ -17,6 +17,7 @@ import pandas as pd
 
 from forecast.plots.scenarios import fan_title
 from forecast.plots.style import STATE_LABELS, scenario_colors
+from forecast.present import interval_text
 from forecast.report.chart_parts import (
     base_spec,
     iso,
@@ -66,8 +67,8 @@ def checkbox_css(chart_id: str, names) -> str:
 def _bands_text(row) -> str:
     """A scenario's numbers of a month in words (its mean and both bands)."""
     return (
-        f"mean {row['mean']:.1f}; 50% {row['q25']:.0f} to {row['q75']:.0f}; "
-        f"80% {row['q10']:.0f} to {row['q90']:.0f}"
+        f"mean {row['mean']:.1f}; 50% {interval_text(row['q25'], row['q75'])}; "
+        f"80% {interval_text(row['q10'], row['q90'])}"
     )
 
 

@@ -898,11 +898,12 @@ def _drift_words(ctx: ReportContext, totals: pd.DataFrame, months: int, lead: in
     return (
         f"<p>Over these {months} months the model expects {now['mean']:.1f} launch days on "
         f"average (median "
-        f"{now['median']:.0f}, 80% interval {now['q10']:.0f} to {now['q90']:.0f}), against "
-        f"{then['mean']:.1f} (median {then['median']:.0f}, {then['q10']:.0f} to "
-        f"{then['q90']:.0f}) for the {months} months from {end} below. The difference is "
-        f"not news from the world: {news}. It comes from the {counted(lead, 'simulated month')} in "
-        "between, which each simulation runs through on its own (its negotiation states and, "
+        f"{now['median']:.0f}, 80% interval {interval_text(now['q10'], now['q90'])}), against "
+        f"{then['mean']:.1f} (median {then['median']:.0f}, "
+        f"{interval_text(then['q10'], then['q90'])}) for the {months} months from {end} below. "
+        f"The difference is not news from the world: {news}. It comes from the "
+        f"{counted(lead, 'simulated month')} in between, which each simulation runs through on "
+        "its own (its negotiation states and, "
         f"in a model whose level of launches moves, that level){why}.</p>"
     )
 
