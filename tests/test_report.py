@@ -1335,6 +1335,17 @@ def test_the_index_gives_the_outlook_from_today_and_the_year_beside_the_last(tin
     nuclear = re.findall(r"<td>([^<]*)</td></tr>", table)
     assert len(nuclear) == len(today) > 1 and set(nuclear) == {f"{first['p_nuclear']:.0%}"}
     assert "n/a" not in table and 'id="nuclear-unsplit"' in index
+    # notebook 04 reads the same outlook from today from the same run, day and seed
+    from forecast.data import load_tables
+    from forecast.outlook_today import read_outlook_today
+    from forecast.runs import load_outlook, load_run
+
+    model, _ = load_run(tiny_run)
+    reading = read_outlook_today(model, load_outlook(tiny_run), load_tables(), STALE_TODAY)
+    for shown, written in (("expected launch days", "mean"), ("P(ICBM launch)", "p_icbm")):
+        assert reading.table[shown].tolist() == pytest.approx(
+            today[written].tolist(), abs=5e-4
+        )  # CSV: 3 decimals
     # why it differs from the 12 months from the data's end: the simulated months, not news
     then = pd.read_csv(folder / "outlook.csv").iloc[0]
     assert (
