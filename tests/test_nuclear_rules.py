@@ -161,3 +161,26 @@ def test_only_a_question_on_at_least_one_test_gets_the_other_rules():
     assert not asks_p_nuclear(question("nuclear_test", threshold=2))
     assert not asks_p_nuclear(question("nuclear_test", "numeric"))
     assert not asks_p_nuclear(question("launch_day"))
+
+
+def test_the_past_only_choice_of_a_rule_uses_only_resolved_windows():
+    """``docs/evaluation/nuclear_choice.py``: at cutoff i only the windows of cutoffs up to
+    i - 12 have resolved. Rule ``half_life_28`` answers 0.9 and ``other`` 0.1 everywhere; no
+    test comes until cutoff 12, so from there the choice is ``other`` (Brier 0.01 against
+    0.81) and the inverse-Brier mix weighs it 81 to 1."""
+    import importlib.util
+
+    from conftest import REPO
+
+    spec = importlib.util.spec_from_file_location(
+        "nuclear_choice", REPO / "docs" / "evaluation" / "nuclear_choice.py"
+    )
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    table = pd.DataFrame({"half_life_28": [0.9] * 14, "other": [0.1] * 14, "came": [0] * 14})
+    out = script.combined(table, ["half_life_28", "other"])
+    assert out["prequential_choice"].tolist() == [0.9] * 12 + [0.1] * 2
+    assert out["inverse_brier_mix"][:12].tolist() == [0.9] * 12  # nothing resolved yet
+    weighted = (0.9 / 0.81 + 0.1 / 0.01) / (1 / 0.81 + 1 / 0.01)
+    assert out["inverse_brier_mix"][12:].tolist() == pytest.approx([weighted] * 2)
+    assert out["equal_mix"].tolist() == pytest.approx([0.5] * 14)
