@@ -14,7 +14,13 @@ from conftest import SEED
 
 from forecast.constants import STATES
 from forecast.errors import ConfigError, RunFileError
-from forecast.models.chains import DiscountedChain, ShrunkChain, prequential_scores
+from forecast.models.chains import (
+    BlindMixChain,
+    DiscountedChain,
+    ShrunkChain,
+    blind_alpha,
+    prequential_scores,
+)
 from forecast.models.conditioning import Lattice
 from forecast.models.durations import DURATION_CAP, DurationModel, weibull_hazard
 from forecast.models.state_catalog import (
@@ -23,6 +29,7 @@ from forecast.models.state_catalog import (
     transition_model,
     transitions_from_dataset,
 )
+from forecast.models.state_sequences import transition_counts
 from forecast.models.transitions import TransitionModel
 from forecast.runs import OUTLOOK_TRANSITIONS, outlook_at
 
@@ -158,6 +165,37 @@ def test_the_shrunk_chain_centres_every_row_on_the_pooled_persistence():
     assert alpha[NT, NT] == pytest.approx(24 * (1 - e))
     assert alpha[SU, NT] == pytest.approx(24 * e / 3)
     np.testing.assert_allclose(model.posterior_alpha, alpha + model.counts)
+
+
+def test_the_blind_chain_leaves_every_state_at_the_pooled_rate_and_the_mix_halves_it(panel):
+    """Six months no talks, no talks, stalled x3, active talks: exits 2 of 5 transitions,
+    e = 2.5 / 6; entries into stalled 1 and into active talks 1, each with half a pseudo-entry;
+    every row weighs 6 months. The mix's draws are half the blind rows', half the chain's."""
+    states = timeline([NT, NT, ST, ST, ST, AT])
+    e = 2.5 / 6
+    alpha = blind_alpha(transition_counts(states))
+    assert alpha.sum(axis=1) == pytest.approx([6.0] * 4)
+    assert alpha[NT, NT] == pytest.approx(6 * (1 - e))
+    # from no talks: stalled 1.5, active talks 1.5, summitry 0.5 entries (of 3.5)
+    assert alpha[NT, ST] == pytest.approx(6 * e * 1.5 / 3.5)
+    assert alpha[NT, SU] == pytest.approx(6 * e * 0.5 / 3.5)
+    # from stalled, its own entries do not count: no talks 0.5, active 1.5, summitry 0.5
+    assert alpha[ST, AT] == pytest.approx(6 * e * 1.5 / 2.5)
+    mix = BlindMixChain(draws=400, random_seed=SEED).fit(panel)
+    chain = DiscountedChain(draws=400, random_seed=SEED).fit(panel)
+    blind = blind_alpha(mix.counts)
+    blind_mean = blind / blind.sum(axis=1, keepdims=True)
+    expected = 0.5 * chain.posterior_mean().to_numpy() + 0.5 * blind_mean
+    np.testing.assert_allclose(mix.posterior_mean().to_numpy(), expected)
+    # the draws' mean follows the exact mean (half the draws nearly the blind rows)
+    np.testing.assert_allclose(mix.matrices().mean(axis=0), expected, atol=0.02)
+    p_mix, p_chain = mix.event_probability(6), chain.event_probability(6)
+    chain_blind = TransitionModel(draws=400).fit(panel)
+    chain_blind.draws = chain_blind._matrix_array(np.repeat(blind_mean[None], 400, axis=0))
+    p_blind = chain_blind.event_probability(6)
+    assert p_mix == pytest.approx((p_chain + p_blind) / 2, abs=0.01)
+    with pytest.raises(ConfigError, match="blind_share"):
+        BlindMixChain({"blind_share": 1.5})
 
 
 def test_the_prequential_score_by_hand():

@@ -34,7 +34,17 @@ since 2009. Each class here changes one thing, so that the backtest says which i
     cutoff, state by state: the short, frequent spells of the 1990s need not set the
     persistence of the long spells of no talks since 2009.
 
-Both keep the plain chain's interface (its ``counts`` are the integer transition counts,
+:class:`BlindMixChain`
+    The discounted chain averaged with a chain that does not know the state: each row's
+    draws come half from the discounted chain's row and half from a state-blind row, whose
+    monthly exit rate is the pooled rate of all states (:func:`pooled_exit_rate`) and whose
+    destinations are shared as the entries into each state were in the training window.
+    The state-blind chain answers each state question about as the long-run base rate does
+    (every state leaves at the same pace); averaging the two, with equal weights and nothing
+    learned, pulls the discounted chain's answers from no talks down toward what came since
+    2000. Tried for issue 23 (``docs/evaluation/blind_mix.py``); registered, not the default.
+
+Each keeps the plain chain's interface (its ``counts`` are the integer transition counts,
 ``simulate`` with fixed months and conditions, the exact conditioning, ``to_dataset`` /
 ``from_dataset``).
 """
@@ -55,7 +65,7 @@ from forecast.models.events import discount_weights, half_life_months
 from forecast.models.state_sequences import state_codes, transition_counts
 from forecast.models.transitions import INTERVAL, TransitionModel
 
-__all__ = ["DiscountedChain", "ShrunkChain", "pooled_exit_rate"]
+__all__ = ["BlindMixChain", "DiscountedChain", "ShrunkChain", "blind_alpha", "pooled_exit_rate"]
 
 
 def pooled_exit_rate(counts: np.ndarray) -> float:
@@ -312,6 +322,82 @@ class DiscountedChain(TransitionModel):
                 f"the file holds {self.weights.shape[0]} components, its priors make {n}",
                 "refit the run (forecast refit)",
             )
+
+
+def blind_alpha(counts: np.ndarray) -> np.ndarray:
+    """Dirichlet parameters of the state-blind chain's rows, (from_state, to_state).
+
+    Every row has the pooled monthly exit rate ``e`` (:func:`pooled_exit_rate`) and leaves
+    for each other state in proportion to the entries into it in ``counts`` (with half an
+    entry each); the row weighs as many months as ``counts`` holds transitions, so its draws
+    are almost the pooled rates themselves.
+
+    Parameters
+    ----------
+    counts : ndarray, shape (4, 4)
+        Transition counts (from_state, to_state).
+
+    Returns
+    -------
+    ndarray, shape (4, 4)
+    """
+    counts = np.asarray(counts, dtype=float)
+    e = pooled_exit_rate(counts)
+    entries = counts.sum(axis=0) - np.diag(counts) + 0.5
+    weight = counts.sum() + 1.0
+    alpha = np.empty((N_STATES, N_STATES))
+    for i in range(N_STATES):
+        others = entries.copy()
+        others[i] = 0.0
+        alpha[i] = weight * e * others / others.sum()
+        alpha[i, i] = weight * (1 - e)
+    return alpha
+
+
+class BlindMixChain(DiscountedChain):
+    """The discounted chain averaged, row by row and with equal weights, with the state-blind
+    chain of :func:`blind_alpha`."""
+
+    name: ClassVar[str] = "blind_mix_transitions"
+    description: ClassVar[str] = (
+        "The discounted chain of negotiation states averaged with a state-blind chain (the "
+        "pooled exit rate in every state)."
+    )
+    #: The discounted chain's priors, and ``blind_share``: the share of each row's draws
+    #: from the state-blind row (0.5: equal weights).
+    default_priors: ClassVar[dict] = {**DiscountedChain.default_priors, "blind_share": 0.5}
+
+    @classmethod
+    def _validate_extra(cls, merged: dict, where: str) -> None:
+        super()._validate_extra(merged, where)
+        share = merged["blind_share"]
+        if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 <= share <= 1:
+            raise ConfigError(
+                where, f"prior 'blind_share' = {share!r} is not between 0 and 1", "use 0.5"
+            )
+
+    def _draw_posterior(self) -> xr.DataArray:
+        """Each row's draws: ``blind_share`` of them from the state-blind row, the others
+        from the discounted chain's row mixture, shuffled together."""
+        rng = np.random.default_rng(self.random_seed)
+        alpha, blind = self._component_alpha(), blind_alpha(self.counts)
+        share = float(self.priors["blind_share"])
+        n_blind = int(round(share * self.n_draws))
+        values = np.empty((self.n_draws, N_STATES, N_STATES))
+        for i in range(N_STATES):
+            per = _largest_remainders(self.weights[:, i], self.n_draws - n_blind)
+            parts = [rng.dirichlet(alpha[k, i], size=n) for k, n in enumerate(per)]
+            row = np.concatenate([*parts, rng.dirichlet(blind[i], size=n_blind)])
+            values[:, i] = row[rng.permutation(self.n_draws)]
+        return self._matrix_array(values)
+
+    def posterior_mean(self) -> pd.DataFrame:
+        """Posterior mean transition matrix: the two chains' exact means, weighted."""
+        share = float(self.priors["blind_share"])
+        blind = blind_alpha(self.counts)
+        blind_mean = blind / blind.sum(axis=1, keepdims=True)
+        mean = (1 - share) * super().posterior_mean().to_numpy() + share * blind_mean
+        return pd.DataFrame(mean, index=pd.Index(STATES, name="from_state"), columns=list(STATES))
 
 
 def prequential_scores(states: pd.Series, prior: np.ndarray, half_lives) -> np.ndarray:

@@ -1,6 +1,6 @@
 """The models of the negotiation states by name, and the one the outlook uses.
 
-Four models share one interface (:class:`forecast.models.state_model.StateModel`: fit on a
+Five models share one interface (:class:`forecast.models.state_model.StateModel`: fit on a
 panel, ``simulate(months, draws, rng, fixed, conditions, start, source)``, ``to_dataset`` /
 ``from_dataset`` for a run's ``outlook.nc``, ``last_state``, ``last_month``,
 ``expected_dwell``):
@@ -17,6 +17,10 @@ panel, ``simulate(months, draws, rng, fixed, conditions, start, source)``, ``to_
 ``duration``
     :class:`~forecast.models.durations.DurationModel`, the semi-Markov model whose exit
     hazard depends on the months spent in the state.
+``blind_mix``
+    :class:`~forecast.models.chains.BlindMixChain`, the discounted chain averaged with equal
+    weights with a state-blind chain (every state leaves at the pooled rate): a candidate of
+    issue 23, measured by ``docs/evaluation/blind_mix.py``, not the default.
 
 :data:`DEFAULT_TRANSITIONS` is the one :func:`forecast.runs.outlook_at` fits: the model with
 the best Brier score on every state question of the strict question backtest (every month
@@ -38,7 +42,7 @@ from __future__ import annotations
 import xarray as xr
 
 from forecast.errors import ConfigError, RunFileError
-from forecast.models.chains import DiscountedChain, ShrunkChain
+from forecast.models.chains import BlindMixChain, DiscountedChain, ShrunkChain
 from forecast.models.durations import DurationModel
 from forecast.models.transitions import TransitionModel
 
@@ -55,6 +59,7 @@ TRANSITION_MODELS: dict[str, type] = {
     "shrunk": ShrunkChain,
     "discounted": DiscountedChain,
     "duration": DurationModel,
+    "blind_mix": BlindMixChain,
 }
 
 #: The state model of every run's outlook (:func:`forecast.runs.outlook_at`): the winner of
