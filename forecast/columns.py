@@ -238,7 +238,7 @@ BY_FILE: dict[str, dict[str, str]] = {
         "draws": "the number of simulations the answer rests on",
         "model": "the model whose simulations answer the question, named as in questions.csv: "
         "the run's count model (a question on a weapon class: with the run's class mix), its "
-        "state model for a question about the negotiation states (discounted), its rule for "
+        "state model for a question about the negotiation states (blind_mix), its rule for "
         "the rate of nuclear tests for a nuclear test (half_life_28: old tests fade with a "
         "half-life of 28 months), unless the count model draws its own nuclear tests",
         "resolution": "how the question resolves",

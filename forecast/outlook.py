@@ -345,7 +345,7 @@ def answered_by(question, model, outlook, sims) -> str:
     -------
     str
         For a question about the negotiation states, the state model's catalog name
-        (``discounted``); for a nuclear test, the nuclear-test rule's (``half_life_28``) when
+        (``blind_mix``); for a nuclear test, the nuclear-test rule's (``half_life_28``) when
         the outlook drew the tests (a count model that draws its own, ``class_hierarchical``,
         answers itself); for a question on a weapon class, the count model "with the class
         mix" when the run's class mix split its launch days; else the count model's name.

@@ -288,8 +288,8 @@ def fit_outlook(model: BaseModel) -> Outlook:
 
 
 #: The state model of every outlook (:data:`forecast.models.state_catalog.DEFAULT_TRANSITIONS`:
-#: the discounted chain, which beat the plain chain, the chain shrunk toward persistence and
-#: the duration model on every state question of the strict question backtest,
+#: the discounted chain averaged with a state-blind chain, the one state model at or above the
+#: long-run base rate on every state question of the strict question backtest,
 #: ``docs/evaluation/questions_models.csv``).
 OUTLOOK_TRANSITIONS = DEFAULT_TRANSITIONS
 

@@ -82,9 +82,12 @@ def test_the_outlook_gives_each_draw_its_own_state_path(fitted):
     assert share.dims == ("draw", "weapon_class") and ((share > 0) & (share < 1)).all()
     icbm = forecast.expected_class_days("ICBM").sel(scenario="outlook")
     np.testing.assert_array_equal(icbm, sim["rate"] * share.sel(weapon_class="ICBM"))
-    counted = sim["class_counts"].sum("month").mean("draw")
-    expected = (sim["rate"] * share).sum("month").mean("draw")
-    np.testing.assert_allclose(counted, expected, rtol=0.1, atol=0.05)
+    # given its launch days, a draw's days of a class are expected at its share of them: the
+    # misses have mean zero, within four standard errors over the 100 draws (a tolerance on
+    # the expected days themselves failed by chance when the draws' random streams moved)
+    miss = sim["class_counts"].sum("month") - (sim["launch_days"] * share).sum("month")
+    se = miss.std("draw") / np.sqrt(sim.sizes["draw"])
+    assert ((abs(miss.mean("draw")) <= 4 * se) & (se > 0)).all()
     tables = outlook_tables(forecast)
     np.testing.assert_allclose(tables["states"][list(STATES)].sum(axis=1), 1.0)
     totals = tables["totals"].set_index("path")
@@ -378,11 +381,12 @@ def test_the_questions_of_2027_are_answered_through_the_months_the_data_lack(run
     assert len(answers) == 8 and set(answers["window_status"]) == {"future"}
     assert answers["window_start"].min() == "2027-01" and answers["window_end"].max() == "2027-12"
     assert set(answers["data_as_of"]) == {"2025-12-31"}
-    assert answers["model"]["talks-resume-2027h1"] == "discounted"
+    assert answers["model"]["talks-resume-2027h1"] == "blind_mix"
     said = " ".join(result.output.split())
-    talks = said[said.index("talks-resume-2027h1: ") :]
-    assert talks.startswith("talks-resume-2027h1: Its family has negative skill")
-    assert "Asked in no talks" not in talks.split("nuclear-test-2027:")[0]
+    # the talks family ties its base rate overall (docs/evaluation/questions.csv), and a window
+    # that starts after 12 simulated months is not asked in the state the data end in: no
+    # caveat, where the 2026 question, asked from no talks, has one (the next test)
+    assert "talks-resume-2027h1: " not in said and "Asked in no talks" not in said
     assert "nuclear-test-2027: In the question backtest, when the run's rule" in said
     # none of the 2026 record's caveats: its ids are not these questions'
     assert "Its backfilled track record" not in said
@@ -430,7 +434,7 @@ def test_the_questions_command_writes_answers_and_the_ledger_scores_them(run_dir
     # each answer names the model whose simulations gave it
     by = pd.read_csv(out / "answers.csv").set_index("question")["model"]
     # as questions.csv names them: the run's state model, its nuclear-test rule
-    assert by["talks-resume-2026h1"] == "discounted" and by["nuclear-test-2026"] == "half_life_28"
+    assert by["talks-resume-2026h1"] == "blind_mix" and by["nuclear-test-2026"] == "half_life_28"
     assert by["launch-days-2026"] == by["launch-days-2026-if-talks-march"] == "ar_level"
     assert by["icbm-2026h1"] == by["next-icbm-month"] == "ar_level with the class mix"
     explained_columns(out)  # every CSV's columns explained beside them

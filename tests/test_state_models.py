@@ -320,9 +320,9 @@ def test_every_state_model_simulates_what_it_computes_and_saves(name, panel, tmp
 
 
 def test_the_catalogue_and_the_outlook_name_the_default(panel):
-    assert OUTLOOK_TRANSITIONS == DEFAULT_TRANSITIONS == "discounted"
+    assert OUTLOOK_TRANSITIONS == DEFAULT_TRANSITIONS == "blind_mix"
     outlook = outlook_at(panel, "2019-10", SEED)
-    assert isinstance(outlook.transitions, DiscountedChain)
+    assert isinstance(outlook.transitions, BlindMixChain)
     assert isinstance(
         outlook_at(panel, "2019-10", SEED, transitions="duration").transitions, DurationModel
     )

@@ -42,7 +42,8 @@ since 2009. Each class here changes one thing, so that the backtest says which i
     The state-blind chain answers each state question about as the long-run base rate does
     (every state leaves at the same pace); averaging the two, with equal weights and nothing
     learned, pulls the discounted chain's answers from no talks down toward what came since
-    2000. Tried for issue 23 (``docs/evaluation/blind_mix.py``); registered, not the default.
+    2000. The state model of every run's outlook since 2026-12-08 (issue 23;
+    ``docs/evaluation/blind_mix.py``).
 
 Each keeps the plain chain's interface (its ``counts`` are the integer transition counts,
 ``simulate`` with fixed months and conditions, the exact conditioning, ``to_dataset`` /
