@@ -289,8 +289,8 @@ def fit_outlook(model: BaseModel) -> Outlook:
 
 #: The state model of every outlook (:data:`forecast.models.state_catalog.DEFAULT_TRANSITIONS`:
 #: the discounted chain averaged with a state-blind chain, the one state model at or above the
-#: long-run base rate on every state question of the strict question backtest,
-#: ``docs/evaluation/questions_models.csv``).
+#: long-run base rate on every state question of the strict question backtest, where it was
+#: chosen, a tie on talks; ``docs/evaluation/questions_models.csv``).
 OUTLOOK_TRANSITIONS = DEFAULT_TRANSITIONS
 
 #: Prior overrides of the outlook's nuclear-test rate (none: the 28-month half-life of

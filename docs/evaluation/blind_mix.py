@@ -1,11 +1,12 @@
-"""The discounted chain averaged with a state-blind chain, tried for issue 23 (not the default).
+"""The discounted chain averaged with a state-blind chain (issue 23; the default since 2026-12-08).
 
     .venv/bin/python docs/evaluation/blind_mix.py    # about 30 s
 
 The strict question backtest (``make questions-backtest``) asks four state families at every
-month 2000-01..2024-12. The state model of the outlook, the discounted chain, scores +2.1 /
-+3.7 / +11.4% against the long-run base rate on a change within 3, 6 and 12 months, and -1.6% on
-talks resuming within 6 months: asked in no talks it answers 24% on average where 12% came.
+month 2000-01..2024-12. The state model of the outlook until 2026-12-08, the discounted chain,
+scores +2.1 / +3.7 / +11.4% against the long-run base rate on a change within 3, 6 and 12
+months, and -1.6% on talks resuming within 6 months: asked in no talks it answers 24% on
+average where 12% came.
 The long-run base rate knows no state. :class:`forecast.models.chains.BlindMixChain` averages
 the discounted chain, row by row and with equal weights (nothing learned), with a chain that
 knows no state either: every state leaves at the pooled monthly rate, for the other states

@@ -357,7 +357,14 @@ def blind_alpha(counts: np.ndarray) -> np.ndarray:
 
 class BlindMixChain(DiscountedChain):
     """The discounted chain averaged, row by row and with equal weights, with the state-blind
-    chain of :func:`blind_alpha`."""
+    chain of :func:`blind_alpha`.
+
+    Each row's draws are mixed on their own (a draw's matrix may take one row from either
+    chain), as the discounted chain mixes its components. :meth:`posterior_mean` and the
+    draws are the mixture's; the inherited ``prior_alpha``, ``posterior_alpha``,
+    :meth:`half_life_weights` and the ``prior`` column of :meth:`summary` describe the
+    discounted half only.
+    """
 
     name: ClassVar[str] = "blind_mix_transitions"
     description: ClassVar[str] = (

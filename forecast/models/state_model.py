@@ -11,8 +11,9 @@ month before a forecast (:meth:`StateModel.initial_index`) and the variables it 
 
 The models: :class:`forecast.models.transitions.TransitionModel` (the Markov chain),
 :mod:`forecast.models.chains` (the chain shrunk toward persistence, the chain that weighs
-recent years more) and :class:`forecast.models.durations.DurationModel` (an exit hazard that
-depends on the time spent in the state). :mod:`forecast.models.state_catalog` names them.
+recent years more, and that chain averaged with a state-blind one) and
+:class:`forecast.models.durations.DurationModel` (an exit hazard that depends on the time spent
+in the state). :mod:`forecast.models.state_catalog` names them.
 """
 
 from __future__ import annotations

@@ -35,12 +35,13 @@ bundled data, so it matters only for ``summitry``.
 Other models of the same states
 -------------------------------
 This chain weighs every month since 1990 alike and gives every state a constant monthly
-exit hazard. Three alternatives share its interface (fit, simulate with fixed months and
+exit hazard. Four alternatives share its interface (fit, simulate with fixed months and
 conditions, ``to_dataset``/``from_dataset``, :mod:`forecast.models.state_catalog` names
 them): the chain shrunk toward the persistence of all states (:class:`forecast.models.
 chains.ShrunkChain`), the chain that weighs recent years more
-(:class:`forecast.models.chains.DiscountedChain`) and a duration model whose exit hazard
-depends on the months already spent in the state (:class:`forecast.models.durations.
+(:class:`forecast.models.chains.DiscountedChain`), that chain averaged with a chain that knows no
+state (:class:`forecast.models.chains.BlindMixChain`, the outlook's) and a duration model whose
+exit hazard depends on the months already spent in the state (:class:`forecast.models.durations.
 DurationModel`). Which one the outlook uses is decided by the out-of-sample question
 backtest (:mod:`forecast.evaluation.question_backtest`, ``docs/evaluation/questions.csv``);
 :func:`forecast.evaluation.state_transitions.dwell_time_check` and :func:`~forecast.

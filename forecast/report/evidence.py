@@ -640,7 +640,7 @@ def _by_state_words(folder: Path, beside: str) -> str:
         "spells of no talks have lasted years and spells of talks months to two years, while "
         "its chain, fitted on the timeline since 1990 with recent years weighing more, still "
         "carries some of the 1990s' short spells of no talks and eight years of talks "
-        "(1994-2002), and the half of its paths that ignores the state leaves every state at "
+        "(1994-2002), and the half of its draws that ignores the state leaves every state at "
         "the same pace.</p>"
         f'\n<ul id="questions-by-state-words">\n{items}\n</ul>'
     )

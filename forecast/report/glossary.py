@@ -62,9 +62,9 @@ FORECAST_TERMS: dict[str, str] = {
     "94% HDI": "the narrowest range holding 94% of a fitted parameter's plausible values.",
     "state model (transition model)": "how the negotiation states have moved from month to "
     "month since 1990 (a Markov chain: the chance of each next state given the current one; "
-    "half of its paths from a chain with recent years weighing more, half from one in which "
-    "every state leaves at the same pooled pace); the outlook ('all things considered') draws "
-    "the coming states from it.",
+    "for each state, half of its draws from a chain with recent years weighing more, half from "
+    "one in which every state leaves at the same pooled pace); the outlook ('all things "
+    "considered') draws the coming states from it.",
     "half-life": "the age at which a past month counts half as much: P(nuclear test) comes "
     "from a rate of tests in which a month 28 months old weighs half, so old tests fade; an "
     "assumption the report names.",
