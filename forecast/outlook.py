@@ -45,7 +45,7 @@ from forecast.questions import (
     simulated_outcomes,
 )
 from forecast.scenarios import Scenario, ScenarioSet, _month, load_scenarios, simulate_scenarios
-from forecast.simulation import Forecast, nuclear_from_outlook
+from forecast.simulation import Forecast, class_mix_drawn, nuclear_from_outlook
 from forecast.summaries import Summary, by_path, by_state_in, state_probabilities
 from forecast.yamlio import load_yaml_text
 
@@ -362,9 +362,8 @@ def answered_by(question, model, outlook, sims) -> str:
         rules = NUCLEAR_CANDIDATES.items()
         same = (n for n, v in rules if {**NuclearRate.default_priors, **v} == priors)
         return next(same, None) or nuclear_rule_words(priors)
-    if question.event.weapon_class and "class_counts" in sims:
-        if sims["class_counts"].attrs.get("source") == "class_mix":
-            return f"{model.name} with the class mix"
+    if question.event.weapon_class and class_mix_drawn(sims):
+        return f"{model.name} with the class mix"
     return model.name
 
 

@@ -23,7 +23,7 @@ from forecast.evaluation.totals import interval_caveat
 from forecast.nuclear_rules import REFIT_FOR_RULES, nuclear_rules
 from forecast.outlook import TodayOutlook, outlook_from_today
 from forecast.present import counted, for_reading, month_span, state_words
-from forecast.simulation import nuclear_from_outlook
+from forecast.simulation import class_mix_drawn, nuclear_from_outlook
 from forecast.summaries import every_row_filled
 from forecast.unknown_class import (
     FROM_TODAY_LABEL,
@@ -134,8 +134,7 @@ def read_outlook_today(
         else ""
     )
     icbm, icbm_text = None, []
-    classes = today_outlook.full.data.get("class_counts")
-    if classes is not None and classes.attrs.get("source") == "class_mix":  # as the report
+    if class_mix_drawn(today_outlook.full.data):  # as the report
         icbm = icbm_range_from_today(today_outlook, tables, outlook.class_mix, random_seed)
         icbm_text = [icbm_words(unknown_class_days(tables), icbm, FROM_TODAY_LABEL)[1]]
     nuclear, nuclear_text = None, []

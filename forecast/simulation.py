@@ -256,6 +256,12 @@ def with_outlook_events(sim: xr.Dataset, outlook, random_seed: int) -> xr.Datase
     return sim
 
 
+def class_mix_drawn(data: xr.Dataset) -> bool:
+    """Whether a simulation's launch days were split into weapon classes by the run's class
+    mix (:func:`with_outlook_events`), not by the count model itself."""
+    return "class_counts" in data and data["class_counts"].attrs.get("source") == "class_mix"
+
+
 def nuclear_from_outlook(data: xr.Dataset) -> bool:
     """Whether a simulation's nuclear tests were drawn from the run's outlook nuclear rate
     (:func:`with_outlook_events`), not by the count model itself (``class_hierarchical``):

@@ -28,22 +28,22 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from forecast.data import load_tables, month_periods, monthly_panel
+from forecast.data import load_tables, monthly_panel
+from forecast.evaluation.question_families import BY_ID, outcome_at
 from forecast.evaluation.question_skill import paired_skill
 from forecast.evaluation.strict_questions import OUTLOOK_NUCLEAR_NAME, nuclear_answers_at
 
 HERE = Path(__file__).resolve().parent
 FAMILY = "nuclear-12m"
-LAG = 12  # a window is resolved 12 months after its cutoff
+LAG = BY_ID[FAMILY]["months"]  # a window is resolved this many months after its cutoff
 
 
 def answers(panel: pd.DataFrame) -> pd.DataFrame:
-    """Each rule's answer at every cutoff 2000-01..2024-12, and whether a test came."""
-    tests = panel.set_index(month_periods(panel))["nuclear_tests"]
+    """Each rule's answer at every cutoff 2000-01..2024-12, and whether a test came (the
+    backtest's own resolution of the family)."""
     rows = []
     for cutoff in pd.period_range("2000-01", "2024-12", freq="M"):
-        window = pd.period_range(cutoff + 1, periods=12, freq="M")
-        came = int(tests.reindex(window).fillna(0).sum() > 0)
+        came = int(outcome_at(BY_ID[FAMILY], cutoff, panel))
         rows.append({"cutoff": cutoff, **nuclear_answers_at(panel, cutoff, seed=1), "came": came})
     return pd.DataFrame(rows)
 
@@ -56,8 +56,9 @@ def combined(table: pd.DataFrame, rules: list[str]) -> dict[str, np.ndarray]:
     for i in range(len(table)):
         resolved = max(0, i - LAG + 1)  # cutoffs 0..i-12 have resolved windows
         if resolved == 0:
-            choice.append(table[OUTLOOK_NUCLEAR_NAME].iloc[i])
-            mix.append(table[OUTLOOK_NUCLEAR_NAME].iloc[i])
+            kept = table[OUTLOOK_NUCLEAR_NAME].iloc[i]
+            choice.append(kept)
+            mix.append(kept)
             continue
         means = {r: briers[r][:resolved].mean() for r in rules}
         choice.append(table[min(means, key=means.get)].iloc[i])
@@ -76,16 +77,17 @@ def main() -> None:
     rules = [c for c in table.columns if c not in ("cutoff", "came")]
     candidates = {**{r: table[r].to_numpy() for r in rules}, **combined(table, rules)}
     came = table["came"].to_numpy()
+    errors = {name: (answer - came) ** 2 for name, answer in candidates.items()}
     scored = pd.concat(
         pd.DataFrame(
             {
                 "family": FAMILY,
                 "source": name,
                 "cutoff": table["cutoff"].astype(str),
-                "score": (answer - came) ** 2,
+                "score": error,
             }
-        )  # fmt: skip
-        for name, answer in candidates.items()
+        )
+        for name, error in errors.items()
     )
     rows = []
     for name, answer in candidates.items():
@@ -93,7 +95,7 @@ def main() -> None:
         rows.append(
             {
                 "candidate": name,
-                "brier": float(((answer - came) ** 2).mean()),
+                "brier": float(errors[name].mean()),
                 "skill_vs_kept": skill,
                 "skill_vs_kept_lo": lo,
                 "skill_vs_kept_hi": hi,

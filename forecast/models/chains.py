@@ -346,12 +346,10 @@ def blind_alpha(counts: np.ndarray) -> np.ndarray:
     e = pooled_exit_rate(counts)
     entries = counts.sum(axis=0) - np.diag(counts) + 0.5
     weight = counts.sum() + 1.0
-    alpha = np.empty((N_STATES, N_STATES))
-    for i in range(N_STATES):
-        others = entries.copy()
-        others[i] = 0.0
-        alpha[i] = weight * e * others / others.sum()
-        alpha[i, i] = weight * (1 - e)
+    others = np.tile(entries, (N_STATES, 1))
+    np.fill_diagonal(others, 0.0)  # a row leaves only for the other states
+    alpha = weight * e * others / others.sum(axis=1, keepdims=True)
+    np.fill_diagonal(alpha, weight * (1 - e))
     return alpha
 
 

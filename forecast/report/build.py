@@ -44,7 +44,7 @@ from forecast.report.pages import index_page, single_file_page
 from forecast.report.vega import LIBRARY_FILE, has_charts, javascript
 from forecast.runs import fit_run, load_outlook, load_run, read_run_record
 from forecast.scenarios import from_today, load_scenarios, scenario_months, simulate_scenarios
-from forecast.simulation import nuclear_from_outlook
+from forecast.simulation import class_mix_drawn, nuclear_from_outlook
 from forecast.summaries import against_years
 from forecast.track_record import QUESTIONS_FILE
 from forecast.unknown_class import (
@@ -219,22 +219,21 @@ def expect(
     own_rate = nuclear_from_outlook(forecast.data)
     rules = nuclear_rules(first, outlook, seed, windows) if own_rate else None
     icbm = None
-    if forecast.data.get("class_counts") is not None:
-        if forecast.data["class_counts"].attrs.get("source") == "class_mix":
-            days = unknown_class_days(tables)
-            mixes = recounted_mixes(tables, outlook.class_mix)  # once, for both windows
-            probabilities = icbm_range(forecast, tables, outlook.class_mix, seed, mixes=mixes)
-            icbm = {
-                "days": days,
-                "range": probabilities,
-                "text": icbm_words(days, probabilities, forecast.scenarios[0]),
-            }
-            if from_today is not None:  # the same recounts over the 12 months from today
-                today_range = icbm_range_from_today(
-                    from_today, tables, outlook.class_mix, seed, mixes=mixes
-                )
-                icbm["range"] = probabilities.merge(today_range, on=["counting", "min_apogee_km"])
-                icbm["today_text"] = icbm_words(days, today_range, FROM_TODAY_LABEL)[1]
+    if class_mix_drawn(forecast.data):
+        days = unknown_class_days(tables)
+        mixes = recounted_mixes(tables, outlook.class_mix)  # once, for both windows
+        probabilities = icbm_range(forecast, tables, outlook.class_mix, seed, mixes=mixes)
+        icbm = {
+            "days": days,
+            "range": probabilities,
+            "text": icbm_words(days, probabilities, forecast.scenarios[0]),
+        }
+        if from_today is not None:  # the same recounts over the 12 months from today
+            today_range = icbm_range_from_today(
+                from_today, tables, outlook.class_mix, seed, mixes=mixes
+            )
+            icbm["range"] = probabilities.merge(today_range, on=["counting", "min_apogee_km"])
+            icbm["today_text"] = icbm_words(days, today_range, FROM_TODAY_LABEL)[1]
     return {
         "icbm": icbm,
         "tails": list(explain_tails(forecast)["text"]),
